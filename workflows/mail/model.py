@@ -1,0 +1,142 @@
+"""What the robot understood of one message: the data shape of `rers parse`.
+
+The JSON contract is `../shared/design/protocol.md`, "What the robot understood". The
+dataclasses below carry that contract (``Parsed.contract()``) plus the envelope facts the
+workflows need and the contract does not show (Message-ID, In-Reply-To, Reply-To, the
+Authentication-Results headers, the addresses a bounce names).
+
+Everything here is plain data: ``str``, ``bool``, ``None``, lists and dicts, with no
+control characters, so that it is JSON-serialisable as is.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+INTENTS = (
+    "join",
+    "offer",
+    "demand",
+    "withdraw_item",
+    "withdraw",
+    "reply",
+    "help",
+    "catalogue",
+    "my_data",
+    "event_command",
+    "rsvp",
+    "auto_reply",
+    "bounce",
+    "unknown",
+)
+"""Every intent of protocol.md, "Intents"."""
+
+MODALITIES = ("one_to_one", "group", "practice_exchange", "talking_group")
+CONTACTS = ("email", "phone", "permanence")
+ANSWERS = ("yes", "no", "unclear")
+
+
+@dataclass
+class MemberFields:
+    """The person's own fields as written in this message (protocol.md, "Fields").
+
+    ``phone`` is E.164 (``+33639981234``) when it could be normalised, else as written;
+    ``contact`` is one of ``CONTACTS`` or None; ``invitations`` True/False/None.
+    """
+
+    name: str | None = None
+    phone: str | None = None
+    contact: str | None = None
+    invitations: bool | None = None
+
+
+@dataclass
+class Item:
+    """One offer or demand as written: ``kind`` is ``offer`` or ``demand``."""
+
+    kind: str
+    title: str
+    description: str | None = None
+    modality: str | None = None
+    availability: str | None = None
+    place: str | None = None
+
+
+@dataclass
+class Bilan:
+    """Bilan fields of a reply; ``happened`` is ``yes``, ``no``, ``ongoing`` or None."""
+
+    happened: str | None = None
+    interest: str | None = None
+    obstacles: str | None = None
+    facilitators: str | None = None
+
+
+@dataclass
+class Parsed:
+    """One message, understood.
+
+    The first group of attributes is the `rers parse` contract; the second is the
+    envelope, used by the workflows and never printed by `rers parse`.
+    """
+
+    intent: str = "unknown"
+    sender: str | None = None
+    token: str | None = None
+    answer: str | None = None
+    member: MemberFields = field(default_factory=MemberFields)
+    items: list[Item] = field(default_factory=list)
+    item_ref: str | None = None
+    bilan: Bilan | None = None
+    command: dict | None = None
+    rsvp: dict | None = None
+    text: str = ""
+
+    # Envelope (not part of the JSON contract).
+    message_id: str = ""
+    """The Message-ID with its angle brackets, or ``<sha256-…@rers.invalid>`` from the
+    bytes when the message has none (so a repeat is still recognised)."""
+    subject: str = ""
+    sender_name: str | None = None
+    reply_to: str | None = None
+    """Lower-cased Reply-To address: used only to answer a web form relay, never as identity."""
+    in_reply_to: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    date: datetime | None = None
+    """The ``Date:`` header as an aware datetime, None when missing or unreadable."""
+    authentication_results: list[str] = field(default_factory=list)
+    """The raw ``Authentication-Results`` header values (RFC 8601), top first."""
+    bounced_addresses: list[str] = field(default_factory=list)
+    """For ``bounce``: the lower-cased addresses that permanently failed."""
+
+    def contract(self) -> dict:
+        """The JSON object of `rers parse` (protocol.md), keys in the documented order."""
+        return {
+            "intent": self.intent,
+            "sender": self.sender,
+            "token": self.token,
+            "answer": self.answer,
+            "member": asdict(self.member),
+            "items": [asdict(item) for item in self.items],
+            "item_ref": self.item_ref,
+            "bilan": asdict(self.bilan) if self.bilan is not None else None,
+            "command": self.command,
+            "rsvp": self.rsvp,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class ParseOptions:
+    """What the parser needs to know about the network.
+
+    ``animators``: lower-cased addresses allowed to send commands; None means "no
+    configuration given" (`rers parse` without ``--config``): keywords are then commands
+    whoever sent them. ``network_address``: the functional address, to recognise the
+    robot's own mail coming back. ``timezone``: an IANA name, used for dates without a
+    zone in animator commands.
+    """
+
+    animators: frozenset[str] | None = None
+    network_address: str | None = None
+    timezone: str = "Europe/Paris"
