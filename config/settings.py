@@ -1,0 +1,579 @@
+"""Load and validate the robot's TOML configuration file.
+
+One file, parsed with :mod:`tomllib` (TOML 1.0), checked against ``SCHEMA`` below. Every
+problem is collected and reported at once, each with its ``[section] key`` and its line in
+the file; unknown keys are refused (with a suggestion when one is close). Secrets are never
+in the file: ``password_env`` names an environment variable read when the robot connects.
+
+Relative paths in the file are resolved against the file's own folder, so that a folder
+made by ``rers init DIR`` can be moved as a whole.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from email_validator import EmailNotValidError, validate_email
+
+
+def is_plausible_address(value: str) -> bool:
+    """True when ``value`` is a syntactically valid address (RFC 5321/5322, via
+    ``email-validator``; no DNS lookup, ``.test`` domains allowed for test set-ups)."""
+    try:
+        validate_email(value.strip(), check_deliverability=False, test_environment=True)
+        return True
+    except EmailNotValidError:
+        return False
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used. ``problems`` holds one line per problem."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.path = str(path)
+        self.problems = problems
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        head = f"{self.path}: {len(self.problems)} problem(s) in the configuration"
+        return "\n".join([head, *("  " + p for p in self.problems)])
+
+
+class SecretMissing(Exception):
+    """A ``password_env`` names an environment variable that is not set."""
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+# --- the typed settings -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    name: str
+    address: str
+    """The functional address, lower-cased (the robot's From and the members' To)."""
+    language: str = "fr"
+    timezone: str = "Europe/Paris"
+    animators: tuple[str, ...] = ()
+    """Lower-cased animator addresses."""
+    max_replies_per_day: int = 5
+    authserv_id: str | None = None
+    """Trusted Authentication-Results authserv-id (RFC 8601); None: not checked."""
+    templates_dir: Path | None = None
+    copy_animators_on_introductions: bool = False
+
+    @property
+    def domain(self) -> str:
+        """The domain part of ``address``, used in the robot's Message-IDs."""
+        return self.address.rpartition("@")[2]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Where and how to connect (shared by the IMAP mailbox and the SMTP transport)."""
+
+    host: str = "127.0.0.1"
+    port: int | None = None
+    security: str = "ssl"
+    """``ssl`` (implicit TLS), ``starttls`` or ``none`` (loopback and tests only)."""
+    username: str | None = None
+    password_env: str | None = None
+    timeout_seconds: float = 60.0
+    ca_file: Path | None = None
+    """A CA bundle to trust instead of the system's (a self-signed server)."""
+
+    def password(self) -> str | None:
+        """The secret named by ``password_env``, read now from the environment.
+
+        Raises :class:`SecretMissing` when the variable is named but not set.
+        """
+        if not self.password_env:
+            return None
+        value = os.environ.get(self.password_env)
+        if value is None:
+            raise SecretMissing(
+                f"the environment variable {self.password_env} (named by password_env) is not set"
+            )
+        return value
+
+
+@dataclass(frozen=True)
+class MailboxSettings:
+    kind: str = "maildir"
+    server: ServerSettings = field(default_factory=ServerSettings)
+    folder: str = "INBOX"
+    done_folder: str | None = "Traités"
+    """Folder that handled messages are moved to; None: flag them with ``done_keyword``."""
+    done_keyword: str = "$RersDone"
+    error_folder: str = "Erreurs"
+    """Folder for messages whose handling failed ``max_attempts`` times."""
+    path: Path | None = None
+    """Maildir root (``kind = "maildir"``)."""
+    batch_size: int = 100
+    max_attempts: int = 3
+
+
+@dataclass(frozen=True)
+class TransportSettings:
+    kind: str = "folder"
+    server: ServerSettings = field(default_factory=ServerSettings)
+    path: Path | None = None
+    """Outbox folder of ``.eml`` files (``kind = "folder"``)."""
+    sent_folder: str | None = None
+    """IMAP folder where a copy of each sent mail is stored; None: no copy."""
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    path: Path
+
+
+@dataclass(frozen=True)
+class PermanenceRule:
+    weekday: str = "monday"
+    start: time = time(9, 0)
+    end: time = time(12, 0)
+    place: str = ""
+
+
+@dataclass(frozen=True)
+class CalendarSettings:
+    output_dir: Path
+    permanence: PermanenceRule = field(default_factory=PermanenceRule)
+    horizon_months: int = 12
+    closures: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    poll_seconds: int = 60
+    publish_time: str = "06:00"
+    """Local time (network zone) of the daily calendar publication, ``HH:MM``."""
+
+
+@dataclass(frozen=True)
+class MembershipSettings:
+    pending_days: int = 30
+
+
+@dataclass(frozen=True)
+class IntroductionSettings:
+    reminder_days: int = 7
+    expiry_days: int = 21
+    bilan_days: int = 21
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole configuration. ``source`` is the file it was read from (None: built in code)."""
+
+    network: NetworkSettings
+    mailbox: MailboxSettings
+    transport: TransportSettings
+    store: StoreSettings
+    calendar: CalendarSettings
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    membership: MembershipSettings = field(default_factory=MembershipSettings)
+    introductions: IntroductionSettings = field(default_factory=IntroductionSettings)
+    source: Path | None = None
+
+
+# --- the schema -------------------------------------------------------------------------
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of the schema: its TOML type, default and an extra check.
+
+    ``kind`` is one of str, int, float, bool, path, email, emails, zone, time, weekday,
+    dates, or a tuple of allowed strings. ``required`` keys have no default.
+    """
+
+    kind: Any
+    default: Any = None
+    required: bool = False
+    minimum: float | None = None
+
+
+SCHEMA: dict[str, dict[str, Key]] = {
+    "network": {
+        "name": Key(str, required=True),
+        "address": Key("email", required=True),
+        "language": Key(("fr", "en"), "fr"),
+        "timezone": Key("zone", "Europe/Paris"),
+        "animators": Key("emails", []),
+        "max_replies_per_day": Key(int, 5, minimum=1),
+        "authserv_id": Key(str),
+        "templates_dir": Key("path"),
+        "copy_animators_on_introductions": Key(bool, False),
+    },
+    "mailbox": {
+        "kind": Key(("imap", "maildir"), "maildir"),
+        "host": Key(str, "127.0.0.1"),
+        "port": Key(int, minimum=1),
+        "security": Key(("ssl", "starttls", "none"), "ssl"),
+        "username": Key(str),
+        "password_env": Key(str),
+        "timeout_seconds": Key(float, 60.0, minimum=1),
+        "ca_file": Key("path"),
+        "folder": Key(str, "INBOX"),
+        "done_folder": Key(str, "Traités"),
+        "done_keyword": Key(str, "$RersDone"),
+        "error_folder": Key(str, "Erreurs"),
+        "path": Key("path"),
+        "batch_size": Key(int, 100, minimum=1),
+        "max_attempts": Key(int, 3, minimum=1),
+    },
+    "transport": {
+        "kind": Key(("smtp", "folder"), "folder"),
+        "host": Key(str, "127.0.0.1"),
+        "port": Key(int, minimum=1),
+        "security": Key(("ssl", "starttls", "none"), "starttls"),
+        "username": Key(str),
+        "password_env": Key(str),
+        "timeout_seconds": Key(float, 60.0, minimum=1),
+        "ca_file": Key("path"),
+        "path": Key("path"),
+        "sent_folder": Key(str),
+    },
+    "store": {
+        "path": Key("path", required=True),
+    },
+    "calendar": {
+        "output_dir": Key("path", required=True),
+        "horizon_months": Key(int, 12, minimum=1),
+        "closures": Key("dates", []),
+    },
+    "calendar.permanence": {
+        "weekday": Key("weekday", "monday"),
+        "start": Key("time", "09:00"),
+        "end": Key("time", "12:00"),
+        "place": Key(str, ""),
+    },
+    "schedule": {
+        "poll_seconds": Key(int, 60, minimum=1),
+        "publish_time": Key("time", "06:00"),
+    },
+    "membership": {
+        "pending_days": Key(int, 30, minimum=1),
+    },
+    "introductions": {
+        "reminder_days": Key(int, 7, minimum=1),
+        "expiry_days": Key(int, 21, minimum=1),
+        "bilan_days": Key(int, 21, minimum=1),
+    },
+}
+"""Every section and key; ``config/example.toml`` documents each one."""
+
+_REQUIRED_SECTIONS = ("network", "store", "calendar")
+_PASSWORD_KEYS = ("password", "pass", "secret", "passwd")
+
+
+def _line_index(text: str) -> dict[tuple[str, str], int]:
+    """Map ``(section, key)`` to the 1-based line where the key is written.
+
+    A line scanner, not a TOML parser: tomllib keeps no positions, and the file was
+    already parsed successfully when this runs, so headers and ``key =`` lines suffice.
+    """
+    lines: dict[tuple[str, str], int] = {}
+    section = ""
+    header = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
+    assignment = re.compile(r'^\s*("?)([A-Za-z0-9_\-.]+)\1\s*=')
+    for number, line in enumerate(text.splitlines(), start=1):
+        if m := header.match(line):
+            section = m.group(1).replace('"', "").replace(" ", "")
+            lines.setdefault((section, ""), number)
+        elif m := assignment.match(line):
+            key = m.group(2)
+            if "." in key:  # dotted key: `permanence.start = ...` inside [calendar]
+                prefix, _, key = key.rpartition(".")
+                lines.setdefault((f"{section}.{prefix}" if section else prefix, key), number)
+            else:
+                lines.setdefault((section, key), number)
+    return lines
+
+
+def _convert(kind: Any, value: Any, base: Path) -> tuple[Any, str | None]:
+    """Return ``(converted value, None)`` or ``(None, reason)``."""
+    if isinstance(kind, tuple):
+        if isinstance(value, str) and value in kind:
+            return value, None
+        return None, f"must be one of {', '.join(repr(k) for k in kind)}, not {value!r}"
+    if kind is bool:
+        return (value, None) if isinstance(value, bool) else (None, f"must be true or false, not {value!r}")
+    if kind is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value, None
+        return None, f"must be a whole number, not {value!r}"
+    if kind is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value), None
+        return None, f"must be a number, not {value!r}"
+    if kind is str:
+        return (value, None) if isinstance(value, str) else (None, f"must be a string, not {value!r}")
+    if kind == "path":
+        if not isinstance(value, str) or not value.strip():
+            return None, f"must be a path (a non-empty string), not {value!r}"
+        path = Path(value).expanduser()
+        return (path if path.is_absolute() else (base / path)), None
+    if kind == "email":
+        if isinstance(value, str) and is_plausible_address(value):
+            return value.strip().lower(), None
+        return None, f"must be an email address, not {value!r}"
+    if kind == "emails":
+        if not isinstance(value, list):
+            return None, f"must be a list of email addresses, not {value!r}"
+        bad = [v for v in value if not (isinstance(v, str) and is_plausible_address(v))]
+        if bad:
+            return None, f"not email addresses: {', '.join(repr(b) for b in bad)}"
+        return tuple(v.strip().lower() for v in value), None
+    if kind == "zone":
+        try:
+            ZoneInfo(str(value))
+            return str(value), None
+        except (ZoneInfoNotFoundError, ValueError):
+            return None, f"unknown time zone {value!r} (an IANA name such as 'Europe/Paris')"
+    if kind == "time":
+        if isinstance(value, time):
+            return value.replace(tzinfo=None), None
+        if isinstance(value, str) and (m := _HHMM.match(value)):
+            return time(int(m.group(1)), int(m.group(2))), None
+        return None, f"must be a time written HH:MM, not {value!r}"
+    if kind == "weekday":
+        if isinstance(value, str) and value.lower() in WEEKDAYS:
+            return value.lower(), None
+        return None, f"must be a weekday in English ({', '.join(WEEKDAYS)}), not {value!r}"
+    if kind == "dates":
+        if not isinstance(value, list):
+            return None, f"must be a list of dates (2026-12-28), not {value!r}"
+        out = []
+        for v in value:
+            if isinstance(v, date) and not hasattr(v, "hour"):
+                out.append(v)
+            elif isinstance(v, str):
+                try:
+                    out.append(date.fromisoformat(v))
+                except ValueError:
+                    return None, f"{v!r} is not a date written YYYY-MM-DD"
+            else:
+                return None, f"{v!r} is not a date written YYYY-MM-DD"
+        return tuple(sorted(out)), None
+    raise AssertionError(f"unknown schema kind {kind!r}")
+
+
+def _flatten(data: dict) -> dict[str, dict]:
+    """Split the parsed TOML into ``{section name: {key: value}}``, sub-tables dotted."""
+    sections: dict[str, dict] = {}
+    for name, value in data.items():
+        if not isinstance(value, dict):
+            sections.setdefault("", {})[name] = value
+            continue
+        own = {}
+        for key, sub in value.items():
+            if isinstance(sub, dict) and f"{name}.{key}" in SCHEMA:
+                sections[f"{name}.{key}"] = sub
+            else:
+                own[key] = sub
+        sections[name] = own
+    return sections
+
+
+def validate(data: dict, base: Path, text: str = "") -> tuple[dict[str, dict], list[str]]:
+    """Check parsed TOML against ``SCHEMA``.
+
+    Returns ``(values, problems)``: ``values`` maps each section to its converted values
+    (defaults filled in), ``problems`` one line per problem, ``line N: [section] key: …``.
+    """
+    where = _line_index(text)
+    problems: list[str] = []
+
+    def at(section: str, key: str = "") -> str:
+        line = where.get((section, key)) or where.get((section, ""))
+        return f"line {line}: " if line else ""
+
+    sections = _flatten(data)
+    values: dict[str, dict] = {}
+    for section, given in sections.items():
+        if section not in SCHEMA:
+            if section == "":
+                for key in given:
+                    problems.append(f"{at('', key)}{key}: unknown key outside any [section]")
+                continue
+            hint = difflib.get_close_matches(section, SCHEMA, n=1)
+            suggestion = f" (did you mean [{hint[0]}]?)" if hint else ""
+            problems.append(f"{at(section)}[{section}]: unknown section{suggestion}")
+    for section, keys in SCHEMA.items():
+        given = sections.get(section, {})
+        if section in _REQUIRED_SECTIONS and section not in sections:
+            problems.append(f"[{section}]: this section is required")
+        out: dict[str, Any] = {}
+        for key, value in given.items():
+            if key not in keys:
+                if key.lower() in _PASSWORD_KEYS:
+                    problems.append(
+                        f"{at(section, key)}[{section}] {key}: never write a secret in this file; "
+                        "put it in an environment variable and name that variable in password_env"
+                    )
+                    continue
+                hint = difflib.get_close_matches(key, keys, n=1)
+                suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+                problems.append(f"{at(section, key)}[{section}] {key}: unknown key{suggestion}")
+                continue
+            converted, reason = _convert(keys[key].kind, value, base)
+            if reason:
+                problems.append(f"{at(section, key)}[{section}] {key}: {reason}")
+                continue
+            minimum = keys[key].minimum
+            if minimum is not None and converted < minimum:
+                problems.append(f"{at(section, key)}[{section}] {key}: must be at least {minimum:g}")
+                continue
+            out[key] = converted
+        for key, spec in keys.items():
+            if key in out or key in given:
+                continue
+            if spec.required:
+                if section in sections or section not in _REQUIRED_SECTIONS:
+                    problems.append(f"{at(section)}[{section}] {key}: this key is required")
+                continue
+            if spec.default is not None:
+                out[key], _ = _convert(spec.kind, spec.default, base)
+            else:
+                out[key] = None
+        values[section] = out
+    problems.extend(_cross_checks(values, at))
+    return values, problems
+
+
+def _cross_checks(values: dict[str, dict], at: Callable[[str, str], str]) -> list[str]:
+    """Rules that involve several keys."""
+    problems = []
+    mailbox, transport = values["mailbox"], values["transport"]
+    if mailbox.get("kind") == "maildir" and not mailbox.get("path"):
+        problems.append(f"{at('mailbox', 'kind')}[mailbox] path: required when kind = \"maildir\"")
+    if mailbox.get("kind") == "imap" and not mailbox.get("username"):
+        problems.append(f"{at('mailbox', 'kind')}[mailbox] username: required when kind = \"imap\"")
+    if transport.get("kind") == "folder" and not transport.get("path"):
+        problems.append(f"{at('transport', 'kind')}[transport] path: required when kind = \"folder\"")
+    for name, section in (("mailbox", mailbox), ("transport", transport)):
+        if section.get("username") and not section.get("password_env"):
+            problems.append(
+                f"{at(name, 'username')}[{name}] password_env: required with a username "
+                "(the name of the environment variable that holds the password)"
+            )
+    if transport.get("sent_folder") and mailbox.get("kind") != "imap":
+        problems.append(f"{at('transport', 'sent_folder')}[transport] sent_folder: needs [mailbox] kind = \"imap\"")
+    rule = values["calendar.permanence"]
+    if rule.get("start") and rule.get("end") and rule["start"] >= rule["end"]:
+        problems.append(f"{at('calendar.permanence', 'end')}[calendar.permanence] end: must be after start")
+    if values["network"].get("address") in (values["network"].get("animators") or ()):
+        problems.append(
+            f"{at('network', 'animators')}[network] animators: must not contain the functional address itself"
+        )
+    return problems
+
+
+def _default_port(kind: str, security: str) -> int:
+    if kind == "imap":
+        return 993 if security == "ssl" else 143
+    return {"ssl": 465, "starttls": 587}.get(security, 25)
+
+
+def _server(kind: str, v: dict) -> ServerSettings:
+    return ServerSettings(
+        host=v["host"],
+        port=v["port"] or _default_port(kind, v["security"]),
+        security=v["security"],
+        username=v["username"],
+        password_env=v["password_env"],
+        timeout_seconds=v["timeout_seconds"],
+        ca_file=v["ca_file"],
+    )
+
+
+def build(values: dict[str, dict], source: Path | None) -> Settings:
+    """Turn validated values into :class:`Settings` (call only when there were no problems)."""
+    n, m, t = values["network"], values["mailbox"], values["transport"]
+    c, p = values["calendar"], values["calendar.permanence"]
+    return Settings(
+        network=NetworkSettings(
+            name=n["name"],
+            address=n["address"],
+            language=n["language"],
+            timezone=n["timezone"],
+            animators=n["animators"],
+            max_replies_per_day=n["max_replies_per_day"],
+            authserv_id=n["authserv_id"],
+            templates_dir=n["templates_dir"],
+            copy_animators_on_introductions=n["copy_animators_on_introductions"],
+        ),
+        mailbox=MailboxSettings(
+            kind=m["kind"],
+            server=_server("imap", m),
+            folder=m["folder"],
+            done_folder=m["done_folder"] or None,
+            done_keyword=m["done_keyword"],
+            error_folder=m["error_folder"],
+            path=m["path"],
+            batch_size=m["batch_size"],
+            max_attempts=m["max_attempts"],
+        ),
+        transport=TransportSettings(
+            kind=t["kind"], server=_server("smtp", t), path=t["path"], sent_folder=t["sent_folder"]
+        ),
+        store=StoreSettings(path=values["store"]["path"]),
+        calendar=CalendarSettings(
+            output_dir=c["output_dir"],
+            permanence=PermanenceRule(weekday=p["weekday"], start=p["start"], end=p["end"], place=p["place"]),
+            horizon_months=c["horizon_months"],
+            closures=c["closures"],
+        ),
+        schedule=ScheduleSettings(**values["schedule"]),
+        membership=MembershipSettings(**values["membership"]),
+        introductions=IntroductionSettings(**values["introductions"]),
+        source=source,
+    )
+
+
+def loads(text: str, *, base: Path, source: Path | None = None) -> Settings:
+    """Parse and validate TOML text. Raises :class:`ConfigError` listing every problem."""
+    label = source or "<config>"
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        # tomllib stops at the first syntax error: nothing else can be checked before it is fixed.
+        raise ConfigError(label, [f"not valid TOML: {error}"]) from None
+    values, problems = validate(data, base, text)
+    if problems:
+        raise ConfigError(label, problems)
+    return build(values, source)
+
+
+def load(path: Path | str) -> Settings:
+    """Read, parse and validate the configuration file at ``path``.
+
+    Raises :class:`ConfigError` (every problem at once) when the file is missing,
+    unreadable, not UTF-8, not TOML or not valid for ``SCHEMA``.
+    """
+    path = Path(path).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(path, ["file not found (create one with `rers init DIR`)"]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(path, [f"cannot read the file: {error}"]) from None
+    return loads(text, base=path.resolve().parent, source=path.resolve())

@@ -1,0 +1,54 @@
+"""What every mailbox (message source) offers the runner.
+
+A source hands out raw RFC 5322 messages in batches, each with a stable ``key`` that names
+where it lives, and later moves the handled ones out of the way. Nothing here decides what
+a message means: that is the parser's and the workflows' job.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Protocol
+
+
+@dataclass(frozen=True)
+class SourceMessage:
+    """One message as fetched.
+
+    ``key``: where it lives, stable across cycles. IMAP:
+    ``imap://user@host/FOLDER;UIDVALIDITY=v/;UID=n`` (RFC 5092 style); Maildir:
+    ``maildir:<key>``. ``raw``: the bytes exactly as stored (IMAP gives CRLF line ends).
+    """
+
+    key: str
+    raw: bytes
+
+
+class MailboxError(Exception):
+    """The mailbox cannot be reached or used (refused connection, wrong password, TLS).
+
+    The message is one plain sentence meant for the operator.
+    """
+
+
+class Mailbox(Protocol):
+    """A message source, used as a context manager: one connection per cycle."""
+
+    def __enter__(self) -> "Mailbox": ...
+
+    def __exit__(self, *exc) -> None: ...
+
+    def batches(self, size: int) -> Iterator[list[SourceMessage]]:
+        """Yield the messages not yet done, oldest first, ``size`` at a time.
+
+        Messages are read without changing their state (IMAP ``BODY.PEEK[]``): only
+        :meth:`mark_done` and :meth:`park` change what a later cycle sees.
+        """
+        ...
+
+    def mark_done(self, keys: list[str]) -> None:
+        """Move (or flag) these messages as handled. Call only after the store committed."""
+        ...
+
+    def park(self, keys: list[str]) -> None:
+        """Move these messages to the error folder (handling failed too many times)."""
+        ...
