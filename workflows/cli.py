@@ -1,31 +1,233 @@
-"""The `rers` command line (skeleton; grows with each issue)."""
+"""The `rers` command line.
+
+Every command takes ``--config FILE`` (or the ``RERS_CONFIG`` environment variable, or
+``./rers.toml``). A user's mistake — a missing file, a bad configuration, a refused
+connection, a wrong password — is one clear message on stderr and a non-zero exit status
+(2 for a configuration problem, 1 otherwise), never a traceback.
+"""
 from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
+from workflows.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError
 
-def _cmd_parse(args) -> int:
+
+# --- shared plumbing -------------------------------------------------------------------
+
+
+def config_path(args) -> Path:
+    """The configuration file: ``--config``, else ``$RERS_CONFIG``, else ``./rers.toml``."""
+    given = getattr(args, "config", None) or os.environ.get("RERS_CONFIG")
+    return Path(given) if given else Path("rers.toml")
+
+
+def load_settings(args):
+    from config.settings import load
+
+    return load(config_path(args))
+
+
+def clock_from_env():
+    """The clock: real UTC time, or ``$RERS_NOW`` (ISO-8601) frozen — a testing aid that
+    lets a test run the real command "21 days later" without waiting."""
+    fixed = os.environ.get("RERS_NOW")
+    if not fixed:
+        return lambda: datetime.now(timezone.utc)
+    try:
+        value = datetime.fromisoformat(fixed)
+    except ValueError:
+        raise UserError(f"RERS_NOW={fixed!r} is not an ISO-8601 date and time", EXIT_CONFIG) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return lambda: value.astimezone(timezone.utc)
+
+
+def open_store(settings):
+    from store import Store
+
+    return Store.open(settings.store.path)
+
+
+def configure_logging(level: str) -> None:
+    """Logs go to stderr, one line each, without timestamps when journald adds its own."""
+    fmt = "%(levelname)s %(name)s: %(message)s"
+    if not os.environ.get("JOURNAL_STREAM"):
+        fmt = "%(asctime)s " + fmt
+    logging.basicConfig(level=getattr(logging, level.upper()), format=fmt, stream=sys.stderr)
+
+
+# --- commands --------------------------------------------------------------------------
+
+
+def cmd_parse(args) -> int:
     from workflows.mail.model import ParseOptions
     from workflows.mail.parse import parse_message
 
-    raw = Path(args.message).read_bytes()
-    parsed = parse_message(raw, ParseOptions())
+    options = ParseOptions()
+    if args.config or os.environ.get("RERS_CONFIG"):
+        from workflows.runner import parse_options
+
+        options = parse_options(load_settings(args))
+    path = Path(args.message)
+    try:
+        raw = sys.stdin.buffer.read() if args.message == "-" else path.read_bytes()
+    except OSError as error:
+        raise UserError(f"cannot read {path}: {error.strerror}") from None
+    parsed = parse_message(raw, options)
     json.dump(parsed.contract(), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
-    return 0
+    return EXIT_OK
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="rers")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("parse", help="print what the robot understood of one message, as JSON")
-    p.add_argument("message")
-    p.set_defaults(func=_cmd_parse)
-    args = parser.parse_args(argv)
-    return args.func(args)
+def cmd_init(args) -> int:
+    from workflows.setup import init_folder
+
+    path = init_folder(Path(args.directory), force=args.force)
+    print(f"Configuration written: {path}")
+    print(f"Next: edit it, then `rers doctor --config {path}` and `rers poll --once --config {path}`.")
+    return EXIT_OK
+
+
+def cmd_poll(args) -> int:
+    from workflows.runner import Runner
+
+    settings = load_settings(args)
+    store = open_store(settings)
+    report = Runner(settings, store, clock=clock_from_env()).cycle()
+    print(summary(report))
+    return EXIT_OK if not report.flush.error else EXIT_FAILURE
+
+
+def summary(report) -> str:
+    """One short paragraph about a cycle, for people."""
+    lines = [
+        f"{len(report.handled)} message(s) read: {report.count('handled')} handled, "
+        f"{report.count('repeat')} already seen, {report.count('failed')} failed, {report.count('parked')} parked.",
+        f"{len(report.flush.sent)} mail(s) sent, {len(report.flush.retry)} to retry, {len(report.flush.failed)} failed.",
+    ]
+    if report.flush.error:
+        lines.append(f"Sending stopped: {report.flush.error}")
+    return "\n".join(lines)
+
+
+def cmd_run(args) -> int:
+    from workflows.daemon import Daemon
+
+    settings = load_settings(args)
+    return Daemon(settings, open_store(settings), clock=clock_from_env()).run()
+
+
+def cmd_calendar_publish(args) -> int:
+    from workflows.calendar_jobs import publish_calendar
+
+    settings = load_settings(args)
+    store = open_store(settings)
+    written = publish_calendar(settings, store, clock_from_env()())
+    feed = settings.calendar.output_dir
+    if written:
+        for path in written:
+            print(f"written: {path}")
+    else:
+        print(f"unchanged: {feed}")
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from workflows.demo import run_demo
+
+    return run_demo(Path(args.directory), fresh=args.fresh)
+
+
+def cmd_status(args) -> int:
+    from workflows.status import status_text
+
+    settings = load_settings(args)
+    print(status_text(settings, open_store(settings), clock_from_env()()))
+    return EXIT_OK
+
+
+# --- the parser ------------------------------------------------------------------------
+
+
+def _common(defaults: bool) -> argparse.ArgumentParser:
+    # Sub-commands repeat the global options with SUPPRESSed defaults: otherwise argparse
+    # lets a sub-command's default erase `rers --config X poll`'s X.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="FILE", default=None if defaults else argparse.SUPPRESS,
+                        help="configuration file (default: $RERS_CONFIG, else ./rers.toml)")
+    common.add_argument("--log-level", default="warning" if defaults else argparse.SUPPRESS,
+                        choices=["debug", "info", "warning", "error"], help="how much to log on stderr (default: warning)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rers",
+        description="The robot of a Réseau d'Échanges Réciproques de Savoirs: reads the network's mailbox, "
+        "answers members, keeps the store, publishes the calendar.",
+        parents=[_common(True)],
+    )
+    common = _common(False)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("init", parents=[common], help="create a folder with a commented configuration")
+    p.add_argument("directory", help="the folder to create (its rers.toml points inside it)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing rers.toml")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("poll", parents=[common], help="read the mailbox once, answer, send, then exit")
+    p.add_argument("--once", action="store_true", default=True, help="one cycle then exit (the default)")
+    p.set_defaults(func=cmd_poll)
+
+    p = sub.add_parser("run", parents=[common], help="run as a daemon: poll, send and publish on schedule")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("parse", parents=[common], help="print, as JSON, what the robot understands of one message")
+    p.add_argument("message", help="an .eml file (RFC 5322), or - for standard input")
+    p.set_defaults(func=cmd_parse)
+
+    p = sub.add_parser("calendar", parents=[common], help="the network's calendar")
+    csub = p.add_subparsers(dest="calendar_command", required=True, metavar="ACTION")
+    q = csub.add_parser("publish", parents=[common], help="write the .ics files (only those that changed)")
+    q.set_defaults(func=cmd_calendar_publish)
+
+    p = sub.add_parser("demo", parents=[common], help="run the robot on sample mail in a local folder, no server needed")
+    p.add_argument("directory", nargs="?", default="demo", help="the demo folder (default: ./demo)")
+    p.add_argument("--fresh", action="store_true", help="start again from an empty demo folder")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("status", parents=[common], help="last cycle, outbox, parked messages")
+    p.set_defaults(func=cmd_status)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging(args.log_level)
+    from config.settings import ConfigError, SecretMissing
+    from store import StoreError
+    from workflows.mailboxes.base import MailboxError
+    from workflows.transports.base import TransportError
+
+    try:
+        return args.func(args)
+    except ConfigError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_CONFIG
+    except UserError as error:
+        print(f"rers: {error}", file=sys.stderr)
+        return error.status
+    except (StoreError, MailboxError, TransportError, SecretMissing) as error:
+        print(f"rers: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,0 +1,435 @@
+"""The repository: the only door to the robot's data.
+
+Everything the robot remembers — members, knowledge items, the Message-ID ledger, the
+outbox, questions, consents, introductions, events, the audit trail — lives in one TinyDB
+database behind :class:`Store`. Nothing else imports TinyDB.
+
+Rules the API enforces:
+
+* **One write per transaction.** ``with store.transaction():`` takes the inter-process
+  file lock, reloads the file if another process changed it, and on success writes the
+  whole database once, atomically (:mod:`store.storage`). Writes outside a transaction
+  raise :class:`StoreError`.
+* **Savepoints.** ``with store.savepoint():`` inside a transaction undoes, on an
+  exception, every change made in its block (a journal of previous values), so one failing
+  message never leaves half its effects in a batch.
+* **Indexes.** Lookups by address, reference, Message-ID or token hash are dictionary
+  lookups kept in step with every write, not table scans.
+* **Copies out.** Documents returned are deep copies: changing one changes nothing until
+  it is written back with :meth:`Collection.update` or :meth:`Collection.replace`.
+
+Times are stored as UTC ISO-8601 strings by the callers.
+"""
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from filelock import FileLock, Timeout
+from tinydb import TinyDB
+from tinydb.table import Table
+
+from store.storage import AtomicJSONStorage, StoreBusy, StoreError
+
+SCHEMA_VERSION = 1
+"""Version of the data layout written by this code. Bump it and add a step to
+``_MIGRATIONS`` whenever documents change shape."""
+
+_MIGRATIONS: dict[int, Callable[[dict], None]] = {}
+"""``{from_version: function(raw tables)}`` upgrading the raw document one version up."""
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """A table and its indexed fields: ``unique`` → one document per value."""
+
+    name: str
+    unique: tuple[str, ...] = ()
+    multi: tuple[str, ...] = ()
+
+
+COLLECTIONS: tuple[CollectionSpec, ...] = (
+    CollectionSpec("members", unique=("address", "ref"), multi=("status",)),
+    CollectionSpec("items", unique=("ref",), multi=("member", "status")),
+    CollectionSpec("ledger", unique=("message_id",), multi=("source_key",)),
+    CollectionSpec("failures", unique=("message_id",)),
+    CollectionSpec("outbox", unique=("message_id",), multi=("status",)),
+    CollectionSpec("questions", unique=("token_hash",), multi=("address", "status", "subject_ref")),
+    CollectionSpec("consents", multi=("member",)),
+    CollectionSpec("introductions", unique=("ref",), multi=("status",)),
+    CollectionSpec("events", unique=("uid",)),
+    CollectionSpec("attendance", multi=("uid",)),
+    CollectionSpec("replies", unique=("key",)),
+    CollectionSpec("tombstones"),
+    CollectionSpec("audit"),
+    CollectionSpec("state", unique=("key",)),
+)
+"""Every collection of the store and its indexes."""
+
+
+class _IntKeyView(MutableMapping):
+    """TinyDB's raw table (``{"12": doc}``) seen with integer keys, without copying it."""
+
+    def __init__(self, raw: dict[str, Any]):
+        self.raw = raw
+
+    def __getitem__(self, key):
+        return self.raw[str(key)]
+
+    def __setitem__(self, key, value):
+        self.raw[str(key)] = value
+
+    def __delitem__(self, key):
+        del self.raw[str(key)]
+
+    def __iter__(self):
+        return (int(k) for k in list(self.raw))
+
+    def __len__(self):
+        return len(self.raw)
+
+
+class _InPlaceTable(Table):
+    """A TinyDB table whose updates cost O(1).
+
+    TinyDB's ``Table._update_table`` rebuilds the whole table dict on every insert,
+    update and remove; with tens of thousands of documents that dominates a cycle. The
+    storage keeps the document in memory, so the updater can work on it in place.
+    """
+
+    def _update_table(self, updater):
+        tables = self._storage.read()
+        raw = tables.setdefault(self.name, {})
+        updater(_IntKeyView(raw))
+        self._storage.write(tables)
+        self.clear_cache()
+
+
+class _TinyDB(TinyDB):
+    table_class = _InPlaceTable
+
+
+class Collection:
+    """One table: documents are dicts keyed by an integer id (TinyDB's doc_id)."""
+
+    def __init__(self, store: "Store", spec: CollectionSpec):
+        self._store = store
+        self.spec = spec
+        self.name = spec.name
+        self._unique: dict[str, dict[Any, int]] = {}
+        self._multi: dict[str, dict[Any, set[int]]] = {}
+        self.rebuild_indexes()
+
+    @property
+    def _table(self) -> Table:
+        return self._store._db.table(self.name)
+
+    def _raw(self) -> dict[str, dict]:
+        return self._store._storage.data.get(self.name, {})
+
+    def rebuild_indexes(self) -> None:
+        self._unique = {f: {} for f in self.spec.unique}
+        self._multi = {f: {} for f in self.spec.multi}
+        for key, doc in self._raw().items():
+            self._index(int(key), doc)
+
+    def _index(self, doc_id: int, doc: dict) -> None:
+        for f, index in self._unique.items():
+            value = doc.get(f)
+            if value is not None:
+                index[value] = doc_id
+        for f, index in self._multi.items():
+            value = doc.get(f)
+            if value is not None:
+                index.setdefault(value, set()).add(doc_id)
+
+    def _unindex(self, doc_id: int, doc: dict) -> None:
+        for f, index in self._unique.items():
+            value = doc.get(f)
+            if value is not None and index.get(value) == doc_id:
+                del index[value]
+        for f, index in self._multi.items():
+            value = doc.get(f)
+            if value is not None and value in index:
+                index[value].discard(doc_id)
+                if not index[value]:
+                    del index[value]
+
+    # Reading ----------------------------------------------------------------------------
+
+    def get(self, doc_id: int) -> dict | None:
+        """The document with this id (a copy, with its id under ``"id"``), or None."""
+        raw = self._raw().get(str(doc_id))
+        return None if raw is None else {**copy.deepcopy(raw), "id": int(doc_id)}
+
+    def find_one(self, field: str, value: Any) -> dict | None:
+        """The document whose indexed ``field`` equals ``value`` (first one for a
+        non-unique index, by id), or None. Raises KeyError for a field that is not indexed."""
+        if field in self._unique:
+            doc_id = self._unique[field].get(value)
+            return None if doc_id is None else self.get(doc_id)
+        ids = self._multi[field].get(value)
+        return self.get(min(ids)) if ids else None
+
+    def find(self, field: str, value: Any) -> list[dict]:
+        """Every document whose indexed ``field`` equals ``value``, in id order."""
+        if field in self._unique:
+            doc = self.find_one(field, value)
+            return [doc] if doc else []
+        return [self.get(i) for i in sorted(self._multi[field].get(value, ()))]
+
+    def count(self, field: str | None = None, value: Any = None) -> int:
+        """Number of documents, or of those whose indexed ``field`` equals ``value``."""
+        if field is None:
+            return len(self._raw())
+        if field in self._unique:
+            return 1 if value in self._unique[field] else 0
+        return len(self._multi[field].get(value, ()))
+
+    def values(self, field: str) -> list[Any]:
+        """The distinct values of an indexed field."""
+        index = self._unique.get(field) or self._multi.get(field) or {}
+        return list(index)
+
+    def all(self) -> list[dict]:
+        """Every document (copies), in id order."""
+        return [self.get(int(k)) for k in sorted(self._raw(), key=int)]
+
+    def scan(self, predicate: Callable[[dict], bool]) -> Iterator[dict]:
+        """Documents for which ``predicate(raw document)`` is true, in id order.
+
+        ``predicate`` sees the stored document itself and must not change it; only the
+        documents it accepts are copied.
+        """
+        for key in sorted(self._raw(), key=int):
+            raw = self._raw()[key]
+            if predicate(raw):
+                yield self.get(int(key))
+
+    # Writing (inside a transaction) ------------------------------------------------------
+
+    def insert(self, doc: dict) -> int:
+        """Store a new document; returns its id. Raises StoreError on a unique clash."""
+        self._store._require_transaction()
+        doc = {k: v for k, v in copy.deepcopy(doc).items() if k != "id"}
+        for f, index in self._unique.items():
+            if doc.get(f) is not None and doc[f] in index:
+                raise StoreError(f"{self.name}: a document with {f}={doc[f]!r} already exists")
+        doc_id = self._table.insert(doc)
+        self._store._journal.append((self, doc_id, None))
+        self._index(doc_id, doc)
+        return doc_id
+
+    def replace(self, doc_id: int, doc: dict) -> None:
+        """Replace the whole document ``doc_id`` (the ``"id"`` key is ignored)."""
+        self._store._require_transaction()
+        old = self._raw().get(str(doc_id))
+        if old is None:
+            raise StoreError(f"{self.name}: no document {doc_id}")
+        new = {k: v for k, v in copy.deepcopy(doc).items() if k != "id"}
+        for f, index in self._unique.items():
+            value = new.get(f)
+            if value is not None and index.get(value, doc_id) != doc_id:
+                raise StoreError(f"{self.name}: a document with {f}={value!r} already exists")
+        self._store._journal.append((self, doc_id, copy.deepcopy(old)))
+        self._unindex(doc_id, old)
+        self._raw()[str(doc_id)] = new
+        self._store._storage.dirty = True
+        self._table.clear_cache()
+        self._index(doc_id, new)
+
+    def update(self, doc_id: int, **fields: Any) -> dict:
+        """Set some fields of document ``doc_id``; returns the new document (a copy)."""
+        current = self._raw().get(str(doc_id))
+        if current is None:
+            raise StoreError(f"{self.name}: no document {doc_id}")
+        self.replace(doc_id, {**current, **fields})
+        return self.get(doc_id)
+
+    def delete(self, doc_id: int) -> None:
+        """Remove document ``doc_id`` (nothing happens if it is absent)."""
+        self._store._require_transaction()
+        old = self._raw().get(str(doc_id))
+        if old is None:
+            return
+        self._store._journal.append((self, doc_id, copy.deepcopy(old)))
+        self._unindex(doc_id, old)
+        self._table.remove(doc_ids=[doc_id])
+
+    def _restore(self, doc_id: int, old: dict | None) -> None:
+        """Undo one journalled change (used by savepoints and failed transactions)."""
+        raw = self._raw()
+        current = raw.get(str(doc_id))
+        if current is not None:
+            self._unindex(doc_id, current)
+            del raw[str(doc_id)]
+        if old is not None:
+            self._store._storage.data.setdefault(self.name, {})[str(doc_id)] = old
+            self._index(doc_id, old)
+        self._table.clear_cache()
+
+
+class Store:
+    """The robot's data, in one file. Open with :meth:`open`.
+
+    ``path``: the JSON file; its lock is ``<path>.lock`` and its previous version
+    ``<path>.bak``. ``lock_timeout``: seconds to wait for another process's transaction
+    before raising :class:`StoreBusy`.
+
+    Raises :class:`StoreCorrupt` when the file is unreadable (it is never overwritten) and
+    :class:`StoreError` when it was written by a newer version of rers.
+    """
+
+    def __init__(self, path: Path | str, *, lock_timeout: float = 60.0):
+        self.path = Path(path)
+        self._lock = FileLock(str(self.path) + ".lock", timeout=lock_timeout)
+        self._storage = AtomicJSONStorage(self.path)
+        self._db = _TinyDB(storage=lambda: self._storage)
+        self._journal: list[tuple[Collection, int, dict | None]] = []
+        self._depth = 0
+        self._check_schema()
+        self.collections = {spec.name: Collection(self, spec) for spec in COLLECTIONS}
+
+    @classmethod
+    def open(cls, path: Path | str, *, lock_timeout: float = 60.0) -> "Store":
+        return cls(path, lock_timeout=lock_timeout)
+
+    def __getattr__(self, name: str) -> Collection:
+        # Collections read as attributes: store.members, store.outbox, ...
+        collections = self.__dict__.get("collections")
+        if collections and name in collections:
+            return collections[name]
+        raise AttributeError(name)
+
+    @property
+    def schema_version(self) -> int:
+        meta = self._storage.data.get("_meta", {}).get("1", {})
+        return int(meta.get("schema_version", SCHEMA_VERSION))
+
+    def _check_schema(self) -> None:
+        meta = self._storage.data.get("_meta", {}).get("1")
+        if meta is None:
+            return
+        version = meta.get("schema_version")
+        if not isinstance(version, int):
+            raise StoreError(f"the store {self.path} has no readable schema version; it was left untouched")
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"the store {self.path} was written by a newer rers (schema {version}, this one "
+                f"knows {SCHEMA_VERSION}); upgrade rers, the store was left untouched"
+            )
+
+    def _migrate(self) -> None:
+        data = self._storage.data
+        meta = data.setdefault("_meta", {}).setdefault("1", {})
+        version = meta.get("schema_version", SCHEMA_VERSION)  # absent: a new, empty store
+        while version < SCHEMA_VERSION:
+            _MIGRATIONS[version](data)
+            version += 1
+        if meta.get("schema_version") != version:
+            meta["schema_version"] = version
+            self._storage.dirty = True
+
+    def _require_transaction(self) -> None:
+        if self._depth == 0:
+            raise StoreError("write outside a transaction (use `with store.transaction():`)")
+
+    def _reload(self) -> None:
+        self._storage.reload()
+        self._check_schema()
+        # A fresh TinyDB: its tables cache the next document id, which another process
+        # may have used meanwhile.
+        self._db = _TinyDB(storage=lambda: self._storage)
+        for collection in self.collections.values():
+            collection.rebuild_indexes()
+
+    @contextmanager
+    def transaction(self):
+        """Lock, refresh, run the block, then write once. Nested calls join the outer one.
+
+        On an exception the block's changes are undone in memory and nothing is written.
+        Raises :class:`StoreBusy` when the lock cannot be had within ``lock_timeout``.
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                with self.savepoint():
+                    yield self
+            finally:
+                self._depth -= 1
+            return
+        try:
+            self._lock.acquire()
+        except Timeout:
+            raise StoreBusy(
+                f"another rers process has held the store {self.path} for too long; try again later"
+            ) from None
+        try:
+            if self._storage.changed_on_disk():
+                self._reload()
+            self._depth = 1
+            self._journal = []
+            try:
+                self._migrate()
+                yield self
+            except BaseException:
+                self._undo_to(0)
+                raise
+            finally:
+                self._depth = 0
+            if self._storage.dirty:
+                self._storage.flush()
+            self._journal = []
+        finally:
+            self._lock.release()
+
+    @contextmanager
+    def savepoint(self):
+        """Inside a transaction: undo this block's changes if it raises (then re-raise)."""
+        self._require_transaction()
+        mark = len(self._journal)
+        try:
+            yield self
+        except BaseException:
+            self._undo_to(mark)
+            raise
+
+    def _undo_to(self, mark: int) -> None:
+        while len(self._journal) > mark:
+            collection, doc_id, old = self._journal.pop()
+            collection._restore(doc_id, old)
+
+    def refresh(self) -> None:
+        """Re-read the file if another process wrote it (for long-lived readers)."""
+        if self._depth == 0 and self._storage.changed_on_disk():
+            self._reload()
+
+    # Small shared helpers -----------------------------------------------------------------
+
+    def next_number(self, counter: str) -> int:
+        """The next number of a counter (``"member"``, ``"offer"``…), 1 first. In a transaction."""
+        self._require_transaction()
+        doc = self.state.find_one("key", f"counter:{counter}")
+        if doc is None:
+            self.state.insert({"key": f"counter:{counter}", "value": 1})
+            return 1
+        value = int(doc["value"]) + 1
+        self.state.update(doc["id"], value=value)
+        return value
+
+    def get_state(self, key: str, default: Any = None) -> Any:
+        """A small named value (last cycle time, …), or ``default``."""
+        doc = self.state.find_one("key", key)
+        return default if doc is None else doc["value"]
+
+    def set_state(self, key: str, value: Any) -> None:
+        """Set a small named value. In a transaction."""
+        doc = self.state.find_one("key", key)
+        if doc is None:
+            self.state.insert({"key": key, "value": value})
+        elif doc["value"] != value:
+            self.state.update(doc["id"], value=value)

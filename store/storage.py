@@ -1,0 +1,155 @@
+"""Crash-safe JSON storage for TinyDB.
+
+TinyDB's own ``JSONStorage`` rewrites its file in place, so a crash in the middle of a
+write leaves a truncated, unreadable file. This storage keeps the whole database in memory;
+TinyDB's ``write`` only marks it dirty, and :meth:`AtomicJSONStorage.flush` makes it durable:
+
+1. write the JSON to a temporary file in the same folder, ``fsync`` it;
+2. hard-link the current file to ``<name>.bak`` (the previous version stays readable);
+3. ``os.replace`` the temporary file over the store (atomic on POSIX), ``fsync`` the folder.
+
+At every instant the store path names either the old or the new complete file.
+
+A file that exists but cannot be read as a TinyDB document is never overwritten:
+:class:`StoreCorrupt` is raised and the file is left as it is, for a human to look at.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from tinydb.storages import Storage
+
+
+class StoreError(Exception):
+    """The store cannot be used. The message is one plain sentence for the operator."""
+
+
+class StoreCorrupt(StoreError):
+    """The store file exists but is not a readable TinyDB document. It was not touched."""
+
+
+class StoreBusy(StoreError):
+    """Another process holds the store's lock for longer than we are willing to wait."""
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_document(path: Path) -> dict[str, dict[str, Any]] | None:
+    """Read and check a store file; None when it does not exist.
+
+    Shape: ``{table name: {doc id as str: document dict}}`` (TinyDB's JSON layout).
+    Raises :class:`StoreCorrupt` for bytes that are not that shape.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise StoreError(f"cannot read the store {path}: {error.strerror or error}") from None
+    backup = path.with_name(path.name + ".bak")
+    advice = (
+        f"The file was left untouched. Look at it, or restore the previous version from {backup} "
+        "(stop the robot first)."
+    )
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise StoreCorrupt(f"the store {path} is not valid JSON ({error}). {advice}") from None
+    if not isinstance(data, dict) or not all(
+        isinstance(table, dict) and all(isinstance(doc, dict) for doc in table.values())
+        for table in data.values()
+    ):
+        raise StoreCorrupt(f"the store {path} is JSON but not a rers store. {advice}")
+    return data
+
+
+class AtomicJSONStorage(Storage):
+    """A TinyDB storage held in memory and written atomically by :meth:`flush`.
+
+    ``path``: the store file (its folder is created on the first flush). The in-memory
+    document is the one TinyDB reads and writes; ``read()`` returns it without copying, so
+    TinyDB calls cost no I/O.
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.data: dict[str, dict[str, Any]] = {}
+        self.dirty = False
+        self.stamp: tuple[int, int, int] | None = None
+        self.reload()
+
+    def file_stamp(self) -> tuple[int, int, int] | None:
+        """``(inode, size, mtime_ns)`` of the store file, None when it does not exist."""
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def reload(self) -> None:
+        """Replace the in-memory document with the file's (another process may have written)."""
+        stamp = self.file_stamp()
+        data = read_document(self.path)
+        self.data = data if data is not None else {}
+        self.stamp = stamp
+        self.dirty = False
+
+    def changed_on_disk(self) -> bool:
+        return self.file_stamp() != self.stamp
+
+    # TinyDB's Storage interface -------------------------------------------------------
+
+    def read(self) -> dict[str, dict[str, Any]]:
+        return self.data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        self.data = data
+        self.dirty = True
+
+    def close(self) -> None:
+        pass
+
+    # Durability -----------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write the in-memory document to disk atomically (see the module docstring).
+
+        Raises :class:`StoreError` when the folder is not writable or the disk is full; the
+        previous file is then intact.
+        """
+        folder = self.path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            payload = json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+            tmp = Path(tmp_name)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(payload)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                if self.path.exists():
+                    backup = self.path.with_name(self.path.name + ".bak")
+                    staged = backup.with_name(backup.name + ".tmp")
+                    staged.unlink(missing_ok=True)
+                    os.link(self.path, staged)
+                    os.replace(staged, backup)
+                os.replace(tmp, self.path)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+            _fsync_dir(folder)
+        except OSError as error:
+            raise StoreError(f"cannot write the store {self.path}: {error.strerror or error}") from None
+        self.stamp = self.file_stamp()
+        self.dirty = False

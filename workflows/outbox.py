@@ -1,0 +1,199 @@
+"""The outbox: every mail is queued in the store with the decision that caused it, then sent.
+
+Queuing happens inside the transaction of the decision (so a crash can never leave a
+decision without its mail, nor a mail without its decision). :func:`flush` sends what is
+queued over one transport connection and marks each mail sent once the server accepted
+it: a crash between the server's acceptance and that mark is the only window in which a
+mail can be sent twice (the Message-ID is the same, so clients show it once).
+
+Temporary failures (SMTP 4xx, network faults) are retried with an exponential backoff;
+permanent ones (5xx) mark the mail ``failed`` and tell the animators.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from typing import Callable
+
+from store import Store
+from workflows.context import Context
+from workflows.mail.compose import build_message, message_id as make_message_id
+from workflows.transports.base import Transport, TransportError
+
+log = logging.getLogger(__name__)
+audit = logging.getLogger("rers.audit")
+
+_SMTP_POLICY = policy.SMTP.clone(linesep="\r\n")
+MAX_ATTEMPTS = 8
+"""Temporary failures tolerated before a mail is given up (about a day of backoff)."""
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay before the next try after ``attempts`` failures: 1, 2, 4 … minutes, at most 4 h."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 240))
+
+
+def queue_message(ctx: Context, msg: EmailMessage, *, purpose: str, cause: str) -> bool:
+    """Queue a built message. Returns False (and queues nothing) when a mail with the same
+    Message-ID is already queued or sent: re-running a decision never doubles a mail.
+
+    Envelope recipients are the To and Cc addresses; the envelope sender is the network's
+    functional address.
+    """
+    mid = str(msg["Message-ID"])
+    if ctx.store.outbox.find_one("message_id", mid) is not None:
+        return False
+    recipients = [a.addr_spec.lower() for h in ("To", "Cc") for a in (msg[h].addresses if msg[h] else ())]
+    ctx.store.outbox.insert(
+        {
+            "message_id": mid,
+            "sender": ctx.settings.network.address,
+            "recipients": recipients,
+            "raw": msg.as_bytes(policy=_SMTP_POLICY).decode("ascii", "surrogateescape"),
+            "status": "queued",
+            "attempts": 0,
+            "next_attempt": ctx.stamp(),
+            "created": ctx.stamp(),
+            "purpose": purpose,
+            "cause": cause,
+            "error": None,
+        }
+    )
+    return True
+
+
+def queue_mail(
+    ctx: Context,
+    *,
+    template: str,
+    to: list[tuple[str | None, str]],
+    context: dict,
+    purpose: str,
+    cause: str,
+    cc: list[tuple[str | None, str]] = (),
+    in_reply_to: str | None = None,
+    references: list[str] = (),
+    auto_submitted: str = "auto-generated",
+    msg_id: str | None = None,
+    to_member: bool = True,
+    attach: Callable[[EmailMessage], None] | None = None,
+) -> str | None:
+    """Render ``template`` and queue it. Returns the Message-ID, or None when an identical
+    mail (same Message-ID) is already in the outbox.
+
+    ``purpose`` names the mail (``join_ack``, ``forward``…); ``cause`` is the Message-ID
+    (or another stable key) of what caused it; with the recipients they make the
+    deterministic Message-ID unless ``msg_id`` is given. ``to_member`` adds the
+    List-Unsubscribe header (RFC 2369) pointing at a RETRAIT mail. ``attach`` may add
+    parts to the built message (an original message, a calendar).
+    """
+    network = ctx.settings.network
+    base = {
+        "network": {
+            "name": network.name,
+            "address": network.address,
+            "permanence": _permanence_context(ctx),
+        },
+        "now": ctx.now,
+    }
+    rendered = ctx.renderer.render(template, {**base, **context})
+    mid = msg_id or make_message_id(network.domain, purpose, cause, *sorted(a for _, a in [*to, *cc]))
+    unsubscribe = f"mailto:{network.address}?subject=RETRAIT" if to_member else None
+    msg = build_message(
+        rendered=rendered,
+        sender=(network.name, network.address),
+        to=list(to),
+        cc=list(cc),
+        message_id=mid,
+        date=ctx.now,
+        in_reply_to=in_reply_to,
+        references=list(references),
+        auto_submitted=auto_submitted,
+        list_unsubscribe=unsubscribe,
+        language=network.language,
+    )
+    if attach is not None:
+        attach(msg)
+    return mid if queue_message(ctx, msg, purpose=purpose, cause=cause) else None
+
+
+def _permanence_context(ctx: Context) -> dict:
+    rule = ctx.settings.calendar.permanence
+    return {"weekday": rule.weekday, "start": rule.start, "end": rule.end, "place": rule.place}
+
+
+@dataclass
+class FlushReport:
+    sent: list[str] = field(default_factory=list)
+    retry: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def due(store: Store, now: datetime) -> list[dict]:
+    """Queued mails whose next attempt time has come, oldest first."""
+    stamp = now.isoformat(timespec="seconds")
+    return [m for m in store.outbox.find("status", "queued") if m["next_attempt"] <= stamp]
+
+
+def flush(
+    store: Store,
+    transport_factory: Callable[[], Transport],
+    now: Callable[[], datetime],
+    *,
+    on_permanent_failure: Callable[[dict, TransportError], None] | None = None,
+) -> FlushReport:
+    """Send every due mail over one connection.
+
+    Each mail's new status is committed right after the server answered, one small
+    transaction per mail, so that a crash re-sends at most the mail in flight.
+    ``on_permanent_failure(mail, error)`` runs inside that transaction (to queue a
+    notice to the animators). A connection failure leaves the remaining mails queued and
+    is reported in ``FlushReport.error``.
+    """
+    report = FlushReport()
+    pending = due(store, now())
+    if not pending:
+        return report
+    try:
+        with transport_factory() as transport:
+            for mail in pending:
+                try:
+                    result = transport.send(mail["sender"], mail["recipients"], mail["raw"].encode("ascii", "surrogateescape"))
+                except TransportError as error:
+                    _record_failure(store, mail, error, now(), report, on_permanent_failure)
+                    if error.code is None and error.temporary:
+                        # The connection itself is gone: the rest waits for the next flush.
+                        report.error = str(error)
+                        break
+                    continue
+                with store.transaction():
+                    store.outbox.update(mail["id"], status="sent", sent=now().isoformat(timespec="seconds"),
+                                        refused={k: list(v) for k, v in result.refused.items()} or None)
+                report.sent.append(mail["message_id"])
+                audit.info("sent %s (%s) to %d recipient(s)", mail["message_id"], mail["purpose"], len(mail["recipients"]))
+    except TransportError as error:
+        report.error = str(error)
+        log.warning("cannot send mail now: %s", error)
+    return report
+
+
+def _record_failure(store, mail, error: TransportError, now: datetime, report: FlushReport, on_permanent) -> None:
+    attempts = mail["attempts"] + 1
+    with store.transaction():
+        if error.temporary and attempts < MAX_ATTEMPTS:
+            store.outbox.update(
+                mail["id"], attempts=attempts, error=str(error),
+                next_attempt=(now + backoff(attempts)).isoformat(timespec="seconds"),
+            )
+            report.retry.append(mail["message_id"])
+            log.warning("temporary failure sending %s (attempt %d): %s", mail["message_id"], attempts, error)
+        else:
+            store.outbox.update(mail["id"], attempts=attempts, error=str(error), status="failed")
+            report.failed.append(mail["message_id"])
+            log.error("gave up sending %s (%s): %s", mail["message_id"], mail["purpose"], error)
+            if on_permanent is not None:
+                on_permanent(mail, error)

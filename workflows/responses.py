@@ -1,0 +1,144 @@
+"""Answering people and telling the animators: the robot's two ways of speaking.
+
+* :func:`answer_sender` writes back to whoever sent a message, at most
+  ``max_replies_per_day`` times a day per address (flood and loop safety, protocol.md
+  "What the robot's own mail looks like"), never to the robot itself.
+* :func:`forward_to_animators` sends the animators the message untouched (attached as
+  ``message/rfc822``) with what the robot understood and why it needs a human.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+from workflows.context import Context, Incoming
+from workflows.outbox import queue_mail
+
+audit = logging.getLogger("rers.audit")
+
+_RELAY = re.compile(
+    r"^(no-?reply|ne-?pas-?r[eé]pondre|do-?not-?reply|noreply|wordpress|www-data|apache|nobody|"
+    r"formulaire|form|contact-?form|webmaster|site|mailer)([+._-].*)?@",
+    re.IGNORECASE,
+)
+
+
+def is_relay(address: str | None) -> bool:
+    """True for a web form's or a site's sending address (``no-reply@…``, ``wordpress@…``):
+    the person is then in Reply-To."""
+    return bool(address and _RELAY.match(address))
+
+
+def person_address(incoming: Incoming) -> str | None:
+    """The address of the person behind a message, lower-cased.
+
+    The From address, except for a web form relay with a Reply-To: then the Reply-To. An
+    identity claimed that way is never trusted for anything binding: every binding act is
+    confirmed by answering a question sent to that address.
+    """
+    parsed = incoming.parsed
+    if is_relay(parsed.sender) and parsed.reply_to:
+        return parsed.reply_to
+    return parsed.sender
+
+
+def _hash(address: str) -> str:
+    # Daily counters outlive erasure for a day; they hold no address in clear.
+    return hashlib.sha256(address.encode("utf-8")).hexdigest()[:16]
+
+
+def take_allowance(ctx: Context, address: str, kind: str = "reply", limit: int | None = None) -> bool:
+    """Count one answer of ``kind`` to ``address`` today; False when the day's ``limit``
+    (default ``max_replies_per_day``) is reached. Counters are per network-local day."""
+    limit = ctx.settings.network.max_replies_per_day if limit is None else limit
+    key = f"{kind}|{_hash(address)}|{ctx.today}"
+    doc = ctx.store.replies.find_one("key", key)
+    count = 0 if doc is None else doc["count"]
+    if count >= limit:
+        return False
+    if doc is None:
+        ctx.store.replies.insert({"key": key, "count": 1, "day": ctx.today})
+    else:
+        ctx.store.replies.update(doc["id"], count=count + 1)
+    return True
+
+
+def answer_sender(
+    ctx: Context,
+    incoming: Incoming,
+    *,
+    template: str,
+    context: dict,
+    purpose: str,
+    daily_kind: str | None = None,
+) -> str | None:
+    """Queue an answer to the person who wrote ``incoming``; returns its Message-ID or
+    None when nothing was queued (no address, the robot itself, daily limit reached).
+
+    ``daily_kind`` adds a stricter limit of one such answer a day (e.g. ``"unknown_ack"``).
+    """
+    parsed = incoming.parsed
+    address = person_address(incoming)
+    network = ctx.settings.network
+    if not address or address == network.address:
+        return None
+    if daily_kind and not take_allowance(ctx, address, daily_kind, limit=1):
+        audit.info("%s: no %s today, one was already sent", parsed.message_id, daily_kind)
+        return None
+    if not take_allowance(ctx, address):
+        audit.info("%s: answer withheld, daily limit of %d reached", parsed.message_id, network.max_replies_per_day)
+        return None
+    name = parsed.member.name or parsed.sender_name
+    return queue_mail(
+        ctx,
+        template=template,
+        to=[(name, address)],
+        context=context,
+        purpose=purpose,
+        cause=parsed.message_id,
+        in_reply_to=parsed.message_id if parsed.message_id.startswith("<") else None,
+        references=parsed.references,
+        auto_submitted="auto-replied",
+    )
+
+
+def forward_to_animators(ctx: Context, incoming: Incoming, *, reason: str, purpose: str = "forward") -> str | None:
+    """Queue, for the animators, the message as received plus what the robot understood.
+
+    ``reason``: one French sentence saying why a human is needed. Returns the Message-ID,
+    or None when no animator is configured (logged: the message stays in the done folder).
+    """
+    animators = ctx.settings.network.animators
+    parsed = incoming.parsed
+    if not animators:
+        audit.warning("%s: needs a human (%s) but no animator is configured", parsed.message_id, reason)
+        return None
+
+    def attach(msg: EmailMessage) -> None:
+        if incoming.raw.isascii():
+            original = message_from_bytes(incoming.raw, policy=policy.default)
+            msg.add_attachment(original, filename="message.eml")
+        else:
+            # message/rfc822 may only be 7bit/8bit (RFC 2046 §5.2.1) and 8bit needs
+            # 8BITMIME all the way: raw 8-bit messages travel base64-encoded instead.
+            msg.add_attachment(incoming.raw, maintype="application", subtype="octet-stream", filename="message.eml")
+
+    return queue_mail(
+        ctx,
+        template="forward_animators",
+        to=[(None, a) for a in animators],
+        context={
+            "reason": reason,
+            "sender": parsed.sender or "(adresse illisible)",
+            "subject": parsed.subject,
+            "intent": parsed.intent,
+            "text": parsed.text,
+        },
+        purpose=purpose,
+        cause=parsed.message_id,
+        to_member=False,
+        attach=attach,
+    )

@@ -1,0 +1,36 @@
+"""The route table: what happens to each intent, read in one place.
+
+Each handler takes ``(Context, Incoming)``, works only through the store and the outbox
+of the context (no I/O), and returns a short outcome for the audit trail. The runner
+commits what a handler did, with the mails it queued, in one store write.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from workflows import basics, items, membership
+from workflows.context import Context, Incoming
+
+Handler = Callable[[Context, Incoming], str]
+
+ROUTES: dict[str, Handler] = {
+    "join": membership.on_join,
+    "offer": items.on_item,
+    "demand": items.on_item,
+    "withdraw_item": basics.on_not_automated,
+    "withdraw": basics.on_not_automated,
+    "reply": basics.on_not_automated,
+    "help": basics.on_help,
+    "catalogue": basics.on_not_automated,
+    "my_data": basics.on_not_automated,
+    "event_command": basics.on_not_automated,
+    "rsvp": basics.on_ignore,
+    "auto_reply": basics.on_ignore,
+    "bounce": basics.on_bounce,
+    "unknown": basics.on_unknown,
+}
+
+
+def route(intent: str) -> Handler:
+    """The handler of ``intent``; an intent missing from the table is ``unknown``'s."""
+    return ROUTES.get(intent, basics.on_unknown)

@@ -1,0 +1,243 @@
+"""The shell: one cycle = fetch → handle each message → commit → mark done → send.
+
+For each batch fetched from the mailbox, in one store transaction:
+
+1. a message whose Message-ID the ledger already holds is a repeat: nothing is done;
+2. otherwise it is parsed and routed (:mod:`workflows.routes`) inside a savepoint; its
+   records, its queued mails and its ledger entry are written together;
+3. a handler that raises leaves no trace but a failure count; at ``max_attempts``
+   failures the message is parked in the error folder and the animators are told.
+
+Only after the transaction is on disk are the messages marked done in the mailbox (so a
+crash repeats work, and the ledger makes the repeat a no-op). Then the outbox is flushed.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+from config.settings import Settings
+from store import Store
+from workflows.context import Context, Incoming
+from workflows.mail.compose import Renderer
+from workflows.mail.model import Parsed, ParseOptions
+from workflows.mail.parse import parse_message
+from workflows.mailboxes.base import Mailbox, SourceMessage
+from workflows.outbox import FlushReport, flush, queue_mail
+from workflows.responses import forward_to_animators
+from workflows.routes import route
+from workflows.transports.base import Transport
+
+log = logging.getLogger(__name__)
+audit = logging.getLogger("rers.audit")
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def open_mailbox(settings: Settings) -> Mailbox:
+    """The configured mailbox (not yet connected: use it in a ``with`` block)."""
+    # Imported here so that commands which never read mail do not pay for imapclient.
+    if settings.mailbox.kind == "imap":
+        from workflows.mailboxes.imap import ImapMailbox
+
+        return ImapMailbox(settings.mailbox)
+    from workflows.mailboxes.maildir import MaildirMailbox
+
+    return MaildirMailbox(settings.mailbox)
+
+
+def open_transport(settings: Settings) -> Transport:
+    """The configured transport (not yet connected: use it in a ``with`` block)."""
+    if settings.transport.kind == "smtp":
+        from workflows.transports.smtp import SmtpTransport
+
+        return SmtpTransport(settings.transport)
+    from workflows.transports.folder import FolderTransport
+
+    return FolderTransport(settings.transport)
+
+
+def parse_options(settings: Settings) -> ParseOptions:
+    network = settings.network
+    return ParseOptions(
+        animators=frozenset(network.animators),
+        network_address=network.address,
+        timezone=network.timezone,
+    )
+
+
+@dataclass
+class Handled:
+    """What happened to one fetched message."""
+
+    key: str
+    message_id: str
+    intent: str
+    outcome: str
+    """``handled: …``, ``repeat``, ``failed (n)``, ``parked``."""
+
+
+@dataclass
+class CycleReport:
+    handled: list[Handled] = field(default_factory=list)
+    flush: FlushReport = field(default_factory=FlushReport)
+
+    def count(self, prefix: str) -> int:
+        return sum(1 for h in self.handled if h.outcome.startswith(prefix))
+
+
+class Runner:
+    """Runs cycles for one configuration and one open store.
+
+    ``clock`` returns aware UTC datetimes (a fixed or stepping clock in tests);
+    ``mailbox_factory`` / ``transport_factory`` default to the configured ones.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        clock: Clock = utc_now,
+        mailbox_factory: Callable[[], Mailbox] | None = None,
+        transport_factory: Callable[[], Transport] | None = None,
+        renderer: Renderer | None = None,
+        should_stop: Callable[[], bool] = lambda: False,
+    ):
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.mailbox_factory = mailbox_factory or (lambda: open_mailbox(settings))
+        self.transport_factory = transport_factory or (lambda: open_transport(settings))
+        self.renderer = renderer or Renderer(
+            settings.network.language, settings.network.templates_dir, settings.network.timezone
+        )
+        self.options = parse_options(settings)
+        self.should_stop = should_stop
+
+    def context(self) -> Context:
+        return Context(settings=self.settings, store=self.store, now=self.clock(), renderer=self.renderer)
+
+    # One cycle ------------------------------------------------------------------------
+
+    def cycle(self) -> CycleReport:
+        """Fetch and handle every waiting message, then send what is due.
+
+        Raises :class:`MailboxError` when the mailbox cannot be used (nothing is lost:
+        the messages stay where they are) and :class:`StoreError` when the store cannot be
+        written.
+        """
+        report = CycleReport()
+        with self.mailbox_factory() as mailbox:
+            for batch in mailbox.batches(self.settings.mailbox.batch_size):
+                handled = self.handle_batch(batch)
+                report.handled.extend(handled)
+                done = [h.key for h in handled if h.outcome.startswith(("handled", "repeat"))]
+                parked = [h.key for h in handled if h.outcome == "parked"]
+                if done:
+                    mailbox.mark_done(done)
+                if parked:
+                    mailbox.park(parked)
+                if self.should_stop():
+                    break
+        report.flush = self.flush()
+        with self.store.transaction():
+            self.store.set_state("last_cycle", self.clock().isoformat(timespec="seconds"))
+        return report
+
+    def handle_batch(self, batch: list[SourceMessage]) -> list[Handled]:
+        """Handle a batch in one transaction (one store write). Stops early, after the
+        current message, when ``should_stop()`` becomes true (SIGTERM)."""
+        results = []
+        with self.store.transaction():
+            for source in batch:
+                results.append(self.handle(source))
+                if self.should_stop():
+                    break
+        return results
+
+    def handle(self, source: SourceMessage) -> Handled:
+        """Handle one message inside the current transaction (see the module docstring)."""
+        ctx = self.context()
+        message_id = _fallback_id(source.raw)
+        intent = "unknown"
+        try:
+            with self.store.savepoint():
+                parsed = parse_message(source.raw, self.options, now=ctx.now)
+                if not parsed.message_id:
+                    parsed.message_id = message_id
+                message_id = parsed.message_id
+                intent = parsed.intent
+                if self.store.ledger.find_one("message_id", message_id) is not None:
+                    audit.info("%s: already handled, skipped", message_id)
+                    return Handled(source.key, message_id, intent, "repeat")
+                outcome = route(parsed.intent)(ctx, Incoming(parsed, source.raw, source.key))
+                self._ledger(ctx, message_id, source.key, intent, outcome)
+                failure = self.store.failures.find_one("message_id", message_id)
+                if failure is not None:
+                    self.store.failures.delete(failure["id"])
+            audit.info("%s: %s → %s", message_id, intent, outcome)
+            return Handled(source.key, message_id, intent, f"handled: {outcome}")
+        except Exception as error:  # a fault in our code or data: count it, keep the message
+            log.exception("handling %s failed", message_id)
+            return self._failed(ctx, source, message_id, intent, error)
+
+    def _ledger(self, ctx: Context, message_id: str, key: str, intent: str, outcome: str) -> None:
+        self.store.ledger.insert(
+            {"message_id": message_id, "source_key": key, "received": ctx.stamp(), "intent": intent, "outcome": outcome}
+        )
+
+    def _failed(self, ctx: Context, source: SourceMessage, message_id: str, intent: str, error: Exception) -> Handled:
+        failure = self.store.failures.find_one("message_id", message_id)
+        count = 1 if failure is None else failure["count"] + 1
+        detail = f"{type(error).__name__}: {error}"[:300]
+        if failure is None:
+            self.store.failures.insert({"message_id": message_id, "count": 1, "last": ctx.stamp(), "error": detail})
+        else:
+            self.store.failures.update(failure["id"], count=count, last=ctx.stamp(), error=detail)
+        if count < self.settings.mailbox.max_attempts:
+            return Handled(source.key, message_id, intent, f"failed ({count})")
+        parsed = Parsed(intent=intent, message_id=message_id, subject="", text="")
+        try:
+            with self.store.savepoint():
+                forward_to_animators(
+                    ctx,
+                    Incoming(parsed, source.raw, source.key),
+                    reason=f"Le robot a échoué {count} fois sur ce message ({detail}). Il est rangé dans le dossier "
+                    f"« {self.settings.mailbox.error_folder} ».",
+                    purpose="parked",
+                )
+        except Exception:
+            log.exception("could not tell the animators about parked message %s", message_id)
+        self._ledger(ctx, message_id, source.key, intent, "parked")
+        audit.warning("%s: parked after %d failures", message_id, count)
+        return Handled(source.key, message_id, intent, "parked")
+
+    def flush(self) -> FlushReport:
+        """Send the due mails of the outbox (see :func:`workflows.outbox.flush`)."""
+        return flush(self.store, self.transport_factory, self.clock, on_permanent_failure=self._notify_failure)
+
+    def _notify_failure(self, mail: dict, error) -> None:
+        if mail["purpose"] == "send_failure" or not self.settings.network.animators:
+            return
+        queue_mail(
+            self.context(),
+            template="send_failure",
+            to=[(None, a) for a in self.settings.network.animators],
+            context={"purpose": mail["purpose"], "recipients": mail["recipients"], "error": str(error)},
+            purpose="send_failure",
+            cause=mail["message_id"],
+            to_member=False,
+        )
+
+
+def _fallback_id(raw: bytes) -> str:
+    """A Message-ID for a message without one: the hash of its bytes."""
+    return f"<sha256-{hashlib.sha256(raw).hexdigest()[:32]}@rers.invalid>"
