@@ -147,6 +147,29 @@ class PermanenceRule:
     start: time = time(9, 0)
     end: time = time(12, 0)
     place: str = ""
+    title: str = ""
+    """The event's title; "" for the built-in one in the network's language."""
+
+
+WEEKS = ("first", "second", "third", "fourth", "last")
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+          "september", "october", "november", "december")
+
+
+@dataclass(frozen=True)
+class MeetingRule:
+    """A meeting on the ``week`` (one of ``WEEKS``) ``weekday`` of each month, or only of
+    ``months`` (1-12) when given; times are wall-clock in the network zone."""
+
+    enabled: bool = False
+    week: str = "second"
+    weekday: str = "thursday"
+    start: time = time(14, 0)
+    end: time = time(16, 0)
+    place: str = ""
+    title: str = ""
+    """"" for the built-in title in the network's language."""
+    months: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -155,13 +178,18 @@ class CalendarSettings:
     permanence: PermanenceRule = field(default_factory=PermanenceRule)
     horizon_months: int = 12
     closures: tuple[date, ...] = ()
+    holidays_subdivision: str = ""
+    """"" for metropolitan France; a ``holidays`` subdivision ("57", "6AE", "974"…) adds its days."""
+    feed_file: str = "calendrier.ics"
+    monthly_meeting: MeetingRule = field(default_factory=MeetingRule)
+    exchange_review: MeetingRule = field(default_factory=lambda: MeetingRule(months=(3, 10), end=time(16, 30)))
 
 
 @dataclass(frozen=True)
 class ScheduleSettings:
     poll_seconds: int = 60
-    publish_time: str = "06:00"
-    """Local time (network zone) of the daily calendar publication, ``HH:MM``."""
+    publish_time: time = time(6, 0)
+    """Time of the daily calendar publication (the machine's local time)."""
 
 
 @dataclass(frozen=True)
@@ -208,6 +236,13 @@ class Key:
     default: Any = None
     required: bool = False
     minimum: float | None = None
+
+
+def _holiday_subdivisions() -> tuple[str, ...]:
+    """"" (metropolitan France) and the French subdivisions the ``holidays`` package knows."""
+    import holidays
+
+    return ("", *holidays.France.subdivisions)
 
 
 SCHEMA: dict[str, dict[str, Key]] = {
@@ -258,12 +293,35 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "output_dir": Key("path", required=True),
         "horizon_months": Key(int, 12, minimum=1),
         "closures": Key("dates", []),
+        "holidays_subdivision": Key(_holiday_subdivisions(), ""),
+        "feed_file": Key(str, "calendrier.ics"),
     },
     "calendar.permanence": {
         "weekday": Key("weekday", "monday"),
         "start": Key("time", "09:00"),
         "end": Key("time", "12:00"),
         "place": Key(str, ""),
+        "title": Key(str, ""),
+    },
+    "calendar.monthly_meeting": {
+        "enabled": Key(bool, False),
+        "week": Key(WEEKS, "second"),
+        "weekday": Key("weekday", "thursday"),
+        "start": Key("time", "14:00"),
+        "end": Key("time", "16:00"),
+        "place": Key(str, ""),
+        "title": Key(str, ""),
+    },
+    "calendar.exchange_review": {
+        "enabled": Key(bool, False),
+        "first_month": Key(MONTHS, "march"),
+        "second_month": Key(MONTHS, "october"),
+        "week": Key(WEEKS, "second"),
+        "weekday": Key("weekday", "thursday"),
+        "start": Key("time", "14:00"),
+        "end": Key("time", "16:30"),
+        "place": Key(str, ""),
+        "title": Key(str, ""),
     },
     "schedule": {
         "poll_seconds": Key(int, 60, minimum=1),
@@ -477,9 +535,18 @@ def _cross_checks(values: dict[str, dict], at: Callable[[str, str], str]) -> lis
             )
     if transport.get("sent_folder") and mailbox.get("kind") != "imap":
         problems.append(f"{at('transport', 'sent_folder')}[transport] sent_folder: needs [mailbox] kind = \"imap\"")
-    rule = values["calendar.permanence"]
-    if rule.get("start") and rule.get("end") and rule["start"] >= rule["end"]:
-        problems.append(f"{at('calendar.permanence', 'end')}[calendar.permanence] end: must be after start")
+    for name in ("calendar.permanence", "calendar.monthly_meeting", "calendar.exchange_review"):
+        rule = values[name]
+        if rule.get("start") and rule.get("end") and rule["start"] >= rule["end"]:
+            problems.append(f"{at(name, 'end')}[{name}] end: must be after start")
+    review = values["calendar.exchange_review"]
+    if review.get("first_month") and review.get("first_month") == review.get("second_month"):
+        problems.append(f"{at('calendar.exchange_review', 'second_month')}[calendar.exchange_review] "
+                        "second_month: must differ from first_month")
+    feed_file = values["calendar"].get("feed_file")
+    if feed_file is not None and (not re.fullmatch(r"[\w.\-]+\.ics", feed_file) or feed_file.startswith("event-")):
+        problems.append(f"{at('calendar', 'feed_file')}[calendar] feed_file: must be a plain file name "
+                        "ending in .ics and not starting with event- (the per-event files)")
     if values["network"].get("address") in (values["network"].get("animators") or ()):
         problems.append(
             f"{at('network', 'animators')}[network] animators: must not contain the functional address itself"
@@ -505,10 +572,30 @@ def _server(kind: str, v: dict) -> ServerSettings:
     )
 
 
+def _meeting(v: dict, months: tuple[int, ...] = ()) -> MeetingRule:
+    return MeetingRule(enabled=v["enabled"], week=v["week"], weekday=v["weekday"], start=v["start"],
+                       end=v["end"], place=v["place"], title=v["title"], months=months)
+
+
+def _calendar(values: dict[str, dict]) -> CalendarSettings:
+    c, p, r = values["calendar"], values["calendar.permanence"], values["calendar.exchange_review"]
+    return CalendarSettings(
+        output_dir=c["output_dir"],
+        permanence=PermanenceRule(weekday=p["weekday"], start=p["start"], end=p["end"], place=p["place"],
+                                  title=p["title"]),
+        horizon_months=c["horizon_months"],
+        closures=c["closures"],
+        holidays_subdivision=c["holidays_subdivision"],
+        feed_file=c["feed_file"],
+        monthly_meeting=_meeting(values["calendar.monthly_meeting"]),
+        exchange_review=_meeting(r, tuple(sorted({MONTHS.index(r["first_month"]) + 1,
+                                                  MONTHS.index(r["second_month"]) + 1}))),
+    )
+
+
 def build(values: dict[str, dict], source: Path | None) -> Settings:
     """Turn validated values into :class:`Settings` (call only when there were no problems)."""
     n, m, t = values["network"], values["mailbox"], values["transport"]
-    c, p = values["calendar"], values["calendar.permanence"]
     return Settings(
         network=NetworkSettings(
             name=n["name"],
@@ -536,12 +623,7 @@ def build(values: dict[str, dict], source: Path | None) -> Settings:
             kind=t["kind"], server=_server("smtp", t), path=t["path"], sent_folder=t["sent_folder"]
         ),
         store=StoreSettings(path=values["store"]["path"]),
-        calendar=CalendarSettings(
-            output_dir=c["output_dir"],
-            permanence=PermanenceRule(weekday=p["weekday"], start=p["start"], end=p["end"], place=p["place"]),
-            horizon_months=c["horizon_months"],
-            closures=c["closures"],
-        ),
+        calendar=_calendar(values),
         schedule=ScheduleSettings(**values["schedule"]),
         membership=MembershipSettings(**values["membership"]),
         introductions=IntroductionSettings(**values["introductions"]),

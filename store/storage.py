@@ -123,6 +123,7 @@ class AtomicJSONStorage(Storage):
 
     def flush(self) -> None:
         """Write the in-memory document to disk atomically (see the module docstring).
+        Call it while holding the store's lock.
 
         Raises :class:`StoreError` when the folder is not writable or the disk is full; the
         previous file is then intact.
@@ -130,6 +131,10 @@ class AtomicJSONStorage(Storage):
         folder = self.path.parent
         try:
             folder.mkdir(parents=True, exist_ok=True)
+            # Temporary files of a writer killed mid-write; the caller holds the lock, so
+            # none of them belongs to a live writer.
+            for stale in folder.glob(f".{self.path.name}.*.tmp"):
+                stale.unlink(missing_ok=True)
             payload = json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
             fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
             tmp = Path(tmp_name)

@@ -1,0 +1,51 @@
+# The two commands of the README: `make demo` and `make test`. Both set themselves up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test unit integration corpus bench servers clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+## Run the robot on sample mail in ./demo (a Maildir in, .eml files out, a calendar).
+demo: $(STAMP)
+	$(BIN)/rers demo demo
+
+## Install what the integration tests need (Dovecot, openssl) when it is missing.
+servers:
+	@if ! command -v dovecot >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing dovecot-imapd and openssl with apt-get..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd openssl >/dev/null; \
+	  else \
+	    echo "The integration tests need Dovecot: run 'sudo apt-get install -y dovecot-imapd openssl' and try again."; \
+	    exit 1; \
+	  fi; \
+	fi
+
+## The whole suite: unit tests, integration tests against real Dovecot and aiosmtpd, the corpus.
+test: $(STAMP) servers
+	$(BIN)/pytest -q
+	$(MAKE) --no-print-directory corpus
+
+## The shared sample corpus through the real `rers parse` (when the corpus is beside the checkout).
+corpus: $(STAMP)
+	@if [ -x ../shared/corpus/check ]; then ../shared/corpus/check; \
+	else echo "corpus: ../shared/corpus/check not found beside this checkout, not run"; fi
+
+unit: $(STAMP)
+	$(BIN)/pytest -q tests/unit
+
+integration: $(STAMP) servers
+	$(BIN)/pytest -q tests/integration
+
+bench: $(STAMP) servers
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) demo .pytest_cache .hypothesis

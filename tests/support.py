@@ -1,0 +1,75 @@
+"""Helpers shared by the tests: a configuration pointing anywhere, and member mails."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+from config.settings import Settings, loads
+
+NETWORK = "rers.test@example.org"
+ANIMATORS = ("anim.one@example.org", "anim.two@example.org")
+
+
+def config_text(root: Path, *, mailbox: str = "", transport: str = "", network: str = "", extra: str = "") -> str:
+    """A complete configuration whose folders live under ``root``. ``mailbox`` and
+    ``transport`` replace their sections' bodies (default: Maildir and outbox folder)."""
+    mailbox = mailbox or 'kind = "maildir"\npath = "mail"'
+    transport = transport or 'kind = "folder"\npath = "outbox"'
+    animators = ", ".join(f'"{a}"' for a in ANIMATORS)
+    return f"""
+[network]
+name = "RERS de Test"
+address = "{NETWORK}"
+animators = [{animators}]
+{network}
+
+[mailbox]
+{mailbox}
+
+[transport]
+{transport}
+
+[store]
+path = "store/rers.json"
+
+[calendar]
+output_dir = "calendar"
+
+{extra}
+"""
+
+
+def make_settings(root: Path, **parts: str) -> Settings:
+    """Settings for a test folder ``root`` (see :func:`config_text`)."""
+    root.mkdir(parents=True, exist_ok=True)
+    text = config_text(root, **parts)
+    (root / "rers.toml").write_text(text, encoding="utf-8")
+    return loads(text, base=root, source=root / "rers.toml")
+
+
+def member_mail(
+    sender: str,
+    subject: str,
+    body: str,
+    *,
+    name: str = "",
+    message_id: str | None = None,
+    date: datetime | None = None,
+    headers: dict[str, str] | None = None,
+    to: str = NETWORK,
+) -> bytes:
+    """A plain-text mail as a simple client sends it (quoted-printable UTF-8, CRLF)."""
+    msg = EmailMessage()
+    msg["From"] = f"{name} <{sender}>" if name else sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(date or datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc))
+    msg["Message-ID"] = message_id or f"<{hashlib.sha1((sender + subject + body).encode()).hexdigest()[:20]}@client.example>"
+    for key, value in (headers or {}).items():
+        msg[key] = value
+    msg.set_content(body, cte="quoted-printable")
+    return msg.as_bytes(policy=policy.SMTP)

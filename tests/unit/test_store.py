@@ -1,0 +1,134 @@
+"""The store: one atomic write per transaction, savepoints, indexes, corruption refused."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from store import Store, StoreCorrupt, StoreError
+from store.repository import SCHEMA_VERSION
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store.open(tmp_path / "data" / "rers.json")
+
+
+def test_insert_find_and_reopen(store):
+    with store.transaction():
+        doc_id = store.members.insert({"address": "a@example.org", "ref": "M-1", "status": "pending"})
+        store.items.insert({"ref": "O-1", "member": "M-1", "status": "open"})
+    assert store.members.find_one("address", "a@example.org")["id"] == doc_id
+    assert [i["ref"] for i in store.items.find("member", "M-1")] == ["O-1"]
+    again = Store.open(store.path)
+    assert again.members.get(doc_id)["ref"] == "M-1"
+    assert again.schema_version == SCHEMA_VERSION
+
+
+def test_failed_transaction_changes_nothing_in_memory_or_on_disk(store):
+    with store.transaction():
+        doc_id = store.members.insert({"address": "a@example.org", "status": "pending"})
+    before = store.path.read_bytes()
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.members.update(doc_id, status="confirmed")
+            store.members.insert({"address": "b@example.org"})
+            raise RuntimeError("boom")
+    assert store.members.get(doc_id)["status"] == "pending"
+    assert store.members.find_one("address", "b@example.org") is None
+    assert store.path.read_bytes() == before
+
+
+def test_savepoint_undoes_only_its_block(store):
+    with store.transaction():
+        store.members.insert({"address": "kept@example.org"})
+        with pytest.raises(ValueError):
+            with store.savepoint():
+                store.members.insert({"address": "undone@example.org"})
+                store.members.delete(1)
+                raise ValueError
+        store.items.insert({"ref": "O-1"})
+    assert [m["address"] for m in store.members.all()] == ["kept@example.org"]
+    assert store.items.find_one("ref", "O-1") is not None
+    assert store.members.find_one("address", "undone@example.org") is None
+
+
+def test_writes_outside_a_transaction_are_refused(store):
+    with pytest.raises(StoreError, match="outside a transaction"):
+        store.members.insert({"address": "x@example.org"})
+
+
+def test_unique_index_refuses_a_duplicate(store):
+    with store.transaction():
+        store.members.insert({"address": "a@example.org"})
+        with pytest.raises(StoreError, match="already exists"):
+            store.members.insert({"address": "a@example.org"})
+
+
+def test_returned_documents_are_copies(store):
+    with store.transaction():
+        doc_id = store.members.insert({"address": "a@example.org", "tags": ["x"]})
+    doc = store.members.get(doc_id)
+    doc["tags"].append("y")
+    assert store.members.get(doc_id)["tags"] == ["x"]
+
+
+def test_one_write_per_transaction_and_a_backup(store):
+    with store.transaction():
+        store.members.insert({"address": "a@example.org"})
+    with store.transaction():
+        for n in range(50):
+            store.items.insert({"ref": f"O-{n}"})
+    backup = store.path.with_name(store.path.name + ".bak")
+    assert backup.exists()
+    previous = json.loads(backup.read_text())
+    assert previous.get("items", {}) == {}
+    assert len(json.loads(store.path.read_text())["items"]) == 50
+
+
+def test_corrupt_store_is_reported_and_never_overwritten(tmp_path):
+    path = tmp_path / "rers.json"
+    path.write_text('{"members": {"1": {"address": "a@exa', encoding="utf-8")
+    before = path.read_bytes()
+    with pytest.raises(StoreCorrupt) as caught:
+        Store.open(path)
+    assert "not valid JSON" in str(caught.value) and "untouched" in str(caught.value)
+    assert path.read_bytes() == before
+
+
+def test_wrong_shape_is_corrupt(tmp_path):
+    path = tmp_path / "rers.json"
+    path.write_text('["a list"]', encoding="utf-8")
+    with pytest.raises(StoreCorrupt):
+        Store.open(path)
+
+
+def test_store_from_a_newer_version_is_refused(tmp_path):
+    path = tmp_path / "rers.json"
+    path.write_text(json.dumps({"_meta": {"1": {"schema_version": SCHEMA_VERSION + 1}}}), encoding="utf-8")
+    with pytest.raises(StoreError, match="newer rers"):
+        Store.open(path)
+
+
+def test_another_process_writes_are_seen_by_the_next_transaction(store):
+    with store.transaction():
+        store.members.insert({"address": "a@example.org"})
+    other = Store.open(store.path)
+    with other.transaction():
+        other.members.insert({"address": "b@example.org"})
+    with store.transaction():
+        store.members.insert({"address": "c@example.org"})
+    final = Store.open(store.path)
+    assert sorted(m["address"] for m in final.members.all()) == ["a@example.org", "b@example.org", "c@example.org"]
+    ids = [m["id"] for m in final.members.all()]
+    assert len(set(ids)) == 3
+
+
+def test_counters(store):
+    with store.transaction():
+        assert [store.next_number("offer") for _ in range(3)] == [1, 2, 3]
+        assert store.next_number("demand") == 1
+    with store.transaction():
+        store.set_state("last_cycle", "2026-11-29T09:00:00+00:00")
+    assert store.get_state("last_cycle") == "2026-11-29T09:00:00+00:00"
+    assert store.get_state("missing", 7) == 7

@@ -1,0 +1,37 @@
+"""`rers status`: what the robot did last and what waits for it, in plain words."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from config.settings import Settings
+from store import Store
+
+
+def status_text(settings: Settings, store: Store, now: datetime) -> str:
+    """A few lines for an animator or an operator: last cycle, outbox, parked messages,
+    messages that failed, members and items. ``now``: aware, for ages."""
+    last = store.get_state("last_cycle")
+    if last:
+        age = now - datetime.fromisoformat(last)
+        minutes = int(age.total_seconds() // 60)
+        last_line = f"Last successful cycle: {last} UTC ({minutes} min ago)."
+    else:
+        last_line = "No cycle has completed yet."
+    parked = [d for d in store.ledger.scan(lambda d: d.get("outcome") == "parked")]
+    failures = store.failures.all()
+    lines = [
+        f"{settings.network.name} <{settings.network.address}>",
+        last_line,
+        f"Outbox: {store.outbox.count('status', 'queued')} queued, {store.outbox.count('status', 'sent')} sent, "
+        f"{store.outbox.count('status', 'failed')} failed.",
+        f"Parked messages (folder {settings.mailbox.error_folder!r}): {len(parked)}.",
+        f"Messages failing, to be retried: {len(failures)}.",
+        f"Members: {store.members.count('status', 'confirmed')} confirmed, "
+        f"{store.members.count('status', 'pending')} pending. "
+        f"Items: {store.items.count('status', 'open')} open, {store.items.count('status', 'held')} held.",
+    ]
+    for failed in store.outbox.find("status", "failed")[-5:]:
+        lines.append(f"  failed mail {failed['message_id']} ({failed['purpose']}): {failed['error']}")
+    for failure in failures[-5:]:
+        lines.append(f"  failing message {failure['message_id']} ({failure['count']}×): {failure['error']}")
+    return "\n".join(lines)
