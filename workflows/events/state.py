@@ -1,0 +1,235 @@
+"""The calendar's state: which series exist, and what changed since the last look.
+
+Pure functions over ``{uid: EventSeries}`` dicts. The shell keeps that dict in the store
+(each series as :meth:`EventSeries.to_dict`), builds the wanted series (configuration plus
+animator commands), and calls :func:`reconcile` with the clock's ``now``; the result's
+``SEQUENCE``/``DTSTAMP`` are what the feed and the invitations carry (RFC 5545 3.8.7.4 and
+3.8.7.2, RFC 5546 2.1.4: a change raises SEQUENCE), and its changes say which iTIP
+messages to send.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, time, timezone
+from types import MappingProxyType
+from typing import Iterable, Mapping, NamedTuple
+
+from config.settings import WEEKDAYS, WEEKS, CalendarSettings, MeetingRule, NetworkSettings
+from workflows.events.model import CONFIGURED_KINDS, EventSeries, Rule
+from workflows.events.rules import is_occurrence, rule_dates, skipped_holidays
+
+CHANGE_KINDS = ("new", "changed", "cancelled", "occurrence_cancelled")
+
+
+class Change(NamedTuple):
+    """One change to announce: ``kind`` in :data:`CHANGE_KINDS`; ``occurrence`` is the
+    local day of the cancelled occurrence (``occurrence_cancelled`` only, else None)."""
+
+    uid: str
+    kind: str
+    occurrence: date | None = None
+
+
+def _utc_second(now: datetime) -> datetime:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    # iCalendar keeps whole seconds; a stored microsecond would never be published anyway.
+    return now.astimezone(timezone.utc).replace(microsecond=0)
+
+
+def _exceptions(series: EventSeries) -> set[date]:
+    return set(series.closures) | set(series.cancelled_dates)
+
+
+def _change_of(before: EventSeries, after: EventSeries) -> list[Change]:
+    """What to announce when ``before`` became ``after`` (their contents differ)."""
+    if after.cancelled:
+        return [] if before.cancelled else [Change(after.uid, "cancelled")]
+    if before.cancelled:
+        return [Change(after.uid, "changed")]
+    added = _exceptions(after) - _exceptions(before)
+    removed = _exceptions(before) - _exceptions(after)
+    same_otherwise = replace(before, closures=after.closures, cancelled_dates=after.cancelled_dates)
+    if added and not removed and same_otherwise.content() == after.content():
+        # Only new skipped days: one CANCEL per real occurrence beats re-sending the series.
+        holidays = set(after.holidays)
+        return [
+            Change(after.uid, "occurrence_cancelled", day)
+            for day in sorted(added)
+            if day not in holidays and is_occurrence(after, day)
+        ]
+    return [Change(after.uid, "changed")]
+
+
+def reconcile(
+    previous: Mapping[str, EventSeries],
+    current: Mapping[str, EventSeries],
+    now: datetime,
+) -> tuple[dict[str, EventSeries], list[Change]]:
+    """Compare the stored series with the wanted ones.
+
+    ``previous`` is the stored state, ``current`` every series that should exist now (a
+    UID missing from it is called off), both keyed by UID; ``now`` an aware datetime.
+    Returns ``(state, changes)``: ``state`` keeps a series' ``SEQUENCE`` and ``DTSTAMP``
+    when its content did not change and gives it ``SEQUENCE + 1`` and ``DTSTAMP = now``
+    (UTC, whole seconds) when it did; a new series starts at ``SEQUENCE 0``. ``changes``
+    (ordered by UID) lists ``new``, ``changed``, ``cancelled`` and, when the only change is
+    new skipped days, one ``occurrence_cancelled`` per real occurrence instead of
+    ``changed``. A series called off stays in the state (``cancelled``) so that its UID and
+    SEQUENCE are remembered. Raises ``ValueError`` for a naive ``now`` or a key that is
+    not its series' UID.
+    """
+    stamp = _utc_second(now)
+    for uid, series in (*previous.items(), *current.items()):
+        if uid != series.uid:
+            raise ValueError(f"key {uid!r} holds the series {series.uid!r}")
+    state: dict[str, EventSeries] = {}
+    changes: list[Change] = []
+    for uid in sorted(set(previous) | set(current)):
+        before, after = previous.get(uid), current.get(uid)
+        if after is None:
+            after = replace(before, cancelled=True)
+        if before is None:
+            state[uid] = replace(after, sequence=0, dtstamp=stamp)
+            if not after.cancelled:
+                changes.append(Change(uid, "new"))
+            continue
+        if before.content() == after.content():
+            state[uid] = replace(after, sequence=before.sequence, dtstamp=before.dtstamp or stamp)
+            continue
+        state[uid] = replace(after, sequence=before.sequence + 1, dtstamp=stamp)
+        changes.extend(_change_of(before, after))
+    return state, changes
+
+
+def wanted(previous: Mapping[str, EventSeries], configured: Iterable[EventSeries]) -> dict[str, EventSeries]:
+    """The ``current`` argument of :func:`reconcile` after a configuration read.
+
+    One-off series (meetings, workshops) of ``previous`` stay as they are; the
+    ``configured`` series replace the stored ones of the same UID but keep the occurrences
+    animators cancelled (``cancelled_dates``); a configured kind no longer configured is
+    left out, so that :func:`reconcile` calls it off.
+    """
+    out = {uid: s for uid, s in previous.items() if s.kind not in CONFIGURED_KINDS}
+    for series in configured:
+        before = previous.get(series.uid)
+        if before is not None:
+            series = replace(series, cancelled_dates=before.cancelled_dates)
+        out[series.uid] = series
+    return out
+
+
+# --- series from the configuration ------------------------------------------------------
+
+_TITLES = MappingProxyType({
+    "fr": MappingProxyType({
+        "permanence": "Permanence du {name}",
+        "monthly_meeting": "Rencontre mensuelle du {name}",
+        "exchange_review": "Échanges sur les échanges du {name}",
+    }),
+    "en": MappingProxyType({
+        "permanence": "{name} drop-in session",
+        "monthly_meeting": "{name} monthly meeting",
+        "exchange_review": "{name} review of the exchanges",
+    }),
+})
+
+_UID_NAMES = MappingProxyType({
+    "permanence": "permanence",
+    "monthly_meeting": "rencontre-mensuelle",
+    "exchange_review": "echanges-sur-les-echanges",
+})
+"""Local part of each configured series' UID; also its file name (``event-<name>.ics``)."""
+
+
+def publication_period(today: date, horizon_months: int) -> tuple[date, date]:
+    """The days configured series cover: 1 January of ``today``'s year to 31 December of
+    the year ``horizon_months`` after ``today``. Whole years, so that the series (and the
+    invitations' SEQUENCE) change once a year, not every day, while always covering at
+    least ``horizon_months`` ahead."""
+    months = today.year * 12 + today.month - 1 + horizon_months
+    return date(today.year, 1, 1), date(months // 12, 12, 31)
+
+
+def _title(kind: str, given: str, network: NetworkSettings) -> str:
+    if given.strip():
+        return given.strip()
+    titles = _TITLES.get(network.language, _TITLES["fr"])
+    return titles[kind].format(name=network.name)
+
+
+def _configured(kind: str, rule: Rule, start: time, end: time, place: str, title: str,
+                network: NetworkSettings, subdivision: str, closures: tuple[date, ...] = ()) -> EventSeries:
+    until = rule.until or rule.starts
+    return EventSeries(
+        uid=f"{_UID_NAMES[kind]}@{network.domain}",
+        kind=kind,
+        title=_title(kind, title, network),
+        rule=rule,
+        start_time=start,
+        end_time=end,
+        tzid=network.timezone,
+        place=place,
+        holidays=skipped_holidays(rule, rule.starts, until, subdivision),
+        closures=tuple(sorted(set(closures) & set(rule_dates(rule, rule.starts, until)))),
+    )
+
+
+def _meeting_rule(meeting: MeetingRule, starts: date, until: date) -> Rule:
+    nth = -1 if meeting.week == "last" else WEEKS.index(meeting.week) + 1
+    weekday = WEEKDAYS.index(meeting.weekday)
+    if meeting.months:
+        return Rule.yearly(meeting.months, nth, weekday, starts, until)
+    return Rule.monthly(nth, weekday, starts, until)
+
+
+def series_from_settings(calendar: CalendarSettings, network: NetworkSettings, *, today: date) -> list[EventSeries]:
+    """The configured series (``[calendar.permanence]``, and ``[calendar.monthly_meeting]``
+    / ``[calendar.exchange_review]`` when enabled) over :func:`publication_period`.
+
+    Each skips the public holidays of ``calendar.holidays_subdivision``; the permanence
+    also skips ``calendar.closures``. Times are wall-clock in ``network.timezone``; UIDs
+    are ``permanence@<domain>``, ``rencontre-mensuelle@<domain>`` and
+    ``echanges-sur-les-echanges@<domain>``. ``SEQUENCE``/``DTSTAMP`` are left for
+    :func:`reconcile`. ``today`` is the network's local date.
+    """
+    starts, until = publication_period(today, calendar.horizon_months)
+    subdivision = calendar.holidays_subdivision
+    permanence = calendar.permanence
+    out = [
+        _configured(
+            "permanence",
+            Rule.weekly(WEEKDAYS.index(permanence.weekday), starts, until),
+            permanence.start, permanence.end, permanence.place, permanence.title,
+            network, subdivision, calendar.closures,
+        )
+    ]
+    for kind, meeting in (("monthly_meeting", calendar.monthly_meeting), ("exchange_review", calendar.exchange_review)):
+        if meeting.enabled:
+            out.append(_configured(kind, _meeting_rule(meeting, starts, until), meeting.start, meeting.end,
+                                   meeting.place, meeting.title, network, subdivision))
+    return out
+
+
+def one_off(kind: str, title: str, day: date, start: time, end: time, *, place: str = "",
+            description: str = "", network: NetworkSettings) -> EventSeries:
+    """A one-off ``meeting`` or ``workshop`` (animator command ``RENCONTRE``/``ATELIER`` or
+    ``rers calendar add``) on ``day`` from ``start`` to ``end``, wall-clock in the network
+    zone. Its UID, ``rencontre-20270114-1400@<domain>`` or ``atelier-…``, depends on the
+    kind, day and start only, so that the same command sent again with a new place or
+    title updates the event instead of doubling it. Raises ``ValueError`` on another kind
+    or ``end <= start``."""
+    prefixes = {"meeting": "rencontre", "workshop": "atelier"}
+    if kind not in prefixes:
+        raise ValueError(f"a one-off event is a meeting or a workshop, not {kind!r}")
+    return EventSeries(
+        uid=f"{prefixes[kind]}-{day:%Y%m%d}-{start:%H%M}@{network.domain}",
+        kind=kind,
+        title=title,
+        rule=Rule.once(day),
+        start_time=start,
+        end_time=end,
+        tzid=network.timezone,
+        place=place,
+        description=description,
+    )
