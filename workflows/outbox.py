@@ -12,7 +12,7 @@ permanent ones (5xx) mark the mail ``failed`` and tell the animators.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -80,6 +80,7 @@ def queue_mail(
     msg_id: str | None = None,
     to_member: bool = True,
     attach: Callable[[EmailMessage], None] | None = None,
+    subject_tag: str | None = None,
 ) -> str | None:
     """Render ``template`` and queue it. Returns the Message-ID, or None when an identical
     mail (same Message-ID) is already in the outbox.
@@ -88,7 +89,8 @@ def queue_mail(
     (or another stable key) of what caused it; with the recipients they make the
     deterministic Message-ID unless ``msg_id`` is given. ``to_member`` adds the
     List-Unsubscribe header (RFC 2369) pointing at a RETRAIT mail. ``attach`` may add
-    parts to the built message (an original message, a calendar).
+    parts to the built message (an original message, a calendar). ``subject_tag`` (a
+    question's token) is put in brackets before the subject: ``[RERS-7QX2M9KD] …``.
     """
     network = ctx.settings.network
     base = {
@@ -100,6 +102,8 @@ def queue_mail(
         "now": ctx.now,
     }
     rendered = ctx.renderer.render(template, {**base, **context})
+    if subject_tag:
+        rendered = replace(rendered, subject=f"[{subject_tag}] {rendered.subject}")
     mid = msg_id or make_message_id(network.domain, purpose, cause, *sorted(a for _, a in [*to, *cc]))
     unsubscribe = f"mailto:{network.address}?subject=RETRAIT" if to_member else None
     msg = build_message(
