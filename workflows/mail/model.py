@@ -108,6 +108,24 @@ class Parsed:
     """The raw ``Authentication-Results`` header values (RFC 8601), top first."""
     bounced_addresses: list[str] = field(default_factory=list)
     """For ``bounce``: the lower-cased addresses that permanently failed."""
+    delayed_addresses: list[str] = field(default_factory=list)
+    """For ``bounce``: addresses only delayed or temporarily failing (not to be marked)."""
+    auto_submitted: str | None = None
+    """The ``Auto-Submitted`` value (RFC 3834), lower-cased, without parameters."""
+    list_id: str | None = None
+    """The ``List-Id`` header (RFC 2919) when the message came through a list."""
+    automatic: str | None = None
+    """For ``auto_reply``/``bounce``: why the message was judged automatic
+    (``own mail``, ``auto-submitted: auto-replied``, ``precedence: bulk``, ``list-id``,
+    ``x-autoreply``, ``read receipt``, ``subject``, ``delivery report``)."""
+    own_mail: bool = False
+    """True when this is the robot's own mail coming back (From the functional address,
+    a robot-built Message-ID, or an X-Loop naming it)."""
+    forwarded: bool = False
+    """True when the message forwards another (``TR :``/``Fwd:``) and ``text`` holds the
+    forwarded content."""
+    on_behalf_of: str | None = None
+    """``M-14`` when an animator answers for a member without e-mail (``POUR M-14 : OUI``)."""
 
     def contract(self) -> dict:
         """The JSON object of `rers parse` (protocol.md), keys in the documented order."""

@@ -1,0 +1,64 @@
+"""Yes, no or unclear: the answer to a question of the robot, read from the reply's own
+text (quotes and signature already removed by the caller).
+
+The words are those of protocol.md, "Replies", plus what people write in plain French
+("oui bien sûr, avec plaisir", "ok pour moi", "non merci pas pour l'instant"). Both kinds
+of word, a doubt ("je ne sais pas encore", "peut-être"), or none at all make the answer
+``unclear``: the robot then asks once more rather than act on a guess.
+"""
+from __future__ import annotations
+
+import re
+
+from workflows.mail.quotes import drop_greeting, is_greeting
+from workflows.mail.textutil import fold
+
+# Longer phrases first: at one position the first alternative that matches wins, so
+# "pas d'accord" is read as a no before "d'accord" could be read as a yes.
+_PHRASES: tuple[tuple[str, str], ...] = (
+    ("unclear", r"je ne sais pas|je sais pas|sais pas|je ne sais plus|je sais plus|je ne suis pas sur"
+                r"|pas sure?|peut[- ]etre|je (?:vais )?reflechi[rs]|je dois reflechir|laissez[- ]moi reflechir"
+                r"|j'hesite|hesite|pas encore decide|je ne suis pas certaine?|a voir|on verra|je verrai"
+                r"|pourquoi pas|maybe|not sure|don'?t know"),
+    ("yes", r"pas de (?:souci|soucis|probleme|problemes)|sans (?:souci|probleme)|aucun (?:souci|probleme)"
+            r"|pourquoi pas non"),
+    ("no", r"pas d'accord|pas ok|non merci|pas interesse(?:e|s|es)?|plus interesse(?:e|s|es)?"
+           r"|pas pour (?:l'instant|le moment|moi|maintenant)|je refuse|refuse|refusee?|je decline|decline"
+           r"|je ne (?:souhaite|veux|peux|desire) pas|je ne confirme pas|je n'accepte pas|je ne valide pas"
+           r"|ne (?:souhaite|veux) plus|no thanks|no thank you|absolument pas|surtout pas|certainement pas"
+           r"|pas du tout|non|no|nope|nan|👎|❌"),
+    ("yes", r"oui|ouais|ouaip|yes|yep|ok|okay|okey|d'accord|d accord|dac|daccord|j'accepte|accepte|acceptee"
+            r"|je confirme|confirme|confirmee|valide|validee|je valide|approuve|approuvee|j'approuve"
+            r"|bien sur|avec plaisir|volontiers|parfait|ca marche|ca me va|c'est bon|entendu|tout a fait"
+            r"|absolument|evidemment|carrement|go|je suis partante?|partante?|interessee?|sure|of course"
+            r"|👍|✅|👌|✔"),
+)
+_ANSWER_RE = re.compile(
+    "|".join(f"(?P<{kind}{index}>(?<![\\w'])(?:{phrase})(?![\\w]))" for index, (kind, phrase) in enumerate(_PHRASES))
+)
+_BEHALF_RE = re.compile(r"^pour\s+m\s*-\s*\d+\s*[:,]?\s*")
+_SINGLE_LETTER = {"y": "yes", "n": "no", "o": "yes"}
+_LINES_READ = 5
+"""An answer is read from the first few meaningful lines only: a long reply may
+mention "non" later about something else entirely."""
+
+
+def read_answer(own_text: str) -> str:
+    """``yes``, ``no`` or ``unclear`` for a reply whose own text is ``own_text``.
+
+    Greeting lines are skipped, an animator's ``POUR M-14 :`` is taken off, and the first
+    five meaningful lines are read. A single ``Y``/``N`` counts only as the whole reply
+    (they clash with French ``y`` and ``n'``).
+    """
+    lines = [line for line in own_text.split("\n") if line.strip() and not is_greeting(line)]
+    folded_lines = [_BEHALF_RE.sub("", drop_greeting(fold(line))) for line in lines[:_LINES_READ]]
+    folded = "\n".join(folded_lines).strip()
+    bare = folded.strip(" .!?")
+    if bare in _SINGLE_LETTER and len(lines) <= 2:
+        return _SINGLE_LETTER[bare]
+    kinds = set()
+    for match in _ANSWER_RE.finditer(folded):
+        kinds.add(re.sub(r"\d+$", "", match.lastgroup or ""))
+    if "unclear" in kinds or not kinds or {"yes", "no"} <= kinds:
+        return "unclear"
+    return "yes" if "yes" in kinds else "no"

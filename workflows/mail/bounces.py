@@ -1,0 +1,96 @@
+"""Delivery status notifications (RFC 3464, RFC 6522 ``multipart/report``) and the
+non-standard bounces of older servers, read with :mod:`flufl.bounce`; the
+``message/delivery-status`` part is read directly when flufl finds nothing.
+"""
+from __future__ import annotations
+
+import re
+from email.message import Message
+
+from workflows.mail.textutil import fold
+
+_DAEMON_RE = re.compile(r"^(?:mailer-daemon|mailer_daemon|mailerdaemon|postmaster|mail-daemon|maildaemon)@")
+_BOUNCE_SUBJECT_RE = re.compile(
+    r"undeliver|delivery status notification|returned mail|mail delivery fail|delivery failure"
+    r"|failure notice|non remis|echec de (?:la )?remise|message non (?:delivre|remis|distribue)"
+    r"|non distribuable|impossible de remettre|undelivered mail|delivery has failed|mail system error"
+)
+_ADDRESS_RE = re.compile(r"[^\s<>;\"']+@[^\s<>;\"']+")
+
+
+def is_bounce(report_type: str, sender: str | None, subject: str, failed_header: bool = False) -> bool:
+    """True for a delivery report: ``multipart/report; report-type=delivery-status``;
+    mail from MAILER-DAEMON/postmaster (but for a read receipt); or a typical
+    "Undelivered Mail"/"Non remis" subject with an ``X-Failed-Recipients`` header
+    (servers that do not send RFC 3464 reports)."""
+    if report_type == "delivery-status":
+        return True
+    if report_type == "disposition-notification":
+        return False
+    if sender and _DAEMON_RE.match(sender):
+        return True
+    return failed_header and bool(_BOUNCE_SUBJECT_RE.search(fold(subject)))
+
+
+def failed_addresses(message: Message) -> tuple[list[str], list[str]]:
+    """``(permanent, temporary)`` lower-cased recipient addresses that failed.
+
+    :func:`flufl.bounce.all_failures` first (it knows many servers' formats); then the
+    ``message/delivery-status`` fields ``Final-Recipient``/``Original-Recipient`` with
+    ``Action: failed`` (permanent) or ``delayed`` (temporary). Never raises.
+    """
+    permanent: set[str] = set()
+    temporary: set[str] = set()
+    try:
+        from flufl.bounce import all_failures
+
+        temp, perm = all_failures(message)
+        permanent.update(_text(address) for address in perm)
+        temporary.update(_text(address) for address in temp)
+    except Exception:  # flufl's detectors are heuristics over arbitrary input
+        pass
+    if not permanent and not temporary:
+        for action, address in _delivery_status(message):
+            (permanent if action == "failed" else temporary if action == "delayed" else set()).add(address)
+    permanent = {address for address in permanent if "@" in address}
+    temporary = {address for address in temporary if "@" in address} - permanent
+    return sorted(permanent), sorted(temporary)
+
+
+def _text(address: bytes | str) -> str:
+    if isinstance(address, bytes):
+        address = address.decode("utf-8", "replace")
+    return address.strip().strip("<>").lower()
+
+
+def _delivery_status(message: Message) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for part in message.walk():
+        if part.get_content_type() != "message/delivery-status":
+            continue
+        payload = part.get_payload()
+        blocks = payload if isinstance(payload, list) else []
+        if isinstance(payload, str):  # some parsers leave it as text: read the fields by hand
+            blocks = [dict(_fields(chunk)) for chunk in re.split(r"\n\s*\n", payload)]
+        for block in blocks:
+            get = block.get if hasattr(block, "get") else (lambda name, default=None: default)
+            recipient = get("Final-Recipient") or get("Original-Recipient")
+            if not recipient:
+                continue
+            action = str(get("Action") or "").strip().lower()
+            status = str(get("Status") or "").strip()
+            if not action:
+                action = "failed" if status.startswith("5") else "delayed" if status.startswith("4") else ""
+            match = _ADDRESS_RE.search(str(recipient).split(";", 1)[-1])
+            if match:
+                found.append((action, match.group(0).lower()))
+    return found
+
+
+def _fields(chunk: str) -> list[tuple[str, str]]:
+    pairs = []
+    for line in chunk.splitlines():
+        if ":" in line and not line[:1].isspace():
+            name, value = line.split(":", 1)
+            pairs.append((name.strip(), value.strip()))
+    return pairs

@@ -1,0 +1,181 @@
+"""Animator commands (protocol.md, "Animator commands"), read from one line: the subject
+or the first meaningful line of the body.
+
+- ``PERMANENCE ANNULÉE <date>`` -> ``{"name": "cancel_permanence", "date": "YYYY-MM-DD"}``
+- ``RENCONTRE <date> <HH:MM-HH:MM> <place>`` -> ``{"name": "meeting", …, "title": None}``
+- ``ATELIER <title> <date> <HH:MM-HH:MM> <place>`` -> ``{"name": "workshop", …}``
+- ``MISE EN RELATION O-12 D-7`` -> ``{"name": "introduce", "offer": "O-12", "demand": "D-7"}``
+- ``STATISTIQUES`` -> ``{"name": "report"}``
+- ``ADHÉSION POUR`` (protocol.md, "Members without an email address") ->
+  ``{"name": "register", "consent": …}`` (the caller adds the consent field).
+
+Dates: ``2026-12-07``, ``07/12/2026``, ``07/12``, ``lundi 7 décembre``, ``7 déc. 2026``
+are read here; anything else is left to :mod:`dateparser` (French, then English). A date
+without a year is the next such day on or after the reference (the message's Date, in the
+network's time zone).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from workflows.mail.textutil import fold_with_map
+
+_MONTHS = {
+    "janvier": 1, "janv": 1, "jan": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "avril": 4,
+    "avr": 4, "mai": 5, "juin": 6, "juillet": 7, "juil": 7, "aout": 8, "septembre": 9, "sept": 9,
+    "sep": 9, "octobre": 10, "oct": 10, "novembre": 11, "nov": 11, "decembre": 12, "dec": 12,
+}
+_WEEKDAYS = r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
+_MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DATE_RE = re.compile(
+    r"(?P<iso>(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2}))"
+    r"|(?P<num>(?<![\d:])(?P<nd>\d{1,2})[/.](?P<nm>\d{1,2})(?:[/.](?P<ny>\d{4}|\d{2}))?(?![\d:h]))"
+    r"|(?P<txt>(?:" + _WEEKDAYS + r"\s+)?(?:le\s+)?(?P<td>\d{1,2}|1er)\s*(?P<tm>" + _MONTH_NAMES
+    + r")\b\.?(?:\s+(?P<ty>\d{4}))?)"
+)
+_TIME = r"(?P<{0}h>\d{{1,2}})\s*(?:[:h]\s*(?P<{0}m>\d{{2}})?)"
+_RANGE_RE = re.compile(
+    r"(?:de\s+)?" + _TIME.format("s") + r"\s*(?:-|–|—|a|au|jusqu'a|>)\s*" + _TIME.format("e") + r"?"
+    r"|(?:a\s+)?" + _TIME.format("o")
+)
+_INTRODUCE_REFS_RE = re.compile(r"\b([od0])\s*[-‐–]?\s*(\d{1,6})\b")
+
+
+def read_command(line: str, reference: datetime) -> dict | None:
+    """The command that ``line`` states, or None. ``reference`` is an aware datetime in
+    the network's zone (the message's Date) for dates without a year. Never raises."""
+    folded, where = fold_with_map(line)
+    folded = folded.rstrip()
+    lead = len(folded) - len(folded.lstrip())
+
+    def written(start: int, end: int | None = None) -> str:
+        """The text of ``line`` behind folded[start:end], as written."""
+        if start >= len(where):
+            return ""
+        stop = where[end] if end is not None and end < len(where) else len(line)
+        return line[where[start]:stop]
+
+    match = re.match(
+        r"\s*(?:(?:permanence|perm\.?)\s+(?:annulee|annule|supprimee|fermee|annulees)"
+        r"|annulation (?:de la )?permanence|pas de permanence)\b",
+        folded,
+    )
+    if match:
+        found = find_date(folded[match.end():], reference)
+        return {"name": "cancel_permanence", "date": found[0].isoformat() if found else None}
+    match = re.match(r"\s*mise en relation\b", folded)
+    if match:
+        refs = {("D" if letter == "d" else "O"): f"{'D' if letter == 'd' else 'O'}-{int(number)}"
+                for letter, number in _INTRODUCE_REFS_RE.findall(folded[match.end():])}
+        if "O" in refs and "D" in refs:
+            return {"name": "introduce", "offer": refs["O"], "demand": refs["D"]}
+        return None
+    if re.match(r"\s*(?:statistiques|stats|rapport mensuel|rapport statistique)\b", folded):
+        return {"name": "report"}
+    if re.match(r"\s*(?:adhesion|inscription) pour\b", folded):
+        return {"name": "register", "consent": None}
+    match = re.match(r"\s*(rencontre|atelier)\b", folded)
+    if not match:
+        return None
+    name = "meeting" if match.group(1) == "rencontre" else "workshop"
+    rest_start = match.end()
+    found = find_date(folded[rest_start:], reference)
+    if found is None:
+        return None
+    day, date_start, date_end = found
+    date_start += rest_start
+    date_end += rest_start
+    title = _tidy(written(rest_start, date_start)) or None
+    after = date_end
+    start = end = None
+    time_match = _RANGE_RE.search(folded, after)
+    if time_match and not folded[after:time_match.start()].strip(" ,;-–"):
+        start, end = _times(time_match)
+        after = time_match.end()
+    place = _tidy(written(after)) if after < len(folded) else ""
+    del lead
+    return {
+        "name": name,
+        "date": day.isoformat(),
+        "start": start,
+        "end": end,
+        "place": place or None,
+        "title": title if name == "workshop" else (title or None),
+    }
+
+
+def _tidy(text: str) -> str:
+    return " ".join(text.split()).strip(" ,;:-–—").removeprefix("à ").removeprefix("a ").strip()
+
+
+def _times(match: re.Match[str]) -> tuple[str | None, str | None]:
+    def hhmm(hours: str | None, minutes: str | None) -> str | None:
+        if hours is None or int(hours) > 23 or int(minutes or 0) > 59:
+            return None
+        return f"{int(hours):02d}:{int(minutes or 0):02d}"
+
+    if match.group("sh") is not None:
+        return hhmm(match.group("sh"), match.group("sm")), hhmm(match.group("eh"), match.group("em"))
+    return hhmm(match.group("oh"), match.group("om")), None
+
+
+def find_date(folded: str, reference: datetime) -> tuple[date, int, int] | None:
+    """``(date, start, end)`` of the first date in folded text ``folded`` (positions in
+    it), or None. See the module docstring for the forms and the missing-year rule."""
+    today = reference.date()
+    for match in _DATE_RE.finditer(folded):
+        if match.group("iso"):
+            day = _safe_date(int(match.group("iy")), int(match.group("im")), int(match.group("id")))
+        elif match.group("num"):
+            year = match.group("ny")
+            day = _with_year(int(match.group("nd")), int(match.group("nm")), year, today)
+        else:
+            number = 1 if match.group("td") == "1er" else int(match.group("td"))
+            day = _with_year(number, _MONTHS[match.group("tm")], match.group("ty"), today)
+        if day is not None:
+            return day, match.start(), match.end()
+    return _dateparser_date(folded, reference)
+
+
+def _with_year(day: int, month: int, year: str | None, today: date) -> date | None:
+    if year:
+        number = int(year) + (2000 if len(year) == 2 else 0)
+        return _safe_date(number, month, day)
+    for candidate_year in (today.year, today.year + 1, today.year + 2, today.year + 3, today.year + 4):
+        candidate = _safe_date(candidate_year, month, day)
+        if candidate is not None and candidate >= today:
+            return candidate
+    return None
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _dateparser_date(folded: str, reference: datetime) -> tuple[date, int, int] | None:
+    if not folded.strip() or not re.search(r"\d|demain|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche", folded):
+        return None
+    try:
+        from dateparser.search import search_dates  # heavy: loaded only for odd date forms
+
+        found = search_dates(
+            folded,
+            languages=["fr", "en"],
+            settings={
+                "PREFER_DATES_FROM": "future",
+                "RELATIVE_BASE": reference.replace(tzinfo=None),
+                "DATE_ORDER": "DMY",
+                "RETURN_AS_TIMEZONE_AWARE": False,
+            },
+        )
+    except Exception:  # dateparser raises assorted errors on odd input
+        return None
+    for text, value in found or ():
+        start = folded.find(text)
+        if start >= 0:
+            return value.date(), start, start + len(text)
+    return None

@@ -1,0 +1,304 @@
+"""``Key : value`` fields of protocol.md, "Fields", read from the sender's own text.
+
+A value may continue on the following lines until the next known key or the end of the
+text (the caller has already cut quotes and the signature). A line whose key is unknown
+or misspelt neither starts nor ends a value. Keys are matched case- and
+accent-insensitively, with or without the French space before the colon.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from workflows.mail.model import Bilan, Item, MemberFields
+from workflows.mail.quotes import is_greeting
+from workflows.mail.textutil import clean_line, fold
+
+_KEYS: dict[str, str] = {}
+for _field, _names in {
+    "name": ("nom", "prenom et nom", "nom et prenom", "nom complet", "name", "full name", "nom prenom",
+             "prenom nom", "nom/prenom", "prenom/nom", "nom - prenom", "prenom - nom", "nom & prenom",
+             "prenom & nom", "votre nom", "nom et prenoms"),
+    "first_name": ("prenom", "first name", "votre prenom", "prenoms"),
+    "last_name": ("nom de famille", "last name", "surname"),
+    "phone": ("telephone", "tel", "tel.", "portable", "phone", "mobile", "numero de telephone",
+              "n de telephone", "no de telephone", "num de telephone", "numero", "gsm", "tel portable",
+              "telephone portable", "votre telephone", "tel.portable"),
+    "title": ("savoir", "titre", "sujet", "theme", "competence", "intitule", "le savoir", "savoir-faire"),
+    "description": ("description", "details", "detail", "precisions", "precision", "descriptif"),
+    "modality": ("modalite", "modalites", "format", "forme", "type d'echange"),
+    "availability": ("disponibilites", "disponibilite", "dispo", "dispos", "quand", "horaires", "horaire",
+                     "creneaux", "creneau", "jours"),
+    "place": ("lieu", "ou", "lieux", "endroit"),
+    "contact": ("contact", "mise en relation", "me contacter par", "contact par", "etre contacte par",
+                "etre contactee par", "moyen de contact", "me joindre par", "contacter par"),
+    "invitations": ("invitations", "invitation", "agenda", "calendrier"),
+    "offer_item": ("offre", "je propose", "j'offre", "offer", "savoir propose", "savoirs proposes",
+                   "savoir offert", "ce que je propose", "ce que je peux offrir", "ce que je peux apporter",
+                   "offres"),
+    "demand_item": ("demande", "je cherche", "je souhaite apprendre", "request", "savoir recherche",
+                    "savoirs recherches", "savoir demande", "ce que je cherche", "ce que je voudrais apprendre",
+                    "ce que je souhaite apprendre", "demandes"),
+    "happened": ("echange realise", "echange effectue", "echange fait", "l'echange a eu lieu"),
+    "interest": ("interet", "interets", "interet de l'echange"),
+    "obstacles": ("freins", "frein", "difficultes", "obstacles"),
+    "facilitators": ("elements facilitants", "element facilitant", "facilitants", "ce qui a aide",
+                     "points facilitants"),
+    "consent": ("consentement", "accord"),
+    # Keys that are not in the contract but end the value above them (web forms).
+    "other": ("email", "e-mail", "mail", "courriel", "adresse", "adresse mail", "adresse e-mail",
+              "adresse email", "message", "ville", "code postal", "commune", "date", "age", "objet",
+              "site", "site web", "votre message", "votre email", "votre e-mail", "cc", "a", "de"),
+}.items():
+    for _name in _names:
+        _KEYS[_name] = _field
+del _field, _names, _name
+
+_KEY_LINE_RE = re.compile(r"^[ \t>*•·\-–]*([^\W\d_][^:：\n]{0,40}?)\s*[:：]\s?(.*)$")
+_PLURAL_PARENS_RE = re.compile(r"\((?:s|e|es|x)\)")
+
+MEMBER_FIELDS = ("name", "phone", "contact", "invitations")
+ITEM_FIELDS = ("description", "modality", "availability", "place")
+
+
+@dataclass
+class Entry:
+    """One field as written: ``key`` a field name of ``_KEYS``, ``lines`` its value's
+    lines (first the rest of the key line, then continuation lines)."""
+
+    key: str
+    lines: list[str] = field(default_factory=list)
+
+    def first(self) -> str:
+        """The first non-empty line of the value, or ``""``."""
+        return next((clean_line(line) for line in self.lines if line.strip()), "")
+
+    def rest(self) -> str:
+        """The value without its first non-empty line, paragraphs kept."""
+        lines = list(self.lines)
+        while lines and not lines[0].strip():
+            lines.pop(0)
+        return join_paragraphs(lines[1:])
+
+    def whole(self) -> str:
+        """The whole value, lines of a paragraph joined by spaces."""
+        return join_paragraphs(self.lines)
+
+
+def join_paragraphs(lines: list[str]) -> str:
+    """Lines joined with spaces, blank-line-separated paragraphs with ``\\n``."""
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        if line.strip():
+            current.append(clean_line(line))
+        elif current:
+            paragraphs.append(" ".join(current))
+            current = []
+    if current:
+        paragraphs.append(" ".join(current))
+    return "\n".join(paragraphs)
+
+
+def field_key(line: str) -> tuple[str, str] | None:
+    """``(field, value)`` when ``line`` is ``Key : value`` with a known key (field
+    ``other`` for keys that only end a value), else None."""
+    match = _KEY_LINE_RE.match(line)
+    if not match:
+        return None
+    key = fold(_PLURAL_PARENS_RE.sub("s", match.group(1))).strip(" .*-")
+    key = re.sub(r"\s+", " ", key)
+    found = _KEYS.get(key)
+    if found is None and key.endswith("s"):
+        found = _KEYS.get(key[:-1])
+    return (found, match.group(2)) if found else None
+
+
+def read_entries(text: str) -> tuple[list[Entry], list[str]]:
+    """The fields of ``text`` in order, and the lines before the first known key
+    (the free text that may serve as a description)."""
+    entries: list[Entry] = []
+    before: list[str] = []
+    current: Entry | None = None
+    for line in text.split("\n"):
+        found = field_key(line)
+        if found:
+            key, value = found
+            current = Entry(key, [value]) if key != "other" else None
+            if current:
+                entries.append(current)
+            continue
+        if current is not None:
+            current.lines.append(line)
+        elif not entries:
+            before.append(line)
+    return entries, before
+
+
+_MODALITIES = (
+    ("talking_group", re.compile(r"groupes? de parole")),
+    ("practice_exchange", re.compile(r"echanges? de pratiques?|analyse de pratique")),
+    ("one_to_one", re.compile(r"gre a gre|individuel|tete[ -]a[ -]tete|seule? a seule?|one[ -]to[ -]one"
+                              r"|un a un|1 a 1|particulier|a deux|personnalise|binome")),
+    ("group", re.compile(r"collecti|groupe|atelier|plusieurs|group\b|en commun")),
+)
+_CONTACTS = (
+    ("permanence", re.compile(r"permanence|animat|reseau|sur place|en personne")),
+    ("phone", re.compile(r"\btel|phone|sms|portable|appel|mobile|\b0\d[ .]?\d\d")),
+    ("email", re.compile(r"mail|courriel|@|message")),
+)
+
+
+def modality(value: str) -> str | None:
+    """``one_to_one``/``group``/``practice_exchange``/``talking_group`` from free text;
+    the first one named wins ("individuel ou en groupe" -> ``one_to_one``)."""
+    return _first_named(value, _MODALITIES)
+
+
+def contact(value: str) -> str | None:
+    """``email``/``phone``/``permanence`` from free text, the first one named."""
+    return _first_named(value, _CONTACTS)
+
+
+def _first_named(value: str, table: tuple[tuple[str, re.Pattern[str]], ...]) -> str | None:
+    folded = fold(value)
+    best: tuple[int, str] | None = None
+    for name, pattern in table:
+        match = pattern.search(folded)
+        if match and (best is None or match.start() < best[0]):
+            best = (match.start(), name)
+            if name in ("talking_group", "practice_exchange"):
+                return name  # more specific than "groupe" / "échange"
+    return best[1] if best else None
+
+
+_YES_RE = re.compile(r"^(?:oui|yes|ok|d'accord|volontiers|avec plaisir|bien sur|je veux bien|ouais|o)\b")
+_NO_RE = re.compile(r"^(?:non|no|pas|jamais|aucune?|n)\b")
+
+
+def yes_no(value: str) -> bool | None:
+    """True/False for a ``oui``/``non`` value, None when it says neither."""
+    folded = fold(value)
+    if _NO_RE.match(folded):
+        return False
+    if _YES_RE.match(folded):
+        return True
+    return None
+
+
+def happened(value: str) -> str | None:
+    """``yes``/``no``/``ongoing`` for the bilan field "Échange réalisé"."""
+    folded = fold(value)
+    if re.search(r"en cours|commence|continue|pas (?:encore )?(?:fini|termine)|pas encore|ongoing|debut", folded):
+        return "ongoing"
+    if _NO_RE.match(folded) or re.search(r"\bpas eu lieu\b|\bn'a pas\b", folded):
+        return "no"
+    if _YES_RE.match(folded) or re.search(r"\brealise|\bfait\b|\btermine|\beu lieu\b", folded):
+        return "yes"
+    return None
+
+
+_PHONE_RE = re.compile(r"\+?\(?\d[\d .\-()/\u00a0]{6,}\d")
+
+
+def phone(value: str) -> str | None:
+    """E.164 (``+33639981234``) when ``value`` holds a possible French (or
+    international) number, per :mod:`phonenumbers`; else the value as written."""
+    written = clean_line(value)
+    if not written:
+        return None
+    match = _PHONE_RE.search(written)
+    if match:
+        import phonenumbers  # loaded on first use: most messages carry no phone
+
+        try:
+            number = phonenumbers.parse(match.group(0), "FR")
+        except phonenumbers.NumberParseException:
+            return written
+        if phonenumbers.is_possible_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return written
+
+
+@dataclass
+class Fields:
+    """What the fields of one text say: ``member``, ``items`` (titled by fields),
+    ``pending`` (item fields met before any title), ``bilan`` (None when no bilan key),
+    ``consent`` (free text), ``free_text`` (the lines before the first key)."""
+
+    member: MemberFields
+    items: list[Item]
+    pending: dict[str, str]
+    bilan: Bilan | None
+    consent: str | None
+    free_text: str
+
+
+def read_fields(text: str, item_kind: str | None) -> Fields:
+    """Read every field of ``text``. ``item_kind`` is ``offer``/``demand`` for the kind
+    of item a ``Savoir :`` line starts (the message's intent), or None when such lines
+    start no item (a join only counts its ``Offre :``/``Demande :`` lines)."""
+    entries, before = read_entries(text)
+    member = MemberFields()
+    items: list[Item] = []
+    pending: dict[str, str] = {}
+    bilan: Bilan | None = None
+    consent: str | None = None
+    first_name = last_name = None
+    for entry in entries:
+        key = entry.key
+        if key in ("title", "offer_item", "demand_item"):
+            kind = {"offer_item": "offer", "demand_item": "demand"}.get(key, item_kind)
+            title = entry.first()
+            if kind and title:
+                items.append(Item(kind=kind, title=title, description=entry.rest() or None))
+            continue
+        if key in ITEM_FIELDS:
+            value = entry.whole()
+            if key == "modality":
+                value = modality(entry.first()) or None
+            if not value:
+                continue
+            target = items[-1] if items else None
+            if target is not None and getattr(target, key) is None:
+                setattr(target, key, value)
+            elif target is None:
+                pending.setdefault(key, value)
+            continue
+        if key == "name" and member.name is None:
+            member.name = entry.first() or None
+        elif key == "first_name":
+            first_name = entry.first() or None
+        elif key == "last_name":
+            last_name = entry.first() or None
+        elif key == "phone" and member.phone is None:
+            member.phone = phone(entry.first())
+        elif key == "contact" and member.contact is None:
+            member.contact = contact(entry.first())
+        elif key == "invitations" and member.invitations is None:
+            member.invitations = yes_no(entry.first())
+        elif key in ("happened", "interest", "obstacles", "facilitators"):
+            bilan = bilan or Bilan()
+            if key == "happened":
+                bilan.happened = happened(entry.first())
+            else:
+                setattr(bilan, key, entry.whole() or None)
+        elif key == "consent":
+            consent = entry.whole() or None
+    # "Prénom : Aïcha" + "Nom : Benali": the "Nom" line was read as the full name.
+    if first_name:
+        surname = last_name or member.name
+        if surname and fold(first_name) in fold(surname):
+            member.name = surname
+        else:
+            member.name = f"{first_name} {surname}" if surname else first_name
+    elif last_name and member.name is None:
+        member.name = last_name
+    for item in items:
+        for key, value in pending.items():
+            if getattr(item, key) is None:
+                setattr(item, key, value)
+        if items:
+            break  # fields written before the first title belong to the first item
+    free = [line for line in before if line.strip() and not is_greeting(line)]
+    return Fields(member, items, pending, bilan, consent, join_paragraphs(free))

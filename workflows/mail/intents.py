@@ -1,0 +1,129 @@
+"""What a message asks for, from its subject, then from the first meaningful line of its
+body (protocol.md, "Intents").
+
+Keywords are matched on folded text (no case, no accents, plain spaces) at the start of
+the subject once reply/forward prefixes and ``[tags]`` are gone, or after a short
+lead-in ("je voudrais m'inscrire"). A keyword in the middle of a sentence is not an
+intent: a message the robot does not understand goes to the animators, which is always
+better than a wrong action.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from workflows.mail.textutil import fold, fold_with_map, squash_spaces
+
+_PREFIX_RE = re.compile(
+    r"^\s*(?:(?P<word>re|r[ée]f|ref|tr|fw|fwd|rv|aw|wg|sv|vs|antw|rif|res|enc|odp|r)\s*(?:\[\d+\]|\(\d+\))?"
+    r"\s*[:：]|\[[^\]\n]{0,80}\]|\((?:ext|externe|external|spam)\)|\*{3}[^*\n]{0,30}\*{3})\s*",
+    re.IGNORECASE,
+)
+_FORWARD_WORDS = frozenset({"tr", "fw", "fwd", "rv", "wg", "enc", "odp"})
+
+
+def strip_subject(subject: str) -> tuple[str, bool]:
+    """``(subject without prefixes and tags, forwarded)``: removes ``Re:``, ``RE :``,
+    ``TR:``, ``Fwd:``, ``Réf :``, ``[RERS]``, ``[RERS-XXXXXXXX]`` and the like, in any
+    number; ``forwarded`` is True when the outermost prefix is a forward (``TR``/``Fwd``)."""
+    text = squash_spaces(subject)
+    forwarded: bool | None = None
+    for _ in range(20):
+        match = _PREFIX_RE.match(text)
+        if not match or match.end() == 0:
+            break
+        word = (match.group("word") or "").lower()
+        if forwarded is None and word:
+            forwarded = word in _FORWARD_WORDS
+        text = text[match.end():]
+    return text.strip(), bool(forwarded)
+
+
+_LEAD_IN = r"(?:je|j') ?(?:voudrais|veux|souhaite|souhaiterais|desire|desirerais|aimerais|voudrai|peux|pourrais|vais)(?: bien| beaucoup)?"
+_ITEM_REF = r"\b([od0])\s*[-‐–]?\s*(\d{1,6})\b"
+_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("withdraw_item", re.compile(
+        r"^(?:demande de )?(?:retrait|retirer|retire|cloturer|cloture|clore|fermer|fermeture|supprimer"
+        r"|suppression|annuler|annulation|close|withdraw)\b[^\n]{0,40}?" + _ITEM_REF)),
+    ("withdraw_item_no_ref", re.compile(
+        r"^(?:demande de )?(?:retrait|retirer|cloturer|cloture|clore|fermer|supprimer|suppression|annuler)"
+        r"\b(?: de)?(?: mon| ma| mes| l'| la| le| les)? ?(?:offres?|demandes?|savoirs?|annonces?)\b")),
+    ("withdraw", re.compile(
+        r"^(?:(?:demande de )?(?:retrait|desinscription|desinscrire|se desinscrire|me desinscrire"
+        r"|desabonnement|me desabonner|resiliation)|quitter|unsubscribe)\b"
+        r"|^" + _LEAD_IN + r" (?:me desinscrire|me desabonner|quitter|me retirer|partir|ne plus faire partie"
+        r"|ne plus etre membre|etre desinscrite?|etre retiree?)\b")),
+    ("join", re.compile(
+        r"^(?:(?:demande d'|nouvelle |nouvel )?(?:adhesion|adherent|adherente|inscription)s?|adherer|join"
+        r"|m'inscrire|rejoindre le reseau|devenir membre)\b"
+        r"|^" + _LEAD_IN + r" (?:adherer|m'inscrire|m inscrire|rejoindre|devenir membre|faire partie|participer au reseau"
+        r"|entrer dans le reseau)\b")),
+    ("my_data", re.compile(
+        r"^(?:mes donnees|mes informations personnelles|mes infos|acces a mes donnees|my data|rgpd)\b")),
+    ("catalogue", re.compile(
+        r"^(?:catalogue|catalog|listes?|savoirs|les savoirs|liste des (?:savoirs|offres|demandes))\b(?! ?:)")),
+    ("help", re.compile(r"^(?:aide|help|\?+$|au secours|mode d'emploi|besoin d'aide\s*[!?.]*$|comment ca marche)")),
+    ("offer", re.compile(
+        r"^(?:offres?|je propose|j'offre|offer|proposition(?: de savoirs?)?|savoirs? proposes?)\b"
+        r"|^" + _LEAD_IN + r" (?:proposer|offrir|partager|transmettre|enseigner)\b")),
+    ("demand", re.compile(
+        r"^(?:demandes?|je cherche|je recherche|je souhaite apprendre|request|recherche|savoirs? recherches?)\b"
+        r"|^" + _LEAD_IN + r" (?:apprendre|trouver quelqu'un|trouver une personne)\b")),
+)
+
+
+@dataclass
+class Keyword:
+    """A keyword found: ``intent``, ``item_ref`` (``O-12``) for ``withdraw_item``,
+    ``rest`` the text after the keyword as written (a title for ``offer``/``demand``),
+    ``needs_ref`` True for "retrait de mon offre" without a reference."""
+
+    intent: str
+    item_ref: str | None = None
+    rest: str = ""
+    needs_ref: bool = False
+
+
+def find_keyword(line: str) -> Keyword | None:
+    """The intent keyword that ``line`` (a stripped subject or a body line, greeting
+    already removed) starts with, or None."""
+    folded, where = fold_with_map(line)
+    # fold_with_map keeps leading spaces; the rules are anchored at the start.
+    offset = len(folded) - len(folded.lstrip())
+    folded = folded.strip()
+    for intent, pattern in _RULES:
+        match = pattern.match(folded)
+        if not match:
+            continue
+        if intent == "withdraw_item":
+            letter, number = match.group(1), match.group(2)
+            return Keyword("withdraw_item", item_ref=f"{'D' if letter == 'd' else 'O'}-{int(number)}")
+        if intent == "withdraw_item_no_ref":
+            return Keyword("withdraw_item", needs_ref=True)
+        end = match.end() + offset
+        rest = line[where[end]:] if end < len(where) else ""
+        return Keyword(intent, rest=rest)
+    return None
+
+
+def item_ref_in(text: str) -> str | None:
+    """The first ``O-12``/``D-7`` reference in ``text`` (``0-12`` read as ``O-12``)."""
+    match = re.search(r"(?<![\w-])([OoDd0])\s?[-‐–]\s?(\d{1,6})\b", text)
+    if not match:
+        return None
+    return f"{'D' if match.group(1) in 'Dd' else 'O'}-{int(match.group(2))}"
+
+
+_TITLE_LEAD_RE = re.compile(
+    r"^[\s:;,.\-–—>]*(?:(?:de|d'un|d'une|des|du) (?:savoirs?|connaissances?)\b)?[\s:;,.\-–—]*",
+    re.IGNORECASE,
+)
+
+
+def title_from(rest: str) -> str:
+    """A title from the text after an offer/demand keyword: ``": cours d'espagnol"`` ->
+    ``"cours d'espagnol"``; separators and "de savoir" removed, as written otherwise."""
+    folded, where = fold_with_map(rest)
+    match = _TITLE_LEAD_RE.match(folded)
+    start = where[match.end()] if match and match.end() < len(where) else (len(rest) if match and match.end() else 0)
+    return " ".join(rest[start:].split()).strip(" .")

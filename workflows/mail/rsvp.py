@@ -1,0 +1,150 @@
+"""Answers from calendar clients: a ``text/calendar`` part with ``METHOD:REPLY``
+(RFC 5546 iTIP, RFC 6047 iMIP), read with :mod:`icalendar`.
+
+Tolerated, as clients really send them: ``method=reply`` in any case (in the
+Content-Type or the calendar), ``MAILTO:`` in any case, no ``ORGANIZER``, Windows zone
+names (``Romance Standard Time``, mapped by icalendar), lines folded in the middle of a
+UTF-8 character (unfolded on bytes before decoding, RFC 5545 3.1), ``RECURRENCE-ID`` for
+one occurrence (returned in UTC).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+
+from workflows.mail.decode import decode_bytes, network_zone
+from workflows.mail.textutil import clean_line
+
+_UNFOLD_RE = re.compile(rb"\r?\n[ \t]")
+_PARTSTATS = {"accepted": "accepted", "declined": "declined", "tentative": "tentative"}
+_MAILTO_RE = re.compile(r"^\s*mailto:", re.IGNORECASE)
+
+
+def read_rsvp(data: bytes, method_param: str = "", zone: str = "Europe/Paris") -> dict | None:
+    """The answer carried by one calendar part, or None when it is not a REPLY.
+
+    Returns ``{"uid", "attendee" (lower-cased address), "partstat" ("accepted" |
+    "declined" | "tentative" | None), "recurrence_id" (UTC ISO-8601 ``…+00:00``, a date
+    ``YYYY-MM-DD`` for an all-day occurrence, or None), "comment"}``. ``zone`` is used for
+    a floating RECURRENCE-ID. Never raises.
+    """
+    if not data:
+        return None
+    text = decode_bytes(_UNFOLD_RE.sub(b"", data), "utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    method = method_param.strip().lower()
+    event = _with_icalendar(text, zone) or _by_hand(text, zone)
+    if event is None:
+        return None
+    calendar_method, answer = event
+    if "reply" not in (method, calendar_method):
+        return None
+    return answer
+
+
+def _with_icalendar(text: str, zone: str) -> tuple[str, dict] | None:
+    try:
+        import icalendar
+
+        calendar = icalendar.Calendar.from_ical(text)
+        method = str(calendar.get("METHOD") or "").strip().lower()
+        for event in calendar.walk("VEVENT"):
+            attendees = event.get("ATTENDEE")
+            if attendees is None:
+                attendees = []
+            elif not isinstance(attendees, list):
+                attendees = [attendees]
+            attendee, partstat = _pick_attendee(
+                [(str(value), str(getattr(value, "params", {}).get("PARTSTAT", ""))) for value in attendees]
+            )
+            recurrence = event.get("RECURRENCE-ID")
+            comment = event.get("COMMENT")
+            return method, {
+                "uid": clean_line(str(event.get("UID") or "")) or None,
+                "attendee": attendee,
+                "partstat": partstat,
+                "recurrence_id": _utc(recurrence.dt, zone) if recurrence is not None else None,
+                "comment": clean_line(str(comment)) or None if comment is not None else None,
+            }
+    except Exception:  # icalendar is strict about what it accepts; fall back to reading lines
+        return None
+    return None
+
+
+def _pick_attendee(attendees: list[tuple[str, str]]) -> tuple[str | None, str | None]:
+    """The attendee that answered: the first with a known PARTSTAT, else the first."""
+    for value, partstat in attendees:
+        if partstat.strip().lower() in _PARTSTATS:
+            return _address(value), _PARTSTATS[partstat.strip().lower()]
+    if attendees:
+        return _address(attendees[0][0]), None
+    return None, None
+
+
+def _address(value: str) -> str | None:
+    return clean_line(_MAILTO_RE.sub("", value)).lower() or None
+
+
+def _utc(value: object, zone: str) -> str | None:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=network_zone(zone))
+        return value.astimezone(timezone.utc).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return None
+
+
+_LINE_RE = re.compile(r"^([A-Za-z-]+)((?:;[^:]*)?):(.*)$")
+
+
+def _by_hand(text: str, zone: str) -> tuple[str, dict] | None:
+    """A minimal reader for calendars icalendar refuses: property lines only."""
+    method = ""
+    in_event = False
+    found: dict = {}
+    attendees: list[tuple[str, str]] = []
+    for line in text.split("\n"):
+        match = _LINE_RE.match(line.strip())
+        if not match:
+            continue
+        name, params, value = match.group(1).upper(), match.group(2), match.group(3)
+        if name == "METHOD":
+            method = value.strip().lower()
+        elif name == "BEGIN" and value.strip().upper() == "VEVENT":
+            in_event = True
+        elif name == "END" and value.strip().upper() == "VEVENT":
+            break
+        elif in_event and name == "ATTENDEE":
+            partstat = re.search(r";PARTSTAT=([^;:]*)", params, re.IGNORECASE)
+            attendees.append((value, partstat.group(1) if partstat else ""))
+        elif in_event and name in ("UID", "COMMENT"):
+            found[name] = clean_line(value) or None
+        elif in_event and name == "RECURRENCE-ID":
+            found[name] = _hand_time(value.strip(), params, zone)
+    if not in_event:
+        return None
+    attendee, partstat = _pick_attendee(attendees)
+    return method, {
+        "uid": found.get("UID"),
+        "attendee": attendee,
+        "partstat": partstat,
+        "recurrence_id": found.get("RECURRENCE-ID"),
+        "comment": found.get("COMMENT"),
+    }
+
+
+def _hand_time(value: str, params: str, zone: str) -> str | None:
+    match = re.match(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z)?)?$", value)
+    if not match:
+        return None
+    year, month, day, hour, minute, second, utc = match.groups()
+    try:
+        if hour is None:
+            return date(int(year), int(month), int(day)).isoformat()
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
+    except ValueError:
+        return None
+    if utc:
+        return moment.replace(tzinfo=timezone.utc).isoformat()
+    tzid = re.search(r";TZID=\"?([^;:\"]*)", params, re.IGNORECASE)
+    return _utc(moment.replace(tzinfo=network_zone(tzid.group(1) if tzid else zone)), zone)

@@ -1,0 +1,88 @@
+"""Small text helpers shared by the parser modules: folding for keyword matching and
+cleaning for output.
+
+Everything the parser returns goes through :func:`clean` so that it is plain ``str``
+without control characters, lone surrogates or invisible formatting characters, and is
+therefore JSON-serialisable as is.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from unidecode import unidecode
+
+# Invisible characters that mail clients sprinkle into text (BOM at the start of a quoted
+# part, zero-width spaces from rich editors, bidi marks from phones, soft hyphens).
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\ufeff\u200b\u200c\u200e\u200f\u00ad\u2060\u202a\u202b\u202c\u202d\u202e"
+        "\u2066\u2067\u2068\u2069"),
+    None,
+)
+# Every C0/C1 control but newline, plus lone surrogates left by surrogateescape decoding.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
+
+
+def clean(text: str | None) -> str:
+    """Return ``text`` without control characters (newlines kept; tabs, CR and form
+    feeds become spaces or newlines), lone surrogates or invisible characters."""
+    if not text:
+        return ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ").replace("\f", "\n")
+    text = text.translate(_INVISIBLE)
+    return _CONTROL_RE.sub("", text)
+
+
+def clean_line(text: str | None) -> str:
+    """:func:`clean`, then every run of whitespace (newlines too) made one space, stripped."""
+    return " ".join(clean(text).split())
+
+
+def squash_spaces(line: str) -> str:
+    """Horizontal whitespace (including no-break and thin spaces) made single spaces."""
+    return _SPACES_RE.sub(" ", line)
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, typographic apostrophes and spaces made plain, for
+    keyword matching: ``"ANNULÉE\u00a0:"`` -> ``"annulee :"``. Emoji and other symbols
+    that transliteration would drop are kept as they are."""
+    text = squash_spaces(text.translate(_APOSTROPHES)).strip()
+    if text.isascii():
+        return text.lower()
+    out = []
+    for char in text:
+        if ord(char) < 128:
+            out.append(char)
+            continue
+        folded = unidecode(char)
+        # Keep symbols unidecode has no letter for (emoji: an answer may be a thumbs-up).
+        out.append(folded if folded.strip() or char.isspace() else char)
+    return "".join(out).lower()
+
+
+def nfc(text: str) -> str:
+    """Unicode NFC, so that ``e`` + combining accent compares equal to ``é``."""
+    return unicodedata.normalize("NFC", text)
+
+
+def fold_with_map(text: str) -> tuple[str, list[int]]:
+    """:func:`fold` without the stripping and space squashing, plus, for each character
+    of the folded string, the index of the character of ``text`` it came from (so that a
+    keyword found in the folded text can be cut out of the text as written)."""
+    out: list[str] = []
+    where: list[int] = []
+    for index, char in enumerate(text.translate(_APOSTROPHES)):
+        if ord(char) < 128:
+            piece = char
+        elif _SPACES_RE.match(char):
+            piece = " "
+        else:
+            piece = unidecode(char)
+            if not piece.strip():
+                piece = char
+        out.append(piece)
+        where.extend([index] * len(piece))
+    return "".join(out).lower(), where
