@@ -149,7 +149,14 @@ service imap-login {{
     ssl = yes
   }}
 }}
-{anvil}
+service anvil {{
+  {anvil_chroot}
+  # No auth penalty: tests log in wrongly on purpose, and Dovecot would then delay every
+  # login from 127.0.0.1 by up to 15 s.
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
 """
 
 
@@ -291,7 +298,7 @@ class Dovecot:
         if os.geteuid() == 0:
             # Dovecot refuses to run mail processes as root.
             identity = "mail_uid = nobody\nmail_gid = nogroup\nfirst_valid_uid = 1\nfirst_valid_gid = 1"
-            login_chroot, anvil = "", ""
+            login_chroot = anvil_chroot = ""
         else:
             me = pwd.getpwuid(os.geteuid()).pw_name
             group = grp.getgrgid(os.getegid()).gr_name
@@ -299,7 +306,7 @@ class Dovecot:
                 f"default_internal_user = {me}\ndefault_internal_group = {group}\n"
                 f"default_login_user = {me}\nfirst_valid_uid = 1\nfirst_valid_gid = 1"
             )
-            login_chroot, anvil = "chroot =", "service anvil {\n  chroot =\n}"
+            login_chroot = anvil_chroot = "chroot ="
         if self.certificate:
             ssl_lines = f"ssl = yes\nssl_cert = <{self.certificate.cert}\nssl_key = <{self.certificate.key}"
         else:
@@ -311,7 +318,7 @@ class Dovecot:
                 ssl=ssl_lines,
                 identity=identity,
                 login_chroot=login_chroot,
-                anvil=anvil,
+                anvil_chroot=anvil_chroot,
                 port=self.port,
                 ssl_port=self.ssl_port or 0,
             )
@@ -320,24 +327,29 @@ class Dovecot:
     # users
 
     def add_user(self, name: str, password: str) -> None:
-        """Add (or change) a user; Dovecot rereads its passwd-file when it changes."""
+        """Add (or change) a user; it can log in at once."""
         self.users[name] = password
-        self._write_users()
+        self._write_user(name)
 
     def _write_users(self) -> None:
-        """One passwd-file per user: Dovecot rereads a known file at most once a second, but
-        opens a new user's own file at the first login, so a user added now works now."""
         assert self.directory is not None
         folder = self.directory / "users"
         folder.mkdir(exist_ok=True)
         folder.chmod(0o755)
-        for name, password in self.users.items():
-            if "/" in name or ":" in name or ":" in password or "\n" in password:
-                raise ValueError(f"unusable test user or password: {name!r}")
-            staged = folder / f".{name}.new"
-            staged.write_text(f"{name}:{{PLAIN}}{password}::::::\n")
-            staged.chmod(0o644)
-            os.replace(staged, folder / name)  # Dovecot never reads a half-written file
+        for name in self.users:
+            self._write_user(name)
+
+    def _write_user(self, name: str) -> None:
+        """One passwd-file per user: Dovecot rereads a known file at most once a second, but
+        opens a new user's own file at the first login, so a user added now works now."""
+        password = self.users[name]
+        if "/" in name or ":" in name or ":" in password or "\n" in password:
+            raise ValueError(f"unusable test user or password: {name!r}")
+        folder = self.directory / "users"
+        staged = folder / f".{name}.new"
+        staged.write_text(f"{name}:{{PLAIN}}{password}::::::\n")
+        staged.chmod(0o644)
+        os.replace(staged, folder / name)  # Dovecot never reads a half-written file
 
     # mailbox helpers (each opens its own connection as ``user``)
 
@@ -433,6 +445,10 @@ class Received:
     login: str | None = None
     """The AUTH user, None when the client did not authenticate."""
     tls: bool = False
+    peer: tuple = ()
+    """The client's (address, port): equal peers mean one connection."""
+    mail_options: tuple[str, ...] = ()
+    """ESMTP parameters of MAIL FROM (``BODY=8BITMIME``, ``SMTPUTF8``)."""
 
 
 @dataclass
@@ -601,6 +617,8 @@ class _Handler:
                 data=envelope.original_content or envelope.content,
                 login=login,
                 tls=server.transport.get_extra_info("ssl_object") is not None,
+                peer=tuple(session.peer or ()),
+                mail_options=tuple(envelope.mail_options),
             )
         )
         return "250 2.0.0 OK queued"
