@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from events_support import NOW, TODAY, calendar, days_of, expand, network, state
+from events_support import NOW, days_of, expand, network, state
 
 from workflows.events import ical
 from workflows.events.model import EventSeries, with_cancelled_dates
@@ -220,3 +220,10 @@ def test_event_filename_is_a_slug_of_the_uid():
     series = state()[REVIEW]
     assert ical.event_filename(series) == "event-echanges-sur-les-echanges.ics"
     assert ical.event_filename(replace(series, uid="Odd_Name.2@x.org")) == "event-odd-name-2.ics"
+
+
+def test_an_empty_feed_is_still_a_calendar():
+    text = feed([])
+    cal = icalendar.Calendar.from_ical(text)
+    assert cal["X-WR-TIMEZONE"] == "Europe/Paris" and not cal.walk("VEVENT") and not cal.walk("VTIMEZONE")
+    assert expand(text, date(2027, 1, 1), date(2027, 12, 31)) == []

@@ -257,8 +257,8 @@ def new_calendar(series: list[EventSeries], *, name: str | None = None, tzid: st
                  method: str | None = None) -> Calendar:
     """An empty ``VCALENDAR`` with ``VERSION``, ``PRODID``, the ``METHOD`` when given
     (RFC 5546), the feed properties when ``name`` is given (``X-WR-CALNAME``, ``NAME`` and
-    ``REFRESH-INTERVAL`` of RFC 7986, ``X-WR-TIMEZONE``), and one ``VTIMEZONE`` per zone
-    used by ``series`` (and ``tzid``)."""
+    ``REFRESH-INTERVAL`` of RFC 7986, ``X-WR-TIMEZONE`` = ``tzid``), and one ``VTIMEZONE``
+    per zone the ``series`` use, covering their years."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -272,10 +272,9 @@ def new_calendar(series: list[EventSeries], *, name: str | None = None, tzid: st
             cal.add("x-wr-timezone", tzid)
         cal.add("refresh-interval", timedelta(hours=12), parameters={"VALUE": "DURATION"})
         cal.add("x-published-ttl", "PT12H")
-    zones = sorted({s.tzid for s in series} | ({tzid} if tzid else set()))
-    if zones:
-        first, last = _years(series) if series else (2000, 2000)
-        for zone in zones:
+    if series:
+        first, last = _years(series)
+        for zone in sorted({s.tzid for s in series}):
             cal.add_component(vtimezone(zone, first, last))
     return cal
 
