@@ -60,5 +60,8 @@ def publish_calendar(settings: Settings, store: Store, now: datetime) -> list[Pa
         state, changes = refresh_series(settings, store, now)
     if changes:
         log.info("calendar: %d change(s): %s", len(changes), ", ".join(f"{c.uid} {c.kind}" for c in changes))
-    files = calendar_files(state.values(), name=settings.network.name, tzid=settings.network.timezone)
+    files = calendar_files(
+        state.values(), name=settings.network.name, tzid=settings.network.timezone,
+        feed_filename=settings.calendar.feed_file,
+    )
     return publish(files, Path(settings.calendar.output_dir))
