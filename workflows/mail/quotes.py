@@ -135,15 +135,14 @@ def _header_block_at(lines: list[str], index: int) -> bool:
 
 
 def _header_block_end(lines: list[str], index: int) -> int:
-    """Index just past a quoted header block (``De :`` … ``Objet :``) starting at ``index``."""
+    """Index just past a quoted header block (``De :`` … ``Objet :`` and any ``À :``/
+    ``Cc :`` after it) starting at ``index``: it ends at the first other line."""
     end = index + 1
-    for position in range(index + 1, min(len(lines), index + 10)):
+    for position in range(index + 1, min(len(lines), index + 12)):
         key = _key(lines[position])
         if _HEADER_OTHER_RE.match(key) or _HEADER_FROM_RE.match(key):
             end = position + 1
-            if key.startswith(("objet", "subject")):
-                break
-        elif key:
+        else:
             break
     return end
 
