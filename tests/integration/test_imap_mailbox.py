@@ -159,6 +159,14 @@ def test_append_keeps_a_seen_copy_in_a_new_folder(imap_account):
     assert all(rb"\Seen" in f for f in dovecot.flags(user, "Envoyés").values())
 
 
+def test_debug_logging_shows_no_message_body(imap_account, caplog):
+    fill(imap_account, 1)
+    with caplog.at_level(logging.DEBUG), ImapMailbox(imap_account.settings()) as mailbox:
+        read_all(mailbox)
+        mailbox.append("Envoyés", message(2))
+    assert "tricot" not in caplog.text
+
+
 # --- TLS ------------------------------------------------------------------------------
 
 

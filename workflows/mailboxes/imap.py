@@ -127,6 +127,9 @@ class ImapMailbox:
                 ssl_context=context,
                 timeout=server.timeout_seconds,
             )
+        # imapclient turns imaplib's tracing on (debug 5, to the DEBUG logger): that trace
+        # holds the LOGIN password and whole message bodies. Never trace on this connection.
+        self._client._imap.debug = 0
         try:
             if server.security == "starttls":
                 with self._faults("start TLS"):
