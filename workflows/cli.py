@@ -12,46 +12,18 @@ import json
 import logging
 import os
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
+from workflows.commands import calendar as calendar_commands
+from workflows.commands.common import clock_from_env, load_settings, open_store
 from workflows.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError
+
+COMMAND_AREAS = (calendar_commands,)
+"""Modules of :mod:`workflows.commands`, each adding its sub-commands with
+``register(subparsers, common_options_parser)``."""
 
 
 # --- shared plumbing -------------------------------------------------------------------
-
-
-def config_path(args) -> Path:
-    """The configuration file: ``--config``, else ``$RERS_CONFIG``, else ``./rers.toml``."""
-    given = getattr(args, "config", None) or os.environ.get("RERS_CONFIG")
-    return Path(given) if given else Path("rers.toml")
-
-
-def load_settings(args):
-    from config.settings import load
-
-    return load(config_path(args))
-
-
-def clock_from_env():
-    """The clock: real UTC time, or ``$RERS_NOW`` (ISO-8601) frozen — a testing aid that
-    lets a test run the real command "21 days later" without waiting."""
-    fixed = os.environ.get("RERS_NOW")
-    if not fixed:
-        return lambda: datetime.now(timezone.utc)
-    try:
-        value = datetime.fromisoformat(fixed)
-    except ValueError:
-        raise UserError(f"RERS_NOW={fixed!r} is not an ISO-8601 date and time", EXIT_CONFIG) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return lambda: value.astimezone(timezone.utc)
-
-
-def open_store(settings):
-    from store import Store
-
-    return Store.open(settings.store.path)
 
 
 def configure_logging(level: str) -> None:
@@ -123,21 +95,6 @@ def cmd_run(args) -> int:
     return Daemon(settings, open_store(settings), clock=clock_from_env()).run()
 
 
-def cmd_calendar_publish(args) -> int:
-    from workflows.calendar_jobs import publish_calendar
-
-    settings = load_settings(args)
-    store = open_store(settings)
-    written = publish_calendar(settings, store, clock_from_env()())
-    feed = settings.calendar.output_dir
-    if written:
-        for path in written:
-            print(f"written: {path}")
-    else:
-        print(f"unchanged: {feed}")
-    return EXIT_OK
-
-
 def cmd_demo(args) -> int:
     from workflows.demo import run_demo
 
@@ -192,10 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("message", help="an .eml file (RFC 5322), or - for standard input")
     p.set_defaults(func=cmd_parse)
 
-    p = sub.add_parser("calendar", parents=[common], help="the network's calendar")
-    csub = p.add_subparsers(dest="calendar_command", required=True, metavar="ACTION")
-    q = csub.add_parser("publish", parents=[common], help="write the .ics files (only those that changed)")
-    q.set_defaults(func=cmd_calendar_publish)
+    for area in COMMAND_AREAS:
+        area.register(sub, common)
 
     p = sub.add_parser("demo", parents=[common], help="run the robot on sample mail in a local folder, no server needed")
     p.add_argument("directory", nargs="?", default="demo", help="the demo folder (default: ./demo)")
