@@ -89,6 +89,10 @@ class ImapMailbox:
         self.port = server.port or (993 if server.security == "ssl" else 143)
         self.prefix = f"imap://{server.username}@{server.host}/{settings.folder}"
         self._client: IMAPClient | None = None
+        self._forget_session()
+
+    def _forget_session(self) -> None:
+        """What one connection learnt: another connection must learn it afresh."""
         self._uidvalidity: int | None = None
         self._uidnext: int | None = None
         self._seen_uidnext: int | None = None
@@ -100,6 +104,7 @@ class ImapMailbox:
 
     def __enter__(self) -> "ImapMailbox":
         """Connect and log in. Raises :class:`MailboxError` (one sentence) on failure."""
+        self._forget_session()
         server = self.settings.server
         if not server.username:
             raise MailboxError("[mailbox] username is not set: an IMAP mailbox needs one")
