@@ -18,7 +18,7 @@ from dataclasses import asdict
 from workflows.context import Context, Incoming
 from workflows.mail.model import Item
 from workflows.members import ensure_member
-from workflows.responses import answer_sender, forward_to_animators, person_address
+from workflows.responses import answer_sender, forward_to_animators, person_address, person_name
 
 audit = logging.getLogger("rers.audit")
 
@@ -62,7 +62,7 @@ def on_item(ctx: Context, incoming: Incoming) -> str:
         forward_to_animators(ctx, incoming, reason="Offre ou demande sans savoir lisible (pas de titre).")
         answer_sender(ctx, incoming, template="item_unclear", context={"intent": parsed.intent}, purpose="item_unclear")
         return "forwarded: no title"
-    member, created = ensure_member(ctx, address, parsed.member)
+    member, created = ensure_member(ctx, address, parsed.member, person_name(incoming))
     items = record_items(ctx, member, parsed.items, incoming)
     answer_sender(
         ctx,

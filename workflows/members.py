@@ -11,6 +11,8 @@ A member document (collection ``members``)::
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from workflows.context import Context
 from workflows.mail.model import MemberFields
 
@@ -28,14 +30,17 @@ def apply_fields(member: dict, fields: MemberFields) -> dict:
     return {**member, **changes}
 
 
-def ensure_member(ctx: Context, address: str, fields: MemberFields) -> tuple[dict, bool]:
+def ensure_member(ctx: Context, address: str, fields: MemberFields, display_name: str | None = None) -> tuple[dict, bool]:
     """The member for ``address``, created as ``pending`` when unknown.
 
     Returns ``(member document with its id, created)``; the person's fields from this
-    message are recorded either way.
+    message are recorded either way. ``display_name`` (the From header's name) is the
+    name of a new member who wrote no ``Nom :`` line.
     """
     member = find_member(ctx, address)
     if member is None:
+        if fields.name is None and display_name:
+            fields = replace(fields, name=display_name)
         number = ctx.store.next_number("member")
         doc = apply_fields(
             {

@@ -45,6 +45,12 @@ def person_address(incoming: Incoming) -> str | None:
     return parsed.sender
 
 
+def person_name(incoming: Incoming) -> str | None:
+    """The display name of the From header, unless it is a web form relay's (then None)."""
+    parsed = incoming.parsed
+    return None if is_relay(parsed.sender) else parsed.sender_name or None
+
+
 def _hash(address: str) -> str:
     # Daily counters outlive erasure for a day; they hold no address in clear.
     return hashlib.sha256(address.encode("utf-8")).hexdigest()[:16]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from workflows import basics, items, membership
+from workflows import basics, items, membership, replies
 from workflows.context import Context, Incoming
 
 Handler = Callable[[Context, Incoming], str]
@@ -19,7 +19,7 @@ ROUTES: dict[str, Handler] = {
     "demand": items.on_item,
     "withdraw_item": basics.on_not_automated,
     "withdraw": basics.on_not_automated,
-    "reply": basics.on_not_automated,
+    "reply": replies.on_reply,
     "help": basics.on_help,
     "catalogue": basics.on_not_automated,
     "my_data": basics.on_not_automated,

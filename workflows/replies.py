@@ -1,0 +1,105 @@
+"""Answers to the robot's questions (intent ``reply``): match, check, dispatch.
+
+A reply is acted on only when :func:`workflows.questions.match` finds an open question
+for its token, from the very address the question was sent to. Otherwise nothing
+changes and the animators get the message as ``unknown`` (protocol.md, "Replies").
+
+An ``unclear`` answer gets one short clarification question (a new token, same
+question); a second unclear answer goes to the animators.
+
+``ANSWER_HANDLERS`` maps each question kind to the workflow that reads its answer:
+``handler(ctx, incoming, question, answer) -> outcome``. ``answer`` is ``yes``, ``no``
+or ``unclear``; for a bilan, the handler reads ``incoming.parsed.bilan`` and the text.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from workflows import questions
+from workflows.context import Context, Incoming
+from workflows.responses import forward_to_animators, person_address
+
+audit = logging.getLogger("rers.audit")
+
+AnswerHandler = Callable[[Context, Incoming, dict, str], str]
+
+
+def answer_handlers() -> dict[str, AnswerHandler]:
+    """The table ``question kind → handler``, read in one place.
+
+    Built on demand so that the workflows may import this module without a cycle.
+    """
+    from workflows import introductions, membership
+
+    return {
+        **membership.ANSWER_HANDLERS,
+        **introductions.ANSWER_HANDLERS,
+    }
+
+
+REFUSAL_TEXT = {
+    "no token": "Réponse sans référence de question.",
+    "unknown token": "Réponse avec une référence inconnue (peut-être mal recopiée, ou falsifiée).",
+    "wrong address": "Réponse venue d'une autre adresse que celle à qui la question a été posée : "
+    "rien n'a été fait.",
+    "already answered": "Réponse à une question déjà tranchée : rien n'a été fait.",
+    "expired": "Réponse à une question expirée : rien n'a été fait.",
+    "cancelled": "Réponse à une question annulée : rien n'a été fait.",
+}
+
+
+def answerer(ctx: Context, incoming: Incoming, question: dict | None) -> str | None:
+    """Who answers: the sender's address (From), never Reply-To — except for questions
+    sent to a web form's person, whose address is the Reply-To by construction."""
+    return person_address(incoming)
+
+
+def on_reply(ctx: Context, incoming: Incoming) -> str:
+    """``reply``: act on a valid answer, refuse the others (see the module docstring)."""
+    parsed = incoming.parsed
+    found = questions.match(ctx, incoming, answerer(ctx, incoming, None))
+    if not found.ok:
+        reason = REFUSAL_TEXT.get(found.refusal or "", "Réponse non reconnue.")
+        forward_to_animators(ctx, incoming, reason=reason, purpose="refused_reply")
+        audit.warning("%s: reply refused (%s)", parsed.message_id, found.refusal)
+        return f"refused: {found.refusal}"
+    question = found.question
+    handler = answer_handlers().get(question["kind"])
+    if handler is None:
+        forward_to_animators(ctx, incoming, reason=f"Réponse à une question ({question['kind']}) que le robot ne "
+                             "sait pas encore traiter.")
+        return f"forwarded: no handler for {question['kind']}"
+    answer = parsed.answer or "unclear"
+    return handler(ctx, incoming, question, answer)
+
+
+def clarify(ctx: Context, incoming: Incoming, question: dict, *, template: str, context: dict,
+            to_name: str | None = None) -> str:
+    """Handle an ``unclear`` answer: ask once more (a short question, new token, the old
+    one closed), or, if it was already asked again, forward to the animators.
+
+    ``template``/``context`` render the short question. Returns the outcome.
+    """
+    if question.get("clarified"):
+        forward_to_animators(ctx, incoming, reason="Réponse toujours pas claire après une question de précision.",
+                             purpose="unclear")
+        questions.close(ctx, question, status="cancelled", answer="unclear", message_id=incoming.parsed.message_id)
+        return "unclear twice: forwarded"
+    questions.close(ctx, question, status="cancelled", answer="unclear", message_id=incoming.parsed.message_id)
+    token = questions.ask(
+        ctx,
+        kind=question["kind"],
+        subject_ref=question["subject_ref"],
+        member=question["member"],
+        address=question["address"],
+        template=template,
+        context=context,
+        cause=incoming.parsed.message_id,
+        to_name=to_name,
+        data={**question.get("data", {}), "clarification_of": question["id"]},
+        in_reply_to=incoming.parsed.message_id,
+    )
+    new = ctx.store.questions.find_one("token_hash", questions.token_hash(ctx, token))
+    ctx.store.questions.update(new["id"], clarified=True)
+    return "unclear: clarification asked"
