@@ -69,9 +69,12 @@ def cmd_init(args) -> int:
 def cmd_poll(args) -> int:
     from workflows.runner import Runner
 
+    from workflows.daemon import InstanceLock
+
     settings = load_settings(args)
-    store = open_store(settings)
-    report = Runner(settings, store, clock=clock_from_env()).cycle()
+    with InstanceLock(settings.store.path):
+        store = open_store(settings)
+        report = Runner(settings, store, clock=clock_from_env()).cycle()
     print(summary(report))
     return EXIT_OK if not report.flush.error else EXIT_FAILURE
 

@@ -1,41 +1,177 @@
 """`rers run`: the long-running robot.
 
-A :class:`schedule.Scheduler` (one per daemon, no global scheduler) runs the jobs: a cycle
-every ``poll_seconds``, the calendar publication each day at ``publish_time`` and at
-start. ``schedule`` does not catch exceptions, so every job is wrapped: a failure is
-logged, and the daemon goes on.
+The loop, one turn at a time:
 
-SIGTERM and SIGINT ask the daemon to stop: the current message is finished and committed,
-then ``run`` returns 0.
+1. a **cycle** (fetch → handle → commit → mark done → send) when new mail was announced,
+   when ``poll_seconds`` have passed since the last one, or at start;
+2. the **scheduled jobs** that are due (:class:`schedule.Scheduler`, one per daemon —
+   never the module-level default): calendar publication, reminders, expiries, bilans,
+   the monthly report; each wrapped so that a failure is logged and the daemon goes on;
+3. a **wait** for new mail: IMAP IDLE (RFC 2177) on a connection of its own when the
+   server offers it, re-issued well before the server's 30-minute limit, so that a new
+   message is handled within seconds; otherwise a plain sleep until the next poll.
+
+When the IMAP or SMTP server is down, restarts or drops the connection, the daemon backs
+off (5 s, doubling, at most 5 min) and tries again; nothing is lost, because messages
+leave the mailbox only after the store committed what they caused, and the outbox keeps
+what was not sent.
+
+SIGTERM and SIGINT ask the daemon to stop: the message being handled is finished and
+committed, then :meth:`Daemon.run` returns 0. Only one daemon (or `rers poll`) runs per
+store: :class:`InstanceLock`.
 """
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import schedule
+from filelock import FileLock, Timeout
 
 from config.settings import Settings
-from store import Store
-from workflows.calendar_jobs import publish_calendar
+from store import Store, StoreBusy
+from workflows.errors import UserError
+from workflows.mailboxes.base import MailboxError
 from workflows.runner import Clock, Runner, utc_now
+from workflows.transports.base import TransportError
 
 log = logging.getLogger(__name__)
 
+IDLE_SLICE_SECONDS = 5.0
+"""One IDLE command lasts at most this long, so that a stop request is noticed quickly
+(Python resumes a blocking socket read after a signal, PEP 475)."""
+
+
+class InstanceLock:
+    """One robot per store: an exclusive lock on ``<store>.instance.lock``, held for the
+    process's life. The second process gets a :class:`UserError` saying who holds it."""
+
+    def __init__(self, store_path: Path):
+        self.path = Path(str(store_path) + ".instance.lock")
+        self._lock = FileLock(str(self.path), timeout=0)
+
+    def __enter__(self) -> "InstanceLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._lock.acquire()
+        except Timeout:
+            holder = self.path.with_suffix(".pid")
+            pid = holder.read_text().strip() if holder.exists() else "?"
+            raise UserError(
+                f"another rers is already running for this store (pid {pid}, lock {self.path}); "
+                "stop it first, or wait for it to finish"
+            ) from None
+        self.path.with_suffix(".pid").write_text(f"{os.getpid()}\n")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.path.with_suffix(".pid").unlink(missing_ok=True)
+        self._lock.release()
+
+
+@dataclass
+class Backoff:
+    """Exponential backoff: ``first`` seconds, doubling, at most ``cap``."""
+
+    first: float = 5.0
+    cap: float = 300.0
+    failures: int = 0
+
+    def next_delay(self) -> float:
+        self.failures += 1
+        return min(self.first * 2 ** (self.failures - 1), self.cap)
+
+    def reset(self) -> None:
+        self.failures = 0
+
+
+@dataclass
+class Job:
+    """A scheduled job: ``name`` for the logs, ``run`` a function of no argument."""
+
+    name: str
+    run: Callable[[], object]
+    every: str = "day"
+    """``day`` (at ``at``, local time ``HH:MM``) or ``hour``."""
+    at: str | None = None
+
+
+@dataclass
+class DaemonState:
+    """What `rers status` and the tests want to know about a running daemon."""
+
+    cycles: int = 0
+    job_failures: dict[str, int] = field(default_factory=dict)
+    last_error: str | None = None
+
+
+def default_jobs(settings: Settings, store: Store, clock: Clock) -> list[Job]:
+    """The daemon's scheduled work (see the module docstring)."""
+    from workflows.calendar_jobs import publish_calendar
+
+    publish_at = settings.schedule.publish_time.strftime("%H:%M")
+    jobs = [Job("calendar", lambda: publish_calendar(settings, store, clock()), "day", publish_at)]
+    for name, path in (
+        ("pending members", "workflows.membership:expire_pending"),
+        ("introduction follow-ups", "workflows.introductions:run_followups"),
+        ("calendar reminders", "workflows.calendar_jobs:send_reminders"),
+        ("monthly report", "workflows.reports:monthly_job"),
+    ):
+        function = _optional(path)
+        if function is not None:
+            jobs.append(Job(name, lambda f=function: f(settings, store, clock()), "hour"))
+    return jobs
+
+
+def _optional(path: str):
+    """The function at ``module:name`` if it exists (workflows grow one issue at a time)."""
+    import importlib
+
+    module_name, _, name = path.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    return getattr(module, name, None)
+
 
 class Daemon:
-    """Runs the jobs of one configuration until told to stop."""
+    """Runs the cycles and jobs of one configuration until told to stop.
 
-    def __init__(self, settings: Settings, store: Store, *, clock: Clock = utc_now, runner: Runner | None = None):
+    ``clock`` returns aware UTC datetimes; ``jobs`` defaults to :func:`default_jobs`;
+    ``sleep`` is :meth:`threading.Event.wait`-like (tests may shorten waits).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        clock: Clock = utc_now,
+        runner: Runner | None = None,
+        jobs: list[Job] | None = None,
+    ):
         self.settings = settings
         self.store = store
         self.clock = clock
         self.stop_event = threading.Event()
         self.runner = runner or Runner(settings, store, clock=clock, should_stop=self.stop_event.is_set)
         self.scheduler = schedule.Scheduler()
-        self.failures: dict[str, int] = {}
+        self.jobs = default_jobs(settings, store, clock) if jobs is None else jobs
+        self.state = DaemonState()
+        self.backoff = Backoff()
+        self._watcher = None
+        self._watcher_retry_at = 0.0
+        self._next_poll = 0.0
+        self._mail_announced = True
+
+    # --- jobs ---------------------------------------------------------------------------
 
     def guarded(self, name: str, job: Callable[[], object]) -> Callable[[], None]:
         """``job`` wrapped so that an exception is logged and counted, never raised."""
@@ -45,34 +181,132 @@ class Daemon:
                 return
             try:
                 job()
-                self.failures.pop(name, None)
+                self.state.job_failures.pop(name, None)
             except Exception:
-                self.failures[name] = self.failures.get(name, 0) + 1
-                log.exception("job %s failed (%d time(s) in a row); the daemon goes on", name, self.failures[name])
+                count = self.state.job_failures.get(name, 0) + 1
+                self.state.job_failures[name] = count
+                log.exception("job %r failed (%d time(s) in a row); the daemon goes on", name, count)
 
         return run
 
     def install_jobs(self) -> None:
-        poll = self.guarded("poll", self.runner.cycle)
-        publish = self.guarded("calendar", lambda: publish_calendar(self.settings, self.store, self.clock()))
-        self.scheduler.every(self.settings.schedule.poll_seconds).seconds.do(poll)
-        self.scheduler.every().day.at(self.settings.schedule.publish_time.strftime("%H:%M")).do(publish)
-        publish()
-        poll()
+        for job in self.jobs:
+            wrapped = self.guarded(job.name, job.run)
+            if job.every == "day":
+                self.scheduler.every().day.at(job.at or "06:00").do(wrapped)
+            else:
+                self.scheduler.every().hour.do(wrapped)
+            wrapped()  # once at start: a restart must not wait a day for a missed job
+
+    # --- the loop -----------------------------------------------------------------------
 
     def request_stop(self, signum=None, frame=None) -> None:
         log.info("stop requested (signal %s): finishing the current message", signum)
         self.stop_event.set()
 
     def run(self) -> int:
-        """Install signal handlers and jobs, loop until stopped; returns the exit status 0."""
-        signal.signal(signal.SIGTERM, self.request_stop)
-        signal.signal(signal.SIGINT, self.request_stop)
-        log.info("rers started for %s", self.settings.network.address)
-        self.install_jobs()
-        while not self.stop_event.is_set():
-            self.scheduler.run_pending()
-            delay = self.scheduler.idle_seconds
-            self.stop_event.wait(timeout=max(0.05, min(delay if delay is not None else 1.0, 1.0)))
-        log.info("rers stopped")
+        """Lock the instance, install the signal handlers and jobs, loop until stopped.
+        Returns 0. Raises :class:`UserError` when another instance holds the store."""
+        with InstanceLock(self.settings.store.path):
+            signal.signal(signal.SIGTERM, self.request_stop)
+            signal.signal(signal.SIGINT, self.request_stop)
+            log.info("rers started for %s", self.settings.network.address)
+            self.install_jobs()
+            try:
+                while not self.stop_event.is_set():
+                    self.turn()
+            finally:
+                self._close_watcher()
+            log.info("rers stopped")
         return 0
+
+    def turn(self) -> None:
+        """One turn of the loop: a cycle if due, the due jobs, then a wait."""
+        now = time.monotonic()
+        if self._mail_announced or now >= self._next_poll:
+            if not self._cycle():
+                return
+        self.scheduler.run_pending()
+        self._wait()
+
+    def _cycle(self) -> bool:
+        """Run a cycle; on a server or lock failure, back off. True when it succeeded."""
+        try:
+            report = self.runner.cycle()
+        except (MailboxError, TransportError, StoreBusy) as error:
+            delay = self.backoff.next_delay()
+            self.state.last_error = str(error)
+            log.warning("cycle failed (%s); next try in %.0f s", error, delay)
+            self._close_watcher()
+            self.stop_event.wait(delay)
+            return False
+        except Exception:
+            delay = self.backoff.next_delay()
+            log.exception("cycle failed unexpectedly; next try in %.0f s", delay)
+            self.stop_event.wait(delay)
+            return False
+        self.backoff.reset()
+        self.state.cycles += 1
+        self.state.last_error = report.flush.error
+        self._mail_announced = False
+        self._next_poll = time.monotonic() + self.settings.schedule.poll_seconds
+        if report.handled:
+            log.info("cycle: %d message(s), %d mail(s) sent", len(report.handled), len(report.flush.sent))
+        return True
+
+    def _wait(self) -> None:
+        """Wait until the next poll or job, or until the server announces new mail."""
+        until = self._next_poll
+        idle = self.scheduler.idle_seconds
+        if idle is not None:
+            until = min(until, time.monotonic() + max(idle, 0))
+        while not self.stop_event.is_set():
+            left = until - time.monotonic()
+            if left <= 0:
+                return
+            watcher = self._open_watcher()
+            if watcher is None:
+                self.stop_event.wait(min(left, 1.0))
+                continue
+            try:
+                if watcher.idle_wait(min(left, IDLE_SLICE_SECONDS)):
+                    self._mail_announced = True
+                    return
+            except MailboxError as error:
+                log.warning("IDLE stopped (%s); polling until it works again", error)
+                self._close_watcher(failed=True)
+
+    def _open_watcher(self):
+        """The IDLE connection, opened on first use; None when IDLE cannot be used now."""
+        if self.settings.mailbox.kind != "imap":
+            return None
+        if self._watcher is not None:
+            return self._watcher
+        if self._watcher_retry_at > time.monotonic():
+            return None
+        from workflows.runner import open_mailbox
+
+        mailbox = open_mailbox(self.settings)
+        try:
+            mailbox.__enter__()
+        except MailboxError as error:
+            log.warning("cannot open the IDLE connection (%s)", error)
+            self._watcher_retry_at = time.monotonic() + self.backoff.first * 6
+            return None
+        if not mailbox.supports_idle():
+            mailbox.__exit__(None, None, None)
+            self._watcher_retry_at = float("inf")  # the server does not push: poll
+            log.info("the IMAP server does not offer IDLE: polling every %d s", self.settings.schedule.poll_seconds)
+            return None
+        self._watcher = mailbox
+        return mailbox
+
+    def _close_watcher(self, failed: bool = False) -> None:
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            try:
+                watcher.__exit__(None, None, None)
+            except Exception:
+                pass
+        if failed:
+            self._watcher_retry_at = time.monotonic() + self.backoff.first * 6

@@ -323,6 +323,12 @@ class ImapMailbox:
         with self._faults(f"store a message in {folder!r}"):
             self._require().append(name, raw, flags=tuple(flags))
 
+    def supports_idle(self) -> bool:
+        """True when the connected server offers IDLE (RFC 2177). Raises :class:`MailboxError`."""
+        client = self._require()
+        with self._faults("list its capabilities"):
+            return bool(client.has_capability("IDLE"))
+
     def idle_wait(self, timeout_seconds: float) -> bool:
         """Wait for new mail in ``folder`` with IMAP IDLE (RFC 2177), at most ``timeout_seconds``.
 
