@@ -47,7 +47,6 @@ def read_command(line: str, reference: datetime) -> dict | None:
     the network's zone (the message's Date) for dates without a year. Never raises."""
     folded, where = fold_with_map(line)
     folded = folded.rstrip()
-    lead = len(folded) - len(folded.lstrip())
 
     def written(start: int, end: int | None = None) -> str:
         """The text of ``line`` behind folded[start:end], as written."""
@@ -94,15 +93,8 @@ def read_command(line: str, reference: datetime) -> dict | None:
         start, end = _times(time_match)
         after = time_match.end()
     place = _tidy(written(after)) if after < len(folded) else ""
-    del lead
-    return {
-        "name": name,
-        "date": day.isoformat(),
-        "start": start,
-        "end": end,
-        "place": place or None,
-        "title": title if name == "workshop" else (title or None),
-    }
+    return {"name": name, "date": day.isoformat(), "start": start, "end": end, "place": place or None,
+            "title": title}
 
 
 def _tidy(text: str) -> str:

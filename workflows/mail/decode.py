@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from email.message import Message
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from workflows.mail.textutil import clean, clean_line
+from workflows.mail.textutil import clean_line, fold
 
 # Labels people's clients really write that Python does not know, or knows wrongly.
 _CHARSET_ALIASES = {
@@ -223,8 +223,6 @@ def parse_date(value: str | None, zone: str = "Europe/Paris") -> datetime | None
     """
     if not value:
         return None
-    from workflows.mail.textutil import fold
-
     text = fold(value)
     text = _WEEKDAY_RE.sub("", text)
     text = _FRENCH_MONTH_RE.sub(lambda m: _FRENCH_MONTHS[m.group(1)], text)

@@ -294,11 +294,9 @@ def read_fields(text: str, item_kind: str | None) -> Fields:
             member.name = f"{first_name} {surname}" if surname else first_name
     elif last_name and member.name is None:
         member.name = last_name
-    for item in items:
+    if items:  # fields written before the first title belong to the first item
         for key, value in pending.items():
-            if getattr(item, key) is None:
-                setattr(item, key, value)
-        if items:
-            break  # fields written before the first title belong to the first item
+            if getattr(items[0], key) is None:
+                setattr(items[0], key, value)
     free = [line for line in before if line.strip() and not is_greeting(line)]
     return Fields(member, items, pending, bilan, consent, join_paragraphs(free))

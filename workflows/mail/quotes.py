@@ -75,7 +75,10 @@ _CLOSING_TAIL = 6
 lines follow it (a name, a job, a phone number, an address)."""
 _GREETING_RE = re.compile(
     r"^(?:bonjour|bonsoir|bjr|salut|coucou|hello|hi|madame|monsieur|mesdames|messieurs|cher|chere"
-    r"|chers|cheres|a l'equipe|a toute l'equipe)\b[^\n]{0,40}?[,!.:]?\s*$"
+    r"|chers|cheres|a l'equipe|a toute l'equipe)\b"
+    # then at most four words that are not the start of a sentence ("Bonjour je voudrais…")
+    r"(?:[ ,]+(?!(?:je|j'|nous|vous|il|elle|on|voici|merci|suite|pouvez|pourriez|est)\b)[\w'-]+){0,4}"
+    r"\s*[,!.:;]*\s*$"
 )
 _GREETING_PREFIX_RE = re.compile(
     r"^(?:bonjour|bonsoir|bjr|salut|hello)(?: (?:a tous|a toutes|a vous|madame|monsieur|l'equipe))?\s*[,!.]*\s+"
@@ -220,7 +223,12 @@ def strip_signature(text: str, sender_name: str | None = None) -> str:
     disclaimer, or a closing ("Cordialement", "Merci", "Bonne journée") followed by at
     most a few short lines; then a last line that is the sender's name is dropped."""
     lines = text.split("\n")
+    # Non-empty lines after each index, counted once (a closing is judged by its tail).
+    after = [0] * (len(lines) + 1)
+    for index in range(len(lines) - 1, -1, -1):
+        after[index] = after[index + 1] + (1 if lines[index].strip() else 0)
     cut = len(lines)
+    content_seen = False
     for index, line in enumerate(lines):
         key = _key(line)
         if not key:
@@ -228,11 +236,10 @@ def strip_signature(text: str, sender_name: str | None = None) -> str:
         if _SIGNATURE_RE.match(key) or line.rstrip("\n") == "-- ":
             cut = index
             break
-        if index > 0 and _CLOSING_RE.match(key) and _any_content(lines[:index]):
-            tail = [item for item in lines[index + 1 :] if item.strip()]
-            if len(tail) <= _CLOSING_TAIL:
-                cut = index
-                break
+        if content_seen and _CLOSING_RE.match(key) and after[index + 1] <= _CLOSING_TAIL:
+            cut = index
+            break
+        content_seen = content_seen or not _GREETING_RE.match(key)
     lines = lines[:cut]
     while lines and not lines[-1].strip():
         lines.pop()
