@@ -208,8 +208,9 @@ class Daemon:
         """Lock the instance, install the signal handlers and jobs, loop until stopped.
         Returns 0. Raises :class:`UserError` when another instance holds the store."""
         with InstanceLock(self.settings.store.path):
-            signal.signal(signal.SIGTERM, self.request_stop)
-            signal.signal(signal.SIGINT, self.request_stop)
+            if threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGTERM, self.request_stop)
+                signal.signal(signal.SIGINT, self.request_stop)
             log.info("rers started for %s", self.settings.network.address)
             self.install_jobs()
             try:

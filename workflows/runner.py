@@ -25,7 +25,7 @@ from workflows.context import Context, Incoming
 from workflows.mail.compose import Renderer
 from workflows.mail.model import Parsed, ParseOptions
 from workflows.mail.parse import parse_message
-from workflows.mailboxes.base import Mailbox, SourceMessage
+from workflows.mailboxes.base import Mailbox, MailboxError, SourceMessage
 from workflows.outbox import FlushReport, flush, queue_mail
 from workflows.responses import forward_to_animators
 from workflows.routes import route
@@ -221,8 +221,25 @@ class Runner:
         return Handled(source.key, message_id, intent, "parked")
 
     def flush(self) -> FlushReport:
-        """Send the due mails of the outbox (see :func:`workflows.outbox.flush`)."""
-        return flush(self.store, self.transport_factory, self.clock, on_permanent_failure=self._notify_failure)
+        """Send the due mails of the outbox (see :func:`workflows.outbox.flush`), then
+        keep a copy of each in ``[transport] sent_folder`` when one is configured."""
+        report = flush(self.store, self.transport_factory, self.clock, on_permanent_failure=self._notify_failure)
+        if report.sent and self.settings.transport.sent_folder:
+            self._copy_to_sent(report.sent)
+        return report
+
+    def _copy_to_sent(self, message_ids: list[str]) -> None:
+        """Append the sent mails to the IMAP Sent folder. A failure is logged, never
+        raised: the mails were sent, a missing copy loses nothing."""
+        folder = self.settings.transport.sent_folder
+        try:
+            with self.mailbox_factory() as mailbox:
+                for message_id in message_ids:
+                    mail = self.store.outbox.find_one("message_id", message_id)
+                    if mail is not None and mail.get("raw"):
+                        mailbox.append(folder, mail["raw"].encode("ascii", "surrogateescape"))
+        except MailboxError as error:
+            log.warning("sent mail not copied to %r: %s", folder, error)
 
     def _notify_failure(self, mail: dict, error) -> None:
         if mail["purpose"] == "send_failure" or not self.settings.network.animators:

@@ -42,14 +42,30 @@ class Robot:
 
 
 @pytest.fixture
-def imap_robot(tmp_path, imap_account, sink, smtp_sink, monkeypatch) -> Robot:
-    """A robot reading ``imap_account``'s INBOX over plain IMAP and sending to the sink."""
-    server = imap_account.dovecot
-    mailbox = (
-        f'kind = "imap"\nhost = "{server.host}"\nport = {server.port}\nsecurity = "none"\n'
-        f'username = "{imap_account.user}"\npassword_env = "{imap_account.password_env}"\ntimeout_seconds = 10'
-    )
-    transport = f'kind = "smtp"\nhost = "{smtp_sink.host}"\nport = {smtp_sink.port}\nsecurity = "none"\ntimeout_seconds = 10'
-    settings = make_settings(tmp_path / "robot", mailbox=mailbox, transport=transport)
-    env = {imap_account.password_env: os.environ[imap_account.password_env]}
-    return Robot(root=tmp_path / "robot", settings=settings, env=env)
+def robot_factory(tmp_path, imap_account, sink, smtp_sink):
+    """``robot_factory(mailbox_extra="", transport_extra="", **parts)``: a robot reading
+    ``imap_account``'s INBOX over plain IMAP and sending to the sink; the extras are
+    added to those sections, ``parts`` go to :func:`support.make_settings`."""
+
+    def build(mailbox_extra: str = "", transport_extra: str = "", smtp_timeout: float = 10, **parts) -> Robot:
+        server = imap_account.dovecot
+        mailbox = (
+            f'kind = "imap"\nhost = "{server.host}"\nport = {server.port}\nsecurity = "none"\n'
+            f'username = "{imap_account.user}"\npassword_env = "{imap_account.password_env}"\n'
+            f"timeout_seconds = 10\n{mailbox_extra}"
+        )
+        transport = (
+            f'kind = "smtp"\nhost = "{smtp_sink.host}"\nport = {smtp_sink.port}\nsecurity = "none"\n'
+            f"timeout_seconds = {smtp_timeout}\n{transport_extra}"
+        )
+        settings = make_settings(tmp_path / "robot", mailbox=mailbox, transport=transport, **parts)
+        env = {imap_account.password_env: os.environ[imap_account.password_env]}
+        return Robot(root=tmp_path / "robot", settings=settings, env=env)
+
+    return build
+
+
+@pytest.fixture
+def imap_robot(robot_factory) -> Robot:
+    """A robot on the test servers with the default settings."""
+    return robot_factory()

@@ -1,0 +1,173 @@
+"""Issue 7: the daemon pushed by IDLE, surviving server outages and failing jobs, and the
+outbox's retries against a misbehaving SMTP server."""
+from __future__ import annotations
+
+import email
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from email import policy
+
+import pytest
+
+from store import Store
+from support import ANIMATORS, member_mail
+from workflows.daemon import Backoff, Daemon, Job
+from workflows.runner import Runner
+
+pytestmark = pytest.mark.integration
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+def help_mail(n: int) -> bytes:
+    return member_mail(f"person{n}@example.net", "AIDE", "Bonjour, comment ça marche ?\n", message_id=f"<help-{n}@client.example>")
+
+
+def start_daemon(daemon: Daemon) -> threading.Thread:
+    thread = threading.Thread(target=daemon.run, daemon=True)
+    thread.start()
+    return thread
+
+
+def wait_until(condition, timeout: float = 10.0, step: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return condition()
+
+
+def test_idle_answers_a_new_message_within_seconds_and_sigterm_exits_0(robot_factory, imap_account, sink):
+    # Polling every 10 minutes: only IDLE can explain a quick answer.
+    robot = robot_factory(extra="[schedule]\npoll_seconds = 600\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workflows.cli", "run", "--config", str(robot.config), "--log-level", "info"],
+        cwd=ROOT, env={**__import__("os").environ, **robot.env}, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert wait_until(lambda: robot.settings.store.path.exists(), 15)
+        time.sleep(1.0)  # the first cycle is done and the daemon waits in IDLE
+        sent_at = time.monotonic()
+        imap_account.dovecot.append(imap_account.user, "INBOX", help_mail(1))
+        sink.wait_for(1, timeout=10)
+        latency = time.monotonic() - sent_at
+        assert latency < 8, f"answered after {latency:.1f} s"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert "rers stopped" in stderr
+
+
+def test_a_second_instance_is_refused_clearly(imap_robot):
+    from workflows.daemon import InstanceLock
+
+    with InstanceLock(imap_robot.settings.store.path):
+        result = imap_robot.command("poll", "--once", check=False)
+    assert result.returncode == 1
+    assert "another rers is already running" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_failing_job_does_not_stop_the_daemon(robot_factory, imap_account, sink):
+    robot = robot_factory(extra="[schedule]\npoll_seconds = 1\n")
+    calls = []
+
+    def boom():
+        calls.append(1)
+        raise RuntimeError("this job is broken")
+
+    daemon = Daemon(robot.settings, Store.open(robot.settings.store.path), jobs=[Job("broken", boom, "hour")])
+    thread = start_daemon(daemon)
+    try:
+        assert wait_until(lambda: daemon.state.cycles >= 1)
+        assert calls and daemon.state.job_failures["broken"] == 1
+        imap_account.dovecot.append(imap_account.user, "INBOX", help_mail(2))
+        sink.wait_for(1, timeout=10)
+    finally:
+        daemon.request_stop()
+        thread.join(timeout=20)
+    assert not thread.is_alive()
+
+
+def test_dovecot_restart_in_the_middle_loses_nothing(robot_factory, imap_account, sink):
+    robot = robot_factory(extra="[schedule]\npoll_seconds = 1\n")
+    dovecot = imap_account.dovecot
+    daemon = Daemon(robot.settings, Store.open(robot.settings.store.path), jobs=[])
+    daemon.backoff = Backoff(first=0.2, cap=1.0)
+    thread = start_daemon(daemon)
+    try:
+        dovecot.append(imap_account.user, "INBOX", help_mail(3))
+        sink.wait_for(1, timeout=10)
+        dovecot.restart()  # every connection of the daemon is cut
+        dovecot.append(imap_account.user, "INBOX", help_mail(4))
+        sink.wait_for(2, timeout=20)
+    finally:
+        daemon.request_stop()
+        thread.join(timeout=20)
+    store = Store.open(robot.settings.store.path)
+    assert store.ledger.count() == 2
+    assert dovecot.uids(imap_account.user, "INBOX") == []
+
+
+class SteppingClock:
+    def __init__(self):
+        self.now = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+
+    def __call__(self):
+        return self.now
+
+
+def test_smtp_temporary_failures_are_retried_and_permanent_ones_reported(imap_robot, imap_account, sink):
+    clock = SteppingClock()
+    store = Store.open(imap_robot.settings.store.path)
+    runner = Runner(imap_robot.settings, store, clock=clock)
+    for n, address in enumerate(("later@example.net", "nobody@example.net", "fine@example.net")):
+        imap_account.dovecot.append(
+            imap_account.user, "INBOX", member_mail(address, "AIDE", "?\n", message_id=f"<smtp-{n}@client.example>")
+        )
+    sink.refuse("later@example.net", "451 4.3.0 try again later")
+    sink.refuse("nobody@example.net", "550 5.1.1 no such user")
+    report = runner.cycle()
+    assert len(report.flush.sent) == 1 and len(report.flush.retry) == 1 and len(report.flush.failed) == 1
+    statuses = {m["recipients"][0]: m["status"] for m in store.outbox.all() if m["purpose"] == "help"}
+    assert statuses == {"later@example.net": "queued", "nobody@example.net": "failed", "fine@example.net": "sent"}
+
+    # The animators are told about the permanent failure (a mail queued and sent next flush).
+    sink.clear()
+    clock.now += timedelta(minutes=2)
+    runner.flush()
+    told = [email.message_from_bytes(r.data, policy=policy.default) for r in sink.received]
+    notices = [m for m in told if "nobody@example.net" in m.get_body(preferencelist=("plain",)).get_content()]
+    assert notices and set(ANIMATORS) <= {a.addr_spec for a in notices[0]["To"].addresses}
+    # The temporary failure is tried again after its backoff and then goes through.
+    assert any("later@example.net" in r.rcpt_tos for r in sink.received)
+    later = [m for m in store.outbox.all() if m["recipients"] == ["later@example.net"]]
+    assert [m["status"] for m in later] == ["sent"]
+
+
+@pytest.mark.parametrize("failure", ["421 4.3.2 closing", "drop", "stall"])
+def test_smtp_connection_failures_keep_the_mail_queued(failure, robot_factory, imap_account, sink):
+    robot = robot_factory(smtp_timeout=2)
+    clock = SteppingClock()
+    store = Store.open(robot.settings.store.path)
+    runner = Runner(robot.settings, store, clock=clock)
+    imap_account.dovecot.append(imap_account.user, "INBOX", help_mail(10))
+    action = {"drop": sink.DROP, "stall": sink.STALL}.get(failure, failure)
+    sink.fail_data(action, action, stall_seconds=3)
+    report = runner.cycle()
+    assert report.flush.sent == []
+    assert store.outbox.count("status", "queued") == 1
+    clock.now += timedelta(hours=1)
+    for _ in range(3):
+        report = runner.flush()
+        if report.sent:
+            break
+        clock.now += timedelta(hours=1)
+    assert report.sent and store.outbox.count("status", "queued") == 0
+    assert len([r for r in sink.received if "person10@example.net" in r.rcpt_tos]) == 1
