@@ -104,6 +104,21 @@ def cmd_demo(args) -> int:
     return run_demo(Path(args.directory), fresh=args.fresh)
 
 
+def cmd_doctor(args) -> int:
+    from config.settings import ConfigError
+    from workflows.doctor import report, run_checks
+
+    try:
+        settings = load_settings(args)
+    except ConfigError as error:
+        print(f"FAIL  config     {error}")
+        return EXIT_CONFIG
+    print(f"ok    config     {settings.source} is valid")
+    findings = run_checks(settings)
+    print(report(findings))
+    return EXIT_FAILURE if any(f.level == "fail" for f in findings) else EXIT_OK
+
+
 def cmd_status(args) -> int:
     from workflows.status import status_text
 
@@ -159,6 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("directory", nargs="?", default="demo", help="the demo folder (default: ./demo)")
     p.add_argument("--fresh", action="store_true", help="start again from an empty demo folder")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("doctor", parents=[common],
+                       help="check the configuration, the store, the IMAP and SMTP logins and TLS, the templates")
+    p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("status", parents=[common], help="last cycle, outbox, parked messages")
     p.set_defaults(func=cmd_status)

@@ -1,0 +1,34 @@
+"""`rers doctor` against the real servers: all good, then each fault in plain words."""
+from __future__ import annotations
+
+import pytest
+
+from servers import free_port
+
+pytestmark = pytest.mark.integration
+
+
+def test_doctor_all_good(imap_robot):
+    result = imap_robot.command("doctor")
+    assert "All good." in result.stdout
+    assert "logged in to 127.0.0.1" in result.stdout
+    assert "offers IDLE" in result.stdout
+
+
+def test_doctor_reports_a_wrong_password_and_a_closed_smtp_port(robot_factory, imap_account):
+    robot = robot_factory()
+    robot.env[imap_account.password_env] = "not-the-password"
+    text = robot.config.read_text().replace(f"port = {robot.settings.transport.server.port}", f"port = {free_port()}")
+    robot.config.write_text(text)
+    result = robot.command("doctor", check=False)
+    assert result.returncode == 1
+    assert "FAIL  mailbox" in result.stdout and "wrong username or password" in result.stdout
+    assert "FAIL  transport" in result.stdout and "refused" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_doctor_reports_every_config_problem(imap_robot):
+    imap_robot.config.write_text(imap_robot.config.read_text() + "\n[mailbox]\nhots = 1\n")
+    result = imap_robot.command("doctor", check=False)
+    assert result.returncode == 2
+    assert "FAIL  config" in result.stdout

@@ -1,0 +1,180 @@
+"""`rers doctor`: check everything the robot needs, and say what is wrong in plain words.
+
+Each check returns a :class:`Finding` (``ok``, ``warn`` or ``fail``) with one sentence.
+Nothing is changed: no mail is read or sent, the store is only read, the IMAP folder is
+only selected (EXAMINE-like), the SMTP session ends after the login.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from config.settings import Settings
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str
+    """``ok``, ``warn`` or ``fail``."""
+    subject: str
+    text: str
+
+
+def _writable(folder: Path) -> str | None:
+    """None when files can be created in ``folder`` (created if missing), else why not."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".rers-doctor-"):
+            pass
+    except OSError as error:
+        return error.strerror or str(error)
+    return None
+
+
+def check_store(settings: Settings) -> Iterator[Finding]:
+    from store import Store, StoreError
+
+    path = settings.store.path
+    problem = _writable(path.parent)
+    if problem:
+        yield Finding("fail", "store", f"cannot write in {path.parent}: {problem}")
+        return
+    if not path.exists():
+        yield Finding("ok", "store", f"{path} does not exist yet; it will be created by the first cycle")
+        return
+    try:
+        store = Store.open(path, lock_timeout=5)
+    except StoreError as error:
+        yield Finding("fail", "store", str(error))
+        return
+    yield Finding(
+        "ok", "store",
+        f"{path} is readable (schema {store.schema_version}, {store.members.count()} member(s), "
+        f"{store.outbox.count('status', 'queued')} mail(s) waiting)",
+    )
+    failed = store.outbox.count("status", "failed")
+    if failed:
+        yield Finding("warn", "outbox", f"{failed} mail(s) could not be sent (see `rers status`)")
+
+
+def check_mailbox(settings: Settings) -> Iterator[Finding]:
+    from workflows.mailboxes.base import MailboxError
+    from workflows.runner import open_mailbox
+
+    box = settings.mailbox
+    if box.kind == "maildir":
+        problem = _writable(box.path)
+        if problem:
+            yield Finding("fail", "mailbox", f"cannot use the Maildir {box.path}: {problem}")
+        else:
+            yield Finding("ok", "mailbox", f"Maildir {box.path} is usable")
+        return
+    server = box.server
+    try:
+        mailbox = open_mailbox(settings)
+        with mailbox:
+            count = sum(len(batch) for batch in mailbox.batches(500))
+            idle = mailbox.supports_idle()
+    except MailboxError as error:
+        yield Finding("fail", "mailbox", str(error))
+        return
+    tls = {"ssl": "TLS", "starttls": "STARTTLS", "none": "no encryption"}[server.security]
+    yield Finding("ok", "mailbox", f"logged in to {server.host}:{server.port} ({tls}) as {server.username}; "
+                  f"{count} message(s) waiting in {box.folder!r}")
+    if idle:
+        yield Finding("ok", "mailbox", "the server offers IDLE: new mail is handled within seconds")
+    else:
+        yield Finding("warn", "mailbox", f"the server does not offer IDLE: mail is read every "
+                      f"{settings.schedule.poll_seconds} s")
+
+
+def check_transport(settings: Settings) -> Iterator[Finding]:
+    from workflows.runner import open_transport
+    from workflows.transports.base import TransportError
+
+    transport = settings.transport
+    if transport.kind == "folder":
+        problem = _writable(transport.path)
+        if problem:
+            yield Finding("fail", "transport", f"cannot write mail into {transport.path}: {problem}")
+        else:
+            yield Finding("ok", "transport", f"mail is written as .eml files into {transport.path}")
+        return
+    server = transport.server
+    try:
+        with open_transport(settings):
+            pass
+    except TransportError as error:
+        yield Finding("fail", "transport", str(error))
+        return
+    login = f" as {server.username}" if server.username else " (no login)"
+    tls = {"ssl": "TLS", "starttls": "STARTTLS", "none": "no encryption"}[server.security]
+    yield Finding("ok", "transport", f"connected to {server.host}:{server.port} ({tls}){login}")
+
+
+def check_templates(settings: Settings) -> Iterator[Finding]:
+    from workflows.mail.compose import BUILTIN_TEMPLATES, Renderer, TemplateError
+
+    renderer = Renderer(settings.network.language, settings.network.templates_dir, settings.network.timezone)
+    base = {"network": {"name": settings.network.name, "address": settings.network.address,
+                        "permanence": {"weekday": settings.calendar.permanence.weekday,
+                                       "start": settings.calendar.permanence.start,
+                                       "end": settings.calendar.permanence.end,
+                                       "place": settings.calendar.permanence.place}},
+            "now": None}
+    broken = []
+    examples = sorted((BUILTIN_TEMPLATES / "examples").glob("*.json"))
+    for example in examples:
+        try:
+            renderer.render(example.stem, {**base, **json.loads(example.read_text(encoding="utf-8"))})
+        except TemplateError as error:
+            broken.append(str(error))
+    if broken:
+        for problem in broken:
+            yield Finding("fail", "templates", problem)
+    else:
+        yield Finding("ok", "templates", f"{len(examples)} template(s) render in {settings.network.language!r}")
+
+
+def check_calendar(settings: Settings) -> Iterator[Finding]:
+    problem = _writable(Path(settings.calendar.output_dir))
+    if problem:
+        yield Finding("fail", "calendar", f"cannot write the calendar into {settings.calendar.output_dir}: {problem}")
+    else:
+        yield Finding("ok", "calendar", f"the calendar is published in {settings.calendar.output_dir}")
+
+
+def check_network(settings: Settings) -> Iterator[Finding]:
+    if not settings.network.animators:
+        yield Finding("warn", "network", "no animator is configured: messages the robot does not understand "
+                      "stay in the done folder and nobody is told")
+    else:
+        yield Finding("ok", "network", f"{len(settings.network.animators)} animator(s) will be told what needs a human")
+
+
+CHECKS: tuple[Callable[[Settings], Iterator[Finding]], ...] = (
+    check_network, check_store, check_mailbox, check_transport, check_templates, check_calendar,
+)
+
+
+def run_checks(settings: Settings) -> list[Finding]:
+    """Every check, in order; a check that crashes is itself a ``fail`` finding."""
+    findings = []
+    for check in CHECKS:
+        try:
+            findings.extend(check(settings))
+        except Exception as error:  # the doctor must report, not crash
+            findings.append(Finding("fail", check.__name__.removeprefix("check_"), f"{type(error).__name__}: {error}"))
+    return findings
+
+
+def report(findings: list[Finding]) -> str:
+    marks = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}
+    lines = [f"{marks[f.level]}  {f.subject:<10} {f.text}" for f in findings]
+    fails = sum(f.level == "fail" for f in findings)
+    lines.append("All good." if not fails else f"{fails} problem(s) to fix.")
+    return "\n".join(lines)
