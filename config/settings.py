@@ -181,6 +181,8 @@ class CalendarSettings:
     holidays_subdivision: str = ""
     """"" for metropolitan France; a ``holidays`` subdivision ("57", "6AE", "974"…) adds its days."""
     feed_file: str = "calendrier.ics"
+    reminders: bool = False
+    """Mail a reminder, the day before, to everyone who accepted an occurrence."""
     monthly_meeting: MeetingRule = field(default_factory=MeetingRule)
     exchange_review: MeetingRule = field(default_factory=lambda: MeetingRule(months=(3, 10), end=time(16, 30)))
 
@@ -295,6 +297,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "closures": Key("dates", []),
         "holidays_subdivision": Key(_holiday_subdivisions(), ""),
         "feed_file": Key(str, "calendrier.ics"),
+        "reminders": Key(bool, False),
     },
     "calendar.permanence": {
         "weekday": Key("weekday", "monday"),
@@ -587,6 +590,7 @@ def _calendar(values: dict[str, dict]) -> CalendarSettings:
         closures=c["closures"],
         holidays_subdivision=c["holidays_subdivision"],
         feed_file=c["feed_file"],
+        reminders=c["reminders"],
         monthly_meeting=_meeting(values["calendar.monthly_meeting"]),
         exchange_review=_meeting(r, tuple(sorted({MONTHS.index(r["first_month"]) + 1,
                                                   MONTHS.index(r["second_month"]) + 1}))),

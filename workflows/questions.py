@@ -10,7 +10,11 @@ received (protocol.md, "Replies"). This module owns those questions:
 * a question is bound to one kind, one subject (``M-14``, ``O-12``, ``MR-7``…) and the one
   address allowed to answer; it is single-use and expires;
 * :func:`match` finds the question of a reply by its token (subject or body) or, failing
-  that, by In-Reply-To/References, and says why an answer must not be acted on.
+  that, by In-Reply-To/References, and says why an answer must not be acted on;
+* :func:`ask_member` asks a member, or — when the member has no usable address — each
+  animator in their stead (protocol.md, "Members without an email address"): one
+  question per animator, each bound to that animator's address, answered with
+  ``POUR M-14 : OUI``; :func:`settle` closes a question and its open siblings.
 
 A question document (collection ``questions``)::
 
@@ -18,17 +22,22 @@ A question document (collection ``questions``)::
      "address": lower-cased address allowed to answer, "status": "open"|"answered"|
      "expired"|"cancelled", "created": UTC ISO, "expires": UTC ISO, "answer": None|str,
      "answered": UTC ISO | None, "answer_message_id": str | None, "clarified": bool,
-     "data": {…}}
+     "data": {…, "proxy": "M-14" when asked of an animator for that member}}
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+import authres
+
+from config.settings import Settings
 from workflows.context import Context, Incoming
+from workflows.mail.model import Parsed
 from workflows.mail.tokens import find_token, find_token_in_ids
 from workflows.outbox import queue_mail
 
@@ -37,6 +46,11 @@ TOKEN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 :data:`workflows.mail.tokens.TOKEN_RE` accepts."""
 
 DEFAULT_VALID_DAYS = 30
+PROXY_TEMPLATE = "proxy_question"
+"""The animators' mail for a question meant for a member they answer for; it shows the
+member's own question (the ``question_template`` of its context) inside."""
+
+audit = logging.getLogger("rers.audit")
 
 
 def new_token() -> str:
@@ -78,6 +92,7 @@ def ask(
     in_reply_to: str | None = None,
     recipients: list[tuple[str | None, str]] | None = None,
     to_member: bool = True,
+    auto_submitted: str = "auto-generated",
 ) -> str:
     """Create a question and queue its mail; returns the token.
 
@@ -85,6 +100,8 @@ def ask(
     (default: ``[(to_name, address)]``), its subject tagged ``[token]``, its Message-ID
     :func:`question_message_id`. ``context`` gets ``token`` and ``expires`` (aware UTC).
     ``data`` is kept with the question for the workflow that reads the answer.
+    ``auto_submitted``: ``auto-replied`` when the question answers the person's message
+    (RFC 3834 §5).
     """
     token = new_token()
     expires = ctx.now + timedelta(days=valid_days)
@@ -117,8 +134,54 @@ def ask(
         subject_tag=token,
         in_reply_to=in_reply_to,
         to_member=to_member,
+        auto_submitted=auto_submitted,
     )
     return token
+
+
+def reachable(member: dict) -> bool:
+    """True when mail to ``member`` can reach them: an address not marked undeliverable."""
+    return bool(member.get("address")) and not member.get("undeliverable")
+
+
+def ask_member(
+    ctx: Context,
+    member: dict,
+    *,
+    kind: str,
+    subject_ref: str,
+    template: str,
+    context: dict,
+    cause: str,
+    valid_days: int = DEFAULT_VALID_DAYS,
+    data: dict | None = None,
+    in_reply_to: str | None = None,
+    auto_submitted: str = "auto-generated",
+) -> list[str]:
+    """Ask ``member`` (a member document) a question; returns the tokens created.
+
+    A :func:`reachable` member gets ``template`` rendered with ``context`` (+ ``member``).
+    Otherwise each configured animator gets :data:`PROXY_TEMPLATE`, which shows that
+    question, with a token bound to their own address and ``data["proxy"]`` set to the
+    member's ref: their answer must then name the member (``POUR M-14 : OUI``) or not
+    name anyone else, see :func:`match`. No animator configured: nothing is asked ([]).
+    """
+    context = {**context, "member": member}
+    if reachable(member):
+        return [ask(ctx, kind=kind, subject_ref=subject_ref, member=member["ref"], address=member["address"],
+                    to_name=member.get("name"), template=template, context=context, cause=cause,
+                    valid_days=valid_days, data=data, in_reply_to=in_reply_to, auto_submitted=auto_submitted)]
+    animators = ctx.settings.network.animators
+    if not animators:
+        audit.warning("%s: question %s for %s has nobody to go to (no address, no animator)",
+                      cause, kind, member["ref"])
+    return [
+        ask(ctx, kind=kind, subject_ref=subject_ref, member=member["ref"], address=animator,
+            template=PROXY_TEMPLATE, context={**context, "question_template": template, "kind": kind},
+            cause=cause, valid_days=valid_days, data={**(data or {}), "proxy": member["ref"]},
+            to_member=False)
+        for animator in animators
+    ]
 
 
 @dataclass(frozen=True)
@@ -127,7 +190,10 @@ class Match:
 
     ``question`` is None when no token matched a stored question. ``refusal`` is None
     when the answer counts, else one of ``unknown token``, ``no token``, ``wrong address``,
-    ``already answered``, ``expired``, ``cancelled``.
+    ``already answered``, ``expired``, ``cancelled``, ``wrong member`` (the answer names
+    another member than the question's: ``POUR M-15`` on M-14's question),
+    ``not authenticated`` (an animator's answer for a member without the DKIM/DMARC pass
+    the configuration's ``authserv_id`` requires).
     """
 
     question: dict | None
@@ -161,7 +227,31 @@ def match(ctx: Context, incoming: Incoming, address: str | None) -> Match:
         return Match(question, token, "expired")
     if not address or address.lower() != question["address"]:
         return Match(question, token, "wrong address")
+    if parsed.on_behalf_of and parsed.on_behalf_of != question["member"]:
+        return Match(question, token, "wrong member")
+    if question.get("data", {}).get("proxy") and not authenticated(ctx.settings, parsed):
+        return Match(question, token, "not authenticated")
     return Match(question, token, None)
+
+
+def authenticated(settings: Settings, parsed: Parsed) -> bool:
+    """True when the configuration trusts no ``authserv_id`` (nothing to check), or when
+    an ``Authentication-Results`` header (RFC 8601) of that ``authserv_id`` shows
+    ``dkim=pass`` or ``dmarc=pass``. Headers of other servers are ignored: anyone can
+    write one."""
+    trusted = settings.network.authserv_id
+    if not trusted:
+        return True
+    for value in parsed.authentication_results:
+        try:
+            header = authres.AuthenticationResultsHeader.parse_value(value)
+        except Exception:  # authres raises its own SyntaxError and assorted others
+            continue
+        if (header.authserv_id or "").lower() != trusted.lower():
+            continue
+        if any(r.method in ("dkim", "dmarc") and r.result == "pass" for r in header.results):
+            return True
+    return False
 
 
 def close(ctx: Context, question: dict, *, status: str = "answered", answer: str | None = None,
@@ -173,14 +263,29 @@ def close(ctx: Context, question: dict, *, status: str = "answered", answer: str
     )
 
 
-def cancel_open(ctx: Context, *, subject_ref: str | None = None, member: str | None = None) -> int:
-    """Cancel the open questions about ``subject_ref`` or for ``member``; returns how many."""
+def cancel_open(ctx: Context, *, subject_ref: str | None = None, member: str | None = None,
+                kind: str | None = None) -> int:
+    """Cancel the open questions about ``subject_ref`` or for ``member`` (only those of
+    ``kind`` when given); returns how many."""
     count = 0
     for question in ctx.store.questions.find("status", "open"):
+        if kind and question["kind"] != kind:
+            continue
         if (subject_ref and question["subject_ref"] == subject_ref) or (member and question["member"] == member):
             close(ctx, question, status="cancelled")
             count += 1
     return count
+
+
+def settle(ctx: Context, question: dict, *, answer: str, message_id: str | None) -> None:
+    """Close ``question`` as answered, and cancel its open siblings — the same kind,
+    subject and member: the copies sent to the other animators, or an earlier copy sent
+    to the member — so that one answer decides once."""
+    close(ctx, question, answer=answer, message_id=message_id)
+    for other in ctx.store.questions.find("subject_ref", question["subject_ref"]):
+        if (other["status"] == "open" and other["kind"] == question["kind"]
+                and other["member"] == question["member"]):
+            close(ctx, other, status="cancelled")
 
 
 def find_by_token(ctx: Context, text: str) -> dict | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from workflows import basics, items, membership, replies
+from workflows import attendance, basics, calendar_commands, items, membership, replies
 from workflows.context import Context, Incoming
 
 Handler = Callable[[Context, Incoming], str]
@@ -23,8 +23,8 @@ ROUTES: dict[str, Handler] = {
     "help": basics.on_help,
     "catalogue": basics.on_not_automated,
     "my_data": basics.on_not_automated,
-    "event_command": basics.on_not_automated,
-    "rsvp": basics.on_ignore,
+    "event_command": calendar_commands.on_event_command,
+    "rsvp": attendance.on_rsvp,
     "auto_reply": basics.on_ignore,
     "bounce": basics.on_bounce,
     "unknown": basics.on_unknown,
