@@ -206,8 +206,8 @@ class Collection:
         documents it accepts are copied.
         """
         for key in sorted(self._raw(), key=int):
-            raw = self._raw()[key]
-            if predicate(raw):
+            raw = self._raw().get(key)
+            if raw is not None and predicate(raw):
                 yield self.get(int(key))
 
     # Writing (inside a transaction) ------------------------------------------------------

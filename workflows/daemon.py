@@ -114,9 +114,13 @@ class DaemonState:
 def default_jobs(settings: Settings, store: Store, clock: Clock) -> list[Job]:
     """The daemon's scheduled work (see the module docstring)."""
     from workflows.calendar_jobs import publish_calendar
+    from workflows.housekeeping import housekeeping
 
     publish_at = settings.schedule.publish_time.strftime("%H:%M")
-    jobs = [Job("calendar", lambda: publish_calendar(settings, store, clock()), "day", publish_at)]
+    jobs = [
+        Job("calendar", lambda: publish_calendar(settings, store, clock()), "day", publish_at),
+        Job("housekeeping", lambda: housekeeping(settings, store, clock()), "day", "03:30"),
+    ]
     for name, path in (
         ("pending members", "workflows.membership:expire_pending"),
         ("introduction follow-ups", "workflows.introductions:run_followups"),
