@@ -1,8 +1,174 @@
-"""`rers calendar …`: the network's calendar."""
+"""`rers calendar …`: the network's calendar from the command line.
+
+- ``publish``: write the ``.ics`` files now (only those whose content changed);
+- ``add meeting|workshop DATE START-END [--title T] [--place P]``: a one-off event;
+- ``cancel DATE``: one permanence; ``cancel UID``: a one-off event;
+- ``list [--days N]``: the coming occurrences and who said they would come.
+
+``add`` and ``cancel`` change the store in one transaction with the invitations they
+cause (the same functions as the animators' mail commands,
+:mod:`workflows.calendar_commands`), then publish the files and send the queued mail.
+Dates are the network's local days, times wall-clock in the network zone.
+"""
 from __future__ import annotations
 
+import argparse
+import re
+from datetime import date, time, timedelta
+
 from workflows.commands.common import clock_from_env, load_settings, open_store
-from workflows.errors import EXIT_OK
+from workflows.errors import EXIT_FAILURE, EXIT_OK, UserError
+
+REASON_TEXT = {
+    "no_permanence": "no permanence is configured ([calendar.permanence])",
+    "no_date": "no date given",
+    "no_time": "no start time given",
+    "bad_times": "the end time must be after the start time",
+    "past": "{day} is already past",
+    "not_permanence_day": "{day} is not a permanence day (the permanence is on {weekday})",
+    "beyond_calendar": "{day} is after the end of the published calendar ({until})",
+    "holiday": "{day} is a public holiday ({holiday}): there is no permanence anyway",
+    "closure": "{day} is a closure day: there is no permanence anyway",
+    "already_cancelled": "already cancelled: nothing changed",
+    "unknown_event": "no event {uid} (see `rers calendar list`)",
+    "configured_event": "{uid} comes from the configuration file: change it there",
+}
+"""English text of each :data:`workflows.calendar_commands.REASONS`."""
+
+_TIMES = re.compile(r"^(\d{1,2})[:h](\d{2})?(?:\s*-\s*(\d{1,2})[:h](\d{2})?)?$")
+
+
+def day_argument(text: str) -> date:
+    """``2027-01-14`` or ``14/01/2027``; raises ``argparse.ArgumentTypeError``."""
+    match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text.strip())
+    try:
+        if match:
+            return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (2027-01-14 or 14/01/2027)") from None
+
+
+def times_argument(text: str) -> tuple[time, time | None]:
+    """``14:00-16:00`` (or ``14h-16h``, or a start only); raises ``argparse.ArgumentTypeError``."""
+    match = _TIMES.match(text.strip())
+    try:
+        if not match:
+            raise ValueError
+        start = time(int(match.group(1)), int(match.group(2) or 0))
+        end = time(int(match.group(3)), int(match.group(4) or 0)) if match.group(3) else None
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time range (14:00-16:00)") from None
+    return start, end
+
+
+def _change(args, act) -> int:
+    """Run ``act(ctx)`` (a :mod:`workflows.calendar_commands` function returning an
+    Outcome) in a transaction, then publish and send. Raises :class:`UserError` when
+    the command was refused."""
+    from workflows.calendar_jobs import publish_calendar
+    from workflows.calendar_state import calendar_context
+    from workflows.runner import Runner
+
+    settings = load_settings(args)
+    store = open_store(settings)
+    clock = clock_from_env()
+    with store.transaction():
+        outcome = act(calendar_context(settings, store, clock()))
+    if outcome.status == "refused":
+        raise UserError(describe(outcome))
+    print(describe(outcome))
+    for path in publish_calendar(settings, store, clock()):
+        print(f"written: {path}")
+    report = Runner(settings, store, clock=clock).flush()
+    print(f"{len(report.sent)} mail(s) sent, {len(report.retry)} to retry, {len(report.failed)} failed.")
+    if report.error:
+        print(f"Sending stopped: {report.error} (the mails stay queued for the next cycle)")
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+class _Missing(dict):
+    def __missing__(self, key):
+        return "?"
+
+
+def describe(outcome) -> str:
+    """One English line about a calendar command's :class:`Outcome`."""
+    title = outcome.series.title if outcome.series else ""
+    if outcome.status == "refused":
+        text = REASON_TEXT[outcome.reason].format_map(_Missing({"day": outcome.day, **outcome.detail}))
+        return f"nothing changed: {text}"
+    if outcome.status == "unchanged":
+        return f"unchanged: {title} {outcome.day} was already {'cancelled' if outcome.reason else 'as given'}"
+    if outcome.action == "cancel_permanence":
+        what = f"cancelled the permanence of {outcome.day}"
+    elif outcome.action == "cancel_event":
+        what = f"cancelled {title} ({outcome.day})"
+    else:
+        what = (f"{'updated' if outcome.detail.get('updated') else 'added'} {title} ({outcome.day}, "
+                f"{outcome.series.start_time:%H:%M}-{outcome.series.end_time:%H:%M}, uid {outcome.series.uid})")
+    return f"done: {what}; {outcome.invitations} invitation mail(s) queued"
+
+
+def cmd_add(args) -> int:
+    from workflows.calendar_commands import add_one_off
+
+    start, end = args.times
+    return _change(args, lambda ctx: add_one_off(ctx, args.kind, args.day, start, end,
+                                                  title=args.title, place=args.place))
+
+
+def cmd_cancel(args) -> int:
+    from workflows.calendar_commands import cancel_event, cancel_occurrence
+
+    try:
+        day = day_argument(args.target)
+    except argparse.ArgumentTypeError:
+        day = None
+    if day is not None:
+        return _change(args, lambda ctx: cancel_occurrence(ctx, day))
+    if not re.fullmatch(r"[A-Za-z0-9._\-]+(@[A-Za-z0-9.\-]+)?", args.target.strip()):
+        raise UserError(f"{args.target!r} is neither a date (2026-12-07) nor an event UID (see `rers calendar list`)")
+    return _change(args, lambda ctx: cancel_event(ctx, args.target))
+
+
+def cmd_list(args) -> int:
+    from workflows.attendance import answers_for
+    from workflows.calendar_state import calendar_context, local_today, plan
+    from workflows.events.rules import occurrences
+
+    settings = load_settings(args)
+    store = open_store(settings)
+    ctx = calendar_context(settings, store, clock_from_env()())
+    today = local_today(ctx)
+    last = today + timedelta(days=args.days)
+    found = sorted(
+        ((occurrence, series) for series in plan(ctx).current.values()
+         for occurrence in occurrences(series, today, last)),
+        key=lambda pair: (pair[0].start, pair[1].uid),
+    )
+    if not found:
+        print(f"No event from {today} to {last}.")
+        return EXIT_OK
+    for occurrence, series in found:
+        start = occurrence.start.astimezone(settings.network.zone)
+        end = occurrence.end.astimezone(settings.network.zone)
+        place = f", {series.place}" if series.place else ""
+        print(f"{start:%Y-%m-%d %a %H:%M}-{end:%H:%M}  {series.title}{place}  [{series.uid}]")
+        answers = answers_for(store, series.uid, occurrence.day)
+        said = {kind: [a for a in answers if a["partstat"] == kind] for kind in ("accepted", "tentative", "declined")}
+        names = ", ".join(_who(store, a) for a in said["accepted"]) or "nobody yet"
+        print(f"    yes ({len(said['accepted'])}): {names}; maybe: {len(said['tentative'])}; "
+              f"no: {len(said['declined'])}")
+    return EXIT_OK
+
+
+def _who(store, answer: dict) -> str:
+    member = store.members.find_one("ref", answer["member"]) if answer.get("member") else None
+    if member is None:
+        return answer["address"]
+    return f"{member.get('name') or member['ref']} ({member['ref']})"
 
 
 def cmd_publish(args) -> int:
@@ -21,5 +187,24 @@ def cmd_publish(args) -> int:
 def register(sub, common) -> None:
     p = sub.add_parser("calendar", parents=[common], help="the network's calendar")
     actions = p.add_subparsers(dest="calendar_command", required=True, metavar="ACTION")
+
     q = actions.add_parser("publish", parents=[common], help="write the .ics files (only those that changed)")
     q.set_defaults(func=cmd_publish)
+
+    q = actions.add_parser("add", parents=[common], help="add (or update) a one-off meeting or workshop, "
+                           "send the invitations, publish")
+    q.add_argument("kind", choices=["meeting", "workshop"], help="a meeting (rencontre) or a workshop (atelier)")
+    q.add_argument("day", type=day_argument, metavar="DATE", help="2027-01-14 or 14/01/2027 (network time zone)")
+    q.add_argument("times", type=times_argument, metavar="START-END", help="14:00-16:00 (a start only: 2 hours)")
+    q.add_argument("--title", help="the title people see (default: Rencontre/Atelier du <network name>)")
+    q.add_argument("--place", help="where it takes place")
+    q.set_defaults(func=cmd_add)
+
+    q = actions.add_parser("cancel", parents=[common], help="cancel one permanence (DATE) or a one-off event (UID), "
+                           "send the cancellations, publish")
+    q.add_argument("target", metavar="DATE|UID", help="2026-12-07 (a permanence) or rencontre-20270114-1400 (see list)")
+    q.set_defaults(func=cmd_cancel)
+
+    q = actions.add_parser("list", parents=[common], help="the coming occurrences and who said they would come")
+    q.add_argument("--days", type=int, default=30, help="how many days ahead (default: 30)")
+    q.set_defaults(func=cmd_list)

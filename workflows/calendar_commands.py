@@ -1,0 +1,222 @@
+"""The animators' calendar commands, by mail (intent ``event_command``) or command line.
+
+protocol.md, "Animator commands":
+
+- ``PERMANENCE ANNULÉE 2026-12-07`` → :func:`cancel_occurrence`: the permanence of that
+  day is skipped (an EXDATE in the feed) and everyone invited gets a ``METHOD:CANCEL``
+  with its ``RECURRENCE-ID``;
+- ``RENCONTRE 2027-01-14 14:00-16:00 Salle du Havre`` and ``ATELIER <title> …`` →
+  :func:`add_one_off`: a one-off meeting or workshop, ``METHOD:REQUEST`` to everyone
+  invited (the same command again with another place or title updates it);
+- ``rers calendar cancel UID`` → :func:`cancel_event`: a one-off event called off.
+
+Each returns an :class:`Outcome`; :func:`on_event_command` answers the animator with it
+(template ``event_command_done``). Nothing is changed when a command is refused. Dates
+are the network's local days, times wall-clock in the network zone.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from types import MappingProxyType
+
+from config.settings import WEEKDAYS
+from workflows import basics
+from workflows.calendar_jobs import update_calendar
+from workflows.calendar_state import event_view, local_today, occurrence_view, plan
+from workflows.context import Context, Incoming
+from workflows.events.model import CONFIGURED_KINDS, EventSeries, with_cancelled_dates
+from workflows.events.rules import public_holidays, rule_dates
+from workflows.events.state import one_off
+from workflows.responses import answer_sender
+
+audit = logging.getLogger("rers.audit")
+
+DEFAULT_DURATION = timedelta(hours=2)
+"""Length of a meeting or workshop given with a start time only."""
+
+DEFAULT_TITLES = MappingProxyType({
+    "fr": MappingProxyType({"meeting": "Rencontre du {name}", "workshop": "Atelier du {name}"}),
+    "en": MappingProxyType({"meeting": "{name} meeting", "workshop": "{name} workshop"}),
+})
+"""Title of a one-off event given without one (it is the calendar entry's SUMMARY)."""
+
+REASONS = (
+    "no_permanence", "no_date", "no_time", "bad_times", "past", "not_permanence_day", "beyond_calendar",
+    "holiday", "closure", "already_cancelled", "unknown_event", "configured_event",
+)
+"""Why a command was refused (``refused``) or did nothing (``unchanged``)."""
+
+
+@dataclass
+class Outcome:
+    """What a calendar command did.
+
+    ``action``: ``cancel_permanence``, ``meeting``, ``workshop`` or ``cancel_event``;
+    ``status``: ``done``, ``unchanged`` or ``refused``; ``reason``: one of
+    :data:`REASONS` (None when done); ``series``: the event concerned (after the change),
+    ``day``: the local day concerned; ``invitations``: mails queued; ``detail``: what the
+    answer needs to explain itself (``weekday``, ``holiday``, ``until``, ``default_end``,
+    ``updated``).
+    """
+
+    action: str
+    status: str
+    reason: str | None = None
+    series: EventSeries | None = None
+    day: date | None = None
+    invitations: int = 0
+    detail: dict = field(default_factory=dict)
+
+    def view(self, today: date) -> dict:
+        """The template context of ``event_command_done`` (JSON-like)."""
+        return {
+            "action": self.action,
+            "status": self.status,
+            "reason": self.reason,
+            "event": event_view(self.series, today) if self.series else None,
+            "occurrence": occurrence_view(self.series, self.day) if self.series and self.day else None,
+            "day": self.day,
+            "invitations": self.invitations,
+            "detail": self.detail,
+        }
+
+
+def cancel_occurrence(ctx: Context, day: date | None) -> Outcome:
+    """Cancel the permanence of ``day`` (a local date). Refused, with nothing changed,
+    for no day, a day in the past, a day that is not a permanence day, one beyond the
+    published calendar, a public holiday or a closure; ``unchanged`` when it is already
+    cancelled. In a transaction."""
+    planned = plan(ctx)
+    series = planned.permanence()
+
+    def refused(reason: str, status: str = "refused", **detail) -> Outcome:
+        return Outcome("cancel_permanence", status, reason, series, day, detail=detail)
+
+    if series is None:
+        return refused("no_permanence")
+    weekday = WEEKDAYS[series.rule.weekday]
+    if day is None:
+        return refused("no_date", weekday=weekday)
+    if day < planned.today:
+        return refused("past")
+    if series.rule.until is not None and day > series.rule.until:
+        return refused("beyond_calendar", until=series.rule.until)
+    if rule_dates(series.rule, day, day) != [day]:
+        return refused("not_permanence_day", weekday=weekday)
+    if day in series.holidays:
+        names = public_holidays(day, day, ctx.settings.calendar.holidays_subdivision)
+        return refused("holiday", holiday=names.get(day, ""))
+    if day in series.closures:
+        return refused("closure")
+    if day in series.cancelled_dates:
+        return refused("already_cancelled", status="unchanged")
+    planned.current[series.uid] = with_cancelled_dates(series, [day])
+    state, _changes, queued = update_calendar(ctx, planned)
+    return Outcome("cancel_permanence", "done", None, state[series.uid], day, len(queued))
+
+
+def add_one_off(ctx: Context, kind: str, day: date | None, start: time | None, end: time | None, *,
+                title: str | None = None, place: str | None = None) -> Outcome:
+    """Add (or update) a one-off ``meeting`` or ``workshop`` on ``day`` from ``start`` to
+    ``end`` (wall-clock, network zone; ``end`` missing: :data:`DEFAULT_DURATION` later).
+    Its UID depends on kind, day and start (:func:`workflows.events.state.one_off`):
+    the same command with another title or place updates the event (SEQUENCE + 1).
+    Refused for no day, no start, ``end <= start`` or a past day. In a transaction."""
+    if kind not in ("meeting", "workshop"):
+        raise ValueError(f"a one-off event is a meeting or a workshop, not {kind!r}")
+    planned = plan(ctx)
+    detail: dict = {}
+    if day is None:
+        return Outcome(kind, "refused", "no_date")
+    if start is None:
+        return Outcome(kind, "refused", "no_time", day=day)
+    if end is None:
+        moment = datetime.combine(day, start) + DEFAULT_DURATION
+        end = moment.time() if moment.date() == day else time(23, 59)
+        detail["default_end"] = True
+    if end <= start:
+        return Outcome(kind, "refused", "bad_times", day=day)
+    if day < planned.today:
+        return Outcome(kind, "refused", "past", day=day)
+    network = ctx.settings.network
+    titles = DEFAULT_TITLES.get(network.language, DEFAULT_TITLES["fr"])
+    series = one_off(kind, (title or "").strip() or titles[kind].format(name=network.name), day, start, end,
+                     place=(place or "").strip(), network=network)
+    before = planned.current.get(series.uid)
+    detail["updated"] = before is not None and not before.cancelled
+    planned.current[series.uid] = series
+    state, changes, queued = update_calendar(ctx, planned)
+    if not any(c.uid == series.uid for c in changes):
+        return Outcome(kind, "unchanged", None, state[series.uid], day, len(queued), detail)
+    return Outcome(kind, "done", None, state[series.uid], day, len(queued), detail)
+
+
+def normalise_uid(ctx: Context, uid: str) -> str:
+    """``rencontre-20270114-1400`` → ``rencontre-20270114-1400@<network domain>``."""
+    uid = uid.strip()
+    return uid if "@" in uid else f"{uid}@{ctx.settings.network.domain}"
+
+
+def cancel_event(ctx: Context, uid: str) -> Outcome:
+    """Call off the one-off event ``uid`` (``@domain`` may be left out): it leaves the feed
+    and everyone invited gets a ``METHOD:CANCEL``. Refused for an unknown UID, a
+    configured series (change the configuration instead) or a past event; ``unchanged``
+    when already called off. In a transaction."""
+    planned = plan(ctx)
+    uid = normalise_uid(ctx, uid)
+    series = planned.current.get(uid)
+    if series is None:
+        return Outcome("cancel_event", "refused", "unknown_event", detail={"uid": uid})
+    day = series.rule.starts
+    if series.kind in CONFIGURED_KINDS:
+        return Outcome("cancel_event", "refused", "configured_event", series, detail={"uid": uid})
+    if series.cancelled:
+        return Outcome("cancel_event", "unchanged", "already_cancelled", series, day)
+    if day < planned.today:
+        return Outcome("cancel_event", "refused", "past", series, day)
+    del planned.current[uid]
+    state, _changes, queued = update_calendar(ctx, planned)
+    return Outcome("cancel_event", "done", None, state[uid], day, len(queued))
+
+
+def _day(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _time(value) -> time | None:
+    try:
+        return time.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def on_event_command(ctx: Context, incoming: Incoming) -> str:
+    """``event_command`` (only a configured animator's message is one): carry out
+    ``parsed.command`` and answer the animator with what was done or why not
+    (template ``event_command_done``).
+
+    ``command`` shapes (protocol.md): ``{"name": "cancel_permanence", "date":
+    "YYYY-MM-DD"|None}``; ``{"name": "meeting"|"workshop", "date", "start": "HH:MM"|None,
+    "end": "HH:MM"|None, "place": str|None, "title": str|None}``. Other commands
+    (``introduce``, ``report``, ``register``) are not the calendar's: they go to
+    :func:`workflows.basics.on_not_automated` until their workflows exist.
+    """
+    command = incoming.parsed.command or {}
+    name = command.get("name")
+    if name == "cancel_permanence":
+        outcome = cancel_occurrence(ctx, _day(command.get("date")))
+    elif name in ("meeting", "workshop"):
+        outcome = add_one_off(ctx, name, _day(command.get("date")), _time(command.get("start")),
+                              _time(command.get("end")), title=command.get("title"), place=command.get("place"))
+    else:
+        return basics.on_not_automated(ctx, incoming)
+    answer_sender(ctx, incoming, template="event_command_done", context=outcome.view(local_today(ctx)),
+                  purpose="event_command_done")
+    audit.info("%s: calendar command %s %s%s, %d invitation(s)", incoming.parsed.message_id, name, outcome.status,
+               f" ({outcome.reason})" if outcome.reason else "", outcome.invitations)
+    return f"event_command {name}: {outcome.status}" + (f" ({outcome.reason})" if outcome.reason else "")

@@ -1,0 +1,218 @@
+"""Calendar invitations by mail (iMIP, RFC 6047; iTIP, RFC 5546) to those who asked.
+
+Who is invited (:func:`invitees`): confirmed members whose ``invitations`` is true, who
+have an address and are not ``undeliverable``, and the animators of the configuration.
+
+What they get, for each :class:`~workflows.events.state.Change` of a reconciliation
+(:func:`announce`):
+
+- ``new`` / ``changed``: ``METHOD:REQUEST`` for the whole series (a weekly permanence is
+  one series with its RRULE and EXDATEs, never one mail per week);
+- ``cancelled``: ``METHOD:CANCEL`` for the whole series;
+- ``occurrence_cancelled``: ``METHOD:CANCEL`` with the ``RECURRENCE-ID`` of that day.
+
+One mail per recipient per change, whose only ``ATTENDEE`` is that recipient (nobody sees
+who else is invited), ``ORGANIZER`` the functional address, the French (or English) text
+and the calendar built by :mod:`workflows.events.imip`. Its Message-ID is deterministic —
+purpose, UID, SEQUENCE, occurrence and recipient — so that announcing the same change
+twice (a crash, a repeated command) queues nothing more. The outbox document keeps
+``cause = "<uid> <sequence> <occurrence or ->"``: :func:`sent_calendar_mail` reads it back
+when someone answers an invitation in plain words.
+
+Everything here queues mail through the context's outbox, inside the caller's transaction:
+a change and its invitations are written together.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Iterable
+
+from workflows.calendar_state import event_view, find_series, load_series, local_today, occurrence_view, upcoming_days
+from workflows.context import Context
+from workflows.events import imip
+from workflows.events.model import EventSeries
+from workflows.events.state import Change
+from workflows.mail.compose import message_id
+from workflows.outbox import queue_mail
+
+audit = logging.getLogger("rers.audit")
+
+INVITATION = "invitation"
+CANCELLATION = "cancellation"
+REMINDER = "event_reminder"
+ANSWERABLE = (INVITATION, REMINDER)
+"""Purposes of the calendar mails whose plain-text answers are read as attendance."""
+
+
+@dataclass(frozen=True)
+class Invitee:
+    """One recipient: ``address`` lower-cased, ``name`` for the greeting and the ATTENDEE's
+    CN, ``member`` the member's ref (None for an animator who is not a member)."""
+
+    address: str
+    name: str | None = None
+    member: str | None = None
+
+    @property
+    def animator(self) -> bool:
+        return self.member is None
+
+
+def invitee_of(member: dict) -> Invitee | None:
+    """The member as a recipient, or None when they must not get invitations (not
+    confirmed, ``invitations`` not true, no address, ``undeliverable``)."""
+    if member.get("status") != "confirmed" or member.get("invitations") is not True:
+        return None
+    if not member.get("address") or member.get("undeliverable"):
+        return None
+    return Invitee(address=member["address"].lower(), name=member.get("name"), member=member["ref"])
+
+
+def invitees(ctx: Context) -> list[Invitee]:
+    """Everyone who gets the calendar's invitations, sorted by address, each once (an
+    animator who is also a member is invited as the member)."""
+    found: dict[str, Invitee] = {}
+    for member in ctx.store.members.find("status", "confirmed"):
+        invitee = invitee_of(member)
+        if invitee is not None:
+            found[invitee.address] = invitee
+    for address in ctx.settings.network.animators:
+        found.setdefault(address, Invitee(address=address))
+    return [found[a] for a in sorted(found)]
+
+
+def mail_cause(uid: str, sequence: int, occurrence: date | None) -> str:
+    """The ``cause`` stored with a calendar mail: ``"<uid> <sequence> <YYYY-MM-DD or ->"``."""
+    return f"{uid} {sequence} {occurrence.isoformat() if occurrence else '-'}"
+
+
+def read_cause(cause: str) -> tuple[str, int, date | None] | None:
+    """``(uid, sequence, occurrence)`` from :func:`mail_cause`'s text, None if it is not one."""
+    parts = (cause or "").split(" ")
+    if len(parts) != 3:
+        return None
+    uid, sequence, day = parts
+    try:
+        return uid, int(sequence), None if day == "-" else date.fromisoformat(day)
+    except ValueError:
+        return None
+
+
+def calendar_message_id(ctx: Context, purpose: str, uid: str, sequence: int | None, occurrence: date | None,
+                        address: str) -> str:
+    """The deterministic Message-ID of one calendar mail (RFC 5322 3.6.4)."""
+    return message_id(ctx.settings.network.domain, purpose, uid, "" if sequence is None else str(sequence),
+                      occurrence.isoformat() if occurrence else "", address.lower())
+
+
+def _live(series: EventSeries, today: date) -> bool:
+    """True when the series (taken as not cancelled) still has a day from ``today`` on."""
+    return bool(upcoming_days(replace(series, cancelled=False), today))
+
+
+def _queue(ctx: Context, series: EventSeries, kind: str, invitee: Invitee, occurrence: date | None) -> str | None:
+    """Queue one invitation or cancellation mail; its Message-ID, or None when it was
+    already queued."""
+    network = ctx.settings.network
+    today = local_today(ctx)
+    names = {invitee.address: invitee.name} if invitee.name else None
+    if kind in ("new", "changed"):
+        purpose, template = INVITATION, "invitation"
+        text = imip.request(series, network.address, [invitee.address], organizer_name=network.name, names=names)
+    else:
+        purpose, template = CANCELLATION, "cancellation"
+        text = imip.cancel(series, network.address, [invitee.address], occurrence,
+                           organizer_name=network.name, names=names)
+    following = upcoming_days(series, occurrence + timedelta(days=1))[:1] if occurrence else []
+    return queue_mail(
+        ctx,
+        template=template,
+        to=[(invitee.name, invitee.address)],
+        context={
+            "event": event_view(replace(series, cancelled=False), today),
+            "change": kind,
+            "occurrence": occurrence_view(series, occurrence) if occurrence else None,
+            "following": occurrence_view(series, following[0]) if following else None,
+            "recipient": {"name": invitee.name, "animator": invitee.animator},
+        },
+        purpose=purpose,
+        cause=mail_cause(series.uid, series.sequence, occurrence),
+        msg_id=calendar_message_id(ctx, purpose, series.uid, series.sequence, occurrence, invitee.address),
+        to_member=not invitee.animator,
+        attach=lambda msg: imip.add_calendar_parts(msg, text),
+    )
+
+
+def _worth_sending(series: EventSeries, change: Change, today: date) -> bool:
+    # Nobody needs a calendar entry, or its cancellation, for what is already over.
+    if change.kind == "occurrence_cancelled":
+        return change.occurrence is not None and change.occurrence >= today
+    return _live(series, today)
+
+
+def announce(ctx: Context, state: dict[str, EventSeries], changes: Iterable[Change]) -> list[str]:
+    """Queue the invitations and cancellations of ``changes`` (from
+    :func:`workflows.calendar_state.commit`) to every :func:`invitees` person. ``state``
+    holds the series after the change (their raised SEQUENCE is what the mails carry).
+    Changes about the past are not announced. Returns the Message-IDs queued. In a
+    transaction."""
+    today = local_today(ctx)
+    people = None
+    queued: list[str] = []
+    for change in changes:
+        series = state.get(change.uid)
+        if series is None or not _worth_sending(series, change, today):
+            continue
+        people = invitees(ctx) if people is None else people
+        for invitee in people:
+            mid = _queue(ctx, series, change.kind, invitee, change.occurrence)
+            if mid:
+                queued.append(mid)
+        audit.info("calendar: %s %s%s announced to %d people", change.uid, change.kind,
+                   f" {change.occurrence}" if change.occurrence else "", len(people))
+    return queued
+
+
+def invite_member(ctx: Context, member: dict) -> list[str]:
+    """Send ``member`` (a member document) a ``METHOD:REQUEST`` for every series that is
+    not cancelled and still has a day ahead: what the membership code calls when a
+    member's ``invitations`` becomes true (or a member who asked for them confirms).
+
+    Does nothing for a member who must not get invitations (see :func:`invitee_of`).
+    Calling it twice queues nothing more (same Message-IDs as :func:`announce`'s).
+    Returns the Message-IDs queued. In a transaction.
+    """
+    invitee = invitee_of(member)
+    if invitee is None:
+        return []
+    today = local_today(ctx)
+    queued = []
+    for series in load_series(ctx.store).values():
+        if series.cancelled or not _live(series, today):
+            continue
+        mid = _queue(ctx, series, "new", invitee, None)
+        if mid:
+            queued.append(mid)
+    if queued:
+        audit.info("calendar: %s invited to %d event(s)", invitee.member, len(queued))
+    return queued
+
+
+def sent_calendar_mail(ctx: Context, message_ids: Iterable[str],
+                       purposes: Iterable[str] = ANSWERABLE) -> tuple[dict, EventSeries, date | None] | None:
+    """The calendar mail that a reply answers, from its In-Reply-To and References
+    (``message_ids``, oldest first; the last one found wins): ``(outbox document,
+    the series as stored now, the occurrence the mail was about or None)``, or None when
+    none of them is a calendar mail of ``purposes`` whose event still exists."""
+    purposes = tuple(purposes)
+    for mid in reversed(list(message_ids)):
+        doc = ctx.store.outbox.find_one("message_id", mid.strip())
+        if doc is None or doc.get("purpose") not in purposes:
+            continue
+        cause = read_cause(doc.get("cause", ""))
+        series = find_series(ctx.store, cause[0]) if cause else None
+        if series is not None:
+            return doc, series, cause[2]
+    return None
