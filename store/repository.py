@@ -260,6 +260,23 @@ class Collection:
         self._unindex(doc_id, old)
         self._table.remove(doc_ids=[doc_id])
 
+    def set_durably(self, doc_id: int, **fields: Any) -> None:
+        """Set fields of document ``doc_id`` at once and durably, outside any transaction
+        (see the journal in :mod:`store.storage`): for a fact that must survive a crash
+        the moment it happens, such as "the SMTP server accepted this mail". Fields must
+        be JSON values. Raises :class:`StoreError`; does nothing for an absent document.
+        """
+        if self._store._depth:
+            raise StoreError("set_durably is for use outside a transaction")
+        with self._store._locked():
+            old = self._raw().get(str(doc_id))
+            if old is None:
+                return
+            self._unindex(doc_id, old)
+            self._store._storage.append_journal({"table": self.name, "id": doc_id, "fields": fields})
+            self._index(doc_id, self._raw()[str(doc_id)])
+            self._table.clear_cache()
+
     def _restore(self, doc_id: int, old: dict | None) -> None:
         """Undo one journalled change (used by savepoints and failed transactions)."""
         raw = self._raw()
@@ -348,6 +365,21 @@ class Store:
             collection.rebuild_indexes()
 
     @contextmanager
+    def _locked(self):
+        try:
+            self._lock.acquire()
+        except Timeout:
+            raise StoreBusy(
+                f"another rers process has held the store {self.path} for too long; try again later"
+            ) from None
+        try:
+            if self._storage.changed_on_disk():
+                self._reload()
+            yield
+        finally:
+            self._lock.release()
+
+    @contextmanager
     def transaction(self):
         """Lock, refresh, run the block, then write once. Nested calls join the outer one.
 
@@ -362,15 +394,7 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        try:
-            self._lock.acquire()
-        except Timeout:
-            raise StoreBusy(
-                f"another rers process has held the store {self.path} for too long; try again later"
-            ) from None
-        try:
-            if self._storage.changed_on_disk():
-                self._reload()
+        with self._locked():
             self._depth = 1
             self._journal = []
             try:
@@ -384,8 +408,6 @@ class Store:
             if self._storage.dirty:
                 self._storage.flush()
             self._journal = []
-        finally:
-            self._lock.release()
 
     @contextmanager
     def savepoint(self):

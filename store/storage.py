@@ -10,6 +10,12 @@ TinyDB's ``write`` only marks it dirty, and :meth:`AtomicJSONStorage.flush` make
 
 At every instant the store path names either the old or the new complete file.
 
+Between two writes, small field updates that must survive a crash at once (an outbox
+mail marked sent the moment the SMTP server accepted it) go to a **journal**,
+``<name>.journal``: one JSON line each, appended and ``fsync``'d, applied to the document
+when it is read, and emptied by the next full write. Replaying a line is harmless: it sets
+fields to values they may already have.
+
 A file that exists but cannot be read as a TinyDB document is never overwritten:
 :class:`StoreCorrupt` is raised and the file is left as it is, for a human to look at.
 """
@@ -83,18 +89,24 @@ class AtomicJSONStorage(Storage):
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self.journal = self.path.with_name(self.path.name + ".journal")
         self.data: dict[str, dict[str, Any]] = {}
         self.dirty = False
-        self.stamp: tuple[int, int, int] | None = None
+        self.stamp: tuple | None = None
         self.reload()
 
-    def file_stamp(self) -> tuple[int, int, int] | None:
-        """``(inode, size, mtime_ns)`` of the store file, None when it does not exist."""
-        try:
-            st = self.path.stat()
-        except FileNotFoundError:
-            return None
-        return (st.st_ino, st.st_size, st.st_mtime_ns)
+    def file_stamp(self) -> tuple | None:
+        """``(inode, size, mtime_ns)`` of the store file and of its journal (None for a
+        file that does not exist): a change means another process wrote."""
+
+        def stamp(path: Path):
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                return None
+            return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+        return (stamp(self.path), stamp(self.journal))
 
     def reload(self) -> None:
         """Replace the in-memory document with the file's (another process may have written)."""
@@ -103,6 +115,47 @@ class AtomicJSONStorage(Storage):
         self.data = data if data is not None else {}
         self.stamp = stamp
         self.dirty = False
+        for entry in self._journal_entries():
+            self.apply(entry)
+
+    def _journal_entries(self) -> list[dict]:
+        try:
+            lines = self.journal.read_bytes().splitlines()
+        except FileNotFoundError:
+            return []
+        entries = []
+        for line in lines:
+            try:
+                entries.append(json.loads(line))
+            except (ValueError, UnicodeDecodeError):
+                # A line torn by a crash mid-append: its update was never acknowledged.
+                continue
+        return entries
+
+    def apply(self, entry: dict) -> bool:
+        """Set ``entry["fields"]`` on document ``entry["id"]`` of table ``entry["table"]``
+        in memory; False when that document no longer exists."""
+        doc = self.data.get(entry["table"], {}).get(str(entry["id"]))
+        if doc is None:
+            return False
+        doc.update(entry["fields"])
+        self.dirty = True
+        return True
+
+    def append_journal(self, entry: dict) -> None:
+        """Make one field update durable now (appended, ``fsync``'d) and apply it in
+        memory. Call it while holding the store's lock. Raises :class:`StoreError`."""
+        line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.journal, "ab") as handle:
+                handle.write(line)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as error:
+            raise StoreError(f"cannot write the store journal {self.journal}: {error.strerror or error}") from None
+        self.stamp = self.file_stamp()
+        self.apply(entry)
 
     def changed_on_disk(self) -> bool:
         return self.file_stamp() != self.stamp
@@ -154,6 +207,8 @@ class AtomicJSONStorage(Storage):
                 tmp.unlink(missing_ok=True)
                 raise
             _fsync_dir(folder)
+            # Everything the journal held is in the file now.
+            self.journal.unlink(missing_ok=True)
         except OSError as error:
             raise StoreError(f"cannot write the store {self.path}: {error.strerror or error}") from None
         self.stamp = self.file_stamp()
