@@ -207,6 +207,14 @@ class IntroductionSettings:
 
 
 @dataclass(frozen=True)
+class MatchingSettings:
+    min_score: float = 0.6
+    """Pairs scoring below this (0.0–1.0) are not proposed."""
+    synonyms_file: Path | None = None
+    """The animators' synonym groups, added to the built-in list; None: the built-in list only."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole configuration. ``source`` is the file it was read from (None: built in code)."""
 
@@ -218,6 +226,7 @@ class Settings:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     membership: MembershipSettings = field(default_factory=MembershipSettings)
     introductions: IntroductionSettings = field(default_factory=IntroductionSettings)
+    matching: MatchingSettings = field(default_factory=MatchingSettings)
     source: Path | None = None
 
 
@@ -337,6 +346,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "reminder_days": Key(int, 7, minimum=1),
         "expiry_days": Key(int, 21, minimum=1),
         "bilan_days": Key(int, 21, minimum=1),
+    },
+    "matching": {
+        "min_score": Key(float, 0.6, minimum=0),
+        "synonyms_file": Key("path"),
     },
 }
 """Every section and key; ``config/example.toml`` documents each one."""
@@ -631,6 +644,7 @@ def build(values: dict[str, dict], source: Path | None) -> Settings:
         schedule=ScheduleSettings(**values["schedule"]),
         membership=MembershipSettings(**values["membership"]),
         introductions=IntroductionSettings(**values["introductions"]),
+        matching=MatchingSettings(**values["matching"]),
         source=source,
     )
 
