@@ -237,11 +237,14 @@ def match(ctx: Context, incoming: Incoming, address: str | None) -> Match:
 def authenticated(settings: Settings, parsed: Parsed) -> bool:
     """True when the configuration trusts no ``authserv_id`` (nothing to check), or when
     an ``Authentication-Results`` header (RFC 8601) of that ``authserv_id`` shows
-    ``dkim=pass`` or ``dmarc=pass``. Headers of other servers are ignored: anyone can
-    write one."""
+    ``dmarc=pass``, or ``dkim=pass`` for a signing domain aligned with the From domain
+    (the same, or one a sub-domain of the other: DMARC's relaxed alignment, RFC 7489
+    §3.1.1). Headers of other servers are ignored: anyone can write one; and anyone can
+    sign a forged From with their own domain's key, hence the alignment."""
     trusted = settings.network.authserv_id
     if not trusted:
         return True
+    sender_domain = (parsed.sender or "").rpartition("@")[2].lower()
     for value in parsed.authentication_results:
         try:
             header = authres.AuthenticationResultsHeader.parse_value(value)
@@ -249,9 +252,26 @@ def authenticated(settings: Settings, parsed: Parsed) -> bool:
             continue
         if (header.authserv_id or "").lower() != trusted.lower():
             continue
-        if any(r.method in ("dkim", "dmarc") and r.result == "pass" for r in header.results):
-            return True
+        for result in header.results:
+            if result.result != "pass":
+                continue
+            if result.method == "dmarc":
+                return True
+            if result.method == "dkim" and _aligned(_signing_domain(result), sender_domain):
+                return True
     return False
+
+
+def _signing_domain(result) -> str:
+    for prop in result.properties:
+        if prop.type == "header" and prop.name in ("d", "i") and prop.value:
+            return prop.value.rpartition("@")[2].lower()
+    return ""
+
+
+def _aligned(signer: str, sender: str) -> bool:
+    return bool(signer and sender) and (signer == sender or sender.endswith("." + signer)
+                                         or signer.endswith("." + sender))
 
 
 def close(ctx: Context, question: dict, *, status: str = "answered", answer: str | None = None,
@@ -286,6 +306,19 @@ def settle(ctx: Context, question: dict, *, answer: str, message_id: str | None)
         if (other["status"] == "open" and other["kind"] == question["kind"]
                 and other["member"] == question["member"]):
             close(ctx, other, status="cancelled")
+
+
+def open_about(ctx: Context, subject_ref: str, kind: str | None = None) -> list[dict]:
+    """The questions about ``subject_ref`` (of ``kind`` when given) still waiting for an
+    answer — open and not past their expiry — oldest first."""
+    now = ctx.stamp()
+    return [q for q in ctx.store.questions.find("subject_ref", subject_ref)
+            if q["status"] == "open" and q["expires"] > now and (kind is None or q["kind"] == kind)]
+
+
+def mark_reminded(ctx: Context, question: dict) -> None:
+    """Note that ``question`` got its one reminder."""
+    ctx.store.questions.update(question["id"], reminded=True)
 
 
 def find_by_token(ctx: Context, text: str) -> dict | None:
