@@ -49,6 +49,10 @@ REASONS = (
 """Why a command was refused (``refused``) or did nothing (``unchanged``)."""
 
 
+_NO_DETAIL = MappingProxyType({"weekday": None, "holiday": None, "until": None, "uid": None,
+                               "default_end": False, "updated": False})
+
+
 @dataclass
 class Outcome:
     """What a calendar command did.
@@ -79,7 +83,7 @@ class Outcome:
             "occurrence": occurrence_view(self.series, self.day) if self.series and self.day else None,
             "day": self.day,
             "invitations": self.invitations,
-            "detail": self.detail,
+            "detail": {**_NO_DETAIL, **self.detail},
         }
 
 

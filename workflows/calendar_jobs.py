@@ -18,22 +18,20 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from config.settings import Settings
 from store import Store
 from workflows.attendance import answers_for
-from workflows.calendar_state import (Plan, calendar_context, commit, event_view, load_series, local_today,
-                                      occurrence_view, plan)
+from workflows.calendar_state import Plan, calendar_context, commit, event_view, load_series, occurrence_view, plan
 from workflows.context import Context
 from workflows.events.ical import calendar_files
 from workflows.events.model import EventSeries
 from workflows.events.publish import publish
 from workflows.events.rules import occurrence_dates
 from workflows.events.state import Change
-from workflows.invitations import REMINDER, calendar_message_id, invitee_of, mail_cause
-from workflows.invitations import announce
+from workflows.invitations import REMINDER, announce, calendar_message_id, invitee_of, mail_cause
 from workflows.outbox import queue_mail
 
 log = logging.getLogger(__name__)
@@ -41,6 +39,11 @@ audit = logging.getLogger("rers.audit")
 
 PUBLISHED_KEY = "calendar_published"
 """State key holding the fingerprint of the last published calendar."""
+
+REMINDERS_FROM = time(17, 0)
+"""Local time from which the day-before mails go out: late enough to carry the day's
+answers, early enough to be read that evening. The daemon runs :func:`send_reminders`
+every hour; before this time it does nothing."""
 
 
 def update_calendar(ctx: Context, planned: Plan | None = None) -> tuple[dict[str, EventSeries], list[Change], list[str]]:
@@ -115,7 +118,8 @@ def _reminder_recipient(ctx: Context, answer: dict) -> tuple[str | None, str] | 
 
 
 def send_reminders(settings: Settings, store: Store, now: datetime) -> list[str]:
-    """The day before each occurrence (network-local "tomorrow" of ``now``, aware):
+    """The day before each occurrence (network-local "tomorrow" of ``now``, aware), from
+    :data:`REMINDERS_FROM` local time on:
 
     - with ``[calendar] reminders = true``, an ``event_reminder`` mail to each person
       whose answer for that day is ``accepted`` (:func:`workflows.attendance.answers_for`);
@@ -127,10 +131,13 @@ def send_reminders(settings: Settings, store: Store, now: datetime) -> list[str]
     next outbox flush sends). Returns the Message-IDs queued.
     """
     queued: list[str] = []
+    local = now.astimezone(settings.network.zone)
+    if local.time() < REMINDERS_FROM:
+        return queued
+    today = local.date()
+    tomorrow = today + timedelta(days=1)
     with store.transaction():
         ctx = calendar_context(settings, store, now)
-        today = local_today(ctx)
-        tomorrow = today + timedelta(days=1)
         for series in load_series(store).values():
             if occurrence_dates(series, tomorrow, tomorrow) != [tomorrow]:
                 continue

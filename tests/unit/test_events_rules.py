@@ -39,6 +39,8 @@ def test_rule_dates_respect_the_rule_bounds():
         date(2027, 1, 11), date(2027, 1, 18), date(2027, 1, 25)]
     assert rules.rule_dates(rule, date(2027, 2, 1), date(2027, 3, 1)) == []
     assert rules.rule_dates(Rule.once(date(2027, 5, 5)), date(2027, 1, 1), date(2027, 12, 31)) == [date(2027, 5, 5)]
+    assert rules.rule_dates(Rule.once(date(2027, 5, 5)), date(2027, 5, 6), date(2027, 12, 31)) == []
+    assert rules.rule_dates(Rule.once(date(2027, 5, 5)), date(2027, 1, 1), date(2027, 5, 4)) == []
 
 
 def test_yearly_rule_only_in_its_months():

@@ -64,7 +64,7 @@ def rule_dates(rule: Rule, first: date, last: date) -> list[date]:
     if last < first:
         return []
     if rule.freq == "once":
-        return [rule.starts]
+        return [rule.starts] if first <= rule.starts <= last else []
     if rule.freq == "weekly":
         day = first + timedelta(days=(rule.weekday - first.weekday()) % 7)
         out = []

@@ -1,0 +1,224 @@
+"""Attendance: answers from calendar clients (``rsvp``) and plain-words answers to an
+invitation, per event and per occurrence; never an answer to a calendar client."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, time
+
+import pytest
+
+from calendar_support import NOW, PERMANENCE, UTC, in_transaction, incoming, robot, rsvp, text_of
+from support import ANIMATORS
+from workflows.attendance import (answers_for, forget_attendance, occurrence_day, on_invitation_reply, on_rsvp,
+                                  read_attendance, record_answer)
+from workflows.calendar_commands import add_one_off
+from workflows.calendar_jobs import publish_calendar, send_reminders
+from workflows.mail.model import Parsed
+
+MARIE = "marie@example.org"
+
+
+@pytest.fixture
+def bot(tmp_path):
+    bot = robot(tmp_path)
+    bot.add_member("M-1", MARIE, name="Marie Dupont")
+    publish_calendar(bot.settings, bot.store, NOW)
+    return bot
+
+
+def handle(bot, handler, message, now=NOW):
+    ctx = bot.ctx(now)
+    with bot.store.transaction():
+        return handler(ctx, message)
+
+
+def attendance(bot):
+    return sorted(((d["uid"], d["occurrence"], d["member"], d["address"], d["partstat"])
+                   for d in bot.store.attendance.all()), key=str)
+
+
+def test_an_occurrence_accepted_from_outlook(bot):
+    sent = bot.store.outbox.count()
+    # Outlook: RECURRENCE-ID;TZID=Romance Standard Time:20261214T090000, read by the parser as UTC.
+    outcome = handle(bot, on_rsvp, rsvp(PERMANENCE, MARIE, "accepted", "2026-12-14T08:00:00+00:00"))
+    assert outcome == f"rsvp accepted: {PERMANENCE} 2026-12-14"
+    assert attendance(bot) == [(PERMANENCE, "2026-12-14", "M-1", MARIE, "accepted")]
+    assert bot.store.outbox.count() == sent  # never answered
+
+
+def test_a_new_answer_replaces_the_previous_one_for_the_same_occurrence(bot):
+    handle(bot, on_rsvp, rsvp(PERMANENCE, MARIE, "accepted", "2026-12-14T08:00:00+00:00"))
+    handle(bot, on_rsvp, rsvp(PERMANENCE, MARIE, "declined", "2026-12-14T08:00:00+00:00",
+                              message_id="<rsvp-2@x>", comment="malade"))
+    handle(bot, on_rsvp, rsvp(PERMANENCE, MARIE, "tentative", message_id="<rsvp-3@x>"))
+    docs = bot.store.attendance.all()
+    assert attendance(bot) == sorted([(PERMANENCE, "2026-12-14", "M-1", MARIE, "declined"),
+                                      (PERMANENCE, None, "M-1", MARIE, "tentative")], key=str)
+    assert next(d for d in docs if d["occurrence"])["comment"] == "malade"
+    assert all(d["updated"] == NOW.isoformat(timespec="seconds") for d in docs)
+
+
+def test_the_answer_for_a_day_wins_over_the_answer_for_the_series(bot):
+    ctx = bot.ctx()
+    in_transaction(bot.store, record_answer, ctx, uid=PERMANENCE, occurrence=None, address=MARIE,
+                   partstat="accepted")
+    in_transaction(bot.store, record_answer, ctx, uid=PERMANENCE, occurrence=date(2026, 12, 14),
+                   address=MARIE, partstat="declined")
+    in_transaction(bot.store, record_answer, ctx, uid=PERMANENCE, occurrence=None, address=ANIMATORS[0],
+                   partstat="accepted")
+    assert [(a["address"], a["partstat"]) for a in answers_for(bot.store, PERMANENCE, date(2026, 12, 14))] == [
+        (ANIMATORS[0], "accepted"), (MARIE, "declined")]
+    assert [(a["address"], a["partstat"]) for a in answers_for(bot.store, PERMANENCE, date(2026, 12, 21))] == [
+        (ANIMATORS[0], "accepted"), (MARIE, "accepted")]
+    with pytest.raises(ValueError):
+        in_transaction(bot.store, record_answer, ctx, uid=PERMANENCE, occurrence=None, address=MARIE,
+                       partstat="needs-action")
+
+
+def test_a_gmail_answer_for_the_whole_series_from_a_non_member(bot):
+    outcome = handle(bot, on_rsvp, rsvp(PERMANENCE, ANIMATORS[1], "accepted"))
+    assert outcome == f"rsvp accepted: {PERMANENCE} whole event"
+    assert attendance(bot) == [(PERMANENCE, None, None, ANIMATORS[1], "accepted")]
+
+
+def test_the_sender_counts_when_the_calendar_names_no_attendee(bot):
+    message = rsvp(PERMANENCE, MARIE, "declined")
+    message.parsed.rsvp["attendee"] = None
+    handle(bot, on_rsvp, message)
+    assert attendance(bot) == [(PERMANENCE, None, "M-1", MARIE, "declined")]
+
+
+@pytest.mark.parametrize("uid, partstat, purpose", [
+    ("someone-else@elsewhere.example", "accepted", "rsvp_unknown"),
+    (None, "accepted", "rsvp_unknown"),
+    (PERMANENCE, None, "rsvp_unreadable"),
+])
+def test_answers_the_robot_cannot_file_go_to_the_animators(bot, uid, partstat, purpose):
+    outcome = handle(bot, on_rsvp, rsvp(uid, MARIE, partstat))
+    assert outcome.endswith("forwarded")
+    assert not bot.store.attendance.all()
+    forwarded = bot.mails(purpose)
+    assert len(forwarded) == 1 and forwarded[0][0]["recipients"] == list(ANIMATORS)
+    assert not [d for d in bot.store.outbox.all() if MARIE in d["recipients"] and d["purpose"] != "invitation"]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2026-12-14T08:00:00+00:00", date(2026, 12, 14)),
+    ("2026-12-13T23:30:00+00:00", date(2026, 12, 14)),  # 00:30 in Paris
+    ("2026-12-14", date(2026, 12, 14)),
+    (None, None),
+    ("not a date", None),
+])
+def test_occurrence_day_is_the_network_local_day(bot, value, expected):
+    assert occurrence_day(value, bot.settings.network.zone) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Je viendrai lundi", "accepted"),
+    ("Oui, j'y serai !", "accepted"),
+    ("présente", "accepted"),
+    ("OK merci", "accepted"),
+    ("Absent", "declined"),
+    ("Je ne pourrai pas venir, désolée", "declined"),
+    ("je ne serai pas présente lundi", "declined"),
+    ("Non merci", "declined"),
+    ("Excusée pour lundi", "declined"),
+    ("Peut-être, je vous redis", None),
+    ("Oui mais je ne pourrai pas venir", None),
+    ("Bonjour, à quelle heure ça commence ?", None),
+    ("", None),
+    ("I'll come", "accepted"),
+    ("can't come", "declined"),
+])
+def test_read_attendance(text, expected):
+    assert read_attendance(text) == expected
+
+
+def invitation_id(bot, address=MARIE, uid=PERMANENCE):
+    return next(d["message_id"] for d, _ in bot.mails("invitation")
+                if d["recipients"] == [address] and d["cause"].startswith(uid))
+
+
+def words(text, *, sender=MARIE, in_reply_to=None, references=(), date_sent=NOW, message_id="<words-1@x>"):
+    return incoming(Parsed(intent="unknown", sender=sender, sender_name="Marie", message_id=message_id,
+                           subject="Re: Invitation : Permanence", text=text, in_reply_to=list(in_reply_to or []),
+                           references=list(references), date=date_sent))
+
+
+def test_plain_words_accept_the_named_day(bot):
+    reply = words("Je viendrai lundi 14 décembre", in_reply_to=[invitation_id(bot)])
+    outcome = handle(bot, on_invitation_reply, reply)
+    assert outcome == f"invitation reply accepted: {PERMANENCE} 2026-12-14"
+    assert attendance(bot) == [(PERMANENCE, "2026-12-14", "M-1", MARIE, "accepted")]
+    doc = bot.store.attendance.all()[0]
+    assert doc["source"] == "text" and doc["comment"] == "Je viendrai lundi 14 décembre"
+    (_, note), = bot.mails("attendance_noted")
+    assert "vous venez" in text_of(note) and "le lundi 14 décembre 2026, de 9 h à 12 h" in text_of(note)
+
+
+def test_plain_words_without_a_day_mean_the_next_one(bot):
+    wednesday = datetime(2026, 11, 25, 10, tzinfo=UTC)
+    reply = words("absent", references=["<other@x>", invitation_id(bot)], date_sent=wednesday)
+    assert handle(bot, on_invitation_reply, reply, now=wednesday) == \
+        f"invitation reply declined: {PERMANENCE} 2026-11-30"
+    monday = words("je viendrai lundi", in_reply_to=[invitation_id(bot)], date_sent=wednesday,
+                   message_id="<words-2@x>")
+    handle(bot, on_invitation_reply, monday, now=wednesday)
+    assert attendance(bot) == [(PERMANENCE, "2026-11-30", "M-1", MARIE, "accepted")]
+
+
+def test_plain_words_for_a_one_off_are_for_the_whole_event(bot):
+    in_transaction(bot.store, add_one_off, bot.ctx(), "meeting", date(2027, 1, 14), time(14), time(16))
+    uid = "rencontre-20270114-1400@example.org"
+    reply = words("Avec plaisir, je viendrai", in_reply_to=[invitation_id(bot, uid=uid)])
+    assert handle(bot, on_invitation_reply, reply) == f"invitation reply accepted: {uid} whole event"
+    assert attendance(bot) == [(uid, None, "M-1", MARIE, "accepted")]
+
+
+def test_unclear_words_go_to_the_animators(bot):
+    reply = words("Peut-être, ça dépend de mon travail", in_reply_to=[invitation_id(bot)])
+    assert handle(bot, on_invitation_reply, reply) == "invitation reply unclear: forwarded"
+    assert not bot.store.attendance.all()
+    assert len(bot.mails("attendance_unclear")) == 1 and len(bot.mails("unknown_ack")) == 1
+
+
+def test_a_day_without_the_event_goes_to_the_animators(bot):
+    reply = words("je viendrai mardi 8 décembre", in_reply_to=[invitation_id(bot)])
+    assert handle(bot, on_invitation_reply, reply) == "invitation reply unclear: forwarded"
+
+
+def test_not_an_answer_to_an_invitation(bot):
+    assert handle(bot, on_invitation_reply, words("je viendrai")) is None
+    assert handle(bot, on_invitation_reply, words("je viendrai", in_reply_to=["<unknown@x>"])) is None
+    other = words("je viendrai", sender="paul@example.org", in_reply_to=[invitation_id(bot)])
+    assert handle(bot, on_invitation_reply, other) is None  # only the invited person answers
+    assert not bot.store.attendance.all()
+
+
+def test_an_answer_to_a_reminder_is_for_its_day(tmp_path):
+    bot = robot(tmp_path)
+    bot.settings = replace(bot.settings, calendar=replace(bot.settings.calendar, reminders=True))
+    bot.add_member("M-1", MARIE, name="Marie Dupont")
+    publish_calendar(bot.settings, bot.store, NOW)
+    in_transaction(bot.store, record_answer, bot.ctx(), uid=PERMANENCE, occurrence=None, address=MARIE,
+                   partstat="accepted")
+    sunday_evening = datetime(2026, 12, 6, 18, tzinfo=UTC)
+    send_reminders(bot.settings, bot.store, sunday_evening)
+    (doc, _), = bot.mails("event_reminder")
+    reply = words("Finalement je ne pourrai pas venir", in_reply_to=[doc["message_id"]],
+                  date_sent=sunday_evening)
+    assert handle(bot, on_invitation_reply, reply, now=sunday_evening) == \
+        f"invitation reply declined: {PERMANENCE} 2026-12-07"
+    assert [a["partstat"] for a in answers_for(bot.store, PERMANENCE, date(2026, 12, 7))] == ["declined"]
+    assert [a["partstat"] for a in answers_for(bot.store, PERMANENCE, date(2026, 12, 14))] == ["accepted"]
+
+
+def test_forget_attendance(bot):
+    ctx = bot.ctx()
+    for day in (None, date(2026, 12, 14)):
+        in_transaction(bot.store, record_answer, ctx, uid=PERMANENCE, occurrence=day, address=MARIE,
+                       partstat="accepted")
+    in_transaction(bot.store, record_answer, ctx, uid=PERMANENCE, occurrence=None, address=ANIMATORS[0],
+                   partstat="accepted")
+    assert in_transaction(bot.store, forget_attendance, ctx, "M-1", MARIE) == 2
+    assert [d["address"] for d in bot.store.attendance.all()] == [ANIMATORS[0]]

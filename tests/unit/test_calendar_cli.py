@@ -1,0 +1,102 @@
+"""`rers calendar add | cancel | list`, run in process on the embedded default (Maildir in,
+outbox folder out): the store changes, invitations are sent, the files are published."""
+from __future__ import annotations
+
+from datetime import date
+
+import icalendar
+import pytest
+import recurring_ical_events
+
+from calendar_support import PERMANENCE, in_transaction, read_mail, robot
+from store import Store
+from workflows.attendance import record_answer
+from workflows.calendar_state import load_series
+from workflows.cli import main
+
+
+@pytest.fixture
+def bot(tmp_path, monkeypatch):
+    monkeypatch.setenv("RERS_NOW", "2026-11-23T09:00:00+00:00")
+    bot = robot(tmp_path)
+    bot.add_member("M-1", "marie@example.org", name="Marie Dupont")
+    return bot
+
+
+def rers(bot, *args) -> int:
+    return main(["calendar", *args, "--config", str(bot.root / "rers.toml")])
+
+
+def sent(bot) -> list:
+    return [read_mail(p.read_bytes()) for p in sorted((bot.root / "outbox").glob("*.eml"))]
+
+
+def feed_days(bot, first: date, last: date) -> set[tuple[str, date]]:
+    cal = icalendar.Calendar.from_ical((bot.root / "calendar" / "calendrier.ics").read_bytes())
+    return {(str(e["UID"]), e["DTSTART"].dt.date()) for e in recurring_ical_events.of(cal).between(first, last)}
+
+
+def test_add_a_meeting(bot, capsys):
+    assert rers(bot, "add", "meeting", "2027-01-14", "14:00-16:00", "--place", "Salle du Havre") == 0
+    out = capsys.readouterr().out
+    uid = "rencontre-20270114-1400@example.org"
+    assert f"done: added Rencontre du RERS de Test (2027-01-14, 14:00-16:00, uid {uid})" in out
+    assert "mail(s) sent" in out and "written: " in out
+    store = Store.open(bot.settings.store.path)
+    assert load_series(store)[uid].place == "Salle du Havre"
+    subjects = sorted(str(m["Subject"]) for m in sent(bot))
+    assert subjects.count("Invitation : Rencontre du RERS de Test – jeudi 14 janvier 2027 à 14 h") == 3
+    assert (uid, date(2027, 1, 14)) in feed_days(bot, date(2027, 1, 1), date(2027, 2, 1))
+
+
+def test_cancel_a_permanence_then_a_meeting(bot, capsys):
+    assert rers(bot, "add", "workshop", "20/01/2027", "10h-12h", "--title", "Tricot") == 0
+    assert rers(bot, "cancel", "2026-12-07") == 0
+    assert "done: cancelled the permanence of 2026-12-07" in capsys.readouterr().out
+    assert (PERMANENCE, date(2026, 12, 7)) not in feed_days(bot, date(2026, 12, 1), date(2026, 12, 31))
+    assert rers(bot, "cancel", "atelier-20270120-1000") == 0
+    assert "done: cancelled Tricot (2027-01-20)" in capsys.readouterr().out
+    subjects = [str(m["Subject"]) for m in sent(bot)]
+    assert subjects.count("Annulé : Permanence du RERS de Test – lundi 7 décembre 2026 à 9 h") == 3
+    assert subjects.count("Annulé : Tricot – mercredi 20 janvier 2027 à 10 h") == 3
+    assert not (bot.root / "calendar" / "event-atelier-20270120-1000.ics").exists()
+
+
+@pytest.mark.parametrize("args, words", [
+    (("cancel", "2026-12-08"), "2026-12-08 is not a permanence day (the permanence is on monday)"),
+    (("cancel", "2026-11-16"), "2026-11-16 is already past"),
+    (("cancel", "nothing-here"), "no event nothing-here@example.org"),
+    (("cancel", "not a uid!"), "neither a date"),
+    (("add", "meeting", "2027-01-14", "16:00-14:00"), "the end time must be after the start time"),
+])
+def test_refusals_are_one_line_and_a_failure_status(bot, capsys, args, words):
+    assert rers(bot, *args) == 1
+    err = capsys.readouterr().err
+    assert words in err and len(err.strip().splitlines()) == 1
+    assert not sent(bot)
+
+
+def test_bad_arguments_are_usage_errors(bot, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        rers(bot, "add", "meeting", "14 janvier", "14:00-16:00")
+    assert exit_.value.code == 2
+    with pytest.raises(SystemExit):
+        rers(bot, "add", "meeting", "2027-01-14", "quatorze heures")
+
+
+def test_list_shows_who_comes(bot, capsys):
+    in_transaction(bot.store, record_answer, bot.ctx(), uid=PERMANENCE, occurrence=date(2026, 11, 30),
+                   address="marie@example.org", partstat="accepted")
+    rers(bot, "publish")
+    capsys.readouterr()
+    assert rers(bot, "list", "--days", "14") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"2026-11-23 Mon 09:00-12:00  Permanence du RERS de Test  [{PERMANENCE}]"
+    assert lines[2] == f"2026-11-30 Mon 09:00-12:00  Permanence du RERS de Test  [{PERMANENCE}]"
+    assert lines[3] == "    yes (1): Marie Dupont (M-1); maybe: 0; no: 0"
+    assert len(lines) == 6
+
+
+def test_list_before_anything_was_published(bot, capsys):
+    assert rers(bot, "list", "--days", "3") == 0
+    assert "Permanence du RERS de Test" in capsys.readouterr().out
