@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, time
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +14,12 @@ from workflows.attendance import (answers_for, forget_attendance, occurrence_day
                                   read_attendance, record_answer)
 from workflows.calendar_commands import add_one_off
 from workflows.calendar_jobs import publish_calendar, send_reminders
+from workflows.calendar_state import load_series, save_series
+from workflows.events.model import Rule
 from workflows.mail.model import Parsed
+from workflows.mail.parse import parse_message
+from workflows.routes import route
+from workflows.runner import parse_options
 
 MARIE = "marie@example.org"
 
@@ -222,3 +228,31 @@ def test_forget_attendance(bot):
                    partstat="accepted")
     assert in_transaction(bot.store, forget_attendance, ctx, "M-1", MARIE) == 2
     assert [d["address"] for d in bot.store.attendance.all()] == [ANIMATORS[0]]
+
+
+MESSAGES = Path(__file__).resolve().parents[1] / "messages"
+
+
+@pytest.mark.parametrize("name, uid, expected", [
+    ("calendar-reply-outlook-windows-zone.eml", "permanence@rers.example.org", ("2026-12-14", "accepted")),
+    ("calendar-reply-base64-declined-utc.eml", "permanence@rers.example.org", ("2026-12-21", "declined")),
+    ("calendar-reply-folded-utf8-lowercase.eml", "atelier-20270120@rers.example.org", (None, "tentative")),
+])
+def test_replies_of_the_sample_corpus_through_the_real_parser(bot, name, uid, expected):
+    """Each kind of trouble (Windows zone, base64, folded UTF-8, lower-case method) read by
+    the real parser, then routed: the attendance is recorded, nothing is answered."""
+    series = replace(load_series(bot.store)[PERMANENCE], uid=uid)  # the corpus's network domain
+    if uid.startswith("atelier"):
+        series = replace(series, kind="workshop", rule=Rule.once(date(2027, 1, 20)))
+    with bot.store.transaction():
+        save_series(bot.store, {uid: series})
+    sent = bot.store.outbox.count()
+    raw = (MESSAGES / name).read_bytes()
+    parsed = parse_message(raw, parse_options(bot.settings), now=NOW)
+    assert parsed.intent == "rsvp"
+    outcome = handle(bot, route(parsed.intent), incoming(parsed, raw))
+    assert outcome.startswith("rsvp ")
+    docs = bot.store.attendance.all()
+    assert [(d["uid"], d["occurrence"], d["partstat"], d["address"]) for d in docs] == [
+        (uid, *expected, "marc.vidal@example.net")]
+    assert bot.store.outbox.count() == sent
