@@ -29,6 +29,14 @@ class Context:
         """``now`` as stored: UTC ISO-8601 with seconds."""
         return self.now.isoformat(timespec="seconds")
 
+    @classmethod
+    def standalone(cls, settings: Settings, store: Store, now: datetime) -> "Context":
+        """A context outside a mail cycle (a daemon job, the command line): the
+        configured renderer, ``now`` aware UTC."""
+        network = settings.network
+        return cls(settings=settings, store=store, now=now,
+                   renderer=Renderer(network.language, network.templates_dir, network.timezone))
+
 
 @dataclass(frozen=True)
 class Incoming:

@@ -8,27 +8,25 @@ An item document (collection ``items``)::
      "created": UTC ISO, "closed": UTC ISO | None, "source": Message-ID}
 
 ``held``: its member has not confirmed joining yet; it is released (``open``) on
-confirmation and erased with the pending member otherwise.
+confirmation and erased with the pending member otherwise. The workflows that receive
+offers and demands by mail are in :mod:`workflows.membership` (a non-member's offer is a
+join).
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import asdict
 
-from workflows.context import Context, Incoming
+from workflows.context import Context
 from workflows.mail.model import Item
-from workflows.members import ensure_member
-from workflows.responses import answer_sender, forward_to_animators, person_address, person_name
-
-audit = logging.getLogger("rers.audit")
 
 PREFIX = {"offer": "O", "demand": "D"}
 
 
-def record_items(ctx: Context, member: dict, items: list[Item], incoming: Incoming) -> list[dict]:
+def record_items(ctx: Context, member: dict, items: list[Item], source: str) -> list[dict]:
     """Store each item for ``member``; returns the stored documents in order.
 
-    Items of a pending member are ``held`` until the member confirms.
+    Items of a pending member are ``held`` until the member confirms. ``source``: the
+    Message-ID of the mail that carried them (or ``cli:…`` for the command line).
     """
     status = "open" if member["status"] == "confirmed" else "held"
     stored = []
@@ -41,35 +39,23 @@ def record_items(ctx: Context, member: dict, items: list[Item], incoming: Incomi
             "status": status,
             "created": ctx.stamp(),
             "closed": None,
-            "source": incoming.parsed.message_id,
+            "source": source,
         }
         stored.append(ctx.store.items.get(ctx.store.items.insert(doc)))
     return stored
 
 
-def on_item(ctx: Context, incoming: Incoming) -> str:
-    """``offer`` / ``demand``: record the items (joining the sender if unknown), acknowledge.
+def items_of(ctx: Context, member_ref: str, *statuses: str) -> list[dict]:
+    """The member's items (only those in ``statuses`` when given), by creation."""
+    found = ctx.store.items.find("member", member_ref)
+    return [i for i in found if not statuses or i["status"] in statuses]
 
-    A message with no readable title cannot become an item: the animators get it, and the
-    sender is told how to write one.
-    """
-    parsed = incoming.parsed
-    address = person_address(incoming)
-    if not address:
-        forward_to_animators(ctx, incoming, reason="Offre ou demande sans adresse lisible.")
-        return "forwarded: no address"
-    if not parsed.items:
-        forward_to_animators(ctx, incoming, reason="Offre ou demande sans savoir lisible (pas de titre).")
-        answer_sender(ctx, incoming, template="item_unclear", context={"intent": parsed.intent}, purpose="item_unclear")
-        return "forwarded: no title"
-    member, created = ensure_member(ctx, address, parsed.member, person_name(incoming))
-    items = record_items(ctx, member, parsed.items, incoming)
-    answer_sender(
-        ctx,
-        incoming,
-        template="items_ack",
-        context={"member": member, "items": items, "created": created},
-        purpose="items_ack",
-    )
-    audit.info("%s: %s %s", parsed.message_id, member["ref"], ", ".join(i["ref"] for i in items))
-    return "recorded " + ", ".join(i["ref"] for i in items)
+
+def release_held(ctx: Context, member_ref: str) -> list[dict]:
+    """Open the member's held items (they just confirmed joining); returns them."""
+    return [ctx.store.items.update(i["id"], status="open") for i in items_of(ctx, member_ref, "held")]
+
+
+def close_item(ctx: Context, item: dict) -> dict:
+    """Close an item (withdrawn by its member); returns it."""
+    return ctx.store.items.update(item["id"], status="closed", closed=ctx.stamp())

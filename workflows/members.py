@@ -5,9 +5,12 @@ A member document (collection ``members``)::
     {"ref": "M-14", "address": "marie@example.org" | None, "name": str | None,
      "phone": "+33…" | None, "contact": "email"|"phone"|"permanence",
      "invitations": bool, "status": "pending"|"confirmed", "language": "fr",
-     "created": UTC ISO, "confirmed": UTC ISO | None, "undeliverable": bool}
+     "created": UTC ISO, "confirmed": UTC ISO | None, "undeliverable": bool,
+     "registered_by": str | None}
 
-``address`` is lower-cased; members registered by an animator may have none.
+``address`` is lower-cased; members registered by an animator may have none
+(``registered_by`` then names the animator). ``undeliverable``: a hard bounce came back
+for the address; nothing is sent to it until the person writes again.
 """
 from __future__ import annotations
 
@@ -24,46 +27,89 @@ def find_member(ctx: Context, address: str | None) -> dict | None:
     return ctx.store.members.find_one("address", address.lower())
 
 
-def apply_fields(member: dict, fields: MemberFields) -> dict:
-    """The member with the fields the person wrote (only those given) taken in."""
+def find_ref(ctx: Context, ref: str | None) -> dict | None:
+    """The member ``M-14`` (any case, spaces tolerated), or None."""
+    if not ref:
+        return None
+    return ctx.store.members.find_one("ref", normalise_ref(ref))
+
+
+def normalise_ref(ref: str) -> str:
+    """``m 14`` / ``M-014`` → ``M-14``; anything else is returned upper-cased as is."""
+    compact = "".join(ref.split()).upper().replace("-", "")
+    if compact.startswith("M") and compact[1:].isdigit():
+        return f"M-{int(compact[1:])}"
+    return ref.strip().upper()
+
+
+def apply_fields(member: dict, fields: MemberFields, *, fill_only: bool = False) -> dict:
+    """The member with the fields the person wrote (only those given) taken in;
+    ``fill_only``: only where nothing is recorded yet."""
     changes = {k: v for k, v in vars(fields).items() if v is not None}
+    if fill_only:
+        changes = {k: v for k, v in changes.items() if member.get(k) in (None, "")}
     return {**member, **changes}
+
+
+def differing_fields(member: dict, fields: MemberFields) -> list[str]:
+    """Names of the fields written in a message that would change a recorded value."""
+    return [k for k, v in vars(fields).items() if v is not None and member.get(k) not in (None, "", v)]
+
+
+def new_member(ctx: Context, *, address: str | None, fields: MemberFields, status: str,
+               registered_by: str | None = None) -> dict:
+    """Insert a member (``M-<n>``) and return it with its id. In a transaction."""
+    number = ctx.store.next_number("member")
+    doc = apply_fields(
+        {
+            "ref": f"M-{number}",
+            "address": address.lower() if address else None,
+            "name": None,
+            "phone": None,
+            "contact": "email" if address else ("phone" if fields.phone else "permanence"),
+            "invitations": False,
+            "status": status,
+            "language": ctx.settings.network.language,
+            "created": ctx.stamp(),
+            "confirmed": ctx.stamp() if status == "confirmed" else None,
+            "undeliverable": False,
+            "registered_by": registered_by,
+        },
+        fields,
+    )
+    return ctx.store.members.get(ctx.store.members.insert(doc))
 
 
 def ensure_member(ctx: Context, address: str, fields: MemberFields, display_name: str | None = None) -> tuple[dict, bool]:
     """The member for ``address``, created as ``pending`` when unknown.
 
-    Returns ``(member document with its id, created)``; the person's fields from this
-    message are recorded either way. ``display_name`` (the From header's name) is the
-    name of a new member who wrote no ``Nom :`` line.
+    Returns ``(member document with its id, created)``. ``display_name`` (the From
+    header's name) is the name of a new member who wrote no ``Nom :`` line. A pending
+    member's fields are taken as written; a confirmed member's recorded fields are only
+    completed, never changed, because anyone can forge a From line: a change of name or
+    phone goes to the animators instead (see :func:`differing_fields`).
     """
     member = find_member(ctx, address)
     if member is None:
         if fields.name is None and display_name:
             fields = replace(fields, name=display_name)
-        number = ctx.store.next_number("member")
-        doc = apply_fields(
-            {
-                "ref": f"M-{number}",
-                "address": address.lower(),
-                "name": None,
-                "phone": None,
-                "contact": "email",
-                "invitations": False,
-                "status": "pending",
-                "language": ctx.settings.network.language,
-                "created": ctx.stamp(),
-                "confirmed": None,
-                "undeliverable": False,
-            },
-            fields,
-        )
-        doc_id = ctx.store.members.insert(doc)
-        return ctx.store.members.get(doc_id), True
-    updated = apply_fields(member, fields)
-    if member.get("undeliverable"):
-        # The person wrote again: their address works, the robot may write to it again.
-        updated["undeliverable"] = False
+        return new_member(ctx, address=address, fields=fields, status="pending"), True
+    updated = apply_fields(member, fields, fill_only=member["status"] == "confirmed")
     if updated != member:
         ctx.store.members.replace(member["id"], updated)
-    return ctx.store.members.get(member["id"]), False
+    return wrote_again(ctx, address) or member, False
+
+
+def wrote_again(ctx: Context, address: str | None) -> dict | None:
+    """The member with this address, after noting that they wrote: an address a bounce
+    marked undeliverable is taken as working again (protocol.md, "Intents", bounce).
+    Returns the member (None when the address is no member's)."""
+    member = find_member(ctx, address)
+    if member is not None and member.get("undeliverable"):
+        member = ctx.store.members.update(member["id"], undeliverable=False)
+    return member
+
+
+def confirmed_members(ctx: Context) -> list[dict]:
+    """Every confirmed member, by number."""
+    return sorted(ctx.store.members.find("status", "confirmed"), key=lambda m: int(m["ref"][2:]))

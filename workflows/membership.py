@@ -1,36 +1,415 @@
-"""Membership workflows: joining (and, later, confirming, withdrawing, erasing)."""
+"""Membership: joining with double opt-in, offers and demands, withdrawing, leaving.
+
+protocol.md, "People and addresses", "Intents", "Replies", "Members without an email
+address". Anyone can forge a From line, so every act that binds a person waits for that
+person's answer to a question only they received (:mod:`workflows.questions`):
+
+* ``join`` — and a non-member's ``offer``/``demand`` — records a *pending* member and
+  their items (``held``) and asks the question ``join`` (template ``join_confirm``, with
+  the charter and the privacy notice of :mod:`workflows.charter`). ``OUI``: confirmed, a
+  consent recorded (:mod:`workflows.consents`), the items released to matching; ``NON``:
+  the pending data erased. No answer: :func:`expire_pending` erases it after
+  ``pending_days``.
+* ``withdraw_item`` (``RETRAIT O-12``), from the item's member or an animator, asks the
+  item's member (question ``withdraw_item``); ``OUI`` closes the item.
+* ``withdraw`` (``RETRAIT``) asks the member (question ``withdraw``); ``OUI`` erases
+  everything (:func:`workflows.erasure.erase_member`) and says goodbye.
+* ``ADHÉSION POUR`` (an animator's ``event_command`` named ``register``) and
+  ``rers members add`` register a member without an address, consent given in person
+  (:func:`register_member`).
+
+Every question and answer counts against the person's ``max_replies_per_day``: a forged
+message repeated a hundred times costs its victim at most that many mails a day.
+"""
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
+from config.settings import Settings
+from store import Store
+from workflows import charter, consents, introductions, questions
 from workflows.context import Context, Incoming
-from workflows.items import record_items
-from workflows.members import ensure_member
-from workflows.responses import answer_sender, forward_to_animators, person_address, person_name
+from workflows.erasure import erase_member
+from workflows.items import close_item, items_of, record_items, release_held
+from workflows.mail.model import Item, MemberFields
+from workflows.mail.textutil import fold
+from workflows.members import differing_fields, ensure_member, find_ref, new_member, wrote_again
+from workflows.outbox import queue_mail
+from workflows.replies import clarify
+from workflows.responses import answer_sender, forward_to_animators, person_address, person_name, take_allowance
 
 audit = logging.getLogger("rers.audit")
 
+JOIN, WITHDRAW, WITHDRAW_ITEM = "join", "withdraw", "withdraw_item"
+"""The question kinds this module asks and answers."""
+
+
+# --- who wrote ---------------------------------------------------------------------------
+
+
+def _sender(ctx: Context, incoming: Incoming) -> tuple[str | None, dict | None]:
+    """``(the person's address, their member document or None)``; the person wrote, so
+    an address marked undeliverable works again."""
+    address = person_address(incoming)
+    return address, wrote_again(ctx, address)
+
+
+def _may_ask(ctx: Context, incoming: Incoming, address: str) -> bool:
+    """Whether a question may be sent to ``address`` now (never to the robot itself;
+    within the day's answers to that address)."""
+    if address == ctx.settings.network.address:
+        return False
+    if not take_allowance(ctx, address):
+        audit.info("%s: question withheld, daily limit reached", incoming.parsed.message_id)
+        return False
+    return True
+
+
+def _is_animator(ctx: Context, address: str | None) -> bool:
+    return bool(address) and address in ctx.settings.network.animators
+
+
+# --- joining, offers and demands --------------------------------------------------------
+
 
 def on_join(ctx: Context, incoming: Incoming) -> str:
-    """``join``: record the person (pending) and the items of the message, acknowledge."""
-    parsed = incoming.parsed
-    address = person_address(incoming)
+    """``join``: a new or pending person gets the confirmation question (double opt-in),
+    their items held; a confirmed member is told they already are one (their items, if
+    any, recorded and matched)."""
+    address, member = _sender(ctx, incoming)
     if not address:
         forward_to_animators(ctx, incoming, reason="Demande d'adhésion sans adresse lisible.")
         return "forwarded: no address"
+    if member is not None and member["status"] == "confirmed":
+        items = _record_for_confirmed(ctx, incoming, member)
+        answer_sender(ctx, incoming, template="join_ack", context={"member": member, "items": items},
+                      purpose="join_ack")
+        return f"join: {member['ref']} already a member" + _refs(items)
+    return _ask_to_join(ctx, incoming, address)
+
+
+def on_item(ctx: Context, incoming: Incoming) -> str:
+    """``offer`` / ``demand``: a confirmed member's items are recorded open, matched and
+    acknowledged; anyone else's count as a join plus items held until confirmation.
+
+    A message with no readable title cannot become an item: the animators get it, and the
+    sender is told how to write one.
+    """
+    parsed = incoming.parsed
+    address, member = _sender(ctx, incoming)
+    if not address:
+        forward_to_animators(ctx, incoming, reason="Offre ou demande sans adresse lisible.")
+        return "forwarded: no address"
+    if not parsed.items:
+        forward_to_animators(ctx, incoming, reason="Offre ou demande sans savoir lisible (pas de titre).")
+        answer_sender(ctx, incoming, template="item_unclear", context={"intent": parsed.intent}, purpose="item_unclear")
+        return "forwarded: no title"
+    if member is None or member["status"] != "confirmed":
+        return _ask_to_join(ctx, incoming, address)
+    items = _record_for_confirmed(ctx, incoming, member)
+    answer_sender(ctx, incoming, template="items_ack", context={"member": member, "items": items, "created": False},
+                  purpose="items_ack")
+    return "recorded" + _refs(items)
+
+
+def _refs(items: list[dict]) -> str:
+    return (" " + ", ".join(i["ref"] for i in items)) if items else ""
+
+
+def _record_for_confirmed(ctx: Context, incoming: Incoming, member: dict) -> list[dict]:
+    """A confirmed member's message: fields completed (a change goes to the animators:
+    the From line proves nothing), items recorded open and handed to matching."""
+    parsed = incoming.parsed
+    changed = differing_fields(member, parsed.member)
+    ensure_member(ctx, member["address"], parsed.member)
+    if changed:
+        forward_to_animators(ctx, incoming, reason=f"{member['ref']} demande à changer : {', '.join(changed)}. "
+                             "Le robot n'a rien changé : vérifiez avec la personne.", purpose="member_change")
+    items = record_items(ctx, member, parsed.items, parsed.message_id)
+    if items:
+        introductions.on_items_opened(ctx, items)
+        audit.info("%s: %s %s", parsed.message_id, member["ref"], ", ".join(i["ref"] for i in items))
+    return items
+
+
+def _ask_to_join(ctx: Context, incoming: Incoming, address: str) -> str:
+    """Record the pending member and held items, then ask the join question."""
+    parsed = incoming.parsed
     member, created = ensure_member(ctx, address, parsed.member, person_name(incoming))
-    items = record_items(ctx, member, parsed.items, incoming)
-    answer_sender(
+    new_items = record_items(ctx, member, parsed.items, parsed.message_id)
+    outcome = f"join {member['ref']} {'new' if created else 'pending'}" + _refs(new_items)
+    if not _may_ask(ctx, incoming, address):
+        return outcome + " (question withheld)"
+    texts = charter.current_texts(ctx.settings)
+    pending_days = ctx.settings.membership.pending_days
+    questions.ask(
         ctx,
-        incoming,
-        template="join_ack",
-        context={"member": member, "items": items, "created": created},
-        purpose="join_ack",
+        kind=JOIN,
+        subject_ref=member["ref"],
+        member=member["ref"],
+        address=address,
+        to_name=member.get("name"),
+        template="join_confirm",
+        context={
+            "member": member,
+            "items": items_of(ctx, member["ref"], "held"),
+            "texts": texts,
+            "pending_days": pending_days,
+            "deadline": datetime.fromisoformat(member["created"]) + timedelta(days=pending_days),
+        },
+        cause=parsed.message_id,
+        valid_days=pending_days,
+        data={"texts": charter.records(texts)},
+        in_reply_to=_reply_id(parsed.message_id),
+        auto_submitted="auto-replied",
     )
-    audit.info("%s: join %s %s, %d item(s)", parsed.message_id, member["ref"], "new" if created else "known", len(items))
-    return f"join {member['ref']}"
+    audit.info("%s: %s, confirmation asked", parsed.message_id, outcome)
+    return outcome + ", confirmation asked"
 
 
-ANSWER_HANDLERS: dict = {}
-"""Question kinds answered by members about their membership (``join``, ``withdraw``,
-``withdraw_item``…) → handler; see :mod:`workflows.replies`."""
+def _reply_id(message_id: str) -> str | None:
+    # A hash stands in for a missing Message-ID: it must not appear in In-Reply-To.
+    return message_id if message_id.startswith("<") and not message_id.endswith("@rers.invalid>") else None
+
+
+def on_join_answer(ctx: Context, incoming: Incoming, question: dict, answer: str) -> str:
+    """Answer to ``join``: ``yes`` confirms (consent recorded with the texts the question
+    carried, held items released to matching); ``no`` erases the pending data;
+    ``unclear`` asks once more."""
+    parsed = incoming.parsed
+    member = find_ref(ctx, question["member"])
+    if member is None:
+        questions.settle(ctx, question, answer=answer, message_id=parsed.message_id)
+        return "join answer: the member is gone"
+    if answer == "unclear":
+        return _clarify(ctx, incoming, question, member)
+    questions.settle(ctx, question, answer=answer, message_id=parsed.message_id)
+    if answer == "no":
+        if member["status"] == "confirmed":  # a stale copy of the question: nothing to undo
+            return f"join answer no: {member['ref']} already confirmed"
+        erase_member(ctx, member, reason="join_declined", by="member")
+        answer_sender(ctx, incoming, template="join_done", context={"confirmed": False, "member": None, "items": []},
+                      purpose="join_done", forget_after_send=True)
+        return f"join declined: {member['ref']} erased"
+    if member["status"] != "confirmed":
+        member = ctx.store.members.update(member["id"], status="confirmed", confirmed=ctx.stamp())
+    consents.record(ctx, member=member["ref"], purpose="membership", how="mail", message_id=parsed.message_id,
+                    texts=question["data"].get("texts"))
+    released = release_held(ctx, member["ref"])
+    if released:
+        introductions.on_items_opened(ctx, released)
+    answer_sender(ctx, incoming, template="join_done", context={"confirmed": True, "member": member, "items": released},
+                  purpose="join_done")
+    audit.info("%s: %s confirmed%s", parsed.message_id, member["ref"], _refs(released))
+    return f"join confirmed: {member['ref']}" + _refs(released)
+
+
+def _clarify(ctx: Context, incoming: Incoming, question: dict, member: dict, item: dict | None = None) -> str:
+    return clarify(ctx, incoming, question, template="clarify",
+                   context={"kind": question["kind"], "member": member, "item": item,
+                            "proxy": bool(question["data"].get("proxy"))},
+                   to_name=None if question["data"].get("proxy") else member.get("name"))
+
+
+# --- withdrawing an item ------------------------------------------------------------------
+
+
+def on_withdraw_item(ctx: Context, incoming: Incoming) -> str:
+    """``withdraw_item`` (``RETRAIT O-12``): from the item's member, or from an animator
+    (for a member without e-mail), the item's member is asked to confirm; anyone else is
+    told that no such item of theirs is open — never whose it is."""
+    parsed = incoming.parsed
+    address, member = _sender(ctx, incoming)
+    if not address:
+        forward_to_animators(ctx, incoming, reason="Retrait d'un savoir sans adresse lisible.")
+        return "forwarded: no address"
+    item = ctx.store.items.find_one("ref", parsed.item_ref) if parsed.item_ref else None
+    animator = _is_animator(ctx, address)
+    owned = item is not None and member is not None and item["member"] == member["ref"]
+    if item is None or not (owned or animator) or item["status"] == "closed":
+        answer_sender(ctx, incoming, template="withdraw_item_refused",
+                      context={"ref": parsed.item_ref, "closed": owned and item["status"] == "closed"},
+                      purpose="withdraw_item_refused")
+        return f"withdraw_item {parsed.item_ref}: not found for the sender"
+    owner = member if owned else find_ref(ctx, item["member"])
+    if not _may_ask(ctx, incoming, address):
+        return f"withdraw_item {item['ref']}: question withheld"
+    questions.ask_member(
+        ctx, owner, kind=WITHDRAW_ITEM, subject_ref=item["ref"], template="withdraw_item_confirm",
+        context={"item": item}, cause=parsed.message_id,
+        in_reply_to=_reply_id(parsed.message_id) if owned else None,
+        auto_submitted="auto-replied" if owned else "auto-generated",
+    )
+    if not owned and questions.reachable(owner):
+        answer_sender(ctx, incoming, template="withdraw_item_asked", context={"item": item, "member": owner},
+                      purpose="withdraw_item_asked")
+    return f"withdraw_item {item['ref']}: confirmation asked of {owner['ref']}"
+
+
+def on_withdraw_item_answer(ctx: Context, incoming: Incoming, question: dict, answer: str) -> str:
+    """Answer to ``withdraw_item``: ``yes`` closes the item, ``no`` keeps it,
+    ``unclear`` asks once more."""
+    parsed = incoming.parsed
+    item = ctx.store.items.find_one("ref", question["subject_ref"])
+    member = find_ref(ctx, question["member"])
+    if item is None or member is None:
+        questions.settle(ctx, question, answer=answer, message_id=parsed.message_id)
+        return f"withdraw_item answer: {question['subject_ref']} is gone"
+    if answer == "unclear":
+        return _clarify(ctx, incoming, question, member, item)
+    questions.settle(ctx, question, answer=answer, message_id=parsed.message_id)
+    closed = answer == "yes" and item["status"] != "closed"
+    if closed:
+        item = close_item(ctx, item)
+    answer_sender(ctx, incoming, template="withdraw_item_done",
+                  context={"item": item, "closed": answer == "yes", "proxy": bool(question["data"].get("proxy"))},
+                  purpose="withdraw_item_done")
+    return f"withdraw_item {item['ref']}: " + ("closed" if answer == "yes" else "kept")
+
+
+# --- leaving ---------------------------------------------------------------------------
+
+
+def on_withdraw(ctx: Context, incoming: Incoming) -> str:
+    """``withdraw`` (``RETRAIT``): a member (pending or confirmed) is asked to confirm;
+    an unknown address is told the network holds nothing about it."""
+    parsed = incoming.parsed
+    address, member = _sender(ctx, incoming)
+    if not address:
+        forward_to_animators(ctx, incoming, reason="Demande de retrait sans adresse lisible.")
+        return "forwarded: no address"
+    if member is None:
+        answer_sender(ctx, incoming, template="not_member", context={"intent": "withdraw"}, purpose="not_member",
+                      forget_after_send=True)
+        return "withdraw: not a member"
+    if not _may_ask(ctx, incoming, address):
+        return f"withdraw {member['ref']}: question withheld"
+    questions.ask_member(
+        ctx, member, kind=WITHDRAW, subject_ref=member["ref"], template="withdraw_confirm",
+        context={"items": items_of(ctx, member["ref"], "open", "held")}, cause=parsed.message_id,
+        in_reply_to=_reply_id(parsed.message_id), auto_submitted="auto-replied",
+    )
+    return f"withdraw {member['ref']}: confirmation asked"
+
+
+def on_withdraw_answer(ctx: Context, incoming: Incoming, question: dict, answer: str) -> str:
+    """Answer to ``withdraw``: ``yes`` erases the member (goodbye mail kept nowhere once
+    sent; the animators told the ref only), ``no`` keeps everything, ``unclear`` asks
+    once more."""
+    parsed = incoming.parsed
+    member = find_ref(ctx, question["member"])
+    if member is None:
+        questions.settle(ctx, question, answer=answer, message_id=parsed.message_id)
+        return "withdraw answer: the member is gone"
+    if answer == "unclear":
+        return _clarify(ctx, incoming, question, member)
+    questions.settle(ctx, question, answer=answer, message_id=parsed.message_id)
+    proxy = bool(question["data"].get("proxy"))
+    if answer == "no":
+        answer_sender(ctx, incoming, template="withdraw_done", context={"withdrawn": False, "ref": member["ref"],
+                      "proxy": proxy}, purpose="withdraw_done")
+        return f"withdraw {member['ref']}: kept"
+    ref = member["ref"]
+    erase_member(ctx, member, reason="withdrawn", by="animator" if proxy else "member",
+                 animator=parsed.sender if proxy else None)
+    answer_sender(ctx, incoming, template="withdraw_done", context={"withdrawn": True, "ref": ref, "proxy": proxy},
+                  purpose="withdraw_done", forget_after_send=True)
+    notify_animators(ctx, template="withdrawal_notice", context={"ref": ref}, purpose="withdrawal_notice",
+                     cause=parsed.message_id)
+    return f"withdraw {ref}: erased"
+
+
+def notify_animators(ctx: Context, *, template: str, context: dict, purpose: str, cause: str) -> str | None:
+    """A short notice to the animators (no message attached, no personal data)."""
+    animators = ctx.settings.network.animators
+    if not animators:
+        return None
+    return queue_mail(ctx, template=template, to=[(None, a) for a in animators], context=context, purpose=purpose,
+                      cause=cause, to_member=False)
+
+
+# --- members without an e-mail address ---------------------------------------------------
+
+
+def register_member(ctx: Context, *, fields: MemberFields, items: list[Item], consent: str, recorded_by: str,
+                    source: str) -> tuple[dict, list[dict]]:
+    """Register a confirmed member without an address (protocol.md, "Members without an
+    email address"): consent given in person, as the animator noted it (``consent``, e.g.
+    ``oral, à la permanence du 2026-12-07``; ``écrit``/``papier``/``signé`` in it make it
+    ``written``), ``recorded_by`` naming the animator. ``items`` are recorded open and
+    handed to matching. Returns ``(member, items)``. Raises ValueError without a name or
+    a consent."""
+    if not fields.name or not consent or not consent.strip():
+        raise ValueError("a member registered by an animator needs a name and how consent was given")
+    member = new_member(ctx, address=None, fields=fields, status="confirmed", registered_by=recorded_by)
+    folded = fold(consent)
+    how = "written" if any(word in folded for word in ("ecrit", "papier", "signe")) else "oral"
+    consents.record(ctx, member=member["ref"], purpose="membership", how=how, recorded_by=recorded_by,
+                    note=consent.strip(), texts=charter.records(charter.current_texts(ctx.settings)))
+    stored = record_items(ctx, member, items, source)
+    if stored:
+        introductions.on_items_opened(ctx, stored)
+    return member, stored
+
+
+def namesakes(ctx: Context, member: dict) -> list[str]:
+    """Refs of other members with the same name (accents and case aside): a member
+    registered twice by two animators shows up here."""
+    name = fold(member.get("name") or "")
+    return [m["ref"] for m in ctx.store.members.scan(lambda m: fold(m.get("name") or "") == name)
+            if m["ref"] != member["ref"]] if name else []
+
+
+def on_register(ctx: Context, incoming: Incoming) -> str:
+    """An animator's ``ADHÉSION POUR`` (``event_command`` named ``register``): register
+    the member with the fields of the message, and answer the animator with the new ref
+    or with what is missing. Where the configuration trusts an ``authserv_id``, the
+    message must pass DKIM or DMARC there, as for any act an animator does by mail."""
+    parsed = incoming.parsed
+    if not questions.authenticated(ctx.settings, parsed):
+        forward_to_animators(ctx, incoming, reason="Inscription par un animateur non authentifiée (DKIM/DMARC) : "
+                             "rien n'a été fait.")
+        return "register: not authenticated"
+    consent = (parsed.command or {}).get("consent")
+    recorded_by = f"{parsed.sender_name} <{parsed.sender}>" if parsed.sender_name else parsed.sender
+    try:
+        member, items = register_member(ctx, fields=parsed.member, items=parsed.items, consent=consent or "",
+                                        recorded_by=recorded_by, source=parsed.message_id)
+    except ValueError:
+        missing = [label for label, value in (("Nom", parsed.member.name), ("Consentement", consent)) if not value]
+        answer_sender(ctx, incoming, template="register_done", context={"missing": missing}, purpose="register_done")
+        return "register refused: missing " + ", ".join(missing)
+    answer_sender(ctx, incoming, template="register_done",
+                  context={"missing": [], "member": member, "items": items, "namesakes": namesakes(ctx, member)},
+                  purpose="register_done")
+    audit.info("%s: %s registered by an animator%s", parsed.message_id, member["ref"], _refs(items))
+    return f"registered {member['ref']}" + _refs(items)
+
+
+# --- the daemon's job ----------------------------------------------------------------------
+
+
+def expire_pending(settings: Settings, store: Store, now: datetime) -> list[str]:
+    """Erase the pending members who did not confirm within ``[membership] pending_days``
+    of joining (their items, questions…; a tombstone kept). For the daemon's daily job
+    and ``rers members expire``. ``now``: aware. Returns the refs erased. Runs its own
+    transaction; raises :class:`store.StoreError` when the store cannot be written."""
+    cutoff = (now - timedelta(days=settings.membership.pending_days)).isoformat(timespec="seconds")
+    erased = []
+    with store.transaction():
+        ctx = Context.standalone(settings, store, now)
+        for member in store.members.find("status", "pending"):
+            if member["created"] <= cutoff:
+                erase_member(ctx, member, reason="pending_expired", by="robot")
+                erased.append(member["ref"])
+    return erased
+
+
+ANSWER_HANDLERS = {
+    JOIN: on_join_answer,
+    WITHDRAW: on_withdraw_answer,
+    WITHDRAW_ITEM: on_withdraw_item_answer,
+}
+"""Question kinds answered by members about their membership → handler; see
+:mod:`workflows.replies`."""

@@ -8,6 +8,11 @@ mail can be sent twice (the Message-ID is the same, so clients show it once).
 
 Temporary failures (SMTP 4xx, network faults) are retried with an exponential backoff;
 permanent ones (5xx) mark the mail ``failed`` and tell the animators.
+
+Mails to members are not queued to an address a hard bounce marked ``undeliverable``
+(until the person writes again); a mail queued with ``forget_after_send`` keeps no copy
+of its bytes and recipients once sent or given up (the goodbye after an erasure, a data
+export).
 """
 from __future__ import annotations
 
@@ -36,7 +41,7 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 240))
 
 
-def queue_message(ctx: Context, msg: EmailMessage, *, purpose: str, cause: str) -> bool:
+def queue_message(ctx: Context, msg: EmailMessage, *, purpose: str, cause: str, forget_after_send: bool = False) -> bool:
     """Queue a built message. Returns False (and queues nothing) when a mail with the same
     Message-ID is already queued or sent: re-running a decision never doubles a mail.
 
@@ -60,9 +65,21 @@ def queue_message(ctx: Context, msg: EmailMessage, *, purpose: str, cause: str) 
             "purpose": purpose,
             "cause": cause,
             "error": None,
+            "forget": forget_after_send,
         }
     )
     return True
+
+
+def undeliverable(ctx: Context, address: str) -> bool:
+    """True when ``address`` is a member's that a hard bounce marked undeliverable."""
+    member = ctx.store.members.find_one("address", address.lower())
+    return bool(member and member.get("undeliverable"))
+
+
+def _forgotten(mail: dict) -> dict:
+    # What a forget_after_send mail drops once its fate is known: every copy of the person.
+    return {"raw": "", "recipients": [], "refused": None, "error": None} if mail.get("forget") else {}
 
 
 def queue_mail(
@@ -81,6 +98,7 @@ def queue_mail(
     to_member: bool = True,
     attach: Callable[[EmailMessage], None] | None = None,
     subject_tag: str | None = None,
+    forget_after_send: bool = False,
 ) -> str | None:
     """Render ``template`` and queue it. Returns the Message-ID, or None when an identical
     mail (same Message-ID) is already in the outbox.
@@ -91,8 +109,15 @@ def queue_mail(
     List-Unsubscribe header (RFC 2369) pointing at a RETRAIT mail. ``attach`` may add
     parts to the built message (an original message, a calendar). ``subject_tag`` (a
     question's token) is put in brackets before the subject: ``[RERS-7QX2M9KD] …``.
+    With ``to_member``, a ``to`` address marked undeliverable is left out, and nothing is
+    queued (None) when none is left. ``forget_after_send``: see the module docstring.
     """
     network = ctx.settings.network
+    if to_member:
+        to = [(name, address) for name, address in to if not undeliverable(ctx, address)]
+        if not to:
+            audit.info("%s for %s: not queued, the address is marked undeliverable", purpose, cause)
+            return None
     base = {
         "network": {
             "name": network.name,
@@ -121,7 +146,7 @@ def queue_mail(
     )
     if attach is not None:
         attach(msg)
-    return mid if queue_message(ctx, msg, purpose=purpose, cause=cause) else None
+    return mid if queue_message(ctx, msg, purpose=purpose, cause=cause, forget_after_send=forget_after_send) else None
 
 
 def _permanence_context(ctx: Context) -> dict:
@@ -175,8 +200,9 @@ def flush(
                         break
                     continue
                 with store.transaction():
-                    store.outbox.update(mail["id"], status="sent", sent=now().isoformat(timespec="seconds"),
-                                        refused={k: list(v) for k, v in result.refused.items()} or None)
+                    store.outbox.update(mail["id"], **{
+                        "status": "sent", "sent": now().isoformat(timespec="seconds"),
+                        "refused": {k: list(v) for k, v in result.refused.items()} or None, **_forgotten(mail)})
                 report.sent.append(mail["message_id"])
                 audit.info("sent %s (%s) to %d recipient(s)", mail["message_id"], mail["purpose"], len(mail["recipients"]))
     except TransportError as error:
@@ -196,8 +222,9 @@ def _record_failure(store, mail, error: TransportError, now: datetime, report: F
             report.retry.append(mail["message_id"])
             log.warning("temporary failure sending %s (attempt %d): %s", mail["message_id"], attempts, error)
         else:
-            store.outbox.update(mail["id"], attempts=attempts, error=str(error), status="failed")
+            store.outbox.update(mail["id"], **{"attempts": attempts, "error": str(error), "status": "failed",
+                                               **_forgotten(mail)})
             report.failed.append(mail["message_id"])
             log.error("gave up sending %s (%s): %s", mail["message_id"], mail["purpose"], error)
             if on_permanent is not None:
-                on_permanent(mail, error)
+                on_permanent({**mail, **_forgotten(mail)}, error)

@@ -46,6 +46,9 @@ REFUSAL_TEXT = {
     "already answered": "Réponse à une question déjà tranchée : rien n'a été fait.",
     "expired": "Réponse à une question expirée : rien n'a été fait.",
     "cancelled": "Réponse à une question annulée : rien n'a été fait.",
+    "wrong member": "Réponse « POUR » un autre membre que celui de la question : rien n'a été fait.",
+    "not authenticated": "Réponse pour un membre sans adresse, mais le message n'est pas authentifié "
+    "(DKIM/DMARC) : rien n'a été fait.",
 }
 
 

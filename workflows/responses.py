@@ -13,8 +13,10 @@ import logging
 import re
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from typing import Callable
 
 from workflows.context import Context, Incoming
+from workflows.members import wrote_again
 from workflows.outbox import queue_mail
 
 audit = logging.getLogger("rers.audit")
@@ -80,11 +82,16 @@ def answer_sender(
     context: dict,
     purpose: str,
     daily_kind: str | None = None,
+    attach: Callable[[EmailMessage], None] | None = None,
+    forget_after_send: bool = False,
 ) -> str | None:
     """Queue an answer to the person who wrote ``incoming``; returns its Message-ID or
     None when nothing was queued (no address, the robot itself, daily limit reached).
 
     ``daily_kind`` adds a stricter limit of one such answer a day (e.g. ``"unknown_ack"``).
+    The person just wrote: an address a bounce had marked undeliverable is taken as
+    working again. ``attach`` and ``forget_after_send``: see
+    :func:`workflows.outbox.queue_mail`.
     """
     parsed = incoming.parsed
     address = person_address(incoming)
@@ -97,6 +104,7 @@ def answer_sender(
     if not take_allowance(ctx, address):
         audit.info("%s: answer withheld, daily limit of %d reached", parsed.message_id, network.max_replies_per_day)
         return None
+    wrote_again(ctx, address)
     name = parsed.member.name or parsed.sender_name
     return queue_mail(
         ctx,
@@ -108,6 +116,8 @@ def answer_sender(
         in_reply_to=parsed.message_id if parsed.message_id.startswith("<") else None,
         references=parsed.references,
         auto_submitted="auto-replied",
+        attach=attach,
+        forget_after_send=forget_after_send,
     )
 
 

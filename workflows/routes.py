@@ -8,21 +8,21 @@ from __future__ import annotations
 
 from typing import Callable
 
-from workflows import attendance, basics, calendar_commands, items, membership, replies
+from workflows import attendance, basics, calendar_commands, catalogue, member_data, membership, replies
 from workflows.context import Context, Incoming
 
 Handler = Callable[[Context, Incoming], str]
 
 ROUTES: dict[str, Handler] = {
     "join": membership.on_join,
-    "offer": items.on_item,
-    "demand": items.on_item,
-    "withdraw_item": basics.on_not_automated,
-    "withdraw": basics.on_not_automated,
+    "offer": membership.on_item,
+    "demand": membership.on_item,
+    "withdraw_item": membership.on_withdraw_item,
+    "withdraw": membership.on_withdraw,
     "reply": replies.on_reply,
     "help": basics.on_help,
-    "catalogue": basics.on_not_automated,
-    "my_data": basics.on_not_automated,
+    "catalogue": catalogue.on_catalogue,
+    "my_data": member_data.on_my_data,
     "event_command": calendar_commands.on_event_command,
     "rsvp": attendance.on_rsvp,
     "auto_reply": basics.on_ignore,

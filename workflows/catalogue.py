@@ -1,0 +1,49 @@
+"""``CATALOGUE``: the open offers and demands, by reference and title, for members.
+
+No name, no address: the catalogue shows what is known and wanted, not who. A title is
+written by a member and may hold a phone number or an address ("guitare, appelez-moi au
+06…"): those are masked before the catalogue goes to anyone (:func:`without_contacts`).
+"""
+from __future__ import annotations
+
+import re
+
+from workflows.context import Context, Incoming
+from workflows.members import wrote_again
+from workflows.responses import answer_sender, person_address
+
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE_RE = re.compile(r"(?<!\w)(?:\+|00)?\d(?:[\s.\-/]?\d){7,}(?!\w)")
+MASKED = "[coordonnées retirées]"
+
+
+def without_contacts(text: str) -> str:
+    """``text`` with e-mail addresses and phone-like numbers (8 digits or more, any
+    separators) replaced by :data:`MASKED`."""
+    return _PHONE_RE.sub(MASKED, _EMAIL_RE.sub(MASKED, text))
+
+
+def _number(item: dict) -> int:
+    return int(item["ref"].split("-", 1)[1])
+
+
+def entries(ctx: Context) -> dict[str, list[dict]]:
+    """``{"offers": [...], "demands": [...]}``: each open item as ``{ref, title,
+    modality}``, by number, titles masked."""
+    found: dict[str, list[dict]] = {"offers": [], "demands": []}
+    for item in sorted(ctx.store.items.find("status", "open"), key=_number):
+        entry = {"ref": item["ref"], "title": without_contacts(item["title"]), "modality": item.get("modality")}
+        found["offers" if item["kind"] == "offer" else "demands"].append(entry)
+    return found
+
+
+def on_catalogue(ctx: Context, incoming: Incoming) -> str:
+    """``catalogue``: a confirmed member gets the catalogue; anyone else is told it is
+    for members and how to join (or to confirm)."""
+    address = person_address(incoming)
+    member = wrote_again(ctx, address) if address else None
+    allowed = member is not None and member["status"] == "confirmed"
+    context = {"allowed": allowed, "pending": member is not None and not allowed,
+               **(entries(ctx) if allowed else {"offers": [], "demands": []})}
+    answer_sender(ctx, incoming, template="catalogue", context=context, purpose="catalogue")
+    return "catalogue sent" if allowed else "catalogue: not a member"

@@ -1,0 +1,167 @@
+"""`rers members …`: the animators' view of the members, and the acts they do in person.
+
+- ``list`` — every member, one line each (ref, state, name, how to reach them);
+- ``show M-14`` — everything stored about one member, in French (as ``MES DONNÉES``);
+- ``export M-14`` — the same as JSON (stdout, or ``--output FILE``);
+- ``add`` — register a member met in person (no e-mail address), consent given in
+  person, noted with the animator's name (``--by``);
+- ``forget M-14`` — erase a member, as a confirmed withdrawal does, recorded as done by
+  the animator named with ``--by``;
+- ``expire`` — erase the pending members past ``[membership] pending_days`` (the daemon
+  does it too).
+
+Times shown are the network's local time; ``RERS_NOW`` fixes the clock (tests).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from workflows.commands.common import clock_from_env, load_settings, open_store
+from workflows.errors import EXIT_FAILURE, EXIT_OK, UserError
+
+
+def _context(args, store=None):
+    from workflows.context import Context
+
+    settings = load_settings(args)
+    store = store or open_store(settings)
+    return Context.standalone(settings, store, clock_from_env()())
+
+
+def _member(ctx, ref: str) -> dict:
+    from workflows.members import find_ref
+
+    member = find_ref(ctx, ref)
+    if member is None:
+        raise UserError(f"no member {ref} (see `rers members list`)")
+    return member
+
+
+def cmd_list(args) -> int:
+    ctx = _context(args)
+    members = sorted(ctx.store.members.all(), key=lambda m: int(m["ref"][2:]))
+    if args.status:
+        members = [m for m in members if m["status"] == args.status]
+    for m in members:
+        reach = m.get("address") or (f"tél. {m['phone']}" if m.get("phone") else "sans adresse")
+        flags = " (injoignable)" if m.get("undeliverable") else ""
+        print(f"{m['ref']:<7} {m['status']:<10} {m.get('name') or '(sans nom)'} — {reach}{flags}")
+    print(f"{len(members)} membre(s)")
+    return EXIT_OK
+
+
+def cmd_show(args) -> int:
+    from workflows.member_data import describe, export
+
+    ctx = _context(args)
+    print(describe(export(ctx, _member(ctx, args.ref)), ctx.settings.network.zone), end="")
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from workflows.member_data import as_json, export
+
+    ctx = _context(args)
+    text = as_json(export(ctx, _member(ctx, args.ref)))
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise UserError(f"cannot write {args.output}: {error.strerror or error}") from None
+        print(f"written: {args.output}")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_add(args) -> int:
+    from workflows.mail import fields
+    from workflows.mail.model import Item, MemberFields
+    from workflows.membership import namesakes, register_member
+
+    contact = fields.contact(args.contact) if args.contact else None
+    if args.contact and contact not in ("phone", "permanence"):
+        raise UserError(f"--contact {args.contact!r}: say phone or permanence (members with an e-mail address "
+                        "join by mail themselves)")
+    member_fields = MemberFields(name=args.name.strip(), phone=fields.phone(args.phone) if args.phone else None,
+                                 contact=contact)
+    items = [Item(kind="offer", title=t.strip()) for t in args.offer or ()] + [
+        Item(kind="demand", title=t.strip()) for t in args.demand or ()]
+    ctx = _context(args)
+    with ctx.store.transaction():
+        try:
+            member, stored = register_member(ctx, fields=member_fields, items=items, consent=args.consent,
+                                             recorded_by=args.by.strip(), source=f"cli:members add:{ctx.stamp()}")
+        except ValueError as error:
+            raise UserError(str(error)) from None
+        same = namesakes(ctx, member)
+    print(f"{member['ref']} registered: {member['name']}" + "".join(f", {i['ref']} {i['title']}" for i in stored))
+    if same:
+        print(f"note: a member with the same name already exists: {', '.join(same)}")
+    return EXIT_OK
+
+
+def cmd_forget(args) -> int:
+    from workflows.erasure import erase_member
+
+    ctx = _context(args)
+    member = _member(ctx, args.ref)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UserError("erasing cannot be undone: add --yes to confirm")
+        answer = input(f"Erase everything about {member['ref']} ({member.get('name') or 'no name'})? Type the ref: ")
+        if answer.strip().upper() != member["ref"]:
+            print("nothing done")
+            return EXIT_FAILURE
+    with ctx.store.transaction():
+        erase_member(ctx, _member(ctx, args.ref), reason="forgotten", by="animator", animator=args.by.strip())
+    print(f"{member['ref']} erased; an anonymous line is kept for the statistics")
+    return EXIT_OK
+
+
+def cmd_expire(args) -> int:
+    from workflows.membership import expire_pending
+
+    settings = load_settings(args)
+    erased = expire_pending(settings, open_store(settings), clock_from_env()())
+    print(f"{len(erased)} pending member(s) erased" + (f": {', '.join(erased)}" if erased else ""))
+    return EXIT_OK
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("members", parents=[common], help="the members: list, show, add, export, forget")
+    actions = p.add_subparsers(dest="members_command", required=True, metavar="ACTION")
+
+    q = actions.add_parser("list", parents=[common], help="every member, one line each")
+    q.add_argument("--status", choices=["pending", "confirmed"], help="only these members")
+    q.set_defaults(func=cmd_list)
+
+    q = actions.add_parser("show", parents=[common], help="everything stored about one member, in French")
+    q.add_argument("ref", help="the member, e.g. M-14")
+    q.set_defaults(func=cmd_show)
+
+    q = actions.add_parser("export", parents=[common], help="everything stored about one member, as JSON")
+    q.add_argument("ref", help="the member, e.g. M-14")
+    q.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    q.set_defaults(func=cmd_export)
+
+    q = actions.add_parser("add", parents=[common], help="register a member met in person (no e-mail address)")
+    q.add_argument("--name", required=True, help="first and last name")
+    q.add_argument("--phone", help="phone number (optional)")
+    q.add_argument("--contact", help="how to put them in touch: phone or permanence (default: phone when "
+                   "a number is given, else permanence)")
+    q.add_argument("--consent", required=True, help='how consent was given, e.g. "oral, à la permanence du 2026-12-07"')
+    q.add_argument("--by", required=True, metavar="ANIMATOR", help="the animator who recorded the consent")
+    q.add_argument("--offer", action="append", metavar="TITLE", help="an offer (repeat for several)")
+    q.add_argument("--demand", action="append", metavar="TITLE", help="a demand (repeat for several)")
+    q.set_defaults(func=cmd_add)
+
+    q = actions.add_parser("forget", parents=[common], help="erase a member (cannot be undone)")
+    q.add_argument("ref", help="the member, e.g. M-14")
+    q.add_argument("--by", required=True, metavar="ANIMATOR", help="the animator who does it (kept, anonymously)")
+    q.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    q.set_defaults(func=cmd_forget)
+
+    q = actions.add_parser("expire", parents=[common], help="erase pending members past [membership] pending_days")
+    q.set_defaults(func=cmd_expire)

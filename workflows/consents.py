@@ -1,0 +1,82 @@
+"""Consent records (*consentement éclairé*): who agreed to what, when, on which text, how.
+
+Every consent — joining the network, and each introduction — is one document of the
+collection ``consents``; a change (a new answer, a new text version) adds a document and
+marks the previous one ``superseded``, so the history is kept until the member's data is
+erased::
+
+    {"member": "M-14", "purpose": "membership" | "introduction" | …,
+     "subject_ref": "M-14" | "MR-7", "given": bool,
+     "how": "mail" | "oral" | "written",
+     "texts": {"charte": {"version": "charte-v1", "sha256": "…"}, …},
+     "message_id": "<…>" | None   (the answering mail, for "mail"),
+     "recorded_by": "Claire (anim@…)" | None   (the animator, for "oral"/"written"),
+     "note": "oral, à la permanence du 2026-12-07" | None,
+     "at": UTC ISO, "superseded": UTC ISO | None}
+"""
+from __future__ import annotations
+
+from workflows.context import Context
+
+HOW = ("mail", "oral", "written")
+
+
+def record(
+    ctx: Context,
+    *,
+    member: str,
+    purpose: str,
+    how: str,
+    subject_ref: str | None = None,
+    given: bool = True,
+    texts: dict | None = None,
+    message_id: str | None = None,
+    recorded_by: str | None = None,
+    note: str | None = None,
+) -> dict:
+    """Record a consent (or a refusal, ``given=False``) and supersede the current record
+    of the same member, purpose and subject. Returns the new document. In a transaction.
+
+    ``how``: one of :data:`HOW` (ValueError otherwise); a ``mail`` consent needs the
+    ``message_id`` of the answer, an ``oral``/``written`` one the animator who recorded it
+    (``recorded_by``) — ValueError when missing.
+    """
+    if how not in HOW:
+        raise ValueError(f"consent how={how!r}: expected one of {HOW}")
+    if how == "mail" and not message_id:
+        raise ValueError("a consent given by mail needs the Message-ID of the answer")
+    if how != "mail" and not recorded_by:
+        raise ValueError("a consent given in person needs the animator who recorded it")
+    subject_ref = subject_ref or member
+    previous = current(ctx, member, purpose, subject_ref)
+    if previous is not None:
+        ctx.store.consents.update(previous["id"], superseded=ctx.stamp())
+    doc = {
+        "member": member,
+        "purpose": purpose,
+        "subject_ref": subject_ref,
+        "given": given,
+        "how": how,
+        "texts": texts or {},
+        "message_id": message_id,
+        "recorded_by": recorded_by,
+        "note": note,
+        "at": ctx.stamp(),
+        "superseded": None,
+    }
+    return ctx.store.consents.get(ctx.store.consents.insert(doc))
+
+
+def history(ctx: Context, member: str, purpose: str | None = None) -> list[dict]:
+    """Every consent record of ``member`` (of ``purpose`` when given), oldest first."""
+    return [c for c in ctx.store.consents.find("member", member) if purpose is None or c["purpose"] == purpose]
+
+
+def current(ctx: Context, member: str, purpose: str, subject_ref: str | None = None) -> dict | None:
+    """The record in force for ``member``, ``purpose`` and ``subject_ref`` (default: the
+    member), or None."""
+    subject_ref = subject_ref or member
+    for doc in reversed(history(ctx, member, purpose)):
+        if doc["subject_ref"] == subject_ref and doc["superseded"] is None:
+            return doc
+    return None
