@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from calendar_support import NOW, PERMANENCE, UTC, in_transaction, incoming, robot, rsvp, text_of
-from support import ANIMATORS
+from support import ANIMATORS, member_mail
 from workflows.attendance import (answers_for, forget_attendance, occurrence_day, on_invitation_reply, on_rsvp,
                                   read_attendance, record_answer)
 from workflows.calendar_commands import add_one_off
@@ -256,3 +256,19 @@ def test_replies_of_the_sample_corpus_through_the_real_parser(bot, name, uid, ex
     assert [(d["uid"], d["occurrence"], d["partstat"], d["address"]) for d in docs] == [
         (uid, *expected, "marc.vidal@example.net")]
     assert bot.store.outbox.count() == sent
+
+
+def test_a_real_plain_reply_to_an_invitation(bot):
+    """What a member's client sends (quoted invitation below), through the real parser: it
+    is no question's reply, so the intent is ``unknown``; the hook still reads it."""
+    invitation = invitation_id(bot)
+    raw = member_mail(MARIE, "Re: Invitation : Permanence du RERS de Test",
+                      "Bonjour,\n\nJe viendrai lundi 30 novembre.\n\nMarie\n\n"
+                      "Le lun. 23 nov. 2026 à 10:00, RERS de Test <rers.test@example.org> a écrit :\n"
+                      "> Le RERS de Test vous invite :\n> Répondre « Oui » ou « Non »…\n",
+                      headers={"In-Reply-To": invitation, "References": invitation},
+                      date=datetime(2026, 11, 24, 8, tzinfo=UTC))
+    parsed = parse_message(raw, parse_options(bot.settings), now=NOW)
+    assert parsed.intent == "unknown" and parsed.in_reply_to == [invitation]
+    outcome = handle(bot, on_invitation_reply, incoming(parsed, raw))
+    assert outcome == f"invitation reply accepted: {PERMANENCE} 2026-11-30"
