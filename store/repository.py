@@ -308,6 +308,7 @@ class Store:
         self._db = _TinyDB(storage=lambda: self._storage)
         self._journal: list[tuple[Collection, int, dict | None]] = []
         self._depth = 0
+        self._derived: dict[str, Any] = {}
         self._check_schema()
         self.collections = {spec.name: Collection(self, spec) for spec in COLLECTIONS}
 
@@ -442,6 +443,15 @@ class Store:
         value = int(doc["value"]) + 1
         self.state.update(doc["id"], value=value)
         return value
+
+    def derived(self, name: str, build: Callable[[], Any]) -> Any:
+        """An object computed from the data and kept in memory for this Store's life (a
+        workflow's index: the matching index of :mod:`workflows.introductions`), made by
+        ``build()`` on first use. Never written; whoever keeps it checks it against the
+        documents it reads, since transactions may roll back and other processes write."""
+        if name not in self._derived:
+            self._derived[name] = build()
+        return self._derived[name]
 
     def get_state(self, key: str, default: Any = None) -> Any:
         """A small named value (last cycle time, …), or ``default``."""

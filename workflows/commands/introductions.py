@@ -1,0 +1,150 @@
+"""`rers introductions …` and `rers match …`: introductions seen and driven from the shell.
+
+- ``introductions list [--status S]`` — one line per introduction;
+- ``introductions show MR-7`` — one introduction: items, members, consents, bilans, history;
+- ``introductions follow-up`` — reminders, expiries and bilan questions due now, then
+  send (the daemon does it every hour);
+- ``match [--dry-run]`` — the full re-match: propose every pair due, then send the
+  proposals (``--dry-run``: print them, change nothing);
+- ``match --score "OFFER TITLE" "DEMAND TITLE" [--json]`` — how close two titles are and
+  why (the animators' "why didn't it match?"); ``--json`` prints
+  ``{"score": 0.0-1.0, "proposed": true|false, "why": [...]}``.
+
+Times shown are the network's local time; ``RERS_NOW`` fixes the clock (tests).
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+from workflows.commands.common import clock_from_env, load_settings, open_store
+from workflows.errors import EXIT_OK, UserError
+
+
+def _local(settings, stamp: str | None) -> str:
+    from datetime import datetime
+
+    if not stamp:
+        return "-"
+    return datetime.fromisoformat(stamp).astimezone(settings.network.zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _flush(settings, store, clock) -> str:
+    from workflows.runner import Runner
+
+    report = Runner(settings, store, clock=clock).flush()
+    line = f"{len(report.sent)} mail(s) sent, {len(report.retry)} to retry, {len(report.failed)} failed."
+    return line + (f"\nSending stopped: {report.error}" if report.error else "")
+
+
+def cmd_list(args) -> int:
+    settings = load_settings(args)
+    store = open_store(settings)
+    intros = store.introductions.find("status", args.status) if args.status else store.introductions.all()
+    for intro in intros:
+        print(f"{intro['ref']:<7} {intro['status']:<10} {intro['offer']:>6} → {intro['demand']:<6} "
+              f"{intro['score']:.2f}  {_local(settings, intro['created'])}")
+    print(f"{len(intros)} introduction(s).")
+    return EXIT_OK
+
+
+def cmd_show(args) -> int:
+    settings = load_settings(args)
+    store = open_store(settings)
+    intro = store.introductions.find_one("ref", args.ref.upper())
+    if intro is None:
+        raise UserError(f"no introduction {args.ref} (see `rers introductions list`)")
+    print(f"{intro['ref']}: {intro['status']}" + (f" ({intro['close_reason']})" if intro.get("close_reason") else ""))
+    for side in ("offer", "demand"):
+        item = store.items.find_one("ref", intro[side]) or {}
+        member = store.members.find_one("ref", intro[f"{side}_member"]) if intro[f"{side}_member"] else None
+        who = f"{intro[f'{side}_member'] or '(erased)'}" + (f" {member['name']}" if member and member.get("name") else "")
+        print(f"  {side:<6} {intro[side]} « {item.get('title', '(erased)')} » — {who}; "
+              f"consent: {intro['consents'][side] or '-'}, contact: {intro['contacts'][side] or '-'}")
+    print(f"  score {intro['score']:.2f} ({intro['source']}):")
+    for line in intro["why"]:
+        print(f"    {line}")
+    print(f"  created {_local(settings, intro['created'])}, approved {_local(settings, intro['approved'])}"
+          f"{' by ' + intro['decided_by'] if intro.get('decided_by') else ''}, "
+          f"introduced {_local(settings, intro['introduced'])}")
+    for side in ("offer", "demand"):
+        bilan = intro["bilans"].get(side)
+        if bilan:
+            print(f"  bilan {side}: happened {bilan.get('happened') or '?'}")
+            for key in ("interest", "obstacles", "facilitators", "text"):
+                if bilan.get(key):
+                    print(f"    {key}: " + bilan[key].replace("\n", "\n      "))
+    print("  history:")
+    for event in intro.get("history", []):
+        print(f"    {_local(settings, event['at'])}  {event['event']}")
+    return EXIT_OK
+
+
+def cmd_followups(args) -> int:
+    from workflows.introductions import run_followups
+
+    settings = load_settings(args)
+    store = open_store(settings)
+    clock = clock_from_env()
+    print(run_followups(settings, store, clock()))
+    print(_flush(settings, store, clock))
+    return EXIT_OK
+
+
+def cmd_match(args) -> int:
+    from workflows.context import Context
+    from workflows.introductions import rematch, score_text
+
+    settings = load_settings(args)
+    if args.score:
+        try:
+            result = score_text(settings, *args.score)
+        except (OSError, ValueError) as error:
+            raise UserError(f"cannot read the synonyms: {error}") from None
+        if args.json:
+            json.dump(result, sys.stdout, ensure_ascii=False)
+            sys.stdout.write("\n")
+        else:
+            print(f"score {result['score']:.2f}: {'would be proposed' if result['proposed'] else 'not proposed'}")
+            for line in result["why"]:
+                print(f"  {line}")
+        return EXIT_OK
+    store = open_store(settings)
+    clock = clock_from_env()
+    ctx = Context.standalone(settings, store, clock())
+    try:
+        if args.dry_run:
+            proposals = rematch(ctx, dry_run=True)
+        else:
+            with store.transaction():
+                proposals = rematch(ctx)
+    except (OSError, ValueError) as error:
+        raise UserError(f"cannot read the synonyms: {error}") from None
+    for p in proposals:
+        print(f"{p.ref or '(dry run)'}: {p.offer} → {p.demand} score {p.score:.2f}")
+        for line in p.why:
+            print(f"    {line}")
+    print(f"{len(proposals)} pair(s) {'would be ' if args.dry_run else ''}proposed.")
+    if not args.dry_run:
+        print(_flush(settings, store, clock))
+    return EXIT_OK
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("introductions", parents=[common], help="the introductions (mises en relation)")
+    actions = p.add_subparsers(dest="introductions_command", required=True, metavar="ACTION")
+    q = actions.add_parser("list", parents=[common], help="one line per introduction")
+    q.add_argument("--status", help="only those in this state (proposed, consent, introduced, bilan, completed…)")
+    q.set_defaults(func=cmd_list)
+    q = actions.add_parser("show", parents=[common], help="one introduction in full")
+    q.add_argument("ref", help="MR-7")
+    q.set_defaults(func=cmd_show)
+    q = actions.add_parser("follow-up", parents=[common], help="reminders, expiries and bilan questions due now, then send")
+    q.set_defaults(func=cmd_followups)
+
+    p = sub.add_parser("match", parents=[common], help="propose every pair due now, or score two titles (--score)")
+    p.add_argument("--dry-run", action="store_true", help="print the pairs that would be proposed, change nothing")
+    p.add_argument("--score", nargs=2, metavar=("OFFER_TITLE", "DEMAND_TITLE"),
+                   help="how close two titles are, and why (nothing else is done)")
+    p.add_argument("--json", action="store_true", help="with --score: print JSON")
+    p.set_defaults(func=cmd_match)

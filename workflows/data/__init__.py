@@ -1,0 +1,1 @@
+"""Data files shipped with rers (the built-in synonym list of matching)."""
