@@ -232,7 +232,6 @@ def on_invitation_reply(ctx: Context, incoming: Incoming) -> str | None:
     reference = (parsed.date or ctx.now).astimezone(zone)
     partstat = read_attendance(parsed.text)
     day: date | None = None
-    named = False
     if series.rule.recurring:
         if mailed_day is not None:
             day = mailed_day

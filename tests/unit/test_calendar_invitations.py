@@ -14,6 +14,7 @@ from support import ANIMATORS, NETWORK
 from workflows.calendar_commands import add_one_off, cancel_occurrence
 from workflows.calendar_jobs import publish_calendar, publish_if_changed, update_calendar
 from workflows.calendar_state import KEEP_PAST_DAYS, load_series
+from workflows.events.state import Change
 from workflows.invitations import Invitee, announce, invite_member, invitees
 
 MONTHLY = '[calendar.monthly_meeting]\nenabled = true\nplace = "Salle du Havre"\n'
@@ -97,7 +98,6 @@ def test_announcing_again_queues_nothing(bot):
     assert bot.store.outbox.count() == count
     with bot.store.transaction():
         state = load_series(bot.store)
-        from workflows.events.state import Change
         assert announce(bot.ctx(), state, [Change(PERMANENCE, "new")]) == []
 
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 import argparse
 import re
 from datetime import date, time, timedelta
+from types import MappingProxyType
 
 from workflows.commands.common import clock_from_env, load_settings, open_store
 from workflows.errors import EXIT_FAILURE, EXIT_OK, UserError
 
-REASON_TEXT = {
+REASON_TEXT = MappingProxyType({
     "no_permanence": "no permanence is configured ([calendar.permanence])",
     "no_date": "no date given",
     "no_time": "no start time given",
@@ -32,7 +33,7 @@ REASON_TEXT = {
     "already_cancelled": "already cancelled: nothing changed",
     "unknown_event": "no event {uid} (see `rers calendar list`)",
     "configured_event": "{uid} comes from the configuration file: change it there",
-}
+})
 """English text of each :data:`workflows.calendar_commands.REASONS`."""
 
 _TIMES = re.compile(r"^(\d{1,2})[:h](\d{2})?(?:\s*-\s*(\d{1,2})[:h](\d{2})?)?$")
