@@ -7,8 +7,8 @@ How two titles are compared (protocol.md, "Introduction", step 1):
 
 1. **Words.** The text is folded (``unidecode``, lower case: ``Élodie`` = ``elodie``),
    cut into words (apostrophes and punctuation separate them: ``d'espagnol`` gives
-   ``espagnol``), French stop words (``de``, ``la``, ``un``…) and one-letter words are
-   dropped.
+   ``espagnol``), French stop words (``de``, ``la``, ``un``…), one-letter words and
+   numbers are dropped.
 2. **Synonyms.** Each word is reduced to its Snowball French stem (``espagnole`` →
    ``espagnol``); a sequence of stems that spells an entry of the synonym list (shipped
    in ``workflows/data/synonymes.txt``, extended by ``[matching] synonyms_file``)
@@ -99,8 +99,10 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The folded words of ``text`` without stop words and one-letter words, in order."""
-    return [w for w in _WORD_RE.findall(fold(text)) if len(w) > 1 and w not in FRENCH_STOP_WORDS]
+    """The folded words of ``text`` without stop words, one-letter words and numbers
+    (a number is never the knowledge itself, and is often a phone number), in order."""
+    return [w for w in _WORD_RE.findall(fold(text))
+            if len(w) > 1 and not w.isdigit() and w not in FRENCH_STOP_WORDS]
 
 
 # --- synonyms ---------------------------------------------------------------------------

@@ -1,0 +1,109 @@
+"""The introduction's templates (fr and en, with their example data) and the views they are
+given: what one member may see of another."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from workflows.introduction_views import (
+    MASK,
+    both_consented,
+    disclose,
+    effective_contact,
+    first_name,
+    public_item,
+    public_member,
+    readable_phone,
+    redact,
+)
+from workflows.mail.compose import BUILTIN_TEMPLATES, Renderer
+
+NAMES = sorted(p.stem for p in (BUILTIN_TEMPLATES / "examples").glob("introduction*.json"))
+BASE = {"network": {"name": "RERS de Souday", "address": "rers.souday@example.org",
+                    "permanence": {"weekday": "monday", "start": "2026-01-05T09:00:00",
+                                   "end": "2026-01-05T12:00:00", "place": "salle du Havre"}},
+        "now": "2026-11-23T09:00:00+00:00"}
+
+
+def example(name: str) -> dict:
+    return json.loads((BUILTIN_TEMPLATES / "examples" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def test_every_introduction_template_has_its_example_in_both_languages():
+    assert len(NAMES) == 10
+    for language in ("fr", "en"):
+        have = {p.name.split(".")[0] for p in (Path(BUILTIN_TEMPLATES) / language).glob("introduction*.j2")}
+        assert have == set(NAMES), language
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("name", NAMES)
+def test_renders_with_its_example(name, language):
+    rendered = Renderer(language).render(name, {**BASE, **example(name)})
+    assert rendered.subject and "\n" not in rendered.subject
+    assert rendered.text.strip() and "{{" not in rendered.text
+    assert rendered.html is None or "</html>" in rendered.html
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("contact", ["email", "phone", "permanence"])
+def test_the_introduction_says_each_contact(language, contact):
+    data = example("introduction")
+    data["other"] = {"name": "Paco Ruiz", "first_name": "Paco", "contact": contact,
+                     "address": "paco@example.net" if contact == "email" else None,
+                     "phone": "06 11 22 33 44" if contact == "phone" else None,
+                     "permanence": None}
+    data["for_member"] = {"ref": "M-5", "name": "Lina Petit"}
+    text = Renderer(language).render("introduction", {**BASE, **data}).text
+    assert {"email": "paco@example.net", "phone": "06 11 22 33 44", "permanence": "9"}[contact] in text
+    assert "M-5" in text
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_clarify_and_command_refusals_render(language):
+    member = example("introduction_consent")
+    Renderer(language).render("introduction_clarify", {**BASE, **member, "kind": "consent"})
+    for problem in ("missing", "not an offer/demand", "closed", "same member", "in progress"):
+        text = Renderer(language).render("introduction_command", {**BASE, "offer": "O-1", "demand": "D-2",
+                                                                  "problem": problem, "intro": None}).text
+        assert "O-1" in text or "D-2" in text or "(O-" in text
+
+
+def test_redact_masks_addresses_and_phone_numbers():
+    assert redact("écrire à marie.dupont@example.org ou 06 12 34 56 78") == f"écrire à {MASK} ou {MASK}"
+    assert redact("+33 6.12.34.56.78, marie (at) example.org") == f"{MASK}, {MASK}"
+    assert redact("Word 2016 et Excel") == "Word 2016 et Excel"
+    assert redact(None) is None
+
+
+@pytest.mark.parametrize("name,first", [("Jean-Luc Perrin", "Jean-Luc"), ("N'Diaye Awa", "N'Diaye"),
+                                        ("élodie", "élodie"), ("marie.dupont@example.org", None),
+                                        ("0612345678", None), ("", None), (None, None)])
+def test_first_name_is_a_name_or_nothing(name, first):
+    assert first_name(name) == first
+    assert public_member({"name": name}).first_name == first
+
+
+def test_public_item_keeps_title_and_availability_masked():
+    item = public_item({"ref": "D-1", "kind": "demand", "title": "Espagnol (06 12 34 56 78)",
+                        "availability": "lundi, lina@example.org", "modality": "group", "member": "M-2"})
+    assert item.title == f"Espagnol ({MASK})" and item.availability == f"lundi, {MASK}"
+    assert not hasattr(item, "member")
+
+
+def test_the_contact_falls_back_to_what_the_member_has():
+    assert effective_contact({"address": "a@b.org", "phone": None, "contact": "phone"}) == "email"
+    assert effective_contact({"address": None, "phone": "+33611223344", "contact": "email"}) == "phone"
+    assert effective_contact({"address": None, "phone": None, "contact": "email"}) == "permanence"
+    assert effective_contact({"address": "a@b.org", "contact": "email"}, "permanence") == "permanence"
+
+
+def test_disclosure_only_after_both_consents():
+    intro = {"ref": "MR-1", "consents": {"offer": "yes", "demand": "yes"}, "contacts": {"offer": "phone"}}
+    member = {"name": "Paco Ruiz", "address": "paco@example.net", "phone": "+33611223344", "contact": "email"}
+    shown = disclose(intro, "offer", member, None)
+    assert (shown.contact, shown.phone, shown.address) == ("phone", "06 11 22 33 44", None)
+    assert both_consented(intro) and not both_consented({"consents": {"offer": "yes"}})
+    assert readable_phone("+4915112345678") == "+49 1511 2345678"

@@ -1,0 +1,356 @@
+"""The life of an introduction, in process: a store, the real parser and replies
+dispatcher, the clock in hand (no servers; the same story through Dovecot and aiosmtpd
+is in tests/integration/test_introductions.py)."""
+from __future__ import annotations
+
+import pytest
+
+from intro_support import ANIMATORS, Net
+from workflows import introductions
+
+PACO, LINA, ODILE = "paco.ruiz@example.net", "lina.petit@example.org", "odile.r@example.com"
+A1, A2 = ANIMATORS
+
+
+@pytest.fixture
+def net(tmp_path) -> Net:
+    return Net(tmp_path / "robot")
+
+
+def pair(net: Net, *, lina_contact: str = "email", offer: str = "Cours d'espagnol",
+         demand: str = "Apprendre l'espagnol") -> tuple[dict, dict]:
+    paco = net.member(PACO, "Paco Ruiz", phone="+33611223344")
+    lina = net.member(LINA, "Lina Petit", phone="+33699887766", contact=lina_contact)
+    return net.item(paco, "offer", offer), net.item(lina, "demand", demand)
+
+
+def approved(net: Net, **kw) -> None:
+    pair(net, **kw)
+    assert net.answer(A1, "question:approve", "OUI").startswith("MR-1 approved")
+
+
+def introduced(net: Net, **kw) -> None:
+    approved(net, **kw)
+    net.answer(LINA, "question:consent", "oui")
+    assert net.answer(PACO, "question:consent", "Oui bien sûr") == "MR-1 introduced"
+
+
+# --- proposal and approval -----------------------------------------------------------------
+
+
+def test_a_new_item_is_proposed_to_every_animator(net):
+    offer, demand = pair(net)
+    intro = net.intro()
+    assert (intro["offer"], intro["demand"], intro["status"], intro["score"]) == ("O-1", "D-1", "proposed", 1.0)
+    proposals = net.mails("question:approve")
+    assert sorted(r for m in proposals for r in m.recipients) == sorted(ANIMATORS)
+    assert len({m.token for m in proposals}) == 2, "one question (one token) per animator"
+    text = proposals[0].text
+    assert "MR-1" in proposals[0].subject and "Cours d'espagnol" in text and "Apprendre l'espagnol" in text
+    assert "« espagnol » = « espagnol » (même mot)" in text and "Paco Ruiz" in text
+    assert PACO not in text and LINA not in text, "animators get names and refs, not addresses"
+    assert proposals[0].message["List-Unsubscribe"] is None
+    assert not net.mails(to=PACO) and not net.mails(to=LINA), "members hear nothing before approval"
+
+
+def test_the_first_animator_answer_wins_and_the_others_are_told(net):
+    pair(net)
+    late = net.token(A2, "question:approve")
+    assert net.answer(A1, "question:approve", "OUI") == "MR-1 approved by anim.one@example.org: consent asked"
+    told = net.mails("introduction_decided")
+    assert [m.recipients for m in told] == [[A2]]
+    assert "anim.one@example.org a approuvé" in told[0].text
+    assert net.intro()["status"] == "consent" and net.intro()["decided_by"] == A1
+    assert net.send(A2, f"RE: [{late}] MR-1", "NON") == "refused: cancelled"
+    assert net.intro()["status"] == "consent"
+    assert sorted(r for m in net.mails("question:consent") for r in m.recipients) == sorted([PACO, LINA])
+
+
+def test_a_refusal_closes_the_pair_for_good_and_frees_the_items(net):
+    offer, demand = pair(net)
+    assert net.answer(A2, "question:approve", "Non merci") == "MR-1 refused by anim.two@example.org"
+    assert net.intro()["status"] == "refused"
+    assert not net.mails(to=PACO) and not net.mails(to=LINA), "refused: nobody else told"
+    with net.store.transaction():
+        assert introductions.rematch(net.ctx()) == [], "never the same pair again"
+    other = net.member(ODILE, "Odile R")
+    net.item(other, "offer", "Espagnol")
+    assert net.intro("MR-2")["offer"] == "O-2" and net.intro("MR-2")["demand"] == "D-1"
+
+
+def test_a_member_answering_with_a_leaked_token_changes_nothing(net):
+    pair(net)
+    leaked = net.token(A1, "question:approve")
+    assert net.send(LINA, f"RE: [{leaked}] MR-1", "OUI") == "refused: wrong address"
+    assert net.intro()["status"] == "proposed"
+    forwarded = net.mails("refused_reply")
+    assert forwarded and sorted(forwarded[0].recipients) == sorted(ANIMATORS)
+
+
+@pytest.mark.parametrize("results,outcome", [
+    (None, "refused: not authenticated"),
+    ("mx.test; dkim=fail header.d=example.org", "refused: not authenticated"),
+    ("mx.test; dkim=pass header.d=forger.example", "refused: not authenticated"),
+    ("mx.forger.example; dkim=pass header.d=example.org", "refused: not authenticated"),
+    ("mx.test; dkim=pass header.d=example.org", "MR-1 approved by anim.one@example.org: consent asked"),
+    ("mx.test; spf=fail; dmarc=pass header.from=example.org", "MR-1 approved by anim.one@example.org: consent asked"),
+])
+def test_with_an_authserv_id_an_approval_needs_dkim_or_dmarc_pass(tmp_path, results, outcome):
+    net = Net(tmp_path / "robot", network='authserv_id = "mx.test"')
+    pair(net)
+    headers = {"Authentication-Results": results} if results else None
+    assert net.answer(A1, "question:approve", "OUI", headers=headers) == outcome
+    assert net.intro()["status"] == ("consent" if outcome.startswith("MR-1") else "proposed")
+    if not outcome.startswith("MR-1"):
+        assert "DKIM/DMARC" in net.mails("refused_reply")[-1].text
+
+
+def test_an_unclear_approval_gets_one_clarification(net):
+    pair(net)
+    assert net.answer(A1, "question:approve", "je ne sais pas encore") == "unclear: clarification asked"
+    again = net.mails("question:approve", to=A1)[-1]
+    assert "pas bien compris" in again.text and "MR-1" in again.text
+    assert net.answer(A1, "question:approve", "OUI").startswith("MR-1 approved")
+
+
+# --- consent and introduction ----------------------------------------------------------
+
+
+def test_both_yes_gives_each_the_other_s_name_and_chosen_contact(tmp_path):
+    net = Net(tmp_path / "robot", network="copy_animators_on_introductions = true")
+    approved(net)
+    consent = net.mails("question:consent", to=LINA)[0]
+    assert "Paco propose un savoir" in consent.text and "Cours d'espagnol" in consent.text
+    assert "votre adresse e-mail : lina.petit@example.org" in consent.text
+    assert "Dire NON n'a aucune conséquence" in consent.text
+    assert net.answer(LINA, "question:consent", "oui") == "MR-1 consent demand: yes, waiting for the other"
+    assert "nous attendons maintenant la réponse" in net.mails("introduction_ack", to=LINA)[0].text.lower()
+    assert net.answer(PACO, "question:consent", "Oui\nContact : téléphone") == "MR-1 introduced"
+    to_lina, to_paco = net.mails("introduction", to=LINA)[-1], net.mails("introduction", to=PACO)[-1]
+    assert to_lina.purpose == "introduction"
+    assert "Paco Ruiz" in to_lina.text and "06 11 22 33 44" in to_lina.text and PACO not in to_lina.text
+    assert "Lina Petit" in to_paco.text and LINA in to_paco.text and "06 99 88 77 66" not in to_paco.text
+    assert sorted(to_lina.recipients) == sorted([LINA, *ANIMATORS]), "animators copied"
+    intro = net.intro()
+    assert intro["status"] == "introduced" and intro["contacts"] == {"offer": "phone", "demand": "email"}
+
+
+def test_the_permanence_contact_gives_the_next_permanence(net):
+    approved(net, lina_contact="permanence")
+    net.answer(LINA, "question:consent", "oui")
+    net.answer(PACO, "question:consent", "oui")
+    to_paco = net.mails("introduction", to=PACO)[-1].text
+    # Monday 23 November 2026 10:00 in Paris: today's permanence has begun, the next is a week on.
+    assert "Lina préfère vous rencontrer à la permanence" in to_paco
+    assert "lundi 30 novembre 2026 à 9 h" in to_paco and "vous présenter l'un à l'autre" in to_paco
+    assert LINA not in to_paco and "06 99 88 77 66" not in to_paco
+
+
+def test_one_no_tells_both_the_same_thing_never_who(net):
+    approved(net)
+    net.answer(PACO, "question:consent", "oui")
+    assert net.answer(LINA, "question:consent", "non merci") == "MR-1 declined"
+    assert net.intro()["status"] == "declined"
+    told = {m.recipients[0]: m for m in net.mails("introduction_cancelled")}
+    assert set(told) == {PACO, LINA}
+    for mail in told.values():
+        assert "n'aura pas lieu" in mail.text and "Lina" not in mail.text and "Paco" not in mail.text
+        assert "refus" not in mail.text.lower()
+    assert not [m for m in net.mails("introduction") if m.purpose == "introduction"]
+
+
+HOSTILE = [
+    # (name, title, availability): a display name that is an address, numbers in titles…
+    ("lina.petit@example.org", "Espagnol, appelez-moi au 06 99 88 77 66", "le soir : lina.petit@example.org"),
+    ("Lina 0699887766", "Espagnol (+33 6 99 88 77 66)", "06.99.88.77.66"),
+]
+
+
+@pytest.mark.parametrize("name,title,availability", HOSTILE)
+def test_before_both_consents_no_member_mail_holds_the_other_s_address_or_phone(tmp_path, name, title, availability):
+    net = Net(tmp_path / "robot")
+    paco = net.member(PACO, "Paco Ruiz", phone="+33611223344")
+    lina = net.member(LINA, name, phone="+33699887766")
+    net.item(paco, "offer", "Cours d'espagnol")
+    net.item(lina, "demand", title, availability=availability)
+    net.answer(A1, "question:approve", "OUI")
+    net.answer(PACO, "question:consent", "oui")
+    net.later(8)  # reminders
+    net.answer(LINA, "question:consent", "non")
+    to_paco = [m.everything() for m in net.mails(to=PACO)]
+    assert to_paco
+    for text in to_paco:
+        assert "lina.petit" not in text and "99 88 77 66" not in text and "699887766" not in text
+        assert "99.88.77.66" not in text
+
+
+def test_the_contact_disclosure_refuses_without_both_consents():
+    from workflows.introduction_views import PrivacyError, disclose
+
+    with pytest.raises(PrivacyError):
+        disclose({"ref": "MR-1", "consents": {"offer": "yes", "demand": None}}, "offer", {"address": "x@y.org"}, None)
+
+
+# --- follow-ups --------------------------------------------------------------------------
+
+
+def test_reminders_once_then_expiry_then_the_items_are_free_again(net):
+    pair(net)
+    assert net.later(6.9).reminders == []
+    report = net.later(0.2)
+    assert sorted(report.reminders) == ["MR-1:anim.one@example.org", "MR-1:anim.two@example.org"]
+    assert "Rappel" in net.mails("question:approve", to=A1)[-1].subject
+    assert introductions.run_followups(net.settings, net.store, net.now).reminders == [], "idempotent"
+    assert net.later(7).reminders == [], "one reminder only"
+    assert net.later(7).expired == ["MR-1"]
+    assert net.intro()["status"] == "expired"
+    assert not net.mails(to=PACO) and not net.mails(to=LINA), "proposal phase: members never knew"
+    assert net.answer(A1, "question:approve", "OUI") == "refused: cancelled"
+
+
+def test_in_the_consent_phase_the_silent_member_is_reminded_and_both_told_at_expiry(net):
+    approved(net)
+    net.answer(LINA, "question:consent", "oui")
+    report = net.later(7)
+    assert report.reminders == ["MR-1:offer"]
+    assert "rappel" in net.mails("question:consent", to=PACO)[-1].text.lower()
+    assert net.answer(PACO, "question:consent", "oui") == "MR-1 introduced", "the reminder's token works"
+    assert net.later(30).expired == []
+
+
+def test_consent_expiry_tells_both(net):
+    approved(net)
+    net.answer(LINA, "question:consent", "oui")
+    assert net.later(21).expired == ["MR-1"]
+    assert sorted(m.recipients[0] for m in net.mails("introduction_cancelled")) == [LINA, PACO]
+
+
+def test_bilan_questions_after_bilan_days_and_answers_recorded(net):
+    introduced(net)
+    assert net.later(20.9).bilans == []
+    assert net.later(0.1).bilans == ["MR-1"]
+    asked = net.mails("question:bilan")
+    assert sorted(m.recipients[0] for m in asked) == [LINA, PACO]
+    assert "Échange réalisé : oui / non / en cours" in asked[0].text and "Freins" in asked[0].text
+    assert net.answer(LINA, "question:bilan", "Échange réalisé : oui\nIntérêt : j'ose parler\n"
+                      "Éléments facilitants : la patience de Paco\n") == "MR-1 bilan demand: yes"
+    assert net.answer(PACO, "question:bilan", "C'était très bien, nous continuons le mardi.") == \
+        "MR-1 bilan offer: free text"
+    intro = net.intro()
+    assert intro["status"] == "completed"
+    assert intro["bilans"]["demand"]["interest"] == "j'ose parler"
+    assert intro["bilans"]["demand"]["facilitators"] == "la patience de Paco"
+    assert intro["bilans"]["offer"]["text"] == "C'était très bien, nous continuons le mardi."
+    assert introductions.run_followups(net.settings, net.store, net.now).bilans == []
+
+
+def test_an_exchange_that_did_not_happen_is_told_and_the_demand_matched_again(net):
+    introduced(net)
+    net.later(21)
+    net.member(ODILE, "Odile R")
+    odile = net.store.members.find_one("address", ODILE)
+    net.item(odile, "offer", "Conversation en espagnol")
+    assert net.store.introductions.count() == 1, "the demand is served while the exchange may happen"
+    assert net.answer(LINA, "question:bilan", "Échange réalisé : non\nFreins : nos horaires\n") == "MR-1 bilan demand: no"
+    told = net.mails("introduction_not_happened")
+    assert sorted(told[0].recipients) == sorted(ANIMATORS) and "nos horaires" in told[0].text
+    again = net.intro("MR-2")
+    assert (again["offer"], again["demand"]) == ("O-2", "D-1")
+    assert net.later(30).completed == ["MR-1"], "the silent side's question expired"
+
+
+# --- the animators' command ----------------------------------------------------------------
+
+
+def test_mise_en_relation_creates_an_approved_proposal(net):
+    paco = net.member(PACO, "Paco Ruiz")
+    lina = net.member(LINA, "Lina Petit")
+    net.item(paco, "offer", "Guitare", opened=False)
+    net.item(lina, "demand", "Cuisine", opened=False)
+    assert net.send(A1, "MISE EN RELATION O-1 D-1", "") == "MR-1 created by command"
+    intro = net.intro()
+    assert intro["status"] == "consent" and intro["source"] == "command" and intro["decided_by"] == A1
+    assert sorted(m.recipients[0] for m in net.mails("question:consent")) == [LINA, PACO]
+    answer = net.mails("introduction_command")[-1]
+    assert answer.recipients == [A1] and "MR-1 créée" in answer.subject
+    assert net.send(A1, "MISE EN RELATION O-1 D-1", "") == "refused: in progress"
+    assert net.send(A1, "MISE EN RELATION O-1 D-9", "") == "refused: missing"
+    same = net.item(paco, "demand", "Couture", opened=False)
+    assert net.send(A1, f"MISE EN RELATION O-1 {same['ref']}", "") == "refused: same member"
+    assert "même membre" in net.mails("introduction_command")[-1].text
+
+
+def test_the_command_needs_an_authenticated_animator(tmp_path):
+    net = Net(tmp_path / "robot", network='authserv_id = "mx.test"')
+    pair(net)
+    net.answer(A1, "question:approve", "NON", headers={
+        "Authentication-Results": "mx.test; dkim=pass header.d=example.org"})
+    assert net.send(A1, "MISE EN RELATION O-1 D-1", "") == "refused: not authenticated"
+    assert net.store.introductions.count() == 1
+
+
+# --- erasure, full re-match, members without an address ------------------------------------
+
+
+def test_forgetting_a_member_closes_tells_the_other_and_keeps_no_trace(net):
+    introduced(net)
+    net.later(21)
+    net.answer(LINA, "question:bilan", "Échange réalisé : oui\nIntérêt : Paco m'a beaucoup appris")
+    with net.store.transaction():
+        introductions.forget_member(net.ctx(), "M-2")
+    intro = net.intro()
+    assert intro["demand_member"] is None and intro["status"] == "completed"
+    assert intro["bilans"]["demand"] == {"happened": "yes", "at": intro["bilans"]["demand"]["at"]}
+
+
+def test_forgetting_a_member_during_consent_tells_only_the_other(net):
+    approved(net)
+    with net.store.transaction():
+        introductions.forget_member(net.ctx(), "M-1")
+    assert net.intro()["status"] == "cancelled" and net.intro()["offer_member"] is None
+    assert [m.recipients for m in net.mails("introduction_cancelled")] == [[LINA]]
+    assert net.answer(LINA, "question:consent", "oui") == "refused: cancelled"
+
+
+def test_full_rematch_proposes_one_pair_per_item_and_dry_run_writes_nothing(net):
+    members = [net.member(f"m{n}@example.org", f"Membre {n}") for n in range(4)]
+    net.item(members[0], "offer", "Espagnol", opened=False)
+    net.item(members[1], "offer", "Cours d'espagnol", opened=False)
+    net.item(members[2], "demand", "Apprendre l'espagnol", opened=False)
+    net.item(members[3], "demand", "Espagnol", opened=False)
+    net.item(members[3], "demand", "Guitare", opened=False)
+    dry = introductions.rematch(net.ctx(), dry_run=True)
+    assert [(p.offer, p.demand, p.ref) for p in dry] == [("O-1", "D-1", None), ("O-2", "D-2", None)]
+    assert net.store.introductions.count() == 0 and not net.mails()
+    with net.store.transaction():
+        done = introductions.rematch(net.ctx())
+    assert [p.ref for p in done] == ["MR-1", "MR-2"]
+    with net.store.transaction():
+        assert introductions.rematch(net.ctx()) == []
+
+
+def test_a_closed_or_erased_item_is_never_proposed(net):
+    paco = net.member(PACO, "Paco Ruiz")
+    lina = net.member(LINA, "Lina Petit")
+    offer = net.item(paco, "offer", "Espagnol", opened=False)
+    introductions.rematch(net.ctx(), dry_run=True)  # the index now knows O-1
+    with net.store.transaction():
+        net.store.items.update(offer["id"], status="closed")
+    net.item(lina, "demand", "Espagnol")
+    assert net.store.introductions.count() == 0
+
+
+def test_a_member_without_address_answers_through_the_animators(net):
+    paco = net.member(None, "Paco Ruiz", phone="+33611223344", contact="phone")
+    lina = net.member(LINA, "Lina Petit")
+    net.item(paco, "offer", "Espagnol")
+    net.item(lina, "demand", "Espagnol")
+    net.answer(A1, "question:approve", "OUI")
+    proxies = [m for m in net.mails("question:consent") if A1 in m.recipients or A2 in m.recipients]
+    assert len(proxies) == 2 and "POUR M-1" in proxies[0].text
+    net.answer(LINA, "question:consent", "oui")
+    assert net.send(A2, f"RE: [{proxies[1].token}] M-1", "POUR M-1 : OUI") == "MR-1 introduced"
+    to_lina = net.mails("introduction", to=LINA)[-1].text
+    assert "06 11 22 33 44" in to_lina
+    for_paco = [m for m in net.mails("introduction") if A1 in m.recipients and m.purpose == "introduction"]
+    assert for_paco and "M-1" in for_paco[0].text and LINA in for_paco[0].text
