@@ -93,9 +93,9 @@ class World:
 
 
 def mail(sender: str, subject: str, body: str, *, name: str = "", date: datetime = START,
-         headers: dict[str, str] | None = None) -> bytes:
+         headers: dict[str, str] | None = None, cte: str = "quoted-printable") -> bytes:
     """A plain mail with a fresh Message-ID (unlike support.member_mail, the same text
-    twice is two messages)."""
+    twice is two messages); ``cte="8bit"`` for raw UTF-8 bytes."""
     msg = EmailMessage()
     msg["From"] = f"{name} <{sender}>" if name else sender
     msg["To"] = NETWORK
@@ -104,7 +104,7 @@ def mail(sender: str, subject: str, body: str, *, name: str = "", date: datetime
     msg["Message-ID"] = f"<m{next(_numbers)}@client.example>"
     for key, value in (headers or {}).items():
         msg[key] = value
-    msg.set_content(body, cte="quoted-printable")
+    msg.set_content(body, cte=cte)
     return msg.as_bytes(policy=policy.SMTP)
 
 

@@ -1,0 +1,147 @@
+"""Members without an e-mail address: ``ADHÉSION POUR``, questions through the animators,
+``POUR M-14 : OUI``, and ``rers members`` on the command line."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from membership_support import World, mail, reply, text_of
+from support import ANIMATORS
+from workflows.cli import main
+
+ANIM, OTHER_ANIM = ANIMATORS
+REGISTER = ("Nom : Jeanne Roux\nTéléphone : 06 12 34 56 78\nContact : permanence\n"
+            "Consentement : oral, à la permanence du 2026-12-07\nOffre : Tricot pour débutants\n")
+
+
+@pytest.fixture
+def world(tmp_path):
+    return World(tmp_path / "robot")
+
+
+def register(world, body=REGISTER):
+    return world.deliver(mail(ANIM, "ADHÉSION POUR", body, name="Claire Animatrice"))
+
+
+def test_adhesion_pour_registers_a_confirmed_member_with_an_oral_consent(world):
+    assert register(world) == "handled: registered M-1 O-1"
+    jeanne = world.store.members.find_one("ref", "M-1")
+    assert jeanne["address"] is None and jeanne["status"] == "confirmed" and jeanne["phone"] == "+33612345678"
+    assert jeanne["contact"] == "permanence" and jeanne["registered_by"] == f"Claire Animatrice <{ANIM}>"
+    (consent,) = world.store.consents.all()
+    assert consent["how"] == "oral" and consent["recorded_by"] == f"Claire Animatrice <{ANIM}>"
+    assert consent["note"] == "oral, à la permanence du 2026-12-07" and consent["message_id"] is None
+    assert consent["texts"]["charte"]["version"] == "charte-v1"
+    assert world.store.items.find_one("ref", "O-1")["status"] == "open"
+    done = world.last(ANIM)
+    assert done.purpose == "register_done" and "POUR M-1 : OUI" in text_of(done)
+
+
+def test_adhesion_pour_without_consent_records_nothing(world):
+    assert register(world, "Nom : Jeanne Roux\n") == "handled: register refused: missing Consentement"
+    assert world.store.members.count() == 0
+    assert "il manque Consentement" in str(world.last(ANIM)["Subject"])
+
+
+def test_the_same_name_twice_is_pointed_out(world):
+    register(world)
+    register(world, REGISTER.replace("Tricot", "Couture"))
+    assert "M-1" in text_of(world.last(ANIM))
+
+
+def test_adhesion_pour_from_someone_else_is_no_command(world):
+    outcome = world.deliver(mail("mallory@example.net", "ADHÉSION POUR", REGISTER))
+    assert "registered" not in outcome
+    assert all(m["address"] for m in world.store.members.all())
+
+
+def test_a_question_for_a_member_without_address_goes_to_each_animator(world):
+    register(world)
+    outcome = world.deliver(mail(ANIM, "RETRAIT O-1", "Jeanne ne peut plus venir.\n"))
+    assert outcome == "handled: withdraw_item O-1: confirmation asked of M-1"
+    first, second = world.last(ANIM, "question:withdraw_item"), world.last(OTHER_ANIM, "question:withdraw_item")
+    assert "POUR M-1 : OUI" in text_of(first) and "Tricot pour débutants" in text_of(first)
+    assert "+33612345678" in text_of(first)
+    assert first["Subject"] != second["Subject"]
+
+    assert world.deliver(reply(second, OTHER_ANIM, "POUR M-2 : OUI")) == "handled: refused: wrong member"
+    assert world.deliver(reply(first, OTHER_ANIM, "POUR M-1 : OUI")) == "handled: refused: wrong address"
+    assert world.store.items.find_one("ref", "O-1")["status"] == "open"
+
+    assert world.deliver(reply(second, OTHER_ANIM, "POUR M-1 : OUI")) == "handled: withdraw_item O-1: closed"
+    assert world.store.items.find_one("ref", "O-1")["status"] == "closed"
+    # One answer decided: the copy sent to the other animator is closed.
+    assert world.deliver(reply(first, ANIM, "POUR M-1 : NON")) == "handled: refused: cancelled"
+
+
+def test_an_animators_answer_must_be_authenticated_when_the_network_trusts_a_server(tmp_path):
+    world = World(tmp_path / "robot", network='authserv_id = "mx.example.org"')
+    signed = {"Authentication-Results": "mx.example.org; dkim=pass header.d=example.org; dmarc=pass"}
+    assert world.deliver(mail(ANIM, "ADHÉSION POUR", REGISTER, headers=signed)) == "handled: registered M-1 O-1"
+    assert world.deliver(mail(ANIM, "ADHÉSION POUR", REGISTER)) == "handled: register: not authenticated"
+    world.deliver(mail(ANIM, "RETRAIT O-1", "", headers=signed))
+    question = world.last(ANIM, "question:withdraw_item")
+    forged = {"Authentication-Results": "evil.example; dkim=pass header.d=example.org"}
+    assert world.deliver(reply(question, ANIM, "POUR M-1 : OUI", headers=forged)) == "handled: refused: not authenticated"
+    assert world.deliver(reply(question, ANIM, "POUR M-1 : OUI", headers=signed)) == "handled: withdraw_item O-1: closed"
+
+
+# --- the command line ----------------------------------------------------------------------
+
+
+def rers(world, capsys, *args):
+    status = main([*args, "--config", str(world.settings.source)])
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def test_members_add_list_show_export_forget(world, capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("RERS_NOW", "2026-12-07T10:00:00+01:00")
+    status, out, _ = rers(world, capsys, "members", "add", "--name", "Jeanne Roux", "--phone", "06 12 34 56 78",
+                          "--consent", "oral, à la permanence du 7 décembre", "--by", "Claire", "--offer", "Tricot",
+                          "--demand", "Lire un bail")
+    assert status == 0 and out.startswith("M-1 registered: Jeanne Roux, O-1 Tricot, D-1 Lire un bail")
+    world.store.refresh()
+    jeanne = world.store.members.find_one("ref", "M-1")
+    assert jeanne["phone"] == "+33612345678" and jeanne["contact"] == "phone" and jeanne["created"] == "2026-12-07T09:00:00+00:00"
+    assert world.store.consents.all()[0]["recorded_by"] == "Claire"
+
+    status, out, _ = rers(world, capsys, "members", "list")
+    assert status == 0 and "M-1     confirmed  Jeanne Roux — tél. +33612345678" in out
+
+    status, out, _ = rers(world, capsys, "members", "show", "m-1")
+    assert status == 0 and "Nom : Jeanne Roux" in out and "07/12/2026" in out and "de vive voix, noté par Claire" in out
+
+    target = tmp_path / "export.json"
+    assert rers(world, capsys, "members", "export", "M-1", "-o", str(target))[0] == 0
+    data = json.loads(target.read_text(encoding="utf-8"))
+    assert data["member"]["name"] == "Jeanne Roux" and [i["ref"] for i in data["items"]] == ["O-1", "D-1"]
+
+    status, _, err = rers(world, capsys, "members", "forget", "M-1", "--by", "Claire")
+    assert status == 1 and "--yes" in err
+    status, out, _ = rers(world, capsys, "members", "forget", "M-1", "--by", "Claire", "--yes")
+    assert status == 0 and "M-1 erased" in out
+    world.store.refresh()
+    assert world.store.members.count() == 0
+    (tombstone,) = world.store.tombstones.all()
+    assert tombstone["reason"] == "forgotten" and tombstone["by"] == "animator" and tombstone["animator"] == "Claire"
+
+    status, _, err = rers(world, capsys, "members", "show", "M-1")
+    assert status == 1 and "no member M-1" in err
+
+
+def test_members_add_refuses_an_email_contact_and_needs_a_consent(world, capsys):
+    status, _, err = rers(world, capsys, "members", "add", "--name", "X", "--contact", "email", "--consent", "oral",
+                          "--by", "Claire")
+    assert status == 1 and "--contact" in err
+    status, _, err = rers(world, capsys, "members", "add", "--name", "X", "--consent", " ", "--by", "Claire")
+    assert status == 1 and "consent" in err
+
+
+def test_members_expire(world, capsys, monkeypatch):
+    world.deliver(mail("elise@example.com", "ADHÉSION", ""))
+    monkeypatch.setenv("RERS_NOW", "2026-12-22T09:00:00+00:00")
+    assert rers(world, capsys, "members", "expire")[1] == "0 pending member(s) erased\n"
+    monkeypatch.setenv("RERS_NOW", "2026-12-23T09:00:00+00:00")
+    assert rers(world, capsys, "members", "expire")[1] == "1 pending member(s) erased: M-1\n"

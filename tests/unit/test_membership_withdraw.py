@@ -1,0 +1,176 @@
+"""Withdrawing an item, leaving the network, and the answers that must not count."""
+from __future__ import annotations
+
+import pytest
+
+from membership_support import World, mail, reply, text_of, token_of, traces_in
+from support import ANIMATORS
+
+ELISE = "elise.martin@example.com"
+PACO = "paco.ruiz@example.net"
+MALLORY = "mallory@example.net"
+
+
+@pytest.fixture
+def world(tmp_path):
+    return World(tmp_path / "robot")
+
+
+def member(world, address, name, body="Nom : {name}\nTéléphone : 06 11 22 33 44\nOffre : Rédiger un CV\n"):
+    world.deliver(mail(address, "ADHÉSION", body.format(name=name), name=name))
+    world.deliver(reply(world.last(address), address, "OUI"))
+    return world.member(address)
+
+
+def test_retrait_of_an_item_asks_then_closes_on_oui(world):
+    member(world, ELISE, "Élise Martin")
+    outcome = world.deliver(mail(ELISE, "RETRAIT O-1", "Je n'ai plus le temps.\n"))
+    assert outcome == "handled: withdraw_item O-1: confirmation asked of M-1"
+    question = world.last(ELISE)
+    assert question.purpose == "question:withdraw_item" and "Rédiger un CV" in text_of(question)
+    assert world.store.items.find_one("ref", "O-1")["status"] == "open"
+    assert world.deliver(reply(question, ELISE, "oui")) == "handled: withdraw_item O-1: closed"
+    item = world.store.items.find_one("ref", "O-1")
+    assert item["status"] == "closed" and item["closed"]
+    assert "est retiré" in text_of(world.last(ELISE))
+
+
+def test_retrait_of_an_item_answered_non_keeps_it(world):
+    member(world, ELISE, "Élise Martin")
+    world.deliver(mail(ELISE, "CLÔTURER O-1", ""))
+    assert world.deliver(reply(world.last(ELISE), ELISE, "Non")) == "handled: withdraw_item O-1: kept"
+    assert world.store.items.find_one("ref", "O-1")["status"] == "open"
+
+
+@pytest.mark.parametrize("ref", ["O-1", "O-99"])
+def test_someone_elses_or_an_unknown_item_is_not_found_and_its_member_never_asked(world, ref):
+    member(world, ELISE, "Élise Martin")
+    member(world, PACO, "Paco Ruiz", body="Nom : {name}\n")
+    before, elise_mails = world.snapshot(), len(world.mails(ELISE))
+    outcome = world.deliver(mail(PACO, f"RETRAIT {ref}", ""))
+    assert outcome == f"handled: withdraw_item {ref}: not found for the sender"
+    refused = world.last(PACO)
+    assert refused.purpose == "withdraw_item_refused" and "Élise" not in text_of(refused)
+    assert len(world.mails(ELISE)) == elise_mails and world.snapshot() == before
+
+
+def test_retrait_asks_then_oui_erases_everything_and_keeps_a_tombstone(world):
+    member(world, ELISE, "Élise Martin")
+    world.deliver(mail(ELISE, "DEMANDE : espagnol", ""))
+    outcome = world.deliver(mail(ELISE, "RETRAIT", "Je quitte le réseau.\n"))
+    assert outcome == "handled: withdraw M-1: confirmation asked"
+    question = world.last(ELISE)
+    assert "toutes vos données seront" in text_of(question) and "O-1, D-1" in text_of(question)
+    assert world.member(ELISE) is not None
+
+    assert world.deliver(reply(question, ELISE, "Oui, je confirme")) == "handled: withdraw M-1: erased"
+    store = world.store
+    assert store.members.count() == 0 and store.items.count() == 0 and store.consents.count() == 0
+    assert store.questions.count() == 0
+    (tombstone,) = store.tombstones.all()
+    assert tombstone == {"id": tombstone["id"], "kind": "member", "status": "confirmed", "joined": "2026-11",
+                         "left": "2026-11-23", "reason": "withdrawn", "by": "member", "animator": None,
+                         "offers": 1, "demands": 1, "contact": "email"}
+    goodbye = world.mails(ELISE)
+    assert [m.purpose for m in goodbye] == ["withdraw_done"] and goodbye[0].forget
+    assert "toutes vos" in text_of(goodbye[0])
+    (notice,) = world.mails(ANIMATORS[0], "withdrawal_notice")
+    assert "M-1 a quitté le réseau" in text_of(notice) and ELISE not in notice.as_string()
+    # The answer is a second decision: replaying it finds nothing.
+    assert world.deliver(reply(question, ELISE, "OUI")) == "handled: refused: unknown token"
+
+
+def test_retrait_answered_non_changes_nothing(world):
+    member(world, ELISE, "Élise Martin")
+    world.deliver(mail(ELISE, "DÉSINSCRIPTION", ""))
+    before = world.snapshot()
+    assert world.deliver(reply(world.last(ELISE), ELISE, "non")) == "handled: withdraw M-1: kept"
+    assert world.snapshot() == before and "vous restez membre" in text_of(world.last(ELISE))
+
+
+def test_retrait_from_an_unknown_address_says_nothing_is_kept(world):
+    assert world.deliver(mail(MALLORY, "RETRAIT", "")) == "handled: withdraw: not a member"
+    answer = world.last(MALLORY)
+    assert answer.purpose == "not_member" and answer.forget
+    assert world.store.members.count() == 0
+
+
+def test_an_unclear_answer_to_retrait_is_clarified_once(world):
+    member(world, ELISE, "Élise Martin")
+    world.deliver(mail(ELISE, "RETRAIT", ""))
+    assert world.deliver(reply(world.last(ELISE), ELISE, "oui... enfin non")) == "handled: unclear: clarification asked"
+    clarification = world.last(ELISE)
+    assert "quitter le réseau" in text_of(clarification)
+    assert world.deliver(reply(clarification, ELISE, "OUI")) == "handled: withdraw M-1: erased"
+
+
+# --- answers that must change nothing ------------------------------------------------------
+
+
+@pytest.fixture
+def victim(world):
+    """Élise, confirmed, with a withdrawal question open; returns that question."""
+    member(world, ELISE, "Élise Martin")
+    world.deliver(mail(ELISE, "RETRAIT", ""))
+    return world.last(ELISE)
+
+
+def refused(world, raw, why):
+    before, to_victim = world.snapshot(), len(world.mails(ELISE))
+    assert world.deliver(raw) == f"handled: refused: {why}"
+    assert world.snapshot() == before
+    assert len(world.mails(ELISE)) == to_victim, "nothing is sent to the victim"
+    assert world.mails(ANIMATORS[0], "refused_reply")
+
+
+def test_a_forged_oui_without_a_token_is_not_a_reply(world, victim):
+    before = world.snapshot()
+    raw = mail(ELISE, "Re: votre message", "OUI\n")  # no token, no References: "OUI" alone
+    assert world.deliver(raw) == "handled: forwarded to the animators"
+    assert world.snapshot() == before
+
+
+def test_the_victims_token_from_another_address(world, victim):
+    refused(world, reply(victim, MALLORY, "OUI"), "wrong address")
+
+
+def test_a_used_token(world, victim):
+    world.deliver(reply(victim, ELISE, "NON"))
+    refused(world, reply(victim, ELISE, "OUI"), "already answered")
+
+
+def test_an_expired_token(world, victim):
+    world.later(days=31)
+    refused(world, reply(victim, ELISE, "OUI"), "expired")
+
+
+def test_a_token_of_another_question_cannot_act_on_someone_else(world, victim):
+    member(world, MALLORY, "Mallory", body="Nom : {name}\nOffre : Serrurerie\n")
+    world.deliver(mail(MALLORY, "RETRAIT O-2", ""))
+    own = world.last(MALLORY)
+    assert own.purpose == "question:withdraw_item"
+    refused(world, reply(own, MALLORY, "POUR M-1 : OUI"), "wrong member")
+    assert world.store.items.find_one("ref", "O-2")["status"] == "open"
+
+
+def test_an_unknown_token(world, victim):
+    raw = reply(victim, ELISE, "OUI", subject="Re: [RERS-ABCDEFGH] Quitter le réseau", style="bare")
+    refused(world, raw, "unknown token")
+
+
+def test_an_answer_to_a_join_question_by_a_third_party(world):
+    world.deliver(mail(ELISE, "ADHÉSION", "Nom : Élise Martin\n"))
+    question = world.last(ELISE)
+    before = world.snapshot()
+    assert world.deliver(reply(question, MALLORY, "OUI")) == "handled: refused: wrong address"
+    assert world.snapshot() == before and world.member(ELISE)["status"] == "pending"
+    assert world.store.consents.count() == 0
+
+
+def test_a_forged_retrait_only_sends_the_victim_the_question(world):
+    member(world, ELISE, "Élise Martin")
+    before, count = world.snapshot(), len(world.mails(ELISE))
+    world.deliver(mail(ELISE, "RETRAIT", "", name="Élise Martin"))  # written by Mallory, From forged
+    assert world.snapshot() == before
+    new = world.mails(ELISE)[count:]
+    assert [m.purpose for m in new] == ["question:withdraw"] and token_of(new[0])
