@@ -22,7 +22,6 @@ Times are stored as UTC ISO-8601 strings by the callers.
 """
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,6 +40,17 @@ SCHEMA_VERSION = 1
 
 _MIGRATIONS: dict[int, Callable[[dict], None]] = {}
 """``{from_version: function(raw tables)}`` upgrading the raw document one version up."""
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of a JSON value (dicts, lists, scalars): several times faster than
+    :func:`copy.deepcopy`, which keeps a memo for shared and cyclic objects that JSON
+    documents never have."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -164,7 +174,7 @@ class Collection:
     def get(self, doc_id: int) -> dict | None:
         """The document with this id (a copy, with its id under ``"id"``), or None."""
         raw = self._raw().get(str(doc_id))
-        return None if raw is None else {**copy.deepcopy(raw), "id": int(doc_id)}
+        return None if raw is None else {**_copy(raw), "id": int(doc_id)}
 
     def find_one(self, field: str, value: Any) -> dict | None:
         """The document whose indexed ``field`` equals ``value`` (first one for a
@@ -215,7 +225,7 @@ class Collection:
     def insert(self, doc: dict) -> int:
         """Store a new document; returns its id. Raises StoreError on a unique clash."""
         self._store._require_transaction()
-        doc = {k: v for k, v in copy.deepcopy(doc).items() if k != "id"}
+        doc = {k: v for k, v in _copy(doc).items() if k != "id"}
         for f, index in self._unique.items():
             if doc.get(f) is not None and doc[f] in index:
                 raise StoreError(f"{self.name}: a document with {f}={doc[f]!r} already exists")
@@ -230,12 +240,12 @@ class Collection:
         old = self._raw().get(str(doc_id))
         if old is None:
             raise StoreError(f"{self.name}: no document {doc_id}")
-        new = {k: v for k, v in copy.deepcopy(doc).items() if k != "id"}
+        new = {k: v for k, v in _copy(doc).items() if k != "id"}
         for f, index in self._unique.items():
             value = new.get(f)
             if value is not None and index.get(value, doc_id) != doc_id:
                 raise StoreError(f"{self.name}: a document with {f}={value!r} already exists")
-        self._store._journal.append((self, doc_id, copy.deepcopy(old)))
+        self._store._journal.append((self, doc_id, _copy(old)))
         self._unindex(doc_id, old)
         self._raw()[str(doc_id)] = new
         self._store._storage.dirty = True
@@ -256,15 +266,17 @@ class Collection:
         old = self._raw().get(str(doc_id))
         if old is None:
             return
-        self._store._journal.append((self, doc_id, copy.deepcopy(old)))
+        self._store._journal.append((self, doc_id, _copy(old)))
         self._unindex(doc_id, old)
         self._table.remove(doc_ids=[doc_id])
 
-    def set_durably(self, doc_id: int, **fields: Any) -> None:
+    def set_durably(self, doc_id: int, fields: dict[str, Any], *, sync: bool = True) -> None:
         """Set fields of document ``doc_id`` at once and durably, outside any transaction
         (see the journal in :mod:`store.storage`): for a fact that must survive a crash
         the moment it happens, such as "the SMTP server accepted this mail". Fields must
-        be JSON values. Raises :class:`StoreError`; does nothing for an absent document.
+        be JSON values. ``sync=False`` survives the process being killed but not a power
+        cut, for a hundredth of the cost. Raises :class:`StoreError`; does nothing for an
+        absent document.
         """
         if self._store._depth:
             raise StoreError("set_durably is for use outside a transaction")
@@ -273,7 +285,7 @@ class Collection:
             if old is None:
                 return
             self._unindex(doc_id, old)
-            self._store._storage.append_journal({"table": self.name, "id": doc_id, "fields": fields})
+            self._store._storage.append_journal({"table": self.name, "id": doc_id, "fields": fields}, sync=sync)
             self._index(doc_id, self._raw()[str(doc_id)])
             self._table.clear_cache()
 

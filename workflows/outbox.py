@@ -19,19 +19,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from email import policy
 from email.message import EmailMessage
 from typing import Callable
 
 from store import Store
 from workflows.context import Context
-from workflows.mail.compose import build_message, message_id as make_message_id
+from workflows.mail.compose import MAIL_POLICY, build_message, message_id as make_message_id, recipients_of
 from workflows.transports.base import Transport, TransportError
 
 log = logging.getLogger(__name__)
 audit = logging.getLogger("rers.audit")
 
-_SMTP_POLICY = policy.SMTP.clone(linesep="\r\n")
 MAX_ATTEMPTS = 8
 """Temporary failures tolerated before a mail is given up (about a day of backoff)."""
 
@@ -51,13 +49,13 @@ def queue_message(ctx: Context, msg: EmailMessage, *, purpose: str, cause: str, 
     mid = str(msg["Message-ID"])
     if ctx.store.outbox.find_one("message_id", mid) is not None:
         return False
-    recipients = [a.addr_spec.lower() for h in ("To", "Cc") for a in (msg[h].addresses if msg[h] else ())]
+    recipients = recipients_of(msg)
     ctx.store.outbox.insert(
         {
             "message_id": mid,
             "sender": ctx.settings.network.address,
             "recipients": recipients,
-            "raw": msg.as_bytes(policy=_SMTP_POLICY).decode("ascii", "surrogateescape"),
+            "raw": msg.as_bytes(policy=MAIL_POLICY).decode("ascii", "surrogateescape"),
             "status": "queued",
             "attempts": 0,
             "next_attempt": ctx.stamp(),
@@ -177,8 +175,10 @@ def flush(
 ) -> FlushReport:
     """Send every due mail over one connection.
 
-    Each mail's new status is committed right after the server answered, one small
-    transaction per mail, so that a crash re-sends at most the mail in flight.
+    Each mail is marked sent right after the server accepted it (a journal line,
+    :meth:`store.Collection.set_durably`), so that a killed process re-sends at most the
+    mail in flight; the whole flush is merged into the store file at its end. Failures are
+    recorded in a small transaction each.
     ``on_permanent_failure(mail, error)`` runs inside that transaction (to queue a
     notice to the animators). A connection failure leaves the remaining mails queued and
     is reported in ``FlushReport.error``.
@@ -199,15 +199,21 @@ def flush(
                         report.error = str(error)
                         break
                     continue
-                with store.transaction():
-                    store.outbox.update(mail["id"], **{
-                        "status": "sent", "sent": now().isoformat(timespec="seconds"),
-                        "refused": {k: list(v) for k, v in result.refused.items()} or None, **_forgotten(mail)})
+                # Recorded at once without rewriting the whole store for each mail: a
+                # journal line, not fsync'd (a kill cannot lose it; a power cut during
+                # this flush may re-send its mails, which keep their Message-IDs).
+                store.outbox.set_durably(mail["id"], {
+                    "status": "sent", "sent": now().isoformat(timespec="seconds"),
+                    "refused": {k: list(v) for k, v in result.refused.items()} or None, **_forgotten(mail)},
+                    sync=False)
                 report.sent.append(mail["message_id"])
                 audit.info("sent %s (%s) to %d recipient(s)", mail["message_id"], mail["purpose"], len(mail["recipients"]))
     except TransportError as error:
         report.error = str(error)
         log.warning("cannot send mail now: %s", error)
+    if report.sent:
+        with store.transaction():
+            pass  # merge the journal into the store file now, not at the next message
     return report
 
 

@@ -138,7 +138,7 @@ def test_durable_field_updates_survive_without_a_full_write(store):
     with store.transaction():
         doc_id = store.outbox.insert({"message_id": "<m1>", "status": "queued"})
     before = store.path.read_bytes()
-    store.outbox.set_durably(doc_id, status="sent", sent="2026-11-29T10:00:00+00:00")
+    store.outbox.set_durably(doc_id, {"status": "sent", "sent": "2026-11-29T10:00:00+00:00"})
     assert store.path.read_bytes() == before  # not rewritten
     assert store.outbox.find("status", "sent")[0]["id"] == doc_id  # indexes follow
     # A crash now: a new process sees the update through the journal.
@@ -153,13 +153,13 @@ def test_durable_field_updates_survive_without_a_full_write(store):
     assert json.loads(again.path.read_text())["outbox"][str(doc_id)]["status"] == "sent"
     with pytest.raises(StoreError):
         with again.transaction():
-            again.outbox.set_durably(doc_id, status="x")
+            again.outbox.set_durably(doc_id, {"status": "x"})
 
 
 def test_a_torn_journal_line_is_ignored(store):
     with store.transaction():
         doc_id = store.outbox.insert({"message_id": "<m1>", "status": "queued"})
-    store.outbox.set_durably(doc_id, status="sent")
+    store.outbox.set_durably(doc_id, {"status": "sent"}, sync=False)
     journal = store.path.with_name(store.path.name + ".journal")
     with open(journal, "ab") as handle:
         handle.write(b'{"table":"outbox","id":1,"fie')
