@@ -2,25 +2,15 @@
 
 No name, no address: the catalogue shows what is known and wanted, not who. A title is
 written by a member and may hold a phone number or an address ("guitare, appelez-moi au
-06…"): those are masked before the catalogue goes to anyone (:func:`without_contacts`).
+06…"): those are masked before the catalogue goes to anyone
+(:func:`workflows.introduction_views.redact`, as in every mail to another member).
 """
 from __future__ import annotations
 
-import re
-
 from workflows.context import Context, Incoming
+from workflows.introduction_views import redact
 from workflows.members import wrote_again
 from workflows.responses import answer_sender, person_address
-
-_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE_RE = re.compile(r"(?<!\w)(?:\+|00)?\d(?:[\s.\-/]?\d){7,}(?!\w)")
-MASKED = "[coordonnées retirées]"
-
-
-def without_contacts(text: str) -> str:
-    """``text`` with e-mail addresses and phone-like numbers (8 digits or more, any
-    separators) replaced by :data:`MASKED`."""
-    return _PHONE_RE.sub(MASKED, _EMAIL_RE.sub(MASKED, text))
 
 
 def _number(item: dict) -> int:
@@ -32,7 +22,7 @@ def entries(ctx: Context) -> dict[str, list[dict]]:
     modality}``, by number, titles masked."""
     found: dict[str, list[dict]] = {"offers": [], "demands": []}
     for item in sorted(ctx.store.items.find("status", "open"), key=_number):
-        entry = {"ref": item["ref"], "title": without_contacts(item["title"]), "modality": item.get("modality")}
+        entry = {"ref": item["ref"], "title": redact(item["title"]), "modality": item.get("modality")}
         found["offers" if item["kind"] == "offer" else "demands"].append(entry)
     return found
 

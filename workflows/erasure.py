@@ -31,6 +31,7 @@ from email import message_from_bytes, message_from_string, policy
 from email.message import Message
 
 from workflows import introductions
+from workflows.attendance import forget_attendance
 from workflows.context import Context
 from workflows.items import items_of
 
@@ -143,9 +144,7 @@ def erase_member(ctx: Context, member: dict, *, reason: str, by: str, animator: 
     for question in store.questions.scan(lambda q: q.get("member") == ref or (
             traces.address is not None and q.get("address") == traces.address)):
         store.questions.delete(question["id"])
-    for answer in store.attendance.scan(lambda a: a.get("member") == ref or (
-            traces.address is not None and a.get("address") == traces.address)):
-        store.attendance.delete(answer["id"])
+    forget_attendance(ctx, ref, traces.address)
     for mail in store.outbox.scan(lambda m: (traces.address in m.get("recipients", ()))
                                   or (bool(m.get("raw")) and traces.in_mail(m["raw"]))):
         store.outbox.delete(mail["id"])

@@ -15,7 +15,8 @@ The export (``format`` ``rers-member-export/1``)::
      "consents": [{purpose, subject_ref, given, how, texts, message_id, recorded_by, note,
                    at, superseded}],
      "questions": [{kind, subject_ref, status, created, expires, answer, answered}],
-     "introductions": [{ref, status, offer, demand, created}],
+     "introductions": [{ref, status, offer, demand, created, introduced, closed,
+                        side: "offer"|"demand", consent, contact, bilan}]   (their own side only),
      "attendance": [{uid, occurrence, partstat, updated}],
      "mails": [{created, purpose, status, sent}]}
 """
@@ -42,7 +43,7 @@ _ITEM_KEYS = ("ref", "kind", "title", "description", "modality", "availability",
 _CONSENT_KEYS = ("purpose", "subject_ref", "given", "how", "texts", "message_id", "recorded_by", "note", "at",
                  "superseded")
 _QUESTION_KEYS = ("kind", "subject_ref", "status", "created", "expires", "answer", "answered")
-_INTRODUCTION_KEYS = ("ref", "status", "offer", "demand", "created")
+_INTRODUCTION_KEYS = ("ref", "status", "offer", "demand", "created", "introduced", "closed")
 _ATTENDANCE_KEYS = ("uid", "occurrence", "partstat", "updated")
 
 
@@ -50,14 +51,12 @@ def _pick(doc: dict, keys: tuple[str, ...]) -> dict:
     return {k: doc.get(k) for k in keys}
 
 
-def _mentions(value, ref: str) -> bool:
-    if isinstance(value, str):
-        return value == ref
-    if isinstance(value, dict):
-        return any(_mentions(v, ref) for v in value.values())
-    if isinstance(value, list):
-        return any(_mentions(v, ref) for v in value)
-    return False
+def _introduction(intro: dict, ref: str) -> dict:
+    """The member's view of an introduction (:mod:`workflows.introductions` shape): its
+    facts and their own side — their consent, contact choice and bilan, never the other's."""
+    side = "offer" if intro.get("offer_member") == ref else "demand"
+    return {**_pick(intro, _INTRODUCTION_KEYS), "side": side,
+            **{key: (intro.get(f"{key}s") or {}).get(side) for key in ("consent", "contact", "bilan")}}
 
 
 def export(ctx: Context, member: dict) -> dict:
@@ -74,7 +73,8 @@ def export(ctx: Context, member: dict) -> dict:
         "consents": [_pick(c, _CONSENT_KEYS) for c in store.consents.find("member", ref)],
         "questions": [_pick(q, _QUESTION_KEYS) for q in store.questions.scan(
             lambda q: q.get("member") == ref and not q.get("data", {}).get("proxy"))],
-        "introductions": [_pick(i, _INTRODUCTION_KEYS) for i in store.introductions.scan(lambda i: _mentions(i, ref))],
+        "introductions": [_introduction(i, ref) for i in store.introductions.scan(
+            lambda i: ref in (i.get("offer_member"), i.get("demand_member")))],
         "attendance": [_pick(a, _ATTENDANCE_KEYS) for a in store.attendance.scan(
             lambda a: a.get("member") == ref or (address is not None and a.get("address") == address))],
         "mails": [_pick(m, ("created", "purpose", "status", "sent")) for m in store.outbox.scan(
