@@ -109,7 +109,3 @@ def wrote_again(ctx: Context, address: str | None) -> dict | None:
         member = ctx.store.members.update(member["id"], undeliverable=False)
     return member
 
-
-def confirmed_members(ctx: Context) -> list[dict]:
-    """Every confirmed member, by number."""
-    return sorted(ctx.store.members.find("status", "confirmed"), key=lambda m: int(m["ref"][2:]))

@@ -179,12 +179,9 @@ def on_join_answer(ctx: Context, incoming: Incoming, question: dict, answer: str
     ``unclear`` asks once more."""
     parsed = incoming.parsed
     member = find_ref(ctx, question["member"])
-    if member is None:
-        questions.settle(ctx, question, answer=answer, message_id=parsed.message_id)
-        return "join answer: the member is gone"
-    if answer == "unclear":
-        return _clarify(ctx, incoming, question, member)
-    questions.settle(ctx, question, answer=answer, message_id=parsed.message_id)
+    early = _settle_or_clarify(ctx, incoming, question, answer, member)
+    if early:
+        return early
     if answer == "no":
         if member["status"] == "confirmed":  # a stale copy of the question: nothing to undo
             return f"join answer no: {member['ref']} already confirmed"
@@ -205,11 +202,22 @@ def on_join_answer(ctx: Context, incoming: Incoming, question: dict, answer: str
     return f"join confirmed: {member['ref']}" + _refs(released)
 
 
-def _clarify(ctx: Context, incoming: Incoming, question: dict, member: dict, item: dict | None = None) -> str:
-    return clarify(ctx, incoming, question, template="clarify",
-                   context={"kind": question["kind"], "member": member, "item": item,
-                            "proxy": bool(question["data"].get("proxy"))},
-                   to_name=None if question["data"].get("proxy") else member.get("name"))
+def _settle_or_clarify(ctx: Context, incoming: Incoming, question: dict, answer: str, member: dict | None,
+                       item: dict | None = None, *, needs_item: bool = False) -> str | None:
+    """The start of every answer: when what the question was about is gone (erased
+    meanwhile), the question is closed and that is the outcome; an ``unclear`` answer gets
+    the clarification (:func:`workflows.replies.clarify`). Otherwise the question is
+    settled and None returned: the caller acts on ``yes``/``no``."""
+    if member is None or (needs_item and item is None):
+        questions.settle(ctx, question, answer=answer, message_id=incoming.parsed.message_id)
+        return f"{question['kind']} answer: {question['subject_ref']} is gone"
+    if answer == "unclear":
+        proxy = bool(question["data"].get("proxy"))
+        return clarify(ctx, incoming, question, template="clarify",
+                       context={"kind": question["kind"], "member": member, "item": item, "proxy": proxy},
+                       to_name=None if proxy else member.get("name"))
+    questions.settle(ctx, question, answer=answer, message_id=incoming.parsed.message_id)
+    return None
 
 
 # --- withdrawing an item ------------------------------------------------------------------
@@ -250,15 +258,11 @@ def on_withdraw_item(ctx: Context, incoming: Incoming) -> str:
 def on_withdraw_item_answer(ctx: Context, incoming: Incoming, question: dict, answer: str) -> str:
     """Answer to ``withdraw_item``: ``yes`` closes the item, ``no`` keeps it,
     ``unclear`` asks once more."""
-    parsed = incoming.parsed
     item = ctx.store.items.find_one("ref", question["subject_ref"])
-    member = find_ref(ctx, question["member"])
-    if item is None or member is None:
-        questions.settle(ctx, question, answer=answer, message_id=parsed.message_id)
-        return f"withdraw_item answer: {question['subject_ref']} is gone"
-    if answer == "unclear":
-        return _clarify(ctx, incoming, question, member, item)
-    questions.settle(ctx, question, answer=answer, message_id=parsed.message_id)
+    early = _settle_or_clarify(ctx, incoming, question, answer, find_ref(ctx, question["member"]), item,
+                               needs_item=True)
+    if early:
+        return early
     closed = answer == "yes" and item["status"] != "closed"
     if closed:
         item = close_item(ctx, item)
@@ -299,12 +303,9 @@ def on_withdraw_answer(ctx: Context, incoming: Incoming, question: dict, answer:
     once more."""
     parsed = incoming.parsed
     member = find_ref(ctx, question["member"])
-    if member is None:
-        questions.settle(ctx, question, answer=answer, message_id=parsed.message_id)
-        return "withdraw answer: the member is gone"
-    if answer == "unclear":
-        return _clarify(ctx, incoming, question, member)
-    questions.settle(ctx, question, answer=answer, message_id=parsed.message_id)
+    early = _settle_or_clarify(ctx, incoming, question, answer, member)
+    if early:
+        return early
     proxy = bool(question["data"].get("proxy"))
     if answer == "no":
         answer_sender(ctx, incoming, template="withdraw_done", context={"withdrawn": False, "ref": member["ref"],

@@ -182,3 +182,15 @@ def test_a_hard_bounce_stops_the_mail_until_the_person_writes_again(world):
     world.deliver(mail(ELISE, "AIDE", ""))
     assert not world.member(ELISE)["undeliverable"]
     assert world.last(ELISE).purpose == "help"
+
+
+def test_automatic_mail_carrying_the_token_is_never_an_answer_nor_answered(world):
+    _, question = join(world)
+    count = len(world.mails(ELISE))
+    out_of_office = reply(question, ELISE, "Je suis absente jusqu'au 30 novembre.",
+                          subject=f"Réponse automatique : {question['Subject']}",
+                          headers={"Auto-Submitted": "auto-replied"})
+    assert world.deliver(out_of_office) == "handled: ignored: automatic mail"
+    own = mail(world.settings.network.address, f"Re: {question['Subject']}", "OUI\n")
+    assert world.deliver(own) == "handled: ignored: automatic mail"
+    assert world.member(ELISE)["status"] == "pending" and len(world.mails(ELISE)) == count

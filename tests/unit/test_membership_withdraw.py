@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from membership_support import World, mail, reply, text_of, token_of, traces_in
+from membership_support import World, mail, reply, text_of, token_of
 from support import ANIMATORS
 
 ELISE = "elise.martin@example.com"
