@@ -125,9 +125,10 @@ def describe(data: dict, zone: ZoneInfo) -> str:
         who = f", noté par {consent['recorded_by']}" if consent.get("recorded_by") else ""
         what = "adhésion" if consent["purpose"] == "membership" else f"{consent['purpose']} {consent['subject_ref']}"
         state = "" if consent.get("superseded") is None else f" (remplacé le {_day(consent['superseded'], zone)})"
-        lines.append(f"- {_day(consent['at'], zone)} : {what}, {'accord' if consent['given'] else 'refus'} {how}{who}"
-                     + (f" ({consent['note']})" if consent.get("note") else "") + (f" — textes : {texts}" if texts else "")
-                     + state)
+        note = f" ({consent['note']})" if consent.get("note") else ""
+        versions = f" — textes : {texts}" if texts else ""
+        given = "accord" if consent["given"] else "refus"
+        lines.append(f"- {_day(consent['at'], zone)} : {what}, {given} {how}{who}{note}{versions}{state}")
     if data["introductions"]:
         lines.append("")
         lines.append("Mises en relation :")
@@ -166,6 +167,7 @@ def on_my_data(ctx: Context, incoming: Incoming) -> str:
         msg.add_attachment(as_json(data).encode("utf-8"), maintype="application", subtype="json",
                            filename=f"mes-donnees-{member['ref']}.json")
 
-    answer_sender(ctx, incoming, template="my_data", context={"found": True, "text": describe(data, ctx.settings.network.zone), "ref": member["ref"]},
+    text = describe(data, ctx.settings.network.zone)
+    answer_sender(ctx, incoming, template="my_data", context={"found": True, "text": text, "ref": member["ref"]},
                   purpose="my_data", attach=attach, forget_after_send=True)
     return f"my_data: {member['ref']}"

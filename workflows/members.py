@@ -42,18 +42,25 @@ def normalise_ref(ref: str) -> str:
     return ref.strip().upper()
 
 
-def apply_fields(member: dict, fields: MemberFields, *, fill_only: bool = False) -> dict:
+IDENTITY_FIELDS = ("name", "phone")
+"""What says who a member is and how to reach them: a confirmed member's recorded values
+are never changed by a mail (its From line proves nothing); preferences (``contact``,
+``invitations``) are, since each introduction asks again before disclosing anything."""
+
+
+def apply_fields(member: dict, fields: MemberFields, *, keep_identity: bool = False) -> dict:
     """The member with the fields the person wrote (only those given) taken in;
-    ``fill_only``: only where nothing is recorded yet."""
+    ``keep_identity``: :data:`IDENTITY_FIELDS` only where nothing is recorded yet."""
     changes = {k: v for k, v in vars(fields).items() if v is not None}
-    if fill_only:
-        changes = {k: v for k, v in changes.items() if member.get(k) in (None, "")}
+    if keep_identity:
+        changes = {k: v for k, v in changes.items() if k not in IDENTITY_FIELDS or member.get(k) in (None, "")}
     return {**member, **changes}
 
 
 def differing_fields(member: dict, fields: MemberFields) -> list[str]:
-    """Names of the fields written in a message that would change a recorded value."""
-    return [k for k, v in vars(fields).items() if v is not None and member.get(k) not in (None, "", v)]
+    """The :data:`IDENTITY_FIELDS` written in a message that differ from recorded values."""
+    written = {k: getattr(fields, k) for k in IDENTITY_FIELDS if getattr(fields, k) is not None}
+    return [k for k, v in written.items() if member.get(k) not in (None, "", v)]
 
 
 def new_member(ctx: Context, *, address: str | None, fields: MemberFields, status: str,
@@ -85,16 +92,16 @@ def ensure_member(ctx: Context, address: str, fields: MemberFields, display_name
 
     Returns ``(member document with its id, created)``. ``display_name`` (the From
     header's name) is the name of a new member who wrote no ``Nom :`` line. A pending
-    member's fields are taken as written; a confirmed member's recorded fields are only
-    completed, never changed, because anyone can forge a From line: a change of name or
-    phone goes to the animators instead (see :func:`differing_fields`).
+    member's fields are taken as written; a confirmed member's name and phone are only
+    completed, never changed, because anyone can forge a From line: such a change goes to
+    the animators instead (see :func:`differing_fields`).
     """
     member = find_member(ctx, address)
     if member is None:
         if fields.name is None and display_name:
             fields = replace(fields, name=display_name)
         return new_member(ctx, address=address, fields=fields, status="pending"), True
-    updated = apply_fields(member, fields, fill_only=member["status"] == "confirmed")
+    updated = apply_fields(member, fields, keep_identity=member["status"] == "confirmed")
     if updated != member:
         ctx.store.members.replace(member["id"], updated)
     return wrote_again(ctx, address) or member, False

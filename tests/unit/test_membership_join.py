@@ -194,3 +194,12 @@ def test_automatic_mail_carrying_the_token_is_never_an_answer_nor_answered(world
     own = mail(world.settings.network.address, f"Re: {question['Subject']}", "OUI\n")
     assert world.deliver(own) == "handled: ignored: automatic mail"
     assert world.member(ELISE)["status"] == "pending" and len(world.mails(ELISE)) == count
+
+
+def test_a_confirmed_member_may_change_preferences_by_mail(world):
+    _, question = join(world)
+    world.deliver(reply(question, ELISE, "OUI"))
+    world.deliver(mail(ELISE, "OFFRE", "Savoir : Tricot\nInvitations : oui\nContact : téléphone\n"))
+    member = world.member(ELISE)
+    assert member["invitations"] is True and member["contact"] == "phone"
+    assert world.mails(ANIMATORS[0], "member_change") == []
