@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
+from workflows.attendance import on_invitation_reply
 from workflows.context import Context, Incoming
 from workflows.responses import answer_sender, forward_to_animators
 
@@ -18,7 +19,11 @@ def on_help(ctx: Context, incoming: Incoming) -> str:
 
 def on_unknown(ctx: Context, incoming: Incoming) -> str:
     """``unknown``: never dropped. The animators get it; the sender gets one
-    acknowledgment a day at most, saying a person will read it."""
+    acknowledgment a day at most, saying a person will read it. A plain-words answer to a
+    calendar invitation ("je viendrai") carries no token: the calendar reads it first."""
+    outcome = on_invitation_reply(ctx, incoming)
+    if outcome is not None:
+        return outcome
     forward_to_animators(ctx, incoming, reason="Le robot n'a pas compris ce message.")
     answer_sender(ctx, incoming, template="unknown_ack", context={}, purpose="unknown_ack", daily_kind="unknown_ack")
     return "forwarded to the animators"

@@ -85,9 +85,13 @@ def publish_calendar(settings: Settings, store: Store, now: datetime) -> list[Pa
 
 def publish_if_changed(settings: Settings, store: Store, now: datetime) -> list[Path]:
     """:func:`publish_calendar` when the stored series changed since the last publication
-    (cheap otherwise: no iCalendar is built). For the end of each cycle."""
+    (cheap otherwise: no iCalendar is built). For the end of each cycle, so that an
+    animator's command shows in the feed at once. A calendar never published is left to
+    the first publication proper (the daemon's start, the daily job, `rers calendar
+    publish`), which also sends the first invitations."""
     store.refresh()
-    if store.get_state(PUBLISHED_KEY) == _fingerprint(settings, load_series(store)):
+    published = store.get_state(PUBLISHED_KEY)
+    if published is None or published == _fingerprint(settings, load_series(store)):
         return []
     return publish_calendar(settings, store, now)
 

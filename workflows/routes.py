@@ -8,10 +8,27 @@ from __future__ import annotations
 
 from typing import Callable
 
-from workflows import attendance, basics, calendar_commands, catalogue, member_data, membership, replies
+from workflows import (attendance, basics, calendar_commands, catalogue, introductions, member_data, membership,
+                       replies)
 from workflows.context import Context, Incoming
 
 Handler = Callable[[Context, Incoming], str]
+
+COMMANDS: dict[str, Handler] = {
+    "cancel_permanence": calendar_commands.on_event_command,
+    "meeting": calendar_commands.on_event_command,
+    "workshop": calendar_commands.on_event_command,
+    "introduce": introductions.on_introduce_command,
+    "register": membership.on_register,
+}
+"""Animator commands (intent ``event_command``, ``parsed.command["name"]``) → handler."""
+
+
+def on_command(ctx: Context, incoming: Incoming) -> str:
+    """``event_command``: the handler of the command's name, or the animators' hands."""
+    name = (incoming.parsed.command or {}).get("name")
+    return COMMANDS.get(name, basics.on_not_automated)(ctx, incoming)
+
 
 ROUTES: dict[str, Handler] = {
     "join": membership.on_join,
@@ -23,7 +40,7 @@ ROUTES: dict[str, Handler] = {
     "help": basics.on_help,
     "catalogue": catalogue.on_catalogue,
     "my_data": member_data.on_my_data,
-    "event_command": calendar_commands.on_event_command,
+    "event_command": on_command,
     "rsvp": attendance.on_rsvp,
     "auto_reply": basics.on_ignore,
     "bounce": basics.on_bounce,

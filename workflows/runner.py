@@ -21,6 +21,7 @@ from typing import Callable
 
 from config.settings import Settings
 from store import Store
+from workflows.calendar_jobs import publish_if_changed
 from workflows.context import Context, Incoming
 from workflows.mail.compose import Renderer
 from workflows.mail.model import Parsed, ParseOptions
@@ -147,6 +148,11 @@ class Runner:
                     mailbox.park(parked)
                 if self.should_stop():
                     break
+        try:
+            # An animator's command may have changed the events: the files follow at once.
+            publish_if_changed(self.settings, self.store, self.clock())
+        except Exception:  # the feed is published again by the daily job; mail goes on
+            log.exception("calendar publication failed")
         report.flush = self.flush()
         with self.store.transaction():
             self.store.set_state("last_cycle", self.clock().isoformat(timespec="seconds"))

@@ -41,7 +41,9 @@ def answer(bot):
 
 
 def test_routes_send_calendar_intents_here():
-    assert routes.route("event_command") is on_event_command
+    assert routes.route("event_command") is routes.on_command
+    for name in ("cancel_permanence", "meeting", "workshop"):
+        assert routes.COMMANDS[name] is on_event_command
     assert routes.route("rsvp") is on_rsvp
 
 

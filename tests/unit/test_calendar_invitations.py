@@ -199,7 +199,8 @@ def test_past_one_offs_are_pruned_after_a_while(bot):
 
 
 def test_publish_if_changed(bot):
-    assert publish_if_changed(bot.settings, bot.store, NOW)  # never published
+    assert publish_if_changed(bot.settings, bot.store, NOW) == []  # never published: the daily job's
+    assert publish_calendar(bot.settings, bot.store, NOW)
     assert publish_if_changed(bot.settings, bot.store, NOW) == []
     feed = bot.root / "calendar" / "calendrier.ics"
     before = feed.read_bytes()
