@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Callable
 
 from workflows.attendance import on_invitation_reply
 from workflows.context import Context, Incoming
@@ -53,23 +52,8 @@ def on_bounce(ctx: Context, incoming: Incoming) -> str:
     return "bounce: " + (", ".join(marked) or "no member")
 
 
-def animator_commands() -> dict[str, Callable[[Context, Incoming], str]]:
-    """Animator commands that are not the calendar's, by ``parsed.command["name"]`` →
-    handler. The calendar's ``on_event_command`` hands every other command to
-    :func:`on_not_automated`, which looks here first. Built on demand: the workflows
-    import this module."""
-    from workflows import membership
-
-    return {"register": membership.on_register}
-
-
 def on_not_automated(ctx: Context, incoming: Incoming) -> str:
-    """An intent the robot recognises but does not act on yet: the animators handle it.
-    An animator command of :func:`animator_commands` goes to its handler instead."""
-    if incoming.parsed.intent == "event_command":
-        handler = animator_commands().get((incoming.parsed.command or {}).get("name"))
-        if handler is not None:
-            return handler(ctx, incoming)
+    """An intent the robot recognises but does not act on yet: the animators handle it."""
     forward_to_animators(
         ctx, incoming, reason=f"Message reconnu ({incoming.parsed.intent}) mais pas encore traité par le robot."
     )

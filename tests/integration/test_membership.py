@@ -47,6 +47,10 @@ class Network:
     def to(self, address: str):
         return [parse(m.data) for m in self.sink.received if address in m.rcpt_tos]
 
+    def forwarded(self, animator: str = ANIMATORS[0]):
+        """What the animators got to handle (``[À traiter] …``), not the calendar's mail."""
+        return [m for m in self.to(animator) if str(m["Subject"]).startswith("[À traiter]")]
+
     def snapshot(self) -> dict:
         store = self.store()
         return {name: store.collections[name].all() for name in ("members", "items", "consents", "tombstones")}
@@ -90,7 +94,7 @@ def test_join_confirmed_by_a_real_reply_releases_the_offer_sent_before(net, styl
     assert consent["how"] == "mail" and consent["message_id"] == parse(answer)["Message-ID"]
     welcome = net.to(ELISE)[-1]
     assert "Bienvenue" in str(welcome["Subject"]) and "O-1" in text_of(welcome)
-    assert all(not net.to(a) for a in ANIMATORS)
+    assert all(not net.forwarded(a) for a in ANIMATORS)
 
 
 # --- the forgery suite --------------------------------------------------------------------
@@ -109,13 +113,13 @@ def victim(net):
 def unchanged(net, raws, outcome, *, victim_gets=()):
     """Deliver ``raws``; the store must not change, the victim must get exactly the mails
     whose subjects contain ``victim_gets``, and the animators the refused message."""
-    before, count, told = net.snapshot(), len(net.to(ELISE)), len(net.to(ANIMATORS[0]))
+    before, count, told = net.snapshot(), len(net.to(ELISE)), len(net.forwarded())
     assert net.cycle(*raws) == [outcome]
     assert net.snapshot() == before
     new = [str(m["Subject"]) for m in net.to(ELISE)[count:]]
     assert len(new) == len(victim_gets) and all(w in s for w, s in zip(victim_gets, new)), new
     if outcome.startswith("handled: refused"):
-        assert len(net.to(ANIMATORS[0])) == told + 1
+        assert len(net.forwarded()) == told + 1
 
 
 def test_forged_retrait_only_brings_the_victim_the_question(net):
