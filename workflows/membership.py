@@ -31,6 +31,7 @@ from store import Store
 from workflows import charter, consents, introductions, questions
 from workflows.context import Context, Incoming
 from workflows.erasure import erase_member
+from workflows.invitations import invite_member
 from workflows.items import close_item, items_of, record_items, release_held
 from workflows.mail.model import Item, MemberFields
 from workflows.mail.textutil import fold
@@ -122,7 +123,9 @@ def _record_for_confirmed(ctx: Context, incoming: Incoming, member: dict) -> lis
     the From line proves nothing), items recorded open and handed to matching."""
     parsed = incoming.parsed
     changed = differing_fields(member, parsed.member)
-    ensure_member(ctx, member["address"], parsed.member)
+    updated, _ = ensure_member(ctx, member["address"], parsed.member)
+    if updated.get("invitations") and not member.get("invitations"):
+        invite_member(ctx, updated)  # « Invitations : oui » from now on: the live events
     if changed:
         forward_to_animators(ctx, incoming, reason=f"{member['ref']} demande à changer : {', '.join(changed)}. "
                              "Le robot n'a rien changé : vérifiez avec la personne.", purpose="member_change")
@@ -196,6 +199,7 @@ def on_join_answer(ctx: Context, incoming: Incoming, question: dict, answer: str
     released = release_held(ctx, member["ref"])
     if released:
         introductions.on_items_opened(ctx, released)
+    invite_member(ctx, member)  # nothing unless they asked for invitations
     answer_sender(ctx, incoming, template="join_done", context={"confirmed": True, "member": member, "items": released},
                   purpose="join_done")
     audit.info("%s: %s confirmed%s", parsed.message_id, member["ref"], _refs(released))

@@ -203,3 +203,23 @@ def test_a_confirmed_member_may_change_preferences_by_mail(world):
     member = world.member(ELISE)
     assert member["invitations"] is True and member["contact"] == "phone"
     assert world.mails(ANIMATORS[0], "member_change") == []
+
+
+def test_a_member_who_asked_for_invitations_is_invited_when_confirmed_and_when_switching_on(world):
+    from workflows.calendar_jobs import publish_calendar
+
+    publish_calendar(world.settings, world.store, world.now)  # the permanence exists
+    outcome, question = join(world, body=JOIN_BODY + "Invitations : oui\n")
+    assert world.mails(ELISE, "invitation") == []  # not before confirming
+    world.deliver(reply(question, ELISE, "Oui"))
+    invitations = world.mails(ELISE, "invitation")
+    assert len(invitations) == 1
+    methods = [p.get_param("method") for p in invitations[0].walk() if p.get_content_type() == "text/calendar"]
+    assert methods == ["REQUEST"]
+
+    paul = "paul.roux@example.net"
+    _, question = join(world, address=paul, body="Nom : Paul Roux\n")
+    world.deliver(reply(question, paul, "Oui"))
+    assert world.mails(paul, "invitation") == []
+    world.deliver(mail(paul, "OFFRE : tricot", "Invitations : oui\n"))
+    assert len(world.mails(paul, "invitation")) == 1
