@@ -15,11 +15,11 @@ import sys
 from pathlib import Path
 
 from workflows.commands import calendar as calendar_commands, introductions as introduction_commands
-from workflows.commands import members as members_commands
+from workflows.commands import members as members_commands, report as report_commands
 from workflows.commands.common import clock_from_env, load_settings, open_store
 from workflows.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError
 
-COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands)
+COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands, report_commands)
 """Modules of :mod:`workflows.commands`, each adding its sub-commands with
 ``register(subparsers, common_options_parser)``."""
 
@@ -206,6 +206,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `rers … | head`: the reader left; say nothing more (and nothing at exit).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -36,8 +36,13 @@ from filelock import FileLock, Timeout
 
 from config.settings import Settings
 from store import Store, StoreBusy
+from workflows.calendar_jobs import publish_calendar, send_reminders
 from workflows.errors import UserError
+from workflows.housekeeping import housekeeping
+from workflows.introductions import run_followups
 from workflows.mailboxes.base import MailboxError
+from workflows.membership import expire_pending
+from workflows.reports import monthly_job
 from workflows.runner import Clock, Runner, utc_now
 from workflows.transports.base import TransportError
 
@@ -113,36 +118,15 @@ class DaemonState:
 
 def default_jobs(settings: Settings, store: Store, clock: Clock) -> list[Job]:
     """The daemon's scheduled work (see the module docstring)."""
-    from workflows.calendar_jobs import publish_calendar
-    from workflows.housekeeping import housekeeping
-
     publish_at = settings.schedule.publish_time.strftime("%H:%M")
-    jobs = [
+    return [
         Job("calendar", lambda: publish_calendar(settings, store, clock()), "day", publish_at),
         Job("housekeeping", lambda: housekeeping(settings, store, clock()), "day", "03:30"),
+        Job("pending members", lambda: expire_pending(settings, store, clock()), "hour"),
+        Job("introduction follow-ups", lambda: run_followups(settings, store, clock()), "hour"),
+        Job("calendar reminders", lambda: send_reminders(settings, store, clock()), "hour"),
+        Job("monthly report", lambda: monthly_job(settings, store, clock()), "hour"),
     ]
-    for name, path in (
-        ("pending members", "workflows.membership:expire_pending"),
-        ("introduction follow-ups", "workflows.introductions:run_followups"),
-        ("calendar reminders", "workflows.calendar_jobs:send_reminders"),
-        ("monthly report", "workflows.reports:monthly_job"),
-    ):
-        function = _optional(path)
-        if function is not None:
-            jobs.append(Job(name, lambda f=function: f(settings, store, clock()), "hour"))
-    return jobs
-
-
-def _optional(path: str):
-    """The function at ``module:name`` if it exists (workflows grow one issue at a time)."""
-    import importlib
-
-    module_name, _, name = path.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    return getattr(module, name, None)
 
 
 class Daemon:

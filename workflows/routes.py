@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Callable
 
 from workflows import (attendance, basics, calendar_commands, catalogue, introductions, member_data, membership,
-                       replies)
+                       replies, reports)
 from workflows.context import Context, Incoming
 
 Handler = Callable[[Context, Incoming], str]
@@ -20,6 +20,7 @@ COMMANDS: dict[str, Handler] = {
     "workshop": calendar_commands.on_event_command,
     "introduce": introductions.on_introduce_command,
     "register": membership.on_register,
+    "report": reports.on_report_command,
 }
 """Animator commands (intent ``event_command``, ``parsed.command["name"]``) → handler."""
 

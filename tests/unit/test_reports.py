@@ -1,0 +1,103 @@
+"""The animators' report: what it counts, once a month, on demand."""
+from __future__ import annotations
+
+import email
+from datetime import date, datetime, timezone
+from email import policy
+
+import pytest
+
+from store import Store
+from support import ANIMATORS, make_settings, member_mail
+from workflows.calendar_jobs import publish_calendar
+from workflows.cli import main
+from workflows.mailboxes.base import SourceMessage
+from workflows.reports import build_report, monthly_job, previous_month
+from workflows.runner import Runner
+
+NOW = datetime(2026, 12, 1, 7, 30, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def robot(tmp_path):
+    settings = make_settings(tmp_path / "robot")
+    store = Store.open(settings.store.path)
+    publish_calendar(settings, store, datetime(2026, 11, 2, 6, 0, tzinfo=timezone.utc))
+    with store.transaction():
+        store.members.insert({"ref": "M-1", "address": "a@example.org", "status": "confirmed",
+                              "created": "2026-11-03T10:00:00+00:00", "confirmed": "2026-11-03T11:00:00+00:00"})
+        store.members.insert({"ref": "M-2", "address": "b@example.org", "status": "pending",
+                              "created": "2026-11-20T10:00:00+00:00", "confirmed": None})
+        store.members.insert({"ref": "M-3", "address": "c@example.org", "status": "confirmed",
+                              "created": "2026-09-03T10:00:00+00:00", "confirmed": "2026-09-03T11:00:00+00:00"})
+        store.tombstones.insert({"kind": "member", "status": "confirmed", "joined": "2026-05", "left": "2026-11-12",
+                                 "reason": "withdrawn"})
+        store.tombstones.insert({"kind": "member", "status": "pending", "joined": "2026-11", "left": "2026-11-28",
+                                 "reason": "join_declined"})
+        store.items.insert({"ref": "O-1", "kind": "offer", "title": "Cours d'espagnol", "status": "open",
+                            "created": "2026-11-04T10:00:00+00:00", "member": "M-1"})
+        store.items.insert({"ref": "D-1", "kind": "demand", "title": "Apprendre l'espagnol", "status": "open",
+                            "created": "2026-11-05T10:00:00+00:00", "member": "M-3"})
+        store.items.insert({"ref": "D-2", "kind": "demand", "title": "Apprendre le russe", "status": "open",
+                            "created": "2026-10-01T10:00:00+00:00", "member": "M-3"})
+        store.introductions.insert({
+            "ref": "MR-1", "offer": "O-1", "demand": "D-1", "status": "bilan",
+            "created": "2026-11-05T11:00:00+00:00", "approved": "2026-11-05T12:00:00+00:00",
+            "introduced": "2026-11-06T09:00:00+00:00", "closed": None,
+            "bilans": {"offer": None, "demand": {"happened": "yes", "interest": "Très utile", "obstacles": None,
+                                                  "facilitators": "La permanence", "text": "…",
+                                                  "at": "2026-11-27T18:00:00+00:00"}}})
+        store.introductions.insert({"ref": "MR-2", "offer": "O-9", "demand": "D-9", "status": "declined",
+                                    "created": "2026-10-05T11:00:00+00:00", "approved": None, "introduced": None,
+                                    "closed": "2026-11-10T08:00:00+00:00", "bilans": {}})
+        store.attendance.insert({"uid": "permanence@example.org", "occurrence": "2026-11-23", "member": "M-1",
+                                 "address": "a@example.org", "partstat": "accepted"})
+        store.attendance.insert({"uid": "permanence@example.org", "occurrence": "2026-11-23", "member": "M-3",
+                                 "address": "c@example.org", "partstat": "declined"})
+    return settings, store
+
+
+def test_the_report_counts_the_period(robot):
+    settings, store = robot
+    start, end = previous_month(date(2026, 12, 1))
+    assert (start, end) == (date(2026, 11, 1), date(2026, 11, 30))
+    report = build_report(settings, store, start, end, date(2026, 12, 1))
+    assert report["members"] == {"new": 3, "confirmed": 1, "withdrawn": 1, "lapsed": 1, "total": 2, "pending": 1}
+    assert report["knowledge"] == {"offers_open": 1, "demands_open": 2, "offers_new": 1, "demands_new": 1}
+    assert report["introductions"] == {"proposed": 1, "approved": 1, "introduced": 1, "refused": 0,
+                                       "declined": 1, "expired": 0}
+    assert [(b["ref"], b["side"], b["happened"]) for b in report["bilans"]] == [("MR-1", "demand", "yes")]
+    assert [u["ref"] for u in report["unmet"]] == ["D-2"]  # D-1 found an offer; D-2 waits since October
+    assert [(a["start"].day, a["accepted"], a["declined"]) for a in report["attendance"]] == [(23, 1, 1)]
+    assert report["upcoming"] and all(o["start"].date() >= date(2026, 12, 1) for o in report["upcoming"])
+
+
+def test_the_monthly_report_goes_to_the_animators_once(robot):
+    settings, store = robot
+    mid = monthly_job(settings, store, NOW)
+    assert mid is not None
+    mail = store.outbox.find_one("message_id", mid)
+    assert sorted(mail["recipients"]) == sorted(ANIMATORS) and mail["purpose"] == "report"
+    body = email.message_from_string(mail["raw"], policy=policy.default).get_body(preferencelist=("plain",))
+    assert "Apprendre le russe" in body.get_content()
+    assert monthly_job(settings, store, NOW) is None
+    assert store.outbox.count("status", "queued") >= 1
+
+
+def test_statistiques_answers_the_animator_who_asked(robot):
+    settings, store = robot
+    runner = Runner(settings, store, clock=lambda: NOW)
+    raw = member_mail(ANIMATORS[0], "STATISTIQUES", "Merci\n", message_id="<stats-1@client.example>")
+    (handled,) = runner.handle_batch([SourceMessage("test:1", raw)])
+    assert handled.outcome.startswith("handled: report")
+    (mail,) = [m for m in store.outbox.all() if m["purpose"] == "report"]
+    assert mail["recipients"] == [ANIMATORS[0]]
+
+
+def test_rers_report_prints_and_refuses_a_bad_month(robot, capsys):
+    settings, _ = robot
+    assert main(["report", "--config", str(settings.source), "--month", "2026-11"]) == 0
+    out = capsys.readouterr().out
+    assert "MISES EN RELATION" in out and "Apprendre le russe" in out
+    assert main(["report", "--config", str(settings.source), "--month", "novembre"]) == 1
+    assert "YYYY-MM" in capsys.readouterr().err

@@ -1,0 +1,49 @@
+"""`rers report`: the animators' report, printed or sent."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from workflows.commands.common import clock_from_env, load_settings, open_store
+from workflows.errors import EXIT_OK, UserError
+
+
+def _period(month: str | None, today: date) -> tuple[date, date]:
+    if not month:
+        return today.replace(day=1), today
+    if not re.fullmatch(r"\d{4}-\d{2}", month):
+        raise UserError(f"--month {month!r}: write the month as YYYY-MM, e.g. 2026-11")
+    start = date(int(month[:4]), int(month[5:]), 1)
+    end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return start, min(end, today)
+
+
+def cmd_report(args) -> int:
+    from workflows.calendar_state import calendar_context
+    from workflows.reports import build_report, queue_report
+    from workflows.runner import Runner
+
+    settings = load_settings(args)
+    store = open_store(settings)
+    now = clock_from_env()()
+    ctx = calendar_context(settings, store, now)
+    today = now.astimezone(settings.network.zone).date()
+    start, end = _period(args.month, today)
+    report = build_report(settings, store, start, end, today)
+    if not args.send:
+        print(ctx.renderer.render("report", {"network": {"name": settings.network.name}, "now": now,
+                                             "report": report}).text)
+        return EXIT_OK
+    with store.transaction():
+        queue_report(ctx, report, cause=f"report-command:{start}:{end}:{ctx.stamp()}")
+    sent = Runner(settings, store, clock=lambda: now).flush()
+    print(f"report sent to {len(settings.network.animators)} animator(s)" if sent.sent else
+          f"report queued, not sent yet: {sent.error or 'see rers status'}")
+    return EXIT_OK
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("report", parents=[common], help="the animators' report (this month so far, or --month)")
+    p.add_argument("--month", metavar="YYYY-MM", help="a whole past month instead of this month so far")
+    p.add_argument("--send", action="store_true", help="mail it to the animators instead of printing it")
+    p.set_defaults(func=cmd_report)
