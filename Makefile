@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test unit integration corpus bench servers clean
+.PHONY: demo test unit integration corpus bench crash servers clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,8 +44,19 @@ unit: $(STAMP)
 integration: $(STAMP) servers
 	$(BIN)/pytest -q tests/integration
 
+## Benchmarks (figures are ratios against a baseline of the same run; see docs/benchmarks.md).
 bench: $(STAMP) servers
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/parse_bench.py
+	$(BIN)/python bench/matching_bench.py
+	$(BIN)/python bench/daemon_bench.py
+
+## The crash-safety run, long: SIGKILL many times over a big backlog (SEED, MESSAGES, KILLS).
+SEED ?= 1
+MESSAGES ?= 1000
+KILLS ?= 60
+crash: $(STAMP) servers
+	RERS_CRASH_SEED=$(SEED) RERS_CRASH_MESSAGES=$(MESSAGES) RERS_CRASH_KILLS=$(KILLS) \
+	  $(BIN)/pytest -q -s tests/integration/test_crash.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .hypothesis
