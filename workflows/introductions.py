@@ -134,16 +134,18 @@ def analyzer_for(settings: Settings) -> Analyzer:
     return Analyzer(read_synonyms(settings.matching.synonyms_file))
 
 
-def matcher(ctx: Context) -> Matcher:
-    """The store's matcher, up to date with its counters. Rebuilt when the synonym file
-    changes (its modification time is part of the cache key)."""
+def matcher(ctx: Context, *, sync: bool = True) -> Matcher:
+    """The store's matcher, up to date with its counters (unless ``sync`` is false: the
+    caller has just brought it up to date). Rebuilt when the synonym file changes (its
+    modification time is part of the cache key)."""
     path = ctx.settings.matching.synonyms_file
     try:
         stamp = path.stat().st_mtime_ns if path else 0
     except OSError:
         stamp = -1
     m = ctx.store.derived(f"matching:{path}:{stamp}", lambda: Matcher(MatchIndex(analyzer_for(ctx.settings))))
-    m.sync(ctx.store)
+    if sync:
+        m.sync(ctx.store)
     return m
 
 
@@ -167,21 +169,16 @@ def intros_of(ctx: Context, m: Matcher, item_ref: str) -> list[dict]:
     return found
 
 
-def _partner(ctx: Context, m: Matcher, item: dict, taken: set[str] = frozenset()) -> tuple[dict, Score] | None:
+def _partner(ctx: Context, m: Matcher, item: dict) -> tuple[dict, Score] | None:
     """The best item to propose with ``item`` now, and the pair's score, or None.
 
     Candidates come best first from the index; the first whose stored document passes
     :func:`workflows.matching.pair_refusal` and still scores ``min_score`` wins.
-    ``taken``: refs already given a proposal in this run.
     """
     minimum = ctx.settings.matching.min_score
     m.refresh(item)
     mine = intros_of(ctx, m, item["ref"])
-    for candidate in m.index.candidates(item["ref"]):
-        if candidate.score < minimum:
-            break
-        if candidate.ref in taken:
-            continue
+    for candidate in m.index.candidates(item["ref"], min_score=minimum):
         doc = ctx.store.items.find_one("ref", candidate.ref)
         if doc is None:
             m.index.remove(candidate.ref)
@@ -238,21 +235,35 @@ def rematch(ctx: Context, *, dry_run: bool = False) -> list[Proposal]:
     oldest first, gets its best free offer; each item gets one proposal at most. With
     ``dry_run`` nothing is written. In a transaction (unless ``dry_run``)."""
     m = matcher(ctx)
-    taken: set[str] = set()
     found = []
-    open_items = ctx.store.items.find("status", "open")
-    for item in open_items:
-        m.refresh(item)  # the full re-match also repairs what the index may have missed
-    for demand in open_items:
-        if demand["kind"] != "demand" or item_busy("demand", intros_of(ctx, m, demand["ref"])):
-            continue
-        pair = _partner(ctx, m, demand, taken)
-        if pair is None:
-            continue
-        offer, score = pair
-        taken.update((offer["ref"], demand["ref"]))
-        ref = None if dry_run else propose(ctx, offer, demand, score)["ref"]
-        found.append(Proposal(offer["ref"], demand["ref"], score.score, score.why(), ref))
+
+    def repair(raw: dict) -> bool:
+        # The full re-match also repairs what the index may have missed. Reading the
+        # stored documents in place (never changed here) spares a copy of each.
+        if raw["status"] == "open":
+            m.refresh(raw)
+        return False
+
+    for _ in ctx.store.items.scan(repair):
+        pass
+    # Offers waiting on a proposal cannot take another: out of the candidate lists, the
+    # free ones come first (the index's reading budget is not spent on taken ones).
+    for status in PENDING:
+        for intro in ctx.store.introductions.find("status", status):
+            m.index.suspend(intro["offer"])
+    try:
+        for demand in ctx.store.items.scan(lambda raw: raw["status"] == "open" and raw["kind"] == "demand"):
+            if item_busy("demand", intros_of(ctx, m, demand["ref"])):
+                continue
+            pair = _partner(ctx, m, demand)
+            if pair is None:
+                continue
+            offer, score = pair
+            m.index.suspend(offer["ref"])
+            ref = None if dry_run else propose(ctx, offer, demand, score)["ref"]
+            found.append(Proposal(offer["ref"], demand["ref"], score.score, score.why(), ref))
+    finally:
+        m.index.resume_all()
     return found
 
 
@@ -317,7 +328,7 @@ def propose(ctx: Context, offer: dict, demand: dict, score: Score, *, source: st
         "history": [{"at": ctx.stamp(), "event": f"proposed by {approved_by}" if approved else "proposed"}],
     }
     intro = ctx.store.introductions.get(ctx.store.introductions.insert(doc))
-    matcher(ctx).note(intro)
+    matcher(ctx, sync=False).note(intro)
     if approved:
         for side in SIDES:
             _ask_consent(ctx, intro, side)
@@ -385,6 +396,7 @@ def _ask_approval(ctx: Context, intro: dict, *, reminder: bool = False, animator
     animators = list(ctx.settings.network.animators) if animators is None else animators
     if not animators:
         audit.warning("%s: no animator configured to approve it", intro["ref"])
+        return
     context = {**_animator_view(ctx, intro), "reminder": reminder}
     days = _days_left(ctx, intro["created"], ctx.settings.introductions.expiry_days)
     for animator in animators:

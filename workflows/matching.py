@@ -39,10 +39,12 @@ proposal at a time per item) is decided by :func:`pair_refusal`, over plain docu
 """
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import snowballstemmer
 from rapidfuzz import fuzz, process
@@ -59,6 +61,9 @@ TYPO_MIN_RATIO = 85.0
 mistyped: ``espagniol``/``espagnol`` is 94, ``coutur``/``coiffur`` (couture/coiffure) 62."""
 MIN_TYPO_LENGTH = 5
 """Shorter stems are never taken for typos of each other (``pc``/``pcs``, ``chant``/``chat``…)."""
+MAX_CANDIDATES = 25
+"""How many items of the other kind are scored, at most (about), when matching one item
+(see :meth:`MatchIndex.candidates`)."""
 MAX_DESCRIPTION_WORDS = 40
 """Only the start of a description is read: it is meant to be short."""
 
@@ -90,6 +95,9 @@ preparer preparation rediger quelqu personne aimerais envie parler
 l'espagnol`` are both about ``espagnol``. Compared by stem, so inflections count too."""
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
+_LENGTH_FACTOR = 200 / TYPO_MIN_RATIO - 1
+"""The longest of two strings whose ``fuzz.ratio`` may reach :data:`TYPO_MIN_RATIO` is at
+most this many times the shorter (2·a / (a + b) ≥ r ⇔ b ≤ (2/r − 1)·a)."""
 _CONCEPT = "="
 
 
@@ -142,11 +150,11 @@ def read_synonyms(extra: Path | None = None) -> list[tuple[str, ...]]:
 # --- analysis ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(NamedTuple):
     """One term of an item: ``key`` is a stem (``espagnol``) or a concept (``=cv``);
     ``text`` the words as written (folded) that gave it; ``weight`` 1.0 for a title term,
-    :data:`DESCRIPTION_WEIGHT` for a description-only one."""
+    :data:`DESCRIPTION_WEIGHT` for a description-only one. A tuple: an index holds one
+    per word of every item."""
 
     key: str
     text: str
@@ -242,7 +250,12 @@ class Analyzer:
             return 1.0
         if is_concept(a) and is_concept(b):
             return 0.0
-        return max((typo_ratio(x, y) for x in self.forms(a) for y in self.forms(b)), default=0.0) / 100.0
+        best = 0.0
+        for x in self.forms(a):
+            for y in self.forms(b):
+                if x[0] == y[0]:  # typo_ratio's cheapest test, first: most pairs stop here
+                    best = max(best, typo_ratio(x, y))
+        return best / 100.0
 
     def _terms(self, text: str, weight: float, limit: int | None = None) -> list[Term]:
         folded = words(text)[:limit] if limit else words(text)
@@ -352,10 +365,14 @@ def _cover(analyzer: Analyzer, side: Analysis, other: Analysis) -> tuple[float, 
     found: dict[str, tuple[str, float]] = {}
     for key in side.title:
         best, partner = 0.0, None
-        for other_key, term in other.terms.items():
-            value = analyzer.similarity(key, other_key) * term.weight
-            if value > best:
-                best, partner = value, other_key
+        same = other.terms.get(key)
+        if same is not None:
+            best, partner = same.weight, key
+        if best < 1.0:  # a typo in a title may beat the same word in a description
+            for other_key, term in other.terms.items():
+                value = analyzer.similarity(key, other_key) * term.weight
+                if value > best:
+                    best, partner = value, other_key
         if partner is not None:
             found[key] = (partner, best)
     return sum(v for _, v in found.values()) / len(side.title), found
@@ -445,22 +462,26 @@ def pair_refusal(offer: dict | None, demand: dict | None, introductions: Iterabl
 # --- the index ---------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
-    """One indexed item: its ``fingerprint`` (what was analysed) tells a changed item."""
+    """One indexed item: its ``fingerprint`` (what was analysed) tells a changed item;
+    ``title`` and ``weights`` (term key → weight) are its analysis in the compact form that
+    scoring reads thousands of times (few objects: an index of 20,000 items must not keep
+    the garbage collector busy)."""
 
     ref: str
     kind: str
     member: str
     fingerprint: tuple
-    analysis: Analysis
     order: int
+    title: tuple[str, ...]
+    weights: dict[str, float]
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """An item of the other kind and its score against the item matched (no explanation:
-    :func:`score_pair` gives one for the candidates kept)."""
+    :func:`score_pair` gives one for the candidates kept). A tuple: thousands are made
+    per second."""
 
     ref: str
     score: float
@@ -468,6 +489,10 @@ class Candidate:
 
 
 OTHER = {"offer": "demand", "demand": "offer"}
+
+
+def _best_first(candidate: Candidate) -> tuple[float, int]:
+    return -candidate.score, candidate.order
 
 
 def fingerprint(item: dict) -> tuple:
@@ -487,16 +512,24 @@ class MatchIndex:
 
     analyzer: Analyzer
     entries: dict[str, Entry] = field(default_factory=dict)
-    title_postings: dict[str, dict[str, dict[str, None]]] = field(
+    title_postings: dict[str, dict[str, dict[str, str]]] = field(
         default_factory=lambda: {"offer": {}, "demand": {}})
-    other_postings: dict[str, dict[str, dict[str, None]]] = field(
+    """Kind → term key → {ref: member} of the items with that term in their title, oldest
+    first."""
+    other_postings: dict[str, dict[str, dict[str, str]]] = field(
         default_factory=lambda: {"offer": {}, "demand": {}})
+    """The same for terms only in a description."""
     neighbours: dict[str, dict[str, float]] = field(default_factory=dict)
     """Term key → {key of a close stem or concept: similarity} (typos), both ways."""
-    forms_by_initial: dict[str, list[str]] = field(default_factory=dict)
-    """First letter → the stems known so far (see :meth:`Analyzer.forms`)."""
+    forms_by_shape: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    """(first letter, length) → the stems known so far (see :meth:`Analyzer.forms`)."""
     form_keys: dict[str, str] = field(default_factory=dict)
     """Known stem → the term key it stands for."""
+    suspended: set[str] = field(default_factory=set)
+    """Refs left out of the postings for now (see :meth:`suspend`)."""
+    holes: dict[tuple[str, bool, str], int] = field(default_factory=dict)
+    """(kind, in a title, term key) → keys deleted from that postings list since it was
+    last copied (see :meth:`_unlist`)."""
     _counter: int = 0
 
     def __contains__(self, ref: str) -> bool:
@@ -511,34 +544,80 @@ class MatchIndex:
             self.remove(item["ref"])
         analysis = self.analyzer.analyse(item.get("title") or "", item.get("description"))
         self._counter += 1
-        entry = Entry(item["ref"], item["kind"], item["member"], fingerprint(item), analysis, self._counter)
+        entry = Entry(item["ref"], item["kind"], item["member"], fingerprint(item), self._counter,
+                      analysis.title, {key: term.weight for key, term in analysis.terms.items()})
         self.entries[entry.ref] = entry
         for key in analysis.terms:
-            postings = self.title_postings if key in analysis.title else self.other_postings
-            postings[entry.kind].setdefault(key, {})[entry.ref] = None
+            self._postings(entry, key)[entry.ref] = entry.member
             self._learn(key)
         return entry
 
     def remove(self, ref: str) -> None:
         """Forget an item (nothing happens for an unknown ref)."""
+        self.suspended.discard(ref)
         entry = self.entries.pop(ref, None)
-        if entry is None:
+        if entry is not None:
+            self._unlist(entry)
+
+    def _postings(self, entry: Entry, key: str) -> dict[str, str]:
+        postings = self.title_postings if key in entry.title else self.other_postings
+        return postings[entry.kind].setdefault(key, {})
+
+    def _unlist(self, entry: Entry) -> None:
+        """Take ``entry`` out of its postings lists. A dict keeps a hole where a key was
+        deleted, and iterating from the front walks over every hole: a list that has lost
+        more keys than it holds is copied, compact (amortised O(1) a deletion), or reading
+        the oldest items of a popular word would slow down as a full re-match goes on."""
+        for key in entry.weights:
+            table = (self.title_postings if key in entry.title else self.other_postings)[entry.kind]
+            refs = table.get(key)
+            if refs is None or refs.pop(entry.ref, None) is None:
+                continue
+            where = (entry.kind, key in entry.title, key)
+            holes = self.holes.get(where, 0) + 1
+            if holes > len(refs):
+                table[key] = dict(refs)
+                holes = 0
+            self.holes[where] = holes
+
+    def suspend(self, ref: str) -> None:
+        """Leave ``ref`` out of every candidate list until :meth:`resume_all`: how a full
+        re-match skips the offers it already gave a proposal without reading past them
+        (in a popular topic, the free offers then stay first in line)."""
+        entry = self.entries.get(ref)
+        if entry is None or ref in self.suspended:
             return
-        for key in entry.analysis.terms:
-            postings = self.title_postings if key in entry.analysis.title else self.other_postings
-            refs = postings[entry.kind].get(key)
-            if refs is not None:
-                refs.pop(ref, None)
+        self._unlist(entry)
+        self.suspended.add(ref)
+
+    def resume_all(self) -> None:
+        """Put the suspended items back, each postings list in its oldest-first order."""
+        touched = {}
+        for ref in self.suspended:
+            entry = self.entries.get(ref)
+            for key in entry.weights if entry else ():
+                refs = self._postings(entry, key)
+                refs[ref] = entry.member
+                touched[id(refs)] = (entry, key)
+        for entry, key in touched.values():
+            table = (self.title_postings if key in entry.title else self.other_postings)[entry.kind]
+            table[key] = dict(sorted(table[key].items(), key=lambda pair: self.entries[pair[0]].order))
+            self.holes.pop((entry.kind, key in entry.title, key), None)
+        self.suspended.clear()
 
     def _learn(self, key: str) -> None:
         if key in self.neighbours:
             return
         self.neighbours[key] = {}
         for form in self.analyzer.forms(key):
-            if len(form) < MIN_TYPO_LENGTH:
+            size = len(form)
+            if size < MIN_TYPO_LENGTH:
                 continue
-            bucket = self.forms_by_initial.setdefault(form[0], [])
-            for other_form, ratio, _ in process.extract(form, bucket, scorer=fuzz.ratio,
+            # fuzz.ratio ≥ 85 needs lengths within a factor of 1.35 (2·a / (a + b) ≥ 0.85):
+            # only those buckets can hold a typo of this form.
+            near = [other for length in range(math.ceil(size / _LENGTH_FACTOR), int(size * _LENGTH_FACTOR) + 1)
+                    for other in self.forms_by_shape.get((form[0], length), ())]
+            for other_form, ratio, _ in process.extract(form, near, scorer=fuzz.ratio,
                                                         score_cutoff=TYPO_MIN_RATIO, limit=None):
                 other = self.form_keys[other_form]
                 if other == key or (is_concept(key) and is_concept(other)):
@@ -546,61 +625,90 @@ class MatchIndex:
                 value = ratio / 100.0
                 if value > self.neighbours[key].get(other, 0.0):
                     self.neighbours[key][other] = self.neighbours[other][key] = value
-            bucket.append(form)
+            self.forms_by_shape.setdefault((form[0], size), []).append(form)
             self.form_keys[form] = key
 
     def _similar(self, key: str) -> Iterable[tuple[str, float]]:
         yield key, 1.0
         yield from self.neighbours.get(key, {}).items()
 
-    def candidates(self, ref: str, exclude_member: bool = True) -> list[Candidate]:
-        """Items of the other kind sharing a term (or a typo of one) with ``ref``, scored,
-        best first (oldest first among equals). Items of the same member are left out
-        when ``exclude_member``. Raises ``KeyError`` for an unknown ref.
+    def candidates(self, ref: str, exclude_member: bool = True, min_score: float = 0.0) -> list[Candidate]:
+        """Items of the other kind sharing a term (or a typo of one) with ``ref``, scored
+        (as :func:`score_pair` would), best first, oldest first among equals. Left out:
+        items of the same member (when ``exclude_member``), suspended items (see
+        :meth:`suspend`) and those scoring under ``min_score``. Raises ``KeyError`` for an
+        unknown ref.
 
-        Reads only the postings of ``ref``'s terms and their typo neighbours: the cost
-        grows with the number of items sharing a term, not with the index.
+        About :data:`MAX_CANDIDATES` are scored: the postings of ``ref``'s rarest words
+        are read first, oldest items first, and reading stops once that many candidates
+        are found. A common word ("soir", "débutant", "travail" in descriptions) still
+        counts in the scores, but finds partners only when rarer words found too few. So
+        matching one item costs about the same in a small network and in a large one;
+        when more than that many items share even the rarest word, the oldest are proposed
+        first.
         """
         me = self.entries[ref]
         kind = OTHER[me.kind]
-        mine = me.analysis
-        mine_title = set(mine.title)
-        # For each candidate: best value per own title term, and per candidate title term.
-        cover_me: dict[str, dict[str, float]] = {}
-        cover_them: dict[str, dict[str, float]] = {}
         titles, others = self.title_postings[kind], self.other_postings[kind]
-        for key, term in mine.terms.items():
-            in_title = key in mine_title
-            for other_key, similarity in self._similar(key):
-                # Their title terms: count for their coverage (and for mine if mine is a title term).
-                for cand in titles.get(other_key, ()):
-                    value = similarity * term.weight
-                    theirs = cover_them.setdefault(cand, {})
-                    if value > theirs.get(other_key, 0.0):
-                        theirs[other_key] = value
-                    if in_title:
-                        ours = cover_me.setdefault(cand, {})
-                        if similarity > ours.get(key, 0.0):
-                            ours[key] = similarity
-                if in_title:
-                    # Their description terms count only for my coverage, at their weight.
-                    for cand in others.get(other_key, ()):
-                        value = similarity * self.entries[cand].analysis.terms[other_key].weight
-                        ours = cover_me.setdefault(cand, {})
-                        if value > ours.get(key, 0.0):
-                            ours[key] = value
-        n_mine = len(mine.title) or 1
+        lists = []
+        for key in me.weights:
+            in_title = key in me.title
+            for other_key, _ in self._similar(key):
+                # A description term of mine can only meet a title term of theirs.
+                for postings in (titles, others) if in_title else (titles,):
+                    refs = postings.get(other_key)
+                    if refs:
+                        lists.append(refs)
+        lists.sort(key=len)
+        member = me.member if exclude_member else None
+        chosen: dict[str, None] = {}
+        for refs in lists:
+            # Skipping the member's own items costs reading them: at most twice the budget.
+            for cand, owner in itertools.islice(refs.items(), 2 * MAX_CANDIDATES):
+                if owner != member:
+                    chosen[cand] = None
+                    if len(chosen) >= MAX_CANDIDATES:
+                        break
+            if len(chosen) >= MAX_CANDIDATES:
+                break
+        n_mine = len(me.title) or 1
+        # Their coverage is at most 1: a candidate whose share of mine is too small is
+        # dropped before its own coverage is computed.
+        needed = 2 * min_score - 1
         found = []
-        for cand in cover_me.keys() | cover_them.keys():
+        for cand in chosen:
             entry = self.entries[cand]
-            if exclude_member and entry.member == me.member:
+            mine_cover = self._cover(me.title, entry.weights) / n_mine
+            if mine_cover < needed:
                 continue
-            mine_cover = sum(cover_me.get(cand, {}).values()) / n_mine
-            their_cover = sum(cover_them.get(cand, {}).values()) / (len(entry.analysis.title) or 1)
-            found.append(Candidate(cand, round((mine_cover + their_cover) / 2, 2), entry.order))
-        found.sort(key=lambda c: (-c.score, c.order))
+            score = round((mine_cover + self._cover(entry.title, me.weights) / (len(entry.title) or 1)) / 2, 2)
+            if score >= min_score:
+                found.append(Candidate(cand, score, entry.order))
+        found.sort(key=_best_first)
         return found
+
+    def _cover(self, title: tuple[str, ...], weights: dict[str, float]) -> float:
+        """The sum, over the ``title`` terms of one item, of their best match among the
+        terms (``weights``) of another: what :func:`score_pair` computes, by lookups in
+        the typo neighbours instead of comparing every pair of terms."""
+        total = 0.0
+        neighbours = self.neighbours
+        for key in title:
+            best = weights.get(key, 0.0)
+            close = neighbours.get(key) if best < 1.0 else None
+            if close:
+                for other_key, similarity in close.items():
+                    value = similarity * weights.get(other_key, 0.0)
+                    if value > best:
+                        best = value
+            total += best
+        return total
 
     def explain(self, offer_ref: str, demand_ref: str) -> Score:
         """The full :class:`Score` of two indexed items."""
-        return score_pair(self.analyzer, self.entries[offer_ref].analysis, self.entries[demand_ref].analysis)
+        return score_pair(self.analyzer, self.analysis(offer_ref), self.analysis(demand_ref))
+
+    def analysis(self, ref: str) -> Analysis:
+        """The full :class:`Analysis` of an indexed item (made again: the words are cached)."""
+        _kind, _member, title, description = self.entries[ref].fingerprint
+        return self.analyzer.analyse(title, description or None)

@@ -161,8 +161,8 @@ def test_index_candidates_agree_with_the_pair_score(analyzer):
                 assert other["ref"] not in found
                 continue
             offer, demand = (item, other) if item["kind"] == "offer" else (other, item)
-            expected = score_pair(analyzer, index.entries[offer["ref"]].analysis,
-                                  index.entries[demand["ref"]].analysis).score
+            expected = score_pair(analyzer, index.analysis(offer["ref"]),
+                                  index.analysis(demand["ref"])).score
             # Every pair sharing a term (or a typo of one) is a candidate, with the same score.
             assert found.get(other["ref"], 0.0) == expected, (by_ref[offer["ref"]], by_ref[demand["ref"]])
 

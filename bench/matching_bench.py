@@ -1,0 +1,287 @@
+"""Matching benchmark: open items 1k, 5k, 20k (realistic French titles, seeded); the time of
+a full re-match and of matching one new item, against parsing one message, in one run.
+
+    .venv/bin/python bench/matching_bench.py [--sizes 1000,5000,20000] [--seed 1] [--repeat 3]
+
+For each size, a store is filled with that many open items (half offers, half demands, three
+items a member on average) whose titles are built the way members write them: a topic
+(« espagnol », « tableur Excel », « réparer un vélo »…) in a phrasing (« Cours de … »,
+« Apprendre … », « … pour débutants », « Je cherche quelqu'un pour … »), sometimes with a
+qualifier, a typo, or a description. Then:
+
+- **full re-match** (``rers match --dry-run``): a fresh store object (so the index is built
+  from nothing) and :func:`workflows.introductions.rematch` — every open demand gets its
+  best free offer; best of ``--repeat``;
+- **full re-match, writing** (``rers match``): the same, writing every proposal (no mail:
+  the animators' mails are rendered by the outbox, timed apart below); once;
+- **one new item**: on the warm store, 200 new items (offers and demands alternately), each
+  inserted then matched with :func:`workflows.introductions.match_item` (the index updated,
+  the best partner found and checked against the store, the proposal written); the mean;
+- **one proposal mail**: rendering and queueing the approval mail of one proposal;
+- **parse one message**: :func:`workflows.mail.parse.parse_message` on the realistic
+  messages of ``bench/parse_bench.py``; the mean, best of ``--repeat``.
+
+Prints the table, the 20k/5k ratio of the full re-match (goal: at most 5, near-linear) and
+one new item at the largest size against parsing one message (goal: less).
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from config.settings import loads  # noqa: E402
+from store import Store  # noqa: E402
+from workflows import introductions  # noqa: E402
+from workflows.context import Context  # noqa: E402
+from workflows.mail.model import ParseOptions  # noqa: E402
+from workflows.mail.parse import parse_message  # noqa: E402
+
+TOPICS = [
+    "espagnol", "anglais", "allemand", "italien", "arabe", "portugais", "russe", "chinois", "wolof", "lingala",
+    "tamoul", "turc", "langue des signes", "français", "lecture", "écriture", "calcul", "mathématiques",
+    "orthographe", "grammaire", "budget", "impôts", "démarches en ligne", "CAF", "CV", "lettre de motivation",
+    "entretien d'embauche", "recherche d'emploi", "LinkedIn", "Excel", "tableur", "Word", "traitement de texte",
+    "PowerPoint", "informatique", "ordinateur", "smartphone", "tablette", "internet", "e-mail",
+    "réseaux sociaux", "visioconférence", "sécurité en ligne", "photos numériques", "montage vidéo", "yoga",
+    "relaxation", "méditation", "premiers secours", "nutrition", "théâtre", "danse africaine", "salsa",
+    "tango", "chant", "chorale", "guitare", "ukulélé", "piano", "violon", "batterie", "solfège", "dessin",
+    "aquarelle", "peinture à l'huile", "photographie", "couture", "machine à coudre", "broderie", "tricot",
+    "crochet", "cuisine italienne", "cuisine sénégalaise", "cuisine végétarienne", "cuisine du monde",
+    "pâtisserie", "pain maison", "conserves", "fromage", "jardinage", "potager", "compost", "apiculture",
+    "botanique", "plantes médicinales", "bricolage", "plomberie", "électricité", "menuiserie",
+    "réparer un vélo", "mécanique auto", "code de la route", "échecs", "jeux de société", "histoire locale",
+    "généalogie", "astronomie", "poterie", "vannerie", "calligraphie", "origami", "mosaïque", "sculpture",
+    "scrapbooking", "coiffure", "maquillage", "zéro déchet", "cosmétiques maison", "produits ménagers",
+    "rangement", "repassage", "philosophie", "écriture de poèmes", "conte", "slam", "BD", "manga",
+    "programmation Python", "créer un site web", "tableaux croisés dynamiques", "comptabilité",
+    "droit du travail", "prise de parole en public", "gestion du stress", "confiance en soi",
+]
+PHRASINGS = [
+    "{t}", "Cours de {t}", "Cours d'{t}", "Apprendre {t}", "Apprendre le {t}", "Initiation au {t}",
+    "{t} pour débutants", "{t} (conversation)", "Je cherche quelqu'un pour {t}", "Aide en {t}",
+    "Découvrir {t}", "Perfectionnement en {t}", "Bases de {t}", "Pratiquer {t}", "{t} au quotidien",
+]
+QUALIFIERS = ["", "", "", " le soir", " en famille", " niveau avancé", " pour les enfants", " pour le travail",
+              " à la maison", " en groupe", " entre voisins", " sur Windows", " (B1)", " en plein air"]
+DESCRIPTIONS = [None, None, "Je suis patiente et disponible le mardi.", "J'ai appris seule, je peux montrer.",
+                "Pour pouvoir parler avec mes petits-enfants.", "J'en ai besoin pour mon travail.",
+                "Quelques séances suffiraient.", "À la médiathèque ou chez moi."]
+CONFIG = """
+[network]
+name = "RERS du banc d'essai"
+address = "rers@example.org"
+animators = [{animators}]
+[mailbox]
+kind = "maildir"
+path = "mail"
+[transport]
+kind = "folder"
+path = "outbox"
+[store]
+path = "store/rers.json"
+[calendar]
+output_dir = "calendar"
+"""
+
+
+def typo(rng: random.Random, word: str) -> str:
+    if len(word) < 6:
+        return word
+    i = rng.randrange(1, len(word) - 1)
+    return rng.choice([word[:i] + word[i + 1:], word[:i] + word[i] + word[i:], word[:i] + word[i + 1] + word[i] + word[i + 2:]])
+
+
+def title(rng: random.Random) -> str:
+    topic = rng.choice(TOPICS)
+    if rng.random() < 0.08:
+        topic = typo(rng, topic)
+    text = rng.choice(PHRASINGS).format(t=topic) + rng.choice(QUALIFIERS)
+    return text[0].upper() + text[1:]
+
+
+def settings_in(folder: Path, animators: bool = False):
+    text = CONFIG.format(animators='"anim.one@example.org", "anim.two@example.org"' if animators else "")
+    (folder / "rers.toml").write_text(text, encoding="utf-8")
+    return loads(text, base=folder, source=folder / "rers.toml")
+
+
+def fill(settings, size: int, rng: random.Random) -> None:
+    store = Store.open(settings.store.path)
+    members = max(2, size // 3)
+    with store.transaction():
+        for n in range(1, members + 1):
+            store.members.insert({"ref": f"M-{n}", "address": f"membre{n}@example.org", "name": f"Membre {n}",
+                                  "phone": None, "contact": "email", "status": "confirmed"})
+        store.set_state("counter:member", members)
+        for n in range(size):
+            kind = "offer" if n % 2 else "demand"
+            number = store.next_number(kind)
+            store.items.insert({
+                "ref": f"{'O' if kind == 'offer' else 'D'}-{number}", "kind": kind,
+                "member": f"M-{rng.randint(1, members)}", "title": title(rng),
+                "description": rng.choice(DESCRIPTIONS), "modality": None, "availability": None,
+                "place": None, "status": "open", "created": "2026-11-23T09:00:00+00:00", "closed": None,
+                "source": "<bench>"})
+
+
+def now():
+    from datetime import datetime, timezone
+
+    return datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+
+
+def full_rematch(settings, repeat: int) -> tuple[float, int]:
+    best, found = float("inf"), 0
+    for _ in range(repeat):
+        store = Store.open(settings.store.path)  # a fresh object: the index is built from nothing
+        ctx = Context.standalone(settings, store, now())
+        start = time.perf_counter()
+        found = len(introductions.rematch(ctx, dry_run=True))
+        best = min(best, time.perf_counter() - start)
+    return best, found
+
+
+class _RollBack(Exception):
+    """Raised to end a transaction without writing: the store stays as filled."""
+
+
+def full_rematch_writing(settings) -> tuple[float, int]:
+    """Seconds of :func:`rematch` writing its proposals (questions and mails queued when
+    animators are configured), and how many; the transaction is rolled back."""
+    store = Store.open(settings.store.path)
+    ctx = Context.standalone(settings, store, now())
+    try:
+        with store.transaction():
+            start = time.perf_counter()
+            done = introductions.rematch(ctx)
+            elapsed = time.perf_counter() - start
+            raise _RollBack
+    except _RollBack:
+        pass
+    return elapsed, len(done)
+
+
+def one_new_item(settings, rng: random.Random, count: int = 200) -> tuple[float, int]:
+    """Mean seconds to match one new item on a warm index (the transaction is rolled back
+    at the end: nothing is written to disk)."""
+    store = Store.open(settings.store.path)
+    ctx = Context.standalone(settings, store, now())
+    introductions.rematch(ctx, dry_run=True)  # warm: the index exists, as in the daemon
+    times, proposed = [], 0
+    try:
+        with store.transaction():
+            for n in range(count):
+                kind = "offer" if n % 2 else "demand"
+                number = store.next_number(kind)
+                doc_id = store.items.insert({
+                    "ref": f"{'O' if kind == 'offer' else 'D'}-{number}", "kind": kind,
+                    "member": f"M-{rng.randint(1, 50)}", "title": title(rng), "description": rng.choice(DESCRIPTIONS),
+                    "modality": None, "availability": None, "place": None, "status": "open",
+                    "created": "2026-11-23T09:00:00+00:00", "closed": None, "source": "<bench>"})
+                item = store.items.get(doc_id)
+                start = time.perf_counter()
+                intro = introductions.match_item(ctx, item)
+                times.append(time.perf_counter() - start)
+                proposed += intro is not None
+            raise _RollBack
+    except _RollBack:
+        pass
+    return statistics.mean(times), proposed
+
+
+def proposal_mails(folder: Path, settings) -> float:
+    """Seconds that one proposal's two approval mails add (rendered and queued): the same
+    writing re-match with and without animators, the difference per proposal."""
+    bare, pairs = full_rematch_writing(settings)
+    with_animators = settings_in(folder, animators=True)
+    mailed, _ = full_rematch_writing(with_animators)
+    settings_in(folder)  # the folder's configuration back as it was
+    return (mailed - bare) / max(1, pairs)
+
+
+def parse_one(repeat: int, seed: int) -> float:
+    from parse_bench import build
+
+    messages = build(300, seed)
+    options = ParseOptions(animators=frozenset({"anim.one@example.org"}), network_address="rers@example.org")
+    for raw in messages[:20]:  # imports and first-use loading are not counted
+        parse_message(raw, options)
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for raw in messages:
+            parse_message(raw, options)
+        best = min(best, (time.perf_counter() - start) / len(messages))
+    return best
+
+
+def measure(size: int, seed: int, repeat: int, mails: bool) -> dict:
+    """Every figure of one size, in this process (a fresh one per size: see :func:`main`);
+    the proposal mails' cost only with ``mails`` (it is the same at every size)."""
+    with tempfile.TemporaryDirectory(prefix="rers-bench-") as tmp:
+        folder = Path(tmp)
+        settings = settings_in(folder)
+        fill(settings, size, random.Random(seed))
+        full, pairs = full_rematch(settings, repeat)
+        written, _ = full_rematch_writing(settings)
+        one, proposed = one_new_item(settings, random.Random(seed + 1))
+        mails = proposal_mails(folder, settings) if mails else None
+    return {"size": size, "full": full, "pairs": pairs, "written": written, "one": one, "proposed": proposed,
+            "mails": mails, "parse": parse_one(repeat, seed)}
+
+
+def main() -> int:
+    import json
+    import logging
+    import subprocess
+
+    logging.getLogger("rers.audit").setLevel(logging.ERROR)  # one line per proposal otherwise
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,5000,20000")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--mails", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one, args.seed, args.repeat, args.mails)))
+        return 0
+    # One process per size: a large heap left by the previous size would slow the next.
+    rows = {}
+    for n, size in enumerate(int(s) for s in args.sizes.split(",")):
+        out = subprocess.run([sys.executable, __file__, "--one", str(size), "--seed", str(args.seed),
+                              "--repeat", str(args.repeat), *(["--mails"] if n == 0 else [])],
+                             capture_output=True, text=True, check=True)
+        rows[size] = json.loads(out.stdout.strip().splitlines()[-1])
+        r = rows[size]
+        print(f"{size:>6} items: full re-match {r['full']:.3f} s ({r['pairs']} pairs), writing {r['written']:.3f} s, "
+              f"one new item {r['one'] * 1e6:.0f} µs ({r['proposed']}/200 proposed), "
+              f"parse one message {r['parse'] * 1e6:.0f} µs", flush=True)
+    sizes = list(rows)
+    print()
+    print("| open items | full re-match | full re-match, writing | pairs | one new item | parse one message |")
+    print("|---|---|---|---|---|---|")
+    for size, r in rows.items():
+        print(f"| {size} | {r['full']:.3f} s | {r['written']:.3f} s | {r['pairs']} | {r['one'] * 1e6:.0f} µs "
+              f"| {r['parse'] * 1e6:.0f} µs |")
+    print(f"\none proposal's two approval mails (render + queue): {rows[sizes[0]]['mails'] * 1e6:.0f} µs")
+    if len(sizes) >= 2:
+        a, b = sizes[-2], sizes[-1]
+        print(f"full re-match {b}/{a}: {rows[b]['full'] / rows[a]['full']:.2f} (size ×{b / a:g}; goal ≤ 5)")
+        print(f"full re-match, writing {b}/{a}: {rows[b]['written'] / rows[a]['written']:.2f}")
+    last = rows[sizes[-1]]
+    print(f"one new item at {sizes[-1]} / parse one message (same process): {last['one'] / last['parse']:.2f} (goal < 1)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
