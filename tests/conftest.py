@@ -8,7 +8,9 @@
   an environment variable; ``.settings(security=…, **mailbox)`` builds the
   ``MailboxSettings`` that reach it.
 - ``smtp_sink`` (session): a running :class:`servers.SmtpSink` (STARTTLS on
-  ``port``, implicit TLS on ``ssl_port``, AUTH for ``rers`` / ``SMTP_PASSWORD``).
+  ``port``, implicit TLS on ``ssl_port``, AUTH for ``rers`` / ``SMTP_PASSWORD``); at the
+  end of the session, every robot mail it received is checked against the privacy
+  invariant (:mod:`privacy`).
 - ``sink`` (function): the same sink, emptied and with no programmed failure.
 - ``smtp_settings`` (function): ``smtp_settings(security="none", login=False, **server)``
   builds the ``TransportSettings`` that reach the sink (the password variable is set).
@@ -29,6 +31,7 @@ import pytest
 
 from config.settings import MailboxSettings, ServerSettings, TransportSettings
 from servers import Certificate, Dovecot, ServerMissing, SmtpSink, make_certificate
+from privacy import violations
 
 SMTP_USER = "rers"
 SMTP_PASSWORD = "smtp-secret"
@@ -103,13 +106,16 @@ def imap_account(dovecot: Dovecot, _account_numbers, monkeypatch) -> ImapAccount
 
 
 @pytest.fixture(scope="session")
-def smtp_sink(tls_certificate: Certificate) -> Iterator[SmtpSink]:
+def smtp_sink(tls_certificate: Certificate, tmp_path_factory) -> Iterator[SmtpSink]:
     server = SmtpSink(certificate=tls_certificate, users={SMTP_USER: SMTP_PASSWORD})
     server.start()
     try:
         yield server
     finally:
         server.stop()
+    # The privacy invariant over every mail of the session (tests/privacy.py).
+    problems, checked = violations(server.archive, tmp_path_factory.getbasetemp())
+    assert not problems, f"{len(problems)} privacy violation(s) in {checked} robot mails:\n" + "\n".join(problems)
 
 
 @pytest.fixture

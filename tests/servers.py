@@ -464,7 +464,8 @@ class SmtpSink:
     ``port`` speaks plain SMTP, offering STARTTLS when a ``certificate`` is given;
     ``ssl_port`` speaks implicit TLS (None without a certificate). With ``users``
     (``{login: password}``), AUTH PLAIN/LOGIN is offered once the session is encrypted
-    but not required. Every accepted message is kept in :attr:`received` (thread-safe).
+    but not required. Every accepted message is kept in :attr:`received` (thread-safe),
+    and in :attr:`archive`, which :meth:`clear` leaves alone.
 
     Failures on demand: :meth:`refuse` a recipient with a reply (``"550 5.1.1 no such
     user"``), and :meth:`fail_data` the next DATA commands, one action each: a reply such
@@ -483,6 +484,7 @@ class SmtpSink:
         self.ssl_port: int | None = None
         self._lock = threading.Condition()
         self._received: list[Received] = []
+        self._archive: list[Received] = []
         self._behaviour = _Behaviour()
         self._controllers: list = []
 
@@ -553,6 +555,13 @@ class SmtpSink:
         with self._lock:
             return list(self._received)
 
+    @property
+    def archive(self) -> list[Received]:
+        """Every message accepted since the sink started, whatever :meth:`clear` forgot
+        (for checks over a whole session: the privacy invariant)."""
+        with self._lock:
+            return list(self._archive)
+
     def wait_for(self, count: int, timeout: float = 5.0) -> list[Received]:
         """Wait until at least ``count`` messages were accepted; raise TimeoutError if not."""
         with self._lock:
@@ -565,6 +574,7 @@ class SmtpSink:
     def _record(self, received: Received) -> None:
         with self._lock:
             self._received.append(received)
+            self._archive.append(received)
             self._lock.notify_all()
 
     def _refusal(self, address: str) -> str | None:

@@ -1,0 +1,154 @@
+"""The privacy invariant, checked over every mail the SMTP sink received in a test session.
+
+protocol.md: "No member's address or phone number is ever sent to another member before
+both consented to that introduction." At the end of the session, ``tests/conftest.py``
+hands :func:`violations` every message aiosmtpd accepted (:attr:`SmtpSink.archive`) and
+the folder under which every test's robot kept its store. The facts come from the stores
+that sent the mails (found by Message-ID in their outbox): who is a member (address,
+phone), who is an animator (the ``rers.toml`` beside the store), and which introductions
+both members consented to.
+
+A mail breaks the invariant when one of its envelope recipients who is not an animator
+can read, anywhere in it (headers, every text part, calendar parts), the address or the
+phone number of another person of that store — unless the mail is the ``introduction``
+of an introduction both members consented to, sent to one of its two members, and the
+detail is the other's.
+
+Known limit: a member erased before the end of the session has left no phone number to
+look for (their address is still known from the mails sent to them).
+"""
+from __future__ import annotations
+
+import email
+import re
+from dataclasses import dataclass, field
+from email import policy
+from pathlib import Path
+from typing import Iterable
+
+_EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+_DIGITS_RE = re.compile(r"\+?\d(?:[\s.\-/()]{0,3}\d){8,}")
+
+
+def _phone_key(text: str) -> str:
+    """The last nine digits: ``+33 6 12 34 56 78``, ``06.12.34.56.78`` and ``0033612345678``
+    are one number."""
+    digits = re.sub(r"\D", "", text)
+    return digits[-9:]
+
+
+@dataclass
+class StoreFacts:
+    path: Path
+    network: str
+    animators: frozenset[str]
+    outbox: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Message-ID → (purpose, cause)."""
+    member_by_address: dict[str, dict] = field(default_factory=dict)
+    phone_owner: dict[str, str] = field(default_factory=dict)
+    """Last nine digits → member ref."""
+    persons: set[str] = field(default_factory=set)
+    """Every address of a person the robot wrote to or recorded (not animators)."""
+    introductions: dict[str, dict] = field(default_factory=dict)
+
+
+def _facts(path: Path) -> StoreFacts | None:
+    from config.settings import load
+    from store import Store, StoreError
+    from support import ANIMATORS, NETWORK
+
+    network, animators = NETWORK, frozenset(ANIMATORS)
+    config = path.parent.parent / "rers.toml"
+    if config.exists():
+        try:
+            settings = load(config)
+            network, animators = settings.network.address, frozenset(settings.network.animators)
+        except Exception:  # a test's deliberately broken configuration: keep the defaults
+            pass
+    try:
+        store = Store.open(path, lock_timeout=1)
+    except StoreError:
+        return None
+    facts = StoreFacts(path, network, animators)
+    for mail in store.outbox.all():
+        facts.outbox[mail["message_id"]] = (mail["purpose"], mail["cause"])
+        facts.persons.update(r for r in mail.get("recipients") or () if r not in animators and r != network)
+    for member in store.members.all():
+        if member.get("address"):
+            facts.member_by_address[member["address"]] = member
+            facts.persons.add(member["address"])
+        if member.get("phone"):
+            facts.phone_owner[_phone_key(member["phone"])] = member["ref"]
+    facts.introductions = {i["ref"]: i for i in store.introductions.all()}
+    return facts
+
+
+def stores_under(base: Path) -> dict[str, StoreFacts]:
+    """Message-ID → the facts of the store that queued it, for every store under ``base``."""
+    by_message: dict[str, StoreFacts] = {}
+    for path in sorted(base.rglob("rers.json")):
+        facts = _facts(path)
+        if facts is not None:
+            for mid in facts.outbox:
+                by_message[mid] = facts
+    return by_message
+
+
+def readable(message: email.message.Message) -> str:
+    """Everything a reader of the mail can see: headers and every text part, decoded."""
+    parts = [f"{k}: {v}" for k, v in message.items()]
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        if part.get_content_maintype() == "text" or part.get_content_type() == "application/json":
+            payload = part.get_payload(decode=True) or b""
+            parts.append(payload.decode(part.get_content_charset() or "utf-8", "replace"))
+    return "\n".join(parts)
+
+
+def _allowed(facts: StoreFacts, purpose: str, cause: str, reader: dict | None, owner: str | None) -> bool:
+    if purpose != "introduction":
+        return False
+    intro = facts.introductions.get(cause)
+    if intro is None or (intro.get("consents") or {}) != {"offer": "yes", "demand": "yes"}:
+        return False
+    members = {intro.get("offer_member"), intro.get("demand_member")}
+    if None in members:
+        return True  # one of them was erased since: both consents are all that is left to check
+    return reader is not None and reader["ref"] in members and owner in members and owner != reader["ref"]
+
+
+def violations(archive: Iterable, base: Path) -> tuple[list[str], int]:
+    """``(problems, mails checked)`` for every received message (``servers.Received``) that
+    a robot of a store under ``base`` sent."""
+    stores = stores_under(base)
+    problems, checked = [], 0
+    for received in archive:
+        message = email.message_from_bytes(received.data, policy=policy.default)
+        mid = str(message.get("Message-ID", "")).strip()
+        facts = stores.get(mid)
+        if facts is None:
+            continue  # not a robot's mail (transport tests send their own)
+        checked += 1
+        purpose, cause = facts.outbox[mid]
+        text = readable(message)
+        found_addresses = {a.lower() for a in _EMAIL_RE.findall(text)}
+        found_phones = {_phone_key(p) for p in _DIGITS_RE.findall(text)}
+        owner_of_address = {a: facts.member_by_address.get(a, {}).get("ref") for a in found_addresses}
+        for reader_address in received.rcpt_tos:
+            reader_address = reader_address.lower()
+            if reader_address in facts.animators or reader_address == facts.network:
+                continue
+            reader = facts.member_by_address.get(reader_address)
+            for address in found_addresses:
+                if address == reader_address or address not in facts.persons:
+                    continue
+                if not _allowed(facts, purpose, cause, reader, owner_of_address.get(address)):
+                    problems.append(f"{facts.path}: {mid} ({purpose}) to {reader_address} shows {address}")
+            for key in found_phones:
+                owner = facts.phone_owner.get(key)
+                if owner is None or (reader is not None and owner == reader["ref"]):
+                    continue
+                if not _allowed(facts, purpose, cause, reader, owner):
+                    problems.append(f"{facts.path}: {mid} ({purpose}) to {reader_address} shows {owner}'s phone")
+    return problems, checked
