@@ -6,7 +6,6 @@ only selected (EXAMINE-like), the SMTP session ends after the login.
 """
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -117,27 +116,22 @@ def check_transport(settings: Settings) -> Iterator[Finding]:
 
 
 def check_templates(settings: Settings) -> Iterator[Finding]:
-    from workflows.mail.compose import BUILTIN_TEMPLATES, Renderer, TemplateError
+    """Every template of the configured language rendered with its example data, every
+    animators' file read (:func:`workflows.templating.check`): each broken file named
+    with its error."""
+    from datetime import datetime, timezone
 
-    renderer = Renderer(settings.network.language, settings.network.templates_dir, settings.network.timezone)
-    base = {"network": {"name": settings.network.name, "address": settings.network.address,
-                        "permanence": {"weekday": settings.calendar.permanence.weekday,
-                                       "start": settings.calendar.permanence.start,
-                                       "end": settings.calendar.permanence.end,
-                                       "place": settings.calendar.permanence.place}},
-            "now": None}
-    broken = []
-    examples = sorted((BUILTIN_TEMPLATES / "examples").glob("*.json"))
-    for example in examples:
-        try:
-            renderer.render(example.stem, {**base, **json.loads(example.read_text(encoding="utf-8"))})
-        except TemplateError as error:
-            broken.append(str(error))
-    if broken:
-        for problem in broken:
-            yield Finding("fail", "templates", problem)
-    else:
-        yield Finding("ok", "templates", f"{len(examples)} template(s) render in {settings.network.language!r}")
+    from workflows.templating import check, templates
+
+    language = settings.network.language
+    problems = check(settings, datetime.now(timezone.utc), (language,))
+    for problem in problems:
+        yield Finding(problem.level, "templates", str(problem))
+    if not any(problem.level == "fail" for problem in problems):
+        found = [info for info in templates(settings) if language in info.languages and info.kind in ("mail", "page")]
+        changed = sum(1 for info in found if language in info.overridden)
+        yield Finding("ok", "templates", f"{len(found)} template(s) render in {language!r}"
+                      + (f", {changed} changed by the animators ({settings.network.templates_dir})" if changed else ""))
 
 
 def check_calendar(settings: Settings) -> Iterator[Finding]:

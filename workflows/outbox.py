@@ -25,6 +25,7 @@ from typing import Callable
 from store import Store
 from workflows.context import Context
 from workflows.mail.compose import MAIL_POLICY, build_message, message_id as make_message_id, recipients_of
+from workflows.templating import base_context
 from workflows.transports.base import Transport, TransportError
 
 log = logging.getLogger(__name__)
@@ -116,15 +117,7 @@ def queue_mail(
         if not to:
             audit.info("%s for %s: not queued, the address is marked undeliverable", purpose, cause)
             return None
-    base = {
-        "network": {
-            "name": network.name,
-            "address": network.address,
-            "permanence": _permanence_context(ctx),
-        },
-        "now": ctx.now,
-    }
-    rendered = ctx.renderer.render(template, {**base, **context})
+    rendered = ctx.renderer.render(template, {**base_context(ctx.settings, ctx.now), **context})
     if subject_tag:
         rendered = replace(rendered, subject=f"[{subject_tag}] {rendered.subject}")
     mid = msg_id or make_message_id(network.domain, purpose, cause, *sorted(a for _, a in [*to, *cc]))
@@ -145,11 +138,6 @@ def queue_mail(
     if attach is not None:
         attach(msg)
     return mid if queue_message(ctx, msg, purpose=purpose, cause=cause, forget_after_send=forget_after_send) else None
-
-
-def _permanence_context(ctx: Context) -> dict:
-    rule = ctx.settings.calendar.permanence
-    return {"weekday": rule.weekday, "start": rule.start, "end": rule.end, "place": rule.place}
 
 
 @dataclass

@@ -11,7 +11,7 @@ from workflows.mail.compose import BUILTIN_TEMPLATES, Renderer
 
 CALENDAR_TEMPLATES = ("invitation", "cancellation", "event_command_done", "event_reminder", "event_attendees",
                       "attendance_noted")
-BASE = {"network": {"name": "RERS de Souday", "address": "rers.souday@example.org",
+BASE = {"network": {"name": "RERS de Souday", "address": "rers.souday@example.org", "animators": [],
                     "permanence": {"weekday": "monday", "start": "2026-01-05T09:00:00",
                                    "end": "2026-01-05T12:00:00", "place": "salle du Havre"}},
         "now": "2026-11-23T09:00:00+00:00"}

@@ -21,7 +21,7 @@ from workflows.introduction_views import (
 from workflows.mail.compose import BUILTIN_TEMPLATES, Renderer
 
 NAMES = sorted(p.stem for p in (BUILTIN_TEMPLATES / "examples").glob("introduction*.json"))
-BASE = {"network": {"name": "RERS de Souday", "address": "rers.souday@example.org",
+BASE = {"network": {"name": "RERS de Souday", "address": "rers.souday@example.org", "animators": [],
                     "permanence": {"weekday": "monday", "start": "2026-01-05T09:00:00",
                                    "end": "2026-01-05T12:00:00", "place": "salle du Havre"}},
         "now": "2026-11-23T09:00:00+00:00"}

@@ -107,7 +107,7 @@ MINE = ("join_confirm", "join_done", "join_ack", "clarify", "proxy_question", "w
 @pytest.mark.parametrize("name", MINE)
 def test_template_renders_with_its_example(name):
     example = json.loads((BUILTIN_TEMPLATES / "examples" / f"{name}.json").read_text(encoding="utf-8"))
-    context = {"network": {"name": "RERS de Souday", "address": "rers@example.org",
+    context = {"network": {"name": "RERS de Souday", "address": "rers@example.org", "animators": [],
                            "permanence": {"weekday": "monday", "start": "2026-01-05T09:00:00",
                                           "end": "2026-01-05T12:00:00", "place": ""}},
                "now": datetime(2026, 11, 23, 9, tzinfo=timezone.utc), **example}

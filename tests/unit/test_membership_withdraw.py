@@ -60,7 +60,7 @@ def test_retrait_asks_then_oui_erases_everything_and_keeps_a_tombstone(world):
     outcome = world.deliver(mail(ELISE, "RETRAIT", "Je quitte le réseau.\n"))
     assert outcome == "handled: withdraw M-1: confirmation asked"
     question = world.last(ELISE)
-    assert "toutes vos données seront" in text_of(question) and "O-1, D-1" in text_of(question)
+    assert "toutes vos données seront" in text_of(question) and "O-1 et D-1" in text_of(question)
     assert world.member(ELISE) is not None
 
     assert world.deliver(reply(question, ELISE, "Oui, je confirme")) == "handled: withdraw M-1: erased"

@@ -13,6 +13,9 @@ encoded by the :mod:`email` package (RFC 2047), never built by string concatenat
 from __future__ import annotations
 
 import hashlib
+import logging
+import re
+import textwrap
 from dataclasses import dataclass
 from datetime import datetime
 from email.contentmanager import raw_data_manager
@@ -26,6 +29,8 @@ from typing import Any
 
 import jinja2
 from babel.dates import format_date, format_datetime as babel_datetime, format_time, get_day_names
+from babel.lists import format_list
+from jinja2 import meta as jinja2meta
 from jinja2.sandbox import SandboxedEnvironment
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -44,10 +49,29 @@ MODALITY_LABELS = {
     },
 }
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+PARTS = ("subject", "txt", "html")
+"""The files of one mail: ``<name>.subject.j2``, ``<name>.txt.j2``, ``<name>.html.j2``."""
+MAX_LINE = 78
+"""The longest line a mail's text part may have (RFC 5322 §2.1.1's "SHOULD")."""
+WRAP_WIDTH = 72
+"""Where a longer line is cut when it is wrapped."""
+
+log = logging.getLogger(__name__)
 
 
 class TemplateError(Exception):
-    """A template is missing or cannot be rendered; the message names the file."""
+    """A template is missing or cannot be rendered; the message names the file.
+
+    ``path``: the file where the problem is (an included piece when the error is in it),
+    ``line`` its line, when known, and ``reason`` what is wrong.
+    """
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None, reason: str | None = None):
+        super().__init__(message)
+        self.path = path
+        self.line = line
+        self.reason = reason or message
+        """What is wrong, without the file's name: ``'membre' is undefined``."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +83,17 @@ class Rendered:
     html: str | None
 
 
+@dataclass(frozen=True)
+class Source:
+    """One template file as the renderer finds it: ``file`` (``join_ack.txt.j2``), its
+    ``path`` on disk, its ``text``, and ``overridden`` (it is the animators' file)."""
+
+    file: str
+    path: Path
+    text: str
+    overridden: bool
+
+
 def _french_time(value: datetime, locale: str) -> str:
     # "9 h", "14 h 30": how French writes hours (Babel's patterns give "09:00").
     if locale.startswith("fr"):
@@ -66,32 +101,95 @@ def _french_time(value: datetime, locale: str) -> str:
     return format_time(value, format="short", locale=locale)
 
 
+# Spaces a line must not be cut at: French puts one after « and before : ; ! ? », and
+# writes hours "12 h", "14 h 30".
+_GLUED = re.compile(r"(?<=«) | (?=[:;!?»])|(?<=\d) (?=h\b)|(?<=\d h) (?=\d)")
+_GLUE = "\x1f"
+
+
+def wrap_text(text: str) -> str:
+    """Rewrap the lines of ``text`` longer than :data:`MAX_LINE` to :data:`WRAP_WIDTH`.
+
+    Continuation lines keep the line's indentation (plus two spaces under a ``- `` list
+    item); words longer than a line (an address, a URL) are never cut; French
+    punctuation stays with its word (« OUI », « quand ? »). Shorter lines are untouched.
+    """
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= MAX_LINE or _GLUE in line:
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        bullet = line.lstrip(" ")[:2] == "- "
+        glued = _GLUED.sub(_GLUE, line)
+        pieces = textwrap.wrap(glued, width=WRAP_WIDTH, initial_indent="", subsequent_indent=indent + ("  " if bullet else ""),
+                               break_long_words=False, break_on_hyphens=False, drop_whitespace=True)
+        out.extend(piece.replace(_GLUE, " ") for piece in pieces)
+    return "\n".join(out)
+
+
+def _where(error: BaseException) -> tuple[str | None, int | None]:
+    """The template file and line an error happened in: a syntax error names them; a
+    rendering error is found in its traceback (jinja2 gives template frames the
+    template's file name and line)."""
+    if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
+        return error.filename, error.lineno
+    found: tuple[str | None, int | None] = (None, None)
+    trace = error.__traceback__
+    while trace is not None:
+        filename = trace.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            found = (filename, trace.tb_lineno)
+        trace = trace.tb_next
+    return found
+
+
 class Renderer:
     """Renders named templates in one language.
 
-    ``language``: ``fr`` or ``en``; ``override_dir``: the animators' folder (or None);
-    ``timezone``: IANA name used by the date filters for aware datetimes.
+    ``language``: ``fr`` or ``en``; ``override_dir``: the animators' folder (or None),
+    searched first (``<dir>/<language>/``, then ``<dir>/``); ``timezone``: IANA name
+    used by the date filters for aware datetimes.
+
+    An animators' file that cannot be used (a syntax error, an unknown variable, an
+    operation the sandbox refuses, a filter that fails) never stops a mail: the mail is
+    rendered again from the built-in files, and the problem is logged once per renderer.
+    When an animators' ``<name>.txt.j2`` replaces the built-in text but no
+    ``<name>.html.j2`` of theirs goes with it, the mail has no HTML part: the built-in
+    HTML would show people the old words.
     """
 
     def __init__(self, language: str = "fr", override_dir: Path | None = None, timezone: str = "Europe/Paris"):
         self.language = language
         self.timezone = timezone
-        search = []
-        if override_dir is not None:
-            search.append(str(Path(override_dir) / language))
-            search.append(str(Path(override_dir)))
-        search.append(str(BUILTIN_TEMPLATES / language))
+        self.override_dir = Path(override_dir) if override_dir is not None else None
+        builtin = [BUILTIN_TEMPLATES / language]
+        overrides = self.override_folders()
+        self._preferred = self._environments([*overrides, *builtin])
+        # Built-in files first; the animators' folder still answers for the files only it
+        # has (a new version of the charter, textes/charte-v2.txt.j2).
+        self._fallback = self._environments([*builtin, *overrides]) if overrides else None
+        self._reported: set[str] = set()
+
+    def override_folders(self) -> list[Path]:
+        """The animators' folders, in search order (none without ``override_dir``)."""
+        if self.override_dir is None:
+            return []
+        return [self.override_dir / self.language, self.override_dir]
+
+    def _environments(self, folders: list[Path]) -> tuple[SandboxedEnvironment, SandboxedEnvironment]:
         common = dict(
-            loader=jinja2.FileSystemLoader(search),
+            loader=jinja2.FileSystemLoader([str(f) for f in folders]),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self._text_env = SandboxedEnvironment(autoescape=False, **common)
-        self._html_env = SandboxedEnvironment(autoescape=True, **common)
-        for env in (self._text_env, self._html_env):
+        text_env = SandboxedEnvironment(autoescape=False, **common)
+        html_env = SandboxedEnvironment(autoescape=True, **common)
+        for env in (text_env, html_env):
             env.filters.update(self._filters())
+        return text_env, html_env
 
     def _filters(self) -> dict[str, Any]:
         from zoneinfo import ZoneInfo
@@ -130,6 +228,10 @@ class Renderer:
         def modality_label(value: str) -> str:
             return MODALITY_LABELS.get(locale, MODALITY_LABELS["fr"]).get(value, value)
 
+        def join_list(values, style: str = "standard") -> str:
+            """``["O-1", "O-2", "D-3"]`` → ``O-1, O-2 et D-3``; ``style="or"``: ``… ou …``."""
+            return format_list([str(v) for v in values], style=style, locale=locale)
+
         return {
             "long_date": long_date,
             "date_time": date_time,
@@ -137,28 +239,129 @@ class Renderer:
             "full_datetime": full,
             "weekday_name": weekday_name,
             "modality_label": modality_label,
+            "join_list": join_list,
         }
 
+    # Rendering ----------------------------------------------------------------------
+
     def render(self, name: str, context: dict[str, Any]) -> Rendered:
-        """Render ``name`` with ``context``. Raises :class:`TemplateError` naming the file."""
-        subject = self._render(self._text_env, f"{name}.subject.j2", context)
-        text = self._render(self._text_env, f"{name}.txt.j2", context)
+        """Render the mail ``name`` with ``context``. Raises :class:`TemplateError`
+        naming the file when the built-in template itself is missing or fails."""
+        return self._with_fallback(name, lambda envs: self._mail(envs, name, context))
+
+    def page(self, name: str, context: dict[str, Any]) -> str:
+        """Render the web page ``<name>.html.j2`` (autoescaped), with the same fallback
+        as :meth:`render`. Raises :class:`TemplateError`."""
+        return self._with_fallback(name, lambda envs: self._render(envs[1], f"{name}.html.j2", context)[0])
+
+    def override_problem(self, name: str, context: dict[str, Any], page: bool = False) -> TemplateError | None:
+        """The error that makes the animators' files unusable for ``name`` with
+        ``context`` (None when they render, or when there are none). Raises
+        :class:`TemplateError` when the built-in files fail too: the problem is not theirs."""
+        if self._fallback is None:
+            return None
+        produce = (lambda envs: self._render(envs[1], f"{name}.html.j2", context)) if page else \
+            (lambda envs: self._mail(envs, name, context))
         try:
-            html = self._render(self._html_env, f"{name}.html.j2", context)
+            produce(self._preferred)
         except TemplateError as error:
-            if not isinstance(error.__cause__, jinja2.TemplateNotFound):
+            produce(self._fallback)
+            return error
+        return None
+
+    def _with_fallback(self, name: str, produce):
+        try:
+            return produce(self._preferred)
+        except TemplateError as error:
+            if self._fallback is None:
                 raise
+            result = produce(self._fallback)
+            if name not in self._reported:
+                self._reported.add(name)
+                log.warning("%s; the built-in text of %s is used instead", error, name)
+            return result
+
+    def _mail(self, envs, name: str, context: dict[str, Any]) -> Rendered:
+        text_env, html_env = envs
+        subject, _ = self._render(text_env, f"{name}.subject.j2", context)
+        text, text_path = self._render(text_env, f"{name}.txt.j2", context)
+        try:
+            html, html_path = self._render(html_env, f"{name}.html.j2", context)
+        except TemplateError as error:
+            if not isinstance(error.__cause__, jinja2.TemplateNotFound) or error.path:
+                raise
+            html = html_path = None
+        if html_path and self.is_override(text_path) and not self.is_override(html_path):
             html = None
         subject = " ".join(subject.split())
-        return Rendered(subject=subject, text=text.rstrip() + "\n", html=html)
+        return Rendered(subject=subject, text=wrap_text(text.rstrip()) + "\n", html=html)
 
-    def _render(self, env: SandboxedEnvironment, file: str, context: dict[str, Any]) -> str:
+    def _render(self, env: SandboxedEnvironment, file: str, context: dict[str, Any]) -> tuple[str, str]:
+        """``(output, path of the file)``; raises :class:`TemplateError`."""
         try:
-            return env.get_template(file).render(**context)
+            template = env.get_template(file)
         except jinja2.TemplateNotFound as error:
             raise TemplateError(f"template {self.language}/{file} not found") from error
-        except jinja2.TemplateError as error:
-            raise TemplateError(f"template {self.language}/{file}: {error}") from error
+        except jinja2.TemplateSyntaxError as error:
+            path, line = _where(error)
+            raise TemplateError(f"template {self._label(path)}, line {line}: {error.message}", path, line,
+                                error.message) from error
+        try:
+            return template.render(**context), template.filename
+        except Exception as error:  # an animators' file must never stop the robot: see the class docstring
+            path, line = _where(error)
+            path = path or template.filename
+            where = f", line {line}" if line else ""
+            reason = str(error) if isinstance(error, jinja2.TemplateError) else f"{type(error).__name__}: {error}"
+            raise TemplateError(f"template {self._label(path)}{where}: {reason}", path, line, reason) from error
+
+    # What the animators' tools look at ----------------------------------------------
+
+    def is_override(self, path: str | Path | None) -> bool:
+        """True when ``path`` is one of the animators' files."""
+        if path is None or self.override_dir is None:
+            return False
+        return Path(path).resolve().is_relative_to(self.override_dir.resolve())
+
+    def _label(self, path: str | None) -> str:
+        if path is None:
+            return "?"
+        if self.is_override(path):
+            return str(path)
+        try:
+            return str(Path(path).resolve().relative_to(BUILTIN_TEMPLATES))
+        except ValueError:
+            return str(path)
+
+    def source(self, file: str, builtin: bool = False) -> Source:
+        """The file ``file`` (``join_ack.txt.j2``, ``textes/charte-v1.txt.j2``) that
+        rendering uses — or, with ``builtin``, the built-in one. Raises
+        :class:`TemplateError` when there is none."""
+        envs = self._fallback if builtin and self._fallback is not None else self._preferred
+        try:
+            text, path, _ = envs[0].loader.get_source(envs[0], file)
+        except jinja2.TemplateNotFound as error:
+            raise TemplateError(f"template {self.language}/{file} not found") from error
+        if builtin and self.is_override(path):
+            raise TemplateError(f"template {self.language}/{file} is not a built-in one")
+        return Source(file=file, path=Path(path), text=text, overridden=self.is_override(path))
+
+    def parse(self, path: Path) -> jinja2.nodes.Template:
+        """The syntax tree of the template file at ``path`` (for :mod:`jinja2.meta`).
+        Raises :class:`TemplateError` naming the file and line."""
+        try:
+            return self._preferred[0].parse(path.read_text(encoding="utf-8"), filename=str(path))
+        except jinja2.TemplateSyntaxError as error:
+            raise TemplateError(f"template {path}, line {error.lineno}: {error.message}", str(path),
+                                error.lineno, error.message) from error
+        except (OSError, UnicodeDecodeError) as error:
+            raise TemplateError(f"template {path}: cannot be read ({error})", str(path),
+                                reason=f"cannot be read ({error})") from error
+
+    def variables(self, path: Path) -> set[str]:
+        """The variables the template file at ``path`` reads from its context (not those
+        it sets). Raises :class:`TemplateError`."""
+        return jinja2meta.find_undeclared_variables(self.parse(path))
 
 
 def message_id(domain: str, *parts: str) -> str:
