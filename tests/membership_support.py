@@ -14,7 +14,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from store import Store
-from support import NETWORK, make_settings
+from support import ANIMATORS, NETWORK, make_settings
 from workflows.mailboxes.base import SourceMessage
 from workflows.runner import Runner
 
@@ -156,3 +156,37 @@ def traces_in(data: bytes, *needles: str) -> list[str]:
         if any(form.lower() in data.lower() for form in forms):
             found.append(needle)
     return found
+
+
+class Network:
+    """For the integration tests: the robot of ``imap_robot`` and its people: ``send`` puts mail in the INBOX,
+    ``cycle`` runs the robot at ``now``, ``to`` reads what the sink received."""
+
+    def __init__(self, robot, account, sink):
+        self.robot, self.account, self.sink = robot, account, sink
+        self.now = START
+
+    def store(self) -> Store:
+        return Store.open(self.robot.settings.store.path)
+
+    def cycle(self, *raws: bytes) -> list[str]:
+        for raw in raws:
+            self.account.dovecot.append(self.account.user, "INBOX", raw)
+        report = Runner(self.robot.settings, self.store(), clock=lambda: self.now).cycle()
+        assert not report.flush.error and not report.flush.failed
+        return [h.outcome for h in report.handled]
+
+    def to(self, address: str):
+        return [parse(m.data) for m in self.sink.received if address in m.rcpt_tos]
+
+    def forwarded(self, animator: str = ANIMATORS[0]):
+        """What the animators got to handle (``[À traiter] …``), not the calendar's mail."""
+        return [m for m in self.to(animator) if str(m["Subject"]).startswith("[À traiter]")]
+
+    def snapshot(self) -> dict:
+        store = self.store()
+        return {name: store.collections[name].all() for name in ("members", "items", "consents", "tombstones")}
+
+    def store_bytes(self) -> bytes:
+        path = self.robot.settings.store.path
+        return b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*")) if p.is_file())

@@ -14,10 +14,8 @@ from datetime import timedelta
 
 import pytest
 
-from membership_support import START, mail, parse, reply, text_of, token_of
-from store import Store
+from membership_support import Network, mail, parse, reply, text_of, token_of
 from support import ANIMATORS
-from workflows.runner import Runner
 
 pytestmark = pytest.mark.integration
 
@@ -27,28 +25,13 @@ LINA_JOIN = "Bonjour,\nNom : Lina Petit\nTéléphone : 06 99 88 77 66\nContact :
 A1, A2 = ANIMATORS
 
 
-class People:
-    """The robot of ``imap_robot`` and its people: ``cycle`` puts mail in the INBOX and runs
-    the robot at ``now``; ``to`` reads what the sink received since the test began."""
-
-    def __init__(self, robot, account, sink):
-        self.robot, self.account, self.sink = robot, account, sink
-        self.now = START
-
-    def store(self) -> Store:
-        return Store.open(self.robot.settings.store.path)
-
-    def cycle(self, *raws: bytes) -> list[str]:
-        for raw in raws:
-            self.account.dovecot.append(self.account.user, "INBOX", raw)
-        self.now += timedelta(minutes=5)
-        report = Runner(self.robot.settings, self.store(), clock=lambda: self.now).cycle()
-        assert not report.flush.error and not report.flush.failed
-        return [h.outcome for h in report.handled]
+class People(Network):
+    """The membership tests' robot and its people (``cycle`` puts mail in the INBOX and
+    runs the robot at ``now``), with ``to`` filtering by subject and ``join`` going
+    through the whole double opt-in."""
 
     def to(self, address: str, subject: str = "") -> list:
-        return [m for m in (parse(r.data) for r in self.sink.received if address in r.rcpt_tos)
-                if subject in str(m["Subject"])]
+        return [m for m in super().to(address) if subject in str(m["Subject"])]
 
     def join(self, address: str, name: str, body: str) -> None:
         self.cycle(mail(address, "ADHÉSION", body, name=name, date=self.now))

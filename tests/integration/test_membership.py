@@ -14,50 +14,14 @@ from datetime import timedelta
 
 import pytest
 
-from membership_support import START, mail, parse, reply, text_of, token_of, traces_in
-from store import Store
+from membership_support import START, Network, mail, parse, reply, text_of, token_of, traces_in
 from support import ANIMATORS
-from workflows.runner import Runner
 
 pytestmark = pytest.mark.integration
 
 ELISE = "elise.martin@example.com"
 MALLORY = "mallory@example.net"
 JOIN = "Bonjour,\nJe voudrais adhérer.\nNom : Élise Martin\nTéléphone : 06 11 22 33 44\n"
-
-
-class Network:
-    """The robot of ``imap_robot`` and its people: ``send`` puts mail in the INBOX,
-    ``cycle`` runs the robot at ``now``, ``to`` reads what the sink received."""
-
-    def __init__(self, robot, account, sink):
-        self.robot, self.account, self.sink = robot, account, sink
-        self.now = START
-
-    def store(self) -> Store:
-        return Store.open(self.robot.settings.store.path)
-
-    def cycle(self, *raws: bytes) -> list[str]:
-        for raw in raws:
-            self.account.dovecot.append(self.account.user, "INBOX", raw)
-        report = Runner(self.robot.settings, self.store(), clock=lambda: self.now).cycle()
-        assert not report.flush.error and not report.flush.failed
-        return [h.outcome for h in report.handled]
-
-    def to(self, address: str):
-        return [parse(m.data) for m in self.sink.received if address in m.rcpt_tos]
-
-    def forwarded(self, animator: str = ANIMATORS[0]):
-        """What the animators got to handle (``[À traiter] …``), not the calendar's mail."""
-        return [m for m in self.to(animator) if str(m["Subject"]).startswith("[À traiter]")]
-
-    def snapshot(self) -> dict:
-        store = self.store()
-        return {name: store.collections[name].all() for name in ("members", "items", "consents", "tombstones")}
-
-    def store_bytes(self) -> bytes:
-        path = self.robot.settings.store.path
-        return b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*")) if p.is_file())
 
 
 @pytest.fixture
