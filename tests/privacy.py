@@ -67,19 +67,21 @@ def _facts(path: Path) -> StoreFacts | None:
             pass
     try:
         store = Store.open(path, lock_timeout=1)
-    except StoreError:
+    except (StoreError, OSError, ValueError):
         return None
     facts = StoreFacts(path, network, animators)
+    # Stores of other tests may hold hand-made documents: read every field with care.
     for mail in store.outbox.all():
-        facts.outbox[mail["message_id"]] = (mail["purpose"], mail["cause"])
+        if mail.get("message_id"):
+            facts.outbox[mail["message_id"]] = (mail.get("purpose", ""), mail.get("cause", ""))
         facts.persons.update(r for r in mail.get("recipients") or () if r not in animators and r != network)
     for member in store.members.all():
         if member.get("address"):
             facts.member_by_address[member["address"]] = member
             facts.persons.add(member["address"])
-        if member.get("phone"):
+        if member.get("phone") and member.get("ref"):
             facts.phone_owner[_phone_key(member["phone"])] = member["ref"]
-    facts.introductions = {i["ref"]: i for i in store.introductions.all()}
+    facts.introductions = {i["ref"]: i for i in store.introductions.all() if i.get("ref")}
     return facts
 
 
@@ -115,7 +117,7 @@ def _allowed(facts: StoreFacts, purpose: str, cause: str, reader: dict | None, o
     members = {intro.get("offer_member"), intro.get("demand_member")}
     if None in members:
         return True  # one of them was erased since: both consents are all that is left to check
-    return reader is not None and reader["ref"] in members and owner in members and owner != reader["ref"]
+    return reader is not None and reader.get("ref") in members and owner in members and owner != reader.get("ref")
 
 
 def violations(archive: Iterable, base: Path) -> tuple[list[str], int]:
@@ -147,7 +149,7 @@ def violations(archive: Iterable, base: Path) -> tuple[list[str], int]:
                     problems.append(f"{facts.path}: {mid} ({purpose}) to {reader_address} shows {address}")
             for key in found_phones:
                 owner = facts.phone_owner.get(key)
-                if owner is None or (reader is not None and owner == reader["ref"]):
+                if owner is None or (reader is not None and owner == reader.get("ref")):
                     continue
                 if not _allowed(facts, purpose, cause, reader, owner):
                     problems.append(f"{facts.path}: {mid} ({purpose}) to {reader_address} shows {owner}'s phone")

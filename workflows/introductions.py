@@ -681,7 +681,18 @@ def forget_member(ctx: Context, member_ref: str) -> None:
     """Before ``member_ref`` is erased: close the introductions involving them (the other
     party, if already asked for consent, is told only that it will not go ahead), cancel
     their questions, and keep no trace of them in the introductions: their side becomes
-    None and their bilan keeps only whether the exchange happened."""
+    None and their bilan keeps only whether the exchange happened. The other party's item
+    is offered to matching again, never with another item of the leaving member."""
+    m = matcher(ctx)
+    for item in ctx.store.items.find("member", member_ref):
+        m.index.suspend(item["ref"])
+    try:
+        _forget(ctx, member_ref)
+    finally:
+        m.index.resume_all()
+
+
+def _forget(ctx: Context, member_ref: str) -> None:
     for intro in list(ctx.store.introductions.scan(
             lambda i: member_ref in (i.get("offer_member"), i.get("demand_member")))):
         side = "offer" if intro["offer_member"] == member_ref else "demand"

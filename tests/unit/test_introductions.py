@@ -312,6 +312,18 @@ def test_forgetting_a_member_during_consent_tells_only_the_other(net):
     assert net.answer(LINA, "question:consent", "oui") == "refused: cancelled"
 
 
+def test_the_other_party_is_never_offered_another_item_of_the_leaving_member(net):
+    approved(net)
+    paco = net.store.members.find_one("address", PACO)
+    net.item(paco, "offer", "Conversation en espagnol", opened=False)
+    with net.store.transaction():
+        introductions.forget_member(net.ctx(), "M-1")
+    assert net.store.introductions.count() == 1
+    odile = net.member(ODILE, "Odile R")
+    net.item(odile, "offer", "Espagnol")
+    assert (net.intro("MR-2")["offer"], net.intro("MR-2")["demand"]) == ("O-3", "D-1")
+
+
 def test_full_rematch_proposes_one_pair_per_item_and_dry_run_writes_nothing(net):
     members = [net.member(f"m{n}@example.org", f"Membre {n}") for n in range(4)]
     net.item(members[0], "offer", "Espagnol", opened=False)
