@@ -2,7 +2,6 @@
 given: what one member may see of another."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -18,17 +17,22 @@ from workflows.introduction_views import (
     readable_phone,
     redact,
 )
-from workflows.mail.compose import BUILTIN_TEMPLATES, Renderer
+from intro_support import START
+from support import make_settings
+from workflows.mail.compose import BUILTIN_TEMPLATES
+from workflows.templating import example, renderer_for
 
 NAMES = sorted(p.stem for p in (BUILTIN_TEMPLATES / "examples").glob("introduction*.json"))
-BASE = {"network": {"name": "RERS de Souday", "address": "rers.souday@example.org", "animators": [],
-                    "permanence": {"weekday": "monday", "start": "2026-01-05T09:00:00",
-                                   "end": "2026-01-05T12:00:00", "place": "salle du Havre"}},
-        "now": "2026-11-23T09:00:00+00:00"}
 
 
-def example(name: str) -> dict:
-    return json.loads((BUILTIN_TEMPLATES / "examples" / f"{name}.json").read_text(encoding="utf-8"))
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory):
+    return make_settings(tmp_path_factory.mktemp("intro") / "robot")
+
+
+def render(settings, language: str, name: str, **changes):
+    """``name`` rendered in ``language`` with its example data, ``changes`` over it."""
+    return renderer_for(settings, language).render(name, {**example(name, settings, START, language), **changes})
 
 
 def test_every_introduction_template_has_its_example_in_both_languages():
@@ -40,8 +44,8 @@ def test_every_introduction_template_has_its_example_in_both_languages():
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 @pytest.mark.parametrize("name", NAMES)
-def test_renders_with_its_example(name, language):
-    rendered = Renderer(language).render(name, {**BASE, **example(name)})
+def test_renders_with_its_example(settings, name, language):
+    rendered = render(settings, language, name)
     assert rendered.subject and "\n" not in rendered.subject
     assert rendered.text.strip() and "{{" not in rendered.text
     assert rendered.html is None or "</html>" in rendered.html
@@ -49,25 +53,23 @@ def test_renders_with_its_example(name, language):
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 @pytest.mark.parametrize("contact", ["email", "phone", "permanence"])
-def test_the_introduction_says_each_contact(language, contact):
-    data = example("introduction")
-    data["other"] = {"name": "Paco Ruiz", "first_name": "Paco", "contact": contact,
-                     "address": "paco@example.net" if contact == "email" else None,
-                     "phone": "06 11 22 33 44" if contact == "phone" else None,
-                     "permanence": None}
-    data["for_member"] = {"ref": "M-5", "name": "Lina Petit"}
-    text = Renderer(language).render("introduction", {**BASE, **data}).text
+def test_the_introduction_says_each_contact(settings, language, contact):
+    other = {"name": "Paco Ruiz", "first_name": "Paco", "contact": contact,
+             "address": "paco@example.net" if contact == "email" else None,
+             "phone": "06 11 22 33 44" if contact == "phone" else None, "permanence": None}
+    text = render(settings, language, "introduction", other=other,
+                  for_member={"ref": "M-5", "name": "Lina Petit"}).text
     assert {"email": "paco@example.net", "phone": "06 11 22 33 44", "permanence": "9"}[contact] in text
     assert "M-5" in text
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-def test_clarify_and_command_refusals_render(language):
-    member = example("introduction_consent")
-    Renderer(language).render("introduction_clarify", {**BASE, **member, "kind": "consent"})
+def test_clarify_and_command_refusals_render(settings, language):
+    member = example("introduction_consent", settings, START, language)
+    render(settings, language, "introduction_clarify", **{**member, "kind": "consent"})
     for problem in ("missing", "not an offer/demand", "closed", "same member", "in progress"):
-        text = Renderer(language).render("introduction_command", {**BASE, "offer": "O-1", "demand": "D-2",
-                                                                  "problem": problem, "intro": None}).text
+        text = render(settings, language, "introduction_command", offer="O-1", demand="D-2", problem=problem,
+                      intro=None).text
         assert "O-1" in text or "D-2" in text or "(O-" in text
 
 
