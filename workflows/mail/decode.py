@@ -182,11 +182,17 @@ def _word_bytes(encoding: str, payload: str) -> bytes | None:
 
 
 def first_address(value: str | None) -> tuple[str | None, str | None]:
-    """``(display name, lower-cased address)`` of the first mailbox in a decoded header
-    value (``From``, ``Reply-To``, ``Sender``), or ``(None, None)``. RFC 5322 3.4 via
-    :func:`email.utils.getaddresses`, which also accepts ``addr (Comment)`` forms."""
+    """``(display name, lower-cased address)`` of the first mailbox in a *raw* header
+    value (``From``, ``Reply-To``, ``Sender``: unfolded here), or ``(None, None)``.
+    RFC 5322 3.4 via :func:`email.utils.getaddresses`, which also accepts
+    ``addr (Comment)`` forms. The structure is read before the encoded words are decoded
+    (RFC 2047 §6.1): a display name that decodes to ``<x@example.net>``, or to a line
+    break and a header, stays a name and never becomes the address."""
     if not value:
         return None, None
+    value = _FOLD_RE.sub("", str(value))
+    if not value.isascii():
+        value = _utf8_with_fallback(value.encode("utf-8", errors="surrogateescape"))
     try:
         pairs = email.utils.getaddresses([value])
     except Exception:  # getaddresses has raised on odd input in some Python versions
@@ -194,7 +200,7 @@ def first_address(value: str | None) -> tuple[str | None, str | None]:
     for name, address in pairs:
         address = address.strip().strip("<>").lower()
         if address.count("@") == 1 and " " not in address and not address.startswith("@"):
-            return (clean_line(name) or None), address
+            return (header_text(name) or None), address
     match = re.search(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", value)
     return (None, match.group(0).lower()) if match else (None, None)
 

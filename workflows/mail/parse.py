@@ -81,17 +81,19 @@ def _parse(raw: bytes, options: ParseOptions, now: datetime | None) -> Parsed:
         return decode.header_text(value) if value else ""
 
     parsed = Parsed()
-    sender_name, parsed.sender = decode.first_address(get("from"))
+    # Address headers are read raw: first_address decodes the display name itself, after
+    # the structure (a decoded name must not become an address).
+    sender_name, parsed.sender = decode.first_address(first.get("from"))
     if parsed.sender is None:
-        sender_name, parsed.sender = decode.first_address(get("sender"))
+        sender_name, parsed.sender = decode.first_address(first.get("sender"))
     if parsed.sender is None:
-        parsed.sender = decode.first_address(get("return-path"))[1]
+        parsed.sender = decode.first_address(first.get("return-path"))[1]
     parsed.sender_name = sender_name
     parsed.subject = get("subject")
     parsed.date = decode.parse_date(get("date"), options.timezone)
     message_ids = _MESSAGE_ID_RE.findall(get("message-id"))
     parsed.message_id = message_ids[0] if message_ids else ""
-    parsed.reply_to = decode.first_address(get("reply-to"))[1]
+    parsed.reply_to = decode.first_address(first.get("reply-to"))[1]
     parsed.in_reply_to = _MESSAGE_ID_RE.findall(get("in-reply-to"))
     parsed.references = _MESSAGE_ID_RE.findall(get("references"))
     parsed.authentication_results = decode.header_all(message, "Authentication-Results")
