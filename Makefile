@@ -16,14 +16,19 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/rers demo demo
 
-## Install what the integration tests need (Dovecot, openssl) when it is missing.
+## Install what the integration tests need (Dovecot, openssl, Chromium) when it is missing.
+# Each word: the command looked for, then the Debian package that brings it.
+SERVER_TOOLS := dovecot:dovecot-imapd openssl:openssl chromium:chromium
 servers:
-	@if ! command -v dovecot >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1; then \
+	@missing=""; for tool in $(SERVER_TOOLS); do \
+	  command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing dovecot-imapd and openssl with apt-get..."; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd openssl >/dev/null; \
+	    echo "Installing$$missing with apt-get..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "The integration tests need Dovecot: run 'sudo apt-get install -y dovecot-imapd openssl' and try again."; \
+	    echo "The integration tests need Dovecot and Chromium: run 'sudo apt-get install -y$$missing' and try again."; \
 	    exit 1; \
 	  fi; \
 	fi

@@ -215,6 +215,15 @@ class MatchingSettings:
 
 
 @dataclass(frozen=True)
+class CatalogueSettings:
+    """The public page of the catalogue (``rers catalogue publish``, and every day)."""
+
+    output_dir: Path | None = None
+    """Where the page is written; None: beside the calendar (``[calendar] output_dir``)."""
+    page_file: str = "catalogue.html"
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole configuration. ``source`` is the file it was read from (None: built in code)."""
 
@@ -227,6 +236,7 @@ class Settings:
     membership: MembershipSettings = field(default_factory=MembershipSettings)
     introductions: IntroductionSettings = field(default_factory=IntroductionSettings)
     matching: MatchingSettings = field(default_factory=MatchingSettings)
+    catalogue: CatalogueSettings = field(default_factory=CatalogueSettings)
     source: Path | None = None
 
 
@@ -350,6 +360,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "matching": {
         "min_score": Key(float, 0.6, minimum=0),
         "synonyms_file": Key("path"),
+    },
+    "catalogue": {
+        "output_dir": Key("path"),
+        "page_file": Key(str, "catalogue.html"),
     },
 }
 """Every section and key; ``config/example.toml`` documents each one."""
@@ -645,6 +659,7 @@ def build(values: dict[str, dict], source: Path | None) -> Settings:
         membership=MembershipSettings(**values["membership"]),
         introductions=IntroductionSettings(**values["introductions"]),
         matching=MatchingSettings(**values["matching"]),
+        catalogue=CatalogueSettings(**values["catalogue"]),
         source=source,
     )
 

@@ -16,10 +16,12 @@ from pathlib import Path
 
 from workflows.commands import calendar as calendar_commands, introductions as introduction_commands
 from workflows.commands import members as members_commands, report as report_commands
+from workflows.commands import catalogue as catalogue_commands, templates as templates_commands
 from workflows.commands.common import clock_from_env, load_settings, open_store
 from workflows.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError
 
-COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands, report_commands)
+COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands, report_commands, catalogue_commands,
+                 templates_commands)
 """Modules of :mod:`workflows.commands`, each adding its sub-commands with
 ``register(subparsers, common_options_parser)``."""
 
@@ -94,9 +96,12 @@ def summary(report) -> str:
 
 def cmd_run(args) -> int:
     from workflows.daemon import Daemon
+    from workflows.templating import log_problems
 
     settings = load_settings(args)
-    return Daemon(settings, open_store(settings), clock=clock_from_env()).run()
+    clock = clock_from_env()
+    log_problems(settings, clock())  # a broken animators' text is said now; the built-in one is used meanwhile
+    return Daemon(settings, open_store(settings), clock=clock).run()
 
 
 def cmd_demo(args) -> int:

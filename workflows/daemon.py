@@ -37,6 +37,7 @@ from filelock import FileLock, Timeout
 from config.settings import Settings
 from store import Store, StoreBusy
 from workflows.calendar_jobs import publish_calendar, send_reminders
+from workflows.catalogue_page import publish_page
 from workflows.errors import UserError
 from workflows.housekeeping import housekeeping
 from workflows.introductions import run_followups
@@ -121,6 +122,7 @@ def default_jobs(settings: Settings, store: Store, clock: Clock) -> list[Job]:
     publish_at = settings.schedule.publish_time.strftime("%H:%M")
     return [
         Job("calendar", lambda: publish_calendar(settings, store, clock()), "day", publish_at),
+        Job("catalogue page", lambda: publish_page(settings, store, clock()), "day", publish_at),
         Job("housekeeping", lambda: housekeeping(settings, store, clock()), "day", "03:30"),
         Job("pending members", lambda: expire_pending(settings, store, clock()), "hour"),
         Job("introduction follow-ups", lambda: run_followups(settings, store, clock()), "hour"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import textwrap
 from dataclasses import dataclass
@@ -144,6 +145,23 @@ def _where(error: BaseException) -> tuple[str | None, int | None]:
     return found
 
 
+class _Loader(jinja2.FileSystemLoader):
+    """A :class:`jinja2.FileSystemLoader` whose templates also go stale when a file of the
+    same name appears in an earlier folder: an animators' file added while the robot runs
+    is used from the next mail on (jinja2 would keep the cached built-in one)."""
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        pieces = jinja2.loaders.split_template_path(template)
+        earlier = []
+        for folder in self.searchpath:
+            path = os.path.normpath(os.path.join(folder, *pieces))
+            if path == os.path.normpath(filename):
+                break
+            earlier.append(path)
+        return source, filename, lambda: uptodate() and not any(os.path.isfile(path) for path in earlier)
+
+
 class Renderer:
     """Renders named templates in one language.
 
@@ -179,7 +197,7 @@ class Renderer:
 
     def _environments(self, folders: list[Path]) -> tuple[SandboxedEnvironment, SandboxedEnvironment]:
         common = dict(
-            loader=jinja2.FileSystemLoader([str(f) for f in folders]),
+            loader=_Loader([str(f) for f in folders]),
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
             trim_blocks=True,

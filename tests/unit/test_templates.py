@@ -1,0 +1,196 @@
+"""Every template, in every language, with its example data (``templates/examples``):
+it renders under StrictUndefined with nothing left of the template syntax, its HTML part
+is well-formed and says its language, its text lines fit in 78 characters, its dates are
+written in words, and every mail tells people how to reach a person (and members how to
+leave)."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from support import make_settings
+from workflows.mail.compose import BUILTIN_TEMPLATES, MAX_LINE, Renderer, wrap_text
+from workflows.templating import LANGUAGES, example, templates
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+ANIMATOR_MAILS = {"forward_animators", "send_failure", "proxy_question", "register_done", "withdraw_item_asked",
+                  "withdrawal_notice", "introduction_command", "introduction_decided", "introduction_not_happened",
+                  "introduction_proposal", "event_attendees", "event_command_done", "report"}
+"""Mails only the animators receive: signed by the robot, no footer for members."""
+QUESTIONS = {"join_confirm", "withdraw_confirm", "withdraw_item_confirm", "clarify", "introduction_consent",
+             "introduction_clarify", "introduction_proposal", "proxy_question"}
+ANSWERS = {"fr": ("OUI", "NON"), "en": ("YES", "NO")}
+LEAVE = {"fr": "« RETRAIT »", "en": '"UNSUBSCRIBE"'}
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory):
+    return make_settings(tmp_path_factory.mktemp("templates"),
+                         extra='[calendar.permanence]\nplace = "Agence de Souday, salle du Havre"')
+
+
+def names(kind: str) -> list[str]:
+    return sorted(p.stem for p in (BUILTIN_TEMPLATES / "examples").glob("*.json")
+                  if (BUILTIN_TEMPLATES / "fr" / f"{p.stem}.{kind}.j2").exists())
+
+
+MAILS = names("subject")
+PAGES = [n for n in names("html") if n not in MAILS]
+
+
+class Balance(HTMLParser):
+    """Fails on a closing tag that closes nothing open, or a tag left open."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.problems: list[str] = []
+        self.lang: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "html":
+            self.lang = dict(attrs).get("lang")
+        if tag not in VOID:
+            self.open.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        if tag not in VOID:
+            self.problems.append(f"<{tag}/> is not a void element")
+
+    def handle_endtag(self, tag):
+        if not self.open or self.open[-1] != tag:
+            self.problems.append(f"</{tag}> closes {self.open[-1] if self.open else 'nothing'}")
+        else:
+            self.open.pop()
+
+
+def well_formed(html: str, language: str) -> None:
+    assert html.lstrip().startswith("<!DOCTYPE html>")
+    checker = Balance()
+    checker.feed(html)
+    checker.close()
+    assert not checker.problems, checker.problems
+    assert not checker.open, f"left open: {checker.open}"
+    assert checker.lang == language
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html), "no remote resource"
+
+
+def long_lines(text: str) -> list[str]:
+    """Lines over MAX_LINE that could have been cut (a lone address or URL cannot)."""
+    return [line for line in text.splitlines() if len(line) > MAX_LINE and len(line.split()) > 1]
+
+
+def test_every_mail_and_page_has_example_data_and_both_languages():
+    for language in LANGUAGES:
+        files = {p.relative_to(BUILTIN_TEMPLATES / language).as_posix()
+                 for p in (BUILTIN_TEMPLATES / language).rglob("*.j2")}
+        other = {p.relative_to(BUILTIN_TEMPLATES / "fr").as_posix() for p in (BUILTIN_TEMPLATES / "fr").rglob("*.j2")}
+        assert files == other, f"{language} and fr differ: {sorted(files ^ other)}"
+    for name in {p.name.split(".")[0] for p in (BUILTIN_TEMPLATES / "fr").glob("*.subject.j2")}:
+        assert (BUILTIN_TEMPLATES / "examples" / f"{name}.json").exists(), name
+        assert (BUILTIN_TEMPLATES / "fr" / f"{name}.txt.j2").exists() and (BUILTIN_TEMPLATES / "fr" / f"{name}.html.j2").exists()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("name", MAILS)
+def test_every_mail_renders_with_its_example(settings, name, language):
+    rendered = Renderer(language).render(name, example(name, settings, NOW, language))
+    assert rendered.subject and "\n" not in rendered.subject and "\r" not in rendered.subject
+    for words in (rendered.subject, rendered.text, rendered.html):
+        assert words and "{{" not in words and "{%" not in words and "}}" not in words
+    well_formed(rendered.html, language)
+    assert not long_lines(rendered.text), long_lines(rendered.text)
+    for words in (rendered.subject, rendered.text, rendered.html):
+        assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{2}:\d{2}:\d{2}\b", words), "dates are written in words"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_renders_with_its_example(settings, name, language):
+    html = Renderer(language).page(name, example(name, settings, NOW, language))
+    assert "{{" not in html and "{%" not in html
+    well_formed(html, language)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("name", sorted(set(MAILS) - ANIMATOR_MAILS))
+def test_every_mail_to_a_person_says_how_to_reach_a_human(settings, name, language):
+    rendered = Renderer(language).render(name, example(name, settings, NOW, language))
+    for words in (rendered.text, rendered.html):
+        flat = " ".join(words.split())
+        assert "anim.one@example.org" in flat and "salle du Havre" in flat, "the permanence and the animators"
+        assert "9 h" in flat if language == "fr" else "9:00 AM" in flat
+    if name not in ("not_member", "withdraw_done"):  # not members, or members no more
+        assert LEAVE[language] in rendered.text, "how to leave the network"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("name", sorted(QUESTIONS))
+def test_every_question_says_what_to_answer(settings, name, language):
+    text = Renderer(language).render(name, example(name, settings, NOW, language)).text
+    yes, no = ANSWERS[language]
+    lines = text.splitlines()
+    # the instruction: one line, or one sentence cut over two, naming both answers
+    assert any(yes in a + " " + b and no in a + " " + b for a, b in zip(lines, lines[1:] + [""])), text
+
+
+def test_a_mail_for_the_animators_is_signed_by_the_robot(settings):
+    # proxy_question ends with the member's question, footer included, as the member would read it
+    for name in sorted(ANIMATOR_MAILS & set(MAILS) - {"proxy_question"}):
+        rendered = Renderer("fr").render(name, example(name, settings, NOW, "fr"))
+        assert rendered.text.endswith("-- \nLe robot du RERS de Test\n"), name
+        assert "Le robot du RERS de Test</p>" in rendered.html and "RETRAIT" not in rendered.html, name
+
+
+def test_the_french_way_of_dates_hours_and_lists(settings):
+    context = example("withdraw_confirm", settings, NOW, "fr")
+    text = Renderer("fr").render("withdraw_confirm", context).text
+    assert "(O-12 et D-7)" in text
+    assert "(O-12 and D-7)" in Renderer("en").render("withdraw_confirm", context).text
+    consent = Renderer("fr").render("introduction_consent", example("introduction_consent", settings, NOW, "fr"))
+    assert "avant le\nlundi 14 décembre 2026." in consent.text
+    footer = Renderer("fr").render("help", example("help", settings, NOW, "fr")).text
+    assert "le lundi de 9 h à\n12 h" in footer or "le lundi de 9 h à 12 h" in footer
+
+
+def test_templates_lists_each_mail_in_both_languages(settings):
+    found = {info.name: info for info in templates(settings)}
+    assert found["join_confirm"].kind == "mail" and found["join_confirm"].languages == LANGUAGES
+    assert found["catalogue_page"].kind == "page" and found["_footer"].kind == "piece"
+    assert found["textes/charte-v1"].kind == "text" and not found["join_confirm"].overridden
+
+
+# --- wrapping -----------------------------------------------------------------------------
+
+
+def test_short_lines_are_left_alone():
+    text = "Bonjour,\n\n  - O-12 (offre) : Rédiger un CV\n" + "x" * 78
+    assert wrap_text(text) == text
+
+
+def test_a_long_line_is_cut_at_a_space_keeping_its_indent():
+    line = "  - O-12 (offre) : " + " ".join(["Apprendre à cuisiner des plats du monde"] * 3)
+    wrapped = wrap_text(line).split("\n")
+    assert len(wrapped) > 1 and all(len(l) <= 72 for l in wrapped)
+    assert wrapped[0].startswith("  - O-12") and all(l.startswith("    ") for l in wrapped[1:])
+    assert " ".join(l.strip() for l in wrapped) == " ".join(line.split())
+
+
+def test_french_punctuation_and_hours_stay_with_their_words():
+    line = ("Pour parler à une personne : venez à la permanence, le lundi de 9 h à 12 h 30, ou écrivez "
+            "« AIDE » à l'adresse du réseau ; répondez « OUI » ou « NON » : c'est tout !")
+    for cut in range(40, 73):
+        wrapped = wrap_text(line.replace("venez", "v" * (cut - 40) + "venez")).split("\n")
+        for l in wrapped:
+            assert not re.match(r"(h\b|[:;!?»]|30\b)", l) and not re.search(r"(«|\d)$", l), wrapped
+
+
+def test_an_address_longer_than_a_line_is_never_cut():
+    address = "tres.longue.adresse." + "x" * 70 + "@example.org"
+    wrapped = wrap_text(f"Écrivez à {address} pour parler à une personne de l'équipe d'animation du réseau.")
+    assert address in wrapped.split("\n")

@@ -1,0 +1,160 @@
+"""`rers templates …`: the texts of the robot's mails, for the animators who change them.
+
+- ``list`` — every template: what it is (a mail, a web page, a shared piece, a versioned
+  text), its languages, and the files the animators changed (``[network] templates_dir``);
+- ``show NAME [--lang L] [--builtin]`` — the source the robot uses (the animators' file
+  when there is one; ``--builtin``: the original); NAME is a template (``join_ack``: all
+  its files) or one file (``_footer.txt.j2``, ``textes/charte-v1.txt.j2``);
+- ``check`` — every template in every language rendered with its example data, every
+  animators' file read: exit status 1 when something is broken, each problem named;
+- ``render NAME --example [--lang L] [--html | --raw]`` — the mail as it would be sent,
+  built like the real one, with ``templates/examples/NAME.json``: its headers (decoded)
+  and its text (``--html``: the HTML part; ``--raw``: the exact bytes, encoded); a web
+  page is printed as HTML.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from email.header import decode_header, make_header
+
+from workflows.commands.common import clock_from_env, load_settings
+from workflows.errors import EXIT_FAILURE, EXIT_OK, UserError
+
+EXAMPLE_RECIPIENT = ("Marie Dupont", "marie.dupont@example.org")
+"""The person a previewed mail is addressed to."""
+KIND_WORDS = {"mail": "mail", "page": "web page", "piece": "shared piece", "text": "versioned text"}
+
+
+def cmd_list(args) -> int:
+    from workflows.templating import templates
+
+    settings = load_settings(args)
+    rows = [("NAME", "WHAT", "LANGUAGES", "CHANGED BY THE ANIMATORS")]
+    for info in templates(settings):
+        changed = "; ".join(f"{lang}: {', '.join(parts)}" for lang, parts in sorted(info.overridden.items())) or "-"
+        rows.append((info.name, KIND_WORDS[info.kind], " ".join(info.languages), changed))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
+    where = settings.network.templates_dir
+    print(f"\nThe animators' folder: {where}" if where else "\nNo animators' folder ([network] templates_dir is not set).")
+    return EXIT_OK
+
+
+def _files_of(name: str) -> list[str]:
+    from workflows.mail.compose import PARTS
+    from workflows.templating import split_file
+
+    return [name] if split_file(name) else [f"{name}.{part}.j2" for part in PARTS]
+
+
+def cmd_show(args) -> int:
+    from workflows.mail.compose import BUILTIN_TEMPLATES, TemplateError
+    from workflows.templating import renderer_for
+
+    settings = load_settings(args)
+    renderer = renderer_for(settings, args.lang)
+    shown = 0
+    for file in _files_of(args.name):
+        try:
+            source = renderer.source(file, builtin=args.builtin)
+        except TemplateError:
+            continue
+        if source.overridden:
+            origin = f"the animators' file {source.path}"
+        else:
+            origin = f"built in: {source.path.relative_to(BUILTIN_TEMPLATES.parent)}"
+        print(f"=== {renderer.language}/{file} ({origin})")
+        print(source.text, end="" if source.text.endswith("\n") else "\n")
+        shown += 1
+    if not shown:
+        raise UserError(f"no template {args.name!r} in {renderer.language!r} (see `rers templates list`)")
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    from workflows.templating import LANGUAGES, check, templates
+
+    settings = load_settings(args)
+    problems = check(settings, clock_from_env()(), LANGUAGES)
+    for problem in problems:
+        print(f"{'FAIL' if problem.level == 'fail' else 'warn'}  {problem}")
+    fails = sum(problem.level == "fail" for problem in problems)
+    count = sum(1 for info in templates(settings) if info.kind in ("mail", "page"))
+    if fails:
+        print(f"{fails} problem(s) to fix. Meanwhile, the robot uses its built-in text instead of a broken file.")
+        return EXIT_FAILURE
+    print(f"All {count} templates render in {' and '.join(LANGUAGES)} with their example data.")
+    return EXIT_OK
+
+
+def _decoded(value: str) -> str:
+    return str(make_header(decode_header(value)))
+
+
+def cmd_render(args) -> int:
+    from workflows.mail.compose import MAIL_POLICY, TemplateError, build_message, message_id
+    from workflows.templating import example, renderer_for, templates
+
+    settings = load_settings(args)
+    now = clock_from_env()()
+    language = args.lang or settings.network.language
+    info = next((i for i in templates(settings) if i.name == args.name and i.kind in ("mail", "page")), None)
+    if info is None:
+        raise UserError(f"no mail or page {args.name!r} (see `rers templates list`)")
+    renderer = renderer_for(settings, language)
+    try:
+        context = example(args.name, settings, now, language)
+        if info.kind == "page":
+            print(renderer.page(args.name, context), end="")
+            return EXIT_OK
+        rendered = renderer.render(args.name, context)
+    except TemplateError as error:
+        raise UserError(str(error)) from None
+    if "token" in context:  # a question: its subject carries its token, as workflows.questions.ask sends it
+        rendered = replace(rendered, subject=f"[{context['token']}] {rendered.subject}")
+    network = settings.network
+    msg = build_message(
+        rendered=rendered, sender=(network.name, network.address), to=[EXAMPLE_RECIPIENT],
+        message_id=message_id(network.domain, "example", args.name), date=now,
+        list_unsubscribe=f"mailto:{network.address}?subject=RETRAIT", language=language,
+    )
+    if args.raw:
+        print(msg.as_bytes(policy=MAIL_POLICY).decode("ascii").replace("\r\n", "\n"), end="")
+        return EXIT_OK
+    for key, value in msg.items():
+        if key.lower() not in ("mime-version", "content-type", "content-transfer-encoding"):
+            print(f"{key}: {_decoded(value)}")
+    print()
+    if args.html and rendered.html is None:
+        raise UserError(f"{args.name} has no HTML part in {language!r}")
+    print(rendered.html if args.html else rendered.text, end="")
+    return EXIT_OK
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("templates", parents=[common], help="the texts of the robot's mails: list, show, check, preview")
+    actions = p.add_subparsers(dest="templates_command", required=True, metavar="ACTION")
+
+    q = actions.add_parser("list", parents=[common], help="every template, its languages, what the animators changed")
+    q.set_defaults(func=cmd_list)
+
+    q = actions.add_parser("show", parents=[common], help="the source the robot uses (the animators' file first)")
+    q.add_argument("name", help="a template (join_ack) or one of its files (join_ack.txt.j2, _footer.txt.j2)")
+    q.add_argument("--lang", choices=["fr", "en"], help="the language (default: the configured one)")
+    q.add_argument("--builtin", action="store_true", help="the built-in file, even when the animators changed it")
+    q.set_defaults(func=cmd_show)
+
+    q = actions.add_parser("check", parents=[common], help="render every template in every language with its "
+                           "example data; exit 1 and name what is broken")
+    q.set_defaults(func=cmd_check)
+
+    q = actions.add_parser("render", parents=[common], help="print a mail as it would be sent, with example data")
+    q.add_argument("name", help="a mail (join_confirm) or a web page (catalogue_page)")
+    q.add_argument("--example", action="store_true", required=True,
+                   help="use templates/examples/NAME.json (required: the only data a preview has)")
+    q.add_argument("--lang", choices=["fr", "en"], help="the language (default: the configured one)")
+    shape = q.add_mutually_exclusive_group()
+    shape.add_argument("--html", action="store_true", help="print the HTML part instead of the text")
+    shape.add_argument("--raw", action="store_true", help="print the exact bytes sent (headers and parts encoded)")
+    q.set_defaults(func=cmd_render)
