@@ -28,11 +28,12 @@ the same initial keeps the typo search small.
 The **score** (0.0–1.0) is the mean of two coverages: the share of the demand's title
 terms found in the offer (title or description), and the share of the offer's title
 terms found in the demand. ``cours d'espagnol`` / ``apprendre l'espagnol`` is 1.0;
-``Rédiger un CV`` / ``Faire son curriculum vitae`` is 0.75 (``rédiger`` unmatched).
+``Rédiger un CV`` / ``CV et lettre de motivation`` is 0.75 (the letter is not offered).
 
 :class:`MatchIndex` keeps every item's terms in an inverted index (term → items), and
-for each stem the stems close to it, so that scoring one new item against all the others
-reads only the items sharing a term with it.
+for each stem the stems close to it, so that scoring one new item reads only the items
+sharing a term with it — at most :data:`MAX_CANDIDATES`, those of its rarest words
+first: matching one item costs the same in a network of 100 items and of 20,000.
 
 Which pairs may be *proposed* (open items, two members, never twice the same pair, one
 proposal at a time per item) is decided by :func:`pair_refusal`, over plain documents.
