@@ -263,8 +263,8 @@ def _file_problems(renderer: Renderer, language: str, contexts: dict) -> set[Pro
             known = allowed.get(split[0] if split else "", allowed[""])
             unknown = sorted(jinja2meta.find_undeclared_variables(ast) - known)
             if unknown:
-                problems.add(Problem("fail", str(path), f"unknown variable(s) {', '.join(unknown)}; "
-                                                        "the built-in text is used meanwhile"))
+                problems.add(Problem("fail", str(path), f"unknown variable(s) {', '.join(unknown)}; a mail "
+                                                        "that needs it gets the built-in text meanwhile"))
     for path, file in own:
         split = split_file(file)
         builtin = (BUILTIN_TEMPLATES / language / file).exists()

@@ -18,7 +18,8 @@ from workflows.mail.compose import Renderer
 from workflows.templating import check, example, log_problems, templates
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
-GOOD_TEXT = "Bonjour {{ member.name }}, vous êtes déjà membre ({{ member.ref }}).\n{% include \"_footer.txt.j2\" %}\n"
+GOOD_TEXT = ("Bonjour {{ member.name }}, vous êtes déjà membre ({{ member.ref }}).\n"
+             "{% include \"_footer.txt.j2\" %}\n")
 BROKEN = {
     "syntax": "Bonjour {% if member.name %}{{ member.name }},\n",
     "unknown variable": "Bonjour {{ membre.nom }},\n",
@@ -219,7 +220,8 @@ def test_templates_render_prints_the_mail_as_sent(settings, capsys):
                       str(settings.source))
     head, body = out.split("\n\n", 1)
     assert status == 0 and "Subject: [RERS-7QX2M9KD] Quitter le RERS de Test ?" in head
-    assert "From: RERS de Test <rers.test@example.org>" in head and "To: Marie Dupont <marie.dupont@example.org>" in head
+    assert "From: RERS de Test <rers.test@example.org>" in head
+    assert "To: Marie Dupont <marie.dupont@example.org>" in head
     assert "List-Unsubscribe: <mailto:rers.test@example.org?subject=RETRAIT>" in head
     assert body.startswith("Bonjour Marie Dupont,") and "« RETRAIT »" in body
     status, out = run(capsys, "templates", "render", "withdraw_confirm", "--example", "--html", "--lang", "en",

@@ -93,7 +93,8 @@ def test_every_mail_and_page_has_example_data_and_both_languages():
         assert files == other, f"{language} and fr differ: {sorted(files ^ other)}"
     for name in {p.name.split(".")[0] for p in (BUILTIN_TEMPLATES / "fr").glob("*.subject.j2")}:
         assert (BUILTIN_TEMPLATES / "examples" / f"{name}.json").exists(), name
-        assert (BUILTIN_TEMPLATES / "fr" / f"{name}.txt.j2").exists() and (BUILTIN_TEMPLATES / "fr" / f"{name}.html.j2").exists()
+        for part in ("txt", "html"):
+            assert (BUILTIN_TEMPLATES / "fr" / f"{name}.{part}.j2").exists(), f"{name}.{part}.j2"
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

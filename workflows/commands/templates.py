@@ -37,7 +37,8 @@ def cmd_list(args) -> int:
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
     where = settings.network.templates_dir
-    print(f"\nThe animators' folder: {where}" if where else "\nNo animators' folder ([network] templates_dir is not set).")
+    print(f"\nThe animators' folder: {where}" if where
+          else "\nNo animators' folder ([network] templates_dir is not set).")
     return EXIT_OK
 
 

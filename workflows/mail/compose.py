@@ -2,7 +2,9 @@
 
 Templates live in ``templates/<lang>/<name>.subject.j2``, ``<name>.txt.j2`` and
 ``<name>.html.j2`` (the HTML part is optional). An animators' ``templates_dir`` (config)
-is searched first; its files replace the built-in ones of the same name.
+is searched first; its files replace the built-in ones of the same name, and one that
+cannot be used is replaced by the built-in file (see :class:`Renderer`). Text lines
+longer than :data:`MAX_LINE` are rewrapped (:func:`wrap_text`).
 
 Rendering runs in a :class:`jinja2.sandbox.SandboxedEnvironment` with
 :class:`jinja2.StrictUndefined` (a missing variable is an error, never an empty hole);
@@ -123,8 +125,8 @@ def wrap_text(text: str) -> str:
         indent = line[: len(line) - len(line.lstrip(" "))]
         bullet = line.lstrip(" ")[:2] == "- "
         glued = _GLUED.sub(_GLUE, line)
-        pieces = textwrap.wrap(glued, width=WRAP_WIDTH, initial_indent="", subsequent_indent=indent + ("  " if bullet else ""),
-                               break_long_words=False, break_on_hyphens=False, drop_whitespace=True)
+        pieces = textwrap.wrap(glued, width=WRAP_WIDTH, subsequent_indent=indent + ("  " if bullet else ""),
+                               break_long_words=False, break_on_hyphens=False)
         out.extend(piece.replace(_GLUE, " ") for piece in pieces)
     return "\n".join(out)
 
