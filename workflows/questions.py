@@ -38,7 +38,7 @@ import authres
 from config.settings import Settings
 from workflows.context import Context, Incoming
 from workflows.mail.model import Parsed
-from workflows.mail.tokens import find_token, find_token_in_ids
+from workflows.mail.tokens import find_token_in_ids
 from workflows.outbox import queue_mail
 
 TOKEN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -319,9 +319,3 @@ def open_about(ctx: Context, subject_ref: str, kind: str | None = None) -> list[
 def mark_reminded(ctx: Context, question: dict) -> None:
     """Note that ``question`` got its one reminder."""
     ctx.store.questions.update(question["id"], reminded=True)
-
-
-def find_by_token(ctx: Context, text: str) -> dict | None:
-    """The question whose token appears in ``text`` (any state), or None."""
-    token = find_token(text)
-    return None if token is None else ctx.store.questions.find_one("token_hash", token_hash(ctx, token))

@@ -63,11 +63,6 @@ def fold(text: str) -> str:
     return "".join(out).lower()
 
 
-def nfc(text: str) -> str:
-    """Unicode NFC, so that ``e`` + combining accent compares equal to ``é``."""
-    return unicodedata.normalize("NFC", text)
-
-
 def fold_with_map(text: str) -> tuple[str, list[int]]:
     """:func:`fold` without the stripping and space squashing, plus, for each character
     of the folded string, the index of the character of ``text`` it came from (so that a
