@@ -106,6 +106,7 @@ def test_every_mail_renders_with_its_example(settings, name, language):
         assert words and "{{" not in words and "{%" not in words and "}}" not in words
     well_formed(rendered.html, language)
     assert not long_lines(rendered.text), long_lines(rendered.text)
+    assert "\n\n\n" not in rendered.text and not re.search(r"\w\(|\S  +\S", rendered.text), "tidy spacing"
     for words in (rendered.subject, rendered.text, rendered.html):
         assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{2}:\d{2}:\d{2}\b", words), "dates are written in words"
 
