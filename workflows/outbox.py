@@ -24,7 +24,7 @@ from typing import Callable
 
 from store import Store
 from workflows.context import Context
-from workflows.mail.compose import MAIL_POLICY, build_message, message_id as make_message_id, recipients_of
+from workflows.mail.compose import build_message, message_id as make_message_id, recipients_of, serialize
 from workflows.templating import base_context
 from workflows.transports.base import Transport, TransportError
 
@@ -56,7 +56,7 @@ def queue_message(ctx: Context, msg: EmailMessage, *, purpose: str, cause: str, 
             "message_id": mid,
             "sender": ctx.settings.network.address,
             "recipients": recipients,
-            "raw": msg.as_bytes(policy=MAIL_POLICY).decode("ascii", "surrogateescape"),
+            "raw": serialize(msg).decode("ascii", "surrogateescape"),
             "status": "queued",
             "attempts": 0,
             "next_attempt": ctx.stamp(),

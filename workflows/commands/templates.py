@@ -94,7 +94,7 @@ def _decoded(value: str) -> str:
 
 
 def cmd_render(args) -> int:
-    from workflows.mail.compose import MAIL_POLICY, TemplateError, build_message, message_id
+    from workflows.mail.compose import TemplateError, build_message, message_id, serialize
     from workflows.templating import example, renderer_for, templates
 
     settings = load_settings(args)
@@ -121,7 +121,7 @@ def cmd_render(args) -> int:
         list_unsubscribe=f"mailto:{network.address}?subject=RETRAIT", language=language,
     )
     if args.raw:
-        print(msg.as_bytes(policy=MAIL_POLICY).decode("ascii").replace("\r\n", "\n"), end="")
+        print(serialize(msg).decode("ascii").replace("\r\n", "\n"), end="")
         return EXIT_OK
     for key, value in msg.items():
         if key.lower() not in ("mime-version", "content-type", "content-transfer-encoding"):

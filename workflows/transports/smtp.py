@@ -95,7 +95,7 @@ class SmtpTransport:
         smtp = self._connection()
         data = to_crlf(message)
         options = []
-        if any(byte > 127 for byte in data) and smtp.has_extn("8bitmime"):
+        if not data.isascii() and smtp.has_extn("8bitmime"):
             options.append("BODY=8BITMIME")
         if not all(address.isascii() for address in [sender, *recipients]) and smtp.has_extn("smtputf8"):
             options.append("SMTPUTF8")
