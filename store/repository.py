@@ -320,6 +320,7 @@ class Store:
         self._db = _TinyDB(storage=lambda: self._storage)
         self._journal: list[tuple[Collection, int, dict | None]] = []
         self._depth = 0
+        self._lock_depth = 0
         self._derived: dict[str, Any] = {}
         self._check_schema()
         self.collections = {spec.name: Collection(self, spec) for spec in COLLECTIONS}
@@ -379,18 +380,36 @@ class Store:
 
     @contextmanager
     def _locked(self):
+        if self._lock_depth:
+            # Already ours (nested): nobody else can have written meanwhile.
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+            return
         try:
             self._lock.acquire()
         except Timeout:
             raise StoreBusy(
                 f"another rers process has held the store {self.path} for too long; try again later"
             ) from None
+        self._lock_depth = 1
         try:
             if self._storage.changed_on_disk():
                 self._reload()
             yield
         finally:
+            self._lock_depth = 0
             self._lock.release()
+
+    @contextmanager
+    def locked(self):
+        """Hold the store's inter-process lock across several :meth:`Collection.set_durably`
+        calls (each then costs no lock round trip). Not a transaction: no write outside
+        ``set_durably`` is allowed in it. Raises :class:`StoreBusy`."""
+        with self._locked():
+            yield self
 
     @contextmanager
     def transaction(self):

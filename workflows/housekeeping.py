@@ -1,7 +1,8 @@
 """Housekeeping: the store keeps what it needs, not everything forever.
 
-* the text of a sent mail is dropped after ``RAW_DAYS`` (its envelope stays: who, when,
-  why), so that the store does not keep every word ever sent, nor the tokens in them;
+* the text of a mail is dropped once it is sent (see :mod:`workflows.outbox`); the text
+  of a mail given up is dropped after ``RAW_DAYS`` (its envelope stays: who, when, why),
+  so that the store does not keep every word ever sent, nor the tokens in them;
 * sent and failed mails, the Message-ID ledger and the audit trail are kept ``KEEP_DAYS``,
   long enough to recognise any message that comes back;
 * the daily answer counters are kept two days.

@@ -147,6 +147,13 @@ class FlushReport:
     failed: list[str] = field(default_factory=list)
     error: str | None = None
 
+    def extend(self, other: "FlushReport") -> None:
+        """Add another flush's outcome to this one (the last error wins)."""
+        self.sent += other.sent
+        self.retry += other.retry
+        self.failed += other.failed
+        self.error = other.error or self.error
+
 
 def due(store: Store, now: datetime) -> list[dict]:
     """Queued mails whose next attempt time has come, oldest first."""
@@ -156,27 +163,32 @@ def due(store: Store, now: datetime) -> list[dict]:
 
 def flush(
     store: Store,
-    transport_factory: Callable[[], Transport],
+    connect: Callable[[], Transport],
     now: Callable[[], datetime],
     *,
+    keep_raw: bool = False,
     on_permanent_failure: Callable[[dict, TransportError], None] | None = None,
 ) -> FlushReport:
-    """Send every due mail over one connection.
+    """Send every due mail over the connection ``connect()`` returns (an open
+    transport, kept by the caller; called only when there is something to send).
 
     Each mail is marked sent right after the server accepted it (a journal line,
     :meth:`store.Collection.set_durably`), so that a killed process re-sends at most the
-    mail in flight; the whole flush is merged into the store file at its end. Failures are
-    recorded in a small transaction each.
-    ``on_permanent_failure(mail, error)`` runs inside that transaction (to queue a
-    notice to the animators). A connection failure leaves the remaining mails queued and
-    is reported in ``FlushReport.error``.
+    mail in flight; the caller's next transaction merges the marks into the store file.
+    A sent mail's bytes are dropped then (``keep_raw``: kept, for a copy in a Sent
+    folder). Failures are recorded in a small transaction each;
+    ``on_permanent_failure(mail, error)`` runs inside it (to queue a notice to the
+    animators). A connection failure leaves the remaining mails queued and is reported
+    in ``FlushReport.error``.
     """
     report = FlushReport()
     pending = due(store, now())
     if not pending:
         return report
     try:
-        with transport_factory() as transport:
+        transport = connect()
+        # One lock for the whole flush: each mark is then a plain append.
+        with store.locked():
             for mail in pending:
                 try:
                     result = transport.send(mail["sender"], mail["recipients"], mail["raw"].encode("ascii", "surrogateescape"))
@@ -192,16 +204,14 @@ def flush(
                 # this flush may re-send its mails, which keep their Message-IDs).
                 store.outbox.set_durably(mail["id"], {
                     "status": "sent", "sent": now().isoformat(timespec="seconds"),
-                    "refused": {k: list(v) for k, v in result.refused.items()} or None, **_forgotten(mail)},
+                    "refused": {k: list(v) for k, v in result.refused.items()} or None,
+                    **({} if keep_raw else {"raw": None}), **_forgotten(mail)},
                     sync=False)
                 report.sent.append(mail["message_id"])
                 audit.info("sent %s (%s) to %d recipient(s)", mail["message_id"], mail["purpose"], len(mail["recipients"]))
     except TransportError as error:
         report.error = str(error)
         log.warning("cannot send mail now: %s", error)
-    if report.sent:
-        with store.transaction():
-            pass  # merge the journal into the store file now, not at the next message
     return report
 
 

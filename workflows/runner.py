@@ -129,14 +129,16 @@ class Runner:
     # One cycle ------------------------------------------------------------------------
 
     def cycle(self) -> CycleReport:
-        """Fetch and handle every waiting message, then send what is due.
+        """Fetch and handle every waiting message, batch by batch; after each batch is
+        committed and marked done, send what it caused (one SMTP connection for the
+        whole cycle, opened when there is something to send).
 
         Raises :class:`MailboxError` when the mailbox cannot be used (nothing is lost:
         the messages stay where they are) and :class:`StoreError` when the store cannot be
         written.
         """
         report = CycleReport()
-        with self.mailbox_factory() as mailbox:
+        with self.mailbox_factory() as mailbox, _Connection(self.transport_factory) as connection:
             for batch in mailbox.batches(self.settings.mailbox.batch_size):
                 handled = self.handle_batch(batch)
                 report.handled.extend(handled)
@@ -146,15 +148,16 @@ class Runner:
                     mailbox.mark_done(done)
                 if parked:
                     mailbox.park(parked)
+                report.flush.extend(self._send(connection))
                 if self.should_stop():
                     break
-        try:
-            # An animator's command may have changed the events: the files follow at once.
-            publish_if_changed(self.settings, self.store, self.clock())
-        except Exception:  # the feed is published again by the daily job; mail goes on
-            log.exception("calendar publication failed")
-        report.flush = self.flush()
-        with self.store.transaction():
+            try:
+                # An animator's command may have changed the events: the files follow at once.
+                publish_if_changed(self.settings, self.store, self.clock())
+            except Exception:  # the feed is published again by the daily job; mail goes on
+                log.exception("calendar publication failed")
+            report.flush.extend(self._send(connection))
+        with self.store.transaction():  # also merges the last sent marks into the file
             self.store.set_state("last_cycle", self.clock().isoformat(timespec="seconds"))
         return report
 
@@ -227,16 +230,31 @@ class Runner:
         return Handled(source.key, message_id, intent, "parked")
 
     def flush(self) -> FlushReport:
-        """Send the due mails of the outbox (see :func:`workflows.outbox.flush`), then
-        keep a copy of each in ``[transport] sent_folder`` when one is configured."""
-        report = flush(self.store, self.transport_factory, self.clock, on_permanent_failure=self._notify_failure)
-        if report.sent and self.settings.transport.sent_folder:
+        """Send the due mails of the outbox now, over one connection, and record it."""
+        with _Connection(self.transport_factory) as connection:
+            report = self._send(connection)
+        if report.sent:
+            with self.store.transaction():
+                pass  # merge the sent marks into the store file now
+        return report
+
+    def _send(self, connection: "_Connection") -> FlushReport:
+        """Send what is due over ``connection`` (see :func:`workflows.outbox.flush`), then
+        keep a copy of each sent mail in ``[transport] sent_folder`` when one is set."""
+        if connection.failed:
+            return FlushReport(error=connection.failed)
+        sent_folder = self.settings.transport.sent_folder
+        report = flush(self.store, connection.open, self.clock, keep_raw=bool(sent_folder),
+                       on_permanent_failure=self._notify_failure)
+        if report.error and connection.transport is None:
+            connection.failed = report.error  # cannot connect: not again in this cycle
+        if report.sent and sent_folder:
             self._copy_to_sent(report.sent)
         return report
 
     def _copy_to_sent(self, message_ids: list[str]) -> None:
-        """Append the sent mails to the IMAP Sent folder. A failure is logged, never
-        raised: the mails were sent, a missing copy loses nothing."""
+        """Append the sent mails to the IMAP Sent folder, then drop their bytes. A failure
+        is logged, never raised: the mails were sent, a missing copy loses nothing."""
         folder = self.settings.transport.sent_folder
         try:
             with self.mailbox_factory() as mailbox:
@@ -246,6 +264,11 @@ class Runner:
                         mailbox.append(folder, mail["raw"].encode("ascii", "surrogateescape"))
         except MailboxError as error:
             log.warning("sent mail not copied to %r: %s", folder, error)
+        with self.store.transaction():
+            for message_id in message_ids:
+                mail = self.store.outbox.find_one("message_id", message_id)
+                if mail is not None and mail.get("raw"):
+                    self.store.outbox.update(mail["id"], raw=None)
 
     def _notify_failure(self, mail: dict, error) -> None:
         if mail["purpose"] == "send_failure" or not self.settings.network.animators:
@@ -259,6 +282,34 @@ class Runner:
             cause=mail["message_id"],
             to_member=False,
         )
+
+
+class _Connection:
+    """The cycle's one transport connection: opened on first use, closed at the end."""
+
+    def __init__(self, factory: Callable[[], Transport]):
+        self.factory = factory
+        self.transport: Transport | None = None
+        self.failed: str | None = None
+
+    def open(self) -> Transport:
+        """The open transport (connecting now if needed). Raises ``TransportError``."""
+        if self.transport is None:
+            transport = self.factory()
+            transport.__enter__()
+            self.transport = transport
+        return self.transport
+
+    def __enter__(self) -> "_Connection":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        transport, self.transport = self.transport, None
+        if transport is not None:
+            try:
+                transport.__exit__(None, None, None)
+            except Exception:  # closing a dead connection: nothing left to save
+                log.debug("closing the transport failed", exc_info=True)
 
 
 def _fallback_id(raw: bytes) -> str:

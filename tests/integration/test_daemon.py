@@ -134,18 +134,18 @@ def test_smtp_temporary_failures_are_retried_and_permanent_ones_reported(imap_ro
     sink.refuse("later@example.net", "451 4.3.0 try again later")
     sink.refuse("nobody@example.net", "550 5.1.1 no such user")
     report = runner.cycle()
-    assert len(report.flush.sent) == 1 and len(report.flush.retry) == 1 and len(report.flush.failed) == 1
+    # Sent: the answer to fine@, and, in the same cycle, the animators' notice of the 550.
+    assert len(report.flush.sent) == 2 and len(report.flush.retry) == 1 and len(report.flush.failed) == 1
     statuses = {m["recipients"][0]: m["status"] for m in store.outbox.all() if m["purpose"] == "help"}
     assert statuses == {"later@example.net": "queued", "nobody@example.net": "failed", "fine@example.net": "sent"}
-
-    # The animators are told about the permanent failure (a mail queued and sent next flush).
-    sink.clear()
-    clock.now += timedelta(minutes=2)
-    runner.flush()
     told = [email.message_from_bytes(r.data, policy=policy.default) for r in sink.received]
     notices = [m for m in told if "nobody@example.net" in m.get_body(preferencelist=("plain",)).get_content()]
     assert notices and set(ANIMATORS) <= {a.addr_spec for a in notices[0]["To"].addresses}
+
     # The temporary failure is tried again after its backoff and then goes through.
+    sink.clear()
+    clock.now += timedelta(minutes=2)
+    runner.flush()
     assert any("later@example.net" in r.rcpt_tos for r in sink.received)
     later = [m for m in store.outbox.all() if m["recipients"] == ["later@example.net"]]
     assert [m["status"] for m in later] == ["sent"]
@@ -171,3 +171,16 @@ def test_smtp_connection_failures_keep_the_mail_queued(failure, robot_factory, i
         clock.now += timedelta(hours=1)
     assert report.sent and store.outbox.count("status", "queued") == 0
     assert len([r for r in sink.received if "person10@example.net" in r.rcpt_tos]) == 1
+
+
+def test_a_copy_of_each_sent_mail_goes_to_the_sent_folder(robot_factory, imap_account, sink):
+    robot = robot_factory(transport_extra='sent_folder = "Envoyés"')
+    store = Store.open(robot.settings.store.path)
+    imap_account.dovecot.append(imap_account.user, "INBOX", help_mail(20))
+    report = Runner(robot.settings, store).cycle()
+    assert len(report.flush.sent) == 1
+    (copy,) = imap_account.dovecot.fetch_all(imap_account.user, "Envoyés")
+    assert email.message_from_bytes(copy)["Message-ID"] == report.flush.sent[0]
+    assert rb"\Seen" in next(iter(imap_account.dovecot.flags(imap_account.user, "Envoyés").values()))
+    # Once copied, the store keeps the envelope, not the text.
+    assert store.outbox.find_one("message_id", report.flush.sent[0])["raw"] is None
