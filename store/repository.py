@@ -47,9 +47,9 @@ def _copy(value: Any) -> Any:
     :func:`copy.deepcopy`, which keeps a memo for shared and cyclic objects that JSON
     documents never have."""
     if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
+        return {k: _copy(v) if isinstance(v, (dict, list)) else v for k, v in value.items()}
     if isinstance(value, list):
-        return [_copy(v) for v in value]
+        return [_copy(v) if isinstance(v, (dict, list)) else v for v in value]
     return value
 
 

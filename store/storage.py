@@ -1,6 +1,8 @@
 """Crash-safe JSON storage for TinyDB.
 
-TinyDB's own ``JSONStorage`` rewrites its file in place, so a crash in the middle of a
+The file is TinyDB's JSON layout, read and written with ``orjson`` (the same JSON, ten
+times faster to write than the standard library: the whole store is written at each
+commit). TinyDB's own ``JSONStorage`` rewrites its file in place, so a crash in the middle of a
 write leaves a truncated, unreadable file. This storage keeps the whole database in memory;
 TinyDB's ``write`` only marks it dirty, and :meth:`AtomicJSONStorage.flush` makes it durable:
 
@@ -21,12 +23,12 @@ A file that exists but cannot be read as a TinyDB document is never overwritten:
 """
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import orjson
 from tinydb.storages import Storage
 
 
@@ -68,8 +70,8 @@ def read_document(path: Path) -> dict[str, dict[str, Any]] | None:
         "(stop the robot first)."
     )
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
         raise StoreCorrupt(f"the store {path} is not valid JSON ({error}). {advice}") from None
     if not isinstance(data, dict) or not all(
         isinstance(table, dict) and all(isinstance(doc, dict) for doc in table.values())
@@ -126,8 +128,8 @@ class AtomicJSONStorage(Storage):
         entries = []
         for line in lines:
             try:
-                entries.append(json.loads(line))
-            except (ValueError, UnicodeDecodeError):
+                entries.append(orjson.loads(line))
+            except orjson.JSONDecodeError:
                 # A line torn by a crash mid-append: its update was never acknowledged.
                 continue
         return entries
@@ -148,7 +150,7 @@ class AtomicJSONStorage(Storage):
 
         The line is written before this returns, so it survives the process being killed;
         ``sync`` also ``fsync``s it, so that it survives a power cut too (about 3 ms)."""
-        line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+        line = orjson.dumps(entry) + b"\n"
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.journal, "ab") as handle:
@@ -192,7 +194,7 @@ class AtomicJSONStorage(Storage):
             # none of them belongs to a live writer.
             for stale in folder.glob(f".{self.path.name}.*.tmp"):
                 stale.unlink(missing_ok=True)
-            payload = json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            payload = orjson.dumps(self.data)
             fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
             tmp = Path(tmp_name)
             try:
