@@ -44,7 +44,7 @@ from datetime import datetime, timedelta
 
 from config.settings import Settings
 from store import Store
-from workflows import questions, replies
+from workflows import consents, questions, replies
 from workflows.calendar_state import plan
 from workflows.context import Context, Incoming
 from workflows.events.rules import next_occurrence
@@ -488,9 +488,10 @@ def on_consent_answer(ctx: Context, incoming: Incoming, question: dict, answer: 
         return replies.clarify(ctx, incoming, question, template="introduction_clarify",
                                context={**_member_view(ctx, intro, side), "kind": "consent"})
     questions.settle(ctx, question, answer=answer, message_id=incoming.parsed.message_id)
-    consents = {**intro["consents"], side: answer}
+    _record_consent(ctx, incoming, intro, side, answer)
+    answers = {**intro["consents"], side: answer}
     if answer == "no":
-        _update(ctx, intro, f"consent {side}: no", consents=consents, status="declined", closed=ctx.stamp(),
+        _update(ctx, intro, f"consent {side}: no", consents=answers, status="declined", closed=ctx.stamp(),
                 close_reason="declined")
         _close_questions(ctx, intro)
         _tell_cancelled(ctx, intro, SIDES, "declined")
@@ -498,13 +499,29 @@ def on_consent_answer(ctx: Context, incoming: Incoming, question: dict, answer: 
         return f"{intro['ref']} declined"
     member = _member(ctx, intro[f"{side}_member"]) or {}
     contacts = {**intro["contacts"], side: effective_contact(member, incoming.parsed.member.contact)}
-    _update(ctx, intro, f"consent {side}: yes", consents=consents, contacts=contacts)
-    if consents[OTHER[side]] == "yes":
+    _update(ctx, intro, f"consent {side}: yes", consents=answers, contacts=contacts)
+    if answers[OTHER[side]] == "yes":
         _introduce(ctx, intro)
         return f"{intro['ref']} introduced"
     _to_member(ctx, member, "introduction_ack", {**_member_view(ctx, intro, side), "what": "consent"},
                "introduction_ack", f"{intro['ref']}:ack:{side}")
     return f"{intro['ref']} consent {side}: yes, waiting for the other"
+
+
+def _record_consent(ctx: Context, incoming: Incoming, intro: dict, side: str, answer: str) -> None:
+    """Keep the member's yes or no to ``MR-<n>`` in the consent records (issue 4: every
+    consent, joining and each introduction): by mail, or given in person and passed on by
+    the animator who answered for a member without an address."""
+    member_ref = intro.get(f"{side}_member")
+    if not member_ref:
+        return
+    sender = (incoming.parsed.sender or "").lower()
+    by_animator = sender in ctx.settings.network.animators
+    consents.record(
+        ctx, member=member_ref, purpose="introduction", subject_ref=intro["ref"], given=answer == "yes",
+        how="oral" if by_animator else "mail", message_id=incoming.parsed.message_id,
+        recorded_by=sender if by_animator else None,
+    )
 
 
 def _introduce(ctx: Context, intro: dict) -> None:

@@ -366,3 +366,17 @@ def test_a_member_without_address_answers_through_the_animators(net):
     assert "06 11 22 33 44" in to_lina
     for_paco = [m for m in net.mails("introduction") if A1 in m.recipients and m.purpose == "introduction"]
     assert for_paco and "M-1" in for_paco[0].text and LINA in for_paco[0].text
+
+
+def test_each_introduction_consent_is_kept_in_the_consent_records(net):
+    from workflows import consents
+
+    approved(net)
+    net.answer(LINA, "question:consent", "oui")
+    net.answer(PACO, "question:consent", "non merci")
+    records = {(c["member"], c["given"]) for c in net.store.consents.all() if c["purpose"] == "introduction"}
+    lina = net.store.members.find_one("address", LINA)["ref"]
+    paco = net.store.members.find_one("address", PACO)["ref"]
+    assert records == {(lina, True), (paco, False)}
+    current = consents.current(net.ctx(), lina, "introduction", "MR-1")
+    assert current["how"] == "mail" and current["message_id"]
