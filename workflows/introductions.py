@@ -730,6 +730,22 @@ def _forget(ctx: Context, member_ref: str) -> None:
             _offer_again(ctx, intro, (OTHER[side],))
 
 
+def on_item_closed(ctx: Context, item_ref: str) -> None:
+    """An item was withdrawn (``RETRAIT O-12``): the introductions still being decided
+    about it are cancelled (the other member, if already asked for consent, is told only
+    that it will not go ahead) and the other item is offered to matching again. An
+    introduction already made goes on: its bilan is still wanted."""
+    for intro in list(ctx.store.introductions.scan(
+            lambda i: item_ref in (i.get("offer"), i.get("demand")) and i["status"] in PENDING)):
+        side = "offer" if intro["offer"] == item_ref else "demand"
+        _close_questions(ctx, intro)
+        if intro["status"] == "consent":
+            _tell_cancelled(ctx, intro, (OTHER[side],), "item withdrawn")
+        _update(ctx, intro, f"{side} item withdrawn", status="cancelled", closed=ctx.stamp(),
+                close_reason="item withdrawn")
+        _offer_again(ctx, intro, (OTHER[side],))
+
+
 # --- follow-ups ---------------------------------------------------------------------------
 
 

@@ -270,6 +270,7 @@ def on_withdraw_item_answer(ctx: Context, incoming: Incoming, question: dict, an
     closed = answer == "yes" and item["status"] != "closed"
     if closed:
         item = close_item(ctx, item)
+        introductions.on_item_closed(ctx, item["ref"])
     answer_sender(ctx, incoming, template="withdraw_item_done",
                   context={"item": item, "closed": answer == "yes", "proxy": bool(question["data"].get("proxy"))},
                   purpose="withdraw_item_done")

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from store import Store
 from support import ANIMATORS, make_settings, member_mail
-from workflows import introductions, replies
+from workflows import introductions
 from workflows.context import Context, Incoming
 from workflows.mail.parse import parse_message
+from workflows.routes import route
 from workflows.runner import parse_options
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -116,16 +117,13 @@ class Net:
 
     def send(self, sender: str, subject: str, body: str, *, headers: dict | None = None, name: str = "") -> str:
         """A mail from ``sender`` through the real parser, routed as the runner would for a
-        reply or an introduction command; returns the outcome."""
+        reply, an introduction command or anything else; returns the outcome."""
         raw = member_mail(sender, subject, body, name=name, headers=headers,
                           message_id=f"<{abs(hash((sender, subject, body, self.now)))}@client.example>")
         parsed = parse_message(raw, parse_options(self.settings), now=self.now)
         incoming = Incoming(parsed, raw, "test")
         with self.store.transaction():
-            if parsed.intent == "reply":
-                return replies.on_reply(self.ctx(), incoming)
-            assert parsed.intent == "event_command", parsed.intent
-            return introductions.on_introduce_command(self.ctx(), incoming)
+            return route(parsed.intent)(self.ctx(), incoming)
 
     def answer(self, sender: str, purpose: str, body: str, **kw) -> str:
         token = self.token(sender, purpose)

@@ -380,3 +380,16 @@ def test_each_introduction_consent_is_kept_in_the_consent_records(net):
     assert records == {(lina, True), (paco, False)}
     current = consents.current(net.ctx(), lina, "introduction", "MR-1")
     assert current["how"] == "mail" and current["message_id"]
+
+
+def test_withdrawing_an_item_cancels_its_introduction_in_progress(net):
+    approved(net)
+    net.answer(LINA, "question:consent", "oui")
+    assert net.send(PACO, "RETRAIT O-1", "Je n'ai plus le temps.").startswith("withdraw_item O-1")
+    assert net.answer(PACO, "question:withdraw_item", "OUI") == "withdraw_item O-1: closed"
+    intro = net.intro()
+    assert (intro["status"], intro["close_reason"]) == ("cancelled", "item withdrawn")
+    told = net.mails("introduction_cancelled", to=LINA)
+    assert len(told) == 1 and "Paco" not in told[0].text, "the other is told it will not go ahead, not why"
+    assert net.store.questions.count("status", "open") == 0 or all(
+        q["subject_ref"] != "MR-1" for q in net.store.questions.find("status", "open"))
