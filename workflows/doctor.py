@@ -76,7 +76,7 @@ def check_mailbox(settings: Settings) -> Iterator[Finding]:
     try:
         mailbox = open_mailbox(settings)
         with mailbox:
-            count = sum(len(batch) for batch in mailbox.batches(500))
+            count = len(mailbox.waiting())
             idle = mailbox.supports_idle()
     except MailboxError as error:
         yield Finding("fail", "mailbox", str(error))

@@ -259,6 +259,17 @@ class ImapMailbox:
     def key(self, uidvalidity: int, uid: int) -> str:
         return f"{self.prefix};UIDVALIDITY={uidvalidity}/;UID={uid}"
 
+    def waiting(self) -> list[int]:
+        """The UIDs of the not-done messages of ``folder`` (see :meth:`batches`),
+        ascending, without reading them. Raises :class:`MailboxError`."""
+        client = self._require()
+        self._select()
+        criteria: list[str] = ["NOT", "DELETED"]
+        if self.settings.done_folder is None:
+            criteria += ["UNKEYWORD", self.settings.done_keyword]
+        with self._faults(f"search the folder {self.settings.folder!r}"):
+            return sorted(client.search(criteria))
+
     def batches(self, size: int) -> Iterator[list[SourceMessage]]:
         """Yield the not-done messages of ``folder`` by ascending UID, ``size`` per FETCH.
 
@@ -271,12 +282,7 @@ class ImapMailbox:
         if size < 1:
             raise ValueError(f"batch size must be at least 1, not {size}")
         client = self._require()
-        self._select()
-        criteria: list[str] = ["NOT", "DELETED"]
-        if self.settings.done_folder is None:
-            criteria += ["UNKEYWORD", self.settings.done_keyword]
-        with self._faults(f"search the folder {self.settings.folder!r}"):
-            uids = sorted(client.search(criteria))
+        uids = self.waiting()
         self._seen_uidnext = self._uidnext
         uidvalidity = self._uidvalidity
         log.info("%d message(s) to read in %s", len(uids), self.prefix)
