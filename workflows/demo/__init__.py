@@ -15,16 +15,34 @@ from config.settings import load
 from store import Store
 from workflows.calendar_jobs import publish_calendar
 from workflows.runner import Runner, utc_now
+from workflows.daemon import InstanceLock
+from workflows.errors import UserError
 from workflows.setup import init_folder
 
 SAMPLES = Path(__file__).resolve().parent / "mail"
 _FILLED = ".demo-filled"
 
 
+def is_demo_folder(directory: Path) -> bool:
+    """True when ``directory`` was made by `rers demo` (it holds the demo's marker)."""
+    return (directory / _FILLED).is_file()
+
+
 def prepare(directory: Path, *, fresh: bool = False) -> Path:
     """Create (or reuse) the demo folder and put the sample mail in its Maildir once.
-    Returns the configuration's path."""
-    if fresh and directory.exists():
+    Returns the configuration's path.
+
+    Raises :class:`UserError` for a folder that exists and was not made by `rers demo`:
+    the demo never adds sample members to a real network, and ``fresh`` never deletes a
+    folder it did not create.
+    """
+    directory = directory.resolve()
+    if directory.exists() and not is_demo_folder(directory) and any(directory.iterdir()):
+        raise UserError(
+            f"{directory} is not a demo folder (it was not made by `rers demo`): the demo "
+            "neither fills nor deletes it. Give a new folder name, e.g. `rers demo demo`."
+        )
+    if fresh and is_demo_folder(directory):
         shutil.rmtree(directory)
     config = directory / "rers.toml"
     if not config.exists():
@@ -42,6 +60,11 @@ def run_demo(directory: Path, *, fresh: bool = False, out=print) -> int:
     """Run one cycle and a calendar publication on the demo folder; print what happened."""
     config = prepare(directory, fresh=fresh)
     settings = load(config)
+    with InstanceLock(settings.store.path):
+        return _run(directory, config, settings, out)
+
+
+def _run(directory: Path, config: Path, settings, out) -> int:
     store = Store.open(settings.store.path)
     outbox = Path(settings.transport.path)
     before = set(outbox.glob("*.eml"))

@@ -1,0 +1,31 @@
+"""`rers demo`: the embedded default works, and never touches a folder it did not make."""
+from __future__ import annotations
+
+import pytest
+
+from workflows.cli import main
+
+
+def test_demo_runs_and_fresh_starts_over(tmp_path, capsys):
+    folder = tmp_path / "demo"
+    assert main(["demo", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "Messages read" in out and "join" in out and "calendrier.ics" in out
+    assert len(list((folder / "outbox").glob("*.eml"))) >= 10
+    assert main(["demo", str(folder)]) == 0  # again: nothing new to read
+    assert "Messages read from" in capsys.readouterr().out
+    (folder / "outbox" / "mine.txt").write_text("x")
+    assert main(["demo", "--fresh", str(folder)]) == 0
+    assert not (folder / "outbox" / "mine.txt").exists()
+
+
+@pytest.mark.parametrize("fresh", [False, True])
+def test_a_folder_not_made_by_the_demo_is_left_alone(tmp_path, capsys, fresh):
+    real = tmp_path / "network"
+    assert main(["init", str(real)]) == 0
+    (real / "keep.txt").write_text("precious")
+    before = sorted(p.name for p in real.rglob("*"))
+    assert main(["demo", *(["--fresh"] if fresh else []), str(real)]) == 1
+    assert "not a demo folder" in capsys.readouterr().err
+    assert sorted(p.name for p in real.rglob("*")) == before
+    assert (real / "keep.txt").read_text() == "precious"
