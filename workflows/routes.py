@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Callable
 
 from workflows import (attendance, basics, calendar_commands, catalogue, introductions, member_data, membership,
-                       replies, reports)
+                       questions, replies, reports)
 from workflows.context import Context, Incoming
+from workflows.responses import forward_to_animators
 
 Handler = Callable[[Context, Incoming], str]
 
@@ -26,7 +27,16 @@ COMMANDS: dict[str, Handler] = {
 
 
 def on_command(ctx: Context, incoming: Incoming) -> str:
-    """``event_command``: the handler of the command's name, or the animators' hands."""
+    """``event_command``: the handler of the command's name, or the animators' hands.
+
+    Anyone can write an animator's address in ``From``: where the configuration trusts
+    an ``authserv_id``, a command is carried out only when that server's
+    Authentication-Results show DKIM (aligned) or DMARC pass, as for an approval."""
+    if not questions.authenticated(ctx.settings, incoming.parsed):
+        forward_to_animators(ctx, incoming, reason="Commande d'animateur sans signature DKIM/DMARC valide de votre "
+                             "serveur : rien n'a été fait. Renvoyez-la depuis votre messagerie habituelle.",
+                             purpose="refused_command")
+        return "command refused: not authenticated"
     name = (incoming.parsed.command or {}).get("name")
     return COMMANDS.get(name, basics.on_not_automated)(ctx, incoming)
 
