@@ -36,7 +36,7 @@ def on_command(ctx: Context, incoming: Incoming) -> str:
         forward_to_animators(ctx, incoming, reason="Commande d'animateur sans signature DKIM/DMARC valide de votre "
                              "serveur : rien n'a été fait. Renvoyez-la depuis votre messagerie habituelle.",
                              purpose="refused_command")
-        return "command refused: not authenticated"
+        return "refused: not authenticated"
     name = (incoming.parsed.command or {}).get("name")
     return COMMANDS.get(name, basics.on_not_automated)(ctx, incoming)
 

@@ -30,5 +30,5 @@ def test_calendar_command_needs_authentication(tmp_path, results, carried_out):
     cancelled = any(d.isoformat() == "2026-12-07" for d in permanence.cancelled_dates)
     assert cancelled is carried_out, handled.outcome
     if not carried_out:
-        assert handled.outcome == "handled: command refused: not authenticated"
+        assert handled.outcome == "handled: refused: not authenticated"
         assert any(m["purpose"] == "refused_command" for m in store.outbox.all())
