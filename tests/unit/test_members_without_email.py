@@ -79,7 +79,7 @@ def test_an_animators_answer_must_be_authenticated_when_the_network_trusts_a_ser
     world = World(tmp_path / "robot", network='authserv_id = "mx.example.org"')
     signed = {"Authentication-Results": "mx.example.org; dkim=pass header.d=example.org; dmarc=pass"}
     assert world.deliver(mail(ANIM, "ADHÉSION POUR", REGISTER, headers=signed)) == "handled: registered M-1 O-1"
-    assert world.deliver(mail(ANIM, "ADHÉSION POUR", REGISTER)) == "handled: register: not authenticated"
+    assert world.deliver(mail(ANIM, "ADHÉSION POUR", REGISTER)) == "handled: refused: not authenticated"
     world.deliver(mail(ANIM, "RETRAIT O-1", "", headers=signed))
     question = world.last(ANIM, "question:withdraw_item")
     forged = {"Authentication-Results": "evil.example; dkim=pass header.d=example.org"}
