@@ -321,6 +321,7 @@ class Store:
         self._journal: list[tuple[Collection, int, dict | None]] = []
         self._depth = 0
         self._lock_depth = 0
+        self._forget_backup = False
         self._derived: dict[str, Any] = {}
         self._check_schema()
         self.collections = {spec.name: Collection(self, spec) for spec in COLLECTIONS}
@@ -434,11 +435,15 @@ class Store:
                 yield self
             except BaseException:
                 self._undo_to(0)
+                self._forget_backup = False
                 raise
             finally:
                 self._depth = 0
             if self._storage.dirty:
                 self._storage.flush()
+                if self._forget_backup:
+                    self._storage.replace_backup()
+            self._forget_backup = False
             self._journal = []
 
     @contextmanager
@@ -456,6 +461,13 @@ class Store:
         while len(self._journal) > mark:
             collection, doc_id, old = self._journal.pop()
             collection._restore(doc_id, old)
+
+    def forget_backup(self) -> None:
+        """Inside a transaction that erases someone: once it is written, the backup of the
+        previous version (``.bak``) is replaced by the new one, so that nothing erased
+        survives in it."""
+        self._require_transaction()
+        self._forget_backup = True
 
     def refresh(self) -> None:
         """Re-read the file if another process wrote it (for long-lived readers)."""

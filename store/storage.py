@@ -180,6 +180,21 @@ class AtomicJSONStorage(Storage):
 
     # Durability -----------------------------------------------------------------------
 
+    def replace_backup(self) -> None:
+        """Make ``<name>.bak`` a copy of the current file (after an erasure: the previous
+        version must not keep what was erased). Call it while holding the store's lock."""
+        if not self.path.exists():
+            return
+        backup = self.path.with_name(self.path.name + ".bak")
+        staged = backup.with_name(backup.name + ".tmp")
+        try:
+            staged.unlink(missing_ok=True)
+            os.link(self.path, staged)
+            os.replace(staged, backup)
+            _fsync_dir(self.path.parent)
+        except OSError as error:
+            raise StoreError(f"cannot replace the store backup {backup}: {error.strerror or error}") from None
+
     def flush(self) -> None:
         """Write the in-memory document to disk atomically (see the module docstring).
         Call it while holding the store's lock.

@@ -17,8 +17,9 @@ join, and ``rers members forget``. In the caller's transaction, in this order:
         "animator": str | None, "offers": int, "demands": int,
         "contact": "email"|"phone"|"permanence"}
 
-The previous version of the store file (``.bak``) still holds the data until the next
-write; the mailbox's folders (handled mail, sent copies) are the animators' to clean
+Once the transaction is written, the backup of the previous version of the store file
+(``.bak``) is replaced by the new one, so that it keeps nothing of the person; the
+mailbox's folders (handled mail, sent copies) are the animators' to clean
 (see ``docs/adhesion-consentement-retrait.md``).
 """
 from __future__ import annotations
@@ -167,5 +168,6 @@ def erase_member(ctx: Context, member: dict, *, reason: str, by: str, animator: 
         "contact": member.get("contact"),
     }
     store.tombstones.insert(tombstone)
+    store.forget_backup()
     audit.info("%s erased (%s, by %s)", ref, reason, by)
     return tombstone

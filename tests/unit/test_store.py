@@ -164,3 +164,18 @@ def test_a_torn_journal_line_is_ignored(store):
     with open(journal, "ab") as handle:
         handle.write(b'{"table":"outbox","id":1,"fie')
     assert Store.open(store.path).outbox.get(doc_id)["status"] == "sent"
+
+
+def test_forget_backup_leaves_nothing_of_the_previous_version(store):
+    with store.transaction():
+        doc_id = store.members.insert({"address": "gone@example.org", "name": "Eve Blanc"})
+    with store.transaction():
+        store.items.insert({"ref": "O-1"})  # the .bak now holds Eve
+    backup = store.path.with_name(store.path.name + ".bak")
+    assert b"Eve Blanc" in backup.read_bytes()
+    with store.transaction():
+        store.members.delete(doc_id)
+        store.forget_backup()
+    assert b"Eve Blanc" not in store.path.read_bytes()
+    assert b"Eve Blanc" not in backup.read_bytes()
+    assert backup.read_bytes() == store.path.read_bytes()
