@@ -32,7 +32,7 @@ from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.table import Table
 
-from store.storage import AtomicJSONStorage, StoreBusy, StoreError
+from store.storage import AtomicJSONStorage, StoreBusy, StoreCorrupt, StoreError
 
 SCHEMA_VERSION = 1
 """Version of the data layout written by this code. Bump it and add a step to
@@ -345,6 +345,14 @@ class Store:
     def _check_schema(self) -> None:
         meta = self._storage.data.get("_meta", {}).get("1")
         if meta is None:
+            if self._storage.stamp and self._storage.stamp[0] is not None:
+                # Every file rers writes names its schema: one without it (even "{}") was
+                # made or emptied by something else; treating it as new would renumber
+                # members from M-1 and, at the next write, push the real backup out.
+                raise StoreCorrupt(
+                    f"the store {self.path} has no schema version: it was not written by rers, or was "
+                    f"emptied by hand. It was left untouched; restore {self.path.name}.bak if needed"
+                )
             return
         version = meta.get("schema_version")
         if not isinstance(version, int):

@@ -179,3 +179,12 @@ def test_forget_backup_leaves_nothing_of_the_previous_version(store):
     assert b"Eve Blanc" not in store.path.read_bytes()
     assert b"Eve Blanc" not in backup.read_bytes()
     assert backup.read_bytes() == store.path.read_bytes()
+
+
+@pytest.mark.parametrize("text", ["{}", '{"members": {}}'])
+def test_a_store_without_schema_is_refused(tmp_path, text):
+    path = tmp_path / "rers.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(StoreCorrupt, match="no schema version"):
+        Store.open(path)
+    assert path.read_text() == text
