@@ -191,6 +191,7 @@ class AtomicJSONStorage(Storage):
             staged.unlink(missing_ok=True)
             os.link(self.path, staged)
             os.replace(staged, backup)
+            staged.unlink(missing_ok=True)  # see flush(): rename(2) between two links of one file
             _fsync_dir(self.path.parent)
         except OSError as error:
             raise StoreError(f"cannot replace the store backup {backup}: {error.strerror or error}") from None
@@ -223,6 +224,9 @@ class AtomicJSONStorage(Storage):
                     staged.unlink(missing_ok=True)
                     os.link(self.path, staged)
                     os.replace(staged, backup)
+                    # rename(2) does nothing when both names are links to one file (the
+                    # backup already is this version): the staged name would stay.
+                    staged.unlink(missing_ok=True)
                 os.replace(tmp, self.path)
             except BaseException:
                 tmp.unlink(missing_ok=True)

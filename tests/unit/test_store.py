@@ -188,3 +188,13 @@ def test_a_store_without_schema_is_refused(tmp_path, text):
     with pytest.raises(StoreCorrupt, match="no schema version"):
         Store.open(path)
     assert path.read_text() == text
+
+
+def test_no_staged_backup_is_left_when_the_backup_already_is_the_current_file(store):
+    with store.transaction():
+        store.items.insert({"ref": "O-1"})
+        store.forget_backup()  # .bak and the store are now one file
+    with store.transaction():
+        store.items.insert({"ref": "O-2"})
+    assert not list(store.path.parent.glob("*.tmp"))
+    assert b"O-2" not in store.path.with_name(store.path.name + ".bak").read_bytes()
