@@ -403,6 +403,8 @@ class Store:
             raise StoreBusy(
                 f"another rers process has held the store {self.path} for too long; try again later"
             ) from None
+        except OSError as error:
+            raise StoreError(f"cannot lock the store {self.path}: {error.strerror or error}") from None
         self._lock_depth = 1
         try:
             if self._storage.changed_on_disk():

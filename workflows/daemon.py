@@ -63,16 +63,19 @@ class InstanceLock:
         self._lock = FileLock(str(self.path), timeout=0)
 
     def __enter__(self) -> "InstanceLock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._lock.acquire()
-        except Timeout:
+        except Timeout:  # before OSError: filelock's Timeout is one
             holder = self.path.with_suffix(".pid")
             pid = holder.read_text().strip() if holder.exists() else "?"
             raise UserError(
                 f"another rers is already running for this store (pid {pid}, lock {self.path}); "
                 "stop it first, or wait for it to finish"
             ) from None
+        except OSError as error:
+            raise UserError(f"cannot lock {self.path}: {error.strerror or error} (the store's folder must be "
+                            "writable by the robot)") from None
         self.path.with_suffix(".pid").write_text(f"{os.getpid()}\n")
         return self
 

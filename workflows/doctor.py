@@ -66,11 +66,7 @@ def check_mailbox(settings: Settings) -> Iterator[Finding]:
 
     box = settings.mailbox
     if box.kind == "maildir":
-        problem = _writable(box.path)
-        if problem:
-            yield Finding("fail", "mailbox", f"cannot use the Maildir {box.path}: {problem}")
-        else:
-            yield Finding("ok", "mailbox", f"Maildir {box.path} is usable")
+        yield _check_maildir(box.path)
         return
     server = box.server
     try:
@@ -89,6 +85,23 @@ def check_mailbox(settings: Settings) -> Iterator[Finding]:
     else:
         yield Finding("warn", "mailbox", f"the server does not offer IDLE: mail is read every "
                       f"{settings.schedule.poll_seconds} s")
+
+
+def _check_maildir(path: Path) -> Finding:
+    """A Maildir (RFC-less, D. J. Bernstein's layout: ``cur``, ``new``, ``tmp``) that
+    exists and is writable, or a folder where one can be created. Creates nothing."""
+    if not path.exists():
+        parent = next((p for p in path.parents if p.exists()), None)
+        if parent is None or not os.access(parent, os.W_OK):
+            return Finding("fail", "mailbox", f"the Maildir {path} does not exist and cannot be created")
+        return Finding("ok", "mailbox", f"the Maildir {path} does not exist yet; the first cycle creates it")
+    missing = [sub for sub in ("cur", "new", "tmp") if not (path / sub).is_dir()]
+    if missing:
+        return Finding("warn", "mailbox", f"{path} lacks {', '.join(missing)}: the first cycle creates them")
+    unwritable = [sub for sub in ("cur", "new", "tmp") if not os.access(path / sub, os.W_OK)]
+    if unwritable or not os.access(path, os.W_OK):
+        return Finding("fail", "mailbox", f"the Maildir {path} is not writable: handled mail cannot be moved")
+    return Finding("ok", "mailbox", f"Maildir {path} is usable")
 
 
 def check_transport(settings: Settings) -> Iterator[Finding]:

@@ -82,3 +82,22 @@ def test_corrupt_store_is_reported_and_kept(tmp_path):
     result = rers("poll", "--once", "--config", str(tmp_path / "net" / "rers.toml"))
     assert result.returncode == 1 and "not valid JSON" in result.stderr
     assert store.read_text() == '{"members": {"1": '
+
+
+def test_a_store_folder_that_cannot_be_written(tmp_path):
+    rers("init", str(tmp_path / "net"))
+    config = tmp_path / "net" / "rers.toml"
+    config.write_text(config.read_text().replace('path = "store/rers.json"', 'path = "/proc/rers-test/rers.json"'))
+    result = rers("poll", "--once", "--config", str(config))
+    assert result.returncode == 1 and "cannot lock" in result.stderr
+
+
+def test_a_maildir_that_lost_its_layout_is_completed(tmp_path):
+    rers("init", str(tmp_path / "net"))
+    mail = tmp_path / "net" / "mail"
+    for sub in ("cur", "new", "tmp"):
+        (mail / sub).rmdir()
+    doctor = rers("doctor", "--config", str(tmp_path / "net" / "rers.toml"))
+    assert "lacks cur, new, tmp" in doctor.stdout
+    result = rers("poll", "--once", "--config", str(tmp_path / "net" / "rers.toml"))
+    assert result.returncode == 0 and all((mail / sub).is_dir() for sub in ("cur", "new", "tmp"))

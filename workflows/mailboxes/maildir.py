@@ -32,6 +32,9 @@ class MaildirMailbox:
     def __enter__(self) -> "MaildirMailbox":
         try:
             self._box = mailbox.Maildir(self.root, factory=None, create=True)
+            # A folder that exists without the Maildir layout (made by hand): complete it.
+            for sub in ("cur", "new", "tmp"):
+                (self.root / sub).mkdir(exist_ok=True)
         except OSError as error:
             raise MailboxError(f"cannot open the Maildir {self.root}: {error.strerror or error}") from None
         return self
@@ -65,6 +68,14 @@ class MaildirMailbox:
             yield batch
 
     def _move(self, keys: list[str], folder_name: str) -> None:
+        try:
+            self._move_unchecked(keys, folder_name)
+        except OSError as error:
+            raise MailboxError(
+                f"cannot move handled mail to {self.root}/.{folder_name}: {error.strerror or error}"
+            ) from None
+
+    def _move_unchecked(self, keys: list[str], folder_name: str) -> None:
         try:
             folder = self.box.get_folder(folder_name)
         except mailbox.NoSuchMailboxError:
