@@ -86,12 +86,13 @@ def publish_calendar(settings: Settings, store: Store, now: datetime) -> list[Pa
 def publish_if_changed(settings: Settings, store: Store, now: datetime) -> list[Path]:
     """:func:`publish_calendar` when the stored series changed since the last publication
     (cheap otherwise: no iCalendar is built). For the end of each cycle, so that an
-    animator's command shows in the feed at once. A calendar never published is left to
-    the first publication proper (the daemon's start, the daily job, `rers calendar
-    publish`), which also sends the first invitations."""
+    animator's command shows in the feed at once. A calendar that nothing has touched yet
+    is left to the first publication proper (the daemon's start, the daily job, `rers
+    calendar publish`), which also sends the first invitations."""
     store.refresh()
     published = store.get_state(PUBLISHED_KEY)
-    if published is None or published == _fingerprint(settings, load_series(store)):
+    series = load_series(store)
+    if (published is None and not series) or published == _fingerprint(settings, series):
         return []
     return publish_calendar(settings, store, now)
 

@@ -37,6 +37,8 @@ audit = logging.getLogger("rers.audit")
 UNMET_DAYS = 30
 UPCOMING_DAYS = 31
 _SENT_KEY = "report_sent:{month}"
+_SINCE_KEY = "reports_since"
+"""The local day the robot first ran its monthly job: months before it get no report."""
 
 
 def _local_day(stamp: str | None, zone: ZoneInfo) -> date | None:
@@ -153,6 +155,14 @@ def monthly_job(settings: Settings, store: Store, now: datetime) -> str | None:
     start, end = previous_month(today)
     key = _SENT_KEY.format(month=start.strftime("%Y-%m"))
     if store.get_state(key):
+        return None
+    since = store.get_state(_SINCE_KEY)
+    if since is None:
+        # The first run: no report for a month the robot was not there.
+        with store.transaction():
+            store.set_state(_SINCE_KEY, today.isoformat())
+        return None
+    if date.fromisoformat(since) > end:
         return None
     with store.transaction():
         report = build_report(settings, store, start, end, today)

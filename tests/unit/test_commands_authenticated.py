@@ -32,3 +32,20 @@ def test_calendar_command_needs_authentication(tmp_path, results, carried_out):
     if not carried_out:
         assert handled.outcome == "handled: refused: not authenticated"
         assert any(m["purpose"] == "refused_command" for m in store.outbox.all())
+
+
+def test_the_first_cycle_with_a_calendar_command_publishes_the_feed(tmp_path):
+    import mailbox
+
+    import icalendar
+    import recurring_ical_events
+
+    settings = make_settings(tmp_path)
+    mailbox.Maildir(settings.mailbox.path, create=True).add(
+        member_mail(ANIMATORS[0], "PERMANENCE ANNULÉE 2026-12-07", "Salle fermée.\n", message_id="<first@x>"))
+    Runner(settings, Store.open(settings.store.path), clock=lambda: NOW).cycle()
+    feed = settings.calendar.output_dir / settings.calendar.feed_file
+    assert feed.exists(), "the command's answer says the feed no longer shows the day: it must be true"
+    cal = icalendar.Calendar.from_ical(feed.read_bytes())
+    days = {e["DTSTART"].dt.date().isoformat() for e in recurring_ical_events.of(cal).between((2026, 12, 1), (2026, 12, 31))}
+    assert "2026-12-07" not in days and "2026-12-14" in days

@@ -74,6 +74,9 @@ def test_the_report_counts_the_period(robot):
 
 def test_the_monthly_report_goes_to_the_animators_once(robot):
     settings, store = robot
+    # The robot's first run (in November): nothing for October, a month it was not there.
+    assert monthly_job(settings, store, datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)) is None
+    assert not [m for m in store.outbox.all() if m["purpose"] == "report"]
     mid = monthly_job(settings, store, NOW)
     assert mid is not None
     mail = store.outbox.find_one("message_id", mid)
