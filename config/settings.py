@@ -11,6 +11,7 @@ made by ``rers init DIR`` can be moved as a whole.
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
 import tomllib
@@ -547,10 +548,26 @@ def validate(data: dict, base: Path, text: str = "") -> tuple[dict[str, dict], l
     return values, problems
 
 
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _cross_checks(values: dict[str, dict], at: Callable[[str, str], str]) -> list[str]:
     """Rules that involve several keys."""
     problems = []
     mailbox, transport = values["mailbox"], values["transport"]
+    for name, section, kind in (("mailbox", mailbox, "imap"), ("transport", transport, "smtp")):
+        if (section.get("kind") == kind and section.get("security") == "none" and section.get("username")
+                and not _loopback(section.get("host") or "")):
+            problems.append(
+                f"{at(name, 'security')}[{name}] security: \"none\" would send the password to "
+                f"{section.get('host')} in clear; use \"ssl\" or \"starttls\" (\"none\" is for a server on this machine)"
+            )
     if mailbox.get("kind") == "maildir" and not mailbox.get("path"):
         problems.append(f"{at('mailbox', 'kind')}[mailbox] path: required when kind = \"maildir\"")
     if mailbox.get("kind") == "imap" and not mailbox.get("username"):

@@ -121,3 +121,14 @@ def test_bad_values_are_named():
 
 def test_example_is_plain_toml():
     tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+
+
+def test_a_password_never_crosses_the_network_in_clear():
+    text = EXAMPLE.read_text(encoding="utf-8").replace('kind = "maildir"', 'kind = "imap"').replace(
+        'security = "ssl"', 'security = "none"').replace(
+        '# username = "rers.souday@example.org"\n# password_env = "RERS_IMAP_PASSWORD"',
+        'username = "rers.souday@example.org"\npassword_env = "RERS_IMAP_PASSWORD"')
+    with pytest.raises(ConfigError) as caught:
+        loads(text, base=Path("/tmp"))
+    assert any("[mailbox] security" in p and "in clear" in p for p in caught.value.problems)
+    loads(text.replace('host = "imap.example.org"', 'host = "127.0.0.1"'), base=Path("/tmp"))
