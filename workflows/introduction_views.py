@@ -99,15 +99,39 @@ def readable_phone(phone: str | None) -> str | None:
     return phonenumbers.format_number(number, style)
 
 
-def effective_contact(member: dict, chosen: str | None = None) -> str:
+@dataclass(frozen=True)
+class ContactChoice:
+    """The contact detail that will really be given for a member (``contact``), and the
+    one they asked for (``wanted``: this time, or their stored preference; None when they
+    named none)."""
+
+    contact: str
+    wanted: str | None = None
+
+    @property
+    def honoured(self) -> bool:
+        """False when the member asked for a contact the network cannot give (no phone
+        number, no address): the permanence is given instead."""
+        return self.wanted is None or self.wanted == self.contact
+
+
+def choose_contact(member: dict, chosen: str | None = None) -> ContactChoice:
     """The contact detail that will really be given for ``member``: ``chosen`` (or their
-    preference), falling back to what they have — an e-mail address, a phone, and always
-    the permanence."""
+    preference) when they have it. One asked for that cannot be given never falls back to
+    another detail (an e-mail address, a number the member did not choose to share): it
+    becomes the permanence, where the animators present people to each other. A member
+    who asked for nothing gets what they have: an e-mail address, a phone, the
+    permanence."""
     wanted = chosen if chosen in CONTACTS else member.get("contact")
     has = {"email": bool(member.get("address")), "phone": bool(member.get("phone")), "permanence": True}
-    if wanted in CONTACTS and has[wanted]:
-        return wanted
-    return next(c for c in CONTACTS if has[c])
+    if wanted in CONTACTS:
+        return ContactChoice(wanted if has[wanted] else "permanence", wanted)
+    return ContactChoice(next(c for c in CONTACTS if has[c]))
+
+
+def effective_contact(member: dict, chosen: str | None = None) -> str:
+    """:func:`choose_contact`'s ``contact``."""
+    return choose_contact(member, chosen).contact
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ from workflows.calendar_state import plan
 from workflows.context import Context, Incoming
 from workflows.events.rules import next_occurrence
 from workflows.introduction_views import (
+    choose_contact,
     disclose,
     effective_contact,
     public_item,
@@ -463,10 +464,11 @@ def _ask_consent(ctx: Context, intro: dict, side: str, *, reminder: bool = False
     member = _member(ctx, intro[f"{side}_member"])
     if member is None:
         return
-    shared = effective_contact(member)
-    value = {"email": member.get("address"), "phone": readable_phone(member.get("phone"))}.get(shared)
-    context = {**_member_view(ctx, intro, side), "shared": {"contact": shared, "value": value},
-               "reminder": reminder}
+    shared = choose_contact(member)
+    value = {"email": member.get("address"), "phone": readable_phone(member.get("phone"))}.get(shared.contact)
+    context = {**_member_view(ctx, intro, side), "reminder": reminder,
+               "shared": {"contact": shared.contact, "value": value,
+                          "unavailable": None if shared.honoured else shared.wanted}}
     questions.ask_member(
         ctx, member, kind="consent", subject_ref=intro["ref"], template="introduction_consent", context=context,
         cause=f"{intro['ref']}:consent:{side}",
@@ -498,14 +500,38 @@ def on_consent_answer(ctx: Context, incoming: Incoming, question: dict, answer: 
         _offer_again(ctx, intro, SIDES)
         return f"{intro['ref']} declined"
     member = _member(ctx, intro[f"{side}_member"]) or {}
-    contacts = {**intro["contacts"], side: effective_contact(member, incoming.parsed.member.contact)}
-    _update(ctx, intro, f"consent {side}: yes", consents=answers, contacts=contacts)
+    choice = choose_contact(member, incoming.parsed.member.contact)
+    unavailable = {} if choice.honoured else {side: choice.wanted}
+    contacts = {**intro["contacts"], side: choice.contact}
+    _update(ctx, intro, f"consent {side}: yes" + (f" ({choice.wanted} unavailable: permanence)" if unavailable else ""),
+            consents=answers, contacts=contacts)
+    if unavailable:
+        _tell_contact_unavailable(ctx, incoming, intro, member, choice.wanted)
     if answers[OTHER[side]] == "yes":
-        _introduce(ctx, intro)
+        _introduce(ctx, intro, unavailable)
         return f"{intro['ref']} introduced"
-    _to_member(ctx, member, "introduction_ack", {**_member_view(ctx, intro, side), "what": "consent"},
+    _to_member(ctx, member, "introduction_ack", {**_member_view(ctx, intro, side), "what": "consent",
+                                                 "unavailable": unavailable.get(side)},
                "introduction_ack", f"{intro['ref']}:ack:{side}")
     return f"{intro['ref']} consent {side}: yes, waiting for the other"
+
+
+_MISSING = {"email": "d'adresse e-mail", "phone": "de numéro de téléphone"}
+_BY = {"email": "par e-mail", "phone": "par téléphone"}
+
+
+def _tell_contact_unavailable(ctx: Context, incoming: Incoming, intro: dict, member: dict, wanted: str) -> None:
+    """The member asked to be put in touch by ``wanted`` (``email``/``phone``) and the
+    network has no such detail for them: the permanence is given instead, never another
+    detail; the animators get the answer, to present the two at the permanence and, if
+    the person wrote a number, to check it with them before recording it."""
+    forward_to_animators(
+        ctx, incoming, purpose="contact_unavailable",
+        reason=f"{intro['ref']} : {member.get('ref', 'un membre')} accepte la mise en relation et demande à être "
+        f"contacté(e) {_BY.get(wanted, wanted)}, mais le réseau n'a pas {_MISSING.get(wanted, 'ce moyen de contact')} "
+        "pour cette personne. Le robot n'a donné aucune coordonnée : il a annoncé la permanence, où l'équipe "
+        "d'animation les présentera l'un à l'autre. Un numéro ou une adresse écrits dans un message ne sont pas "
+        "enregistrés : vérifiez-les avec la personne.")
 
 
 def _record_consent(ctx: Context, incoming: Incoming, intro: dict, side: str, answer: str) -> None:
@@ -524,9 +550,10 @@ def _record_consent(ctx: Context, incoming: Incoming, intro: dict, side: str, an
     )
 
 
-def _introduce(ctx: Context, intro: dict) -> None:
+def _introduce(ctx: Context, intro: dict, unavailable: dict[str, str] | None = None) -> None:
     """Both consented: each member gets the other's name and chosen contact (animators in
-    copy when configured)."""
+    copy when configured). ``unavailable``: ``{side: contact}`` for the member who asked
+    just now for a contact the network cannot give (told so in their mail)."""
     permanence = next_permanence(ctx)
     copy = ctx.settings.network.copy_animators_on_introductions
     cc = [(None, a) for a in ctx.settings.network.animators] if copy else []
@@ -541,6 +568,7 @@ def _introduce(ctx: Context, intro: dict) -> None:
             **_member_view(ctx, intro, side),
             "other": disclose(intro, other, them, permanence),
             "own_contact": effective_contact(me, intro["contacts"][side]),
+            "unavailable": (unavailable or {}).get(side),
             "animators_copied": bool(cc),
         }
         if questions.reachable(me):

@@ -9,6 +9,7 @@ import pytest
 from workflows.introduction_views import (
     MASK,
     both_consented,
+    choose_contact,
     disclose,
     effective_contact,
     first_name,
@@ -95,11 +96,23 @@ def test_public_item_keeps_title_and_availability_masked():
     assert not hasattr(item, "member")
 
 
-def test_the_contact_falls_back_to_what_the_member_has():
-    assert effective_contact({"address": "a@b.org", "phone": None, "contact": "phone"}) == "email"
-    assert effective_contact({"address": None, "phone": "+33611223344", "contact": "email"}) == "phone"
+def test_a_contact_asked_for_that_cannot_be_given_becomes_the_permanence():
+    # Never a more revealing detail than the one asked for: the animators present them.
+    assert effective_contact({"address": "a@b.org", "phone": None, "contact": "phone"}) == "permanence"
+    assert effective_contact({"address": "a@b.org", "phone": None, "contact": "email"}, "phone") == "permanence"
+    assert effective_contact({"address": None, "phone": "+33611223344", "contact": "email"}) == "permanence"
     assert effective_contact({"address": None, "phone": None, "contact": "email"}) == "permanence"
     assert effective_contact({"address": "a@b.org", "contact": "email"}, "permanence") == "permanence"
+    assert effective_contact({"address": "a@b.org", "phone": "+33611223344", "contact": "email"}, "phone") == "phone"
+    choice = choose_contact({"address": "a@b.org", "phone": None, "contact": "email"}, "phone")
+    assert (choice.contact, choice.wanted, choice.honoured) == ("permanence", "phone", False)
+    assert choose_contact({"address": "a@b.org", "contact": "email"}).honoured
+
+
+def test_with_no_choice_at_all_the_contact_is_what_the_member_has():
+    assert effective_contact({"address": "a@b.org", "phone": None, "contact": None}) == "email"
+    assert effective_contact({"address": None, "phone": "+33611223344", "contact": None}) == "phone"
+    assert effective_contact({"address": None, "phone": None}) == "permanence"
 
 
 def test_disclosure_only_after_both_consents():

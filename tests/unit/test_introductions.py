@@ -146,6 +146,69 @@ def test_the_permanence_contact_gives_the_next_permanence(net):
     assert LINA not in to_paco and "06 99 88 77 66" not in to_paco
 
 
+def no_phone_pair(net: Net, *, lina_contact: str = "email") -> None:
+    """Paco offers, Lina asks; Lina has no phone number recorded."""
+    paco = net.member(PACO, "Paco Ruiz", phone="+33611223344")
+    lina = net.member(LINA, "Lina Petit", contact=lina_contact)
+    net.item(paco, "offer", "Cours d'espagnol")
+    net.item(lina, "demand", "Apprendre l'espagnol")
+    assert net.answer(A1, "question:approve", "OUI").startswith("MR-1 approved")
+
+
+def test_a_contact_asked_for_that_cannot_be_given_becomes_the_permanence_never_the_address(net):
+    no_phone_pair(net)
+    net.answer(PACO, "question:consent", "oui")
+    # A mail cannot change a confirmed member's phone: the number written here is not recorded.
+    assert net.answer(LINA, "question:consent", "OUI\nContact : téléphone\nTél : 06 12 34 56 78") == "MR-1 introduced"
+    assert net.intro()["contacts"]["demand"] == "permanence"
+    to_paco = net.mails("introduction", to=PACO)[-1]
+    assert LINA not in to_paco.everything() and "06 12 34 56 78" not in to_paco.everything()
+    assert "Lina préfère vous rencontrer à la permanence" in to_paco.text
+    to_lina = " ".join(net.mails("introduction", to=LINA)[-1].text.split())
+    assert "cette personne sait qu'elle vous rencontrera à la permanence" in to_lina
+    assert "demandé à être contacté(e) par téléphone" in to_lina and "aucune coordonnée" in to_lina
+    told = net.mails("contact_unavailable")
+    assert len(told) == 1 and sorted(told[0].recipients) == sorted(ANIMATORS)
+    assert "MR-1" in told[0].text and "pas de numéro de téléphone" in " ".join(told[0].text.split())
+
+
+def test_the_first_to_ask_for_a_contact_it_has_not_is_told_in_the_acknowledgment(net):
+    no_phone_pair(net)
+    assert net.answer(LINA, "question:consent", "Oui\nContact : téléphone") == \
+        "MR-1 consent demand: yes, waiting for the other"
+    ack = " ".join(net.mails("introduction_ack", to=LINA)[-1].text.split())
+    assert "demandé à être contacté(e) par téléphone" in ack and "à la permanence" in ack
+    assert net.mails("contact_unavailable")
+    net.answer(PACO, "question:consent", "oui")
+    assert LINA not in net.mails("introduction", to=PACO)[-1].everything()
+
+
+def test_a_stored_preference_that_cannot_be_given_is_never_replaced_by_the_address(net):
+    no_phone_pair(net, lina_contact="phone")
+    consent = " ".join(net.mails("question:consent", to=LINA)[-1].text.split())
+    assert LINA not in consent and "aucune coordonnée" in consent
+    assert "choisi d'être contacté(e) par téléphone" in consent
+    net.answer(PACO, "question:consent", "oui")
+    assert net.answer(LINA, "question:consent", "oui") == "MR-1 introduced"
+    assert net.intro()["contacts"]["demand"] == "permanence"
+    assert LINA not in net.mails("introduction", to=PACO)[-1].everything()
+    assert "pas de numéro de téléphone" in " ".join(net.mails("contact_unavailable")[-1].text.split())
+
+
+def test_a_member_without_address_who_asks_for_email_does_not_get_their_phone_given(net):
+    paco = net.member(None, "Paco Ruiz", phone="+33611223344", contact="phone")
+    lina = net.member(LINA, "Lina Petit", phone="+33699887766")
+    net.item(paco, "offer", "Espagnol")
+    net.item(lina, "demand", "Espagnol")
+    net.answer(A1, "question:approve", "OUI")
+    net.answer(LINA, "question:consent", "oui")
+    proxy = [m for m in net.mails("question:consent") if A1 in m.recipients][-1]
+    assert net.send(A1, f"RE: [{proxy.token}] M-1", "POUR M-1 : OUI\nContact : e-mail") == "MR-1 introduced"
+    assert net.intro()["contacts"]["offer"] == "permanence"
+    to_lina = net.mails("introduction", to=LINA)[-1].text
+    assert "Paco préfère vous rencontrer à la permanence" in to_lina and "06 11 22 33 44" not in to_lina
+
+
 def test_one_no_tells_both_the_same_thing_never_who(net):
     approved(net)
     net.answer(PACO, "question:consent", "oui")
