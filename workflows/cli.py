@@ -70,24 +70,49 @@ def cmd_init(args) -> int:
 
 
 def cmd_poll(args) -> int:
-    from workflows.runner import Runner
-
     from workflows.daemon import InstanceLock
+    from workflows.runner import Runner
 
     settings = load_settings(args)
     with InstanceLock(settings.store.path):
         store = open_store(settings)
         report = Runner(settings, store, clock=clock_from_env()).cycle()
-    print(summary(report))
+        waiting = store.outbox.count("status", "queued")
+    print(summary(report, waiting))
     return EXIT_OK if not report.flush.error else EXIT_FAILURE
 
 
-def summary(report) -> str:
-    """One short paragraph about a cycle, for people."""
+def cmd_jobs(args) -> int:
+    """Every scheduled job once, then send what they queued: for a robot run from cron
+    (`rers poll --once` every few minutes, `rers jobs` every hour) instead of `rers run`."""
+    from workflows.daemon import InstanceLock, default_jobs
+    from workflows.runner import Runner
+
+    settings = load_settings(args)
+    clock = clock_from_env()
+    failed = 0
+    with InstanceLock(settings.store.path):
+        store = open_store(settings)
+        for job in default_jobs(settings, store, clock):
+            try:
+                job.run()
+                print(f"ok    {job.name}")
+            except Exception as error:  # one failing job must not stop the others
+                failed += 1
+                logging.getLogger(__name__).exception("job %s failed", job.name)
+                print(f"FAIL  {job.name}: {error}")
+        report = Runner(settings, store, clock=clock).flush()
+    print(f"{len(report.sent)} mail(s) sent" + (f"; sending stopped: {report.error}" if report.error else "."))
+    return EXIT_FAILURE if failed or report.error else EXIT_OK
+
+
+def summary(report, waiting: int = 0) -> str:
+    """One short paragraph about a cycle, for people. ``waiting``: mails still queued."""
     lines = [
         f"{len(report.handled)} message(s) read: {report.count('handled')} handled, "
         f"{report.count('repeat')} already seen, {report.count('failed')} failed, {report.count('parked')} parked.",
-        f"{len(report.flush.sent)} mail(s) sent, {len(report.flush.retry)} to retry, {len(report.flush.failed)} failed.",
+        f"{len(report.flush.sent)} mail(s) sent, {len(report.flush.failed)} given up, "
+        f"{waiting} waiting to be sent.",
     ]
     if report.flush.error:
         lines.append(f"Sending stopped: {report.flush.error}")
@@ -165,6 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("poll", parents=[common], help="read the mailbox once, answer, send, then exit")
     p.add_argument("--once", action="store_true", default=True, help="one cycle then exit (the default)")
     p.set_defaults(func=cmd_poll)
+
+    p = sub.add_parser("jobs", parents=[common],
+                       help="run every scheduled job once (calendar, reminders, expiries, bilans, report), for cron")
+    p.set_defaults(func=cmd_jobs)
 
     p = sub.add_parser("run", parents=[common], help="run as a daemon: poll, send and publish on schedule")
     p.set_defaults(func=cmd_run)

@@ -101,3 +101,14 @@ def test_a_maildir_that_lost_its_layout_is_completed(tmp_path):
     assert "lacks cur, new, tmp" in doctor.stdout
     result = rers("poll", "--once", "--config", str(tmp_path / "net" / "rers.toml"))
     assert result.returncode == 0 and all((mail / sub).is_dir() for sub in ("cur", "new", "tmp"))
+
+
+def test_jobs_for_cron_users(tmp_path):
+    rers("init", str(tmp_path / "net"))
+    config = str(tmp_path / "net" / "rers.toml")
+    result = rers("jobs", "--config", config)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ok    calendar" in result.stdout and "ok    monthly report" in result.stdout
+    assert (tmp_path / "net" / "calendar" / "calendrier.ics").exists()
+    poll = rers("poll", "--once", "--config", config)
+    assert "waiting to be sent" in poll.stdout
