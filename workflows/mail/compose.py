@@ -224,15 +224,20 @@ class Renderer:
                 value = value.astimezone(zone)
             return value
 
+        def day_pattern(value) -> str:
+            # French writes the first of the month "1er" (« lundi 1er mars »).
+            return "EEEE d'er' MMMM y" if locale.startswith("fr") and value.day == 1 else "EEEE d MMMM y"
+
         def long_date(value):
-            """``lundi 7 décembre 2026``."""
-            return format_date(local(value), format="EEEE d MMMM y", locale=locale)
+            """``lundi 7 décembre 2026``, ``lundi 1er mars 2027``."""
+            value = local(value)
+            return format_date(value, format=day_pattern(value), locale=locale)
 
         def date_time(value):
             """``lundi 7 décembre 2026 à 9 h``."""
             value = local(value)
             joiner = " à " if locale.startswith("fr") else " at "
-            return format_date(value, format="EEEE d MMMM y", locale=locale) + joiner + _french_time(value, locale)
+            return format_date(value, format=day_pattern(value), locale=locale) + joiner + _french_time(value, locale)
 
         def hour(value):
             return _french_time(local(value), locale)
