@@ -743,7 +743,9 @@ def _forget(ctx: Context, member_ref: str) -> None:
         side = "offer" if intro["offer_member"] == member_ref else "demand"
         status = intro["status"]
         _close_questions(ctx, intro)
-        fields: dict = {f"{side}_member": None}
+        # "why" quotes the words of both titles, folded ("gerard", "duval"): a title may
+        # hold the person's name in a form the erasure's patterns cannot recognise.
+        fields: dict = {f"{side}_member": None, "why": []}
         if status in PENDING:
             fields.update(status="cancelled", closed=ctx.stamp(), close_reason="member left")
         elif status in ("introduced", "bilan"):

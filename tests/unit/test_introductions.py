@@ -456,3 +456,18 @@ def test_withdrawing_an_item_cancels_its_introduction_in_progress(net):
     assert len(told) == 1 and "Paco" not in told[0].text, "the other is told it will not go ahead, not why"
     assert net.store.questions.count("status", "open") == 0 or all(
         q["subject_ref"] != "MR-1" for q in net.store.questions.find("status", "open"))
+
+
+def test_forgetting_a_member_leaves_no_word_of_their_titles_in_the_introduction(net):
+    paco = net.member(PACO, "Gérard Duval")
+    lina = net.member(LINA, "Lina Petit")
+    net.item(paco, "offer", "Guitare avec Gérard Duval")
+    net.item(lina, "demand", "Apprendre la guitare")
+    assert net.intro()["why"]
+    from workflows.erasure import erase_member
+
+    with net.store.transaction():
+        erase_member(net.ctx(), net.store.members.find_one("address", PACO), reason="forgotten", by="animator",
+                     animator="Claire")
+    raw = net.store.path.read_bytes().decode("utf-8").lower()
+    assert "gerard" not in raw and "duval" not in raw and "gérard" not in raw
