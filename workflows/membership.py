@@ -14,6 +14,8 @@ person's answer to a question only they received (:mod:`workflows.questions`):
   item's member (question ``withdraw_item``); ``OUI`` closes the item.
 * ``withdraw`` (``RETRAIT``) asks the member (question ``withdraw``); ``OUI`` erases
   everything (:func:`workflows.erasure.erase_member`) and says goodbye.
+  For these two, only a plain yes counts (« oui », « OUI merci », « je confirme »):
+  « Oui, je veux rester membre ! » gets the clarification question.
 * ``ADHÉSION POUR`` (an animator's ``event_command`` named ``register``) and
   ``rers members add`` register a member without an address, consent given in person
   (:func:`register_member`).
@@ -33,6 +35,7 @@ from workflows.context import Context, Incoming
 from workflows.erasure import erase_member
 from workflows.invitations import invite_member
 from workflows.items import close_item, items_of, record_items, release_held
+from workflows.mail.answers import plain_yes
 from workflows.mail.model import Item, MemberFields
 from workflows.mail.textutil import fold
 from workflows.members import differing_fields, ensure_member, find_ref, new_member, wrote_again
@@ -224,6 +227,14 @@ def _settle_or_clarify(ctx: Context, incoming: Incoming, question: dict, answer:
     return None
 
 
+def _destructive(incoming: Incoming, answer: str) -> str:
+    """The answer to a question whose yes cannot be undone (leaving the network,
+    withdrawing an item): a yes counts only when the reply's first meaningful line is a
+    plain yes (:func:`workflows.mail.answers.plain_yes`); « Oui, je veux rester membre ! »
+    is ``unclear``, and gets the clarification."""
+    return "unclear" if answer == "yes" and not plain_yes(incoming.parsed.text) else answer
+
+
 # --- withdrawing an item ------------------------------------------------------------------
 
 
@@ -263,6 +274,7 @@ def on_withdraw_item_answer(ctx: Context, incoming: Incoming, question: dict, an
     """Answer to ``withdraw_item``: ``yes`` closes the item, ``no`` keeps it,
     ``unclear`` asks once more."""
     item = ctx.store.items.find_one("ref", question["subject_ref"])
+    answer = _destructive(incoming, answer)
     early = _settle_or_clarify(ctx, incoming, question, answer, find_ref(ctx, question["member"]), item,
                                needs_item=True)
     if early:
@@ -308,6 +320,7 @@ def on_withdraw_answer(ctx: Context, incoming: Incoming, question: dict, answer:
     once more."""
     parsed = incoming.parsed
     member = find_ref(ctx, question["member"])
+    answer = _destructive(incoming, answer)
     early = _settle_or_clarify(ctx, incoming, question, answer, member)
     if early:
         return early

@@ -104,6 +104,27 @@ def test_an_unclear_answer_to_retrait_is_clarified_once(world):
     assert world.deliver(reply(clarification, ELISE, "OUI")) == "handled: withdraw M-1: erased"
 
 
+@pytest.mark.parametrize("words", ["Oui, je veux rester membre !", "oui mais je voudrais garder mes offres"])
+def test_a_yes_that_says_more_than_yes_to_retrait_erases_nothing_and_is_clarified(world, words):
+    member(world, ELISE, "Élise Martin")
+    world.deliver(mail(ELISE, "RETRAIT", ""))
+    before = world.snapshot()
+    assert world.deliver(reply(world.last(ELISE), ELISE, words)) == "handled: unclear: clarification asked"
+    assert world.snapshot() == before and world.member(ELISE) is not None
+    clarification = world.last(ELISE)
+    assert clarification.purpose == "question:withdraw"
+    assert world.deliver(reply(clarification, ELISE, "non")) == "handled: withdraw M-1: kept"
+
+
+def test_a_yes_that_says_more_than_yes_to_retrait_of_an_item_keeps_it(world):
+    member(world, ELISE, "Élise Martin")
+    world.deliver(mail(ELISE, "RETRAIT O-1", ""))
+    assert world.deliver(reply(world.last(ELISE), ELISE, "Oui je préfère la garder")) == \
+        "handled: unclear: clarification asked"
+    assert world.store.items.find_one("ref", "O-1")["status"] == "open"
+    assert world.deliver(reply(world.last(ELISE), ELISE, "OUI merci")) == "handled: withdraw_item O-1: closed"
+
+
 # --- answers that must change nothing ------------------------------------------------------
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.mail.answers import read_answer
+from workflows.mail.answers import plain_yes, read_answer
 
 
 @pytest.mark.parametrize("text", [
@@ -40,3 +40,26 @@ def test_single_letters_count_only_alone():
 def test_only_the_first_lines_are_read():
     text = "Oui\n" + "\n".join(f"ligne {i}" for i in range(10)) + "\nnon, ce n'est pas ce que je voulais dire"
     assert read_answer(text) == "yes"
+
+
+# --- a plain yes (what leaving the network or withdrawing an item needs) -------------------
+
+
+@pytest.mark.parametrize("text", [
+    "oui", "OUI", "OUI merci", "oui je confirme", "Oui, je confirme.", "d'accord", "D’accord, merci !", "ok",
+    "OK pour moi", "je confirme", "Confirmé", "👍", "👍🏻", "✅", "POUR M-14 : OUI",
+    "Bonjour,\n\nOui, merci beaucoup !\n\nBonne journée", "Bonjour Madame,\nOUI\nCordialement",
+    "Merci !\nOui", "Oui je confirme mon retrait", "oui, bien sûr",
+])
+def test_plain_yes(text):
+    assert plain_yes(text)
+    assert read_answer(text) == "yes"
+
+
+@pytest.mark.parametrize("text", [
+    "Oui, je veux rester membre !", "oui je veux rester", "oui mais je voudrais garder mes offres",
+    "Oui mais pas tout de suite", "oui… enfin non", "Je veux bien oui", "oui 😡", "O", "Y",
+    "oui si vous gardez mon offre", "Non", "", "Merci", "Bonjour,",
+])
+def test_anything_more_than_a_plain_yes_is_not_one(text):
+    assert not plain_yes(text)

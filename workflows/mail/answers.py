@@ -62,3 +62,43 @@ def read_answer(own_text: str) -> str:
     if "unclear" in kinds or not kinds or {"yes", "no"} <= kinds:
         return "unclear"
     return "yes" if "yes" in kinds else "no"
+
+
+# --- a plain yes: what a destructive confirmation needs ------------------------------------
+
+_PLAIN_YES_WORDS = (
+    r"(?:c'est )?ok pour moi|oui|ouais|yes|ok|okay|okey|d'accord|d accord|daccord|dac|tout a fait|absolument|bien sur|parfait"
+    r"|c'est bon|(?:oui,? )?(?:je )?confirme(?:e|r)?|c'est confirme|(?:je )?valide|validee|j'accepte|accepte|acceptee"
+    # "je confirme mon retrait", "je confirme la désinscription": what the question asked
+    r"|(?:mon|ma|le|la) (?:retrait|desinscription|demande|choix|depart)"
+    r"|👍|✅|👌|✔"
+)
+_COURTESY_WORDS = (
+    r"merci(?: beaucoup| bien| a vous| pour tout| d'avance| par avance| encore)?|bonjour|bonsoir|salut|hello"
+    r"|(?:bien |tres )?cordialement|amicalement|bien a vous|(?:sinceres |meilleures )?salutations(?: distinguees)?"
+    r"|bonne (?:journee|soiree|fin de journee|semaine|continuation)|belle journee|a bientot|au revoir|bises"
+    r"|madame|monsieur|s'il vous plait|svp|et|encore|🙂|😊|🙏|☺"
+)
+_PLAIN_YES_RE = re.compile(rf"(?<![\w'])(?:{_PLAIN_YES_WORDS})(?![\w'])")
+_COURTESY_RE = re.compile(rf"(?<![\w'])(?:{_COURTESY_WORDS})(?![\w'])")
+_PUNCTUATION_RE = re.compile(r"[\s.,;:!?…()\-–—\"«»\ufe0f\U0001F3FB-\U0001F3FF]*")
+"""Punctuation, and what may follow an emoji (a variation selector, a skin tone)."""
+
+
+def plain_yes(own_text: str) -> bool:
+    """True when the reply's first meaningful line is a plain yes and says nothing else:
+    « oui », « OUI merci », « oui je confirme », « d'accord », « ok », « 👍 », with
+    greetings, thanks and closing words around it (an animator's ``POUR M-14 :`` taken
+    off). Lines of courtesy alone are skipped. Any other word (« oui je veux rester »,
+    « oui mais… ») makes it False: an act that cannot be undone (leaving the network,
+    withdrawing an item) waits for a plain yes, where :func:`read_answer` reads ``yes``
+    from the words of a sentence."""
+    for line in own_text.split("\n"):
+        if not line.strip() or is_greeting(line):
+            continue
+        folded = _BEHALF_RE.sub("", drop_greeting(fold(line)))
+        rest = _COURTESY_RE.sub(" ", folded)
+        if _PUNCTUATION_RE.fullmatch(rest):
+            continue  # "Merci !", "Bonjour Madame,": not yet the answer
+        return bool(_PLAIN_YES_RE.search(rest)) and bool(_PUNCTUATION_RE.fullmatch(_PLAIN_YES_RE.sub(" ", rest)))
+    return False
