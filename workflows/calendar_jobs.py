@@ -129,7 +129,8 @@ def send_reminders(settings: Settings, store: Store, now: datetime) -> list[str]
     - with ``[calendar] reminders = true``, an ``event_reminder`` mail to each person
       whose answer for that day is ``accepted`` (:func:`workflows.attendance.answers_for`);
     - before a permanence, an ``event_attendees`` mail to the animators: who accepted,
-      who may come, who declined.
+      who may come, who declined, and the pairs of members to present to each other
+      that day (:func:`workflows.introductions.pairs_to_present`).
 
     Idempotent: each mail's Message-ID depends only on the event, the day and the
     recipient, so running it again the same day queues nothing more. Queues only (the
@@ -162,11 +163,14 @@ def send_reminders(settings: Settings, store: Store, now: datetime) -> list[str]
                     )
                     queued.extend([mid] if mid else [])
             if series.kind == "permanence" and settings.network.animators:
+                from workflows.introductions import pairs_to_present
+
                 people = {kind: [_person(store, a) for a in answers if a["partstat"] == kind]
                           for kind in ("accepted", "tentative", "declined")}
+                pairs = pairs_to_present(ctx, series, tomorrow)
                 mid = queue_mail(
                     ctx, template="event_attendees", to=[(None, a) for a in settings.network.animators],
-                    context={**context, **people}, purpose="event_attendees",
+                    context={**context, **people, "pairs": pairs}, purpose="event_attendees",
                     cause=mail_cause(series.uid, series.sequence, tomorrow),
                     msg_id=calendar_message_id(ctx, "event_attendees", series.uid, None, tomorrow, "animators"),
                     to_member=False,

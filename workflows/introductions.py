@@ -40,14 +40,15 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from config.settings import Settings
 from store import Store
 from workflows import consents, questions, replies
 from workflows.calendar_state import plan
 from workflows.context import Context, Incoming
-from workflows.events.rules import next_occurrence
+from workflows.events.model import EventSeries
+from workflows.events.rules import next_occurrence, occurrences
 from workflows.introduction_views import (
     choose_contact,
     disclose,
@@ -551,11 +552,14 @@ def _record_consent(ctx: Context, incoming: Incoming, intro: dict, side: str, an
 
 
 def _introduce(ctx: Context, intro: dict, unavailable: dict[str, str] | None = None) -> None:
-    """Both consented: each member gets the other's name and chosen contact (animators in
-    copy when configured). ``unavailable``: ``{side: contact}`` for the member who asked
-    just now for a contact the network cannot give (told so in their mail)."""
+    """Both consented: each member gets the other's name and chosen contact. The animators
+    are copied when configured, and always when either side meets at the permanence: the
+    mail promises that they will present the two to each other there (and the eve of that
+    permanence, their list names the pair: :func:`pairs_to_present`). ``unavailable``:
+    ``{side: contact}`` for the member who asked just now for a contact the network cannot
+    give (told so in their mail)."""
     permanence = next_permanence(ctx)
-    copy = ctx.settings.network.copy_animators_on_introductions
+    copy = ctx.settings.network.copy_animators_on_introductions or "permanence" in intro["contacts"].values()
     cc = [(None, a) for a in ctx.settings.network.animators] if copy else []
     _update(ctx, intro, "introduced", status="introduced", introduced=ctx.stamp())
     for side in SIDES:
@@ -591,6 +595,34 @@ def next_permanence(ctx: Context) -> datetime | None:
         if occurrence is not None and occurrence.start > ctx.now:
             return occurrence.start
     return None
+
+
+def pairs_to_present(ctx: Context, series: EventSeries, day: date) -> list[dict]:
+    """The introductions whose members the animators are to present to each other at the
+    permanence ``series`` holds on ``day``: made, either side meeting at the permanence,
+    and ``day`` the first occurrence after the introduction (a cancelled one moves the
+    meeting to the next). For the animators' list the eve of that permanence: the
+    introduction's ref, the first names and refs of both members and the titles, never an
+    address. Oldest first."""
+    zone = ctx.settings.network.zone
+    pairs = []
+    for status in ("introduced", "bilan"):
+        for intro in ctx.store.introductions.find("status", status):
+            if "permanence" not in (intro.get("contacts") or {}).values() or not intro.get("introduced"):
+                continue
+            made = datetime.fromisoformat(intro["introduced"])
+            first = next((o for o in occurrences(series, made.astimezone(zone).date(), day) if o.start > made), None)
+            if first is None or first.day != day:
+                continue
+            pair: dict = {"ref": intro["ref"], "introduced": intro["introduced"]}
+            for side in SIDES:
+                member = _member(ctx, intro[f"{side}_member"])
+                item = _item(ctx, intro[side]) or {"ref": intro[side], "kind": side, "title": ""}
+                pair[side] = {"first_name": public_member(member).first_name,
+                              "member": intro[f"{side}_member"] or "(effacé)", "title": public_item(item).title,
+                              "permanence": intro["contacts"].get(side) == "permanence"}
+            pairs.append(pair)
+    return sorted(pairs, key=lambda p: (p["introduced"], int(p["ref"][3:])))
 
 
 def _tell_cancelled(ctx: Context, intro: dict, sides, reason: str) -> None:

@@ -3,6 +3,8 @@ dispatcher, the clock in hand (no servers; the same story through Dovecot and ai
 is in tests/integration/test_introductions.py)."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from intro_support import ANIMATORS, Net
@@ -207,6 +209,56 @@ def test_a_member_without_address_who_asks_for_email_does_not_get_their_phone_gi
     assert net.intro()["contacts"]["offer"] == "permanence"
     to_lina = net.mails("introduction", to=LINA)[-1].text
     assert "Paco préfère vous rencontrer à la permanence" in to_lina and "06 11 22 33 44" not in to_lina
+
+
+def test_a_permanence_introduction_goes_to_the_animators_whatever_the_configuration(net):
+    assert not net.settings.network.copy_animators_on_introductions
+    introduced(net, lina_contact="permanence")
+    for member in (PACO, LINA):
+        mail = net.mails("introduction", to=member)[-1]
+        assert sorted(mail.recipients) == sorted([member, *ANIMATORS])
+        assert "L'équipe d'animation reçoit une copie de ce message" in mail.text
+
+
+def test_without_the_permanence_the_animators_are_copied_only_when_configured(net):
+    introduced(net)
+    assert net.mails("introduction", to=LINA)[-1].recipients == [LINA]
+
+
+def test_the_eve_of_the_permanence_the_animators_list_the_pairs_to_present(net):
+    from workflows.calendar_jobs import publish_calendar, send_reminders
+
+    introduced(net, lina_contact="permanence")  # Monday 23 November, during the permanence
+    odile = net.member(ODILE, "Odile R")
+    marc = net.member("marc@example.org", "Marc Vidal")
+    net.item(odile, "offer", "Tricot")
+    net.item(marc, "demand", "Apprendre le tricot")
+    net.answer(A1, "question:approve", "OUI")
+    net.answer(ODILE, "question:consent", "oui")
+    net.answer("marc@example.org", "question:consent", "oui")
+    assert net.intro("MR-2")["status"] == "introduced", "by e-mail: not on the list"
+    publish_calendar(net.settings, net.store, net.now)
+    send_reminders(net.settings, net.store, datetime(2026, 11, 29, 17, 30, tzinfo=timezone.utc))
+    (listed,) = net.mails("event_attendees")
+    assert sorted(listed.recipients) == sorted(ANIMATORS)
+    text = " ".join(listed.text.split())
+    assert "À présenter l'un à l'autre demain" in text
+    assert "MR-1 : Paco (M-1), qui propose « Cours d'espagnol », et Lina (M-2), qui le demande" in text
+    assert "MR-2" not in text and LINA not in listed.everything() and PACO not in listed.everything()
+    send_reminders(net.settings, net.store, datetime(2026, 12, 6, 17, 30, tzinfo=timezone.utc))
+    assert "MR-1" not in net.mails("event_attendees")[-1].text, "the promise was for one day"
+
+
+def test_a_cancelled_permanence_puts_the_pair_on_the_next_one_s_list(net):
+    from workflows.calendar_jobs import publish_calendar, send_reminders
+
+    introduced(net, lina_contact="permanence")
+    publish_calendar(net.settings, net.store, net.now)
+    assert net.send(A1, "PERMANENCE ANNULÉE 2026-11-30", "") == "event_command cancel_permanence: done"
+    send_reminders(net.settings, net.store, datetime(2026, 11, 29, 17, 30, tzinfo=timezone.utc))
+    assert not net.mails("event_attendees"), "no permanence on the 30th"
+    send_reminders(net.settings, net.store, datetime(2026, 12, 6, 17, 30, tzinfo=timezone.utc))
+    assert "MR-1 : Paco (M-1)" in net.mails("event_attendees")[-1].text
 
 
 def test_one_no_tells_both_the_same_thing_never_who(net):
