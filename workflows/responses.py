@@ -90,7 +90,8 @@ def answer_sender(
 
     ``daily_kind`` adds a stricter limit of one such answer a day (e.g. ``"unknown_ack"``).
     The person just wrote: an address a bounce had marked undeliverable is taken as
-    working again. ``attach`` and ``forget_after_send``: see
+    working again. The mail is addressed to the member's recorded name, or else to the
+    From header's display name. ``attach`` and ``forget_after_send``: see
     :func:`workflows.outbox.queue_mail`.
     """
     parsed = incoming.parsed
@@ -104,8 +105,10 @@ def answer_sender(
     if not take_allowance(ctx, address):
         audit.info("%s: answer withheld, daily limit of %d reached", parsed.message_id, network.max_replies_per_day)
         return None
-    wrote_again(ctx, address)
-    name = parsed.member.name or parsed.sender_name
+    # The display name is the person's own: a member's as recorded, anyone else's From
+    # name; never a "Nom :" line (an animator's ADHÉSION POUR names someone else).
+    member = wrote_again(ctx, address)
+    name = (member or {}).get("name") or person_name(incoming)
     return queue_mail(
         ctx,
         template=template,

@@ -75,6 +75,27 @@ def test_a_question_for_a_member_without_address_goes_to_each_animator(world):
     assert world.deliver(reply(first, ANIM, "POUR M-1 : NON")) == "handled: refused: cancelled"
 
 
+def test_mail_to_an_animator_bears_the_animator_s_name_never_the_member_s(world):
+    register(world)
+    done = world.last(ANIM, "register_done")
+    assert str(done["To"]) == f"Claire Animatrice <{ANIM}>", "not the « Nom : Jeanne Roux » of the command"
+    world.deliver(mail(ANIM, "RETRAIT O-1", "Nom : Jeanne Roux\n", name="Claire Animatrice"))
+    for animator in ANIMATORS:
+        assert str(world.last(animator, "question:withdraw_item")["To"]) == animator
+    question = world.last(ANIM, "question:withdraw_item")
+    world.deliver(reply(question, ANIM, "POUR M-1 : peut-être", name="Claire Animatrice"))
+    assert str(world.last(ANIM, "question:withdraw_item")["To"]) == ANIM, "the clarification too"
+
+
+def test_an_answer_bears_the_member_s_recorded_name_or_the_from_name(world):
+    world.deliver(mail("elise@example.org", "ADHÉSION", "Nom : Élise Martin\n", name="E. M."))
+    world.deliver(reply(world.last("elise@example.org"), "elise@example.org", "OUI", name="E. M."))
+    world.deliver(mail("elise@example.org", "OFFRE : Tricot", "Nom : Jeanne Roux\n", name="Lise"))
+    assert str(world.last("elise@example.org", "items_ack")["To"]) == "Élise Martin <elise@example.org>"
+    world.deliver(mail("bob@example.net", "AIDE", "Nom : Marcel Lenoir\n", name="Robert Durand"))
+    assert str(world.last("bob@example.net", "help")["To"]) == "Robert Durand <bob@example.net>"
+
+
 def test_an_animators_answer_must_be_authenticated_when_the_network_trusts_a_server(tmp_path):
     world = World(tmp_path / "robot", network='authserv_id = "mx.example.org"')
     signed = {"Authentication-Results": "mx.example.org; dkim=pass header.d=example.org; dmarc=pass"}
