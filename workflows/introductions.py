@@ -58,6 +58,7 @@ from workflows.introduction_views import (
     readable_phone,
     redact,
 )
+from workflows.mail.fields import happened_in_text
 from workflows.matching import (
     OTHER,
     PENDING,
@@ -661,10 +662,14 @@ def _ask_bilan(ctx: Context, intro: dict, side: str) -> None:
 
 def bilan_record(parsed, answer: str, at: str) -> dict:
     """A bilan answer as stored: the fields of the reply (``Échange réalisé``, ``Intérêt``,
-    ``Freins``, ``Éléments facilitants``), ``happened`` falling back on a plain OUI/NON,
-    and the reply's own text kept whole."""
+    ``Freins``, ``Éléments facilitants``), and the reply's own text kept whole. Without
+    an ``Échange réalisé`` line, ``happened`` is read from the text (« finalement on ne
+    s'est pas vus »: :func:`workflows.mail.fields.happened_in_text`), else from a plain
+    OUI/NON."""
     fields = parsed.bilan
     happened = fields.happened if fields is not None and fields.happened else None
+    if happened is None:
+        happened = happened_in_text(parsed.text or "")
     if happened is None and answer in ("yes", "no") and fields is None:
         happened = answer
     return {

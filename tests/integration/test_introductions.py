@@ -107,7 +107,7 @@ def test_from_an_offer_and_a_demand_to_two_people_who_meet_and_their_bilan(peopl
               "Éléments facilitants : la patience de Paco", name="Lina Petit", date=people.now),
         reply(bilan_paco, PACO, "Très bien, nous continuons tous les mardis.", name="Paco Ruiz", style="outlook",
               date=people.now))
-    assert outcomes == ["handled: MR-1 bilan demand: yes", "handled: MR-1 bilan offer: free text"]
+    assert outcomes == ["handled: MR-1 bilan demand: yes", "handled: MR-1 bilan offer: ongoing"]
     intro = people.store().introductions.find_one("ref", "MR-1")
     assert intro["status"] == "completed"
     assert intro["bilans"]["demand"]["interest"] == "je parle au marché"

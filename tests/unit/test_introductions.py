@@ -350,7 +350,7 @@ def test_bilan_questions_after_bilan_days_and_answers_recorded(net):
     assert net.answer(LINA, "question:bilan", "Échange réalisé : oui\nIntérêt : j'ose parler\n"
                       "Éléments facilitants : la patience de Paco\n") == "MR-1 bilan demand: yes"
     assert net.answer(PACO, "question:bilan", "C'était très bien, nous continuons le mardi.") == \
-        "MR-1 bilan offer: free text"
+        "MR-1 bilan offer: ongoing"
     intro = net.intro()
     assert intro["status"] == "completed"
     assert intro["bilans"]["demand"]["interest"] == "j'ose parler"
@@ -372,6 +372,29 @@ def test_an_exchange_that_did_not_happen_is_told_and_the_demand_matched_again(ne
     again = net.intro("MR-2")
     assert (again["offer"], again["demand"]) == ("O-2", "D-1")
     assert net.later(30).completed == ["MR-1"], "the silent side's question expired"
+
+
+@pytest.mark.parametrize("words", ["Finalement on ne s'est pas vus.", "L'échange n'a pas eu lieu",
+                                   "Bonjour, on n'a pas pu se voir, nos horaires ne collaient pas.",
+                                   "Elle n'a jamais répondu à mes messages."])
+def test_a_free_text_bilan_saying_it_did_not_happen_is_told_and_the_demand_matched_again(net, words):
+    introduced(net)
+    net.later(21)
+    odile = net.member(ODILE, "Odile R")
+    net.item(odile, "offer", "Conversation en espagnol")
+    assert net.answer(LINA, "question:bilan", words) == "MR-1 bilan demand: no"
+    assert net.intro()["bilans"]["demand"]["happened"] == "no" and net.intro()["not_happened"]
+    told = net.mails("introduction_not_happened")
+    assert len(told) == 1 and sorted(told[0].recipients) == sorted(ANIMATORS)
+    again = net.intro("MR-2")
+    assert (again["offer"], again["demand"]) == ("O-2", "D-1")
+
+
+def test_a_free_text_bilan_that_says_nothing_clear_is_kept_as_text(net):
+    introduced(net)
+    net.later(21)
+    assert net.answer(LINA, "question:bilan", "Merci de prendre des nouvelles !") == "MR-1 bilan demand: free text"
+    assert net.intro()["bilans"]["demand"]["happened"] is None and not net.mails("introduction_not_happened")
 
 
 # --- the animators' command ----------------------------------------------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.mail.fields import contact, field_key, modality, phone, read_fields, yes_no
+from workflows.mail.fields import contact, field_key, happened_in_text, modality, phone, read_fields, yes_no
 
 
 @pytest.mark.parametrize("line, key", [
@@ -107,3 +107,37 @@ def test_phone(value, expected):
                                              ("peut-être", None)])
 def test_yes_no(value, expected):
     assert yes_no(value) is expected
+
+
+# --- whether a bilan's exchange happened, from free text ------------------------------------
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Finalement on ne s'est pas vus.", "no"),
+    ("L'échange n'a pas eu lieu", "no"),
+    ("on n'a pas pu se voir", "no"),
+    ("Elle n'a jamais répondu.", "no"),
+    ("Il ne m'a jamais rappelé", "no"),
+    ("Nous ne nous sommes jamais rencontrées", "no"),
+    ("On n’a pas réussi à se voir, nos horaires ne collaient pas", "no"),
+    ("Pas de nouvelles de sa part", "no"),
+    ("On s'est vus trois fois, c'était très bien.", "yes"),
+    ("Ça s'est très bien passé, merci !", "yes"),
+    ("Nous avons fait 4 séances chez elle", "yes"),
+    ("J'ai beaucoup appris", "yes"),
+    ("L'échange a bien eu lieu.", "yes"),
+    ("C'était très bien, nous continuons le mardi.", "ongoing"),
+    ("Pas encore, on se voit la semaine prochaine", "ongoing"),
+    ("C'est en cours", "ongoing"),
+    ("On ne s'est pas encore vus", "ongoing"),
+])
+def test_a_free_text_bilan_says_whether_the_exchange_happened(text, expected):
+    assert happened_in_text(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "", "Oui", "Non", "Merci pour votre message", "Je ne sais pas", "Ça ne s'est pas très bien passé",
+    "On s'est vus une fois, puis elle n'a jamais répondu",
+])
+def test_a_free_text_bilan_that_is_unsure_says_nothing(text):
+    assert happened_in_text(text) is None

@@ -198,6 +198,45 @@ def happened(value: str) -> str | None:
     return None
 
 
+_SEEN = r"(?:vu|vus|vue|vues|rencontre|rencontres|rencontree|rencontrees|retrouve|retrouves|retrouvees|parle|parles)"
+_TOLD = r"(?:repondu|rappele|rappelee|recontacte|recontactee|ecrit|donne suite|donne de nouvelles|donne signe de vie)"
+_TEXT_HAPPENED: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("ongoing", re.compile(
+        r"\ben cours\b|\b(?:on|nous) continu(?:e|ons)\b|\bca continue\b|\bon se revoit\b|\bnous nous revoyons\b"
+        r"|\bon se reverra\b|\bprochaine (?:seance|rencontre|fois)\b|\bpas (?:encore )?(?:fini|termine)e?s?\b"
+        r"|\bpas encore\b|\b(?:nous avons|on a) (?:juste |tout juste )?commence\b|\btoujours en contact\b")),
+    ("no", re.compile(
+        r"\bpas eu lieu\b|\bjamais eu lieu\b|\bne s'est (?:pas|jamais) fait\b|\brien ne s'est fait\b"
+        r"|\b(?:on|nous) ne (?:s'est|se sont|nous sommes) (?:pas|jamais) " + _SEEN + r"\b"
+        r"|\bn'(?:a|avons|ai) (?:pas|jamais) (?:pu|reussi a) (?:se|nous|la|le|l') ?(?:voir|rencontrer|retrouver"
+        r"|joindre|parler)\b|\bpas (?:pu|reussi a) (?:se|nous) (?:voir|rencontrer|retrouver|joindre)\b"
+        r"|\b(?:ne m'a|ne nous a|n'a|n'ont|ne m'ont) (?:pas|jamais) " + _TOLD + r"\b|\bjamais " + _TOLD + r"\b"
+        r"|\b(?:pas|aucune?) (?:de )?nouvelles?\b|\bsans nouvelles?\b|\bne l'ai (?:jamais|pas) " + _SEEN + r"\b"
+        r"|\b(?:a|ete) annulee?\b|\bpas donne suite\b")),
+    ("yes", re.compile(
+        r"\b(?:a|a bien) eu lieu\b|\b(?:on|nous) (?:s'est|nous sommes) (?:bien )?" + _SEEN + r"\b"
+        r"|\bs'est (?:tres |vraiment |plutot |super |tres tres )?bien passee?\b|\bc'etait (?:tres |vraiment |super )?"
+        r"(?:bien|super|genial|interessant|enrichissant|sympa)\b|\b(?:nous avons|on a) (?:fait|eu) (?:\d+|une|deux"
+        r"|trois|quatre|plusieurs) (?:seances?|rencontres?|cours)\b|\b(?:j'ai|nous avons|on a) (?:beaucoup |bien )?"
+        r"appris\b|\b(?:il|elle) m'a (?:beaucoup |bien )?appris\b|\bechange (?:realise|fait|termine)\b")),
+)
+
+
+def happened_in_text(text: str) -> str | None:
+    """``yes``/``no``/``ongoing`` read from a bilan written as free text, when the reply
+    has no ``Échange réalisé`` line: « Finalement on ne s'est pas vus », « elle n'a jamais
+    répondu » -> ``no``; « on s'est vus trois fois, c'était très bien » -> ``yes``; « nous
+    continuons le mardi », « pas encore » -> ``ongoing``. Conservative: nothing
+    recognised, or signs of an exchange both made and not made, is None (the text is
+    kept whole for the animators). An exchange going on after a good start is
+    ``ongoing``."""
+    folded = fold(text)
+    kinds = {kind for kind, pattern in _TEXT_HAPPENED if pattern.search(folded)}
+    if kinds == {"yes", "ongoing"}:
+        return "ongoing"
+    return kinds.pop() if len(kinds) == 1 else None
+
+
 _PHONE_RE = re.compile(r"\+?\(?\d[\d .\-()/\u00a0]{6,}\d")
 
 
