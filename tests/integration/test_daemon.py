@@ -184,3 +184,36 @@ def test_a_copy_of_each_sent_mail_goes_to_the_sent_folder(robot_factory, imap_ac
     assert rb"\Seen" in next(iter(imap_account.dovecot.flags(imap_account.user, "Envoyés").values()))
     # Once copied, the store keeps the envelope, not the text.
     assert store.outbox.find_one("message_id", report.flush.sent[0])["raw"] is None
+
+
+def test_a_poison_message_is_parked_after_three_failures_and_the_others_go_on(imap_robot, imap_account, sink, monkeypatch):
+    import workflows.runner as runner_module
+
+    real_route = runner_module.route
+
+    def route(intent):
+        handler = real_route(intent)
+
+        def guarded(ctx, incoming):
+            if incoming.parsed.message_id == "<poison@client.example>":
+                raise RuntimeError("a bug triggered by this message")
+            return handler(ctx, incoming)
+
+        return guarded
+
+    monkeypatch.setattr(runner_module, "route", route)
+    dovecot, user = imap_account.dovecot, imap_account.user
+    dovecot.append(user, "INBOX", member_mail("p@example.net", "AIDE", "?\n", message_id="<poison@client.example>"))
+    dovecot.append(user, "INBOX", help_mail(30))
+    store = Store.open(imap_robot.settings.store.path)
+    runner = Runner(imap_robot.settings, store)
+    outcomes = [sorted(h.outcome for h in runner.cycle().handled) for _ in range(3)]
+    assert outcomes[0] == ["failed (1)", "handled: help sent"]
+    assert outcomes[1] == ["failed (2)"] and outcomes[2] == ["parked"]
+    assert dovecot.uids(user, "INBOX") == []
+    assert len(dovecot.uids(user, "Erreurs")) == 1
+    parked = [email.message_from_bytes(r.data, policy=policy.default) for r in sink.received
+              if set(ANIMATORS) & set(r.rcpt_tos)]
+    assert any("échoué 3 fois" in m.get_body(preferencelist=("plain",)).get_content() for m in parked)
+    assert store.ledger.find_one("message_id", "<poison@client.example>")["outcome"] == "parked"
+    assert Runner(imap_robot.settings, store).cycle().handled == []
