@@ -231,6 +231,7 @@ class Daemon:
             delay = self.backoff.next_delay()
             self.state.last_error = str(error)
             log.warning("cycle failed (%s); next try in %.0f s", error, delay)
+            self._note_failure(str(error))
             self._close_watcher()
             self.stop_event.wait(delay)
             return False
@@ -247,6 +248,16 @@ class Daemon:
         if report.handled:
             log.info("cycle: %d message(s), %d mail(s) sent", len(report.handled), len(report.flush.sent))
         return True
+
+    def _note_failure(self, text: str) -> None:
+        """Keep the last cycle failure for `rers status` (best effort: the store itself may
+        be what fails)."""
+        try:
+            with self.store.transaction():
+                self.store.set_state("last_cycle_error", {"at": self.clock().isoformat(timespec="seconds"),
+                                                          "error": text})
+        except Exception:
+            log.debug("could not record the failure in the store", exc_info=True)
 
     def _wait(self) -> None:
         """Wait until the next poll or job, or until the server announces new mail."""

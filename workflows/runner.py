@@ -159,6 +159,7 @@ class Runner:
             report.flush.extend(self._send(connection))
         with self.store.transaction():  # also merges the last sent marks into the file
             self.store.set_state("last_cycle", self.clock().isoformat(timespec="seconds"))
+            self.store.set_state("last_send_error", report.flush.error)  # for `rers status`
         return report
 
     def handle_batch(self, batch: list[SourceMessage]) -> list[Handled]:

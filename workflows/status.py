@@ -30,6 +30,12 @@ def status_text(settings: Settings, store: Store, now: datetime) -> str:
         f"{store.members.count('status', 'pending')} pending. "
         f"Items: {store.items.count('status', 'open')} open, {store.items.count('status', 'held')} held.",
     ]
+    send_error = store.get_state("last_send_error")
+    if send_error:
+        lines.append(f"Sending failed at the last cycle: {send_error}")
+    cycle_error = store.get_state("last_cycle_error")
+    if cycle_error and (not last or cycle_error["at"] > last):
+        lines.append(f"The last cycle failed at {cycle_error['at']} UTC: {cycle_error['error']}")
     for failed in store.outbox.find("status", "failed")[-5:]:
         lines.append(f"  failed mail {failed['message_id']} ({failed['purpose']}): {failed['error']}")
     for failure in failures[-5:]:

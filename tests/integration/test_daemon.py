@@ -217,3 +217,15 @@ def test_a_poison_message_is_parked_after_three_failures_and_the_others_go_on(im
     assert any("échoué 3 fois" in m.get_body(preferencelist=("plain",)).get_content() for m in parked)
     assert store.ledger.find_one("message_id", "<poison@client.example>")["outcome"] == "parked"
     assert Runner(imap_robot.settings, store).cycle().handled == []
+
+
+def test_status_says_when_sending_fails(robot_factory, imap_account, sink):
+    from servers import free_port
+
+    robot = robot_factory()
+    text = robot.config.read_text().replace(f"port = {robot.settings.transport.server.port}", f"port = {free_port()}")
+    robot.config.write_text(text)
+    imap_account.dovecot.append(imap_account.user, "INBOX", help_mail(40))
+    assert robot.command("poll", "--once", check=False).returncode == 1
+    status = robot.command("status").stdout
+    assert "Outbox: 1 queued" in status and "Sending failed at the last cycle" in status and "refused" in status
