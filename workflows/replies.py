@@ -2,7 +2,8 @@
 
 A reply is acted on only when :func:`workflows.questions.match` finds an open question
 for its token, from the very address the question was sent to. Otherwise nothing
-changes and the animators get the message as ``unknown`` (protocol.md, "Replies").
+changes and the animators get the message as ``unknown`` (protocol.md, "Replies"); the
+question's own addressee answering a closed question is also told so (:data:`CLOSED`).
 
 An ``unclear`` answer gets one short clarification question (a new token, same
 question); a second unclear answer goes to the animators.
@@ -18,7 +19,7 @@ from typing import Callable
 
 from workflows import questions
 from workflows.context import Context, Incoming
-from workflows.responses import forward_to_animators, person_address
+from workflows.responses import answer_sender, forward_to_animators, person_address
 
 audit = logging.getLogger("rers.audit")
 
@@ -58,14 +59,27 @@ def answerer(ctx: Context, incoming: Incoming, question: dict | None) -> str | N
     return person_address(incoming)
 
 
+CLOSED = ("expired", "cancelled", "already answered")
+"""Refusals of a real question that is no longer open: its own addressee, answering late
+or twice, is told so (never for ``wrong address`` or ``unknown token``: maybe a forgery)."""
+
+
 def on_reply(ctx: Context, incoming: Incoming) -> str:
-    """``reply``: act on a valid answer, refuse the others (see the module docstring)."""
+    """``reply``: act on a valid answer, refuse the others (see the module docstring). An
+    answer from the question's own address to a question that is closed (:data:`CLOSED`)
+    also gets a short note, once a day at most: the question is closed and a person will
+    get back to them (the animators have the message)."""
     parsed = incoming.parsed
-    found = questions.match(ctx, incoming, answerer(ctx, incoming, None))
+    address = answerer(ctx, incoming, None)
+    found = questions.match(ctx, incoming, address)
     if not found.ok:
         reason = REFUSAL_TEXT.get(found.refusal or "", "Réponse non reconnue.")
         forward_to_animators(ctx, incoming, reason=reason, purpose="refused_reply")
         audit.warning("%s: reply refused (%s)", parsed.message_id, found.refusal)
+        if (found.refusal in CLOSED and address and address.lower() == found.question["address"]
+                and address.lower() not in ctx.settings.network.animators):
+            answer_sender(ctx, incoming, template="question_closed", context={"why": found.refusal},
+                          purpose="question_closed", daily_kind="question_closed")
         return f"refused: {found.refusal}"
     question = found.question
     handler = answer_handlers().get(question["kind"])

@@ -103,7 +103,9 @@ def test_the_victims_token_replayed_from_another_address(net, victim):
 
 def test_a_used_token(net, victim):
     assert net.cycle(reply(victim, ELISE, "Non")) == ["handled: withdraw M-1: kept"]
-    unchanged(net, [reply(victim, ELISE, "OUI", style="outlook")], "handled: refused: already answered")
+    # Her own address answering again: told the question is closed, a person will answer.
+    unchanged(net, [reply(victim, ELISE, "OUI", style="outlook")], "handled: refused: already answered",
+              victim_gets=["Votre réponse au"])
 
 
 def test_an_expired_token_through_the_real_command(net, victim):
@@ -113,7 +115,8 @@ def test_an_expired_token_through_the_real_command(net, victim):
     assert "1 handled" in result.stdout
     assert net.snapshot() == before
     assert net.store().ledger.all()[-1]["outcome"] == "refused: expired"
-    assert "Quitter" in str(net.to(ELISE)[-1]["Subject"])
+    assert "Votre réponse au" in str(net.to(ELISE)[-1]["Subject"])
+    assert "le délai pour y répondre est passé" in " ".join(text_of(net.to(ELISE)[-1]).split())
 
 
 def test_a_token_for_another_question(net, victim):

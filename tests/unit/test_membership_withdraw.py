@@ -142,6 +142,20 @@ def refused(world, raw, why):
     assert world.snapshot() == before
     assert len(world.mails(ELISE)) == to_victim, "nothing is sent to the victim"
     assert world.mails(ANIMATORS[0], "refused_reply")
+    assert not world.mails(purpose="question_closed"), "a possible forgery is never answered"
+
+
+def told_closed(world, raw, why, words):
+    """A late or second answer from the question's own address: nothing changes, the
+    animators get it, and the person is told the question is closed, once a day."""
+    before, to_elise = world.snapshot(), len(world.mails(ELISE))
+    assert world.deliver(raw) == f"handled: refused: {why}"
+    assert world.snapshot() == before and world.mails(ANIMATORS[0], "refused_reply")
+    (note,) = world.mails(ELISE)[to_elise:]
+    assert note.purpose == "question_closed" and words in " ".join(text_of(note).split())
+    assert "une personne reviendra vers vous" in " ".join(text_of(note).split())
+    assert world.deliver(raw.replace(b"Message-ID: <", b"Message-ID: <again.")) == f"handled: refused: {why}"
+    assert len(world.mails(ELISE)) == to_elise + 1, "one such note a day"
 
 
 def test_a_forged_oui_without_a_token_is_not_a_reply(world, victim):
@@ -157,12 +171,20 @@ def test_the_victims_token_from_another_address(world, victim):
 
 def test_a_used_token(world, victim):
     world.deliver(reply(victim, ELISE, "NON"))
-    refused(world, reply(victim, ELISE, "OUI"), "already answered")
+    told_closed(world, reply(victim, ELISE, "OUI"), "already answered", "une réponse avait déjà été enregistrée")
 
 
 def test_an_expired_token(world, victim):
     world.later(days=31)
-    refused(world, reply(victim, ELISE, "OUI"), "expired")
+    told_closed(world, reply(victim, ELISE, "OUI"), "expired", "le délai pour y répondre est passé")
+
+
+def test_a_cancelled_question(world, victim):
+    world.deliver(mail(ELISE, "RETRAIT", ""))
+    newer = world.last(ELISE)
+    world.deliver(reply(newer, ELISE, "NON"))  # settles the question: the earlier copy is cancelled
+    world.later(days=1)  # today's answers to Élise are all spent
+    told_closed(world, reply(victim, ELISE, "OUI"), "cancelled", "elle a été annulée entre-temps")
 
 
 def test_a_token_of_another_question_cannot_act_on_someone_else(world, victim):
