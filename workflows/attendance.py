@@ -215,7 +215,9 @@ def on_invitation_reply(ctx: Context, incoming: Incoming) -> str | None:
     not one (then the caller handles it as usual).
 
     It is one when its In-Reply-To or References name a calendar mail the robot sent
-    (:func:`workflows.invitations.sent_calendar_mail`) to the sender's own address. The
+    (:func:`workflows.invitations.sent_calendar_mail`) to the sender's own address. A
+    confirmed member's preferences alone (« Invitations : non ») are recorded as such
+    (:func:`workflows.membership.on_preferences`), never as an answer. Otherwise the
     answer (:func:`read_attendance`) is recorded for: the whole event for a one-off; the
     day the mail was about for a reminder; for a series, the day the text names ("lundi",
     "le 14 décembre"), else its next day. The person gets a short note of what was
@@ -227,6 +229,11 @@ def on_invitation_reply(ctx: Context, incoming: Incoming) -> str | None:
     address = person_address(incoming)
     if found is None or not address or address not in found[0].get("recipients", ()):
         return None
+    from workflows.membership import on_preferences  # here: membership needs this module
+
+    preferences = on_preferences(ctx, incoming)  # « Invitations : non » is no absence
+    if preferences is not None:
+        return preferences
     _mail, series, mailed_day = found
     zone = ctx.settings.network.zone
     reference = (parsed.date or ctx.now).astimezone(zone)

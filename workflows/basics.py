@@ -5,6 +5,7 @@ import logging
 
 from workflows.attendance import on_invitation_reply
 from workflows.context import Context, Incoming
+from workflows.membership import on_preferences
 from workflows.responses import answer_sender, forward_to_animators
 
 audit = logging.getLogger("rers.audit")
@@ -18,9 +19,11 @@ def on_help(ctx: Context, incoming: Incoming) -> str:
 
 def on_unknown(ctx: Context, incoming: Incoming) -> str:
     """``unknown``: never dropped. The animators get it; the sender gets one
-    acknowledgment a day at most, saying a person will read it. A plain-words answer to a
-    calendar invitation ("je viendrai") carries no token: the calendar reads it first."""
-    outcome = on_invitation_reply(ctx, incoming)
+    acknowledgment a day at most, saying a person will read it. Read first: a confirmed
+    member's message of preferences alone (« Invitations : non », whatever the subject),
+    then a plain-words answer to a calendar invitation ("je viendrai"), which carries no
+    token."""
+    outcome = on_preferences(ctx, incoming) or on_invitation_reply(ctx, incoming)
     if outcome is not None:
         return outcome
     forward_to_animators(ctx, incoming, reason="Le robot n'a pas compris ce message.")

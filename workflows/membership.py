@@ -35,7 +35,9 @@ from workflows.context import Context, Incoming
 from workflows.erasure import erase_member
 from workflows.invitations import invite_member
 from workflows.items import close_item, items_of, record_items, release_held
+from workflows.introduction_views import choose_contact
 from workflows.mail.answers import plain_yes
+from workflows.mail.fields import PREFERENCE_FIELDS, only_preferences
 from workflows.mail.model import Item, MemberFields
 from workflows.mail.textutil import fold
 from workflows.members import differing_fields, ensure_member, find_ref, new_member, wrote_again
@@ -233,6 +235,45 @@ def _destructive(incoming: Incoming, answer: str) -> str:
     plain yes (:func:`workflows.mail.answers.plain_yes`); « Oui, je veux rester membre ! »
     is ``unclear``, and gets the clarification."""
     return "unclear" if answer == "yes" and not plain_yes(incoming.parsed.text) else answer
+
+
+# --- preferences ---------------------------------------------------------------------------
+
+
+def on_preferences(ctx: Context, incoming: Incoming) -> str | None:
+    """A confirmed member's message that says nothing but their preferences (« Invitations :
+    non », « Contact : téléphone »: :func:`workflows.mail.fields.only_preferences`),
+    whatever its subject: recorded and acknowledged. Invitations switched on send the
+    live events' invitations at once; switched off, nothing more is sent. A contact the
+    network cannot honour (the phone of a member without a number) is recorded, the
+    member told introductions will go through the permanence meanwhile, and the
+    animators told. None when the message is not one (the caller handles it as usual).
+    For the ``unknown`` route and plain-words replies to invitations, before reading
+    them as anything else."""
+    parsed = incoming.parsed
+    if not only_preferences(parsed.text or ""):
+        return None
+    address, member = _sender(ctx, incoming)
+    if member is None or member["status"] != "confirmed":
+        return None
+    wanted = {k: getattr(parsed.member, k) for k in PREFERENCE_FIELDS if getattr(parsed.member, k) is not None}
+    changed = {k: v for k, v in wanted.items() if member.get(k) != v}
+    updated = ctx.store.members.update(member["id"], **changed) if changed else member
+    if changed.get("invitations"):
+        invite_member(ctx, updated)
+    unavailable = None
+    if "contact" in wanted and not choose_contact(updated).honoured:
+        unavailable = wanted["contact"]
+        forward_to_animators(ctx, incoming, purpose="member_change",
+                             reason=f"{member['ref']} souhaite être mis(e) en relation par "
+                             f"{'téléphone' if unavailable == 'phone' else 'e-mail'}, mais le réseau n'a pas "
+                             f"{'son numéro' if unavailable == 'phone' else 'son adresse'} : en attendant, ses mises "
+                             "en relation passent par la permanence. Un numéro se vérifie avec la personne.")
+    answer_sender(ctx, incoming, template="preferences_done", purpose="preferences_done",
+                  context={"member": updated, "invitations": wanted.get("invitations"),
+                           "contact": wanted.get("contact"), "unavailable": unavailable})
+    audit.info("%s: %s preferences %s", parsed.message_id, member["ref"], changed or "unchanged")
+    return f"preferences {member['ref']}: " + (", ".join(f"{k} {v}" for k, v in changed.items()) or "unchanged")
 
 
 # --- withdrawing an item ------------------------------------------------------------------

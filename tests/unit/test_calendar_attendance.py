@@ -272,3 +272,71 @@ def test_a_real_plain_reply_to_an_invitation(bot):
     assert parsed.intent == "unknown" and parsed.in_reply_to == [invitation]
     outcome = handle(bot, on_invitation_reply, incoming(parsed, raw))
     assert outcome == f"invitation reply accepted: {PERMANENCE} 2026-11-30"
+
+
+# --- preferences alone: « Invitations : non » is no absence ---------------------------------
+
+
+def routed(bot, raw, now=NOW):
+    parsed = parse_message(raw, parse_options(bot.settings), now=now)
+    return handle(bot, route(parsed.intent), incoming(parsed, raw), now=now)
+
+
+def test_invitations_non_in_reply_to_an_invitation_stops_them_and_is_no_absence(bot):
+    invitation = invitation_id(bot)
+    raw = member_mail(MARIE, "Re: Invitation : Permanence du RERS de Test", "Bonjour,\n\nInvitations : non\n\nMarie\n",
+                      headers={"In-Reply-To": invitation, "References": invitation})
+    assert routed(bot, raw) == "preferences M-1: invitations False"
+    assert not bot.store.attendance.all(), "not recorded as an absence"
+    assert bot.store.members.find_one("ref", "M-1")["invitations"] is False
+    (_, ack), = bot.mails("preferences_done")
+    assert "Vous ne recevrez plus d'invitations" in text_of(ack)
+    before = bot.store.outbox.count()
+    in_transaction(bot.store, add_one_off, bot.ctx(), "meeting", date(2027, 1, 14), time(14), time(16))
+    assert not [d for d, _ in bot.mails("invitation")[before:] if d["recipients"] == [MARIE]], "nothing more"
+
+
+@pytest.mark.parametrize("subject", ["Calendrier", "Agenda", "Re: la permanence", ""])
+def test_preferences_alone_from_a_confirmed_member_are_recorded_and_acknowledged(tmp_path, subject):
+    bot = robot(tmp_path)
+    bot.add_member("M-1", MARIE, name="Marie Dupont", invitations=False)
+    publish_calendar(bot.settings, bot.store, NOW)
+    assert not [d for d, _ in bot.mails("invitation") if d["recipients"] == [MARIE]]
+    raw = member_mail(MARIE, subject, "Invitations : oui\nContact : permanence\nMerci !\n")
+    assert routed(bot, raw) == "preferences M-1: contact permanence, invitations True"
+    marie = bot.store.members.find_one("ref", "M-1")
+    assert marie["invitations"] is True and marie["contact"] == "permanence"
+    assert [d for d, _ in bot.mails("invitation") if d["recipients"] == [MARIE]], \
+        "switched on: the live events' invitations at once"
+    (_, ack), = bot.mails("preferences_done")
+    assert "Mise en relation : à la permanence" in text_of(ack) and not bot.mails("forward")
+
+
+def test_a_contact_the_network_cannot_give_is_recorded_and_the_animators_told(tmp_path):
+    bot = robot(tmp_path)
+    marie = bot.add_member("M-1", MARIE, name="Marie Dupont")
+    with bot.store.transaction():
+        bot.store.members.update(marie["id"], phone=None)
+    raw = member_mail(MARIE, "Contact", "Contact : téléphone\n")
+    assert routed(bot, raw) == "preferences M-1: contact phone"
+    (_, ack), = bot.mails("preferences_done")
+    assert "vos mises en relation passeront par la permanence" in " ".join(text_of(ack).split())
+    (doc, told), = bot.mails("member_change")
+    assert doc["recipients"] == list(ANIMATORS) and "M-1" in text_of(told)
+
+
+@pytest.mark.parametrize("body", [
+    "Invitations : non\nTéléphone : 06 11 22 33 44\n",       # a phone change: the animators'
+    "Nom : Marie Martin\nInvitations : non\n",
+    "Invitations : oui mais seulement les ateliers\n",
+    "Je ne viendrai plus.\nInvitations : non\n",
+])
+def test_anything_more_than_preferences_goes_to_the_animators_as_before(bot, body):
+    assert routed(bot, member_mail(MARIE, "Calendrier", body)) == "forwarded to the animators"
+    assert bot.store.members.find_one("ref", "M-1")["invitations"] is True and not bot.mails("preferences_done")
+
+
+def test_preferences_from_someone_who_is_not_a_confirmed_member_go_to_the_animators(bot):
+    raw = member_mail("paul@example.org", "Calendrier", "Invitations : oui\n")
+    assert routed(bot, raw) == "forwarded to the animators"
+    assert bot.store.members.count() == 1 and not bot.mails("preferences_done")

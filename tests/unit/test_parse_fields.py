@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.mail.fields import contact, field_key, happened_in_text, modality, phone, read_fields, yes_no
+from workflows.mail.fields import (contact, field_key, happened_in_text, modality, only_preferences, phone, read_fields,
+                                   yes_no)
 
 
 @pytest.mark.parametrize("line, key", [
@@ -141,3 +142,23 @@ def test_a_free_text_bilan_says_whether_the_exchange_happened(text, expected):
 ])
 def test_a_free_text_bilan_that_is_unsure_says_nothing(text):
     assert happened_in_text(text) is None
+
+
+# --- a message of preferences alone ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "Invitations : non", "Bonjour,\nInvitations : non\nMerci", "Invitations : Non merci !", "Agenda : oui",
+    "Contact : téléphone", "Contact : par e-mail svp", "Invitations : oui\nContact : permanence",
+])
+def test_only_preferences(text):
+    assert only_preferences(text)
+
+
+@pytest.mark.parametrize("text", [
+    "", "Merci", "Invitations : oui mais seulement les ateliers", "Invitations : non\nTél : 06 12 34 56 78",
+    "Nom : Marie Martin\nInvitations : non", "Je ne viendrai plus.\nInvitations : non", "Invitations : peut-être",
+    "Contact : mon voisin", "OFFRE : tricot\nInvitations : oui",
+])
+def test_anything_more_than_preferences(text):
+    assert not only_preferences(text)

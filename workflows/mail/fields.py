@@ -237,6 +237,40 @@ def happened_in_text(text: str) -> str | None:
     return kinds.pop() if len(kinds) == 1 else None
 
 
+PREFERENCE_FIELDS = ("contact", "invitations")
+"""The member fields a confirmed member may change by mail alone: each introduction asks
+again before disclosing anything, and invitations are theirs to stop. Name, phone and
+address changes go to the animators."""
+_COURTESY_TAIL = r"(?:[ ,.;!]+(?:merci(?: beaucoup| bien)?|svp|s'il vous plait|please|thanks))*[ .;!]*$"
+_PLAIN_PREFERENCE = {
+    "invitations": re.compile(r"^(?:oui|non|yes|no|ok|d'accord)" + _COURTESY_TAIL),
+    "contact": re.compile(r"^(?:par |au |a la |via |uniquement par |seulement par )?(?:e-?mail|mail|courriel"
+                          r"|telephone|tel\.?|portable|mobile|sms|permanence|(?:l')?equipe d'animation)"
+                          + _COURTESY_TAIL),
+}
+_THANKS_LINE = re.compile(r"^(?:merci|thanks|thank you)(?: beaucoup| bien| d'avance| par avance)?[ .!]*$")
+
+
+def only_preferences(text: str) -> bool:
+    """True when ``text`` (a message's own text) says nothing but a member's preferences:
+    ``Invitations : oui/non`` and ``Contact : e-mail/téléphone/permanence`` lines, each
+    with a plain value, among greetings and thanks. Any other line or word (« Invitations :
+    oui mais seulement les ateliers », a ``Nom :`` or ``Tél :`` line, a sentence) makes it
+    False: a person reads the message."""
+    found = False
+    for line in text.split("\n"):
+        if not line.strip() or is_greeting(line) or _THANKS_LINE.match(fold(line)):
+            continue
+        entry = field_key(line)
+        if entry is None or entry[0] not in PREFERENCE_FIELDS:
+            return False
+        key, value = entry
+        if not _PLAIN_PREFERENCE[key].match(fold(value)):
+            return False
+        found = True
+    return found
+
+
 _PHONE_RE = re.compile(r"\+?\(?\d[\d .\-()/\u00a0]{6,}\d")
 
 
