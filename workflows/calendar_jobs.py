@@ -133,7 +133,8 @@ def send_reminders(settings: Settings, store: Store, now: datetime) -> list[str]
       that day (:func:`workflows.introductions.pairs_to_present`).
 
     Idempotent: each mail's Message-ID depends only on the event, the day and the
-    recipient, so running it again the same day queues nothing more. Queues only (the
+    recipient (and their member ref), so running it again the same day queues nothing
+    more. Queues only (the
     next outbox flush sends). Returns the Message-IDs queued.
     """
     queued: list[str] = []
@@ -158,7 +159,8 @@ def send_reminders(settings: Settings, store: Store, now: datetime) -> list[str]
                         ctx, template="event_reminder", to=[recipient],
                         context={**context, "recipient": {"name": recipient[0]}},
                         purpose=REMINDER, cause=mail_cause(series.uid, series.sequence, tomorrow),
-                        msg_id=calendar_message_id(ctx, REMINDER, series.uid, None, tomorrow, recipient[1]),
+                        msg_id=calendar_message_id(ctx, REMINDER, series.uid, None, tomorrow, recipient[1],
+                                                   answer.get("member")),
                         to_member=recipient[1] not in settings.network.animators,
                     )
                     queued.extend([mid] if mid else [])

@@ -14,8 +14,9 @@ What they get, for each :class:`~workflows.events.state.Change` of a reconciliat
 One mail per recipient per change, whose only ``ATTENDEE`` is that recipient (nobody sees
 who else is invited), ``ORGANIZER`` the functional address, the French (or English) text
 and the calendar built by :mod:`workflows.events.imip`. Its Message-ID is deterministic —
-purpose, UID, SEQUENCE, occurrence and recipient — so that announcing the same change
-twice (a crash, a repeated command) queues nothing more. The outbox document keeps
+purpose, UID, SEQUENCE, occurrence, recipient and their member ref — so that announcing
+the same change twice (a crash, a repeated command) queues nothing more, while a person
+who left and joined again gets new ones. The outbox document keeps
 ``cause = "<uid> <sequence> <occurrence or ->"``: :func:`sent_calendar_mail` reads it back
 when someone answers an invitation in plain words.
 
@@ -101,10 +102,14 @@ def read_cause(cause: str) -> tuple[str, int, date | None] | None:
 
 
 def calendar_message_id(ctx: Context, purpose: str, uid: str, sequence: int | None, occurrence: date | None,
-                        address: str) -> str:
-    """The deterministic Message-ID of one calendar mail (RFC 5322 3.6.4)."""
-    return message_id(ctx.settings.network.domain, purpose, uid, "" if sequence is None else str(sequence),
-                      occurrence.isoformat() if occurrence else "", address.lower())
+                        address: str, member: str | None = None) -> str:
+    """The deterministic Message-ID of one calendar mail (RFC 5322 3.6.4). ``member``: the
+    recipient's member ref, when they are a member: a person who left and joined again
+    (a new ref) gets new Message-IDs, never those of the mails their erased membership
+    received (mail clients show one message per Message-ID)."""
+    parts = [purpose, uid, "" if sequence is None else str(sequence), occurrence.isoformat() if occurrence else "",
+             address.lower()]
+    return message_id(ctx.settings.network.domain, *parts, *([member] if member else []))
 
 
 def _live(series: EventSeries, today: date) -> bool:
@@ -139,7 +144,8 @@ def _queue(ctx: Context, series: EventSeries, kind: str, invitee: Invitee, occur
         },
         purpose=purpose,
         cause=mail_cause(series.uid, series.sequence, occurrence),
-        msg_id=calendar_message_id(ctx, purpose, series.uid, series.sequence, occurrence, invitee.address),
+        msg_id=calendar_message_id(ctx, purpose, series.uid, series.sequence, occurrence, invitee.address,
+                                   invitee.member),
         to_member=not invitee.animator,
         attach=lambda msg: imip.add_calendar_parts(msg, text),
     )

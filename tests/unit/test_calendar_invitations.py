@@ -210,3 +210,17 @@ def test_publish_if_changed(bot):
     cal = icalendar.Calendar.from_ical(feed.read_bytes())
     days = {e["DTSTART"].dt.date() for e in recurring_ical_events.of(cal).between(date(2026, 12, 1), date(2027, 1, 1))}
     assert date(2026, 12, 7) not in days and date(2026, 12, 14) in days
+
+
+def test_a_person_who_left_and_joined_again_gets_new_message_ids(bot):
+    from workflows.erasure import erase_member
+
+    publish_calendar(bot.settings, bot.store, NOW)
+    marie = bot.store.members.find_one("ref", "M-1")
+    first = {d["message_id"] for d, _ in bot.mails("invitation") if d["recipients"] == ["marie@example.org"]}
+    assert first
+    in_transaction(bot.store, erase_member, bot.ctx(), marie, reason="withdrawn", by="member")
+    again = bot.add_member("M-2", "marie@example.org", name="Marie Dupont")  # joined again: a new ref
+    queued = in_transaction(bot.store, invite_member, bot.ctx(), again)
+    assert len(queued) == len(first) and not set(queued) & first, "her mail client would show only the old ones"
+    assert in_transaction(bot.store, invite_member, bot.ctx(), again) == [], "still idempotent"
