@@ -152,6 +152,27 @@ def test_members_add_list_show_export_forget(world, capsys, tmp_path, monkeypatc
     assert status == 1 and "no member M-1" in err
 
 
+def test_members_export_writes_a_file_only_its_owner_can_read(world, capsys, tmp_path):
+    rers(world, capsys, "members", "add", "--name", "Jeanne Roux", "--consent", "oral", "--by", "Claire")
+    target = tmp_path / "export.json"
+    assert rers(world, capsys, "members", "export", "M-1", "-o", str(target))[0] == 0
+    assert target.stat().st_mode & 0o777 == 0o600
+    old = tmp_path / "old.json"
+    old.write_text("{}")
+    old.chmod(0o644)
+    assert rers(world, capsys, "members", "export", "M-1", "--output", str(old))[0] == 0
+    assert old.stat().st_mode & 0o777 == 0o600 and json.loads(old.read_text())["member"]["ref"] == "M-1"
+
+
+@pytest.mark.parametrize("phone", ["hello", "123", "06 12"])
+def test_members_add_refuses_what_is_not_a_phone_number(world, capsys, phone):
+    status, _, err = rers(world, capsys, "members", "add", "--name", "X", "--phone", phone, "--consent", "oral",
+                          "--by", "Claire")
+    assert status == 1 and "--phone" in err and "not a phone number" in err and "Traceback" not in err
+    world.store.refresh()
+    assert world.store.members.count() == 0
+
+
 def test_members_add_refuses_an_email_contact_and_needs_a_consent(world, capsys):
     status, _, err = rers(world, capsys, "members", "add", "--name", "X", "--contact", "email", "--consent", "oral",
                           "--by", "Claire")

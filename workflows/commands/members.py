@@ -2,7 +2,7 @@
 
 - ``list`` — every member, one line each (ref, state, name, how to reach them);
 - ``show M-14`` — everything stored about one member, in French (as ``MES DONNÉES``);
-- ``export M-14`` — the same as JSON (stdout, or ``--output FILE``);
+- ``export M-14`` — the same as JSON (stdout, or ``--output FILE``, written 0600);
 - ``add`` — register a member met in person (no e-mail address), consent given in
   person, noted with the animator's name (``--by``);
 - ``forget M-14`` — erase a member, as a confirmed withdrawal does, recorded as done by
@@ -14,6 +14,7 @@ Times shown are the network's local time; ``RERS_NOW`` fixes the clock (tests).
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -66,13 +67,41 @@ def cmd_export(args) -> int:
     text = as_json(export(ctx, _member(ctx, args.ref)))
     if args.output:
         try:
-            Path(args.output).write_text(text, encoding="utf-8")
+            _write_private(Path(args.output), text)
         except OSError as error:
             raise UserError(f"cannot write {args.output}: {error.strerror or error}") from None
         print(f"written: {args.output}")
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by its owner only (0600): a member's data. A file
+    already there is made 0600 before anything is written into it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            fd = -1
+            out.write(text)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+def _phone(value: str) -> str:
+    """``--phone``: the number in E.164 (read as French when it has no country code), or a
+    :class:`UserError` saying what is wrong."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(value, "FR")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise UserError(f"--phone {value!r}: not a phone number (write it as 06 12 34 56 78 or +33 6 12 34 56 78)")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def cmd_add(args) -> int:
@@ -84,7 +113,7 @@ def cmd_add(args) -> int:
     if args.contact and contact not in ("phone", "permanence"):
         raise UserError(f"--contact {args.contact!r}: say phone or permanence (members with an e-mail address "
                         "join by mail themselves)")
-    member_fields = MemberFields(name=args.name.strip(), phone=fields.phone(args.phone) if args.phone else None,
+    member_fields = MemberFields(name=args.name.strip(), phone=_phone(args.phone) if args.phone else None,
                                  contact=contact)
     items = [Item(kind="offer", title=t.strip()) for t in args.offer or ()] + [
         Item(kind="demand", title=t.strip()) for t in args.demand or ()]
