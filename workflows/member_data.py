@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from workflows.context import Context, Incoming
 from workflows.items import items_of
+from workflows.mail.compose import label_of
 from workflows.members import wrote_again
 from workflows.responses import answer_sender, forward_to_animators, person_address
 
@@ -132,7 +133,7 @@ def describe(data: dict, zone: ZoneInfo) -> str:
     if data["introductions"]:
         lines.append("")
         lines.append("Mises en relation :")
-        lines.extend(f"- {i['ref']} : {i['status']}" for i in data["introductions"])
+        lines.extend(f"- {i['ref']} : {label_of(i['status'], 'status', 'fr')}" for i in data["introductions"])
     open_questions = [q for q in data["questions"] if q["status"] == "open"]
     if open_questions:
         lines.append("")

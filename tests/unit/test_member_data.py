@@ -122,3 +122,31 @@ def test_every_text_version_file_is_plain_and_safe_in_html():
         assert "<" not in text and "&" not in text, path  # included as is in the HTML part
         assert max(len(line) for line in text.splitlines()) <= 76, path
     assert Path(BUILTIN_TEMPLATES / "fr" / "textes" / "charte-v1.txt.j2").exists()
+
+
+def test_mes_donnees_says_where_each_introduction_stands_in_french(world):
+    confirmed(world, ELISE, "Nom : Élise Martin\nOffre : Cours d'espagnol\n")
+    confirmed(world, PACO, "Nom : Paco Ruiz\nDemande : Apprendre l'espagnol\n")
+    assert world.store.introductions.find_one("ref", "MR-1")["status"] == "proposed"
+    world.deliver(mail(ELISE, "Mes données", ""))
+    text = text_of(world.last(ELISE, "my_data"))
+    assert "- MR-1 : proposée" in text and "proposed" not in text
+
+
+@pytest.mark.parametrize("language,understood,purpose", [
+    ("fr", "Ce que le robot a compris : réponse à une question du robot",
+     "pas pu envoyer un message (accusé de réception d'offre ou de demande)"),
+    ("en", "What the robot understood: answer to a question of the robot",
+     "could not send a message (offer or request received)"),
+])
+def test_the_animators_read_the_robot_s_own_names_in_their_language(tmp_path, language, understood, purpose):
+    from workflows.templating import example, renderer_for
+
+    settings = make_settings(tmp_path / "robot")
+    now = datetime(2026, 11, 23, 9, tzinfo=timezone.utc)
+    renderer = renderer_for(settings, language)
+    forward = renderer.render("forward_animators", {**example("forward_animators", settings, now, language),
+                                                    "intent": "reply"})
+    assert understood in forward.text and understood.split(": ")[-1].split(" : ")[-1] in forward.html
+    failure = renderer.render("send_failure", example("send_failure", settings, now, language))
+    assert purpose in " ".join(failure.text.split()) and "items_ack" not in failure.text + failure.html
