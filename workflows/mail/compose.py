@@ -51,77 +51,74 @@ MODALITY_LABELS = {
         "talking_group": "talking group",
     },
 }
-LABELS: dict[str, dict[str, dict[str, str]]] = {
-    "fr": {
-        "intent": {
-            "join": "adhésion", "offer": "offre", "demand": "demande",
-            "withdraw_item": "retrait d'une offre ou d'une demande", "withdraw": "départ du réseau (RETRAIT)",
-            "reply": "réponse à une question du robot", "help": "demande d'aide", "catalogue": "demande du catalogue",
-            "my_data": "demande de ses données (MES DONNÉES)", "event_command": "commande d'animateur",
-            "rsvp": "réponse d'agenda", "auto_reply": "réponse automatique", "bounce": "message non distribué",
-            "unknown": "rien (message non reconnu)",
-        },
-        "purpose": {
-            "join_ack": "réponse à une adhésion", "join_done": "adhésion confirmée", "items_ack": "accusé de réception "
-            "d'offre ou de demande", "item_unclear": "offre ou demande sans titre", "help": "aide",
-            "unknown_ack": "accusé de réception", "not_member": "réponse à une personne non membre",
-            "catalogue": "catalogue", "my_data": "ses données (MES DONNÉES)", "withdraw_done": "départ du réseau",
-            "withdraw_item_done": "retrait d'une offre ou d'une demande", "withdraw_item_refused": "retrait refusé",
-            "withdraw_item_asked": "retrait demandé", "register_done": "inscription par un animateur",
-            "introduction": "mise en relation", "introduction_ack": "accord enregistré (mise en relation)",
-            "introduction_cancelled": "mise en relation annulée", "introduction_command": "commande MISE EN RELATION",
-            "introduction_decided": "décision sur une mise en relation",
-            "introduction_not_happened": "échange non réalisé", "invitation": "invitation du calendrier",
-            "cancellation": "annulation du calendrier", "event_reminder": "rappel de la veille",
-            "event_attendees": "liste de la veille", "event_command_done": "commande du calendrier",
-            "attendance_noted": "présence notée", "preferences_done": "préférences notées",
-            "question_closed": "réponse à une question close", "report": "rapport", "withdrawal_notice": "avis de départ",
-            "question:join": "question : confirmer l'adhésion", "question:withdraw": "question : confirmer le départ",
-            "question:withdraw_item": "question : confirmer le retrait", "question:approve": "question : approuver "
-            "une mise en relation", "question:consent": "question : accord pour une mise en relation",
-            "question:bilan": "question : bilan d'un échange",
-        },
-        "status": {
-            "proposed": "proposée", "consent": "en attente des accords", "introduced": "faite",
-            "bilan": "bilan demandé", "completed": "terminée", "refused": "non retenue", "declined": "n'a pas eu lieu",
-            "expired": "expirée, sans réponse", "cancelled": "annulée",
-        },
+LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "intent": {
+        "join": ("adhésion", "joining"),
+        "offer": ("offre", "offer"),
+        "demand": ("demande", "request"),
+        "withdraw_item": ("retrait d'une offre ou d'une demande", "withdrawing an offer or request"),
+        "withdraw": ("départ du réseau (RETRAIT)", "leaving the network (UNSUBSCRIBE)"),
+        "reply": ("réponse à une question du robot", "answer to a question of the robot"),
+        "help": ("demande d'aide", "asking for help"),
+        "catalogue": ("demande du catalogue", "asking for the catalogue"),
+        "my_data": ("demande de ses données (MES DONNÉES)", "asking for their data"),
+        "event_command": ("commande d'animateur", "animator's command"),
+        "rsvp": ("réponse d'agenda", "calendar answer"),
+        "auto_reply": ("réponse automatique", "automatic reply"),
+        "bounce": ("message non distribué", "undelivered message"),
+        "unknown": ("rien (message non reconnu)", "nothing (message not recognised)"),
     },
-    "en": {
-        "intent": {
-            "join": "joining", "offer": "offer", "demand": "request", "withdraw_item": "withdrawing an offer or request",
-            "withdraw": "leaving the network (UNSUBSCRIBE)", "reply": "answer to a question of the robot",
-            "help": "asking for help", "catalogue": "asking for the catalogue", "my_data": "asking for their data",
-            "event_command": "animator's command", "rsvp": "calendar answer", "auto_reply": "automatic reply",
-            "bounce": "undelivered message", "unknown": "nothing (message not recognised)",
-        },
-        "purpose": {
-            "join_ack": "answer to a joining", "join_done": "joining confirmed", "items_ack": "offer or request "
-            "received", "item_unclear": "offer or request without a title", "help": "help",
-            "unknown_ack": "acknowledgment", "not_member": "answer to a non-member", "catalogue": "catalogue",
-            "my_data": "their data", "withdraw_done": "leaving the network", "withdraw_item_done": "offer or request "
-            "withdrawn", "withdraw_item_refused": "withdrawal refused", "withdraw_item_asked": "withdrawal asked",
-            "register_done": "registration by an animator", "introduction": "introduction",
-            "introduction_ack": "consent recorded (introduction)", "introduction_cancelled": "introduction cancelled",
-            "introduction_command": "INTRODUCE command", "introduction_decided": "decision on an introduction",
-            "introduction_not_happened": "exchange that did not happen", "invitation": "calendar invitation",
-            "cancellation": "calendar cancellation", "event_reminder": "reminder the day before",
-            "event_attendees": "list the day before", "event_command_done": "calendar command",
-            "attendance_noted": "attendance noted", "preferences_done": "preferences noted",
-            "question_closed": "answer to a closed question", "report": "report", "withdrawal_notice": "leaving notice",
-            "question:join": "question: confirm joining", "question:withdraw": "question: confirm leaving",
-            "question:withdraw_item": "question: confirm a withdrawal", "question:approve": "question: approve an "
-            "introduction", "question:consent": "question: consent to an introduction",
-            "question:bilan": "question: how an exchange went",
-        },
-        "status": {
-            "proposed": "proposed", "consent": "waiting for consents", "introduced": "made", "bilan": "review asked",
-            "completed": "completed", "refused": "not retained", "declined": "did not go ahead",
-            "expired": "expired, no answer", "cancelled": "cancelled",
-        },
+    "purpose": {
+        "join_ack": ("réponse à une adhésion", "answer to a joining"),
+        "join_done": ("adhésion confirmée", "joining confirmed"),
+        "items_ack": ("accusé de réception d'offre ou de demande", "offer or request received"),
+        "item_unclear": ("offre ou demande sans titre", "offer or request without a title"),
+        "help": ("aide", "help"),
+        "unknown_ack": ("accusé de réception", "acknowledgment"),
+        "not_member": ("réponse à une personne non membre", "answer to a non-member"),
+        "catalogue": ("catalogue", "catalogue"),
+        "my_data": ("ses données (MES DONNÉES)", "their data"),
+        "withdraw_done": ("départ du réseau", "leaving the network"),
+        "withdraw_item_done": ("retrait d'une offre ou d'une demande", "offer or request withdrawn"),
+        "withdraw_item_refused": ("retrait refusé", "withdrawal refused"),
+        "withdraw_item_asked": ("retrait demandé", "withdrawal asked"),
+        "register_done": ("inscription par un animateur", "registration by an animator"),
+        "introduction": ("mise en relation", "introduction"),
+        "introduction_ack": ("accord enregistré (mise en relation)", "consent recorded (introduction)"),
+        "introduction_cancelled": ("mise en relation annulée", "introduction cancelled"),
+        "introduction_command": ("commande MISE EN RELATION", "INTRODUCE command"),
+        "introduction_decided": ("décision sur une mise en relation", "decision on an introduction"),
+        "introduction_not_happened": ("échange non réalisé", "exchange that did not happen"),
+        "invitation": ("invitation du calendrier", "calendar invitation"),
+        "cancellation": ("annulation du calendrier", "calendar cancellation"),
+        "event_reminder": ("rappel de la veille", "reminder the day before"),
+        "event_attendees": ("liste de la veille", "list the day before"),
+        "event_command_done": ("commande du calendrier", "calendar command"),
+        "attendance_noted": ("présence notée", "attendance noted"),
+        "preferences_done": ("préférences notées", "preferences noted"),
+        "question_closed": ("réponse à une question close", "answer to a closed question"),
+        "report": ("rapport", "report"),
+        "withdrawal_notice": ("avis de départ", "leaving notice"),
+        "question:join": ("question : confirmer l'adhésion", "question: confirm joining"),
+        "question:withdraw": ("question : confirmer le départ", "question: confirm leaving"),
+        "question:withdraw_item": ("question : confirmer le retrait", "question: confirm a withdrawal"),
+        "question:approve": ("question : approuver une mise en relation", "question: approve an introduction"),
+        "question:consent": ("question : accord pour une mise en relation", "question: consent to an introduction"),
+        "question:bilan": ("question : bilan d'un échange", "question: how an exchange went"),
+    },
+    "status": {
+        "proposed": ("proposée", "proposed"),
+        "consent": ("en attente des accords", "waiting for consents"),
+        "introduced": ("faite", "made"),
+        "bilan": ("bilan demandé", "review asked"),
+        "completed": ("terminée", "completed"),
+        "refused": ("non retenue", "not retained"),
+        "declined": ("n'a pas eu lieu", "did not go ahead"),
+        "expired": ("expirée, sans réponse", "expired, no answer"),
+        "cancelled": ("annulée", "cancelled"),
     },
 }
-"""The words people read for the robot's own names: ``intent`` (what a message was
+"""The robot's own names in words, French then English: ``intent`` (what a message was
 understood as), ``purpose`` (what a mail was for), ``status`` (of an introduction)."""
 
 
@@ -130,7 +127,8 @@ def label_of(value: str | None, kind: str, language: str = "fr") -> str:
     of ``language``; a value the table does not know is shown as it is."""
     if value is None:
         return ""
-    return LABELS.get(language, LABELS["fr"]).get(kind, {}).get(value, value)
+    words = LABELS.get(kind, {}).get(value)
+    return value if words is None else words[1 if language == "en" else 0]
 
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
