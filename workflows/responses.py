@@ -58,10 +58,22 @@ def _hash(address: str) -> str:
     return hashlib.sha256(address.encode("utf-8")).hexdigest()[:16]
 
 
+ANIMATOR_ALLOWANCE_FACTOR = 10
+"""An animator's address is answered this many times ``max_replies_per_day``: a morning
+of commands (ADHÉSION POUR, RENCONTRE, MISE EN RELATION…) each gets its confirmation, and
+a flood forged in an animator's name still stays bounded."""
+
+
 def take_allowance(ctx: Context, address: str, kind: str = "reply", limit: int | None = None) -> bool:
     """Count one answer of ``kind`` to ``address`` today; False when the day's ``limit``
-    (default ``max_replies_per_day``) is reached. Counters are per network-local day."""
-    limit = ctx.settings.network.max_replies_per_day if limit is None else limit
+    is reached. The default limit is ``max_replies_per_day``, times
+    :data:`ANIMATOR_ALLOWANCE_FACTOR` for an animator's address. Counters are per
+    network-local day."""
+    if limit is None:
+        network = ctx.settings.network
+        limit = network.max_replies_per_day
+        if address in network.animators:
+            limit *= ANIMATOR_ALLOWANCE_FACTOR
     key = f"{kind}|{_hash(address)}|{ctx.today}"
     doc = ctx.store.replies.find_one("key", key)
     count = 0 if doc is None else doc["count"]
@@ -103,7 +115,7 @@ def answer_sender(
         audit.info("%s: no %s today, one was already sent", parsed.message_id, daily_kind)
         return None
     if not take_allowance(ctx, address):
-        audit.info("%s: answer withheld, daily limit of %d reached", parsed.message_id, network.max_replies_per_day)
+        audit.info("%s: answer withheld, the daily limit is reached", parsed.message_id)
         return None
     # The display name is the person's own: a member's as recorded, anyone else's From
     # name; never a "Nom :" line (an animator's ADHÉSION POUR names someone else).

@@ -223,3 +223,14 @@ def test_a_member_who_asked_for_invitations_is_invited_when_confirmed_and_when_s
     assert world.mails(paul, "invitation") == []
     world.deliver(mail(paul, "OFFRE : tricot", "Invitations : oui\n"))
     assert len(world.mails(paul, "invitation")) == 1
+
+
+def test_an_animator_gets_ten_times_the_daily_answers_still_bounded(world):
+    animator = ANIMATORS[0]
+    limit = world.settings.network.max_replies_per_day
+    for n in range(limit * 10 + 3):
+        world.deliver(mail(animator, "AIDE", f"question {n}\n"))
+    assert len(world.mails(animator)) == limit * 10
+    for n in range(limit + 2):
+        world.deliver(mail(ELISE, "AIDE", f"question {n}\n"))
+    assert len(world.mails(ELISE)) == limit
