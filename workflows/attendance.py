@@ -130,14 +130,15 @@ def on_rsvp(ctx: Context, incoming: Incoming) -> str:
     uid = rsvp.get("uid")
     series = find_series(ctx.store, uid)
     if series is None:
-        forward_to_animators(ctx, incoming, purpose="rsvp_unknown",
-                             reason=f"Réponse d'agenda à un événement que le robot ne connaît pas ({uid or 'sans UID'}).")
+        if uid:
+            forward_to_animators(ctx, incoming, reason="rsvp_unknown_event", purpose="rsvp_unknown", uid=uid)
+        else:
+            forward_to_animators(ctx, incoming, reason="rsvp_unknown_event_no_uid", purpose="rsvp_unknown")
         return "rsvp: unknown event, forwarded"
     partstat = (rsvp.get("partstat") or "").lower()
     address = rsvp.get("attendee") or person_address(incoming)
     if partstat not in PARTSTATS or not address:
-        forward_to_animators(ctx, incoming, purpose="rsvp_unreadable",
-                             reason="Réponse d'agenda dont le robot ne comprend pas si la personne vient.")
+        forward_to_animators(ctx, incoming, reason="rsvp_unreadable", purpose="rsvp_unreadable")
         return "rsvp: unreadable, forwarded"
     day = occurrence_day(rsvp.get("recurrence_id"), ctx.settings.network.zone)
     record_answer(ctx, uid=series.uid, occurrence=day, address=address, partstat=partstat,
@@ -248,9 +249,8 @@ def on_invitation_reply(ctx: Context, incoming: Incoming) -> str | None:
                 upcoming = upcoming_days(series, reference.date())
                 day = upcoming[0] if upcoming else None
     if partstat is None or (series.rule.recurring and day is None):
-        why = "ne dit pas clairement si la personne vient" if partstat is None else "parle d'un jour sans cet événement"
-        forward_to_animators(ctx, incoming, purpose="attendance_unclear",
-                             reason=f"Réponse à l'invitation « {series.title} » qui {why}.")
+        forward_to_animators(ctx, incoming, purpose="attendance_unclear", title=series.title,
+                             reason="invitation_reply_unclear" if partstat is None else "invitation_reply_wrong_day")
         answer_sender(ctx, incoming, template="unknown_ack", context={}, purpose="unknown_ack",
                       daily_kind="unknown_ack")
         return "invitation reply unclear: forwarded"

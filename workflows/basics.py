@@ -5,6 +5,7 @@ import logging
 
 from workflows.attendance import on_invitation_reply
 from workflows.context import Context, Incoming
+from workflows.mail.compose import label_of
 from workflows.membership import on_preferences
 from workflows.responses import answer_sender, forward_to_animators
 
@@ -26,7 +27,7 @@ def on_unknown(ctx: Context, incoming: Incoming) -> str:
     outcome = on_preferences(ctx, incoming) or on_invitation_reply(ctx, incoming)
     if outcome is not None:
         return outcome
-    forward_to_animators(ctx, incoming, reason="Le robot n'a pas compris ce message.")
+    forward_to_animators(ctx, incoming, reason="not_understood")
     answer_sender(ctx, incoming, template="unknown_ack", context={}, purpose="unknown_ack", daily_kind="unknown_ack")
     return "forwarded to the animators"
 
@@ -45,20 +46,16 @@ def on_bounce(ctx: Context, incoming: Incoming) -> str:
         if member is not None and not member.get("undeliverable"):
             ctx.store.members.update(member["id"], undeliverable=True)
             marked.append(member["ref"])
-    forward_to_animators(
-        ctx,
-        incoming,
-        reason="Un message du robot n'a pas pu être distribué"
-        + (f" (membre {', '.join(marked)} marqué injoignable)." if marked else "."),
-        purpose="bounce",
-    )
+    if marked:
+        forward_to_animators(ctx, incoming, reason="bounce_marked", purpose="bounce", members=", ".join(marked))
+    else:
+        forward_to_animators(ctx, incoming, reason="bounce", purpose="bounce")
     return "bounce: " + (", ".join(marked) or "no member")
 
 
 def on_not_automated(ctx: Context, incoming: Incoming) -> str:
     """An intent the robot recognises but does not act on yet: the animators handle it."""
-    forward_to_animators(
-        ctx, incoming, reason=f"Message reconnu ({incoming.parsed.intent}) mais pas encore traité par le robot."
-    )
+    forward_to_animators(ctx, incoming, reason="not_automated",
+                         intent=label_of(incoming.parsed.intent, "intent", ctx.settings.network.language))
     answer_sender(ctx, incoming, template="unknown_ack", context={}, purpose="unknown_ack", daily_kind="unknown_ack")
     return f"forwarded: {incoming.parsed.intent} not automated"

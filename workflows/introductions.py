@@ -58,6 +58,7 @@ from workflows.introduction_views import (
     readable_phone,
     redact,
 )
+from workflows.mail.compose import label_of
 from workflows.mail.fields import happened_in_text
 from workflows.matching import (
     OTHER,
@@ -413,15 +414,12 @@ def _authorised(ctx: Context, incoming: Incoming, intro_ref: str | None) -> str 
     sender is not a configured animator, or lacks the DKIM/DMARC pass ``authserv_id``
     asks for."""
     parsed = incoming.parsed
-    what = f" ({intro_ref})" if intro_ref else ""
+    about = f" ({intro_ref})" if intro_ref else ""
     if (parsed.sender or "") not in ctx.settings.network.animators:
-        forward_to_animators(ctx, incoming, reason=f"Approbation ou commande{what} venue d'une adresse qui n'est "
-                             "pas celle d'un animateur : rien n'a été fait.", purpose="refused_reply")
+        forward_to_animators(ctx, incoming, reason="act_not_from_animator", purpose="refused_reply", about=about)
         return "not an animator"
     if not questions.authenticated(ctx.settings, parsed):
-        forward_to_animators(ctx, incoming, reason=f"Approbation ou commande{what} sans signature DKIM/DMARC valide "
-                             "de votre serveur : rien n'a été fait. Renvoyez-la depuis votre messagerie habituelle.",
-                             purpose="refused_reply")
+        forward_to_animators(ctx, incoming, reason="act_not_authenticated", purpose="refused_reply", about=about)
         return "not authenticated"
     return None
 
@@ -518,22 +516,16 @@ def on_consent_answer(ctx: Context, incoming: Incoming, question: dict, answer: 
     return f"{intro['ref']} consent {side}: yes, waiting for the other"
 
 
-_MISSING = {"email": "d'adresse e-mail", "phone": "de numéro de téléphone"}
-_BY = {"email": "par e-mail", "phone": "par téléphone"}
-
-
 def _tell_contact_unavailable(ctx: Context, incoming: Incoming, intro: dict, member: dict, wanted: str) -> None:
     """The member asked to be put in touch by ``wanted`` (``email``/``phone``) and the
     network has no such detail for them: the permanence is given instead, never another
     detail; the animators get the answer, to present the two at the permanence and, if
     the person wrote a number, to check it with them before recording it."""
-    forward_to_animators(
-        ctx, incoming, purpose="contact_unavailable",
-        reason=f"{intro['ref']} : {member.get('ref', 'un membre')} accepte la mise en relation et demande à être "
-        f"contacté(e) {_BY.get(wanted, wanted)}, mais le réseau n'a pas {_MISSING.get(wanted, 'ce moyen de contact')} "
-        "pour cette personne. Le robot n'a donné aucune coordonnée : il a annoncé la permanence, où l'équipe "
-        "d'animation les présentera l'un à l'autre. Un numéro ou une adresse écrits dans un message ne sont pas "
-        "enregistrés : vérifiez-les avec la personne.")
+    language = ctx.settings.network.language
+    forward_to_animators(ctx, incoming, reason="contact_unavailable", purpose="contact_unavailable",
+                         intro=intro["ref"], member=member.get("ref", "?"),
+                         contact=label_of(wanted, "contact", language),
+                         missing=label_of(wanted, "contact_missing", language))
 
 
 def _record_consent(ctx: Context, incoming: Incoming, intro: dict, side: str, answer: str) -> None:

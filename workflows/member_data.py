@@ -155,7 +155,7 @@ def on_my_data(ctx: Context, incoming: Incoming) -> str:
     mail's stored copy is dropped once sent."""
     address = person_address(incoming)
     if not address:
-        forward_to_animators(ctx, incoming, reason="Demande « mes données » sans adresse lisible.")
+        forward_to_animators(ctx, incoming, reason="my_data_no_address")
         return "forwarded: no address"
     member = wrote_again(ctx, address)
     if member is None:

@@ -37,6 +37,7 @@ from workflows.invitations import invite_member
 from workflows.items import close_item, items_of, record_items, release_held
 from workflows.introduction_views import choose_contact
 from workflows.mail.answers import plain_yes
+from workflows.mail.compose import label_of
 from workflows.mail.fields import PREFERENCE_FIELDS, only_preferences
 from workflows.mail.model import Item, MemberFields
 from workflows.mail.textutil import fold
@@ -85,7 +86,7 @@ def on_join(ctx: Context, incoming: Incoming) -> str:
     any, recorded and matched)."""
     address, member = _sender(ctx, incoming)
     if not address:
-        forward_to_animators(ctx, incoming, reason="Demande d'adhésion sans adresse lisible.")
+        forward_to_animators(ctx, incoming, reason="join_no_address")
         return "forwarded: no address"
     if member is not None and member["status"] == "confirmed":
         items = _record_for_confirmed(ctx, incoming, member)
@@ -105,10 +106,10 @@ def on_item(ctx: Context, incoming: Incoming) -> str:
     parsed = incoming.parsed
     address, member = _sender(ctx, incoming)
     if not address:
-        forward_to_animators(ctx, incoming, reason="Offre ou demande sans adresse lisible.")
+        forward_to_animators(ctx, incoming, reason="item_no_address")
         return "forwarded: no address"
     if not parsed.items:
-        forward_to_animators(ctx, incoming, reason="Offre ou demande sans savoir lisible (pas de titre).")
+        forward_to_animators(ctx, incoming, reason="item_no_title")
         answer_sender(ctx, incoming, template="item_unclear", context={"intent": parsed.intent}, purpose="item_unclear")
         return "forwarded: no title"
     if member is None or member["status"] != "confirmed":
@@ -132,8 +133,9 @@ def _record_for_confirmed(ctx: Context, incoming: Incoming, member: dict) -> lis
     if updated.get("invitations") and not member.get("invitations"):
         invite_member(ctx, updated)  # « Invitations : oui » from now on: the live events
     if changed:
-        forward_to_animators(ctx, incoming, reason=f"{member['ref']} demande à changer : {', '.join(changed)}. "
-                             "Le robot n'a rien changé : vérifiez avec la personne.", purpose="member_change")
+        language = ctx.settings.network.language
+        forward_to_animators(ctx, incoming, reason="member_change", purpose="member_change", member=member["ref"],
+                             fields=", ".join(label_of(f, "field", language) for f in changed))
     items = record_items(ctx, member, parsed.items, parsed.message_id)
     if items:
         introductions.on_items_opened(ctx, items)
@@ -264,11 +266,10 @@ def on_preferences(ctx: Context, incoming: Incoming) -> str | None:
     unavailable = None
     if "contact" in wanted and not choose_contact(updated).honoured:
         unavailable = wanted["contact"]
-        forward_to_animators(ctx, incoming, purpose="member_change",
-                             reason=f"{member['ref']} souhaite être mis(e) en relation par "
-                             f"{'téléphone' if unavailable == 'phone' else 'e-mail'}, mais le réseau n'a pas "
-                             f"{'son numéro' if unavailable == 'phone' else 'son adresse'} : en attendant, ses mises "
-                             "en relation passent par la permanence. Un numéro se vérifie avec la personne.")
+        language = ctx.settings.network.language
+        forward_to_animators(ctx, incoming, reason="preferred_contact_unavailable", purpose="member_change",
+                             member=member["ref"], contact=label_of(unavailable, "contact", language),
+                             theirs=label_of(unavailable, "contact_theirs", language))
     answer_sender(ctx, incoming, template="preferences_done", purpose="preferences_done",
                   context={"member": updated, "invitations": wanted.get("invitations"),
                            "contact": wanted.get("contact"), "unavailable": unavailable})
@@ -286,7 +287,7 @@ def on_withdraw_item(ctx: Context, incoming: Incoming) -> str:
     parsed = incoming.parsed
     address, member = _sender(ctx, incoming)
     if not address:
-        forward_to_animators(ctx, incoming, reason="Retrait d'un savoir sans adresse lisible.")
+        forward_to_animators(ctx, incoming, reason="withdraw_item_no_address")
         return "forwarded: no address"
     item = ctx.store.items.find_one("ref", parsed.item_ref) if parsed.item_ref else None
     animator = _is_animator(ctx, address)
@@ -339,7 +340,7 @@ def on_withdraw(ctx: Context, incoming: Incoming) -> str:
     parsed = incoming.parsed
     address, member = _sender(ctx, incoming)
     if not address:
-        forward_to_animators(ctx, incoming, reason="Demande de retrait sans adresse lisible.")
+        forward_to_animators(ctx, incoming, reason="withdraw_no_address")
         return "forwarded: no address"
     if member is None:
         answer_sender(ctx, incoming, template="not_member", context={"intent": "withdraw"}, purpose="not_member",
@@ -428,8 +429,7 @@ def on_register(ctx: Context, incoming: Incoming) -> str:
     message must pass DKIM or DMARC there, as for any act an animator does by mail."""
     parsed = incoming.parsed
     if not questions.authenticated(ctx.settings, parsed):
-        forward_to_animators(ctx, incoming, reason="Inscription par un animateur non authentifiée (DKIM/DMARC) : "
-                             "rien n'a été fait.")
+        forward_to_animators(ctx, incoming, reason="register_not_authenticated")
         return "register: not authenticated"
     consent = (parsed.command or {}).get("consent")
     recorded_by = f"{parsed.sender_name} <{parsed.sender}>" if parsed.sender_name else parsed.sender

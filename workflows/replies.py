@@ -19,6 +19,7 @@ from typing import Callable
 
 from workflows import questions
 from workflows.context import Context, Incoming
+from workflows.mail.compose import label_of
 from workflows.responses import answer_sender, forward_to_animators, person_address
 
 audit = logging.getLogger("rers.audit")
@@ -37,20 +38,6 @@ def answer_handlers() -> dict[str, AnswerHandler]:
         **membership.ANSWER_HANDLERS,
         **introductions.ANSWER_HANDLERS,
     }
-
-
-REFUSAL_TEXT = {
-    "no token": "Réponse sans référence de question.",
-    "unknown token": "Réponse avec une référence inconnue (peut-être mal recopiée, ou falsifiée).",
-    "wrong address": "Réponse venue d'une autre adresse que celle à qui la question a été posée : "
-    "rien n'a été fait.",
-    "already answered": "Réponse à une question déjà tranchée : rien n'a été fait.",
-    "expired": "Réponse à une question expirée : rien n'a été fait.",
-    "cancelled": "Réponse à une question annulée : rien n'a été fait.",
-    "wrong member": "Réponse « POUR » un autre membre que celui de la question : rien n'a été fait.",
-    "not authenticated": "Réponse pour un membre sans adresse, mais le message n'est pas authentifié "
-    "(DKIM/DMARC) : rien n'a été fait.",
-}
 
 
 def answerer(ctx: Context, incoming: Incoming, question: dict | None) -> str | None:
@@ -73,8 +60,7 @@ def on_reply(ctx: Context, incoming: Incoming) -> str:
     address = answerer(ctx, incoming, None)
     found = questions.match(ctx, incoming, address)
     if not found.ok:
-        reason = REFUSAL_TEXT.get(found.refusal or "", "Réponse non reconnue.")
-        forward_to_animators(ctx, incoming, reason=reason, purpose="refused_reply")
+        forward_to_animators(ctx, incoming, reason=f"refused:{found.refusal}", purpose="refused_reply")
         audit.warning("%s: reply refused (%s)", parsed.message_id, found.refusal)
         if (found.refusal in CLOSED and address and address.lower() == found.question["address"]
                 and address.lower() not in ctx.settings.network.animators):
@@ -84,8 +70,8 @@ def on_reply(ctx: Context, incoming: Incoming) -> str:
     question = found.question
     handler = answer_handlers().get(question["kind"])
     if handler is None:
-        forward_to_animators(ctx, incoming, reason=f"Réponse à une question ({question['kind']}) que le robot ne "
-                             "sait pas encore traiter.")
+        forward_to_animators(ctx, incoming, reason="question_not_handled",
+                             question=label_of(question["kind"], "question", ctx.settings.network.language))
         return f"forwarded: no handler for {question['kind']}"
     answer = parsed.answer or "unclear"
     return handler(ctx, incoming, question, answer)
@@ -99,8 +85,7 @@ def clarify(ctx: Context, incoming: Incoming, question: dict, *, template: str, 
     ``template``/``context`` render the short question. Returns the outcome.
     """
     if question.get("clarified"):
-        forward_to_animators(ctx, incoming, reason="Réponse toujours pas claire après une question de précision.",
-                             purpose="unclear")
+        forward_to_animators(ctx, incoming, reason="unclear_twice", purpose="unclear")
         questions.close(ctx, question, status="cancelled", answer="unclear", message_id=incoming.parsed.message_id)
         return "unclear twice: forwarded"
     questions.close(ctx, question, status="cancelled", answer="unclear", message_id=incoming.parsed.message_id)

@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from typing import Callable
 
 from workflows.context import Context, Incoming
+from workflows.mail.reasons import reason_text
 from workflows.members import wrote_again
 from workflows.outbox import queue_mail
 
@@ -136,12 +137,17 @@ def answer_sender(
     )
 
 
-def forward_to_animators(ctx: Context, incoming: Incoming, *, reason: str, purpose: str = "forward") -> str | None:
+def forward_to_animators(ctx: Context, incoming: Incoming, *, reason: str, purpose: str = "forward",
+                         **values: object) -> str | None:
     """Queue, for the animators, the message as received plus what the robot understood.
 
-    ``reason``: one French sentence saying why a human is needed. Returns the Message-ID,
-    or None when no animator is configured (logged: the message stays in the done folder).
+    ``reason``: a key of :data:`workflows.mail.reasons.REASONS` saying why a human is
+    needed, its placeholders filled with ``values`` (so none is named ``purpose``); the
+    mail gives it in the network's language (an unknown key raises :class:`KeyError`). Returns the Message-ID, or None
+    when no animator is configured (logged with the key: the message stays in the done
+    folder).
     """
+    text = reason_text(reason, ctx.settings.network.language, **values)
     animators = ctx.settings.network.animators
     parsed = incoming.parsed
     if not animators:
@@ -162,7 +168,7 @@ def forward_to_animators(ctx: Context, incoming: Incoming, *, reason: str, purpo
         template="forward_animators",
         to=[(None, a) for a in animators],
         context={
-            "reason": reason,
+            "reason": text,
             "sender": parsed.sender or "(adresse illisible)",
             "subject": parsed.subject,
             "intent": parsed.intent,

@@ -33,9 +33,7 @@ def on_command(ctx: Context, incoming: Incoming) -> str:
     an ``authserv_id``, a command is carried out only when that server's
     Authentication-Results show DKIM (aligned) or DMARC pass, as for an approval."""
     if not questions.authenticated(ctx.settings, incoming.parsed):
-        forward_to_animators(ctx, incoming, reason="Commande d'animateur sans signature DKIM/DMARC valide de votre "
-                             "serveur : rien n'a été fait. Renvoyez-la depuis votre messagerie habituelle.",
-                             purpose="refused_command")
+        forward_to_animators(ctx, incoming, reason="command_not_authenticated", purpose="refused_command")
         return "refused: not authenticated"
     name = (incoming.parsed.command or {}).get("name")
     return COMMANDS.get(name, basics.on_not_automated)(ctx, incoming)

@@ -220,9 +220,11 @@ class Runner:
                 forward_to_animators(
                     ctx,
                     Incoming(parsed, source.raw, source.key),
-                    reason=f"Le robot a échoué {count} fois sur ce message ({detail}). Il est rangé dans le dossier "
-                    f"« {self.settings.mailbox.error_folder} ».",
+                    reason="parked",
                     purpose="parked",
+                    count=count,
+                    detail=detail,
+                    folder=self.settings.mailbox.error_folder,
                 )
         except Exception:
             log.exception("could not tell the animators about parked message %s", message_id)

@@ -124,7 +124,7 @@ def test_a_confirmed_member_joining_again_is_told_so_and_a_forged_change_of_deta
     assert member["name"] == "Élise Martin" and member["phone"] == "+33611223344"
     assert world.last(ELISE).purpose == "join_ack"
     (notice,) = world.mails(ANIMATORS[0], "member_change")
-    assert "name, phone" in text_of(notice)
+    assert "nom, téléphone" in text_of(notice)
 
 
 def test_a_confirmed_members_offer_is_recorded_open_and_matched(world, opened):

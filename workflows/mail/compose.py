@@ -51,6 +51,14 @@ MODALITY_LABELS = {
         "talking_group": "talking group",
     },
 }
+_QUESTIONS = {
+    "join": ("confirmer l'adhésion", "confirm joining"),
+    "withdraw": ("confirmer le départ", "confirm leaving"),
+    "withdraw_item": ("confirmer le retrait", "confirm a withdrawal"),
+    "approve": ("approuver une mise en relation", "approve an introduction"),
+    "consent": ("accord pour une mise en relation", "consent to an introduction"),
+    "bilan": ("bilan d'un échange", "how an exchange went"),
+}
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "intent": {
         "join": ("adhésion", "joining"),
@@ -99,13 +107,9 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "question_closed": ("réponse à une question close", "answer to a closed question"),
         "report": ("rapport", "report"),
         "withdrawal_notice": ("avis de départ", "leaving notice"),
-        "question:join": ("question : confirmer l'adhésion", "question: confirm joining"),
-        "question:withdraw": ("question : confirmer le départ", "question: confirm leaving"),
-        "question:withdraw_item": ("question : confirmer le retrait", "question: confirm a withdrawal"),
-        "question:approve": ("question : approuver une mise en relation", "question: approve an introduction"),
-        "question:consent": ("question : accord pour une mise en relation", "question: consent to an introduction"),
-        "question:bilan": ("question : bilan d'un échange", "question: how an exchange went"),
+        **{f"question:{kind}": (f"question : {fr}", f"question: {en}") for kind, (fr, en) in _QUESTIONS.items()},
     },
+    "question": _QUESTIONS,
     "status": {
         "proposed": ("proposée", "proposed"),
         "consent": ("en attente des accords", "waiting for consents"),
@@ -117,9 +121,30 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "expired": ("expirée, sans réponse", "expired, no answer"),
         "cancelled": ("annulée", "cancelled"),
     },
+    "field": {
+        "name": ("nom", "name"),
+        "phone": ("téléphone", "phone"),
+    },
+    "contact": {
+        "email": ("e-mail", "e-mail"),
+        "phone": ("téléphone", "phone"),
+        "permanence": ("permanence", "drop-in session"),
+    },
+    "contact_missing": {
+        "email": ("d'adresse e-mail", "e-mail address"),
+        "phone": ("de numéro de téléphone", "phone number"),
+    },
+    "contact_theirs": {
+        "email": ("son adresse", "their address"),
+        "phone": ("son numéro", "their number"),
+    },
 }
 """The robot's own names in words, French then English: ``intent`` (what a message was
-understood as), ``purpose`` (what a mail was for), ``status`` (of an introduction)."""
+understood as), ``purpose`` (what a mail was for; ``question:<kind>`` is built from
+``question``), ``status`` (of an introduction), ``question`` (a question's kind),
+``field`` (a member's field), ``contact`` (a way to be put in touch: "par e-mail"), and
+for the animators' reasons (:mod:`workflows.mail.reasons`) ``contact_missing`` ("le
+réseau n'a pas d'adresse e-mail") and ``contact_theirs`` ("n'a pas son adresse")."""
 
 
 def label_of(value: str | None, kind: str, language: str = "fr") -> str:

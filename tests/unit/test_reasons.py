@@ -1,0 +1,99 @@
+"""Why a message goes to the animators (workflows.mail.reasons): one table of French and
+English sentences, each call site naming a key of it with the values it needs."""
+from __future__ import annotations
+
+import ast
+import string
+from pathlib import Path
+
+import pytest
+
+from membership_support import World, mail, text_of
+from support import ANIMATORS
+from workflows.mail.reasons import REASONS, reason_text
+
+WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
+SENDER = "paul.durand@example.com"
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+@pytest.mark.parametrize("language, reason", [("fr", "Le robot n'a pas compris ce message."),
+                                              ("en", "The robot did not understand this message.")])
+def test_an_unknown_message_reaches_the_animators_with_the_reason_in_the_network_s_language(tmp_path, language,
+                                                                                              reason):
+    world = World(tmp_path / "robot", network=f'language = "{language}"')
+    assert world.deliver(mail(SENDER, "Une question", "Bonjour, vous ouvrez quand ?")) == \
+        "handled: forwarded to the animators"
+    forward = world.last(ANIMATORS[0], "forward")
+    assert reason in " ".join(text_of(forward).split())
+
+
+def test_a_robot_name_in_a_reason_is_in_words_of_the_language():
+    from workflows.mail.compose import label_of
+
+    assert reason_text("not_automated", "fr", intent=label_of("offer", "intent", "fr")) == \
+        "Message reconnu (offre) mais pas encore traité par le robot."
+    assert reason_text("question_not_handled", "en", question=label_of("consent", "question", "en")) == \
+        "Answer to a question (consent to an introduction) that the robot cannot handle yet."
+
+
+@pytest.mark.parametrize("key", sorted(REASONS))
+def test_every_reason_has_both_languages_with_the_same_placeholders(key):
+    french, english = REASONS[key]
+    assert french.strip() and english.strip() and french != english
+    assert placeholders(french) == placeholders(english)
+
+
+def test_an_unknown_key_is_an_error():
+    with pytest.raises(KeyError):
+        reason_text("no such reason", "fr")
+
+
+def _refusals() -> set[str]:
+    """The refusals :func:`workflows.questions.match` can give (``Match(q, t, "...")``)."""
+    tree = ast.parse((WORKFLOWS / "questions.py").read_text(encoding="utf-8"))
+    return {call.args[2].value for call in ast.walk(tree)
+            if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "Match" and len(call.args) == 3
+            and isinstance(call.args[2], ast.Constant) and isinstance(call.args[2].value, str)}
+
+
+def _keys(node: ast.expr) -> set[str]:
+    """The REASONS keys a ``reason=`` argument can name: a string, either string of a
+    conditional, or ``f"refused:{...}"`` (every refusal of a question's match)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.IfExp):
+        return _keys(node.body) | _keys(node.orelse)
+    if isinstance(node, ast.JoinedStr) and ast.unparse(node) == "f'refused:{found.refusal}'":
+        return {f"refused:{refusal}" for refusal in _refusals()}
+    raise AssertionError(f"a reason the test cannot read: {ast.unparse(node)}")
+
+
+def _call_sites() -> list[tuple[str, set[str], set[str]]]:
+    """Each ``forward_to_animators(...)`` of the workflows: where, the keys it may name,
+    the values it gives."""
+    sites = []
+    for path in sorted(WORKFLOWS.rglob("*.py")):
+        for call in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "forward_to_animators":
+                kwargs = {k.arg: k.value for k in call.keywords}
+                values = set(kwargs) - {"reason", "purpose"}
+                sites.append((f"{path.name}:{call.lineno}", _keys(kwargs["reason"]), values))
+    return sites
+
+
+def test_every_call_site_names_a_known_reason_with_exactly_its_values():
+    sites = _call_sites()
+    assert len(sites) >= 25
+    for where, keys, values in sites:
+        for key in keys:
+            assert key in REASONS, f"{where}: unknown reason {key!r}"
+            assert placeholders(REASONS[key][0]) == values, f"{where}: values {values} for {key!r}"
+
+
+def test_every_reason_is_used():
+    used = set().union(*(keys for _, keys, _ in _call_sites()))
+    assert set(REASONS) - used == set()

@@ -1,0 +1,107 @@
+"""Why a message goes to the animators, in the network's language.
+
+:data:`REASONS` maps a key to a pair of sentences, French then English, with named
+:meth:`str.format` placeholders (the same in both). A workflow names the key and gives
+the values (:func:`workflows.responses.forward_to_animators`); a value that is one of the
+robot's own names (an intent, a question's kind, a way to be contacted, a member's
+field) is given in words of the language with :func:`workflows.mail.compose.label_of`.
+"""
+from __future__ import annotations
+
+REASONS: dict[str, tuple[str, str]] = {
+    "not_understood": ("Le robot n'a pas compris ce message.", "The robot did not understand this message."),
+    "not_automated": ("Message reconnu ({intent}) mais pas encore traité par le robot.",
+                      "Message recognised ({intent}) but not handled by the robot yet."),
+    "bounce": ("Un message du robot n'a pas pu être distribué.", "A message from the robot could not be delivered."),
+    "bounce_marked": ("Un message du robot n'a pas pu être distribué (membre {members} marqué injoignable).",
+                      "A message from the robot could not be delivered (member {members} marked unreachable)."),
+    "parked": ("Le robot a échoué {count} fois sur ce message ({detail}). Il est rangé dans le dossier « {folder} ».",
+               "The robot failed {count} times on this message ({detail}). It is kept in the folder “{folder}”."),
+    "command_not_authenticated": (
+        "Commande d'animateur sans signature DKIM/DMARC valide de votre serveur : rien n'a été fait. "
+        "Renvoyez-la depuis votre messagerie habituelle.",
+        "Animator's command without a valid DKIM/DMARC signature of your server: nothing was done. "
+        "Send it again from your usual mailbox."),
+    "act_not_from_animator": (
+        "Approbation ou commande{about} venue d'une adresse qui n'est pas celle d'un animateur : rien n'a été fait.",
+        "Approval or command{about} from an address that is not an animator's: nothing was done."),
+    "act_not_authenticated": (
+        "Approbation ou commande{about} sans signature DKIM/DMARC valide de votre serveur : rien n'a été fait. "
+        "Renvoyez-la depuis votre messagerie habituelle.",
+        "Approval or command{about} without a valid DKIM/DMARC signature of your server: nothing was done. "
+        "Send it again from your usual mailbox."),
+    "register_not_authenticated": ("Inscription par un animateur non authentifiée (DKIM/DMARC) : rien n'a été fait.",
+                                   "Registration by an animator not authenticated (DKIM/DMARC): nothing was done."),
+    "join_no_address": ("Demande d'adhésion sans adresse lisible.", "Request to join without a readable address."),
+    "item_no_address": ("Offre ou demande sans adresse lisible.", "Offer or request without a readable address."),
+    "item_no_title": ("Offre ou demande sans savoir lisible (pas de titre).",
+                      "Offer or request without a readable skill (no title)."),
+    "withdraw_item_no_address": ("Retrait d'un savoir sans adresse lisible.",
+                                 "Withdrawal of a skill without a readable address."),
+    "withdraw_no_address": ("Demande de retrait sans adresse lisible.",
+                            "Request to leave without a readable address."),
+    "my_data_no_address": ("Demande « mes données » sans adresse lisible.",
+                           "“My data” request without a readable address."),
+    "member_change": ("{member} demande à changer : {fields}. Le robot n'a rien changé : vérifiez avec la personne.",
+                      "{member} asks to change: {fields}. The robot changed nothing: check with the person."),
+    "preferred_contact_unavailable": (
+        "{member} souhaite être mis(e) en relation par {contact}, mais le réseau n'a pas {theirs} : en attendant, "
+        "ses mises en relation passent par la permanence. Un numéro se vérifie avec la personne.",
+        "{member} wishes to be put in touch by {contact}, but the network does not have {theirs}: meanwhile, their "
+        "introductions go through the drop-in session. A number is to be checked with the person."),
+    "contact_unavailable": (
+        "{intro} : {member} accepte la mise en relation et demande à être contacté(e) par {contact}, mais le réseau "
+        "n'a pas {missing} pour cette personne. Le robot n'a donné aucune coordonnée : il a annoncé la permanence, "
+        "où l'équipe d'animation les présentera l'un à l'autre. Un numéro ou une adresse écrits dans un message ne "
+        "sont pas enregistrés : vérifiez-les avec la personne.",
+        "{intro}: {member} accepts the introduction and asks to be contacted by {contact}, but the network has no "
+        "{missing} for this person. The robot gave no contact details: it mentioned the drop-in session, where the "
+        "animators will introduce them to each other. A number or an address written in a message is not "
+        "recorded: check it with the person."),
+    "rsvp_unknown_event": ("Réponse d'agenda à un événement que le robot ne connaît pas ({uid}).",
+                           "Calendar answer about an event the robot does not know ({uid})."),
+    "rsvp_unknown_event_no_uid": ("Réponse d'agenda à un événement que le robot ne connaît pas (sans UID).",
+                                  "Calendar answer about an event the robot does not know (no UID)."),
+    "rsvp_unreadable": ("Réponse d'agenda dont le robot ne comprend pas si la personne vient.",
+                        "Calendar answer from which the robot cannot tell whether the person is coming."),
+    "invitation_reply_unclear": (
+        "Réponse à l'invitation « {title} » qui ne dit pas clairement si la personne vient.",
+        "Answer to the invitation “{title}” that does not say clearly whether the person is coming."),
+    "invitation_reply_wrong_day": ("Réponse à l'invitation « {title} » qui parle d'un jour sans cet événement.",
+                                   "Answer to the invitation “{title}” about a day without this event."),
+    "question_not_handled": ("Réponse à une question ({question}) que le robot ne sait pas encore traiter.",
+                             "Answer to a question ({question}) that the robot cannot handle yet."),
+    "unclear_twice": ("Réponse toujours pas claire après une question de précision.",
+                      "Answer still unclear after a question asking to make it clear."),
+    # A refused answer to a question: "refused:" + the refusal of workflows.questions.Match.
+    "refused:no token": ("Réponse sans référence de question.", "Answer without a question reference."),
+    "refused:unknown token": ("Réponse avec une référence inconnue (peut-être mal recopiée, ou falsifiée).",
+                              "Answer with an unknown reference (maybe miscopied, or forged)."),
+    "refused:wrong address": (
+        "Réponse venue d'une autre adresse que celle à qui la question a été posée : rien n'a été fait.",
+        "Answer from another address than the one the question was asked to: nothing was done."),
+    "refused:already answered": ("Réponse à une question déjà tranchée : rien n'a été fait.",
+                                 "Answer to a question already settled: nothing was done."),
+    "refused:expired": ("Réponse à une question expirée : rien n'a été fait.",
+                        "Answer to an expired question: nothing was done."),
+    "refused:cancelled": ("Réponse à une question annulée : rien n'a été fait.",
+                          "Answer to a cancelled question: nothing was done."),
+    "refused:wrong member": ("Réponse « POUR » un autre membre que celui de la question : rien n'a été fait.",
+                             "Answer “FOR” another member than the question's: nothing was done."),
+    "refused:not authenticated": (
+        "Réponse pour un membre sans adresse, mais le message n'est pas authentifié (DKIM/DMARC) : "
+        "rien n'a été fait.",
+        "Answer for a member without an address, but the message is not authenticated (DKIM/DMARC): "
+        "nothing was done."),
+}
+"""Why a message goes to the animators: ``key → (French, English)``, one sentence each
+with the same named :meth:`str.format` placeholders in both languages. ``refused:<r>``
+is the reason of a refused answer, ``<r>`` a refusal of :class:`workflows.questions.Match`."""
+
+
+def reason_text(key: str, language: str, **values: object) -> str:
+    """The reason ``key`` of :data:`REASONS` in ``language`` (English for ``en``, French
+    otherwise), its placeholders filled with ``values``. An unknown key is an error
+    (:class:`KeyError`), as is a missing value: a reason is never shown half-made."""
+    french, english = REASONS[key]
+    return (english if language == "en" else french).format(**values)
