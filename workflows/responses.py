@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from typing import Callable
 
 from workflows.context import Context, Incoming
+from workflows.mail.compose import label_of
 from workflows.mail.reasons import reason_text
 from workflows.members import wrote_again
 from workflows.outbox import queue_mail
@@ -169,7 +170,7 @@ def forward_to_animators(ctx: Context, incoming: Incoming, *, reason: str, purpo
         to=[(None, a) for a in animators],
         context={
             "reason": text,
-            "sender": parsed.sender or "(adresse illisible)",
+            "sender": parsed.sender or label_of("unreadable_address", "field", ctx.settings.network.language),
             "subject": parsed.subject,
             "intent": parsed.intent,
             "text": parsed.text,

@@ -124,6 +124,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "field": {
         "name": ("nom", "name"),
         "phone": ("téléphone", "phone"),
+        "unreadable_address": ("(adresse illisible)", "(unreadable address)"),
     },
     "contact": {
         "email": ("e-mail", "e-mail"),
