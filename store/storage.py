@@ -53,18 +53,27 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def read_document(path: Path) -> dict[str, dict[str, Any]] | None:
-    """Read and check a store file; None when it does not exist.
+    """Read and check a store file; None when it does not exist (a new store).
 
     Shape: ``{table name: {doc id as str: document dict}}`` (TinyDB's JSON layout).
-    Raises :class:`StoreCorrupt` for bytes that are not that shape.
+    Raises :class:`StoreCorrupt` for bytes that are not that shape, and for a missing file
+    whose backup ``<name>.bak`` exists: rers never removes the file once written, so it
+    was deleted or not mounted, and starting afresh would push the real data out of the
+    backup at the second write.
     """
+    backup = path.with_name(path.name + ".bak")
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
+        if backup.exists():
+            raise StoreCorrupt(
+                f"the store {path} is missing but its backup {backup} exists: the file was deleted, moved "
+                f"or is not mounted. Nothing was written. Restore it (stop the robot, then "
+                f"cp {backup} {path}), or move the backup away to start an empty store."
+            ) from None
         return None
     except OSError as error:
         raise StoreError(f"cannot read the store {path}: {error.strerror or error}") from None
-    backup = path.with_name(path.name + ".bak")
     advice = (
         f"The file was left untouched. Look at it, or restore the previous version from {backup} "
         "(stop the robot first)."

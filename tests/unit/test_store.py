@@ -96,6 +96,21 @@ def test_corrupt_store_is_reported_and_never_overwritten(tmp_path):
     assert path.read_bytes() == before
 
 
+def test_a_deleted_store_with_a_backup_is_refused_and_the_backup_kept(store):
+    for n in range(2):  # two writes: the first version is now the backup
+        with store.transaction():
+            store.members.insert({"address": f"m{n}@example.org", "status": "confirmed"})
+    backup = store.path.with_name(store.path.name + ".bak")
+    before = backup.read_bytes()
+    store.path.unlink()
+    with pytest.raises(StoreCorrupt) as caught:
+        Store.open(store.path)
+    assert "missing" in str(caught.value) and f"cp {backup}" in str(caught.value)
+    assert backup.read_bytes() == before and not store.path.exists()
+    backup.rename(backup.with_name("kept.json"))  # moved away on purpose: a new, empty store
+    assert Store.open(store.path).members.count() == 0
+
+
 def test_wrong_shape_is_corrupt(tmp_path):
     path = tmp_path / "rers.json"
     path.write_text('["a list"]', encoding="utf-8")
