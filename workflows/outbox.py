@@ -12,7 +12,7 @@ permanent ones (5xx) mark the mail ``failed`` and tell the animators.
 Mails to members are not queued to an address a hard bounce marked ``undeliverable``
 (until the person writes again); a mail queued with ``forget_after_send`` keeps no copy
 of its bytes and recipients once sent or given up (the goodbye after an erasure, a data
-export).
+export), in the store file and in its backup, at once.
 """
 from __future__ import annotations
 
@@ -185,6 +185,7 @@ def flush(
     pending = due(store, now())
     if not pending:
         return report
+    forgot = False
     try:
         transport = connect()
         # One lock for the whole flush: each mark is then a plain append.
@@ -208,10 +209,16 @@ def flush(
                     **({} if keep_raw else {"raw": None}), **_forgotten(mail)},
                     sync=False)
                 report.sent.append(mail["message_id"])
+                forgot = forgot or bool(mail.get("forget"))
                 audit.info("sent %s (%s) to %d recipient(s)", mail["message_id"], mail["purpose"], len(mail["recipients"]))
     except TransportError as error:
         report.error = str(error)
         log.warning("cannot send mail now: %s", error)
+    if forgot:
+        # A goodbye to an erased person was the store's last copy of them: write the
+        # file without it now, and its backup too, rather than at some later cycle.
+        with store.transaction():
+            store.forget_backup()
     return report
 
 
@@ -229,6 +236,8 @@ def _record_failure(store, mail, error: TransportError, now: datetime, report: F
             store.outbox.update(mail["id"], **{"attempts": attempts, "error": str(error), "status": "failed",
                                                **_forgotten(mail)})
             report.failed.append(mail["message_id"])
+            if mail.get("forget"):
+                store.forget_backup()
             log.error("gave up sending %s (%s): %s", mail["message_id"], mail["purpose"], error)
             if on_permanent is not None:
                 on_permanent({**mail, **_forgotten(mail)}, error)
