@@ -251,13 +251,16 @@ class Key:
     """One key of the schema: its TOML type, default and an extra check.
 
     ``kind`` is one of str, int, float, bool, path, email, emails, zone, time, weekday,
-    dates, or a tuple of allowed strings. ``required`` keys have no default.
+    dates, or a tuple of allowed strings. ``required`` keys have no default. A number
+    outside ``minimum``–``maximum`` is refused; ``unit`` says why in the problem line.
     """
 
     kind: Any
     default: Any = None
     required: bool = False
     minimum: float | None = None
+    maximum: float | None = None
+    unit: str = ""
 
 
 def _holiday_subdivisions() -> tuple[str, ...]:
@@ -266,6 +269,8 @@ def _holiday_subdivisions() -> tuple[str, ...]:
 
     return ("", *holidays.France.subdivisions)
 
+
+YEAR = "a year at most"
 
 SCHEMA: dict[str, dict[str, Key]] = {
     "network": {
@@ -313,7 +318,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "calendar": {
         "output_dir": Key("path", required=True),
-        "horizon_months": Key(int, 12, minimum=1),
+        "horizon_months": Key(int, 12, minimum=1, maximum=60, unit="five years ahead at most"),
         "closures": Key("dates", []),
         "holidays_subdivision": Key(_holiday_subdivisions(), ""),
         "feed_file": Key(str, "calendrier.ics"),
@@ -351,15 +356,15 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "publish_time": Key("time", "06:00"),
     },
     "membership": {
-        "pending_days": Key(int, 30, minimum=1),
+        "pending_days": Key(int, 30, minimum=1, maximum=365, unit=YEAR),
     },
     "introductions": {
-        "reminder_days": Key(int, 7, minimum=1),
-        "expiry_days": Key(int, 21, minimum=1),
-        "bilan_days": Key(int, 21, minimum=1),
+        "reminder_days": Key(int, 7, minimum=1, maximum=365, unit=YEAR),
+        "expiry_days": Key(int, 21, minimum=1, maximum=365, unit=YEAR),
+        "bilan_days": Key(int, 21, minimum=1, maximum=365, unit=YEAR),
     },
     "matching": {
-        "min_score": Key(float, 0.6, minimum=0),
+        "min_score": Key(float, 0.6, minimum=0, maximum=1, unit="scores go from 0 to 1"),
         "synonyms_file": Key("path"),
     },
     "catalogue": {
@@ -527,9 +532,13 @@ def validate(data: dict, base: Path, text: str = "") -> tuple[dict[str, dict], l
             if reason:
                 problems.append(f"{at(section, key)}[{section}] {key}: {reason}")
                 continue
-            minimum = keys[key].minimum
-            if minimum is not None and converted < minimum:
-                problems.append(f"{at(section, key)}[{section}] {key}: must be at least {minimum:g}")
+            spec = keys[key]
+            unit = f" ({spec.unit})" if spec.unit else ""
+            if spec.minimum is not None and converted < spec.minimum:
+                problems.append(f"{at(section, key)}[{section}] {key}: must be at least {spec.minimum:g}{unit}")
+                continue
+            if spec.maximum is not None and converted > spec.maximum:
+                problems.append(f"{at(section, key)}[{section}] {key}: must be at most {spec.maximum:g}{unit}")
                 continue
             out[key] = converted
         for key, spec in keys.items():
@@ -594,10 +603,55 @@ def _cross_checks(values: dict[str, dict], at: Callable[[str, str], str]) -> lis
     if feed_file is not None and (not re.fullmatch(r"[\w.\-]+\.ics", feed_file) or feed_file.startswith("event-")):
         problems.append(f"{at('calendar', 'feed_file')}[calendar] feed_file: must be a plain file name "
                         "ending in .ics and not starting with event- (the per-event files)")
+    intros = values["introductions"]
+    if (intros.get("reminder_days") is not None and intros.get("expiry_days") is not None
+            and intros["reminder_days"] >= intros["expiry_days"]):
+        problems.append(f"{at('introductions', 'reminder_days')}[introductions] reminder_days: must be less than "
+                        f"expiry_days ({intros['expiry_days']}): no reminder would ever be sent")
+    problems.extend(_slot_collisions(values, at))
     if values["network"].get("address") in (values["network"].get("animators") or ()):
         problems.append(
             f"{at('network', 'animators')}[network] animators: must not contain the functional address itself"
         )
+    return problems
+
+
+_SERIES_NAMES = {"calendar.permanence": "the permanence", "calendar.monthly_meeting": "the monthly meeting",
+                 "calendar.exchange_review": "the exchange review"}
+
+
+def _slot_collisions(values: dict[str, dict], at: Callable[[str, str], str]) -> list[str]:
+    """Two configured series at the same time: the weekly permanence and an enabled
+    meeting on its weekday, or both meetings on the same week of the month ("fourth" and
+    "last" are the same week in a month with four such weekdays), with overlapping hours.
+    Each collision once, on the later series' key."""
+    problems = []
+
+    def rule(name: str) -> dict | None:
+        v = values[name]
+        valid = v.get("weekday") and v.get("start") and v.get("end") and v["start"] < v["end"]
+        enabled = name == "calendar.permanence" or v.get("enabled")
+        return v if valid and enabled else None
+
+    def overlap(a: dict, b: dict) -> bool:
+        return a["weekday"] == b["weekday"] and a["start"] < b["end"] and b["start"] < a["end"]
+
+    def hours(v: dict) -> str:
+        return f"{v['start']:%H:%M}-{v['end']:%H:%M}"
+
+    permanence = rule("calendar.permanence")
+    for name in ("calendar.monthly_meeting", "calendar.exchange_review"):
+        meeting = rule(name)
+        if permanence and meeting and overlap(permanence, meeting):
+            problems.append(f"{at(name, 'weekday')}[{name}] weekday: {_SERIES_NAMES[name]} would fall during the "
+                            f"permanence ({permanence['weekday']} {hours(permanence)}); choose another day or time")
+    meeting, review = rule("calendar.monthly_meeting"), rule("calendar.exchange_review")
+    if meeting and review and overlap(meeting, review) and (
+            meeting["week"] == review["week"] or {meeting["week"], review["week"]} == {"fourth", "last"}):
+        when = "" if meeting["week"] == review["week"] else f" in a month with four {review['weekday']}s"
+        problems.append(f"{at('calendar.exchange_review', 'week')}[calendar.exchange_review] week: the exchange "
+                        f"review would fall on the monthly meeting ({meeting['week']} {meeting['weekday']} "
+                        f"{hours(meeting)}){when}; choose another week, day or time")
     return problems
 
 
