@@ -120,10 +120,41 @@ _TITLE_LEAD_RE = re.compile(
 )
 
 
+# Courtesy at the end of a subject or a first line: « anglais svp merci d'avance ».
+_COURTESY_TAIL_RE = re.compile(
+    r"(?:[\s,;:.!?()-]*\b(?:(?:grand |mille |un grand )?mercis?(?: beaucoup| bien| d'avance| par avance| a vous"
+    r"| a tous| de votre aide)?|(?:par|d') ?avance merci|svp|stp|s'?il vous plait|s'?il te plait|s il vous plait"
+    r"|s il te plait|(?:bien )?cordialement|bonne (?:journee|soiree)|bises|amicalement))+[\s,;:.!?()-]*$"
+)
+_VOWELS = "aeiouyh"
+
+
+def _without_courtesy(title: str) -> str:
+    """``title`` without the courtesy words at its end (all of it when nothing else is left)."""
+    folded, where = fold_with_map(title)
+    match = _COURTESY_TAIL_RE.search(folded)
+    if not match or match.start() == 0:
+        return title
+    return title[:where[match.start()]].rstrip(" .,;:!?-")
+
+
+def _without_elided_article(title: str) -> str:
+    """``title`` without an elided article typed without its apostrophe (« l espagnol »,
+    « d anglais », « qu on »): a lone l, d, j, n, s, c, m, t or qu before a word that
+    starts with a vowel or an h. A capital C stays (the language: « C et Python »)."""
+    match = re.match(r"(qu|[ldjnsmtc])\s+(\S)", title, re.IGNORECASE)
+    if not match or match.group(1) == "C" or fold(match.group(2))[:1] not in _VOWELS:
+        return title
+    return title[match.start(2):]
+
+
 def title_from(rest: str) -> str:
     """A title from the text after an offer/demand keyword: ``": cours d'espagnol"`` ->
-    ``"cours d'espagnol"``; separators and "de savoir" removed, as written otherwise."""
+    ``"cours d'espagnol"``; separators, "de savoir", an elided article without its
+    apostrophe (``"l espagnol"``) and courtesy words at the end (``"merci"``, ``"svp"``)
+    removed, as written otherwise."""
     folded, where = fold_with_map(rest)
     match = _TITLE_LEAD_RE.match(folded)
     start = where[match.end()] if match and match.end() < len(where) else (len(rest) if match and match.end() else 0)
-    return " ".join(rest[start:].split()).strip(" .")
+    title = " ".join(rest[start:].split()).strip(" .")
+    return _without_elided_article(_without_courtesy(title))
