@@ -187,9 +187,12 @@ def flush(
         return report
     forgot = False
     try:
-        transport = connect()
-        # One lock for the whole flush: each mark is then a plain append.
+        # One lock for the whole flush: each mark is then a plain append, and two
+        # processes (the daemon and a `rers calendar` command) never send one mail twice.
         with store.locked():
+            # Read again under the lock: the other process may have sent them meanwhile.
+            pending = due(store, now())
+            transport = connect() if pending else None
             for mail in pending:
                 try:
                     result = transport.send(mail["sender"], mail["recipients"], mail["raw"].encode("ascii", "surrogateescape"))
