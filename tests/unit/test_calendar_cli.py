@@ -100,3 +100,18 @@ def test_list_shows_who_comes(bot, capsys):
 def test_list_before_anything_was_published(bot, capsys):
     assert rers(bot, "list", "--days", "3") == 0
     assert "Permanence du RERS de Test" in capsys.readouterr().out
+
+
+def test_publish_after_a_closure_added_to_the_config_sends_the_cancellation(bot, capsys):
+    assert rers(bot, "publish") == 0
+    capsys.readouterr()
+    config = bot.root / "rers.toml"
+    config.write_text(config.read_text().replace('output_dir = "calendar"',
+                                                 'output_dir = "calendar"\nclosures = ["2026-12-07"]'))
+    assert rers(bot, "publish") == 0
+    out = capsys.readouterr().out
+    assert "written: " in out and "3 mail(s) sent" in out
+    subjects = [str(m["Subject"]) for m in sent(bot)]
+    assert subjects.count("Annulé : Permanence du RERS de Test – lundi 7 décembre 2026 à 9 h") == 3
+    assert rers(bot, "publish") == 0
+    assert "unchanged: " in capsys.readouterr().out

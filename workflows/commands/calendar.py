@@ -1,6 +1,7 @@
 """`rers calendar …`: the network's calendar from the command line.
 
-- ``publish``: write the ``.ics`` files now (only those whose content changed);
+- ``publish``: write the ``.ics`` files now (only those whose content changed) and send
+  the invitations or cancellations a configuration change caused;
 - ``add meeting|workshop DATE START-END [--title T] [--place P]``: a one-off event;
 - ``cancel DATE``: one permanence; ``cancel UID``: a one-off event;
 - ``list [--days N]``: the coming occurrences and who said they would come.
@@ -67,9 +68,7 @@ def _change(args, act) -> int:
     """Run ``act(ctx)`` (a :mod:`workflows.calendar_commands` function returning an
     Outcome) in a transaction, then publish and send. Raises :class:`UserError` when
     the command was refused."""
-    from workflows.calendar_jobs import publish_calendar
     from workflows.calendar_state import calendar_context
-    from workflows.runner import Runner
 
     settings = load_settings(args)
     store = open_store(settings)
@@ -79,8 +78,20 @@ def _change(args, act) -> int:
     if outcome.status == "refused":
         raise UserError(describe(outcome))
     print(describe(outcome))
-    for path in publish_calendar(settings, store, clock()):
+    return _publish_and_send(settings, store, clock)
+
+
+def _publish_and_send(settings, store, clock) -> int:
+    """Write the changed ``.ics`` files, then send what is queued (the invitations and
+    cancellations a change caused) and say so. An exit code."""
+    from workflows.calendar_jobs import publish_calendar
+    from workflows.runner import Runner
+
+    written = publish_calendar(settings, store, clock())
+    for path in written:
         print(f"written: {path}")
+    if not written:
+        print(f"unchanged: {settings.calendar.output_dir}")
     report = Runner(settings, store, clock=clock).flush()
     print(f"{len(report.sent)} mail(s) sent, {len(report.retry)} to retry, {len(report.failed)} failed.")
     if report.error:
@@ -173,23 +184,15 @@ def _who(store, answer: dict) -> str:
 
 
 def cmd_publish(args) -> int:
-    from workflows.calendar_jobs import publish_calendar
-
     settings = load_settings(args)
-    written = publish_calendar(settings, open_store(settings), clock_from_env()())
-    if written:
-        for path in written:
-            print(f"written: {path}")
-    else:
-        print(f"unchanged: {settings.calendar.output_dir}")
-    return EXIT_OK
+    return _publish_and_send(settings, open_store(settings), clock_from_env())
 
 
 def register(sub, common) -> None:
     p = sub.add_parser("calendar", parents=[common], help="the network's calendar")
     actions = p.add_subparsers(dest="calendar_command", required=True, metavar="ACTION")
 
-    q = actions.add_parser("publish", parents=[common], help="write the .ics files (only those that changed)")
+    q = actions.add_parser("publish", parents=[common], help="write the .ics files (only those that changed), send what a change caused")
     q.set_defaults(func=cmd_publish)
 
     q = actions.add_parser("add", parents=[common], help="add (or update) a one-off meeting or workshop, "
