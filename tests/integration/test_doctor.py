@@ -32,3 +32,17 @@ def test_doctor_reports_every_config_problem(imap_robot):
     result = imap_robot.command("doctor", check=False)
     assert result.returncode == 2
     assert "FAIL  config" in result.stdout
+
+
+def test_doctor_without_the_password_still_reaches_the_server_first(robot_factory, imap_account):
+    robot = robot_factory()
+    unset = "RERS_TEST_SECRET_NOBODY_SET"
+    robot.config.write_text(robot.config.read_text().replace(f'"{imap_account.password_env}"', f'"{unset}"'))
+    result = robot.command("doctor", check=False)
+    assert "FAIL  mailbox" in result.stdout
+    assert "reached the IMAP server 127.0.0.1" in result.stdout and unset in result.stdout
+    text = robot.config.read_text().replace(f"port = {robot.settings.mailbox.server.port}", f"port = {free_port()}")
+    robot.config.write_text(text)
+    result = robot.command("doctor", check=False)
+    assert "FAIL  mailbox" in result.stdout and "refused" in result.stdout  # the wrong port, not the secret
+    assert unset not in result.stdout.split("FAIL  mailbox")[1].splitlines()[0]

@@ -108,11 +108,7 @@ class ImapMailbox:
         server = self.settings.server
         if not server.username:
             raise MailboxError("[mailbox] username is not set: an IMAP mailbox needs one")
-        try:
-            password = server.password()
-        except SecretMissing as error:
-            raise MailboxError(f"cannot log in to the IMAP server {self.host}:{self.port}: {error}") from None
-        if password is None:
+        if not server.password_env:
             raise MailboxError("[mailbox] password_env is not set: name the variable that holds the password")
         if server.security not in ("ssl", "starttls", "none"):
             raise MailboxError(f"[mailbox] security must be ssl, starttls or none, not {server.security!r}")
@@ -139,6 +135,12 @@ class ImapMailbox:
             if server.security == "starttls":
                 with self._faults("start TLS"):
                     self._client.starttls(context)
+            # Read only now: a wrong host or port is then reported before a missing secret.
+            try:
+                password = server.password()
+            except SecretMissing as error:
+                raise MailboxError(f"reached the IMAP server {self.host}:{self.port} but cannot log in: "
+                                   f"{error}") from None
             with self._faults("log in"):
                 self._client.login(server.username, password)
         except MailboxError:

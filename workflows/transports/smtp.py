@@ -141,10 +141,6 @@ class SmtpTransport:
 
     def _connect(self) -> smtplib.SMTP:
         server = self.settings.server
-        try:
-            password = server.password()
-        except SecretMissing as error:
-            raise TransportError(f"cannot log in to {self._where}: {error}", temporary=True) from None
         if server.security not in _DEFAULT_PORTS:
             raise TransportError(
                 f"[transport] security must be ssl, starttls or none, not {server.security!r}", temporary=True
@@ -172,14 +168,16 @@ class SmtpTransport:
         except OSError as error:
             raise TransportError(self._network(error), temporary=True) from None
         try:
-            self._open_session(smtp, context, server.username, password)
+            self._open_session(smtp, context, server.username)
         except BaseException:
             smtp.close()
             raise
         return smtp
 
-    def _open_session(self, smtp: smtplib.SMTP, context, username: str | None, password: str | None) -> None:
-        """EHLO, then STARTTLS and EHLO again when asked for, then AUTH when a username is set."""
+    def _open_session(self, smtp: smtplib.SMTP, context, username: str | None) -> None:
+        """EHLO, then STARTTLS and EHLO again when asked for, then AUTH when a username is
+        set, with the password read only then: a wrong host or port, or a TLS problem, is
+        reported before a missing secret."""
         try:
             smtp.ehlo_or_helo_if_needed()
             if self.settings.server.security == "starttls":
@@ -188,6 +186,10 @@ class SmtpTransport:
                 smtp.starttls(context=context)
                 smtp.ehlo()
             if username:
+                try:
+                    password = self.settings.server.password()
+                except SecretMissing as error:
+                    raise TransportError(f"reached {self._where} but cannot log in: {error}", temporary=True) from None
                 smtp.login(username, password or "")
         except smtplib.SMTPAuthenticationError as error:
             raise TransportError(
