@@ -305,9 +305,11 @@ def propose(ctx: Context, offer: dict, demand: dict, score: Score, *, source: st
             approved_by: str | None = None) -> dict:
     """Create introduction ``MR-<n>`` for two item documents and ask its first question:
     the approval of every animator, or — ``source="command"``, already approved by
-    ``approved_by`` — the consent of both members. Returns the document."""
+    ``approved_by`` — the consent of both members (a command with no ``approved_by`` —
+    its animator is one of the two members — asks the animators' approval). Returns the
+    document."""
     number = ctx.store.next_number("introduction")
-    approved = source == "command"
+    approved = source == "command" and approved_by is not None
     doc = {
         "ref": f"MR-{number}",
         "offer": offer["ref"],
@@ -354,6 +356,7 @@ def _animator_view(ctx: Context, intro: dict) -> dict:
         member = _member(ctx, intro[f"{side}_member"]) or {}
         view[side] = public_item(item)
         view[f"{side}_member"] = {"ref": intro[f"{side}_member"] or "(effacé)", "name": redact(member.get("name"))}
+    view["parties"] = [{"side": side, **view[f"{side}_member"]} for side in _party_sides(ctx, intro)]
     return view
 
 
@@ -396,17 +399,67 @@ def _to_member(ctx: Context, member: dict | None, template: str, context: dict, 
 # --- approval ----------------------------------------------------------------------------
 
 
+def _party_sides(ctx: Context, intro: dict) -> list[str]:
+    """The sides of ``intro`` whose member is also an animator (the member's address is
+    an animator's)."""
+    animators = ctx.settings.network.animators
+    sides = []
+    for side in SIDES:
+        member = _member(ctx, intro[f"{side}_member"]) or {}
+        if (member.get("address") or "").lower() in animators:
+            sides.append(side)
+    return sides
+
+
+def _parties(ctx: Context, intro: dict) -> set[str]:
+    """The animators' addresses that are one of the two members of ``intro``."""
+    return {(_member(ctx, intro[f"{side}_member"]) or {})["address"].lower() for side in _party_sides(ctx, intro)}
+
+
+def _deciders(ctx: Context, intro: dict) -> list[str]:
+    """The animators who may approve ``intro``: those who are not one of its two members;
+    all of them when every animator is (a network with one animator: their answer counts,
+    and is noted)."""
+    parties = _parties(ctx, intro)
+    others = [a for a in ctx.settings.network.animators if a not in parties]
+    return others or list(ctx.settings.network.animators)
+
+
 def _ask_approval(ctx: Context, intro: dict, *, reminder: bool = False, animators: list[str] | None = None) -> None:
+    """Ask ``animators`` (default: all) to approve ``intro``. An animator who is one of the
+    two members is asked too, and told whether another animator must decide."""
     animators = list(ctx.settings.network.animators) if animators is None else animators
     if not animators:
         audit.warning("%s: no animator configured to approve it", intro["ref"])
         return
     context = {**_animator_view(ctx, intro), "reminder": reminder}
+    parties = _parties(ctx, intro)
+    others_decide = any(a not in parties for a in ctx.settings.network.animators)
     days = _days_left(ctx, intro["created"], ctx.settings.introductions.expiry_days)
     for animator in animators:
         questions.ask(ctx, kind="approve", subject_ref=intro["ref"], address=animator,
-                      template="introduction_proposal", context=context, cause=f"{intro['ref']}:approve",
-                      valid_days=days, data={"intro": intro["ref"], "reminder": reminder}, to_member=False)
+                      template="introduction_proposal",
+                      context={**context, "you_are_party": animator in parties, "others_decide": others_decide},
+                      cause=f"{intro['ref']}:approve", valid_days=days,
+                      data={"intro": intro["ref"], "reminder": reminder}, to_member=False)
+
+
+def _party_refused(ctx: Context, incoming: Incoming, question: dict, intro: dict, answer: str) -> str:
+    """The answer of an animator who is one of the two members, while another animator can
+    decide: not acted on. Their question is closed; they are told that another animator
+    must decide, and the others that the decision is theirs (their own questions stay
+    open)."""
+    sender = question["address"]
+    questions.close(ctx, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
+    _update(ctx, intro, f"answer of {sender} not counted (a party: another animator decides)")
+    audit.warning("%s: %s answered %s on %s, of which they are a party (one of the two members): not counted",
+                  incoming.parsed.message_id, sender, answer, intro["ref"])
+    context = {**_animator_view(ctx, intro), "decision": "party", "decided_by": sender, "answer": answer}
+    _to_animators(ctx, "introduction_decided", {**context, "to_party": True}, "introduction_decided",
+                  f"{intro['ref']}:party:{sender}", only=[sender])
+    _to_animators(ctx, "introduction_decided", {**context, "to_party": False}, "introduction_decided",
+                  f"{intro['ref']}:party:{sender}", only=[a for a in _deciders(ctx, intro) if a != sender])
+    return f"refused: party ({intro['ref']})"
 
 
 def _authorised(ctx: Context, incoming: Incoming, intro_ref: str | None) -> str | None:
@@ -437,22 +490,30 @@ def on_approve_answer(ctx: Context, incoming: Incoming, question: dict, answer: 
     if refusal:
         audit.warning("%s: approval of %s refused (%s)", incoming.parsed.message_id, intro["ref"], refusal)
         return f"refused: {refusal}"
+    decided_by = question["address"]
+    party = decided_by in _parties(ctx, intro)
+    if party and decided_by not in _deciders(ctx, intro):
+        return _party_refused(ctx, incoming, question, intro, answer)
     if answer == "unclear":
         return replies.clarify(ctx, incoming, question, template="introduction_clarify",
                                context={**_animator_view(ctx, intro), "kind": "approve"})
-    decided_by = question["address"]
     questions.settle(ctx, question, answer=answer, message_id=incoming.parsed.message_id)
     others = [a for a in ctx.settings.network.animators if a != decided_by]
     _to_animators(ctx, "introduction_decided", {**_animator_view(ctx, intro), "decision": answer,
                                                 "decided_by": decided_by},
                   "introduction_decided", f"{intro['ref']}:decided", only=others)
+    if party:
+        audit.warning("%s: %s, a party (one of the two members), decided %s: no other animator to decide",
+                      intro["ref"], decided_by, answer)
+    noted = " (a party: no other animator)" if party else ""
     if answer == "yes":
-        _update(ctx, intro, f"approved by {decided_by}", status="consent", approved=ctx.stamp(), decided_by=decided_by)
+        _update(ctx, intro, f"approved by {decided_by}{noted}", status="consent", approved=ctx.stamp(),
+                decided_by=decided_by)
         for side in SIDES:
             _ask_consent(ctx, intro, side)
         return f"{intro['ref']} approved by {decided_by}: consent asked"
-    _update(ctx, intro, f"refused by {decided_by}", status="refused", decided_by=decided_by, closed=ctx.stamp(),
-            close_reason="refused")
+    _update(ctx, intro, f"refused by {decided_by}{noted}", status="refused", decided_by=decided_by,
+            closed=ctx.stamp(), close_reason="refused")
     _offer_again(ctx, intro, SIDES)
     return f"{intro['ref']} refused by {decided_by}"
 
@@ -735,17 +796,28 @@ def on_introduce_command(ctx: Context, incoming: Incoming) -> str:
             problem = "in progress"
     else:
         problem = "missing"
-    intro = None
+    intro = party = None
     if problem is None:
         m.refresh(offer)
         m.refresh(demand)
+        pair = {"offer_member": offer["member"], "demand_member": demand["member"]}
+        party = parsed.sender in _parties(ctx, pair)
+        decides = parsed.sender in _deciders(ctx, pair)
+        if party and decides:
+            audit.warning("%s: %s, a party (one of the two members), approved %s-%s by command: no other animator "
+                          "to decide", parsed.message_id, parsed.sender, offer["ref"], demand["ref"])
         intro = propose(ctx, offer, demand, m.index.explain(offer["ref"], demand["ref"]), source="command",
-                        approved_by=parsed.sender)
+                        approved_by=parsed.sender if decides else None)
+        if party:
+            _update(ctx, intro, f"command of {parsed.sender}, a party: "
+                    + ("no other animator to decide" if decides else "approval asked of the other animators"))
     answer_sender(ctx, incoming, template="introduction_command",
                   context={"offer": command.get("offer"), "demand": command.get("demand"), "problem": problem,
-                           "intro": intro and _animator_view(ctx, intro)},
+                           "intro": intro and _animator_view(ctx, intro), "you_are_party": bool(party)},
                   purpose="introduction_command")
-    return f"{intro['ref']} created by command" if intro else f"refused: {problem}"
+    if intro is None:
+        return f"refused: {problem}"
+    return f"{intro['ref']} created by command" + (": approval asked (party)" if intro["status"] == "proposed" else "")
 
 
 # --- erasure -----------------------------------------------------------------------------
@@ -836,8 +908,9 @@ def _remind(ctx: Context, intro: dict, report: FollowupReport) -> None:
     for question in questions.open_about(ctx, intro["ref"], kind):
         who = question["address"] if kind == "approve" else question["data"].get("side")
         waiting.setdefault(who, []).append(question)
+    not_deciding = _parties(ctx, intro) - set(_deciders(ctx, intro)) if kind == "approve" else set()
     for who, group in waiting.items():
-        if any(q.get("reminded") or q["data"].get("reminder") for q in group):
+        if who in not_deciding or any(q.get("reminded") or q["data"].get("reminder") for q in group):
             continue
         if _age_days(ctx, min(q["created"] for q in group)) < ctx.settings.introductions.reminder_days:
             continue
