@@ -5,11 +5,17 @@ join, and ``rers members forget``. In the caller's transaction, in this order:
 
 1. :func:`workflows.introductions.forget_member` closes the introductions involving the
    member (the other party is told only that it will not go ahead);
-2. the member's items, consents, questions (theirs, and those asked of the animators
+2. in those introductions, what either member wrote (the bilans) and the words of the
+   titles lose each word of the member's name of three letters or more, accents and
+   case aside (« Paco n'a jamais répondu » -> « [effacé] n'a jamais répondu »), and so
+   do the consent notes about them; a mail about them still queued that quotes such a
+   word is dropped;
+3. the member's items, consents, questions (theirs, and those asked of the animators
    for them), calendar answers and the mails to or about them in the outbox are deleted;
-3. every other document of the store that still holds their address, name or phone —
-   an introduction, a bilan, a failure note — has it replaced by ``[effacé]``;
-4. the member document is deleted and a tombstone inserted (collection ``tombstones``)::
+4. every other document of the store that still holds their address, whole name (accents
+   and case aside) or phone — an introduction, a bilan, another member's title, an
+   animator's note, a failure note — has it replaced by ``[effacé]``;
+5. the member document is deleted and a tombstone inserted (collection ``tombstones``)::
 
        {"kind": "member", "status": "pending"|"confirmed", "joined": "YYYY-MM",
         "left": "YYYY-MM-DD" (UTC), "reason": "withdrawn"|"join_declined"|
@@ -26,10 +32,13 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 from email import message_from_bytes, message_from_string, policy
 from email.message import Message
+
+from unidecode import unidecode
 
 from workflows import introductions
 from workflows.attendance import forget_attendance
@@ -40,13 +49,57 @@ audit = logging.getLogger("rers.audit")
 
 ERASED = "[effacé]"
 REASONS = ("withdrawn", "join_declined", "pending_expired", "forgotten")
-_HANDLED = frozenset({"members", "items", "consents", "questions", "outbox", "attendance", "tombstones",
-                      "replies", "state"})
-"""Collections erased by rule; ``replies`` holds only hashed addresses, ``state`` none."""
+_HANDLED = frozenset({"members", "outbox", "attendance", "tombstones", "replies", "state"})
+"""Collections erased by rule; ``replies`` holds only hashed addresses, ``state`` none.
+The member's own items, consents and questions are deleted, and those of the others
+scrubbed like any document (an animator's note, a title, may name the person)."""
 _SEPARATORS = r"[\s.\-/]*"
 _MIN_NAME = 4
 """A shorter name ("Al") would be found inside unrelated words: it is only erased where a
 whole value equals it."""
+_MIN_WORD = 3
+"""Words of the name shorter than this ("Al", "de", "Lé") are never erased alone."""
+_BEFORE, _AFTER = r"(?<![0-9a-z])", r"(?![0-9a-z])"
+"""Word boundaries in folded text (lower-case ASCII letters and digits make words)."""
+_INTRO_FREE_TEXT = ("interest", "obstacles", "facilitators", "text")
+"""The fields of a bilan written by a member (see :mod:`workflows.introductions`)."""
+
+
+def _fold_map(text: str) -> tuple[str, list[int] | None]:
+    """``text`` lower-cased and transliterated (unidecode: « Pâço » -> « paco », « œ » ->
+    « oe »), and for each folded character the index of the character of ``text`` it
+    comes from (None: the same index, ``text`` being ASCII)."""
+    if text.isascii():
+        return text.lower(), None
+    pieces: list[str] = []
+    owners: list[int] = []
+    for index, char in enumerate(text):
+        folded = (char if char.isascii() else unidecode(char)).lower()
+        pieces.append(folded)
+        owners.extend([index] * len(folded))
+    return "".join(pieces), owners
+
+
+def _folded_sub(pattern: re.Pattern[str], text: str) -> str:
+    """``text`` with every match of ``pattern`` in its folded form (:func:`_fold_map`)
+    replaced by :data:`ERASED`; a match that starts or ends inside one character's
+    transliteration (the « o » of « œ ») is left alone."""
+    folded, owners = _fold_map(text)
+    spans = []
+    for match in pattern.finditer(folded):
+        start, end = match.span()
+        if owners is None:
+            spans.append((start, end))
+            continue
+        if (start > 0 and owners[start - 1] == owners[start]) or (end < len(owners) and owners[end] == owners[end - 1]):
+            continue
+        first, last = owners[start], owners[end - 1] + 1
+        while last < len(text) and unicodedata.combining(text[last]):
+            last += 1  # an accent written apart (NFD) belongs to the erased letter
+        spans.append((first, last))
+    for start, end in reversed(spans):
+        text = text[:start] + ERASED + text[end:]
+    return text
 
 
 @dataclass(frozen=True)
@@ -64,11 +117,10 @@ class Traces:
 
     @cached_property
     def _patterns(self) -> list[re.Pattern[str]]:
+        """Matched in the text as written: the address, the phone number."""
         patterns = []
         if self.address:
             patterns.append(re.compile(re.escape(self.address), re.IGNORECASE))
-        if self.name and len(self.name) >= _MIN_NAME:
-            patterns.append(re.compile(r"\s+".join(map(re.escape, self.name.split())), re.IGNORECASE))
         digits = re.sub(r"\D", "", self.phone or "")
         if len(digits) >= 6:
             forms = [digits]
@@ -78,32 +130,60 @@ class Traces:
             patterns.append(re.compile(rf"(?<!\d)(?:\+|00)?(?:{alternatives})(?!\d)"))
         return patterns
 
-    def redact(self, text: str) -> str:
-        """``text`` with every trace replaced by :data:`ERASED`."""
+    @cached_property
+    def _folded_name(self) -> str:
+        return " ".join(_fold_map(self.name or "")[0].split())
+
+    @cached_property
+    def _name_pattern(self) -> re.Pattern[str] | None:
+        """The whole name, matched in folded text (accents and case aside)."""
+        if not self.name or len(self.name) < _MIN_NAME or not self._folded_name:
+            return None
+        return re.compile(_BEFORE + r"\s+".join(map(re.escape, self._folded_name.split())) + _AFTER)
+
+    @cached_property
+    def _words_pattern(self) -> re.Pattern[str] | None:
+        """Each word of the name of at least :data:`_MIN_WORD` letters, matched whole in
+        folded text."""
+        words = sorted({w for w in re.findall(r"[0-9a-z]+", self._folded_name) if len(w) >= _MIN_WORD},
+                       key=lambda w: (-len(w), w))
+        return re.compile(_BEFORE + "(?:" + "|".join(words) + ")" + _AFTER) if words else None
+
+    def redact(self, text: str, *, words: bool = False) -> str:
+        """``text`` with every trace replaced by :data:`ERASED`: the address, the phone
+        number in any spelling, the whole name (accents and case aside); with ``words``,
+        also each word of the name of three letters or more on its own (« Paco n'a jamais
+        répondu »: for what was written about this very person, where a first name alone
+        names them)."""
         for pattern in self._patterns:
             text = pattern.sub(ERASED, text)
-        if self.name and text.strip().lower() == self.name.lower():
+        for pattern in (self._name_pattern, self._words_pattern if words else None):
+            if pattern is not None:
+                text = _folded_sub(pattern, text)
+        if (self._folded_name and len(text) <= 2 * len(self._folded_name) + 16
+                and " ".join(_fold_map(text)[0].split()) == self._folded_name):
             text = ERASED
         return text
 
-    def found_in(self, text: str) -> bool:
-        return self.redact(text) != text
+    def found_in(self, text: str, *, words: bool = False) -> bool:
+        return self.redact(text, words=words) != text
 
-    def in_mail(self, raw: str) -> bool:
+    def in_mail(self, raw: str, *, words: bool = False) -> bool:
         """True when a stored mail (its raw text) names the person anywhere: headers,
         any text part once decoded, attached messages (forwards to the animators)."""
-        if self.found_in(raw):
+        if self.found_in(raw, words=words):
             return True
-        return any(self.found_in(text) for text in _mail_texts(message_from_string(raw, policy=policy.default)))
+        return any(self.found_in(text, words=words)
+                   for text in _mail_texts(message_from_string(raw, policy=policy.default)))
 
-    def scrub(self, value):
+    def scrub(self, value, *, words: bool = False):
         """``value`` (JSON-like) with every string redacted, keys included."""
         if isinstance(value, str):
-            return self.redact(value)
+            return self.redact(value, words=words)
         if isinstance(value, list):
-            return [self.scrub(v) for v in value]
+            return [self.scrub(v, words=words) for v in value]
         if isinstance(value, dict):
-            return {self.scrub(k): self.scrub(v) for k, v in value.items()}
+            return {self.scrub(k, words=words): self.scrub(v, words=words) for k, v in value.items()}
         return value
 
 
@@ -125,6 +205,42 @@ def _mail_texts(msg: Message, depth: int = 0):
             yield str(part.get_payload())
 
 
+def _about(cause: str | None, refs: set[str]) -> bool:
+    """True when a mail's cause is one of these introductions (``MR-7``, ``MR-7:bilan:offer``…)."""
+    return bool(cause) and (cause in refs or cause.split(":", 1)[0] in refs)
+
+
+def _forget_words(ctx: Context, traces: Traces, refs: list[str], queued: set[int]) -> None:
+    """In the introductions ``refs`` the member was part of, what the members wrote (each
+    side's bilan) and the words of the titles (``why``) lose every word of the member's
+    name (« Paco n'a jamais répondu »), not only the whole name; so do the consent notes
+    about them, and the mails about them still waiting in the outbox (ids ``queued``,
+    taken before :func:`workflows.introductions.forget_member` queued the other's notice)
+    that quote such a word are dropped."""
+    store = ctx.store
+    for ref in refs:
+        intro = store.introductions.find_one("ref", ref)
+        if intro is None:
+            continue
+        bilans = {side: None if bilan is None else {
+                      k: traces.redact(v, words=True) if k in _INTRO_FREE_TEXT and isinstance(v, str) else v
+                      for k, v in bilan.items()}
+                  for side, bilan in (intro.get("bilans") or {}).items()}
+        why = [traces.redact(line, words=True) if isinstance(line, str) else line for line in intro.get("why") or ()]
+        if bilans != (intro.get("bilans") or {}) or why != (intro.get("why") or []):
+            store.introductions.update(intro["id"], bilans=bilans, why=why)
+    about = set(refs)
+    for consent in store.consents.scan(lambda c: c.get("subject_ref") in about and isinstance(c.get("note"), str)):
+        note = traces.redact(consent["note"], words=True)
+        if note != consent["note"]:
+            store.consents.update(consent["id"], note=note)
+    for doc_id in sorted(queued):
+        mail = store.outbox.get(doc_id)
+        if (mail is not None and mail.get("raw") and _about(mail.get("cause"), about)
+                and traces.in_mail(mail["raw"], words=True)):
+            store.outbox.delete(doc_id)
+
+
 def erase_member(ctx: Context, member: dict, *, reason: str, by: str, animator: str | None = None) -> dict:
     """Erase ``member`` (a member document) as described in the module docstring; returns
     the tombstone. ``reason``: one of :data:`REASONS`; ``by``: ``member``, ``animator``
@@ -134,9 +250,12 @@ def erase_member(ctx: Context, member: dict, *, reason: str, by: str, animator: 
     if reason not in REASONS:
         raise ValueError(f"erasure reason {reason!r}: expected one of {REASONS}")
     ref = member["ref"]
-    introductions.forget_member(ctx, ref)
     traces = Traces.of(member)
     store = ctx.store
+    theirs = [i["ref"] for i in store.introductions.scan(lambda i: ref in (i.get("offer_member"), i.get("demand_member")))]
+    queued = {m["id"] for m in store.outbox.find("status", "queued")}
+    introductions.forget_member(ctx, ref)
+    _forget_words(ctx, traces, theirs, queued)
     items = items_of(ctx, ref)
     for item in items:
         store.items.delete(item["id"])

@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from workflows.mail.compose import readable_name
+
 MASK = "[coordonnées masquées]"
 
 _EMAIL_RE = re.compile(r"[\w.+'-]+\s*(?:@|\(at\)|\[at\]| arobase )\s*[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
@@ -43,11 +45,12 @@ def redact(text: str | None) -> str | None:
 
 def first_name(name: str | None) -> str | None:
     """The first word of a member's name when it reads as a name (letters, hyphens,
-    apostrophes: ``Jean-Luc``, ``N'Diaye``), else None (an address, a number, nothing)."""
+    apostrophes: ``Jean-Luc``, ``N'Diaye``), else None (an address, a number, nothing);
+    readable when written in capitals (``LINA`` → ``Lina``)."""
     if not name:
         return None
     word = name.split()[0].strip(",;:")
-    return word if _NAME_WORD_RE.match(word) else None
+    return readable_name(word) if _NAME_WORD_RE.match(word) else None
 
 
 @dataclass(frozen=True)

@@ -157,6 +157,32 @@ def label_of(value: str | None, kind: str, language: str = "fr") -> str:
     return value if words is None else words[1 if language == "en" else 0]
 
 
+_LETTERS_RE = re.compile(r"[^\W\d_]+")
+_PARTICLES = frozenset({"de", "du", "des"})
+
+
+def readable_name(name: str | None) -> str | None:
+    """A name written all in capitals in a readable form (``LINA PETIT`` → ``Lina Petit``,
+    ``JEAN-LUC DE LA FONTAINE`` → ``Jean-Luc de La Fontaine``, ``ANNE D'ALMEIDA`` →
+    ``Anne d'Almeida``, ``N'DIAYE`` → ``N'Diaye``); any other name as written (``Lina
+    PETIT``, ``lina``). For greeting people: what is stored does not change."""
+    if not name or name != name.upper() or not _LETTERS_RE.search(name):
+        return name
+    first = _LETTERS_RE.search(name).start()
+
+    def word(match: re.Match) -> str:
+        run, start, end = match.group(), match.start(), match.end()
+        if start != first:
+            after = name[end:end + 1]
+            if run.lower() in _PARTICLES and after in ("", " ") and name[start - 1:start] == " ":
+                return run.lower()
+            if run.lower() == "d" and after in ("'", "\u2019") and name[start - 1:start] in ("", " "):
+                return "d"
+        return run.capitalize()
+
+    return _LETTERS_RE.sub(word, name)
+
+
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 PARTS = ("subject", "txt", "html")
 """The files of one mail: ``<name>.subject.j2``, ``<name>.txt.j2``, ``<name>.html.j2``."""
@@ -368,6 +394,7 @@ class Renderer:
             return label_of(value, kind, locale)
 
         return {
+            "readable_name": readable_name,
             "label": label_filter,
             "long_date": long_date,
             "date_time": date_time,

@@ -1,0 +1,75 @@
+"""A name written all in capitals is greeted in a readable form; any other is greeted as
+written. What is stored does not change."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from support import make_settings
+from workflows.introduction_views import first_name
+from workflows.mail.compose import Renderer, readable_name
+from workflows.templating import example
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("written, readable", [
+    ("LINA PETIT", "Lina Petit"),
+    ("JEAN-LUC MARTIN", "Jean-Luc Martin"),
+    ("MARIE DE LA FONTAINE", "Marie de La Fontaine"),
+    ("PIERRE DU PONT", "Pierre du Pont"),
+    ("ANNE D'ALMEIDA", "Anne d'Almeida"),
+    ("ANNE D’ALMEIDA", "Anne d’Almeida"),
+    ("AMINATA N'DIAYE", "Aminata N'Diaye"),
+    ("ÉLODIE LEFÈVRE", "Élodie Lefèvre"),
+    ("DE GAULLE", "De Gaulle"),  # the first word is capitalised whatever it is
+    ("LINA", "Lina"),
+    ("Lina PETIT", "Lina PETIT"),  # a surname in capitals, as the French write it: as written
+    ("lina petit", "lina petit"),
+    ("Jean-Luc de La Fontaine", "Jean-Luc de La Fontaine"),
+    ("M-12", "M-12"),
+    ("", ""),
+    (None, None),
+])
+def test_readable_name(written, readable):
+    assert readable_name(written) == readable
+
+
+def test_first_name_is_readable_too():
+    assert first_name("LINA PETIT") == "Lina"
+    assert first_name("JEAN-LUC MARTIN") == "Jean-Luc"
+    assert first_name("Lina PETIT") == "Lina"
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory):
+    return make_settings(tmp_path_factory.mktemp("names"))
+
+
+@pytest.mark.parametrize("language, hello", [("fr", "Bonjour"), ("en", "Hello")])
+@pytest.mark.parametrize("name, full", [
+    ("join_ack", True), ("join_confirm", True), ("items_ack", True), ("withdraw_confirm", True),
+    ("withdraw_item_confirm", True), ("preferences_done", False), ("introduction_consent", False),
+    ("introduction_bilan", False),
+])
+def test_greetings_in_capitals_are_readable(settings, language, hello, name, full):
+    context = example(name, settings, NOW, language)
+    context["member"] = {**context["member"], "name": "LINA PETIT"}
+    rendered = Renderer(language).render(name, context)
+    expected = f"{hello} Lina Petit," if full else f"{hello} Lina,"
+    assert rendered.text.startswith(expected), rendered.text[:60]
+    assert expected in rendered.html
+
+
+@pytest.mark.parametrize("name", ["invitation", "cancellation", "event_reminder"])
+def test_calendar_greetings_in_capitals_are_readable(settings, name):
+    context = example(name, settings, NOW, "fr")
+    context["recipient"] = {**context["recipient"], "name": "LINA PETIT"}
+    assert Renderer("fr").render(name, context).text.startswith("Bonjour Lina Petit,")
+
+
+def test_join_done_greets_readably(settings):
+    context = example("join_done", settings, NOW, "fr")
+    context.update(confirmed=True, member={**context["member"], "name": "LINA PETIT"})
+    assert Renderer("fr").render("join_done", context).text.startswith("Bonjour Lina Petit,")
