@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import sys
+import unicodedata
 from pathlib import Path
 
 from workflows.commands.common import clock_from_env, load_settings, open_store
@@ -104,6 +105,18 @@ def _phone(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _one_line(option: str, value: str) -> str:
+    """A text option (name, animator, consent, title) stripped, or a :class:`UserError`
+    when it holds a control character — CR, LF, tab, escape… (Unicode ``Cc``) or a line
+    or paragraph separator: a name with « \\r\\nBcc: … » in it would be a header line in a
+    mail that quotes it, and an escape code repaints the terminal of whoever lists it."""
+    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Zl", "Zp")), None)
+    if bad is not None:
+        raise UserError(f"{option} {value!r}: contains the control character {bad!r}; write it on one line, "
+                        "without line breaks, tabs or escape codes")
+    return value.strip()
+
+
 def cmd_add(args) -> int:
     from workflows.mail import fields
     from workflows.mail.model import Item, MemberFields
@@ -113,15 +126,16 @@ def cmd_add(args) -> int:
     if args.contact and contact not in ("phone", "permanence"):
         raise UserError(f"--contact {args.contact!r}: say phone or permanence (members with an e-mail address "
                         "join by mail themselves)")
-    member_fields = MemberFields(name=args.name.strip(), phone=_phone(args.phone) if args.phone else None,
-                                 contact=contact)
-    items = [Item(kind="offer", title=t.strip()) for t in args.offer or ()] + [
-        Item(kind="demand", title=t.strip()) for t in args.demand or ()]
+    member_fields = MemberFields(name=_one_line("--name", args.name),
+                                 phone=_phone(args.phone) if args.phone else None, contact=contact)
+    items = [Item(kind="offer", title=_one_line("--offer", t)) for t in args.offer or ()] + [
+        Item(kind="demand", title=_one_line("--demand", t)) for t in args.demand or ()]
+    consent, by = _one_line("--consent", args.consent), _one_line("--by", args.by)
     ctx = _context(args)
     with ctx.store.transaction():
         try:
-            member, stored = register_member(ctx, fields=member_fields, items=items, consent=args.consent,
-                                             recorded_by=args.by.strip(), source=f"cli:members add:{ctx.stamp()}")
+            member, stored = register_member(ctx, fields=member_fields, items=items, consent=consent,
+                                             recorded_by=by, source=f"cli:members add:{ctx.stamp()}")
         except ValueError as error:
             raise UserError(str(error)) from None
         same = namesakes(ctx, member)
@@ -134,6 +148,7 @@ def cmd_add(args) -> int:
 def cmd_forget(args) -> int:
     from workflows.erasure import erase_member
 
+    by = _one_line("--by", args.by)
     ctx = _context(args)
     member = _member(ctx, args.ref)
     if not args.yes:
@@ -144,7 +159,7 @@ def cmd_forget(args) -> int:
             print("nothing done")
             return EXIT_FAILURE
     with ctx.store.transaction():
-        erase_member(ctx, _member(ctx, args.ref), reason="forgotten", by="animator", animator=args.by.strip())
+        erase_member(ctx, _member(ctx, args.ref), reason="forgotten", by="animator", animator=by)
     print(f"{member['ref']} erased; an anonymous line is kept for the statistics")
     return EXIT_OK
 
