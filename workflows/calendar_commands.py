@@ -27,8 +27,8 @@ from workflows.calendar_jobs import update_calendar
 from workflows.calendar_state import event_view, local_today, occurrence_view, plan
 from workflows.context import Context, Incoming
 from workflows.events.model import CONFIGURED_KINDS, EventSeries, with_cancelled_dates
-from workflows.events.rules import public_holidays, rule_dates
-from workflows.events.state import one_off
+from workflows.events.rules import local_datetime, public_holidays, rule_dates
+from workflows.events.state import one_off, one_off_uid
 from workflows.responses import answer_sender
 
 audit = logging.getLogger("rers.audit")
@@ -50,7 +50,7 @@ REASONS = (
 
 
 _NO_DETAIL = MappingProxyType({"weekday": None, "holiday": None, "until": None, "uid": None,
-                               "default_end": False, "updated": False})
+                               "default_end": False, "updated": False, "kept": [], "changes": []})
 
 
 @dataclass
@@ -62,7 +62,7 @@ class Outcome:
     :data:`REASONS` (None when done); ``series``: the event concerned (after the change),
     ``day``: the local day concerned; ``invitations``: mails queued; ``detail``: what the
     answer needs to explain itself (``weekday``, ``holiday``, ``until``, ``default_end``,
-    ``updated``).
+    ``updated``, ``kept``, ``changes``).
     """
 
     action: str
@@ -123,19 +123,34 @@ def cancel_occurrence(ctx: Context, day: date | None) -> Outcome:
 
 def add_one_off(ctx: Context, kind: str, day: date | None, start: time | None, end: time | None, *,
                 title: str | None = None, place: str | None = None) -> Outcome:
-    """Add (or update) a one-off ``meeting`` or ``workshop`` on ``day`` from ``start`` to
-    ``end`` (wall-clock, network zone; ``end`` missing: :data:`DEFAULT_DURATION` later).
-    Its UID depends on kind, day and start (:func:`workflows.events.state.one_off`):
-    the same command with another title or place updates the event (SEQUENCE + 1).
-    Refused for no day, no start, ``end <= start`` or a past day. In a transaction."""
+    """Add (or correct) a one-off ``meeting`` or ``workshop`` on ``day`` from ``start`` to
+    ``end`` (wall-clock, network zone). Its UID depends on kind, day and start
+    (:func:`workflows.events.state.one_off_uid`): the same command again corrects the event
+    (SEQUENCE + 1). A correction keeps what it leaves out — ``end``, ``title`` or ``place``
+    None — from the event as it stands (``detail["kept"]``), and ``detail["changes"]`` says
+    what it changed, with the value before; a new event without ``end`` lasts
+    :data:`DEFAULT_DURATION` (``detail["default_end"]``). ``place=""`` (command line)
+    clears the place. Refused for no day, no start, ``end <= start`` or a past day.
+    In a transaction."""
     if kind not in ("meeting", "workshop"):
         raise ValueError(f"a one-off event is a meeting or a workshop, not {kind!r}")
     planned = plan(ctx)
-    detail: dict = {}
     if day is None:
         return Outcome(kind, "refused", "no_date")
     if start is None:
         return Outcome(kind, "refused", "no_time", day=day)
+    network = ctx.settings.network
+    default_title = DEFAULT_TITLES.get(network.language, DEFAULT_TITLES["fr"])[kind].format(name=network.name)
+    before = planned.current.get(one_off_uid(kind, day, start, network.domain))
+    live = before if before is not None and not before.cancelled else None
+    title = (title or "").strip() or None
+    place = None if place is None else place.strip()
+    detail: dict = {"updated": live is not None}
+    if live is not None:
+        given = {"title": title, "place": place, "end": end}
+        detail["kept"] = [name for name, value in given.items()
+                          if value is None and _current(live, name) not in ("", default_title)]
+        title, place, end = title or live.title, live.place if place is None else place, end or live.end_time
     if end is None:
         moment = datetime.combine(day, start) + DEFAULT_DURATION
         end = moment.time() if moment.date() == day else time(23, 59)
@@ -144,17 +159,22 @@ def add_one_off(ctx: Context, kind: str, day: date | None, start: time | None, e
         return Outcome(kind, "refused", "bad_times", day=day)
     if day < planned.today:
         return Outcome(kind, "refused", "past", day=day)
-    network = ctx.settings.network
-    titles = DEFAULT_TITLES.get(network.language, DEFAULT_TITLES["fr"])
-    series = one_off(kind, (title or "").strip() or titles[kind].format(name=network.name), day, start, end,
-                     place=(place or "").strip(), network=network)
-    before = planned.current.get(series.uid)
-    detail["updated"] = before is not None and not before.cancelled
+    series = one_off(kind, title or default_title, day, start, end, place=place or "", network=network)
+    if live is not None:
+        detail["changes"] = [{"field": name, "before": _current(live, name)} for name in ("title", "place", "end")
+                             if _current(live, name) != _current(series, name)]
     planned.current[series.uid] = series
     state, changes, queued = update_calendar(ctx, planned)
     if not any(c.uid == series.uid for c in changes):
         return Outcome(kind, "unchanged", None, state[series.uid], day, len(queued), detail)
     return Outcome(kind, "done", None, state[series.uid], day, len(queued), detail)
+
+
+def _current(series: EventSeries, name: str):
+    """The ``title``, ``place`` or ``end`` (an aware datetime) of a one-off ``series``."""
+    if name == "end":
+        return local_datetime(series.rule.starts, series.end_time, series.tzid)
+    return getattr(series, name)
 
 
 def normalise_uid(ctx: Context, uid: str) -> str:

@@ -112,7 +112,8 @@ def describe(outcome) -> str:
         text = REASON_TEXT[outcome.reason].format_map(_Missing({"day": outcome.day, **outcome.detail}))
         return f"nothing changed: {text}"
     if outcome.status == "unchanged":
-        return f"unchanged: {title} {outcome.day} was already {'cancelled' if outcome.reason else 'as given'}"
+        return (f"unchanged: {title} {outcome.day} was already {'cancelled' if outcome.reason else 'as given'}"
+                + _notes(outcome))
     if outcome.action == "cancel_permanence":
         what = f"cancelled the permanence of {outcome.day}"
     elif outcome.action == "cancel_event":
@@ -120,7 +121,23 @@ def describe(outcome) -> str:
     else:
         what = (f"{'updated' if outcome.detail.get('updated') else 'added'} {title} ({outcome.day}, "
                 f"{outcome.series.start_time:%H:%M}-{outcome.series.end_time:%H:%M}, uid {outcome.series.uid})")
-    return f"done: {what}; {outcome.invitations} invitation mail(s) queued"
+    return f"done: {what}; {outcome.invitations} invitation mail(s) queued" + _notes(outcome)
+
+
+_FIELDS = MappingProxyType({"title": "title", "place": "place", "end": "end time"})
+
+
+def _notes(outcome) -> str:
+    """What a correction changed and kept, as the end of :func:`describe`'s line."""
+    notes = []
+    for change in outcome.detail.get("changes", ()):
+        before = change["before"]
+        before = f"{before:%H:%M}" if change["field"] == "end" else (before or "none")
+        notes.append(f"{_FIELDS[change['field']]} was {before}")
+    kept = [_FIELDS[name] for name in outcome.detail.get("kept", ())]
+    if kept:
+        notes.append(f"kept as before: {', '.join(kept)}")
+    return "".join(f"; {note}" for note in notes)
 
 
 def cmd_add(args) -> int:
@@ -201,7 +218,7 @@ def register(sub, common) -> None:
     q.add_argument("day", type=day_argument, metavar="DATE", help="2027-01-14 or 14/01/2027 (network time zone)")
     q.add_argument("times", type=times_argument, metavar="START-END", help="14:00-16:00 (a start only: 2 hours)")
     q.add_argument("--title", help="the title people see (default: Rencontre/Atelier du <network name>)")
-    q.add_argument("--place", help="where it takes place")
+    q.add_argument("--place", help="where it takes place (left out when correcting an event: kept; \"\" clears it)")
     q.set_defaults(func=cmd_add)
 
     q = actions.add_parser("cancel", parents=[common], help="cancel one permanence (DATE) or a one-off event (UID), "

@@ -211,6 +211,17 @@ def series_from_settings(calendar: CalendarSettings, network: NetworkSettings, *
     return out
 
 
+_ONE_OFF_PREFIXES = MappingProxyType({"meeting": "rencontre", "workshop": "atelier"})
+
+
+def one_off_uid(kind: str, day: date, start: time, domain: str) -> str:
+    """``rencontre-20270114-1400@<domain>`` (or ``atelier-…``): the UID of the one-off
+    ``kind`` starting on ``day`` at ``start``. Raises ``ValueError`` on another kind."""
+    if kind not in _ONE_OFF_PREFIXES:
+        raise ValueError(f"a one-off event is a meeting or a workshop, not {kind!r}")
+    return f"{_ONE_OFF_PREFIXES[kind]}-{day:%Y%m%d}-{start:%H%M}@{domain}"
+
+
 def one_off(kind: str, title: str, day: date, start: time, end: time, *, place: str = "",
             description: str = "", network: NetworkSettings) -> EventSeries:
     """A one-off ``meeting`` or ``workshop`` (animator command ``RENCONTRE``/``ATELIER`` or
@@ -219,11 +230,8 @@ def one_off(kind: str, title: str, day: date, start: time, end: time, *, place: 
     kind, day and start only, so that the same command sent again with a new place or
     title updates the event instead of doubling it. Raises ``ValueError`` on another kind
     or ``end <= start``."""
-    prefixes = {"meeting": "rencontre", "workshop": "atelier"}
-    if kind not in prefixes:
-        raise ValueError(f"a one-off event is a meeting or a workshop, not {kind!r}")
     return EventSeries(
-        uid=f"{prefixes[kind]}-{day:%Y%m%d}-{start:%H%M}@{network.domain}",
+        uid=one_off_uid(kind, day, start, network.domain),
         kind=kind,
         title=title,
         rule=Rule.once(day),

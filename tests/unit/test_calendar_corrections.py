@@ -1,0 +1,105 @@
+"""Correcting a one-off meeting or workshop (the same RENCONTRE/ATELIER command again):
+what the command leaves out stays as it was (LOCATION, DTEND, SUMMARY), the SEQUENCE
+moves only on a real change, and the animator is told what changed."""
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+
+from calendar_support import NOW, calendar_part, command, robot, text_of
+from store import Store
+from workflows.calendar_commands import on_event_command
+from workflows.calendar_jobs import publish_calendar
+from workflows.calendar_state import load_series
+
+UID = "rencontre-20270114-1400@example.org"
+
+
+@pytest.fixture
+def bot(tmp_path):
+    bot = robot(tmp_path)
+    bot.add_member("M-1", "marie@example.org", name="Marie Dupont")
+    publish_calendar(bot.settings, bot.store, NOW)
+    return bot
+
+
+def handle(bot, message_id: str, **fields) -> str:
+    fields = {"start": None, "end": None, "place": None, "title": None, **fields}
+    with bot.store.transaction():
+        return on_event_command(bot.ctx(), command("meeting", message_id=message_id, **fields))
+
+
+def last_answer(bot) -> tuple[str, str]:
+    """The last answer to the animator: its subject and its text on one line."""
+    doc, msg = bot.mails("event_command_done")[-1]
+    return str(msg["Subject"]), " ".join(text_of(msg).split())
+
+
+def updates(bot) -> list:
+    return [m for d, m in bot.mails("invitation") if UID in d["cause"] and str(m["Subject"]).startswith("Mise à jour")]
+
+
+def test_correction_without_location_nor_dtend_keeps_them_and_the_sequence(bot):
+    handle(bot, "<c1@x>", date="2027-01-14", start="14:00", end="16:00", place="Salle du Havre")
+    invitations = len(bot.mails("invitation"))
+    outcome = handle(bot, "<c2@x>", date="2027-01-14", start="14:00")
+    assert outcome == "event_command meeting: unchanged"
+    series = load_series(bot.store)[UID]
+    assert (series.place, series.end_time, series.sequence) == ("Salle du Havre", time(16), 0)
+    assert len(bot.mails("invitation")) == invitations
+    subject, text = last_answer(bot)
+    assert subject.startswith("Rien à changer")
+    assert "le robot a compté 2 heures" not in text
+    assert "reste comme avant : le lieu (Salle du Havre), l'heure de fin (16 h)" in text
+
+
+def test_correction_of_dtend_only_keeps_the_location_in_the_request(bot):
+    handle(bot, "<c1@x>", date="2027-01-14", start="14:00", end="16:00", place="Salle du Havre")
+    outcome = handle(bot, "<c2@x>", date="2027-01-14", start="14:00", end="17:00")
+    assert outcome == "event_command meeting: done"
+    series = load_series(bot.store)[UID]
+    assert (series.place, series.end_time, series.sequence) == ("Salle du Havre", time(17), 1)
+    mails = updates(bot)
+    assert len(mails) == 3
+    assert "Où : Salle du Havre" in text_of(mails[0])
+    _, cal = calendar_part(mails[0])
+    event = cal.walk("VEVENT")[0]
+    assert str(event["LOCATION"]) == "Salle du Havre" and int(event["SEQUENCE"]) == 1
+    subject, text = last_answer(bot)
+    assert subject == "Fait : « Rencontre du RERS de Test » mis à jour au calendrier"
+    assert "Ce qui change : l'heure de fin (avant : 16 h)" in text
+    assert "reste comme avant : le lieu (Salle du Havre)." in text
+
+
+def test_a_new_location_is_said_with_the_old_one(bot):
+    handle(bot, "<c1@x>", date="2027-01-14", start="14:00", end="16:00", place="Salle A")
+    handle(bot, "<c2@x>", date="2027-01-14", start="14:00", end="16:00", place="Salle B")
+    assert load_series(bot.store)[UID].place == "Salle B"
+    _, text = last_answer(bot)
+    assert "Ce qui change : le lieu (avant : Salle A)" in text
+
+
+def test_a_new_meeting_without_dtend_still_lasts_two_hours(bot):
+    handle(bot, "<c1@x>", date="2027-01-14", start="14:00")
+    series = load_series(bot.store)[UID]
+    assert (series.end_time, series.place) == (time(16), "")
+    _, text = last_answer(bot)
+    assert "le robot a compté 2 heures" in text and "comme avant" not in text
+
+
+def test_command_line_correction_keeps_the_location_and_says_so(tmp_path, monkeypatch, capsys):
+    from workflows.cli import main
+
+    monkeypatch.setenv("RERS_NOW", "2026-11-23T09:00:00+00:00")
+    bot = robot(tmp_path)
+    config = ["--config", str(bot.root / "rers.toml")]
+    assert main(["calendar", "add", "meeting", "2027-01-14", "14:00-16:00", "--place", "Salle du Havre", *config]) == 0
+    assert main(["calendar", "add", "meeting", "2027-01-14", "14:00-17:00", *config]) == 0
+    out = capsys.readouterr().out
+    assert "updated Rencontre du RERS de Test (2027-01-14, 14:00-17:00" in out
+    assert "end time was 16:00; kept as before: place" in out
+    series = load_series(Store.open(bot.settings.store.path))[UID]
+    assert (series.place, series.sequence) == ("Salle du Havre", 1)
+    assert main(["calendar", "add", "meeting", "2027-01-14", "14:00-17:00", "--place", "", *config]) == 0
+    assert load_series(Store.open(bot.settings.store.path))[UID].place == ""
