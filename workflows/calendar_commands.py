@@ -50,7 +50,8 @@ REASONS = (
 
 
 _NO_DETAIL = MappingProxyType({"weekday": None, "holiday": None, "until": None, "uid": None,
-                               "default_end": False, "updated": False, "kept": [], "changes": []})
+                               "default_end": False, "updated": False, "restored": False, "kept": [],
+                               "changes": []})
 
 
 @dataclass
@@ -62,7 +63,7 @@ class Outcome:
     :data:`REASONS` (None when done); ``series``: the event concerned (after the change),
     ``day``: the local day concerned; ``invitations``: mails queued; ``detail``: what the
     answer needs to explain itself (``weekday``, ``holiday``, ``until``, ``default_end``,
-    ``updated``, ``kept``, ``changes``).
+    ``updated``, ``restored``, ``kept``, ``changes``).
     """
 
     action: str
@@ -145,7 +146,7 @@ def add_one_off(ctx: Context, kind: str, day: date | None, start: time | None, e
     live = before if before is not None and not before.cancelled else None
     title = (title or "").strip() or None
     place = None if place is None else place.strip()
-    detail: dict = {"updated": live is not None}
+    detail: dict = {"updated": live is not None, "restored": before is not None and before.cancelled}
     if live is not None:
         given = {"title": title, "place": place, "end": end}
         detail["kept"] = [name for name, value in given.items()

@@ -6,8 +6,9 @@ have an address and are not ``undeliverable``, and the animators of the configur
 What they get, for each :class:`~workflows.events.state.Change` of a reconciliation
 (:func:`announce`):
 
-- ``new`` / ``changed``: ``METHOD:REQUEST`` for the whole series (a weekly permanence is
-  one series with its RRULE and EXDATEs, never one mail per week);
+- ``new`` / ``changed`` / ``restored``: ``METHOD:REQUEST`` for the whole series (a weekly
+  permanence is one series with its RRULE and EXDATEs, never one mail per week); a
+  ``restored`` series was called off before, and its mail says it is scheduled again;
 - ``cancelled``: ``METHOD:CANCEL`` for the whole series;
 - ``occurrence_cancelled``: ``METHOD:CANCEL`` with the ``RECURRENCE-ID`` of that day.
 
@@ -44,6 +45,8 @@ INVITATION = "invitation"
 CANCELLATION = "cancellation"
 REMINDER = "event_reminder"
 ANSWERABLE = (INVITATION, REMINDER)
+REQUEST_KINDS = ("new", "changed", "restored")
+"""Changes announced with a ``METHOD:REQUEST`` (the others with a ``METHOD:CANCEL``)."""
 """Purposes of the calendar mails whose plain-text answers are read as attendance."""
 
 
@@ -123,7 +126,7 @@ def _queue(ctx: Context, series: EventSeries, kind: str, invitee: Invitee, occur
     network = ctx.settings.network
     today = local_today(ctx)
     names = {invitee.address: invitee.name} if invitee.name else None
-    if kind in ("new", "changed"):
+    if kind in REQUEST_KINDS:
         purpose, template = INVITATION, "invitation"
         text = imip.request(series, network.address, [invitee.address], organizer_name=network.name, names=names)
     else:

@@ -86,11 +86,11 @@ def test_missing_series_is_called_off_once_and_remembered():
     assert changes == [] and again == after
 
 
-def test_reinstating_a_cancelled_series_is_a_change():
+def test_reinstating_a_cancelled_series_is_restored_not_changed():
     before = state()
     off, _ = reconcile(before, {**before, MEETING: replace(before[MEETING], cancelled=True)}, LATER)
     on, changes = reconcile(off, before, LATER + timedelta(days=1))
-    assert changes == [Change(MEETING, "changed")]
+    assert changes == [Change(MEETING, "restored")]
     assert on[MEETING].sequence == 2 and not on[MEETING].cancelled
 
 

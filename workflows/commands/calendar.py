@@ -119,7 +119,9 @@ def describe(outcome) -> str:
     elif outcome.action == "cancel_event":
         what = f"cancelled {title} ({outcome.day})"
     else:
-        what = (f"{'updated' if outcome.detail.get('updated') else 'added'} {title} ({outcome.day}, "
+        verb = ("scheduled again" if outcome.detail.get("restored")
+                else "updated" if outcome.detail.get("updated") else "added")
+        what = (f"{verb} {title} ({outcome.day}, "
                 f"{outcome.series.start_time:%H:%M}-{outcome.series.end_time:%H:%M}, uid {outcome.series.uid})")
     return f"done: {what}; {outcome.invitations} invitation mail(s) queued" + _notes(outcome)
 

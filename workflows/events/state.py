@@ -18,7 +18,7 @@ from config.settings import WEEKDAYS, WEEKS, CalendarSettings, MeetingRule, Netw
 from workflows.events.model import CONFIGURED_KINDS, EventSeries, Rule
 from workflows.events.rules import is_occurrence, rule_dates, skipped_holidays
 
-CHANGE_KINDS = ("new", "changed", "cancelled", "occurrence_cancelled")
+CHANGE_KINDS = ("new", "changed", "restored", "cancelled", "occurrence_cancelled")
 
 
 class Change(NamedTuple):
@@ -46,7 +46,8 @@ def _change_of(before: EventSeries, after: EventSeries) -> list[Change]:
     if after.cancelled:
         return [] if before.cancelled else [Change(after.uid, "cancelled")]
     if before.cancelled:
-        return [Change(after.uid, "changed")]
+        # Invitees were told it was off: a REQUEST that puts it back, worded as such.
+        return [Change(after.uid, "restored")]
     added = _exceptions(after) - _exceptions(before)
     removed = _exceptions(before) - _exceptions(after)
     same_otherwise = replace(before, closures=after.closures, cancelled_dates=after.cancelled_dates)
@@ -73,9 +74,9 @@ def reconcile(
     Returns ``(state, changes)``: ``state`` keeps a series' ``SEQUENCE`` and ``DTSTAMP``
     when its content did not change and gives it ``SEQUENCE + 1`` and ``DTSTAMP = now``
     (UTC, whole seconds) when it did; a new series starts at ``SEQUENCE 0``. ``changes``
-    (ordered by UID) lists ``new``, ``changed``, ``cancelled`` and, when the only change is
-    new skipped days, one ``occurrence_cancelled`` per real occurrence instead of
-    ``changed``. A series called off stays in the state (``cancelled``) so that its UID and
+    (ordered by UID) lists ``new``, ``changed``, ``restored`` (a called-off series wanted
+    again), ``cancelled`` and, when the only change is new skipped days, one
+    ``occurrence_cancelled`` per real occurrence instead of ``changed``. A series called off stays in the state (``cancelled``) so that its UID and
     SEQUENCE are remembered. Raises ``ValueError`` for a naive ``now`` or a key that is
     not its series' UID.
     """
