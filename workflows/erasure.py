@@ -18,10 +18,15 @@ join, and ``rers members forget``. In the caller's transaction, in this order:
 5. the member document is deleted and a tombstone inserted (collection ``tombstones``)::
 
        {"kind": "member", "status": "pending"|"confirmed", "joined": "YYYY-MM",
-        "left": "YYYY-MM-DD" (UTC), "reason": "withdrawn"|"join_declined"|
-        "pending_expired"|"forgotten", "by": "member"|"animator"|"robot",
+        "confirmed": "YYYY-MM" | None, "left": "YYYY-MM-DD", "reason": "withdrawn"|
+        "join_declined"|"pending_expired"|"forgotten", "by": "member"|"animator"|"robot",
         "animator": str | None, "offers": int, "demands": int,
         "contact": "email"|"phone"|"permanence"}
+
+   Months and days are the network's local ones (those of the report,
+   :mod:`workflows.reports`); ``confirmed`` is absent from tombstones written before
+   it existed, and ``left`` was then a UTC day. For an expired join, ``left`` is the day
+   the request lapsed (``pending_days`` after it was made), not the day the job ran.
 
 Once the transaction is written, the backup of the previous version of the store file
 (``.bak``) is replaced by the new one, so that it keeps nothing of the person; the
@@ -34,6 +39,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from email import message_from_bytes, message_from_string, policy
 from email.message import Message
@@ -205,6 +211,12 @@ def _mail_texts(msg: Message, depth: int = 0):
             yield str(part.get_payload())
 
 
+def _instant(stamp: str) -> datetime:
+    """A stored time as an aware datetime (a naive one is UTC)."""
+    value = datetime.fromisoformat(stamp)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
 def _about(cause: str | None, refs: set[str]) -> bool:
     """True when a mail's cause is one of these introductions (``MR-7``, ``MR-7:bilan:offer``…)."""
     return bool(cause) and (cause in refs or cause.split(":", 1)[0] in refs)
@@ -252,7 +264,8 @@ def erase_member(ctx: Context, member: dict, *, reason: str, by: str, animator: 
     ref = member["ref"]
     traces = Traces.of(member)
     store = ctx.store
-    theirs = [i["ref"] for i in store.introductions.scan(lambda i: ref in (i.get("offer_member"), i.get("demand_member")))]
+    theirs = [i["ref"] for i in store.introductions.scan(
+        lambda i: ref in (i.get("offer_member"), i.get("demand_member")))]
     queued = {m["id"] for m in store.outbox.find("status", "queued")}
     introductions.forget_member(ctx, ref)
     _forget_words(ctx, traces, theirs, queued)
@@ -274,11 +287,19 @@ def erase_member(ctx: Context, member: dict, *, reason: str, by: str, animator: 
         for doc in collection.scan(lambda d: traces.scrub(d) != d):
             collection.replace(doc["id"], traces.scrub({k: v for k, v in doc.items() if k != "id"}))
     store.members.delete(member["id"])
+    zone = ctx.settings.network.zone
+    left = ctx.now
+    if reason == "pending_expired":
+        # The day the request lapsed, not the day a job got round to it: the report of the
+        # month it lapsed in counts it whether it ran before or after the erasure.
+        left = min(left, _instant(member["created"]) + timedelta(days=ctx.settings.membership.pending_days))
     tombstone = {
         "kind": "member",
         "status": member["status"],
-        "joined": member["created"][:7],
-        "left": ctx.stamp()[:10],
+        "joined": _instant(member["created"]).astimezone(zone).strftime("%Y-%m"),
+        "confirmed": (_instant(member["confirmed"]).astimezone(zone).strftime("%Y-%m")
+                      if member.get("confirmed") else None),
+        "left": left.astimezone(zone).date().isoformat(),
         "reason": reason,
         "by": by,
         "animator": animator,

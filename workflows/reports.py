@@ -3,7 +3,11 @@
 What it holds (protocol.md, "Reports"), for a period of local days ``[start, end]``:
 
 * members: new (joined), confirmed, withdrawn (left by their own request or an
-  animator's), pending requests that expired or were declined, and the totals now;
+  animator's), pending requests that expired or were declined, and the totals now.
+  Joins and confirmations are counted in the month they happened, also for the members
+  erased since (their tombstone keeps those months); an unconfirmed join lapses on its
+  deadline (``pending_days`` after it), counted then whether the expiry job has already
+  erased it or not, so that the jobs' order changes nothing;
 * open offers and demands now, and the items recorded in the period;
 * introductions proposed, approved, introduced (both consented), refused, declined,
   expired in the period;
@@ -65,8 +69,20 @@ def build_report(settings: Settings, store: Store, start: date, end: date, today
         return day is not None and start <= day <= end
 
     members = store.members.all()
-    tombstones = store.tombstones.all()
-    left = [t for t in tombstones if t.get("kind") == "member" and start.isoformat() <= t.get("left", "") <= end.isoformat()]
+    gone = [t for t in store.tombstones.all() if t.get("kind") == "member"]
+    left = [t for t in gone if start.isoformat() <= t.get("left", "") <= end.isoformat()]
+    months = (start.isoformat()[:7], end.isoformat()[:7])
+
+    def in_months(month: str | None) -> bool:
+        return bool(month) and months[0] <= month <= months[1]
+
+    # A join not confirmed in time lapses on its deadline, whether or not the expiry job
+    # has erased it yet: counted then, and no longer as waiting (the tombstone of an
+    # expired join keeps that same day, see workflows.erasure).
+    pending_days = timedelta(days=settings.membership.pending_days)
+    lapses = {m["ref"]: (datetime.fromisoformat(m["created"]) + pending_days).astimezone(zone).date()
+              for m in members if m["status"] == "pending" and m.get("created")}
+    lapsed = {ref for ref, day in lapses.items() if day < today}
     items = store.items.all()
     intros = store.introductions.all()
 
@@ -106,15 +122,17 @@ def build_report(settings: Settings, store: Store, start: date, end: date, today
         "start": start,
         "end": end,
         "members": {
-            # Joined in the period, including those who already left (their tombstone
-            # keeps the month they joined).
+            # Joined (confirmed) in the period, including those who left since, whenever
+            # they left: their tombstone keeps the months they joined and confirmed in.
             "new": sum(1 for m in members if within(m.get("created")))
-            + sum(1 for t in left if start.isoformat()[:7] <= t.get("joined", "") <= end.isoformat()[:7]),
-            "confirmed": sum(1 for m in members if within(m.get("confirmed"))),
+            + sum(1 for t in gone if in_months(t.get("joined"))),
+            "confirmed": sum(1 for m in members if within(m.get("confirmed")))
+            + sum(1 for t in gone if in_months(t.get("confirmed"))),
             "withdrawn": sum(1 for t in left if t.get("reason") in ("withdrawn", "forgotten")),
-            "lapsed": sum(1 for t in left if t.get("reason") in ("pending_expired", "join_declined")),
+            "lapsed": sum(1 for t in left if t.get("reason") in ("pending_expired", "join_declined"))
+            + sum(1 for ref in lapsed if start <= lapses[ref] <= end),
             "total": sum(1 for m in members if m["status"] == "confirmed"),
-            "pending": sum(1 for m in members if m["status"] == "pending"),
+            "pending": sum(1 for m in members if m["status"] == "pending" and m["ref"] not in lapsed),
         },
         "knowledge": {
             "offers_open": sum(1 for i in items if i["kind"] == "offer" and i["status"] == "open"),

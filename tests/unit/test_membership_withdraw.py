@@ -69,8 +69,8 @@ def test_retrait_asks_then_oui_erases_everything_and_keeps_a_tombstone(world):
     assert store.questions.count() == 0
     (tombstone,) = store.tombstones.all()
     assert tombstone == {"id": tombstone["id"], "kind": "member", "status": "confirmed", "joined": "2026-11",
-                         "left": "2026-11-23", "reason": "withdrawn", "by": "member", "animator": None,
-                         "offers": 1, "demands": 1, "contact": "email"}
+                         "confirmed": "2026-11", "left": "2026-11-23", "reason": "withdrawn", "by": "member",
+                         "animator": None, "offers": 1, "demands": 1, "contact": "email"}
     goodbye = world.mails(ELISE)
     assert [m.purpose for m in goodbye] == ["withdraw_done"] and goodbye[0].forget
     assert "toutes vos" in text_of(goodbye[0])
