@@ -27,7 +27,7 @@ from workflows.calendar_jobs import update_calendar
 from workflows.calendar_state import event_view, local_today, occurrence_view, plan
 from workflows.context import Context, Incoming
 from workflows.events.model import CONFIGURED_KINDS, EventSeries, with_cancelled_dates
-from workflows.events.rules import local_datetime, public_holidays, rule_dates
+from workflows.events.rules import local_datetime, public_holidays, rule_dates, wall_clock_problem
 from workflows.events.state import one_off, one_off_uid
 from workflows.responses import answer_sender
 
@@ -44,14 +44,14 @@ DEFAULT_TITLES = MappingProxyType({
 
 REASONS = (
     "no_permanence", "no_date", "no_time", "bad_times", "past", "not_permanence_day", "beyond_calendar",
-    "holiday", "closure", "already_cancelled", "unknown_event", "configured_event",
+    "holiday", "closure", "already_cancelled", "unknown_event", "configured_event", "nonexistent_time",
 )
 """Why a command was refused (``refused``) or did nothing (``unchanged``)."""
 
 
 _NO_DETAIL = MappingProxyType({"weekday": None, "holiday": None, "until": None, "uid": None,
                                "default_end": False, "updated": False, "restored": False, "kept": [],
-                               "changes": []})
+                               "changes": [], "warnings": [], "time": None})
 
 
 @dataclass
@@ -63,7 +63,7 @@ class Outcome:
     :data:`REASONS` (None when done); ``series``: the event concerned (after the change),
     ``day``: the local day concerned; ``invitations``: mails queued; ``detail``: what the
     answer needs to explain itself (``weekday``, ``holiday``, ``until``, ``default_end``,
-    ``updated``, ``restored``, ``kept``, ``changes``).
+    ``updated``, ``restored``, ``kept``, ``changes``, ``warnings``, ``time``).
     """
 
     action: str
@@ -131,8 +131,9 @@ def add_one_off(ctx: Context, kind: str, day: date | None, start: time | None, e
     None — from the event as it stands (``detail["kept"]``), and ``detail["changes"]`` says
     what it changed, with the value before; a new event without ``end`` lasts
     :data:`DEFAULT_DURATION` (``detail["default_end"]``). ``place=""`` (command line)
-    clears the place. Refused for no day, no start, ``end <= start`` or a past day.
-    In a transaction."""
+    clears the place. Refused for no day, no start, ``end <= start``, a past day or a
+    wall-clock time that daylight saving skips that day; a time that happens twice is
+    accepted with a warning (``detail["warnings"]``). In a transaction."""
     if kind not in ("meeting", "workshop"):
         raise ValueError(f"a one-off event is a meeting or a workshop, not {kind!r}")
     planned = plan(ctx)
@@ -160,6 +161,14 @@ def add_one_off(ctx: Context, kind: str, day: date | None, start: time | None, e
         return Outcome(kind, "refused", "bad_times", day=day)
     if day < planned.today:
         return Outcome(kind, "refused", "past", day=day)
+    warnings = []
+    for at in (start, end):
+        problem = wall_clock_problem(day, at, network.timezone)
+        if problem == "nonexistent":
+            return Outcome(kind, "refused", "nonexistent_time", day=day, detail={"time": datetime.combine(day, at)})
+        if problem == "ambiguous":
+            warnings.append({"kind": "ambiguous_time", "time": datetime.combine(day, at)})
+    detail["warnings"] = warnings
     series = one_off(kind, title or default_title, day, start, end, place=place or "", network=network)
     if live is not None:
         detail["changes"] = [{"field": name, "before": _current(live, name)} for name in ("title", "place", "end")

@@ -34,6 +34,7 @@ REASON_TEXT = MappingProxyType({
     "already_cancelled": "already cancelled: nothing changed",
     "unknown_event": "no event {uid} (see `rers calendar list`)",
     "configured_event": "{uid} comes from the configuration file: change it there",
+    "nonexistent_time": "{time:%H:%M} does not exist on {day} (the clocks skip an hour for summer time)",
 })
 """English text of each :data:`workflows.calendar_commands.REASONS`."""
 
@@ -139,7 +140,16 @@ def _notes(outcome) -> str:
     kept = [_FIELDS[name] for name in outcome.detail.get("kept", ())]
     if kept:
         notes.append(f"kept as before: {', '.join(kept)}")
-    return "".join(f"; {note}" for note in notes)
+    return "".join(f"; {note}" for note in notes) + "".join(
+        f"\nwarning: {_warning(warning, outcome)}" for warning in outcome.detail.get("warnings", ()))
+
+
+def _warning(warning: dict, outcome) -> str:
+    """One warning of an accepted command, in English."""
+    if warning["kind"] == "ambiguous_time":
+        return (f"{warning['time']:%H:%M} happens twice on {outcome.day} (the clocks go back an hour): "
+                "the first one, still summer time, is meant")
+    return str(warning)
 
 
 def cmd_add(args) -> int:

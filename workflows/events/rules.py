@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
@@ -36,6 +36,18 @@ def local_datetime(day: date, at: time, tzid: str) -> datetime:
     is read with the offset before the change (PEP 495 ``fold=0``), as RFC 5545 3.3.5 asks.
     """
     return datetime.combine(day, at, tzinfo=ZoneInfo(tzid))
+
+
+def wall_clock_problem(day: date, at: time, tzid: str) -> str | None:
+    """``"nonexistent"`` when wall-clock ``at`` does not exist on ``day`` in zone ``tzid``
+    (skipped when the clocks go forward: 02:30 on the last Sunday of March in Paris),
+    ``"ambiguous"`` when it happens twice (the clocks go back: 02:30 on the last Sunday
+    of October; RFC 5545 3.3.5 reads it as the first), None for an ordinary time."""
+    first = datetime.combine(day, at, tzinfo=ZoneInfo(tzid))
+    if first.utcoffset() == first.replace(fold=1).utcoffset():
+        return None
+    again = first.astimezone(timezone.utc).astimezone(first.tzinfo).replace(tzinfo=None)
+    return "ambiguous" if again == first.replace(tzinfo=None) else "nonexistent"
 
 
 def nth_weekday(year: int, month: int, weekday: int, nth: int) -> date | None:
