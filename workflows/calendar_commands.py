@@ -20,6 +20,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
+from typing import Iterable
 
 from config.settings import WEEKDAYS
 from workflows import basics
@@ -27,7 +28,8 @@ from workflows.calendar_jobs import update_calendar
 from workflows.calendar_state import event_view, local_today, occurrence_view, plan
 from workflows.context import Context, Incoming
 from workflows.events.model import CONFIGURED_KINDS, EventSeries, with_cancelled_dates
-from workflows.events.rules import local_datetime, public_holidays, rule_dates, wall_clock_problem
+from workflows.events.rules import (Occurrence, local_datetime, occurrences, public_holidays, rule_dates,
+                                    wall_clock_problem)
 from workflows.events.state import one_off, one_off_uid
 from workflows.responses import answer_sender
 
@@ -132,8 +134,9 @@ def add_one_off(ctx: Context, kind: str, day: date | None, start: time | None, e
     what it changed, with the value before; a new event without ``end`` lasts
     :data:`DEFAULT_DURATION` (``detail["default_end"]``). ``place=""`` (command line)
     clears the place. Refused for no day, no start, ``end <= start``, a past day or a
-    wall-clock time that daylight saving skips that day; a time that happens twice is
-    accepted with a warning (``detail["warnings"]``). In a transaction."""
+    wall-clock time that daylight saving skips that day. Accepted with a warning
+    (``detail["warnings"]``): a time that happens twice that day, another event at the
+    same time (:func:`clashes`), a public holiday, a closure day. In a transaction."""
     if kind not in ("meeting", "workshop"):
         raise ValueError(f"a one-off event is a meeting or a workshop, not {kind!r}")
     planned = plan(ctx)
@@ -168,8 +171,8 @@ def add_one_off(ctx: Context, kind: str, day: date | None, start: time | None, e
             return Outcome(kind, "refused", "nonexistent_time", day=day, detail={"time": datetime.combine(day, at)})
         if problem == "ambiguous":
             warnings.append({"kind": "ambiguous_time", "time": datetime.combine(day, at)})
-    detail["warnings"] = warnings
     series = one_off(kind, title or default_title, day, start, end, place=place or "", network=network)
+    detail["warnings"] = warnings + _day_warnings(ctx, planned.current.values(), series, day)
     if live is not None:
         detail["changes"] = [{"field": name, "before": _current(live, name)} for name in ("title", "place", "end")
                              if _current(live, name) != _current(series, name)]
@@ -178,6 +181,31 @@ def add_one_off(ctx: Context, kind: str, day: date | None, start: time | None, e
     if not any(c.uid == series.uid for c in changes):
         return Outcome(kind, "unchanged", None, state[series.uid], day, len(queued), detail)
     return Outcome(kind, "done", None, state[series.uid], day, len(queued), detail)
+
+
+def clashes(current: Iterable[EventSeries], series: EventSeries, day: date) -> list[tuple[EventSeries, Occurrence]]:
+    """The occurrences of the other ``current`` series whose times overlap ``series`` on
+    ``day`` (its own occurrence that day): ``(other series, its occurrence)``, by start."""
+    mine = occurrences(series, day, day)
+    if not mine:
+        return []
+    found = [(other, occurrence) for other in current if other.uid != series.uid
+             for occurrence in occurrences(other, day, day)
+             if occurrence.start < mine[0].end and mine[0].start < occurrence.end]
+    return sorted(found, key=lambda pair: (pair[1].start, pair[0].uid))
+
+
+def _day_warnings(ctx: Context, current: Iterable[EventSeries], series: EventSeries, day: date) -> list[dict]:
+    """What an animator adding ``series`` on ``day`` should know, though it is accepted:
+    another event at the same time, a public holiday, a closure day."""
+    warnings = [{"kind": "overlap", "uid": other.uid, "title": other.title, "start": occurrence.start,
+                 "end": occurrence.end} for other, occurrence in clashes(current, series, day)]
+    holiday = public_holidays(day, day, ctx.settings.calendar.holidays_subdivision).get(day)
+    if holiday is not None:
+        warnings.append({"kind": "holiday", "name": holiday})
+    if day in ctx.settings.calendar.closures:
+        warnings.append({"kind": "closure"})
+    return warnings
 
 
 def _current(series: EventSeries, name: str):

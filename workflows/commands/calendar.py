@@ -149,7 +149,12 @@ def _warning(warning: dict, outcome) -> str:
     if warning["kind"] == "ambiguous_time":
         return (f"{warning['time']:%H:%M} happens twice on {outcome.day} (the clocks go back an hour): "
                 "the first one, still summer time, is meant")
-    return str(warning)
+    if warning["kind"] == "overlap":
+        return (f"{warning['title']} already takes place at this time "
+                f"({warning['start']:%H:%M}-{warning['end']:%H:%M}) [{warning['uid']}]")
+    if warning["kind"] == "holiday":
+        return f"{outcome.day} is a public holiday ({warning['name']})"
+    return f"{outcome.day} is a closure day ([calendar] closures)"
 
 
 def cmd_add(args) -> int:
@@ -176,6 +181,7 @@ def cmd_cancel(args) -> int:
 
 def cmd_list(args) -> int:
     from workflows.attendance import answers_for
+    from workflows.calendar_commands import clashes
     from workflows.calendar_state import calendar_context, local_today, plan
     from workflows.events.rules import occurrences
 
@@ -184,9 +190,9 @@ def cmd_list(args) -> int:
     ctx = calendar_context(settings, store, clock_from_env()())
     today = local_today(ctx)
     last = today + timedelta(days=args.days)
+    current = plan(ctx).current.values()
     found = sorted(
-        ((occurrence, series) for series in plan(ctx).current.values()
-         for occurrence in occurrences(series, today, last)),
+        ((occurrence, series) for series in current for occurrence in occurrences(series, today, last)),
         key=lambda pair: (pair[0].start, pair[1].uid),
     )
     if not found:
@@ -197,6 +203,8 @@ def cmd_list(args) -> int:
         end = occurrence.end.astimezone(settings.network.zone)
         place = f", {series.place}" if series.place else ""
         print(f"{start:%Y-%m-%d %a %H:%M}-{end:%H:%M}  {series.title}{place}  [{series.uid}]")
+        for other, _ in clashes(current, series, occurrence.day):
+            print(f"    ! at the same time as {other.title} [{other.uid}]")
         answers = answers_for(store, series.uid, occurrence.day)
         said = {kind: [a for a in answers if a["partstat"] == kind] for kind in ("accepted", "tentative", "declined")}
         names = ", ".join(_who(store, a) for a in said["accepted"]) or "nobody yet"
