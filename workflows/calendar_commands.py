@@ -8,7 +8,10 @@ protocol.md, "Animator commands":
 - ``RENCONTRE 2027-01-14 14:00-16:00 Salle du Havre`` and ``ATELIER <title> …`` →
   :func:`add_one_off`: a one-off meeting or workshop, ``METHOD:REQUEST`` to everyone
   invited (the same command again with another place or title updates it);
-- ``rers calendar cancel UID`` → :func:`cancel_event`: a one-off event called off.
+- ``rers calendar cancel UID`` → :func:`cancel_event`: a one-off event called off;
+- ``rers calendar cancel UID DATE`` → :func:`cancel_occurrence` too: one date of any
+  recurring series (the monthly meeting…), exactly as a permanence (protocol.md has no
+  mail command for it).
 
 Each returns an :class:`Outcome`; :func:`on_event_command` answers the animator with it
 (template ``event_command_done``). Nothing is changed when a command is refused. Dates
@@ -47,11 +50,13 @@ DEFAULT_TITLES = MappingProxyType({
 REASONS = (
     "no_permanence", "no_date", "no_time", "bad_times", "past", "not_permanence_day", "beyond_calendar",
     "holiday", "closure", "already_cancelled", "unknown_event", "configured_event", "nonexistent_time",
+    "not_occurrence_day",
 )
 """Why a command was refused (``refused``) or did nothing (``unchanged``)."""
 
 
-_NO_DETAIL = MappingProxyType({"weekday": None, "holiday": None, "until": None, "uid": None,
+_NO_DETAIL = MappingProxyType({"weekday": None, "holiday": None, "until": None, "uid": None, "others": [],
+                               "nearest": None,
                                "default_end": False, "updated": False, "restored": False, "kept": [],
                                "changes": [], "warnings": [], "time": None})
 
@@ -60,12 +65,14 @@ _NO_DETAIL = MappingProxyType({"weekday": None, "holiday": None, "until": None, 
 class Outcome:
     """What a calendar command did.
 
-    ``action``: ``cancel_permanence``, ``meeting``, ``workshop`` or ``cancel_event``;
+    ``action``: ``cancel_permanence``, ``cancel_occurrence`` (one date of another
+    series), ``meeting``, ``workshop`` or ``cancel_event``;
     ``status``: ``done``, ``unchanged`` or ``refused``; ``reason``: one of
     :data:`REASONS` (None when done); ``series``: the event concerned (after the change),
     ``day``: the local day concerned; ``invitations``: mails queued; ``detail``: what the
     answer needs to explain itself (``weekday``, ``holiday``, ``until``, ``default_end``,
-    ``updated``, ``restored``, ``kept``, ``changes``, ``warnings``, ``time``).
+    ``updated``, ``restored``, ``kept``, ``changes``, ``warnings``, ``time``, ``others``,
+    ``nearest``).
     """
 
     action: str
@@ -90,20 +97,33 @@ class Outcome:
         }
 
 
-def cancel_occurrence(ctx: Context, day: date | None) -> Outcome:
-    """Cancel the permanence of ``day`` (a local date). Refused, with nothing changed,
-    for no day, a day in the past, a day that is not a permanence day, one beyond the
-    published calendar, a public holiday or a closure; ``unchanged`` when it is already
-    cancelled. In a transaction."""
+def cancel_occurrence(ctx: Context, day: date | None, uid: str | None = None) -> Outcome:
+    """Cancel the occurrence on ``day`` (a local date) of the recurring series ``uid``
+    (``@domain`` may be left out; None: the permanence, action ``cancel_permanence``,
+    else ``cancel_occurrence``): an EXDATE in the feed and a ``METHOD:CANCEL`` with its
+    ``RECURRENCE-ID`` to everyone invited. A one-off event's own day cancels the event
+    (:func:`cancel_event`). Refused, with nothing changed, for an unknown series, no day,
+    a day in the past, one beyond the published calendar, a day that is not one of the
+    series (``detail``: the permanence's ``weekday`` and the ``others`` events of that
+    day, or the ``nearest`` date of the series), a public holiday or a closure;
+    ``unchanged`` when it is already cancelled. In a transaction."""
     planned = plan(ctx)
-    series = planned.permanence()
+    if uid is None:
+        action, series = "cancel_permanence", planned.permanence()
+    else:
+        action, series = "cancel_occurrence", planned.current.get(normalise_uid(ctx, uid))
+        if series is not None and series.kind == "permanence":
+            action = "cancel_permanence"
 
     def refused(reason: str, status: str = "refused", **detail) -> Outcome:
-        return Outcome("cancel_permanence", status, reason, series, day, detail=detail)
+        return Outcome(action, status, reason, series, day, detail=detail)
 
-    if series is None:
-        return refused("no_permanence")
-    weekday = WEEKDAYS[series.rule.weekday]
+    if series is not None and not series.rule.recurring and day == series.rule.starts:
+        return cancel_event(ctx, series.uid)
+    if series is None or series.cancelled:
+        return refused("no_permanence") if uid is None else Outcome(
+            action, "refused", "unknown_event", day=day, detail={"uid": normalise_uid(ctx, uid)})
+    weekday = WEEKDAYS[series.rule.weekday] if series.rule.weekday is not None else None
     if day is None:
         return refused("no_date", weekday=weekday)
     if day < planned.today:
@@ -111,7 +131,13 @@ def cancel_occurrence(ctx: Context, day: date | None) -> Outcome:
     if series.rule.until is not None and day > series.rule.until:
         return refused("beyond_calendar", until=series.rule.until)
     if rule_dates(series.rule, day, day) != [day]:
-        return refused("not_permanence_day", weekday=weekday)
+        if action == "cancel_permanence":
+            others = [{"uid": other.uid.partition("@")[0], "title": other.title}
+                      for other in planned.current.values()
+                      if other.uid != series.uid and occurrences(other, day, day)]
+            return refused("not_permanence_day", weekday=weekday, others=others)
+        near = rule_dates(series.rule, day - timedelta(days=400), day + timedelta(days=400))
+        return refused("not_occurrence_day", nearest=min(near, key=lambda d: abs(d - day)) if near else None)
     if day in series.holidays:
         names = public_holidays(day, day, ctx.settings.calendar.holidays_subdivision)
         return refused("holiday", holiday=names.get(day, ""))
@@ -121,7 +147,7 @@ def cancel_occurrence(ctx: Context, day: date | None) -> Outcome:
         return refused("already_cancelled", status="unchanged")
     planned.current[series.uid] = with_cancelled_dates(series, [day])
     state, _changes, queued = update_calendar(ctx, planned)
-    return Outcome("cancel_permanence", "done", None, state[series.uid], day, len(queued))
+    return Outcome(action, "done", None, state[series.uid], day, len(queued))
 
 
 def add_one_off(ctx: Context, kind: str, day: date | None, start: time | None, end: time | None, *,

@@ -3,7 +3,8 @@
 - ``publish``: write the ``.ics`` files now (only those whose content changed) and send
   the invitations or cancellations a configuration change caused;
 - ``add meeting|workshop DATE START-END [--title T] [--place P]``: a one-off event;
-- ``cancel DATE``: one permanence; ``cancel UID``: a one-off event;
+- ``cancel DATE``: one permanence; ``cancel UID DATE``: one date of any series (the
+  monthly meeting…), the same way; ``cancel UID``: a one-off event;
 - ``list [--days N]``: the coming occurrences and who said they would come.
 
 ``add`` and ``cancel`` change the store in one transaction with the invitations they
@@ -27,13 +28,15 @@ REASON_TEXT = MappingProxyType({
     "no_time": "no start time given",
     "bad_times": "the end time must be after the start time",
     "past": "{day} is already past",
-    "not_permanence_day": "{day} is not a permanence day (the permanence is on {weekday})",
+    "not_permanence_day": "{day} is not a permanence day (the permanence is on {weekday}){others}",
+    "not_occurrence_day": "{day} is not a date of {title} (the nearest: {nearest})",
     "beyond_calendar": "{day} is after the end of the published calendar ({until})",
-    "holiday": "{day} is a public holiday ({holiday}): there is no permanence anyway",
-    "closure": "{day} is a closure day: there is no permanence anyway",
+    "holiday": "{day} is a public holiday ({holiday}): there is no {what} that day anyway",
+    "closure": "{day} is a closure day: there is no {what} that day anyway",
     "already_cancelled": "already cancelled: nothing changed",
     "unknown_event": "no event {uid} (see `rers calendar list`)",
-    "configured_event": "{uid} comes from the configuration file: change it there",
+    "configured_event": "{uid} comes from the configuration file: to cancel one date: "
+                        "rers calendar cancel {short} DATE; to change or end it: the configuration file",
     "nonexistent_time": "{time:%H:%M} does not exist on {day} (the clocks skip an hour for summer time)",
 })
 """English text of each :data:`workflows.calendar_commands.REASONS`."""
@@ -110,13 +113,19 @@ def describe(outcome) -> str:
     """One English line about a calendar command's :class:`Outcome`."""
     title = outcome.series.title if outcome.series else ""
     if outcome.status == "refused":
-        text = REASON_TEXT[outcome.reason].format_map(_Missing({"day": outcome.day, **outcome.detail}))
+        text = REASON_TEXT[outcome.reason].format_map(_Missing({
+            "day": outcome.day, "title": title, "short": (outcome.detail.get("uid") or "").partition("@")[0],
+            "what": "permanence" if outcome.action == "cancel_permanence" else title, **outcome.detail,
+            "others": "".join(f"; that day: {other['title']} — to cancel it: rers calendar cancel {other['uid']} "
+                              f"{outcome.day}" for other in outcome.detail.get("others", ()))}))
         return f"nothing changed: {text}"
     if outcome.status == "unchanged":
         return (f"unchanged: {title} {outcome.day} was already {'cancelled' if outcome.reason else 'as given'}"
                 + _notes(outcome))
     if outcome.action == "cancel_permanence":
         what = f"cancelled the permanence of {outcome.day}"
+    elif outcome.action == "cancel_occurrence":
+        what = f"cancelled {title} of {outcome.day}"
     elif outcome.action == "cancel_event":
         what = f"cancelled {title} ({outcome.day})"
     else:
@@ -173,9 +182,13 @@ def cmd_cancel(args) -> int:
     except argparse.ArgumentTypeError:
         day = None
     if day is not None:
+        if args.date is not None:
+            raise UserError(f"give an event UID before the date {args.date} (see `rers calendar list`)")
         return _change(args, lambda ctx: cancel_occurrence(ctx, day))
     if not re.fullmatch(r"[A-Za-z0-9._\-]+(@[A-Za-z0-9.\-]+)?", args.target.strip()):
         raise UserError(f"{args.target!r} is neither a date (2026-12-07) nor an event UID (see `rers calendar list`)")
+    if args.date is not None:
+        return _change(args, lambda ctx: cancel_occurrence(ctx, args.date, args.target))
     return _change(args, lambda ctx: cancel_event(ctx, args.target))
 
 
@@ -241,9 +254,12 @@ def register(sub, common) -> None:
     q.add_argument("--place", help="where it takes place (left out when correcting an event: kept; \"\" clears it)")
     q.set_defaults(func=cmd_add)
 
-    q = actions.add_parser("cancel", parents=[common], help="cancel one permanence (DATE) or a one-off event (UID), "
-                           "send the cancellations, publish")
-    q.add_argument("target", metavar="DATE|UID", help="2026-12-07 (a permanence) or rencontre-20270114-1400 (see list)")
+    q = actions.add_parser("cancel", parents=[common], help="cancel one permanence (DATE), one date of a series "
+                           "(UID DATE) or a one-off event (UID), send the cancellations, publish")
+    q.add_argument("target", metavar="DATE|UID", help="2026-12-07 (a permanence) or rencontre-mensuelle, "
+                   "rencontre-20270114-1400 (see list)")
+    q.add_argument("date", nargs="?", type=day_argument, metavar="DATE",
+                   help="with a UID: cancel only that date of the series (rencontre-mensuelle 2027-01-14)")
     q.set_defaults(func=cmd_cancel)
 
     q = actions.add_parser("list", parents=[common], help="the coming occurrences and who said they would come")

@@ -1,0 +1,99 @@
+"""Cancelling one date of any recurring series (the monthly meeting, the exchange review),
+the way a permanence is cancelled: `rers calendar cancel UID DATE` puts an EXDATE in the
+feed and sends each invitee a METHOD:CANCEL with that RECURRENCE-ID."""
+from __future__ import annotations
+
+from datetime import date
+
+import icalendar
+import pytest
+import recurring_ical_events
+
+from calendar_support import PERMANENCE, calendar_part, command, in_transaction, read_mail, robot, text_of
+from store import Store
+from workflows.calendar_commands import cancel_occurrence, on_event_command
+from workflows.calendar_jobs import publish_calendar
+from workflows.calendar_state import load_series
+from workflows.cli import main
+
+MONTHLY = "rencontre-mensuelle@example.org"
+
+
+@pytest.fixture
+def bot(tmp_path, monkeypatch):
+    monkeypatch.setenv("RERS_NOW", "2026-11-23T09:00:00+00:00")
+    bot = robot(tmp_path, extra="[calendar.monthly_meeting]\nenabled = true\n")  # 2nd Thursday 14-16
+    bot.add_member("M-1", "marie@example.org", name="Marie Dupont")
+    assert main(["calendar", "publish", "--config", str(bot.root / "rers.toml")]) == 0
+    return bot
+
+
+def rers(bot, *args) -> int:
+    return main(["calendar", *args, "--config", str(bot.root / "rers.toml")])
+
+
+def sent(bot, besides: frozenset = frozenset()) -> dict:
+    """``{file name: message}`` of the mails sent, those named in ``besides`` left out."""
+    return {p.name: read_mail(p.read_bytes()) for p in sorted((bot.root / "outbox").glob("*.eml"))
+            if p.name not in besides}
+
+
+def feed_days(bot, uid: str) -> set[date]:
+    cal = icalendar.Calendar.from_ical((bot.root / "calendar" / "calendrier.ics").read_bytes())
+    return {e["DTSTART"].dt.date() for e in recurring_ical_events.of(cal).between(date(2027, 1, 1), date(2027, 3, 1))
+            if str(e["UID"]) == uid}
+
+
+def test_cancel_one_date_of_the_monthly_meeting_exdate_and_method_cancel(bot, capsys):
+    assert date(2027, 1, 14) in feed_days(bot, MONTHLY)
+    before = frozenset(sent(bot))
+    assert rers(bot, "cancel", "rencontre-mensuelle", "14/01/2027") == 0
+    out = capsys.readouterr().out
+    assert "done: cancelled Rencontre mensuelle du RERS de Test of 2027-01-14; 3 invitation mail(s) queued" in out
+    assert feed_days(bot, MONTHLY) == {date(2027, 2, 11)}
+    series = load_series(Store.open(bot.settings.store.path))[MONTHLY]
+    assert series.cancelled_dates == (date(2027, 1, 14),) and series.sequence == 1
+    mails = list(sent(bot, before).values())
+    assert len(mails) == 3
+    part, cal = calendar_part(mails[0])
+    event = cal.walk("VEVENT")[0]
+    assert part.get_param("method") == "CANCEL"
+    assert str(event["UID"]) == MONTHLY and event["RECURRENCE-ID"].dt.date() == date(2027, 1, 14)
+    assert int(event["SEQUENCE"]) == 1
+    assert str(mails[0]["Subject"]).startswith("Annulé : Rencontre mensuelle du RERS de Test – jeudi 14 janvier 2027")
+    # the permanence is untouched
+    assert load_series(Store.open(bot.settings.store.path))[PERMANENCE].sequence == 0
+
+
+@pytest.mark.parametrize("args, words", [
+    (("rencontre-mensuelle", "2027-01-15"), "2027-01-15 is not a date of Rencontre mensuelle du RERS de Test "
+                                            "(the nearest: 2027-01-14)"),
+    (("rencontre-mensuelle", "2026-11-12"), "already past"),
+    (("rencontre-mensuelle",), "to cancel one date: rers calendar cancel rencontre-mensuelle DATE"),
+    (("2027-01-14",), "2027-01-14 is not a permanence day (the permanence is on monday); that day: "
+                      "Rencontre mensuelle du RERS de Test — to cancel it: "
+                      "rers calendar cancel rencontre-mensuelle 2027-01-14"),
+])
+def test_refusals_say_what_to_do(bot, capsys, args, words):
+    assert rers(bot, "cancel", *args) != 0
+    assert words in capsys.readouterr().err
+
+
+def test_twice_is_unchanged(bot, capsys):
+    assert rers(bot, "cancel", "rencontre-mensuelle", "2027-01-14") == 0
+    assert rers(bot, "cancel", "rencontre-mensuelle", "2027-01-14") == 0
+    assert "was already cancelled" in capsys.readouterr().out
+
+
+def test_the_permanence_by_its_uid_is_the_same_path(bot):
+    outcome = in_transaction(bot.store, cancel_occurrence, bot.ctx(), date(2026, 12, 7), "permanence")
+    assert (outcome.action, outcome.status) == ("cancel_permanence", "done")
+
+
+def test_by_mail_a_permanence_command_on_the_monthly_meetings_day_says_how(bot):
+    with bot.store.transaction():
+        on_event_command(bot.ctx(), command("cancel_permanence", date="2027-01-14"))
+    _, msg = bot.mails("event_command_done")[-1]
+    text = " ".join(text_of(msg).split())
+    assert "Ce jour-là a lieu « Rencontre mensuelle du RERS de Test »" in text
+    assert "rers calendar cancel rencontre-mensuelle 2027-01-14" in text
