@@ -34,6 +34,7 @@ from workflows.events.model import CONFIGURED_KINDS, EventSeries, with_cancelled
 from workflows.events.rules import (Occurrence, local_datetime, occurrences, public_holidays, rule_dates,
                                     wall_clock_problem)
 from workflows.events.state import one_off, one_off_uid
+from workflows.mail.textutil import fold
 from workflows.responses import answer_sender
 
 audit = logging.getLogger("rers.audit")
@@ -50,7 +51,7 @@ DEFAULT_TITLES = MappingProxyType({
 REASONS = (
     "no_permanence", "no_date", "no_time", "bad_times", "past", "not_permanence_day", "beyond_calendar",
     "holiday", "closure", "already_cancelled", "unknown_event", "configured_event", "nonexistent_time",
-    "not_occurrence_day",
+    "not_occurrence_day", "cancel_by_mail",
 )
 """Why a command was refused (``refused``) or did nothing (``unchanged``)."""
 
@@ -132,9 +133,7 @@ def cancel_occurrence(ctx: Context, day: date | None, uid: str | None = None) ->
         return refused("beyond_calendar", until=series.rule.until)
     if rule_dates(series.rule, day, day) != [day]:
         if action == "cancel_permanence":
-            others = [{"uid": other.uid.partition("@")[0], "title": other.title}
-                      for other in planned.current.values()
-                      if other.uid != series.uid and occurrences(other, day, day)]
+            others = _events_of_day(planned.current.values(), day, besides=series.uid)
             return refused("not_permanence_day", weekday=weekday, others=others)
         near = rule_dates(series.rule, day - timedelta(days=400), day + timedelta(days=400))
         return refused("not_occurrence_day", nearest=min(near, key=lambda d: abs(d - day)) if near else None)
@@ -269,6 +268,26 @@ def cancel_event(ctx: Context, uid: str) -> Outcome:
     return Outcome("cancel_event", "done", None, state[uid], day, len(queued))
 
 
+def _says_cancelled(title: str | None) -> bool:
+    """True for a ``RENCONTRE ANNULÉE …`` read as a meeting titled « ANNULÉE »."""
+    return fold(title or "").startswith(("annul", "supprim"))
+
+
+def _cancel_by_mail(ctx: Context, kind: str, day: date | None) -> Outcome:
+    """``RENCONTRE ANNULÉE <date>``: protocol.md has no such command yet, and it must not
+    become an event titled « ANNULÉE ». Refused; ``detail["others"]`` names the events of
+    that day, for the command line."""
+    others = _events_of_day(plan(ctx).current.values(), day) if day else []
+    return Outcome(kind, "refused", "cancel_by_mail", day=day, detail={"others": others})
+
+
+def _events_of_day(current: Iterable[EventSeries], day: date, besides: str | None = None) -> list[dict]:
+    """The series (but ``besides``) that take place on ``day``, as ``{"uid": local part,
+    "title", "recurring"}``: what a refusal names for ``rers calendar cancel``."""
+    return [{"uid": series.uid.partition("@")[0], "title": series.title, "recurring": series.rule.recurring}
+            for series in current if series.uid != besides and occurrences(series, day, day)]
+
+
 def _day(value) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
@@ -298,6 +317,8 @@ def on_event_command(ctx: Context, incoming: Incoming) -> str:
     name = command.get("name")
     if name == "cancel_permanence":
         outcome = cancel_occurrence(ctx, _day(command.get("date")))
+    elif name in ("meeting", "workshop") and _says_cancelled(command.get("title")):
+        outcome = _cancel_by_mail(ctx, name, _day(command.get("date")))
     elif name in ("meeting", "workshop"):
         outcome = add_one_off(ctx, name, _day(command.get("date")), _time(command.get("start")),
                               _time(command.get("end")), title=command.get("title"), place=command.get("place"))

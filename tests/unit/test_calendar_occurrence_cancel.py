@@ -97,3 +97,19 @@ def test_by_mail_a_permanence_command_on_the_monthly_meetings_day_says_how(bot):
     text = " ".join(text_of(msg).split())
     assert "Ce jour-là a lieu « Rencontre mensuelle du RERS de Test »" in text
     assert "rers calendar cancel rencontre-mensuelle 2027-01-14" in text
+
+
+@pytest.mark.parametrize("title", ["ANNULÉE", "annulé", "Annulation", "supprimée"])
+def test_rencontre_annulee_by_mail_changes_nothing_and_says_how(bot, title):
+    assert rers(bot, "add", "meeting", "2027-01-21", "14:00-16:00", "--place", "Salle du Havre") == 0
+    bot.store.refresh()
+    events = bot.store.events.all()
+    with bot.store.transaction():
+        outcome = on_event_command(bot.ctx(), command("meeting", date="2027-01-21", start="14:00", end=None,
+                                                      place=None, title=title))
+    assert outcome == "event_command meeting: refused (cancel_by_mail)"
+    assert bot.store.events.all() == events
+    _, msg = bot.mails("event_command_done")[-1]
+    text = " ".join(text_of(msg).split())
+    assert "pas encore possible par courriel" in text
+    assert "rers calendar cancel rencontre-20270121-1400" in text

@@ -37,6 +37,7 @@ REASON_TEXT = MappingProxyType({
     "unknown_event": "no event {uid} (see `rers calendar list`)",
     "configured_event": "{uid} comes from the configuration file: to cancel one date: "
                         "rers calendar cancel {short} DATE; to change or end it: the configuration file",
+    "cancel_by_mail": "cancelling a meeting or workshop by mail is not possible yet",
     "nonexistent_time": "{time:%H:%M} does not exist on {day} (the clocks skip an hour for summer time)",
 })
 """English text of each :data:`workflows.calendar_commands.REASONS`."""
