@@ -68,9 +68,9 @@ def test_the_introduction_names_the_other_s_item_first_and_the_reader_s_own_by_i
     to_paco = net.mails("introduction", to=PACO)[-1]
     to_lina = net.mails("introduction", to=LINA)[-1]
     assert to_paco.subject.startswith("Mise en relation : couture,")
-    assert "voudrait apprendre « couture » (votre offre : « couture et retouches »)" in flat(to_paco.text)
+    assert "voudrait apprendre : couture (votre offre : « couture et retouches »)" in flat(to_paco.text)
     assert to_lina.subject.startswith("Mise en relation : couture et retouches,")
-    assert "propose « couture et retouches » (votre demande : « couture »)" in flat(to_lina.text)
+    assert "propose : couture et retouches (votre demande : « couture »)" in flat(to_lina.text)
     for mail in (to_paco, to_lina):
         html = flat(mail.message.get_body(("html",)).get_content())
         assert ("votre offre" if mail is to_paco else "votre demande") in html
