@@ -14,7 +14,12 @@ received (protocol.md, "Replies"). This module owns those questions:
 * :func:`ask_member` asks a member, or — when the member has no usable address — each
   animator in their stead (protocol.md, "Members without an email address"): one
   question per animator, each bound to that animator's address, answered with
-  ``POUR M-14 : OUI``; :func:`settle` closes a question and its open siblings.
+  ``POUR M-14 : OUI``; :func:`settle` closes a question and its open siblings;
+* asking again what is still asked — the same kind, subject and member, of the same
+  address (a second ``RETRAIT``, a reminder, a clarification) — sends the question again
+  with a new token, and the new question takes the place of the open one (``replaced_by``,
+  never a later expiry): at most one open question per kind, subject, member and address,
+  and a reply to any of its mails answers it (:func:`match` follows ``replaced_by``).
 
 A question document (collection ``questions``)::
 
@@ -22,6 +27,7 @@ A question document (collection ``questions``)::
      "address": lower-cased address allowed to answer, "status": "open"|"answered"|
      "expired"|"cancelled", "created": UTC ISO, "expires": UTC ISO, "answer": None|str,
      "answered": UTC ISO | None, "answer_message_id": str | None, "clarified": bool,
+     "reminded": bool, "replaced_by": id of the question asked in its place | absent,
      "data": {…, "proxy": "M-14" when asked of an animator for that member}}
 """
 from __future__ import annotations
@@ -31,7 +37,7 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import authres
 
@@ -93,6 +99,7 @@ def ask(
     recipients: list[tuple[str | None, str]] | None = None,
     to_member: bool = True,
     auto_submitted: str = "auto-generated",
+    clarified: bool = False,
 ) -> str:
     """Create a question and queue its mail; returns the token.
 
@@ -101,28 +108,37 @@ def ask(
     :func:`question_message_id`. ``context`` gets ``token`` and ``expires`` (aware UTC).
     ``data`` is kept with the question for the workflow that reads the answer.
     ``auto_submitted``: ``auto-replied`` when the question answers the person's message
-    (RFC 3834 §5).
+    (RFC 3834 §5). ``clarified``: this is the clarification of an unclear answer.
+
+    When the same question (kind, subject, member) is still open for ``address``, the new
+    one takes its place (see the module docstring): it expires no later, keeps its
+    ``clarified``/``reminded`` marks, and the earlier one is cancelled with
+    ``replaced_by`` pointing to it, so that its token answers the new question.
     """
     token = new_token()
-    expires = ctx.now + timedelta(days=valid_days)
-    ctx.store.questions.insert(
+    address = address.lower()
+    earlier = _open_same(ctx, kind, subject_ref, member, address)
+    expires = min([ctx.now + timedelta(days=valid_days), *(datetime.fromisoformat(q["expires"]) for q in earlier)])
+    new_id = ctx.store.questions.insert(
         {
             "token_hash": token_hash(ctx, token),
             "kind": kind,
             "subject_ref": subject_ref,
             "member": member,
-            "address": address.lower(),
+            "address": address,
             "status": "open",
             "created": ctx.stamp(),
             "expires": expires.isoformat(timespec="seconds"),
             "answer": None,
             "answered": None,
             "answer_message_id": None,
-            "clarified": False,
-            "reminded": False,
+            "clarified": clarified or any(q.get("clarified") for q in earlier),
+            "reminded": any(q.get("reminded") for q in earlier),
             "data": data or {},
         }
     )
+    for question in earlier:
+        ctx.store.questions.update(question["id"], status="cancelled", answered=ctx.stamp(), replaced_by=new_id)
     queue_mail(
         ctx,
         template=template,
@@ -137,6 +153,32 @@ def ask(
         auto_submitted=auto_submitted,
     )
     return token
+
+
+def _open_same(ctx: Context, kind: str, subject_ref: str, member: str | None, address: str) -> list[dict]:
+    """The open, unexpired questions of ``kind`` about ``subject_ref`` and ``member`` asked
+    of ``address`` (one at most, but older stores may hold several)."""
+    now = ctx.stamp()
+    return [q for q in ctx.store.questions.find("subject_ref", subject_ref)
+            if q["status"] == "open" and q["expires"] > now and _same(q, kind, subject_ref, member, address)]
+
+
+def _same(question: dict, kind: str, subject_ref: str, member: str | None, address: str) -> bool:
+    return (question["kind"], question["subject_ref"], question["member"], question["address"]) == (
+        kind, subject_ref, member, address)
+
+
+def current(ctx: Context, question: dict) -> dict:
+    """The question asked now in place of ``question``: the end of its ``replaced_by``
+    chain (itself when it was never asked again). Only the same question — kind, subject,
+    member, address — is followed."""
+    while question.get("replaced_by") is not None:
+        successor = ctx.store.questions.get(question["replaced_by"])
+        if successor is None or not _same(successor, question["kind"], question["subject_ref"],
+                                          question["member"], question["address"]):
+            break
+        question = successor
+    return question
 
 
 def reachable(member: dict) -> bool:
@@ -209,8 +251,10 @@ def match(ctx: Context, incoming: Incoming, address: str | None) -> Match:
     """Find the question ``incoming`` answers and check that ``address`` may answer it now.
 
     The token is taken from the parsed reply (subject or body) or else from the robot's
-    Message-IDs in In-Reply-To/References. ``address`` is the answerer as the workflow
-    identifies them (lower-cased); the question's own address must equal it.
+    Message-IDs in In-Reply-To/References; the token of a question asked again stands for
+    the question asked in its place (:func:`current`), which the :class:`Match` holds.
+    ``address`` is the answerer as the workflow identifies them (lower-cased); the
+    question's own address must equal it.
     """
     parsed = incoming.parsed
     token = parsed.token or find_token_in_ids([*parsed.references, *parsed.in_reply_to])
@@ -219,6 +263,7 @@ def match(ctx: Context, incoming: Incoming, address: str | None) -> Match:
     question = ctx.store.questions.find_one("token_hash", token_hash(ctx, token))
     if question is None:
         return Match(None, token, "unknown token")
+    question = current(ctx, question)
     if question["status"] == "answered":
         return Match(question, token, "already answered")
     if question["status"] == "cancelled":

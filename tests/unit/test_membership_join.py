@@ -85,9 +85,9 @@ def test_items_sent_while_pending_are_held_and_all_released(world, opened):
     assert "D-1" in text_of(second) and token_of(second) != token_of(first)
     world.deliver(reply(first, ELISE, "OUI"))  # the first question is still good
     assert opened == ["D-1"]
-    # Both questions were one decision: the second copy is closed with the first.
+    # Both mails were one question: answered once, through either.
     outcome = world.deliver(reply(second, ELISE, "OUI"))
-    assert outcome == "handled: refused: cancelled"
+    assert outcome == "handled: refused: already answered"
 
 
 def test_non_erases_the_pending_member_and_says_so_once(world):

@@ -5,6 +5,8 @@ import pytest
 
 from membership_support import World, mail, reply, text_of, token_of
 from support import ANIMATORS
+from workflows import questions
+from workflows.context import Context
 
 ELISE = "elise.martin@example.com"
 PACO = "paco.ruiz@example.net"
@@ -180,11 +182,17 @@ def test_an_expired_token(world, victim):
 
 
 def test_a_cancelled_question(world, victim):
+    with world.store.transaction():
+        questions.cancel_open(Context.standalone(world.settings, world.store, world.now), member="M-1")
+    told_closed(world, reply(victim, ELISE, "OUI"), "cancelled", "elle a été annulée entre-temps")
+
+
+def test_the_first_copy_of_a_question_asked_twice_once_the_second_is_answered(world, victim):
     world.deliver(mail(ELISE, "RETRAIT", ""))
     newer = world.last(ELISE)
-    world.deliver(reply(newer, ELISE, "NON"))  # settles the question: the earlier copy is cancelled
+    world.deliver(reply(newer, ELISE, "NON"))  # answers the question: its first mail stands for it
     world.later(days=1)  # today's answers to Élise are all spent
-    told_closed(world, reply(victim, ELISE, "OUI"), "cancelled", "elle a été annulée entre-temps")
+    told_closed(world, reply(victim, ELISE, "OUI"), "already answered", "une réponse avait déjà été enregistrée")
 
 
 def test_a_token_of_another_question_cannot_act_on_someone_else(world, victim):
