@@ -34,6 +34,7 @@ from workflows.events.model import CONFIGURED_KINDS, EventSeries, with_cancelled
 from workflows.events.rules import (Occurrence, local_datetime, occurrences, public_holidays, rule_dates,
                                     wall_clock_problem)
 from workflows.events.state import one_off, one_off_uid
+from workflows.mail.commands import stated_weekday
 from workflows.mail.textutil import fold
 from workflows.responses import answer_sender
 
@@ -51,13 +52,13 @@ DEFAULT_TITLES = MappingProxyType({
 REASONS = (
     "no_permanence", "no_date", "no_time", "bad_times", "past", "not_permanence_day", "beyond_calendar",
     "holiday", "closure", "already_cancelled", "unknown_event", "configured_event", "nonexistent_time",
-    "not_occurrence_day", "cancel_by_mail",
+    "not_occurrence_day", "cancel_by_mail", "weekday_mismatch",
 )
 """Why a command was refused (``refused``) or did nothing (``unchanged``)."""
 
 
 _NO_DETAIL = MappingProxyType({"weekday": None, "holiday": None, "until": None, "uid": None, "others": [],
-                               "nearest": None,
+                               "nearest": None, "written_weekday": None,
                                "default_end": False, "updated": False, "restored": False, "kept": [],
                                "changes": [], "warnings": [], "time": None})
 
@@ -73,7 +74,7 @@ class Outcome:
     ``day``: the local day concerned; ``invitations``: mails queued; ``detail``: what the
     answer needs to explain itself (``weekday``, ``holiday``, ``until``, ``default_end``,
     ``updated``, ``restored``, ``kept``, ``changes``, ``warnings``, ``time``, ``others``,
-    ``nearest``).
+    ``nearest``, ``written_weekday``).
     """
 
     action: str
@@ -268,6 +269,18 @@ def cancel_event(ctx: Context, uid: str) -> Outcome:
     return Outcome("cancel_event", "done", None, state[uid], day, len(queued))
 
 
+def _weekday_mismatch(incoming: Incoming, name: str | None, day: date | None) -> Outcome | None:
+    """A refusal when the calendar command ``name`` wrote a weekday that is not the one of
+    its date ``day`` (``PERMANENCE ANNULÉE lundi 8 décembre``, a Tuesday): which of the two
+    was meant, the robot cannot tell. None when they agree or no weekday was written."""
+    if name not in ("cancel_permanence", "meeting", "workshop") or day is None:
+        return None
+    stated = stated_weekday(f"{incoming.parsed.subject}\n{incoming.parsed.text}", day)
+    if stated is None or stated == day.weekday():
+        return None
+    return Outcome(name, "refused", "weekday_mismatch", day=day, detail={"written_weekday": WEEKDAYS[stated]})
+
+
 def _says_cancelled(title: str | None) -> bool:
     """True for a ``RENCONTRE ANNULÉE …`` read as a meeting titled « ANNULÉE »."""
     return fold(title or "").startswith(("annul", "supprim"))
@@ -315,7 +328,10 @@ def on_event_command(ctx: Context, incoming: Incoming) -> str:
     """
     command = incoming.parsed.command or {}
     name = command.get("name")
-    if name == "cancel_permanence":
+    mismatch = _weekday_mismatch(incoming, name, _day(command.get("date")))
+    if mismatch is not None:
+        outcome = mismatch
+    elif name == "cancel_permanence":
         outcome = cancel_occurrence(ctx, _day(command.get("date")))
     elif name in ("meeting", "workshop") and _says_cancelled(command.get("title")):
         outcome = _cancel_by_mail(ctx, name, _day(command.get("date")))

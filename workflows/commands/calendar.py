@@ -38,6 +38,7 @@ REASON_TEXT = MappingProxyType({
     "configured_event": "{uid} comes from the configuration file: to cancel one date: "
                         "rers calendar cancel {short} DATE; to change or end it: the configuration file",
     "cancel_by_mail": "cancelling a meeting or workshop by mail is not possible yet",
+    "weekday_mismatch": "{day} is not a {written_weekday}",
     "nonexistent_time": "{time:%H:%M} does not exist on {day} (the clocks skip an hour for summer time)",
 })
 """English text of each :data:`workflows.calendar_commands.REASONS`."""

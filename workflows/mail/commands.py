@@ -39,6 +39,11 @@ _RANGE_RE = re.compile(
     r"(?:de\s+)?" + _TIME.format("s") + r"\s*(?:-|–|—|a|au|jusqu'a|>)\s*" + _TIME.format("e") + r"?"
     r"|(?:a\s+)?" + _TIME.format("o")
 )
+_WEEKDAY_NAMES = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_STATED_WEEKDAY_RE = re.compile(
+    r"\b(?P<wd>" + "|".join(_WEEKDAY_NAMES) + r")\s+(?:le\s+)?(?P<d>\d{1,2}|1er)(?:\s*(?P<m>" + _MONTH_NAMES
+    + r")\b|[/.](?P<nm>\d{1,2})\b)"
+)
 _INTRODUCE_REFS_RE = re.compile(r"\b([od0])\s*[-‐–]?\s*(\d{1,6})\b")
 
 
@@ -95,6 +100,20 @@ def read_command(line: str, reference: datetime) -> dict | None:
     place = _tidy(written(after)) if after < len(folded) else ""
     return {"name": name, "date": day.isoformat(), "start": start, "end": end, "place": place or None,
             "title": title}
+
+
+def stated_weekday(text: str, day: date) -> int | None:
+    """The weekday (0 = Monday) written just before the date ``day`` in ``text``
+    (``lundi 8 décembre``, ``lundi 08/12``), or None when that date is written without
+    one. :func:`read_command` reads the date and leaves the weekday aside (``rers parse``
+    reports the date as written); the command's handler compares the two."""
+    folded, _ = fold_with_map(text)
+    for match in _STATED_WEEKDAY_RE.finditer(folded):
+        number = 1 if match.group("d") == "1er" else int(match.group("d"))
+        month = _MONTHS[match.group("m")] if match.group("m") else int(match.group("nm"))
+        if (number, month) == (day.day, day.month):
+            return _WEEKDAY_NAMES.index(match.group("wd"))
+    return None
 
 
 def _tidy(text: str) -> str:
