@@ -6,7 +6,8 @@ changes and the animators get the message as ``unknown`` (protocol.md, "Replies"
 question's own addressee answering a closed question is also told so (:data:`CLOSED`).
 
 An ``unclear`` answer gets one short clarification question (a new token, same
-question); a second unclear answer goes to the animators.
+question, the first token still good); the next unclear answers go to the animators, the
+question staying open until its expiry (:func:`clarify`).
 
 ``ANSWER_HANDLERS`` maps each question kind to the workflow that reads its answer:
 ``handler(ctx, incoming, question, answer) -> outcome``. ``answer`` is ``yes``, ``no``
@@ -79,17 +80,18 @@ def on_reply(ctx: Context, incoming: Incoming) -> str:
 
 def clarify(ctx: Context, incoming: Incoming, question: dict, *, template: str, context: dict,
             to_name: str | None = None) -> str:
-    """Handle an ``unclear`` answer: ask once more (a short question, new token, the old
-    one closed), or, if it was already asked again, forward to the animators.
+    """Handle an ``unclear`` answer. The first one gets a short clarification question:
+    the same question asked again (:func:`workflows.questions.ask`: a new token, the same
+    expiry), whose first mail's token keeps working. Once it was asked, an unclear answer
+    goes to the animators, every time, and the question stays open until its expiry: a
+    plain OUI or NON to any of its mails still counts.
 
     ``template``/``context`` render the short question. Returns the outcome.
     """
     if question.get("clarified"):
         forward_to_animators(ctx, incoming, reason="unclear_twice", purpose="unclear")
-        questions.close(ctx, question, status="cancelled", answer="unclear", message_id=incoming.parsed.message_id)
         return "unclear twice: forwarded"
-    questions.close(ctx, question, status="cancelled", answer="unclear", message_id=incoming.parsed.message_id)
-    token = questions.ask(
+    questions.ask(
         ctx,
         kind=question["kind"],
         subject_ref=question["subject_ref"],
@@ -101,7 +103,7 @@ def clarify(ctx: Context, incoming: Incoming, question: dict, *, template: str, 
         to_name=to_name,
         data={**question.get("data", {}), "clarification_of": question["id"]},
         in_reply_to=incoming.parsed.message_id,
+        clarified=True,
     )
-    new = ctx.store.questions.find_one("token_hash", questions.token_hash(ctx, token))
-    ctx.store.questions.update(new["id"], clarified=True)
+    ctx.store.questions.update(question["id"], answer="unclear", answer_message_id=incoming.parsed.message_id)
     return "unclear: clarification asked"
