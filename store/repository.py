@@ -13,7 +13,7 @@ Rules the API enforces:
 * **Savepoints.** ``with store.savepoint():`` inside a transaction undoes, on an
   exception, every change made in its block (a journal of previous values), so one failing
   message never leaves half its effects in a batch.
-* **Indexes.** Lookups by address, reference, Message-ID or token hash are dictionary
+* **Indexes.** Lookups by address, reference, Message-ID key or token hash are dictionary
   lookups kept in step with every write, not table scans.
 * **Copies out.** Documents returned are deep copies: changing one changes nothing until
   it is written back with :meth:`Collection.update` or :meth:`Collection.replace`.
@@ -22,6 +22,7 @@ Times are stored as UTC ISO-8601 strings by the callers.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,11 +35,30 @@ from tinydb.table import Table
 
 from store.storage import AtomicJSONStorage, StoreBusy, StoreCorrupt, StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Version of the data layout written by this code. Bump it and add a step to
-``_MIGRATIONS`` whenever documents change shape."""
+``_MIGRATIONS`` whenever documents change shape.
 
-_MIGRATIONS: dict[int, Callable[[dict], None]] = {}
+2: the ledger's ``message_id`` is :func:`message_key` of the Message-ID, not the
+Message-ID itself (a client may put the sender's own domain in it)."""
+
+_KEY_PREFIX = "sha256:"
+
+
+def message_key(message_id: str) -> str:
+    """What the ledger keeps of a Message-ID: ``sha256:`` and its SHA-256 in hex. Enough
+    to recognise the same message delivered again; nothing of its sender's domain."""
+    return _KEY_PREFIX + hashlib.sha256(message_id.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _hash_ledger(data: dict) -> None:
+    for doc in data.get("ledger", {}).values():
+        value = doc.get("message_id")
+        if isinstance(value, str) and not value.startswith(_KEY_PREFIX):
+            doc["message_id"] = message_key(value)
+
+
+_MIGRATIONS: dict[int, Callable[[dict], None]] = {1: _hash_ledger}
 """``{from_version: function(raw tables)}`` upgrading the raw document one version up."""
 
 
@@ -367,12 +387,17 @@ class Store:
         data = self._storage.data
         meta = data.setdefault("_meta", {}).setdefault("1", {})
         version = meta.get("schema_version", SCHEMA_VERSION)  # absent: a new, empty store
+        migrated = version < SCHEMA_VERSION
         while version < SCHEMA_VERSION:
             _MIGRATIONS[version](data)
             version += 1
         if meta.get("schema_version") != version:
             meta["schema_version"] = version
             self._storage.dirty = True
+        if migrated:  # the documents changed under the indexes and TinyDB's caches
+            self._db = _TinyDB(storage=lambda: self._storage)
+            for collection in self.collections.values():
+                collection.rebuild_indexes()
 
     def _require_transaction(self) -> None:
         if self._depth == 0:

@@ -2,7 +2,9 @@
 
 For each batch fetched from the mailbox, in one store transaction:
 
-1. a message whose Message-ID the ledger already holds is a repeat: nothing is done;
+1. a message whose Message-ID the ledger already holds is a repeat: nothing is done (the
+   ledger keeps a hash of each Message-ID, :func:`store.message_key`, never the
+   Message-ID, which may carry the sender's own domain);
 2. otherwise it is parsed and routed (:mod:`workflows.routes`) inside a savepoint; its
    records, its queued mails and its ledger entry are written together;
 3. a handler that raises leaves no trace but a failure count; at ``max_attempts``
@@ -20,7 +22,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from config.settings import Settings
-from store import Store
+from store import Store, message_key
 from workflows.calendar_jobs import publish_if_changed
 from workflows.context import Context, Incoming
 from workflows.mail.compose import Renderer
@@ -185,7 +187,7 @@ class Runner:
                     parsed.message_id = message_id
                 message_id = parsed.message_id
                 intent = parsed.intent
-                if self.store.ledger.find_one("message_id", message_id) is not None:
+                if self.store.ledger.find_one("message_id", message_key(message_id)) is not None:
                     audit.info("%s: already handled, skipped", message_id)
                     return Handled(source.key, message_id, intent, "repeat")
                 outcome = route(parsed.intent)(ctx, Incoming(parsed, source.raw, source.key))
@@ -201,7 +203,8 @@ class Runner:
 
     def _ledger(self, ctx: Context, message_id: str, key: str, intent: str, outcome: str) -> None:
         self.store.ledger.insert(
-            {"message_id": message_id, "source_key": key, "received": ctx.stamp(), "intent": intent, "outcome": outcome}
+            {"message_id": message_key(message_id), "source_key": key, "received": ctx.stamp(), "intent": intent,
+             "outcome": outcome}
         )
 
     def _failed(self, ctx: Context, source: SourceMessage, message_id: str, intent: str, error: Exception) -> Handled:

@@ -13,7 +13,7 @@ from email import policy
 
 import pytest
 
-from store import Store
+from store import Store, message_key
 from support import ANIMATORS, member_mail
 from workflows.daemon import Backoff, Daemon, Job
 from workflows.runner import Runner
@@ -215,7 +215,7 @@ def test_a_poison_message_is_parked_after_three_failures_and_the_others_go_on(im
     parked = [email.message_from_bytes(r.data, policy=policy.default) for r in sink.received
               if set(ANIMATORS) & set(r.rcpt_tos)]
     assert any("échoué 3 fois" in m.get_body(preferencelist=("plain",)).get_content() for m in parked)
-    assert store.ledger.find_one("message_id", "<poison@client.example>")["outcome"] == "parked"
+    assert store.ledger.find_one("message_id", message_key("<poison@client.example>"))["outcome"] == "parked"
     assert Runner(imap_robot.settings, store).cycle().handled == []
 
 
