@@ -5,7 +5,7 @@ The life of an introduction document (collection ``introductions``)::
 
     proposed ──OUI (animator)──► consent ──OUI + OUI──► introduced ──bilan_days──► bilan ──► completed
        │  NON: refused              │ NON: declined
-       └── expiry_days: expired ────┴── expiry_days: expired        (erasure: cancelled)
+       └── expiry_days: expired ────┴── expiry_days: expired        (erasure, animator: cancelled)
 
     {"ref": "MR-7", "offer": "O-12", "demand": "D-7",
      "offer_member": "M-3" | None, "demand_member": "M-5" | None (None once erased),
@@ -33,7 +33,8 @@ share a word with it.
 
 Entry points for other code: :func:`on_items_opened`, :func:`forget_member`,
 :data:`ANSWER_HANDLERS`, :func:`on_introduce_command`, :func:`run_followups`,
-:func:`rematch`, :func:`score_text`.
+:func:`rematch`, :func:`score_text`, :func:`cancel` and :func:`record_oral_consent`
+(``rers introductions cancel|consent``).
 """
 from __future__ import annotations
 
@@ -551,22 +552,52 @@ def on_consent_answer(ctx: Context, incoming: Incoming, question: dict, answer: 
         return replies.clarify(ctx, incoming, question, template="introduction_clarify",
                                context={**_member_view(ctx, intro, side), "kind": "consent"})
     questions.settle(ctx, question, answer=answer, message_id=incoming.parsed.message_id)
-    _record_consent(ctx, incoming, intro, side, answer)
+    return _consent_given(ctx, intro, side, answer, incoming=incoming)
+
+
+def record_oral_consent(ctx: Context, ref: str, side: str, answer: str, animator: str) -> str:
+    """``rers introductions consent``: the yes or no a member of ``ref`` gave in person
+    (``side``: ``offer``/``demand``), recorded by ``animator`` (consent record ``oral``),
+    acts as their answer by mail would: their questions are closed, and the introduction
+    goes on as after :func:`on_consent_answer`. Raises LookupError (no such introduction)
+    or ValueError (not waiting for consent, that member erased, that answer already
+    recorded). In a transaction."""
+    intro = _intro(ctx, ref)
+    if intro is None:
+        raise LookupError(f"no introduction {ref}")
+    if intro["status"] != "consent":
+        raise ValueError(f"{ref} is {intro['status']}: only an introduction waiting for consent takes one")
+    if not intro[f"{side}_member"]:
+        raise ValueError(f"{ref}: the {side} member was erased")
+    if intro["consents"][side] == answer:
+        raise ValueError(f"{ref}: the {side} member's {answer} is already recorded")
+    mine = [q for q in questions.open_about(ctx, ref, "consent") if q["data"].get("side") == side]
+    if mine:  # settles its siblings too: the copies sent to each animator for a member without address
+        questions.settle(ctx, mine[0], answer=answer, message_id=None)
+    return _consent_given(ctx, intro, side, answer, animator=animator)
+
+
+def _consent_given(ctx: Context, intro: dict, side: str, answer: str, *, incoming: Incoming | None = None,
+                   animator: str | None = None) -> str:
+    """The member of ``side`` said ``answer`` (by mail: ``incoming``; in person, as
+    ``animator`` recorded it): recorded, and the introduction made, declined, or waiting
+    for the other."""
+    _record_consent(ctx, incoming, intro, side, answer, animator)
     answers = {**intro["consents"], side: answer}
     if answer == "no":
-        _update(ctx, intro, f"consent {side}: no", consents=answers, status="declined", closed=ctx.stamp(),
-                close_reason="declined")
+        _update(ctx, intro, f"consent {side}: no" + (f", recorded by {animator}" if animator else ""),
+                consents=answers, status="declined", closed=ctx.stamp(), close_reason="declined")
         _close_questions(ctx, intro)
         _tell_cancelled(ctx, intro, SIDES, "declined")
         _offer_again(ctx, intro, SIDES)
         return f"{intro['ref']} declined"
     member = _member(ctx, intro[f"{side}_member"]) or {}
-    choice = choose_contact(member, incoming.parsed.member.contact)
+    choice = choose_contact(member, incoming.parsed.member.contact if incoming else None)
     unavailable = {} if choice.honoured else {side: choice.wanted}
     contacts = {**intro["contacts"], side: choice.contact}
-    _update(ctx, intro, f"consent {side}: yes" + (f" ({choice.wanted} unavailable: permanence)" if unavailable else ""),
-            consents=answers, contacts=contacts)
-    if unavailable:
+    _update(ctx, intro, f"consent {side}: yes" + (f" ({choice.wanted} unavailable: permanence)" if unavailable else "")
+            + (f", recorded by {animator}" if animator else ""), consents=answers, contacts=contacts)
+    if unavailable and incoming:
         _tell_contact_unavailable(ctx, incoming, intro, member, choice.wanted)
     if answers[OTHER[side]] == "yes":
         _introduce(ctx, intro, unavailable)
@@ -589,19 +620,21 @@ def _tell_contact_unavailable(ctx: Context, incoming: Incoming, intro: dict, mem
                          missing=label_of(wanted, "contact_missing", language))
 
 
-def _record_consent(ctx: Context, incoming: Incoming, intro: dict, side: str, answer: str) -> None:
+def _record_consent(ctx: Context, incoming: Incoming | None, intro: dict, side: str, answer: str,
+                    animator: str | None = None) -> None:
     """Keep the member's yes or no to ``MR-<n>`` in the consent records (issue 4: every
     consent, joining and each introduction): by mail, or given in person and passed on by
-    the animator who answered for a member without an address."""
+    the animator who answered for a member without an address (``incoming``), or who
+    recorded it on the command line (``animator``, no mail)."""
     member_ref = intro.get(f"{side}_member")
     if not member_ref:
         return
-    sender = (incoming.parsed.sender or "").lower()
-    by_animator = sender in ctx.settings.network.animators
+    sender = (incoming.parsed.sender or "").lower() if incoming else ""
+    recorded_by = animator or (sender if sender in ctx.settings.network.animators else None)
     consents.record(
         ctx, member=member_ref, purpose="introduction", subject_ref=intro["ref"], given=answer == "yes",
-        how="oral" if by_animator else "mail", message_id=incoming.parsed.message_id,
-        recorded_by=sender if by_animator else None,
+        how="oral" if recorded_by else "mail", message_id=incoming.parsed.message_id if incoming else None,
+        recorded_by=recorded_by,
     )
 
 
@@ -924,13 +957,36 @@ def _remind(ctx: Context, intro: dict, report: FollowupReport) -> None:
 
 
 def _expire(ctx: Context, intro: dict, report: FollowupReport) -> None:
+    _stop(ctx, intro, "expired", status="expired", close_reason="no answer")
+    report.expired.append(intro["ref"])
+
+
+def _stop(ctx: Context, intro: dict, event: str, *, status: str, close_reason: str) -> None:
+    """End an introduction still being decided: its questions cancelled, both members told
+    it will not go ahead if they were asked for consent (never why), both items offered to
+    matching again."""
     asked_members = intro["status"] == "consent"
     _close_questions(ctx, intro)
-    _update(ctx, intro, "expired", status="expired", closed=ctx.stamp(), close_reason="no answer")
+    _update(ctx, intro, event, status=status, closed=ctx.stamp(), close_reason=close_reason)
     if asked_members:
-        _tell_cancelled(ctx, intro, SIDES, "expired")
+        _tell_cancelled(ctx, intro, SIDES, status)
     _offer_again(ctx, intro, SIDES)
-    report.expired.append(intro["ref"])
+
+
+def cancel(ctx: Context, ref: str, animator: str | None = None) -> dict:
+    """``rers introductions cancel``: an animator ends ``ref`` while it waits for approval
+    or consent (as an expiry does: :func:`_stop`). Returns the document. Raises
+    LookupError (no such introduction) or ValueError (not waiting: an introduction made
+    cannot be unmade). In a transaction."""
+    intro = _intro(ctx, ref)
+    if intro is None:
+        raise LookupError(f"no introduction {ref}")
+    if intro["status"] not in PENDING:
+        raise ValueError(f"{ref} is {intro['status']}: only an introduction waiting for approval or consent "
+                         "can be cancelled")
+    _stop(ctx, intro, f"cancelled by {animator}" if animator else "cancelled", status="cancelled",
+          close_reason="cancelled by an animator")
+    return intro
 
 
 def followups(ctx: Context) -> FollowupReport:

@@ -4,6 +4,11 @@
 - ``introductions show MR-7`` — one introduction: items, members, consents, bilans, history;
 - ``introductions follow-up`` — reminders, expiries and bilan questions due now, then
   send (the daemon does it every hour);
+- ``introductions cancel MR-7 [--animator NAME]`` — end an introduction waiting for
+  approval or consent; members already asked are told only that it will not go ahead;
+- ``introductions consent MR-7 --side offer|demand --answer yes|no --animator NAME`` —
+  record a member's consent given in person (oral, noted with the animator's name): it
+  counts as their answer by mail;
 - ``match [--dry-run]`` — the full re-match: propose every pair due, then send the
   proposals (``--dry-run``: print them, change nothing);
 - ``match --score "OFFER TITLE" "DEMAND TITLE" [--json]`` — how close two titles are and
@@ -91,6 +96,39 @@ def cmd_followups(args) -> int:
     return EXIT_OK
 
 
+def _act(args, act) -> int:
+    """Run ``act(ctx)`` in one transaction, print what it returns, then send the mail."""
+    from workflows.context import Context
+
+    settings = load_settings(args)
+    store = open_store(settings)
+    clock = clock_from_env()
+    ctx = Context.standalone(settings, store, clock())
+    try:
+        with store.transaction():
+            print(act(ctx))
+    except LookupError as error:
+        raise UserError(f"{error.args[0]} (see `rers introductions list`)") from None
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    print(_flush(settings, store, clock))
+    return EXIT_OK
+
+
+def cmd_cancel(args) -> int:
+    from workflows.introductions import cancel
+
+    animator = args.animator.strip() if args.animator else None
+    return _act(args, lambda ctx: f"{cancel(ctx, args.ref.upper(), animator)['ref']} cancelled")
+
+
+def cmd_consent(args) -> int:
+    from workflows.introductions import record_oral_consent
+
+    return _act(args, lambda ctx: record_oral_consent(ctx, args.ref.upper(), args.side, args.answer,
+                                                      args.animator.strip()))
+
+
 def cmd_match(args) -> int:
     from workflows.context import Context
     from workflows.introductions import rematch, score_text
@@ -141,6 +179,18 @@ def register(sub, common) -> None:
     q.set_defaults(func=cmd_show)
     q = actions.add_parser("follow-up", parents=[common], help="reminders, expiries and bilan questions due now, then send")
     q.set_defaults(func=cmd_followups)
+    q = actions.add_parser("cancel", parents=[common], help="end an introduction waiting for approval or consent")
+    q.add_argument("ref", help="MR-7")
+    q.add_argument("--animator", metavar="NAME", help="the animator who cancels it (kept in its history)")
+    q.set_defaults(func=cmd_cancel)
+    q = actions.add_parser("consent", parents=[common], help="record a member's yes or no given in person")
+    q.add_argument("ref", help="MR-7")
+    q.add_argument("--side", required=True, choices=["offer", "demand"], help="whose answer: the offer's member "
+                   "or the demand's")
+    q.add_argument("--answer", required=True, choices=["yes", "no"], help="what they said")
+    q.add_argument("--animator", required=True, metavar="NAME", help="the animator who heard it (kept with the "
+                   "consent)")
+    q.set_defaults(func=cmd_consent)
 
     p = sub.add_parser("match", parents=[common], help="propose every pair due now, or score two titles (--score)")
     p.add_argument("--dry-run", action="store_true", help="print the pairs that would be proposed, change nothing")
