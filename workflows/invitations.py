@@ -6,9 +6,11 @@ have an address and are not ``undeliverable``, and the animators of the configur
 What they get, for each :class:`~workflows.events.state.Change` of a reconciliation
 (:func:`announce`):
 
-- ``new`` / ``changed`` / ``restored``: ``METHOD:REQUEST`` for the whole series (a weekly
-  permanence is one series with its RRULE and EXDATEs, never one mail per week); a
-  ``restored`` series was called off before, and its mail says it is scheduled again;
+- ``new`` / ``changed`` / ``extended`` / ``restored``: ``METHOD:REQUEST`` for the whole
+  series (a weekly permanence is one series with its RRULE and EXDATEs, never one mail
+  per week); an ``extended`` series only reaches further (a new year: its mail says the
+  new dates and nothing else changed); a ``restored`` one was called off before, and its
+  mail says it is scheduled again;
 - ``cancelled``: ``METHOD:CANCEL`` for the whole series;
 - ``occurrence_cancelled``: ``METHOD:CANCEL`` with the ``RECURRENCE-ID`` of that day.
 
@@ -45,7 +47,7 @@ INVITATION = "invitation"
 CANCELLATION = "cancellation"
 REMINDER = "event_reminder"
 ANSWERABLE = (INVITATION, REMINDER)
-REQUEST_KINDS = ("new", "changed", "restored")
+REQUEST_KINDS = ("new", "changed", "extended", "restored")
 """Changes announced with a ``METHOD:REQUEST`` (the others with a ``METHOD:CANCEL``)."""
 """Purposes of the calendar mails whose plain-text answers are read as attendance."""
 

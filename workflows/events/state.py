@@ -18,7 +18,7 @@ from config.settings import WEEKDAYS, WEEKS, CalendarSettings, MeetingRule, Netw
 from workflows.events.model import CONFIGURED_KINDS, EventSeries, Rule
 from workflows.events.rules import is_occurrence, rule_dates, skipped_holidays
 
-CHANGE_KINDS = ("new", "changed", "restored", "cancelled", "occurrence_cancelled")
+CHANGE_KINDS = ("new", "changed", "extended", "restored", "cancelled", "occurrence_cancelled")
 
 
 class Change(NamedTuple):
@@ -41,6 +41,21 @@ def _exceptions(series: EventSeries) -> set[date]:
     return set(series.closures) | set(series.cancelled_dates)
 
 
+def _extended(before: EventSeries, after: EventSeries) -> bool:
+    """True when ``after`` is ``before`` with only a later RRULE UNTIL, and the skipped
+    days that the added period brings: the publication horizon moved (a new year)."""
+    old, new = before.rule.until, after.rule.until
+    if old is None or new is None or new <= old or replace(after.rule, until=old) != before.rule:
+        return False
+
+    def upto(days: tuple[date, ...]) -> tuple[date, ...]:
+        return tuple(d for d in days if d <= old)
+
+    shrunk = replace(after, rule=before.rule, holidays=upto(after.holidays), closures=upto(after.closures),
+                     cancelled_dates=upto(after.cancelled_dates))
+    return shrunk.content() == before.content()
+
+
 def _change_of(before: EventSeries, after: EventSeries) -> list[Change]:
     """What to announce when ``before`` became ``after`` (their contents differ)."""
     if after.cancelled:
@@ -48,6 +63,9 @@ def _change_of(before: EventSeries, after: EventSeries) -> list[Change]:
     if before.cancelled:
         # Invitees were told it was off: a REQUEST that puts it back, worded as such.
         return [Change(after.uid, "restored")]
+    if _extended(before, after):
+        # Still a REQUEST with a higher SEQUENCE (the RRULE changed), but not "a change".
+        return [Change(after.uid, "extended")]
     added = _exceptions(after) - _exceptions(before)
     removed = _exceptions(before) - _exceptions(after)
     same_otherwise = replace(before, closures=after.closures, cancelled_dates=after.cancelled_dates)
@@ -74,8 +92,9 @@ def reconcile(
     Returns ``(state, changes)``: ``state`` keeps a series' ``SEQUENCE`` and ``DTSTAMP``
     when its content did not change and gives it ``SEQUENCE + 1`` and ``DTSTAMP = now``
     (UTC, whole seconds) when it did; a new series starts at ``SEQUENCE 0``. ``changes``
-    (ordered by UID) lists ``new``, ``changed``, ``restored`` (a called-off series wanted
-    again), ``cancelled`` and, when the only change is new skipped days, one
+    (ordered by UID) lists ``new``, ``changed``, ``extended`` (only the RRULE's UNTIL moved
+    later: :func:`publication_period` reached a new year), ``restored`` (a called-off
+    series wanted again), ``cancelled`` and, when the only change is new skipped days, one
     ``occurrence_cancelled`` per real occurrence instead of ``changed``. A series called off stays in the state (``cancelled``) so that its UID and
     SEQUENCE are remembered. Raises ``ValueError`` for a naive ``now`` or a key that is
     not its series' UID.
@@ -108,16 +127,36 @@ def wanted(previous: Mapping[str, EventSeries], configured: Iterable[EventSeries
 
     One-off series (meetings, workshops) of ``previous`` stay as they are; the
     ``configured`` series replace the stored ones of the same UID but keep the occurrences
-    animators cancelled (``cancelled_dates``); a configured kind no longer configured is
-    left out, so that :func:`reconcile` calls it off.
+    animators cancelled (``cancelled_dates``) and their past (:func:`_keep_past`); a
+    configured kind no longer configured is left out, so that :func:`reconcile` calls it
+    off.
     """
     out = {uid: s for uid, s in previous.items() if s.kind not in CONFIGURED_KINDS}
     for series in configured:
         before = previous.get(series.uid)
         if before is not None:
-            series = replace(series, cancelled_dates=before.cancelled_dates)
+            series = _keep_past(before, replace(series, cancelled_dates=before.cancelled_dates))
         out[series.uid] = series
     return out
+
+
+def _keep_past(before: EventSeries, series: EventSeries) -> EventSeries:
+    """``series`` (configured anew from :func:`publication_period`, which starts on 1
+    January of this year) starting where ``before`` started, with the holidays and closures
+    ``before`` skipped in between: DTSTART stays the first occurrence ever published, so
+    that a new year neither moves it nor drops past occurrences from members' calendars.
+    A series whose rule now falls on other days (another weekday, week or months), or
+    that was called off, starts anew."""
+    old, new = before.rule, series.rule
+    if before.cancelled or new.starts <= old.starts or (old.freq, old.weekday, old.nth, old.months) != (
+            new.freq, new.weekday, new.nth, new.months):
+        return series
+
+    def with_past(kept: tuple[date, ...], days: tuple[date, ...]) -> tuple[date, ...]:
+        return tuple(sorted({d for d in kept if d < new.starts} | set(days)))
+
+    return replace(series, rule=replace(new, starts=old.starts), holidays=with_past(before.holidays, series.holidays),
+                   closures=with_past(before.closures, series.closures))
 
 
 # --- series from the configuration ------------------------------------------------------
@@ -147,7 +186,8 @@ def publication_period(today: date, horizon_months: int) -> tuple[date, date]:
     """The days configured series cover: 1 January of ``today``'s year to 31 December of
     the year ``horizon_months`` after ``today``. Whole years, so that the series (and the
     invitations' SEQUENCE) change once a year, not every day, while always covering at
-    least ``horizon_months`` ahead."""
+    least ``horizon_months`` ahead. A stored series keeps its own earlier start
+    (:func:`wanted`), so only the end moves: a change of kind ``extended``."""
     months = today.year * 12 + today.month - 1 + horizon_months
     return date(today.year, 1, 1), date(months // 12, 12, 31)
 
