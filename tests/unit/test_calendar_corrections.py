@@ -1,17 +1,20 @@
 """Correcting a one-off meeting or workshop (the same RENCONTRE/ATELIER command again):
 what the command leaves out stays as it was (LOCATION, DTEND, SUMMARY), the SEQUENCE
-moves only on a real change, and the animator is told what changed."""
+moves only on a real change, and the animator is told what changed. Sent again after the
+event was cancelled (METHOD:CANCEL), it puts it back: invitees get a METHOD:REQUEST with
+a higher SEQUENCE worded as scheduled again, never a silent "Mise à jour"."""
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 
 import pytest
 
-from calendar_support import NOW, calendar_part, command, robot, text_of
+from calendar_support import NOW, calendar_part, command, in_transaction, robot, text_of
 from store import Store
-from workflows.calendar_commands import on_event_command
+from workflows.calendar_commands import add_one_off, cancel_event, on_event_command
 from workflows.calendar_jobs import publish_calendar
 from workflows.calendar_state import load_series
+from workflows.cli import main
 
 UID = "rencontre-20270114-1400@example.org"
 
@@ -89,8 +92,6 @@ def test_a_new_meeting_without_dtend_still_lasts_two_hours(bot):
 
 
 def test_command_line_correction_keeps_the_location_and_says_so(tmp_path, monkeypatch, capsys):
-    from workflows.cli import main
-
     monkeypatch.setenv("RERS_NOW", "2026-11-23T09:00:00+00:00")
     bot = robot(tmp_path)
     config = ["--config", str(bot.root / "rers.toml")]
@@ -103,3 +104,45 @@ def test_command_line_correction_keeps_the_location_and_says_so(tmp_path, monkey
     assert (series.place, series.sequence) == ("Salle du Havre", 1)
     assert main(["calendar", "add", "meeting", "2027-01-14", "14:00-17:00", "--place", "", *config]) == 0
     assert load_series(Store.open(bot.settings.store.path))[UID].place == ""
+
+
+@pytest.fixture
+def cancelled(bot):
+    """The robot after a meeting was added, then cancelled."""
+    ctx = bot.ctx()
+    in_transaction(bot.store, add_one_off, ctx, "meeting", date(2027, 1, 14), time(14), time(16), place="Salle A")
+    in_transaction(bot.store, cancel_event, ctx, UID)
+    return bot
+
+
+def test_re_adding_a_cancelled_meeting_sends_a_request_worded_as_scheduled_again(cancelled):
+    bot = cancelled
+    before = {d["message_id"] for d in bot.store.outbox.all()}
+    with bot.store.transaction():
+        outcome = on_event_command(bot.ctx(), command("meeting", date="2027-01-14", start="14:00", end="16:00",
+                                                      place="Salle A", title=None))
+    assert outcome == "event_command meeting: done"
+    series = load_series(bot.store)[UID]
+    assert not series.cancelled and series.sequence == 2
+    new = [m for d, m in bot.mails("invitation") if d["message_id"] not in before]
+    assert len(new) == 3
+    subject = str(new[0]["Subject"])
+    assert subject.startswith("De nouveau prévu : Rencontre du RERS de Test")
+    assert "Mise à jour" not in subject
+    text = " ".join(text_of(new[0]).split())
+    assert "avait été annulé" in text and "de nouveau prévu" in text
+    part, cal = calendar_part(new[0])
+    event = cal.walk("VEVENT")[0]
+    assert part.get_param("method") == "REQUEST"
+    assert int(event["SEQUENCE"]) == 2 and str(event["STATUS"]) == "CONFIRMED"
+    doc, answer = bot.mails("event_command_done")[-1]
+    assert str(answer["Subject"]) == "Fait : « Rencontre du RERS de Test » de nouveau au calendrier"
+    assert "annulé auparavant" in " ".join(text_of(answer).split())
+
+
+def test_command_line_says_scheduled_again(cancelled, monkeypatch, capsys):
+    bot = cancelled
+    monkeypatch.setenv("RERS_NOW", NOW.isoformat())
+    assert main(["calendar", "add", "meeting", "2027-01-14", "14:00-16:00",
+                 "--config", str(bot.root / "rers.toml")]) == 0
+    assert "done: scheduled again Rencontre du RERS de Test" in capsys.readouterr().out
