@@ -95,3 +95,4 @@ def test_words_of_the_name_are_matched_whole_accents_and_case_aside():
     assert traces.redact("Paco a écrit", words=False) == "Paco a écrit", "elsewhere only the whole name"
     assert traces.redact("PÂCO   ruiz-al, 06 11 22 33 44") == f"{ERASED}, {ERASED}"
     assert Traces(None, "Œdipe Straße", None).redact("oedipe et STRASSE", words=True) == f"{ERASED} et {ERASED}"
+    assert Traces(None, "Pacó Ruiz", None).redact("Paco\u0301 est là, xpaco", words=True) == f"{ERASED} est là, xpaco"
