@@ -21,6 +21,11 @@ An attendance document (collection ``attendance``, indexed by ``uid``)::
 A person has one answer per event and occurrence: a new one replaces it. For one day of a
 series, the answer for that day wins over the answer for the whole series
 (:func:`answers_for`).
+
+Who may answer (:func:`may_answer`): an animator, or a confirmed member, whether or not
+they still get the invitations (they said they would come: the animators want to know).
+Anyone else's answer is not recorded, as a calendar server ignores an ATTENDEE it did not
+invite, and goes to the animators (reason ``attendance_not_member``).
 """
 from __future__ import annotations
 
@@ -32,7 +37,7 @@ from store import Store
 from workflows.calendar_state import find_series, occurrence_view, upcoming_days
 from workflows.context import Context, Incoming
 from workflows.events.model import EventSeries
-from workflows.events.rules import occurrence_dates
+from workflows.events.rules import is_occurrence, occurrence_dates, public_holidays
 from workflows.invitations import sent_calendar_mail
 from workflows.mail.answers import read_answer
 from workflows.mail.commands import find_date
@@ -114,6 +119,17 @@ def forget_attendance(ctx: Context, member_ref: str | None, address: str | None)
     return len(gone)
 
 
+def may_answer(ctx: Context, address: str) -> bool:
+    """True when an answer from ``address`` is recorded: an animator's, or a confirmed
+    member's (invitations on or off, reachable or not). A pending joiner, a former member,
+    a stranger who got an invitation forwarded: no."""
+    address = address.lower()
+    if address in (a.lower() for a in ctx.settings.network.animators):
+        return True
+    member = ctx.store.members.find_one("address", address)
+    return member is not None and member.get("status") == "confirmed"
+
+
 # --- answers from calendar clients ------------------------------------------------------
 
 
@@ -123,7 +139,8 @@ def on_rsvp(ctx: Context, incoming: Incoming) -> str:
 
     The person is the ATTENDEE (else the sender); the occurrence is the network-local day
     of the RECURRENCE-ID (None: the whole event). An answer about an event the robot does
-    not know, or without a readable PARTSTAT, goes to the animators (nothing is dropped).
+    not know, without a readable PARTSTAT, or from someone who is neither a member nor an
+    animator (:func:`may_answer`), goes to the animators (nothing is dropped).
     """
     parsed = incoming.parsed
     rsvp = parsed.rsvp or {}
@@ -140,6 +157,11 @@ def on_rsvp(ctx: Context, incoming: Incoming) -> str:
     if partstat not in PARTSTATS or not address:
         forward_to_animators(ctx, incoming, reason="rsvp_unreadable", purpose="rsvp_unreadable")
         return "rsvp: unreadable, forwarded"
+    address = address.lower()
+    if not may_answer(ctx, address):
+        forward_to_animators(ctx, incoming, reason="attendance_not_member", purpose="rsvp_not_member",
+                             title=series.title, address=address)
+        return f"rsvp: {address} is neither a member nor an animator, forwarded"
     day = occurrence_day(rsvp.get("recurrence_id"), ctx.settings.network.zone)
     record_answer(ctx, uid=series.uid, occurrence=day, address=address, partstat=partstat,
                   comment=rsvp.get("comment"))
@@ -194,7 +216,8 @@ def read_attendance(text: str) -> str | None:
 
 def _named_day(text: str, series: EventSeries, reference: datetime) -> tuple[bool, date | None]:
     """``(named, day)``: whether ``text`` names a day (a date, or a weekday), and that day
-    when it is a real occurrence of ``series`` (else None)."""
+    when it is a day of the series' rule (else None), even one it skips (a holiday, a
+    closure, a cancelled day: :func:`_why_no_event` tells)."""
     folded = fold(text)
     today = reference.date()
     day = None
@@ -208,7 +231,42 @@ def _named_day(text: str, series: EventSeries, reference: datetime) -> tuple[boo
                 break
     if day is None:
         return False, None
-    return True, day if occurrence_dates(series, day, day) == [day] else None
+    return True, day if is_occurrence(series, day) else None
+
+
+def _why_no_event(series: EventSeries, day: date | None) -> str | None:
+    """Why ``series`` does not happen on ``day`` (None: the whole event): ``event_cancelled``
+    (called off), ``holiday``, ``closure``, ``cancelled`` (that day only); None when it does."""
+    if series.cancelled:
+        return "event_cancelled"
+    if day is None or occurrence_dates(series, day, day) == [day]:
+        return None
+    if day in series.holidays:
+        return "holiday"
+    if day in series.closures:
+        return "closure"
+    return "cancelled"
+
+
+def _tell_no_event(ctx: Context, incoming: Incoming, series: EventSeries, day: date | None, why: str,
+                   partstat: str, today: date) -> None:
+    """Tell the person that ``series`` does not happen on ``day`` (``why``, see
+    :func:`_why_no_event`), and its next day when there is one (template
+    ``attendance_no_event``). Nothing is left for the animators to do: they are not told."""
+    following = None
+    if why != "event_cancelled":
+        following = next((d for d in upcoming_days(series, today) if day is None or d > day), None)
+    holiday = ""
+    if why == "holiday" and day is not None:
+        holiday = public_holidays(day, day, ctx.settings.calendar.holidays_subdivision).get(day, "")
+    answer_sender(ctx, incoming, template="attendance_no_event", purpose="attendance_no_event", context={
+        "event": {"title": series.title, "place": series.place, "recurring": series.rule.recurring},
+        "occurrence": occurrence_view(series, day if day is not None else series.rule.starts),
+        "why": why,
+        "holiday": holiday,
+        "following": occurrence_view(series, following) if following else None,
+        "partstat": partstat,
+    })
 
 
 def on_invitation_reply(ctx: Context, incoming: Incoming) -> str | None:
@@ -222,8 +280,11 @@ def on_invitation_reply(ctx: Context, incoming: Incoming) -> str | None:
     answer (:func:`read_attendance`) is recorded for: the whole event for a one-off; the
     day the mail was about for a reminder; for a series, the day the text names ("lundi",
     "le 14 décembre"), else its next day. The person gets a short note of what was
-    understood. An unclear answer, or a day that is not one of the event's, goes to the
-    animators and the sender is told a person will read it. In a transaction.
+    understood. When the event does not happen that day (cancelled, a holiday, a closure,
+    or the whole event called off) nothing is recorded and the person is told so, with the
+    next day (:func:`_tell_no_event`). An unclear answer, a day that is not one of the
+    event's, or an address that is no member's nor animator's any more (:func:`may_answer`)
+    goes to the animators and the sender is told a person will read it. In a transaction.
     """
     parsed = incoming.parsed
     found = sent_calendar_mail(ctx, [*parsed.references, *parsed.in_reply_to])
@@ -248,12 +309,24 @@ def on_invitation_reply(ctx: Context, incoming: Incoming) -> str | None:
             if not named:
                 upcoming = upcoming_days(series, reference.date())
                 day = upcoming[0] if upcoming else None
-    if partstat is None or (series.rule.recurring and day is None):
+    if partstat is None or (series.rule.recurring and day is None and not series.cancelled):
         forward_to_animators(ctx, incoming, purpose="attendance_unclear", title=series.title,
                              reason="invitation_reply_unclear" if partstat is None else "invitation_reply_wrong_day")
         answer_sender(ctx, incoming, template="unknown_ack", context={}, purpose="unknown_ack",
                       daily_kind="unknown_ack")
         return "invitation reply unclear: forwarded"
+    if not may_answer(ctx, address):
+        forward_to_animators(ctx, incoming, purpose="attendance_not_member", reason="attendance_not_member",
+                             title=series.title, address=address)
+        answer_sender(ctx, incoming, template="unknown_ack", context={}, purpose="unknown_ack",
+                      daily_kind="unknown_ack")
+        return f"invitation reply: {address} is neither a member nor an animator, forwarded"
+    why = _why_no_event(series, day)
+    if why is not None:
+        _tell_no_event(ctx, incoming, series, day, why, partstat, reference.date())
+        audit.info("%s: attendance in words for %s %s, no event (%s)", parsed.message_id, series.uid,
+                   day or "whole event", why)
+        return f"invitation reply {partstat}: {series.uid} {day or 'whole event'} has no event, told"
     record_answer(ctx, uid=series.uid, occurrence=day, address=address, partstat=partstat,
                   comment=parsed.text[:500] or None, source="text")
     answer_sender(ctx, incoming, template="attendance_noted", purpose="attendance_noted", context={

@@ -240,7 +240,9 @@ MESSAGES = Path(__file__).resolve().parents[1] / "messages"
 ])
 def test_replies_of_the_sample_corpus_through_the_real_parser(bot, name, uid, expected):
     """Each kind of trouble (Windows zone, base64, folded UTF-8, lower-case method) read by
-    the real parser, then routed: the attendance is recorded, nothing is answered."""
+    the real parser, then routed: the attendance is recorded, nothing is answered (the
+    corpus's attendee is a member: a stranger's answer is not recorded)."""
+    bot.add_member("M-2", "marc.vidal@example.net", name="Marc Vidal")
     series = replace(load_series(bot.store)[PERMANENCE], uid=uid)  # the corpus's network domain
     if uid.startswith("atelier"):
         series = replace(series, kind="workshop", rule=Rule.once(date(2027, 1, 20)))

@@ -69,6 +69,11 @@ REASONS: dict[str, tuple[str, str]] = {
         "Answer to the invitation “{title}” that does not say clearly whether the person is coming."),
     "invitation_reply_wrong_day": ("Réponse à l'invitation « {title} » qui parle d'un jour sans cet événement.",
                                    "Answer to the invitation “{title}” about a day without this event."),
+    "attendance_not_member": (
+        "Réponse de {address} à l'invitation « {title} » : ce n'est l'adresse ni d'un membre ni d'un animateur, "
+        "elle n'a pas été notée (seuls les membres et les animateurs sont comptés).",
+        "Answer from {address} to the invitation “{title}”: this is the address of no member and no animator, "
+        "it was not recorded (only members and animators are counted)."),
     "question_not_handled": ("Réponse à une question ({question}) que le robot ne sait pas encore traiter.",
                              "Answer to a question ({question}) that the robot cannot handle yet."),
     "unclear_twice": ("Réponse toujours pas claire après une question de précision.",
