@@ -11,13 +11,15 @@ the animators' files in ``[network] templates_dir`` (``<dir>/<lang>/`` then ``<d
 - :func:`check` renders every template in every language with its example data
   (``templates/examples/<name>.json``) and reads every animators' file, and returns the
   :class:`Problem` s found: a broken file (syntax, unknown variable, an operation the
-  sandbox refuses) is a ``fail``, something that is probably not meant (a file the
-  robot never uses, a text changed without its HTML part) a ``warn``;
+  sandbox refuses) is a ``fail`` — the very verdict the renderer reaches before using
+  their files (:meth:`Renderer.problems`), so a file reported broken is never sent —;
+  something that is probably not meant (a folder that does not exist, a file the robot
+  never reads or never uses, a text changed without its HTML part) a ``warn``;
+- :func:`in_use` is the file a mail really uses, and why when it is not theirs;
 - :func:`base_context` is what every template gets besides its own data.
 """
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
@@ -27,14 +29,18 @@ from typing import Any
 from jinja2 import meta as jinja2meta
 
 from config.settings import Settings
-from workflows.mail.compose import BUILTIN_TEMPLATES, PARTS, Renderer, TemplateError
+from workflows.mail.compose import (BUILTIN_TEMPLATES, PARTS, Renderer, Source, TemplateError, example_context,
+                                    example_data, split_file)
 
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("fr", "en")
-EXAMPLES = BUILTIN_TEMPLATES / "examples"
 _SUFFIXES = tuple((part, f".{part}.j2") for part in PARTS)
 _LEFTOVERS = ("{{", "{%", "}}", "%}")
+_MEANWHILE = "; the built-in text is used meanwhile"
+"""The end of the sentence of a broken animators' file."""
+_MISNAMED = (".txt", ".html", ".htm")
+"""How a template file ends when an editor added an extension or one was dropped."""
 
 
 def network_context(settings: Settings) -> dict:
@@ -61,21 +67,27 @@ def renderer_for(settings: Settings, language: str | None = None) -> Renderer:
     return Renderer(language or network.language, network.templates_dir, network.timezone)
 
 
-def split_file(file: str) -> tuple[str, str] | None:
-    """``join_ack.txt.j2`` → ``("join_ack", "txt")``; None for a file that is no template part."""
-    for part, suffix in _SUFFIXES:
-        if file.endswith(suffix) and len(file) > len(suffix):
-            return file[: -len(suffix)], part
-    return None
+def folder_problem(settings: Settings) -> str | None:
+    """What is wrong with the animators' folder itself (``[network] templates_dir``): it
+    does not exist, or is not a folder; None when it is fine or not configured."""
+    folder = settings.network.templates_dir
+    if folder is None or folder.is_dir():
+        return None
+    what = "is not a folder" if folder.exists() else "does not exist"
+    return (f"the animators' folder {what}: their texts are ignored and the robot sends its own "
+            "(create it, or correct [network] templates_dir in rers.toml)")
 
 
-def _files(folder: Path) -> list[str]:
-    """The template files under ``folder``, as names relative to it (``textes/x.txt.j2``),
-    leaving out the language folders of an animators' root folder."""
+def _files(folder: Path, pattern: str = "*.j2") -> list[str]:
+    """The template files under ``folder`` (or the files matching ``pattern``), as names
+    relative to it (``textes/x.txt.j2``), leaving out the language folders of an
+    animators' root folder."""
     if not folder.is_dir():
         return []
     found = []
-    for path in sorted(folder.rglob("*.j2")):
+    for path in sorted(folder.rglob(pattern)):
+        if not path.is_file():
+            continue
         relative = path.relative_to(folder)
         if relative.parts[0] in LANGUAGES and len(relative.parts) > 1 and folder.name not in LANGUAGES:
             continue
@@ -130,23 +142,25 @@ def templates(settings: Settings) -> list[TemplateInfo]:
     ]
 
 
-def example(name: str, settings: Settings, now: datetime, language: str | None = None) -> dict[str, Any]:
-    """The context ``name`` is rendered with for a preview or a check: its example data
-    (``templates/examples/<name>.json``) over :func:`base_context`, the versioned texts
-    (``texts``) being the current ones. Raises :class:`TemplateError` when ``name`` has
-    no example."""
+def around(settings: Settings, now: datetime, language: str | None = None) -> dict[str, Any]:
+    """What a mail's context holds besides its own data, as the robot would give it:
+    :func:`base_context` and the current versioned texts (``texts``) in ``language``."""
     from workflows.charter import current_texts
 
-    path = EXAMPLES / f"{name}.json"
+    localised = replace(settings, network=replace(settings.network, language=language or settings.network.language))
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TemplateError(f"no example data for {name} (templates/examples/{name}.json)") from None
-    if "texts" in data:
-        language = language or settings.network.language
-        localised = replace(settings, network=replace(settings.network, language=language))
-        data["texts"] = {key: asdict(text) for key, text in current_texts(localised).items()}
-    return {**base_context(settings, now), **data}
+        texts = {key: asdict(text) for key, text in current_texts(localised).items()}
+    except FileNotFoundError:  # a broken installation: the examples keep theirs
+        return base_context(settings, now)
+    return {**base_context(settings, now), "texts": texts}
+
+
+def example(name: str, settings: Settings, now: datetime, language: str | None = None) -> dict[str, Any]:
+    """The context ``name`` is rendered with for a preview or a check: its example data
+    (``templates/examples/<name>.json``) over :func:`around`
+    (:func:`workflows.mail.compose.example_context`). Raises :class:`TemplateError`
+    when ``name`` has no example."""
+    return example_context(name, around(settings, now, language))
 
 
 @dataclass(frozen=True)
@@ -163,27 +177,14 @@ class Problem:
         return f"{self.where}: {self.text}"
 
 
-def _allowed_variables(renderer: Renderer, names: list[str], contexts: dict[str, dict]) -> dict[str, set[str]]:
-    """For each template name, the variables an animators' file of it may read: its
-    example's, and those the built-in files read; for a shared piece or a text, any."""
-    allowed: dict[str, set[str]] = {}
-    for name in names:
-        known = set(contexts[name])
-        for _part, suffix in _SUFFIXES:
-            try:
-                known |= renderer.variables(renderer.source(name + suffix, builtin=True).path)
-            except TemplateError:
-                continue
-        allowed[name] = known
-    everything = set().union(*allowed.values()) if allowed else set()
-    return {**allowed, "": everything}
-
-
 def check(settings: Settings, now: datetime, languages: tuple[str, ...] = LANGUAGES) -> list[Problem]:
     """Every problem of the templates in ``languages``: each mail and page rendered with
     its example data, each animators' file read. An animators' problem is named by its
     file; a built-in one by ``language/name``. Sorted, without repeats."""
     problems: set[Problem] = set()
+    folder = folder_problem(settings)
+    if folder:
+        problems.add(Problem("warn", str(settings.network.templates_dir), folder))
     for language in languages:
         problems |= _check_language(settings, now, language)
     return sorted(problems, key=lambda p: (p.level != "fail", p.where, p.text))
@@ -191,21 +192,14 @@ def check(settings: Settings, now: datetime, languages: tuple[str, ...] = LANGUA
 
 def _check_language(settings: Settings, now: datetime, language: str) -> set[Problem]:
     renderer = renderer_for(settings, language)
+    context = around(settings, now, language)
     problems: set[Problem] = set()
-    infos = [info for info in templates(settings) if language in info.languages]
-    contexts = {}
-    for info in infos:
-        if info.kind not in ("mail", "page") or not _built_in(language, info.name):
-            continue
-        try:
-            contexts[info.name] = example(info.name, settings, now, language)
-        except TemplateError as error:
-            problems.add(Problem("warn", f"{language}/{info.name}", str(error)))
-            continue
-        problems |= _render_problems(renderer, language, info, contexts[info.name])
+    for info in templates(settings):
+        if language in info.languages and info.kind in ("mail", "page") and _built_in(language, info.name):
+            problems |= _render_problems(renderer, language, info, context)
     broken = {p.where for p in problems if p.level == "fail"}
-    # A file that already failed when rendered is not reported again for what reading it finds.
-    problems |= {p for p in _file_problems(renderer, language, contexts) if p.where not in broken}
+    # A file a mail already found broken is not reported again for what reading it finds.
+    problems |= {p for p in _file_problems(renderer, language) if p.where not in broken}
     return problems
 
 
@@ -215,18 +209,25 @@ def _built_in(language: str, name: str) -> bool:
 
 def _render_problems(renderer: Renderer, language: str, info: TemplateInfo, context: dict) -> set[Problem]:
     where = f"{language}/{info.name}"
+    page = info.kind == "page"
     try:
-        error = renderer.override_problem(info.name, context, page=info.kind == "page")
+        errors = renderer.problems(info.name, context, page)
     except TemplateError as builtin_error:
         return {Problem("fail", where, f"the built-in template cannot be rendered: {builtin_error}")}
-    if error is not None:
-        return {Problem("fail", error.path or where, f"{_reason(error)}; the built-in text is used meanwhile")}
+    if errors:
+        return {_broken(error, where) for error in errors}
+    if example_data(info.name) is None:
+        return {Problem("warn", where, f"no example data for {info.name} (templates/examples/{info.name}.json)")}
     problems = set()
-    if info.kind == "mail":
-        rendered = renderer.render(info.name, context)
-        words = [rendered.subject, rendered.text, rendered.html or ""]
-    else:
-        words = [renderer.page(info.name, context)]
+    data = example_context(info.name, context)
+    try:
+        if page:
+            words = [renderer.page(info.name, data)]
+        else:
+            rendered = renderer.render(info.name, data)
+            words = [rendered.subject, rendered.text, rendered.html or ""]
+    except TemplateError as builtin_error:
+        return {Problem("fail", where, f"the built-in template cannot be rendered: {builtin_error}")}
     if any(mark in text for text in words for mark in _LEFTOVERS):
         problems.add(Problem("warn", where, "the result still holds {{, {%, }} or %}: a tag is probably mistyped"))
     parts = info.overridden.get(language, ())
@@ -241,10 +242,15 @@ def _reason(error: TemplateError) -> str:
     return f"line {error.line}: {error.reason}" if error.line else error.reason
 
 
-def _file_problems(renderer: Renderer, language: str, contexts: dict) -> set[Problem]:
+def _broken(error: TemplateError, where: str) -> Problem:
+    """The ``fail`` of an animators' file the renderer leaves out (``where``: the mail,
+    when the error names no file)."""
+    return Problem("fail", error.path or where, _reason(error) + _MEANWHILE)
+
+
+def _file_problems(renderer: Renderer, language: str) -> set[Problem]:
     """Problems of the animators' files themselves, whether or not a mail uses them."""
     problems: set[Problem] = set()
-    allowed = _allowed_variables(renderer, sorted(contexts), contexts)
     referenced: set[str] = set()
     own: list[tuple[Path, str]] = []
     for folder in renderer.override_folders():
@@ -253,18 +259,13 @@ def _file_problems(renderer: Renderer, language: str, contexts: dict) -> set[Pro
             if renderer.source(file).path.resolve() != path.resolve():
                 continue  # shadowed by the same file in the language folder
             own.append((path, file))
+            error = renderer.file_problem(path, file)
+            if error is not None:
+                problems.add(_broken(error, str(path)))
             try:
-                ast = renderer.parse(path)
-            except TemplateError as error:
-                problems.add(Problem("fail", str(path), f"{_reason(error)}; the built-in text is used meanwhile"))
+                referenced |= {name for name in jinja2meta.find_referenced_templates(renderer.parse(path)) if name}
+            except TemplateError:
                 continue
-            referenced |= {name for name in jinja2meta.find_referenced_templates(ast) if name}
-            split = split_file(file)
-            known = allowed.get(split[0] if split else "", allowed[""])
-            unknown = sorted(jinja2meta.find_undeclared_variables(ast) - known)
-            if unknown:
-                problems.add(Problem("fail", str(path), f"unknown variable(s) {', '.join(unknown)}; a mail "
-                                                        "that needs it gets the built-in text meanwhile"))
     for path, file in own:
         split = split_file(file)
         builtin = (BUILTIN_TEMPLATES / language / file).exists()
@@ -275,7 +276,50 @@ def _file_problems(renderer: Renderer, language: str, contexts: dict) -> set[Pro
         elif not builtin and not new_text and file not in referenced:
             problems.add(Problem("warn", str(path), "no built-in template has this name and no other file "
                                                     "includes it: the robot never uses it (a typing mistake?)"))
+    return problems | _misnamed(renderer, language)
+
+
+def _misnamed(renderer: Renderer, language: str) -> set[Problem]:
+    """The animators' files named like a template but ending in ``.txt``, ``.html``…
+    (``join_ack.txt.j2.txt``: an editor added an extension): the robot never reads them."""
+    names = {split[0].rsplit("/", 1)[-1] for split in map(split_file, _files(BUILTIN_TEMPLATES / language)) if split}
+    problems = set()
+    for folder in renderer.override_folders():
+        for file in _files(folder, "*"):
+            if file.endswith(_MISNAMED) and Path(file).name.split(".", 1)[0] in names:
+                problems.add(Problem("warn", str(folder / file), "the robot never reads this file: only names "
+                                     "ending in .subject.j2, .txt.j2 or .html.j2 count (did the editor add or "
+                                     "drop an extension?)"))
     return problems
+
+
+def in_use(settings: Settings, renderer: Renderer, file: str, now: datetime) -> tuple[Source, str | None]:
+    """The file ``file`` (``join_ack.txt.j2``) the robot really uses in ``renderer``'s
+    language and, when the built-in one replaces the animators', why (naming their
+    broken file). The verdict is the renderer's for a part of a mail or a page
+    (:meth:`Renderer.problems`: a mail is never half theirs), :func:`check`'s for a
+    shared piece or a text. Raises :class:`TemplateError` when there is no such file."""
+    source = renderer.source(file)
+    if not source.overridden:
+        return source, None  # a built-in file is what every mail reads, theirs or not
+    split = split_file(file)
+    name = split[0] if split else file
+    info = next((i for i in templates(settings) if i.name == name), None)
+    if info is not None and info.kind in ("mail", "page") and example_data(name) is not None:
+        context = around(settings, now, renderer.language)
+        problems = [_broken(error, str(source.path)) for error in renderer.problems(name, context, info.kind == "page")]
+    else:
+        problems = [p for p in _check_language(settings, now, renderer.language)
+                    if p.level == "fail" and p.where == str(source.path)]
+    if not problems:
+        return source, None
+    where, reason = problems[0].where, problems[0].text.removesuffix(_MEANWHILE)
+    why = f"the animators' file {source.path} is not used" + ("" if where == str(source.path) else
+                                                             f" while {where} is broken") + f": {reason}"
+    try:
+        return renderer.source(file, builtin=True), why
+    except TemplateError:  # no built-in file of this name: nothing replaces it
+        return source, f"{why}; there is no built-in text to replace it"
 
 
 def log_problems(settings: Settings, now: datetime) -> list[Problem]:

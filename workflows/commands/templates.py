@@ -3,8 +3,9 @@
 - ``list`` — every template: what it is (a mail, a web page, a shared piece, a versioned
   text), its languages, and the files the animators changed (``[network] templates_dir``);
 - ``show NAME [--lang L] [--builtin]`` — the source the robot uses (the animators' file
-  when there is one; ``--builtin``: the original); NAME is a template (``join_ack``: all
-  its files) or one file (``_footer.txt.j2``, ``textes/charte-v1.txt.j2``);
+  when there is one and nothing is wrong with it, else the built-in one and why;
+  ``--builtin``: the original); NAME is a template (``join_ack``: all its files) or one
+  file (``_footer.txt.j2``, ``textes/charte-v1.txt.j2``);
 - ``check`` — every template in every language rendered with its example data, every
   animators' file read: exit status 1 when something is broken, each problem named;
 - ``render NAME --example [--lang L] [--html | --raw]`` — the mail as it would be sent,
@@ -26,7 +27,7 @@ KIND_WORDS = {"mail": "mail", "page": "web page", "piece": "shared piece", "text
 
 
 def cmd_list(args) -> int:
-    from workflows.templating import templates
+    from workflows.templating import folder_problem, templates
 
     settings = load_settings(args)
     rows = [("NAME", "WHAT", "LANGUAGES", "CHANGED BY THE ANIMATORS")]
@@ -37,35 +38,37 @@ def cmd_list(args) -> int:
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
     where = settings.network.templates_dir
-    print(f"\nThe animators' folder: {where}" if where
+    problem = folder_problem(settings)
+    print(f"\nThe animators' folder: {where}" + (f"\nwarn  {problem}" if problem else "") if where
           else "\nNo animators' folder ([network] templates_dir is not set).")
     return EXIT_OK
 
 
 def _files_of(name: str) -> list[str]:
-    from workflows.mail.compose import PARTS
-    from workflows.templating import split_file
+    from workflows.mail.compose import PARTS, split_file
 
     return [name] if split_file(name) else [f"{name}.{part}.j2" for part in PARTS]
 
 
 def cmd_show(args) -> int:
     from workflows.mail.compose import BUILTIN_TEMPLATES, TemplateError
-    from workflows.templating import renderer_for
+    from workflows.templating import in_use, renderer_for
 
     settings = load_settings(args)
     renderer = renderer_for(settings, args.lang)
+    now = clock_from_env()()
     shown = 0
     for file in _files_of(args.name):
         try:
-            source = renderer.source(file, builtin=args.builtin)
+            source, why = (renderer.source(file, builtin=True), None) if args.builtin else \
+                in_use(settings, renderer, file, now)
         except TemplateError:
             continue
         if source.overridden:
             origin = f"the animators' file {source.path}"
         else:
             origin = f"built in: {source.path.relative_to(BUILTIN_TEMPLATES.parent)}"
-        print(f"=== {renderer.language}/{file} ({origin})")
+        print(f"=== {renderer.language}/{file} ({origin}{'; ' + why if why else ''})")
         print(source.text, end="" if source.text.endswith("\n") else "\n")
         shown += 1
     if not shown:
@@ -140,7 +143,8 @@ def register(sub, common) -> None:
     q = actions.add_parser("list", parents=[common], help="every template, its languages, what the animators changed")
     q.set_defaults(func=cmd_list)
 
-    q = actions.add_parser("show", parents=[common], help="the source the robot uses (the animators' file first)")
+    q = actions.add_parser("show", parents=[common], help="the source the robot uses (the animators' file, "
+                           "unless it is broken: then the built-in one, and why)")
     q.add_argument("name", help="a template (join_ack) or one of its files (join_ack.txt.j2, _footer.txt.j2)")
     q.add_argument("--lang", choices=["fr", "en"], help="the language (default: the configured one)")
     q.add_argument("--builtin", action="store_true", help="the built-in file, even when the animators changed it")

@@ -15,6 +15,7 @@ encoded by the :mod:`email` package (RFC 2047), never built by string concatenat
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
@@ -190,6 +191,10 @@ MAX_LINE = 78
 """The longest line a mail's text part may have (RFC 5322 §2.1.1's "SHOULD")."""
 WRAP_WIDTH = 72
 """Where a longer line is cut when it is wrapped."""
+EXAMPLES = BUILTIN_TEMPLATES / "examples"
+"""``<name>.json``: the example data a mail or a page is checked and previewed with."""
+BASE_VARIABLES = ("network", "now")
+"""What every template gets besides its own data (``workflows.templating.base_context``)."""
 
 log = logging.getLogger(__name__)
 
@@ -296,6 +301,50 @@ class _Loader(jinja2.FileSystemLoader):
         return source, filename, lambda: uptodate() and not any(os.path.isfile(path) for path in earlier)
 
 
+def split_file(file: str) -> tuple[str, str] | None:
+    """``join_ack.txt.j2`` → ``("join_ack", "txt")``; None for a file that is no template part."""
+    for part in PARTS:
+        suffix = f".{part}.j2"
+        if file.endswith(suffix) and len(file) > len(suffix):
+            return file[: -len(suffix)], part
+    return None
+
+
+def example_data(name: str) -> dict[str, Any] | None:
+    """The example data of the mail or page ``name`` (``templates/examples/<name>.json``),
+    or None when it has none."""
+    try:
+        return json.loads((EXAMPLES / f"{name}.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+
+
+def example_context(name: str, around: dict[str, Any]) -> dict[str, Any]:
+    """The context ``name`` is checked (and previewed) with: its example data, with the
+    :data:`BASE_VARIABLES` of ``around`` (a real mail's context, or what the commands
+    build from the configuration) and, when the example has versioned texts, the current
+    ones (``around["texts"]``). Raises :class:`TemplateError` when ``name`` has no example."""
+    data = example_data(name)
+    if data is None:
+        raise TemplateError(f"no example data for {name} (templates/examples/{name}.json)")
+    if "texts" in data and "texts" in around:
+        data["texts"] = around["texts"]
+    return {**{key: around[key] for key in BASE_VARIABLES if key in around}, **data}
+
+
+class _Environment(SandboxedEnvironment):
+    """A sandboxed environment that can note the name of every template a rendering
+    loads (``loads``, when it is a list): includes and extends, those whose name is
+    computed too (``{% include texts.charte.template %}``)."""
+
+    loads: list[str] | None = None
+
+    def get_template(self, name, parent=None, globals=None):
+        if self.loads is not None and isinstance(name, str):
+            self.loads.append(name)
+        return super().get_template(name, parent, globals)
+
+
 class Renderer:
     """Renders named templates in one language.
 
@@ -303,9 +352,16 @@ class Renderer:
     searched first (``<dir>/<language>/``, then ``<dir>/``); ``timezone``: IANA name
     used by the date filters for aware datetimes.
 
-    An animators' file that cannot be used (a syntax error, an unknown variable, an
-    operation the sandbox refuses, a filter that fails) never stops a mail: the mail is
-    rendered again from the built-in files, and the problem is logged once per renderer.
+    The animators' files are used for a mail (or a page) only when :meth:`check` finds
+    nothing wrong with the files it reads: a syntax error, an error when it is rendered
+    with its example data (an unknown variable, an operation the sandbox refuses, a
+    filter that fails), a variable that neither its example nor the built-in files know,
+    even in a branch the example does not take. That is what ``rers templates check``
+    and ``rers doctor`` report. Otherwise the whole mail is rendered from the built-in
+    files (a mail is never half theirs), and the problem is logged once. The verdict is
+    reached once per mail and kept by this renderer until a file of the animators'
+    folder changes. A mail whose own data breaks an animators' file the example did not
+    is also rendered again from the built-in files.
     When an animators' ``<name>.txt.j2`` replaces the built-in text but no
     ``<name>.html.j2`` of theirs goes with it, the mail has no HTML part: the built-in
     HTML would show people the old words.
@@ -322,6 +378,13 @@ class Renderer:
         # has (a new version of the charter, textes/charte-v2.txt.j2).
         self._fallback = self._environments([*builtin, *overrides]) if overrides else None
         self._reported: set[str] = set()
+        self._verdicts: dict[tuple[str, bool], tuple[TemplateError, ...] | TemplateError] = {}
+        """``(name, page)``: the problems :meth:`check` found, or the built-in files' error."""
+        self._state: tuple = ()
+        """The animators' files (name, time, size) the verdicts were reached with."""
+        self._allowed: dict[str, frozenset[str]] = {}
+        self._referenced: dict[str, list[str]] = {}
+        """A file's path: the templates it includes or extends (kept with the verdicts)."""
 
     def override_folders(self) -> list[Path]:
         """The animators' folders, in search order (none without ``override_dir``)."""
@@ -329,7 +392,7 @@ class Renderer:
             return []
         return [self.override_dir / self.language, self.override_dir]
 
-    def _environments(self, folders: list[Path]) -> tuple[SandboxedEnvironment, SandboxedEnvironment]:
+    def _environments(self, folders: list[Path]) -> tuple[_Environment, _Environment]:
         common = dict(
             loader=_Loader([str(f) for f in folders]),
             undefined=jinja2.StrictUndefined,
@@ -337,8 +400,8 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        text_env = SandboxedEnvironment(autoescape=False, **common)
-        html_env = SandboxedEnvironment(autoescape=True, **common)
+        text_env = _Environment(autoescape=False, **common)
+        html_env = _Environment(autoescape=True, **common)
         for env in (text_env, html_env):
             env.filters.update(self._filters())
         return text_env, html_env
@@ -410,39 +473,177 @@ class Renderer:
     def render(self, name: str, context: dict[str, Any]) -> Rendered:
         """Render the mail ``name`` with ``context``. Raises :class:`TemplateError`
         naming the file when the built-in template itself is missing or fails."""
-        return self._with_fallback(name, lambda envs: self._mail(envs, name, context))
+        return self._produce(name, context, False, lambda envs: self._mail(envs, name, context))
 
     def page(self, name: str, context: dict[str, Any]) -> str:
         """Render the web page ``<name>.html.j2`` (autoescaped), with the same fallback
         as :meth:`render`. Raises :class:`TemplateError`."""
-        return self._with_fallback(name, lambda envs: self._render(envs[1], f"{name}.html.j2", context)[0])
+        return self._produce(name, context, True, lambda envs: self._page(envs, name, context))
 
-    def override_problem(self, name: str, context: dict[str, Any], page: bool = False) -> TemplateError | None:
-        """The error that makes the animators' files unusable for ``name`` with
-        ``context`` (None when they render, or when there are none). Raises
-        :class:`TemplateError` when the built-in files fail too: the problem is not theirs."""
+    def _page(self, envs, name: str, context: dict[str, Any]) -> str:
+        return self._render(envs[1], f"{name}.html.j2", context)[0]
+
+    def _produce(self, name: str, context: dict[str, Any], page: bool, produce):
         if self._fallback is None:
-            return None
-        produce = (lambda envs: self._render(envs[1], f"{name}.html.j2", context)) if page else \
-            (lambda envs: self._mail(envs, name, context))
-        try:
-            produce(self._preferred)
-        except TemplateError as error:
-            produce(self._fallback)
-            return error
-        return None
-
-    def _with_fallback(self, name: str, produce):
-        try:
             return produce(self._preferred)
+        try:
+            problems = self.problems(name, context, page)
+        except TemplateError:
+            problems = []  # the built-in files fail too: not the animators' doing, rendering says it
+        if not problems:
+            try:
+                return produce(self._preferred)
+            except TemplateError as error:  # this mail's own data breaks a file the example did not
+                problems = [error]
+        result = produce(self._fallback)
+        if name not in self._reported:
+            self._reported.add(name)
+            log.warning("%s; the built-in text of %s is used instead", problems[0], name)
+        return result
+
+    # The verdict on the animators' files ----------------------------------------------
+
+    def problems(self, name: str, around: dict[str, Any], page: bool = False) -> list[TemplateError]:
+        """What keeps the animators' files out of the mail (or ``page``) ``name``: the
+        result of :meth:`check`, reached once and kept until a file of the animators'
+        folder changes. ``around``: the context the example's :data:`BASE_VARIABLES`
+        come from (see :func:`example_context`). Raises :class:`TemplateError` when the
+        built-in files fail too."""
+        self._refresh()
+        key = (name, page)
+        if key not in self._verdicts:
+            try:
+                self._verdicts[key] = tuple(self.check(name, around, page))
+            except TemplateError as error:
+                self._verdicts[key] = error
+        found = self._verdicts[key]
+        if isinstance(found, TemplateError):
+            raise TemplateError(str(found), found.path, found.line, found.reason)
+        return list(found)
+
+    def check(self, name: str, around: dict[str, Any], page: bool = False) -> list[TemplateError]:
+        """Everything wrong with the animators' files the mail (or ``page``) ``name``
+        reads, each error naming its file: first the error of rendering it with its
+        example data (:func:`example_context` of ``around``), then each of their files
+        it reads (included, extended, in every branch) that cannot be parsed or reads a
+        variable it cannot have (:meth:`file_problem`). Empty when there is nothing
+        wrong, or nothing of theirs. Raises :class:`TemplateError` when the built-in
+        files fail too: the problem is not theirs."""
+        if self._fallback is None or not self._refresh():
+            return []
+        produce = self._page if page else self._mail
+        found: list[TemplateError] = []
+        loads: list[str] = []
+        if example_data(name) is not None:
+            example = example_context(name, around)
+            for env in self._preferred:
+                env.loads = loads
+            try:
+                produce(self._preferred, name, example)
+            except TemplateError as error:
+                produce(self._fallback, name, example)
+                found.append(error)
+            finally:
+                for env in self._preferred:
+                    env.loads = None
+        named = {os.path.normpath(error.path) for error in found if error.path}
+        for path, file in self._reads(name, page, loads):
+            if os.path.normpath(path) not in named:
+                problem = self.file_problem(path, file)
+                if problem is not None:
+                    found.append(problem)
+        return found
+
+    def _reads(self, name: str, page: bool, loads: list[str]) -> list[tuple[Path, str]]:
+        """``(path, file)`` of each animators' file rendering ``name`` reads: its own
+        files, the files they include or extend whatever the branch, and ``loads`` (what
+        a rendering loaded, by a computed name too), with theirs."""
+        env = self._preferred[0]
+        todo = [*loads, *([f"{name}.html.j2"] if page else [f"{name}.{part}.j2" for part in PARTS])]
+        seen: set[str] = set()
+        found = []
+        while todo:
+            file = todo.pop()
+            if file in seen:
+                continue
+            seen.add(file)
+            try:
+                text, path, _ = env.loader.get_source(env, file)
+            except jinja2.TemplateNotFound:
+                continue
+            if self.is_override(path):
+                found.append((Path(path), file))
+            if path not in self._referenced:
+                try:
+                    self._referenced[path] = [n for n in jinja2meta.find_referenced_templates(env.parse(text)) if n]
+                except jinja2.TemplateSyntaxError:
+                    self._referenced[path] = []
+            todo.extend(self._referenced[path])
+        return found
+
+    def file_problem(self, path: Path, file: str) -> TemplateError | None:
+        """Why the animators' file at ``path`` (``file``: its name for the renderer,
+        ``join_ack.txt.j2``) cannot be used whatever the mail's data: a syntax error, or
+        a variable that is not in :meth:`allowed_variables`. None when it reads well."""
+        try:
+            ast = self.parse(path)
         except TemplateError as error:
-            if self._fallback is None:
-                raise
-            result = produce(self._fallback)
-            if name not in self._reported:
-                self._reported.add(name)
-                log.warning("%s; the built-in text of %s is used instead", error, name)
-            return result
+            return error
+        split = split_file(file)
+        unknown = jinja2meta.find_undeclared_variables(ast) - self.allowed_variables(split[0] if split else "")
+        if not unknown:
+            return None
+        line = min((node.lineno for node in ast.find_all(jinja2.nodes.Name) if node.name in unknown), default=None)
+        reason = f"unknown variable(s) {', '.join(sorted(unknown))}"
+        where = f", line {line}" if line else ""
+        return TemplateError(f"template {path}{where}: {reason}", str(path), line, reason)
+
+    def allowed_variables(self, name: str) -> frozenset[str]:
+        """The variables an animators' file of ``name`` may read: those of its example
+        data and :data:`BASE_VARIABLES`, and those its built-in files read; for a shared
+        piece, a versioned text or a file of their own (no example), those any mail may."""
+        if name not in self._allowed:
+            data = example_data(name) if name else None
+            if data is None:
+                names = sorted(p.stem for p in EXAMPLES.glob("*.json"))
+                known = set().union(*(self.allowed_variables(n) for n in names if self._builtin_files(n)))
+            else:
+                known = set(data) | set(BASE_VARIABLES)
+                for path in self._builtin_files(name):
+                    known |= self.variables(path)
+            self._allowed[name] = frozenset(known)
+        return self._allowed[name]
+
+    def _builtin_files(self, name: str) -> list[Path]:
+        folder = BUILTIN_TEMPLATES / self.language
+        return [folder / f"{name}.{part}.j2" for part in PARTS if (folder / f"{name}.{part}.j2").is_file()]
+
+    def _refresh(self) -> tuple:
+        """The state of the animators' files (:meth:`_files_state`); when it is not the
+        one the verdicts were reached with, they are forgotten (the next mail counts)."""
+        state = self._files_state()
+        if state != self._state:
+            self._state = state
+            self._verdicts.clear()
+            self._referenced.clear()
+            self._reported.clear()
+        return state
+
+    def _files_state(self) -> tuple:
+        """``(folder, file, mtime, size)`` of every template file in the animators' folder."""
+        if self.override_dir is None:
+            return ()
+        state = []
+        for folder, subfolders, files in os.walk(self.override_dir):
+            subfolders.sort()
+            for file in sorted(files):
+                if file.endswith(".j2"):
+                    try:
+                        stat = os.stat(os.path.join(folder, file))
+                    except OSError:
+                        continue
+                    state.append((folder, file, stat.st_mtime_ns, stat.st_size))
+        return tuple(state)
 
     def _mail(self, envs, name: str, context: dict[str, Any]) -> Rendered:
         text_env, html_env = envs
@@ -497,9 +698,10 @@ class Renderer:
             return str(path)
 
     def source(self, file: str, builtin: bool = False) -> Source:
-        """The file ``file`` (``join_ack.txt.j2``, ``textes/charte-v1.txt.j2``) that
-        rendering uses — or, with ``builtin``, the built-in one. Raises
-        :class:`TemplateError` when there is none."""
+        """The file ``file`` (``join_ack.txt.j2``, ``textes/charte-v1.txt.j2``) found
+        first: the animators' one when there is one (used when :meth:`problems` finds
+        nothing wrong) — or, with ``builtin``, the built-in one, which replaces it
+        otherwise. Raises :class:`TemplateError` when there is none."""
         envs = self._fallback if builtin and self._fallback is not None else self._preferred
         try:
             text, path, _ = envs[0].loader.get_source(envs[0], file)
