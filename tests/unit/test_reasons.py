@@ -97,3 +97,27 @@ def test_every_call_site_names_a_known_reason_with_exactly_its_values():
 def test_every_reason_is_used():
     used = set().union(*(keys for _, keys, _ in _call_sites()))
     assert set(REASONS) - used == set()
+
+
+def _mail_purposes() -> set[str]:
+    """Every ``purpose="..."`` a workflow gives a mail (consents, recorded by
+    ``consents.record``, have purposes of their own)."""
+    found = set()
+    for path in WORKFLOWS.rglob("*.py"):
+        for call in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(call, ast.Call) or getattr(call.func, "attr", None) == "record":
+                continue
+            found |= {kw.value.value for kw in call.keywords if kw.arg == "purpose"
+                      and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str)}
+    return found
+
+
+def test_every_mail_purpose_is_in_words_in_both_languages():
+    from workflows.mail.compose import LABELS, label_of
+
+    purposes = _mail_purposes()
+    assert {"attendance_no_event", "unclear", "help"} <= purposes
+    missing = sorted(p for p in purposes if p not in LABELS["purpose"])
+    assert missing == []
+    for purpose in purposes:
+        assert label_of(purpose, "purpose", "fr") != label_of(purpose, "purpose", "en") or purpose == "catalogue"
