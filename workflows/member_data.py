@@ -1,7 +1,8 @@
 """What the network holds about one member: ``MES DONNÉES``, ``rers members show|export``.
 
-:func:`export` gathers it as JSON-like data; :func:`describe` says it in plain French
-(the mail's text and ``rers members show``). Nothing about another person is included:
+:func:`export` gathers it as JSON-like data; the templates ``my_data`` and
+``_my_data.txt.j2`` say it in words of the network's language (the mail, and
+``rers members show``, which prints the mail's text). Nothing about another person is included:
 an introduction shows its reference, state and the items concerned, never the other
 member.
 
@@ -24,13 +25,10 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
 from email.message import EmailMessage
-from zoneinfo import ZoneInfo
 
 from workflows.context import Context, Incoming
 from workflows.items import items_of
-from workflows.mail.compose import label_of
 from workflows.members import wrote_again
 from workflows.responses import answer_sender, forward_to_animators, person_address
 
@@ -83,66 +81,6 @@ def export(ctx: Context, member: dict) -> dict:
     }
 
 
-_STATUS = {"pending": "adhésion pas encore confirmée", "confirmed": "membre"}
-_CONTACT = {"email": "par e-mail", "phone": "par téléphone", "permanence": "à la permanence"}
-_ITEM_STATUS = {"held": "en attente de votre confirmation", "open": "ouverte", "closed": "retirée"}
-_HOW = {"mail": "par e-mail", "oral": "de vive voix", "written": "par écrit"}
-
-
-def _day(stamp: str, zone: ZoneInfo) -> str:
-    """A stored UTC ISO time as the network's local date, ``DD/MM/YYYY``."""
-    return datetime.fromisoformat(stamp).astimezone(zone).strftime("%d/%m/%Y")
-
-
-def describe(data: dict, zone: ZoneInfo) -> str:
-    """The export in plain French, one fact a line; dates in the network's ``zone``."""
-    m = data["member"]
-    lines = [
-        f"Numéro de membre : {m['ref']} ({_STATUS.get(m['status'], m['status'])})",
-        f"Nom : {m['name'] or '—'}",
-        f"Adresse e-mail : {m['address'] or '—'}" + (" (des messages n'ont pas pu vous être remis)"
-                                                      if m.get("undeliverable") else ""),
-        f"Téléphone : {m['phone'] or '—'}",
-        f"Mise en relation : {_CONTACT.get(m['contact'], m['contact'] or '—')}",
-        f"Invitations du calendrier : {'oui' if m['invitations'] else 'non'}",
-        f"Adhésion demandée le : {_day(m['created'], zone)}"
-        + (f", confirmée le {_day(m['confirmed'], zone)}" if m['confirmed'] else ""),
-    ]
-    if m.get("registered_by"):
-        lines.append(f"Inscription notée par : {m['registered_by']}")
-    lines.append("")
-    lines.append("Offres et demandes :" if data["items"] else "Offres et demandes : aucune")
-    for item in data["items"]:
-        kind = "offre" if item["kind"] == "offer" else "demande"
-        lines.append(f"- {item['ref']} ({kind}, {_ITEM_STATUS.get(item['status'], item['status'])}) : {item['title']}")
-        for label, key in (("Description", "description"), ("Disponibilités", "availability"), ("Lieu", "place")):
-            if item.get(key):
-                lines.append(f"  {label} : {item[key]}")
-    lines.append("")
-    lines.append("Accords enregistrés :" if data["consents"] else "Accords enregistrés : aucun")
-    for consent in data["consents"]:
-        texts = ", ".join(t["version"] for t in (consent.get("texts") or {}).values())
-        how = _HOW.get(consent["how"], consent["how"])
-        who = f", noté par {consent['recorded_by']}" if consent.get("recorded_by") else ""
-        what = "adhésion" if consent["purpose"] == "membership" else f"{consent['purpose']} {consent['subject_ref']}"
-        state = "" if consent.get("superseded") is None else f" (remplacé le {_day(consent['superseded'], zone)})"
-        note = f" ({consent['note']})" if consent.get("note") else ""
-        versions = f" — textes : {texts}" if texts else ""
-        given = "accord" if consent["given"] else "refus"
-        lines.append(f"- {_day(consent['at'], zone)} : {what}, {given} {how}{who}{note}{versions}{state}")
-    if data["introductions"]:
-        lines.append("")
-        lines.append("Mises en relation :")
-        lines.extend(f"- {i['ref']} : {label_of(i['status'], 'status', 'fr')}" for i in data["introductions"])
-    open_questions = [q for q in data["questions"] if q["status"] == "open"]
-    if open_questions:
-        lines.append("")
-        lines.append(f"Questions en attente de votre réponse : {len(open_questions)}")
-    lines.append("")
-    lines.append(f"Messages que le réseau vous a écrits : {len(data['mails'])}")
-    return "\n".join(lines) + "\n"
-
-
 def as_json(data: dict) -> str:
     """The export as pretty UTF-8 JSON text."""
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
@@ -159,7 +97,7 @@ def on_my_data(ctx: Context, incoming: Incoming) -> str:
         return "forwarded: no address"
     member = wrote_again(ctx, address)
     if member is None:
-        answer_sender(ctx, incoming, template="my_data", context={"found": False, "text": ""}, purpose="my_data",
+        answer_sender(ctx, incoming, template="my_data", context={"found": False, "data": None}, purpose="my_data",
                       forget_after_send=True)
         return "my_data: nothing stored"
     data = export(ctx, member)
@@ -168,7 +106,6 @@ def on_my_data(ctx: Context, incoming: Incoming) -> str:
         msg.add_attachment(as_json(data).encode("utf-8"), maintype="application", subtype="json",
                            filename=f"mes-donnees-{member['ref']}.json")
 
-    text = describe(data, ctx.settings.network.zone)
-    answer_sender(ctx, incoming, template="my_data", context={"found": True, "text": text, "ref": member["ref"]},
+    answer_sender(ctx, incoming, template="my_data", context={"found": True, "data": data, "ref": member["ref"]},
                   purpose="my_data", attach=attach, forget_after_send=True)
     return f"my_data: {member['ref']}"

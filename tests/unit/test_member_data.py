@@ -34,7 +34,7 @@ def test_mes_donnees_sends_everything_as_text_and_json_to_that_address_only(worl
     assert answer.purpose == "my_data" and answer.forget, "no copy of the export kept once sent"
     text = text_of(answer)
     assert "Nom : Élise Martin" in text and "+33611223344" in text and "O-1 (offre, ouverte) : Rédiger un CV" in text
-    assert "23/11/2026 : adhésion, accord par e-mail" in text and "charte-v1" in text
+    assert "lundi 23 novembre 2026 : adhésion, accord par e-mail" in " ".join(text.split()) and "charte-v1" in text
     assert "Paco" not in text
     (attachment,) = answer.iter_attachments()
     assert attachment.get_filename() == "mes-donnees-M-1.json"
@@ -131,6 +131,19 @@ def test_mes_donnees_says_where_each_introduction_stands_in_french(world):
     world.deliver(mail(ELISE, "Mes données", ""))
     text = text_of(world.last(ELISE, "my_data"))
     assert "- MR-1 : proposée" in text and "proposed" not in text
+
+
+def test_my_data_is_said_in_the_network_s_language(tmp_path):
+    world = World(tmp_path / "robot", network='language = "en"')
+    confirmed(world, ELISE, "Nom : Élise Martin\nOffre : Cours d'espagnol\n")
+    world.deliver(mail(ELISE, "MES DONNÉES", ""))
+    answer = world.last(ELISE, "my_data")
+    text = " ".join(text_of(answer).split())
+    assert "Name: Élise Martin" in text and "O-1 (offer, open): Cours d'espagnol" in text
+    assert "Monday 23 November 2026: joining, given by e-mail" in text
+    assert "Nom" not in text and "adhésion" not in text and "ouverte" not in text
+    html = answer.get_body(("html",)).get_content()
+    assert "Élise Martin" in html and "Cours d&#39;espagnol" in html
 
 
 @pytest.mark.parametrize("language,understood,purpose", [

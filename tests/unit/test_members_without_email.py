@@ -132,7 +132,8 @@ def test_members_add_list_show_export_forget(world, capsys, tmp_path, monkeypatc
     assert status == 0 and "M-1     confirmed  Jeanne Roux — tél. +33612345678" in out
 
     status, out, _ = rers(world, capsys, "members", "show", "m-1")
-    assert status == 0 and "Nom : Jeanne Roux" in out and "07/12/2026" in out and "de vive voix, noté par Claire" in out
+    flat = " ".join(out.split())
+    assert status == 0 and "Nom : Jeanne Roux" in out and "lundi 7 décembre 2026 : adhésion, accord de vive voix, noté par Claire" in flat
 
     target = tmp_path / "export.json"
     assert rers(world, capsys, "members", "export", "M-1", "-o", str(target))[0] == 0

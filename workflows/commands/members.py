@@ -1,7 +1,7 @@
 """`rers members …`: the animators' view of the members, and the acts they do in person.
 
 - ``list`` — every member, one line each (ref, state, name, how to reach them);
-- ``show M-14`` — everything stored about one member, in French (as ``MES DONNÉES``);
+- ``show M-14`` — everything stored about one member: the text ``MES DONNÉES`` would send;
 - ``export M-14`` — the same as JSON (stdout, or ``--output FILE``, written 0600);
 - ``add`` — register a member met in person (no e-mail address), consent given in
   person, noted with the animator's name (``--by``);
@@ -54,10 +54,14 @@ def cmd_list(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from workflows.member_data import describe, export
+    from workflows.member_data import export
+    from workflows.templating import base_context
 
     ctx = _context(args)
-    print(describe(export(ctx, _member(ctx, args.ref)), ctx.settings.network.zone), end="")
+    member = _member(ctx, args.ref)
+    # The text MES DONNÉES would send: one wording to keep, and what the member reads.
+    context = {**base_context(ctx.settings, ctx.now), "found": True, "data": export(ctx, member), "ref": member["ref"]}
+    print(ctx.renderer.render("my_data", context).text, end="")
     return EXIT_OK
 
 

@@ -139,6 +139,33 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "expired": ("expirée, sans réponse", "expired, no answer"),
         "cancelled": ("annulée", "cancelled"),
     },
+    "member_status": {
+        "pending": ("adhésion pas encore confirmée", "joining not confirmed yet"),
+        "confirmed": ("membre", "member"),
+    },
+    "contact_way": {
+        "email": ("par e-mail", "by e-mail"),
+        "phone": ("par téléphone", "by phone"),
+        "permanence": ("à la permanence", "at the drop-in session"),
+    },
+    "item_kind": {
+        "offer": ("offre", "offer"),
+        "demand": ("demande", "request"),
+    },
+    "item_status": {
+        "held": ("en attente de votre confirmation", "waiting for your confirmation"),
+        "open": ("ouverte", "open"),
+        "closed": ("retirée", "withdrawn"),
+    },
+    "consent_purpose": {
+        "membership": ("adhésion", "joining"),
+        "introduction": ("mise en relation", "introduction"),
+    },
+    "consent_how": {
+        "mail": ("par e-mail", "by e-mail"),
+        "oral": ("de vive voix", "in person"),
+        "written": ("par écrit", "in writing"),
+    },
     "field": {
         "name": ("nom", "name"),
         "phone": ("téléphone", "phone"),
@@ -161,7 +188,9 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
 """The robot's own names in words, French then English: ``intent`` (what a message was
 understood as), ``purpose`` (what a mail was for; ``question:<kind>`` is built from
 ``question``), ``status`` (of an introduction), ``question`` (a question's kind),
-``field`` (a member's field), ``contact`` (a way to be put in touch: "par e-mail"), and
+``field`` (a member's field), ``contact`` (a way to be put in touch: "e-mail"),
+``contact_way`` (the same, said as a way: "par e-mail"), ``member_status``,
+``item_kind``, ``item_status``, ``consent_purpose``, ``consent_how`` (MES DONNÉES), and
 for the animators' reasons (:mod:`workflows.mail.reasons`) ``contact_missing`` ("le
 réseau n'a pas d'adresse e-mail") and ``contact_theirs`` ("n'a pas son adresse")."""
 
