@@ -33,3 +33,62 @@ def test_headers_are_one_line_and_decode_back():
 
 def test_the_same_mail_gives_the_same_bytes():
     assert serialize(built()) == serialize(built())
+
+
+# message_bytes writes the message directly: it must give serialize(build_message(…))'s
+# bytes and recipients_of's addresses, whatever the words, names and headers.
+_WORDS = ["Bonjour", "Élise", "«", "»", "→", "😀", "=", "From", ".", "\r\n", "\n", "\r", "\t", " ", "  ", "x" * 90,
+          "<b>", "&", "ÀÉÎÕÜ", "日本語", "=?utf-8?b?eA==?=", ";", ",", '"', "\\", "é" * 40, "\udcff"[:0]]
+
+
+def _words(rng, n):
+    return "".join(rng.choice(_WORDS) for _ in range(rng.randrange(n)))
+
+
+def _arguments(rng):
+    people = [(rng.choice([None, "", _words(rng, 8)]), f"p{k}.{rng.choice(['a', 'long-name' * 3])}@example.org")
+              for k in range(4)]
+    html = rng.choice([None, "", _words(rng, 60)])
+    return dict(
+        rendered=Rendered(subject=_words(rng, 25), text=_words(rng, 200), html=html),
+        sender=(rng.choice(["RERS de Souday", "Réseau « Échanges »", None]), "rers@example.org"),
+        to=people[:rng.randrange(1, 3)], cc=people[2:rng.randrange(2, 5)],
+        message_id=rng.choice(["<rers.1@example.org>", "<RERS-ABCDEFGH.1@example.org>", " <a\r\nb@x> "]),
+        date=datetime(2026, 11, 29, 9, rng.randrange(60), tzinfo=timezone.utc),
+        in_reply_to=rng.choice([None, "<m1@client.example>"]), references=["<r%d@x>" % k for k in range(rng.randrange(14))],
+        auto_submitted=rng.choice(["auto-generated", "auto-replied"]),
+        list_unsubscribe=rng.choice([None, "mailto:rers@example.org?subject=RETRAIT"]),
+        reply_to=rng.choice([None, "anim@example.org"]), language=rng.choice(["fr", "en"]),
+        extra_headers=rng.choice([None, {"X-Rers-Note": _words(rng, 10)}, {"Content-Description": "x"}]),
+    )
+
+
+def test_message_bytes_are_those_of_the_built_message():
+    import random
+
+    from workflows.mail.compose import message_bytes, recipients_of
+
+    rng = random.Random(7)
+    for _ in range(400):
+        arguments = _arguments(rng)
+        msg = build_message(**arguments)
+        assert message_bytes(**arguments) == (serialize(msg), recipients_of(msg))
+
+
+def test_encoded_words_are_cut_where_the_email_package_cuts_them():
+    import random
+    from email.charset import BASE64, Charset
+    from email.header import Header
+
+    from workflows.mail.compose import _HEADER_CHARSET
+
+    standard = Charset("utf-8")
+    standard.header_encoding = BASE64
+    rng = random.Random(3)
+    alphabet = "abc déf «»→😀ÀÉ x,;\t" + "".join(map(chr, range(0x400, 0x410))) + "中文"
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(300)))
+        name = rng.choice(["Subject", "To", "X-" + "Long-" * 14])
+        for width in ({}, {"maxlinelen": 20}, {"maxlinelen": 0}):
+            assert Header(text, _HEADER_CHARSET, header_name=name, **width).encode() == \
+                Header(text, standard, header_name=name, **width).encode()
