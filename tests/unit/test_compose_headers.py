@@ -92,3 +92,18 @@ def test_encoded_words_are_cut_where_the_email_package_cuts_them():
         for width in ({}, {"maxlinelen": 20}, {"maxlinelen": 0}):
             assert Header(text, _HEADER_CHARSET, header_name=name, **width).encode() == \
                 Header(text, standard, header_name=name, **width).encode()
+
+
+def test_encoded_subjects_fold_as_the_email_package_folds_them():
+    import random
+    from email.policy import Compat32
+
+    from workflows.mail.compose import MAIL_POLICY, _text_header
+
+    standard = Compat32(linesep="\r\n")
+    rng = random.Random(5)
+    for _ in range(1000):
+        subject = "".join(rng.choice(["é", "a", " ", "→", "[RERS-ABCDEFGH]", "x" * 30, ";", ","]) for _ in range(rng.randrange(60)))
+        name = rng.choice(["Subject", "X-Rers-Note", "X-" + "Long-" * 12])
+        value = _text_header(name, subject)
+        assert MAIL_POLICY.fold_binary(name, value) == standard.fold_binary(name, value)

@@ -333,6 +333,29 @@ def _where(error: BaseException) -> tuple[str | None, int | None]:
     return found
 
 
+def _remembered(function):
+    """``function`` (a filter of a renderer, whose result depends only on its arguments)
+    keeping its results: the dates and names Babel writes are the same in most mails of
+    a cycle (an expiry date, the permanence's day and hours in every footer), and Babel
+    takes a while to write each. An argument that cannot be a key is not remembered."""
+    results: dict = {}
+
+    def remembered(value, *args):
+        key = (type(value), value, args)
+        try:
+            return results[key]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable
+            return function(value, *args)
+        if len(results) >= 512:
+            results.clear()
+        results[key] = found = function(value, *args)
+        return found
+
+    return remembered
+
+
 class _Loader(jinja2.FileSystemLoader):
     """A :class:`jinja2.FileSystemLoader` whose templates also go stale when a file of the
     same name appears in an earlier folder: an animators' file added while the robot runs
@@ -511,9 +534,14 @@ class Renderer:
         def modality_label(value: str) -> str:
             return MODALITY_LABELS.get(locale, MODALITY_LABELS["fr"]).get(value, value)
 
+        def joined(values: tuple[str, ...], style: str) -> str:
+            return format_list(list(values), style=style, locale=locale)
+
         def join_list(values, style: str = "standard") -> str:
             """``["O-1", "O-2", "D-3"]`` → ``O-1, O-2 et D-3``; ``style="or"``: ``… ou …``."""
-            return format_list([str(v) for v in values], style=style, locale=locale)
+            return remembered(tuple(str(v) for v in values), style)
+
+        remembered = _remembered(joined)
 
         def label_filter(value, kind: str) -> str:
             """``{{ intent | label("intent") }}``: ``join`` → ``adhésion`` (see :data:`LABELS`)."""
@@ -522,11 +550,11 @@ class Renderer:
         return {
             "readable_name": readable_name,
             "label": label_filter,
-            "long_date": long_date,
-            "date_time": date_time,
-            "hour": hour,
-            "full_datetime": full,
-            "weekday_name": weekday_name,
+            "long_date": _remembered(long_date),
+            "date_time": _remembered(date_time),
+            "hour": _remembered(hour),
+            "full_datetime": _remembered(full),
+            "weekday_name": _remembered(weekday_name),
             "modality_label": modality_label,
             "join_list": join_list,
         }
@@ -817,11 +845,21 @@ class _MailPolicy(Compat32):
     def _fold(self, name, value, sanitize):
         # Compat32 makes a Header object of every value to fold it (a third of a mail's
         # cost). The robot's values are already ASCII and encoded: a short one-line value
-        # is written as it is; anything else is folded the standard way.
-        if isinstance(value, str) and len(name) + len(value) < 77 and value.isascii() \
-                and "\n" not in value and "\r" not in value:
-            return f"{name}: {value}{self.linesep}"
+        # is written as it is, and so are the lines of encoded words that _text_header
+        # folded already (Header would cut them where they are); anything else is folded
+        # the standard way.
+        if isinstance(value, str) and value.isascii() and "\r" not in value:
+            if len(name) + len(value) < 77 and "\n" not in value:
+                return f"{name}: {value}{self.linesep}"
+            lines = value.split("\n ")
+            if len(lines) > 1 and len(name) + 2 + len(lines[0]) <= self.max_line_length \
+                    and all(_ENCODED_WORD.fullmatch(line) and len(line) < self.max_line_length for line in lines):
+                return f"{name}: {f'{self.linesep} '.join(lines)}{self.linesep}"
         return super()._fold(name, value, sanitize)
+
+
+_ENCODED_WORD = re.compile(r"=\?utf-8\?b\?[A-Za-z0-9+/]*=*\?=")
+"""One RFC 2047 word as :func:`_text_header` writes them (no space, comma or semicolon)."""
 
 
 MAIL_POLICY = _MailPolicy(linesep="\r\n")
@@ -962,24 +1000,60 @@ def build_message(*, rendered: Rendered, language: str = "fr", **headers: Any) -
 
 
 _NEWLINES = re.compile(r"\r\n|\r|\n")
-_TEXT_PART = [("Content-Type", 'text/plain; charset="utf-8"'), ("Content-Transfer-Encoding", "quoted-printable")]
-_HTML_PART = [("Content-Type", 'text/html; charset="utf-8"'), ("Content-Transfer-Encoding", "quoted-printable"),
-              ("MIME-Version", "1.0")]
+
+
+def _folded(headers: list[tuple[str, str]]) -> bytes:
+    """The header lines as :class:`email.generator.BytesGenerator` writes them (each
+    value folded by the policy), without the empty line that ends them."""
+    return b"".join(MAIL_POLICY.fold_binary(name, value) for name, value in headers)
+
+
+_TEXT_PART = _folded([("Content-Type", 'text/plain; charset="utf-8"'),
+                      ("Content-Transfer-Encoding", "quoted-printable")])
+_HTML_PART = _folded([("Content-Type", 'text/html; charset="utf-8"'), ("Content-Transfer-Encoding", "quoted-printable"),
+                      ("MIME-Version", "1.0")])
+_SOME_BOUNDARY = "=_rers_" + "0" * 32
+_MULTIPART = _folded([("MIME-Version", "1.0"), ("Content-Type", f'multipart/alternative; boundary="{_SOME_BOUNDARY}"')])
+"""Folding looks only at a value's length and at its spaces, commas and semicolons; every
+boundary of :func:`serialize` is 39 letters, digits, ``=`` and ``_``: every multipart
+header folds as this one does, the boundary put in its place."""
+assert _MULTIPART.count(_SOME_BOUNDARY.encode("ascii")) == 1
+
+
+class _Latin1Body(str):
+    """A body for :func:`email.quoprimime.body_encode`, which starts by quoting every
+    character that needs it with ``str.translate`` (through a 256-entry list: a lookup a
+    character). The same quoting with a regular expression that stops only at those
+    characters is several times faster on text that is mostly plain."""
+
+    def translate(self, table):
+        if table is not quoprimime._QUOPRI_BODY_ENCODE_MAP:  # not the call meant here
+            return str(self).translate(table)
+        return _QUOTED.sub(_quote, self)
+
+
+_QUOTED = re.compile("[^%s]" % re.escape("".join(
+    chr(code) for code, quoted in enumerate(quoprimime._QUOPRI_BODY_ENCODE_MAP) if quoted == chr(code))))
+
+
+def _quote(match: re.Match) -> str:
+    character = match.group()
+    code = ord(character)
+    return quoprimime._QUOPRI_BODY_ENCODE_MAP[code] if code < 256 else character  # as translate does
 
 
 def _quoted_printable(text: str) -> str:
     # What email.contentmanager's set_text_content makes of a str for cte="quoted-printable".
     body = b"\n".join(text.encode("utf-8").splitlines()) + b"\n"
-    return quoprimime.body_encode(body.decode("latin-1"), MAIL_POLICY.max_line_length)
+    return quoprimime.body_encode(_Latin1Body(body.decode("latin-1")), MAIL_POLICY.max_line_length)
 
 
-def _section(headers: list[tuple[str, str]], body: str | None = None) -> bytes:
-    # What email.generator.BytesGenerator writes for a part: its headers folded by the
-    # policy, an empty line, and the body's lines with the policy's line ends.
-    folded = b"".join(MAIL_POLICY.fold_binary(name, value) for name, value in headers) + b"\r\n"
+def _section(headers: bytes, body: str | None = None) -> bytes:
+    # What email.generator.BytesGenerator writes for a part: its folded headers, an empty
+    # line, and the body's lines with the policy's line ends.
     if body is None:
-        return folded
-    return folded + "\r\n".join(_NEWLINES.split(body)).encode("ascii", "surrogateescape")
+        return headers + b"\r\n"
+    return headers + b"\r\n" + "\r\n".join(_NEWLINES.split(body)).encode("ascii", "surrogateescape")
 
 
 def message_bytes(*, rendered: Rendered, language: str = "fr", **headers: Any) -> tuple[bytes, list[str]]:
@@ -995,17 +1069,16 @@ def message_bytes(*, rendered: Rendered, language: str = "fr", **headers: Any) -
         return serialize(msg), recipients_of(msg)
     addresses = [value for field in ("to", "cc") for name, value in top if name.lower() == field]
     recipients = [address.lower() for _, address in getaddresses(addresses) if address]
+    language_line = _folded([("Content-Language", language)])
     text = _quoted_printable(rendered.text)
     if not rendered.html:
-        top += [*_TEXT_PART, ("MIME-Version", "1.0"), ("Content-Language", language)]
-        return _section(top, text), recipients
+        return _section(_folded(top) + _TEXT_PART + _folded([("MIME-Version", "1.0")]) + language_line, text), recipients
     seed = dict(top).get("Message-ID", "")
     boundary = "=_rers_" + hashlib.sha256(f"{seed}\x1f0".encode("utf-8")).hexdigest()[:32]  # see serialize
-    top += [("MIME-Version", "1.0"), ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
-            ("Content-Language", language)]
+    multipart = _MULTIPART.replace(_SOME_BOUNDARY.encode("ascii"), boundary.encode("ascii"))
     line = f"--{boundary}\r\n".encode("ascii")
-    return b"".join([_section(top), line, _section(_TEXT_PART, text), b"\r\n", line,
-                     _section(_HTML_PART, _quoted_printable(rendered.html)),
+    return b"".join([_section(_folded(top) + multipart + language_line), line, _section(_TEXT_PART, text), b"\r\n",
+                     line, _section(_HTML_PART, _quoted_printable(rendered.html)),
                      f"\r\n--{boundary}--\r\n".encode("ascii")]), recipients
 
 
