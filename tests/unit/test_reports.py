@@ -102,5 +102,6 @@ def test_rers_report_prints_and_refuses_a_bad_month(robot, capsys):
     assert main(["report", "--config", str(settings.source), "--month", "2026-11"]) == 0
     out = capsys.readouterr().out
     assert "MISES EN RELATION" in out and "Apprendre le russe" in out
-    assert main(["report", "--config", str(settings.source), "--month", "novembre"]) == 1
-    assert "YYYY-MM" in capsys.readouterr().err
+    for month in ("novembre", "2026-13", "2026-00"):
+        assert main(["report", "--config", str(settings.source), "--month", month]) == 1
+        assert "YYYY-MM" in capsys.readouterr().err

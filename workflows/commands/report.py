@@ -11,7 +11,7 @@ from workflows.errors import EXIT_OK, UserError
 def _period(month: str | None, today: date) -> tuple[date, date]:
     if not month:
         return today.replace(day=1), today
-    if not re.fullmatch(r"\d{4}-\d{2}", month):
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise UserError(f"--month {month!r}: write the month as YYYY-MM, e.g. 2026-11")
     start = date(int(month[:4]), int(month[5:]), 1)
     end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
