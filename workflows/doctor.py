@@ -161,6 +161,12 @@ def check_network(settings: Settings) -> Iterator[Finding]:
                       "stay in the done folder and nobody is told")
     else:
         yield Finding("ok", "network", f"{len(settings.network.animators)} animator(s) will be told what needs a human")
+        if not settings.network.authserv_id:
+            # A From line is easy to forge: without the server's verdict, an animator's
+            # command or approval is believed on the address alone.
+            yield Finding("warn", "network", "authserv_id is not set: a message that forges an animator's address "
+                          "can approve introductions and send calendar commands; set [network] authserv_id to "
+                          "your mail server's name in Authentication-Results (docs/installation.md)")
 
 
 CHECKS: tuple[Callable[[Settings], Iterator[Finding]], ...] = (
