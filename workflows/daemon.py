@@ -14,7 +14,9 @@ The loop, one turn at a time:
 When the IMAP or SMTP server is down, restarts or drops the connection, the daemon backs
 off (5 s, doubling, at most 5 min) and tries again; nothing is lost, because messages
 leave the mailbox only after the store committed what they caused, and the outbox keeps
-what was not sent.
+what was not sent. While only the mailbox cannot be read, the due jobs still run and the
+outbox is still sent; after an hour the animators are told (``mailbox_down``), and told
+again when the mailbox is read again.
 
 SIGTERM and SIGINT ask the daemon to stop: the message being handled is finished and
 committed, then :meth:`Daemon.run` returns 0. Only one daemon (or `rers poll`) runs per
@@ -28,6 +30,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -111,6 +114,11 @@ class Job:
     at: str | None = None
 
 
+MAILBOX_ALERT_AFTER = timedelta(hours=1)
+"""How long the mailbox may stay unreadable before the animators are told: a server's
+restart or a short network cut should not write to anyone."""
+
+
 @dataclass
 class DaemonState:
     """What `rers status` and the tests want to know about a running daemon."""
@@ -118,6 +126,9 @@ class DaemonState:
     cycles: int = 0
     job_failures: dict[str, int] = field(default_factory=dict)
     last_error: str | None = None
+    mailbox_down_since: datetime | None = None
+    """When cycles started failing because the mailbox cannot be read (aware UTC)."""
+    mailbox_down_told: bool = False
 
 
 def default_jobs(settings: Settings, store: Store, clock: Clock) -> list[Job]:
@@ -233,6 +244,8 @@ class Daemon:
             log.warning("cycle failed (%s); next try in %.0f s", error, delay)
             self._note_failure(str(error))
             self._close_watcher()
+            if isinstance(error, MailboxError):
+                self._without_mailbox(error)
             self.stop_event.wait(delay)
             return False
         except Exception:
@@ -241,12 +254,64 @@ class Daemon:
             self.stop_event.wait(delay)
             return False
         self.backoff.reset()
+        self._mailbox_back()
         self.state.cycles += 1
         self.state.last_error = report.flush.error
         self._mail_announced = False
         self._next_poll = time.monotonic() + self.settings.schedule.poll_seconds
         if report.handled:
             log.info("cycle: %d message(s), %d mail(s) sent", len(report.handled), len(report.flush.sent))
+        return True
+
+    # --- the mailbox cannot be read ---------------------------------------------------------
+
+    def _without_mailbox(self, error: MailboxError) -> None:
+        """What does not need the mailbox goes on while it cannot be read: the due jobs,
+        and the outbox (mails already decided, the notices to the animators). After
+        :data:`MAILBOX_ALERT_AFTER` the animators are told, once per outage."""
+        now = self.clock()
+        if self.state.mailbox_down_since is None:
+            self.state.mailbox_down_since = now
+        if not self.state.mailbox_down_told and now - self.state.mailbox_down_since >= MAILBOX_ALERT_AFTER:
+            self.state.mailbox_down_told = self._tell_animators(back=False, error=str(error))
+        self.scheduler.run_pending()
+        try:
+            self.runner.flush()
+        except Exception as failure:  # the SMTP server may be down too: the outbox keeps it all
+            log.warning("mail not sent while the mailbox is unreachable: %s", failure)
+
+    def _mailbox_back(self) -> None:
+        """A cycle succeeded: an outage the animators were told about is over, tell them."""
+        if self.state.mailbox_down_since is not None and self.state.mailbox_down_told:
+            self._tell_animators(back=True, error="")
+        self.state.mailbox_down_since = None
+        self.state.mailbox_down_told = False
+
+    def _tell_animators(self, *, back: bool, error: str) -> bool:
+        """Queue the ``mailbox_down`` mail (``back``: the outage is over) to the animators.
+        True when it is queued (it leaves with the next flush)."""
+        from workflows.context import Context
+        from workflows.outbox import queue_mail
+
+        animators = self.settings.network.animators
+        if not animators:
+            return False
+        mailbox = self.settings.mailbox
+        where = (f"{mailbox.server.host} ({mailbox.folder})" if mailbox.kind == "imap" else str(mailbox.path))
+        since = self.state.mailbox_down_since
+        try:
+            with self.store.transaction():
+                ctx = Context.standalone(self.settings, self.store, self.clock())
+                queue_mail(ctx, template="mailbox_down", to=[(None, a) for a in animators],
+                           context={"back": back, "since": since.isoformat(timespec="seconds"),
+                                    "mailbox": where, "error": error},
+                           purpose="mailbox_down", cause=f"mailbox-down:{since.isoformat()}:{back}",
+                           to_member=False)
+        except Exception:
+            log.exception("could not tell the animators that the mailbox %s", "is read again" if back else
+                          "cannot be read")
+            return False
+        log.warning("animators told: the mailbox %s", "is read again" if back else "cannot be read")
         return True
 
     def _note_failure(self, text: str) -> None:

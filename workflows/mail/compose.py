@@ -124,6 +124,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "member_change": ("demande de changement (transmise)", "change asked (forwarded)"),
         "contact_unavailable": ("coordonnée manquante (transmise)", "missing contact detail (forwarded)"),
         "send_failure": ("échec d'envoi", "sending failure"),
+        "mailbox_down": ("boîte du réseau injoignable", "network's mailbox unreachable"),
         "preferences_done": ("préférences notées", "preferences noted"),
         "question_closed": ("réponse à une question close", "answer to a closed question"),
         "report": ("rapport", "report"),
