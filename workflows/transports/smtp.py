@@ -32,8 +32,12 @@ _LINE_END = re.compile(rb"\r\n|\r|\n")
 def to_crlf(message: bytes) -> bytes:
     """``message`` with every line ending as CRLF (RFC 5321 §2.3.8: no bare CR or LF).
 
-    smtplib normalises ``str`` messages but sends ``bytes`` as they are.
+    smtplib normalises ``str`` messages but sends ``bytes`` as they are. A message whose
+    every line ends in CRLF already (the robot's own) is returned as it is, after a
+    count of its line ends: much cheaper than rewriting every line end.
     """
+    if message.count(b"\n") == message.count(b"\r\n") == message.count(b"\r"):
+        return message
     return _LINE_END.sub(b"\r\n", message)
 
 
