@@ -20,6 +20,21 @@ from workflows.context import Context
 from workflows.mail.model import Item
 
 PREFIX = {"offer": "O", "demand": "D"}
+LIMITS = {"title": 150, "description": 2000, "availability": 500, "place": 300}
+"""Characters kept of each text field: a title is read in subjects, lists and the public
+catalogue, and a whole pasted document (or a 200,000-character subject) is not a title."""
+
+
+def _bounded(text: str | None, limit: int) -> str | None:
+    """``text`` cut to at most ``limit`` characters, at a word when one is near, with
+    « … » marking the cut."""
+    if text is None or len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.7:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
 
 
 def record_items(ctx: Context, member: dict, items: list[Item], source: str) -> list[dict]:
@@ -32,8 +47,10 @@ def record_items(ctx: Context, member: dict, items: list[Item], source: str) -> 
     stored = []
     for item in items:
         number = ctx.store.next_number(item.kind)
+        fields = asdict(item)
+        fields.update({key: _bounded(fields.get(key), limit) for key, limit in LIMITS.items() if key in fields})
         doc = {
-            **asdict(item),
+            **fields,
             "ref": f"{PREFIX[item.kind]}-{number}",
             "member": member["ref"],
             "status": status,

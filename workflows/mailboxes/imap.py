@@ -287,7 +287,8 @@ class ImapMailbox:
         uids = self.waiting()
         self._seen_uidnext = self._uidnext
         uidvalidity = self._uidvalidity
-        log.info("%d message(s) to read in %s", len(uids), self.prefix)
+        # An empty poll at INFO would be a journal line every poll_seconds for a year.
+        log.log(logging.INFO if uids else logging.DEBUG, "%d message(s) to read in %s", len(uids), self.prefix)
         for chunk in _chunks(uids, size):
             with self._faults("fetch messages"):
                 data = client.fetch(chunk, [b"BODY.PEEK[]"])
