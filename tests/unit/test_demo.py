@@ -12,6 +12,9 @@ def test_demo_runs_and_fresh_starts_over(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Messages read" in out and "join" in out and "calendrier.ics" in out
     assert len(list((folder / "outbox").glob("*.eml"))) >= 10
+    from store import Store
+    assert Store.open(folder / "store" / "rers.json").outbox.count("status", "queued") == 0, \
+        "the calendar's invitations are sent in the same run, and listed"
     assert main(["demo", str(folder)]) == 0  # again: nothing new to read
     assert "Messages read from" in capsys.readouterr().out
     (folder / "outbox" / "mine.txt").write_text("x")

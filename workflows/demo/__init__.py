@@ -68,9 +68,11 @@ def _run(directory: Path, config: Path, settings, out) -> int:
     store = Store.open(settings.store.path)
     outbox = Path(settings.transport.path)
     before = set(outbox.glob("*.eml"))
-    report = Runner(settings, store).cycle()
-    written = sorted(set(outbox.glob("*.eml")) - before)
+    runner = Runner(settings, store)
+    report = runner.cycle()
     calendar = publish_calendar(settings, store, utc_now())
+    runner.flush()  # the invitations the publication queued, as the daemon sends them
+    written = sorted(set(outbox.glob("*.eml")) - before)
 
     out(f"Demo folder: {directory.resolve()}  (configuration: {config.name})")
     out("")
