@@ -60,6 +60,16 @@ def check_store(settings: Settings) -> Iterator[Finding]:
         yield Finding("warn", "outbox", f"{failed} mail(s) could not be sent (see `rers status`)")
 
 
+def _unset_secret(server) -> str:
+    """A sentence to add to a connection failure when the password's environment variable
+    is not set either: both problems are said at once, not one after the other."""
+    import os
+
+    if server.password_env and server.password_env not in os.environ:
+        return f"; also, the environment variable {server.password_env} (the password) is not set"
+    return ""
+
+
 def check_mailbox(settings: Settings) -> Iterator[Finding]:
     from workflows.mailboxes.base import MailboxError
     from workflows.runner import open_mailbox
@@ -75,7 +85,7 @@ def check_mailbox(settings: Settings) -> Iterator[Finding]:
             count = len(mailbox.waiting())
             idle = mailbox.supports_idle()
     except MailboxError as error:
-        yield Finding("fail", "mailbox", str(error))
+        yield Finding("fail", "mailbox", str(error) + _unset_secret(server))
         return
     tls = {"ssl": "TLS", "starttls": "STARTTLS", "none": "no encryption"}[server.security]
     yield Finding("ok", "mailbox", f"logged in to {server.host}:{server.port} ({tls}) as {server.username}; "
@@ -121,7 +131,7 @@ def check_transport(settings: Settings) -> Iterator[Finding]:
         with open_transport(settings):
             pass
     except TransportError as error:
-        yield Finding("fail", "transport", str(error))
+        yield Finding("fail", "transport", str(error) + _unset_secret(server))
         return
     login = f" as {server.username}" if server.username else " (no login)"
     tls = {"ssl": "TLS", "starttls": "STARTTLS", "none": "no encryption"}[server.security]
@@ -155,7 +165,20 @@ def check_calendar(settings: Settings) -> Iterator[Finding]:
         yield Finding("ok", "calendar", f"the calendar is published in {settings.calendar.output_dir}")
 
 
+_EXAMPLE_DOMAINS = ("example.org", "example.com", "example.net")
+"""Reserved for documentation (RFC 2606): an address there reaches nobody."""
+
+
+def _is_example(address: str) -> bool:
+    domain = address.rpartition("@")[2].lower()
+    return any(domain == d or domain.endswith("." + d) for d in _EXAMPLE_DOMAINS)
+
+
 def check_network(settings: Settings) -> Iterator[Finding]:
+    examples = [a for a in (settings.network.address, *settings.network.animators) if _is_example(a)]
+    if examples:
+        yield Finding("warn", "network", f"{', '.join(examples)}: an example address (RFC 2606) reaches nobody; "
+                      "write the network's and the animators' real addresses in [network]")
     if not settings.network.animators:
         yield Finding("warn", "network", "no animator is configured: messages the robot does not understand "
                       "stay in the done folder and nobody is told")

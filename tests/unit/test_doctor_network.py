@@ -1,26 +1,46 @@
-"""`rers doctor`, the network check: what it says about the animators and about trusting
-their From address (no servers needed)."""
+"""`rers doctor`, the network check and the connection sentences: what it says about the
+animators, example addresses and trusting a From address (no servers needed)."""
 from __future__ import annotations
 
 from dataclasses import replace
 
 from support import make_settings
-from workflows.doctor import check_network
+from workflows.doctor import _unset_secret, check_network
+
+
+def real(settings, animators=("claire@rers-souday.fr",)):
+    """The settings with addresses outside the documentation domains."""
+    return replace(settings, network=replace(settings.network, address="rers@rers-souday.fr", animators=animators))
 
 
 def test_doctor_warns_that_animators_are_believed_on_their_address_without_authserv_id(tmp_path):
-    findings = list(check_network(make_settings(tmp_path)))
+    findings = list(check_network(real(make_settings(tmp_path))))
     assert [f.level for f in findings] == ["ok", "warn"]
     assert "authserv_id is not set" in findings[1].text and "forges an animator's address" in findings[1].text
 
 
 def test_doctor_is_quiet_once_authserv_id_is_set(tmp_path):
     settings = make_settings(tmp_path, network='authserv_id = "mx.example.org"')
-    assert [f.level for f in check_network(settings)] == ["ok"]
+    assert [f.level for f in check_network(real(settings))] == ["ok"]
 
 
 def test_doctor_says_nobody_is_told_without_animators(tmp_path):
-    settings = make_settings(tmp_path)
-    settings = replace(settings, network=replace(settings.network, animators=()))
-    (finding,) = check_network(settings)
+    (finding,) = check_network(real(make_settings(tmp_path), animators=()))
     assert finding.level == "warn" and "no animator is configured" in finding.text
+
+
+def test_doctor_warns_about_example_addresses_left_in_place(tmp_path):
+    settings = make_settings(tmp_path, network='authserv_id = "mx.example.org"')
+    findings = list(check_network(settings))
+    assert findings[0].level == "warn" and "rers.test@example.org" in findings[0].text
+    assert "anim.one@example.org" in findings[0].text and "RFC 2606" in findings[0].text
+    assert [f.level for f in check_network(real(settings, animators=("a@mail.example.com",)))][0] == "warn"
+
+
+def test_a_connection_failure_also_says_the_password_variable_is_unset(tmp_path, monkeypatch):
+    server = make_settings(tmp_path, mailbox='kind = "imap"\nhost = "127.0.0.1"\nsecurity = "none"\n'
+                                             'username = "u"\npassword_env = "RERS_DOCTOR_TEST_UNSET"').mailbox.server
+    monkeypatch.delenv("RERS_DOCTOR_TEST_UNSET", raising=False)
+    assert "RERS_DOCTOR_TEST_UNSET (the password) is not set" in _unset_secret(server)
+    monkeypatch.setenv("RERS_DOCTOR_TEST_UNSET", "x")
+    assert _unset_secret(server) == ""
