@@ -347,16 +347,21 @@ def propose(ctx: Context, offer: dict, demand: dict, score: Score, *, source: st
 # --- what the mails say ----------------------------------------------------------------
 
 
+def _erased(ctx: Context) -> str:
+    """What stands for an erased member or item in the animators' mails, in the network's language."""
+    return label_of("erased", "field", ctx.settings.network.language)
+
+
 def _animator_view(ctx: Context, intro: dict) -> dict:
     """The context of the animators' mails about ``intro``: titles, modalities,
     availabilities, score and why, the members' refs and names (never an address)."""
     view: dict = {"intro": {"ref": intro["ref"], "score": intro["score"], "why": intro["why"],
                             "source": intro["source"], "status": intro["status"]}}
     for side in SIDES:
-        item = _item(ctx, intro[side]) or {"ref": intro[side], "kind": side, "title": "(effacé)"}
+        item = _item(ctx, intro[side]) or {"ref": intro[side], "kind": side, "title": _erased(ctx)}
         member = _member(ctx, intro[f"{side}_member"]) or {}
         view[side] = public_item(item)
-        view[f"{side}_member"] = {"ref": intro[f"{side}_member"] or "(effacé)", "name": redact(member.get("name"))}
+        view[f"{side}_member"] = {"ref": intro[f"{side}_member"] or _erased(ctx), "name": redact(member.get("name"))}
     view["parties"] = [{"side": side, **view[f"{side}_member"]} for side in _party_sides(ctx, intro)]
     return view
 
@@ -706,7 +711,7 @@ def pairs_to_present(ctx: Context, series: EventSeries, day: date) -> list[dict]
                 member = _member(ctx, intro[f"{side}_member"])
                 item = _item(ctx, intro[side]) or {"ref": intro[side], "kind": side, "title": ""}
                 pair[side] = {"first_name": public_member(member).first_name,
-                              "member": intro[f"{side}_member"] or "(effacé)", "title": public_item(item).title,
+                              "member": intro[f"{side}_member"] or _erased(ctx), "title": public_item(item).title,
                               "permanence": intro["contacts"].get(side) == "permanence"}
             pairs.append(pair)
     return sorted(pairs, key=lambda p: (p["introduced"], int(p["ref"][3:])))
