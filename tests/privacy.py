@@ -23,6 +23,7 @@ import email
 import re
 from dataclasses import dataclass, field
 from email import policy
+from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Iterable
 
@@ -126,14 +127,19 @@ def violations(archive: Iterable, base: Path) -> tuple[list[str], int]:
     stores = stores_under(base)
     problems, checked = [], 0
     for received in archive:
-        message = email.message_from_bytes(received.data, policy=policy.default)
-        mid = str(message.get("Message-ID", "")).strip()
+        try:
+            message = email.message_from_bytes(received.data, policy=policy.default)
+        except RecursionError:  # an attached message nested too deep for the email package
+            message = None
+        head = message if message is not None else BytesHeaderParser(policy=policy.default).parsebytes(received.data)
+        mid = str(head.get("Message-ID", "")).strip()
         facts = stores.get(mid)
         if facts is None:
             continue  # not a robot's mail (transport tests send their own)
         checked += 1
         purpose, cause = facts.outbox[mid]
-        text = readable(message)
+        # Unreadable as MIME: the bytes themselves (all 7-bit, as such an attachment is).
+        text = readable(message) if message is not None else received.data.decode("utf-8", "replace")
         found_addresses = {a.lower() for a in _EMAIL_RE.findall(text)}
         found_phones = {_phone_key(p) for p in _DIGITS_RE.findall(text)}
         owner_of_address = {a: facts.member_by_address.get(a, {}).get("ref") for a in found_addresses}

@@ -199,8 +199,13 @@ class Traces:
         any text part once decoded, attached messages (forwards to the animators)."""
         if self.found_in(raw, words=words):
             return True
-        return any(self.found_in(text, words=words)
-                   for text in _mail_texts(message_from_string(raw, policy=policy.default)))
+        try:
+            return any(self.found_in(text, words=words)
+                       for text in _mail_texts(message_from_string(raw, policy=policy.default)))
+        except RecursionError:
+            # An attached message nested too deep to read (a forward of a poison message):
+            # what cannot be read may name the person, so it counts as naming them.
+            return True
 
     def scrub(self, value, *, words: bool = False):
         """``value`` (JSON-like) with every string redacted, keys included."""

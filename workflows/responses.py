@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Callable
 
@@ -139,14 +138,17 @@ def answer_sender(
 
 
 def forward_to_animators(ctx: Context, incoming: Incoming, *, reason: str, purpose: str = "forward",
-                         **values: object) -> str | None:
+                         without_original: bool = False, **values: object) -> str | None:
     """Queue, for the animators, the message as received plus what the robot understood.
 
     ``reason``: a key of :data:`workflows.mail.reasons.REASONS` saying why a human is
-    needed, its placeholders filled with ``values`` (so none is named ``purpose``); the
-    mail gives it in the network's language (an unknown key raises :class:`KeyError`). Returns the Message-ID, or None
-    when no animator is configured (logged with the key: the message stays in the done
-    folder).
+    needed, its placeholders filled with ``values`` (so none is named ``purpose`` or
+    ``without_original``); the mail gives it in the network's language (an unknown key
+    raises :class:`KeyError`). Returns the Message-ID, or None when no animator is
+    configured (logged with the key: the message stays in the done folder). The message
+    is attached as it is, never parsed (:func:`attach_original`); ``without_original``:
+    not attached (the notice about a parked message when attaching it failed: the reason
+    says where it is kept).
     """
     text = reason_text(reason, ctx.settings.network.language, **values)
     animators = ctx.settings.network.animators
@@ -154,16 +156,6 @@ def forward_to_animators(ctx: Context, incoming: Incoming, *, reason: str, purpo
     if not animators:
         audit.warning("%s: needs a human (%s) but no animator is configured", parsed.message_id, reason)
         return None
-
-    def attach(msg: EmailMessage) -> None:
-        if incoming.raw.isascii():
-            original = message_from_bytes(incoming.raw, policy=policy.default)
-            msg.add_attachment(original, filename="message.eml")
-        else:
-            # message/rfc822 may only be 7bit/8bit (RFC 2046 §5.2.1) and 8bit needs
-            # 8BITMIME all the way: raw 8-bit messages travel base64-encoded instead.
-            msg.add_attachment(incoming.raw, maintype="application", subtype="octet-stream", filename="message.eml")
-
     return queue_mail(
         ctx,
         template="forward_animators",
@@ -178,5 +170,34 @@ def forward_to_animators(ctx: Context, incoming: Incoming, *, reason: str, purpo
         purpose=purpose,
         cause=parsed.message_id,
         to_member=False,
-        attach=attach,
+        attach=None if without_original else lambda msg: attach_original(msg, incoming.raw),
     )
+
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_MAX_LINE = 998
+"""RFC 5322 §2.1.1: a line of a 7bit body is at most 998 octets."""
+
+
+def attach_original(msg: EmailMessage, raw: bytes) -> None:
+    """Attach ``raw``, a received message, to ``msg`` as ``message.eml`` without parsing it.
+
+    Its MIME tree is never read: a message nested thousands of levels deep (which makes
+    the email package recurse past Python's limit) is attached like any other. A 7-bit
+    message whose lines fit RFC 5322 travels as ``message/rfc822``, its bytes as they
+    are (line ends made CRLF); any other (8-bit, over-long lines) as base64
+    ``application/octet-stream``, since message/rfc822 may only be 7bit or 8bit (RFC
+    2046 §5.2.1) and 8bit needs 8BITMIME all the way.
+    """
+    lines = _LINE_END.split(raw)
+    if raw.isascii() and all(len(line) <= _MAX_LINE for line in lines):
+        part = EmailMessage(policy=msg.policy)
+        part["Content-Type"] = "message/rfc822"
+        part["Content-Disposition"] = 'attachment; filename="message.eml"'
+        # A str payload is written as it is by the generator (the form HeaderParser gives
+        # a message/rfc822 part): nothing below these headers is parsed or re-encoded.
+        part.set_payload("\r\n".join(line.decode("ascii") for line in lines))
+        msg.make_mixed()
+        msg.attach(part)
+    else:
+        msg.add_attachment(raw, maintype="application", subtype="octet-stream", filename="message.eml")

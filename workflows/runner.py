@@ -4,11 +4,13 @@ For each batch fetched from the mailbox, in one store transaction:
 
 1. a message whose Message-ID the ledger already holds is a repeat: nothing is done (the
    ledger keeps a hash of each Message-ID, :func:`store.message_key`, never the
-   Message-ID, which may carry the sender's own domain);
+   Message-ID, which may carry the sender's own domain); one the ledger says was parked
+   but that is still in the mailbox is parked again (see :meth:`Runner._parked_again`);
 2. otherwise it is parsed and routed (:mod:`workflows.routes`) inside a savepoint; its
    records, its queued mails and its ledger entry are written together;
 3. a handler that raises leaves no trace but a failure count; at ``max_attempts``
-   failures the message is parked in the error folder and the animators are told.
+   failures the message is parked in the error folder and the animators are told (the
+   message attached as its bytes, never parsed; without it if even that fails).
 
 Only after the transaction is on disk are the messages marked done in the mailbox (so a
 crash repeats work, and the ledger makes the repeat a no-op). Then the outbox is flushed.
@@ -187,7 +189,10 @@ class Runner:
                     parsed.message_id = message_id
                 message_id = parsed.message_id
                 intent = parsed.intent
-                if self.store.ledger.find_one("message_id", message_key(message_id)) is not None:
+                seen = self.store.ledger.find_one("message_id", message_key(message_id))
+                if seen is not None and seen.get("outcome") == "parked":
+                    return self._parked_again(ctx, source, message_id, intent)
+                if seen is not None:
                     audit.info("%s: already handled, skipped", message_id)
                     return Handled(source.key, message_id, intent, "repeat")
                 outcome = route(parsed.intent)(ctx, Incoming(parsed, source.raw, source.key))
@@ -212,28 +217,57 @@ class Runner:
         count = 1 if failure is None else failure["count"] + 1
         detail = f"{type(error).__name__}: {error}"[:300]
         if failure is None:
-            self.store.failures.insert({"message_id": message_id, "count": 1, "last": ctx.stamp(), "error": detail})
+            failure_id = self.store.failures.insert(
+                {"message_id": message_id, "count": 1, "last": ctx.stamp(), "error": detail})
         else:
-            self.store.failures.update(failure["id"], count=count, last=ctx.stamp(), error=detail)
+            failure_id = failure["id"]
+            self.store.failures.update(failure_id, count=count, last=ctx.stamp(), error=detail)
         if count < self.settings.mailbox.max_attempts:
             return Handled(source.key, message_id, intent, f"failed ({count})")
-        parsed = Parsed(intent=intent, message_id=message_id, subject="", text="")
-        try:
-            with self.store.savepoint():
-                forward_to_animators(
-                    ctx,
-                    Incoming(parsed, source.raw, source.key),
-                    reason="parked",
-                    purpose="parked",
-                    count=count,
-                    detail=detail,
-                    folder=self.settings.mailbox.error_folder,
-                )
-        except Exception:
-            log.exception("could not tell the animators about parked message %s", message_id)
+        self._tell_parked(ctx, source, message_id, intent, count, detail)
+        # Kept for `rers status` (why it was parked), marked so as not to be counted as to be retried.
+        self.store.failures.update(failure_id, parked=ctx.stamp())
         self._ledger(ctx, message_id, source.key, intent, "parked")
         audit.warning("%s: parked after %d failures", message_id, count)
         return Handled(source.key, message_id, intent, "parked")
+
+    def _parked_again(self, ctx: Context, source: SourceMessage, message_id: str, intent: str) -> Handled:
+        """A message parked before but still in the mailbox (its move failed, or a robot
+        before this one recorded it parked without moving it): to the error folder too,
+        never to the done folder; the animators are told if no notice about it was queued."""
+        audit.warning("%s: parked before, still in the mailbox: parked again", message_id)
+        if not any(self.store.outbox.scan(lambda m: m.get("purpose") == "parked" and m.get("cause") == message_id)):
+            failure = self.store.failures.find_one("message_id", message_id)
+            count = failure["count"] if failure else self.settings.mailbox.max_attempts
+            detail = failure["error"] if failure else "?"
+            self._tell_parked(ctx, source, message_id, intent, count, detail)
+            if failure is not None:
+                self.store.failures.update(failure["id"], parked=ctx.stamp())
+        return Handled(source.key, message_id, intent, "parked")
+
+    def _tell_parked(self, ctx: Context, source: SourceMessage, message_id: str, intent: str, count: int,
+                     detail: str) -> None:
+        """Queue the notice about a parked message: the message attached as it is (never
+        parsed, see :func:`workflows.responses.attach_original`), else, if that fails,
+        the notice alone, which names the folder where the message is kept."""
+        parsed = Parsed(intent=intent, message_id=message_id, subject="", text="")
+        for without_original in (False, True):
+            try:
+                with self.store.savepoint():
+                    forward_to_animators(
+                        ctx,
+                        Incoming(parsed, source.raw, source.key),
+                        reason="parked",
+                        purpose="parked",
+                        without_original=without_original,
+                        count=count,
+                        detail=detail,
+                        folder=self.settings.mailbox.error_folder,
+                    )
+                return
+            except Exception:
+                log.exception("could not tell the animators about parked message %s%s", message_id,
+                              " (even without attaching it)" if without_original else ", trying without attaching it")
 
     def flush(self) -> FlushReport:
         """Send the due mails of the outbox now, over one connection, and record it."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from config.settings import Settings
-from store import Store
+from store import Store, message_key
 
 
 def status_text(settings: Settings, store: Store, now: datetime) -> str:
@@ -18,7 +18,13 @@ def status_text(settings: Settings, store: Store, now: datetime) -> str:
     else:
         last_line = "No cycle has completed yet."
     parked = [d for d in store.ledger.scan(lambda d: d.get("outcome") == "parked")]
-    failures = store.failures.all()
+    parked_keys = {d["message_id"] for d in parked}
+    # A parked message's failure record stays (it says why) but is not retried: marked
+    # ``parked`` since then, recognised by the ledger for a store written before.
+    failures, parked_failures = [], []
+    for failure in store.failures.all():
+        is_parked = failure.get("parked") or message_key(failure["message_id"]) in parked_keys
+        (parked_failures if is_parked else failures).append(failure)
     lines = [
         f"{settings.network.name} <{settings.network.address}>",
         last_line,
@@ -40,4 +46,6 @@ def status_text(settings: Settings, store: Store, now: datetime) -> str:
         lines.append(f"  failed mail {failed['message_id']} ({failed['purpose']}): {failed['error']}")
     for failure in failures[-5:]:
         lines.append(f"  failing message {failure['message_id']} ({failure['count']}×): {failure['error']}")
+    for failure in parked_failures[-5:]:
+        lines.append(f"  parked message {failure['message_id']} ({failure['count']}×): {failure['error']}")
     return "\n".join(lines)

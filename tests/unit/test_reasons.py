@@ -80,7 +80,7 @@ def _call_sites() -> list[tuple[str, set[str], set[str]]]:
         for call in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "forward_to_animators":
                 kwargs = {k.arg: k.value for k in call.keywords}
-                values = set(kwargs) - {"reason", "purpose"}
+                values = set(kwargs) - {"reason", "purpose", "without_original"}
                 sites.append((f"{path.name}:{call.lineno}", _keys(kwargs["reason"]), values))
     return sites
 

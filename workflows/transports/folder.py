@@ -9,7 +9,8 @@ import hashlib
 import os
 import re
 import tempfile
-from email import message_from_bytes, policy
+from email import policy
+from email.parser import BytesHeaderParser
 from pathlib import Path
 
 from config.settings import TransportSettings
@@ -17,7 +18,8 @@ from workflows.transports.base import SendResult, TransportError
 
 
 def _file_name(message: bytes) -> str:
-    parsed = message_from_bytes(message, policy=policy.compat32)
+    # Only the headers: the body may hold a message nested too deep for the email package.
+    parsed = BytesHeaderParser(policy=policy.compat32).parsebytes(message)
     message_id = str(parsed.get("Message-ID", "")).strip("<> \r\n")
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", message_id)[:120]
     if not stem:
