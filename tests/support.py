@@ -73,3 +73,14 @@ def member_mail(
         msg[key] = value
     msg.set_content(body, cte="quoted-printable")
     return msg.as_bytes(policy=policy.SMTP)
+
+
+class SteppingClock:
+    """A clock for a Runner or a Daemon that moves only when a test moves ``now`` (aware
+    UTC; starts Monday 30 November 2026, 9:00 UTC)."""
+
+    def __init__(self):
+        self.now = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+
+    def __call__(self):
+        return self.now

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from config.settings import Settings
@@ -38,6 +38,10 @@ from workflows.transports.base import Transport
 
 log = logging.getLogger(__name__)
 audit = logging.getLogger("rers.audit")
+
+SENT_COPY_DAYS = 7
+"""How long a sent mail's bytes wait for their copy in ``[transport] sent_folder`` when the
+mailbox cannot be reached."""
 
 Clock = Callable[[], datetime]
 
@@ -126,6 +130,8 @@ class Runner:
         )
         self.options = parse_options(settings)
         self.should_stop = should_stop
+        self._sent_copies_checked = False
+        """Whether the mails a previous process left uncopied were looked for."""
 
     def context(self) -> Context:
         return Context(settings=self.settings, store=self.store, now=self.clock(), renderer=self.renderer)
@@ -288,27 +294,42 @@ class Runner:
                        on_permanent_failure=self._notify_failure)
         if report.error and connection.transport is None:
             connection.failed = report.error  # cannot connect: not again in this cycle
-        if report.sent and sent_folder:
-            self._copy_to_sent(report.sent)
+        if sent_folder and (report.sent or not self._sent_copies_checked):
+            self._copy_to_sent()
         return report
 
-    def _copy_to_sent(self, message_ids: list[str]) -> None:
-        """Append the sent mails to the IMAP Sent folder, then drop their bytes. A failure
-        is logged, never raised: the mails were sent, a missing copy loses nothing."""
+    def _copy_to_sent(self) -> None:
+        """Append to the IMAP Sent folder every sent mail that still has its bytes — this
+        flush's, and those a killed process or an unreachable mailbox left uncopied —
+        then drop the bytes of each one copied. A mail sent more than
+        :data:`SENT_COPY_DAYS` days ago is not copied any more (its bytes are dropped, so
+        the store does not grow while the mailbox is away). A failure is logged, never
+        raised: the mails were sent. A kill between the APPEND and the store write
+        copies that mail twice at the next flush (a copy too many, never one lost)."""
         folder = self.settings.transport.sent_folder
+        waiting = list(self.store.outbox.scan(lambda m: m.get("status") == "sent" and m.get("raw")))
+        self._sent_copies_checked = True
+        if not waiting:
+            return
+        oldest = (self.clock() - timedelta(days=SENT_COPY_DAYS)).isoformat(timespec="seconds")
+        late = [m for m in waiting if (m.get("sent") or "") < oldest]
+        late_ids = {m["id"] for m in late}
+        copied = []
         try:
             with self.mailbox_factory() as mailbox:
-                for message_id in message_ids:
-                    mail = self.store.outbox.find_one("message_id", message_id)
-                    if mail is not None and mail.get("raw"):
+                for mail in waiting:
+                    if mail["id"] not in late_ids:
                         mailbox.append(folder, mail["raw"].encode("ascii", "surrogateescape"))
+                        copied.append(mail)
         except MailboxError as error:
-            log.warning("sent mail not copied to %r: %s", folder, error)
+            log.warning("%d sent mail(s) not copied to %r yet: %s", len(waiting) - len(late) - len(copied),
+                        folder, error)
+        if late:
+            log.warning("%d mail(s) sent more than %d days ago never reached %r: no copy kept",
+                        len(late), SENT_COPY_DAYS, folder)
         with self.store.transaction():
-            for message_id in message_ids:
-                mail = self.store.outbox.find_one("message_id", message_id)
-                if mail is not None and mail.get("raw"):
-                    self.store.outbox.update(mail["id"], raw=None)
+            for mail in copied + late:
+                self.store.outbox.update(mail["id"], raw=None)
 
     def _notify_failure(self, mail: dict, error) -> None:
         if mail["purpose"] == "send_failure" or not self.settings.network.animators:

@@ -8,13 +8,13 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from email import policy
 
 import pytest
 
 from store import Store, message_key
-from support import ANIMATORS, member_mail
+from support import SteppingClock, ANIMATORS, member_mail
 from workflows.daemon import Backoff, Daemon, Job
 from workflows.runner import Runner
 
@@ -113,14 +113,6 @@ def test_dovecot_restart_in_the_middle_loses_nothing(robot_factory, imap_account
     store = Store.open(robot.settings.store.path)
     assert store.ledger.count() == 2
     assert dovecot.uids(imap_account.user, "INBOX") == []
-
-
-class SteppingClock:
-    def __init__(self):
-        self.now = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
-
-    def __call__(self):
-        return self.now
 
 
 def test_smtp_temporary_failures_are_retried_and_permanent_ones_reported(imap_robot, imap_account, sink):

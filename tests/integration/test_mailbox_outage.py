@@ -6,24 +6,16 @@ from __future__ import annotations
 import email
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from email import policy
 
 import pytest
 
 from store import Store
-from support import ANIMATORS, member_mail
+from support import SteppingClock, ANIMATORS, member_mail
 from workflows.daemon import MAILBOX_ALERT_AFTER, Backoff, Daemon, Job
 
 pytestmark = pytest.mark.integration
-
-
-class SteppingClock:
-    def __init__(self):
-        self.now = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
-
-    def __call__(self):
-        return self.now
 
 
 def wait_until(condition, timeout: float = 10.0) -> bool:
