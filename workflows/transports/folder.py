@@ -9,6 +9,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from email import policy
 from email.parser import BytesHeaderParser
 from pathlib import Path
@@ -40,7 +41,20 @@ class FolderTransport:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise TransportError(f"cannot create the outbox {self.folder}: {error.strerror}", temporary=True) from None
+        self._remove_leftovers()
         return self
+
+    def _remove_leftovers(self) -> None:
+        """Delete the temporary files a killed process left half-written (never read: the
+        mail stays queued and is written again). Only those older than an hour, so that
+        a file another process is writing right now is left alone."""
+        limit = time.time() - 3600
+        for leftover in self.folder.glob(".*.tmp"):
+            try:
+                if leftover.stat().st_mtime < limit:
+                    leftover.unlink()
+            except OSError:  # gone meanwhile, or not ours to delete: harmless either way
+                continue
 
     def __exit__(self, *exc) -> None:
         pass
