@@ -291,7 +291,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "security": Key(("ssl", "starttls", "none"), "ssl"),
         "username": Key(str),
         "password_env": Key(str),
-        "timeout_seconds": Key(float, 60.0, minimum=1),
+        "timeout_seconds": Key(float, 60.0, minimum=1, maximum=600, unit="ten minutes at most"),
         "ca_file": Key("path"),
         "folder": Key(str, "INBOX"),
         "done_folder": Key(str, "Traités"),
@@ -308,7 +308,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "security": Key(("ssl", "starttls", "none"), "starttls"),
         "username": Key(str),
         "password_env": Key(str),
-        "timeout_seconds": Key(float, 60.0, minimum=1),
+        "timeout_seconds": Key(float, 60.0, minimum=1, maximum=600, unit="ten minutes at most"),
         "ca_file": Key("path"),
         "path": Key("path"),
         "sent_folder": Key(str),
@@ -352,7 +352,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "title": Key(str, ""),
     },
     "schedule": {
-        "poll_seconds": Key(int, 60, minimum=1),
+        "poll_seconds": Key(int, 60, minimum=1, maximum=86400, unit="a day at most"),
         "publish_time": Key("time", "06:00"),
     },
     "membership": {

@@ -125,3 +125,9 @@ weekday = "thursday"
     problems = problems_of(tmp_path, extra)
     assert any("[calendar.monthly_meeting] weekday: the monthly meeting would fall during the permanence" in p
                for p in problems), problems
+
+
+def test_a_poll_interval_over_a_day_is_refused(tmp_path):
+    extra = "[schedule]\npoll_seconds = 99999999\n"
+    line = line_of(config_text(tmp_path, extra=extra), "poll_seconds")
+    assert problems_of(tmp_path, extra) == [f"line {line}: [schedule] poll_seconds: must be at most 86400 (a day at most)"]
