@@ -247,3 +247,15 @@ def test_unreadable_bytes_are_unknown_with_a_reason(raw):
 
 def test_not_mail_reason_is_in_text():
     assert "illisible" in parse_message(b"\x00\x01", OPTIONS).text
+
+
+def test_a_body_too_deep_to_read_still_gives_its_headers():
+    body = "Content-Type: text/plain\n\nhello\n"
+    for depth in range(3000):
+        body = f'Content-Type: multipart/mixed; boundary="b{depth}"\n\n--b{depth}\n{body}\n--b{depth}--\n'
+    raw = ("From: =?utf-8?q?Jean_Dupr=C3=A9?= <jean@example.com>\nSubject: Offre de cours\n"
+           "Message-ID: <deep@example.com>\nMIME-Version: 1.0\n" + body).encode()
+    parsed = parse_message(raw, OPTIONS)
+    assert parsed.intent == "unknown" and "RecursionError" in parsed.text
+    assert (parsed.sender, parsed.sender_name, parsed.subject, parsed.message_id) == \
+        ("jean@example.com", "Jean Dupré", "Offre de cours", "<deep@example.com>")

@@ -16,6 +16,7 @@ Pure: no I/O, no clock but for a message without a readable Date and no ``now``.
 """
 from __future__ import annotations
 
+import email.parser
 import hashlib
 import re
 from datetime import datetime
@@ -61,17 +62,18 @@ def parse_message(raw: bytes, options: ParseOptions, *, now: datetime | None = N
     try:
         parsed = _parse(raw, options, now)
     except Exception as error:  # last resort: the contract is an answer, never a crash
-        parsed = Parsed(intent="unknown", text=_NOT_MAIL.format(reason=f"erreur de lecture ({type(error).__name__})"))
+        parsed = _headers_only(raw, options)
+        parsed.intent = "unknown"
+        parsed.text = _NOT_MAIL.format(reason=f"erreur de lecture ({type(error).__name__})")
     if not parsed.message_id:
         parsed.message_id = f"<sha256-{hashlib.sha256(raw).hexdigest()}@rers.invalid>"
     return _cleaned(parsed)
 
 
-def _parse(raw: bytes, options: ParseOptions, now: datetime | None) -> Parsed:
-    problem = _not_mail(raw)
-    if problem:
-        return Parsed(intent="unknown", text=_NOT_MAIL.format(reason=problem))
-    message = decode.read_message(raw)
+def _read_headers(message, options: ParseOptions) -> tuple[Parsed, dict[str, str]]:
+    """What the header block says (sender, subject, date, Message-ID, threading,
+    Authentication-Results, Auto-Submitted, List-Id), and the first raw value of each
+    header by lower-case name."""
     first: dict[str, str] = {}
     for name, value in message.raw_items():
         first.setdefault(name.lower(), value)
@@ -100,7 +102,32 @@ def _parse(raw: bytes, options: ParseOptions, now: datetime | None) -> Parsed:
     auto_submitted = get("auto-submitted").split(";", 1)[0].strip().lower()
     parsed.auto_submitted = auto_submitted or None
     parsed.list_id = get("list-id") or None
+    return parsed, first
 
+
+def _headers_only(raw: bytes, options: ParseOptions) -> Parsed:
+    """The headers of a message whose body cannot be read (a MIME tree nested too deep for
+    :mod:`email`, say): read without parsing the body, so that the animators still see who
+    wrote and about what. An empty :class:`Parsed` when even that fails."""
+    try:
+        message = email.parser.BytesHeaderParser().parsebytes(raw)
+        return _read_headers(message, options)[0]
+    except Exception:
+        return Parsed()
+
+
+def _parse(raw: bytes, options: ParseOptions, now: datetime | None) -> Parsed:
+    problem = _not_mail(raw)
+    if problem:
+        return Parsed(intent="unknown", text=_NOT_MAIL.format(reason=problem))
+    message = decode.read_message(raw)
+    parsed, first = _read_headers(message, options)
+
+    def get(name: str) -> str:
+        value = first.get(name)
+        return decode.header_text(value) if value else ""
+
+    bodies = decode.collect_bodies(message)
     bodies = decode.collect_bodies(message)
     if is_bounce(bodies.report_type, parsed.sender, parsed.subject, "x-failed-recipients" in first):
         parsed.intent = "bounce"
