@@ -14,8 +14,8 @@ audit = logging.getLogger("rers.audit")
 
 def on_help(ctx: Context, incoming: Incoming) -> str:
     """``help``: send the instructions back (within the daily answer limit)."""
-    answer_sender(ctx, incoming, template="help", context={}, purpose="help")
-    return "help sent"
+    sent = answer_sender(ctx, incoming, template="help", context={}, purpose="help")
+    return "help sent" if sent else "help withheld (daily limit)"
 
 
 def on_unknown(ctx: Context, incoming: Incoming) -> str:

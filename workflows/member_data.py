@@ -106,6 +106,6 @@ def on_my_data(ctx: Context, incoming: Incoming) -> str:
         msg.add_attachment(as_json(data).encode("utf-8"), maintype="application", subtype="json",
                            filename=f"mes-donnees-{member['ref']}.json")
 
-    answer_sender(ctx, incoming, template="my_data", context={"found": True, "data": data, "ref": member["ref"]},
-                  purpose="my_data", attach=attach, forget_after_send=True)
-    return f"my_data: {member['ref']}"
+    sent = answer_sender(ctx, incoming, template="my_data", context={"found": True, "data": data, "ref": member["ref"]},
+                         purpose="my_data", attach=attach, forget_after_send=True, must_reach=True)
+    return f"my_data: {member['ref']}" + ("" if sent else " (withheld by the daily limit)")

@@ -44,7 +44,8 @@ from workflows.mail.textutil import fold
 from workflows.members import differing_fields, ensure_member, find_ref, new_member, wrote_again
 from workflows.outbox import queue_mail
 from workflows.replies import clarify
-from workflows.responses import answer_sender, forward_to_animators, person_address, person_name, take_allowance
+from workflows.responses import (answer_sender, forward_to_animators, limit_reached, person_address, person_name,
+                                 take_allowance)
 
 audit = logging.getLogger("rers.audit")
 
@@ -62,13 +63,16 @@ def _sender(ctx: Context, incoming: Incoming) -> tuple[str | None, dict | None]:
     return address, wrote_again(ctx, address)
 
 
-def _may_ask(ctx: Context, incoming: Incoming, address: str) -> bool:
-    """Whether a question may be sent to ``address`` now (never to the robot itself;
-    within the day's answers to that address)."""
+def _may_ask(ctx: Context, incoming: Incoming, address: str, kind: str) -> bool:
+    """Whether the question ``kind`` may be sent to ``address`` now (never to the robot
+    itself; within the day's answers to that address). A question withheld by the limit
+    goes to the animators (:func:`workflows.responses.limit_reached`): joining and
+    leaving are the person's right."""
     if address == ctx.settings.network.address:
         return False
     if not take_allowance(ctx, address):
         audit.info("%s: question withheld, daily limit reached", incoming.parsed.message_id)
+        limit_reached(ctx, incoming, address, f"question:{kind}")
         return False
     return True
 
@@ -149,7 +153,7 @@ def _ask_to_join(ctx: Context, incoming: Incoming, address: str) -> str:
     member, created = ensure_member(ctx, address, parsed.member, person_name(incoming))
     new_items = record_items(ctx, member, parsed.items, parsed.message_id)
     outcome = f"join {member['ref']} {'new' if created else 'pending'}" + _refs(new_items)
-    if not _may_ask(ctx, incoming, address):
+    if not _may_ask(ctx, incoming, address, JOIN):
         return outcome + " (question withheld)"
     texts = charter.current_texts(ctx.settings)
     pending_days = ctx.settings.membership.pending_days
@@ -298,7 +302,7 @@ def on_withdraw_item(ctx: Context, incoming: Incoming) -> str:
                       purpose="withdraw_item_refused")
         return f"withdraw_item {parsed.item_ref}: not found for the sender"
     owner = member if owned else find_ref(ctx, item["member"])
-    if not _may_ask(ctx, incoming, address):
+    if not _may_ask(ctx, incoming, address, WITHDRAW_ITEM):
         return f"withdraw_item {item['ref']}: question withheld"
     questions.ask_member(
         ctx, owner, kind=WITHDRAW_ITEM, subject_ref=item["ref"], template="withdraw_item_confirm",
@@ -327,7 +331,7 @@ def on_withdraw_item_answer(ctx: Context, incoming: Incoming, question: dict, an
         introductions.on_item_closed(ctx, item["ref"])
     answer_sender(ctx, incoming, template="withdraw_item_done",
                   context={"item": item, "closed": answer == "yes", "proxy": bool(question["data"].get("proxy"))},
-                  purpose="withdraw_item_done")
+                  purpose="withdraw_item_done", must_reach=True)
     return f"withdraw_item {item['ref']}: " + ("closed" if answer == "yes" else "kept")
 
 
@@ -346,7 +350,7 @@ def on_withdraw(ctx: Context, incoming: Incoming) -> str:
         answer_sender(ctx, incoming, template="not_member", context={"intent": "withdraw"}, purpose="not_member",
                       forget_after_send=True)
         return "withdraw: not a member"
-    if not _may_ask(ctx, incoming, address):
+    if not _may_ask(ctx, incoming, address, WITHDRAW):
         return f"withdraw {member['ref']}: question withheld"
     questions.ask_member(
         ctx, member, kind=WITHDRAW, subject_ref=member["ref"], template="withdraw_confirm",
@@ -375,7 +379,7 @@ def on_withdraw_answer(ctx: Context, incoming: Incoming, question: dict, answer:
     erase_member(ctx, member, reason="withdrawn", by="animator" if proxy else "member",
                  animator=parsed.sender if proxy else None)
     answer_sender(ctx, incoming, template="withdraw_done", context={"withdrawn": True, "ref": ref, "proxy": proxy},
-                  purpose="withdraw_done", forget_after_send=True)
+                  purpose="withdraw_done", forget_after_send=True, limited=False)
     notify_animators(ctx, template="withdrawal_notice", context={"ref": ref}, purpose="withdrawal_notice",
                      cause=parsed.message_id)
     return f"withdraw {ref}: erased"

@@ -87,6 +87,20 @@ def take_allowance(ctx: Context, address: str, kind: str = "reply", limit: int |
     return True
 
 
+def limit_reached(ctx: Context, incoming: Incoming, address: str, purpose: str) -> None:
+    """The day's answers to ``address`` are used up (maybe by messages forged in its
+    name) while it asks for something it has a right to (``purpose``: its data, a
+    withdrawal): the animators get the message to answer by hand. Once a day per
+    address, so that a flood stays bounded for them too."""
+    if take_allowance(ctx, address, "limit_reached", limit=1):
+        forward_to_animators(ctx, incoming, reason="reply_limit", purpose="reply_limit",
+                             limit=ctx.settings.network.max_replies_per_day,
+                             request=label_of(purpose, "purpose", ctx.settings.network.language))
+    else:
+        audit.warning("%s: %s withheld by the daily limit; the animators were told today", incoming.parsed.message_id,
+                      purpose)
+
+
 def answer_sender(
     ctx: Context,
     incoming: Incoming,
@@ -97,9 +111,15 @@ def answer_sender(
     daily_kind: str | None = None,
     attach: Callable[[EmailMessage], None] | None = None,
     forget_after_send: bool = False,
+    must_reach: bool = False,
+    limited: bool = True,
 ) -> str | None:
     """Queue an answer to the person who wrote ``incoming``; returns its Message-ID or
     None when nothing was queued (no address, the robot itself, daily limit reached).
+    ``must_reach``: an answer the person has a right to (their data, their withdrawal):
+    when the daily limit withholds it, the animators are told (:func:`limit_reached`).
+    ``limited=False``: outside the daily limit, for an answer that can happen once only
+    (the goodbye after an erasure: nothing else may carry it, the address is gone).
 
     ``daily_kind`` adds a stricter limit of one such answer a day (e.g. ``"unknown_ack"``).
     The person just wrote: an address a bounce had marked undeliverable is taken as
@@ -115,8 +135,10 @@ def answer_sender(
     if daily_kind and not take_allowance(ctx, address, daily_kind, limit=1):
         audit.info("%s: no %s today, one was already sent", parsed.message_id, daily_kind)
         return None
-    if not take_allowance(ctx, address):
+    if limited and not take_allowance(ctx, address):
         audit.info("%s: answer withheld, the daily limit is reached", parsed.message_id)
+        if must_reach:
+            limit_reached(ctx, incoming, address, purpose)
         return None
     # The display name is the person's own: a member's as recorded, anyone else's From
     # name; never a "Nom :" line (an animator's ADHÉSION POUR names someone else).

@@ -126,6 +126,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "contact_unavailable": ("coordonnée manquante (transmise)", "missing contact detail (forwarded)"),
         "send_failure": ("échec d'envoi", "sending failure"),
         "mailbox_down": ("boîte du réseau injoignable", "network's mailbox unreachable"),
+        "reply_limit": ("limite de réponses du jour atteinte (transmis)", "day's answer limit reached (forwarded)"),
         "preferences_done": ("préférences notées", "preferences noted"),
         "question_closed": ("réponse à une question close", "answer to a closed question"),
         "report": ("rapport", "report"),

@@ -9,6 +9,15 @@ field) is given in words of the language with :func:`workflows.mail.compose.labe
 from __future__ import annotations
 
 REASONS: dict[str, tuple[str, str]] = {
+    "reply_limit": (
+        "Le robot a déjà répondu {limit} fois aujourd'hui à cette adresse : il ne lui écrit plus rien avant "
+        "demain (protection contre les boucles et les messages falsifiés). Or ce message demande quelque chose "
+        "auquel la personne a droit ({request}) : répondez-lui vous-même, ou faites-le demain par la commande "
+        "correspondante. Les messages suivants de cette adresse, aujourd'hui, ne vous seront pas transmis.",
+        "The robot already answered this address {limit} times today: it writes nothing more to it before "
+        "tomorrow (protection against loops and forged messages). But this message asks for something the person "
+        "has a right to ({request}): answer them yourselves, or do it tomorrow with the matching command. Further "
+        "messages from this address today will not be forwarded to you."),
     "not_understood": ("Le robot n'a pas compris ce message.", "The robot did not understand this message."),
     "not_automated": ("Message reconnu ({intent}) mais pas encore traité par le robot.",
                       "Message recognised ({intent}) but not handled by the robot yet."),
