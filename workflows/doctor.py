@@ -188,8 +188,9 @@ def check_network(settings: Settings) -> Iterator[Finding]:
             # A From line is easy to forge: without the server's verdict, an animator's
             # command or approval is believed on the address alone.
             yield Finding("warn", "network", "authserv_id is not set: a message that forges an animator's address "
-                          "can approve introductions and send calendar commands; set [network] authserv_id to "
-                          "your mail server's name in Authentication-Results (docs/installation.md)")
+                          "is believed for the animators' commands (ADHÉSION POUR, which registers a person with a "
+                          "consent given in person; MISE EN RELATION; the calendar commands); set [network] "
+                          "authserv_id to your mail server's name in Authentication-Results (docs/installation.md)")
 
 
 CHECKS: tuple[Callable[[Settings], Iterator[Finding]], ...] = (
