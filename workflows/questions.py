@@ -72,9 +72,16 @@ def _key(ctx: Context) -> bytes:
     return bytes.fromhex(key)
 
 
+def keyed_hash(ctx: Context, text: str) -> str:
+    """HMAC-SHA256 of ``text`` under the store's own random key (created on first use), in
+    hex: what the store keeps instead of a token or an address, so that holding the file
+    is not enough to test a guess."""
+    return hmac.new(_key(ctx), text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
 def token_hash(ctx: Context, token: str) -> str:
-    """The stored form of a token: HMAC-SHA256 under the store's key (created on first use)."""
-    return hmac.new(_key(ctx), token.upper().encode("ascii"), hashlib.sha256).hexdigest()
+    """The stored form of a token: :func:`keyed_hash` of it in capitals."""
+    return keyed_hash(ctx, token.upper())
 
 
 def question_message_id(token: str, domain: str, n: int = 1) -> str:

@@ -8,7 +8,6 @@
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from email.message import EmailMessage
@@ -19,6 +18,7 @@ from workflows.mail.compose import label_of
 from workflows.mail.reasons import reason_text
 from workflows.members import wrote_again
 from workflows.outbox import queue_mail
+from workflows.questions import keyed_hash
 
 audit = logging.getLogger("rers.audit")
 
@@ -54,9 +54,10 @@ def person_name(incoming: Incoming) -> str | None:
     return None if is_relay(parsed.sender) else parsed.sender_name or None
 
 
-def _hash(address: str) -> str:
-    # Daily counters outlive erasure for a day; they hold no address in clear.
-    return hashlib.sha256(address.encode("utf-8")).hexdigest()[:16]
+def _hash(ctx: Context, address: str) -> str:
+    # Daily counters outlive erasure for a day: keyed, so that the store file alone does not
+    # tell whether a given address wrote (a plain SHA-256 of an address can be checked).
+    return keyed_hash(ctx, "reply-counter|" + address)[:16]
 
 
 ANIMATOR_ALLOWANCE_FACTOR = 10
@@ -75,7 +76,7 @@ def take_allowance(ctx: Context, address: str, kind: str = "reply", limit: int |
         limit = network.max_replies_per_day
         if address in network.animators:
             limit *= ANIMATOR_ALLOWANCE_FACTOR
-    key = f"{kind}|{_hash(address)}|{ctx.today}"
+    key = f"{kind}|{_hash(ctx, address)}|{ctx.today}"
     doc = ctx.store.replies.find_one("key", key)
     count = 0 if doc is None else doc["count"]
     if count >= limit:

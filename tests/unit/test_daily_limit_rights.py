@@ -59,3 +59,14 @@ def test_the_goodbye_after_an_erasure_is_sent_whatever_the_day_s_count(tmp_path)
     assert world.deliver(reply(question, ELISE, "OUI")) == "handled: withdraw M-1: erased"
     (goodbye,) = world.mails(ELISE, "withdraw_done")
     assert "effacé" in text_of(goodbye)
+
+
+def test_the_day_s_counters_cannot_be_checked_against_an_address(tmp_path):
+    import hashlib
+
+    world = World(tmp_path / "robot")
+    confirmed_member(world)
+    keys = [doc["key"] for doc in world.store.replies.all()]
+    assert keys and all(ELISE not in key for key in keys)
+    plain = hashlib.sha256(ELISE.encode()).hexdigest()[:16]
+    assert not any(plain in key for key in keys), "a plain hash of the address would tell who wrote"
