@@ -34,7 +34,7 @@ def test_retrait_of_an_item_asks_then_closes_on_oui(world):
     assert world.deliver(reply(question, ELISE, "oui")) == "handled: withdraw_item O-1: closed"
     item = world.store.items.find_one("ref", "O-1")
     assert item["status"] == "closed" and item["closed"]
-    assert "est retiré" in text_of(world.last(ELISE))
+    assert "est retirée" in text_of(world.last(ELISE))
 
 
 def test_retrait_of_an_item_answered_non_keeps_it(world):

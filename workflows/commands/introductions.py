@@ -59,7 +59,8 @@ def cmd_show(args) -> int:
     intro = store.introductions.find_one("ref", args.ref.upper())
     if intro is None:
         raise UserError(f"no introduction {args.ref} (see `rers introductions list`)")
-    print(f"{intro['ref']}: {intro['status']}" + (f" ({intro['close_reason']})" if intro.get("close_reason") else ""))
+    reason = intro.get("close_reason")
+    print(f"{intro['ref']}: {intro['status']}" + (f" ({reason})" if reason and reason != intro['status'] else ""))
     for side in ("offer", "demand"):
         item = store.items.find_one("ref", intro[side]) or {}
         member = store.members.find_one("ref", intro[f"{side}_member"]) if intro[f"{side}_member"] else None
