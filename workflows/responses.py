@@ -144,7 +144,10 @@ def answer_sender(
     # The display name is the person's own: a member's as recorded, anyone else's From
     # name; never a "Nom :" line (an animator's ADHÉSION POUR names someone else).
     member = wrote_again(ctx, address)
-    name = (member or {}).get("name") or person_name(incoming)
+    # A pending member's name is what anyone claimed when joining for that address (a web
+    # form's Reply-To can name any address): it is used once the address confirmed it.
+    recorded = (member or {}).get("name") if (member or {}).get("status") == "confirmed" else None
+    name = recorded or person_name(incoming)
     return queue_mail(
         ctx,
         template=template,

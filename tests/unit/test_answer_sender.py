@@ -1,7 +1,9 @@
-"""The daily answer limit (flood and loop safety) never silently swallows what a person
-has a right to: their data, leaving, withdrawing an item. Messages forged in their name
-can use up the day's answers; then the animators get the request, once a day per address,
-and the goodbye after an erasure is always sent."""
+"""Answering the person who wrote (workflows.responses.answer_sender): the daily answer
+limit (flood and loop safety) never silently swallows what a person has a right to —
+their data, leaving, withdrawing an item: messages forged in their name can use up the
+day's answers, then the animators get the request, once a day per address, and the
+goodbye after an erasure is always sent; the counters cannot be checked against an
+address; a name claimed for an address is used only once that address confirmed it."""
 from __future__ import annotations
 
 from membership_support import World, mail, reply, text_of
@@ -70,3 +72,13 @@ def test_the_day_s_counters_cannot_be_checked_against_an_address(tmp_path):
     assert keys and all(ELISE not in key for key in keys)
     plain = hashlib.sha256(ELISE.encode()).hexdigest()[:16]
     assert not any(plain in key for key in keys), "a plain hash of the address would tell who wrote"
+
+
+def test_a_name_claimed_for_someone_else_s_address_is_not_used_to_write_to_them(tmp_path):
+    world = World(tmp_path / "robot")
+    animator = ANIMATORS[0]
+    forged = mail("wordpress@site.example", "ADHÉSION", "Nom : Victime Forcée\n",
+                  headers={"Reply-To": animator})
+    assert world.deliver(forged).startswith("handled: join M-1")
+    world.deliver(mail(animator, "AIDE", ""))
+    assert "Victime" not in str(world.last(animator, "help")["To"])
