@@ -16,6 +16,7 @@ Pure: plain documents in, frozen dataclasses out.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,10 +24,21 @@ from workflows.mail.compose import readable_name
 
 MASK = "[coordonnées masquées]"
 
-_EMAIL_RE = re.compile(r"[\w.+'-]+\s*(?:@|\(at\)|\[at\]| arobase )\s*[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
+# An address as people write it to dodge robots too: "marie (at) example.org",
+# "marie [at] gmail [dot] com", "marie at gmail.com", "marie arobase gmail point com".
+_AT = r"(?:\s*@\s*|\s*[(\[{]\s*(?:at|arobase)\s*[)\]}]\s*|\s+(?:at|arobase)\s+)"
+_DOT = r"(?:\.|\s*[(\[{]\s*(?:dot|point)\s*[)\]}]\s*|\s+(?:dot|point)\s+)"
+_EMAIL_RE = re.compile(rf"[\w.+'-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)+", re.IGNORECASE)
 # Eight digits or more, with the separators people write between them (06 12 34 56 78,
 # +33 6.12.34.56.78, 0033-612345678): no phone number is shorter, few titles hold such a run.
 _PHONE_RE = re.compile(r"(?:\+|\b00)?\d(?:[\s.\-/()]{0,3}\d){7,}")
+# A number written in words ("zéro six douze trente-quatre cinquante-six…"): five number
+# words in a row or more; a title rarely counts that far in words.
+_NUMBER_WORD = (r"(?:z[ée]ro|un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|"
+                r"quinze|seize|vingts?|trente|quarante|cinquante|soixante|cent|et)")
+_SPOKEN_PHONE_RE = re.compile(rf"\b{_NUMBER_WORD}(?:[\s,.-]+{_NUMBER_WORD}){{4,}}\b", re.IGNORECASE)
+# A handle on a social network or a messaging app: "@marie_d".
+_HANDLE_RE = re.compile(r"(?<![\w@])@[\w.]{3,}")
 _NAME_WORD_RE = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)*$")
 
 CONTACTS = ("email", "phone", "permanence")
@@ -37,10 +49,16 @@ class PrivacyError(Exception):
 
 
 def redact(text: str | None) -> str | None:
-    """``text`` with every e-mail address and phone number replaced by :data:`MASK`."""
+    """``text`` with every e-mail address (also written "(at)", "[dot]", "arobase"…),
+    handle (``@marie_d``) and phone number (also in French number words) replaced by
+    :data:`MASK`."""
     if text is None:
         return None
-    return _PHONE_RE.sub(MASK, _EMAIL_RE.sub(MASK, text))
+    # Compatibility forms first: a full-width ＠ or digits are the same contact detail.
+    text = unicodedata.normalize("NFKC", text)
+    for pattern in (_EMAIL_RE, _HANDLE_RE, _PHONE_RE, _SPOKEN_PHONE_RE):
+        text = pattern.sub(MASK, text)
+    return text
 
 
 def first_name(name: str | None) -> str | None:

@@ -81,6 +81,20 @@ def test_redact_masks_addresses_and_phone_numbers():
     assert redact(None) is None
 
 
+@pytest.mark.parametrize("written", [
+    "hugo [at] gmail [dot] com", "hugo at gmail.com", "hugo arobase gmail point com", "hugo＠gmail.com",
+    "@hugo_guitare", "０６１２３４５６７８", "zéro six douze trente-quatre cinquante-six soixante-dix-huit",
+])
+def test_redact_masks_contact_details_written_to_dodge_robots(written):
+    assert redact(f"Guitare, {written} le soir") == f"Guitare, {MASK} le soir"
+
+
+@pytest.mark.parametrize("title", ["Cours de guitare, deux ou trois fois", "Cours at home", "Point de croix",
+                                   "Photo @ la maison", "Anglais : rencontre à deux, un soir"])
+def test_redact_leaves_ordinary_titles_alone(title):
+    assert redact(title) == title
+
+
 @pytest.mark.parametrize("name,first", [("Jean-Luc Perrin", "Jean-Luc"), ("N'Diaye Awa", "N'Diaye"),
                                         ("élodie", "élodie"), ("marie.dupont@example.org", None),
                                         ("0612345678", None), ("", None), (None, None)])
