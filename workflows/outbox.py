@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Callable
 
-from store import Store
+from store import Store, message_key
 from workflows.context import Context
 from workflows.mail.compose import (_single_line, build_message, message_bytes, message_id as make_message_id,
                                     recipients_of, serialize)
@@ -85,8 +85,13 @@ def undeliverable(ctx: Context, address: str) -> bool:
 
 
 def _forgotten(mail: dict) -> dict:
-    # What a forget_after_send mail drops once its fate is known: every copy of the person.
-    return {"raw": "", "recipients": [], "refused": None, "error": None} if mail.get("forget") else {}
+    # What a forget_after_send mail drops once its fate is known: every copy of the person,
+    # including the Message-ID of their message that caused it (it may name their domain).
+    if not mail.get("forget"):
+        return {}
+    cause = mail.get("cause")
+    hashed = cause if not isinstance(cause, str) or cause.startswith("sha256:") else message_key(cause)
+    return {"raw": "", "recipients": [], "refused": None, "error": None, "cause": hashed}
 
 
 def queue_mail(
