@@ -29,7 +29,7 @@ import logging
 from datetime import datetime, timedelta
 
 from config.settings import Settings
-from store import Store
+from store import Store, message_key
 from workflows import charter, consents, introductions, questions
 from workflows.context import Context, Incoming
 from workflows.erasure import erase_member
@@ -380,8 +380,10 @@ def on_withdraw_answer(ctx: Context, incoming: Incoming, question: dict, answer:
                  animator=parsed.sender if proxy else None)
     answer_sender(ctx, incoming, template="withdraw_done", context={"withdrawn": True, "ref": ref, "proxy": proxy},
                   purpose="withdraw_done", forget_after_send=True, limited=False)
+    # Caused by the person's own message, whose Message-ID may name their mail domain:
+    # the notice, kept in the outbox, is keyed by its hash (as the ledger is).
     notify_animators(ctx, template="withdrawal_notice", context={"ref": ref}, purpose="withdrawal_notice",
-                     cause=parsed.message_id)
+                     cause=message_key(parsed.message_id))
     return f"withdraw {ref}: erased"
 
 

@@ -23,3 +23,5 @@ def test_the_goodbye_after_an_erasure_leaves_no_trace_once_sent(tmp_path):
     assert any(ELISE in p.read_text(errors="replace") for p in outbox.rglob("*") if p.is_file())
     (goodbye,) = [m for m in world.store.outbox.all() if m["purpose"] == "withdraw_done" and m.get("forget")]
     assert goodbye["cause"].startswith("sha256:"), "the cause was the Message-ID of the person's own message"
+    (notice,) = [m for m in world.store.outbox.all() if m["purpose"] == "withdrawal_notice"]
+    assert notice["cause"].startswith("sha256:")
