@@ -196,3 +196,20 @@ def test_an_address_longer_than_a_line_is_never_cut():
     address = "tres.longue.adresse." + "x" * 70 + "@example.org"
     wrapped = wrap_text(f"Écrivez à {address} pour parler à une personne de l'équipe d'animation du réseau.")
     assert address in wrapped.split("\n")
+
+
+def test_a_sentence_made_too_long_by_a_title_is_refilled_with_its_next_line():
+    title = "Apprendre à réparer un vélo de course et à régler les freins à disque"
+    text = (f"Votre demande « {title} » reste ouverte : nous vous\n"
+            "écrirons si une autre personne peut partager ce savoir.\n\nÀ bientôt,")
+    wrapped = wrap_text(text).split("\n")
+    assert all(len(l) <= 72 for l in wrapped) and wrapped[-2:] == ["", "À bientôt,"]
+    body = wrapped[:-2]
+    assert " ".join(body) == " ".join(text.split("\n\n")[0].split())
+    assert all(len(l) > 30 for l in body[:-1]), "no ragged short line inside the paragraph"
+
+
+def test_a_label_line_or_a_list_item_after_a_long_line_is_not_joined_to_it():
+    long = "Adhésion demandée le lundi 23 novembre 2026, confirmée le lundi 23 novembre 2026"
+    for following in ("Téléphone : 06 11 22 33 44", "- O-12 (offre, ouverte) : Couture", "  Description : x"):
+        assert wrap_text(f"{long}\n{following}").split("\n")[-1] == following

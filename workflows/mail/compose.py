@@ -300,18 +300,43 @@ _GLUED = re.compile(r"(?<=«) | (?=[:;!?»])|(?<=\d) (?=h\b)|(?<=\d h) (?=\d)")
 _GLUE = "\x1f"
 
 
+# A line a sentence ends on, or a "Label : value" line: what follows it is not its
+# continuation, even when it is too long.
+_ENDS_SENTENCE = re.compile(r"[.!?:;»)]\s*$")
+_LABEL = re.compile(r"^\s*[^\s:]+(?: [^\s:]+){0,3} : ")
+
+
+def _continues(line: str, following: str) -> bool:
+    """Whether ``following`` carries on the sentence of ``line`` (same paragraph, same
+    indentation, not a list item nor a "Label : value" line)."""
+    indent = len(line) - len(line.lstrip(" "))
+    return (bool(following.strip()) and not _ENDS_SENTENCE.search(line)
+            and len(following) - len(following.lstrip(" ")) == indent
+            and following.lstrip(" ")[:2] != "- " and not _LABEL.match(following))
+
+
 def wrap_text(text: str) -> str:
     """Rewrap the lines of ``text`` longer than :data:`MAX_LINE` to :data:`WRAP_WIDTH`.
 
-    Continuation lines keep the line's indentation (plus two spaces under a ``- `` list
-    item); words longer than a line (an address, a URL) are never cut; French
-    punctuation stays with its word (« OUI », « quand ? »). Shorter lines are untouched.
+    A long line whose sentence goes on on the next lines (the template cut it there, then
+    a long name or title made it too long) is refilled with them, so that the paragraph
+    does not end up ragged ("nous vous / écrirons / si…"). Continuation lines keep the
+    line's indentation (plus two spaces under a ``- `` list item); words longer than a
+    line (an address, a URL) are never cut; French punctuation stays with its word
+    (« OUI », « quand ? »). Shorter lines are untouched.
     """
+    lines = text.split("\n")
     out = []
-    for line in text.split("\n"):
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
         if len(line) <= MAX_LINE or _GLUE in line:
             out.append(line)
             continue
+        while index < len(lines) and _GLUE not in lines[index] and _continues(line, lines[index]):
+            line = line.rstrip() + " " + lines[index].strip()
+            index += 1
         indent = line[: len(line) - len(line.lstrip(" "))]
         bullet = line.lstrip(" ")[:2] == "- "
         glued = _GLUED.sub(_GLUE, line)
