@@ -84,3 +84,23 @@ class SteppingClock:
 
     def __call__(self):
         return self.now
+
+
+def fail_on(monkeypatch, marker: bytes) -> None:
+    """Make every handler raise (a bug in our code, as far as the runner can tell) for the
+    messages whose raw bytes hold ``marker``; the others are handled as usual."""
+    import workflows.runner as runner_module
+
+    real_route = runner_module.route
+
+    def route(intent):
+        handler = real_route(intent)
+
+        def guarded(ctx, incoming):
+            if marker in incoming.raw:
+                raise RuntimeError("a bug triggered by this message")
+            return handler(ctx, incoming)
+
+        return guarded
+
+    monkeypatch.setattr(runner_module, "route", route)

@@ -17,11 +17,12 @@ from pathlib import Path
 from workflows.commands import calendar as calendar_commands, introductions as introduction_commands
 from workflows.commands import members as members_commands, report as report_commands
 from workflows.commands import catalogue as catalogue_commands, templates as templates_commands
+from workflows.commands import parked as parked_commands
 from workflows.commands.common import clock_from_env, load_settings, open_store
 from workflows.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError
 
 COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands, report_commands, catalogue_commands,
-                 templates_commands)
+                 templates_commands, parked_commands)
 """Modules of :mod:`workflows.commands`, each adding its sub-commands with
 ``register(subparsers, common_options_parser)``."""
 

@@ -10,9 +10,8 @@ from email.parser import BytesHeaderParser
 
 import pytest
 
-import workflows.runner as runner_module
 from store import Store
-from support import ANIMATORS, NETWORK, member_mail
+from support import ANIMATORS, NETWORK, fail_on, member_mail
 from workflows.runner import Runner
 
 pytestmark = pytest.mark.integration
@@ -51,19 +50,7 @@ def test_a_deep_message_is_forwarded_with_its_bytes_and_moved(imap_robot, imap_a
 
 
 def test_a_deep_poison_message_is_parked_and_the_animators_told(imap_robot, imap_account, sink, monkeypatch):
-    real_route = runner_module.route
-
-    def route(intent):
-        handler = real_route(intent)
-
-        def guarded(ctx, incoming):
-            if b"Subject: profond" in incoming.raw:
-                raise RuntimeError("a bug triggered by this message")
-            return handler(ctx, incoming)
-
-        return guarded
-
-    monkeypatch.setattr(runner_module, "route", route)
+    fail_on(monkeypatch, b"Subject: profond")
     dovecot, user = imap_account.dovecot, imap_account.user
     raw = deep_message()
     dovecot.append(user, "INBOX", raw)

@@ -14,7 +14,7 @@ import pytest
 
 import workflows.runner as runner_module
 from store import Store
-from support import ANIMATORS, NETWORK, make_settings, member_mail
+from support import ANIMATORS, NETWORK, fail_on, make_settings, member_mail
 from workflows.erasure import Traces
 from workflows.mail.compose import MAIL_POLICY, serialize
 from workflows.mail.parse import parse_message
@@ -192,23 +192,6 @@ def test_the_folder_transport_and_the_erasure_read_such_a_notice(tmp_path, raw):
 # --- The cycle ------------------------------------------------------------------------------
 
 
-def fail_on(monkeypatch, subject: str):
-    """Make the handlers raise for messages whose raw bytes hold ``subject``."""
-    real_route = runner_module.route
-
-    def route(intent):
-        handler = real_route(intent)
-
-        def guarded(ctx, incoming):
-            if f"Subject: {subject}".encode() in incoming.raw:
-                raise RuntimeError("a bug triggered by this message")
-            return handler(ctx, incoming)
-
-        return guarded
-
-    monkeypatch.setattr(runner_module, "route", route)
-
-
 def sent_files(settings) -> dict[str, bytes]:
     """The bytes of each mail the folder transport wrote, by Message-ID (headers only read)."""
     files = {}
@@ -232,7 +215,7 @@ def test_a_deep_message_is_forwarded_and_moved_at_the_first_cycle(tmp_path, raw)
 
 @DEEP
 def test_a_poison_message_is_parked_the_animators_told_and_the_others_handled(tmp_path, monkeypatch, raw):
-    fail_on(monkeypatch, "hi")
+    fail_on(monkeypatch, b"Subject: hi")
     settings = make_settings(tmp_path / "robot")
     box = mailbox.Maildir(settings.mailbox.path, create=True)
     box.add(raw)
@@ -269,7 +252,7 @@ def test_the_notice_goes_out_without_the_message_when_attaching_it_fails(tmp_pat
         raise RecursionError("maximum recursion depth exceeded")
 
     monkeypatch.setattr(responses, "attach_original", broken)
-    fail_on(monkeypatch, "poison")
+    fail_on(monkeypatch, b"Subject: poison")
     settings = make_settings(tmp_path / "robot")
     store = Store.open(settings.store.path)
     runner = Runner(settings, store, clock=lambda: NOW)

@@ -1,0 +1,63 @@
+"""`rers parked …`: the messages the robot set aside after failing on them (the error
+folder, ``[mailbox] error_folder``), and giving one another chance.
+
+- ``list`` — each parked message: its Message-ID, when, how many failures, the last error;
+- ``retry MESSAGE-ID`` — forget that it was parked, so that once an animator has moved
+  it back into the inbox (with their usual mail program), the next cycle handles it
+  again, with three new attempts. Without this, a message moved back is parked again.
+
+The store keeps the parked message's record (its Message-ID and its error) for these
+commands and for `rers status`; the ledger keeps only a hash of the Message-ID.
+"""
+from __future__ import annotations
+
+from workflows.commands.common import load_settings, open_store
+from workflows.errors import EXIT_OK, UserError
+
+
+def _parked(store) -> list[dict]:
+    from store import message_key
+
+    keys = {d["message_id"] for d in store.ledger.scan(lambda d: d.get("outcome") == "parked")}
+    return [f for f in store.failures.all() if f.get("parked") or message_key(f["message_id"]) in keys]
+
+
+def cmd_list(args) -> int:
+    settings = load_settings(args)
+    parked = _parked(open_store(settings))
+    for failure in parked:
+        when = failure.get("parked") or failure.get("last") or "?"
+        print(f"{failure['message_id']}  parked {when} after {failure['count']} failure(s): {failure['error']}")
+    print(f"{len(parked)} message(s) in the folder {settings.mailbox.error_folder!r}")
+    return EXIT_OK
+
+
+def cmd_retry(args) -> int:
+    from store import message_key
+
+    settings = load_settings(args)
+    store = open_store(settings)
+    wanted = args.message_id.strip()
+    if not wanted.startswith("<"):
+        wanted = f"<{wanted}>"
+    entry = store.ledger.find_one("message_id", message_key(wanted))
+    if entry is None or entry.get("outcome") != "parked":
+        raise UserError(f"no parked message {wanted} (see `rers parked list`)")
+    with store.transaction():
+        store.ledger.delete(entry["id"])
+        failure = store.failures.find_one("message_id", wanted)
+        if failure is not None:
+            store.failures.delete(failure["id"])
+    print(f"{wanted} will be handled again once it is back in {settings.mailbox.folder!r}: move it there from "
+          f"{settings.mailbox.error_folder!r} with your mail program")
+    return EXIT_OK
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("parked", parents=[common], help="messages set aside after failures, and retrying one")
+    actions = p.add_subparsers(dest="parked_command", required=True, metavar="ACTION")
+    q = actions.add_parser("list", parents=[common], help="one line per parked message")
+    q.set_defaults(func=cmd_list)
+    q = actions.add_parser("retry", parents=[common], help="handle a parked message again once moved back to the inbox")
+    q.add_argument("message_id", metavar="MESSAGE-ID", help="as `rers parked list` prints it, e.g. <abc@example.org>")
+    q.set_defaults(func=cmd_retry)
