@@ -113,3 +113,15 @@ def test_rencontre_annulee_by_mail_changes_nothing_and_says_how(bot, title):
     text = " ".join(text_of(msg).split())
     assert "pas encore possible par courriel" in text
     assert "rers calendar cancel rencontre-20270121-1400" in text
+
+
+def test_by_mail_a_permanence_command_on_a_one_off_meeting_s_day_names_the_one_off_command(bot):
+    assert rers(bot, "add", "meeting", "2027-01-21", "14:00-16:00", "--place", "Salle du Havre") == 0
+    bot.store.refresh()
+    with bot.store.transaction():
+        on_event_command(bot.ctx(), command("cancel_permanence", date="2027-01-21"))
+    _, msg = bot.mails("event_command_done")[-1]
+    text = " ".join(text_of(msg).split())
+    assert "L'annuler n'est pas encore possible par courriel" in text
+    assert "rers calendar cancel rencontre-20270121-1400" in text
+    assert "rencontre-20270121-1400 2027-01-21" not in text, "the form for one date of a series"
