@@ -138,7 +138,7 @@ def test_an_answer_to_the_invitation_of_a_meeting_called_off(bot):
     assert not bot.store.attendance.all()
     (_, told), = bot.mails("attendance_no_event")
     assert told["Subject"] == "Annulé : Rencontre du RERS de Test – jeudi 14 janvier 2027"
-    assert "« Rencontre du RERS de Test » n'aura pas lieu le jeudi 14 janvier 2027 : cet événement est annulé." \
+    assert "L'événement « Rencontre du RERS de Test » n'aura pas lieu le jeudi 14 janvier 2027 : il est annulé." \
         in flat(told)
     assert "La prochaine" not in flat(told)
 

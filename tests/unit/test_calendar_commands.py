@@ -113,7 +113,7 @@ def test_meeting_by_mail_invites_everyone(bot):
     part, cal = calendar_part(invitations[0])
     assert part.get_param("method") == "REQUEST"
     subject, text = answer(bot)
-    assert subject == "Fait : « Rencontre du RERS de Test » ajouté au calendrier"
+    assert subject == "Fait : événement « Rencontre du RERS de Test » ajouté au calendrier"
     assert "le jeudi 14 janvier 2027, de 14 h à 16 h" in text and "Où : Salle du Havre" in text
 
 

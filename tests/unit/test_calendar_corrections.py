@@ -70,7 +70,7 @@ def test_correction_of_dtend_only_keeps_the_location_in_the_request(bot):
     event = cal.walk("VEVENT")[0]
     assert str(event["LOCATION"]) == "Salle du Havre" and int(event["SEQUENCE"]) == 1
     subject, text = last_answer(bot)
-    assert subject == "Fait : « Rencontre du RERS de Test » mis à jour au calendrier"
+    assert subject == "Fait : événement « Rencontre du RERS de Test » mis à jour au calendrier"
     assert "Ce qui change : l'heure de fin (avant : 16 h)" in text
     assert "reste comme avant : le lieu (Salle du Havre)." in text
 
@@ -136,7 +136,7 @@ def test_re_adding_a_cancelled_meeting_sends_a_request_worded_as_scheduled_again
     assert part.get_param("method") == "REQUEST"
     assert int(event["SEQUENCE"]) == 2 and str(event["STATUS"]) == "CONFIRMED"
     doc, answer = bot.mails("event_command_done")[-1]
-    assert str(answer["Subject"]) == "Fait : « Rencontre du RERS de Test » de nouveau au calendrier"
+    assert str(answer["Subject"]) == "Fait : événement « Rencontre du RERS de Test » de nouveau au calendrier"
     assert "annulé auparavant" in " ".join(text_of(answer).split())
 
 

@@ -33,7 +33,7 @@ def test_renders_with_its_example(name, language):
 def test_french_dates():
     rendered = Renderer("fr").render("cancellation", {**BASE, **example("cancellation")})
     assert rendered.subject == "Annulé : Permanence du RERS de Souday – lundi 7 décembre 2026 à 9 h"
-    assert "n'aura pas lieu le lundi 7 décembre 2026\n(de 9 h à 12 h)" in rendered.text
+    assert "n'aura pas lieu le lundi\n7 décembre 2026 (de 9 h à 12 h)" in rendered.text, "a day stays with its month"
 
 
 def test_english_dates():

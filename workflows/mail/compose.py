@@ -294,9 +294,11 @@ def _french_time(value: datetime, locale: str) -> str:
     return format_time(value, format="short", locale=locale)
 
 
-# Spaces a line must not be cut at: French puts one after « and before : ; ! ? », and
-# writes hours "12 h", "14 h 30".
-_GLUED = re.compile(r"(?<=«) | (?=[:;!?»])|(?<=\d) (?=h\b)|(?<=\d h) (?=\d)")
+# Spaces a line must not be cut at: French puts one after « and before : ; ! ? », writes
+# hours "12 h", "14 h 30", and keeps a day with its month ("7 décembre", "1er mars").
+_MONTHS = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
+_GLUED = re.compile(rf"(?<=«) | (?=[:;!?»])|(?<=\d) (?=h\b)|(?<=\d h) (?=\d)|(?<=\b\d) (?=(?:{_MONTHS})\b)"
+                    rf"|(?<=\b\d\d) (?=(?:{_MONTHS})\b)|(?<=\b1er) (?=(?:{_MONTHS})\b)")
 _GLUE = "\x1f"
 
 
