@@ -213,3 +213,11 @@ def test_a_label_line_or_a_list_item_after_a_long_line_is_not_joined_to_it():
     long = "Adhésion demandée le lundi 23 novembre 2026, confirmée le lundi 23 novembre 2026"
     for following in ("Téléphone : 06 11 22 33 44", "- O-12 (offre, ouverte) : Couture", "  Description : x"):
         assert wrap_text(f"{long}\n{following}").split("\n")[-1] == following
+
+
+def test_a_sentence_going_on_after_a_colon_is_refilled_too():
+    text = ("Le lundi 7 décembre 2026 est un lundi, pas un mardi comme la commande le dit :\n"
+            "le robot ne sait pas quelle date vous vouliez dire.")
+    wrapped = wrap_text(text).split("\n")
+    assert len(wrapped) == 2 and all(len(l) <= 72 for l in wrapped)
+    assert " ".join(wrapped) == " ".join(text.split())

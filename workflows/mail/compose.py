@@ -303,8 +303,10 @@ _GLUE = "\x1f"
 
 
 # A line a sentence ends on, or a "Label : value" line: what follows it is not its
-# continuation, even when it is too long.
-_ENDS_SENTENCE = re.compile(r"[.!?:;»)]\s*$")
+# continuation, even when it is too long. (A colon or a semicolon goes on: « pas un
+# mardi : le robot… »; what follows a colon as a list or a block is a list item, a label
+# line or indented, and stays apart.)
+_ENDS_SENTENCE = re.compile(r"[.!?…]\)?\s*$")
 _LABEL = re.compile(r"^\s*[^\s:]+(?: [^\s:]+){0,3} : ")
 
 
