@@ -216,7 +216,7 @@ def test_a_label_line_or_a_list_item_after_a_long_line_is_not_joined_to_it():
 
 
 def test_a_sentence_going_on_after_a_colon_is_refilled_too():
-    text = ("Le lundi 7 décembre 2026 est un lundi, pas un mardi comme la commande le dit :\n"
+    text = ("Le lundi 7 décembre 2026 est un lundi, et pas un mardi comme votre commande le dit :\n"
             "le robot ne sait pas quelle date vous vouliez dire.")
     wrapped = wrap_text(text).split("\n")
     assert len(wrapped) == 2 and all(len(l) <= 72 for l in wrapped)
