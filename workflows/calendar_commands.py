@@ -33,7 +33,7 @@ from workflows.context import Context, Incoming
 from workflows.events.model import CONFIGURED_KINDS, EventSeries, with_cancelled_dates
 from workflows.events.rules import (Occurrence, local_datetime, occurrences, public_holidays, rule_dates,
                                     wall_clock_problem)
-from workflows.events.state import one_off, one_off_uid
+from workflows.events.state import one_off, one_off_uid, publication_period
 from workflows.mail.commands import stated_weekday
 from workflows.mail.textutil import fold
 from workflows.responses import answer_sender
@@ -159,8 +159,8 @@ def add_one_off(ctx: Context, kind: str, day: date | None, start: time | None, e
     None — from the event as it stands (``detail["kept"]``), and ``detail["changes"]`` says
     what it changed, with the value before; a new event without ``end`` lasts
     :data:`DEFAULT_DURATION` (``detail["default_end"]``). ``place=""`` (command line)
-    clears the place. Refused for no day, no start, ``end <= start``, a past day or a
-    wall-clock time that daylight saving skips that day. Accepted with a warning
+    clears the place. Refused for no day, no start, ``end <= start``, a past day, a day
+    beyond the published calendar, or a wall-clock time that daylight saving skips that day. Accepted with a warning
     (``detail["warnings"]``): a time that happens twice that day, another event at the
     same time (:func:`clashes`), a public holiday, a closure day. In a transaction."""
     if kind not in ("meeting", "workshop"):
@@ -190,6 +190,11 @@ def add_one_off(ctx: Context, kind: str, day: date | None, start: time | None, e
         return Outcome(kind, "refused", "bad_times", day=day)
     if day < planned.today:
         return Outcome(kind, "refused", "past", day=day)
+    until = publication_period(planned.today, ctx.settings.calendar.horizon_months)[1]
+    if day > until:
+        # Beyond the published calendar nobody would be invited, nor see it in the feed's
+        # window: refused like a cancellation there, with the date it will be possible.
+        return Outcome(kind, "refused", "beyond_calendar", day=day, detail={"until": until})
     warnings = []
     for at in (start, end):
         problem = wall_clock_problem(day, at, network.timezone)

@@ -68,6 +68,8 @@ def test_cancel_a_permanence_then_a_meeting(bot, capsys):
     (("cancel", "nothing-here"), "no event nothing-here@example.org"),
     (("cancel", "not a uid!"), "neither a date"),
     (("add", "meeting", "2027-01-14", "16:00-14:00"), "the end time must be after the start time"),
+    (("add", "meeting", "2030-01-14", "14:00-16:00"),
+     "2030-01-14 is after the end of the published calendar (2027-12-31)"),
 ])
 def test_refusals_are_one_line_and_a_failure_status(bot, capsys, args, words):
     assert rers(bot, *args) == 1
