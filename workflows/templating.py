@@ -116,6 +116,13 @@ def _kind(name: str, parts: set[str]) -> str:
     return "mail" if "subject" in parts else "page"
 
 
+def builtin_names() -> set[str]:
+    """The names of the built-in templates, in any language (``join_ack``, ``_footer``,
+    ``textes/charte-v1``)."""
+    return {split[0] for language in LANGUAGES for file in _files(BUILTIN_TEMPLATES / language)
+            if (split := split_file(file)) is not None}
+
+
 def templates(settings: Settings) -> list[TemplateInfo]:
     """Every template, built in or the animators', sorted by name."""
     parts: dict[str, set[str]] = {}

@@ -200,7 +200,14 @@ def test_templates_list_shows_what_the_animators_changed(settings, folder, capsy
     status, out = run(capsys, "templates", "list", "--config", str(settings.source))
     (line,) = [l for l in out.splitlines() if l.startswith("join_ack ")]
     assert status == 0 and line.split()[1:] == ["mail", "fr", "en", "fr:", "txt"]
-    assert str(folder) in out
+    assert str(folder) in out and "rers templates check" in out
+
+
+def test_templates_list_says_a_mistyped_file_is_never_used(settings, folder, capsys):
+    write(folder, "jion_ack.txt.j2", GOOD_TEXT)
+    status, out = run(capsys, "templates", "list", "--config", str(settings.source))
+    (line,) = [l for l in out.splitlines() if l.startswith("jion_ack ")]
+    assert status == 0 and "unknown name: never used" in line
 
 
 def test_templates_show_gives_the_animators_file_first_and_the_built_in_on_demand(settings, folder, capsys):

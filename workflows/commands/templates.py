@@ -27,13 +27,16 @@ KIND_WORDS = {"mail": "mail", "page": "web page", "piece": "shared piece", "text
 
 
 def cmd_list(args) -> int:
-    from workflows.templating import folder_problem, templates
+    from workflows.templating import builtin_names, folder_problem, templates
 
     settings = load_settings(args)
+    known = builtin_names()
     rows = [("NAME", "WHAT", "LANGUAGES", "CHANGED BY THE ANIMATORS")]
     for info in templates(settings):
         changed = "; ".join(f"{lang}: {', '.join(parts)}" for lang, parts in sorted(info.overridden.items())) or "-"
-        rows.append((info.name, KIND_WORDS[info.kind], " ".join(info.languages), changed))
+        # A file of the animators that names no built-in text is never used (a typo, often).
+        what = KIND_WORDS[info.kind] if info.name in known else "unknown name: never used"
+        rows.append((info.name, what, " ".join(info.languages), changed))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
@@ -41,6 +44,8 @@ def cmd_list(args) -> int:
     problem = folder_problem(settings)
     print(f"\nThe animators' folder: {where}" + (f"\nwarn  {problem}" if problem else "") if where
           else "\nNo animators' folder ([network] templates_dir is not set).")
+    if where:
+        print("Whether each of your files is used, or why not: rers templates check")
     return EXIT_OK
 
 
