@@ -46,14 +46,20 @@ REASON_TEXT = MappingProxyType({
 _TIMES = re.compile(r"^(\d{1,2})[:h](\d{2})?(?:\s*-\s*(\d{1,2})[:h](\d{2})?)?$")
 
 
+_DATE_SHAPE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4}")
+
+
 def day_argument(text: str) -> date:
-    """``2027-01-14`` or ``14/01/2027``; raises ``argparse.ArgumentTypeError``."""
+    """``2027-01-14`` or ``14/01/2027``; raises ``argparse.ArgumentTypeError`` (saying so
+    when the text has the shape of a date that does not exist: 29 February 2027)."""
     match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text.strip())
     try:
         if match:
             return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
         return date.fromisoformat(text.strip())
-    except ValueError:
+    except ValueError as error:
+        if _DATE_SHAPE.fullmatch(text.strip()):
+            raise argparse.ArgumentTypeError(f"{text!r} is a day that does not exist ({error})") from None
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (2027-01-14 or 14/01/2027)") from None
 
 
@@ -181,7 +187,9 @@ def cmd_cancel(args) -> int:
 
     try:
         day = day_argument(args.target)
-    except argparse.ArgumentTypeError:
+    except argparse.ArgumentTypeError as error:
+        if _DATE_SHAPE.fullmatch(args.target.strip()):
+            raise UserError(str(error)) from None  # a date that does not exist, not an event's name
         day = None
     if day is not None:
         if args.date is not None:
