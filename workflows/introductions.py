@@ -73,7 +73,7 @@ from workflows.matching import (
     read_synonyms,
     score_titles,
 )
-from workflows.outbox import queue_mail
+from workflows.outbox import drop_queued, queue_mail
 from workflows.responses import answer_sender, forward_to_animators
 
 log = logging.getLogger(__name__)
@@ -605,6 +605,9 @@ def _consent_given(ctx: Context, intro: dict, side: str, answer: str, *, incomin
     if unavailable and incoming:
         _tell_contact_unavailable(ctx, incoming, intro, member, choice.wanted)
     if answers[OTHER[side]] == "yes":
+        # The other's « we wait for the other answer », if still unsent (both answers in
+        # one cycle), would arrive with the introduction itself: dropped.
+        drop_queued(ctx, purpose="introduction_ack", cause=f"{intro['ref']}:ack:{OTHER[side]}")
         _introduce(ctx, intro, unavailable)
         return f"{intro['ref']} introduced"
     _to_member(ctx, member, "introduction_ack", {**_member_view(ctx, intro, side), "what": "consent",

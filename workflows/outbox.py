@@ -78,6 +78,18 @@ def _queue(ctx: Context, mid: str, produce: Callable[[], tuple[bytes, list[str]]
     return True
 
 
+def drop_queued(ctx: Context, *, purpose: str, cause: str) -> int:
+    """Delete the mails of ``purpose`` caused by ``cause`` that are still queued (never
+    sent): a note that a later decision of the same transaction or batch made pointless
+    (« nous attendons l'autre réponse » when the other answer came in the same cycle).
+    Returns how many were dropped. In a transaction."""
+    dropped = [m for m in ctx.store.outbox.find("status", "queued")
+               if m.get("purpose") == purpose and m.get("cause") == cause]
+    for mail in dropped:
+        ctx.store.outbox.delete(mail["id"])
+    return len(dropped)
+
+
 def undeliverable(ctx: Context, address: str) -> bool:
     """True when ``address`` is a member's that a hard bounce marked undeliverable."""
     member = ctx.store.members.find_one("address", address.lower())

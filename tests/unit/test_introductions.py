@@ -128,6 +128,7 @@ def test_both_yes_gives_each_the_other_s_name_and_chosen_contact(tmp_path):
     assert net.answer(LINA, "question:consent", "oui") == "MR-1 consent demand: yes, waiting for the other"
     assert "nous attendons maintenant la réponse" in net.mails("introduction_ack", to=LINA)[0].text.lower()
     assert net.answer(PACO, "question:consent", "Oui\nContact : téléphone") == "MR-1 introduced"
+    assert not net.mails("introduction_ack", to=LINA), "« we wait for the other » unsent, then pointless: dropped"
     to_lina, to_paco = net.mails("introduction", to=LINA)[-1], net.mails("introduction", to=PACO)[-1]
     assert to_lina.purpose == "introduction"
     assert "Paco Ruiz" in to_lina.text and "06 11 22 33 44" in to_lina.text and PACO not in to_lina.text
@@ -135,6 +136,16 @@ def test_both_yes_gives_each_the_other_s_name_and_chosen_contact(tmp_path):
     assert sorted(to_lina.recipients) == sorted([LINA, *ANIMATORS]), "animators copied"
     intro = net.intro()
     assert intro["status"] == "introduced" and intro["contacts"] == {"offer": "phone", "demand": "email"}
+
+
+def test_an_acknowledgment_already_sent_stays_sent(net):
+    approved(net)
+    net.answer(LINA, "question:consent", "oui")
+    (ack,) = [m for m in net.store.outbox.all() if m["purpose"] == "introduction_ack"]
+    with net.store.transaction():
+        net.store.outbox.update(ack["id"], status="sent")
+    assert net.answer(PACO, "question:consent", "oui") == "MR-1 introduced"
+    assert net.store.outbox.get(ack["id"])["status"] == "sent"
 
 
 def test_the_permanence_contact_gives_the_next_permanence(net):
