@@ -49,7 +49,7 @@ def test_cancel_one_date_of_the_monthly_meeting_exdate_and_method_cancel(bot, ca
     before = frozenset(sent(bot))
     assert rers(bot, "cancel", "rencontre-mensuelle", "14/01/2027") == 0
     out = capsys.readouterr().out
-    assert "done: cancelled Rencontre mensuelle du RERS de Test of 2027-01-14; 3 invitation mail(s) queued" in out
+    assert "done: cancelled Rencontre mensuelle du RERS de Test of 2027-01-14; 3 cancellation mail(s) queued" in out
     assert feed_days(bot, MONTHLY) == {date(2027, 2, 11)}
     series = load_series(Store.open(bot.settings.store.path))[MONTHLY]
     assert series.cancelled_dates == (date(2027, 1, 14),) and series.sequence == 1

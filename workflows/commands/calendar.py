@@ -141,7 +141,8 @@ def describe(outcome) -> str:
                 else "updated" if outcome.detail.get("updated") else "added")
         what = (f"{verb} {title} ({outcome.day}, "
                 f"{outcome.series.start_time:%H:%M}-{outcome.series.end_time:%H:%M}, uid {outcome.series.uid})")
-    return f"done: {what}; {outcome.invitations} invitation mail(s) queued" + _notes(outcome)
+    kind = "cancellation" if outcome.action.startswith("cancel") else "invitation"
+    return f"done: {what}; {outcome.invitations} {kind} mail(s) queued" + _notes(outcome)
 
 
 _FIELDS = MappingProxyType({"title": "title", "place": "place", "end": "end time"})

@@ -178,7 +178,7 @@ def cmd_expire(args) -> int:
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("members", parents=[common], help="the members: list, show, add, export, forget")
+    p = sub.add_parser("members", parents=[common], help="the members: list, show, add, export, forget, expire")
     actions = p.add_subparsers(dest="members_command", required=True, metavar="ACTION")
 
     q = actions.add_parser("list", parents=[common], help="every member, one line each")
