@@ -58,7 +58,7 @@ EXPECTED: dict[str, dict] = {
     },
     "iphone-offer-sent-from-signature": {
         "intent": "offer",
-        "items": [{"title": "des cours de tricot",
+        "items": [{"title": "cours de tricot",
                    "description": "Je peux apprendre à tricoter une écharpe, même aux grands débutants."}],
         "text": "Bonjour\nJe peux apprendre à tricoter une écharpe, même aux grands débutants.",
     },

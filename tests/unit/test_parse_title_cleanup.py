@@ -31,6 +31,20 @@ def test_an_elided_article_without_apostrophe_goes(line, expected):
 
 
 @pytest.mark.parametrize("line, expected", [
+    ("je propose du tricot", "tricot"),
+    ("Je propose des cours de guitare", "cours de guitare"),
+    ("Offre : de la couture", "couture"),
+    ("je cherche de l'aide pour mon CV", "aide pour mon CV"),
+    ("Offre : Dupont cuisine", "Dupont cuisine"),  # a word that begins like an article
+    ("Offre : desserts maison", "desserts maison"),
+    ("Demande : de Python", "de Python"),  # not a partitive
+    ("Offre : du", "du"),  # nothing else: as written
+])
+def test_a_partitive_article_before_the_thing_goes(line, expected):
+    assert title(line) == expected
+
+
+@pytest.mark.parametrize("line, expected", [
     ("je souhaite apprendre l espagnol merci", "espagnol"),
     ("Demande : couture, merci !", "couture"),
     ("je cherche cours de tricot svp merci d'avance", "cours de tricot"),

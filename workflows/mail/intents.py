@@ -148,6 +148,16 @@ def _without_elided_article(title: str) -> str:
     return title[match.start(2):]
 
 
+def _without_partitive(title: str) -> str:
+    """``title`` without the partitive article a sentence puts before it: « (je propose)
+    du tricot », « de la couture », « des cours de guitare », « de l'aide » → the thing
+    itself. The rest, and a title that is nothing but the article, stay as written."""
+    match = re.match(r"(?:(?:du|des|de la)\s+|de l['’]\s*)(?=\w)", title, re.IGNORECASE)
+    if not match:
+        return title
+    return title[match.end():]
+
+
 def title_from(rest: str) -> str:
     """A title from the text after an offer/demand keyword: ``": cours d'espagnol"`` ->
     ``"cours d'espagnol"``; separators, "de savoir", an elided article without its
@@ -157,4 +167,4 @@ def title_from(rest: str) -> str:
     match = _TITLE_LEAD_RE.match(folded)
     start = where[match.end()] if match and match.end() < len(where) else (len(rest) if match and match.end() else 0)
     title = " ".join(rest[start:].split()).strip(" .")
-    return _without_elided_article(_without_courtesy(title))
+    return _without_partitive(_without_elided_article(_without_courtesy(title)))
