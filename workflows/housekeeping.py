@@ -3,8 +3,9 @@
 * the text of a mail is dropped once it is sent (see :mod:`workflows.outbox`); the text
   of a mail given up is dropped after ``RAW_DAYS`` (its envelope stays: who, when, why),
   so that the store does not keep every word ever sent, nor the tokens in them;
-* sent and failed mails, the Message-ID ledger and the audit trail are kept ``KEEP_DAYS``,
-  long enough to recognise any message that comes back;
+* sent and failed mails, the Message-ID ledger, the audit trail and the records of
+  messages that failed (parked or not) are kept ``KEEP_DAYS``, long enough to recognise
+  any message that comes back;
 * the daily answer counters are kept two days.
 """
 from __future__ import annotations
@@ -24,7 +25,8 @@ def housekeeping(settings: Settings, store: Store, now: datetime) -> dict[str, i
     raw_before = (now - timedelta(days=RAW_DAYS)).isoformat(timespec="seconds")
     keep_before = (now - timedelta(days=KEEP_DAYS)).isoformat(timespec="seconds")
     day_before = (now - timedelta(days=2)).date().isoformat()
-    counts = {"raw dropped": 0, "mails deleted": 0, "ledger deleted": 0, "counters deleted": 0, "audit deleted": 0}
+    counts = {"raw dropped": 0, "mails deleted": 0, "ledger deleted": 0, "counters deleted": 0, "audit deleted": 0,
+              "failures deleted": 0}
     with store.transaction():
         for mail in list(store.outbox.scan(lambda m: m["status"] in ("sent", "failed") and m["created"] < raw_before)):
             if mail["created"] < keep_before:
@@ -42,4 +44,9 @@ def housekeeping(settings: Settings, store: Store, now: datetime) -> dict[str, i
         for entry in list(store.audit.scan(lambda d: d.get("time", "") < keep_before)):
             store.audit.delete(entry["id"])
             counts["audit deleted"] += 1
+        # A failure record keeps the message's Message-ID in clear (for `rers parked`):
+        # it goes with the ledger's entry, once the message could no longer come back.
+        for failure in list(store.failures.scan(lambda d: (d.get("parked") or d.get("last") or "") < keep_before)):
+            store.failures.delete(failure["id"])
+            counts["failures deleted"] += 1
     return counts

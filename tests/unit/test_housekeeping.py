@@ -26,8 +26,13 @@ def test_housekeeping(tmp_path):
         store.ledger.insert({"message_id": "<b>", "received": iso(300)})
         store.replies.insert({"key": "k1", "count": 1, "day": (NOW - timedelta(days=3)).date().isoformat()})
         store.replies.insert({"key": "k2", "count": 1, "day": NOW.date().isoformat()})
+        store.failures.insert({"message_id": "<parked-long-ago>", "count": 3, "last": iso(402), "parked": iso(401)})
+        store.failures.insert({"message_id": "<parked>", "count": 3, "last": iso(10), "parked": iso(10)})
+        store.failures.insert({"message_id": "<failing>", "count": 1, "last": iso(1)})
     counts = housekeeping(settings, store, NOW)
-    assert counts == {"raw dropped": 1, "mails deleted": 1, "ledger deleted": 1, "counters deleted": 1, "audit deleted": 0}
+    assert counts == {"raw dropped": 1, "mails deleted": 1, "ledger deleted": 1, "counters deleted": 1, "audit deleted": 0,
+                      "failures deleted": 1}
+    assert sorted(f["message_id"] for f in store.failures.all()) == ["<failing>", "<parked>"]
     raws = {m["message_id"]: m["raw"] for m in store.outbox.all()}
     assert raws == {"<month>": None, "<new>": "x", "<queued>": "x"}
     assert [d["message_id"] for d in store.ledger.all()] == ["<b>"]
