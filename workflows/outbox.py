@@ -24,8 +24,7 @@ from typing import Callable
 
 from store import Store, message_key
 from workflows.context import Context
-from workflows.mail.compose import (_single_line, build_message, message_bytes, message_id as make_message_id,
-                                    recipients_of, serialize)
+from workflows.mail.compose import build_message, message_id as make_message_id, recipients_of, serialize
 from workflows.templating import base_context
 from workflows.transports.base import Transport, TransportError
 
@@ -48,23 +47,16 @@ def queue_message(ctx: Context, msg: EmailMessage, *, purpose: str, cause: str, 
     Envelope recipients are the To and Cc addresses; the envelope sender is the network's
     functional address.
     """
-    return _queue(ctx, str(msg["Message-ID"]), lambda: (serialize(msg), recipients_of(msg)), purpose=purpose,
-                  cause=cause, forget_after_send=forget_after_send)
-
-
-def _queue(ctx: Context, mid: str, produce: Callable[[], tuple[bytes, list[str]]], *, purpose: str, cause: str,
-           forget_after_send: bool) -> bool:
-    """:func:`queue_message` of the mail ``mid`` whose bytes and envelope recipients
-    ``produce()`` returns (called only when the mail is not in the outbox yet)."""
+    mid = str(msg["Message-ID"])
     if ctx.store.outbox.find_one("message_id", mid) is not None:
         return False
-    raw, recipients = produce()
+    recipients = recipients_of(msg)
     ctx.store.outbox.insert(
         {
             "message_id": mid,
             "sender": ctx.settings.network.address,
             "recipients": recipients,
-            "raw": raw.decode("ascii", "surrogateescape"),
+            "raw": serialize(msg).decode("ascii", "surrogateescape"),
             "status": "queued",
             "attempts": 0,
             "next_attempt": ctx.stamp(),
@@ -101,8 +93,8 @@ def _forgotten(mail: dict) -> dict:
     # including the Message-ID of their message that caused it (it may name their domain).
     if not mail.get("forget"):
         return {}
-    cause = mail.get("cause")
-    hashed = cause if not isinstance(cause, str) or cause.startswith("sha256:") else message_key(cause)
+    cause = mail["cause"]  # hashed once: a failure and a retry both pass here
+    hashed = cause if cause.startswith("sha256:") else message_key(cause)
     return {"raw": "", "recipients": [], "refused": None, "error": None, "cause": hashed}
 
 
@@ -147,7 +139,7 @@ def queue_mail(
         rendered = replace(rendered, subject=f"[{subject_tag}] {rendered.subject}")
     mid = msg_id or make_message_id(network.domain, purpose, cause, *sorted(a for _, a in [*to, *cc]))
     unsubscribe = f"mailto:{network.address}?subject=RETRAIT" if to_member else None
-    parts = dict(
+    msg = build_message(
         rendered=rendered,
         sender=(network.name, network.address),
         to=list(to),
@@ -160,14 +152,9 @@ def queue_mail(
         list_unsubscribe=unsubscribe,
         language=network.language,
     )
-    if attach is None:  # the mail as it is: written directly (the same bytes, a fraction of the cost)
-        produce = lambda: message_bytes(**parts)  # noqa: E731
-    else:
-        msg = build_message(**parts)
+    if attach is not None:
         attach(msg)
-        produce = lambda: (serialize(msg), recipients_of(msg))  # noqa: E731
-    queued = _queue(ctx, _single_line(mid), produce, purpose=purpose, cause=cause, forget_after_send=forget_after_send)
-    return mid if queued else None
+    return mid if queue_message(ctx, msg, purpose=purpose, cause=cause, forget_after_send=forget_after_send) else None
 
 
 @dataclass

@@ -131,7 +131,8 @@ class Runner:
         self.options = parse_options(settings)
         self.should_stop = should_stop
         self._sent_copies_checked = False
-        """Whether the mails a previous process left uncopied were looked for."""
+        """Whether the whole outbox was looked at for sent mails still to copy (at the first
+        flush, and again after a copy failed)."""
 
     def context(self) -> Context:
         return Context(settings=self.settings, store=self.store, now=self.clock(), renderer=self.renderer)
@@ -295,19 +296,24 @@ class Runner:
         if report.error and connection.transport is None:
             connection.failed = report.error  # cannot connect: not again in this cycle
         if sent_folder and (report.sent or not self._sent_copies_checked):
-            self._copy_to_sent()
+            self._copy_to_sent(report.sent)
         return report
 
-    def _copy_to_sent(self) -> None:
-        """Append to the IMAP Sent folder every sent mail that still has its bytes — this
-        flush's, and those a killed process or an unreachable mailbox left uncopied —
-        then drop the bytes of each one copied. A mail sent more than
-        :data:`SENT_COPY_DAYS` days ago is not copied any more (its bytes are dropped, so
-        the store does not grow while the mailbox is away). A failure is logged, never
-        raised: the mails were sent. A kill between the APPEND and the store write
-        copies that mail twice at the next flush (a copy too many, never one lost)."""
+    def _copy_to_sent(self, just_sent: list[str]) -> None:
+        """Append to the IMAP Sent folder the mails ``just_sent`` — and, at this runner's
+        first flush or after a failed copy, every sent mail that still has its bytes (a
+        killed process or an unreachable mailbox left them uncopied) — then drop the bytes
+        of each one copied. A mail sent more than :data:`SENT_COPY_DAYS` days ago is not
+        copied any more (its bytes are dropped, so the store does not grow while the
+        mailbox is away). A failure is logged, never raised: the mails were sent. A kill
+        between the APPEND and the store write copies that mail twice at the next flush
+        (a copy too many, never one lost)."""
         folder = self.settings.transport.sent_folder
-        waiting = list(self.store.outbox.scan(lambda m: m.get("status") == "sent" and m.get("raw")))
+        if self._sent_copies_checked:  # the whole outbox was looked at already: only these
+            found = (self.store.outbox.find_one("message_id", mid) for mid in just_sent)
+            waiting = [m for m in found if m is not None and m.get("raw")]
+        else:
+            waiting = list(self.store.outbox.scan(lambda m: m.get("status") == "sent" and m.get("raw")))
         self._sent_copies_checked = True
         if not waiting:
             return
@@ -322,6 +328,7 @@ class Runner:
                         mailbox.append(folder, mail["raw"].encode("ascii", "surrogateescape"))
                         copied.append(mail)
         except MailboxError as error:
+            self._sent_copies_checked = False  # the next flush looks for them again
             log.warning("%d sent mail(s) not copied to %r yet: %s", len(waiting) - len(late) - len(copied),
                         folder, error)
         if late:

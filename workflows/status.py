@@ -7,6 +7,19 @@ from config.settings import Settings
 from store import Store, message_key
 
 
+def failures_by_state(store: Store) -> tuple[list[dict], list[dict], int]:
+    """The failure records of messages still to be retried, those of parked messages, and
+    how many messages the ledger says were parked (a parked message's failure record stays,
+    it says why, but is not retried: marked ``parked`` since then, recognised by the
+    ledger for a store written before)."""
+    parked_keys = {d["message_id"] for d in store.ledger.scan(lambda d: d.get("outcome") == "parked")}
+    failures, parked = [], []
+    for failure in store.failures.all():
+        is_parked = failure.get("parked") or message_key(failure["message_id"]) in parked_keys
+        (parked if is_parked else failures).append(failure)
+    return failures, parked, len(parked_keys)
+
+
 def status_text(settings: Settings, store: Store, now: datetime) -> str:
     """A few lines for an animator or an operator: last cycle, outbox, parked messages,
     messages that failed, members and items. ``now``: aware, for ages."""
@@ -17,20 +30,13 @@ def status_text(settings: Settings, store: Store, now: datetime) -> str:
         last_line = f"Last successful cycle: {last} UTC ({minutes} min ago)."
     else:
         last_line = "No cycle has completed yet."
-    parked = [d for d in store.ledger.scan(lambda d: d.get("outcome") == "parked")]
-    parked_keys = {d["message_id"] for d in parked}
-    # A parked message's failure record stays (it says why) but is not retried: marked
-    # ``parked`` since then, recognised by the ledger for a store written before.
-    failures, parked_failures = [], []
-    for failure in store.failures.all():
-        is_parked = failure.get("parked") or message_key(failure["message_id"]) in parked_keys
-        (parked_failures if is_parked else failures).append(failure)
+    failures, parked_failures, parked = failures_by_state(store)
     lines = [
         f"{settings.network.name} <{settings.network.address}>",
         last_line,
         f"Outbox: {store.outbox.count('status', 'queued')} queued, {store.outbox.count('status', 'sent')} sent, "
         f"{store.outbox.count('status', 'failed')} failed.",
-        f"Parked messages (folder {settings.mailbox.error_folder!r}): {len(parked)}.",
+        f"Parked messages (folder {settings.mailbox.error_folder!r}): {parked}.",
         f"Messages failing, to be retried: {len(failures)}.",
         f"Members: {store.members.count('status', 'confirmed')} confirmed, "
         f"{store.members.count('status', 'pending')} pending. "

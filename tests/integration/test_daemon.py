@@ -14,7 +14,7 @@ from email import policy
 import pytest
 
 from store import Store, message_key
-from support import SteppingClock, ANIMATORS, member_mail
+from support import SteppingClock, fail_on, ANIMATORS, member_mail
 from workflows.daemon import Backoff, Daemon, Job
 from workflows.runner import Runner
 
@@ -179,21 +179,7 @@ def test_a_copy_of_each_sent_mail_goes_to_the_sent_folder(robot_factory, imap_ac
 
 
 def test_a_poison_message_is_parked_after_three_failures_and_the_others_go_on(imap_robot, imap_account, sink, monkeypatch):
-    import workflows.runner as runner_module
-
-    real_route = runner_module.route
-
-    def route(intent):
-        handler = real_route(intent)
-
-        def guarded(ctx, incoming):
-            if incoming.parsed.message_id == "<poison@client.example>":
-                raise RuntimeError("a bug triggered by this message")
-            return handler(ctx, incoming)
-
-        return guarded
-
-    monkeypatch.setattr(runner_module, "route", route)
+    fail_on(monkeypatch, b"<poison@client.example>")
     dovecot, user = imap_account.dovecot, imap_account.user
     dovecot.append(user, "INBOX", member_mail("p@example.net", "AIDE", "?\n", message_id="<poison@client.example>"))
     dovecot.append(user, "INBOX", help_mail(30))

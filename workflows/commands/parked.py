@@ -15,16 +15,11 @@ from workflows.commands.common import load_settings, open_store
 from workflows.errors import EXIT_OK, UserError
 
 
-def _parked(store) -> list[dict]:
-    from store import message_key
-
-    keys = {d["message_id"] for d in store.ledger.scan(lambda d: d.get("outcome") == "parked")}
-    return [f for f in store.failures.all() if f.get("parked") or message_key(f["message_id"]) in keys]
-
-
 def cmd_list(args) -> int:
+    from workflows.status import failures_by_state
+
     settings = load_settings(args)
-    parked = _parked(open_store(settings))
+    parked = failures_by_state(open_store(settings))[1]
     for failure in parked:
         when = failure.get("parked") or failure.get("last") or "?"
         print(f"{failure['message_id']}  parked {when} after {failure['count']} failure(s): {failure['error']}")

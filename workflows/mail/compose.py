@@ -16,7 +16,6 @@ encoded by the :mod:`email` package (RFC 2047), never built by string concatenat
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -26,8 +25,7 @@ import textwrap
 from dataclasses import dataclass
 from datetime import datetime
 from email.contentmanager import raw_data_manager
-from email import base64mime, quoprimime
-from email.charset import BASE64, RFC2047_CHROME_LEN, Charset
+from email.charset import BASE64, Charset
 from email.header import Header
 from email.message import EmailMessage
 from email.policy import Compat32
@@ -878,21 +876,11 @@ class _MailPolicy(Compat32):
     def _fold(self, name, value, sanitize):
         # Compat32 makes a Header object of every value to fold it (a third of a mail's
         # cost). The robot's values are already ASCII and encoded: a short one-line value
-        # is written as it is, and so are the lines of encoded words that _text_header
-        # folded already (Header would cut them where they are); anything else is folded
-        # the standard way.
-        if isinstance(value, str) and value.isascii() and "\r" not in value:
-            if len(name) + len(value) < 77 and "\n" not in value:
-                return f"{name}: {value}{self.linesep}"
-            lines = value.split("\n ")
-            if len(lines) > 1 and len(name) + 2 + len(lines[0]) <= self.max_line_length \
-                    and all(_ENCODED_WORD.fullmatch(line) and len(line) < self.max_line_length for line in lines):
-                return f"{name}: {f'{self.linesep} '.join(lines)}{self.linesep}"
+        # is written as it is; anything else is folded the standard way.
+        if isinstance(value, str) and len(name) + len(value) < 77 and value.isascii() \
+                and "\n" not in value and "\r" not in value:
+            return f"{name}: {value}{self.linesep}"
         return super()._fold(name, value, sanitize)
-
-
-_ENCODED_WORD = re.compile(r"=\?utf-8\?b\?[A-Za-z0-9+/]*=*\?=")
-"""One RFC 2047 word as :func:`_text_header` writes them (no space, comma or semicolon)."""
 
 
 MAIL_POLICY = _MailPolicy(linesep="\r\n")
@@ -920,52 +908,21 @@ def _single_line(value: str) -> str:
     return " ".join(str(value).split())
 
 
-@functools.lru_cache(maxsize=4096)
 def format_address(name: str | None, address: str) -> str:
     """``Name <address>`` with the name RFC 2047-encoded when it is not ASCII, quoted
-    when it holds specials; CR/LF and runs of spaces in the name become one space.
-    (Remembered: the network's own address and the animators' are in most mails.)"""
+    when it holds specials; CR/LF and runs of spaces in the name become one space."""
     return formataddr((_single_line(name or ""), _single_line(address)), charset=_HEADER_CHARSET)
 
 
-class _Utf8Base64(Charset):
-    """UTF-8 header words in base64 (RFC 2047 "B").
-
-    Python's "utf-8" header charset picks the shorter of Q and B for every header by
-    measuring both, character by character: a millisecond a subject. B is always fine.
-    :meth:`header_encode_lines` cuts the text where :class:`email.charset.Charset` does
-    (as many characters as fit in each line's length, never inside a character), but
-    counts the bytes as it goes instead of encoding the line again for every character.
-    """
-
-    def __init__(self):
-        super().__init__("utf-8")
-        self.header_encoding = BASE64
-
-    def header_encode_lines(self, string, maxlengths):
-        codec = self.output_codec
-        string.encode(codec)  # raises as the standard method does
-        extra = len(self.get_output_charset()) + RFC2047_CHROME_LEN
-        lines: list[str | None] = []
-        start, size = 0, 0
-        maxlen = next(maxlengths) - extra
-        for index, character in enumerate(string):
-            code = ord(character)
-            width = 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
-            if (size + width + 2) // 3 * 4 > maxlen:  # base64mime.header_length
-                if not lines and index == start:
-                    lines.append(None)  # nothing fits on the first line
-                else:
-                    lines.append(base64mime.header_encode(string[start:index].encode(codec), codec))
-                start, size = index, width
-                maxlen = next(maxlengths) - extra
-            else:
-                size += width
-        lines.append(base64mime.header_encode(string[start:].encode(codec), codec))
-        return lines
+def _utf8_base64() -> Charset:
+    # Python's "utf-8" header charset picks the shorter of Q and B for every header by
+    # measuring both, character by character: a millisecond a subject. B is always fine.
+    charset = Charset("utf-8")
+    charset.header_encoding = BASE64
+    return charset
 
 
-_HEADER_CHARSET = _Utf8Base64()
+_HEADER_CHARSET = _utf8_base64()
 
 
 def _text_header(name: str, value: str) -> str:
@@ -977,7 +934,7 @@ def _text_header(name: str, value: str) -> str:
     return Header(value, _HEADER_CHARSET, header_name=name).encode()
 
 
-def _headers(
+def build_message(
     *,
     rendered: Rendered,
     sender: tuple[str | None, str],
@@ -990,137 +947,43 @@ def _headers(
     auto_submitted: str = "auto-generated",
     list_unsubscribe: str | None = None,
     reply_to: str | None = None,
+    language: str = "fr",
     extra_headers: dict[str, str] | None = None,
-) -> list[tuple[str, str]]:
-    """The headers of :func:`build_message` before its content ones, in order, encoded."""
-    headers = [("From", format_address(*sender)), ("To", ", ".join(format_address(n, a) for n, a in to))]
-    if cc:
-        headers.append(("Cc", ", ".join(format_address(n, a) for n, a in cc)))
-    if reply_to:
-        headers.append(("Reply-To", format_address(None, reply_to)))
-    headers += [("Subject", _text_header("Subject", rendered.subject)), ("Date", format_datetime(date)),
-                ("Message-ID", _single_line(message_id))]
-    if in_reply_to:
-        headers.append(("In-Reply-To", _single_line(in_reply_to)))
-        headers.append(("References", _single_line(" ".join([*references, in_reply_to][-10:]))))
-    headers.append(("Auto-Submitted", auto_submitted))
-    # Exchange/Outlook: do not answer this with an out-of-office (MS-OXCMAIL 2.2.3.2.14).
-    headers.append(("X-Auto-Response-Suppress", "All"))
-    if list_unsubscribe:
-        headers.append(("List-Unsubscribe", f"<{_single_line(list_unsubscribe)}>"))
-    headers += [(key, _text_header(key, value)) for key, value in (extra_headers or {}).items()]
-    return headers
-
-
-def build_message(*, rendered: Rendered, language: str = "fr", **headers: Any) -> EmailMessage:
+) -> EmailMessage:
     """Build the MIME message: ``text/plain`` (quoted-printable UTF-8) with an HTML
     alternative when there is one, under :data:`MAIL_POLICY`.
 
-    Keywords (see :func:`_headers`): ``sender``/``to``/``cc``: ``(display name or None,
-    address)``; ``message_id``; ``date``: aware; ``in_reply_to``, ``references``;
-    ``auto_submitted``: RFC 3834 value (``auto-replied`` for an answer to a message);
-    ``list_unsubscribe``: the RFC 2369 mailto URL, e.g. ``mailto:rers@x?subject=RETRAIT``;
-    ``reply_to``; ``extra_headers``. Every header value is made one line (no header
-    injection through a name or subject).
+    ``sender``/``to``/``cc``: ``(display name or None, address)``. ``date``: aware.
+    ``auto_submitted``: RFC 3834 value (``auto-replied`` for an answer to a message).
+    ``list_unsubscribe``: the RFC 2369 mailto URL, e.g. ``mailto:rers@x?subject=RETRAIT``.
+    Every header value is made one line (no header injection through a name or subject).
     """
     msg = EmailMessage(policy=MAIL_POLICY)
-    for name, value in _headers(rendered=rendered, **headers):
-        msg[name] = value
+    msg["From"] = format_address(*sender)
+    msg["To"] = ", ".join(format_address(n, a) for n, a in to)
+    if cc:
+        msg["Cc"] = ", ".join(format_address(n, a) for n, a in cc)
+    if reply_to:
+        msg["Reply-To"] = format_address(None, reply_to)
+    msg["Subject"] = _text_header("Subject", rendered.subject)
+    msg["Date"] = format_datetime(date)
+    msg["Message-ID"] = _single_line(message_id)
+    if in_reply_to:
+        msg["In-Reply-To"] = _single_line(in_reply_to)
+        msg["References"] = _single_line(" ".join([*references, in_reply_to][-10:]))
+    msg["Auto-Submitted"] = auto_submitted
+    # Exchange/Outlook: do not answer this with an out-of-office (MS-OXCMAIL 2.2.3.2.14).
+    msg["X-Auto-Response-Suppress"] = "All"
+    if list_unsubscribe:
+        msg["List-Unsubscribe"] = f"<{_single_line(list_unsubscribe)}>"
+    for key, value in (extra_headers or {}).items():
+        msg[key] = _text_header(key, value)
     msg.set_content(rendered.text, charset="utf-8", cte="quoted-printable")
     if rendered.html:
         msg.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
     # After the content: set_content() clears every Content-* header, this one included.
     msg["Content-Language"] = language  # RFC 3282
     return msg
-
-
-_NEWLINES = re.compile(r"\r\n|\r|\n")
-
-
-def _folded(headers: list[tuple[str, str]]) -> bytes:
-    """The header lines as :class:`email.generator.BytesGenerator` writes them (each
-    value folded by the policy), without the empty line that ends them."""
-    return b"".join(MAIL_POLICY.fold_binary(name, value) for name, value in headers)
-
-
-_TEXT_PART = _folded([("Content-Type", 'text/plain; charset="utf-8"'),
-                      ("Content-Transfer-Encoding", "quoted-printable")])
-_HTML_PART = _folded([("Content-Type", 'text/html; charset="utf-8"'), ("Content-Transfer-Encoding", "quoted-printable"),
-                      ("MIME-Version", "1.0")])
-_SOME_BOUNDARY = "=_rers_" + "0" * 32
-_MULTIPART = _folded([("MIME-Version", "1.0"), ("Content-Type", f'multipart/alternative; boundary="{_SOME_BOUNDARY}"')])
-"""Folding looks only at a value's length and at its spaces, commas and semicolons; every
-boundary of :func:`serialize` is 39 letters, digits, ``=`` and ``_``: every multipart
-header folds as this one does, the boundary put in its place."""
-assert _MULTIPART.count(_SOME_BOUNDARY.encode("ascii")) == 1
-
-
-class _Latin1Body(str):
-    """A body for :func:`email.quoprimime.body_encode`, which starts by quoting every
-    character that needs it with ``str.translate`` (through a 256-entry list: a lookup a
-    character). The same quoting with a regular expression that stops only at those
-    characters is several times faster on text that is mostly plain."""
-
-    def translate(self, table):
-        if table is not quoprimime._QUOPRI_BODY_ENCODE_MAP:  # not the call meant here
-            return str(self).translate(table)
-        return _QUOTED.sub(_quote, self)
-
-
-_QUOTED = re.compile("[^%s]" % re.escape("".join(
-    chr(code) for code, quoted in enumerate(quoprimime._QUOPRI_BODY_ENCODE_MAP) if quoted == chr(code))))
-
-
-def _quote(match: re.Match) -> str:
-    character = match.group()
-    code = ord(character)
-    return quoprimime._QUOPRI_BODY_ENCODE_MAP[code] if code < 256 else character  # as translate does
-
-
-def _quoted_printable(text: str) -> str:
-    # What email.contentmanager's set_text_content makes of a str for cte="quoted-printable".
-    body = b"\n".join(text.encode("utf-8").splitlines()) + b"\n"
-    return quoprimime.body_encode(_Latin1Body(body.decode("latin-1")), MAIL_POLICY.max_line_length)
-
-
-def _section(headers: bytes, body: str | None = None) -> bytes:
-    # What email.generator.BytesGenerator writes for a part: its folded headers, an empty
-    # line, and the body's lines with the policy's line ends.
-    if body is None:
-        return headers + b"\r\n"
-    return headers + b"\r\n" + "\r\n".join(_NEWLINES.split(body)).encode("ascii", "surrogateescape")
-
-
-@functools.lru_cache(maxsize=1024)
-def _envelope(values: tuple[str, ...]) -> tuple[str, ...]:
-    # recipients_of for these To and Cc values (the animators' are in most mails).
-    return tuple(address.lower() for _, address in getaddresses(list(values)) if address)
-
-
-def message_bytes(*, rendered: Rendered, language: str = "fr", **headers: Any) -> tuple[bytes, list[str]]:
-    """``serialize(build_message(…))`` and its :func:`recipients_of`, with the same
-    arguments, the same bytes, at a fraction of the cost: the message's few fixed shapes
-    are written directly (the headers still encoded and folded by the :mod:`email`
-    package, the text by its quoted-printable encoder), without building the objects of
-    a general MIME tree and walking it. For a message that will get more parts, use
-    :func:`build_message`."""
-    top = _headers(rendered=rendered, **headers)
-    if any(name.lower().startswith("content-") for name, _ in top):
-        msg = build_message(rendered=rendered, language=language, **headers)  # set_content would drop them
-        return serialize(msg), recipients_of(msg)
-    addresses = [value for field in ("to", "cc") for name, value in top if name.lower() == field]
-    recipients = list(_envelope(tuple(addresses)))
-    language_line = _folded([("Content-Language", language)])
-    text = _quoted_printable(rendered.text)
-    if not rendered.html:
-        return _section(_folded(top) + _TEXT_PART + _folded([("MIME-Version", "1.0")]) + language_line, text), recipients
-    seed = dict(top).get("Message-ID", "")
-    boundary = "=_rers_" + hashlib.sha256(f"{seed}\x1f0".encode("utf-8")).hexdigest()[:32]  # see serialize
-    multipart = _MULTIPART.replace(_SOME_BOUNDARY.encode("ascii"), boundary.encode("ascii"))
-    line = f"--{boundary}\r\n".encode("ascii")
-    return b"".join([_section(_folded(top) + multipart + language_line), line, _section(_TEXT_PART, text), b"\r\n",
-                     line, _section(_HTML_PART, _quoted_printable(rendered.html)),
-                     f"\r\n--{boundary}--\r\n".encode("ascii")]), recipients
 
 
 def recipients_of(msg: EmailMessage) -> list[str]:

@@ -30,7 +30,7 @@ from workflows.mail.fields import MEMBER_FIELDS, field_key, read_fields
 from workflows.mail.htmltext import html_to_text
 from workflows.mail.intents import Keyword, find_keyword, item_ref_in, strip_subject, title_from
 from workflows.mail.model import Item, Parsed, ParseOptions
-from workflows.mail.quotes import forget_lines, is_greeting, split_reply, strip_greeting, strip_signature, tidy
+from workflows.mail.quotes import is_greeting, split_reply, strip_greeting, strip_signature, tidy
 from workflows.mail.rsvp import read_rsvp
 from workflows.mail.textutil import clean, clean_line
 from workflows.mail.tokens import find_token, find_token_in_ids
@@ -65,8 +65,6 @@ def parse_message(raw: bytes, options: ParseOptions, *, now: datetime | None = N
         parsed = _headers_only(raw, options)
         parsed.intent = "unknown"
         parsed.text = _NOT_MAIL.format(reason=f"erreur de lecture ({type(error).__name__})")
-    finally:
-        forget_lines()
     if not parsed.message_id:
         parsed.message_id = f"<sha256-{hashlib.sha256(raw).hexdigest()}@rers.invalid>"
     return _cleaned(parsed)
@@ -129,7 +127,6 @@ def _parse(raw: bytes, options: ParseOptions, now: datetime | None) -> Parsed:
         value = first.get(name)
         return decode.header_text(value) if value else ""
 
-    bodies = decode.collect_bodies(message)
     bodies = decode.collect_bodies(message)
     if is_bounce(bodies.report_type, parsed.sender, parsed.subject, "x-failed-recipients" in first):
         parsed.intent = "bounce"

@@ -21,7 +21,6 @@ Everything works on ``\\n``-separated lines; nothing raises.
 """
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 
@@ -97,17 +96,9 @@ class Split:
     forwarded: bool = False
 
 
-@functools.lru_cache(maxsize=1024)
 def _key(line: str) -> str:
-    """A line folded for the rules above: no quote marks, spaces squashed, lower case.
-    Remembered while a message is read (the rules read each line several times), and
-    forgotten after it (:func:`forget_lines`)."""
+    """A line folded for the rules above: no quote marks, spaces squashed, lower case."""
     return fold(line.lstrip(" >\t"))
-
-
-def forget_lines() -> None:
-    """Drop the lines :func:`_key` remembers: nothing of a message is kept once it is read."""
-    _key.cache_clear()
 
 
 def _is_quoted(line: str) -> bool:

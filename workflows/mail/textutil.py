@@ -8,7 +8,6 @@ therefore JSON-serialisable as is.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from unidecode import unidecode
 
