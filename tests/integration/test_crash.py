@@ -4,8 +4,8 @@ every expected mail received; duplicates are counted and each must be explained 
 window between the SMTP server's acceptance and the next store commit (at most one mail
 in flight per kill).
 
-Short in the suite; `bench/crash_run.py` runs it long (RERS_CRASH_MESSAGES, RERS_CRASH_KILLS,
-RERS_CRASH_SEED).
+Short in the suite; `make crash` runs it long (SEED, MESSAGES, KILLS: RERS_CRASH_SEED,
+RERS_CRASH_MESSAGES, RERS_CRASH_KILLS).
 """
 from __future__ import annotations
 

@@ -1,0 +1,163 @@
+"""Where the backlog benchmark's time goes: the throughput run of `daemon_bench.py`,
+with a timer around each stage of the robot and of the floor.
+
+    .venv/bin/python bench/throughput_stages.py [--messages 5000] [--members 10000] [--items 20000] [--seed 1]
+
+Prints, in seconds, the robot's stages (fetching, parsing, rendering the templates,
+building and serialising the MIME mails, matching, SMTP, moving the messages, writing
+the store file; "the rest" is everything else: routing, the store's documents, the
+ledger, the outbox) and the floor's (FETCH, stdlib parse, SMTP of 12-line notes, SMTP of
+the robot's own mails). The stages are wall-clock times of functions that do not call
+one another, measured with `time.perf_counter`. The timers cost a few microseconds a
+call: the robot's total is a little above `daemon_bench.py --only throughput`'s.
+
+Why it exists: the issue's goal (robot ≤ 1.5 × floor) compares the robot with a floor
+that composes no mail and sends 12-line notes; this split shows what each part costs,
+so that the goal can be judged (docs/benchmarks.md).
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import email
+import functools
+import os
+import random
+import shutil
+import smtplib
+import sys
+import tempfile
+import time
+from email import policy
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import daemon_bench as bench  # noqa: E402  (puts the project and tests/ on sys.path)
+
+from imapclient import IMAPClient  # noqa: E402
+
+import workflows.introductions as introductions  # noqa: E402
+import workflows.outbox as outbox  # noqa: E402
+import workflows.runner as runner  # noqa: E402
+from servers import Dovecot, SmtpSink  # noqa: E402
+from store import Store  # noqa: E402
+from store.storage import AtomicJSONStorage  # noqa: E402
+from support import make_settings, member_mail  # noqa: E402
+from workflows.mail.compose import Renderer  # noqa: E402
+from workflows.mailboxes.imap import ImapMailbox  # noqa: E402
+from workflows.transports.smtp import SmtpTransport  # noqa: E402
+
+
+def timed(totals: collections.Counter, name: str, function):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            totals[name] += time.perf_counter() - start
+    return wrapper
+
+
+def timed_batches(totals: collections.Counter, batches):
+    """``ImapMailbox.batches`` is a generator: time each step of it (the FETCH), not the
+    handling that runs between two steps."""
+    @functools.wraps(batches)
+    def wrapper(self, size):
+        steps = batches(self, size)
+        while True:
+            start = time.perf_counter()
+            try:
+                batch = next(steps)
+            except StopIteration:
+                return
+            finally:
+                totals["imap fetch"] += time.perf_counter() - start
+            yield batch
+    return wrapper
+
+
+def instrument(totals: collections.Counter) -> None:
+    """Wrap the robot's stages where the runner and the outbox look them up."""
+    runner.parse_message = timed(totals, "parse", runner.parse_message)
+    outbox.build_message = timed(totals, "build MIME", outbox.build_message)
+    outbox.serialize = timed(totals, "serialise MIME", outbox.serialize)
+    Renderer.render = timed(totals, "render templates", Renderer.render)
+    introductions.matcher = timed(totals, "matching index update", introductions.matcher)
+    introductions._partner = timed(totals, "matching (best partner)", introductions._partner)
+    ImapMailbox.batches = timed_batches(totals, ImapMailbox.batches)
+    ImapMailbox.mark_done = timed(totals, "imap move", ImapMailbox.mark_done)
+    SmtpTransport.send = timed(totals, "smtp send", SmtpTransport.send)
+    AtomicJSONStorage.flush = timed(totals, "store file write", AtomicJSONStorage.flush)
+
+
+def floor_stages(dovecot: Dovecot, sink: SmtpSink, sent: int, robot_mails: list[bytes]) -> dict[str, float]:
+    """The floor of `daemon_bench.floor`, stage by stage, plus the robot's mails sent again."""
+    out = {}
+    start = time.perf_counter()
+    raws = []
+    with IMAPClient(dovecot.host, dovecot.port, ssl=False) as client:
+        client.login("rers", "rers-secret")
+        client.select_folder("Traités", readonly=True)
+        uids = client.search("ALL")
+        for i in range(0, len(uids), 500):
+            raws.extend(data[b"BODY[]"] for data in client.fetch(uids[i:i + 500], ["BODY.PEEK[]"]).values())
+    out["imap fetch"] = time.perf_counter() - start
+    start = time.perf_counter()
+    for raw in raws:
+        email.message_from_bytes(raw, policy=policy.default).get_body(preferencelist=("plain", "html")).get_content()
+    out["stdlib parse"] = time.perf_counter() - start
+    note = member_mail("rers.test@example.org", "Re: votre message", "Bien reçu.\n", message_id="<floor@x>")
+    for name, mails in (("smtp, 12-line notes", [note] * sent), ("smtp, the robot's mails", robot_mails)):
+        start = time.perf_counter()
+        with smtplib.SMTP(sink.host, sink.port) as smtp:
+            for k, mail in enumerate(mails):
+                smtp.sendmail("rers.test@example.org", [f"membre{k}@example.net"], mail)
+        out[name] = time.perf_counter() - start
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--members", type=int, default=10000)
+    parser.add_argument("--items", type=int, default=20000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    totals: collections.Counter = collections.Counter()
+    work = Path(tempfile.mkdtemp(prefix="rers-stages-"))
+    try:
+        with Dovecot(users={"rers": "rers-secret"}) as dovecot, SmtpSink() as sink:
+            os.environ["RERS_BENCH_IMAP"] = "rers-secret"
+            bench.deliver(dovecot, "rers", bench.messages(args.messages, rng, args.members))
+            mailbox = (f'kind = "imap"\nhost = "{dovecot.host}"\nport = {dovecot.port}\nsecurity = "none"\n'
+                       f'username = "rers"\npassword_env = "RERS_BENCH_IMAP"\nbatch_size = 500')
+            transport = f'kind = "smtp"\nhost = "{sink.host}"\nport = {sink.port}\nsecurity = "none"'
+            settings = make_settings(work / "robot", mailbox=mailbox, transport=transport,
+                                     network="max_replies_per_day = 100")
+            bench.fill_store(settings.store.path, args.members, args.items, rng)
+            store = Store.open(settings.store.path)
+            instrument(totals)
+            start = time.perf_counter()
+            report = runner.Runner(settings, store).cycle()
+            robot = time.perf_counter() - start
+            robot_mails = [received.data for received in sink.received]
+            floor = floor_stages(dovecot, sink, len(report.flush.sent), robot_mails)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    floor_total = floor["imap fetch"] + floor["stdlib parse"] + floor["smtp, 12-line notes"]
+    print(f"robot {robot:.2f} s for {len(report.handled)} messages and {len(report.flush.sent)} mails;"
+          f" floor {floor_total:.2f} s; ratio {robot / floor_total:.2f}")
+    print("robot:")
+    for name, seconds in totals.most_common():
+        print(f"  {name:28s} {seconds:7.2f}")
+    print(f"  {'the rest':28s} {robot - sum(totals.values()):7.2f}")
+    print("floor:")
+    for name, seconds in floor.items():
+        print(f"  {name:28s} {seconds:7.2f}")
+
+
+if __name__ == "__main__":
+    main()
