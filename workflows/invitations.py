@@ -14,12 +14,19 @@ What they get, for each :class:`~workflows.events.state.Change` of a reconciliat
 - ``cancelled``: ``METHOD:CANCEL`` for the whole series;
 - ``occurrence_cancelled``: ``METHOD:CANCEL`` with the ``RECURRENCE-ID`` of that day.
 
+A member who turns invitations off gets a ``METHOD:CANCEL`` for every live series
+(:func:`uninvite_member`; the mail's change is ``uninvited``: the event still takes
+place). As a calendar server does for an attendee it removes (RFC 5546 §3.2.5), because
+the robot stops sending that member the series' updates: an entry left in their agenda
+would go stale when the series changed or was cancelled.
+
 One mail per recipient per change, whose only ``ATTENDEE`` is that recipient (nobody sees
 who else is invited), ``ORGANIZER`` the functional address, the French (or English) text
 and the calendar built by :mod:`workflows.events.imip`. Its Message-ID is deterministic —
 purpose, UID, SEQUENCE, occurrence, recipient and their member ref — so that announcing
 the same change twice (a crash, a repeated command) queues nothing more, while a person
-who left and joined again gets new ones. The outbox document keeps
+who left and joined again gets new ones, and so does a member who turned invitations off
+and on again (their ``invitations_round`` is part of it). The outbox document keeps
 ``cause = "<uid> <sequence> <occurrence or ->"``: :func:`sent_calendar_mail` reads it back
 when someone answers an invitation in plain words.
 
@@ -47,9 +54,11 @@ INVITATION = "invitation"
 CANCELLATION = "cancellation"
 REMINDER = "event_reminder"
 ANSWERABLE = (INVITATION, REMINDER)
+"""Purposes of the calendar mails whose plain-text answers are read as attendance."""
 REQUEST_KINDS = ("new", "changed", "extended", "restored")
 """Changes announced with a ``METHOD:REQUEST`` (the others with a ``METHOD:CANCEL``)."""
-"""Purposes of the calendar mails whose plain-text answers are read as attendance."""
+UNINVITED = "uninvited"
+"""The change of a ``METHOD:CANCEL`` sent to a member who turned invitations off."""
 
 
 @dataclass(frozen=True)
@@ -60,10 +69,21 @@ class Invitee:
     address: str
     name: str | None = None
     member: str | None = None
+    round: int = 0
+    """How many times the member turned invitations off before (``invitations_round``)."""
 
     @property
     def animator(self) -> bool:
         return self.member is None
+
+    @property
+    def id_part(self) -> str | None:
+        """The recipient's part of a calendar Message-ID: the member ref, with the round
+        after the first time they turned invitations off (so that the series they are
+        invited to again come as new mails, not as the ones already sent)."""
+        if self.member is None or not self.round:
+            return self.member
+        return f"{self.member}/{self.round}"
 
 
 def invitee_of(member: dict) -> Invitee | None:
@@ -73,7 +93,8 @@ def invitee_of(member: dict) -> Invitee | None:
         return None
     if not member.get("address") or member.get("undeliverable"):
         return None
-    return Invitee(address=member["address"].lower(), name=member.get("name"), member=member["ref"])
+    return Invitee(address=member["address"].lower(), name=member.get("name"), member=member["ref"],
+                   round=int(member.get("invitations_round") or 0))
 
 
 def invitees(ctx: Context) -> list[Invitee]:
@@ -128,11 +149,14 @@ def _queue(ctx: Context, series: EventSeries, kind: str, invitee: Invitee, occur
     network = ctx.settings.network
     today = local_today(ctx)
     names = {invitee.address: invitee.name} if invitee.name else None
+    id_purpose = purpose = INVITATION if kind in REQUEST_KINDS else CANCELLATION
+    if kind == UNINVITED:
+        id_purpose = UNINVITED  # never the Message-ID of the series' own cancellation
     if kind in REQUEST_KINDS:
-        purpose, template = INVITATION, "invitation"
+        template = INVITATION
         text = imip.request(series, network.address, [invitee.address], organizer_name=network.name, names=names)
     else:
-        purpose, template = CANCELLATION, "cancellation"
+        template = CANCELLATION
         text = imip.cancel(series, network.address, [invitee.address], occurrence,
                            organizer_name=network.name, names=names)
     following = upcoming_days(series, occurrence + timedelta(days=1))[:1] if occurrence else []
@@ -149,8 +173,8 @@ def _queue(ctx: Context, series: EventSeries, kind: str, invitee: Invitee, occur
         },
         purpose=purpose,
         cause=mail_cause(series.uid, series.sequence, occurrence),
-        msg_id=calendar_message_id(ctx, purpose, series.uid, series.sequence, occurrence, invitee.address,
-                                   invitee.member),
+        msg_id=calendar_message_id(ctx, id_purpose, series.uid, series.sequence, occurrence, invitee.address,
+                                   invitee.id_part),
         to_member=not invitee.animator,
         attach=lambda msg: imip.add_calendar_parts(msg, text),
     )
@@ -196,19 +220,54 @@ def invite_member(ctx: Context, member: dict) -> list[str]:
     Returns the Message-IDs queued. In a transaction.
     """
     invitee = invitee_of(member)
+    queued = _each_live_series(ctx, "new", invitee) if invitee else []
+    if queued:
+        audit.info("calendar: %s invited to %d event(s)", invitee.member, len(queued))
+    return queued
+
+
+def uninvite_member(ctx: Context, member: dict) -> list[str]:
+    """Send ``member`` (the member document *before* ``invitations`` became false) a
+    ``METHOD:CANCEL`` for every series that is not cancelled and still has a day ahead,
+    then count the round (``invitations_round``) so that invitations turned on again come
+    as new mails. Does nothing for someone who was not getting invitations (see
+    :func:`invitee_of`). Returns the Message-IDs queued. In a transaction.
+    """
+    invitee = invitee_of(member)
     if invitee is None:
         return []
+    queued = _each_live_series(ctx, UNINVITED, invitee)
+    ctx.store.members.update(member["id"], invitations_round=invitee.round + 1)
+    if queued:
+        audit.info("calendar: %s no longer invited, %d event(s) withdrawn from their agenda", invitee.member,
+                   len(queued))
+    return queued
+
+
+def _each_live_series(ctx: Context, kind: str, invitee: Invitee) -> list[str]:
+    """Queue a ``kind`` mail to ``invitee`` for every series that is not cancelled and
+    still has a day ahead; the Message-IDs queued (not those queued before)."""
     today = local_today(ctx)
     queued = []
     for series in load_series(ctx.store).values():
         if series.cancelled or not _live(series, today):
             continue
-        mid = _queue(ctx, series, "new", invitee, None)
+        mid = _queue(ctx, series, kind, invitee, None)
         if mid:
             queued.append(mid)
-    if queued:
-        audit.info("calendar: %s invited to %d event(s)", invitee.member, len(queued))
     return queued
+
+
+def follow_preference(ctx: Context, before: dict, after: dict) -> list[str]:
+    """What a change of a member's ``invitations`` (``before`` → ``after``, the member
+    documents) sends: turned on, :func:`invite_member`; turned off,
+    :func:`uninvite_member`; otherwise nothing. Returns the Message-IDs queued. In a
+    transaction."""
+    if after.get("invitations") is True and before.get("invitations") is not True:
+        return invite_member(ctx, after)
+    if before.get("invitations") is True and after.get("invitations") is not True:
+        return uninvite_member(ctx, before)
+    return []
 
 
 def sent_calendar_mail(ctx: Context, message_ids: Iterable[str],

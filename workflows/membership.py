@@ -33,7 +33,7 @@ from store import Store, message_key
 from workflows import charter, consents, introductions, questions
 from workflows.context import Context, Incoming
 from workflows.erasure import erase_member
-from workflows.invitations import invite_member
+from workflows.invitations import follow_preference, invite_member
 from workflows.items import close_item, items_of, record_items, release_held
 from workflows.introduction_views import choose_contact
 from workflows.mail.answers import plain_yes
@@ -134,8 +134,7 @@ def _record_for_confirmed(ctx: Context, incoming: Incoming, member: dict) -> lis
     parsed = incoming.parsed
     changed = differing_fields(member, parsed.member)
     updated, _ = ensure_member(ctx, member["address"], parsed.member)
-    if updated.get("invitations") and not member.get("invitations"):
-        invite_member(ctx, updated)  # « Invitations : oui » from now on: the live events
+    follow_preference(ctx, member, updated)  # « Invitations : oui / non »: the live events sent or withdrawn
     if changed:
         language = ctx.settings.network.language
         forward_to_animators(ctx, incoming, reason="member_change", purpose="member_change", member=member["ref"],
@@ -265,8 +264,7 @@ def on_preferences(ctx: Context, incoming: Incoming) -> str | None:
     wanted = {k: getattr(parsed.member, k) for k in PREFERENCE_FIELDS if getattr(parsed.member, k) is not None}
     changed = {k: v for k, v in wanted.items() if member.get(k) != v}
     updated = ctx.store.members.update(member["id"], **changed) if changed else member
-    if changed.get("invitations"):
-        invite_member(ctx, updated)
+    queued = follow_preference(ctx, member, updated)
     unavailable = None
     if "contact" in wanted and not choose_contact(updated).honoured:
         unavailable = wanted["contact"]
@@ -276,7 +274,8 @@ def on_preferences(ctx: Context, incoming: Incoming) -> str | None:
                              theirs=label_of(unavailable, "contact_theirs", language))
     answer_sender(ctx, incoming, template="preferences_done", purpose="preferences_done",
                   context={"member": updated, "invitations": wanted.get("invitations"),
-                           "contact": wanted.get("contact"), "unavailable": unavailable})
+                           "contact": wanted.get("contact"), "unavailable": unavailable,
+                           "withdrawn": len(queued) if changed.get("invitations") is False else 0})
     audit.info("%s: %s preferences %s", parsed.message_id, member["ref"], changed or "unchanged")
     return f"preferences {member['ref']}: " + (", ".join(f"{k} {v}" for k, v in changed.items()) or "unchanged")
 
