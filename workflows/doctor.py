@@ -163,6 +163,31 @@ def check_calendar(settings: Settings) -> Iterator[Finding]:
         yield Finding("fail", "calendar", f"cannot write the calendar into {settings.calendar.output_dir}: {problem}")
     else:
         yield Finding("ok", "calendar", f"the calendar is published in {settings.calendar.output_dir}")
+    left = _example_values(settings)
+    if left:
+        yield Finding("warn", "calendar", f"still the example network's (config/example.toml, copied by rers init): "
+                      f"{'; '.join(left)}. Members would read them in every invitation: write your own")
+
+
+def _example_values(settings: Settings) -> list[str]:
+    """The network name, event places and closure days that are still those of
+    ``config/example.toml`` (which `rers init` copies), as ``[section] key = value``."""
+    from config.settings import load
+    from workflows.setup import EXAMPLE
+
+    example = load(EXAMPLE)
+    left = []
+    if settings.network.name == example.network.name:
+        left.append(f'[network] name = "{example.network.name}"')
+    calendar, theirs = settings.calendar, example.calendar
+    for section in ("permanence", "monthly_meeting", "exchange_review"):
+        place = getattr(calendar, section).place
+        if place and place in {getattr(theirs, s).place for s in ("permanence", "monthly_meeting", "exchange_review")}:
+            left.append(f'[calendar.{section}] place = "{place}"')
+    same = sorted(set(calendar.closures) & set(theirs.closures))
+    if same:
+        left.append(f"[calendar] closures: {', '.join(day.isoformat() for day in same)}")
+    return left
 
 
 _EXAMPLE_DOMAINS = ("example.org", "example.com", "example.net")

@@ -44,3 +44,18 @@ def test_a_connection_failure_also_says_the_password_variable_is_unset(tmp_path,
     assert "RERS_DOCTOR_TEST_UNSET (the password) is not set" in _unset_secret(server)
     monkeypatch.setenv("RERS_DOCTOR_TEST_UNSET", "x")
     assert _unset_secret(server) == ""
+
+
+def test_doctor_warns_about_the_example_networks_name_places_and_closures(tmp_path):
+    from workflows.doctor import check_calendar
+    from workflows.setup import init_folder
+    from config.settings import load
+
+    copied = load(init_folder(tmp_path / "robot"))
+    (ok, warn) = check_calendar(copied)
+    assert ok.level == "ok" and warn.level == "warn"
+    assert '[network] name = "RERS de Souday"' in warn.text
+    assert '[calendar.permanence] place = "Agence de Souday, salle du Havre"' in warn.text
+    assert "2026-12-28" in warn.text and "rers init" in warn.text
+    own = make_settings(tmp_path / "own")
+    assert [f.level for f in check_calendar(own)] == ["ok"], "the tests' own network is nobody's example"
