@@ -88,7 +88,7 @@ def test_cancel_refused_with_a_clear_answer(bot, day, reason, words):
     assert bot.store.events.all() == events_before
     assert not bot.mails("cancellation")
     subject, text = answer(bot)
-    assert subject.startswith("Commande non exécutée")
+    assert subject.startswith("Commande non exécutée : PERMANENCE ANNULÉE"), "which of their commands it was"
     assert words in text
 
 
