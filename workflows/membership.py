@@ -33,7 +33,7 @@ from store import Store, message_key
 from workflows import charter, consents, introductions, questions
 from workflows.context import Context, Incoming
 from workflows.erasure import erase_member
-from workflows.invitations import follow_preference, invite_member
+from workflows.invitations import follow_preference, invite_member, invitee_of
 from workflows.items import close_item, items_of, record_items, release_held
 from workflows.introduction_views import choose_contact
 from workflows.mail.answers import plain_yes
@@ -375,9 +375,13 @@ def on_withdraw_answer(ctx: Context, incoming: Incoming, question: dict, answer:
                       "proxy": proxy}, purpose="withdraw_done")
         return f"withdraw {member['ref']}: kept"
     ref = member["ref"]
+    # The goodbye is the last mail (no METHOD:CANCEL follows it): it says that the events
+    # once sent stay in the agenda, no longer updated.
+    calendar = invitee_of(member) is not None
     erase_member(ctx, member, reason="withdrawn", by="animator" if proxy else "member",
                  animator=parsed.sender if proxy else None)
-    answer_sender(ctx, incoming, template="withdraw_done", context={"withdrawn": True, "ref": ref, "proxy": proxy},
+    answer_sender(ctx, incoming, template="withdraw_done",
+                  context={"withdrawn": True, "ref": ref, "proxy": proxy, "calendar": calendar},
                   purpose="withdraw_done", forget_after_send=True, limited=False)
     # Caused by the person's own message, whose Message-ID may name their mail domain:
     # the notice, kept in the outbox, is keyed by its hash (as the ledger is).

@@ -76,10 +76,20 @@ def test_retrait_asks_then_oui_erases_everything_and_keeps_a_tombstone(world):
     goodbye = world.mails(ELISE)
     assert [m.purpose for m in goodbye] == ["withdraw_done"] and goodbye[0].forget
     assert "toutes vos" in text_of(goodbye[0])
+    assert "agenda" not in text_of(goodbye[0]), "she never asked for invitations"
     (notice,) = world.mails(ANIMATORS[0], "withdrawal_notice")
     assert "M-1 a quitté le réseau" in text_of(notice) and ELISE not in notice.as_string()
     # The answer is a second decision: replaying it finds nothing.
     assert world.deliver(reply(question, ELISE, "OUI")) == "handled: refused: unknown token"
+
+
+def test_the_goodbye_of_a_member_who_got_invitations_says_the_events_stay_in_her_agenda(world):
+    member(world, ELISE, "Élise Martin", body="Nom : {name}\nInvitations : oui\n")
+    world.deliver(mail(ELISE, "RETRAIT", ""))
+    assert world.deliver(reply(world.last(ELISE), ELISE, "OUI")) == "handled: withdraw M-1: erased"
+    (goodbye,) = world.mails(ELISE, "withdraw_done")
+    assert "déjà dans votre agenda y restent, mais ne seront plus mis à jour" in " ".join(text_of(goodbye).split())
+    assert not world.mails(ELISE, "cancellation"), "the goodbye is the last mail"
 
 
 def test_retrait_answered_non_changes_nothing(world):
