@@ -560,6 +560,22 @@ def on_consent_answer(ctx: Context, incoming: Incoming, question: dict, answer: 
     return _consent_given(ctx, intro, side, answer, incoming=incoming)
 
 
+def on_consent_withdrawn(ctx: Context, incoming: Incoming, question: dict) -> str | None:
+    """A member who answered OUI writes NON to the same question while ``MR-<n>`` still
+    waits for the other member: their consent is withdrawn, as easily as it was given
+    (GDPR art. 7(3)), and the introduction declined as after a first NON (both told it will
+    not go ahead, never who declined; the items offered to matching again). None when it
+    is too late or not a change of mind (the caller then handles the message as a reply
+    to a closed question): once the introduction was made, the contacts have left."""
+    intro = _intro(ctx, question["data"].get("intro"))
+    side = question["data"].get("side")
+    if (intro is None or intro["status"] != "consent" or side not in SIDES or question.get("answer") != "yes"
+            or intro["consents"].get(side) != "yes"):
+        return None
+    audit.info("%s: consent of the %s member withdrawn by %s", intro["ref"], side, incoming.parsed.message_id)
+    return f"{_consent_given(ctx, intro, side, 'no', incoming=incoming)}: consent withdrawn"
+
+
 def record_oral_consent(ctx: Context, ref: str, side: str, answer: str, animator: str) -> str:
     """``rers introductions consent``: the yes or no a member of ``ref`` gave in person
     (``side``: ``offer``/``demand``), recorded by ``animator`` (consent record ``oral``),
@@ -803,6 +819,10 @@ def on_bilan_answer(ctx: Context, incoming: Incoming, question: dict, answer: st
                {**_member_view(ctx, intro, side), "what": "bilan"}, "introduction_ack", f"{intro['ref']}:bilan-ack:{side}")
     return f"{intro['ref']} bilan {side}: {record['happened'] or 'free text'}"
 
+
+CHANGE_OF_MIND_HANDLERS = {"consent": on_consent_withdrawn}
+"""Question kind → ``handler(ctx, incoming, question) -> outcome or None`` for a NON to a
+question already answered OUI (see :func:`workflows.replies.on_reply`)."""
 
 ANSWER_HANDLERS = {
     "approve": on_approve_answer,

@@ -277,13 +277,20 @@ def match(ctx: Context, incoming: Incoming, address: str | None) -> Match:
         return Match(question, token, "cancelled")
     if question["status"] == "expired" or question["expires"] <= ctx.stamp():
         return Match(question, token, "expired")
+    return Match(question, token, answerer_refusal(ctx, incoming, question, address))
+
+
+def answerer_refusal(ctx: Context, incoming: Incoming, question: dict, address: str | None) -> str | None:
+    """Why ``address`` may not answer ``question`` (``wrong address``, ``wrong member``,
+    ``not authenticated``: see :class:`Match`), or None when it may."""
+    parsed = incoming.parsed
     if not address or address.lower() != question["address"]:
-        return Match(question, token, "wrong address")
+        return "wrong address"
     if parsed.on_behalf_of and parsed.on_behalf_of != question["member"]:
-        return Match(question, token, "wrong member")
+        return "wrong member"
     if question.get("data", {}).get("proxy") and not authenticated(ctx.settings, parsed):
-        return Match(question, token, "not authenticated")
-    return Match(question, token, None)
+        return "not authenticated"
+    return None
 
 
 def authenticated(settings: Settings, parsed: Parsed) -> bool:

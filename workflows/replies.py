@@ -12,6 +12,10 @@ question staying open until its expiry (:func:`clarify`).
 ``ANSWER_HANDLERS`` maps each question kind to the workflow that reads its answer:
 ``handler(ctx, incoming, question, answer) -> outcome``. ``answer`` is ``yes``, ``no``
 or ``unclear``; for a bilan, the handler reads ``incoming.parsed.bilan`` and the text.
+
+A NON from the question's own address to a question it already answered OUI is a change
+of mind: ``CHANGE_OF_MIND_HANDLERS`` (a member's consent to an introduction, withdrawn
+while the introduction waits for the other member) acts on it when it still can.
 """
 from __future__ import annotations
 
@@ -41,6 +45,13 @@ def answer_handlers() -> dict[str, AnswerHandler]:
     }
 
 
+def change_of_mind_handlers() -> dict[str, Callable[[Context, Incoming, dict], str | None]]:
+    """The table ``question kind → handler`` of a NON after an OUI (see the module docstring)."""
+    from workflows import introductions
+
+    return dict(introductions.CHANGE_OF_MIND_HANDLERS)
+
+
 def answerer(ctx: Context, incoming: Incoming, question: dict | None) -> str | None:
     """Who answers: the sender's address (From), never Reply-To — except for questions
     sent to a web form's person, whose address is the Reply-To by construction."""
@@ -60,6 +71,12 @@ def on_reply(ctx: Context, incoming: Incoming) -> str:
     parsed = incoming.parsed
     address = answerer(ctx, incoming, None)
     found = questions.match(ctx, incoming, address)
+    if (found.refusal == "already answered" and parsed.answer == "no"
+            and questions.answerer_refusal(ctx, incoming, found.question, address) is None):
+        handler = change_of_mind_handlers().get(found.question["kind"])
+        outcome = handler(ctx, incoming, found.question) if handler else None
+        if outcome:
+            return outcome
     if not found.ok:
         forward_to_animators(ctx, incoming, reason=f"refused:{found.refusal}", purpose="refused_reply")
         audit.warning("%s: reply refused (%s)", parsed.message_id, found.refusal)

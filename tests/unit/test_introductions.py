@@ -557,3 +557,45 @@ def test_forgetting_a_member_leaves_no_word_of_their_titles_in_the_introduction(
                      animator="Claire")
     raw = net.store.path.read_bytes().decode("utf-8").lower()
     assert "gerard" not in raw and "duval" not in raw and "gérard" not in raw
+
+
+# --- changing one's mind: a consent is withdrawn as easily as it was given ---------------------
+
+
+def test_a_non_after_an_oui_withdraws_the_consent_while_the_other_has_not_answered(net):
+    from workflows import consents
+
+    approved(net)
+    assert net.answer(LINA, "question:consent", "oui") == "MR-1 consent demand: yes, waiting for the other"
+    assert net.answer(LINA, "question:consent", "Finalement non, désolée") == "MR-1 declined: consent withdrawn"
+    intro = net.intro()
+    assert (intro["status"], intro["close_reason"], intro["consents"]["demand"]) == ("declined", "declined", "no")
+    lina = net.store.members.find_one("address", LINA)["ref"]
+    assert consents.current(net.ctx(), lina, "introduction", "MR-1")["given"] is False, "the yes is superseded"
+    for who in (LINA, PACO):
+        (told,) = net.mails("introduction_cancelled", to=who)
+        assert "Lina" not in told.text and "Paco" not in told.text, "never who declined"
+    assert not [m for m in net.mails(to=PACO) if m.purpose == "introduction"], "no contact left"
+    assert net.store.questions.count("status", "open") == 0 or all(
+        q["subject_ref"] != "MR-1" for q in net.store.questions.find("status", "open"))
+    # Paco's answer now comes too late: his question was closed with the introduction.
+    assert net.answer(PACO, "question:consent", "oui").startswith("refused")
+
+
+def test_once_introduced_a_non_changes_nothing_and_goes_to_the_animators(net):
+    introduced(net)
+    before = net.intro()
+    assert net.answer(LINA, "question:consent", "non") == "refused: already answered"
+    assert net.intro() == before
+    assert net.mails("question_closed", to=LINA), "she is told the question is closed, a person will answer"
+
+
+def test_a_non_after_an_oui_from_another_address_or_to_a_non_changes_nothing(net):
+    approved(net)
+    net.answer(LINA, "question:consent", "oui")
+    token = net.token(LINA, "question:consent")
+    assert net.send("intrus@example.net", f"RE: [{token}] la question", "non") == "refused: already answered"
+    assert net.intro()["status"] == "consent"
+    net.answer(PACO, "question:consent", "non")
+    assert net.answer(PACO, "question:consent", "non") == "refused: already answered", "a NON stays a NON"
+    assert net.answer(LINA, "question:consent", "oui") == "refused: already answered"

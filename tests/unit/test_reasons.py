@@ -53,11 +53,17 @@ def test_an_unknown_key_is_an_error():
 
 
 def _refusals() -> set[str]:
-    """The refusals :func:`workflows.questions.match` can give (``Match(q, t, "...")``)."""
+    """The refusals :func:`workflows.questions.match` can give (``Match(q, t, "...")``,
+    and the strings :func:`workflows.questions.answerer_refusal` returns)."""
     tree = ast.parse((WORKFLOWS / "questions.py").read_text(encoding="utf-8"))
-    return {call.args[2].value for call in ast.walk(tree)
-            if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "Match" and len(call.args) == 3
-            and isinstance(call.args[2], ast.Constant) and isinstance(call.args[2].value, str)}
+    found = {call.args[2].value for call in ast.walk(tree)
+             if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "Match" and len(call.args) == 3
+             and isinstance(call.args[2], ast.Constant) and isinstance(call.args[2].value, str)}
+    (answerer,) = [f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) and f.name == "answerer_refusal"]
+    returned = {node.value.value for node in ast.walk(answerer) if isinstance(node, ast.Return)
+                and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)}
+    assert returned == {"wrong address", "wrong member", "not authenticated"}
+    return found | returned
 
 
 def _keys(node: ast.expr) -> set[str]:

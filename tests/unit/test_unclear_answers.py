@@ -50,9 +50,12 @@ def test_after_two_unclear_answers_a_clear_one_to_either_mail_still_counts(net, 
     assert answer(net, token, "OUI") == "MR-1 consent demand: yes, waiting for the other"
     assert net.intro()["consents"]["demand"] == "yes"
     assert not open_consents(net, CLAIRE)
-    assert answer(net, original, "NON") == "refused: already answered"
-    assert answer(net, clarification, "NON") == "refused: already answered"
+    assert answer(net, original, "OUI") == "refused: already answered", "counted once"
     assert net.intro()["status"] == "consent"
+    # A NON to either mail is a change of mind (tests/unit/test_introductions.py), once.
+    assert answer(net, original, "NON") == "MR-1 declined: consent withdrawn"
+    assert answer(net, clarification, "NON") == "refused: already answered"
+    assert net.intro()["status"] == "declined"
 
 
 def test_a_third_unclear_answer_is_forwarded_again_without_a_new_clarification(net):
