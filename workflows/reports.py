@@ -32,6 +32,7 @@ from workflows.attendance import answers_for
 from workflows.calendar_state import calendar_context, load_series
 from workflows.context import Context, Incoming
 from workflows.events.rules import occurrences
+from workflows.events.state import series_from_settings, wanted
 from workflows.outbox import queue_mail
 from workflows.responses import answer_sender
 
@@ -103,7 +104,10 @@ def build_report(settings: Settings, store: Store, start: date, end: date, today
         if i["kind"] == "demand" and i["status"] == "open" and i["ref"] not in answered
         and (_local_day(i["created"], zone) or today).isoformat() <= unmet_before
     ]
-    series = [s for s in load_series(store).values() if not s.cancelled]
+    # As the calendar publishes them: the configured series count before the first
+    # publication too (a robot installed today reports its permanences at once).
+    configured = series_from_settings(settings.calendar, settings.network, today=today)
+    series = [s for s in wanted(load_series(store), configured).values() if not s.cancelled]
     upcoming, attendance = [], []
     for one in series:
         for occurrence in occurrences(one, today, today + timedelta(days=UPCOMING_DAYS)):

@@ -72,6 +72,16 @@ def test_the_report_counts_the_period(robot):
     assert report["upcoming"] and all(o["start"].date() >= date(2026, 12, 1) for o in report["upcoming"])
 
 
+def test_the_report_lists_the_configured_events_before_any_publication(tmp_path):
+    settings = make_settings(tmp_path / "robot")
+    store = Store.open(settings.store.path)
+    assert store.events.count() == 0
+    report = build_report(settings, store, date(2026, 11, 1), date(2026, 11, 30), date(2026, 12, 1))
+    mondays = [o["start"].date() for o in report["upcoming"] if o["start"].weekday() == 0]
+    assert mondays[:2] == [date(2026, 12, 7), date(2026, 12, 14)], "the permanence, from the configuration"
+    assert store.events.count() == 0, "reading only"
+
+
 def test_the_monthly_report_goes_to_the_animators_once(robot):
     settings, store = robot
     # The robot's first run (in November): nothing for October, a month it was not there.
