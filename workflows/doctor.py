@@ -163,30 +163,33 @@ def check_calendar(settings: Settings) -> Iterator[Finding]:
         yield Finding("fail", "calendar", f"cannot write the calendar into {settings.calendar.output_dir}: {problem}")
     else:
         yield Finding("ok", "calendar", f"the calendar is published in {settings.calendar.output_dir}")
-    left = _example_values(settings)
+    left = _example_calendar(settings)
     if left:
         yield Finding("warn", "calendar", f"still the example network's (config/example.toml, copied by rers init): "
                       f"{'; '.join(left)}. Members would read them in every invitation: write your own")
 
 
-def _example_values(settings: Settings) -> list[str]:
-    """The network name, event places and closure days that are still those of
-    ``config/example.toml`` (which `rers init` copies), as ``[section] key = value``."""
+def _example() -> Settings:
+    """``config/example.toml``, which `rers init` copies."""
     from config.settings import load
     from workflows.setup import EXAMPLE
 
-    example = load(EXAMPLE)
+    return load(EXAMPLE)
+
+
+def _example_calendar(settings: Settings) -> list[str]:
+    """The places of published events and the closure days that are still those of
+    :func:`_example`, as ``[section] key = value``. The closure days count only when the
+    whole list is the example's: a network may well close on one of those days too."""
+    calendar, theirs = settings.calendar, _example().calendar
     left = []
-    if settings.network.name == example.network.name:
-        left.append(f'[network] name = "{example.network.name}"')
-    calendar, theirs = settings.calendar, example.calendar
+    places = {rule.place for rule in (theirs.permanence, theirs.monthly_meeting, theirs.exchange_review)}
     for section in ("permanence", "monthly_meeting", "exchange_review"):
-        place = getattr(calendar, section).place
-        if place and place in {getattr(theirs, s).place for s in ("permanence", "monthly_meeting", "exchange_review")}:
-            left.append(f'[calendar.{section}] place = "{place}"')
-    same = sorted(set(calendar.closures) & set(theirs.closures))
-    if same:
-        left.append(f"[calendar] closures: {', '.join(day.isoformat() for day in same)}")
+        rule = getattr(calendar, section)
+        if rule.place in places and (section == "permanence" or rule.enabled):
+            left.append(f'[calendar.{section}] place = "{rule.place}"')
+    if calendar.closures and set(calendar.closures) == set(theirs.closures):
+        left.append(f"[calendar] closures = {', '.join(day.isoformat() for day in calendar.closures)}")
     return left
 
 
@@ -204,6 +207,9 @@ def check_network(settings: Settings) -> Iterator[Finding]:
     if examples:
         yield Finding("warn", "network", f"{', '.join(examples)}: an example address (RFC 2606) reaches nobody; "
                       "write the network's and the animators' real addresses in [network]")
+    if settings.network.name == _example().network.name:
+        yield Finding("warn", "network", f'[network] name = "{settings.network.name}" is the example network\'s '
+                      "(config/example.toml, copied by rers init): members would read it in every mail")
     if not settings.network.animators:
         yield Finding("warn", "network", "no animator is configured: messages the robot does not understand "
                       "stay in the done folder and nobody is told")
@@ -238,5 +244,11 @@ def report(findings: list[Finding]) -> str:
     marks = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}
     lines = [f"{marks[f.level]}  {f.subject:<10} {f.text}" for f in findings]
     fails = sum(f.level == "fail" for f in findings)
-    lines.append("All good." if not fails else f"{fails} problem(s) to fix.")
+    warnings = sum(f.level == "warn" for f in findings)
+    if fails:
+        lines.append(f"{fails} problem(s) to fix.")
+    elif warnings:
+        lines.append(f"No problem to fix; {warnings} warning(s) to read.")
+    else:
+        lines.append("All good.")
     return "\n".join(lines)

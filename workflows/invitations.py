@@ -14,9 +14,9 @@ What they get, for each :class:`~workflows.events.state.Change` of a reconciliat
 - ``cancelled``: ``METHOD:CANCEL`` for the whole series;
 - ``occurrence_cancelled``: ``METHOD:CANCEL`` with the ``RECURRENCE-ID`` of that day.
 
-A member who turns invitations off gets a ``METHOD:CANCEL`` for every live series
-(:func:`uninvite_member`; the mail's change is ``uninvited``: the event still takes
-place). As a calendar server does for an attendee it removes (RFC 5546 §3.2.5), because
+A member who turns invitations off gets a ``METHOD:CANCEL`` for every live series an
+invitation reached them for (:func:`uninvite_member`; template ``invitation_withdrawn``:
+the event still takes place). As a calendar server does for an attendee it removes (RFC 5546 §3.2.5), because
 the robot stops sending that member the series' updates: an entry left in their agenda
 would go stale when the series changed or was cancelled.
 
@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, timedelta, timezone
 from typing import Iterable
 
 from workflows.calendar_state import event_view, find_series, load_series, local_today, occurrence_view, upcoming_days
@@ -57,8 +57,9 @@ ANSWERABLE = (INVITATION, REMINDER)
 """Purposes of the calendar mails whose plain-text answers are read as attendance."""
 REQUEST_KINDS = ("new", "changed", "extended", "restored")
 """Changes announced with a ``METHOD:REQUEST`` (the others with a ``METHOD:CANCEL``)."""
-UNINVITED = "uninvited"
-"""The change of a ``METHOD:CANCEL`` sent to a member who turned invitations off."""
+WITHDRAWN = "withdrawn"
+"""The change of a ``METHOD:CANCEL`` sent to a member who turned invitations off (template
+``invitation_withdrawn``: the event still takes place)."""
 
 
 @dataclass(frozen=True)
@@ -149,15 +150,18 @@ def _queue(ctx: Context, series: EventSeries, kind: str, invitee: Invitee, occur
     network = ctx.settings.network
     today = local_today(ctx)
     names = {invitee.address: invitee.name} if invitee.name else None
-    id_purpose = purpose = INVITATION if kind in REQUEST_KINDS else CANCELLATION
-    if kind == UNINVITED:
-        id_purpose = UNINVITED  # never the Message-ID of the series' own cancellation
+    purpose = INVITATION if kind in REQUEST_KINDS else CANCELLATION
+    # Not the Message-ID of the series' own cancellation, nor its template ("n'aura pas lieu").
+    id_purpose = template = "invitation_withdrawn" if kind == WITHDRAWN else purpose
+    # RFC 5545 3.8.7.2: in an object with a METHOD, DTSTAMP is when the object was made.
+    # With the SEQUENCE, it orders the messages about one event (RFC 5546 2.1.5): a
+    # member invited again after a withdrawal gets a REQUEST newer than the CANCEL.
+    now = ctx.now.astimezone(timezone.utc)
+    stamped = replace(series, dtstamp=max(series.dtstamp or now, now))
     if kind in REQUEST_KINDS:
-        template = INVITATION
-        text = imip.request(series, network.address, [invitee.address], organizer_name=network.name, names=names)
+        text = imip.request(stamped, network.address, [invitee.address], organizer_name=network.name, names=names)
     else:
-        template = CANCELLATION
-        text = imip.cancel(series, network.address, [invitee.address], occurrence,
+        text = imip.cancel(stamped, network.address, [invitee.address], occurrence,
                            organizer_name=network.name, names=names)
     following = upcoming_days(series, occurrence + timedelta(days=1))[:1] if occurrence else []
     return queue_mail(
@@ -228,15 +232,31 @@ def invite_member(ctx: Context, member: dict) -> list[str]:
 
 def uninvite_member(ctx: Context, member: dict) -> list[str]:
     """Send ``member`` (the member document *before* ``invitations`` became false) a
-    ``METHOD:CANCEL`` for every series that is not cancelled and still has a day ahead,
-    then count the round (``invitations_round``) so that invitations turned on again come
-    as new mails. Does nothing for someone who was not getting invitations (see
-    :func:`invitee_of`). Returns the Message-IDs queued. In a transaction.
+    ``METHOD:CANCEL`` for every series not cancelled, with a day ahead, whose invitation
+    reached them (a mail sent to their address), and drop their invitations still queued
+    (never sent: nothing to withdraw). Then count the round (``invitations_round``), so
+    that invitations turned on again come as new mails. Does nothing for someone who was
+    not getting invitations (see :func:`invitee_of`), nor for an animator, who gets them
+    as one. Returns the Message-IDs queued. In a transaction.
+
+    An invitation sent over 400 days ago may have left the outbox (housekeeping): a
+    configured series is announced again every year (``extended``), so its latest
+    invitation is always there.
     """
     invitee = invitee_of(member)
-    if invitee is None:
+    if invitee is None or invitee.address in ctx.settings.network.animators:
         return []
-    queued = _each_live_series(ctx, UNINVITED, invitee)
+    reached = set()
+    for mail in ctx.store.outbox.scan(lambda m: m.get("purpose") == INVITATION
+                                      and m.get("recipients") == [invitee.address]):
+        cause = read_cause(mail.get("cause", ""))
+        if cause is None:
+            continue
+        if mail["status"] == "sent":
+            reached.add(cause[0])
+        elif mail["status"] == "queued":
+            ctx.store.outbox.delete(mail["id"])
+    queued = _each_live_series(ctx, WITHDRAWN, invitee, only=reached)
     ctx.store.members.update(member["id"], invitations_round=invitee.round + 1)
     if queued:
         audit.info("calendar: %s no longer invited, %d event(s) withdrawn from their agenda", invitee.member,
@@ -244,13 +264,14 @@ def uninvite_member(ctx: Context, member: dict) -> list[str]:
     return queued
 
 
-def _each_live_series(ctx: Context, kind: str, invitee: Invitee) -> list[str]:
+def _each_live_series(ctx: Context, kind: str, invitee: Invitee, only: set[str] | None = None) -> list[str]:
     """Queue a ``kind`` mail to ``invitee`` for every series that is not cancelled and
-    still has a day ahead; the Message-IDs queued (not those queued before)."""
+    still has a day ahead (whose UID is in ``only``, when given); the Message-IDs queued
+    (not those queued before)."""
     today = local_today(ctx)
     queued = []
     for series in load_series(ctx.store).values():
-        if series.cancelled or not _live(series, today):
+        if series.cancelled or not _live(series, today) or (only is not None and series.uid not in only):
             continue
         mid = _queue(ctx, series, kind, invitee, None)
         if mid:

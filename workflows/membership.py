@@ -26,6 +26,7 @@ message repeated a hundred times costs its victim at most that many mails a day.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from config.settings import Settings
@@ -93,7 +94,7 @@ def on_join(ctx: Context, incoming: Incoming) -> str:
         forward_to_animators(ctx, incoming, reason="join_no_address")
         return "forwarded: no address"
     if member is not None and member["status"] == "confirmed":
-        items = _record_for_confirmed(ctx, incoming, member)
+        items, _ = _record_for_confirmed(ctx, incoming, member)
         answer_sender(ctx, incoming, template="join_ack", context={"member": member, "items": items},
                       purpose="join_ack")
         return f"join: {member['ref']} already a member" + _refs(items)
@@ -118,8 +119,9 @@ def on_item(ctx: Context, incoming: Incoming) -> str:
         return "forwarded: no title"
     if member is None or member["status"] != "confirmed":
         return _ask_to_join(ctx, incoming, address)
-    items = _record_for_confirmed(ctx, incoming, member)
-    answer_sender(ctx, incoming, template="items_ack", context={"member": member, "items": items, "created": False},
+    items, calendar = _record_for_confirmed(ctx, incoming, member)
+    answer_sender(ctx, incoming, template="items_ack",
+                  context={"member": member, "items": items, "created": False, "calendar": calendar},
                   purpose="items_ack")
     return "recorded" + _refs(items)
 
@@ -128,13 +130,23 @@ def _refs(items: list[dict]) -> str:
     return (" " + ", ".join(i["ref"] for i in items)) if items else ""
 
 
-def _record_for_confirmed(ctx: Context, incoming: Incoming, member: dict) -> list[dict]:
+def _record_for_confirmed(ctx: Context, incoming: Incoming, member: dict) -> tuple[list[dict], dict | None]:
     """A confirmed member's message: fields completed (a change goes to the animators:
-    the From line proves nothing), items recorded open and handed to matching."""
+    the From line proves nothing), items recorded open and handed to matching. Returns
+    the items and, when the message turned invitations on or off, ``{"invitations":
+    bool, "withdrawn": number of events withdrawn from their agenda}`` (else None)."""
     parsed = incoming.parsed
-    changed = differing_fields(member, parsed.member)
-    updated, _ = ensure_member(ctx, member["address"], parsed.member)
-    follow_preference(ctx, member, updated)  # « Invitations : oui / non »: the live events sent or withdrawn
+    fields = parsed.member
+    if _invitations_change_withheld(ctx, incoming, member, fields.invitations):
+        fields = replace(fields, invitations=None)
+    changed = differing_fields(member, fields)
+    updated, _ = ensure_member(ctx, member["address"], fields)
+    # « Invitations : oui / non »: the live events sent or withdrawn
+    queued = follow_preference(ctx, member, updated)
+    calendar = None
+    if bool(updated.get("invitations")) != bool(member.get("invitations")):
+        calendar = {"invitations": bool(updated.get("invitations")),
+                    "withdrawn": 0 if updated.get("invitations") else len(queued)}
     if changed:
         language = ctx.settings.network.language
         forward_to_animators(ctx, incoming, reason="member_change", purpose="member_change", member=member["ref"],
@@ -143,7 +155,31 @@ def _record_for_confirmed(ctx: Context, incoming: Incoming, member: dict) -> lis
     if items:
         introductions.on_items_opened(ctx, items)
         audit.info("%s: %s %s", parsed.message_id, member["ref"], ", ".join(i["ref"] for i in items))
-    return items
+    return items, calendar
+
+
+INVITATIONS_CHANGES_PER_DAY = 2
+"""How many times a day a member's mail may turn invitations on or off: each turn sends
+a mail per event, and the From line proves nothing."""
+
+
+def _invitations_change_withheld(ctx: Context, incoming: Incoming, member: dict, wanted: bool | None) -> bool:
+    """True when the message would turn ``member``'s invitations on or off (``wanted``)
+    but must not: the network's own mail server says it is forged (DMARC fail, see
+    :func:`workflows.questions.forged`), or the day's :data:`INVITATIONS_CHANGES_PER_DAY`
+    are used up. The animators then get the message; nothing is changed."""
+    if wanted is None or bool(member.get("invitations")) == wanted:
+        return False
+    if questions.forged(ctx.settings, incoming.parsed):
+        forward_to_animators(ctx, incoming, reason="invitations_forged", purpose="member_change",
+                             member=member["ref"])
+    elif not take_allowance(ctx, member["address"], "invitations", limit=INVITATIONS_CHANGES_PER_DAY):
+        forward_to_animators(ctx, incoming, reason="invitations_limit", purpose="member_change",
+                             member=member["ref"], limit=INVITATIONS_CHANGES_PER_DAY)
+    else:
+        return False
+    audit.warning("%s: %s invitations change withheld", incoming.parsed.message_id, member["ref"])
+    return True
 
 
 def _ask_to_join(ctx: Context, incoming: Incoming, address: str) -> str:
@@ -262,6 +298,10 @@ def on_preferences(ctx: Context, incoming: Incoming) -> str | None:
     if member is None or member["status"] != "confirmed":
         return None
     wanted = {k: getattr(parsed.member, k) for k in PREFERENCE_FIELDS if getattr(parsed.member, k) is not None}
+    if _invitations_change_withheld(ctx, incoming, member, wanted.get("invitations")):
+        del wanted["invitations"]
+        if not wanted:
+            return "forwarded: invitations change withheld"
     changed = {k: v for k, v in wanted.items() if member.get(k) != v}
     updated = ctx.store.members.update(member["id"], **changed) if changed else member
     queued = follow_preference(ctx, member, updated)
@@ -275,7 +315,8 @@ def on_preferences(ctx: Context, incoming: Incoming) -> str | None:
     answer_sender(ctx, incoming, template="preferences_done", purpose="preferences_done",
                   context={"member": updated, "invitations": wanted.get("invitations"),
                            "contact": wanted.get("contact"), "unavailable": unavailable,
-                           "withdrawn": len(queued) if changed.get("invitations") is False else 0})
+                           "withdrawn": len(queued) if changed.get("invitations") is False else 0,
+                           "animator": _is_animator(ctx, address)})
     audit.info("%s: %s preferences %s", parsed.message_id, member["ref"], changed or "unchanged")
     return f"preferences {member['ref']}: " + (", ".join(f"{k} {v}" for k, v in changed.items()) or "unchanged")
 

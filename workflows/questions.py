@@ -300,25 +300,41 @@ def authenticated(settings: Settings, parsed: Parsed) -> bool:
     (the same, or one a sub-domain of the other: DMARC's relaxed alignment, RFC 7489
     §3.1.1). Headers of other servers are ignored: anyone can write one; and anyone can
     sign a forged From with their own domain's key, hence the alignment."""
-    trusted = settings.network.authserv_id
-    if not trusted:
+    if not settings.network.authserv_id:
         return True
     sender_domain = (parsed.sender or "").rpartition("@")[2].lower()
+    for result in _trusted_results(settings, parsed):
+        if result.result != "pass":
+            continue
+        if result.method == "dmarc":
+            return True
+        if result.method == "dkim" and _aligned(_signing_domain(result), sender_domain):
+            return True
+    return False
+
+
+def forged(settings: Settings, parsed: Parsed) -> bool:
+    """True when an ``Authentication-Results`` header of the configured ``authserv_id``
+    shows ``dmarc=fail``: the From domain's owner publishes that mail from it must pass,
+    and this one did not (RFC 7489). False without ``authserv_id``, and for a message with
+    no verdict (a member's provider may publish no DMARC policy at all)."""
+    return any(result.method == "dmarc" and result.result == "fail"
+               for result in _trusted_results(settings, parsed))
+
+
+def _trusted_results(settings: Settings, parsed: Parsed):
+    """The results (``authres`` objects) of the ``Authentication-Results`` headers that the
+    configured ``authserv_id`` wrote; none without it. Unreadable headers are skipped."""
+    trusted = settings.network.authserv_id
+    if not trusted:
+        return
     for value in parsed.authentication_results:
         try:
             header = authres.AuthenticationResultsHeader.parse_value(value)
         except Exception:  # authres raises its own SyntaxError and assorted others
             continue
-        if (header.authserv_id or "").lower() != trusted.lower():
-            continue
-        for result in header.results:
-            if result.result != "pass":
-                continue
-            if result.method == "dmarc":
-                return True
-            if result.method == "dkim" and _aligned(_signing_domain(result), sender_domain):
-                return True
-    return False
+        if (header.authserv_id or "").lower() == trusted.lower():
+            yield from header.results
 
 
 def _signing_domain(result) -> str:

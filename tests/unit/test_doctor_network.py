@@ -47,15 +47,30 @@ def test_a_connection_failure_also_says_the_password_variable_is_unset(tmp_path,
 
 
 def test_doctor_warns_about_the_example_networks_name_places_and_closures(tmp_path):
+    from config.settings import load
     from workflows.doctor import check_calendar
     from workflows.setup import init_folder
-    from config.settings import load
 
     copied = load(init_folder(tmp_path / "robot"))
     (ok, warn) = check_calendar(copied)
     assert ok.level == "ok" and warn.level == "warn"
-    assert '[network] name = "RERS de Souday"' in warn.text
     assert '[calendar.permanence] place = "Agence de Souday, salle du Havre"' in warn.text
-    assert "2026-12-28" in warn.text and "rers init" in warn.text
+    assert "closures = 2026-12-28, 2027-08-09, 2027-08-16" in warn.text and "rers init" in warn.text
+    (named,) = [f for f in check_network(copied) if "RERS de Souday" in f.text]
+    assert named.level == "warn" and named.subject == "network"
     own = make_settings(tmp_path / "own")
     assert [f.level for f in check_calendar(own)] == ["ok"], "the tests' own network is nobody's example"
+
+
+def test_a_closure_day_shared_with_the_example_or_an_unpublished_events_place_is_no_warning(tmp_path):
+    from config.settings import load
+    from workflows.doctor import check_calendar
+    from workflows.setup import init_folder
+
+    config = init_folder(tmp_path / "robot")
+    text = config.read_text(encoding="utf-8")
+    text = text.replace('closures = ["2026-12-28", "2027-08-09", "2027-08-16"]', 'closures = ["2026-12-28", "2027-01-04"]')
+    text = text.replace('place = "Agence de Souday, salle du Havre"', 'place = "Maison des associations"', 1)
+    text = text.replace("enabled = true", "enabled = false")
+    config.write_text(text, encoding="utf-8")
+    assert [f.level for f in check_calendar(load(config))] == ["ok"]

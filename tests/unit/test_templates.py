@@ -215,6 +215,13 @@ def test_a_label_line_or_a_list_item_after_a_long_line_is_not_joined_to_it():
         assert wrap_text(f"{long}\n{following}").split("\n")[-1] == following
 
 
+def test_the_line_after_a_long_label_line_stays_its_own():
+    dates = "  Prochaines dates : " + ", ".join(["lundi 14 décembre 2026"] * 4)
+    closed = "  Pas de séance (jours fériés, fermetures, annulations) : lundi 29 mars 2027"
+    wrapped = wrap_text(f"{dates}\n{closed}").split("\n")
+    assert wrapped[-1] == closed and all("Pas de séance" not in line for line in wrapped[:-1])
+
+
 def test_a_sentence_going_on_after_a_colon_is_refilled_too():
     text = ("Le lundi 7 décembre 2026 est un lundi, et pas un mardi comme votre commande le dit :\n"
             "le robot ne sait pas quelle date vous vouliez dire.")

@@ -312,7 +312,7 @@ def _continues(line: str, following: str) -> bool:
     """Whether ``following`` carries on the sentence of ``line`` (same paragraph, same
     indentation, not a list item nor a "Label : value" line)."""
     indent = len(line) - len(line.lstrip(" "))
-    return (bool(following.strip()) and not _ENDS_SENTENCE.search(line)
+    return (bool(following.strip()) and not _ENDS_SENTENCE.search(line) and not _LABEL.match(line)
             and len(following) - len(following.lstrip(" ")) == indent
             and following.lstrip(" ")[:2] != "- " and not _LABEL.match(following))
 

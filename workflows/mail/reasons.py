@@ -51,6 +51,16 @@ REASONS: dict[str, tuple[str, str]] = {
                             "Request to leave without a readable address."),
     "my_data_no_address": ("Demande « mes données » sans adresse lisible.",
                            "“My data” request without a readable address."),
+    "invitations_forged": (
+        "{member} demande à changer ses invitations du calendrier, mais votre serveur de messagerie dit que ce "
+        "message ne vient pas de son adresse (DMARC en échec) : rien n'a été changé. Vérifiez avec la personne.",
+        "{member} asks to change their calendar invitations, but your mail server says this message does not come "
+        "from their address (DMARC fail): nothing was changed. Check with the person."),
+    "invitations_limit": (
+        "{member} a déjà changé {limit} fois aujourd'hui ses invitations du calendrier (chaque changement envoie "
+        "un courriel par événement) : celui-ci n'a pas été appliqué. Vérifiez avec la personne.",
+        "{member} already changed their calendar invitations {limit} times today (each change sends a mail per "
+        "event): this one was not applied. Check with the person."),
     "member_change": ("{member} demande à changer : {fields}. Le robot n'a rien changé : vérifiez avec la personne.",
                       "{member} asks to change: {fields}. The robot changed nothing: check with the person."),
     "preferred_contact_unavailable": (
