@@ -119,6 +119,11 @@ def on_item(ctx: Context, incoming: Incoming) -> str:
         return "forwarded: no title"
     if member is None or member["status"] != "confirmed":
         return _ask_to_join(ctx, incoming, address)
+    if questions.forged(ctx.settings, parsed):
+        # Published at once otherwise, in the member's name: the animators decide.
+        forward_to_animators(ctx, incoming, reason="item_forged", member=member["ref"])
+        audit.warning("%s: items in %s's name, DMARC fail: not recorded", parsed.message_id, member["ref"])
+        return "forwarded: forged"
     items, calendar = _record_for_confirmed(ctx, incoming, member)
     answer_sender(ctx, incoming, template="items_ack",
                   context={"member": member, "items": items, "created": False, "calendar": calendar},

@@ -3,7 +3,7 @@ invitation reached them (RFC 5546 §3.2.5, as for an attendee the organizer remo
 without it, the entries left in their agenda would no longer be updated. Turned on
 again, they get new invitations, newer than the withdrawal. The change is believed on
 the From line, so it is bounded: twice a day, never when the network's server says the
-message is forged."""
+message is forged (nor, for the same reason, is a forged offer published)."""
 from __future__ import annotations
 
 from datetime import date, time, timedelta
@@ -199,3 +199,16 @@ def test_a_change_the_networks_server_calls_forged_is_not_applied(tmp_path):
     passed = {"Authentication-Results": "mx.example.org; dmarc=pass header.from=example.org"}
     assert routed(bot, member_mail(MARIE, "Calendrier", "Invitations : non\n", headers=passed)) == \
         "preferences M-1: invitations False"
+
+
+def test_an_offer_the_networks_server_calls_forged_is_not_published(tmp_path):
+    bot = robot(tmp_path, network='authserv_id = "mx.example.org"')
+    bot.add_member("M-1", MARIE, name="Marie Dupont")
+    forged = {"Authentication-Results": "mx.example.org; dmarc=fail (p=reject) header.from=example.org"}
+    assert routed(bot, member_mail(MARIE, "OFFRE", "Savoir : tricot\n", headers=forged)) == "forwarded: forged"
+    assert bot.store.items.count() == 0 and not bot.mails("items_ack")
+    ((doc, told),) = bot.mails("forward")
+    assert sorted(doc["recipients"]) == sorted(ANIMATORS) and "M-1" in text_of(told) and "DMARC" in text_of(told)
+    # Another server's verdict, or none at all, proves nothing either way: recorded as always.
+    theirs = {"Authentication-Results": "mx.attacker.example; dmarc=fail header.from=example.org"}
+    assert routed(bot, member_mail(MARIE, "OFFRE", "Savoir : tricot\n", headers=theirs)) == "recorded O-1"

@@ -51,6 +51,13 @@ REASONS: dict[str, tuple[str, str]] = {
                             "Request to leave without a readable address."),
     "my_data_no_address": ("Demande « mes données » sans adresse lisible.",
                            "“My data” request without a readable address."),
+    "item_forged": (
+        "Ce message propose ou demande un savoir au nom de {member}, mais votre serveur de messagerie dit qu'il ne "
+        "vient pas de son adresse (DMARC en échec) : rien n'a été enregistré. Vérifiez avec la personne : si le "
+        "message est bien d'elle, sa messagerie n'est pas reconnue par votre serveur ; parlez-en à votre hébergeur.",
+        "This message offers or asks for knowledge in the name of {member}, but your mail server says it does not "
+        "come from their address (DMARC fail): nothing was recorded. Check with the person: if the message is "
+        "theirs, your server does not recognise their mail provider; ask your host about it."),
     "invitations_forged": (
         "{member} demande à changer ses invitations du calendrier, mais votre serveur de messagerie dit que ce "
         "message ne vient pas de son adresse (DMARC en échec) : rien n'a été changé. Vérifiez avec la personne.",
