@@ -389,14 +389,20 @@ def _to_animators(ctx: Context, template: str, context: dict, purpose: str, caus
                    cause=cause, to_member=False)
 
 
-def _to_member(ctx: Context, member: dict | None, template: str, context: dict, purpose: str, cause: str) -> None:
+def _to_member(ctx: Context, member: dict | None, template: str, context: dict, purpose: str, cause: str,
+               answering: Incoming | None = None) -> None:
     """A mail to a member; one who cannot be reached by mail gets it through the animators
-    (protocol.md, "Members without an email address")."""
+    (protocol.md, "Members without an email address"). ``answering``: the member's message
+    it answers, whose thread it joins (In-Reply-To, References: RFC 5322 3.6.4), so that a
+    reply to it still names the question that message answered."""
     if member is None:
         return
     if questions.reachable(member):
+        thread = answering.parsed if answering else None
         queue_mail(ctx, template=template, to=[(member.get("name"), member["address"])], context=context,
-                   purpose=purpose, cause=cause)
+                   purpose=purpose, cause=cause, in_reply_to=thread.message_id if thread else None,
+                   references=[*thread.references, *(i for i in thread.in_reply_to if i not in thread.references)]
+                   if thread else [])
     else:
         _to_animators(ctx, template, {**context, "for_member": {"ref": member["ref"], "name": member.get("name")}},
                       purpose, cause)
@@ -573,6 +579,8 @@ def on_consent_withdrawn(ctx: Context, incoming: Incoming, question: dict) -> st
             or intro["consents"].get(side) != "yes"):
         return None
     audit.info("%s: consent of the %s member withdrawn by %s", intro["ref"], side, incoming.parsed.message_id)
+    # « Nous attendons l'autre réponse », if still unsent, would come with « n'aura pas lieu ».
+    drop_queued(ctx, purpose="introduction_ack", cause=f"{intro['ref']}:ack:{side}")
     return f"{_consent_given(ctx, intro, side, 'no', incoming=incoming)}: consent withdrawn"
 
 
@@ -628,7 +636,7 @@ def _consent_given(ctx: Context, intro: dict, side: str, answer: str, *, incomin
         return f"{intro['ref']} introduced"
     _to_member(ctx, member, "introduction_ack", {**_member_view(ctx, intro, side), "what": "consent",
                                                  "unavailable": unavailable.get(side)},
-               "introduction_ack", f"{intro['ref']}:ack:{side}")
+               "introduction_ack", f"{intro['ref']}:ack:{side}", answering=incoming)
     return f"{intro['ref']} consent {side}: yes, waiting for the other"
 
 

@@ -38,7 +38,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import date, timedelta, timezone
-from typing import Iterable
+from typing import Callable, Iterable
 
 from workflows.calendar_state import event_view, find_series, load_series, local_today, occurrence_view, upcoming_days
 from workflows.context import Context
@@ -58,8 +58,9 @@ ANSWERABLE = (INVITATION, REMINDER)
 REQUEST_KINDS = ("new", "changed", "extended", "restored")
 """Changes announced with a ``METHOD:REQUEST`` (the others with a ``METHOD:CANCEL``)."""
 WITHDRAWN = "withdrawn"
-"""The change of a ``METHOD:CANCEL`` sent to a member who turned invitations off (template
-``invitation_withdrawn``: the event still takes place)."""
+"""The change of a ``METHOD:CANCEL`` sent to a member who turned invitations off."""
+WITHDRAWAL = "invitation_withdrawn"
+"""Purpose and template of those mails (the event still takes place)."""
 
 
 @dataclass(frozen=True)
@@ -150,9 +151,9 @@ def _queue(ctx: Context, series: EventSeries, kind: str, invitee: Invitee, occur
     network = ctx.settings.network
     today = local_today(ctx)
     names = {invitee.address: invitee.name} if invitee.name else None
-    purpose = INVITATION if kind in REQUEST_KINDS else CANCELLATION
-    # Not the Message-ID of the series' own cancellation, nor its template ("n'aura pas lieu").
-    id_purpose = template = "invitation_withdrawn" if kind == WITHDRAWN else purpose
+    # A withdrawal is not the series' own cancellation: neither its Message-ID nor its
+    # template (« n'aura pas lieu »).
+    purpose = INVITATION if kind in REQUEST_KINDS else WITHDRAWAL if kind == WITHDRAWN else CANCELLATION
     # RFC 5545 3.8.7.2: in an object with a METHOD, DTSTAMP is when the object was made.
     # With the SEQUENCE, it orders the messages about one event (RFC 5546 2.1.5): a
     # member invited again after a withdrawal gets a REQUEST newer than the CANCEL.
@@ -166,7 +167,7 @@ def _queue(ctx: Context, series: EventSeries, kind: str, invitee: Invitee, occur
     following = upcoming_days(series, occurrence + timedelta(days=1))[:1] if occurrence else []
     return queue_mail(
         ctx,
-        template=template,
+        template=purpose,
         to=[(invitee.name, invitee.address)],
         context={
             "event": event_view(replace(series, cancelled=False), today),
@@ -177,7 +178,7 @@ def _queue(ctx: Context, series: EventSeries, kind: str, invitee: Invitee, occur
         },
         purpose=purpose,
         cause=mail_cause(series.uid, series.sequence, occurrence),
-        msg_id=calendar_message_id(ctx, id_purpose, series.uid, series.sequence, occurrence, invitee.address,
+        msg_id=calendar_message_id(ctx, purpose, series.uid, series.sequence, occurrence, invitee.address,
                                    invitee.id_part),
         to_member=not invitee.animator,
         attach=lambda msg: imip.add_calendar_parts(msg, text),
@@ -214,17 +215,18 @@ def announce(ctx: Context, state: dict[str, EventSeries], changes: Iterable[Chan
     return queued
 
 
-def invite_member(ctx: Context, member: dict) -> list[str]:
+def invite_member(ctx: Context, member: dict, skip: frozenset[str] = frozenset()) -> list[str]:
     """Send ``member`` (a member document) a ``METHOD:REQUEST`` for every series that is
-    not cancelled and still has a day ahead: what the membership code calls when a
-    member's ``invitations`` becomes true (or a member who asked for them confirms).
+    not cancelled and still has a day ahead (but those whose UID is in ``skip``): what the
+    membership code calls when a member's ``invitations`` becomes true (or a member who
+    asked for them confirms).
 
     Does nothing for a member who must not get invitations (see :func:`invitee_of`).
     Calling it twice queues nothing more (same Message-IDs as :func:`announce`'s).
     Returns the Message-IDs queued. In a transaction.
     """
     invitee = invitee_of(member)
-    queued = _each_live_series(ctx, "new", invitee) if invitee else []
+    queued = _each_live_series(ctx, "new", invitee, lambda series: series.uid not in skip) if invitee else []
     if queued:
         audit.info("calendar: %s invited to %d event(s)", invitee.member, len(queued))
     return queued
@@ -246,17 +248,9 @@ def uninvite_member(ctx: Context, member: dict) -> list[str]:
     invitee = invitee_of(member)
     if invitee is None or invitee.address in ctx.settings.network.animators:
         return []
-    reached = set()
-    for mail in ctx.store.outbox.scan(lambda m: m.get("purpose") == INVITATION
-                                      and m.get("recipients") == [invitee.address]):
-        cause = read_cause(mail.get("cause", ""))
-        if cause is None:
-            continue
-        if mail["status"] == "sent":
-            reached.add(cause[0])
-        elif mail["status"] == "queued":
-            ctx.store.outbox.delete(mail["id"])
-    queued = _each_live_series(ctx, WITHDRAWN, invitee, only=reached)
+    reached = {uid for uid, mail in _mails_to(ctx, INVITATION, invitee.address) if mail["status"] == "sent"}
+    _drop_queued(ctx, INVITATION, invitee.address)
+    queued = _each_live_series(ctx, WITHDRAWN, invitee, lambda series: series.uid in reached)
     ctx.store.members.update(member["id"], invitations_round=invitee.round + 1)
     if queued:
         audit.info("calendar: %s no longer invited, %d event(s) withdrawn from their agenda", invitee.member,
@@ -264,14 +258,33 @@ def uninvite_member(ctx: Context, member: dict) -> list[str]:
     return queued
 
 
-def _each_live_series(ctx: Context, kind: str, invitee: Invitee, only: set[str] | None = None) -> list[str]:
-    """Queue a ``kind`` mail to ``invitee`` for every series that is not cancelled and
-    still has a day ahead (whose UID is in ``only``, when given); the Message-IDs queued
-    (not those queued before)."""
+def _mails_to(ctx: Context, purpose: str, address: str) -> list[tuple[str, dict]]:
+    """``(UID, outbox document)`` of the calendar mails of ``purpose`` to ``address`` alone."""
+    found = []
+    for mail in ctx.store.outbox.scan(lambda m: m.get("purpose") == purpose and m.get("recipients") == [address]):
+        cause = read_cause(mail.get("cause", ""))
+        if cause is not None:
+            found.append((cause[0], mail))
+    return found
+
+
+def _drop_queued(ctx: Context, purpose: str, address: str) -> set[str]:
+    """Delete the mails of ``purpose`` to ``address`` still queued (never sent); their UIDs."""
+    dropped = set()
+    for uid, mail in _mails_to(ctx, purpose, address):
+        if mail["status"] == "queued":
+            ctx.store.outbox.delete(mail["id"])
+            dropped.add(uid)
+    return dropped
+
+
+def _each_live_series(ctx: Context, kind: str, invitee: Invitee, wanted: Callable[[EventSeries], bool]) -> list[str]:
+    """Queue a ``kind`` mail to ``invitee`` for every series that is not cancelled, still
+    has a day ahead and is ``wanted``; the Message-IDs queued (not those queued before)."""
     today = local_today(ctx)
     queued = []
     for series in load_series(ctx.store).values():
-        if series.cancelled or not _live(series, today) or (only is not None and series.uid not in only):
+        if series.cancelled or not _live(series, today) or not wanted(series):
             continue
         mid = _queue(ctx, series, kind, invitee, None)
         if mid:
@@ -281,11 +294,14 @@ def _each_live_series(ctx: Context, kind: str, invitee: Invitee, only: set[str] 
 
 def follow_preference(ctx: Context, before: dict, after: dict) -> list[str]:
     """What a change of a member's ``invitations`` (``before`` → ``after``, the member
-    documents) sends: turned on, :func:`invite_member`; turned off,
+    documents) sends: turned on, :func:`invite_member` — but a withdrawal still queued is
+    dropped instead (it never left: the member still has the invitation); turned off,
     :func:`uninvite_member`; otherwise nothing. Returns the Message-IDs queued. In a
     transaction."""
     if after.get("invitations") is True and before.get("invitations") is not True:
-        return invite_member(ctx, after)
+        invitee = invitee_of(after)
+        kept = _drop_queued(ctx, WITHDRAWAL, invitee.address) if invitee else set()
+        return invite_member(ctx, after, skip=frozenset(kept))
     if before.get("invitations") is True and after.get("invitations") is not True:
         return uninvite_member(ctx, before)
     return []

@@ -94,6 +94,8 @@ def on_join(ctx: Context, incoming: Incoming) -> str:
         forward_to_animators(ctx, incoming, reason="join_no_address")
         return "forwarded: no address"
     if member is not None and member["status"] == "confirmed":
+        if _forged(ctx, incoming, member):
+            return "forwarded: forged"
         items, _ = _record_for_confirmed(ctx, incoming, member)
         answer_sender(ctx, incoming, template="join_ack", context={"member": member, "items": items},
                       purpose="join_ack")
@@ -119,10 +121,7 @@ def on_item(ctx: Context, incoming: Incoming) -> str:
         return "forwarded: no title"
     if member is None or member["status"] != "confirmed":
         return _ask_to_join(ctx, incoming, address)
-    if questions.forged(ctx.settings, parsed):
-        # Published at once otherwise, in the member's name: the animators decide.
-        forward_to_animators(ctx, incoming, reason="item_forged", member=member["ref"])
-        audit.warning("%s: items in %s's name, DMARC fail: not recorded", parsed.message_id, member["ref"])
+    if _forged(ctx, incoming, member):
         return "forwarded: forged"
     items, calendar = _record_for_confirmed(ctx, incoming, member)
     answer_sender(ctx, incoming, template="items_ack",
@@ -138,20 +137,22 @@ def _refs(items: list[dict]) -> str:
 def _record_for_confirmed(ctx: Context, incoming: Incoming, member: dict) -> tuple[list[dict], dict | None]:
     """A confirmed member's message: fields completed (a change goes to the animators:
     the From line proves nothing), items recorded open and handed to matching. Returns
-    the items and, when the message turned invitations on or off, ``{"invitations":
-    bool, "withdrawn": number of events withdrawn from their agenda}`` (else None)."""
+    the items and, when the message turned invitations on or off (or asked to, beyond the
+    day's limit: ``withheld``), ``{"invitations": bool, "withdrawn": number of events
+    withdrawn from their agenda, "withheld": bool}`` (else None)."""
     parsed = incoming.parsed
     fields = parsed.member
-    if _invitations_change_withheld(ctx, incoming, member, fields.invitations):
+    withheld = _invitations_change_withheld(ctx, incoming, member, fields.invitations)
+    if withheld:
         fields = replace(fields, invitations=None)
     changed = differing_fields(member, fields)
     updated, _ = ensure_member(ctx, member["address"], fields)
     # « Invitations : oui / non »: the live events sent or withdrawn
     queued = follow_preference(ctx, member, updated)
-    calendar = None
+    calendar = {"invitations": parsed.member.invitations, "withdrawn": 0, "withheld": True} if withheld else None
     if bool(updated.get("invitations")) != bool(member.get("invitations")):
         calendar = {"invitations": bool(updated.get("invitations")),
-                    "withdrawn": 0 if updated.get("invitations") else len(queued)}
+                    "withdrawn": 0 if updated.get("invitations") else len(queued), "withheld": False}
     if changed:
         language = ctx.settings.network.language
         forward_to_animators(ctx, incoming, reason="member_change", purpose="member_change", member=member["ref"],
@@ -163,6 +164,18 @@ def _record_for_confirmed(ctx: Context, incoming: Incoming, member: dict) -> tup
     return items, calendar
 
 
+def _forged(ctx: Context, incoming: Incoming, member: dict) -> bool:
+    """True, and the animators given the message, when the network's own mail server says
+    this message in ``member``'s name is forged (DMARC fail, see
+    :func:`workflows.questions.forged`): nothing of it is acted on (an offer would be
+    published in their name, a contact or invitations choice changed), nobody answered."""
+    if not questions.forged(ctx.settings, incoming.parsed):
+        return False
+    forward_to_animators(ctx, incoming, reason="member_forged", purpose="member_forged", member=member["ref"])
+    audit.warning("%s: in %s's name, DMARC fail: not acted on", incoming.parsed.message_id, member["ref"])
+    return True
+
+
 INVITATIONS_CHANGES_PER_DAY = 2
 """How many times a day a member's mail may turn invitations on or off: each turn sends
 a mail per event, and the From line proves nothing."""
@@ -170,19 +183,15 @@ a mail per event, and the From line proves nothing."""
 
 def _invitations_change_withheld(ctx: Context, incoming: Incoming, member: dict, wanted: bool | None) -> bool:
     """True when the message would turn ``member``'s invitations on or off (``wanted``)
-    but must not: the network's own mail server says it is forged (DMARC fail, see
-    :func:`workflows.questions.forged`), or the day's :data:`INVITATIONS_CHANGES_PER_DAY`
-    are used up. The animators then get the message; nothing is changed."""
+    but the day's :data:`INVITATIONS_CHANGES_PER_DAY` are used up: that change is not
+    made (the rest of the message is), the animators are told, and the caller tells the
+    member."""
     if wanted is None or bool(member.get("invitations")) == wanted:
         return False
-    if questions.forged(ctx.settings, incoming.parsed):
-        forward_to_animators(ctx, incoming, reason="invitations_forged", purpose="member_change",
-                             member=member["ref"])
-    elif not take_allowance(ctx, member["address"], "invitations", limit=INVITATIONS_CHANGES_PER_DAY):
-        forward_to_animators(ctx, incoming, reason="invitations_limit", purpose="member_change",
-                             member=member["ref"], limit=INVITATIONS_CHANGES_PER_DAY)
-    else:
+    if take_allowance(ctx, member["address"], "invitations", limit=INVITATIONS_CHANGES_PER_DAY):
         return False
+    forward_to_animators(ctx, incoming, reason="invitations_limit", purpose="invitations_limit",
+                         member=member["ref"], limit=INVITATIONS_CHANGES_PER_DAY)
     audit.warning("%s: %s invitations change withheld", incoming.parsed.message_id, member["ref"])
     return True
 
@@ -302,11 +311,12 @@ def on_preferences(ctx: Context, incoming: Incoming) -> str | None:
     address, member = _sender(ctx, incoming)
     if member is None or member["status"] != "confirmed":
         return None
+    if _forged(ctx, incoming, member):
+        return "forwarded: forged"
     wanted = {k: getattr(parsed.member, k) for k in PREFERENCE_FIELDS if getattr(parsed.member, k) is not None}
-    if _invitations_change_withheld(ctx, incoming, member, wanted.get("invitations")):
+    withheld = _invitations_change_withheld(ctx, incoming, member, wanted.get("invitations"))
+    if withheld:
         del wanted["invitations"]
-        if not wanted:
-            return "forwarded: invitations change withheld"
     changed = {k: v for k, v in wanted.items() if member.get(k) != v}
     updated = ctx.store.members.update(member["id"], **changed) if changed else member
     queued = follow_preference(ctx, member, updated)
@@ -321,9 +331,11 @@ def on_preferences(ctx: Context, incoming: Incoming) -> str | None:
                   context={"member": updated, "invitations": wanted.get("invitations"),
                            "contact": wanted.get("contact"), "unavailable": unavailable,
                            "withdrawn": len(queued) if changed.get("invitations") is False else 0,
-                           "animator": _is_animator(ctx, address)})
+                           "animator": _is_animator(ctx, address),
+                           "withheld": parsed.member.invitations if withheld else None})
     audit.info("%s: %s preferences %s", parsed.message_id, member["ref"], changed or "unchanged")
-    return f"preferences {member['ref']}: " + (", ".join(f"{k} {v}" for k, v in changed.items()) or "unchanged")
+    return (f"preferences {member['ref']}: " + (", ".join(f"{k} {v}" for k, v in changed.items()) or "unchanged")
+            + ("; invitations change withheld" if withheld else ""))
 
 
 # --- withdrawing an item ------------------------------------------------------------------

@@ -271,13 +271,18 @@ def match(ctx: Context, incoming: Incoming, address: str | None) -> Match:
     if question is None:
         return Match(None, token, "unknown token")
     question = current(ctx, question)
+    # Who answers first: a closed question answered by someone else is their business,
+    # and the animators must see it as such (a forgery, maybe), not as a late answer.
+    refusal = answerer_refusal(ctx, incoming, question, address)
+    if refusal:
+        return Match(question, token, refusal)
     if question["status"] == "answered":
         return Match(question, token, "already answered")
     if question["status"] == "cancelled":
         return Match(question, token, "cancelled")
     if question["status"] == "expired" or question["expires"] <= ctx.stamp():
         return Match(question, token, "expired")
-    return Match(question, token, answerer_refusal(ctx, incoming, question, address))
+    return Match(question, token, None)
 
 
 def answerer_refusal(ctx: Context, incoming: Incoming, question: dict, address: str | None) -> str | None:

@@ -71,8 +71,7 @@ def on_reply(ctx: Context, incoming: Incoming) -> str:
     parsed = incoming.parsed
     address = answerer(ctx, incoming, None)
     found = questions.match(ctx, incoming, address)
-    if (found.refusal == "already answered" and parsed.answer == "no"
-            and questions.answerer_refusal(ctx, incoming, found.question, address) is None):
+    if found.refusal == "already answered" and parsed.answer == "no":
         handler = change_of_mind_handlers().get(found.question["kind"])
         outcome = handler(ctx, incoming, found.question) if handler else None
         if outcome:

@@ -64,7 +64,7 @@ def vevent(msg):
 def test_turning_invitations_off_cancels_each_series_in_her_agenda(bot):
     invited = {d["cause"].split()[0]: vevent(m)[1] for d, m in mine(bot, "invitation")}
     queued = turn(bot, False, NOW + timedelta(hours=1))
-    cancels = mine(bot, "cancellation")
+    cancels = mine(bot, "invitation_withdrawn")
     assert len(queued) == len(cancels) == 2
     assert sorted(d["cause"].split()[0] for d, _ in cancels) == SERIES
     for doc, msg in cancels:
@@ -90,7 +90,7 @@ def test_turned_on_again_she_gets_new_invitations_newer_than_the_withdrawal(bot)
     sent(bot)
     again = set(turn(bot, True, NOW + timedelta(hours=2)))
     assert len(again) == 2 and not again & first, "the same Message-IDs would be taken for mails already sent"
-    withdrawn = {str(vevent(m)[1]["UID"]): vevent(m)[1] for d, m in mine(bot, "cancellation")}
+    withdrawn = {str(vevent(m)[1]["UID"]): vevent(m)[1] for d, m in mine(bot, "invitation_withdrawn")}
     for doc, msg in mine(bot, "invitation"):
         if doc["message_id"] in again:
             event = vevent(msg)[1]
@@ -124,7 +124,7 @@ def test_only_what_reached_her_is_withdrawn_and_what_is_still_queued_is_dropped(
             after = bot.store.members.update(before["id"], invitations=False)
             assert follow_preference(bot.ctx(), before, after) == []
     queued = turn(bot, False)
-    assert sorted(d["cause"].split()[0] for d, _ in mine(bot, "cancellation") if d["message_id"] in queued) == SERIES
+    assert sorted(d["cause"].split()[0] for d, _ in mine(bot, "invitation_withdrawn") if d["message_id"] in queued) == SERIES
     assert not [d for d, _ in mine(bot, "invitation") if d["status"] == "queued"], "never sent, now never will be"
 
 
@@ -137,7 +137,7 @@ def test_an_animator_who_is_a_member_stays_invited_as_an_animator(tmp_path):
     with bot.store.transaction():
         after = bot.store.members.update(before["id"], invitations=False)
         assert follow_preference(bot.ctx(), before, after) == []
-    assert not bot.mails("cancellation")
+    assert not bot.mails("invitation_withdrawn")
 
 
 def routed(bot, raw, now=NOW):
@@ -149,12 +149,12 @@ def routed(bot, raw, now=NOW):
 def test_invitations_non_by_mail_withdraws_the_events_and_says_so(bot):
     assert routed(bot, member_mail(MARIE, "Calendrier", "Invitations : non\n")) == \
         "preferences M-1: invitations False"
-    assert len(mine(bot, "cancellation")) == 2
+    assert len(mine(bot, "invitation_withdrawn")) == 2
     (_, ack), = bot.mails("preferences_done")
     assert "Les 2 événements du réseau déjà dans votre agenda en sont retirés" in " ".join(text_of(ack).split())
     sent(bot)
     # her answer to one of those mails, in plain words, turns them on again
-    (doc, _), *_ = mine(bot, "cancellation")
+    (doc, _), *_ = mine(bot, "invitation_withdrawn")
     raw = member_mail(MARIE, "Re: Retiré de votre agenda", "Invitations : oui\n",
                       headers={"In-Reply-To": doc["message_id"], "References": doc["message_id"]})
     assert routed(bot, raw) == "preferences M-1: invitations True"
@@ -164,7 +164,7 @@ def test_invitations_non_by_mail_withdraws_the_events_and_says_so(bot):
 def test_a_confirmed_members_message_with_invitations_non_and_an_offer_withdraws_them_too(bot):
     routed(bot, member_mail(MARIE, "OFFRE", "Savoir : tricot\nInvitations : non\n"))
     assert marie(bot)["invitations"] is False
-    assert len(mine(bot, "cancellation")) == 2
+    assert len(mine(bot, "invitation_withdrawn")) == 2
     (_, ack), = bot.mails("items_ack")
     assert "Invitations du calendrier : non" in text_of(ack)
 
@@ -174,11 +174,18 @@ def test_the_third_change_of_a_day_goes_to_the_animators(bot):
         assert routed(bot, member_mail(MARIE, "Calendrier", f"Invitations : {words}\n")) == f"preferences M-1: {outcome}"
         sent(bot)
     count = bot.store.outbox.count()
-    assert routed(bot, member_mail(MARIE, "Calendrier", "Invitations : non\n")) == \
-        "forwarded: invitations change withheld"
-    assert marie(bot)["invitations"] is True
+    assert routed(bot, member_mail(MARIE, "Calendrier", "Invitations : non\nContact : téléphone\n")) == \
+        "preferences M-1: contact phone; invitations change withheld"
+    assert marie(bot)["invitations"] is True and marie(bot)["contact"] == "phone", "the rest is done"
     new = [d for d in bot.store.outbox.all()[count:]]
-    assert [d["purpose"] for d in new] == ["member_change"] and sorted(new[0]["recipients"]) == sorted(ANIMATORS)
+    assert sorted(d["purpose"] for d in new) == ["invitations_limit", "preferences_done"]
+    (told,) = [d for d in new if d["purpose"] == "invitations_limit"]
+    assert sorted(told["recipients"]) == sorted(ANIMATORS)
+    (_, ack), = [(d, m) for d, m in bot.mails("preferences_done") if d["id"] in {n["id"] for n in new}]
+    assert "celui-ci (« non ») n'a pas été fait" in " ".join(text_of(ack).split()), "she is told"
+    routed(bot, member_mail(MARIE, "OFFRE", "Savoir : tricot\nInvitations : non\n"))
+    (_, ack), = bot.mails("items_ack")
+    assert "n'a pas été fait" in " ".join(text_of(ack).split()) and marie(bot)["invitations"] is True
     assert routed(bot, member_mail(MARIE, "Calendrier", "Invitations : non\n"),
                   now=NOW + timedelta(days=1)) == "preferences M-1: invitations False", "tomorrow is another day"
 
@@ -189,13 +196,16 @@ def test_a_change_the_networks_server_calls_forged_is_not_applied(tmp_path):
     publish_calendar(bot.settings, bot.store, NOW)
     sent(bot)
     forged = {"Authentication-Results": "mx.example.org; dmarc=fail (p=reject) header.from=example.org"}
-    assert routed(bot, member_mail(MARIE, "Calendrier", "Invitations : non\n", headers=forged)) == \
-        "forwarded: invitations change withheld"
-    assert marie(bot)["invitations"] is True and not mine(bot, "cancellation")
-    ((_, told),) = bot.mails("member_change")
+    assert routed(bot, member_mail(MARIE, "Calendrier", "Invitations : non\nContact : téléphone\n",
+                                   headers=forged)) == "forwarded: forged"
+    assert marie(bot)["invitations"] is True and marie(bot)["contact"] == "email", "nothing of it is done"
+    assert not mine(bot, "invitation_withdrawn") and not bot.mails("preferences_done"), "nobody answered"
+    ((_, told),) = bot.mails("member_forged")
     assert "DMARC" in text_of(told)
-    routed(bot, member_mail(MARIE, "OFFRE", "Savoir : tricot\nInvitations : non\n", headers=forged))
-    assert marie(bot)["invitations"] is True and not mine(bot, "cancellation")
+    for subject in ("OFFRE", "ADHÉSION"):
+        assert routed(bot, member_mail(MARIE, subject, "Savoir : tricot\nInvitations : non\n", headers=forged)) == \
+            "forwarded: forged"
+    assert marie(bot)["invitations"] is True and bot.store.items.count() == 0
     passed = {"Authentication-Results": "mx.example.org; dmarc=pass header.from=example.org"}
     assert routed(bot, member_mail(MARIE, "Calendrier", "Invitations : non\n", headers=passed)) == \
         "preferences M-1: invitations False"
@@ -207,8 +217,16 @@ def test_an_offer_the_networks_server_calls_forged_is_not_published(tmp_path):
     forged = {"Authentication-Results": "mx.example.org; dmarc=fail (p=reject) header.from=example.org"}
     assert routed(bot, member_mail(MARIE, "OFFRE", "Savoir : tricot\n", headers=forged)) == "forwarded: forged"
     assert bot.store.items.count() == 0 and not bot.mails("items_ack")
-    ((doc, told),) = bot.mails("forward")
+    ((doc, told),) = bot.mails("member_forged")
     assert sorted(doc["recipients"]) == sorted(ANIMATORS) and "M-1" in text_of(told) and "DMARC" in text_of(told)
     # Another server's verdict, or none at all, proves nothing either way: recorded as always.
     theirs = {"Authentication-Results": "mx.attacker.example; dmarc=fail header.from=example.org"}
     assert routed(bot, member_mail(MARIE, "OFFRE", "Savoir : tricot\n", headers=theirs)) == "recorded O-1"
+
+
+def test_off_then_on_before_anything_left_sends_nothing_and_she_keeps_her_invitations(bot):
+    before = bot.store.outbox.count()
+    assert len(turn(bot, False)) == 2
+    assert turn(bot, True) == [], "she still holds the invitations: no new ones"
+    assert bot.store.outbox.count() == before, "the withdrawals never left: dropped"
+    assert marie(bot)["invitations"] is True

@@ -582,6 +582,24 @@ def test_a_non_after_an_oui_withdraws_the_consent_while_the_other_has_not_answer
     assert net.answer(PACO, "question:consent", "oui").startswith("refused")
 
 
+def test_a_non_in_reply_to_the_we_wait_for_the_other_note_withdraws_too(net):
+    approved(net)
+    question = str(net.mails("question:consent", to=LINA)[-1].message["Message-ID"])
+    net.answer(LINA, "question:consent", "oui", headers={"In-Reply-To": question, "References": question})
+    (ack,) = [m for m in net.mails(to=LINA) if m.purpose == "introduction_ack"]
+    ids = str(ack.message["References"]).split() + [str(ack.message["Message-ID"])]
+    outcome = net.send(LINA, f"Re: {ack.subject}", "Finalement non, je ne suis plus disponible.",
+                       headers={"In-Reply-To": ids[-1], "References": " ".join(ids)})
+    assert outcome == "MR-1 declined: consent withdrawn", "the note joined the question's thread"
+
+
+def test_an_oui_then_a_non_in_one_cycle_sends_no_we_wait_note(net):
+    approved(net)
+    net.answer(LINA, "question:consent", "oui")
+    assert net.answer(LINA, "question:consent", "non") == "MR-1 declined: consent withdrawn"
+    assert not [m for m in net.mails(to=LINA) if m.purpose == "introduction_ack"], "dropped before it left"
+
+
 def test_once_introduced_a_non_changes_nothing_and_goes_to_the_animators(net):
     introduced(net)
     before = net.intro()
@@ -594,7 +612,8 @@ def test_a_non_after_an_oui_from_another_address_or_to_a_non_changes_nothing(net
     approved(net)
     net.answer(LINA, "question:consent", "oui")
     token = net.token(LINA, "question:consent")
-    assert net.send("intrus@example.net", f"RE: [{token}] la question", "non") == "refused: already answered"
+    assert net.send("intrus@example.net", f"RE: [{token}] la question", "non") == "refused: wrong address", \
+        "the animators see who answered, not a late answer"
     assert net.intro()["status"] == "consent"
     net.answer(PACO, "question:consent", "non")
     assert net.answer(PACO, "question:consent", "non") == "refused: already answered", "a NON stays a NON"

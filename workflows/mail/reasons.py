@@ -51,23 +51,22 @@ REASONS: dict[str, tuple[str, str]] = {
                             "Request to leave without a readable address."),
     "my_data_no_address": ("Demande « mes données » sans adresse lisible.",
                            "“My data” request without a readable address."),
-    "item_forged": (
-        "Ce message propose ou demande un savoir au nom de {member}, mais votre serveur de messagerie dit qu'il ne "
-        "vient pas de son adresse (DMARC en échec) : rien n'a été enregistré. Vérifiez avec la personne : si le "
-        "message est bien d'elle, sa messagerie n'est pas reconnue par votre serveur ; parlez-en à votre hébergeur.",
-        "This message offers or asks for knowledge in the name of {member}, but your mail server says it does not "
-        "come from their address (DMARC fail): nothing was recorded. Check with the person: if the message is "
-        "theirs, your server does not recognise their mail provider; ask your host about it."),
-    "invitations_forged": (
-        "{member} demande à changer ses invitations du calendrier, mais votre serveur de messagerie dit que ce "
-        "message ne vient pas de son adresse (DMARC en échec) : rien n'a été changé. Vérifiez avec la personne.",
-        "{member} asks to change their calendar invitations, but your mail server says this message does not come "
-        "from their address (DMARC fail): nothing was changed. Check with the person."),
+    "member_forged": (
+        "Ce message est écrit au nom de {member}, mais votre serveur de messagerie dit qu'il ne vient pas de son "
+        "adresse (DMARC en échec) : le robot n'a rien fait (ni savoir publié, ni choix changé) et n'a pas répondu. "
+        "Vérifiez avec la personne : si le message est bien d'elle, sa messagerie n'est pas reconnue par votre "
+        "serveur ; parlez-en à votre hébergeur.",
+        "This message is written in the name of {member}, but your mail server says it does not come from their "
+        "address (DMARC fail): the robot did nothing (no item published, no choice changed) and did not answer. "
+        "Check with the person: if the message is theirs, your server does not recognise their mail provider; ask "
+        "your host about it."),
     "invitations_limit": (
         "{member} a déjà changé {limit} fois aujourd'hui ses invitations du calendrier (chaque changement envoie "
-        "un courriel par événement) : celui-ci n'a pas été appliqué. Vérifiez avec la personne.",
+        "un courriel par événement) : ce nouveau changement des invitations n'a pas été fait (le reste du message, "
+        "s'il y en a, a été traité). La personne en est prévenue et peut le refaire demain.",
         "{member} already changed their calendar invitations {limit} times today (each change sends a mail per "
-        "event): this one was not applied. Check with the person."),
+        "event): this new change of the invitations was not made (the rest of the message, if any, was handled). "
+        "The person is told, and may do it again tomorrow."),
     "member_change": ("{member} demande à changer : {fields}. Le robot n'a rien changé : vérifiez avec la personne.",
                       "{member} asks to change: {fields}. The robot changed nothing: check with the person."),
     "preferred_contact_unavailable": (
