@@ -31,7 +31,8 @@ from workflows.events.model import EventSeries
 from workflows.events.publish import publish
 from workflows.events.rules import occurrence_dates
 from workflows.events.state import Change
-from workflows.invitations import REMINDER, announce, calendar_message_id, invitee_of, mail_cause
+from workflows.invitations import (REMINDER, announce, calendar_message_id, invite_new_animators, invitee_of,
+                                   mail_cause)
 from workflows.outbox import queue_mail
 
 log = logging.getLogger(__name__)
@@ -48,12 +49,14 @@ every hour; before this time it does nothing."""
 
 def update_calendar(ctx: Context, planned: Plan | None = None) -> tuple[dict[str, EventSeries], list[Change], list[str]]:
     """Commit ``planned`` (default: :func:`workflows.calendar_state.plan` as is) and queue
-    the invitations and cancellations of its changes. In a transaction.
+    the invitations and cancellations of its changes, and the invitations of an animator
+    newly configured (:func:`workflows.invitations.invite_new_animators`). In a
+    transaction.
 
     Returns ``(state, changes, Message-IDs queued)``.
     """
     state, changes = commit(ctx, planned or plan(ctx))
-    queued = announce(ctx, state, changes)
+    queued = announce(ctx, state, changes) + invite_new_animators(ctx)
     if changes:
         log.info("calendar: %d change(s): %s", len(changes), ", ".join(f"{c.uid} {c.kind}" for c in changes))
     return state, changes, queued

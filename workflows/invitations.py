@@ -232,6 +232,23 @@ def invite_member(ctx: Context, member: dict, skip: frozenset[str] = frozenset()
     return queued
 
 
+def invite_new_animators(ctx: Context) -> list[str]:
+    """Every animator of the configuration (:func:`invitees` names them all) gets each
+    live series no invitation was ever queued to their address for: an animator added
+    to ``[network] animators`` gets the calendar at the next publication, not only the
+    events created or changed after. Returns the Message-IDs queued. In a transaction."""
+    queued = []
+    for address in ctx.settings.network.animators:
+        member = ctx.store.members.find_one("address", address)
+        invitee = (invitee_of(member) if member else None) or Invitee(address=address)
+        known = {uid for uid, _ in _mails_to(ctx, INVITATION, address)}
+        mine = _each_live_series(ctx, "new", invitee, lambda series: series.uid not in known)
+        if mine:
+            audit.info("calendar: animator %s invited to %d event(s)", invitee.member or "(not a member)", len(mine))
+        queued.extend(mine)
+    return queued
+
+
 def uninvite_member(ctx: Context, member: dict) -> list[str]:
     """Send ``member`` (the member document *before* ``invitations`` became false) a
     ``METHOD:CANCEL`` for every series not cancelled, with a day ahead, whose invitation

@@ -230,3 +230,20 @@ def test_off_then_on_before_anything_left_sends_nothing_and_she_keeps_her_invita
     assert turn(bot, True) == [], "she still holds the invitations: no new ones"
     assert bot.store.outbox.count() == before, "the withdrawals never left: dropped"
     assert marie(bot)["invitations"] is True
+
+
+def test_an_animator_added_to_the_configuration_gets_the_calendar_at_the_next_publication(bot):
+    from dataclasses import replace
+
+    first = bot.store.outbox.count()
+    publish_calendar(bot.settings, bot.store, NOW + timedelta(hours=1))
+    assert bot.store.outbox.count() == first, "everyone already has everything"
+    claire = "claire@rers-souday.fr"
+    settings = replace(bot.settings, network=replace(bot.settings.network,
+                                                     animators=(*bot.settings.network.animators, claire)))
+    publish_calendar(settings, bot.store, NOW + timedelta(hours=2))
+    new = bot.store.outbox.all()[first:]
+    assert [d["recipients"] for d in new] == [[claire], [claire]]
+    assert sorted(d["cause"].split()[0] for d in new) == SERIES
+    publish_calendar(settings, bot.store, NOW + timedelta(hours=3))
+    assert bot.store.outbox.count() == first + 2, "once"
