@@ -570,13 +570,21 @@ def on_consent_withdrawn(ctx: Context, incoming: Incoming, question: dict) -> st
     """A member who answered OUI writes NON to the same question while ``MR-<n>`` still
     waits for the other member: their consent is withdrawn, as easily as it was given
     (GDPR art. 7(3)), and the introduction declined as after a first NON (both told it will
-    not go ahead, never who declined; the items offered to matching again). None when it
-    is too late or not a change of mind (the caller then handles the message as a reply
-    to a closed question): once the introduction was made, the contacts have left."""
+    not go ahead, never who declined; the items offered to matching again). Once the
+    introduction was made, the contacts have left: the member is told so, and the
+    animators get the message. None when it is not a change of mind, or the introduction
+    was closed otherwise (the caller handles it as a reply to a closed question)."""
     intro = _intro(ctx, question["data"].get("intro"))
     side = question["data"].get("side")
-    if (intro is None or intro["status"] != "consent" or side not in SIDES or question.get("answer") != "yes"
-            or intro["consents"].get(side) != "yes"):
+    if intro is None or side not in SIDES or question.get("answer") != "yes" or intro["consents"].get(side) != "yes":
+        return None
+    if intro.get("introduced"):
+        # Too late: the contacts have left. Said plainly to the member, and to the animators.
+        forward_to_animators(ctx, incoming, reason="consent_withdrawn_late", purpose="refused_reply", intro=intro["ref"])
+        answer_sender(ctx, incoming, template="question_closed", context={"why": "introduced"},
+                      purpose="question_closed", daily_kind="question_closed")
+        return f"refused: {intro['ref']} already introduced"
+    if intro["status"] != "consent":
         return None
     audit.info("%s: consent of the %s member withdrawn by %s", intro["ref"], side, incoming.parsed.message_id)
     # « Nous attendons l'autre réponse », if still unsent, would come with « n'aura pas lieu ».

@@ -603,9 +603,12 @@ def test_an_oui_then_a_non_in_one_cycle_sends_no_we_wait_note(net):
 def test_once_introduced_a_non_changes_nothing_and_goes_to_the_animators(net):
     introduced(net)
     before = net.intro()
-    assert net.answer(LINA, "question:consent", "non") == "refused: already answered"
+    assert net.answer(LINA, "question:consent", "non") == "refused: MR-1 already introduced"
     assert net.intro() == before
-    assert net.mails("question_closed", to=LINA), "she is told the question is closed, a person will answer"
+    (closed,) = net.mails("question_closed", to=LINA)
+    assert "La mise en relation a déjà été faite" in closed.text, "she is told why it is too late"
+    (told,) = [m for m in net.mails("refused_reply") if ANIMATORS[0] in m.recipients]
+    assert "MR-1" in told.text and "parlez-en avec les deux personnes" in " ".join(told.text.split())
 
 
 def test_a_non_after_an_oui_from_another_address_or_to_a_non_changes_nothing(net):

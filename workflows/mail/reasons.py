@@ -51,6 +51,12 @@ REASONS: dict[str, tuple[str, str]] = {
                             "Request to leave without a readable address."),
     "my_data_no_address": ("Demande « mes données » sans adresse lisible.",
                            "“My data” request without a readable address."),
+    "consent_withdrawn_late": (
+        "Ce membre retire son accord à la mise en relation {intro}, mais elle a déjà été faite : les coordonnées "
+        "sont parties. Le robot lui a répondu que c'était trop tard pour l'annuler par e-mail : parlez-en avec les "
+        "deux personnes.",
+        "This member withdraws their consent to introduction {intro}, but it was already made: the contact details "
+        "have left. The robot answered that it is too late to cancel it by mail: talk it over with both people."),
     "member_forged": (
         "Ce message est écrit au nom de {member}, mais votre serveur de messagerie dit qu'il ne vient pas de son "
         "adresse (DMARC en échec) : le robot n'a rien fait (ni savoir publié, ni choix changé) et n'a pas répondu. "
