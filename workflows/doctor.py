@@ -220,7 +220,8 @@ def check_network(settings: Settings) -> Iterator[Finding]:
             # command or approval is believed on the address alone.
             yield Finding("warn", "network", "authserv_id is not set: a message that forges an animator's address "
                           "is believed for the animators' commands (ADHÉSION POUR, which registers a person with a "
-                          "consent given in person; MISE EN RELATION; the calendar commands); set [network] "
+                          "consent given in person; MISE EN RELATION; the calendar commands), and a member's "
+                          "forged offer or preferences are believed too; set [network] "
                           "authserv_id to your mail server's name in Authentication-Results (docs/installation.md)")
 
 

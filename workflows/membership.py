@@ -93,9 +93,9 @@ def on_join(ctx: Context, incoming: Incoming) -> str:
     if not address:
         forward_to_animators(ctx, incoming, reason="join_no_address")
         return "forwarded: no address"
+    if _forged(ctx, incoming, member, address):
+        return "forwarded: forged"
     if member is not None and member["status"] == "confirmed":
-        if _forged(ctx, incoming, member):
-            return "forwarded: forged"
         items, _ = _record_for_confirmed(ctx, incoming, member)
         answer_sender(ctx, incoming, template="join_ack", context={"member": member, "items": items},
                       purpose="join_ack")
@@ -115,14 +115,14 @@ def on_item(ctx: Context, incoming: Incoming) -> str:
     if not address:
         forward_to_animators(ctx, incoming, reason="item_no_address")
         return "forwarded: no address"
+    if _forged(ctx, incoming, member, address):
+        return "forwarded: forged"
     if not parsed.items:
         forward_to_animators(ctx, incoming, reason="item_no_title")
         answer_sender(ctx, incoming, template="item_unclear", context={"intent": parsed.intent}, purpose="item_unclear")
         return "forwarded: no title"
     if member is None or member["status"] != "confirmed":
         return _ask_to_join(ctx, incoming, address)
-    if _forged(ctx, incoming, member):
-        return "forwarded: forged"
     items, calendar = _record_for_confirmed(ctx, incoming, member)
     answer_sender(ctx, incoming, template="items_ack",
                   context={"member": member, "items": items, "created": False, "calendar": calendar},
@@ -164,15 +164,18 @@ def _record_for_confirmed(ctx: Context, incoming: Incoming, member: dict) -> tup
     return items, calendar
 
 
-def _forged(ctx: Context, incoming: Incoming, member: dict) -> bool:
+def _forged(ctx: Context, incoming: Incoming, member: dict | None, address: str) -> bool:
     """True, and the animators given the message, when the network's own mail server says
-    this message in ``member``'s name is forged (DMARC fail, see
-    :func:`workflows.questions.forged`): nothing of it is acted on (an offer would be
-    published in their name, a contact or invitations choice changed), nobody answered."""
+    this message from ``address`` (``member``'s, confirmed or pending, or nobody's yet) is
+    forged (DMARC fail, see :func:`workflows.questions.forged`): nothing of it is acted on
+    (an offer published or held in their name, their phone, contact or invitations
+    changed, a join question sent), nobody answered."""
     if not questions.forged(ctx.settings, incoming.parsed):
         return False
-    forward_to_animators(ctx, incoming, reason="member_forged", purpose="member_forged", member=member["ref"])
-    audit.warning("%s: in %s's name, DMARC fail: not acted on", incoming.parsed.message_id, member["ref"])
+    who = member["ref"] if member else address
+    forward_to_animators(ctx, incoming, reason="member_forged", purpose="member_forged", member=who)
+    audit.warning("%s: in %s's name, DMARC fail: not acted on", incoming.parsed.message_id,
+                  member["ref"] if member else "a non-member")
     return True
 
 
@@ -311,7 +314,7 @@ def on_preferences(ctx: Context, incoming: Incoming) -> str | None:
     address, member = _sender(ctx, incoming)
     if member is None or member["status"] != "confirmed":
         return None
-    if _forged(ctx, incoming, member):
+    if _forged(ctx, incoming, member, address):
         return "forwarded: forged"
     wanted = {k: getattr(parsed.member, k) for k in PREFERENCE_FIELDS if getattr(parsed.member, k) is not None}
     withheld = _invitations_change_withheld(ctx, incoming, member, wanted.get("invitations"))

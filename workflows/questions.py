@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -304,9 +305,13 @@ def authenticated(settings: Settings, parsed: Parsed) -> bool:
     ``dmarc=pass``, or ``dkim=pass`` for a signing domain aligned with the From domain
     (the same, or one a sub-domain of the other: DMARC's relaxed alignment, RFC 7489
     §3.1.1). Headers of other servers are ignored: anyone can write one; and anyone can
-    sign a forged From with their own domain's key, hence the alignment."""
+    sign a forged From with their own domain's key, hence the alignment. A ``dmarc=fail``
+    of that server wins over any pass (:func:`forged`): a forger can add a header that
+    claims the server's name below the server's own, never remove the server's."""
     if not settings.network.authserv_id:
         return True
+    if forged(settings, parsed):
+        return False
     sender_domain = (parsed.sender or "").rpartition("@")[2].lower()
     for result in _trusted_results(settings, parsed):
         if result.result != "pass":
@@ -334,12 +339,25 @@ def _trusted_results(settings: Settings, parsed: Parsed):
     if not trusted:
         return
     for value in parsed.authentication_results:
+        header = _parse_results(value)
+        if header is not None and (header.authserv_id or "").lower() == trusted.lower():
+            yield from header.results
+
+
+_BRACKETED = re.compile(r"=\s*(?:<([^<>\s]*)>|\[([^\[\]\s]*)\])")
+
+
+def _parse_results(value: str):
+    """``value`` parsed by ``authres``, or None. Servers write forms its grammar (RFC
+    8601) refuses — a trailing semicolon, ``smtp.mailfrom=<a@b>``, ``smtp.helo=[1.2.3.4]``
+    (Zoho, some Postfix milters): tried again without them, so that a real verdict is
+    never skipped."""
+    for text in (value, _BRACKETED.sub(lambda m: "=" + (m.group(1) or m.group(2) or ""), value).strip().rstrip(";")):
         try:
-            header = authres.AuthenticationResultsHeader.parse_value(value)
+            return authres.AuthenticationResultsHeader.parse_value(text)
         except Exception:  # authres raises its own SyntaxError and assorted others
             continue
-        if (header.authserv_id or "").lower() == trusted.lower():
-            yield from header.results
+    return None
 
 
 def _signing_domain(result) -> str:

@@ -247,3 +247,36 @@ def test_an_animator_added_to_the_configuration_gets_the_calendar_at_the_next_pu
     assert sorted(d["cause"].split()[0] for d in new) == SERIES
     publish_calendar(settings, bot.store, NOW + timedelta(hours=3))
     assert bot.store.outbox.count() == first + 2, "once"
+
+
+@pytest.mark.parametrize("verdict", [
+    "mx.example.org; dmarc=fail (p=reject) header.from=example.org",
+    "mx.example.org; spf=fail smtp.mailfrom=example.org; dmarc=fail header.from=example.org;",
+    "mx.example.org; spf=fail smtp.mailfrom=<marie@example.org>; dmarc=fail header.from=<marie@example.org>",
+    "mx.example.org; spf=pass smtp.helo=[192.0.2.7]; dmarc=fail header.from=example.org",
+])
+def test_a_forged_message_from_a_pending_or_unknown_address_does_nothing_either(tmp_path, verdict):
+    bot = robot(tmp_path, network='authserv_id = "mx.example.org"')
+    bot.add_member("M-1", MARIE, name="Marie Dupont", status="pending")
+    body = "Savoir : produits miracles\nTéléphone : 06 11 22 33 44\nContact : téléphone\n"
+    for sender in (MARIE, "nouveau@example.org"):
+        for subject in ("OFFRE", "ADHÉSION", "OFFRE sans titre"):
+            raw = member_mail(sender, subject, body if subject != "OFFRE sans titre" else "Bonjour\n",
+                              headers={"Authentication-Results": verdict})
+            assert routed(bot, raw) == "forwarded: forged"
+    assert bot.store.items.count() == 0 and bot.store.members.count() == 1
+    assert marie(bot)["phone"] == "+33612345678" and marie(bot)["contact"] == "email"
+    assert {d["purpose"] for d in bot.store.outbox.all()} == {"member_forged"}
+
+
+def test_the_servers_fail_wins_over_a_pass_written_below_it(tmp_path):
+    from workflows.mail.model import Parsed
+    from workflows.questions import authenticated, forged
+
+    bot = robot(tmp_path, network='authserv_id = "mx.example.org"')
+    both = Parsed(sender=ANIMATORS[0], authentication_results=[
+        "mx.example.org; dmarc=fail header.from=example.org", "mx.example.org; dmarc=pass header.from=example.org"])
+    assert forged(bot.settings, both) and not authenticated(bot.settings, both)
+    split = Parsed(sender=ANIMATORS[0], authentication_results=[
+        "mx.example.org; dkim=pass header.d=example.org", "mx.example.org; dmarc=pass header.from=example.org"])
+    assert authenticated(bot.settings, split) and not forged(bot.settings, split), "one header per milter is fine"

@@ -69,10 +69,11 @@ REASONS: dict[str, tuple[str, str]] = {
     "invitations_limit": (
         "{member} a déjà changé {limit} fois aujourd'hui ses invitations du calendrier (chaque changement envoie "
         "un courriel par événement) : ce nouveau changement des invitations n'a pas été fait (le reste du message, "
-        "s'il y en a, a été traité). La personne en est prévenue et peut le refaire demain.",
+        "s'il y en a, a été traité). La réponse du robot le lui dit, si sa limite de réponses du jour le permet ; "
+        "elle peut le refaire demain.",
         "{member} already changed their calendar invitations {limit} times today (each change sends a mail per "
         "event): this new change of the invitations was not made (the rest of the message, if any, was handled). "
-        "The person is told, and may do it again tomorrow."),
+        "The robot's answer tells them, if the day's answer limit allows; they may do it again tomorrow."),
     "member_change": ("{member} demande à changer : {fields}. Le robot n'a rien changé : vérifiez avec la personne.",
                       "{member} asks to change: {fields}. The robot changed nothing: check with the person."),
     "preferred_contact_unavailable": (
