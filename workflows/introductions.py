@@ -392,17 +392,21 @@ def _to_animators(ctx: Context, template: str, context: dict, purpose: str, caus
 def _to_member(ctx: Context, member: dict | None, template: str, context: dict, purpose: str, cause: str,
                answering: Incoming | None = None) -> None:
     """A mail to a member; one who cannot be reached by mail gets it through the animators
-    (protocol.md, "Members without an email address"). ``answering``: the member's message
-    it answers, whose thread it joins (In-Reply-To, References: RFC 5322 3.6.4), so that a
-    reply to it still names the question that message answered."""
+    (protocol.md, "Members without an email address"). ``answering``: the member's answer
+    to a question, whose thread it joins (In-Reply-To, References with the question's
+    first mail: RFC 5322 3.6.4) under the question's token (``[RERS-…]``), so that a reply
+    to it still names that question, whatever the member's mail client keeps."""
     if member is None:
         return
     if questions.reachable(member):
         thread = answering.parsed if answering else None
+        token = questions.answered_token(thread) if thread else None
+        references = [*thread.references, *thread.in_reply_to] if thread else []
+        if token:
+            references.insert(0, questions.question_message_id(token, ctx.settings.network.domain))
         queue_mail(ctx, template=template, to=[(member.get("name"), member["address"])], context=context,
                    purpose=purpose, cause=cause, in_reply_to=thread.message_id if thread else None,
-                   references=[*thread.references, *(i for i in thread.in_reply_to if i not in thread.references)]
-                   if thread else [])
+                   references=list(dict.fromkeys(references)), subject_tag=token)
     else:
         _to_animators(ctx, template, {**context, "for_member": {"ref": member["ref"], "name": member.get("name")}},
                       purpose, cause)

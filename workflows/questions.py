@@ -85,6 +85,12 @@ def token_hash(ctx: Context, token: str) -> str:
     return keyed_hash(ctx, token.upper())
 
 
+def answered_token(parsed: Parsed) -> str | None:
+    """The token of the question a reply answers: from its subject or body, else from the
+    robot's Message-IDs in its References and In-Reply-To."""
+    return parsed.token or find_token_in_ids([*parsed.references, *parsed.in_reply_to])
+
+
 def question_message_id(token: str, domain: str, n: int = 1) -> str:
     """The Message-ID of the ``n``-th mail carrying ``token``: ``<RERS-XXXXXXXX.n@domain>``."""
     return f"<{token}.{n}@{domain}>"
@@ -265,7 +271,7 @@ def match(ctx: Context, incoming: Incoming, address: str | None) -> Match:
     question's own address must equal it.
     """
     parsed = incoming.parsed
-    token = parsed.token or find_token_in_ids([*parsed.references, *parsed.in_reply_to])
+    token = answered_token(parsed)
     if token is None:
         return Match(None, None, "no token")
     question = ctx.store.questions.find_one("token_hash", token_hash(ctx, token))

@@ -593,6 +593,16 @@ def test_a_non_in_reply_to_the_we_wait_for_the_other_note_withdraws_too(net):
     assert outcome == "MR-1 declined: consent withdrawn", "the note joined the question's thread"
 
 
+def test_a_non_to_the_note_withdraws_whatever_the_mail_clients_kept(net):
+    approved(net)
+    net.answer(LINA, "question:consent", "oui")  # the token in the subject only, no thread headers
+    (ack,) = [m for m in net.mails(to=LINA) if m.purpose == "introduction_ack"]
+    question = net.mails("question:consent", to=LINA)[-1]
+    assert ack.token == question.token, "the note carries the question's token in its subject"
+    assert str(question.message["Message-ID"]) in str(ack.message["References"]), "and joins its thread"
+    assert net.send(LINA, f"Re: {ack.subject}", "non finalement") == "MR-1 declined: consent withdrawn"
+
+
 def test_an_oui_then_a_non_in_one_cycle_sends_no_we_wait_note(net):
     approved(net)
     net.answer(LINA, "question:consent", "oui")
