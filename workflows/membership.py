@@ -40,7 +40,7 @@ from workflows.introduction_views import choose_contact
 from workflows.mail.answers import plain_yes
 from workflows.mail.compose import label_of
 from workflows.mail.fields import PREFERENCE_FIELDS, only_preferences
-from workflows.mail.model import Item, MemberFields
+from workflows.mail.model import CONTACTS, Item, MemberFields
 from workflows.mail.textutil import fold
 from workflows.members import differing_fields, ensure_member, find_ref, new_member, wrote_again
 from workflows.outbox import queue_mail
@@ -482,6 +482,43 @@ def register_member(ctx: Context, *, fields: MemberFields, items: list[Item], co
     if stored:
         introductions.on_items_opened(ctx, stored)
     return member, stored
+
+
+EDITABLE = ("name", "phone", "contact", "invitations")
+"""What an animator may change in a member's record (``rers members set``). The address
+is not among them: the questions, invitations and consents of a member are bound to it."""
+
+
+def set_member_fields(ctx: Context, member: dict, changes: dict, by: str) -> tuple[dict, list[str]]:
+    """An animator changes ``member``'s :data:`EDITABLE` fields (``changes``: field →
+    value, ``phone`` in E.164 or None to remove it, ``contact`` one of ``CONTACTS``,
+    ``invitations`` a bool), as checked with the person after a forwarded request (the
+    robot changes a confirmed member's name and phone only this way). Invitations turned on
+    or off send or withdraw the live events, as the member's own mail would. Returns
+    ``(member after, Message-IDs queued)``. Raises ValueError, saying why, for an unknown
+    field, a contact the member cannot be reached by, or invitations for a member without
+    an address or not confirmed. In a transaction; ``by`` (the animator) goes to the audit
+    log with the names of the fields, never their values."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValueError(f"cannot change {', '.join(sorted(unknown))}: only {', '.join(EDITABLE)}")
+    after = {**member, **changes}
+    if after.get("contact") not in (*CONTACTS, None):
+        raise ValueError(f"contact {after['contact']!r}: one of {', '.join(CONTACTS)}")
+    if changes.get("contact") == "email" and not after.get("address"):
+        raise ValueError(f"{member['ref']} has no e-mail address: contact by email cannot be honoured")
+    if after.get("contact") == "phone" and not after.get("phone") and {"contact", "phone"} & set(changes):
+        raise ValueError(f"{member['ref']} would have no phone number while their contact is the phone: "
+                         "give a phone, or another contact")
+    if changes.get("invitations") and (not after.get("address") or member["status"] != "confirmed"):
+        raise ValueError(f"{member['ref']} cannot get invitations: no e-mail address, or not confirmed yet")
+    changed = {k: v for k, v in changes.items() if member.get(k) != v}
+    if not changed:
+        return member, []
+    updated = ctx.store.members.update(member["id"], **changed)
+    queued = follow_preference(ctx, member, updated)
+    audit.info("%s: %s changed by %s", member["ref"], ", ".join(sorted(changed)), by)
+    return updated, queued
 
 
 def namesakes(ctx: Context, member: dict) -> list[str]:

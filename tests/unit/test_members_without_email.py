@@ -188,3 +188,35 @@ def test_members_expire(world, capsys, monkeypatch):
     assert rers(world, capsys, "members", "expire")[1] == "0 pending member(s) erased\n"
     monkeypatch.setenv("RERS_NOW", "2026-12-23T09:00:00+00:00")
     assert rers(world, capsys, "members", "expire")[1] == "1 pending member(s) erased: M-1\n"
+
+
+def test_members_set_applies_what_an_animator_checked_with_the_person(world, capsys, monkeypatch):
+    monkeypatch.setenv("RERS_NOW", "2026-11-23T10:00:00+01:00")
+    world.deliver(mail("elise@example.com", "ADHÉSION", "Nom : Élise Martin\nInvitations : non\n", name="Élise Martin"))
+    world.deliver(reply(world.last("elise@example.com"), "elise@example.com", "OUI"))
+    # Her mail asking for another phone went to the animators; they call her, then:
+    status, out, _ = rers(world, capsys, "members", "set", "m-1", "--phone", "06 98 76 54 32", "--contact", "téléphone",
+                          "--by", "Claire")
+    assert status == 0 and out.startswith("M-1 updated: contact, phone")
+    world.store.refresh()
+    elise = world.member("elise@example.com")
+    assert (elise["phone"], elise["contact"]) == ("+33698765432", "phone")
+    assert rers(world, capsys, "calendar", "publish")[0] == 0
+    status, out, _ = rers(world, capsys, "members", "set", "M-1", "--invitations", "yes", "--by", "Claire")
+    assert status == 0 and "calendar mail(s) queued" in out and "mail(s) sent" in out, "the invitations leave at once"
+    world.store.refresh()
+    assert world.member("elise@example.com")["invitations"] is True
+    status, _, err = rers(world, capsys, "members", "set", "M-1", "--phone", "", "--by", "Claire")
+    assert status == 1 and "no phone number" in err, "her contact is the phone: it cannot go"
+    status, _, err = rers(world, capsys, "members", "set", "M-1", "--by", "Claire")
+    assert status == 1 and "nothing to change" in err
+    status, _, err = rers(world, capsys, "members", "set", "M-1", "--contact", "pigeon", "--by", "Claire")
+    assert status == 1 and "--contact" in err and "Traceback" not in err
+
+
+def test_members_set_refuses_invitations_for_a_member_without_address(world, capsys):
+    rers(world, capsys, "members", "add", "--name", "Jeanne Roux", "--consent", "oral", "--by", "Claire")
+    status, _, err = rers(world, capsys, "members", "set", "M-1", "--invitations", "yes", "--by", "Claire")
+    assert status == 1 and "cannot get invitations" in err
+    status, _, err = rers(world, capsys, "members", "set", "M-1", "--contact", "email", "--by", "Claire")
+    assert status == 1 and "no e-mail address" in err

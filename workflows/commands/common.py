@@ -41,3 +41,12 @@ def open_store(settings):
     from store import Store
 
     return Store.open(settings.store.path)
+
+
+def flush_outbox(settings, store, clock) -> str:
+    """Send what the command queued now (one SMTP connection); one line saying how it went."""
+    from workflows.runner import Runner
+
+    report = Runner(settings, store, clock=clock).flush()
+    line = f"{len(report.sent)} mail(s) sent, {len(report.retry)} to retry, {len(report.failed)} failed."
+    return line + (f"\nSending stopped: {report.error}" if report.error else "")

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import sys
 
-from workflows.commands.common import clock_from_env, load_settings, open_store
+from workflows.commands.common import clock_from_env, flush_outbox, load_settings, open_store
 from workflows.errors import EXIT_OK, UserError
 
 
@@ -32,14 +32,6 @@ def _local(settings, stamp: str | None) -> str:
     if not stamp:
         return "-"
     return datetime.fromisoformat(stamp).astimezone(settings.network.zone).strftime("%Y-%m-%d %H:%M")
-
-
-def _flush(settings, store, clock) -> str:
-    from workflows.runner import Runner
-
-    report = Runner(settings, store, clock=clock).flush()
-    line = f"{len(report.sent)} mail(s) sent, {len(report.retry)} to retry, {len(report.failed)} failed."
-    return line + (f"\nSending stopped: {report.error}" if report.error else "")
 
 
 def cmd_list(args) -> int:
@@ -93,7 +85,7 @@ def cmd_followups(args) -> int:
     store = open_store(settings)
     clock = clock_from_env()
     print(run_followups(settings, store, clock()))
-    print(_flush(settings, store, clock))
+    print(flush_outbox(settings, store, clock))
     return EXIT_OK
 
 
@@ -112,7 +104,7 @@ def _act(args, act) -> int:
         raise UserError(f"{error.args[0]} (see `rers introductions list`)") from None
     except ValueError as error:
         raise UserError(str(error)) from None
-    print(_flush(settings, store, clock))
+    print(flush_outbox(settings, store, clock))
     return EXIT_OK
 
 
@@ -165,7 +157,7 @@ def cmd_match(args) -> int:
             print(f"    {line}")
     print(f"{len(proposals)} pair(s) {'would be ' if args.dry_run else ''}proposed.")
     if not args.dry_run:
-        print(_flush(settings, store, clock))
+        print(flush_outbox(settings, store, clock))
     return EXIT_OK
 
 

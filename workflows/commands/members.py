@@ -5,6 +5,10 @@
 - ``export M-14`` — the same as JSON (stdout, or ``--output FILE``, written 0600);
 - ``add`` — register a member met in person (no e-mail address), consent given in
   person, noted with the animator's name (``--by``);
+- ``set M-14 --phone … --contact … --invitations yes|no --by …`` — change what a member
+  asked to change, after checking with them (the robot forwards such requests and
+  changes nothing itself: a From line proves nothing); invitations turned on or off send
+  or withdraw the calendar's events at once;
 - ``forget M-14`` — erase a member, as a confirmed withdrawal does, recorded as done by
   the animator named with ``--by``;
 - ``expire`` — erase the pending members past ``[membership] pending_days`` (the daemon
@@ -19,7 +23,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from workflows.commands.common import clock_from_env, load_settings, open_store
+from workflows.commands.common import clock_from_env, flush_outbox, load_settings, open_store
 from workflows.errors import EXIT_FAILURE, EXIT_OK, UserError
 
 
@@ -149,6 +153,41 @@ def cmd_add(args) -> int:
     return EXIT_OK
 
 
+def cmd_set(args) -> int:
+    from workflows.mail import fields
+    from workflows.membership import set_member_fields
+
+    changes = {}
+    if args.name is not None:
+        changes["name"] = _one_line("--name", args.name) or None
+    if args.phone is not None:
+        changes["phone"] = _phone(args.phone) if args.phone.strip() else None
+    if args.contact is not None:
+        contact = fields.contact(args.contact)
+        if contact is None:
+            raise UserError(f"--contact {args.contact!r}: say email, phone or permanence")
+        changes["contact"] = contact
+    if args.invitations is not None:
+        changes["invitations"] = args.invitations == "yes"
+    if not changes:
+        raise UserError("nothing to change: give --name, --phone, --contact or --invitations")
+    by = _one_line("--by", args.by)
+    settings = load_settings(args)
+    store = open_store(settings)
+    clock = clock_from_env()
+    ctx = _context(args, store)
+    with ctx.store.transaction():
+        try:
+            member, queued = set_member_fields(ctx, _member(ctx, args.ref), changes, by)
+        except ValueError as error:
+            raise UserError(str(error)) from None
+    print(f"{member['ref']} updated: {', '.join(sorted(changes))}"
+          + (f"; {len(queued)} calendar mail(s) queued" if queued else ""))
+    if queued:
+        print(flush_outbox(settings, store, clock))
+    return EXIT_OK
+
+
 def cmd_forget(args) -> int:
     from workflows.erasure import erase_member
 
@@ -178,7 +217,8 @@ def cmd_expire(args) -> int:
 
 
 def register(sub, common) -> None:
-    p = sub.add_parser("members", parents=[common], help="the members: list, show, add, export, forget, expire")
+    p = sub.add_parser("members", parents=[common],
+                       help="the members: list, show, add, set, export, forget, expire")
     actions = p.add_subparsers(dest="members_command", required=True, metavar="ACTION")
 
     q = actions.add_parser("list", parents=[common], help="every member, one line each")
@@ -204,6 +244,16 @@ def register(sub, common) -> None:
     q.add_argument("--offer", action="append", metavar="TITLE", help="an offer (repeat for several)")
     q.add_argument("--demand", action="append", metavar="TITLE", help="a demand (repeat for several)")
     q.set_defaults(func=cmd_add)
+
+    q = actions.add_parser("set", parents=[common], help="change a member's name, phone, contact or invitations "
+                           "(after checking with the person)")
+    q.add_argument("ref", help="the member, e.g. M-14")
+    q.add_argument("--name", help="first and last name")
+    q.add_argument("--phone", help='phone number ("" to remove it)')
+    q.add_argument("--contact", help="how to put them in touch: email, phone or permanence")
+    q.add_argument("--invitations", choices=["yes", "no"], help="calendar invitations by mail")
+    q.add_argument("--by", required=True, metavar="ANIMATOR", help="the animator who does it (in the log)")
+    q.set_defaults(func=cmd_set)
 
     q = actions.add_parser("forget", parents=[common], help="erase a member (cannot be undone)")
     q.add_argument("ref", help="the member, e.g. M-14")

@@ -74,8 +74,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "{member} already changed their calendar invitations {limit} times today (each change sends a mail per "
         "event): this new change of the invitations was not made (the rest of the message, if any, was handled). "
         "The robot's answer tells them, if the day's answer limit allows; they may do it again tomorrow."),
-    "member_change": ("{member} demande à changer : {fields}. Le robot n'a rien changé : vérifiez avec la personne.",
-                      "{member} asks to change: {fields}. The robot changed nothing: check with the person."),
+    "member_change": ("{member} demande à changer : {fields}. Le robot n'a rien changé : vérifiez avec la personne, "
+                      "puis faites-le avec « rers members set {member} … ».",
+                      "{member} asks to change: {fields}. The robot changed nothing: check with the person, then do "
+                      "it with “rers members set {member} …”."),
     "preferred_contact_unavailable": (
         "{member} souhaite être mis(e) en relation par {contact}, mais le réseau n'a pas {theirs} : en attendant, "
         "ses mises en relation passent par la permanence. Un numéro se vérifie avec la personne.",
