@@ -141,6 +141,14 @@ class Traces:
         return cls(member.get("address") or None, (member.get("name") or "").strip() or None,
                    member.get("phone") or None)
 
+    @classmethod
+    def all_of(cls, member: dict) -> list["Traces"]:
+        """The member's traces now, then those of each name and phone an animator replaced
+        (``former``, see :func:`workflows.membership.set_member_fields`): older texts may
+        still hold them."""
+        return [cls.of(member), *(cls(None, (f.get("name") or "").strip() or None, f.get("phone") or None)
+                                  for f in member.get("former") or ())]
+
     @cached_property
     def _patterns(self) -> list[re.Pattern[str]]:
         """Matched in the text as written: the address, the phone number."""
@@ -287,13 +295,14 @@ def erase_member(ctx: Context, member: dict, *, reason: str, by: str, animator: 
     if reason not in REASONS:
         raise ValueError(f"erasure reason {reason!r}: expected one of {REASONS}")
     ref = member["ref"]
-    traces = Traces.of(member)
+    traces, *former = Traces.all_of(member)
     store = ctx.store
     theirs = [i["ref"] for i in store.introductions.scan(
         lambda i: ref in (i.get("offer_member"), i.get("demand_member")))]
     queued = {m["id"] for m in store.outbox.find("status", "queued")}
     introductions.forget_member(ctx, ref)
-    _forget_words(ctx, traces, theirs, queued)
+    for each in (traces, *former):
+        _forget_words(ctx, each, theirs, queued)
     items = items_of(ctx, ref)
     for item in items:
         store.items.delete(item["id"])
@@ -304,13 +313,14 @@ def erase_member(ctx: Context, member: dict, *, reason: str, by: str, animator: 
         store.questions.delete(question["id"])
     forget_attendance(ctx, ref, traces.address)
     for mail in store.outbox.scan(lambda m: (traces.address in m.get("recipients", ()))
-                                  or (bool(m.get("raw")) and traces.in_mail(m["raw"]))):
+                                  or (bool(m.get("raw")) and any(t.in_mail(m["raw"]) for t in (traces, *former)))):
         store.outbox.delete(mail["id"])
     for name, collection in store.collections.items():
         if name in _HANDLED:
             continue
-        for doc in collection.scan(lambda d: traces.scrub(d) != d):
-            collection.replace(doc["id"], traces.scrub({k: v for k, v in doc.items() if k != "id"}))
+        for each in (traces, *former):
+            for doc in collection.scan(lambda d: each.scrub(d) != d):
+                collection.replace(doc["id"], each.scrub({k: v for k, v in doc.items() if k != "id"}))
     store.members.delete(member["id"])
     zone = ctx.settings.network.zone
     left = ctx.now

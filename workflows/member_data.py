@@ -10,7 +10,7 @@ The export (``format`` ``rers-member-export/1``)::
 
     {"format": …, "network": str, "generated": UTC ISO,
      "member": {ref, name, address, phone, contact, invitations, status, language,
-                created, confirmed, undeliverable, registered_by, invitations_round},
+                created, confirmed, undeliverable, registered_by, invitations_round, former},
      "items": [{ref, kind, title, description, modality, availability, place, status,
                 created, closed}],
      "consents": [{purpose, subject_ref, given, how, texts, message_id, recorded_by, note,
@@ -36,7 +36,7 @@ audit = logging.getLogger("rers.audit")
 
 FORMAT = "rers-member-export/1"
 _MEMBER_KEYS = ("ref", "name", "address", "phone", "contact", "invitations", "status", "language", "created",
-                "confirmed", "undeliverable", "registered_by", "invitations_round")
+                "confirmed", "undeliverable", "registered_by", "invitations_round", "former")
 _ITEM_KEYS = ("ref", "kind", "title", "description", "modality", "availability", "place", "status", "created",
               "closed")
 _CONSENT_KEYS = ("purpose", "subject_ref", "given", "how", "texts", "message_id", "recorded_by", "note", "at",

@@ -493,8 +493,10 @@ def set_member_fields(ctx: Context, member: dict, changes: dict, by: str) -> tup
     """An animator changes ``member``'s :data:`EDITABLE` fields (``changes``: field →
     value, ``phone`` in E.164 or None to remove it, ``contact`` one of ``CONTACTS``,
     ``invitations`` a bool), as checked with the person after a forwarded request (the
-    robot changes a confirmed member's name and phone only this way). Invitations turned on
-    or off send or withdraw the live events, as the member's own mail would. Returns
+    robot changes a confirmed member's name and phone only this way). A replaced name or
+    phone is kept in ``former`` until the member is erased, so that the erasure finds it
+    in older texts too. Invitations turned on or off send or withdraw the live events, as
+    the member's own mail would. Returns
     ``(member after, Message-IDs queued)``. Raises ValueError, saying why, for an unknown
     field, a contact the member cannot be reached by, or invitations for a member without
     an address or not confirmed. In a transaction; ``by`` (the animator) goes to the audit
@@ -510,14 +512,25 @@ def set_member_fields(ctx: Context, member: dict, changes: dict, by: str) -> tup
     if after.get("contact") == "phone" and not after.get("phone") and {"contact", "phone"} & set(changes):
         raise ValueError(f"{member['ref']} would have no phone number while their contact is the phone: "
                          "give a phone, or another contact")
-    if changes.get("invitations") and (not after.get("address") or member["status"] != "confirmed"):
-        raise ValueError(f"{member['ref']} cannot get invitations: no e-mail address, or not confirmed yet")
+    if changes.get("invitations"):
+        if not after.get("address"):
+            raise ValueError(f"{member['ref']} has no e-mail address: invitations cannot reach them")
+        if member["status"] != "confirmed":
+            raise ValueError(f"{member['ref']} has not confirmed their membership yet: invitations start once they do "
+                             "(their join mail may ask for them)")
+        if member.get("undeliverable"):
+            raise ValueError(f"{member['ref']}'s address is marked undeliverable (a bounce): invitations would not "
+                             "reach them; it clears when they write again")
     changed = {k: v for k, v in changes.items() if member.get(k) != v}
     if not changed:
         return member, []
+    replaced = {k: member.get(k) for k in ("name", "phone") if k in changed and member.get(k)}
+    if replaced:
+        # Older texts (an item, a bilan, a note) may still hold them: an erasure must find them.
+        changed["former"] = [*(member.get("former") or []), replaced]
     updated = ctx.store.members.update(member["id"], **changed)
     queued = follow_preference(ctx, member, updated)
-    audit.info("%s: %s changed by %s", member["ref"], ", ".join(sorted(changed)), by)
+    audit.info("%s: %s changed by %s", member["ref"], ", ".join(sorted(set(changed) - {"former"})), by)
     return updated, queued
 
 

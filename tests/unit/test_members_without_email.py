@@ -195,9 +195,9 @@ def test_members_set_applies_what_an_animator_checked_with_the_person(world, cap
     world.deliver(mail("elise@example.com", "ADHÉSION", "Nom : Élise Martin\nInvitations : non\n", name="Élise Martin"))
     world.deliver(reply(world.last("elise@example.com"), "elise@example.com", "OUI"))
     # Her mail asking for another phone went to the animators; they call her, then:
-    status, out, _ = rers(world, capsys, "members", "set", "m-1", "--phone", "06 98 76 54 32", "--contact", "téléphone",
+    status, out, _ = rers(world, capsys, "members", "set", "m-1", "--phone", "06 98 76 54 32", "--contact", "phone",
                           "--by", "Claire")
-    assert status == 0 and out.startswith("M-1 updated: contact, phone")
+    assert status == 0 and out.startswith("M-1 updated: contact phone, phone +33698765432")
     world.store.refresh()
     elise = world.member("elise@example.com")
     assert (elise["phone"], elise["contact"]) == ("+33698765432", "phone")
@@ -210,13 +210,47 @@ def test_members_set_applies_what_an_animator_checked_with_the_person(world, cap
     assert status == 1 and "no phone number" in err, "her contact is the phone: it cannot go"
     status, _, err = rers(world, capsys, "members", "set", "M-1", "--by", "Claire")
     assert status == 1 and "nothing to change" in err
-    status, _, err = rers(world, capsys, "members", "set", "M-1", "--contact", "pigeon", "--by", "Claire")
-    assert status == 1 and "--contact" in err and "Traceback" not in err
+    with pytest.raises(SystemExit):  # argparse: one of email, phone, permanence
+        rers(world, capsys, "members", "set", "M-1", "--contact", "pas par mail, par téléphone", "--by", "Claire")
+    for option, value, why in (("--name", " ", "cannot be blank"), ("--name", "x" * 101, "at most 100"),
+                               ("--name", "Élise\u202eniraM", "U+202E"), ("--by", " ", "name the animator")):
+        args = ["--name", value, "--by", "Claire"] if option == "--name" else ["--name", "Élise", "--by", value]
+        status, _, err = rers(world, capsys, "members", "set", "M-1", *args)
+        assert status == 1 and why in err and "Traceback" not in err
+    assert rers(world, capsys, "members", "set", "M-1", "--contact", "phone", "--by", "Claire")[1] == \
+        "M-1: nothing changed (already so)\n"
+
+
+def test_an_erasure_after_a_rename_also_finds_the_former_name_and_phone(world, capsys):
+    rers(world, capsys, "members", "add", "--name", "Karim Haddad", "--phone", "06 11 22 33 44", "--consent", "oral",
+         "--by", "Claire")
+    rers(world, capsys, "members", "add", "--name", "Jeanne Roux", "--consent", "oral", "--by", "Claire",
+         "--offer", "Couture avec Karim Haddad, au 06 11 22 33 44")
+    status, out, _ = rers(world, capsys, "members", "set", "M-1", "--name", "Karim H.", "--phone", "07 61 00 00 01",
+                          "--by", "Claire")
+    assert status == 0 and "name Karim H." in out and "phone +33761000001" in out
+    assert rers(world, capsys, "members", "forget", "M-1", "--by", "Claire", "--yes")[0] == 0
+    world.store.refresh()
+    (offer,) = world.store.items.all()
+    assert "Karim" not in offer["title"] and "06 11" not in offer["title"] and "[effacé]" in offer["title"]
 
 
 def test_members_set_refuses_invitations_for_a_member_without_address(world, capsys):
     rers(world, capsys, "members", "add", "--name", "Jeanne Roux", "--consent", "oral", "--by", "Claire")
     status, _, err = rers(world, capsys, "members", "set", "M-1", "--invitations", "yes", "--by", "Claire")
-    assert status == 1 and "cannot get invitations" in err
+    assert status == 1 and "invitations cannot reach them" in err
     status, _, err = rers(world, capsys, "members", "set", "M-1", "--contact", "email", "--by", "Claire")
     assert status == 1 and "no e-mail address" in err
+    status, _, err = rers(world, capsys, "members", "set", "M-1", "--invitations", "yes", "--by", "Claire")
+    assert status == 1 and "no e-mail address" in err
+
+
+def test_members_set_says_why_invitations_cannot_start(world, capsys):
+    world.deliver(mail("elise@example.com", "ADHÉSION", "Nom : Élise Martin\n", name="Élise Martin"))
+    status, _, err = rers(world, capsys, "members", "set", "M-1", "--invitations", "yes", "--by", "Claire")
+    assert status == 1 and "has not confirmed their membership yet" in err
+    world.deliver(reply(world.last("elise@example.com"), "elise@example.com", "OUI"))
+    with world.store.transaction():
+        world.store.members.update(world.member("elise@example.com")["id"], undeliverable=True)
+    status, _, err = rers(world, capsys, "members", "set", "M-1", "--invitations", "yes", "--by", "Claire")
+    assert status == 1 and "marked undeliverable" in err

@@ -49,4 +49,5 @@ def flush_outbox(settings, store, clock) -> str:
 
     report = Runner(settings, store, clock=clock).flush()
     line = f"{len(report.sent)} mail(s) sent, {len(report.retry)} to retry, {len(report.failed)} failed."
-    return line + (f"\nSending stopped: {report.error}" if report.error else "")
+    return line + (f"\nSending stopped: {report.error}\nWhat is still queued leaves at the robot's next cycle."
+                   if report.error else "")

@@ -109,7 +109,8 @@ def _phone(value: str) -> str:
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
-        raise UserError(f"--phone {value!r}: not a phone number (write it as 06 12 34 56 78 or +33 6 12 34 56 78)")
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        raise UserError(f"--phone {shown!r}: not a phone number (write it as 06 12 34 56 78 or +33 6 12 34 56 78)")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -118,11 +119,33 @@ def _one_line(option: str, value: str) -> str:
     when it holds a control character — CR, LF, tab, escape… (Unicode ``Cc``) or a line
     or paragraph separator: a name with « \\r\\nBcc: … » in it would be a header line in a
     mail that quotes it, and an escape code repaints the terminal of whoever lists it."""
-    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Zl", "Zp")), None)
+    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
     if bad is not None:
-        raise UserError(f"{option} {value!r}: contains the control character {bad!r}; write it on one line, "
-                        "without line breaks, tabs or escape codes")
+        raise UserError(f"{option}: contains the control character U+{ord(bad):04X}; write it on one line, "
+                        "without line breaks, tabs, escape codes or invisible characters")
     return value.strip()
+
+
+NAME_MAX = 100
+"""Characters of a name given on the command line: it goes into mail headers and lists."""
+
+
+def _name(value: str) -> str:
+    """``--name``: one line, not blank, at most :data:`NAME_MAX` characters."""
+    name = _one_line("--name", value)
+    if not name:
+        raise UserError("--name: give the name (it cannot be blank)")
+    if len(name) > NAME_MAX:
+        raise UserError(f"--name: at most {NAME_MAX} characters (this one has {len(name)})")
+    return name
+
+
+def _animator(value: str) -> str:
+    """``--by``: the animator's name, one line, not blank (it goes to the log and records)."""
+    by = _one_line("--by", value)
+    if not by:
+        raise UserError("--by: name the animator who does it")
+    return by
 
 
 def cmd_add(args) -> int:
@@ -134,11 +157,11 @@ def cmd_add(args) -> int:
     if args.contact and contact not in ("phone", "permanence"):
         raise UserError(f"--contact {args.contact!r}: say phone or permanence (members with an e-mail address "
                         "join by mail themselves)")
-    member_fields = MemberFields(name=_one_line("--name", args.name),
+    member_fields = MemberFields(name=_name(args.name),
                                  phone=_phone(args.phone) if args.phone else None, contact=contact)
     items = [Item(kind="offer", title=_one_line("--offer", t)) for t in args.offer or ()] + [
         Item(kind="demand", title=_one_line("--demand", t)) for t in args.demand or ()]
-    consent, by = _one_line("--consent", args.consent), _one_line("--by", args.by)
+    consent, by = _one_line("--consent", args.consent), _animator(args.by)
     ctx = _context(args)
     with ctx.store.transaction():
         try:
@@ -154,34 +177,37 @@ def cmd_add(args) -> int:
 
 
 def cmd_set(args) -> int:
-    from workflows.mail import fields
     from workflows.membership import set_member_fields
 
     changes = {}
     if args.name is not None:
-        changes["name"] = _one_line("--name", args.name) or None
+        changes["name"] = _name(args.name)
     if args.phone is not None:
         changes["phone"] = _phone(args.phone) if args.phone.strip() else None
     if args.contact is not None:
-        contact = fields.contact(args.contact)
-        if contact is None:
-            raise UserError(f"--contact {args.contact!r}: say email, phone or permanence")
-        changes["contact"] = contact
+        changes["contact"] = args.contact
     if args.invitations is not None:
         changes["invitations"] = args.invitations == "yes"
     if not changes:
         raise UserError("nothing to change: give --name, --phone, --contact or --invitations")
-    by = _one_line("--by", args.by)
+    by = _animator(args.by)
     settings = load_settings(args)
     store = open_store(settings)
     clock = clock_from_env()
     ctx = _context(args, store)
     with ctx.store.transaction():
+        before = _member(ctx, args.ref)
         try:
-            member, queued = set_member_fields(ctx, _member(ctx, args.ref), changes, by)
+            member, queued = set_member_fields(ctx, before, changes, by)
         except ValueError as error:
             raise UserError(str(error)) from None
-    print(f"{member['ref']} updated: {', '.join(sorted(changes))}"
+    done = [key for key in sorted(changes) if before.get(key) != member.get(key)]
+    if not done:
+        print(f"{member['ref']}: nothing changed (already so)")
+        return EXIT_OK
+    shown = {True: "yes", False: "no", None: "(none)"}
+    print(f"{member['ref']} updated: " + ", ".join(f"{key} {shown.get(member.get(key), member.get(key))}"
+                                                  for key in done)
           + (f"; {len(queued)} calendar mail(s) queued" if queued else ""))
     if queued:
         print(flush_outbox(settings, store, clock))
@@ -250,7 +276,7 @@ def register(sub, common) -> None:
     q.add_argument("ref", help="the member, e.g. M-14")
     q.add_argument("--name", help="first and last name")
     q.add_argument("--phone", help='phone number ("" to remove it)')
-    q.add_argument("--contact", help="how to put them in touch: email, phone or permanence")
+    q.add_argument("--contact", choices=["email", "phone", "permanence"], help="how to put them in touch")
     q.add_argument("--invitations", choices=["yes", "no"], help="calendar invitations by mail")
     q.add_argument("--by", required=True, metavar="ANIMATOR", help="the animator who does it (in the log)")
     q.set_defaults(func=cmd_set)
