@@ -15,10 +15,12 @@ What they get, for each :class:`~workflows.events.state.Change` of a reconciliat
 - ``occurrence_cancelled``: ``METHOD:CANCEL`` with the ``RECURRENCE-ID`` of that day.
 
 A member who turns invitations off gets a ``METHOD:CANCEL`` for every live series an
-invitation reached them for (:func:`uninvite_member`; template ``invitation_withdrawn``:
-the event still takes place). As a calendar server does for an attendee it removes (RFC 5546 §3.2.5), because
-the robot stops sending that member the series' updates: an entry left in their agenda
-would go stale when the series changed or was cancelled.
+invitation reached them for (:func:`uninvite_member`; purpose and template
+``invitation_withdrawn``: the event still takes place), as a calendar server does for an
+attendee it removes (RFC 5546 §3.2.5): the robot stops sending that member the series'
+updates, so an entry left in their agenda would go stale. An animator added to the
+configuration gets the live series at the next publication (:func:`invite_new_animators`).
+Every mail's DTSTAMP is the time it was made (RFC 5545 3.8.7.2).
 
 One mail per recipient per change, whose only ``ATTENDEE`` is that recipient (nobody sees
 who else is invited), ``ORGANIZER`` the functional address, the French (or English) text

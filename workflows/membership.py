@@ -496,11 +496,11 @@ def set_member_fields(ctx: Context, member: dict, changes: dict, by: str) -> tup
     robot changes a confirmed member's name and phone only this way). A replaced name or
     phone is kept in ``former`` until the member is erased, so that the erasure finds it
     in older texts too. Invitations turned on or off send or withdraw the live events, as
-    the member's own mail would. Returns
-    ``(member after, Message-IDs queued)``. Raises ValueError, saying why, for an unknown
-    field, a contact the member cannot be reached by, or invitations for a member without
-    an address or not confirmed. In a transaction; ``by`` (the animator) goes to the audit
-    log with the names of the fields, never their values."""
+    the member's own mail would. Returns ``(member after, Message-IDs queued)``. Raises
+    ValueError, saying why, for an unknown field, a contact the member cannot be reached
+    by, or invitations for a member without an address, not confirmed or undeliverable.
+    In a transaction; ``by`` (the animator) goes to the audit log with the names of the
+    fields, never their values."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValueError(f"cannot change {', '.join(sorted(unknown))}: only {', '.join(EDITABLE)}")
