@@ -223,12 +223,14 @@ def invite_member(ctx: Context, member: dict, skip: frozenset[str] = frozenset()
     membership code calls when a member's ``invitations`` becomes true (or a member who
     asked for them confirms).
 
-    Does nothing for a member who must not get invitations (see :func:`invitee_of`).
-    Calling it twice queues nothing more (same Message-IDs as :func:`announce`'s).
+    Does nothing for a member who must not get invitations (see :func:`invitee_of`), nor
+    for an animator, who has them all as one. Calling it twice queues nothing more (same Message-IDs as :func:`announce`'s).
     Returns the Message-IDs queued. In a transaction.
     """
     invitee = invitee_of(member)
-    queued = _each_live_series(ctx, "new", invitee, lambda series: series.uid not in skip) if invitee else []
+    if invitee is None or invitee.address in ctx.settings.network.animators:
+        return []  # an animator has every invitation already, as one (see invite_new_animators)
+    queued = _each_live_series(ctx, "new", invitee, lambda series: series.uid not in skip)
     if queued:
         audit.info("calendar: %s invited to %d event(s)", invitee.member, len(queued))
     return queued

@@ -52,10 +52,18 @@ are never changed by a mail (its From line proves nothing); preferences (``conta
 ``invitations``) are, since each introduction asks again before disclosing anything."""
 
 
+NAME_MAX = 100
+"""Characters kept of a name: it goes into mail headers (a line over 998 characters is
+refused by SMTP servers, RFC 5322 2.1.1) and into every list."""
+
+
 def apply_fields(member: dict, fields: MemberFields, *, keep_identity: bool = False) -> dict:
-    """The member with the fields the person wrote (only those given) taken in;
-    ``keep_identity``: :data:`IDENTITY_FIELDS` only where nothing is recorded yet."""
+    """The member with the fields the person wrote (only those given) taken in, a name cut
+    to :data:`NAME_MAX` characters; ``keep_identity``: :data:`IDENTITY_FIELDS` only where
+    nothing is recorded yet."""
     changes = {k: v for k, v in vars(fields).items() if v is not None}
+    if changes.get("name") and len(changes["name"]) > NAME_MAX:
+        changes["name"] = changes["name"][:NAME_MAX - 1].rstrip() + "…"
     if keep_identity:
         changes = {k: v for k, v in changes.items() if k not in IDENTITY_FIELDS or member.get(k) in (None, "")}
     return {**member, **changes}

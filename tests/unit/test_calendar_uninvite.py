@@ -280,3 +280,22 @@ def test_the_servers_fail_wins_over_a_pass_written_below_it(tmp_path):
     split = Parsed(sender=ANIMATORS[0], authentication_results=[
         "mx.example.org; dkim=pass header.d=example.org", "mx.example.org; dmarc=pass header.from=example.org"])
     assert authenticated(bot.settings, split) and not forged(bot.settings, split), "one header per milter is fine"
+
+
+def test_an_animator_who_turns_member_invitations_on_gets_no_second_copy(tmp_path):
+    bot = robot(tmp_path, extra=MONTHLY)
+    publish_calendar(bot.settings, bot.store, NOW)
+    sent(bot)
+    count = bot.store.outbox.count()
+    anne = bot.add_member("M-1", ANIMATORS[0], name="Anne Animatrice", invitations=False)
+    with bot.store.transaction():
+        after = bot.store.members.update(anne["id"], invitations=True)
+        assert follow_preference(bot.ctx(), anne, after) == []
+    assert bot.store.outbox.count() == count, "she got them all as an animator"
+
+
+def test_a_name_written_in_a_mail_is_cut_to_a_header_friendly_length(tmp_path):
+    bot = robot(tmp_path)
+    routed(bot, member_mail("long@example.org", "ADHÉSION", "Nom : " + "Jean " * 5000 + "\n"))
+    (member,) = bot.store.members.all()
+    assert len(member["name"]) <= 100 and member["name"].endswith("…")

@@ -126,12 +126,10 @@ def _one_line(option: str, value: str) -> str:
     return value.strip()
 
 
-NAME_MAX = 100
-"""Characters of a name given on the command line: it goes into mail headers and lists."""
-
-
 def _name(value: str) -> str:
-    """``--name``: one line, not blank, at most :data:`NAME_MAX` characters."""
+    """``--name``: one line, not blank, at most :data:`workflows.members.NAME_MAX` characters."""
+    from workflows.members import NAME_MAX
+
     name = _one_line("--name", value)
     if not name:
         raise UserError("--name: give the name (it cannot be blank)")
