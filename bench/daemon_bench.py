@@ -26,7 +26,6 @@ import email
 import mailbox as stdlib_mailbox
 import os
 import random
-import resource
 import shutil
 import smtplib
 import statistics
@@ -141,19 +140,33 @@ def floor(dovecot: Dovecot, user: str, password: str, sink: SmtpSink, n: int, fo
     return time.perf_counter() - start
 
 
+def backlog_robot(dovecot: Dovecot, sink: SmtpSink, work: Path, args, rng):
+    """The throughput run's robot: ``args.messages`` member messages delivered to Dovecot,
+    a robot folder in ``work`` reading it (batches of 500) and sending to ``sink``, its
+    store filled with ``args.members`` members and ``args.items`` items. Its settings."""
+    os.environ["RERS_BENCH_IMAP"] = "rers-secret"
+    deliver(dovecot, "rers", messages(args.messages, rng, args.members))
+    mailbox = (f'kind = "imap"\nhost = "{dovecot.host}"\nport = {dovecot.port}\nsecurity = "none"\n'
+               f'username = "rers"\npassword_env = "RERS_BENCH_IMAP"\nbatch_size = 500')
+    transport = f'kind = "smtp"\nhost = "{sink.host}"\nport = {sink.port}\nsecurity = "none"'
+    settings = make_settings(work / "robot", mailbox=mailbox, transport=transport, network="max_replies_per_day = 100")
+    fill_store(settings.store.path, args.members, args.items, rng)
+    return settings
+
+
+def size_arguments(parser: argparse.ArgumentParser) -> None:
+    """The backlog's size and seed, shared with ``throughput_stages.py``."""
+    parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--members", type=int, default=10000)
+    parser.add_argument("--items", type=int, default=20000)
+    parser.add_argument("--seed", type=int, default=1)
+
+
 def bench_throughput(args, rng) -> dict:
     work = Path(tempfile.mkdtemp(prefix="rers-bench-"))
     results = {}
     with Dovecot(users={"rers": "rers-secret"}) as dovecot, SmtpSink() as sink:
-        os.environ["RERS_BENCH_IMAP"] = "rers-secret"
-        raws = messages(args.messages, rng, args.members)
-        deliver(dovecot, "rers", raws)
-        mailbox = (f'kind = "imap"\nhost = "{dovecot.host}"\nport = {dovecot.port}\nsecurity = "none"\n'
-                   f'username = "rers"\npassword_env = "RERS_BENCH_IMAP"\nbatch_size = 500')
-        transport = f'kind = "smtp"\nhost = "{sink.host}"\nport = {sink.port}\nsecurity = "none"'
-        settings = make_settings(work / "robot", mailbox=mailbox, transport=transport,
-                                 network="max_replies_per_day = 100")
-        fill_store(settings.store.path, args.members, args.items, rng)
+        settings = backlog_robot(dovecot, sink, work, args, rng)
         from workflows.runner import Runner
 
         store = Store.open(settings.store.path)
@@ -242,11 +255,8 @@ BENCHES = {"throughput": bench_throughput, "memory": bench_memory, "idle": bench
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--messages", type=int, default=5000)
-    parser.add_argument("--members", type=int, default=10000)
-    parser.add_argument("--items", type=int, default=20000)
+    size_arguments(parser)
     parser.add_argument("--idle", type=int, default=50)
-    parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", nargs="*", choices=sorted(BENCHES))
     args = parser.parse_args()
     rng = random.Random(args.seed)

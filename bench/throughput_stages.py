@@ -21,7 +21,6 @@ import argparse
 import collections
 import email
 import functools
-import os
 import random
 import shutil
 import smtplib
@@ -43,7 +42,7 @@ import workflows.runner as runner  # noqa: E402
 from servers import Dovecot, SmtpSink  # noqa: E402
 from store import Store  # noqa: E402
 from store.storage import AtomicJSONStorage  # noqa: E402
-from support import make_settings, member_mail  # noqa: E402
+from support import member_mail  # noqa: E402
 from workflows.mail.compose import Renderer  # noqa: E402
 from workflows.mailboxes.imap import ImapMailbox  # noqa: E402
 from workflows.transports.smtp import SmtpTransport  # noqa: E402
@@ -120,24 +119,14 @@ def floor_stages(dovecot: Dovecot, sink: SmtpSink, sent: int, robot_mails: list[
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--messages", type=int, default=5000)
-    parser.add_argument("--members", type=int, default=10000)
-    parser.add_argument("--items", type=int, default=20000)
-    parser.add_argument("--seed", type=int, default=1)
+    bench.size_arguments(parser)
     args = parser.parse_args()
     rng = random.Random(args.seed)
     totals: collections.Counter = collections.Counter()
     work = Path(tempfile.mkdtemp(prefix="rers-stages-"))
     try:
         with Dovecot(users={"rers": "rers-secret"}) as dovecot, SmtpSink() as sink:
-            os.environ["RERS_BENCH_IMAP"] = "rers-secret"
-            bench.deliver(dovecot, "rers", bench.messages(args.messages, rng, args.members))
-            mailbox = (f'kind = "imap"\nhost = "{dovecot.host}"\nport = {dovecot.port}\nsecurity = "none"\n'
-                       f'username = "rers"\npassword_env = "RERS_BENCH_IMAP"\nbatch_size = 500')
-            transport = f'kind = "smtp"\nhost = "{sink.host}"\nport = {sink.port}\nsecurity = "none"'
-            settings = make_settings(work / "robot", mailbox=mailbox, transport=transport,
-                                     network="max_replies_per_day = 100")
-            bench.fill_store(settings.store.path, args.members, args.items, rng)
+            settings = bench.backlog_robot(dovecot, sink, work, args, rng)
             store = Store.open(settings.store.path)
             instrument(totals)
             start = time.perf_counter()

@@ -108,11 +108,15 @@ class Plan:
 
 def plan(ctx: Context) -> Plan:
     """The stored and the wanted series (see the module docstring). Reads only."""
-    today = local_today(ctx)
-    stored = load_series(ctx.store)
+    return plan_for(ctx.settings, ctx.store, local_today(ctx))
+
+
+def plan_for(settings: Settings, store: Store, today: date) -> Plan:
+    """:func:`plan` for the network-local ``today``, without a context (the report)."""
+    stored = load_series(store)
     pruned = sorted(uid for uid, series in stored.items() if is_stale(series, today))
     previous = {uid: series for uid, series in stored.items() if uid not in pruned}
-    configured = series_from_settings(ctx.settings.calendar, ctx.settings.network, today=today)
+    configured = series_from_settings(settings.calendar, settings.network, today=today)
     return Plan(previous=previous, current=wanted(previous, configured), today=today, pruned=pruned)
 
 

@@ -48,7 +48,7 @@ from workflows.events import imip
 from workflows.events.model import EventSeries
 from workflows.events.state import Change
 from workflows.mail.compose import message_id
-from workflows.outbox import queue_mail
+from workflows.outbox import drop_queued, queue_mail
 
 audit = logging.getLogger("rers.audit")
 
@@ -270,7 +270,7 @@ def uninvite_member(ctx: Context, member: dict) -> list[str]:
     if invitee is None or invitee.address in ctx.settings.network.animators:
         return []
     reached = {uid for uid, mail in _mails_to(ctx, INVITATION, invitee.address) if mail["status"] == "sent"}
-    _drop_queued(ctx, INVITATION, invitee.address)
+    drop_queued(ctx, purpose=INVITATION, recipient=invitee.address)
     queued = _each_live_series(ctx, WITHDRAWN, invitee, lambda series: series.uid in reached)
     ctx.store.members.update(member["id"], invitations_round=invitee.round + 1)
     if queued:
@@ -287,16 +287,6 @@ def _mails_to(ctx: Context, purpose: str, address: str) -> list[tuple[str, dict]
         if cause is not None:
             found.append((cause[0], mail))
     return found
-
-
-def _drop_queued(ctx: Context, purpose: str, address: str) -> set[str]:
-    """Delete the mails of ``purpose`` to ``address`` still queued (never sent); their UIDs."""
-    dropped = set()
-    for uid, mail in _mails_to(ctx, purpose, address):
-        if mail["status"] == "queued":
-            ctx.store.outbox.delete(mail["id"])
-            dropped.add(uid)
-    return dropped
 
 
 def _each_live_series(ctx: Context, kind: str, invitee: Invitee, wanted: Callable[[EventSeries], bool]) -> list[str]:
@@ -321,7 +311,8 @@ def follow_preference(ctx: Context, before: dict, after: dict) -> list[str]:
     transaction."""
     if after.get("invitations") is True and before.get("invitations") is not True:
         invitee = invitee_of(after)
-        kept = _drop_queued(ctx, WITHDRAWAL, invitee.address) if invitee else set()
+        dropped = drop_queued(ctx, purpose=WITHDRAWAL, recipient=invitee.address) if invitee else []
+        kept = {cause[0] for cause in (read_cause(m.get("cause", "")) for m in dropped) if cause}
         return invite_member(ctx, after, skip=frozenset(kept))
     if before.get("invitations") is True and after.get("invitations") is not True:
         return uninvite_member(ctx, before)

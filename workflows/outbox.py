@@ -70,16 +70,18 @@ def queue_message(ctx: Context, msg: EmailMessage, *, purpose: str, cause: str, 
     return True
 
 
-def drop_queued(ctx: Context, *, purpose: str, cause: str) -> int:
-    """Delete the mails of ``purpose`` caused by ``cause`` that are still queued (never
-    sent): a note that a later decision of the same transaction or batch made pointless
-    (« nous attendons l'autre réponse » when the other answer came in the same cycle).
-    Returns how many were dropped. In a transaction."""
+def drop_queued(ctx: Context, *, purpose: str, cause: str | None = None, recipient: str | None = None) -> list[dict]:
+    """Delete the mails of ``purpose`` still queued (never sent) — those caused by
+    ``cause``, those to ``recipient`` alone, when given: what a later decision of the same
+    transaction or batch made pointless (« nous attendons l'autre réponse » when the other
+    answer came in the same cycle, an invitation to a member who turned them off).
+    Returns the documents dropped. In a transaction."""
     dropped = [m for m in ctx.store.outbox.find("status", "queued")
-               if m.get("purpose") == purpose and m.get("cause") == cause]
+               if m.get("purpose") == purpose and (cause is None or m.get("cause") == cause)
+               and (recipient is None or m.get("recipients") == [recipient])]
     for mail in dropped:
         ctx.store.outbox.delete(mail["id"])
-    return len(dropped)
+    return dropped
 
 
 def undeliverable(ctx: Context, address: str) -> bool:

@@ -29,10 +29,9 @@ from zoneinfo import ZoneInfo
 from config.settings import Settings
 from store import Store
 from workflows.attendance import answers_for
-from workflows.calendar_state import calendar_context, load_series
+from workflows.calendar_state import calendar_context, plan_for
 from workflows.context import Context, Incoming
 from workflows.events.rules import occurrences
-from workflows.events.state import series_from_settings, wanted
 from workflows.outbox import queue_mail
 from workflows.responses import answer_sender
 
@@ -106,8 +105,7 @@ def build_report(settings: Settings, store: Store, start: date, end: date, today
     ]
     # As the calendar publishes them: the configured series count before the first
     # publication too (a robot installed today reports its permanences at once).
-    configured = series_from_settings(settings.calendar, settings.network, today=today)
-    series = [s for s in wanted(load_series(store), configured).values() if not s.cancelled]
+    series = [s for s in plan_for(settings, store, today).current.values() if not s.cancelled]
     upcoming, attendance = [], []
     for one in series:
         for occurrence in occurrences(one, today, today + timedelta(days=UPCOMING_DAYS)):

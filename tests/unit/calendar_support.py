@@ -66,6 +66,13 @@ def calendar_part(msg: EmailMessage) -> tuple[EmailMessage, icalendar.Calendar]:
     return part, icalendar.Calendar.from_ical(part.get_payload(decode=True))
 
 
+def last_answer(bot: Robot) -> tuple[str, str]:
+    """The latest answer to an animator's calendar command (``event_command_done``):
+    ``(subject, text on one line)``."""
+    _, msg = bot.mails("event_command_done")[-1]
+    return str(msg["Subject"]), " ".join(text_of(msg).split())
+
+
 def text_of(msg: EmailMessage) -> str:
     return msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
 

@@ -8,7 +8,7 @@ from datetime import date, time
 
 import pytest
 
-from calendar_support import NOW, command, in_transaction, robot, text_of
+from calendar_support import NOW, command, in_transaction, last_answer, robot
 from workflows.calendar_commands import add_one_off, on_event_command
 from workflows.calendar_jobs import publish_calendar
 
@@ -25,8 +25,7 @@ def bot(tmp_path):
 
 
 def answer_text(bot) -> str:
-    _, msg = bot.mails("event_command_done")[-1]
-    return " ".join(text_of(msg).split())
+    return last_answer(bot)[1]
 
 
 def test_a_meeting_on_the_monthly_meetings_dtstart_is_accepted_with_a_warning(bot):

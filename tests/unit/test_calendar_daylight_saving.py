@@ -9,7 +9,7 @@ from datetime import date, time
 
 import pytest
 
-from calendar_support import NOW, command, in_transaction, robot, text_of
+from calendar_support import NOW, command, in_transaction, last_answer, robot
 from workflows.calendar_commands import add_one_off, on_event_command
 from workflows.calendar_jobs import publish_calendar
 from workflows.calendar_state import load_series
@@ -37,8 +37,7 @@ def test_wall_clock_problem(day, at, expected):
 
 
 def answer_text(bot) -> tuple[str, str]:
-    _, msg = bot.mails("event_command_done")[-1]
-    return str(msg["Subject"]), " ".join(text_of(msg).split())
+    return last_answer(bot)
 
 
 def test_a_dtstart_that_does_not_exist_is_refused_by_mail(bot):

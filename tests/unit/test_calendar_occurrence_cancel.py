@@ -9,10 +9,9 @@ import icalendar
 import pytest
 import recurring_ical_events
 
-from calendar_support import PERMANENCE, calendar_part, command, in_transaction, read_mail, robot, text_of
+from calendar_support import PERMANENCE, calendar_part, command, in_transaction, read_mail, last_answer, robot
 from store import Store
 from workflows.calendar_commands import cancel_occurrence, on_event_command
-from workflows.calendar_jobs import publish_calendar
 from workflows.calendar_state import load_series
 from workflows.cli import main
 
@@ -93,8 +92,7 @@ def test_the_permanence_by_its_uid_is_the_same_path(bot):
 def test_by_mail_a_permanence_command_on_the_monthly_meetings_day_says_how(bot):
     with bot.store.transaction():
         on_event_command(bot.ctx(), command("cancel_permanence", date="2027-01-14"))
-    _, msg = bot.mails("event_command_done")[-1]
-    text = " ".join(text_of(msg).split())
+    _, text = last_answer(bot)
     assert "Ce jour-là a lieu « Rencontre mensuelle du RERS de Test »" in text
     assert "rers calendar cancel rencontre-mensuelle 2027-01-14" in text
 
@@ -109,8 +107,7 @@ def test_rencontre_annulee_by_mail_changes_nothing_and_says_how(bot, title):
                                                       place=None, title=title))
     assert outcome == "event_command meeting: refused (cancel_by_mail)"
     assert bot.store.events.all() == events
-    _, msg = bot.mails("event_command_done")[-1]
-    text = " ".join(text_of(msg).split())
+    _, text = last_answer(bot)
     assert "pas encore possible par courriel" in text
     assert "rers calendar cancel rencontre-20270121-1400" in text
 
@@ -120,8 +117,7 @@ def test_by_mail_a_permanence_command_on_a_one_off_meeting_s_day_names_the_one_o
     bot.store.refresh()
     with bot.store.transaction():
         on_event_command(bot.ctx(), command("cancel_permanence", date="2027-01-21"))
-    _, msg = bot.mails("event_command_done")[-1]
-    text = " ".join(text_of(msg).split())
+    _, text = last_answer(bot)
     assert "L'annuler n'est pas encore possible par courriel" in text
     assert "rers calendar cancel rencontre-20270121-1400" in text
     assert "rencontre-20270121-1400 2027-01-21" not in text, "the form for one date of a series"

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from calendar_support import NOW, in_transaction, incoming, robot, text_of
+from calendar_support import NOW, in_transaction, incoming, last_answer, robot
 from support import ANIMATORS
 from workflows.calendar_commands import on_event_command
 from workflows.calendar_jobs import publish_calendar
@@ -50,8 +50,7 @@ def mail_command(subject: str, command: dict, text: str = "") -> object:
 
 
 def answer_text(bot) -> str:
-    _, msg = bot.mails("event_command_done")[-1]
-    return " ".join(text_of(msg).split())
+    return last_answer(bot)[1]
 
 
 def test_permanence_annulee_with_a_wrong_weekday_is_refused_saying_why(bot):
