@@ -167,7 +167,7 @@ def bench_throughput(args, rng) -> dict:
     results = {}
     with Dovecot(users={"rers": "rers-secret"}) as dovecot, SmtpSink() as sink:
         settings = backlog_robot(dovecot, sink, work, args, rng)
-        from workflows.runner import Runner
+        from workflows.shell.runner import Runner
 
         store = Store.open(settings.store.path)
         start = time.perf_counter()

@@ -10,12 +10,12 @@ items a member on average) whose titles are built the way members write them: a 
 qualifier, a typo, or a description. Then:
 
 - **full re-match** (``rers match --dry-run``): a fresh store object (so the index is built
-  from nothing) and :func:`workflows.introductions.rematch` — every open demand gets its
+  from nothing) and :func:`workflows.steps.introductions.rematch` — every open demand gets its
   best free offer; best of ``--repeat``;
 - **full re-match, writing** (``rers match``): the same, writing every proposal (no mail:
   the animators' mails are rendered by the outbox, timed apart below); once;
 - **one new item**: on the warm store, 200 new items (offers and demands alternately), each
-  inserted then matched with :func:`workflows.introductions.match_item` (the index updated,
+  inserted then matched with :func:`workflows.steps.introductions.match_item` (the index updated,
   the best partner found and checked against the store, the proposal written); the mean
   (with the garbage collector's passes over the large heap) and the median;
 - **one proposal mail**: rendering and queueing the approval mail of one proposal;
@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from config.settings import loads  # noqa: E402
 from store import Store  # noqa: E402
-from workflows import introductions  # noqa: E402
+from workflows.steps import introductions  # noqa: E402
 from workflows.context import Context  # noqa: E402
 from workflows.mail.model import ParseOptions  # noqa: E402
 from workflows.mail.parse import parse_message  # noqa: E402

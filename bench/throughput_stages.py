@@ -36,16 +36,16 @@ import daemon_bench as bench  # noqa: E402  (puts the project and tests/ on sys.
 
 from imapclient import IMAPClient  # noqa: E402
 
-import workflows.introductions as introductions  # noqa: E402
-import workflows.outbox as outbox  # noqa: E402
-import workflows.runner as runner  # noqa: E402
+import workflows.steps.introductions as introductions  # noqa: E402
+import workflows.shell.outbox as outbox  # noqa: E402
+import workflows.shell.runner as runner  # noqa: E402
 from servers import Dovecot, SmtpSink  # noqa: E402
 from store import Store  # noqa: E402
 from store.storage import AtomicJSONStorage  # noqa: E402
 from support import member_mail  # noqa: E402
 from workflows.mail.compose import Renderer  # noqa: E402
-from workflows.mailboxes.imap import ImapMailbox  # noqa: E402
-from workflows.transports.smtp import SmtpTransport  # noqa: E402
+from workflows.shell.mailboxes.imap import ImapMailbox  # noqa: E402
+from workflows.shell.transports.smtp import SmtpTransport  # noqa: E402
 
 
 def timed(totals: collections.Counter, name: str, function):

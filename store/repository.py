@@ -524,7 +524,7 @@ class Store:
 
     def derived(self, name: str, build: Callable[[], Any]) -> Any:
         """An object computed from the data and kept in memory for this Store's life (a
-        workflow's index: the matching index of :mod:`workflows.introductions`), made by
+        workflow's index: the matching index of :mod:`workflows.steps.introductions`), made by
         ``build()`` on first use. Never written; whoever keeps it checks it against the
         documents it reads, since transactions may roll back and other processes write."""
         if name not in self._derived:

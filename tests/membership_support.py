@@ -15,8 +15,8 @@ from pathlib import Path
 
 from store import Store
 from support import ANIMATORS, NETWORK, make_settings
-from workflows.mailboxes.base import SourceMessage
-from workflows.runner import Runner
+from workflows.shell.mailboxes.base import SourceMessage
+from workflows.shell.runner import Runner
 
 UTC = timezone.utc
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

@@ -89,7 +89,7 @@ class SteppingClock:
 def fail_on(monkeypatch, marker: bytes) -> None:
     """Make every handler raise (a bug in our code, as far as the runner can tell) for the
     messages whose raw bytes hold ``marker``; the others are handled as usual."""
-    import workflows.runner as runner_module
+    import workflows.shell.runner as runner_module
 
     real_route = runner_module.route
 

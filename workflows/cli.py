@@ -19,7 +19,7 @@ from workflows.commands import members as members_commands, report as report_com
 from workflows.commands import catalogue as catalogue_commands, templates as templates_commands
 from workflows.commands import parked as parked_commands
 from workflows.commands.common import clock_from_env, load_settings, open_store
-from workflows.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError
+from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError
 
 COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands, report_commands, catalogue_commands,
                  templates_commands, parked_commands)
@@ -47,7 +47,7 @@ def cmd_parse(args) -> int:
 
     options = ParseOptions()
     if args.config or os.environ.get("RERS_CONFIG"):
-        from workflows.runner import parse_options
+        from workflows.shell.runner import parse_options
 
         options = parse_options(load_settings(args))
     path = Path(args.message)
@@ -62,7 +62,7 @@ def cmd_parse(args) -> int:
 
 
 def cmd_init(args) -> int:
-    from workflows.setup import init_folder
+    from workflows.shell.init import init_folder
 
     path = init_folder(Path(args.directory), force=args.force)
     print(f"Configuration written: {path}")
@@ -71,8 +71,8 @@ def cmd_init(args) -> int:
 
 
 def cmd_poll(args) -> int:
-    from workflows.daemon import InstanceLock
-    from workflows.runner import Runner
+    from workflows.shell.daemon import InstanceLock
+    from workflows.shell.runner import Runner
 
     settings = load_settings(args)
     with InstanceLock(settings.store.path):
@@ -86,8 +86,8 @@ def cmd_poll(args) -> int:
 def cmd_jobs(args) -> int:
     """Every scheduled job once, then send what they queued: for a robot run from cron
     (`rers poll --once` every few minutes, `rers jobs` every hour) instead of `rers run`."""
-    from workflows.daemon import InstanceLock, default_jobs
-    from workflows.runner import Runner
+    from workflows.shell.daemon import InstanceLock, default_jobs
+    from workflows.shell.runner import Runner
 
     settings = load_settings(args)
     clock = clock_from_env()
@@ -121,8 +121,8 @@ def summary(report, waiting: int = 0) -> str:
 
 
 def cmd_run(args) -> int:
-    from workflows.daemon import Daemon
-    from workflows.templating import log_problems
+    from workflows.shell.daemon import Daemon
+    from workflows.shell.templating import log_problems
 
     settings = load_settings(args)
     clock = clock_from_env()
@@ -131,14 +131,14 @@ def cmd_run(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from workflows.demo import run_demo
+    from workflows.shell.demo import run_demo
 
     return run_demo(Path(args.directory), fresh=args.fresh)
 
 
 def cmd_doctor(args) -> int:
     from config.settings import ConfigError
-    from workflows.doctor import report, run_checks
+    from workflows.shell.doctor import report, run_checks
 
     try:
         settings = load_settings(args)
@@ -152,7 +152,7 @@ def cmd_doctor(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from workflows.status import status_text
+    from workflows.shell.status import status_text
 
     settings = load_settings(args)
     print(status_text(settings, open_store(settings), clock_from_env()()))
@@ -225,8 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(args.log_level)
     from config.settings import ConfigError, SecretMissing
     from store import StoreError
-    from workflows.mailboxes.base import MailboxError
-    from workflows.transports.base import TransportError
+    from workflows.shell.mailboxes.base import MailboxError
+    from workflows.shell.transports.base import TransportError
 
     try:
         return args.func(args)

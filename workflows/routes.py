@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Callable
 
-from workflows import (attendance, basics, calendar_commands, catalogue, introductions, member_data, membership,
-                       questions, replies, reports)
+from workflows.steps import (
+    attendance, basics, calendar as calendar_commands, catalogue, introductions, my_data as member_data, membership,
+    questions, replies, reports)
 from workflows.context import Context, Incoming
-from workflows.responses import forward_to_animators
+from workflows.steps.speaking import forward_to_animators
 
 Handler = Callable[[Context, Incoming], str]
 

@@ -17,8 +17,8 @@ import recurring_ical_events
 
 from store import Store
 from support import ANIMATORS, NETWORK, member_mail
-from workflows.calendar_jobs import publish_calendar, publish_if_changed
-from workflows.runner import Runner
+from workflows.steps.calendar_jobs import publish_calendar, publish_if_changed
+from workflows.shell.runner import Runner
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,7 @@ import pytest
 
 from store import Store
 from support import ANIMATORS, NETWORK, make_settings, member_mail
-from workflows.runner import Runner
+from workflows.shell.runner import Runner
 
 pytestmark = pytest.mark.integration
 

@@ -15,8 +15,8 @@ import pytest
 
 from store import Store, message_key
 from support import SteppingClock, fail_on, ANIMATORS, member_mail
-from workflows.daemon import Backoff, Daemon, Job
-from workflows.runner import Runner
+from workflows.shell.daemon import Backoff, Daemon, Job
+from workflows.shell.runner import Runner
 
 pytestmark = pytest.mark.integration
 
@@ -65,7 +65,7 @@ def test_idle_answers_a_new_message_within_seconds_and_sigterm_exits_0(robot_fac
 
 
 def test_a_second_instance_is_refused_clearly(imap_robot):
-    from workflows.daemon import InstanceLock
+    from workflows.shell.daemon import InstanceLock
 
     with InstanceLock(imap_robot.settings.store.path):
         result = imap_robot.command("poll", "--once", check=False)

@@ -11,8 +11,8 @@ from dataclasses import replace
 import pytest
 
 from servers import free_port
-from workflows.mailboxes.base import MailboxError
-from workflows.mailboxes.imap import ImapMailbox, parse_key, server_folder_name
+from workflows.shell.mailboxes.base import MailboxError
+from workflows.shell.mailboxes.imap import ImapMailbox, parse_key, server_folder_name
 
 pytestmark = pytest.mark.integration
 
@@ -119,7 +119,7 @@ def test_a_changed_uidvalidity_leaves_the_old_keys_alone(imap_account, caplog):
     dovecot.wipe(user, "INBOX")
     dovecot.append(user, "INBOX", message(7))  # takes UID 1 again, under a new UIDVALIDITY
     assert parse_key(old_keys[0])[2] == 1
-    with caplog.at_level(logging.WARNING, logger="workflows.mailboxes.imap"), ImapMailbox(imap_account.settings()) as mailbox:
+    with caplog.at_level(logging.WARNING, logger="workflows.shell.mailboxes.imap"), ImapMailbox(imap_account.settings()) as mailbox:
         mailbox.mark_done(old_keys)
         fresh = read_all(mailbox)
     assert "UIDVALIDITY" in caplog.text
@@ -132,7 +132,7 @@ def test_keys_of_another_folder_are_ignored(imap_account, caplog):
     fill(imap_account, 1)
     with ImapMailbox(imap_account.settings()) as mailbox:
         key = read_all(mailbox)[0].key
-        with caplog.at_level(logging.WARNING, logger="workflows.mailboxes.imap"):
+        with caplog.at_level(logging.WARNING, logger="workflows.shell.mailboxes.imap"):
             mailbox.mark_done([key.replace("/INBOX;", "/Autre;"), "maildir:123"])
         assert len(read_all(mailbox)) == 1
     assert "not a message of" in caplog.text

@@ -13,7 +13,7 @@ import pytest
 
 from store import Store
 from support import SteppingClock, ANIMATORS, member_mail
-from workflows.daemon import MAILBOX_ALERT_AFTER, Backoff, Daemon, Job
+from workflows.shell.daemon import MAILBOX_ALERT_AFTER, Backoff, Daemon, Job
 
 pytestmark = pytest.mark.integration
 

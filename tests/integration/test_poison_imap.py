@@ -12,7 +12,7 @@ import pytest
 
 from store import Store
 from support import ANIMATORS, NETWORK, fail_on, member_mail
-from workflows.runner import Runner
+from workflows.shell.runner import Runner
 
 pytestmark = pytest.mark.integration
 

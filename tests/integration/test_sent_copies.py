@@ -9,8 +9,8 @@ import pytest
 
 from store import Store
 from support import SteppingClock, member_mail
-from workflows.mailboxes.base import MailboxError
-from workflows.runner import SENT_COPY_DAYS, Runner
+from workflows.shell.mailboxes.base import MailboxError
+from workflows.shell.runner import SENT_COPY_DAYS, Runner
 
 pytestmark = pytest.mark.integration
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from servers import SmtpSink, free_port
-from workflows.transports.base import TransportError
-from workflows.transports.smtp import SmtpTransport, to_crlf
+from workflows.shell.transports.base import TransportError
+from workflows.shell.transports.smtp import SmtpTransport, to_crlf
 
 pytestmark = pytest.mark.integration
 

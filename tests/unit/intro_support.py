@@ -11,11 +11,11 @@ from pathlib import Path
 
 from store import Store
 from support import ANIMATORS, make_settings, member_mail
-from workflows import introductions
+from workflows.steps import introductions
 from workflows.context import Context, Incoming
 from workflows.mail.parse import parse_message
 from workflows.routes import route
-from workflows.runner import parse_options
+from workflows.shell.runner import parse_options
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 _TOKEN_RE = re.compile(r"\[(RERS-[A-Z0-9]{8})\]")

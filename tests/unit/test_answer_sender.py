@@ -1,4 +1,4 @@
-"""Answering the person who wrote (workflows.responses.answer_sender): the daily answer
+"""Answering the person who wrote (workflows.steps.speaking.answer_sender): the daily answer
 limit (flood and loop safety) never silently swallows what a person has a right to —
 their data, leaving, withdrawing an item: messages forged in their name can use up the
 day's answers, then the animators get the request, once a day per address, and the

@@ -10,16 +10,16 @@ import pytest
 
 from calendar_support import NOW, PERMANENCE, UTC, in_transaction, incoming, robot, rsvp, text_of
 from support import ANIMATORS, member_mail
-from workflows.attendance import (answers_for, forget_attendance, occurrence_day, on_invitation_reply, on_rsvp,
-                                  read_attendance, record_answer)
-from workflows.calendar_commands import add_one_off
-from workflows.calendar_jobs import publish_calendar, send_reminders
-from workflows.calendar_state import load_series, save_series
+from workflows.steps.attendance import (
+    answers_for, forget_attendance, occurrence_day, on_invitation_reply, on_rsvp, read_attendance, record_answer)
+from workflows.steps.calendar import add_one_off
+from workflows.steps.calendar_jobs import publish_calendar, send_reminders
+from workflows.steps.calendar_state import load_series, save_series
 from workflows.events.model import Rule
 from workflows.mail.model import Parsed
 from workflows.mail.parse import parse_message
 from workflows.routes import route
-from workflows.runner import parse_options
+from workflows.shell.runner import parse_options
 
 MARIE = "marie@example.org"
 

@@ -10,8 +10,8 @@ import recurring_ical_events
 
 from calendar_support import PERMANENCE, in_transaction, read_mail, robot
 from store import Store
-from workflows.attendance import record_answer
-from workflows.calendar_state import load_series
+from workflows.steps.attendance import record_answer
+from workflows.steps.calendar_state import load_series
 from workflows.cli import main
 
 

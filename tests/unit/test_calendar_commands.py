@@ -10,10 +10,10 @@ import pytest
 from calendar_support import NOW, PERMANENCE, calendar_part, command, in_transaction, robot, text_of
 from support import ANIMATORS
 from workflows import routes
-from workflows.attendance import on_rsvp
-from workflows.calendar_commands import add_one_off, cancel_event, cancel_occurrence, on_event_command
-from workflows.calendar_jobs import publish_calendar
-from workflows.calendar_state import load_series
+from workflows.steps.attendance import on_rsvp
+from workflows.steps.calendar import add_one_off, cancel_event, cancel_occurrence, on_event_command
+from workflows.steps.calendar_jobs import publish_calendar
+from workflows.steps.calendar_state import load_series
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from datetime import date, time
 import pytest
 
 from calendar_support import NOW, command, in_transaction, last_answer, robot
-from workflows.calendar_commands import add_one_off, on_event_command
-from workflows.calendar_jobs import publish_calendar
-from workflows.calendar_state import load_series
+from workflows.steps.calendar import add_one_off, on_event_command
+from workflows.steps.calendar_jobs import publish_calendar
+from workflows.steps.calendar_state import load_series
 from workflows.events.rules import wall_clock_problem
 from workflows.mail.compose import BUILTIN_TEMPLATES, Renderer
 

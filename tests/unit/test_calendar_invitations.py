@@ -11,11 +11,11 @@ import recurring_ical_events
 
 from calendar_support import NOW, PERMANENCE, UTC, calendar_part, in_transaction, robot, text_of
 from support import ANIMATORS, NETWORK
-from workflows.calendar_commands import add_one_off, cancel_occurrence
-from workflows.calendar_jobs import publish_calendar, publish_if_changed, update_calendar
-from workflows.calendar_state import KEEP_PAST_DAYS, load_series
+from workflows.steps.calendar import add_one_off, cancel_occurrence
+from workflows.steps.calendar_jobs import publish_calendar, publish_if_changed, update_calendar
+from workflows.steps.calendar_state import KEEP_PAST_DAYS, load_series
 from workflows.events.state import Change
-from workflows.invitations import Invitee, announce, invite_member, invitees
+from workflows.steps.invitations import Invitee, announce, invite_member, invitees
 
 MONTHLY = '[calendar.monthly_meeting]\nenabled = true\nplace = "Salle du Havre"\n'
 
@@ -213,7 +213,7 @@ def test_publish_if_changed(bot):
 
 
 def test_a_person_who_left_and_joined_again_gets_new_message_ids(bot):
-    from workflows.erasure import erase_member
+    from workflows.steps.erasure import erase_member
 
     publish_calendar(bot.settings, bot.store, NOW)
     marie = bot.store.members.find_one("ref", "M-1")

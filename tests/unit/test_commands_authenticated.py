@@ -8,9 +8,9 @@ import pytest
 
 from store import Store
 from support import ANIMATORS, make_settings, member_mail
-from workflows.calendar_jobs import load_series, publish_calendar
-from workflows.mailboxes.base import SourceMessage
-from workflows.runner import Runner
+from workflows.steps.calendar_jobs import load_series, publish_calendar
+from workflows.shell.mailboxes.base import SourceMessage
+from workflows.shell.runner import Runner
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)
 PASS = "mx.example.org; dkim=pass header.d=example.org; dmarc=pass header.from=example.org"

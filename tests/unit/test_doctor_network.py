@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from support import make_settings
-from workflows.doctor import _unset_secret, check_network
+from workflows.shell.doctor import _unset_secret, check_network
 
 
 def real(settings, animators=("claire@rers-souday.fr",)):
@@ -48,8 +48,8 @@ def test_a_connection_failure_also_says_the_password_variable_is_unset(tmp_path,
 
 def test_doctor_warns_about_the_example_networks_name_places_and_closures(tmp_path):
     from config.settings import load
-    from workflows.doctor import check_calendar
-    from workflows.setup import init_folder
+    from workflows.shell.doctor import check_calendar
+    from workflows.shell.init import init_folder
 
     copied = load(init_folder(tmp_path / "robot"))
     (ok, warn) = check_calendar(copied)
@@ -64,8 +64,8 @@ def test_doctor_warns_about_the_example_networks_name_places_and_closures(tmp_pa
 
 def test_a_closure_day_shared_with_the_example_or_an_unpublished_events_place_is_no_warning(tmp_path):
     from config.settings import load
-    from workflows.doctor import check_calendar
-    from workflows.setup import init_folder
+    from workflows.shell.doctor import check_calendar
+    from workflows.shell.init import init_folder
 
     config = init_folder(tmp_path / "robot")
     text = config.read_text(encoding="utf-8")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from membership_support import World, mail, reply, traces_in
-from workflows import introductions
-from workflows.erasure import ERASED, Traces, erase_member
+from workflows.steps import introductions
+from workflows.steps.erasure import ERASED, Traces, erase_member
 
 ELISE = "elise.martin@example.com"
 NEEDLES = ("Élise Martin", ELISE, "+33611223344", "06 11 22 33 44", "0611223344")

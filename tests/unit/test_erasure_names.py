@@ -7,8 +7,8 @@ import json
 import pytest
 
 from intro_support import ANIMATORS, Net
-from workflows.erasure import ERASED, Traces
-from workflows.reports import build_report
+from workflows.steps.erasure import ERASED, Traces
+from workflows.steps.reports import build_report
 
 PACO, LINA = "paco.ruiz@example.net", "lina.petit@example.org"
 

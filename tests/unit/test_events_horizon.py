@@ -13,8 +13,8 @@ from events_support import calendar, network
 
 from calendar_support import calendar_part, robot, text_of
 from config.settings import PermanenceRule
-from workflows.calendar_jobs import publish_calendar
-from workflows.calendar_state import load_series
+from workflows.steps.calendar_jobs import publish_calendar
+from workflows.steps.calendar_state import load_series
 from workflows.events import ical
 from workflows.events.state import Change, reconcile, series_from_settings, wanted
 

@@ -8,7 +8,7 @@ import pytest
 from events_support import state
 
 from workflows.events import ical
-from workflows.events.publish import publish
+from workflows.shell.files import publish
 
 FEED = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nX-WR-CALNAME:Réseau\r\nEND:VCALENDAR\r\n"
 

@@ -12,14 +12,7 @@ from hypothesis import strategies as st
 from config.settings import MeetingRule, PermanenceRule
 from workflows.events import ical
 from workflows.events.model import EventSeries, with_cancelled_dates
-from workflows.events.state import (
-    Change,
-    one_off,
-    publication_period,
-    reconcile,
-    series_from_settings,
-    wanted,
-)
+from workflows.events.state import Change, one_off, publication_period, reconcile, series_from_settings, wanted
 
 UTC = timezone.utc
 LATER = NOW + timedelta(days=3, microseconds=123)

@@ -6,7 +6,7 @@ import os
 import time
 
 from config.settings import TransportSettings
-from workflows.transports.folder import FolderTransport
+from workflows.shell.transports.folder import FolderTransport
 
 MAIL = b"Message-ID: <one@example.org>\r\nSubject: Bonjour\r\n\r\nBonjour\r\n"
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 from store import Store
 from support import make_settings
-from workflows.housekeeping import housekeeping
+from workflows.shell.housekeeping import housekeeping
 
 NOW = datetime(2027, 6, 1, 3, 30, tzinfo=timezone.utc)
 

@@ -6,22 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from workflows.introduction_views import (
-    MASK,
-    both_consented,
-    choose_contact,
-    disclose,
-    effective_contact,
-    first_name,
-    public_item,
-    public_member,
-    readable_phone,
-    redact,
-)
+from workflows.model.privacy import (
+    MASK, both_consented, choose_contact, disclose, effective_contact, first_name, public_item, public_member,
+    readable_phone, redact)
 from intro_support import START
 from support import make_settings
 from workflows.mail.compose import BUILTIN_TEMPLATES
-from workflows.templating import example, renderer_for
+from workflows.shell.templating import example, renderer_for
 
 NAMES = sorted(p.stem for p in (BUILTIN_TEMPLATES / "examples").glob("introduction*.json"))
 

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from intro_support import ANIMATORS, Net
-from workflows import introductions
+from workflows.steps import introductions
 
 PACO, LINA, ODILE = "paco.ruiz@example.net", "lina.petit@example.org", "odile.r@example.com"
 A1, A2 = ANIMATORS
@@ -237,7 +237,7 @@ def test_without_the_permanence_the_animators_are_copied_only_when_configured(ne
 
 
 def test_the_eve_of_the_permanence_the_animators_list_the_pairs_to_present(net):
-    from workflows.calendar_jobs import publish_calendar, send_reminders
+    from workflows.steps.calendar_jobs import publish_calendar, send_reminders
 
     introduced(net, lina_contact="permanence")  # Monday 23 November, during the permanence
     odile = net.member(ODILE, "Odile R")
@@ -261,7 +261,7 @@ def test_the_eve_of_the_permanence_the_animators_list_the_pairs_to_present(net):
 
 
 def test_a_cancelled_permanence_puts_the_pair_on_the_next_one_s_list(net):
-    from workflows.calendar_jobs import publish_calendar, send_reminders
+    from workflows.steps.calendar_jobs import publish_calendar, send_reminders
 
     introduced(net, lina_contact="permanence")
     publish_calendar(net.settings, net.store, net.now)
@@ -311,7 +311,7 @@ def test_before_both_consents_no_member_mail_holds_the_other_s_address_or_phone(
 
 
 def test_the_contact_disclosure_refuses_without_both_consents():
-    from workflows.introduction_views import PrivacyError, disclose
+    from workflows.model.privacy import PrivacyError, disclose
 
     with pytest.raises(PrivacyError):
         disclose({"ref": "MR-1", "consents": {"offer": "yes", "demand": None}}, "offer", {"address": "x@y.org"}, None)
@@ -518,7 +518,7 @@ def test_a_member_without_address_answers_through_the_animators(net):
 
 
 def test_each_introduction_consent_is_kept_in_the_consent_records(net):
-    from workflows import consents
+    from workflows.steps import consents
 
     approved(net)
     net.answer(LINA, "question:consent", "oui")
@@ -550,7 +550,7 @@ def test_forgetting_a_member_leaves_no_word_of_their_titles_in_the_introduction(
     net.item(paco, "offer", "Guitare avec Gérard Duval")
     net.item(lina, "demand", "Apprendre la guitare")
     assert net.intro()["why"]
-    from workflows.erasure import erase_member
+    from workflows.steps.erasure import erase_member
 
     with net.store.transaction():
         erase_member(net.ctx(), net.store.members.find_one("address", PACO), reason="forgotten", by="animator",
@@ -563,7 +563,7 @@ def test_forgetting_a_member_leaves_no_word_of_their_titles_in_the_introduction(
 
 
 def test_a_non_after_an_oui_withdraws_the_consent_while_the_other_has_not_answered(net):
-    from workflows import consents
+    from workflows.steps import consents
 
     approved(net)
     assert net.answer(LINA, "question:consent", "oui") == "MR-1 consent demand: yes, waiting for the other"

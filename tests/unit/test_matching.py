@@ -6,18 +6,9 @@ import random
 
 import pytest
 
-from workflows.matching import (
-    DEFAULT_MIN_SCORE,
-    Analyzer,
-    MatchIndex,
-    item_busy,
-    pair_refusal,
-    parse_synonyms,
-    read_synonyms,
-    score_pair,
-    score_titles,
-    words,
-)
+from workflows.model.matching import (
+    DEFAULT_MIN_SCORE, Analyzer, MatchIndex, item_busy, pair_refusal, parse_synonyms, read_synonyms, score_pair,
+    score_titles, words)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 
 from membership_support import World, mail, reply, text_of
 from support import make_settings
-from workflows import charter
+from workflows.model import charter
 from workflows.mail.compose import BUILTIN_TEMPLATES, Renderer
 
 ELISE = "elise.martin@example.com"
@@ -153,7 +153,7 @@ def test_my_data_is_said_in_the_network_s_language(tmp_path):
      "could not send a message (offer or request received)"),
 ])
 def test_the_animators_read_the_robot_s_own_names_in_their_language(tmp_path, language, understood, purpose):
-    from workflows.templating import example, renderer_for
+    from workflows.shell.templating import example, renderer_for
 
     settings = make_settings(tmp_path / "robot")
     now = datetime(2026, 11, 23, 9, tzinfo=timezone.utc)

@@ -8,8 +8,8 @@ import pytest
 
 from membership_support import World, mail, reply, text_of, token_of
 from support import ANIMATORS
-from workflows import introductions
-from workflows.membership import expire_pending
+from workflows.steps import introductions
+from workflows.steps.membership import expire_pending
 
 ELISE = "elise.martin@example.com"
 JOIN_BODY = "Bonjour,\nJe veux adhérer.\nNom : Élise Martin\nTéléphone : 06 11 22 33 44\n"
@@ -174,7 +174,7 @@ def test_a_hard_bounce_stops_the_mail_until_the_person_writes_again(world):
     assert world.member(ELISE)["undeliverable"]
     assert world.mails(ANIMATORS[0], "bounce")
     # Another workflow queuing a mail to the member: the outbox leaves it out.
-    from workflows.outbox import queue_mail
+    from workflows.shell.outbox import queue_mail
     with world.store.transaction():
         assert queue_mail(world.runner.context(), template="help", to=[(None, ELISE)], context={},
                           purpose="test", cause="<x@y>") is None
@@ -206,7 +206,7 @@ def test_a_confirmed_member_may_change_preferences_by_mail(world):
 
 
 def test_a_member_who_asked_for_invitations_is_invited_when_confirmed_and_when_switching_on(world):
-    from workflows.calendar_jobs import publish_calendar
+    from workflows.steps.calendar_jobs import publish_calendar
 
     publish_calendar(world.settings, world.store, world.now)  # the permanence exists
     outcome, question = join(world, body=JOIN_BODY + "Invitations : oui\n")

@@ -5,7 +5,7 @@ import pytest
 
 from membership_support import World, mail, reply, text_of, token_of
 from support import ANIMATORS
-from workflows import questions
+from workflows.steps import questions
 from workflows.context import Context
 
 ELISE = "elise.martin@example.com"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from membership_support import START, World, mail
 from store import Store
-from workflows.outbox import flush
-from workflows.transports.base import SendResult
+from workflows.shell.outbox import flush
+from workflows.shell.transports.base import SendResult
 
 
 class Recorder:

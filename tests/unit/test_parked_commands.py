@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-import workflows.runner as runner_module
+import workflows.shell.runner as runner_module
 from store import Store
 from support import fail_on, make_settings, member_mail
 from workflows.cli import main

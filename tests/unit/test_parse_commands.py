@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from workflows.mail.commands import read_command
+from workflows.mail.animator_commands import read_command
 
 REFERENCE = datetime(2026, 12, 1, 8, 30, tzinfo=ZoneInfo("Europe/Paris"))
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.mail.fields import (contact, field_key, happened_in_text, modality, only_preferences, phone, read_fields,
-                                   yes_no)
+from workflows.mail.fields import (
+    contact, field_key, happened_in_text, modality, only_preferences, phone, read_fields, yes_no)
 
 
 @pytest.mark.parametrize("line, key", [

@@ -12,18 +12,18 @@ from email import policy
 
 import pytest
 
-import workflows.runner as runner_module
+import workflows.shell.runner as runner_module
 from store import Store
 from support import ANIMATORS, NETWORK, fail_on, make_settings, member_mail
-from workflows.erasure import Traces
+from workflows.steps.erasure import Traces
 from workflows.mail.compose import MAIL_POLICY, serialize
 from workflows.mail.parse import parse_message
-from workflows.mailboxes.base import MailboxError, SourceMessage
-from workflows.mailboxes.maildir import MaildirMailbox
-from workflows.responses import attach_original
-from workflows.runner import Runner, parse_options
-from workflows.status import status_text
-from workflows.transports.folder import FolderTransport
+from workflows.shell.mailboxes.base import MailboxError, SourceMessage
+from workflows.shell.mailboxes.maildir import MaildirMailbox
+from workflows.steps.speaking import attach_original
+from workflows.shell.runner import Runner, parse_options
+from workflows.shell.status import status_text
+from workflows.shell.transports.folder import FolderTransport
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 HEAD = f"From: x@example.com\nTo: {NETWORK}\nSubject: hi\nMIME-Version: 1.0\n"
@@ -110,7 +110,7 @@ def test_a_move_cut_short_between_link_and_unlink_is_finished(tmp_path):
 
 def test_a_maildir_that_cannot_be_written_is_one_mailbox_error(tmp_path, monkeypatch):
     settings, box = open_maildir(tmp_path)
-    import workflows.mailboxes.maildir as maildir_module
+    import workflows.shell.mailboxes.maildir as maildir_module
 
     def refuse(source, target, colon):
         raise PermissionError(13, "Permission denied")
@@ -124,7 +124,7 @@ def test_a_maildir_that_cannot_be_written_is_one_mailbox_error(tmp_path, monkeyp
 
 def test_one_message_that_cannot_be_moved_does_not_stop_the_others(tmp_path, monkeypatch, caplog):
     settings, box = open_maildir(tmp_path)
-    import workflows.mailboxes.maildir as maildir_module
+    import workflows.shell.mailboxes.maildir as maildir_module
 
     real = maildir_module._move_file
     with box:
@@ -248,7 +248,7 @@ def test_a_poison_message_is_parked_the_animators_told_and_the_others_handled(tm
 
 
 def test_the_notice_goes_out_without_the_message_when_attaching_it_fails(tmp_path, monkeypatch):
-    import workflows.responses as responses
+    import workflows.steps.speaking as responses
 
     def broken(msg, raw):
         raise RecursionError("maximum recursion depth exceeded")

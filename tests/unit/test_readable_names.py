@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 import pytest
 
 from support import make_settings
-from workflows.introduction_views import first_name
+from workflows.model.privacy import first_name
 from workflows.mail.compose import Renderer, readable_name
-from workflows.templating import example
+from workflows.shell.templating import example
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 

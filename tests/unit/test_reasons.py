@@ -53,9 +53,9 @@ def test_an_unknown_key_is_an_error():
 
 
 def _refusals() -> set[str]:
-    """The refusals :func:`workflows.questions.match` can give (``Match(q, t, "...")``,
-    and the strings :func:`workflows.questions.answerer_refusal` returns)."""
-    tree = ast.parse((WORKFLOWS / "questions.py").read_text(encoding="utf-8"))
+    """The refusals :func:`workflows.steps.questions.match` can give (``Match(q, t, "...")``,
+    and the strings :func:`workflows.steps.questions.answerer_refusal` returns)."""
+    tree = ast.parse((WORKFLOWS / "steps" / "questions.py").read_text(encoding="utf-8"))
     found = {call.args[2].value for call in ast.walk(tree)
              if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "Match" and len(call.args) == 3
              and isinstance(call.args[2], ast.Constant) and isinstance(call.args[2].value, str)}

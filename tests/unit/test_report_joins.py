@@ -13,9 +13,9 @@ import pytest
 from store import Store
 from support import make_settings
 from workflows.context import Context
-from workflows.erasure import erase_member
-from workflows.membership import expire_pending
-from workflows.reports import build_report, monthly_job
+from workflows.steps.erasure import erase_member
+from workflows.steps.membership import expire_pending
+from workflows.steps.reports import build_report, monthly_job
 
 JANUARY_RUN = datetime(2027, 1, 1, 0, 30, tzinfo=timezone.utc)
 DECEMBER = (date(2026, 12, 1), date(2026, 12, 31))

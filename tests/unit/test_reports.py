@@ -9,11 +9,11 @@ import pytest
 
 from store import Store
 from support import ANIMATORS, make_settings, member_mail
-from workflows.calendar_jobs import publish_calendar
+from workflows.steps.calendar_jobs import publish_calendar
 from workflows.cli import main
-from workflows.mailboxes.base import SourceMessage
-from workflows.reports import build_report, monthly_job, previous_month
-from workflows.runner import Runner
+from workflows.shell.mailboxes.base import SourceMessage
+from workflows.steps.reports import build_report, monthly_job, previous_month
+from workflows.shell.runner import Runner
 
 NOW = datetime(2026, 12, 1, 7, 30, tzinfo=timezone.utc)
 

@@ -10,7 +10,7 @@ import pytest
 from support import make_settings
 
 from workflows.mail.compose import BUILTIN_TEMPLATES, Renderer, example_context, example_data
-from workflows.templating import around
+from workflows.shell.templating import around
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
 MAILS = sorted(path.name[: -len(".subject.j2")] for path in (BUILTIN_TEMPLATES / "fr").glob("*.subject.j2"))

@@ -13,9 +13,9 @@ import pytest
 
 from support import make_settings
 from workflows import cli
-from workflows.doctor import check_templates
+from workflows.shell.doctor import check_templates
 from workflows.mail.compose import Renderer
-from workflows.templating import check, example, log_problems, templates
+from workflows.shell.templating import check, example, log_problems, templates
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 GOOD_TEXT = ("Bonjour {{ member.name }}, vous êtes déjà membre ({{ member.ref }}).\n"
@@ -173,14 +173,14 @@ def test_doctor_is_content_with_the_built_in_texts(tmp_path):
 
 def test_start_up_logs_each_broken_file(settings, folder, caplog, monkeypatch, capsys):
     write(folder, "join_ack.txt.j2", BROKEN["syntax"])
-    with caplog.at_level(logging.WARNING, logger="workflows.templating"):
+    with caplog.at_level(logging.WARNING, logger="workflows.shell.templating"):
         assert [p.level for p in log_problems(settings, NOW)] == ["fail"]
     assert caplog.records[0].levelno == logging.ERROR and "join_ack.txt.j2" in caplog.records[0].getMessage()
     caplog.clear()
-    from workflows import daemon
+    from workflows.shell import daemon
 
     monkeypatch.setattr(daemon.Daemon, "run", lambda self: 0)
-    with caplog.at_level(logging.WARNING, logger="workflows.templating"):
+    with caplog.at_level(logging.WARNING, logger="workflows.shell.templating"):
         assert cli.main(["run", "--config", str(settings.source)]) == 0
     assert any("join_ack.txt.j2" in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records)
 

@@ -14,9 +14,9 @@ import pytest
 from support import make_settings
 from test_template_overrides import folder, run, settings, write  # noqa: F401 (fixtures)
 from workflows import cli
-from workflows.doctor import check_templates
+from workflows.shell.doctor import check_templates
 from workflows.mail.compose import Renderer
-from workflows.templating import check, example
+from workflows.shell.templating import check, example
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 BUILT_IN_JOIN_ACK = "Bonjour Marie Dupont,\n\nVous êtes déjà membre"
@@ -50,10 +50,10 @@ def test_a_folder_that_does_not_exist_is_said_everywhere(tmp_path, capsys, caplo
     assert status == 0 and f"warn  {missing}: the animators' folder does not exist" in out
     status, out = run(capsys, "templates", "list", "--config", str(settings.source))
     assert status == 0 and f"The animators' folder: {missing}" in out and "does not exist" in out
-    from workflows import daemon
+    from workflows.shell import daemon
 
     monkeypatch.setattr(daemon.Daemon, "run", lambda self: 0)
-    with caplog.at_level(logging.WARNING, logger="workflows.templating"):
+    with caplog.at_level(logging.WARNING, logger="workflows.shell.templating"):
         assert cli.main(["run", "--config", str(settings.source)]) == 0
     assert any(r.levelno == logging.WARNING and str(missing) in r.getMessage() and "does not exist" in r.getMessage()
                for r in caplog.records)

@@ -14,7 +14,7 @@ import pytest
 
 from support import make_settings
 from workflows.mail.compose import BUILTIN_TEMPLATES, MAX_LINE, Renderer, wrap_text
-from workflows.templating import LANGUAGES, example, templates
+from workflows.shell.templating import LANGUAGES, example, templates
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 ANIMATOR_MAILS = {"forward_animators", "send_failure", "proxy_question", "register_done", "withdraw_item_asked",

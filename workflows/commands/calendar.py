@@ -9,7 +9,7 @@
 
 ``add`` and ``cancel`` change the store in one transaction with the invitations they
 cause (the same functions as the animators' mail commands,
-:mod:`workflows.calendar_commands`), then publish the files and send the queued mail.
+:mod:`workflows.steps.calendar`), then publish the files and send the queued mail.
 Dates are the network's local days, times wall-clock in the network zone.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from datetime import date, time, timedelta
 from types import MappingProxyType
 
 from workflows.commands.common import clock_from_env, load_settings, open_store
-from workflows.errors import EXIT_FAILURE, EXIT_OK, UserError
+from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError
 
 REASON_TEXT = MappingProxyType({
     "no_permanence": "no permanence is configured ([calendar.permanence])",
@@ -41,7 +41,7 @@ REASON_TEXT = MappingProxyType({
     "weekday_mismatch": "{day} is not a {written_weekday}",
     "nonexistent_time": "{time:%H:%M} does not exist on {day} (the clocks skip an hour for summer time)",
 })
-"""English text of each :data:`workflows.calendar_commands.REASONS`."""
+"""English text of each :data:`workflows.steps.calendar.REASONS`."""
 
 _TIMES = re.compile(r"^(\d{1,2})[:h](\d{2})?(?:\s*-\s*(\d{1,2})[:h](\d{2})?)?$")
 
@@ -77,10 +77,10 @@ def times_argument(text: str) -> tuple[time, time | None]:
 
 
 def _change(args, act) -> int:
-    """Run ``act(ctx)`` (a :mod:`workflows.calendar_commands` function returning an
+    """Run ``act(ctx)`` (a :mod:`workflows.steps.calendar` function returning an
     Outcome) in a transaction, then publish and send. Raises :class:`UserError` when
     the command was refused."""
-    from workflows.calendar_state import calendar_context
+    from workflows.steps.calendar_state import calendar_context
 
     settings = load_settings(args)
     store = open_store(settings)
@@ -96,8 +96,8 @@ def _change(args, act) -> int:
 def _publish_and_send(settings, store, clock) -> int:
     """Write the changed ``.ics`` files, then send what is queued (the invitations and
     cancellations a change caused) and say so. An exit code."""
-    from workflows.calendar_jobs import publish_calendar
-    from workflows.runner import Runner
+    from workflows.steps.calendar_jobs import publish_calendar
+    from workflows.shell.runner import Runner
 
     written = publish_calendar(settings, store, clock())
     for path in written:
@@ -176,7 +176,7 @@ def _warning(warning: dict, outcome) -> str:
 
 
 def cmd_add(args) -> int:
-    from workflows.calendar_commands import add_one_off
+    from workflows.steps.calendar import add_one_off
 
     start, end = args.times
     return _change(args, lambda ctx: add_one_off(ctx, args.kind, args.day, start, end,
@@ -184,7 +184,7 @@ def cmd_add(args) -> int:
 
 
 def cmd_cancel(args) -> int:
-    from workflows.calendar_commands import cancel_event, cancel_occurrence
+    from workflows.steps.calendar import cancel_event, cancel_occurrence
 
     try:
         day = day_argument(args.target)
@@ -204,9 +204,9 @@ def cmd_cancel(args) -> int:
 
 
 def cmd_list(args) -> int:
-    from workflows.attendance import answers_for
-    from workflows.calendar_commands import clashes
-    from workflows.calendar_state import calendar_context, local_today, plan
+    from workflows.steps.attendance import answers_for
+    from workflows.steps.calendar import clashes
+    from workflows.steps.calendar_state import calendar_context, local_today, plan
     from workflows.events.rules import occurrences
 
     settings = load_settings(args)

@@ -1,13 +1,13 @@
 """`rers catalogue publish`: write the public catalogue page now
-(:mod:`workflows.catalogue_page`; the daemon also writes it every day)."""
+(:mod:`workflows.shell.catalogue_page`; the daemon also writes it every day)."""
 from __future__ import annotations
 
 from workflows.commands.common import clock_from_env, load_settings, open_store
-from workflows.errors import EXIT_OK, UserError
+from workflows.shell.errors import EXIT_OK, UserError
 
 
 def cmd_publish(args) -> int:
-    from workflows.catalogue_page import page_path, publish_page
+    from workflows.shell.catalogue_page import page_path, publish_page
 
     settings = load_settings(args)
     try:

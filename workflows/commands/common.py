@@ -5,7 +5,7 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from workflows.errors import EXIT_CONFIG, UserError
+from workflows.shell.errors import EXIT_CONFIG, UserError
 
 
 def config_path(args) -> Path:
@@ -45,7 +45,7 @@ def open_store(settings):
 
 def flush_outbox(settings, store, clock) -> str:
     """Send what the command queued now (one SMTP connection); one line saying how it went."""
-    from workflows.runner import Runner
+    from workflows.shell.runner import Runner
 
     report = Runner(settings, store, clock=clock).flush()
     line = f"{len(report.sent)} mail(s) sent, {len(report.retry)} to retry, {len(report.failed)} failed."

@@ -23,7 +23,7 @@ import json
 import sys
 
 from workflows.commands.common import clock_from_env, flush_outbox, load_settings, open_store
-from workflows.errors import EXIT_OK, UserError
+from workflows.shell.errors import EXIT_OK, UserError
 
 
 def _local(settings, stamp: str | None) -> str:
@@ -79,7 +79,7 @@ def cmd_show(args) -> int:
 
 
 def cmd_followups(args) -> int:
-    from workflows.introductions import run_followups
+    from workflows.steps.introductions import run_followups
 
     settings = load_settings(args)
     store = open_store(settings)
@@ -109,14 +109,14 @@ def _act(args, act) -> int:
 
 
 def cmd_cancel(args) -> int:
-    from workflows.introductions import cancel
+    from workflows.steps.introductions import cancel
 
     animator = args.animator.strip() if args.animator else None
     return _act(args, lambda ctx: f"{cancel(ctx, args.ref.upper(), animator)['ref']} cancelled")
 
 
 def cmd_consent(args) -> int:
-    from workflows.introductions import record_oral_consent
+    from workflows.steps.introductions import record_oral_consent
 
     return _act(args, lambda ctx: record_oral_consent(ctx, args.ref.upper(), args.side, args.answer,
                                                       args.animator.strip()))
@@ -124,7 +124,7 @@ def cmd_consent(args) -> int:
 
 def cmd_match(args) -> int:
     from workflows.context import Context
-    from workflows.introductions import rematch, score_text
+    from workflows.steps.introductions import rematch, score_text
 
     settings = load_settings(args)
     if args.score:

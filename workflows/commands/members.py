@@ -24,7 +24,7 @@ import unicodedata
 from pathlib import Path
 
 from workflows.commands.common import clock_from_env, flush_outbox, load_settings, open_store
-from workflows.errors import EXIT_FAILURE, EXIT_OK, UserError
+from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError
 
 
 def _context(args, store=None):
@@ -36,7 +36,7 @@ def _context(args, store=None):
 
 
 def _member(ctx, ref: str) -> dict:
-    from workflows.members import find_ref
+    from workflows.steps.members import find_ref
 
     member = find_ref(ctx, ref)
     if member is None:
@@ -58,8 +58,8 @@ def cmd_list(args) -> int:
 
 
 def cmd_show(args) -> int:
-    from workflows.member_data import export
-    from workflows.templating import base_context
+    from workflows.steps.my_data import export
+    from workflows.shell.templating import base_context
 
     ctx = _context(args)
     member = _member(ctx, args.ref)
@@ -70,7 +70,7 @@ def cmd_show(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from workflows.member_data import as_json, export
+    from workflows.steps.my_data import as_json, export
 
     ctx = _context(args)
     text = as_json(export(ctx, _member(ctx, args.ref)))
@@ -127,8 +127,8 @@ def _one_line(option: str, value: str) -> str:
 
 
 def _name(value: str) -> str:
-    """``--name``: one line, not blank, at most :data:`workflows.members.NAME_MAX` characters."""
-    from workflows.members import NAME_MAX
+    """``--name``: one line, not blank, at most :data:`workflows.steps.members.NAME_MAX` characters."""
+    from workflows.steps.members import NAME_MAX
 
     name = _one_line("--name", value)
     if not name:
@@ -149,7 +149,7 @@ def _animator(value: str) -> str:
 def cmd_add(args) -> int:
     from workflows.mail import fields
     from workflows.mail.model import Item, MemberFields
-    from workflows.membership import namesakes, register_member
+    from workflows.steps.membership import namesakes, register_member
 
     contact = fields.contact(args.contact) if args.contact else None
     if args.contact and contact not in ("phone", "permanence"):
@@ -175,7 +175,7 @@ def cmd_add(args) -> int:
 
 
 def cmd_set(args) -> int:
-    from workflows.membership import set_member_fields
+    from workflows.steps.membership import set_member_fields
 
     changes = {}
     if args.name is not None:
@@ -213,7 +213,7 @@ def cmd_set(args) -> int:
 
 
 def cmd_forget(args) -> int:
-    from workflows.erasure import erase_member
+    from workflows.steps.erasure import erase_member
 
     by = _one_line("--by", args.by)
     ctx = _context(args)
@@ -232,7 +232,7 @@ def cmd_forget(args) -> int:
 
 
 def cmd_expire(args) -> int:
-    from workflows.membership import expire_pending
+    from workflows.steps.membership import expire_pending
 
     settings = load_settings(args)
     erased = expire_pending(settings, open_store(settings), clock_from_env()())

@@ -12,11 +12,11 @@ commands and for `rers status`; the ledger keeps only a hash of the Message-ID.
 from __future__ import annotations
 
 from workflows.commands.common import load_settings, open_store
-from workflows.errors import EXIT_OK, UserError
+from workflows.shell.errors import EXIT_OK, UserError
 
 
 def cmd_list(args) -> int:
-    from workflows.status import failures_by_state
+    from workflows.shell.status import failures_by_state
 
     settings = load_settings(args)
     parked = failures_by_state(open_store(settings))[1]

@@ -5,7 +5,7 @@ import re
 from datetime import date, timedelta
 
 from workflows.commands.common import clock_from_env, load_settings, open_store
-from workflows.errors import EXIT_OK, UserError
+from workflows.shell.errors import EXIT_OK, UserError
 
 
 def _period(month: str | None, today: date) -> tuple[date, date]:
@@ -19,9 +19,9 @@ def _period(month: str | None, today: date) -> tuple[date, date]:
 
 
 def cmd_report(args) -> int:
-    from workflows.calendar_state import calendar_context
-    from workflows.reports import build_report, queue_report
-    from workflows.runner import Runner
+    from workflows.steps.calendar_state import calendar_context
+    from workflows.steps.reports import build_report, queue_report
+    from workflows.shell.runner import Runner
 
     settings = load_settings(args)
     store = open_store(settings)

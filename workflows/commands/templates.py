@@ -19,7 +19,7 @@ from dataclasses import replace
 from email.header import decode_header, make_header
 
 from workflows.commands.common import clock_from_env, load_settings
-from workflows.errors import EXIT_FAILURE, EXIT_OK, UserError
+from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError
 
 EXAMPLE_RECIPIENT = ("Marie Dupont", "marie.dupont@example.org")
 """The person a previewed mail is addressed to."""
@@ -27,7 +27,7 @@ KIND_WORDS = {"mail": "mail", "page": "web page", "piece": "shared piece", "text
 
 
 def cmd_list(args) -> int:
-    from workflows.templating import builtin_names, folder_problem, templates
+    from workflows.shell.templating import builtin_names, folder_problem, templates
 
     settings = load_settings(args)
     known = builtin_names()
@@ -57,7 +57,7 @@ def _files_of(name: str) -> list[str]:
 
 def cmd_show(args) -> int:
     from workflows.mail.compose import BUILTIN_TEMPLATES, TemplateError
-    from workflows.templating import in_use, renderer_for
+    from workflows.shell.templating import in_use, renderer_for
 
     settings = load_settings(args)
     renderer = renderer_for(settings, args.lang)
@@ -82,7 +82,7 @@ def cmd_show(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from workflows.templating import LANGUAGES, check, templates
+    from workflows.shell.templating import LANGUAGES, check, templates
 
     settings = load_settings(args)
     problems = check(settings, clock_from_env()(), LANGUAGES)
@@ -103,7 +103,7 @@ def _decoded(value: str) -> str:
 
 def cmd_render(args) -> int:
     from workflows.mail.compose import TemplateError, build_message, message_id, serialize
-    from workflows.templating import example, renderer_for, templates
+    from workflows.shell.templating import example, renderer_for, templates
 
     settings = load_settings(args)
     now = clock_from_env()()
@@ -120,7 +120,7 @@ def cmd_render(args) -> int:
         rendered = renderer.render(args.name, context)
     except TemplateError as error:
         raise UserError(str(error)) from None
-    if "token" in context:  # a question: its subject carries its token, as workflows.questions.ask sends it
+    if "token" in context:  # a question: its subject carries its token, as workflows.steps.questions.ask sends it
         rendered = replace(rendered, subject=f"[{context['token']}] {rendered.subject}")
     network = settings.network
     msg = build_message(

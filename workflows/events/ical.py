@@ -297,7 +297,7 @@ def feed(series: Iterable[EventSeries], *, name: str, tzid: str) -> str:
 
 def event_filename(series: EventSeries) -> str:
     """``event-<slug>.ics`` from the UID's local part (``permanence@x.org`` →
-    ``event-permanence.ics``): the only names :func:`workflows.events.publish.publish`
+    ``event-permanence.ics``): the only names :func:`workflows.shell.files.publish`
     cleans up."""
     slug = re.sub(r"[^a-z0-9]+", "-", series.uid.partition("@")[0].lower()).strip("-")
     return f"{EVENT_FILE_PREFIX}{slug or 'event'}{EVENT_FILE_SUFFIX}"

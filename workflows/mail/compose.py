@@ -249,7 +249,7 @@ WRAP_WIDTH = 72
 EXAMPLES = BUILTIN_TEMPLATES / "examples"
 """``<name>.json``: the example data a mail or a page is checked and previewed with."""
 BASE_VARIABLES = ("network", "now")
-"""What every template gets besides its own data (``workflows.templating.base_context``)."""
+"""What every template gets besides its own data (``workflows.shell.templating.base_context``)."""
 
 log = logging.getLogger(__name__)
 

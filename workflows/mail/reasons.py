@@ -2,7 +2,7 @@
 
 :data:`REASONS` maps a key to a pair of sentences, French then English, with named
 :meth:`str.format` placeholders (the same in both). A workflow names the key and gives
-the values (:func:`workflows.responses.forward_to_animators`); a value that is one of the
+the values (:func:`workflows.steps.speaking.forward_to_animators`); a value that is one of the
 robot's own names (an intent, a question's kind, a way to be contacted, a member's
 field) is given in words of the language with :func:`workflows.mail.compose.label_of`.
 """
@@ -112,7 +112,7 @@ REASONS: dict[str, tuple[str, str]] = {
                              "Answer to a question ({question}) that the robot cannot handle yet."),
     "unclear_twice": ("Réponse toujours pas claire après une question de précision.",
                       "Answer still unclear after a question asking to make it clear."),
-    # A refused answer to a question: "refused:" + the refusal of workflows.questions.Match.
+    # A refused answer to a question: "refused:" + the refusal of workflows.steps.questions.Match.
     "refused:no token": ("Réponse sans référence de question.", "Answer without a question reference."),
     "refused:unknown token": ("Réponse avec une référence inconnue (peut-être mal recopiée, ou falsifiée).",
                               "Answer with an unknown reference (maybe miscopied, or forged)."),
@@ -135,7 +135,7 @@ REASONS: dict[str, tuple[str, str]] = {
 }
 """Why a message goes to the animators: ``key → (French, English)``, one sentence each
 with the same named :meth:`str.format` placeholders in both languages. ``refused:<r>``
-is the reason of a refused answer, ``<r>`` a refusal of :class:`workflows.questions.Match`."""
+is the reason of a refused answer, ``<r>`` a refusal of :class:`workflows.steps.questions.Match`."""
 
 
 def reason_text(key: str, language: str, **values: object) -> str:

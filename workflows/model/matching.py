@@ -1,0 +1,715 @@
+"""Offer ↔ demand matching: how close two knowledge items are, and why.
+
+Pure: plain strings and dicts in, plain data out; no store, no clock, no I/O except
+:func:`read_synonyms` (which reads the synonym files once, for the shell).
+
+How two titles are compared (protocol.md, "Introduction", step 1):
+
+1. **Words.** The text is folded (``unidecode``, lower case: ``Élodie`` = ``elodie``),
+   cut into words (apostrophes and punctuation separate them: ``d'espagnol`` gives
+   ``espagnol``), French stop words (``de``, ``la``, ``un``…), one-letter words and
+   numbers are dropped.
+2. **Synonyms.** Each word is reduced to its Snowball French stem (``espagnole`` →
+   ``espagnol``); a sequence of stems that spells an entry of the synonym list (shipped
+   in ``workflows/data/synonymes.txt``, extended by ``[matching] synonyms_file``)
+   becomes that group's *concept* (``curriculum vitae`` → ``=cv``), the longest entry
+   first.
+3. **Generic words** that say nothing about the knowledge itself (``cours``,
+   ``apprendre``, ``initiation``, ``débutant``…) are then dropped, unless part of an entry.
+4. **Terms.** What remains are the item's terms: those of the title weigh 1, those only in
+   the description :data:`DESCRIPTION_WEIGHT`.
+
+Two terms match fully when equal (same stem, or same concept: *synonymes*), partly when
+two stems of at least :data:`MIN_TYPO_LENGTH` letters, with the same first letter, are
+close (``rapidfuzz`` ratio ≥ :data:`TYPO_MIN_RATIO`: *faute de frappe*; the match is worth
+ratio / 100). People seldom mistype a word's first letter, and comparing only stems of
+the same initial keeps the typo search small.
+
+The **score** (0.0–1.0) is the mean of two coverages: the share of the demand's title
+terms found in the offer (title or description), and the share of the offer's title
+terms found in the demand. ``cours d'espagnol`` / ``apprendre l'espagnol`` is 1.0;
+``Rédiger un CV`` / ``CV et lettre de motivation`` is 0.75 (the letter is not offered).
+
+:class:`MatchIndex` keeps every item's terms in an inverted index (term → items), and
+for each stem the stems close to it, so that scoring one new item reads only the items
+sharing a term with it — at most :data:`MAX_CANDIDATES`, those of its rarest words
+first: matching one item costs the same in a network of 100 items and of 20,000.
+
+Which pairs may be *proposed* (open items, two members, never twice the same pair, one
+proposal at a time per item) is decided by :func:`pair_refusal`, over plain documents.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, NamedTuple
+
+import snowballstemmer
+from rapidfuzz import fuzz, process
+from unidecode import unidecode
+
+BUILTIN_SYNONYMS = Path(__file__).resolve().parents[1] / "data" / "synonymes.txt"
+
+DEFAULT_MIN_SCORE = 0.6
+"""Below this score a pair is not proposed (``[matching] min_score``)."""
+DESCRIPTION_WEIGHT = 0.5
+"""What a term found only in a description is worth, against 1 in a title."""
+TYPO_MIN_RATIO = 85.0
+"""Two stems at least this close (``rapidfuzz.fuzz.ratio``, 0–100) are the same word
+mistyped: ``espagniol``/``espagnol`` is 94, ``coutur``/``coiffur`` (couture/coiffure) 62."""
+MIN_TYPO_LENGTH = 5
+"""Shorter stems are never taken for typos of each other (``pc``/``pcs``, ``chant``/``chat``…)."""
+MAX_CANDIDATES = 25
+"""How many items of the other kind are scored, at most (about), when matching one item
+(see :meth:`MatchIndex.candidates`)."""
+MAX_DESCRIPTION_WORDS = 40
+"""Only the start of a description is read: it is meant to be short."""
+
+FRENCH_STOP_WORDS = frozenset("""
+a ai aie aient aies ait alors as au aucun aucune aupres aura aurai auraient aurais aurait
+aussi autre autres aux avaient avais avait avant avec avez aviez avions avoir avons ayant
+c ca car ce ceci cela celle celles celui ces cet cette ceux chaque chez ci comme d dans de
+des deja donc dont du elle elles en encore entre es est et etaient etais etait etant ete
+etes etre eu eue eues eurent eus eut eux furent fut ici il ils j je jusqu l la le les leur
+leurs lors lui m ma mais me meme memes mes moi mon n ne ni nos notre nous on ont or ou par
+parce pas peu plus pour pourquoi qu quand que quel quelle quelles quels qui quoi s sa sans
+se sera serai seraient serait ses si soi soient sois soit sommes son sont sous suis sur t
+ta te tes toi ton tous tout toute toutes tres tu un une unes uns vers voici voila vos
+votre vous y
+""".split())
+"""French function words (folded, without accents): they never carry the knowledge."""
+
+GENERIC_WORDS = frozenset("""
+apprendre apprentissage cours lecon lecons initiation initier debutant debutants debutante
+debutantes debuter debut niveau bases base savoir savoirs connaitre connaissance
+connaissances decouvrir decouverte ameliorer amelioration perfectionner perfectionnement
+pratiquer progresser aide aider conseil conseils astuce astuces comment faire utiliser
+utilisation besoin souhaite souhaiterais voudrais veux cherche propose proposer offre
+demande montrer expliquer explication explications partager partage echange echanges
+echanger atelier ateliers groupe maitriser mieux petit petits simple simples facile
+preparer preparation rediger quelqu personne aimerais envie parler
+""".split())
+"""Words of learning and asking (folded): ``cours d'espagnol`` and ``apprendre
+l'espagnol`` are both about ``espagnol``. Compared by stem, so inflections count too."""
+
+_WORD_RE = re.compile(r"[a-z0-9]+")
+_LENGTH_FACTOR = 200 / TYPO_MIN_RATIO - 1
+"""The longest of two strings whose ``fuzz.ratio`` may reach :data:`TYPO_MIN_RATIO` is at
+most this many times the shorter (2·a / (a + b) ≥ r ⇔ b ≤ (2/r − 1)·a)."""
+_CONCEPT = "="
+
+
+def fold(text: str) -> str:
+    """``text`` in lower-case ASCII (``Élodie, ÇA`` → ``elodie, ca``; ``œ`` → ``oe``)."""
+    return unidecode(text or "").lower()
+
+
+def words(text: str) -> list[str]:
+    """The folded words of ``text`` without stop words, one-letter words and numbers
+    (a number is never the knowledge itself, and is often a phone number), in order."""
+    return [w for w in _WORD_RE.findall(fold(text))
+            if len(w) > 1 and not w.isdigit() and w not in FRENCH_STOP_WORDS]
+
+
+# --- synonyms ---------------------------------------------------------------------------
+
+
+def parse_synonyms(text: str, source: str = "synonyms") -> list[tuple[str, ...]]:
+    """Groups of a synonym file: one group a line, entries separated by commas, ``#``
+    starts a comment. Returns the groups with at least two entries, entries stripped.
+
+    Raises ``ValueError`` naming ``source`` and the line for a line with one entry only
+    (most likely a forgotten comma).
+    """
+    groups = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        entries = tuple(e.strip() for e in line.split(",") if e.strip())
+        if len(entries) < 2:
+            raise ValueError(f"{source}, line {number}: a group needs at least two entries separated by commas")
+        groups.append(entries)
+    return groups
+
+
+def read_synonyms(extra: Path | None = None) -> list[tuple[str, ...]]:
+    """The built-in groups, then those of ``extra`` (the animators' file) when given.
+
+    Raises ``OSError`` when a file cannot be read and ``ValueError`` (see
+    :func:`parse_synonyms`) when it is malformed.
+    """
+    groups = parse_synonyms(BUILTIN_SYNONYMS.read_text(encoding="utf-8"), str(BUILTIN_SYNONYMS.name))
+    if extra is not None:
+        groups += parse_synonyms(Path(extra).read_text(encoding="utf-8"), str(extra))
+    return groups
+
+
+# --- analysis ---------------------------------------------------------------------------
+
+
+class Term(NamedTuple):
+    """One term of an item: ``key`` is a stem (``espagnol``) or a concept (``=cv``);
+    ``text`` the words as written (folded) that gave it; ``weight`` 1.0 for a title term,
+    :data:`DESCRIPTION_WEIGHT` for a description-only one. A tuple: an index holds one
+    per word of every item."""
+
+    key: str
+    text: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """An item's terms by key. ``title`` holds the keys whose coverage is measured: the
+    title's, or the description's when the title has none."""
+
+    terms: dict[str, Term]
+    title: tuple[str, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.title
+
+
+class Analyzer:
+    """Turns a title and a description into an :class:`Analysis`.
+
+    ``synonyms``: groups of entries (see :func:`read_synonyms`); groups sharing an entry
+    are merged, and a group is named after its first entry. Keeps a cache of stems
+    (Snowball in pure Python costs tens of µs a word; titles repeat the same words).
+    """
+
+    def __init__(self, synonyms: Iterable[Iterable[str]] = ()):
+        self._stemmer = snowballstemmer.stemmer("french")
+        self._stems: dict[str, str] = {}
+        self.generic = frozenset(self.stem(w) for w in GENERIC_WORDS)
+        self.phrases: dict[tuple[str, ...], str] = {}
+        """Stem sequence → concept key."""
+        self.labels: dict[str, str] = {}
+        """Concept key → the group's first entry, as written in the file."""
+        self.surfaces: dict[str, list[str]] = {}
+        """Concept key → the stems of its one-word entries."""
+        self._build(synonyms)
+        self.longest = max((len(p) for p in self.phrases), default=1)
+
+    def stem(self, word: str) -> str:
+        """The Snowball French stem of a folded word."""
+        stem = self._stems.get(word)
+        if stem is None:
+            stem = self._stems[word] = self._stemmer.stemWord(word)
+        return stem
+
+    def _build(self, synonyms: Iterable[Iterable[str]]) -> None:
+        # Union-find over concept keys: a later group sharing an entry joins the earlier one.
+        parent: dict[str, str] = {}
+
+        def root(key: str) -> str:
+            while parent[key] != key:
+                parent[key] = parent[parent[key]]
+                key = parent[key]
+            return key
+
+        owner: dict[tuple[str, ...], str] = {}
+        for group in synonyms:
+            group = list(group)
+            stems = [tuple(self.stem(w) for w in words(entry)) for entry in group]
+            key = _CONCEPT + "_".join(stems[0]) if stems[0] else None
+            if key is None:
+                continue
+            if key not in parent:
+                parent[key] = key
+                self.labels[key] = group[0]
+            for phrase in stems:
+                if not phrase:
+                    continue
+                if phrase in owner:
+                    a, b = root(owner[phrase]), root(key)
+                    if a != b:
+                        parent[b] = a
+                else:
+                    owner[phrase] = key
+        self.phrases = {phrase: root(key) for phrase, key in owner.items()}
+        self.labels = {key: label for key, label in self.labels.items() if root(key) == key}
+        self.surfaces = {}
+        for phrase, key in self.phrases.items():
+            if len(phrase) == 1:
+                self.surfaces.setdefault(key, []).append(phrase[0])
+
+    def forms(self, key: str) -> list[str]:
+        """The stems a term may be mistyped from: a stem itself, or a concept's one-word
+        entries (``espagniol`` is a typo of the concept ``=espagnol`` through ``espagnol``)."""
+        return self.surfaces.get(key, []) if is_concept(key) else [key]
+
+    def similarity(self, a: str, b: str) -> float:
+        """How well term key ``a`` matches ``b``: 1.0 equal, ratio/100 for a typo (see
+        :func:`typo_ratio`), else 0.0. Two different concepts never match."""
+        if a == b:
+            return 1.0
+        if is_concept(a) and is_concept(b):
+            return 0.0
+        best = 0.0
+        for x in self.forms(a):
+            for y in self.forms(b):
+                if x[0] == y[0]:  # typo_ratio's cheapest test, first: most pairs stop here
+                    best = max(best, typo_ratio(x, y))
+        return best / 100.0
+
+    def _terms(self, text: str, weight: float, limit: int | None = None) -> list[Term]:
+        folded = words(text)[:limit] if limit else words(text)
+        stems = [self.stem(w) for w in folded]
+        out: list[Term] = []
+        i = 0
+        while i < len(stems):
+            for size in range(min(self.longest, len(stems) - i), 0, -1):
+                concept = self.phrases.get(tuple(stems[i:i + size]))
+                if concept is not None:
+                    out.append(Term(concept, " ".join(folded[i:i + size]), weight))
+                    i += size
+                    break
+            else:
+                if stems[i] not in self.generic:
+                    out.append(Term(stems[i], folded[i], weight))
+                i += 1
+        return out
+
+    def analyse(self, title: str, description: str | None = None) -> Analysis:
+        """The terms of an item (see the module docstring)."""
+        terms: dict[str, Term] = {}
+        for term in self._terms(title, 1.0):
+            terms.setdefault(term.key, term)
+        title_keys = tuple(terms)
+        for term in self._terms(description or "", DESCRIPTION_WEIGHT, MAX_DESCRIPTION_WORDS):
+            terms.setdefault(term.key, term)
+        if not title_keys:
+            # A title made only of generic words ("Cours") says nothing: its description speaks.
+            terms = {k: Term(k, t.text, 1.0) for k, t in terms.items()}
+            title_keys = tuple(terms)
+        return Analysis(terms=terms, title=title_keys)
+
+    def label(self, term: Term) -> str:
+        """How a term is shown to people: the words as written, and for a concept its group."""
+        if term.key.startswith(_CONCEPT):
+            name = self.labels.get(term.key, term.key[1:])
+            return term.text if fold(name) == term.text else f"{term.text} ({name})"
+        return term.text
+
+
+# --- scoring two items ------------------------------------------------------------------
+
+
+def is_concept(key: str) -> bool:
+    return key.startswith(_CONCEPT)
+
+
+def typo_ratio(a: str, b: str) -> float:
+    """``rapidfuzz`` ratio (0–100) of two different stems taken for one mistyped word,
+    else 0: both at least :data:`MIN_TYPO_LENGTH` long, same first letter, ratio at
+    least :data:`TYPO_MIN_RATIO`."""
+    if a == b or len(a) < MIN_TYPO_LENGTH or len(b) < MIN_TYPO_LENGTH or a[0] != b[0]:
+        return 0.0
+    return fuzz.ratio(a, b, score_cutoff=TYPO_MIN_RATIO)
+
+
+@dataclass(frozen=True)
+class WordMatch:
+    """One matched pair of terms: ``kind`` is ``same`` (same stem), ``synonym`` (same
+    concept) or ``typo``; ``value`` 0.0–1.0 (a typo's ratio, times a description term's
+    weight)."""
+
+    demand: str
+    offer: str
+    kind: str
+    value: float
+
+
+@dataclass(frozen=True)
+class Score:
+    """The score of an offer/demand pair (0.0–1.0, rounded to 2 places), the matched
+    words, and the title words left unmatched on each side."""
+
+    score: float
+    matches: tuple[WordMatch, ...] = ()
+    unmatched_demand: tuple[str, ...] = ()
+    unmatched_offer: tuple[str, ...] = ()
+
+    def why(self, min_score: float | None = None) -> list[str]:
+        """The explanation, in French, one line a fact (for animators and ``rers match --score``)."""
+        lines = []
+        for m in self.matches:
+            if m.kind == "same":
+                lines.append(f"« {m.demand} » = « {m.offer} » (même mot)")
+            elif m.kind == "synonym":
+                lines.append(f"« {m.demand} » = « {m.offer} » (synonymes)")
+            else:
+                lines.append(f"« {m.demand} » ≈ « {m.offer} » (faute de frappe, {round(m.value * 100)} %)")
+        if self.unmatched_demand:
+            lines.append("demande, sans correspondance : " + ", ".join(f"« {w} »" for w in self.unmatched_demand))
+        if self.unmatched_offer:
+            lines.append("offre, sans correspondance : " + ", ".join(f"« {w} »" for w in self.unmatched_offer))
+        if not self.matches:
+            lines.append("aucun mot en commun (ni synonyme, ni faute de frappe proche)")
+        if min_score is not None:
+            verdict = "au-dessus" if self.score >= min_score else "en dessous"
+            lines.append(f"score {self.score:.2f}, {verdict} du minimum {min_score:.2f}")
+        return lines
+
+
+def _cover(analyzer: Analyzer, side: Analysis, other: Analysis) -> tuple[float, dict[str, tuple[str, float]]]:
+    """Share of ``side``'s title terms found in ``other``, and for each found term its
+    best partner key and value."""
+    if not side.title:
+        return 0.0, {}
+    found: dict[str, tuple[str, float]] = {}
+    for key in side.title:
+        best, partner = 0.0, None
+        same = other.terms.get(key)
+        if same is not None:
+            best, partner = same.weight, key
+        if best < 1.0:  # a typo in a title may beat the same word in a description
+            for other_key, term in other.terms.items():
+                value = analyzer.similarity(key, other_key) * term.weight
+                if value > best:
+                    best, partner = value, other_key
+        if partner is not None:
+            found[key] = (partner, best)
+    return sum(v for _, v in found.values()) / len(side.title), found
+
+
+def score_pair(analyzer: Analyzer, offer: Analysis, demand: Analysis) -> Score:
+    """The :class:`Score` of an offer against a demand (see the module docstring)."""
+    cover_d, found_d = _cover(analyzer, demand, offer)
+    cover_o, found_o = _cover(analyzer, offer, demand)
+    matches, seen = [], set()
+    for d_key, (o_key, value) in found_d.items():
+        seen.add((o_key, d_key))
+        matches.append(_word_match(analyzer, demand.terms[d_key], offer.terms[o_key], value))
+    for o_key, (d_key, value) in found_o.items():
+        if (o_key, d_key) not in seen:
+            matches.append(_word_match(analyzer, demand.terms[d_key], offer.terms[o_key], value))
+    return Score(
+        score=round((cover_d + cover_o) / 2, 2),
+        matches=tuple(matches),
+        unmatched_demand=tuple(analyzer.label(demand.terms[k]) for k in demand.title if k not in found_d),
+        unmatched_offer=tuple(analyzer.label(offer.terms[k]) for k in offer.title if k not in found_o),
+    )
+
+
+def _word_match(analyzer: Analyzer, d: Term, o: Term, value: float) -> WordMatch:
+    if d.key != o.key:
+        kind = "typo"
+    elif is_concept(d.key) and d.text != o.text:
+        kind = "synonym"
+    else:
+        kind = "same"
+    return WordMatch(demand=analyzer.label(d), offer=analyzer.label(o), kind=kind, value=round(value, 2))
+
+
+def score_titles(analyzer: Analyzer, offer_title: str, demand_title: str,
+                 offer_description: str | None = None, demand_description: str | None = None) -> Score:
+    """:func:`score_pair` of two items given as text."""
+    return score_pair(analyzer, analyzer.analyse(offer_title, offer_description),
+                      analyzer.analyse(demand_title, demand_description))
+
+
+# --- which pairs may be proposed ----------------------------------------------------------
+
+PENDING = ("proposed", "consent")
+"""Introduction statuses still waiting for someone's answer."""
+SERVING = ("introduced", "bilan", "completed")
+"""Statuses of an introduction that took place (a demand served by it is not matched again,
+unless its bilan said the exchange did not happen)."""
+
+
+def item_busy(kind: str, introductions: Iterable[dict]) -> bool:
+    """True when an item may not get a new proposal now, given the introduction documents
+    it is part of: an item waits for the answers on one proposal at a time, and a demand
+    already served by an introduction (which did not fail) is not matched again."""
+    for intro in introductions:
+        if intro["status"] in PENDING:
+            return True
+        if kind == "demand" and intro["status"] in SERVING and not intro.get("not_happened"):
+            return True
+    return False
+
+
+def pair_refusal(offer: dict | None, demand: dict | None, introductions: Iterable[dict],
+                 offer_introductions: Iterable[dict] = (), demand_introductions: Iterable[dict] = ()) -> str | None:
+    """Why ``offer`` and ``demand`` (item documents) must not be proposed, or None.
+
+    ``introductions``: those already made of this very pair (any status);
+    ``offer_introductions`` / ``demand_introductions``: every introduction of each item
+    (for :func:`item_busy`). Returns one of ``missing``, ``not an offer/demand``,
+    ``closed``, ``same member``, ``already proposed``, ``busy``.
+    """
+    if offer is None or demand is None:
+        return "missing"
+    if offer["kind"] != "offer" or demand["kind"] != "demand":
+        return "not an offer/demand"
+    if offer["status"] != "open" or demand["status"] != "open":
+        return "closed"
+    if offer["member"] == demand["member"]:
+        return "same member"
+    if any(True for _ in introductions):
+        return "already proposed"
+    if item_busy("offer", offer_introductions) or item_busy("demand", demand_introductions):
+        return "busy"
+    return None
+
+
+# --- the index ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Entry:
+    """One indexed item: its ``fingerprint`` (what was analysed) tells a changed item;
+    ``title`` and ``weights`` (term key → weight) are its analysis in the compact form that
+    scoring reads thousands of times (few objects: an index of 20,000 items must not keep
+    the garbage collector busy)."""
+
+    ref: str
+    kind: str
+    member: str
+    fingerprint: tuple
+    order: int
+    title: tuple[str, ...]
+    weights: dict[str, float]
+
+
+class Candidate(NamedTuple):
+    """An item of the other kind and its score against the item matched (no explanation:
+    :func:`score_pair` gives one for the candidates kept). A tuple: thousands are made
+    per second."""
+
+    ref: str
+    score: float
+    order: int
+
+
+OTHER = {"offer": "demand", "demand": "offer"}
+
+
+def _best_first(candidate: Candidate) -> tuple[float, int]:
+    return -candidate.score, candidate.order
+
+
+def fingerprint(item: dict) -> tuple:
+    """What of an item document the index depends on."""
+    return (item["kind"], item["member"], item.get("title") or "", item.get("description") or "")
+
+
+@dataclass
+class MatchIndex:
+    """Every known item's terms, an inverted index per kind, and typo neighbours.
+
+    Items are plain documents (``ref``, ``kind``, ``member``, ``title``, ``description``);
+    the index never decides whether a pair may be proposed (see :func:`pair_refusal`).
+    Adding an item costs its analysis plus, for each term never seen before, one fuzzy
+    search among the known stems of the same first letter.
+    """
+
+    analyzer: Analyzer
+    entries: dict[str, Entry] = field(default_factory=dict)
+    title_postings: dict[str, dict[str, dict[str, str]]] = field(
+        default_factory=lambda: {"offer": {}, "demand": {}})
+    """Kind → term key → {ref: member} of the items with that term in their title, oldest
+    first."""
+    other_postings: dict[str, dict[str, dict[str, str]]] = field(
+        default_factory=lambda: {"offer": {}, "demand": {}})
+    """The same for terms only in a description."""
+    neighbours: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Term key → {key of a close stem or concept: similarity} (typos), both ways."""
+    forms_by_shape: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    """(first letter, length) → the stems known so far (see :meth:`Analyzer.forms`)."""
+    form_keys: dict[str, str] = field(default_factory=dict)
+    """Known stem → the term key it stands for."""
+    suspended: set[str] = field(default_factory=set)
+    """Refs left out of the postings for now (see :meth:`suspend`)."""
+    holes: dict[tuple[str, bool, str], int] = field(default_factory=dict)
+    """(kind, in a title, term key) → keys deleted from that postings list since it was
+    last copied (see :meth:`_unlist`)."""
+    _counter: int = 0
+
+    def __contains__(self, ref: str) -> bool:
+        return ref in self.entries
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def add(self, item: dict) -> Entry:
+        """Index ``item`` (replacing an older version of the same ref); returns its entry."""
+        if item["ref"] in self.entries:
+            self.remove(item["ref"])
+        analysis = self.analyzer.analyse(item.get("title") or "", item.get("description"))
+        self._counter += 1
+        entry = Entry(item["ref"], item["kind"], item["member"], fingerprint(item), self._counter,
+                      analysis.title, {key: term.weight for key, term in analysis.terms.items()})
+        self.entries[entry.ref] = entry
+        for key in analysis.terms:
+            self._postings(entry, key)[entry.ref] = entry.member
+            self._learn(key)
+        return entry
+
+    def remove(self, ref: str) -> None:
+        """Forget an item (nothing happens for an unknown ref)."""
+        self.suspended.discard(ref)
+        entry = self.entries.pop(ref, None)
+        if entry is not None:
+            self._unlist(entry)
+
+    def _postings(self, entry: Entry, key: str) -> dict[str, str]:
+        postings = self.title_postings if key in entry.title else self.other_postings
+        return postings[entry.kind].setdefault(key, {})
+
+    def _unlist(self, entry: Entry) -> None:
+        """Take ``entry`` out of its postings lists. A dict keeps a hole where a key was
+        deleted, and iterating from the front walks over every hole: a list that has lost
+        more keys than it holds is copied, compact (amortised O(1) a deletion), or reading
+        the oldest items of a popular word would slow down as a full re-match goes on."""
+        for key in entry.weights:
+            table = (self.title_postings if key in entry.title else self.other_postings)[entry.kind]
+            refs = table.get(key)
+            if refs is None or refs.pop(entry.ref, None) is None:
+                continue
+            where = (entry.kind, key in entry.title, key)
+            holes = self.holes.get(where, 0) + 1
+            if holes > len(refs):
+                table[key] = dict(refs)
+                holes = 0
+            self.holes[where] = holes
+
+    def suspend(self, ref: str) -> None:
+        """Leave ``ref`` out of every candidate list until :meth:`resume_all`: how a full
+        re-match skips the offers it already gave a proposal without reading past them
+        (in a popular topic, the free offers then stay first in line)."""
+        entry = self.entries.get(ref)
+        if entry is None or ref in self.suspended:
+            return
+        self._unlist(entry)
+        self.suspended.add(ref)
+
+    def resume_all(self) -> None:
+        """Put the suspended items back, each postings list in its oldest-first order."""
+        touched = {}
+        for ref in self.suspended:
+            entry = self.entries.get(ref)
+            for key in entry.weights if entry else ():
+                refs = self._postings(entry, key)
+                refs[ref] = entry.member
+                touched[id(refs)] = (entry, key)
+        for entry, key in touched.values():
+            table = (self.title_postings if key in entry.title else self.other_postings)[entry.kind]
+            table[key] = dict(sorted(table[key].items(), key=lambda pair: self.entries[pair[0]].order))
+            self.holes.pop((entry.kind, key in entry.title, key), None)
+        self.suspended.clear()
+
+    def _learn(self, key: str) -> None:
+        if key in self.neighbours:
+            return
+        self.neighbours[key] = {}
+        for form in self.analyzer.forms(key):
+            size = len(form)
+            if size < MIN_TYPO_LENGTH:
+                continue
+            # fuzz.ratio ≥ 85 needs lengths within a factor of 1.35 (2·a / (a + b) ≥ 0.85):
+            # only those buckets can hold a typo of this form.
+            near = [other for length in range(math.ceil(size / _LENGTH_FACTOR), int(size * _LENGTH_FACTOR) + 1)
+                    for other in self.forms_by_shape.get((form[0], length), ())]
+            for other_form, ratio, _ in process.extract(form, near, scorer=fuzz.ratio,
+                                                        score_cutoff=TYPO_MIN_RATIO, limit=None):
+                other = self.form_keys[other_form]
+                if other == key or (is_concept(key) and is_concept(other)):
+                    continue
+                value = ratio / 100.0
+                if value > self.neighbours[key].get(other, 0.0):
+                    self.neighbours[key][other] = self.neighbours[other][key] = value
+            self.forms_by_shape.setdefault((form[0], size), []).append(form)
+            self.form_keys[form] = key
+
+    def _similar(self, key: str) -> Iterable[tuple[str, float]]:
+        yield key, 1.0
+        yield from self.neighbours.get(key, {}).items()
+
+    def candidates(self, ref: str, exclude_member: bool = True, min_score: float = 0.0) -> list[Candidate]:
+        """Items of the other kind sharing a term (or a typo of one) with ``ref``, scored
+        (as :func:`score_pair` would), best first, oldest first among equals. Left out:
+        items of the same member (when ``exclude_member``), suspended items (see
+        :meth:`suspend`) and those scoring under ``min_score``. Raises ``KeyError`` for an
+        unknown ref.
+
+        About :data:`MAX_CANDIDATES` are scored: the postings of ``ref``'s rarest words
+        are read first, oldest items first, and reading stops once that many candidates
+        are found. A common word ("soir", "débutant", "travail" in descriptions) still
+        counts in the scores, but finds partners only when rarer words found too few. So
+        matching one item costs about the same in a small network and in a large one;
+        when more than that many items share even the rarest word, the oldest are proposed
+        first.
+        """
+        me = self.entries[ref]
+        kind = OTHER[me.kind]
+        titles, others = self.title_postings[kind], self.other_postings[kind]
+        lists = []
+        for key in me.weights:
+            in_title = key in me.title
+            for other_key, _ in self._similar(key):
+                # A description term of mine can only meet a title term of theirs.
+                for postings in (titles, others) if in_title else (titles,):
+                    refs = postings.get(other_key)
+                    if refs:
+                        lists.append(refs)
+        lists.sort(key=len)
+        member = me.member if exclude_member else None
+        chosen: dict[str, None] = {}
+        for refs in lists:
+            # Skipping the member's own items costs reading them: at most twice the budget.
+            for cand, owner in itertools.islice(refs.items(), 2 * MAX_CANDIDATES):
+                if owner != member:
+                    chosen[cand] = None
+                    if len(chosen) >= MAX_CANDIDATES:
+                        break
+            if len(chosen) >= MAX_CANDIDATES:
+                break
+        n_mine = len(me.title) or 1
+        # Their coverage is at most 1: a candidate whose share of mine is too small is
+        # dropped before its own coverage is computed.
+        needed = 2 * min_score - 1
+        found = []
+        for cand in chosen:
+            entry = self.entries[cand]
+            mine_cover = self._cover(me.title, entry.weights) / n_mine
+            if mine_cover < needed:
+                continue
+            score = round((mine_cover + self._cover(entry.title, me.weights) / (len(entry.title) or 1)) / 2, 2)
+            if score >= min_score:
+                found.append(Candidate(cand, score, entry.order))
+        found.sort(key=_best_first)
+        return found
+
+    def _cover(self, title: tuple[str, ...], weights: dict[str, float]) -> float:
+        """The sum, over the ``title`` terms of one item, of their best match among the
+        terms (``weights``) of another: what :func:`score_pair` computes, by lookups in
+        the typo neighbours instead of comparing every pair of terms."""
+        total = 0.0
+        neighbours = self.neighbours
+        for key in title:
+            best = weights.get(key, 0.0)
+            close = neighbours.get(key) if best < 1.0 else None
+            if close:
+                for other_key, similarity in close.items():
+                    value = similarity * weights.get(other_key, 0.0)
+                    if value > best:
+                        best = value
+            total += best
+        return total
+
+    def explain(self, offer_ref: str, demand_ref: str) -> Score:
+        """The full :class:`Score` of two indexed items."""
+        return score_pair(self.analyzer, self.analysis(offer_ref), self.analysis(demand_ref))
+
+    def analysis(self, ref: str) -> Analysis:
+        """The full :class:`Analysis` of an indexed item (made again: the words are cached)."""
+        _kind, _member, title, description = self.entries[ref].fingerprint
+        return self.analyzer.analyse(title, description or None)

@@ -1,0 +1,382 @@
+"""`rers run`: the long-running robot.
+
+The loop, one turn at a time:
+
+1. a **cycle** (fetch → handle → commit → mark done → send) when new mail was announced,
+   when ``poll_seconds`` have passed since the last one, or at start;
+2. the **scheduled jobs** that are due (:class:`schedule.Scheduler`, one per daemon —
+   never the module-level default): calendar publication, reminders, expiries, bilans,
+   the monthly report; each wrapped so that a failure is logged and the daemon goes on;
+3. a **wait** for new mail: IMAP IDLE (RFC 2177) on a connection of its own when the
+   server offers it, re-issued well before the server's 30-minute limit, so that a new
+   message is handled within seconds; otherwise a plain sleep until the next poll.
+
+When the IMAP or SMTP server is down, restarts or drops the connection, the daemon backs
+off (5 s, doubling, at most 5 min) and tries again; nothing is lost, because messages
+leave the mailbox only after the store committed what they caused, and the outbox keeps
+what was not sent. While only the mailbox cannot be read, the due jobs still run and the
+outbox is still sent; after an hour the animators are told (``mailbox_down``), and told
+again when the mailbox is read again.
+
+SIGTERM and SIGINT ask the daemon to stop: the message being handled is finished and
+committed, then :meth:`Daemon.run` returns 0. Only one daemon (or `rers poll`) runs per
+store: :class:`InstanceLock`.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Callable
+
+import schedule
+from filelock import FileLock, Timeout
+
+from config.settings import Settings
+from store import Store, StoreBusy
+from workflows.steps.calendar_jobs import publish_calendar, send_reminders
+from workflows.shell.catalogue_page import publish_page
+from workflows.shell.errors import UserError
+from workflows.shell.housekeeping import housekeeping
+from workflows.steps.introductions import run_followups
+from workflows.shell.mailboxes.base import MailboxError
+from workflows.steps.membership import expire_pending
+from workflows.steps.reports import monthly_job
+from workflows.shell.runner import Clock, Runner, utc_now
+from workflows.shell.transports.base import TransportError
+
+log = logging.getLogger(__name__)
+
+IDLE_SLICE_SECONDS = 5.0
+"""One IDLE command lasts at most this long, so that a stop request is noticed quickly
+(Python resumes a blocking socket read after a signal, PEP 475)."""
+
+
+class InstanceLock:
+    """One robot per store: an exclusive lock on ``<store>.instance.lock``, held for the
+    process's life. The second process gets a :class:`UserError` saying who holds it."""
+
+    def __init__(self, store_path: Path):
+        self.path = Path(str(store_path) + ".instance.lock")
+        self._lock = FileLock(str(self.path), timeout=0)
+
+    def __enter__(self) -> "InstanceLock":
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock.acquire()
+        except Timeout:  # before OSError: filelock's Timeout is one
+            holder = self.path.with_suffix(".pid")
+            pid = holder.read_text().strip() if holder.exists() else "?"
+            raise UserError(
+                f"another rers is already running for this store (pid {pid}, lock {self.path}); "
+                "stop it first, or wait for it to finish"
+            ) from None
+        except OSError as error:
+            raise UserError(f"cannot lock {self.path}: {error.strerror or error} (the store's folder must be "
+                            "writable by the robot)") from None
+        self.path.with_suffix(".pid").write_text(f"{os.getpid()}\n")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.path.with_suffix(".pid").unlink(missing_ok=True)
+        self._lock.release()
+
+
+@dataclass
+class Backoff:
+    """Exponential backoff: ``first`` seconds, doubling, at most ``cap``."""
+
+    first: float = 5.0
+    cap: float = 300.0
+    failures: int = 0
+
+    def next_delay(self) -> float:
+        self.failures += 1
+        return min(self.first * 2 ** (self.failures - 1), self.cap)
+
+    def reset(self) -> None:
+        self.failures = 0
+
+
+@dataclass
+class Job:
+    """A scheduled job: ``name`` for the logs, ``run`` a function of no argument."""
+
+    name: str
+    run: Callable[[], object]
+    every: str = "day"
+    """``day`` (at ``at``, local time ``HH:MM``) or ``hour``."""
+    at: str | None = None
+
+
+MAILBOX_ALERT_AFTER = timedelta(hours=1)
+"""How long the mailbox may stay unreadable before the animators are told: a server's
+restart or a short network cut should not write to anyone."""
+
+
+@dataclass
+class DaemonState:
+    """What `rers status` and the tests want to know about a running daemon."""
+
+    cycles: int = 0
+    job_failures: dict[str, int] = field(default_factory=dict)
+    last_error: str | None = None
+    mailbox_down_since: datetime | None = None
+    """When cycles started failing because the mailbox cannot be read (aware UTC)."""
+    mailbox_down_told: bool = False
+
+
+def default_jobs(settings: Settings, store: Store, clock: Clock) -> list[Job]:
+    """The daemon's scheduled work (see the module docstring)."""
+    publish_at = settings.schedule.publish_time.strftime("%H:%M")
+    return [
+        Job("calendar", lambda: publish_calendar(settings, store, clock()), "day", publish_at),
+        Job("catalogue page", lambda: publish_page(settings, store, clock()), "day", publish_at),
+        Job("housekeeping", lambda: housekeeping(settings, store, clock()), "day", "03:30"),
+        Job("pending members", lambda: expire_pending(settings, store, clock()), "hour"),
+        Job("introduction follow-ups", lambda: run_followups(settings, store, clock()), "hour"),
+        Job("calendar reminders", lambda: send_reminders(settings, store, clock()), "hour"),
+        Job("monthly report", lambda: monthly_job(settings, store, clock()), "hour"),
+    ]
+
+
+class Daemon:
+    """Runs the cycles and jobs of one configuration until told to stop.
+
+    ``clock`` returns aware UTC datetimes; ``jobs`` defaults to :func:`default_jobs`;
+    ``sleep`` is :meth:`threading.Event.wait`-like (tests may shorten waits).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        clock: Clock = utc_now,
+        runner: Runner | None = None,
+        jobs: list[Job] | None = None,
+    ):
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.stop_event = threading.Event()
+        self.runner = runner or Runner(settings, store, clock=clock, should_stop=self.stop_event.is_set)
+        self.scheduler = schedule.Scheduler()
+        self.jobs = default_jobs(settings, store, clock) if jobs is None else jobs
+        self.state = DaemonState()
+        self.backoff = Backoff()
+        self._watcher = None
+        self._watcher_retry_at = 0.0
+        self._next_poll = 0.0
+        self._mail_announced = True
+
+    # --- jobs ---------------------------------------------------------------------------
+
+    def guarded(self, name: str, job: Callable[[], object]) -> Callable[[], None]:
+        """``job`` wrapped so that an exception is logged and counted, never raised."""
+
+        def run() -> None:
+            if self.stop_event.is_set():
+                return
+            try:
+                job()
+                self.state.job_failures.pop(name, None)
+            except Exception:
+                count = self.state.job_failures.get(name, 0) + 1
+                self.state.job_failures[name] = count
+                log.exception("job %r failed (%d time(s) in a row); the daemon goes on", name, count)
+
+        return run
+
+    def install_jobs(self) -> None:
+        for job in self.jobs:
+            wrapped = self.guarded(job.name, job.run)
+            if job.every == "day":
+                self.scheduler.every().day.at(job.at or "06:00").do(wrapped)
+            else:
+                self.scheduler.every().hour.do(wrapped)
+            wrapped()  # once at start: a restart must not wait a day for a missed job
+
+    # --- the loop -----------------------------------------------------------------------
+
+    def request_stop(self, signum=None, frame=None) -> None:
+        log.info("stop requested (signal %s): finishing the current message", signum)
+        self.stop_event.set()
+
+    def run(self) -> int:
+        """Lock the instance, install the signal handlers and jobs, loop until stopped.
+        Returns 0. Raises :class:`UserError` when another instance holds the store."""
+        with InstanceLock(self.settings.store.path):
+            if threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGTERM, self.request_stop)
+                signal.signal(signal.SIGINT, self.request_stop)
+            log.info("rers started for %s", self.settings.network.address)
+            self.install_jobs()
+            try:
+                while not self.stop_event.is_set():
+                    self.turn()
+            finally:
+                self._close_watcher()
+            log.info("rers stopped")
+        return 0
+
+    def turn(self) -> None:
+        """One turn of the loop: a cycle if due, the due jobs, then a wait."""
+        now = time.monotonic()
+        if self._mail_announced or now >= self._next_poll:
+            if not self._cycle():
+                return
+        self.scheduler.run_pending()
+        self._wait()
+
+    def _cycle(self) -> bool:
+        """Run a cycle; on a server or lock failure, back off. True when it succeeded."""
+        try:
+            report = self.runner.cycle()
+        except (MailboxError, TransportError, StoreBusy) as error:
+            delay = self.backoff.next_delay()
+            self.state.last_error = str(error)
+            log.warning("cycle failed (%s); next try in %.0f s", error, delay)
+            self._note_failure(str(error))
+            self._close_watcher()
+            if isinstance(error, MailboxError):
+                self._without_mailbox(error)
+            self.stop_event.wait(delay)
+            return False
+        except Exception:
+            delay = self.backoff.next_delay()
+            log.exception("cycle failed unexpectedly; next try in %.0f s", delay)
+            self.stop_event.wait(delay)
+            return False
+        self.backoff.reset()
+        self._mailbox_back()
+        self.state.cycles += 1
+        self.state.last_error = report.flush.error
+        self._mail_announced = False
+        self._next_poll = time.monotonic() + self.settings.schedule.poll_seconds
+        if report.handled:
+            log.info("cycle: %d message(s), %d mail(s) sent", len(report.handled), len(report.flush.sent))
+        return True
+
+    # --- the mailbox cannot be read ---------------------------------------------------------
+
+    def _without_mailbox(self, error: MailboxError) -> None:
+        """What does not need the mailbox goes on while it cannot be read: the due jobs,
+        and the outbox (mails already decided, the notices to the animators). After
+        :data:`MAILBOX_ALERT_AFTER` the animators are told, once per outage."""
+        now = self.clock()
+        if self.state.mailbox_down_since is None:
+            self.state.mailbox_down_since = now
+        if not self.state.mailbox_down_told and now - self.state.mailbox_down_since >= MAILBOX_ALERT_AFTER:
+            self.state.mailbox_down_told = self._tell_animators(back=False, error=str(error))
+        self.scheduler.run_pending()
+        try:
+            self.runner.flush()
+        except Exception as failure:  # the SMTP server may be down too: the outbox keeps it all
+            log.warning("mail not sent while the mailbox is unreachable: %s", failure)
+
+    def _mailbox_back(self) -> None:
+        """A cycle succeeded: an outage the animators were told about is over, tell them."""
+        if self.state.mailbox_down_since is not None and self.state.mailbox_down_told:
+            self._tell_animators(back=True, error="")
+        self.state.mailbox_down_since = None
+        self.state.mailbox_down_told = False
+
+    def _tell_animators(self, *, back: bool, error: str) -> bool:
+        """Queue the ``mailbox_down`` mail (``back``: the outage is over) to the animators.
+        True when it is queued (it leaves with the next flush)."""
+        from workflows.context import Context
+        from workflows.shell.outbox import queue_mail
+
+        animators = self.settings.network.animators
+        if not animators:
+            return False
+        mailbox = self.settings.mailbox
+        where = (f"{mailbox.server.host} ({mailbox.folder})" if mailbox.kind == "imap" else str(mailbox.path))
+        since = self.state.mailbox_down_since
+        try:
+            with self.store.transaction():
+                ctx = Context.standalone(self.settings, self.store, self.clock())
+                queue_mail(ctx, template="mailbox_down", to=[(None, a) for a in animators],
+                           context={"back": back, "since": since.isoformat(timespec="seconds"),
+                                    "mailbox": where, "error": error},
+                           purpose="mailbox_down", cause=f"mailbox-down:{since.isoformat()}:{back}",
+                           to_member=False)
+        except Exception:
+            log.exception("could not tell the animators that the mailbox %s", "is read again" if back else
+                          "cannot be read")
+            return False
+        log.warning("animators told: the mailbox %s", "is read again" if back else "cannot be read")
+        return True
+
+    def _note_failure(self, text: str) -> None:
+        """Keep the last cycle failure for `rers status` (best effort: the store itself may
+        be what fails)."""
+        try:
+            with self.store.transaction():
+                self.store.set_state("last_cycle_error", {"at": self.clock().isoformat(timespec="seconds"),
+                                                          "error": text})
+        except Exception:
+            log.debug("could not record the failure in the store", exc_info=True)
+
+    def _wait(self) -> None:
+        """Wait until the next poll or job, or until the server announces new mail."""
+        until = self._next_poll
+        idle = self.scheduler.idle_seconds
+        if idle is not None:
+            until = min(until, time.monotonic() + max(idle, 0))
+        while not self.stop_event.is_set():
+            left = until - time.monotonic()
+            if left <= 0:
+                return
+            watcher = self._open_watcher()
+            if watcher is None:
+                self.stop_event.wait(min(left, 1.0))
+                continue
+            try:
+                if watcher.idle_wait(min(left, IDLE_SLICE_SECONDS)):
+                    self._mail_announced = True
+                    return
+            except MailboxError as error:
+                log.warning("IDLE stopped (%s); polling until it works again", error)
+                self._close_watcher(failed=True)
+
+    def _open_watcher(self):
+        """The IDLE connection, opened on first use; None when IDLE cannot be used now."""
+        if self.settings.mailbox.kind != "imap":
+            return None
+        if self._watcher is not None:
+            return self._watcher
+        if self._watcher_retry_at > time.monotonic():
+            return None
+        from workflows.shell.runner import open_mailbox
+
+        mailbox = open_mailbox(self.settings)
+        try:
+            mailbox.__enter__()
+        except MailboxError as error:
+            log.warning("cannot open the IDLE connection (%s)", error)
+            self._watcher_retry_at = time.monotonic() + self.backoff.first * 6
+            return None
+        if not mailbox.supports_idle():
+            mailbox.__exit__(None, None, None)
+            self._watcher_retry_at = float("inf")  # the server does not push: poll
+            log.info("the IMAP server does not offer IDLE: polling every %d s", self.settings.schedule.poll_seconds)
+            return None
+        self._watcher = mailbox
+        return mailbox
+
+    def _close_watcher(self, failed: bool = False) -> None:
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None:
+            try:
+                watcher.__exit__(None, None, None)
+            except Exception:
+                pass
+        if failed:
+            self._watcher_retry_at = time.monotonic() + self.backoff.first * 6

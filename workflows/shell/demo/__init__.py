@@ -1,0 +1,104 @@
+"""`rers demo`: the robot on its embedded default, with sample mail, no server needed.
+
+The demo folder is an ordinary ``rers init`` folder (``rers.toml``, a Maildir ``mail/``,
+an ``outbox/`` of ``.eml`` files, a ``store/``, a ``calendar/``) whose Maildir is filled
+once with the dozen sample messages of ``workflows/demo/mail/`` — mails as members really
+send them, written for this project. Running the demo again reads only what is new.
+"""
+from __future__ import annotations
+
+import mailbox
+import shutil
+from pathlib import Path
+
+from config.settings import load
+from store import Store
+from workflows.steps.calendar_jobs import publish_calendar
+from workflows.shell.runner import Runner, utc_now
+from workflows.shell.daemon import InstanceLock
+from workflows.shell.errors import UserError
+from workflows.shell.init import init_folder
+
+SAMPLES = Path(__file__).resolve().parent / "mail"
+_FILLED = ".demo-filled"
+
+
+def is_demo_folder(directory: Path) -> bool:
+    """True when ``directory`` was made by `rers demo` (it holds the demo's marker)."""
+    return (directory / _FILLED).is_file()
+
+
+def prepare(directory: Path, *, fresh: bool = False) -> Path:
+    """Create (or reuse) the demo folder and put the sample mail in its Maildir once.
+    Returns the configuration's path.
+
+    Raises :class:`UserError` for a folder that exists and was not made by `rers demo`:
+    the demo never adds sample members to a real network, and ``fresh`` never deletes a
+    folder it did not create.
+    """
+    directory = directory.resolve()
+    if directory.exists() and not is_demo_folder(directory) and any(directory.iterdir()):
+        raise UserError(
+            f"{directory} is not a demo folder (it was not made by `rers demo`): the demo "
+            "neither fills nor deletes it. Give a new folder name, e.g. `rers demo demo`."
+        )
+    if fresh and is_demo_folder(directory):
+        shutil.rmtree(directory)
+    config = directory / "rers.toml"
+    if not config.exists():
+        init_folder(directory)
+    marker = directory / _FILLED
+    if not marker.exists():
+        box = mailbox.Maildir(directory / "mail", create=True)
+        for sample in sorted(SAMPLES.glob("*.eml")):
+            box.add(sample.read_bytes())
+        marker.write_text("the sample mail was put in mail/new once\n", encoding="utf-8")
+    return config
+
+
+def run_demo(directory: Path, *, fresh: bool = False, out=print) -> int:
+    """Run one cycle and a calendar publication on the demo folder; print what happened."""
+    config = prepare(directory, fresh=fresh)
+    settings = load(config)
+    with InstanceLock(settings.store.path):
+        return _run(directory, config, settings, out)
+
+
+def _run(directory: Path, config: Path, settings, out) -> int:
+    store = Store.open(settings.store.path)
+    outbox = Path(settings.transport.path)
+    before = set(outbox.glob("*.eml"))
+    runner = Runner(settings, store)
+    report = runner.cycle()
+    calendar = publish_calendar(settings, store, utc_now())
+    runner.flush()  # the invitations the publication queued, as the daemon sends them
+    written = sorted(set(outbox.glob("*.eml")) - before)
+
+    out(f"Demo folder: {directory.resolve()}  (configuration: {config.name})")
+    out("")
+    out(f"Messages read from {settings.mailbox.path}: {len(report.handled)}")
+    for handled in report.handled:
+        out(f"  {handled.intent:<12} {handled.outcome}")
+    out("")
+    members = store.members.all()
+    out(f"Members in the store ({settings.store.path}): {len(members)}")
+    for member in members:
+        out(f"  {member['ref']:<6} {member['status']:<9} {member.get('name') or '(no name)'} <{member['address']}>")
+    items = store.items.all()
+    out(f"Offers and demands: {len(items)}")
+    for item in items:
+        out(f"  {item['ref']:<6} {item['status']:<6} {item['title']}  ({item['member']})")
+    out("")
+    out(f"Mails written to {outbox}: {len(written)}")
+    for path in written:
+        out(f"  {path}")
+    out("")
+    feed = Path(settings.calendar.output_dir)
+    out(f"Calendar published in {feed}:" if calendar else f"Calendar unchanged in {feed}:")
+    for path in sorted(feed.glob("*.ics")):
+        out(f"  {path}")
+    out("")
+    out("Open the .eml files with any mail program, and the .ics file with any calendar.")
+    out(f"Run `rers demo {directory}` again after adding mail to {settings.mailbox.path}/new, "
+        f"or `rers demo --fresh {directory}` to start over.")
+    return 0

@@ -1,0 +1,255 @@
+"""`rers doctor`: check everything the robot needs, and say what is wrong in plain words.
+
+Each check returns a :class:`Finding` (``ok``, ``warn`` or ``fail``) with one sentence.
+Nothing is changed: no mail is read or sent, the store is only read, the IMAP folder is
+only selected (EXAMINE-like), the SMTP session ends after the login.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from config.settings import Settings
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str
+    """``ok``, ``warn`` or ``fail``."""
+    subject: str
+    text: str
+
+
+def _writable(folder: Path) -> str | None:
+    """None when files can be created in ``folder`` (created if missing), else why not."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".rers-doctor-"):
+            pass
+    except OSError as error:
+        return error.strerror or str(error)
+    return None
+
+
+def check_store(settings: Settings) -> Iterator[Finding]:
+    from store import Store, StoreError
+
+    path = settings.store.path
+    problem = _writable(path.parent)
+    if problem:
+        yield Finding("fail", "store", f"cannot write in {path.parent}: {problem}")
+        return
+    if not path.exists():
+        yield Finding("ok", "store", f"{path} does not exist yet; it will be created by the first cycle")
+        return
+    try:
+        store = Store.open(path, lock_timeout=5)
+    except StoreError as error:
+        yield Finding("fail", "store", str(error))
+        return
+    yield Finding(
+        "ok", "store",
+        f"{path} is readable (schema {store.schema_version}, {store.members.count()} member(s), "
+        f"{store.outbox.count('status', 'queued')} mail(s) waiting)",
+    )
+    failed = store.outbox.count("status", "failed")
+    if failed:
+        yield Finding("warn", "outbox", f"{failed} mail(s) could not be sent (see `rers status`)")
+
+
+def _unset_secret(server) -> str:
+    """A sentence to add to a connection failure when the password's environment variable
+    is not set either: both problems are said at once, not one after the other."""
+    import os
+
+    if server.password_env and server.password_env not in os.environ:
+        return f"; also, the environment variable {server.password_env} (the password) is not set"
+    return ""
+
+
+def check_mailbox(settings: Settings) -> Iterator[Finding]:
+    from workflows.shell.mailboxes.base import MailboxError
+    from workflows.shell.runner import open_mailbox
+
+    box = settings.mailbox
+    if box.kind == "maildir":
+        yield _check_maildir(box.path)
+        return
+    server = box.server
+    try:
+        mailbox = open_mailbox(settings)
+        with mailbox:
+            count = len(mailbox.waiting())
+            idle = mailbox.supports_idle()
+    except MailboxError as error:
+        yield Finding("fail", "mailbox", str(error) + _unset_secret(server))
+        return
+    tls = {"ssl": "TLS", "starttls": "STARTTLS", "none": "no encryption"}[server.security]
+    yield Finding("ok", "mailbox", f"logged in to {server.host}:{server.port} ({tls}) as {server.username}; "
+                  f"{count} message(s) waiting in {box.folder!r}")
+    if idle:
+        yield Finding("ok", "mailbox", "the server offers IDLE: new mail is handled within seconds")
+    else:
+        yield Finding("warn", "mailbox", f"the server does not offer IDLE: mail is read every "
+                      f"{settings.schedule.poll_seconds} s")
+
+
+def _check_maildir(path: Path) -> Finding:
+    """A Maildir (RFC-less, D. J. Bernstein's layout: ``cur``, ``new``, ``tmp``) that
+    exists and is writable, or a folder where one can be created. Creates nothing."""
+    if not path.exists():
+        parent = next((p for p in path.parents if p.exists()), None)
+        if parent is None or not os.access(parent, os.W_OK):
+            return Finding("fail", "mailbox", f"the Maildir {path} does not exist and cannot be created")
+        return Finding("ok", "mailbox", f"the Maildir {path} does not exist yet; the first cycle creates it")
+    missing = [sub for sub in ("cur", "new", "tmp") if not (path / sub).is_dir()]
+    if missing:
+        return Finding("warn", "mailbox", f"{path} lacks {', '.join(missing)}: the first cycle creates them")
+    unwritable = [sub for sub in ("cur", "new", "tmp") if not os.access(path / sub, os.W_OK)]
+    if unwritable or not os.access(path, os.W_OK):
+        return Finding("fail", "mailbox", f"the Maildir {path} is not writable: handled mail cannot be moved")
+    return Finding("ok", "mailbox", f"Maildir {path} is usable")
+
+
+def check_transport(settings: Settings) -> Iterator[Finding]:
+    from workflows.shell.runner import open_transport
+    from workflows.shell.transports.base import TransportError
+
+    transport = settings.transport
+    if transport.kind == "folder":
+        problem = _writable(transport.path)
+        if problem:
+            yield Finding("fail", "transport", f"cannot write mail into {transport.path}: {problem}")
+        else:
+            yield Finding("ok", "transport", f"mail is written as .eml files into {transport.path}")
+        return
+    server = transport.server
+    try:
+        with open_transport(settings):
+            pass
+    except TransportError as error:
+        yield Finding("fail", "transport", str(error) + _unset_secret(server))
+        return
+    login = f" as {server.username}" if server.username else " (no login)"
+    tls = {"ssl": "TLS", "starttls": "STARTTLS", "none": "no encryption"}[server.security]
+    yield Finding("ok", "transport", f"connected to {server.host}:{server.port} ({tls}){login}")
+
+
+def check_templates(settings: Settings) -> Iterator[Finding]:
+    """Every template of the configured language rendered with its example data, every
+    animators' file read (:func:`workflows.shell.templating.check`): each broken file named
+    with its error."""
+    from datetime import datetime, timezone
+
+    from workflows.shell.templating import check, templates
+
+    language = settings.network.language
+    problems = check(settings, datetime.now(timezone.utc), (language,))
+    for problem in problems:
+        yield Finding(problem.level, "templates", str(problem))
+    if not any(problem.level == "fail" for problem in problems):
+        found = [info for info in templates(settings) if language in info.languages and info.kind in ("mail", "page")]
+        changed = sum(1 for info in found if language in info.overridden)
+        yield Finding("ok", "templates", f"{len(found)} template(s) render in {language!r}"
+                      + (f", {changed} changed by the animators ({settings.network.templates_dir})" if changed else ""))
+
+
+def check_calendar(settings: Settings) -> Iterator[Finding]:
+    problem = _writable(Path(settings.calendar.output_dir))
+    if problem:
+        yield Finding("fail", "calendar", f"cannot write the calendar into {settings.calendar.output_dir}: {problem}")
+    else:
+        yield Finding("ok", "calendar", f"the calendar is published in {settings.calendar.output_dir}")
+    left = _example_calendar(settings)
+    if left:
+        yield Finding("warn", "calendar", f"still the example network's (config/example.toml, copied by rers init): "
+                      f"{'; '.join(left)}. Members would read them in every invitation: write your own")
+
+
+def _example() -> Settings:
+    """``config/example.toml``, which `rers init` copies."""
+    from config.settings import load
+    from workflows.shell.init import EXAMPLE
+
+    return load(EXAMPLE)
+
+
+def _example_calendar(settings: Settings) -> list[str]:
+    """The places of published events and the closure days that are still those of
+    :func:`_example`, as ``[section] key = value``. The closure days count only when the
+    whole list is the example's: a network may well close on one of those days too."""
+    calendar, theirs = settings.calendar, _example().calendar
+    left = []
+    places = {rule.place for rule in (theirs.permanence, theirs.monthly_meeting, theirs.exchange_review)}
+    for section in ("permanence", "monthly_meeting", "exchange_review"):
+        rule = getattr(calendar, section)
+        if rule.place in places and (section == "permanence" or rule.enabled):
+            left.append(f'[calendar.{section}] place = "{rule.place}"')
+    if calendar.closures and set(calendar.closures) == set(theirs.closures):
+        left.append(f"[calendar] closures = {', '.join(day.isoformat() for day in calendar.closures)}")
+    return left
+
+
+_EXAMPLE_DOMAINS = ("example.org", "example.com", "example.net")
+"""Reserved for documentation (RFC 2606): an address there reaches nobody."""
+
+
+def _is_example(address: str) -> bool:
+    domain = address.rpartition("@")[2].lower()
+    return any(domain == d or domain.endswith("." + d) for d in _EXAMPLE_DOMAINS)
+
+
+def check_network(settings: Settings) -> Iterator[Finding]:
+    examples = [a for a in (settings.network.address, *settings.network.animators) if _is_example(a)]
+    if examples:
+        yield Finding("warn", "network", f"{', '.join(examples)}: an example address (RFC 2606) reaches nobody; "
+                      "write the network's and the animators' real addresses in [network]")
+    if settings.network.name == _example().network.name:
+        yield Finding("warn", "network", f'[network] name = "{settings.network.name}" is the example network\'s '
+                      "(config/example.toml, copied by rers init): members would read it in every mail")
+    if not settings.network.animators:
+        yield Finding("warn", "network", "no animator is configured: messages the robot does not understand "
+                      "stay in the done folder and nobody is told")
+    else:
+        yield Finding("ok", "network", f"{len(settings.network.animators)} animator(s) will be told what needs a human")
+        if not settings.network.authserv_id:
+            # A From line is easy to forge: without the server's verdict, an animator's
+            # command or approval is believed on the address alone.
+            yield Finding("warn", "network", "authserv_id is not set: a message that forges an animator's address "
+                          "is believed for the animators' commands (ADHÉSION POUR, which registers a person with a "
+                          "consent given in person; MISE EN RELATION; the calendar commands), and a member's "
+                          "forged offer or preferences are believed too; set [network] "
+                          "authserv_id to your mail server's name in Authentication-Results (docs/installation.md)")
+
+
+CHECKS: tuple[Callable[[Settings], Iterator[Finding]], ...] = (
+    check_network, check_store, check_mailbox, check_transport, check_templates, check_calendar,
+)
+
+
+def run_checks(settings: Settings) -> list[Finding]:
+    """Every check, in order; a check that crashes is itself a ``fail`` finding."""
+    findings = []
+    for check in CHECKS:
+        try:
+            findings.extend(check(settings))
+        except Exception as error:  # the doctor must report, not crash
+            findings.append(Finding("fail", check.__name__.removeprefix("check_"), f"{type(error).__name__}: {error}"))
+    return findings
+
+
+def report(findings: list[Finding]) -> str:
+    marks = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}
+    lines = [f"{marks[f.level]}  {f.subject:<10} {f.text}" for f in findings]
+    fails = sum(f.level == "fail" for f in findings)
+    warnings = sum(f.level == "warn" for f in findings)
+    if fails:
+        lines.append(f"{fails} problem(s) to fix.")
+    elif warnings:
+        lines.append(f"No problem to fix; {warnings} warning(s) to read.")
+    else:
+        lines.append("All good.")
+    return "\n".join(lines)

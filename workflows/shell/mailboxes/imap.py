@@ -1,0 +1,417 @@
+"""The robot's mailbox on an IMAP server (RFC 3501), through ``imapclient``.
+
+One connection per ``with`` block. Messages are read with ``BODY.PEEK[]`` (they stay
+unseen for the humans who read the same mailbox) and are named by a key that survives
+cycles: ``imap://{username}@{host}/{folder};UIDVALIDITY={v}/;UID={uid}`` (RFC 5092 style).
+Handled messages leave the folder (moved to ``done_folder``, RFC 6851 MOVE when offered)
+or, when ``done_folder`` is None, get the keyword ``done_keyword``. Folder names are
+Unicode with ``/`` as hierarchy separator; imapclient encodes them in modified UTF-7
+(RFC 3501 §5.1.3) and ``/`` is translated to the server's own separator.
+
+Every failure the operator can fix (refused connection, unknown host, TLS, wrong
+password, missing folder, unset password variable) is raised as one plain
+:class:`~workflows.shell.mailboxes.base.MailboxError` sentence.
+"""
+from __future__ import annotations
+
+import imaplib
+import logging
+import re
+import time
+from contextlib import contextmanager
+from typing import Iterator, Sequence
+
+from imapclient import IMAPClient
+from imapclient.exceptions import CapabilityError, LoginError
+
+from config.settings import MailboxSettings, SecretMissing
+from workflows.shell.mailboxes.base import MailboxError, SourceMessage
+from workflows.shell.network import ConnectProblem, describe, is_loopback, tls_context
+
+log = logging.getLogger(__name__)
+
+_KEY_TAIL = re.compile(r";UIDVALIDITY=(\d+)/;UID=(\d+)$")
+_UIDS_PER_COMMAND = 500
+"""Keeps STORE/MOVE command lines far below servers' line limits (Dovecot: 64 KiB)."""
+_IDLE_RENEW_SECONDS = 25 * 60
+"""RFC 2177 §3: servers may drop an IDLE after 30 minutes, so re-issue it before."""
+_DELETED = rb"\Deleted"
+_SEEN = rb"\Seen"
+
+
+def server_folder_name(name: str, delimiter: str | None) -> str:
+    """``name`` written with ``/`` between levels, as the server spells it.
+
+    ``delimiter`` is the server's hierarchy separator (``LIST "" ""``, RFC 3501 §6.3.8);
+    None or ``/`` leaves the name alone.
+    """
+    if not delimiter or delimiter == "/":
+        return name
+    return name.replace("/", delimiter)
+
+
+def parse_key(key: str) -> tuple[str, int, int] | None:
+    """``(prefix, uidvalidity, uid)`` of a key made by :class:`ImapMailbox`, else None.
+
+    ``prefix`` is ``imap://user@host/folder``.
+    """
+    match = _KEY_TAIL.search(key)
+    if match is None:
+        return None
+    return key[: match.start()], int(match.group(1)), int(match.group(2))
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def _server_text(error: BaseException) -> str:
+    """The server's words inside an imaplib/imapclient error, without a bytes repr."""
+    text = str(error)
+    match = re.fullmatch(r"""b(['"])(.*)\1""", text, re.S)
+    return match.group(2) if match else text
+
+
+class ImapMailbox:
+    """An IMAP folder as the robot's mailbox; use it in a ``with`` block.
+
+    ``settings.server`` says where (``host``, ``port``; default 993 for ``ssl``, else
+    143), how (``security``: ``ssl`` implicit TLS, ``starttls``, ``none``; ``ca_file``
+    to trust a private CA instead of the system's) and who (``username``, the password
+    read from the variable named by ``password_env`` when connecting).
+    """
+
+    def __init__(self, settings: MailboxSettings):
+        self.settings = settings
+        server = settings.server
+        self.host = server.host
+        self.port = server.port or (993 if server.security == "ssl" else 143)
+        self.prefix = f"imap://{server.username}@{server.host}/{settings.folder}"
+        self._client: IMAPClient | None = None
+        self._forget_session()
+
+    def _forget_session(self) -> None:
+        """What one connection learnt: another connection must learn it afresh."""
+        self._uidvalidity: int | None = None
+        self._uidnext: int | None = None
+        self._seen_uidnext: int | None = None
+        self._exists = 0
+        self._delimiter: str | None = None
+        self._known_folders: set[str] = set()
+
+    # --- connection -------------------------------------------------------------------
+
+    def __enter__(self) -> "ImapMailbox":
+        """Connect and log in. Raises :class:`MailboxError` (one sentence) on failure."""
+        self._forget_session()
+        server = self.settings.server
+        if not server.username:
+            raise MailboxError("[mailbox] username is not set: an IMAP mailbox needs one")
+        if not server.password_env:
+            raise MailboxError("[mailbox] password_env is not set: name the variable that holds the password")
+        if server.security not in ("ssl", "starttls", "none"):
+            raise MailboxError(f"[mailbox] security must be ssl, starttls or none, not {server.security!r}")
+        context = None
+        if server.security != "none":
+            try:
+                context = tls_context(server.ca_file)
+            except ConnectProblem as error:
+                raise MailboxError(str(error)) from None
+        elif not is_loopback(self.host):
+            log.warning("security = none: the IMAP password to %s crosses the network in clear", self.host)
+        with self._faults("accept a connection"):
+            self._client = IMAPClient(
+                self.host,
+                self.port,
+                ssl=server.security == "ssl",
+                ssl_context=context,
+                timeout=server.timeout_seconds,
+            )
+        # imapclient turns imaplib's tracing on (debug 5, to the DEBUG logger): that trace
+        # holds the LOGIN password and whole message bodies. Never trace on this connection.
+        self._client._imap.debug = 0
+        try:
+            if server.security == "starttls":
+                with self._faults("start TLS"):
+                    self._client.starttls(context)
+            # Read only now: a wrong host or port is then reported before a missing secret.
+            try:
+                password = server.password()
+            except SecretMissing as error:
+                raise MailboxError(f"reached the IMAP server {self.host}:{self.port} but cannot log in: "
+                                   f"{error}") from None
+            with self._faults("log in"):
+                self._client.login(server.username, password)
+        except MailboxError:
+            self._drop()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            client.logout()
+        except Exception:  # the connection may already be gone: nothing left to save
+            try:
+                client.shutdown()
+            except Exception:
+                pass
+
+    def _drop(self) -> None:
+        """Forget a connection that cannot be used any more."""
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.shutdown()
+            except Exception:
+                pass
+
+    def _require(self) -> IMAPClient:
+        if self._client is None:
+            raise MailboxError(f"not connected to the IMAP server {self.host}:{self.port} (use the mailbox in a `with` block)")
+        return self._client
+
+    @contextmanager
+    def _faults(self, doing: str) -> Iterator[None]:
+        """Turn what imapclient, imaplib, ssl and socket raise into one-line MailboxErrors."""
+        where = f"the IMAP server {self.host}:{self.port}"
+        try:
+            yield
+        except MailboxError:
+            raise
+        except LoginError as error:
+            raise MailboxError(
+                f"{where} refused the login of {self.settings.server.username!r}: "
+                f"wrong username or password? (it said: {_server_text(error)})"
+            ) from error
+        except CapabilityError as error:
+            raise MailboxError(f"{where} cannot {doing}: {_server_text(error)}") from error
+        except imaplib.IMAP4.abort as error:
+            self._drop()
+            raise MailboxError(f"lost the connection to {where} trying to {doing}: {_server_text(error)}") from error
+        except imaplib.IMAP4.error as error:
+            raise MailboxError(f"{where} refused to {doing}: {_server_text(error)}") from error
+        except (OSError, EOFError) as error:
+            self._drop()
+            sentence = describe(error, "IMAP", self.host, self.port, self.settings.server.timeout_seconds)
+            raise MailboxError(sentence or f"{where}: {error}") from error
+
+    # --- folders ----------------------------------------------------------------------
+
+    def _server_name(self, folder: str) -> str:
+        if self._delimiter is None:
+            with self._faults("list its folders"):
+                listing = self._require().list_folders("", "")
+            delimiter = listing[0][1] if listing else None
+            self._delimiter = delimiter.decode() if isinstance(delimiter, bytes) else (delimiter or "/")
+        return server_folder_name(folder, self._delimiter)
+
+    def _ensure_folder(self, folder: str) -> str:
+        """The server's name of ``folder``, created (and subscribed) if missing."""
+        name = self._server_name(folder)
+        if name in self._known_folders:
+            return name
+        client = self._require()
+        with self._faults(f"create the folder {folder!r}"):
+            if not client.folder_exists(name):
+                try:
+                    client.create_folder(name)
+                except imaplib.IMAP4.error:
+                    if not client.folder_exists(name):  # else another client just made it
+                        raise
+                log.info("created the IMAP folder %r", folder)
+                try:
+                    # So that the humans' mail clients show it.
+                    client.subscribe_folder(name)
+                except imaplib.IMAP4.error:
+                    pass
+        self._known_folders.add(name)
+        return name
+
+    def _select(self) -> None:
+        """SELECT the source folder (RFC 3501 §6.3.1); remember UIDVALIDITY and UIDNEXT."""
+        folder = self.settings.folder
+        name = self._server_name(folder)
+        with self._faults(f"open the folder {folder!r}"):
+            try:
+                info = self._require().select_folder(name)
+            except imaplib.IMAP4.error as error:
+                if "NONEXISTENT" in str(error) or "doesn't exist" in str(error).lower():
+                    raise MailboxError(
+                        f"the folder {folder!r} does not exist on the IMAP server {self.host}:{self.port}"
+                    ) from error
+                raise
+        self._uidvalidity = int(info[b"UIDVALIDITY"])
+        self._uidnext = int(info[b"UIDNEXT"]) if b"UIDNEXT" in info else None
+        self._exists = int(info.get(b"EXISTS", 0))
+        if self.settings.done_folder is None:
+            permanent = {bytes(f) for f in info.get(b"PERMANENTFLAGS", ())}
+            keyword = self.settings.done_keyword.encode()
+            if b"\\*" not in permanent and keyword not in permanent:
+                raise MailboxError(
+                    f"the folder {folder!r} on {self.host} does not keep the keyword "
+                    f"{self.settings.done_keyword!r}: set [mailbox] done_folder instead"
+                )
+
+    # --- the Mailbox protocol ---------------------------------------------------------
+
+    def key(self, uidvalidity: int, uid: int) -> str:
+        return f"{self.prefix};UIDVALIDITY={uidvalidity}/;UID={uid}"
+
+    def waiting(self) -> list[int]:
+        """The UIDs of the not-done messages of ``folder`` (see :meth:`batches`),
+        ascending, without reading them. Raises :class:`MailboxError`."""
+        client = self._require()
+        self._select()
+        criteria: list[str] = ["NOT", "DELETED"]
+        if self.settings.done_folder is None:
+            criteria += ["UNKEYWORD", self.settings.done_keyword]
+        with self._faults(f"search the folder {self.settings.folder!r}"):
+            return sorted(client.search(criteria))
+
+    def batches(self, size: int) -> Iterator[list[SourceMessage]]:
+        """Yield the not-done messages of ``folder`` by ascending UID, ``size`` per FETCH.
+
+        Not done: every message not flagged ``\\Deleted`` when ``done_folder`` is set
+        (done ones were moved out), else those without ``done_keyword`` (``UNKEYWORD``).
+        Bytes come from ``UID FETCH … BODY.PEEK[]`` and keep their CRLF line ends;
+        ``\\Seen`` is not set. A message expunged by another client meanwhile is skipped.
+        Raises :class:`MailboxError`.
+        """
+        if size < 1:
+            raise ValueError(f"batch size must be at least 1, not {size}")
+        client = self._require()
+        uids = self.waiting()
+        self._seen_uidnext = self._uidnext
+        uidvalidity = self._uidvalidity
+        # An empty poll at INFO would be a journal line every poll_seconds for a year.
+        log.log(logging.INFO if uids else logging.DEBUG, "%d message(s) to read in %s", len(uids), self.prefix)
+        for chunk in _chunks(uids, size):
+            with self._faults("fetch messages"):
+                data = client.fetch(chunk, [b"BODY.PEEK[]"])
+            batch = [
+                SourceMessage(self.key(uidvalidity, uid), bytes(data[uid][b"BODY[]"]))
+                for uid in chunk
+                if b"BODY[]" in data.get(uid, {})
+            ]
+            if batch:
+                yield batch
+
+    def mark_done(self, keys: list[str]) -> None:
+        """Move the messages to ``done_folder`` (created if missing), or flag them with
+        ``done_keyword`` when it is None. Keys of another folder or of an older
+        UIDVALIDITY are left alone (logged). Raises :class:`MailboxError`.
+        """
+        uids = self._current_uids(keys, "mark done")
+        if not uids:
+            return
+        if self.settings.done_folder is not None:
+            self._move(uids, self.settings.done_folder)
+            return
+        client = self._require()
+        with self._faults(f"flag messages with {self.settings.done_keyword!r}"):
+            for chunk in _chunks(uids, _UIDS_PER_COMMAND):
+                client.add_flags(chunk, [self.settings.done_keyword], silent=True)
+
+    def park(self, keys: list[str]) -> None:
+        """Move the messages to ``error_folder`` (created if missing). Raises :class:`MailboxError`."""
+        uids = self._current_uids(keys, "park")
+        if uids:
+            self._move(uids, self.settings.error_folder)
+
+    def append(self, folder: str, raw: bytes, flags: Sequence[bytes | str] = (_SEEN,)) -> None:
+        """Store ``raw`` (RFC 5322 bytes) in ``folder``, created if missing (RFC 3501 §6.3.11).
+
+        Used to keep a copy of each sent mail in a Sent folder, flagged ``\\Seen``.
+        Raises :class:`MailboxError`.
+        """
+        name = self._ensure_folder(folder)
+        with self._faults(f"store a message in {folder!r}"):
+            self._require().append(name, raw, flags=tuple(flags))
+
+    def supports_idle(self) -> bool:
+        """True when the connected server offers IDLE (RFC 2177). Raises :class:`MailboxError`."""
+        client = self._require()
+        with self._faults("list its capabilities"):
+            return bool(client.has_capability("IDLE"))
+
+    def idle_wait(self, timeout_seconds: float) -> bool:
+        """Wait for new mail in ``folder`` with IMAP IDLE (RFC 2177), at most ``timeout_seconds``.
+
+        Returns True as soon as the server reports new messages (``EXISTS``/``RECENT``),
+        or at once when some arrived since the last :meth:`batches` read the folder;
+        False on timeout, and False at once when the server lacks IDLE (the caller polls
+        instead). Raises :class:`MailboxError`.
+        """
+        client = self._require()
+        if timeout_seconds <= 0 or not client.has_capability("IDLE"):
+            return False
+        seen_uidvalidity, seen_uidnext = self._uidvalidity, self._seen_uidnext
+        self._select()
+        if seen_uidnext is not None and (
+            self._uidvalidity != seen_uidvalidity or (self._uidnext or 0) > seen_uidnext
+        ):
+            return True  # arrived between the last search and now: IDLE would not say
+        deadline = time.monotonic() + timeout_seconds
+        with self._faults("wait for new mail (IDLE)"):
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                client.idle()
+                try:
+                    responses = client.idle_check(timeout=min(left, _IDLE_RENEW_SECONDS))
+                finally:
+                    _text, more = client.idle_done()
+                if any(_announces_mail(r, self._exists) for r in [*responses, *more]):
+                    return True
+
+    def _current_uids(self, keys: list[str], doing: str) -> list[int]:
+        """The UIDs of ``keys`` that name a message of this folder under its current UIDVALIDITY."""
+        if not keys:
+            return []
+        if self._uidvalidity is None:
+            self._select()
+        uids = set()
+        for key in keys:
+            parsed = parse_key(key)
+            if parsed is None or parsed[0] != self.prefix:
+                log.warning("cannot %s %s: not a message of %s", doing, key, self.prefix)
+            elif parsed[1] != self._uidvalidity:
+                # RFC 3501 §2.3.1.1: the UID may now name another message. The store's
+                # Message-ID ledger recognises the message when it is fetched again.
+                log.warning("cannot %s %s: the folder's UIDVALIDITY is now %d", doing, key, self._uidvalidity)
+            else:
+                uids.add(parsed[2])
+        return sorted(uids)
+
+    def _move(self, uids: list[int], folder: str) -> None:
+        """MOVE (RFC 6851), else COPY + ``\\Deleted`` + UID EXPUNGE (RFC 4315 UIDPLUS).
+
+        Without UIDPLUS the copies stay flagged ``\\Deleted`` in the source folder: a plain
+        EXPUNGE would also remove what a human marked deleted, and :meth:`batches`
+        skips ``\\Deleted`` messages anyway.
+        """
+        name = self._ensure_folder(folder)
+        client = self._require()
+        with self._faults(f"move messages to {folder!r}"):
+            for chunk in _chunks(uids, _UIDS_PER_COMMAND):
+                if client.has_capability("MOVE"):
+                    client.move(chunk, name)
+                    continue
+                client.copy(chunk, name)
+                client.add_flags(chunk, [_DELETED], silent=True)
+                if client.has_capability("UIDPLUS"):
+                    client.uid_expunge(chunk)
+
+
+def _announces_mail(response, exists: int) -> bool:
+    """True for an untagged ``n EXISTS`` above ``exists`` (the count at SELECT) or a
+    non-zero ``n RECENT`` (RFC 3501 §7.3.1–7.3.2); other untagged data is not new mail."""
+    if not (isinstance(response, tuple) and len(response) >= 2 and isinstance(response[0], int)):
+        return False
+    count, what = response[0], response[1]
+    return (what == b"EXISTS" and count > exists) or (what == b"RECENT" and count > 0)

@@ -1,0 +1,265 @@
+"""The outbox: every mail is queued in the store with the decision that caused it, then sent.
+
+Queuing happens inside the transaction of the decision (so a crash can never leave a
+decision without its mail, nor a mail without its decision). :func:`flush` sends what is
+queued over one transport connection and marks each mail sent once the server accepted
+it: a crash between the server's acceptance and that mark is the only window in which a
+mail can be sent twice (the Message-ID is the same, so clients show it once).
+
+Temporary failures (SMTP 4xx, network faults) are retried with an exponential backoff;
+permanent ones (5xx) mark the mail ``failed`` and tell the animators.
+
+Mails to members are not queued to an address a hard bounce marked ``undeliverable``
+(until the person writes again); a mail queued with ``forget_after_send`` keeps no copy
+of its bytes and recipients once sent or given up (the goodbye after an erasure, a data
+export), in the store file and in its backup, at once.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Callable
+
+from store import Store, message_key
+from workflows.context import Context
+from workflows.mail.compose import build_message, message_id as make_message_id, recipients_of, serialize
+from workflows.shell.templating import base_context
+from workflows.shell.transports.base import Transport, TransportError
+
+log = logging.getLogger(__name__)
+audit = logging.getLogger("rers.audit")
+
+MAX_ATTEMPTS = 8
+"""Temporary failures tolerated before a mail is given up (about a day of backoff)."""
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay before the next try after ``attempts`` failures: 1, 2, 4 … minutes, at most 4 h."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 240))
+
+
+def queue_message(ctx: Context, msg: EmailMessage, *, purpose: str, cause: str, forget_after_send: bool = False) -> bool:
+    """Queue a built message. Returns False (and queues nothing) when a mail with the same
+    Message-ID is already queued or sent: re-running a decision never doubles a mail.
+
+    Envelope recipients are the To and Cc addresses; the envelope sender is the network's
+    functional address.
+    """
+    mid = str(msg["Message-ID"])
+    if ctx.store.outbox.find_one("message_id", mid) is not None:
+        return False
+    recipients = recipients_of(msg)
+    ctx.store.outbox.insert(
+        {
+            "message_id": mid,
+            "sender": ctx.settings.network.address,
+            "recipients": recipients,
+            "raw": serialize(msg).decode("ascii", "surrogateescape"),
+            "status": "queued",
+            "attempts": 0,
+            "next_attempt": ctx.stamp(),
+            "created": ctx.stamp(),
+            "purpose": purpose,
+            "cause": cause,
+            "error": None,
+            "forget": forget_after_send,
+        }
+    )
+    return True
+
+
+def drop_queued(ctx: Context, *, purpose: str, cause: str | None = None, recipient: str | None = None) -> list[dict]:
+    """Delete the mails of ``purpose`` still queued (never sent) — those caused by
+    ``cause``, those to ``recipient`` alone, when given: what a later decision of the same
+    transaction or batch made pointless (« nous attendons l'autre réponse » when the other
+    answer came in the same cycle, an invitation to a member who turned them off).
+    Returns the documents dropped. In a transaction."""
+    dropped = [m for m in ctx.store.outbox.find("status", "queued")
+               if m.get("purpose") == purpose and (cause is None or m.get("cause") == cause)
+               and (recipient is None or m.get("recipients") == [recipient])]
+    for mail in dropped:
+        ctx.store.outbox.delete(mail["id"])
+    return dropped
+
+
+def undeliverable(ctx: Context, address: str) -> bool:
+    """True when ``address`` is a member's that a hard bounce marked undeliverable."""
+    member = ctx.store.members.find_one("address", address.lower())
+    return bool(member and member.get("undeliverable"))
+
+
+def _forgotten(mail: dict) -> dict:
+    # What a forget_after_send mail drops once its fate is known: every copy of the person,
+    # including the Message-ID of their message that caused it (it may name their domain).
+    if not mail.get("forget"):
+        return {}
+    cause = mail["cause"]  # hashed once: a failure and a retry both pass here
+    hashed = cause if cause.startswith("sha256:") else message_key(cause)
+    return {"raw": "", "recipients": [], "refused": None, "error": None, "cause": hashed}
+
+
+def queue_mail(
+    ctx: Context,
+    *,
+    template: str,
+    to: list[tuple[str | None, str]],
+    context: dict,
+    purpose: str,
+    cause: str,
+    cc: list[tuple[str | None, str]] = (),
+    in_reply_to: str | None = None,
+    references: list[str] = (),
+    auto_submitted: str = "auto-generated",
+    msg_id: str | None = None,
+    to_member: bool = True,
+    attach: Callable[[EmailMessage], None] | None = None,
+    subject_tag: str | None = None,
+    forget_after_send: bool = False,
+) -> str | None:
+    """Render ``template`` and queue it. Returns the Message-ID, or None when an identical
+    mail (same Message-ID) is already in the outbox.
+
+    ``purpose`` names the mail (``join_ack``, ``forward``…); ``cause`` is the Message-ID
+    (or another stable key) of what caused it; with the recipients they make the
+    deterministic Message-ID unless ``msg_id`` is given. ``to_member`` adds the
+    List-Unsubscribe header (RFC 2369) pointing at a RETRAIT mail. ``attach`` may add
+    parts to the built message (an original message, a calendar). ``subject_tag`` (a
+    question's token) is put in brackets before the subject: ``[RERS-7QX2M9KD] …``.
+    With ``to_member``, a ``to`` address marked undeliverable is left out, and nothing is
+    queued (None) when none is left. ``forget_after_send``: see the module docstring.
+    """
+    network = ctx.settings.network
+    if to_member:
+        to = [(name, address) for name, address in to if not undeliverable(ctx, address)]
+        if not to:
+            audit.info("%s for %s: not queued, the address is marked undeliverable", purpose, cause)
+            return None
+    rendered = ctx.renderer.render(template, {**base_context(ctx.settings, ctx.now), **context})
+    if subject_tag:
+        rendered = replace(rendered, subject=f"[{subject_tag}] {rendered.subject}")
+    mid = msg_id or make_message_id(network.domain, purpose, cause, *sorted(a for _, a in [*to, *cc]))
+    unsubscribe = f"mailto:{network.address}?subject=RETRAIT" if to_member else None
+    msg = build_message(
+        rendered=rendered,
+        sender=(network.name, network.address),
+        to=list(to),
+        cc=list(cc),
+        message_id=mid,
+        date=ctx.now,
+        in_reply_to=in_reply_to,
+        references=list(references),
+        auto_submitted=auto_submitted,
+        list_unsubscribe=unsubscribe,
+        language=network.language,
+    )
+    if attach is not None:
+        attach(msg)
+    return mid if queue_message(ctx, msg, purpose=purpose, cause=cause, forget_after_send=forget_after_send) else None
+
+
+@dataclass
+class FlushReport:
+    sent: list[str] = field(default_factory=list)
+    retry: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def extend(self, other: "FlushReport") -> None:
+        """Add another flush's outcome to this one (the last error wins)."""
+        self.sent += other.sent
+        self.retry += other.retry
+        self.failed += other.failed
+        self.error = other.error or self.error
+
+
+def due(store: Store, now: datetime) -> list[dict]:
+    """Queued mails whose next attempt time has come, oldest first."""
+    stamp = now.isoformat(timespec="seconds")
+    return [m for m in store.outbox.find("status", "queued") if m["next_attempt"] <= stamp]
+
+
+def flush(
+    store: Store,
+    connect: Callable[[], Transport],
+    now: Callable[[], datetime],
+    *,
+    keep_raw: bool = False,
+    on_permanent_failure: Callable[[dict, TransportError], None] | None = None,
+) -> FlushReport:
+    """Send every due mail over the connection ``connect()`` returns (an open
+    transport, kept by the caller; called only when there is something to send).
+
+    Each mail is marked sent right after the server accepted it (a journal line,
+    :meth:`store.Collection.set_durably`), so that a killed process re-sends at most the
+    mail in flight; the caller's next transaction merges the marks into the store file.
+    A sent mail's bytes are dropped then (``keep_raw``: kept, for a copy in a Sent
+    folder). Failures are recorded in a small transaction each;
+    ``on_permanent_failure(mail, error)`` runs inside it (to queue a notice to the
+    animators). A connection failure leaves the remaining mails queued and is reported
+    in ``FlushReport.error``.
+    """
+    report = FlushReport()
+    pending = due(store, now())
+    if not pending:
+        return report
+    forgot = False
+    try:
+        # One lock for the whole flush: each mark is then a plain append, and two
+        # processes (the daemon and a `rers calendar` command) never send one mail twice.
+        with store.locked():
+            # Read again under the lock: the other process may have sent them meanwhile.
+            pending = due(store, now())
+            transport = connect() if pending else None
+            for mail in pending:
+                try:
+                    result = transport.send(mail["sender"], mail["recipients"], mail["raw"].encode("ascii", "surrogateescape"))
+                except TransportError as error:
+                    _record_failure(store, mail, error, now(), report, on_permanent_failure)
+                    if error.code is None and error.temporary:
+                        # The connection itself is gone: the rest waits for the next flush.
+                        report.error = str(error)
+                        break
+                    continue
+                # Recorded at once without rewriting the whole store for each mail: a
+                # journal line, not fsync'd (a kill cannot lose it; a power cut during
+                # this flush may re-send its mails, which keep their Message-IDs).
+                store.outbox.set_durably(mail["id"], {
+                    "status": "sent", "sent": now().isoformat(timespec="seconds"),
+                    "refused": {k: list(v) for k, v in result.refused.items()} or None,
+                    **({} if keep_raw else {"raw": None}), **_forgotten(mail)},
+                    sync=False)
+                report.sent.append(mail["message_id"])
+                forgot = forgot or bool(mail.get("forget"))
+                audit.info("sent %s (%s) to %d recipient(s)", mail["message_id"], mail["purpose"], len(mail["recipients"]))
+    except TransportError as error:
+        report.error = str(error)
+        log.warning("cannot send mail now: %s", error)
+    if forgot:
+        # A goodbye to an erased person was the store's last copy of them: write the
+        # file without it now, and its backup too, rather than at some later cycle.
+        with store.transaction():
+            store.forget_backup()
+    return report
+
+
+def _record_failure(store, mail, error: TransportError, now: datetime, report: FlushReport, on_permanent) -> None:
+    attempts = mail["attempts"] + 1
+    with store.transaction():
+        if error.temporary and attempts < MAX_ATTEMPTS:
+            store.outbox.update(
+                mail["id"], attempts=attempts, error=str(error),
+                next_attempt=(now + backoff(attempts)).isoformat(timespec="seconds"),
+            )
+            report.retry.append(mail["message_id"])
+            log.warning("temporary failure sending %s (attempt %d): %s", mail["message_id"], attempts, error)
+        else:
+            store.outbox.update(mail["id"], **{"attempts": attempts, "error": str(error), "status": "failed",
+                                               **_forgotten(mail)})
+            report.failed.append(mail["message_id"])
+            if mail.get("forget"):
+                store.forget_backup()
+            log.error("gave up sending %s (%s): %s", mail["message_id"], mail["purpose"], error)
+            if on_permanent is not None:
+                on_permanent({**mail, **_forgotten(mail)}, error)

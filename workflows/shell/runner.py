@@ -1,0 +1,385 @@
+"""The shell: one cycle = fetch → handle each message → commit → mark done → send.
+
+For each batch fetched from the mailbox, in one store transaction:
+
+1. a message whose Message-ID the ledger already holds is a repeat: nothing is done (the
+   ledger keeps a hash of each Message-ID, :func:`store.message_key`, never the
+   Message-ID, which may carry the sender's own domain); one the ledger says was parked
+   but that is still in the mailbox is parked again (see :meth:`Runner._parked_again`);
+2. otherwise it is parsed and routed (:mod:`workflows.routes`) inside a savepoint; its
+   records, its queued mails and its ledger entry are written together;
+3. a handler that raises leaves no trace but a failure count; at ``max_attempts``
+   failures the message is parked in the error folder and the animators are told (the
+   message attached as its bytes, never parsed; without it if even that fails).
+
+Only after the transaction is on disk are the messages marked done in the mailbox (so a
+crash repeats work, and the ledger makes the repeat a no-op). Then the outbox is flushed.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from config.settings import Settings
+from store import Store, message_key
+from workflows.steps.calendar_jobs import publish_if_changed
+from workflows.context import Context, Incoming
+from workflows.mail.compose import Renderer
+from workflows.mail.model import Parsed, ParseOptions
+from workflows.mail.parse import parse_message
+from workflows.shell.mailboxes.base import Mailbox, MailboxError, SourceMessage
+from workflows.shell.outbox import FlushReport, flush, queue_mail
+from workflows.steps.speaking import forward_to_animators
+from workflows.routes import route
+from workflows.shell.transports.base import Transport
+
+log = logging.getLogger(__name__)
+audit = logging.getLogger("rers.audit")
+
+SENT_COPY_DAYS = 7
+"""How long a sent mail's bytes wait for their copy in ``[transport] sent_folder`` when the
+mailbox cannot be reached."""
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def open_mailbox(settings: Settings) -> Mailbox:
+    """The configured mailbox (not yet connected: use it in a ``with`` block)."""
+    # Imported here so that commands which never read mail do not pay for imapclient.
+    if settings.mailbox.kind == "imap":
+        from workflows.shell.mailboxes.imap import ImapMailbox
+
+        return ImapMailbox(settings.mailbox)
+    from workflows.shell.mailboxes.maildir import MaildirMailbox
+
+    return MaildirMailbox(settings.mailbox)
+
+
+def open_transport(settings: Settings) -> Transport:
+    """The configured transport (not yet connected: use it in a ``with`` block)."""
+    if settings.transport.kind == "smtp":
+        from workflows.shell.transports.smtp import SmtpTransport
+
+        return SmtpTransport(settings.transport)
+    from workflows.shell.transports.folder import FolderTransport
+
+    return FolderTransport(settings.transport)
+
+
+def parse_options(settings: Settings) -> ParseOptions:
+    network = settings.network
+    return ParseOptions(
+        animators=frozenset(network.animators),
+        network_address=network.address,
+        timezone=network.timezone,
+    )
+
+
+@dataclass
+class Handled:
+    """What happened to one fetched message."""
+
+    key: str
+    message_id: str
+    intent: str
+    outcome: str
+    """``handled: …``, ``repeat``, ``failed (n)``, ``parked``."""
+
+
+@dataclass
+class CycleReport:
+    handled: list[Handled] = field(default_factory=list)
+    flush: FlushReport = field(default_factory=FlushReport)
+
+    def count(self, prefix: str) -> int:
+        return sum(1 for h in self.handled if h.outcome.startswith(prefix))
+
+
+class Runner:
+    """Runs cycles for one configuration and one open store.
+
+    ``clock`` returns aware UTC datetimes (a fixed or stepping clock in tests);
+    ``mailbox_factory`` / ``transport_factory`` default to the configured ones.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        *,
+        clock: Clock = utc_now,
+        mailbox_factory: Callable[[], Mailbox] | None = None,
+        transport_factory: Callable[[], Transport] | None = None,
+        renderer: Renderer | None = None,
+        should_stop: Callable[[], bool] = lambda: False,
+    ):
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.mailbox_factory = mailbox_factory or (lambda: open_mailbox(settings))
+        self.transport_factory = transport_factory or (lambda: open_transport(settings))
+        self.renderer = renderer or Renderer(
+            settings.network.language, settings.network.templates_dir, settings.network.timezone
+        )
+        self.options = parse_options(settings)
+        self.should_stop = should_stop
+        self._sent_copies_checked = False
+        """Whether the whole outbox was looked at for sent mails still to copy (at the first
+        flush, and again after a copy failed)."""
+
+    def context(self) -> Context:
+        return Context(settings=self.settings, store=self.store, now=self.clock(), renderer=self.renderer)
+
+    # One cycle ------------------------------------------------------------------------
+
+    def cycle(self) -> CycleReport:
+        """Fetch and handle every waiting message, batch by batch; after each batch is
+        committed and marked done, send what it caused (one SMTP connection for the
+        whole cycle, opened when there is something to send).
+
+        Raises :class:`MailboxError` when the mailbox cannot be used (nothing is lost:
+        the messages stay where they are) and :class:`StoreError` when the store cannot be
+        written.
+        """
+        report = CycleReport()
+        with self.mailbox_factory() as mailbox, _Connection(self.transport_factory) as connection:
+            for batch in mailbox.batches(self.settings.mailbox.batch_size):
+                handled = self.handle_batch(batch)
+                report.handled.extend(handled)
+                done = [h.key for h in handled if h.outcome.startswith(("handled", "repeat"))]
+                parked = [h.key for h in handled if h.outcome == "parked"]
+                if done:
+                    mailbox.mark_done(done)
+                if parked:
+                    mailbox.park(parked)
+                report.flush.extend(self._send(connection))
+                if self.should_stop():
+                    break
+            try:
+                # An animator's command may have changed the events: the files follow at once.
+                publish_if_changed(self.settings, self.store, self.clock())
+            except Exception:  # the feed is published again by the daily job; mail goes on
+                log.exception("calendar publication failed")
+            report.flush.extend(self._send(connection))
+        with self.store.transaction():  # also merges the last sent marks into the file
+            self.store.set_state("last_cycle", self.clock().isoformat(timespec="seconds"))
+            self.store.set_state("last_send_error", report.flush.error)  # for `rers status`
+        return report
+
+    def handle_batch(self, batch: list[SourceMessage]) -> list[Handled]:
+        """Handle a batch in one transaction (one store write). Stops early, after the
+        current message, when ``should_stop()`` becomes true (SIGTERM)."""
+        results = []
+        with self.store.transaction():
+            for source in batch:
+                results.append(self.handle(source))
+                if self.should_stop():
+                    break
+        return results
+
+    def handle(self, source: SourceMessage) -> Handled:
+        """Handle one message inside the current transaction (see the module docstring)."""
+        ctx = self.context()
+        message_id = _fallback_id(source.raw)
+        intent = "unknown"
+        try:
+            with self.store.savepoint():
+                parsed = parse_message(source.raw, self.options, now=ctx.now)
+                if not parsed.message_id:
+                    parsed.message_id = message_id
+                message_id = parsed.message_id
+                intent = parsed.intent
+                seen = self.store.ledger.find_one("message_id", message_key(message_id))
+                if seen is not None and seen.get("outcome") == "parked":
+                    return self._parked_again(ctx, source, message_id, intent)
+                if seen is not None:
+                    audit.info("%s: already handled, skipped", message_id)
+                    return Handled(source.key, message_id, intent, "repeat")
+                outcome = route(parsed.intent)(ctx, Incoming(parsed, source.raw, source.key))
+                self._ledger(ctx, message_id, source.key, intent, outcome)
+                failure = self.store.failures.find_one("message_id", message_id)
+                if failure is not None:
+                    self.store.failures.delete(failure["id"])
+            audit.info("%s: %s → %s", message_id, intent, outcome)
+            return Handled(source.key, message_id, intent, f"handled: {outcome}")
+        except Exception as error:  # a fault in our code or data: count it, keep the message
+            log.exception("handling %s failed", message_id)
+            return self._failed(ctx, source, message_id, intent, error)
+
+    def _ledger(self, ctx: Context, message_id: str, key: str, intent: str, outcome: str) -> None:
+        self.store.ledger.insert(
+            {"message_id": message_key(message_id), "source_key": key, "received": ctx.stamp(), "intent": intent,
+             "outcome": outcome}
+        )
+
+    def _failed(self, ctx: Context, source: SourceMessage, message_id: str, intent: str, error: Exception) -> Handled:
+        failure = self.store.failures.find_one("message_id", message_id)
+        count = 1 if failure is None else failure["count"] + 1
+        detail = f"{type(error).__name__}: {error}"[:300]
+        if failure is None:
+            failure_id = self.store.failures.insert(
+                {"message_id": message_id, "count": 1, "last": ctx.stamp(), "error": detail})
+        else:
+            failure_id = failure["id"]
+            self.store.failures.update(failure_id, count=count, last=ctx.stamp(), error=detail)
+        if count < self.settings.mailbox.max_attempts:
+            return Handled(source.key, message_id, intent, f"failed ({count})")
+        self._tell_parked(ctx, source, message_id, intent, count, detail)
+        # Kept for `rers status` (why it was parked), marked so as not to be counted as to be retried.
+        self.store.failures.update(failure_id, parked=ctx.stamp())
+        self._ledger(ctx, message_id, source.key, intent, "parked")
+        audit.warning("%s: parked after %d failures", message_id, count)
+        return Handled(source.key, message_id, intent, "parked")
+
+    def _parked_again(self, ctx: Context, source: SourceMessage, message_id: str, intent: str) -> Handled:
+        """A message parked before but still in the mailbox (its move failed, or a robot
+        before this one recorded it parked without moving it): to the error folder too,
+        never to the done folder; the animators are told if no notice about it was queued."""
+        audit.warning("%s: parked before, still in the mailbox: parked again", message_id)
+        if not any(self.store.outbox.scan(lambda m: m.get("purpose") == "parked" and m.get("cause") == message_id)):
+            failure = self.store.failures.find_one("message_id", message_id)
+            count = failure["count"] if failure else self.settings.mailbox.max_attempts
+            detail = failure["error"] if failure else "?"
+            self._tell_parked(ctx, source, message_id, intent, count, detail)
+            if failure is not None:
+                self.store.failures.update(failure["id"], parked=ctx.stamp())
+        return Handled(source.key, message_id, intent, "parked")
+
+    def _tell_parked(self, ctx: Context, source: SourceMessage, message_id: str, intent: str, count: int,
+                     detail: str) -> None:
+        """Queue the notice about a parked message: the message attached as it is (never
+        parsed, see :func:`workflows.steps.speaking.attach_original`), else, if that fails,
+        the notice alone, which names the folder where the message is kept."""
+        parsed = Parsed(intent=intent, message_id=message_id, subject="", text="")
+        for without_original in (False, True):
+            try:
+                with self.store.savepoint():
+                    forward_to_animators(
+                        ctx,
+                        Incoming(parsed, source.raw, source.key),
+                        reason="parked",
+                        purpose="parked",
+                        without_original=without_original,
+                        count=count,
+                        detail=detail,
+                        folder=self.settings.mailbox.error_folder,
+                    )
+                return
+            except Exception:
+                log.exception("could not tell the animators about parked message %s%s", message_id,
+                              " (even without attaching it)" if without_original else ", trying without attaching it")
+
+    def flush(self) -> FlushReport:
+        """Send the due mails of the outbox now, over one connection, and record it."""
+        with _Connection(self.transport_factory) as connection:
+            report = self._send(connection)
+        if report.sent:
+            with self.store.transaction():
+                pass  # merge the sent marks into the store file now
+        return report
+
+    def _send(self, connection: "_Connection") -> FlushReport:
+        """Send what is due over ``connection`` (see :func:`workflows.shell.outbox.flush`), then
+        keep a copy of each sent mail in ``[transport] sent_folder`` when one is set."""
+        if connection.failed:
+            return FlushReport(error=connection.failed)
+        sent_folder = self.settings.transport.sent_folder
+        report = flush(self.store, connection.open, self.clock, keep_raw=bool(sent_folder),
+                       on_permanent_failure=self._notify_failure)
+        if report.error and connection.transport is None:
+            connection.failed = report.error  # cannot connect: not again in this cycle
+        if sent_folder and (report.sent or not self._sent_copies_checked):
+            self._copy_to_sent(report.sent)
+        return report
+
+    def _copy_to_sent(self, just_sent: list[str]) -> None:
+        """Append to the IMAP Sent folder the mails ``just_sent`` — and, at this runner's
+        first flush or after a failed copy, every sent mail that still has its bytes (a
+        killed process or an unreachable mailbox left them uncopied) — then drop the bytes
+        of each one copied. A mail sent more than :data:`SENT_COPY_DAYS` days ago is not
+        copied any more (its bytes are dropped, so the store does not grow while the
+        mailbox is away). A failure is logged, never raised: the mails were sent. A kill
+        between the APPEND and the store write copies that mail twice at the next flush
+        (a copy too many, never one lost)."""
+        folder = self.settings.transport.sent_folder
+        if self._sent_copies_checked:  # the whole outbox was looked at already: only these
+            found = (self.store.outbox.find_one("message_id", mid) for mid in just_sent)
+            waiting = [m for m in found if m is not None and m.get("raw")]
+        else:
+            waiting = list(self.store.outbox.scan(lambda m: m.get("status") == "sent" and m.get("raw")))
+        self._sent_copies_checked = True
+        if not waiting:
+            return
+        oldest = (self.clock() - timedelta(days=SENT_COPY_DAYS)).isoformat(timespec="seconds")
+        late = [m for m in waiting if (m.get("sent") or "") < oldest]
+        late_ids = {m["id"] for m in late}
+        copied = []
+        try:
+            with self.mailbox_factory() as mailbox:
+                for mail in waiting:
+                    if mail["id"] not in late_ids:
+                        mailbox.append(folder, mail["raw"].encode("ascii", "surrogateescape"))
+                        copied.append(mail)
+        except MailboxError as error:
+            self._sent_copies_checked = False  # the next flush looks for them again
+            log.warning("%d sent mail(s) not copied to %r yet: %s", len(waiting) - len(late) - len(copied),
+                        folder, error)
+        if late:
+            log.warning("%d mail(s) sent more than %d days ago never reached %r: no copy kept",
+                        len(late), SENT_COPY_DAYS, folder)
+        with self.store.transaction():
+            for mail in copied + late:
+                self.store.outbox.update(mail["id"], raw=None)
+
+    def _notify_failure(self, mail: dict, error) -> None:
+        if mail["purpose"] == "send_failure" or not self.settings.network.animators:
+            return
+        queue_mail(
+            self.context(),
+            template="send_failure",
+            to=[(None, a) for a in self.settings.network.animators],
+            context={"purpose": mail["purpose"], "recipients": mail["recipients"], "error": str(error)},
+            purpose="send_failure",
+            cause=mail["message_id"],
+            to_member=False,
+        )
+
+
+class _Connection:
+    """The cycle's one transport connection: opened on first use, closed at the end."""
+
+    def __init__(self, factory: Callable[[], Transport]):
+        self.factory = factory
+        self.transport: Transport | None = None
+        self.failed: str | None = None
+
+    def open(self) -> Transport:
+        """The open transport (connecting now if needed). Raises ``TransportError``."""
+        if self.transport is None:
+            transport = self.factory()
+            transport.__enter__()
+            self.transport = transport
+        return self.transport
+
+    def __enter__(self) -> "_Connection":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        transport, self.transport = self.transport, None
+        if transport is not None:
+            try:
+                transport.__exit__(None, None, None)
+            except Exception:  # closing a dead connection: nothing left to save
+                log.debug("closing the transport failed", exc_info=True)
+
+
+def _fallback_id(raw: bytes) -> str:
+    """A Message-ID for a message without one: the hash of its bytes."""
+    return f"<sha256-{hashlib.sha256(raw).hexdigest()[:32]}@rers.invalid>"

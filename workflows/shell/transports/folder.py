@@ -1,0 +1,78 @@
+"""An outbox folder as the robot's transport: each mail becomes one ``.eml`` file.
+
+The embedded default: a newcomer opens the files with any mail program. The file name is
+derived from the Message-ID, so sending the same mail twice writes the same file once.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import time
+from email import policy
+from email.parser import BytesHeaderParser
+from pathlib import Path
+
+from config.settings import TransportSettings
+from workflows.shell.transports.base import SendResult, TransportError
+
+
+def _file_name(message: bytes) -> str:
+    # Only the headers: the body may hold a message nested too deep for the email package.
+    parsed = BytesHeaderParser(policy=policy.compat32).parsebytes(message)
+    message_id = str(parsed.get("Message-ID", "")).strip("<> \r\n")
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", message_id)[:120]
+    if not stem:
+        stem = hashlib.sha256(message).hexdigest()[:32]
+    return f"{stem}.eml"
+
+
+class FolderTransport:
+    """``settings.path``: the outbox folder (created if missing)."""
+
+    def __init__(self, settings: TransportSettings):
+        if settings.path is None:
+            raise TransportError("[transport] path is not set: the folder transport needs a folder", temporary=False)
+        self.folder = Path(settings.path)
+
+    def __enter__(self) -> "FolderTransport":
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise TransportError(f"cannot create the outbox {self.folder}: {error.strerror}", temporary=True) from None
+        self._remove_leftovers()
+        return self
+
+    def _remove_leftovers(self) -> None:
+        """Delete the temporary files a killed process left half-written (never read: the
+        mail stays queued and is written again). Only those older than an hour, so that
+        a file another process is writing right now is left alone."""
+        limit = time.time() - 3600
+        for leftover in self.folder.glob(".*.tmp"):
+            try:
+                if leftover.stat().st_mtime < limit:
+                    leftover.unlink()
+            except OSError:  # gone meanwhile, or not ours to delete: harmless either way
+                continue
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def send(self, sender: str, recipients: list[str], message: bytes) -> SendResult:
+        """Write ``message`` as ``<Message-ID>.eml``, prefixed with ``X-Envelope-From`` and
+        ``X-Envelope-To`` headers (the SMTP envelope a server would have seen), atomically."""
+        envelope = (
+            f"X-Envelope-From: <{sender}>\r\nX-Envelope-To: {', '.join(recipients)}\r\n".encode("ascii", "replace")
+        )
+        target = self.folder / _file_name(message)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(envelope + message)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except OSError as error:
+            raise TransportError(f"cannot write {target}: {error.strerror}", temporary=True) from None
+        return SendResult()

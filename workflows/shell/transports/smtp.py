@@ -1,0 +1,239 @@
+"""Sending mail over SMTP (RFC 5321) with :mod:`smtplib`: one connection per ``with`` block.
+
+``security``: ``ssl`` (implicit TLS, RFC 8314, port 465 by default), ``starttls``
+(RFC 3207, port 587) or ``none`` (port 25; loopback and tests). AUTH (RFC 4954) when a
+``username`` is set, with the password read from the variable named by ``password_env``
+when connecting.
+
+What the server says becomes a :class:`SendResult` or a :class:`TransportError`:
+
+- a refusal with a reply code: 4xx temporary, 5xx permanent (RFC 5321 §4.2.1), with
+  ``code`` set; when every recipient is refused, temporary only if every code is 4xx;
+- a failure of the connection itself (refused, unknown host, TLS, timeout, login
+  refused, connection lost mid-session): temporary with ``code = None``, which tells the
+  outbox to stop this flush. A lost connection is opened again by the next :meth:`send`.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import smtplib
+
+from config.settings import SecretMissing, TransportSettings
+from workflows.shell.network import ConnectProblem, describe, is_loopback, tls_context
+from workflows.shell.transports.base import SendResult, TransportError
+
+log = logging.getLogger(__name__)
+
+_DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def to_crlf(message: bytes) -> bytes:
+    """``message`` with every line ending as CRLF (RFC 5321 §2.3.8: no bare CR or LF).
+
+    smtplib normalises ``str`` messages but sends ``bytes`` as they are. A message whose
+    every line ends in CRLF already (the robot's own) is returned as it is, after a
+    count of its line ends: much cheaper than rewriting every line end.
+    """
+    if message.count(b"\n") == message.count(b"\r\n") == message.count(b"\r"):
+        return message
+    return _LINE_END.sub(b"\r\n", message)
+
+
+def _reply_text(reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return " ".join(text.split())
+
+
+def _is_temporary(code: int) -> bool:
+    """RFC 5321 §4.2.1: 4yz is transient; 5yz (and anything unparsable above) is permanent."""
+    return code < 500
+
+
+class SmtpTransport:
+    """An SMTP submission server as the robot's mail sender; use it in a ``with`` block.
+
+    Entering connects (and starts TLS, and logs in); :meth:`send` sends one message;
+    leaving says QUIT. Every method raises :class:`TransportError` with one plain sentence.
+    """
+
+    def __init__(self, settings: TransportSettings):
+        self.settings = settings
+        server = settings.server
+        self.host = server.host
+        self.port = server.port or _DEFAULT_PORTS.get(server.security, 25)
+        self._smtp: smtplib.SMTP | None = None
+
+    @property
+    def _where(self) -> str:
+        return f"the SMTP server {self.host}:{self.port}"
+
+    def __enter__(self) -> "SmtpTransport":
+        self._connection()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Say QUIT and close; harmless when already closed."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+    def send(self, sender: str, recipients: list[str], message: bytes) -> SendResult:
+        """Send ``message`` from envelope ``sender`` to ``recipients`` (RFC 5321 MAIL, RCPT, DATA).
+
+        Line ends are made CRLF; ``BODY=8BITMIME`` / ``SMTPUTF8`` are asked for when the
+        message or the addresses need them and the server offers them. Returns the
+        refused recipients (lower-cased) when some were accepted. Raises
+        :class:`TransportError` as the module docstring says.
+        """
+        if not recipients:
+            raise ValueError("a message needs at least one recipient")
+        smtp = self._connection()
+        data = to_crlf(message)
+        options = []
+        if not data.isascii() and smtp.has_extn("8bitmime"):
+            options.append("BODY=8BITMIME")
+        if not all(address.isascii() for address in [sender, *recipients]) and smtp.has_extn("smtputf8"):
+            options.append("SMTPUTF8")
+        try:
+            refused = smtp.sendmail(sender, recipients, data, mail_options=options)
+        except smtplib.SMTPRecipientsRefused as error:
+            raise self._all_refused(error.recipients) from None
+        except smtplib.SMTPSenderRefused as error:
+            raise self._refusal(f"refused the sender {sender}", error.smtp_code, error.smtp_error) from None
+        except smtplib.SMTPDataError as error:
+            raise self._refusal("refused the message", error.smtp_code, error.smtp_error) from None
+        except smtplib.SMTPServerDisconnected as error:
+            self._forget()
+            raise TransportError(self._disconnected(error, "while sending"), temporary=True) from None
+        except smtplib.SMTPResponseException as error:
+            raise self._refusal("answered", error.smtp_code, error.smtp_error) from None
+        except UnicodeEncodeError:
+            raise TransportError(
+                f"{self._where} does not offer SMTPUTF8, needed for a non-ASCII address",
+                temporary=False,
+            ) from None
+        except OSError as error:
+            self._forget()
+            raise TransportError(self._network(error), temporary=True) from None
+        return SendResult(
+            {address.lower(): (code, _reply_text(text)) for address, (code, text) in refused.items()}
+        )
+
+    # --- connection -------------------------------------------------------------------
+
+    def _connection(self) -> smtplib.SMTP:
+        """The open connection, opened (again) when there is none or smtplib closed it."""
+        if self._smtp is not None and getattr(self._smtp, "sock", None) is not None:
+            return self._smtp
+        self._forget()
+        self._smtp = self._connect()
+        return self._smtp
+
+    def _forget(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            smtp.close()
+
+    def _connect(self) -> smtplib.SMTP:
+        server = self.settings.server
+        if server.security not in _DEFAULT_PORTS:
+            raise TransportError(
+                f"[transport] security must be ssl, starttls or none, not {server.security!r}", temporary=True
+            )
+        context = None
+        if server.security != "none":
+            try:
+                context = tls_context(server.ca_file)
+            except ConnectProblem as error:
+                raise TransportError(str(error), temporary=True) from None
+        elif server.username and not is_loopback(self.host):
+            log.warning("security = none: the SMTP password to %s crosses the network in clear", self.host)
+        try:
+            if server.security == "ssl":
+                smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=server.timeout_seconds, context=context)
+            else:
+                smtp = smtplib.SMTP(self.host, self.port, timeout=server.timeout_seconds)
+        except smtplib.SMTPConnectError as error:
+            raise TransportError(
+                f"{self._where} refused the session: {error.smtp_code} {_reply_text(error.smtp_error)}",
+                temporary=True,
+            ) from None
+        except smtplib.SMTPServerDisconnected as error:
+            raise TransportError(self._disconnected(error, "at once"), temporary=True) from None
+        except OSError as error:
+            raise TransportError(self._network(error), temporary=True) from None
+        try:
+            self._open_session(smtp, context, server.username)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _open_session(self, smtp: smtplib.SMTP, context, username: str | None) -> None:
+        """EHLO, then STARTTLS and EHLO again when asked for, then AUTH when a username is
+        set, with the password read only then: a wrong host or port, or a TLS problem, is
+        reported before a missing secret."""
+        try:
+            smtp.ehlo_or_helo_if_needed()
+            if self.settings.server.security == "starttls":
+                if not smtp.has_extn("starttls"):
+                    raise TransportError(f"{self._where} does not offer STARTTLS", temporary=True)
+                smtp.starttls(context=context)
+                smtp.ehlo()
+            if username:
+                try:
+                    password = self.settings.server.password()
+                except SecretMissing as error:
+                    raise TransportError(f"reached {self._where} but cannot log in: {error}", temporary=True) from None
+                smtp.login(username, password or "")
+        except smtplib.SMTPAuthenticationError as error:
+            raise TransportError(
+                f"{self._where} refused the login of {username!r}: wrong username or password? "
+                f"(it said: {error.smtp_code} {_reply_text(error.smtp_error)})",
+                temporary=True,
+            ) from None
+        except smtplib.SMTPNotSupportedError:
+            hint = " (it may offer it only after STARTTLS: check security)" if self.settings.server.security == "none" else ""
+            raise TransportError(f"{self._where} offers no AUTH for the login{hint}", temporary=True) from None
+        except smtplib.SMTPServerDisconnected as error:
+            raise TransportError(self._disconnected(error, "while opening the session"), temporary=True) from None
+        except smtplib.SMTPResponseException as error:
+            raise TransportError(
+                f"{self._where} refused to open the session: {error.smtp_code} {_reply_text(error.smtp_error)}",
+                temporary=True,
+            ) from None
+        except OSError as error:
+            raise TransportError(self._network(error), temporary=True) from None
+
+    # --- sentences --------------------------------------------------------------------
+
+    def _network(self, error: OSError) -> str:
+        sentence = describe(error, "SMTP", self.host, self.port, self.settings.server.timeout_seconds)
+        return sentence or f"{self._where}: {error}"
+
+    def _disconnected(self, error: smtplib.SMTPServerDisconnected, when: str) -> str:
+        if "timed out" in str(error):
+            return f"{self._where} did not answer within {self.settings.server.timeout_seconds:g} s"
+        return f"{self._where} closed the connection {when}"
+
+    def _refusal(self, what: str, code: int, reply: bytes | str) -> TransportError:
+        return TransportError(
+            f"{self._where} {what}: {code} {_reply_text(reply)}", temporary=_is_temporary(code), code=code
+        )
+
+    def _all_refused(self, answers: dict[str, tuple[int, bytes]]) -> TransportError:
+        """Every recipient refused: temporary only if every refusal was (RFC 5321 §4.2.1)."""
+        codes = [code for code, _reply in answers.values()]
+        temporary = all(_is_temporary(code) for code in codes)
+        code = codes[0] if temporary else next(c for c in codes if not _is_temporary(c))
+        detail = "; ".join(f"{address}: {c} {_reply_text(r)}" for address, (c, r) in answers.items())
+        return TransportError(f"{self._where} refused every recipient ({detail})", temporary=temporary, code=code)

@@ -1,0 +1,338 @@
+"""Who comes: answers to the calendar's invitations, per event and per occurrence.
+
+Two ways in:
+
+- :func:`on_rsvp` (route ``rsvp``): an answer from a calendar client, ``METHOD:REPLY``
+  (RFC 5546 3.2.3), already read by the parser into ``parsed.rsvp``; recorded, never
+  answered (protocol.md, "Intents").
+- :func:`on_invitation_reply`: a plain-words answer ("je viendrai lundi", "absent") to
+  an invitation or a reminder the robot sent, recognised by In-Reply-To/References. The
+  ``reply`` and ``unknown`` routes call it first (such a reply carries no question token,
+  so the parser calls it ``unknown``); it returns None when the message is not one.
+
+An attendance document (collection ``attendance``, indexed by ``uid``)::
+
+    {"uid": "permanence@example.org",
+     "occurrence": "2026-12-07" (network-local day) | None (the whole event or series),
+     "member": "M-14" | None, "address": "marie@example.org",
+     "partstat": "accepted" | "declined" | "tentative", "comment": str | None,
+     "updated": UTC ISO-8601, "source": "calendar" | "text"}
+
+A person has one answer per event and occurrence: a new one replaces it. For one day of a
+series, the answer for that day wins over the answer for the whole series
+(:func:`answers_for`).
+
+Who may answer (:func:`may_answer`): an animator, or a confirmed member, whether or not
+they still get the invitations (they said they would come: the animators want to know).
+Anyone else's answer is not recorded, as a calendar server ignores an ATTENDEE it did not
+invite, and goes to the animators (reason ``attendance_not_member``).
+"""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, datetime, timezone
+
+from store import Store
+from workflows.steps.calendar_state import find_series, occurrence_view, upcoming_days
+from workflows.context import Context, Incoming
+from workflows.events.model import EventSeries
+from workflows.events.rules import is_occurrence, occurrence_dates, public_holidays
+from workflows.steps.invitations import sent_calendar_mail
+from workflows.mail.answers import read_answer
+from workflows.mail.animator_commands import find_date
+from workflows.mail.textutil import fold
+from workflows.steps.speaking import answer_sender, forward_to_animators, person_address
+
+audit = logging.getLogger("rers.audit")
+
+PARTSTATS = ("accepted", "declined", "tentative")
+"""RFC 5545 3.2.12 PARTSTAT values an answer may carry, lower-cased."""
+
+
+# --- the records ------------------------------------------------------------------------
+
+
+def occurrence_day(recurrence_id: str | None, zone) -> date | None:
+    """The network-local day of a ``RECURRENCE-ID`` as the parser gives it (UTC ISO-8601,
+    or ``YYYY-MM-DD`` for an all-day one), None for none or an unreadable one."""
+    if not recurrence_id:
+        return None
+    try:
+        moment = datetime.fromisoformat(recurrence_id)
+    except ValueError:
+        return None
+    if len(recurrence_id) == 10:
+        return moment.date()
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(zone).date()
+
+
+def _same_person(doc: dict, member: str | None, address: str) -> bool:
+    return (member is not None and doc.get("member") == member) or doc.get("address") == address
+
+
+def record_answer(ctx: Context, *, uid: str, occurrence: date | None, address: str, partstat: str,
+                  comment: str | None = None, source: str = "calendar") -> dict:
+    """Record (or replace) ``address``'s answer for ``uid`` and ``occurrence`` (a local
+    day, None for the whole event). The member is found by address. Returns the stored
+    document. Raises ``ValueError`` for a ``partstat`` not in :data:`PARTSTATS`. In a
+    transaction."""
+    if partstat not in PARTSTATS:
+        raise ValueError(f"unknown partstat {partstat!r}")
+    address = address.lower()
+    member = ctx.store.members.find_one("address", address)
+    ref = member["ref"] if member else None
+    day = occurrence.isoformat() if occurrence else None
+    doc = {"uid": uid, "occurrence": day, "member": ref, "address": address, "partstat": partstat,
+           "comment": comment, "updated": ctx.stamp(), "source": source}
+    for old in ctx.store.attendance.find("uid", uid):
+        if old.get("occurrence") == day and _same_person(old, ref, address):
+            ctx.store.attendance.replace(old["id"], doc)
+            return ctx.store.attendance.get(old["id"])
+    return ctx.store.attendance.get(ctx.store.attendance.insert(doc))
+
+
+def answers_for(store: Store, uid: str, day: date | None) -> list[dict]:
+    """Each person's answer that holds for ``uid`` on ``day`` (None: the whole event):
+    their answer for that day, else their answer for the whole event. Sorted by address."""
+    docs = store.attendance.find("uid", uid)
+    wanted = day.isoformat() if day else None
+    chosen: dict[str, dict] = {}
+    for doc in sorted(docs, key=lambda d: d.get("occurrence") is not None):
+        if doc.get("occurrence") not in (None, wanted):
+            continue
+        chosen[doc.get("member") or doc["address"]] = doc
+    return sorted(chosen.values(), key=lambda d: d["address"])
+
+
+def forget_attendance(ctx: Context, member_ref: str | None, address: str | None) -> int:
+    """Erase every answer of a member (by ref or address): for the membership code when a
+    member's data is erased. Returns how many were removed. In a transaction."""
+    address = address.lower() if address else None
+    gone = list(ctx.store.attendance.scan(
+        lambda d: (member_ref is not None and d.get("member") == member_ref)
+        or (address is not None and d.get("address") == address)))
+    for doc in gone:
+        ctx.store.attendance.delete(doc["id"])
+    return len(gone)
+
+
+def may_answer(ctx: Context, address: str) -> bool:
+    """True when an answer from ``address`` is recorded: an animator's, or a confirmed
+    member's (invitations on or off, reachable or not). A pending joiner, a former member,
+    a stranger who got an invitation forwarded: no."""
+    address = address.lower()
+    if address in (a.lower() for a in ctx.settings.network.animators):
+        return True
+    member = ctx.store.members.find_one("address", address)
+    return member is not None and member.get("status") == "confirmed"
+
+
+# --- answers from calendar clients ------------------------------------------------------
+
+
+def on_rsvp(ctx: Context, incoming: Incoming) -> str:
+    """``rsvp``: record the attendance that ``parsed.rsvp`` carries (``{"uid", "attendee",
+    "partstat", "recurrence_id", "comment"}``, protocol.md) and never answer.
+
+    The person is the ATTENDEE (else the sender); the occurrence is the network-local day
+    of the RECURRENCE-ID (None: the whole event). An answer about an event the robot does
+    not know, without a readable PARTSTAT, or from someone who is neither a member nor an
+    animator (:func:`may_answer`), goes to the animators (nothing is dropped).
+    """
+    parsed = incoming.parsed
+    rsvp = parsed.rsvp or {}
+    uid = rsvp.get("uid")
+    series = find_series(ctx.store, uid)
+    if series is None:
+        if uid:
+            forward_to_animators(ctx, incoming, reason="rsvp_unknown_event", purpose="rsvp_unknown", uid=uid)
+        else:
+            forward_to_animators(ctx, incoming, reason="rsvp_unknown_event_no_uid", purpose="rsvp_unknown")
+        return "rsvp: unknown event, forwarded"
+    partstat = (rsvp.get("partstat") or "").lower()
+    address = rsvp.get("attendee") or person_address(incoming)
+    if partstat not in PARTSTATS or not address:
+        forward_to_animators(ctx, incoming, reason="rsvp_unreadable", purpose="rsvp_unreadable")
+        return "rsvp: unreadable, forwarded"
+    address = address.lower()
+    if not may_answer(ctx, address):
+        forward_to_animators(ctx, incoming, reason="attendance_not_member", purpose="rsvp_not_member",
+                             title=series.title, address=address)
+        return f"rsvp: {address} is neither a member nor an animator, forwarded"
+    day = occurrence_day(rsvp.get("recurrence_id"), ctx.settings.network.zone)
+    record_answer(ctx, uid=series.uid, occurrence=day, address=address, partstat=partstat,
+                  comment=rsvp.get("comment"))
+    audit.info("%s: attendance %s %s %s", parsed.message_id, series.uid, day or "whole event", partstat)
+    return f"rsvp {partstat}: {series.uid} {day or 'whole event'}"
+
+
+# --- answers in plain words -------------------------------------------------------------
+
+_NEGATION = (r"\b(?:ne|n')\s*(?:[\w']+\s+){0,2}?(?:pas|plus|jamais)\b"
+             r"(?:\s+(?:la|presente?s?|disponibles?|venir|possible|libres?))?")
+_DECLINE = re.compile(
+    _NEGATION + r"|\b(?:absente?s?|excusee?s?|empechee?s?|indisponibles?|pas disponibles?|pas libres?"
+    r"|sans moi|malade|annule[rz]? ma (?:venue|participation|presence)|je me desiste|desistement"
+    r"|can'?t come|won'?t come|not coming|unable to (?:come|attend))\b"
+)
+_DOUBT = re.compile(
+    r"\b(?:peut[- ]etre|je ne sais pas|je sais pas|pas sure?|a voir|on verra|je verrai|si je peux|si possible"
+    r"|j'essaierai|j'essaie|normalement|sans doute|probablement|maybe|perhaps|not sure)\b"
+)
+_ACCEPT = re.compile(
+    r"\b(?:je viendrai|je viens|j'y serai|j y serai|j'y vais|je serai la|je serai presente?|presente?s?"
+    r"|je participe(?:rai)?|nous viendrons|on viendra|on sera la|nous serons la|compte[sz]? sur moi"
+    r"|inscri(?:s|vez)[- ]moi|je m'inscris|avec plaisir|j'accepte|i'?ll come|i will come|i'?ll be there|attending)\b"
+)
+_WEEKDAY_WORDS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_LINES_READ = 5
+
+
+def read_attendance(text: str) -> str | None:
+    """``accepted``, ``declined`` or None (unclear) for a plain-words answer to an
+    invitation (quotes and signature already removed). Only the first meaningful lines
+    count; a doubt ("peut-être", "si je peux"), or signs both ways, is unclear."""
+    lines = [line for line in text.split("\n") if line.strip()][:_LINES_READ]
+    folded = fold("\n".join(lines))
+    if not folded.strip() or _DOUBT.search(folded):
+        return None
+    signs = set()
+    if _DECLINE.search(folded):
+        signs.add("declined")
+    # "je ne serai pas présente" must not count "présente" as a yes.
+    rest = _DECLINE.sub(" ", folded)
+    if _ACCEPT.search(rest):
+        signs.add("accepted")
+    answer = read_answer("\n".join(lines))
+    if answer == "yes":
+        signs.add("accepted")
+    elif answer == "no":
+        signs.add("declined")
+    return signs.pop() if len(signs) == 1 else None
+
+
+def _named_day(text: str, series: EventSeries, reference: datetime) -> tuple[bool, date | None]:
+    """``(named, day)``: whether ``text`` names a day (a date, or a weekday), and that day
+    when it is a day of the series' rule (else None), even one it skips (a holiday, a
+    closure, a cancelled day: :func:`_why_no_event` tells)."""
+    folded = fold(text)
+    today = reference.date()
+    day = None
+    if re.search(r"\d", folded):
+        found = find_date(folded, reference)
+        day = found[0] if found else None
+    if day is None:
+        for index, word in enumerate(_WEEKDAY_WORDS):
+            if re.search(rf"\b{word}\b", folded):
+                day = date.fromordinal(today.toordinal() + (index - today.weekday()) % 7)
+                break
+    if day is None:
+        return False, None
+    return True, day if is_occurrence(series, day) else None
+
+
+def _why_no_event(series: EventSeries, day: date | None) -> str | None:
+    """Why ``series`` does not happen on ``day`` (None: the whole event): ``event_cancelled``
+    (called off), ``holiday``, ``closure``, ``cancelled`` (that day only); None when it does."""
+    if series.cancelled:
+        return "event_cancelled"
+    if day is None or occurrence_dates(series, day, day) == [day]:
+        return None
+    if day in series.holidays:
+        return "holiday"
+    if day in series.closures:
+        return "closure"
+    return "cancelled"
+
+
+def _tell_no_event(ctx: Context, incoming: Incoming, series: EventSeries, day: date | None, why: str,
+                   partstat: str, today: date) -> None:
+    """Tell the person that ``series`` does not happen on ``day`` (``why``, see
+    :func:`_why_no_event`), and its next day when there is one (template
+    ``attendance_no_event``). Nothing is left for the animators to do: they are not told."""
+    following = None
+    if why != "event_cancelled":
+        following = next((d for d in upcoming_days(series, today) if day is None or d > day), None)
+    holiday = ""
+    if why == "holiday" and day is not None:
+        holiday = public_holidays(day, day, ctx.settings.calendar.holidays_subdivision).get(day, "")
+    answer_sender(ctx, incoming, template="attendance_no_event", purpose="attendance_no_event", context={
+        "event": {"title": series.title, "place": series.place, "recurring": series.rule.recurring},
+        "occurrence": occurrence_view(series, day if day is not None else series.rule.starts),
+        "why": why,
+        "holiday": holiday,
+        "following": occurrence_view(series, following) if following else None,
+        "partstat": partstat,
+    })
+
+
+def on_invitation_reply(ctx: Context, incoming: Incoming) -> str | None:
+    """Read a plain-words answer to an invitation or a reminder; None when ``incoming`` is
+    not one (then the caller handles it as usual).
+
+    It is one when its In-Reply-To or References name a calendar mail the robot sent
+    (:func:`workflows.steps.invitations.sent_calendar_mail`) to the sender's own address. A
+    confirmed member's preferences alone (« Invitations : non ») are recorded as such
+    (:func:`workflows.steps.membership.on_preferences`), never as an answer. Otherwise the
+    answer (:func:`read_attendance`) is recorded for: the whole event for a one-off; the
+    day the mail was about for a reminder; for a series, the day the text names ("lundi",
+    "le 14 décembre"), else its next day. The person gets a short note of what was
+    understood. When the event does not happen that day (cancelled, a holiday, a closure,
+    or the whole event called off) nothing is recorded and the person is told so, with the
+    next day (:func:`_tell_no_event`). An unclear answer, a day that is not one of the
+    event's, or an address that is no member's nor animator's any more (:func:`may_answer`)
+    goes to the animators and the sender is told a person will read it. In a transaction.
+    """
+    parsed = incoming.parsed
+    found = sent_calendar_mail(ctx, [*parsed.references, *parsed.in_reply_to])
+    address = person_address(incoming)
+    if found is None or not address or address not in found[0].get("recipients", ()):
+        return None
+    from workflows.steps.membership import on_preferences  # here: membership needs this module
+
+    preferences = on_preferences(ctx, incoming)  # « Invitations : non » is no absence
+    if preferences is not None:
+        return preferences
+    _mail, series, mailed_day = found
+    zone = ctx.settings.network.zone
+    reference = (parsed.date or ctx.now).astimezone(zone)
+    partstat = read_attendance(parsed.text)
+    day: date | None = None
+    if series.rule.recurring:
+        if mailed_day is not None:
+            day = mailed_day
+        else:
+            named, day = _named_day(parsed.text, series, reference)
+            if not named:
+                upcoming = upcoming_days(series, reference.date())
+                day = upcoming[0] if upcoming else None
+    if partstat is None or (series.rule.recurring and day is None and not series.cancelled):
+        forward_to_animators(ctx, incoming, purpose="attendance_unclear", title=series.title,
+                             reason="invitation_reply_unclear" if partstat is None else "invitation_reply_wrong_day")
+        answer_sender(ctx, incoming, template="unknown_ack", context={}, purpose="unknown_ack",
+                      daily_kind="unknown_ack")
+        return "invitation reply unclear: forwarded"
+    if not may_answer(ctx, address):
+        forward_to_animators(ctx, incoming, purpose="attendance_not_member", reason="attendance_not_member",
+                             title=series.title, address=address)
+        answer_sender(ctx, incoming, template="unknown_ack", context={}, purpose="unknown_ack",
+                      daily_kind="unknown_ack")
+        return f"invitation reply: {address} is neither a member nor an animator, forwarded"
+    why = _why_no_event(series, day)
+    if why is not None:
+        _tell_no_event(ctx, incoming, series, day, why, partstat, reference.date())
+        audit.info("%s: attendance in words for %s %s, no event (%s)", parsed.message_id, series.uid,
+                   day or "whole event", why)
+        return f"invitation reply {partstat}: {series.uid} {day or 'whole event'} has no event, told"
+    record_answer(ctx, uid=series.uid, occurrence=day, address=address, partstat=partstat,
+                  comment=parsed.text[:500] or None, source="text")
+    answer_sender(ctx, incoming, template="attendance_noted", purpose="attendance_noted", context={
+        "event": {"title": series.title, "place": series.place},
+        "occurrence": occurrence_view(series, day) if day else occurrence_view(series, series.rule.starts),
+        "partstat": partstat,
+    })
+    audit.info("%s: attendance in words %s %s %s", parsed.message_id, series.uid, day or "whole event", partstat)
+    return f"invitation reply {partstat}: {series.uid} {day or 'whole event'}"

@@ -1,0 +1,61 @@
+"""The simple intents: help, unknown, automatic mail, bounces."""
+from __future__ import annotations
+
+import logging
+
+from workflows.steps.attendance import on_invitation_reply
+from workflows.context import Context, Incoming
+from workflows.mail.compose import label_of
+from workflows.steps.membership import on_preferences
+from workflows.steps.speaking import answer_sender, forward_to_animators
+
+audit = logging.getLogger("rers.audit")
+
+
+def on_help(ctx: Context, incoming: Incoming) -> str:
+    """``help``: send the instructions back (within the daily answer limit)."""
+    sent = answer_sender(ctx, incoming, template="help", context={}, purpose="help")
+    return "help sent" if sent else "help withheld (daily limit)"
+
+
+def on_unknown(ctx: Context, incoming: Incoming) -> str:
+    """``unknown``: never dropped. The animators get it; the sender gets one
+    acknowledgment a day at most, saying a person will read it. Read first: a confirmed
+    member's message of preferences alone (« Invitations : non », whatever the subject),
+    then a plain-words answer to a calendar invitation ("je viendrai"), which carries no
+    token."""
+    outcome = on_preferences(ctx, incoming) or on_invitation_reply(ctx, incoming)
+    if outcome is not None:
+        return outcome
+    forward_to_animators(ctx, incoming, reason="not_understood")
+    answer_sender(ctx, incoming, template="unknown_ack", context={}, purpose="unknown_ack", daily_kind="unknown_ack")
+    return "forwarded to the animators"
+
+
+def on_ignore(ctx: Context, incoming: Incoming) -> str:
+    """``auto_reply`` (and the robot's own mail coming back): recorded, never answered."""
+    return "ignored: automatic mail"
+
+
+def on_bounce(ctx: Context, incoming: Incoming) -> str:
+    """``bounce``: mark the failed addresses undeliverable (the robot stops writing to them
+    until the person writes again) and tell the animators."""
+    marked = []
+    for address in incoming.parsed.bounced_addresses:
+        member = ctx.store.members.find_one("address", address)
+        if member is not None and not member.get("undeliverable"):
+            ctx.store.members.update(member["id"], undeliverable=True)
+            marked.append(member["ref"])
+    if marked:
+        forward_to_animators(ctx, incoming, reason="bounce_marked", purpose="bounce", members=", ".join(marked))
+    else:
+        forward_to_animators(ctx, incoming, reason="bounce", purpose="bounce")
+    return "bounce: " + (", ".join(marked) or "no member")
+
+
+def on_not_automated(ctx: Context, incoming: Incoming) -> str:
+    """An intent the robot recognises but does not act on yet: the animators handle it."""
+    forward_to_animators(ctx, incoming, reason="not_automated",
+                         intent=label_of(incoming.parsed.intent, "intent", ctx.settings.network.language))
+    answer_sender(ctx, incoming, template="unknown_ack", context={}, purpose="unknown_ack", daily_kind="unknown_ack")
+    return f"forwarded: {incoming.parsed.intent} not automated"

@@ -1,0 +1,39 @@
+"""``CATALOGUE``: the open offers and demands, by reference and title, for members.
+
+No name, no address: the catalogue shows what is known and wanted, not who. A title is
+written by a member and may hold a phone number or an address ("guitare, appelez-moi au
+06…"): those are masked before the catalogue goes to anyone
+(:func:`workflows.model.privacy.redact`, as in every mail to another member).
+"""
+from __future__ import annotations
+
+from workflows.context import Context, Incoming
+from workflows.model.privacy import redact
+from workflows.steps.members import wrote_again
+from workflows.steps.speaking import answer_sender, person_address
+
+
+def _number(item: dict) -> int:
+    return int(item["ref"].split("-", 1)[1])
+
+
+def entries(ctx: Context) -> dict[str, list[dict]]:
+    """``{"offers": [...], "demands": [...]}``: each open item as ``{ref, title,
+    modality}``, by number, titles masked."""
+    found: dict[str, list[dict]] = {"offers": [], "demands": []}
+    for item in sorted(ctx.store.items.find("status", "open"), key=_number):
+        entry = {"ref": item["ref"], "title": redact(item["title"]), "modality": item.get("modality")}
+        found["offers" if item["kind"] == "offer" else "demands"].append(entry)
+    return found
+
+
+def on_catalogue(ctx: Context, incoming: Incoming) -> str:
+    """``catalogue``: a confirmed member gets the catalogue; anyone else is told it is
+    for members and how to join (or to confirm)."""
+    address = person_address(incoming)
+    member = wrote_again(ctx, address) if address else None
+    allowed = member is not None and member["status"] == "confirmed"
+    context = {"allowed": allowed, "pending": member is not None and not allowed,
+               **(entries(ctx) if allowed else {"offers": [], "demands": []})}
+    answer_sender(ctx, incoming, template="catalogue", context=context, purpose="catalogue")
+    return "catalogue sent" if allowed else "catalogue: not a member"

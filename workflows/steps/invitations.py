@@ -1,0 +1,338 @@
+"""Calendar invitations by mail (iMIP, RFC 6047; iTIP, RFC 5546) to those who asked.
+
+Who is invited (:func:`invitees`): confirmed members whose ``invitations`` is true, who
+have an address and are not ``undeliverable``, and the animators of the configuration.
+
+What they get, for each :class:`~workflows.events.state.Change` of a reconciliation
+(:func:`announce`):
+
+- ``new`` / ``changed`` / ``extended`` / ``restored``: ``METHOD:REQUEST`` for the whole
+  series (a weekly permanence is one series with its RRULE and EXDATEs, never one mail
+  per week); an ``extended`` series only reaches further (a new year: its mail says the
+  new dates and nothing else changed); a ``restored`` one was called off before, and its
+  mail says it is scheduled again;
+- ``cancelled``: ``METHOD:CANCEL`` for the whole series;
+- ``occurrence_cancelled``: ``METHOD:CANCEL`` with the ``RECURRENCE-ID`` of that day.
+
+A member who turns invitations off gets a ``METHOD:CANCEL`` for every live series an
+invitation reached them for (:func:`uninvite_member`; purpose and template
+``invitation_withdrawn``: the event still takes place), as a calendar server does for an
+attendee it removes (RFC 5546 §3.2.5): the robot stops sending that member the series'
+updates, so an entry left in their agenda would go stale. An animator added to the
+configuration gets the live series at the next publication (:func:`invite_new_animators`).
+Every mail's DTSTAMP is the time it was made (RFC 5545 3.8.7.2).
+
+One mail per recipient per change, whose only ``ATTENDEE`` is that recipient (nobody sees
+who else is invited), ``ORGANIZER`` the functional address, the French (or English) text
+and the calendar built by :mod:`workflows.events.imip`. Its Message-ID is deterministic —
+purpose, UID, SEQUENCE, occurrence, recipient and their member ref — so that announcing
+the same change twice (a crash, a repeated command) queues nothing more, while a person
+who left and joined again gets new ones, and so does a member who turned invitations off
+and on again (their ``invitations_round`` is part of it). The outbox document keeps
+``cause = "<uid> <sequence> <occurrence or ->"``: :func:`sent_calendar_mail` reads it back
+when someone answers an invitation in plain words.
+
+Everything here queues mail through the context's outbox, inside the caller's transaction:
+a change and its invitations are written together.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import date, timedelta, timezone
+from typing import Callable, Iterable
+
+from workflows.steps.calendar_state import (
+    event_view, find_series, load_series, local_today, occurrence_view, upcoming_days)
+from workflows.context import Context
+from workflows.events import imip
+from workflows.events.model import EventSeries
+from workflows.events.state import Change
+from workflows.mail.compose import message_id
+from workflows.shell.outbox import drop_queued, queue_mail
+
+audit = logging.getLogger("rers.audit")
+
+INVITATION = "invitation"
+CANCELLATION = "cancellation"
+REMINDER = "event_reminder"
+ANSWERABLE = (INVITATION, REMINDER)
+"""Purposes of the calendar mails whose plain-text answers are read as attendance."""
+REQUEST_KINDS = ("new", "changed", "extended", "restored")
+"""Changes announced with a ``METHOD:REQUEST`` (the others with a ``METHOD:CANCEL``)."""
+WITHDRAWN = "withdrawn"
+"""The change of a ``METHOD:CANCEL`` sent to a member who turned invitations off."""
+WITHDRAWAL = "invitation_withdrawn"
+"""Purpose and template of those mails (the event still takes place)."""
+
+
+@dataclass(frozen=True)
+class Invitee:
+    """One recipient: ``address`` lower-cased, ``name`` for the greeting and the ATTENDEE's
+    CN, ``member`` the member's ref (None for an animator who is not a member)."""
+
+    address: str
+    name: str | None = None
+    member: str | None = None
+    round: int = 0
+    """How many times the member turned invitations off before (``invitations_round``)."""
+
+    @property
+    def animator(self) -> bool:
+        return self.member is None
+
+    @property
+    def id_part(self) -> str | None:
+        """The recipient's part of a calendar Message-ID: the member ref, with the round
+        after the first time they turned invitations off (so that the series they are
+        invited to again come as new mails, not as the ones already sent)."""
+        if self.member is None or not self.round:
+            return self.member
+        return f"{self.member}/{self.round}"
+
+
+def invitee_of(member: dict) -> Invitee | None:
+    """The member as a recipient, or None when they must not get invitations (not
+    confirmed, ``invitations`` not true, no address, ``undeliverable``)."""
+    if member.get("status") != "confirmed" or member.get("invitations") is not True:
+        return None
+    if not member.get("address") or member.get("undeliverable"):
+        return None
+    return Invitee(address=member["address"].lower(), name=member.get("name"), member=member["ref"],
+                   round=int(member.get("invitations_round") or 0))
+
+
+def invitees(ctx: Context) -> list[Invitee]:
+    """Everyone who gets the calendar's invitations, sorted by address, each once (an
+    animator who is also a member is invited as the member)."""
+    found: dict[str, Invitee] = {}
+    for member in ctx.store.members.find("status", "confirmed"):
+        invitee = invitee_of(member)
+        if invitee is not None:
+            found[invitee.address] = invitee
+    for address in ctx.settings.network.animators:
+        found.setdefault(address, Invitee(address=address))
+    return [found[a] for a in sorted(found)]
+
+
+def mail_cause(uid: str, sequence: int, occurrence: date | None) -> str:
+    """The ``cause`` stored with a calendar mail: ``"<uid> <sequence> <YYYY-MM-DD or ->"``."""
+    return f"{uid} {sequence} {occurrence.isoformat() if occurrence else '-'}"
+
+
+def read_cause(cause: str) -> tuple[str, int, date | None] | None:
+    """``(uid, sequence, occurrence)`` from :func:`mail_cause`'s text, None if it is not one."""
+    parts = (cause or "").split(" ")
+    if len(parts) != 3:
+        return None
+    uid, sequence, day = parts
+    try:
+        return uid, int(sequence), None if day == "-" else date.fromisoformat(day)
+    except ValueError:
+        return None
+
+
+def calendar_message_id(ctx: Context, purpose: str, uid: str, sequence: int | None, occurrence: date | None,
+                        address: str, member: str | None = None) -> str:
+    """The deterministic Message-ID of one calendar mail (RFC 5322 3.6.4). ``member``: the
+    recipient's member ref, when they are a member: a person who left and joined again
+    (a new ref) gets new Message-IDs, never those of the mails their erased membership
+    received (mail clients show one message per Message-ID)."""
+    parts = [purpose, uid, "" if sequence is None else str(sequence), occurrence.isoformat() if occurrence else "",
+             address.lower()]
+    return message_id(ctx.settings.network.domain, *parts, *([member] if member else []))
+
+
+def _live(series: EventSeries, today: date) -> bool:
+    """True when the series (taken as not cancelled) still has a day from ``today`` on."""
+    return bool(upcoming_days(replace(series, cancelled=False), today))
+
+
+def _queue(ctx: Context, series: EventSeries, kind: str, invitee: Invitee, occurrence: date | None) -> str | None:
+    """Queue one invitation or cancellation mail; its Message-ID, or None when it was
+    already queued."""
+    network = ctx.settings.network
+    today = local_today(ctx)
+    names = {invitee.address: invitee.name} if invitee.name else None
+    # A withdrawal is not the series' own cancellation: neither its Message-ID nor its
+    # template (« n'aura pas lieu »).
+    purpose = INVITATION if kind in REQUEST_KINDS else WITHDRAWAL if kind == WITHDRAWN else CANCELLATION
+    # RFC 5545 3.8.7.2: in an object with a METHOD, DTSTAMP is when the object was made.
+    # With the SEQUENCE, it orders the messages about one event (RFC 5546 2.1.5): a
+    # member invited again after a withdrawal gets a REQUEST newer than the CANCEL.
+    now = ctx.now.astimezone(timezone.utc)
+    stamped = replace(series, dtstamp=max(series.dtstamp or now, now))
+    if kind in REQUEST_KINDS:
+        text = imip.request(stamped, network.address, [invitee.address], organizer_name=network.name, names=names)
+    else:
+        text = imip.cancel(stamped, network.address, [invitee.address], occurrence,
+                           organizer_name=network.name, names=names)
+    following = upcoming_days(series, occurrence + timedelta(days=1))[:1] if occurrence else []
+    return queue_mail(
+        ctx,
+        template=purpose,
+        to=[(invitee.name, invitee.address)],
+        context={
+            "event": event_view(replace(series, cancelled=False), today),
+            "change": kind,
+            "occurrence": occurrence_view(series, occurrence) if occurrence else None,
+            "following": occurrence_view(series, following[0]) if following else None,
+            "recipient": {"name": invitee.name, "animator": invitee.animator},
+        },
+        purpose=purpose,
+        cause=mail_cause(series.uid, series.sequence, occurrence),
+        msg_id=calendar_message_id(ctx, purpose, series.uid, series.sequence, occurrence, invitee.address,
+                                   invitee.id_part),
+        to_member=not invitee.animator,
+        attach=lambda msg: imip.add_calendar_parts(msg, text),
+    )
+
+
+def _worth_sending(series: EventSeries, change: Change, today: date) -> bool:
+    # Nobody needs a calendar entry, or its cancellation, for what is already over.
+    if change.kind == "occurrence_cancelled":
+        return change.occurrence is not None and change.occurrence >= today
+    return _live(series, today)
+
+
+def announce(ctx: Context, state: dict[str, EventSeries], changes: Iterable[Change]) -> list[str]:
+    """Queue the invitations and cancellations of ``changes`` (from
+    :func:`workflows.steps.calendar_state.commit`) to every :func:`invitees` person. ``state``
+    holds the series after the change (their raised SEQUENCE is what the mails carry).
+    Changes about the past are not announced. Returns the Message-IDs queued. In a
+    transaction."""
+    today = local_today(ctx)
+    people = None
+    queued: list[str] = []
+    for change in changes:
+        series = state.get(change.uid)
+        if series is None or not _worth_sending(series, change, today):
+            continue
+        people = invitees(ctx) if people is None else people
+        for invitee in people:
+            mid = _queue(ctx, series, change.kind, invitee, change.occurrence)
+            if mid:
+                queued.append(mid)
+        audit.info("calendar: %s %s%s announced to %d people", change.uid, change.kind,
+                   f" {change.occurrence}" if change.occurrence else "", len(people))
+    return queued
+
+
+def invite_member(ctx: Context, member: dict, skip: frozenset[str] = frozenset()) -> list[str]:
+    """Send ``member`` (a member document) a ``METHOD:REQUEST`` for every series that is
+    not cancelled and still has a day ahead (but those whose UID is in ``skip``): what the
+    membership code calls when a member's ``invitations`` becomes true (or a member who
+    asked for them confirms).
+
+    Does nothing for a member who must not get invitations (see :func:`invitee_of`), nor
+    for an animator, who has them all as one. Calling it twice queues nothing more (same Message-IDs as :func:`announce`'s).
+    Returns the Message-IDs queued. In a transaction.
+    """
+    invitee = invitee_of(member)
+    if invitee is None or invitee.address in ctx.settings.network.animators:
+        return []  # an animator has every invitation already, as one (see invite_new_animators)
+    queued = _each_live_series(ctx, "new", invitee, lambda series: series.uid not in skip)
+    if queued:
+        audit.info("calendar: %s invited to %d event(s)", invitee.member, len(queued))
+    return queued
+
+
+def invite_new_animators(ctx: Context) -> list[str]:
+    """Every animator of the configuration (:func:`invitees` names them all) gets each
+    live series no invitation was ever queued to their address for: an animator added
+    to ``[network] animators`` gets the calendar at the next publication, not only the
+    events created or changed after. Returns the Message-IDs queued. In a transaction."""
+    queued = []
+    for address in ctx.settings.network.animators:
+        member = ctx.store.members.find_one("address", address)
+        invitee = (invitee_of(member) if member else None) or Invitee(address=address)
+        known = {uid for uid, _ in _mails_to(ctx, INVITATION, address)}
+        mine = _each_live_series(ctx, "new", invitee, lambda series: series.uid not in known)
+        if mine:
+            audit.info("calendar: animator %s invited to %d event(s)", invitee.member or "(not a member)", len(mine))
+        queued.extend(mine)
+    return queued
+
+
+def uninvite_member(ctx: Context, member: dict) -> list[str]:
+    """Send ``member`` (the member document *before* ``invitations`` became false) a
+    ``METHOD:CANCEL`` for every series not cancelled, with a day ahead, whose invitation
+    reached them (a mail sent to their address), and drop their invitations still queued
+    (never sent: nothing to withdraw). Then count the round (``invitations_round``), so
+    that invitations turned on again come as new mails. Does nothing for someone who was
+    not getting invitations (see :func:`invitee_of`), nor for an animator, who gets them
+    as one. Returns the Message-IDs queued. In a transaction.
+
+    An invitation sent over 400 days ago may have left the outbox (housekeeping): a
+    configured series is announced again every year (``extended``), so its latest
+    invitation is always there.
+    """
+    invitee = invitee_of(member)
+    if invitee is None or invitee.address in ctx.settings.network.animators:
+        return []
+    reached = {uid for uid, mail in _mails_to(ctx, INVITATION, invitee.address) if mail["status"] == "sent"}
+    drop_queued(ctx, purpose=INVITATION, recipient=invitee.address)
+    queued = _each_live_series(ctx, WITHDRAWN, invitee, lambda series: series.uid in reached)
+    ctx.store.members.update(member["id"], invitations_round=invitee.round + 1)
+    if queued:
+        audit.info("calendar: %s no longer invited, %d event(s) withdrawn from their agenda", invitee.member,
+                   len(queued))
+    return queued
+
+
+def _mails_to(ctx: Context, purpose: str, address: str) -> list[tuple[str, dict]]:
+    """``(UID, outbox document)`` of the calendar mails of ``purpose`` to ``address`` alone."""
+    found = []
+    for mail in ctx.store.outbox.scan(lambda m: m.get("purpose") == purpose and m.get("recipients") == [address]):
+        cause = read_cause(mail.get("cause", ""))
+        if cause is not None:
+            found.append((cause[0], mail))
+    return found
+
+
+def _each_live_series(ctx: Context, kind: str, invitee: Invitee, wanted: Callable[[EventSeries], bool]) -> list[str]:
+    """Queue a ``kind`` mail to ``invitee`` for every series that is not cancelled, still
+    has a day ahead and is ``wanted``; the Message-IDs queued (not those queued before)."""
+    today = local_today(ctx)
+    queued = []
+    for series in load_series(ctx.store).values():
+        if series.cancelled or not _live(series, today) or not wanted(series):
+            continue
+        mid = _queue(ctx, series, kind, invitee, None)
+        if mid:
+            queued.append(mid)
+    return queued
+
+
+def follow_preference(ctx: Context, before: dict, after: dict) -> list[str]:
+    """What a change of a member's ``invitations`` (``before`` → ``after``, the member
+    documents) sends: turned on, :func:`invite_member` — but a withdrawal still queued is
+    dropped instead (it never left: the member still has the invitation); turned off,
+    :func:`uninvite_member`; otherwise nothing. Returns the Message-IDs queued. In a
+    transaction."""
+    if after.get("invitations") is True and before.get("invitations") is not True:
+        invitee = invitee_of(after)
+        dropped = drop_queued(ctx, purpose=WITHDRAWAL, recipient=invitee.address) if invitee else []
+        kept = {cause[0] for cause in (read_cause(m.get("cause", "")) for m in dropped) if cause}
+        return invite_member(ctx, after, skip=frozenset(kept))
+    if before.get("invitations") is True and after.get("invitations") is not True:
+        return uninvite_member(ctx, before)
+    return []
+
+
+def sent_calendar_mail(ctx: Context, message_ids: Iterable[str],
+                       purposes: Iterable[str] = ANSWERABLE) -> tuple[dict, EventSeries, date | None] | None:
+    """The calendar mail that a reply answers, from its In-Reply-To and References
+    (``message_ids``, oldest first; the last one found wins): ``(outbox document,
+    the series as stored now, the occurrence the mail was about or None)``, or None when
+    none of them is a calendar mail of ``purposes`` whose event still exists."""
+    purposes = tuple(purposes)
+    for mid in reversed(list(message_ids)):
+        doc = ctx.store.outbox.find_one("message_id", mid.strip())
+        if doc is None or doc.get("purpose") not in purposes:
+            continue
+        cause = read_cause(doc.get("cause", ""))
+        series = find_series(ctx.store, cause[0]) if cause else None
+        if series is not None:
+            return doc, series, cause[2]
+    return None

@@ -1,0 +1,111 @@
+"""What the network holds about one member: ``MES DONNÉES``, ``rers members show|export``.
+
+:func:`export` gathers it as JSON-like data; the templates ``my_data`` and
+``_my_data.txt.j2`` say it in words of the network's language (the mail, and
+``rers members show``, which prints the mail's text). Nothing about another person is included:
+an introduction shows its reference, state and the items concerned, never the other
+member.
+
+The export (``format`` ``rers-member-export/1``)::
+
+    {"format": …, "network": str, "generated": UTC ISO,
+     "member": {ref, name, address, phone, contact, invitations, status, language,
+                created, confirmed, undeliverable, registered_by, invitations_round, former},
+     "items": [{ref, kind, title, description, modality, availability, place, status,
+                created, closed}],
+     "consents": [{purpose, subject_ref, given, how, texts, message_id, recorded_by, note,
+                   at, superseded}],
+     "questions": [{kind, subject_ref, status, created, expires, answer, answered}],
+     "introductions": [{ref, status, offer, demand, created, introduced, closed,
+                        side: "offer"|"demand", consent, contact, bilan}]   (their own side only),
+     "attendance": [{uid, occurrence, partstat, updated}],
+     "mails": [{created, purpose, status, sent}]}
+"""
+from __future__ import annotations
+
+import json
+import logging
+from email.message import EmailMessage
+
+from workflows.context import Context, Incoming
+from workflows.steps.items import items_of
+from workflows.steps.members import wrote_again
+from workflows.steps.speaking import answer_sender, forward_to_animators, person_address
+
+audit = logging.getLogger("rers.audit")
+
+FORMAT = "rers-member-export/1"
+_MEMBER_KEYS = ("ref", "name", "address", "phone", "contact", "invitations", "status", "language", "created",
+                "confirmed", "undeliverable", "registered_by", "invitations_round", "former")
+_ITEM_KEYS = ("ref", "kind", "title", "description", "modality", "availability", "place", "status", "created",
+              "closed")
+_CONSENT_KEYS = ("purpose", "subject_ref", "given", "how", "texts", "message_id", "recorded_by", "note", "at",
+                 "superseded")
+_QUESTION_KEYS = ("kind", "subject_ref", "status", "created", "expires", "answer", "answered")
+_INTRODUCTION_KEYS = ("ref", "status", "offer", "demand", "created", "introduced", "closed")
+_ATTENDANCE_KEYS = ("uid", "occurrence", "partstat", "updated")
+
+
+def _pick(doc: dict, keys: tuple[str, ...]) -> dict:
+    return {k: doc.get(k) for k in keys}
+
+
+def _introduction(intro: dict, ref: str) -> dict:
+    """The member's view of an introduction (:mod:`workflows.steps.introductions` shape): its
+    facts and their own side — their consent, contact choice and bilan, never the other's."""
+    side = "offer" if intro.get("offer_member") == ref else "demand"
+    return {**_pick(intro, _INTRODUCTION_KEYS), "side": side,
+            **{key: (intro.get(f"{key}s") or {}).get(side) for key in ("consent", "contact", "bilan")}}
+
+
+def export(ctx: Context, member: dict) -> dict:
+    """Everything stored about ``member`` (a member document), as described in the module
+    docstring. Times are UTC ISO-8601 as stored."""
+    ref, address = member["ref"], member.get("address")
+    store = ctx.store
+    return {
+        "format": FORMAT,
+        "network": ctx.settings.network.name,
+        "generated": ctx.stamp(),
+        "member": _pick(member, _MEMBER_KEYS),
+        "items": [_pick(i, _ITEM_KEYS) for i in items_of(ctx, ref)],
+        "consents": [_pick(c, _CONSENT_KEYS) for c in store.consents.find("member", ref)],
+        "questions": [_pick(q, _QUESTION_KEYS) for q in store.questions.scan(
+            lambda q: q.get("member") == ref and not q.get("data", {}).get("proxy"))],
+        "introductions": [_introduction(i, ref) for i in store.introductions.scan(
+            lambda i: ref in (i.get("offer_member"), i.get("demand_member")))],
+        "attendance": [_pick(a, _ATTENDANCE_KEYS) for a in store.attendance.scan(
+            lambda a: a.get("member") == ref or (address is not None and a.get("address") == address))],
+        "mails": [_pick(m, ("created", "purpose", "status", "sent")) for m in store.outbox.scan(
+            lambda m: address is not None and address in m.get("recipients", ()))],
+    }
+
+
+def as_json(data: dict) -> str:
+    """The export as pretty UTF-8 JSON text."""
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def on_my_data(ctx: Context, incoming: Incoming) -> str:
+    """``my_data`` (``MES DONNÉES``): everything stored about the sender's address, as
+    text and a JSON attachment, to that address only (so a forged From gets nothing to
+    the forger). An unknown address is told the network holds nothing about it. The
+    mail's stored copy is dropped once sent."""
+    address = person_address(incoming)
+    if not address:
+        forward_to_animators(ctx, incoming, reason="my_data_no_address")
+        return "forwarded: no address"
+    member = wrote_again(ctx, address)
+    if member is None:
+        answer_sender(ctx, incoming, template="my_data", context={"found": False, "data": None}, purpose="my_data",
+                      forget_after_send=True)
+        return "my_data: nothing stored"
+    data = export(ctx, member)
+
+    def attach(msg: EmailMessage) -> None:
+        msg.add_attachment(as_json(data).encode("utf-8"), maintype="application", subtype="json",
+                           filename=f"mes-donnees-{member['ref']}.json")
+
+    sent = answer_sender(ctx, incoming, template="my_data", context={"found": True, "data": data, "ref": member["ref"]},
+                         purpose="my_data", attach=attach, forget_after_send=True, must_reach=True)
+    return f"my_data: {member['ref']}" + ("" if sent else " (withheld by the daily limit)")

@@ -1,0 +1,200 @@
+"""The report to the animators: monthly, and on demand (``STATISTIQUES``, `rers report`).
+
+What it holds (protocol.md, "Reports"), for a period of local days ``[start, end]``:
+
+* members: new (joined), confirmed, withdrawn (left by their own request or an
+  animator's), pending requests that expired or were declined, and the totals now.
+  Joins and confirmations are counted in the month they happened, also for the members
+  erased since (their tombstone keeps those months); an unconfirmed join lapses on its
+  deadline (``pending_days`` after it), counted then whether the expiry job has already
+  erased it or not, so that the jobs' order changes nothing;
+* open offers and demands now, and the items recorded in the period;
+* introductions proposed, approved, introduced (both consented), refused, declined,
+  expired in the period;
+* the bilans received in the period, with their answers;
+* demands open for 30 days or more that no introduction ever answered (needs the
+  network does not meet: worth a word at the next meeting);
+* the events of the coming 31 days, and the attendance answers of the period's events.
+
+:func:`build_report` only reads the store (a pure view); :func:`queue_report` sends it;
+:func:`monthly_job` sends last month's report once, on the first hours of a month.
+Everything in it goes to the animators only.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from config.settings import Settings
+from store import Store
+from workflows.steps.attendance import answers_for
+from workflows.steps.calendar_state import calendar_context, plan_for
+from workflows.context import Context, Incoming
+from workflows.events.rules import occurrences
+from workflows.shell.outbox import queue_mail
+from workflows.steps.speaking import answer_sender
+
+log = logging.getLogger(__name__)
+audit = logging.getLogger("rers.audit")
+
+UNMET_DAYS = 30
+UPCOMING_DAYS = 31
+_SENT_KEY = "report_sent:{month}"
+_SINCE_KEY = "reports_since"
+"""The local day the robot first ran its monthly job: months before it get no report."""
+
+
+def _local_day(stamp: str | None, zone: ZoneInfo) -> date | None:
+    """The network-local day of a stored UTC ISO time (or a bare date), None if absent."""
+    if not stamp:
+        return None
+    value = datetime.fromisoformat(stamp)
+    return value.astimezone(zone).date() if isinstance(value, datetime) and value.tzinfo else value.date()
+
+
+def previous_month(today: date) -> tuple[date, date]:
+    """First and last day of the month before ``today``'s."""
+    end = today.replace(day=1) - timedelta(days=1)
+    return end.replace(day=1), end
+
+
+def build_report(settings: Settings, store: Store, start: date, end: date, today: date) -> dict:
+    """The report's data for the local days ``start``…``end`` (inclusive), as plain dicts
+    and lists (the template's context). ``today``: the network-local date now."""
+    zone = settings.network.zone
+
+    def within(stamp: str | None) -> bool:
+        day = _local_day(stamp, zone)
+        return day is not None and start <= day <= end
+
+    members = store.members.all()
+    gone = [t for t in store.tombstones.all() if t.get("kind") == "member"]
+    left = [t for t in gone if start.isoformat() <= t.get("left", "") <= end.isoformat()]
+    months = (start.isoformat()[:7], end.isoformat()[:7])
+
+    def in_months(month: str | None) -> bool:
+        return bool(month) and months[0] <= month <= months[1]
+
+    # A join not confirmed in time lapses on its deadline, whether or not the expiry job
+    # has erased it yet: counted then, and no longer as waiting (the tombstone of an
+    # expired join keeps that same day, see workflows.steps.erasure).
+    pending_days = timedelta(days=settings.membership.pending_days)
+    lapses = {m["ref"]: (datetime.fromisoformat(m["created"]) + pending_days).astimezone(zone).date()
+              for m in members if m["status"] == "pending" and m.get("created")}
+    lapsed = {ref for ref, day in lapses.items() if day < today}
+    items = store.items.all()
+    intros = store.introductions.all()
+
+    def closed_as(status: str) -> int:
+        return sum(1 for i in intros if i["status"] == status and within(i.get("closed")))
+
+    bilans = []
+    for intro in intros:
+        for side, bilan in (intro.get("bilans") or {}).items():
+            if bilan and within(bilan.get("at")):
+                bilans.append({"ref": intro["ref"], "side": side, **{k: bilan.get(k) for k in
+                               ("happened", "interest", "obstacles", "facilitators", "text")}})
+    answered = {i["demand"] for i in intros}
+    unmet_before = (today - timedelta(days=UNMET_DAYS)).isoformat()
+    unmet = [
+        {"ref": i["ref"], "title": i["title"], "since": _local_day(i["created"], zone)}
+        for i in items
+        if i["kind"] == "demand" and i["status"] == "open" and i["ref"] not in answered
+        and (_local_day(i["created"], zone) or today).isoformat() <= unmet_before
+    ]
+    # As the calendar publishes them: the configured series count before the first
+    # publication too (a robot installed today reports its permanences at once).
+    series = [s for s in plan_for(settings, store, today).current.values() if not s.cancelled]
+    upcoming, attendance = [], []
+    for one in series:
+        for occurrence in occurrences(one, today, today + timedelta(days=UPCOMING_DAYS)):
+            coming = [a for a in answers_for(store, one.uid, occurrence.day) if a["partstat"] == "accepted"]
+            upcoming.append({"title": one.title, "start": occurrence.start, "accepted": len(coming)})
+        for occurrence in occurrences(one, start, min(end, today)):
+            answers = answers_for(store, one.uid, occurrence.day)
+            if answers:
+                attendance.append({
+                    "title": one.title, "start": occurrence.start,
+                    **{p: sum(1 for a in answers if a["partstat"] == p) for p in ("accepted", "tentative", "declined")},
+                })
+    upcoming.sort(key=lambda o: o["start"])
+    attendance.sort(key=lambda o: o["start"])
+    return {
+        "start": start,
+        "end": end,
+        "members": {
+            # Joined (confirmed) in the period, including those who left since, whenever
+            # they left: their tombstone keeps the months they joined and confirmed in.
+            "new": sum(1 for m in members if within(m.get("created")))
+            + sum(1 for t in gone if in_months(t.get("joined"))),
+            "confirmed": sum(1 for m in members if within(m.get("confirmed")))
+            + sum(1 for t in gone if in_months(t.get("confirmed"))),
+            "withdrawn": sum(1 for t in left if t.get("reason") in ("withdrawn", "forgotten")),
+            "lapsed": sum(1 for t in left if t.get("reason") in ("pending_expired", "join_declined"))
+            + sum(1 for ref in lapsed if start <= lapses[ref] <= end),
+            "total": sum(1 for m in members if m["status"] == "confirmed"),
+            "pending": sum(1 for m in members if m["status"] == "pending" and m["ref"] not in lapsed),
+        },
+        "knowledge": {
+            "offers_open": sum(1 for i in items if i["kind"] == "offer" and i["status"] == "open"),
+            "demands_open": sum(1 for i in items if i["kind"] == "demand" and i["status"] == "open"),
+            "offers_new": sum(1 for i in items if i["kind"] == "offer" and within(i.get("created"))),
+            "demands_new": sum(1 for i in items if i["kind"] == "demand" and within(i.get("created"))),
+        },
+        "introductions": {
+            "proposed": sum(1 for i in intros if within(i.get("created"))),
+            "approved": sum(1 for i in intros if within(i.get("approved"))),
+            "introduced": sum(1 for i in intros if within(i.get("introduced"))),
+            "refused": closed_as("refused"),
+            "declined": closed_as("declined"),
+            "expired": closed_as("expired"),
+        },
+        "bilans": bilans,
+        "unmet": sorted(unmet, key=lambda u: u["since"] or today),
+        "upcoming": upcoming,
+        "attendance": attendance,
+    }
+
+
+def queue_report(ctx: Context, report: dict, *, cause: str, to: list[str] | None = None) -> str | None:
+    """Queue the report mail (template ``report``) to ``to`` (default: every animator)."""
+    recipients = to or list(ctx.settings.network.animators)
+    if not recipients:
+        log.warning("no animator configured: the report is not sent")
+        return None
+    return queue_mail(ctx, template="report", to=[(None, a) for a in recipients], context={"report": report},
+                      purpose="report", cause=cause, to_member=False)
+
+
+def monthly_job(settings: Settings, store: Store, now: datetime) -> str | None:
+    """Queue last month's report once (the first run in a new month does it). Returns the
+    Message-ID queued, or None when it was already sent. ``now``: aware."""
+    ctx = calendar_context(settings, store, now)
+    today = now.astimezone(settings.network.zone).date()
+    start, end = previous_month(today)
+    key = _SENT_KEY.format(month=start.strftime("%Y-%m"))
+    if store.get_state(key):
+        return None
+    since = store.get_state(_SINCE_KEY)
+    if since is None:
+        # The first run: no report for a month the robot was not there.
+        with store.transaction():
+            store.set_state(_SINCE_KEY, today.isoformat())
+        return None
+    if date.fromisoformat(since) > end:
+        return None
+    with store.transaction():
+        report = build_report(settings, store, start, end, today)
+        mid = queue_report(ctx, report, cause=f"report:{start:%Y-%m}")
+        store.set_state(key, ctx.stamp())
+    audit.info("monthly report for %s queued", start.strftime("%Y-%m"))
+    return mid
+
+
+def on_report_command(ctx: Context, incoming: Incoming) -> str:
+    """``STATISTIQUES`` from an animator: the report of the month so far, to them."""
+    today = ctx.now.astimezone(ctx.settings.network.zone).date()
+    report = build_report(ctx.settings, ctx.store, today.replace(day=1), today, today)
+    answer_sender(ctx, incoming, template="report", context={"report": report}, purpose="report")
+    return f"report {today.replace(day=1)}…{today}"

@@ -1,0 +1,229 @@
+"""Answering people and telling the animators: the robot's two ways of speaking.
+
+* :func:`answer_sender` writes back to whoever sent a message, at most
+  ``max_replies_per_day`` times a day per address (flood and loop safety, protocol.md
+  "What the robot's own mail looks like"), never to the robot itself.
+* :func:`forward_to_animators` sends the animators the message untouched (attached as
+  ``message/rfc822``) with what the robot understood and why it needs a human.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from email.message import EmailMessage
+from typing import Callable
+
+from workflows.context import Context, Incoming
+from workflows.mail.compose import label_of
+from workflows.mail.reasons import reason_text
+from workflows.steps.members import wrote_again
+from workflows.shell.outbox import queue_mail
+from workflows.steps.questions import keyed_hash
+
+audit = logging.getLogger("rers.audit")
+
+_RELAY = re.compile(
+    r"^(no-?reply|ne-?pas-?r[eé]pondre|do-?not-?reply|noreply|wordpress|www-data|apache|nobody|"
+    r"formulaire|form|contact-?form|webmaster|site|mailer)([+._-].*)?@",
+    re.IGNORECASE,
+)
+
+
+def is_relay(address: str | None) -> bool:
+    """True for a web form's or a site's sending address (``no-reply@…``, ``wordpress@…``):
+    the person is then in Reply-To."""
+    return bool(address and _RELAY.match(address))
+
+
+def person_address(incoming: Incoming) -> str | None:
+    """The address of the person behind a message, lower-cased.
+
+    The From address, except for a web form relay with a Reply-To: then the Reply-To. An
+    identity claimed that way is never trusted for anything binding: every binding act is
+    confirmed by answering a question sent to that address.
+    """
+    parsed = incoming.parsed
+    if is_relay(parsed.sender) and parsed.reply_to:
+        return parsed.reply_to
+    return parsed.sender
+
+
+def person_name(incoming: Incoming) -> str | None:
+    """The display name of the From header, unless it is a web form relay's (then None)."""
+    parsed = incoming.parsed
+    return None if is_relay(parsed.sender) else parsed.sender_name or None
+
+
+def _hash(ctx: Context, address: str) -> str:
+    # Daily counters outlive erasure for a day: keyed, so that the store file alone does not
+    # tell whether a given address wrote (a plain SHA-256 of an address can be checked).
+    return keyed_hash(ctx, "reply-counter|" + address)[:16]
+
+
+ANIMATOR_ALLOWANCE_FACTOR = 10
+"""An animator's address is answered this many times ``max_replies_per_day``: a morning
+of commands (ADHÉSION POUR, RENCONTRE, MISE EN RELATION…) each gets its confirmation, and
+a flood forged in an animator's name still stays bounded."""
+
+
+def take_allowance(ctx: Context, address: str, kind: str = "reply", limit: int | None = None) -> bool:
+    """Count one answer of ``kind`` to ``address`` today; False when the day's ``limit``
+    is reached. The default limit is ``max_replies_per_day``, times
+    :data:`ANIMATOR_ALLOWANCE_FACTOR` for an animator's address. Counters are per
+    network-local day."""
+    if limit is None:
+        network = ctx.settings.network
+        limit = network.max_replies_per_day
+        if address in network.animators:
+            limit *= ANIMATOR_ALLOWANCE_FACTOR
+    key = f"{kind}|{_hash(ctx, address)}|{ctx.today}"
+    doc = ctx.store.replies.find_one("key", key)
+    count = 0 if doc is None else doc["count"]
+    if count >= limit:
+        return False
+    if doc is None:
+        ctx.store.replies.insert({"key": key, "count": 1, "day": ctx.today})
+    else:
+        ctx.store.replies.update(doc["id"], count=count + 1)
+    return True
+
+
+def limit_reached(ctx: Context, incoming: Incoming, address: str, purpose: str) -> None:
+    """The day's answers to ``address`` are used up (maybe by messages forged in its
+    name) while it asks for something it has a right to (``purpose``: its data, a
+    withdrawal): the animators get the message to answer by hand. Once a day per
+    address, so that a flood stays bounded for them too."""
+    if take_allowance(ctx, address, "limit_reached", limit=1):
+        forward_to_animators(ctx, incoming, reason="reply_limit", purpose="reply_limit",
+                             limit=ctx.settings.network.max_replies_per_day,
+                             request=label_of(purpose, "purpose", ctx.settings.network.language))
+    else:
+        audit.warning("%s: %s withheld by the daily limit; the animators were told today", incoming.parsed.message_id,
+                      purpose)
+
+
+def answer_sender(
+    ctx: Context,
+    incoming: Incoming,
+    *,
+    template: str,
+    context: dict,
+    purpose: str,
+    daily_kind: str | None = None,
+    attach: Callable[[EmailMessage], None] | None = None,
+    forget_after_send: bool = False,
+    must_reach: bool = False,
+    limited: bool = True,
+) -> str | None:
+    """Queue an answer to the person who wrote ``incoming``; returns its Message-ID or
+    None when nothing was queued (no address, the robot itself, daily limit reached).
+    ``must_reach``: an answer the person has a right to (their data, their withdrawal):
+    when the daily limit withholds it, the animators are told (:func:`limit_reached`).
+    ``limited=False``: outside the daily limit, for an answer that can happen once only
+    (the goodbye after an erasure: nothing else may carry it, the address is gone).
+
+    ``daily_kind`` adds a stricter limit of one such answer a day (e.g. ``"unknown_ack"``).
+    The person just wrote: an address a bounce had marked undeliverable is taken as
+    working again. The mail is addressed to the member's recorded name, or else to the
+    From header's display name. ``attach`` and ``forget_after_send``: see
+    :func:`workflows.shell.outbox.queue_mail`.
+    """
+    parsed = incoming.parsed
+    address = person_address(incoming)
+    network = ctx.settings.network
+    if not address or address == network.address:
+        return None
+    if daily_kind and not take_allowance(ctx, address, daily_kind, limit=1):
+        audit.info("%s: no %s today, one was already sent", parsed.message_id, daily_kind)
+        return None
+    if limited and not take_allowance(ctx, address):
+        audit.info("%s: answer withheld, the daily limit is reached", parsed.message_id)
+        if must_reach:
+            limit_reached(ctx, incoming, address, purpose)
+        return None
+    # The display name is the person's own: a member's as recorded, anyone else's From
+    # name; never a "Nom :" line (an animator's ADHÉSION POUR names someone else).
+    member = wrote_again(ctx, address)
+    # A pending member's name is what anyone claimed when joining for that address (a web
+    # form's Reply-To can name any address): it is used once the address confirmed it.
+    recorded = (member or {}).get("name") if (member or {}).get("status") == "confirmed" else None
+    name = recorded or person_name(incoming)
+    return queue_mail(
+        ctx,
+        template=template,
+        to=[(name, address)],
+        context=context,
+        purpose=purpose,
+        cause=parsed.message_id,
+        in_reply_to=parsed.message_id if parsed.message_id.startswith("<") else None,
+        references=parsed.references,
+        auto_submitted="auto-replied",
+        attach=attach,
+        forget_after_send=forget_after_send,
+    )
+
+
+def forward_to_animators(ctx: Context, incoming: Incoming, *, reason: str, purpose: str = "forward",
+                         without_original: bool = False, **values: object) -> str | None:
+    """Queue, for the animators, the message as received plus what the robot understood.
+
+    ``reason``: a key of :data:`workflows.mail.reasons.REASONS` saying why a human is
+    needed, its placeholders filled with ``values`` (so none is named ``purpose`` or
+    ``without_original``); the mail gives it in the network's language (an unknown key
+    raises :class:`KeyError`). Returns the Message-ID, or None when no animator is
+    configured (logged with the key: the message stays in the done folder). The message
+    is attached as it is, never parsed (:func:`attach_original`); ``without_original``:
+    not attached (the notice about a parked message when attaching it failed: the reason
+    says where it is kept).
+    """
+    text = reason_text(reason, ctx.settings.network.language, **values)
+    animators = ctx.settings.network.animators
+    parsed = incoming.parsed
+    if not animators:
+        audit.warning("%s: needs a human (%s) but no animator is configured", parsed.message_id, reason)
+        return None
+    return queue_mail(
+        ctx,
+        template="forward_animators",
+        to=[(None, a) for a in animators],
+        context={
+            "reason": text,
+            "sender": parsed.sender or label_of("unreadable_address", "field", ctx.settings.network.language),
+            "subject": parsed.subject,
+            "intent": parsed.intent,
+            "text": parsed.text,
+        },
+        purpose=purpose,
+        cause=parsed.message_id,
+        to_member=False,
+        attach=None if without_original else lambda msg: attach_original(msg, incoming.raw),
+    )
+
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_MAX_LINE = 998
+"""RFC 5322 §2.1.1: a line of a 7bit body is at most 998 octets."""
+
+
+def attach_original(msg: EmailMessage, raw: bytes) -> None:
+    """Attach ``raw``, a received message, to ``msg`` as ``message.eml`` without parsing it.
+
+    Its MIME tree is never read: a message nested thousands of levels deep (which makes
+    the email package recurse past Python's limit) is attached like any other. A 7-bit
+    message whose lines fit RFC 5322 travels as ``message/rfc822``, its bytes as they
+    are (line ends made CRLF); any other (8-bit, over-long lines) as base64
+    ``application/octet-stream``, since message/rfc822 may only be 7bit or 8bit (RFC
+    2046 §5.2.1) and 8bit needs 8BITMIME all the way.
+    """
+    lines = _LINE_END.split(raw)
+    if raw.isascii() and all(len(line) <= _MAX_LINE for line in lines):
+        part = EmailMessage(policy=msg.policy)
+        part["Content-Type"] = "message/rfc822"
+        part["Content-Disposition"] = 'attachment; filename="message.eml"'
+        # A str payload is written as it is by the generator (the form HeaderParser gives
+        # a message/rfc822 part): nothing below these headers is parsed or re-encoded.
+        part.set_payload("\r\n".join(line.decode("ascii") for line in lines))
+        msg.make_mixed()
+        msg.attach(part)
+    else:
+        msg.add_attachment(raw, maintype="application", subtype="octet-stream", filename="message.eml")
