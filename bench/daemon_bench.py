@@ -40,10 +40,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from imapclient import IMAPClient  # noqa: E402
-
 from servers import Dovecot, SmtpSink  # noqa: E402
-from store import Store  # noqa: E402
 from support import make_settings, member_mail  # noqa: E402
+
+from store import Store  # noqa: E402
 
 FIRST = ["Marie", "Karim", "Sophie", "Jean", "Fatou", "Lucas", "Nadia", "Paul", "Inès", "Olivier", "Aïcha", "Hugo"]
 LAST = ["Martin", "Bernard", "Diallo", "Petit", "Moreau", "Haddad", "Lefèvre", "Roux", "Garnier", "Ferreira"]

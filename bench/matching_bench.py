@@ -41,10 +41,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from config.settings import loads  # noqa: E402
 from store import Store  # noqa: E402
-from workflows.steps import introductions  # noqa: E402
 from workflows.context import Context  # noqa: E402
 from workflows.mail.model import ParseOptions  # noqa: E402
 from workflows.mail.parse import parse_message  # noqa: E402
+from workflows.steps import introductions  # noqa: E402
 
 TOPICS = [
     "espagnol", "anglais", "allemand", "italien", "arabe", "portugais", "russe", "chinois", "wolof", "lingala",

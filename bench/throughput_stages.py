@@ -33,17 +33,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import daemon_bench as bench  # noqa: E402  (puts the project and tests/ on sys.path)
-
 from imapclient import IMAPClient  # noqa: E402
+from servers import Dovecot, SmtpSink  # noqa: E402
+from support import member_mail  # noqa: E402
 
-import workflows.steps.introductions as introductions  # noqa: E402
 import workflows.shell.outbox as outbox  # noqa: E402
 import workflows.shell.runner as runner  # noqa: E402
-from servers import Dovecot, SmtpSink  # noqa: E402
+import workflows.steps.introductions as introductions  # noqa: E402
 from store import Store  # noqa: E402
 from store.storage import AtomicJSONStorage  # noqa: E402
-from support import member_mail  # noqa: E402
-from workflows.mail.compose import Renderer  # noqa: E402
+from workflows.mail.render import Renderer  # noqa: E402
 from workflows.shell.mailboxes.imap import ImapMailbox  # noqa: E402
 from workflows.shell.transports.smtp import SmtpTransport  # noqa: E402
 

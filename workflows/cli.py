@@ -14,10 +14,15 @@ import os
 import sys
 from pathlib import Path
 
-from workflows.commands import calendar as calendar_commands, introductions as introduction_commands
-from workflows.commands import members as members_commands, report as report_commands
-from workflows.commands import catalogue as catalogue_commands, templates as templates_commands
-from workflows.commands import parked as parked_commands
+from workflows.commands import (
+    calendar as calendar_commands,
+    catalogue as catalogue_commands,
+    introductions as introduction_commands,
+    members as members_commands,
+    parked as parked_commands,
+    report as report_commands,
+    templates as templates_commands,
+)
 from workflows.commands.common import clock_from_env, load_settings, open_store
 from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError
 

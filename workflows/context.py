@@ -6,8 +6,8 @@ from datetime import datetime
 
 from config.settings import Settings
 from store import Store
-from workflows.mail.compose import Renderer
 from workflows.mail.model import Parsed
+from workflows.mail.render import Renderer
 
 
 @dataclass

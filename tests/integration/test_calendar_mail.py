@@ -17,7 +17,7 @@ import recurring_ical_events
 
 from store import Store
 from support import ANIMATORS, NETWORK, member_mail
-from workflows.steps.calendar_jobs import publish_calendar, publish_if_changed
+from workflows.shell.publish import publish_calendar, publish_if_changed
 from workflows.shell.runner import Runner
 
 pytestmark = pytest.mark.integration

@@ -15,7 +15,7 @@ import icalendar
 from config.settings import Settings
 from store import Store
 from support import ANIMATORS, NETWORK, make_settings
-from workflows.steps.calendar_state import calendar_context
+from workflows.steps.calendar import calendar_context
 from workflows.context import Context, Incoming
 from workflows.mail.model import Parsed
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from store import Store
 from support import ANIMATORS, make_settings, member_mail
-from workflows.steps import introductions
+from workflows.steps import followups, introductions
 from workflows.context import Context, Incoming
 from workflows.mail.parse import parse_message
 from workflows.routes import route
@@ -129,9 +129,9 @@ class Net:
         token = self.token(sender, purpose)
         return self.send(sender, f"RE: [{token}] la question", body, **kw)
 
-    def later(self, days: float) -> introductions.FollowupReport:
+    def later(self, days: float) -> followups.FollowupReport:
         self.now += timedelta(days=days)
-        return introductions.run_followups(self.settings, self.store, self.now)
+        return followups.run_followups(self.settings, self.store, self.now)
 
 
 __all__ = ["ANIMATORS", "Net", "Sent", "START"]

@@ -13,9 +13,10 @@ from calendar_support import NOW, PERMANENCE, UTC, in_transaction, incoming, rob
 from support import ANIMATORS, NETWORK, member_mail
 from test_calendar_attendance import MARIE, bot, handle, invitation_id, routed  # bot: the fixture
 from workflows.steps.attendance import answers_for, on_invitation_reply, on_rsvp
-from workflows.steps.calendar import add_one_off, cancel_event, cancel_occurrence
-from workflows.steps.calendar_jobs import publish_calendar, send_reminders
-from workflows.mail.compose import BUILTIN_TEMPLATES, Renderer
+from workflows.steps.event_commands import add_one_off, cancel_event, cancel_occurrence
+from workflows.shell.publish import publish_calendar
+from workflows.steps.reminders import send_reminders
+from workflows.mail.render import BUILTIN_TEMPLATES, Renderer
 from workflows.mail.model import Parsed
 
 ZOE = "zoe@example.com"

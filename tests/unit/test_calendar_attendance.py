@@ -11,10 +11,12 @@ import pytest
 from calendar_support import NOW, PERMANENCE, UTC, in_transaction, incoming, robot, rsvp, text_of
 from support import ANIMATORS, member_mail
 from workflows.steps.attendance import (
-    answers_for, forget_attendance, occurrence_day, on_invitation_reply, on_rsvp, read_attendance, record_answer)
-from workflows.steps.calendar import add_one_off
-from workflows.steps.calendar_jobs import publish_calendar, send_reminders
-from workflows.steps.calendar_state import load_series, save_series
+    answers_for, forget_attendance, occurrence_day, on_invitation_reply, on_rsvp, record_answer)
+from workflows.mail.answers import read_attendance
+from workflows.steps.event_commands import add_one_off
+from workflows.shell.publish import publish_calendar
+from workflows.steps.reminders import send_reminders
+from workflows.steps.calendar import load_series, save_series
 from workflows.events.model import Rule
 from workflows.mail.model import Parsed
 from workflows.mail.parse import parse_message

@@ -9,8 +9,8 @@ from datetime import date, time
 import pytest
 
 from calendar_support import NOW, command, in_transaction, last_answer, robot
-from workflows.steps.calendar import add_one_off, on_event_command
-from workflows.steps.calendar_jobs import publish_calendar
+from workflows.steps.event_commands import add_one_off, on_event_command
+from workflows.shell.publish import publish_calendar
 
 MONTHLY = "[calendar.monthly_meeting]\nenabled = true\n"  # second Thursday, 14:00-16:00
 

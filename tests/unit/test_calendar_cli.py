@@ -11,7 +11,7 @@ import recurring_ical_events
 from calendar_support import PERMANENCE, in_transaction, read_mail, robot
 from store import Store
 from workflows.steps.attendance import record_answer
-from workflows.steps.calendar_state import load_series
+from workflows.steps.calendar import load_series
 from workflows.cli import main
 
 

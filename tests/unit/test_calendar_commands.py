@@ -11,9 +11,9 @@ from calendar_support import NOW, PERMANENCE, calendar_part, command, in_transac
 from support import ANIMATORS
 from workflows import routes
 from workflows.steps.attendance import on_rsvp
-from workflows.steps.calendar import add_one_off, cancel_event, cancel_occurrence, on_event_command
-from workflows.steps.calendar_jobs import publish_calendar
-from workflows.steps.calendar_state import load_series
+from workflows.steps.event_commands import add_one_off, cancel_event, cancel_occurrence, on_event_command
+from workflows.shell.publish import publish_calendar
+from workflows.steps.calendar import load_series
 
 
 @pytest.fixture

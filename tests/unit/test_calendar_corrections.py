@@ -11,9 +11,9 @@ import pytest
 
 from calendar_support import NOW, calendar_part, command, in_transaction, robot, text_of
 from store import Store
-from workflows.steps.calendar import add_one_off, cancel_event, on_event_command
-from workflows.steps.calendar_jobs import publish_calendar
-from workflows.steps.calendar_state import load_series
+from workflows.steps.event_commands import add_one_off, cancel_event, on_event_command
+from workflows.shell.publish import publish_calendar
+from workflows.steps.calendar import load_series
 from workflows.cli import main
 
 UID = "rencontre-20270114-1400@example.org"

@@ -10,11 +10,11 @@ from datetime import date, time
 import pytest
 
 from calendar_support import NOW, command, in_transaction, last_answer, robot
-from workflows.steps.calendar import add_one_off, on_event_command
-from workflows.steps.calendar_jobs import publish_calendar
-from workflows.steps.calendar_state import load_series
+from workflows.steps.event_commands import add_one_off, on_event_command
+from workflows.shell.publish import publish_calendar
+from workflows.steps.calendar import load_series
 from workflows.events.rules import wall_clock_problem
-from workflows.mail.compose import BUILTIN_TEMPLATES, Renderer
+from workflows.mail.render import BUILTIN_TEMPLATES, Renderer
 
 
 @pytest.fixture

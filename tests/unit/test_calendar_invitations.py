@@ -11,9 +11,11 @@ import recurring_ical_events
 
 from calendar_support import NOW, PERMANENCE, UTC, calendar_part, in_transaction, robot, text_of
 from support import ANIMATORS, NETWORK
-from workflows.steps.calendar import add_one_off, cancel_occurrence
-from workflows.steps.calendar_jobs import publish_calendar, publish_if_changed, update_calendar
-from workflows.steps.calendar_state import KEEP_PAST_DAYS, load_series
+from workflows.steps.event_commands import add_one_off, cancel_occurrence
+from workflows.shell.publish import publish_calendar, publish_if_changed
+from workflows.steps.invitations import update_calendar
+from workflows.events.views import KEEP_PAST_DAYS
+from workflows.steps.calendar import load_series
 from workflows.events.state import Change
 from workflows.steps.invitations import Invitee, announce, invite_member, invitees
 

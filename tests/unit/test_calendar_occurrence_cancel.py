@@ -11,8 +11,8 @@ import recurring_ical_events
 
 from calendar_support import PERMANENCE, calendar_part, command, in_transaction, read_mail, last_answer, robot
 from store import Store
-from workflows.steps.calendar import cancel_occurrence, on_event_command
-from workflows.steps.calendar_state import load_series
+from workflows.steps.event_commands import cancel_occurrence, on_event_command
+from workflows.steps.calendar import load_series
 from workflows.cli import main
 
 MONTHLY = "rencontre-mensuelle@example.org"

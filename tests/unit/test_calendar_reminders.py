@@ -10,8 +10,9 @@ import pytest
 from calendar_support import NOW, PERMANENCE, UTC, in_transaction, robot, text_of
 from support import ANIMATORS
 from workflows.steps.attendance import record_answer
-from workflows.steps.calendar import add_one_off
-from workflows.steps.calendar_jobs import publish_calendar, send_reminders
+from workflows.steps.event_commands import add_one_off
+from workflows.shell.publish import publish_calendar
+from workflows.steps.reminders import send_reminders
 
 SUNDAY_EVENING = datetime(2026, 12, 6, 17, 30, tzinfo=UTC)  # 18:30 in Paris, the day before a permanence
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from workflows.mail.compose import BUILTIN_TEMPLATES, Renderer
+from workflows.mail.render import BUILTIN_TEMPLATES, Renderer
 
 CALENDAR_TEMPLATES = ("invitation", "cancellation", "event_command_done", "event_reminder", "event_attendees",
                       "attendance_noted")

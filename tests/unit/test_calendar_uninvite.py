@@ -12,8 +12,8 @@ import pytest
 
 from calendar_support import NOW, PERMANENCE, calendar_part, in_transaction, incoming, robot, text_of
 from support import ANIMATORS, member_mail
-from workflows.steps.calendar import add_one_off, cancel_event
-from workflows.steps.calendar_jobs import publish_calendar
+from workflows.steps.event_commands import add_one_off, cancel_event
+from workflows.shell.publish import publish_calendar
 from workflows.steps.invitations import follow_preference, invite_member
 from workflows.mail.parse import parse_message
 from workflows.routes import route
@@ -271,7 +271,7 @@ def test_a_forged_message_from_a_pending_or_unknown_address_does_nothing_either(
 
 def test_the_servers_fail_wins_over_a_pass_written_below_it(tmp_path):
     from workflows.mail.model import Parsed
-    from workflows.steps.questions import authenticated, forged
+    from workflows.mail.authentication import authenticated, forged
 
     bot = robot(tmp_path, network='authserv_id = "mx.example.org"')
     both = Parsed(sender=ANIMATORS[0], authentication_results=[

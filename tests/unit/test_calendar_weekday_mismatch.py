@@ -10,9 +10,9 @@ import pytest
 
 from calendar_support import NOW, in_transaction, incoming, last_answer, robot
 from support import ANIMATORS
-from workflows.steps.calendar import on_event_command
-from workflows.steps.calendar_jobs import publish_calendar
-from workflows.steps.calendar_state import load_series
+from workflows.steps.event_commands import on_event_command
+from workflows.shell.publish import publish_calendar
+from workflows.steps.calendar import load_series
 from workflows.mail.animator_commands import read_command, stated_weekday
 from workflows.mail.model import Parsed
 

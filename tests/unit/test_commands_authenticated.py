@@ -8,7 +8,8 @@ import pytest
 
 from store import Store
 from support import ANIMATORS, make_settings, member_mail
-from workflows.steps.calendar_jobs import load_series, publish_calendar
+from workflows.steps.calendar import load_series
+from workflows.shell.publish import publish_calendar
 from workflows.shell.mailboxes.base import SourceMessage
 from workflows.shell.runner import Runner
 

@@ -5,7 +5,8 @@ import email
 from datetime import datetime, timezone
 from email import policy
 
-from workflows.mail.compose import Rendered, build_message, serialize
+from workflows.mail.render import Rendered
+from workflows.mail.rfc5322 import build_message, serialize
 
 
 def built(name="Élise \r\nBcc: x@example.net", subject="Bien reçu : « Rédiger un CV »\r\nBcc: y@example.net"):

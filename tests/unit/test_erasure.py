@@ -7,7 +7,8 @@ import pytest
 
 from membership_support import World, mail, reply, traces_in
 from workflows.steps import introductions
-from workflows.steps.erasure import ERASED, Traces, erase_member
+from workflows.model.traces import ERASED, Traces
+from workflows.steps.erasure import erase_member
 
 ELISE = "elise.martin@example.com"
 NEEDLES = ("Élise Martin", ELISE, "+33611223344", "06 11 22 33 44", "0611223344")

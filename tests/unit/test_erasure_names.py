@@ -7,7 +7,7 @@ import json
 import pytest
 
 from intro_support import ANIMATORS, Net
-from workflows.steps.erasure import ERASED, Traces
+from workflows.model.traces import ERASED, Traces
 from workflows.steps.reports import build_report
 
 PACO, LINA = "paco.ruiz@example.net", "lina.petit@example.org"

@@ -13,8 +13,8 @@ from events_support import calendar, network
 
 from calendar_support import calendar_part, robot, text_of
 from config.settings import PermanenceRule
-from workflows.steps.calendar_jobs import publish_calendar
-from workflows.steps.calendar_state import load_series
+from workflows.shell.publish import publish_calendar
+from workflows.steps.calendar import load_series
 from workflows.events import ical
 from workflows.events.state import Change, reconcile, series_from_settings, wanted
 
@@ -124,7 +124,7 @@ def test_new_year_job_mails_new_dates_not_mise_a_jour(bot):
 def test_english_wording_of_the_new_dates():
     import json
 
-    from workflows.mail.compose import BUILTIN_TEMPLATES, Renderer
+    from workflows.mail.render import BUILTIN_TEMPLATES, Renderer
 
     data = json.loads((BUILTIN_TEMPLATES / "examples" / "invitation.json").read_text(encoding="utf-8"))
     base = {"network": {"name": "RERS", "address": "r@example.org", "animators": [],

@@ -11,7 +11,7 @@ from workflows.model.privacy import (
     readable_phone, redact)
 from intro_support import START
 from support import make_settings
-from workflows.mail.compose import BUILTIN_TEMPLATES
+from workflows.mail.render import BUILTIN_TEMPLATES
 from workflows.shell.templating import example, renderer_for
 
 NAMES = sorted(p.stem for p in (BUILTIN_TEMPLATES / "examples").glob("introduction*.json"))

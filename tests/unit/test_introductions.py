@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from intro_support import ANIMATORS, Net
-from workflows.steps import introductions
+from workflows.steps import followups, introductions
 
 PACO, LINA, ODILE = "paco.ruiz@example.net", "lina.petit@example.org", "odile.r@example.com"
 A1, A2 = ANIMATORS
@@ -237,7 +237,8 @@ def test_without_the_permanence_the_animators_are_copied_only_when_configured(ne
 
 
 def test_the_eve_of_the_permanence_the_animators_list_the_pairs_to_present(net):
-    from workflows.steps.calendar_jobs import publish_calendar, send_reminders
+    from workflows.shell.publish import publish_calendar
+    from workflows.steps.reminders import send_reminders
 
     introduced(net, lina_contact="permanence")  # Monday 23 November, during the permanence
     odile = net.member(ODILE, "Odile R")
@@ -261,7 +262,8 @@ def test_the_eve_of_the_permanence_the_animators_list_the_pairs_to_present(net):
 
 
 def test_a_cancelled_permanence_puts_the_pair_on_the_next_one_s_list(net):
-    from workflows.steps.calendar_jobs import publish_calendar, send_reminders
+    from workflows.shell.publish import publish_calendar
+    from workflows.steps.reminders import send_reminders
 
     introduced(net, lina_contact="permanence")
     publish_calendar(net.settings, net.store, net.now)
@@ -326,7 +328,7 @@ def test_reminders_once_then_expiry_then_the_items_are_free_again(net):
     report = net.later(0.2)
     assert sorted(report.reminders) == ["MR-1:anim.one@example.org", "MR-1:anim.two@example.org"]
     assert "Rappel" in net.mails("question:approve", to=A1)[-1].subject
-    assert introductions.run_followups(net.settings, net.store, net.now).reminders == [], "idempotent"
+    assert followups.run_followups(net.settings, net.store, net.now).reminders == [], "idempotent"
     assert net.later(7).reminders == [], "one reminder only"
     assert net.later(7).expired == ["MR-1"]
     assert net.intro()["status"] == "expired"
@@ -367,7 +369,7 @@ def test_bilan_questions_after_bilan_days_and_answers_recorded(net):
     assert intro["bilans"]["demand"]["interest"] == "j'ose parler"
     assert intro["bilans"]["demand"]["facilitators"] == "la patience de Paco"
     assert intro["bilans"]["offer"]["text"] == "C'était très bien, nous continuons le mardi."
-    assert introductions.run_followups(net.settings, net.store, net.now).bilans == []
+    assert followups.run_followups(net.settings, net.store, net.now).bilans == []
 
 
 def test_an_exchange_that_did_not_happen_is_told_and_the_demand_matched_again(net):
@@ -518,7 +520,7 @@ def test_a_member_without_address_answers_through_the_animators(net):
 
 
 def test_each_introduction_consent_is_kept_in_the_consent_records(net):
-    from workflows.steps import consents
+    from workflows.lookup import consent_in_force
 
     approved(net)
     net.answer(LINA, "question:consent", "oui")
@@ -527,7 +529,7 @@ def test_each_introduction_consent_is_kept_in_the_consent_records(net):
     lina = net.store.members.find_one("address", LINA)["ref"]
     paco = net.store.members.find_one("address", PACO)["ref"]
     assert records == {(lina, True), (paco, False)}
-    current = consents.current(net.ctx(), lina, "introduction", "MR-1")
+    current = consent_in_force(net.ctx(), lina, "introduction", "MR-1")
     assert current["how"] == "mail" and current["message_id"]
 
 
@@ -563,7 +565,7 @@ def test_forgetting_a_member_leaves_no_word_of_their_titles_in_the_introduction(
 
 
 def test_a_non_after_an_oui_withdraws_the_consent_while_the_other_has_not_answered(net):
-    from workflows.steps import consents
+    from workflows.lookup import consent_in_force
 
     approved(net)
     assert net.answer(LINA, "question:consent", "oui") == "MR-1 consent demand: yes, waiting for the other"
@@ -571,7 +573,7 @@ def test_a_non_after_an_oui_withdraws_the_consent_while_the_other_has_not_answer
     intro = net.intro()
     assert (intro["status"], intro["close_reason"], intro["consents"]["demand"]) == ("declined", "declined", "no")
     lina = net.store.members.find_one("address", LINA)["ref"]
-    assert consents.current(net.ctx(), lina, "introduction", "MR-1")["given"] is False, "the yes is superseded"
+    assert consent_in_force(net.ctx(), lina, "introduction", "MR-1")["given"] is False, "the yes is superseded"
     for who in (LINA, PACO):
         (told,) = net.mails("introduction_cancelled", to=who)
         assert "Lina" not in told.text and "Paco" not in told.text, "never who declined"

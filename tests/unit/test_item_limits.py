@@ -3,7 +3,7 @@ subject does not become a title read in every list, subject and the public catal
 from __future__ import annotations
 
 from membership_support import World, mail, reply, text_of
-from workflows.steps.items import LIMITS, _bounded
+from workflows.model.items import LIMITS, _bounded
 
 ELISE = "elise.martin@example.com"
 

@@ -7,8 +7,8 @@ import random
 import pytest
 
 from workflows.model.matching import (
-    DEFAULT_MIN_SCORE, Analyzer, MatchIndex, item_busy, pair_refusal, parse_synonyms, read_synonyms, score_pair,
-    score_titles, words)
+    DEFAULT_MIN_SCORE, Analyzer, MatchIndex, item_busy, pair_refusal, parse_synonyms, score_pair, score_titles, words)
+from workflows.shell.resources import read_synonyms
 
 
 @pytest.fixture(scope="module")

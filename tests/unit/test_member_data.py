@@ -9,8 +9,8 @@ import pytest
 
 from membership_support import World, mail, reply, text_of
 from support import make_settings
-from workflows.model import charter
-from workflows.mail.compose import BUILTIN_TEMPLATES, Renderer
+from workflows.shell.resources import current_texts
+from workflows.mail.render import BUILTIN_TEMPLATES, Renderer
 
 ELISE = "elise.martin@example.com"
 PACO = "paco.ruiz@example.net"
@@ -83,7 +83,7 @@ def test_catalogue_is_for_confirmed_members(world, sender, expected):
 
 def test_current_texts_are_the_highest_version_and_an_override_is_told_apart(tmp_path):
     settings = make_settings(tmp_path / "a")
-    texts = charter.current_texts(settings)
+    texts = current_texts(settings)
     assert texts["charte"].version == "charte-v1" and texts["charte"].template == "textes/charte-v1.txt.j2"
     assert texts["confidentialite"].version == "confidentialite-v1"
 
@@ -92,7 +92,7 @@ def test_current_texts_are_the_highest_version_and_an_override_is_told_apart(tmp
     (override / "fr" / "textes" / "charte-v1.txt.j2").write_text("Notre charte à nous.\n", encoding="utf-8")
     (override / "fr" / "textes" / "confidentialite-v2.txt.j2").write_text("Version 2.\n", encoding="utf-8")
     settings = make_settings(tmp_path / "b", network=f'templates_dir = "{override}"')
-    changed = charter.current_texts(settings)
+    changed = current_texts(settings)
     assert changed["charte"].version == "charte-v1" and changed["charte"].sha256 != texts["charte"].sha256
     assert changed["confidentialite"].version == "confidentialite-v2"
 

@@ -206,7 +206,7 @@ def test_a_confirmed_member_may_change_preferences_by_mail(world):
 
 
 def test_a_member_who_asked_for_invitations_is_invited_when_confirmed_and_when_switching_on(world):
-    from workflows.steps.calendar_jobs import publish_calendar
+    from workflows.shell.publish import publish_calendar
 
     publish_calendar(world.settings, world.store, world.now)  # the permanence exists
     outcome, question = join(world, body=JOIN_BODY + "Invitations : oui\n")

@@ -15,12 +15,12 @@ import pytest
 import workflows.shell.runner as runner_module
 from store import Store
 from support import ANIMATORS, NETWORK, fail_on, make_settings, member_mail
-from workflows.steps.erasure import Traces
-from workflows.mail.compose import MAIL_POLICY, serialize
+from workflows.model.traces import Traces
+from workflows.mail.rfc5322 import MAIL_POLICY, serialize
 from workflows.mail.parse import parse_message
 from workflows.shell.mailboxes.base import MailboxError, SourceMessage
 from workflows.shell.mailboxes.maildir import MaildirMailbox
-from workflows.steps.speaking import attach_original
+from workflows.mail.rfc5322 import attach_original
 from workflows.shell.runner import Runner, parse_options
 from workflows.shell.status import status_text
 from workflows.shell.transports.folder import FolderTransport

@@ -8,7 +8,8 @@ import pytest
 
 from support import make_settings
 from workflows.model.privacy import first_name
-from workflows.mail.compose import Renderer, readable_name
+from workflows.mail.render import Renderer
+from workflows.mail.labels import readable_name
 from workflows.shell.templating import example
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)

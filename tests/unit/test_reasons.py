@@ -32,7 +32,7 @@ def test_an_unknown_message_reaches_the_animators_with_the_reason_in_the_network
 
 
 def test_a_robot_name_in_a_reason_is_in_words_of_the_language():
-    from workflows.mail.compose import label_of
+    from workflows.mail.labels import label_of
 
     assert reason_text("not_automated", "fr", intent=label_of("offer", "intent", "fr")) == \
         "Message reconnu (offre) mais pas encore traité par le robot."
@@ -119,7 +119,7 @@ def _mail_purposes() -> set[str]:
 
 
 def test_every_mail_purpose_is_in_words_in_both_languages():
-    from workflows.mail.compose import LABELS, label_of
+    from workflows.mail.labels import LABELS, label_of
 
     purposes = _mail_purposes()
     assert {"attendance_no_event", "unclear", "help"} <= purposes

@@ -9,7 +9,7 @@ import pytest
 
 from store import Store
 from support import ANIMATORS, make_settings, member_mail
-from workflows.steps.calendar_jobs import publish_calendar
+from workflows.shell.publish import publish_calendar
 from workflows.cli import main
 from workflows.shell.mailboxes.base import SourceMessage
 from workflows.steps.reports import build_report, monthly_job, previous_month

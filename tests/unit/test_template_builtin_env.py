@@ -9,7 +9,7 @@ import jinja2.sandbox
 import pytest
 from support import make_settings
 
-from workflows.mail.compose import BUILTIN_TEMPLATES, Renderer, example_context, example_data
+from workflows.mail.render import BUILTIN_TEMPLATES, Renderer, example_context, example_data
 from workflows.shell.templating import around
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)

@@ -14,7 +14,7 @@ import pytest
 from support import make_settings
 from workflows import cli
 from workflows.shell.doctor import check_templates
-from workflows.mail.compose import Renderer
+from workflows.mail.render import Renderer
 from workflows.shell.templating import check, example, log_problems, templates
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -89,7 +89,7 @@ def test_a_broken_text_falls_back_to_the_built_in_one(settings, folder, problem,
     write(folder, "join_ack.txt.j2", BROKEN[problem])
     renderer = Renderer("fr", settings.network.templates_dir)
     context = example("join_ack", settings, NOW, "fr")
-    with caplog.at_level(logging.WARNING, logger="workflows.mail.compose"):
+    with caplog.at_level(logging.WARNING, logger="workflows.mail.render"):
         first = renderer.render("join_ack", context)
         second = renderer.render("join_ack", context)
     assert first == second and first.text.startswith("Bonjour Marie Dupont,\n\nVous êtes déjà membre")

@@ -15,7 +15,7 @@ from support import make_settings
 from test_template_overrides import folder, run, settings, write  # noqa: F401 (fixtures)
 from workflows import cli
 from workflows.shell.doctor import check_templates
-from workflows.mail.compose import Renderer
+from workflows.mail.render import Renderer
 from workflows.shell.templating import check, example
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -108,7 +108,7 @@ def test_a_broken_branch_not_taken_does_not_let_the_file_through(settings, folde
     write(folder, "unknown_ack.html.j2", "<p>ZZ</p>")
     (problem,) = [p for p in check(settings, NOW, ("fr",)) if p.level == "fail"]
     assert problem.where == str(path) and "line 1: unknown variable(s) oops" in problem.text
-    with caplog.at_level(logging.WARNING, logger="workflows.mail.compose"):
+    with caplog.at_level(logging.WARNING, logger="workflows.mail.render"):
         rendered = renderer(settings).render("unknown_ack", example("unknown_ack", settings, NOW, "fr"))
     assert rendered.text.startswith("Bonjour,\n\nMerci pour votre message.") and "ZZ" not in rendered.text
     assert "ZZ" not in rendered.html

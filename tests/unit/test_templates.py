@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from support import make_settings
-from workflows.mail.compose import BUILTIN_TEMPLATES, MAX_LINE, Renderer, wrap_text
+from workflows.mail.render import BUILTIN_TEMPLATES, MAX_LINE, Renderer, wrap_text
 from workflows.shell.templating import LANGUAGES, example, templates
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)

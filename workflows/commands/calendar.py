@@ -80,7 +80,7 @@ def _change(args, act) -> int:
     """Run ``act(ctx)`` (a :mod:`workflows.steps.calendar` function returning an
     Outcome) in a transaction, then publish and send. Raises :class:`UserError` when
     the command was refused."""
-    from workflows.steps.calendar_state import calendar_context
+    from workflows.steps.calendar import calendar_context
 
     settings = load_settings(args)
     store = open_store(settings)
@@ -96,7 +96,7 @@ def _change(args, act) -> int:
 def _publish_and_send(settings, store, clock) -> int:
     """Write the changed ``.ics`` files, then send what is queued (the invitations and
     cancellations a change caused) and say so. An exit code."""
-    from workflows.steps.calendar_jobs import publish_calendar
+    from workflows.shell.publish import publish_calendar
     from workflows.shell.runner import Runner
 
     written = publish_calendar(settings, store, clock())
@@ -176,7 +176,7 @@ def _warning(warning: dict, outcome) -> str:
 
 
 def cmd_add(args) -> int:
-    from workflows.steps.calendar import add_one_off
+    from workflows.steps.event_commands import add_one_off
 
     start, end = args.times
     return _change(args, lambda ctx: add_one_off(ctx, args.kind, args.day, start, end,
@@ -184,7 +184,7 @@ def cmd_add(args) -> int:
 
 
 def cmd_cancel(args) -> int:
-    from workflows.steps.calendar import cancel_event, cancel_occurrence
+    from workflows.steps.event_commands import cancel_event, cancel_occurrence
 
     try:
         day = day_argument(args.target)
@@ -204,17 +204,17 @@ def cmd_cancel(args) -> int:
 
 
 def cmd_list(args) -> int:
-    from workflows.steps.attendance import answers_for
-    from workflows.steps.calendar import clashes
-    from workflows.steps.calendar_state import calendar_context, local_today, plan
     from workflows.events.rules import occurrences
+    from workflows.steps.attendance import answers_for
+    from workflows.steps.calendar import calendar_context, draft, local_today
+    from workflows.steps.event_commands import clashes
 
     settings = load_settings(args)
     store = open_store(settings)
     ctx = calendar_context(settings, store, clock_from_env()())
     today = local_today(ctx)
     last = today + timedelta(days=args.days)
-    current = plan(ctx).current.values()
+    current = draft(ctx).current.values()
     found = sorted(
         ((occurrence, series) for series in current for occurrence in occurrences(series, today, last)),
         key=lambda pair: (pair[0].start, pair[1].uid),

@@ -1,5 +1,5 @@
 """`rers catalogue publish`: write the public catalogue page now
-(:mod:`workflows.shell.catalogue_page`; the daemon also writes it every day)."""
+(:func:`workflows.shell.publish.publish_page`; the daemon also writes it every day)."""
 from __future__ import annotations
 
 from workflows.commands.common import clock_from_env, load_settings, open_store
@@ -7,7 +7,7 @@ from workflows.shell.errors import EXIT_OK, UserError
 
 
 def cmd_publish(args) -> int:
-    from workflows.shell.catalogue_page import page_path, publish_page
+    from workflows.shell.publish import page_path, publish_page
 
     settings = load_settings(args)
     try:

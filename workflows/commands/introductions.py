@@ -79,7 +79,7 @@ def cmd_show(args) -> int:
 
 
 def cmd_followups(args) -> int:
-    from workflows.steps.introductions import run_followups
+    from workflows.steps.followups import run_followups
 
     settings = load_settings(args)
     store = open_store(settings)
@@ -124,7 +124,8 @@ def cmd_consent(args) -> int:
 
 def cmd_match(args) -> int:
     from workflows.context import Context
-    from workflows.steps.introductions import rematch, score_text
+    from workflows.steps.introductions import rematch
+    from workflows.steps.matcher import score_text
 
     settings = load_settings(args)
     if args.score:

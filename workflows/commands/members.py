@@ -36,7 +36,7 @@ def _context(args, store=None):
 
 
 def _member(ctx, ref: str) -> dict:
-    from workflows.steps.members import find_ref
+    from workflows.lookup import find_ref
 
     member = find_ref(ctx, ref)
     if member is None:
@@ -58,8 +58,8 @@ def cmd_list(args) -> int:
 
 
 def cmd_show(args) -> int:
+    from workflows.mail.render import base_context
     from workflows.steps.my_data import export
-    from workflows.shell.templating import base_context
 
     ctx = _context(args)
     member = _member(ctx, args.ref)
@@ -127,8 +127,8 @@ def _one_line(option: str, value: str) -> str:
 
 
 def _name(value: str) -> str:
-    """``--name``: one line, not blank, at most :data:`workflows.steps.members.NAME_MAX` characters."""
-    from workflows.steps.members import NAME_MAX
+    """``--name``: one line, not blank, at most :data:`workflows.model.members.NAME_MAX` characters."""
+    from workflows.model.members import NAME_MAX
 
     name = _one_line("--name", value)
     if not name:

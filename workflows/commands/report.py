@@ -19,9 +19,9 @@ def _period(month: str | None, today: date) -> tuple[date, date]:
 
 
 def cmd_report(args) -> int:
-    from workflows.steps.calendar_state import calendar_context
-    from workflows.steps.reports import build_report, queue_report
     from workflows.shell.runner import Runner
+    from workflows.steps.calendar import calendar_context
+    from workflows.steps.reports import build_report, queue_report
 
     settings = load_settings(args)
     store = open_store(settings)

@@ -50,13 +50,13 @@ def cmd_list(args) -> int:
 
 
 def _files_of(name: str) -> list[str]:
-    from workflows.mail.compose import PARTS, split_file
+    from workflows.mail.render import PARTS, split_file
 
     return [name] if split_file(name) else [f"{name}.{part}.j2" for part in PARTS]
 
 
 def cmd_show(args) -> int:
-    from workflows.mail.compose import BUILTIN_TEMPLATES, TemplateError
+    from workflows.mail.render import BUILTIN_TEMPLATES, TemplateError
     from workflows.shell.templating import in_use, renderer_for
 
     settings = load_settings(args)
@@ -102,7 +102,8 @@ def _decoded(value: str) -> str:
 
 
 def cmd_render(args) -> int:
-    from workflows.mail.compose import TemplateError, build_message, message_id, serialize
+    from workflows.mail.render import TemplateError
+    from workflows.mail.rfc5322 import build_message, message_id, serialize
     from workflows.shell.templating import example, renderer_for, templates
 
     settings = load_settings(args)

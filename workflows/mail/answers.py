@@ -102,3 +102,53 @@ def plain_yes(own_text: str) -> bool:
             continue  # "Merci !", "Bonjour Madame,": not yet the answer
         return bool(_PLAIN_YES_RE.search(rest)) and bool(_PUNCTUATION_RE.fullmatch(_PLAIN_YES_RE.sub(" ", rest)))
     return False
+
+
+_NEGATION = (r"\b(?:ne|n')\s*(?:[\w']+\s+){0,2}?(?:pas|plus|jamais)\b"
+             r"(?:\s+(?:la|presente?s?|disponibles?|venir|possible|libres?))?")
+
+
+_DECLINE = re.compile(
+    _NEGATION + r"|\b(?:absente?s?|excusee?s?|empechee?s?|indisponibles?|pas disponibles?|pas libres?"
+    r"|sans moi|malade|annule[rz]? ma (?:venue|participation|presence)|je me desiste|desistement"
+    r"|can'?t come|won'?t come|not coming|unable to (?:come|attend))\b"
+)
+
+
+_DOUBT = re.compile(
+    r"\b(?:peut[- ]etre|je ne sais pas|je sais pas|pas sure?|a voir|on verra|je verrai|si je peux|si possible"
+    r"|j'essaierai|j'essaie|normalement|sans doute|probablement|maybe|perhaps|not sure)\b"
+)
+
+
+_ACCEPT = re.compile(
+    r"\b(?:je viendrai|je viens|j'y serai|j y serai|j'y vais|je serai la|je serai presente?|presente?s?"
+    r"|je participe(?:rai)?|nous viendrons|on viendra|on sera la|nous serons la|compte[sz]? sur moi"
+    r"|inscri(?:s|vez)[- ]moi|je m'inscris|avec plaisir|j'accepte|i'?ll come|i will come|i'?ll be there|attending)\b"
+)
+
+
+_LINES_READ = 5
+
+
+def read_attendance(text: str) -> str | None:
+    """``accepted``, ``declined`` or None (unclear) for a plain-words answer to an
+    invitation (quotes and signature already removed). Only the first meaningful lines
+    count; a doubt ("peut-être", "si je peux"), or signs both ways, is unclear."""
+    lines = [line for line in text.split("\n") if line.strip()][:_LINES_READ]
+    folded = fold("\n".join(lines))
+    if not folded.strip() or _DOUBT.search(folded):
+        return None
+    signs = set()
+    if _DECLINE.search(folded):
+        signs.add("declined")
+    # "je ne serai pas présente" must not count "présente" as a yes.
+    rest = _DECLINE.sub(" ", folded)
+    if _ACCEPT.search(rest):
+        signs.add("accepted")
+    answer = read_answer("\n".join(lines))
+    if answer == "yes":
+        signs.add("accepted")
+    elif answer == "no":
+        signs.add("declined")
+    return signs.pop() if len(signs) == 1 else None

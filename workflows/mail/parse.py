@@ -22,10 +22,10 @@ import re
 from datetime import datetime
 
 from workflows.mail import decode
+from workflows.mail.animator_commands import read_command
 from workflows.mail.answers import read_answer
 from workflows.mail.automatic import automatic_reason
 from workflows.mail.bounces import failed_addresses, is_bounce
-from workflows.mail.animator_commands import read_command
 from workflows.mail.fields import MEMBER_FIELDS, field_key, read_fields
 from workflows.mail.htmltext import html_to_text
 from workflows.mail.intents import Keyword, find_keyword, item_ref_in, strip_subject, title_from

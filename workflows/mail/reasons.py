@@ -4,7 +4,7 @@
 :meth:`str.format` placeholders (the same in both). A workflow names the key and gives
 the values (:func:`workflows.steps.speaking.forward_to_animators`); a value that is one of the
 robot's own names (an intent, a question's kind, a way to be contacted, a member's
-field) is given in words of the language with :func:`workflows.mail.compose.label_of`.
+field) is given in words of the language with :func:`workflows.mail.labels.label_of`.
 """
 from __future__ import annotations
 

@@ -12,13 +12,8 @@ may use the variables ``network`` and ``pending_days``.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
-from pathlib import Path
-
-from config.settings import Settings
-from workflows.mail.compose import BUILTIN_TEMPLATES
 
 NAMES = ("charte", "confidentialite")
 """The charter (the network's principles) and the privacy notice (what is kept, why, who
@@ -41,36 +36,6 @@ class Text:
     def record(self) -> dict:
         """The form kept in a consent record."""
         return {"version": self.version, "sha256": self.sha256}
-
-
-def _folders(settings: Settings) -> list[Path]:
-    language = settings.network.language
-    override = settings.network.templates_dir
-    folders = [Path(override) / language / "textes", Path(override) / "textes"] if override else []
-    return [*folders, BUILTIN_TEMPLATES / language / "textes"]
-
-
-def current_texts(settings: Settings) -> dict[str, Text]:
-    """``{name: Text}`` for each of :data:`NAMES`, at its highest version. Raises
-    FileNotFoundError when a text has no file at all (a broken installation)."""
-    found: dict[str, tuple[int, Path]] = {}
-    for folder in reversed(_folders(settings)):  # built-in first: an override of the same N wins
-        if not folder.is_dir():
-            continue
-        for path in folder.iterdir():
-            match = _FILE_RE.match(path.name)
-            if match and match.group("name") in NAMES:
-                number = int(match.group("n"))
-                if number >= found.get(match.group("name"), (0, None))[0]:
-                    found[match.group("name")] = (number, path)
-    texts = {}
-    for name in NAMES:
-        if name not in found:
-            raise FileNotFoundError(f"no text textes/{name}-v<N>.txt.j2 in {', '.join(map(str, _folders(settings)))}")
-        number, path = found[name]
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-        texts[name] = Text(name, f"{name}-v{number}", f"textes/{path.name}", digest)
-    return texts
 
 
 def records(texts: dict[str, Text]) -> dict[str, dict]:

@@ -136,18 +136,6 @@ def parse_synonyms(text: str, source: str = "synonyms") -> list[tuple[str, ...]]
     return groups
 
 
-def read_synonyms(extra: Path | None = None) -> list[tuple[str, ...]]:
-    """The built-in groups, then those of ``extra`` (the animators' file) when given.
-
-    Raises ``OSError`` when a file cannot be read and ``ValueError`` (see
-    :func:`parse_synonyms`) when it is malformed.
-    """
-    groups = parse_synonyms(BUILTIN_SYNONYMS.read_text(encoding="utf-8"), str(BUILTIN_SYNONYMS.name))
-    if extra is not None:
-        groups += parse_synonyms(Path(extra).read_text(encoding="utf-8"), str(extra))
-    return groups
-
-
 # --- analysis ---------------------------------------------------------------------------
 
 

@@ -20,7 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from workflows.mail.compose import readable_name
+from workflows.mail.labels import readable_name
 
 MASK = "[coordonnées masquées]"
 

@@ -39,16 +39,16 @@ from filelock import FileLock, Timeout
 
 from config.settings import Settings
 from store import Store, StoreBusy
-from workflows.steps.calendar_jobs import publish_calendar, send_reminders
-from workflows.shell.catalogue_page import publish_page
 from workflows.shell.errors import UserError
 from workflows.shell.housekeeping import housekeeping
-from workflows.steps.introductions import run_followups
 from workflows.shell.mailboxes.base import MailboxError
-from workflows.steps.membership import expire_pending
-from workflows.steps.reports import monthly_job
+from workflows.shell.publish import publish_calendar, publish_page
 from workflows.shell.runner import Clock, Runner, utc_now
 from workflows.shell.transports.base import TransportError
+from workflows.steps.followups import run_followups
+from workflows.steps.membership import expire_pending
+from workflows.steps.reminders import send_reminders
+from workflows.steps.reports import monthly_job
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from typing import Callable
 
 from store import Store, message_key
 from workflows.context import Context
-from workflows.mail.compose import build_message, message_id as make_message_id, recipients_of, serialize
-from workflows.shell.templating import base_context
+from workflows.mail.render import base_context
+from workflows.mail.rfc5322 import build_message, message_id as make_message_id, recipients_of, serialize
 from workflows.shell.transports.base import Transport, TransportError
 
 log = logging.getLogger(__name__)

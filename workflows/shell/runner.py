@@ -25,16 +25,16 @@ from typing import Callable
 
 from config.settings import Settings
 from store import Store, message_key
-from workflows.steps.calendar_jobs import publish_if_changed
 from workflows.context import Context, Incoming
-from workflows.mail.compose import Renderer
 from workflows.mail.model import Parsed, ParseOptions
 from workflows.mail.parse import parse_message
+from workflows.mail.render import Renderer
+from workflows.routes import route
 from workflows.shell.mailboxes.base import Mailbox, MailboxError, SourceMessage
 from workflows.shell.outbox import FlushReport, flush, queue_mail
-from workflows.steps.speaking import forward_to_animators
-from workflows.routes import route
+from workflows.shell.publish import publish_if_changed
 from workflows.shell.transports.base import Transport
+from workflows.steps.speaking import forward_to_animators
 
 log = logging.getLogger(__name__)
 audit = logging.getLogger("rers.audit")

@@ -2,7 +2,7 @@
 
 The robot's texts are the built-in files of ``templates/<lang>/`` and, taking precedence,
 the animators' files in ``[network] templates_dir`` (``<dir>/<lang>/`` then ``<dir>/``);
-:class:`workflows.mail.compose.Renderer` renders them. This module is what
+:class:`workflows.mail.render.Renderer` renders them. This module is what
 ``rers templates``, ``rers doctor`` and the daemon's start-up use to look at them:
 
 - :func:`templates` lists every template (a mail, a web page, a shared piece, a
@@ -29,8 +29,17 @@ from typing import Any
 from jinja2 import meta as jinja2meta
 
 from config.settings import Settings
-from workflows.mail.compose import (
-    BUILTIN_TEMPLATES, PARTS, Renderer, Source, TemplateError, example_context, example_data, split_file)
+from workflows.mail.render import (
+    BUILTIN_TEMPLATES,
+    PARTS,
+    Renderer,
+    Source,
+    TemplateError,
+    base_context,
+    example_context,
+    example_data,
+    split_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,24 +50,6 @@ _MEANWHILE = "; the built-in text is used meanwhile"
 """The end of the sentence of a broken animators' file."""
 _MISNAMED = (".txt", ".html", ".htm")
 """How a template file ends when an editor added an extension or one was dropped."""
-
-
-def network_context(settings: Settings) -> dict:
-    """What every template gets as ``network``: ``name``, ``address`` (the functional
-    address), ``animators`` (the addresses where a person answers), ``permanence``
-    (``weekday`` in English, ``start``, ``end``, ``place``)."""
-    network, rule = settings.network, settings.calendar.permanence
-    return {
-        "name": network.name,
-        "address": network.address,
-        "animators": list(network.animators),
-        "permanence": {"weekday": rule.weekday, "start": rule.start, "end": rule.end, "place": rule.place},
-    }
-
-
-def base_context(settings: Settings, now: datetime) -> dict:
-    """``{"network": …, "now": now}``: the variables of every template (``now`` aware)."""
-    return {"network": network_context(settings), "now": now}
 
 
 def renderer_for(settings: Settings, language: str | None = None) -> Renderer:
@@ -152,7 +143,7 @@ def templates(settings: Settings) -> list[TemplateInfo]:
 def around(settings: Settings, now: datetime, language: str | None = None) -> dict[str, Any]:
     """What a mail's context holds besides its own data, as the robot would give it:
     :func:`base_context` and the current versioned texts (``texts``) in ``language``."""
-    from workflows.model.charter import current_texts
+    from workflows.shell.resources import current_texts
 
     localised = replace(settings, network=replace(settings.network, language=language or settings.network.language))
     try:
@@ -165,7 +156,7 @@ def around(settings: Settings, now: datetime, language: str | None = None) -> di
 def example(name: str, settings: Settings, now: datetime, language: str | None = None) -> dict[str, Any]:
     """The context ``name`` is rendered with for a preview or a check: its example data
     (``templates/examples/<name>.json``) over :func:`around`
-    (:func:`workflows.mail.compose.example_context`). Raises :class:`TemplateError`
+    (:func:`workflows.mail.render.example_context`). Raises :class:`TemplateError`
     when ``name`` has no example."""
     return example_context(name, around(settings, now, language))
 

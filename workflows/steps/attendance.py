@@ -34,15 +34,17 @@ import re
 from datetime import date, datetime, timezone
 
 from store import Store
-from workflows.steps.calendar_state import find_series, occurrence_view, upcoming_days
 from workflows.context import Context, Incoming
 from workflows.events.model import EventSeries
 from workflows.events.rules import is_occurrence, occurrence_dates, public_holidays
-from workflows.steps.invitations import sent_calendar_mail
-from workflows.mail.answers import read_answer
+from workflows.events.views import occurrence_view, upcoming_days
 from workflows.mail.animator_commands import find_date
+from workflows.mail.answers import read_attendance
+from workflows.mail.sender import person_address
 from workflows.mail.textutil import fold
-from workflows.steps.speaking import answer_sender, forward_to_animators, person_address
+from workflows.steps.calendar import find_series
+from workflows.steps.invitations import sent_calendar_mail
+from workflows.steps.speaking import answer_sender, forward_to_animators
 
 audit = logging.getLogger("rers.audit")
 
@@ -153,7 +155,7 @@ def on_rsvp(ctx: Context, incoming: Incoming) -> str:
             forward_to_animators(ctx, incoming, reason="rsvp_unknown_event_no_uid", purpose="rsvp_unknown")
         return "rsvp: unknown event, forwarded"
     partstat = (rsvp.get("partstat") or "").lower()
-    address = rsvp.get("attendee") or person_address(incoming)
+    address = rsvp.get("attendee") or person_address(incoming.parsed)
     if partstat not in PARTSTATS or not address:
         forward_to_animators(ctx, incoming, reason="rsvp_unreadable", purpose="rsvp_unreadable")
         return "rsvp: unreadable, forwarded"
@@ -171,47 +173,7 @@ def on_rsvp(ctx: Context, incoming: Incoming) -> str:
 
 # --- answers in plain words -------------------------------------------------------------
 
-_NEGATION = (r"\b(?:ne|n')\s*(?:[\w']+\s+){0,2}?(?:pas|plus|jamais)\b"
-             r"(?:\s+(?:la|presente?s?|disponibles?|venir|possible|libres?))?")
-_DECLINE = re.compile(
-    _NEGATION + r"|\b(?:absente?s?|excusee?s?|empechee?s?|indisponibles?|pas disponibles?|pas libres?"
-    r"|sans moi|malade|annule[rz]? ma (?:venue|participation|presence)|je me desiste|desistement"
-    r"|can'?t come|won'?t come|not coming|unable to (?:come|attend))\b"
-)
-_DOUBT = re.compile(
-    r"\b(?:peut[- ]etre|je ne sais pas|je sais pas|pas sure?|a voir|on verra|je verrai|si je peux|si possible"
-    r"|j'essaierai|j'essaie|normalement|sans doute|probablement|maybe|perhaps|not sure)\b"
-)
-_ACCEPT = re.compile(
-    r"\b(?:je viendrai|je viens|j'y serai|j y serai|j'y vais|je serai la|je serai presente?|presente?s?"
-    r"|je participe(?:rai)?|nous viendrons|on viendra|on sera la|nous serons la|compte[sz]? sur moi"
-    r"|inscri(?:s|vez)[- ]moi|je m'inscris|avec plaisir|j'accepte|i'?ll come|i will come|i'?ll be there|attending)\b"
-)
 _WEEKDAY_WORDS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_LINES_READ = 5
-
-
-def read_attendance(text: str) -> str | None:
-    """``accepted``, ``declined`` or None (unclear) for a plain-words answer to an
-    invitation (quotes and signature already removed). Only the first meaningful lines
-    count; a doubt ("peut-être", "si je peux"), or signs both ways, is unclear."""
-    lines = [line for line in text.split("\n") if line.strip()][:_LINES_READ]
-    folded = fold("\n".join(lines))
-    if not folded.strip() or _DOUBT.search(folded):
-        return None
-    signs = set()
-    if _DECLINE.search(folded):
-        signs.add("declined")
-    # "je ne serai pas présente" must not count "présente" as a yes.
-    rest = _DECLINE.sub(" ", folded)
-    if _ACCEPT.search(rest):
-        signs.add("accepted")
-    answer = read_answer("\n".join(lines))
-    if answer == "yes":
-        signs.add("accepted")
-    elif answer == "no":
-        signs.add("declined")
-    return signs.pop() if len(signs) == 1 else None
 
 
 def _named_day(text: str, series: EventSeries, reference: datetime) -> tuple[bool, date | None]:
@@ -276,7 +238,8 @@ def on_invitation_reply(ctx: Context, incoming: Incoming) -> str | None:
     It is one when its In-Reply-To or References name a calendar mail the robot sent
     (:func:`workflows.steps.invitations.sent_calendar_mail`) to the sender's own address. A
     confirmed member's preferences alone (« Invitations : non ») are recorded as such
-    (:func:`workflows.steps.membership.on_preferences`), never as an answer. Otherwise the
+    (:func:`workflows.steps.preferences.on_preferences`, tried before in
+    :data:`workflows.routes.UNCLAIMED`), never as an answer. Otherwise the
     answer (:func:`read_attendance`) is recorded for: the whole event for a one-off; the
     day the mail was about for a reminder; for a series, the day the text names ("lundi",
     "le 14 décembre"), else its next day. The person gets a short note of what was
@@ -288,14 +251,9 @@ def on_invitation_reply(ctx: Context, incoming: Incoming) -> str | None:
     """
     parsed = incoming.parsed
     found = sent_calendar_mail(ctx, [*parsed.references, *parsed.in_reply_to])
-    address = person_address(incoming)
+    address = person_address(incoming.parsed)
     if found is None or not address or address not in found[0].get("recipients", ()):
         return None
-    from workflows.steps.membership import on_preferences  # here: membership needs this module
-
-    preferences = on_preferences(ctx, incoming)  # « Invitations : non » is no absence
-    if preferences is not None:
-        return preferences
     _mail, series, mailed_day = found
     zone = ctx.settings.network.zone
     reference = (parsed.date or ctx.now).astimezone(zone)

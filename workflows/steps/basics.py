@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import logging
 
-from workflows.steps.attendance import on_invitation_reply
 from workflows.context import Context, Incoming
-from workflows.mail.compose import label_of
-from workflows.steps.membership import on_preferences
+from workflows.mail.labels import label_of
 from workflows.steps.speaking import answer_sender, forward_to_animators
 
 audit = logging.getLogger("rers.audit")
@@ -20,13 +18,8 @@ def on_help(ctx: Context, incoming: Incoming) -> str:
 
 def on_unknown(ctx: Context, incoming: Incoming) -> str:
     """``unknown``: never dropped. The animators get it; the sender gets one
-    acknowledgment a day at most, saying a person will read it. Read first: a confirmed
-    member's message of preferences alone (« Invitations : non », whatever the subject),
-    then a plain-words answer to a calendar invitation ("je viendrai"), which carries no
-    token."""
-    outcome = on_preferences(ctx, incoming) or on_invitation_reply(ctx, incoming)
-    if outcome is not None:
-        return outcome
+    acknowledgment a day at most, saying a person will read it (the last step of
+    :data:`workflows.routes.UNCLAIMED`'s chain)."""
     forward_to_animators(ctx, incoming, reason="not_understood")
     answer_sender(ctx, incoming, template="unknown_ack", context={}, purpose="unknown_ack", daily_kind="unknown_ack")
     return "forwarded to the animators"

@@ -1,352 +1,102 @@
-"""The animators' calendar commands, by mail (intent ``event_command``) or command line.
+"""The calendar's state in the store.
 
-protocol.md, "Animator commands":
+The pure work is in :mod:`workflows.events` (how a mail describes an event:
+:mod:`workflows.events.views`). This module reads and writes the ``events`` collection,
+one document per ``UID``::
 
-- ``PERMANENCE ANNULÉE 2026-12-07`` → :func:`cancel_occurrence`: the permanence of that
-  day is skipped (an EXDATE in the feed) and everyone invited gets a ``METHOD:CANCEL``
-  with its ``RECURRENCE-ID``;
-- ``RENCONTRE 2027-01-14 14:00-16:00 Salle du Havre`` and ``ATELIER <title> …`` →
-  :func:`add_one_off`: a one-off meeting or workshop, ``METHOD:REQUEST`` to everyone
-  invited (the same command again with another place or title updates it);
-- ``rers calendar cancel UID`` → :func:`cancel_event`: a one-off event called off;
-- ``rers calendar cancel UID DATE`` → :func:`cancel_occurrence` too: one date of any
-  recurring series (the monthly meeting…), exactly as a permanence (protocol.md has no
-  mail command for it).
+    {"uid": "permanence@example.org", "series": <EventSeries.to_dict()>}
 
-Each returns an :class:`Outcome`; :func:`on_event_command` answers the animator with it
-(template ``event_command_done``). Nothing is changed when a command is refused. Dates
-are the network's local days, times wall-clock in the network zone.
+Changing the calendar is two steps, so that a command can look at what would be
+published before deciding (``PERMANENCE ANNULÉE`` on a day that is not a permanence):
+
+1. :func:`draft` — the stored series, and the series wanted now: the configured ones
+   (``[calendar]``) plus the animators' one-off events and cancellations, with the
+   one-off events long past left out (:data:`workflows.events.views.KEEP_PAST_DAYS`);
+2. :func:`commit` — reconcile (RFC 5545 ``SEQUENCE``/``DTSTAMP``), write the series that
+   changed, drop the pruned ones; returns the changes to announce.
+
+Times: series hold wall-clock times in the network zone; "today" is the network's local
+date of the clock's aware UTC ``now``.
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from types import MappingProxyType
-from typing import Iterable
+from datetime import date, datetime
 
-from config.settings import WEEKDAYS
-from workflows.steps import basics
-from workflows.steps.calendar_jobs import update_calendar
-from workflows.steps.calendar_state import event_view, local_today, occurrence_view, plan
-from workflows.context import Context, Incoming
-from workflows.events.model import CONFIGURED_KINDS, EventSeries, with_cancelled_dates
-from workflows.events.rules import (
-    Occurrence, local_datetime, occurrences, public_holidays, rule_dates, wall_clock_problem)
-from workflows.events.state import one_off, one_off_uid, publication_period
-from workflows.mail.animator_commands import stated_weekday
-from workflows.mail.textutil import fold
-from workflows.steps.speaking import answer_sender
+from config.settings import Settings
+from store import Store
+from workflows.context import Context
+from workflows.events.model import EventSeries
+from workflows.events.state import Change, reconcile, series_from_settings, wanted
+from workflows.events.views import CalendarDraft, is_stale
+from workflows.mail.render import Renderer
 
+log = logging.getLogger(__name__)
 audit = logging.getLogger("rers.audit")
 
-DEFAULT_DURATION = timedelta(hours=2)
-"""Length of a meeting or workshop given with a start time only."""
 
-DEFAULT_TITLES = MappingProxyType({
-    "fr": MappingProxyType({"meeting": "Rencontre du {name}", "workshop": "Atelier du {name}"}),
-    "en": MappingProxyType({"meeting": "{name} meeting", "workshop": "{name} workshop"}),
-})
-"""Title of a one-off event given without one (it is the calendar entry's SUMMARY)."""
-
-REASONS = (
-    "no_permanence", "no_date", "no_time", "bad_times", "past", "not_permanence_day", "beyond_calendar",
-    "holiday", "closure", "already_cancelled", "unknown_event", "configured_event", "nonexistent_time",
-    "not_occurrence_day", "cancel_by_mail", "weekday_mismatch",
-)
-"""Why a command was refused (``refused``) or did nothing (``unchanged``)."""
+def calendar_context(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> Context:
+    """A :class:`Context` for calendar work outside a message (daily job, command line).
+    ``now``: aware."""
+    network = settings.network
+    return Context(settings=settings, store=store, now=now,
+                   renderer=renderer or Renderer(network.language, network.templates_dir, network.timezone))
 
 
-_NO_DETAIL = MappingProxyType({"weekday": None, "holiday": None, "until": None, "uid": None, "others": [],
-                               "nearest": None, "written_weekday": None,
-                               "default_end": False, "updated": False, "restored": False, "kept": [],
-                               "changes": [], "warnings": [], "time": None})
+def local_today(ctx: Context) -> date:
+    """The network's local date of ``ctx.now``."""
+    return ctx.now.astimezone(ctx.settings.network.zone).date()
 
 
-@dataclass
-class Outcome:
-    """What a calendar command did.
-
-    ``action``: ``cancel_permanence``, ``cancel_occurrence`` (one date of another
-    series), ``meeting``, ``workshop`` or ``cancel_event``;
-    ``status``: ``done``, ``unchanged`` or ``refused``; ``reason``: one of
-    :data:`REASONS` (None when done); ``series``: the event concerned (after the change),
-    ``day``: the local day concerned; ``invitations``: mails queued; ``detail``: what the
-    answer needs to explain itself (``weekday``, ``holiday``, ``until``, ``default_end``,
-    ``updated``, ``restored``, ``kept``, ``changes``, ``warnings``, ``time``, ``others``,
-    ``nearest``, ``written_weekday``).
-    """
-
-    action: str
-    status: str
-    reason: str | None = None
-    series: EventSeries | None = None
-    day: date | None = None
-    invitations: int = 0
-    detail: dict = field(default_factory=dict)
-
-    def view(self, today: date) -> dict:
-        """The template context of ``event_command_done`` (JSON-like)."""
-        return {
-            "action": self.action,
-            "status": self.status,
-            "reason": self.reason,
-            "event": event_view(self.series, today) if self.series else None,
-            "occurrence": occurrence_view(self.series, self.day) if self.series and self.day else None,
-            "day": self.day,
-            "invitations": self.invitations,
-            "detail": {**_NO_DETAIL, **self.detail},
-        }
+def load_series(store: Store) -> dict[str, EventSeries]:
+    """Every stored series, by UID (cancelled ones included: their UID and SEQUENCE
+    must be remembered)."""
+    return {doc["uid"]: EventSeries.from_dict(doc["series"]) for doc in store.events.all()}
 
 
-def cancel_occurrence(ctx: Context, day: date | None, uid: str | None = None) -> Outcome:
-    """Cancel the occurrence on ``day`` (a local date) of the recurring series ``uid``
-    (``@domain`` may be left out; None: the permanence, action ``cancel_permanence``,
-    else ``cancel_occurrence``): an EXDATE in the feed and a ``METHOD:CANCEL`` with its
-    ``RECURRENCE-ID`` to everyone invited. A one-off event's own day cancels the event
-    (:func:`cancel_event`). Refused, with nothing changed, for an unknown series, no day,
-    a day in the past, one beyond the published calendar, a day that is not one of the
-    series (``detail``: the permanence's ``weekday`` and the ``others`` events of that
-    day, or the ``nearest`` date of the series), a public holiday or a closure;
-    ``unchanged`` when it is already cancelled. In a transaction."""
-    planned = plan(ctx)
-    if uid is None:
-        action, series = "cancel_permanence", planned.permanence()
-    else:
-        action, series = "cancel_occurrence", planned.current.get(normalise_uid(ctx, uid))
-        if series is not None and series.kind == "permanence":
-            action = "cancel_permanence"
-
-    def refused(reason: str, status: str = "refused", **detail) -> Outcome:
-        return Outcome(action, status, reason, series, day, detail=detail)
-
-    if series is not None and not series.rule.recurring and day == series.rule.starts:
-        return cancel_event(ctx, series.uid)
-    if series is None or series.cancelled:
-        return refused("no_permanence") if uid is None else Outcome(
-            action, "refused", "unknown_event", day=day, detail={"uid": normalise_uid(ctx, uid)})
-    weekday = WEEKDAYS[series.rule.weekday] if series.rule.weekday is not None else None
-    if day is None:
-        return refused("no_date", weekday=weekday)
-    if day < planned.today:
-        return refused("past")
-    if series.rule.until is not None and day > series.rule.until:
-        return refused("beyond_calendar", until=series.rule.until)
-    if rule_dates(series.rule, day, day) != [day]:
-        if action == "cancel_permanence":
-            others = _events_of_day(planned.current.values(), day, besides=series.uid)
-            return refused("not_permanence_day", weekday=weekday, others=others)
-        near = rule_dates(series.rule, day - timedelta(days=400), day + timedelta(days=400))
-        return refused("not_occurrence_day", nearest=min(near, key=lambda d: abs(d - day)) if near else None)
-    if day in series.holidays:
-        names = public_holidays(day, day, ctx.settings.calendar.holidays_subdivision)
-        return refused("holiday", holiday=names.get(day, ""))
-    if day in series.closures:
-        return refused("closure")
-    if day in series.cancelled_dates:
-        return refused("already_cancelled", status="unchanged")
-    planned.current[series.uid] = with_cancelled_dates(series, [day])
-    state, _changes, queued = update_calendar(ctx, planned)
-    return Outcome(action, "done", None, state[series.uid], day, len(queued))
+def find_series(store: Store, uid: str | None) -> EventSeries | None:
+    """The stored series of ``uid``, or None."""
+    doc = store.events.find_one("uid", uid) if uid else None
+    return EventSeries.from_dict(doc["series"]) if doc else None
 
 
-def add_one_off(ctx: Context, kind: str, day: date | None, start: time | None, end: time | None, *,
-                title: str | None = None, place: str | None = None) -> Outcome:
-    """Add (or correct) a one-off ``meeting`` or ``workshop`` on ``day`` from ``start`` to
-    ``end`` (wall-clock, network zone). Its UID depends on kind, day and start
-    (:func:`workflows.events.state.one_off_uid`): the same command again corrects the event
-    (SEQUENCE + 1). A correction keeps what it leaves out — ``end``, ``title`` or ``place``
-    None — from the event as it stands (``detail["kept"]``), and ``detail["changes"]`` says
-    what it changed, with the value before; a new event without ``end`` lasts
-    :data:`DEFAULT_DURATION` (``detail["default_end"]``). ``place=""`` (command line)
-    clears the place. Refused for no day, no start, ``end <= start``, a past day, a day
-    beyond the published calendar, or a wall-clock time that daylight saving skips that day. Accepted with a warning
-    (``detail["warnings"]``): a time that happens twice that day, another event at the
-    same time (:func:`clashes`), a public holiday, a closure day. In a transaction."""
-    if kind not in ("meeting", "workshop"):
-        raise ValueError(f"a one-off event is a meeting or a workshop, not {kind!r}")
-    planned = plan(ctx)
-    if day is None:
-        return Outcome(kind, "refused", "no_date")
-    if start is None:
-        return Outcome(kind, "refused", "no_time", day=day)
-    network = ctx.settings.network
-    default_title = DEFAULT_TITLES.get(network.language, DEFAULT_TITLES["fr"])[kind].format(name=network.name)
-    before = planned.current.get(one_off_uid(kind, day, start, network.domain))
-    live = before if before is not None and not before.cancelled else None
-    title = (title or "").strip() or None
-    place = None if place is None else place.strip()
-    detail: dict = {"updated": live is not None, "restored": before is not None and before.cancelled}
-    if live is not None:
-        given = {"title": title, "place": place, "end": end}
-        detail["kept"] = [name for name, value in given.items()
-                          if value is None and _current(live, name) not in ("", default_title)]
-        title, place, end = title or live.title, live.place if place is None else place, end or live.end_time
-    if end is None:
-        moment = datetime.combine(day, start) + DEFAULT_DURATION
-        end = moment.time() if moment.date() == day else time(23, 59)
-        detail["default_end"] = True
-    if end <= start:
-        return Outcome(kind, "refused", "bad_times", day=day)
-    if day < planned.today:
-        return Outcome(kind, "refused", "past", day=day)
-    until = publication_period(planned.today, ctx.settings.calendar.horizon_months)[1]
-    if day > until:
-        # Beyond the published calendar nobody would be invited, nor see it in the feed's
-        # window: refused like a cancellation there, with the date it will be possible.
-        return Outcome(kind, "refused", "beyond_calendar", day=day, detail={"until": until})
-    warnings = []
-    for at in (start, end):
-        problem = wall_clock_problem(day, at, network.timezone)
-        if problem == "nonexistent":
-            return Outcome(kind, "refused", "nonexistent_time", day=day, detail={"time": datetime.combine(day, at)})
-        if problem == "ambiguous":
-            warnings.append({"kind": "ambiguous_time", "time": datetime.combine(day, at)})
-    series = one_off(kind, title or default_title, day, start, end, place=place or "", network=network)
-    detail["warnings"] = warnings + _day_warnings(ctx, planned.current.values(), series, day)
-    if live is not None:
-        detail["changes"] = [{"field": name, "before": _current(live, name)} for name in ("title", "place", "end")
-                             if _current(live, name) != _current(series, name)]
-    planned.current[series.uid] = series
-    state, changes, queued = update_calendar(ctx, planned)
-    if not any(c.uid == series.uid for c in changes):
-        return Outcome(kind, "unchanged", None, state[series.uid], day, len(queued), detail)
-    return Outcome(kind, "done", None, state[series.uid], day, len(queued), detail)
+def save_series(store: Store, state: dict[str, EventSeries]) -> None:
+    """Write the series whose stored form changed. In a transaction."""
+    for uid, series in state.items():
+        data = series.to_dict()
+        doc = store.events.find_one("uid", uid)
+        if doc is None:
+            store.events.insert({"uid": uid, "series": data})
+        elif doc["series"] != data:
+            store.events.update(doc["id"], series=data)
 
 
-def clashes(current: Iterable[EventSeries], series: EventSeries, day: date) -> list[tuple[EventSeries, Occurrence]]:
-    """The occurrences of the other ``current`` series whose times overlap ``series`` on
-    ``day`` (its own occurrence that day): ``(other series, its occurrence)``, by start."""
-    mine = occurrences(series, day, day)
-    if not mine:
-        return []
-    found = [(other, occurrence) for other in current if other.uid != series.uid
-             for occurrence in occurrences(other, day, day)
-             if occurrence.start < mine[0].end and mine[0].start < occurrence.end]
-    return sorted(found, key=lambda pair: (pair[1].start, pair[0].uid))
+def draft(ctx: Context) -> CalendarDraft:
+    """The stored and the wanted series (see the module docstring). Reads only."""
+    return draft_for(ctx.settings, ctx.store, local_today(ctx))
 
 
-def _day_warnings(ctx: Context, current: Iterable[EventSeries], series: EventSeries, day: date) -> list[dict]:
-    """What an animator adding ``series`` on ``day`` should know, though it is accepted:
-    another event at the same time, a public holiday, a closure day."""
-    warnings = [{"kind": "overlap", "uid": other.uid, "title": other.title, "start": occurrence.start,
-                 "end": occurrence.end} for other, occurrence in clashes(current, series, day)]
-    holiday = public_holidays(day, day, ctx.settings.calendar.holidays_subdivision).get(day)
-    if holiday is not None:
-        warnings.append({"kind": "holiday", "name": holiday})
-    if day in ctx.settings.calendar.closures:
-        warnings.append({"kind": "closure"})
-    return warnings
+def draft_for(settings: Settings, store: Store, today: date) -> CalendarDraft:
+    """:func:`draft` for the network-local ``today``, without a context (the report)."""
+    stored = load_series(store)
+    pruned = sorted(uid for uid, series in stored.items() if is_stale(series, today))
+    previous = {uid: series for uid, series in stored.items() if uid not in pruned}
+    configured = series_from_settings(settings.calendar, settings.network, today=today)
+    return CalendarDraft(previous=previous, current=wanted(previous, configured), today=today, pruned=pruned)
 
 
-def _current(series: EventSeries, name: str):
-    """The ``title``, ``place`` or ``end`` (an aware datetime) of a one-off ``series``."""
-    if name == "end":
-        return local_datetime(series.rule.starts, series.end_time, series.tzid)
-    return getattr(series, name)
+def commit(ctx: Context, planned: CalendarDraft) -> tuple[dict[str, EventSeries], list[Change]]:
+    """Reconcile ``planned`` at ``ctx.now``, write the result, delete the pruned series.
+    In a transaction. Returns ``(state, changes)`` as :func:`workflows.events.state.reconcile`
+    does; announcing the changes is the caller's business."""
+    state, changes = reconcile(planned.previous, planned.current, ctx.now)
+    save_series(ctx.store, state)
+    for uid in planned.pruned:
+        doc = ctx.store.events.find_one("uid", uid)
+        if doc is not None:
+            ctx.store.events.delete(doc["id"])
+    return state, changes
 
 
-def normalise_uid(ctx: Context, uid: str) -> str:
-    """``rencontre-20270114-1400`` → ``rencontre-20270114-1400@<network domain>``."""
-    uid = uid.strip()
-    return uid if "@" in uid else f"{uid}@{ctx.settings.network.domain}"
+# --- how mails describe an event --------------------------------------------------------
 
-
-def cancel_event(ctx: Context, uid: str) -> Outcome:
-    """Call off the one-off event ``uid`` (``@domain`` may be left out): it leaves the feed
-    and everyone invited gets a ``METHOD:CANCEL``. Refused for an unknown UID, a
-    configured series (change the configuration instead) or a past event; ``unchanged``
-    when already called off. In a transaction."""
-    planned = plan(ctx)
-    uid = normalise_uid(ctx, uid)
-    series = planned.current.get(uid)
-    if series is None:
-        return Outcome("cancel_event", "refused", "unknown_event", detail={"uid": uid})
-    day = series.rule.starts
-    if series.kind in CONFIGURED_KINDS:
-        return Outcome("cancel_event", "refused", "configured_event", series, detail={"uid": uid})
-    if series.cancelled:
-        return Outcome("cancel_event", "unchanged", "already_cancelled", series, day)
-    if day < planned.today:
-        return Outcome("cancel_event", "refused", "past", series, day)
-    del planned.current[uid]
-    state, _changes, queued = update_calendar(ctx, planned)
-    return Outcome("cancel_event", "done", None, state[uid], day, len(queued))
-
-
-def _weekday_mismatch(incoming: Incoming, name: str | None, day: date | None) -> Outcome | None:
-    """A refusal when the calendar command ``name`` wrote a weekday that is not the one of
-    its date ``day`` (``PERMANENCE ANNULÉE lundi 8 décembre``, a Tuesday): which of the two
-    was meant, the robot cannot tell. None when they agree or no weekday was written."""
-    if name not in ("cancel_permanence", "meeting", "workshop") or day is None:
-        return None
-    stated = stated_weekday(f"{incoming.parsed.subject}\n{incoming.parsed.text}", day)
-    if stated is None or stated == day.weekday():
-        return None
-    return Outcome(name, "refused", "weekday_mismatch", day=day, detail={"written_weekday": WEEKDAYS[stated]})
-
-
-def _says_cancelled(title: str | None) -> bool:
-    """True for a ``RENCONTRE ANNULÉE …`` read as a meeting titled « ANNULÉE »."""
-    return fold(title or "").startswith(("annul", "supprim"))
-
-
-def _cancel_by_mail(ctx: Context, kind: str, day: date | None) -> Outcome:
-    """``RENCONTRE ANNULÉE <date>``: protocol.md has no such command yet, and it must not
-    become an event titled « ANNULÉE ». Refused; ``detail["others"]`` names the events of
-    that day, for the command line."""
-    others = _events_of_day(plan(ctx).current.values(), day) if day else []
-    return Outcome(kind, "refused", "cancel_by_mail", day=day, detail={"others": others})
-
-
-def _events_of_day(current: Iterable[EventSeries], day: date, besides: str | None = None) -> list[dict]:
-    """The series (but ``besides``) that take place on ``day``, as ``{"uid": local part,
-    "title", "recurring"}``: what a refusal names for ``rers calendar cancel``."""
-    return [{"uid": series.uid.partition("@")[0], "title": series.title, "recurring": series.rule.recurring}
-            for series in current if series.uid != besides and occurrences(series, day, day)]
-
-
-def _day(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _time(value) -> time | None:
-    try:
-        return time.fromisoformat(value) if value else None
-    except (TypeError, ValueError):
-        return None
-
-
-def on_event_command(ctx: Context, incoming: Incoming) -> str:
-    """``event_command`` (only a configured animator's message is one): carry out
-    ``parsed.command`` and answer the animator with what was done or why not
-    (template ``event_command_done``).
-
-    ``command`` shapes (protocol.md): ``{"name": "cancel_permanence", "date":
-    "YYYY-MM-DD"|None}``; ``{"name": "meeting"|"workshop", "date", "start": "HH:MM"|None,
-    "end": "HH:MM"|None, "place": str|None, "title": str|None}``. Other commands
-    (``introduce``, ``report``, ``register``) are not the calendar's: they go to
-    :func:`workflows.steps.basics.on_not_automated` until their workflows exist.
-    """
-    command = incoming.parsed.command or {}
-    name = command.get("name")
-    mismatch = _weekday_mismatch(incoming, name, _day(command.get("date")))
-    if mismatch is not None:
-        outcome = mismatch
-    elif name == "cancel_permanence":
-        outcome = cancel_occurrence(ctx, _day(command.get("date")))
-    elif name in ("meeting", "workshop") and _says_cancelled(command.get("title")):
-        outcome = _cancel_by_mail(ctx, name, _day(command.get("date")))
-    elif name in ("meeting", "workshop"):
-        outcome = add_one_off(ctx, name, _day(command.get("date")), _time(command.get("start")),
-                              _time(command.get("end")), title=command.get("title"), place=command.get("place"))
-    else:
-        return basics.on_not_automated(ctx, incoming)
-    answer_sender(ctx, incoming, template="event_command_done", context=outcome.view(local_today(ctx)),
-                  purpose="event_command_done")
-    audit.info("%s: calendar command %s %s%s, %d invitation(s)", incoming.parsed.message_id, name, outcome.status,
-               f" ({outcome.reason})" if outcome.reason else "", outcome.invitations)
-    return f"event_command {name}: {outcome.status}" + (f" ({outcome.reason})" if outcome.reason else "")

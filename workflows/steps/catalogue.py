@@ -8,9 +8,9 @@ written by a member and may hold a phone number or an address ("guitare, appelez
 from __future__ import annotations
 
 from workflows.context import Context, Incoming
+from workflows.mail.sender import person_address
 from workflows.model.privacy import redact
-from workflows.steps.members import wrote_again
-from workflows.steps.speaking import answer_sender, person_address
+from workflows.steps.speaking import answer_sender, wrote_again
 
 
 def _number(item: dict) -> int:
@@ -30,7 +30,7 @@ def entries(ctx: Context) -> dict[str, list[dict]]:
 def on_catalogue(ctx: Context, incoming: Incoming) -> str:
     """``catalogue``: a confirmed member gets the catalogue; anyone else is told it is
     for members and how to join (or to confirm)."""
-    address = person_address(incoming)
+    address = person_address(incoming.parsed)
     member = wrote_again(ctx, address) if address else None
     allowed = member is not None and member["status"] == "confirmed"
     context = {"allowed": allowed, "pending": member is not None and not allowed,

@@ -17,6 +17,7 @@ erased::
 from __future__ import annotations
 
 from workflows.context import Context
+from workflows.lookup import consent_in_force
 
 HOW = ("mail", "oral", "written")
 
@@ -48,7 +49,7 @@ def record(
     if how != "mail" and not recorded_by:
         raise ValueError("a consent given in person needs the animator who recorded it")
     subject_ref = subject_ref or member
-    previous = current(ctx, member, purpose, subject_ref)
+    previous = consent_in_force(ctx, member, purpose, subject_ref)
     if previous is not None:
         ctx.store.consents.update(previous["id"], superseded=ctx.stamp())
     doc = {
@@ -66,17 +67,3 @@ def record(
     }
     return ctx.store.consents.get(ctx.store.consents.insert(doc))
 
-
-def history(ctx: Context, member: str, purpose: str | None = None) -> list[dict]:
-    """Every consent record of ``member`` (of ``purpose`` when given), oldest first."""
-    return [c for c in ctx.store.consents.find("member", member) if purpose is None or c["purpose"] == purpose]
-
-
-def current(ctx: Context, member: str, purpose: str, subject_ref: str | None = None) -> dict | None:
-    """The record in force for ``member``, ``purpose`` and ``subject_ref`` (default: the
-    member), or None."""
-    subject_ref = subject_ref or member
-    for doc in reversed(history(ctx, member, purpose)):
-        if doc["subject_ref"] == subject_ref and doc["superseded"] is None:
-            return doc
-    return None

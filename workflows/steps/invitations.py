@@ -42,14 +42,16 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta, timezone
 from typing import Callable, Iterable
 
-from workflows.steps.calendar_state import (
-    event_view, find_series, load_series, local_today, occurrence_view, upcoming_days)
 from workflows.context import Context
 from workflows.events import imip
 from workflows.events.model import EventSeries
 from workflows.events.state import Change
-from workflows.mail.compose import message_id
+from workflows.events.views import CalendarDraft, event_view, occurrence_view, upcoming_days
+from workflows.mail.rfc5322 import message_id
 from workflows.shell.outbox import drop_queued, queue_mail
+from workflows.steps.calendar import commit, draft, find_series, load_series, local_today
+
+log = logging.getLogger(__name__)
 
 audit = logging.getLogger("rers.audit")
 
@@ -197,7 +199,7 @@ def _worth_sending(series: EventSeries, change: Change, today: date) -> bool:
 
 def announce(ctx: Context, state: dict[str, EventSeries], changes: Iterable[Change]) -> list[str]:
     """Queue the invitations and cancellations of ``changes`` (from
-    :func:`workflows.steps.calendar_state.commit`) to every :func:`invitees` person. ``state``
+    :func:`workflows.steps.calendar.commit`) to every :func:`invitees` person. ``state``
     holds the series after the change (their raised SEQUENCE is what the mails carry).
     Changes about the past are not announced. Returns the Message-IDs queued. In a
     transaction."""
@@ -336,3 +338,18 @@ def sent_calendar_mail(ctx: Context, message_ids: Iterable[str],
         if series is not None:
             return doc, series, cause[2]
     return None
+
+
+def update_calendar(ctx: Context, planned: CalendarDraft | None = None) -> tuple[dict[str, EventSeries], list[Change], list[str]]:
+    """Commit ``planned`` (default: :func:`workflows.steps.calendar.draft` as is) and queue
+    the invitations and cancellations of its changes, and the invitations of an animator
+    newly configured (:func:`workflows.steps.invitations.invite_new_animators`). In a
+    transaction.
+
+    Returns ``(state, changes, Message-IDs queued)``.
+    """
+    state, changes = commit(ctx, planned or draft(ctx))
+    queued = announce(ctx, state, changes) + invite_new_animators(ctx)
+    if changes:
+        log.info("calendar: %d change(s): %s", len(changes), ", ".join(f"{c.uid} {c.kind}" for c in changes))
+    return state, changes, queued

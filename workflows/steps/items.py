@@ -1,40 +1,27 @@
-"""Knowledge items: offers (``O-<n>``) and demands (``D-<n>``).
+"""Knowledge items (offers ``O-<n>``, demands ``D-<n>``; the document is
+:mod:`workflows.model.items`): recording them, releasing a pending member's held items,
+and withdrawing one (``RETRAIT O-12``) after its member confirmed by reply.
 
-An item document (collection ``items``)::
-
-    {"ref": "O-12", "kind": "offer"|"demand", "member": "M-14", "title": str,
-     "description": str | None, "modality": str | None, "availability": str | None,
-     "place": str | None, "status": "held"|"open"|"closed",
-     "created": UTC ISO, "closed": UTC ISO | None, "source": Message-ID}
-
-``held``: its member has not confirmed joining yet; it is released (``open``) on
-confirmation and erased with the pending member otherwise. The workflows that receive
-offers and demands by mail are in :mod:`workflows.steps.membership` (a non-member's offer is a
-join).
+``withdraw_item``, from the item's member or an animator (for a member without e-mail),
+asks the item's member (question ``withdraw_item``); only a plain ``OUI`` closes the item
+(« Oui, je garde mon offre ! » gets the clarification question). The offers and demands
+received by mail are :mod:`workflows.steps.membership`'s (a non-member's offer is a join).
 """
 from __future__ import annotations
 
 from dataclasses import asdict
 
-from workflows.context import Context
+from workflows.context import Context, Incoming
+from workflows.lookup import find_ref, is_animator, items_of
 from workflows.mail.model import Item
+from workflows.model.items import LIMITS, PREFIX, _bounded
+from workflows.model.members import reachable
+from workflows.steps import introductions, questions
+from workflows.steps.questions import destructive, may_ask, settle_or_clarify
+from workflows.steps.speaking import answer_sender, forward_to_animators, reply_id, who_wrote
 
-PREFIX = {"offer": "O", "demand": "D"}
-LIMITS = {"title": 150, "description": 2000, "availability": 500, "place": 300}
-"""Characters kept of each text field: a title is read in subjects, lists and the public
-catalogue, and a whole pasted document (or a 200,000-character subject) is not a title."""
-
-
-def _bounded(text: str | None, limit: int) -> str | None:
-    """``text`` cut to at most ``limit`` characters, at a word when one is near, with
-    « … » marking the cut."""
-    if text is None or len(text) <= limit:
-        return text
-    cut = text[:limit - 1]
-    space = cut.rfind(" ")
-    if space > limit * 0.7:
-        cut = cut[:space]
-    return cut.rstrip() + "…"
+WITHDRAW_ITEM = "withdraw_item"
+"""The question kind asked before an item is withdrawn."""
 
 
 def record_items(ctx: Context, member: dict, items: list[Item], source: str) -> list[dict]:
@@ -62,12 +49,6 @@ def record_items(ctx: Context, member: dict, items: list[Item], source: str) -> 
     return stored
 
 
-def items_of(ctx: Context, member_ref: str, *statuses: str) -> list[dict]:
-    """The member's items (only those in ``statuses`` when given), by creation."""
-    found = ctx.store.items.find("member", member_ref)
-    return [i for i in found if not statuses or i["status"] in statuses]
-
-
 def release_held(ctx: Context, member_ref: str) -> list[dict]:
     """Open the member's held items (they just confirmed joining); returns them."""
     return [ctx.store.items.update(i["id"], status="open") for i in items_of(ctx, member_ref, "held")]
@@ -76,3 +57,54 @@ def release_held(ctx: Context, member_ref: str) -> list[dict]:
 def close_item(ctx: Context, item: dict) -> dict:
     """Close an item (withdrawn by its member); returns it."""
     return ctx.store.items.update(item["id"], status="closed", closed=ctx.stamp())
+
+
+def on_withdraw_item(ctx: Context, incoming: Incoming) -> str:
+    """``withdraw_item`` (``RETRAIT O-12``): from the item's member, or from an animator
+    (for a member without e-mail), the item's member is asked to confirm; anyone else is
+    told that no such item of theirs is open — never whose it is."""
+    parsed = incoming.parsed
+    address, member = who_wrote(ctx, incoming)
+    if not address:
+        forward_to_animators(ctx, incoming, reason="withdraw_item_no_address")
+        return "forwarded: no address"
+    item = ctx.store.items.find_one("ref", parsed.item_ref) if parsed.item_ref else None
+    animator = is_animator(ctx, address)
+    owned = item is not None and member is not None and item["member"] == member["ref"]
+    if item is None or not (owned or animator) or item["status"] == "closed":
+        answer_sender(ctx, incoming, template="withdraw_item_refused",
+                      context={"ref": parsed.item_ref, "closed": owned and item["status"] == "closed"},
+                      purpose="withdraw_item_refused")
+        return f"withdraw_item {parsed.item_ref}: not found for the sender"
+    owner = member if owned else find_ref(ctx, item["member"])
+    if not may_ask(ctx, incoming, address, WITHDRAW_ITEM):
+        return f"withdraw_item {item['ref']}: question withheld"
+    questions.ask_member(
+        ctx, owner, kind=WITHDRAW_ITEM, subject_ref=item["ref"], template="withdraw_item_confirm",
+        context={"item": item}, cause=parsed.message_id,
+        in_reply_to=reply_id(parsed.message_id) if owned else None,
+        auto_submitted="auto-replied" if owned else "auto-generated",
+    )
+    if not owned and reachable(owner):
+        answer_sender(ctx, incoming, template="withdraw_item_asked", context={"item": item, "member": owner},
+                      purpose="withdraw_item_asked")
+    return f"withdraw_item {item['ref']}: confirmation asked of {owner['ref']}"
+
+
+def on_withdraw_item_answer(ctx: Context, incoming: Incoming, question: dict, answer: str) -> str:
+    """Answer to ``withdraw_item``: ``yes`` closes the item, ``no`` keeps it,
+    ``unclear`` asks once more."""
+    item = ctx.store.items.find_one("ref", question["subject_ref"])
+    answer = destructive(incoming, answer)
+    early = settle_or_clarify(ctx, incoming, question, answer, find_ref(ctx, question["member"]), item,
+                               needs_item=True)
+    if early:
+        return early
+    closed = answer == "yes" and item["status"] != "closed"
+    if closed:
+        item = close_item(ctx, item)
+        introductions.on_item_closed(ctx, item["ref"])
+    answer_sender(ctx, incoming, template="withdraw_item_done",
+                  context={"item": item, "closed": answer == "yes", "proxy": bool(question["data"].get("proxy"))},
+                  purpose="withdraw_item_done", must_reach=True)
+    return f"withdraw_item {item['ref']}: " + ("closed" if answer == "yes" else "kept")

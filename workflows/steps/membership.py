@@ -1,4 +1,4 @@
-"""Membership: joining with double opt-in, offers and demands, withdrawing, leaving.
+"""Membership: joining with double opt-in, offers and demands, leaving.
 
 protocol.md, "People and addresses", "Intents", "Replies", "Members without an email
 address". Anyone can forge a From line, so every act that binds a person waits for that
@@ -10,15 +10,16 @@ person's answer to a question only they received (:mod:`workflows.steps.question
   consent recorded (:mod:`workflows.steps.consents`), the items released to matching; ``NON``:
   the pending data erased. No answer: :func:`expire_pending` erases it after
   ``pending_days``.
-* ``withdraw_item`` (``RETRAIT O-12``), from the item's member or an animator, asks the
-  item's member (question ``withdraw_item``); ``OUI`` closes the item.
 * ``withdraw`` (``RETRAIT``) asks the member (question ``withdraw``); ``OUI`` erases
-  everything (:func:`workflows.steps.erasure.erase_member`) and says goodbye.
-  For these two, only a plain yes counts (« oui », « OUI merci », « je confirme »):
+  everything (:func:`workflows.steps.erasure.erase_member`) and says goodbye. Only a
+  plain yes counts (« oui », « OUI merci », « je confirme »):
   « Oui, je veux rester membre ! » gets the clarification question.
 * ``ADHÉSION POUR`` (an animator's ``event_command`` named ``register``) and
   ``rers members add`` register a member without an address, consent given in person
   (:func:`register_member`).
+
+Withdrawing one item is :mod:`workflows.steps.items`; a message of preferences alone,
+:mod:`workflows.steps.preferences`.
 
 Every question and answer counts against the person's ``max_replies_per_day``: a forged
 message repeated a hundred times costs its victim at most that many mails a day.
@@ -31,56 +32,38 @@ from datetime import datetime, timedelta
 
 from config.settings import Settings
 from store import Store, message_key
-from workflows.model import charter
-from workflows.steps import consents, introductions, questions
 from workflows.context import Context, Incoming
+from workflows.lookup import find_member, find_ref, items_of
+from workflows.mail.authentication import authenticated
+from workflows.mail.labels import label_of
+from workflows.mail.model import CONTACTS, Item, MemberFields
+from workflows.mail.sender import person_name
+from workflows.mail.textutil import fold
+from workflows.model import charter
+from workflows.model.members import apply_fields, differing_fields
+from workflows.shell.resources import current_texts
+from workflows.steps import consents, introductions, questions
 from workflows.steps.erasure import erase_member
 from workflows.steps.invitations import follow_preference, invite_member, invitee_of
-from workflows.steps.items import close_item, items_of, record_items, release_held
-from workflows.model.privacy import choose_contact
-from workflows.mail.answers import plain_yes
-from workflows.mail.compose import label_of
-from workflows.mail.fields import PREFERENCE_FIELDS, only_preferences
-from workflows.mail.model import CONTACTS, Item, MemberFields
-from workflows.mail.textutil import fold
-from workflows.steps.members import differing_fields, ensure_member, find_ref, new_member, wrote_again
-from workflows.shell.outbox import queue_mail
-from workflows.steps.replies import clarify
+from workflows.steps.items import record_items, release_held
+from workflows.steps.preferences import invitations_change_withheld, refuse_forged
+from workflows.steps.questions import destructive, may_ask, settle_or_clarify
 from workflows.steps.speaking import (
-    answer_sender, forward_to_animators, limit_reached, person_address, person_name, take_allowance)
+    answer_sender,
+    forward_to_animators,
+    reply_id,
+    tell_animators,
+    who_wrote,
+    wrote_again,
+)
 
 audit = logging.getLogger("rers.audit")
 
-JOIN, WITHDRAW, WITHDRAW_ITEM = "join", "withdraw", "withdraw_item"
+JOIN, WITHDRAW = "join", "withdraw"
 """The question kinds this module asks and answers."""
 
 
 # --- who wrote ---------------------------------------------------------------------------
-
-
-def _sender(ctx: Context, incoming: Incoming) -> tuple[str | None, dict | None]:
-    """``(the person's address, their member document or None)``; the person wrote, so
-    an address marked undeliverable works again."""
-    address = person_address(incoming)
-    return address, wrote_again(ctx, address)
-
-
-def _may_ask(ctx: Context, incoming: Incoming, address: str, kind: str) -> bool:
-    """Whether the question ``kind`` may be sent to ``address`` now (never to the robot
-    itself; within the day's answers to that address). A question withheld by the limit
-    goes to the animators (:func:`workflows.steps.speaking.limit_reached`): joining and
-    leaving are the person's right."""
-    if address == ctx.settings.network.address:
-        return False
-    if not take_allowance(ctx, address):
-        audit.info("%s: question withheld, daily limit reached", incoming.parsed.message_id)
-        limit_reached(ctx, incoming, address, f"question:{kind}")
-        return False
-    return True
-
-
-def _is_animator(ctx: Context, address: str | None) -> bool:
-    return bool(address) and address in ctx.settings.network.animators
 
 
 # --- joining, offers and demands --------------------------------------------------------
@@ -90,11 +73,11 @@ def on_join(ctx: Context, incoming: Incoming) -> str:
     """``join``: a new or pending person gets the confirmation question (double opt-in),
     their items held; a confirmed member is told they already are one (their items, if
     any, recorded and matched)."""
-    address, member = _sender(ctx, incoming)
+    address, member = who_wrote(ctx, incoming)
     if not address:
         forward_to_animators(ctx, incoming, reason="join_no_address")
         return "forwarded: no address"
-    if _forged(ctx, incoming, member, address):
+    if refuse_forged(ctx, incoming, member, address):
         return "forwarded: forged"
     if member is not None and member["status"] == "confirmed":
         items, _ = _record_for_confirmed(ctx, incoming, member)
@@ -112,11 +95,11 @@ def on_item(ctx: Context, incoming: Incoming) -> str:
     sender is told how to write one.
     """
     parsed = incoming.parsed
-    address, member = _sender(ctx, incoming)
+    address, member = who_wrote(ctx, incoming)
     if not address:
         forward_to_animators(ctx, incoming, reason="item_no_address")
         return "forwarded: no address"
-    if _forged(ctx, incoming, member, address):
+    if refuse_forged(ctx, incoming, member, address):
         return "forwarded: forged"
     if not parsed.items:
         forward_to_animators(ctx, incoming, reason="item_no_title")
@@ -143,7 +126,7 @@ def _record_for_confirmed(ctx: Context, incoming: Incoming, member: dict) -> tup
     withdrawn from their agenda, "withheld": bool}`` (else None)."""
     parsed = incoming.parsed
     fields = parsed.member
-    withheld = _invitations_change_withheld(ctx, incoming, member, fields.invitations)
+    withheld = invitations_change_withheld(ctx, incoming, member, fields.invitations)
     if withheld:
         fields = replace(fields, invitations=None)
     changed = differing_fields(member, fields)
@@ -165,50 +148,15 @@ def _record_for_confirmed(ctx: Context, incoming: Incoming, member: dict) -> tup
     return items, calendar
 
 
-def _forged(ctx: Context, incoming: Incoming, member: dict | None, address: str) -> bool:
-    """True, and the animators given the message, when the network's own mail server says
-    this message from ``address`` (``member``'s, confirmed or pending, or nobody's yet) is
-    forged (DMARC fail, see :func:`workflows.steps.questions.forged`): nothing of it is acted on
-    (an offer published or held in their name, their phone, contact or invitations
-    changed, a join question sent), nobody answered."""
-    if not questions.forged(ctx.settings, incoming.parsed):
-        return False
-    who = member["ref"] if member else address
-    forward_to_animators(ctx, incoming, reason="member_forged", purpose="member_forged", member=who)
-    audit.warning("%s: in %s's name, DMARC fail: not acted on", incoming.parsed.message_id,
-                  member["ref"] if member else "a non-member")
-    return True
-
-
-INVITATIONS_CHANGES_PER_DAY = 2
-"""How many times a day a member's mail may turn invitations on or off: each turn sends
-a mail per event, and the From line proves nothing."""
-
-
-def _invitations_change_withheld(ctx: Context, incoming: Incoming, member: dict, wanted: bool | None) -> bool:
-    """True when the message would turn ``member``'s invitations on or off (``wanted``)
-    but the day's :data:`INVITATIONS_CHANGES_PER_DAY` are used up: that change is not
-    made (the rest of the message is), the animators are told, and the caller tells the
-    member."""
-    if wanted is None or bool(member.get("invitations")) == wanted:
-        return False
-    if take_allowance(ctx, member["address"], "invitations", limit=INVITATIONS_CHANGES_PER_DAY):
-        return False
-    forward_to_animators(ctx, incoming, reason="invitations_limit", purpose="invitations_limit",
-                         member=member["ref"], limit=INVITATIONS_CHANGES_PER_DAY)
-    audit.warning("%s: %s invitations change withheld", incoming.parsed.message_id, member["ref"])
-    return True
-
-
 def _ask_to_join(ctx: Context, incoming: Incoming, address: str) -> str:
     """Record the pending member and held items, then ask the join question."""
     parsed = incoming.parsed
-    member, created = ensure_member(ctx, address, parsed.member, person_name(incoming))
+    member, created = ensure_member(ctx, address, parsed.member, person_name(incoming.parsed))
     new_items = record_items(ctx, member, parsed.items, parsed.message_id)
     outcome = f"join {member['ref']} {'new' if created else 'pending'}" + _refs(new_items)
-    if not _may_ask(ctx, incoming, address, JOIN):
+    if not may_ask(ctx, incoming, address, JOIN):
         return outcome + " (question withheld)"
-    texts = charter.current_texts(ctx.settings)
+    texts = current_texts(ctx.settings)
     pending_days = ctx.settings.membership.pending_days
     questions.ask(
         ctx,
@@ -228,16 +176,11 @@ def _ask_to_join(ctx: Context, incoming: Incoming, address: str) -> str:
         cause=parsed.message_id,
         valid_days=pending_days,
         data={"texts": charter.records(texts)},
-        in_reply_to=_reply_id(parsed.message_id),
+        in_reply_to=reply_id(parsed.message_id),
         auto_submitted="auto-replied",
     )
     audit.info("%s: %s, confirmation asked", parsed.message_id, outcome)
     return outcome + ", confirmation asked"
-
-
-def _reply_id(message_id: str) -> str | None:
-    # A hash stands in for a missing Message-ID: it must not appear in In-Reply-To.
-    return message_id if message_id.startswith("<") and not message_id.endswith("@rers.invalid>") else None
 
 
 def on_join_answer(ctx: Context, incoming: Incoming, question: dict, answer: str) -> str:
@@ -246,7 +189,7 @@ def on_join_answer(ctx: Context, incoming: Incoming, question: dict, answer: str
     ``unclear`` asks once more."""
     parsed = incoming.parsed
     member = find_ref(ctx, question["member"])
-    early = _settle_or_clarify(ctx, incoming, question, answer, member)
+    early = settle_or_clarify(ctx, incoming, question, answer, member)
     if early:
         return early
     if answer == "no":
@@ -270,130 +213,10 @@ def on_join_answer(ctx: Context, incoming: Incoming, question: dict, answer: str
     return f"join confirmed: {member['ref']}" + _refs(released)
 
 
-def _settle_or_clarify(ctx: Context, incoming: Incoming, question: dict, answer: str, member: dict | None,
-                       item: dict | None = None, *, needs_item: bool = False) -> str | None:
-    """The start of every answer: when what the question was about is gone (erased
-    meanwhile), the question is closed and that is the outcome; an ``unclear`` answer gets
-    the clarification (:func:`workflows.steps.replies.clarify`). Otherwise the question is
-    settled and None returned: the caller acts on ``yes``/``no``."""
-    if member is None or (needs_item and item is None):
-        questions.settle(ctx, question, answer=answer, message_id=incoming.parsed.message_id)
-        return f"{question['kind']} answer: {question['subject_ref']} is gone"
-    if answer == "unclear":
-        proxy = bool(question["data"].get("proxy"))
-        return clarify(ctx, incoming, question, template="clarify",
-                       context={"kind": question["kind"], "member": member, "item": item, "proxy": proxy},
-                       to_name=None if proxy else member.get("name"))
-    questions.settle(ctx, question, answer=answer, message_id=incoming.parsed.message_id)
-    return None
-
-
-def _destructive(incoming: Incoming, answer: str) -> str:
-    """The answer to a question whose yes cannot be undone (leaving the network,
-    withdrawing an item): a yes counts only when the reply's first meaningful line is a
-    plain yes (:func:`workflows.mail.answers.plain_yes`); « Oui, je veux rester membre ! »
-    is ``unclear``, and gets the clarification."""
-    return "unclear" if answer == "yes" and not plain_yes(incoming.parsed.text) else answer
-
-
 # --- preferences ---------------------------------------------------------------------------
 
 
-def on_preferences(ctx: Context, incoming: Incoming) -> str | None:
-    """A confirmed member's message that says nothing but their preferences (« Invitations :
-    non », « Contact : téléphone »: :func:`workflows.mail.fields.only_preferences`),
-    whatever its subject: recorded and acknowledged. Invitations switched on send the
-    live events' invitations at once; switched off, nothing more is sent. A contact the
-    network cannot honour (the phone of a member without a number) is recorded, the
-    member told introductions will go through the permanence meanwhile, and the
-    animators told. None when the message is not one (the caller handles it as usual).
-    For the ``unknown`` route and plain-words replies to invitations, before reading
-    them as anything else."""
-    parsed = incoming.parsed
-    if not only_preferences(parsed.text or ""):
-        return None
-    address, member = _sender(ctx, incoming)
-    if member is None or member["status"] != "confirmed":
-        return None
-    if _forged(ctx, incoming, member, address):
-        return "forwarded: forged"
-    wanted = {k: getattr(parsed.member, k) for k in PREFERENCE_FIELDS if getattr(parsed.member, k) is not None}
-    withheld = _invitations_change_withheld(ctx, incoming, member, wanted.get("invitations"))
-    if withheld:
-        del wanted["invitations"]
-    changed = {k: v for k, v in wanted.items() if member.get(k) != v}
-    updated = ctx.store.members.update(member["id"], **changed) if changed else member
-    queued = follow_preference(ctx, member, updated)
-    unavailable = None
-    if "contact" in wanted and not choose_contact(updated).honoured:
-        unavailable = wanted["contact"]
-        language = ctx.settings.network.language
-        forward_to_animators(ctx, incoming, reason="preferred_contact_unavailable", purpose="member_change",
-                             member=member["ref"], contact=label_of(unavailable, "contact", language),
-                             theirs=label_of(unavailable, "contact_theirs", language))
-    answer_sender(ctx, incoming, template="preferences_done", purpose="preferences_done",
-                  context={"member": updated, "invitations": wanted.get("invitations"),
-                           "contact": wanted.get("contact"), "unavailable": unavailable,
-                           "withdrawn": len(queued) if changed.get("invitations") is False else 0,
-                           "animator": _is_animator(ctx, address),
-                           "withheld": parsed.member.invitations if withheld else None})
-    audit.info("%s: %s preferences %s", parsed.message_id, member["ref"], changed or "unchanged")
-    return (f"preferences {member['ref']}: " + (", ".join(f"{k} {v}" for k, v in changed.items()) or "unchanged")
-            + ("; invitations change withheld" if withheld else ""))
-
-
 # --- withdrawing an item ------------------------------------------------------------------
-
-
-def on_withdraw_item(ctx: Context, incoming: Incoming) -> str:
-    """``withdraw_item`` (``RETRAIT O-12``): from the item's member, or from an animator
-    (for a member without e-mail), the item's member is asked to confirm; anyone else is
-    told that no such item of theirs is open — never whose it is."""
-    parsed = incoming.parsed
-    address, member = _sender(ctx, incoming)
-    if not address:
-        forward_to_animators(ctx, incoming, reason="withdraw_item_no_address")
-        return "forwarded: no address"
-    item = ctx.store.items.find_one("ref", parsed.item_ref) if parsed.item_ref else None
-    animator = _is_animator(ctx, address)
-    owned = item is not None and member is not None and item["member"] == member["ref"]
-    if item is None or not (owned or animator) or item["status"] == "closed":
-        answer_sender(ctx, incoming, template="withdraw_item_refused",
-                      context={"ref": parsed.item_ref, "closed": owned and item["status"] == "closed"},
-                      purpose="withdraw_item_refused")
-        return f"withdraw_item {parsed.item_ref}: not found for the sender"
-    owner = member if owned else find_ref(ctx, item["member"])
-    if not _may_ask(ctx, incoming, address, WITHDRAW_ITEM):
-        return f"withdraw_item {item['ref']}: question withheld"
-    questions.ask_member(
-        ctx, owner, kind=WITHDRAW_ITEM, subject_ref=item["ref"], template="withdraw_item_confirm",
-        context={"item": item}, cause=parsed.message_id,
-        in_reply_to=_reply_id(parsed.message_id) if owned else None,
-        auto_submitted="auto-replied" if owned else "auto-generated",
-    )
-    if not owned and questions.reachable(owner):
-        answer_sender(ctx, incoming, template="withdraw_item_asked", context={"item": item, "member": owner},
-                      purpose="withdraw_item_asked")
-    return f"withdraw_item {item['ref']}: confirmation asked of {owner['ref']}"
-
-
-def on_withdraw_item_answer(ctx: Context, incoming: Incoming, question: dict, answer: str) -> str:
-    """Answer to ``withdraw_item``: ``yes`` closes the item, ``no`` keeps it,
-    ``unclear`` asks once more."""
-    item = ctx.store.items.find_one("ref", question["subject_ref"])
-    answer = _destructive(incoming, answer)
-    early = _settle_or_clarify(ctx, incoming, question, answer, find_ref(ctx, question["member"]), item,
-                               needs_item=True)
-    if early:
-        return early
-    closed = answer == "yes" and item["status"] != "closed"
-    if closed:
-        item = close_item(ctx, item)
-        introductions.on_item_closed(ctx, item["ref"])
-    answer_sender(ctx, incoming, template="withdraw_item_done",
-                  context={"item": item, "closed": answer == "yes", "proxy": bool(question["data"].get("proxy"))},
-                  purpose="withdraw_item_done", must_reach=True)
-    return f"withdraw_item {item['ref']}: " + ("closed" if answer == "yes" else "kept")
 
 
 # --- leaving ---------------------------------------------------------------------------
@@ -403,7 +226,7 @@ def on_withdraw(ctx: Context, incoming: Incoming) -> str:
     """``withdraw`` (``RETRAIT``): a member (pending or confirmed) is asked to confirm;
     an unknown address is told the network holds nothing about it."""
     parsed = incoming.parsed
-    address, member = _sender(ctx, incoming)
+    address, member = who_wrote(ctx, incoming)
     if not address:
         forward_to_animators(ctx, incoming, reason="withdraw_no_address")
         return "forwarded: no address"
@@ -411,12 +234,12 @@ def on_withdraw(ctx: Context, incoming: Incoming) -> str:
         answer_sender(ctx, incoming, template="not_member", context={"intent": "withdraw"}, purpose="not_member",
                       forget_after_send=True)
         return "withdraw: not a member"
-    if not _may_ask(ctx, incoming, address, WITHDRAW):
+    if not may_ask(ctx, incoming, address, WITHDRAW):
         return f"withdraw {member['ref']}: question withheld"
     questions.ask_member(
         ctx, member, kind=WITHDRAW, subject_ref=member["ref"], template="withdraw_confirm",
         context={"items": items_of(ctx, member["ref"], "open", "held")}, cause=parsed.message_id,
-        in_reply_to=_reply_id(parsed.message_id), auto_submitted="auto-replied",
+        in_reply_to=reply_id(parsed.message_id), auto_submitted="auto-replied",
     )
     return f"withdraw {member['ref']}: confirmation asked"
 
@@ -427,8 +250,8 @@ def on_withdraw_answer(ctx: Context, incoming: Incoming, question: dict, answer:
     once more."""
     parsed = incoming.parsed
     member = find_ref(ctx, question["member"])
-    answer = _destructive(incoming, answer)
-    early = _settle_or_clarify(ctx, incoming, question, answer, member)
+    answer = destructive(incoming, answer)
+    early = settle_or_clarify(ctx, incoming, question, answer, member)
     if early:
         return early
     proxy = bool(question["data"].get("proxy"))
@@ -447,18 +270,9 @@ def on_withdraw_answer(ctx: Context, incoming: Incoming, question: dict, answer:
                   purpose="withdraw_done", forget_after_send=True, limited=False)
     # Caused by the person's own message, whose Message-ID may name their mail domain:
     # the notice, kept in the outbox, is keyed by its hash (as the ledger is).
-    notify_animators(ctx, template="withdrawal_notice", context={"ref": ref}, purpose="withdrawal_notice",
+    tell_animators(ctx, template="withdrawal_notice", context={"ref": ref}, purpose="withdrawal_notice",
                      cause=message_key(parsed.message_id))
     return f"withdraw {ref}: erased"
-
-
-def notify_animators(ctx: Context, *, template: str, context: dict, purpose: str, cause: str) -> str | None:
-    """A short notice to the animators (no message attached, no personal data)."""
-    animators = ctx.settings.network.animators
-    if not animators:
-        return None
-    return queue_mail(ctx, template=template, to=[(None, a) for a in animators], context=context, purpose=purpose,
-                      cause=cause, to_member=False)
 
 
 # --- members without an e-mail address ---------------------------------------------------
@@ -478,7 +292,7 @@ def register_member(ctx: Context, *, fields: MemberFields, items: list[Item], co
     folded = fold(consent)
     how = "written" if any(word in folded for word in ("ecrit", "papier", "signe")) else "oral"
     consents.record(ctx, member=member["ref"], purpose="membership", how=how, recorded_by=recorded_by,
-                    note=consent.strip(), texts=charter.records(charter.current_texts(ctx.settings)))
+                    note=consent.strip(), texts=charter.records(current_texts(ctx.settings)))
     stored = record_items(ctx, member, items, source)
     if stored:
         introductions.on_items_opened(ctx, stored)
@@ -549,7 +363,7 @@ def on_register(ctx: Context, incoming: Incoming) -> str:
     or with what is missing. Where the configuration trusts an ``authserv_id``, the
     message must pass DKIM or DMARC there, as for any act an animator does by mail."""
     parsed = incoming.parsed
-    if not questions.authenticated(ctx.settings, parsed):
+    if not authenticated(ctx.settings, parsed):
         forward_to_animators(ctx, incoming, reason="register_not_authenticated")
         return "register: not authenticated"
     consent = (parsed.command or {}).get("consent")
@@ -587,10 +401,47 @@ def expire_pending(settings: Settings, store: Store, now: datetime) -> list[str]
     return erased
 
 
-ANSWER_HANDLERS = {
-    JOIN: on_join_answer,
-    WITHDRAW: on_withdraw_answer,
-    WITHDRAW_ITEM: on_withdraw_item_answer,
-}
-"""Question kinds answered by members about their membership → handler; see
-:mod:`workflows.steps.replies`."""
+
+
+def new_member(ctx: Context, *, address: str | None, fields: MemberFields, status: str,
+               registered_by: str | None = None) -> dict:
+    """Insert a member (``M-<n>``) and return it with its id. In a transaction."""
+    number = ctx.store.next_number("member")
+    doc = apply_fields(
+        {
+            "ref": f"M-{number}",
+            "address": address.lower() if address else None,
+            "name": None,
+            "phone": None,
+            "contact": "email" if address else ("phone" if fields.phone else "permanence"),
+            "invitations": False,
+            "status": status,
+            "language": ctx.settings.network.language,
+            "created": ctx.stamp(),
+            "confirmed": ctx.stamp() if status == "confirmed" else None,
+            "undeliverable": False,
+            "registered_by": registered_by,
+        },
+        fields,
+    )
+    return ctx.store.members.get(ctx.store.members.insert(doc))
+
+
+def ensure_member(ctx: Context, address: str, fields: MemberFields, display_name: str | None = None) -> tuple[dict, bool]:
+    """The member for ``address``, created as ``pending`` when unknown.
+
+    Returns ``(member document with its id, created)``. ``display_name`` (the From
+    header's name) is the name of a new member who wrote no ``Nom :`` line. A pending
+    member's fields are taken as written; a confirmed member's name and phone are only
+    completed, never changed, because anyone can forge a From line: such a change goes to
+    the animators instead (see :func:`differing_fields`).
+    """
+    member = find_member(ctx, address)
+    if member is None:
+        if fields.name is None and display_name:
+            fields = replace(fields, name=display_name)
+        return new_member(ctx, address=address, fields=fields, status="pending"), True
+    updated = apply_fields(member, fields, keep_identity=member["status"] == "confirmed")
+    if updated != member:
+        ctx.store.members.replace(member["id"], updated)
+    return wrote_again(ctx, address) or member, False

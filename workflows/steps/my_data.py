@@ -28,9 +28,9 @@ import logging
 from email.message import EmailMessage
 
 from workflows.context import Context, Incoming
-from workflows.steps.items import items_of
-from workflows.steps.members import wrote_again
-from workflows.steps.speaking import answer_sender, forward_to_animators, person_address
+from workflows.lookup import items_of
+from workflows.mail.sender import person_address
+from workflows.steps.speaking import answer_sender, forward_to_animators, wrote_again
 
 audit = logging.getLogger("rers.audit")
 
@@ -91,7 +91,7 @@ def on_my_data(ctx: Context, incoming: Incoming) -> str:
     text and a JSON attachment, to that address only (so a forged From gets nothing to
     the forger). An unknown address is told the network holds nothing about it. The
     mail's stored copy is dropped once sent."""
-    address = person_address(incoming)
+    address = person_address(incoming.parsed)
     if not address:
         forward_to_animators(ctx, incoming, reason="my_data_no_address")
         return "forwarded: no address"

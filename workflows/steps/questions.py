@@ -15,11 +15,16 @@ received (protocol.md, "Replies"). This module owns those questions:
   animator in their stead (protocol.md, "Members without an email address"): one
   question per animator, each bound to that animator's address, answered with
   ``POUR M-14 : OUI``; :func:`settle` closes a question and its open siblings;
+* an ``unclear`` answer gets one short clarification question (a new token, same
+  question, the first token still good); the next unclear answers go to the animators,
+  the question staying open until its expiry (:func:`clarify`);
 * asking again what is still asked — the same kind, subject and member, of the same
   address (a second ``RETRAIT``, a reminder, a clarification) — sends the question again
   with a new token, and the new question takes the place of the open one (``replaced_by``,
   never a later expiry): at most one open question per kind, subject, member and address,
   and a reply to any of its mails answers it (:func:`match` follows ``replaced_by``).
+
+Which step reads the answer of each kind of question is :data:`workflows.routes.ANSWERS`.
 
 A question document (collection ``questions``)::
 
@@ -32,30 +37,27 @@ A question document (collection ``questions``)::
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import authres
-
-from config.settings import Settings
 from workflows.context import Context, Incoming
-from workflows.mail.model import Parsed
-from workflows.mail.tokens import find_token_in_ids
+from workflows.lookup import token_hash
+from workflows.mail.answers import plain_yes
+from workflows.mail.authentication import authenticated
+from workflows.mail.sender import person_address
+from workflows.model.members import reachable
+from workflows.model.questions import (
+    DEFAULT_VALID_DAYS,
+    PROXY_TEMPLATE,
+    TOKEN_ALPHABET,
+    answered_token,
+    question_message_id,
+    same_question,
+)
 from workflows.shell.outbox import queue_mail
-
-TOKEN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-"""32 symbols, without I/O/0/1 which people misread; a subset of what
-:data:`workflows.mail.tokens.TOKEN_RE` accepts."""
-
-DEFAULT_VALID_DAYS = 30
-PROXY_TEMPLATE = "proxy_question"
-"""The animators' mail for a question meant for a member they answer for; it shows the
-member's own question (the ``question_template`` of its context) inside."""
+from workflows.steps.speaking import forward_to_animators, limit_reached, take_allowance
 
 audit = logging.getLogger("rers.audit")
 
@@ -63,37 +65,6 @@ audit = logging.getLogger("rers.audit")
 def new_token() -> str:
     """A fresh random token, ``RERS-`` + 8 symbols (40 bits from :mod:`secrets`)."""
     return "RERS-" + "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(8))
-
-
-def _key(ctx: Context) -> bytes:
-    key = ctx.store.get_state("token_key")
-    if key is None:
-        key = secrets.token_hex(32)
-        ctx.store.set_state("token_key", key)
-    return bytes.fromhex(key)
-
-
-def keyed_hash(ctx: Context, text: str) -> str:
-    """HMAC-SHA256 of ``text`` under the store's own random key (created on first use), in
-    hex: what the store keeps instead of a token or an address, so that holding the file
-    is not enough to test a guess."""
-    return hmac.new(_key(ctx), text.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def token_hash(ctx: Context, token: str) -> str:
-    """The stored form of a token: :func:`keyed_hash` of it in capitals."""
-    return keyed_hash(ctx, token.upper())
-
-
-def answered_token(parsed: Parsed) -> str | None:
-    """The token of the question a reply answers: from its subject or body, else from the
-    robot's Message-IDs in its References and In-Reply-To."""
-    return parsed.token or find_token_in_ids([*parsed.references, *parsed.in_reply_to])
-
-
-def question_message_id(token: str, domain: str, n: int = 1) -> str:
-    """The Message-ID of the ``n``-th mail carrying ``token``: ``<RERS-XXXXXXXX.n@domain>``."""
-    return f"<{token}.{n}@{domain}>"
 
 
 def ask(
@@ -174,12 +145,7 @@ def _open_same(ctx: Context, kind: str, subject_ref: str, member: str | None, ad
     of ``address`` (one at most, but older stores may hold several)."""
     now = ctx.stamp()
     return [q for q in ctx.store.questions.find("subject_ref", subject_ref)
-            if q["status"] == "open" and q["expires"] > now and _same(q, kind, subject_ref, member, address)]
-
-
-def _same(question: dict, kind: str, subject_ref: str, member: str | None, address: str) -> bool:
-    return (question["kind"], question["subject_ref"], question["member"], question["address"]) == (
-        kind, subject_ref, member, address)
+            if q["status"] == "open" and q["expires"] > now and same_question(q, kind, subject_ref, member, address)]
 
 
 def current(ctx: Context, question: dict) -> dict:
@@ -188,16 +154,11 @@ def current(ctx: Context, question: dict) -> dict:
     member, address — is followed."""
     while question.get("replaced_by") is not None:
         successor = ctx.store.questions.get(question["replaced_by"])
-        if successor is None or not _same(successor, question["kind"], question["subject_ref"],
+        if successor is None or not same_question(successor, question["kind"], question["subject_ref"],
                                           question["member"], question["address"]):
             break
         question = successor
     return question
-
-
-def reachable(member: dict) -> bool:
-    """True when mail to ``member`` can reach them: an address not marked undeliverable."""
-    return bool(member.get("address")) and not member.get("undeliverable")
 
 
 def ask_member(
@@ -305,79 +266,6 @@ def answerer_refusal(ctx: Context, incoming: Incoming, question: dict, address: 
     return None
 
 
-def authenticated(settings: Settings, parsed: Parsed) -> bool:
-    """True when the configuration trusts no ``authserv_id`` (nothing to check), or when
-    an ``Authentication-Results`` header (RFC 8601) of that ``authserv_id`` shows
-    ``dmarc=pass``, or ``dkim=pass`` for a signing domain aligned with the From domain
-    (the same, or one a sub-domain of the other: DMARC's relaxed alignment, RFC 7489
-    §3.1.1). Headers of other servers are ignored: anyone can write one; and anyone can
-    sign a forged From with their own domain's key, hence the alignment. A ``dmarc=fail``
-    of that server wins over any pass (:func:`forged`): a forger can add a header that
-    claims the server's name below the server's own, never remove the server's."""
-    if not settings.network.authserv_id:
-        return True
-    if forged(settings, parsed):
-        return False
-    sender_domain = (parsed.sender or "").rpartition("@")[2].lower()
-    for result in _trusted_results(settings, parsed):
-        if result.result != "pass":
-            continue
-        if result.method == "dmarc":
-            return True
-        if result.method == "dkim" and _aligned(_signing_domain(result), sender_domain):
-            return True
-    return False
-
-
-def forged(settings: Settings, parsed: Parsed) -> bool:
-    """True when an ``Authentication-Results`` header of the configured ``authserv_id``
-    shows ``dmarc=fail``: the From domain's owner publishes that mail from it must pass,
-    and this one did not (RFC 7489). False without ``authserv_id``, and for a message with
-    no verdict (a member's provider may publish no DMARC policy at all)."""
-    return any(result.method == "dmarc" and result.result == "fail"
-               for result in _trusted_results(settings, parsed))
-
-
-def _trusted_results(settings: Settings, parsed: Parsed):
-    """The results (``authres`` objects) of the ``Authentication-Results`` headers that the
-    configured ``authserv_id`` wrote; none without it. Unreadable headers are skipped."""
-    trusted = settings.network.authserv_id
-    if not trusted:
-        return
-    for value in parsed.authentication_results:
-        header = _parse_results(value)
-        if header is not None and (header.authserv_id or "").lower() == trusted.lower():
-            yield from header.results
-
-
-_BRACKETED = re.compile(r"=\s*(?:<([^<>\s]*)>|\[([^\[\]\s]*)\])")
-
-
-def _parse_results(value: str):
-    """``value`` parsed by ``authres``, or None. Servers write forms its grammar (RFC
-    8601) refuses — a trailing semicolon, ``smtp.mailfrom=<a@b>``, ``smtp.helo=[1.2.3.4]``
-    (Zoho, some Postfix milters): tried again without them, so that a real verdict is
-    never skipped."""
-    for text in (value, _BRACKETED.sub(lambda m: "=" + (m.group(1) or m.group(2) or ""), value).strip().rstrip(";")):
-        try:
-            return authres.AuthenticationResultsHeader.parse_value(text)
-        except Exception:  # authres raises its own SyntaxError and assorted others
-            continue
-    return None
-
-
-def _signing_domain(result) -> str:
-    for prop in result.properties:
-        if prop.type == "header" and prop.name in ("d", "i") and prop.value:
-            return prop.value.rpartition("@")[2].lower()
-    return ""
-
-
-def _aligned(signer: str, sender: str) -> bool:
-    return bool(signer and sender) and (signer == sender or sender.endswith("." + signer)
-                                         or signer.endswith("." + sender))
-
-
 def close(ctx: Context, question: dict, *, status: str = "answered", answer: str | None = None,
           message_id: str | None = None) -> None:
     """Mark a question used (``answered``), ``expired`` or ``cancelled``: it can never be
@@ -423,3 +311,85 @@ def open_about(ctx: Context, subject_ref: str, kind: str | None = None) -> list[
 def mark_reminded(ctx: Context, question: dict) -> None:
     """Note that ``question`` got its one reminder."""
     ctx.store.questions.update(question["id"], reminded=True)
+
+
+def may_ask(ctx: Context, incoming: Incoming, address: str, kind: str) -> bool:
+    """Whether the question ``kind`` may be sent to ``address`` now (never to the robot
+    itself; within the day's answers to that address). A question withheld by the limit
+    goes to the animators (:func:`workflows.steps.speaking.limit_reached`): joining and
+    leaving are the person's right."""
+    if address == ctx.settings.network.address:
+        return False
+    if not take_allowance(ctx, address):
+        audit.info("%s: question withheld, daily limit reached", incoming.parsed.message_id)
+        limit_reached(ctx, incoming, address, f"question:{kind}")
+        return False
+    return True
+
+
+def settle_or_clarify(ctx: Context, incoming: Incoming, question: dict, answer: str, member: dict | None,
+                       item: dict | None = None, *, needs_item: bool = False) -> str | None:
+    """The start of every answer: when what the question was about is gone (erased
+    meanwhile), the question is closed and that is the outcome; an ``unclear`` answer gets
+    the clarification (:func:`clarify`). Otherwise the question is
+    settled and None returned: the caller acts on ``yes``/``no``."""
+    if member is None or (needs_item and item is None):
+        settle(ctx, question, answer=answer, message_id=incoming.parsed.message_id)
+        return f"{question['kind']} answer: {question['subject_ref']} is gone"
+    if answer == "unclear":
+        proxy = bool(question["data"].get("proxy"))
+        return clarify(ctx, incoming, question, template="clarify",
+                       context={"kind": question["kind"], "member": member, "item": item, "proxy": proxy},
+                       to_name=None if proxy else member.get("name"))
+    settle(ctx, question, answer=answer, message_id=incoming.parsed.message_id)
+    return None
+
+
+def destructive(incoming: Incoming, answer: str) -> str:
+    """The answer to a question whose yes cannot be undone (leaving the network,
+    withdrawing an item): a yes counts only when the reply's first meaningful line is a
+    plain yes (:func:`workflows.mail.answers.plain_yes`); « Oui, je veux rester membre ! »
+    is ``unclear``, and gets the clarification."""
+    return "unclear" if answer == "yes" and not plain_yes(incoming.parsed.text) else answer
+
+
+def answerer(ctx: Context, incoming: Incoming, question: dict | None) -> str | None:
+    """Who answers: the sender's address (From), never Reply-To — except for questions
+    sent to a web form's person, whose address is the Reply-To by construction."""
+    return person_address(incoming.parsed)
+
+
+CLOSED = ("expired", "cancelled", "already answered")
+"""Refusals of a real question that is no longer open: its own addressee, answering late
+or twice, is told so (never for ``wrong address`` or ``unknown token``: maybe a forgery)."""
+
+
+def clarify(ctx: Context, incoming: Incoming, question: dict, *, template: str, context: dict,
+            to_name: str | None = None) -> str:
+    """Handle an ``unclear`` answer. The first one gets a short clarification question:
+    the same question asked again (:func:`workflows.steps.questions.ask`: a new token, the same
+    expiry), whose first mail's token keeps working. Once it was asked, an unclear answer
+    goes to the animators, every time, and the question stays open until its expiry: a
+    plain OUI or NON to any of its mails still counts.
+
+    ``template``/``context`` render the short question. Returns the outcome.
+    """
+    if question.get("clarified"):
+        forward_to_animators(ctx, incoming, reason="unclear_twice", purpose="unclear")
+        return "unclear twice: forwarded"
+    ask(
+        ctx,
+        kind=question["kind"],
+        subject_ref=question["subject_ref"],
+        member=question["member"],
+        address=question["address"],
+        template=template,
+        context=context,
+        cause=incoming.parsed.message_id,
+        to_name=to_name,
+        data={**question.get("data", {}), "clarification_of": question["id"]},
+        in_reply_to=incoming.parsed.message_id,
+        clarified=True,
+    )
+    ctx.store.questions.update(question["id"], answer="unclear", answer_message_id=incoming.parsed.message_id)
+    return "unclear: clarification asked"

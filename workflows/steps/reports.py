@@ -28,11 +28,11 @@ from zoneinfo import ZoneInfo
 
 from config.settings import Settings
 from store import Store
-from workflows.steps.attendance import answers_for
-from workflows.steps.calendar_state import calendar_context, plan_for
 from workflows.context import Context, Incoming
 from workflows.events.rules import occurrences
 from workflows.shell.outbox import queue_mail
+from workflows.steps.attendance import answers_for
+from workflows.steps.calendar import calendar_context, draft_for
 from workflows.steps.speaking import answer_sender
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ def build_report(settings: Settings, store: Store, start: date, end: date, today
     ]
     # As the calendar publishes them: the configured series count before the first
     # publication too (a robot installed today reports its permanences at once).
-    series = [s for s in plan_for(settings, store, today).current.values() if not s.cancelled]
+    series = [s for s in draft_for(settings, store, today).current.values() if not s.cancelled]
     upcoming, attendance = [], []
     for one in series:
         for occurrence in occurrences(one, today, today + timedelta(days=UPCOMING_DAYS)):

@@ -9,49 +9,20 @@
 from __future__ import annotations
 
 import logging
-import re
 from email.message import EmailMessage
 from typing import Callable
 
 from workflows.context import Context, Incoming
-from workflows.mail.compose import label_of
+from workflows.lookup import find_member, keyed_hash
+from workflows.mail.labels import label_of
 from workflows.mail.reasons import reason_text
-from workflows.steps.members import wrote_again
+from workflows.mail.rfc5322 import attach_original
+from workflows.mail.sender import person_address, person_name
+from workflows.model.members import reachable
+from workflows.model.questions import answered_token, question_message_id
 from workflows.shell.outbox import queue_mail
-from workflows.steps.questions import keyed_hash
 
 audit = logging.getLogger("rers.audit")
-
-_RELAY = re.compile(
-    r"^(no-?reply|ne-?pas-?r[eé]pondre|do-?not-?reply|noreply|wordpress|www-data|apache|nobody|"
-    r"formulaire|form|contact-?form|webmaster|site|mailer)([+._-].*)?@",
-    re.IGNORECASE,
-)
-
-
-def is_relay(address: str | None) -> bool:
-    """True for a web form's or a site's sending address (``no-reply@…``, ``wordpress@…``):
-    the person is then in Reply-To."""
-    return bool(address and _RELAY.match(address))
-
-
-def person_address(incoming: Incoming) -> str | None:
-    """The address of the person behind a message, lower-cased.
-
-    The From address, except for a web form relay with a Reply-To: then the Reply-To. An
-    identity claimed that way is never trusted for anything binding: every binding act is
-    confirmed by answering a question sent to that address.
-    """
-    parsed = incoming.parsed
-    if is_relay(parsed.sender) and parsed.reply_to:
-        return parsed.reply_to
-    return parsed.sender
-
-
-def person_name(incoming: Incoming) -> str | None:
-    """The display name of the From header, unless it is a web form relay's (then None)."""
-    parsed = incoming.parsed
-    return None if is_relay(parsed.sender) else parsed.sender_name or None
 
 
 def _hash(ctx: Context, address: str) -> str:
@@ -129,7 +100,7 @@ def answer_sender(
     :func:`workflows.shell.outbox.queue_mail`.
     """
     parsed = incoming.parsed
-    address = person_address(incoming)
+    address = person_address(incoming.parsed)
     network = ctx.settings.network
     if not address or address == network.address:
         return None
@@ -147,7 +118,7 @@ def answer_sender(
     # A pending member's name is what anyone claimed when joining for that address (a web
     # form's Reply-To can name any address): it is used once the address confirmed it.
     recorded = (member or {}).get("name") if (member or {}).get("status") == "confirmed" else None
-    name = recorded or person_name(incoming)
+    name = recorded or person_name(incoming.parsed)
     return queue_mail(
         ctx,
         template=template,
@@ -200,30 +171,59 @@ def forward_to_animators(ctx: Context, incoming: Incoming, *, reason: str, purpo
     )
 
 
-_LINE_END = re.compile(rb"\r\n|\r|\n")
-_MAX_LINE = 998
-"""RFC 5322 §2.1.1: a line of a 7bit body is at most 998 octets."""
+def wrote_again(ctx: Context, address: str | None) -> dict | None:
+    """The member with this address, after noting that they wrote: an address a bounce
+    marked undeliverable is taken as working again (protocol.md, "Intents", bounce).
+    Returns the member (None when the address is no member's)."""
+    member = find_member(ctx, address)
+    if member is not None and member.get("undeliverable"):
+        member = ctx.store.members.update(member["id"], undeliverable=False)
+    return member
 
 
-def attach_original(msg: EmailMessage, raw: bytes) -> None:
-    """Attach ``raw``, a received message, to ``msg`` as ``message.eml`` without parsing it.
+def who_wrote(ctx: Context, incoming: Incoming) -> tuple[str | None, dict | None]:
+    """``(the person's address, their member document or None)``; the person wrote, so
+    an address marked undeliverable works again."""
+    address = person_address(incoming.parsed)
+    return address, wrote_again(ctx, address)
 
-    Its MIME tree is never read: a message nested thousands of levels deep (which makes
-    the email package recurse past Python's limit) is attached like any other. A 7-bit
-    message whose lines fit RFC 5322 travels as ``message/rfc822``, its bytes as they
-    are (line ends made CRLF); any other (8-bit, over-long lines) as base64
-    ``application/octet-stream``, since message/rfc822 may only be 7bit or 8bit (RFC
-    2046 §5.2.1) and 8bit needs 8BITMIME all the way.
-    """
-    lines = _LINE_END.split(raw)
-    if raw.isascii() and all(len(line) <= _MAX_LINE for line in lines):
-        part = EmailMessage(policy=msg.policy)
-        part["Content-Type"] = "message/rfc822"
-        part["Content-Disposition"] = 'attachment; filename="message.eml"'
-        # A str payload is written as it is by the generator (the form HeaderParser gives
-        # a message/rfc822 part): nothing below these headers is parsed or re-encoded.
-        part.set_payload("\r\n".join(line.decode("ascii") for line in lines))
-        msg.make_mixed()
-        msg.attach(part)
+
+def reply_id(message_id: str) -> str | None:
+    # A hash stands in for a missing Message-ID: it must not appear in In-Reply-To.
+    return message_id if message_id.startswith("<") and not message_id.endswith("@rers.invalid>") else None
+
+
+def tell_animators(ctx: Context, *, template: str, context: dict, purpose: str, cause: str,
+                   only: list[str] | None = None) -> str | None:
+    """A notice to the animators (``only`` some of them), the message they are about not
+    attached: a decision, a member's news, a notice carrying no personal data. Returns
+    the Message-ID, or None when nobody is to get it (no animator configured)."""
+    animators = list(ctx.settings.network.animators) if only is None else only
+    if not animators:
+        return None
+    return queue_mail(ctx, template=template, to=[(None, a) for a in animators], context=context, purpose=purpose,
+                      cause=cause, to_member=False)
+
+
+def tell_member(ctx: Context, member: dict | None, template: str, context: dict, purpose: str, cause: str,
+               answering: Incoming | None = None) -> None:
+    """A mail to a member; one who cannot be reached by mail gets it through the animators
+    (protocol.md, "Members without an email address"). ``answering``: the member's answer
+    to a question, whose thread it joins (In-Reply-To, References with the question's
+    first mail: RFC 5322 3.6.4) under the question's token (``[RERS-…]``), so that a reply
+    to it still names that question, whatever the member's mail client keeps."""
+    if member is None:
+        return
+    if reachable(member):
+        thread = answering.parsed if answering else None
+        token = answered_token(thread) if thread else None
+        references = [*thread.references, *thread.in_reply_to] if thread else []
+        if token:
+            references.insert(0, question_message_id(token, ctx.settings.network.domain))
+        queue_mail(ctx, template=template, to=[(member.get("name"), member["address"])], context=context,
+                   purpose=purpose, cause=cause, in_reply_to=thread.message_id if thread else None,
+                   references=list(dict.fromkeys(references)), subject_tag=token)
     else:
-        msg.add_attachment(raw, maintype="application", subtype="octet-stream", filename="message.eml")
+        tell_animators(ctx, template=template,
+                       context={**context, "for_member": {"ref": member["ref"], "name": member.get("name")}},
+                       purpose=purpose, cause=cause)

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from config.settings import load
 from store import Store
-from workflows.steps.calendar_jobs import publish_calendar
-from workflows.shell.runner import Runner, utc_now
 from workflows.shell.daemon import InstanceLock
 from workflows.shell.errors import UserError
 from workflows.shell.init import init_folder
+from workflows.shell.publish import publish_calendar
+from workflows.shell.runner import Runner, utc_now
 
 SAMPLES = Path(__file__).resolve().parent / "mail"
 _FILLED = ".demo-filled"

@@ -1,107 +1,33 @@
-"""The calendar's jobs: bring the state in line and announce it, publish the ``.ics``
-files, remind people the day before.
-
-- :func:`update_calendar` — plan, reconcile and write the series (see
-  :mod:`workflows.steps.calendar_state`), and queue the invitations of what changed
-  (:mod:`workflows.steps.invitations`), all in the caller's transaction: a change and its
-  mails are written together.
-- :func:`publish_calendar` — the daily job and ``rers calendar publish``: update, then
-  write the network feed and one file per event into ``[calendar] output_dir``.
-- :func:`publish_if_changed` — after a cycle: publish only when the stored series differ
-  from what was last published (an animator's command arrived by mail).
-- :func:`send_reminders` — the daily job: the day before an occurrence, a reminder to
-  those who accepted (``[calendar] reminders = true``) and, before a permanence, the
-  list of who accepted to the animators.
+"""The day before an occurrence: a reminder to those who accepted, and, before a
+permanence, the list of who comes and of the pairs to present to each other, to the
+animators.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-from datetime import datetime, time, timedelta
-from pathlib import Path
+from datetime import date, datetime, time, timedelta
 
 from config.settings import Settings
 from store import Store
-from workflows.steps.attendance import answers_for
-from workflows.steps.calendar_state import (
-    Plan, calendar_context, commit, event_view, load_series, occurrence_view, plan)
 from workflows.context import Context
-from workflows.events.ical import calendar_files
 from workflows.events.model import EventSeries
-from workflows.shell.files import publish
-from workflows.events.rules import occurrence_dates
-from workflows.events.state import Change
-from workflows.steps.invitations import (
-    REMINDER, announce, calendar_message_id, invite_new_animators, invitee_of, mail_cause)
+from workflows.events.rules import occurrence_dates, occurrences
+from workflows.events.views import event_view, occurrence_view
+from workflows.lookup import find_item, find_ref
+from workflows.model.introductions import SIDES, erased
+from workflows.model.privacy import public_item, public_member
 from workflows.shell.outbox import queue_mail
+from workflows.steps.attendance import answers_for
+from workflows.steps.calendar import calendar_context, load_series
+from workflows.steps.invitations import REMINDER, calendar_message_id, invitee_of, mail_cause
 
-log = logging.getLogger(__name__)
 audit = logging.getLogger("rers.audit")
 
-PUBLISHED_KEY = "calendar_published"
-"""State key holding the fingerprint of the last published calendar."""
 
 REMINDERS_FROM = time(17, 0)
 """Local time from which the day-before mails go out: late enough to carry the day's
 answers, early enough to be read that evening. The daemon runs :func:`send_reminders`
 every hour; before this time it does nothing."""
-
-
-def update_calendar(ctx: Context, planned: Plan | None = None) -> tuple[dict[str, EventSeries], list[Change], list[str]]:
-    """Commit ``planned`` (default: :func:`workflows.steps.calendar_state.plan` as is) and queue
-    the invitations and cancellations of its changes, and the invitations of an animator
-    newly configured (:func:`workflows.steps.invitations.invite_new_animators`). In a
-    transaction.
-
-    Returns ``(state, changes, Message-IDs queued)``.
-    """
-    state, changes = commit(ctx, planned or plan(ctx))
-    queued = announce(ctx, state, changes) + invite_new_animators(ctx)
-    if changes:
-        log.info("calendar: %d change(s): %s", len(changes), ", ".join(f"{c.uid} {c.kind}" for c in changes))
-    return state, changes, queued
-
-
-def _fingerprint(settings: Settings, state: dict[str, EventSeries]) -> str:
-    data = [settings.network.name, settings.network.timezone, settings.calendar.feed_file,
-            str(settings.calendar.output_dir), [state[uid].to_dict() for uid in sorted(state)]]
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
-
-
-def publish_calendar(settings: Settings, store: Store, now: datetime) -> list[Path]:
-    """Update the series (queuing the invitations of any change), then write the network
-    feed and one file per event into ``output_dir``. Files whose bytes did not change are
-    not rewritten; returns the paths written (empty when nothing changed). ``now``: aware.
-    Raises ``OSError`` when the folder cannot be written (the store is already updated:
-    the next run writes the files)."""
-    with store.transaction():
-        state, _changes, _queued = update_calendar(calendar_context(settings, store, now))
-    files = calendar_files(
-        state.values(), name=settings.network.name, tzid=settings.network.timezone,
-        feed_filename=settings.calendar.feed_file,
-    )
-    written = publish(files, Path(settings.calendar.output_dir))
-    with store.transaction():
-        store.set_state(PUBLISHED_KEY, _fingerprint(settings, state))
-    return written
-
-
-def publish_if_changed(settings: Settings, store: Store, now: datetime) -> list[Path]:
-    """:func:`publish_calendar` when the stored series changed since the last publication
-    (cheap otherwise: no iCalendar is built). For the end of each cycle, so that an
-    animator's command shows in the feed at once. A calendar that nothing has touched yet
-    is left to the first publication proper (the daemon's start, the daily job, `rers
-    calendar publish`), which also sends the first invitations."""
-    store.refresh()
-    published = store.get_state(PUBLISHED_KEY)
-    series = load_series(store)
-    if (published is None and not series) or published == _fingerprint(settings, series):
-        return []
-    return publish_calendar(settings, store, now)
-
-
-# --- the day before ---------------------------------------------------------------------
 
 
 def _person(store: Store, answer: dict) -> dict:
@@ -169,7 +95,7 @@ def send_reminders(settings: Settings, store: Store, now: datetime) -> list[str]
                     )
                     queued.extend([mid] if mid else [])
             if series.kind == "permanence" and settings.network.animators:
-                from workflows.steps.introductions import pairs_to_present
+                from workflows.steps.reminders import pairs_to_present
 
                 people = {kind: [_person(store, a) for a in answers if a["partstat"] == kind]
                           for kind in ("accepted", "tentative", "declined")}
@@ -185,3 +111,31 @@ def send_reminders(settings: Settings, store: Store, now: datetime) -> list[str]
     if queued:
         audit.info("calendar: %d reminder(s) for %s queued", len(queued), tomorrow)
     return queued
+
+
+def pairs_to_present(ctx: Context, series: EventSeries, day: date) -> list[dict]:
+    """The introductions whose members the animators are to present to each other at the
+    permanence ``series`` holds on ``day``: made, either side meeting at the permanence,
+    and ``day`` the first occurrence after the introduction (a cancelled one moves the
+    meeting to the next). For the animators' list the eve of that permanence: the
+    introduction's ref, the first names and refs of both members and the titles, never an
+    address. Oldest first."""
+    zone = ctx.settings.network.zone
+    pairs = []
+    for status in ("introduced", "bilan"):
+        for intro in ctx.store.introductions.find("status", status):
+            if "permanence" not in (intro.get("contacts") or {}).values() or not intro.get("introduced"):
+                continue
+            made = datetime.fromisoformat(intro["introduced"])
+            first = next((o for o in occurrences(series, made.astimezone(zone).date(), day) if o.start > made), None)
+            if first is None or first.day != day:
+                continue
+            pair: dict = {"ref": intro["ref"], "introduced": intro["introduced"]}
+            for side in SIDES:
+                member = find_ref(ctx, intro[f"{side}_member"])
+                item = find_item(ctx, intro[side]) or {"ref": intro[side], "kind": side, "title": ""}
+                pair[side] = {"first_name": public_member(member).first_name,
+                              "member": intro[f"{side}_member"] or erased(ctx.settings.network.language), "title": public_item(item).title,
+                              "permanence": intro["contacts"].get(side) == "permanence"}
+            pairs.append(pair)
+    return sorted(pairs, key=lambda p: (p["introduced"], int(p["ref"][3:])))

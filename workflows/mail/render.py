@@ -1,4 +1,5 @@
-"""Render the robot's mails from jinja2 templates and build RFC 5322 messages.
+"""Render the robot's mails from jinja2 templates (the words; :mod:`workflows.mail.rfc5322`
+builds the message).
 
 Templates live in ``templates/<lang>/<name>.subject.j2``, ``<name>.txt.j2`` and
 ``<name>.html.j2`` (the HTML part is optional). An animators' ``templates_dir`` (config)
@@ -11,12 +12,10 @@ folder is configured (their files are code the robot did not write; only the bui
 files are rendered without it), with
 :class:`jinja2.StrictUndefined` (a missing variable is an error, never an empty hole);
 the HTML part is autoescaped. Values such as a member's name are data, never template
-code: they are passed in the context and cannot inject markup or headers. Headers are
-encoded by the :mod:`email` package (RFC 2047), never built by string concatenation.
+code: they are passed in the context and cannot inject markup or headers.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -24,12 +23,6 @@ import re
 import textwrap
 from dataclasses import dataclass
 from datetime import datetime
-from email.contentmanager import raw_data_manager
-from email.charset import BASE64, Charset
-from email.header import Header
-from email.message import EmailMessage
-from email.policy import Compat32
-from email.utils import formataddr, format_datetime, getaddresses
 from pathlib import Path
 from typing import Any
 
@@ -39,205 +32,8 @@ from babel.lists import format_list
 from jinja2 import meta as jinja2meta
 from jinja2.sandbox import SandboxedEnvironment
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-MODALITY_LABELS = {
-    "fr": {
-        "one_to_one": "de gré à gré (à deux)",
-        "group": "en groupe (atelier)",
-        "practice_exchange": "échange de pratiques",
-        "talking_group": "groupe de parole",
-    },
-    "en": {
-        "one_to_one": "one to one",
-        "group": "in a group (workshop)",
-        "practice_exchange": "practice exchange",
-        "talking_group": "talking group",
-    },
-}
-_QUESTIONS = {
-    "join": ("confirmer l'adhésion", "confirm joining"),
-    "withdraw": ("confirmer le départ", "confirm leaving"),
-    "withdraw_item": ("confirmer le retrait", "confirm a withdrawal"),
-    "approve": ("approuver une mise en relation", "approve an introduction"),
-    "consent": ("accord pour une mise en relation", "consent to an introduction"),
-    "bilan": ("bilan d'un échange", "how an exchange went"),
-}
-LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "intent": {
-        "join": ("adhésion", "joining"),
-        "offer": ("offre", "offer"),
-        "demand": ("demande", "request"),
-        "withdraw_item": ("retrait d'une offre ou d'une demande", "withdrawing an offer or request"),
-        "withdraw": ("départ du réseau (RETRAIT)", "leaving the network (UNSUBSCRIBE)"),
-        "reply": ("réponse à une question du robot", "answer to a question of the robot"),
-        "help": ("demande d'aide", "asking for help"),
-        "catalogue": ("demande du catalogue", "asking for the catalogue"),
-        "my_data": ("demande de ses données (MES DONNÉES)", "asking for their data"),
-        "event_command": ("commande d'animateur", "animator's command"),
-        "rsvp": ("réponse d'agenda", "calendar answer"),
-        "auto_reply": ("réponse automatique", "automatic reply"),
-        "bounce": ("message non distribué", "undelivered message"),
-        "unknown": ("rien (message non reconnu)", "nothing (message not recognised)"),
-    },
-    "purpose": {
-        "join_ack": ("réponse à une adhésion", "answer to a joining"),
-        "join_done": ("adhésion confirmée", "joining confirmed"),
-        "items_ack": ("accusé de réception d'offre ou de demande", "offer or request received"),
-        "item_unclear": ("offre ou demande sans titre", "offer or request without a title"),
-        "help": ("aide", "help"),
-        "unknown_ack": ("accusé de réception", "acknowledgment"),
-        "not_member": ("réponse à une personne non membre", "answer to a non-member"),
-        "catalogue": ("catalogue", "catalogue"),
-        "my_data": ("ses données (MES DONNÉES)", "their data"),
-        "withdraw_done": ("départ du réseau", "leaving the network"),
-        "withdraw_item_done": ("retrait d'une offre ou d'une demande", "offer or request withdrawn"),
-        "withdraw_item_refused": ("retrait refusé", "withdrawal refused"),
-        "withdraw_item_asked": ("retrait demandé", "withdrawal asked"),
-        "register_done": ("inscription par un animateur", "registration by an animator"),
-        "introduction": ("mise en relation", "introduction"),
-        "introduction_ack": ("accord enregistré (mise en relation)", "consent recorded (introduction)"),
-        "introduction_cancelled": ("mise en relation annulée", "introduction cancelled"),
-        "introduction_command": ("commande MISE EN RELATION", "INTRODUCE command"),
-        "introduction_decided": ("décision sur une mise en relation", "decision on an introduction"),
-        "introduction_not_happened": ("échange non réalisé", "exchange that did not happen"),
-        "invitation": ("invitation du calendrier", "calendar invitation"),
-        "cancellation": ("annulation du calendrier", "calendar cancellation"),
-        "invitation_withdrawn": ("retrait de l'agenda (invitations arrêtées)", "removal from the calendar (invitations off)"),
-        "event_reminder": ("rappel de la veille", "reminder the day before"),
-        "event_attendees": ("liste de la veille", "list the day before"),
-        "event_command_done": ("commande du calendrier", "calendar command"),
-        "attendance_noted": ("présence notée", "attendance noted"),
-        "attendance_no_event": ("réponse pour un jour sans événement", "answer for a day without event"),
-        "attendance_unclear": ("réponse d'agenda pas claire (transmise)", "unclear calendar answer (forwarded)"),
-        "attendance_not_member": ("réponse d'agenda d'une personne non membre (transmise)",
-                                  "calendar answer from a non-member (forwarded)"),
-        "rsvp_not_member": ("réponse d'agenda d'une personne non membre (transmise)",
-                            "calendar answer from a non-member (forwarded)"),
-        "rsvp_unknown": ("réponse d'agenda pour un événement inconnu (transmise)",
-                         "calendar answer for an unknown event (forwarded)"),
-        "rsvp_unreadable": ("réponse d'agenda illisible (transmise)", "unreadable calendar answer (forwarded)"),
-        "unclear": ("réponse pas claire (transmise)", "unclear answer (forwarded)"),
-        "refused_reply": ("réponse refusée (transmise)", "refused answer (forwarded)"),
-        "refused_command": ("commande refusée (transmise)", "refused command (forwarded)"),
-        "bounce": ("message non distribué (transmis)", "undelivered message (forwarded)"),
-        "parked": ("message mis de côté (transmis)", "message set aside (forwarded)"),
-        "member_change": ("demande de changement (transmise)", "change asked (forwarded)"),
-        "member_forged": ("message falsifié au nom d'un membre (transmis)", "message forged in a member's name (forwarded)"),
-        "invitations_limit": ("changements d'invitations du jour épuisés (transmis)",
-                              "day's invitations changes used up (forwarded)"),
-        "contact_unavailable": ("coordonnée manquante (transmise)", "missing contact detail (forwarded)"),
-        "send_failure": ("échec d'envoi", "sending failure"),
-        "mailbox_down": ("boîte du réseau injoignable", "network's mailbox unreachable"),
-        "reply_limit": ("limite de réponses du jour atteinte (transmis)", "day's answer limit reached (forwarded)"),
-        "preferences_done": ("préférences notées", "preferences noted"),
-        "question_closed": ("réponse à une question close", "answer to a closed question"),
-        "report": ("rapport", "report"),
-        "withdrawal_notice": ("avis de départ", "leaving notice"),
-        **{f"question:{kind}": (f"question : {fr}", f"question: {en}") for kind, (fr, en) in _QUESTIONS.items()},
-    },
-    "question": _QUESTIONS,
-    "status": {
-        "proposed": ("proposée", "proposed"),
-        "consent": ("en attente des accords", "waiting for consents"),
-        "introduced": ("faite", "made"),
-        "bilan": ("bilan demandé", "review asked"),
-        "completed": ("terminée", "completed"),
-        "refused": ("non retenue", "not retained"),
-        "declined": ("n'a pas eu lieu", "did not go ahead"),
-        "expired": ("expirée, sans réponse", "expired, no answer"),
-        "cancelled": ("annulée", "cancelled"),
-    },
-    "member_status": {
-        "pending": ("adhésion pas encore confirmée", "joining not confirmed yet"),
-        "confirmed": ("membre", "member"),
-    },
-    "contact_way": {
-        "email": ("par e-mail", "by e-mail"),
-        "phone": ("par téléphone", "by phone"),
-        "permanence": ("à la permanence", "at the drop-in session"),
-    },
-    "item_kind": {
-        "offer": ("offre", "offer"),
-        "demand": ("demande", "request"),
-    },
-    "item_status": {
-        "held": ("en attente de votre confirmation", "waiting for your confirmation"),
-        "open": ("ouverte", "open"),
-        "closed": ("retirée", "withdrawn"),
-    },
-    "consent_purpose": {
-        "membership": ("adhésion", "joining"),
-        "introduction": ("mise en relation", "introduction"),
-    },
-    "consent_how": {
-        "mail": ("par e-mail", "by e-mail"),
-        "oral": ("de vive voix", "in person"),
-        "written": ("par écrit", "in writing"),
-    },
-    "field": {
-        "name": ("nom", "name"),
-        "phone": ("téléphone", "phone"),
-        "unreadable_address": ("(adresse illisible)", "(unreadable address)"),
-        "erased": ("(effacé)", "(erased)"),
-    },
-    "contact": {
-        "email": ("e-mail", "e-mail"),
-        "phone": ("téléphone", "phone"),
-        "permanence": ("permanence", "drop-in session"),
-    },
-    "contact_missing": {
-        "email": ("d'adresse e-mail", "e-mail address"),
-        "phone": ("de numéro de téléphone", "phone number"),
-    },
-    "contact_theirs": {
-        "email": ("son adresse", "their address"),
-        "phone": ("son numéro", "their number"),
-    },
-}
-"""The robot's own names in words, French then English: ``intent`` (what a message was
-understood as), ``purpose`` (what a mail was for; ``question:<kind>`` is built from
-``question``), ``status`` (of an introduction), ``question`` (a question's kind),
-``field`` (a member's field), ``contact`` (a way to be put in touch: "e-mail"),
-``contact_way`` (the same, said as a way: "par e-mail"), ``member_status``,
-``item_kind``, ``item_status``, ``consent_purpose``, ``consent_how`` (MES DONNÉES), and
-for the animators' reasons (:mod:`workflows.mail.reasons`) ``contact_missing`` ("le
-réseau n'a pas d'adresse e-mail") and ``contact_theirs`` ("n'a pas son adresse")."""
-
-
-def label_of(value: str | None, kind: str, language: str = "fr") -> str:
-    """``value`` (an intent, a mail's purpose, an introduction's status: ``kind``) in words
-    of ``language``; a value the table does not know is shown as it is."""
-    if value is None:
-        return ""
-    words = LABELS.get(kind, {}).get(value)
-    return value if words is None else words[1 if language == "en" else 0]
-
-
-_LETTERS_RE = re.compile(r"[^\W\d_]+")
-_PARTICLES = frozenset({"de", "du", "des"})
-
-
-def readable_name(name: str | None) -> str | None:
-    """A name written all in capitals in a readable form (``LINA PETIT`` → ``Lina Petit``,
-    ``JEAN-LUC DE LA FONTAINE`` → ``Jean-Luc de La Fontaine``, ``ANNE D'ALMEIDA`` →
-    ``Anne d'Almeida``, ``N'DIAYE`` → ``N'Diaye``); any other name as written (``Lina
-    PETIT``, ``lina``). For greeting people: what is stored does not change."""
-    if not name or name != name.upper() or not _LETTERS_RE.search(name):
-        return name
-    first = _LETTERS_RE.search(name).start()
-
-    def word(match: re.Match) -> str:
-        run, start, end = match.group(), match.start(), match.end()
-        if start != first:
-            after = name[end:end + 1]
-            if run.lower() in _PARTICLES and after in ("", " ") and name[start - 1:start] == " ":
-                return run.lower()
-            if run.lower() == "d" and after in ("'", "\u2019") and name[start - 1:start] in ("", " "):
-                return "d"
-        return run.capitalize()
-
-    return _LETTERS_RE.sub(word, name)
-
+from config.settings import Settings
+from workflows.mail.labels import MODALITY_LABELS, WEEKDAYS, label_of, readable_name
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 PARTS = ("subject", "txt", "html")
@@ -855,141 +651,19 @@ class Renderer:
         return jinja2meta.find_undeclared_variables(self.parse(path))
 
 
-def message_id(domain: str, *parts: str) -> str:
-    """A deterministic Message-ID (RFC 5322 §3.6.4) for the mail caused by ``parts``.
-
-    The same cause (e.g. the incoming Message-ID, the purpose and the recipient) always
-    gives the same id, so a mail rebuilt after a crash is recognised as the same mail.
-    """
-    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
-    return f"<rers.{digest}@{domain}>"
-
-
-class _MailPolicy(Compat32):
-    """The policy of the robot's own mail: ``compat32`` headers, the modern content manager.
-
-    :class:`email.policy.EmailPolicy` parses every header into an object when it is set
-    and folds it again when written: about 5 ms a mail, more than fetching, parsing and
-    sending one. The robot's headers are few and simple, so they are encoded here once
-    (RFC 2047 via :func:`email.utils.formataddr` and :class:`email.header.Header`), while
-    the parts still use the content manager (``set_content``, ``add_attachment``…).
-    """
-
-    content_manager = raw_data_manager
-
-    def _fold(self, name, value, sanitize):
-        # Compat32 makes a Header object of every value to fold it (a third of a mail's
-        # cost). The robot's values are already ASCII and encoded: a short one-line value
-        # is written as it is; anything else is folded the standard way.
-        if isinstance(value, str) and len(name) + len(value) < 77 and value.isascii() \
-                and "\n" not in value and "\r" not in value:
-            return f"{name}: {value}{self.linesep}"
-        return super()._fold(name, value, sanitize)
+def network_context(settings: Settings) -> dict:
+    """What every template gets as ``network``: ``name``, ``address`` (the functional
+    address), ``animators`` (the addresses where a person answers), ``permanence``
+    (``weekday`` in English, ``start``, ``end``, ``place``)."""
+    network, rule = settings.network, settings.calendar.permanence
+    return {
+        "name": network.name,
+        "address": network.address,
+        "animators": list(network.animators),
+        "permanence": {"weekday": rule.weekday, "start": rule.start, "end": rule.end, "place": rule.place},
+    }
 
 
-MAIL_POLICY = _MailPolicy(linesep="\r\n")
-"""Build and serialise the robot's mail with this policy (CRLF line ends, RFC 5322)."""
-
-
-def serialize(msg: EmailMessage) -> bytes:
-    """The message as RFC 5322 bytes under :data:`MAIL_POLICY`.
-
-    Multipart boundaries are derived from the Message-ID: the generator would otherwise
-    draw random ones and compile a regular expression for each to check the body (RFC
-    2046 §5.1.1); a SHA-256 prefix cannot occur in text by chance, and the same message
-    gives the same bytes.
-    """
-    seed = str(msg.get("Message-ID", ""))
-    for number, part in enumerate(msg.walk()):
-        if part.is_multipart() and part.get_boundary() is None:
-            digest = hashlib.sha256(f"{seed}\x1f{number}".encode("utf-8")).hexdigest()[:32]
-            part.set_boundary(f"=_rers_{digest}")
-    return msg.as_bytes(policy=MAIL_POLICY)
-
-
-def _single_line(value: str) -> str:
-    # Header values are data: a CR or LF could start a new header (header injection).
-    return " ".join(str(value).split())
-
-
-def format_address(name: str | None, address: str) -> str:
-    """``Name <address>`` with the name RFC 2047-encoded when it is not ASCII, quoted
-    when it holds specials; CR/LF and runs of spaces in the name become one space."""
-    return formataddr((_single_line(name or ""), _single_line(address)), charset=_HEADER_CHARSET)
-
-
-def _utf8_base64() -> Charset:
-    # Python's "utf-8" header charset picks the shorter of Q and B for every header by
-    # measuring both, character by character: a millisecond a subject. B is always fine.
-    charset = Charset("utf-8")
-    charset.header_encoding = BASE64
-    return charset
-
-
-_HEADER_CHARSET = _utf8_base64()
-
-
-def _text_header(name: str, value: str) -> str:
-    """An unstructured header value (RFC 5322 §3.2.5): as is when ASCII, else RFC 2047
-    encoded words (UTF-8, base64), folded by :class:`email.header.Header`."""
-    value = _single_line(value)
-    if value.isascii():
-        return value
-    return Header(value, _HEADER_CHARSET, header_name=name).encode()
-
-
-def build_message(
-    *,
-    rendered: Rendered,
-    sender: tuple[str | None, str],
-    to: list[tuple[str | None, str]],
-    message_id: str,
-    date: datetime,
-    cc: list[tuple[str | None, str]] = (),
-    in_reply_to: str | None = None,
-    references: list[str] = (),
-    auto_submitted: str = "auto-generated",
-    list_unsubscribe: str | None = None,
-    reply_to: str | None = None,
-    language: str = "fr",
-    extra_headers: dict[str, str] | None = None,
-) -> EmailMessage:
-    """Build the MIME message: ``text/plain`` (quoted-printable UTF-8) with an HTML
-    alternative when there is one, under :data:`MAIL_POLICY`.
-
-    ``sender``/``to``/``cc``: ``(display name or None, address)``. ``date``: aware.
-    ``auto_submitted``: RFC 3834 value (``auto-replied`` for an answer to a message).
-    ``list_unsubscribe``: the RFC 2369 mailto URL, e.g. ``mailto:rers@x?subject=RETRAIT``.
-    Every header value is made one line (no header injection through a name or subject).
-    """
-    msg = EmailMessage(policy=MAIL_POLICY)
-    msg["From"] = format_address(*sender)
-    msg["To"] = ", ".join(format_address(n, a) for n, a in to)
-    if cc:
-        msg["Cc"] = ", ".join(format_address(n, a) for n, a in cc)
-    if reply_to:
-        msg["Reply-To"] = format_address(None, reply_to)
-    msg["Subject"] = _text_header("Subject", rendered.subject)
-    msg["Date"] = format_datetime(date)
-    msg["Message-ID"] = _single_line(message_id)
-    if in_reply_to:
-        msg["In-Reply-To"] = _single_line(in_reply_to)
-        msg["References"] = _single_line(" ".join([*references, in_reply_to][-10:]))
-    msg["Auto-Submitted"] = auto_submitted
-    # Exchange/Outlook: do not answer this with an out-of-office (MS-OXCMAIL 2.2.3.2.14).
-    msg["X-Auto-Response-Suppress"] = "All"
-    if list_unsubscribe:
-        msg["List-Unsubscribe"] = f"<{_single_line(list_unsubscribe)}>"
-    for key, value in (extra_headers or {}).items():
-        msg[key] = _text_header(key, value)
-    msg.set_content(rendered.text, charset="utf-8", cte="quoted-printable")
-    if rendered.html:
-        msg.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
-    # After the content: set_content() clears every Content-* header, this one included.
-    msg["Content-Language"] = language  # RFC 3282
-    return msg
-
-
-def recipients_of(msg: EmailMessage) -> list[str]:
-    """The lower-cased addresses of the To and Cc headers (the SMTP envelope's RCPT TO)."""
-    return [address.lower() for _, address in getaddresses(msg.get_all("To", []) + msg.get_all("Cc", [])) if address]
+def base_context(settings: Settings, now: datetime) -> dict:
+    """``{"network": …, "now": now}``: the variables of every template (``now`` aware)."""
+    return {"network": network_context(settings), "now": now}

@@ -1,0 +1,214 @@
+"""The robot's own names in words: what people read for an intent, a mail's purpose, a
+status, a contact way, in French or English (:func:`label_of`), and names written all in
+capitals made readable (:func:`readable_name`). Pure data and functions.
+"""
+from __future__ import annotations
+
+import re
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+MODALITY_LABELS = {
+    "fr": {
+        "one_to_one": "de gré à gré (à deux)",
+        "group": "en groupe (atelier)",
+        "practice_exchange": "échange de pratiques",
+        "talking_group": "groupe de parole",
+    },
+    "en": {
+        "one_to_one": "one to one",
+        "group": "in a group (workshop)",
+        "practice_exchange": "practice exchange",
+        "talking_group": "talking group",
+    },
+}
+
+
+_QUESTIONS = {
+    "join": ("confirmer l'adhésion", "confirm joining"),
+    "withdraw": ("confirmer le départ", "confirm leaving"),
+    "withdraw_item": ("confirmer le retrait", "confirm a withdrawal"),
+    "approve": ("approuver une mise en relation", "approve an introduction"),
+    "consent": ("accord pour une mise en relation", "consent to an introduction"),
+    "bilan": ("bilan d'un échange", "how an exchange went"),
+}
+
+
+LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "intent": {
+        "join": ("adhésion", "joining"),
+        "offer": ("offre", "offer"),
+        "demand": ("demande", "request"),
+        "withdraw_item": ("retrait d'une offre ou d'une demande", "withdrawing an offer or request"),
+        "withdraw": ("départ du réseau (RETRAIT)", "leaving the network (UNSUBSCRIBE)"),
+        "reply": ("réponse à une question du robot", "answer to a question of the robot"),
+        "help": ("demande d'aide", "asking for help"),
+        "catalogue": ("demande du catalogue", "asking for the catalogue"),
+        "my_data": ("demande de ses données (MES DONNÉES)", "asking for their data"),
+        "event_command": ("commande d'animateur", "animator's command"),
+        "rsvp": ("réponse d'agenda", "calendar answer"),
+        "auto_reply": ("réponse automatique", "automatic reply"),
+        "bounce": ("message non distribué", "undelivered message"),
+        "unknown": ("rien (message non reconnu)", "nothing (message not recognised)"),
+    },
+    "purpose": {
+        "join_ack": ("réponse à une adhésion", "answer to a joining"),
+        "join_done": ("adhésion confirmée", "joining confirmed"),
+        "items_ack": ("accusé de réception d'offre ou de demande", "offer or request received"),
+        "item_unclear": ("offre ou demande sans titre", "offer or request without a title"),
+        "help": ("aide", "help"),
+        "unknown_ack": ("accusé de réception", "acknowledgment"),
+        "not_member": ("réponse à une personne non membre", "answer to a non-member"),
+        "catalogue": ("catalogue", "catalogue"),
+        "my_data": ("ses données (MES DONNÉES)", "their data"),
+        "withdraw_done": ("départ du réseau", "leaving the network"),
+        "withdraw_item_done": ("retrait d'une offre ou d'une demande", "offer or request withdrawn"),
+        "withdraw_item_refused": ("retrait refusé", "withdrawal refused"),
+        "withdraw_item_asked": ("retrait demandé", "withdrawal asked"),
+        "register_done": ("inscription par un animateur", "registration by an animator"),
+        "introduction": ("mise en relation", "introduction"),
+        "introduction_ack": ("accord enregistré (mise en relation)", "consent recorded (introduction)"),
+        "introduction_cancelled": ("mise en relation annulée", "introduction cancelled"),
+        "introduction_command": ("commande MISE EN RELATION", "INTRODUCE command"),
+        "introduction_decided": ("décision sur une mise en relation", "decision on an introduction"),
+        "introduction_not_happened": ("échange non réalisé", "exchange that did not happen"),
+        "invitation": ("invitation du calendrier", "calendar invitation"),
+        "cancellation": ("annulation du calendrier", "calendar cancellation"),
+        "invitation_withdrawn": ("retrait de l'agenda (invitations arrêtées)", "removal from the calendar (invitations off)"),
+        "event_reminder": ("rappel de la veille", "reminder the day before"),
+        "event_attendees": ("liste de la veille", "list the day before"),
+        "event_command_done": ("commande du calendrier", "calendar command"),
+        "attendance_noted": ("présence notée", "attendance noted"),
+        "attendance_no_event": ("réponse pour un jour sans événement", "answer for a day without event"),
+        "attendance_unclear": ("réponse d'agenda pas claire (transmise)", "unclear calendar answer (forwarded)"),
+        "attendance_not_member": ("réponse d'agenda d'une personne non membre (transmise)",
+                                  "calendar answer from a non-member (forwarded)"),
+        "rsvp_not_member": ("réponse d'agenda d'une personne non membre (transmise)",
+                            "calendar answer from a non-member (forwarded)"),
+        "rsvp_unknown": ("réponse d'agenda pour un événement inconnu (transmise)",
+                         "calendar answer for an unknown event (forwarded)"),
+        "rsvp_unreadable": ("réponse d'agenda illisible (transmise)", "unreadable calendar answer (forwarded)"),
+        "unclear": ("réponse pas claire (transmise)", "unclear answer (forwarded)"),
+        "refused_reply": ("réponse refusée (transmise)", "refused answer (forwarded)"),
+        "refused_command": ("commande refusée (transmise)", "refused command (forwarded)"),
+        "bounce": ("message non distribué (transmis)", "undelivered message (forwarded)"),
+        "parked": ("message mis de côté (transmis)", "message set aside (forwarded)"),
+        "member_change": ("demande de changement (transmise)", "change asked (forwarded)"),
+        "member_forged": ("message falsifié au nom d'un membre (transmis)", "message forged in a member's name (forwarded)"),
+        "invitations_limit": ("changements d'invitations du jour épuisés (transmis)",
+                              "day's invitations changes used up (forwarded)"),
+        "contact_unavailable": ("coordonnée manquante (transmise)", "missing contact detail (forwarded)"),
+        "send_failure": ("échec d'envoi", "sending failure"),
+        "mailbox_down": ("boîte du réseau injoignable", "network's mailbox unreachable"),
+        "reply_limit": ("limite de réponses du jour atteinte (transmis)", "day's answer limit reached (forwarded)"),
+        "preferences_done": ("préférences notées", "preferences noted"),
+        "question_closed": ("réponse à une question close", "answer to a closed question"),
+        "report": ("rapport", "report"),
+        "withdrawal_notice": ("avis de départ", "leaving notice"),
+        **{f"question:{kind}": (f"question : {fr}", f"question: {en}") for kind, (fr, en) in _QUESTIONS.items()},
+    },
+    "question": _QUESTIONS,
+    "status": {
+        "proposed": ("proposée", "proposed"),
+        "consent": ("en attente des accords", "waiting for consents"),
+        "introduced": ("faite", "made"),
+        "bilan": ("bilan demandé", "review asked"),
+        "completed": ("terminée", "completed"),
+        "refused": ("non retenue", "not retained"),
+        "declined": ("n'a pas eu lieu", "did not go ahead"),
+        "expired": ("expirée, sans réponse", "expired, no answer"),
+        "cancelled": ("annulée", "cancelled"),
+    },
+    "member_status": {
+        "pending": ("adhésion pas encore confirmée", "joining not confirmed yet"),
+        "confirmed": ("membre", "member"),
+    },
+    "contact_way": {
+        "email": ("par e-mail", "by e-mail"),
+        "phone": ("par téléphone", "by phone"),
+        "permanence": ("à la permanence", "at the drop-in session"),
+    },
+    "item_kind": {
+        "offer": ("offre", "offer"),
+        "demand": ("demande", "request"),
+    },
+    "item_status": {
+        "held": ("en attente de votre confirmation", "waiting for your confirmation"),
+        "open": ("ouverte", "open"),
+        "closed": ("retirée", "withdrawn"),
+    },
+    "consent_purpose": {
+        "membership": ("adhésion", "joining"),
+        "introduction": ("mise en relation", "introduction"),
+    },
+    "consent_how": {
+        "mail": ("par e-mail", "by e-mail"),
+        "oral": ("de vive voix", "in person"),
+        "written": ("par écrit", "in writing"),
+    },
+    "field": {
+        "name": ("nom", "name"),
+        "phone": ("téléphone", "phone"),
+        "unreadable_address": ("(adresse illisible)", "(unreadable address)"),
+        "erased": ("(effacé)", "(erased)"),
+    },
+    "contact": {
+        "email": ("e-mail", "e-mail"),
+        "phone": ("téléphone", "phone"),
+        "permanence": ("permanence", "drop-in session"),
+    },
+    "contact_missing": {
+        "email": ("d'adresse e-mail", "e-mail address"),
+        "phone": ("de numéro de téléphone", "phone number"),
+    },
+    "contact_theirs": {
+        "email": ("son adresse", "their address"),
+        "phone": ("son numéro", "their number"),
+    },
+}
+"""The robot's own names in words, French then English: ``intent`` (what a message was
+understood as), ``purpose`` (what a mail was for; ``question:<kind>`` is built from
+``question``), ``status`` (of an introduction), ``question`` (a question's kind),
+``field`` (a member's field), ``contact`` (a way to be put in touch: "e-mail"),
+``contact_way`` (the same, said as a way: "par e-mail"), ``member_status``,
+``item_kind``, ``item_status``, ``consent_purpose``, ``consent_how`` (MES DONNÉES), and
+for the animators' reasons (:mod:`workflows.mail.reasons`) ``contact_missing`` ("le
+réseau n'a pas d'adresse e-mail") and ``contact_theirs`` ("n'a pas son adresse")."""
+
+
+def label_of(value: str | None, kind: str, language: str = "fr") -> str:
+    """``value`` (an intent, a mail's purpose, an introduction's status: ``kind``) in words
+    of ``language``; a value the table does not know is shown as it is."""
+    if value is None:
+        return ""
+    words = LABELS.get(kind, {}).get(value)
+    return value if words is None else words[1 if language == "en" else 0]
+
+
+_LETTERS_RE = re.compile(r"[^\W\d_]+")
+
+
+_PARTICLES = frozenset({"de", "du", "des"})
+
+
+def readable_name(name: str | None) -> str | None:
+    """A name written all in capitals in a readable form (``LINA PETIT`` → ``Lina Petit``,
+    ``JEAN-LUC DE LA FONTAINE`` → ``Jean-Luc de La Fontaine``, ``ANNE D'ALMEIDA`` →
+    ``Anne d'Almeida``, ``N'DIAYE`` → ``N'Diaye``); any other name as written (``Lina
+    PETIT``, ``lina``). For greeting people: what is stored does not change."""
+    if not name or name != name.upper() or not _LETTERS_RE.search(name):
+        return name
+    first = _LETTERS_RE.search(name).start()
+
+    def word(match: re.Match) -> str:
+        run, start, end = match.group(), match.start(), match.end()
+        if start != first:
+            after = name[end:end + 1]
+            if run.lower() in _PARTICLES and after in ("", " ") and name[start - 1:start] == " ":
+                return run.lower()
+            if run.lower() == "d" and after in ("'", "\u2019") and name[start - 1:start] in ("", " "):
+                return "d"
+        return run.capitalize()
+
+    return _LETTERS_RE.sub(word, name)

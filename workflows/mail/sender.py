@@ -1,0 +1,39 @@
+"""Who is behind a message: the person's address and name as the robot uses them to answer.
+
+A web form or a site often sends from a relay address (``no-reply@…``) with the person in
+``Reply-To``: then the person is the Reply-To. Pure functions of the parsed message.
+"""
+from __future__ import annotations
+
+import re
+
+from workflows.mail.model import Parsed
+
+_RELAY = re.compile(
+    r"^(no-?reply|ne-?pas-?r[eé]pondre|do-?not-?reply|noreply|wordpress|www-data|apache|nobody|"
+    r"formulaire|form|contact-?form|webmaster|site|mailer)([+._-].*)?@",
+    re.IGNORECASE,
+)
+
+
+def is_relay(address: str | None) -> bool:
+    """True for a web form's or a site's sending address (``no-reply@…``, ``wordpress@…``):
+    the person is then in Reply-To."""
+    return bool(address and _RELAY.match(address))
+
+
+def person_address(parsed: Parsed) -> str | None:
+    """The address of the person behind a message, lower-cased.
+
+    The From address, except for a web form relay with a Reply-To: then the Reply-To. An
+    identity claimed that way is never trusted for anything binding: every binding act is
+    confirmed by answering a question sent to that address.
+    """
+    if is_relay(parsed.sender) and parsed.reply_to:
+        return parsed.reply_to
+    return parsed.sender
+
+
+def person_name(parsed: Parsed) -> str | None:
+    """The display name of the From header, unless it is a web form relay's (then None)."""
+    return None if is_relay(parsed.sender) else parsed.sender_name or None

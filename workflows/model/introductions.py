@@ -1,0 +1,47 @@
+"""Introductions as data: the two sides, the statuses still in progress, and a bilan as
+stored (:func:`bilan_record`). The life of an introduction is in
+:mod:`workflows.steps.introductions`.
+"""
+from __future__ import annotations
+
+from workflows.mail.fields import happened_in_text
+from workflows.mail.labels import label_of
+
+SIDES = ("offer", "demand")
+
+
+ACTIVE = ("proposed", "consent", "introduced", "bilan")
+
+
+BILAN_VALID_DAYS = 30
+"""Days a bilan question may be answered."""
+
+
+def bilan_record(parsed, answer: str, at: str) -> dict:
+    """A bilan answer as stored: the fields of the reply (``Échange réalisé``, ``Intérêt``,
+    ``Freins``, ``Éléments facilitants``), and the reply's own text kept whole. Without
+    an ``Échange réalisé`` line, ``happened`` is read from the text (« finalement on ne
+    s'est pas vus »: :func:`workflows.mail.fields.happened_in_text`), else from a plain
+    OUI/NON."""
+    fields = parsed.bilan
+    happened = fields.happened if fields is not None and fields.happened else None
+    if happened is None:
+        happened = happened_in_text(parsed.text or "")
+    if happened is None and answer in ("yes", "no") and fields is None:
+        happened = answer
+    return {
+        "happened": happened,
+        "interest": fields.interest if fields else None,
+        "obstacles": fields.obstacles if fields else None,
+        "facilitators": fields.facilitators if fields else None,
+        "text": parsed.text,
+        "at": at,
+    }
+
+
+COMMAND_PROBLEMS = ("missing", "not an offer/demand", "closed", "same member", "in progress")
+
+
+def erased(language: str) -> str:
+    """What stands for an erased member or item in the animators' mails, in ``language``."""
+    return label_of("erased", "field", language)

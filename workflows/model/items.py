@@ -1,0 +1,34 @@
+"""Knowledge items: offers (``O-<n>``) and demands (``D-<n>``).
+
+An item document (collection ``items``)::
+
+    {"ref": "O-12", "kind": "offer"|"demand", "member": "M-14", "title": str,
+     "description": str | None, "modality": str | None, "availability": str | None,
+     "place": str | None, "status": "held"|"open"|"closed",
+     "created": UTC ISO, "closed": UTC ISO | None, "source": Message-ID}
+
+``held``: its member has not confirmed joining yet; it is released (``open``) on
+confirmation and erased with the pending member otherwise. The workflows that receive
+offers and demands by mail are in :mod:`workflows.steps.membership` and :mod:`workflows.steps.items` (a non-member's offer is a
+join).
+"""
+from __future__ import annotations
+
+PREFIX = {"offer": "O", "demand": "D"}
+
+
+LIMITS = {"title": 150, "description": 2000, "availability": 500, "place": 300}
+"""Characters kept of each text field: a title is read in subjects, lists and the public
+catalogue, and a whole pasted document (or a 200,000-character subject) is not a title."""
+
+
+def _bounded(text: str | None, limit: int) -> str | None:
+    """``text`` cut to at most ``limit`` characters, at a word when one is near, with
+    « … » marking the cut."""
+    if text is None or len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.7:
+        cut = cut[:space]
+    return cut.rstrip() + "…"

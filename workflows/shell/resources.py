@@ -1,0 +1,54 @@
+"""What the steps need from files, read by the shell: the current versions of the charter
+and the privacy notice (with their SHA-256), and the synonyms file of matching.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from config.settings import Settings
+from workflows.mail.render import BUILTIN_TEMPLATES
+from workflows.model.charter import _FILE_RE, NAMES, Text
+from workflows.model.matching import BUILTIN_SYNONYMS, parse_synonyms
+
+
+def _folders(settings: Settings) -> list[Path]:
+    language = settings.network.language
+    override = settings.network.templates_dir
+    folders = [Path(override) / language / "textes", Path(override) / "textes"] if override else []
+    return [*folders, BUILTIN_TEMPLATES / language / "textes"]
+
+
+def current_texts(settings: Settings) -> dict[str, Text]:
+    """``{name: Text}`` for each of :data:`NAMES`, at its highest version. Raises
+    FileNotFoundError when a text has no file at all (a broken installation)."""
+    found: dict[str, tuple[int, Path]] = {}
+    for folder in reversed(_folders(settings)):  # built-in first: an override of the same N wins
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            match = _FILE_RE.match(path.name)
+            if match and match.group("name") in NAMES:
+                number = int(match.group("n"))
+                if number >= found.get(match.group("name"), (0, None))[0]:
+                    found[match.group("name")] = (number, path)
+    texts = {}
+    for name in NAMES:
+        if name not in found:
+            raise FileNotFoundError(f"no text textes/{name}-v<N>.txt.j2 in {', '.join(map(str, _folders(settings)))}")
+        number, path = found[name]
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        texts[name] = Text(name, f"{name}-v{number}", f"textes/{path.name}", digest)
+    return texts
+
+
+def read_synonyms(extra: Path | None = None) -> list[tuple[str, ...]]:
+    """The built-in groups, then those of ``extra`` (the animators' file) when given.
+
+    Raises ``OSError`` when a file cannot be read and ``ValueError`` (see
+    :func:`parse_synonyms`) when it is malformed.
+    """
+    groups = parse_synonyms(BUILTIN_SYNONYMS.read_text(encoding="utf-8"), str(BUILTIN_SYNONYMS.name))
+    if extra is not None:
+        groups += parse_synonyms(Path(extra).read_text(encoding="utf-8"), str(extra))
+    return groups
