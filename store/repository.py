@@ -31,7 +31,7 @@ from typing import Any, Callable
 
 from filelock import FileLock, Timeout
 from tinydb import TinyDB
-from tinydb.table import Table
+from tinydb.table import Document, Table
 
 from store.storage import AtomicJSONStorage, StoreBusy, StoreCorrupt, StoreError
 
@@ -152,6 +152,8 @@ class Collection:
         self.name = spec.name
         self._unique: dict[str, dict[Any, int]] = {}
         self._multi: dict[str, dict[Any, set[int]]] = {}
+        self._issued = 0
+        """The highest id given so far (see :meth:`next_id`)."""
         self.rebuild_indexes()
 
     @property
@@ -229,6 +231,31 @@ class Collection:
         """Every document (copies), in id order."""
         return [self.get(int(k)) for k in sorted(self._raw(), key=int)]
 
+    def ids(self, field: str, value: Any) -> list[int]:
+        """The ids of the documents whose indexed ``field`` equals ``value``, ascending
+        (no copy made). Raises KeyError for a field that is not indexed."""
+        if field in self._unique:
+            doc_id = self._unique[field].get(value)
+            return [] if doc_id is None else [doc_id]
+        return sorted(self._multi[field].get(value, ()))
+
+    def raw_items(self) -> Iterator[tuple[int, dict]]:
+        """``(id, stored document)`` in id order: the documents themselves, which the
+        caller must not change (a read view copies what it keeps)."""
+        raw = self._raw()
+        for key in sorted(raw, key=int):
+            doc = raw.get(key)
+            if doc is not None:
+                yield int(key), doc
+
+    def next_id(self) -> int:
+        """The id the next new document gets: above every id this collection has held
+        since it was opened (an id is never given twice, even after a deletion)."""
+        raw = self._raw()
+        top = max((int(k) for k in raw), default=0)
+        self._issued = max(self._issued, top)
+        return self._issued + 1
+
     def scan(self, predicate: Callable[[dict], bool]) -> Iterator[dict]:
         """Documents for which ``predicate(raw document)`` is true, in id order.
 
@@ -242,14 +269,20 @@ class Collection:
 
     # Writing (inside a transaction) ------------------------------------------------------
 
-    def insert(self, doc: dict) -> int:
-        """Store a new document; returns its id. Raises StoreError on a unique clash."""
+    def insert(self, doc: dict, doc_id: int | None = None) -> int:
+        """Store a new document, under ``doc_id`` when given (what :meth:`next_id` said);
+        returns its id. Raises StoreError on a unique clash or a used id."""
         self._store._require_transaction()
         doc = {k: v for k, v in _copy(doc).items() if k != "id"}
         for f, index in self._unique.items():
             if doc.get(f) is not None and doc[f] in index:
                 raise StoreError(f"{self.name}: a document with {f}={doc[f]!r} already exists")
-        doc_id = self._table.insert(doc)
+        if doc_id is None:
+            doc_id = self.next_id()
+        elif str(doc_id) in self._raw():
+            raise StoreError(f"{self.name}: a document {doc_id} already exists")
+        self._issued = max(self._issued, doc_id)
+        self._table.insert(Document(doc, doc_id=doc_id))
         self._store._journal.append((self, doc_id, None))
         self._index(doc_id, doc)
         return doc_id

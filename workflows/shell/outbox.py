@@ -40,27 +40,27 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 240))
 
 
-def queue_message(ctx: Context, msg: EmailMessage, *, purpose: str, cause: str, forget_after_send: bool = False) -> bool:
-    """Queue a built message. Returns False (and queues nothing) when a mail with the same
-    Message-ID is already queued or sent: re-running a decision never doubles a mail.
-
-    Envelope recipients are the To and Cc addresses; the envelope sender is the network's
-    functional address.
-    """
+def queue_message(store: Store, sender: str, now: datetime, msg: EmailMessage, *, purpose: str, cause: str,
+                  forget_after_send: bool = False) -> bool:
+    """Queue a built message, to be sent from ``sender`` (the network's functional
+    address) from ``now`` (aware) on. Returns False (and queues nothing) when a mail with
+    the same Message-ID is already queued or sent: re-running a decision never doubles a
+    mail. Envelope recipients are the To and Cc addresses. In a transaction."""
     mid = str(msg["Message-ID"])
-    if ctx.store.outbox.find_one("message_id", mid) is not None:
+    if store.outbox.find_one("message_id", mid) is not None:
         return False
     recipients = recipients_of(msg)
-    ctx.store.outbox.insert(
+    stamp = now.isoformat(timespec="seconds")
+    store.outbox.insert(
         {
             "message_id": mid,
-            "sender": ctx.settings.network.address,
+            "sender": sender,
             "recipients": recipients,
             "raw": serialize(msg).decode("ascii", "surrogateescape"),
             "status": "queued",
             "attempts": 0,
-            "next_attempt": ctx.stamp(),
-            "created": ctx.stamp(),
+            "next_attempt": stamp,
+            "created": stamp,
             "purpose": purpose,
             "cause": cause,
             "error": None,
@@ -156,7 +156,9 @@ def queue_mail(
     )
     if attach is not None:
         attach(msg)
-    return mid if queue_message(ctx, msg, purpose=purpose, cause=cause, forget_after_send=forget_after_send) else None
+    queued = queue_message(ctx.store, network.address, ctx.now, msg, purpose=purpose, cause=cause,
+                           forget_after_send=forget_after_send)
+    return mid if queued else None
 
 
 @dataclass

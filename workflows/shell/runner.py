@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from config.settings import Settings
 from store import Store, message_key
 from workflows.context import Context, Incoming
+from workflows.decision import Plan
+from workflows.shell.apply import apply, resources
 from workflows.mail.model import Parsed, ParseOptions
 from workflows.mail.parse import parse_message
 from workflows.mail.render import Renderer
@@ -178,6 +180,7 @@ class Runner:
         current message, when ``should_stop()`` becomes true (SIGTERM)."""
         results = []
         with self.store.transaction():
+            self._resources = resources(self.settings, self.store)
             for source in batch:
                 results.append(self.handle(source))
                 if self.should_stop():
@@ -202,7 +205,9 @@ class Runner:
                 if seen is not None:
                     audit.info("%s: already handled, skipped", message_id)
                     return Handled(source.key, message_id, intent, "repeat")
-                outcome = route(parsed.intent)(ctx, Incoming(parsed, source.raw, source.key))
+                plan = Plan(self.settings, self.store, ctx.now, self._resources)
+                outcome = route(parsed.intent)(replace(ctx, store=plan), Incoming(parsed, source.raw, source.key))
+                apply(plan, self.store, self.renderer)
                 self._ledger(ctx, message_id, source.key, intent, outcome)
                 failure = self.store.failures.find_one("message_id", message_id)
                 if failure is not None:

@@ -1,0 +1,128 @@
+"""The only code that carries out what a step decided (:class:`workflows.decision.Plan`).
+
+Inside the caller's transaction (the runner's batch, a job's, a command's), in this order:
+
+1. the plan's writes are made in the store, in the order decided, under the ids the
+   plan gave (:meth:`store.Collection.insert` with ``doc_id``);
+2. each question's token is drawn (:mod:`secrets`, 40 bits), its keyed hash stored in the
+   question's document, and its mail filled with it;
+3. each mail is rendered (one :class:`~workflows.mail.render.Renderer` per process),
+   built (RFC 5322, :mod:`workflows.mail.rfc5322`) and queued in the outbox, in the order
+   decided; a mail whose Message-ID is already there is not queued twice;
+4. an erasure makes the store forget its backup file once written.
+
+The caller's transaction writes the store file once; the outbox is flushed afterwards.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import replace
+from datetime import datetime
+from email.message import EmailMessage
+
+from config.settings import Settings
+from store import Store
+from workflows.decision import Attachment, Mail, Plan, Resources
+from workflows.events.imip import add_calendar_parts
+from workflows.mail.render import Renderer, base_context
+from workflows.mail.rfc5322 import attach_original, build_message
+from workflows.model.questions import TOKEN_ALPHABET, question_message_id
+from workflows.shell.outbox import queue_message
+from workflows.shell.resources import current_texts
+
+audit = logging.getLogger("rers.audit")
+
+TOKEN_KEY = "token_key"
+"""State key of the store's own key for keyed hashes (tokens, addresses)."""
+
+
+def new_token() -> str:
+    """A fresh random token, ``RERS-`` + 8 symbols (40 bits from :mod:`secrets`)."""
+    return "RERS-" + "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(8))
+
+
+def token_key(store: Store) -> bytes:
+    """The store's key for keyed hashes, created (random, 256 bits) on first use. In a
+    transaction when it does not exist yet."""
+    key = store.get_state(TOKEN_KEY)
+    if key is None:
+        key = secrets.token_hex(32)
+        store.set_state(TOKEN_KEY, key)
+    return bytes.fromhex(key)
+
+
+def resources(settings: Settings, store: Store) -> Resources:
+    """What the steps are given for a batch: the current texts, the store's key. In a
+    transaction (the key may be created)."""
+    return Resources(texts=current_texts(settings), token_key=token_key(store))
+
+
+def apply(plan: Plan, store: Store, renderer: Renderer) -> list[str]:
+    """Carry out ``plan`` in ``store`` (see the module docstring). In a transaction.
+    Returns the Message-IDs queued. Raises what rendering (``TemplateError``) or the store
+    (``StoreError``) raises: the caller's savepoint then undoes it all."""
+    tokens = {question.id: new_token() for question in plan.asked}
+    hashes = {doc_id: plan.keyed_hash(token.upper()) for doc_id, token in tokens.items()}
+    for write in plan.writes:
+        collection = store.collections[write.collection]
+        if write.op == "insert":
+            doc = write.doc if write.collection != "questions" or write.id not in hashes else {
+                **write.doc, "token_hash": hashes[write.id]}
+            collection.insert(doc, doc_id=write.id)
+        elif write.op == "replace":
+            doc = write.doc if write.collection != "questions" or write.id not in hashes else {
+                **write.doc, "token_hash": hashes[write.id]}
+            collection.replace(write.id, doc)
+        else:
+            collection.delete(write.id)
+    domain = plan.settings.network.domain
+    for question in plan.asked:
+        token = tokens[question.id]
+        mail = question.mail
+        mail.message_id = question_message_id(token, domain)
+        mail.subject_tag = token
+        mail.values = {**mail.values, "token": token, "expires": question.expires}
+    queued = [mid for mid in (queue_mail(store, plan.settings, renderer, plan.now, mail) for mail in plan.outgoing)
+              if mid]
+    if plan.erases:
+        store.forget_backup()
+    return queued
+
+
+def queue_mail(store: Store, settings: Settings, renderer: Renderer, now: datetime, mail: Mail) -> str | None:
+    """Render, build and queue one mail (``now``: aware, its Date). Returns its
+    Message-ID, or None when a mail with that Message-ID is already in the outbox."""
+    network = settings.network
+    rendered = renderer.render(mail.template, {**base_context(settings, now), **mail.values})
+    if mail.subject_tag:
+        rendered = replace(rendered, subject=f"[{mail.subject_tag}] {rendered.subject}")
+    msg = build_message(
+        rendered=rendered,
+        sender=(network.name, network.address),
+        to=list(mail.to),
+        cc=list(mail.cc),
+        message_id=mail.message_id,
+        date=now,
+        in_reply_to=mail.in_reply_to,
+        references=list(mail.references),
+        auto_submitted=mail.auto_submitted,
+        list_unsubscribe=f"mailto:{network.address}?subject=RETRAIT" if mail.to_member else None,
+        language=network.language,
+    )
+    for attachment in mail.attachments:
+        _attach(msg, attachment)
+    if not queue_message(store, network.address, now, msg, purpose=mail.purpose, cause=mail.cause,
+                         forget_after_send=mail.forget_after_send):
+        return None
+    return mail.message_id
+
+
+def _attach(msg: EmailMessage, attachment: Attachment) -> None:
+    if attachment.kind == "original":
+        attach_original(msg, attachment.content)
+    elif attachment.kind == "calendar":
+        add_calendar_parts(msg, attachment.content)
+    else:
+        maintype, _, subtype = attachment.mime.partition("/")
+        msg.add_attachment(attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename)
