@@ -41,7 +41,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from config.settings import loads  # noqa: E402
 from store import Store  # noqa: E402
-from workflows.context import Context  # noqa: E402
+from workflows.decision import Plan  # noqa: E402
+from workflows.shell.apply import apply, resources, view  # noqa: E402
+from workflows.shell.templating import renderer_for  # noqa: E402
 from workflows.mail.model import ParseOptions  # noqa: E402
 from workflows.mail.parse import parse_message  # noqa: E402
 from workflows.steps import introductions  # noqa: E402
@@ -144,9 +146,9 @@ def full_rematch(settings, repeat: int) -> tuple[float, int]:
     best, found = float("inf"), 0
     for _ in range(repeat):
         store = Store.open(settings.store.path)  # a fresh object: the index is built from nothing
-        ctx = Context.standalone(settings, store, now())
+        plan = view(settings, store, now())
         start = time.perf_counter()
-        found = len(introductions.rematch(ctx, dry_run=True))
+        found = len(introductions.rematch(plan, dry_run=True))
         best = min(best, time.perf_counter() - start)
     return best, found
 
@@ -159,11 +161,12 @@ def full_rematch_writing(settings) -> tuple[float, int]:
     """Seconds of :func:`rematch` writing its proposals (questions and mails queued when
     animators are configured), and how many; the transaction is rolled back."""
     store = Store.open(settings.store.path)
-    ctx = Context.standalone(settings, store, now())
     try:
         with store.transaction():
             start = time.perf_counter()
-            done = introductions.rematch(ctx)
+            plan = Plan(settings, store, now(), resources(settings, store))
+            done = introductions.rematch(plan)
+            apply(plan, store, renderer_for(settings))
             elapsed = time.perf_counter() - start
             raise _RollBack
     except _RollBack:
@@ -177,8 +180,8 @@ def one_new_item(settings, rng: random.Random, count: int = 200) -> tuple[float,
     mean includes the garbage collector's full passes over a large heap, the median is
     the usual cost."""
     store = Store.open(settings.store.path)
-    ctx = Context.standalone(settings, store, now())
-    introductions.rematch(ctx, dry_run=True)  # warm: the index exists, as in the daemon
+    introductions.rematch(view(settings, store, now()), dry_run=True)  # warm: the index exists, as in the daemon
+    renderer = renderer_for(settings)
     times, proposed = [], 0
     try:
         with store.transaction():
@@ -192,7 +195,9 @@ def one_new_item(settings, rng: random.Random, count: int = 200) -> tuple[float,
                     "created": "2026-11-23T09:00:00+00:00", "closed": None, "source": "<bench>"})
                 item = store.items.get(doc_id)
                 start = time.perf_counter()
-                intro = introductions.match_item(ctx, item)
+                plan = Plan(settings, store, now(), resources(settings, store))
+                intro = introductions.match_item(plan, item)
+                apply(plan, store, renderer)
                 times.append(time.perf_counter() - start)
                 proposed += intro is not None
             raise _RollBack

@@ -96,7 +96,8 @@ class Mail:
 class Question:
     """A question to ask: its document is ``questions[id]`` in the plan (``token_hash``
     filled when the token is drawn), its mail ``mail`` (whose values get ``token`` and
-    ``expires``, its subject the ``[token]``, its Message-ID ``<token.1@domain>``)."""
+    ``expires``, its subject the ``[token]``, its Message-ID ``<token.1@domain>``; None
+    when nobody can receive it: the question is kept all the same)."""
 
     id: int
     kind: str
@@ -104,7 +105,7 @@ class Question:
     address: str
     member: str | None
     expires: datetime
-    mail: Mail
+    mail: Mail | None
 
 
 @dataclass
@@ -300,16 +301,12 @@ class Plan:
         self.erases = False
         """The step erased someone: the store's backup file must not keep them."""
         self.collections = {name: PlannedCollection(self, stored) for name, stored in store.collections.items()}
-        self._store = store  # TRANSITIONAL: for derived() until the matcher comes in resources
 
     def __getattr__(self, name: str) -> PlannedCollection:
         collections = self.__dict__.get("collections")
         if collections and name in collections:
             return collections[name]
         raise AttributeError(name)
-
-    def derived(self, name: str, build: Callable[[], Any]) -> Any:  # TRANSITIONAL
-        return self._store.derived(name, build)
 
     # Time -----------------------------------------------------------------------------
 
@@ -384,14 +381,15 @@ class Plan:
         self.outgoing.append(mail)
         return mail.message_id
 
-    def ask(self, *, document: dict, mail: Mail, expires: datetime) -> Question:
+    def ask(self, *, document: dict, mail: Mail | None, expires: datetime) -> Question:
         """Decide a question: ``document`` is inserted in ``questions`` now (its token hash
-        comes when the token is drawn), ``mail`` goes with the token. Returns it."""
+        comes when the token is drawn), ``mail`` (if any) goes with the token. Returns it."""
         doc_id = self.collections["questions"].insert({**document, "token_hash": None})
         question = Question(id=doc_id, kind=document["kind"], subject_ref=document["subject_ref"],
                             address=document["address"], member=document.get("member"), expires=expires, mail=mail)
         self.asked.append(question)
-        self.outgoing.append(mail)
+        if mail is not None:
+            self.outgoing.append(mail)
         return question
 
     def forward(self, *, reason: str, mail: Mail) -> str | None:
@@ -427,11 +425,19 @@ class Plan:
                             "recipients": mail.recipients()})
         return dropped
 
-    def drop_mails_to(self, address: str) -> None:
-        """Drop the mails decided in this plan to ``address`` (its owner is being erased)."""
-        for mail in [m for m in self.mails if address in m.recipients()]:
-            self.mails.remove(mail)
+    def drop_mails(self, predicate: Callable[[Mail], bool]) -> list[Mail]:
+        """Drop the mails decided in this plan (questions' and forwards' included) for
+        which ``predicate(mail)`` is true: their subject is being erased. Returns them."""
+        dropped = [mail for mail in self.outgoing if predicate(mail)]
+        for mail in dropped:
             self.outgoing.remove(mail)
+            if mail in self.mails:
+                self.mails.remove(mail)
+            self.forwards = [f for f in self.forwards if f.mail is not mail]
+            for question in self.asked:
+                if question.mail is mail:
+                    question.mail = None
+        return dropped
 
     def forget_backup(self) -> None:
         """The step erased someone: once applied, the store's backup must not keep them."""

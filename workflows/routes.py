@@ -9,14 +9,14 @@
 4. :data:`UNCLAIMED` — the chain tried, in order, on a message no keyword claimed: the
    first step that recognises it answers; the last one always does (the animators get it).
 
-A step takes ``(Context, Incoming)`` and returns a short outcome for the audit log.
+A step takes ``(Plan, Incoming)`` and returns a short outcome for the audit log.
 """
 from __future__ import annotations
 
 import logging
 from typing import Callable
 
-from workflows.context import Context, Incoming
+from workflows.decision import Incoming, Plan
 from workflows.mail.authentication import authenticated
 from workflows.mail.labels import label_of
 from workflows.steps import (
@@ -37,9 +37,9 @@ from workflows.steps.speaking import answer_sender, forward_to_animators
 
 audit = logging.getLogger("rers.audit")
 
-Step = Callable[[Context, Incoming], str]
-AnswerStep = Callable[[Context, Incoming, dict, str], str]
-MaybeStep = Callable[[Context, Incoming], "str | None"]
+Step = Callable[[Plan, Incoming], str]
+AnswerStep = Callable[[Plan, Incoming, dict, str], str]
+MaybeStep = Callable[[Plan, Incoming], "str | None"]
 
 COMMANDS: dict[str, Step] = {
     "cancel_permanence": event_commands.on_event_command,
@@ -60,10 +60,10 @@ ANSWERS: dict[str, AnswerStep] = {
     "consent": introductions.on_consent_answer,
     "bilan": followups.on_bilan_answer,
 }
-"""The kind of the question a reply answers → ``step(ctx, incoming, question, answer)``;
+"""The kind of the question a reply answers → ``step(plan, incoming, question, answer)``;
 ``answer`` is ``yes``, ``no`` or ``unclear``."""
 
-CHANGE_OF_MIND: dict[str, Callable[[Context, Incoming, dict], "str | None"]] = {
+CHANGE_OF_MIND: dict[str, Callable[[Plan, Incoming, dict], "str | None"]] = {
     "consent": introductions.on_consent_withdrawn,
 }
 """A NON from the question's own address to a question it already answered OUI → the step
@@ -71,48 +71,48 @@ that withdraws what the OUI gave while it still can (None: it cannot, the reply 
 refused as an answer to a closed question)."""
 
 
-def on_command(ctx: Context, incoming: Incoming) -> str:
+def on_command(plan: Plan, incoming: Incoming) -> str:
     """``event_command``: the step of the command's name, or the animators' hands.
 
     Anyone can write an animator's address in ``From``: where the configuration trusts
     an ``authserv_id``, a command is carried out only when that server's
     Authentication-Results show DKIM (aligned) or DMARC pass, as for an approval."""
-    if not authenticated(ctx.settings, incoming.parsed):
-        forward_to_animators(ctx, incoming, reason="command_not_authenticated", purpose="refused_command")
+    if not authenticated(plan.settings, incoming.parsed):
+        forward_to_animators(plan, incoming, reason="command_not_authenticated", purpose="refused_command")
         return "refused: not authenticated"
     name = (incoming.parsed.command or {}).get("name")
-    return COMMANDS.get(name, basics.on_not_automated)(ctx, incoming)
+    return COMMANDS.get(name, basics.on_not_automated)(plan, incoming)
 
 
-def on_reply(ctx: Context, incoming: Incoming) -> str:
+def on_reply(plan: Plan, incoming: Incoming) -> str:
     """``reply``: act on a valid answer (:data:`ANSWERS`), refuse the others. A reply is acted
     on only when :func:`workflows.steps.questions.match` finds an open question for its
     token, from the very address the question was sent to; otherwise nothing changes and
     the animators get the message (protocol.md, "Replies"). An answer from the question's
     own address to a question that is closed also gets a short note, once a day at most."""
     parsed = incoming.parsed
-    address = questions.answerer(ctx, incoming, None)
-    found = questions.match(ctx, incoming, address)
+    address = questions.answerer(plan, incoming, None)
+    found = questions.match(plan, incoming, address)
     if found.refusal == "already answered" and parsed.answer == "no":
         change = CHANGE_OF_MIND.get(found.question["kind"])
-        outcome = change(ctx, incoming, found.question) if change else None
+        outcome = change(plan, incoming, found.question) if change else None
         if outcome:
             return outcome
     if not found.ok:
-        forward_to_animators(ctx, incoming, reason=f"refused:{found.refusal}", purpose="refused_reply")
+        forward_to_animators(plan, incoming, reason=f"refused:{found.refusal}", purpose="refused_reply")
         audit.warning("%s: reply refused (%s)", parsed.message_id, found.refusal)
         if (found.refusal in questions.CLOSED and address and address.lower() == found.question["address"]
-                and address.lower() not in ctx.settings.network.animators):
-            answer_sender(ctx, incoming, template="question_closed", context={"why": found.refusal},
+                and address.lower() not in plan.settings.network.animators):
+            answer_sender(plan, incoming, template="question_closed", values={"why": found.refusal},
                           purpose="question_closed", daily_kind="question_closed")
         return f"refused: {found.refusal}"
     question = found.question
     step = ANSWERS.get(question["kind"])
     if step is None:
-        forward_to_animators(ctx, incoming, reason="question_not_handled",
-                             question=label_of(question["kind"], "question", ctx.settings.network.language))
+        forward_to_animators(plan, incoming, reason="question_not_handled",
+                             question=label_of(question["kind"], "question", plan.settings.network.language))
         return f"forwarded: no handler for {question['kind']}"
-    return step(ctx, incoming, question, parsed.answer or "unclear")
+    return step(plan, incoming, question, parsed.answer or "unclear")
 
 
 UNCLAIMED: tuple[MaybeStep, ...] = (
@@ -125,14 +125,14 @@ a calendar invitation (« je viendrai »), which carries no token. Each returns 
 the message is not one; then :func:`basics.on_unknown` (to the animators)."""
 
 
-def on_unclaimed(ctx: Context, incoming: Incoming) -> str:
+def on_unclaimed(plan: Plan, incoming: Incoming) -> str:
     """``unknown``: the first step of :data:`UNCLAIMED` that recognises the message, else
     the animators'."""
     for step in UNCLAIMED:
-        outcome = step(ctx, incoming)
+        outcome = step(plan, incoming)
         if outcome is not None:
             return outcome
-    return basics.on_unknown(ctx, incoming)
+    return basics.on_unknown(plan, incoming)
 
 
 ROUTES: dict[str, Step] = {

@@ -15,8 +15,8 @@ import icalendar
 from config.settings import Settings
 from store import Store
 from support import ANIMATORS, NETWORK, make_settings
-from workflows.steps.calendar import calendar_context
-from workflows.context import Context, Incoming
+from workflows.decision import Incoming, Plan
+from workflows.shell.apply import run, view
 from workflows.mail.model import Parsed
 
 UTC = timezone.utc
@@ -31,8 +31,9 @@ class Robot:
     store: Store
     root: Path
 
-    def ctx(self, now: datetime = NOW) -> Context:
-        return calendar_context(self.settings, self.store, now)
+    def ctx(self, now: datetime = NOW) -> Plan:
+        """A read view at ``now``; :func:`in_transaction` carries a step out over it."""
+        return view(self.settings, self.store, now)
 
     def add_member(self, ref: str, address: str | None, *, name: str | None = None, invitations: bool = True,
                    status: str = "confirmed", undeliverable: bool = False) -> dict:
@@ -93,6 +94,7 @@ def rsvp(uid: str, attendee: str, partstat: str, recurrence_id: str | None = Non
                                  "recurrence_id": recurrence_id, "comment": comment}, text=""))
 
 
-def in_transaction(store: Store, function, *args, **kwargs):
-    with store.transaction():
-        return function(*args, **kwargs)
+def in_transaction(store: Store, step, at: Plan, *args, **kwargs):
+    """``step(plan, *args, **kwargs)`` carried out as the shell does, at the settings and
+    time of the view ``at`` (:func:`workflows.shell.apply.run`)."""
+    return run(at.settings, store, at.now, step, *args, **kwargs)

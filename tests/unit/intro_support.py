@@ -12,7 +12,9 @@ from pathlib import Path
 from store import Store
 from support import ANIMATORS, make_settings, member_mail
 from workflows.steps import followups, introductions
-from workflows.context import Context, Incoming
+from workflows.decision import Incoming, Plan
+from workflows.shell.apply import run, view
+from workflows.shell.jobs import followups_job
 from workflows.mail.parse import parse_message
 from workflows.routes import route
 from workflows.shell.runner import parse_options
@@ -66,8 +68,13 @@ class Net:
         self.settings = make_settings(self.root, network=self.network, extra=self.extra)
         self.store = Store.open(self.settings.store.path)
 
-    def ctx(self) -> Context:
-        return Context.standalone(self.settings, self.store, self.now)
+    def ctx(self) -> Plan:
+        """A read view now (nothing written through it is kept: see :meth:`step`)."""
+        return view(self.settings, self.store, self.now)
+
+    def step(self, step, *args, **kwargs):
+        """``step(plan, *args, **kwargs)`` carried out now, as the shell does."""
+        return run(self.settings, self.store, self.now, step, *args, **kwargs)
 
     def member(self, address: str | None, name: str | None, *, phone: str | None = None,
                contact: str = "email") -> dict:
@@ -89,7 +96,7 @@ class Net:
                 "created": self.now.isoformat(), "closed": None, "source": "<test>"})
             item = self.store.items.find_one("ref", ref)
             if opened and status == "open":
-                introductions.on_items_opened(self.ctx(), [item])
+                self.step(introductions.on_items_opened, [item])
         return item
 
     def intro(self, ref: str = "MR-1") -> dict:
@@ -122,8 +129,7 @@ class Net:
                           message_id=f"<{abs(hash((sender, subject, body, self.now)))}@client.example>")
         parsed = parse_message(raw, parse_options(self.settings), now=self.now)
         incoming = Incoming(parsed, raw, "test")
-        with self.store.transaction():
-            return route(parsed.intent)(self.ctx(), incoming)
+        return self.step(route(parsed.intent), incoming)
 
     def answer(self, sender: str, purpose: str, body: str, **kw) -> str:
         token = self.token(sender, purpose)
@@ -131,7 +137,7 @@ class Net:
 
     def later(self, days: float) -> followups.FollowupReport:
         self.now += timedelta(days=days)
-        return followups.run_followups(self.settings, self.store, self.now)
+        return followups_job(self.settings, self.store, self.now)
 
 
 __all__ = ["ANIMATORS", "Net", "Sent", "START"]

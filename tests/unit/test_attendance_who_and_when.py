@@ -15,7 +15,7 @@ from test_calendar_attendance import MARIE, bot, handle, invitation_id, routed  
 from workflows.steps.attendance import answers_for, on_invitation_reply, on_rsvp
 from workflows.steps.event_commands import add_one_off, cancel_event, cancel_occurrence
 from workflows.shell.publish import publish_calendar
-from workflows.steps.reminders import send_reminders
+from workflows.shell.jobs import reminders_job
 from workflows.mail.render import BUILTIN_TEMPLATES, Renderer
 from workflows.mail.model import Parsed
 
@@ -117,7 +117,7 @@ def test_an_answer_to_a_reminder_whose_day_was_cancelled_afterwards(tmp_path):
                                      "partstat": "accepted", "comment": None, "updated": NOW.isoformat(),
                                      "source": "calendar"})
     sunday = datetime(2026, 12, 6, 17, tzinfo=UTC)
-    send_reminders(bot.settings, bot.store, sunday)
+    reminders_job(bot.settings, bot.store, sunday)
     (reminder, _), = bot.mails("event_reminder")
     in_transaction(bot.store, cancel_occurrence, bot.ctx(sunday), date(2026, 12, 7))
     later = datetime(2026, 12, 6, 19, tzinfo=UTC)

@@ -15,7 +15,7 @@ from workflows.steps.attendance import (
 from workflows.mail.answers import read_attendance
 from workflows.steps.event_commands import add_one_off
 from workflows.shell.publish import publish_calendar
-from workflows.steps.reminders import send_reminders
+from workflows.shell.jobs import reminders_job
 from workflows.steps.calendar import load_series, save_series
 from workflows.events.model import Rule
 from workflows.mail.model import Parsed
@@ -35,9 +35,7 @@ def bot(tmp_path):
 
 
 def handle(bot, handler, message, now=NOW):
-    ctx = bot.ctx(now)
-    with bot.store.transaction():
-        return handler(ctx, message)
+    return in_transaction(bot.store, handler, bot.ctx(now), message)
 
 
 def attendance(bot):
@@ -211,7 +209,7 @@ def test_an_answer_to_a_reminder_is_for_its_day(tmp_path):
     in_transaction(bot.store, record_answer, bot.ctx(), uid=PERMANENCE, occurrence=None, address=MARIE,
                    partstat="accepted")
     sunday_evening = datetime(2026, 12, 6, 18, tzinfo=UTC)
-    send_reminders(bot.settings, bot.store, sunday_evening)
+    reminders_job(bot.settings, bot.store, sunday_evening)
     (doc, _), = bot.mails("event_reminder")
     reply = words("Finalement je ne pourrai pas venir", in_reply_to=[doc["message_id"]],
                   date_sent=sunday_evening)

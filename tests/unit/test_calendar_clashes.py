@@ -29,8 +29,7 @@ def answer_text(bot) -> str:
 
 
 def test_a_meeting_on_the_monthly_meetings_dtstart_is_accepted_with_a_warning(bot):
-    with bot.store.transaction():
-        outcome = on_event_command(bot.ctx(), command("meeting", date="2027-01-14", start="15:00", end="17:00",
+    outcome = in_transaction(bot.store, on_event_command, bot.ctx(), command("meeting", date="2027-01-14", start="15:00", end="17:00",
                                                       place="Salle du Havre", title=None))
     assert outcome == "event_command meeting: done"
     text = answer_text(bot)
@@ -55,8 +54,7 @@ def test_public_holiday_and_closure_are_warned(bot):
 
 
 def test_holiday_warning_by_mail(bot):
-    with bot.store.transaction():
-        on_event_command(bot.ctx(), command("workshop", date="2027-05-01", start="10:00", end="12:00",
+    in_transaction(bot.store, on_event_command, bot.ctx(), command("workshop", date="2027-05-01", start="10:00", end="12:00",
                                             place=None, title="Jardin"))
     assert "Attention : le samedi 1er mai 2027 est un jour férié (Fête du Travail)" in answer_text(bot)
 
@@ -77,7 +75,6 @@ def test_command_line_warns_and_list_marks_the_overlap(bot, monkeypatch, capsys)
 def test_english_answer_warns_too(tmp_path):
     bot = robot(tmp_path, extra=MONTHLY, network='language = "en"')
     publish_calendar(bot.settings, bot.store, NOW)
-    with bot.store.transaction():
-        on_event_command(bot.ctx(), command("meeting", date="2027-01-14", start="14:00", end="16:00",
+    in_transaction(bot.store, on_event_command, bot.ctx(), command("meeting", date="2027-01-14", start="14:00", end="16:00",
                                             place=None, title=None))
     assert 'Warning: "RERS de Test monthly meeting" already takes place at this time' in answer_text(bot)

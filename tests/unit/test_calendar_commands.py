@@ -26,9 +26,7 @@ def bot(tmp_path):
 
 
 def handle(bot, incoming):
-    ctx = bot.ctx()
-    with bot.store.transaction():
-        return on_event_command(ctx, incoming)
+    return in_transaction(bot.store, on_event_command, bot.ctx(), incoming)
 
 
 def answer(bot):

@@ -29,8 +29,7 @@ def bot(tmp_path):
 
 def handle(bot, message_id: str, **fields) -> str:
     fields = {"start": None, "end": None, "place": None, "title": None, **fields}
-    with bot.store.transaction():
-        return on_event_command(bot.ctx(), command("meeting", message_id=message_id, **fields))
+    return in_transaction(bot.store, on_event_command, bot.ctx(), command("meeting", message_id=message_id, **fields))
 
 
 def last_answer(bot) -> tuple[str, str]:
@@ -118,8 +117,7 @@ def cancelled(bot):
 def test_re_adding_a_cancelled_meeting_sends_a_request_worded_as_scheduled_again(cancelled):
     bot = cancelled
     before = {d["message_id"] for d in bot.store.outbox.all()}
-    with bot.store.transaction():
-        outcome = on_event_command(bot.ctx(), command("meeting", date="2027-01-14", start="14:00", end="16:00",
+    outcome = in_transaction(bot.store, on_event_command, bot.ctx(), command("meeting", date="2027-01-14", start="14:00", end="16:00",
                                                       place="Salle A", title=None))
     assert outcome == "event_command meeting: done"
     series = load_series(bot.store)[UID]

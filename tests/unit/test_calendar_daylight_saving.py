@@ -41,8 +41,7 @@ def answer_text(bot) -> tuple[str, str]:
 
 
 def test_a_dtstart_that_does_not_exist_is_refused_by_mail(bot):
-    with bot.store.transaction():
-        outcome = on_event_command(bot.ctx(), command("meeting", date="2027-03-28", start="02:30", end="03:30",
+    outcome = in_transaction(bot.store, on_event_command, bot.ctx(), command("meeting", date="2027-03-28", start="02:30", end="03:30",
                                                       place="Nuit", title=None))
     assert outcome == "event_command meeting: refused (nonexistent_time)"
     assert not any(uid.startswith("rencontre") for uid in load_series(bot.store))
@@ -57,8 +56,7 @@ def test_a_dtend_that_does_not_exist_is_refused(bot):
 
 
 def test_an_ambiguous_dtstart_is_accepted_with_a_warning(bot):
-    with bot.store.transaction():
-        outcome = on_event_command(bot.ctx(), command("meeting", date="2027-10-31", start="02:30", end="04:00",
+    outcome = in_transaction(bot.store, on_event_command, bot.ctx(), command("meeting", date="2027-10-31", start="02:30", end="04:00",
                                                       place=None, title=None))
     assert outcome == "event_command meeting: done"
     _, text = answer_text(bot)

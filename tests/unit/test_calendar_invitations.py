@@ -98,9 +98,8 @@ def test_announcing_again_queues_nothing(bot):
     count = bot.store.outbox.count()
     publish_calendar(bot.settings, bot.store, NOW + timedelta(days=1))
     assert bot.store.outbox.count() == count
-    with bot.store.transaction():
-        state = load_series(bot.store)
-        assert announce(bot.ctx(), state, [Change(PERMANENCE, "new")]) == []
+    state = load_series(bot.store)
+    assert in_transaction(bot.store, announce, bot.ctx(), state, [Change(PERMANENCE, "new")]) == []
 
 
 def test_message_ids_depend_on_uid_sequence_occurrence_and_recipient(bot):
@@ -157,7 +156,7 @@ def test_past_changes_are_not_announced(bot):
 def test_invitations_are_written_with_the_change_or_not_at_all(bot):
     with pytest.raises(RuntimeError):
         with bot.store.transaction():
-            update_calendar(bot.ctx())
+            in_transaction(bot.store, update_calendar, bot.ctx())  # joins this transaction
             assert bot.store.outbox.count() == 6 and bot.store.events.count() == 2
             raise RuntimeError("crash before the commit")
     assert bot.store.outbox.count() == 0 and bot.store.events.count() == 0

@@ -90,8 +90,7 @@ def test_the_permanence_by_its_uid_is_the_same_path(bot):
 
 
 def test_by_mail_a_permanence_command_on_the_monthly_meetings_day_says_how(bot):
-    with bot.store.transaction():
-        on_event_command(bot.ctx(), command("cancel_permanence", date="2027-01-14"))
+    in_transaction(bot.store, on_event_command, bot.ctx(), command("cancel_permanence", date="2027-01-14"))
     _, text = last_answer(bot)
     assert "Ce jour-là a lieu « Rencontre mensuelle du RERS de Test »" in text
     assert "rers calendar cancel rencontre-mensuelle 2027-01-14" in text
@@ -102,8 +101,7 @@ def test_rencontre_annulee_by_mail_changes_nothing_and_says_how(bot, title):
     assert rers(bot, "add", "meeting", "2027-01-21", "14:00-16:00", "--place", "Salle du Havre") == 0
     bot.store.refresh()
     events = bot.store.events.all()
-    with bot.store.transaction():
-        outcome = on_event_command(bot.ctx(), command("meeting", date="2027-01-21", start="14:00", end=None,
+    outcome = in_transaction(bot.store, on_event_command, bot.ctx(), command("meeting", date="2027-01-21", start="14:00", end=None,
                                                       place=None, title=title))
     assert outcome == "event_command meeting: refused (cancel_by_mail)"
     assert bot.store.events.all() == events
@@ -115,8 +113,7 @@ def test_rencontre_annulee_by_mail_changes_nothing_and_says_how(bot, title):
 def test_by_mail_a_permanence_command_on_a_one_off_meeting_s_day_names_the_one_off_command(bot):
     assert rers(bot, "add", "meeting", "2027-01-21", "14:00-16:00", "--place", "Salle du Havre") == 0
     bot.store.refresh()
-    with bot.store.transaction():
-        on_event_command(bot.ctx(), command("cancel_permanence", date="2027-01-21"))
+    in_transaction(bot.store, on_event_command, bot.ctx(), command("cancel_permanence", date="2027-01-21"))
     _, text = last_answer(bot)
     assert "L'annuler n'est pas encore possible par courriel" in text
     assert "rers calendar cancel rencontre-20270121-1400" in text

@@ -12,7 +12,7 @@ from support import ANIMATORS
 from workflows.steps.attendance import record_answer
 from workflows.steps.event_commands import add_one_off
 from workflows.shell.publish import publish_calendar
-from workflows.steps.reminders import send_reminders
+from workflows.shell.jobs import reminders_job
 
 SUNDAY_EVENING = datetime(2026, 12, 6, 17, 30, tzinfo=UTC)  # 18:30 in Paris, the day before a permanence
 
@@ -40,7 +40,7 @@ def make(tmp_path, reminders: bool):
 
 def test_reminders_go_to_those_who_accepted_that_day(tmp_path):
     bot = make(tmp_path, reminders=True)
-    queued = send_reminders(bot.settings, bot.store, SUNDAY_EVENING)
+    queued = reminders_job(bot.settings, bot.store, SUNDAY_EVENING)
     reminders = bot.mails("event_reminder")
     # Paul declined that Monday; Zoé's address bounces; a stranger gets nothing from us.
     assert [d["recipients"] for d, _ in reminders] == [["marie@example.org"]]
@@ -53,7 +53,7 @@ def test_reminders_go_to_those_who_accepted_that_day(tmp_path):
 
 def test_the_animators_list_who_accepted(tmp_path):
     bot = make(tmp_path, reminders=False)
-    send_reminders(bot.settings, bot.store, SUNDAY_EVENING)
+    reminders_job(bot.settings, bot.store, SUNDAY_EVENING)
     assert not bot.mails("event_reminder")
     (doc, msg), = bot.mails("event_attendees")
     assert doc["recipients"] == list(ANIMATORS)
@@ -68,9 +68,9 @@ def test_the_animators_list_who_accepted(tmp_path):
 
 def test_running_again_sends_nothing_more(tmp_path):
     bot = make(tmp_path, reminders=True)
-    assert send_reminders(bot.settings, bot.store, SUNDAY_EVENING)
+    assert reminders_job(bot.settings, bot.store, SUNDAY_EVENING)
     count = bot.store.outbox.count()
-    assert send_reminders(bot.settings, bot.store, SUNDAY_EVENING.replace(hour=21)) == []
+    assert reminders_job(bot.settings, bot.store, SUNDAY_EVENING.replace(hour=21)) == []
     assert bot.store.outbox.count() == count
 
 
@@ -84,7 +84,7 @@ def test_nothing_when_nothing_is_due(tmp_path, moment):
     calendar = replace(bot.settings.calendar, closures=(date(2026, 12, 28),))
     bot.settings = replace(bot.settings, calendar=calendar)
     publish_calendar(bot.settings, bot.store, NOW)
-    assert send_reminders(bot.settings, bot.store, moment) == []
+    assert reminders_job(bot.settings, bot.store, moment) == []
 
 
 def test_a_one_off_gets_reminders_but_no_list(tmp_path):
@@ -94,6 +94,6 @@ def test_a_one_off_gets_reminders_but_no_list(tmp_path):
     uid = "atelier-20261210-1000@example.org"
     in_transaction(bot.store, record_answer, bot.ctx(), uid=uid, occurrence=None, address="paul@example.org",
                    partstat="accepted")
-    send_reminders(bot.settings, bot.store, datetime(2026, 12, 9, 17, tzinfo=UTC))
+    reminders_job(bot.settings, bot.store, datetime(2026, 12, 9, 17, tzinfo=UTC))
     assert [d["recipients"] for d, _ in bot.mails("event_reminder")] == [["paul@example.org"]]
     assert not bot.mails("event_attendees")

@@ -48,7 +48,7 @@ def turn(bot, on: bool, now=NOW) -> list[str]:
     before = marie(bot)
     with bot.store.transaction():
         after = bot.store.members.update(before["id"], invitations=on)
-        return follow_preference(bot.ctx(now), before, after)
+    return in_transaction(bot.store, follow_preference, bot.ctx(now), before, after)
 
 
 def mine(bot, purpose: str) -> list:
@@ -122,7 +122,7 @@ def test_only_what_reached_her_is_withdrawn_and_what_is_still_queued_is_dropped(
         before = bot.store.members.find_one("ref", ref)
         with bot.store.transaction():
             after = bot.store.members.update(before["id"], invitations=False)
-            assert follow_preference(bot.ctx(), before, after) == []
+        assert in_transaction(bot.store, follow_preference, bot.ctx(), before, after) == []
     queued = turn(bot, False)
     assert sorted(d["cause"].split()[0] for d, _ in mine(bot, "invitation_withdrawn") if d["message_id"] in queued) == SERIES
     assert not [d for d, _ in mine(bot, "invitation") if d["status"] == "queued"], "never sent, now never will be"
@@ -136,14 +136,13 @@ def test_an_animator_who_is_a_member_stays_invited_as_an_animator(tmp_path):
     before = bot.store.members.find_one("ref", "M-1")
     with bot.store.transaction():
         after = bot.store.members.update(before["id"], invitations=False)
-        assert follow_preference(bot.ctx(), before, after) == []
+    assert in_transaction(bot.store, follow_preference, bot.ctx(), before, after) == []
     assert not bot.mails("invitation_withdrawn")
 
 
 def routed(bot, raw, now=NOW):
     parsed = parse_message(raw, parse_options(bot.settings), now=now)
-    with bot.store.transaction():
-        return route(parsed.intent)(bot.ctx(now), incoming(parsed, raw))
+    return in_transaction(bot.store, route(parsed.intent), bot.ctx(now), incoming(parsed, raw))
 
 
 def test_invitations_non_by_mail_withdraws_the_events_and_says_so(bot):
@@ -290,7 +289,7 @@ def test_an_animator_who_turns_member_invitations_on_gets_no_second_copy(tmp_pat
     anne = bot.add_member("M-1", ANIMATORS[0], name="Anne Animatrice", invitations=False)
     with bot.store.transaction():
         after = bot.store.members.update(anne["id"], invitations=True)
-        assert follow_preference(bot.ctx(), anne, after) == []
+    assert in_transaction(bot.store, follow_preference, bot.ctx(), anne, after) == []
     assert bot.store.outbox.count() == count, "she got them all as an animator"
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from workflows.shell.apply import view
+
 from membership_support import World, mail, reply, traces_in
 from workflows.steps import introductions
 from workflows.model.traces import ERASED, Traces
@@ -73,4 +75,4 @@ def test_erasure_leaves_no_trace_in_the_store_files(world, monkeypatch):
 def test_erase_member_refuses_an_unknown_reason(world):
     world.deliver(mail(ELISE, "ADHÉSION", ""))
     with world.store.transaction(), pytest.raises(ValueError):
-        erase_member(world.runner.context(), world.member(ELISE), reason="because", by="robot")
+        erase_member(view(world.settings, world.store, world.now), world.member(ELISE), reason="because", by="robot")

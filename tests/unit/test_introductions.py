@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 import pytest
 
 from intro_support import ANIMATORS, Net
-from workflows.steps import followups, introductions
+from workflows.shell.jobs import followups_job
+from workflows.steps import introductions
 
 PACO, LINA, ODILE = "paco.ruiz@example.net", "lina.petit@example.org", "odile.r@example.com"
 A1, A2 = ANIMATORS
@@ -73,8 +74,7 @@ def test_a_refusal_closes_the_pair_for_good_and_frees_the_items(net):
     assert net.answer(A2, "question:approve", "Non merci") == "MR-1 refused by anim.two@example.org"
     assert net.intro()["status"] == "refused"
     assert not net.mails(to=PACO) and not net.mails(to=LINA), "refused: nobody else told"
-    with net.store.transaction():
-        assert introductions.rematch(net.ctx()) == [], "never the same pair again"
+    assert net.step(introductions.rematch) == [], "never the same pair again"
     other = net.member(ODILE, "Odile R")
     net.item(other, "offer", "Espagnol")
     assert net.intro("MR-2")["offer"] == "O-2" and net.intro("MR-2")["demand"] == "D-1"
@@ -238,7 +238,7 @@ def test_without_the_permanence_the_animators_are_copied_only_when_configured(ne
 
 def test_the_eve_of_the_permanence_the_animators_list_the_pairs_to_present(net):
     from workflows.shell.publish import publish_calendar
-    from workflows.steps.reminders import send_reminders
+    from workflows.shell.jobs import reminders_job
 
     introduced(net, lina_contact="permanence")  # Monday 23 November, during the permanence
     odile = net.member(ODILE, "Odile R")
@@ -250,27 +250,27 @@ def test_the_eve_of_the_permanence_the_animators_list_the_pairs_to_present(net):
     net.answer("marc@example.org", "question:consent", "oui")
     assert net.intro("MR-2")["status"] == "introduced", "by e-mail: not on the list"
     publish_calendar(net.settings, net.store, net.now)
-    send_reminders(net.settings, net.store, datetime(2026, 11, 29, 17, 30, tzinfo=timezone.utc))
+    reminders_job(net.settings, net.store, datetime(2026, 11, 29, 17, 30, tzinfo=timezone.utc))
     (listed,) = net.mails("event_attendees")
     assert sorted(listed.recipients) == sorted(ANIMATORS)
     text = " ".join(listed.text.split())
     assert "À présenter l'un à l'autre demain" in text
     assert "MR-1 : Paco (M-1), qui propose « Cours d'espagnol », et Lina (M-2), qui le demande" in text
     assert "MR-2" not in text and LINA not in listed.everything() and PACO not in listed.everything()
-    send_reminders(net.settings, net.store, datetime(2026, 12, 6, 17, 30, tzinfo=timezone.utc))
+    reminders_job(net.settings, net.store, datetime(2026, 12, 6, 17, 30, tzinfo=timezone.utc))
     assert "MR-1" not in net.mails("event_attendees")[-1].text, "the promise was for one day"
 
 
 def test_a_cancelled_permanence_puts_the_pair_on_the_next_one_s_list(net):
     from workflows.shell.publish import publish_calendar
-    from workflows.steps.reminders import send_reminders
+    from workflows.shell.jobs import reminders_job
 
     introduced(net, lina_contact="permanence")
     publish_calendar(net.settings, net.store, net.now)
     assert net.send(A1, "PERMANENCE ANNULÉE 2026-11-30", "") == "event_command cancel_permanence: done"
-    send_reminders(net.settings, net.store, datetime(2026, 11, 29, 17, 30, tzinfo=timezone.utc))
+    reminders_job(net.settings, net.store, datetime(2026, 11, 29, 17, 30, tzinfo=timezone.utc))
     assert not net.mails("event_attendees"), "no permanence on the 30th"
-    send_reminders(net.settings, net.store, datetime(2026, 12, 6, 17, 30, tzinfo=timezone.utc))
+    reminders_job(net.settings, net.store, datetime(2026, 12, 6, 17, 30, tzinfo=timezone.utc))
     assert "MR-1 : Paco (M-1)" in net.mails("event_attendees")[-1].text
 
 
@@ -328,7 +328,7 @@ def test_reminders_once_then_expiry_then_the_items_are_free_again(net):
     report = net.later(0.2)
     assert sorted(report.reminders) == ["MR-1:anim.one@example.org", "MR-1:anim.two@example.org"]
     assert "Rappel" in net.mails("question:approve", to=A1)[-1].subject
-    assert followups.run_followups(net.settings, net.store, net.now).reminders == [], "idempotent"
+    assert followups_job(net.settings, net.store, net.now).reminders == [], "idempotent"
     assert net.later(7).reminders == [], "one reminder only"
     assert net.later(7).expired == ["MR-1"]
     assert net.intro()["status"] == "expired"
@@ -369,7 +369,7 @@ def test_bilan_questions_after_bilan_days_and_answers_recorded(net):
     assert intro["bilans"]["demand"]["interest"] == "j'ose parler"
     assert intro["bilans"]["demand"]["facilitators"] == "la patience de Paco"
     assert intro["bilans"]["offer"]["text"] == "C'était très bien, nous continuons le mardi."
-    assert followups.run_followups(net.settings, net.store, net.now).bilans == []
+    assert followups_job(net.settings, net.store, net.now).bilans == []
 
 
 def test_an_exchange_that_did_not_happen_is_told_and_the_demand_matched_again(net):
@@ -447,8 +447,7 @@ def test_forgetting_a_member_closes_tells_the_other_and_keeps_no_trace(net):
     introduced(net)
     net.later(21)
     net.answer(LINA, "question:bilan", "Échange réalisé : oui\nIntérêt : Paco m'a beaucoup appris")
-    with net.store.transaction():
-        introductions.forget_member(net.ctx(), "M-2")
+    net.step(introductions.forget_member, "M-2")
     intro = net.intro()
     assert intro["demand_member"] is None and intro["status"] == "completed"
     assert intro["bilans"]["demand"] == {"happened": "yes", "at": intro["bilans"]["demand"]["at"]}
@@ -456,8 +455,7 @@ def test_forgetting_a_member_closes_tells_the_other_and_keeps_no_trace(net):
 
 def test_forgetting_a_member_during_consent_tells_only_the_other(net):
     approved(net)
-    with net.store.transaction():
-        introductions.forget_member(net.ctx(), "M-1")
+    net.step(introductions.forget_member, "M-1")
     assert net.intro()["status"] == "cancelled" and net.intro()["offer_member"] is None
     assert [m.recipients for m in net.mails("introduction_cancelled")] == [[LINA]]
     assert net.answer(LINA, "question:consent", "oui") == "refused: cancelled"
@@ -467,8 +465,7 @@ def test_the_other_party_is_never_offered_another_item_of_the_leaving_member(net
     approved(net)
     paco = net.store.members.find_one("address", PACO)
     net.item(paco, "offer", "Conversation en espagnol", opened=False)
-    with net.store.transaction():
-        introductions.forget_member(net.ctx(), "M-1")
+    net.step(introductions.forget_member, "M-1")
     assert net.store.introductions.count() == 1
     odile = net.member(ODILE, "Odile R")
     net.item(odile, "offer", "Espagnol")
@@ -485,11 +482,9 @@ def test_full_rematch_proposes_one_pair_per_item_and_dry_run_writes_nothing(net)
     dry = introductions.rematch(net.ctx(), dry_run=True)
     assert [(p.offer, p.demand, p.ref) for p in dry] == [("O-1", "D-1", None), ("O-2", "D-2", None)]
     assert net.store.introductions.count() == 0 and not net.mails()
-    with net.store.transaction():
-        done = introductions.rematch(net.ctx())
+    done = net.step(introductions.rematch)
     assert [p.ref for p in done] == ["MR-1", "MR-2"]
-    with net.store.transaction():
-        assert introductions.rematch(net.ctx()) == []
+    assert net.step(introductions.rematch) == []
 
 
 def test_a_closed_or_erased_item_is_never_proposed(net):
@@ -554,8 +549,7 @@ def test_forgetting_a_member_leaves_no_word_of_their_titles_in_the_introduction(
     assert net.intro()["why"]
     from workflows.steps.erasure import erase_member
 
-    with net.store.transaction():
-        erase_member(net.ctx(), net.store.members.find_one("address", PACO), reason="forgotten", by="animator",
+    net.step(erase_member, net.store.members.find_one("address", PACO), reason="forgotten", by="animator",
                      animator="Claire")
     raw = net.store.path.read_bytes().decode("utf-8").lower()
     assert "gerard" not in raw and "duval" not in raw and "gérard" not in raw

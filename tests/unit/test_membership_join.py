@@ -9,7 +9,7 @@ import pytest
 from membership_support import World, mail, reply, text_of, token_of
 from support import ANIMATORS
 from workflows.steps import introductions
-from workflows.steps.membership import expire_pending
+from workflows.shell.jobs import expire_pending_job
 
 ELISE = "elise.martin@example.com"
 JOIN_BODY = "Bonjour,\nJe veux adhérer.\nNom : Élise Martin\nTéléphone : 06 11 22 33 44\n"
@@ -148,8 +148,8 @@ def test_questions_count_against_the_daily_limit(world):
 def test_no_answer_within_pending_days_erases_the_pending_data(world):
     _, question = join(world)
     settings, store = world.settings, world.store
-    assert expire_pending(settings, store, world.now + timedelta(days=29)) == []
-    assert expire_pending(settings, store, world.now + timedelta(days=30)) == ["M-1"]
+    assert expire_pending_job(settings, store, world.now + timedelta(days=29)) == []
+    assert expire_pending_job(settings, store, world.now + timedelta(days=30)) == ["M-1"]
     assert store.members.count() == 0 and store.questions.count() == 0
     assert store.tombstones.all()[0]["reason"] == "pending_expired"
     world.later(days=30, minutes=1)
@@ -160,7 +160,7 @@ def test_no_answer_within_pending_days_erases_the_pending_data(world):
 def test_confirmed_members_do_not_expire(world):
     _, question = join(world)
     world.deliver(reply(question, ELISE, "OUI"))
-    assert expire_pending(world.settings, world.store, world.now + timedelta(days=400)) == []
+    assert expire_pending_job(world.settings, world.store, world.now + timedelta(days=400)) == []
 
 
 def test_a_hard_bounce_stops_the_mail_until_the_person_writes_again(world):
@@ -173,11 +173,10 @@ def test_a_hard_bounce_stops_the_mail_until_the_person_writes_again(world):
     assert world.deliver(bounce) == "handled: bounce: M-1"
     assert world.member(ELISE)["undeliverable"]
     assert world.mails(ANIMATORS[0], "bounce")
-    # Another workflow queuing a mail to the member: the outbox leaves it out.
-    from workflows.shell.outbox import queue_mail
-    with world.store.transaction():
-        assert queue_mail(world.runner.context(), template="help", to=[(None, ELISE)], context={},
-                          purpose="test", cause="<x@y>") is None
+    # Another step deciding a mail to the member: the plan leaves it out.
+    from workflows.shell.apply import view
+    assert view(world.settings, world.store, world.now).mail(template="help", to=[(None, ELISE)], values={},
+                                                             purpose="test", cause="<x@y>") is None
     assert len(world.mails(ELISE)) == before
     world.deliver(mail(ELISE, "AIDE", ""))
     assert not world.member(ELISE)["undeliverable"]

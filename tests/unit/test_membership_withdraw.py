@@ -6,7 +6,7 @@ import pytest
 from membership_support import World, mail, reply, text_of, token_of
 from support import ANIMATORS
 from workflows.steps import questions
-from workflows.context import Context
+from workflows.shell.apply import run
 
 ELISE = "elise.martin@example.com"
 PACO = "paco.ruiz@example.net"
@@ -192,8 +192,7 @@ def test_an_expired_token(world, victim):
 
 
 def test_a_cancelled_question(world, victim):
-    with world.store.transaction():
-        questions.cancel_open(Context.standalone(world.settings, world.store, world.now), member="M-1")
+    run(world.settings, world.store, world.now, questions.cancel_open, member="M-1")
     told_closed(world, reply(victim, ELISE, "OUI"), "cancelled", "elle a été annulée entre-temps")
 
 

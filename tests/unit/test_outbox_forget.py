@@ -24,4 +24,4 @@ def test_the_goodbye_after_an_erasure_leaves_no_trace_once_sent(tmp_path):
     (goodbye,) = [m for m in world.store.outbox.all() if m["purpose"] == "withdraw_done" and m.get("forget")]
     assert goodbye["cause"].startswith("sha256:"), "the cause was the Message-ID of the person's own message"
     (notice,) = [m for m in world.store.outbox.all() if m["purpose"] == "withdrawal_notice"]
-    assert notice["cause"].startswith("sha256:")
+    assert notice["cause"] == "withdrawal:M-1", "keyed by the ref, never by the person's Message-ID"

@@ -248,12 +248,12 @@ def test_a_poison_message_is_parked_the_animators_told_and_the_others_handled(tm
 
 
 def test_the_notice_goes_out_without_the_message_when_attaching_it_fails(tmp_path, monkeypatch):
-    import workflows.steps.speaking as responses
+    import workflows.shell.apply as apply_module
 
     def broken(msg, raw):
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(responses, "attach_original", broken)
+    monkeypatch.setattr(apply_module, "attach_original", broken)
     fail_on(monkeypatch, b"Subject: poison")
     settings = make_settings(tmp_path / "robot")
     store = Store.open(settings.store.path)

@@ -12,10 +12,11 @@ import pytest
 
 from store import Store
 from support import make_settings
-from workflows.context import Context
+from workflows.shell.apply import run
 from workflows.steps.erasure import erase_member
-from workflows.steps.membership import expire_pending
-from workflows.steps.reports import build_report, monthly_job
+from workflows.shell.jobs import expire_pending_job
+from workflows.shell.jobs import monthly_report_job
+from workflows.steps.reports import build_report
 
 JANUARY_RUN = datetime(2027, 1, 1, 0, 30, tzinfo=timezone.utc)
 DECEMBER = (date(2026, 12, 1), date(2026, 12, 31))
@@ -48,25 +49,24 @@ EXPECTED = {"new": 306, "confirmed": 5, "withdrawn": 0, "lapsed": 300, "total": 
 
 def test_joins_erased_before_the_report_are_still_counted(robot):
     settings, store = robot
-    assert len(expire_pending(settings, store, JANUARY_RUN)) == 300
+    assert len(expire_pending_job(settings, store, JANUARY_RUN)) == 300
     assert december(settings, store) == EXPECTED
-    text = _report_text(store, monthly_job(settings, store, JANUARY_RUN))
+    text = _report_text(store, monthly_report_job(settings, store, JANUARY_RUN))
     assert "Nouvelles demandes d'adhésion : 306" in text and "Demandes non confirmées (effacées) : 300" in text
 
 
 def test_the_report_built_before_the_expiry_job_says_the_same(robot):
     settings, store = robot
     before = december(settings, store)
-    expire_pending(settings, store, JANUARY_RUN)
+    expire_pending_job(settings, store, JANUARY_RUN)
     assert before == december(settings, store) == EXPECTED
 
 
 def test_a_join_of_december_that_left_in_january_still_counts_in_december(robot):
     settings, store = robot
-    expire_pending(settings, store, JANUARY_RUN)
-    with store.transaction():
-        ctx = Context.standalone(settings, store, datetime(2027, 1, 10, 12, 0, tzinfo=timezone.utc))
-        erase_member(ctx, store.members.find_one("ref", "M-302"), reason="withdrawn", by="member")
+    expire_pending_job(settings, store, JANUARY_RUN)
+    run(settings, store, datetime(2027, 1, 10, 12, 0, tzinfo=timezone.utc), erase_member,
+        store.members.find_one("ref", "M-302"), reason="withdrawn", by="member")
     assert december(settings, store) == {**EXPECTED, "total": 4}, "joined and confirmed in December, whenever they left"
     january = build_report(settings, store, date(2027, 1, 1), date(2027, 1, 31), date(2027, 2, 1))["members"]
     assert january == {"new": 0, "confirmed": 0, "withdrawn": 1, "lapsed": 1, "total": 4, "pending": 0}
@@ -77,7 +77,7 @@ def test_the_tombstone_keeps_local_months_and_the_day_the_request_lapsed(robot):
     with store.transaction():  # 23:30 UTC on 30 November is 1 December in Paris
         store.members.insert({"ref": "M-400", "address": "x@example.net", "status": "pending",
                               "created": "2026-11-30T23:30:00+00:00", "confirmed": None})
-    assert len(expire_pending(settings, store, datetime(2027, 1, 5, 12, 0, tzinfo=timezone.utc))) == 301
+    assert len(expire_pending_job(settings, store, datetime(2027, 1, 5, 12, 0, tzinfo=timezone.utc))) == 301
     tombstones = store.tombstones.all()
     assert {t["left"] for t in tombstones} == {"2026-12-31"}, "30 days after the join, not the day the job ran"
     assert {t["joined"] for t in tombstones} == {"2026-12"} and {t["reason"] for t in tombstones} == {"pending_expired"}

@@ -12,7 +12,8 @@ from support import ANIMATORS, make_settings, member_mail
 from workflows.shell.publish import publish_calendar
 from workflows.cli import main
 from workflows.shell.mailboxes.base import SourceMessage
-from workflows.steps.reports import build_report, monthly_job, previous_month
+from workflows.shell.jobs import monthly_report_job
+from workflows.steps.reports import build_report, previous_month
 from workflows.shell.runner import Runner
 
 NOW = datetime(2026, 12, 1, 7, 30, tzinfo=timezone.utc)
@@ -85,15 +86,15 @@ def test_the_report_lists_the_configured_events_before_any_publication(tmp_path)
 def test_the_monthly_report_goes_to_the_animators_once(robot):
     settings, store = robot
     # The robot's first run (in November): nothing for October, a month it was not there.
-    assert monthly_job(settings, store, datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)) is None
+    assert monthly_report_job(settings, store, datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)) is None
     assert not [m for m in store.outbox.all() if m["purpose"] == "report"]
-    mid = monthly_job(settings, store, NOW)
+    mid = monthly_report_job(settings, store, NOW)
     assert mid is not None
     mail = store.outbox.find_one("message_id", mid)
     assert sorted(mail["recipients"]) == sorted(ANIMATORS) and mail["purpose"] == "report"
     body = email.message_from_string(mail["raw"], policy=policy.default).get_body(preferencelist=("plain",))
     assert "Apprendre le russe" in body.get_content()
-    assert monthly_job(settings, store, NOW) is None
+    assert monthly_report_job(settings, store, NOW) is None
     assert store.outbox.count("status", "queued") >= 1
 
 

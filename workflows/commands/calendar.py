@@ -77,16 +77,15 @@ def times_argument(text: str) -> tuple[time, time | None]:
 
 
 def _change(args, act) -> int:
-    """Run ``act(ctx)`` (a :mod:`workflows.steps.calendar` function returning an
-    Outcome) in a transaction, then publish and send. Raises :class:`UserError` when
-    the command was refused."""
-    from workflows.steps.calendar import calendar_context
+    """Carry out ``act(plan)`` (a :mod:`workflows.steps.event_commands` step returning an
+    Outcome, :func:`workflows.shell.apply.run`), then publish and send. Raises
+    :class:`UserError` when the command was refused."""
+    from workflows.shell.apply import run
 
     settings = load_settings(args)
     store = open_store(settings)
     clock = clock_from_env()
-    with store.transaction():
-        outcome = act(calendar_context(settings, store, clock()))
+    outcome = run(settings, store, clock(), act)
     if outcome.status == "refused":
         raise UserError(describe(outcome))
     print(describe(outcome))
@@ -179,7 +178,7 @@ def cmd_add(args) -> int:
     from workflows.steps.event_commands import add_one_off
 
     start, end = args.times
-    return _change(args, lambda ctx: add_one_off(ctx, args.kind, args.day, start, end,
+    return _change(args, lambda plan: add_one_off(plan, args.kind, args.day, start, end,
                                                   title=args.title, place=args.place))
 
 
@@ -195,26 +194,25 @@ def cmd_cancel(args) -> int:
     if day is not None:
         if args.date is not None:
             raise UserError(f"give an event UID before the date {args.date} (see `rers calendar list`)")
-        return _change(args, lambda ctx: cancel_occurrence(ctx, day))
+        return _change(args, lambda plan: cancel_occurrence(plan, day))
     if not re.fullmatch(r"[A-Za-z0-9._\-]+(@[A-Za-z0-9.\-]+)?", args.target.strip()):
         raise UserError(f"{args.target!r} is neither a date (2026-12-07) nor an event UID (see `rers calendar list`)")
     if args.date is not None:
-        return _change(args, lambda ctx: cancel_occurrence(ctx, args.date, args.target))
-    return _change(args, lambda ctx: cancel_event(ctx, args.target))
+        return _change(args, lambda plan: cancel_occurrence(plan, args.date, args.target))
+    return _change(args, lambda plan: cancel_event(plan, args.target))
 
 
 def cmd_list(args) -> int:
     from workflows.events.rules import occurrences
     from workflows.steps.attendance import answers_for
-    from workflows.steps.calendar import calendar_context, draft, local_today
+    from workflows.steps.calendar import draft_for
     from workflows.steps.event_commands import clashes
 
     settings = load_settings(args)
     store = open_store(settings)
-    ctx = calendar_context(settings, store, clock_from_env()())
-    today = local_today(ctx)
+    today = clock_from_env()().astimezone(settings.network.zone).date()
     last = today + timedelta(days=args.days)
-    current = draft(ctx).current.values()
+    current = draft_for(settings, store, today).current.values()
     found = sorted(
         ((occurrence, series) for series in current for occurrence in occurrences(series, today, last)),
         key=lambda pair: (pair[0].start, pair[1].uid),

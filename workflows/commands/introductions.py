@@ -79,27 +79,26 @@ def cmd_show(args) -> int:
 
 
 def cmd_followups(args) -> int:
-    from workflows.steps.followups import run_followups
+    from workflows.shell.jobs import followups_job
 
     settings = load_settings(args)
     store = open_store(settings)
     clock = clock_from_env()
-    print(run_followups(settings, store, clock()))
+    print(followups_job(settings, store, clock()))
     print(flush_outbox(settings, store, clock))
     return EXIT_OK
 
 
 def _act(args, act) -> int:
-    """Run ``act(ctx)`` in one transaction, print what it returns, then send the mail."""
-    from workflows.context import Context
+    """Carry out ``act(plan)`` (:func:`workflows.shell.apply.run`), print what it returns,
+    then send the mail."""
+    from workflows.shell.apply import run
 
     settings = load_settings(args)
     store = open_store(settings)
     clock = clock_from_env()
-    ctx = Context.standalone(settings, store, clock())
     try:
-        with store.transaction():
-            print(act(ctx))
+        print(run(settings, store, clock(), act))
     except LookupError as error:
         raise UserError(f"{error.args[0]} (see `rers introductions list`)") from None
     except ValueError as error:
@@ -112,20 +111,20 @@ def cmd_cancel(args) -> int:
     from workflows.steps.introductions import cancel
 
     animator = args.animator.strip() if args.animator else None
-    return _act(args, lambda ctx: f"{cancel(ctx, args.ref.upper(), animator)['ref']} cancelled")
+    return _act(args, lambda plan: f"{cancel(plan, args.ref.upper(), animator)['ref']} cancelled")
 
 
 def cmd_consent(args) -> int:
     from workflows.steps.introductions import record_oral_consent
 
-    return _act(args, lambda ctx: record_oral_consent(ctx, args.ref.upper(), args.side, args.answer,
-                                                      args.animator.strip()))
+    return _act(args, lambda plan: record_oral_consent(plan, args.ref.upper(), args.side, args.answer,
+                                                       args.animator.strip()))
 
 
 def cmd_match(args) -> int:
-    from workflows.context import Context
+    from workflows.shell.apply import run, view
+    from workflows.shell.resources import score_text
     from workflows.steps.introductions import rematch
-    from workflows.steps.matcher import score_text
 
     settings = load_settings(args)
     if args.score:
@@ -143,13 +142,11 @@ def cmd_match(args) -> int:
         return EXIT_OK
     store = open_store(settings)
     clock = clock_from_env()
-    ctx = Context.standalone(settings, store, clock())
     try:
         if args.dry_run:
-            proposals = rematch(ctx, dry_run=True)
+            proposals = rematch(view(settings, store, clock()), dry_run=True)
         else:
-            with store.transaction():
-                proposals = rematch(ctx)
+            proposals = run(settings, store, clock(), rematch)
     except (OSError, ValueError) as error:
         raise UserError(f"cannot read the synonyms: {error}") from None
     for p in proposals:

@@ -27,26 +27,27 @@ from workflows.commands.common import clock_from_env, flush_outbox, load_setting
 from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError
 
 
-def _context(args, store=None):
-    from workflows.context import Context
+
+def _view(args):
+    """A read view of the store (:func:`workflows.shell.apply.view`) for a command that only looks."""
+    from workflows.shell.apply import view
 
     settings = load_settings(args)
-    store = store or open_store(settings)
-    return Context.standalone(settings, store, clock_from_env()())
+    return view(settings, open_store(settings), clock_from_env()())
 
 
-def _member(ctx, ref: str) -> dict:
+def _member(plan, ref: str) -> dict:
     from workflows.lookup import find_ref
 
-    member = find_ref(ctx, ref)
+    member = find_ref(plan, ref)
     if member is None:
         raise UserError(f"no member {ref} (see `rers members list`)")
     return member
 
 
 def cmd_list(args) -> int:
-    ctx = _context(args)
-    members = sorted(ctx.store.members.all(), key=lambda m: int(m["ref"][2:]))
+    plan = _view(args)
+    members = sorted(plan.members.all(), key=lambda m: int(m["ref"][2:]))
     if args.status:
         members = [m for m in members if m["status"] == args.status]
     for m in members:
@@ -59,21 +60,22 @@ def cmd_list(args) -> int:
 
 def cmd_show(args) -> int:
     from workflows.mail.render import base_context
+    from workflows.shell.templating import renderer_for
     from workflows.steps.my_data import export
 
-    ctx = _context(args)
-    member = _member(ctx, args.ref)
+    plan = _view(args)
+    member = _member(plan, args.ref)
     # The text MES DONNÉES would send: one wording to keep, and what the member reads.
-    context = {**base_context(ctx.settings, ctx.now), "found": True, "data": export(ctx, member), "ref": member["ref"]}
-    print(ctx.renderer.render("my_data", context).text, end="")
+    values = {**base_context(plan.settings, plan.now), "found": True, "data": export(plan, member), "ref": member["ref"]}
+    print(renderer_for(plan.settings).render("my_data", values).text, end="")
     return EXIT_OK
 
 
 def cmd_export(args) -> int:
     from workflows.steps.my_data import as_json, export
 
-    ctx = _context(args)
-    text = as_json(export(ctx, _member(ctx, args.ref)))
+    plan = _view(args)
+    text = as_json(export(plan, _member(plan, args.ref)))
     if args.output:
         try:
             _write_private(Path(args.output), text)
@@ -149,6 +151,7 @@ def _animator(value: str) -> str:
 def cmd_add(args) -> int:
     from workflows.mail import fields
     from workflows.mail.model import Item, MemberFields
+    from workflows.shell.apply import run
     from workflows.steps.membership import namesakes, register_member
 
     contact = fields.contact(args.contact) if args.contact else None
@@ -160,14 +163,18 @@ def cmd_add(args) -> int:
     items = [Item(kind="offer", title=_one_line("--offer", t)) for t in args.offer or ()] + [
         Item(kind="demand", title=_one_line("--demand", t)) for t in args.demand or ()]
     consent, by = _one_line("--consent", args.consent), _animator(args.by)
-    ctx = _context(args)
-    with ctx.store.transaction():
-        try:
-            member, stored = register_member(ctx, fields=member_fields, items=items, consent=consent,
-                                             recorded_by=by, source=f"cli:members add:{ctx.stamp()}")
-        except ValueError as error:
-            raise UserError(str(error)) from None
-        same = namesakes(ctx, member)
+    settings = load_settings(args)
+    store = open_store(settings)
+
+    def register(plan):
+        member, stored = register_member(plan, fields=member_fields, items=items, consent=consent,
+                                         recorded_by=by, source=f"cli:members add:{plan.stamp()}")
+        return member, stored, namesakes(plan, member)
+
+    try:
+        member, stored, same = run(settings, store, clock_from_env()(), register)
+    except ValueError as error:
+        raise UserError(str(error)) from None
     print(f"{member['ref']} registered: {member['name']}" + "".join(f", {i['ref']} {i['title']}" for i in stored))
     if same:
         print(f"note: a member with the same name already exists: {', '.join(same)}")
@@ -175,6 +182,7 @@ def cmd_add(args) -> int:
 
 
 def cmd_set(args) -> int:
+    from workflows.shell.apply import run
     from workflows.steps.membership import set_member_fields
 
     changes = {}
@@ -192,13 +200,15 @@ def cmd_set(args) -> int:
     settings = load_settings(args)
     store = open_store(settings)
     clock = clock_from_env()
-    ctx = _context(args, store)
-    with ctx.store.transaction():
-        before = _member(ctx, args.ref)
-        try:
-            member, queued = set_member_fields(ctx, before, changes, by)
-        except ValueError as error:
-            raise UserError(str(error)) from None
+
+    def change(plan):
+        before = _member(plan, args.ref)
+        return (before, *set_member_fields(plan, before, changes, by))
+
+    try:
+        before, member, queued = run(settings, store, clock(), change)
+    except ValueError as error:
+        raise UserError(str(error)) from None
     done = [key for key in sorted(changes) if before.get(key) != member.get(key)]
     if not done:
         print(f"{member['ref']}: nothing changed (already so)")
@@ -213,11 +223,13 @@ def cmd_set(args) -> int:
 
 
 def cmd_forget(args) -> int:
+    from workflows.shell.apply import run
     from workflows.steps.erasure import erase_member
 
     by = _one_line("--by", args.by)
-    ctx = _context(args)
-    member = _member(ctx, args.ref)
+    settings = load_settings(args)
+    store = open_store(settings)
+    member = _member(store, args.ref)
     if not args.yes:
         if not sys.stdin.isatty():
             raise UserError("erasing cannot be undone: add --yes to confirm")
@@ -225,17 +237,17 @@ def cmd_forget(args) -> int:
         if answer.strip().upper() != member["ref"]:
             print("nothing done")
             return EXIT_FAILURE
-    with ctx.store.transaction():
-        erase_member(ctx, _member(ctx, args.ref), reason="forgotten", by="animator", animator=by)
+    run(settings, store, clock_from_env()(),
+        lambda plan: erase_member(plan, _member(plan, args.ref), reason="forgotten", by="animator", animator=by))
     print(f"{member['ref']} erased; an anonymous line is kept for the statistics")
     return EXIT_OK
 
 
 def cmd_expire(args) -> int:
-    from workflows.steps.membership import expire_pending
+    from workflows.shell.jobs import expire_pending_job
 
     settings = load_settings(args)
-    erased = expire_pending(settings, open_store(settings), clock_from_env()())
+    erased = expire_pending_job(settings, open_store(settings), clock_from_env()())
     print(f"{len(erased)} pending member(s) erased" + (f": {', '.join(erased)}" if erased else ""))
     return EXIT_OK
 

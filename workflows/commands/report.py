@@ -19,23 +19,22 @@ def _period(month: str | None, today: date) -> tuple[date, date]:
 
 
 def cmd_report(args) -> int:
+    from workflows.shell.apply import run
     from workflows.shell.runner import Runner
-    from workflows.steps.calendar import calendar_context
+    from workflows.shell.templating import renderer_for
     from workflows.steps.reports import build_report, queue_report
 
     settings = load_settings(args)
     store = open_store(settings)
     now = clock_from_env()()
-    ctx = calendar_context(settings, store, now)
     today = now.astimezone(settings.network.zone).date()
     start, end = _period(args.month, today)
     report = build_report(settings, store, start, end, today)
     if not args.send:
-        print(ctx.renderer.render("report", {"network": {"name": settings.network.name}, "now": now,
-                                             "report": report}).text)
+        print(renderer_for(settings).render("report", {"network": {"name": settings.network.name}, "now": now,
+                                                       "report": report}).text)
         return EXIT_OK
-    with store.transaction():
-        queue_report(ctx, report, cause=f"report-command:{start}:{end}:{ctx.stamp()}")
+    run(settings, store, now, lambda plan: queue_report(plan, report, cause=f"report-command:{start}:{end}:{plan.stamp()}"))
     sent = Runner(settings, store, clock=lambda: now).flush()
     print(f"report sent to {len(settings.network.animators)} animator(s)" if sent.sent else
           f"report queued, not sent yet: {sent.error or 'see rers status'}")

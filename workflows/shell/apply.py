@@ -20,6 +20,7 @@ import secrets
 from dataclasses import replace
 from datetime import datetime
 from email.message import EmailMessage
+from typing import Callable, TypeVar
 
 from config.settings import Settings
 from store import Store
@@ -29,9 +30,11 @@ from workflows.mail.render import Renderer, base_context
 from workflows.mail.rfc5322 import attach_original, build_message
 from workflows.model.questions import TOKEN_ALPHABET, question_message_id
 from workflows.shell.outbox import queue_message
-from workflows.shell.resources import current_texts
+from workflows.shell.resources import current_texts, matcher_for
 
 audit = logging.getLogger("rers.audit")
+
+T = TypeVar("T")
 
 TOKEN_KEY = "token_key"
 """State key of the store's own key for keyed hashes (tokens, addresses)."""
@@ -53,9 +56,9 @@ def token_key(store: Store) -> bytes:
 
 
 def resources(settings: Settings, store: Store) -> Resources:
-    """What the steps are given for a batch: the current texts, the store's key. In a
-    transaction (the key may be created)."""
-    return Resources(texts=current_texts(settings), token_key=token_key(store))
+    """What the steps are given for a batch: the current texts, the store's key, the
+    store's matcher. In a transaction (the key may be created)."""
+    return Resources(texts=current_texts(settings), token_key=token_key(store), matcher=matcher_for(settings, store))
 
 
 def apply(plan: Plan, store: Store, renderer: Renderer) -> list[str]:
@@ -80,6 +83,8 @@ def apply(plan: Plan, store: Store, renderer: Renderer) -> list[str]:
     for question in plan.asked:
         token = tokens[question.id]
         mail = question.mail
+        if mail is None:
+            continue
         mail.message_id = question_message_id(token, domain)
         mail.subject_tag = token
         mail.values = {**mail.values, "token": token, "expires": question.expires}
@@ -126,3 +131,28 @@ def _attach(msg: EmailMessage, attachment: Attachment) -> None:
     else:
         maintype, _, subtype = attachment.mime.partition("/")
         msg.add_attachment(attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename)
+
+
+def run(settings: Settings, store: Store, now: datetime, step: Callable[..., T], *args,
+        renderer: Renderer | None = None, **kwargs) -> T:
+    """Carry out ``step(plan, *args, **kwargs)`` outside a mail cycle — a scheduled job, an
+    animator's command — in a transaction of its own: the plan over ``store`` at ``now``
+    (aware), then :func:`apply`. Returns what the step returned. Raises what the step or
+    :func:`apply` raise (nothing is then written), and :class:`store.StoreBusy` /
+    :class:`store.StoreError` when the store cannot be written. The mails leave at the
+    next flush."""
+    with store.transaction():
+        plan = Plan(settings, store, now, resources(settings, store))
+        result = step(plan, *args, **kwargs)
+        apply(plan, store, renderer or Renderer(settings.network.language, settings.network.templates_dir,
+                                                 settings.network.timezone))
+    return result
+
+
+def view(settings: Settings, store: Store, now: datetime) -> Plan:
+    """A plan over ``store`` at ``now`` (aware) that is never carried out: what a command
+    that only looks reads through, and what ``rers decide`` shows. Writes nothing (a store
+    without its key yet gets an empty one: no keyed hash it makes is ever kept)."""
+    key = store.get_state(TOKEN_KEY)
+    return Plan(settings, store, now, Resources(texts=current_texts(settings), token_key=bytes.fromhex(key) if key else b"",
+                                                matcher=matcher_for(settings, store)))

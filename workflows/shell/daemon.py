@@ -45,10 +45,9 @@ from workflows.shell.mailboxes.base import MailboxError
 from workflows.shell.publish import publish_calendar, publish_page
 from workflows.shell.runner import Clock, Runner, utc_now
 from workflows.shell.transports.base import TransportError
-from workflows.steps.followups import run_followups
-from workflows.steps.membership import expire_pending
-from workflows.steps.reminders import send_reminders
-from workflows.steps.reports import monthly_job
+from workflows.shell.apply import run
+from workflows.shell.jobs import expire_pending_job, followups_job, monthly_report_job, reminders_job
+from workflows.steps.speaking import tell_animators
 
 log = logging.getLogger(__name__)
 
@@ -138,10 +137,10 @@ def default_jobs(settings: Settings, store: Store, clock: Clock) -> list[Job]:
         Job("calendar", lambda: publish_calendar(settings, store, clock()), "day", publish_at),
         Job("catalogue page", lambda: publish_page(settings, store, clock()), "day", publish_at),
         Job("housekeeping", lambda: housekeeping(settings, store, clock()), "day", "03:30"),
-        Job("pending members", lambda: expire_pending(settings, store, clock()), "hour"),
-        Job("introduction follow-ups", lambda: run_followups(settings, store, clock()), "hour"),
-        Job("calendar reminders", lambda: send_reminders(settings, store, clock()), "hour"),
-        Job("monthly report", lambda: monthly_job(settings, store, clock()), "hour"),
+        Job("pending members", lambda: expire_pending_job(settings, store, clock()), "hour"),
+        Job("introduction follow-ups", lambda: followups_job(settings, store, clock()), "hour"),
+        Job("calendar reminders", lambda: reminders_job(settings, store, clock()), "hour"),
+        Job("monthly report", lambda: monthly_report_job(settings, store, clock()), "hour"),
     ]
 
 
@@ -290,9 +289,6 @@ class Daemon:
     def _tell_animators(self, *, back: bool, error: str) -> bool:
         """Queue the ``mailbox_down`` mail (``back``: the outage is over) to the animators.
         True when it is queued (it leaves with the next flush)."""
-        from workflows.context import Context
-        from workflows.shell.outbox import queue_mail
-
         animators = self.settings.network.animators
         if not animators:
             return False
@@ -300,13 +296,10 @@ class Daemon:
         where = (f"{mailbox.server.host} ({mailbox.folder})" if mailbox.kind == "imap" else str(mailbox.path))
         since = self.state.mailbox_down_since
         try:
-            with self.store.transaction():
-                ctx = Context.standalone(self.settings, self.store, self.clock())
-                queue_mail(ctx, template="mailbox_down", to=[(None, a) for a in animators],
-                           context={"back": back, "since": since.isoformat(timespec="seconds"),
-                                    "mailbox": where, "error": error},
-                           purpose="mailbox_down", cause=f"mailbox-down:{since.isoformat()}:{back}",
-                           to_member=False)
+            run(self.settings, self.store, self.clock(), tell_animators, template="mailbox_down",
+                values={"back": back, "since": since.isoformat(timespec="seconds"), "mailbox": where,
+                        "error": error},
+                purpose="mailbox_down", cause=f"mailbox-down:{since.isoformat()}:{back}")
         except Exception:
             log.exception("could not tell the animators that the mailbox %s", "is read again" if back else
                           "cannot be read")

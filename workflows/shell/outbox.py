@@ -17,15 +17,13 @@ export), in the store file and in its backup, at once.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Callable
 
 from store import Store, message_key
-from workflows.context import Context
-from workflows.mail.render import base_context
-from workflows.mail.rfc5322 import build_message, message_id as make_message_id, recipients_of, serialize
+from workflows.mail.rfc5322 import recipients_of, serialize
 from workflows.shell.transports.base import Transport, TransportError
 
 log = logging.getLogger(__name__)
@@ -70,24 +68,8 @@ def queue_message(store: Store, sender: str, now: datetime, msg: EmailMessage, *
     return True
 
 
-def drop_queued(ctx: Context, *, purpose: str, cause: str | None = None, recipient: str | None = None) -> list[dict]:
-    """Delete the mails of ``purpose`` still queued (never sent) — those caused by
-    ``cause``, those to ``recipient`` alone, when given: what a later decision of the same
-    transaction or batch made pointless (« nous attendons l'autre réponse » when the other
-    answer came in the same cycle, an invitation to a member who turned them off).
-    Returns the documents dropped. In a transaction."""
-    dropped = [m for m in ctx.store.outbox.find("status", "queued")
-               if m.get("purpose") == purpose and (cause is None or m.get("cause") == cause)
-               and (recipient is None or m.get("recipients") == [recipient])]
-    for mail in dropped:
-        ctx.store.outbox.delete(mail["id"])
-    return dropped
 
 
-def undeliverable(ctx: Context, address: str) -> bool:
-    """True when ``address`` is a member's that a hard bounce marked undeliverable."""
-    member = ctx.store.members.find_one("address", address.lower())
-    return bool(member and member.get("undeliverable"))
 
 
 def _forgotten(mail: dict) -> dict:
@@ -100,65 +82,6 @@ def _forgotten(mail: dict) -> dict:
     return {"raw": "", "recipients": [], "refused": None, "error": None, "cause": hashed}
 
 
-def queue_mail(
-    ctx: Context,
-    *,
-    template: str,
-    to: list[tuple[str | None, str]],
-    context: dict,
-    purpose: str,
-    cause: str,
-    cc: list[tuple[str | None, str]] = (),
-    in_reply_to: str | None = None,
-    references: list[str] = (),
-    auto_submitted: str = "auto-generated",
-    msg_id: str | None = None,
-    to_member: bool = True,
-    attach: Callable[[EmailMessage], None] | None = None,
-    subject_tag: str | None = None,
-    forget_after_send: bool = False,
-) -> str | None:
-    """Render ``template`` and queue it. Returns the Message-ID, or None when an identical
-    mail (same Message-ID) is already in the outbox.
-
-    ``purpose`` names the mail (``join_ack``, ``forward``…); ``cause`` is the Message-ID
-    (or another stable key) of what caused it; with the recipients they make the
-    deterministic Message-ID unless ``msg_id`` is given. ``to_member`` adds the
-    List-Unsubscribe header (RFC 2369) pointing at a RETRAIT mail. ``attach`` may add
-    parts to the built message (an original message, a calendar). ``subject_tag`` (a
-    question's token) is put in brackets before the subject: ``[RERS-7QX2M9KD] …``.
-    With ``to_member``, a ``to`` address marked undeliverable is left out, and nothing is
-    queued (None) when none is left. ``forget_after_send``: see the module docstring.
-    """
-    network = ctx.settings.network
-    if to_member:
-        to = [(name, address) for name, address in to if not undeliverable(ctx, address)]
-        if not to:
-            audit.info("%s for %s: not queued, the address is marked undeliverable", purpose, cause)
-            return None
-    rendered = ctx.renderer.render(template, {**base_context(ctx.settings, ctx.now), **context})
-    if subject_tag:
-        rendered = replace(rendered, subject=f"[{subject_tag}] {rendered.subject}")
-    mid = msg_id or make_message_id(network.domain, purpose, cause, *sorted(a for _, a in [*to, *cc]))
-    unsubscribe = f"mailto:{network.address}?subject=RETRAIT" if to_member else None
-    msg = build_message(
-        rendered=rendered,
-        sender=(network.name, network.address),
-        to=list(to),
-        cc=list(cc),
-        message_id=mid,
-        date=ctx.now,
-        in_reply_to=in_reply_to,
-        references=list(references),
-        auto_submitted=auto_submitted,
-        list_unsubscribe=unsubscribe,
-        language=network.language,
-    )
-    if attach is not None:
-        attach(msg)
-    queued = queue_message(ctx.store, network.address, ctx.now, msg, purpose=purpose, cause=cause,
-                           forget_after_send=forget_after_send)
-    return mid if queued else None
 
 
 @dataclass

@@ -26,12 +26,13 @@ from pathlib import Path
 
 from config.settings import Settings
 from store import Store
-from workflows.context import Context
+from workflows.shell.apply import run
+from workflows.shell.templating import renderer_for
 from workflows.events.ical import calendar_files
 from workflows.events.model import EventSeries
 from workflows.mail.render import base_context
 from workflows.shell.files import publish, write_atomically
-from workflows.steps.calendar import calendar_context, load_series
+from workflows.steps.calendar import load_series
 from workflows.steps.catalogue import entries
 from workflows.steps.invitations import update_calendar
 
@@ -51,8 +52,7 @@ def publish_calendar(settings: Settings, store: Store, now: datetime) -> list[Pa
     not rewritten; returns the paths written (empty when nothing changed). ``now``: aware.
     Raises ``OSError`` when the folder cannot be written (the store is already updated:
     the next run writes the files)."""
-    with store.transaction():
-        state, _changes, _queued = update_calendar(calendar_context(settings, store, now))
+    state, _changes, _queued = run(settings, store, now, update_calendar)
     files = calendar_files(
         state.values(), name=settings.network.name, tzid=settings.network.timezone,
         feed_filename=settings.calendar.feed_file,
@@ -103,8 +103,8 @@ def feed_link(settings: Settings) -> str:
 def render_page(settings: Settings, store: Store, now: datetime) -> str:
     """The page's HTML (``now``: aware, the date the page shows). Raises
     :class:`workflows.mail.render.TemplateError` when the built-in template fails."""
-    ctx = Context.standalone(settings, store, now)
-    return ctx.renderer.page(TEMPLATE, {**base_context(settings, now), **entries(ctx), "feed": feed_link(settings)})
+    return renderer_for(settings).page(TEMPLATE, {**base_context(settings, now), **entries(store),
+                                                  "feed": feed_link(settings)})
 
 
 def publish_page(settings: Settings, store: Store, now: datetime) -> Path | None:

@@ -9,7 +9,9 @@ from pathlib import Path
 from config.settings import Settings
 from workflows.mail.render import BUILTIN_TEMPLATES
 from workflows.model.charter import _FILE_RE, NAMES, Text
-from workflows.model.matching import BUILTIN_SYNONYMS, parse_synonyms
+from store import Store
+from workflows.model.matching import BUILTIN_SYNONYMS, Analyzer, MatchIndex, parse_synonyms, score_titles
+from workflows.steps.matcher import Matcher
 
 
 def _folders(settings: Settings) -> list[Path]:
@@ -52,3 +54,33 @@ def read_synonyms(extra: Path | None = None) -> list[tuple[str, ...]]:
     if extra is not None:
         groups += parse_synonyms(Path(extra).read_text(encoding="utf-8"), str(extra))
     return groups
+
+
+def analyzer_for(settings: Settings) -> Analyzer:
+    """The analyzer of the configured synonyms (built-in + ``[matching] synonyms_file``).
+
+    Raises ``OSError``/``ValueError`` when the animators' file is unreadable or malformed.
+    """
+    return Analyzer(read_synonyms(settings.matching.synonyms_file))
+
+
+def matcher_for(settings: Settings, store: Store) -> Matcher:
+    """The matcher of ``store``, kept in memory for the store object's life
+    (:meth:`store.Store.derived`) and made again when the synonyms file changes (its
+    modification time is part of the key)."""
+    path = settings.matching.synonyms_file
+    try:
+        stamp = path.stat().st_mtime_ns if path else 0
+    except OSError:
+        stamp = -1
+    return store.derived(f"matching:{path}:{stamp}", lambda: Matcher(MatchIndex(analyzer_for(settings))))
+
+
+def score_text(settings: Settings, offer_title: str, demand_title: str) -> dict:
+    """``rers match --score``: ``{"score": 0.0-1.0, "proposed": bool, "why": [French lines]}``
+    for two titles, against ``[matching] min_score`` (whether they would be proposed if
+    both were open items of two free members)."""
+    score = score_titles(analyzer_for(settings), offer_title, demand_title)
+    minimum = settings.matching.min_score
+    return {"score": score.score, "proposed": score.score >= minimum and bool(score.matches),
+            "why": score.why(minimum)}

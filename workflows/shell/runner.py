@@ -19,24 +19,23 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from config.settings import Settings
 from store import Store, message_key
-from workflows.context import Context, Incoming
-from workflows.decision import Plan
-from workflows.shell.apply import apply, resources
+from workflows.decision import Incoming, Plan
+from workflows.shell.apply import apply, resources, run
 from workflows.mail.model import Parsed, ParseOptions
 from workflows.mail.parse import parse_message
 from workflows.mail.render import Renderer
 from workflows.routes import route
 from workflows.shell.mailboxes.base import Mailbox, MailboxError, SourceMessage
-from workflows.shell.outbox import FlushReport, flush, queue_mail
+from workflows.shell.outbox import FlushReport, flush
 from workflows.shell.publish import publish_if_changed
 from workflows.shell.transports.base import Transport
-from workflows.steps.speaking import forward_to_animators
+from workflows.steps.speaking import forward_to_animators, tell_animators
 
 log = logging.getLogger(__name__)
 audit = logging.getLogger("rers.audit")
@@ -136,9 +135,6 @@ class Runner:
         """Whether the whole outbox was looked at for sent mails still to copy (at the first
         flush, and again after a copy failed)."""
 
-    def context(self) -> Context:
-        return Context(settings=self.settings, store=self.store, now=self.clock(), renderer=self.renderer)
-
     # One cycle ------------------------------------------------------------------------
 
     def cycle(self) -> CycleReport:
@@ -189,26 +185,26 @@ class Runner:
 
     def handle(self, source: SourceMessage) -> Handled:
         """Handle one message inside the current transaction (see the module docstring)."""
-        ctx = self.context()
+        now = self.clock()
         message_id = _fallback_id(source.raw)
         intent = "unknown"
         try:
             with self.store.savepoint():
-                parsed = parse_message(source.raw, self.options, now=ctx.now)
+                parsed = parse_message(source.raw, self.options, now=now)
                 if not parsed.message_id:
                     parsed.message_id = message_id
                 message_id = parsed.message_id
                 intent = parsed.intent
                 seen = self.store.ledger.find_one("message_id", message_key(message_id))
                 if seen is not None and seen.get("outcome") == "parked":
-                    return self._parked_again(ctx, source, message_id, intent)
+                    return self._parked_again(now, source, message_id, intent)
                 if seen is not None:
                     audit.info("%s: already handled, skipped", message_id)
                     return Handled(source.key, message_id, intent, "repeat")
-                plan = Plan(self.settings, self.store, ctx.now, self._resources)
-                outcome = route(parsed.intent)(replace(ctx, store=plan), Incoming(parsed, source.raw, source.key))
+                plan = self.plan(now)
+                outcome = route(parsed.intent)(plan, Incoming(parsed, source.raw, source.key))
                 apply(plan, self.store, self.renderer)
-                self._ledger(ctx, message_id, source.key, intent, outcome)
+                self._ledger(now, message_id, source.key, intent, outcome)
                 failure = self.store.failures.find_one("message_id", message_id)
                 if failure is not None:
                     self.store.failures.delete(failure["id"])
@@ -216,34 +212,38 @@ class Runner:
             return Handled(source.key, message_id, intent, f"handled: {outcome}")
         except Exception as error:  # a fault in our code or data: count it, keep the message
             log.exception("handling %s failed", message_id)
-            return self._failed(ctx, source, message_id, intent, error)
+            return self._failed(now, source, message_id, intent, error)
 
-    def _ledger(self, ctx: Context, message_id: str, key: str, intent: str, outcome: str) -> None:
+    def plan(self, now: datetime) -> Plan:
+        """A plan over the store at ``now``, with this batch's resources. In a batch."""
+        return Plan(self.settings, self.store, now, self._resources)
+
+    def _ledger(self, now: datetime, message_id: str, key: str, intent: str, outcome: str) -> None:
         self.store.ledger.insert(
-            {"message_id": message_key(message_id), "source_key": key, "received": ctx.stamp(), "intent": intent,
+            {"message_id": message_key(message_id), "source_key": key, "received": _stamp(now), "intent": intent,
              "outcome": outcome}
         )
 
-    def _failed(self, ctx: Context, source: SourceMessage, message_id: str, intent: str, error: Exception) -> Handled:
+    def _failed(self, now: datetime, source: SourceMessage, message_id: str, intent: str, error: Exception) -> Handled:
         failure = self.store.failures.find_one("message_id", message_id)
         count = 1 if failure is None else failure["count"] + 1
         detail = f"{type(error).__name__}: {error}"[:300]
         if failure is None:
             failure_id = self.store.failures.insert(
-                {"message_id": message_id, "count": 1, "last": ctx.stamp(), "error": detail})
+                {"message_id": message_id, "count": 1, "last": _stamp(now), "error": detail})
         else:
             failure_id = failure["id"]
-            self.store.failures.update(failure_id, count=count, last=ctx.stamp(), error=detail)
+            self.store.failures.update(failure_id, count=count, last=_stamp(now), error=detail)
         if count < self.settings.mailbox.max_attempts:
             return Handled(source.key, message_id, intent, f"failed ({count})")
-        self._tell_parked(ctx, source, message_id, intent, count, detail)
+        self._tell_parked(now, source, message_id, intent, count, detail)
         # Kept for `rers status` (why it was parked), marked so as not to be counted as to be retried.
-        self.store.failures.update(failure_id, parked=ctx.stamp())
-        self._ledger(ctx, message_id, source.key, intent, "parked")
+        self.store.failures.update(failure_id, parked=_stamp(now))
+        self._ledger(now, message_id, source.key, intent, "parked")
         audit.warning("%s: parked after %d failures", message_id, count)
         return Handled(source.key, message_id, intent, "parked")
 
-    def _parked_again(self, ctx: Context, source: SourceMessage, message_id: str, intent: str) -> Handled:
+    def _parked_again(self, now: datetime, source: SourceMessage, message_id: str, intent: str) -> Handled:
         """A message parked before but still in the mailbox (its move failed, or a robot
         before this one recorded it parked without moving it): to the error folder too,
         never to the done folder; the animators are told if no notice about it was queued."""
@@ -252,22 +252,23 @@ class Runner:
             failure = self.store.failures.find_one("message_id", message_id)
             count = failure["count"] if failure else self.settings.mailbox.max_attempts
             detail = failure["error"] if failure else "?"
-            self._tell_parked(ctx, source, message_id, intent, count, detail)
+            self._tell_parked(now, source, message_id, intent, count, detail)
             if failure is not None:
-                self.store.failures.update(failure["id"], parked=ctx.stamp())
+                self.store.failures.update(failure["id"], parked=_stamp(now))
         return Handled(source.key, message_id, intent, "parked")
 
-    def _tell_parked(self, ctx: Context, source: SourceMessage, message_id: str, intent: str, count: int,
+    def _tell_parked(self, now: datetime, source: SourceMessage, message_id: str, intent: str, count: int,
                      detail: str) -> None:
         """Queue the notice about a parked message: the message attached as it is (never
-        parsed, see :func:`workflows.steps.speaking.attach_original`), else, if that fails,
+        parsed, see :func:`workflows.mail.rfc5322.attach_original`), else, if that fails,
         the notice alone, which names the folder where the message is kept."""
         parsed = Parsed(intent=intent, message_id=message_id, subject="", text="")
         for without_original in (False, True):
             try:
                 with self.store.savepoint():
+                    plan = self.plan(now)
                     forward_to_animators(
-                        ctx,
+                        plan,
                         Incoming(parsed, source.raw, source.key),
                         reason="parked",
                         purpose="parked",
@@ -276,6 +277,7 @@ class Runner:
                         detail=detail,
                         folder=self.settings.mailbox.error_folder,
                     )
+                    apply(plan, self.store, self.renderer)
                 return
             except Exception:
                 log.exception("could not tell the animators about parked message %s%s", message_id,
@@ -346,15 +348,9 @@ class Runner:
     def _notify_failure(self, mail: dict, error) -> None:
         if mail["purpose"] == "send_failure" or not self.settings.network.animators:
             return
-        queue_mail(
-            self.context(),
-            template="send_failure",
-            to=[(None, a) for a in self.settings.network.animators],
-            context={"purpose": mail["purpose"], "recipients": mail["recipients"], "error": str(error)},
-            purpose="send_failure",
-            cause=mail["message_id"],
-            to_member=False,
-        )
+        run(self.settings, self.store, self.clock(), tell_animators, template="send_failure",
+            values={"purpose": mail["purpose"], "recipients": mail["recipients"], "error": str(error)},
+            purpose="send_failure", cause=mail["message_id"], renderer=self.renderer)
 
 
 class _Connection:
@@ -383,6 +379,10 @@ class _Connection:
                 transport.__exit__(None, None, None)
             except Exception:  # closing a dead connection: nothing left to save
                 log.debug("closing the transport failed", exc_info=True)
+
+
+def _stamp(now: datetime) -> str:
+    return now.isoformat(timespec="seconds")
 
 
 def _fallback_id(raw: bytes) -> str:

@@ -33,8 +33,7 @@ import logging
 import re
 from datetime import date, datetime, timezone
 
-from store import Store
-from workflows.context import Context, Incoming
+from workflows.decision import Incoming, Plan
 from workflows.events.model import EventSeries
 from workflows.events.rules import is_occurrence, occurrence_dates, public_holidays
 from workflows.events.views import occurrence_view, upcoming_days
@@ -75,7 +74,7 @@ def _same_person(doc: dict, member: str | None, address: str) -> bool:
     return (member is not None and doc.get("member") == member) or doc.get("address") == address
 
 
-def record_answer(ctx: Context, *, uid: str, occurrence: date | None, address: str, partstat: str,
+def record_answer(plan: Plan, *, uid: str, occurrence: date | None, address: str, partstat: str,
                   comment: str | None = None, source: str = "calendar") -> dict:
     """Record (or replace) ``address``'s answer for ``uid`` and ``occurrence`` (a local
     day, None for the whole event). The member is found by address. Returns the stored
@@ -84,19 +83,19 @@ def record_answer(ctx: Context, *, uid: str, occurrence: date | None, address: s
     if partstat not in PARTSTATS:
         raise ValueError(f"unknown partstat {partstat!r}")
     address = address.lower()
-    member = ctx.store.members.find_one("address", address)
+    member = plan.members.find_one("address", address)
     ref = member["ref"] if member else None
     day = occurrence.isoformat() if occurrence else None
     doc = {"uid": uid, "occurrence": day, "member": ref, "address": address, "partstat": partstat,
-           "comment": comment, "updated": ctx.stamp(), "source": source}
-    for old in ctx.store.attendance.find("uid", uid):
+           "comment": comment, "updated": plan.stamp(), "source": source}
+    for old in plan.attendance.find("uid", uid):
         if old.get("occurrence") == day and _same_person(old, ref, address):
-            ctx.store.attendance.replace(old["id"], doc)
-            return ctx.store.attendance.get(old["id"])
-    return ctx.store.attendance.get(ctx.store.attendance.insert(doc))
+            plan.attendance.replace(old["id"], doc)
+            return plan.attendance.get(old["id"])
+    return plan.attendance.get(plan.attendance.insert(doc))
 
 
-def answers_for(store: Store, uid: str, day: date | None) -> list[dict]:
+def answers_for(store: Plan, uid: str, day: date | None) -> list[dict]:
     """Each person's answer that holds for ``uid`` on ``day`` (None: the whole event):
     their answer for that day, else their answer for the whole event. Sorted by address."""
     docs = store.attendance.find("uid", uid)
@@ -109,33 +108,33 @@ def answers_for(store: Store, uid: str, day: date | None) -> list[dict]:
     return sorted(chosen.values(), key=lambda d: d["address"])
 
 
-def forget_attendance(ctx: Context, member_ref: str | None, address: str | None) -> int:
+def forget_attendance(plan: Plan, member_ref: str | None, address: str | None) -> int:
     """Erase every answer of a member (by ref or address): for the membership code when a
     member's data is erased. Returns how many were removed. In a transaction."""
     address = address.lower() if address else None
-    gone = list(ctx.store.attendance.scan(
+    gone = list(plan.attendance.scan(
         lambda d: (member_ref is not None and d.get("member") == member_ref)
         or (address is not None and d.get("address") == address)))
     for doc in gone:
-        ctx.store.attendance.delete(doc["id"])
+        plan.attendance.delete(doc["id"])
     return len(gone)
 
 
-def may_answer(ctx: Context, address: str) -> bool:
+def may_answer(plan: Plan, address: str) -> bool:
     """True when an answer from ``address`` is recorded: an animator's, or a confirmed
     member's (invitations on or off, reachable or not). A pending joiner, a former member,
     a stranger who got an invitation forwarded: no."""
     address = address.lower()
-    if address in (a.lower() for a in ctx.settings.network.animators):
+    if address in (a.lower() for a in plan.settings.network.animators):
         return True
-    member = ctx.store.members.find_one("address", address)
+    member = plan.members.find_one("address", address)
     return member is not None and member.get("status") == "confirmed"
 
 
 # --- answers from calendar clients ------------------------------------------------------
 
 
-def on_rsvp(ctx: Context, incoming: Incoming) -> str:
+def on_rsvp(plan: Plan, incoming: Incoming) -> str:
     """``rsvp``: record the attendance that ``parsed.rsvp`` carries (``{"uid", "attendee",
     "partstat", "recurrence_id", "comment"}``, protocol.md) and never answer.
 
@@ -147,25 +146,25 @@ def on_rsvp(ctx: Context, incoming: Incoming) -> str:
     parsed = incoming.parsed
     rsvp = parsed.rsvp or {}
     uid = rsvp.get("uid")
-    series = find_series(ctx.store, uid)
+    series = find_series(plan, uid)
     if series is None:
         if uid:
-            forward_to_animators(ctx, incoming, reason="rsvp_unknown_event", purpose="rsvp_unknown", uid=uid)
+            forward_to_animators(plan, incoming, reason="rsvp_unknown_event", purpose="rsvp_unknown", uid=uid)
         else:
-            forward_to_animators(ctx, incoming, reason="rsvp_unknown_event_no_uid", purpose="rsvp_unknown")
+            forward_to_animators(plan, incoming, reason="rsvp_unknown_event_no_uid", purpose="rsvp_unknown")
         return "rsvp: unknown event, forwarded"
     partstat = (rsvp.get("partstat") or "").lower()
     address = rsvp.get("attendee") or person_address(incoming.parsed)
     if partstat not in PARTSTATS or not address:
-        forward_to_animators(ctx, incoming, reason="rsvp_unreadable", purpose="rsvp_unreadable")
+        forward_to_animators(plan, incoming, reason="rsvp_unreadable", purpose="rsvp_unreadable")
         return "rsvp: unreadable, forwarded"
     address = address.lower()
-    if not may_answer(ctx, address):
-        forward_to_animators(ctx, incoming, reason="attendance_not_member", purpose="rsvp_not_member",
+    if not may_answer(plan, address):
+        forward_to_animators(plan, incoming, reason="attendance_not_member", purpose="rsvp_not_member",
                              title=series.title, address=address)
         return f"rsvp: {address} is neither a member nor an animator, forwarded"
-    day = occurrence_day(rsvp.get("recurrence_id"), ctx.settings.network.zone)
-    record_answer(ctx, uid=series.uid, occurrence=day, address=address, partstat=partstat,
+    day = occurrence_day(rsvp.get("recurrence_id"), plan.settings.network.zone)
+    record_answer(plan, uid=series.uid, occurrence=day, address=address, partstat=partstat,
                   comment=rsvp.get("comment"))
     audit.info("%s: attendance %s %s %s", parsed.message_id, series.uid, day or "whole event", partstat)
     return f"rsvp {partstat}: {series.uid} {day or 'whole event'}"
@@ -210,7 +209,7 @@ def _why_no_event(series: EventSeries, day: date | None) -> str | None:
     return "cancelled"
 
 
-def _tell_no_event(ctx: Context, incoming: Incoming, series: EventSeries, day: date | None, why: str,
+def _tell_no_event(plan: Plan, incoming: Incoming, series: EventSeries, day: date | None, why: str,
                    partstat: str, today: date) -> None:
     """Tell the person that ``series`` does not happen on ``day`` (``why``, see
     :func:`_why_no_event`), and its next day when there is one (template
@@ -220,8 +219,8 @@ def _tell_no_event(ctx: Context, incoming: Incoming, series: EventSeries, day: d
         following = next((d for d in upcoming_days(series, today) if day is None or d > day), None)
     holiday = ""
     if why == "holiday" and day is not None:
-        holiday = public_holidays(day, day, ctx.settings.calendar.holidays_subdivision).get(day, "")
-    answer_sender(ctx, incoming, template="attendance_no_event", purpose="attendance_no_event", context={
+        holiday = public_holidays(day, day, plan.settings.calendar.holidays_subdivision).get(day, "")
+    answer_sender(plan, incoming, template="attendance_no_event", purpose="attendance_no_event", values={
         "event": {"title": series.title, "place": series.place, "recurring": series.rule.recurring},
         "occurrence": occurrence_view(series, day if day is not None else series.rule.starts),
         "why": why,
@@ -231,7 +230,7 @@ def _tell_no_event(ctx: Context, incoming: Incoming, series: EventSeries, day: d
     })
 
 
-def on_invitation_reply(ctx: Context, incoming: Incoming) -> str | None:
+def on_invitation_reply(plan: Plan, incoming: Incoming) -> str | None:
     """Read a plain-words answer to an invitation or a reminder; None when ``incoming`` is
     not one (then the caller handles it as usual).
 
@@ -250,13 +249,13 @@ def on_invitation_reply(ctx: Context, incoming: Incoming) -> str | None:
     goes to the animators and the sender is told a person will read it. In a transaction.
     """
     parsed = incoming.parsed
-    found = sent_calendar_mail(ctx, [*parsed.references, *parsed.in_reply_to])
+    found = sent_calendar_mail(plan, [*parsed.references, *parsed.in_reply_to])
     address = person_address(incoming.parsed)
     if found is None or not address or address not in found[0].get("recipients", ()):
         return None
     _mail, series, mailed_day = found
-    zone = ctx.settings.network.zone
-    reference = (parsed.date or ctx.now).astimezone(zone)
+    zone = plan.settings.network.zone
+    reference = (parsed.date or plan.now).astimezone(zone)
     partstat = read_attendance(parsed.text)
     day: date | None = None
     if series.rule.recurring:
@@ -268,26 +267,26 @@ def on_invitation_reply(ctx: Context, incoming: Incoming) -> str | None:
                 upcoming = upcoming_days(series, reference.date())
                 day = upcoming[0] if upcoming else None
     if partstat is None or (series.rule.recurring and day is None and not series.cancelled):
-        forward_to_animators(ctx, incoming, purpose="attendance_unclear", title=series.title,
+        forward_to_animators(plan, incoming, purpose="attendance_unclear", title=series.title,
                              reason="invitation_reply_unclear" if partstat is None else "invitation_reply_wrong_day")
-        answer_sender(ctx, incoming, template="unknown_ack", context={}, purpose="unknown_ack",
+        answer_sender(plan, incoming, template="unknown_ack", values={}, purpose="unknown_ack",
                       daily_kind="unknown_ack")
         return "invitation reply unclear: forwarded"
-    if not may_answer(ctx, address):
-        forward_to_animators(ctx, incoming, purpose="attendance_not_member", reason="attendance_not_member",
+    if not may_answer(plan, address):
+        forward_to_animators(plan, incoming, purpose="attendance_not_member", reason="attendance_not_member",
                              title=series.title, address=address)
-        answer_sender(ctx, incoming, template="unknown_ack", context={}, purpose="unknown_ack",
+        answer_sender(plan, incoming, template="unknown_ack", values={}, purpose="unknown_ack",
                       daily_kind="unknown_ack")
         return f"invitation reply: {address} is neither a member nor an animator, forwarded"
     why = _why_no_event(series, day)
     if why is not None:
-        _tell_no_event(ctx, incoming, series, day, why, partstat, reference.date())
+        _tell_no_event(plan, incoming, series, day, why, partstat, reference.date())
         audit.info("%s: attendance in words for %s %s, no event (%s)", parsed.message_id, series.uid,
                    day or "whole event", why)
         return f"invitation reply {partstat}: {series.uid} {day or 'whole event'} has no event, told"
-    record_answer(ctx, uid=series.uid, occurrence=day, address=address, partstat=partstat,
+    record_answer(plan, uid=series.uid, occurrence=day, address=address, partstat=partstat,
                   comment=parsed.text[:500] or None, source="text")
-    answer_sender(ctx, incoming, template="attendance_noted", purpose="attendance_noted", context={
+    answer_sender(plan, incoming, template="attendance_noted", purpose="attendance_noted", values={
         "event": {"title": series.title, "place": series.place},
         "occurrence": occurrence_view(series, day) if day else occurrence_view(series, series.rule.starts),
         "partstat": partstat,

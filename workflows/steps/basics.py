@@ -3,52 +3,52 @@ from __future__ import annotations
 
 import logging
 
-from workflows.context import Context, Incoming
+from workflows.decision import Incoming, Plan
 from workflows.mail.labels import label_of
 from workflows.steps.speaking import answer_sender, forward_to_animators
 
 audit = logging.getLogger("rers.audit")
 
 
-def on_help(ctx: Context, incoming: Incoming) -> str:
+def on_help(plan: Plan, incoming: Incoming) -> str:
     """``help``: send the instructions back (within the daily answer limit)."""
-    sent = answer_sender(ctx, incoming, template="help", context={}, purpose="help")
+    sent = answer_sender(plan, incoming, template="help", values={}, purpose="help")
     return "help sent" if sent else "help withheld (daily limit)"
 
 
-def on_unknown(ctx: Context, incoming: Incoming) -> str:
+def on_unknown(plan: Plan, incoming: Incoming) -> str:
     """``unknown``: never dropped. The animators get it; the sender gets one
     acknowledgment a day at most, saying a person will read it (the last step of
     :data:`workflows.routes.UNCLAIMED`'s chain)."""
-    forward_to_animators(ctx, incoming, reason="not_understood")
-    answer_sender(ctx, incoming, template="unknown_ack", context={}, purpose="unknown_ack", daily_kind="unknown_ack")
+    forward_to_animators(plan, incoming, reason="not_understood")
+    answer_sender(plan, incoming, template="unknown_ack", values={}, purpose="unknown_ack", daily_kind="unknown_ack")
     return "forwarded to the animators"
 
 
-def on_ignore(ctx: Context, incoming: Incoming) -> str:
+def on_ignore(plan: Plan, incoming: Incoming) -> str:
     """``auto_reply`` (and the robot's own mail coming back): recorded, never answered."""
     return "ignored: automatic mail"
 
 
-def on_bounce(ctx: Context, incoming: Incoming) -> str:
+def on_bounce(plan: Plan, incoming: Incoming) -> str:
     """``bounce``: mark the failed addresses undeliverable (the robot stops writing to them
     until the person writes again) and tell the animators."""
     marked = []
     for address in incoming.parsed.bounced_addresses:
-        member = ctx.store.members.find_one("address", address)
+        member = plan.members.find_one("address", address)
         if member is not None and not member.get("undeliverable"):
-            ctx.store.members.update(member["id"], undeliverable=True)
+            plan.members.update(member["id"], undeliverable=True)
             marked.append(member["ref"])
     if marked:
-        forward_to_animators(ctx, incoming, reason="bounce_marked", purpose="bounce", members=", ".join(marked))
+        forward_to_animators(plan, incoming, reason="bounce_marked", purpose="bounce", members=", ".join(marked))
     else:
-        forward_to_animators(ctx, incoming, reason="bounce", purpose="bounce")
+        forward_to_animators(plan, incoming, reason="bounce", purpose="bounce")
     return "bounce: " + (", ".join(marked) or "no member")
 
 
-def on_not_automated(ctx: Context, incoming: Incoming) -> str:
+def on_not_automated(plan: Plan, incoming: Incoming) -> str:
     """An intent the robot recognises but does not act on yet: the animators handle it."""
-    forward_to_animators(ctx, incoming, reason="not_automated",
-                         intent=label_of(incoming.parsed.intent, "intent", ctx.settings.network.language))
-    answer_sender(ctx, incoming, template="unknown_ack", context={}, purpose="unknown_ack", daily_kind="unknown_ack")
+    forward_to_animators(plan, incoming, reason="not_automated",
+                         intent=label_of(incoming.parsed.intent, "intent", plan.settings.network.language))
+    answer_sender(plan, incoming, template="unknown_ack", values={}, purpose="unknown_ack", daily_kind="unknown_ack")
     return f"forwarded: {incoming.parsed.intent} not automated"

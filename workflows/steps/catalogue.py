@@ -7,7 +7,7 @@ written by a member and may hold a phone number or an address ("guitare, appelez
 """
 from __future__ import annotations
 
-from workflows.context import Context, Incoming
+from workflows.decision import Incoming, Plan
 from workflows.mail.sender import person_address
 from workflows.model.privacy import redact
 from workflows.steps.speaking import answer_sender, wrote_again
@@ -17,23 +17,23 @@ def _number(item: dict) -> int:
     return int(item["ref"].split("-", 1)[1])
 
 
-def entries(ctx: Context) -> dict[str, list[dict]]:
+def entries(plan: Plan) -> dict[str, list[dict]]:
     """``{"offers": [...], "demands": [...]}``: each open item as ``{ref, title,
     modality}``, by number, titles masked."""
     found: dict[str, list[dict]] = {"offers": [], "demands": []}
-    for item in sorted(ctx.store.items.find("status", "open"), key=_number):
+    for item in sorted(plan.items.find("status", "open"), key=_number):
         entry = {"ref": item["ref"], "title": redact(item["title"]), "modality": item.get("modality")}
         found["offers" if item["kind"] == "offer" else "demands"].append(entry)
     return found
 
 
-def on_catalogue(ctx: Context, incoming: Incoming) -> str:
+def on_catalogue(plan: Plan, incoming: Incoming) -> str:
     """``catalogue``: a confirmed member gets the catalogue; anyone else is told it is
     for members and how to join (or to confirm)."""
     address = person_address(incoming.parsed)
-    member = wrote_again(ctx, address) if address else None
+    member = wrote_again(plan, address) if address else None
     allowed = member is not None and member["status"] == "confirmed"
     context = {"allowed": allowed, "pending": member is not None and not allowed,
-               **(entries(ctx) if allowed else {"offers": [], "demands": []})}
-    answer_sender(ctx, incoming, template="catalogue", context=context, purpose="catalogue")
+               **(entries(plan) if allowed else {"offers": [], "demands": []})}
+    answer_sender(plan, incoming, template="catalogue", values=context, purpose="catalogue")
     return "catalogue sent" if allowed else "catalogue: not a member"

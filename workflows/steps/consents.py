@@ -16,14 +16,14 @@ erased::
 """
 from __future__ import annotations
 
-from workflows.context import Context
+from workflows.decision import Plan
 from workflows.lookup import consent_in_force
 
 HOW = ("mail", "oral", "written")
 
 
 def record(
-    ctx: Context,
+    plan: Plan,
     *,
     member: str,
     purpose: str,
@@ -49,9 +49,9 @@ def record(
     if how != "mail" and not recorded_by:
         raise ValueError("a consent given in person needs the animator who recorded it")
     subject_ref = subject_ref or member
-    previous = consent_in_force(ctx, member, purpose, subject_ref)
+    previous = consent_in_force(plan, member, purpose, subject_ref)
     if previous is not None:
-        ctx.store.consents.update(previous["id"], superseded=ctx.stamp())
+        plan.consents.update(previous["id"], superseded=plan.stamp())
     doc = {
         "member": member,
         "purpose": purpose,
@@ -62,8 +62,8 @@ def record(
         "message_id": message_id,
         "recorded_by": recorded_by,
         "note": note,
-        "at": ctx.stamp(),
+        "at": plan.stamp(),
         "superseded": None,
     }
-    return ctx.store.consents.get(ctx.store.consents.insert(doc))
+    return plan.consents.get(plan.consents.insert(doc))
 

@@ -38,7 +38,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 
-from workflows.context import Context
+from workflows.decision import Mail, Plan
 from workflows.lookup import items_of
 from workflows.model.traces import Traces
 from workflows.steps import introductions
@@ -66,14 +66,26 @@ def _about(cause: str | None, refs: set[str]) -> bool:
     return bool(cause) and (cause in refs or cause.split(":", 1)[0] in refs)
 
 
-def _forget_words(ctx: Context, traces: Traces, refs: list[str], queued: set[int]) -> None:
+def _names(mail: Mail, traces: Traces, *, words: bool = False) -> bool:
+    """True when a mail decided in this plan names the person: its recipients, the values
+    it is filled with, a message it carries."""
+    if traces.address is not None and traces.address in mail.recipients():
+        return True
+    if traces.scrub(mail.values, words=words) != mail.values:
+        return True
+    return any(traces.in_mail(a.content.decode("ascii", "surrogateescape") if isinstance(a.content, bytes)
+                              else a.content, words=words) for a in mail.attachments if a.kind == "original")
+
+
+def _forget_words(plan: Plan, traces: Traces, refs: list[str], queued: set[int], pending: list[Mail]) -> None:
     """In the introductions ``refs`` the member was part of, what the members wrote (each
     side's bilan) and the words of the titles (``why``) lose every word of the member's
     name (« Paco n'a jamais répondu »), not only the whole name; so do the consent notes
-    about them, and the mails about them still waiting in the outbox (ids ``queued``,
-    taken before :func:`workflows.steps.introductions.forget_member` queued the other's notice)
-    that quote such a word are dropped."""
-    store = ctx.store
+    about them, and the mails about them still waiting in the outbox (ids ``queued``) or
+    decided in this plan (``pending``) — both taken before
+    :func:`workflows.steps.introductions.forget_member` decided the other's notice — that
+    quote such a word are dropped."""
+    store = plan
     for ref in refs:
         intro = store.introductions.find_one("ref", ref)
         if intro is None:
@@ -95,9 +107,11 @@ def _forget_words(ctx: Context, traces: Traces, refs: list[str], queued: set[int
         if (mail is not None and mail.get("raw") and _about(mail.get("cause"), about)
                 and traces.in_mail(mail["raw"], words=True)):
             store.outbox.delete(doc_id)
+    plan.drop_mails(lambda mail: any(mail is m for m in pending) and _about(mail.cause, about)
+                    and _names(mail, traces, words=True))
 
 
-def erase_member(ctx: Context, member: dict, *, reason: str, by: str, animator: str | None = None) -> dict:
+def erase_member(plan: Plan, member: dict, *, reason: str, by: str, animator: str | None = None) -> dict:
     """Erase ``member`` (a member document) as described in the module docstring; returns
     the tombstone. ``reason``: one of :data:`REASONS`; ``by``: ``member``, ``animator``
     (``animator`` names them) or ``robot``. Raises ValueError for an unknown reason. In a
@@ -107,14 +121,15 @@ def erase_member(ctx: Context, member: dict, *, reason: str, by: str, animator: 
         raise ValueError(f"erasure reason {reason!r}: expected one of {REASONS}")
     ref = member["ref"]
     traces, *former = Traces.all_of(member)
-    store = ctx.store
+    store = plan
     theirs = [i["ref"] for i in store.introductions.scan(
         lambda i: ref in (i.get("offer_member"), i.get("demand_member")))]
     queued = {m["id"] for m in store.outbox.find("status", "queued")}
-    introductions.forget_member(ctx, ref)
+    pending = list(plan.outgoing)
+    introductions.forget_member(plan, ref)
     for each in (traces, *former):
-        _forget_words(ctx, each, theirs, queued)
-    items = items_of(ctx, ref)
+        _forget_words(plan, each, theirs, queued, pending)
+    items = items_of(plan, ref)
     for item in items:
         store.items.delete(item["id"])
     for consent in store.consents.find("member", ref):
@@ -122,10 +137,11 @@ def erase_member(ctx: Context, member: dict, *, reason: str, by: str, animator: 
     for question in store.questions.scan(lambda q: q.get("member") == ref or (
             traces.address is not None and q.get("address") == traces.address)):
         store.questions.delete(question["id"])
-    forget_attendance(ctx, ref, traces.address)
+    forget_attendance(plan, ref, traces.address)
     for mail in store.outbox.scan(lambda m: (traces.address in m.get("recipients", ()))
                                   or (bool(m.get("raw")) and any(t.in_mail(m["raw"]) for t in (traces, *former)))):
         store.outbox.delete(mail["id"])
+    plan.drop_mails(lambda mail: any(_names(mail, t) for t in (traces, *former)))
     for name, collection in store.collections.items():
         if name in _HANDLED:
             continue
@@ -133,12 +149,12 @@ def erase_member(ctx: Context, member: dict, *, reason: str, by: str, animator: 
             for doc in collection.scan(lambda d: each.scrub(d) != d):
                 collection.replace(doc["id"], each.scrub({k: v for k, v in doc.items() if k != "id"}))
     store.members.delete(member["id"])
-    zone = ctx.settings.network.zone
-    left = ctx.now
+    zone = plan.settings.network.zone
+    left = plan.now
     if reason == "pending_expired":
         # The day the request lapsed, not the day a job got round to it: the report of the
         # month it lapsed in counts it whether it ran before or after the erasure.
-        left = min(left, _instant(member["created"]) + timedelta(days=ctx.settings.membership.pending_days))
+        left = min(left, _instant(member["created"]) + timedelta(days=plan.settings.membership.pending_days))
     tombstone = {
         "kind": "member",
         "status": member["status"],
@@ -154,6 +170,6 @@ def erase_member(ctx: Context, member: dict, *, reason: str, by: str, animator: 
         "contact": member.get("contact"),
     }
     store.tombstones.insert(tombstone)
-    store.forget_backup()
+    plan.forget_backup()
     audit.info("%s erased (%s, by %s)", ref, reason, by)
     return tombstone

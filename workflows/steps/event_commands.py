@@ -26,7 +26,7 @@ from types import MappingProxyType
 from typing import Iterable
 
 from config.settings import WEEKDAYS
-from workflows.context import Context, Incoming
+from workflows.decision import Incoming, Plan
 from workflows.events.model import CONFIGURED_KINDS, EventSeries, with_cancelled_dates
 from workflows.events.rules import (
     Occurrence,
@@ -41,7 +41,7 @@ from workflows.events.views import event_view, occurrence_view
 from workflows.mail.animator_commands import stated_weekday
 from workflows.mail.textutil import fold
 from workflows.steps import basics
-from workflows.steps.calendar import draft, local_today
+from workflows.steps.calendar import draft
 from workflows.steps.invitations import update_calendar
 from workflows.steps.speaking import answer_sender
 
@@ -106,7 +106,7 @@ class Outcome:
         }
 
 
-def cancel_occurrence(ctx: Context, day: date | None, uid: str | None = None) -> Outcome:
+def cancel_occurrence(plan: Plan, day: date | None, uid: str | None = None) -> Outcome:
     """Cancel the occurrence on ``day`` (a local date) of the recurring series ``uid``
     (``@domain`` may be left out; None: the permanence, action ``cancel_permanence``,
     else ``cancel_occurrence``): an EXDATE in the feed and a ``METHOD:CANCEL`` with its
@@ -116,11 +116,11 @@ def cancel_occurrence(ctx: Context, day: date | None, uid: str | None = None) ->
     series (``detail``: the permanence's ``weekday`` and the ``others`` events of that
     day, or the ``nearest`` date of the series), a public holiday or a closure;
     ``unchanged`` when it is already cancelled. In a transaction."""
-    planned = draft(ctx)
+    planned = draft(plan)
     if uid is None:
         action, series = "cancel_permanence", planned.permanence()
     else:
-        action, series = "cancel_occurrence", planned.current.get(normalise_uid(ctx, uid))
+        action, series = "cancel_occurrence", planned.current.get(normalise_uid(plan, uid))
         if series is not None and series.kind == "permanence":
             action = "cancel_permanence"
 
@@ -128,10 +128,10 @@ def cancel_occurrence(ctx: Context, day: date | None, uid: str | None = None) ->
         return Outcome(action, status, reason, series, day, detail=detail)
 
     if series is not None and not series.rule.recurring and day == series.rule.starts:
-        return cancel_event(ctx, series.uid)
+        return cancel_event(plan, series.uid)
     if series is None or series.cancelled:
         return refused("no_permanence") if uid is None else Outcome(
-            action, "refused", "unknown_event", day=day, detail={"uid": normalise_uid(ctx, uid)})
+            action, "refused", "unknown_event", day=day, detail={"uid": normalise_uid(plan, uid)})
     weekday = WEEKDAYS[series.rule.weekday] if series.rule.weekday is not None else None
     if day is None:
         return refused("no_date", weekday=weekday)
@@ -146,18 +146,18 @@ def cancel_occurrence(ctx: Context, day: date | None, uid: str | None = None) ->
         near = rule_dates(series.rule, day - timedelta(days=400), day + timedelta(days=400))
         return refused("not_occurrence_day", nearest=min(near, key=lambda d: abs(d - day)) if near else None)
     if day in series.holidays:
-        names = public_holidays(day, day, ctx.settings.calendar.holidays_subdivision)
+        names = public_holidays(day, day, plan.settings.calendar.holidays_subdivision)
         return refused("holiday", holiday=names.get(day, ""))
     if day in series.closures:
         return refused("closure")
     if day in series.cancelled_dates:
         return refused("already_cancelled", status="unchanged")
     planned.current[series.uid] = with_cancelled_dates(series, [day])
-    state, _changes, queued = update_calendar(ctx, planned)
+    state, _changes, queued = update_calendar(plan, planned)
     return Outcome(action, "done", None, state[series.uid], day, len(queued))
 
 
-def add_one_off(ctx: Context, kind: str, day: date | None, start: time | None, end: time | None, *,
+def add_one_off(plan: Plan, kind: str, day: date | None, start: time | None, end: time | None, *,
                 title: str | None = None, place: str | None = None) -> Outcome:
     """Add (or correct) a one-off ``meeting`` or ``workshop`` on ``day`` from ``start`` to
     ``end`` (wall-clock, network zone). Its UID depends on kind, day and start
@@ -172,12 +172,12 @@ def add_one_off(ctx: Context, kind: str, day: date | None, start: time | None, e
     same time (:func:`clashes`), a public holiday, a closure day. In a transaction."""
     if kind not in ("meeting", "workshop"):
         raise ValueError(f"a one-off event is a meeting or a workshop, not {kind!r}")
-    planned = draft(ctx)
+    planned = draft(plan)
     if day is None:
         return Outcome(kind, "refused", "no_date")
     if start is None:
         return Outcome(kind, "refused", "no_time", day=day)
-    network = ctx.settings.network
+    network = plan.settings.network
     default_title = DEFAULT_TITLES.get(network.language, DEFAULT_TITLES["fr"])[kind].format(name=network.name)
     before = planned.current.get(one_off_uid(kind, day, start, network.domain))
     live = before if before is not None and not before.cancelled else None
@@ -197,7 +197,7 @@ def add_one_off(ctx: Context, kind: str, day: date | None, start: time | None, e
         return Outcome(kind, "refused", "bad_times", day=day)
     if day < planned.today:
         return Outcome(kind, "refused", "past", day=day)
-    until = publication_period(planned.today, ctx.settings.calendar.horizon_months)[1]
+    until = publication_period(planned.today, plan.settings.calendar.horizon_months)[1]
     if day > until:
         # Beyond the published calendar nobody would be invited, nor see it in the feed's
         # window: refused like a cancellation there, with the date it will be possible.
@@ -210,12 +210,12 @@ def add_one_off(ctx: Context, kind: str, day: date | None, start: time | None, e
         if problem == "ambiguous":
             warnings.append({"kind": "ambiguous_time", "time": datetime.combine(day, at)})
     series = one_off(kind, title or default_title, day, start, end, place=place or "", network=network)
-    detail["warnings"] = warnings + _day_warnings(ctx, planned.current.values(), series, day)
+    detail["warnings"] = warnings + _day_warnings(plan, planned.current.values(), series, day)
     if live is not None:
         detail["changes"] = [{"field": name, "before": _current(live, name)} for name in ("title", "place", "end")
                              if _current(live, name) != _current(series, name)]
     planned.current[series.uid] = series
-    state, changes, queued = update_calendar(ctx, planned)
+    state, changes, queued = update_calendar(plan, planned)
     if not any(c.uid == series.uid for c in changes):
         return Outcome(kind, "unchanged", None, state[series.uid], day, len(queued), detail)
     return Outcome(kind, "done", None, state[series.uid], day, len(queued), detail)
@@ -233,15 +233,15 @@ def clashes(current: Iterable[EventSeries], series: EventSeries, day: date) -> l
     return sorted(found, key=lambda pair: (pair[1].start, pair[0].uid))
 
 
-def _day_warnings(ctx: Context, current: Iterable[EventSeries], series: EventSeries, day: date) -> list[dict]:
+def _day_warnings(plan: Plan, current: Iterable[EventSeries], series: EventSeries, day: date) -> list[dict]:
     """What an animator adding ``series`` on ``day`` should know, though it is accepted:
     another event at the same time, a public holiday, a closure day."""
     warnings = [{"kind": "overlap", "uid": other.uid, "title": other.title, "start": occurrence.start,
                  "end": occurrence.end} for other, occurrence in clashes(current, series, day)]
-    holiday = public_holidays(day, day, ctx.settings.calendar.holidays_subdivision).get(day)
+    holiday = public_holidays(day, day, plan.settings.calendar.holidays_subdivision).get(day)
     if holiday is not None:
         warnings.append({"kind": "holiday", "name": holiday})
-    if day in ctx.settings.calendar.closures:
+    if day in plan.settings.calendar.closures:
         warnings.append({"kind": "closure"})
     return warnings
 
@@ -253,19 +253,19 @@ def _current(series: EventSeries, name: str):
     return getattr(series, name)
 
 
-def normalise_uid(ctx: Context, uid: str) -> str:
+def normalise_uid(plan: Plan, uid: str) -> str:
     """``rencontre-20270114-1400`` → ``rencontre-20270114-1400@<network domain>``."""
     uid = uid.strip()
-    return uid if "@" in uid else f"{uid}@{ctx.settings.network.domain}"
+    return uid if "@" in uid else f"{uid}@{plan.settings.network.domain}"
 
 
-def cancel_event(ctx: Context, uid: str) -> Outcome:
+def cancel_event(plan: Plan, uid: str) -> Outcome:
     """Call off the one-off event ``uid`` (``@domain`` may be left out): it leaves the feed
     and everyone invited gets a ``METHOD:CANCEL``. Refused for an unknown UID, a
     configured series (change the configuration instead) or a past event; ``unchanged``
     when already called off. In a transaction."""
-    planned = draft(ctx)
-    uid = normalise_uid(ctx, uid)
+    planned = draft(plan)
+    uid = normalise_uid(plan, uid)
     series = planned.current.get(uid)
     if series is None:
         return Outcome("cancel_event", "refused", "unknown_event", detail={"uid": uid})
@@ -277,7 +277,7 @@ def cancel_event(ctx: Context, uid: str) -> Outcome:
     if day < planned.today:
         return Outcome("cancel_event", "refused", "past", series, day)
     del planned.current[uid]
-    state, _changes, queued = update_calendar(ctx, planned)
+    state, _changes, queued = update_calendar(plan, planned)
     return Outcome("cancel_event", "done", None, state[uid], day, len(queued))
 
 
@@ -298,11 +298,11 @@ def _says_cancelled(title: str | None) -> bool:
     return fold(title or "").startswith(("annul", "supprim"))
 
 
-def _cancel_by_mail(ctx: Context, kind: str, day: date | None) -> Outcome:
+def _cancel_by_mail(plan: Plan, kind: str, day: date | None) -> Outcome:
     """``RENCONTRE ANNULÉE <date>``: protocol.md has no such command yet, and it must not
     become an event titled « ANNULÉE ». Refused; ``detail["others"]`` names the events of
     that day, for the command line."""
-    others = _events_of_day(draft(ctx).current.values(), day) if day else []
+    others = _events_of_day(draft(plan).current.values(), day) if day else []
     return Outcome(kind, "refused", "cancel_by_mail", day=day, detail={"others": others})
 
 
@@ -327,7 +327,7 @@ def _time(value) -> time | None:
         return None
 
 
-def on_event_command(ctx: Context, incoming: Incoming) -> str:
+def on_event_command(plan: Plan, incoming: Incoming) -> str:
     """``event_command`` (only a configured animator's message is one): carry out
     ``parsed.command`` and answer the animator with what was done or why not
     (template ``event_command_done``).
@@ -344,15 +344,15 @@ def on_event_command(ctx: Context, incoming: Incoming) -> str:
     if mismatch is not None:
         outcome = mismatch
     elif name == "cancel_permanence":
-        outcome = cancel_occurrence(ctx, _day(command.get("date")))
+        outcome = cancel_occurrence(plan, _day(command.get("date")))
     elif name in ("meeting", "workshop") and _says_cancelled(command.get("title")):
-        outcome = _cancel_by_mail(ctx, name, _day(command.get("date")))
+        outcome = _cancel_by_mail(plan, name, _day(command.get("date")))
     elif name in ("meeting", "workshop"):
-        outcome = add_one_off(ctx, name, _day(command.get("date")), _time(command.get("start")),
+        outcome = add_one_off(plan, name, _day(command.get("date")), _time(command.get("start")),
                               _time(command.get("end")), title=command.get("title"), place=command.get("place"))
     else:
-        return basics.on_not_automated(ctx, incoming)
-    answer_sender(ctx, incoming, template="event_command_done", context=outcome.view(local_today(ctx)),
+        return basics.on_not_automated(plan, incoming)
+    answer_sender(plan, incoming, template="event_command_done", values=outcome.view(plan.local_date),
                   purpose="event_command_done")
     audit.info("%s: calendar command %s %s%s, %d invitation(s)", incoming.parsed.message_id, name, outcome.status,
                f" ({outcome.reason})" if outcome.reason else "", outcome.invitations)

@@ -8,9 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from config.settings import Settings
-from store import Store
-from workflows.context import Context, Incoming
+from workflows.decision import Incoming, Plan
 from workflows.lookup import find_introduction, find_ref
 from workflows.model.introductions import BILAN_VALID_DAYS, SIDES, bilan_record
 from workflows.steps import questions
@@ -31,42 +29,43 @@ log = logging.getLogger(__name__)
 audit = logging.getLogger("rers.audit")
 
 
-def _ask_bilan(ctx: Context, intro: dict, side: str) -> None:
-    member = find_ref(ctx, intro[f"{side}_member"])
+def _ask_bilan(plan: Plan, intro: dict, side: str) -> None:
+    member = find_ref(plan, intro[f"{side}_member"])
     if member is None:
         return
     questions.ask_member(
-        ctx, member, kind="bilan", subject_ref=intro["ref"], template="introduction_bilan",
-        context={**member_view(ctx, intro, side), "introduced": intro["introduced"]},
+        plan, member, kind="bilan", subject_ref=intro["ref"], template="introduction_bilan",
+        values={**member_view(plan, intro, side), "introduced": intro["introduced"]},
         cause=f"{intro['ref']}:bilan:{side}", valid_days=BILAN_VALID_DAYS, data={"intro": intro["ref"], "side": side},
     )
 
 
-def on_bilan_answer(ctx: Context, incoming: Incoming, question: dict, answer: str) -> str:
+def on_bilan_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
     """A member's bilan: recorded as it comes (structured or free text). An exchange that
     did not happen is told to the animators, and the demand is offered to matching again."""
-    intro = find_introduction(ctx, question["data"].get("intro"))
+    intro = find_introduction(plan, question["data"].get("intro"))
     side = question["data"].get("side")
     if intro is None or side not in SIDES:
-        questions.close(ctx, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
+        questions.close(plan, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
         return f"ignored: {question['subject_ref']} is gone"
-    record = bilan_record(incoming.parsed, answer, ctx.stamp())
-    questions.settle(ctx, question, answer=record["happened"] or "text", message_id=incoming.parsed.message_id)
+    record = bilan_record(incoming.parsed, answer, plan.stamp())
+    questions.settle(plan, question, answer=record["happened"] or "text", message_id=incoming.parsed.message_id)
     bilans = {**intro["bilans"], side: record}
     fields = {"bilans": bilans}
     if all(bilans[s] is not None for s in SIDES) and intro["status"] == "bilan":
-        fields.update(status="completed", closed=ctx.stamp(), close_reason="bilan")
+        fields.update(status="completed", closed=plan.stamp(), close_reason="bilan")
     first_no = record["happened"] == "no" and not intro["not_happened"]
     if first_no:
         fields["not_happened"] = True
-    update_introduction(ctx, intro, f"bilan {side}: {record['happened'] or 'text'}", **fields)
+    update_introduction(plan, intro, f"bilan {side}: {record['happened'] or 'text'}", **fields)
     if first_no:
-        tell_animators(ctx, template="introduction_not_happened",
-                       context={**animator_view(ctx, intro), "side": side, "bilan": record},
+        tell_animators(plan, template="introduction_not_happened",
+                       values={**animator_view(plan, intro), "side": side, "bilan": record},
                        purpose="introduction_not_happened", cause=f"{intro['ref']}:not_happened")
-        offer_again(ctx, intro, ("demand",))
-    tell_member(ctx, find_ref(ctx, intro[f"{side}_member"]), "introduction_ack",
-               {**member_view(ctx, intro, side), "what": "bilan"}, "introduction_ack", f"{intro['ref']}:bilan-ack:{side}")
+        offer_again(plan, intro, ("demand",))
+    tell_member(plan, find_ref(plan, intro[f"{side}_member"]), template="introduction_ack",
+                values={**member_view(plan, intro, side), "what": "bilan"}, purpose="introduction_ack",
+                cause=f"{intro['ref']}:bilan-ack:{side}")
     return f"{intro['ref']} bilan {side}: {record['happened'] or 'free text'}"
 
 
@@ -82,76 +81,66 @@ class FollowupReport:
                 f"{len(self.bilans)} bilan question(s), {len(self.completed)} completed")
 
 
-def _age_days(ctx: Context, since: str | None) -> float:
+def _age_days(plan: Plan, since: str | None) -> float:
     if not since:
         return 0.0
-    return (ctx.now - datetime.fromisoformat(since)).total_seconds() / 86400
+    return (plan.now - datetime.fromisoformat(since)).total_seconds() / 86400
 
 
-def _remind(ctx: Context, intro: dict, report: FollowupReport) -> None:
+def _remind(plan: Plan, intro: dict, report: FollowupReport) -> None:
     """One reminder per person who has not answered within ``reminder_days``: a fresh
     question (tokens are stored hashed: the first cannot be sent again); either answer
     counts, the first one settles both. The questions asked of every animator for a
     member without an address are one person's."""
     kind = "approve" if intro["status"] == "proposed" else "consent"
     waiting: dict[str, list[dict]] = {}
-    for question in questions.open_about(ctx, intro["ref"], kind):
+    for question in questions.open_about(plan, intro["ref"], kind):
         who = question["address"] if kind == "approve" else question["data"].get("side")
         waiting.setdefault(who, []).append(question)
-    not_deciding = party_addresses(ctx, intro) - set(deciders(ctx, intro)) if kind == "approve" else set()
+    not_deciding = party_addresses(plan, intro) - set(deciders(plan, intro)) if kind == "approve" else set()
     for who, group in waiting.items():
         if who in not_deciding or any(q.get("reminded") or q["data"].get("reminder") for q in group):
             continue
-        if _age_days(ctx, min(q["created"] for q in group)) < ctx.settings.introductions.reminder_days:
+        if _age_days(plan, min(q["created"] for q in group)) < plan.settings.introductions.reminder_days:
             continue
         for question in group:
-            questions.mark_reminded(ctx, question)
+            questions.mark_reminded(plan, question)
         if kind == "approve":
-            ask_approval(ctx, intro, reminder=True, animators=[who])
+            ask_approval(plan, intro, reminder=True, animators=[who])
         else:
-            ask_consent(ctx, intro, who, reminder=True)
+            ask_consent(plan, intro, who, reminder=True)
         report.reminders.append(f"{intro['ref']}:{who}")
 
 
-def _expire(ctx: Context, intro: dict, report: FollowupReport) -> None:
-    stop_introduction(ctx, intro, "expired", status="expired", close_reason="no answer")
+def _expire(plan: Plan, intro: dict, report: FollowupReport) -> None:
+    stop_introduction(plan, intro, "expired", status="expired", close_reason="no answer")
     report.expired.append(intro["ref"])
 
 
-def followups(ctx: Context) -> FollowupReport:
-    """Reminders, expiries, bilan questions and completions due at ``ctx.now``. In a
+def followups(plan: Plan) -> FollowupReport:
+    """Reminders, expiries, bilan questions and completions due at ``plan.now``. In a
     transaction. Idempotent: what it does is recorded, so running it again at the same
     time does nothing."""
     report = FollowupReport()
-    settings = ctx.settings.introductions
-    for intro in ctx.store.introductions.find("status", "proposed"):
-        if _age_days(ctx, intro["created"]) >= settings.expiry_days:
-            _expire(ctx, intro, report)
+    settings = plan.settings.introductions
+    for intro in plan.introductions.find("status", "proposed"):
+        if _age_days(plan, intro["created"]) >= settings.expiry_days:
+            _expire(plan, intro, report)
         else:
-            _remind(ctx, intro, report)
-    for intro in ctx.store.introductions.find("status", "consent"):
-        if _age_days(ctx, intro["approved"] or intro["created"]) >= settings.expiry_days:
-            _expire(ctx, intro, report)
+            _remind(plan, intro, report)
+    for intro in plan.introductions.find("status", "consent"):
+        if _age_days(plan, intro["approved"] or intro["created"]) >= settings.expiry_days:
+            _expire(plan, intro, report)
         else:
-            _remind(ctx, intro, report)
-    for intro in ctx.store.introductions.find("status", "introduced"):
-        if _age_days(ctx, intro["introduced"]) >= settings.bilan_days:
-            update_introduction(ctx, intro, "bilan asked", status="bilan", bilan_asked=ctx.stamp())
+            _remind(plan, intro, report)
+    for intro in plan.introductions.find("status", "introduced"):
+        if _age_days(plan, intro["introduced"]) >= settings.bilan_days:
+            update_introduction(plan, intro, "bilan asked", status="bilan", bilan_asked=plan.stamp())
             for side in SIDES:
-                _ask_bilan(ctx, intro, side)
+                _ask_bilan(plan, intro, side)
             report.bilans.append(intro["ref"])
-    for intro in ctx.store.introductions.find("status", "bilan"):
-        if not questions.open_about(ctx, intro["ref"], "bilan"):
-            update_introduction(ctx, intro, "bilan closed", status="completed", closed=ctx.stamp(), close_reason="bilan")
+    for intro in plan.introductions.find("status", "bilan"):
+        if not questions.open_about(plan, intro["ref"], "bilan"):
+            update_introduction(plan, intro, "bilan closed", status="completed", closed=plan.stamp(), close_reason="bilan")
             report.completed.append(intro["ref"])
-    return report
-
-
-def run_followups(settings: Settings, store: Store, now: datetime) -> FollowupReport:
-    """The daemon's job (hourly): :func:`followups` in its own transaction. ``now``: aware
-    UTC. Raises :class:`store.StoreError` when the store cannot be written."""
-    with store.transaction():
-        report = followups(Context.standalone(settings, store, now))
-    if report.reminders or report.expired or report.bilans or report.completed:
-        log.info("introductions: %s", report)
     return report

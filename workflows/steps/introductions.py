@@ -41,7 +41,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from workflows.context import Context, Incoming
+from workflows.decision import Incoming, Plan
 from workflows.events.rules import next_occurrence
 from workflows.lookup import find_introduction, find_item, find_ref
 from workflows.mail.authentication import authenticated
@@ -58,7 +58,6 @@ from workflows.model.privacy import (
     readable_phone,
     redact,
 )
-from workflows.shell.outbox import drop_queued, queue_mail
 from workflows.steps import consents, questions
 from workflows.steps.calendar import draft
 from workflows.steps.matcher import intros_of, matcher, partner
@@ -72,25 +71,25 @@ audit = logging.getLogger("rers.audit")
 # --- the matching index (kept in memory, checked against the store) ----------------------
 
 
-def match_item(ctx: Context, item: dict) -> dict | None:
+def match_item(plan: Plan, item: dict) -> dict | None:
     """Propose the best partner of one open item, if it may have one now; returns the new
     introduction document or None."""
-    m = matcher(ctx)
-    if item["status"] != "open" or item_busy(item["kind"], intros_of(ctx, m, item["ref"])):
+    m = matcher(plan)
+    if item["status"] != "open" or item_busy(item["kind"], intros_of(plan, m, item["ref"])):
         return None
-    found = partner(ctx, m, item)
+    found = partner(plan, m, item)
     if found is None:
         return None
     other, score = found
     offer, demand = (item, other) if item["kind"] == "offer" else (other, item)
-    return propose(ctx, offer, demand, score)
+    return propose(plan, offer, demand, score)
 
 
-def on_items_opened(ctx: Context, items: list[dict]) -> None:
+def on_items_opened(plan: Plan, items: list[dict]) -> None:
     """Items became ``open`` (a confirmed member's new item, the held items of a member who
     just confirmed, an animator's registration): propose each its best partner now."""
     for item in items:
-        intro = match_item(ctx, item)
+        intro = match_item(plan, item)
         if intro is not None:
             audit.info("%s proposed: %s ↔ %s (%.2f)", intro["ref"], intro["offer"], intro["demand"], intro["score"])
 
@@ -106,11 +105,11 @@ class Proposal:
     ref: str | None = None
 
 
-def rematch(ctx: Context, *, dry_run: bool = False) -> list[Proposal]:
+def rematch(plan: Plan, *, dry_run: bool = False) -> list[Proposal]:
     """The full re-match (``rers match``): every open demand not waiting on a proposal,
     oldest first, gets its best free offer; each item gets one proposal at most. With
     ``dry_run`` nothing is written. In a transaction (unless ``dry_run``)."""
-    m = matcher(ctx)
+    m = matcher(plan)
     found = []
 
     def repair(raw: dict) -> bool:
@@ -120,23 +119,23 @@ def rematch(ctx: Context, *, dry_run: bool = False) -> list[Proposal]:
             m.refresh(raw)
         return False
 
-    for _ in ctx.store.items.scan(repair):
+    for _ in plan.items.scan(repair):
         pass
     # Offers waiting on a proposal cannot take another: out of the candidate lists, the
     # free ones come first (the index's reading budget is not spent on taken ones).
     for status in PENDING:
-        for intro in ctx.store.introductions.find("status", status):
+        for intro in plan.introductions.find("status", status):
             m.index.suspend(intro["offer"])
     try:
-        for demand in ctx.store.items.scan(lambda raw: raw["status"] == "open" and raw["kind"] == "demand"):
-            if item_busy("demand", intros_of(ctx, m, demand["ref"])):
+        for demand in plan.items.scan(lambda raw: raw["status"] == "open" and raw["kind"] == "demand"):
+            if item_busy("demand", intros_of(plan, m, demand["ref"])):
                 continue
-            pair = partner(ctx, m, demand)
+            pair = partner(plan, m, demand)
             if pair is None:
                 continue
             offer, score = pair
             m.index.suspend(offer["ref"])
-            ref = None if dry_run else propose(ctx, offer, demand, score)["ref"]
+            ref = None if dry_run else propose(plan, offer, demand, score)["ref"]
             found.append(Proposal(offer["ref"], demand["ref"], score.score, score.why(), ref))
     finally:
         m.index.resume_all()
@@ -146,30 +145,30 @@ def rematch(ctx: Context, *, dry_run: bool = False) -> list[Proposal]:
 # --- the introduction document ----------------------------------------------------------
 
 
-def update_introduction(ctx: Context, intro: dict, event: str, **fields) -> dict:
-    history = [*intro.get("history", []), {"at": ctx.stamp(), "event": event}]
-    updated = ctx.store.introductions.update(intro["id"], history=history, **fields)
+def update_introduction(plan: Plan, intro: dict, event: str, **fields) -> dict:
+    history = [*intro.get("history", []), {"at": plan.stamp(), "event": event}]
+    updated = plan.introductions.update(intro["id"], history=history, **fields)
     intro.clear()
     intro.update(updated)
     return updated
 
 
 
-def _days_left(ctx: Context, since: str, days: int) -> int:
+def _days_left(plan: Plan, since: str, days: int) -> int:
     """Whole days (at least 1) until ``since`` + ``days``: a question asked late expires
     with its introduction."""
     end = datetime.fromisoformat(since) + timedelta(days=days)
-    return max(1, math.ceil((end - ctx.now).total_seconds() / 86400))
+    return max(1, math.ceil((end - plan.now).total_seconds() / 86400))
 
 
-def propose(ctx: Context, offer: dict, demand: dict, score: Score, *, source: str = "matching",
+def propose(plan: Plan, offer: dict, demand: dict, score: Score, *, source: str = "matching",
             approved_by: str | None = None) -> dict:
     """Create introduction ``MR-<n>`` for two item documents and ask its first question:
     the approval of every animator, or — ``source="command"``, already approved by
     ``approved_by`` — the consent of both members (a command with no ``approved_by`` —
     its animator is one of the two members — asks the animators' approval). Returns the
     document."""
-    number = ctx.store.next_number("introduction")
+    number = plan.next_number("introduction")
     approved = source == "command" and approved_by is not None
     doc = {
         "ref": f"MR-{number}",
@@ -181,8 +180,8 @@ def propose(ctx: Context, offer: dict, demand: dict, score: Score, *, source: st
         "why": [redact(line) for line in score.why()],
         "source": source,
         "status": "consent" if approved else "proposed",
-        "created": ctx.stamp(),
-        "approved": ctx.stamp() if approved else None,
+        "created": plan.stamp(),
+        "approved": plan.stamp() if approved else None,
         "decided_by": approved_by,
         "consents": {"offer": None, "demand": None},
         "contacts": {"offer": None, "demand": None},
@@ -192,15 +191,15 @@ def propose(ctx: Context, offer: dict, demand: dict, score: Score, *, source: st
         "not_happened": False,
         "closed": None,
         "close_reason": None,
-        "history": [{"at": ctx.stamp(), "event": f"proposed by {approved_by}" if approved else "proposed"}],
+        "history": [{"at": plan.stamp(), "event": f"proposed by {approved_by}" if approved else "proposed"}],
     }
-    intro = ctx.store.introductions.get(ctx.store.introductions.insert(doc))
-    matcher(ctx, sync=False).note(intro)
+    intro = plan.introductions.get(plan.introductions.insert(doc))
+    matcher(plan, sync=False).note(intro)
     if approved:
         for side in SIDES:
-            ask_consent(ctx, intro, side)
+            ask_consent(plan, intro, side)
     else:
-        ask_approval(ctx, intro)
+        ask_approval(plan, intro)
     return intro
 
 
@@ -209,195 +208,195 @@ def propose(ctx: Context, offer: dict, demand: dict, score: Score, *, source: st
 
 
 
-def animator_view(ctx: Context, intro: dict) -> dict:
+def animator_view(plan: Plan, intro: dict) -> dict:
     """The context of the animators' mails about ``intro``: titles, modalities,
     availabilities, score and why, the members' refs and names (never an address)."""
     view: dict = {"intro": {"ref": intro["ref"], "score": intro["score"], "why": intro["why"],
                             "source": intro["source"], "status": intro["status"]}}
     for side in SIDES:
-        item = find_item(ctx, intro[side]) or {"ref": intro[side], "kind": side, "title": erased(ctx.settings.network.language)}
-        member = find_ref(ctx, intro[f"{side}_member"]) or {}
+        item = find_item(plan, intro[side]) or {"ref": intro[side], "kind": side, "title": erased(plan.settings.network.language)}
+        member = find_ref(plan, intro[f"{side}_member"]) or {}
         view[side] = public_item(item)
-        view[f"{side}_member"] = {"ref": intro[f"{side}_member"] or erased(ctx.settings.network.language), "name": redact(member.get("name"))}
-    view["parties"] = [{"side": side, **view[f"{side}_member"]} for side in _party_sides(ctx, intro)]
+        view[f"{side}_member"] = {"ref": intro[f"{side}_member"] or erased(plan.settings.network.language), "name": redact(member.get("name"))}
+    view["parties"] = [{"side": side, **view[f"{side}_member"]} for side in _party_sides(plan, intro)]
     return view
 
 
-def member_view(ctx: Context, intro: dict, side: str) -> dict:
+def member_view(plan: Plan, intro: dict, side: str) -> dict:
     """The context of a consent-stage mail to the member of ``side``: their item, the
     other's first name and title (public views only)."""
     other = OTHER[side]
-    own_item = find_item(ctx, intro[side]) or {"ref": intro[side], "kind": side, "title": ""}
-    other_item = find_item(ctx, intro[other]) or {"ref": intro[other], "kind": other, "title": ""}
+    own_item = find_item(plan, intro[side]) or {"ref": intro[side], "kind": side, "title": ""}
+    other_item = find_item(plan, intro[other]) or {"ref": intro[other], "kind": other, "title": ""}
     return {
         "intro": {"ref": intro["ref"]},
         "side": side,
         "own_item": public_item(own_item),
         "other_item": public_item(other_item),
-        "other": public_member(find_ref(ctx, intro[f"{other}_member"])),
+        "other": public_member(find_ref(plan, intro[f"{other}_member"])),
     }
 
 
 # --- approval ----------------------------------------------------------------------------
 
 
-def _party_sides(ctx: Context, intro: dict) -> list[str]:
+def _party_sides(plan: Plan, intro: dict) -> list[str]:
     """The sides of ``intro`` whose member is also an animator (the member's address is
     an animator's)."""
-    animators = ctx.settings.network.animators
+    animators = plan.settings.network.animators
     sides = []
     for side in SIDES:
-        member = find_ref(ctx, intro[f"{side}_member"]) or {}
+        member = find_ref(plan, intro[f"{side}_member"]) or {}
         if (member.get("address") or "").lower() in animators:
             sides.append(side)
     return sides
 
 
-def party_addresses(ctx: Context, intro: dict) -> set[str]:
+def party_addresses(plan: Plan, intro: dict) -> set[str]:
     """The animators' addresses that are one of the two members of ``intro``."""
-    return {(find_ref(ctx, intro[f"{side}_member"]) or {})["address"].lower() for side in _party_sides(ctx, intro)}
+    return {(find_ref(plan, intro[f"{side}_member"]) or {})["address"].lower() for side in _party_sides(plan, intro)}
 
 
-def deciders(ctx: Context, intro: dict) -> list[str]:
+def deciders(plan: Plan, intro: dict) -> list[str]:
     """The animators who may approve ``intro``: those who are not one of its two members;
     all of them when every animator is (a network with one animator: their answer counts,
     and is noted)."""
-    parties = party_addresses(ctx, intro)
-    others = [a for a in ctx.settings.network.animators if a not in parties]
-    return others or list(ctx.settings.network.animators)
+    parties = party_addresses(plan, intro)
+    others = [a for a in plan.settings.network.animators if a not in parties]
+    return others or list(plan.settings.network.animators)
 
 
-def ask_approval(ctx: Context, intro: dict, *, reminder: bool = False, animators: list[str] | None = None) -> None:
+def ask_approval(plan: Plan, intro: dict, *, reminder: bool = False, animators: list[str] | None = None) -> None:
     """Ask ``animators`` (default: all) to approve ``intro``. An animator who is one of the
     two members is asked too, and told whether another animator must decide."""
-    animators = list(ctx.settings.network.animators) if animators is None else animators
+    animators = list(plan.settings.network.animators) if animators is None else animators
     if not animators:
         audit.warning("%s: no animator configured to approve it", intro["ref"])
         return
-    context = {**animator_view(ctx, intro), "reminder": reminder}
-    parties = party_addresses(ctx, intro)
-    others_decide = any(a not in parties for a in ctx.settings.network.animators)
-    days = _days_left(ctx, intro["created"], ctx.settings.introductions.expiry_days)
+    context = {**animator_view(plan, intro), "reminder": reminder}
+    parties = party_addresses(plan, intro)
+    others_decide = any(a not in parties for a in plan.settings.network.animators)
+    days = _days_left(plan, intro["created"], plan.settings.introductions.expiry_days)
     for animator in animators:
-        questions.ask(ctx, kind="approve", subject_ref=intro["ref"], address=animator,
+        questions.ask(plan, kind="approve", subject_ref=intro["ref"], address=animator,
                       template="introduction_proposal",
-                      context={**context, "you_are_party": animator in parties, "others_decide": others_decide},
+                      values={**context, "you_are_party": animator in parties, "others_decide": others_decide},
                       cause=f"{intro['ref']}:approve", valid_days=days,
                       data={"intro": intro["ref"], "reminder": reminder}, to_member=False)
 
 
-def _party_refused(ctx: Context, incoming: Incoming, question: dict, intro: dict, answer: str) -> str:
+def _party_refused(plan: Plan, incoming: Incoming, question: dict, intro: dict, answer: str) -> str:
     """The answer of an animator who is one of the two members, while another animator can
     decide: not acted on. Their question is closed; they are told that another animator
     must decide, and the others that the decision is theirs (their own questions stay
     open)."""
     sender = question["address"]
-    questions.close(ctx, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
-    update_introduction(ctx, intro, f"answer of {sender} not counted (a party: another animator decides)")
+    questions.close(plan, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
+    update_introduction(plan, intro, f"answer of {sender} not counted (a party: another animator decides)")
     audit.warning("%s: %s answered %s on %s, of which they are a party (one of the two members): not counted",
                   incoming.parsed.message_id, sender, answer, intro["ref"])
-    context = {**animator_view(ctx, intro), "decision": "party", "decided_by": sender, "answer": answer}
-    tell_animators(ctx, template="introduction_decided", context={**context, "to_party": True},
+    context = {**animator_view(plan, intro), "decision": "party", "decided_by": sender, "answer": answer}
+    tell_animators(plan, template="introduction_decided", values={**context, "to_party": True},
                    purpose="introduction_decided", cause=f"{intro['ref']}:party:{sender}", only=[sender])
-    tell_animators(ctx, template="introduction_decided", context={**context, "to_party": False},
+    tell_animators(plan, template="introduction_decided", values={**context, "to_party": False},
                    purpose="introduction_decided", cause=f"{intro['ref']}:party:{sender}",
-                   only=[a for a in deciders(ctx, intro) if a != sender])
+                   only=[a for a in deciders(plan, intro) if a != sender])
     return f"refused: party ({intro['ref']})"
 
 
-def _authorised(ctx: Context, incoming: Incoming, intro_ref: str | None) -> str | None:
+def _authorised(plan: Plan, incoming: Incoming, intro_ref: str | None) -> str | None:
     """Why an animator's act (approval, command) must not be carried out, or None: the
     sender is not a configured animator, or lacks the DKIM/DMARC pass ``authserv_id``
     asks for."""
     parsed = incoming.parsed
     about = f" ({intro_ref})" if intro_ref else ""
-    if (parsed.sender or "") not in ctx.settings.network.animators:
-        forward_to_animators(ctx, incoming, reason="act_not_from_animator", purpose="refused_reply", about=about)
+    if (parsed.sender or "") not in plan.settings.network.animators:
+        forward_to_animators(plan, incoming, reason="act_not_from_animator", purpose="refused_reply", about=about)
         return "not an animator"
-    if not authenticated(ctx.settings, parsed):
-        forward_to_animators(ctx, incoming, reason="act_not_authenticated", purpose="refused_reply", about=about)
+    if not authenticated(plan.settings, parsed):
+        forward_to_animators(plan, incoming, reason="act_not_authenticated", purpose="refused_reply", about=about)
         return "not authenticated"
     return None
 
 
-def on_approve_answer(ctx: Context, incoming: Incoming, question: dict, answer: str) -> str:
+def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
     """An animator's OUI/NON on proposal ``MR-<n>``. The first answer wins: the other
     animators' questions are cancelled and they are told who decided. OUI asks both
     members' consent; NON closes the proposal (nobody else is told) and offers both items
     to matching again."""
-    intro = find_introduction(ctx, question["data"].get("intro"))
+    intro = find_introduction(plan, question["data"].get("intro"))
     if intro is None or intro["status"] != "proposed":
-        questions.close(ctx, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
+        questions.close(plan, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
         return f"ignored: {question['subject_ref']} is no longer waiting for approval"
-    refusal = _authorised(ctx, incoming, intro["ref"])
+    refusal = _authorised(plan, incoming, intro["ref"])
     if refusal:
         audit.warning("%s: approval of %s refused (%s)", incoming.parsed.message_id, intro["ref"], refusal)
         return f"refused: {refusal}"
     decided_by = question["address"]
-    party = decided_by in party_addresses(ctx, intro)
-    if party and decided_by not in deciders(ctx, intro):
-        return _party_refused(ctx, incoming, question, intro, answer)
+    party = decided_by in party_addresses(plan, intro)
+    if party and decided_by not in deciders(plan, intro):
+        return _party_refused(plan, incoming, question, intro, answer)
     if answer == "unclear":
-        return questions.clarify(ctx, incoming, question, template="introduction_clarify",
-                               context={**animator_view(ctx, intro), "kind": "approve"})
-    questions.settle(ctx, question, answer=answer, message_id=incoming.parsed.message_id)
-    others = [a for a in ctx.settings.network.animators if a != decided_by]
-    tell_animators(ctx, template="introduction_decided",
-                   context={**animator_view(ctx, intro), "decision": answer, "decided_by": decided_by},
+        return questions.clarify(plan, incoming, question, template="introduction_clarify",
+                               values={**animator_view(plan, intro), "kind": "approve"})
+    questions.settle(plan, question, answer=answer, message_id=incoming.parsed.message_id)
+    others = [a for a in plan.settings.network.animators if a != decided_by]
+    tell_animators(plan, template="introduction_decided",
+                   values={**animator_view(plan, intro), "decision": answer, "decided_by": decided_by},
                    purpose="introduction_decided", cause=f"{intro['ref']}:decided", only=others)
     if party:
         audit.warning("%s: %s, a party (one of the two members), decided %s: no other animator to decide",
                       intro["ref"], decided_by, answer)
     noted = " (a party: no other animator)" if party else ""
     if answer == "yes":
-        update_introduction(ctx, intro, f"approved by {decided_by}{noted}", status="consent", approved=ctx.stamp(),
+        update_introduction(plan, intro, f"approved by {decided_by}{noted}", status="consent", approved=plan.stamp(),
                 decided_by=decided_by)
         for side in SIDES:
-            ask_consent(ctx, intro, side)
+            ask_consent(plan, intro, side)
         return f"{intro['ref']} approved by {decided_by}: consent asked"
-    update_introduction(ctx, intro, f"refused by {decided_by}{noted}", status="refused", decided_by=decided_by,
-            closed=ctx.stamp(), close_reason="refused")
-    offer_again(ctx, intro, SIDES)
+    update_introduction(plan, intro, f"refused by {decided_by}{noted}", status="refused", decided_by=decided_by,
+            closed=plan.stamp(), close_reason="refused")
+    offer_again(plan, intro, SIDES)
     return f"{intro['ref']} refused by {decided_by}"
 
 
 # --- consent -----------------------------------------------------------------------------
 
 
-def ask_consent(ctx: Context, intro: dict, side: str, *, reminder: bool = False) -> None:
-    member = find_ref(ctx, intro[f"{side}_member"])
+def ask_consent(plan: Plan, intro: dict, side: str, *, reminder: bool = False) -> None:
+    member = find_ref(plan, intro[f"{side}_member"])
     if member is None:
         return
     shared = choose_contact(member)
     value = {"email": member.get("address"), "phone": readable_phone(member.get("phone"))}.get(shared.contact)
-    context = {**member_view(ctx, intro, side), "reminder": reminder,
+    context = {**member_view(plan, intro, side), "reminder": reminder,
                "shared": {"contact": shared.contact, "value": value,
                           "unavailable": None if shared.honoured else shared.wanted}}
     questions.ask_member(
-        ctx, member, kind="consent", subject_ref=intro["ref"], template="introduction_consent", context=context,
+        plan, member, kind="consent", subject_ref=intro["ref"], template="introduction_consent", values=context,
         cause=f"{intro['ref']}:consent:{side}",
-        valid_days=_days_left(ctx, intro["approved"] or intro["created"], ctx.settings.introductions.expiry_days),
+        valid_days=_days_left(plan, intro["approved"] or intro["created"], plan.settings.introductions.expiry_days),
         data={"intro": intro["ref"], "side": side, "reminder": reminder},
     )
 
 
-def on_consent_answer(ctx: Context, incoming: Incoming, question: dict, answer: str) -> str:
+def on_consent_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
     """A member's OUI/NON to introduction ``MR-<n>`` (or an animator's for them). Both yes:
     the introduction mail to both. One no: both told it will not go ahead, never who
     declined; the items are offered to matching again."""
-    intro = find_introduction(ctx, question["data"].get("intro"))
+    intro = find_introduction(plan, question["data"].get("intro"))
     side = question["data"].get("side")
     if intro is None or intro["status"] != "consent" or side not in SIDES:
-        questions.close(ctx, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
+        questions.close(plan, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
         return f"ignored: {question['subject_ref']} is no longer waiting for consent"
     if answer == "unclear":
-        return questions.clarify(ctx, incoming, question, template="introduction_clarify",
-                               context={**member_view(ctx, intro, side), "kind": "consent"})
-    questions.settle(ctx, question, answer=answer, message_id=incoming.parsed.message_id)
-    return _consent_given(ctx, intro, side, answer, incoming=incoming)
+        return questions.clarify(plan, incoming, question, template="introduction_clarify",
+                               values={**member_view(plan, intro, side), "kind": "consent"})
+    questions.settle(plan, question, answer=answer, message_id=incoming.parsed.message_id)
+    return _consent_given(plan, intro, side, answer, incoming=incoming)
 
 
-def on_consent_withdrawn(ctx: Context, incoming: Incoming, question: dict) -> str | None:
+def on_consent_withdrawn(plan: Plan, incoming: Incoming, question: dict) -> str | None:
     """A member who answered OUI writes NON to the same question while ``MR-<n>`` still
     waits for the other member: their consent is withdrawn, as easily as it was given
     (GDPR art. 7(3)), and the introduction declined as after a first NON (both told it will
@@ -405,32 +404,32 @@ def on_consent_withdrawn(ctx: Context, incoming: Incoming, question: dict) -> st
     introduction was made, the contacts have left: the member is told so, and the
     animators get the message. None when it is not a change of mind, or the introduction
     was closed otherwise (the caller handles it as a reply to a closed question)."""
-    intro = find_introduction(ctx, question["data"].get("intro"))
+    intro = find_introduction(plan, question["data"].get("intro"))
     side = question["data"].get("side")
     if intro is None or side not in SIDES or question.get("answer") != "yes" or intro["consents"].get(side) != "yes":
         return None
     if intro.get("introduced"):
         # Too late: the contacts have left. Said plainly to the member, and to the animators.
-        forward_to_animators(ctx, incoming, reason="consent_withdrawn_late", purpose="refused_reply", intro=intro["ref"])
-        answer_sender(ctx, incoming, template="question_closed", context={"why": "introduced"},
+        forward_to_animators(plan, incoming, reason="consent_withdrawn_late", purpose="refused_reply", intro=intro["ref"])
+        answer_sender(plan, incoming, template="question_closed", values={"why": "introduced"},
                       purpose="question_closed", daily_kind="question_closed")
         return f"refused: {intro['ref']} already introduced"
     if intro["status"] != "consent":
         return None
     audit.info("%s: consent of the %s member withdrawn by %s", intro["ref"], side, incoming.parsed.message_id)
     # « Nous attendons l'autre réponse », if still unsent, would come with « n'aura pas lieu ».
-    drop_queued(ctx, purpose="introduction_ack", cause=f"{intro['ref']}:ack:{side}")
-    return f"{_consent_given(ctx, intro, side, 'no', incoming=incoming)}: consent withdrawn"
+    plan.drop_queued(purpose="introduction_ack", cause=f"{intro['ref']}:ack:{side}")
+    return f"{_consent_given(plan, intro, side, 'no', incoming=incoming)}: consent withdrawn"
 
 
-def record_oral_consent(ctx: Context, ref: str, side: str, answer: str, animator: str) -> str:
+def record_oral_consent(plan: Plan, ref: str, side: str, answer: str, animator: str) -> str:
     """``rers introductions consent``: the yes or no a member of ``ref`` gave in person
     (``side``: ``offer``/``demand``), recorded by ``animator`` (consent record ``oral``),
     acts as their answer by mail would: their questions are closed, and the introduction
     goes on as after :func:`on_consent_answer`. Raises LookupError (no such introduction)
     or ValueError (not waiting for consent, that member erased, that answer already
     recorded). In a transaction."""
-    intro = find_introduction(ctx, ref)
+    intro = find_introduction(plan, ref)
     if intro is None:
         raise LookupError(f"no introduction {ref}")
     if intro["status"] != "consent":
@@ -439,59 +438,59 @@ def record_oral_consent(ctx: Context, ref: str, side: str, answer: str, animator
         raise ValueError(f"{ref}: the {side} member was erased")
     if intro["consents"][side] == answer:
         raise ValueError(f"{ref}: the {side} member's {answer} is already recorded")
-    mine = [q for q in questions.open_about(ctx, ref, "consent") if q["data"].get("side") == side]
+    mine = [q for q in questions.open_about(plan, ref, "consent") if q["data"].get("side") == side]
     if mine:  # settles its siblings too: the copies sent to each animator for a member without address
-        questions.settle(ctx, mine[0], answer=answer, message_id=None)
-    return _consent_given(ctx, intro, side, answer, animator=animator)
+        questions.settle(plan, mine[0], answer=answer, message_id=None)
+    return _consent_given(plan, intro, side, answer, animator=animator)
 
 
-def _consent_given(ctx: Context, intro: dict, side: str, answer: str, *, incoming: Incoming | None = None,
+def _consent_given(plan: Plan, intro: dict, side: str, answer: str, *, incoming: Incoming | None = None,
                    animator: str | None = None) -> str:
     """The member of ``side`` said ``answer`` (by mail: ``incoming``; in person, as
     ``animator`` recorded it): recorded, and the introduction made, declined, or waiting
     for the other."""
-    _record_consent(ctx, incoming, intro, side, answer, animator)
+    _record_consent(plan, incoming, intro, side, answer, animator)
     answers = {**intro["consents"], side: answer}
     if answer == "no":
-        update_introduction(ctx, intro, f"consent {side}: no" + (f", recorded by {animator}" if animator else ""),
-                consents=answers, status="declined", closed=ctx.stamp(), close_reason="declined")
-        close_questions(ctx, intro)
-        tell_cancelled(ctx, intro, SIDES, "declined")
-        offer_again(ctx, intro, SIDES)
+        update_introduction(plan, intro, f"consent {side}: no" + (f", recorded by {animator}" if animator else ""),
+                consents=answers, status="declined", closed=plan.stamp(), close_reason="declined")
+        close_questions(plan, intro)
+        tell_cancelled(plan, intro, SIDES, "declined")
+        offer_again(plan, intro, SIDES)
         return f"{intro['ref']} declined"
-    member = find_ref(ctx, intro[f"{side}_member"]) or {}
+    member = find_ref(plan, intro[f"{side}_member"]) or {}
     choice = choose_contact(member, incoming.parsed.member.contact if incoming else None)
     unavailable = {} if choice.honoured else {side: choice.wanted}
     contacts = {**intro["contacts"], side: choice.contact}
-    update_introduction(ctx, intro, f"consent {side}: yes" + (f" ({choice.wanted} unavailable: permanence)" if unavailable else "")
+    update_introduction(plan, intro, f"consent {side}: yes" + (f" ({choice.wanted} unavailable: permanence)" if unavailable else "")
             + (f", recorded by {animator}" if animator else ""), consents=answers, contacts=contacts)
     if unavailable and incoming:
-        _tell_contact_unavailable(ctx, incoming, intro, member, choice.wanted)
+        _tell_contact_unavailable(plan, incoming, intro, member, choice.wanted)
     if answers[OTHER[side]] == "yes":
         # The other's « we wait for the other answer », if still unsent (both answers in
         # one cycle), would arrive with the introduction itself: dropped.
-        drop_queued(ctx, purpose="introduction_ack", cause=f"{intro['ref']}:ack:{OTHER[side]}")
-        _introduce(ctx, intro, unavailable)
+        plan.drop_queued(purpose="introduction_ack", cause=f"{intro['ref']}:ack:{OTHER[side]}")
+        _introduce(plan, intro, unavailable)
         return f"{intro['ref']} introduced"
-    tell_member(ctx, member, "introduction_ack", {**member_view(ctx, intro, side), "what": "consent",
-                                                 "unavailable": unavailable.get(side)},
-               "introduction_ack", f"{intro['ref']}:ack:{side}", answering=incoming)
+    tell_member(plan, member, template="introduction_ack",
+                values={**member_view(plan, intro, side), "what": "consent", "unavailable": unavailable.get(side)},
+                purpose="introduction_ack", cause=f"{intro['ref']}:ack:{side}", answering=incoming)
     return f"{intro['ref']} consent {side}: yes, waiting for the other"
 
 
-def _tell_contact_unavailable(ctx: Context, incoming: Incoming, intro: dict, member: dict, wanted: str) -> None:
+def _tell_contact_unavailable(plan: Plan, incoming: Incoming, intro: dict, member: dict, wanted: str) -> None:
     """The member asked to be put in touch by ``wanted`` (``email``/``phone``) and the
     network has no such detail for them: the permanence is given instead, never another
     detail; the animators get the answer, to present the two at the permanence and, if
     the person wrote a number, to check it with them before recording it."""
-    language = ctx.settings.network.language
-    forward_to_animators(ctx, incoming, reason="contact_unavailable", purpose="contact_unavailable",
+    language = plan.settings.network.language
+    forward_to_animators(plan, incoming, reason="contact_unavailable", purpose="contact_unavailable",
                          intro=intro["ref"], member=member.get("ref", "?"),
                          contact=label_of(wanted, "contact", language),
                          missing=label_of(wanted, "contact_missing", language))
 
 
-def _record_consent(ctx: Context, incoming: Incoming | None, intro: dict, side: str, answer: str,
+def _record_consent(plan: Plan, incoming: Incoming | None, intro: dict, side: str, answer: str,
                     animator: str | None = None) -> None:
     """Keep the member's yes or no to ``MR-<n>`` in the consent records (issue 4: every
     consent, joining and each introduction): by mail, or given in person and passed on by
@@ -501,79 +500,80 @@ def _record_consent(ctx: Context, incoming: Incoming | None, intro: dict, side: 
     if not member_ref:
         return
     sender = (incoming.parsed.sender or "").lower() if incoming else ""
-    recorded_by = animator or (sender if sender in ctx.settings.network.animators else None)
+    recorded_by = animator or (sender if sender in plan.settings.network.animators else None)
     consents.record(
-        ctx, member=member_ref, purpose="introduction", subject_ref=intro["ref"], given=answer == "yes",
+        plan, member=member_ref, purpose="introduction", subject_ref=intro["ref"], given=answer == "yes",
         how="oral" if recorded_by else "mail", message_id=incoming.parsed.message_id if incoming else None,
         recorded_by=recorded_by,
     )
 
 
-def _introduce(ctx: Context, intro: dict, unavailable: dict[str, str] | None = None) -> None:
+def _introduce(plan: Plan, intro: dict, unavailable: dict[str, str] | None = None) -> None:
     """Both consented: each member gets the other's name and chosen contact. The animators
     are copied when configured, and always when either side meets at the permanence: the
     mail promises that they will present the two to each other there (and the eve of that
     permanence, their list names the pair: :func:`pairs_to_present`). ``unavailable``:
     ``{side: contact}`` for the member who asked just now for a contact the network cannot
     give (told so in their mail)."""
-    permanence = next_permanence(ctx)
-    copy = ctx.settings.network.copy_animators_on_introductions or "permanence" in intro["contacts"].values()
-    cc = [(None, a) for a in ctx.settings.network.animators] if copy else []
-    update_introduction(ctx, intro, "introduced", status="introduced", introduced=ctx.stamp())
+    permanence = next_permanence(plan)
+    copy = plan.settings.network.copy_animators_on_introductions or "permanence" in intro["contacts"].values()
+    cc = [(None, a) for a in plan.settings.network.animators] if copy else []
+    update_introduction(plan, intro, "introduced", status="introduced", introduced=plan.stamp())
     for side in SIDES:
         other = OTHER[side]
-        me = find_ref(ctx, intro[f"{side}_member"])
-        them = find_ref(ctx, intro[f"{other}_member"])
+        me = find_ref(plan, intro[f"{side}_member"])
+        them = find_ref(plan, intro[f"{other}_member"])
         if me is None or them is None:
             continue
         context = {
-            **member_view(ctx, intro, side),
+            **member_view(plan, intro, side),
             "other": disclose(intro, other, them, permanence),
             "own_contact": effective_contact(me, intro["contacts"][side]),
             "unavailable": (unavailable or {}).get(side),
             "animators_copied": bool(cc),
         }
         if reachable(me):
-            queue_mail(ctx, template="introduction", to=[(me.get("name"), me["address"])], cc=cc, context=context,
-                       purpose="introduction", cause=intro["ref"])
+            plan.mail(template="introduction", to=[(me.get("name"), me["address"])], cc=cc, values=context,
+                      purpose="introduction", cause=intro["ref"])
         else:
-            tell_animators(ctx, template="introduction",
-                           context={**context, "for_member": {"ref": me["ref"], "name": me.get("name")}},
+            tell_animators(plan, template="introduction",
+                           values={**context, "for_member": {"ref": me["ref"], "name": me.get("name")}},
                            purpose="introduction", cause=intro["ref"])
 
 
-def next_permanence(ctx: Context) -> datetime | None:
-    """The start (aware, network zone) of the next permanence after ``ctx.now``, with the
+def next_permanence(plan: Plan) -> datetime | None:
+    """The start (aware, network zone) of the next permanence after ``plan.now``, with the
     animators' cancellations, or None when none is planned within a year."""
-    series = draft(ctx).permanence()
+    series = draft(plan).permanence()
     if series is None:
         return None
-    today = ctx.now.astimezone(ctx.settings.network.zone).date()
+    today = plan.now.astimezone(plan.settings.network.zone).date()
     for day in (today, today + timedelta(days=1)):
         occurrence = next_occurrence(series, day)
-        if occurrence is not None and occurrence.start > ctx.now:
+        if occurrence is not None and occurrence.start > plan.now:
             return occurrence.start
     return None
 
 
-def tell_cancelled(ctx: Context, intro: dict, sides, reason: str) -> None:
+def tell_cancelled(plan: Plan, intro: dict, sides, reason: str) -> None:
     """Tell the members of ``sides`` that the introduction will not go ahead — the same
     words to both, which never say who declined or did not answer."""
     for side in sides:
-        tell_member(ctx, find_ref(ctx, intro[f"{side}_member"]), "introduction_cancelled",
-                   member_view(ctx, intro, side), "introduction_cancelled", f"{intro['ref']}:{reason}:{side}")
+        tell_member(plan, find_ref(plan, intro[f"{side}_member"]), template="introduction_cancelled",
+                    values=member_view(plan, intro, side), purpose="introduction_cancelled",
+                    cause=f"{intro['ref']}:{reason}:{side}")
 
 
-def close_questions(ctx: Context, intro: dict) -> None:
-    questions.cancel_open(ctx, subject_ref=intro["ref"])
+def close_questions(plan: Plan, intro: dict) -> None:
+    questions.cancel_open(plan, subject_ref=intro["ref"])
 
 
-def offer_again(ctx: Context, intro: dict, sides) -> None:
+def offer_again(plan: Plan, intro: dict, sides) -> None:
     """The introduction ended without an exchange: its items may meet someone else."""
     for side in sides:
-        item = find_item(ctx, intro[side])
+        item = find_item(plan, intro[side])
         if item is not None:
-            match_item(ctx, item)
+            match_item(plan, item)
 
 
 # --- bilan -------------------------------------------------------------------------------
@@ -584,23 +584,23 @@ def offer_again(ctx: Context, intro: dict, sides) -> None:
 # --- the animators' command ---------------------------------------------------------------
 
 
-def on_introduce_command(ctx: Context, incoming: Incoming) -> str:
+def on_introduce_command(plan: Plan, incoming: Incoming) -> str:
     """``MISE EN RELATION O-12 D-7`` from an animator: an approved proposal at once (both
     members' consent asked), whatever the score; refused when an item is missing or closed,
     both are the same member's, or the pair is already in progress. The animator is
     answered with what was done."""
     parsed = incoming.parsed
     command = parsed.command or {}
-    refusal = _authorised(ctx, incoming, None)
+    refusal = _authorised(plan, incoming, None)
     if refusal:
         return f"refused: {refusal}"
-    offer, demand = find_item(ctx, command.get("offer")), find_item(ctx, command.get("demand"))
-    m = matcher(ctx)
+    offer, demand = find_item(plan, command.get("offer")), find_item(plan, command.get("demand"))
+    m = matcher(plan)
     problem = None
     if offer is not None and demand is not None:
         problem = pair_refusal(offer, demand, ())
         if problem is None and any(i["demand"] == demand["ref"] and i["status"] in ACTIVE
-                                   for i in intros_of(ctx, m, offer["ref"])):
+                                   for i in intros_of(plan, m, offer["ref"])):
             problem = "in progress"
     else:
         problem = "missing"
@@ -609,19 +609,19 @@ def on_introduce_command(ctx: Context, incoming: Incoming) -> str:
         m.refresh(offer)
         m.refresh(demand)
         pair = {"offer_member": offer["member"], "demand_member": demand["member"]}
-        party = parsed.sender in party_addresses(ctx, pair)
-        decides = parsed.sender in deciders(ctx, pair)
+        party = parsed.sender in party_addresses(plan, pair)
+        decides = parsed.sender in deciders(plan, pair)
         if party and decides:
             audit.warning("%s: %s, a party (one of the two members), approved %s-%s by command: no other animator "
                           "to decide", parsed.message_id, parsed.sender, offer["ref"], demand["ref"])
-        intro = propose(ctx, offer, demand, m.index.explain(offer["ref"], demand["ref"]), source="command",
+        intro = propose(plan, offer, demand, m.index.explain(offer["ref"], demand["ref"]), source="command",
                         approved_by=parsed.sender if decides else None)
         if party:
-            update_introduction(ctx, intro, f"command of {parsed.sender}, a party: "
+            update_introduction(plan, intro, f"command of {parsed.sender}, a party: "
                     + ("no other animator to decide" if decides else "approval asked of the other animators"))
-    answer_sender(ctx, incoming, template="introduction_command",
-                  context={"offer": command.get("offer"), "demand": command.get("demand"), "problem": problem,
-                           "intro": intro and animator_view(ctx, intro), "you_are_party": bool(party)},
+    answer_sender(plan, incoming, template="introduction_command",
+                  values={"offer": command.get("offer"), "demand": command.get("demand"), "problem": problem,
+                           "intro": intro and animator_view(plan, intro), "you_are_party": bool(party)},
                   purpose="introduction_command")
     if intro is None:
         return f"refused: {problem}"
@@ -631,87 +631,87 @@ def on_introduce_command(ctx: Context, incoming: Incoming) -> str:
 # --- erasure -----------------------------------------------------------------------------
 
 
-def forget_member(ctx: Context, member_ref: str) -> None:
+def forget_member(plan: Plan, member_ref: str) -> None:
     """Before ``member_ref`` is erased: close the introductions involving them (the other
     party, if already asked for consent, is told only that it will not go ahead), cancel
     their questions, and keep no trace of them in the introductions: their side becomes
     None and their bilan keeps only whether the exchange happened. The other party's item
     is offered to matching again, never with another item of the leaving member."""
-    m = matcher(ctx)
-    for item in ctx.store.items.find("member", member_ref):
+    m = matcher(plan)
+    for item in plan.items.find("member", member_ref):
         m.index.suspend(item["ref"])
     try:
-        _forget(ctx, member_ref)
+        _forget(plan, member_ref)
     finally:
         m.index.resume_all()
 
 
-def _forget(ctx: Context, member_ref: str) -> None:
-    for intro in list(ctx.store.introductions.scan(
+def _forget(plan: Plan, member_ref: str) -> None:
+    for intro in list(plan.introductions.scan(
             lambda i: member_ref in (i.get("offer_member"), i.get("demand_member")))):
         side = "offer" if intro["offer_member"] == member_ref else "demand"
         status = intro["status"]
-        close_questions(ctx, intro)
+        close_questions(plan, intro)
         # "why" quotes the words of both titles, folded ("gerard", "duval"): a title may
         # hold the person's name in a form the erasure's patterns cannot recognise.
         fields: dict = {f"{side}_member": None, "why": []}
         if status in PENDING:
-            fields.update(status="cancelled", closed=ctx.stamp(), close_reason="member left")
+            fields.update(status="cancelled", closed=plan.stamp(), close_reason="member left")
         elif status in ("introduced", "bilan"):
-            fields.update(status="completed", closed=ctx.stamp(), close_reason="member left")
+            fields.update(status="completed", closed=plan.stamp(), close_reason="member left")
         bilan = intro["bilans"].get(side)
         if bilan is not None:
             fields["bilans"] = {**intro["bilans"], side: {"happened": bilan.get("happened"), "at": bilan.get("at")}}
         if status == "consent":
-            tell_cancelled(ctx, intro, (OTHER[side],), "member left")
-        update_introduction(ctx, intro, f"{side} member left", **fields)
+            tell_cancelled(plan, intro, (OTHER[side],), "member left")
+        update_introduction(plan, intro, f"{side} member left", **fields)
         if status in PENDING:
-            offer_again(ctx, intro, (OTHER[side],))
+            offer_again(plan, intro, (OTHER[side],))
 
 
-def on_item_closed(ctx: Context, item_ref: str) -> None:
+def on_item_closed(plan: Plan, item_ref: str) -> None:
     """An item was withdrawn (``RETRAIT O-12``): the introductions still being decided
     about it are cancelled (the other member, if already asked for consent, is told only
     that it will not go ahead) and the other item is offered to matching again. An
     introduction already made goes on: its bilan is still wanted."""
-    for intro in list(ctx.store.introductions.scan(
+    for intro in list(plan.introductions.scan(
             lambda i: item_ref in (i.get("offer"), i.get("demand")) and i["status"] in PENDING)):
         side = "offer" if intro["offer"] == item_ref else "demand"
-        close_questions(ctx, intro)
+        close_questions(plan, intro)
         if intro["status"] == "consent":
-            tell_cancelled(ctx, intro, (OTHER[side],), "item withdrawn")
-        update_introduction(ctx, intro, f"{side} item withdrawn", status="cancelled", closed=ctx.stamp(),
+            tell_cancelled(plan, intro, (OTHER[side],), "item withdrawn")
+        update_introduction(plan, intro, f"{side} item withdrawn", status="cancelled", closed=plan.stamp(),
                 close_reason="item withdrawn")
-        offer_again(ctx, intro, (OTHER[side],))
+        offer_again(plan, intro, (OTHER[side],))
 
 
 # --- follow-ups ---------------------------------------------------------------------------
 
 
-def stop_introduction(ctx: Context, intro: dict, event: str, *, status: str, close_reason: str) -> None:
+def stop_introduction(plan: Plan, intro: dict, event: str, *, status: str, close_reason: str) -> None:
     """End an introduction still being decided: its questions cancelled, both members told
     it will not go ahead if they were asked for consent (never why), both items offered to
     matching again."""
     asked_members = intro["status"] == "consent"
-    close_questions(ctx, intro)
-    update_introduction(ctx, intro, event, status=status, closed=ctx.stamp(), close_reason=close_reason)
+    close_questions(plan, intro)
+    update_introduction(plan, intro, event, status=status, closed=plan.stamp(), close_reason=close_reason)
     if asked_members:
-        tell_cancelled(ctx, intro, SIDES, status)
-    offer_again(ctx, intro, SIDES)
+        tell_cancelled(plan, intro, SIDES, status)
+    offer_again(plan, intro, SIDES)
 
 
-def cancel(ctx: Context, ref: str, animator: str | None = None) -> dict:
+def cancel(plan: Plan, ref: str, animator: str | None = None) -> dict:
     """``rers introductions cancel``: an animator ends ``ref`` while it waits for approval
     or consent (as an expiry does: :func:`stop_introduction`). Returns the document. Raises
     LookupError (no such introduction) or ValueError (not waiting: an introduction made
     cannot be unmade). In a transaction."""
-    intro = find_introduction(ctx, ref)
+    intro = find_introduction(plan, ref)
     if intro is None:
         raise LookupError(f"no introduction {ref}")
     if intro["status"] not in PENDING:
         raise ValueError(f"{ref} is {intro['status']}: only an introduction waiting for approval or consent "
                          "can be cancelled")
-    stop_introduction(ctx, intro, f"cancelled by {animator}" if animator else "cancelled", status="cancelled",
+    stop_introduction(plan, intro, f"cancelled by {animator}" if animator else "cancelled", status="cancelled",
           close_reason="cancelled by an animator")
     return intro
 

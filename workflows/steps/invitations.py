@@ -42,14 +42,13 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta, timezone
 from typing import Callable, Iterable
 
-from workflows.context import Context
+from workflows.decision import Attachment, Plan
 from workflows.events import imip
 from workflows.events.model import EventSeries
 from workflows.events.state import Change
 from workflows.events.views import CalendarDraft, event_view, occurrence_view, upcoming_days
 from workflows.mail.rfc5322 import message_id
-from workflows.shell.outbox import drop_queued, queue_mail
-from workflows.steps.calendar import commit, draft, find_series, load_series, local_today
+from workflows.steps.calendar import commit, draft, find_series, load_series
 
 log = logging.getLogger(__name__)
 
@@ -104,15 +103,15 @@ def invitee_of(member: dict) -> Invitee | None:
                    round=int(member.get("invitations_round") or 0))
 
 
-def invitees(ctx: Context) -> list[Invitee]:
+def invitees(plan: Plan) -> list[Invitee]:
     """Everyone who gets the calendar's invitations, sorted by address, each once (an
     animator who is also a member is invited as the member)."""
     found: dict[str, Invitee] = {}
-    for member in ctx.store.members.find("status", "confirmed"):
+    for member in plan.members.find("status", "confirmed"):
         invitee = invitee_of(member)
         if invitee is not None:
             found[invitee.address] = invitee
-    for address in ctx.settings.network.animators:
+    for address in plan.settings.network.animators:
         found.setdefault(address, Invitee(address=address))
     return [found[a] for a in sorted(found)]
 
@@ -134,7 +133,7 @@ def read_cause(cause: str) -> tuple[str, int, date | None] | None:
         return None
 
 
-def calendar_message_id(ctx: Context, purpose: str, uid: str, sequence: int | None, occurrence: date | None,
+def calendar_message_id(plan: Plan, purpose: str, uid: str, sequence: int | None, occurrence: date | None,
                         address: str, member: str | None = None) -> str:
     """The deterministic Message-ID of one calendar mail (RFC 5322 3.6.4). ``member``: the
     recipient's member ref, when they are a member: a person who left and joined again
@@ -142,7 +141,7 @@ def calendar_message_id(ctx: Context, purpose: str, uid: str, sequence: int | No
     received (mail clients show one message per Message-ID)."""
     parts = [purpose, uid, "" if sequence is None else str(sequence), occurrence.isoformat() if occurrence else "",
              address.lower()]
-    return message_id(ctx.settings.network.domain, *parts, *([member] if member else []))
+    return message_id(plan.settings.network.domain, *parts, *([member] if member else []))
 
 
 def _live(series: EventSeries, today: date) -> bool:
@@ -150,11 +149,11 @@ def _live(series: EventSeries, today: date) -> bool:
     return bool(upcoming_days(replace(series, cancelled=False), today))
 
 
-def _queue(ctx: Context, series: EventSeries, kind: str, invitee: Invitee, occurrence: date | None) -> str | None:
+def _queue(plan: Plan, series: EventSeries, kind: str, invitee: Invitee, occurrence: date | None) -> str | None:
     """Queue one invitation or cancellation mail; its Message-ID, or None when it was
     already queued."""
-    network = ctx.settings.network
-    today = local_today(ctx)
+    network = plan.settings.network
+    today = plan.local_date
     names = {invitee.address: invitee.name} if invitee.name else None
     # A withdrawal is not the series' own cancellation: neither its Message-ID nor its
     # template (« n'aura pas lieu »).
@@ -162,7 +161,7 @@ def _queue(ctx: Context, series: EventSeries, kind: str, invitee: Invitee, occur
     # RFC 5545 3.8.7.2: in an object with a METHOD, DTSTAMP is when the object was made.
     # With the SEQUENCE, it orders the messages about one event (RFC 5546 2.1.5): a
     # member invited again after a withdrawal gets a REQUEST newer than the CANCEL.
-    now = ctx.now.astimezone(timezone.utc)
+    now = plan.now.astimezone(timezone.utc)
     stamped = replace(series, dtstamp=max(series.dtstamp or now, now))
     if kind in REQUEST_KINDS:
         text = imip.request(stamped, network.address, [invitee.address], organizer_name=network.name, names=names)
@@ -170,11 +169,10 @@ def _queue(ctx: Context, series: EventSeries, kind: str, invitee: Invitee, occur
         text = imip.cancel(stamped, network.address, [invitee.address], occurrence,
                            organizer_name=network.name, names=names)
     following = upcoming_days(series, occurrence + timedelta(days=1))[:1] if occurrence else []
-    return queue_mail(
-        ctx,
+    return plan.mail(
         template=purpose,
         to=[(invitee.name, invitee.address)],
-        context={
+        values={
             "event": event_view(replace(series, cancelled=False), today),
             "change": kind,
             "occurrence": occurrence_view(series, occurrence) if occurrence else None,
@@ -183,10 +181,10 @@ def _queue(ctx: Context, series: EventSeries, kind: str, invitee: Invitee, occur
         },
         purpose=purpose,
         cause=mail_cause(series.uid, series.sequence, occurrence),
-        msg_id=calendar_message_id(ctx, purpose, series.uid, series.sequence, occurrence, invitee.address,
-                                   invitee.id_part),
+        message_id=calendar_message_id(plan, purpose, series.uid, series.sequence, occurrence, invitee.address,
+                                       invitee.id_part),
         to_member=not invitee.animator,
-        attach=lambda msg: imip.add_calendar_parts(msg, text),
+        attachments=[Attachment("calendar", text)],
     )
 
 
@@ -197,22 +195,22 @@ def _worth_sending(series: EventSeries, change: Change, today: date) -> bool:
     return _live(series, today)
 
 
-def announce(ctx: Context, state: dict[str, EventSeries], changes: Iterable[Change]) -> list[str]:
+def announce(plan: Plan, state: dict[str, EventSeries], changes: Iterable[Change]) -> list[str]:
     """Queue the invitations and cancellations of ``changes`` (from
     :func:`workflows.steps.calendar.commit`) to every :func:`invitees` person. ``state``
     holds the series after the change (their raised SEQUENCE is what the mails carry).
     Changes about the past are not announced. Returns the Message-IDs queued. In a
     transaction."""
-    today = local_today(ctx)
+    today = plan.local_date
     people = None
     queued: list[str] = []
     for change in changes:
         series = state.get(change.uid)
         if series is None or not _worth_sending(series, change, today):
             continue
-        people = invitees(ctx) if people is None else people
+        people = invitees(plan) if people is None else people
         for invitee in people:
-            mid = _queue(ctx, series, change.kind, invitee, change.occurrence)
+            mid = _queue(plan, series, change.kind, invitee, change.occurrence)
             if mid:
                 queued.append(mid)
         audit.info("calendar: %s %s%s announced to %d people", change.uid, change.kind,
@@ -220,7 +218,7 @@ def announce(ctx: Context, state: dict[str, EventSeries], changes: Iterable[Chan
     return queued
 
 
-def invite_member(ctx: Context, member: dict, skip: frozenset[str] = frozenset()) -> list[str]:
+def invite_member(plan: Plan, member: dict, skip: frozenset[str] = frozenset()) -> list[str]:
     """Send ``member`` (a member document) a ``METHOD:REQUEST`` for every series that is
     not cancelled and still has a day ahead (but those whose UID is in ``skip``): what the
     membership code calls when a member's ``invitations`` becomes true (or a member who
@@ -231,32 +229,32 @@ def invite_member(ctx: Context, member: dict, skip: frozenset[str] = frozenset()
     Returns the Message-IDs queued. In a transaction.
     """
     invitee = invitee_of(member)
-    if invitee is None or invitee.address in ctx.settings.network.animators:
+    if invitee is None or invitee.address in plan.settings.network.animators:
         return []  # an animator has every invitation already, as one (see invite_new_animators)
-    queued = _each_live_series(ctx, "new", invitee, lambda series: series.uid not in skip)
+    queued = _each_live_series(plan, "new", invitee, lambda series: series.uid not in skip)
     if queued:
         audit.info("calendar: %s invited to %d event(s)", invitee.member, len(queued))
     return queued
 
 
-def invite_new_animators(ctx: Context) -> list[str]:
+def invite_new_animators(plan: Plan) -> list[str]:
     """Every animator of the configuration (:func:`invitees` names them all) gets each
     live series no invitation was ever queued to their address for: an animator added
     to ``[network] animators`` gets the calendar at the next publication, not only the
     events created or changed after. Returns the Message-IDs queued. In a transaction."""
     queued = []
-    for address in ctx.settings.network.animators:
-        member = ctx.store.members.find_one("address", address)
+    for address in plan.settings.network.animators:
+        member = plan.members.find_one("address", address)
         invitee = (invitee_of(member) if member else None) or Invitee(address=address)
-        known = {uid for uid, _ in _mails_to(ctx, INVITATION, address)}
-        mine = _each_live_series(ctx, "new", invitee, lambda series: series.uid not in known)
+        known = {uid for uid, _ in _mails_to(plan, INVITATION, address)}
+        mine = _each_live_series(plan, "new", invitee, lambda series: series.uid not in known)
         if mine:
             audit.info("calendar: animator %s invited to %d event(s)", invitee.member or "(not a member)", len(mine))
         queued.extend(mine)
     return queued
 
 
-def uninvite_member(ctx: Context, member: dict) -> list[str]:
+def uninvite_member(plan: Plan, member: dict) -> list[str]:
     """Send ``member`` (the member document *before* ``invitations`` became false) a
     ``METHOD:CANCEL`` for every series not cancelled, with a day ahead, whose invitation
     reached them (a mail sent to their address), and drop their invitations still queued
@@ -270,43 +268,43 @@ def uninvite_member(ctx: Context, member: dict) -> list[str]:
     invitation is always there.
     """
     invitee = invitee_of(member)
-    if invitee is None or invitee.address in ctx.settings.network.animators:
+    if invitee is None or invitee.address in plan.settings.network.animators:
         return []
-    reached = {uid for uid, mail in _mails_to(ctx, INVITATION, invitee.address) if mail["status"] == "sent"}
-    drop_queued(ctx, purpose=INVITATION, recipient=invitee.address)
-    queued = _each_live_series(ctx, WITHDRAWN, invitee, lambda series: series.uid in reached)
-    ctx.store.members.update(member["id"], invitations_round=invitee.round + 1)
+    reached = {uid for uid, mail in _mails_to(plan, INVITATION, invitee.address) if mail["status"] == "sent"}
+    plan.drop_queued(purpose=INVITATION, recipient=invitee.address)
+    queued = _each_live_series(plan, WITHDRAWN, invitee, lambda series: series.uid in reached)
+    plan.members.update(member["id"], invitations_round=invitee.round + 1)
     if queued:
         audit.info("calendar: %s no longer invited, %d event(s) withdrawn from their agenda", invitee.member,
                    len(queued))
     return queued
 
 
-def _mails_to(ctx: Context, purpose: str, address: str) -> list[tuple[str, dict]]:
+def _mails_to(plan: Plan, purpose: str, address: str) -> list[tuple[str, dict]]:
     """``(UID, outbox document)`` of the calendar mails of ``purpose`` to ``address`` alone."""
     found = []
-    for mail in ctx.store.outbox.scan(lambda m: m.get("purpose") == purpose and m.get("recipients") == [address]):
+    for mail in plan.outbox.scan(lambda m: m.get("purpose") == purpose and m.get("recipients") == [address]):
         cause = read_cause(mail.get("cause", ""))
         if cause is not None:
             found.append((cause[0], mail))
     return found
 
 
-def _each_live_series(ctx: Context, kind: str, invitee: Invitee, wanted: Callable[[EventSeries], bool]) -> list[str]:
+def _each_live_series(plan: Plan, kind: str, invitee: Invitee, wanted: Callable[[EventSeries], bool]) -> list[str]:
     """Queue a ``kind`` mail to ``invitee`` for every series that is not cancelled, still
     has a day ahead and is ``wanted``; the Message-IDs queued (not those queued before)."""
-    today = local_today(ctx)
+    today = plan.local_date
     queued = []
-    for series in load_series(ctx.store).values():
+    for series in load_series(plan).values():
         if series.cancelled or not _live(series, today) or not wanted(series):
             continue
-        mid = _queue(ctx, series, kind, invitee, None)
+        mid = _queue(plan, series, kind, invitee, None)
         if mid:
             queued.append(mid)
     return queued
 
 
-def follow_preference(ctx: Context, before: dict, after: dict) -> list[str]:
+def follow_preference(plan: Plan, before: dict, after: dict) -> list[str]:
     """What a change of a member's ``invitations`` (``before`` → ``after``, the member
     documents) sends: turned on, :func:`invite_member` — but a withdrawal still queued is
     dropped instead (it never left: the member still has the invitation); turned off,
@@ -314,15 +312,15 @@ def follow_preference(ctx: Context, before: dict, after: dict) -> list[str]:
     transaction."""
     if after.get("invitations") is True and before.get("invitations") is not True:
         invitee = invitee_of(after)
-        dropped = drop_queued(ctx, purpose=WITHDRAWAL, recipient=invitee.address) if invitee else []
+        dropped = plan.drop_queued(purpose=WITHDRAWAL, recipient=invitee.address) if invitee else []
         kept = {cause[0] for cause in (read_cause(m.get("cause", "")) for m in dropped) if cause}
-        return invite_member(ctx, after, skip=frozenset(kept))
+        return invite_member(plan, after, skip=frozenset(kept))
     if before.get("invitations") is True and after.get("invitations") is not True:
-        return uninvite_member(ctx, before)
+        return uninvite_member(plan, before)
     return []
 
 
-def sent_calendar_mail(ctx: Context, message_ids: Iterable[str],
+def sent_calendar_mail(plan: Plan, message_ids: Iterable[str],
                        purposes: Iterable[str] = ANSWERABLE) -> tuple[dict, EventSeries, date | None] | None:
     """The calendar mail that a reply answers, from its In-Reply-To and References
     (``message_ids``, oldest first; the last one found wins): ``(outbox document,
@@ -330,17 +328,17 @@ def sent_calendar_mail(ctx: Context, message_ids: Iterable[str],
     none of them is a calendar mail of ``purposes`` whose event still exists."""
     purposes = tuple(purposes)
     for mid in reversed(list(message_ids)):
-        doc = ctx.store.outbox.find_one("message_id", mid.strip())
+        doc = plan.outbox.find_one("message_id", mid.strip())
         if doc is None or doc.get("purpose") not in purposes:
             continue
         cause = read_cause(doc.get("cause", ""))
-        series = find_series(ctx.store, cause[0]) if cause else None
+        series = find_series(plan, cause[0]) if cause else None
         if series is not None:
             return doc, series, cause[2]
     return None
 
 
-def update_calendar(ctx: Context, planned: CalendarDraft | None = None) -> tuple[dict[str, EventSeries], list[Change], list[str]]:
+def update_calendar(plan: Plan, planned: CalendarDraft | None = None) -> tuple[dict[str, EventSeries], list[Change], list[str]]:
     """Commit ``planned`` (default: :func:`workflows.steps.calendar.draft` as is) and queue
     the invitations and cancellations of its changes, and the invitations of an animator
     newly configured (:func:`workflows.steps.invitations.invite_new_animators`). In a
@@ -348,8 +346,8 @@ def update_calendar(ctx: Context, planned: CalendarDraft | None = None) -> tuple
 
     Returns ``(state, changes, Message-IDs queued)``.
     """
-    state, changes = commit(ctx, planned or draft(ctx))
-    queued = announce(ctx, state, changes) + invite_new_animators(ctx)
+    state, changes = commit(plan, planned or draft(plan))
+    queued = announce(plan, state, changes) + invite_new_animators(plan)
     if changes:
         log.info("calendar: %d change(s): %s", len(changes), ", ".join(f"{c.uid} {c.kind}" for c in changes))
     return state, changes, queued

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from workflows.context import Context, Incoming
+from workflows.decision import Incoming, Plan
 from workflows.lookup import find_ref, is_animator, items_of
 from workflows.mail.model import Item
 from workflows.model.items import LIMITS, PREFIX, _bounded
@@ -24,7 +24,7 @@ WITHDRAW_ITEM = "withdraw_item"
 """The question kind asked before an item is withdrawn."""
 
 
-def record_items(ctx: Context, member: dict, items: list[Item], source: str) -> list[dict]:
+def record_items(plan: Plan, member: dict, items: list[Item], source: str) -> list[dict]:
     """Store each item for ``member``; returns the stored documents in order.
 
     Items of a pending member are ``held`` until the member confirms. ``source``: the
@@ -33,7 +33,7 @@ def record_items(ctx: Context, member: dict, items: list[Item], source: str) -> 
     status = "open" if member["status"] == "confirmed" else "held"
     stored = []
     for item in items:
-        number = ctx.store.next_number(item.kind)
+        number = plan.next_number(item.kind)
         fields = asdict(item)
         fields.update({key: _bounded(fields.get(key), limit) for key, limit in LIMITS.items() if key in fields})
         doc = {
@@ -41,70 +41,70 @@ def record_items(ctx: Context, member: dict, items: list[Item], source: str) -> 
             "ref": f"{PREFIX[item.kind]}-{number}",
             "member": member["ref"],
             "status": status,
-            "created": ctx.stamp(),
+            "created": plan.stamp(),
             "closed": None,
             "source": source,
         }
-        stored.append(ctx.store.items.get(ctx.store.items.insert(doc)))
+        stored.append(plan.items.get(plan.items.insert(doc)))
     return stored
 
 
-def release_held(ctx: Context, member_ref: str) -> list[dict]:
+def release_held(plan: Plan, member_ref: str) -> list[dict]:
     """Open the member's held items (they just confirmed joining); returns them."""
-    return [ctx.store.items.update(i["id"], status="open") for i in items_of(ctx, member_ref, "held")]
+    return [plan.items.update(i["id"], status="open") for i in items_of(plan, member_ref, "held")]
 
 
-def close_item(ctx: Context, item: dict) -> dict:
+def close_item(plan: Plan, item: dict) -> dict:
     """Close an item (withdrawn by its member); returns it."""
-    return ctx.store.items.update(item["id"], status="closed", closed=ctx.stamp())
+    return plan.items.update(item["id"], status="closed", closed=plan.stamp())
 
 
-def on_withdraw_item(ctx: Context, incoming: Incoming) -> str:
+def on_withdraw_item(plan: Plan, incoming: Incoming) -> str:
     """``withdraw_item`` (``RETRAIT O-12``): from the item's member, or from an animator
     (for a member without e-mail), the item's member is asked to confirm; anyone else is
     told that no such item of theirs is open — never whose it is."""
     parsed = incoming.parsed
-    address, member = who_wrote(ctx, incoming)
+    address, member = who_wrote(plan, incoming)
     if not address:
-        forward_to_animators(ctx, incoming, reason="withdraw_item_no_address")
+        forward_to_animators(plan, incoming, reason="withdraw_item_no_address")
         return "forwarded: no address"
-    item = ctx.store.items.find_one("ref", parsed.item_ref) if parsed.item_ref else None
-    animator = is_animator(ctx, address)
+    item = plan.items.find_one("ref", parsed.item_ref) if parsed.item_ref else None
+    animator = is_animator(plan, address)
     owned = item is not None and member is not None and item["member"] == member["ref"]
     if item is None or not (owned or animator) or item["status"] == "closed":
-        answer_sender(ctx, incoming, template="withdraw_item_refused",
-                      context={"ref": parsed.item_ref, "closed": owned and item["status"] == "closed"},
+        answer_sender(plan, incoming, template="withdraw_item_refused",
+                      values={"ref": parsed.item_ref, "closed": owned and item["status"] == "closed"},
                       purpose="withdraw_item_refused")
         return f"withdraw_item {parsed.item_ref}: not found for the sender"
-    owner = member if owned else find_ref(ctx, item["member"])
-    if not may_ask(ctx, incoming, address, WITHDRAW_ITEM):
+    owner = member if owned else find_ref(plan, item["member"])
+    if not may_ask(plan, incoming, address, WITHDRAW_ITEM):
         return f"withdraw_item {item['ref']}: question withheld"
     questions.ask_member(
-        ctx, owner, kind=WITHDRAW_ITEM, subject_ref=item["ref"], template="withdraw_item_confirm",
-        context={"item": item}, cause=parsed.message_id,
+        plan, owner, kind=WITHDRAW_ITEM, subject_ref=item["ref"], template="withdraw_item_confirm",
+        values={"item": item}, cause=parsed.message_id,
         in_reply_to=reply_id(parsed.message_id) if owned else None,
         auto_submitted="auto-replied" if owned else "auto-generated",
     )
     if not owned and reachable(owner):
-        answer_sender(ctx, incoming, template="withdraw_item_asked", context={"item": item, "member": owner},
+        answer_sender(plan, incoming, template="withdraw_item_asked", values={"item": item, "member": owner},
                       purpose="withdraw_item_asked")
     return f"withdraw_item {item['ref']}: confirmation asked of {owner['ref']}"
 
 
-def on_withdraw_item_answer(ctx: Context, incoming: Incoming, question: dict, answer: str) -> str:
+def on_withdraw_item_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
     """Answer to ``withdraw_item``: ``yes`` closes the item, ``no`` keeps it,
     ``unclear`` asks once more."""
-    item = ctx.store.items.find_one("ref", question["subject_ref"])
+    item = plan.items.find_one("ref", question["subject_ref"])
     answer = destructive(incoming, answer)
-    early = settle_or_clarify(ctx, incoming, question, answer, find_ref(ctx, question["member"]), item,
+    early = settle_or_clarify(plan, incoming, question, answer, find_ref(plan, question["member"]), item,
                                needs_item=True)
     if early:
         return early
     closed = answer == "yes" and item["status"] != "closed"
     if closed:
-        item = close_item(ctx, item)
-        introductions.on_item_closed(ctx, item["ref"])
-    answer_sender(ctx, incoming, template="withdraw_item_done",
-                  context={"item": item, "closed": answer == "yes", "proxy": bool(question["data"].get("proxy"))},
+        item = close_item(plan, item)
+        introductions.on_item_closed(plan, item["ref"])
+    answer_sender(plan, incoming, template="withdraw_item_done",
+                  values={"item": item, "closed": answer == "yes", "proxy": bool(question["data"].get("proxy"))},
                   purpose="withdraw_item_done", must_reach=True)
     return f"withdraw_item {item['ref']}: " + ("closed" if answer == "yes" else "kept")

@@ -30,9 +30,7 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from config.settings import Settings
-from store import Store, message_key
-from workflows.context import Context, Incoming
+from workflows.decision import Incoming, Plan
 from workflows.lookup import find_member, find_ref, items_of
 from workflows.mail.authentication import authenticated
 from workflows.mail.labels import label_of
@@ -41,7 +39,6 @@ from workflows.mail.sender import person_name
 from workflows.mail.textutil import fold
 from workflows.model import charter
 from workflows.model.members import apply_fields, differing_fields
-from workflows.shell.resources import current_texts
 from workflows.steps import consents, introductions, questions
 from workflows.steps.erasure import erase_member
 from workflows.steps.invitations import follow_preference, invite_member, invitee_of
@@ -69,25 +66,25 @@ JOIN, WITHDRAW = "join", "withdraw"
 # --- joining, offers and demands --------------------------------------------------------
 
 
-def on_join(ctx: Context, incoming: Incoming) -> str:
+def on_join(plan: Plan, incoming: Incoming) -> str:
     """``join``: a new or pending person gets the confirmation question (double opt-in),
     their items held; a confirmed member is told they already are one (their items, if
     any, recorded and matched)."""
-    address, member = who_wrote(ctx, incoming)
+    address, member = who_wrote(plan, incoming)
     if not address:
-        forward_to_animators(ctx, incoming, reason="join_no_address")
+        forward_to_animators(plan, incoming, reason="join_no_address")
         return "forwarded: no address"
-    if refuse_forged(ctx, incoming, member, address):
+    if refuse_forged(plan, incoming, member, address):
         return "forwarded: forged"
     if member is not None and member["status"] == "confirmed":
-        items, _ = _record_for_confirmed(ctx, incoming, member)
-        answer_sender(ctx, incoming, template="join_ack", context={"member": member, "items": items},
+        items, _ = _record_for_confirmed(plan, incoming, member)
+        answer_sender(plan, incoming, template="join_ack", values={"member": member, "items": items},
                       purpose="join_ack")
         return f"join: {member['ref']} already a member" + _refs(items)
-    return _ask_to_join(ctx, incoming, address)
+    return _ask_to_join(plan, incoming, address)
 
 
-def on_item(ctx: Context, incoming: Incoming) -> str:
+def on_item(plan: Plan, incoming: Incoming) -> str:
     """``offer`` / ``demand``: a confirmed member's items are recorded open, matched and
     acknowledged; anyone else's count as a join plus items held until confirmation.
 
@@ -95,21 +92,21 @@ def on_item(ctx: Context, incoming: Incoming) -> str:
     sender is told how to write one.
     """
     parsed = incoming.parsed
-    address, member = who_wrote(ctx, incoming)
+    address, member = who_wrote(plan, incoming)
     if not address:
-        forward_to_animators(ctx, incoming, reason="item_no_address")
+        forward_to_animators(plan, incoming, reason="item_no_address")
         return "forwarded: no address"
-    if refuse_forged(ctx, incoming, member, address):
+    if refuse_forged(plan, incoming, member, address):
         return "forwarded: forged"
     if not parsed.items:
-        forward_to_animators(ctx, incoming, reason="item_no_title")
-        answer_sender(ctx, incoming, template="item_unclear", context={"intent": parsed.intent}, purpose="item_unclear")
+        forward_to_animators(plan, incoming, reason="item_no_title")
+        answer_sender(plan, incoming, template="item_unclear", values={"intent": parsed.intent}, purpose="item_unclear")
         return "forwarded: no title"
     if member is None or member["status"] != "confirmed":
-        return _ask_to_join(ctx, incoming, address)
-    items, calendar = _record_for_confirmed(ctx, incoming, member)
-    answer_sender(ctx, incoming, template="items_ack",
-                  context={"member": member, "items": items, "created": False, "calendar": calendar},
+        return _ask_to_join(plan, incoming, address)
+    items, calendar = _record_for_confirmed(plan, incoming, member)
+    answer_sender(plan, incoming, template="items_ack",
+                  values={"member": member, "items": items, "created": False, "calendar": calendar},
                   purpose="items_ack")
     return "recorded" + _refs(items)
 
@@ -118,7 +115,7 @@ def _refs(items: list[dict]) -> str:
     return (" " + ", ".join(i["ref"] for i in items)) if items else ""
 
 
-def _record_for_confirmed(ctx: Context, incoming: Incoming, member: dict) -> tuple[list[dict], dict | None]:
+def _record_for_confirmed(plan: Plan, incoming: Incoming, member: dict) -> tuple[list[dict], dict | None]:
     """A confirmed member's message: fields completed (a change goes to the animators:
     the From line proves nothing), items recorded open and handed to matching. Returns
     the items and, when the message turned invitations on or off (or asked to, beyond the
@@ -126,49 +123,49 @@ def _record_for_confirmed(ctx: Context, incoming: Incoming, member: dict) -> tup
     withdrawn from their agenda, "withheld": bool}`` (else None)."""
     parsed = incoming.parsed
     fields = parsed.member
-    withheld = invitations_change_withheld(ctx, incoming, member, fields.invitations)
+    withheld = invitations_change_withheld(plan, incoming, member, fields.invitations)
     if withheld:
         fields = replace(fields, invitations=None)
     changed = differing_fields(member, fields)
-    updated, _ = ensure_member(ctx, member["address"], fields)
+    updated, _ = ensure_member(plan, member["address"], fields)
     # « Invitations : oui / non »: the live events sent or withdrawn
-    queued = follow_preference(ctx, member, updated)
+    queued = follow_preference(plan, member, updated)
     calendar = {"invitations": parsed.member.invitations, "withdrawn": 0, "withheld": True} if withheld else None
     if bool(updated.get("invitations")) != bool(member.get("invitations")):
         calendar = {"invitations": bool(updated.get("invitations")),
                     "withdrawn": 0 if updated.get("invitations") else len(queued), "withheld": False}
     if changed:
-        language = ctx.settings.network.language
-        forward_to_animators(ctx, incoming, reason="member_change", purpose="member_change", member=member["ref"],
+        language = plan.settings.network.language
+        forward_to_animators(plan, incoming, reason="member_change", purpose="member_change", member=member["ref"],
                              fields=", ".join(label_of(f, "field", language) for f in changed))
-    items = record_items(ctx, member, parsed.items, parsed.message_id)
+    items = record_items(plan, member, parsed.items, parsed.message_id)
     if items:
-        introductions.on_items_opened(ctx, items)
+        introductions.on_items_opened(plan, items)
         audit.info("%s: %s %s", parsed.message_id, member["ref"], ", ".join(i["ref"] for i in items))
     return items, calendar
 
 
-def _ask_to_join(ctx: Context, incoming: Incoming, address: str) -> str:
+def _ask_to_join(plan: Plan, incoming: Incoming, address: str) -> str:
     """Record the pending member and held items, then ask the join question."""
     parsed = incoming.parsed
-    member, created = ensure_member(ctx, address, parsed.member, person_name(incoming.parsed))
-    new_items = record_items(ctx, member, parsed.items, parsed.message_id)
+    member, created = ensure_member(plan, address, parsed.member, person_name(incoming.parsed))
+    new_items = record_items(plan, member, parsed.items, parsed.message_id)
     outcome = f"join {member['ref']} {'new' if created else 'pending'}" + _refs(new_items)
-    if not may_ask(ctx, incoming, address, JOIN):
+    if not may_ask(plan, incoming, address, JOIN):
         return outcome + " (question withheld)"
-    texts = current_texts(ctx.settings)
-    pending_days = ctx.settings.membership.pending_days
+    texts = plan.resources.texts
+    pending_days = plan.settings.membership.pending_days
     questions.ask(
-        ctx,
+        plan,
         kind=JOIN,
         subject_ref=member["ref"],
         member=member["ref"],
         address=address,
         to_name=member.get("name"),
         template="join_confirm",
-        context={
+        values={
             "member": member,
-            "items": items_of(ctx, member["ref"], "held"),
+            "items": items_of(plan, member["ref"], "held"),
             "texts": texts,
             "pending_days": pending_days,
             "deadline": datetime.fromisoformat(member["created"]) + timedelta(days=pending_days),
@@ -183,31 +180,31 @@ def _ask_to_join(ctx: Context, incoming: Incoming, address: str) -> str:
     return outcome + ", confirmation asked"
 
 
-def on_join_answer(ctx: Context, incoming: Incoming, question: dict, answer: str) -> str:
+def on_join_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
     """Answer to ``join``: ``yes`` confirms (consent recorded with the texts the question
     carried, held items released to matching); ``no`` erases the pending data;
     ``unclear`` asks once more."""
     parsed = incoming.parsed
-    member = find_ref(ctx, question["member"])
-    early = settle_or_clarify(ctx, incoming, question, answer, member)
+    member = find_ref(plan, question["member"])
+    early = settle_or_clarify(plan, incoming, question, answer, member)
     if early:
         return early
     if answer == "no":
         if member["status"] == "confirmed":  # a stale copy of the question: nothing to undo
             return f"join answer no: {member['ref']} already confirmed"
-        erase_member(ctx, member, reason="join_declined", by="member")
-        answer_sender(ctx, incoming, template="join_done", context={"confirmed": False, "member": None, "items": []},
+        erase_member(plan, member, reason="join_declined", by="member")
+        answer_sender(plan, incoming, template="join_done", values={"confirmed": False, "member": None, "items": []},
                       purpose="join_done", forget_after_send=True)
         return f"join declined: {member['ref']} erased"
     if member["status"] != "confirmed":
-        member = ctx.store.members.update(member["id"], status="confirmed", confirmed=ctx.stamp())
-    consents.record(ctx, member=member["ref"], purpose="membership", how="mail", message_id=parsed.message_id,
+        member = plan.members.update(member["id"], status="confirmed", confirmed=plan.stamp())
+    consents.record(plan, member=member["ref"], purpose="membership", how="mail", message_id=parsed.message_id,
                     texts=question["data"].get("texts"))
-    released = release_held(ctx, member["ref"])
+    released = release_held(plan, member["ref"])
     if released:
-        introductions.on_items_opened(ctx, released)
-    invite_member(ctx, member)  # nothing unless they asked for invitations
-    answer_sender(ctx, incoming, template="join_done", context={"confirmed": True, "member": member, "items": released},
+        introductions.on_items_opened(plan, released)
+    invite_member(plan, member)  # nothing unless they asked for invitations
+    answer_sender(plan, incoming, template="join_done", values={"confirmed": True, "member": member, "items": released},
                   purpose="join_done")
     audit.info("%s: %s confirmed%s", parsed.message_id, member["ref"], _refs(released))
     return f"join confirmed: {member['ref']}" + _refs(released)
@@ -222,63 +219,63 @@ def on_join_answer(ctx: Context, incoming: Incoming, question: dict, answer: str
 # --- leaving ---------------------------------------------------------------------------
 
 
-def on_withdraw(ctx: Context, incoming: Incoming) -> str:
+def on_withdraw(plan: Plan, incoming: Incoming) -> str:
     """``withdraw`` (``RETRAIT``): a member (pending or confirmed) is asked to confirm;
     an unknown address is told the network holds nothing about it."""
     parsed = incoming.parsed
-    address, member = who_wrote(ctx, incoming)
+    address, member = who_wrote(plan, incoming)
     if not address:
-        forward_to_animators(ctx, incoming, reason="withdraw_no_address")
+        forward_to_animators(plan, incoming, reason="withdraw_no_address")
         return "forwarded: no address"
     if member is None:
-        answer_sender(ctx, incoming, template="not_member", context={"intent": "withdraw"}, purpose="not_member",
+        answer_sender(plan, incoming, template="not_member", values={"intent": "withdraw"}, purpose="not_member",
                       forget_after_send=True)
         return "withdraw: not a member"
-    if not may_ask(ctx, incoming, address, WITHDRAW):
+    if not may_ask(plan, incoming, address, WITHDRAW):
         return f"withdraw {member['ref']}: question withheld"
     questions.ask_member(
-        ctx, member, kind=WITHDRAW, subject_ref=member["ref"], template="withdraw_confirm",
-        context={"items": items_of(ctx, member["ref"], "open", "held")}, cause=parsed.message_id,
+        plan, member, kind=WITHDRAW, subject_ref=member["ref"], template="withdraw_confirm",
+        values={"items": items_of(plan, member["ref"], "open", "held")}, cause=parsed.message_id,
         in_reply_to=reply_id(parsed.message_id), auto_submitted="auto-replied",
     )
     return f"withdraw {member['ref']}: confirmation asked"
 
 
-def on_withdraw_answer(ctx: Context, incoming: Incoming, question: dict, answer: str) -> str:
+def on_withdraw_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
     """Answer to ``withdraw``: ``yes`` erases the member (goodbye mail kept nowhere once
     sent; the animators told the ref only), ``no`` keeps everything, ``unclear`` asks
     once more."""
     parsed = incoming.parsed
-    member = find_ref(ctx, question["member"])
+    member = find_ref(plan, question["member"])
     answer = destructive(incoming, answer)
-    early = settle_or_clarify(ctx, incoming, question, answer, member)
+    early = settle_or_clarify(plan, incoming, question, answer, member)
     if early:
         return early
     proxy = bool(question["data"].get("proxy"))
     if answer == "no":
-        answer_sender(ctx, incoming, template="withdraw_done", context={"withdrawn": False, "ref": member["ref"],
+        answer_sender(plan, incoming, template="withdraw_done", values={"withdrawn": False, "ref": member["ref"],
                       "proxy": proxy}, purpose="withdraw_done")
         return f"withdraw {member['ref']}: kept"
     ref = member["ref"]
     # The goodbye is the last mail (no METHOD:CANCEL follows it): it says that the events
     # once sent stay in the agenda, no longer updated.
     calendar = invitee_of(member) is not None
-    erase_member(ctx, member, reason="withdrawn", by="animator" if proxy else "member",
+    erase_member(plan, member, reason="withdrawn", by="animator" if proxy else "member",
                  animator=parsed.sender if proxy else None)
-    answer_sender(ctx, incoming, template="withdraw_done",
-                  context={"withdrawn": True, "ref": ref, "proxy": proxy, "calendar": calendar},
+    answer_sender(plan, incoming, template="withdraw_done",
+                  values={"withdrawn": True, "ref": ref, "proxy": proxy, "calendar": calendar},
                   purpose="withdraw_done", forget_after_send=True, limited=False)
-    # Caused by the person's own message, whose Message-ID may name their mail domain:
-    # the notice, kept in the outbox, is keyed by its hash (as the ledger is).
-    tell_animators(ctx, template="withdrawal_notice", context={"ref": ref}, purpose="withdrawal_notice",
-                     cause=message_key(parsed.message_id))
+    # Not caused by the person's Message-ID, which may name their mail domain and would stay
+    # in the outbox: by the ref, which is never given again.
+    tell_animators(plan, template="withdrawal_notice", values={"ref": ref}, purpose="withdrawal_notice",
+                   cause=f"withdrawal:{ref}")
     return f"withdraw {ref}: erased"
 
 
 # --- members without an e-mail address ---------------------------------------------------
 
 
-def register_member(ctx: Context, *, fields: MemberFields, items: list[Item], consent: str, recorded_by: str,
+def register_member(plan: Plan, *, fields: MemberFields, items: list[Item], consent: str, recorded_by: str,
                     source: str) -> tuple[dict, list[dict]]:
     """Register a confirmed member without an address (protocol.md, "Members without an
     email address"): consent given in person, as the animator noted it (``consent``, e.g.
@@ -288,14 +285,14 @@ def register_member(ctx: Context, *, fields: MemberFields, items: list[Item], co
     a consent."""
     if not fields.name or not consent or not consent.strip():
         raise ValueError("a member registered by an animator needs a name and how consent was given")
-    member = new_member(ctx, address=None, fields=fields, status="confirmed", registered_by=recorded_by)
+    member = new_member(plan, address=None, fields=fields, status="confirmed", registered_by=recorded_by)
     folded = fold(consent)
     how = "written" if any(word in folded for word in ("ecrit", "papier", "signe")) else "oral"
-    consents.record(ctx, member=member["ref"], purpose="membership", how=how, recorded_by=recorded_by,
-                    note=consent.strip(), texts=charter.records(current_texts(ctx.settings)))
-    stored = record_items(ctx, member, items, source)
+    consents.record(plan, member=member["ref"], purpose="membership", how=how, recorded_by=recorded_by,
+                    note=consent.strip(), texts=charter.records(plan.resources.texts))
+    stored = record_items(plan, member, items, source)
     if stored:
-        introductions.on_items_opened(ctx, stored)
+        introductions.on_items_opened(plan, stored)
     return member, stored
 
 
@@ -304,7 +301,7 @@ EDITABLE = ("name", "phone", "contact", "invitations")
 is not among them: the questions, invitations and consents of a member are bound to it."""
 
 
-def set_member_fields(ctx: Context, member: dict, changes: dict, by: str) -> tuple[dict, list[str]]:
+def set_member_fields(plan: Plan, member: dict, changes: dict, by: str) -> tuple[dict, list[str]]:
     """An animator changes ``member``'s :data:`EDITABLE` fields (``changes``: field →
     value, ``phone`` in E.164 or None to remove it, ``contact`` one of ``CONTACTS``,
     ``invitations`` a bool), as checked with the person after a forwarded request (the
@@ -343,70 +340,67 @@ def set_member_fields(ctx: Context, member: dict, changes: dict, by: str) -> tup
     if replaced:
         # Older texts (an item, a bilan, a note) may still hold them: an erasure must find them.
         changed["former"] = [*(member.get("former") or []), replaced]
-    updated = ctx.store.members.update(member["id"], **changed)
-    queued = follow_preference(ctx, member, updated)
+    updated = plan.members.update(member["id"], **changed)
+    queued = follow_preference(plan, member, updated)
     audit.info("%s: %s changed by %s", member["ref"], ", ".join(sorted(set(changed) - {"former"})), by)
     return updated, queued
 
 
-def namesakes(ctx: Context, member: dict) -> list[str]:
+def namesakes(plan: Plan, member: dict) -> list[str]:
     """Refs of other members with the same name (accents and case aside): a member
     registered twice by two animators shows up here."""
     name = fold(member.get("name") or "")
-    return [m["ref"] for m in ctx.store.members.scan(lambda m: fold(m.get("name") or "") == name)
+    return [m["ref"] for m in plan.members.scan(lambda m: fold(m.get("name") or "") == name)
             if m["ref"] != member["ref"]] if name else []
 
 
-def on_register(ctx: Context, incoming: Incoming) -> str:
+def on_register(plan: Plan, incoming: Incoming) -> str:
     """An animator's ``ADHÉSION POUR`` (``event_command`` named ``register``): register
     the member with the fields of the message, and answer the animator with the new ref
     or with what is missing. Where the configuration trusts an ``authserv_id``, the
     message must pass DKIM or DMARC there, as for any act an animator does by mail."""
     parsed = incoming.parsed
-    if not authenticated(ctx.settings, parsed):
-        forward_to_animators(ctx, incoming, reason="register_not_authenticated")
+    if not authenticated(plan.settings, parsed):
+        forward_to_animators(plan, incoming, reason="register_not_authenticated")
         return "register: not authenticated"
     consent = (parsed.command or {}).get("consent")
     recorded_by = f"{parsed.sender_name} <{parsed.sender}>" if parsed.sender_name else parsed.sender
     try:
-        member, items = register_member(ctx, fields=parsed.member, items=parsed.items, consent=consent or "",
+        member, items = register_member(plan, fields=parsed.member, items=parsed.items, consent=consent or "",
                                         recorded_by=recorded_by, source=parsed.message_id)
     except ValueError:
         missing = [label for label, value in (("Nom", parsed.member.name), ("Consentement", consent)) if not value]
-        answer_sender(ctx, incoming, template="register_done", context={"missing": missing}, purpose="register_done")
+        answer_sender(plan, incoming, template="register_done", values={"missing": missing}, purpose="register_done")
         return "register refused: missing " + ", ".join(missing)
-    answer_sender(ctx, incoming, template="register_done",
-                  context={"missing": [], "member": member, "items": items, "namesakes": namesakes(ctx, member)},
+    answer_sender(plan, incoming, template="register_done",
+                  values={"missing": [], "member": member, "items": items, "namesakes": namesakes(plan, member)},
                   purpose="register_done")
     audit.info("%s: %s registered by an animator%s", parsed.message_id, member["ref"], _refs(items))
     return f"registered {member['ref']}" + _refs(items)
 
 
-# --- the daemon's job ----------------------------------------------------------------------
+# --- a scheduled step ----------------------------------------------------------------------
 
 
-def expire_pending(settings: Settings, store: Store, now: datetime) -> list[str]:
+def expire_pending(plan: Plan) -> list[str]:
     """Erase the pending members who did not confirm within ``[membership] pending_days``
-    of joining (their items, questions…; a tombstone kept). For the daemon's daily job
-    and ``rers members expire``. ``now``: aware. Returns the refs erased. Runs its own
-    transaction; raises :class:`store.StoreError` when the store cannot be written."""
-    cutoff = (now - timedelta(days=settings.membership.pending_days)).isoformat(timespec="seconds")
+    of joining (their items, questions…; a tombstone kept). For the daemon's hourly job
+    and ``rers members expire``. Returns the refs erased."""
+    cutoff = (plan.now - timedelta(days=plan.settings.membership.pending_days)).isoformat(timespec="seconds")
     erased = []
-    with store.transaction():
-        ctx = Context.standalone(settings, store, now)
-        for member in store.members.find("status", "pending"):
-            if member["created"] <= cutoff:
-                erase_member(ctx, member, reason="pending_expired", by="robot")
-                erased.append(member["ref"])
+    for member in plan.members.find("status", "pending"):
+        if member["created"] <= cutoff:
+            erase_member(plan, member, reason="pending_expired", by="robot")
+            erased.append(member["ref"])
     return erased
 
 
 
 
-def new_member(ctx: Context, *, address: str | None, fields: MemberFields, status: str,
+def new_member(plan: Plan, *, address: str | None, fields: MemberFields, status: str,
                registered_by: str | None = None) -> dict:
     """Insert a member (``M-<n>``) and return it with its id. In a transaction."""
-    number = ctx.store.next_number("member")
+    number = plan.next_number("member")
     doc = apply_fields(
         {
             "ref": f"M-{number}",
@@ -416,18 +410,18 @@ def new_member(ctx: Context, *, address: str | None, fields: MemberFields, statu
             "contact": "email" if address else ("phone" if fields.phone else "permanence"),
             "invitations": False,
             "status": status,
-            "language": ctx.settings.network.language,
-            "created": ctx.stamp(),
-            "confirmed": ctx.stamp() if status == "confirmed" else None,
+            "language": plan.settings.network.language,
+            "created": plan.stamp(),
+            "confirmed": plan.stamp() if status == "confirmed" else None,
             "undeliverable": False,
             "registered_by": registered_by,
         },
         fields,
     )
-    return ctx.store.members.get(ctx.store.members.insert(doc))
+    return plan.members.get(plan.members.insert(doc))
 
 
-def ensure_member(ctx: Context, address: str, fields: MemberFields, display_name: str | None = None) -> tuple[dict, bool]:
+def ensure_member(plan: Plan, address: str, fields: MemberFields, display_name: str | None = None) -> tuple[dict, bool]:
     """The member for ``address``, created as ``pending`` when unknown.
 
     Returns ``(member document with its id, created)``. ``display_name`` (the From
@@ -436,12 +430,12 @@ def ensure_member(ctx: Context, address: str, fields: MemberFields, display_name
     completed, never changed, because anyone can forge a From line: such a change goes to
     the animators instead (see :func:`differing_fields`).
     """
-    member = find_member(ctx, address)
+    member = find_member(plan, address)
     if member is None:
         if fields.name is None and display_name:
             fields = replace(fields, name=display_name)
-        return new_member(ctx, address=address, fields=fields, status="pending"), True
+        return new_member(plan, address=address, fields=fields, status="pending"), True
     updated = apply_fields(member, fields, keep_identity=member["status"] == "confirmed")
     if updated != member:
-        ctx.store.members.replace(member["id"], updated)
-    return wrote_again(ctx, address) or member, False
+        plan.members.replace(member["id"], updated)
+    return wrote_again(plan, address) or member, False

@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import json
 import logging
-from email.message import EmailMessage
 
-from workflows.context import Context, Incoming
+from workflows.decision import Attachment, Incoming, Plan
 from workflows.lookup import items_of
 from workflows.mail.sender import person_address
 from workflows.steps.speaking import answer_sender, forward_to_animators, wrote_again
@@ -58,17 +57,17 @@ def _introduction(intro: dict, ref: str) -> dict:
             **{key: (intro.get(f"{key}s") or {}).get(side) for key in ("consent", "contact", "bilan")}}
 
 
-def export(ctx: Context, member: dict) -> dict:
+def export(plan: Plan, member: dict) -> dict:
     """Everything stored about ``member`` (a member document), as described in the module
     docstring. Times are UTC ISO-8601 as stored."""
     ref, address = member["ref"], member.get("address")
-    store = ctx.store
+    store = plan
     return {
         "format": FORMAT,
-        "network": ctx.settings.network.name,
-        "generated": ctx.stamp(),
+        "network": plan.settings.network.name,
+        "generated": plan.stamp(),
         "member": _pick(member, _MEMBER_KEYS),
-        "items": [_pick(i, _ITEM_KEYS) for i in items_of(ctx, ref)],
+        "items": [_pick(i, _ITEM_KEYS) for i in items_of(plan, ref)],
         "consents": [_pick(c, _CONSENT_KEYS) for c in store.consents.find("member", ref)],
         "questions": [_pick(q, _QUESTION_KEYS) for q in store.questions.scan(
             lambda q: q.get("member") == ref and not q.get("data", {}).get("proxy"))],
@@ -86,26 +85,24 @@ def as_json(data: dict) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def on_my_data(ctx: Context, incoming: Incoming) -> str:
+def on_my_data(plan: Plan, incoming: Incoming) -> str:
     """``my_data`` (``MES DONNÉES``): everything stored about the sender's address, as
     text and a JSON attachment, to that address only (so a forged From gets nothing to
     the forger). An unknown address is told the network holds nothing about it. The
     mail's stored copy is dropped once sent."""
     address = person_address(incoming.parsed)
     if not address:
-        forward_to_animators(ctx, incoming, reason="my_data_no_address")
+        forward_to_animators(plan, incoming, reason="my_data_no_address")
         return "forwarded: no address"
-    member = wrote_again(ctx, address)
+    member = wrote_again(plan, address)
     if member is None:
-        answer_sender(ctx, incoming, template="my_data", context={"found": False, "data": None}, purpose="my_data",
+        answer_sender(plan, incoming, template="my_data", values={"found": False, "data": None}, purpose="my_data",
                       forget_after_send=True)
         return "my_data: nothing stored"
-    data = export(ctx, member)
+    data = export(plan, member)
 
-    def attach(msg: EmailMessage) -> None:
-        msg.add_attachment(as_json(data).encode("utf-8"), maintype="application", subtype="json",
-                           filename=f"mes-donnees-{member['ref']}.json")
-
-    sent = answer_sender(ctx, incoming, template="my_data", context={"found": True, "data": data, "ref": member["ref"]},
-                         purpose="my_data", attach=attach, forget_after_send=True, must_reach=True)
+    export_file = Attachment("file", as_json(data).encode("utf-8"), "application/json",
+                             f"mes-donnees-{member['ref']}.json")
+    sent = answer_sender(plan, incoming, template="my_data", values={"found": True, "data": data, "ref": member["ref"]},
+                         purpose="my_data", attachments=[export_file], forget_after_send=True, must_reach=True)
     return f"my_data: {member['ref']}" + ("" if sent else " (withheld by the daily limit)")

@@ -4,7 +4,8 @@ Every binding act — joining, leaving, withdrawing an item, approving or consen
 introduction, a bilan — is proved by an answer to a question that only its addressee
 received (protocol.md, "Replies"). This module owns those questions:
 
-* a token ``RERS-XXXXXXXX`` is drawn from :mod:`secrets` (40 bits), shown in the question's
+* a token ``RERS-XXXXXXXX`` is drawn when the plan is carried out
+  (:mod:`workflows.shell.apply`: 40 bits from :mod:`secrets`), shown in the question's
   subject (``[RERS-…]``) and Message-ID (``<RERS-….n@domain>``), and stored only as a
   keyed hash (HMAC-SHA256 with a per-store key);
 * a question is bound to one kind, one subject (``M-14``, ``O-12``, ``MR-7``…) and the one
@@ -38,11 +39,10 @@ A question document (collection ``questions``)::
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from workflows.context import Context, Incoming
+from workflows.decision import Incoming, Mail, Plan, Question
 from workflows.lookup import token_hash
 from workflows.mail.answers import plain_yes
 from workflows.mail.authentication import authenticated
@@ -51,30 +51,22 @@ from workflows.model.members import reachable
 from workflows.model.questions import (
     DEFAULT_VALID_DAYS,
     PROXY_TEMPLATE,
-    TOKEN_ALPHABET,
     answered_token,
-    question_message_id,
     same_question,
 )
-from workflows.shell.outbox import queue_mail
 from workflows.steps.speaking import forward_to_animators, limit_reached, take_allowance
 
 audit = logging.getLogger("rers.audit")
 
 
-def new_token() -> str:
-    """A fresh random token, ``RERS-`` + 8 symbols (40 bits from :mod:`secrets`)."""
-    return "RERS-" + "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(8))
-
-
 def ask(
-    ctx: Context,
+    plan: Plan,
     *,
     kind: str,
     subject_ref: str,
     address: str,
     template: str,
-    context: dict,
+    values: dict,
     cause: str,
     to_name: str | None = None,
     member: str | None = None,
@@ -85,13 +77,15 @@ def ask(
     to_member: bool = True,
     auto_submitted: str = "auto-generated",
     clarified: bool = False,
-) -> str:
-    """Create a question and queue its mail; returns the token.
+) -> Question:
+    """Decide a question and its mail; returns it (its token is drawn when the plan is
+    carried out).
 
     ``address`` is the only address whose answer counts. The mail goes to ``recipients``
     (default: ``[(to_name, address)]``), its subject tagged ``[token]``, its Message-ID
-    :func:`question_message_id`. ``context`` gets ``token`` and ``expires`` (aware UTC).
-    ``data`` is kept with the question for the workflow that reads the answer.
+    :func:`question_message_id`; its ``values`` get ``token`` and ``expires`` (aware UTC).
+    With ``to_member``, addresses marked undeliverable get no mail (the question is kept).
+    ``data`` is kept with the question for the step that reads the answer.
     ``auto_submitted``: ``auto-replied`` when the question answers the person's message
     (RFC 3834 §5). ``clarified``: this is the clarification of an unclear answer.
 
@@ -100,19 +94,22 @@ def ask(
     ``clarified``/``reminded`` marks, and the earlier one is cancelled with
     ``replaced_by`` pointing to it, so that its token answers the new question.
     """
-    token = new_token()
     address = address.lower()
-    earlier = _open_same(ctx, kind, subject_ref, member, address)
-    expires = min([ctx.now + timedelta(days=valid_days), *(datetime.fromisoformat(q["expires"]) for q in earlier)])
-    new_id = ctx.store.questions.insert(
-        {
-            "token_hash": token_hash(ctx, token),
+    earlier = _open_same(plan, kind, subject_ref, member, address)
+    expires = min([plan.now + timedelta(days=valid_days), *(datetime.fromisoformat(q["expires"]) for q in earlier)])
+    to = recipients or [(to_name, address)]
+    if to_member:
+        to = [(name, each) for name, each in to if not plan.undeliverable(each)]
+    mail = Mail(template=template, to=to, values=values, purpose=f"question:{kind}", cause=cause,
+                in_reply_to=in_reply_to, to_member=to_member, auto_submitted=auto_submitted) if to else None
+    question = plan.ask(
+        document={
             "kind": kind,
             "subject_ref": subject_ref,
             "member": member,
             "address": address,
             "status": "open",
-            "created": ctx.stamp(),
+            "created": plan.stamp(),
             "expires": expires.isoformat(timespec="seconds"),
             "answer": None,
             "answered": None,
@@ -120,40 +117,29 @@ def ask(
             "clarified": clarified or any(q.get("clarified") for q in earlier),
             "reminded": any(q.get("reminded") for q in earlier),
             "data": data or {},
-        }
+        },
+        mail=mail,
+        expires=expires,
     )
-    for question in earlier:
-        ctx.store.questions.update(question["id"], status="cancelled", answered=ctx.stamp(), replaced_by=new_id)
-    queue_mail(
-        ctx,
-        template=template,
-        to=recipients or [(to_name, address)],
-        context={**context, "token": token, "expires": expires},
-        purpose=f"question:{kind}",
-        cause=cause,
-        msg_id=question_message_id(token, ctx.settings.network.domain),
-        subject_tag=token,
-        in_reply_to=in_reply_to,
-        to_member=to_member,
-        auto_submitted=auto_submitted,
-    )
-    return token
+    for each in earlier:
+        plan.questions.update(each["id"], status="cancelled", answered=plan.stamp(), replaced_by=question.id)
+    return question
 
 
-def _open_same(ctx: Context, kind: str, subject_ref: str, member: str | None, address: str) -> list[dict]:
+def _open_same(plan: Plan, kind: str, subject_ref: str, member: str | None, address: str) -> list[dict]:
     """The open, unexpired questions of ``kind`` about ``subject_ref`` and ``member`` asked
     of ``address`` (one at most, but older stores may hold several)."""
-    now = ctx.stamp()
-    return [q for q in ctx.store.questions.find("subject_ref", subject_ref)
+    now = plan.stamp()
+    return [q for q in plan.questions.find("subject_ref", subject_ref)
             if q["status"] == "open" and q["expires"] > now and same_question(q, kind, subject_ref, member, address)]
 
 
-def current(ctx: Context, question: dict) -> dict:
+def current(plan: Plan, question: dict) -> dict:
     """The question asked now in place of ``question``: the end of its ``replaced_by``
     chain (itself when it was never asked again). Only the same question — kind, subject,
     member, address — is followed."""
     while question.get("replaced_by") is not None:
-        successor = ctx.store.questions.get(question["replaced_by"])
+        successor = plan.questions.get(question["replaced_by"])
         if successor is None or not same_question(successor, question["kind"], question["subject_ref"],
                                           question["member"], question["address"]):
             break
@@ -162,39 +148,39 @@ def current(ctx: Context, question: dict) -> dict:
 
 
 def ask_member(
-    ctx: Context,
+    plan: Plan,
     member: dict,
     *,
     kind: str,
     subject_ref: str,
     template: str,
-    context: dict,
+    values: dict,
     cause: str,
     valid_days: int = DEFAULT_VALID_DAYS,
     data: dict | None = None,
     in_reply_to: str | None = None,
     auto_submitted: str = "auto-generated",
-) -> list[str]:
-    """Ask ``member`` (a member document) a question; returns the tokens created.
+) -> list[Question]:
+    """Ask ``member`` (a member document) a question; returns the questions decided.
 
-    A :func:`reachable` member gets ``template`` rendered with ``context`` (+ ``member``).
+    A :func:`reachable` member gets ``template`` filled with ``values`` (+ ``member``).
     Otherwise each configured animator gets :data:`PROXY_TEMPLATE`, which shows that
     question, with a token bound to their own address and ``data["proxy"]`` set to the
     member's ref: their answer must then name the member (``POUR M-14 : OUI``) or not
     name anyone else, see :func:`match`. No animator configured: nothing is asked ([]).
     """
-    context = {**context, "member": member}
+    values = {**values, "member": member}
     if reachable(member):
-        return [ask(ctx, kind=kind, subject_ref=subject_ref, member=member["ref"], address=member["address"],
-                    to_name=member.get("name"), template=template, context=context, cause=cause,
+        return [ask(plan, kind=kind, subject_ref=subject_ref, member=member["ref"], address=member["address"],
+                    to_name=member.get("name"), template=template, values=values, cause=cause,
                     valid_days=valid_days, data=data, in_reply_to=in_reply_to, auto_submitted=auto_submitted)]
-    animators = ctx.settings.network.animators
+    animators = plan.settings.network.animators
     if not animators:
         audit.warning("%s: question %s for %s has nobody to go to (no address, no animator)",
                       cause, kind, member["ref"])
     return [
-        ask(ctx, kind=kind, subject_ref=subject_ref, member=member["ref"], address=animator,
-            template=PROXY_TEMPLATE, context={**context, "question_template": template, "kind": kind},
+        ask(plan, kind=kind, subject_ref=subject_ref, member=member["ref"], address=animator,
+            template=PROXY_TEMPLATE, values={**values, "question_template": template, "kind": kind},
             cause=cause, valid_days=valid_days, data={**(data or {}), "proxy": member["ref"]},
             to_member=False)
         for animator in animators
@@ -222,7 +208,7 @@ class Match:
         return self.question is not None and self.refusal is None
 
 
-def match(ctx: Context, incoming: Incoming, address: str | None) -> Match:
+def match(plan: Plan, incoming: Incoming, address: str | None) -> Match:
     """Find the question ``incoming`` answers and check that ``address`` may answer it now.
 
     The token is taken from the parsed reply (subject or body) or else from the robot's
@@ -235,25 +221,25 @@ def match(ctx: Context, incoming: Incoming, address: str | None) -> Match:
     token = answered_token(parsed)
     if token is None:
         return Match(None, None, "no token")
-    question = ctx.store.questions.find_one("token_hash", token_hash(ctx, token))
+    question = plan.questions.find_one("token_hash", token_hash(plan, token))
     if question is None:
         return Match(None, token, "unknown token")
-    question = current(ctx, question)
+    question = current(plan, question)
     # Who answers first: a closed question answered by someone else is their business,
     # and the animators must see it as such (a forgery, maybe), not as a late answer.
-    refusal = answerer_refusal(ctx, incoming, question, address)
+    refusal = answerer_refusal(plan, incoming, question, address)
     if refusal:
         return Match(question, token, refusal)
     if question["status"] == "answered":
         return Match(question, token, "already answered")
     if question["status"] == "cancelled":
         return Match(question, token, "cancelled")
-    if question["status"] == "expired" or question["expires"] <= ctx.stamp():
+    if question["status"] == "expired" or question["expires"] <= plan.stamp():
         return Match(question, token, "expired")
     return Match(question, token, None)
 
 
-def answerer_refusal(ctx: Context, incoming: Incoming, question: dict, address: str | None) -> str | None:
+def answerer_refusal(plan: Plan, incoming: Incoming, question: dict, address: str | None) -> str | None:
     """Why ``address`` may not answer ``question`` (``wrong address``, ``wrong member``,
     ``not authenticated``: see :class:`Match`), or None when it may."""
     parsed = incoming.parsed
@@ -261,87 +247,87 @@ def answerer_refusal(ctx: Context, incoming: Incoming, question: dict, address: 
         return "wrong address"
     if parsed.on_behalf_of and parsed.on_behalf_of != question["member"]:
         return "wrong member"
-    if question.get("data", {}).get("proxy") and not authenticated(ctx.settings, parsed):
+    if question.get("data", {}).get("proxy") and not authenticated(plan.settings, parsed):
         return "not authenticated"
     return None
 
 
-def close(ctx: Context, question: dict, *, status: str = "answered", answer: str | None = None,
+def close(plan: Plan, question: dict, *, status: str = "answered", answer: str | None = None,
           message_id: str | None = None) -> None:
     """Mark a question used (``answered``), ``expired`` or ``cancelled``: it can never be
     answered again."""
-    ctx.store.questions.update(
-        question["id"], status=status, answer=answer, answered=ctx.stamp(), answer_message_id=message_id
+    plan.questions.update(
+        question["id"], status=status, answer=answer, answered=plan.stamp(), answer_message_id=message_id
     )
 
 
-def cancel_open(ctx: Context, *, subject_ref: str | None = None, member: str | None = None,
+def cancel_open(plan: Plan, *, subject_ref: str | None = None, member: str | None = None,
                 kind: str | None = None) -> int:
     """Cancel the open questions about ``subject_ref`` or for ``member`` (only those of
     ``kind`` when given); returns how many."""
     count = 0
-    for question in ctx.store.questions.find("status", "open"):
+    for question in plan.questions.find("status", "open"):
         if kind and question["kind"] != kind:
             continue
         if (subject_ref and question["subject_ref"] == subject_ref) or (member and question["member"] == member):
-            close(ctx, question, status="cancelled")
+            close(plan, question, status="cancelled")
             count += 1
     return count
 
 
-def settle(ctx: Context, question: dict, *, answer: str, message_id: str | None) -> None:
+def settle(plan: Plan, question: dict, *, answer: str, message_id: str | None) -> None:
     """Close ``question`` as answered, and cancel its open siblings — the same kind,
     subject and member: the copies sent to the other animators, or an earlier copy sent
     to the member — so that one answer decides once."""
-    close(ctx, question, answer=answer, message_id=message_id)
-    for other in ctx.store.questions.find("subject_ref", question["subject_ref"]):
+    close(plan, question, answer=answer, message_id=message_id)
+    for other in plan.questions.find("subject_ref", question["subject_ref"]):
         if (other["status"] == "open" and other["kind"] == question["kind"]
                 and other["member"] == question["member"]):
-            close(ctx, other, status="cancelled")
+            close(plan, other, status="cancelled")
 
 
-def open_about(ctx: Context, subject_ref: str, kind: str | None = None) -> list[dict]:
+def open_about(plan: Plan, subject_ref: str, kind: str | None = None) -> list[dict]:
     """The questions about ``subject_ref`` (of ``kind`` when given) still waiting for an
     answer — open and not past their expiry — oldest first."""
-    now = ctx.stamp()
-    return [q for q in ctx.store.questions.find("subject_ref", subject_ref)
+    now = plan.stamp()
+    return [q for q in plan.questions.find("subject_ref", subject_ref)
             if q["status"] == "open" and q["expires"] > now and (kind is None or q["kind"] == kind)]
 
 
-def mark_reminded(ctx: Context, question: dict) -> None:
+def mark_reminded(plan: Plan, question: dict) -> None:
     """Note that ``question`` got its one reminder."""
-    ctx.store.questions.update(question["id"], reminded=True)
+    plan.questions.update(question["id"], reminded=True)
 
 
-def may_ask(ctx: Context, incoming: Incoming, address: str, kind: str) -> bool:
+def may_ask(plan: Plan, incoming: Incoming, address: str, kind: str) -> bool:
     """Whether the question ``kind`` may be sent to ``address`` now (never to the robot
     itself; within the day's answers to that address). A question withheld by the limit
     goes to the animators (:func:`workflows.steps.speaking.limit_reached`): joining and
     leaving are the person's right."""
-    if address == ctx.settings.network.address:
+    if address == plan.settings.network.address:
         return False
-    if not take_allowance(ctx, address):
+    if not take_allowance(plan, address):
         audit.info("%s: question withheld, daily limit reached", incoming.parsed.message_id)
-        limit_reached(ctx, incoming, address, f"question:{kind}")
+        limit_reached(plan, incoming, address, f"question:{kind}")
         return False
     return True
 
 
-def settle_or_clarify(ctx: Context, incoming: Incoming, question: dict, answer: str, member: dict | None,
+def settle_or_clarify(plan: Plan, incoming: Incoming, question: dict, answer: str, member: dict | None,
                        item: dict | None = None, *, needs_item: bool = False) -> str | None:
     """The start of every answer: when what the question was about is gone (erased
     meanwhile), the question is closed and that is the outcome; an ``unclear`` answer gets
     the clarification (:func:`clarify`). Otherwise the question is
     settled and None returned: the caller acts on ``yes``/``no``."""
     if member is None or (needs_item and item is None):
-        settle(ctx, question, answer=answer, message_id=incoming.parsed.message_id)
+        settle(plan, question, answer=answer, message_id=incoming.parsed.message_id)
         return f"{question['kind']} answer: {question['subject_ref']} is gone"
     if answer == "unclear":
         proxy = bool(question["data"].get("proxy"))
-        return clarify(ctx, incoming, question, template="clarify",
-                       context={"kind": question["kind"], "member": member, "item": item, "proxy": proxy},
+        return clarify(plan, incoming, question, template="clarify",
+                       values={"kind": question["kind"], "member": member, "item": item, "proxy": proxy},
                        to_name=None if proxy else member.get("name"))
-    settle(ctx, question, answer=answer, message_id=incoming.parsed.message_id)
+    settle(plan, question, answer=answer, message_id=incoming.parsed.message_id)
     return None
 
 
@@ -353,7 +339,7 @@ def destructive(incoming: Incoming, answer: str) -> str:
     return "unclear" if answer == "yes" and not plain_yes(incoming.parsed.text) else answer
 
 
-def answerer(ctx: Context, incoming: Incoming, question: dict | None) -> str | None:
+def answerer(plan: Plan, incoming: Incoming, question: dict | None) -> str | None:
     """Who answers: the sender's address (From), never Reply-To — except for questions
     sent to a web form's person, whose address is the Reply-To by construction."""
     return person_address(incoming.parsed)
@@ -364,7 +350,7 @@ CLOSED = ("expired", "cancelled", "already answered")
 or twice, is told so (never for ``wrong address`` or ``unknown token``: maybe a forgery)."""
 
 
-def clarify(ctx: Context, incoming: Incoming, question: dict, *, template: str, context: dict,
+def clarify(plan: Plan, incoming: Incoming, question: dict, *, template: str, values: dict,
             to_name: str | None = None) -> str:
     """Handle an ``unclear`` answer. The first one gets a short clarification question:
     the same question asked again (:func:`workflows.steps.questions.ask`: a new token, the same
@@ -372,24 +358,24 @@ def clarify(ctx: Context, incoming: Incoming, question: dict, *, template: str, 
     goes to the animators, every time, and the question stays open until its expiry: a
     plain OUI or NON to any of its mails still counts.
 
-    ``template``/``context`` render the short question. Returns the outcome.
+    ``template``/``values`` make the short question. Returns the outcome.
     """
     if question.get("clarified"):
-        forward_to_animators(ctx, incoming, reason="unclear_twice", purpose="unclear")
+        forward_to_animators(plan, incoming, reason="unclear_twice", purpose="unclear")
         return "unclear twice: forwarded"
     ask(
-        ctx,
+        plan,
         kind=question["kind"],
         subject_ref=question["subject_ref"],
         member=question["member"],
         address=question["address"],
         template=template,
-        context=context,
+        values=values,
         cause=incoming.parsed.message_id,
         to_name=to_name,
         data={**question.get("data", {}), "clarification_of": question["id"]},
         in_reply_to=incoming.parsed.message_id,
         clarified=True,
     )
-    ctx.store.questions.update(question["id"], answer="unclear", answer_message_id=incoming.parsed.message_id)
+    plan.questions.update(question["id"], answer="unclear", answer_message_id=incoming.parsed.message_id)
     return "unclear: clarification asked"

@@ -27,12 +27,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from config.settings import Settings
-from store import Store
-from workflows.context import Context, Incoming
+from workflows.decision import Incoming, Plan
 from workflows.events.rules import occurrences
-from workflows.shell.outbox import queue_mail
 from workflows.steps.attendance import answers_for
-from workflows.steps.calendar import calendar_context, draft_for
+from workflows.steps.calendar import draft_for
 from workflows.steps.speaking import answer_sender
 
 log = logging.getLogger(__name__)
@@ -59,7 +57,7 @@ def previous_month(today: date) -> tuple[date, date]:
     return end.replace(day=1), end
 
 
-def build_report(settings: Settings, store: Store, start: date, end: date, today: date) -> dict:
+def build_report(settings: Settings, store: Plan, start: date, end: date, today: date) -> dict:
     """The report's data for the local days ``start``…``end`` (inclusive), as plain dicts
     and lists (the template's context). ``today``: the network-local date now."""
     zone = settings.network.zone
@@ -157,44 +155,41 @@ def build_report(settings: Settings, store: Store, start: date, end: date, today
     }
 
 
-def queue_report(ctx: Context, report: dict, *, cause: str, to: list[str] | None = None) -> str | None:
+def queue_report(plan: Plan, report: dict, *, cause: str, to: list[str] | None = None) -> str | None:
     """Queue the report mail (template ``report``) to ``to`` (default: every animator)."""
-    recipients = to or list(ctx.settings.network.animators)
+    recipients = to or list(plan.settings.network.animators)
     if not recipients:
         log.warning("no animator configured: the report is not sent")
         return None
-    return queue_mail(ctx, template="report", to=[(None, a) for a in recipients], context={"report": report},
-                      purpose="report", cause=cause, to_member=False)
+    return plan.mail(template="report", to=[(None, a) for a in recipients], values={"report": report},
+                     purpose="report", cause=cause, to_member=False)
 
 
-def monthly_job(settings: Settings, store: Store, now: datetime) -> str | None:
-    """Queue last month's report once (the first run in a new month does it). Returns the
-    Message-ID queued, or None when it was already sent. ``now``: aware."""
-    ctx = calendar_context(settings, store, now)
-    today = now.astimezone(settings.network.zone).date()
+def monthly_report(plan: Plan) -> str | None:
+    """Last month's report, once (the first run in a new month decides it). Returns the
+    Message-ID decided, or None when it was already sent."""
+    today = plan.local_date
     start, end = previous_month(today)
     key = _SENT_KEY.format(month=start.strftime("%Y-%m"))
-    if store.get_state(key):
+    if plan.get_state(key):
         return None
-    since = store.get_state(_SINCE_KEY)
+    since = plan.get_state(_SINCE_KEY)
     if since is None:
         # The first run: no report for a month the robot was not there.
-        with store.transaction():
-            store.set_state(_SINCE_KEY, today.isoformat())
+        plan.set_state(_SINCE_KEY, today.isoformat())
         return None
     if date.fromisoformat(since) > end:
         return None
-    with store.transaction():
-        report = build_report(settings, store, start, end, today)
-        mid = queue_report(ctx, report, cause=f"report:{start:%Y-%m}")
-        store.set_state(key, ctx.stamp())
-    audit.info("monthly report for %s queued", start.strftime("%Y-%m"))
+    report = build_report(plan.settings, plan, start, end, today)
+    mid = queue_report(plan, report, cause=f"report:{start:%Y-%m}")
+    plan.set_state(key, plan.stamp())
+    audit.info("monthly report for %s decided", start.strftime("%Y-%m"))
     return mid
 
 
-def on_report_command(ctx: Context, incoming: Incoming) -> str:
+def on_report_command(plan: Plan, incoming: Incoming) -> str:
     """``STATISTIQUES`` from an animator: the report of the month so far, to them."""
-    today = ctx.now.astimezone(ctx.settings.network.zone).date()
-    report = build_report(ctx.settings, ctx.store, today.replace(day=1), today, today)
-    answer_sender(ctx, incoming, template="report", context={"report": report}, purpose="report")
+    today = plan.now.astimezone(plan.settings.network.zone).date()
+    report = build_report(plan.settings, plan, today.replace(day=1), today, today)
+    answer_sender(plan, incoming, template="report", values={"report": report}, purpose="report")
     return f"report {today.replace(day=1)}…{today}"

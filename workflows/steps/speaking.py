@@ -1,34 +1,36 @@
-"""Answering people and telling the animators: the robot's two ways of speaking.
+"""The one way to speak: answering a person, telling a member, telling the animators.
 
 * :func:`answer_sender` writes back to whoever sent a message, at most
   ``max_replies_per_day`` times a day per address (flood and loop safety, protocol.md
   "What the robot's own mail looks like"), never to the robot itself.
-* :func:`forward_to_animators` sends the animators the message untouched (attached as
-  ``message/rfc822``) with what the robot understood and why it needs a human.
+* :func:`tell_member` writes to a member — or, for one who cannot be reached by mail, to
+  the animators in their stead.
+* :func:`forward_to_animators` hands the animators the message untouched (attached as it
+  was received) with what the robot understood and why it needs a human;
+  :func:`tell_animators` gives them a notice (a decision, a member's news).
+
+Each decides a mail in the plan (:meth:`workflows.decision.Plan.mail`); nothing is
+rendered or sent here.
 """
 from __future__ import annotations
 
 import logging
-from email.message import EmailMessage
-from typing import Callable
 
-from workflows.context import Context, Incoming
-from workflows.lookup import find_member, keyed_hash
+from workflows.decision import Attachment, Incoming, Mail, Plan
+from workflows.lookup import find_member
 from workflows.mail.labels import label_of
 from workflows.mail.reasons import reason_text
-from workflows.mail.rfc5322 import attach_original
 from workflows.mail.sender import person_address, person_name
 from workflows.model.members import reachable
 from workflows.model.questions import answered_token, question_message_id
-from workflows.shell.outbox import queue_mail
 
 audit = logging.getLogger("rers.audit")
 
 
-def _hash(ctx: Context, address: str) -> str:
+def _hash(plan: Plan, address: str) -> str:
     # Daily counters outlive erasure for a day: keyed, so that the store file alone does not
     # tell whether a given address wrote (a plain SHA-256 of an address can be checked).
-    return keyed_hash(ctx, "reply-counter|" + address)[:16]
+    return plan.keyed_hash("reply-counter|" + address)[:16]
 
 
 ANIMATOR_ALLOWANCE_FACTOR = 10
@@ -37,57 +39,57 @@ of commands (ADHÉSION POUR, RENCONTRE, MISE EN RELATION…) each gets its confi
 a flood forged in an animator's name still stays bounded."""
 
 
-def take_allowance(ctx: Context, address: str, kind: str = "reply", limit: int | None = None) -> bool:
+def take_allowance(plan: Plan, address: str, kind: str = "reply", limit: int | None = None) -> bool:
     """Count one answer of ``kind`` to ``address`` today; False when the day's ``limit``
     is reached. The default limit is ``max_replies_per_day``, times
     :data:`ANIMATOR_ALLOWANCE_FACTOR` for an animator's address. Counters are per
     network-local day."""
     if limit is None:
-        network = ctx.settings.network
+        network = plan.settings.network
         limit = network.max_replies_per_day
         if address in network.animators:
             limit *= ANIMATOR_ALLOWANCE_FACTOR
-    key = f"{kind}|{_hash(ctx, address)}|{ctx.today}"
-    doc = ctx.store.replies.find_one("key", key)
+    key = f"{kind}|{_hash(plan, address)}|{plan.today}"
+    doc = plan.replies.find_one("key", key)
     count = 0 if doc is None else doc["count"]
     if count >= limit:
         return False
     if doc is None:
-        ctx.store.replies.insert({"key": key, "count": 1, "day": ctx.today})
+        plan.replies.insert({"key": key, "count": 1, "day": plan.today})
     else:
-        ctx.store.replies.update(doc["id"], count=count + 1)
+        plan.replies.update(doc["id"], count=count + 1)
     return True
 
 
-def limit_reached(ctx: Context, incoming: Incoming, address: str, purpose: str) -> None:
+def limit_reached(plan: Plan, incoming: Incoming, address: str, purpose: str) -> None:
     """The day's answers to ``address`` are used up (maybe by messages forged in its
     name) while it asks for something it has a right to (``purpose``: its data, a
     withdrawal): the animators get the message to answer by hand. Once a day per
     address, so that a flood stays bounded for them too."""
-    if take_allowance(ctx, address, "limit_reached", limit=1):
-        forward_to_animators(ctx, incoming, reason="reply_limit", purpose="reply_limit",
-                             limit=ctx.settings.network.max_replies_per_day,
-                             request=label_of(purpose, "purpose", ctx.settings.network.language))
+    if take_allowance(plan, address, "limit_reached", limit=1):
+        forward_to_animators(plan, incoming, reason="reply_limit", purpose="reply_limit",
+                             limit=plan.settings.network.max_replies_per_day,
+                             request=label_of(purpose, "purpose", plan.settings.network.language))
     else:
         audit.warning("%s: %s withheld by the daily limit; the animators were told today", incoming.parsed.message_id,
                       purpose)
 
 
 def answer_sender(
-    ctx: Context,
+    plan: Plan,
     incoming: Incoming,
     *,
     template: str,
-    context: dict,
+    values: dict,
     purpose: str,
     daily_kind: str | None = None,
-    attach: Callable[[EmailMessage], None] | None = None,
+    attachments: list[Attachment] = (),
     forget_after_send: bool = False,
     must_reach: bool = False,
     limited: bool = True,
 ) -> str | None:
-    """Queue an answer to the person who wrote ``incoming``; returns its Message-ID or
-    None when nothing was queued (no address, the robot itself, daily limit reached).
+    """Decide an answer to the person who wrote ``incoming`` (``template`` filled with
+    ``values``); returns its Message-ID or None when nothing is to be sent (no address, the robot itself, daily limit reached).
     ``must_reach``: an answer the person has a right to (their data, their withdrawal):
     when the daily limit withholds it, the animators are told (:func:`limit_reached`).
     ``limited=False``: outside the daily limit, for an answer that can happen once only
@@ -96,70 +98,68 @@ def answer_sender(
     ``daily_kind`` adds a stricter limit of one such answer a day (e.g. ``"unknown_ack"``).
     The person just wrote: an address a bounce had marked undeliverable is taken as
     working again. The mail is addressed to the member's recorded name, or else to the
-    From header's display name. ``attach`` and ``forget_after_send``: see
-    :func:`workflows.shell.outbox.queue_mail`.
+    From header's display name. ``attachments`` and ``forget_after_send``: see
+    :class:`workflows.decision.Mail`.
     """
     parsed = incoming.parsed
     address = person_address(incoming.parsed)
-    network = ctx.settings.network
+    network = plan.settings.network
     if not address or address == network.address:
         return None
-    if daily_kind and not take_allowance(ctx, address, daily_kind, limit=1):
+    if daily_kind and not take_allowance(plan, address, daily_kind, limit=1):
         audit.info("%s: no %s today, one was already sent", parsed.message_id, daily_kind)
         return None
-    if limited and not take_allowance(ctx, address):
+    if limited and not take_allowance(plan, address):
         audit.info("%s: answer withheld, the daily limit is reached", parsed.message_id)
         if must_reach:
-            limit_reached(ctx, incoming, address, purpose)
+            limit_reached(plan, incoming, address, purpose)
         return None
     # The display name is the person's own: a member's as recorded, anyone else's From
     # name; never a "Nom :" line (an animator's ADHÉSION POUR names someone else).
-    member = wrote_again(ctx, address)
+    member = wrote_again(plan, address)
     # A pending member's name is what anyone claimed when joining for that address (a web
     # form's Reply-To can name any address): it is used once the address confirmed it.
     recorded = (member or {}).get("name") if (member or {}).get("status") == "confirmed" else None
     name = recorded or person_name(incoming.parsed)
-    return queue_mail(
-        ctx,
+    return plan.mail(
         template=template,
         to=[(name, address)],
-        context=context,
+        values=values,
         purpose=purpose,
         cause=parsed.message_id,
         in_reply_to=parsed.message_id if parsed.message_id.startswith("<") else None,
         references=parsed.references,
         auto_submitted="auto-replied",
-        attach=attach,
+        attachments=attachments,
         forget_after_send=forget_after_send,
     )
 
 
-def forward_to_animators(ctx: Context, incoming: Incoming, *, reason: str, purpose: str = "forward",
+def forward_to_animators(plan: Plan, incoming: Incoming, *, reason: str, purpose: str = "forward",
                          without_original: bool = False, **values: object) -> str | None:
-    """Queue, for the animators, the message as received plus what the robot understood.
+    """Hand the animators the message as received plus what the robot understood.
 
     ``reason``: a key of :data:`workflows.mail.reasons.REASONS` saying why a human is
     needed, its placeholders filled with ``values`` (so none is named ``purpose`` or
     ``without_original``); the mail gives it in the network's language (an unknown key
     raises :class:`KeyError`). Returns the Message-ID, or None when no animator is
     configured (logged with the key: the message stays in the done folder). The message
-    is attached as it is, never parsed (:func:`attach_original`); ``without_original``:
+    is attached as it is, never parsed (:func:`workflows.mail.rfc5322.attach_original`); ``without_original``:
     not attached (the notice about a parked message when attaching it failed: the reason
     says where it is kept).
     """
-    text = reason_text(reason, ctx.settings.network.language, **values)
-    animators = ctx.settings.network.animators
+    text = reason_text(reason, plan.settings.network.language, **values)
+    animators = plan.settings.network.animators
     parsed = incoming.parsed
     if not animators:
         audit.warning("%s: needs a human (%s) but no animator is configured", parsed.message_id, reason)
         return None
-    return queue_mail(
-        ctx,
+    return plan.forward(reason=reason, mail=Mail(
         template="forward_animators",
         to=[(None, a) for a in animators],
-        context={
+        values={
             "reason": text,
-            "sender": parsed.sender or label_of("unreadable_address", "field", ctx.settings.network.language),
+            "sender": parsed.sender or label_of("unreadable_address", "field", plan.settings.network.language),
             "subject": parsed.subject,
             "intent": parsed.intent,
             "text": parsed.text,
@@ -167,25 +167,25 @@ def forward_to_animators(ctx: Context, incoming: Incoming, *, reason: str, purpo
         purpose=purpose,
         cause=parsed.message_id,
         to_member=False,
-        attach=None if without_original else lambda msg: attach_original(msg, incoming.raw),
-    )
+        attachments=[] if without_original else [Attachment("original", incoming.raw)],
+    ))
 
 
-def wrote_again(ctx: Context, address: str | None) -> dict | None:
+def wrote_again(plan: Plan, address: str | None) -> dict | None:
     """The member with this address, after noting that they wrote: an address a bounce
     marked undeliverable is taken as working again (protocol.md, "Intents", bounce).
     Returns the member (None when the address is no member's)."""
-    member = find_member(ctx, address)
+    member = find_member(plan, address)
     if member is not None and member.get("undeliverable"):
-        member = ctx.store.members.update(member["id"], undeliverable=False)
+        member = plan.members.update(member["id"], undeliverable=False)
     return member
 
 
-def who_wrote(ctx: Context, incoming: Incoming) -> tuple[str | None, dict | None]:
+def who_wrote(plan: Plan, incoming: Incoming) -> tuple[str | None, dict | None]:
     """``(the person's address, their member document or None)``; the person wrote, so
     an address marked undeliverable works again."""
     address = person_address(incoming.parsed)
-    return address, wrote_again(ctx, address)
+    return address, wrote_again(plan, address)
 
 
 def reply_id(message_id: str) -> str | None:
@@ -193,20 +193,20 @@ def reply_id(message_id: str) -> str | None:
     return message_id if message_id.startswith("<") and not message_id.endswith("@rers.invalid>") else None
 
 
-def tell_animators(ctx: Context, *, template: str, context: dict, purpose: str, cause: str,
+def tell_animators(plan: Plan, *, template: str, values: dict, purpose: str, cause: str,
                    only: list[str] | None = None) -> str | None:
     """A notice to the animators (``only`` some of them), the message they are about not
     attached: a decision, a member's news, a notice carrying no personal data. Returns
     the Message-ID, or None when nobody is to get it (no animator configured)."""
-    animators = list(ctx.settings.network.animators) if only is None else only
+    animators = list(plan.settings.network.animators) if only is None else only
     if not animators:
         return None
-    return queue_mail(ctx, template=template, to=[(None, a) for a in animators], context=context, purpose=purpose,
-                      cause=cause, to_member=False)
+    return plan.mail(template=template, to=[(None, a) for a in animators], values=values, purpose=purpose,
+                     cause=cause, to_member=False)
 
 
-def tell_member(ctx: Context, member: dict | None, template: str, context: dict, purpose: str, cause: str,
-               answering: Incoming | None = None) -> None:
+def tell_member(plan: Plan, member: dict | None, *, template: str, values: dict, purpose: str, cause: str,
+                answering: Incoming | None = None) -> None:
     """A mail to a member; one who cannot be reached by mail gets it through the animators
     (protocol.md, "Members without an email address"). ``answering``: the member's answer
     to a question, whose thread it joins (In-Reply-To, References with the question's
@@ -219,11 +219,11 @@ def tell_member(ctx: Context, member: dict | None, template: str, context: dict,
         token = answered_token(thread) if thread else None
         references = [*thread.references, *thread.in_reply_to] if thread else []
         if token:
-            references.insert(0, question_message_id(token, ctx.settings.network.domain))
-        queue_mail(ctx, template=template, to=[(member.get("name"), member["address"])], context=context,
-                   purpose=purpose, cause=cause, in_reply_to=thread.message_id if thread else None,
-                   references=list(dict.fromkeys(references)), subject_tag=token)
+            references.insert(0, question_message_id(token, plan.settings.network.domain))
+        plan.mail(template=template, to=[(member.get("name"), member["address"])], values=values,
+                  purpose=purpose, cause=cause, in_reply_to=thread.message_id if thread else None,
+                  references=list(dict.fromkeys(references)), subject_tag=token)
     else:
-        tell_animators(ctx, template=template,
-                       context={**context, "for_member": {"ref": member["ref"], "name": member.get("name")}},
+        tell_animators(plan, template=template,
+                       values={**values, "for_member": {"ref": member["ref"], "name": member.get("name")}},
                        purpose=purpose, cause=cause)
