@@ -33,7 +33,7 @@ from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.table import Document, Table
 
-from store.storage import AtomicJSONStorage, StoreBusy, StoreCorrupt, StoreError
+from store.storage import AtomicJSONStorage, MemoryStorage, StoreBusy, StoreCorrupt, StoreError
 
 SCHEMA_VERSION = 2
 """Version of the data layout written by this code. Bump it and add a step to
@@ -355,8 +355,18 @@ class Collection:
         self._table.clear_cache()
 
 
+class _NoLock:
+    """The lock of a memory store: no other process can share it."""
+
+    def acquire(self) -> None:
+        pass
+
+    def release(self) -> None:
+        pass
+
+
 class Store:
-    """The robot's data, in one file. Open with :meth:`open`.
+    """The robot's data, in one file. Open with :meth:`open` (or :meth:`memory`).
 
     ``path``: the JSON file; its lock is ``<path>.lock`` and its previous version
     ``<path>.bak``. ``lock_timeout``: seconds to wait for another process's transaction
@@ -366,10 +376,10 @@ class Store:
     :class:`StoreError` when it was written by a newer version of rers.
     """
 
-    def __init__(self, path: Path | str, *, lock_timeout: float = 60.0):
+    def __init__(self, path: Path | str, *, lock_timeout: float = 60.0, storage: AtomicJSONStorage | None = None):
         self.path = Path(path)
-        self._lock = FileLock(str(self.path) + ".lock", timeout=lock_timeout)
-        self._storage = AtomicJSONStorage(self.path)
+        self._lock = FileLock(str(self.path) + ".lock", timeout=lock_timeout) if storage is None else _NoLock()
+        self._storage = AtomicJSONStorage(self.path) if storage is None else storage
         self._db = _TinyDB(storage=lambda: self._storage)
         self._journal: list[tuple[Collection, int, dict | None]] = []
         self._depth = 0
@@ -382,6 +392,12 @@ class Store:
     @classmethod
     def open(cls, path: Path | str, *, lock_timeout: float = 60.0) -> "Store":
         return cls(path, lock_timeout=lock_timeout)
+
+    @classmethod
+    def memory(cls) -> "Store":
+        """A store held in memory only, with the same API and rules (transactions,
+        savepoints, indexes): for tests of the steps on plain data. Nothing touches a disk."""
+        return cls("(memory)", storage=MemoryStorage())
 
     def __getattr__(self, name: str) -> Collection:
         # Collections read as attributes: store.members, store.outbox, ...

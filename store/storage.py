@@ -247,3 +247,33 @@ class AtomicJSONStorage(Storage):
             raise StoreError(f"cannot write the store {self.path}: {error.strerror or error}") from None
         self.stamp = self.file_stamp()
         self.dirty = False
+
+
+class MemoryStorage(AtomicJSONStorage):
+    """The same storage held in memory only: nothing is read from or written to a disk.
+    For tests of the steps on plain data (:meth:`store.Store.memory`)."""
+
+    def __init__(self):
+        self.path = Path("(memory)")
+        self.journal = self.path
+        self.data = {}
+        self.dirty = False
+        self.stamp = None
+
+    def file_stamp(self) -> tuple | None:
+        return None
+
+    def reload(self) -> None:
+        """Nothing else writes a memory store."""
+
+    def append_journal(self, entry: dict, *, sync: bool = True) -> None:
+        self.apply(entry)
+
+    def changed_on_disk(self) -> bool:
+        return False
+
+    def replace_backup(self) -> None:
+        """A memory store keeps no backup."""
+
+    def flush(self) -> None:
+        self.dirty = False

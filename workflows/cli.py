@@ -17,17 +17,19 @@ from pathlib import Path
 from workflows.commands import (
     calendar as calendar_commands,
     catalogue as catalogue_commands,
+    decide as decide_commands,
     introductions as introduction_commands,
     members as members_commands,
     parked as parked_commands,
     report as report_commands,
+    routes as routes_commands,
     templates as templates_commands,
 )
 from workflows.commands.common import clock_from_env, load_settings, open_store
 from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError
 
 COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands, report_commands, catalogue_commands,
-                 templates_commands, parked_commands)
+                 templates_commands, parked_commands, routes_commands, decide_commands)
 """Modules of :mod:`workflows.commands`, each adding its sub-commands with
 ``register(subparsers, common_options_parser)``."""
 

@@ -298,6 +298,8 @@ class Plan:
         """Every mail decided, in the order decided (those of questions and forwards too)."""
         self.dropped: list[dict] = []
         """Queued mails of the store the step dropped (see :meth:`drop_queued`)."""
+        self.repeats: list[Mail] = []
+        """Mails decided again that the outbox already holds (same Message-ID): not sent twice."""
         self.erases = False
         """The step erased someone: the store's backup file must not keep them."""
         self.collections = {name: PlannedCollection(self, stored) for name, stored in store.collections.items()}
@@ -374,12 +376,20 @@ class Plan:
                     forget_after_send=forget_after_send)
         mail.message_id = message_id or make_message_id(self.settings.network.domain, purpose, cause,
                                                         *sorted(mail.recipients()))
-        if self.outbox.find_one("message_id", mail.message_id) is not None or any(
-                m.message_id == mail.message_id for m in self.outgoing):
+        if self._known(mail):
             return None
         self.mails.append(mail)
         self.outgoing.append(mail)
         return mail.message_id
+
+    def _known(self, mail: Mail) -> bool:
+        """True (and noted in :attr:`repeats`) when a mail with this Message-ID is already in
+        the outbox or decided in this plan: re-running a decision never doubles a mail."""
+        if self.outbox.find_one("message_id", mail.message_id) is None and not any(
+                m.message_id == mail.message_id for m in self.outgoing):
+            return False
+        self.repeats.append(mail)
+        return True
 
     def ask(self, *, document: dict, mail: Mail | None, expires: datetime) -> Question:
         """Decide a question: ``document`` is inserted in ``questions`` now (its token hash
@@ -396,8 +406,7 @@ class Plan:
         """Decide a message handed to the animators (see :class:`Forward`)."""
         mail.message_id = mail.message_id or make_message_id(self.settings.network.domain, mail.purpose, mail.cause,
                                                              *sorted(mail.recipients()))
-        if self.outbox.find_one("message_id", mail.message_id) is not None or any(
-                m.message_id == mail.message_id for m in self.outgoing):
+        if self._known(mail):
             return None
         self.forwards.append(Forward(reason=reason, mail=mail))
         self.outgoing.append(mail)

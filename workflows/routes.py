@@ -1,24 +1,37 @@
-"""The route table: every way a message can go, read top to bottom.
+"""The route table: every way a message can go, and who may make it go there, read top to
+bottom like a mail server's chain of rules.
 
-1. :data:`ROUTES` — the intent the parser found (:mod:`workflows.mail.parse`) → its step;
-2. :data:`COMMANDS` — an animator's command (intent ``event_command``) → its step, after
-   the sender was checked (:func:`on_command`);
-3. :data:`ANSWERS` — the kind of the question a reply answers → its step, once
-   :func:`workflows.steps.questions.match` found the question and its addressee
-   (:func:`on_reply`); :data:`CHANGE_OF_MIND` — a NON to a question already answered OUI;
+1. :data:`ROUTES` — the intent the parser found (:mod:`workflows.mail.parse`) → its guard
+   and its step;
+2. :data:`COMMANDS` — an animator's command (intent ``event_command``) → its step, every
+   one behind :data:`ANIMATOR`;
+3. :data:`ANSWERS` — the kind of question a reply answers → its guard and step, once
+   :data:`ADDRESSEE` found the question and checked who answers; :data:`CHANGE_OF_MIND` —
+   a NON to a question already answered OUI;
 4. :data:`UNCLAIMED` — the chain tried, in order, on a message no keyword claimed: the
-   first step that recognises it answers; the last one always does (the animators get it).
+   first route whose ``claims`` is true takes it; the last one always does (the
+   animators get it).
 
-A step takes ``(Plan, Incoming)`` and returns a short outcome for the audit log.
+**Guards are the only place that decide who may do what** (:class:`Guard`): a guard
+either lets the message through (None) or decides the refusal itself — the message to the
+animators, a word to the sender — and returns the outcome. No step checks again.
+
+A step takes ``(plan, incoming)`` (an answer step also ``question, answer``), records what
+it decided in the plan (:mod:`workflows.decision`) and returns an outcome for the audit
+log. ``rers routes`` prints this table.
 """
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Callable
 
 from workflows.decision import Incoming, Plan
-from workflows.mail.authentication import authenticated
+from workflows.lookup import find_member, is_animator
+from workflows.mail.authentication import authenticated, forged
+from workflows.mail.fields import only_preferences
 from workflows.mail.labels import label_of
+from workflows.mail.sender import person_address
 from workflows.steps import (
     attendance,
     basics,
@@ -33,63 +46,115 @@ from workflows.steps import (
     questions,
     reports,
 )
+from workflows.steps.invitations import sent_calendar_mail
 from workflows.steps.speaking import answer_sender, forward_to_animators
 
 audit = logging.getLogger("rers.audit")
 
 Step = Callable[[Plan, Incoming], str]
 AnswerStep = Callable[[Plan, Incoming, dict, str], str]
-MaybeStep = Callable[[Plan, Incoming], "str | None"]
-
-COMMANDS: dict[str, Step] = {
-    "cancel_permanence": event_commands.on_event_command,
-    "meeting": event_commands.on_event_command,
-    "workshop": event_commands.on_event_command,
-    "introduce": introductions.on_introduce_command,
-    "register": membership.on_register,
-    "report": reports.on_report_command,
-}
-"""Animator commands (intent ``event_command``, ``parsed.command["name"]``) → step; a
-command the robot does not carry out goes to the animators (:func:`basics.on_not_automated`)."""
-
-ANSWERS: dict[str, AnswerStep] = {
-    "join": membership.on_join_answer,
-    "withdraw": membership.on_withdraw_answer,
-    "withdraw_item": items.on_withdraw_item_answer,
-    "approve": introductions.on_approve_answer,
-    "consent": introductions.on_consent_answer,
-    "bilan": followups.on_bilan_answer,
-}
-"""The kind of the question a reply answers → ``step(plan, incoming, question, answer)``;
-``answer`` is ``yes``, ``no`` or ``unclear``."""
-
-CHANGE_OF_MIND: dict[str, Callable[[Plan, Incoming, dict], "str | None"]] = {
-    "consent": introductions.on_consent_withdrawn,
-}
-"""A NON from the question's own address to a question it already answered OUI → the step
-that withdraws what the OUI gave while it still can (None: it cannot, the reply is then
-refused as an answer to a closed question)."""
 
 
-def on_command(plan: Plan, incoming: Incoming) -> str:
-    """``event_command``: the step of the command's name, or the animators' hands.
+@dataclass(frozen=True)
+class Guard:
+    """Who may go on: ``check(plan, incoming)`` returns None when the sender may, else
+    decides the refusal in the plan and returns the outcome. ``name`` and ``says`` are
+    what ``rers routes`` prints."""
 
-    Anyone can write an animator's address in ``From``: where the configuration trusts
-    an ``authserv_id``, a command is carried out only when that server's
-    Authentication-Results show DKIM (aligned) or DMARC pass, as for an approval."""
-    if not authenticated(plan.settings, incoming.parsed):
+    name: str
+    says: str
+    check: Callable[..., "str | None"]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One row: ``key`` (an intent, a command's name, a question's kind), its ``guard``,
+    its ``step``, what it does in a few words (``does``); ``claims``, for the chain of
+    unclaimed messages, whether this route takes the message."""
+
+    key: str
+    guard: Guard
+    step: Callable[..., "str | None"]
+    does: str
+    claims: Callable[[Plan, Incoming], bool] | None = None
+
+
+# --- the guards ---------------------------------------------------------------------------
+
+
+def _anyone(plan: Plan, incoming: Incoming) -> None:
+    return None
+
+
+def _not_forged(plan: Plan, incoming: Incoming) -> str | None:
+    """Nothing of a message the network's own server calls forged (DMARC fail) is acted on
+    (an offer published or held in their name, their phone, contact or invitations
+    changed, a join question sent) and nobody is answered: the animators get it."""
+    if not forged(plan.settings, incoming.parsed):
+        return None
+    address = person_address(incoming.parsed)
+    member = find_member(plan, address)
+    forward_to_animators(plan, incoming, reason="member_forged", purpose="member_forged",
+                         member=member["ref"] if member else address)
+    audit.warning("%s: in %s's name, DMARC fail: not acted on", incoming.parsed.message_id,
+                  member["ref"] if member else "a non-member")
+    return "forwarded: forged"
+
+
+def _animator(plan: Plan, incoming: Incoming) -> str | None:
+    """Anyone can write an animator's address in ``From``: where the configuration trusts
+    an ``authserv_id``, an animator's act is carried out only when that server's
+    Authentication-Results show DKIM (aligned) or DMARC pass."""
+    parsed = incoming.parsed
+    if not is_animator(plan, parsed.sender):
+        forward_to_animators(plan, incoming, reason="act_not_from_animator", purpose="refused_command", about="")
+        return "refused: not an animator"
+    if not authenticated(plan.settings, parsed):
         forward_to_animators(plan, incoming, reason="command_not_authenticated", purpose="refused_command")
         return "refused: not authenticated"
-    name = (incoming.parsed.command or {}).get("name")
-    return COMMANDS.get(name, basics.on_not_automated)(plan, incoming)
+    return None
 
 
-def on_reply(plan: Plan, incoming: Incoming) -> str:
-    """``reply``: act on a valid answer (:data:`ANSWERS`), refuse the others. A reply is acted
-    on only when :func:`workflows.steps.questions.match` finds an open question for its
-    token, from the very address the question was sent to; otherwise nothing changes and
-    the animators get the message (protocol.md, "Replies"). An answer from the question's
-    own address to a question that is closed also gets a short note, once a day at most."""
+def _animator_answer(plan: Plan, incoming: Incoming, question: dict) -> str | None:
+    """An approval counts only from a configured animator, authenticated as for a command."""
+    parsed = incoming.parsed
+    about = f" ({question['subject_ref']})"
+    refusal = None
+    if not is_animator(plan, parsed.sender):
+        forward_to_animators(plan, incoming, reason="act_not_from_animator", purpose="refused_reply", about=about)
+        refusal = "not an animator"
+    elif not authenticated(plan.settings, parsed):
+        forward_to_animators(plan, incoming, reason="act_not_authenticated", purpose="refused_reply", about=about)
+        refusal = "not authenticated"
+    if refusal is None:
+        return None
+    audit.warning("%s: approval of %s refused (%s)", parsed.message_id, question["subject_ref"], refusal)
+    return f"refused: {refusal}"
+
+
+def _item_holder_or_animator(plan: Plan, incoming: Incoming) -> str | None:
+    """``RETRAIT O-12`` comes from the item's member, or from an animator (for a member
+    without e-mail); anyone else is told that no such item of theirs is open — never whose
+    it is."""
+    parsed = incoming.parsed
+    address = person_address(parsed)
+    if not address:
+        return None  # the step hands it to the animators
+    item = plan.items.find_one("ref", parsed.item_ref) if parsed.item_ref else None
+    member = find_member(plan, address)
+    if item is not None and (is_animator(plan, address) or (member is not None and item["member"] == member["ref"])):
+        return None
+    answer_sender(plan, incoming, template="withdraw_item_refused", values={"ref": parsed.item_ref, "closed": False},
+                  purpose="withdraw_item_refused")
+    return f"withdraw_item {parsed.item_ref}: not found for the sender"
+
+
+def _addressee(plan: Plan, incoming: Incoming) -> "str | tuple[dict, str]":
+    """Only the person a question was sent to may answer it, with a good token (or its
+    mail's Message-ID), while it is open (:func:`workflows.steps.questions.match`).
+    Refused: nothing changes and the animators get the message; the question's own
+    addressee answering a closed question also gets a short note, once a day at most.
+    Let through: ``(question, answer)``."""
     parsed = incoming.parsed
     address = questions.answerer(plan, incoming, None)
     found = questions.match(plan, incoming, address)
@@ -106,54 +171,174 @@ def on_reply(plan: Plan, incoming: Incoming) -> str:
             answer_sender(plan, incoming, template="question_closed", values={"why": found.refusal},
                           purpose="question_closed", daily_kind="question_closed")
         return f"refused: {found.refusal}"
-    question = found.question
-    step = ANSWERS.get(question["kind"])
-    if step is None:
+    return found.question, parsed.answer or "unclear"
+
+
+ANYONE = Guard("anyone", "whoever writes", _anyone)
+NOT_FORGED = Guard("not forged", "not called forged by the network's server (DMARC fail)", _not_forged)
+ANIMATOR = Guard("animator", "a configured animator, authenticated when authserv_id is set", _animator)
+ANIMATOR_ANSWER = Guard("addressee, animator", "the question's addressee, a configured animator, authenticated when authserv_id is set", _animator_answer)
+ITEM_HOLDER = Guard("item's member or animator", "the item's own member, or an animator", _item_holder_or_animator)
+ADDRESSEE = Guard("question's addressee", "the address the question was sent to, with its token, while open",
+                  _addressee)
+
+
+# --- the tables ---------------------------------------------------------------------------
+
+COMMANDS: dict[str, Route] = {route.key: route for route in (
+    Route("cancel_permanence", ANIMATOR, event_commands.on_event_command, "cancel one permanence"),
+    Route("meeting", ANIMATOR, event_commands.on_event_command, "a one-off meeting"),
+    Route("workshop", ANIMATOR, event_commands.on_event_command, "a workshop"),
+    Route("introduce", ANIMATOR, introductions.on_introduce_command, "propose a pair, approved (MR-n)"),
+    Route("register", ANIMATOR, membership.on_register, "register a member without e-mail (ADHÉSION POUR)"),
+    Route("report", ANIMATOR, reports.on_report_command, "the report of the month so far (STATISTIQUES)"),
+)}
+"""Animator commands (intent ``event_command``, ``parsed.command["name"]``); a command
+the robot does not carry out goes to the animators (:func:`basics.on_not_automated`)."""
+
+ANSWERS: dict[str, Route] = {route.key: route for route in (
+    Route("join", ADDRESSEE, membership.on_join_answer, "OUI: confirmed member; NON: pending data erased"),
+    Route("withdraw", ADDRESSEE, membership.on_withdraw_answer, "OUI: everything erased, goodbye"),
+    Route("withdraw_item", ADDRESSEE, items.on_withdraw_item_answer, "OUI: the item closed"),
+    Route("approve", ANIMATOR_ANSWER, introductions.on_approve_answer, "OUI: both members asked; NON: closed"),
+    Route("consent", ADDRESSEE, introductions.on_consent_answer, "both OUI: the introduction; a NON: not made"),
+    Route("bilan", ADDRESSEE, followups.on_bilan_answer, "the bilan recorded"),
+)}
+"""The kind of the question a reply answers → ``step(plan, incoming, question, answer)``;
+``answer`` is ``yes``, ``no`` or ``unclear``. Every one first passes :data:`ADDRESSEE`;
+``guard`` is what it must pass besides."""
+
+CHANGE_OF_MIND: dict[str, Callable[[Plan, Incoming, dict], "str | None"]] = {
+    "consent": introductions.on_consent_withdrawn,
+}
+"""A NON from the question's own address to a question it already answered OUI → the step
+that withdraws what the OUI gave while it still can (None: it cannot, the reply is then
+refused as an answer to a closed question)."""
+
+
+def _preferences_alone(plan: Plan, incoming: Incoming) -> bool:
+    """The message says nothing but a confirmed member's preferences (« Invitations : non »)."""
+    if not only_preferences(incoming.parsed.text or ""):
+        return False
+    member = find_member(plan, person_address(incoming.parsed))
+    return member is not None and member["status"] == "confirmed"
+
+
+def _answers_an_invitation(plan: Plan, incoming: Incoming) -> bool:
+    """In-Reply-To or References name a calendar mail the robot sent to the sender's address."""
+    parsed = incoming.parsed
+    found = sent_calendar_mail(plan, [*parsed.references, *parsed.in_reply_to])
+    address = person_address(parsed)
+    return found is not None and bool(address) and address in found[0].get("recipients", ())
+
+
+UNCLAIMED: tuple[Route, ...] = (
+    Route("preferences alone", NOT_FORGED, preferences.on_preferences,
+          "a confirmed member's preferences, whatever the subject", claims=_preferences_alone),
+    Route("answer to an invitation", ANYONE, attendance.on_invitation_reply,
+          "« je viendrai » in reply to an invitation: attendance", claims=_answers_an_invitation),
+    Route("anything else", ANYONE, basics.on_unknown, "to the animators; one acknowledgment a day",
+          claims=lambda plan, incoming: True),
+)
+"""The chain tried on a message that no keyword claimed, in order."""
+
+
+def on_command(plan: Plan, incoming: Incoming) -> str:
+    """``event_command`` (past :data:`ANIMATOR`): the step of the command's name, or the
+    animators' hands."""
+    route = COMMANDS.get((incoming.parsed.command or {}).get("name"))
+    return (route.step if route else basics.on_not_automated)(plan, incoming)
+
+
+def on_reply(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
+    """``reply`` (past :data:`ADDRESSEE`): the question kind's own guard, then its step
+    (:data:`ANSWERS`)."""
+    route = ANSWERS.get(question["kind"])
+    if route is None:
         forward_to_animators(plan, incoming, reason="question_not_handled",
                              question=label_of(question["kind"], "question", plan.settings.network.language))
         return f"forwarded: no handler for {question['kind']}"
-    return step(plan, incoming, question, parsed.answer or "unclear")
-
-
-UNCLAIMED: tuple[MaybeStep, ...] = (
-    preferences.on_preferences,
-    attendance.on_invitation_reply,
-)
-"""The chain tried on a message that no keyword claimed, in order: a confirmed member's
-preferences alone (« Invitations : non », whatever the subject); a plain-words answer to
-a calendar invitation (« je viendrai »), which carries no token. Each returns None when
-the message is not one; then :func:`basics.on_unknown` (to the animators)."""
+    if route.guard is not ADDRESSEE:
+        refused = route.guard.check(plan, incoming, question)
+        if refused is not None:
+            return refused
+    return route.step(plan, incoming, question, answer)
 
 
 def on_unclaimed(plan: Plan, incoming: Incoming) -> str:
-    """``unknown``: the first step of :data:`UNCLAIMED` that recognises the message, else
-    the animators'."""
-    for step in UNCLAIMED:
-        outcome = step(plan, incoming)
-        if outcome is not None:
-            return outcome
+    """``unknown``: the first route of :data:`UNCLAIMED` that claims the message."""
+    for route in UNCLAIMED:
+        if route.claims(plan, incoming):
+            refused = route.guard.check(plan, incoming)
+            if refused is not None:
+                return refused
+            outcome = route.step(plan, incoming)
+            if outcome is not None:
+                return outcome
     return basics.on_unknown(plan, incoming)
 
 
-ROUTES: dict[str, Step] = {
-    "join": membership.on_join,
-    "offer": membership.on_item,
-    "demand": membership.on_item,
-    "withdraw_item": items.on_withdraw_item,
-    "withdraw": membership.on_withdraw,
-    "reply": on_reply,
-    "help": basics.on_help,
-    "catalogue": catalogue.on_catalogue,
-    "my_data": my_data.on_my_data,
-    "event_command": on_command,
-    "rsvp": attendance.on_rsvp,
-    "auto_reply": basics.on_ignore,
-    "bounce": basics.on_bounce,
-    "unknown": on_unclaimed,
-}
-"""Intent → step."""
+def on_offer_or_demand(plan: Plan, incoming: Incoming) -> str:
+    """``offer`` / ``demand``: a confirmed member's is theirs to record
+    (:func:`items.on_item`); anyone else's is a join with the items held until they
+    confirm (:func:`membership.ask_to_join`, protocol.md "Intents"). Without an address or
+    a readable title, :func:`items.on_item` says why nothing can be recorded."""
+    parsed = incoming.parsed
+    address = person_address(parsed)
+    member = find_member(plan, address)
+    if not address or not parsed.items or (member is not None and member["status"] == "confirmed"):
+        return items.on_item(plan, incoming)
+    return membership.ask_to_join(plan, incoming, address)
+
+
+def on_preferences(plan: Plan, incoming: Incoming) -> str:
+    """``preferences``: a confirmed member's own fields; anyone else's message of fields
+    goes on as an unclaimed message."""
+    outcome = preferences.on_preferences(plan, incoming)
+    return outcome if outcome is not None else on_unclaimed(plan, incoming)
+
+
+ROUTES: dict[str, Route] = {route.key: route for route in (
+    Route("join", NOT_FORGED, membership.on_join, "pending member, the confirmation question (double opt-in)"),
+    Route("offer", NOT_FORGED, on_offer_or_demand, "a member's offer recorded; a non-member's: a join, held"),
+    Route("demand", NOT_FORGED, on_offer_or_demand, "a member's demand recorded; a non-member's: a join, held"),
+    Route("withdraw_item", ITEM_HOLDER, items.on_withdraw_item, "the item's member asked to confirm"),
+    Route("withdraw", ANYONE, membership.on_withdraw, "the member asked to confirm; OUI erases"),
+    Route("reply", ADDRESSEE, on_reply, "the answer's step, by the question's kind (ANSWERS)"),
+    Route("help", ANYONE, basics.on_help, "the instructions (daily limit)"),
+    Route("catalogue", ANYONE, catalogue.on_catalogue, "the open items, no names (members only)"),
+    Route("my_data", ANYONE, my_data.on_my_data, "everything stored, to the address itself"),
+    Route("event_command", ANIMATOR, on_command, "the command's step (COMMANDS)"),
+    Route("rsvp", ANYONE, attendance.on_rsvp, "attendance recorded, never answered"),
+    Route("auto_reply", ANYONE, basics.on_ignore, "recorded, never answered"),
+    Route("bounce", ANYONE, basics.on_bounce, "the address marked undeliverable, the animators told"),
+    Route("preferences", NOT_FORGED, on_preferences, "a confirmed member's own fields applied, acknowledged"),
+    Route("interest", NOT_FORGED, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
+    Route("pause", NOT_FORGED, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
+    Route("resume", NOT_FORGED, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
+    Route("testimony", NOT_FORGED, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
+    Route("address_change", NOT_FORGED, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
+    Route("federation", ANYONE, basics.on_robot_message, "not automated yet: to the animators, never answered"),
+    Route("unknown", ANYONE, on_unclaimed, "the chain of UNCLAIMED"),
+)}
+"""Intent → guard and step. An intent missing from the table is ``unknown``'s."""
 
 
 def route(intent: str) -> Step:
-    """The step of ``intent``; an intent missing from the table is ``unknown``'s."""
-    return ROUTES.get(intent, on_unclaimed)
+    """What handles a message of ``intent``: its row's guard, then its step. A guard lets
+    the message through (None, or what it found — the question answered — for the step),
+    or returns the outcome of its refusal. An intent missing from the table is ``unknown``'s."""
+    row = ROUTES.get(intent, ROUTES["unknown"])
+
+    def guarded(plan: Plan, incoming: Incoming) -> str:
+        passed = row.guard.check(plan, incoming)
+        if isinstance(passed, str):
+            return passed
+        return row.step(plan, incoming) if passed is None else row.step(plan, incoming, *passed)
+
+    return guarded
+
+
+def dispatch(plan: Plan, incoming: Incoming) -> str:
+    """The route of the message's intent (:func:`route`)."""
+    return route(incoming.parsed.intent)(plan, incoming)

@@ -39,10 +39,11 @@ def answer(bot):
 
 
 def test_routes_send_calendar_intents_here():
-    assert routes.route("event_command") is routes.on_command
+    assert routes.ROUTES["event_command"].step is routes.on_command
+    assert routes.ROUTES["event_command"].guard is routes.ANIMATOR
     for name in ("cancel_permanence", "meeting", "workshop"):
-        assert routes.COMMANDS[name] is on_event_command
-    assert routes.route("rsvp") is on_rsvp
+        assert routes.COMMANDS[name].step is on_event_command
+    assert routes.ROUTES["rsvp"].step is on_rsvp
 
 
 def test_cancel_permanence_by_mail(bot):

@@ -27,7 +27,6 @@ from workflows.commands.common import clock_from_env, flush_outbox, load_setting
 from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError
 
 
-
 def _view(args):
     """A read view of the store (:func:`workflows.shell.apply.view`) for a command that only looks."""
     from workflows.shell.apply import view

@@ -50,6 +50,13 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "rsvp": ("réponse d'agenda", "calendar answer"),
         "auto_reply": ("réponse automatique", "automatic reply"),
         "bounce": ("message non distribué", "undelivered message"),
+        "preferences": ("préférences", "preferences"),
+        "interest": ("intérêt pour un savoir du catalogue", "interest in a listed item"),
+        "pause": ("mise en pause", "pause"),
+        "resume": ("retour après une pause", "return after a pause"),
+        "testimony": ("témoignage", "testimony"),
+        "address_change": ("changement d'adresse", "change of address"),
+        "federation": ("message d'un réseau voisin", "message from a linked network"),
         "unknown": ("rien (message non reconnu)", "nothing (message not recognised)"),
     },
     "purpose": {

@@ -39,8 +39,6 @@ REASONS: dict[str, tuple[str, str]] = {
         "Renvoyez-la depuis votre messagerie habituelle.",
         "Approval or command{about} without a valid DKIM/DMARC signature of your server: nothing was done. "
         "Send it again from your usual mailbox."),
-    "register_not_authenticated": ("Inscription par un animateur non authentifiée (DKIM/DMARC) : rien n'a été fait.",
-                                   "Registration by an animator not authenticated (DKIM/DMARC): nothing was done."),
     "join_no_address": ("Demande d'adhésion sans adresse lisible.", "Request to join without a readable address."),
     "item_no_address": ("Offre ou demande sans adresse lisible.", "Offer or request without a readable address."),
     "item_no_title": ("Offre ou demande sans savoir lisible (pas de titre).",

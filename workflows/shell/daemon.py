@@ -39,14 +39,14 @@ from filelock import FileLock, Timeout
 
 from config.settings import Settings
 from store import Store, StoreBusy
+from workflows.shell.apply import run
 from workflows.shell.errors import UserError
 from workflows.shell.housekeeping import housekeeping
+from workflows.shell.jobs import expire_pending_job, followups_job, monthly_report_job, reminders_job
 from workflows.shell.mailboxes.base import MailboxError
 from workflows.shell.publish import publish_calendar, publish_page
 from workflows.shell.runner import Clock, Runner, utc_now
 from workflows.shell.transports.base import TransportError
-from workflows.shell.apply import run
-from workflows.shell.jobs import expire_pending_job, followups_job, monthly_report_job, reminders_job
 from workflows.steps.speaking import tell_animators
 
 log = logging.getLogger(__name__)

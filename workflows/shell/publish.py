@@ -26,12 +26,12 @@ from pathlib import Path
 
 from config.settings import Settings
 from store import Store
-from workflows.shell.apply import run
-from workflows.shell.templating import renderer_for
 from workflows.events.ical import calendar_files
 from workflows.events.model import EventSeries
 from workflows.mail.render import base_context
+from workflows.shell.apply import run
 from workflows.shell.files import publish, write_atomically
+from workflows.shell.templating import renderer_for
 from workflows.steps.calendar import load_series
 from workflows.steps.catalogue import entries
 from workflows.steps.invitations import update_calendar

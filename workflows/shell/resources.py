@@ -7,9 +7,9 @@ import hashlib
 from pathlib import Path
 
 from config.settings import Settings
+from store import Store
 from workflows.mail.render import BUILTIN_TEMPLATES
 from workflows.model.charter import _FILE_RE, NAMES, Text
-from store import Store
 from workflows.model.matching import BUILTIN_SYNONYMS, Analyzer, MatchIndex, parse_synonyms, score_titles
 from workflows.steps.matcher import Matcher
 

@@ -26,11 +26,11 @@ from typing import Callable
 from config.settings import Settings
 from store import Store, message_key
 from workflows.decision import Incoming, Plan
-from workflows.shell.apply import apply, resources, run
 from workflows.mail.model import Parsed, ParseOptions
 from workflows.mail.parse import parse_message
 from workflows.mail.render import Renderer
 from workflows.routes import route
+from workflows.shell.apply import apply, resources, run
 from workflows.shell.mailboxes.base import Mailbox, MailboxError, SourceMessage
 from workflows.shell.outbox import FlushReport, flush
 from workflows.shell.publish import publish_if_changed

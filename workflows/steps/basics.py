@@ -47,8 +47,16 @@ def on_bounce(plan: Plan, incoming: Incoming) -> str:
 
 
 def on_not_automated(plan: Plan, incoming: Incoming) -> str:
-    """An intent the robot recognises but does not act on yet: the animators handle it."""
+    """An intent the robot recognises but does not act on yet: the animators handle it, and
+    the sender is told a person will read it (one acknowledgment a day)."""
+    outcome = on_robot_message(plan, incoming)
+    answer_sender(plan, incoming, template="unknown_ack", values={}, purpose="unknown_ack", daily_kind="unknown_ack")
+    return outcome
+
+
+def on_robot_message(plan: Plan, incoming: Incoming) -> str:
+    """A robot's message the robot does not act on yet (another network's): the animators
+    handle it; a robot is never answered in prose."""
     forward_to_animators(plan, incoming, reason="not_automated",
                          intent=label_of(incoming.parsed.intent, "intent", plan.settings.network.language))
-    answer_sender(plan, incoming, template="unknown_ack", values={}, purpose="unknown_ack", daily_kind="unknown_ack")
     return f"forwarded: {incoming.parsed.intent} not automated"

@@ -10,7 +10,8 @@ from __future__ import annotations
 from workflows.decision import Incoming, Plan
 from workflows.mail.sender import person_address
 from workflows.model.privacy import redact
-from workflows.steps.speaking import answer_sender, wrote_again
+from workflows.steps.people import wrote_again
+from workflows.steps.speaking import answer_sender
 
 
 def _number(item: dict) -> int:

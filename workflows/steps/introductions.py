@@ -44,7 +44,6 @@ from datetime import datetime, timedelta
 from workflows.decision import Incoming, Plan
 from workflows.events.rules import next_occurrence
 from workflows.lookup import find_introduction, find_item, find_ref
-from workflows.mail.authentication import authenticated
 from workflows.mail.labels import label_of
 from workflows.model.introductions import ACTIVE, SIDES, erased
 from workflows.model.matching import OTHER, PENDING, Score, item_busy, pair_refusal
@@ -304,20 +303,6 @@ def _party_refused(plan: Plan, incoming: Incoming, question: dict, intro: dict, 
     return f"refused: party ({intro['ref']})"
 
 
-def _authorised(plan: Plan, incoming: Incoming, intro_ref: str | None) -> str | None:
-    """Why an animator's act (approval, command) must not be carried out, or None: the
-    sender is not a configured animator, or lacks the DKIM/DMARC pass ``authserv_id``
-    asks for."""
-    parsed = incoming.parsed
-    about = f" ({intro_ref})" if intro_ref else ""
-    if (parsed.sender or "") not in plan.settings.network.animators:
-        forward_to_animators(plan, incoming, reason="act_not_from_animator", purpose="refused_reply", about=about)
-        return "not an animator"
-    if not authenticated(plan.settings, parsed):
-        forward_to_animators(plan, incoming, reason="act_not_authenticated", purpose="refused_reply", about=about)
-        return "not authenticated"
-    return None
-
 
 def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
     """An animator's OUI/NON on proposal ``MR-<n>``. The first answer wins: the other
@@ -328,10 +313,6 @@ def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
     if intro is None or intro["status"] != "proposed":
         questions.close(plan, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
         return f"ignored: {question['subject_ref']} is no longer waiting for approval"
-    refusal = _authorised(plan, incoming, intro["ref"])
-    if refusal:
-        audit.warning("%s: approval of %s refused (%s)", incoming.parsed.message_id, intro["ref"], refusal)
-        return f"refused: {refusal}"
     decided_by = question["address"]
     party = decided_by in party_addresses(plan, intro)
     if party and decided_by not in deciders(plan, intro):
@@ -591,9 +572,6 @@ def on_introduce_command(plan: Plan, incoming: Incoming) -> str:
     answered with what was done."""
     parsed = incoming.parsed
     command = parsed.command or {}
-    refusal = _authorised(plan, incoming, None)
-    if refusal:
-        return f"refused: {refusal}"
     offer, demand = find_item(plan, command.get("offer")), find_item(plan, command.get("demand"))
     m = matcher(plan)
     problem = None

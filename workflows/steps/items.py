@@ -1,24 +1,32 @@
 """Knowledge items (offers ``O-<n>``, demands ``D-<n>``; the document is
-:mod:`workflows.model.items`): recording them, releasing a pending member's held items,
-and withdrawing one (``RETRAIT O-12``) after its member confirmed by reply.
+:mod:`workflows.model.items`): a confirmed member's offer or demand recorded,
+acknowledged and matched (:func:`on_item`), a pending member's held items released, and
+one withdrawn (``RETRAIT O-12``) after its member confirmed by reply.
 
 ``withdraw_item``, from the item's member or an animator (for a member without e-mail),
 asks the item's member (question ``withdraw_item``); only a plain ``OUI`` closes the item
-(« Oui, je garde mon offre ! » gets the clarification question). The offers and demands
-received by mail are :mod:`workflows.steps.membership`'s (a non-member's offer is a join).
+(« Oui, je garde mon offre ! » gets the clarification question). A non-member's offer is
+a join (:mod:`workflows.steps.membership`).
 """
 from __future__ import annotations
 
-from dataclasses import asdict
+import logging
+from dataclasses import asdict, replace
 
 from workflows.decision import Incoming, Plan
 from workflows.lookup import find_ref, is_animator, items_of
+from workflows.mail.labels import label_of
 from workflows.mail.model import Item
 from workflows.model.items import LIMITS, PREFIX, _bounded
-from workflows.model.members import reachable
+from workflows.model.members import differing_fields, reachable
 from workflows.steps import introductions, questions
+from workflows.steps.invitations import follow_preference
+from workflows.steps.people import ensure_member, who_wrote
+from workflows.steps.preferences import invitations_change_withheld
 from workflows.steps.questions import destructive, may_ask, settle_or_clarify
-from workflows.steps.speaking import answer_sender, forward_to_animators, reply_id, who_wrote
+from workflows.steps.speaking import answer_sender, forward_to_animators, reply_id
+
+audit = logging.getLogger("rers.audit")
 
 WITHDRAW_ITEM = "withdraw_item"
 """The question kind asked before an item is withdrawn."""
@@ -60,9 +68,8 @@ def close_item(plan: Plan, item: dict) -> dict:
 
 
 def on_withdraw_item(plan: Plan, incoming: Incoming) -> str:
-    """``withdraw_item`` (``RETRAIT O-12``): from the item's member, or from an animator
-    (for a member without e-mail), the item's member is asked to confirm; anyone else is
-    told that no such item of theirs is open — never whose it is."""
+    """``withdraw_item`` (``RETRAIT O-12``, from the item's member or an animator: who may
+    send it is :data:`workflows.routes.ITEM_HOLDER`): the item's member is asked to confirm."""
     parsed = incoming.parsed
     address, member = who_wrote(plan, incoming)
     if not address:
@@ -71,7 +78,7 @@ def on_withdraw_item(plan: Plan, incoming: Incoming) -> str:
     item = plan.items.find_one("ref", parsed.item_ref) if parsed.item_ref else None
     animator = is_animator(plan, address)
     owned = item is not None and member is not None and item["member"] == member["ref"]
-    if item is None or not (owned or animator) or item["status"] == "closed":
+    if item is None or not (owned or animator) or item["status"] == "closed":  # closed meanwhile
         answer_sender(plan, incoming, template="withdraw_item_refused",
                       values={"ref": parsed.item_ref, "closed": owned and item["status"] == "closed"},
                       purpose="withdraw_item_refused")
@@ -108,3 +115,61 @@ def on_withdraw_item_answer(plan: Plan, incoming: Incoming, question: dict, answ
                   values={"item": item, "closed": answer == "yes", "proxy": bool(question["data"].get("proxy"))},
                   purpose="withdraw_item_done", must_reach=True)
     return f"withdraw_item {item['ref']}: " + ("closed" if answer == "yes" else "kept")
+
+
+def on_item(plan: Plan, incoming: Incoming) -> str:
+    """``offer`` / ``demand`` of a confirmed member: the items recorded open, matched and
+    acknowledged. (Anyone else's offer is a join plus items held until confirmation:
+    :data:`workflows.routes.ROUTES` sends it to :func:`workflows.steps.membership.ask_to_join`.)
+
+    A message with no readable title cannot become an item: the animators get it, and the
+    sender is told how to write one.
+    """
+    parsed = incoming.parsed
+    address, member = who_wrote(plan, incoming)
+    if not address:
+        forward_to_animators(plan, incoming, reason="item_no_address")
+        return "forwarded: no address"
+    if not parsed.items:
+        forward_to_animators(plan, incoming, reason="item_no_title")
+        answer_sender(plan, incoming, template="item_unclear", values={"intent": parsed.intent}, purpose="item_unclear")
+        return "forwarded: no title"
+    items, calendar = record_for_confirmed(plan, incoming, member)
+    answer_sender(plan, incoming, template="items_ack",
+                  values={"member": member, "items": items, "created": False, "calendar": calendar},
+                  purpose="items_ack")
+    return "recorded" + refs(items)
+
+
+def refs(items: list[dict]) -> str:
+    return (" " + ", ".join(i["ref"] for i in items)) if items else ""
+
+
+def record_for_confirmed(plan: Plan, incoming: Incoming, member: dict) -> tuple[list[dict], dict | None]:
+    """A confirmed member's message: fields completed (a change goes to the animators:
+    the From line proves nothing), items recorded open and handed to matching. Returns
+    the items and, when the message turned invitations on or off (or asked to, beyond the
+    day's limit: ``withheld``), ``{"invitations": bool, "withdrawn": number of events
+    withdrawn from their agenda, "withheld": bool}`` (else None)."""
+    parsed = incoming.parsed
+    fields = parsed.member
+    withheld = invitations_change_withheld(plan, incoming, member, fields.invitations)
+    if withheld:
+        fields = replace(fields, invitations=None)
+    changed = differing_fields(member, fields)
+    updated, _ = ensure_member(plan, member["address"], fields)
+    # « Invitations : oui / non »: the live events sent or withdrawn
+    queued = follow_preference(plan, member, updated)
+    calendar = {"invitations": parsed.member.invitations, "withdrawn": 0, "withheld": True} if withheld else None
+    if bool(updated.get("invitations")) != bool(member.get("invitations")):
+        calendar = {"invitations": bool(updated.get("invitations")),
+                    "withdrawn": 0 if updated.get("invitations") else len(queued), "withheld": False}
+    if changed:
+        language = plan.settings.network.language
+        forward_to_animators(plan, incoming, reason="member_change", purpose="member_change", member=member["ref"],
+                             fields=", ".join(label_of(f, "field", language) for f in changed))
+    items = record_items(plan, member, parsed.items, parsed.message_id)
+    if items:
+        introductions.on_items_opened(plan, items)
+        audit.info("%s: %s %s", parsed.message_id, member["ref"], ", ".join(i["ref"] for i in items))
+    return items, calendar

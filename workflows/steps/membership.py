@@ -27,40 +27,26 @@ message repeated a hundred times costs its victim at most that many mails a day.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from workflows.decision import Incoming, Plan
-from workflows.lookup import find_member, find_ref, items_of
-from workflows.mail.authentication import authenticated
-from workflows.mail.labels import label_of
+from workflows.lookup import find_ref, items_of
 from workflows.mail.model import CONTACTS, Item, MemberFields
 from workflows.mail.sender import person_name
 from workflows.mail.textutil import fold
 from workflows.model import charter
-from workflows.model.members import apply_fields, differing_fields
 from workflows.steps import consents, introductions, questions
 from workflows.steps.erasure import erase_member
 from workflows.steps.invitations import follow_preference, invite_member, invitee_of
-from workflows.steps.items import record_items, release_held
-from workflows.steps.preferences import invitations_change_withheld, refuse_forged
+from workflows.steps.items import record_for_confirmed, record_items, refs, release_held
+from workflows.steps.people import ensure_member, new_member, who_wrote
 from workflows.steps.questions import destructive, may_ask, settle_or_clarify
-from workflows.steps.speaking import (
-    answer_sender,
-    forward_to_animators,
-    reply_id,
-    tell_animators,
-    who_wrote,
-    wrote_again,
-)
+from workflows.steps.speaking import answer_sender, forward_to_animators, reply_id, tell_animators
 
 audit = logging.getLogger("rers.audit")
 
 JOIN, WITHDRAW = "join", "withdraw"
 """The question kinds this module asks and answers."""
-
-
-# --- who wrote ---------------------------------------------------------------------------
 
 
 # --- joining, offers and demands --------------------------------------------------------
@@ -74,83 +60,21 @@ def on_join(plan: Plan, incoming: Incoming) -> str:
     if not address:
         forward_to_animators(plan, incoming, reason="join_no_address")
         return "forwarded: no address"
-    if refuse_forged(plan, incoming, member, address):
-        return "forwarded: forged"
     if member is not None and member["status"] == "confirmed":
-        items, _ = _record_for_confirmed(plan, incoming, member)
+        items, _ = record_for_confirmed(plan, incoming, member)
         answer_sender(plan, incoming, template="join_ack", values={"member": member, "items": items},
                       purpose="join_ack")
-        return f"join: {member['ref']} already a member" + _refs(items)
-    return _ask_to_join(plan, incoming, address)
+        return f"join: {member['ref']} already a member" + refs(items)
+    return ask_to_join(plan, incoming, address)
 
 
-def on_item(plan: Plan, incoming: Incoming) -> str:
-    """``offer`` / ``demand``: a confirmed member's items are recorded open, matched and
-    acknowledged; anyone else's count as a join plus items held until confirmation.
-
-    A message with no readable title cannot become an item: the animators get it, and the
-    sender is told how to write one.
-    """
-    parsed = incoming.parsed
-    address, member = who_wrote(plan, incoming)
-    if not address:
-        forward_to_animators(plan, incoming, reason="item_no_address")
-        return "forwarded: no address"
-    if refuse_forged(plan, incoming, member, address):
-        return "forwarded: forged"
-    if not parsed.items:
-        forward_to_animators(plan, incoming, reason="item_no_title")
-        answer_sender(plan, incoming, template="item_unclear", values={"intent": parsed.intent}, purpose="item_unclear")
-        return "forwarded: no title"
-    if member is None or member["status"] != "confirmed":
-        return _ask_to_join(plan, incoming, address)
-    items, calendar = _record_for_confirmed(plan, incoming, member)
-    answer_sender(plan, incoming, template="items_ack",
-                  values={"member": member, "items": items, "created": False, "calendar": calendar},
-                  purpose="items_ack")
-    return "recorded" + _refs(items)
-
-
-def _refs(items: list[dict]) -> str:
-    return (" " + ", ".join(i["ref"] for i in items)) if items else ""
-
-
-def _record_for_confirmed(plan: Plan, incoming: Incoming, member: dict) -> tuple[list[dict], dict | None]:
-    """A confirmed member's message: fields completed (a change goes to the animators:
-    the From line proves nothing), items recorded open and handed to matching. Returns
-    the items and, when the message turned invitations on or off (or asked to, beyond the
-    day's limit: ``withheld``), ``{"invitations": bool, "withdrawn": number of events
-    withdrawn from their agenda, "withheld": bool}`` (else None)."""
-    parsed = incoming.parsed
-    fields = parsed.member
-    withheld = invitations_change_withheld(plan, incoming, member, fields.invitations)
-    if withheld:
-        fields = replace(fields, invitations=None)
-    changed = differing_fields(member, fields)
-    updated, _ = ensure_member(plan, member["address"], fields)
-    # « Invitations : oui / non »: the live events sent or withdrawn
-    queued = follow_preference(plan, member, updated)
-    calendar = {"invitations": parsed.member.invitations, "withdrawn": 0, "withheld": True} if withheld else None
-    if bool(updated.get("invitations")) != bool(member.get("invitations")):
-        calendar = {"invitations": bool(updated.get("invitations")),
-                    "withdrawn": 0 if updated.get("invitations") else len(queued), "withheld": False}
-    if changed:
-        language = plan.settings.network.language
-        forward_to_animators(plan, incoming, reason="member_change", purpose="member_change", member=member["ref"],
-                             fields=", ".join(label_of(f, "field", language) for f in changed))
-    items = record_items(plan, member, parsed.items, parsed.message_id)
-    if items:
-        introductions.on_items_opened(plan, items)
-        audit.info("%s: %s %s", parsed.message_id, member["ref"], ", ".join(i["ref"] for i in items))
-    return items, calendar
-
-
-def _ask_to_join(plan: Plan, incoming: Incoming, address: str) -> str:
-    """Record the pending member and held items, then ask the join question."""
+def ask_to_join(plan: Plan, incoming: Incoming, address: str) -> str:
+    """Record the pending member and held items, then ask the join question: a join, and
+    a non-member's offer or demand (:data:`workflows.routes.ROUTES`)."""
     parsed = incoming.parsed
     member, created = ensure_member(plan, address, parsed.member, person_name(incoming.parsed))
     new_items = record_items(plan, member, parsed.items, parsed.message_id)
-    outcome = f"join {member['ref']} {'new' if created else 'pending'}" + _refs(new_items)
+    outcome = f"join {member['ref']} {'new' if created else 'pending'}" + refs(new_items)
     if not may_ask(plan, incoming, address, JOIN):
         return outcome + " (question withheld)"
     texts = plan.resources.texts
@@ -206,8 +130,8 @@ def on_join_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) 
     invite_member(plan, member)  # nothing unless they asked for invitations
     answer_sender(plan, incoming, template="join_done", values={"confirmed": True, "member": member, "items": released},
                   purpose="join_done")
-    audit.info("%s: %s confirmed%s", parsed.message_id, member["ref"], _refs(released))
-    return f"join confirmed: {member['ref']}" + _refs(released)
+    audit.info("%s: %s confirmed%s", parsed.message_id, member["ref"], refs(released))
+    return f"join confirmed: {member['ref']}" + refs(released)
 
 
 # --- preferences ---------------------------------------------------------------------------
@@ -357,12 +281,8 @@ def namesakes(plan: Plan, member: dict) -> list[str]:
 def on_register(plan: Plan, incoming: Incoming) -> str:
     """An animator's ``ADHÉSION POUR`` (``event_command`` named ``register``): register
     the member with the fields of the message, and answer the animator with the new ref
-    or with what is missing. Where the configuration trusts an ``authserv_id``, the
-    message must pass DKIM or DMARC there, as for any act an animator does by mail."""
+    or with what is missing (who may send it: :data:`workflows.routes.ANIMATOR`)."""
     parsed = incoming.parsed
-    if not authenticated(plan.settings, parsed):
-        forward_to_animators(plan, incoming, reason="register_not_authenticated")
-        return "register: not authenticated"
     consent = (parsed.command or {}).get("consent")
     recorded_by = f"{parsed.sender_name} <{parsed.sender}>" if parsed.sender_name else parsed.sender
     try:
@@ -375,8 +295,8 @@ def on_register(plan: Plan, incoming: Incoming) -> str:
     answer_sender(plan, incoming, template="register_done",
                   values={"missing": [], "member": member, "items": items, "namesakes": namesakes(plan, member)},
                   purpose="register_done")
-    audit.info("%s: %s registered by an animator%s", parsed.message_id, member["ref"], _refs(items))
-    return f"registered {member['ref']}" + _refs(items)
+    audit.info("%s: %s registered by an animator%s", parsed.message_id, member["ref"], refs(items))
+    return f"registered {member['ref']}" + refs(items)
 
 
 # --- a scheduled step ----------------------------------------------------------------------
@@ -394,48 +314,3 @@ def expire_pending(plan: Plan) -> list[str]:
             erased.append(member["ref"])
     return erased
 
-
-
-
-def new_member(plan: Plan, *, address: str | None, fields: MemberFields, status: str,
-               registered_by: str | None = None) -> dict:
-    """Insert a member (``M-<n>``) and return it with its id. In a transaction."""
-    number = plan.next_number("member")
-    doc = apply_fields(
-        {
-            "ref": f"M-{number}",
-            "address": address.lower() if address else None,
-            "name": None,
-            "phone": None,
-            "contact": "email" if address else ("phone" if fields.phone else "permanence"),
-            "invitations": False,
-            "status": status,
-            "language": plan.settings.network.language,
-            "created": plan.stamp(),
-            "confirmed": plan.stamp() if status == "confirmed" else None,
-            "undeliverable": False,
-            "registered_by": registered_by,
-        },
-        fields,
-    )
-    return plan.members.get(plan.members.insert(doc))
-
-
-def ensure_member(plan: Plan, address: str, fields: MemberFields, display_name: str | None = None) -> tuple[dict, bool]:
-    """The member for ``address``, created as ``pending`` when unknown.
-
-    Returns ``(member document with its id, created)``. ``display_name`` (the From
-    header's name) is the name of a new member who wrote no ``Nom :`` line. A pending
-    member's fields are taken as written; a confirmed member's name and phone are only
-    completed, never changed, because anyone can forge a From line: such a change goes to
-    the animators instead (see :func:`differing_fields`).
-    """
-    member = find_member(plan, address)
-    if member is None:
-        if fields.name is None and display_name:
-            fields = replace(fields, name=display_name)
-        return new_member(plan, address=address, fields=fields, status="pending"), True
-    updated = apply_fields(member, fields, keep_identity=member["status"] == "confirmed")
-    if updated != member:
-        plan.members.replace(member["id"], updated)
-    return wrote_again(plan, address) or member, False

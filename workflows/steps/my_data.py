@@ -29,7 +29,8 @@ import logging
 from workflows.decision import Attachment, Incoming, Plan
 from workflows.lookup import items_of
 from workflows.mail.sender import person_address
-from workflows.steps.speaking import answer_sender, forward_to_animators, wrote_again
+from workflows.steps.people import wrote_again
+from workflows.steps.speaking import answer_sender, forward_to_animators
 
 audit = logging.getLogger("rers.audit")
 

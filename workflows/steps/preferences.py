@@ -1,6 +1,5 @@
 """A member's preferences: a message that says nothing else (« Invitations : non »,
-« Contact : téléphone »), the day's limit on turning invitations on and off, and what
-the network's server calls forged in a member's name.
+« Contact : téléphone »), and the day's limit on turning invitations on and off.
 """
 from __future__ import annotations
 
@@ -8,29 +7,14 @@ import logging
 
 from workflows.decision import Incoming, Plan
 from workflows.lookup import is_animator
-from workflows.mail.authentication import forged
-from workflows.mail.fields import PREFERENCE_FIELDS, only_preferences
+from workflows.mail.fields import PREFERENCE_FIELDS
 from workflows.mail.labels import label_of
 from workflows.model.privacy import choose_contact
 from workflows.steps.invitations import follow_preference
-from workflows.steps.speaking import answer_sender, forward_to_animators, take_allowance, who_wrote
+from workflows.steps.people import who_wrote
+from workflows.steps.speaking import answer_sender, forward_to_animators, take_allowance
 
 audit = logging.getLogger("rers.audit")
-
-
-def refuse_forged(plan: Plan, incoming: Incoming, member: dict | None, address: str) -> bool:
-    """True, and the animators given the message, when the network's own mail server says
-    this message from ``address`` (``member``'s, confirmed or pending, or nobody's yet) is
-    forged (DMARC fail, see :func:`workflows.mail.authentication.forged`): nothing of it is acted on
-    (an offer published or held in their name, their phone, contact or invitations
-    changed, a join question sent), nobody answered."""
-    if not forged(plan.settings, incoming.parsed):
-        return False
-    who = member["ref"] if member else address
-    forward_to_animators(plan, incoming, reason="member_forged", purpose="member_forged", member=who)
-    audit.warning("%s: in %s's name, DMARC fail: not acted on", incoming.parsed.message_id,
-                  member["ref"] if member else "a non-member")
-    return True
 
 
 INVITATIONS_CHANGES_PER_DAY = 2
@@ -60,17 +44,13 @@ def on_preferences(plan: Plan, incoming: Incoming) -> str | None:
     live events' invitations at once; switched off, nothing more is sent. A contact the
     network cannot honour (the phone of a member without a number) is recorded, the
     member told introductions will go through the permanence meanwhile, and the
-    animators told. None when the message is not one (the caller handles it as usual).
-    For the ``unknown`` route and plain-words replies to invitations, before reading
-    them as anything else."""
+    animators told. What claims such a message, and who may send it, is
+    :data:`workflows.routes.UNCLAIMED`'s first row; None when the sender is no confirmed
+    member after all."""
     parsed = incoming.parsed
-    if not only_preferences(parsed.text or ""):
-        return None
     address, member = who_wrote(plan, incoming)
     if member is None or member["status"] != "confirmed":
         return None
-    if refuse_forged(plan, incoming, member, address):
-        return "forwarded: forged"
     wanted = {k: getattr(parsed.member, k) for k in PREFERENCE_FIELDS if getattr(parsed.member, k) is not None}
     withheld = invitations_change_withheld(plan, incoming, member, wanted.get("invitations"))
     if withheld:

@@ -48,12 +48,7 @@ from workflows.mail.answers import plain_yes
 from workflows.mail.authentication import authenticated
 from workflows.mail.sender import person_address
 from workflows.model.members import reachable
-from workflows.model.questions import (
-    DEFAULT_VALID_DAYS,
-    PROXY_TEMPLATE,
-    answered_token,
-    same_question,
-)
+from workflows.model.questions import DEFAULT_VALID_DAYS, PROXY_TEMPLATE, answered_token, same_question
 from workflows.steps.speaking import forward_to_animators, limit_reached, take_allowance
 
 audit = logging.getLogger("rers.audit")

@@ -17,12 +17,12 @@ from __future__ import annotations
 import logging
 
 from workflows.decision import Attachment, Incoming, Mail, Plan
-from workflows.lookup import find_member
 from workflows.mail.labels import label_of
 from workflows.mail.reasons import reason_text
 from workflows.mail.sender import person_address, person_name
 from workflows.model.members import reachable
 from workflows.model.questions import answered_token, question_message_id
+from workflows.steps.people import wrote_again
 
 audit = logging.getLogger("rers.audit")
 
@@ -169,23 +169,6 @@ def forward_to_animators(plan: Plan, incoming: Incoming, *, reason: str, purpose
         to_member=False,
         attachments=[] if without_original else [Attachment("original", incoming.raw)],
     ))
-
-
-def wrote_again(plan: Plan, address: str | None) -> dict | None:
-    """The member with this address, after noting that they wrote: an address a bounce
-    marked undeliverable is taken as working again (protocol.md, "Intents", bounce).
-    Returns the member (None when the address is no member's)."""
-    member = find_member(plan, address)
-    if member is not None and member.get("undeliverable"):
-        member = plan.members.update(member["id"], undeliverable=False)
-    return member
-
-
-def who_wrote(plan: Plan, incoming: Incoming) -> tuple[str | None, dict | None]:
-    """``(the person's address, their member document or None)``; the person wrote, so
-    an address marked undeliverable works again."""
-    address = person_address(incoming.parsed)
-    return address, wrote_again(plan, address)
 
 
 def reply_id(message_id: str) -> str | None:

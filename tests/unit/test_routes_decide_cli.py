@@ -1,0 +1,71 @@
+"""`rers routes` prints the table; `rers decide FILE.eml` says what the robot would do with
+one message now, and changes nothing (the store file is the same, byte for byte)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from membership_support import World, mail, reply
+from support import ANIMATORS
+from workflows.cli import main
+
+LEA = "lea.martin@example.net"
+
+
+def test_rers_routes_lists_every_intent_command_and_answer_with_its_guard(capsys):
+    assert main(["routes", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    by_key = {(r["table"], r["key"]): r for r in rows}
+    assert by_key[("intent", "offer")]["guard"] == "not forged"
+    assert by_key[("intent", "event_command")]["guard"] == "animator"
+    assert by_key[("command", "introduce")]["step"] == "introductions.on_introduce_command"
+    assert by_key[("answer", "approve")]["guard"] == "addressee, animator"
+    assert [r["key"] for r in rows if r["table"] == "unclaimed"] == ["preferences alone", "answer to an invitation",
+                                                                    "anything else"]
+    assert main(["routes"]) == 0
+    text = capsys.readouterr().out
+    assert "Guards (who may):" in text and "question's addressee" in text
+
+
+@pytest.fixture
+def world(tmp_path, monkeypatch):
+    monkeypatch.setenv("RERS_NOW", "2026-11-23T09:00:00+00:00")
+    world = World(tmp_path / "robot")
+    world.deliver(mail(LEA, "ADHÉSION", "Nom : Léa Martin\n"))
+    world.deliver(reply(world.last(LEA), LEA, "OUI"))
+    return world
+
+
+def decide(world, tmp_path, raw: bytes, *options) -> int:
+    path = tmp_path / "message.eml"
+    path.write_bytes(raw)
+    return main(["decide", str(path), "--config", str(world.settings.source), *options])
+
+
+def test_rers_decide_says_what_would_happen_and_changes_nothing(world, tmp_path, capsys):
+    store_file = world.settings.store.path
+    before = store_file.read_bytes()
+    raw = mail(LEA, "OFFRE : Tricot pour débutants", "Disponibilités : le mardi\n")
+    assert decide(world, tmp_path, raw, "--json") == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["intent"] == "offer"
+    assert result["route"] == {"key": "offer", "guard": "not forged", "passed": True, "step": "routes.on_offer_or_demand"}
+    assert result["outcome"].startswith("recorded O-")
+    assert [(m["template"], m["to"]) for m in result["mails"]] == [("items_ack", [LEA])]
+    assert [w["document"]["ref"] for w in result["writes"] if w["collection"] == "items"] == ["O-1"]
+    assert store_file.read_bytes() == before, "nothing written"
+    assert decide(world, tmp_path, raw) == 0
+    text = capsys.readouterr().out
+    assert "intent offer → route offer, guard « not forged » passed" in text
+    assert "mail     items_ack to " + LEA in text and "nothing was changed" in text
+
+
+def test_rers_decide_shows_a_refusal_by_the_guard(world, tmp_path, capsys):
+    raw = mail("someone@evil.example", "RETRAIT O-1", "")
+    assert decide(world, tmp_path, raw, "--json") == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["route"]["guard"] == "item's member or animator" and result["route"]["passed"] is False
+    assert [m["template"] for m in result["mails"]] == ["withdraw_item_refused"]
+    assert not result["questions"]
+    assert ANIMATORS[0] not in json.dumps(result["mails"])

@@ -1,0 +1,102 @@
+"""``rers decide FILE.eml``: what the robot would do with this message against the store
+as it is now — the route and the guard it takes, the outcome, each mail (template,
+recipients, purpose), each question, each message for the animators, each record
+written — changing nothing. The animators' and the developers' "why would it answer
+that?", next to ``rers parse``."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from workflows.commands.common import clock_from_env, load_settings, open_store
+from workflows.shell.errors import EXIT_OK, UserError
+
+
+def decide(settings, store, now, raw: bytes) -> dict:
+    """The decision for ``raw`` (an RFC 5322 message) at ``now`` (aware) over ``store``,
+    as a JSON-ready dict (see the module docstring). Nothing is written: the plan is a
+    view (:func:`workflows.shell.apply.view`) never carried out."""
+    from workflows import routes
+    from workflows.decision import Incoming
+    from workflows.mail.parse import parse_message
+    from workflows.shell.apply import view
+    from workflows.shell.runner import parse_options
+
+    parsed = parse_message(raw, parse_options(settings), now=now)
+    incoming = Incoming(parsed, raw, "decide")
+    row = routes.ROUTES.get(parsed.intent, routes.ROUTES["unknown"])
+    # The guard alone, on a plan of its own, to say whether it let the message through.
+    passed = row.guard.check(view(settings, store, now), incoming)
+    plan = view(settings, store, now)
+    outcome = routes.route(parsed.intent)(plan, incoming)
+    return {
+        "intent": parsed.intent,
+        "route": {"key": row.key, "guard": row.guard.name, "passed": not isinstance(passed, str),
+                  "step": f"{row.step.__module__.rpartition('.')[2]}.{row.step.__name__}"},
+        "outcome": outcome,
+        "mails": [_mail(m) for m in plan.mails],
+        "questions": [{"kind": q.kind, "about": q.subject_ref, "address": q.address, "member": q.member,
+                       "expires": q.expires.isoformat(timespec="seconds"),
+                       "mail": _mail(q.mail) if q.mail else None} for q in plan.asked],
+        "forwards": [{"reason": f.reason, "says": f.mail.values.get("reason"), **_mail(f.mail)} for f in plan.forwards],
+        "writes": [{"op": w.op, "collection": w.collection, "id": w.id, "document": w.doc} for w in plan.writes],
+        "dropped": [m.get("message_id") for m in plan.dropped],
+        "already_sent": [_mail(m) for m in plan.repeats],
+    }
+
+
+def _mail(mail) -> dict:
+    return {"template": mail.template, "to": [address for _, address in mail.to],
+            "cc": [address for _, address in mail.cc], "purpose": mail.purpose, "cause": mail.cause,
+            "values": sorted(mail.values)}
+
+
+def cmd_decide(args) -> int:
+    settings = load_settings(args)
+    path = Path(args.message)
+    try:
+        raw = sys.stdin.buffer.read() if args.message == "-" else path.read_bytes()
+    except OSError as error:
+        raise UserError(f"cannot read {path}: {error.strerror}") from None
+    result = decide(settings, open_store(settings), clock_from_env()(), raw)
+    if args.json:
+        json.dump(result, sys.stdout, ensure_ascii=False, indent=2, default=str)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    print(readable(result))
+    return EXIT_OK
+
+
+def readable(result: dict) -> str:
+    """The decision in a few lines for people."""
+    route = result["route"]
+    lines = [f"intent {result['intent']} → route {route['key']}, guard « {route['guard']} » "
+             + ("passed" if route["passed"] else "refused") + f", step {route['step']}",
+             f"outcome: {result['outcome']}"]
+    for mail in result["mails"]:
+        lines.append(f"mail     {mail['template']} to {', '.join(mail['to'] + mail['cc'])} ({mail['purpose']})")
+    for question in result["questions"]:
+        lines.append(f"question {question['kind']} about {question['about']} to {question['address']}"
+                     f" (until {question['expires']})")
+    for forward in result["forwards"]:
+        lines.append(f"to the animators ({forward['reason']}): {forward['says']}")
+    for write in result["writes"]:
+        doc = write["document"] or {}
+        what = doc.get("ref") or doc.get("key") or doc.get("kind") or ""
+        lines.append(f"record   {write['op']} {write['collection']} #{write['id']} {what}".rstrip())
+    for mail in result["already_sent"]:
+        lines.append(f"mail     {mail['template']} to {', '.join(mail['to'] + mail['cc'])}: already queued or sent, "
+                     "not again")
+    if result["dropped"]:
+        lines.append(f"dropped  {len(result['dropped'])} queued mail(s)")
+    lines.append("(nothing was changed: rers decide only says what would be done)")
+    return "\n".join(lines)
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("decide", parents=[common],
+                       help="what the robot would do with one message now (route, mails, records), changing nothing")
+    p.add_argument("message", help="an .eml file (RFC 5322), or - for standard input")
+    p.add_argument("--json", action="store_true", help="as JSON")
+    p.set_defaults(func=cmd_decide)

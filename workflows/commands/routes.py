@@ -1,0 +1,64 @@
+"""``rers routes``: the route table as people read it — every intent, the animators'
+commands, the kinds of question answered, the change of mind, the chain for a message
+nobody claimed — each with who may (its guard) and what happens (its step)."""
+from __future__ import annotations
+
+import json
+import sys
+
+from workflows.shell.errors import EXIT_OK
+
+
+def table() -> list[dict]:
+    """The rows of :mod:`workflows.routes`, in reading order: ``{"table", "key", "guard",
+    "guard_says", "step", "does"}``."""
+    from workflows import routes
+
+    def row(name: str, route) -> dict:
+        return {"table": name, "key": route.key, "guard": route.guard.name, "guard_says": route.guard.says,
+                "step": f"{route.step.__module__.rpartition('.')[2]}.{route.step.__name__}", "does": route.does}
+
+    rows = [row("intent", r) for r in routes.ROUTES.values()]
+    rows += [row("command", r) for r in routes.COMMANDS.values()]
+    rows += [row("answer", r) for r in routes.ANSWERS.values()]
+    rows += [{"table": "change of mind", "key": kind, "guard": routes.ADDRESSEE.name,
+              "guard_says": routes.ADDRESSEE.says, "step": f"{step.__module__.rpartition('.')[2]}.{step.__name__}",
+              "does": "a NON after an OUI withdraws what it gave, while it still can"}
+             for kind, step in routes.CHANGE_OF_MIND.items()]
+    rows += [row("unclaimed", r) for r in routes.UNCLAIMED]
+    return rows
+
+
+TITLES = {
+    "intent": "What the message is (its intent)",
+    "command": "The animators' commands (intent event_command)",
+    "answer": "Answers to the robot's questions (intent reply), by the question's kind",
+    "change of mind": "A NON to a question answered OUI before",
+    "unclaimed": "A message no keyword claimed (intent unknown): the first that claims it, in this order",
+}
+
+
+def cmd_routes(args) -> int:
+    rows = table()
+    if args.json:
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    guards = {}
+    for title_key, title in TITLES.items():
+        print(title)
+        for r in (r for r in rows if r["table"] == title_key):
+            print(f"  {r['key']:<24} {r['guard']:<26} {r['step']:<34} {r['does']}")
+            guards[r["guard"]] = r["guard_says"]
+        print()
+    print("Guards (who may):")
+    for name, says in guards.items():
+        print(f"  {name:<26} {says}")
+    return EXIT_OK
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("routes", parents=[common],
+                       help="print the route table: each intent, command and answer, who may send it, what happens")
+    p.add_argument("--json", action="store_true", help="as JSON")
+    p.set_defaults(func=cmd_routes)
