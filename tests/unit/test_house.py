@@ -129,3 +129,11 @@ def test_the_steps_folder_holds_decisions_only():
     for path in steps.glob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "ctx.store" not in text and ".transaction()" not in text, path.name
+
+
+def test_every_mail_to_a_person_or_the_animators_is_decided_by_speaking():
+    """One way to speak: answer a person, tell a member, an invitee or the animators
+    (``workflows/steps/speaking.py``); a question's mail is the questions module's."""
+    callers = sorted(path.name for path in (ROOT / "workflows").rglob("*.py")
+                     if "plan.mail(" in path.read_text(encoding="utf-8") and path.name != "speaking.py")
+    assert callers == []

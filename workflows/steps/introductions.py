@@ -47,7 +47,6 @@ from workflows.lookup import find_introduction, find_item, find_ref
 from workflows.mail.labels import label_of
 from workflows.model.introductions import ACTIVE, SIDES, erased
 from workflows.model.matching import OTHER, PENDING, Score, item_busy, pair_refusal
-from workflows.model.members import reachable
 from workflows.model.privacy import (
     choose_contact,
     disclose,
@@ -513,13 +512,8 @@ def _introduce(plan: Plan, intro: dict, unavailable: dict[str, str] | None = Non
             "unavailable": (unavailable or {}).get(side),
             "animators_copied": bool(cc),
         }
-        if reachable(me):
-            plan.mail(template="introduction", to=[(me.get("name"), me["address"])], cc=cc, values=context,
-                      purpose="introduction", cause=intro["ref"])
-        else:
-            tell_animators(plan, template="introduction",
-                           values={**context, "for_member": {"ref": me["ref"], "name": me.get("name")}},
-                           purpose="introduction", cause=intro["ref"])
+        tell_member(plan, me, template="introduction", values=context, purpose="introduction", cause=intro["ref"],
+                    cc=cc)
 
 
 def next_permanence(plan: Plan) -> datetime | None:

@@ -49,6 +49,7 @@ from workflows.events.state import Change
 from workflows.events.views import CalendarDraft, event_view, occurrence_view, upcoming_days
 from workflows.mail.rfc5322 import message_id
 from workflows.steps.calendar import commit, draft, find_series, load_series
+from workflows.steps.speaking import tell_attendee
 
 log = logging.getLogger(__name__)
 
@@ -169,9 +170,9 @@ def _queue(plan: Plan, series: EventSeries, kind: str, invitee: Invitee, occurre
         text = imip.cancel(stamped, network.address, [invitee.address], occurrence,
                            organizer_name=network.name, names=names)
     following = upcoming_days(series, occurrence + timedelta(days=1))[:1] if occurrence else []
-    return plan.mail(
+    return tell_attendee(
+        plan, invitee.name, invitee.address, animator=invitee.animator,
         template=purpose,
-        to=[(invitee.name, invitee.address)],
         values={
             "event": event_view(replace(series, cancelled=False), today),
             "change": kind,
@@ -183,7 +184,6 @@ def _queue(plan: Plan, series: EventSeries, kind: str, invitee: Invitee, occurre
         cause=mail_cause(series.uid, series.sequence, occurrence),
         message_id=calendar_message_id(plan, purpose, series.uid, series.sequence, occurrence, invitee.address,
                                        invitee.id_part),
-        to_member=not invitee.animator,
         attachments=[Attachment("calendar", text)],
     )
 

@@ -17,6 +17,7 @@ from workflows.model.privacy import public_item, public_member
 from workflows.steps.attendance import answers_for
 from workflows.steps.calendar import load_series
 from workflows.steps.invitations import REMINDER, calendar_message_id, invitee_of, mail_cause
+from workflows.steps.speaking import tell_animators, tell_attendee
 
 audit = logging.getLogger("rers.audit")
 
@@ -80,25 +81,22 @@ def send_reminders(plan: Plan) -> list[str]:
                 recipient = _reminder_recipient(plan, answer) if answer["partstat"] == "accepted" else None
                 if recipient is None:
                     continue
-                mid = plan.mail(
-                    template="event_reminder", to=[recipient],
-                    values={**values, "recipient": {"name": recipient[0]}},
+                mid = tell_attendee(
+                    plan, *recipient, animator=recipient[1] in settings.network.animators,
+                    template="event_reminder", values={**values, "recipient": {"name": recipient[0]}},
                     purpose=REMINDER, cause=mail_cause(series.uid, series.sequence, tomorrow),
                     message_id=calendar_message_id(plan, REMINDER, series.uid, None, tomorrow, recipient[1],
                                                    answer.get("member")),
-                    to_member=recipient[1] not in settings.network.animators,
                 )
                 queued.extend([mid] if mid else [])
         if series.kind == "permanence" and settings.network.animators:
             people = {kind: [_person(plan, a) for a in answers if a["partstat"] == kind]
                       for kind in ("accepted", "tentative", "declined")}
             pairs = pairs_to_present(plan, series, tomorrow)
-            mid = plan.mail(
-                template="event_attendees", to=[(None, a) for a in settings.network.animators],
-                values={**values, **people, "pairs": pairs}, purpose="event_attendees",
-                cause=mail_cause(series.uid, series.sequence, tomorrow),
+            mid = tell_animators(
+                plan, template="event_attendees", values={**values, **people, "pairs": pairs},
+                purpose="event_attendees", cause=mail_cause(series.uid, series.sequence, tomorrow),
                 message_id=calendar_message_id(plan, "event_attendees", series.uid, None, tomorrow, "animators"),
-                to_member=False,
             )
             queued.extend([mid] if mid else [])
     if queued:

@@ -31,7 +31,7 @@ from workflows.decision import Incoming, Plan
 from workflows.events.rules import occurrences
 from workflows.steps.attendance import answers_for
 from workflows.steps.calendar import draft_for
-from workflows.steps.speaking import answer_sender
+from workflows.steps.speaking import answer_sender, tell_animators
 
 log = logging.getLogger(__name__)
 audit = logging.getLogger("rers.audit")
@@ -161,8 +161,8 @@ def queue_report(plan: Plan, report: dict, *, cause: str, to: list[str] | None =
     if not recipients:
         log.warning("no animator configured: the report is not sent")
         return None
-    return plan.mail(template="report", to=[(None, a) for a in recipients], values={"report": report},
-                     purpose="report", cause=cause, to_member=False)
+    return tell_animators(plan, template="report", values={"report": report}, purpose="report", cause=cause,
+                          only=recipients)
 
 
 def monthly_report(plan: Plan) -> str | None:

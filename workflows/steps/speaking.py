@@ -177,36 +177,47 @@ def reply_id(message_id: str) -> str | None:
 
 
 def tell_animators(plan: Plan, *, template: str, values: dict, purpose: str, cause: str,
-                   only: list[str] | None = None) -> str | None:
+                   only: list[str] | None = None, message_id: str | None = None,
+                   attachments: list[Attachment] = ()) -> str | None:
     """A notice to the animators (``only`` some of them), the message they are about not
-    attached: a decision, a member's news, a notice carrying no personal data. Returns
-    the Message-ID, or None when nobody is to get it (no animator configured)."""
+    attached: a decision, a member's news, a report, a list, a notice carrying no personal
+    data. Returns the Message-ID, or None when nobody is to get it (no animator
+    configured) or it was already sent (``message_id``: see :class:`workflows.decision.Mail`)."""
     animators = list(plan.settings.network.animators) if only is None else only
     if not animators:
         return None
     return plan.mail(template=template, to=[(None, a) for a in animators], values=values, purpose=purpose,
-                     cause=cause, to_member=False)
+                     cause=cause, to_member=False, message_id=message_id, attachments=attachments)
+
+
+def tell_attendee(plan: Plan, name: str | None, address: str, *, animator: bool, template: str, values: dict,
+                  purpose: str, cause: str, message_id: str, attachments: list[Attachment] = ()) -> str | None:
+    """A calendar mail to one person invited (a member who asked for invitations, or an
+    animator): only that person as recipient, so nobody sees who else is invited. Returns
+    the Message-ID, or None when it was already sent or the address is undeliverable."""
+    return plan.mail(template=template, to=[(name, address)], values=values, purpose=purpose, cause=cause,
+                     message_id=message_id, to_member=not animator, attachments=attachments)
 
 
 def tell_member(plan: Plan, member: dict | None, *, template: str, values: dict, purpose: str, cause: str,
-                answering: Incoming | None = None) -> None:
+                answering: Incoming | None = None, cc: list[tuple[str | None, str]] = ()) -> str | None:
     """A mail to a member; one who cannot be reached by mail gets it through the animators
     (protocol.md, "Members without an email address"). ``answering``: the member's answer
     to a question, whose thread it joins (In-Reply-To, References with the question's
     first mail: RFC 5322 3.6.4) under the question's token (``[RERS-…]``), so that a reply
-    to it still names that question, whatever the member's mail client keeps."""
+    to it still names that question, whatever the member's mail client keeps. ``cc``:
+    copied (the animators, on an introduction). Returns the Message-ID, or None."""
     if member is None:
-        return
+        return None
     if reachable(member):
         thread = answering.parsed if answering else None
         token = answered_token(thread) if thread else None
         references = [*thread.references, *thread.in_reply_to] if thread else []
         if token:
             references.insert(0, question_message_id(token, plan.settings.network.domain))
-        plan.mail(template=template, to=[(member.get("name"), member["address"])], values=values,
-                  purpose=purpose, cause=cause, in_reply_to=thread.message_id if thread else None,
-                  references=list(dict.fromkeys(references)), subject_tag=token)
-    else:
-        tell_animators(plan, template=template,
-                       values={**values, "for_member": {"ref": member["ref"], "name": member.get("name")}},
-                       purpose=purpose, cause=cause)
+        return plan.mail(template=template, to=[(member.get("name"), member["address"])], cc=cc, values=values,
+                         purpose=purpose, cause=cause, in_reply_to=thread.message_id if thread else None,
+                         references=list(dict.fromkeys(references)), subject_tag=token)
+    return tell_animators(plan, template=template,
+                          values={**values, "for_member": {"ref": member["ref"], "name": member.get("name")}},
+                          purpose=purpose, cause=cause)
