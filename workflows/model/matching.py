@@ -190,11 +190,13 @@ class Term(NamedTuple):
     """One term of an item: ``key`` is a stem (``espagnol``) or a concept (``=cv``);
     ``text`` the words as written (folded) that gave it; ``weight`` 1.0 for a title term,
     :data:`DESCRIPTION_WEIGHT` for a description-only one. A tuple: an index holds one
-    per word of every item."""
+    per word of every item. ``written``: for a one-word term, the word as written in
+    lower case, accents kept (« gérer »), which explanations of meanings show."""
 
     key: str
     text: str
     weight: float
+    written: str = ""
 
 
 @dataclass(frozen=True)
@@ -468,7 +470,7 @@ class Analyzer:
                     break
             else:
                 if stems[i] not in self.generic:
-                    out.append(Term(stems[i], folded[i], weight))
+                    out.append(Term(stems[i], folded[i], weight, pairs[i][1]))
                     self._written.setdefault(stems[i], pairs[i][1])
                 i += 1
         return out
@@ -483,7 +485,7 @@ class Analyzer:
             terms.setdefault(term.key, term)
         if not title_keys:
             # A title made only of generic words ("Cours") says nothing: its description speaks.
-            terms = {k: Term(k, t.text, 1.0) for k, t in terms.items()}
+            terms = {k: Term(k, t.text, 1.0, t.written) for k, t in terms.items()}
             title_keys = tuple(terms)
         return Analysis(terms=terms, title=title_keys)
 
@@ -494,11 +496,10 @@ class Analyzer:
             return term.text if fold(name) == term.text else f"{term.text} ({name})"
         return term.text
 
-    def meaning_label(self, key: str, term: Term) -> str:
-        """How a term met by meaning is shown: its lemma as written (``gérer``), else
-        :meth:`label`."""
-        sense = self.sense(key)
-        return sense.word if sense is not None else self.label(term)
+    def meaning_label(self, term: Term) -> str:
+        """How a term met by meaning is shown: the word as written, accents kept
+        (« gérer », « randonnée »), or a concept's :meth:`label`."""
+        return term.written or self.label(term)
 
 
 _NONE: frozenset = frozenset()
@@ -548,7 +549,7 @@ class WordMatch:
     concept), ``typo``, ``family`` (one word family) or ``sense`` (near meanings);
     ``value`` 0.0–1.0 (a typo's ratio, a family's :data:`FAMILY_VALUE`, the cosine of
     near meanings; times a description term's weight). For ``family`` and ``sense`` the
-    words shown are the lemmas as written (``gérer``), else the folded words."""
+    words shown are as written, accents kept (« gérer »), else the folded words."""
 
     demand: str
     offer: str
@@ -646,7 +647,7 @@ def _word_match(analyzer: Analyzer, d: Term, o: Term, value: float) -> WordMatch
         lexical = analyzer.lexical_relation(d.key, o.key)[1] * min(d.weight, o.weight)
         kind = "typo" if lexical >= value - 1e-9 else analyzer.meaning_relation(d.key, o.key)[0] or "typo"
         if kind in ("family", "sense"):
-            return WordMatch(demand=analyzer.meaning_label(d.key, d), offer=analyzer.meaning_label(o.key, o),
+            return WordMatch(demand=analyzer.meaning_label(d), offer=analyzer.meaning_label(o),
                              kind=kind, value=round(value, 2))
     elif is_concept(d.key) and d.text != o.text:
         kind = "synonym"
