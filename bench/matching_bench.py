@@ -23,7 +23,19 @@ qualifier, a typo, or a description. Then:
   messages of ``bench/parse_bench.py``; the mean, best of ``--repeat``.
 
 Prints the table, the 20k/5k ratio of the full re-match (goal: at most 5, near-linear) and
-one new item at the largest size against parsing one message (goal: less).
+one new item at the largest size against parsing one message (goal: less), and each size's
+peak memory (the process's maximum resident set, MiB).
+
+``--daemon SIZE`` measures instead the peak memory of a daemon-shaped process: one store of
+SIZE items, the full re-match that builds its index, then 200 new items matched (the
+daemon keeps one store object; the table's peak counts several, each with its index).
+``--lexical`` runs the same with matching by words only (the meaning layer of issue 16
+off: ``Analyzer(meaning=False)``), for a comparison in one tree. ``--pairs`` prints instead
+the precision and recall of matching on ``tests/data/pairs_meaning.tsv`` (offer title,
+demand title, whether a person would match them), by kind of pair, words only and with
+meanings:
+
+    .venv/bin/python bench/matching_bench.py --pairs
 """
 from __future__ import annotations
 
@@ -232,9 +244,87 @@ def parse_one(repeat: int, seed: int) -> float:
     return best
 
 
-def measure(size: int, seed: int, repeat: int, mails: bool) -> dict:
+def words_only() -> None:
+    """Make the step layer's matcher lexical (issue 16's meaning layer off), for --lexical."""
+    from workflows.model.matching import Analyzer
+    from workflows.shell.resources import read_synonyms
+    from workflows.steps import matcher
+
+    matcher.analyzer_for = lambda settings: Analyzer(read_synonyms(settings.matching.synonyms_file), meaning=False)
+
+
+def peak_mib() -> float:
+    """This process's peak resident memory so far, MiB (Linux reports KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+PAIRS = ROOT / "tests" / "data" / "pairs_meaning.tsv"
+
+
+def read_pairs(path: Path = PAIRS) -> list[tuple[str, str, bool, str, str]]:
+    """``(offer, demand, should_match, kind, split)`` of each line of the pair file (tab
+    separated, ``#`` comments, one header line)."""
+    pairs = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#") or line.startswith("offer\t"):
+            continue
+        offer, demand, match, kind, split = line.split("\t")
+        pairs.append((offer, demand, match == "1", kind, split))
+    return pairs
+
+
+def pair_figures(analyzer, pairs, min_score: float) -> dict:
+    """Counts of proposed pairs (score at least ``min_score`` and a matched word, as
+    ``rers match --score`` says): ``{"all"|"dev"|"test"|kind: [tp, fp, fn, tn]}``."""
+    from workflows.model.matching import score_titles
+
+    counts: dict[str, list[int]] = {}
+    for offer, demand, match, kind, split in pairs:
+        score = score_titles(analyzer, offer, demand)
+        proposed = score.score >= min_score and bool(score.matches)
+        cell = (0 if match else 1) if proposed else (2 if match else 3)
+        for key in ("all", split, kind):
+            counts.setdefault(key, [0, 0, 0, 0])[cell] += 1
+    return counts
+
+
+def print_pairs() -> None:
+    """The precision/recall table of ``--pairs`` (Markdown)."""
+    from workflows.model.matching import DEFAULT_MIN_SCORE, Analyzer
+    from workflows.shell.resources import read_synonyms
+
+    pairs = read_pairs()
+    lexical = pair_figures(Analyzer(read_synonyms(), meaning=False), pairs, DEFAULT_MIN_SCORE)
+    start = time.perf_counter()
+    meaning = pair_figures(Analyzer(read_synonyms()), pairs, DEFAULT_MIN_SCORE)
+    elapsed = time.perf_counter() - start
+
+    def ratio(a: int, b: int) -> str:
+        return f"{a / b:.2f}" if b else "–"
+
+    print(f"{len(pairs)} pairs, min_score {DEFAULT_MIN_SCORE}; with meanings: {elapsed:.2f} s "
+          f"(the lexicon's loading included)\n")
+    print("| pairs | words only: precision | recall | with meanings: precision | recall |")
+    print("|---|---|---|---|---|")
+    for key in ("all", "dev", "test"):
+        (tp, fp, fn, _), (tp2, fp2, fn2, _) = lexical[key], meaning[key]
+        print(f"| {key} | {ratio(tp, tp + fp)} | {ratio(tp, tp + fn)} | {ratio(tp2, tp2 + fp2)} | {ratio(tp2, tp2 + fn2)} |")
+    print("\n| kind | pairs | words only: right | with meanings: right |")
+    print("|---|---|---|---|")
+    for key in dict.fromkeys(kind for *_, kind, _split in pairs):
+        (tp, fp, fn, tn), (tp2, fp2, fn2, tn2) = lexical[key], meaning[key]
+        total = tp + fp + fn + tn
+        print(f"| {key} | {total} | {tp + tn} | {tp2 + tn2} |")
+
+
+def measure(size: int, seed: int, repeat: int, mails: bool, lexical: bool = False) -> dict:
     """Every figure of one size, in this process (a fresh one per size: see :func:`main`);
-    the proposal mails' cost only with ``mails`` (it is the same at every size)."""
+    the proposal mails' cost only with ``mails`` (it is the same at every size); with
+    ``lexical``, matching by words only."""
+    if lexical:
+        words_only()
     with tempfile.TemporaryDirectory(prefix="rers-bench-") as tmp:
         folder = Path(tmp)
         settings = settings_in(folder)
@@ -245,7 +335,7 @@ def measure(size: int, seed: int, repeat: int, mails: bool) -> dict:
         mails = proposal_mails(folder, settings) if mails else None
     return {"size": size, "full": full, "pairs": pairs, "written": written, "one": one, "one_median": one_median,
             "proposed": proposed,
-            "mails": mails, "parse": parse_one(repeat, seed)}
+            "mails": mails, "parse": parse_one(repeat, seed), "peak_mib": peak_mib()}
 
 
 def main() -> int:
@@ -260,30 +350,48 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--mails", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--lexical", action="store_true", help="match by words only (issue 16's meanings off)")
+    parser.add_argument("--pairs", action="store_true", help="precision and recall on tests/data/pairs_meaning.tsv")
+    parser.add_argument("--daemon", type=int, metavar="SIZE",
+                        help="peak memory of a daemon-shaped process: one store of SIZE items, its index, 200 new items")
     args = parser.parse_args()
+    if args.pairs:
+        print_pairs()
+        return 0
+    if args.daemon:
+        if args.lexical:
+            words_only()
+        with tempfile.TemporaryDirectory(prefix="rers-bench-") as tmp:
+            settings = settings_in(Path(tmp))
+            fill(settings, args.daemon, random.Random(args.seed))
+            mean, median, _ = one_new_item(settings, random.Random(args.seed + 1))
+        print(f"{args.daemon} items, one store: peak memory {peak_mib():.1f} MiB; "
+              f"one new item {mean * 1e6:.0f} µs mean, {median * 1e6:.0f} µs median")
+        return 0
     if args.one:
-        print(json.dumps(measure(args.one, args.seed, args.repeat, args.mails)))
+        print(json.dumps(measure(args.one, args.seed, args.repeat, args.mails, args.lexical)))
         return 0
     # One process per size: a large heap left by the previous size would slow the next.
     rows = {}
     for n, size in enumerate(int(s) for s in args.sizes.split(",")):
         out = subprocess.run([sys.executable, __file__, "--one", str(size), "--seed", str(args.seed),
-                              "--repeat", str(args.repeat), *(["--mails"] if n == 0 else [])],
+                              "--repeat", str(args.repeat), *(["--mails"] if n == 0 else []),
+                              *(["--lexical"] if args.lexical else [])],
                              capture_output=True, text=True, check=True)
         rows[size] = json.loads(out.stdout.strip().splitlines()[-1])
         r = rows[size]
         print(f"{size:>6} items: full re-match {r['full']:.3f} s ({r['pairs']} pairs), writing {r['written']:.3f} s, "
               f"one new item {r['one'] * 1e6:.0f} µs mean, {r['one_median'] * 1e6:.0f} µs median "
               f"({r['proposed']}/200 proposed), "
-              f"parse one message {r['parse'] * 1e6:.0f} µs", flush=True)
+              f"parse one message {r['parse'] * 1e6:.0f} µs, peak memory {r['peak_mib']:.0f} MiB", flush=True)
     sizes = list(rows)
     print()
     print("| open items | full re-match | full re-match, writing | pairs | one new item (mean / median) "
-          "| parse one message |")
-    print("|---|---|---|---|---|---|")
+          "| parse one message | peak memory |")
+    print("|---|---|---|---|---|---|---|")
     for size, r in rows.items():
         print(f"| {size} | {r['full']:.3f} s | {r['written']:.3f} s | {r['pairs']} | {r['one'] * 1e6:.0f} / "
-              f"{r['one_median'] * 1e6:.0f} µs | {r['parse'] * 1e6:.0f} µs |")
+              f"{r['one_median'] * 1e6:.0f} µs | {r['parse'] * 1e6:.0f} µs | {r['peak_mib']:.0f} MiB |")
     print(f"\none proposal's two approval mails (render + queue): {rows[sizes[0]]['mails'] * 1e6:.0f} µs")
     if len(sizes) >= 2:
         a, b = sizes[-2], sizes[-1]

