@@ -30,7 +30,7 @@ peak memory (the process's maximum resident set, MiB).
 SIZE items, the full re-match that builds its index, then 200 new items matched (the
 daemon keeps one store object; the table's peak counts several, each with its index).
 ``--lexical`` runs the same with matching by words only (the meaning layer of issue 16
-off: ``Analyzer(meaning=False)``), for a comparison in one tree. ``--pairs`` prints instead
+off: ``resources.analyzer(meaning=False)``), for a comparison in one tree. ``--pairs`` prints instead
 the precision and recall of matching on ``tests/data/pairs_meaning.tsv`` (offer title,
 demand title, whether a person would match them), by kind of pair, words only and with
 meanings:
@@ -246,11 +246,9 @@ def parse_one(repeat: int, seed: int) -> float:
 
 def words_only() -> None:
     """Make the step layer's matcher lexical (issue 16's meaning layer off), for --lexical."""
-    from workflows.model.matching import Analyzer
-    from workflows.shell.resources import read_synonyms
-    from workflows.steps import matcher
+    from workflows.shell import resources
 
-    matcher.analyzer_for = lambda settings: Analyzer(read_synonyms(settings.matching.synonyms_file), meaning=False)
+    resources.analyzer_for = lambda settings: resources.analyzer(settings.matching.synonyms_file, meaning=False)
 
 
 def peak_mib() -> float:
@@ -292,13 +290,13 @@ def pair_figures(analyzer, pairs, min_score: float) -> dict:
 
 def print_pairs() -> None:
     """The precision/recall table of ``--pairs`` (Markdown)."""
-    from workflows.model.matching import DEFAULT_MIN_SCORE, Analyzer
-    from workflows.shell.resources import read_synonyms
+    from workflows.model.matching import DEFAULT_MIN_SCORE
+    from workflows.shell.resources import analyzer
 
     pairs = read_pairs()
-    lexical = pair_figures(Analyzer(read_synonyms(), meaning=False), pairs, DEFAULT_MIN_SCORE)
+    lexical = pair_figures(analyzer(meaning=False), pairs, DEFAULT_MIN_SCORE)
     start = time.perf_counter()
-    meaning = pair_figures(Analyzer(read_synonyms()), pairs, DEFAULT_MIN_SCORE)
+    meaning = pair_figures(analyzer(), pairs, DEFAULT_MIN_SCORE)
     elapsed = time.perf_counter() - start
 
     def ratio(a: int, b: int) -> str:

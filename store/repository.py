@@ -168,6 +168,7 @@ class Collection:
         self._multi = {f: {} for f in self.spec.multi}
         for key, doc in self._raw().items():
             self._index(int(key), doc)
+            self._issued = max(self._issued, int(key))
 
     def _index(self, doc_id: int, doc: dict) -> None:
         for f, index in self._unique.items():
@@ -250,10 +251,8 @@ class Collection:
 
     def next_id(self) -> int:
         """The id the next new document gets: above every id this collection has held
-        since it was opened (an id is never given twice, even after a deletion)."""
-        raw = self._raw()
-        top = max((int(k) for k in raw), default=0)
-        self._issued = max(self._issued, top)
+        since it was opened or reloaded (an id is never given twice, even after a
+        deletion). O(1): the highest id is kept as documents come in."""
         return self._issued + 1
 
     def scan(self, predicate: Callable[[dict], bool]) -> Iterator[dict]:

@@ -8,12 +8,13 @@ import pytest
 
 from workflows.model.matching import (
     DEFAULT_MIN_SCORE, Analyzer, MatchIndex, item_busy, pair_refusal, parse_synonyms, score_pair, score_titles, words)
+from workflows.shell import resources
 from workflows.shell.resources import read_synonyms
 
 
 @pytest.fixture(scope="module")
 def analyzer() -> Analyzer:
-    return Analyzer(read_synonyms())
+    return resources.analyzer()
 
 
 MUST_MATCH = [
@@ -115,11 +116,11 @@ def test_synonym_files_parse_merge_and_extend(tmp_path):
         parse_synonyms("a, b\nseul\n", "mine.txt")
     extra = tmp_path / "mine.txt"
     extra.write_text("cévé, cv\nboulangerie, pain\n", encoding="utf-8")
-    extended = Analyzer(read_synonyms(extra))
+    extended = resources.analyzer(extra)
     # "cévé" joins the built-in cv group through the shared "cv".
     assert score_titles(extended, "Mon cévé", "Curriculum vitae").score == 1.0
     assert score_titles(extended, "Boulangerie", "Faire son pain").score == 1.0
-    assert score_titles(Analyzer(read_synonyms()), "Boulangerie", "Faire son pain").score == 0.0
+    assert score_titles(resources.analyzer(), "Boulangerie", "Faire son pain").score == 0.0
 
 
 def test_the_builtin_list_is_well_formed():

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from workflows.model import lexicon as lexicon_module
-from workflows.model.lexicon import Lexicon, word_key
+from workflows.shell import lexicon as lexicon_module
+from workflows.shell.lexicon import Lexicon, word_key
 from workflows.model.matching import (
     DEFAULT_MIN_SCORE, FAMILY_VALUE, SENSE_MIN_COSINE, Analyzer, MatchIndex, same_family, score_pair,
     score_titles)
-from workflows.shell.resources import read_synonyms
+from workflows.shell import resources
 
 ROOT = Path(__file__).resolve().parents[2]
 PAIRS = ROOT / "tests" / "data" / "pairs_meaning.tsv"
@@ -32,7 +32,7 @@ def lexicon() -> Lexicon:
 
 @pytest.fixture(scope="module")
 def analyzer(lexicon) -> Analyzer:
-    return Analyzer(read_synonyms(), lexicon)
+    return resources.analyzer(lexicon=lexicon)
 
 
 def read_pairs() -> list[tuple[str, str, bool, str, str]]:
@@ -79,7 +79,7 @@ def test_vectors_are_unit_and_unknown_words_have_none(lexicon):
 
 
 def test_nothing_is_read_before_a_meaning_is_asked():
-    fresh = Analyzer(read_synonyms())
+    fresh = resources.analyzer()
     assert fresh.lexicon._opened is False  # building an analyzer reads no file of the package
     score_titles(fresh, "Randonnée", "Trekking")
     assert fresh.lexicon._opened is True
@@ -90,7 +90,7 @@ def test_without_the_package_matching_stays_lexical(monkeypatch):
     missing = Lexicon()
     assert not missing.available
     assert missing.lemma("géré") == "géré" and missing.vector("géré") is None
-    plain = Analyzer(read_synonyms(), missing)
+    plain = resources.analyzer(lexicon=missing)
     assert not plain.meaning
     assert score_titles(plain, "Gestion du temps", "Apprendre à gérer mon temps").score == 0.5
     assert score_titles(plain, "Cours d'espagnol", "Apprendre l'espagnol").score == 1.0
@@ -183,7 +183,7 @@ def test_the_pair_set_is_as_written():
 def test_meanings_find_more_pairs_without_more_traps(analyzer, lexicon):
     """The figures of docs/mise-en-relation.md, as floors: precision at least 0.78 and
     recall at least 0.35 on the whole set (words only: 0.74 and 0.23)."""
-    lexical = Analyzer(read_synonyms(), meaning=False)
+    lexical = resources.analyzer(meaning=False)
     counts = {"words": [0, 0, 0], "meaning": [0, 0, 0]}
     for offer, demand, match, _kind, _split in read_pairs():
         for name, which in (("words", lexical), ("meaning", analyzer)):
@@ -214,7 +214,7 @@ def _items_from_pairs(n: int, seed: int = 11) -> list[dict]:
 
 
 def test_index_candidates_agree_with_the_pair_score_with_meanings(lexicon):
-    analyzer = Analyzer(read_synonyms(), lexicon)
+    analyzer = resources.analyzer(lexicon=lexicon)
     index = MatchIndex(analyzer)
     items = _items_from_pairs(240)
     for item in items:

