@@ -196,3 +196,30 @@ def test_normal_address_is_idempotent_and_never_raises(text):
     if once is not None:
         assert normal_address(once) == once
         assert once == once.lower()
+
+
+@pytest.mark.parametrize("name, sender, problem", [
+    ("from-quoted-local-part-names-the-animator", '"anim1@reseau.test"@evil.test', None),
+    ("from-address-as-unquoted-name", None, "unreadable"),
+])
+def test_the_forged_sample_messages_are_no_animator_command(name, sender, problem):
+    from pathlib import Path
+
+    raw = (Path(__file__).resolve().parent.parent / "messages" / "security" / f"{name}.eml").read_bytes()
+    parsed = parse_message(raw, OPTIONS)
+    assert (parsed.sender, parsed.sender_problem) == (sender, problem)
+    assert parsed.intent != "event_command" and parsed.command is None
+
+
+def test_the_person_behind_a_relay_is_one_reply_to_or_nobody():
+    from workflows.mail.sender import person_address, person_name
+
+    relay = parse_message(message("From: Formulaire <no-reply@forms.example>", "Reply-To: marie@x.example",
+                                  "Subject: Adhésion"), OPTIONS)
+    assert (person_address(relay), person_name(relay)) == ("marie@x.example", None)
+    several = parse_message(message("From: no-reply@forms.example", "Reply-To: marie@x.example, anim1@reseau.test",
+                                    "Subject: Adhésion"), OPTIONS)
+    assert person_address(several) == "no-reply@forms.example", "never one of several Reply-To mailboxes"
+    nobody = parse_message(message("From: anim1@reseau.test <x@evil.test>", "Reply-To: anim1@reseau.test",
+                                   "Subject: Adhésion"), OPTIONS)
+    assert person_address(nobody) is None, "no From mailbox: Reply-To does not stand in for it"
