@@ -35,7 +35,11 @@ class People(Network):
 
     def join(self, address: str, name: str, body: str) -> None:
         self.cycle(mail(address, "ADHÉSION", body, name=name, date=self.now))
-        self.cycle(reply(self.to(address)[-1], address, "Oui, je confirme.", name=name, date=self.now))
+        # The robot cannot tell a first name in « Lina Petit » (it could be a surname):
+        # it asks how to name them to other members, and they say it with their OUI.
+        first = name.split()[0]
+        self.cycle(reply(self.to(address)[-1], address, f"Oui, je confirme.\nPrénom : {first}", name=name,
+                         date=self.now))
         assert self.store().members.find_one("address", address)["status"] == "confirmed"
 
 

@@ -77,11 +77,17 @@ class Net:
         return run(self.settings, self.store, self.now, step, *args, **kwargs)
 
     def member(self, address: str | None, name: str | None, *, phone: str | None = None,
-               contact: str = "email") -> dict:
+               contact: str = "email", first_name: str | None = "") -> dict:
+        # ``first_name``: the first name the person gave as such (issue 14: the robot no
+        # longer guesses one from "Paco Ruiz", where either word may be the surname). By
+        # default the first word of ``name``, as if the person had told it; None: not told.
+        if first_name == "":
+            first_name = name.split()[0] if name and name.split() else None
         with self.store.transaction():
             ref = f"M-{self.store.next_number('member')}"
             self.store.members.insert({
-                "ref": ref, "address": address, "name": name, "phone": phone, "contact": contact,
+                "ref": ref, "address": address, "name": name, "first_name": first_name, "phone": phone,
+                "contact": contact,
                 "invitations": False, "status": "confirmed", "language": "fr", "created": self.now.isoformat(),
                 "confirmed": self.now.isoformat(), "undeliverable": False})
         return self.store.members.find_one("ref", ref)

@@ -115,11 +115,14 @@ def test_auto_reply_beats_a_token():
     assert parsed.intent == "auto_reply" and parsed.token is None
 
 
-def test_sender_falls_back_to_sender_then_return_path():
+def test_without_from_there_is_no_sender_whatever_sender_or_return_path_say():
+    # Issue 14: who wrote is the From mailbox only; Sender and Return-Path are never a
+    # fallback (the agent and the envelope are not the author, and DMARC aligns on From).
     raw = b"Sender: Relay <relay@example.com>\nReturn-Path: <rp@example.com>\nSubject: Aide\n\nAide"
-    assert parse_message(raw, OPTIONS).sender == "relay@example.com"
+    parsed = parse_message(raw, OPTIONS)
+    assert (parsed.sender, parsed.sender_problem, parsed.sender_field) == (None, "missing", "relay@example.com")
     raw = b"Return-Path: <rp@example.com>\nSubject: Aide\n\nAide"
-    assert parse_message(raw, OPTIONS).sender == "rp@example.com"
+    assert parse_message(raw, OPTIONS).sender is None
 
 
 def test_text_has_no_control_characters():

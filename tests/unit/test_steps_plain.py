@@ -199,3 +199,28 @@ def test_the_route_table_names_every_intent_of_the_protocol():
     assert set(routes.ANSWERS) == {"join", "withdraw", "withdraw_item", "approve", "consent", "bilan"}
     assert all(route.guard is routes.ANIMATOR for route in routes.COMMANDS.values()), "every animator act"
     assert routes.ANSWERS["approve"].guard is routes.ANIMATOR_ANSWER
+
+
+def test_a_join_asks_how_to_be_named_when_no_first_name_can_be_told(world):
+    plan, _ = world.decide(message("join", STRANGER, member=MemberFields(name="Lina Petit")))
+    (question,) = plan.asked
+    assert question.mail.values["first_name"] is None, "« Lina Petit » may be « Petit Lina »: asked, not guessed"
+    plan, _ = world.decide(message("join", PACO, member=MemberFields(name="Paco Ruiz", first_name="Paco")))
+    (question,) = plan.asked
+    assert question.mail.values["first_name"] == "Paco"
+    (member,) = inserted(plan, "members")
+    assert member["first_name"] == "Paco"
+
+
+def test_the_first_name_given_with_the_yes_is_recorded(world):
+    world.member("M-1", STRANGER, "Lina Petit", status="pending", confirmed=None)
+    question = world.add("questions", {
+        "token_hash": world.plan().keyed_hash("RERS-AAAAAAAA"), "kind": "join", "subject_ref": "M-1",
+        "member": "M-1", "address": STRANGER, "status": "open", "created": NOW.isoformat(),
+        "expires": (NOW + timedelta(days=30)).isoformat(), "answer": None, "answered": None,
+        "answer_message_id": None, "clarified": False, "reminded": False, "data": {"texts": {}}})
+    plan, outcome = world.decide(message("reply", STRANGER, token="RERS-AAAAAAAA", answer="yes",
+                                         member=MemberFields(first_name="Lina")))
+    assert outcome == "join confirmed: M-1" and question["kind"] == "join"
+    member = plan.members.find_one("ref", "M-1")
+    assert (member["status"], member["first_name"]) == ("confirmed", "Lina")

@@ -121,4 +121,6 @@ def test_a_display_name_never_becomes_the_sender(display):
 
     parsed = parse_message(hostile_mail(PACO, display, "OFFRE : guitare", "Pour débutants\n", 6), ParseOptions())
     assert parsed.sender == PACO
-    assert parsed.sender_name == " ".join(display.split())
+    # Issue 14: a display name holding an "@" is no name at all (it could pass for an
+    # address in what the animators read); any other is kept, made one line.
+    assert parsed.sender_name == (None if "@" in display else " ".join(display.split()))

@@ -1,61 +1,135 @@
-"""What the network's own mail server says of a message: ``Authentication-Results``
-(RFC 8601) read for DMARC and aligned DKIM, counting only the fields of the configured
-``authserv_id`` (any other can be written by anyone). Pure functions of the settings and
-the parsed message.
+"""What the network's own mail server says of a message: the ``Authentication-Results``
+field (RFC 8601) that the configured ``authserv_id`` wrote, read for DMARC (RFC 7489) and
+aligned DKIM (RFC 6376). Pure functions of the settings and the parsed message.
+
+The rules, and why:
+
+- Only the **topmost** field carrying the configured authserv-id counts. The receiving
+  server adds its field above the ones the message arrived with, and RFC 8601 §5 says it
+  must remove (or rename) incoming fields that claim its own authserv-id. Any lower field
+  with that id is therefore a forgery the server failed to strip: it is never believed,
+  and counted (:attr:`Verdict.stripped_forgeries`) so that the caller can log it. Fields
+  of any other authserv-id are ignored (anyone can write one).
+- ``dmarc=pass`` counts only when its ``header.from`` is the From domain: DMARC's
+  verdict is about one domain, and the robot's identity is the From mailbox.
+- ``dkim=pass`` counts only when its signing domain (``header.d``, else the domain of
+  ``header.i``) is aligned with the From domain (relaxed alignment, RFC 7489 §3.1.1,
+  approximated without a public-suffix list: the same domain, or one a sub-domain of the
+  other, never a bare top-level domain; a signature by a registry suffix such as
+  ``co.uk`` would still align, which only that registry could make): anyone can sign a
+  forged From with their own domain's key.
+- SPF alone never counts (it checks the envelope sender, not From). ``none``,
+  ``neutral``, ``fail``, ``softfail``, ``policy``, ``temperror``, ``permerror``, no
+  result at all, an unreadable field: not authenticated.
+- ``dmarc=fail`` in that field means **forged**: the From domain's owner publishes that
+  its mail passes, and this one did not. It refuses even a message carrying a valid token.
+
+Without ``authserv_id`` nothing can be checked: :func:`verdict` says ``authenticated``
+(as before) with ``checked=False`` and says why.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Sequence
 
 import authres
 
 from config.settings import Settings
+from workflows.mail.decode import normal_address
 from workflows.mail.model import Parsed
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """The server's word on one message.
+
+    ``authenticated``: the From domain is vouched for (aligned DMARC or DKIM pass in the
+    trusted field), or nothing is checked (``checked`` False). ``forged``: the trusted
+    field says ``dmarc=fail``. ``stripped_forgeries``: how many *lower* fields carry the
+    trusted authserv-id (forgeries the server should have removed; log them). ``reason``:
+    one line for logs and the animators, without the sender's address.
+    """
+
+    authenticated: bool
+    forged: bool
+    stripped_forgeries: int
+    reason: str
+    checked: bool = True
+
+
+def verdict(settings: Settings, parsed: Parsed) -> Verdict:
+    """The :class:`Verdict` on ``parsed`` under the configured ``authserv_id``
+    (:func:`judge`)."""
+    return judge(settings.network.authserv_id, parsed.sender, parsed.authentication_results)
+
+
 def authenticated(settings: Settings, parsed: Parsed) -> bool:
-    """True when the configuration trusts no ``authserv_id`` (nothing to check), or when
-    an ``Authentication-Results`` header (RFC 8601) of that ``authserv_id`` shows
-    ``dmarc=pass``, or ``dkim=pass`` for a signing domain aligned with the From domain
-    (the same, or one a sub-domain of the other: DMARC's relaxed alignment, RFC 7489
-    §3.1.1). Headers of other servers are ignored: anyone can write one; and anyone can
-    sign a forged From with their own domain's key, hence the alignment. A ``dmarc=fail``
-    of that server wins over any pass (:func:`forged`): a forger can add a header that
-    claims the server's name below the server's own, never remove the server's."""
-    if not settings.network.authserv_id:
-        return True
-    if forged(settings, parsed):
-        return False
-    sender_domain = (parsed.sender or "").rpartition("@")[2].lower()
-    for result in _trusted_results(settings, parsed):
-        if result.result != "pass":
-            continue
-        if result.method == "dmarc":
-            return True
-        if result.method == "dkim" and _aligned(_signing_domain(result), sender_domain):
-            return True
-    return False
+    """:attr:`Verdict.authenticated` of :func:`verdict` (True when no ``authserv_id`` is
+    configured: nothing to check)."""
+    return verdict(settings, parsed).authenticated
 
 
 def forged(settings: Settings, parsed: Parsed) -> bool:
-    """True when an ``Authentication-Results`` header of the configured ``authserv_id``
-    shows ``dmarc=fail``: the From domain's owner publishes that mail from it must pass,
-    and this one did not (RFC 7489). False without ``authserv_id``, and for a message with
-    no verdict (a member's provider may publish no DMARC policy at all)."""
-    return any(result.method == "dmarc" and result.result == "fail"
-               for result in _trusted_results(settings, parsed))
+    """:attr:`Verdict.forged` of :func:`verdict`: the trusted field says ``dmarc=fail``.
+    False without ``authserv_id``, and for a message with no verdict (a member's provider
+    may publish no DMARC policy at all)."""
+    return verdict(settings, parsed).forged
 
 
-def _trusted_results(settings: Settings, parsed: Parsed):
-    """The results (``authres`` objects) of the ``Authentication-Results`` headers that the
-    configured ``authserv_id`` wrote; none without it. Unreadable headers are skipped."""
-    trusted = settings.network.authserv_id
-    if not trusted:
-        return
-    for value in parsed.authentication_results:
-        header = _parse_results(value)
-        if header is not None and (header.authserv_id or "").lower() == trusted.lower():
-            yield from header.results
+def judge(authserv_id: str | None, sender: str | None, fields: Sequence[str]) -> Verdict:
+    """The :class:`Verdict` for a message from ``sender`` (its From address, canonical,
+    or None) whose ``Authentication-Results`` values are ``fields``, topmost first (the
+    order of the header block, as :class:`Parsed` keeps them). Never raises."""
+    if not authserv_id:
+        return Verdict(True, False, 0, "no authserv_id configured: nothing checked", checked=False)
+    trusted = authserv_id.strip().lower()
+    ours = [value for value in fields if _authserv_id(value) == trusted]
+    if not ours:
+        return Verdict(False, False, 0, f"no Authentication-Results of {trusted}")
+    stripped = len(ours) - 1
+    header = _parse_results(ours[0])
+    if header is None:
+        return Verdict(False, False, stripped, f"the topmost Authentication-Results of {trusted} is unreadable")
+    from_domain = _domain(sender)
+    results = [(str(result.method or "").lower(), str(result.result or "").lower(), result)
+               for result in header.results]
+    if any(method == "dmarc" and outcome == "fail" for method, outcome, _ in results):
+        return Verdict(False, True, stripped, "dmarc=fail: the From domain's policy was not met")
+    if from_domain is None:
+        return Verdict(False, False, stripped, "no single From address to vouch for")
+    reasons = []
+    for method, outcome, result in results:
+        if outcome != "pass":
+            continue
+        if method == "dmarc":
+            claimed = _domain(_property(result, "header", "from"))
+            if claimed == from_domain:
+                return Verdict(True, False, stripped, "dmarc=pass for the From domain")
+            reasons.append("dmarc=pass for another domain" if claimed else "dmarc=pass without header.from")
+        elif method == "dkim":
+            signer = _domain(_property(result, "header", "d") or _property(result, "header", "i"))
+            if _aligned(signer, from_domain):
+                return Verdict(True, False, stripped, "dkim=pass aligned with the From domain")
+            reasons.append("dkim=pass for a domain not aligned with From")
+        elif method == "spf":
+            reasons.append("spf=pass alone does not vouch for From")
+    return Verdict(False, False, stripped, "; ".join(reasons) or "no dmarc or dkim pass")
+
+
+_AUTHSERV_ID_RE = re.compile(r'\s*(?:\([^()]*\)\s*)*"?([^\s;()"]+)')
+
+
+def _authserv_id(value: str) -> str | None:
+    """The authserv-id a field claims, lower-cased: from ``authres`` when it reads the
+    field, else its first token (RFC 8601 §2.2: ``[CFWS] authserv-id``), so that an
+    unreadable field of the trusted server still counts as the topmost one (a readable
+    forgery below it must not take its place)."""
+    header = _parse_results(value)
+    if header is not None and header.authserv_id:
+        return str(header.authserv_id).lower()
+    match = _AUTHSERV_ID_RE.match(value or "")
+    return match.group(1).lower() if match else None
 
 
 _BRACKETED = re.compile(r"=\s*(?:<([^<>\s]*)>|\[([^\[\]\s]*)\])")
@@ -74,13 +148,29 @@ def _parse_results(value: str):
     return None
 
 
-def _signing_domain(result) -> str:
+def _property(result, kind: str, name: str) -> str:
     for prop in result.properties:
-        if prop.type == "header" and prop.name in ("d", "i") and prop.value:
-            return prop.value.rpartition("@")[2].lower()
+        if prop.type == kind and prop.name == name and prop.value:
+            return str(prop.value)
     return ""
 
 
-def _aligned(signer: str, sender: str) -> bool:
-    return bool(signer and sender) and (signer == sender or sender.endswith("." + signer)
-                                         or signer.endswith("." + sender))
+def _domain(value: str | None) -> str | None:
+    """The domain of an address or a bare domain, canonical as the parser makes
+    addresses (lower-case, U-label), or None."""
+    if not value:
+        return None
+    canonical = normal_address("x@" + value.strip().strip("<>").rpartition("@")[2])
+    return canonical.rpartition("@")[2] if canonical else None
+
+
+def _aligned(signer: str | None, sender: str) -> bool:
+    # Relaxed alignment without a public-suffix list: the same domain, or one a
+    # sub-domain of the other, never through a bare top-level domain ("d=test" would
+    # otherwise vouch for every *.test).
+    if not signer or "." not in signer or "." not in sender:
+        return signer == sender and bool(signer)
+    return signer == sender or sender.endswith("." + signer) or signer.endswith("." + sender)
+
+
+__all__ = ["Verdict", "authenticated", "forged", "judge", "verdict"]

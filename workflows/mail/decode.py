@@ -12,10 +12,15 @@ from __future__ import annotations
 
 import binascii
 import codecs
+import hashlib
 import email
+import email.errors
 import email.utils
 import re
+import unicodedata
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from email.headerregistry import HeaderRegistry
 from email.message import Message
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -181,28 +186,236 @@ def _word_bytes(encoding: str, payload: str) -> bytes | None:
         return None
 
 
-def first_address(value: str | None) -> tuple[str | None, str | None]:
-    """``(display name, lower-cased address)`` of the first mailbox in a *raw* header
-    value (``From``, ``Reply-To``, ``Sender``: unfolded here), or ``(None, None)``.
-    RFC 5322 3.4 via :func:`email.utils.getaddresses`, which also accepts
-    ``addr (Comment)`` forms. The structure is read before the encoded words are decoded
-    (RFC 2047 §6.1): a display name that decodes to ``<x@example.net>``, or to a line
-    break and a header, stays a name and never becomes the address."""
-    if not value:
-        return None, None
+MAX_ADDRESS_HEADER = 4000
+"""Characters of one address header that are parsed; a longer one is ``unreadable``
+(RFC 5322 lines are at most 998 octets; a real From is far shorter, and the email
+package's address parser is not linear on every input)."""
+
+ADDRESS_PROBLEMS = ("missing", "unreadable", "several", "group")
+"""Why an address header gives no single mailbox (:attr:`MailboxRead.problem`):
+``missing`` — no such header, or a blank one; ``unreadable`` — RFC 5322's grammar (as the
+:mod:`email` package reads it) does not give a clean mailbox, or the address is not a
+valid (internationalised) address; ``several`` — two mailboxes or more, or the header
+itself appears twice; ``group`` — RFC 5322 group syntax (``Undisclosed:;``,
+``Team: a@x, b@y;``), which never names one person."""
+
+# Defects of the email package's parser that leave the address unambiguous: the
+# obsolete syntax of RFC 5322 §4 (``John Q. Public``, a stray comma, ``<@route:a@b>``)
+# and UTF-8 in the local part (RFC 6532). Encoded words are never decoded by that
+# parser here (see read_mailbox), so their defects cannot occur.
+_HARMLESS_DEFECTS = (
+    email.errors.ObsoleteHeaderDefect,
+    email.errors.NonASCIILocalPartDefect,
+)
+_ADDRESS_AS_NAME_RE = re.compile(r'^\s*"?([^\s"<>@]+@[^\s"<>@]+)"?\s*<([^\s"<>@]+@[^\s"<>@]+)>\s*$')
+# The class the email package builds for an address header (HeaderRegistry makes a new
+# class at every lookup, 40 µs: made once here).
+_ADDRESS_HEADER = HeaderRegistry()["from"]
+# A domain as written must be its own normal form up to case and NFC: UTS 46 maps
+# full-width letters and ideographic dots to ASCII, so that "ｒeseau.test" would become
+# the network's own "reseau.test" while the mail server checked another name.
+_IDNA_OPTIONS = dict(check_deliverability=False, allow_smtputf8=True, allow_quoted_local=True,
+                     allow_domain_literal=True, globally_deliverable=False, test_environment=True)
+
+
+@dataclass(frozen=True)
+class MailboxRead:
+    """What one address header (``From``, ``Sender``, ``Reply-To``) says about who it
+    names: exactly one mailbox, or why not.
+
+    ``address``: the mailbox's address in canonical form (:func:`normal_address`), or
+    None; ``name``: its display name, decoded (RFC 2047), or None — never read as an
+    address; ``problem``: None when ``address`` is set, else one of
+    :data:`ADDRESS_PROBLEMS`.
+    """
+
+    address: str | None = None
+    name: str | None = None
+    problem: str | None = "missing"
+
+
+def normal_address(address: str | None) -> str | None:
+    """The canonical form of an addr-spec, used as a person's identity everywhere, or
+    None when ``address`` is not a valid address.
+
+    - ASCII addresses: lower-cased (local parts are case-sensitive in RFC 5321 §2.4, but
+      no provider people use treats them so, and the robot must not see two members).
+    - Internationalised ones (RFC 6531/6532: UTF-8 local part, IDN domain, or an
+      ``xn--`` A-label): checked and normalised by ``email-validator`` (IDNA 2008 with
+      UTS 46, local part NFC); lower-cased; the domain kept as its U-label
+      (``jörg@bücher.example``, also for ``jörg@xn--bcher-kva.example``), so that one
+      mailbox has one spelling. :func:`workflows.mail.rfc5322.transport_address` gives
+      the A-label form for the wire.
+    - Refused (None): no ``@``, an empty side, an encoded or invisible character that
+      email-validator refuses (U+200B…), a non-ASCII domain that is not already its own
+      UTS 46 form (full-width letters that map to ASCII: a homograph of another domain).
+    Never raises.
+    """
+    if not address:
+        return None
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain:
+        return None
+    lowered = address.lower()
+    if lowered.isascii() and "xn--" not in domain.lower():
+        return lowered
+    import email_validator  # loaded on first use: few addresses are internationalised
+
+    try:
+        valid = email_validator.validate_email(unicodedata.normalize("NFC", lowered), **_IDNA_OPTIONS)
+    except (email_validator.EmailNotValidError, ValueError, UnicodeError):
+        return None
+    written = unicodedata.normalize("NFC", domain.lower())
+    if not written.isascii() and written != valid.domain:
+        return None
+    return unicodedata.normalize("NFC", f"{valid.local_part.lower()}@{valid.domain}")
+
+
+def read_mailbox(value: str | None) -> MailboxRead:
+    """The single mailbox of one *raw* address header value (as :mod:`email`'s compat32
+    hands it over: folded, 8-bit bytes as surrogates), read as RFC 5322 §3.4 reads it.
+
+    The structure is parsed by the :mod:`email` package's RFC 5322 parser
+    (:class:`email.headerregistry.HeaderRegistry`, the one of ``policy.default``; Python
+    3.11.7 has no ``getaddresses(strict=True)``), before any encoded word is decoded
+    (RFC 2047 §6.1). So ``"anim1@reseau.test"@evil.test`` is the mailbox at evil.test
+    whose local part is quoted, ``"anim1@reseau.test" <x@evil.test>`` is x@evil.test
+    named "anim1@reseau.test", and ``alice@example.org <bob@evil.test>`` is unreadable
+    (a phrase cannot hold ``@``). An encoded word inside the address itself
+    (``anim1@=?utf-8?q?reseau.test?=``, forbidden by RFC 2047 §5) makes it unreadable:
+    the email package would decode it, the mail server did not.
+
+    Returns a :class:`MailboxRead`; never raises and never guesses: anything but one
+    clean mailbox gives ``address=None`` and the reason.
+    """
+    if value is None or not str(value).strip():
+        return MailboxRead()
     value = _FOLD_RE.sub("", str(value))
+    if len(value) > MAX_ADDRESS_HEADER or "\r" in value or "\n" in value:
+        return MailboxRead(problem="unreadable")
     if not value.isascii():
         value = _utf8_with_fallback(value.encode("utf-8", errors="surrogateescape"))
+    same = _ADDRESS_AS_NAME_RE.match(value)
+    if same and same.group(1).lower() == same.group(2).lower():
+        # "x@y <x@y>": invalid (a phrase holds no "@"), but some mailers write it, and
+        # both readings name the same mailbox: read the bracketed one.
+        value = f"<{same.group(2)}>"
+    # The structure is read with every encoded word made plain text ("=?" -> "=_"):
+    # encoded words are display-name text only (RFC 2047 §5), so they must neither
+    # change the structure nor be decoded into the address, which the email package
+    # would otherwise do (``anim1@=?utf-8?q?reseau.test?=`` -> anim1@reseau.test).
+    encoded = "=?" in value
+    found = _strict_mailbox(value.replace("=?", "=_") if encoded else value)
+    if isinstance(found, str):
+        return MailboxRead(problem=found)
+    if encoded and "=_" in found.addr_spec:
+        return MailboxRead(problem="unreadable")
+    address = normal_address(found.addr_spec) if found.username and found.domain else None
+    if address is None:
+        return MailboxRead(problem="unreadable")
+    return MailboxRead(address=address, name=_display_name(value, found.addr_spec, encoded, found.display_name),
+                       problem=None)
+
+
+def _strict_mailbox(value: str):
+    """The one :class:`email.headerregistry.Address` of ``value``, or the problem."""
     try:
-        pairs = email.utils.getaddresses([value])
-    except Exception:  # getaddresses has raised on odd input in some Python versions
-        pairs = []
-    for name, address in pairs:
-        address = address.strip().strip("<>").lower()
-        if address.count("@") == 1 and " " not in address and not address.startswith("@"):
-            return (header_text(name) or None), address
-    match = re.search(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", value)
-    return (None, match.group(0).lower()) if match else (None, None)
+        parsed = _ADDRESS_HEADER("From", value)
+        groups = parsed.groups
+        defects = parsed.defects
+    except Exception:  # the parser raises on some inputs (a decoded CR/LF in a name, say)
+        return "unreadable"
+    if any(not isinstance(defect, _HARMLESS_DEFECTS) for defect in defects):
+        return "unreadable"
+    if any(group.display_name is not None for group in groups):
+        return "group"
+    mailboxes = [address for group in groups for address in group.addresses]
+    if not mailboxes:
+        return "unreadable"
+    if len(mailboxes) > 1:
+        return "several"
+    return mailboxes[0]
+
+
+def _display_name(value: str, addr_spec: str, encoded: bool, plain_name: str) -> str | None:
+    """The display name. Without encoded words, as the strict parser read it (quotes and
+    escapes undone). With them, decoded by :func:`header_text` (the robust decoder: bad
+    charsets, words split inside a character, whitespace between words dropped as RFC
+    2047 §6.2 says) from the phrase the lenient parser finds, when it finds the same
+    single address; else None. A name holding an ``@`` is no name (an address written
+    as a name, or a trick): None."""
+    name = plain_name
+    if encoded:
+        name = None
+        try:
+            pairs = email.utils.getaddresses([value])
+        except Exception:
+            pairs = []
+        if len(pairs) == 1 and pairs[0][1].strip().lower() == addr_spec.lower():
+            name = header_text(pairs[0][0])
+    name = clean_line(name) if name else None
+    if not name or "@" in name or "\uff20" in name:
+        return None
+    return name
+
+
+def first_address(value: str | None) -> tuple[str | None, str | None]:
+    """``(display name, address)`` of :func:`read_mailbox` (kept for its callers; the
+    name is historical: a header with several mailboxes gives ``(None, None)`` now,
+    never its first one)."""
+    read = read_mailbox(value)
+    return read.name, read.address
+
+
+TRANSIT_FIELDS = frozenset({
+    "received", "return-path", "delivered-to", "x-original-to", "envelope-to",
+    "authentication-results", "received-spf", "dkim-signature", "domainkey-signature",
+    "arc-seal", "arc-message-signature", "arc-authentication-results",
+})
+"""Header fields that servers add or change on the way (RFC 5321 §4.4 trace fields,
+RFC 8601, RFC 6376 and RFC 8617 fields): not part of a message's content. Every
+``X-…`` field (spam scores, a provider's own stamps) and every ``Resent-…`` field (RFC
+5322 §3.6.6: a re-sending of the same message) are left out too."""
+
+_HEADER_END_RE = re.compile(rb"\r?\n\r?\n")
+_LINE_END_RE = re.compile(rb"\r\n|\r|\n")
+
+
+def content_digest(raw: bytes) -> str:
+    """``sha256:<hex>`` of what a message says, the same for the same message however it
+    travelled: the header fields of :data:`TRANSIT_FIELDS`, ``X-…`` and ``Resent-…``
+    left out, the others in their order with names lower-cased and values unfolded with
+    runs of whitespace made one space (as DKIM's relaxed canonicalisation, RFC 6376
+    §3.4.2), an mbox ``From `` line dropped, line ends made CRLF and trailing empty
+    lines of the body dropped (§3.4.4).
+
+    Two deliveries of one message (a retry, a second route, the same file fetched
+    twice) give one digest; a different message that reuses a Message-ID (web forms and
+    some clients do) gives another. Any bytes are accepted; never raises.
+    """
+    found = _HEADER_END_RE.search(raw)
+    head, body = (raw[: found.start()], raw[found.end():]) if found else (raw, b"")
+    fields: list[bytes] = []
+    for line in _LINE_END_RE.split(head):
+        if line[:1] in (b" ", b"\t") and fields:
+            fields[-1] += b" " + line.strip()
+        elif line.startswith(b"From ") and not fields:
+            continue  # the mbox separator written by the local delivery
+        else:
+            fields.append(line)
+    digest = hashlib.sha256()
+    for field in fields:
+        name, colon, value = field.partition(b":")
+        name = name.strip().lower()
+        if not colon or name in _TRANSIT_NAMES or name.startswith((b"x-", b"resent-")):
+            continue
+        digest.update(name + b":" + b" ".join(value.split()) + b"\r\n")
+    digest.update(b"\r\n")
+    digest.update(_LINE_END_RE.sub(b"\r\n", body).rstrip(b"\r\n"))
+    return f"sha256:{digest.hexdigest()}"
+
+
+_TRANSIT_NAMES = frozenset(name.encode("ascii") for name in TRANSIT_FIELDS)
 
 
 _FRENCH_MONTHS = {
@@ -433,7 +646,8 @@ def header_all(message: Message, name: str) -> list[str]:
 
 
 __all__ = [
-    "Bodies", "MAX_TEXT", "charset_codec", "collect_bodies", "decode_bytes", "first_address",
-    "header", "header_all", "header_text", "is_attachment", "network_zone", "parse_date",
-    "part_text", "read_message", "unflow",
+    "ADDRESS_PROBLEMS", "Bodies", "MAX_ADDRESS_HEADER", "MAX_TEXT", "MailboxRead", "charset_codec",
+    "TRANSIT_FIELDS", "collect_bodies", "content_digest", "decode_bytes", "first_address", "header", "header_all", "header_text",
+    "is_attachment", "network_zone", "normal_address", "parse_date", "part_text", "read_mailbox",
+    "read_message", "unflow",
 ]

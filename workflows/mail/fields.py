@@ -360,6 +360,7 @@ def read_fields(text: str, item_kind: str | None) -> Fields:
             consent = entry.whole() or None
     # "Prénom : Aïcha" + "Nom : Benali": the "Nom" line was read as the full name.
     if first_name:
+        member.first_name = first_name
         surname = last_name or member.name
         if surname and fold(first_name) in fold(surname):
             member.name = surname

@@ -156,6 +156,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "field": {
         "name": ("nom", "name"),
+        "first_name": ("prénom", "first name"),
         "phone": ("téléphone", "phone"),
         "unreadable_address": ("(adresse illisible)", "(unreadable address)"),
         "erased": ("(effacé)", "(erased)"),

@@ -41,13 +41,17 @@ class MemberFields:
     """The person's own fields as written in this message (protocol.md, "Fields").
 
     ``phone`` is E.164 (``+33639981234``) when it could be normalised, else as written;
-    ``contact`` is one of ``CONTACTS`` or None; ``invitations`` True/False/None.
+    ``contact`` is one of ``CONTACTS`` or None; ``invitations`` True/False/None;
+    ``first_name`` as written in a ``Prénom :`` line (``name`` holds the whole name).
     """
 
     name: str | None = None
     phone: str | None = None
     contact: str | None = None
     invitations: bool | None = None
+    first_name: str | None = None
+    """The first name given as such (a ``Prénom :`` line): how the person wants to be
+    named to other members before both consented (the full name is never shown)."""
 
 
 @dataclass
@@ -82,6 +86,8 @@ class Parsed:
 
     intent: str = "unknown"
     sender: str | None = None
+    """The From mailbox's address, canonical (lower-cased; an IDN domain as its
+    U-label), or None (``sender_problem`` says why)."""
     token: str | None = None
     answer: str | None = None
     member: MemberFields = field(default_factory=MemberFields)
@@ -98,14 +104,33 @@ class Parsed:
     bytes when the message has none (so a repeat is still recognised)."""
     subject: str = ""
     sender_name: str | None = None
+    """The From display name, decoded; None when absent or when it holds an ``@`` (an
+    address written as a name is never a name, and never an address)."""
+    sender_problem: str | None = None
+    """Why ``sender`` is None (``decode.ADDRESS_PROBLEMS``): ``missing`` (no From),
+    ``unreadable``, ``several`` (several mailboxes, or several From fields), ``group``.
+    None when ``sender`` is set. The sender is the From mailbox only: never the Sender,
+    Reply-To or Return-Path, never an address found in a display name."""
     reply_to: str | None = None
-    """Lower-cased Reply-To address: used only to answer a web form relay, never as identity."""
+    """Reply-To's single mailbox, canonical (``decode.normal_address``): used only to
+    answer a web form relay, never as identity."""
+    reply_to_problem: str | None = "missing"
+    """Why ``reply_to`` is None, as ``sender_problem``."""
+    sender_field: str | None = None
+    """The ``Sender`` header's single mailbox (RFC 5322 §3.6.2: the agent who sent it),
+    canonical; informative only, never the sender."""
+    sender_field_problem: str | None = "missing"
+    content_digest: str = ""
+    """``sha256:<hex>`` of the message without the header fields added in transit
+    (``decode.content_digest``): the same message delivered twice has the same digest;
+    another message that reuses a Message-ID has another."""
     in_reply_to: list[str] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
     date: datetime | None = None
     """The ``Date:`` header as an aware datetime, None when missing or unreadable."""
     authentication_results: list[str] = field(default_factory=list)
-    """The raw ``Authentication-Results`` header values (RFC 8601), top first."""
+    """The ``Authentication-Results`` header values (RFC 8601), decoded, in the order of
+    the header block: the topmost field (the one the last server added) first."""
     bounced_addresses: list[str] = field(default_factory=list)
     """For ``bounce``: the lower-cased addresses that permanently failed."""
     delayed_addresses: list[str] = field(default_factory=list)

@@ -67,6 +67,7 @@ def parse_message(raw: bytes, options: ParseOptions, *, now: datetime | None = N
         parsed.text = _NOT_MAIL.format(reason=f"erreur de lecture ({type(error).__name__})")
     if not parsed.message_id:
         parsed.message_id = f"<sha256-{hashlib.sha256(raw).hexdigest()}@rers.invalid>"
+    parsed.content_digest = decode.content_digest(raw)
     return _cleaned(parsed)
 
 
@@ -75,27 +76,31 @@ def _read_headers(message, options: ParseOptions) -> tuple[Parsed, dict[str, str
     Authentication-Results, Auto-Submitted, List-Id), and the first raw value of each
     header by lower-case name."""
     first: dict[str, str] = {}
+    addresses: dict[str, list[str]] = {"from": [], "sender": [], "reply-to": []}
     for name, value in message.raw_items():
-        first.setdefault(name.lower(), value)
+        lowered = name.lower()
+        first.setdefault(lowered, value)
+        if lowered in addresses:
+            addresses[lowered].append(value)
 
     def get(name: str) -> str:
         value = first.get(name)
         return decode.header_text(value) if value else ""
 
     parsed = Parsed()
-    # Address headers are read raw: first_address decodes the display name itself, after
-    # the structure (a decoded name must not become an address).
-    sender_name, parsed.sender = decode.first_address(first.get("from"))
-    if parsed.sender is None:
-        sender_name, parsed.sender = decode.first_address(first.get("sender"))
-    if parsed.sender is None:
-        parsed.sender = decode.first_address(first.get("return-path"))[1]
-    parsed.sender_name = sender_name
+    # Who wrote is the From mailbox, read as RFC 5322 reads it (decode.read_mailbox),
+    # and nothing else: no fallback on Sender or Return-Path, no first x@y of the line.
+    # A From that does not name exactly one mailbox gives no sender, with the reason.
+    author = _one_mailbox(addresses["from"])
+    parsed.sender, parsed.sender_name, parsed.sender_problem = author.address, author.name, author.problem
+    answer_to = _one_mailbox(addresses["reply-to"])
+    parsed.reply_to, parsed.reply_to_problem = answer_to.address, answer_to.problem
+    agent = _one_mailbox(addresses["sender"])
+    parsed.sender_field, parsed.sender_field_problem = agent.address, agent.problem
     parsed.subject = get("subject")
     parsed.date = decode.parse_date(get("date"), options.timezone)
     message_ids = _MESSAGE_ID_RE.findall(get("message-id"))
     parsed.message_id = message_ids[0] if message_ids else ""
-    parsed.reply_to = decode.first_address(first.get("reply-to"))[1]
     parsed.in_reply_to = _MESSAGE_ID_RE.findall(get("in-reply-to"))
     parsed.references = _MESSAGE_ID_RE.findall(get("references"))
     parsed.authentication_results = decode.header_all(message, "Authentication-Results")
@@ -103,6 +108,14 @@ def _read_headers(message, options: ParseOptions) -> tuple[Parsed, dict[str, str
     parsed.auto_submitted = auto_submitted or None
     parsed.list_id = get("list-id") or None
     return parsed, first
+
+
+def _one_mailbox(values: list[str]) -> decode.MailboxRead:
+    """The single mailbox of an address header that must occur at most once (RFC 5322
+    §3.6: From, Sender, Reply-To): two such fields are ``several``, like two mailboxes."""
+    if len(values) > 1:
+        return decode.MailboxRead(problem="several")
+    return decode.read_mailbox(values[0] if values else None)
 
 
 def _headers_only(raw: bytes, options: ParseOptions) -> Parsed:
@@ -300,7 +313,7 @@ def _cleaned(parsed: Parsed) -> Parsed:
     """Every string of ``parsed`` without control characters (the contract's promise)."""
     parsed.text = clean(parsed.text)
     for name in ("sender", "token", "answer", "item_ref", "subject", "sender_name", "reply_to", "message_id",
-                 "automatic", "auto_submitted", "list_id", "on_behalf_of"):
+                 "automatic", "auto_submitted", "list_id", "on_behalf_of", "sender_field"):
         value = getattr(parsed, name)
         if value is not None:
             setattr(parsed, name, clean_line(value))

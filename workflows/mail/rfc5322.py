@@ -17,7 +17,10 @@ from email.message import EmailMessage
 from email.policy import Compat32
 from email.utils import format_datetime, formataddr, getaddresses
 
+from workflows.mail.decode import normal_address
 from workflows.mail.render import Rendered
+
+_ADDRESS_FIELDS = frozenset({"from", "to", "cc", "bcc", "reply-to", "sender"})
 
 
 def message_id(domain: str, *parts: str) -> str:
@@ -49,7 +52,17 @@ class _MailPolicy(Compat32):
         if isinstance(value, str) and len(name) + len(value) < 77 and value.isascii() \
                 and "\n" not in value and "\r" not in value:
             return f"{name}: {value}{self.linesep}"
+        if _utf8_address_field(name, value):
+            # RFC 6532: an address whose local part is UTF-8 is written as UTF-8 (an
+            # encoded word would make it another, undeliverable address). The value
+            # was made one line by format_address; folding would split the address.
+            return f"{name}: {value}{self.linesep}"
         return super()._fold(name, value, sanitize)
+
+    def fold_binary(self, name, value):
+        if _utf8_address_field(name, value):
+            return self._fold(name, value, sanitize=False).encode("utf-8")
+        return super().fold_binary(name, value)
 
 
 MAIL_POLICY = _MailPolicy(linesep="\r\n")
@@ -77,10 +90,69 @@ def _single_line(value: str) -> str:
     return " ".join(str(value).split())
 
 
-def format_address(name: str | None, address: str) -> str:
+def _utf8_address_field(name: str, value) -> bool:
+    return (isinstance(value, str) and name.lower() in _ADDRESS_FIELDS and not value.isascii()
+            and "\n" not in value and "\r" not in value
+            and not any("\udc80" <= char <= "\udcff" for char in value))
+
+
+def transport_address(address: str) -> str:
+    """``address`` as it is written on the wire: the domain as its A-label (IDNA 2008,
+    RFC 5891, through ``email-validator``: ``jörg@bücher.example`` ->
+    ``jörg@xn--bcher-kva.example``), the local part unchanged. ASCII exactly when
+    :func:`needs_smtputf8` is False. An address that is not a valid one is returned as
+    given (the server will refuse it, and say so).
+
+    The robot's identities (the store, ``Parsed.sender``, :func:`recipients_of`) keep the
+    canonical U-label form (:func:`workflows.mail.decode.normal_address`); the SMTP
+    envelope (``MAIL FROM``/``RCPT TO``) should use this form.
+    """
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    import email_validator  # loaded on first use: few addresses are internationalised
+
+    try:
+        valid = email_validator.validate_email(
+            address, check_deliverability=False, allow_smtputf8=True, allow_quoted_local=True,
+            allow_domain_literal=True, globally_deliverable=False, test_environment=True)
+    except (email_validator.EmailNotValidError, ValueError, UnicodeError):
+        return address
+    return f"{local}@{valid.ascii_domain}"
+
+
+def needs_smtputf8(address: str) -> bool:
+    """True when ``address`` cannot travel without the SMTPUTF8 extension (RFC 6531):
+    its local part is not ASCII. A non-ASCII domain alone does not need it: its A-label
+    (:func:`transport_address`) is ASCII."""
+    return not address.rpartition("@")[0].isascii()
+
+
+class SMTPUTF8Required(ValueError):
+    """A mail to an address whose local part is UTF-8 was built without ``smtputf8``:
+    it can only travel as an RFC 6532 message through a server that offers SMTPUTF8
+    (RFC 6531). The address is not in the message (it goes to logs)."""
+
+
+def format_address(name: str | None, address: str, *, smtputf8: bool = False) -> str:
     """``Name <address>`` with the name RFC 2047-encoded when it is not ASCII, quoted
-    when it holds specials; CR/LF and runs of spaces in the name become one space."""
-    return formataddr((_single_line(name or ""), _single_line(address)), charset=_HEADER_CHARSET)
+    when it holds specials; CR/LF and runs of spaces in the name become one space.
+
+    Internationalised addresses: the domain is written as its A-label, so that an
+    address with an ASCII local part stays plain ASCII everywhere. A UTF-8 local part
+    (:func:`needs_smtputf8`) raises :class:`SMTPUTF8Required` unless ``smtputf8``: then
+    it is written as UTF-8 (RFC 6532; :data:`MAIL_POLICY` keeps it so in the bytes), and
+    the message must be stored as bytes and sent with SMTPUTF8.
+    """
+    address = transport_address(_single_line(address))
+    name = _single_line(name or "")
+    if address.isascii():
+        return formataddr((name, address), charset=_HEADER_CHARSET)
+    if not smtputf8:
+        raise SMTPUTF8Required("an address with a UTF-8 local part needs SMTPUTF8 (RFC 6531)")
+    placeholder = "x@x.invalid"  # formataddr refuses a non-ASCII address: encode the name alone
+    written = formataddr((name, placeholder), charset=_HEADER_CHARSET)
+    return written[: -len(f"<{placeholder}>")] + f"<{address}>" if written != placeholder else address
 
 
 def _utf8_base64() -> Charset:
@@ -118,6 +190,7 @@ def build_message(
     reply_to: str | None = None,
     language: str = "fr",
     extra_headers: dict[str, str] | None = None,
+    smtputf8: bool = False,
 ) -> EmailMessage:
     """Build the MIME message: ``text/plain`` (quoted-printable UTF-8) with an HTML
     alternative when there is one, under :data:`MAIL_POLICY`.
@@ -126,14 +199,16 @@ def build_message(
     ``auto_submitted``: RFC 3834 value (``auto-replied`` for an answer to a message).
     ``list_unsubscribe``: the RFC 2369 mailto URL, e.g. ``mailto:rers@x?subject=RETRAIT``.
     Every header value is made one line (no header injection through a name or subject).
+    ``smtputf8``: addresses with a UTF-8 local part are written as UTF-8 (RFC 6532);
+    without it they raise :class:`SMTPUTF8Required` (see :func:`format_address`).
     """
     msg = EmailMessage(policy=MAIL_POLICY)
-    msg["From"] = format_address(*sender)
-    msg["To"] = ", ".join(format_address(n, a) for n, a in to)
+    msg["From"] = format_address(*sender, smtputf8=smtputf8)
+    msg["To"] = ", ".join(format_address(n, a, smtputf8=smtputf8) for n, a in to)
     if cc:
-        msg["Cc"] = ", ".join(format_address(n, a) for n, a in cc)
+        msg["Cc"] = ", ".join(format_address(n, a, smtputf8=smtputf8) for n, a in cc)
     if reply_to:
-        msg["Reply-To"] = format_address(None, reply_to)
+        msg["Reply-To"] = format_address(None, reply_to, smtputf8=smtputf8)
     msg["Subject"] = _text_header("Subject", rendered.subject)
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = _single_line(message_id)
@@ -156,8 +231,11 @@ def build_message(
 
 
 def recipients_of(msg: EmailMessage) -> list[str]:
-    """The lower-cased addresses of the To and Cc headers (the SMTP envelope's RCPT TO)."""
-    return [address.lower() for _, address in getaddresses(msg.get_all("To", []) + msg.get_all("Cc", [])) if address]
+    """The addresses of the To and Cc headers in canonical form (lower-cased, an IDN
+    domain as its U-label: :func:`workflows.mail.decode.normal_address`), the form the
+    store compares; the SMTP envelope's ``RCPT TO`` is :func:`transport_address` of each."""
+    found = getaddresses([str(value) for value in msg.get_all("To", []) + msg.get_all("Cc", [])])
+    return [normal_address(address) or address.lower() for _, address in found if address]
 
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")

@@ -28,6 +28,11 @@ def person_address(parsed: Parsed) -> str | None:
     The From address, except for a web form relay with a Reply-To: then the Reply-To. An
     identity claimed that way is never trusted for anything binding: every binding act is
     confirmed by answering a question sent to that address.
+
+    Both are single mailboxes read as RFC 5322 reads them (``decode.read_mailbox``):
+    None when the From header does not name exactly one mailbox (``sender_problem``),
+    and Reply-To never stands in for a missing or unreadable From; a relay whose Reply-To
+    names several mailboxes stays the relay's address.
     """
     if is_relay(parsed.sender) and parsed.reply_to:
         return parsed.reply_to

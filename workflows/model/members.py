@@ -3,6 +3,7 @@
 A member document (collection ``members``)::
 
     {"ref": "M-14", "address": "marie@example.org" | None, "name": str | None,
+     "first_name": str | None (given as such: « Prénom : Marie »; absent in older stores),
      "phone": "+33…" | None, "contact": "email"|"phone"|"permanence",
      "invitations": bool, "status": "pending"|"confirmed", "language": "fr",
      "created": UTC ISO, "confirmed": UTC ISO | None, "undeliverable": bool,
@@ -29,7 +30,7 @@ def normalise_ref(ref: str) -> str:
     return ref.strip().upper()
 
 
-IDENTITY_FIELDS = ("name", "phone")
+IDENTITY_FIELDS = ("name", "first_name", "phone")
 """What says who a member is and how to reach them: a confirmed member's recorded values
 are never changed by a mail (its From line proves nothing); preferences (``contact``,
 ``invitations``) are, since each introduction asks again before disclosing anything."""
@@ -45,8 +46,9 @@ def apply_fields(member: dict, fields: MemberFields, *, keep_identity: bool = Fa
     to :data:`NAME_MAX` characters; ``keep_identity``: :data:`IDENTITY_FIELDS` only where
     nothing is recorded yet."""
     changes = {k: v for k, v in vars(fields).items() if v is not None}
-    if changes.get("name") and len(changes["name"]) > NAME_MAX:
-        changes["name"] = changes["name"][:NAME_MAX - 1].rstrip() + "…"
+    for key in ("name", "first_name"):
+        if changes.get(key) and len(changes[key]) > NAME_MAX:
+            changes[key] = changes[key][:NAME_MAX - 1].rstrip() + "…"
     if keep_identity:
         changes = {k: v for k, v in changes.items() if k not in IDENTITY_FIELDS or member.get(k) in (None, "")}
     return {**member, **changes}

@@ -24,22 +24,191 @@ from workflows.mail.labels import readable_name
 
 MASK = "[coordonnées masquées]"
 
-# An address as people write it to dodge robots too: "marie (at) example.org",
-# "marie [at] gmail [dot] com", "marie at gmail.com", "marie arobase gmail point com".
-_AT = r"(?:\s*@\s*|\s*[(\[{]\s*(?:at|arobase)\s*[)\]}]\s*|\s+(?:at|arobase)\s+)"
-_DOT = r"(?:\.|\s*[(\[{]\s*(?:dot|point)\s*[)\]}]\s*|\s+(?:dot|point)\s+)"
-_EMAIL_RE = re.compile(rf"[\w.+'-]+{_AT}[\w-]+(?:{_DOT}[\w-]+)+", re.IGNORECASE)
-# Eight digits or more, with the separators people write between them (06 12 34 56 78,
-# +33 6.12.34.56.78, 0033-612345678): no phone number is shorter, few titles hold such a run.
-_PHONE_RE = re.compile(r"(?:\+|\b00)?\d(?:[\s.\-/()]{0,3}\d){7,}")
-# A number written in words ("zéro six douze trente-quatre cinquante-six…"): five number
-# words in a row or more; a title rarely counts that far in words.
-_NUMBER_WORD = (r"(?:z[ée]ro|un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|"
-                r"quinze|seize|vingts?|trente|quarante|cinquante|soixante|cent|et)")
-_SPOKEN_PHONE_RE = re.compile(rf"\b{_NUMBER_WORD}(?:[\s,.-]+{_NUMBER_WORD}){{4,}}\b", re.IGNORECASE)
+# --- contact details hidden in free text -------------------------------------------------
+#
+# redact() looks for contact details in a *view* of the text (:class:`_View`): invisible
+# characters dropped, letters written one by one joined, number words made digits. Each
+# character of a view remembers the span of the text it came from, so a detail found in
+# the view is masked in the text as written, and nothing else of the text changes.
+
+# E-mail addresses (RFC 5322 addr-spec as people write it, also to dodge robots).
+_LOCAL = r"[\w.+'-]+"
+_LABEL = r"[\w-]+"
+_TLD_ALONE = r"(?:[a-z]{2,6}|[A-Z]{2,6})(?!\w)"  # a top-level domain after a spaced dot
+_DOT_WORDY = r"(?:\s*[(\[{<]\s*(?i:dot|point|\.)\s*[)\]}>]\s*|\s+(?i:dot|point)\s+)"
+_DOT_SPACED = r"(?:\s+\.\s*|\.\s+)"
+_DOMAIN_MORE = rf"(?:\.{_LABEL}|{_DOT_WORDY}{_LABEL}|{_DOT_SPACED}{_TLD_ALONE})"
+_AT_LOOSE = (r"(?:\s*[(\[{<]\s*(?:@|(?i:at|a|arobase))\s*[)\]}>]\s*|\s+@\s*|\s*@\s+"
+             r"|\s+(?i:at|arobase)\s+)")
+# "marie@domaine", "marie@domaine .fr": a bare "@" between words is always contact-like.
+_EMAIL_RE = re.compile(rf"{_LOCAL}@{_LABEL}{_DOMAIN_MORE}*")
+# "marie @ domaine . fr", "marie [at] domaine [dot] fr", "marie arobase domaine point fr":
+# a loose "at" needs a dot after it ("Photo @ la maison", "Cours at home" are titles).
+_LOOSE_EMAIL_RE = re.compile(rf"{_LOCAL}{_AT_LOOSE}{_LABEL}{_DOMAIN_MORE}+")
 # A handle on a social network or a messaging app: "@marie_d".
 _HANDLE_RE = re.compile(r"(?<![\w@])@[\w.]{3,}")
+# Letters written one by one ("m a r i e @ d o m a i n e . f r"): joined in a view.
+_SPACED_LETTERS_RE = re.compile(r"(?<!\S)\w(?: \w(?!\S))+")
+# Characters that show nothing (Unicode Cf: U+200B, U+2060, U+00AD, U+FEFF, bidi
+# controls…) and the few blank letters and joiners outside Cf.
+_BLANKS = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u180e\u2800\u3164\uffa0")
+
+# Phone numbers: found by libphonenumber's matcher (phonenumbers.PhoneNumberMatcher,
+# leniency POSSIBLE, default region FR), which knows national and international forms
+# and leaves dates, times and years alone; in a view where "_" is a space and French
+# number words are digits (« zéro six 12 34 56 78 »).
+_NUMBER_WORDS = {
+    "zero": 0, "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,
+    "huit": 8, "neuf": 9, "dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15,
+    "seize": 16, "vingt": 20, "vingts": 20, "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60,
+    "septante": 70, "huitante": 80, "octante": 80, "nonante": 90,
+}
+_NUMBER_WORD = r"(?:z[ée]ro|une?|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|" \
+               r"quinze|seize|vingts?|trente|quarante|cinquante|soixante|septante|huitante|octante|nonante)"
+_NUMBER_PHRASE_RE = re.compile(rf"(?i:\b{_NUMBER_WORD}(?:[\s-]+(?:et[\s-]+)?{_NUMBER_WORD})*\b)")
+# Five number words in a row or more, whatever they make: a title rarely counts that far.
+_SPOKEN_PHONE_RE = re.compile(rf"(?i:\b{_NUMBER_WORD}(?:[\s,.-]+(?:et[\s,.-]+)?{_NUMBER_WORD}){{4,}}\b)")
+# « 06, 12, trente-quatre… »: a comma between two groups of digits separates like a space.
+_GROUP_COMMA_RE = re.compile(r"(?<=\d)\s*,\s*(?=\d)")
+# « 06/12/34/56/78 »: libphonenumber reads slashes as a date's; four groups or more are
+# no date (d/m/y has three), so their slashes separate like spaces.
+_SLASHED_GROUPS_RE = re.compile(r"(?<![\d/])\+?\d+(?:\s*/\s*\d+){3,}")
 _NAME_WORD_RE = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)*$")
+
+
+class _View:
+    """``text`` as a transformation made it, each character with the span
+    ``[starts[i], ends[i])`` of the original text it came from."""
+
+    __slots__ = ("text", "starts", "ends")
+
+    def __init__(self, text: str, starts: list[int], ends: list[int]):
+        self.text, self.starts, self.ends = text, starts, ends
+
+    @classmethod
+    def of(cls, text: str) -> "_View":
+        return cls(text, list(range(len(text))), list(range(1, len(text) + 1)))
+
+    def without(self, drop) -> "_View":
+        keep = [i for i, char in enumerate(self.text) if not drop(char)]
+        return _View("".join(self.text[i] for i in keep), [self.starts[i] for i in keep], [self.ends[i] for i in keep])
+
+    def mapped(self, change) -> "_View":
+        """Each character ``c`` replaced by ``change(c)`` (a string, maybe longer)."""
+        text, starts, ends = [], [], []
+        for char, start, end in zip(self.text, self.starts, self.ends):
+            new = change(char)
+            text.append(new)
+            starts += [start] * len(new)
+            ends += [end] * len(new)
+        return _View("".join(text), starts, ends)
+
+    def replaced(self, pattern: re.Pattern[str], replacement) -> "_View":
+        """Each match replaced by ``replacement(match)``, whose characters all come from
+        the whole span of the match."""
+        text, starts, ends, position = [], [], [], 0
+        for match in pattern.finditer(self.text):
+            text.append(self.text[position:match.start()])
+            starts += self.starts[position:match.start()]
+            ends += self.ends[position:match.start()]
+            new = replacement(match)
+            if new:
+                text.append(new)
+                starts += [self.starts[match.start()]] * len(new)
+                ends += [self.ends[match.end() - 1]] * len(new)
+            position = match.end()
+        text.append(self.text[position:])
+        starts += self.starts[position:]
+        ends += self.ends[position:]
+        return _View("".join(text), starts, ends)
+
+    def source(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the original text that ``text[start:end]`` came from."""
+        return self.starts[start], self.ends[end - 1]
+
+
+def _compatible(char: str) -> str:
+    return char if char.isascii() else unicodedata.normalize("NFKC", char)
+
+
+def _invisible(char: str) -> bool:
+    return unicodedata.category(char) == "Cf" or char in _BLANKS
+
+
+def _fold_word(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", word.lower()) if not unicodedata.combining(c))
+
+
+def _number_words_as_digits(match: re.Match[str]) -> str:
+    """« zéro six douze trente-quatre soixante-dix-huit » -> ``0 6 12 34 78`` (French
+    numbers up to 99, Belgian and Swiss tens too), each number its own group."""
+    words = [_fold_word(w) for w in re.split(r"[\s-]+", match.group(0)) if w]
+    numbers: list[int] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "et" or word not in _NUMBER_WORDS:
+            i += 1
+            continue
+        if word == "quatre" and i + 1 < len(words) and words[i + 1] in ("vingt", "vingts"):
+            value, i = 80, i + 2
+        elif word == "dix" and i + 1 < len(words) and words[i + 1] in ("sept", "huit", "neuf"):
+            numbers.append(10 + _NUMBER_WORDS[words[i + 1]])
+            i += 2
+            continue
+        elif _NUMBER_WORDS[word] >= 20:
+            value, i = _NUMBER_WORDS[word], i + 1
+        else:
+            numbers.append(_NUMBER_WORDS[word])
+            i += 1
+            continue
+        j = i + 1 if i < len(words) and words[i] == "et" else i
+        after = words[j] if j < len(words) else ""
+        if value in (60, 80) and after == "dix" and j + 1 < len(words) and words[j + 1] in ("sept", "huit", "neuf"):
+            value, i = value + 10 + _NUMBER_WORDS[words[j + 1]], j + 2
+        elif value in (60, 80) and 10 <= _NUMBER_WORDS.get(after, 0) <= 16:
+            value, i = value + _NUMBER_WORDS[after], j + 1
+        elif 1 <= _NUMBER_WORDS.get(after, 0) <= 9:
+            value, i = value + _NUMBER_WORDS[after], j + 1
+        numbers.append(value)
+    return " ".join(str(n) for n in numbers)
+
+
+def contact_spans(text: str) -> list[tuple[int, int]]:
+    """The spans ``[start, end)`` of ``text`` that hold an e-mail address, a handle or a
+    phone number, however written (see :func:`redact`), merged and in order."""
+    import phonenumbers  # loaded on first use
+
+    # Compatibility forms as their plain letters and digits (NFKC: a full-width ＠ or ６
+    # is the same contact detail), character by character so that spans stay exact.
+    view = _View.of(text).without(_invisible).mapped(_compatible)
+    found: list[tuple[int, int]] = []
+    joined = view.replaced(_SPACED_LETTERS_RE, lambda m: m.group(0).replace(" ", ""))
+    for seen in (view, joined):
+        for pattern in (_EMAIL_RE, _LOOSE_EMAIL_RE, _HANDLE_RE):
+            found += [seen.source(m.start(), m.end()) for m in pattern.finditer(seen.text)]
+    found += [view.source(m.start(), m.end()) for m in _SPOKEN_PHONE_RE.finditer(view.text)]
+    numeric = (view.replaced(re.compile("_"), lambda m: " ").replaced(_NUMBER_PHRASE_RE, _number_words_as_digits)
+               .replaced(_GROUP_COMMA_RE, lambda m: " ")
+               .replaced(_SLASHED_GROUPS_RE, lambda m: m.group(0).replace("/", " ")))
+    if any(char.isdigit() for char in numeric.text):
+        for match in phonenumbers.PhoneNumberMatcher(numeric.text, "FR", leniency=phonenumbers.Leniency.POSSIBLE):
+            start, end = match.start, match.end
+            # The matcher keeps an opening bracket ("(06 12…)"): a title's own punctuation.
+            while start < end and not (numeric.text[start].isdigit() or numeric.text[start] == "+"):
+                start += 1
+            while end > start and not numeric.text[end - 1].isdigit():
+                end -= 1
+            if start < end:
+                found.append(numeric.source(start, end))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(found):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
 
 CONTACTS = ("email", "phone", "permanence")
 
@@ -49,32 +218,122 @@ class PrivacyError(Exception):
 
 
 def redact(text: str | None) -> str | None:
-    """``text`` with every e-mail address (also written "(at)", "[dot]", "arobase"…),
-    handle (``@marie_d``) and phone number (also in French number words) replaced by
-    :data:`MASK`."""
+    """``text`` with every contact detail replaced by :data:`MASK`, however written:
+
+    - e-mail addresses, also spaced or split (``x @ domaine . fr``, ``x@domaine .fr``),
+      bracketed (``x[@]domaine.fr``, ``x (at) domaine (dot) fr``, ``x (a) domaine.fr``),
+      spelled (``x arobase domaine point fr``), letter by letter, with invisible
+      characters inside (U+200B, U+2060, U+00AD…), in full-width forms; handles
+      (``@marie_d``);
+    - phone numbers in any form libphonenumber reads (``06.12.34.56.78``, ``06_12_…``,
+      ``+33 (0)6 …``, ``0033 6 …``, foreign numbers), also with invisible characters or
+      in French number words, alone or mixed with digits (« zéro six 12 34 56 78 »).
+
+    Everything else is left exactly as written (« Excel 2016 », « cours de 2 h », dates,
+    « Photo @ la maison », « 10 m² », an emoji's joiners). Pure; None gives None.
+    """
     if text is None:
         return None
-    # Compatibility forms first: a full-width ＠ or digits are the same contact detail.
-    text = unicodedata.normalize("NFKC", text)
-    for pattern in (_EMAIL_RE, _HANDLE_RE, _PHONE_RE, _SPOKEN_PHONE_RE):
-        text = pattern.sub(MASK, text)
-    return text
+    spans = contact_spans(text)
+    if not spans:
+        return text
+    out, position = [], 0
+    for start, end in spans:
+        out += [text[position:start], MASK]
+        position = end
+    out.append(text[position:])
+    return "".join(out)
 
 
-def first_name(name: str | None) -> str | None:
-    """The first word of a member's name when it reads as a name (letters, hyphens,
-    apostrophes: ``Jean-Luc``, ``N'Diaye``), else None (an address, a number, nothing);
-    readable when written in capitals (``LINA`` → ``Lina``)."""
-    if not name:
+# --- first names -----------------------------------------------------------------------
+
+_PARTICLES = frozenset({"de", "du", "des", "d", "le", "la", "les", "van", "von", "der", "den", "da", "di",
+                        "do", "dos", "das", "del", "della", "ben", "bin", "ibn", "bint", "el", "al", "ter",
+                        "ten", "y"})
+_WORD_EDGES = ",;:.()[]\"«»“”"
+
+
+@dataclass(frozen=True)
+class FirstName:
+    """What :func:`read_first_name` could tell: ``value``, the first name to show, or
+    None when the robot cannot tell one (callers then say « un membre »); ``rule``, the
+    rule that decided (for tests and logs): ``explicit``, ``comma``, ``capitals``,
+    ``not a name``, ``single word``, ``no case signal``."""
+
+    value: str | None
+    rule: str
+
+
+def read_first_name(name: str | None, explicit: str | None = None) -> FirstName:
+    """The first name in a member's ``name``, only when the robot can tell it; a word
+    that may be a surname is never given. The rule, in order:
+
+    1. ``explicit`` (a first name the person gave as such: a ``Prénom :`` field, the
+       answer to « comment souhaitez-vous être appelé·e ? ») wins when it reads as a
+       name: its first word.
+    2. Not a name (an address, digits, symbols, nothing): None.
+    3. ``Nom, Prénom``: a comma puts the given names after it (``Dupont, Marie`` ->
+       Marie).
+    4. Capitals: when some words are in capitals and others not, the words in capitals
+       are the surname, as French offices write it (``VASSEUR Bruno`` -> Bruno, ``Lina
+       PETIT`` -> Lina): the first word not in capitals (particles skipped).
+    5. Otherwise the robot cannot tell: a single word may be a bare surname (``Nom :
+       Haddouche``, ``DUPONT``), and two words in one style may be in either order
+       (« Dupont Marie », « Marie Dupont », ``LINA PETIT``): None.
+
+    This is a heuristic on purpose, without a list of first names: none of the maintained
+    packages of the index ships a usable one (see docs/security.md), and a list would
+    not settle « Martin Thomas » anyway. Unknown is the safe answer: the person is asked
+    how they want to be named. Words in capitals come back readable (``BRUNO`` ->
+    ``Bruno``).
+    """
+    if explicit:
+        word = _first_name_word(explicit.split()[0].strip(_WORD_EDGES) if explicit.split() else "")
+        if word:
+            return FirstName(word, "explicit")
+    if not name or not name.strip():
+        return FirstName(None, "not a name")
+    before, comma, after = name.partition(",")
+    words = [w.strip(_WORD_EDGES) for w in (before + " " + after).split()]
+    words = [w for w in words if w]
+    if not words or any(not _NAME_WORD_RE.match(w) for w in words):
+        return FirstName(None, "not a name")
+    if comma:
+        given = [w.strip(_WORD_EDGES) for w in after.split() if w.strip(_WORD_EDGES)]
+        given = [w for w in given if w.lower() not in _PARTICLES and _letters(w) >= 2]
+        if given:
+            return FirstName(_first_name_word(given[0]), "comma")
+    named = [w for w in words if w.lower() not in _PARTICLES]
+    capitals = [w for w in named if _letters(w) >= 2 and w == w.upper()]
+    others = [w for w in named if w not in capitals and _letters(w) >= 2]
+    if capitals and others:
+        return FirstName(others[0], "capitals")
+    if len(named) <= 1:
+        return FirstName(None, "single word")
+    return FirstName(None, "no case signal")
+
+
+def _letters(word: str) -> int:
+    return sum(char.isalpha() for char in word)
+
+
+def _first_name_word(word: str) -> str | None:
+    if not word or not _NAME_WORD_RE.match(word) or _letters(word) < 2:
         return None
-    word = name.split()[0].strip(",;:")
-    return readable_name(word) if _NAME_WORD_RE.match(word) else None
+    return readable_name(word)
+
+
+def first_name(name: str | None, explicit: str | None = None) -> str | None:
+    """:attr:`FirstName.value` of :func:`read_first_name`: the first name to show, or
+    None when the robot cannot tell one (« un membre »)."""
+    return read_first_name(name, explicit).value
 
 
 @dataclass(frozen=True)
 class PublicMember:
-    """What one member may learn of another before both consented: a first name (or None:
-    the templates then say "un membre du réseau")."""
+    """What one member may learn of another before both consented: a first name, or None
+    when the robot cannot tell one (:func:`read_first_name`): the templates then say
+    « un membre du réseau ». ``first_name is None`` is how a caller tells "unknown"."""
 
     first_name: str | None
 
@@ -91,7 +350,11 @@ class PublicItem:
 
 
 def public_member(member: dict | None) -> PublicMember:
-    return PublicMember(first_name=first_name((member or {}).get("name")))
+    """The :class:`PublicMember` of a member document: its ``first_name`` (a first name
+    the person gave as such, when the store records one) or else what
+    :func:`read_first_name` can tell from its ``name``."""
+    member = member or {}
+    return PublicMember(first_name=first_name(member.get("name"), member.get("first_name")))
 
 
 def public_item(item: dict) -> PublicItem:
@@ -187,7 +450,7 @@ def disclose(intro: dict, side: str, member: dict, next_permanence: datetime | N
     contact = effective_contact(member, (intro.get("contacts") or {}).get(side))
     return Disclosure(
         name=member.get("name"),
-        first_name=first_name(member.get("name")),
+        first_name=first_name(member.get("name"), member.get("first_name")),
         contact=contact,
         address=member.get("address") if contact == "email" else None,
         phone=readable_phone(member.get("phone")) if contact == "phone" else None,

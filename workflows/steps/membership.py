@@ -34,6 +34,8 @@ from workflows.lookup import find_ref, items_of
 from workflows.mail.model import CONTACTS, Item, MemberFields
 from workflows.mail.sender import person_name
 from workflows.mail.textutil import fold
+from workflows.model.members import NAME_MAX
+from workflows.model.privacy import first_name
 from workflows.model import charter
 from workflows.steps import consents, introductions, questions
 from workflows.steps.erasure import erase_member
@@ -89,6 +91,9 @@ def ask_to_join(plan: Plan, incoming: Incoming, address: str) -> str:
         template="join_confirm",
         values={
             "member": member,
+            # None: the robot cannot tell a first name in the name given; the person is
+            # asked how to be named (« un membre » meanwhile), never shown a guess.
+            "first_name": first_name(member.get("name"), member.get("first_name")),
             "items": items_of(plan, member["ref"], "held"),
             "texts": texts,
             "pending_days": pending_days,
@@ -122,6 +127,9 @@ def on_join_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) 
         return f"join declined: {member['ref']} erased"
     if member["status"] != "confirmed":
         member = plan.members.update(member["id"], status="confirmed", confirmed=plan.stamp())
+    named = parsed.member.first_name
+    if named and not member.get("first_name"):  # how to be named, answering the question
+        member = plan.members.update(member["id"], first_name=named[:NAME_MAX])
     consents.record(plan, member=member["ref"], purpose="membership", how="mail", message_id=parsed.message_id,
                     texts=question["data"].get("texts"))
     released = release_held(plan, member["ref"])

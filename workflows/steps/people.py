@@ -23,6 +23,7 @@ def new_member(plan: Plan, *, address: str | None, fields: MemberFields, status:
             "ref": f"M-{number}",
             "address": address.lower() if address else None,
             "name": None,
+            "first_name": None,
             "phone": None,
             "contact": "email" if address else ("phone" if fields.phone else "permanence"),
             "invitations": False,
