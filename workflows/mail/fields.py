@@ -349,6 +349,11 @@ def only_preferences(text: str) -> bool:
 
 
 _PREFERENCE_KEYS = frozenset(MEMBER_FIELDS) | {"first_name", "last_name"}
+_ACTION_RE = re.compile(
+    r"\b(?:quitter|desinscri\w*|retir\w*|retrait|offres?|(?<!comme )(?<!avez )demandes?|propose\w*|cherche\w*|apprendre|interess\w*"
+    r"|pause|reprendre|reprise|temoign\w*|adresse|adher\w*|inscri\w*|annul\w*|supprim\w*|effac\w*)\b"
+)
+"""Words of a request: a sentence holding one asks something of a person."""
 _POLITE_SENTENCES = 2
 _POLITE_WORDS = 14
 
@@ -364,12 +369,15 @@ def is_preferences(text: str, subject: str = "") -> bool:
     entries, free = read_entries(f"{subject_line}\n{text}" if subject_line else text)
     if not entries or any(entry.key not in _PREFERENCE_KEYS for entry in entries):
         return False
+    # A value's continuation lines are read as sentences too (« Invitations : non » then
+    # « Est-ce que je reste membre ? » on the next line).
+    continued = [line for entry in entries for line in entry.lines[1:]]
     polite = 0
-    for sentence in sentences("\n".join(line for line in free if not is_greeting(line))):
+    for sentence in sentences("\n".join(line for line in free + continued if not is_greeting(line))):
         if is_greeting(sentence) or _THANKS_LINE.match(fold(sentence)) or is_filler(sentence):
             continue
-        if ("?" in sentence or find_keyword(sentence) or item_ref_in(sentence) or clause_item(sentence)
-                or len(sentence.split()) > _POLITE_WORDS):
+        if ("?" in sentence or find_keyword(sentence) or _ACTION_RE.search(fold(sentence)) or item_ref_in(sentence)
+                or clause_item(sentence) or len(sentence.split()) > _POLITE_WORDS):
             return False
         polite += 1
     return polite <= _POLITE_SENTENCES

@@ -50,7 +50,9 @@ _FOOTER_MAX = 160
 """A footer line is short: a longer line that starts like one is a sentence."""
 _ANTIVIRUS_RE = re.compile(r"\bvirus\b|\bantivirus\b|\banti-virus\b|\bvirus-free\b")
 _ANTIVIRUS_MARK_RE = re.compile(
-    r"\b(?:avast|avg|norton|kaspersky|bitdefender|eset|mcafee)\b|www\.|garanti|verifie|analyse|scanne|protection"
+    # A brand, or the stamp's own words: a member writing about a virus names neither.
+    r"\b(?:avast|avg|norton|kaspersky|bitdefender|eset|mcafee|sophos|trend micro)\b|\bgaranti sans virus\b"
+    r"|\bvirus-free\b|\bexempt de virus\b"
 )
 
 # Notices are recognised by their vocabulary: one word is chance, three are a notice.
@@ -67,6 +69,11 @@ _NOTICE_TERMS = tuple(re.compile(term) for term in (
 ))
 _ANY_NOTICE_TERM_RE = re.compile("|".join(term.pattern for term in _NOTICE_TERMS))
 _NOTICE_MIN_TERMS = 3
+_NOTICE_SELF_RE = re.compile(
+    r"\b(?:ce|cet|le present|this|le|ces)\s+(?:message|courriel|e-?mail|mail|envoi|communication|document)s?\b"
+)
+"""A notice speaks of the message itself (« ce message », « ce courriel »): a member's
+sentence about confidential files does not."""
 _NOTICE_OPENING_RE = re.compile(
     r"^(?:ce message et|ce message \(|ce courriel|ce message est (?:confidentiel|strictement)|ce e-?mail"
     r"|cet e-?mail et|cet e-?mail est|le present (?:message|courriel)|ce message electronique"
@@ -97,6 +104,8 @@ _CONTACT_RE = re.compile(
 )
 _NAME_WORD_RE = re.compile(r"^(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|[A-ZÀ-ÖØ-Þ]\.)$")
 _SENTENCE_END_RE = re.compile(r"[.!?:;,]\s*$")
+_SENTENCE_START_RE = re.compile(r"^(?:je|j'|nous|vous|il|elle|on|c'est|ce|ca|mon|ma|mes|si|merci|pour|et|mais)\b")
+"""How a sentence starts, and an organisation's name does not."""
 
 
 def is_footer_line(line: str, key: str | None = None) -> bool:
@@ -161,7 +170,7 @@ def _notice_in_paragraph(keys: list[str]) -> int | None:
         if not terms_per_line[position]:
             continue
         terms = set().union(*terms_per_line[position:])
-        if len(terms) >= _NOTICE_MIN_TERMS:
+        if len(terms) >= _NOTICE_MIN_TERMS and any(_NOTICE_SELF_RE.search(key) for key in keys[position:]):
             return position
     return None
 
@@ -201,7 +210,8 @@ def _is_block(block: list[tuple[str, str]], sender_name: str | None) -> bool:
     first, first_key = block[0]
     if _is_field(first):
         return False  # « Lieu : maison de quartier » is the member's field, not a signature
-    organisation = bool(_ROLE_RE.search(first_key)) and len(first.split()) <= 8 and not first.endswith(".")
+    organisation = (bool(_ROLE_RE.search(first_key)) and len(first.split()) <= 8 and not first.endswith(".")
+                    and not _SENTENCE_START_RE.match(first_key))
     own_name = _is_sender_name(first, sender_name)
     if not (organisation or own_name or _looks_like_name(first)):
         return False
@@ -220,8 +230,11 @@ def _is_block(block: list[tuple[str, str]], sender_name: str | None) -> bool:
             continue
         if _SENTENCE_END_RE.search(line) and len(line.split()) > 6:
             return False  # a sentence, not a signature line
+    # An organisation's line with only more words under it may be the text itself
+    # (« Maison de quartier des Acacias / le mardi à 14h »): a signature gives a way to
+    # reach someone, or a person's name with a role.
     if organisation:
-        return len(block) > 1 or contact_seen
+        return contact_seen
     return role_seen or (own_name and contact_seen)
 
 

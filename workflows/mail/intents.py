@@ -77,6 +77,15 @@ def is_robot_subject(subject: str) -> bool:
     return bool(_ROBOT_SUBJECT_RE.match(fold(subject)))
 
 
+_ROBOT_TAG_RE = re.compile(r"\[\s*a traiter\s*\]")
+
+
+def is_robot_tagged(subject: str) -> bool:
+    """True when ``subject`` (as received) carries the tag of the robot's forwards to the
+    animators, ``[À traiter]`` (which :func:`strip_subject` removes with the other tags)."""
+    return bool(_ROBOT_TAG_RE.search(fold(subject)))
+
+
 def is_catalogue_subject(subject: str) -> bool:
     """True for the subject of the robot's catalogue or digest mail: a reply to it that
     names a reference is ``interest`` (protocol.md, "Intents")."""
@@ -109,7 +118,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("pause", re.compile(
         r"^(?:pause|en pause|mise en pause|je (?:me )?mets? en pause|mettre en pause|je fais une pause"
         r"|je suis en pause|je prends une pause|faire une pause)"
-        r"(?=\s*(?:$|[!.,:;(]|jusqu|pendant|quelques|pour|de|des|mes|mon|ma|un|une|a partir))"
+        r"(?=\s*(?:$|[!.,:;(]|(?:jusqu|pendant|quelques|pour|de|des|mes|mon|ma|un|une|a partir)\b))"
         r"|^" + _LEAD_IN + r" (?:faire une pause|prendre une pause|me mettre en pause"
         r"|mettre (?:mes offres |mes demandes |mes savoirs |mon compte |ma participation )?en pause)\b")),
     ("resume", re.compile(

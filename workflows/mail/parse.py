@@ -41,8 +41,8 @@ from workflows.mail.bounces import failed_addresses, is_bounce
 from workflows.mail.fields import MEMBER_FIELDS, Fields, field_key, is_preferences, read_fields
 from workflows.mail.htmltext import html_to_text
 from workflows.mail.intents import (
-    Keyword, find_keyword, is_catalogue_subject, is_reply_subject, is_robot_subject, item_ref_in, strip_subject,
-    title_from,
+    Keyword, find_keyword, is_catalogue_subject, is_reply_subject, is_robot_subject, is_robot_tagged, item_ref_in,
+    strip_subject, title_from,
 )
 from workflows.mail.model import Item, Parsed, ParseOptions
 from workflows.mail.prose import clause_item, is_filler, prose_items, sentences
@@ -261,13 +261,16 @@ def _parse(raw: bytes, options: ParseOptions, now: datetime | None) -> Parsed:
     fields = read_fields(found.scope or own, item_kind)
     parsed.member = fields.member
     if keyword.intent in ("offer", "demand", "join"):
-        parsed.items, used = _items(keyword, found, fields, item_kind)
+        parsed.items, used = _items(keyword, found, fields, item_kind, body_line)
         parsed.unused_text = _unused(fields.free_text, used, keyword.intent) or (
             found.scope is not None and _unused(read_fields(pieces[0], None).free_text, [], keyword.intent))
     elif keyword.intent == "pause":
         parsed.pause_until = _pause_until(f"{keyword.rest}\n{own}", reference)
     elif keyword.intent == "address_change":
         parsed.new_address = _new_address(keyword.rest, own, parsed.sender, options.network_address)
+        if parsed.new_address is None and not _MAIL_WORD_RE.search(fold(found.line)):
+            # « Mon adresse a changé : 12 rue des Lilas »: a postal address, for a person.
+            parsed.intent = "unknown"
     elif keyword.intent == "testimony":
         parsed.signature = fields.signature or "anonyme"
     return parsed
@@ -311,7 +314,7 @@ def _own_text(split: Split, parsed: Parsed) -> tuple[str, list[str]]:
 def _answers_robot(parsed: Parsed, subject: str) -> bool:
     """True when the message replies to one of the robot's mails: ``Re:`` before one of
     its subjects, or In-Reply-To/References naming one of its Message-IDs."""
-    if is_reply_subject(parsed.subject) and is_robot_subject(subject):
+    if is_reply_subject(parsed.subject) and (is_robot_subject(subject) or is_robot_tagged(parsed.subject)):
         return True
     return any(is_robot_message_id(value) for value in (*parsed.in_reply_to, *parsed.references))
 
@@ -365,7 +368,8 @@ _SENTENCES_READ = 3
 """Sentences of the first meaningful line looked at for a keyword."""
 
 
-def _items(keyword: Keyword, found: _Found, fields: Fields, item_kind: str | None) -> tuple[list[Item], list[str]]:
+def _items(keyword: Keyword, found: _Found, fields: Fields, item_kind: str | None,
+           body_line: str = "") -> tuple[list[Item], list[str]]:
     """The items of a join, an offer or a demand, and the sentences of the person's text
     they used: the fields' items; else, for an offer or a demand, one item titled by
     the keyword's line (the subject after the keyword as written, or a sentence of the
@@ -376,6 +380,11 @@ def _items(keyword: Keyword, found: _Found, fields: Fields, item_kind: str | Non
         return fields.items, used
     if item_kind:
         title, used_line = _keyword_title(keyword, found)
+        if not title and found.from_subject and body_line:
+            # « OFFRE » alone in the subject, « Je propose un atelier cuisine. » below.
+            inner = find_keyword(body_line)
+            if inner is not None and inner.intent == keyword.intent:
+                title, used_line = _keyword_title(inner, _Found(inner, body_line, False))
         if title:
             described = fields.pending.get("description")
             if described is None:
@@ -472,6 +481,7 @@ def _pause_until(text: str, reference: datetime) -> str | None:
 
 
 _ADDRESS_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+_MAIL_WORD_RE = re.compile(r"e-?mail|\bmail\b|courriel|electronique|messagerie")
 
 
 def _new_address(rest: str, own: str, sender: str | None, network: str | None) -> str | None:

@@ -28,12 +28,15 @@ _TEACH = (r"(?:montrer|expliquer|apprendre|enseigner|transmettre|partager|donner
 
 _DEMAND_RES = tuple(re.compile(pattern) for pattern in (
     # « j'aimerais apprendre à faire un CV », « je voudrais être aidée pour … »
-    rf"^{_OPENING}{_WANT} (?:(?:apprendre|savoir|reussir|arriver|pouvoir|m'initier|decouvrir|progresser|m'ameliorer"
-    r"|me perfectionner|me former)(?: (?:a|au|aux|en|comment|a faire|faire))?"
+    rf"^{_OPENING}{_WANT} (?:(?:apprendre|reussir|arriver|m'initier|decouvrir|progresser|m'ameliorer"
+    r"|me perfectionner|me former)(?: (?:a|au|aux|en|comment))?|savoir (?=faire\b)|pouvoir (?=\w+(?:er|ir|re)\b)"
     r"|etre aidee? (?:pour|a|en|dans)|avoir de l'aide (?:pour|en|avec)|de l'aide (?:pour|en|avec)"
     r"|un coup de main (?:pour|en|avec)|qu'on m'(?:apprenne|aide|explique|montre) (?:a|comment)?"
     r"|que quelqu'un m'(?:apprenne|aide|explique|montre) (?:a|comment)?|trouver quelqu'un (?:pour|qui) m'(?:apprendre"
     r"|aider|expliquer|montrer|apprenne|aide|explique|montre)(?: (?:a|comment))?)\b ?",
+    # « je voudrais m'inscrire pour apprendre l'anglais »
+    rf"^{_OPENING}{_WANT} (?:m'inscrire|adherer|rejoindre le reseau|participer|venir)(?: au reseau| a votre reseau)?"
+    r" (?:pour|afin d') ?(?:apprendre|m'initier|progresser|me perfectionner)(?: (?:a|au|aux|en|comment))?\b ?",
     # « j'ai besoin d'aide pour mes démarches », « j'ai envie d'apprendre la guitare »
     rf"^{_OPENING}{_NEED}(?:apprendre(?: (?:a|comment))?|aide (?:pour|en|avec)|un coup de main (?:pour|en|avec)"
     r"|conseils (?:pour|en|sur)|cours (?:de|d'))\b ?",
@@ -61,6 +64,15 @@ _TITLE_END_RE = re.compile(
     r"|\bpour (?:(?:pouvoir|trouver|mon|ma|mes|aider|m'|me|mieux|etre|avoir|faire)\b)"
     r"|\b(?:le|les|tous les|chaque) (?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|week-end|matin|soir)s?\b"
     r"|\ben (?:visio|groupe|tete-a-tete|individuel)\b|\bde preference\b|\bsi possible\b|\bdans le cadre\b)"
+)
+# What follows « apprendre », « découvrir »… and is not a savoir: the network itself, a
+# question, « des choses ».
+_NOT_A_TITLE_RE = re.compile(
+    r"^(?:(?:(?:le|votre|ce|ton|notre|du) )?reseau|(?:l'|votre |cette )?association|vos activites|les activites|le principe"
+    r"|le fonctionnement|(?:de )?(?:nouvelles|des|plein de|beaucoup de|d'autres) (?:choses|trucs|gens|personnes)"
+    r"|des gens|les gens|d'autres personnes|de nouvelles personnes|plus|davantage|encore|tout|rien|ca|cela)\b[\s.!?]*$"
+    r"|^(?:comment|si|s'il|ce que|ce qu|pourquoi|quand|ou|combien|qui|quel|quelle|quels|quelles|a quelle|le prix"
+    r"|les horaires|la date|l'adresse)\b"
 )
 _SENTENCE_RE = re.compile(r"(?<=[.!?;…])\s+|\n+")
 _CLAUSE_RE = re.compile(r"(?:,\s*|\s+)(?=(?:et|mais|aussi|par contre)[ ,]+(?:je|j')\b)")
@@ -135,7 +147,8 @@ def _title(clause: str, folded: str, where: list[int], start: int) -> tuple[str,
     title = title_from(_ARTICLE_RE.sub("", title, count=1))  # the same cleaning as a subject's title
     if not title or len(title) > _TITLE_MAX or len(title.split()) > _TITLE_WORDS_MAX:
         return None
-    if not re.search(r"\w{2,}", title):
+    first_part = fold(title).split(" et ", 1)[0]  # « le réseau et rencontrer des gens »
+    if not re.search(r"\w{2,}", title) or _NOT_A_TITLE_RE.match(fold(title)) or _NOT_A_TITLE_RE.match(first_part):
         return None
     return title, stop
 

@@ -354,7 +354,7 @@ def strip_signature(text: str, sender_name: str | None = None) -> str:
     keys = [_key(line) for line in lines]
     cut = _signature_cut(lines, keys)
     notice = notice_start(lines[:cut], keys[:cut])
-    if notice is not None and _any_content(lines[:notice]):
+    if notice is not None:
         cut = notice
     lines = lines[:cut]
     block = signature_block_start(lines, sender_name, keys[:cut])
