@@ -151,6 +151,13 @@ def test_address_change():
     assert (mail.intent, mail.new_address) == ("address_change", None)
 
 
+def test_withdrawing_a_testimony_without_its_reference_is_never_leaving_the_network():
+    assert find_keyword("Retrait de mon témoignage").needs_ref
+    assert parse("Retrait de mon témoignage", "Merci").intent == "unknown"
+    parsed = parse("Retrait de mon témoignage", "C'est le T-4.")
+    assert (parsed.intent, parsed.item_ref) == ("withdraw_item", "T-4")
+
+
 def test_testimony_signature_defaults_to_anonymous():
     assert parse("Témoignage", "Le réseau m'a aidée.").signature == "anonyme"
     assert parse("Témoignage", "Le réseau m'a aidée.\n\nSignature : prénom").signature == "prénom"

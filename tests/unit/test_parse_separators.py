@@ -141,6 +141,10 @@ def test_an_indentation_blockquote_is_text(html):
     "</blockquote>",
     '<p>Oui</p><blockquote style="margin: 0 0 0 40px"><p>indent</p></blockquote>'
     '<blockquote type="cite"><p>Savoir : Couture</p></blockquote>',
+    '<p>Oui</p><blockquote class="iosymail"><p>Savoir : Couture</p></blockquote>',  # Yahoo for iOS
+    '<div>Oui</div><div id="x_divRplyFwdMsg"><b>De :</b> RERS</div><div>Savoir : Couture</div>',  # Outlook for Mac
+    '<div>Oui</div><div id="mail-editor-reference-message-container"><b>De :</b> RERS<p>Savoir</p></div>',
+    '<div dir="auto">Oui</div><div class="ms-outlook-mobile-reference-message"><b>De :</b> RERS<p>Savoir</p></div>',
 ])
 def test_a_cited_blockquote_is_a_quote(html):
     text = tidy(html_to_text(html))

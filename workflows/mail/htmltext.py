@@ -1,7 +1,9 @@
 """HTML-only mail turned into plain text with :mod:`html2text`, quoted parts removed first.
 
 Clients mark what they quote: Gmail ``div.gmail_quote``, Outlook on the web
-``div#appendonsend`` / ``div#divRplyFwdMsg``, Outlook desktop a ``div`` with a grey top
+``div#appendonsend`` / ``div#divRplyFwdMsg`` (``#x_divRplyFwdMsg`` from Outlook for Mac,
+``#mail-editor-reference-message-container`` or ``.ms-outlook-mobile-reference-message``
+from Outlook for iOS and Android), Yahoo for iOS ``blockquote.iosymail``, Outlook desktop a ``div`` with a grey top
 border before the ``De :`` block, Yahoo ``div.yahoo_quoted``, Thunderbird
 ``div.moz-cite-prefix``, Apple Mail and many webmails ``blockquote type="cite"`` or a
 ``blockquote`` with a left border, Zimbra ``hr#zwchr``. A ``blockquote`` without either is
@@ -18,8 +20,9 @@ import html2text
 
 _QUOTE_MARKER_RE = re.compile(
     r"<div[^>]*\bclass=[\"']?[^\"'>]*\bgmail_quote"
-    r"|<div[^>]*\bid=[\"']?(?:appendonsend|divRplyFwdMsg|yahoo_quoted)"
-    r"|<div[^>]*\bclass=[\"']?[^\"'>]*\b(?:yahoo_quoted|moz-cite-prefix|OutlookMessageHeader)"
+    r"|<div[^>]*\bid=[\"']?(?:x_)?(?:appendonsend|divRplyFwdMsg|yahoo_quoted|mail-editor-reference-message-container)"
+    r"|<div[^>]*\bclass=[\"']?[^\"'>]*\b(?:yahoo_quoted|moz-cite-prefix|OutlookMessageHeader"
+    r"|ms-outlook-mobile-reference-message)"
     r"|<div[^>]*border-top:\s*solid\s+#E1E1E1"
     r"|<div[^>]*border-top:\s*solid\s+#B5C4DF"
     r"|<hr[^>]*\bid=[\"']?(?:zwchr|stopSpelling)",
@@ -27,7 +30,7 @@ _QUOTE_MARKER_RE = re.compile(
 )
 _BLOCKQUOTE_RE = re.compile(r"<blockquote\b([^>]*)>|</blockquote\s*>", re.IGNORECASE)
 _CITED_RE = re.compile(
-    r"\btype\s*=\s*[\"']?cite|\bcite\s*=|\bclass\s*=\s*[\"']?[^\"'>]*quote"
+    r"\btype\s*=\s*[\"']?cite|\bcite\s*=|\bclass\s*=\s*[\"']?[^\"'>]*(?:quote|iosymail)"
     r"|border(?:-left)?\s*:\s*(?!none)[^;\"']*\b(?:solid|dotted|dashed)\b|border-left-style\s*:\s*solid",
     re.IGNORECASE,
 )

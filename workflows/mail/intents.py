@@ -103,7 +103,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|suppression|annuler|annulation|close|withdraw)\b[^\n]{0,40}?" + _ITEM_REF)),
     ("withdraw_item_no_ref", re.compile(
         r"^(?:demande de )?(?:retrait|retirer|cloturer|cloture|clore|fermer|supprimer|suppression|annuler)"
-        r"\b(?: de)?(?: mon| ma| mes| l'| la| le| les)? ?(?:offres?|demandes?|savoirs?|annonces?)\b")),
+        r"\b(?: de)?(?: mon| ma| mes| l'| la| le| les)? ?(?:offres?|demandes?|savoirs?|annonces?|temoignages?)\b")),
     ("address_change", re.compile(
         r"^(?:(?:ma )?nouvelle adresse(?: e-?mail| mail| courriel| electronique)?|changement d'adresse"
         r"(?: e-?mail| mail| courriel| electronique)?|changement (?:de |d')(?:e-?mail|mail|courriel|adresse)"

@@ -157,7 +157,9 @@ def _title(clause: str, folded: str, where: list[int], start: int) -> tuple[str,
 
 _FILLER_RE = re.compile(
     r"^(?:voici|ci-dessous|ci-joint|ci-apres|veuillez trouver|vous trouverez)\b[^.!?]{0,60}$"
-    r"|^(?:je vous (?:remercie|envoie|transmets|ecris)|en vous remerciant|merci|dans l'attente|je reste a votre"
+    r"|^je vous (?:envoie|transmets|transfere|renvoie|fais suivre|adresse) (?:ma|mon|mes|la|le|les|ci-joint|ci-dessous)\b"
+    r"[^.!?,;]{0,30}$"
+    r"|^(?:je vous remercie|en vous remerciant|merci|dans l'attente|je reste a votre"
     r"|n'hesitez pas|bonne (?:journee|soiree|semaine|fin de)|a bientot|au plaisir|bien a vous|cordialement"
     r"|(?:bien |tres )?cordialement|amicalement|salutations)\b[^.!?]{0,80}$"
 )

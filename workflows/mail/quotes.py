@@ -2,20 +2,27 @@
 
 Rules, from the clients people use (see tests/messages/ for one example of each):
 
-- ``>`` lines (any client, RFC 3676 quoting), with the attribution line above them.
+- ``>`` lines (any client, RFC 3676 quoting), with the attribution line above them; a
+  quoted line's end that the client re-wrapped onto a line without ``>`` stays quoted;
+  lines written between quoted lines (inline answers) or under them (bottom-posting)
+  are the sender's.
 - Attribution lines: Gmail ``Le lun. 23 nov. 2026 à 09:41, X <x@y> a écrit :`` (often
   wrapped on two lines), Apple Mail ``Le 7 déc. 2026 à 10:12, X a écrit :``,
   Thunderbird ``Le 09/12/2026 à 08:00, X a écrit :``, Yahoo (indented, quote not
   prefixed), English ``On … wrote:``. Without ``>`` below, all that follows is quoted.
+  A line of the sender's just above one (« On se voit jeudi. ») is not part of it.
 - Outlook desktop and on the web: the ``De : / Envoyé : / À : / Objet :`` block (French
   or English, with or without ``>``, after a ``____`` line or not), ``-----Message
-  d'origine-----``, Orange's ``Message du …``.
+  d'origine-----``, Orange's ``Message du …``, Zimbra/Free's ``----- Mail original
+  -----``, phones' ``-------- Message original --------``.
 - Forwards (``TR :``, ``Fwd:``, ``---------- Forwarded message ---------``, ``Début du
-  message réexpédié :``): the forwarded content is kept as content, its header block
-  removed.
-- Signatures and closings: ``-- ``, "Envoyé de mon iPhone" and the like, legal
-  disclaimers, "Cordialement"-type closings near the end, and a last line that is the
-  sender's own name.
+  message réexpédié :``, Thunderbird's ``-------- Message transféré --------`` with its
+  block in any order, Yahoo's header written on the separator's line, or any of them
+  quoted with ``>``): the forwarded content is kept as content, its header block removed
+  and read (subject, sender).
+- Signatures and closings: ``-- ``, clients' and antivirus footers, legal notices and
+  signature blocks without ``-- `` (:mod:`workflows.mail.footers`), "Cordialement"-type
+  closings near the end, and a last line that is the sender's own name.
 
 Everything works on ``\\n``-separated lines; nothing raises.
 """
