@@ -162,17 +162,17 @@ def _notice_in_paragraph(keys: list[str]) -> int | None:
     """Index (in ``keys``, folded lines of one paragraph) of the first line a notice starts at."""
     if not any(_ANY_NOTICE_TERM_RE.search(key) or _NOTICE_OPENING_RE.match(key) for key in keys):
         return None  # most paragraphs: no word of a notice at all
-    terms_per_line = [{index for index, term in enumerate(_NOTICE_TERMS) if term.search(key)}
-                      if _ANY_NOTICE_TERM_RE.search(key) else set() for key in keys]
-    for position, key in enumerate(keys):
-        if _NOTICE_OPENING_RE.match(key):
-            return position
-        if not terms_per_line[position]:
-            continue
-        terms = set().union(*terms_per_line[position:])
-        if len(terms) >= _NOTICE_MIN_TERMS and any(_NOTICE_SELF_RE.search(key) for key in keys[position:]):
-            return position
-    return None
+    opening = next((position for position, key in enumerate(keys) if _NOTICE_OPENING_RE.match(key)), None)
+    first = next((position for position, key in enumerate(keys) if _ANY_NOTICE_TERM_RE.search(key)), None)
+    if first is None or (opening is not None and opening < first):
+        return opening
+    # From a later line the rest holds fewer words of a notice: only the first one with
+    # any can start a notice found by its words.
+    rest = keys[first:]
+    terms = {index for key in rest for index, term in enumerate(_NOTICE_TERMS) if term.search(key)}
+    if len(terms) >= _NOTICE_MIN_TERMS and any(_NOTICE_SELF_RE.search(key) for key in rest):
+        return first
+    return opening
 
 
 def signature_block_start(lines: list[str], sender_name: str | None = None,

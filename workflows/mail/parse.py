@@ -338,6 +338,7 @@ def _find_keyword(subject: str, body_line: str, pieces: list[str], reply_to_robo
     apprendre… »); in a forward, also the forwarded message's subject and first
     meaningful line."""
     for line, from_subject, scope in _keyword_places(subject, body_line, pieces, reply_to_robot, forwarded_subject):
+        line = line[:_LINE_READ]
         keyword = find_keyword(line) if line else None
         if keyword is not None:
             return _Found(keyword, line, from_subject, scope)
@@ -366,6 +367,9 @@ def _keyword_places(subject: str, body_line: str, pieces: list[str], reply_to_ro
 
 _SENTENCES_READ = 3
 """Sentences of the first meaningful line looked at for a keyword."""
+_LINE_READ = 2000
+"""Characters of a line looked at for a keyword: a keyword opens it, and its title ends
+well before (a pasted line of a hundred thousand characters costs no more)."""
 
 
 def _items(keyword: Keyword, found: _Found, fields: Fields, item_kind: str | None,
@@ -444,6 +448,8 @@ def _unused(free_text: str, used: list[str], intent: str) -> bool:
     keyword's (nor another saying the same intent, « Je voudrais adhérer au réseau. »
     under the subject « Adhésion »), not an item's, not a description, not a greeting,
     thanks or filler."""
+    if free_text in used:
+        return False  # all of it became a description
     used_keys = [_sentence_key(item) for item in used if item]
     for sentence in sentences(free_text):
         key = _sentence_key(sentence)
@@ -452,7 +458,7 @@ def _unused(free_text: str, used: list[str], intent: str) -> bool:
             continue
         if is_greeting(sentence) or is_filler(sentence):
             continue
-        said = find_keyword(strip_greeting(sentence))
+        said = find_keyword(strip_greeting(sentence[:_LINE_READ]))
         if said is None or said.intent != intent:
             return True
     return False

@@ -117,8 +117,14 @@ def prose_items(text: str, kinds: tuple[str, ...] = ("offer", "demand")) -> list
     return found
 
 
+_CLAUSE_READ = 600
+"""Characters of a clause read: a lead-in and a title of :data:`_TITLE_MAX` fit well in it,
+and a clause of a hundred thousand characters (one pasted line) costs no more."""
+
+
 def clause_item(clause: str) -> ProseItem | None:
     """The item one clause carries, or None (see the module docstring)."""
+    clause = clause[:_CLAUSE_READ]
     folded, where = fold_with_map(clause)
     lead = len(folded) - len(folded.lstrip())
     body = folded[lead:]
