@@ -266,6 +266,8 @@ def _unquote(line: str) -> str:
 
 
 def _finish(own: list[str], quoted: list[str], rest: list[str], forward: bool) -> Split:
+    """The split once a separator or an attribution is met at ``rest``: all of it quoted,
+    or, for a forward, its header block read and its content split in its turn."""
     own_text = "\n".join(own)
     if not forward:
         quoted.extend(rest)

@@ -58,6 +58,8 @@ def read_calendar(data: bytes, method_param: str = "", zone: str = "Europe/Paris
 
 
 def _with_icalendar(text: str, zone: str) -> tuple[str, list[dict]] | None:
+    """``(method, one answer per VEVENT)`` read by :mod:`icalendar`; None when it refuses
+    the calendar or finds no event."""
     try:
         import icalendar
 
