@@ -124,6 +124,12 @@ def test_not_preferences(subject, body):
     assert parse(subject, body).intent != "preferences"
 
 
+@pytest.mark.parametrize("line", ["« Invitations : non »", "\"Invitations : non\"", "“Invitations : non”"])
+def test_preferences_copied_with_the_robots_quotation_marks(line):
+    parsed = parse("Re: Invitation : Permanence", f"{line}\n\nMerci")
+    assert parsed.intent == "preferences" and parsed.member.invitations is False
+
+
 def test_preferences_in_the_subject_are_read():
     parsed = parse("Invitations : ateliers", "Merci")
     assert parsed.member.invitations is True and parsed.member.invitation_kinds == ["ateliers"]

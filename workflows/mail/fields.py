@@ -67,7 +67,9 @@ for _field, _names in {
         _KEYS[_name] = _field
 del _field, _names, _name
 
-_KEY_LINE_RE = re.compile(r"^[ \t>*•·\-–]*([^\W\d_][^:：\n]{0,40}?)\s*[:：]\s?(.*)$")
+_KEY_LINE_RE = re.compile(r"^[ \t>*•·\-–«“„‹\"\u00a0]*([^\W\d_][^:：\n]{0,40}?)\s*[:：]\s?(.*)$")
+_CLOSING_QUOTE_RE = re.compile(r"\s*[»”›\"]\s*$")
+"""« Invitations : non », copied from the robot's mail with its quotation marks."""
 _PLURAL_PARENS_RE = re.compile(r"\((?:s|e|es|x)\)")
 
 MEMBER_FIELDS = ("name", "phone", "contact", "invitations", "digest")
@@ -126,7 +128,13 @@ def field_key(line: str) -> tuple[str, str] | None:
     found = _KEYS.get(key)
     if found is None and key.endswith("s"):
         found = _KEYS.get(key[:-1])
-    return (found, match.group(2)) if found else None
+    if not found:
+        return None
+    value = match.group(2)
+    opened = line[: match.start(1)]
+    if any(mark in opened for mark in "«“„‹\"") and not any(mark in value for mark in "«“„‹"):
+        value = _CLOSING_QUOTE_RE.sub("", value)
+    return found, value
 
 
 def read_entries(text: str) -> tuple[list[Entry], list[str]]:
