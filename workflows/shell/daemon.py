@@ -39,6 +39,7 @@ from filelock import FileLock, Timeout
 
 from config.settings import Settings
 from store import Store, StoreBusy
+from workflows.mail.render import Renderer
 from workflows.shell.apply import run
 from workflows.shell.errors import UserError
 from workflows.shell.housekeeping import housekeeping
@@ -130,17 +131,18 @@ class DaemonState:
     mailbox_down_told: bool = False
 
 
-def default_jobs(settings: Settings, store: Store, clock: Clock) -> list[Job]:
-    """The daemon's scheduled work (see the module docstring)."""
+def default_jobs(settings: Settings, store: Store, clock: Clock, renderer: Renderer | None = None) -> list[Job]:
+    """The daemon's scheduled work (see the module docstring); ``renderer``: the process's
+    one (templates compiled once), else each job makes its own."""
     publish_at = settings.schedule.publish_time.strftime("%H:%M")
     return [
-        Job("calendar", lambda: publish_calendar(settings, store, clock()), "day", publish_at),
+        Job("calendar", lambda: publish_calendar(settings, store, clock(), renderer), "day", publish_at),
         Job("catalogue page", lambda: publish_page(settings, store, clock()), "day", publish_at),
         Job("housekeeping", lambda: housekeeping(settings, store, clock()), "day", "03:30"),
-        Job("pending members", lambda: expire_pending_job(settings, store, clock()), "hour"),
-        Job("introduction follow-ups", lambda: followups_job(settings, store, clock()), "hour"),
-        Job("calendar reminders", lambda: reminders_job(settings, store, clock()), "hour"),
-        Job("monthly report", lambda: monthly_report_job(settings, store, clock()), "hour"),
+        Job("pending members", lambda: expire_pending_job(settings, store, clock(), renderer), "hour"),
+        Job("introduction follow-ups", lambda: followups_job(settings, store, clock(), renderer), "hour"),
+        Job("calendar reminders", lambda: reminders_job(settings, store, clock(), renderer), "hour"),
+        Job("monthly report", lambda: monthly_report_job(settings, store, clock(), renderer), "hour"),
     ]
 
 
@@ -166,7 +168,7 @@ class Daemon:
         self.stop_event = threading.Event()
         self.runner = runner or Runner(settings, store, clock=clock, should_stop=self.stop_event.is_set)
         self.scheduler = schedule.Scheduler()
-        self.jobs = default_jobs(settings, store, clock) if jobs is None else jobs
+        self.jobs = default_jobs(settings, store, clock, self.runner.renderer) if jobs is None else jobs
         self.state = DaemonState()
         self.backoff = Backoff()
         self._watcher = None

@@ -162,7 +162,7 @@ class Runner:
                     break
             try:
                 # An animator's command may have changed the events: the files follow at once.
-                publish_if_changed(self.settings, self.store, self.clock())
+                publish_if_changed(self.settings, self.store, self.clock(), self.renderer)
             except Exception:  # the feed is published again by the daily job; mail goes on
                 log.exception("calendar publication failed")
             report.flush.extend(self._send(connection))
