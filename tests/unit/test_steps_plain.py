@@ -224,3 +224,15 @@ def test_the_first_name_given_with_the_yes_is_recorded(world):
     assert outcome == "join confirmed: M-1" and question["kind"] == "join"
     member = plan.members.find_one("ref", "M-1")
     assert (member["status"], member["first_name"]) == ("confirmed", "Lina")
+
+
+def test_more_text_than_the_robot_used_reaches_the_animators_too(world):
+    world.member("M-1", MARIE, "Marie Dupont")
+    plan, outcome = world.decide(message("offer", MARIE, items=[Item(kind="offer", title="Tricot")],
+                                         text="Je propose du tricot. Au fait, la permanence de lundi a lieu ?",
+                                         unused_text=True))
+    assert outcome == "recorded O-1"
+    assert [f.reason for f in plan.forwards] == ["unused_text"]
+    assert [m.template for m in plan.mails] == ["items_ack"]
+    plan, _ = World().decide(message("join", STRANGER, text="J'aimerais adhérer. Est-ce payant ?", unused_text=True))
+    assert [f.reason for f in plan.forwards] == ["unused_text"] and plan.asked

@@ -19,6 +19,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "has a right to ({request}): answer them yourselves, or do it tomorrow with the matching command. Further "
         "messages from this address today will not be forwarded to you."),
     "not_understood": ("Le robot n'a pas compris ce message.", "The robot did not understand this message."),
+    "unused_text": ("Le robot a traité ce message (voir plus bas ce qu'il en a compris), mais la personne a écrit "
+                    "plus que ce qu'il en a retenu : une question, une histoire… Lisez-le.",
+                    "The robot handled this message (see below what it understood), but the person wrote more "
+                    "than it used: a question, a story… Please read it."),
     "not_automated": ("Message reconnu ({intent}) mais pas encore traité par le robot.",
                       "Message recognised ({intent}) but not handled by the robot yet."),
     "bounce": ("Un message du robot n'a pas pu être distribué.", "A message from the robot could not be delivered."),

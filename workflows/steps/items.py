@@ -24,7 +24,7 @@ from workflows.steps.invitations import follow_preference
 from workflows.steps.people import ensure_member, who_wrote
 from workflows.steps.preferences import invitations_change_withheld
 from workflows.steps.questions import destructive, may_ask, settle_or_clarify
-from workflows.steps.speaking import answer_sender, forward_to_animators, reply_id
+from workflows.steps.speaking import answer_sender, forward_the_rest, forward_to_animators, reply_id
 
 audit = logging.getLogger("rers.audit")
 
@@ -135,6 +135,7 @@ def on_item(plan: Plan, incoming: Incoming) -> str:
         answer_sender(plan, incoming, template="item_unclear", values={"intent": parsed.intent}, purpose="item_unclear")
         return "forwarded: no title"
     items, calendar = record_for_confirmed(plan, incoming, member)
+    forward_the_rest(plan, incoming)
     answer_sender(plan, incoming, template="items_ack",
                   values={"member": member, "items": items, "created": False, "calendar": calendar},
                   purpose="items_ack")

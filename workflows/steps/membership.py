@@ -43,7 +43,7 @@ from workflows.steps.invitations import follow_preference, invite_member, invite
 from workflows.steps.items import record_for_confirmed, record_items, refs, release_held
 from workflows.steps.people import ensure_member, new_member, who_wrote
 from workflows.steps.questions import destructive, may_ask, settle_or_clarify
-from workflows.steps.speaking import answer_sender, forward_to_animators, reply_id, tell_animators
+from workflows.steps.speaking import answer_sender, forward_the_rest, forward_to_animators, reply_id, tell_animators
 
 audit = logging.getLogger("rers.audit")
 
@@ -62,6 +62,7 @@ def on_join(plan: Plan, incoming: Incoming) -> str:
     if not address:
         forward_to_animators(plan, incoming, reason="join_no_address")
         return "forwarded: no address"
+    forward_the_rest(plan, incoming)
     if member is not None and member["status"] == "confirmed":
         items, _ = record_for_confirmed(plan, incoming, member)
         answer_sender(plan, incoming, template="join_ack", values={"member": member, "items": items},

@@ -176,6 +176,14 @@ def reply_id(message_id: str) -> str | None:
     return message_id if message_id.startswith("<") and not message_id.endswith("@rers.invalid>") else None
 
 
+def forward_the_rest(plan: Plan, incoming: Incoming) -> None:
+    """When the person wrote more than the robot used (a question, a story beside a join
+    or an offer: ``parsed.unused_text``), the animators get the message too: nothing a
+    person wrote is silently dropped (protocol.md, "Fields")."""
+    if incoming.parsed.unused_text:
+        forward_to_animators(plan, incoming, reason="unused_text")
+
+
 def tell_animators(plan: Plan, *, template: str, values: dict, purpose: str, cause: str,
                    only: list[str] | None = None, message_id: str | None = None,
                    attachments: list[Attachment] = ()) -> str | None:
