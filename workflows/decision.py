@@ -313,6 +313,9 @@ class Plan:
         """Every mail decided, in the order decided (those of questions and forwards too)."""
         self.dropped: list[dict] = []
         """Queued mails of the store the step dropped (see :meth:`drop_queued`)."""
+        self.routes_taken: list[tuple[str, str, str, bool]] = []
+        """The rows of the route table the message went through, in order: ``(table, key,
+        guard, passed)`` — what ``rers decide`` shows."""
         self.repeats: list[Mail] = []
         """Mails decided again that the outbox already holds (same Message-ID): not sent twice."""
         self.erases = False

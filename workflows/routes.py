@@ -142,11 +142,42 @@ def _item_holder_or_animator(plan: Plan, incoming: Incoming) -> str | None:
         return None  # the step hands it to the animators
     item = plan.items.find_one("ref", parsed.item_ref) if parsed.item_ref else None
     member = find_member(plan, address)
-    if item is not None and (is_animator(plan, address) or (member is not None and item["member"] == member["ref"])):
+    if item is not None and member is not None and item["member"] == member["ref"]:
         return None
+    if item is not None and is_animator(plan, address):
+        return _animator(plan, incoming)  # for a member without e-mail: authenticated, as any animator's act
     answer_sender(plan, incoming, template="withdraw_item_refused", values={"ref": parsed.item_ref, "closed": False},
                   purpose="withdraw_item_refused")
     return f"withdraw_item {parsed.item_ref}: not found for the sender"
+
+
+def _member(plan: Plan, incoming: Incoming) -> str | None:
+    """A member's own request (pending or confirmed: their data, their leaving); an address
+    that is no member's is told the network holds nothing about it. No address: the step
+    hands the message to the animators."""
+    address = person_address(incoming.parsed)
+    if not address or find_member(plan, address) is not None:
+        return None
+    return {"my_data": my_data.nothing_stored, "withdraw": membership.not_a_member}[incoming.parsed.intent](
+        plan, incoming)
+
+
+def _confirmed_member(plan: Plan, incoming: Incoming) -> str | None:
+    """What is for confirmed members: the catalogue (anyone else told how to join), a
+    message of preferences (anyone else's goes on as an unclaimed message)."""
+    member = find_member(plan, person_address(incoming.parsed))
+    if member is not None and member["status"] == "confirmed":
+        return None
+    if incoming.parsed.intent == "catalogue":
+        return catalogue.not_for_you(plan, incoming)
+    return on_unclaimed(plan, incoming)
+
+
+def _not_a_party(plan: Plan, incoming: Incoming, question: dict) -> str | None:
+    """An approval counts from an authenticated animator (:func:`_animator_answer`) who is
+    not one of the two members while another animator can decide."""
+    refused = _animator_answer(plan, incoming, question)
+    return refused if refused is not None else introductions.refuse_a_party(plan, incoming, question)
 
 
 def _addressee(plan: Plan, incoming: Incoming) -> "str | tuple[dict, str]":
@@ -177,8 +208,20 @@ def _addressee(plan: Plan, incoming: Incoming) -> "str | tuple[dict, str]":
 ANYONE = Guard("anyone", "whoever writes", _anyone)
 NOT_FORGED = Guard("not forged", "not called forged by the network's server (DMARC fail)", _not_forged)
 ANIMATOR = Guard("animator", "a configured animator, authenticated when authserv_id is set", _animator)
-ANIMATOR_ANSWER = Guard("addressee, animator", "the question's addressee, a configured animator, authenticated when authserv_id is set", _animator_answer)
-ITEM_HOLDER = Guard("item's member or animator", "the item's own member, or an animator", _item_holder_or_animator)
+ITEM_HOLDER = Guard("item's member or animator", "the item's own member, or an authenticated animator",
+                    _item_holder_or_animator)
+MEMBER = Guard("member", "a member, pending or confirmed (anyone else: told the network holds nothing)", _member)
+def _preferences(plan: Plan, incoming: Incoming) -> str | None:
+    refused = _not_forged(plan, incoming)
+    return refused if refused is not None else _confirmed_member(plan, incoming)
+
+
+CONFIRMED_MEMBER = Guard("confirmed member", "a confirmed member (anyone else: told how to join, or the message "
+                         "goes on as unclaimed)", _confirmed_member)
+PREFERENCES = Guard("not forged, confirmed member", "not called forged, from a confirmed member (anyone else's "
+                    "goes on as an unclaimed message)", _preferences)
+NOT_A_PARTY = Guard("addressee, animator, not a party", "the question's addressee, an authenticated animator, not "
+                    "one of the two members while another animator can decide", _not_a_party)
 ADDRESSEE = Guard("question's addressee", "the address the question was sent to, with its token, while open",
                   _addressee)
 
@@ -201,7 +244,7 @@ ANSWERS: dict[str, Route] = {route.key: route for route in (
     Route("join", ADDRESSEE, membership.on_join_answer, "OUI: confirmed member; NON: pending data erased"),
     Route("withdraw", ADDRESSEE, membership.on_withdraw_answer, "OUI: everything erased, goodbye"),
     Route("withdraw_item", ADDRESSEE, items.on_withdraw_item_answer, "OUI: the item closed"),
-    Route("approve", ANIMATOR_ANSWER, introductions.on_approve_answer, "OUI: both members asked; NON: closed"),
+    Route("approve", NOT_A_PARTY, introductions.on_approve_answer, "OUI: both members asked; NON: closed"),
     Route("consent", ADDRESSEE, introductions.on_consent_answer, "both OUI: the introduction; a NON: not made"),
     Route("bilan", ADDRESSEE, followups.on_bilan_answer, "the bilan recorded"),
 )}
@@ -248,6 +291,7 @@ def on_command(plan: Plan, incoming: Incoming) -> str:
     """``event_command`` (past :data:`ANIMATOR`): the step of the command's name, or the
     animators' hands."""
     route = COMMANDS.get((incoming.parsed.command or {}).get("name"))
+    plan.routes_taken.append(("command", route.key if route else "(not automated)", ANIMATOR.name, True))
     return (route.step if route else basics.on_not_automated)(plan, incoming)
 
 
@@ -259,10 +303,10 @@ def on_reply(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str
         forward_to_animators(plan, incoming, reason="question_not_handled",
                              question=label_of(question["kind"], "question", plan.settings.network.language))
         return f"forwarded: no handler for {question['kind']}"
-    if route.guard is not ADDRESSEE:
-        refused = route.guard.check(plan, incoming, question)
-        if refused is not None:
-            return refused
+    refused = route.guard.check(plan, incoming, question) if route.guard is not ADDRESSEE else None
+    plan.routes_taken.append(("answer", route.key, route.guard.name, refused is None))
+    if refused is not None:
+        return refused
     return route.step(plan, incoming, question, answer)
 
 
@@ -271,6 +315,7 @@ def on_unclaimed(plan: Plan, incoming: Incoming) -> str:
     for route in UNCLAIMED:
         if route.claims(plan, incoming):
             refused = route.guard.check(plan, incoming)
+            plan.routes_taken.append(("unclaimed", route.key, route.guard.name, refused is None))
             if refused is not None:
                 return refused
             outcome = route.step(plan, incoming)
@@ -293,28 +338,22 @@ def on_offer_or_demand(plan: Plan, incoming: Incoming) -> str:
     return membership.ask_to_join(plan, incoming, address)
 
 
-def on_preferences(plan: Plan, incoming: Incoming) -> str:
-    """``preferences``: a confirmed member's own fields; anyone else's message of fields
-    goes on as an unclaimed message."""
-    outcome = preferences.on_preferences(plan, incoming)
-    return outcome if outcome is not None else on_unclaimed(plan, incoming)
-
 
 ROUTES: dict[str, Route] = {route.key: route for route in (
     Route("join", NOT_FORGED, membership.on_join, "pending member, the confirmation question (double opt-in)"),
     Route("offer", NOT_FORGED, on_offer_or_demand, "a member's offer recorded; a non-member's: a join, held"),
     Route("demand", NOT_FORGED, on_offer_or_demand, "a member's demand recorded; a non-member's: a join, held"),
     Route("withdraw_item", ITEM_HOLDER, items.on_withdraw_item, "the item's member asked to confirm"),
-    Route("withdraw", ANYONE, membership.on_withdraw, "the member asked to confirm; OUI erases"),
+    Route("withdraw", MEMBER, membership.on_withdraw, "the member asked to confirm; OUI erases"),
     Route("reply", ADDRESSEE, on_reply, "the answer's step, by the question's kind (ANSWERS)"),
     Route("help", ANYONE, basics.on_help, "the instructions (daily limit)"),
-    Route("catalogue", ANYONE, catalogue.on_catalogue, "the open items, no names (members only)"),
-    Route("my_data", ANYONE, my_data.on_my_data, "everything stored, to the address itself"),
+    Route("catalogue", CONFIRMED_MEMBER, catalogue.on_catalogue, "the open items, no names"),
+    Route("my_data", MEMBER, my_data.on_my_data, "everything stored, to the address itself"),
     Route("event_command", ANIMATOR, on_command, "the command's step (COMMANDS)"),
     Route("rsvp", ANYONE, attendance.on_rsvp, "attendance recorded, never answered"),
     Route("auto_reply", ANYONE, basics.on_ignore, "recorded, never answered"),
     Route("bounce", ANYONE, basics.on_bounce, "the address marked undeliverable, the animators told"),
-    Route("preferences", NOT_FORGED, on_preferences, "a confirmed member's own fields applied, acknowledged"),
+    Route("preferences", PREFERENCES, preferences.on_preferences, "a confirmed member's own fields applied, acknowledged"),
     Route("interest", NOT_FORGED, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
     Route("pause", NOT_FORGED, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
     Route("resume", NOT_FORGED, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
@@ -334,6 +373,7 @@ def route(intent: str) -> Step:
 
     def guarded(plan: Plan, incoming: Incoming) -> str:
         passed = row.guard.check(plan, incoming)
+        plan.routes_taken.append(("intent", row.key, row.guard.name, not isinstance(passed, str)))
         if isinstance(passed, str):
             return passed
         return row.step(plan, incoming) if passed is None else row.step(plan, incoming, *passed)

@@ -82,9 +82,16 @@ def parse_message(raw: bytes, options: ParseOptions, *, now: datetime | None = N
         parsed.intent = "unknown"
         parsed.text = _NOT_MAIL.format(reason=f"erreur de lecture ({type(error).__name__})")
     if not parsed.message_id:
-        parsed.message_id = f"<sha256-{hashlib.sha256(raw).hexdigest()}@rers.invalid>"
+        parsed.message_id = fallback_message_id(raw)
     parsed.content_digest = decode.content_digest(raw)
     return _cleaned(parsed)
+
+
+def fallback_message_id(raw: bytes) -> str:
+    """The Message-ID of a message that has none: ``<sha256-…@rers.invalid>``, the SHA-256
+    of its bytes (the same bytes, the same id: a repeat is recognised). The one form,
+    for the parser and the runner alike."""
+    return f"<sha256-{hashlib.sha256(raw).hexdigest()}@rers.invalid>"
 
 
 def _read_headers(message, options: ParseOptions) -> tuple[Parsed, dict[str, str]]:

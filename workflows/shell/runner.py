@@ -17,7 +17,6 @@ crash repeats work, and the ledger makes the repeat a no-op). Then the outbox is
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -27,7 +26,7 @@ from config.settings import Settings
 from store import Store, message_key
 from workflows.decision import Incoming, Plan
 from workflows.mail.model import Parsed, ParseOptions
-from workflows.mail.parse import parse_message
+from workflows.mail.parse import fallback_message_id, parse_message
 from workflows.mail.render import Renderer
 from workflows.routes import route
 from workflows.shell.apply import apply, resources, run
@@ -189,7 +188,7 @@ class Runner:
     def handle(self, source: SourceMessage) -> Handled:
         """Handle one message inside the current transaction (see the module docstring)."""
         now = self.clock()
-        message_id = _fallback_id(source.raw)
+        message_id = fallback_message_id(source.raw)
         intent = "unknown"
         try:
             with self.store.savepoint():
@@ -387,7 +386,3 @@ class _Connection:
 def _stamp(now: datetime) -> str:
     return now.isoformat(timespec="seconds")
 
-
-def _fallback_id(raw: bytes) -> str:
-    """A Message-ID for a message without one: the hash of its bytes."""
-    return f"<sha256-{hashlib.sha256(raw).hexdigest()[:32]}@rers.invalid>"

@@ -37,6 +37,7 @@ from workflows.decision import Incoming, Plan
 from workflows.events.model import EventSeries
 from workflows.events.rules import is_occurrence, occurrence_dates, public_holidays
 from workflows.events.views import occurrence_view, upcoming_days
+from workflows.lookup import find_member
 from workflows.mail.animator_commands import find_date
 from workflows.mail.answers import read_attendance
 from workflows.mail.sender import person_address
@@ -83,7 +84,7 @@ def record_answer(plan: Plan, *, uid: str, occurrence: date | None, address: str
     if partstat not in PARTSTATS:
         raise ValueError(f"unknown partstat {partstat!r}")
     address = address.lower()
-    member = plan.members.find_one("address", address)
+    member = find_member(plan, address)
     ref = member["ref"] if member else None
     day = occurrence.isoformat() if occurrence else None
     doc = {"uid": uid, "occurrence": day, "member": ref, "address": address, "partstat": partstat,
@@ -127,7 +128,7 @@ def may_answer(plan: Plan, address: str) -> bool:
     address = address.lower()
     if address in (a.lower() for a in plan.settings.network.animators):
         return True
-    member = plan.members.find_one("address", address)
+    member = find_member(plan, address)
     return member is not None and member.get("status") == "confirmed"
 
 

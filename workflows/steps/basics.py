@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from workflows.decision import Incoming, Plan
+from workflows.lookup import find_member
 from workflows.mail.labels import label_of
 from workflows.steps.speaking import answer_sender, forward_to_animators
 
@@ -35,7 +36,7 @@ def on_bounce(plan: Plan, incoming: Incoming) -> str:
     until the person writes again) and tell the animators."""
     marked = []
     for address in incoming.parsed.bounced_addresses:
-        member = plan.members.find_one("address", address)
+        member = find_member(plan, address)
         if member is not None and not member.get("undeliverable"):
             plan.members.update(member["id"], undeliverable=True)
             marked.append(member["ref"])

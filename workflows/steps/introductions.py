@@ -283,6 +283,20 @@ def ask_approval(plan: Plan, intro: dict, *, reminder: bool = False, animators: 
                       data={"intro": intro["ref"], "reminder": reminder}, to_member=False)
 
 
+def refuse_a_party(plan: Plan, incoming: Incoming, question: dict) -> str | None:
+    """The conflict-of-interest rule of an approval (:data:`workflows.routes.NOT_A_PARTY`):
+    an animator who is one of the two members of ``MR-<n>`` does not decide it while
+    another animator can. None when they may; else their answer is not counted (see
+    :func:`_party_refused`) and the outcome is returned."""
+    intro = find_introduction(plan, question["data"].get("intro"))
+    if intro is None or intro["status"] != "proposed":
+        return None  # the step closes a question about what is gone
+    decided_by = question["address"]
+    if decided_by in party_addresses(plan, intro) and decided_by not in deciders(plan, intro):
+        return _party_refused(plan, incoming, question, intro, incoming.parsed.answer or "unclear")
+    return None
+
+
 def _party_refused(plan: Plan, incoming: Incoming, question: dict, intro: dict, answer: str) -> str:
     """The answer of an animator who is one of the two members, while another animator can
     decide: not acted on. Their question is closed; they are told that another animator
@@ -313,9 +327,7 @@ def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
         questions.close(plan, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
         return f"ignored: {question['subject_ref']} is no longer waiting for approval"
     decided_by = question["address"]
-    party = decided_by in party_addresses(plan, intro)
-    if party and decided_by not in deciders(plan, intro):
-        return _party_refused(plan, incoming, question, intro, answer)
+    party = decided_by in party_addresses(plan, intro)  # and no other animator: the guard let it through
     if answer == "unclear":
         return questions.clarify(plan, incoming, question, template="introduction_clarify",
                                values={**animator_view(plan, intro), "kind": "approve"})

@@ -47,6 +47,7 @@ from workflows.events import imip
 from workflows.events.model import EventSeries
 from workflows.events.state import Change
 from workflows.events.views import CalendarDraft, event_view, occurrence_view, upcoming_days
+from workflows.lookup import find_member
 from workflows.mail.rfc5322 import message_id
 from workflows.steps.calendar import commit, draft, find_series, load_series
 from workflows.steps.speaking import tell_attendee
@@ -244,7 +245,7 @@ def invite_new_animators(plan: Plan) -> list[str]:
     events created or changed after. Returns the Message-IDs queued. In a transaction."""
     queued = []
     for address in plan.settings.network.animators:
-        member = plan.members.find_one("address", address)
+        member = find_member(plan, address)
         invitee = (invitee_of(member) if member else None) or Invitee(address=address)
         known = {uid for uid, _ in _mails_to(plan, INVITATION, address)}
         mine = _each_live_series(plan, "new", invitee, lambda series: series.uid not in known)

