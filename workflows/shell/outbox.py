@@ -38,6 +38,19 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 240))
 
 
+def stored_raw(data: bytes) -> str:
+    """The text the outbox keeps for a message's bytes: ASCII, or UTF-8 for an RFC 6532
+    message (an address with a UTF-8 local part). The store's JSON holds any Unicode text
+    but no lone surrogate, so the bytes are decoded as what they are, never escaped.
+    Raises ``UnicodeDecodeError`` for bytes that are neither (the robot builds none)."""
+    return data.decode("utf-8")
+
+
+def raw_bytes(raw: str) -> bytes:
+    """The bytes of a message the outbox keeps (:func:`stored_raw`), as they were built."""
+    return raw.encode("utf-8", "surrogateescape")
+
+
 def queue_message(store: Store, sender: str, now: datetime, msg: EmailMessage, *, purpose: str, cause: str,
                   forget_after_send: bool = False) -> bool:
     """Queue a built message, to be sent from ``sender`` (the network's functional
@@ -54,7 +67,7 @@ def queue_message(store: Store, sender: str, now: datetime, msg: EmailMessage, *
             "message_id": mid,
             "sender": sender,
             "recipients": recipients,
-            "raw": serialize(msg).decode("ascii", "surrogateescape"),
+            "raw": stored_raw(serialize(msg)),
             "status": "queued",
             "attempts": 0,
             "next_attempt": stamp,
@@ -139,7 +152,7 @@ def flush(
             transport = connect() if pending else None
             for mail in pending:
                 try:
-                    result = transport.send(mail["sender"], mail["recipients"], mail["raw"].encode("ascii", "surrogateescape"))
+                    result = transport.send(mail["sender"], mail["recipients"], raw_bytes(mail["raw"]))
                 except TransportError as error:
                     _record_failure(store, mail, error, now(), report, on_permanent_failure)
                     if error.code is None and error.temporary:

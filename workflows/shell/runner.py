@@ -32,7 +32,7 @@ from workflows.mail.render import Renderer
 from workflows.routes import route
 from workflows.shell.apply import apply, resources, run
 from workflows.shell.mailboxes.base import Mailbox, MailboxError, SourceMessage
-from workflows.shell.outbox import FlushReport, flush
+from workflows.shell.outbox import FlushReport, flush, raw_bytes
 from workflows.shell.publish import publish_if_changed
 from workflows.shell.transports.base import Transport
 from workflows.steps.speaking import forward_to_animators, tell_animators
@@ -332,7 +332,7 @@ class Runner:
             with self.mailbox_factory() as mailbox:
                 for mail in waiting:
                     if mail["id"] not in late_ids:
-                        mailbox.append(folder, mail["raw"].encode("ascii", "surrogateescape"))
+                        mailbox.append(folder, raw_bytes(mail["raw"]))
                         copied.append(mail)
         except MailboxError as error:
             self._sent_copies_checked = False  # the next flush looks for them again
