@@ -35,12 +35,14 @@ from tinydb.table import Document, Table
 
 from store.storage import AtomicJSONStorage, MemoryStorage, StoreBusy, StoreCorrupt, StoreError, StoreMissing
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of the data layout written by this code. Bump it and add a step to
 ``_MIGRATIONS`` whenever documents change shape.
 
 2: the ledger's ``message_id`` is :func:`message_key` of the Message-ID, not the
-Message-ID itself (a client may put the sender's own domain in it)."""
+Message-ID itself (a client may put the sender's own domain in it).
+3: an outbox mail's ``cause`` that is a Message-ID is :func:`cause_key` of it (the
+person's own Message-ID must not outlive their erasure)."""
 
 _KEY_PREFIX = "sha256:"
 
@@ -51,6 +53,18 @@ def message_key(message_id: str) -> str:
     return _KEY_PREFIX + hashlib.sha256(message_id.encode("utf-8", "surrogateescape")).hexdigest()
 
 
+def cause_key(cause: str) -> str:
+    """What the outbox keeps of a mail's ``cause``: a Message-ID (``<…>``: the person's
+    message an answer or a forward was caused by, which may name their mail domain) as its
+    :func:`message_key`, like the ledger; any other cause (``MR-7:consent:offer``, a
+    calendar ``uid sequence day``, ``report:2026-11``) as it is, for the steps that read it
+    back. Idempotent. The mail's own Message-ID, derived from the cause in clear, is not
+    affected: a decision made again still makes the same mail, recognised as a repeat."""
+    if cause.startswith("<") and cause.endswith(">"):
+        return message_key(cause)
+    return cause
+
+
 def _hash_ledger(data: dict) -> None:
     for doc in data.get("ledger", {}).values():
         value = doc.get("message_id")
@@ -58,7 +72,14 @@ def _hash_ledger(data: dict) -> None:
             doc["message_id"] = message_key(value)
 
 
-_MIGRATIONS: dict[int, Callable[[dict], None]] = {1: _hash_ledger}
+def _hash_causes(data: dict) -> None:
+    for doc in data.get("outbox", {}).values():
+        value = doc.get("cause")
+        if isinstance(value, str):
+            doc["cause"] = cause_key(value)
+
+
+_MIGRATIONS: dict[int, Callable[[dict], None]] = {1: _hash_ledger, 2: _hash_causes}
 """``{from_version: function(raw tables)}`` upgrading the raw document one version up."""
 
 

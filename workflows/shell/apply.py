@@ -145,13 +145,21 @@ def run(settings: Settings, store: Store, now: datetime, step: Callable[..., T],
     (aware), then :func:`apply`. Returns what the step returned. Raises what the step or
     :func:`apply` raise (nothing is then written), and :class:`store.StoreBusy` /
     :class:`store.StoreError` when the store cannot be written. The mails leave at the
-    next flush."""
+    next flush. A step that may erase someone goes through :func:`run_plan` instead, so
+    that its caller can finish the erasure (:mod:`workflows.shell.erasure`)."""
+    return run_plan(settings, store, now, step, *args, renderer=renderer, **kwargs)[0]
+
+
+def run_plan(settings: Settings, store: Store, now: datetime, step: Callable[..., T], *args,
+             renderer: Renderer | None = None, **kwargs) -> tuple[T, Plan]:
+    """:func:`run`, returning also the plan carried out (written when this returns): who
+    it erased (:attr:`Plan.erased`) is what the shell needs next."""
     with store.transaction():
         plan = Plan(settings, store, now, resources(settings, store))
         result = step(plan, *args, **kwargs)
         apply(plan, store, renderer or Renderer(settings.network.language, settings.network.templates_dir,
                                                  settings.network.timezone))
-    return result
+    return result, plan
 
 
 def view(settings: Settings, store: Store, now: datetime) -> Plan:

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Callable
 
-from store import Store, message_key
+from store import Store, cause_key, message_key
 from workflows.mail.rfc5322 import recipients_of, serialize
 from workflows.shell.transports.base import Transport, TransportError
 
@@ -56,7 +56,9 @@ def queue_message(store: Store, sender: str, now: datetime, msg: EmailMessage, *
     """Queue a built message, to be sent from ``sender`` (the network's functional
     address) from ``now`` (aware) on. Returns False (and queues nothing) when a mail with
     the same Message-ID is already queued or sent: re-running a decision never doubles a
-    mail. Envelope recipients are the To and Cc addresses. In a transaction."""
+    mail. Envelope recipients are the To and Cc addresses. ``cause`` is kept as
+    :func:`store.cause_key` makes it: a Message-ID (the person's own message) only hashed,
+    so that nothing of it outlives their erasure. In a transaction."""
     mid = str(msg["Message-ID"])
     if store.outbox.find_one("message_id", mid) is not None:
         return False
@@ -73,7 +75,7 @@ def queue_message(store: Store, sender: str, now: datetime, msg: EmailMessage, *
             "next_attempt": stamp,
             "created": stamp,
             "purpose": purpose,
-            "cause": cause,
+            "cause": cause_key(cause),
             "error": None,
             "forget": forget_after_send,
         }
@@ -87,7 +89,7 @@ def queue_message(store: Store, sender: str, now: datetime, msg: EmailMessage, *
 
 def _forgotten(mail: dict) -> dict:
     # What a forget_after_send mail drops once its fate is known: every copy of the person,
-    # including the Message-ID of their message that caused it (it may name their domain).
+    # including its cause (a Message-ID is hashed from the start, any other cause now).
     if not mail.get("forget"):
         return {}
     cause = mail["cause"]  # hashed once: a failure and a retry both pass here
