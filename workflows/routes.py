@@ -47,7 +47,7 @@ from workflows.steps import (
     reports,
 )
 from workflows.steps.invitations import sent_calendar_mail
-from workflows.steps.speaking import answer_sender, forward_to_animators
+from workflows.steps.speaking import answer_sender, forward_the_rest, forward_to_animators
 
 audit = logging.getLogger("rers.audit")
 
@@ -192,6 +192,7 @@ COMMANDS: dict[str, Route] = {route.key: route for route in (
     Route("introduce", ANIMATOR, introductions.on_introduce_command, "propose a pair, approved (MR-n)"),
     Route("register", ANIMATOR, membership.on_register, "register a member without e-mail (ADHÉSION POUR)"),
     Route("report", ANIMATOR, reports.on_report_command, "the report of the month so far (STATISTIQUES)"),
+    Route("group", ANIMATOR, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
 )}
 """Animator commands (intent ``event_command``, ``parsed.command["name"]``); a command
 the robot does not carry out goes to the animators (:func:`basics.on_not_automated`)."""
@@ -288,6 +289,7 @@ def on_offer_or_demand(plan: Plan, incoming: Incoming) -> str:
     member = find_member(plan, address)
     if not address or not parsed.items or (member is not None and member["status"] == "confirmed"):
         return items.on_item(plan, incoming)
+    forward_the_rest(plan, incoming)
     return membership.ask_to_join(plan, incoming, address)
 
 

@@ -18,16 +18,30 @@ _BOUNCE_SUBJECT_RE = re.compile(
 _ADDRESS_RE = re.compile(r"[^\s<>;\"']+@[^\s<>;\"']+")
 
 
-def is_bounce(report_type: str, sender: str | None, subject: str, failed_header: bool = False) -> bool:
+_MDN_FAILED_RE = re.compile(r"^\s*automatic-action/[^;]*;\s*(?:deleted|denied|failed|error)\b")
+"""RFC 8098 dispositions that say a program refused the message: Sieve ``reject`` (RFC
+5429) writes ``automatic-action/MDN-sent-automatically; deleted``. A person deleting it
+unread (``manual-action/…; deleted``) is not a delivery failure."""
+
+
+def is_bounce(report_type: str, sender: str | None, subject: str, failed_header: bool = False,
+              dispositions: list[str] | None = None) -> bool:
     """True for a delivery report: ``multipart/report; report-type=delivery-status``;
-    mail from MAILER-DAEMON/postmaster (but for a read receipt); or a typical
-    "Undelivered Mail"/"Non remis" subject with an ``X-Failed-Recipients`` header
-    (servers that do not send RFC 3464 reports)."""
+    an RFC 8098 report whose disposition says the message was refused (Sieve ``reject``,
+    a postmaster's MDN-style report: ``…; deleted``, ``failed``); mail from
+    MAILER-DAEMON/postmaster (but for a read receipt, disposition ``displayed``); or a
+    typical "Undelivered Mail"/"Non remis" subject with an ``X-Failed-Recipients``
+    header (servers that do not send RFC 3464 reports)."""
     if report_type == "delivery-status":
         return True
+    if any(_MDN_FAILED_RE.search(value) for value in dispositions or ()):
+        return True
+    daemon = bool(sender and _DAEMON_RE.match(sender))
     if report_type == "disposition-notification":
-        return False
-    if sender and _DAEMON_RE.match(sender):
+        # A postmaster's MDN-style report is a bounce unless it says the mail was read.
+        return daemon and not any(re.search(r";\s*(?:displayed|dispatched|processed)\b", value)
+                                  for value in dispositions or ())
+    if daemon:
         return True
     return failed_header and bool(_BOUNCE_SUBJECT_RE.search(fold(subject)))
 
@@ -49,6 +63,8 @@ def failed_addresses(message: Message) -> tuple[list[str], list[str]]:
         temporary.update(_text(address) for address in temp)
     except Exception:  # flufl's detectors are heuristics over arbitrary input
         pass
+    if not permanent and not temporary:
+        permanent.update(_refused_recipients(message))
     if not permanent and not temporary:
         for action, address in _delivery_status(message):
             (permanent if action == "failed" else temporary if action == "delayed" else set()).add(address)
@@ -84,6 +100,23 @@ def _delivery_status(message: Message) -> list[tuple[str, str]]:
             match = _ADDRESS_RE.search(str(recipient).split(";", 1)[-1])
             if match:
                 found.append((action, match.group(0).lower()))
+    return found
+
+
+def _refused_recipients(message: Message) -> list[str]:
+    """The ``Final-Recipient`` of each RFC 8098 report whose disposition says refused."""
+    found: list[str] = []
+    for part in message.walk():
+        if part.get_content_type() != "message/disposition-notification":
+            continue
+        payload = part.get_payload()
+        fields = payload[0] if isinstance(payload, list) and payload and isinstance(payload[0], Message) else None
+        if fields is None or not _MDN_FAILED_RE.search(str(fields.get("Disposition") or "").lower()):
+            continue
+        recipient = fields.get("Final-Recipient") or fields.get("Original-Recipient") or ""
+        match = _ADDRESS_RE.search(str(recipient).split(";", 1)[-1])
+        if match:
+            found.append(match.group(0).lower())
     return found
 
 

@@ -39,6 +39,7 @@ from store import Store
 from workflows.decision import Erased
 from workflows.mail.render import Renderer
 from workflows.shell.apply import run
+from workflows.shell.errors import os_problem
 from workflows.shell.mailboxes.base import Mailbox, MailboxError
 from workflows.shell.publish import publish_calendar, publish_page
 from workflows.steps.speaking import tell_animators
@@ -96,14 +97,17 @@ def clean_mailbox(settings: Settings, mailbox: Mailbox, addresses: Iterable[str]
     return cleanup
 
 
-def republish(settings: Settings, store: Store, now: datetime) -> list[str]:
+def republish(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> list[str]:
     """Rewrite the public page and the calendar feeds now; what failed, one sentence each
     (the daily publication tries again)."""
     problems = []
-    for what, publish in (("the public catalogue page", publish_page), ("the calendar feeds", publish_calendar)):
+    for what, publish in (("the public catalogue page", lambda: publish_page(settings, store, now)),
+                          ("the calendar feeds", lambda: publish_calendar(settings, store, now, renderer))):
         try:
-            publish(settings, store, now)
-        except Exception as error:  # a folder not writable, a broken template: said, never raised
+            publish()
+        except OSError as error:  # a full disk, a folder not writable: one line
+            problems.append(os_problem(error, f"{what}: cannot write"))
+        except Exception as error:  # a broken template: said, never raised
             log.exception("after an erasure, %s could not be rewritten", what)
             problems.append(f"{what}: {error}")
     return problems
@@ -149,7 +153,7 @@ def after_erasure(settings: Settings, store: Store, now: datetime, erased: Itera
                    f" (moved to {where!r})" if where else "")
         _forget_failures(store, cleanup)
     mailbox_problems = list(cleanup.problems)
-    cleanup.problems.extend(republish(settings, store, now))
+    cleanup.problems.extend(republish(settings, store, now, renderer))
     if cleanup.problems:
         log.warning("after erasing %s: %s", refs, "; ".join(cleanup.problems))
         run(settings, store, now, tell_animators, template="erasure_cleanup",

@@ -9,6 +9,7 @@ from workflows.decision import Incoming, Plan
 from workflows.lookup import is_animator
 from workflows.mail.fields import PREFERENCE_FIELDS
 from workflows.mail.labels import label_of
+from workflows.model.members import IDENTITY_FIELDS, apply_fields, differing_fields
 from workflows.model.privacy import choose_contact
 from workflows.steps.invitations import follow_preference
 from workflows.steps.people import who_wrote
@@ -16,6 +17,10 @@ from workflows.steps.speaking import answer_sender, forward_to_animators, take_a
 
 audit = logging.getLogger("rers.audit")
 
+
+KEPT_FIELDS = ("digest", "invitation_kinds")
+"""Preferences recorded as the member writes them (« Nouvelles : oui », « Invitations :
+permanences, ateliers »): the monthly news and invitations by kind read them."""
 
 INVITATIONS_CHANGES_PER_DAY = 2
 """How many times a day a member's mail may turn invitations on or off: each turn sends
@@ -51,11 +56,23 @@ def on_preferences(plan: Plan, incoming: Incoming) -> str | None:
     address, member = who_wrote(plan, incoming)
     if member is None or member["status"] != "confirmed":
         return None
-    wanted = {k: getattr(parsed.member, k) for k in PREFERENCE_FIELDS if getattr(parsed.member, k) is not None}
+    fields = parsed.member
+    wanted = {k: getattr(fields, k) for k in (*PREFERENCE_FIELDS, *KEPT_FIELDS) if getattr(fields, k) is not None}
+    if fields.invitation_kinds and fields.invitations is None:
+        wanted["invitations"] = True  # « Invitations : ateliers »: they want some
     withheld = invitations_change_withheld(plan, incoming, member, wanted.get("invitations"))
     if withheld:
         del wanted["invitations"]
-    changed = {k: v for k, v in wanted.items() if member.get(k) != v}
+    # Who the member is (name, first name, phone) is completed, never changed by a mail:
+    # a change goes to the animators, to check with the person (protocol.md, preferences).
+    completed = {k: v for k, v in apply_fields(member, fields, keep_identity=True).items()
+                 if k in IDENTITY_FIELDS and member.get(k) != v}
+    differing = differing_fields(member, fields)
+    if differing:
+        language = plan.settings.network.language
+        forward_to_animators(plan, incoming, reason="member_change", purpose="member_change", member=member["ref"],
+                             fields=", ".join(label_of(f, "field", language) for f in differing))
+    changed = {k: v for k, v in {**wanted, **completed}.items() if member.get(k) != v}
     updated = plan.members.update(member["id"], **changed) if changed else member
     queued = follow_preference(plan, member, updated)
     unavailable = None

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from config.settings import TransportSettings
 from workflows.mail.rfc5322 import transport_address
+from workflows.shell.errors import os_problem
 from workflows.shell.transports.base import SendResult, TransportError
 
 
@@ -68,6 +69,7 @@ class FolderTransport:
         # UTF-8 only for an address whose local part is (then the message is RFC 6532 too).
         envelope = f"X-Envelope-From: <{transport_address(sender)}>\r\nX-Envelope-To: {to}\r\n".encode("utf-8")
         target = self.folder / _file_name(message)
+        tmp = None
         try:
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
             with os.fdopen(fd, "wb") as handle:
@@ -76,5 +78,11 @@ class FolderTransport:
                 os.fsync(handle.fileno())
             os.replace(tmp, target)
         except OSError as error:
-            raise TransportError(f"cannot write {target}: {error.strerror}", temporary=True) from None
+            if tmp is not None:  # a half-written file would only take more of a full disk
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass  # a full disk too: the mail stays queued and is retried
+            raise TransportError(os_problem(error, f"cannot write {target}", with_file=False),
+                                 temporary=True) from None
         return SendResult()
