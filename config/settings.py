@@ -121,6 +121,9 @@ class MailboxSettings:
     done_keyword: str = "$RersDone"
     error_folder: str = "Erreurs"
     """Folder for messages whose handling failed ``max_attempts`` times."""
+    erased_folder: str | None = None
+    """Where an erased person's messages go (from the done, error and sent folders);
+    None: they are deleted (see ``docs/adhesion-consentement-retrait.md``)."""
     path: Path | None = None
     """Maildir root (``kind = "maildir"``)."""
     batch_size: int = 100
@@ -318,6 +321,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "done_folder": Key(str, "Traités"),
         "done_keyword": Key(str, "$RersDone"),
         "error_folder": Key(str, "Erreurs"),
+        "erased_folder": Key(str),
         "path": Key("path"),
         "batch_size": Key(int, 100, minimum=1),
         "max_attempts": Key(int, 3, minimum=1),
@@ -619,6 +623,11 @@ def _cross_checks(values: dict[str, dict], at: Callable[[str, str], str]) -> lis
             )
     if transport.get("sent_folder") and mailbox.get("kind") != "imap":
         problems.append(f"{at('transport', 'sent_folder')}[transport] sent_folder: needs [mailbox] kind = \"imap\"")
+    erased = mailbox.get("erased_folder")
+    if erased and erased in (mailbox.get("folder") or "INBOX", mailbox.get("done_folder", "Traités"),
+                             mailbox.get("error_folder") or "Erreurs", transport.get("sent_folder")):
+        problems.append(f"{at('mailbox', 'erased_folder')}[mailbox] erased_folder: must be a folder of its own, "
+                        "not the one read, nor the done, error or sent folder")
     for name in ("calendar.permanence", "calendar.monthly_meeting", "calendar.exchange_review"):
         rule = values[name]
         if rule.get("start") and rule.get("end") and rule["start"] >= rule["end"]:
@@ -754,6 +763,7 @@ def build(values: dict[str, dict], source: Path | None) -> Settings:
             done_folder=m["done_folder"] or None,
             done_keyword=m["done_keyword"],
             error_folder=m["error_folder"],
+            erased_folder=m["erased_folder"] or None,
             path=m["path"],
             batch_size=m["batch_size"],
             max_attempts=m["max_attempts"],

@@ -70,8 +70,18 @@ def cmd_parse(args) -> int:
 
 
 def cmd_init(args) -> int:
-    from workflows.shell.init import init_folder
+    from workflows.shell.init import create_store, init_folder
 
+    if args.store:
+        if args.directory:
+            raise UserError("rers init --store creates the store of an existing configuration (--config): "
+                            "give no folder")
+        settings = load_settings(args)
+        print(f"Empty store created: {create_store(settings.store.path)}")
+        return EXIT_OK
+    if not args.directory:
+        raise UserError("rers init DIR: give the folder to create (or --store, for the store of an existing "
+                        "configuration)")
     path = init_folder(Path(args.directory), force=args.force)
     print(f"Configuration written: {path}")
     print(f"Next: edit it, then `rers doctor --config {path}` and `rers poll --once --config {path}`.")
@@ -195,9 +205,13 @@ def build_parser() -> argparse.ArgumentParser:
     common = _common(False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("init", parents=[common], help="create a folder with a commented configuration")
-    p.add_argument("directory", help="the folder to create (its rers.toml points inside it)")
-    p.add_argument("--force", action="store_true", help="overwrite an existing rers.toml")
+    p = sub.add_parser("init", parents=[common],
+                       help="create a folder with a commented configuration and an empty store")
+    p.add_argument("directory", nargs="?", help="the folder to create (its rers.toml points inside it)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing rers.toml (an existing store is kept)")
+    p.add_argument("--store", action="store_true",
+                   help="only create the empty store named by the configuration (--config), for a new network "
+                        "configured by hand; refused when a store or its backup is there")
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("poll", parents=[common], help="read the mailbox once, answer, send, then exit")

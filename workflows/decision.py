@@ -68,8 +68,10 @@ class Mail:
     ``purpose`` names it (``join_ack``, ``forward``…); ``cause`` is the Message-ID (or
     another stable key) of what caused it; ``message_id`` is deterministic (RFC 5322
     §3.6.4), made from them and the recipients unless the step gave one; a question's
-    mail gets its own when its token is drawn. ``to_member``: a mail to a member (the
-    List-Unsubscribe header, RFC 2369). ``subject_tag``: the token put before the
+    mail gets its own when its token is drawn. The outbox keeps a Message-ID cause only
+    hashed (``store.cause_key``): a step may read back, and :meth:`Plan.drop_queued`
+    compare, only causes of its own making (``MR-7:ack:offer``, a calendar cause).
+    ``to_member``: a mail to a member (the List-Unsubscribe header, RFC 2369). ``subject_tag``: the token put before the
     subject, ``[RERS-…]``. ``forget_after_send``: no copy of its bytes and recipients kept
     once sent (a goodbye after an erasure, a data export)."""
 
@@ -115,6 +117,17 @@ class Forward:
 
     reason: str
     mail: Mail
+
+
+@dataclass(frozen=True)
+class Erased:
+    """A person a step erased: their member ``ref`` and their ``address`` (None for a
+    member without one). Held by the plan only, never stored: the shell needs the
+    address once the erasure is written, to take the person's mail out of the mailbox's
+    folders (:mod:`workflows.shell.erasure`), and then forgets it."""
+
+    ref: str
+    address: str | None
 
 
 @dataclass(frozen=True)
@@ -320,6 +333,8 @@ class Plan:
         """Mails decided again that the outbox already holds (same Message-ID): not sent twice."""
         self.erases = False
         """The step erased someone: the store's backup file must not keep them."""
+        self.erased: list[Erased] = []
+        """Who the step erased (see :meth:`erased_person`)."""
         self.collections = {name: PlannedCollection(self, stored) for name, stored in store.collections.items()}
 
     def __getattr__(self, name: str) -> PlannedCollection:
@@ -469,3 +484,11 @@ class Plan:
     def forget_backup(self) -> None:
         """The step erased someone: once applied, the store's backup must not keep them."""
         self.erases = True
+
+    def erased_person(self, ref: str, address: str | None) -> None:
+        """The step erased the member ``ref`` (``address``: theirs, or None): once the plan
+        is applied and written, the store's backup keeps nothing of them
+        (:meth:`forget_backup`), and the shell takes their mail out of the mailbox's
+        folders and republishes the public page and the calendar feeds."""
+        self.forget_backup()
+        self.erased.append(Erased(ref, address))

@@ -224,7 +224,9 @@ def cmd_set(args) -> int:
 
 
 def cmd_forget(args) -> int:
-    from workflows.shell.apply import run
+    from workflows.shell.apply import run_plan
+    from workflows.shell.erasure import after_erasure
+    from workflows.shell.runner import open_mailbox
     from workflows.steps.erasure import erase_member
 
     by = _one_line("--by", args.by)
@@ -238,9 +240,17 @@ def cmd_forget(args) -> int:
         if answer.strip().upper() != member["ref"]:
             print("nothing done")
             return EXIT_FAILURE
-    run(settings, store, clock_from_env()(),
-        lambda plan: erase_member(plan, _member(plan, args.ref), reason="forgotten", by="animator", animator=by))
+    now = clock_from_env()()
+    _, plan = run_plan(settings, store, now, lambda plan: erase_member(
+        plan, _member(plan, args.ref), reason="forgotten", by="animator", animator=by))
+    cleanup = after_erasure(settings, store, now, plan.erased, mailbox_factory=lambda: open_mailbox(settings))
     print(f"{member['ref']} erased; an anonymous line is kept for the statistics")
+    if member.get("address"):
+        where = settings.mailbox.erased_folder
+        print(f"{cleanup.total} message(s) of theirs taken out of the mailbox"
+              + (f" (moved to {where!r})" if where else " (deleted)"))
+    for problem in cleanup.problems:
+        print(f"not done: {problem} (the animators are told; the notice leaves at the robot's next cycle)")
     return EXIT_OK
 
 

@@ -119,6 +119,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "question_closed": ("réponse à une question close", "answer to a closed question"),
         "report": ("rapport", "report"),
         "withdrawal_notice": ("avis de départ", "leaving notice"),
+        "erasure_cleanup": ("nettoyage après un effacement", "cleaning after an erasure"),
         **{f"question:{kind}": (f"question : {fr}", f"question: {en}") for kind, (fr, en) in _QUESTIONS.items()},
     },
     "question": _QUESTIONS,

@@ -20,7 +20,10 @@ from email.utils import format_datetime, formataddr, getaddresses
 from workflows.mail.decode import normal_address
 from workflows.mail.render import Rendered
 
-_ADDRESS_FIELDS = frozenset({"from", "to", "cc", "bcc", "reply-to", "sender"})
+_ADDRESS_FIELDS = frozenset({"from", "to", "cc", "bcc", "reply-to", "sender", "in-reply-to", "references"})
+"""Fields written as UTF-8 as they are in an RFC 6532 message (addresses, and the
+Message-IDs of threading, which RFC 6532 §3.2 lets hold UTF-8 too): never as encoded
+words, which would make them other addresses, other Message-IDs."""
 
 
 def message_id(domain: str, *parts: str) -> str:
@@ -212,9 +215,13 @@ def build_message(
     msg["Subject"] = _text_header("Subject", rendered.subject)
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = _single_line(message_id)
-    if in_reply_to:
+    # A Message-ID with UTF-8 in it (a client of an internationalised domain) can only be
+    # written in an RFC 6532 message; elsewhere the thread goes without it.
+    thread = [mid for mid in [*references, *([in_reply_to] if in_reply_to else [])] if smtputf8 or mid.isascii()]
+    if in_reply_to and (smtputf8 or in_reply_to.isascii()):
         msg["In-Reply-To"] = _single_line(in_reply_to)
-        msg["References"] = _single_line(" ".join([*references, in_reply_to][-10:]))
+    if in_reply_to and thread:
+        msg["References"] = _single_line(" ".join(thread[-10:]))
     msg["Auto-Submitted"] = auto_submitted
     # Exchange/Outlook: do not answer this with an out-of-office (MS-OXCMAIL 2.2.3.2.14).
     msg["X-Auto-Response-Suppress"] = "All"

@@ -13,7 +13,9 @@ For each batch fetched from the mailbox, in one store transaction:
    message attached as its bytes, never parsed; without it if even that fails).
 
 Only after the transaction is on disk are the messages marked done in the mailbox (so a
-crash repeats work, and the ledger makes the repeat a no-op). Then the outbox is flushed.
+crash repeats work, and the ledger makes the repeat a no-op). A batch that erased someone
+is then finished (:func:`workflows.shell.erasure.after_erasure`: their mail taken out of
+the folders, the public page and feeds rewritten). Then the outbox is flushed.
 """
 from __future__ import annotations
 
@@ -23,16 +25,17 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from config.settings import Settings
-from store import Store, message_key
-from workflows.decision import Incoming, Plan
+from store import Store, cause_key, message_key
+from workflows.decision import Erased, Incoming, Plan
 from workflows.mail.model import Parsed, ParseOptions
 from workflows.mail.parse import fallback_message_id, parse_message
 from workflows.mail.render import Renderer
 from workflows.routes import route
 from workflows.shell.apply import apply, resources, run
+from workflows.shell.erasure import after_erasure
 from workflows.shell.errors import os_problem
 from workflows.shell.mailboxes.base import Mailbox, MailboxError, SourceMessage
-from workflows.shell.outbox import FlushReport, flush
+from workflows.shell.outbox import FlushReport, flush, raw_bytes
 from workflows.shell.publish import publish_if_changed
 from workflows.shell.transports.base import Transport
 from workflows.steps.speaking import forward_to_animators, tell_animators
@@ -134,6 +137,8 @@ class Runner:
         self._sent_copies_checked = False
         """Whether the whole outbox was looked at for sent mails still to copy (at the first
         flush, and again after a copy failed)."""
+        self.erased: list[Erased] = []
+        """Who the last batch erased (kept in memory only, until the batch is finished)."""
 
     # One cycle ------------------------------------------------------------------------
 
@@ -150,13 +155,19 @@ class Runner:
         with self.mailbox_factory() as mailbox, _Connection(self.transport_factory) as connection:
             for batch in mailbox.batches(self.settings.mailbox.batch_size):
                 handled = self.handle_batch(batch)
+                erased, self.erased = self.erased, []
                 report.handled.extend(handled)
                 done = [h.key for h in handled if h.outcome.startswith(("handled", "repeat"))]
                 parked = [h.key for h in handled if h.outcome == "parked"]
-                if done:
-                    mailbox.mark_done(done)
-                if parked:
-                    mailbox.park(parked)
+                try:
+                    if done:
+                        mailbox.mark_done(done)
+                    if parked:
+                        mailbox.park(parked)
+                finally:
+                    if erased:  # written: the person's mail out of the folders (their last one too), the page anew
+                        after_erasure(self.settings, self.store, self.clock(), erased, mailbox=mailbox,
+                                      renderer=self.renderer)
                 report.flush.extend(self._send(connection))
                 if self.should_stop():
                     break
@@ -177,12 +188,17 @@ class Runner:
         """Handle a batch in one transaction (one store write). Stops early, after the
         current message, when ``should_stop()`` becomes true (SIGTERM)."""
         results = []
-        with self.store.transaction():
-            self._resources = resources(self.settings, self.store)
-            for source in batch:
-                results.append(self.handle(source))
-                if self.should_stop():
-                    break
+        self.erased = []
+        try:
+            with self.store.transaction():
+                self._resources = resources(self.settings, self.store)
+                for source in batch:
+                    results.append(self.handle(source))
+                    if self.should_stop():
+                        break
+        except BaseException:
+            self.erased = []  # nothing of the batch was written
+            raise
         return results
 
     def handle(self, source: SourceMessage) -> Handled:
@@ -210,6 +226,7 @@ class Runner:
                 failure = self.store.failures.find_one("message_id", message_id)
                 if failure is not None:
                     self.store.failures.delete(failure["id"])
+            self.erased.extend(plan.erased)
             audit.info("%s: %s → %s", message_id, intent, outcome)
             return Handled(source.key, message_id, intent, f"handled: {outcome}")
         except Exception as error:  # a fault in our code or data: count it, keep the message
@@ -250,7 +267,8 @@ class Runner:
         before this one recorded it parked without moving it): to the error folder too,
         never to the done folder; the animators are told if no notice about it was queued."""
         audit.warning("%s: parked before, still in the mailbox: parked again", message_id)
-        if not any(self.store.outbox.scan(lambda m: m.get("purpose") == "parked" and m.get("cause") == message_id)):
+        cause = cause_key(message_id)  # as the outbox keeps it
+        if not any(self.store.outbox.scan(lambda m: m.get("purpose") == "parked" and m.get("cause") == cause)):
             failure = self.store.failures.find_one("message_id", message_id)
             count = failure["count"] if failure else self.settings.mailbox.max_attempts
             detail = failure["error"] if failure else "?"
@@ -334,7 +352,7 @@ class Runner:
             with self.mailbox_factory() as mailbox:
                 for mail in waiting:
                     if mail["id"] not in late_ids:
-                        mailbox.append(folder, mail["raw"].encode("ascii", "surrogateescape"))
+                        mailbox.append(folder, raw_bytes(mail["raw"]))
                         copied.append(mail)
         except MailboxError as error:
             self._sent_copies_checked = False  # the next flush looks for them again

@@ -23,7 +23,8 @@ configuration gets the live series at the next publication (:func:`invite_new_an
 Every mail's DTSTAMP is the time it was made (RFC 5545 3.8.7.2).
 
 One mail per recipient per change, whose only ``ATTENDEE`` is that recipient (nobody sees
-who else is invited), ``ORGANIZER`` the functional address, the French (or English) text
+who else is invited), ``ORGANIZER`` the functional address the series was published under
+(:attr:`~workflows.events.model.EventSeries.organizer`), the French (or English) text
 and the calendar built by :mod:`workflows.events.imip`. Its Message-ID is deterministic —
 purpose, UID, SEQUENCE, occurrence, recipient and their member ref — so that announcing
 the same change twice (a crash, a repeated command) queues nothing more, while a person
@@ -165,10 +166,13 @@ def _queue(plan: Plan, series: EventSeries, kind: str, invitee: Invitee, occurre
     # member invited again after a withdrawal gets a REQUEST newer than the CANCEL.
     now = plan.now.astimezone(timezone.utc)
     stamped = replace(series, dtstamp=max(series.dtstamp or now, now))
+    # The ORGANIZER the series was published under, though the network's address changed
+    # since: an agenda takes a CANCEL or an update only from the event's own organizer.
+    organizer = series.organizer or network.address
     if kind in REQUEST_KINDS:
-        text = imip.request(stamped, network.address, [invitee.address], organizer_name=network.name, names=names)
+        text = imip.request(stamped, organizer, [invitee.address], organizer_name=network.name, names=names)
     else:
-        text = imip.cancel(stamped, network.address, [invitee.address], occurrence,
+        text = imip.cancel(stamped, organizer, [invitee.address], occurrence,
                            organizer_name=network.name, names=names)
     following = upcoming_days(series, occurrence + timedelta(days=1))[:1] if occurrence else []
     return tell_attendee(

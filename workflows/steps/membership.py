@@ -233,8 +233,9 @@ def on_withdraw_answer(plan: Plan, incoming: Incoming, question: dict, answer: s
                   purpose="withdraw_done", forget_after_send=True, limited=False)
     # Not caused by the person's Message-ID, which may name their mail domain and would stay
     # in the outbox: by the ref, which is never given again.
-    tell_animators(plan, template="withdrawal_notice", values={"ref": ref}, purpose="withdrawal_notice",
-                   cause=f"withdrawal:{ref}")
+    tell_animators(plan, template="withdrawal_notice",
+                   values={"ref": ref, "erased_folder": plan.settings.mailbox.erased_folder},
+                   purpose="withdrawal_notice", cause=f"withdrawal:{ref}")
     return f"withdraw {ref}: erased"
 
 

@@ -246,16 +246,19 @@ def forward_the_rest(plan: Plan, incoming: Incoming) -> None:
 
 def tell_animators(plan: Plan, *, template: str, values: dict, purpose: str, cause: str,
                    only: list[str] | None = None, message_id: str | None = None,
-                   attachments: list[Attachment] = ()) -> str | None:
+                   attachments: list[Attachment] = (), forget_after_send: bool = False) -> str | None:
     """A notice to the animators (``only`` some of them), the message they are about not
     attached: a decision, a member's news, a report, a list, a notice carrying no personal
-    data. Returns the Message-ID, or None when nobody is to get it (no animator
-    configured) or it was already sent (``message_id``: see :class:`workflows.decision.Mail`)."""
+    data — or one that must carry the last trace of an erased person, kept nowhere once
+    sent (``forget_after_send``). Returns the Message-ID, or None when nobody is to get it
+    (no animator configured) or it was already sent (``message_id``: see
+    :class:`workflows.decision.Mail`)."""
     animators = list(plan.settings.network.animators) if only is None else only
     if not animators:
         return None
     return plan.mail(template=template, to=[(None, a) for a in animators], values=values, purpose=purpose,
-                     cause=cause, to_member=False, message_id=message_id, attachments=attachments)
+                     cause=cause, to_member=False, message_id=message_id, attachments=attachments,
+                     forget_after_send=forget_after_send)
 
 
 def tell_attendee(plan: Plan, name: str | None, address: str, *, animator: bool, template: str, values: dict,

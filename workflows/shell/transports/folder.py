@@ -15,6 +15,7 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 
 from config.settings import TransportSettings
+from workflows.mail.rfc5322 import transport_address
 from workflows.shell.errors import os_problem
 from workflows.shell.transports.base import SendResult, TransportError
 
@@ -62,10 +63,11 @@ class FolderTransport:
 
     def send(self, sender: str, recipients: list[str], message: bytes) -> SendResult:
         """Write ``message`` as ``<Message-ID>.eml``, prefixed with ``X-Envelope-From`` and
-        ``X-Envelope-To`` headers (the SMTP envelope a server would have seen), atomically."""
-        envelope = (
-            f"X-Envelope-From: <{sender}>\r\nX-Envelope-To: {', '.join(recipients)}\r\n".encode("ascii", "replace")
-        )
+        ``X-Envelope-To`` headers (the SMTP envelope a server would have seen: domains as
+        their A-label), atomically."""
+        to = ", ".join(transport_address(address) for address in recipients)
+        # UTF-8 only for an address whose local part is (then the message is RFC 6532 too).
+        envelope = f"X-Envelope-From: <{transport_address(sender)}>\r\nX-Envelope-To: {to}\r\n".encode("utf-8")
         target = self.folder / _file_name(message)
         tmp = None
         try:
