@@ -5,16 +5,73 @@ honest case it must not break), on plain data (a Plan over ``Store.memory()``) o
 the real runner."""
 from __future__ import annotations
 
+import logging
+from datetime import datetime, timezone
 from email import message_from_bytes, policy
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
-from membership_support import World as Robot, mail
-from store import message_key
-from support import ANIMATORS
+from config.settings import loads
+from membership_support import World as Robot, mail, reply
+from store import Store, message_key
+from support import ANIMATORS, config_text
+from workflows import routes
+from workflows.decision import Incoming, Plan, Resources
+from workflows.mail.model import Item, MemberFields, Parsed
+from workflows.shell.resources import current_texts, matcher_for
 from workflows.shell.runner import reused_id
 
 MARIE, PACO = "marie@example.org", "paco@example.org"
+RELAY = "no-reply@forms.example"
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+SERVER = 'authserv_id = "mx.reseau.test"'
+PASS = "mx.reseau.test; dkim=pass header.d=example.org; dmarc=pass header.from=example.org"
+SPF_ONLY = "mx.reseau.test; spf=pass smtp.mailfrom=example.org"
+FORGED = "mx.reseau.test; dmarc=fail (p=reject) header.from=example.org"
+
+
+class World:
+    """Settings, a memory store, and one message decided at a time through the route
+    table (as tests/unit/test_steps_plain.py)."""
+
+    def __init__(self, network: str = ""):
+        root = Path("/nowhere")
+        self.settings = loads(config_text(root, network=network), base=root, source=root / "rers.toml")
+        self.store = Store.memory()
+
+    def plan(self) -> Plan:
+        return Plan(self.settings, self.store, NOW, Resources(texts=current_texts(self.settings), token_key=b"k" * 32,
+                                                             matcher=matcher_for(self.settings, self.store)))
+
+    def decide(self, parsed: Parsed) -> tuple[Plan, str]:
+        plan = self.plan()
+        return plan, routes.dispatch(plan, Incoming(parsed, b"From: x\r\n\r\nbody\r\n", "test"))
+
+    def member(self, ref: str = "M-1", address: str = MARIE, **fields) -> dict:
+        with self.store.transaction():
+            doc_id = self.store.members.insert({
+                "ref": ref, "address": address, "name": "Marie Dupont", "first_name": None, "phone": None,
+                "contact": "email", "invitations": False, "status": "confirmed", "language": "fr",
+                "created": NOW.isoformat(), "confirmed": NOW.isoformat(), "undeliverable": False,
+                "registered_by": None, **fields})
+        return self.store.members.get(doc_id)
+
+
+def message(intent: str, *, sender: str = MARIE, reply_to: str | None = None, text: str = "",
+            **fields) -> Parsed:
+    return Parsed(intent=intent, sender=sender, reply_to=reply_to, reply_to_problem=None if reply_to else "missing",
+                  message_id=f"<{intent}.{len(text)}@client.example>", subject=intent, text=text, **fields)
+
+
+def relayed(intent: str, **fields) -> Parsed:
+    """What a web form sends: From its relay, Reply-To the member."""
+    return message(intent, sender=RELAY, reply_to=MARIE, **fields)
+
+
+def member_writes(plan: Plan) -> list:
+    return [w for w in plan.writes if w.collection == "members"]
 
 
 def with_id(raw: bytes, message_id: str, *extra: tuple[str, str]) -> bytes:
@@ -150,3 +207,229 @@ def test_a_line_without_an_address_is_left_as_it_is():
 
     assert redact("cycle: 3 message(s), 2 mail(s) sent") == "cycle: 3 message(s), 2 mail(s) sent"
     assert redact("O-12 closed for M-4") == "O-12 closed for M-4"
+
+
+# --- a member's record is changed only by that member -------------------------------------
+
+PREFERENCES = "Invitations : oui\nContact : téléphone\n"
+
+
+def test_a_web_form_relay_never_changes_the_preferences_of_the_member_it_names():
+    world = World()
+    world.member(phone="+33611223344")
+    plan, outcome = world.decide(relayed("preferences", text=PREFERENCES,
+                                         member=MemberFields(invitations=True, contact="phone")))
+    assert outcome == "record change of M-1 (relay): not made, confirmation asked"
+    assert member_writes(plan) == []
+    (question,) = plan.asked
+    assert (question.kind, question.address, question.member, question.subject_ref) == \
+        ("confirm_change", MARIE, "M-1", "M-1")
+    assert question.mail.template == "confirm_change" and question.mail.to == [("Marie Dupont", MARIE)]
+    (asked,) = [w.doc for w in plan.writes if w.collection == "questions"]
+    assert asked["data"] == {"changes": {"invitations": True, "contact": "phone"}, "why": "relay"}
+    (forward,) = plan.forwards
+    assert (forward.reason, forward.mail.purpose) == ("record_change_relay", "record_change")
+    assert "M-1" in forward.mail.values["reason"] and "mise en relation" in forward.mail.values["reason"]
+    assert not plan.mails, "no acknowledgment: nothing was recorded"
+
+
+def test_the_relays_offer_goes_on_without_the_fields_it_carried():
+    world = World()
+    world.member()
+    plan, outcome = world.decide(relayed("offer", items=[Item(kind="offer", title="Tricot")],
+                                         member=MemberFields(phone="+33700000000", name="Quelqu'un",
+                                                             invitations=True, first_name="Zoé")))
+    assert outcome == "recorded O-1"
+    assert member_writes(plan) == [], "no phone filled in, no name, no first name, no invitations"
+    (question,) = plan.asked
+    assert question.kind == "confirm_change" and question.address == MARIE
+    assert set(question.mail.values["changes"]) == {"phone", "name", "invitations", "first_name"}
+    (ack,) = plan.mails
+    assert ack.template == "items_ack" and ack.to == [("Marie Dupont", MARIE)] and ack.values["calendar"] is None
+    assert [f.reason for f in plan.forwards] == ["record_change_relay"]
+
+
+def test_a_confirmed_members_join_through_a_relay_changes_nothing_of_them():
+    world = World()
+    world.member()
+    plan, outcome = world.decide(relayed("join", member=MemberFields(name="Autre Nom", phone="+33700000000")))
+    assert outcome == "join: M-1 already a member"
+    assert member_writes(plan) == [] and [q.kind for q in plan.asked] == ["confirm_change"]
+
+
+def test_the_member_writing_from_their_own_address_without_authserv_id_is_as_before():
+    world = World()
+    world.member(phone="+33611223344")
+    plan, outcome = world.decide(message("preferences", text=PREFERENCES,
+                                         member=MemberFields(invitations=True, contact="phone")))
+    assert outcome == "preferences M-1: contact phone, invitations True"
+    (write,) = member_writes(plan)
+    assert write.doc["invitations"] is True and write.doc["contact"] == "phone"
+    assert plan.asked == [] and plan.forwards == []
+    plan, outcome = world.decide(message("offer", items=[Item(kind="offer", title="Tricot")],
+                                         member=MemberFields(first_name="Marie")))
+    assert outcome == "recorded O-1" and member_writes(plan)[0].doc["first_name"] == "Marie"
+
+
+@pytest.mark.parametrize("results", [[], [SPF_ONLY], ["mx.reseau.test; dkim=pass header.d=evil.example"],
+                                     ["other.example; dmarc=pass header.from=example.org"]])
+def test_with_authserv_id_an_unauthenticated_message_in_the_members_name_changes_nothing(results):
+    world = World(SERVER)
+    world.member()
+    plan, outcome = world.decide(message("preferences", text=PREFERENCES, authentication_results=results,
+                                         member=MemberFields(invitations=True)))
+    assert outcome == "record change of M-1 (not authenticated): not made, confirmation asked"
+    assert member_writes(plan) == []
+    (question,) = plan.asked
+    assert question.address == MARIE and question.mail.values["why"] == "not authenticated"
+    assert [f.reason for f in plan.forwards] == ["record_change_not_authenticated"]
+
+
+def test_with_authserv_id_an_authenticated_member_changes_their_own_record():
+    world = World(SERVER)
+    world.member()
+    plan, outcome = world.decide(message("preferences", text=PREFERENCES, authentication_results=[PASS],
+                                         member=MemberFields(invitations=True)))
+    assert outcome == "preferences M-1: invitations True" and plan.asked == []
+
+
+def test_even_authenticated_a_relay_is_not_the_member():
+    world = World(SERVER)
+    world.member()
+    plan, outcome = world.decide(relayed("preferences", text=PREFERENCES, authentication_results=[
+        "mx.reseau.test; dmarc=pass header.from=forms.example"], member=MemberFields(invitations=True)))
+    assert outcome.endswith("(relay): not made, confirmation asked") and member_writes(plan) == []
+
+
+def test_a_message_that_changes_nothing_needs_no_confirmation():
+    world = World()
+    world.member(invitations=True)
+    plan, outcome = world.decide(relayed("preferences", text="Invitations : oui\n",
+                                         member=MemberFields(invitations=True)))
+    assert outcome == "preferences M-1: unchanged" and plan.asked == [] and plan.forwards == []
+
+
+def test_a_lower_authentication_results_claiming_our_server_is_logged_as_a_warning(caplog):
+    world = World(SERVER)
+    world.member()
+    with caplog.at_level(logging.WARNING, logger="rers.audit"):
+        plan, outcome = world.decide(message("preferences", text=PREFERENCES, member=MemberFields(invitations=True),
+                                             authentication_results=[SPF_ONLY, PASS]))
+    assert outcome.endswith("(not authenticated): not made, confirmation asked"), "the lower pass is not believed"
+    assert any("forgeries the server did not strip" in r.getMessage() and "1 lower" in r.getMessage()
+               for r in caplog.records)
+
+
+def test_repeated_attempts_keep_one_open_question_and_stay_within_the_daily_limit():
+    world = World()
+    world.member()
+    asked = 0
+    for n in range(12):
+        plan, _ = world.decide(relayed("preferences", text=PREFERENCES + " " * n,
+                                       member=MemberFields(invitations=bool(n % 2), contact="phone")))
+        from workflows.shell.apply import apply
+        from workflows.mail.render import Renderer
+        with world.store.transaction():
+            apply(plan, world.store, Renderer("fr"))
+        asked += len([q for q in plan.asked if q.mail is not None])
+    assert asked == world.settings.network.max_replies_per_day
+    assert len([q for q in world.store.questions.all() if q["status"] == "open"]) == 1
+    assert world.store.members.find_one("ref", "M-1")["contact"] == "email"
+
+
+FIELD_VALUES = st.fixed_dictionaries({}, optional={
+    "name": st.sampled_from(["Autre Personne", "Marie Dupont"]),
+    "first_name": st.sampled_from(["Zoé", "Marie"]),
+    "phone": st.sampled_from(["+33700000000", "+33611223344"]),
+    "contact": st.sampled_from(["email", "phone", "permanence"]),
+    "invitations": st.booleans(),
+})
+
+
+@hypothesis_settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fields=FIELD_VALUES, intent=st.sampled_from(["offer", "demand", "join", "preferences", "unknown"]),
+       how=st.sampled_from(["relay", "unauthenticated", "spf only", "forged"]))
+def test_whatever_a_message_not_from_the_member_writes_the_record_stays(fields, intent, how):
+    world = World(SERVER)
+    before = world.member(phone="+33611223344")
+    results = {"relay": [PASS], "unauthenticated": [], "spf only": [SPF_ONLY], "forged": [FORGED]}[how]
+    make = relayed if how == "relay" else message
+    items = [Item(kind="offer" if intent != "demand" else "demand", title="Tricot")] if intent != "preferences" else []
+    text = "".join(f"{k} : {v}\n" for k, v in fields.items()) if intent in ("preferences", "unknown") else ""
+    plan, outcome = world.decide(make(intent, member=MemberFields(**fields), authentication_results=results,
+                                      items=items, text=text))
+    assert member_writes(plan) == [], outcome
+    keys = ("contact", "invitations") if intent == "preferences" else tuple(fields)
+    changes = {k: v for k, v in fields.items() if before.get(k) != v and k in keys}
+    asked = [q for q in plan.asked if q.kind == "confirm_change"]
+    if how == "forged":
+        assert asked == [] and (intent == "unknown" or outcome == "forwarded: forged")
+    elif changes and intent != "unknown":
+        (question,) = asked
+        assert question.address == MARIE
+        assert question.mail.values["changes"].items() <= changes.items()
+
+
+def _confirmed(robot: Robot, address: str = MARIE) -> None:
+    robot.deliver(mail(address, "ADHÉSION", "Nom : Marie Dupont\n"))
+    assert robot.deliver(reply(robot.last(address), address, "OUI")).startswith("handled: join confirmed")
+
+
+def test_through_the_runner_the_member_confirms_from_their_own_address_and_it_is_as_if_they_wrote_it(robot):
+    from workflows.shell.publish import publish_calendar
+
+    publish_calendar(robot.settings, robot.store, robot.now)  # the permanence exists
+    _confirmed(robot)
+    form = mail(RELAY, "Contact depuis le site", "Invitations : oui\nContact : permanence\n",
+                headers={"Reply-To": MARIE})
+    assert robot.deliver(form) == "handled: record change of M-1 (relay): not made, confirmation asked"
+    assert robot.member(MARIE)["invitations"] is False and robot.mails(MARIE, "invitation") == []
+    question = robot.last(MARIE, "question:confirm_change")
+    assert "Invitations du calendrier : oui" in question.get_body(("plain",)).get_content()
+    assert robot.mails(ANIMATORS[0], "record_change")
+
+    stranger = reply(question, "someone@example.net", "OUI")
+    assert robot.deliver(stranger) == "handled: refused: wrong address"
+    assert robot.member(MARIE)["invitations"] is False
+
+    assert robot.deliver(reply(question, MARIE, "OUI")) == "handled: confirm_change M-1: contact, invitations"
+    marie = robot.member(MARIE)
+    assert marie["invitations"] is True and marie["contact"] == "permanence"
+    assert robot.mails(MARIE, "invitation"), "the live events' invitations, as if she had written it"
+    assert robot.last(MARIE).purpose == "preferences_done"
+
+
+def test_through_the_runner_a_non_changes_nothing(robot):
+    _confirmed(robot)
+    robot.deliver(mail(RELAY, "Adhésion", "Nom : Quelqu'un\nTéléphone : 07 00 00 00 00\n",
+                       headers={"Reply-To": MARIE}))
+    before = robot.snapshot()
+    count = len(robot.mails(MARIE))
+    question = robot.last(MARIE, "question:confirm_change")
+    assert robot.deliver(reply(question, MARIE, "NON")) == "handled: confirm_change M-1: refused, nothing changed"
+    assert robot.snapshot() == before and len(robot.mails(MARIE)) == count
+    assert robot.member(MARIE)["phone"] is None
+
+
+def test_through_the_runner_a_confirmed_phone_is_filled_in_and_a_name_goes_to_the_animators(robot):
+    _confirmed(robot)
+    robot.deliver(mail(RELAY, "Adhésion", "Nom : Quelqu'un\nTéléphone : 07 00 00 00 00\n",
+                       headers={"Reply-To": MARIE}))
+    question = robot.last(MARIE, "question:confirm_change")
+    assert robot.deliver(reply(question, MARIE, "OUI")) == \
+        "handled: confirm_change M-1: phone; referred to the animators: name"
+    marie = robot.member(MARIE)
+    assert marie["phone"] == "+33700000000" and marie["name"] == "Marie Dupont"
+    assert robot.mails(ANIMATORS[0], "member_change")
+
+
+def test_a_member_mail_cannot_reach_is_asked_through_the_animators(robot):
+    _confirmed(robot)
+    with robot.store.transaction():
+        robot.store.members.update(robot.member(MARIE)["id"], undeliverable=True)
+    form = mail(RELAY, "Site", "Invitations : oui\n", headers={"Reply-To": MARIE})
+    assert robot.deliver(form) == "handled: record change of M-1 (relay): not made, confirmation asked"
+    proxies = [robot.last(a, "question:confirm_change") for a in ANIMATORS]
+    text = proxies[0].get_body(("plain",)).get_content()
+    assert "POUR M-1 : OUI" in text and "Invitations du calendrier : oui" in text
+    assert robot.member(MARIE)["invitations"] is False

@@ -21,7 +21,7 @@ ANIMATOR_MAILS = {"forward_animators", "send_failure", "proxy_question", "regist
                   "withdrawal_notice", "introduction_command", "introduction_decided", "introduction_not_happened",
                   "introduction_proposal", "event_attendees", "event_command_done", "report", "mailbox_down"}
 """Mails only the animators receive: signed by the robot, no footer for members."""
-QUESTIONS = {"join_confirm", "withdraw_confirm", "withdraw_item_confirm", "clarify", "introduction_consent",
+QUESTIONS = {"join_confirm", "withdraw_confirm", "withdraw_item_confirm", "clarify", "introduction_consent", "confirm_change",
              "introduction_clarify", "introduction_proposal", "proxy_question"}
 ANSWERS = {"fr": ("OUI", "NON"), "en": ("YES", "NO")}
 LEAVE = {"fr": "« RETRAIT »", "en": '"UNSUBSCRIBE"'}

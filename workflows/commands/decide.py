@@ -33,6 +33,7 @@ def decide(settings, store, now, raw: bytes) -> dict:
     return {
         "intent": parsed.intent,
         "route": {"key": row.key, "guard": row.guard.name, "passed": not isinstance(passed, str),
+                  "in_part": isinstance(passed, Incoming),
                   "step": f"{row.step.__module__.rpartition('.')[2]}.{row.step.__name__}"},
         "outcome": outcome,
         "mails": [_mail(m) for m in plan.mails],
@@ -72,7 +73,8 @@ def readable(result: dict) -> str:
     """The decision in a few lines for people."""
     route = result["route"]
     lines = [f"intent {result['intent']} → route {route['key']}, guard « {route['guard']} » "
-             + ("passed" if route["passed"] else "refused") + f", step {route['step']}",
+             + ("passed" + (" in part" if route.get("in_part") else "") if route["passed"] else "refused")
+             + f", step {route['step']}",
              f"outcome: {result['outcome']}"]
     for mail in result["mails"]:
         lines.append(f"mail     {mail['template']} to {', '.join(mail['to'] + mail['cc'])} ({mail['purpose']})")

@@ -32,6 +32,7 @@ _QUESTIONS = {
     "approve": ("approuver une mise en relation", "approve an introduction"),
     "consent": ("accord pour une mise en relation", "consent to an introduction"),
     "bilan": ("bilan d'un échange", "how an exchange went"),
+    "confirm_change": ("confirmer un changement de ses informations", "confirm a change of their details"),
 }
 
 
@@ -102,6 +103,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "bounce": ("message non distribué (transmis)", "undelivered message (forwarded)"),
         "parked": ("message mis de côté (transmis)", "message set aside (forwarded)"),
         "member_change": ("demande de changement (transmise)", "change asked (forwarded)"),
+        "record_change": ("changement de fiche venu d'ailleurs (transmis)",
+                          "change of a record from elsewhere (forwarded)"),
         "member_forged": ("message falsifié au nom d'un membre (transmis)", "message forged in a member's name (forwarded)"),
         "invitations_limit": ("changements d'invitations du jour épuisés (transmis)",
                               "day's invitations changes used up (forwarded)"),
@@ -158,6 +161,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "name": ("nom", "name"),
         "first_name": ("prénom", "first name"),
         "phone": ("téléphone", "phone"),
+        "contact": ("mise en relation", "how to be put in touch"),
+        "invitations": ("invitations du calendrier", "calendar invitations"),
         "unreadable_address": ("(adresse illisible)", "(unreadable address)"),
         "erased": ("(effacé)", "(erased)"),
     },

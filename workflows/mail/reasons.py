@@ -72,6 +72,22 @@ REASONS: dict[str, tuple[str, str]] = {
         "{member} already changed their calendar invitations {limit} times today (each change sends a mail per "
         "event): this new change of the invitations was not made (the rest of the message, if any, was handled). "
         "The robot's answer tells them, if the day's answer limit allows; they may do it again tomorrow."),
+    "record_change_relay": (
+        "Ce message vient d'un formulaire ou d'un site (son adresse d'envoi n'est pas celle de {member}) et "
+        "demande à changer la fiche de {member} : {fields}. Le robot n'a rien changé : il demande à {member}, à "
+        "sa propre adresse, de confirmer par OUI ou NON. Le reste du message, s'il y en a, a été traité.",
+        "This message comes from a form or a website (its sending address is not {member}'s) and asks to change "
+        "{member}'s record: {fields}. The robot changed nothing: it asks {member}, at their own address, to "
+        "confirm with YES or NO. The rest of the message, if any, was handled."),
+    "record_change_not_authenticated": (
+        "Ce message, écrit au nom de {member}, demande à changer sa fiche : {fields}. Votre serveur de messagerie "
+        "ne confirme pas qu'il vient de son adresse (ni DKIM ni DMARC valides) : le robot n'a rien changé et "
+        "demande à {member}, à son adresse, de confirmer par OUI ou NON. Le reste du message, s'il y en a, a "
+        "été traité.",
+        "This message, written in the name of {member}, asks to change their record: {fields}. Your mail server "
+        "does not confirm that it comes from their address (no valid DKIM or DMARC): the robot changed nothing "
+        "and asks {member}, at their address, to confirm with YES or NO. The rest of the message, if any, was "
+        "handled."),
     "member_change": ("{member} demande à changer : {fields}. Le robot n'a rien changé : vérifiez avec la personne, "
                       "puis faites-le avec « rers members set {member} … ».",
                       "{member} asks to change: {fields}. The robot changed nothing: check with the person, then do "
