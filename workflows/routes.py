@@ -29,6 +29,7 @@ from typing import Callable
 from workflows.decision import Incoming, Plan
 from workflows.lookup import find_member, is_animator
 from workflows.mail.authentication import Verdict, verdict
+from workflows.mail.decode import normal_address
 from workflows.mail.fields import PREFERENCE_FIELDS, only_preferences
 from workflows.mail.labels import label_of
 from workflows.mail.model import MemberFields, Parsed
@@ -209,6 +210,47 @@ def _own_preferences(plan: Plan, incoming: Incoming) -> str | None:
     return found.outcome if isinstance(found, _Asked) else found
 
 
+def _attendee_self(plan: Plan, incoming: Incoming) -> str | None:
+    """An answer from a calendar client (``METHOD:REPLY``) counts for the ATTENDEE it
+    names only when that attendee sent it (From): an invitation forwarded to someone
+    else, or an answer forged in a member's name, records nothing, and the animators get
+    it. Without an ATTENDEE the sender answers for themselves."""
+    parsed = incoming.parsed
+    attendee = (parsed.rsvp or {}).get("attendee")
+    if not attendee or (parsed.sender and (normal_address(attendee) or attendee.lower()) == parsed.sender):
+        return None
+    forward_to_animators(plan, incoming, reason="rsvp_not_attendee", purpose="rsvp_not_attendee", attendee=attendee)
+    audit.warning("%s: calendar answer for an attendee who did not send it: not recorded", parsed.message_id)
+    return "rsvp: not sent by the attendee, forwarded"
+
+
+def _about_our_mail(plan: Plan, incoming: Incoming) -> "str | Incoming | None":
+    """A delivery report marks a member undeliverable only when it is about a mail the
+    robot really sent to that member: one of its Message-IDs (``bounced_message_ids``:
+    the report's attached message or headers, In-Reply-To, References) names a mail of
+    the outbox whose recipients include the member's address. Anyone can write a report
+    naming anyone; the robot's mail to a member stops on the strength of one. A member
+    named without such proof is not marked and the animators are told (the rest goes
+    on: a report naming nobody to mark is theirs as before)."""
+    parsed = incoming.parsed
+    to_mark = [a for a in parsed.bounced_addresses
+               if (m := find_member(plan, a)) is not None and not m.get("undeliverable")]
+    if not to_mark:
+        return None
+    sent_to = {address for doc in (plan.outbox.find_one("message_id", mid) for mid in parsed.bounced_message_ids)
+               if doc is not None for address in doc.get("recipients") or ()}
+    unproven = [a for a in to_mark if a not in sent_to]
+    if not unproven:
+        return None
+    refs = ", ".join(find_member(plan, a)["ref"] for a in unproven)
+    forward_to_animators(plan, incoming, reason="bounce_not_ours", purpose="bounce_not_ours", members=refs)
+    audit.warning("%s: a delivery report for %s about no mail sent to them: nobody marked", parsed.message_id, refs)
+    if len(unproven) == len(to_mark):
+        return f"bounce: not about a mail sent to {refs}, nothing marked"
+    proven = [a for a in parsed.bounced_addresses if a not in unproven]
+    return Incoming(replace(parsed, bounced_addresses=proven), incoming.raw, incoming.source_key)
+
+
 def _item_holder_or_animator(plan: Plan, incoming: Incoming) -> str | None:
     """``RETRAIT O-12`` comes from the item's member, or from an animator (for a member
     without e-mail); anyone else is told that no such item of theirs is open — never whose
@@ -255,6 +297,9 @@ ANYONE = Guard("anyone", "whoever writes", _anyone)
 NOT_FORGED = Guard("not forged", "not called forged by the network's server (DMARC fail)", _not_forged)
 ANIMATOR = Guard("animator", "a configured animator, authenticated when authserv_id is set", _animator)
 ANIMATOR_ANSWER = Guard("addressee, animator", "the question's addressee, a configured animator, authenticated when authserv_id is set", _animator_answer)
+ATTENDEE = Guard("the attendee", "the ATTENDEE the answer names, writing from that address", _attendee_self)
+OUR_MAIL = Guard("about our mail", "a report about a mail the robot sent to the address it names",
+                 _about_our_mail)
 ITEM_HOLDER = Guard("item's member or animator", "the item's own member, or an animator", _item_holder_or_animator)
 OWN_RECORD = Guard("not forged; own record", "not called forged; a member's record changed only from their own "
                    "address (authenticated when authserv_id is set), else they are asked to confirm and the rest "
@@ -394,9 +439,9 @@ ROUTES: dict[str, Route] = {route.key: route for route in (
     Route("catalogue", ANYONE, catalogue.on_catalogue, "the open items, no names (members only)"),
     Route("my_data", ANYONE, my_data.on_my_data, "everything stored, to the address itself"),
     Route("event_command", ANIMATOR, on_command, "the command's step (COMMANDS)"),
-    Route("rsvp", ANYONE, attendance.on_rsvp, "attendance recorded, never answered"),
+    Route("rsvp", ATTENDEE, attendance.on_rsvp, "attendance recorded, never answered"),
     Route("auto_reply", ANYONE, basics.on_ignore, "recorded, never answered"),
-    Route("bounce", ANYONE, basics.on_bounce, "the address marked undeliverable, the animators told"),
+    Route("bounce", OUR_MAIL, basics.on_bounce, "the address marked undeliverable, the animators told"),
     Route("preferences", OWN_PREFERENCES, on_preferences, "a confirmed member's own fields applied, acknowledged"),
     Route("interest", NOT_FORGED, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
     Route("pause", NOT_FORGED, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),

@@ -21,7 +21,12 @@ from workflows import routes
 from workflows.decision import Incoming, Plan, Resources
 from workflows.mail.model import Item, MemberFields, Parsed
 from workflows.shell.resources import current_texts, matcher_for
+from workflows.shell.publish import publish_calendar
 from workflows.shell.runner import reused_id
+
+from calendar_support import PERMANENCE, robot as calendar_robot
+from test_attendance_who_and_when import gmail_reply
+from test_calendar_attendance import NOW as CALENDAR_NOW, routed
 
 MARIE, PACO = "marie@example.org", "paco@example.org"
 RELAY = "no-reply@forms.example"
@@ -433,3 +438,122 @@ def test_a_member_mail_cannot_reach_is_asked_through_the_animators(robot):
     text = proxies[0].get_body(("plain",)).get_content()
     assert "POUR M-1 : OUI" in text and "Invitations du calendrier : oui" in text
     assert robot.member(MARIE)["invitations"] is False
+
+
+# --- answers from calendar clients count for the attendee who sent them ------------------
+
+
+def _calendar_reply(attendee: str | None, sender: str, *headers: str) -> bytes:
+    """A calendar client's REPLY accepting the permanence for ``attendee`` (no ATTENDEE
+    line: None), sent From ``sender``."""
+    raw = gmail_reply(attendee or MARIE, PERMANENCE)
+    if attendee is None:
+        raw = raw.replace(f"ATTENDEE;PARTSTAT=ACCEPTED;CN=Zoé:mailto:{MARIE}\r\n".encode(), b"")
+    head = "".join(f"{h}\r\n" for h in headers).encode()
+    return raw.replace(f"From: {attendee or MARIE}\r\n".encode(), f"From: {sender}\r\n".encode() + head, 1)
+
+
+@pytest.fixture
+def calendar(tmp_path):
+    bot = calendar_robot(tmp_path)
+    bot.add_member("M-1", MARIE, name="Marie Dupont", invitations=True)
+    bot.add_member("M-2", PACO, name="Paco Ruiz", invitations=True)
+    publish_calendar(bot.settings, bot.store, CALENDAR_NOW)
+    return bot
+
+
+@pytest.mark.parametrize("sender", [PACO, "someone@example.net", "marie@example.org.evil.test", ANIMATORS[0]])
+def test_a_calendar_answer_in_a_members_name_from_another_address_records_nothing(calendar, sender):
+    assert routed(calendar, _calendar_reply(MARIE, sender), CALENDAR_NOW) == "rsvp: not sent by the attendee, forwarded"
+    assert calendar.store.attendance.all() == []
+    (doc, forward), = calendar.mails("rsvp_not_attendee")
+    assert doc["recipients"] == list(ANIMATORS)
+
+
+def test_the_attendees_own_answer_counts(calendar):
+    assert routed(calendar, _calendar_reply(MARIE, "Marie <MARIE@Example.org>"), CALENDAR_NOW).startswith(
+        "rsvp accepted")
+    assert [d["member"] for d in calendar.store.attendance.all()] == ["M-1"]
+
+
+def test_a_relay_whose_reply_to_is_the_attendee_is_not_the_attendee(calendar):
+    outcome = routed(calendar, _calendar_reply(MARIE, RELAY, f"Reply-To: {MARIE}"), CALENDAR_NOW)
+    assert outcome == "rsvp: not sent by the attendee, forwarded" and calendar.store.attendance.all() == []
+
+
+# --- delivery reports mark only the recipients of the robot's own mail --------------------
+
+
+def dsn(failed: list[str], original: str | None, *, part: str = "message/rfc822", headers: str = "") -> bytes:
+    """A delivery report (RFC 3464) from a mail server, for ``failed``, about the message
+    whose Message-ID is ``original`` (None: no original attached)."""
+    status = "".join(f"Final-Recipient: rfc822; {a}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n" for a in failed)
+    attached = ""
+    if original is not None:
+        copy = (f"From: RERS de Test <rers.test@example.org>\r\nTo: {failed[0]}\r\nSubject: x\r\n"
+                f"Message-ID: {original}\r\n")
+        attached = (f"--B\r\nContent-Type: {part}\r\n\r\n{copy}"
+                    + ("\r\nle texte\r\n" if part == "message/rfc822" else ""))
+    return (f"From: MAILER-DAEMON@mx.example.net\r\nTo: rers.test@example.org\r\n"
+            f"Subject: Undelivered Mail Returned to Sender\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n"
+            f"Message-ID: <dsn.{len(failed)}.{original}@mx.example.net>\r\n{headers}MIME-Version: 1.0\r\n"
+            'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+            "--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+            f"--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n\r\n{status}"
+            f"{attached}--B--\r\n").encode()
+
+
+def test_the_parser_finds_what_a_report_is_about():
+    from workflows.mail.model import ParseOptions
+    from workflows.mail.parse import parse_message
+
+    for part in ("message/rfc822", "text/rfc822-headers"):
+        parsed = parse_message(dsn([MARIE], "<sent.1@example.org>", part=part), ParseOptions())
+        assert parsed.intent == "bounce" and parsed.bounced_addresses == [MARIE]
+        assert parsed.bounced_message_ids == ["<sent.1@example.org>"], part
+    threaded = parse_message(dsn([MARIE], None, headers="In-Reply-To: <sent.2@example.org>\r\n"), ParseOptions())
+    assert threaded.bounced_message_ids == ["<sent.2@example.org>"]
+    quoted = parse_message(mail("MAILER-DAEMON@mx.example.com", "Undelivered Mail Returned to Sender",
+                                f"<{MARIE}>: 550 User unknown\n\n--- copy ---\n\n> Message-ID: <sent.3@example.org>\n",
+                                headers={"X-Failed-Recipients": MARIE}), ParseOptions())
+    assert quoted.bounced_message_ids == ["<sent.3@example.org>"]
+
+
+def _sent_to(robot: Robot, address: str) -> str:
+    robot.deliver(mail(address, "AIDE", ""))
+    return robot.last(address)["Message-ID"]
+
+
+def test_a_forged_report_naming_a_member_marks_nobody(robot):
+    _confirmed(robot)
+    for raw in (dsn([MARIE], None), dsn([MARIE], "<made-up@example.org>"),
+                dsn([MARIE], "<m1@client.example>")):  # a person's Message-ID, not the robot's
+        assert robot.deliver(raw) == "handled: bounce: not about a mail sent to M-1, nothing marked"
+    assert robot.member(MARIE)["undeliverable"] is False
+    assert len(robot.mails(ANIMATORS[0], "bounce_not_ours")) == 3
+    assert robot.deliver(mail(MARIE, "AIDE", "")).endswith("help sent"), "the robot still writes to her"
+
+
+def test_a_report_about_a_mail_to_someone_else_does_not_mark_the_member_it_names(robot):
+    _confirmed(robot)
+    to_paco = _sent_to(robot, PACO)
+    assert robot.deliver(dsn([MARIE], to_paco)) == "handled: bounce: not about a mail sent to M-1, nothing marked"
+    assert robot.member(MARIE)["undeliverable"] is False
+
+
+def test_a_real_report_about_the_robots_mail_marks_the_member(robot):
+    _confirmed(robot)
+    to_marie = _sent_to(robot, MARIE)
+    assert robot.deliver(dsn([MARIE], to_marie)) == "handled: bounce: M-1"
+    assert robot.member(MARIE)["undeliverable"] is True
+    assert robot.mails(ANIMATORS[0], "bounce") and not robot.mails(ANIMATORS[0], "bounce_not_ours")
+
+
+def test_a_report_naming_two_members_marks_only_the_one_it_proves(robot):
+    _confirmed(robot)
+    robot.deliver(mail(PACO, "ADHÉSION", "Nom : Paco Ruiz\n"))
+    robot.deliver(reply(robot.last(PACO), PACO, "OUI"))
+    to_marie = _sent_to(robot, MARIE)
+    assert robot.deliver(dsn([MARIE, PACO], to_marie)) == "handled: bounce: M-1"
+    assert robot.member(MARIE)["undeliverable"] is True and robot.member(PACO)["undeliverable"] is False
+    assert robot.mails(ANIMATORS[0], "bounce_not_ours")

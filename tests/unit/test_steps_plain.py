@@ -160,7 +160,10 @@ def test_anything_else_goes_to_the_animators_and_the_sender_is_told_once_a_day(w
 
 def test_a_bounce_marks_the_address_and_tells_the_animators(world):
     world.member("M-1", MARIE, "Marie Dupont")
-    plan, outcome = world.decide(message("bounce", "mailer-daemon@mx.example.net", bounced_addresses=[MARIE]))
+    world.add("outbox", {"message_id": "<sent.1@example.org>", "recipients": [MARIE], "status": "sent",
+                         "purpose": "items_ack", "cause": "<x>", "created": NOW.isoformat()})
+    plan, outcome = world.decide(message("bounce", "mailer-daemon@mx.example.net", bounced_addresses=[MARIE],
+                                         bounced_message_ids=["<sent.1@example.org>"]))
     assert outcome == "bounce: M-1"
     (change,) = plan.writes
     assert change.doc["undeliverable"] is True

@@ -24,6 +24,13 @@ REASONS: dict[str, tuple[str, str]] = {
     "bounce": ("Un message du robot n'a pas pu être distribué.", "A message from the robot could not be delivered."),
     "bounce_marked": ("Un message du robot n'a pas pu être distribué (membre {members} marqué injoignable).",
                       "A message from the robot could not be delivered (member {members} marked unreachable)."),
+    "bounce_not_ours": (
+        "Un rapport de non-distribution nomme {members}, mais il ne se rapporte à aucun message que le robot leur a "
+        "envoyé (ni le message joint, ni ses références) : personne n'a été marqué injoignable. Si l'adresse ne "
+        "fonctionne vraiment plus, vérifiez avec la personne.",
+        "A delivery report names {members}, but it is not about any mail the robot sent them (neither the attached "
+        "message nor its references): nobody was marked unreachable. If the address really stopped working, check "
+        "with the person."),
     "parked": ("Le robot a échoué {count} fois sur ce message ({detail}). Il est rangé dans le dossier « {folder} ».",
                "The robot failed {count} times on this message ({detail}). It is kept in the folder “{folder}”."),
     "command_not_authenticated": (
@@ -117,6 +124,13 @@ REASONS: dict[str, tuple[str, str]] = {
         "Answer to the invitation “{title}” that does not say clearly whether the person is coming."),
     "invitation_reply_wrong_day": ("Réponse à l'invitation « {title} » qui parle d'un jour sans cet événement.",
                                    "Answer to the invitation “{title}” about a day without this event."),
+    "rsvp_not_attendee": (
+        "Réponse d'agenda au nom de {attendee}, mais envoyée depuis une autre adresse (une invitation transférée, "
+        "ou un message falsifié) : rien n'a été noté, seule la personne invitée peut répondre pour elle-même. Si "
+        "la réponse est bien la sienne, notez-la vous-même.",
+        "Calendar answer in the name of {attendee}, but sent from another address (a forwarded invitation, or a "
+        "forged message): nothing was recorded, only the invited person may answer for themselves. If the answer "
+        "is really theirs, record it yourselves."),
     "attendance_not_member": (
         "Réponse de {address} à l'invitation « {title} » : ce n'est l'adresse ni d'un membre ni d'un animateur, "
         "elle n'a pas été notée (seuls les membres et les animateurs sont comptés).",
