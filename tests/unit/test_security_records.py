@@ -557,3 +557,17 @@ def test_a_report_naming_two_members_marks_only_the_one_it_proves(robot):
     assert robot.deliver(dsn([MARIE, PACO], to_marie)) == "handled: bounce: M-1"
     assert robot.member(MARIE)["undeliverable"] is True and robot.member(PACO)["undeliverable"] is False
     assert robot.mails(ANIMATORS[0], "bounce_not_ours")
+
+
+def test_a_report_about_a_mail_the_forger_caused_and_predicted_marks_nobody(robot):
+    """The forger makes the robot write to Marie (AIDE in her name, under a Message-ID of
+    their choice) and computes that mail's Message-ID as the code would: the robot's
+    Message-IDs are keyed with the store's own key, so the guess names no mail."""
+    from workflows.mail.rfc5322 import message_id
+
+    _confirmed(robot)
+    robot.deliver(with_id(mail(MARIE, "AIDE", ""), "<chosen@evil.example>"))
+    predicted = message_id(robot.settings.network.domain, "help", "<chosen@evil.example>", MARIE)
+    assert robot.last(MARIE).purpose == "help" and robot.last(MARIE)["Message-ID"] != predicted
+    assert robot.deliver(dsn([MARIE], predicted)) == "handled: bounce: not about a mail sent to M-1, nothing marked"
+    assert robot.member(MARIE)["undeliverable"] is False
