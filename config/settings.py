@@ -225,6 +225,26 @@ class CatalogueSettings:
 
 
 @dataclass(frozen=True)
+class LimitsSettings:
+    """Bounds against floods (docs/security.md, "Floods"): what one sender, or the whole
+    world writing to the functional address, can make the robot do in a day."""
+
+    max_forwards_per_day: int = 10
+    """Messages of one sender (one mailbox: case and ``+tag`` aside) handed to the
+    animators a day; the next one brings a single notice, then nothing more that day."""
+    max_join_questions_per_hour: int = 10
+    """Confirmation requests (the ``join`` question) sent to addresses that are not
+    confirmed members, network-wide, per hour; beyond it the person is recorded pending
+    and the question waits."""
+    max_join_questions_per_day: int = 30
+    """The same, per network-local day."""
+    max_items_per_message: int = 10
+    """Offers and demands one message may create; the rest are not recorded."""
+    max_open_items_per_member: int = 50
+    """Open (or held) offers and demands one member may hold at once."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole configuration. ``source`` is the file it was read from (None: built in code)."""
 
@@ -238,6 +258,7 @@ class Settings:
     introductions: IntroductionSettings = field(default_factory=IntroductionSettings)
     matching: MatchingSettings = field(default_factory=MatchingSettings)
     catalogue: CatalogueSettings = field(default_factory=CatalogueSettings)
+    limits: LimitsSettings = field(default_factory=LimitsSettings)
     source: Path | None = None
 
 
@@ -370,6 +391,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "catalogue": {
         "output_dir": Key("path"),
         "page_file": Key(str, "catalogue.html"),
+    },
+    "limits": {
+        "max_forwards_per_day": Key(int, 10, minimum=1, maximum=10000, unit="ten thousand at most"),
+        "max_join_questions_per_hour": Key(int, 10, minimum=1, maximum=10000, unit="ten thousand at most"),
+        "max_join_questions_per_day": Key(int, 30, minimum=1, maximum=100000, unit="a hundred thousand at most"),
+        "max_items_per_message": Key(int, 10, minimum=1, maximum=1000, unit="a thousand at most"),
+        "max_open_items_per_member": Key(int, 50, minimum=1, maximum=10000, unit="ten thousand at most"),
     },
 }
 """Every section and key; ``config/example.toml`` documents each one."""
@@ -608,6 +636,15 @@ def _cross_checks(values: dict[str, dict], at: Callable[[str, str], str]) -> lis
             and intros["reminder_days"] >= intros["expiry_days"]):
         problems.append(f"{at('introductions', 'reminder_days')}[introductions] reminder_days: must be less than "
                         f"expiry_days ({intros['expiry_days']}): no reminder would ever be sent")
+    limits = values["limits"]
+    if (limits.get("max_join_questions_per_hour") is not None and limits.get("max_join_questions_per_day") is not None
+            and limits["max_join_questions_per_hour"] > limits["max_join_questions_per_day"]):
+        problems.append(f"{at('limits', 'max_join_questions_per_hour')}[limits] max_join_questions_per_hour: must "
+                        f"not be more than max_join_questions_per_day ({limits['max_join_questions_per_day']})")
+    if (limits.get("max_items_per_message") is not None and limits.get("max_open_items_per_member") is not None
+            and limits["max_items_per_message"] > limits["max_open_items_per_member"]):
+        problems.append(f"{at('limits', 'max_items_per_message')}[limits] max_items_per_message: must not be more "
+                        f"than max_open_items_per_member ({limits['max_open_items_per_member']})")
     problems.extend(_slot_collisions(values, at))
     if values["network"].get("address") in (values["network"].get("animators") or ()):
         problems.append(
@@ -731,6 +768,7 @@ def build(values: dict[str, dict], source: Path | None) -> Settings:
         introductions=IntroductionSettings(**values["introductions"]),
         matching=MatchingSettings(**values["matching"]),
         catalogue=CatalogueSettings(**values["catalogue"]),
+        limits=LimitsSettings(**values["limits"]),
         source=source,
     )
 

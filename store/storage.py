@@ -23,6 +23,7 @@ A file that exists but cannot be read as a TinyDB document is never overwritten:
 """
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -42,6 +43,13 @@ class StoreCorrupt(StoreError):
 
 class StoreBusy(StoreError):
     """Another process holds the store's lock for longer than we are willing to wait."""
+
+
+def _full(error: OSError) -> str:
+    """What to add to the message of a write that failed because the disk is full."""
+    if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return " (the disk is full: free some space; the previous file is intact, nothing was lost)"
+    return ""
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -168,7 +176,8 @@ class AtomicJSONStorage(Storage):
                 if sync:
                     os.fsync(handle.fileno())
         except OSError as error:
-            raise StoreError(f"cannot write the store journal {self.journal}: {error.strerror or error}") from None
+            raise StoreError(f"cannot write the store journal {self.journal}: {error.strerror or error}"
+                             f"{_full(error)}") from None
         self.stamp = self.file_stamp()
         self.apply(entry)
 
@@ -244,7 +253,7 @@ class AtomicJSONStorage(Storage):
             # Everything the journal held is in the file now.
             self.journal.unlink(missing_ok=True)
         except OSError as error:
-            raise StoreError(f"cannot write the store {self.path}: {error.strerror or error}") from None
+            raise StoreError(f"cannot write the store {self.path}: {error.strerror or error}{_full(error)}") from None
         self.stamp = self.file_stamp()
         self.dirty = False
 

@@ -2,8 +2,9 @@
 
 Every command takes ``--config FILE`` (or the ``RERS_CONFIG`` environment variable, or
 ``./rers.toml``). A user's mistake — a missing file, a bad configuration, a refused
-connection, a wrong password — is one clear message on stderr and a non-zero exit status
-(2 for a configuration problem, 1 otherwise), never a traceback.
+connection, a wrong password — and a machine's trouble — a full disk, a folder that
+cannot be written — is one clear message on stderr and a non-zero exit status (2 for a
+configuration problem, 1 otherwise), never a traceback.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from workflows.commands import (
     templates as templates_commands,
 )
 from workflows.commands.common import clock_from_env, load_settings, open_store
-from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError
+from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError, os_problem
 from workflows.shell.logs import protect
 
 COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands, report_commands, catalogue_commands,
@@ -98,6 +99,7 @@ def cmd_poll(args) -> int:
 def cmd_jobs(args) -> int:
     """Every scheduled job once, then send what they queued: for a robot run from cron
     (`rers poll --once` every few minutes, `rers jobs` every hour) instead of `rers run`."""
+    from store import StoreError
     from workflows.shell.daemon import InstanceLock, default_jobs
     from workflows.shell.runner import Runner
 
@@ -110,6 +112,9 @@ def cmd_jobs(args) -> int:
             try:
                 job.run()
                 print(f"ok    {job.name}")
+            except (StoreError, OSError) as error:  # the disk (full?), said in one line
+                failed += 1
+                print(f"FAIL  {job.name}: {os_problem(error) if isinstance(error, OSError) else error}")
             except Exception as error:  # one failing job must not stop the others
                 failed += 1
                 logging.getLogger(__name__).exception("job %s failed", job.name)
@@ -257,6 +262,11 @@ def main(argv: list[str] | None = None) -> int:
         # `rers … | head`: the reader left; say nothing more (and nothing at exit).
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as error:
+        # A file the robot writes (a calendar file, the catalogue page, a lock, an export)
+        # and the disk is full or the folder not writable: one line, never a traceback.
+        print(f"rers: {os_problem(error)}", file=sys.stderr)
+        return EXIT_FAILURE
 
 
 if __name__ == "__main__":

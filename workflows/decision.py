@@ -172,14 +172,23 @@ class PlannedCollection:
         ids.update(i for i, raw in self._touched.items() if raw is not None and raw.get(field_name) == value)
         return sorted(ids)
 
+    # Most reads come before the plan writes the collection at all: then they are the
+    # store's own, without the overlay's bookkeeping (this is the hot path of every message).
+
     def find_one(self, field_name: str, value: Any) -> dict | None:
+        if not self._touched:
+            return self._stored.find_one(field_name, value)
         ids = self._ids(field_name, value)
         return self.get(ids[0]) if ids else None
 
     def find(self, field_name: str, value: Any) -> list[dict]:
+        if not self._touched:
+            return self._stored.find(field_name, value)
         return [self.get(i) for i in self._ids(field_name, value)]
 
     def count(self, field_name: str | None = None, value: Any = None) -> int:
+        if not self._touched:
+            return self._stored.count(field_name, value)
         if field_name is None:
             stored = self._stored.count()
             gone = sum(1 for i, raw in self._touched.items() if raw is None and self._stored.get(i) is not None)
@@ -209,11 +218,16 @@ class PlannedCollection:
         return {i for i in self._touched if self._stored.get(i) is not None}
 
     def all(self) -> list[dict]:
+        if not self._touched:
+            return self._stored.all()
         return [self._doc(i, raw) for i, raw in self._raw_items()]
 
     def scan(self, predicate: Callable[[dict], bool]) -> Iterator[dict]:
         """Documents for which ``predicate(document)`` is true, in id order; the predicate
         sees the document itself and must not change it."""
+        if not self._touched:
+            yield from self._stored.scan(predicate)
+            return
         for doc_id, raw in self._raw_items():
             if predicate(raw):
                 yield self._doc(doc_id, raw)
@@ -237,7 +251,8 @@ class PlannedCollection:
             self._next = self._stored.next_id()
         doc_id, self._next = self._next, self._next + 1
         self._touched[doc_id] = doc
-        self._plan.writes.append(Write("insert", self.name, doc_id, _copy(doc)))
+        # The same dict: the overlay replaces documents, it never changes one in place.
+        self._plan.writes.append(Write("insert", self.name, doc_id, doc))
         return doc_id
 
     def replace(self, doc_id: int, doc: dict) -> None:
@@ -247,7 +262,7 @@ class PlannedCollection:
         doc = {k: v for k, v in _copy(doc).items() if k != "id"}
         self._check_unique(doc, doc_id)
         self._touched[doc_id] = doc
-        self._plan.writes.append(Write("replace", self.name, doc_id, _copy(doc)))
+        self._plan.writes.append(Write("replace", self.name, doc_id, doc))
 
     def update(self, doc_id: int, **fields: Any) -> dict:
         """Record some fields of document ``doc_id`` set; returns the new document."""

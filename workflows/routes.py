@@ -30,11 +30,11 @@ from workflows.decision import Incoming, Plan
 from workflows.lookup import find_member, is_animator
 from workflows.mail.authentication import Verdict, verdict
 from workflows.mail.decode import normal_address
-from workflows.mail.fields import PREFERENCE_FIELDS, only_preferences
+from workflows.mail.fields import only_preferences
 from workflows.mail.labels import label_of
 from workflows.mail.model import MemberFields, Parsed
 from workflows.mail.sender import person_address
-from workflows.model.members import RECORD_FIELDS, attempted_changes
+from workflows.model.members import attempted_changes
 from workflows.steps import (
     attendance,
     basics,
@@ -51,7 +51,7 @@ from workflows.steps import (
     reports,
 )
 from workflows.steps.invitations import sent_calendar_mail
-from workflows.steps.speaking import answer_sender, forward_to_animators
+from workflows.steps.speaking import answer_sender, forward_the_rest, forward_to_animators
 
 audit = logging.getLogger("rers.audit")
 
@@ -174,9 +174,9 @@ class _Asked:
     outcome: str
 
 
-def _own_record(plan: Plan, incoming: Incoming, keys: tuple[str, ...]) -> "str | None | _Asked":
+def _own_record(plan: Plan, incoming: Incoming) -> "str | None | _Asked":
     """Not forged (:func:`_not_forged`: else its outcome), then, when the message would
-    change a confirmed member's record (fields among ``keys``) and may not
+    change a confirmed member's record (:data:`workflows.model.members.RECORD_FIELDS`) and may not
     (:func:`record_change_refusal`): that part refused and the member asked
     (:func:`workflows.steps.records.ask_to_confirm`). None: the message may go on whole."""
     parsed = incoming.parsed
@@ -187,7 +187,7 @@ def _own_record(plan: Plan, incoming: Incoming, keys: tuple[str, ...]) -> "str |
     member = find_member(plan, person_address(parsed))
     if member is None or member["status"] != "confirmed":
         return None  # a newcomer's or a pending member's fields: the join question confirms them
-    changes = attempted_changes(member, parsed.member, keys)
+    changes = attempted_changes(member, parsed.member)
     why = record_change_refusal(parsed, member, server) if changes else None
     if why is None:
         return None
@@ -197,7 +197,7 @@ def _own_record(plan: Plan, incoming: Incoming, keys: tuple[str, ...]) -> "str |
 def _own_record_or_the_rest(plan: Plan, incoming: Incoming) -> "str | Incoming | None":
     """:func:`_own_record`; a message that may not change the record goes on without its
     member fields (the rest of it — an offer's item — is the sender's to send)."""
-    found = _own_record(plan, incoming, RECORD_FIELDS)
+    found = _own_record(plan, incoming)
     if not isinstance(found, _Asked):
         return found
     return Incoming(replace(incoming.parsed, member=MemberFields()), incoming.raw, incoming.source_key)
@@ -206,7 +206,7 @@ def _own_record_or_the_rest(plan: Plan, incoming: Incoming) -> "str | Incoming |
 def _own_preferences(plan: Plan, incoming: Incoming) -> str | None:
     """:func:`_own_record` for a message of preferences alone: refused whole (there is
     nothing else in it)."""
-    found = _own_record(plan, incoming, PREFERENCE_FIELDS)
+    found = _own_record(plan, incoming)
     return found.outcome if isinstance(found, _Asked) else found
 
 
@@ -320,6 +320,7 @@ COMMANDS: dict[str, Route] = {route.key: route for route in (
     Route("introduce", ANIMATOR, introductions.on_introduce_command, "propose a pair, approved (MR-n)"),
     Route("register", ANIMATOR, membership.on_register, "register a member without e-mail (ADHÉSION POUR)"),
     Route("report", ANIMATOR, reports.on_report_command, "the report of the month so far (STATISTIQUES)"),
+    Route("group", ANIMATOR, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
 )}
 """Animator commands (intent ``event_command``, ``parsed.command["name"]``); a command
 the robot does not carry out goes to the animators (:func:`basics.on_not_automated`)."""
@@ -418,6 +419,7 @@ def on_offer_or_demand(plan: Plan, incoming: Incoming) -> str:
     member = find_member(plan, address)
     if not address or not parsed.items or (member is not None and member["status"] == "confirmed"):
         return items.on_item(plan, incoming)
+    forward_the_rest(plan, incoming)
     return membership.ask_to_join(plan, incoming, address)
 
 

@@ -327,15 +327,20 @@ def test_a_contact_the_network_cannot_give_is_recorded_and_the_animators_told(tm
     assert doc["recipients"] == list(ANIMATORS) and "M-1" in text_of(told)
 
 
-@pytest.mark.parametrize("body", [
-    "Invitations : non\nTéléphone : 06 11 22 33 44\n",       # a phone change: the animators'
-    "Nom : Marie Martin\nInvitations : non\n",
-    "Invitations : oui mais seulement les ateliers\n",
-    "Je ne viendrai plus.\nInvitations : non\n",
+@pytest.mark.parametrize("body, outcome, told", [
+    # protocol.md, preferences: what a member may change alone is applied; who they are
+    # (a name, a phone) goes to the animators, to check with the person.
+    ("Invitations : non\nTéléphone : 06 11 22 33 44\n", "preferences M-1: invitations False", True),
+    ("Nom : Marie Martin\nInvitations : non\n", "preferences M-1: invitations False", True),
+    ("Invitations : oui mais seulement les ateliers\n", "preferences M-1: invitation_kinds ['ateliers']", False),
+    ("Je ne viendrai plus.\nInvitations : non\n", "preferences M-1: invitations False", False),
 ])
-def test_anything_more_than_preferences_goes_to_the_animators_as_before(bot, body):
-    assert routed(bot, member_mail(MARIE, "Calendrier", body)) == "forwarded to the animators"
-    assert bot.store.members.find_one("ref", "M-1")["invitations"] is True and not bot.mails("preferences_done")
+def test_preferences_with_more_than_the_member_may_change_alone(bot, body, outcome, told):
+    assert routed(bot, member_mail(MARIE, "Calendrier", body)) == outcome
+    assert bot.mails("preferences_done")
+    assert bool(bot.mails("member_change")) is told
+    member = bot.store.members.find_one("ref", "M-1")
+    assert member["name"] == "Marie Dupont" and member["phone"] == "+33612345678", "never changed by a mail"
 
 
 def test_preferences_from_someone_who_is_not_a_confirmed_member_go_to_the_animators(bot):

@@ -42,7 +42,7 @@ def test_meeting():
 def test_workshop():
     assert read_command("ATELIER Initiation au tableur 2027-01-20 10:00-12:00 Médiathèque", REFERENCE) == {
         "name": "workshop", "date": "2027-01-20", "start": "10:00", "end": "12:00",
-        "place": "Médiathèque", "title": "Initiation au tableur",
+        "place": "Médiathèque", "title": "Initiation au tableur", "offer": None, "group": None,
     }
 
 

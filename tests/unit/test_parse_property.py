@@ -15,7 +15,8 @@ from workflows.mail.parse import parse_message
 
 MESSAGES = sorted((Path(__file__).resolve().parent.parent / "messages").glob("*.eml"))
 SEEDS = [path.read_bytes() for path in MESSAGES]
-KEYS = ["intent", "sender", "token", "answer", "member", "items", "item_ref", "bilan", "command", "rsvp", "text"]
+KEYS = ["intent", "sender", "token", "answer", "member", "items", "item_ref", "pause_until", "new_address", "signature",
+        "bilan", "command", "rsvp", "rsvps", "text", "unused_text"]
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 OPTIONS = ParseOptions(animators=frozenset({"animation@example.org"}), network_address="rers@example.org")
 CHARSETS = [b"utf-8", b"uft-8", b"x-inconnu", b"iso-8859-1", b"windows-1252", b"koi8-r", b"utf-16", b"",

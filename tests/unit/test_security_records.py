@@ -343,6 +343,8 @@ def test_repeated_attempts_keep_one_open_question_and_stay_within_the_daily_limi
 
 
 FIELD_VALUES = st.fixed_dictionaries({}, optional={
+    "digest": st.booleans(),
+    "invitation_kinds": st.sampled_from([["ateliers"], ["permanences", "rencontres"]]),
     "name": st.sampled_from(["Autre Personne", "Marie Dupont"]),
     "first_name": st.sampled_from(["Zoé", "Marie"]),
     "phone": st.sampled_from(["+33700000000", "+33611223344"]),
@@ -364,8 +366,7 @@ def test_whatever_a_message_not_from_the_member_writes_the_record_stays(fields, 
     plan, outcome = world.decide(make(intent, member=MemberFields(**fields), authentication_results=results,
                                       items=items, text=text))
     assert member_writes(plan) == [], outcome
-    keys = ("contact", "invitations") if intent == "preferences" else tuple(fields)
-    changes = {k: v for k, v in fields.items() if before.get(k) != v and k in keys}
+    changes = {k: v for k, v in fields.items() if before.get(k) != v}
     asked = [q for q in plan.asked if q.kind == "confirm_change"]
     if how == "forged":
         assert asked == [] and (intent == "unknown" or outcome == "forwarded: forged")
@@ -571,3 +572,15 @@ def test_a_report_about_a_mail_the_forger_caused_and_predicted_marks_nobody(robo
     assert robot.last(MARIE).purpose == "help" and robot.last(MARIE)["Message-ID"] != predicted
     assert robot.deliver(dsn([MARIE], predicted)) == "handled: bounce: not about a mail sent to M-1, nothing marked"
     assert robot.member(MARIE)["undeliverable"] is False
+
+
+def test_through_the_runner_kinds_of_invitations_confirmed_turn_them_on_as_her_own_mail_would(robot):
+    _confirmed(robot)
+    form = mail(RELAY, "Calendrier", "Invitations : ateliers\nNouvelles : oui\n", headers={"Reply-To": MARIE})
+    assert robot.deliver(form) == "handled: record change of M-1 (relay): not made, confirmation asked"
+    question = robot.last(MARIE, "question:confirm_change")
+    text = question.get_body(("plain",)).get_content()
+    assert "Invitations pour : ateliers" in text and "Nouvelles du mois : oui" in text
+    assert robot.deliver(reply(question, MARIE, "OUI")).startswith("handled: confirm_change M-1: ")
+    marie = robot.member(MARIE)
+    assert marie["invitations"] is True and marie["invitation_kinds"] == ["ateliers"] and marie["digest"] is True

@@ -113,7 +113,8 @@ def test_a_join_the_networks_server_calls_forged_does_nothing_but_tell_the_anima
     world = World(network='authserv_id = "mx.example.org"')
     plan, outcome = world.decide(message("join", STRANGER, authentication_results=[FORGED]))
     assert outcome == "forwarded: forged"
-    assert plan.writes == [] and plan.asked == [] and plan.mails == []
+    # Nothing written but the day's counter of forwards (docs/security.md, "Floods").
+    assert [w.collection for w in plan.writes] == ["replies"] and plan.asked == [] and plan.mails == []
     (forward,) = plan.forwards
     assert (forward.reason, forward.mail.purpose) == ("member_forged", "member_forged")
     assert forward.mail.attachments[0].kind == "original", "the message itself goes to the animators"
@@ -165,7 +166,7 @@ def test_a_bounce_marks_the_address_and_tells_the_animators(world):
     plan, outcome = world.decide(message("bounce", "mailer-daemon@mx.example.net", bounced_addresses=[MARIE],
                                          bounced_message_ids=["<sent.1@example.org>"]))
     assert outcome == "bounce: M-1"
-    (change,) = plan.writes
+    (change,) = [w for w in plan.writes if w.collection != "replies"]  # the day's counter of forwards aside
     assert change.doc["undeliverable"] is True
     assert [f.reason for f in plan.forwards] == ["bounce_marked"] and not plan.mails
 
@@ -174,7 +175,7 @@ def test_a_reply_without_a_known_token_is_refused_and_changes_nothing(world):
     plan, outcome = world.decide(message("reply", MARIE, token="RERS-AAAAAAAA", answer="yes"))
     assert outcome == "refused: unknown token"
     assert [f.reason for f in plan.forwards] == ["refused:unknown token"]
-    assert plan.writes == [] and plan.mails == []
+    assert [w.collection for w in plan.writes] == ["replies"] and plan.mails == []  # the day's counter of forwards
 
 
 def test_a_plan_reads_its_own_writes_and_leaves_the_store_alone(world):
@@ -227,3 +228,15 @@ def test_the_first_name_given_with_the_yes_is_recorded(world):
     assert outcome == "join confirmed: M-1" and question["kind"] == "join"
     member = plan.members.find_one("ref", "M-1")
     assert (member["status"], member["first_name"]) == ("confirmed", "Lina")
+
+
+def test_more_text_than_the_robot_used_reaches_the_animators_too(world):
+    world.member("M-1", MARIE, "Marie Dupont")
+    plan, outcome = world.decide(message("offer", MARIE, items=[Item(kind="offer", title="Tricot")],
+                                         text="Je propose du tricot. Au fait, la permanence de lundi a lieu ?",
+                                         unused_text=True))
+    assert outcome == "recorded O-1"
+    assert [f.reason for f in plan.forwards] == ["unused_text"]
+    assert [m.template for m in plan.mails] == ["items_ack"]
+    plan, _ = World().decide(message("join", STRANGER, text="J'aimerais adhérer. Est-ce payant ?", unused_text=True))
+    assert [f.reason for f in plan.forwards] == ["unused_text"] and plan.asked

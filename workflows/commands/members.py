@@ -11,6 +11,8 @@
   or withdraw the calendar's events at once;
 - ``forget M-14`` — erase a member, as a confirmed withdrawal does, recorded as done by
   the animator named with ``--by``;
+- ``ask M-14 --by …`` — send a pending member their confirmation request now (one the
+  network's bound on join questions held back: docs/security.md, "Floods");
 - ``expire`` — erase the pending members past ``[membership] pending_days`` (the daemon
   does it too).
 
@@ -242,6 +244,28 @@ def cmd_forget(args) -> int:
     return EXIT_OK
 
 
+def cmd_ask(args) -> int:
+    from workflows.shell.apply import run
+    from workflows.steps.membership import ask_join_again
+
+    by = _animator(args.by)
+    settings = load_settings(args)
+    store = open_store(settings)
+    clock = clock_from_env()
+    def send(plan):
+        member = _member(plan, args.ref)
+        ask_join_again(plan, member, by)
+        return member
+
+    try:
+        member = run(settings, store, clock(), send)
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    print(f"{member['ref']}: confirmation request queued for {member['address']}")
+    print(flush_outbox(settings, store, clock))
+    return EXIT_OK
+
+
 def cmd_expire(args) -> int:
     from workflows.shell.jobs import expire_pending_job
 
@@ -253,7 +277,7 @@ def cmd_expire(args) -> int:
 
 def register(sub, common) -> None:
     p = sub.add_parser("members", parents=[common],
-                       help="the members: list, show, add, set, export, forget, expire")
+                       help="the members: list, show, add, set, export, forget, ask, expire")
     actions = p.add_subparsers(dest="members_command", required=True, metavar="ACTION")
 
     q = actions.add_parser("list", parents=[common], help="every member, one line each")
@@ -295,6 +319,12 @@ def register(sub, common) -> None:
     q.add_argument("--by", required=True, metavar="ANIMATOR", help="the animator who does it (kept, anonymously)")
     q.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     q.set_defaults(func=cmd_forget)
+
+    q = actions.add_parser("ask", parents=[common], help="send a pending member their confirmation request now "
+                           "(one the network's limit held back)")
+    q.add_argument("ref", help="the member, e.g. M-14")
+    q.add_argument("--by", required=True, metavar="ANIMATOR", help="the animator who does it (in the log)")
+    q.set_defaults(func=cmd_ask)
 
     q = actions.add_parser("expire", parents=[common], help="erase pending members past [membership] pending_days")
     q.set_defaults(func=cmd_expire)

@@ -6,6 +6,10 @@ or the first meaningful line of the body.
 - ``ATELIER <title> <date> <HH:MM-HH:MM> <place>`` -> ``{"name": "workshop", …}``
 - ``MISE EN RELATION O-12 D-7`` -> ``{"name": "introduce", "offer": "O-12", "demand": "D-7"}``
 - ``STATISTIQUES`` -> ``{"name": "report"}``
+- ``GROUPE O-12`` (``8 places`` on the line, or the caller's ``Places : 8``) ->
+  ``{"name": "group", "offer": "O-12", "capacity": 8 | None}``
+- ``ATELIER O-12 <date> …`` / ``ATELIER G-3 <date> …``: a session of that group, the
+  workshop's ``"offer"`` or ``"group"`` set (both None for a workshop of its own)
 - ``ADHÉSION POUR`` (protocol.md, "Members without an email address") ->
   ``{"name": "register", "consent": …}`` (the caller adds the consent field).
 
@@ -45,6 +49,9 @@ _STATED_WEEKDAY_RE = re.compile(
     + r")\b|[/.](?P<nm>\d{1,2})\b)"
 )
 _INTRODUCE_REFS_RE = re.compile(r"\b([od0])\s*[-‐–]?\s*(\d{1,6})\b")
+_GROUP_OFFER_RE = re.compile(r"\s*(?:autour de |pour |de |sur )?(?:l'offre )?[o0]\s*[-‐–]?\s*(\d{1,6})\b")
+_SESSION_OF_RE = re.compile(r"([OoGg0])\s*[-‐–]\s*(\d{1,6})\b")
+"""``ATELIER O-12 …`` or ``ATELIER G-3 …``: the written title starts with the reference."""
 
 
 def read_command(line: str, reference: datetime) -> dict | None:
@@ -79,6 +86,13 @@ def read_command(line: str, reference: datetime) -> dict | None:
         return {"name": "report"}
     if re.match(r"\s*(?:adhesion|inscription) pour\b", folded):
         return {"name": "register", "consent": None}
+    match = re.match(r"\s*(?:groupe|nouveau groupe|proposer un groupe|creer un groupe)\b", folded)
+    if match:
+        ref = _GROUP_OFFER_RE.match(folded, match.end())
+        if ref is None:
+            return None
+        places = re.search(r"\b(\d{1,4})\s*(?:places?|personnes?|participants?)\b", folded[ref.end():])
+        return {"name": "group", "offer": f"O-{int(ref.group(1))}", "capacity": int(places.group(1)) if places else None}
     match = re.match(r"\s*(rencontre|atelier)\b", folded)
     if not match:
         return None
@@ -91,6 +105,12 @@ def read_command(line: str, reference: datetime) -> dict | None:
     date_start += rest_start
     date_end += rest_start
     title = _tidy(written(rest_start, date_start)) or None
+    offer = group = None
+    session = _SESSION_OF_RE.match(title or "") if name == "workshop" else None
+    if session:
+        number = int(session.group(2))
+        offer, group = (f"O-{number}", None) if session.group(1) in "Oo0" else (None, f"G-{number}")
+        title = _tidy(title[session.end():]) or None
     after = date_end
     start = end = None
     time_match = _RANGE_RE.search(folded, after)
@@ -98,8 +118,11 @@ def read_command(line: str, reference: datetime) -> dict | None:
         start, end = _times(time_match)
         after = time_match.end()
     place = _tidy(written(after)) if after < len(folded) else ""
-    return {"name": name, "date": day.isoformat(), "start": start, "end": end, "place": place or None,
-            "title": title}
+    command = {"name": name, "date": day.isoformat(), "start": start, "end": end, "place": place or None,
+               "title": title}
+    if name == "workshop":
+        command.update(offer=offer, group=group)
+    return command
 
 
 def stated_weekday(text: str, day: date) -> int | None:

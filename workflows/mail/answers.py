@@ -34,8 +34,12 @@ _PHRASES: tuple[tuple[str, str], ...] = (
             r"|👍|✅|👌|✔"),
 )
 _ANSWER_RE = re.compile(
-    "|".join(f"(?P<{kind}{index}>(?<![\\w'])(?:{phrase})(?![\\w]))" for index, (kind, phrase) in enumerate(_PHRASES))
+    # A word glued to another by a hyphen is another word: « non-stop », « non-voyant ».
+    "|".join(f"(?P<{kind}{index}>(?<![\\w'])(?<!\\w-)(?:{phrase})(?!\\w|-\\w))"
+             for index, (kind, phrase) in enumerate(_PHRASES))
 )
+_NOT_WORDS_RE = re.compile(r"<?(?:https?://|www\.)[^\s>]+>?|<?[\w.+-]+@[\w-]+(?:\.[\w-]+)+>?|<[^<>\s]*>")
+"""Links and addresses are not words: « go » in ``https://go.microsoft.com`` is no yes."""
 _BEHALF_RE = re.compile(r"^pour\s+m\s*-\s*\d+\s*[:,]?\s*")
 _SINGLE_LETTER = {"y": "yes", "n": "no", "o": "yes"}
 _LINES_READ = 5
@@ -51,7 +55,7 @@ def read_answer(own_text: str) -> str:
     (they clash with French ``y`` and ``n'``).
     """
     lines = [line for line in own_text.split("\n") if line.strip() and not is_greeting(line)]
-    folded_lines = [_BEHALF_RE.sub("", drop_greeting(fold(line))) for line in lines[:_LINES_READ]]
+    folded_lines = [_BEHALF_RE.sub("", drop_greeting(without_links(fold(line)))) for line in lines[:_LINES_READ]]
     folded = "\n".join(folded_lines).strip()
     bare = folded.strip(" .!?")
     if bare in _SINGLE_LETTER and len(lines) <= 2:
@@ -62,6 +66,13 @@ def read_answer(own_text: str) -> str:
     if "unclear" in kinds or not kinds or {"yes", "no"} <= kinds:
         return "unclear"
     return "yes" if "yes" in kinds else "no"
+
+
+def without_links(text: str) -> str:
+    """``text`` with its web links and e-mail addresses made spaces."""
+    if "@" not in text and "www" not in text and "://" not in text and "<" not in text:
+        return text
+    return _NOT_WORDS_RE.sub(" ", text)
 
 
 # --- a plain yes: what a destructive confirmation needs ------------------------------------
@@ -136,7 +147,7 @@ def read_attendance(text: str) -> str | None:
     invitation (quotes and signature already removed). Only the first meaningful lines
     count; a doubt ("peut-être", "si je peux"), or signs both ways, is unclear."""
     lines = [line for line in text.split("\n") if line.strip()][:_LINES_READ]
-    folded = fold("\n".join(lines))
+    folded = without_links(fold("\n".join(lines)))
     if not folded.strip() or _DOUBT.search(folded):
         return None
     signs = set()

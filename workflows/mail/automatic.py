@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from workflows.mail.textutil import fold
-from workflows.mail.tokens import ROBOT_MESSAGE_ID_RE
+from workflows.mail.tokens import is_robot_message_id
 
 # Headers whose mere presence marks an automatic reply (various servers and webmails).
 # X-Auto-Response-Suppress is NOT one: Outlook puts it on ordinary human replies.
@@ -33,8 +33,8 @@ def automatic_reason(
     """Why this message is automatic, or None for a person's mail.
 
     ``headers`` maps lower-cased header names to their first decoded value. Reasons, in
-    order: ``own mail`` (From the functional address, a Message-ID the robot built, or
-    an X-Loop naming it), ``auto-submitted: <value>`` (RFC 3834 other than ``no``), the
+    order: ``own mail`` (From the functional address, a Message-ID the robot built —
+    ``<RERS-….n@…>`` or ``<rers.HEX@…>`` —, or an X-Loop naming it), ``auto-submitted: <value>`` (RFC 3834 other than ``no``), the
     presence headers (``x-autoreply`` …), ``precedence: <value>`` (bulk/junk/list),
     ``list-id``, ``read receipt`` (RFC 8098 report), ``subject`` (typical out-of-office
     subjects, French and English).
@@ -43,7 +43,7 @@ def automatic_reason(
     message_id = headers.get("message-id", "")
     if network and sender == network:
         return "own mail"
-    if ROBOT_MESSAGE_ID_RE.match(message_id.strip()):
+    if is_robot_message_id(message_id):
         return "own mail"
     if network and network in headers.get("x-loop", "").lower():
         return "own mail"

@@ -18,18 +18,33 @@ _BOUNCE_SUBJECT_RE = re.compile(
 _ADDRESS_RE = re.compile(r"[^\s<>;\"']+@[^\s<>;\"']+")
 _MESSAGE_ID_RE = re.compile(r"<[^<>\s]{1,400}>")
 _QUOTED_ID_RE = re.compile(r"^[ \t>]*Message-ID:[ \t]*(<[^<>\s]{1,400}>)", re.IGNORECASE | re.MULTILINE)
+_ORIGINAL_ID_RE = re.compile(r"^Original-Message-ID:[ \t]*(<[^<>\s]{1,400}>)", re.IGNORECASE | re.MULTILINE)
 
 
-def is_bounce(report_type: str, sender: str | None, subject: str, failed_header: bool = False) -> bool:
+_MDN_FAILED_RE = re.compile(r"^\s*automatic-action/[^;]*;\s*(?:deleted|denied|failed|error)\b")
+"""RFC 8098 dispositions that say a program refused the message: Sieve ``reject`` (RFC
+5429) writes ``automatic-action/MDN-sent-automatically; deleted``. A person deleting it
+unread (``manual-action/…; deleted``) is not a delivery failure."""
+
+
+def is_bounce(report_type: str, sender: str | None, subject: str, failed_header: bool = False,
+              dispositions: list[str] | None = None) -> bool:
     """True for a delivery report: ``multipart/report; report-type=delivery-status``;
-    mail from MAILER-DAEMON/postmaster (but for a read receipt); or a typical
-    "Undelivered Mail"/"Non remis" subject with an ``X-Failed-Recipients`` header
-    (servers that do not send RFC 3464 reports)."""
+    an RFC 8098 report whose disposition says the message was refused (Sieve ``reject``,
+    a postmaster's MDN-style report: ``…; deleted``, ``failed``); mail from
+    MAILER-DAEMON/postmaster (but for a read receipt, disposition ``displayed``); or a
+    typical "Undelivered Mail"/"Non remis" subject with an ``X-Failed-Recipients``
+    header (servers that do not send RFC 3464 reports)."""
     if report_type == "delivery-status":
         return True
+    if any(_MDN_FAILED_RE.search(value) for value in dispositions or ()):
+        return True
+    daemon = bool(sender and _DAEMON_RE.match(sender))
     if report_type == "disposition-notification":
-        return False
-    if sender and _DAEMON_RE.match(sender):
+        # A postmaster's MDN-style report is a bounce unless it says the mail was read.
+        return daemon and not any(re.search(r";\s*(?:displayed|dispatched|processed)\b", value)
+                                  for value in dispositions or ())
+    if daemon:
         return True
     return failed_header and bool(_BOUNCE_SUBJECT_RE.search(fold(subject)))
 
@@ -51,6 +66,8 @@ def failed_addresses(message: Message) -> tuple[list[str], list[str]]:
         temporary.update(_text(address) for address in temp)
     except Exception:  # flufl's detectors are heuristics over arbitrary input
         pass
+    if not permanent and not temporary:
+        permanent.update(_refused_recipients(message))
     if not permanent and not temporary:
         for action, address in _delivery_status(message):
             (permanent if action == "failed" else temporary if action == "delayed" else set()).add(address)
@@ -89,6 +106,23 @@ def _delivery_status(message: Message) -> list[tuple[str, str]]:
     return found
 
 
+def _refused_recipients(message: Message) -> list[str]:
+    """The ``Final-Recipient`` of each RFC 8098 report whose disposition says refused."""
+    found: list[str] = []
+    for part in message.walk():
+        if part.get_content_type() != "message/disposition-notification":
+            continue
+        payload = part.get_payload()
+        fields = payload[0] if isinstance(payload, list) and payload and isinstance(payload[0], Message) else None
+        if fields is None or not _MDN_FAILED_RE.search(str(fields.get("Disposition") or "").lower()):
+            continue
+        recipient = fields.get("Final-Recipient") or fields.get("Original-Recipient") or ""
+        match = _ADDRESS_RE.search(str(recipient).split(";", 1)[-1])
+        if match:
+            found.append(match.group(0).lower())
+    return found
+
+
 def _fields(chunk: str) -> list[tuple[str, str]]:
     pairs = []
     for line in chunk.splitlines():
@@ -101,7 +135,8 @@ def _fields(chunk: str) -> list[tuple[str, str]]:
 def original_message_ids(message: Message) -> list[str]:
     """The Message-IDs of the message a delivery report is about, in order, each once:
     the ``Message-ID`` of its ``message/rfc822`` (or ``message/global``) part, or of its
-    ``text/rfc822-headers`` part (RFC 3464 §2, RFC 6522 §3); failing both, the
+    ``text/rfc822-headers`` part (RFC 3464 §2, RFC 6522 §3), the ``Original-Message-ID``
+    of a disposition notification (RFC 8098, a Sieve reject); failing all, the
     ``Message-ID:`` lines of a copy quoted in its text (older servers: « Below this line
     is a copy of the message »). Never raises."""
     found: list[str] = []
@@ -115,6 +150,12 @@ def original_message_ids(message: Message) -> list[str]:
                     found += _MESSAGE_ID_RE.findall(str(inner.get("Message-ID", "")))[:1]
             elif kind in ("text/rfc822-headers", "message/global-headers"):
                 found += _QUOTED_ID_RE.findall(_text_of(part))[:1]
+            elif kind in ("message/disposition-notification", "message/global-disposition-notification"):
+                payload = part.get_payload()  # RFC 8098 §3.2.5 (a Sieve reject)
+                blocks = payload if isinstance(payload, list) else []
+                text = "\n".join(f"Original-Message-ID: {b.get('Original-Message-ID', '')}" for b in blocks
+                                  if isinstance(b, Message)) or _text_of(part)
+                found += _ORIGINAL_ID_RE.findall(text)[:1]
         if not found:
             for part in message.walk():
                 if part.get_content_maintype() == "text":

@@ -567,10 +567,14 @@ class Bodies:
     ``plain``/``html``: the written text parts, in order; ``calendars``: ``(bytes,
     method parameter)`` of each ``text/calendar`` part or ``.ics`` attachment;
     ``attached``: forwarded messages (``message/rfc822``); ``report_type``: the
-    ``report-type`` of a top-level ``multipart/report`` (RFC 6522), lower-cased.
+    ``report-type`` of a top-level ``multipart/report`` (RFC 6522), lower-cased;
+    ``dispositions``: the ``Disposition`` of each ``message/disposition-notification``
+    part (RFC 8098), lower-cased; ``json``: the text of each ``application/json`` part;
+    ``signatures``: the text of each signature part (``…-signature`` type or a ``.sig``
+    file), for the robot-to-robot messages of linked networks.
     """
 
-    __slots__ = ("plain", "html", "calendars", "attached", "report_type")
+    __slots__ = ("plain", "html", "calendars", "attached", "report_type", "dispositions", "json", "signatures")
 
     def __init__(self) -> None:
         self.plain: list[str] = []
@@ -578,6 +582,9 @@ class Bodies:
         self.calendars: list[tuple[bytes, str]] = []
         self.attached: list[Message] = []
         self.report_type: str = ""
+        self.dispositions: list[str] = []
+        self.json: list[str] = []
+        self.signatures: list[str] = []
 
 
 _MAX_PARTS = 300
@@ -596,6 +603,9 @@ def collect_bodies(message: Message) -> Bodies:
         seen += 1
         content_type = part.get_content_type()
         payload = part.get_payload()
+        if content_type == "message/disposition-notification":
+            bodies.dispositions.append(_disposition(payload))
+            continue
         if content_type == "message/rfc822" or (part.get_content_maintype() == "message" and isinstance(payload, list)):
             if isinstance(payload, list):
                 bodies.attached.extend(p for p in payload if isinstance(p, Message))
@@ -616,6 +626,12 @@ def collect_bodies(message: Message) -> Bodies:
                 data = b""
             bodies.calendars.append((data, (_param(part, "method") or "")))
             continue
+        if content_type == "application/json" or filename.endswith(".json"):
+            bodies.json.append(part_text(part))
+            continue
+        if content_type.endswith("-signature") or content_type == "application/signature" or filename.endswith(".sig"):
+            bodies.signatures.append(part_text(part).strip())
+            continue
         if is_attachment(part) or (filename and content_type not in ("text/plain", "text/html")):
             continue
         if content_type == "text/plain":
@@ -623,6 +639,17 @@ def collect_bodies(message: Message) -> Bodies:
         elif content_type == "text/html":
             bodies.html.append(part_text(part))
     return bodies
+
+
+def _disposition(payload: object) -> str:
+    """The ``Disposition`` field of a ``message/disposition-notification`` part, which
+    :mod:`email` hands over as a list of one header-only message (or as text)."""
+    if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+        value = payload[0].get("Disposition") or ""
+    else:
+        match = re.search(r"(?im)^disposition\s*:\s*(.+)$", payload if isinstance(payload, str) else "")
+        value = match.group(1) if match else ""
+    return clean_line(str(value)).lower()
 
 
 def read_message(raw: bytes) -> Message:

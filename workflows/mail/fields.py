@@ -1,8 +1,10 @@
 """``Key : value`` fields of protocol.md, "Fields", read from the sender's own text.
 
-A value may continue on the following lines until the next known key or the end of the
-text (the caller has already cut quotes and the signature). A line whose key is unknown
-or misspelt neither starts nor ends a value. Keys are matched case- and
+A value may continue on the following lines until the next known key, a blank line or the
+end of the text (the caller has already cut quotes and the signature); only a
+``Description`` runs on over blank lines, and text after a blank line is the person's own
+text, never part of the field above it. A line whose key is unknown or misspelt neither
+starts nor ends a value. Keys are matched case- and
 accent-insensitively, with or without the French space before the colon.
 """
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from workflows.mail.intents import find_keyword, item_ref_in
 from workflows.mail.model import Bilan, Item, MemberFields
+from workflows.mail.prose import clause_item, is_filler, sentences
 from workflows.mail.quotes import is_greeting
 from workflows.mail.textutil import clean_line, fold
 
@@ -33,6 +37,15 @@ for _field, _names in {
     "contact": ("contact", "mise en relation", "me contacter par", "contact par", "etre contacte par",
                 "etre contactee par", "moyen de contact", "me joindre par", "contacter par"),
     "invitations": ("invitations", "invitation", "agenda", "calendrier"),
+    "digest": ("nouvelles", "lettre", "quoi de neuf", "lettre d'information", "lettre mensuelle", "la lettre",
+               "newsletter", "les nouvelles", "nouvelles du reseau"),
+    "shared": ("reseaux voisins", "reseau voisin", "partager avec les reseaux voisins", "partage avec les reseaux voisins",
+               "partage reseaux voisins", "partager avec les autres reseaux"),
+    "standing_consent": ("accord permanent", "accord permanent pour les mises en relation"),
+    "capacity": ("places", "nombre de places", "nb de places", "nombre de participants", "places disponibles"),
+    "signature": ("signature",),
+    # A web form's message: its value is the person's own text, not a field.
+    "message": ("message", "votre message", "commentaire", "commentaires", "remarque", "remarques", "texte"),
     "offer_item": ("offre", "je propose", "j'offre", "offer", "savoir propose", "savoirs proposes",
                    "savoir offert", "ce que je propose", "ce que je peux offrir", "ce que je peux apporter",
                    "offres"),
@@ -47,18 +60,22 @@ for _field, _names in {
     "consent": ("consentement", "accord"),
     # Keys that are not in the contract but end the value above them (web forms).
     "other": ("email", "e-mail", "mail", "courriel", "adresse", "adresse mail", "adresse e-mail",
-              "adresse email", "message", "ville", "code postal", "commune", "date", "age", "objet",
-              "site", "site web", "votre message", "votre email", "votre e-mail", "cc", "a", "de"),
+              "adresse email", "ville", "code postal", "commune", "date", "age", "objet",
+              "site", "site web", "votre email", "votre e-mail", "cc", "a", "de"),
 }.items():
     for _name in _names:
         _KEYS[_name] = _field
 del _field, _names, _name
 
-_KEY_LINE_RE = re.compile(r"^[ \t>*•·\-–]*([^\W\d_][^:：\n]{0,40}?)\s*[:：]\s?(.*)$")
+_KEY_LINE_RE = re.compile(r"^[ \t>*•·\-–«“„‹\"\u00a0]*([^\W\d_][^:：\n]{0,40}?)\s*[:：]\s?(.*)$")
+_CLOSING_QUOTE_RE = re.compile(r"\s*[»”›\"]\s*$")
+"""« Invitations : non », copied from the robot's mail with its quotation marks."""
 _PLURAL_PARENS_RE = re.compile(r"\((?:s|e|es|x)\)")
 
-MEMBER_FIELDS = ("name", "phone", "contact", "invitations")
-ITEM_FIELDS = ("description", "modality", "availability", "place")
+MEMBER_FIELDS = ("name", "phone", "contact", "invitations", "digest")
+ITEM_FIELDS = ("description", "modality", "availability", "place", "shared", "standing_consent", "capacity")
+_RUNS_ON = frozenset({"description"})
+"""The only field whose value runs on over blank lines (protocol.md, "Fields")."""
 
 
 @dataclass
@@ -111,28 +128,46 @@ def field_key(line: str) -> tuple[str, str] | None:
     found = _KEYS.get(key)
     if found is None and key.endswith("s"):
         found = _KEYS.get(key[:-1])
-    return (found, match.group(2)) if found else None
+    if not found:
+        return None
+    value = match.group(2)
+    opened = line[: match.start(1)]
+    if any(mark in opened for mark in "«“„‹\"") and not any(mark in value for mark in "«“„‹"):
+        value = _CLOSING_QUOTE_RE.sub("", value)
+    return found, value
 
 
 def read_entries(text: str) -> tuple[list[Entry], list[str]]:
-    """The fields of ``text`` in order, and the lines before the first known key
-    (the free text that may serve as a description)."""
+    """The fields of ``text`` in order, and the person's own lines around them (the free
+    text that may serve as a description): the lines before the first key, the lines
+    after a blank line that ended a value, and a web form's ``Message :``.
+
+    A value runs on over the following lines until the next key or a blank line; only a
+    ``Description`` runs on over blank lines. A value written under its key, after a
+    blank line (``Nom :`` then ``Paul Henry``), is still that key's."""
     entries: list[Entry] = []
-    before: list[str] = []
+    free: list[str] = []
     current: Entry | None = None
     for line in text.split("\n"):
         found = field_key(line)
         if found:
             key, value = found
-            current = Entry(key, [value]) if key != "other" else None
-            if current:
+            current = None
+            if key == "message":
+                free.append(value)
+            elif key != "other":
+                current = Entry(key, [value])
                 entries.append(current)
             continue
         if current is not None:
+            if not line.strip() and current.key not in _RUNS_ON and any(item.strip() for item in current.lines):
+                current = None
+                free.append("")
+                continue
             current.lines.append(line)
-        elif not entries:
-            before.append(line)
-    return entries, before
+        else:
+            free.append(line)
+    return entries, free
 
 
 _MODALITIES = (
@@ -183,6 +218,56 @@ def yes_no(value: str) -> bool | None:
         return False
     if _YES_RE.match(folded):
         return True
+    return None
+
+
+_INVITATION_KINDS = (
+    ("permanences", re.compile(r"\bpermanences?\b")),
+    ("rencontres", re.compile(r"\brencontres?(?: mensuelles?)?\b|\breunions? mensuelles?\b")),
+    ("échanges", re.compile(r"\bechanges?(?: sur les echanges)?\b")),
+    ("ateliers", re.compile(r"\bateliers?\b|\bcollectifs?\b")),
+    ("réseaux voisins", re.compile(r"\breseaux? voisins?\b|\bautres reseaux\b")),
+)
+_EXCEPT_RE = re.compile(r"\b(?:sauf|excepte|hormis|a part|pas les|pas de|pas d'|sans les|sans)\b")
+
+
+def invitation_choice(value: str) -> tuple[bool | None, list[str] | None]:
+    """``(invitations, kinds)`` for an ``Invitations :`` value: « oui » -> (True, None),
+    « non » -> (False, None), « ateliers, rencontres » -> (True, ["ateliers",
+    "rencontres"]) in the order written, « oui sauf les permanences » -> every kind but
+    permanences, in the protocol's order."""
+    folded = fold(value)
+    named: list[tuple[int, str]] = []
+    for kind, pattern in _INVITATION_KINDS:
+        match = pattern.search(folded)
+        if match:
+            named.append((match.start(), kind))
+    if not named:
+        return yes_no(value), None
+    named.sort()
+    exception = _EXCEPT_RE.search(folded)
+    included = [kind for position, kind in named if exception is None or position < exception.start()]
+    excluded = [kind for position, kind in named if exception is not None and position > exception.start()]
+    if excluded and not included:
+        return True, [kind for kind, _ in _INVITATION_KINDS if kind not in excluded]
+    if included and not (_NO_RE.match(folded) and not re.search(r"\b(?:seulement|uniquement|juste)\b", folded)):
+        return True, included
+    return yes_no(value), None
+
+
+def capacity(value: str) -> int | None:
+    """The number of places in a ``Places :`` value (« 8 », « 8 personnes maximum »)."""
+    match = re.search(r"\d{1,4}", value)
+    return int(match.group(0)) if match else None
+
+
+def signature_choice(value: str) -> str | None:
+    """``anonyme`` or ``prénom`` for a ``Signature :`` value, None when it says neither."""
+    folded = fold(value)
+    if re.search(r"\bprenom\b|\bmon nom\b", folded):
+        return "prénom"
+    if re.search(r"\banonym|\bsans (?:nom|prenom)\b|\bun membre\b", folded):
+        return "anonyme"
     return None
 
 
@@ -271,6 +356,41 @@ def only_preferences(text: str) -> bool:
     return found
 
 
+_PREFERENCE_KEYS = frozenset(MEMBER_FIELDS) | {"first_name", "last_name"}
+_ACTION_RE = re.compile(
+    r"\b(?:quitter|desinscri\w*|retir\w*|retrait|offres?|(?<!comme )(?<!avez )demandes?|propose\w*|cherche\w*|apprendre|interess\w*"
+    r"|pause|reprendre|reprise|temoign\w*|adresse|adher\w*|inscri\w*|annul\w*|supprim\w*|effac\w*)\b"
+)
+"""Words of a request: a sentence holding one asks something of a person."""
+_POLITE_SENTENCES = 2
+_POLITE_WORDS = 14
+
+
+def is_preferences(text: str, subject: str = "") -> bool:
+    """True when a message's only meaningful content is member fields (protocol.md,
+    ``preferences``): ``Invitations : non``, ``Contact : téléphone``, ``Nouvelles :
+    oui``, ``Téléphone : …``, ``Nom : …``, in ``text`` (the person's own text) or as
+    the ``subject`` itself, with greetings, thanks, closings and at most two short
+    polite sentences around them. A question, a keyword, a reference, an item written
+    in prose, or any other field (an item's, a bilan's) makes it False."""
+    subject_line = subject if field_key(subject) else ""
+    entries, free = read_entries(f"{subject_line}\n{text}" if subject_line else text)
+    if not entries or any(entry.key not in _PREFERENCE_KEYS for entry in entries):
+        return False
+    # A value's continuation lines are read as sentences too (« Invitations : non » then
+    # « Est-ce que je reste membre ? » on the next line).
+    continued = [line for entry in entries for line in entry.lines[1:]]
+    polite = 0
+    for sentence in sentences("\n".join(line for line in free + continued if not is_greeting(line))):
+        if is_greeting(sentence) or _THANKS_LINE.match(fold(sentence)) or is_filler(sentence):
+            continue
+        if ("?" in sentence or find_keyword(sentence) or _ACTION_RE.search(fold(sentence)) or item_ref_in(sentence)
+                or clause_item(sentence) or len(sentence.split()) > _POLITE_WORDS):
+            return False
+        polite += 1
+    return polite <= _POLITE_SENTENCES
+
+
 _PHONE_RE = re.compile(r"\+?\(?\d[\d .\-()/\u00a0]{6,}\d")
 
 
@@ -297,14 +417,18 @@ def phone(value: str) -> str | None:
 class Fields:
     """What the fields of one text say: ``member``, ``items`` (titled by fields),
     ``pending`` (item fields met before any title), ``bilan`` (None when no bilan key),
-    ``consent`` (free text), ``free_text`` (the lines before the first key)."""
+    ``consent`` (free text), ``signature`` (``anonyme``/``prénom``/None), ``free_text``
+    (the person's own lines: before the first key, after a value a blank line ended),
+    ``keys`` the fields found, in order."""
 
     member: MemberFields
     items: list[Item]
-    pending: dict[str, str]
+    pending: dict[str, object]
     bilan: Bilan | None
     consent: str | None
     free_text: str
+    signature: str | None = None
+    keys: list[str] = field(default_factory=list)
 
 
 def read_fields(text: str, item_kind: str | None) -> Fields:
@@ -317,6 +441,7 @@ def read_fields(text: str, item_kind: str | None) -> Fields:
     pending: dict[str, str] = {}
     bilan: Bilan | None = None
     consent: str | None = None
+    signature: str | None = None
     first_name = last_name = None
     for entry in entries:
         key = entry.key
@@ -327,10 +452,8 @@ def read_fields(text: str, item_kind: str | None) -> Fields:
                 items.append(Item(kind=kind, title=title, description=entry.rest() or None))
             continue
         if key in ITEM_FIELDS:
-            value = entry.whole()
-            if key == "modality":
-                value = modality(entry.first()) or None
-            if not value:
+            value = _item_value(key, entry)
+            if value is None or value == "":
                 continue
             target = items[-1] if items else None
             if target is not None and getattr(target, key) is None:
@@ -349,7 +472,11 @@ def read_fields(text: str, item_kind: str | None) -> Fields:
         elif key == "contact" and member.contact is None:
             member.contact = contact(entry.first())
         elif key == "invitations" and member.invitations is None:
-            member.invitations = yes_no(entry.first())
+            member.invitations, member.invitation_kinds = invitation_choice(entry.whole())
+        elif key == "digest" and member.digest is None:
+            member.digest = yes_no(entry.first())
+        elif key == "signature" and signature is None:
+            signature = signature_choice(entry.first())
         elif key in ("happened", "interest", "obstacles", "facilitators"):
             bilan = bilan or Bilan()
             if key == "happened":
@@ -372,5 +499,17 @@ def read_fields(text: str, item_kind: str | None) -> Fields:
         for key, value in pending.items():
             if getattr(items[0], key) is None:
                 setattr(items[0], key, value)
-    free = [line for line in before if line.strip() and not is_greeting(line)]
-    return Fields(member, items, pending, bilan, consent, join_paragraphs(free))
+    free = [line for line in before if not line.strip() or not is_greeting(line)]
+    return Fields(member, items, pending, bilan, consent, join_paragraphs(free), signature,
+                  [entry.key for entry in entries])
+
+
+def _item_value(key: str, entry: Entry) -> object:
+    """The value of an item field, as the contract gives it."""
+    if key == "modality":
+        return modality(entry.first()) or None
+    if key in ("shared", "standing_consent"):
+        return yes_no(entry.first())
+    if key == "capacity":
+        return capacity(entry.first())
+    return entry.whole()

@@ -1,10 +1,14 @@
 """HTML-only mail turned into plain text with :mod:`html2text`, quoted parts removed first.
 
 Clients mark what they quote: Gmail ``div.gmail_quote``, Outlook on the web
-``div#appendonsend`` / ``div#divRplyFwdMsg``, Outlook desktop a ``div`` with a grey top
+``div#appendonsend`` / ``div#divRplyFwdMsg`` (``#x_divRplyFwdMsg`` from Outlook for Mac,
+``#mail-editor-reference-message-container`` or ``.ms-outlook-mobile-reference-message``
+from Outlook for iOS and Android), Yahoo for iOS ``blockquote.iosymail``, Outlook desktop a ``div`` with a grey top
 border before the ``De :`` block, Yahoo ``div.yahoo_quoted``, Thunderbird
-``div.moz-cite-prefix``, Apple Mail and many webmails ``blockquote``, Zimbra
-``hr#zwchr``. Replies are written above the quote (top-posting), so everything from the
+``div.moz-cite-prefix``, Apple Mail and many webmails ``blockquote type="cite"`` or a
+``blockquote`` with a left border, Zimbra ``hr#zwchr``. A ``blockquote`` without either is
+the editor's indent button (Gmail: ``margin:0 0 0 40px;border:none``): the person's own
+text. Replies are written above the quote (top-posting), so everything from the
 first marker on is dropped before conversion; the text-level quote rules of
 :mod:`workflows.mail.quotes` still run afterwards on what is left.
 """
@@ -16,12 +20,18 @@ import html2text
 
 _QUOTE_MARKER_RE = re.compile(
     r"<div[^>]*\bclass=[\"']?[^\"'>]*\bgmail_quote"
-    r"|<div[^>]*\bid=[\"']?(?:appendonsend|divRplyFwdMsg|yahoo_quoted)"
-    r"|<div[^>]*\bclass=[\"']?[^\"'>]*\b(?:yahoo_quoted|moz-cite-prefix|OutlookMessageHeader)"
+    r"|<div[^>]*\bid=[\"']?(?:x_)?(?:appendonsend|divRplyFwdMsg|yahoo_quoted|mail-editor-reference-message-container)"
+    r"|<div[^>]*\bclass=[\"']?[^\"'>]*\b(?:yahoo_quoted|moz-cite-prefix|OutlookMessageHeader"
+    r"|ms-outlook-mobile-reference-message)"
     r"|<div[^>]*border-top:\s*solid\s+#E1E1E1"
     r"|<div[^>]*border-top:\s*solid\s+#B5C4DF"
-    r"|<hr[^>]*\bid=[\"']?(?:zwchr|stopSpelling)"
-    r"|<blockquote",
+    r"|<hr[^>]*\bid=[\"']?(?:zwchr|stopSpelling)",
+    re.IGNORECASE,
+)
+_BLOCKQUOTE_RE = re.compile(r"<blockquote\b([^>]*)>|</blockquote\s*>", re.IGNORECASE)
+_CITED_RE = re.compile(
+    r"\btype\s*=\s*[\"']?cite|\bcite\s*=|\bclass\s*=\s*[\"']?[^\"'>]*(?:quote|iosymail)"
+    r"|border(?:-left)?\s*:\s*(?!none)[^;\"']*\b(?:solid|dotted|dashed)\b|border-left-style\s*:\s*solid",
     re.IGNORECASE,
 )
 _SIGNATURE_MARKER_RE = re.compile(
@@ -32,13 +42,41 @@ _SIGNATURE_MARKER_RE = re.compile(
 
 
 def strip_html_quotes(html: str) -> str:
-    """``html`` cut at the first quote or signature marker (see module docstring)."""
+    """``html`` cut at the first quote or signature marker (see module docstring); a
+    ``blockquote`` is a quote only when it says so (``type="cite"``, ``cite=``, a
+    ``…quote`` class, a left border): the editor's indent button makes one without."""
     cut = len(html)
     for pattern in (_QUOTE_MARKER_RE, _SIGNATURE_MARKER_RE):
         match = pattern.search(html, 0, cut)
         if match:
             cut = match.start()
+    for match in _BLOCKQUOTE_RE.finditer(html, 0, cut):
+        if match.group(0)[1] != "/" and _CITED_RE.search(match.group(1) or ""):
+            cut = match.start()
+            break
     return html[:cut]
+
+
+def _unindent(html: str) -> str:
+    """Indentation blockquotes (no cite, no border) made ``div``: html2text would
+    otherwise write them as ``>`` lines, read as quoted text."""
+    if "blockquote" not in html.lower():
+        return html
+    out: list[str] = []
+    stack: list[bool] = []  # for each open blockquote: is it a quote?
+    position = 0
+    for match in _BLOCKQUOTE_RE.finditer(html):
+        out.append(html[position:match.start()])
+        if match.group(0)[1] != "/":
+            cited = bool(_CITED_RE.search(match.group(1) or ""))
+            stack.append(cited)
+            out.append(match.group(0) if cited else "<div>")
+        else:
+            cited = stack.pop() if stack else True
+            out.append(match.group(0) if cited else "</div>")
+        position = match.end()
+    out.append(html[position:])
+    return "".join(out)
 
 
 def html_to_text(html: str, *, keep_quotes: bool = False) -> str:
@@ -47,6 +85,7 @@ def html_to_text(html: str, *, keep_quotes: bool = False) -> str:
     wrapping. Never raises: on a converter error, tags are simply stripped."""
     if not keep_quotes:
         html = strip_html_quotes(html)
+    html = _unindent(html)
     converter = html2text.HTML2Text()
     converter.body_width = 0
     converter.ignore_images = True

@@ -39,15 +39,97 @@ def strip_subject(subject: str) -> tuple[str, bool]:
     return text.strip(), bool(forwarded)
 
 
+_REPLY_WORDS = frozenset({"re", "ref", "réf", "aw", "sv", "vs", "antw", "rif", "res", "r"})
+
+
+def is_reply_subject(subject: str) -> bool:
+    """True when the outermost prefix of ``subject`` says it is a reply (``Re:``,
+    ``RE :``, ``Réf :``, ``AW:``…), not a forward."""
+    match = _PREFIX_RE.match(squash_spaces(subject))
+    while match and not match.group("word") and match.end():
+        # "[RERS] Re: …": tags before the prefix
+        rest = squash_spaces(subject)[match.end():]
+        subject, match = rest, _PREFIX_RE.match(rest)
+    return bool(match and (match.group("word") or "").lower() in _REPLY_WORDS)
+
+
+# The subjects of the robot's own mail (templates/fr/*.subject.j2), by how they start once
+# "Re:" and tags are gone; tests/unit/test_parse_robot_mail.py checks each template.
+_ROBOT_SUBJECT_RE = re.compile(
+    r"^(?:annule|pas de seance|c'est note|les savoirs du|votre reponse|pour m-\d+|fait|rien a changer au calendrier"
+    r"|commande non executee|rappel|\[a traiter\]|comment ecrire au|mise en relation|merci pour votre bilan"
+    r"|merci, nous attendons|comment s'est passe l'echange|la mise en relation n'aura pas lieu|reponse pas claire"
+    r"|une mise en relation vous est proposee|invitation|mise a jour|de nouveau prevu|nouvelles dates"
+    r"|retire de votre agenda|votre message au|bien recu|vous etes deja membre|confirmez votre adhesion|bienvenue au"
+    r"|votre demande d'adhesion est annulee|le robot (?:lit|ne peut)|vos donnees|vos preferences|inscription faite"
+    r"|adhesion pour : il manque|bilan du|quitter le|vous restez membre|retirer [odt]-\d+|(?:offre|demande) [od]-\d+ "
+    r"(?:retiree|gardee)|retrait(?: [odt]-\d+)? : rien n'a ete fait|[odtm]-\d+ (?::|a quitte)|nouvelles du|quoi de neuf"
+    r"|et vous, qu'aimeriez-vous"
+    r")(?:(?<=\W)|\b)"
+    r"|^.{1,120} de demain \(.{1,60}\) : \d+ personnes? (?:a|ont) dit oui$"
+)
+_CATALOGUE_SUBJECT_RE = re.compile(r"^(?:les savoirs du|nouvelles du|quoi de neuf)")
+
+
+def is_robot_subject(subject: str) -> bool:
+    """True when ``subject`` (prefixes and tags removed by :func:`strip_subject`) is the
+    subject of one of the robot's own mails."""
+    return bool(_ROBOT_SUBJECT_RE.match(fold(subject)))
+
+
+_ROBOT_TAG_RE = re.compile(r"\[\s*a traiter\s*\]")
+
+
+def is_robot_tagged(subject: str) -> bool:
+    """True when ``subject`` (as received) carries the tag of the robot's forwards to the
+    animators, ``[À traiter]`` (which :func:`strip_subject` removes with the other tags)."""
+    return bool(_ROBOT_TAG_RE.search(fold(subject)))
+
+
+def is_catalogue_subject(subject: str) -> bool:
+    """True for the subject of the robot's catalogue or digest mail: a reply to it that
+    names a reference is ``interest`` (protocol.md, "Intents")."""
+    return bool(_CATALOGUE_SUBJECT_RE.match(fold(subject)))
+
+
 _LEAD_IN = r"(?:je|j') ?(?:voudrais|veux|souhaite|souhaiterais|desire|desirerais|aimerais|voudrai|peux|pourrais|vais)(?: bien| beaucoup)?"
-_ITEM_REF = r"\b([od0])\s*[-‐–]?\s*(\d{1,6})\b"
+_ITEM_REF = r"\b([odt0])\s*[-‐–]?\s*(\d{1,6})\b"
+_OFFER_OR_DEMAND_REF = r"\b([od0])\s*[-‐–]?\s*(\d{1,6})\b"
+_END = r"(?=\s*(?:$|[!.,:;(]))"
+"""A keyword that must stand alone (« Reprise ! ») where a longer line means something else."""
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("withdraw_item", re.compile(
         r"^(?:demande de )?(?:retrait|retirer|retire|cloturer|cloture|clore|fermer|fermeture|supprimer"
         r"|suppression|annuler|annulation|close|withdraw)\b[^\n]{0,40}?" + _ITEM_REF)),
     ("withdraw_item_no_ref", re.compile(
         r"^(?:demande de )?(?:retrait|retirer|cloturer|cloture|clore|fermer|supprimer|suppression|annuler)"
-        r"\b(?: de)?(?: mon| ma| mes| l'| la| le| les)? ?(?:offres?|demandes?|savoirs?|annonces?)\b")),
+        r"\b(?: de)?(?: mon| ma| mes| l'| la| le| les)? ?(?:offres?|demandes?|savoirs?|annonces?|temoignages?)\b")),
+    ("address_change", re.compile(
+        r"^(?:(?:ma )?nouvelle adresse(?: e-?mail| mail| courriel| electronique)?|changement d'adresse"
+        r"(?: e-?mail| mail| courriel| electronique)?|changement (?:de |d')(?:e-?mail|mail|courriel|adresse)"
+        r"|nouvel e-?mail|nouveau (?:mail|courriel)|mon adresse (?:e-?mail |mail |electronique )?(?:change|a change))\b"
+        r"|^" + _LEAD_IN + r" changer (?:d'|de |mon |mon adresse )?(?:adresse|e-?mail|mail|courriel)\b")),
+    ("interest", re.compile(
+        r"^(?:je (?:suis |serais )?(?:tres |vraiment |aussi )?interesse(?:e|s|es)?(?: par| pour)|je m'interesse"
+        r"(?: beaucoup| aussi)? (?:a|au|aux|pour)|interesse(?:e|s|es)?(?: par| pour)|ca m'interesse)\b[^\n]{0,50}?"
+        + _OFFER_OR_DEMAND_REF
+        + r"|^(?:(?:l'offre|la demande|l'annonce|le savoir|le|la|l')\s*)?" + _OFFER_OR_DEMAND_REF
+        + r"\s*(?:m'interesse|m'interesserait|me plait|me tente|m'attire)\b")),
+    ("pause", re.compile(
+        r"^(?:pause|en pause|mise en pause|je (?:me )?mets? en pause|mettre en pause|je fais une pause"
+        r"|je suis en pause|je prends une pause|faire une pause)"
+        r"(?=\s*(?:$|[!.,:;(]|(?:jusqu|pendant|quelques|pour|de|des|mes|mon|ma|un|une|a partir)\b))"
+        r"|^" + _LEAD_IN + r" (?:faire une pause|prendre une pause|me mettre en pause"
+        r"|mettre (?:mes offres |mes demandes |mes savoirs |mon compte |ma participation )?en pause)\b")),
+    ("resume", re.compile(
+        r"^(?:reprise(?:" + _END + r"| de (?:mes|ma|mon|la participation|mon activite))|je reviens(?:" + _END
+        + r"| dans le reseau| au reseau| parmi vous)|je suis de retour\b|de retour" + _END
+        + r"|fin de (?:ma|la) pause\b|je reprends(?:" + _END + r"| mes (?:offres|demandes|echanges|savoirs)))"
+        r"|^" + _LEAD_IN + r" (?:reprendre(?:" + _END + r"| mes (?:offres|demandes|echanges|savoirs)| ma participation)"
+        r"|revenir dans le reseau|sortir de (?:ma|la) pause)")),
+    ("testimony", re.compile(
+        r"^(?:temoignage|mon temoignage|un temoignage|temoigner)\b"
+        r"|^" + _LEAD_IN + r" (?:temoigner|(?:apporter|donner|laisser|partager|ecrire|envoyer) (?:un|mon) temoignage)\b")),
     ("withdraw", re.compile(
         r"^(?:(?:demande de )?(?:retrait|desinscription|desinscrire|se desinscrire|me desinscrire"
         r"|desabonnement|me desabonner|resiliation)|quitter|unsubscribe)\b"
@@ -96,8 +178,10 @@ def find_keyword(line: str) -> Keyword | None:
         if not match:
             continue
         if intent == "withdraw_item":
-            letter, number = match.group(1), match.group(2)
-            return Keyword("withdraw_item", item_ref=f"{'D' if letter == 'd' else 'O'}-{int(number)}")
+            return Keyword("withdraw_item", item_ref=_ref(match.group(1), match.group(2)))
+        if intent == "interest":
+            letter, number = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+            return Keyword("interest", item_ref=_ref(letter, number))
         if intent == "withdraw_item_no_ref":
             return Keyword("withdraw_item", needs_ref=True)
         end = match.end() + offset
@@ -106,12 +190,18 @@ def find_keyword(line: str) -> Keyword | None:
     return None
 
 
-def item_ref_in(text: str) -> str | None:
-    """The first ``O-12``/``D-7`` reference in ``text`` (``0-12`` read as ``O-12``)."""
-    match = re.search(r"(?<![\w-])([OoDd0])\s?[-‐–]\s?(\d{1,6})\b", text)
+def _ref(letter: str, number: str) -> str:
+    """``O-12``, ``D-7`` or ``T-4`` from a folded letter (``0`` read as ``O``) and digits."""
+    return f"{ {'d': 'D', 't': 'T'}.get(letter.lower(), 'O') }-{int(number)}"
+
+
+def item_ref_in(text: str, letters: str = "OoDd0Tt") -> str | None:
+    """The first ``O-12``/``D-7``/``T-4`` reference in ``text`` (``0-12`` read as
+    ``O-12``), of the letters ``letters`` only."""
+    match = re.search(rf"(?<![\w-])([{letters}])\s?[-‐–]\s?(\d{{1,6}})\b", text)
     if not match:
         return None
-    return f"{'D' if match.group(1) in 'Dd' else 'O'}-{int(match.group(2))}"
+    return _ref(match.group(1), match.group(2))
 
 
 _TITLE_LEAD_RE = re.compile(

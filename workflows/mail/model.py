@@ -27,10 +27,20 @@ INTENTS = (
     "rsvp",
     "auto_reply",
     "bounce",
+    "preferences",
+    "interest",
+    "pause",
+    "resume",
+    "testimony",
+    "address_change",
+    "federation",
     "unknown",
 )
 """Every intent of protocol.md, "Intents"."""
 
+INVITATION_KINDS = ("permanences", "rencontres", "échanges", "ateliers", "réseaux voisins")
+"""The kinds of event a member may ask invitations for (protocol.md, "Fields", Invitations)."""
+SIGNATURES = ("anonyme", "prénom")
 MODALITIES = ("one_to_one", "group", "practice_exchange", "talking_group")
 CONTACTS = ("email", "phone", "permanence")
 ANSWERS = ("yes", "no", "unclear")
@@ -42,6 +52,8 @@ class MemberFields:
 
     ``phone`` is E.164 (``+33639981234``) when it could be normalised, else as written;
     ``contact`` is one of ``CONTACTS`` or None; ``invitations`` True/False/None;
+    ``invitation_kinds`` the kinds of ``INVITATION_KINDS`` named, in the order written,
+    or None for a plain oui/non; ``digest`` (``Nouvelles : oui``) True/False/None;
     ``first_name`` as written in a ``Prénom :`` line (``name`` holds the whole name).
     """
 
@@ -49,6 +61,8 @@ class MemberFields:
     phone: str | None = None
     contact: str | None = None
     invitations: bool | None = None
+    invitation_kinds: list[str] | None = None
+    digest: bool | None = None
     first_name: str | None = None
     """The first name given as such (a ``Prénom :`` line): how the person wants to be
     named to other members before both consented (the full name is never shown)."""
@@ -56,7 +70,9 @@ class MemberFields:
 
 @dataclass
 class Item:
-    """One offer or demand as written: ``kind`` is ``offer`` or ``demand``."""
+    """One offer or demand as written: ``kind`` is ``offer`` or ``demand``; ``shared``
+    (``Réseaux voisins``) and ``standing_consent`` (``Accord permanent``) True/False/None;
+    ``capacity`` (``Places``) an integer or None."""
 
     kind: str
     title: str
@@ -64,6 +80,9 @@ class Item:
     modality: str | None = None
     availability: str | None = None
     place: str | None = None
+    shared: bool | None = None
+    standing_consent: bool | None = None
+    capacity: int | None = None
 
 
 @dataclass
@@ -93,10 +112,23 @@ class Parsed:
     member: MemberFields = field(default_factory=MemberFields)
     items: list[Item] = field(default_factory=list)
     item_ref: str | None = None
+    pause_until: str | None = None
+    """For ``pause``: the date written (``YYYY-MM-DD``), None for « until REPRISE »."""
+    new_address: str | None = None
+    """For ``address_change``: the new address, lower-cased (None when none is written)."""
+    signature: str | None = None
+    """For ``testimony``: ``anonyme`` (the default) or ``prénom``."""
     bilan: Bilan | None = None
     command: dict | None = None
     rsvp: dict | None = None
+    rsvps: list[dict] = field(default_factory=list)
+    """For ``rsvp``: every answer of the calendar part (one per VEVENT: the series, then
+    each occurrence answered apart); ``rsvp`` is the first."""
     text: str = ""
+    unused_text: bool = False
+    """True when the person's own text holds sentences the parser turned into nothing (a
+    question, a story beside a join, an offer or a demand): the robot should let the
+    animators read it. Only computed for ``join``, ``offer`` and ``demand``."""
 
     # Envelope (not part of the JSON contract).
     message_id: str = ""
@@ -155,6 +187,19 @@ class Parsed:
     forwarded content."""
     on_behalf_of: str | None = None
     """``M-14`` when an animator answers for a member without e-mail (``POUR M-14 : OUI``)."""
+    forwarded_from: str | None = None
+    """For a forward: the lower-cased address in the forwarded message's ``De :`` line
+    (a member forwarding their own mail, or an agent forwarding a person's)."""
+    forwarded_subject: str | None = None
+    """For a forward: the forwarded message's ``Objet :`` as written."""
+    reply_to_robot: bool = False
+    """True when the message answers one of the robot's own mails without a token (its
+    subject after ``Re:``, or In-Reply-To/References one of its Message-IDs): the intent
+    then comes from the body, not from the robot's subject."""
+    federation: dict | None = None
+    """For ``federation``: ``{"kind": the subject after [RERS-FED], "json": the
+    application/json part's text, "signature": the signature part's text or None}``;
+    nothing in it is checked here."""
 
     def contract(self) -> dict:
         """The JSON object of `rers parse` (protocol.md), keys in the documented order."""
@@ -166,10 +211,15 @@ class Parsed:
             "member": asdict(self.member),
             "items": [asdict(item) for item in self.items],
             "item_ref": self.item_ref,
+            "pause_until": self.pause_until,
+            "new_address": self.new_address,
+            "signature": self.signature,
             "bilan": asdict(self.bilan) if self.bilan is not None else None,
             "command": self.command,
             "rsvp": self.rsvp,
+            "rsvps": self.rsvps,
             "text": self.text,
+            "unused_text": self.unused_text,
         }
 
 

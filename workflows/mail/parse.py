@@ -4,13 +4,24 @@
 The order of the questions matters and follows the protocol:
 
 1. Can it be read as mail at all? If not: ``unknown``, the reason in ``text``.
-2. Delivery report -> ``bounce``; the robot's own mail -> ``auto_reply``.
-3. Calendar answer (``METHOD:REPLY``) -> ``rsvp``.
-4. Other automatic mail (RFC 3834 and friends) -> ``auto_reply``.
-5. A reference token (subject, body, quoted text, In-Reply-To, References) -> ``reply``.
-6. An animator command (subject, then first meaningful body line) -> ``event_command``.
-7. A keyword (subject, then first meaningful body line) -> that intent.
-8. Otherwise ``unknown``.
+2. Delivery report (RFC 3464, or an RFC 8098 report of a refusal: Sieve ``reject``) ->
+   ``bounce``.
+3. A linked network's robot (``[RERS-FED]`` and a JSON part) -> ``federation``; the
+   robot's own mail -> ``auto_reply``.
+4. Calendar answer (``METHOD:REPLY``) -> ``rsvp``, one answer per VEVENT; a calendar
+   client's own request (REFRESH, ADD, DECLINECOUNTER) -> ``auto_reply``.
+5. Other automatic mail (RFC 3834 and friends) -> ``auto_reply``.
+6. A reference token (subject, body, quoted text, In-Reply-To, References) -> ``reply``.
+7. An animator command (subject, then first meaningful body line) -> ``event_command``.
+8. A keyword (subject, then first meaningful body line and its next sentences, then a
+   forwarded message's subject and first line) -> that intent. In a reply to one of the
+   robot's own mails the subject is the robot's words: only the body counts.
+9. Member fields and courtesy alone -> ``preferences``; otherwise ``unknown``.
+
+The person's own text is their words only: quotes, forwarded headers, signatures,
+clients' footers, antivirus stamps and legal notices removed (:mod:`quotes`,
+:mod:`footers`); a forwarded message's words are kept, each part stripped of its own
+signature.
 
 Pure: no I/O, no clock but for a message without a readable Date and no ``now``.
 """
@@ -19,21 +30,26 @@ from __future__ import annotations
 import email.parser
 import hashlib
 import re
+from collections.abc import Iterator
 from datetime import datetime
 
 from workflows.mail import decode
-from workflows.mail.animator_commands import read_command
+from workflows.mail.animator_commands import find_date, read_command
 from workflows.mail.answers import read_answer
 from workflows.mail.automatic import automatic_reason
 from workflows.mail.bounces import failed_addresses, is_bounce, original_message_ids
-from workflows.mail.fields import MEMBER_FIELDS, field_key, read_fields
+from workflows.mail.fields import MEMBER_FIELDS, Fields, field_key, is_preferences, read_fields
 from workflows.mail.htmltext import html_to_text
-from workflows.mail.intents import Keyword, find_keyword, item_ref_in, strip_subject, title_from
+from workflows.mail.intents import (
+    Keyword, find_keyword, is_catalogue_subject, is_reply_subject, is_robot_subject, is_robot_tagged, item_ref_in,
+    strip_subject, title_from,
+)
 from workflows.mail.model import Item, Parsed, ParseOptions
-from workflows.mail.quotes import is_greeting, split_reply, strip_greeting, strip_signature, tidy
-from workflows.mail.rsvp import read_rsvp
-from workflows.mail.textutil import clean, clean_line
-from workflows.mail.tokens import find_token, find_token_in_ids
+from workflows.mail.prose import clause_item, is_filler, prose_items, sentences
+from workflows.mail.quotes import Split, is_greeting, split_reply, strip_greeting, strip_signature, tidy
+from workflows.mail.rsvp import read_calendar
+from workflows.mail.textutil import clean, clean_line, fold
+from workflows.mail.tokens import find_token, find_token_in_ids, is_robot_message_id
 
 _HEADER_LINE_RE = re.compile(rb"^[\x21-\x39\x3b-\x7e]{1,76}[ \t]*:")
 _MESSAGE_ID_RE = re.compile(r"<[^<>\s]{1,400}>")
@@ -130,45 +146,20 @@ def _headers_only(raw: bytes, options: ParseOptions) -> Parsed:
 
 
 def _parse(raw: bytes, options: ParseOptions, now: datetime | None) -> Parsed:
+    """The questions of the module docstring, in order; each stage returns True when it
+    settled the message."""
     problem = _not_mail(raw)
     if problem:
         return Parsed(intent="unknown", text=_NOT_MAIL.format(reason=problem))
     message = decode.read_message(raw)
     parsed, first = _read_headers(message, options)
-
-    def get(name: str) -> str:
-        value = first.get(name)
-        return decode.header_text(value) if value else ""
-
     bodies = decode.collect_bodies(message)
-    if is_bounce(bodies.report_type, parsed.sender, parsed.subject, "x-failed-recipients" in first):
-        parsed.intent = "bounce"
-        parsed.automatic = "delivery report"
-        parsed.bounced_addresses, parsed.delayed_addresses = failed_addresses(message)
-        network = (options.network_address or "").lower()
-        parsed.bounced_addresses = [a for a in parsed.bounced_addresses if a != network]
-        parsed.bounced_message_ids = list(dict.fromkeys(
-            [*original_message_ids(message), *parsed.in_reply_to, *parsed.references]))
-        parsed.text = tidy(_body_text(bodies, keep_quotes=True))
+    if _delivery_report(parsed, message, bodies, first, options):
         return parsed
-
-    headers = {name: get(name) for name in (
-        "message-id", "x-loop", "auto-submitted", "precedence", "list-id",
-        "x-autoreply", "x-autorespond", "x-autoresponder", "x-autogenerated",
-        "x-autoreply-from", "x-mail-autoreply", "x-cr-autoresponse",
-    ) if name in first}
-    reason = automatic_reason(headers, parsed.subject, parsed.sender, options.network_address, bodies.report_type)
-    if reason == "own mail":
-        parsed.intent, parsed.automatic, parsed.own_mail = "auto_reply", reason, True
-        parsed.text = tidy(_body_text(bodies))[:2000]
+    reason = automatic_reason(_automatic_headers(first), parsed.subject, parsed.sender, options.network_address,
+                              bodies.report_type)
+    if _robot_or_calendar(parsed, bodies, reason, options):
         return parsed
-
-    for data, method in bodies.calendars:
-        answer = read_rsvp(data, method, options.timezone)
-        if answer is not None:
-            parsed.intent, parsed.rsvp = "rsvp", answer
-            parsed.text = tidy(strip_signature(split_reply(_body_text(bodies)).own, _name_hint(parsed)))
-            return parsed
 
     subject, forwarded = strip_subject(parsed.subject)
     full_text = _body_text(bodies, keep_quotes=forwarded)
@@ -177,13 +168,84 @@ def _parse(raw: bytes, options: ParseOptions, now: datetime | None) -> Parsed:
             full_text += "\n\n" + _body_text(decode.collect_bodies(attached))
     split = split_reply(full_text, forwarded=forwarded)
     parsed.forwarded = split.forwarded or (forwarded and bool(bodies.attached))
-    own = tidy(strip_signature(split.own, _name_hint(parsed)))
+    parsed.forwarded_subject = split.forwarded_subject
+    parsed.forwarded_from = split.forwarded_from
+    own, pieces = _own_text(split, parsed)
     parsed.text = own
-
     if reason is not None:
         parsed.intent, parsed.automatic = "auto_reply", reason
         return parsed
+    if _reply(parsed, own, split, full_text, bodies):
+        return parsed
+    reference = _reference_time(parsed.date, now, options.timezone)
+    body_line = _first_meaningful(own)
+    if _command(parsed, subject, body_line, own, options, reference):
+        return parsed
+    _request(parsed, subject, body_line, own, pieces, split, options, reference)
+    return parsed
 
+
+_AUTOMATIC_HEADERS = (
+    "message-id", "x-loop", "auto-submitted", "precedence", "list-id", "x-autoreply", "x-autorespond",
+    "x-autoresponder", "x-autogenerated", "x-autoreply-from", "x-mail-autoreply", "x-cr-autoresponse",
+)
+
+
+def _automatic_headers(first: dict[str, str]) -> dict[str, str]:
+    """The decoded headers :func:`automatic_reason` reads, by lower-case name (an empty
+    one too: its presence is what some servers mean)."""
+    return {name: decode.header_text(first[name]) if first[name] else "" for name in _AUTOMATIC_HEADERS if name in first}
+
+
+def _delivery_report(parsed: Parsed, message, bodies: decode.Bodies, first: dict[str, str],
+                     options: ParseOptions) -> bool:
+    """``bounce``, with the failed addresses (the network's own left out), for a delivery
+    report: RFC 3464, an RFC 8098 report of a refusal (Sieve ``reject``), MAILER-DAEMON."""
+    if not is_bounce(bodies.report_type, parsed.sender, parsed.subject, "x-failed-recipients" in first,
+                     bodies.dispositions):
+        return False
+    parsed.intent = "bounce"
+    parsed.automatic = "delivery report"
+    parsed.bounced_addresses, parsed.delayed_addresses = failed_addresses(message)
+    network = (options.network_address or "").lower()
+    parsed.bounced_addresses = [a for a in parsed.bounced_addresses if a != network]
+    parsed.bounced_message_ids = list(dict.fromkeys(
+        [*original_message_ids(message), *parsed.in_reply_to, *parsed.references]))
+    parsed.text = tidy(_body_text(bodies, keep_quotes=True))
+    return True
+
+
+def _robot_or_calendar(parsed: Parsed, bodies: decode.Bodies, reason: str | None, options: ParseOptions) -> bool:
+    """``federation`` for a linked network's robot; ``auto_reply`` for the robot's own mail
+    coming back and for a calendar client's own request (REFRESH, ADD, DECLINECOUNTER);
+    ``rsvp`` for a calendar answer, one per VEVENT."""
+    federation = _federation(parsed.subject, bodies)
+    if federation is not None and parsed.sender != (options.network_address or "").lower():
+        # Robot to robot: read before the Auto-Submitted rule, which it also carries, and
+        # before the Message-ID rule (a linked network's robot builds them as this one does).
+        parsed.intent, parsed.federation, parsed.automatic = "federation", federation, "federation"
+        return True
+    if reason == "own mail":
+        parsed.intent, parsed.automatic, parsed.own_mail = "auto_reply", reason, True
+        parsed.text = tidy(_body_text(bodies))[:2000]
+        return True
+    for data, method_param in bodies.calendars:
+        method, answers = read_calendar(data, method_param, options.timezone)
+        if method == "reply" and answers:
+            parsed.intent, parsed.rsvp, parsed.rsvps = "rsvp", answers[0], answers
+        elif method in _NOT_MEMBER_METHODS:
+            # A program talking, whatever text the client put around it.
+            parsed.intent, parsed.automatic = "auto_reply", f"calendar: {method}"
+        else:
+            continue
+        parsed.text = tidy(strip_signature(split_reply(_body_text(bodies)).own, _name_hint(parsed)))
+        return True
+    return False
+
+
+def _reply(parsed: Parsed, own: str, split: Split, full_text: str, bodies: decode.Bodies) -> bool:
+    """``reply`` when a token is found (subject, own text, quote, HTML, In-Reply-To,
+    References): the answer, member and bilan fields, and ``POUR M-14``."""
     parsed.token = (
         find_token(parsed.subject)
         or find_token(own)
@@ -193,58 +255,306 @@ def _parse(raw: bytes, options: ParseOptions, now: datetime | None) -> Parsed:
         or find_token_in_ids(parsed.in_reply_to)
         or find_token_in_ids(parsed.references)
     )
-    if parsed.token:
-        parsed.intent = "reply"
-        parsed.answer = read_answer(own)
+    if not parsed.token:
+        return False
+    parsed.intent = "reply"
+    parsed.answer = read_answer(own)
+    fields = read_fields(own, None)
+    parsed.member = fields.member
+    parsed.bilan = fields.bilan
+    behalf = _BEHALF_RE.search(_first_meaningful(own) or "")
+    parsed.on_behalf_of = f"M-{int(behalf.group(2))}" if behalf else None
+    return True
+
+
+def _command(parsed: Parsed, subject: str, body_line: str, own: str, options: ParseOptions,
+             reference: datetime) -> bool:
+    """``event_command`` when the subject or the first meaningful line is an animator's
+    command (from a configured animator, or anyone without a configuration)."""
+    if options.animators is not None and (parsed.sender or "") not in options.animators:
+        return False
+    for line in (subject, body_line):
+        command = read_command(line, reference) if line else None
+        if command is None:
+            continue
+        parsed.intent, parsed.command = "event_command", command
         fields = read_fields(own, None)
         parsed.member = fields.member
-        parsed.bilan = fields.bilan
-        behalf = _BEHALF_RE.search(_first_meaningful(own) or "")
-        parsed.on_behalf_of = f"M-{int(behalf.group(2))}" if behalf else None
-        return parsed
+        if command["name"] == "register":
+            command["consent"] = fields.consent
+            parsed.items = fields.items
+        if command["name"] == "group" and command["capacity"] is None:
+            command["capacity"] = next((item.capacity for item in fields.items if item.capacity), None) \
+                or fields.pending.get("capacity")
+        return True
+    return False
 
-    reference = _reference_time(parsed.date, now, options.timezone)
-    body_line = _first_meaningful(own)
-    may_command = options.animators is None or (parsed.sender or "") in options.animators
-    if may_command:
-        for line in (subject, body_line):
-            command = read_command(line, reference) if line else None
-            if command is not None:
-                parsed.intent, parsed.command = "event_command", command
-                fields = read_fields(own, None)
-                parsed.member = fields.member
-                if command["name"] == "register":
-                    command["consent"] = fields.consent
-                    parsed.items = fields.items
-                return parsed
 
-    keyword, from_subject = find_keyword(subject), True
-    if keyword is None and body_line:
-        keyword, from_subject = find_keyword(body_line), False
-    if keyword is not None and keyword.needs_ref:
+def _request(parsed: Parsed, subject: str, body_line: str, own: str, pieces: list[str], split: Split,
+             options: ParseOptions, reference: datetime) -> None:
+    """What a person asks (:func:`_find_keyword`), with what that intent carries; member
+    fields alone are ``preferences``; anything else ``unknown``."""
+    parsed.reply_to_robot = _answers_robot(parsed, subject)
+    found = _find_keyword(subject, body_line, pieces, parsed.reply_to_robot, split.forwarded_subject)
+    if found is None and parsed.reply_to_robot and is_catalogue_subject(subject):
+        ref = item_ref_in(body_line, "OoDd0")
+        found = _Found(Keyword("interest", item_ref=ref), body_line, False) if ref else None
+    if found is not None and found.keyword.needs_ref:
         ref = item_ref_in(subject) or item_ref_in(own)
-        keyword = Keyword("withdraw_item", item_ref=ref) if ref else None
-    if keyword is None:
-        parsed.intent = "unknown"
-        parsed.member = read_fields(own, None).member
-        return parsed
-
+        found = _Found(Keyword("withdraw_item", item_ref=ref), found.line, found.from_subject) if ref else None
+    if found is None:
+        fields = read_fields(own, None)
+        parsed.member = fields.member
+        parsed.intent = "preferences" if is_preferences(own, "" if parsed.reply_to_robot else subject) else "unknown"
+        if parsed.intent == "preferences" and not parsed.reply_to_robot and field_key(subject):
+            parsed.member = read_fields(f"{subject}\n\n{own}", None).member
+        return
+    keyword = found.keyword
     parsed.intent = keyword.intent
     parsed.item_ref = keyword.item_ref
     item_kind = keyword.intent if keyword.intent in ("offer", "demand") else None
-    fields = read_fields(own, item_kind)
+    # A keyword found in a forwarded message: its fields are that message's.
+    fields = read_fields(found.scope or own, item_kind)
     parsed.member = fields.member
     if keyword.intent in ("offer", "demand", "join"):
-        parsed.items = fields.items
-    if item_kind and not parsed.items:
-        title = title_from(keyword.rest)
+        parsed.items, used = _items(keyword, found, fields, item_kind, body_line)
+        parsed.unused_text = _unused(fields.free_text, used, keyword.intent) or (
+            found.scope is not None and _unused(read_fields(pieces[0], None).free_text, [], keyword.intent))
+    elif keyword.intent == "pause":
+        parsed.pause_until = _pause_until(f"{keyword.rest}\n{own}", reference)
+    elif keyword.intent == "address_change":
+        parsed.new_address = _new_address(keyword.rest, own, parsed.sender, options.network_address)
+        if parsed.new_address is None and not _MAIL_WORD_RE.search(fold(found.line)):
+            # « Mon adresse a changé : 12 rue des Lilas »: a postal address, for a person.
+            parsed.intent = "unknown"
+    elif keyword.intent == "testimony":
+        parsed.signature = fields.signature or "anonyme"
+
+
+_NOT_MEMBER_METHODS = frozenset({"refresh", "add", "declinecounter"})
+"""iTIP methods (RFC 5546) a calendar client sends on its own: never a member's words."""
+_FED_TAG_RE = re.compile(r"\[RERS-FED\]\s*", re.IGNORECASE)
+
+
+def _federation(subject: str, bodies: decode.Bodies) -> dict | None:
+    """A linked network's robot message (protocol.md, "Linked networks"): the subject's
+    ``[RERS-FED]`` tag and an ``application/json`` part. ``{"kind", "json",
+    "signature"}``, or None; nothing is checked here (the signature is the step's)."""
+    tag = _FED_TAG_RE.search(subject)
+    if tag is None or not bodies.json:
+        return None
+    return {
+        "kind": subject[tag.end():].strip() or None,
+        "json": bodies.json[0],
+        "signature": bodies.signatures[0] if bodies.signatures else None,
+    }
+
+
+def _own_text(split: Split, parsed: Parsed) -> tuple[str, list[str]]:
+    """The person's own text, and its pieces (their words, then each forwarded
+    message's), each without its signature: a footer above a forwarded message
+    (« Envoyé de mon iPhone ») ends the sender's words, not the forwarded ones."""
+    forwarded_hint = " ".join(
+        part for part in (split.forwarded_name, (split.forwarded_from or "").split("@")[0].replace(".", " ")) if part
+    )
+    pieces = []
+    for index, part in enumerate(split.parts or [split.own]):
+        hint = _name_hint(parsed) if index == 0 else (forwarded_hint or _name_hint(parsed))
+        piece = tidy(strip_signature(part, hint))
+        if piece:
+            pieces.append(piece)
+    return tidy("\n\n".join(pieces)), pieces
+
+
+def _answers_robot(parsed: Parsed, subject: str) -> bool:
+    """True when the message replies to one of the robot's mails: ``Re:`` before one of
+    its subjects, or In-Reply-To/References naming one of its Message-IDs."""
+    if is_reply_subject(parsed.subject) and (is_robot_subject(subject) or is_robot_tagged(parsed.subject)):
+        return True
+    return any(is_robot_message_id(value) for value in (*parsed.in_reply_to, *parsed.references))
+
+
+class _Found:
+    """A keyword found: ``keyword``, the ``line`` it was found in, ``from_subject``, and
+    ``scope`` the text its fields are read from (the forwarded message alone when the
+    keyword was in it; None for the whole own text)."""
+
+    __slots__ = ("keyword", "line", "from_subject", "scope")
+
+    def __init__(self, keyword: Keyword, line: str, from_subject: bool, scope: str | None = None) -> None:
+        self.keyword, self.line, self.from_subject, self.scope = keyword, line, from_subject, scope
+
+
+def _find_keyword(subject: str, body_line: str, pieces: list[str], reply_to_robot: bool,
+                  forwarded_subject: str | None = None) -> _Found | None:
+    """The intent keyword of a message: in its subject (not when the subject is the
+    robot's own, in a reply), then ``body_line`` (the first meaningful line of its own
+    text), then the next sentences of that line (« Je m'appelle Marie. J'aimerais
+    apprendre… »); in a forward, also the forwarded message's subject and first
+    meaningful line."""
+    for line, from_subject, scope in _keyword_places(subject, body_line, pieces, reply_to_robot, forwarded_subject):
+        line = line[:_LINE_READ]
+        keyword = find_keyword(line) if line else None
+        if keyword is not None:
+            return _Found(keyword, line, from_subject, scope)
+    return None
+
+
+def _keyword_places(subject: str, body_line: str, pieces: list[str], reply_to_robot: bool,
+                    forwarded_subject: str | None) -> Iterator[tuple[str, bool, str | None]]:
+    """``(line, from_subject, scope)`` where :func:`_find_keyword` looks, in order; made
+    one at a time (most messages say what they want in their subject)."""
+    if not reply_to_robot:
+        yield subject, True, None
+    yield body_line, False, None
+    for sentence in sentences(body_line)[1:_SENTENCES_READ]:
+        yield sentence, False, None
+    if len(pieces) < 2 and not forwarded_subject:
+        return
+    forwarded = "\n\n".join(pieces[1:]) if len(pieces) > 1 else None
+    if forwarded_subject:
+        inner_subject = strip_subject(forwarded_subject)[0]
+        if not is_robot_subject(inner_subject):
+            yield inner_subject, True, forwarded
+    for piece in pieces[1:]:
+        yield _first_meaningful(piece), False, forwarded
+
+
+_SENTENCES_READ = 3
+"""Sentences of the first meaningful line looked at for a keyword."""
+_LINE_READ = 2000
+"""Characters of a line looked at for a keyword: a keyword opens it, and its title ends
+well before (a pasted line of a hundred thousand characters costs no more)."""
+
+
+def _items(keyword: Keyword, found: _Found, fields: Fields, item_kind: str | None,
+           body_line: str = "") -> tuple[list[Item], list[str]]:
+    """The items of a join, an offer or a demand, and the sentences of the person's text
+    they used: the fields' items; else, for an offer or a demand, one item titled by
+    the keyword's line (the subject after the keyword as written, or a sentence of the
+    body: « J'aimerais apprendre à faire un CV » -> « faire un CV »), described by the
+    rest of the text; else the items the sentences carry (:mod:`workflows.mail.prose`)."""
+    used = [] if found.from_subject else [sentences(found.line)[0] if sentences(found.line) else found.line]
+    if fields.items:
+        return fields.items, used
+    if item_kind:
+        title, used_line = _keyword_title(keyword, found)
+        if not title and found.from_subject and body_line:
+            # « OFFRE » alone in the subject, « Je propose un atelier cuisine. » below.
+            inner = find_keyword(body_line)
+            if inner is not None and inner.intent == keyword.intent:
+                title, used_line = _keyword_title(inner, _Found(inner, body_line, False))
         if title:
-            description = fields.pending.get("description") or _description(fields.free_text, body_line, from_subject)
-            item = Item(kind=item_kind, title=title, description=description or None)
-            for key in ("modality", "availability", "place"):
-                setattr(item, key, fields.pending.get(key))
-            parsed.items = [item]
-    return parsed
+            described = fields.pending.get("description")
+            if described is None:
+                described = _description(fields.free_text, used_line)
+                used.append(fields.free_text)
+            item = Item(kind=item_kind, title=title, description=described or None)
+            _apply_pending(item, fields.pending)
+            return [item], used
+    kinds = (item_kind,) if item_kind else ("offer", "demand")
+    written = prose_items(fields.free_text, kinds)
+    items = [Item(kind=found_item.kind, title=found_item.title) for found_item in written]
+    used += [found_item.used for found_item in written]
+    if items:
+        _apply_pending(items[0], fields.pending)
+    if item_kind and len(items) == 1 and items[0].description is None:
+        # One offer (or demand) in a sentence: the rest of the text describes it.
+        items[0].description = fields.pending.get("description") or _description(fields.free_text, written[0].used) or None
+        used.append(fields.free_text)
+    return items, used
+
+
+def _apply_pending(item: Item, pending: dict) -> None:
+    """Item fields written before any title belong to the item."""
+    for key in ("modality", "availability", "place", "shared", "standing_consent", "capacity"):
+        if getattr(item, key) is None and pending.get(key) is not None:
+            setattr(item, key, pending[key])
+
+
+def _keyword_title(keyword: Keyword, found: _Found) -> tuple[str, str]:
+    """``(title, the text it used)`` for an item without a ``Savoir :`` line: the subject
+    after the keyword, as written; or, in the body, the item its sentence carries, else
+    the rest of that sentence."""
+    if found.from_subject:
+        return title_from(keyword.rest), ""
+    first_sentence = sentences(found.line)[0] if sentences(found.line) else found.line
+    written = clause_item(first_sentence)
+    if written is not None and written.kind == keyword.intent:
+        return written.title, written.used
+    rest = sentences(keyword.rest)
+    return (title_from(rest[0]) if rest else ""), first_sentence
+
+
+def _description(free_text: str, used: str) -> str:
+    """The person's own text as the description of an item titled by its subject (or a
+    sentence of the body): the free text without the sentence the title came from."""
+    text = free_text
+    if used:
+        position = text.find(used)
+        if position >= 0:
+            text = text[:position] + text[position + len(used):]
+    lines = [line.strip(" \t").lstrip(",;:-–— ") for line in text.split("\n")]
+    return "\n".join(line for line in lines if line.strip(" .,;:!?"))
+
+
+def _unused(free_text: str, used: list[str], intent: str) -> bool:
+    """True when a sentence of the person's free text was used for nothing: not the
+    keyword's (nor another saying the same intent, « Je voudrais adhérer au réseau. »
+    under the subject « Adhésion »), not an item's, not a description, not a greeting,
+    thanks or filler."""
+    if free_text in used:
+        return False  # all of it became a description
+    used_keys = [_sentence_key(item) for item in used if item]
+    for sentence in sentences(free_text):
+        key = _sentence_key(sentence)
+        # Used: part of what was used (a description), or the sentence an item came from.
+        if any(key and (key in item or item in key) for item in used_keys if item):
+            continue
+        if is_greeting(sentence) or is_filler(sentence):
+            continue
+        said = find_keyword(strip_greeting(sentence[:_LINE_READ]))
+        if said is None or said.intent != intent:
+            return True
+    return False
+
+
+def _sentence_key(text: str) -> str:
+    """A sentence folded for comparing what was used: no case, accents, end punctuation."""
+    return " ".join(fold(text).strip(" .!?…:;,").split())
+
+
+_UNTIL_RE = re.compile(r"\b(?:jusqu'?(?:au|a|en|a la fin de|a fin)|until|avant le|retour le|reprise le)\b")
+
+
+def _pause_until(text: str, reference: datetime) -> str | None:
+    """The date a pause ends (« PAUSE JUSQU'AU 15 MARS » -> the next 15 March), from the
+    keyword's line then the text, as ``YYYY-MM-DD``; None when no date follows
+    « jusqu'au »."""
+    for line in text.split("\n")[:_FIRST_LINES]:
+        folded = fold(line)
+        until = _UNTIL_RE.search(folded)
+        if until is None:
+            continue
+        found = find_date(folded[until.end():], reference)
+        if found is not None:
+            return found[0].isoformat()
+    return None
+
+
+_ADDRESS_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+_MAIL_WORD_RE = re.compile(r"e-?mail|\bmail\b|courriel|electronique|messagerie")
+
+
+def _new_address(rest: str, own: str, sender: str | None, network: str | None) -> str | None:
+    """The new address of an address change: the first address after the keyword, else
+    the first in the text that is neither the sender's nor the network's, lower-cased."""
+    for text in (rest, own):
+        for match in _ADDRESS_RE.finditer(text):
+            address = match.group(0).strip(".").lower()
+            if address not in ((sender or "").lower(), (network or "").lower()):
+                return address
+    return None
 
 
 def _not_mail(raw: bytes) -> str | None:
@@ -286,24 +596,18 @@ def _first_meaningful(own: str) -> str:
         if seen > _FIRST_LINES:
             break
         found = field_key(line)
-        if found and (found[0] in MEMBER_FIELDS or found[0] in ("first_name", "last_name", "other")):
+        if found and (found[0] in MEMBER_FIELDS or found[0] in ("first_name", "last_name", "other", "message")):
             value = strip_greeting(found[1].strip())
-            if found[0] == "other" and value and find_keyword(value):
+            if found[0] in ("other", "message") and value and find_keyword(value):
                 return value
             continue
         return strip_greeting(line.strip())
     return ""
 
 
-def _description(free_text: str, body_line: str, keyword_in_subject: bool) -> str:
-    """The body as the description of an item titled by its subject (or its first line)."""
-    lines = [line for line in free_text.split("\n") if line.strip()]
-    if not keyword_in_subject and lines and body_line and body_line in lines[0]:
-        lines = lines[1:]
-    return "\n".join(lines)
-
-
 def _reference_time(date: datetime | None, now: datetime | None, zone: str) -> datetime:
+    """The moment dates without a year are read from: the message's Date, else ``now``,
+    else the clock, in the network's zone."""
     tz = decode.network_zone(zone)
     moment = date or now or datetime.now(tz)
     if moment.tzinfo is None:
@@ -315,7 +619,8 @@ def _cleaned(parsed: Parsed) -> Parsed:
     """Every string of ``parsed`` without control characters (the contract's promise)."""
     parsed.text = clean(parsed.text)
     for name in ("sender", "token", "answer", "item_ref", "subject", "sender_name", "reply_to", "message_id",
-                 "automatic", "auto_submitted", "list_id", "on_behalf_of", "sender_field"):
+                 "automatic", "auto_submitted", "list_id", "on_behalf_of", "sender_field", "pause_until", "new_address",
+                 "signature", "forwarded_from", "forwarded_subject"):
         value = getattr(parsed, name)
         if value is not None:
             setattr(parsed, name, clean_line(value))
@@ -334,11 +639,14 @@ def _cleaned(parsed: Parsed) -> Parsed:
             value = getattr(parsed.bilan, name)
             if value is not None:
                 setattr(parsed.bilan, name, clean(value).strip() or None)
-    for holder in (parsed.command, parsed.rsvp):
+    for holder in (parsed.command, parsed.rsvp, *parsed.rsvps):
         if holder:
             for key, value in holder.items():
                 if isinstance(value, str):
                     holder[key] = clean_line(value)
+    if parsed.federation is not None:
+        parsed.federation = {key: clean(value) if isinstance(value, str) else value
+                             for key, value in parsed.federation.items()}
     parsed.in_reply_to = [clean_line(value) for value in parsed.in_reply_to]
     parsed.references = [clean_line(value) for value in parsed.references]
     parsed.authentication_results = [clean_line(value) for value in parsed.authentication_results]

@@ -18,7 +18,67 @@ REASONS: dict[str, tuple[str, str]] = {
         "tomorrow (protection against loops and forged messages). But this message asks for something the person "
         "has a right to ({request}): answer them yourselves, or do it tomorrow with the matching command. Further "
         "messages from this address today will not be forwarded to you."),
+    "forward_limit": (
+        "Le robot vous a déjà transmis {limit} messages de {sender} aujourd'hui (c'est la limite d'une journée, "
+        "contre les envois en masse). Celui-ci, joint, est le dernier : les suivants de cette adresse, aujourd'hui, "
+        "ne vous seront pas transmis. Le robot les traite quand même comme d'habitude (réponse comprise, dans la "
+        "limite de ses réponses du jour), puis les range dans le dossier « {folder} », où vous les trouverez ; son "
+        "journal note chacun d'eux, et « rers status » dit combien ont été retenus. Demain, le compte repart à zéro.",
+        "The robot already forwarded you {limit} messages from {sender} today (the limit for one day, against mass "
+        "mailings). This one, attached, is the last: the next ones from this address today will not be forwarded "
+        "to you. The robot still handles them as usual (its answer included, within its answers of the day), then "
+        "files them in the folder “{folder}”, where you will find them; its log notes each of them, and "
+        "“rers status” says how many were held. Tomorrow the count starts again from zero."),
+    "forward_limit_forged": (
+        "Le robot vous a déjà transmis aujourd'hui {limit} messages écrits au nom de {sender} que votre serveur dit "
+        "falsifiés (DMARC en échec). Celui-ci, joint, est le dernier : les suivants, aujourd'hui, ne vous seront "
+        "pas transmis ; le robot n'y donne aucune suite et les range dans le dossier « {folder} » ; son journal note "
+        "chacun d'eux, et « rers status » dit combien ont été retenus. Les vrais messages de cette adresse vous "
+        "parviennent comme d'habitude.",
+        "The robot already forwarded you today {limit} messages written in the name of {sender} that your server "
+        "calls forged (DMARC fail). This one, attached, is the last: the next ones today will not be forwarded to "
+        "you; the robot acts on none of them and files them in the folder “{folder}”; its log notes each of them, "
+        "and “rers status” says how many were held. The real messages of this address reach you as usual."),
+    "join_limit_hour": (
+        "Le robot a déjà envoyé {limit} demandes de confirmation d'adhésion dans l'heure à des adresses qui ne sont "
+        "pas encore membres : c'est la limite du réseau (quelqu'un qui écrit des adhésions au nom d'inconnus ferait "
+        "sinon écrire le robot à chacun d'eux). Ce message, joint, et les suivants de l'heure sont enregistrés comme "
+        "adhésions en attente, sans demande envoyée ; {waiting} personne(s) attendent ainsi. La demande part si la "
+        "personne écrit de nouveau plus tard, ou quand vous la faites partir avec « rers members ask M-… ». Les "
+        "adhésions non confirmées s'effacent d'elles-mêmes au bout du délai habituel.",
+        "The robot already sent {limit} requests to confirm joining within the hour to addresses that are not "
+        "members yet: this is the network's limit (someone writing joins in strangers' names would otherwise make "
+        "the robot write to each of them). This message, attached, and the next ones this hour are recorded as "
+        "pending joins, no request sent; {waiting} person(s) are waiting so. The request goes when the person "
+        "writes again later, or when you send it with “rers members ask M-…”. Joins not confirmed are erased by "
+        "themselves after the usual delay."),
+    "join_limit_day": (
+        "Le robot a déjà envoyé aujourd'hui {limit} demandes de confirmation d'adhésion à des adresses qui ne sont "
+        "pas encore membres : c'est la limite du réseau pour une journée (quelqu'un qui écrit des adhésions au nom "
+        "d'inconnus ferait sinon écrire le robot à chacun d'eux). Ce message, joint, et les suivants de la journée "
+        "sont enregistrés comme adhésions en attente, sans demande envoyée ; {waiting} personne(s) attendent ainsi. "
+        "La demande part si la personne écrit de nouveau un autre jour, ou quand vous la faites partir avec "
+        "« rers members ask M-… ». Les adhésions non confirmées s'effacent d'elles-mêmes au bout du délai habituel.",
+        "The robot already sent {limit} requests to confirm joining today to addresses that are not members yet: "
+        "this is the network's limit for one day (someone writing joins in strangers' names would otherwise make "
+        "the robot write to each of them). This message, attached, and the next ones today are recorded as pending "
+        "joins, no request sent; {waiting} person(s) are waiting so. The request goes when the person writes again "
+        "another day, or when you send it with “rers members ask M-…”. Joins not confirmed are erased by "
+        "themselves after the usual delay."),
+    "too_many_items": (
+        "Ce message de {member} portait trop de savoirs d'un coup : {dropped} n'ont pas été enregistrés (limite : "
+        "{per_message} par message, {open_limit} ouverts par membre). Seuls les premiers l'ont été ; la personne a "
+        "reçu la réponse « trop de savoirs d'un coup » si c'est un membre confirmé. S'il s'agit d'un vrai besoin, "
+        "enregistrez le reste à la main ; sinon, rien à faire.",
+        "This message of {member} carried too many skills at once: {dropped} were not recorded (limit: "
+        "{per_message} per message, {open_limit} open per member). Only the first ones were; the person got the "
+        "answer “too many skills at once” if they are a confirmed member. If it is a real need, record the rest "
+        "by hand; otherwise, nothing to do."),
     "not_understood": ("Le robot n'a pas compris ce message.", "The robot did not understand this message."),
+    "unused_text": ("Le robot a traité ce message (voir plus bas ce qu'il en a compris), mais la personne a écrit "
+                    "plus que ce qu'il en a retenu : une question, une histoire… Lisez-le.",
+                    "The robot handled this message (see below what it understood), but the person wrote more "
+                    "than it used: a question, a story… Please read it."),
     "not_automated": ("Message reconnu ({intent}) mais pas encore traité par le robot.",
                       "Message recognised ({intent}) but not handled by the robot yet."),
     "bounce": ("Un message du robot n'a pas pu être distribué.", "A message from the robot could not be delivered."),

@@ -13,7 +13,17 @@ TOKEN_RE = re.compile(r"(?<![A-Za-z0-9])RERS-([A-Z2-9]{8})(?![A-Za-z0-9])", re.I
 """Matches one token; group 1 is the eight characters (in the case written)."""
 
 ROBOT_MESSAGE_ID_RE = re.compile(r"^<?RERS-[A-Z2-9]{8}\.[^@<>\s]*@", re.IGNORECASE)
-"""A Message-ID built by the robot itself: ``<RERS-XXXXXXXX.n@domain>``."""
+"""A Message-ID built by the robot itself for a question: ``<RERS-XXXXXXXX.n@domain>``."""
+
+_ROBOT_MAIL_ID_RE = re.compile(r"^<?rers\.[0-9a-f]{16,64}@", re.IGNORECASE)
+"""A Message-ID built by the robot for any other mail (:func:`workflows.mail.rfc5322.message_id`):
+``<rers.HEX@domain>``."""
+
+
+def is_robot_message_id(message_id: str | None) -> bool:
+    """True for a Message-ID the robot builds (either form above)."""
+    value = (message_id or "").strip()
+    return bool(ROBOT_MESSAGE_ID_RE.match(value) or _ROBOT_MAIL_ID_RE.match(value))
 
 
 def find_token(text: str | None) -> str | None:

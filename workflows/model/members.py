@@ -60,7 +60,7 @@ def differing_fields(member: dict, fields: MemberFields) -> list[str]:
     return [k for k, v in written.items() if member.get(k) not in (None, "", v)]
 
 
-RECORD_FIELDS = ("name", "first_name", "phone", "contact", "invitations")
+RECORD_FIELDS = ("name", "first_name", "phone", "contact", "invitations", "invitation_kinds", "digest")
 """A member's own record as a message may write it (``MemberFields``): who they are and
 how to reach them, and their preferences."""
 

@@ -1,9 +1,10 @@
 """The daemon's scheduled work, each job one step carried out in a transaction of its own
 (:func:`workflows.shell.apply.run`), or the shell's own publication and housekeeping.
 
-Every function takes ``(settings, store, now)`` (``now`` aware UTC) and is what
-``rers jobs`` and the daemon run; each raises :class:`store.StoreError` when the store
-cannot be written (the daemon logs it and goes on).
+Every function takes ``(settings, store, now)`` (``now`` aware UTC) and, optionally, the
+process's ``renderer`` (templates compiled once: the daemon passes its runner's); it is
+what ``rers jobs`` and the daemon run; each raises :class:`store.StoreError` when the
+store cannot be written (the daemon logs it and goes on).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import datetime
 
 from config.settings import Settings
 from store import Store
+from workflows.mail.render import Renderer
 from workflows.shell.apply import run
 from workflows.steps.followups import FollowupReport, followups
 from workflows.steps.membership import expire_pending
@@ -21,24 +23,24 @@ from workflows.steps.reports import monthly_report
 log = logging.getLogger(__name__)
 
 
-def expire_pending_job(settings: Settings, store: Store, now: datetime) -> list[str]:
+def expire_pending_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> list[str]:
     """Erase the joins not confirmed within ``pending_days``; returns the refs erased."""
-    return run(settings, store, now, expire_pending)
+    return run(settings, store, now, expire_pending, renderer=renderer)
 
 
-def followups_job(settings: Settings, store: Store, now: datetime) -> FollowupReport:
+def followups_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> FollowupReport:
     """The introductions' reminders, expiries, bilan questions and completions due now."""
-    report = run(settings, store, now, followups)
+    report = run(settings, store, now, followups, renderer=renderer)
     if report.reminders or report.expired or report.bilans or report.completed:
         log.info("introductions: %s", report)
     return report
 
 
-def reminders_job(settings: Settings, store: Store, now: datetime) -> list[str]:
+def reminders_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> list[str]:
     """The day-before reminders and the animators' list (from 17:00 local time)."""
-    return run(settings, store, now, send_reminders)
+    return run(settings, store, now, send_reminders, renderer=renderer)
 
 
-def monthly_report_job(settings: Settings, store: Store, now: datetime) -> str | None:
+def monthly_report_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> str | None:
     """Last month's report, once."""
-    return run(settings, store, now, monthly_report)
+    return run(settings, store, now, monthly_report, renderer=renderer)

@@ -99,10 +99,19 @@ class FlushReport:
         self.error = other.error or self.error
 
 
+LONGEST_BACKOFF = max(backoff(attempts) for attempts in range(MAX_ATTEMPTS + 1))
+"""The furthest a retry is ever put off (:func:`backoff`)."""
+
+
 def due(store: Store, now: datetime) -> list[dict]:
-    """Queued mails whose next attempt time has come, oldest first."""
+    """Queued mails whose next attempt time has come, oldest first.
+
+    A mail whose next attempt lies further ahead than :data:`LONGEST_BACKOFF` was queued
+    or put off while the machine's clock ran ahead (set to a wrong year, then corrected):
+    no backoff sets such a time, so it is due now rather than held until that day comes."""
     stamp = now.isoformat(timespec="seconds")
-    return [m for m in store.outbox.find("status", "queued") if m["next_attempt"] <= stamp]
+    beyond = (now + LONGEST_BACKOFF).isoformat(timespec="seconds")
+    return [m for m in store.outbox.find("status", "queued") if m["next_attempt"] <= stamp or m["next_attempt"] > beyond]
 
 
 def flush(

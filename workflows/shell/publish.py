@@ -28,7 +28,7 @@ from config.settings import Settings
 from store import Store
 from workflows.events.ical import calendar_files
 from workflows.events.model import EventSeries
-from workflows.mail.render import base_context
+from workflows.mail.render import Renderer, base_context
 from workflows.shell.apply import run
 from workflows.shell.files import publish, write_atomically
 from workflows.shell.templating import renderer_for
@@ -46,13 +46,13 @@ def _fingerprint(settings: Settings, state: dict[str, EventSeries]) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
 
 
-def publish_calendar(settings: Settings, store: Store, now: datetime) -> list[Path]:
+def publish_calendar(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> list[Path]:
     """Update the series (queuing the invitations of any change), then write the network
     feed and one file per event into ``output_dir``. Files whose bytes did not change are
     not rewritten; returns the paths written (empty when nothing changed). ``now``: aware.
     Raises ``OSError`` when the folder cannot be written (the store is already updated:
     the next run writes the files)."""
-    state, _changes, _queued = run(settings, store, now, update_calendar)
+    state, _changes, _queued = run(settings, store, now, update_calendar, renderer=renderer)
     files = calendar_files(
         state.values(), name=settings.network.name, tzid=settings.network.timezone,
         feed_filename=settings.calendar.feed_file,
@@ -63,7 +63,8 @@ def publish_calendar(settings: Settings, store: Store, now: datetime) -> list[Pa
     return written
 
 
-def publish_if_changed(settings: Settings, store: Store, now: datetime) -> list[Path]:
+def publish_if_changed(settings: Settings, store: Store, now: datetime,
+                       renderer: Renderer | None = None) -> list[Path]:
     """:func:`publish_calendar` when the stored series changed since the last publication
     (cheap otherwise: no iCalendar is built). For the end of each cycle, so that an
     animator's command shows in the feed at once. A calendar that nothing has touched yet
@@ -74,7 +75,7 @@ def publish_if_changed(settings: Settings, store: Store, now: datetime) -> list[
     series = load_series(store)
     if (published is None and not series) or published == _fingerprint(settings, series):
         return []
-    return publish_calendar(settings, store, now)
+    return publish_calendar(settings, store, now, renderer)
 
 
 TEMPLATE = "catalogue_page"

@@ -35,6 +35,7 @@ from workflows.mail.parse import parse_message
 from workflows.mail.render import Renderer
 from workflows.routes import route
 from workflows.shell.apply import apply, resources, run
+from workflows.shell.errors import os_problem
 from workflows.shell.mailboxes.base import Mailbox, MailboxError, SourceMessage
 from workflows.shell.outbox import FlushReport, flush
 from workflows.shell.publish import publish_if_changed
@@ -166,7 +167,9 @@ class Runner:
                     break
             try:
                 # An animator's command may have changed the events: the files follow at once.
-                publish_if_changed(self.settings, self.store, self.clock())
+                publish_if_changed(self.settings, self.store, self.clock(), self.renderer)
+            except OSError as error:  # a full disk: one line; the daily job publishes again
+                log.error("calendar not published: %s", os_problem(error, "cannot write the calendar"))
             except Exception:  # the feed is published again by the daily job; mail goes on
                 log.exception("calendar publication failed")
             report.flush.extend(self._send(connection))

@@ -22,7 +22,7 @@ from workflows.steps import introductions, questions
 from workflows.steps.people import who_wrote
 from workflows.steps.records import take_in
 from workflows.steps.questions import destructive, may_ask, settle_or_clarify
-from workflows.steps.speaking import answer_sender, forward_to_animators, reply_id
+from workflows.steps.speaking import answer_sender, forward_the_rest, forward_to_animators, reply_id
 
 audit = logging.getLogger("rers.audit")
 
@@ -35,10 +35,18 @@ def record_items(plan: Plan, member: dict, items: list[Item], source: str) -> li
 
     Items of a pending member are ``held`` until the member confirms. ``source``: the
     Message-ID of the mail that carried them (or ``cli:…`` for the command line).
+
+    Bounded (``[limits]``): at most ``max_items_per_message`` items of one message, and
+    never more than ``max_open_items_per_member`` open or held for the member; the items
+    beyond are not recorded (the first ones written are kept). :func:`too_many` says how
+    many were left out, for the answer and the animators.
     """
+    limits = plan.settings.limits
+    holding = len(items_of(plan, member["ref"], "open", "held"))
+    room = max(0, min(limits.max_items_per_message, limits.max_open_items_per_member - holding))
     status = "open" if member["status"] == "confirmed" else "held"
     stored = []
-    for item in items:
+    for item in items[:room]:
         number = plan.next_number(item.kind)
         fields = asdict(item)
         fields.update({key: _bounded(fields.get(key), limit) for key, limit in LIMITS.items() if key in fields})
@@ -53,6 +61,31 @@ def record_items(plan: Plan, member: dict, items: list[Item], source: str) -> li
         }
         stored.append(plan.items.get(plan.items.insert(doc)))
     return stored
+
+
+def too_many(plan: Plan, member: dict, written: int, stored: list[dict]) -> dict | None:
+    """What :func:`record_items` left out of ``written`` items (``stored`` were kept), or
+    None when it kept them all: ``{"dropped", "per_message", "open_limit", "open_count",
+    "reason"}`` — ``reason`` ``open`` when the member's open items reached the bound, else
+    ``message``. The values of the answer « trop de savoirs d'un coup » (template
+    ``items_too_many``) and of the animators' notice."""
+    dropped = written - len(stored)
+    if dropped <= 0:
+        return None
+    limits = plan.settings.limits
+    holding = len(items_of(plan, member["ref"], "open", "held"))
+    return {"dropped": dropped, "per_message": limits.max_items_per_message,
+            "open_limit": limits.max_open_items_per_member, "open_count": holding,
+            "reason": "open" if holding >= limits.max_open_items_per_member else "message"}
+
+
+def tell_too_many(plan: Plan, incoming: Incoming, member: dict, info: dict) -> None:
+    """The animators see a message whose items were not all recorded (the message
+    attached: they may record the rest by hand)."""
+    forward_to_animators(plan, incoming, reason="too_many_items", purpose="too_many_items", member=member["ref"],
+                         dropped=info["dropped"], per_message=info["per_message"], open_limit=info["open_limit"])
+    audit.warning("%s: %s: %d item(s) not recorded (%s bound)", incoming.parsed.message_id, member["ref"],
+                  info["dropped"], info["reason"])
 
 
 def release_held(plan: Plan, member_ref: str) -> list[dict]:
@@ -133,6 +166,12 @@ def on_item(plan: Plan, incoming: Incoming) -> str:
         answer_sender(plan, incoming, template="item_unclear", values={"intent": parsed.intent}, purpose="item_unclear")
         return "forwarded: no title"
     items, calendar = record_for_confirmed(plan, incoming, member)
+    forward_the_rest(plan, incoming)
+    left_out = too_many(plan, member, len(parsed.items), items)
+    if left_out:
+        answer_sender(plan, incoming, template="items_too_many",
+                      values={"member": member, "items": items, **left_out}, purpose="items_too_many")
+        return "recorded" + refs(items) + f", {left_out['dropped']} not recorded (too many)"
     answer_sender(plan, incoming, template="items_ack",
                   values={"member": member, "items": items, "created": False, "calendar": calendar},
                   purpose="items_ack")
@@ -159,6 +198,9 @@ def record_for_confirmed(plan: Plan, incoming: Incoming, member: dict) -> tuple[
         calendar = {"invitations": bool(updated.get("invitations")),
                     "withdrawn": 0 if updated.get("invitations") else len(taken.queued), "withheld": False}
     items = record_items(plan, member, parsed.items, parsed.message_id)
+    left_out = too_many(plan, member, len(parsed.items), items)
+    if left_out:
+        tell_too_many(plan, incoming, member, left_out)
     if items:
         introductions.on_items_opened(plan, items)
         audit.info("%s: %s %s", parsed.message_id, member["ref"], ", ".join(i["ref"] for i in items))

@@ -40,10 +40,10 @@ from workflows.model import charter
 from workflows.steps import consents, introductions, questions
 from workflows.steps.erasure import erase_member
 from workflows.steps.invitations import follow_preference, invite_member, invitee_of
-from workflows.steps.items import record_for_confirmed, record_items, refs, release_held
+from workflows.steps.items import record_for_confirmed, record_items, refs, release_held, tell_too_many, too_many
 from workflows.steps.people import ensure_member, new_member, who_wrote
 from workflows.steps.questions import destructive, may_ask, settle_or_clarify
-from workflows.steps.speaking import answer_sender, forward_to_animators, reply_id, tell_animators
+from workflows.steps.speaking import answer_sender, forward_the_rest, forward_to_animators, reply_id, tell_animators
 
 audit = logging.getLogger("rers.audit")
 
@@ -62,6 +62,7 @@ def on_join(plan: Plan, incoming: Incoming) -> str:
     if not address:
         forward_to_animators(plan, incoming, reason="join_no_address")
         return "forwarded: no address"
+    forward_the_rest(plan, incoming)
     if member is not None and member["status"] == "confirmed":
         items, _ = record_for_confirmed(plan, incoming, member)
         answer_sender(plan, incoming, template="join_ack", values={"member": member, "items": items},
@@ -77,8 +78,26 @@ def ask_to_join(plan: Plan, incoming: Incoming, address: str) -> str:
     member, created = ensure_member(plan, address, parsed.member, person_name(incoming.parsed))
     new_items = record_items(plan, member, parsed.items, parsed.message_id)
     outcome = f"join {member['ref']} {'new' if created else 'pending'}" + refs(new_items)
+    left_out = too_many(plan, member, len(parsed.items), new_items)
+    if left_out:
+        # The person is told nothing more than the confirmation request, which lists what
+        # was kept: an answer of its own would be one more mail to an address that may
+        # not be theirs.
+        tell_too_many(plan, incoming, member, left_out)
+        outcome += f", {left_out['dropped']} not recorded (too many)"
     if not may_ask(plan, incoming, address, JOIN):
         return outcome + " (question withheld)"
+    ask_join(plan, member, cause=parsed.message_id, in_reply_to=reply_id(parsed.message_id),
+             auto_submitted="auto-replied")
+    audit.info("%s: %s, confirmation asked", parsed.message_id, outcome)
+    return outcome + ", confirmation asked"
+
+
+def ask_join(plan: Plan, member: dict, *, cause: str, in_reply_to: str | None = None,
+             auto_submitted: str = "auto-generated") -> None:
+    """Ask the pending ``member`` the question ``join`` (``join_confirm``, with the texts
+    to agree to and their held items), valid ``pending_days``. Who may be asked, and how
+    often, is the caller's business (:func:`workflows.steps.questions.may_ask`)."""
     texts = plan.resources.texts
     pending_days = plan.settings.membership.pending_days
     questions.ask(
@@ -86,7 +105,7 @@ def ask_to_join(plan: Plan, incoming: Incoming, address: str) -> str:
         kind=JOIN,
         subject_ref=member["ref"],
         member=member["ref"],
-        address=address,
+        address=member["address"],
         to_name=member.get("name"),
         template="join_confirm",
         values={
@@ -99,14 +118,25 @@ def ask_to_join(plan: Plan, incoming: Incoming, address: str) -> str:
             "pending_days": pending_days,
             "deadline": datetime.fromisoformat(member["created"]) + timedelta(days=pending_days),
         },
-        cause=parsed.message_id,
+        cause=cause,
         valid_days=pending_days,
         data={"texts": charter.records(texts)},
-        in_reply_to=reply_id(parsed.message_id),
-        auto_submitted="auto-replied",
+        in_reply_to=in_reply_to,
+        auto_submitted=auto_submitted,
     )
-    audit.info("%s: %s, confirmation asked", parsed.message_id, outcome)
-    return outcome + ", confirmation asked"
+
+
+def ask_join_again(plan: Plan, member: dict, by: str) -> None:
+    """``rers members ask M-14``: an animator sends a pending member their confirmation
+    request now — one the network's bound on join questions held back, or one that was
+    lost. Outside that bound and the daily answer limit (an animator's act). Raises
+    ValueError, saying why, for a confirmed member or one without an address."""
+    if member["status"] == "confirmed":
+        raise ValueError(f"{member['ref']} is already a confirmed member")
+    if not member.get("address"):
+        raise ValueError(f"{member['ref']} has no e-mail address")
+    ask_join(plan, member, cause=f"members-ask:{member['ref']}:{plan.stamp()}")
+    audit.info("%s: confirmation request sent by an animator (%s)", member["ref"], by)
 
 
 def on_join_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:

@@ -1,6 +1,6 @@
 """A member's preferences: a message that says nothing else (« Invitations : non »,
-« Contact : téléphone »). How fields are recorded, and the day's limit on turning
-invitations on and off, is :mod:`workflows.steps.records`.
+« Contact : téléphone », « Nouvelles : oui »). How a member's own fields are recorded,
+and the day's limit on turning invitations on and off, is :mod:`workflows.steps.records`.
 """
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import logging
 from workflows.decision import Incoming, Plan
 from workflows.lookup import is_animator
 from workflows.mail.fields import PREFERENCE_FIELDS
-from workflows.mail.model import MemberFields
+from workflows.model.members import IDENTITY_FIELDS
 from workflows.steps.people import who_wrote
-from workflows.steps.records import contact_unavailable, take_in
+from workflows.steps.records import KEPT_FIELDS, contact_unavailable, implied, take_in
 from workflows.steps.speaking import answer_sender
 
 audit = logging.getLogger("rers.audit")
@@ -20,10 +20,11 @@ audit = logging.getLogger("rers.audit")
 def on_preferences(plan: Plan, incoming: Incoming) -> str | None:
     """A confirmed member's message that says nothing but their preferences (« Invitations :
     non », « Contact : téléphone »: :func:`workflows.mail.fields.only_preferences`),
-    whatever its subject: recorded (:func:`workflows.steps.records.take_in`) and
+    whatever its subject: recorded (:func:`workflows.steps.records.take_in`: who the
+    member is completed, never changed — a change goes to the animators) and
     acknowledged. Invitations switched on send the live events' invitations at once;
-    switched off, nothing more is sent. A contact the network cannot honour (the phone of
-    a member without a number) is recorded, the member told introductions will go
+    switched off, nothing more is sent. A contact the network cannot honour (the phone
+    of a member without a number) is recorded, the member told introductions will go
     through the permanence meanwhile, and the animators told. What claims such a
     message, and who may send it, is :data:`workflows.routes.UNCLAIMED`'s first row (a
     message that may not change the record never gets here); None when the sender is no
@@ -32,12 +33,13 @@ def on_preferences(plan: Plan, incoming: Incoming) -> str | None:
     address, member = who_wrote(plan, incoming)
     if member is None or member["status"] != "confirmed":
         return None
-    wanted = {k: getattr(parsed.member, k) for k in PREFERENCE_FIELDS if getattr(parsed.member, k) is not None}
-    taken = take_in(plan, incoming, member, MemberFields(**wanted))
+    fields = implied(parsed.member)
+    wanted = {k: getattr(fields, k) for k in (*PREFERENCE_FIELDS, *KEPT_FIELDS) if getattr(fields, k) is not None}
+    taken = take_in(plan, incoming, member, fields)
     if taken.withheld:
         del wanted["invitations"]
     updated = taken.after
-    changed = {k: v for k, v in wanted.items() if member.get(k) != v}
+    changed = {k: updated.get(k) for k in dict.fromkeys([*wanted, *IDENTITY_FIELDS]) if updated.get(k) != member.get(k)}
     unavailable = contact_unavailable(plan, incoming, updated, wanted.get("contact"))
     answer_sender(plan, incoming, template="preferences_done", purpose="preferences_done",
                   values={"member": updated, "invitations": wanted.get("invitations"),

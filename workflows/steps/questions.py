@@ -298,14 +298,87 @@ def may_ask(plan: Plan, incoming: Incoming, address: str, kind: str) -> bool:
     """Whether the question ``kind`` may be sent to ``address`` now (never to the robot
     itself; within the day's answers to that address). A question withheld by the limit
     goes to the animators (:func:`workflows.steps.speaking.limit_reached`): joining and
-    leaving are the person's right."""
+    leaving are the person's right.
+
+    A ``join`` question — asked only of an address that is not a confirmed member — also
+    counts against the network's hourly and daily bounds (:func:`_join_bound`): anyone can
+    write a join in a stranger's name, and without them a forged flood would make the robot
+    write to as many strangers. Beyond them the question is not sent (the caller keeps the
+    person pending) and the animators are told once per hour or day."""
     if address == plan.settings.network.address:
+        return False
+    bound = _join_bound(plan) if kind == JOIN_KIND else None
+    if bound is not None:
+        _join_withheld(plan, incoming, *bound)
         return False
     if not take_allowance(plan, address):
         audit.info("%s: question withheld, daily limit reached", incoming.parsed.message_id)
         limit_reached(plan, incoming, address, f"question:{kind}")
         return False
+    if kind == JOIN_KIND:
+        for period, stamp, _ in _join_periods(plan):
+            _count_network(plan, f"join_questions|{period}|{stamp}")
     return True
+
+
+JOIN_KIND = "join"
+"""The confirmation request of a join (:mod:`workflows.steps.membership`)."""
+
+
+def _join_periods(plan: Plan) -> tuple[tuple[str, str, int], ...]:
+    """``(period, its stamp, the bound)``: the network-local hour and day of ``plan.now``."""
+    limits = plan.settings.limits
+    hour = plan.now.astimezone(plan.settings.network.zone).strftime("%Y-%m-%dT%H")
+    return (("day", plan.today, limits.max_join_questions_per_day),
+            ("hour", hour, limits.max_join_questions_per_hour))
+
+
+def _network_count(plan: Plan, key: str) -> int:
+    doc = plan.replies.find_one("key", key)
+    return 0 if doc is None else doc["count"]
+
+
+def _count_network(plan: Plan, key: str, limit: int | None = None) -> bool:
+    """Count one in the network-wide counter ``key`` (kept with the daily counters, pruned
+    after two days); False, and nothing counted, when it already holds ``limit``."""
+    doc = plan.replies.find_one("key", key)
+    count = 0 if doc is None else doc["count"]
+    if limit is not None and count >= limit:
+        return False
+    if doc is None:
+        plan.replies.insert({"key": key, "count": 1, "day": plan.today})
+    else:
+        plan.replies.update(doc["id"], count=count + 1)
+    return True
+
+
+def _join_bound(plan: Plan) -> tuple[str, str, int] | None:
+    """The period whose bound on join questions is reached (the day's first), or None."""
+    for period, stamp, limit in _join_periods(plan):
+        if _network_count(plan, f"join_questions|{period}|{stamp}") >= limit:
+            return period, stamp, limit
+    return None
+
+
+def waiting_joins(plan: Plan) -> int:
+    """Pending members who were never sent their confirmation request."""
+    return sum(1 for member in plan.members.find("status", "pending")
+               if not any(q["kind"] == JOIN_KIND for q in plan.questions.find("subject_ref", member["ref"])))
+
+
+def _join_withheld(plan: Plan, incoming: Incoming, period: str, stamp: str, limit: int) -> None:
+    """The join question is not sent: the bound of ``period`` is reached. The animators
+    are told once per period (the message attached, how many wait), the rest is logged."""
+    parsed = incoming.parsed
+    if _count_network(plan, f"join_limit_told|{period}|{stamp}", limit=1):
+        forward_to_animators(plan, incoming, reason="join_limit_day" if period == "day" else "join_limit_hour",
+                             purpose="join_limit", limit=limit,
+                             waiting=waiting_joins(plan))
+        audit.warning("%s: confirmation request withheld, %d already sent this %s to non-members; animators told",
+                      parsed.message_id, limit, period)
+    else:
+        audit.warning("%s: confirmation request withheld, %d already sent this %s to non-members",
+                      parsed.message_id, limit, period)
 
 
 def settle_or_clarify(plan: Plan, incoming: Incoming, question: dict, answer: str, member: dict | None,

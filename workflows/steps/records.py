@@ -42,6 +42,19 @@ RELAY, NOT_AUTHENTICATED = "relay", "not authenticated"
 it does not come from the member's own address (a web form's relay, whose Reply-To names
 them), or the network's server does not vouch for it (``authserv_id``)."""
 
+KEPT_FIELDS = ("digest", "invitation_kinds")
+"""Preferences recorded as the member writes them (« Nouvelles : oui », « Invitations :
+permanences, ateliers »): the monthly news and invitations by kind read them."""
+
+
+def implied(fields: MemberFields) -> MemberFields:
+    """A message of preferences as the member means it: « Invitations : ateliers » (kinds
+    without a plain oui/non) wants invitations."""
+    if fields.invitation_kinds and fields.invitations is None:
+        return replace(fields, invitations=True)
+    return fields
+
+
 INVITATIONS_CHANGES_PER_DAY = 2
 """How many times a day a member's mail may turn invitations on or off: each turn sends
 a mail per event, and the From line proves nothing."""
@@ -151,17 +164,18 @@ def on_confirm_change_answer(plan: Plan, incoming: Incoming, question: dict, ans
         audit.info("%s: %s refused the change of their record", incoming.parsed.message_id, ref)
         return f"confirm_change {ref}: refused, nothing changed"
     changes = {k: v for k, v in question["data"].get("changes", {}).items() if k in RECORD_FIELDS}
-    taken = take_in(plan, incoming, member, MemberFields(**changes))
+    fields = implied(MemberFields(**changes))
+    taken = take_in(plan, incoming, member, fields)
     after = taken.after
     unavailable = contact_unavailable(plan, incoming, after, changes.get("contact"))
     turned_off = bool(taken.before.get("invitations")) and not after.get("invitations")
     tell_member(plan, after, template="preferences_done", purpose="preferences_done", cause=incoming.parsed.message_id,
                 answering=incoming,
-                values={"member": after, "invitations": None if taken.withheld else changes.get("invitations"),
+                values={"member": after, "invitations": None if taken.withheld else fields.invitations,
                         "contact": changes.get("contact"), "unavailable": unavailable,
                         "withdrawn": len(taken.queued) if turned_off else 0,
                         "animator": is_animator(plan, after.get("address")),
-                        "withheld": changes.get("invitations") if taken.withheld else None})
+                        "withheld": fields.invitations if taken.withheld else None})
     made = sorted(k for k in changes if after.get(k) != taken.before.get(k))
     audit.info("%s: %s confirmed the change of their record: %s", incoming.parsed.message_id, ref,
                ", ".join(made) or "nothing to change")

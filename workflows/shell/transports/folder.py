@@ -15,6 +15,7 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 
 from config.settings import TransportSettings
+from workflows.shell.errors import os_problem
 from workflows.shell.transports.base import SendResult, TransportError
 
 
@@ -66,6 +67,7 @@ class FolderTransport:
             f"X-Envelope-From: <{sender}>\r\nX-Envelope-To: {', '.join(recipients)}\r\n".encode("ascii", "replace")
         )
         target = self.folder / _file_name(message)
+        tmp = None
         try:
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
             with os.fdopen(fd, "wb") as handle:
@@ -74,5 +76,11 @@ class FolderTransport:
                 os.fsync(handle.fileno())
             os.replace(tmp, target)
         except OSError as error:
-            raise TransportError(f"cannot write {target}: {error.strerror}", temporary=True) from None
+            if tmp is not None:  # a half-written file would only take more of a full disk
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass  # a full disk too: the mail stays queued and is retried
+            raise TransportError(os_problem(error, f"cannot write {target}", with_file=False),
+                                 temporary=True) from None
         return SendResult()
