@@ -28,6 +28,7 @@ from workflows.commands import (
 )
 from workflows.commands.common import clock_from_env, load_settings, open_store
 from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError, os_problem
+from workflows.shell.logs import protect
 
 COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands, report_commands, catalogue_commands,
                  templates_commands, parked_commands, routes_commands, decide_commands)
@@ -39,11 +40,15 @@ COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands, rep
 
 
 def configure_logging(level: str) -> None:
-    """Logs go to stderr, one line each, without timestamps when journald adds its own."""
+    """Logs go to stderr, one line each, without timestamps when journald adds its own;
+    Message-IDs and addresses hashed (:mod:`workflows.shell.logs`)."""
     fmt = "%(levelname)s %(name)s: %(message)s"
     if not os.environ.get("JOURNAL_STREAM"):
         fmt = "%(asctime)s " + fmt
+    root = logging.getLogger()
+    before = list(root.handlers)
     logging.basicConfig(level=getattr(logging, level.upper()), format=fmt, stream=sys.stderr)
+    protect([handler for handler in root.handlers if handler not in before])
 
 
 # --- commands --------------------------------------------------------------------------

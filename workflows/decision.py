@@ -408,7 +408,7 @@ class Plan:
                     to_member=to_member, attachments=list(attachments), subject_tag=subject_tag,
                     forget_after_send=forget_after_send)
         mail.message_id = message_id or make_message_id(self.settings.network.domain, purpose, cause,
-                                                        *sorted(mail.recipients()))
+                                                        *sorted(mail.recipients()), key=self.resources.token_key)
         if self._known(mail):
             return None
         self.mails.append(mail)
@@ -438,7 +438,8 @@ class Plan:
     def forward(self, *, reason: str, mail: Mail) -> str | None:
         """Decide a message handed to the animators (see :class:`Forward`)."""
         mail.message_id = mail.message_id or make_message_id(self.settings.network.domain, mail.purpose, mail.cause,
-                                                             *sorted(mail.recipients()))
+                                                             *sorted(mail.recipients()),
+                                                             key=self.resources.token_key)
         if self._known(mail):
             return None
         self.forwards.append(Forward(reason=reason, mail=mail))

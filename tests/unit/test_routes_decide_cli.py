@@ -17,7 +17,8 @@ def test_rers_routes_lists_every_intent_command_and_answer_with_its_guard(capsys
     assert main(["routes", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     by_key = {(r["table"], r["key"]): r for r in rows}
-    assert by_key[("intent", "offer")]["guard"] == "not forged"
+    assert by_key[("intent", "offer")]["guard"] == "not forged; own record"
+    assert by_key[("answer", "confirm_change")]["step"] == "records.on_confirm_change_answer"
     assert by_key[("intent", "event_command")]["guard"] == "animator"
     assert by_key[("command", "introduce")]["step"] == "introductions.on_introduce_command"
     assert by_key[("answer", "approve")]["guard"] == "addressee, animator, not a party"
@@ -50,14 +51,14 @@ def test_rers_decide_says_what_would_happen_and_changes_nothing(world, tmp_path,
     assert decide(world, tmp_path, raw, "--json") == 0
     result = json.loads(capsys.readouterr().out)
     assert result["intent"] == "offer"
-    assert result["route"] == [{"table": "intent", "key": "offer", "guard": "not forged", "passed": True}]
+    assert result["route"] == [{"table": "intent", "key": "offer", "guard": "not forged; own record", "passed": True}]
     assert result["outcome"].startswith("recorded O-")
     assert [(m["template"], m["to"]) for m in result["mails"]] == [("items_ack", [LEA])]
     assert [w["document"]["ref"] for w in result["writes"] if w["collection"] == "items"] == ["O-1"]
     assert store_file.read_bytes() == before, "nothing written"
     assert decide(world, tmp_path, raw) == 0
     text = capsys.readouterr().out
-    assert "intent offer → intent offer (« not forged » passed)" in text
+    assert "intent offer → intent offer (« not forged; own record » passed)" in text
     assert "mail     items_ack to " + LEA in text and "nothing was changed" in text
 
 

@@ -161,7 +161,10 @@ def test_anything_else_goes_to_the_animators_and_the_sender_is_told_once_a_day(w
 
 def test_a_bounce_marks_the_address_and_tells_the_animators(world):
     world.member("M-1", MARIE, "Marie Dupont")
-    plan, outcome = world.decide(message("bounce", "mailer-daemon@mx.example.net", bounced_addresses=[MARIE]))
+    world.add("outbox", {"message_id": "<sent.1@example.org>", "recipients": [MARIE], "status": "sent",
+                         "purpose": "items_ack", "cause": "<x>", "created": NOW.isoformat()})
+    plan, outcome = world.decide(message("bounce", "mailer-daemon@mx.example.net", bounced_addresses=[MARIE],
+                                         bounced_message_ids=["<sent.1@example.org>"]))
     assert outcome == "bounce: M-1"
     (change,) = [w for w in plan.writes if w.collection != "replies"]  # the day's counter of forwards aside
     assert change.doc["undeliverable"] is True
@@ -197,7 +200,7 @@ def test_the_route_table_names_every_intent_of_the_protocol():
                 "event_command", "rsvp", "auto_reply", "bounce", "preferences", "interest", "pause", "resume",
                 "testimony", "address_change", "federation", "unknown"}
     assert set(routes.ROUTES) == protocol
-    assert set(routes.ANSWERS) == {"join", "withdraw", "withdraw_item", "approve", "consent", "bilan"}
+    assert set(routes.ANSWERS) == {"join", "withdraw", "withdraw_item", "approve", "consent", "bilan", "confirm_change"}
     assert all(route.guard is routes.ANIMATOR for route in routes.COMMANDS.values()), "every animator act"
     assert routes.ANSWERS["approve"].guard is routes.NOT_A_PARTY
 

@@ -22,7 +22,7 @@ ANIMATOR_MAILS = {"forward_animators", "send_failure", "proxy_question", "regist
                   "introduction_proposal", "event_attendees", "event_command_done", "report", "mailbox_down",
                   "erasure_cleanup"}
 """Mails only the animators receive: signed by the robot, no footer for members."""
-QUESTIONS = {"join_confirm", "withdraw_confirm", "withdraw_item_confirm", "clarify", "introduction_consent",
+QUESTIONS = {"join_confirm", "withdraw_confirm", "withdraw_item_confirm", "clarify", "introduction_consent", "confirm_change",
              "introduction_clarify", "introduction_proposal", "proxy_question"}
 ANSWERS = {"fr": ("OUI", "NON"), "en": ("YES", "NO")}
 LEAVE = {"fr": "« RETRAIT »", "en": '"UNSUBSCRIBE"'}

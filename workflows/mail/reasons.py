@@ -84,6 +84,13 @@ REASONS: dict[str, tuple[str, str]] = {
     "bounce": ("Un message du robot n'a pas pu être distribué.", "A message from the robot could not be delivered."),
     "bounce_marked": ("Un message du robot n'a pas pu être distribué (membre {members} marqué injoignable).",
                       "A message from the robot could not be delivered (member {members} marked unreachable)."),
+    "bounce_not_ours": (
+        "Un rapport de non-distribution nomme {members}, mais il ne se rapporte à aucun message que le robot leur a "
+        "envoyé (ni le message joint, ni ses références) : personne n'a été marqué injoignable. Si l'adresse ne "
+        "fonctionne vraiment plus, vérifiez avec la personne.",
+        "A delivery report names {members}, but it is not about any mail the robot sent them (neither the attached "
+        "message nor its references): nobody was marked unreachable. If the address really stopped working, check "
+        "with the person."),
     "parked": ("Le robot a échoué {count} fois sur ce message ({detail}). Il est rangé dans le dossier « {folder} ».",
                "The robot failed {count} times on this message ({detail}). It is kept in the folder “{folder}”."),
     "command_not_authenticated": (
@@ -132,6 +139,22 @@ REASONS: dict[str, tuple[str, str]] = {
         "{member} already changed their calendar invitations {limit} times today (each change sends a mail per "
         "event): this new change of the invitations was not made (the rest of the message, if any, was handled). "
         "The robot's answer tells them, if the day's answer limit allows; they may do it again tomorrow."),
+    "record_change_relay": (
+        "Ce message vient d'un formulaire ou d'un site (son adresse d'envoi n'est pas celle de {member}) et "
+        "demande à changer la fiche de {member} : {fields}. Le robot n'a rien changé : il demande à {member}, à "
+        "sa propre adresse, de confirmer par OUI ou NON. Le reste du message, s'il y en a, a été traité.",
+        "This message comes from a form or a website (its sending address is not {member}'s) and asks to change "
+        "{member}'s record: {fields}. The robot changed nothing: it asks {member}, at their own address, to "
+        "confirm with YES or NO. The rest of the message, if any, was handled."),
+    "record_change_not_authenticated": (
+        "Ce message, écrit au nom de {member}, demande à changer sa fiche : {fields}. Votre serveur de messagerie "
+        "ne confirme pas qu'il vient de son adresse (ni DKIM ni DMARC valides) : le robot n'a rien changé et "
+        "demande à {member}, à son adresse, de confirmer par OUI ou NON. Le reste du message, s'il y en a, a "
+        "été traité.",
+        "This message, written in the name of {member}, asks to change their record: {fields}. Your mail server "
+        "does not confirm that it comes from their address (no valid DKIM or DMARC): the robot changed nothing "
+        "and asks {member}, at their address, to confirm with YES or NO. The rest of the message, if any, was "
+        "handled."),
     "member_change": ("{member} demande à changer : {fields}. Le robot n'a rien changé : vérifiez avec la personne, "
                       "puis faites-le avec « rers members set {member} … ».",
                       "{member} asks to change: {fields}. The robot changed nothing: check with the person, then do "
@@ -161,6 +184,13 @@ REASONS: dict[str, tuple[str, str]] = {
         "Answer to the invitation “{title}” that does not say clearly whether the person is coming."),
     "invitation_reply_wrong_day": ("Réponse à l'invitation « {title} » qui parle d'un jour sans cet événement.",
                                    "Answer to the invitation “{title}” about a day without this event."),
+    "rsvp_not_attendee": (
+        "Réponse d'agenda au nom de {attendee}, mais envoyée depuis une autre adresse (une invitation transférée, "
+        "ou un message falsifié) : rien n'a été noté, seule la personne invitée peut répondre pour elle-même. Si "
+        "la réponse est bien la sienne, notez-la vous-même.",
+        "Calendar answer in the name of {attendee}, but sent from another address (a forwarded invitation, or a "
+        "forged message): nothing was recorded, only the invited person may answer for themselves. If the answer "
+        "is really theirs, record it yourselves."),
     "attendance_not_member": (
         "Réponse de {address} à l'invitation « {title} » : ce n'est l'adresse ni d'un membre ni d'un animateur, "
         "elle n'a pas été notée (seuls les membres et les animateurs sont comptés).",

@@ -8,6 +8,7 @@ or a subject). The words come from :mod:`workflows.mail.render`.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from datetime import datetime
 from email.charset import BASE64, Charset
@@ -26,13 +27,19 @@ Message-IDs of threading, which RFC 6532 §3.2 lets hold UTF-8 too): never as en
 words, which would make them other addresses, other Message-IDs."""
 
 
-def message_id(domain: str, *parts: str) -> str:
+def message_id(domain: str, *parts: str, key: bytes = b"") -> str:
     """A deterministic Message-ID (RFC 5322 §3.6.4) for the mail caused by ``parts``.
 
     The same cause (e.g. the incoming Message-ID, the purpose and the recipient) always
     gives the same id, so a mail rebuilt after a crash is recognised as the same mail.
+    ``key`` (the store's own key): the id is a keyed hash (HMAC-SHA256), which nobody
+    without the store can compute — else anyone who makes the robot write to a member
+    (a forged AIDE under a Message-ID of their choice) could name that mail in a forged
+    delivery report. Without a key (a view of a store that has none yet, an example):
+    a plain SHA-256.
     """
-    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
+    data = "\x1f".join(parts).encode("utf-8")
+    digest = (hmac.new(key, data, hashlib.sha256) if key else hashlib.sha256(data)).hexdigest()[:24]
     return f"<rers.{digest}@{domain}>"
 
 

@@ -2,10 +2,14 @@
 
 For each batch fetched from the mailbox, in one store transaction:
 
-1. a message whose Message-ID the ledger already holds is a repeat: nothing is done (the
-   ledger keeps a hash of each Message-ID, :func:`store.message_key`, never the
-   Message-ID, which may carry the sender's own domain); one the ledger says was parked
-   but that is still in the mailbox is parked again (see :meth:`Runner._parked_again`);
+1. a message whose Message-ID the ledger already holds, with the same content digest
+   (:attr:`Parsed.content_digest`), is a repeat: nothing is done (the ledger keeps a hash
+   of each Message-ID, :func:`store.message_key`, never the Message-ID, which may carry
+   the sender's own domain); one the ledger says was parked but that is still in the
+   mailbox is parked again (see :meth:`Runner._parked_again`). The same Message-ID with
+   another digest is another message (web forms reuse theirs): it is handled as one
+   without a Message-ID, under :func:`reused_id` of its digest. An entry written before
+   digests were kept stands for any message of its Message-ID;
 2. otherwise it is parsed and routed (:mod:`workflows.routes`) inside a savepoint; its
    records, its queued mails and its ledger entry are written together;
 3. a handler that raises leaves no trace but a failure count; at ``max_attempts``
@@ -206,14 +210,24 @@ class Runner:
         now = self.clock()
         message_id = fallback_message_id(source.raw)
         intent = "unknown"
+        digest = None
         try:
             with self.store.savepoint():
                 parsed = parse_message(source.raw, self.options, now=now)
                 if not parsed.message_id:
                     parsed.message_id = message_id
                 message_id = parsed.message_id
-                intent = parsed.intent
+                intent, digest = parsed.intent, parsed.content_digest
                 seen = self.store.ledger.find_one("message_id", message_key(message_id))
+                if _reused(seen, parsed.content_digest):
+                    # Another message under a Message-ID already handled (a web form, a
+                    # client that reuses them): handled like one without a Message-ID,
+                    # under an id made from its content, so that its answers get their
+                    # own Message-IDs and a repeat of it is still recognised.
+                    audit.info("%s: Message-ID reused by another message, handled as %s", message_id,
+                               reused_id(parsed.content_digest))
+                    parsed.message_id = message_id = reused_id(parsed.content_digest)
+                    seen = self.store.ledger.find_one("message_id", message_key(message_id))
                 if seen is not None and seen.get("outcome") == "parked":
                     return self._parked_again(now, source, message_id, intent)
                 if seen is not None:
@@ -222,7 +236,7 @@ class Runner:
                 plan = self.plan(now)
                 outcome = route(parsed.intent)(plan, Incoming(parsed, source.raw, source.key))
                 apply(plan, self.store, self.renderer)
-                self._ledger(now, message_id, source.key, intent, outcome)
+                self._ledger(now, message_id, source.key, intent, outcome, parsed.content_digest)
                 failure = self.store.failures.find_one("message_id", message_id)
                 if failure is not None:
                     self.store.failures.delete(failure["id"])
@@ -231,19 +245,21 @@ class Runner:
             return Handled(source.key, message_id, intent, f"handled: {outcome}")
         except Exception as error:  # a fault in our code or data: count it, keep the message
             log.exception("handling %s failed", message_id)
-            return self._failed(now, source, message_id, intent, error)
+            return self._failed(now, source, message_id, intent, error, digest)
 
     def plan(self, now: datetime) -> Plan:
         """A plan over the store at ``now``, with this batch's resources. In a batch."""
         return Plan(self.settings, self.store, now, self._resources)
 
-    def _ledger(self, now: datetime, message_id: str, key: str, intent: str, outcome: str) -> None:
+    def _ledger(self, now: datetime, message_id: str, key: str, intent: str, outcome: str,
+                digest: str | None = None) -> None:
         self.store.ledger.insert(
             {"message_id": message_key(message_id), "source_key": key, "received": _stamp(now), "intent": intent,
-             "outcome": outcome}
+             "outcome": outcome, "digest": digest or None}
         )
 
-    def _failed(self, now: datetime, source: SourceMessage, message_id: str, intent: str, error: Exception) -> Handled:
+    def _failed(self, now: datetime, source: SourceMessage, message_id: str, intent: str, error: Exception,
+                digest: str | None = None) -> Handled:
         failure = self.store.failures.find_one("message_id", message_id)
         count = 1 if failure is None else failure["count"] + 1
         detail = f"{type(error).__name__}: {error}"[:300]
@@ -258,7 +274,7 @@ class Runner:
         self._tell_parked(now, source, message_id, intent, count, detail)
         # Kept for `rers status` (why it was parked), marked so as not to be counted as to be retried.
         self.store.failures.update(failure_id, parked=_stamp(now))
-        self._ledger(now, message_id, source.key, intent, "parked")
+        self._ledger(now, message_id, source.key, intent, "parked", digest)
         audit.warning("%s: parked after %d failures", message_id, count)
         return Handled(source.key, message_id, intent, "parked")
 
@@ -403,4 +419,19 @@ class _Connection:
 
 def _stamp(now: datetime) -> str:
     return now.isoformat(timespec="seconds")
+
+
+def _reused(seen: dict | None, digest: str) -> bool:
+    """True when the ledger's entry ``seen`` for a Message-ID is another message's: both
+    digests known and different. An entry written before digests were kept (no
+    ``digest``) stands for any message of that Message-ID: a repeat, as it always was."""
+    return seen is not None and bool(seen.get("digest")) and bool(digest) and seen["digest"] != digest
+
+
+def reused_id(digest: str) -> str:
+    """The Message-ID given to a message that reuses another's: made from its content
+    digest (``sha256:<hex>``), in the form of a missing one (``@rers.invalid``, which
+    :func:`workflows.steps.speaking.reply_id` keeps out of In-Reply-To), so the same
+    message delivered again gets the same one."""
+    return f"<sha256-{digest.partition(':')[2][:32]}.reused@rers.invalid>"
 

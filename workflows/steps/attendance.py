@@ -139,10 +139,12 @@ def on_rsvp(plan: Plan, incoming: Incoming) -> str:
     """``rsvp``: record the attendance that ``parsed.rsvp`` carries (``{"uid", "attendee",
     "partstat", "recurrence_id", "comment"}``, protocol.md) and never answer.
 
-    The person is the ATTENDEE (else the sender); the occurrence is the network-local day
-    of the RECURRENCE-ID (None: the whole event). An answer about an event the robot does
-    not know, without a readable PARTSTAT, or from someone who is neither a member nor an
-    animator (:func:`may_answer`), goes to the animators (nothing is dropped).
+    The person is the ATTENDEE (else the sender, From); the occurrence is the
+    network-local day of the RECURRENCE-ID (None: the whole event). An answer about an
+    event the robot does not know, without a readable PARTSTAT, or from someone who is
+    neither a member nor an animator (:func:`may_answer`), goes to the animators
+    (nothing is dropped). An answer whose ATTENDEE did not send it never gets here
+    (:data:`workflows.routes.ATTENDEE`).
     """
     parsed = incoming.parsed
     rsvp = parsed.rsvp or {}
@@ -155,7 +157,7 @@ def on_rsvp(plan: Plan, incoming: Incoming) -> str:
             forward_to_animators(plan, incoming, reason="rsvp_unknown_event_no_uid", purpose="rsvp_unknown")
         return "rsvp: unknown event, forwarded"
     partstat = (rsvp.get("partstat") or "").lower()
-    address = rsvp.get("attendee") or person_address(incoming.parsed)
+    address = rsvp.get("attendee") or parsed.sender
     if partstat not in PARTSTATS or not address:
         forward_to_animators(plan, incoming, reason="rsvp_unreadable", purpose="rsvp_unreadable")
         return "rsvp: unreadable, forwarded"

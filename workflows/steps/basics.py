@@ -33,7 +33,8 @@ def on_ignore(plan: Plan, incoming: Incoming) -> str:
 
 def on_bounce(plan: Plan, incoming: Incoming) -> str:
     """``bounce``: mark the failed addresses undeliverable (the robot stops writing to them
-    until the person writes again) and tell the animators."""
+    until the person writes again) and tell the animators. Only addresses the report
+    proves the robot wrote to get here (:data:`workflows.routes.OUR_MAIL`)."""
     marked = []
     for address in incoming.parsed.bounced_addresses:
         member = find_member(plan, address)

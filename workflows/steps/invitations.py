@@ -144,7 +144,8 @@ def calendar_message_id(plan: Plan, purpose: str, uid: str, sequence: int | None
     received (mail clients show one message per Message-ID)."""
     parts = [purpose, uid, "" if sequence is None else str(sequence), occurrence.isoformat() if occurrence else "",
              address.lower()]
-    return message_id(plan.settings.network.domain, *parts, *([member] if member else []))
+    return message_id(plan.settings.network.domain, *parts, *([member] if member else []),
+                      key=plan.resources.token_key)
 
 
 def _live(series: EventSeries, today: date) -> bool:

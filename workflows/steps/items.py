@@ -11,18 +11,16 @@ a join (:mod:`workflows.steps.membership`).
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, replace
+from dataclasses import asdict
 
 from workflows.decision import Incoming, Plan
 from workflows.lookup import find_ref, is_animator, items_of
-from workflows.mail.labels import label_of
 from workflows.mail.model import Item
 from workflows.model.items import LIMITS, PREFIX, _bounded
-from workflows.model.members import differing_fields, reachable
+from workflows.model.members import reachable
 from workflows.steps import introductions, questions
-from workflows.steps.invitations import follow_preference
-from workflows.steps.people import ensure_member, who_wrote
-from workflows.steps.preferences import invitations_change_withheld
+from workflows.steps.people import who_wrote
+from workflows.steps.records import take_in
 from workflows.steps.questions import destructive, may_ask, settle_or_clarify
 from workflows.steps.speaking import answer_sender, forward_the_rest, forward_to_animators, reply_id
 
@@ -185,28 +183,20 @@ def refs(items: list[dict]) -> str:
 
 
 def record_for_confirmed(plan: Plan, incoming: Incoming, member: dict) -> tuple[list[dict], dict | None]:
-    """A confirmed member's message: fields completed (a change goes to the animators:
-    the From line proves nothing), items recorded open and handed to matching. Returns
-    the items and, when the message turned invitations on or off (or asked to, beyond the
-    day's limit: ``withheld``), ``{"invitations": bool, "withdrawn": number of events
-    withdrawn from their agenda, "withheld": bool}`` (else None)."""
+    """A confirmed member's message: their fields taken in (:func:`workflows.steps.records.take_in`:
+    completed, a change of name or phone to the animators), items recorded open and
+    handed to matching. Returns the items and, when the message turned invitations on or
+    off (or asked to, beyond the day's limit: ``withheld``), ``{"invitations": bool,
+    "withdrawn": number of events withdrawn from their agenda, "withheld": bool}`` (else
+    None). A message that may not change the member's record comes here without its
+    fields (:data:`workflows.routes.OWN_RECORD`)."""
     parsed = incoming.parsed
-    fields = parsed.member
-    withheld = invitations_change_withheld(plan, incoming, member, fields.invitations)
-    if withheld:
-        fields = replace(fields, invitations=None)
-    changed = differing_fields(member, fields)
-    updated, _ = ensure_member(plan, member["address"], fields)
-    # « Invitations : oui / non »: the live events sent or withdrawn
-    queued = follow_preference(plan, member, updated)
-    calendar = {"invitations": parsed.member.invitations, "withdrawn": 0, "withheld": True} if withheld else None
+    taken = take_in(plan, incoming, member, parsed.member)
+    updated = taken.after
+    calendar = {"invitations": parsed.member.invitations, "withdrawn": 0, "withheld": True} if taken.withheld else None
     if bool(updated.get("invitations")) != bool(member.get("invitations")):
         calendar = {"invitations": bool(updated.get("invitations")),
-                    "withdrawn": 0 if updated.get("invitations") else len(queued), "withheld": False}
-    if changed:
-        language = plan.settings.network.language
-        forward_to_animators(plan, incoming, reason="member_change", purpose="member_change", member=member["ref"],
-                             fields=", ".join(label_of(f, "field", language) for f in changed))
+                    "withdrawn": 0 if updated.get("invitations") else len(taken.queued), "withheld": False}
     items = record_items(plan, member, parsed.items, parsed.message_id)
     left_out = too_many(plan, member, len(parsed.items), items)
     if left_out:

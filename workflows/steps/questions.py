@@ -49,7 +49,7 @@ from workflows.mail.authentication import authenticated
 from workflows.mail.sender import person_address
 from workflows.model.members import reachable
 from workflows.model.questions import DEFAULT_VALID_DAYS, PROXY_TEMPLATE, answered_token, same_question
-from workflows.steps.speaking import forward_to_animators, limit_reached, take_allowance
+from workflows.steps.speaking import forward_to_animators, limit_reached, reply_id, take_allowance
 
 audit = logging.getLogger("rers.audit")
 
@@ -442,7 +442,7 @@ def clarify(plan: Plan, incoming: Incoming, question: dict, *, template: str, va
         cause=incoming.parsed.message_id,
         to_name=to_name,
         data={**question.get("data", {}), "clarification_of": question["id"]},
-        in_reply_to=incoming.parsed.message_id,
+        in_reply_to=reply_id(incoming.parsed.message_id),
         clarified=True,
     )
     plan.questions.update(question["id"], answer="unclear", answer_message_id=incoming.parsed.message_id)

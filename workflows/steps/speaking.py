@@ -129,7 +129,7 @@ def answer_sender(
         values=values,
         purpose=purpose,
         cause=parsed.message_id,
-        in_reply_to=parsed.message_id if parsed.message_id.startswith("<") else None,
+        in_reply_to=reply_id(parsed.message_id),
         references=parsed.references,
         auto_submitted="auto-replied",
         attachments=attachments,
@@ -287,7 +287,7 @@ def tell_member(plan: Plan, member: dict | None, *, template: str, values: dict,
         if token:
             references.insert(0, question_message_id(token, plan.settings.network.domain))
         return plan.mail(template=template, to=[(member.get("name"), member["address"])], cc=cc, values=values,
-                         purpose=purpose, cause=cause, in_reply_to=thread.message_id if thread else None,
+                         purpose=purpose, cause=cause, in_reply_to=reply_id(thread.message_id) if thread else None,
                          references=list(dict.fromkeys(references)), subject_tag=token)
     return tell_animators(plan, template=template,
                           values={**values, "for_member": {"ref": member["ref"], "name": member.get("name")}},
