@@ -48,3 +48,51 @@ def test_a_member_who_shares_an_address_is_told_which_one(net):
     net.answer(A1, "question:approve", "OUI")
     consent = net.mails("question:consent", to=LINA)[-1]
     assert f"et nous lui donnerons votre adresse e-mail : {LINA}" in flat(consent.text)
+
+
+# --- 2. a relayed bilan question says how to pass the bilan on ------------------------------
+
+
+def introduced_with_jeanne(net) -> dict:
+    """Paco (by mail) and Jeanne (no e-mail, met at the permanence) introduced."""
+    paco = net.member(PACO, "Paco Ruiz")
+    jeanne = net.member(None, "Jeanne Roux", contact="permanence")
+    net.item(paco, "offer", "couture et retouches")
+    net.item(jeanne, "demand", "couture")
+    net.answer(A1, "question:approve", "OUI")
+    net.answer(PACO, "question:consent", "OUI")
+    assert net.answer(A1, "question:consent", f"POUR {jeanne['ref']} : OUI") == "MR-1 introduced"
+    return jeanne
+
+
+def test_the_relayed_bilan_question_asks_for_the_bilan_not_for_yes_or_no(net):
+    jeanne = introduced_with_jeanne(net)
+    net.later(21)
+    relayed = net.mails("question:bilan", to=A1)[-1]
+    text, html = flat(relayed.text), html_of(relayed)
+    for words in (text, html):
+        assert f"POUR {jeanne['ref']} : OUI" not in words and f"POUR {jeanne['ref']} : NON" not in words
+        assert "Pas besoin de répondre OUI ou NON" in words
+        for field in ("Échange réalisé : oui / non / en cours", "Intérêt :", "Freins :", "Éléments facilitants :"):
+            assert field in words, field
+    assert f"répondez à ce message avec son bilan, sous une ligne « POUR {jeanne['ref']} : »" in text
+
+
+def test_a_bilan_passed_on_as_the_relayed_question_says_is_recorded_field_by_field(net):
+    jeanne = introduced_with_jeanne(net)
+    net.later(21)
+    outcome = net.answer(A1, "question:bilan", f"POUR {jeanne['ref']} :\nÉchange réalisé : oui\n"
+                         "Intérêt : elle fait ses ourlets seule\nFreins : le bus du lundi\n"
+                         "Éléments facilitants : la permanence")
+    assert outcome == "MR-1 bilan demand: yes"
+    bilan = net.intro()["bilans"]["demand"]
+    assert (bilan["happened"], bilan["interest"], bilan["obstacles"], bilan["facilitators"]) == (
+        "yes", "elle fait ses ourlets seule", "le bus du lundi", "la permanence")
+    assert not bilan["text"].startswith("POUR")
+
+
+def test_a_bilan_passed_on_in_free_words_is_kept_without_the_animators_line(net):
+    jeanne = introduced_with_jeanne(net)
+    net.later(21)
+    net.answer(A1, "question:bilan", f"POUR {jeanne['ref']} : Elle a appris les ourlets, elle est contente.")
+    assert net.intro()["bilans"]["demand"]["text"] == "Elle a appris les ourlets, elle est contente."
