@@ -96,3 +96,50 @@ def test_a_bilan_passed_on_in_free_words_is_kept_without_the_animators_line(net)
     net.later(21)
     net.answer(A1, "question:bilan", f"POUR {jeanne['ref']} : Elle a appris les ourlets, elle est contente.")
     assert net.intro()["bilans"]["demand"]["text"] == "Elle a appris les ourlets, elle est contente."
+
+
+# --- 3. the permanence where two members meet: far enough ahead, said plainly ---------------
+
+from datetime import datetime, timezone  # noqa: E402
+
+
+def introduced_at(net, when: datetime, *, lina_contact: str = "permanence") -> None:
+    """Paco (e-mail) and Lina (meeting at the permanence) both say yes at ``when``."""
+    paco = net.member(PACO, "Paco Ruiz")
+    lina = net.member(LINA, "Lina Petit", contact=lina_contact)
+    net.item(paco, "offer", "Cours d'espagnol")
+    net.item(lina, "demand", "Apprendre l'espagnol")
+    net.answer(A1, "question:approve", "OUI")
+    net.answer(PACO, "question:consent", "oui")
+    net.now = when
+    assert net.answer(LINA, "question:consent", "oui") == "MR-1 introduced"
+
+
+def test_an_introduction_made_in_the_night_is_not_for_the_same_morning(net):
+    # Monday 30 November 2026, 1 h 27 in Paris; the permanence is on Mondays at 9 h.
+    introduced_at(net, datetime(2026, 11, 30, 0, 27, tzinfo=timezone.utc))
+    to_paco = flat(net.mails("introduction", to=PACO)[-1].text)
+    assert "Rendez-vous à la permanence du lundi 7 décembre 2026 à 9 h" in to_paco
+    assert "30 novembre" not in to_paco and "La prochaine" not in to_paco
+    to_lina = flat(net.mails("introduction", to=LINA)[-1].text)
+    assert "vous rencontrera à la permanence du lundi 7 décembre 2026 à 9 h" in to_lina, "both read the date"
+    html = html_of(net.mails("introduction", to=PACO)[-1])
+    assert "rendez-vous à la permanence du lundi 7 décembre 2026 à 9 h" in html
+
+
+@pytest.mark.parametrize("local_hour,day", [(16, "lundi 30 novembre"), (17, "lundi 7 décembre")])
+def test_on_the_eve_the_permanence_counts_until_the_animators_list_goes_out(net, local_hour, day):
+    # Sunday 29 November 2026 in Paris (UTC+1): the eve list goes out from 17 h.
+    introduced_at(net, datetime(2026, 11, 29, local_hour - 1, 30, tzinfo=timezone.utc))
+    assert f"permanence du {day} 2026 à 9 h" in flat(net.mails("introduction", to=PACO)[-1].text)
+
+
+def test_the_eve_list_names_the_pair_on_the_date_their_mail_gave(net):
+    from workflows.shell.jobs import reminders_job
+    from workflows.shell.publish import publish_calendar
+
+    introduced_at(net, datetime(2026, 11, 30, 0, 27, tzinfo=timezone.utc))
+    publish_calendar(net.settings, net.store, net.now)
+    reminders_job(net.settings, net.store, datetime(2026, 12, 6, 16, 30, tzinfo=timezone.utc))
+    (listed,) = net.mails("event_attendees")
+    assert "MR-1 : Paco (M-1)" in flat(listed.text) and "lundi 7 décembre" in listed.subject
