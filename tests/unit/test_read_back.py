@@ -143,3 +143,32 @@ def test_the_eve_list_names_the_pair_on_the_date_their_mail_gave(net):
     reminders_job(net.settings, net.store, datetime(2026, 12, 6, 16, 30, tzinfo=timezone.utc))
     (listed,) = net.mails("event_attendees")
     assert "MR-1 : Paco (M-1)" in flat(listed.text) and "lundi 7 décembre" in listed.subject
+
+
+# --- 4. one rule for names, accents kept -----------------------------------------------------
+
+
+def test_names_typed_in_small_letters_or_capitals_are_written_alike_everywhere(net):
+    aicha = net.member(LINA, "aïcha diallo", first_name=None)
+    gerard = net.member(PACO, "GÉRARD DUVAL", first_name=None)
+    net.item(gerard, "offer", "Couture")
+    net.item(aicha, "demand", "Couture")
+    net.answer(A1, "question:approve", "OUI")
+    for address, written in ((LINA, "Aïcha Diallo"), (PACO, "Gérard Duval")):
+        consent = net.mails("question:consent", to=address)[-1]
+        assert consent.text.startswith(f"Bonjour {written},") and f"Bonjour {written}," in html_of(consent)
+        assert consent.message["To"].addresses[0].display_name == written
+    net.answer(PACO, "question:consent", "OUI")
+    net.answer(LINA, "question:consent", "OUI")
+    assert "Aïcha Diallo" in net.mails("introduction", to=PACO)[-1].text
+    assert "Gérard Duval" in net.mails("introduction", to=LINA)[-1].text
+    assert net.store.members.find_one("address", LINA)["name"] == "aïcha diallo", "stored as typed"
+
+
+def test_a_first_name_given_as_such_is_the_greeting_in_every_mail(net):
+    lina = net.member(LINA, "PETIT Lina", first_name="lina")
+    paco = net.member(PACO, "Paco Ruiz")
+    net.item(paco, "offer", "Couture")
+    net.item(lina, "demand", "Couture")
+    net.answer(A1, "question:approve", "OUI")
+    assert net.mails("question:consent", to=LINA)[-1].text.startswith("Bonjour Lina,")

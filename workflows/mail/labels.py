@@ -197,20 +197,46 @@ def label_of(value: str | None, kind: str, language: str = "fr") -> str:
 _LETTERS_RE = re.compile(r"[^\W\d_]+")
 
 
-_PARTICLES = frozenset({"de", "du", "des"})
+_PARTICLES = frozenset({"de", "du", "des", "da", "dos", "das", "del"})
+"""Words kept in small letters inside a name made readable (« Pierre du Pont », « Ana da
+Silva »); « la », « le » are not among them: « de La Fontaine », « Le Goff »."""
+
+
+_NAME_WORD_RE = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*['\u2019]?")
+_AROUND_WORD = "()[]«»\"“”,.;:!?"
+
+
+def _one_case(word: str) -> bool:
+    """True when ``word`` is a word of a name (letters, hyphens, apostrophes; brackets
+    or a comma around it) whose letters are all capitals or all small letters: written
+    without a case of its own (« PETIT », « aïcha »), unlike « McDonald », « LeBlanc »,
+    or anything that is not a name (« M-12 », « <b>x</b> »), which stay as typed."""
+    core = word.strip(_AROUND_WORD)
+    return bool(_NAME_WORD_RE.fullmatch(core)) and (core == core.upper() or core == core.lower())
 
 
 def readable_name(name: str | None) -> str | None:
-    """A name written all in capitals in a readable form (``LINA PETIT`` → ``Lina Petit``,
-    ``JEAN-LUC DE LA FONTAINE`` → ``Jean-Luc de La Fontaine``, ``ANNE D'ALMEIDA`` →
-    ``Anne d'Almeida``, ``N'DIAYE`` → ``N'Diaye``); any other name as written (``Lina
-    PETIT``, ``lina``). For greeting people: what is stored does not change."""
-    if not name or name != name.upper() or not _LETTERS_RE.search(name):
+    """A name as the robot writes it to people, one rule everywhere: each word written
+    all in capitals or all in small letters gets a capital initial, its accents kept
+    (``LINA PETIT``, ``lina petit``, ``Lina PETIT`` → ``Lina Petit``; ``aïcha diallo`` →
+    ``Aïcha Diallo``; ``ÉLODIE LEFÈVRE`` → ``Élodie Lefèvre``), each part of a compound
+    too (``JEAN-LUC`` → ``Jean-Luc``, ``N'DIAYE`` → ``N'Diaye``); the particles de, du,
+    des, d', da, dos, das, del stay small after the first word (``JEAN-LUC DE LA
+    FONTAINE`` → ``Jean-Luc de La Fontaine``, ``ANNE D'ALMEIDA`` → ``Anne d'Almeida``).
+    A word with a case of its own is written as typed (``McDonald``, ``LeBlanc``), and
+    so is anything that is not a word of a name (``M-12``, markup). What is stored does
+    not change; accents missing from what was typed (``GERARD``) cannot
+    be guessed and are not added."""
+    if not name or not _LETTERS_RE.search(name):
         return name
     first = _LETTERS_RE.search(name).start()
+    tokens = [(m.start(), m.end()) for m in re.finditer(r"\S+", name)]
 
     def word(match: re.Match) -> str:
         run, start, end = match.group(), match.start(), match.end()
+        token = next(name[a:b] for a, b in tokens if a <= start < b)
+        if not _one_case(token):
+            return run
         if start != first:
             after = name[end:end + 1]
             if run.lower() in _PARTICLES and after in ("", " ") and name[start - 1:start] == " ":
@@ -220,3 +246,24 @@ def readable_name(name: str | None) -> str | None:
         return run.capitalize()
 
     return _LETTERS_RE.sub(word, name)
+
+
+def greeting_name(person) -> str | None:
+    """The name to greet a person with (« Bonjour Lina, »): the first name they gave as
+    such (a member's ``first_name``), else their whole name, made readable
+    (:func:`readable_name`); None when there is none. ``person``: a mapping with ``name``
+    and maybe ``first_name`` (a member, a recipient), a name, or None. The robot never
+    greets with a guessed first name: in « Dupont Marie » either word may be the surname."""
+    if person is None:
+        return None
+    if isinstance(person, str):
+        return readable_name(person.strip()) or None
+    getter = getattr(person, "get", None)
+    if getter is None:
+        return None
+    for key in ("first_name", "name"):
+        value = getter(key)
+        if isinstance(value, str) and value.strip():
+            return readable_name(" ".join(value.split()))
+    return None
+

@@ -33,7 +33,7 @@ from jinja2 import meta as jinja2meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from config.settings import Settings
-from workflows.mail.labels import MODALITY_LABELS, WEEKDAYS, label_of, readable_name
+from workflows.mail.labels import MODALITY_LABELS, WEEKDAYS, greeting_name, label_of, readable_name
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 PARTS = ("subject", "txt", "html")
@@ -380,6 +380,7 @@ class Renderer:
 
         return {
             "readable_name": readable_name,
+            "greeting_name": greeting_name,
             "label": label_filter,
             "long_date": _remembered(long_date),
             "date_time": _remembered(date_time),

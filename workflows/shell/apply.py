@@ -26,6 +26,7 @@ from config.settings import Settings
 from store import Store
 from workflows.decision import Attachment, Mail, Plan, Resources
 from workflows.events.imip import add_calendar_parts
+from workflows.mail.labels import readable_name
 from workflows.mail.render import Renderer, base_context
 from workflows.mail.rfc5322 import attach_original, build_message
 from workflows.model.questions import TOKEN_ALPHABET, question_message_id
@@ -105,8 +106,9 @@ def queue_mail(store: Store, settings: Settings, renderer: Renderer, now: dateti
     msg = build_message(
         rendered=rendered,
         sender=(network.name, network.address),
-        to=list(mail.to),
-        cc=list(mail.cc),
+        # One way to write a name to people: the same as in the greeting (labels.readable_name).
+        to=[(readable_name(name), address) for name, address in mail.to],
+        cc=[(readable_name(name), address) for name, address in mail.cc],
         message_id=mail.message_id,
         date=now,
         in_reply_to=mail.in_reply_to,

@@ -38,15 +38,16 @@ def _person(plan: Plan, answer: dict) -> dict:
     return {"name": None, "ref": None, "address": answer["address"], "comment": answer.get("comment")}
 
 
-def _reminder_recipient(plan: Plan, answer: dict) -> tuple[str | None, str] | None:
-    """``(name, address)`` to remind, or None: a member who may get invitations, or an
-    animator; nobody else (an invitation forwarded to a stranger gets no mail from us)."""
+def _reminder_recipient(plan: Plan, answer: dict) -> tuple[str | None, str, str | None] | None:
+    """``(name, address, first name given as such)`` to remind, or None: a member who may
+    get invitations, or an animator; nobody else (an invitation forwarded to a stranger
+    gets no mail from us)."""
     if answer.get("member"):
         member = plan.members.find_one("ref", answer["member"])
         invitee = invitee_of(member) if member else None
-        return (invitee.name, invitee.address) if invitee else None
+        return (invitee.name, invitee.address, invitee.first_name) if invitee else None
     if answer["address"] in plan.settings.network.animators:
-        return None, answer["address"]
+        return None, answer["address"], None
     return None
 
 
@@ -82,8 +83,9 @@ def send_reminders(plan: Plan) -> list[str]:
                 if recipient is None:
                     continue
                 mid = tell_attendee(
-                    plan, *recipient, animator=recipient[1] in settings.network.animators,
-                    template="event_reminder", values={**values, "recipient": {"name": recipient[0]}},
+                    plan, recipient[0], recipient[1], animator=recipient[1] in settings.network.animators,
+                    template="event_reminder",
+                    values={**values, "recipient": {"name": recipient[0], "first_name": recipient[2]}},
                     purpose=REMINDER, cause=mail_cause(series.uid, series.sequence, tomorrow),
                     message_id=calendar_message_id(plan, REMINDER, series.uid, None, tomorrow, recipient[1],
                                                    answer.get("member")),
