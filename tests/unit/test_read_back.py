@@ -4,6 +4,8 @@ names written one way, dates that can be used, nothing a person wrote lost on th
 a human."""
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from intro_support import ANIMATORS, Net
@@ -22,7 +24,8 @@ def flat(text: str) -> str:
 
 
 def html_of(mail) -> str:
-    return flat(mail.message.get_body(("html",)).get_content())
+    """The HTML part as a reader sees its words: entities read, no-break spaces as spaces."""
+    return flat(html.unescape(mail.message.get_body(("html",)).get_content()).replace("\xa0", " "))
 
 
 # --- 1. « ne » in every negation ------------------------------------------------------------
@@ -172,3 +175,63 @@ def test_a_first_name_given_as_such_is_the_greeting_in_every_mail(net):
     net.item(lina, "demand", "Couture")
     net.answer(A1, "question:approve", "OUI")
     assert net.mails("question:consent", to=LINA)[-1].text.startswith("Bonjour Lina,")
+
+
+# --- 5. elisions before a quoted title or a name ----------------------------------------------
+
+from workflows.mail.labels import elided  # noqa: E402
+
+
+@pytest.mark.parametrize("word, following, written", [
+    ("de", "Apprendre l'espagnol", "d'"),
+    ("de", "« Échanges sur les échanges »", "d'"),
+    ("de", "Cours d'espagnol", "de "),
+    ("de", "histoire de l'art", "d'"),  # a mute h
+    ("de", "hockey sur glace", "de "),  # an aspirated h
+    ("de", "Haricots en conserve", "de "),
+    ("de", "Yves", "d'"),
+    ("de", "yoga doux", "de "),  # y before a vowel is a consonant
+    ("de", "onze ans", "de "),
+    ("de", "3D et impression", "de "),
+    ("De", "Informatique", "D'"),
+    ("le", "atelier", "l'"),
+    ("la", "Informatique", "l'"),
+    ("que", "Aïcha", "qu'"),
+    ("de", "", "de "),
+    ("de", None, "de "),
+    ("avec", "Aïcha", "avec "),
+])
+def test_elision(word, following, written):
+    assert elided(word, following) == written
+    assert elided(word, following, "en") == f"{word} "
+
+
+def test_the_bilan_and_its_acknowledgment_elide_before_a_title_with_a_vowel(net):
+    paco = net.member(PACO, "Paco Ruiz")
+    lina = net.member(LINA, "Lina Petit")
+    net.item(paco, "offer", "Apprendre à coudre")
+    net.item(lina, "demand", "Coudre")
+    net.answer(A1, "question:approve", "OUI")
+    net.answer(PACO, "question:consent", "OUI")
+    net.answer(LINA, "question:consent", "OUI")
+    net.later(21)
+    bilan = net.mails("question:bilan", to=LINA)[-1]
+    for words in (flat(bilan.text), html_of(bilan)):
+        assert "autour d'« Apprendre à coudre »" in words and "autour de « Apprendre" not in words
+    assert "autour de « Coudre »" in flat(net.mails("question:bilan", to=PACO)[-1].text)
+    net.answer(LINA, "question:bilan", "Échange réalisé : oui")
+    assert "l'échange autour d'« Apprendre à coudre »" in flat(net.mails("introduction_ack", to=LINA)[-1].text)
+
+
+def test_the_dates_of_an_event_with_a_vowel_are_its_dates(tmp_path):
+    from support import make_settings
+    from workflows.mail.render import Renderer
+    from workflows.shell.templating import example
+
+    settings = make_settings(tmp_path)
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    context = example("invitation", settings, now, "fr")
+    context.update(change="extended", event={**context["event"], "title": "Échanges sur les échanges"})
+    rendered = Renderer("fr").render("invitation", context)
+    assert "Les dates d'« Échanges sur les échanges » sont maintenant publiées" in flat(rendered.text)
+    assert "Les dates d&#39;«&nbsp;Échanges sur les échanges&nbsp;»" in rendered.html

@@ -267,3 +267,60 @@ def greeting_name(person) -> str | None:
             return readable_name(" ".join(value.split()))
     return None
 
+
+# --- French elision ----------------------------------------------------------------------
+
+_ELIDED = {"de": "d'", "le": "l'", "la": "l'", "que": "qu'", "ne": "n'", "je": "j'", "me": "m'", "te": "t'",
+           "se": "s'", "jusque": "jusqu'", "lorsque": "lorsqu'", "puisque": "puisqu'", "presque": "presqu'"}
+"""The words French writes without their last vowel before a vowel sound."""
+
+_ASPIRATED_H = (
+    "hache", "hach", "haie", "haillon", "haine", "hair", "hal", "hamac", "hamburger", "hameau", "hamster", "hanche",
+    "handball", "handicap", "hangar", "hanneton", "hant", "happ", "harangu", "harass", "harcel", "hardi", "hareng",
+    "hargn", "haricot", "harnais", "harpe", "harpon", "hasard", "hate", "hauss", "haut", "havre", "henn", "herisson", "hernie",
+    "heron", "heros", "herse", "hetre", "heurt", "hibou", "hideu", "hierarch", "hip-hop", "hiphop", "hiss", "hochet",
+    "hockey", "hold-up", "hollandais", "hollande", "homard", "hongr", "honte", "hoquet", "horde", "hors", "hot-dog",
+    "hotte", "houblon", "houill", "houle", "houppe", "housse", "houx", "hublot", "huee", "huer", "huit", "hurl",
+    "hutte", "hyene",
+)
+"""Beginnings of words whose h is aspirated (« le haricot », « de hockey »): no elision.
+Words that begin like them but whose h is mute are in :data:`_MUTE_H`."""
+_MUTE_H = ("haleine", "hallucin", "haltere", "hamecon", "harmoni", "heroine", "heroique", "heroisme")
+_NOT_ELIDED = frozenset({"oui", "onze", "onzieme", "onziemes", "ouistiti", "ouistitis", "uhlan", "yod"})
+"""Words beginning with a vowel that French does not elide before (« le onze », « de oui »)."""
+
+
+def _starts_with_vowel_sound(text: str | None) -> bool:
+    """True when ``text`` (a title, a name; quotes and spaces before it skipped) begins
+    with a vowel sound: a vowel (accented or not), a mute h (« l'histoire », not « le
+    haricot »), a y before a consonant (« d'Yves », not « de yoga »)."""
+    import unicodedata
+
+    words = re.findall(r"[^\W_][\w'’-]*", text or "")
+    if not words or not words[0][0].isalpha():
+        return False
+    word = "".join(c for c in unicodedata.normalize("NFD", words[0].lower()) if not unicodedata.combining(c))
+    word = word.replace("’", "'")
+    if re.split(r"[-']", word)[0] in _NOT_ELIDED:
+        return False
+    first = word[0]
+    if first in "aeiou":
+        return True
+    if first == "y":
+        return len(word) > 1 and word[1] not in "aeiou"
+    if first == "h":
+        return word.startswith(_MUTE_H) or not word.startswith(_ASPIRATED_H)
+    return False
+
+
+def elided(word: str, following: str | None, language: str = "fr") -> str:
+    """``word`` as written before ``following`` (a title, a name): elided in French before
+    a vowel sound (``de`` + « Apprendre l'espagnol » → ``d'``, ``le`` + « Échanges » →
+    ``l'``, ``que`` + « Aïcha » → ``qu'``), else followed by a space (``de `` + « Cours »).
+    Made to be written right before the quoted title: ``autour d'« Apprendre… »``,
+    ``autour de « Cours… »``. The case of ``word`` is kept (``De`` → ``D'``). Any other
+    word, or another language: ``word`` and a space."""
+    short = _ELIDED.get(word.lower()) if language.startswith("fr") else None
+    if short is None or not _starts_with_vowel_sound(following):
+        return f"{word} "
+    return short[0].upper() + short[1:] if word[:1].isupper() else short

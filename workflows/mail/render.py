@@ -33,7 +33,7 @@ from jinja2 import meta as jinja2meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from config.settings import Settings
-from workflows.mail.labels import MODALITY_LABELS, WEEKDAYS, greeting_name, label_of, readable_name
+from workflows.mail.labels import MODALITY_LABELS, WEEKDAYS, elided, greeting_name, label_of, readable_name
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 PARTS = ("subject", "txt", "html")
@@ -374,6 +374,11 @@ class Renderer:
 
         remembered = _remembered(joined)
 
+        def elide(word: str, following) -> str:
+            """``{{ "de" | elide(title) }}«&nbsp;{{ title }}&nbsp;»``: ``d'`` before « Apprendre… »,
+            ``de `` before « Cours… » (see :func:`workflows.mail.labels.elided`)."""
+            return elided(str(word), None if following is None else str(following), locale)
+
         def label_filter(value, kind: str) -> str:
             """``{{ intent | label("intent") }}``: ``join`` → ``adhésion`` (see :data:`LABELS`)."""
             return label_of(value, kind, locale)
@@ -389,6 +394,7 @@ class Renderer:
             "weekday_name": _remembered(weekday_name),
             "modality_label": modality_label,
             "join_list": join_list,
+            "elide": elide,
         }
 
     # Rendering ----------------------------------------------------------------------
