@@ -235,3 +235,50 @@ def test_the_dates_of_an_event_with_a_vowel_are_its_dates(tmp_path):
     rendered = Renderer("fr").render("invitation", context)
     assert "Les dates d'« Échanges sur les échanges » sont maintenant publiées" in flat(rendered.text)
     assert "Les dates d&#39;«&nbsp;Échanges sur les échanges&nbsp;»" in rendered.html
+
+
+# --- 6. the way to leave: for members only ---------------------------------------------------
+
+NEWCOMER = "nouvelle@example.net"
+
+
+def leave_offered(mail) -> bool:
+    return ("List-Unsubscribe" in mail.message or "Pour quitter le réseau" in mail.text
+            or "Pour quitter le réseau" in html_of(mail))
+
+
+def test_a_newcomer_s_join_question_offers_no_way_to_leave(net):
+    assert "confirmation asked" in net.send(NEWCOMER, "ADHÉSION", "Nom : Awa Nouvelle")
+    (question,) = net.mails("question:join", to=NEWCOMER)
+    assert not leave_offered(question), "not a member yet: nothing to leave"
+    assert "Pour parler à une personne" in question.text, "how to reach a human stays"
+    assert net.answer(NEWCOMER, "question:join", "OUI").startswith("join confirmed")
+    welcome = net.mails("join_done", to=NEWCOMER)[-1]
+    assert welcome.message["List-Unsubscribe"] == f"<mailto:{net.settings.network.address}?subject=RETRAIT>"
+    assert "Pour quitter le réseau : écrivez « RETRAIT »" in flat(welcome.text)
+    assert "Pour quitter le réseau : écrivez « RETRAIT »" in html_of(welcome)
+
+
+def test_a_stranger_is_answered_without_a_way_to_leave_a_member_with_one(net):
+    net.member(LINA, "Lina Petit")
+    net.send(NEWCOMER, "AIDE", "")
+    net.send(LINA, "AIDE", "")
+    assert not leave_offered(net.mails("help", to=NEWCOMER)[-1])
+    assert leave_offered(net.mails("help", to=LINA)[-1])
+
+
+def test_a_join_declined_is_answered_without_a_way_to_leave(net):
+    net.send(NEWCOMER, "ADHÉSION", "Nom : Awa Nouvelle")
+    assert net.answer(NEWCOMER, "question:join", "NON").startswith("join declined")
+    assert not leave_offered(net.mails("join_done", to=NEWCOMER)[-1])
+
+
+def test_a_question_relayed_for_a_member_without_e_mail_still_tells_them_how_to_leave(net):
+    paco = net.member(PACO, "Paco Ruiz")
+    jeanne = net.member(None, "Jeanne Roux", contact="permanence")
+    net.item(paco, "offer", "couture et retouches")
+    net.item(jeanne, "demand", "couture")
+    net.answer(A1, "question:approve", "OUI")
+    relayed = net.mails("question:consent", to=A1)[-1]
+    assert "List-Unsubscribe" not in relayed.message, "to the animators"
+    assert "Pour quitter le réseau" in relayed.text, "the question is the member's own"

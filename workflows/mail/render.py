@@ -44,7 +44,7 @@ WRAP_WIDTH = 72
 """Where a longer line is cut when it is wrapped."""
 EXAMPLES = BUILTIN_TEMPLATES / "examples"
 """``<name>.json``: the example data a mail or a page is checked and previewed with."""
-BASE_VARIABLES = ("network", "now")
+BASE_VARIABLES = ("network", "now", "to_member")
 """What every template gets besides its own data (``workflows.shell.templating.base_context``)."""
 
 log = logging.getLogger(__name__)
@@ -671,6 +671,9 @@ def network_context(settings: Settings) -> dict:
     }
 
 
-def base_context(settings: Settings, now: datetime) -> dict:
-    """``{"network": …, "now": now}``: the variables of every template (``now`` aware)."""
-    return {"network": network_context(settings), "now": now}
+def base_context(settings: Settings, now: datetime, to_member: bool = True) -> dict:
+    """``{"network": …, "now": now, "to_member": …}``: the variables of every template
+    (``now`` aware). ``to_member``: the text is for a member (sent to them, or passed on
+    by the animators), so its footer says how to leave the network; False for a mail to
+    someone who is not a member (a newcomer, a stranger, a person who just left)."""
+    return {"network": network_context(settings), "now": now, "to_member": to_member}

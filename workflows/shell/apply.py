@@ -100,7 +100,7 @@ def queue_mail(store: Store, settings: Settings, renderer: Renderer, now: dateti
     """Render, build and queue one mail (``now``: aware, its Date). Returns its
     Message-ID, or None when a mail with that Message-ID is already in the outbox."""
     network = settings.network
-    rendered = renderer.render(mail.template, {**base_context(settings, now), **mail.values})
+    rendered = renderer.render(mail.template, {**base_context(settings, now, to_member=mail.to_member), **mail.values})
     if mail.subject_tag:
         rendered = replace(rendered, subject=f"[{mail.subject_tag}] {rendered.subject}")
     msg = build_message(

@@ -79,7 +79,9 @@ def ask(
     ``address`` is the only address whose answer counts. The mail goes to ``recipients``
     (default: ``[(to_name, address)]``), its subject tagged ``[token]``, its Message-ID
     :func:`question_message_id`; its ``values`` get ``token`` and ``expires`` (aware UTC).
-    With ``to_member``, addresses marked undeliverable get no mail (the question is kept).
+    With ``to_member``, addresses marked undeliverable get no mail (the question is kept),
+    and the mail is a member's (how to leave the network) when they are all confirmed
+    members' (:meth:`workflows.decision.Plan.members_only`): not the newcomer's join question.
     ``data`` is kept with the question for the step that reads the answer.
     ``auto_submitted``: ``auto-replied`` when the question answers the person's message
     (RFC 3834 §5). ``clarified``: this is the clarification of an unclear answer.
@@ -96,7 +98,8 @@ def ask(
     if to_member:
         to = [(name, each) for name, each in to if not plan.undeliverable(each)]
     mail = Mail(template=template, to=to, values=values, purpose=f"question:{kind}", cause=cause,
-                in_reply_to=in_reply_to, to_member=to_member, auto_submitted=auto_submitted) if to else None
+                in_reply_to=in_reply_to, to_member=to_member and plan.members_only(to),
+                auto_submitted=auto_submitted) if to else None
     question = plan.ask(
         document={
             "kind": kind,
@@ -175,7 +178,9 @@ def ask_member(
                       cause, kind, member["ref"])
     return [
         ask(plan, kind=kind, subject_ref=subject_ref, member=member["ref"], address=animator,
-            template=PROXY_TEMPLATE, values={**values, "question_template": template, "kind": kind},
+            template=PROXY_TEMPLATE,
+            # The question shown is the member's own: its footer says how to leave.
+            values={**values, "question_template": template, "kind": kind, "to_member": True},
             cause=cause, valid_days=valid_days, data={**(data or {}), "proxy": member["ref"]},
             to_member=False)
         for animator in animators

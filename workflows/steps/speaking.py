@@ -218,6 +218,8 @@ def tell_member(plan: Plan, member: dict | None, *, template: str, values: dict,
         return plan.mail(template=template, to=[(member.get("name"), member["address"])], cc=cc, values=values,
                          purpose=purpose, cause=cause, in_reply_to=thread.message_id if thread else None,
                          references=list(dict.fromkeys(references)), subject_tag=token)
+    # The text is the member's, passed on by the animators: its footer says how to leave.
     return tell_animators(plan, template=template,
-                          values={**values, "for_member": {"ref": member["ref"], "name": member.get("name")}},
+                          values={**values, "for_member": {"ref": member["ref"], "name": member.get("name")},
+                                  "to_member": True},
                           purpose=purpose, cause=cause)
