@@ -73,7 +73,9 @@ class Mail:
     List-Unsubscribe header (RFC 2369) and the footer's way to leave the network; a
     newcomer asked to confirm, a stranger answered, a person who just left get neither. ``subject_tag``: the token put before the
     subject, ``[RERS-…]``. ``forget_after_send``: no copy of its bytes and recipients kept
-    once sent (a goodbye after an erasure, a data export)."""
+    once sent (a goodbye after an erasure, a data export). ``reply_to``: the address
+    « Répondre » writes to (RFC 5322 §3.6.2), when it is not the robot's: the person whose
+    message is handed to the animators."""
 
     template: str
     to: list[tuple[str | None, str]]
@@ -89,6 +91,7 @@ class Mail:
     attachments: list[Attachment] = field(default_factory=list)
     subject_tag: str | None = None
     forget_after_send: bool = False
+    reply_to: str | None = None
 
     def recipients(self) -> list[str]:
         return [address for _, address in [*self.to, *self.cc]]

@@ -282,3 +282,38 @@ def test_a_question_relayed_for_a_member_without_e_mail_still_tells_them_how_to_
     relayed = net.mails("question:consent", to=A1)[-1]
     assert "List-Unsubscribe" not in relayed.message, "to the animators"
     assert "Pour quitter le réseau" in relayed.text, "the question is the member's own"
+
+
+# --- 7. « Répondre » on a message handed to the animators reaches the person -----------------
+
+
+def test_a_forwarded_message_is_answered_to_the_person_not_the_robot(net):
+    assert net.send(NEWCOMER, "Une question", "Bonjour, la permanence est-elle ouverte pendant les vacances ?") \
+        .startswith("forwarded")
+    forwarded = net.mails("forward", to=A1)[-1]
+    assert forwarded.message["Reply-To"].addresses[0].addr_spec == NEWCOMER
+    assert forwarded.message["From"].addresses[0].addr_spec == net.settings.network.address
+    assert f"utilisez « Répondre » : votre réponse ira à {NEWCOMER}, pas au robot" in flat(forwarded.text)
+    assert f"votre réponse ira à {NEWCOMER}, pas au robot" in html_of(forwarded)
+
+
+def test_a_web_form_s_message_is_answered_to_the_person_behind_the_form(net):
+    net.send("no-reply@formulaire.example.org", "Contact", "Je voudrais des renseignements sur le réseau.",
+             headers={"Reply-To": "Awa Nouvelle <awa@example.net>"})
+    forwarded = net.mails("forward", to=A1)[-1]
+    assert forwarded.message["Reply-To"].addresses[0].addr_spec == "awa@example.net"
+
+
+@pytest.mark.parametrize("fields, expected", [
+    ({"sender": "lina@example.org", "intent": "unknown"}, "lina@example.org"),
+    ({"sender": None, "intent": "unknown"}, None),  # no readable address
+    ({"sender": "mailer-daemon@mx.example.org", "intent": "bounce"}, None),  # a mail server: nobody reads it
+    ({"sender": "rers.test@example.org", "intent": "unknown"}, None),  # the robot itself
+    ({"sender": "lina@example.org", "intent": "auto_reply", "own_mail": True}, None),  # the robot's mail back
+])
+def test_who_gets_the_reply_of_a_forward(net, fields, expected):
+    from workflows.mail.model import Parsed
+    from workflows.steps.speaking import reply_to_person
+
+    assert reply_to_person(net.ctx(), Parsed(message_id="<x@y>", subject="", text="", **fields)) == expected
+

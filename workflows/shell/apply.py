@@ -115,6 +115,7 @@ def queue_mail(store: Store, settings: Settings, renderer: Renderer, now: dateti
         references=list(mail.references),
         auto_submitted=mail.auto_submitted,
         list_unsubscribe=f"mailto:{network.address}?subject=RETRAIT" if mail.to_member else None,
+        reply_to=mail.reply_to,
         language=network.language,
     )
     for attachment in mail.attachments:

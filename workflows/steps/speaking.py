@@ -146,7 +146,8 @@ def forward_to_animators(plan: Plan, incoming: Incoming, *, reason: str, purpose
     configured (logged with the key: the message stays in the done folder). The message
     is attached as it is, never parsed (:func:`workflows.mail.rfc5322.attach_original`); ``without_original``:
     not attached (the notice about a parked message when attaching it failed: the reason
-    says where it is kept).
+    says where it is kept). « Répondre » writes to the person (``Reply-To``,
+    :func:`reply_to_person`), not to the robot.
     """
     text = reason_text(reason, plan.settings.network.language, **values)
     animators = plan.settings.network.animators
@@ -154,6 +155,7 @@ def forward_to_animators(plan: Plan, incoming: Incoming, *, reason: str, purpose
     if not animators:
         audit.warning("%s: needs a human (%s) but no animator is configured", parsed.message_id, reason)
         return None
+    reply_to = reply_to_person(plan, parsed)
     return plan.forward(reason=reason, mail=Mail(
         template="forward_animators",
         to=[(None, a) for a in animators],
@@ -163,12 +165,28 @@ def forward_to_animators(plan: Plan, incoming: Incoming, *, reason: str, purpose
             "subject": parsed.subject,
             "intent": parsed.intent,
             "text": parsed.text,
+            "reply_to": reply_to,
         },
         purpose=purpose,
         cause=parsed.message_id,
         to_member=False,
         attachments=[] if without_original else [Attachment("original", incoming.raw)],
+        reply_to=reply_to,
     ))
+
+
+def reply_to_person(plan: Plan, parsed) -> str | None:
+    """The address an animator's « Répondre » should reach for a message handed to them:
+    the person's, as the robot answers them (:func:`workflows.mail.sender.person_address`:
+    the From address, or a web form's Reply-To). None — « Répondre » then goes to the
+    robot, as before — when there is no readable address, for the robot's own mail, and
+    for a delivery report (its sender is a mail server, nobody reads it)."""
+    address = person_address(parsed)
+    if not address or parsed.own_mail or parsed.intent == "bounce":
+        return None
+    if address == plan.settings.network.address.lower():
+        return None
+    return address
 
 
 def reply_id(message_id: str) -> str | None:
