@@ -317,3 +317,64 @@ def test_who_gets_the_reply_of_a_forward(net, fields, expected):
 
     assert reply_to_person(net.ctx(), Parsed(message_id="<x@y>", subject="", text="", **fields)) == expected
 
+
+# --- 8. the words written with an answer reach a human ---------------------------------------
+
+from workflows.mail.answers import has_remarks  # noqa: E402
+
+
+@pytest.mark.parametrize("text, remarks", [
+    ("POUR M-14 : NON, elle n'a plus le temps", True),
+    ("NON.\nElle déménage à Lyon.", True),
+    ("Bonjour,\nOui, mais seulement le mardi.\nCordialement", True),
+    ("POUR M-14 : NON", False),
+    ("Non merci", False),
+    ("Non, désolée", False),
+    ("Oui avec plaisir !", False),
+    ("Oui je confirme mon adhésion", False),
+    ("OUI\nContact : téléphone", False),  # a field the robot reads
+    ("je ne suis pas intéressée", False),
+])
+def test_what_a_reply_says_besides_its_answer(text, remarks):
+    assert has_remarks(text) is remarks
+
+
+def test_a_decline_s_reason_under_a_proxy_answer_reaches_the_animators(net):
+    paco = net.member(PACO, "Paco Ruiz")
+    jeanne = net.member(None, "Jeanne Roux", contact="permanence")
+    net.item(paco, "offer", "couture et retouches")
+    net.item(jeanne, "demand", "couture")
+    net.answer(A1, "question:approve", "OUI")
+    ref = jeanne["ref"]
+    assert net.answer(A1, "question:consent", f"POUR {ref} : NON, elle n'a plus le temps en ce moment") \
+        == "MR-1 declined"
+    (told,) = net.mails("answer_remarks")
+    assert sorted(told.recipients) == sorted(ANIMATORS)
+    text = flat(told.text)
+    assert f"Un animateur a répondu NON pour {ref}" in text and "(MR-1)" in text
+    assert f"« POUR {ref} : NON, elle n'a plus le temps en ce moment »" in text
+    cancelled = net.mails("introduction_cancelled", to=PACO)[-1]
+    assert "plus le temps" not in cancelled.text, "the other member is told only that it will not go ahead"
+
+
+def test_a_member_s_yes_with_a_condition_reaches_the_animators(net):
+    paco = net.member(PACO, "Paco Ruiz")
+    lina = net.member(LINA, "Lina Petit")
+    net.item(paco, "offer", "Couture")
+    net.item(lina, "demand", "Couture")
+    net.answer(A1, "question:approve", "OUI")
+    net.answer(LINA, "question:consent", "Oui, mais seulement le mardi après-midi.")
+    (told,) = net.mails("answer_remarks")
+    assert "Lina" not in told.subject
+    assert "M-2 a répondu OUI" in flat(told.text) and "seulement le mardi après-midi" in flat(told.text)
+    assert told.message["Reply-To"].addresses[0].addr_spec == LINA
+
+
+def test_a_plain_answer_bothers_nobody(net):
+    paco = net.member(PACO, "Paco Ruiz")
+    lina = net.member(LINA, "Lina Petit")
+    net.item(paco, "offer", "Couture")
+    net.item(lina, "demand", "Couture")
+    net.answer(A1, "question:approve", "OUI")
+    net.answer(LINA, "question:consent", "Bonjour,\nNon merci.\nBonne journée")
+    assert not net.mails("answer_remarks")

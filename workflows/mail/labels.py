@@ -109,6 +109,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "send_failure": ("échec d'envoi", "sending failure"),
         "mailbox_down": ("boîte du réseau injoignable", "network's mailbox unreachable"),
         "reply_limit": ("limite de réponses du jour atteinte (transmis)", "day's answer limit reached (forwarded)"),
+        "answer_remarks": ("mots écrits avec une réponse (transmis)", "words written with an answer (forwarded)"),
         "preferences_done": ("préférences notées", "preferences noted"),
         "question_closed": ("réponse à une question close", "answer to a closed question"),
         "report": ("rapport", "report"),

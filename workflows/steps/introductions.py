@@ -373,7 +373,10 @@ def on_consent_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
         return questions.clarify(plan, incoming, question, template="introduction_clarify",
                                values={**member_view(plan, intro, side), "kind": "consent"})
     questions.settle(plan, question, answer=answer, message_id=incoming.parsed.message_id)
-    return _consent_given(plan, intro, side, answer, incoming=incoming)
+    outcome = _consent_given(plan, intro, side, answer, incoming=incoming)
+    # A decline's reason, a remark (« Oui, mais seulement le mardi »): for the animators.
+    questions.pass_on_remarks(plan, incoming, question, answer)
+    return outcome
 
 
 def on_consent_withdrawn(plan: Plan, incoming: Incoming, question: dict) -> str | None:
@@ -399,7 +402,9 @@ def on_consent_withdrawn(plan: Plan, incoming: Incoming, question: dict) -> str 
     audit.info("%s: consent of the %s member withdrawn by %s", intro["ref"], side, incoming.parsed.message_id)
     # « Nous attendons l'autre réponse », if still unsent, would come with « n'aura pas lieu ».
     plan.drop_queued(purpose="introduction_ack", cause=f"{intro['ref']}:ack:{side}")
-    return f"{_consent_given(plan, intro, side, 'no', incoming=incoming)}: consent withdrawn"
+    outcome = _consent_given(plan, intro, side, 'no', incoming=incoming)
+    questions.pass_on_remarks(plan, incoming, question, "no")
+    return f"{outcome}: consent withdrawn"
 
 
 def record_oral_consent(plan: Plan, ref: str, side: str, answer: str, animator: str) -> str:

@@ -44,7 +44,8 @@ from datetime import datetime, timedelta
 
 from workflows.decision import Incoming, Mail, Plan, Question
 from workflows.lookup import token_hash
-from workflows.mail.answers import plain_yes
+from workflows.mail.answers import has_remarks, plain_yes
+from workflows.mail.labels import label_of
 from workflows.mail.authentication import authenticated
 from workflows.mail.sender import person_address
 from workflows.model.members import reachable
@@ -329,6 +330,33 @@ def settle_or_clarify(plan: Plan, incoming: Incoming, question: dict, answer: st
                        to_name=None if proxy else member.get("name"))
     settle(plan, question, answer=answer, message_id=incoming.parsed.message_id)
     return None
+
+
+REMARKS_SHOWN = 600
+"""How many characters of a reply's words the animators' notice quotes (the message is
+attached whole)."""
+
+
+def pass_on_remarks(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str | None:
+    """The animators get the words a reply holds besides its OUI or NON — a decline's
+    reason, a remark (« POUR M-14 : NON, elle n'a plus le temps », « Oui, mais seulement le
+    mardi ») — which the robot does not read (:func:`workflows.mail.answers.has_remarks`):
+    the message is handed to them, quoted, with what the answer was. Returns the
+    Message-ID, or None when there is nothing besides the answer (or it is unclear:
+    the clarification question follows)."""
+    text = incoming.parsed.text or ""
+    if answer not in ("yes", "no") or not has_remarks(text):
+        return None
+    language = plan.settings.network.language
+    proxy = bool(question.get("data", {}).get("proxy"))
+    words = " ".join(text.split())
+    if len(words) > REMARKS_SHOWN:
+        words = words[:REMARKS_SHOWN].rsplit(" ", 1)[0] + " …"
+    return forward_to_animators(plan, incoming, reason="answer_remarks_proxy" if proxy else "answer_remarks",
+                                purpose="answer_remarks", member=question.get("member") or "?",
+                                answer={"yes": ("OUI", "YES"), "no": ("NON", "NO")}[answer][language == "en"],
+                                question=label_of(question["kind"], "question", language),
+                                subject=question["subject_ref"], words=words)
 
 
 def destructive(incoming: Incoming, answer: str) -> str:
