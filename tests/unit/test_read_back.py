@@ -40,7 +40,7 @@ def test_a_member_met_at_the_permanence_reads_a_whole_negation(net):
     relayed = net.mails("question:consent", to=A1)[-1]
     for words in (flat(relayed.text), html_of(relayed)):
         assert "nous ne lui donnerons aucune coordonnée" in words
-        assert "et nous lui donnerons aucune" not in words
+        assert "nous lui donnerons aucune" not in words
 
 
 def test_a_member_who_shares_an_address_is_told_which_one(net):
@@ -50,7 +50,7 @@ def test_a_member_who_shares_an_address_is_told_which_one(net):
     net.item(lina, "demand", "couture")
     net.answer(A1, "question:approve", "OUI")
     consent = net.mails("question:consent", to=LINA)[-1]
-    assert f"et nous lui donnerons votre adresse e-mail : {LINA}" in flat(consent.text)
+    assert f"- nous lui donnerons votre adresse e-mail : {LINA}" in consent.text
 
 
 # --- 2. a relayed bilan question says how to pass the bilan on ------------------------------
@@ -378,3 +378,36 @@ def test_a_plain_answer_bothers_nobody(net):
     net.answer(A1, "question:approve", "OUI")
     net.answer(LINA, "question:consent", "Bonjour,\nNon merci.\nBonne journée")
     assert not net.mails("answer_remarks")
+
+
+# --- 9. the consent request shows the other's form, availability and place, masked ----------
+
+
+def test_the_consent_request_shows_how_when_and_where_the_other_offers(net):
+    paco = net.member(PACO, "Paco Ruiz")
+    lina = net.member(LINA, "Lina Petit")
+    offer = net.item(paco, "offer", "Couture", availability="le mardi après-midi, ou appelez le 06 12 34 56 78",
+                     opened=False)
+    with net.store.transaction():
+        net.store.items.update(offer["id"], modality="group", place="Médiathèque, paco.ruiz@example.net")
+    net.item(lina, "demand", "Couture")
+    assert net.answer(A1, "question:approve", "OUI").startswith("MR-1 approved")
+    consent = net.mails("question:consent", to=LINA)[-1]
+    text, html_words = consent.text, html_of(consent)
+    assert "  Forme : en groupe (atelier)\n" in text
+    assert "  Disponibilités : le mardi après-midi, ou appelez le [coordonnées masquées]\n" in text
+    assert "  Lieu : Médiathèque, [coordonnées masquées]\n" in text
+    for shown in ("Forme : en groupe (atelier)", "Disponibilités : le mardi après-midi",
+                  "Lieu : Médiathèque, [coordonnées masquées]"):
+        assert shown in html_words
+    assert "06 12" not in consent.everything() and PACO not in consent.everything()
+
+
+def test_a_consent_request_without_those_details_says_nothing_of_them(net):
+    paco = net.member(PACO, "Paco Ruiz")
+    lina = net.member(LINA, "Lina Petit")
+    net.item(paco, "offer", "Couture")
+    net.item(lina, "demand", "Couture")
+    net.answer(A1, "question:approve", "OUI")
+    text = net.mails("question:consent", to=LINA)[-1].text
+    assert "Forme :" not in text and "Disponibilités :" not in text and "Lieu :" not in text
