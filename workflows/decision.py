@@ -71,9 +71,14 @@ class Mail:
     mail gets its own when its token is drawn. The outbox keeps a Message-ID cause only
     hashed (``store.cause_key``): a step may read back, and :meth:`Plan.drop_queued`
     compare, only causes of its own making (``MR-7:ack:offer``, a calendar cause).
-    ``to_member``: a mail to a member (the List-Unsubscribe header, RFC 2369). ``subject_tag``: the token put before the
+    ``to_member``: a mail to members only — confirmed members, when the mail is decided
+    (:meth:`Plan.members_only`): the List-Unsubscribe header (RFC 2369) and the footer's
+    way to leave the network; a newcomer asked to confirm, a stranger answered, a person
+    who just left get neither. ``subject_tag``: the token put before the
     subject, ``[RERS-…]``. ``forget_after_send``: no copy of its bytes and recipients kept
-    once sent (a goodbye after an erasure, a data export)."""
+    once sent (a goodbye after an erasure, a data export). ``reply_to``: the address
+    « Répondre » writes to (RFC 5322 §3.6.2), when it is not the robot's: the person whose
+    message is handed to the animators."""
 
     template: str
     to: list[tuple[str | None, str]]
@@ -89,6 +94,7 @@ class Mail:
     attachments: list[Attachment] = field(default_factory=list)
     subject_tag: str | None = None
     forget_after_send: bool = False
+    reply_to: str | None = None
 
     def recipients(self) -> list[str]:
         return [address for _, address in [*self.to, *self.cc]]
@@ -386,6 +392,17 @@ class Plan:
 
     # Mails ----------------------------------------------------------------------------
 
+    def members_only(self, to: list[tuple[str | None, str]]) -> bool:
+        """True when every address of ``to`` is a confirmed member's, in this plan's view
+        (a member confirmed or erased by this very step counts as such)."""
+        if not to:
+            return False
+        for _, address in to:
+            member = self.members.find_one("address", address.lower())
+            if member is None or member.get("status") != "confirmed":
+                return False
+        return True
+
     def undeliverable(self, address: str) -> bool:
         """True when ``address`` is a member's that a hard bounce marked undeliverable."""
         member = self.members.find_one("address", address.lower())
@@ -398,11 +415,14 @@ class Plan:
              forget_after_send: bool = False) -> str | None:
         """Decide a mail (see :class:`Mail`). Returns its Message-ID, or None when nothing
         is to be sent: with ``to_member``, every address is marked undeliverable; or the
-        same mail (same Message-ID) is already queued or sent, or decided in this plan."""
+        same mail (same Message-ID) is already queued or sent, or decided in this plan.
+        ``to_member`` (a mail meant for a member) holds in the mail only when every
+        recipient is a confirmed member now (:meth:`members_only`)."""
         if to_member:
             to = [(name, address) for name, address in to if not self.undeliverable(address)]
             if not to:
                 return None
+            to_member = self.members_only(to)
         mail = Mail(template=template, to=list(to), values=values, purpose=purpose, cause=cause, cc=list(cc),
                     in_reply_to=in_reply_to, references=list(references), auto_submitted=auto_submitted,
                     to_member=to_member, attachments=list(attachments), subject_tag=subject_tag,

@@ -198,6 +198,19 @@ REASONS: dict[str, tuple[str, str]] = {
         "it was not recorded (only members and animators are counted)."),
     "question_not_handled": ("Réponse à une question ({question}) que le robot ne sait pas encore traiter.",
                              "Answer to a question ({question}) that the robot cannot handle yet."),
+    "answer_remarks": (
+        "{member} a répondu {answer} à la question « {question} » ({subject}) et a écrit autre chose que "
+        "la réponse : « {words} ». Le robot a fait ce que la réponse demandait ; ces mots-là, il ne les lit "
+        "pas : ils sont pour vous.",
+        "{member} answered {answer} to the question “{question}” ({subject}) and wrote more than the answer: "
+        "“{words}”. The robot did what the answer asked; those words it does not read: they are for you."),
+    "answer_remarks_proxy": (
+        "Un animateur a répondu {answer} pour {member} à la question « {question} » ({subject}) et a écrit "
+        "autre chose que la réponse : « {words} ». Le robot a fait ce que la réponse demandait ; ces mots-là, "
+        "il ne les lit pas : ils sont pour l'équipe.",
+        "An animator answered {answer} for {member} to the question “{question}” ({subject}) and wrote more "
+        "than the answer: “{words}”. The robot did what the answer asked; those words it does not read: they "
+        "are for the team."),
     "unclear_twice": ("Réponse toujours pas claire après une question de précision.",
                       "Answer still unclear after a question asking to make it clear."),
     # A refused answer to a question: "refused:" + the refusal of workflows.steps.questions.Match.

@@ -26,6 +26,7 @@ from config.settings import Settings
 from store import Store
 from workflows.decision import Attachment, Mail, Plan, Resources
 from workflows.events.imip import add_calendar_parts
+from workflows.mail.labels import readable_name
 from workflows.mail.render import Renderer, base_context
 from workflows.mail.rfc5322 import attach_original, build_message, needs_smtputf8
 from workflows.model.questions import TOKEN_ALPHABET, question_message_id
@@ -103,20 +104,22 @@ def queue_mail(store: Store, settings: Settings, renderer: Renderer, now: dateti
     # 6532): the message then needs SMTPUTF8 all the way, which the transport asks for
     # (and, when the server lacks it, the mail fails and the animators are told).
     smtputf8 = any(needs_smtputf8(address) for _, address in [*mail.to, *mail.cc])
-    rendered = renderer.render(mail.template, {**base_context(settings, now), **mail.values})
+    rendered = renderer.render(mail.template, {**base_context(settings, now, to_member=mail.to_member), **mail.values})
     if mail.subject_tag:
         rendered = replace(rendered, subject=f"[{mail.subject_tag}] {rendered.subject}")
     msg = build_message(
         rendered=rendered,
         sender=(network.name, network.address),
-        to=list(mail.to),
-        cc=list(mail.cc),
+        # One way to write a name to people: the same as in the greeting (labels.readable_name).
+        to=[(readable_name(name), address) for name, address in mail.to],
+        cc=[(readable_name(name), address) for name, address in mail.cc],
         message_id=mail.message_id,
         date=now,
         in_reply_to=mail.in_reply_to,
         references=list(mail.references),
         auto_submitted=mail.auto_submitted,
         list_unsubscribe=f"mailto:{network.address}?subject=RETRAIT" if mail.to_member else None,
+        reply_to=mail.reply_to,
         language=network.language,
         smtputf8=smtputf8,
     )

@@ -42,7 +42,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from workflows.decision import Incoming, Plan
-from workflows.events.rules import next_occurrence
 from workflows.lookup import find_introduction, find_item, find_ref
 from workflows.mail.labels import label_of
 from workflows.model.introductions import ACTIVE, SIDES, erased
@@ -59,6 +58,7 @@ from workflows.model.privacy import (
 from workflows.steps import consents, questions
 from workflows.steps.calendar import draft
 from workflows.steps.matcher import intros_of, matcher, partner
+from workflows.steps.reminders import meeting_permanence
 from workflows.steps.speaking import answer_sender, forward_to_animators, tell_animators, tell_member
 
 log = logging.getLogger(__name__)
@@ -385,7 +385,10 @@ def on_consent_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
         return questions.clarify(plan, incoming, question, template="introduction_clarify",
                                values={**member_view(plan, intro, side), "kind": "consent"})
     questions.settle(plan, question, answer=answer, message_id=incoming.parsed.message_id)
-    return _consent_given(plan, intro, side, answer, incoming=incoming)
+    outcome = _consent_given(plan, intro, side, answer, incoming=incoming)
+    # A decline's reason, a remark (« Oui, mais seulement le mardi »): for the animators.
+    questions.pass_on_remarks(plan, incoming, question, answer)
+    return outcome
 
 
 def on_consent_withdrawn(plan: Plan, incoming: Incoming, question: dict) -> str | None:
@@ -411,7 +414,9 @@ def on_consent_withdrawn(plan: Plan, incoming: Incoming, question: dict) -> str 
     audit.info("%s: consent of the %s member withdrawn by %s", intro["ref"], side, incoming.parsed.message_id)
     # « Nous attendons l'autre réponse », if still unsent, would come with « n'aura pas lieu ».
     plan.drop_queued(purpose="introduction_ack", cause=f"{intro['ref']}:ack:{side}")
-    return f"{_consent_given(plan, intro, side, 'no', incoming=incoming)}: consent withdrawn"
+    outcome = _consent_given(plan, intro, side, 'no', incoming=incoming)
+    questions.pass_on_remarks(plan, incoming, question, "no")
+    return f"{outcome}: consent withdrawn"
 
 
 def record_oral_consent(plan: Plan, ref: str, side: str, answer: str, animator: str) -> str:
@@ -523,23 +528,24 @@ def _introduce(plan: Plan, intro: dict, unavailable: dict[str, str] | None = Non
             "own_contact": effective_contact(me, intro["contacts"][side]),
             "unavailable": (unavailable or {}).get(side),
             "animators_copied": bool(cc),
+            # Where they meet, when either meets at the permanence: both read its date.
+            "permanence": permanence if "permanence" in intro["contacts"].values() else None,
         }
         tell_member(plan, me, template="introduction", values=context, purpose="introduction", cause=intro["ref"],
                     cc=cc)
 
 
 def next_permanence(plan: Plan) -> datetime | None:
-    """The start (aware, network zone) of the next permanence after ``plan.now``, with the
-    animators' cancellations, or None when none is planned within a year."""
+    """The start (aware) of the permanence where two members introduced now meet: the
+    first whose eve list to the animators is still to come
+    (:func:`workflows.steps.reminders.meeting_permanence`: never the same day, at least a
+    night ahead), with the animators' cancellations; None when none is planned within a
+    year."""
     series = draft(plan).permanence()
     if series is None:
         return None
-    today = plan.now.astimezone(plan.settings.network.zone).date()
-    for day in (today, today + timedelta(days=1)):
-        occurrence = next_occurrence(series, day)
-        if occurrence is not None and occurrence.start > plan.now:
-            return occurrence.start
-    return None
+    occurrence = meeting_permanence(series, plan.now, plan.settings.network.zone)
+    return occurrence.start if occurrence is not None else None
 
 
 def tell_cancelled(plan: Plan, intro: dict, sides, reason: str) -> None:

@@ -80,6 +80,8 @@ class Invitee:
     member: str | None = None
     round: int = 0
     """How many times the member turned invitations off before (``invitations_round``)."""
+    first_name: str | None = None
+    """The first name the member gave as such, for the greeting (never a guessed one)."""
 
     @property
     def animator(self) -> bool:
@@ -103,7 +105,7 @@ def invitee_of(member: dict) -> Invitee | None:
     if not member.get("address") or member.get("undeliverable"):
         return None
     return Invitee(address=member["address"].lower(), name=member.get("name"), member=member["ref"],
-                   round=int(member.get("invitations_round") or 0))
+                   round=int(member.get("invitations_round") or 0), first_name=member.get("first_name"))
 
 
 def invitees(plan: Plan) -> list[Invitee]:
@@ -184,7 +186,7 @@ def _queue(plan: Plan, series: EventSeries, kind: str, invitee: Invitee, occurre
             "change": kind,
             "occurrence": occurrence_view(series, occurrence) if occurrence else None,
             "following": occurrence_view(series, following[0]) if following else None,
-            "recipient": {"name": invitee.name, "animator": invitee.animator},
+            "recipient": {"name": invitee.name, "first_name": invitee.first_name, "animator": invitee.animator},
         },
         purpose=purpose,
         cause=mail_cause(series.uid, series.sequence, occurrence),

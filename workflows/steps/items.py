@@ -145,6 +145,7 @@ def on_withdraw_item_answer(plan: Plan, incoming: Incoming, question: dict, answ
     answer_sender(plan, incoming, template="withdraw_item_done",
                   values={"item": item, "closed": answer == "yes", "proxy": bool(question["data"].get("proxy"))},
                   purpose="withdraw_item_done", must_reach=True)
+    questions.pass_on_remarks(plan, incoming, question, answer)
     return f"withdraw_item {item['ref']}: " + ("closed" if answer == "yes" else "kept")
 
 

@@ -168,6 +168,7 @@ def on_join_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) 
     invite_member(plan, member)  # nothing unless they asked for invitations
     answer_sender(plan, incoming, template="join_done", values={"confirmed": True, "member": member, "items": released},
                   purpose="join_done")
+    questions.pass_on_remarks(plan, incoming, question, answer)
     audit.info("%s: %s confirmed%s", parsed.message_id, member["ref"], refs(released))
     return f"join confirmed: {member['ref']}" + refs(released)
 

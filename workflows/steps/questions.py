@@ -44,7 +44,8 @@ from datetime import datetime, timedelta
 
 from workflows.decision import Incoming, Mail, Plan, Question
 from workflows.lookup import token_hash
-from workflows.mail.answers import plain_yes
+from workflows.mail.answers import has_remarks, plain_yes
+from workflows.mail.labels import label_of
 from workflows.mail.authentication import authenticated
 from workflows.mail.sender import person_address
 from workflows.model.members import reachable
@@ -79,7 +80,9 @@ def ask(
     ``address`` is the only address whose answer counts. The mail goes to ``recipients``
     (default: ``[(to_name, address)]``), its subject tagged ``[token]``, its Message-ID
     :func:`question_message_id`; its ``values`` get ``token`` and ``expires`` (aware UTC).
-    With ``to_member``, addresses marked undeliverable get no mail (the question is kept).
+    With ``to_member``, addresses marked undeliverable get no mail (the question is kept),
+    and the mail is a member's (how to leave the network) when they are all confirmed
+    members' (:meth:`workflows.decision.Plan.members_only`): not the newcomer's join question.
     ``data`` is kept with the question for the step that reads the answer.
     ``auto_submitted``: ``auto-replied`` when the question answers the person's message
     (RFC 3834 §5). ``clarified``: this is the clarification of an unclear answer.
@@ -96,7 +99,8 @@ def ask(
     if to_member:
         to = [(name, each) for name, each in to if not plan.undeliverable(each)]
     mail = Mail(template=template, to=to, values=values, purpose=f"question:{kind}", cause=cause,
-                in_reply_to=in_reply_to, to_member=to_member, auto_submitted=auto_submitted) if to else None
+                in_reply_to=in_reply_to, to_member=to_member and plan.members_only(to),
+                auto_submitted=auto_submitted) if to else None
     question = plan.ask(
         document={
             "kind": kind,
@@ -175,7 +179,9 @@ def ask_member(
                       cause, kind, member["ref"])
     return [
         ask(plan, kind=kind, subject_ref=subject_ref, member=member["ref"], address=animator,
-            template=PROXY_TEMPLATE, values={**values, "question_template": template, "kind": kind},
+            template=PROXY_TEMPLATE,
+            # The question shown is the member's own: its footer says how to leave.
+            values={**values, "question_template": template, "kind": kind, "to_member": True},
             cause=cause, valid_days=valid_days, data={**(data or {}), "proxy": member["ref"]},
             to_member=False)
         for animator in animators
@@ -397,6 +403,33 @@ def settle_or_clarify(plan: Plan, incoming: Incoming, question: dict, answer: st
                        to_name=None if proxy else member.get("name"))
     settle(plan, question, answer=answer, message_id=incoming.parsed.message_id)
     return None
+
+
+REMARKS_SHOWN = 600
+"""How many characters of a reply's words the animators' notice quotes (the message is
+attached whole)."""
+
+
+def pass_on_remarks(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str | None:
+    """The animators get the words a reply holds besides its OUI or NON — a decline's
+    reason, a remark (« POUR M-14 : NON, elle n'a plus le temps », « Oui, mais seulement le
+    mardi ») — which the robot does not read (:func:`workflows.mail.answers.has_remarks`):
+    the message is handed to them, quoted, with what the answer was. Returns the
+    Message-ID, or None when there is nothing besides the answer (or it is unclear:
+    the clarification question follows)."""
+    text = incoming.parsed.text or ""
+    if answer not in ("yes", "no") or not has_remarks(text):
+        return None
+    language = plan.settings.network.language
+    proxy = bool(question.get("data", {}).get("proxy"))
+    words = " ".join(text.split())
+    if len(words) > REMARKS_SHOWN:
+        words = words[:REMARKS_SHOWN].rsplit(" ", 1)[0] + " …"
+    return forward_to_animators(plan, incoming, reason="answer_remarks_proxy" if proxy else "answer_remarks",
+                                purpose="answer_remarks", member=question.get("member") or "?",
+                                answer={"yes": ("OUI", "YES"), "no": ("NON", "NO")}[answer][language == "en"],
+                                question=label_of(question["kind"], "question", language),
+                                subject=question["subject_ref"], words=words)
 
 
 def destructive(incoming: Incoming, answer: str) -> str:

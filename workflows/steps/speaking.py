@@ -148,7 +148,8 @@ def forward_to_animators(plan: Plan, incoming: Incoming, *, reason: str, purpose
     configured (logged with the key: the message stays in the done folder). The message
     is attached as it is, never parsed (:func:`workflows.mail.rfc5322.attach_original`); ``without_original``:
     not attached (the notice about a parked message when attaching it failed: the reason
-    says where it is kept).
+    says where it is kept). « Répondre » writes to the person (``Reply-To``,
+    :func:`reply_to_person`), not to the robot.
 
     At most ``[limits] max_forwards_per_day`` messages of one sender a day are handed
     over (:func:`_within_forward_limit`); then one notice, then nothing more that day
@@ -163,6 +164,7 @@ def forward_to_animators(plan: Plan, incoming: Incoming, *, reason: str, purpose
         return None
     if reason not in UNCAPPED_FORWARDS and not _within_forward_limit(plan, incoming, reason):
         return None
+    reply_to = reply_to_person(plan, parsed)
     return plan.forward(reason=reason, mail=Mail(
         template="forward_animators",
         to=[(None, a) for a in animators],
@@ -172,11 +174,13 @@ def forward_to_animators(plan: Plan, incoming: Incoming, *, reason: str, purpose
             "subject": parsed.subject,
             "intent": parsed.intent,
             "text": parsed.text,
+            "reply_to": reply_to,
         },
         purpose=purpose,
         cause=parsed.message_id,
         to_member=False,
         attachments=[] if without_original else [Attachment("original", incoming.raw)],
+        reply_to=reply_to,
     ))
 
 
@@ -229,6 +233,20 @@ def _within_forward_limit(plan: Plan, incoming: Incoming, reason: str) -> bool:
         audit.warning("%s: not forwarded to the animators (%s): the sender's %d forwards of today are used up; the "
                       "message is in %s", parsed.message_id, reason, limit, folder)
     return False
+
+
+def reply_to_person(plan: Plan, parsed) -> str | None:
+    """The address an animator's « Répondre » should reach for a message handed to them:
+    the person's, as the robot answers them (:func:`workflows.mail.sender.person_address`:
+    the From address, or a web form's Reply-To). None — « Répondre » then goes to the
+    robot, as before — when there is no readable address, for the robot's own mail, and
+    for a delivery report (its sender is a mail server, nobody reads it)."""
+    address = person_address(parsed)
+    if not address or parsed.own_mail or parsed.intent == "bounce":
+        return None
+    if address == plan.settings.network.address.lower():
+        return None
+    return address
 
 
 def reply_id(message_id: str) -> str | None:
@@ -289,6 +307,8 @@ def tell_member(plan: Plan, member: dict | None, *, template: str, values: dict,
         return plan.mail(template=template, to=[(member.get("name"), member["address"])], cc=cc, values=values,
                          purpose=purpose, cause=cause, in_reply_to=reply_id(thread.message_id) if thread else None,
                          references=list(dict.fromkeys(references)), subject_tag=token)
+    # The text is the member's, passed on by the animators: its footer says how to leave.
     return tell_animators(plan, template=template,
-                          values={**values, "for_member": {"ref": member["ref"], "name": member.get("name")}},
+                          values={**values, "for_member": {"ref": member["ref"], "name": member.get("name")},
+                                  "to_member": True},
                           purpose=purpose, cause=cause)
