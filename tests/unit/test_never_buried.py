@@ -24,7 +24,7 @@ from workflows.model.matching import matched_lines, pair_refusal, proposable_aga
 from workflows.shell.jobs import monthly_report_job
 from workflows.shell.resources import current_texts, matcher_for, score_text
 from workflows.steps import followups, introductions
-from workflows.steps.matcher import best_demands, matcher, near_misses
+from workflows.steps.matcher import best_demands, matcher, near_misses, partner
 from workflows.steps.reports import build_report
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -464,3 +464,63 @@ def test_rers_report_shows_the_near_misses(net, capsys, monkeypatch):
     monkeypatch.setenv("RERS_NOW", (net.now + timedelta(days=31)).isoformat())
     assert main(["report", "--config", str(net.root / "rers.toml")]) == 0
     assert "la plus proche : O-1, 0.50 (« Cuisine italienne »)" in flat(capsys.readouterr().out)
+
+
+# --- closed items take no place in the candidate lists ----------------------------------------
+
+
+def test_closed_offers_never_hide_an_open_one(world):
+    world.member("M-1", PACO)
+    world.member("M-2", LINA)
+    for n in range(1, 41):
+        world.item(f"O-{n}", "M-1", "Anglais")
+    plan = world.plan()
+    m = matcher(plan)
+    assert len(m.index) == 40
+    with world.store.transaction():  # withdrawn since they were indexed
+        for n in range(1, 41):
+            doc = world.store.items.find_one("ref", f"O-{n}")
+            world.store.items.update(doc["id"], status="closed")
+    world.item("O-41", "M-1", "Anglais")
+    world.item("D-1", "M-2", "Anglais")
+    plan = world.plan()
+    found = partner(plan, matcher(plan), plan.items.find_one("ref", "D-1"))
+    assert found is not None and found[0]["ref"] == "O-41"
+    assert "O-1" not in matcher(plan).index, "the closed ones left the index"
+    world.item("D-2", "M-2", "Anglais courant")
+    plan = world.plan()
+    assert [d["ref"] for d, _ in near_misses(plan, matcher(plan), plan.items.find_one("ref", "D-2"))] == ["O-41"]
+
+
+def test_only_open_items_are_indexed_and_a_held_one_when_it_opens(world):
+    world.member("M-1", PACO)
+    world.member("M-2", LINA)
+    world.item("O-1", "M-1", "Anglais", status="held")
+    world.item("O-2", "M-1", "Anglais", status="closed")
+    world.item("D-1", "M-2", "Anglais")
+    plan = world.plan()
+    m = matcher(plan)
+    assert "O-1" not in m.index and "O-2" not in m.index and "D-1" in m.index
+    with world.store.transaction():
+        doc = world.store.items.find_one("ref", "O-1")
+        world.store.items.update(doc["id"], status="open")
+    plan = world.plan()
+    intro = introductions.match_item(plan, plan.items.find_one("ref", "O-1"))
+    assert (intro["offer"], intro["demand"]) == ("O-1", "D-1")
+
+
+def test_a_collective_offer_reads_past_closed_demands(world):
+    world.member("M-1", PACO)
+    world.item("O-1", "M-1", "Tricot", modality="group")
+    for n in range(2, 45):
+        world.member(f"M-{n}", f"m{n}@example.org")
+        world.item(f"D-{n - 1}", f"M-{n}", "Tricot")
+    plan = world.plan()
+    matcher(plan)
+    with world.store.transaction():
+        for n in range(1, 41):
+            doc = world.store.items.find_one("ref", f"D-{n}")
+            world.store.items.update(doc["id"], status="closed")
+    plan = world.plan()
+    found = best_demands(plan, matcher(plan), plan.items.find_one("ref", "O-1"), 2)
+    assert [d["ref"] for d, _ in found] == ["D-41", "D-42"]
