@@ -208,6 +208,9 @@ class IntroductionSettings:
     reminder_days: int = 7
     expiry_days: int = 21
     bilan_days: int = 21
+    repropose_days: int = 30
+    """Days after a proposal expired without an animator's answer before matching may
+    propose the same pair again (once)."""
 
 
 @dataclass(frozen=True)
@@ -387,6 +390,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "reminder_days": Key(int, 7, minimum=1, maximum=365, unit=YEAR),
         "expiry_days": Key(int, 21, minimum=1, maximum=365, unit=YEAR),
         "bilan_days": Key(int, 21, minimum=1, maximum=365, unit=YEAR),
+        "repropose_days": Key(int, 30, minimum=1, maximum=365, unit=YEAR),
     },
     "matching": {
         "min_score": Key(float, 0.6, minimum=0, maximum=1, unit="scores go from 0 to 1"),

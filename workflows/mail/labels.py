@@ -87,6 +87,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "introduction_command": ("commande MISE EN RELATION", "INTRODUCE command"),
         "introduction_decided": ("décision sur une mise en relation", "decision on an introduction"),
         "introduction_not_happened": ("échange non réalisé", "exchange that did not happen"),
+        "introduction_expired": ("proposition expirée sans réponse", "proposal expired without an answer"),
         "invitation": ("invitation du calendrier", "calendar invitation"),
         "cancellation": ("annulation du calendrier", "calendar cancellation"),
         "invitation_withdrawn": ("retrait de l'agenda (invitations arrêtées)", "removal from the calendar (invitations off)"),

@@ -38,7 +38,7 @@ def expire_pending_job(settings: Settings, store: Store, now: datetime, renderer
 def followups_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> FollowupReport:
     """The introductions' reminders, expiries, bilan questions and completions due now."""
     report = run(settings, store, now, followups, renderer=renderer)
-    if report.reminders or report.expired or report.bilans or report.completed:
+    if report.reminders or report.expired or report.bilans or report.completed or report.reoffered:
         log.info("introductions: %s", report)
     return report
 

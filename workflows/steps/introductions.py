@@ -19,7 +19,15 @@ The life of an introduction document (collection ``introductions``)::
      "bilans": {"offer": None | {"happened": "yes"|"no"|"ongoing"|None, "interest",
                 "obstacles", "facilitators", "text", "at": UTC ISO}, "demand": …},
      "not_happened": bool, "closed": UTC ISO | None, "close_reason": str | None,
+     "earlier": [{"ref": "MR-3", "status": str}] (the same pair's introductions before it),
+     "again_after": UTC ISO | None (expired unanswered: when matching may propose the
+                    pair again), "reoffered": UTC ISO | None (when it did offer it),
      "history": [{"at": UTC ISO, "event": str}]}
+
+A proposal that expires without an animator's answer is told to the animators, with the
+command that proposes it again (:mod:`workflows.steps.followups`); the first time for a
+pair, matching may propose it again ``repropose_days`` later
+(:func:`workflows.model.matching.proposable_again`). Refused or declined pairs never are.
 
 No member's name beyond a first name, address or phone number reaches another member
 before both consented: the mails are rendered from :mod:`workflows.model.privacy`
@@ -45,7 +53,7 @@ from workflows.decision import Incoming, Plan
 from workflows.lookup import find_introduction, find_item, find_ref
 from workflows.mail.labels import label_of
 from workflows.model.introductions import ACTIVE, SIDES, erased
-from workflows.model.matching import OTHER, PENDING, Score, item_busy, pair_refusal
+from workflows.model.matching import OTHER, PENDING, Score, item_busy, matched_lines, pair_refusal, why_in_one_line
 from workflows.model.privacy import (
     choose_contact,
     disclose,
@@ -143,6 +151,11 @@ def rematch(plan: Plan, *, dry_run: bool = False) -> list[Proposal]:
 # --- the introduction document ----------------------------------------------------------
 
 
+def pair_introductions(plan: Plan, intro: dict) -> list[dict]:
+    """Every introduction of ``intro``'s pair (the same offer and demand), itself included."""
+    return [i for i in intros_of(plan, matcher(plan), intro["offer"]) if i["demand"] == intro["demand"]]
+
+
 def update_introduction(plan: Plan, intro: dict, event: str, **fields) -> dict:
     history = [*intro.get("history", []), {"at": plan.stamp(), "event": event}]
     updated = plan.introductions.update(intro["id"], history=history, **fields)
@@ -168,6 +181,9 @@ def propose(plan: Plan, offer: dict, demand: dict, score: Score, *, source: str 
     document."""
     number = plan.next_number("introduction")
     approved = source == "command" and approved_by is not None
+    m = matcher(plan, sync=False)
+    earlier = [{"ref": i["ref"], "status": i["status"]} for i in intros_of(plan, m, offer["ref"])
+               if i["demand"] == demand["ref"]]
     doc = {
         "ref": f"MR-{number}",
         "offer": offer["ref"],
@@ -189,10 +205,13 @@ def propose(plan: Plan, offer: dict, demand: dict, score: Score, *, source: str 
         "not_happened": False,
         "closed": None,
         "close_reason": None,
+        "earlier": earlier,
+        "again_after": None,
+        "reoffered": None,
         "history": [{"at": plan.stamp(), "event": f"proposed by {approved_by}" if approved else "proposed"}],
     }
     intro = plan.introductions.get(plan.introductions.insert(doc))
-    matcher(plan, sync=False).note(intro)
+    m.note(intro)
     if approved:
         for side in SIDES:
             ask_consent(plan, intro, side)
@@ -208,8 +227,14 @@ def propose(plan: Plan, offer: dict, demand: dict, score: Score, *, source: str 
 
 def animator_view(plan: Plan, intro: dict) -> dict:
     """The context of the animators' mails about ``intro``: titles, modalities,
-    availabilities, score and why, the members' refs and names (never an address)."""
-    view: dict = {"intro": {"ref": intro["ref"], "score": intro["score"], "why": intro["why"],
+    availabilities, score and why (``because``: the words that met, in one line;
+    ``unmatched``: the other lines), the same pair's earlier introductions, the members'
+    refs and names (never an address)."""
+    why = intro["why"]
+    view: dict = {"intro": {"ref": intro["ref"], "score": intro["score"], "why": why,
+                            "because": why_in_one_line(why),
+                            "unmatched": [line for line in why if line not in matched_lines(why)],
+                            "earlier": intro.get("earlier") or [],
                             "source": intro["source"], "status": intro["status"]}}
     for side in SIDES:
         item = find_item(plan, intro[side]) or {"ref": intro[side], "kind": side, "title": erased(plan.settings.network.language)}
@@ -678,13 +703,14 @@ def on_item_closed(plan: Plan, item_ref: str) -> None:
 # --- follow-ups ---------------------------------------------------------------------------
 
 
-def stop_introduction(plan: Plan, intro: dict, event: str, *, status: str, close_reason: str) -> None:
+def stop_introduction(plan: Plan, intro: dict, event: str, *, status: str, close_reason: str, **fields) -> None:
     """End an introduction still being decided: its questions cancelled, both members told
     it will not go ahead if they were asked for consent (never why), both items offered to
-    matching again."""
+    matching again. ``fields``: more to record in the introduction as it closes."""
     asked_members = intro["status"] == "consent"
     close_questions(plan, intro)
-    update_introduction(plan, intro, event, status=status, closed=plan.stamp(), close_reason=close_reason)
+    update_introduction(plan, intro, event, status=status, closed=plan.stamp(), close_reason=close_reason,
+                        **fields)
     if asked_members:
         tell_cancelled(plan, intro, SIDES, status)
     offer_again(plan, intro, SIDES)
