@@ -214,11 +214,18 @@ def _attendee_self(plan: Plan, incoming: Incoming) -> str | None:
     """An answer from a calendar client (``METHOD:REPLY``) counts for the ATTENDEE it
     names only when that attendee sent it (From): an invitation forwarded to someone
     else, or an answer forged in a member's name, records nothing, and the animators get
-    it. Without an ATTENDEE the sender answers for themselves."""
+    it. Without an ATTENDEE the sender answers for themselves. Each answer of the message
+    (``parsed.rsvps``) must be the sender's; a message the network's server calls forged
+    is refused first (:func:`_not_forged`)."""
+    refused = _not_forged(plan, incoming)
+    if refused is not None:
+        return refused
     parsed = incoming.parsed
-    attendee = (parsed.rsvp or {}).get("attendee")
-    if not attendee or (parsed.sender and (normal_address(attendee) or attendee.lower()) == parsed.sender):
+    others = [a for a in (r.get("attendee") for r in (parsed.rsvps or [parsed.rsvp or {}]))
+              if a and not (parsed.sender and (normal_address(a) or a.lower()) == parsed.sender)]
+    if not others:
         return None
+    attendee = others[0]
     forward_to_animators(plan, incoming, reason="rsvp_not_attendee", purpose="rsvp_not_attendee", attendee=attendee)
     audit.warning("%s: calendar answer for an attendee who did not send it: not recorded", parsed.message_id)
     return "rsvp: not sent by the attendee, forwarded"
@@ -343,12 +350,13 @@ def _preferences(plan: Plan, incoming: Incoming) -> str | None:
 
 CONFIRMED_MEMBER = Guard("confirmed member", "a confirmed member (anyone else: told how to join, or the message "
                          "goes on as unclaimed)", _confirmed_member)
-PREFERENCES = Guard("not forged, confirmed member, own preferences", "not called forged, from a confirmed member "
+PREFERENCES = Guard("not forged; confirmed; own record", "not called forged, from a confirmed member "
                     "(anyone else's goes on as an unclaimed message), changed only from the member's own address "
                     "(authenticated when authserv_id is set), else they are asked to confirm", _preferences)
 NOT_A_PARTY = Guard("addressee, animator, not a party", "the question's addressee, an authenticated animator, not "
                     "one of the two members while another animator can decide", _not_a_party)
-ATTENDEE = Guard("the attendee", "the ATTENDEE the answer names, writing from that address", _attendee_self)
+ATTENDEE = Guard("not forged; the attendee", "not called forged; the ATTENDEE each answer names, writing from "
+                 "that address", _attendee_self)
 OUR_MAIL = Guard("about our mail", "a report about a mail the robot sent to the address it names",
                  _about_our_mail)
 OWN_RECORD = Guard("not forged; own record", "not called forged; a member's record changed only from their own "
@@ -416,7 +424,7 @@ def _answers_an_invitation(plan: Plan, incoming: Incoming) -> bool:
 UNCLAIMED: tuple[Route, ...] = (
     Route("preferences alone", OWN_PREFERENCES, preferences.on_preferences,
           "a confirmed member's preferences, whatever the subject", claims=_preferences_alone),
-    Route("answer to an invitation", ANYONE, attendance.on_invitation_reply,
+    Route("answer to an invitation", NOT_FORGED, attendance.on_invitation_reply,
           "« je viendrai » in reply to an invitation: attendance", claims=_answers_an_invitation),
     Route("anything else", ANYONE, basics.on_unknown, "to the animators; one acknowledgment a day",
           claims=lambda plan, incoming: True),

@@ -136,41 +136,63 @@ def may_answer(plan: Plan, address: str) -> bool:
 
 
 def on_rsvp(plan: Plan, incoming: Incoming) -> str:
-    """``rsvp``: record the attendance that ``parsed.rsvp`` carries (``{"uid", "attendee",
-    "partstat", "recurrence_id", "comment"}``, protocol.md) and never answer.
+    """``rsvp``: record each answer a calendar client sent (``parsed.rsvps``, one per
+    VEVENT: ``{"uid", "attendee", "partstat", "recurrence_id", "comment"}``, protocol.md)
+    and answer only when one cannot count.
 
     The person is the ATTENDEE (else the sender, From); the occurrence is the
     network-local day of the RECURRENCE-ID (None: the whole event). An answer about an
     event the robot does not know, without a readable PARTSTAT, or from someone who is
-    neither a member nor an animator (:func:`may_answer`), goes to the animators
-    (nothing is dropped). An answer whose ATTENDEE did not send it never gets here
-    (:data:`workflows.routes.ATTENDEE`).
+    neither a member nor an animator (:func:`may_answer`), goes to the animators (once
+    for the message, with the first such problem; nothing is dropped). An answer for a
+    day the event does not happen (a holiday, a closure, a cancelled day, the event called
+    off) is not recorded and the person is told so, with the next day
+    (:func:`_tell_no_event`). An answer whose ATTENDEE did not send it never gets here
+    (:data:`workflows.routes.ATTENDEE`). Returns the outcomes joined by « ; ».
     """
     parsed = incoming.parsed
-    rsvp = parsed.rsvp or {}
+    outcomes: list[str] = []
+    forwarded = False
+    for rsvp in parsed.rsvps or [parsed.rsvp or {}]:
+        outcome, problem = _one_rsvp(plan, incoming, rsvp)
+        outcomes.append(outcome)
+        if problem is not None and not forwarded:
+            reason, values = problem
+            forward_to_animators(plan, incoming, reason=reason, purpose=values.pop("purpose"), **values)
+            forwarded = True
+    return "; ".join(outcomes)
+
+
+def _one_rsvp(plan: Plan, incoming: Incoming, rsvp: dict) -> tuple[str, tuple[str, dict] | None]:
+    """One answer of :func:`on_rsvp`: ``(outcome, problem)``, ``problem`` the reason and
+    values of the forward to the animators it needs (None: none)."""
+    parsed = incoming.parsed
     uid = rsvp.get("uid")
     series = find_series(plan, uid)
     if series is None:
         if uid:
-            forward_to_animators(plan, incoming, reason="rsvp_unknown_event", purpose="rsvp_unknown", uid=uid)
-        else:
-            forward_to_animators(plan, incoming, reason="rsvp_unknown_event_no_uid", purpose="rsvp_unknown")
-        return "rsvp: unknown event, forwarded"
+            return "rsvp: unknown event, forwarded", ("rsvp_unknown_event", {"purpose": "rsvp_unknown", "uid": uid})
+        return "rsvp: unknown event, forwarded", ("rsvp_unknown_event_no_uid", {"purpose": "rsvp_unknown"})
     partstat = (rsvp.get("partstat") or "").lower()
     address = rsvp.get("attendee") or parsed.sender
     if partstat not in PARTSTATS or not address:
-        forward_to_animators(plan, incoming, reason="rsvp_unreadable", purpose="rsvp_unreadable")
-        return "rsvp: unreadable, forwarded"
+        return "rsvp: unreadable, forwarded", ("rsvp_unreadable", {"purpose": "rsvp_unreadable"})
     address = address.lower()
     if not may_answer(plan, address):
-        forward_to_animators(plan, incoming, reason="attendance_not_member", purpose="rsvp_not_member",
-                             title=series.title, address=address)
-        return f"rsvp: {address} is neither a member nor an animator, forwarded"
-    day = occurrence_day(rsvp.get("recurrence_id"), plan.settings.network.zone)
+        return (f"rsvp: {address} is neither a member nor an animator, forwarded",
+                ("attendance_not_member", {"purpose": "rsvp_not_member", "title": series.title,
+                                           "address": address}))
+    zone = plan.settings.network.zone
+    day = occurrence_day(rsvp.get("recurrence_id"), zone)
+    why = _why_no_event(series, day) if day is not None else None
+    if why is not None:
+        _tell_no_event(plan, incoming, series, day, why, partstat, plan.now.astimezone(zone).date())
+        audit.info("%s: attendance %s %s: no event that day (%s), told", parsed.message_id, series.uid, day, why)
+        return f"rsvp {partstat}: {series.uid} {day} has no event, told", None
     record_answer(plan, uid=series.uid, occurrence=day, address=address, partstat=partstat,
                   comment=rsvp.get("comment"))
     audit.info("%s: attendance %s %s %s", parsed.message_id, series.uid, day or "whole event", partstat)
-    return f"rsvp {partstat}: {series.uid} {day or 'whole event'}"
+    return f"rsvp {partstat}: {series.uid} {day or 'whole event'}", None
 
 
 # --- answers in plain words -------------------------------------------------------------
