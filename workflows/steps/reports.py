@@ -153,6 +153,12 @@ def build_report(settings: Settings, store: Plan, start: date, end: date, today:
             "demands_open": sum(1 for i in items if i["kind"] == "demand" and i["status"] == "open"),
             "offers_new": sum(1 for i in items if i["kind"] == "offer" and within(i.get("created"))),
             "demands_new": sum(1 for i in items if i["kind"] == "demand" and within(i.get("created"))),
+            # New in the period and closed since (withdrawn, expired, erased): why there
+            # may be more new ones than open ones.
+            "offers_new_closed": sum(1 for i in items if i["kind"] == "offer" and within(i.get("created"))
+                                     and i["status"] != "open"),
+            "demands_new_closed": sum(1 for i in items if i["kind"] == "demand" and within(i.get("created"))
+                                      and i["status"] != "open"),
         },
         "introductions": {
             "proposed": sum(1 for i in intros if within(i.get("created"))),
