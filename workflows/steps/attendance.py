@@ -157,31 +157,42 @@ def on_rsvp(plan: Plan, incoming: Incoming) -> str:
         outcome, problem = _one_rsvp(plan, incoming, rsvp)
         outcomes.append(outcome)
         if problem is not None and not forwarded:
-            reason, values = problem
-            forward_to_animators(plan, incoming, reason=reason, purpose=values.pop("purpose"), **values)
+            _forward_problem(plan, incoming, *problem)
             forwarded = True
     return "; ".join(outcomes)
 
 
-def _one_rsvp(plan: Plan, incoming: Incoming, rsvp: dict) -> tuple[str, tuple[str, dict] | None]:
-    """One answer of :func:`on_rsvp`: ``(outcome, problem)``, ``problem`` the reason and
-    values of the forward to the animators it needs (None: none)."""
+def _forward_problem(plan: Plan, incoming: Incoming, problem: str, value: str | None, title: str | None) -> None:
+    """Hand the animators a calendar answer that cannot count (``problem``, see
+    :func:`_one_rsvp`)."""
+    if problem == "unknown":
+        forward_to_animators(plan, incoming, reason="rsvp_unknown_event", purpose="rsvp_unknown", uid=value)
+    elif problem == "unknown_no_uid":
+        forward_to_animators(plan, incoming, reason="rsvp_unknown_event_no_uid", purpose="rsvp_unknown")
+    elif problem == "unreadable":
+        forward_to_animators(plan, incoming, reason="rsvp_unreadable", purpose="rsvp_unreadable")
+    else:
+        forward_to_animators(plan, incoming, reason="attendance_not_member", purpose="rsvp_not_member",
+                             title=title, address=value)
+
+
+def _one_rsvp(plan: Plan, incoming: Incoming, rsvp: dict) -> tuple[str, tuple[str, str | None, str | None] | None]:
+    """One answer of :func:`on_rsvp`: ``(outcome, problem)``, ``problem`` what the
+    animators must be told (:func:`_forward_problem`: ``(kind, value, title)``, kind
+    ``unknown``, ``unknown_no_uid``, ``unreadable`` or ``not_member``), None when nothing."""
     parsed = incoming.parsed
     uid = rsvp.get("uid")
     series = find_series(plan, uid)
     if series is None:
-        if uid:
-            return "rsvp: unknown event, forwarded", ("rsvp_unknown_event", {"purpose": "rsvp_unknown", "uid": uid})
-        return "rsvp: unknown event, forwarded", ("rsvp_unknown_event_no_uid", {"purpose": "rsvp_unknown"})
+        return "rsvp: unknown event, forwarded", ("unknown" if uid else "unknown_no_uid", uid, None)
     partstat = (rsvp.get("partstat") or "").lower()
     address = rsvp.get("attendee") or parsed.sender
     if partstat not in PARTSTATS or not address:
-        return "rsvp: unreadable, forwarded", ("rsvp_unreadable", {"purpose": "rsvp_unreadable"})
+        return "rsvp: unreadable, forwarded", ("unreadable", None, None)
     address = address.lower()
     if not may_answer(plan, address):
         return (f"rsvp: {address} is neither a member nor an animator, forwarded",
-                ("attendance_not_member", {"purpose": "rsvp_not_member", "title": series.title,
-                                           "address": address}))
+                ("not_member", address, series.title))
     zone = plan.settings.network.zone
     day = occurrence_day(rsvp.get("recurrence_id"), zone)
     why = _why_no_event(series, day) if day is not None else None
