@@ -54,7 +54,7 @@ def is_reply_subject(subject: str) -> bool:
 
 
 # The subjects of the robot's own mail (templates/fr/*.subject.j2), by how they start once
-# "Re:" and tags are gone; tests/unit/test_parse_robot_mail.py checks each template.
+# "Re:" and tags are gone; tests/unit/test_parse_new_forms.py checks each template.
 _ROBOT_SUBJECT_RE = re.compile(
     r"^(?:annule|pas de seance|c'est note|les savoirs du|votre reponse|pour m-\d+|fait|rien a changer au calendrier"
     r"|commande non executee|rappel|\[a traiter\]|comment ecrire au|mise en relation|merci pour votre bilan"

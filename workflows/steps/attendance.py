@@ -197,7 +197,7 @@ def _one_rsvp(plan: Plan, incoming: Incoming, rsvp: dict) -> tuple[str, tuple[st
     day = occurrence_day(rsvp.get("recurrence_id"), zone)
     why = _why_no_event(series, day) if day is not None else None
     if why is not None:
-        _tell_no_event(plan, incoming, series, day, why, partstat, plan.now.astimezone(zone).date())
+        _tell_no_event(plan, incoming, series, day, why, partstat, plan.local_date)
         audit.info("%s: attendance %s %s: no event that day (%s), told", parsed.message_id, series.uid, day, why)
         return f"rsvp {partstat}: {series.uid} {day} has no event, told", None
     record_answer(plan, uid=series.uid, occurrence=day, address=address, partstat=partstat,

@@ -210,7 +210,7 @@ def monthly_report(plan: Plan) -> str | None:
 
 def on_report_command(plan: Plan, incoming: Incoming) -> str:
     """``STATISTIQUES`` from an animator: the report of the month so far, to them."""
-    today = plan.now.astimezone(plan.settings.network.zone).date()
+    today = plan.local_date
     report = build_report(plan.settings, plan, today.replace(day=1), today, today)
     answer_sender(plan, incoming, template="report", values={"report": report}, purpose="report")
     return f"report {today.replace(day=1)}…{today}"
