@@ -312,6 +312,40 @@ class Resources:
     matcher: Any = None
 
 
+@dataclass(frozen=True)
+class Note:
+    """One line a step would write to a log, kept with its plan: ``logger`` (its name),
+    ``level`` (:mod:`logging`'s), ``message`` and ``args`` as for :meth:`logging.Logger.log`."""
+
+    logger: str
+    level: int
+    message: str
+    args: tuple
+
+
+class Journal:
+    """What a step writes to a log, as a logger reads (``plan.audit.info("%s: …", mid)``):
+    kept in the plan's ``notes`` and written by the shell when the plan is carried out
+    (:func:`workflows.shell.apply.apply`), so that a decision undone or only looked at
+    (``rers decide``) tells of nothing that did not happen."""
+
+    def __init__(self, notes: list[Note], logger: str):
+        self._notes = notes
+        self._logger = logger
+
+    def debug(self, message: str, *args: object) -> None:
+        self._notes.append(Note(self._logger, 10, message, args))
+
+    def info(self, message: str, *args: object) -> None:
+        self._notes.append(Note(self._logger, 20, message, args))
+
+    def warning(self, message: str, *args: object) -> None:
+        self._notes.append(Note(self._logger, 30, message, args))
+
+    def error(self, message: str, *args: object) -> None:
+        self._notes.append(Note(self._logger, 40, message, args))
+
+
 class Plan:
     """What one step decided, over a read view of ``store`` (see the module docstring).
 
@@ -341,6 +375,12 @@ class Plan:
         """The step erased someone: the store's backup file must not keep them."""
         self.erased: list[Erased] = []
         """Who the step erased (see :meth:`erased_person`)."""
+        self.notes: list[Note] = []
+        """What the step logged, written once the plan is carried out."""
+        self.audit = Journal(self.notes, "rers.audit")
+        """The audit log: what was decided about each message (refusals, outcomes)."""
+        self.log = Journal(self.notes, "rers.steps")
+        """The steps' other log lines (what went unexpectedly, short of a fault)."""
         self.collections = {name: PlannedCollection(self, stored) for name, stored in store.collections.items()}
 
     def __getattr__(self, name: str) -> PlannedCollection:

@@ -22,7 +22,6 @@ log. ``rers routes`` prints this table.
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, replace
 from typing import Callable
 
@@ -54,7 +53,6 @@ from workflows.steps.calendar import find_series
 from workflows.steps.invitations import sent_calendar_mail
 from workflows.steps.speaking import answer_sender, forward_the_rest, forward_to_animators
 
-audit = logging.getLogger("rers.audit")
 
 Step = Callable[[Plan, Incoming], str]
 AnswerStep = Callable[[Plan, Incoming, dict, str], str]
@@ -101,7 +99,7 @@ def server_verdict(plan: Plan, parsed: Parsed) -> Verdict:
     they mean the server is not doing its part (docs/security.md)."""
     found = verdict(plan.settings, parsed)
     if found.stripped_forgeries:
-        audit.warning("%s: %d lower Authentication-Results field(s) claim our authserv-id %s: forgeries the "
+        plan.audit.warning("%s: %d lower Authentication-Results field(s) claim our authserv-id %s: forgeries the "
                       "server did not strip; only the topmost one is read", parsed.message_id,
                       found.stripped_forgeries, plan.settings.network.authserv_id)
     return found
@@ -117,7 +115,7 @@ def _not_forged(plan: Plan, incoming: Incoming, server: Verdict | None = None) -
     member = find_member(plan, address)
     forward_to_animators(plan, incoming, reason="member_forged", purpose="member_forged",
                          member=member["ref"] if member else address)
-    audit.warning("%s: in %s's name, DMARC fail: not acted on", incoming.parsed.message_id,
+    plan.audit.warning("%s: in %s's name, DMARC fail: not acted on", incoming.parsed.message_id,
                   member["ref"] if member else "a non-member")
     return "forwarded: forged"
 
@@ -149,7 +147,7 @@ def _animator_answer(plan: Plan, incoming: Incoming, question: dict) -> str | No
         refusal = "not authenticated"
     if refusal is None:
         return None
-    audit.warning("%s: approval of %s refused (%s)", parsed.message_id, question["subject_ref"], refusal)
+    plan.audit.warning("%s: approval of %s refused (%s)", parsed.message_id, question["subject_ref"], refusal)
     return f"refused: {refusal}"
 
 
@@ -228,7 +226,7 @@ def _attendee_self(plan: Plan, incoming: Incoming) -> str | None:
         return _may_answer(plan, incoming)
     attendee = others[0]
     forward_to_animators(plan, incoming, reason="rsvp_not_attendee", purpose="rsvp_not_attendee", attendee=attendee)
-    audit.warning("%s: calendar answer for an attendee who did not send it: not recorded", parsed.message_id)
+    plan.audit.warning("%s: calendar answer for an attendee who did not send it: not recorded", parsed.message_id)
     return "rsvp: not sent by the attendee, forwarded"
 
 
@@ -289,7 +287,7 @@ def _about_our_mail(plan: Plan, incoming: Incoming) -> "str | Incoming | None":
         return None
     refs = ", ".join(find_member(plan, a)["ref"] for a in unproven)
     forward_to_animators(plan, incoming, reason="bounce_not_ours", purpose="bounce_not_ours", members=refs)
-    audit.warning("%s: a delivery report for %s about no mail sent to them: nobody marked", parsed.message_id, refs)
+    plan.audit.warning("%s: a delivery report for %s about no mail sent to them: nobody marked", parsed.message_id, refs)
     if len(unproven) == len(to_mark):
         return f"bounce: not about a mail sent to {refs}, nothing marked"
     proven = [a for a in parsed.bounced_addresses if a not in unproven]
@@ -360,7 +358,7 @@ def _addressee(plan: Plan, incoming: Incoming) -> "str | tuple[dict, str]":
             return outcome
     if not found.ok:
         forward_to_animators(plan, incoming, reason=f"refused:{found.refusal}", purpose="refused_reply")
-        audit.warning("%s: reply refused (%s)", parsed.message_id, found.refusal)
+        plan.audit.warning("%s: reply refused (%s)", parsed.message_id, found.refusal)
         if (found.refusal in questions.CLOSED and address and address.lower() == found.question["address"]
                 and address.lower() not in plan.settings.network.animators):
             answer_sender(plan, incoming, template="question_closed", values={"why": found.refusal},
@@ -521,7 +519,6 @@ def on_offer_or_demand(plan: Plan, incoming: Incoming) -> str:
         return items.on_item(plan, incoming)
     forward_the_rest(plan, incoming)
     return membership.ask_to_join(plan, incoming, address)
-
 
 
 ROUTES: dict[str, Route] = {route.key: route for route in (

@@ -19,7 +19,7 @@ from workflows.shell.publish import publish_calendar
 from workflows.steps.calendar import load_series
 from workflows.steps.event_commands import cancel_event, normalise_uid, on_event_command
 
-from events_support import calendar, network
+from events_support import calendar
 
 ONE = NetworkSettings(name="RERS de Souday", address="rers.souday@gmail.com", animators=())
 TWO = NetworkSettings(name="RERS du Havre", address="rers.havre@gmail.com", animators=())

@@ -4,7 +4,6 @@ and invitees get one honest METHOD:REQUEST per series (SEQUENCE + 1, RFC 5546 2.
 RRULE changed) worded "new dates", never "Un événement a changé"."""
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime, time, timezone
 
 import icalendar

@@ -16,8 +16,9 @@ IO = ("store", "workflows.shell", "workflows.commands", "workflows.cli", "workfl
 """What a step must not import: the shell's code, the store, the renderer (mails are
 rendered when the plan is carried out), and libraries that reach the disk, the network,
 other processes, the clock or randomness."""
-STEPS_ONLY = ("pathlib",)
-"""Not for steps, routes, lookup or decision either (``model/`` names where its data lives)."""
+STEPS_ONLY = ("pathlib", "logging")
+"""Not for steps, routes, lookup or decision either (``model/`` names where its data lives;
+a step logs through its plan, ``plan.audit``, written when the plan is carried out)."""
 FILE_METHODS = frozenset({"read_text", "read_bytes", "write_text", "write_bytes", "iterdir", "mkdir", "unlink",
                           "import_module", "open"})
 CLOCK_METHODS = frozenset({"now", "utcnow", "today"})

@@ -62,7 +62,7 @@ def test_a_question_for_a_member_without_address_goes_to_each_animator(world):
     assert outcome == "handled: withdraw_item O-1: confirmation asked of M-1"
     first, second = world.last(ANIM, "question:withdraw_item"), world.last(OTHER_ANIM, "question:withdraw_item")
     assert "POUR M-1 : OUI" in text_of(first) and "Tricot pour débutants" in text_of(first)
-    assert "+33612345678" in text_of(first)
+    assert "06 12 34 56 78" in text_of(first), "the phone as people write it"
     assert first["Subject"] != second["Subject"]
 
     assert world.deliver(reply(second, OTHER_ANIM, "POUR M-2 : OUI")) == "handled: refused: wrong member"

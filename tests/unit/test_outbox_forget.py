@@ -3,7 +3,6 @@ store file, not in its backup, from the flush that sent it on."""
 from __future__ import annotations
 
 from membership_support import World, mail, reply, traces_in
-from workflows.shell.transports.folder import FolderTransport
 
 ELISE = "elise.martin@example.com"
 

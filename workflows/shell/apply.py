@@ -93,6 +93,8 @@ def apply(plan: Plan, store: Store, renderer: Renderer) -> list[str]:
               if mid]
     if plan.erases:
         store.forget_backup()
+    for note in plan.notes:
+        logging.getLogger(note.logger).log(note.level, note.message, *note.args)
     return queued
 
 

@@ -30,7 +30,6 @@ the animators (reason ``attendance_not_member``).
 """
 from __future__ import annotations
 
-import logging
 import re
 from datetime import date, datetime, timezone
 
@@ -47,7 +46,6 @@ from workflows.steps.calendar import find_series
 from workflows.steps.invitations import sent_calendar_mail
 from workflows.steps.speaking import answer_sender, forward_to_animators
 
-audit = logging.getLogger("rers.audit")
 
 PARTSTATS = ("accepted", "declined", "tentative")
 """RFC 5545 3.2.12 PARTSTAT values an answer may carry, lower-cased."""
@@ -193,11 +191,11 @@ def _one_rsvp(plan: Plan, incoming: Incoming, rsvp: dict) -> tuple[str, tuple[st
     why = _why_no_event(series, day) if day is not None else None
     if why is not None:
         _tell_no_event(plan, incoming, series, day, why, partstat, plan.local_date)
-        audit.info("%s: attendance %s %s: no event that day (%s), told", parsed.message_id, series.uid, day, why)
+        plan.audit.info("%s: attendance %s %s: no event that day (%s), told", parsed.message_id, series.uid, day, why)
         return f"rsvp {partstat}: {series.uid} {day} has no event, told", None
     record_answer(plan, uid=series.uid, occurrence=day, address=address, partstat=partstat,
                   comment=rsvp.get("comment"))
-    audit.info("%s: attendance %s %s %s", parsed.message_id, series.uid, day or "whole event", partstat)
+    plan.audit.info("%s: attendance %s %s %s", parsed.message_id, series.uid, day or "whole event", partstat)
     return f"rsvp {partstat}: {series.uid} {day or 'whole event'}", None
 
 
@@ -307,7 +305,7 @@ def on_invitation_reply(plan: Plan, incoming: Incoming) -> str | None:
     why = _why_no_event(series, day)
     if why is not None:
         _tell_no_event(plan, incoming, series, day, why, partstat, reference.date())
-        audit.info("%s: attendance in words for %s %s, no event (%s)", parsed.message_id, series.uid,
+        plan.audit.info("%s: attendance in words for %s %s, no event (%s)", parsed.message_id, series.uid,
                    day or "whole event", why)
         return f"invitation reply {partstat}: {series.uid} {day or 'whole event'} has no event, told"
     record_answer(plan, uid=series.uid, occurrence=day, address=address, partstat=partstat,
@@ -317,5 +315,5 @@ def on_invitation_reply(plan: Plan, incoming: Incoming) -> str | None:
         "occurrence": occurrence_view(series, day) if day else occurrence_view(series, series.rule.starts),
         "partstat": partstat,
     })
-    audit.info("%s: attendance in words %s %s %s", parsed.message_id, series.uid, day or "whole event", partstat)
+    plan.audit.info("%s: attendance in words %s %s %s", parsed.message_id, series.uid, day or "whole event", partstat)
     return f"invitation reply {partstat}: {series.uid} {day or 'whole event'}"

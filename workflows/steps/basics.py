@@ -1,14 +1,11 @@
 """The simple intents: help, unknown, automatic mail, bounces."""
 from __future__ import annotations
 
-import logging
 
 from workflows.decision import Incoming, Plan
 from workflows.lookup import find_member
 from workflows.mail.labels import label_of
 from workflows.steps.speaking import answer_sender, forward_to_animators
-
-audit = logging.getLogger("rers.audit")
 
 
 def on_help(plan: Plan, incoming: Incoming) -> str:

@@ -20,7 +20,6 @@ date of the clock's aware UTC ``now``.
 """
 from __future__ import annotations
 
-import logging
 from datetime import date
 
 from config.settings import Settings
@@ -28,9 +27,6 @@ from workflows.decision import Plan
 from workflows.events.model import EventSeries
 from workflows.events.state import Change, reconcile, series_from_settings, wanted
 from workflows.events.views import CalendarDraft, is_stale
-
-log = logging.getLogger(__name__)
-audit = logging.getLogger("rers.audit")
 
 
 def load_series(store: Plan) -> dict[str, EventSeries]:

@@ -38,7 +38,6 @@ the ref only.
 """
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta, timezone
 
 from workflows.decision import Mail, Plan
@@ -47,7 +46,6 @@ from workflows.model.traces import Traces
 from workflows.steps import introductions
 from workflows.steps.attendance import forget_attendance
 
-audit = logging.getLogger("rers.audit")
 
 REASONS = ("withdrawn", "join_declined", "pending_expired", "forgotten")
 _HANDLED = frozenset({"members", "outbox", "attendance", "tombstones", "replies", "state"})
@@ -174,5 +172,5 @@ def erase_member(plan: Plan, member: dict, *, reason: str, by: str, animator: st
     }
     store.tombstones.insert(tombstone)
     plan.erased_person(ref, traces.address)
-    audit.info("%s erased (%s, by %s)", ref, reason, by)
+    plan.audit.info("%s erased (%s, by %s)", ref, reason, by)
     return tombstone

@@ -19,7 +19,6 @@ are the network's local days, times wall-clock in the network zone.
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
@@ -45,7 +44,6 @@ from workflows.steps.calendar import draft
 from workflows.steps.invitations import update_calendar
 from workflows.steps.speaking import answer_sender
 
-audit = logging.getLogger("rers.audit")
 
 DEFAULT_DURATION = timedelta(hours=2)
 """Length of a meeting or workshop given with a start time only."""
@@ -372,6 +370,6 @@ def on_event_command(plan: Plan, incoming: Incoming) -> str:
         return basics.on_not_automated(plan, incoming)
     answer_sender(plan, incoming, template="event_command_done", values=outcome.view(plan.local_date),
                   purpose="event_command_done")
-    audit.info("%s: calendar command %s %s%s, %d invitation(s)", incoming.parsed.message_id, name, outcome.status,
+    plan.audit.info("%s: calendar command %s %s%s, %d invitation(s)", incoming.parsed.message_id, name, outcome.status,
                f" ({outcome.reason})" if outcome.reason else "", outcome.invitations)
     return f"event_command {name}: {outcome.status}" + (f" ({outcome.reason})" if outcome.reason else "")

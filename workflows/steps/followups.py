@@ -11,7 +11,6 @@ A pair left unanswered a second time is proposed again only by the command.
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -32,9 +31,6 @@ from workflows.steps.introductions import (
     update_introduction,
 )
 from workflows.steps.speaking import tell_animators, tell_member
-
-log = logging.getLogger(__name__)
-audit = logging.getLogger("rers.audit")
 
 
 def _ask_bilan(plan: Plan, intro: dict, side: str) -> None:

@@ -44,7 +44,6 @@ steps of :data:`workflows.routes.ANSWERS`, :func:`on_introduce_command`, :func:`
 """
 from __future__ import annotations
 
-import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -68,10 +67,6 @@ from workflows.steps.calendar import draft
 from workflows.steps.matcher import intros_of, matcher, partner
 from workflows.steps.reminders import meeting_permanence
 from workflows.steps.speaking import answer_sender, forward_to_animators, tell_animators, tell_member
-
-log = logging.getLogger(__name__)
-audit = logging.getLogger("rers.audit")
-
 
 
 # --- the matching index (kept in memory, checked against the store) ----------------------
@@ -97,7 +92,7 @@ def on_items_opened(plan: Plan, items: list[dict]) -> None:
     for item in items:
         intro = match_item(plan, item)
         if intro is not None:
-            audit.info("%s proposed: %s ↔ %s (%.2f)", intro["ref"], intro["offer"], intro["demand"], intro["score"])
+            plan.audit.info("%s proposed: %s ↔ %s (%.2f)", intro["ref"], intro["offer"], intro["demand"], intro["score"])
 
 
 @dataclass(frozen=True)
@@ -164,7 +159,6 @@ def update_introduction(plan: Plan, intro: dict, event: str, **fields) -> dict:
     return updated
 
 
-
 def _days_left(plan: Plan, since: str, days: int) -> int:
     """Whole days (at least 1) until ``since`` + ``days``: a question asked late expires
     with its introduction."""
@@ -221,8 +215,6 @@ def propose(plan: Plan, offer: dict, demand: dict, score: Score, *, source: str 
 
 
 # --- what the mails say ----------------------------------------------------------------
-
-
 
 
 def animator_view(plan: Plan, intro: dict) -> dict:
@@ -294,7 +286,7 @@ def ask_approval(plan: Plan, intro: dict, *, reminder: bool = False, animators: 
     two members is asked too, and told whether another animator must decide."""
     animators = list(plan.settings.network.animators) if animators is None else animators
     if not animators:
-        audit.warning("%s: no animator configured to approve it", intro["ref"])
+        plan.audit.warning("%s: no animator configured to approve it", intro["ref"])
         return
     context = {**animator_view(plan, intro), "reminder": reminder}
     parties = party_addresses(plan, intro)
@@ -330,7 +322,7 @@ def _party_refused(plan: Plan, incoming: Incoming, question: dict, intro: dict, 
     sender = question["address"]
     questions.close(plan, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
     update_introduction(plan, intro, f"answer of {sender} not counted (a party: another animator decides)")
-    audit.warning("%s: %s answered %s on %s, of which they are a party (one of the two members): not counted",
+    plan.audit.warning("%s: %s answered %s on %s, of which they are a party (one of the two members): not counted",
                   incoming.parsed.message_id, sender, answer, intro["ref"])
     context = {**animator_view(plan, intro), "decision": "party", "decided_by": sender, "answer": answer}
     tell_animators(plan, template="introduction_decided", values={**context, "to_party": True},
@@ -339,7 +331,6 @@ def _party_refused(plan: Plan, incoming: Incoming, question: dict, intro: dict, 
                    purpose="introduction_decided", cause=f"{intro['ref']}:party:{sender}",
                    only=[a for a in deciders(plan, intro) if a != sender])
     return f"refused: party ({intro['ref']})"
-
 
 
 def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
@@ -362,7 +353,7 @@ def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
                    values={**animator_view(plan, intro), "decision": answer, "decided_by": decided_by},
                    purpose="introduction_decided", cause=f"{intro['ref']}:decided", only=others)
     if party:
-        audit.warning("%s: %s, a party (one of the two members), decided %s: no other animator to decide",
+        plan.audit.warning("%s: %s, a party (one of the two members), decided %s: no other animator to decide",
                       intro["ref"], decided_by, answer)
     noted = " (a party: no other animator)" if party else ""
     if answer == "yes":
@@ -436,7 +427,7 @@ def on_consent_withdrawn(plan: Plan, incoming: Incoming, question: dict) -> str 
         return f"refused: {intro['ref']} already introduced"
     if intro["status"] != "consent":
         return None
-    audit.info("%s: consent of the %s member withdrawn by %s", intro["ref"], side, incoming.parsed.message_id)
+    plan.audit.info("%s: consent of the %s member withdrawn by %s", intro["ref"], side, incoming.parsed.message_id)
     # « Nous attendons l'autre réponse », if still unsent, would come with « n'aura pas lieu ».
     plan.drop_queued(purpose="introduction_ack", cause=f"{intro['ref']}:ack:{side}")
     outcome = _consent_given(plan, intro, side, 'no', incoming=incoming)
@@ -597,8 +588,6 @@ def offer_again(plan: Plan, intro: dict, sides) -> None:
 # --- bilan -------------------------------------------------------------------------------
 
 
-
-
 # --- the animators' command ---------------------------------------------------------------
 
 
@@ -627,7 +616,7 @@ def on_introduce_command(plan: Plan, incoming: Incoming) -> str:
         party = parsed.sender in party_addresses(plan, pair)
         decides = parsed.sender in deciders(plan, pair)
         if party and decides:
-            audit.warning("%s: %s, a party (one of the two members), approved %s-%s by command: no other animator "
+            plan.audit.warning("%s: %s, a party (one of the two members), approved %s-%s by command: no other animator "
                           "to decide", parsed.message_id, parsed.sender, offer["ref"], demand["ref"])
         intro = propose(plan, offer, demand, m.index.explain(offer["ref"], demand["ref"]), source="command",
                         approved_by=parsed.sender if decides else None)

@@ -38,7 +38,6 @@ a change and its invitations are written together.
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, replace
 from datetime import date, timedelta, timezone
 from typing import Callable, Iterable
@@ -53,9 +52,6 @@ from workflows.mail.rfc5322 import message_id
 from workflows.steps.calendar import commit, draft, find_series, load_series
 from workflows.steps.speaking import tell_attendee
 
-log = logging.getLogger(__name__)
-
-audit = logging.getLogger("rers.audit")
 
 INVITATION = "invitation"
 CANCELLATION = "cancellation"
@@ -221,7 +217,7 @@ def announce(plan: Plan, state: dict[str, EventSeries], changes: Iterable[Change
             mid = _queue(plan, series, change.kind, invitee, change.occurrence)
             if mid:
                 queued.append(mid)
-        audit.info("calendar: %s %s%s announced to %d people", change.uid, change.kind,
+        plan.audit.info("calendar: %s %s%s announced to %d people", change.uid, change.kind,
                    f" {change.occurrence}" if change.occurrence else "", len(people))
     return queued
 
@@ -241,7 +237,7 @@ def invite_member(plan: Plan, member: dict, skip: frozenset[str] = frozenset()) 
         return []  # an animator has every invitation already, as one (see invite_new_animators)
     queued = _each_live_series(plan, "new", invitee, lambda series: series.uid not in skip)
     if queued:
-        audit.info("calendar: %s invited to %d event(s)", invitee.member, len(queued))
+        plan.audit.info("calendar: %s invited to %d event(s)", invitee.member, len(queued))
     return queued
 
 
@@ -257,7 +253,7 @@ def invite_new_animators(plan: Plan) -> list[str]:
         known = {uid for uid, _ in _mails_to(plan, INVITATION, address)}
         mine = _each_live_series(plan, "new", invitee, lambda series: series.uid not in known)
         if mine:
-            audit.info("calendar: animator %s invited to %d event(s)", invitee.member or "(not a member)", len(mine))
+            plan.audit.info("calendar: animator %s invited to %d event(s)", invitee.member or "(not a member)", len(mine))
         queued.extend(mine)
     return queued
 
@@ -283,7 +279,7 @@ def uninvite_member(plan: Plan, member: dict) -> list[str]:
     queued = _each_live_series(plan, WITHDRAWN, invitee, lambda series: series.uid in reached)
     plan.members.update(member["id"], invitations_round=invitee.round + 1)
     if queued:
-        audit.info("calendar: %s no longer invited, %d event(s) withdrawn from their agenda", invitee.member,
+        plan.audit.info("calendar: %s no longer invited, %d event(s) withdrawn from their agenda", invitee.member,
                    len(queued))
     return queued
 
@@ -357,5 +353,5 @@ def update_calendar(plan: Plan, planned: CalendarDraft | None = None) -> tuple[d
     state, changes = commit(plan, planned or draft(plan))
     queued = announce(plan, state, changes) + invite_new_animators(plan)
     if changes:
-        log.info("calendar: %d change(s): %s", len(changes), ", ".join(f"{c.uid} {c.kind}" for c in changes))
+        plan.log.info("calendar: %d change(s): %s", len(changes), ", ".join(f"{c.uid} {c.kind}" for c in changes))
     return state, changes, queued

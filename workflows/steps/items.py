@@ -10,11 +10,10 @@ a join (:mod:`workflows.steps.membership`).
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import asdict
 
 from workflows.decision import Incoming, Plan
-from workflows.lookup import find_ref, is_animator, items_of
+from workflows.lookup import find_ref, items_of
 from workflows.mail.model import Item
 from workflows.model.items import LIMITS, PREFIX, _bounded
 from workflows.model.members import reachable
@@ -24,7 +23,6 @@ from workflows.steps.records import take_in
 from workflows.steps.questions import destructive, may_ask, settle_or_clarify
 from workflows.steps.speaking import answer_sender, forward_the_rest, forward_to_animators, reply_id
 
-audit = logging.getLogger("rers.audit")
 
 WITHDRAW_ITEM = "withdraw_item"
 """The question kind asked before an item is withdrawn."""
@@ -84,7 +82,7 @@ def tell_too_many(plan: Plan, incoming: Incoming, member: dict, info: dict) -> N
     attached: they may record the rest by hand)."""
     forward_to_animators(plan, incoming, reason="too_many_items", purpose="too_many_items", member=member["ref"],
                          dropped=info["dropped"], per_message=info["per_message"], open_limit=info["open_limit"])
-    audit.warning("%s: %s: %d item(s) not recorded (%s bound)", incoming.parsed.message_id, member["ref"],
+    plan.audit.warning("%s: %s: %d item(s) not recorded (%s bound)", incoming.parsed.message_id, member["ref"],
                   info["dropped"], info["reason"])
 
 
@@ -107,7 +105,6 @@ def on_withdraw_item(plan: Plan, incoming: Incoming) -> str:
         forward_to_animators(plan, incoming, reason="withdraw_item_no_address")
         return "forwarded: no address"
     item = plan.items.find_one("ref", parsed.item_ref) if parsed.item_ref else None
-    animator = is_animator(plan, address)
     owned = item is not None and member is not None and item["member"] == member["ref"]
     if item is None or item["status"] == "closed":  # who may: ITEM_HOLDER; closed meanwhile
         answer_sender(plan, incoming, template="withdraw_item_refused",
@@ -204,5 +201,5 @@ def record_for_confirmed(plan: Plan, incoming: Incoming, member: dict) -> tuple[
         tell_too_many(plan, incoming, member, left_out)
     if items:
         introductions.on_items_opened(plan, items)
-        audit.info("%s: %s %s", parsed.message_id, member["ref"], ", ".join(i["ref"] for i in items))
+        plan.audit.info("%s: %s %s", parsed.message_id, member["ref"], ", ".join(i["ref"] for i in items))
     return items, calendar

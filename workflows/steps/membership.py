@@ -26,7 +26,6 @@ message repeated a hundred times costs its victim at most that many mails a day.
 """
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from workflows.decision import Incoming, Plan
@@ -45,7 +44,6 @@ from workflows.steps.people import ensure_member, new_member, who_wrote
 from workflows.steps.questions import destructive, may_ask, settle_or_clarify
 from workflows.steps.speaking import answer_sender, forward_the_rest, forward_to_animators, reply_id, tell_animators
 
-audit = logging.getLogger("rers.audit")
 
 JOIN, WITHDRAW = "join", "withdraw"
 """The question kinds this module asks and answers."""
@@ -89,7 +87,7 @@ def ask_to_join(plan: Plan, incoming: Incoming, address: str) -> str:
         return outcome + " (question withheld)"
     ask_join(plan, member, cause=parsed.message_id, in_reply_to=reply_id(parsed.message_id),
              auto_submitted="auto-replied")
-    audit.info("%s: %s, confirmation asked", parsed.message_id, outcome)
+    plan.audit.info("%s: %s, confirmation asked", parsed.message_id, outcome)
     return outcome + ", confirmation asked"
 
 
@@ -136,7 +134,7 @@ def ask_join_again(plan: Plan, member: dict, by: str) -> None:
     if not member.get("address"):
         raise ValueError(f"{member['ref']} has no e-mail address")
     ask_join(plan, member, cause=f"members-ask:{member['ref']}:{plan.stamp()}")
-    audit.info("%s: confirmation request sent by an animator (%s)", member["ref"], by)
+    plan.audit.info("%s: confirmation request sent by an animator (%s)", member["ref"], by)
 
 
 def on_join_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
@@ -169,7 +167,7 @@ def on_join_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) 
     answer_sender(plan, incoming, template="join_done", values={"confirmed": True, "member": member, "items": released},
                   purpose="join_done")
     questions.pass_on_remarks(plan, incoming, question, answer)
-    audit.info("%s: %s confirmed%s", parsed.message_id, member["ref"], refs(released))
+    plan.audit.info("%s: %s confirmed%s", parsed.message_id, member["ref"], refs(released))
     return f"join confirmed: {member['ref']}" + refs(released)
 
 
@@ -310,7 +308,7 @@ def set_member_fields(plan: Plan, member: dict, changes: dict, by: str) -> tuple
         changed["former"] = [*(member.get("former") or []), replaced]
     updated = plan.members.update(member["id"], **changed)
     queued = follow_preference(plan, member, updated)
-    audit.info("%s: %s changed by %s", member["ref"], ", ".join(sorted(set(changed) - {"former"})), by)
+    plan.audit.info("%s: %s changed by %s", member["ref"], ", ".join(sorted(set(changed) - {"former"})), by)
     return updated, queued
 
 
@@ -339,7 +337,7 @@ def on_register(plan: Plan, incoming: Incoming) -> str:
     answer_sender(plan, incoming, template="register_done",
                   values={"missing": [], "member": member, "items": items, "namesakes": namesakes(plan, member)},
                   purpose="register_done")
-    audit.info("%s: %s registered by an animator%s", parsed.message_id, member["ref"], refs(items))
+    plan.audit.info("%s: %s registered by an animator%s", parsed.message_id, member["ref"], refs(items))
     return f"registered {member['ref']}" + refs(items)
 
 

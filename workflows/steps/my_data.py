@@ -24,7 +24,6 @@ The export (``format`` ``rers-member-export/1``)::
 from __future__ import annotations
 
 import json
-import logging
 
 from workflows.decision import Attachment, Incoming, Plan
 from workflows.lookup import items_of
@@ -32,7 +31,6 @@ from workflows.mail.sender import person_address
 from workflows.steps.people import wrote_again
 from workflows.steps.speaking import answer_sender, forward_to_animators
 
-audit = logging.getLogger("rers.audit")
 
 FORMAT = "rers-member-export/1"
 _MEMBER_KEYS = ("ref", "name", "address", "phone", "contact", "invitations", "status", "language", "created",

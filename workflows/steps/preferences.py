@@ -4,7 +4,6 @@ and the day's limit on turning invitations on and off, is :mod:`workflows.steps.
 """
 from __future__ import annotations
 
-import logging
 
 from workflows.decision import Incoming, Plan
 from workflows.lookup import is_animator
@@ -13,8 +12,6 @@ from workflows.model.members import IDENTITY_FIELDS
 from workflows.steps.people import who_wrote
 from workflows.steps.records import KEPT_FIELDS, contact_unavailable, implied, take_in
 from workflows.steps.speaking import answer_sender
-
-audit = logging.getLogger("rers.audit")
 
 
 def on_preferences(plan: Plan, incoming: Incoming) -> str | None:
@@ -47,6 +44,6 @@ def on_preferences(plan: Plan, incoming: Incoming) -> str | None:
                            "withdrawn": len(taken.queued) if changed.get("invitations") is False else 0,
                            "animator": is_animator(plan, address),
                            "withheld": parsed.member.invitations if taken.withheld else None})
-    audit.info("%s: %s preferences %s", parsed.message_id, member["ref"], changed or "unchanged")
+    plan.audit.info("%s: %s preferences %s", parsed.message_id, member["ref"], changed or "unchanged")
     return (f"preferences {member['ref']}: " + (", ".join(f"{k} {v}" for k, v in changed.items()) or "unchanged")
             + ("; invitations change withheld" if taken.withheld else ""))

@@ -38,7 +38,6 @@ A question document (collection ``questions``)::
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -51,8 +50,6 @@ from workflows.mail.sender import person_address
 from workflows.model.members import reachable
 from workflows.model.questions import DEFAULT_VALID_DAYS, PROXY_TEMPLATE, answered_token, same_question
 from workflows.steps.speaking import forward_to_animators, limit_reached, reply_id, take_allowance
-
-audit = logging.getLogger("rers.audit")
 
 
 def ask(
@@ -175,7 +172,7 @@ def ask_member(
                     valid_days=valid_days, data=data, in_reply_to=in_reply_to, auto_submitted=auto_submitted)]
     animators = plan.settings.network.animators
     if not animators:
-        audit.warning("%s: question %s for %s has nobody to go to (no address, no animator)",
+        plan.audit.warning("%s: question %s for %s has nobody to go to (no address, no animator)",
                       cause, kind, member["ref"])
     return [
         ask(plan, kind=kind, subject_ref=subject_ref, member=member["ref"], address=animator,
@@ -318,7 +315,7 @@ def may_ask(plan: Plan, incoming: Incoming, address: str, kind: str) -> bool:
         _join_withheld(plan, incoming, *bound)
         return False
     if not take_allowance(plan, address):
-        audit.info("%s: question withheld, daily limit reached", incoming.parsed.message_id)
+        plan.audit.info("%s: question withheld, daily limit reached", incoming.parsed.message_id)
         limit_reached(plan, incoming, address, f"question:{kind}")
         return False
     if kind == JOIN_KIND:
@@ -380,10 +377,10 @@ def _join_withheld(plan: Plan, incoming: Incoming, period: str, stamp: str, limi
         forward_to_animators(plan, incoming, reason="join_limit_day" if period == "day" else "join_limit_hour",
                              purpose="join_limit", limit=limit,
                              waiting=waiting_joins(plan))
-        audit.warning("%s: confirmation request withheld, %d already sent this %s to non-members; animators told",
+        plan.audit.warning("%s: confirmation request withheld, %d already sent this %s to non-members; animators told",
                       parsed.message_id, limit, period)
     else:
-        audit.warning("%s: confirmation request withheld, %d already sent this %s to non-members",
+        plan.audit.warning("%s: confirmation request withheld, %d already sent this %s to non-members",
                       parsed.message_id, limit, period)
 
 

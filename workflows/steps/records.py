@@ -18,7 +18,6 @@ the member had written them (:func:`take_in`), and does nothing on NON.
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, replace
 
 from workflows.decision import Incoming, Plan
@@ -32,7 +31,6 @@ from workflows.steps.invitations import follow_preference
 from workflows.steps.questions import settle_or_clarify
 from workflows.steps.speaking import forward_to_animators, take_allowance, tell_member
 
-audit = logging.getLogger("rers.audit")
 
 CONFIRM_CHANGE = "confirm_change"
 """The question kind asked of a member before a change their own address did not make."""
@@ -71,7 +69,7 @@ def invitations_change_withheld(plan: Plan, incoming: Incoming, member: dict, wa
         return False
     forward_to_animators(plan, incoming, reason="invitations_limit", purpose="invitations_limit",
                          member=member["ref"], limit=INVITATIONS_CHANGES_PER_DAY)
-    audit.warning("%s: %s invitations change withheld", incoming.parsed.message_id, member["ref"])
+    plan.audit.warning("%s: %s invitations change withheld", incoming.parsed.message_id, member["ref"])
     return True
 
 
@@ -139,10 +137,10 @@ def ask_to_confirm(plan: Plan, incoming: Incoming, member: dict, changes: dict, 
     forward_to_animators(plan, incoming, purpose="record_change", member=ref,
                          reason="record_change_relay" if why == RELAY else "record_change_not_authenticated",
                          fields=", ".join(label_of(f, "field", language) for f in changes))
-    audit.warning("%s: a change of %s's record (%s) not from their own address (%s): confirmation asked",
+    plan.audit.warning("%s: a change of %s's record (%s) not from their own address (%s): confirmation asked",
                   parsed.message_id, ref, ", ".join(changes), why)
     if reachable(member) and not take_allowance(plan, member["address"]):
-        audit.info("%s: confirm_change for %s withheld, daily limit reached", parsed.message_id, ref)
+        plan.audit.info("%s: confirm_change for %s withheld, daily limit reached", parsed.message_id, ref)
         return f"record change of {ref} ({why}): not made, question withheld (daily limit)"
     questions.ask_member(plan, member, kind=CONFIRM_CHANGE, subject_ref=ref, template=CONFIRM_CHANGE,
                          values={"changes": changes, "why": why}, cause=parsed.message_id,
@@ -161,7 +159,7 @@ def on_confirm_change_answer(plan: Plan, incoming: Incoming, question: dict, ans
         return early
     ref = member["ref"]
     if answer == "no":
-        audit.info("%s: %s refused the change of their record", incoming.parsed.message_id, ref)
+        plan.audit.info("%s: %s refused the change of their record", incoming.parsed.message_id, ref)
         return f"confirm_change {ref}: refused, nothing changed"
     changes = {k: v for k, v in question["data"].get("changes", {}).items() if k in RECORD_FIELDS}
     fields = implied(MemberFields(**changes))
@@ -177,7 +175,7 @@ def on_confirm_change_answer(plan: Plan, incoming: Incoming, question: dict, ans
                         "animator": is_animator(plan, after.get("address")),
                         "withheld": fields.invitations if taken.withheld else None})
     made = sorted(k for k in changes if after.get(k) != taken.before.get(k))
-    audit.info("%s: %s confirmed the change of their record: %s", incoming.parsed.message_id, ref,
+    plan.audit.info("%s: %s confirmed the change of their record: %s", incoming.parsed.message_id, ref,
                ", ".join(made) or "nothing to change")
     return f"confirm_change {ref}: " + (", ".join(made) or "unchanged") + (
         "; referred to the animators: " + ", ".join(taken.referred) if taken.referred else "")

@@ -4,7 +4,6 @@ animators.
 """
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime, time, timedelta
 
 from workflows.decision import Plan
@@ -18,8 +17,6 @@ from workflows.steps.attendance import answers_for
 from workflows.steps.calendar import load_series
 from workflows.steps.invitations import REMINDER, calendar_message_id, invitee_of, mail_cause
 from workflows.steps.speaking import tell_animators, tell_attendee
-
-audit = logging.getLogger("rers.audit")
 
 
 REMINDERS_FROM = time(17, 0)
@@ -102,7 +99,7 @@ def send_reminders(plan: Plan) -> list[str]:
             )
             queued.extend([mid] if mid else [])
     if queued:
-        audit.info("calendar: %d reminder(s) for %s decided", len(queued), tomorrow)
+        plan.audit.info("calendar: %d reminder(s) for %s decided", len(queued), tomorrow)
     return queued
 
 

@@ -24,7 +24,6 @@ Everything in it goes to the animators only.
 """
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,8 +35,6 @@ from workflows.steps.calendar import draft_for
 from workflows.steps.matcher import matcher, near_misses
 from workflows.steps.speaking import answer_sender, tell_animators
 
-log = logging.getLogger(__name__)
-audit = logging.getLogger("rers.audit")
 
 UNMET_DAYS = 30
 UPCOMING_DAYS = 31
@@ -180,7 +177,7 @@ def queue_report(plan: Plan, report: dict, *, cause: str, to: list[str] | None =
     """Queue the report mail (template ``report``) to ``to`` (default: every animator)."""
     recipients = to or list(plan.settings.network.animators)
     if not recipients:
-        log.warning("no animator configured: the report is not sent")
+        plan.log.warning("no animator configured: the report is not sent")
         return None
     return tell_animators(plan, template="report", values={"report": report}, purpose="report", cause=cause,
                           only=recipients)
@@ -204,7 +201,7 @@ def monthly_report(plan: Plan) -> str | None:
     report = build_report(plan.settings, plan, start, end, today)
     mid = queue_report(plan, report, cause=f"report:{start:%Y-%m}")
     plan.set_state(key, plan.stamp())
-    audit.info("monthly report for %s decided", start.strftime("%Y-%m"))
+    plan.audit.info("monthly report for %s decided", start.strftime("%Y-%m"))
     return mid
 
 

@@ -14,7 +14,6 @@ rendered or sent here.
 """
 from __future__ import annotations
 
-import logging
 
 from workflows.decision import Attachment, Incoming, Mail, Plan
 from workflows.mail.labels import label_of
@@ -23,8 +22,6 @@ from workflows.mail.sender import mailbox_key, person_address, person_name
 from workflows.model.members import reachable
 from workflows.model.questions import answered_token, question_message_id
 from workflows.steps.people import wrote_again
-
-audit = logging.getLogger("rers.audit")
 
 
 def _hash(plan: Plan, address: str) -> str:
@@ -73,7 +70,7 @@ def limit_reached(plan: Plan, incoming: Incoming, address: str, purpose: str) ->
                              limit=plan.settings.network.max_replies_per_day,
                              request=label_of(purpose, "purpose", plan.settings.network.language))
     else:
-        audit.warning("%s: %s withheld by the daily limit; the animators were told today", incoming.parsed.message_id,
+        plan.audit.warning("%s: %s withheld by the daily limit; the animators were told today", incoming.parsed.message_id,
                       purpose)
 
 
@@ -109,10 +106,10 @@ def answer_sender(
     if not address or address == network.address:
         return None
     if daily_kind and not take_allowance(plan, address, daily_kind, limit=1):
-        audit.info("%s: no %s today, one was already sent", parsed.message_id, daily_kind)
+        plan.audit.info("%s: no %s today, one was already sent", parsed.message_id, daily_kind)
         return None
     if limited and not take_allowance(plan, address):
-        audit.info("%s: answer withheld, the daily limit is reached", parsed.message_id)
+        plan.audit.info("%s: answer withheld, the daily limit is reached", parsed.message_id)
         if must_reach:
             limit_reached(plan, incoming, address, purpose)
         return None
@@ -160,7 +157,7 @@ def forward_to_animators(plan: Plan, incoming: Incoming, *, reason: str, purpose
     animators = plan.settings.network.animators
     parsed = incoming.parsed
     if not animators:
-        audit.warning("%s: needs a human (%s) but no animator is configured", parsed.message_id, reason)
+        plan.audit.warning("%s: needs a human (%s) but no animator is configured", parsed.message_id, reason)
         return None
     if reason not in UNCAPPED_FORWARDS and not _within_forward_limit(plan, incoming, reason):
         return None
@@ -226,11 +223,11 @@ def _within_forward_limit(plan: Plan, incoming: Incoming, reason: str) -> bool:
         forward_to_animators(plan, incoming, reason="forward_limit_forged" if bucket == "forged" else "forward_limit",
                              purpose="forward_limit", limit=limit, folder=folder,
                              sender=parsed.sender or label_of("unreadable_address", "field", network.language))
-        audit.warning("%s: %s's forwards to the animators for today are used up (%d): they were told, the next "
+        plan.audit.warning("%s: %s's forwards to the animators for today are used up (%d): they were told, the next "
                       "ones stay in %s", parsed.message_id, "a sender" if sender == UNREADABLE_SENDER else "the sender",
                       limit, folder)
     else:
-        audit.warning("%s: not forwarded to the animators (%s): the sender's %d forwards of today are used up; the "
+        plan.audit.warning("%s: not forwarded to the animators (%s): the sender's %d forwards of today are used up; the "
                       "message is in %s", parsed.message_id, reason, limit, folder)
     return False
 
