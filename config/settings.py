@@ -138,6 +138,24 @@ class TransportSettings:
     """Outbox folder of ``.eml`` files (``kind = "folder"``)."""
     sent_folder: str | None = None
     """IMAP folder where a copy of each sent mail is stored; None: no copy."""
+    send_limits: str = "none"
+    """The provider preset (:data:`SEND_LIMIT_PRESETS`) the two caps below come from."""
+    max_per_minute: int | None = None
+    """Messages sent in any 60 seconds at most; None: no cap."""
+    max_recipients_per_day: int | None = None
+    """Envelope recipients in any 24 hours at most (a mail to 3 addresses counts 3); None: no cap."""
+
+
+SEND_LIMIT_PRESETS: dict[str, tuple[int | None, int | None]] = {
+    "none": (None, None),
+    # Exchange Online, per mailbox: 30 messages a minute, 10,000 recipients a day.
+    "microsoft365": (30, 10000),
+    # Google Workspace (paid): 2,000 messages and 2,000 unique external recipients a day
+    # (10,000 recipients in all); Google documents no per-minute figure.
+    "google": (None, 2000),
+}
+"""``[transport] send_limits``: ``(max_per_minute, max_recipients_per_day)`` of each preset;
+the keys of the same names override either figure."""
 
 
 @dataclass(frozen=True)
@@ -340,6 +358,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "ca_file": Key("path"),
         "path": Key("path"),
         "sent_folder": Key(str),
+        "send_limits": Key(tuple(SEND_LIMIT_PRESETS), "none"),
+        "max_per_minute": Key(int, minimum=1, maximum=100000, unit="a hundred thousand at most"),
+        "max_recipients_per_day": Key(int, minimum=1, maximum=10000000, unit="ten million at most"),
     },
     "store": {
         "path": Key("path", required=True),
@@ -773,7 +794,10 @@ def build(values: dict[str, dict], source: Path | None) -> Settings:
             max_attempts=m["max_attempts"],
         ),
         transport=TransportSettings(
-            kind=t["kind"], server=_server("smtp", t), path=t["path"], sent_folder=t["sent_folder"]
+            kind=t["kind"], server=_server("smtp", t), path=t["path"], sent_folder=t["sent_folder"],
+            send_limits=t["send_limits"],
+            max_per_minute=t["max_per_minute"] or SEND_LIMIT_PRESETS[t["send_limits"]][0],
+            max_recipients_per_day=t["max_recipients_per_day"] or SEND_LIMIT_PRESETS[t["send_limits"]][1],
         ),
         store=StoreSettings(path=values["store"]["path"]),
         calendar=_calendar(values),

@@ -39,7 +39,7 @@ from workflows.shell.apply import apply, resources, run
 from workflows.shell.erasure import after_erasure
 from workflows.shell.errors import os_problem
 from workflows.shell.mailboxes.base import Mailbox, MailboxError, SourceMessage
-from workflows.shell.outbox import FlushReport, flush, raw_bytes
+from workflows.shell.outbox import FlushReport, flush, limits_of, raw_bytes
 from workflows.shell.publish import publish_if_changed
 from workflows.shell.transports.base import Transport
 from workflows.steps.speaking import forward_to_animators, tell_animators
@@ -335,7 +335,7 @@ class Runner:
             return FlushReport(error=connection.failed)
         sent_folder = self.settings.transport.sent_folder
         report = flush(self.store, connection.open, self.clock, keep_raw=bool(sent_folder),
-                       on_permanent_failure=self._notify_failure)
+                       on_permanent_failure=self._notify_failure, limits=limits_of(self.settings.transport))
         if report.error and connection.transport is None:
             connection.failed = report.error  # cannot connect: not again in this cycle
         if sent_folder and (report.sent or not self._sent_copies_checked):
