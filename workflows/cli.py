@@ -179,11 +179,12 @@ def cmd_doctor(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from workflows.shell.status import status_text
+    from workflows.shell.status import last_cycle_failed, status_text
 
     settings = load_settings(args)
-    print(status_text(settings, open_store(settings), clock_from_env()()))
-    return EXIT_OK
+    store = open_store(settings)
+    print(status_text(settings, store, clock_from_env()()))
+    return EXIT_FAILURE if last_cycle_failed(store) else EXIT_OK
 
 
 # --- the parser ------------------------------------------------------------------------

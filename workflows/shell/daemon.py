@@ -178,6 +178,8 @@ class Daemon:
         self._watcher = None
         self._watcher_retry_at = 0.0
         self._next_poll = 0.0
+        self._next_send = float("inf")
+        """When mails the send limits held may leave (monotonic): a flush then, not a cycle."""
         self._mail_announced = True
 
     # --- jobs ---------------------------------------------------------------------------
@@ -240,6 +242,8 @@ class Daemon:
         if self._mail_announced or now >= self._next_poll:
             if not self._cycle():
                 return
+        elif now >= self._next_send:
+            self._flush_held()
         self.scheduler.run_pending()
         self._wait()
 
@@ -276,9 +280,29 @@ class Daemon:
         self.state.last_error = report.flush.error
         self._mail_announced = False
         self._next_poll = time.monotonic() + self.settings.schedule.poll_seconds
+        self._held_until(report.flush.next_departure)
         if report.handled:
             log.info("cycle: %d message(s), %d mail(s) sent", len(report.handled), len(report.flush.sent))
         return True
+
+    def _held_until(self, departure: datetime | None) -> None:
+        """Wake for a flush when the first mail the send limits held may leave (``departure``:
+        aware UTC, None: nothing held)."""
+        if departure is None:
+            self._next_send = float("inf")
+        else:
+            self._next_send = time.monotonic() + max((departure - self.clock()).total_seconds(), 0.0) + 0.5
+
+    def _flush_held(self) -> None:
+        """Send what the send limits let leave now (between cycles: a fan-out drains at the
+        provider's pace while mail is still read at once)."""
+        try:
+            report = self.runner.flush()
+        except Exception as error:  # the next cycle tries again; nothing is lost
+            log.warning("held mail not sent yet: %s", error)
+            self._held_until(self.clock() + timedelta(minutes=1))
+            return
+        self._held_until(report.next_departure)
 
     # --- the mailbox cannot be read ---------------------------------------------------------
 
@@ -337,7 +361,7 @@ class Daemon:
 
     def _wait(self) -> None:
         """Wait until the next poll or job, or until the server announces new mail."""
-        until = self._next_poll
+        until = min(self._next_poll, self._next_send)
         idle = self.scheduler.idle_seconds
         if idle is not None:
             until = min(until, time.monotonic() + max(idle, 0))

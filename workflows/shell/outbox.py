@@ -138,6 +138,8 @@ class FlushReport:
     """Mails due but kept for later by the send limits or a server's « too many »."""
     next_departure: datetime | None = None
     """When the first of them may leave (aware UTC), for the daemon's next flush."""
+    throttled: bool = False
+    """The server answered « too many » during this flush: sending pauses."""
 
     def extend(self, other: "FlushReport") -> None:
         """Add another flush's outcome to this one (the last error wins)."""
@@ -147,6 +149,7 @@ class FlushReport:
         self.error = other.error or self.error
         self.held = other.held
         self.next_departure = other.next_departure
+        self.throttled = self.throttled or other.throttled
 
 
 LONGEST_BACKOFF = max(backoff(attempts) for attempts in range(MAX_ATTEMPTS + 1))
@@ -232,7 +235,7 @@ def flush(
                 try:
                     result = transport.send(mail["sender"], mail["recipients"], raw_bytes(mail["raw"]))
                 except TransportError as error:
-                    if getattr(error, "throttled", False):
+                    if error.throttled:
                         _pause(store, error, now(), report, len(pending) - index)
                         break
                     _record_failure(store, mail, error, now(), report, on_permanent_failure)
@@ -259,7 +262,7 @@ def flush(
         else:
             report.error = str(error)
             log.warning("cannot send mail now: %s", error)
-    if report.sent and store.get_state("send_pause"):
+    if report.sent and not report.throttled and store.get_state("send_pause"):
         with store.transaction():  # the server takes mail again: the next « too many » starts at 1 minute
             store.set_state("send_pause", None)
     if forgot:
@@ -290,13 +293,16 @@ def _allowed(store: Store, pending: list[dict], limits: SendLimits, now: datetim
 def _pause(store: Store, error: TransportError, now: datetime, report: FlushReport, left: int) -> None:
     """The server said « too many »: pause every sending (longer each time in a row); the
     mail in hand keeps its place and its attempts."""
+    # A server that took some mails first only counts a minute (its window is full);
+    # one that refuses the very first mail again and again is paused longer each time.
     pause = store.get_state("send_pause") or {}
-    strikes = pause.get("strikes", 0) + 1
+    strikes = 1 if report.sent else pause.get("strikes", 0) + 1
     until = now + pause_after(strikes)
     with store.transaction():
         store.set_state("send_pause", {"until": until.isoformat(timespec="seconds"), "strikes": strikes,
                                        "error": str(error)})
     report.error = str(error)
+    report.throttled = True
     report.held += left
     report.next_departure = until
     log.warning("the server asks to send less (%s): sending paused until %s", error,

@@ -185,7 +185,8 @@ class Runner:
             report.flush.extend(self._send(connection))
         with self.store.transaction():  # also merges the last sent marks into the file
             self.store.set_state("last_cycle", self.clock().isoformat(timespec="seconds"))
-            self.store.set_state("last_send_error", report.flush.error)  # for `rers status`
+            # For `rers status` (and its exit status); a server's « too many » is no failure: the pause is said apart.
+            self.store.set_state("last_send_error", None if report.flush.throttled else report.flush.error)
         return report
 
     def handle_batch(self, batch: list[SourceMessage]) -> list[Handled]:
