@@ -559,6 +559,9 @@ def validate(data: dict, base: Path, text: str = "") -> tuple[dict[str, dict], l
 
     sections = _flatten(data)
     values: dict[str, dict] = {}
+    misspelt: set[str] = set()
+    """Sections a misspelt one was surely meant to be: what their absence implies (a
+    required section missing, a default that needs another key) is not said on top."""
     for section, given in sections.items():
         if section not in SCHEMA:
             if section == "":
@@ -568,9 +571,11 @@ def validate(data: dict, base: Path, text: str = "") -> tuple[dict[str, dict], l
             hint = difflib.get_close_matches(section, SCHEMA, n=1)
             suggestion = f" (did you mean [{hint[0]}]?)" if hint else ""
             problems.append(f"{at(section)}[{section}]: unknown section{suggestion}")
+            if hint and hint[0] not in sections:
+                misspelt.add(hint[0])
     for section, keys in SCHEMA.items():
         given = sections.get(section, {})
-        if section in _REQUIRED_SECTIONS and section not in sections:
+        if section in _REQUIRED_SECTIONS and section not in sections and section not in misspelt:
             problems.append(f"[{section}]: this section is required")
         out: dict[str, Any] = {}
         for key, value in given.items():
@@ -610,7 +615,8 @@ def validate(data: dict, base: Path, text: str = "") -> tuple[dict[str, dict], l
             else:
                 out[key] = None
         values[section] = out
-    problems.extend(_cross_checks(values, at))
+    problems.extend(p for p in _cross_checks(values, at)
+                    if not any(f"[{name}]" in p for name in misspelt))
     return values, problems
 
 
