@@ -18,6 +18,11 @@ what was not sent. While only the mailbox cannot be read, the due jobs still run
 outbox is still sent; after an hour the animators are told (``mailbox_down``), and told
 again when the mailbox is read again.
 
+A fault no retry can fix stops the daemon with one clear line (CRITICAL) and exit status
+2, so that systemd shows it failed rather than a robot retrying forever: a password
+variable that is not set, or a login the IMAP or SMTP server refused
+:data:`LOGIN_ATTEMPTS` times in a row (one refusal may be the server's hiccup).
+
 SIGTERM and SIGINT ask the daemon to stop: the message being handled is finished and
 committed, then :meth:`Daemon.run` returns 0. Only one daemon (or `rers poll`) runs per
 store: :class:`InstanceLock`.
@@ -118,6 +123,13 @@ class Job:
     at: str | None = None
 
 
+LOGIN_ATTEMPTS = 5
+"""Refused logins in a row (IMAP or SMTP, with the daemon's backoff between them: about
+a minute and a half) before the daemon stops: the password is wrong, not the network."""
+
+EXIT_UNFIXABLE = 2
+"""The daemon's exit status after a fault no retry fixes (as a configuration problem)."""
+
 MAILBOX_ALERT_AFTER = timedelta(hours=1)
 """How long the mailbox may stay unreadable before the animators are told: a server's
 restart or a short network cut should not write to anyone."""
@@ -174,6 +186,8 @@ class Daemon:
         self.scheduler = schedule.Scheduler()
         self.jobs = default_jobs(settings, store, clock, self.runner.renderer) if jobs is None else jobs
         self.state = DaemonState()
+        self.exit_status = 0
+        self._login_refusals = 0
         self.backoff = Backoff()
         self._watcher = None
         self._watcher_retry_at = 0.0
@@ -221,7 +235,8 @@ class Daemon:
 
     def run(self) -> int:
         """Lock the instance, install the signal handlers and jobs, loop until stopped.
-        Returns 0. Raises :class:`UserError` when another instance holds the store."""
+        Returns 0, or :data:`EXIT_UNFIXABLE` after a fault no retry fixes (see the module
+        docstring). Raises :class:`UserError` when another instance holds the store."""
         with InstanceLock(self.settings.store.path):
             if threading.current_thread() is threading.main_thread():
                 signal.signal(signal.SIGTERM, self.request_stop)
@@ -234,7 +249,7 @@ class Daemon:
             finally:
                 self._close_watcher()
             log.info("rers stopped")
-        return 0
+        return self.exit_status
 
     def turn(self) -> None:
         """One turn of the loop: a cycle if due, the due jobs, then a wait."""
@@ -252,6 +267,8 @@ class Daemon:
         try:
             report = self.runner.cycle()
         except (MailboxError, TransportError, StoreBusy) as error:
+            if self._unfixable(getattr(error, "fault", None), str(error)):
+                return False
             delay = self.backoff.next_delay()
             self.state.last_error = str(error)
             log.warning("cycle failed (%s); next try in %.0f s", error, delay)
@@ -274,6 +291,10 @@ class Daemon:
             log.exception("cycle failed unexpectedly; next try in %.0f s", delay)
             self.stop_event.wait(delay)
             return False
+        if self._unfixable(report.flush.fault, report.flush.error or ""):
+            return False
+        if report.flush.fault is None:
+            self._login_refusals = 0
         self.backoff.reset()
         self._mailbox_back()
         self.state.cycles += 1
@@ -283,6 +304,25 @@ class Daemon:
         self._held_until(report.flush.next_departure)
         if report.handled:
             log.info("cycle: %d message(s), %d mail(s) sent", len(report.handled), len(report.flush.sent))
+        return True
+
+    def _unfixable(self, fault: str | None, text: str) -> bool:
+        """Stop the daemon (exit :data:`EXIT_UNFIXABLE`) on a fault no retry fixes: a
+        missing password variable at once, a refused login at the
+        :data:`LOGIN_ATTEMPTS`-th in a row. True when it stops."""
+        if fault == "login":
+            self._login_refusals += 1
+            if self._login_refusals < LOGIN_ATTEMPTS:
+                log.warning("login refused (%d time(s) in a row; the daemon stops at %d): %s",
+                            self._login_refusals, LOGIN_ATTEMPTS, text)
+                return False
+            text = f"{text} ({self._login_refusals} times in a row)"
+        elif fault != "secret":
+            return False
+        log.critical("rers stops, no retry can fix this: %s. Fix it, then start the robot again.", text)
+        self._note_failure(text)
+        self.exit_status = EXIT_UNFIXABLE
+        self.stop_event.set()
         return True
 
     def _held_until(self, departure: datetime | None) -> None:
@@ -302,7 +342,8 @@ class Daemon:
             log.warning("held mail not sent yet: %s", error)
             self._held_until(self.clock() + timedelta(minutes=1))
             return
-        self._held_until(report.next_departure)
+        if not self._unfixable(report.fault, report.error or ""):
+            self._held_until(report.next_departure)
 
     # --- the mailbox cannot be read ---------------------------------------------------------
 
@@ -317,7 +358,9 @@ class Daemon:
             self.state.mailbox_down_told = self._tell_animators(back=False, error=str(error))
         self.scheduler.run_pending()
         try:
-            self.runner.flush()
+            sent = self.runner.flush()
+            if sent.fault == "secret":  # the SMTP password variable is missing too: no retry fixes that
+                self._unfixable(sent.fault, sent.error or "")
         except Exception as failure:  # the SMTP server may be down too: the outbox keeps it all
             log.warning("mail not sent while the mailbox is unreachable: %s", failure)
 

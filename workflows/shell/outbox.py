@@ -140,6 +140,9 @@ class FlushReport:
     """When the first of them may leave (aware UTC), for the daemon's next flush."""
     throttled: bool = False
     """The server answered « too many » during this flush: sending pauses."""
+    fault: str | None = None
+    """``"secret"`` or ``"login"`` when the connection failed for a reason no retry fixes
+    (:class:`~workflows.shell.transports.base.TransportError`)."""
 
     def extend(self, other: "FlushReport") -> None:
         """Add another flush's outcome to this one (the last error wins)."""
@@ -150,6 +153,7 @@ class FlushReport:
         self.held = other.held
         self.next_departure = other.next_departure
         self.throttled = self.throttled or other.throttled
+        self.fault = other.fault or self.fault
 
 
 LONGEST_BACKOFF = max(backoff(attempts) for attempts in range(MAX_ATTEMPTS + 1))
@@ -261,6 +265,7 @@ def flush(
             _pause(store, error, now(), report, len(pending))
         else:
             report.error = str(error)
+            report.fault = error.fault
             log.warning("cannot send mail now: %s", error)
     if report.sent and not report.throttled and store.get_state("send_pause"):
         with store.transaction():  # the server takes mail again: the next « too many » starts at 1 minute

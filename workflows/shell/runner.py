@@ -333,12 +333,13 @@ class Runner:
         """Send what is due over ``connection`` (see :func:`workflows.shell.outbox.flush`), then
         keep a copy of each sent mail in ``[transport] sent_folder`` when one is set."""
         if connection.failed:
-            return FlushReport(error=connection.failed)
+            return FlushReport(error=connection.failed, fault=connection.fault)
         sent_folder = self.settings.transport.sent_folder
         report = flush(self.store, connection.open, self.clock, keep_raw=bool(sent_folder),
                        on_permanent_failure=self._notify_failure, limits=limits_of(self.settings.transport))
         if report.error and connection.transport is None:
             connection.failed = report.error  # cannot connect: not again in this cycle
+            connection.fault = report.fault
         if sent_folder and (report.sent or not self._sent_copies_checked):
             self._copy_to_sent(report.sent)
         return report
@@ -397,6 +398,7 @@ class _Connection:
         self.factory = factory
         self.transport: Transport | None = None
         self.failed: str | None = None
+        self.fault: str | None = None
 
     def open(self) -> Transport:
         """The open transport (connecting now if needed). Raises ``TransportError``."""

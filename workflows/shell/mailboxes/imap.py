@@ -140,7 +140,7 @@ class ImapMailbox:
                 password = server.password()
             except SecretMissing as error:
                 raise MailboxError(f"reached the IMAP server {self.host}:{self.port} but cannot log in: "
-                                   f"{error}") from None
+                                   f"{error}", fault="secret") from None
             with self._faults("log in"):
                 self._client.login(server.username, password)
         except MailboxError:
@@ -185,7 +185,7 @@ class ImapMailbox:
         except LoginError as error:
             raise MailboxError(
                 f"{where} refused the login of {self.settings.server.username!r}: "
-                f"wrong username or password? (it said: {_server_text(error)})"
+                f"wrong username or password? (it said: {_server_text(error)})", fault="login"
             ) from error
         except CapabilityError as error:
             raise MailboxError(f"{where} cannot {doing}: {_server_text(error)}") from error

@@ -213,13 +213,14 @@ class SmtpTransport:
                 try:
                     password = self.settings.server.password()
                 except SecretMissing as error:
-                    raise TransportError(f"reached {self._where} but cannot log in: {error}", temporary=True) from None
+                    raise TransportError(f"reached {self._where} but cannot log in: {error}", temporary=True,
+                                         fault="secret") from None
                 smtp.login(username, password or "")
         except smtplib.SMTPAuthenticationError as error:
             raise TransportError(
                 f"{self._where} refused the login of {username!r}: wrong username or password? "
                 f"(it said: {error.smtp_code} {_reply_text(error.smtp_error)})",
-                temporary=True,
+                temporary=True, fault="login",
             ) from None
         except smtplib.SMTPNotSupportedError:
             hint = " (it may offer it only after STARTTLS: check security)" if self.settings.server.security == "none" else ""
