@@ -417,7 +417,8 @@ class Daemon:
                 self.stop_event.wait(min(left, 1.0))
                 continue
             try:
-                if watcher.idle_wait(min(left, IDLE_SLICE_SECONDS)):
+                # `position`: what the cycle read; mail that came during it is found at once.
+                if watcher.idle_wait(min(left, IDLE_SLICE_SECONDS), since=getattr(self.runner, "position", None)):
                     self._mail_announced = True
                     return
             except MailboxError as error:

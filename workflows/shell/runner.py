@@ -49,7 +49,8 @@ audit = logging.getLogger("rers.audit")
 
 SENT_COPY_DAYS = 7
 """How long a sent mail's bytes wait for their copy in ``[transport] sent_folder`` when the
-mailbox cannot be reached."""
+mailbox cannot be reached; past it the bytes are dropped, logged as an error and counted
+for `rers status` (state ``sent_copies_lost``)."""
 
 Clock = Callable[[], datetime]
 
@@ -143,6 +144,9 @@ class Runner:
         flush, and again after a copy failed)."""
         self.erased: list[Erased] = []
         """Who the last batch erased (kept in memory only, until the batch is finished)."""
+        self.position: tuple[int | None, int | None] | None = None
+        """The IMAP folder's ``(UIDVALIDITY, UIDNEXT)`` when the last cycle read it (None for
+        a Maildir): the daemon's IDLE looks again for what came since before it waits."""
 
     # One cycle ------------------------------------------------------------------------
 
@@ -175,6 +179,7 @@ class Runner:
                 report.flush.extend(self._send(connection))
                 if self.should_stop():
                     break
+            self.position = getattr(mailbox, "position", None)
             try:
                 # An animator's command may have changed the events: the files follow at once.
                 publish_if_changed(self.settings, self.store, self.clock(), self.renderer)
@@ -377,11 +382,15 @@ class Runner:
             log.warning("%d sent mail(s) not copied to %r yet: %s", len(waiting) - len(late) - len(copied),
                         folder, error)
         if late:
-            log.warning("%d mail(s) sent more than %d days ago never reached %r: no copy kept",
-                        len(late), SENT_COPY_DAYS, folder)
+            log.error("%d mail(s) sent more than %d days ago never reached %r: no copy kept",
+                      len(late), SENT_COPY_DAYS, folder)
         with self.store.transaction():
             for mail in copied + late:
                 self.store.outbox.update(mail["id"], raw=None)
+            if late:  # never silently: `rers status` says how many and when
+                lost = self.store.get_state("sent_copies_lost") or {"count": 0}
+                self.store.set_state("sent_copies_lost", {
+                    "count": lost["count"] + len(late), "last": _stamp(self.clock()), "folder": folder})
 
     def _notify_failure(self, mail: dict, error) -> None:
         if mail["purpose"] == "send_failure" or not self.settings.network.animators:

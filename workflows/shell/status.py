@@ -72,6 +72,7 @@ def status_text(settings: Settings, store: Store, now: datetime) -> str:
     if cycle_error and (not last or cycle_error["at"] > last):
         since = ago(now - datetime.fromisoformat(cycle_error["at"]))
         lines.append(f"The last cycle failed at {cycle_error['at']} UTC ({since} ago): {cycle_error['error']}")
+    lines.extend(sent_copy_lines(settings, store, now))
     for failed in store.outbox.find("status", "failed")[-5:]:
         lines.append(f"  failed mail {failed['message_id']} ({failed['purpose']}): {failed['error']}")
     for failure in failures[-5:]:
@@ -119,4 +120,23 @@ def waiting_lines(settings: Settings, store: Store, now: datetime) -> list[str]:
     lines.append(f"Waiting: {len(queue) - bulk} answer(s) and notice(s) first, then {bulk} invitation(s) to many "
                  f"({', '.join(sorted(BULK))}); the next leaves {when(first)}, the last {when(last)}. "
                  f"Send limits ([transport]): {limits.describe()}.")
+    return lines
+
+
+def sent_copy_lines(settings: Settings, store: Store, now: datetime) -> list[str]:
+    """The copies in ``[transport] sent_folder`` still to make (the mailbox could not take
+    them yet: the running robot tries again at each sending) and those given up."""
+    folder = settings.transport.sent_folder
+    if not folder:
+        return []
+    lines = []
+    pending = list(store.outbox.scan(lambda m: m.get("status") == "sent" and m.get("raw")))
+    if pending:
+        oldest = min(datetime.fromisoformat(m["sent"]) for m in pending)
+        lines.append(f"{len(pending)} sent mail(s) wait for their copy in {folder!r} (the oldest sent "
+                     f"{ago(now - oldest)} ago; retried at each sending).")
+    lost = store.get_state("sent_copies_lost")
+    if lost:
+        lines.append(f"{lost['count']} sent mail(s) never reached {lost.get('folder', folder)!r}: the mailbox did not "
+                     f"take their copy for a week (the last given up {lost['last']} UTC).")
     return lines
