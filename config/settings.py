@@ -18,7 +18,8 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
-from typing import Any, Callable
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
@@ -146,14 +147,14 @@ class TransportSettings:
     """Envelope recipients in any 24 hours at most (a mail to 3 addresses counts 3); None: no cap."""
 
 
-SEND_LIMIT_PRESETS: dict[str, tuple[int | None, int | None]] = {
+SEND_LIMIT_PRESETS: Mapping[str, tuple[int | None, int | None]] = MappingProxyType({
     "none": (None, None),
     # Exchange Online, per mailbox: 30 messages a minute, 10,000 recipients a day.
     "microsoft365": (30, 10000),
     # Google Workspace (paid): 2,000 messages and 2,000 unique external recipients a day
     # (10,000 recipients in all); Google documents no per-minute figure.
     "google": (None, 2000),
-}
+})
 """``[transport] send_limits``: ``(max_per_minute, max_recipients_per_day)`` of each preset;
 the keys of the same names override either figure."""
 

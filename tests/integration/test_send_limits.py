@@ -121,3 +121,21 @@ def test_a_server_saying_too_many_pauses_sending_and_loses_nothing(robot_factory
     assert max(sizes) <= 30
     assert sink.throttled >= MEMBERS // 30 - 1
     check_drained(store, sink, order)
+
+
+def test_the_daemon_flushes_held_mail_between_cycles(robot_factory, imap_account, sink):
+    import math
+
+    from workflows.shell.daemon import Daemon
+
+    robot = robot_factory(transport_extra="max_per_minute = 30\n")
+    clock = SteppingClock()
+    store = fan_out(robot, imap_account, clock)
+    daemon = Daemon(robot.settings, store, clock=clock, jobs=[])
+    assert daemon._cycle()
+    assert len(sink.received) == 30
+    assert math.isfinite(daemon._next_send)  # it wakes for the held mails, not at the next poll only
+    clock.now += timedelta(minutes=1)
+    daemon._flush_held()
+    assert len(sink.received) == 60
+    assert sink.throttled == 0
