@@ -103,7 +103,8 @@ def cmd_poll(args) -> int:
         report = Runner(settings, store, clock=clock_from_env()).cycle()
         waiting = store.outbox.count("status", "queued")
     print(summary(report, waiting))
-    return EXIT_OK if not report.flush.error else EXIT_FAILURE
+    # A server's « too many » is a pause, not a failure: the held mail leaves at the next poll.
+    return EXIT_FAILURE if report.flush.error and not report.flush.throttled else EXIT_OK
 
 
 def cmd_jobs(args) -> int:
