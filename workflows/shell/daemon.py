@@ -187,6 +187,8 @@ class Daemon:
         self.jobs = default_jobs(settings, store, clock, self.runner.renderer) if jobs is None else jobs
         self.state = DaemonState()
         self.exit_status = 0
+        self.login_attempts = LOGIN_ATTEMPTS
+        """Refused logins in a row before the daemon stops (:data:`LOGIN_ATTEMPTS`)."""
         self._login_refusals = 0
         self.backoff = Backoff()
         self._watcher = None
@@ -312,9 +314,9 @@ class Daemon:
         :data:`LOGIN_ATTEMPTS`-th in a row. True when it stops."""
         if fault == "login":
             self._login_refusals += 1
-            if self._login_refusals < LOGIN_ATTEMPTS:
+            if self._login_refusals < self.login_attempts:
                 log.warning("login refused (%d time(s) in a row; the daemon stops at %d): %s",
-                            self._login_refusals, LOGIN_ATTEMPTS, text)
+                            self._login_refusals, self.login_attempts, text)
                 return False
             text = f"{text} ({self._login_refusals} times in a row)"
         elif fault != "secret":
