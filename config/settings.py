@@ -18,7 +18,8 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
-from typing import Any, Callable
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
@@ -138,6 +139,24 @@ class TransportSettings:
     """Outbox folder of ``.eml`` files (``kind = "folder"``)."""
     sent_folder: str | None = None
     """IMAP folder where a copy of each sent mail is stored; None: no copy."""
+    send_limits: str = "none"
+    """The provider preset (:data:`SEND_LIMIT_PRESETS`) the two caps below come from."""
+    max_per_minute: int | None = None
+    """Messages sent in any 60 seconds at most; None: no cap."""
+    max_recipients_per_day: int | None = None
+    """Envelope recipients in any 24 hours at most (a mail to 3 addresses counts 3); None: no cap."""
+
+
+SEND_LIMIT_PRESETS: Mapping[str, tuple[int | None, int | None]] = MappingProxyType({
+    "none": (None, None),
+    # Exchange Online, per mailbox: 30 messages a minute, 10,000 recipients a day.
+    "microsoft365": (30, 10000),
+    # Google Workspace (paid): 2,000 messages and 2,000 unique external recipients a day
+    # (10,000 recipients in all); Google documents no per-minute figure.
+    "google": (None, 2000),
+})
+"""``[transport] send_limits``: ``(max_per_minute, max_recipients_per_day)`` of each preset;
+the keys of the same names override either figure."""
 
 
 @dataclass(frozen=True)
@@ -340,6 +359,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "ca_file": Key("path"),
         "path": Key("path"),
         "sent_folder": Key(str),
+        "send_limits": Key(tuple(SEND_LIMIT_PRESETS), "none"),
+        "max_per_minute": Key(int, minimum=1, maximum=100000, unit="a hundred thousand at most"),
+        "max_recipients_per_day": Key(int, minimum=1, maximum=10000000, unit="ten million at most"),
     },
     "store": {
         "path": Key("path", required=True),
@@ -538,6 +560,9 @@ def validate(data: dict, base: Path, text: str = "") -> tuple[dict[str, dict], l
 
     sections = _flatten(data)
     values: dict[str, dict] = {}
+    misspelt: set[str] = set()
+    """Sections a misspelt one was surely meant to be: what their absence implies (a
+    required section missing, a default that needs another key) is not said on top."""
     for section, given in sections.items():
         if section not in SCHEMA:
             if section == "":
@@ -547,9 +572,11 @@ def validate(data: dict, base: Path, text: str = "") -> tuple[dict[str, dict], l
             hint = difflib.get_close_matches(section, SCHEMA, n=1)
             suggestion = f" (did you mean [{hint[0]}]?)" if hint else ""
             problems.append(f"{at(section)}[{section}]: unknown section{suggestion}")
+            if hint and hint[0] not in sections:
+                misspelt.add(hint[0])
     for section, keys in SCHEMA.items():
         given = sections.get(section, {})
-        if section in _REQUIRED_SECTIONS and section not in sections:
+        if section in _REQUIRED_SECTIONS and section not in sections and section not in misspelt:
             problems.append(f"[{section}]: this section is required")
         out: dict[str, Any] = {}
         for key, value in given.items():
@@ -589,7 +616,8 @@ def validate(data: dict, base: Path, text: str = "") -> tuple[dict[str, dict], l
             else:
                 out[key] = None
         values[section] = out
-    problems.extend(_cross_checks(values, at))
+    problems.extend(p for p in _cross_checks(values, at)
+                    if not any(f"[{name}]" in p for name in misspelt))
     return values, problems
 
 
@@ -773,7 +801,10 @@ def build(values: dict[str, dict], source: Path | None) -> Settings:
             max_attempts=m["max_attempts"],
         ),
         transport=TransportSettings(
-            kind=t["kind"], server=_server("smtp", t), path=t["path"], sent_folder=t["sent_folder"]
+            kind=t["kind"], server=_server("smtp", t), path=t["path"], sent_folder=t["sent_folder"],
+            send_limits=t["send_limits"],
+            max_per_minute=t["max_per_minute"] or SEND_LIMIT_PRESETS[t["send_limits"]][0],
+            max_recipients_per_day=t["max_recipients_per_day"] or SEND_LIMIT_PRESETS[t["send_limits"]][1],
         ),
         store=StoreSettings(path=values["store"]["path"]),
         calendar=_calendar(values),

@@ -456,6 +456,10 @@ class _Behaviour:
     refusals: dict[str, str] = field(default_factory=dict)
     data_actions: list[str] = field(default_factory=list)
     stall_seconds: float = 3.0
+    per_minute: int | None = None
+    clock: object = None
+    accepted_at: list = field(default_factory=list)
+    throttled: int = 0
 
 
 class SmtpSink:
@@ -546,6 +550,37 @@ class SmtpSink:
             if stall_seconds is not None:
                 self._behaviour.stall_seconds = stall_seconds
 
+    THROTTLE_REPLY = "451 4.7.0 Too many messages, slow down"
+
+    def limit(self, per_minute: int, clock) -> None:
+        """Accept at most ``per_minute`` messages in any 60 seconds of ``clock`` (a callable
+        returning aware datetimes: the test's clock, so that no test waits minutes), as a
+        hosted provider does; beyond, answer DATA with :attr:`THROTTLE_REPLY`. Until :meth:`clear`."""
+        with self._lock:
+            self._behaviour.per_minute = per_minute
+            self._behaviour.clock = clock
+
+    @property
+    def throttled(self) -> int:
+        """How many DATA commands the limit of :meth:`limit` refused."""
+        with self._lock:
+            return self._behaviour.throttled
+
+    def _over_limit(self) -> bool:
+        from datetime import timedelta
+
+        with self._lock:
+            b = self._behaviour
+            if b.per_minute is None:
+                return False
+            now = b.clock()
+            b.accepted_at = [t for t in b.accepted_at if t > now - timedelta(minutes=1)]
+            if len(b.accepted_at) >= b.per_minute:
+                b.throttled += 1
+                return True
+            b.accepted_at.append(now)
+            return False
+
     def clear(self) -> None:
         """Forget the received messages and every programmed failure."""
         with self._lock:
@@ -623,6 +658,8 @@ class _Handler:
             return "421 4.4.2 connection dropped by the test"  # never reaches the client
         if action:
             return action
+        if self.sink._over_limit():
+            return SmtpSink.THROTTLE_REPLY
         login = session.auth_data if session.authenticated else None
         self.sink._record(
             Received(

@@ -103,7 +103,8 @@ def cmd_poll(args) -> int:
         report = Runner(settings, store, clock=clock_from_env()).cycle()
         waiting = store.outbox.count("status", "queued")
     print(summary(report, waiting))
-    return EXIT_OK if not report.flush.error else EXIT_FAILURE
+    # A server's « too many » is a pause, not a failure: the held mail leaves at the next poll.
+    return EXIT_FAILURE if report.flush.error and not report.flush.throttled else EXIT_OK
 
 
 def cmd_jobs(args) -> int:
@@ -179,11 +180,12 @@ def cmd_doctor(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from workflows.shell.status import status_text
+    from workflows.shell.status import last_cycle_failed, status_text
 
     settings = load_settings(args)
-    print(status_text(settings, open_store(settings), clock_from_env()()))
-    return EXIT_OK
+    store = open_store(settings)
+    print(status_text(settings, store, clock_from_env()()))
+    return EXIT_FAILURE if last_cycle_failed(store) else EXIT_OK
 
 
 # --- the parser ------------------------------------------------------------------------

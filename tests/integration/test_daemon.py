@@ -205,5 +205,7 @@ def test_status_says_when_sending_fails(robot_factory, imap_account, sink):
     robot.config.write_text(text)
     imap_account.dovecot.append(imap_account.user, "INBOX", help_mail(40))
     assert robot.command("poll", "--once", check=False).returncode == 1
-    status = robot.command("status").stdout
+    result = robot.command("status", check=False)
+    assert result.returncode == 1  # issue 20: the exit status tells the truth
+    status = result.stdout
     assert "Outbox: 1 queued" in status and "Sending failed at the last cycle" in status and "refused" in status

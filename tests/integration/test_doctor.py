@@ -42,6 +42,7 @@ def test_doctor_without_the_password_still_reaches_the_server_first(robot_factor
     result = robot.command("doctor", check=False)
     assert "FAIL  mailbox" in result.stdout
     assert "reached the IMAP server 127.0.0.1" in result.stdout and unset in result.stdout
+    assert result.stdout.count(unset) == 1, result.stdout  # issue 20: each thing said once
     text = robot.config.read_text().replace(f"port = {robot.settings.mailbox.server.port}", f"port = {free_port()}")
     robot.config.write_text(text)
     result = robot.command("doctor", check=False)

@@ -118,3 +118,19 @@ def test_publish_after_a_closure_added_to_the_config_sends_the_cancellation(bot,
     assert subjects.count("Annulé : Permanence du RERS de Test – lundi 7 décembre 2026 à 9 h") == 3
     assert rers(bot, "publish") == 0
     assert "unchanged: " in capsys.readouterr().out
+
+
+def test_list_shows_cancelled_dates_and_closures_in_their_place(bot, capsys):
+    config = bot.root / "rers.toml"
+    config.write_text(config.read_text().replace('output_dir = "calendar"',
+                                                 'output_dir = "calendar"\nclosures = ["2026-12-14", "2026-12-16"]'))
+    assert rers(bot, "cancel", "2026-12-07") == 0
+    capsys.readouterr()
+    assert rers(bot, "list", "--days", "28") == 0
+    lines = capsys.readouterr().out.splitlines()
+    days = [line for line in lines if not line.startswith(" ")]
+    assert days[:1] == [f"2026-11-23 Mon 09:00-12:00  Permanence du RERS de Test  [{PERMANENCE}]"]
+    assert f"2026-12-07 Mon 09:00  NOT HELD (cancelled)  Permanence du RERS de Test  [{PERMANENCE}]" in days
+    assert f"2026-12-14 Mon 09:00  NOT HELD (closure)  Permanence du RERS de Test  [{PERMANENCE}]" in days
+    assert "2026-12-16 Wed        closed ([calendar] closures)" in days  # a closure on no event's day
+    assert [line[:10] for line in days] == sorted(line[:10] for line in days)

@@ -132,3 +132,29 @@ def test_a_password_never_crosses_the_network_in_clear():
         loads(text, base=Path("/tmp"))
     assert any("[mailbox] security" in p and "in clear" in p for p in caught.value.problems)
     loads(text.replace('host = "imap.example.org"', 'host = "127.0.0.1"'), base=Path("/tmp"))
+
+
+def test_a_misspelt_section_is_said_once_without_a_misleading_second_error(tmp_path):
+    # [trasnport] for [transport]: without it, the default kind = "folder" would ask for a
+    # path; [calendr] for [calendar]: "this section is required" would follow.
+    text = """[network]
+name = "RERS"
+address = "rers@example.org"
+
+[store]
+path = "s.json"
+[mailbox]
+path = "mail"
+
+[calendr]
+output_dir = "cal"
+
+[trasnport]
+kind = "smtp"
+host = "smtp.example.org"
+"""
+    with pytest.raises(ConfigError) as caught:
+        loads(text, base=tmp_path)
+    problems = caught.value.problems
+    assert problems == ["line 10: [calendr]: unknown section (did you mean [calendar]?)",
+                        "line 13: [trasnport]: unknown section (did you mean [transport]?)"]

@@ -204,6 +204,20 @@ def cmd_cancel(args) -> int:
     return _change(args, lambda plan: cancel_event(plan, args.target))
 
 
+def skipped_days(series, first: date, last: date) -> list[tuple[date, str]]:
+    """The days from ``first`` to ``last`` (inclusive) the rule of ``series`` falls on but
+    that do not happen, each with why: ``cancelled`` (one date called off),
+    ``closure`` (``[calendar] closures``), ``public holiday``, or ``series cancelled``."""
+    from workflows.events.rules import rule_dates
+
+    why = {**{d: "public holiday" for d in series.holidays}, **{d: "closure" for d in series.closures},
+           **{d: "cancelled" for d in series.cancelled_dates}}
+    days = rule_dates(series.rule, first, last)
+    if series.cancelled:
+        return [(d, "series cancelled") for d in days]
+    return [(d, why[d]) for d in days if d in why]
+
+
 def cmd_list(args) -> int:
     from workflows.events.rules import occurrences
     from workflows.steps.attendance import answers_for
@@ -219,21 +233,35 @@ def cmd_list(args) -> int:
         ((occurrence, series) for series in current for occurrence in occurrences(series, today, last)),
         key=lambda pair: (pair[0].start, pair[1].uid),
     )
-    if not found:
+    # What does not happen is said too, in its place: a cancelled date, a closure.
+    skipped = sorted(((day, why, series) for series in current for day, why in skipped_days(series, today, last)),
+                     key=lambda row: (row[0], row[2].uid))
+    closures = [d for d in settings.calendar.closures if today <= d <= last
+                and not any(day == d for day, _why, _series in skipped)]
+    if not found and not skipped and not closures:
         print(f"No event from {today} to {last}.")
         return EXIT_OK
+    rows: list[tuple[tuple, list[str]]] = []  # (day, time, uid): its lines
+    for day in closures:
+        rows.append(((day, time.min, ""), [f"{day:%Y-%m-%d %a}        closed ([calendar] closures)"]))
+    for day, why, series in skipped:
+        rows.append(((day, series.start_time, series.uid),
+                     [f"{day:%Y-%m-%d %a} {series.start_time:%H:%M}  NOT HELD ({why})  {series.title}  [{series.uid}]"]))
     for occurrence, series in found:
         start = occurrence.start.astimezone(settings.network.zone)
         end = occurrence.end.astimezone(settings.network.zone)
         place = f", {series.place}" if series.place else ""
-        print(f"{start:%Y-%m-%d %a %H:%M}-{end:%H:%M}  {series.title}{place}  [{series.uid}]")
+        lines = [f"{start:%Y-%m-%d %a %H:%M}-{end:%H:%M}  {series.title}{place}  [{series.uid}]"]
         for other, _ in clashes(current, series, occurrence.day):
-            print(f"    ! at the same time as {other.title} [{other.uid}]")
+            lines.append(f"    ! at the same time as {other.title} [{other.uid}]")
         answers = answers_for(store, series.uid, occurrence.day)
         said = {kind: [a for a in answers if a["partstat"] == kind] for kind in ("accepted", "tentative", "declined")}
         names = ", ".join(_who(store, a) for a in said["accepted"]) or "nobody yet"
-        print(f"    yes ({len(said['accepted'])}): {names}; maybe: {len(said['tentative'])}; "
-              f"no: {len(said['declined'])}")
+        lines.append(f"    yes ({len(said['accepted'])}): {names}; maybe: {len(said['tentative'])}; "
+                     f"no: {len(said['declined'])}")
+        rows.append(((start.date(), start.time().replace(tzinfo=None), series.uid), lines))
+    for _key, lines in sorted(rows, key=lambda row: row[0]):
+        print("\n".join(lines))
     return EXIT_OK
 
 

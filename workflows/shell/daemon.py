@@ -18,6 +18,11 @@ what was not sent. While only the mailbox cannot be read, the due jobs still run
 outbox is still sent; after an hour the animators are told (``mailbox_down``), and told
 again when the mailbox is read again.
 
+A fault no retry can fix stops the daemon with one clear line (CRITICAL) and exit status
+2, so that systemd shows it failed rather than a robot retrying forever: a password
+variable that is not set, or a login the IMAP or SMTP server refused
+:data:`LOGIN_ATTEMPTS` times in a row (one refusal may be the server's hiccup).
+
 SIGTERM and SIGINT ask the daemon to stop: the message being handled is finished and
 committed, then :meth:`Daemon.run` returns 0. Only one daemon (or `rers poll`) runs per
 store: :class:`InstanceLock`.
@@ -118,6 +123,13 @@ class Job:
     at: str | None = None
 
 
+LOGIN_ATTEMPTS = 5
+"""Refused logins in a row (IMAP or SMTP, with the daemon's backoff between them: about
+a minute and a half) before the daemon stops: the password is wrong, not the network."""
+
+EXIT_UNFIXABLE = 2
+"""The daemon's exit status after a fault no retry fixes (as a configuration problem)."""
+
 MAILBOX_ALERT_AFTER = timedelta(hours=1)
 """How long the mailbox may stay unreadable before the animators are told: a server's
 restart or a short network cut should not write to anyone."""
@@ -174,10 +186,16 @@ class Daemon:
         self.scheduler = schedule.Scheduler()
         self.jobs = default_jobs(settings, store, clock, self.runner.renderer) if jobs is None else jobs
         self.state = DaemonState()
+        self.exit_status = 0
+        self.login_attempts = LOGIN_ATTEMPTS
+        """Refused logins in a row before the daemon stops (:data:`LOGIN_ATTEMPTS`)."""
+        self._login_refusals = 0
         self.backoff = Backoff()
         self._watcher = None
         self._watcher_retry_at = 0.0
         self._next_poll = 0.0
+        self._next_send = float("inf")
+        """When mails the send limits held may leave (monotonic): a flush then, not a cycle."""
         self._mail_announced = True
 
     # --- jobs ---------------------------------------------------------------------------
@@ -219,7 +237,8 @@ class Daemon:
 
     def run(self) -> int:
         """Lock the instance, install the signal handlers and jobs, loop until stopped.
-        Returns 0. Raises :class:`UserError` when another instance holds the store."""
+        Returns 0, or :data:`EXIT_UNFIXABLE` after a fault no retry fixes (see the module
+        docstring). Raises :class:`UserError` when another instance holds the store."""
         with InstanceLock(self.settings.store.path):
             if threading.current_thread() is threading.main_thread():
                 signal.signal(signal.SIGTERM, self.request_stop)
@@ -232,7 +251,7 @@ class Daemon:
             finally:
                 self._close_watcher()
             log.info("rers stopped")
-        return 0
+        return self.exit_status
 
     def turn(self) -> None:
         """One turn of the loop: a cycle if due, the due jobs, then a wait."""
@@ -240,6 +259,8 @@ class Daemon:
         if self._mail_announced or now >= self._next_poll:
             if not self._cycle():
                 return
+        elif now >= self._next_send:
+            self._flush_held()
         self.scheduler.run_pending()
         self._wait()
 
@@ -248,6 +269,8 @@ class Daemon:
         try:
             report = self.runner.cycle()
         except (MailboxError, TransportError, StoreBusy) as error:
+            if self._unfixable(getattr(error, "fault", None), str(error)):
+                return False
             delay = self.backoff.next_delay()
             self.state.last_error = str(error)
             log.warning("cycle failed (%s); next try in %.0f s", error, delay)
@@ -270,15 +293,59 @@ class Daemon:
             log.exception("cycle failed unexpectedly; next try in %.0f s", delay)
             self.stop_event.wait(delay)
             return False
+        if self._unfixable(report.flush.fault, report.flush.error or ""):
+            return False
+        if report.flush.fault is None:
+            self._login_refusals = 0
         self.backoff.reset()
         self._mailbox_back()
         self.state.cycles += 1
         self.state.last_error = report.flush.error
         self._mail_announced = False
         self._next_poll = time.monotonic() + self.settings.schedule.poll_seconds
+        self._held_until(report.flush.next_departure)
         if report.handled:
             log.info("cycle: %d message(s), %d mail(s) sent", len(report.handled), len(report.flush.sent))
         return True
+
+    def _unfixable(self, fault: str | None, text: str) -> bool:
+        """Stop the daemon (exit :data:`EXIT_UNFIXABLE`) on a fault no retry fixes: a
+        missing password variable at once, a refused login at the
+        :data:`LOGIN_ATTEMPTS`-th in a row. True when it stops."""
+        if fault == "login":
+            self._login_refusals += 1
+            if self._login_refusals < self.login_attempts:
+                log.warning("login refused (%d time(s) in a row; the daemon stops at %d): %s",
+                            self._login_refusals, self.login_attempts, text)
+                return False
+            text = f"{text} ({self._login_refusals} times in a row)"
+        elif fault != "secret":
+            return False
+        log.critical("rers stops, no retry can fix this: %s. Fix it, then start the robot again.", text)
+        self._note_failure(text)
+        self.exit_status = EXIT_UNFIXABLE
+        self.stop_event.set()
+        return True
+
+    def _held_until(self, departure: datetime | None) -> None:
+        """Wake for a flush when the first mail the send limits held may leave (``departure``:
+        aware UTC, None: nothing held)."""
+        if departure is None:
+            self._next_send = float("inf")
+        else:
+            self._next_send = time.monotonic() + max((departure - self.clock()).total_seconds(), 0.0) + 0.5
+
+    def _flush_held(self) -> None:
+        """Send what the send limits let leave now (between cycles: a fan-out drains at the
+        provider's pace while mail is still read at once)."""
+        try:
+            report = self.runner.flush()
+        except Exception as error:  # the next cycle tries again; nothing is lost
+            log.warning("held mail not sent yet: %s", error)
+            self._held_until(self.clock() + timedelta(minutes=1))
+            return
+        if not self._unfixable(report.fault, report.error or ""):
+            self._held_until(report.next_departure)
 
     # --- the mailbox cannot be read ---------------------------------------------------------
 
@@ -293,7 +360,9 @@ class Daemon:
             self.state.mailbox_down_told = self._tell_animators(back=False, error=str(error))
         self.scheduler.run_pending()
         try:
-            self.runner.flush()
+            sent = self.runner.flush()
+            if sent.fault == "secret":  # the SMTP password variable is missing too: no retry fixes that
+                self._unfixable(sent.fault, sent.error or "")
         except Exception as failure:  # the SMTP server may be down too: the outbox keeps it all
             log.warning("mail not sent while the mailbox is unreachable: %s", failure)
 
@@ -337,7 +406,7 @@ class Daemon:
 
     def _wait(self) -> None:
         """Wait until the next poll or job, or until the server announces new mail."""
-        until = self._next_poll
+        until = min(self._next_poll, self._next_send)
         idle = self.scheduler.idle_seconds
         if idle is not None:
             until = min(until, time.monotonic() + max(idle, 0))
@@ -350,7 +419,8 @@ class Daemon:
                 self.stop_event.wait(min(left, 1.0))
                 continue
             try:
-                if watcher.idle_wait(min(left, IDLE_SLICE_SECONDS)):
+                # `position`: what the cycle read; mail that came during it is found at once.
+                if watcher.idle_wait(min(left, IDLE_SLICE_SECONDS), since=getattr(self.runner, "position", None)):
                     self._mail_announced = True
                     return
             except MailboxError as error:

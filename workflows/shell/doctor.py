@@ -63,12 +63,12 @@ def check_store(settings: Settings) -> Iterator[Finding]:
         yield Finding("warn", "outbox", f"{failed} mail(s) could not be sent (see `rers status`)")
 
 
-def _unset_secret(server) -> str:
+def _unset_secret(server, said: str = "") -> str:
     """A sentence to add to a connection failure when the password's environment variable
-    is not set either: both problems are said at once, not one after the other."""
-    import os
-
-    if server.password_env and server.password_env not in os.environ:
+    is not set either: both problems are said at once, not one after the other — and
+    once: nothing when the failure ``said`` it already (the server was reached, the
+    login could not even be tried)."""
+    if server.password_env and server.password_env not in os.environ and server.password_env not in said:
         return f"; also, the environment variable {server.password_env} (the password) is not set"
     return ""
 
@@ -88,7 +88,7 @@ def check_mailbox(settings: Settings) -> Iterator[Finding]:
             count = len(mailbox.waiting())
             idle = mailbox.supports_idle()
     except MailboxError as error:
-        yield Finding("fail", "mailbox", str(error) + _unset_secret(server))
+        yield Finding("fail", "mailbox", str(error) + _unset_secret(server, str(error)))
         return
     tls = {"ssl": "TLS", "starttls": "STARTTLS", "none": "no encryption"}[server.security]
     yield Finding("ok", "mailbox", f"logged in to {server.host}:{server.port} ({tls}) as {server.username}; "
@@ -134,7 +134,7 @@ def check_transport(settings: Settings) -> Iterator[Finding]:
         with open_transport(settings):
             pass
     except TransportError as error:
-        yield Finding("fail", "transport", str(error) + _unset_secret(server))
+        yield Finding("fail", "transport", str(error) + _unset_secret(server, str(error)))
         return
     login = f" as {server.username}" if server.username else " (no login)"
     tls = {"ssl": "TLS", "starttls": "STARTTLS", "none": "no encryption"}[server.security]

@@ -9,6 +9,14 @@ mail can be sent twice (the Message-ID is the same, so clients show it once).
 Temporary failures (SMTP 4xx, network faults) are retried with an exponential backoff;
 permanent ones (5xx) mark the mail ``failed`` and tell the animators.
 
+Send limits (``[transport] send_limits``, :mod:`workflows.mail.pacing`): each flush sends
+only what fits in the provider's caps, in the outbox's order — :data:`BULK` mails (an
+invitation to every member) after every other (an answer to a person), then oldest
+first — and the rest waits; :func:`waiting` says when each will leave. A server that
+answers « too many » (:func:`~workflows.mail.pacing.is_throttling`) pauses all sending (1,
+2, 4 … minutes, at most an hour, kept in the store's state ``send_pause``) without the
+mail in hand losing its place or one of its attempts.
+
 Mails to members are not queued to an address a hard bounce marked ``undeliverable``
 (until the person writes again); a mail queued with ``forget_after_send`` keeps no copy
 of its bytes and recipients once sent or given up (the goodbye after an erasure, a data
@@ -22,7 +30,9 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Callable
 
+from config.settings import TransportSettings
 from store import Store, cause_key, message_key
+from workflows.mail.pacing import DAY, SendLimits, departures, pause_after
 from workflows.mail.rfc5322 import recipients_of, serialize
 from workflows.shell.transports.base import Transport, TransportError
 
@@ -31,6 +41,24 @@ audit = logging.getLogger("rers.audit")
 
 MAX_ATTEMPTS = 8
 """Temporary failures tolerated before a mail is given up (about a day of backoff)."""
+
+
+BULK = frozenset({"invitation", "cancellation", "event_reminder", "invitation_withdrawn"})
+"""Purposes of the mails a fan-out queues by the hundred (a calendar event to every
+member): they leave after every other mail waiting (priority 1, the others 0)."""
+
+
+def priority_of(mail: dict) -> int:
+    """0 for a mail to send first (an answer to a person, a notice), 1 for a :data:`BULK`
+    one; from the entry's ``priority`` or, for an entry queued before it was kept, its
+    purpose."""
+    priority = mail.get("priority")
+    return priority if isinstance(priority, int) else int(mail.get("purpose") in BULK)
+
+
+def limits_of(transport: TransportSettings) -> SendLimits:
+    """The caps ``[transport]`` sets (its preset, or its own figures)."""
+    return SendLimits(transport.max_per_minute, transport.max_recipients_per_day)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -78,6 +106,7 @@ def queue_message(store: Store, sender: str, now: datetime, msg: EmailMessage, *
             "cause": cause_key(cause),
             "error": None,
             "forget": forget_after_send,
+            "priority": int(purpose in BULK),
         }
     )
     return True
@@ -105,6 +134,15 @@ class FlushReport:
     retry: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     error: str | None = None
+    held: int = 0
+    """Mails due but kept for later by the send limits or a server's « too many »."""
+    next_departure: datetime | None = None
+    """When the first of them may leave (aware UTC), for the daemon's next flush."""
+    throttled: bool = False
+    """The server answered « too many » during this flush: sending pauses."""
+    fault: str | None = None
+    """``"secret"`` or ``"login"`` when the connection failed for a reason no retry fixes
+    (:class:`~workflows.shell.transports.base.TransportError`)."""
 
     def extend(self, other: "FlushReport") -> None:
         """Add another flush's outcome to this one (the last error wins)."""
@@ -112,6 +150,10 @@ class FlushReport:
         self.retry += other.retry
         self.failed += other.failed
         self.error = other.error or self.error
+        self.held = other.held
+        self.next_departure = other.next_departure
+        self.throttled = self.throttled or other.throttled
+        self.fault = other.fault or self.fault
 
 
 LONGEST_BACKOFF = max(backoff(attempts) for attempts in range(MAX_ATTEMPTS + 1))
@@ -126,7 +168,37 @@ def due(store: Store, now: datetime) -> list[dict]:
     no backoff sets such a time, so it is due now rather than held until that day comes."""
     stamp = now.isoformat(timespec="seconds")
     beyond = (now + LONGEST_BACKOFF).isoformat(timespec="seconds")
-    return [m for m in store.outbox.find("status", "queued") if m["next_attempt"] <= stamp or m["next_attempt"] > beyond]
+    found = [m for m in store.outbox.find("status", "queued") if m["next_attempt"] <= stamp or m["next_attempt"] > beyond]
+    return sorted(found, key=lambda m: (priority_of(m), m["id"]))
+
+
+def sent_history(store: Store, now: datetime) -> list[tuple[datetime, int]]:
+    """``(sent at, recipients)`` of the mails sent in the 24 hours before ``now`` (aware
+    UTC), for the send limits. A mail sent before the count was kept counts its
+    recipients, or one when they were forgotten."""
+    since = (now - DAY).isoformat(timespec="seconds")
+    return [(datetime.fromisoformat(m["sent"]), m.get("sent_to") or len(m.get("recipients") or ()) or 1)
+            for m in store.outbox.scan(lambda m: m.get("status") == "sent" and (m.get("sent") or "") > since)]
+
+
+def paused_until(store: Store) -> datetime | None:
+    """Until when sending pauses after a server's « too many » (aware UTC), or None."""
+    pause = store.get_state("send_pause")
+    return datetime.fromisoformat(pause["until"]) if pause else None
+
+
+def waiting(store: Store, limits: SendLimits, now: datetime) -> list[tuple[dict, datetime]]:
+    """Every queued mail in sending order, with when it may leave (aware UTC; ``<= now``:
+    at the next flush): the later of its retry time and what the send limits and a pause
+    allow. For `rers status`."""
+    queued = sorted(store.outbox.find("status", "queued"), key=lambda m: (priority_of(m), m["id"]))
+    times = departures([len(m["recipients"]) for m in queued], sent_history(store, now), limits, now,
+                       paused_until(store))
+    out = []
+    for mail, at in zip(queued, times):
+        retry = datetime.fromisoformat(mail["next_attempt"])
+        out.append((mail, max(at, retry) if retry <= now + LONGEST_BACKOFF else at))
+    return out
 
 
 def flush(
@@ -136,6 +208,7 @@ def flush(
     *,
     keep_raw: bool = False,
     on_permanent_failure: Callable[[dict, TransportError], None] | None = None,
+    limits: SendLimits = SendLimits(),
 ) -> FlushReport:
     """Send every due mail over the connection ``connect()`` returns (an open
     transport, kept by the caller; called only when there is something to send).
@@ -147,7 +220,8 @@ def flush(
     folder). Failures are recorded in a small transaction each;
     ``on_permanent_failure(mail, error)`` runs inside it (to queue a notice to the
     animators). A connection failure leaves the remaining mails queued and is reported
-    in ``FlushReport.error``.
+    in ``FlushReport.error``. Only what ``limits`` allow now is sent (see the module
+    docstring); ``FlushReport.held`` and ``next_departure`` say what waits and until when.
     """
     report = FlushReport()
     pending = due(store, now())
@@ -159,12 +233,15 @@ def flush(
         # processes (the daemon and a `rers calendar` command) never send one mail twice.
         with store.locked():
             # Read again under the lock: the other process may have sent them meanwhile.
-            pending = due(store, now())
+            pending = _allowed(store, due(store, now()), limits, now(), report)
             transport = connect() if pending else None
-            for mail in pending:
+            for index, mail in enumerate(pending):
                 try:
                     result = transport.send(mail["sender"], mail["recipients"], raw_bytes(mail["raw"]))
                 except TransportError as error:
+                    if error.throttled:
+                        _pause(store, error, now(), report, len(pending) - index)
+                        break
                     _record_failure(store, mail, error, now(), report, on_permanent_failure)
                     if error.code is None and error.temporary:
                         # The connection itself is gone: the rest waits for the next flush.
@@ -176,6 +253,7 @@ def flush(
                 # this flush may re-send its mails, which keep their Message-IDs).
                 store.outbox.set_durably(mail["id"], {
                     "status": "sent", "sent": now().isoformat(timespec="seconds"),
+                    "sent_to": len(mail["recipients"]),
                     "refused": {k: list(v) for k, v in result.refused.items()} or None,
                     **({} if keep_raw else {"raw": None}), **_forgotten(mail)},
                     sync=False)
@@ -183,14 +261,57 @@ def flush(
                 forgot = forgot or bool(mail.get("forget"))
                 audit.info("sent %s (%s) to %d recipient(s)", mail["message_id"], mail["purpose"], len(mail["recipients"]))
     except TransportError as error:
-        report.error = str(error)
-        log.warning("cannot send mail now: %s", error)
+        if error.throttled:
+            _pause(store, error, now(), report, len(pending))
+        else:
+            report.error = str(error)
+            report.fault = error.fault
+            log.warning("cannot send mail now: %s", error)
+    if report.sent and not report.throttled and store.get_state("send_pause"):
+        with store.transaction():  # the server takes mail again: the next « too many » starts at 1 minute
+            store.set_state("send_pause", None)
     if forgot:
         # A goodbye to an erased person was the store's last copy of them: write the
         # file without it now, and its backup too, rather than at some later cycle.
         with store.transaction():
             store.forget_backup()
     return report
+
+
+def _allowed(store: Store, pending: list[dict], limits: SendLimits, now: datetime,
+             report: FlushReport) -> list[dict]:
+    """The head of ``pending`` that the send limits and a pause let leave at ``now``;
+    what is held is counted in ``report``."""
+    pause = paused_until(store)
+    if not pending or (not limits.any and (pause is None or pause <= now)):
+        return pending
+    times = departures([len(m["recipients"]) for m in pending], sent_history(store, now), limits, now, pause)
+    allowed = [m for m, at in zip(pending, times) if at <= now]
+    if len(allowed) < len(pending):
+        report.held = len(pending) - len(allowed)
+        report.next_departure = times[len(allowed)]
+        log.info("send limits (%s): %d mail(s) wait, the next at %s", limits.describe(), report.held,
+                 report.next_departure.isoformat(timespec="seconds"))
+    return allowed
+
+
+def _pause(store: Store, error: TransportError, now: datetime, report: FlushReport, left: int) -> None:
+    """The server said « too many »: pause every sending (longer each time in a row); the
+    mail in hand keeps its place and its attempts."""
+    # A server that took some mails first only counts a minute (its window is full);
+    # one that refuses the very first mail again and again is paused longer each time.
+    pause = store.get_state("send_pause") or {}
+    strikes = 1 if report.sent else pause.get("strikes", 0) + 1
+    until = now + pause_after(strikes)
+    with store.transaction():
+        store.set_state("send_pause", {"until": until.isoformat(timespec="seconds"), "strikes": strikes,
+                                       "error": str(error)})
+    report.error = str(error)
+    report.throttled = True
+    report.held += left
+    report.next_departure = until
+    log.warning("the server asks to send less (%s): sending paused until %s", error,
+                until.isoformat(timespec="seconds"))
 
 
 def _record_failure(store, mail, error: TransportError, now: datetime, report: FlushReport, on_permanent) -> None:

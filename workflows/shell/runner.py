@@ -39,7 +39,7 @@ from workflows.shell.apply import apply, resources, run
 from workflows.shell.erasure import after_erasure
 from workflows.shell.errors import os_problem
 from workflows.shell.mailboxes.base import Mailbox, MailboxError, SourceMessage
-from workflows.shell.outbox import FlushReport, flush, raw_bytes
+from workflows.shell.outbox import FlushReport, flush, limits_of, raw_bytes
 from workflows.shell.publish import publish_if_changed
 from workflows.shell.transports.base import Transport
 from workflows.steps.speaking import forward_to_animators, tell_animators
@@ -49,7 +49,8 @@ audit = logging.getLogger("rers.audit")
 
 SENT_COPY_DAYS = 7
 """How long a sent mail's bytes wait for their copy in ``[transport] sent_folder`` when the
-mailbox cannot be reached."""
+mailbox cannot be reached; past it the bytes are dropped, logged as an error and counted
+for `rers status` (state ``sent_copies_lost``)."""
 
 Clock = Callable[[], datetime]
 
@@ -143,6 +144,9 @@ class Runner:
         flush, and again after a copy failed)."""
         self.erased: list[Erased] = []
         """Who the last batch erased (kept in memory only, until the batch is finished)."""
+        self.position: tuple[int | None, int | None] | None = None
+        """The IMAP folder's ``(UIDVALIDITY, UIDNEXT)`` when the last cycle read it (None for
+        a Maildir): the daemon's IDLE looks again for what came since before it waits."""
 
     # One cycle ------------------------------------------------------------------------
 
@@ -175,6 +179,7 @@ class Runner:
                 report.flush.extend(self._send(connection))
                 if self.should_stop():
                     break
+            self.position = getattr(mailbox, "position", None)
             try:
                 # An animator's command may have changed the events: the files follow at once.
                 publish_if_changed(self.settings, self.store, self.clock(), self.renderer)
@@ -185,7 +190,8 @@ class Runner:
             report.flush.extend(self._send(connection))
         with self.store.transaction():  # also merges the last sent marks into the file
             self.store.set_state("last_cycle", self.clock().isoformat(timespec="seconds"))
-            self.store.set_state("last_send_error", report.flush.error)  # for `rers status`
+            # For `rers status` (and its exit status); a server's « too many » is no failure: the pause is said apart.
+            self.store.set_state("last_send_error", None if report.flush.throttled else report.flush.error)
         return report
 
     def handle_batch(self, batch: list[SourceMessage]) -> list[Handled]:
@@ -324,12 +330,13 @@ class Runner:
         """Send what is due over ``connection`` (see :func:`workflows.shell.outbox.flush`), then
         keep a copy of each sent mail in ``[transport] sent_folder`` when one is set."""
         if connection.failed:
-            return FlushReport(error=connection.failed)
+            return FlushReport(error=connection.failed, fault=connection.fault)
         sent_folder = self.settings.transport.sent_folder
         report = flush(self.store, connection.open, self.clock, keep_raw=bool(sent_folder),
-                       on_permanent_failure=self._notify_failure)
+                       on_permanent_failure=self._notify_failure, limits=limits_of(self.settings.transport))
         if report.error and connection.transport is None:
             connection.failed = report.error  # cannot connect: not again in this cycle
+            connection.fault = report.fault
         if sent_folder and (report.sent or not self._sent_copies_checked):
             self._copy_to_sent(report.sent)
         return report
@@ -367,11 +374,15 @@ class Runner:
             log.warning("%d sent mail(s) not copied to %r yet: %s", len(waiting) - len(late) - len(copied),
                         folder, error)
         if late:
-            log.warning("%d mail(s) sent more than %d days ago never reached %r: no copy kept",
-                        len(late), SENT_COPY_DAYS, folder)
+            log.error("%d mail(s) sent more than %d days ago never reached %r: no copy kept",
+                      len(late), SENT_COPY_DAYS, folder)
         with self.store.transaction():
             for mail in copied + late:
                 self.store.outbox.update(mail["id"], raw=None)
+            if late:  # never silently: `rers status` says how many and when
+                lost = self.store.get_state("sent_copies_lost") or {"count": 0}
+                self.store.set_state("sent_copies_lost", {
+                    "count": lost["count"] + len(late), "last": _stamp(self.clock()), "folder": folder})
 
     def _notify_failure(self, mail: dict, error) -> None:
         if mail["purpose"] == "send_failure" or not self.settings.network.animators:
@@ -388,6 +399,7 @@ class _Connection:
         self.factory = factory
         self.transport: Transport | None = None
         self.failed: str | None = None
+        self.fault: str | None = None
 
     def open(self) -> Transport:
         """The open transport (connecting now if needed). Raises ``TransportError``."""

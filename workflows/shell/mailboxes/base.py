@@ -26,8 +26,15 @@ class SourceMessage:
 class MailboxError(Exception):
     """The mailbox cannot be reached or used (refused connection, wrong password, TLS).
 
-    The message is one plain sentence meant for the operator.
+    The message is one plain sentence meant for the operator. ``fault``: ``"secret"``
+    (the password variable is not set) or ``"login"`` (the server refused the login),
+    which no retry fixes by itself (the daemon stops on them, :mod:`workflows.shell.daemon`);
+    None for the rest (a server down, a network cut: retried).
     """
+
+    def __init__(self, message: str, *, fault: str | None = None):
+        super().__init__(message)
+        self.fault = fault
 
 
 class Mailbox(Protocol):

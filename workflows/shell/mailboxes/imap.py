@@ -140,7 +140,7 @@ class ImapMailbox:
                 password = server.password()
             except SecretMissing as error:
                 raise MailboxError(f"reached the IMAP server {self.host}:{self.port} but cannot log in: "
-                                   f"{error}") from None
+                                   f"{error}", fault="secret") from None
             with self._faults("log in"):
                 self._client.login(server.username, password)
         except MailboxError:
@@ -185,7 +185,7 @@ class ImapMailbox:
         except LoginError as error:
             raise MailboxError(
                 f"{where} refused the login of {self.settings.server.username!r}: "
-                f"wrong username or password? (it said: {_server_text(error)})"
+                f"wrong username or password? (it said: {_server_text(error)})", fault="login"
             ) from error
         except CapabilityError as error:
             raise MailboxError(f"{where} cannot {doing}: {_server_text(error)}") from error
@@ -407,18 +407,26 @@ class ImapMailbox:
         with self._faults("list its capabilities"):
             return bool(client.has_capability("IDLE"))
 
-    def idle_wait(self, timeout_seconds: float) -> bool:
+    @property
+    def position(self) -> tuple[int | None, int | None]:
+        """``(UIDVALIDITY, UIDNEXT)`` of ``folder`` when :meth:`batches` last read it (RFC
+        3501 §2.3.1.1): what another connection's :meth:`idle_wait` compares with."""
+        return self._uidvalidity, self._seen_uidnext
+
+    def idle_wait(self, timeout_seconds: float, since: tuple[int | None, int | None] | None = None) -> bool:
         """Wait for new mail in ``folder`` with IMAP IDLE (RFC 2177), at most ``timeout_seconds``.
 
         Returns True as soon as the server reports new messages (``EXISTS``/``RECENT``),
-        or at once when some arrived since the last :meth:`batches` read the folder;
-        False on timeout, and False at once when the server lacks IDLE (the caller polls
+        or at once when some arrived since the folder was last read — by this
+        connection's :meth:`batches`, or by the cycle's connection whose :attr:`position`
+        is ``since`` (mail that came during a cycle: IDLE would never announce it); False
+        on timeout, and False at once when the server lacks IDLE (the caller polls
         instead). Raises :class:`MailboxError`.
         """
         client = self._require()
         if timeout_seconds <= 0 or not client.has_capability("IDLE"):
             return False
-        seen_uidvalidity, seen_uidnext = self._uidvalidity, self._seen_uidnext
+        seen_uidvalidity, seen_uidnext = since if since and since[1] is not None else self.position
         self._select()
         if seen_uidnext is not None and (
             self._uidvalidity != seen_uidvalidity or (self._uidnext or 0) > seen_uidnext

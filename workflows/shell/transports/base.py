@@ -10,13 +10,20 @@ class TransportError(Exception):
 
     ``code`` is the SMTP reply code when there is one (RFC 5321 §4.2: 4xx temporary,
     5xx permanent), None for a network fault (then temporary). The message is one plain
-    sentence meant for the operator.
+    sentence meant for the operator. ``throttled``: the server asks the sender to slow
+    down (« too many », :func:`workflows.mail.pacing.is_throttling`), not a fault of this
+    mail: the outbox pauses every sending rather than count an attempt. ``fault``:
+    ``"secret"`` (the password variable is not set) or ``"login"`` (login refused), which
+    no retry fixes by itself; None otherwise.
     """
 
-    def __init__(self, message: str, *, temporary: bool, code: int | None = None):
+    def __init__(self, message: str, *, temporary: bool, code: int | None = None, throttled: bool = False,
+                 fault: str | None = None):
         super().__init__(message)
+        self.fault = fault
         self.temporary = temporary
         self.code = code
+        self.throttled = throttled
 
 
 @dataclass

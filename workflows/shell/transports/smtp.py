@@ -9,6 +9,8 @@ What the server says becomes a :class:`SendResult` or a :class:`TransportError`:
 
 - a refusal with a reply code: 4xx temporary, 5xx permanent (RFC 5321 §4.2.1), with
   ``code`` set; when every recipient is refused, temporary only if every code is 4xx;
+- a reply that asks to slow down (« too many », 4.7.x) is also ``throttled``: the outbox
+  then pauses all sending;
 - a failure of the connection itself (refused, unknown host, TLS, timeout, login
   refused, connection lost mid-session): temporary with ``code = None``, which tells the
   outbox to stop this flush. A lost connection is opened again by the next :meth:`send`.
@@ -20,6 +22,7 @@ import re
 import smtplib
 
 from config.settings import SecretMissing, TransportSettings
+from workflows.mail.pacing import is_throttling
 from workflows.mail.rfc5322 import needs_smtputf8, transport_address
 from workflows.shell.network import ConnectProblem, describe, is_loopback, tls_context
 from workflows.shell.transports.base import SendResult, TransportError
@@ -181,10 +184,9 @@ class SmtpTransport:
             else:
                 smtp = smtplib.SMTP(self.host, self.port, timeout=server.timeout_seconds)
         except smtplib.SMTPConnectError as error:
-            raise TransportError(
-                f"{self._where} refused the session: {error.smtp_code} {_reply_text(error.smtp_error)}",
-                temporary=True,
-            ) from None
+            text = _reply_text(error.smtp_error)
+            raise TransportError(f"{self._where} refused the session: {error.smtp_code} {text}", temporary=True,
+                                 throttled=is_throttling(error.smtp_code, text)) from None
         except smtplib.SMTPServerDisconnected as error:
             raise TransportError(self._disconnected(error, "at once"), temporary=True) from None
         except OSError as error:
@@ -211,13 +213,14 @@ class SmtpTransport:
                 try:
                     password = self.settings.server.password()
                 except SecretMissing as error:
-                    raise TransportError(f"reached {self._where} but cannot log in: {error}", temporary=True) from None
+                    raise TransportError(f"reached {self._where} but cannot log in: {error}", temporary=True,
+                                         fault="secret") from None
                 smtp.login(username, password or "")
         except smtplib.SMTPAuthenticationError as error:
             raise TransportError(
                 f"{self._where} refused the login of {username!r}: wrong username or password? "
                 f"(it said: {error.smtp_code} {_reply_text(error.smtp_error)})",
-                temporary=True,
+                temporary=True, fault="login",
             ) from None
         except smtplib.SMTPNotSupportedError:
             hint = " (it may offer it only after STARTTLS: check security)" if self.settings.server.security == "none" else ""
@@ -244,9 +247,9 @@ class SmtpTransport:
         return f"{self._where} closed the connection {when}"
 
     def _refusal(self, what: str, code: int, reply: bytes | str) -> TransportError:
-        return TransportError(
-            f"{self._where} {what}: {code} {_reply_text(reply)}", temporary=_is_temporary(code), code=code
-        )
+        text = _reply_text(reply)
+        return TransportError(f"{self._where} {what}: {code} {text}", temporary=_is_temporary(code), code=code,
+                              throttled=is_throttling(code, text))
 
     def _all_refused(self, answers: dict[str, tuple[int, bytes]]) -> TransportError:
         """Every recipient refused: temporary only if every refusal was (RFC 5321 §4.2.1)."""
