@@ -125,6 +125,9 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "reply_limit": ("limite de réponses du jour atteinte (transmis)", "day's answer limit reached (forwarded)"),
         "answer_remarks": ("mots écrits avec une réponse (transmis)", "words written with an answer (forwarded)"),
         "preferences_done": ("préférences notées", "preferences noted"),
+        "pause_done": ("pause ou retour noté", "pause or return noted"),
+        "refused_request": ("demande venue d'une autre adresse (transmise)",
+                            "request from another address (forwarded)"),
         "question_closed": ("réponse à une question close", "answer to a closed question"),
         "report": ("rapport", "report"),
         "withdrawal_notice": ("avis de départ", "leaving notice"),
@@ -159,6 +162,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "item_status": {
         "held": ("en attente de votre confirmation", "waiting for your confirmation"),
         "open": ("ouverte", "open"),
+        "paused": ("en pause (cachée)", "paused (hidden)"),
         "closed": ("retirée", "withdrawn"),
     },
     "consent_purpose": {

@@ -18,6 +18,7 @@ from workflows.shell.apply import run, run_plan
 from workflows.shell.erasure import after_erasure
 from workflows.steps.followups import FollowupReport, followups
 from workflows.steps.membership import expire_pending
+from workflows.steps.pauses import pauses_due
 from workflows.steps.reminders import send_reminders
 from workflows.steps.reports import monthly_report
 
@@ -51,3 +52,11 @@ def reminders_job(settings: Settings, store: Store, now: datetime, renderer: Ren
 def monthly_report_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> str | None:
     """Last month's report, once."""
     return run(settings, store, now, monthly_report, renderer=renderer)
+
+
+def pauses_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> list[str]:
+    """The members whose pause ends today: back, their items open again, told so."""
+    ended = run(settings, store, now, pauses_due, renderer=renderer)
+    if ended:
+        log.info("pauses ended: %d member(s)", len(ended))
+    return ended

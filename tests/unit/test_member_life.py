@@ -1,0 +1,106 @@
+"""A member's life in the network (issue 18, protocol.md « The member's life in the
+network »): a pause and a return, interest in a listed item, freshness, the monthly news,
+invitations by kind, a new address, open reciprocity. Mails go through the real parser,
+the route table and the renderer (:class:`intro_support.Net`), the clock in hand."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from intro_support import ANIMATORS, Net
+from workflows.shell.apply import view
+from workflows.shell.jobs import pauses_job
+from workflows.steps import catalogue
+from workflows.steps.reports import build_report
+
+MARIE, PACO, LEA = "marie@example.org", "paco@example.org", "lea@example.org"
+
+
+@pytest.fixture
+def net(tmp_path) -> Net:
+    return Net(tmp_path)
+
+
+def status(net: Net, ref: str) -> str:
+    return net.store.items.find_one("ref", ref)["status"]
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --- pause and return -----------------------------------------------------------------------
+
+
+def test_a_pause_hides_the_members_items_until_the_date_and_brings_them_back_with_a_notice(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    paco = net.member(PACO, "Paco Ruiz")
+    offer = net.item(marie, "offer", "Cours d'espagnol")
+    demand = net.item(marie, "demand", "Réparer un vélo")
+    outcome = net.send(MARIE, "PAUSE jusqu'au 15 mars", "Je pars en formation.")
+    assert outcome.startswith("pause M-1 until 2027-03-15")
+    assert status(net, offer["ref"]) == status(net, demand["ref"]) == "paused"
+    ack = net.mails("pause_done", MARIE)[-1]
+    assert "lundi 15 mars 2027" in flat(ack.text) and "REPRISE" in ack.text and "Cours d'espagnol" in ack.text
+    # hidden: no catalogue entry, no proposal for a matching demand
+    assert catalogue.entries(net.ctx()) == {"offers": [], "demands": []}
+    net.item(paco, "demand", "Apprendre l'espagnol")
+    assert net.store.introductions.all() == []
+    # the animators see who is paused: the report and `rers members`
+    report = build_report(net.settings, net.ctx(), net.now.date(), net.now.date(), net.now.date())
+    assert [(m["ref"], m["until"]) for m in report["paused"]] == [("M-1", "2027-03-15")]
+    # the day before, still paused; on the day, back with a short notice, and matched
+    net.now = net.now.replace(year=2027, month=3, day=14)
+    assert pauses_job(net.settings, net.store, net.now) == []
+    net.now += timedelta(days=1)
+    assert pauses_job(net.settings, net.store, net.now) == ["M-1"]
+    assert status(net, offer["ref"]) == "open" and net.store.members.find_one("ref", "M-1").get("pause") is None
+    back = net.mails("pause_done", MARIE)[-1]
+    assert "de retour" in back.subject and "Cours d'espagnol" in back.text
+    assert [(i["offer"], i["demand"]) for i in net.store.introductions.all()] == [(offer["ref"], "D-2")]
+    assert pauses_job(net.settings, net.store, net.now) == []  # once
+
+
+def test_reprise_ends_a_pause_without_a_date_and_leaves_items_set_aside_for_freshness(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    offer = net.item(marie, "offer", "Cours d'espagnol")
+    stale = net.item(marie, "demand", "Tricot")
+    with net.store.transaction():
+        net.store.items.update(stale["id"], status="paused", paused_by="freshness")
+    assert net.send(MARIE, "PAUSE", "").startswith("pause M-1 until REPRISE")
+    assert "REPRISE" in net.mails("pause_done", MARIE)[-1].text
+    assert net.send(MARIE, "Reprise", "Bonjour, je suis de retour !") == "resume M-1: 1 item(s) open again"
+    assert status(net, offer["ref"]) == "open"
+    assert status(net, stale["ref"]) == "paused"  # only its own OUI brings it back
+    assert net.send(MARIE, "REPRISE", "") == "resume M-1: was not paused"
+    assert "pas en pause" in net.mails("pause_done", MARIE)[-1].text
+
+
+def test_a_pause_written_for_another_member_does_nothing_and_reaches_the_animators(tmp_path):
+    net = Net(tmp_path, network='authserv_id = "mx.example.org"')
+    marie = net.member(MARIE, "Marie Dupont")
+    offer = net.item(marie, "offer", "Cours d'espagnol")
+    forged = "mx.example.org; dmarc=fail (p=reject) header.from=example.org"
+    assert net.send(MARIE, "PAUSE", "", headers={"Authentication-Results": forged}) == "forwarded: forged"
+    assert status(net, offer["ref"]) == "open"
+    # a web form's relay naming her: not her own address
+    relay = net.send("form@relay.example.net", "PAUSE", "", headers={"Reply-To": MARIE})
+    assert relay.startswith("refused: pause not from the member's own address")
+    assert status(net, offer["ref"]) == "open"
+    # a stranger's PAUSE is nobody's: to the animators
+    assert net.send("someone@example.net", "PAUSE", "") == "forwarded to the animators"
+
+
+def test_rers_members_list_shows_who_is_paused(net, capsys):
+    from workflows.commands.members import cmd_list
+
+    net.member(MARIE, "Marie Dupont")
+    net.send(MARIE, "PAUSE jusqu'au 15 mars", "")
+
+    class Args:
+        config = net.settings.source
+        status = None
+
+    cmd_list(Args())
+    assert "(en pause jusqu'au 2027-03-15)" in capsys.readouterr().out
