@@ -104,3 +104,56 @@ def test_rers_members_list_shows_who_is_paused(net, capsys):
 
     cmd_list(Args())
     assert "(en pause jusqu'au 2027-03-15)" in capsys.readouterr().out
+
+
+# --- interest in a listed item ----------------------------------------------------------------
+
+
+def test_interest_in_an_offer_records_a_demand_and_proposes_the_pair_to_the_animators(net):
+    marie = net.member(MARIE, "Marie Dupont", phone="+33612345678")
+    net.member(PACO, "Paco Ruiz")
+    offer = net.item(marie, "offer", "Cours de tricot")
+    outcome = net.send(PACO, "Je m'intéresse à O-1", "Bonjour, j'aimerais bien apprendre.")
+    assert outcome == "interest O-1: D-1 recorded, MR-1 proposed"
+    demand = net.store.items.find_one("ref", "D-1")
+    assert (demand["kind"], demand["member"], demand["title"], demand["interest_in"]) == (
+        "demand", "M-2", "Cours de tricot", offer["ref"])
+    intro = net.intro("MR-1")
+    assert (intro["offer"], intro["demand"], intro["source"], intro["status"]) == ("O-1", "D-1", "interest", "proposed")
+    proposal = net.mails("question:approve", ANIMATORS[0])[-1]
+    assert "je m'intéresse à" in proposal.text
+    ack = net.mails("interest_done", PACO)[-1]
+    assert "O-1" in ack.subject and "D-1" in ack.text
+    # the ack names nobody: no name, address or phone of the offerer
+    for secret in ("Marie", "Dupont", MARIE, "06 12", "612345678"):
+        assert secret not in ack.everything()
+    # said again: nothing new
+    assert net.send(PACO, "Je m'intéresse à O-1", "") == "interest O-1: D-1 kept, no new proposal"
+    assert len(net.store.introductions.all()) == 1
+
+
+def test_interest_in_a_demand_records_an_offer(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    net.member(PACO, "Paco Ruiz")
+    net.item(marie, "demand", "Réparer un vélo")
+    assert net.send(PACO, "D-1 m'intéresse", "") == "interest D-1: O-1 recorded, MR-1 proposed"
+    assert net.store.items.find_one("ref", "O-1")["member"] == "M-2"
+
+
+def test_interest_in_ones_own_a_paused_or_an_unknown_item_records_nothing(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    net.member(PACO, "Paco Ruiz")
+    net.item(marie, "offer", "Cours de tricot")
+    assert net.send(MARIE, "Je m'intéresse à O-1", "") == "interest O-1: own"
+    assert net.send(PACO, "Je m'intéresse à O-99", "") == "interest O-99: unknown"
+    net.send(MARIE, "PAUSE", "")
+    assert net.send(PACO, "Je m'intéresse à O-1", "") == "interest O-1: unknown"
+    assert "pas dans la liste" in net.mails("interest_done", PACO)[-1].subject
+    assert [i["ref"] for i in net.store.items.all()] == ["O-1"]
+
+
+def test_a_reply_to_the_catalogue_naming_a_reference_is_interest(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    net.member(PACO, "Paco Ruiz")
+    net.item(marie, "offer", "Cours de tricot")
+    assert net.send(PACO, "RE: Les savoirs du RERS de Test", "Le O-1 m'intéresse !").startswith("interest O-1: D-1")

@@ -126,6 +126,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "answer_remarks": ("mots écrits avec une réponse (transmis)", "words written with an answer (forwarded)"),
         "preferences_done": ("préférences notées", "preferences noted"),
         "pause_done": ("pause ou retour noté", "pause or return noted"),
+        "interest_done": ("intérêt pour un savoir noté", "interest in an item noted"),
         "refused_request": ("demande venue d'une autre adresse (transmise)",
                             "request from another address (forwarded)"),
         "question_closed": ("réponse à une question close", "answer to a closed question"),
