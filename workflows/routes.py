@@ -41,6 +41,7 @@ from workflows.steps import (
     catalogue,
     event_commands,
     followups,
+    freshness,
     interest,
     introductions,
     items,
@@ -411,6 +412,8 @@ ANSWERS: dict[str, Route] = {route.key: route for route in (
     Route("approve", NOT_A_PARTY, introductions.on_approve_answer, "OUI: both members asked; NON: closed"),
     Route("consent", ADDRESSEE, introductions.on_consent_answer, "both OUI: the introduction; a NON: not made"),
     Route("bilan", ADDRESSEE, followups.on_bilan_answer, "the bilan recorded"),
+    Route("still_current", ADDRESSEE, freshness.on_still_current_answer,
+          "OUI: the item kept (reopened if set aside); NON: the item withdrawn"),
     Route("confirm_change", ADDRESSEE, records.on_confirm_change_answer,
           "OUI: the change of their record applied as if they wrote it; NON: nothing"),
 )}

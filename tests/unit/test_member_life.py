@@ -157,3 +157,70 @@ def test_a_reply_to_the_catalogue_naming_a_reference_is_interest(net):
     net.member(PACO, "Paco Ruiz")
     net.item(marie, "offer", "Cours de tricot")
     assert net.send(PACO, "RE: Les savoirs du RERS de Test", "Le O-1 m'intéresse !").startswith("interest O-1: D-1")
+
+
+# --- freshness ----------------------------------------------------------------------------------
+
+
+def fresh(net: Net, days: float):
+    from workflows.shell.jobs import freshness_job
+
+    net.now += timedelta(days=days)
+    return freshness_job(net.settings, net.store, net.now)
+
+
+def test_an_item_untouched_for_freshness_days_is_asked_and_kept_by_oui(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    offer = net.item(marie, "offer", "Cours de tricot")
+    assert fresh(net, 89).asked == []
+    assert fresh(net, 1).asked == ["O-1"]
+    question = net.mails("question:still_current", MARIE)[-1]
+    assert "Toujours d'actualité" in question.subject and "OUI" in question.text and "21 jours" in question.text
+    assert fresh(net, 1).asked == []  # asked once
+    assert net.answer(MARIE, "question:still_current", "Oui") == "still_current O-1: kept"
+    assert status(net, offer["ref"]) == "open"
+    assert "reste proposée" in flat(net.mails("still_current_done", MARIE)[-1].text)
+    # counted again from the OUI
+    assert fresh(net, 89).asked == [] and fresh(net, 1).asked == ["O-1"]
+
+
+def test_non_withdraws_the_item(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    offer = net.item(marie, "offer", "Cours de tricot")
+    fresh(net, 90)
+    assert net.answer(MARIE, "question:still_current", "Non merci") == "still_current O-1: closed"
+    assert status(net, offer["ref"]) == "closed"
+
+
+def test_no_answer_sets_the_item_aside_and_a_later_oui_brings_it_back_to_matching(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    paco = net.member(PACO, "Paco Ruiz")
+    offer = net.item(marie, "offer", "Cours d'espagnol")
+    fresh(net, 90)
+    assert fresh(net, 20).paused == []
+    assert fresh(net, 1).paused == ["O-1"]
+    assert status(net, offer["ref"]) == "paused" and catalogue.entries(net.ctx())["offers"] == []
+    net.item(paco, "demand", "Apprendre l'espagnol")
+    assert net.store.introductions.all() == []  # hidden from matching
+    net.now += timedelta(days=30)
+    assert net.answer(MARIE, "question:still_current", "oui") == "still_current O-1: reopened"
+    assert status(net, offer["ref"]) == "open"
+    assert [(i["offer"], i["demand"]) for i in net.store.introductions.all()] == [("O-1", "D-1")]
+    assert "de nouveau" in net.mails("still_current_done", MARIE)[-1].text
+
+
+def test_a_proposal_counts_as_freshness(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    paco = net.member(PACO, "Paco Ruiz")
+    net.item(marie, "offer", "Cours d'espagnol")
+    net.now += timedelta(days=60)
+    net.item(paco, "demand", "Apprendre l'espagnol")  # proposed: MR-1
+    assert net.intro("MR-1") is not None
+    assert fresh(net, 30).asked == []  # 90 days old, proposed 30 days ago
+    assert fresh(net, 60).asked == ["O-1", "D-1"]
+
+
+def test_freshness_days_is_a_setting(tmp_path):
+    net = Net(tmp_path, extra="[matching]\nfreshness_days = 30\n")
+    net.item(net.member(MARIE, "Marie Dupont"), "offer", "Cours de tricot")
+    assert fresh(net, 30).asked == ["O-1"]

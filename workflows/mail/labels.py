@@ -33,6 +33,7 @@ _QUESTIONS = {
     "consent": ("accord pour une mise en relation", "consent to an introduction"),
     "bilan": ("bilan d'un échange", "how an exchange went"),
     "confirm_change": ("confirmer un changement de ses informations", "confirm a change of their details"),
+    "still_current": ("savoir toujours d'actualité ?", "item still current?"),
 }
 
 
@@ -127,6 +128,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "preferences_done": ("préférences notées", "preferences noted"),
         "pause_done": ("pause ou retour noté", "pause or return noted"),
         "interest_done": ("intérêt pour un savoir noté", "interest in an item noted"),
+        "still_current_done": ("réponse « toujours d'actualité ? » notée", "answer \"still current?\" noted"),
         "refused_request": ("demande venue d'une autre adresse (transmise)",
                             "request from another address (forwarded)"),
         "question_closed": ("réponse à une question close", "answer to a closed question"),

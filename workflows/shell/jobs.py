@@ -17,6 +17,7 @@ from workflows.mail.render import Renderer
 from workflows.shell.apply import run, run_plan
 from workflows.shell.erasure import after_erasure
 from workflows.steps.followups import FollowupReport, followups
+from workflows.steps.freshness import FreshnessReport, freshness
 from workflows.steps.membership import expire_pending
 from workflows.steps.pauses import pauses_due
 from workflows.steps.reminders import send_reminders
@@ -60,3 +61,12 @@ def pauses_job(settings: Settings, store: Store, now: datetime, renderer: Render
     if ended:
         log.info("pauses ended: %d member(s)", len(ended))
     return ended
+
+
+def freshness_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> FreshnessReport:
+    """« Toujours d'actualité ? » to the members of items untouched ``freshness_days``; the
+    items left unanswered ``expiry_days`` set aside."""
+    report = run(settings, store, now, freshness, renderer=renderer)
+    if report.asked or report.paused:
+        log.info("freshness: %s", report)
+    return report

@@ -41,8 +41,10 @@ def hide_item(plan: Plan, item: dict, why: str) -> dict:
 
 
 def reopen_item(plan: Plan, item: dict) -> dict:
-    """A paused ``item`` open again, its freshness counted from now; returns it."""
-    return plan.items.update(item["id"], status="open", paused_by=None, paused=None, fresh_since=plan.stamp())
+    """A paused ``item`` open again, its freshness counted from now (a « toujours
+    d'actualité ? » asked before is no longer waited for); returns it."""
+    return plan.items.update(item["id"], status="open", paused_by=None, paused=None, fresh_since=plan.stamp(),
+                             freshness_asked=None)
 
 
 def _until(plan: Plan, written: str | None) -> str | None:
