@@ -224,3 +224,55 @@ def test_freshness_days_is_a_setting(tmp_path):
     net = Net(tmp_path, extra="[matching]\nfreshness_days = 30\n")
     net.item(net.member(MARIE, "Marie Dupont"), "offer", "Cours de tricot")
     assert fresh(net, 30).asked == ["O-1"]
+
+
+# --- the monthly news ------------------------------------------------------------------------
+
+
+def news_at(net: Net, when):
+    from workflows.shell.jobs import news_job
+
+    net.now = when
+    return news_job(net.settings, net.store, net.now)
+
+
+def test_the_news_goes_on_the_first_monday_to_those_who_asked_only_without_names(net):
+    from datetime import datetime, timezone
+
+    marie = net.member(MARIE, "Marie Dupont", phone="+33612345678")
+    net.member(PACO, "Paco Ruiz")
+    net.member(LEA, "Léa Martin")
+    assert net.send(PACO, "Nouvelles : oui", "Bonjour,\n\nMerci").startswith("preferences M-2")
+    assert net.store.members.find_one("ref", "M-2")["digest"] is True
+    net.item(marie, "offer", "Cours de tricot, appelez-moi au 06 12 34 56 78")
+    hidden = net.item(marie, "demand", "Réparer un vélo")
+    with net.store.transaction():
+        net.store.items.update(hidden["id"], status="paused", paused_by="member")
+    # not a Monday, then the second Monday of the month: nothing
+    assert news_at(net, datetime(2026, 12, 8, 9, 0, tzinfo=timezone.utc)) == []
+    # the first Monday of December, before 8 a.m. local: not yet; then once
+    assert news_at(net, datetime(2026, 12, 7, 6, 0, tzinfo=timezone.utc)) == []
+    assert news_at(net, datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)) == ["M-2"]
+    assert news_at(net, datetime(2026, 12, 7, 10, 0, tzinfo=timezone.utc)) == []
+    mails = net.mails("news")
+    assert [m.recipients for m in mails] == [[PACO]]
+    mail = mails[0]
+    assert mail.subject.startswith("Nouvelles du")
+    assert mail.message["List-Unsubscribe"] == f"<mailto:{net.settings.network.address}?subject=Nouvelles%20%3A%20non>"
+    assert "O-1" in mail.text and "Cours de tricot" in mail.text and "D-1" not in mail.text  # paused: hidden
+    for secret in ("Marie", "Dupont", MARIE, "06 12 34", "612345678"):
+        assert secret not in mail.everything()
+    # « Nouvelles : non » stops it
+    net.send(PACO, "Nouvelles : non", "")
+    net.item(marie, "offer", "Couture")
+    assert news_at(net, datetime(2027, 1, 4, 9, 0, tzinfo=timezone.utc)) == []
+    assert len(net.mails("news")) == 1
+
+
+def test_a_month_without_a_new_item_sends_no_news(net):
+    from datetime import datetime, timezone
+
+    net.member(PACO, "Paco Ruiz")
+    net.send(PACO, "Nouvelles : oui", "")
+    assert news_at(net, datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)) == []
+    assert net.mails("news") == []

@@ -128,6 +128,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "preferences_done": ("préférences notées", "preferences noted"),
         "pause_done": ("pause ou retour noté", "pause or return noted"),
         "interest_done": ("intérêt pour un savoir noté", "interest in an item noted"),
+        "news": ("nouvelles du mois", "monthly news"),
         "still_current_done": ("réponse « toujours d'actualité ? » notée", "answer \"still current?\" noted"),
         "refused_request": ("demande venue d'une autre adresse (transmise)",
                             "request from another address (forwarded)"),

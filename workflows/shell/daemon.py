@@ -48,6 +48,7 @@ from workflows.shell.jobs import (
     followups_job,
     freshness_job,
     monthly_report_job,
+    news_job,
     pauses_job,
     reminders_job,
 )
@@ -154,6 +155,7 @@ def default_jobs(settings: Settings, store: Store, clock: Clock, renderer: Rende
         Job("introduction follow-ups", lambda: followups_job(settings, store, clock(), renderer), "hour"),
         Job("calendar reminders", lambda: reminders_job(settings, store, clock(), renderer), "hour"),
         Job("freshness", lambda: freshness_job(settings, store, clock(), renderer), "hour"),
+        Job("news", lambda: news_job(settings, store, clock(), renderer), "hour"),
         Job("pauses", lambda: pauses_job(settings, store, clock(), renderer), "hour"),
         Job("monthly report", lambda: monthly_report_job(settings, store, clock(), renderer), "hour"),
     ]

@@ -19,6 +19,7 @@ from workflows.shell.erasure import after_erasure
 from workflows.steps.followups import FollowupReport, followups
 from workflows.steps.freshness import FreshnessReport, freshness
 from workflows.steps.membership import expire_pending
+from workflows.steps.news import news
 from workflows.steps.pauses import pauses_due
 from workflows.steps.reminders import send_reminders
 from workflows.steps.reports import monthly_report
@@ -70,3 +71,11 @@ def freshness_job(settings: Settings, store: Store, now: datetime, renderer: Ren
     if report.asked or report.paused:
         log.info("freshness: %s", report)
     return report
+
+
+def news_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> list[str]:
+    """The monthly news, on the first Monday of a month, to the members who asked for it."""
+    sent = run(settings, store, now, news, renderer=renderer)
+    if sent:
+        log.info("news sent to %d member(s)", len(sent))
+    return sent
