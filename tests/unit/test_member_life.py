@@ -276,3 +276,11 @@ def test_a_month_without_a_new_item_sends_no_news(net):
     net.send(PACO, "Nouvelles : oui", "")
     assert news_at(net, datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)) == []
     assert net.mails("news") == []
+
+
+def test_nouvelles_oui_is_acknowledged_in_words(net):
+    net.member(PACO, "Paco Ruiz")
+    net.send(PACO, "Nouvelles : oui", "")
+    assert "Nouvelles du mois : oui" in net.mails("preferences_done", PACO)[-1].text
+    net.send(PACO, "Nouvelles : non", "")
+    assert "Nouvelles du mois : non" in net.mails("preferences_done", PACO)[-1].text
