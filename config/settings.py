@@ -238,6 +238,9 @@ class MatchingSettings:
     """Pairs scoring below this (0.0–1.0) are not proposed."""
     synonyms_file: Path | None = None
     """The animators' synonym groups, added to the built-in list; None: the built-in list only."""
+    freshness_days: int = 90
+    """Days an open item may go without a proposal before its member is asked « toujours
+    d'actualité ? » (no answer within ``[introductions] expiry_days``: the item is paused)."""
 
 
 @dataclass(frozen=True)
@@ -417,6 +420,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "matching": {
         "min_score": Key(float, 0.6, minimum=0, maximum=1, unit="scores go from 0 to 1"),
         "synonyms_file": Key("path"),
+        "freshness_days": Key(int, 90, minimum=7, maximum=730, unit="two years at most"),
     },
     "catalogue": {
         "output_dir": Key("path"),

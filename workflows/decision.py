@@ -95,6 +95,9 @@ class Mail:
     subject_tag: str | None = None
     forget_after_send: bool = False
     reply_to: str | None = None
+    unsubscribe: str = "RETRAIT"
+    """The subject of the ``List-Unsubscribe`` mailto of a member's mail (RFC 2369): what
+    stops it — leaving the network, or « Nouvelles : non » for the monthly news."""
 
     def recipients(self) -> list[str]:
         return [address for _, address in [*self.to, *self.cc]]
@@ -452,7 +455,7 @@ class Plan:
              cc: list[tuple[str | None, str]] = (), in_reply_to: str | None = None, references: list[str] = (),
              auto_submitted: str = "auto-generated", message_id: str | None = None, to_member: bool = True,
              attachments: list[Attachment] = (), subject_tag: str | None = None,
-             forget_after_send: bool = False) -> str | None:
+             forget_after_send: bool = False, unsubscribe: str = "RETRAIT") -> str | None:
         """Decide a mail (see :class:`Mail`). Returns its Message-ID, or None when nothing
         is to be sent: with ``to_member``, every address is marked undeliverable; or the
         same mail (same Message-ID) is already queued or sent, or decided in this plan.
@@ -466,7 +469,7 @@ class Plan:
         mail = Mail(template=template, to=list(to), values=values, purpose=purpose, cause=cause, cc=list(cc),
                     in_reply_to=in_reply_to, references=list(references), auto_submitted=auto_submitted,
                     to_member=to_member, attachments=list(attachments), subject_tag=subject_tag,
-                    forget_after_send=forget_after_send)
+                    forget_after_send=forget_after_send, unsubscribe=unsubscribe)
         mail.message_id = message_id or make_message_id(self.settings.network.domain, purpose, cause,
                                                         *sorted(mail.recipients()), key=self.resources.token_key)
         if self._known(mail):

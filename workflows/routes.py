@@ -40,10 +40,13 @@ from workflows.steps import (
     catalogue,
     event_commands,
     followups,
+    freshness,
+    interest,
     introductions,
     items,
     membership,
     my_data,
+    pauses,
     preferences,
     questions,
     records,
@@ -384,6 +387,30 @@ def _preferences(plan: Plan, incoming: Incoming) -> str | None:
     return refused if refused is not None else _own_preferences(plan, incoming)
 
 
+def _own_address(plan: Plan, incoming: Incoming) -> str | None:
+    """What a member asks for themselves and that changes what the network does with them
+    (a pause, a return, an interest that records an item in their name): not forged, a
+    confirmed member (anyone else's message goes on as unclaimed), and written from the
+    member's own address (:func:`record_change_refusal`: not a web form's relay, and
+    authenticated where ``authserv_id`` is set); else the animators get it and nothing
+    is done."""
+    refused = _not_forged(plan, incoming)
+    if refused is None:
+        refused = _confirmed_member(plan, incoming)
+    if refused is not None:
+        return refused
+    parsed = incoming.parsed
+    member = find_member(plan, person_address(parsed))
+    why = record_change_refusal(parsed, member, server_verdict(plan, parsed))
+    if why is None:
+        return None
+    forward_to_animators(plan, incoming, reason="own_address_only", purpose="refused_request", member=member["ref"],
+                         intent=label_of(parsed.intent, "intent", plan.settings.network.language))
+    audit.warning("%s: %s for %s not from their own address (%s): not acted on", parsed.message_id, parsed.intent,
+                  member["ref"], why)
+    return f"refused: {parsed.intent} not from the member's own address ({why})"
+
+
 CONFIRMED_MEMBER = Guard("confirmed member", "a confirmed member (anyone else: told how to join, or the message "
                          "goes on as unclaimed)", _confirmed_member)
 PREFERENCES = Guard("not forged; confirmed; own record", "not called forged, from a confirmed member "
@@ -403,6 +430,9 @@ OWN_RECORD = Guard("not forged; own record", "not called forged; a member's reco
 OWN_PREFERENCES = Guard("not forged; own preferences", "not called forged; preferences changed only from the "
                         "member's own address (authenticated when authserv_id is set), else they are asked to "
                         "confirm", _own_preferences)
+OWN_ADDRESS = Guard("not forged; confirmed member; own address", "not called forged, from a confirmed member "
+                    "(anyone else's goes on as unclaimed), from the member's own address (authenticated when "
+                    "authserv_id is set), else the animators get it", _own_address)
 ADDRESSEE = Guard("question's addressee", "the address the question was sent to, with its token, while open",
                   _addressee)
 
@@ -428,6 +458,8 @@ ANSWERS: dict[str, Route] = {route.key: route for route in (
     Route("approve", NOT_A_PARTY, introductions.on_approve_answer, "OUI: both members asked; NON: closed"),
     Route("consent", ADDRESSEE, introductions.on_consent_answer, "both OUI: the introduction; a NON: not made"),
     Route("bilan", ADDRESSEE, followups.on_bilan_answer, "the bilan recorded"),
+    Route("still_current", ADDRESSEE, freshness.on_still_current_answer,
+          "OUI: the item kept (reopened if set aside); NON: the item withdrawn"),
     Route("confirm_change", ADDRESSEE, records.on_confirm_change_answer,
           "OUI: the change of their record applied as if they wrote it; NON: nothing"),
 )}
@@ -536,9 +568,9 @@ ROUTES: dict[str, Route] = {route.key: route for route in (
     Route("auto_reply", ANYONE, basics.on_ignore, "recorded, never answered"),
     Route("bounce", OUR_MAIL, basics.on_bounce, "the address marked undeliverable, the animators told"),
     Route("preferences", PREFERENCES, preferences.on_preferences, "a confirmed member's own fields applied, acknowledged"),
-    Route("interest", NOT_FORGED, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
-    Route("pause", NOT_FORGED, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
-    Route("resume", NOT_FORGED, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
+    Route("interest", OWN_ADDRESS, interest.on_interest, "the sender's item for it recorded, the pair proposed"),
+    Route("pause", OWN_ADDRESS, pauses.on_pause, "the member's items hidden until the date or REPRISE"),
+    Route("resume", OWN_ADDRESS, pauses.on_resume, "the member's paused items open again, matched"),
     Route("testimony", NOT_FORGED, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
     Route("address_change", NOT_FORGED, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
     Route("federation", ANYONE, basics.on_robot_message, "not automated yet: to the animators, never answered"),

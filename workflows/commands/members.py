@@ -54,6 +54,9 @@ def cmd_list(args) -> int:
     for m in members:
         reach = m.get("address") or (f"tél. {m['phone']}" if m.get("phone") else "sans adresse")
         flags = " (injoignable)" if m.get("undeliverable") else ""
+        if m.get("pause"):
+            until = m["pause"].get("until")
+            flags += f" (en pause jusqu'au {until})" if until else " (en pause jusqu'à REPRISE)"
         print(f"{m['ref']:<7} {m['status']:<10} {m.get('name') or '(sans nom)'} — {reach}{flags}")
     print(f"{len(members)} membre(s)")
     return EXIT_OK

@@ -64,7 +64,8 @@ _ROBOT_SUBJECT_RE = re.compile(
     r"|votre demande d'adhesion est annulee|le robot (?:lit|ne peut)|vos donnees|vos preferences|inscription faite"
     r"|adhesion pour : il manque|bilan du|quitter le|vous restez membre|retirer [odt]-\d+|(?:offre|demande) [od]-\d+ "
     r"(?:retiree|gardee)|retrait(?: [odt]-\d+)? : rien n'a ete fait|[odtm]-\d+ (?::|a quitte)|nouvelles du|quoi de neuf"
-    r"|et vous, qu'aimeriez-vous|trop de savoirs d'un coup|confirmez-vous ce changement"
+    r"|et vous, qu'aimeriez-vous|trop de savoirs d'un coup|vous etes de retour au|votre pause au|fin de votre pause au"
+    r"|votre interet pour [od]-\d+ est note|[od]-\d+ : pas dans la liste des savoirs|confirmez-vous ce changement|toujours d'actualite"
     r")(?:(?<=\W)|\b)"
     r"|^.{1,120} de demain \(.{1,60}\) : \d+ personnes? (?:a|ont) dit oui$"
 )

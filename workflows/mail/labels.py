@@ -33,6 +33,7 @@ _QUESTIONS = {
     "consent": ("accord pour une mise en relation", "consent to an introduction"),
     "bilan": ("bilan d'un échange", "how an exchange went"),
     "confirm_change": ("confirmer un changement de ses informations", "confirm a change of their details"),
+    "still_current": ("savoir toujours d'actualité ?", "item still current?"),
 }
 
 
@@ -125,6 +126,12 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "reply_limit": ("limite de réponses du jour atteinte (transmis)", "day's answer limit reached (forwarded)"),
         "answer_remarks": ("mots écrits avec une réponse (transmis)", "words written with an answer (forwarded)"),
         "preferences_done": ("préférences notées", "preferences noted"),
+        "pause_done": ("pause ou retour noté", "pause or return noted"),
+        "interest_done": ("intérêt pour un savoir noté", "interest in an item noted"),
+        "news": ("nouvelles du mois", "monthly news"),
+        "still_current_done": ("réponse « toujours d'actualité ? » notée", "answer \"still current?\" noted"),
+        "refused_request": ("demande venue d'une autre adresse (transmise)",
+                            "request from another address (forwarded)"),
         "question_closed": ("réponse à une question close", "answer to a closed question"),
         "report": ("rapport", "report"),
         "withdrawal_notice": ("avis de départ", "leaving notice"),
@@ -159,6 +166,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "item_status": {
         "held": ("en attente de votre confirmation", "waiting for your confirmation"),
         "open": ("ouverte", "open"),
+        "paused": ("en pause (cachée)", "paused (hidden)"),
         "closed": ("retirée", "withdrawn"),
     },
     "consent_purpose": {

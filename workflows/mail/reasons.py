@@ -79,6 +79,11 @@ REASONS: dict[str, tuple[str, str]] = {
                     "plus que ce qu'il en a retenu : une question, une histoire… Lisez-le.",
                     "The robot handled this message (see below what it understood), but the person wrote more "
                     "than it used: a question, a story… Please read it."),
+    "own_address_only": (
+        "Demande de {member} ({intent}) qui ne vient pas de son adresse enregistrée (ou que votre serveur ne "
+        "garantit pas) : le robot n'y a rien fait. Vérifiez avec la personne avant de le faire pour elle.",
+        "A request of {member} ({intent}) that does not come from their recorded address (or that your server does "
+        "not vouch for): the robot did nothing. Check with the person before doing it for them."),
     "not_automated": ("Message reconnu ({intent}) mais pas encore traité par le robot.",
                       "Message recognised ({intent}) but not handled by the robot yet."),
     "bounce": ("Un message du robot n'a pas pu être distribué.", "A message from the robot could not be delivered."),

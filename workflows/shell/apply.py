@@ -21,6 +21,7 @@ from dataclasses import replace
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Callable, TypeVar
+from urllib.parse import quote
 
 from config.settings import Settings
 from store import Store
@@ -120,7 +121,7 @@ def queue_mail(store: Store, settings: Settings, renderer: Renderer, now: dateti
         in_reply_to=mail.in_reply_to,
         references=list(mail.references),
         auto_submitted=mail.auto_submitted,
-        list_unsubscribe=f"mailto:{network.address}?subject=RETRAIT" if mail.to_member else None,
+        list_unsubscribe=f"mailto:{network.address}?subject={quote(mail.unsubscribe)}" if mail.to_member else None,
         reply_to=mail.reply_to,
         language=network.language,
         smtputf8=smtputf8,

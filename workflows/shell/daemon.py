@@ -48,7 +48,15 @@ from workflows.mail.render import Renderer
 from workflows.shell.apply import run
 from workflows.shell.errors import UserError, os_problem
 from workflows.shell.housekeeping import housekeeping
-from workflows.shell.jobs import expire_pending_job, followups_job, monthly_report_job, reminders_job
+from workflows.shell.jobs import (
+    expire_pending_job,
+    followups_job,
+    freshness_job,
+    monthly_report_job,
+    news_job,
+    pauses_job,
+    reminders_job,
+)
 from workflows.shell.mailboxes.base import MailboxError
 from workflows.shell.publish import publish_calendar, publish_page
 from workflows.shell.runner import Clock, Runner, utc_now
@@ -158,6 +166,9 @@ def default_jobs(settings: Settings, store: Store, clock: Clock, renderer: Rende
         Job("pending members", lambda: expire_pending_job(settings, store, clock(), renderer), "hour"),
         Job("introduction follow-ups", lambda: followups_job(settings, store, clock(), renderer), "hour"),
         Job("calendar reminders", lambda: reminders_job(settings, store, clock(), renderer), "hour"),
+        Job("freshness", lambda: freshness_job(settings, store, clock(), renderer), "hour"),
+        Job("news", lambda: news_job(settings, store, clock(), renderer), "hour"),
+        Job("pauses", lambda: pauses_job(settings, store, clock(), renderer), "hour"),
         Job("monthly report", lambda: monthly_report_job(settings, store, clock(), renderer), "hour"),
     ]
 

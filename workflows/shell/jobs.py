@@ -17,7 +17,10 @@ from workflows.mail.render import Renderer
 from workflows.shell.apply import run, run_plan
 from workflows.shell.erasure import after_erasure
 from workflows.steps.followups import FollowupReport, followups
+from workflows.steps.freshness import FreshnessReport, freshness
 from workflows.steps.membership import expire_pending
+from workflows.steps.news import news
+from workflows.steps.pauses import pauses_due
 from workflows.steps.reminders import send_reminders
 from workflows.steps.reports import monthly_report
 
@@ -51,3 +54,28 @@ def reminders_job(settings: Settings, store: Store, now: datetime, renderer: Ren
 def monthly_report_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> str | None:
     """Last month's report, once."""
     return run(settings, store, now, monthly_report, renderer=renderer)
+
+
+def pauses_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> list[str]:
+    """The members whose pause ends today: back, their items open again, told so."""
+    ended = run(settings, store, now, pauses_due, renderer=renderer)
+    if ended:
+        log.info("pauses ended: %d member(s)", len(ended))
+    return ended
+
+
+def freshness_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> FreshnessReport:
+    """« Toujours d'actualité ? » to the members of items untouched ``freshness_days``; the
+    items left unanswered ``expiry_days`` set aside."""
+    report = run(settings, store, now, freshness, renderer=renderer)
+    if report.asked or report.paused:
+        log.info("freshness: %s", report)
+    return report
+
+
+def news_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> list[str]:
+    """The monthly news, on the first Monday of a month, to the members who asked for it."""
+    sent = run(settings, store, now, news, renderer=renderer)
+    if sent:
+        log.info("news sent to %d member(s)", len(sent))
+    return sent

@@ -40,7 +40,7 @@ def record_items(plan: Plan, member: dict, items: list[Item], source: str) -> li
     many were left out, for the answer and the animators.
     """
     limits = plan.settings.limits
-    holding = len(items_of(plan, member["ref"], "open", "held"))
+    holding = len(items_of(plan, member["ref"], "open", "held", "paused"))
     room = max(0, min(limits.max_items_per_message, limits.max_open_items_per_member - holding))
     status = "open" if member["status"] == "confirmed" else "held"
     stored = []
@@ -71,7 +71,7 @@ def too_many(plan: Plan, member: dict, written: int, stored: list[dict]) -> dict
     if dropped <= 0:
         return None
     limits = plan.settings.limits
-    holding = len(items_of(plan, member["ref"], "open", "held"))
+    holding = len(items_of(plan, member["ref"], "open", "held", "paused"))
     return {"dropped": dropped, "per_message": limits.max_items_per_message,
             "open_limit": limits.max_open_items_per_member, "open_count": holding,
             "reason": "open" if holding >= limits.max_open_items_per_member else "message"}

@@ -41,6 +41,7 @@ def on_preferences(plan: Plan, incoming: Incoming) -> str | None:
     answer_sender(plan, incoming, template="preferences_done", purpose="preferences_done",
                   values={"member": updated, "invitations": wanted.get("invitations"),
                            "contact": wanted.get("contact"), "unavailable": unavailable,
+                           "digest": wanted.get("digest"),
                            "withdrawn": len(taken.queued) if changed.get("invitations") is False else 0,
                            "animator": is_animator(plan, address),
                            "withheld": parsed.member.invitations if taken.withheld else None})

@@ -171,6 +171,7 @@ def on_confirm_change_answer(plan: Plan, incoming: Incoming, question: dict, ans
                 answering=incoming,
                 values={"member": after, "invitations": None if taken.withheld else fields.invitations,
                         "contact": changes.get("contact"), "unavailable": unavailable,
+                        "digest": changes.get("digest"),
                         "withdrawn": len(taken.queued) if turned_off else 0,
                         "animator": is_animator(plan, after.get("address")),
                         "withheld": fields.invitations if taken.withheld else None})

@@ -16,6 +16,7 @@ What it holds (protocol.md, "Reports"), for a period of local days ``[start, end
   network does not meet: worth a word at the next meeting), each with its near misses:
   the open offers closest to it, under the score that would propose them or busy
   elsewhere (« la plus proche : O-12, 0.55 »: :func:`workflows.steps.matcher.near_misses`);
+* the members on a pause now (ref, name, until when: :func:`workflows.steps.pauses.paused_members`);
 * the events of the coming 31 days, and the attendance answers of the period's events.
 
 :func:`build_report` only reads the store (a pure view); :func:`queue_report` sends it;
@@ -33,6 +34,7 @@ from workflows.events.rules import occurrences
 from workflows.steps.attendance import answers_for
 from workflows.steps.calendar import draft_for
 from workflows.steps.matcher import matcher, near_misses
+from workflows.steps.pauses import paused_members
 from workflows.steps.speaking import answer_sender, tell_animators
 
 
@@ -145,6 +147,8 @@ def build_report(settings: Settings, store: Plan, start: date, end: date, today:
             "total": sum(1 for m in members if m["status"] == "confirmed"),
             "pending": sum(1 for m in members if m["status"] == "pending" and m["ref"] not in lapsed),
         },
+        # Who is on a pause now (refs and dates: the animators' own report).
+        "paused": paused_members(store),
         "knowledge": {
             "offers_open": sum(1 for i in items if i["kind"] == "offer" and i["status"] == "open"),
             "demands_open": sum(1 for i in items if i["kind"] == "demand" and i["status"] == "open"),

@@ -286,13 +286,16 @@ def tell_attendee(plan: Plan, name: str | None, address: str, *, animator: bool,
 
 
 def tell_member(plan: Plan, member: dict | None, *, template: str, values: dict, purpose: str, cause: str,
-                answering: Incoming | None = None, cc: list[tuple[str | None, str]] = ()) -> str | None:
+                answering: Incoming | None = None, cc: list[tuple[str | None, str]] = (),
+                unsubscribe: str = "RETRAIT") -> str | None:
     """A mail to a member; one who cannot be reached by mail gets it through the animators
     (protocol.md, "Members without an email address"). ``answering``: the member's answer
     to a question, whose thread it joins (In-Reply-To, References with the question's
     first mail: RFC 5322 3.6.4) under the question's token (``[RERS-…]``), so that a reply
     to it still names that question, whatever the member's mail client keeps. ``cc``:
-    copied (the animators, on an introduction). Returns the Message-ID, or None."""
+    copied (the animators, on an introduction). ``unsubscribe``: the subject of its
+    List-Unsubscribe mailto (« Nouvelles : non » for the monthly news). Returns the
+    Message-ID, or None."""
     if member is None:
         return None
     if reachable(member):
@@ -303,7 +306,7 @@ def tell_member(plan: Plan, member: dict | None, *, template: str, values: dict,
             references.insert(0, question_message_id(token, plan.settings.network.domain))
         return plan.mail(template=template, to=[(member.get("name"), member["address"])], cc=cc, values=values,
                          purpose=purpose, cause=cause, in_reply_to=reply_id(thread.message_id) if thread else None,
-                         references=list(dict.fromkeys(references)), subject_tag=token)
+                         references=list(dict.fromkeys(references)), subject_tag=token, unsubscribe=unsubscribe)
     # The text is the member's, passed on by the animators: its footer says how to leave.
     return tell_animators(plan, template=template,
                           values={**values, "for_member": {"ref": member["ref"], "name": member.get("name")},

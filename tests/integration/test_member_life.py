@@ -1,0 +1,82 @@
+"""Issue 18 through real mail: a member asks for the monthly news, gets it on the first
+Monday of the month (the clock moved, no sleeping: the real `rers jobs` with ``RERS_NOW``)
+with titles and references and no name, answers it « le O-2 m'intéresse » and the
+animators get the proposal; the offerer takes a pause until a date and is back on that
+day with a short notice. Mail goes in through Dovecot and out through aiosmtpd; every mail
+of this file is also checked by the session-wide privacy check (tests/privacy.py).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from membership_support import Network, mail, reply, text_of
+from support import ANIMATORS
+
+pytestmark = pytest.mark.integration
+
+PACO, LINA = "paco.ruiz@example.net", "lina.petit@example.org"
+A1 = ANIMATORS[0]
+
+
+class People(Network):
+    def to(self, address: str, subject: str = "") -> list:
+        return [m for m in super().to(address) if subject in str(m["Subject"])]
+
+    def join(self, address: str, name: str, body: str) -> None:
+        self.cycle(mail(address, "ADHÉSION", body, name=name, date=self.now))
+        self.cycle(reply(self.to(address)[-1], address, f"Oui, je confirme.\nPrénom : {name.split()[0]}", name=name,
+                         date=self.now))
+        assert self.store().members.find_one("address", address)["status"] == "confirmed"
+
+
+@pytest.fixture
+def people(imap_robot, imap_account, sink):
+    return People(imap_robot, imap_account, sink)
+
+
+def everything(msg) -> str:
+    return "\n".join([*(f"{k}: {v}" for k, v in msg.items()),
+                      *(p.get_content() for p in msg.walk() if p.get_content_maintype() == "text")])
+
+
+def test_news_interest_and_a_pause_through_real_mail(people, imap_robot):
+    people.join(PACO, "Paco Ruiz", "Nom : Paco Ruiz\nTéléphone : 06 11 22 33 44\n")
+    people.join(LINA, "Lina Petit", "Nom : Lina Petit\n")
+    assert people.cycle(mail(LINA, "Nouvelles : oui", "Bonjour,\n\nMerci !", name="Lina Petit",
+                             date=people.now)) == ["handled: preferences M-2: digest True"]
+    assert people.cycle(mail(PACO, "OFFRE", "Savoir : Couture\n\nSavoir : Cours de guitare\n", name="Paco Ruiz",
+                             date=people.now)) == ["handled: recorded O-1, O-2"]
+
+    # The first Monday of December, the real jobs: the news to Lina only, no name.
+    monday = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
+    assert "ok    news" in imap_robot.command("jobs", now=monday.isoformat()).stdout
+    (news,) = people.to(LINA, "Nouvelles du")
+    assert people.to(PACO, "Nouvelles du") == []
+    body = text_of(news)
+    assert "O-1 : Couture" in body and "O-2 : Cours de guitare" in body
+    assert "Paco" not in everything(news) and PACO not in everything(news) and "06 11" not in everything(news)
+    assert news["List-Unsubscribe"].endswith("?subject=Nouvelles%20%3A%20non>")
+    imap_robot.command("jobs", now=monday.isoformat())
+    assert len(people.to(LINA, "Nouvelles du")) == 1, "once a month"
+
+    # She answers the news naming a reference: her demand, and the proposal to the animators.
+    people.now = monday
+    assert people.cycle(reply(news, LINA, "Bonjour,\nJe voudrais en savoir plus sur O-2.", name="Lina Petit",
+                              date=people.now)) == ["handled: interest O-2: D-1 recorded, MR-1 proposed"]
+    assert people.to(A1, "MR-1")
+    (ack,) = people.to(LINA, "Votre intérêt pour O-2")
+    assert "Paco" not in everything(ack)
+
+    # Paco takes a pause until 4 January: hidden; on the day, back with a short notice.
+    assert people.cycle(mail(PACO, "PAUSE jusqu'au 4 janvier", "Je pars en formation.", name="Paco Ruiz",
+                             date=people.now)) == ["handled: pause M-1 until 2027-01-04: 2 item(s) hidden"]
+    assert people.store().items.find_one("ref", "O-1")["status"] == "paused"
+    assert "(en pause jusqu'au 2027-01-04)" in imap_robot.command("members", "list").stdout
+    imap_robot.command("jobs", now=datetime(2027, 1, 3, 9, 0, tzinfo=timezone.utc).isoformat())
+    assert people.to(PACO, "de retour") == []
+    imap_robot.command("jobs", now=datetime(2027, 1, 4, 9, 0, tzinfo=timezone.utc).isoformat())
+    (back,) = people.to(PACO, "Vous êtes de retour")
+    assert "Couture" in text_of(back)
+    assert people.store().items.find_one("ref", "O-1")["status"] == "open"

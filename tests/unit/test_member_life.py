@@ -1,0 +1,286 @@
+"""A member's life in the network (issue 18, protocol.md « The member's life in the
+network »): a pause and a return, interest in a listed item, freshness, the monthly news,
+invitations by kind, a new address, open reciprocity. Mails go through the real parser,
+the route table and the renderer (:class:`intro_support.Net`), the clock in hand."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from intro_support import ANIMATORS, Net
+from workflows.shell.apply import view
+from workflows.shell.jobs import pauses_job
+from workflows.steps import catalogue
+from workflows.steps.reports import build_report
+
+MARIE, PACO, LEA = "marie@example.org", "paco@example.org", "lea@example.org"
+
+
+@pytest.fixture
+def net(tmp_path) -> Net:
+    return Net(tmp_path)
+
+
+def status(net: Net, ref: str) -> str:
+    return net.store.items.find_one("ref", ref)["status"]
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --- pause and return -----------------------------------------------------------------------
+
+
+def test_a_pause_hides_the_members_items_until_the_date_and_brings_them_back_with_a_notice(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    paco = net.member(PACO, "Paco Ruiz")
+    offer = net.item(marie, "offer", "Cours d'espagnol")
+    demand = net.item(marie, "demand", "Réparer un vélo")
+    outcome = net.send(MARIE, "PAUSE jusqu'au 15 mars", "Je pars en formation.")
+    assert outcome.startswith("pause M-1 until 2027-03-15")
+    assert status(net, offer["ref"]) == status(net, demand["ref"]) == "paused"
+    ack = net.mails("pause_done", MARIE)[-1]
+    assert "lundi 15 mars 2027" in flat(ack.text) and "REPRISE" in ack.text and "Cours d'espagnol" in ack.text
+    # hidden: no catalogue entry, no proposal for a matching demand
+    assert catalogue.entries(net.ctx()) == {"offers": [], "demands": []}
+    net.item(paco, "demand", "Apprendre l'espagnol")
+    assert net.store.introductions.all() == []
+    # the animators see who is paused: the report and `rers members`
+    report = build_report(net.settings, net.ctx(), net.now.date(), net.now.date(), net.now.date())
+    assert [(m["ref"], m["until"]) for m in report["paused"]] == [("M-1", "2027-03-15")]
+    # the day before, still paused; on the day, back with a short notice, and matched
+    net.now = net.now.replace(year=2027, month=3, day=14)
+    assert pauses_job(net.settings, net.store, net.now) == []
+    net.now += timedelta(days=1)
+    assert pauses_job(net.settings, net.store, net.now) == ["M-1"]
+    assert status(net, offer["ref"]) == "open" and net.store.members.find_one("ref", "M-1").get("pause") is None
+    back = net.mails("pause_done", MARIE)[-1]
+    assert "de retour" in back.subject and "Cours d'espagnol" in back.text
+    assert [(i["offer"], i["demand"]) for i in net.store.introductions.all()] == [(offer["ref"], "D-2")]
+    assert pauses_job(net.settings, net.store, net.now) == []  # once
+
+
+def test_reprise_ends_a_pause_without_a_date_and_leaves_items_set_aside_for_freshness(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    offer = net.item(marie, "offer", "Cours d'espagnol")
+    stale = net.item(marie, "demand", "Tricot")
+    with net.store.transaction():
+        net.store.items.update(stale["id"], status="paused", paused_by="freshness")
+    assert net.send(MARIE, "PAUSE", "").startswith("pause M-1 until REPRISE")
+    assert "REPRISE" in net.mails("pause_done", MARIE)[-1].text
+    assert net.send(MARIE, "Reprise", "Bonjour, je suis de retour !") == "resume M-1: 1 item(s) open again"
+    assert status(net, offer["ref"]) == "open"
+    assert status(net, stale["ref"]) == "paused"  # only its own OUI brings it back
+    assert net.send(MARIE, "REPRISE", "") == "resume M-1: was not paused"
+    assert "pas en pause" in net.mails("pause_done", MARIE)[-1].text
+
+
+def test_a_pause_written_for_another_member_does_nothing_and_reaches_the_animators(tmp_path):
+    net = Net(tmp_path, network='authserv_id = "mx.example.org"')
+    marie = net.member(MARIE, "Marie Dupont")
+    offer = net.item(marie, "offer", "Cours d'espagnol")
+    forged = "mx.example.org; dmarc=fail (p=reject) header.from=example.org"
+    assert net.send(MARIE, "PAUSE", "", headers={"Authentication-Results": forged}) == "forwarded: forged"
+    assert status(net, offer["ref"]) == "open"
+    # a web form's relay naming her: not her own address
+    relay = net.send("form@relay.example.net", "PAUSE", "", headers={"Reply-To": MARIE})
+    assert relay.startswith("refused: pause not from the member's own address")
+    assert status(net, offer["ref"]) == "open"
+    # a stranger's PAUSE is nobody's: to the animators
+    assert net.send("someone@example.net", "PAUSE", "") == "forwarded to the animators"
+
+
+def test_rers_members_list_shows_who_is_paused(net, capsys):
+    from workflows.commands.members import cmd_list
+
+    net.member(MARIE, "Marie Dupont")
+    net.send(MARIE, "PAUSE jusqu'au 15 mars", "")
+
+    class Args:
+        config = net.settings.source
+        status = None
+
+    cmd_list(Args())
+    assert "(en pause jusqu'au 2027-03-15)" in capsys.readouterr().out
+
+
+# --- interest in a listed item ----------------------------------------------------------------
+
+
+def test_interest_in_an_offer_records_a_demand_and_proposes_the_pair_to_the_animators(net):
+    marie = net.member(MARIE, "Marie Dupont", phone="+33612345678")
+    net.member(PACO, "Paco Ruiz")
+    offer = net.item(marie, "offer", "Cours de tricot")
+    outcome = net.send(PACO, "Je m'intéresse à O-1", "Bonjour, j'aimerais bien apprendre.")
+    assert outcome == "interest O-1: D-1 recorded, MR-1 proposed"
+    demand = net.store.items.find_one("ref", "D-1")
+    assert (demand["kind"], demand["member"], demand["title"], demand["interest_in"]) == (
+        "demand", "M-2", "Cours de tricot", offer["ref"])
+    intro = net.intro("MR-1")
+    assert (intro["offer"], intro["demand"], intro["source"], intro["status"]) == ("O-1", "D-1", "interest", "proposed")
+    proposal = net.mails("question:approve", ANIMATORS[0])[-1]
+    assert "je m'intéresse à" in proposal.text
+    ack = net.mails("interest_done", PACO)[-1]
+    assert "O-1" in ack.subject and "D-1" in ack.text
+    # the ack names nobody: no name, address or phone of the offerer
+    for secret in ("Marie", "Dupont", MARIE, "06 12", "612345678"):
+        assert secret not in ack.everything()
+    # said again: nothing new
+    assert net.send(PACO, "Je m'intéresse à O-1", "") == "interest O-1: D-1 kept, no new proposal"
+    assert len(net.store.introductions.all()) == 1
+
+
+def test_interest_in_a_demand_records_an_offer(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    net.member(PACO, "Paco Ruiz")
+    net.item(marie, "demand", "Réparer un vélo")
+    assert net.send(PACO, "D-1 m'intéresse", "") == "interest D-1: O-1 recorded, MR-1 proposed"
+    assert net.store.items.find_one("ref", "O-1")["member"] == "M-2"
+
+
+def test_interest_in_ones_own_a_paused_or_an_unknown_item_records_nothing(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    net.member(PACO, "Paco Ruiz")
+    net.item(marie, "offer", "Cours de tricot")
+    assert net.send(MARIE, "Je m'intéresse à O-1", "") == "interest O-1: own"
+    assert net.send(PACO, "Je m'intéresse à O-99", "") == "interest O-99: unknown"
+    net.send(MARIE, "PAUSE", "")
+    assert net.send(PACO, "Je m'intéresse à O-1", "") == "interest O-1: unknown"
+    assert "pas dans la liste" in net.mails("interest_done", PACO)[-1].subject
+    assert [i["ref"] for i in net.store.items.all()] == ["O-1"]
+
+
+def test_a_reply_to_the_catalogue_naming_a_reference_is_interest(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    net.member(PACO, "Paco Ruiz")
+    net.item(marie, "offer", "Cours de tricot")
+    assert net.send(PACO, "RE: Les savoirs du RERS de Test", "Le O-1 m'intéresse !").startswith("interest O-1: D-1")
+
+
+# --- freshness ----------------------------------------------------------------------------------
+
+
+def fresh(net: Net, days: float):
+    from workflows.shell.jobs import freshness_job
+
+    net.now += timedelta(days=days)
+    return freshness_job(net.settings, net.store, net.now)
+
+
+def test_an_item_untouched_for_freshness_days_is_asked_and_kept_by_oui(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    offer = net.item(marie, "offer", "Cours de tricot")
+    assert fresh(net, 89).asked == []
+    assert fresh(net, 1).asked == ["O-1"]
+    question = net.mails("question:still_current", MARIE)[-1]
+    assert "Toujours d'actualité" in question.subject and "OUI" in question.text and "21 jours" in question.text
+    assert fresh(net, 1).asked == []  # asked once
+    assert net.answer(MARIE, "question:still_current", "Oui") == "still_current O-1: kept"
+    assert status(net, offer["ref"]) == "open"
+    assert "reste proposée" in flat(net.mails("still_current_done", MARIE)[-1].text)
+    # counted again from the OUI
+    assert fresh(net, 89).asked == [] and fresh(net, 1).asked == ["O-1"]
+
+
+def test_non_withdraws_the_item(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    offer = net.item(marie, "offer", "Cours de tricot")
+    fresh(net, 90)
+    assert net.answer(MARIE, "question:still_current", "Non merci") == "still_current O-1: closed"
+    assert status(net, offer["ref"]) == "closed"
+
+
+def test_no_answer_sets_the_item_aside_and_a_later_oui_brings_it_back_to_matching(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    paco = net.member(PACO, "Paco Ruiz")
+    offer = net.item(marie, "offer", "Cours d'espagnol")
+    fresh(net, 90)
+    assert fresh(net, 20).paused == []
+    assert fresh(net, 1).paused == ["O-1"]
+    assert status(net, offer["ref"]) == "paused" and catalogue.entries(net.ctx())["offers"] == []
+    net.item(paco, "demand", "Apprendre l'espagnol")
+    assert net.store.introductions.all() == []  # hidden from matching
+    net.now += timedelta(days=30)
+    assert net.answer(MARIE, "question:still_current", "oui") == "still_current O-1: reopened"
+    assert status(net, offer["ref"]) == "open"
+    assert [(i["offer"], i["demand"]) for i in net.store.introductions.all()] == [("O-1", "D-1")]
+    assert "de nouveau" in net.mails("still_current_done", MARIE)[-1].text
+
+
+def test_a_proposal_counts_as_freshness(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    paco = net.member(PACO, "Paco Ruiz")
+    net.item(marie, "offer", "Cours d'espagnol")
+    net.now += timedelta(days=60)
+    net.item(paco, "demand", "Apprendre l'espagnol")  # proposed: MR-1
+    assert net.intro("MR-1") is not None
+    assert fresh(net, 30).asked == []  # 90 days old, proposed 30 days ago
+    assert fresh(net, 60).asked == ["O-1", "D-1"]
+
+
+def test_freshness_days_is_a_setting(tmp_path):
+    net = Net(tmp_path, extra="[matching]\nfreshness_days = 30\n")
+    net.item(net.member(MARIE, "Marie Dupont"), "offer", "Cours de tricot")
+    assert fresh(net, 30).asked == ["O-1"]
+
+
+# --- the monthly news ------------------------------------------------------------------------
+
+
+def news_at(net: Net, when):
+    from workflows.shell.jobs import news_job
+
+    net.now = when
+    return news_job(net.settings, net.store, net.now)
+
+
+def test_the_news_goes_on_the_first_monday_to_those_who_asked_only_without_names(net):
+    from datetime import datetime, timezone
+
+    marie = net.member(MARIE, "Marie Dupont", phone="+33612345678")
+    net.member(PACO, "Paco Ruiz")
+    net.member(LEA, "Léa Martin")
+    assert net.send(PACO, "Nouvelles : oui", "Bonjour,\n\nMerci").startswith("preferences M-2")
+    assert net.store.members.find_one("ref", "M-2")["digest"] is True
+    net.item(marie, "offer", "Cours de tricot, appelez-moi au 06 12 34 56 78")
+    hidden = net.item(marie, "demand", "Réparer un vélo")
+    with net.store.transaction():
+        net.store.items.update(hidden["id"], status="paused", paused_by="member")
+    # not a Monday, then the second Monday of the month: nothing
+    assert news_at(net, datetime(2026, 12, 8, 9, 0, tzinfo=timezone.utc)) == []
+    # the first Monday of December, before 8 a.m. local: not yet; then once
+    assert news_at(net, datetime(2026, 12, 7, 6, 0, tzinfo=timezone.utc)) == []
+    assert news_at(net, datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)) == ["M-2"]
+    assert news_at(net, datetime(2026, 12, 7, 10, 0, tzinfo=timezone.utc)) == []
+    mails = net.mails("news")
+    assert [m.recipients for m in mails] == [[PACO]]
+    mail = mails[0]
+    assert mail.subject.startswith("Nouvelles du")
+    assert mail.message["List-Unsubscribe"] == f"<mailto:{net.settings.network.address}?subject=Nouvelles%20%3A%20non>"
+    assert "O-1" in mail.text and "Cours de tricot" in mail.text and "D-1" not in mail.text  # paused: hidden
+    for secret in ("Marie", "Dupont", MARIE, "06 12 34", "612345678"):
+        assert secret not in mail.everything()
+    # « Nouvelles : non » stops it
+    net.send(PACO, "Nouvelles : non", "")
+    net.item(marie, "offer", "Couture")
+    assert news_at(net, datetime(2027, 1, 4, 9, 0, tzinfo=timezone.utc)) == []
+    assert len(net.mails("news")) == 1
+
+
+def test_a_month_without_a_new_item_sends_no_news(net):
+    from datetime import datetime, timezone
+
+    net.member(PACO, "Paco Ruiz")
+    net.send(PACO, "Nouvelles : oui", "")
+    assert news_at(net, datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)) == []
+    assert net.mails("news") == []
+
+
+def test_nouvelles_oui_is_acknowledged_in_words(net):
+    net.member(PACO, "Paco Ruiz")
+    net.send(PACO, "Nouvelles : oui", "")
+    assert "Nouvelles du mois : oui" in net.mails("preferences_done", PACO)[-1].text
+    net.send(PACO, "Nouvelles : non", "")
+    assert "Nouvelles du mois : non" in net.mails("preferences_done", PACO)[-1].text
