@@ -290,3 +290,33 @@ def test_one_forward_for_a_reply_about_two_unknown_events(bot):
     assert handle(bot, on_rsvp, message) == "rsvp: unknown event, forwarded; rsvp: unknown event, forwarded"
     assert to_animators(bot) == ["rsvp_unknown"]
     assert not bot.store.attendance.all()
+
+
+def test_the_words_the_robot_suggests_after_a_calendar_answer_for_a_cancelled_day_are_understood(bot):
+    """A calendar client's answer for a cancelled day (no References to the invitation):
+    the note names the invitation in its References, so « je viendrai le … » written in
+    reply to the note is an answer to the invitation, never « pas compris »."""
+    in_transaction(bot.store, cancel_occurrence, bot.ctx(), date(2026, 11, 30))
+    raw = gmail_reply(MARIE).replace(b"DTSTAMP:20261124T100000Z\r\n",
+                                     b"DTSTAMP:20261124T100000Z\r\nRECURRENCE-ID:20261130T080000Z\r\n")
+    assert routed(bot, raw, WEDNESDAY) == f"rsvp accepted: {PERMANENCE} 2026-11-30 has no event, told"
+    (doc, told), = bot.mails("attendance_no_event")
+    assert invitation_id(bot) in str(told["References"])
+    again = member_mail(MARIE, f"Re: {told['Subject']}", "Je viendrai le 7 décembre, merci\n",
+                        headers={"In-Reply-To": doc["message_id"], "References": str(told["References"])},
+                        date=WEDNESDAY, message_id="<again-2@client.example>")
+    assert routed(bot, again, WEDNESDAY) == f"invitation reply accepted: {PERMANENCE} 2026-12-07"
+
+
+@pytest.mark.parametrize("text, day", [("Je viendrai lundi 14.", "2026-12-14"),
+                                       ("je viendrai le lundi 14 décembre", "2026-12-14"),
+                                       ("je viendrai le lundi 4 janvier", "2027-01-04")])
+def test_a_weekday_and_a_day_of_the_month_name_that_date(bot, text, day):
+    reply = words(text, in_reply_to=invitation_id(bot))
+    assert handle(bot, on_invitation_reply, reply, WEDNESDAY) == f"invitation reply accepted: {PERMANENCE} {day}"
+
+
+def test_yes_for_one_day_and_no_for_another_goes_to_a_person_as_unclear_not_as_a_wrong_day(bot):
+    reply = words("Je viendrai lundi 14 mais pas le 21", in_reply_to=invitation_id(bot))
+    assert handle(bot, on_invitation_reply, reply, WEDNESDAY) == "invitation reply unclear: forwarded"
+    assert to_animators(bot) == ["attendance_unclear"]

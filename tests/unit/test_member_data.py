@@ -163,3 +163,14 @@ def test_the_animators_read_the_robot_s_own_names_in_their_language(tmp_path, la
     assert understood in forward.text and understood.split(": ")[-1].split(" : ")[-1] in forward.html
     failure = renderer.render("send_failure", example("send_failure", settings, now, language))
     assert purpose in " ".join(failure.text.split()) and "items_ack" not in failure.text + failure.html
+
+
+def test_a_phone_sent_alone_is_said_back_and_a_name_change_is_said_to_go_to_the_animators(world):
+    confirmed(world, ELISE, "Nom : Élise Martin\n")
+    outcome = world.deliver(mail(ELISE, "Mon numéro", "Bonjour,\nTéléphone : 06 98 76 54 32\nMerci\n"))
+    assert outcome.startswith("handled: preferences M-1: phone"), outcome
+    text = " ".join(text_of(world.last(ELISE)).split())
+    assert "- Téléphone : 06 98 76 54 32." in text
+    world.deliver(mail(ELISE, "Mon nom", "Nom : Élise Durand\n"))
+    text = " ".join(text_of(world.last(ELISE)).split())
+    assert "- Nom : c'est un changement de ce que le réseau connaît de vous" in text

@@ -43,7 +43,7 @@ from workflows.mail.answers import read_attendance
 from workflows.mail.sender import person_address
 from workflows.mail.textutil import fold
 from workflows.steps.calendar import find_series
-from workflows.steps.invitations import sent_calendar_mail
+from workflows.steps.invitations import ANSWERABLE, read_cause, sent_calendar_mail
 from workflows.steps.speaking import answer_sender, forward_to_animators
 
 
@@ -210,8 +210,8 @@ def _named_day(text: str, series: EventSeries, reference: datetime) -> tuple[boo
     closure, a cancelled day: :func:`_why_no_event` tells)."""
     folded = fold(text)
     today = reference.date()
-    day = None
-    if re.search(r"\d", folded):
+    day = _weekday_and_number(folded, today)
+    if day is None and re.search(r"\d", folded):
         found = find_date(folded, reference)
         day = found[0] if found else None
     if day is None:
@@ -222,6 +222,27 @@ def _named_day(text: str, series: EventSeries, reference: datetime) -> tuple[boo
     if day is None:
         return False, None
     return True, day if is_occurrence(series, day) else None
+
+
+def _weekday_and_number(folded: str, today: date) -> date | None:
+    """« lundi 14 » (a weekday and a day of the month, no month): the first such date from
+    ``today`` on, within a year; None when the text says no such thing or no date fits."""
+    # Not « lundi 14 h » nor « lundi 14/12 » nor « lundi 14 janvier » (find_date reads those).
+    found = re.search(r"\b(" + "|".join(_WEEKDAY_WORDS) + r")\s+(\d{1,2})\b"
+                      r"(?!\s*(?:h\b|:|/|\d|janv|fevr|mars|avr|mai|juin|juil|aout|sept|oct|nov|dec))", folded)
+    if not found:
+        return None
+    weekday, number = _WEEKDAY_WORDS.index(found.group(1)), int(found.group(2))
+    year, month = today.year, today.month
+    for _ in range(13):
+        try:
+            candidate = date(year, month, number)
+        except ValueError:
+            candidate = None
+        if candidate is not None and candidate >= today and candidate.weekday() == weekday:
+            return candidate
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return None
 
 
 def _why_no_event(series: EventSeries, day: date | None) -> str | None:
@@ -249,7 +270,10 @@ def _tell_no_event(plan: Plan, incoming: Incoming, series: EventSeries, day: dat
     holiday = ""
     if why == "holiday" and day is not None:
         holiday = public_holidays(day, day, plan.settings.calendar.holidays_subdivision).get(day, "")
-    answer_sender(plan, incoming, template="attendance_no_event", purpose="attendance_no_event", values={
+    # The invitation in References: « je viendrai le … » written in reply to this note is
+    # read as an answer to the invitation (workflows.routes, « answer to an invitation »).
+    answer_sender(plan, incoming, template="attendance_no_event", purpose="attendance_no_event",
+                  references=_invitation_ids(plan, series, person_address(incoming.parsed)), values={
         "event": {"title": series.title, "place": series.place, "recurring": series.rule.recurring},
         "occurrence": occurrence_view(series, day if day is not None else series.rule.starts),
         "why": why,
@@ -257,6 +281,17 @@ def _tell_no_event(plan: Plan, incoming: Incoming, series: EventSeries, day: dat
         "following": occurrence_view(series, following) if following else None,
         "partstat": partstat,
     })
+
+
+def _invitation_ids(plan: Plan, series: EventSeries, address: str | None) -> list[str]:
+    """The Message-ID of the latest invitation or reminder of ``series`` sent to
+    ``address`` (a list of one, or empty)."""
+    if not address:
+        return []
+    sent = [doc for doc in plan.outbox.scan(lambda d: d.get("purpose") in ANSWERABLE
+                                             and address in (d.get("recipients") or ()))
+            if (read_cause(doc.get("cause", "")) or ("",))[0] == series.uid]
+    return [max(sent, key=lambda d: d.get("created") or "")["message_id"]] if sent else []
 
 
 def on_invitation_reply(plan: Plan, incoming: Incoming) -> str | None:

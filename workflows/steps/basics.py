@@ -49,7 +49,10 @@ def on_not_automated(plan: Plan, incoming: Incoming) -> str:
     """An intent the robot recognises but does not act on yet: the animators handle it, and
     the sender is told a person will read it (one acknowledgment a day)."""
     outcome = on_robot_message(plan, incoming)
-    answer_sender(plan, incoming, template="unknown_ack", values={}, purpose="unknown_ack", daily_kind="unknown_ack")
+    # Said as understood: « pas compris » would be untrue, and invite the person to write again.
+    understood = label_of(incoming.parsed.intent, "intent", plan.settings.network.language)
+    answer_sender(plan, incoming, template="unknown_ack", values={"understood": understood}, purpose="unknown_ack",
+                  daily_kind="unknown_ack")
     return outcome
 
 

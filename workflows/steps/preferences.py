@@ -8,6 +8,7 @@ from __future__ import annotations
 from workflows.decision import Incoming, Plan
 from workflows.lookup import is_animator
 from workflows.mail.fields import PREFERENCE_FIELDS
+from workflows.mail.labels import label_of
 from workflows.model.members import IDENTITY_FIELDS
 from workflows.steps.people import who_wrote
 from workflows.steps.records import KEPT_FIELDS, contact_unavailable, implied, take_in
@@ -44,7 +45,10 @@ def on_preferences(plan: Plan, incoming: Incoming) -> str | None:
                            "digest": wanted.get("digest"),
                            "withdrawn": len(taken.queued) if changed.get("invitations") is False else 0,
                            "animator": is_animator(plan, address),
-                           "withheld": parsed.member.invitations if taken.withheld else None})
+                           "withheld": parsed.member.invitations if taken.withheld else None,
+                           # Said back, so that « C'est noté » is never an empty list.
+                           "phone": updated.get("phone") if changed.get("phone") else None,
+                           "referred": [label_of(f, "field", plan.settings.network.language) for f in taken.referred]})
     plan.audit.info("%s: %s preferences %s", parsed.message_id, member["ref"], changed or "unchanged")
     return (f"preferences {member['ref']}: " + (", ".join(f"{k} {v}" for k, v in changed.items()) or "unchanged")
             + ("; invitations change withheld" if taken.withheld else ""))

@@ -86,6 +86,7 @@ def answer_sender(
     forget_after_send: bool = False,
     must_reach: bool = False,
     limited: bool = True,
+    references: list[str] = (),
 ) -> str | None:
     """Decide an answer to the person who wrote ``incoming`` (``template`` filled with
     ``values``); returns its Message-ID or None when nothing is to be sent (no address, the robot itself, daily limit reached).
@@ -93,6 +94,8 @@ def answer_sender(
     when the daily limit withholds it, the animators are told (:func:`limit_reached`).
     ``limited=False``: outside the daily limit, for an answer that can happen once only
     (the goodbye after an erasure: nothing else may carry it, the address is gone).
+    ``references``: Message-IDs put before the thread's own in References (RFC 5322
+    §3.6.4), so that a reply to the answer still names them (an invitation).
 
     ``daily_kind`` adds a stricter limit of one such answer a day (e.g. ``"unknown_ack"``).
     The person just wrote: an address a bounce had marked undeliverable is taken as
@@ -127,7 +130,7 @@ def answer_sender(
         purpose=purpose,
         cause=parsed.message_id,
         in_reply_to=reply_id(parsed.message_id),
-        references=parsed.references,
+        references=list(dict.fromkeys([*references, *parsed.references])),
         auto_submitted="auto-replied",
         attachments=attachments,
         forget_after_send=forget_after_send,
