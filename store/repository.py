@@ -496,7 +496,14 @@ class Store:
 
     def _reload(self) -> None:
         self._storage.reload()
-        self._check_schema()
+        try:
+            self._check_schema()
+        except StoreError:
+            # What was read is not a store rers may write over (emptied, foreign, newer):
+            # forget having read it, so that every later access reads the file again and
+            # refuses again — never a write of that content over the file and its backup.
+            self._storage.stamp = ("unreadable",)
+            raise
         # A fresh TinyDB: its tables cache the next document id, which another process
         # may have used meanwhile.
         self._db = _TinyDB(storage=lambda: self._storage)

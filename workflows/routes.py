@@ -370,12 +370,24 @@ def _addressee(plan: Plan, incoming: Incoming) -> "str | tuple[dict, str]":
     return found.question, parsed.answer or "unclear"
 
 
+def _not_forged_and(check: Callable[[Plan, Incoming], object]) -> Callable[[Plan, Incoming], object]:
+    """``check`` after :func:`_not_forged`: a message the network's server calls forged is
+    refused before anything else is looked at (a valid token, a member's address)."""
+
+    def guarded(plan: Plan, incoming: Incoming) -> object:
+        refused = _not_forged(plan, incoming)
+        return refused if refused is not None else check(plan, incoming)
+
+    return guarded
+
+
 ANYONE = Guard("anyone", "whoever writes", _anyone)
 NOT_FORGED = Guard("not forged", "not called forged by the network's server (DMARC fail)", _not_forged)
 ANIMATOR = Guard("animator", "a configured animator, authenticated when authserv_id is set", _animator)
-ITEM_HOLDER = Guard("item's member or animator", "the item's own member, or an authenticated animator",
-                    _item_holder_or_animator)
-MEMBER = Guard("member", "a member, pending or confirmed (anyone else: told the network holds nothing)", _member)
+ITEM_HOLDER = Guard("not forged; item's member or animator", "not called forged; the item's own member, or an "
+                    "authenticated animator", _not_forged_and(_item_holder_or_animator))
+MEMBER = Guard("not forged; member", "not called forged; a member, pending or confirmed (anyone else: told the "
+               "network holds nothing)", _not_forged_and(_member))
 
 
 def _preferences(plan: Plan, incoming: Incoming) -> str | None:
@@ -411,8 +423,8 @@ def _own_address(plan: Plan, incoming: Incoming) -> str | None:
     return f"refused: {parsed.intent} not from the member's own address ({why})"
 
 
-CONFIRMED_MEMBER = Guard("confirmed member", "a confirmed member (anyone else: told how to join, or the message "
-                         "goes on as unclaimed)", _confirmed_member)
+CONFIRMED_MEMBER = Guard("not forged; confirmed member", "not called forged; a confirmed member (anyone else: "
+                         "told how to join, or the message goes on as unclaimed)", _not_forged_and(_confirmed_member))
 PREFERENCES = Guard("not forged; confirmed; own record", "not called forged, from a confirmed member "
                     "(anyone else's goes on as an unclaimed message), changed only from the member's own address "
                     "(authenticated when authserv_id is set), else they are asked to confirm", _preferences)
@@ -433,8 +445,8 @@ OWN_PREFERENCES = Guard("not forged; own preferences", "not called forged; prefe
 OWN_ADDRESS = Guard("not forged; confirmed member; own address", "not called forged, from a confirmed member "
                     "(anyone else's goes on as unclaimed), from the member's own address (authenticated when "
                     "authserv_id is set), else the animators get it", _own_address)
-ADDRESSEE = Guard("question's addressee", "the address the question was sent to, with its token, while open",
-                  _addressee)
+ADDRESSEE = Guard("not forged; question's addressee", "not called forged (even with a valid token); the address "
+                  "the question was sent to, with its token, while open", _not_forged_and(_addressee))
 
 
 # --- the tables ---------------------------------------------------------------------------
@@ -560,7 +572,7 @@ ROUTES: dict[str, Route] = {route.key: route for route in (
     Route("withdraw_item", ITEM_HOLDER, items.on_withdraw_item, "the item's member asked to confirm"),
     Route("withdraw", MEMBER, membership.on_withdraw, "the member asked to confirm; OUI erases"),
     Route("reply", ADDRESSEE, on_reply, "the answer's step, by the question's kind (ANSWERS)"),
-    Route("help", ANYONE, basics.on_help, "the instructions (daily limit)"),
+    Route("help", NOT_FORGED, basics.on_help, "the instructions (daily limit)"),
     Route("catalogue", CONFIRMED_MEMBER, catalogue.on_catalogue, "the open items, no names"),
     Route("my_data", MEMBER, my_data.on_my_data, "everything stored, to the address itself"),
     Route("event_command", ANIMATOR, on_command, "the command's step (COMMANDS)"),

@@ -67,7 +67,7 @@ def test_rers_decide_shows_a_refusal_by_the_guard(world, tmp_path, capsys):
     raw = mail("someone@evil.example", "RETRAIT O-1", "")
     assert decide(world, tmp_path, raw, "--json") == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["route"] == [{"table": "intent", "key": "withdraw_item", "guard": "item's member or animator",
+    assert result["route"] == [{"table": "intent", "key": "withdraw_item", "guard": "not forged; item's member or animator",
                                 "passed": False}]
     assert [m["template"] for m in result["mails"]] == ["withdraw_item_refused"]
     assert not result["questions"]

@@ -224,3 +224,21 @@ def test_ordinary_titles_are_not_damaged():
 def test_a_detail_is_masked_and_the_rest_of_the_title_kept_as_written():
     assert redact("Espagnol (06 12 34 56 78)") == f"Espagnol ({MASK})"
     assert redact("Couture 👨\u200d👩\u200d👧 marie@x.fr") == f"Couture 👨\u200d👩\u200d👧 {MASK}", "a ZWJ outside a detail stays"
+
+
+@pytest.mark.parametrize("title", [
+    "Basse électrique — vasseur . bruno @ gmail . com", "vasseur _ bruno @ gmail . com",
+    "vasseur - bruno @ gmail . com", "vasseur point bruno arobase gmail point com",
+    "v a s s e u r . b r u n o @ gmail . com",
+])
+def test_an_address_in_spaced_pieces_leaves_no_piece_visible(title):
+    from workflows.model.privacy import redact
+
+    assert "vasseur" not in redact(title).lower() and "v a s" not in redact(title).lower()
+
+
+def test_capitals_facing_small_letters_tell_no_first_name():
+    from workflows.model.privacy import read_first_name
+
+    assert read_first_name("BRUNO vasseur").value is None
+    assert read_first_name("VASSEUR Bruno").value == "Bruno"

@@ -620,3 +620,20 @@ def test_a_plain_words_answer_to_an_invitation_the_server_calls_forged_records_n
                                "Authentication-Results": FORGED})
     assert routed(bot, raw, CALENDAR_NOW) == "forwarded: forged"
     assert bot.store.attendance.all() == []
+
+
+@pytest.mark.parametrize("intent, fields", [
+    ("withdraw", {}), ("my_data", {}), ("help", {}), ("catalogue", {}), ("withdraw_item", {"item_ref": "O-1"}),
+    ("reply", {"answer": "yes", "token": "ABCDEFGH"}),
+])
+def test_a_message_the_server_calls_forged_is_refused_before_anything_else(intent, fields):
+    """A RETRAIT, MES DONNÉES, AIDE, CATALOGUE, RETRAIT O-1 or an answer — even one that
+    would carry a valid token — in a member's name that the network's server calls
+    forged: nobody is asked or answered, only the animators hear of it."""
+    world = World(SERVER)
+    world.member()
+    plan, outcome = world.decide(message(intent, authentication_results=[FORGED], **fields))
+    assert outcome == "forwarded: forged"
+    assert plan.asked == [] and [w.collection for w in plan.writes] == ["replies"]  # the forwards counted
+    assert [f.reason for f in plan.forwards] == ["member_forged"]
+    assert all(MARIE not in [a for _, a in m.to] for m in plan.mails)

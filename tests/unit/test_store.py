@@ -265,3 +265,25 @@ def test_no_staged_backup_is_left_when_the_backup_already_is_the_current_file(st
         store.items.insert({"ref": "O-2"})
     assert not list(store.path.parent.glob("*.tmp"))
     assert b"O-2" not in store.path.with_name(store.path.name + ".bak").read_bytes()
+
+
+def test_a_store_emptied_under_a_running_robot_is_refused_at_every_access_and_never_written_over(store):
+    """The tester's case: ``echo '{}' > rers.json`` while the robot runs. Each transaction
+    (the next cycle, the daemon noting the failure) is refused; neither the file nor its
+    backup is written over."""
+    with store.transaction():
+        store.members.insert({"ref": "M-1", "address": "a@example.org"})
+    with store.transaction():
+        store.members.insert({"ref": "M-2", "address": "b@example.org"})
+    backup = store.path.with_name(store.path.name + ".bak")
+    kept_backup = backup.read_bytes()
+    store.path.write_text("{}", encoding="utf-8")
+    for _ in range(3):
+        with pytest.raises(StoreCorrupt, match="no schema version"):
+            with store.transaction():
+                store.state.insert({"key": "last_cycle_error", "value": "x"})
+    assert store.path.read_text() == "{}" and backup.read_bytes() == kept_backup
+    store.path.write_bytes(kept_backup)  # restored by hand: the robot goes on
+    with store.transaction():
+        store.members.insert({"ref": "M-3", "address": "c@example.org"})
+    assert [m["ref"] for m in Store.open(store.path).members.all()] == ["M-1", "M-3"]

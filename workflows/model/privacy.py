@@ -33,6 +33,10 @@ MASK = "[coordonnées masquées]"
 
 # E-mail addresses (RFC 5322 addr-spec as people write it, also to dodge robots).
 _LOCAL = r"[\w.+'-]+"
+# « vasseur . bruno @ … », « vasseur _ bruno », « vasseur point bruno »: a local part
+# whose pieces are spaced apart (only before a loose "at": the first piece is often a
+# surname, which must not stay visible beside the mask).
+_LOCAL_SPACED = rf"{_LOCAL}(?:\s*[._-]\s*{_LOCAL}|\s+(?i:point|dot)\s+{_LOCAL})*"
 _LABEL = r"[\w-]+"
 _TLD_ALONE = r"(?:[a-z]{2,6}|[A-Z]{2,6})(?!\w)"  # a top-level domain after a spaced dot
 _DOT_WORDY = r"(?:\s*[(\[{<]\s*(?i:dot|point|\.)\s*[)\]}>]\s*|\s+(?i:dot|point)\s+)"
@@ -44,7 +48,7 @@ _AT_LOOSE = (r"(?:\s*[(\[{<]\s*(?:@|(?i:at|a|arobase))\s*[)\]}>]\s*|\s+@\s*|\s*@
 _EMAIL_RE = re.compile(rf"{_LOCAL}@{_LABEL}{_DOMAIN_MORE}*")
 # "marie @ domaine . fr", "marie [at] domaine [dot] fr", "marie arobase domaine point fr":
 # a loose "at" needs a dot after it ("Photo @ la maison", "Cours at home" are titles).
-_LOOSE_EMAIL_RE = re.compile(rf"{_LOCAL}{_AT_LOOSE}{_LABEL}{_DOMAIN_MORE}+")
+_LOOSE_EMAIL_RE = re.compile(rf"{_LOCAL_SPACED}{_AT_LOOSE}{_LABEL}{_DOMAIN_MORE}+")
 # A handle on a social network or a messaging app: "@marie_d".
 _HANDLE_RE = re.compile(r"(?<![\w@])@[\w.]{3,}")
 # Letters written one by one ("m a r i e @ d o m a i n e . f r"): joined in a view.
@@ -276,7 +280,8 @@ def read_first_name(name: str | None, explicit: str | None = None) -> FirstName:
        Marie).
     4. Capitals: when some words are in capitals and others not, the words in capitals
        are the surname, as French offices write it (``VASSEUR Bruno`` -> Bruno, ``Lina
-       PETIT`` -> Lina): the first word not in capitals (particles skipped).
+       PETIT`` -> Lina): the first word not in capitals (particles skipped), when the
+       others are written as names (``BRUNO vasseur`` tells nothing).
     5. Otherwise the robot cannot tell: a single word may be a bare surname (``Nom :
        Haddouche``, ``DUPONT``), and two words in one style may be in either order
        (« Dupont Marie », « Marie Dupont », ``LINA PETIT``): None.
@@ -306,7 +311,9 @@ def read_first_name(name: str | None, explicit: str | None = None) -> FirstName:
     named = [w for w in words if w.lower() not in _PARTICLES]
     capitals = [w for w in named if _letters(w) >= 2 and w == w.upper()]
     others = [w for w in named if w not in capitals and _letters(w) >= 2]
-    if capitals and others:
+    # Only a word written as a name (« Bruno ») faces the capitals: one all in small
+    # letters (« BRUNO vasseur ») says nothing of which is which.
+    if capitals and others and all(w[0].isupper() for w in others):
         return FirstName(others[0], "capitals")
     if len(named) <= 1:
         return FirstName(None, "single word")
