@@ -146,7 +146,9 @@ def test_a_withdrawal_takes_her_mail_out_of_the_maildir_and_rewrites_the_page(tm
     publish_page(settings, Store.open(settings.store.path), START)
     assert "Cuisine andalouse" in page_path(settings).read_text()
     _cycle(settings, mail(ELISE, "RETRAIT", ""))
-    assert _cycle(settings, reply(_last_question(settings, ELISE), ELISE, "OUI")) == ["handled: withdraw M-1: erased"]
+    # The two joins of one cycle are numbered in the order the Maildir lists them.
+    (outcome,) = _cycle(settings, reply(_last_question(settings, ELISE), ELISE, "OUI"))
+    assert outcome in ("handled: withdraw M-1: erased", "handled: withdraw M-2: erased")
     done = _folder(settings, "Traités")
     assert done and not any(ELISE.encode() in raw for raw in done), "her join, her OUI, her RETRAIT: all gone"
     assert sum(PACO.encode() in raw for raw in done) == 2, "Paco's two messages stay"
@@ -166,7 +168,9 @@ def test_a_mailbox_that_cannot_be_cleaned_is_said_to_the_animators_then_forgotte
         raise MailboxError(f"cannot clean {folder}: disk unplugged")
 
     monkeypatch.setattr(MaildirMailbox, "remove_mail", broken)
-    assert _cycle(settings, reply(_last_question(settings, ELISE), ELISE, "OUI")) == ["handled: withdraw M-1: erased"]
+    # The two joins of one cycle are numbered in the order the Maildir lists them.
+    (outcome,) = _cycle(settings, reply(_last_question(settings, ELISE), ELISE, "OUI"))
+    assert outcome in ("handled: withdraw M-1: erased", "handled: withdraw M-2: erased")
     (notice,) = [raw for raw in _outbox(settings, ANIMATORS[0]) if ELISE.encode() in raw]
     assert b"disk unplugged" in notice
     store = Store.open(settings.store.path)
