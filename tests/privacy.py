@@ -1,7 +1,9 @@
 """The privacy invariant, checked over every mail the SMTP sink received in a test session.
 
 protocol.md: "No member's address or phone number is ever sent to another member before
-both consented to that introduction." At the end of the session, ``tests/conftest.py``
+both consented to that introduction." Issue 17 widens it: no member's address, phone or
+surname in any mail to another member, ever — in a group too (a group's members learn
+first names at most). At the end of the session, ``tests/conftest.py``
 hands :func:`violations` every message aiosmtpd accepted (:attr:`SmtpSink.archive`) and
 the folder under which every test's robot kept its store. The facts come from the stores
 that sent the mails (found by Message-ID in their outbox): who is a member (address,
@@ -9,10 +11,13 @@ phone), who is an animator (the ``rers.toml`` beside the store), and which intro
 both members consented to.
 
 A mail breaks the invariant when one of its envelope recipients who is not an animator
-can read, anywhere in it (headers, every text part, calendar parts), the address or the
-phone number of another person of that store — unless the mail is the ``introduction``
-of an introduction both members consented to, sent to one of its two members, and the
-detail is the other's.
+can read, anywhere in it (headers, every text part, calendar parts), the address, the
+phone number or the surname of another person of that store — unless the mail is the
+``introduction`` of an introduction both members consented to, sent to one of its two
+members, and the detail is the other's. A surname is each word of three letters or more
+of a member's recorded name that is not the first name the robot shows of them
+(:func:`workflows.model.privacy.public_member`), found as a whole word, as written or in
+capitals.
 
 Known limit: a member erased before the end of the session has left no phone number to
 look for (their address is still known from the mails sent to them).
@@ -51,6 +56,33 @@ class StoreFacts:
     persons: set[str] = field(default_factory=set)
     """Every address of a person the robot wrote to or recorded (not animators)."""
     introductions: dict[str, dict] = field(default_factory=dict)
+    surnames: dict[str, re.Pattern] = field(default_factory=dict)
+    """Member ref → a pattern finding their surname's words."""
+
+
+_PARTICLES = {"de", "du", "des", "la", "le", "les", "van", "von", "der", "den", "da", "di", "dos", "del", "ben", "bin"}
+
+
+def _surname_pattern(member: dict) -> re.Pattern | None:
+    """The words of ``member``'s name other members must never read (see the module
+    docstring), as one pattern, or None."""
+    from workflows.model.privacy import public_member
+
+    name = member.get("name")
+    if not isinstance(name, str) or not name.strip():
+        return None
+    shown = (public_member(member).first_name or "").lower()
+    words = set()
+    for word in re.split(r"[\s,;]+", name):
+        word = word.strip("()[]\"'.")
+        letters = sum(ch.isalpha() for ch in word)
+        if letters < 3 or word.lower() == shown or word.lower() in _PARTICLES or "@" in word:
+            continue
+        words.update({word, word.upper()})
+    if not words:
+        return None
+    return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+                      + r")(?![\w])")
 
 
 def _facts(path: Path) -> StoreFacts | None:
@@ -82,6 +114,9 @@ def _facts(path: Path) -> StoreFacts | None:
             facts.persons.add(member["address"])
         if member.get("phone") and member.get("ref"):
             facts.phone_owner[_phone_key(member["phone"])] = member["ref"]
+        pattern = _surname_pattern(member) if member.get("ref") else None
+        if pattern is not None:
+            facts.surnames[member["ref"]] = pattern
     facts.introductions = {i["ref"]: i for i in store.introductions.all() if i.get("ref")}
     return facts
 
@@ -153,6 +188,13 @@ def violations(archive: Iterable, base: Path) -> tuple[list[str], int]:
                     continue
                 if not _allowed(facts, purpose, cause, reader, owner_of_address.get(address)):
                     problems.append(f"{facts.path}: {mid} ({purpose}) to {reader_address} shows {address}")
+            for owner, pattern in facts.surnames.items():
+                if reader is not None and owner == reader.get("ref"):
+                    continue
+                found = pattern.search(text)
+                if found and not _allowed(facts, purpose, cause, reader, owner):
+                    problems.append(f"{facts.path}: {mid} ({purpose}) to {reader_address} shows {owner}'s surname "
+                                    f"({found.group()})")
             for key in found_phones:
                 owner = facts.phone_owner.get(key)
                 if owner is None or (reader is not None and owner == reader.get("ref")):

@@ -38,6 +38,7 @@ from workflows.steps import (
     catalogue,
     event_commands,
     followups,
+    groups,
     introductions,
     items,
     membership,
@@ -192,10 +193,13 @@ COMMANDS: dict[str, Route] = {route.key: route for route in (
     Route("introduce", ANIMATOR, introductions.on_introduce_command, "propose a pair, approved (MR-n)"),
     Route("register", ANIMATOR, membership.on_register, "register a member without e-mail (ADHÉSION POUR)"),
     Route("report", ANIMATOR, reports.on_report_command, "the report of the month so far (STATISTIQUES)"),
-    Route("group", ANIMATOR, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
+    Route("group", ANIMATOR, groups.on_group_command, "propose a group around an offer, approved (G-n; GROUPE O-12)"),
+    Route("group_session", ANIMATOR, groups.on_session_command,
+          "a session of a group, only its members invited (ATELIER G-3 … / ATELIER O-12 …)"),
 )}
-"""Animator commands (intent ``event_command``, ``parsed.command["name"]``); a command
-the robot does not carry out goes to the animators (:func:`basics.on_not_automated`)."""
+"""Animator commands (intent ``event_command``, by :func:`command_key`: the command's
+``name``, but ``group_session`` for a workshop naming a group or its offer); a command the
+robot does not carry out goes to the animators (:func:`basics.on_not_automated`)."""
 
 ANSWERS: dict[str, Route] = {route.key: route for route in (
     Route("join", ADDRESSEE, membership.on_join_answer, "OUI: confirmed member; NON: pending data erased"),
@@ -204,6 +208,10 @@ ANSWERS: dict[str, Route] = {route.key: route for route in (
     Route("approve", ANIMATOR_ANSWER, introductions.on_approve_answer, "OUI: both members asked; NON: closed"),
     Route("consent", ADDRESSEE, introductions.on_consent_answer, "both OUI: the introduction; a NON: not made"),
     Route("bilan", ADDRESSEE, followups.on_bilan_answer, "the bilan recorded"),
+    Route("group_approve", ANIMATOR_ANSWER, groups.on_approve_answer, "OUI: the offerer asked to lead it; NON: closed"),
+    Route("group_lead", ADDRESSEE, groups.on_lead_answer, "OUI: each asker asked, privately; NON: not held"),
+    Route("group_join", ADDRESSEE, groups.on_join_answer, "OUI: a place, or the waiting list; NON: noted"),
+    Route("group_bilan", ADDRESSEE, groups.on_bilan_answer, "the group's bilan recorded"),
 )}
 """The kind of the question a reply answers → ``step(plan, incoming, question, answer)``;
 ``answer`` is ``yes``, ``no`` or ``unclear``. Every one first passes :data:`ADDRESSEE`;
@@ -211,6 +219,7 @@ ANSWERS: dict[str, Route] = {route.key: route for route in (
 
 CHANGE_OF_MIND: dict[str, Callable[[Plan, Incoming, dict], "str | None"]] = {
     "consent": introductions.on_consent_withdrawn,
+    "group_join": groups.on_join_withdrawn,
 }
 """A NON from the question's own address to a question it already answered OUI → the step
 that withdraws what the OUI gave while it still can (None: it cannot, the reply is then
@@ -244,10 +253,19 @@ UNCLAIMED: tuple[Route, ...] = (
 """The chain tried on a message that no keyword claimed, in order."""
 
 
+def command_key(command: dict | None) -> str | None:
+    """The row of :data:`COMMANDS` a command goes to: its ``name``, but ``group_session``
+    for a workshop that names a group (``ATELIER G-3 …``) or an offer (``ATELIER O-12 …``)."""
+    command = command or {}
+    if command.get("name") == "workshop" and (command.get("group") or command.get("offer")):
+        return "group_session"
+    return command.get("name")
+
+
 def on_command(plan: Plan, incoming: Incoming) -> str:
-    """``event_command`` (past :data:`ANIMATOR`): the step of the command's name, or the
-    animators' hands."""
-    route = COMMANDS.get((incoming.parsed.command or {}).get("name"))
+    """``event_command`` (past :data:`ANIMATOR`): the step of the command's row
+    (:func:`command_key`), or the animators' hands."""
+    route = COMMANDS.get(command_key(incoming.parsed.command))
     return (route.step if route else basics.on_not_automated)(plan, incoming)
 
 

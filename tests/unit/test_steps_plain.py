@@ -196,9 +196,11 @@ def test_the_route_table_names_every_intent_of_the_protocol():
                 "event_command", "rsvp", "auto_reply", "bounce", "preferences", "interest", "pause", "resume",
                 "testimony", "address_change", "federation", "unknown"}
     assert set(routes.ROUTES) == protocol
-    assert set(routes.ANSWERS) == {"join", "withdraw", "withdraw_item", "approve", "consent", "bilan"}
+    assert set(routes.ANSWERS) == {"join", "withdraw", "withdraw_item", "approve", "consent", "bilan",
+                                   "group_approve", "group_lead", "group_join", "group_bilan"}
     assert all(route.guard is routes.ANIMATOR for route in routes.COMMANDS.values()), "every animator act"
     assert routes.ANSWERS["approve"].guard is routes.ANIMATOR_ANSWER
+    assert routes.ANSWERS["group_approve"].guard is routes.ANIMATOR_ANSWER
 
 
 def test_a_join_asks_how_to_be_named_when_no_first_name_can_be_told(world):

@@ -19,7 +19,7 @@ from workflows.mail.labels import label_of
 from workflows.mail.model import Item
 from workflows.model.items import LIMITS, PREFIX, _bounded
 from workflows.model.members import differing_fields, reachable
-from workflows.steps import introductions, questions
+from workflows.steps import groups, introductions, questions
 from workflows.steps.invitations import follow_preference
 from workflows.steps.people import ensure_member, who_wrote
 from workflows.steps.preferences import invitations_change_withheld
@@ -111,6 +111,7 @@ def on_withdraw_item_answer(plan: Plan, incoming: Incoming, question: dict, answ
     if closed:
         item = close_item(plan, item)
         introductions.on_item_closed(plan, item["ref"])
+        groups.on_item_closed(plan, item["ref"])
     answer_sender(plan, incoming, template="withdraw_item_done",
                   values={"item": item, "closed": answer == "yes", "proxy": bool(question["data"].get("proxy"))},
                   purpose="withdraw_item_done", must_reach=True)
@@ -172,5 +173,6 @@ def record_for_confirmed(plan: Plan, incoming: Incoming, member: dict) -> tuple[
     items = record_items(plan, member, parsed.items, parsed.message_id)
     if items:
         introductions.on_items_opened(plan, items)
+        groups.on_items_opened(plan, items)
         audit.info("%s: %s %s", parsed.message_id, member["ref"], ", ".join(i["ref"] for i in items))
     return items, calendar

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from workflows.decision import Plan
+from workflows.lookup import group_holding
+from workflows.model.groups import collective
 from workflows.model.introductions import SIDES
 from workflows.model.items import PREFIX
 from workflows.model.matching import MatchIndex, Score, fingerprint, pair_refusal
@@ -82,7 +84,9 @@ def partner(plan: Plan, m: Matcher, item: dict) -> tuple[dict, Score] | None:
     """The best item to propose with ``item`` now, and the pair's score, or None.
 
     Candidates come best first from the index; the first whose stored document passes
-    :func:`workflows.model.matching.pair_refusal` and still scores ``min_score`` wins.
+    :func:`workflows.model.matching.pair_refusal` and still scores ``min_score`` wins. A
+    collective offer is never a partner (it gathers a group: :mod:`workflows.steps.groups`),
+    nor an item a group holds.
     """
     minimum = plan.settings.matching.min_score
     m.refresh(item)
@@ -91,6 +95,8 @@ def partner(plan: Plan, m: Matcher, item: dict) -> tuple[dict, Score] | None:
         doc = plan.items.find_one("ref", candidate.ref)
         if doc is None:
             m.index.remove(candidate.ref)
+            continue
+        if collective(doc) or (doc.get("group") and group_holding(plan, doc) is not None):
             continue
         m.refresh(doc)
         theirs = intros_of(plan, m, doc["ref"])
