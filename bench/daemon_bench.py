@@ -81,7 +81,7 @@ def messages(n: int, rng: random.Random, members: int) -> list[bytes]:
 
 
 def fill_store(path: Path, members: int, items: int, rng: random.Random) -> None:
-    store = Store.open(path)
+    store = Store.open(path, create=True)  # a store of the benchmark's own making
     with store.transaction():
         for n in range(members):
             store.members.insert({

@@ -130,7 +130,7 @@ def settings_in(folder: Path, animators: bool = False):
 
 
 def fill(settings, size: int, rng: random.Random) -> None:
-    store = Store.open(settings.store.path)
+    store = Store.open(settings.store.path, create=True)  # the benchmark's own store
     members = max(2, size // 3)
     with store.transaction():
         for n in range(1, members + 1):

@@ -121,6 +121,9 @@ class MailboxSettings:
     done_keyword: str = "$RersDone"
     error_folder: str = "Erreurs"
     """Folder for messages whose handling failed ``max_attempts`` times."""
+    erased_folder: str | None = None
+    """Where an erased person's messages go (from the done, error and sent folders);
+    None: they are deleted (see ``docs/adhesion-consentement-retrait.md``)."""
     path: Path | None = None
     """Maildir root (``kind = "maildir"``)."""
     batch_size: int = 100
@@ -205,6 +208,9 @@ class IntroductionSettings:
     reminder_days: int = 7
     expiry_days: int = 21
     bilan_days: int = 21
+    repropose_days: int = 30
+    """Days after a proposal expired without an animator's answer before matching may
+    propose the same pair again (once)."""
 
 
 @dataclass(frozen=True)
@@ -237,6 +243,26 @@ class CatalogueSettings:
 
 
 @dataclass(frozen=True)
+class LimitsSettings:
+    """Bounds against floods (docs/security.md, "Floods"): what one sender, or the whole
+    world writing to the functional address, can make the robot do in a day."""
+
+    max_forwards_per_day: int = 10
+    """Messages of one sender (one mailbox: case and ``+tag`` aside) handed to the
+    animators a day; the next one brings a single notice, then nothing more that day."""
+    max_join_questions_per_hour: int = 10
+    """Confirmation requests (the ``join`` question) sent to addresses that are not
+    confirmed members, network-wide, per hour; beyond it the person is recorded pending
+    and the question waits."""
+    max_join_questions_per_day: int = 30
+    """The same, per network-local day."""
+    max_items_per_message: int = 10
+    """Offers and demands one message may create; the rest are not recorded."""
+    max_open_items_per_member: int = 50
+    """Open (or held) offers and demands one member may hold at once."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole configuration. ``source`` is the file it was read from (None: built in code)."""
 
@@ -251,6 +277,7 @@ class Settings:
     groups: GroupSettings = field(default_factory=GroupSettings)
     matching: MatchingSettings = field(default_factory=MatchingSettings)
     catalogue: CatalogueSettings = field(default_factory=CatalogueSettings)
+    limits: LimitsSettings = field(default_factory=LimitsSettings)
     source: Path | None = None
 
 
@@ -310,6 +337,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "done_folder": Key(str, "Traités"),
         "done_keyword": Key(str, "$RersDone"),
         "error_folder": Key(str, "Erreurs"),
+        "erased_folder": Key(str),
         "path": Key("path"),
         "batch_size": Key(int, 100, minimum=1),
         "max_attempts": Key(int, 3, minimum=1),
@@ -375,6 +403,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "reminder_days": Key(int, 7, minimum=1, maximum=365, unit=YEAR),
         "expiry_days": Key(int, 21, minimum=1, maximum=365, unit=YEAR),
         "bilan_days": Key(int, 21, minimum=1, maximum=365, unit=YEAR),
+        "repropose_days": Key(int, 30, minimum=1, maximum=365, unit=YEAR),
     },
     "groups": {
         "group_min": Key(int, 2, minimum=2, maximum=100, unit="a group is two askers at least, a hundred at most"),
@@ -388,6 +417,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "catalogue": {
         "output_dir": Key("path"),
         "page_file": Key(str, "catalogue.html"),
+    },
+    "limits": {
+        "max_forwards_per_day": Key(int, 10, minimum=1, maximum=10000, unit="ten thousand at most"),
+        "max_join_questions_per_hour": Key(int, 10, minimum=1, maximum=10000, unit="ten thousand at most"),
+        "max_join_questions_per_day": Key(int, 30, minimum=1, maximum=100000, unit="a hundred thousand at most"),
+        "max_items_per_message": Key(int, 10, minimum=1, maximum=1000, unit="a thousand at most"),
+        "max_open_items_per_member": Key(int, 50, minimum=1, maximum=10000, unit="ten thousand at most"),
     },
 }
 """Every section and key; ``config/example.toml`` documents each one."""
@@ -609,6 +645,11 @@ def _cross_checks(values: dict[str, dict], at: Callable[[str, str], str]) -> lis
             )
     if transport.get("sent_folder") and mailbox.get("kind") != "imap":
         problems.append(f"{at('transport', 'sent_folder')}[transport] sent_folder: needs [mailbox] kind = \"imap\"")
+    erased = mailbox.get("erased_folder")
+    if erased and erased in (mailbox.get("folder") or "INBOX", mailbox.get("done_folder", "Traités"),
+                             mailbox.get("error_folder") or "Erreurs", transport.get("sent_folder")):
+        problems.append(f"{at('mailbox', 'erased_folder')}[mailbox] erased_folder: must be a folder of its own, "
+                        "not the one read, nor the done, error or sent folder")
     for name in ("calendar.permanence", "calendar.monthly_meeting", "calendar.exchange_review"):
         rule = values[name]
         if rule.get("start") and rule.get("end") and rule["start"] >= rule["end"]:
@@ -631,6 +672,15 @@ def _cross_checks(values: dict[str, dict], at: Callable[[str, str], str]) -> lis
             and groups["group_min"] > groups["max_askers"]):
         problems.append(f"{at('groups', 'max_askers')}[groups] max_askers: must be at least group_min "
                         f"({groups['group_min']}): no group could ever be proposed")
+    limits = values["limits"]
+    if (limits.get("max_join_questions_per_hour") is not None and limits.get("max_join_questions_per_day") is not None
+            and limits["max_join_questions_per_hour"] > limits["max_join_questions_per_day"]):
+        problems.append(f"{at('limits', 'max_join_questions_per_hour')}[limits] max_join_questions_per_hour: must "
+                        f"not be more than max_join_questions_per_day ({limits['max_join_questions_per_day']})")
+    if (limits.get("max_items_per_message") is not None and limits.get("max_open_items_per_member") is not None
+            and limits["max_items_per_message"] > limits["max_open_items_per_member"]):
+        problems.append(f"{at('limits', 'max_items_per_message')}[limits] max_items_per_message: must not be more "
+                        f"than max_open_items_per_member ({limits['max_open_items_per_member']})")
     problems.extend(_slot_collisions(values, at))
     if values["network"].get("address") in (values["network"].get("animators") or ()):
         problems.append(
@@ -740,6 +790,7 @@ def build(values: dict[str, dict], source: Path | None) -> Settings:
             done_folder=m["done_folder"] or None,
             done_keyword=m["done_keyword"],
             error_folder=m["error_folder"],
+            erased_folder=m["erased_folder"] or None,
             path=m["path"],
             batch_size=m["batch_size"],
             max_attempts=m["max_attempts"],
@@ -755,6 +806,7 @@ def build(values: dict[str, dict], source: Path | None) -> Settings:
         groups=GroupSettings(**values["groups"]),
         matching=MatchingSettings(**values["matching"]),
         catalogue=CatalogueSettings(**values["catalogue"]),
+        limits=LimitsSettings(**values["limits"]),
         source=source,
     )
 

@@ -33,14 +33,16 @@ from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.table import Document, Table
 
-from store.storage import AtomicJSONStorage, MemoryStorage, StoreBusy, StoreCorrupt, StoreError
+from store.storage import AtomicJSONStorage, MemoryStorage, StoreBusy, StoreCorrupt, StoreError, StoreMissing
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version of the data layout written by this code. Bump it and add a step to
 ``_MIGRATIONS`` whenever documents change shape.
 
 2: the ledger's ``message_id`` is :func:`message_key` of the Message-ID, not the
-Message-ID itself (a client may put the sender's own domain in it)."""
+Message-ID itself (a client may put the sender's own domain in it).
+3: an outbox mail's ``cause`` that is a Message-ID is :func:`cause_key` of it (the
+person's own Message-ID must not outlive their erasure)."""
 
 _KEY_PREFIX = "sha256:"
 
@@ -51,6 +53,18 @@ def message_key(message_id: str) -> str:
     return _KEY_PREFIX + hashlib.sha256(message_id.encode("utf-8", "surrogateescape")).hexdigest()
 
 
+def cause_key(cause: str) -> str:
+    """What the outbox keeps of a mail's ``cause``: a Message-ID (``<…>``: the person's
+    message an answer or a forward was caused by, which may name their mail domain) as its
+    :func:`message_key`, like the ledger; any other cause (``MR-7:consent:offer``, a
+    calendar ``uid sequence day``, ``report:2026-11``) as it is, for the steps that read it
+    back. Idempotent. The mail's own Message-ID, derived from the cause in clear, is not
+    affected: a decision made again still makes the same mail, recognised as a repeat."""
+    if cause.startswith("<") and cause.endswith(">"):
+        return message_key(cause)
+    return cause
+
+
 def _hash_ledger(data: dict) -> None:
     for doc in data.get("ledger", {}).values():
         value = doc.get("message_id")
@@ -58,7 +72,14 @@ def _hash_ledger(data: dict) -> None:
             doc["message_id"] = message_key(value)
 
 
-_MIGRATIONS: dict[int, Callable[[dict], None]] = {1: _hash_ledger}
+def _hash_causes(data: dict) -> None:
+    for doc in data.get("outbox", {}).values():
+        value = doc.get("cause")
+        if isinstance(value, str):
+            doc["cause"] = cause_key(value)
+
+
+_MIGRATIONS: dict[int, Callable[[dict], None]] = {1: _hash_ledger, 2: _hash_causes}
 """``{from_version: function(raw tables)}`` upgrading the raw document one version up."""
 
 
@@ -370,16 +391,21 @@ class Store:
 
     ``path``: the JSON file; its lock is ``<path>.lock`` and its previous version
     ``<path>.bak``. ``lock_timeout``: seconds to wait for another process's transaction
-    before raising :class:`StoreBusy`.
+    before raising :class:`StoreBusy`. ``create``: a store that does not exist yet
+    (neither the file nor its backup) starts empty (``rers init``, ``rers demo``, tests);
+    without it, that raises :class:`StoreMissing` — the robot's commands never make up a
+    store where one should be (an unmounted disk), see :mod:`store.storage`.
 
-    Raises :class:`StoreCorrupt` when the file is unreadable (it is never overwritten) and
-    :class:`StoreError` when it was written by a newer version of rers.
+    Raises :class:`StoreCorrupt` when the file is unreadable (it is never overwritten),
+    :class:`StoreMissing` as said, and :class:`StoreError` when it was written by a newer
+    version of rers.
     """
 
-    def __init__(self, path: Path | str, *, lock_timeout: float = 60.0, storage: AtomicJSONStorage | None = None):
+    def __init__(self, path: Path | str, *, lock_timeout: float = 60.0, storage: AtomicJSONStorage | None = None,
+                 create: bool = False):
         self.path = Path(path)
         self._lock = FileLock(str(self.path) + ".lock", timeout=lock_timeout) if storage is None else _NoLock()
-        self._storage = AtomicJSONStorage(self.path) if storage is None else storage
+        self._storage = AtomicJSONStorage(self.path, create=create) if storage is None else storage
         self._db = _TinyDB(storage=lambda: self._storage)
         self._journal: list[tuple[Collection, int, dict | None]] = []
         self._depth = 0
@@ -390,8 +416,25 @@ class Store:
         self.collections = {spec.name: Collection(self, spec) for spec in COLLECTIONS}
 
     @classmethod
-    def open(cls, path: Path | str, *, lock_timeout: float = 60.0) -> "Store":
-        return cls(path, lock_timeout=lock_timeout)
+    def open(cls, path: Path | str, *, lock_timeout: float = 60.0, create: bool = False) -> "Store":
+        """The store at ``path``; ``create``: start an empty one when there is none (see
+        the class docstring). Raises :class:`StoreMissing` without ``create`` when neither
+        the file nor its backup exists."""
+        return cls(path, lock_timeout=lock_timeout, create=create)
+
+    @classmethod
+    def create(cls, path: Path | str) -> "Store":
+        """Make a new, empty store file at ``path`` (folders created) and return it open:
+        what ``rers init`` does. Raises :class:`StoreError` when the file or its backup
+        already exists (a store is never replaced), or when it cannot be written."""
+        path = Path(path)
+        for existing in (path, path.with_name(path.name + ".bak")):
+            if existing.exists():
+                raise StoreError(f"a store already exists at {existing}; it was left as it is")
+        store = cls(path, create=True)
+        with store.transaction():
+            store._storage.dirty = True  # written even though no document is: the schema version
+        return store
 
     @classmethod
     def memory(cls) -> "Store":

@@ -20,9 +20,16 @@ fields to values they may already have.
 
 A file that exists but cannot be read as a TinyDB document is never overwritten:
 :class:`StoreCorrupt` is raised and the file is left as it is, for a human to look at.
+
+A store is never made up silently. A file that is not there (nor its backup) is a new
+store only when the caller says so (``create=True``: ``rers init``, ``rers demo``, the
+tests); otherwise, and always once this process has read or written the file, it is
+:class:`StoreMissing`: the file was deleted, moved, or lives on a disk that is not
+mounted, and an empty store written in its place would answer members as strangers.
 """
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -40,8 +47,20 @@ class StoreCorrupt(StoreError):
     """The store file exists but is not a readable TinyDB document. It was not touched."""
 
 
+class StoreMissing(StoreError):
+    """Neither the store file nor its backup is there, and the store was not to be
+    created: nothing was read or written."""
+
+
 class StoreBusy(StoreError):
     """Another process holds the store's lock for longer than we are willing to wait."""
+
+
+def _full(error: OSError) -> str:
+    """What to add to the message of a write that failed because the disk is full."""
+    if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return " (the disk is full: free some space; the previous file is intact, nothing was lost)"
+    return ""
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -52,8 +71,22 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def missing_store(path: Path, *, vanished: bool = False) -> StoreMissing:
+    """The one sentence said when the store file and its backup are both missing:
+    ``vanished`` when this process had the file open before."""
+    backup = path.with_name(path.name + ".bak")
+    if vanished:
+        return StoreMissing(
+            f"the store {path} and its backup {backup.name} disappeared while rers was using them (deleted, "
+            f"moved, or their disk unmounted); nothing was written: mount the disk or restore the file")
+    return StoreMissing(
+        f"there is no store at {path} (nor its backup {backup.name}): if its disk is not mounted, mount it; "
+        f"if it was moved, set [store] path; for a new network, create it with `rers init --store`")
+
+
 def read_document(path: Path) -> dict[str, dict[str, Any]] | None:
-    """Read and check a store file; None when it does not exist (a new store).
+    """Read and check a store file; None when neither it nor its backup exists (a new
+    store, or one that vanished: the caller decides, see :class:`AtomicJSONStorage`).
 
     Shape: ``{table name: {doc id as str: document dict}}`` (TinyDB's JSON layout).
     Raises :class:`StoreCorrupt` for bytes that are not that shape, and for a missing file
@@ -96,14 +129,21 @@ class AtomicJSONStorage(Storage):
     ``path``: the store file (its folder is created on the first flush). The in-memory
     document is the one TinyDB reads and writes; ``read()`` returns it without copying, so
     TinyDB calls cost no I/O.
+
+    ``create``: a missing file (and backup) starts an empty store, written at the first
+    flush; otherwise it raises :class:`StoreMissing`. Once the file was read or written,
+    it missing later (at a reload) always raises :class:`StoreMissing`.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, create: bool = False):
         self.path = Path(path)
         self.journal = self.path.with_name(self.path.name + ".journal")
         self.data: dict[str, dict[str, Any]] = {}
         self.dirty = False
         self.stamp: tuple | None = None
+        self.create = create
+        self.existed = False
+        """The file was read or written by this process: it missing now means it vanished."""
         self.reload()
 
     def file_stamp(self) -> tuple | None:
@@ -123,6 +163,9 @@ class AtomicJSONStorage(Storage):
         """Replace the in-memory document with the file's (another process may have written)."""
         stamp = self.file_stamp()
         data = read_document(self.path)
+        if data is None and (self.existed or not self.create):
+            raise missing_store(self.path, vanished=self.existed)
+        self.existed = self.existed or data is not None
         self.data = data if data is not None else {}
         self.stamp = stamp
         self.dirty = False
@@ -168,7 +211,8 @@ class AtomicJSONStorage(Storage):
                 if sync:
                     os.fsync(handle.fileno())
         except OSError as error:
-            raise StoreError(f"cannot write the store journal {self.journal}: {error.strerror or error}") from None
+            raise StoreError(f"cannot write the store journal {self.journal}: {error.strerror or error}"
+                             f"{_full(error)}") from None
         self.stamp = self.file_stamp()
         self.apply(entry)
 
@@ -244,9 +288,10 @@ class AtomicJSONStorage(Storage):
             # Everything the journal held is in the file now.
             self.journal.unlink(missing_ok=True)
         except OSError as error:
-            raise StoreError(f"cannot write the store {self.path}: {error.strerror or error}") from None
+            raise StoreError(f"cannot write the store {self.path}: {error.strerror or error}{_full(error)}") from None
         self.stamp = self.file_stamp()
         self.dirty = False
+        self.existed = True
 
 
 class MemoryStorage(AtomicJSONStorage):

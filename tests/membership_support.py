@@ -45,10 +45,11 @@ def recipients(msg: EmailMessage) -> set[str]:
 
 class World:
     """A configured robot on a store in ``root``; ``now`` moves the clock; ``deliver``
-    runs one message through the real runner (parse, route, savepoint, ledger)."""
+    runs one message through the real runner (parse, route, savepoint, ledger).
+    ``extra``: more sections of the configuration (``[limits]``…)."""
 
-    def __init__(self, root: Path, *, network: str = "", now: datetime = START):
-        self.settings = make_settings(root, network=network)
+    def __init__(self, root: Path, *, network: str = "", now: datetime = START, extra: str = ""):
+        self.settings = make_settings(root, network=network, extra=extra)
         self.store = Store.open(self.settings.store.path)
         self.now = now
         self.runner = Runner(self.settings, self.store, clock=lambda: self.now)

@@ -462,7 +462,9 @@ class SmtpSink:
     """An aiosmtpd server on 127.0.0.1 that records what it accepts and fails on demand.
 
     ``port`` speaks plain SMTP, offering STARTTLS when a ``certificate`` is given;
-    ``ssl_port`` speaks implicit TLS (None without a certificate). With ``users``
+    ``ssl_port`` speaks implicit TLS (None without a certificate); both offer SMTPUTF8
+    (RFC 6531: aiosmtpd's Controller sets ``enable_SMTPUTF8``), and ``ascii_port``, plain
+    SMTP, does not (a server that cannot carry a UTF-8 address). With ``users``
     (``{login: password}``), AUTH PLAIN/LOGIN is offered once the session is encrypted
     but not required. Every accepted message is kept in :attr:`received` (thread-safe),
     and in :attr:`archive`, which :meth:`clear` leaves alone.
@@ -482,6 +484,7 @@ class SmtpSink:
         self.host = LOOPBACK
         self.port: int = 0
         self.ssl_port: int | None = None
+        self.ascii_port: int = 0
         self._lock = threading.Condition()
         self._received: list[Received] = []
         self._archive: list[Received] = []
@@ -501,6 +504,7 @@ class SmtpSink:
         if tls is not None:
             # aiosmtpd only counts STARTTLS as encryption: on implicit TLS, allow AUTH as is.
             self.ssl_port = self._start_one(Controller, common, ssl_context=tls, auth_require_tls=False)
+        self.ascii_port = self._start_one(Controller, common, enable_SMTPUTF8=False)
         return self
 
     def _start_one(self, controller_class, common: dict, **tls) -> int:

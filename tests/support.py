@@ -44,11 +44,18 @@ output_dir = "calendar"
 
 
 def make_settings(root: Path, **parts: str) -> Settings:
-    """Settings for a test folder ``root`` (see :func:`config_text`)."""
+    """Settings for a test folder ``root`` (see :func:`config_text`), and its empty store
+    (as `rers init` makes it: the robot's commands never create one)."""
+    from store import Store
+
     root.mkdir(parents=True, exist_ok=True)
     text = config_text(root, **parts)
     (root / "rers.toml").write_text(text, encoding="utf-8")
-    return loads(text, base=root, source=root / "rers.toml")
+    settings = loads(text, base=root, source=root / "rers.toml")
+    path = settings.store.path
+    if not (path.exists() or path.with_name(path.name + ".bak").exists()):
+        Store.create(path)
+    return settings
 
 
 def member_mail(

@@ -2,8 +2,9 @@
 
 Every command takes ``--config FILE`` (or the ``RERS_CONFIG`` environment variable, or
 ``./rers.toml``). A user's mistake — a missing file, a bad configuration, a refused
-connection, a wrong password — is one clear message on stderr and a non-zero exit status
-(2 for a configuration problem, 1 otherwise), never a traceback.
+connection, a wrong password — and a machine's trouble — a full disk, a folder that
+cannot be written — is one clear message on stderr and a non-zero exit status (2 for a
+configuration problem, 1 otherwise), never a traceback.
 """
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ from workflows.commands import (
     templates as templates_commands,
 )
 from workflows.commands.common import clock_from_env, load_settings, open_store
-from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError
+from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError, os_problem
+from workflows.shell.logs import protect
 
 COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands, groups_commands, report_commands,
                  catalogue_commands,
@@ -40,11 +42,15 @@ COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands, gro
 
 
 def configure_logging(level: str) -> None:
-    """Logs go to stderr, one line each, without timestamps when journald adds its own."""
+    """Logs go to stderr, one line each, without timestamps when journald adds its own;
+    Message-IDs and addresses hashed (:mod:`workflows.shell.logs`)."""
     fmt = "%(levelname)s %(name)s: %(message)s"
     if not os.environ.get("JOURNAL_STREAM"):
         fmt = "%(asctime)s " + fmt
+    root = logging.getLogger()
+    before = list(root.handlers)
     logging.basicConfig(level=getattr(logging, level.upper()), format=fmt, stream=sys.stderr)
+    protect([handler for handler in root.handlers if handler not in before])
 
 
 # --- commands --------------------------------------------------------------------------
@@ -71,8 +77,18 @@ def cmd_parse(args) -> int:
 
 
 def cmd_init(args) -> int:
-    from workflows.shell.init import init_folder
+    from workflows.shell.init import create_store, init_folder
 
+    if args.store:
+        if args.directory:
+            raise UserError("rers init --store creates the store of an existing configuration (--config): "
+                            "give no folder")
+        settings = load_settings(args)
+        print(f"Empty store created: {create_store(settings.store.path)}")
+        return EXIT_OK
+    if not args.directory:
+        raise UserError("rers init DIR: give the folder to create (or --store, for the store of an existing "
+                        "configuration)")
     path = init_folder(Path(args.directory), force=args.force)
     print(f"Configuration written: {path}")
     print(f"Next: edit it, then `rers doctor --config {path}` and `rers poll --once --config {path}`.")
@@ -95,6 +111,7 @@ def cmd_poll(args) -> int:
 def cmd_jobs(args) -> int:
     """Every scheduled job once, then send what they queued: for a robot run from cron
     (`rers poll --once` every few minutes, `rers jobs` every hour) instead of `rers run`."""
+    from store import StoreError
     from workflows.shell.daemon import InstanceLock, default_jobs
     from workflows.shell.runner import Runner
 
@@ -107,6 +124,9 @@ def cmd_jobs(args) -> int:
             try:
                 job.run()
                 print(f"ok    {job.name}")
+            except (StoreError, OSError) as error:  # the disk (full?), said in one line
+                failed += 1
+                print(f"FAIL  {job.name}: {os_problem(error) if isinstance(error, OSError) else error}")
             except Exception as error:  # one failing job must not stop the others
                 failed += 1
                 logging.getLogger(__name__).exception("job %s failed", job.name)
@@ -192,9 +212,13 @@ def build_parser() -> argparse.ArgumentParser:
     common = _common(False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("init", parents=[common], help="create a folder with a commented configuration")
-    p.add_argument("directory", help="the folder to create (its rers.toml points inside it)")
-    p.add_argument("--force", action="store_true", help="overwrite an existing rers.toml")
+    p = sub.add_parser("init", parents=[common],
+                       help="create a folder with a commented configuration and an empty store")
+    p.add_argument("directory", nargs="?", help="the folder to create (its rers.toml points inside it)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing rers.toml (an existing store is kept)")
+    p.add_argument("--store", action="store_true",
+                   help="only create the empty store named by the configuration (--config), for a new network "
+                        "configured by hand; refused when a store or its backup is there")
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("poll", parents=[common], help="read the mailbox once, answer, send, then exit")
@@ -254,6 +278,11 @@ def main(argv: list[str] | None = None) -> int:
         # `rers … | head`: the reader left; say nothing more (and nothing at exit).
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as error:
+        # A file the robot writes (a calendar file, the catalogue page, a lock, an export)
+        # and the disk is full or the folder not writable: one line, never a traceback.
+        print(f"rers: {os_problem(error)}", file=sys.stderr)
+        return EXIT_FAILURE
 
 
 if __name__ == "__main__":

@@ -68,10 +68,17 @@ class Mail:
     ``purpose`` names it (``join_ack``, ``forward``…); ``cause`` is the Message-ID (or
     another stable key) of what caused it; ``message_id`` is deterministic (RFC 5322
     §3.6.4), made from them and the recipients unless the step gave one; a question's
-    mail gets its own when its token is drawn. ``to_member``: a mail to a member (the
-    List-Unsubscribe header, RFC 2369). ``subject_tag``: the token put before the
+    mail gets its own when its token is drawn. The outbox keeps a Message-ID cause only
+    hashed (``store.cause_key``): a step may read back, and :meth:`Plan.drop_queued`
+    compare, only causes of its own making (``MR-7:ack:offer``, a calendar cause).
+    ``to_member``: a mail to members only — confirmed members, when the mail is decided
+    (:meth:`Plan.members_only`): the List-Unsubscribe header (RFC 2369) and the footer's
+    way to leave the network; a newcomer asked to confirm, a stranger answered, a person
+    who just left get neither. ``subject_tag``: the token put before the
     subject, ``[RERS-…]``. ``forget_after_send``: no copy of its bytes and recipients kept
-    once sent (a goodbye after an erasure, a data export)."""
+    once sent (a goodbye after an erasure, a data export). ``reply_to``: the address
+    « Répondre » writes to (RFC 5322 §3.6.2), when it is not the robot's: the person whose
+    message is handed to the animators."""
 
     template: str
     to: list[tuple[str | None, str]]
@@ -87,6 +94,7 @@ class Mail:
     attachments: list[Attachment] = field(default_factory=list)
     subject_tag: str | None = None
     forget_after_send: bool = False
+    reply_to: str | None = None
 
     def recipients(self) -> list[str]:
         return [address for _, address in [*self.to, *self.cc]]
@@ -115,6 +123,17 @@ class Forward:
 
     reason: str
     mail: Mail
+
+
+@dataclass(frozen=True)
+class Erased:
+    """A person a step erased: their member ``ref`` and their ``address`` (None for a
+    member without one). Held by the plan only, never stored: the shell needs the
+    address once the erasure is written, to take the person's mail out of the mailbox's
+    folders (:mod:`workflows.shell.erasure`), and then forgets it."""
+
+    ref: str
+    address: str | None
 
 
 @dataclass(frozen=True)
@@ -313,10 +332,15 @@ class Plan:
         """Every mail decided, in the order decided (those of questions and forwards too)."""
         self.dropped: list[dict] = []
         """Queued mails of the store the step dropped (see :meth:`drop_queued`)."""
+        self.routes_taken: list[tuple[str, str, str, bool]] = []
+        """The rows of the route table the message went through, in order: ``(table, key,
+        guard, passed)`` — what ``rers decide`` shows."""
         self.repeats: list[Mail] = []
         """Mails decided again that the outbox already holds (same Message-ID): not sent twice."""
         self.erases = False
         """The step erased someone: the store's backup file must not keep them."""
+        self.erased: list[Erased] = []
+        """Who the step erased (see :meth:`erased_person`)."""
         self.collections = {name: PlannedCollection(self, stored) for name, stored in store.collections.items()}
 
     def __getattr__(self, name: str) -> PlannedCollection:
@@ -368,6 +392,17 @@ class Plan:
 
     # Mails ----------------------------------------------------------------------------
 
+    def members_only(self, to: list[tuple[str | None, str]]) -> bool:
+        """True when every address of ``to`` is a confirmed member's, in this plan's view
+        (a member confirmed or erased by this very step counts as such)."""
+        if not to:
+            return False
+        for _, address in to:
+            member = self.members.find_one("address", address.lower())
+            if member is None or member.get("status") != "confirmed":
+                return False
+        return True
+
     def undeliverable(self, address: str) -> bool:
         """True when ``address`` is a member's that a hard bounce marked undeliverable."""
         member = self.members.find_one("address", address.lower())
@@ -380,17 +415,20 @@ class Plan:
              forget_after_send: bool = False) -> str | None:
         """Decide a mail (see :class:`Mail`). Returns its Message-ID, or None when nothing
         is to be sent: with ``to_member``, every address is marked undeliverable; or the
-        same mail (same Message-ID) is already queued or sent, or decided in this plan."""
+        same mail (same Message-ID) is already queued or sent, or decided in this plan.
+        ``to_member`` (a mail meant for a member) holds in the mail only when every
+        recipient is a confirmed member now (:meth:`members_only`)."""
         if to_member:
             to = [(name, address) for name, address in to if not self.undeliverable(address)]
             if not to:
                 return None
+            to_member = self.members_only(to)
         mail = Mail(template=template, to=list(to), values=values, purpose=purpose, cause=cause, cc=list(cc),
                     in_reply_to=in_reply_to, references=list(references), auto_submitted=auto_submitted,
                     to_member=to_member, attachments=list(attachments), subject_tag=subject_tag,
                     forget_after_send=forget_after_send)
         mail.message_id = message_id or make_message_id(self.settings.network.domain, purpose, cause,
-                                                        *sorted(mail.recipients()))
+                                                        *sorted(mail.recipients()), key=self.resources.token_key)
         if self._known(mail):
             return None
         self.mails.append(mail)
@@ -420,7 +458,8 @@ class Plan:
     def forward(self, *, reason: str, mail: Mail) -> str | None:
         """Decide a message handed to the animators (see :class:`Forward`)."""
         mail.message_id = mail.message_id or make_message_id(self.settings.network.domain, mail.purpose, mail.cause,
-                                                             *sorted(mail.recipients()))
+                                                             *sorted(mail.recipients()),
+                                                             key=self.resources.token_key)
         if self._known(mail):
             return None
         self.forwards.append(Forward(reason=reason, mail=mail))
@@ -466,3 +505,11 @@ class Plan:
     def forget_backup(self) -> None:
         """The step erased someone: once applied, the store's backup must not keep them."""
         self.erases = True
+
+    def erased_person(self, ref: str, address: str | None) -> None:
+        """The step erased the member ``ref`` (``address``: theirs, or None): once the plan
+        is applied and written, the store's backup keeps nothing of them
+        (:meth:`forget_backup`), and the shell takes their mail out of the mailbox's
+        folders and republishes the public page and the calendar feeds."""
+        self.forget_backup()
+        self.erased.append(Erased(ref, address))

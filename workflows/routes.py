@@ -23,15 +23,18 @@ log. ``rers routes`` prints this table.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from workflows.decision import Incoming, Plan
 from workflows.lookup import find_member, is_animator
-from workflows.mail.authentication import authenticated, forged
+from workflows.mail.authentication import Verdict, verdict
+from workflows.mail.decode import normal_address
 from workflows.mail.fields import only_preferences
 from workflows.mail.labels import label_of
+from workflows.mail.model import MemberFields, Parsed
 from workflows.mail.sender import person_address
+from workflows.model.members import attempted_changes
 from workflows.steps import (
     attendance,
     basics,
@@ -45,6 +48,7 @@ from workflows.steps import (
     my_data,
     preferences,
     questions,
+    records,
     reports,
 )
 from workflows.steps.invitations import sent_calendar_mail
@@ -59,8 +63,10 @@ AnswerStep = Callable[[Plan, Incoming, dict, str], str]
 @dataclass(frozen=True)
 class Guard:
     """Who may go on: ``check(plan, incoming)`` returns None when the sender may, else
-    decides the refusal in the plan and returns the outcome. ``name`` and ``says`` are
-    what ``rers routes`` prints."""
+    decides the refusal in the plan and returns the outcome. A guard may also let
+    through part of a message (an :class:`Incoming`: the message without what the sender
+    may not do, the refusal of that part decided) or what it found (a tuple, handed to
+    the step). ``name`` and ``says`` are what ``rers routes`` prints."""
 
     name: str
     says: str
@@ -87,11 +93,25 @@ def _anyone(plan: Plan, incoming: Incoming) -> None:
     return None
 
 
-def _not_forged(plan: Plan, incoming: Incoming) -> str | None:
+def server_verdict(plan: Plan, parsed: Parsed) -> Verdict:
+    """What the network's own server says of the message
+    (:func:`workflows.mail.authentication.verdict`), read by the guards only. Lower
+    ``Authentication-Results`` fields claiming the trusted authserv-id are forgeries the
+    server failed to strip (RFC 8601 §5): never believed, and logged as a warning, since
+    they mean the server is not doing its part (docs/security.md)."""
+    found = verdict(plan.settings, parsed)
+    if found.stripped_forgeries:
+        audit.warning("%s: %d lower Authentication-Results field(s) claim our authserv-id %s: forgeries the "
+                      "server did not strip; only the topmost one is read", parsed.message_id,
+                      found.stripped_forgeries, plan.settings.network.authserv_id)
+    return found
+
+
+def _not_forged(plan: Plan, incoming: Incoming, server: Verdict | None = None) -> str | None:
     """Nothing of a message the network's own server calls forged (DMARC fail) is acted on
     (an offer published or held in their name, their phone, contact or invitations
     changed, a join question sent) and nobody is answered: the animators get it."""
-    if not forged(plan.settings, incoming.parsed):
+    if not (server or server_verdict(plan, incoming.parsed)).forged:
         return None
     address = person_address(incoming.parsed)
     member = find_member(plan, address)
@@ -110,7 +130,7 @@ def _animator(plan: Plan, incoming: Incoming) -> str | None:
     if not is_animator(plan, parsed.sender):
         forward_to_animators(plan, incoming, reason="act_not_from_animator", purpose="refused_command", about="")
         return "refused: not an animator"
-    if not authenticated(plan.settings, parsed):
+    if not server_verdict(plan, parsed).authenticated:
         forward_to_animators(plan, incoming, reason="command_not_authenticated", purpose="refused_command")
         return "refused: not authenticated"
     return None
@@ -124,13 +144,112 @@ def _animator_answer(plan: Plan, incoming: Incoming, question: dict) -> str | No
     if not is_animator(plan, parsed.sender):
         forward_to_animators(plan, incoming, reason="act_not_from_animator", purpose="refused_reply", about=about)
         refusal = "not an animator"
-    elif not authenticated(plan.settings, parsed):
+    elif not server_verdict(plan, parsed).authenticated:
         forward_to_animators(plan, incoming, reason="act_not_authenticated", purpose="refused_reply", about=about)
         refusal = "not authenticated"
     if refusal is None:
         return None
     audit.warning("%s: approval of %s refused (%s)", parsed.message_id, question["subject_ref"], refusal)
     return f"refused: {refusal}"
+
+
+def record_change_refusal(parsed: Parsed, member: dict, server: Verdict) -> str | None:
+    """May this message change ``member``'s own record (name, first name, phone, contact,
+    invitations)? The one place that decides it: only a message whose From is the
+    member's own recorded address — not a web form's relay whose Reply-To names them
+    (:func:`workflows.mail.sender.person_address`) — and, where ``authserv_id`` is set,
+    one the network's server vouches for (``server``: aligned DKIM or DMARC pass).
+    Returns None when it may, else why not (:data:`workflows.steps.records.RELAY`,
+    :data:`~workflows.steps.records.NOT_AUTHENTICATED`)."""
+    if not parsed.sender or parsed.sender != member.get("address"):
+        return records.RELAY
+    if not server.authenticated:
+        return records.NOT_AUTHENTICATED
+    return None
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """The record change of a message refused, the member asked to confirm it: ``outcome``."""
+
+    outcome: str
+
+
+def _own_record(plan: Plan, incoming: Incoming) -> "str | None | _Asked":
+    """Not forged (:func:`_not_forged`: else its outcome), then, when the message would
+    change a confirmed member's record (:data:`workflows.model.members.RECORD_FIELDS`) and may not
+    (:func:`record_change_refusal`): that part refused and the member asked
+    (:func:`workflows.steps.records.ask_to_confirm`). None: the message may go on whole."""
+    parsed = incoming.parsed
+    server = server_verdict(plan, parsed)
+    refused = _not_forged(plan, incoming, server)
+    if refused is not None:
+        return refused
+    member = find_member(plan, person_address(parsed))
+    if member is None or member["status"] != "confirmed":
+        return None  # a newcomer's or a pending member's fields: the join question confirms them
+    changes = attempted_changes(member, parsed.member)
+    why = record_change_refusal(parsed, member, server) if changes else None
+    if why is None:
+        return None
+    return _Asked(records.ask_to_confirm(plan, incoming, member, changes, why))
+
+
+def _own_record_or_the_rest(plan: Plan, incoming: Incoming) -> "str | Incoming | None":
+    """:func:`_own_record`; a message that may not change the record goes on without its
+    member fields (the rest of it — an offer's item — is the sender's to send)."""
+    found = _own_record(plan, incoming)
+    if not isinstance(found, _Asked):
+        return found
+    return Incoming(replace(incoming.parsed, member=MemberFields()), incoming.raw, incoming.source_key)
+
+
+def _own_preferences(plan: Plan, incoming: Incoming) -> str | None:
+    """:func:`_own_record` for a message of preferences alone: refused whole (there is
+    nothing else in it)."""
+    found = _own_record(plan, incoming)
+    return found.outcome if isinstance(found, _Asked) else found
+
+
+def _attendee_self(plan: Plan, incoming: Incoming) -> str | None:
+    """An answer from a calendar client (``METHOD:REPLY``) counts for the ATTENDEE it
+    names only when that attendee sent it (From): an invitation forwarded to someone
+    else, or an answer forged in a member's name, records nothing, and the animators get
+    it. Without an ATTENDEE the sender answers for themselves."""
+    parsed = incoming.parsed
+    attendee = (parsed.rsvp or {}).get("attendee")
+    if not attendee or (parsed.sender and (normal_address(attendee) or attendee.lower()) == parsed.sender):
+        return None
+    forward_to_animators(plan, incoming, reason="rsvp_not_attendee", purpose="rsvp_not_attendee", attendee=attendee)
+    audit.warning("%s: calendar answer for an attendee who did not send it: not recorded", parsed.message_id)
+    return "rsvp: not sent by the attendee, forwarded"
+
+
+def _about_our_mail(plan: Plan, incoming: Incoming) -> "str | Incoming | None":
+    """A delivery report marks a member undeliverable only when it is about a mail the
+    robot really sent to that member: one of its Message-IDs (``bounced_message_ids``:
+    the report's attached message or headers, In-Reply-To, References) names a mail of
+    the outbox whose recipients include the member's address. Anyone can write a report
+    naming anyone; the robot's mail to a member stops on the strength of one. A member
+    named without such proof is not marked and the animators are told (the rest goes
+    on: a report naming nobody to mark is theirs as before)."""
+    parsed = incoming.parsed
+    to_mark = [a for a in parsed.bounced_addresses
+               if (m := find_member(plan, a)) is not None and not m.get("undeliverable")]
+    if not to_mark:
+        return None
+    sent_to = {address for doc in (plan.outbox.find_one("message_id", mid) for mid in parsed.bounced_message_ids)
+               if doc is not None for address in doc.get("recipients") or ()}
+    unproven = [a for a in to_mark if a not in sent_to]
+    if not unproven:
+        return None
+    refs = ", ".join(find_member(plan, a)["ref"] for a in unproven)
+    forward_to_animators(plan, incoming, reason="bounce_not_ours", purpose="bounce_not_ours", members=refs)
+    audit.warning("%s: a delivery report for %s about no mail sent to them: nobody marked", parsed.message_id, refs)
+    if len(unproven) == len(to_mark):
+        return f"bounce: not about a mail sent to {refs}, nothing marked"
+    proven = [a for a in parsed.bounced_addresses if a not in unproven]
+    return Incoming(replace(parsed, bounced_addresses=proven), incoming.raw, incoming.source_key)
 
 
 def _item_holder_or_animator(plan: Plan, incoming: Incoming) -> str | None:
@@ -143,11 +262,42 @@ def _item_holder_or_animator(plan: Plan, incoming: Incoming) -> str | None:
         return None  # the step hands it to the animators
     item = plan.items.find_one("ref", parsed.item_ref) if parsed.item_ref else None
     member = find_member(plan, address)
-    if item is not None and (is_animator(plan, address) or (member is not None and item["member"] == member["ref"])):
+    if item is not None and member is not None and item["member"] == member["ref"]:
         return None
+    if item is not None and is_animator(plan, address):
+        return _animator(plan, incoming)  # for a member without e-mail: authenticated, as any animator's act
     answer_sender(plan, incoming, template="withdraw_item_refused", values={"ref": parsed.item_ref, "closed": False},
                   purpose="withdraw_item_refused")
     return f"withdraw_item {parsed.item_ref}: not found for the sender"
+
+
+def _member(plan: Plan, incoming: Incoming) -> str | None:
+    """A member's own request (pending or confirmed: their data, their leaving); an address
+    that is no member's is told the network holds nothing about it. No address: the step
+    hands the message to the animators."""
+    address = person_address(incoming.parsed)
+    if not address or find_member(plan, address) is not None:
+        return None
+    return {"my_data": my_data.nothing_stored, "withdraw": membership.not_a_member}[incoming.parsed.intent](
+        plan, incoming)
+
+
+def _confirmed_member(plan: Plan, incoming: Incoming) -> str | None:
+    """What is for confirmed members: the catalogue (anyone else told how to join), a
+    message of preferences (anyone else's goes on as an unclaimed message)."""
+    member = find_member(plan, person_address(incoming.parsed))
+    if member is not None and member["status"] == "confirmed":
+        return None
+    if incoming.parsed.intent == "catalogue":
+        return catalogue.not_for_you(plan, incoming)
+    return on_unclaimed(plan, incoming)
+
+
+def _not_a_party(plan: Plan, incoming: Incoming, question: dict) -> str | None:
+    """An approval counts from an authenticated animator (:func:`_animator_answer`) who is
+    not one of the two members while another animator can decide."""
+    refused = _animator_answer(plan, incoming, question)
+    return refused if refused is not None else introductions.refuse_a_party(plan, incoming, question)
 
 
 def _addressee(plan: Plan, incoming: Incoming) -> "str | tuple[dict, str]":
@@ -178,8 +328,38 @@ def _addressee(plan: Plan, incoming: Incoming) -> "str | tuple[dict, str]":
 ANYONE = Guard("anyone", "whoever writes", _anyone)
 NOT_FORGED = Guard("not forged", "not called forged by the network's server (DMARC fail)", _not_forged)
 ANIMATOR = Guard("animator", "a configured animator, authenticated when authserv_id is set", _animator)
-ANIMATOR_ANSWER = Guard("addressee, animator", "the question's addressee, a configured animator, authenticated when authserv_id is set", _animator_answer)
-ITEM_HOLDER = Guard("item's member or animator", "the item's own member, or an animator", _item_holder_or_animator)
+ITEM_HOLDER = Guard("item's member or animator", "the item's own member, or an authenticated animator",
+                    _item_holder_or_animator)
+MEMBER = Guard("member", "a member, pending or confirmed (anyone else: told the network holds nothing)", _member)
+
+
+def _preferences(plan: Plan, incoming: Incoming) -> str | None:
+    """Not forged, a confirmed member (anyone else's message goes on as unclaimed), and the
+    member's own record (:func:`_own_preferences`)."""
+    refused = _not_forged(plan, incoming)
+    if refused is None:
+        refused = _confirmed_member(plan, incoming)
+    return refused if refused is not None else _own_preferences(plan, incoming)
+
+
+CONFIRMED_MEMBER = Guard("confirmed member", "a confirmed member (anyone else: told how to join, or the message "
+                         "goes on as unclaimed)", _confirmed_member)
+PREFERENCES = Guard("not forged, confirmed member, own preferences", "not called forged, from a confirmed member "
+                    "(anyone else's goes on as an unclaimed message), changed only from the member's own address "
+                    "(authenticated when authserv_id is set), else they are asked to confirm", _preferences)
+ANIMATOR_ANSWER = Guard("addressee, animator", "the question's addressee, an authenticated animator (a group's "
+                        "approval is asked only of animators who are not its members)", _animator_answer)
+NOT_A_PARTY = Guard("addressee, animator, not a party", "the question's addressee, an authenticated animator, not "
+                    "one of the two members while another animator can decide", _not_a_party)
+ATTENDEE = Guard("the attendee", "the ATTENDEE the answer names, writing from that address", _attendee_self)
+OUR_MAIL = Guard("about our mail", "a report about a mail the robot sent to the address it names",
+                 _about_our_mail)
+OWN_RECORD = Guard("not forged; own record", "not called forged; a member's record changed only from their own "
+                   "address (authenticated when authserv_id is set), else they are asked to confirm and the rest "
+                   "goes on", _own_record_or_the_rest)
+OWN_PREFERENCES = Guard("not forged; own preferences", "not called forged; preferences changed only from the "
+                        "member's own address (authenticated when authserv_id is set), else they are asked to "
+                        "confirm", _own_preferences)
 ADDRESSEE = Guard("question's addressee", "the address the question was sent to, with its token, while open",
                   _addressee)
 
@@ -205,9 +385,11 @@ ANSWERS: dict[str, Route] = {route.key: route for route in (
     Route("join", ADDRESSEE, membership.on_join_answer, "OUI: confirmed member; NON: pending data erased"),
     Route("withdraw", ADDRESSEE, membership.on_withdraw_answer, "OUI: everything erased, goodbye"),
     Route("withdraw_item", ADDRESSEE, items.on_withdraw_item_answer, "OUI: the item closed"),
-    Route("approve", ANIMATOR_ANSWER, introductions.on_approve_answer, "OUI: both members asked; NON: closed"),
+    Route("approve", NOT_A_PARTY, introductions.on_approve_answer, "OUI: both members asked; NON: closed"),
     Route("consent", ADDRESSEE, introductions.on_consent_answer, "both OUI: the introduction; a NON: not made"),
     Route("bilan", ADDRESSEE, followups.on_bilan_answer, "the bilan recorded"),
+    Route("confirm_change", ADDRESSEE, records.on_confirm_change_answer,
+          "OUI: the change of their record applied as if they wrote it; NON: nothing"),
     Route("group_approve", ANIMATOR_ANSWER, groups.on_approve_answer, "OUI: the offerer asked to lead it; NON: closed"),
     Route("group_lead", ADDRESSEE, groups.on_lead_answer, "OUI: each asker asked, privately; NON: not held"),
     Route("group_join", ADDRESSEE, groups.on_join_answer, "OUI: a place, or the waiting list; NON: noted"),
@@ -243,7 +425,7 @@ def _answers_an_invitation(plan: Plan, incoming: Incoming) -> bool:
 
 
 UNCLAIMED: tuple[Route, ...] = (
-    Route("preferences alone", NOT_FORGED, preferences.on_preferences,
+    Route("preferences alone", OWN_PREFERENCES, preferences.on_preferences,
           "a confirmed member's preferences, whatever the subject", claims=_preferences_alone),
     Route("answer to an invitation", ANYONE, attendance.on_invitation_reply,
           "« je viendrai » in reply to an invitation: attendance", claims=_answers_an_invitation),
@@ -266,6 +448,7 @@ def on_command(plan: Plan, incoming: Incoming) -> str:
     """``event_command`` (past :data:`ANIMATOR`): the step of the command's row
     (:func:`command_key`), or the animators' hands."""
     route = COMMANDS.get(command_key(incoming.parsed.command))
+    plan.routes_taken.append(("command", route.key if route else "(not automated)", ANIMATOR.name, True))
     return (route.step if route else basics.on_not_automated)(plan, incoming)
 
 
@@ -277,10 +460,10 @@ def on_reply(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str
         forward_to_animators(plan, incoming, reason="question_not_handled",
                              question=label_of(question["kind"], "question", plan.settings.network.language))
         return f"forwarded: no handler for {question['kind']}"
-    if route.guard is not ADDRESSEE:
-        refused = route.guard.check(plan, incoming, question)
-        if refused is not None:
-            return refused
+    refused = route.guard.check(plan, incoming, question) if route.guard is not ADDRESSEE else None
+    plan.routes_taken.append(("answer", route.key, route.guard.name, refused is None))
+    if refused is not None:
+        return refused
     return route.step(plan, incoming, question, answer)
 
 
@@ -288,10 +471,11 @@ def on_unclaimed(plan: Plan, incoming: Incoming) -> str:
     """``unknown``: the first route of :data:`UNCLAIMED` that claims the message."""
     for route in UNCLAIMED:
         if route.claims(plan, incoming):
-            refused = route.guard.check(plan, incoming)
-            if refused is not None:
-                return refused
-            outcome = route.step(plan, incoming)
+            passed = route.guard.check(plan, incoming)
+            plan.routes_taken.append(("unclaimed", route.key, route.guard.name, not isinstance(passed, str)))
+            if isinstance(passed, str):
+                return passed
+            outcome = route.step(plan, passed if isinstance(passed, Incoming) else incoming)
             if outcome is not None:
                 return outcome
     return basics.on_unknown(plan, incoming)
@@ -311,28 +495,22 @@ def on_offer_or_demand(plan: Plan, incoming: Incoming) -> str:
     return membership.ask_to_join(plan, incoming, address)
 
 
-def on_preferences(plan: Plan, incoming: Incoming) -> str:
-    """``preferences``: a confirmed member's own fields; anyone else's message of fields
-    goes on as an unclaimed message."""
-    outcome = preferences.on_preferences(plan, incoming)
-    return outcome if outcome is not None else on_unclaimed(plan, incoming)
-
 
 ROUTES: dict[str, Route] = {route.key: route for route in (
-    Route("join", NOT_FORGED, membership.on_join, "pending member, the confirmation question (double opt-in)"),
-    Route("offer", NOT_FORGED, on_offer_or_demand, "a member's offer recorded; a non-member's: a join, held"),
-    Route("demand", NOT_FORGED, on_offer_or_demand, "a member's demand recorded; a non-member's: a join, held"),
+    Route("join", OWN_RECORD, membership.on_join, "pending member, the confirmation question (double opt-in)"),
+    Route("offer", OWN_RECORD, on_offer_or_demand, "a member's offer recorded; a non-member's: a join, held"),
+    Route("demand", OWN_RECORD, on_offer_or_demand, "a member's demand recorded; a non-member's: a join, held"),
     Route("withdraw_item", ITEM_HOLDER, items.on_withdraw_item, "the item's member asked to confirm"),
-    Route("withdraw", ANYONE, membership.on_withdraw, "the member asked to confirm; OUI erases"),
+    Route("withdraw", MEMBER, membership.on_withdraw, "the member asked to confirm; OUI erases"),
     Route("reply", ADDRESSEE, on_reply, "the answer's step, by the question's kind (ANSWERS)"),
     Route("help", ANYONE, basics.on_help, "the instructions (daily limit)"),
-    Route("catalogue", ANYONE, catalogue.on_catalogue, "the open items, no names (members only)"),
-    Route("my_data", ANYONE, my_data.on_my_data, "everything stored, to the address itself"),
+    Route("catalogue", CONFIRMED_MEMBER, catalogue.on_catalogue, "the open items, no names"),
+    Route("my_data", MEMBER, my_data.on_my_data, "everything stored, to the address itself"),
     Route("event_command", ANIMATOR, on_command, "the command's step (COMMANDS)"),
-    Route("rsvp", ANYONE, attendance.on_rsvp, "attendance recorded, never answered"),
+    Route("rsvp", ATTENDEE, attendance.on_rsvp, "attendance recorded, never answered"),
     Route("auto_reply", ANYONE, basics.on_ignore, "recorded, never answered"),
-    Route("bounce", ANYONE, basics.on_bounce, "the address marked undeliverable, the animators told"),
-    Route("preferences", NOT_FORGED, on_preferences, "a confirmed member's own fields applied, acknowledged"),
+    Route("bounce", OUR_MAIL, basics.on_bounce, "the address marked undeliverable, the animators told"),
+    Route("preferences", PREFERENCES, preferences.on_preferences, "a confirmed member's own fields applied, acknowledged"),
     Route("interest", NOT_FORGED, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
     Route("pause", NOT_FORGED, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
     Route("resume", NOT_FORGED, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
@@ -352,8 +530,11 @@ def route(intent: str) -> Step:
 
     def guarded(plan: Plan, incoming: Incoming) -> str:
         passed = row.guard.check(plan, incoming)
+        plan.routes_taken.append(("intent", row.key, row.guard.name, not isinstance(passed, str)))
         if isinstance(passed, str):
             return passed
+        if isinstance(passed, Incoming):
+            return row.step(plan, passed)
         return row.step(plan, incoming) if passed is None else row.step(plan, incoming, *passed)
 
     return guarded

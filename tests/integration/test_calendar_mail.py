@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-PERMANENCE = "permanence@example.org"
+PERMANENCE = "permanence-58a6ab90@example.org"
 INVITED = {"marie.dupont@example.org", "paul.martin@example.net"}
 
 COMMAND = member_mail(ANIMATORS[0], "PERMANENCE ANNULÉE 2026-12-07", "Formation de l'équipe ce jour-là.\n",

@@ -18,11 +18,12 @@ from support import ANIMATORS, NETWORK, make_settings
 from workflows.decision import Incoming, Plan
 from workflows.shell.apply import run, view
 from workflows.mail.model import Parsed
+from workflows.events.state import network_tag
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 """Monday 23 November 2026, 10:00 in Paris: the permanence (Mondays 9-12) is on."""
-PERMANENCE = f"permanence@{NETWORK.partition('@')[2]}"
+PERMANENCE = f"permanence-{network_tag(NETWORK)}@{NETWORK.partition('@')[2]}"
 
 
 @dataclass

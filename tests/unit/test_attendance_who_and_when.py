@@ -130,7 +130,7 @@ def test_an_answer_to_a_reminder_whose_day_was_cancelled_afterwards(tmp_path):
 
 def test_an_answer_to_the_invitation_of_a_meeting_called_off(bot):
     in_transaction(bot.store, add_one_off, bot.ctx(), "meeting", date(2027, 1, 14), time(14), time(16))
-    uid = "rencontre-20270114-1400@example.org"
+    uid = "rencontre-20270114-1400-58a6ab90@example.org"
     invitation = invitation_id(bot, uid=uid)
     in_transaction(bot.store, cancel_event, bot.ctx(), uid)
     reply = words("Avec plaisir, je viendrai", in_reply_to=invitation)

@@ -175,7 +175,7 @@ def test_plain_words_without_a_day_mean_the_next_one(bot):
 
 def test_plain_words_for_a_one_off_are_for_the_whole_event(bot):
     in_transaction(bot.store, add_one_off, bot.ctx(), "meeting", date(2027, 1, 14), time(14), time(16))
-    uid = "rencontre-20270114-1400@example.org"
+    uid = "rencontre-20270114-1400-58a6ab90@example.org"
     reply = words("Avec plaisir, je viendrai", in_reply_to=[invitation_id(bot, uid=uid)])
     assert handle(bot, on_invitation_reply, reply) == f"invitation reply accepted: {uid} whole event"
     assert attendance(bot) == [(uid, None, "M-1", MARIE, "accepted")]

@@ -39,7 +39,7 @@ def feed_days(bot, first: date, last: date) -> set[tuple[str, date]]:
 def test_add_a_meeting(bot, capsys):
     assert rers(bot, "add", "meeting", "2027-01-14", "14:00-16:00", "--place", "Salle du Havre") == 0
     out = capsys.readouterr().out
-    uid = "rencontre-20270114-1400@example.org"
+    uid = "rencontre-20270114-1400-58a6ab90@example.org"
     assert f"done: added Rencontre du RERS de Test (2027-01-14, 14:00-16:00, uid {uid})" in out
     assert "mail(s) sent" in out and "written: " in out
     store = Store.open(bot.settings.store.path)
@@ -59,7 +59,7 @@ def test_cancel_a_permanence_then_a_meeting(bot, capsys):
     subjects = [str(m["Subject"]) for m in sent(bot)]
     assert subjects.count("Annulé : Permanence du RERS de Test – lundi 7 décembre 2026 à 9 h") == 3
     assert subjects.count("Annulé : Tricot – mercredi 20 janvier 2027 à 10 h") == 3
-    assert not (bot.root / "calendar" / "event-atelier-20270120-1000.ics").exists()
+    assert not (bot.root / "calendar" / "event-atelier-20270120-1000-58a6ab90.ics").exists()
 
 
 @pytest.mark.parametrize("args, words", [

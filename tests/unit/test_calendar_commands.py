@@ -103,7 +103,7 @@ def test_meeting_by_mail_invites_everyone(bot):
     outcome = handle(bot, command("meeting", date="2027-01-14", start="14:00", end="16:00",
                                   place="Salle du Havre", title=None))
     assert outcome == "event_command meeting: done"
-    uid = "rencontre-20270114-1400@example.org"
+    uid = "rencontre-20270114-1400-58a6ab90@example.org"
     series = load_series(bot.store)[uid]
     assert (series.title, series.place, series.start_time, series.end_time) == (
         "Rencontre du RERS de Test", "Salle du Havre", time(14), time(16))
@@ -122,7 +122,7 @@ def test_workshop_again_with_another_place_updates_it(bot):
     outcome = handle(bot, command("workshop", date="2027-01-20", start="10:00", end="12:00", place="Salle B",
                                   title="Cuisine du monde", message_id="<cmd-2@client.example>"))
     assert outcome == "event_command workshop: done"
-    series = load_series(bot.store)["atelier-20270120-1000@example.org"]
+    series = load_series(bot.store)["atelier-20270120-1000-58a6ab90@example.org"]
     assert (series.place, series.sequence) == ("Salle B", 1)
     updates = [m for _, m in bot.mails("invitation") if str(m["Subject"]).startswith("Mise à jour")]
     assert len(updates) == 3
@@ -138,7 +138,7 @@ def test_same_meeting_twice_is_unchanged(bot):
 
 def test_meeting_without_end_lasts_two_hours_and_says_so(bot):
     handle(bot, command("meeting", date="2027-01-14", start="14:00", end=None, place=None, title=None))
-    assert load_series(bot.store)["rencontre-20270114-1400@example.org"].end_time == time(16)
+    assert load_series(bot.store)["rencontre-20270114-1400-58a6ab90@example.org"].end_time == time(16)
     assert "le robot a compté 2 heures" in answer(bot)[1]
 
 
@@ -166,7 +166,7 @@ def test_cancel_a_one_off(bot):
     in_transaction(bot.store, add_one_off, ctx, "meeting", date(2027, 1, 14), time(14), time(16))
     outcome = in_transaction(bot.store, cancel_event, ctx, "rencontre-20270114-1400")
     assert (outcome.status, outcome.invitations) == ("done", 3)
-    series = load_series(bot.store)["rencontre-20270114-1400@example.org"]
+    series = load_series(bot.store)["rencontre-20270114-1400-58a6ab90@example.org"]
     assert series.cancelled and series.sequence == 1
     _, cal = calendar_part(bot.mails("cancellation")[0][1])
     assert "RECURRENCE-ID" not in cal.walk("VEVENT")[0]

@@ -16,7 +16,7 @@ from workflows.shell.publish import publish_calendar
 from workflows.steps.calendar import load_series
 from workflows.cli import main
 
-UID = "rencontre-20270114-1400@example.org"
+UID = "rencontre-20270114-1400-58a6ab90@example.org"
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ def test_first_publication_invites_to_each_series_once(bot):
     # two series (permanence, monthly meeting) × three people: never a mail per week
     assert len(invitations) == 6
     assert sorted({d["cause"].split()[0] for d, _ in invitations}) == [
-        PERMANENCE, "rencontre-mensuelle@example.org"]
+        PERMANENCE, "rencontre-mensuelle-58a6ab90@example.org"]
     assert all(len(d["recipients"]) == 1 for d, _ in invitations)
 
 
@@ -140,7 +140,7 @@ def test_a_series_called_off_is_cancelled_as_a_whole(tmp_path):
     assert len(cancellations) == 3
     _, cal = calendar_part(cancellations[0][1])
     event = cal.walk("VEVENT")[0]
-    assert str(event["UID"]) == "rencontre-mensuelle@example.org" and "RECURRENCE-ID" not in event
+    assert str(event["UID"]) == "rencontre-mensuelle-58a6ab90@example.org" and "RECURRENCE-ID" not in event
     assert "toutes ses dates sont annulées" in text_of(cancellations[0][1])
 
 
@@ -176,7 +176,7 @@ def test_a_member_who_opts_in_later_gets_every_live_series(bot):
     queued = in_transaction(bot.store, invite_member, bot.ctx(past), later)
     assert len(queued) == 3
     mine = [d["cause"].split()[0] for d, _ in bot.mails("invitation") if d["recipients"] == ["lea@example.org"]]
-    assert sorted(mine) == ["atelier-20270203-1000@example.org", PERMANENCE, "rencontre-mensuelle@example.org"]
+    assert sorted(mine) == ["atelier-20270203-1000-58a6ab90@example.org", PERMANENCE, "rencontre-mensuelle-58a6ab90@example.org"]
     assert in_transaction(bot.store, invite_member, bot.ctx(past), later) == []
 
 
@@ -189,12 +189,12 @@ def test_past_one_offs_are_pruned_after_a_while(bot):
     count = bot.store.outbox.count()
     soon = datetime(2026, 12, 3, 12, tzinfo=UTC) + timedelta(days=KEEP_PAST_DAYS)
     publish_calendar(bot.settings, bot.store, soon)
-    assert "rencontre-20261203-1400@example.org" in load_series(bot.store)
+    assert "rencontre-20261203-1400-58a6ab90@example.org" in load_series(bot.store)
     later = soon + timedelta(days=2)
     publish_calendar(bot.settings, bot.store, later)
-    assert "rencontre-20261203-1400@example.org" not in load_series(bot.store)
+    assert "rencontre-20261203-1400-58a6ab90@example.org" not in load_series(bot.store)
     assert "rencontre-20261203-1400" not in feed.read_text()
-    assert not (bot.root / "calendar" / "event-rencontre-20261203-1400.ics").exists()
+    assert not (bot.root / "calendar" / "event-rencontre-20261203-1400-58a6ab90.ics").exists()
     assert not [d for d, _ in bot.mails("cancellation") if "rencontre" in d["cause"]]
     assert bot.store.outbox.count() >= count
 

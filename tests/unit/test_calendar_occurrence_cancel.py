@@ -15,7 +15,7 @@ from workflows.steps.event_commands import cancel_occurrence, on_event_command
 from workflows.steps.calendar import load_series
 from workflows.cli import main
 
-MONTHLY = "rencontre-mensuelle@example.org"
+MONTHLY = "rencontre-mensuelle-58a6ab90@example.org"
 
 
 @pytest.fixture

@@ -91,7 +91,7 @@ def test_a_one_off_gets_reminders_but_no_list(tmp_path):
     bot = make(tmp_path, reminders=True)
     in_transaction(bot.store, add_one_off, bot.ctx(), "workshop", date(2026, 12, 10), time(10), time(12),
                    title="Tricot")
-    uid = "atelier-20261210-1000@example.org"
+    uid = "atelier-20261210-1000-58a6ab90@example.org"
     in_transaction(bot.store, record_answer, bot.ctx(), uid=uid, occurrence=None, address="paul@example.org",
                    partstat="accepted")
     reminders_job(bot.settings, bot.store, datetime(2026, 12, 9, 17, tzinfo=UTC))

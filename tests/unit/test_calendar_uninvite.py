@@ -21,7 +21,7 @@ from workflows.shell.runner import parse_options
 
 MARIE = "marie@example.org"
 MONTHLY = '[calendar.monthly_meeting]\nenabled = true\nplace = "Salle du Havre"\n'
-SERIES = sorted([PERMANENCE, "rencontre-mensuelle@example.org"])
+SERIES = sorted([PERMANENCE, "rencontre-mensuelle-58a6ab90@example.org"])
 
 
 def sent(bot) -> None:

@@ -46,7 +46,7 @@ def test_erasure_leaves_no_trace_in_the_store_files(world, monkeypatch):
     with world.store.transaction():
         world.store.introductions.insert({"ref": "MR-1", "status": "proposed", "offer": "O-1", "demand": "D-9",
                                           "members": ["M-1", "M-2"], "note": "Élise Martin, 06 11 22 33 44"})
-        world.store.attendance.insert({"uid": "permanence@example.org", "occurrence": None, "member": "M-1",
+        world.store.attendance.insert({"uid": "permanence-58a6ab90@example.org", "occurrence": None, "member": "M-1",
                                        "address": ELISE, "partstat": "accepted"})
         world.store.events.insert({"uid": "x@example.org", "attendees": {ELISE: "accepted"}})
     assert traces_in(world.raw_files(), *NEEDLES) == list(NEEDLES[:4])

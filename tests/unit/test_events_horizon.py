@@ -19,8 +19,8 @@ from workflows.events import ical
 from workflows.events.state import Change, reconcile, series_from_settings, wanted
 
 UTC = timezone.utc
-PERMANENCE = "permanence@example.org"
-MEETING = "rencontre-mensuelle@example.org"
+PERMANENCE = "permanence-9f14ef59@example.org"
+MEETING = "rencontre-mensuelle-9f14ef59@example.org"
 NOVEMBER = datetime(2026, 11, 23, 9, tzinfo=UTC)
 NEW_YEAR = datetime(2027, 1, 1, 6, tzinfo=UTC)  # 07:00 in Paris
 
@@ -113,8 +113,9 @@ def test_new_year_job_mails_new_dates_not_mise_a_jour(bot):
         assert part.get_param("method") == "REQUEST" and int(event["SEQUENCE"]) == 1
     feed = icalendar.Calendar.from_ical((bot.root / "calendar" / "calendrier.ics").read_bytes())
     starts = {str(e["UID"]): e["DTSTART"].dt.date() for e in feed.walk("VEVENT")}
-    assert starts == {PERMANENCE: date(2026, 1, 5), MEETING: date(2026, 1, 8)}
-    assert load_series(bot.store)[PERMANENCE].rule.until == date(2028, 12, 31)
+    permanence, meeting = (uid.replace("9f14ef59", "58a6ab90") for uid in (PERMANENCE, MEETING))  # the bot's network
+    assert starts == {permanence: date(2026, 1, 5), meeting: date(2026, 1, 8)}
+    assert load_series(bot.store)[permanence].rule.until == date(2028, 12, 31)
     # the same morning again: nothing more
     count = bot.store.outbox.count()
     publish_calendar(bot.settings, bot.store, NEW_YEAR.replace(hour=7))

@@ -14,9 +14,9 @@ from workflows.events.model import EventSeries, with_cancelled_dates
 from workflows.events.state import one_off, reconcile
 
 UTC = timezone.utc
-PERMANENCE = "permanence@example.org"
-MEETING = "rencontre-mensuelle@example.org"
-REVIEW = "echanges-sur-les-echanges@example.org"
+PERMANENCE = "permanence-9f14ef59@example.org"
+MEETING = "rencontre-mensuelle-9f14ef59@example.org"
+REVIEW = "echanges-sur-les-echanges-9f14ef59@example.org"
 
 # Written out by hand, not computed with the code under test.
 EASTER_MONDAY, WHIT_MONDAY, ALL_SAINTS = date(2027, 3, 29), date(2027, 5, 17), date(2027, 11, 1)
@@ -182,15 +182,15 @@ def test_one_file_per_event_and_the_feed():
     files = ical.calendar_files(current.values(), name="RERS de Souday", tzid="Europe/Paris")
     assert sorted(files) == sorted([
         "calendrier.ics",
-        "event-permanence.ics",
-        "event-rencontre-mensuelle.ics",
-        "event-echanges-sur-les-echanges.ics",
-        "event-atelier-20270120-1000.ics",
+        "event-permanence-9f14ef59.ics",
+        "event-rencontre-mensuelle-9f14ef59.ics",
+        "event-echanges-sur-les-echanges-9f14ef59.ics",
+        "event-atelier-20270120-1000-9f14ef59.ics",
     ])
-    one = expand(files["event-atelier-20270120-1000.ics"], date(2027, 1, 1), date(2027, 12, 31))
-    assert one == [("atelier-20270120-1000@example.org", datetime(2027, 1, 20, 9, tzinfo=UTC),
+    one = expand(files["event-atelier-20270120-1000-9f14ef59.ics"], date(2027, 1, 1), date(2027, 12, 31))
+    assert one == [("atelier-20270120-1000-9f14ef59@example.org", datetime(2027, 1, 20, 9, tzinfo=UTC),
                     datetime(2027, 1, 20, 11, tzinfo=UTC))]
-    assert "RRULE" not in files["event-atelier-20270120-1000.ics"].split("BEGIN:VEVENT")[1]
+    assert "RRULE" not in files["event-atelier-20270120-1000-9f14ef59.ics"].split("BEGIN:VEVENT")[1]
 
 
 def test_cancelled_series_leaves_the_feed():
@@ -198,7 +198,7 @@ def test_cancelled_series_leaves_the_feed():
     called_off = {**current, MEETING: replace(current[MEETING], cancelled=True)}
     after, _ = reconcile(current, called_off, NOW)
     files = ical.calendar_files(after.values(), name="RERS de Souday", tzid="Europe/Paris")
-    assert "event-rencontre-mensuelle.ics" not in files
+    assert "event-rencontre-mensuelle-9f14ef59.ics" not in files
     assert MEETING not in files["calendrier.ics"]
 
 
@@ -218,7 +218,7 @@ def test_publishing_needs_a_dtstamp():
 
 def test_event_filename_is_a_slug_of_the_uid():
     series = state()[REVIEW]
-    assert ical.event_filename(series) == "event-echanges-sur-les-echanges.ics"
+    assert ical.event_filename(series) == "event-echanges-sur-les-echanges-9f14ef59.ics"
     assert ical.event_filename(replace(series, uid="Odd_Name.2@x.org")) == "event-odd-name-2.ics"
 
 

@@ -16,7 +16,7 @@ from workflows.events import imip
 from workflows.events.model import with_cancelled_dates
 from workflows.events.state import Change, one_off, reconcile
 
-PERMANENCE = "permanence@example.org"
+PERMANENCE = "permanence-9f14ef59@example.org"
 ATTENDEES = ["Alice.Martin@example.net", "bob@example.com", "alice.martin@example.net"]
 
 

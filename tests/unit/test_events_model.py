@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from workflows.events.model import EventSeries, Rule, with_cancelled_dates
 
-PERMANENCE = "permanence@example.org"
+PERMANENCE = "permanence-9f14ef59@example.org"
 
 
 def test_json_round_trip_of_every_configured_series():

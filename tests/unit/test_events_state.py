@@ -16,8 +16,8 @@ from workflows.events.state import Change, one_off, publication_period, reconcil
 
 UTC = timezone.utc
 LATER = NOW + timedelta(days=3, microseconds=123)
-PERMANENCE = "permanence@example.org"
-MEETING = "rencontre-mensuelle@example.org"
+PERMANENCE = "permanence-9f14ef59@example.org"
+MEETING = "rencontre-mensuelle-9f14ef59@example.org"
 
 
 def test_first_reconcile_announces_new_series_at_sequence_zero():
@@ -157,14 +157,14 @@ def test_one_off_uids_are_stable():
     net = network()
     a = one_off("meeting", "Rencontre", date(2027, 1, 14), time(14), time(16), place="Salle du Havre", network=net)
     b = one_off("meeting", "Rencontre (corrigée)", date(2027, 1, 14), time(14), time(16), place="Mairie", network=net)
-    assert a.uid == b.uid == "rencontre-20270114-1400@example.org"
+    assert a.uid == b.uid == "rencontre-20270114-1400-9f14ef59@example.org"
     with pytest.raises(ValueError):
         one_off("permanence", "x", date(2027, 1, 14), time(14), time(16), network=net)
 
 
 # --- properties -------------------------------------------------------------------------
 
-UIDS = ("permanence@example.org", "rencontre-20270114-1400@example.org", "atelier-20270120-1000@example.org")
+UIDS = ("permanence-9f14ef59@example.org", "rencontre-20270114-1400-9f14ef59@example.org", "atelier-20270120-1000-9f14ef59@example.org")
 
 
 @st.composite

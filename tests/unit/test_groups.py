@@ -234,7 +234,7 @@ def test_a_session_invites_only_the_group_each_invitation_naming_its_receiver_al
             assert attendees(cal) == [receiver]
             assert not (addresses_in(cal.to_ical().decode()) & (everyone - {receiver})), "nobody else's address"
             (event,) = cal.walk("VEVENT")
-            assert str(event["UID"]).startswith("groupe-1-20261202-1000@")
+            assert str(event["UID"]).startswith("groupe-1-20261202-1000-")
             found = occurrences(cal, datetime(2026, 12, 1, tzinfo=timezone.utc), datetime(2026, 12, 3,
                                                                                        tzinfo=timezone.utc))
             assert len(found) == 1 and found[0]["DTSTART"].dt.hour == 10
@@ -270,7 +270,7 @@ def test_a_member_who_gets_a_place_later_is_invited_and_one_who_leaves_gets_a_ca
     (cancel,) = net.mails("group_session_withdrawn", AWA)
     (cal, _) = calendars(cancel.message)
     assert cal.get("METHOD") == "CANCEL" and attendees(cal) == [AWA]
-    assert str(cal.walk("VEVENT")[0]["UID"]).startswith("groupe-1-20261202-1000@")
+    assert str(cal.walk("VEVENT")[0]["UID"]).startswith("groupe-1-20261202-1000-")
     (invitation,) = net.mails("group_invitation", ZOE)
     assert attendees(calendars(invitation.message)[0]) == [ZOE]
     assert "Une place s'est libérée pour vous" in told(net, ZOE)[-1].subject

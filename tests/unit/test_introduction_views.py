@@ -28,7 +28,7 @@ def render(settings, language: str, name: str, **changes):
 
 
 def test_every_introduction_template_has_its_example_in_both_languages():
-    assert len(NAMES) == 10
+    assert len(NAMES) == 11
     for language in ("fr", "en"):
         have = {p.name.split(".")[0] for p in (Path(BUILTIN_TEMPLATES) / language).glob("introduction*.j2")}
         assert have == set(NAMES), language

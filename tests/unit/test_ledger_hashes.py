@@ -54,7 +54,7 @@ def test_a_store_of_schema_1_has_its_ledger_hashed_at_the_first_write(tmp_path):
     store = Store.open(path)
     with store.transaction():
         pass
-    assert store.schema_version == SCHEMA_VERSION == 2
+    assert store.schema_version == SCHEMA_VERSION == 3
     assert store.ledger.find_one("message_id", message_key("<old@mail.paco-ruiz.fr>"))["source_key"] == "k1"
     assert store.ledger.find_one("message_id", message_key("<new@x>"))["source_key"] == "k2", "hashed once only"
     assert store.ledger.find_one("message_id", "<old@mail.paco-ruiz.fr>") is None

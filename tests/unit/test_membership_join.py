@@ -167,8 +167,10 @@ def test_a_hard_bounce_stops_the_mail_until_the_person_writes_again(world):
     _, question = join(world)
     world.deliver(reply(question, ELISE, "OUI"))
     before = len(world.mails(ELISE))
+    sent = world.last(ELISE)["Message-ID"]
     bounce = mail("MAILER-DAEMON@mx.example.com", "Undelivered Mail Returned to Sender",
-                  f"This is the mail system.\n\n<{ELISE}>: host said: 550 5.1.1 User unknown\n",
+                  f"This is the mail system.\n\n<{ELISE}>: host said: 550 5.1.1 User unknown\n\n"
+                  f"--- Below this line is a copy of the message.\n\nMessage-ID: {sent}\nSubject: ...\n",
                   headers={"X-Failed-Recipients": ELISE})
     assert world.deliver(bounce) == "handled: bounce: M-1"
     assert world.member(ELISE)["undeliverable"]

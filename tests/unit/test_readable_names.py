@@ -1,5 +1,7 @@
-"""A name written all in capitals is greeted in a readable form; any other is greeted as
-written. What is stored does not change."""
+"""One rule for names written to people (issue 15): each word written all in capitals or
+all in small letters gets a capital initial, accents kept; a word with a case of its own
+is written as typed. A member is greeted by the first name they gave as such, else by
+their whole name, in every mail. What is stored does not change."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -26,8 +28,16 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
     ("ÉLODIE LEFÈVRE", "Élodie Lefèvre"),
     ("DE GAULLE", "De Gaulle"),  # the first word is capitalised whatever it is
     ("LINA", "Lina"),
-    ("Lina PETIT", "Lina PETIT"),  # a surname in capitals, as the French write it: as written
-    ("lina petit", "lina petit"),
+    ("Lina PETIT", "Lina Petit"),  # a surname in capitals, as the French write it
+    ("lina petit", "Lina Petit"),
+    ("aïcha diallo", "Aïcha Diallo"),
+    ("aïcha DIALLO", "Aïcha Diallo"),
+    ("GÉRARD DUVAL", "Gérard Duval"),
+    ("Gérard DUVAL", "Gérard Duval"),
+    ("jean-luc de la fontaine", "Jean-Luc de La Fontaine"),
+    ("ana da silva", "Ana da Silva"),
+    ("Marie LeBlanc", "Marie LeBlanc"),  # a case of its own: as typed
+    ("Sean McDONALD", "Sean McDONALD"),
     ("Jean-Luc de La Fontaine", "Jean-Luc de La Fontaine"),
     ("M-12", "M-12"),
     ("", ""),
@@ -51,17 +61,23 @@ def settings(tmp_path_factory):
     return make_settings(tmp_path_factory.mktemp("names"))
 
 
+GREETED = ["join_ack", "join_confirm", "items_ack", "withdraw_confirm", "withdraw_item_confirm", "preferences_done",
+           "introduction_consent", "introduction_bilan"]
+
+
 @pytest.mark.parametrize("language, hello", [("fr", "Bonjour"), ("en", "Hello")])
-@pytest.mark.parametrize("name, full", [
-    ("join_ack", True), ("join_confirm", True), ("items_ack", True), ("withdraw_confirm", True),
-    ("withdraw_item_confirm", True), ("preferences_done", False), ("introduction_consent", False),
-    ("introduction_bilan", False),
+@pytest.mark.parametrize("name", GREETED)
+@pytest.mark.parametrize("written, given, greeted", [
+    ("LINA PETIT", None, "Lina Petit"),
+    ("aïcha diallo", None, "Aïcha Diallo"),
+    ("Dupont Marie", None, "Dupont Marie"),  # never a guessed first name: either word may be the surname
+    ("LINA PETIT", "LINA", "Lina"),  # the first name she gave as such
 ])
-def test_greetings_in_capitals_are_readable(settings, language, hello, name, full):
+def test_every_greeting_follows_one_rule(settings, language, hello, name, written, given, greeted):
     context = example(name, settings, NOW, language)
-    context["member"] = {**context["member"], "name": "LINA PETIT"}
+    context["member"] = {**context["member"], "name": written, "first_name": given}
     rendered = Renderer(language).render(name, context)
-    expected = f"{hello} Lina Petit," if full else f"{hello} Lina,"
+    expected = f"{hello} {greeted},"
     assert rendered.text.startswith(expected), rendered.text[:60]
     assert expected in rendered.html
 

@@ -51,9 +51,9 @@ def robot(tmp_path):
         store.introductions.insert({"ref": "MR-2", "offer": "O-9", "demand": "D-9", "status": "declined",
                                     "created": "2026-10-05T11:00:00+00:00", "approved": None, "introduced": None,
                                     "closed": "2026-11-10T08:00:00+00:00", "bilans": {}})
-        store.attendance.insert({"uid": "permanence@example.org", "occurrence": "2026-11-23", "member": "M-1",
+        store.attendance.insert({"uid": "permanence-58a6ab90@example.org", "occurrence": "2026-11-23", "member": "M-1",
                                  "address": "a@example.org", "partstat": "accepted"})
-        store.attendance.insert({"uid": "permanence@example.org", "occurrence": "2026-11-23", "member": "M-3",
+        store.attendance.insert({"uid": "permanence-58a6ab90@example.org", "occurrence": "2026-11-23", "member": "M-3",
                                  "address": "c@example.org", "partstat": "declined"})
     return settings, store
 

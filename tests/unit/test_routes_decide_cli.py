@@ -17,10 +17,11 @@ def test_rers_routes_lists_every_intent_command_and_answer_with_its_guard(capsys
     assert main(["routes", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     by_key = {(r["table"], r["key"]): r for r in rows}
-    assert by_key[("intent", "offer")]["guard"] == "not forged"
+    assert by_key[("intent", "offer")]["guard"] == "not forged; own record"
+    assert by_key[("answer", "confirm_change")]["step"] == "records.on_confirm_change_answer"
     assert by_key[("intent", "event_command")]["guard"] == "animator"
     assert by_key[("command", "introduce")]["step"] == "introductions.on_introduce_command"
-    assert by_key[("answer", "approve")]["guard"] == "addressee, animator"
+    assert by_key[("answer", "approve")]["guard"] == "addressee, animator, not a party"
     assert [r["key"] for r in rows if r["table"] == "unclaimed"] == ["preferences alone", "answer to an invitation",
                                                                     "anything else"]
     assert main(["routes"]) == 0
@@ -50,14 +51,14 @@ def test_rers_decide_says_what_would_happen_and_changes_nothing(world, tmp_path,
     assert decide(world, tmp_path, raw, "--json") == 0
     result = json.loads(capsys.readouterr().out)
     assert result["intent"] == "offer"
-    assert result["route"] == {"key": "offer", "guard": "not forged", "passed": True, "step": "routes.on_offer_or_demand"}
+    assert result["route"] == [{"table": "intent", "key": "offer", "guard": "not forged; own record", "passed": True}]
     assert result["outcome"].startswith("recorded O-")
     assert [(m["template"], m["to"]) for m in result["mails"]] == [("items_ack", [LEA])]
     assert [w["document"]["ref"] for w in result["writes"] if w["collection"] == "items"] == ["O-1"]
     assert store_file.read_bytes() == before, "nothing written"
     assert decide(world, tmp_path, raw) == 0
     text = capsys.readouterr().out
-    assert "intent offer → route offer, guard « not forged » passed" in text
+    assert "intent offer → intent offer (« not forged; own record » passed)" in text
     assert "mail     items_ack to " + LEA in text and "nothing was changed" in text
 
 
@@ -65,7 +66,20 @@ def test_rers_decide_shows_a_refusal_by_the_guard(world, tmp_path, capsys):
     raw = mail("someone@evil.example", "RETRAIT O-1", "")
     assert decide(world, tmp_path, raw, "--json") == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["route"]["guard"] == "item's member or animator" and result["route"]["passed"] is False
+    assert result["route"] == [{"table": "intent", "key": "withdraw_item", "guard": "item's member or animator",
+                                "passed": False}]
     assert [m["template"] for m in result["mails"]] == ["withdraw_item_refused"]
     assert not result["questions"]
     assert ANIMATORS[0] not in json.dumps(result["mails"])
+
+
+def test_rers_decide_names_every_row_taken_and_says_a_repeat_is_a_repeat(world, tmp_path, capsys):
+    raw = mail(LEA, "Re: [RERS-AAAAAAAA] la question", "OUI")
+    assert decide(world, tmp_path, raw, "--json") == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["route"][0]["key"] == "reply" and result["route"][0]["passed"] is False
+    already = mail(LEA, "AIDE", "")
+    world.deliver(already)
+    assert decide(world, tmp_path, already, "--json") == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["outcome"].startswith("repeat") and result["writes"] == [] and result["mails"] == []

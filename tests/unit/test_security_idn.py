@@ -90,3 +90,74 @@ def test_with_smtputf8_the_utf8_address_travels_as_utf8_rfc6532():
     read = message_from_string(data.decode("utf-8"), policy=policy.SMTPUTF8)
     assert [a.addr_spec for a in read["To"].addresses] == ["jörg@xn--bcher-kva.example"]
     assert recipients_of(msg) == ["jörg@bücher.example"]
+
+
+# --- answered (the shell): queued as UTF-8 in the store, sent with the envelope in A-labels -----
+
+
+def test_a_join_from_a_utf8_address_is_handled_once_and_answered(tmp_path):
+    from store import Store
+    from support import make_settings
+    from workflows.shell.runner import Runner
+
+    settings = make_settings(tmp_path / "robot")
+    (settings.mailbox.path / "new").mkdir(parents=True)
+    for name in ("idn-utf8-local-part-8bit", "idn-a-label-domain"):
+        (settings.mailbox.path / "new" / f"{name}.eml").write_bytes((SECURITY / f"{name}.eml").read_bytes())
+    report = Runner(settings, Store.open(settings.store.path), clock=lambda: NOW).cycle()
+    assert sorted(h.outcome for h in report.handled) == ["handled: help sent", "handled: join M-1 new, confirmation asked"]
+    store = Store.open(settings.store.path)  # the UTF-8 mail was written to the JSON file and read back
+    assert not store.failures.all()
+    (question,) = [m for m in store.outbox.all() if m["recipients"] == ["jörg@bücher.example"]]
+    assert question["status"] == "sent" and not store.outbox.find("status", "failed")
+    files = {p.name: p.read_bytes() for p in (tmp_path / "robot" / "outbox").glob("*.eml")}
+    written = next(data for data in files.values() if "jörg".encode() in data)
+    head = written.split(b"\r\n\r\n")[0].decode("utf-8")
+    assert "X-Envelope-To: jörg@xn--bcher-kva.example" in head
+    assert "In-Reply-To: <idn1@bücher.example>" in head, "RFC 6532: the thread's Message-ID as UTF-8"
+    other = next(data for data in files.values() if b"rose@xn--rseau-bsa.example" in data)
+    assert other.isascii()
+
+
+def test_the_thread_drops_a_utf8_message_id_where_it_cannot_be_written():
+    msg = build_message(rendered=Rendered(subject="Bonjour", text="Bonjour", html=None),
+                        sender=("RERS", "rers@reseau.test"), to=[("Rose", "rose@réseau.example")],
+                        message_id="<x@reseau.test>", date=NOW, in_reply_to="<idn1@bücher.example>",
+                        references=["<a@client.example>"])
+    data = serialize(msg)
+    assert data.isascii() and msg["In-Reply-To"] is None and str(msg["References"]) == "<a@client.example>"
+
+
+class _FakeSmtp:
+    def __init__(self, features):
+        self.features, self.sent = features, []
+        self.sock = object()
+
+    def has_extn(self, name):
+        return name in self.features
+
+    def sendmail(self, sender, recipients, data, mail_options=()):
+        self.sent.append((sender, recipients, mail_options))
+        return {}
+
+
+@pytest.mark.parametrize("features, options", [({"smtputf8", "8bitmime"}, ["BODY=8BITMIME", "SMTPUTF8"]),
+                                               (set(), None)])
+def test_the_smtp_envelope_is_in_a_labels_and_smtputf8_only_when_offered(features, options):
+    from config.settings import TransportSettings
+    from workflows.shell.transports.base import TransportError
+    from workflows.shell.transports.smtp import SmtpTransport
+
+    transport = SmtpTransport(TransportSettings(kind="smtp"))
+    transport._smtp = fake = _FakeSmtp(features)
+    utf8 = serialize(_mail([("Jörg", "jörg@bücher.example")], smtputf8=True))
+    if options is None:
+        with pytest.raises(TransportError, match="SMTPUTF8") as refused:
+            transport.send("rers@reseau.test", ["jörg@bücher.example"], utf8)
+        assert not refused.value.temporary and not fake.sent, "refused before anything is sent"
+    else:
+        transport.send("rers@reseau.test", ["jörg@bücher.example"], utf8)
+        assert fake.sent == [("rers@reseau.test", ["jörg@xn--bcher-kva.example"], options)]
+    transport._smtp = fake = _FakeSmtp(features)
+    transport.send("rers@reseau.test", ["rose@réseau.example"], serialize(_mail([("Rose", "rose@réseau.example")])))
+    assert fake.sent == [("rers@reseau.test", ["rose@xn--rseau-bsa.example"], [])], "an IDN domain needs no SMTPUTF8"

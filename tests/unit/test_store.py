@@ -5,13 +5,13 @@ import json
 
 import pytest
 
-from store import Store, StoreCorrupt, StoreError
+from store import Store, StoreCorrupt, StoreError, StoreMissing
 from store.repository import SCHEMA_VERSION
 
 
 @pytest.fixture
 def store(tmp_path):
-    return Store.open(tmp_path / "data" / "rers.json")
+    return Store.open(tmp_path / "data" / "rers.json", create=True)
 
 
 def test_insert_find_and_reopen(store):
@@ -107,8 +107,60 @@ def test_a_deleted_store_with_a_backup_is_refused_and_the_backup_kept(store):
         Store.open(store.path)
     assert "missing" in str(caught.value) and f"cp {backup}" in str(caught.value)
     assert backup.read_bytes() == before and not store.path.exists()
-    backup.rename(backup.with_name("kept.json"))  # moved away on purpose: a new, empty store
-    assert Store.open(store.path).members.count() == 0
+    backup.rename(backup.with_name("kept.json"))  # moved away on purpose: a new, empty store, if asked for
+    with pytest.raises(StoreMissing):
+        Store.open(store.path)
+    assert Store.open(store.path, create=True).members.count() == 0
+
+
+def test_a_store_is_never_made_up_where_none_is(tmp_path):
+    path = tmp_path / "mnt" / "store" / "rers.json"
+    with pytest.raises(StoreMissing) as caught:
+        Store.open(path)
+    assert "rers init --store" in str(caught.value) and "not mounted" in str(caught.value)
+    assert "\n" not in str(caught.value), "one line"
+    assert not path.parent.exists(), "nothing written"
+
+
+def test_a_store_that_vanishes_while_in_use_is_not_replaced_by_an_empty_one(store):
+    for n in range(2):
+        with store.transaction():
+            store.members.insert({"address": f"m{n}@example.org", "status": "confirmed"})
+    backup = store.path.with_name(store.path.name + ".bak")
+    store.path.unlink()
+    backup.unlink()  # the disk unmounted: both gone
+    with pytest.raises(StoreMissing, match="disappeared"):
+        with store.transaction():
+            store.members.insert({"address": "new@example.org"})
+    assert not store.path.exists() and not backup.exists(), "no empty store written in its place"
+
+
+def test_even_a_store_opened_with_create_is_missed_once_it_existed(tmp_path):
+    store = Store.open(tmp_path / "rers.json", create=True)
+    with store.transaction():
+        store.members.insert({"address": "a@example.org"})
+    store.path.unlink()
+    with pytest.raises(StoreMissing):
+        with store.transaction():
+            pass
+    assert not store.path.exists()
+
+
+def test_create_makes_an_empty_store_and_never_replaces_one(tmp_path):
+    path = tmp_path / "store" / "rers.json"
+    created = Store.create(path)
+    assert path.exists() and created.members.count() == 0
+    assert json.loads(path.read_text())["_meta"]["1"]["schema_version"] == SCHEMA_VERSION
+    assert Store.open(path).members.count() == 0
+    with pytest.raises(StoreError, match="already exists"):
+        Store.create(path)
+    with created.transaction():
+        created.members.insert({"address": "a@example.org"})
+    with created.transaction():
+        pass
+    path.unlink()  # only the backup is left: still a store, never replaced
+    with pytest.raises(StoreError, match="already exists"):
+        Store.create(path)
 
 
 def test_wrong_shape_is_corrupt(tmp_path):

@@ -35,6 +35,7 @@ WRITER = textwrap.dedent(
 
 def test_sigkill_during_writes_leaves_a_valid_store(tmp_path):
     path = tmp_path / "rers.json"
+    Store.create(path)
     rng = random.Random(20261129)
     previous = 0
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -19,10 +19,11 @@ from workflows.shell.templating import LANGUAGES, example, templates
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 ANIMATOR_MAILS = {"forward_animators", "send_failure", "proxy_question", "register_done", "withdraw_item_asked",
                   "withdrawal_notice", "introduction_command", "introduction_decided", "introduction_not_happened",
+                  "introduction_expired",
                   "introduction_proposal", "event_attendees", "event_command_done", "report", "mailbox_down",
-                  "group_proposal", "group_decided", "group_command"}
+                  "erasure_cleanup", "group_proposal", "group_decided", "group_command"}
 """Mails only the animators receive: signed by the robot, no footer for members."""
-QUESTIONS = {"join_confirm", "withdraw_confirm", "withdraw_item_confirm", "clarify", "introduction_consent",
+QUESTIONS = {"join_confirm", "withdraw_confirm", "withdraw_item_confirm", "clarify", "introduction_consent", "confirm_change",
              "introduction_clarify", "introduction_proposal", "proxy_question", "group_proposal", "group_lead",
              "group_join", "group_clarify"}
 ANSWERS = {"fr": ("OUI", "NON"), "en": ("YES", "NO")}

@@ -20,6 +20,7 @@ from datetime import date, time, timedelta
 from types import MappingProxyType
 
 from workflows.commands.common import clock_from_env, load_settings, open_store
+from workflows.events.state import short_uid
 from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError
 
 REASON_TEXT = MappingProxyType({
@@ -123,7 +124,7 @@ def describe(outcome) -> str:
     title = outcome.series.title if outcome.series else ""
     if outcome.status == "refused":
         text = REASON_TEXT[outcome.reason].format_map(_Missing({
-            "day": outcome.day, "title": title, "short": (outcome.detail.get("uid") or "").partition("@")[0],
+            "day": outcome.day, "title": title, "short": short_uid(outcome.detail.get("uid") or ""),
             "what": "permanence" if outcome.action == "cancel_permanence" else title, **outcome.detail,
             **(outcome.detail.get("group") or {}),
             "others": "".join(f"; that day: {other['title']} — to cancel it: rers calendar cancel {other['uid']} "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from workflows.commands.common import clock_from_env, load_settings, open_store
-from workflows.shell.errors import EXIT_OK, UserError
+from workflows.shell.errors import EXIT_OK, UserError, os_problem
 
 
 def cmd_publish(args) -> int:
@@ -15,7 +15,8 @@ def cmd_publish(args) -> int:
     except ValueError as error:
         raise UserError(str(error)) from None
     except OSError as error:
-        raise UserError(f"cannot write the catalogue page {page_path(settings)}: {error.strerror or error}") from None
+        raise UserError(os_problem(error, f"cannot write the catalogue page {page_path(settings)}",
+                                   with_file=False)) from None
     print(f"written: {written}" if written else f"unchanged: {page_path(settings)}")
     return EXIT_OK
 

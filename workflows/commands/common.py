@@ -37,7 +37,9 @@ def clock_from_env():
 
 
 def open_store(settings):
-    """The store named by the settings (raises :class:`store.StoreError`)."""
+    """The store named by the settings. Raises :class:`store.StoreError`, and
+    :class:`store.StoreMissing` when neither it nor its backup exists: a store is only
+    ever created by `rers init` (an unmounted disk must not become an empty store)."""
     from store import Store
 
     return Store.open(settings.store.path)

@@ -1,11 +1,13 @@
 """``rers decide FILE.eml``: what the robot would do with this message against the store
-as it is now — the route and the guard it takes, the outcome, each mail (template,
-recipients, purpose), each question, each message for the animators, each record
-written — changing nothing. The animators' and the developers' "why would it answer
+as it is now — the rows of the route table it goes through and their guards, the
+outcome, each mail (template, recipients, purpose), each question, each message for the
+animators, each record written — changing nothing. A message already handled is said to
+be a repeat, as the runner would treat it. The animators' and the developers' "why would it answer
 that?", next to ``rers parse``."""
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -16,25 +18,35 @@ from workflows.shell.errors import EXIT_OK, UserError
 def decide(settings, store, now, raw: bytes) -> dict:
     """The decision for ``raw`` (an RFC 5322 message) at ``now`` (aware) over ``store``,
     as a JSON-ready dict (see the module docstring). Nothing is written: the plan is a
-    view (:func:`workflows.shell.apply.view`) never carried out."""
+    view (:func:`workflows.shell.apply.view`) never carried out, and the audit log is
+    quiet while it is made (it would tell of things that never happened). A message the
+    ledger holds is a repeat: the robot would do nothing, and says so."""
+    from store import message_key
     from workflows import routes
     from workflows.decision import Incoming
-    from workflows.mail.parse import parse_message
+    from workflows.mail.parse import fallback_message_id, parse_message
     from workflows.shell.apply import view
     from workflows.shell.runner import parse_options
 
     parsed = parse_message(raw, parse_options(settings), now=now)
-    incoming = Incoming(parsed, raw, "decide")
-    row = routes.ROUTES.get(parsed.intent, routes.ROUTES["unknown"])
-    # The guard alone, on a plan of its own, to say whether it let the message through.
-    passed = row.guard.check(view(settings, store, now), incoming)
+    parsed.message_id = parsed.message_id or fallback_message_id(raw)
+    seen = store.ledger.find_one("message_id", message_key(parsed.message_id))
+    result = {"intent": parsed.intent, "route": [], "outcome": None, "mails": [], "questions": [], "forwards": [],
+              "writes": [], "dropped": [], "already_sent": []}
+    if seen is not None:
+        result["outcome"] = ("parked before: it would be set aside again" if seen.get("outcome") == "parked"
+                             else "repeat: already handled, nothing would be done")
+        return result
     plan = view(settings, store, now)
-    outcome = routes.route(parsed.intent)(plan, incoming)
-    return {
-        "intent": parsed.intent,
-        "route": {"key": row.key, "guard": row.guard.name, "passed": not isinstance(passed, str),
-                  "step": f"{row.step.__module__.rpartition('.')[2]}.{row.step.__name__}"},
-        "outcome": outcome,
+    audit = logging.getLogger("rers.audit")
+    quiet, audit.disabled = audit.disabled, True
+    try:
+        result["outcome"] = routes.route(parsed.intent)(plan, Incoming(parsed, raw, "decide"))
+    finally:
+        audit.disabled = quiet
+    result.update({
+        "route": [{"table": table, "key": key, "guard": guard, "passed": passed}
+                  for table, key, guard, passed in plan.routes_taken],
         "mails": [_mail(m) for m in plan.mails],
         "questions": [{"kind": q.kind, "about": q.subject_ref, "address": q.address, "member": q.member,
                        "expires": q.expires.isoformat(timespec="seconds"),
@@ -43,7 +55,8 @@ def decide(settings, store, now, raw: bytes) -> dict:
         "writes": [{"op": w.op, "collection": w.collection, "id": w.id, "document": w.doc} for w in plan.writes],
         "dropped": [m.get("message_id") for m in plan.dropped],
         "already_sent": [_mail(m) for m in plan.repeats],
-    }
+    })
+    return result
 
 
 def _mail(mail) -> dict:
@@ -70,10 +83,9 @@ def cmd_decide(args) -> int:
 
 def readable(result: dict) -> str:
     """The decision in a few lines for people."""
-    route = result["route"]
-    lines = [f"intent {result['intent']} → route {route['key']}, guard « {route['guard']} » "
-             + ("passed" if route["passed"] else "refused") + f", step {route['step']}",
-             f"outcome: {result['outcome']}"]
+    steps = " → ".join(f"{r['table']} {r['key']} (« {r['guard']} » {'passed' if r['passed'] else 'refused'})"
+                       for r in result["route"])
+    lines = [f"intent {result['intent']}" + (f" → {steps}" if steps else ""), f"outcome: {result['outcome']}"]
     for mail in result["mails"]:
         lines.append(f"mail     {mail['template']} to {', '.join(mail['to'] + mail['cc'])} ({mail['purpose']})")
     for question in result["questions"]:

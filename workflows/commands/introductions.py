@@ -66,6 +66,15 @@ def cmd_show(args) -> int:
     print(f"  created {_local(settings, intro['created'])}, approved {_local(settings, intro['approved'])}"
           f"{' by ' + intro['decided_by'] if intro.get('decided_by') else ''}, "
           f"introduced {_local(settings, intro['introduced'])}")
+    if intro.get("earlier"):
+        print("  the same pair before: " + ", ".join(f"{e['ref']} ({e['status']})" for e in intro["earlier"]))
+    if intro["status"] == "expired" and not intro.get("approved"):
+        if intro.get("again_after"):
+            print(f"  may be proposed again by matching from {_local(settings, intro['again_after'])}"
+                  + (f" (offered again {_local(settings, intro['reoffered'])})" if intro.get("reoffered") else ""))
+        else:
+            print("  not proposed again by matching: MISE EN RELATION "
+                  f"{intro['offer']} {intro['demand']} proposes it")
     for side in ("offer", "demand"):
         bilan = intro["bilans"].get(side)
         if bilan:

@@ -11,6 +11,8 @@
   or withdraw the calendar's events at once;
 - ``forget M-14`` — erase a member, as a confirmed withdrawal does, recorded as done by
   the animator named with ``--by``;
+- ``ask M-14 --by …`` — send a pending member their confirmation request now (one the
+  network's bound on join questions held back: docs/security.md, "Floods");
 - ``expire`` — erase the pending members past ``[membership] pending_days`` (the daemon
   does it too).
 
@@ -222,7 +224,9 @@ def cmd_set(args) -> int:
 
 
 def cmd_forget(args) -> int:
-    from workflows.shell.apply import run
+    from workflows.shell.apply import run_plan
+    from workflows.shell.erasure import after_erasure
+    from workflows.shell.runner import open_mailbox
     from workflows.steps.erasure import erase_member
 
     by = _one_line("--by", args.by)
@@ -236,9 +240,39 @@ def cmd_forget(args) -> int:
         if answer.strip().upper() != member["ref"]:
             print("nothing done")
             return EXIT_FAILURE
-    run(settings, store, clock_from_env()(),
-        lambda plan: erase_member(plan, _member(plan, args.ref), reason="forgotten", by="animator", animator=by))
+    now = clock_from_env()()
+    _, plan = run_plan(settings, store, now, lambda plan: erase_member(
+        plan, _member(plan, args.ref), reason="forgotten", by="animator", animator=by))
+    cleanup = after_erasure(settings, store, now, plan.erased, mailbox_factory=lambda: open_mailbox(settings))
     print(f"{member['ref']} erased; an anonymous line is kept for the statistics")
+    if member.get("address"):
+        where = settings.mailbox.erased_folder
+        print(f"{cleanup.total} message(s) of theirs taken out of the mailbox"
+              + (f" (moved to {where!r})" if where else " (deleted)"))
+    for problem in cleanup.problems:
+        print(f"not done: {problem} (the animators are told; the notice leaves at the robot's next cycle)")
+    return EXIT_OK
+
+
+def cmd_ask(args) -> int:
+    from workflows.shell.apply import run
+    from workflows.steps.membership import ask_join_again
+
+    by = _animator(args.by)
+    settings = load_settings(args)
+    store = open_store(settings)
+    clock = clock_from_env()
+    def send(plan):
+        member = _member(plan, args.ref)
+        ask_join_again(plan, member, by)
+        return member
+
+    try:
+        member = run(settings, store, clock(), send)
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    print(f"{member['ref']}: confirmation request queued for {member['address']}")
+    print(flush_outbox(settings, store, clock))
     return EXIT_OK
 
 
@@ -253,7 +287,7 @@ def cmd_expire(args) -> int:
 
 def register(sub, common) -> None:
     p = sub.add_parser("members", parents=[common],
-                       help="the members: list, show, add, set, export, forget, expire")
+                       help="the members: list, show, add, set, export, forget, ask, expire")
     actions = p.add_subparsers(dest="members_command", required=True, metavar="ACTION")
 
     q = actions.add_parser("list", parents=[common], help="every member, one line each")
@@ -295,6 +329,12 @@ def register(sub, common) -> None:
     q.add_argument("--by", required=True, metavar="ANIMATOR", help="the animator who does it (kept, anonymously)")
     q.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     q.set_defaults(func=cmd_forget)
+
+    q = actions.add_parser("ask", parents=[common], help="send a pending member their confirmation request now "
+                           "(one the network's limit held back)")
+    q.add_argument("ref", help="the member, e.g. M-14")
+    q.add_argument("--by", required=True, metavar="ANIMATOR", help="the animator who does it (in the log)")
+    q.set_defaults(func=cmd_ask)
 
     q = actions.add_parser("expire", parents=[common], help="erase pending members past [membership] pending_days")
     q.set_defaults(func=cmd_expire)

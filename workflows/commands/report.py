@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from datetime import date, timedelta
 
 from workflows.commands.common import clock_from_env, load_settings, open_store
@@ -19,7 +20,7 @@ def _period(month: str | None, today: date) -> tuple[date, date]:
 
 
 def cmd_report(args) -> int:
-    from workflows.shell.apply import run
+    from workflows.shell.apply import run, view
     from workflows.shell.runner import Runner
     from workflows.shell.templating import renderer_for
     from workflows.steps.reports import build_report, queue_report
@@ -29,7 +30,12 @@ def cmd_report(args) -> int:
     now = clock_from_env()()
     today = now.astimezone(settings.network.zone).date()
     start, end = _period(args.month, today)
-    report = build_report(settings, store, start, end, today)
+    try:
+        source = view(settings, store, now)
+    except (OSError, ValueError) as error:  # the synonyms file: the report comes without near misses
+        print(f"near misses left out: cannot read the synonyms: {error}", file=sys.stderr)
+        source = store
+    report = build_report(settings, source, start, end, today)
     if not args.send:
         print(renderer_for(settings).render("report", {"network": {"name": settings.network.name}, "now": now,
                                                        "report": report}).text)

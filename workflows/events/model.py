@@ -128,7 +128,9 @@ class Rule:
 class EventSeries:
     """One event series (one ``UID``) and its publication state.
 
-    - ``uid``: stable, ``<name>@<network domain>`` (RFC 5545 3.8.4.7).
+    - ``uid``: stable and globally unique, ``<name>-<network tag>@<network domain>``
+      (RFC 5545 3.8.4.7; see :func:`workflows.events.state.network_tag`); a series
+      stored before the tag existed keeps its ``<name>@<domain>``.
     - ``kind``: one of :data:`KINDS`; ``title`` the SUMMARY, ``place`` the LOCATION.
     - ``start_time`` / ``end_time``: wall-clock times in ``tzid`` (an IANA zone), same day,
       ``end_time`` after ``start_time``.
@@ -139,6 +141,12 @@ class EventSeries:
     - ``cancelled``: the whole series is called off (``STATUS:CANCELLED``).
     - ``sequence`` (RFC 5545 3.8.7.4) and ``dtstamp`` (UTC, 3.8.7.2): set by
       :func:`workflows.events.state.reconcile`, never by the wall clock.
+    - ``organizer``: the functional address the series was first published under (its
+      iTIP ``ORGANIZER``), kept for the UID's life: a cancellation sent after the network
+      changed its address must come from the organizer the members' agendas know (RFC
+      5546 §3.2.5). None for a series stored before rers kept it (the current address
+      is then taken, and stored at the next reconciliation). Not part of
+      :meth:`content`: keeping it never raises the SEQUENCE.
     - ``group``: the group (``G-3``) whose session this is (kind ``group_session`` only),
       else None; absent from the JSON dict when None, so that the series stored before
       groups existed read and compare as they did.
@@ -161,6 +169,7 @@ class EventSeries:
     cancelled: bool = False
     sequence: int = 0
     dtstamp: datetime | None = field(default=None)
+    organizer: str | None = None
     group: str | None = None
 
     def __post_init__(self) -> None:
@@ -201,7 +210,7 @@ class EventSeries:
     def content(self) -> dict[str, Any]:
         """The JSON dict without ``sequence`` and ``dtstamp``: what a change is judged on."""
         data = self.to_dict()
-        del data["sequence"], data["dtstamp"]
+        del data["sequence"], data["dtstamp"], data["organizer"]
         return data
 
     def to_dict(self) -> dict[str, Any]:
@@ -222,6 +231,7 @@ class EventSeries:
             "cancelled": self.cancelled,
             "sequence": self.sequence,
             "dtstamp": self.dtstamp.isoformat() if self.dtstamp else None,
+            "organizer": self.organizer,
         }
         if self.group is not None:
             data["group"] = self.group
@@ -250,6 +260,7 @@ class EventSeries:
             cancelled=bool(data.get("cancelled", False)),
             sequence=int(data.get("sequence", 0)),
             dtstamp=datetime.fromisoformat(data["dtstamp"]) if data.get("dtstamp") else None,
+            organizer=data.get("organizer") or None,
             group=data.get("group"),
         )
 

@@ -9,6 +9,8 @@ messages to send.
 """
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import replace
 from datetime import date, datetime, time, timezone
 from types import MappingProxyType
@@ -109,6 +111,10 @@ def reconcile(
         before, after = previous.get(uid), current.get(uid)
         if after is None:
             after = replace(before, cancelled=True)
+        if before is not None and before.organizer and after.organizer != before.organizer:
+            # A UID keeps the ORGANIZER it was published under (the network may have a new
+            # address since): the members' agendas accept its updates and cancellations only so.
+            after = replace(after, organizer=before.organizer)
         if before is None:
             state[uid] = replace(after, sequence=0, dtstamp=stamp)
             if not after.cancelled:
@@ -126,13 +132,15 @@ def wanted(previous: Mapping[str, EventSeries], configured: Iterable[EventSeries
     """The ``current`` argument of :func:`reconcile` after a configuration read.
 
     One-off series (meetings, workshops) of ``previous`` stay as they are; the
-    ``configured`` series replace the stored ones of the same UID but keep the occurrences
+    ``configured`` series (under the UID their kind is stored with, :func:`stored_uid`)
+    replace the stored ones of the same UID but keep the occurrences
     animators cancelled (``cancelled_dates``) and their past (:func:`_keep_past`); a
     configured kind no longer configured is left out, so that :func:`reconcile` calls it
     off.
     """
     out = {uid: s for uid, s in previous.items() if s.kind not in CONFIGURED_KINDS}
     for series in configured:
+        series = stored_uid(previous, series)
         before = previous.get(series.uid)
         if before is not None:
             series = _keep_past(before, replace(series, cancelled_dates=before.cancelled_dates))
@@ -174,6 +182,50 @@ _TITLES = MappingProxyType({
     }),
 })
 
+def network_tag(address: str) -> str:
+    """Eight hex digits of the SHA-256 of the network's functional address (lower-cased):
+    the part of every UID that tells two networks apart. Two networks on one mail domain
+    (``@gmail.com``) would otherwise both publish ``permanence@gmail.com``, and one's
+    cancellations would remove the other's events from the agenda of a member of both
+    (RFC 5545 3.8.4.7: a UID is globally unique)."""
+    return hashlib.sha256(address.strip().lower().encode("utf-8")).hexdigest()[:8]
+
+
+_TAGGED = re.compile(r"^(?P<name>.+)-[0-9a-f]{8}@(?P<domain>[^@]+)$")
+
+
+def legacy_uid(uid: str) -> str | None:
+    """The UID a series had before UIDs carried :func:`network_tag`
+    (``permanence-1a2b3c4d@x.org`` -> ``permanence@x.org``), None for an untagged one."""
+    match = _TAGGED.match(uid)
+    return f"{match['name']}@{match['domain']}" if match else None
+
+
+def short_uid(uid: str) -> str:
+    """What the animators type to name an event (``rers calendar cancel …``): the UID's
+    local part without the network's tag (``rencontre-20270114-1400-1a2b3c4d@x.org`` ->
+    ``rencontre-20270114-1400``); ``normalise_uid`` in :mod:`workflows.steps.event_commands`
+    finds the event again from it."""
+    match = _TAGGED.match(uid)
+    return match["name"] if match else uid.partition("@")[0]
+
+
+def stored_uid(previous: Mapping[str, EventSeries], series: EventSeries) -> EventSeries:
+    """``series`` under the UID it is stored with: its own, or — when only the series of
+    an older rers is stored, under the untagged UID (:func:`legacy_uid`), published by
+    this same functional address (its organizer unknown, or ``series.organizer``) — that
+    one. An upgrade then neither doubles the events in members' agendas nor calls them
+    off; after a change of address, the old series are called off under their own
+    ORGANIZER and the new ones published with new UIDs."""
+    if series.uid in previous:
+        return series
+    old = legacy_uid(series.uid)
+    before = previous.get(old) if old else None
+    if before is None or before.kind != series.kind or before.organizer not in (None, series.organizer):
+        return series
+    return replace(series, uid=old)
+
+
 _UID_NAMES = MappingProxyType({
     "permanence": "permanence",
     "monthly_meeting": "rencontre-mensuelle",
@@ -203,7 +255,8 @@ def _configured(kind: str, rule: Rule, start: time, end: time, place: str, title
                 network: NetworkSettings, subdivision: str, closures: tuple[date, ...] = ()) -> EventSeries:
     until = rule.until or rule.starts
     return EventSeries(
-        uid=f"{_UID_NAMES[kind]}@{network.domain}",
+        uid=configured_uid(kind, network),
+        organizer=network.address,
         kind=kind,
         title=_title(kind, title, network),
         rule=rule,
@@ -214,6 +267,13 @@ def _configured(kind: str, rule: Rule, start: time, end: time, place: str, title
         holidays=skipped_holidays(rule, rule.starts, until, subdivision),
         closures=tuple(sorted(set(closures) & set(rule_dates(rule, rule.starts, until)))),
     )
+
+
+def configured_uid(kind: str, network: NetworkSettings) -> str:
+    """``permanence-<tag>@<domain>`` (``rencontre-mensuelle-…``,
+    ``echanges-sur-les-echanges-…``): the UID of the configured series ``kind`` (see
+    :func:`network_tag`; a stored series may keep an older one, :func:`stored_uid`)."""
+    return f"{_UID_NAMES[kind]}-{network_tag(network.address)}@{network.domain}"
 
 
 def _meeting_rule(meeting: MeetingRule, starts: date, until: date) -> Rule:
@@ -230,9 +290,9 @@ def series_from_settings(calendar: CalendarSettings, network: NetworkSettings, *
 
     Each skips the public holidays of ``calendar.holidays_subdivision``; the permanence
     also skips ``calendar.closures``. Times are wall-clock in ``network.timezone``; UIDs
-    are ``permanence@<domain>``, ``rencontre-mensuelle@<domain>`` and
-    ``echanges-sur-les-echanges@<domain>``. ``SEQUENCE``/``DTSTAMP`` are left for
-    :func:`reconcile`. ``today`` is the network's local date.
+    are :func:`configured_uid`'s (``permanence-<tag>@<domain>``…), the organizer the
+    functional address. ``SEQUENCE``/``DTSTAMP`` are left for :func:`reconcile`.
+    ``today`` is the network's local date.
     """
     starts, until = publication_period(today, calendar.horizon_months)
     subdivision = calendar.holidays_subdivision
@@ -255,17 +315,18 @@ def series_from_settings(calendar: CalendarSettings, network: NetworkSettings, *
 _ONE_OFF_PREFIXES = MappingProxyType({"meeting": "rencontre", "workshop": "atelier", "group_session": "groupe"})
 
 
-def one_off_uid(kind: str, day: date, start: time, domain: str, group: str | None = None) -> str:
-    """``rencontre-20270114-1400@<domain>`` (or ``atelier-…``; a session of group ``G-3``:
-    ``groupe-3-20270120-1000@<domain>``): the UID of the one-off ``kind`` starting on
-    ``day`` at ``start``. Raises ``ValueError`` on another kind, or a group session
-    without its group."""
+def one_off_uid(kind: str, day: date, start: time, network: NetworkSettings, group: str | None = None) -> str:
+    """``rencontre-20270114-1400-<tag>@<domain>`` (or ``atelier-…``; a session of group
+    ``G-3``: ``groupe-3-20270120-1000-<tag>@<domain>``; the tag is :func:`network_tag`):
+    the UID of the one-off ``kind`` starting on ``day`` at ``start``. Raises
+    ``ValueError`` on another kind, or a group session without its group."""
     if kind not in _ONE_OFF_PREFIXES:
         raise ValueError(f"a one-off event is a meeting, a workshop or a group session, not {kind!r}")
     if (kind == "group_session") != (group is not None):
         raise ValueError("a group session, and only one, names its group")
     number = f"{group.partition('-')[2]}-" if group else ""
-    return f"{_ONE_OFF_PREFIXES[kind]}-{number}{day:%Y%m%d}-{start:%H%M}@{domain}"
+    return (f"{_ONE_OFF_PREFIXES[kind]}-{number}{day:%Y%m%d}-{start:%H%M}-{network_tag(network.address)}"
+            f"@{network.domain}")
 
 
 def one_off(kind: str, title: str, day: date, start: time, end: time, *, place: str = "",
@@ -273,12 +334,12 @@ def one_off(kind: str, title: str, day: date, start: time, end: time, *, place: 
     """A one-off ``meeting`` or ``workshop`` (animator command ``RENCONTRE``/``ATELIER`` or
     ``rers calendar add``), or a ``group_session`` of ``group`` (``ATELIER G-3 …``), on
     ``day`` from ``start`` to ``end``, wall-clock in the network zone. Its UID,
-    ``rencontre-20270114-1400@<domain>``, ``atelier-…`` or ``groupe-3-…``, depends on the
-    kind (and group), day and start only, so that the same command sent again with a new
-    place or title updates the event instead of doubling it. Raises ``ValueError`` on
-    another kind or ``end <= start``."""
+    :func:`one_off_uid`, depends on the kind (and group), day and start only (and the
+    network), so that the same command sent again with a new place or title updates the
+    event instead of doubling it. Raises ``ValueError`` on another kind or ``end <= start``."""
     return EventSeries(
-        uid=one_off_uid(kind, day, start, network.domain, group),
+        uid=one_off_uid(kind, day, start, network, group),
+        organizer=network.address,
         kind=kind,
         title=title,
         rule=Rule.once(day),

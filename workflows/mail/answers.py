@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from workflows.mail.fields import field_key
 from workflows.mail.quotes import drop_greeting, is_greeting
 from workflows.mail.textutil import fold
 
@@ -163,3 +164,29 @@ def read_attendance(text: str) -> str | None:
     elif answer == "no":
         signs.add("declined")
     return signs.pop() if len(signs) == 1 else None
+
+
+# --- what a reply says besides its answer ---------------------------------------------------
+
+_FILLER_RE = re.compile(
+    r"(?<![\w'])(?:je (?:ne )?suis|c'est|ce n'est|pour moi|pour|je donne|moi|non plus|vraiment"
+    r"|desole(?:e|s|es)?|je veux bien"
+    r"|(?:mon|ma|cette|la|le|l') ?(?:adhesion|inscription|demande|retrait|desinscription|choix|depart"
+    r"|mise en relation|echange|participation|accord))(?![\w'])")
+"""Words that only dress an answer up (« je confirme mon adhésion », « non, désolée »)."""
+
+
+def has_remarks(own_text: str) -> bool:
+    """True when a reply says something besides its yes or no: « NON, elle n'a plus le
+    temps », « Oui, mais seulement le mardi ». Not remarks: greetings, thanks and closing
+    words, an animator's ``POUR M-14 :``, the answer's own words (« non merci », « oui
+    avec plaisir », « je refuse »), a field line (« Contact : téléphone »)."""
+    for line in own_text.split("\n"):
+        if not line.strip() or is_greeting(line) or field_key(line):
+            continue
+        folded = _BEHALF_RE.sub("", drop_greeting(fold(line)))
+        for pattern in (_ANSWER_RE, _COURTESY_RE, _FILLER_RE):
+            folded = pattern.sub(" ", folded)
+        if not _PUNCTUATION_RE.fullmatch(folded):
+            return True
+    return False

@@ -16,6 +16,9 @@ _BOUNCE_SUBJECT_RE = re.compile(
     r"|non distribuable|impossible de remettre|undelivered mail|delivery has failed|mail system error"
 )
 _ADDRESS_RE = re.compile(r"[^\s<>;\"']+@[^\s<>;\"']+")
+_MESSAGE_ID_RE = re.compile(r"<[^<>\s]{1,400}>")
+_QUOTED_ID_RE = re.compile(r"^[ \t>]*Message-ID:[ \t]*(<[^<>\s]{1,400}>)", re.IGNORECASE | re.MULTILINE)
+_ORIGINAL_ID_RE = re.compile(r"^Original-Message-ID:[ \t]*(<[^<>\s]{1,400}>)", re.IGNORECASE | re.MULTILINE)
 
 
 _MDN_FAILED_RE = re.compile(r"^\s*automatic-action/[^;]*;\s*(?:deleted|denied|failed|error)\b")
@@ -127,3 +130,44 @@ def _fields(chunk: str) -> list[tuple[str, str]]:
             name, value = line.split(":", 1)
             pairs.append((name.strip(), value.strip()))
     return pairs
+
+
+def original_message_ids(message: Message) -> list[str]:
+    """The Message-IDs of the message a delivery report is about, in order, each once:
+    the ``Message-ID`` of its ``message/rfc822`` (or ``message/global``) part, or of its
+    ``text/rfc822-headers`` part (RFC 3464 §2, RFC 6522 §3), the ``Original-Message-ID``
+    of a disposition notification (RFC 8098, a Sieve reject); failing all, the
+    ``Message-ID:`` lines of a copy quoted in its text (older servers: « Below this line
+    is a copy of the message »). Never raises."""
+    found: list[str] = []
+    try:
+        for part in message.walk():
+            kind = part.get_content_type()
+            if kind in ("message/rfc822", "message/global"):
+                payload = part.get_payload()
+                inner = payload[0] if isinstance(payload, list) and payload else None
+                if isinstance(inner, Message):
+                    found += _MESSAGE_ID_RE.findall(str(inner.get("Message-ID", "")))[:1]
+            elif kind in ("text/rfc822-headers", "message/global-headers"):
+                found += _QUOTED_ID_RE.findall(_text_of(part))[:1]
+            elif kind in ("message/disposition-notification", "message/global-disposition-notification"):
+                payload = part.get_payload()  # RFC 8098 §3.2.5 (a Sieve reject)
+                blocks = payload if isinstance(payload, list) else []
+                text = "\n".join(f"Original-Message-ID: {b.get('Original-Message-ID', '')}" for b in blocks
+                                  if isinstance(b, Message)) or _text_of(part)
+                found += _ORIGINAL_ID_RE.findall(text)[:1]
+        if not found:
+            for part in message.walk():
+                if part.get_content_maintype() == "text":
+                    found += _QUOTED_ID_RE.findall(_text_of(part))
+    except Exception:  # arbitrary input: what was found so far
+        pass
+    return list(dict.fromkeys(found))
+
+
+def _text_of(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if isinstance(payload, bytes):
+        return payload.decode(part.get_content_charset() or "utf-8", "replace")
+    payload = part.get_payload()
+    return payload if isinstance(payload, str) else ""

@@ -36,6 +36,7 @@ _QUESTIONS = {
     "group_lead": ("animer un groupe", "lead a group"),
     "group_join": ("rejoindre un groupe", "join a group"),
     "group_bilan": ("bilan d'un groupe", "how a group went"),
+    "confirm_change": ("confirmer un changement de ses informations", "confirm a change of their details"),
 }
 
 
@@ -68,6 +69,12 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "join_done": ("adhésion confirmée", "joining confirmed"),
         "items_ack": ("accusé de réception d'offre ou de demande", "offer or request received"),
         "item_unclear": ("offre ou demande sans titre", "offer or request without a title"),
+        "items_too_many": ("trop de savoirs d'un coup", "too many skills at once"),
+        "too_many_items": ("trop de savoirs d'un coup (transmis)", "too many skills at once (forwarded)"),
+        "forward_limit": ("messages du jour d'un expéditeur épuisés (transmis)",
+                          "day's forwards of one sender used up (forwarded)"),
+        "join_limit": ("demandes de confirmation d'adhésion retenues (transmis)",
+                       "requests to confirm joining held back (forwarded)"),
         "help": ("aide", "help"),
         "unknown_ack": ("accusé de réception", "acknowledgment"),
         "not_member": ("réponse à une personne non membre", "answer to a non-member"),
@@ -84,6 +91,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "introduction_command": ("commande MISE EN RELATION", "INTRODUCE command"),
         "introduction_decided": ("décision sur une mise en relation", "decision on an introduction"),
         "introduction_not_happened": ("échange non réalisé", "exchange that did not happen"),
+        "introduction_expired": ("proposition expirée sans réponse", "proposal expired without an answer"),
         "invitation": ("invitation du calendrier", "calendar invitation"),
         "group_invitation": ("invitation à une séance de groupe", "invitation to a group session"),
         "group_session_withdrawn": ("séance de groupe retirée de l'agenda (groupe quitté)",
@@ -103,6 +111,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                                   "calendar answer from a non-member (forwarded)"),
         "rsvp_not_member": ("réponse d'agenda d'une personne non membre (transmise)",
                             "calendar answer from a non-member (forwarded)"),
+        "rsvp_not_attendee": ("réponse d'agenda envoyée par une autre personne (transmise)",
+                              "calendar answer sent by someone else (forwarded)"),
         "rsvp_unknown": ("réponse d'agenda pour un événement inconnu (transmise)",
                          "calendar answer for an unknown event (forwarded)"),
         "rsvp_unreadable": ("réponse d'agenda illisible (transmise)", "unreadable calendar answer (forwarded)"),
@@ -110,8 +120,12 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "refused_reply": ("réponse refusée (transmise)", "refused answer (forwarded)"),
         "refused_command": ("commande refusée (transmise)", "refused command (forwarded)"),
         "bounce": ("message non distribué (transmis)", "undelivered message (forwarded)"),
+        "bounce_not_ours": ("rapport de non-distribution sans message du robot (transmis)",
+                            "delivery report about no mail of the robot (forwarded)"),
         "parked": ("message mis de côté (transmis)", "message set aside (forwarded)"),
         "member_change": ("demande de changement (transmise)", "change asked (forwarded)"),
+        "record_change": ("changement de fiche venu d'ailleurs (transmis)",
+                          "change of a record from elsewhere (forwarded)"),
         "member_forged": ("message falsifié au nom d'un membre (transmis)", "message forged in a member's name (forwarded)"),
         "invitations_limit": ("changements d'invitations du jour épuisés (transmis)",
                               "day's invitations changes used up (forwarded)"),
@@ -119,10 +133,12 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "send_failure": ("échec d'envoi", "sending failure"),
         "mailbox_down": ("boîte du réseau injoignable", "network's mailbox unreachable"),
         "reply_limit": ("limite de réponses du jour atteinte (transmis)", "day's answer limit reached (forwarded)"),
+        "answer_remarks": ("mots écrits avec une réponse (transmis)", "words written with an answer (forwarded)"),
         "preferences_done": ("préférences notées", "preferences noted"),
         "question_closed": ("réponse à une question close", "answer to a closed question"),
         "report": ("rapport", "report"),
         "withdrawal_notice": ("avis de départ", "leaving notice"),
+        "erasure_cleanup": ("nettoyage après un effacement", "cleaning after an erasure"),
         **{f"question:{kind}": (f"question : {fr}", f"question: {en}") for kind, (fr, en) in _QUESTIONS.items()},
     },
     "question": _QUESTIONS,
@@ -169,6 +185,10 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "name": ("nom", "name"),
         "first_name": ("prénom", "first name"),
         "phone": ("téléphone", "phone"),
+        "contact": ("mise en relation", "how to be put in touch"),
+        "invitations": ("invitations du calendrier", "calendar invitations"),
+        "invitation_kinds": ("sortes d'invitations", "kinds of invitations"),
+        "digest": ("nouvelles du mois", "monthly news"),
         "unreadable_address": ("(adresse illisible)", "(unreadable address)"),
         "erased": ("(effacé)", "(erased)"),
     },
@@ -208,20 +228,46 @@ def label_of(value: str | None, kind: str, language: str = "fr") -> str:
 _LETTERS_RE = re.compile(r"[^\W\d_]+")
 
 
-_PARTICLES = frozenset({"de", "du", "des"})
+_PARTICLES = frozenset({"de", "du", "des", "da", "dos", "das", "del"})
+"""Words kept in small letters inside a name made readable (« Pierre du Pont », « Ana da
+Silva »); « la », « le » are not among them: « de La Fontaine », « Le Goff »."""
+
+
+_NAME_WORD_RE = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*['\u2019]?")
+_AROUND_WORD = "()[]«»\"“”,.;:!?"
+
+
+def _one_case(word: str) -> bool:
+    """True when ``word`` is a word of a name (letters, hyphens, apostrophes; brackets
+    or a comma around it) whose letters are all capitals or all small letters: written
+    without a case of its own (« PETIT », « aïcha »), unlike « McDonald », « LeBlanc »,
+    or anything that is not a name (« M-12 », « <b>x</b> »), which stay as typed."""
+    core = word.strip(_AROUND_WORD)
+    return bool(_NAME_WORD_RE.fullmatch(core)) and (core == core.upper() or core == core.lower())
 
 
 def readable_name(name: str | None) -> str | None:
-    """A name written all in capitals in a readable form (``LINA PETIT`` → ``Lina Petit``,
-    ``JEAN-LUC DE LA FONTAINE`` → ``Jean-Luc de La Fontaine``, ``ANNE D'ALMEIDA`` →
-    ``Anne d'Almeida``, ``N'DIAYE`` → ``N'Diaye``); any other name as written (``Lina
-    PETIT``, ``lina``). For greeting people: what is stored does not change."""
-    if not name or name != name.upper() or not _LETTERS_RE.search(name):
+    """A name as the robot writes it to people, one rule everywhere: each word written
+    all in capitals or all in small letters gets a capital initial, its accents kept
+    (``LINA PETIT``, ``lina petit``, ``Lina PETIT`` → ``Lina Petit``; ``aïcha diallo`` →
+    ``Aïcha Diallo``; ``ÉLODIE LEFÈVRE`` → ``Élodie Lefèvre``), each part of a compound
+    too (``JEAN-LUC`` → ``Jean-Luc``, ``N'DIAYE`` → ``N'Diaye``); the particles de, du,
+    des, d', da, dos, das, del stay small after the first word (``JEAN-LUC DE LA
+    FONTAINE`` → ``Jean-Luc de La Fontaine``, ``ANNE D'ALMEIDA`` → ``Anne d'Almeida``).
+    A word with a case of its own is written as typed (``McDonald``, ``LeBlanc``), and
+    so is anything that is not a word of a name (``M-12``, markup). What is stored does
+    not change; accents missing from what was typed (``GERARD``) cannot
+    be guessed and are not added."""
+    if not name or not _LETTERS_RE.search(name):
         return name
     first = _LETTERS_RE.search(name).start()
+    tokens = [(m.start(), m.end()) for m in re.finditer(r"\S+", name)]
 
     def word(match: re.Match) -> str:
         run, start, end = match.group(), match.start(), match.end()
+        token = next(name[a:b] for a, b in tokens if a <= start < b)
+        if not _one_case(token):
+            return run
         if start != first:
             after = name[end:end + 1]
             if run.lower() in _PARTICLES and after in ("", " ") and name[start - 1:start] == " ":
@@ -231,3 +277,81 @@ def readable_name(name: str | None) -> str | None:
         return run.capitalize()
 
     return _LETTERS_RE.sub(word, name)
+
+
+def greeting_name(person) -> str | None:
+    """The name to greet a person with (« Bonjour Lina, »): the first name they gave as
+    such (a member's ``first_name``), else their whole name, made readable
+    (:func:`readable_name`); None when there is none. ``person``: a mapping with ``name``
+    and maybe ``first_name`` (a member, a recipient), a name, or None. The robot never
+    greets with a guessed first name: in « Dupont Marie » either word may be the surname."""
+    if person is None:
+        return None
+    if isinstance(person, str):
+        return readable_name(person.strip()) or None
+    getter = getattr(person, "get", None)
+    if getter is None:
+        return None
+    for key in ("first_name", "name"):
+        value = getter(key)
+        if isinstance(value, str) and value.strip():
+            return readable_name(" ".join(value.split()))
+    return None
+
+
+# --- French elision ----------------------------------------------------------------------
+
+_ELIDED = {"de": "d'", "le": "l'", "la": "l'", "que": "qu'", "ne": "n'", "je": "j'", "me": "m'", "te": "t'",
+           "se": "s'", "jusque": "jusqu'", "lorsque": "lorsqu'", "puisque": "puisqu'", "presque": "presqu'"}
+"""The words French writes without their last vowel before a vowel sound."""
+
+_ASPIRATED_H = (
+    "hache", "hach", "haie", "haillon", "haine", "hair", "hal", "hamac", "hamburger", "hameau", "hamster", "hanche",
+    "handball", "handicap", "hangar", "hanneton", "hant", "happ", "harangu", "harass", "harcel", "hardi", "hareng",
+    "hargn", "haricot", "harnais", "harpe", "harpon", "hasard", "hate", "hauss", "haut", "havre", "henn", "herisson", "hernie",
+    "heron", "heros", "herse", "hetre", "heurt", "hibou", "hideu", "hierarch", "hip-hop", "hiphop", "hiss", "hochet",
+    "hockey", "hold-up", "hollandais", "hollande", "homard", "hongr", "honte", "hoquet", "horde", "hors", "hot-dog",
+    "hotte", "houblon", "houill", "houle", "houppe", "housse", "houx", "hublot", "huee", "huer", "huit", "hurl",
+    "hutte", "hyene",
+)
+"""Beginnings of words whose h is aspirated (« le haricot », « de hockey »): no elision.
+Words that begin like them but whose h is mute are in :data:`_MUTE_H`."""
+_MUTE_H = ("haleine", "hallucin", "haltere", "hamecon", "harmoni", "heroine", "heroique", "heroisme")
+_NOT_ELIDED = frozenset({"oui", "onze", "onzieme", "onziemes", "ouistiti", "ouistitis", "uhlan", "yod"})
+"""Words beginning with a vowel that French does not elide before (« le onze », « de oui »)."""
+
+
+def _starts_with_vowel_sound(text: str | None) -> bool:
+    """True when ``text`` (a title, a name; quotes and spaces before it skipped) begins
+    with a vowel sound: a vowel (accented or not), a mute h (« l'histoire », not « le
+    haricot »), a y before a consonant (« d'Yves », not « de yoga »)."""
+    import unicodedata
+
+    words = re.findall(r"[^\W_][\w'’-]*", text or "")
+    if not words or not words[0][0].isalpha():
+        return False
+    word = "".join(c for c in unicodedata.normalize("NFD", words[0].lower()) if not unicodedata.combining(c))
+    word = word.replace("’", "'")
+    if re.split(r"[-']", word)[0] in _NOT_ELIDED:
+        return False
+    first = word[0]
+    if first in "aeiou":
+        return True
+    if first == "y":
+        return len(word) > 1 and word[1] not in "aeiou"
+    if first == "h":
+        return word.startswith(_MUTE_H) or not word.startswith(_ASPIRATED_H)
+    return False
+
+
+def elided(word: str, following: str | None, language: str = "fr") -> str:
+    """``word`` as written before ``following`` (a title, a name): elided in French before
+    a vowel sound (``de`` + « Apprendre l'espagnol » → ``d'``, ``le`` + « Échanges » →
+    ``l'``, ``que`` + « Aïcha » → ``qu'``), else followed by a space (``de `` + « Cours »).
+    Made to be written right before the quoted title: ``autour d'« Apprendre… »``,
+    ``autour de « Cours… »``. The case of ``word`` is kept (``De`` → ``D'``). Any other
+    word, or another language: ``word`` and a space."""
+    short = _ELIDED.get(word.lower()) if language.startswith("fr") else None
+    if short is None or not _starts_with_vowel_sound(following):
+        return f"{word} "
+    return short[0].upper() + short[1:] if word[:1].isupper() else short

@@ -165,6 +165,10 @@ class Parsed:
     the header block: the topmost field (the one the last server added) first."""
     bounced_addresses: list[str] = field(default_factory=list)
     """For ``bounce``: the lower-cased addresses that permanently failed."""
+    bounced_message_ids: list[str] = field(default_factory=list)
+    """For ``bounce``: the Message-IDs of the message it reports on (its attached message
+    or headers, a quoted copy, In-Reply-To, References), to find the robot's own mail
+    and whom it was sent to."""
     delayed_addresses: list[str] = field(default_factory=list)
     """For ``bounce``: addresses only delayed or temporarily failing (not to be marked)."""
     auto_submitted: str | None = None

@@ -37,7 +37,7 @@ from workflows.mail import decode
 from workflows.mail.animator_commands import find_date, read_command
 from workflows.mail.answers import read_answer
 from workflows.mail.automatic import automatic_reason
-from workflows.mail.bounces import failed_addresses, is_bounce
+from workflows.mail.bounces import failed_addresses, is_bounce, original_message_ids
 from workflows.mail.fields import MEMBER_FIELDS, Fields, field_key, is_preferences, read_fields
 from workflows.mail.htmltext import html_to_text
 from workflows.mail.intents import (
@@ -82,9 +82,16 @@ def parse_message(raw: bytes, options: ParseOptions, *, now: datetime | None = N
         parsed.intent = "unknown"
         parsed.text = _NOT_MAIL.format(reason=f"erreur de lecture ({type(error).__name__})")
     if not parsed.message_id:
-        parsed.message_id = f"<sha256-{hashlib.sha256(raw).hexdigest()}@rers.invalid>"
+        parsed.message_id = fallback_message_id(raw)
     parsed.content_digest = decode.content_digest(raw)
     return _cleaned(parsed)
+
+
+def fallback_message_id(raw: bytes) -> str:
+    """The Message-ID of a message that has none: ``<sha256-…@rers.invalid>``, the SHA-256
+    of its bytes (the same bytes, the same id: a repeat is recognised). The one form,
+    for the parser and the runner alike."""
+    return f"<sha256-{hashlib.sha256(raw).hexdigest()}@rers.invalid>"
 
 
 def _read_headers(message, options: ParseOptions) -> tuple[Parsed, dict[str, str]]:
@@ -209,6 +216,8 @@ def _delivery_report(parsed: Parsed, message, bodies: decode.Bodies, first: dict
     parsed.bounced_addresses, parsed.delayed_addresses = failed_addresses(message)
     network = (options.network_address or "").lower()
     parsed.bounced_addresses = [a for a in parsed.bounced_addresses if a != network]
+    parsed.bounced_message_ids = list(dict.fromkeys(
+        [*original_message_ids(message), *parsed.in_reply_to, *parsed.references]))
     parsed.text = tidy(_body_text(bodies, keep_quotes=True))
     return True
 
@@ -649,6 +658,7 @@ def _cleaned(parsed: Parsed) -> Parsed:
     parsed.references = [clean_line(value) for value in parsed.references]
     parsed.authentication_results = [clean_line(value) for value in parsed.authentication_results]
     parsed.bounced_addresses = [clean_line(value) for value in parsed.bounced_addresses]
+    parsed.bounced_message_ids = [clean_line(value) for value in parsed.bounced_message_ids]
     parsed.delayed_addresses = [clean_line(value) for value in parsed.delayed_addresses]
     return parsed
 

@@ -18,6 +18,62 @@ REASONS: dict[str, tuple[str, str]] = {
         "tomorrow (protection against loops and forged messages). But this message asks for something the person "
         "has a right to ({request}): answer them yourselves, or do it tomorrow with the matching command. Further "
         "messages from this address today will not be forwarded to you."),
+    "forward_limit": (
+        "Le robot vous a déjà transmis {limit} messages de {sender} aujourd'hui (c'est la limite d'une journée, "
+        "contre les envois en masse). Celui-ci, joint, est le dernier : les suivants de cette adresse, aujourd'hui, "
+        "ne vous seront pas transmis. Le robot les traite quand même comme d'habitude (réponse comprise, dans la "
+        "limite de ses réponses du jour), puis les range dans le dossier « {folder} », où vous les trouverez ; son "
+        "journal note chacun d'eux, et « rers status » dit combien ont été retenus. Demain, le compte repart à zéro.",
+        "The robot already forwarded you {limit} messages from {sender} today (the limit for one day, against mass "
+        "mailings). This one, attached, is the last: the next ones from this address today will not be forwarded "
+        "to you. The robot still handles them as usual (its answer included, within its answers of the day), then "
+        "files them in the folder “{folder}”, where you will find them; its log notes each of them, and "
+        "“rers status” says how many were held. Tomorrow the count starts again from zero."),
+    "forward_limit_forged": (
+        "Le robot vous a déjà transmis aujourd'hui {limit} messages écrits au nom de {sender} que votre serveur dit "
+        "falsifiés (DMARC en échec). Celui-ci, joint, est le dernier : les suivants, aujourd'hui, ne vous seront "
+        "pas transmis ; le robot n'y donne aucune suite et les range dans le dossier « {folder} » ; son journal note "
+        "chacun d'eux, et « rers status » dit combien ont été retenus. Les vrais messages de cette adresse vous "
+        "parviennent comme d'habitude.",
+        "The robot already forwarded you today {limit} messages written in the name of {sender} that your server "
+        "calls forged (DMARC fail). This one, attached, is the last: the next ones today will not be forwarded to "
+        "you; the robot acts on none of them and files them in the folder “{folder}”; its log notes each of them, "
+        "and “rers status” says how many were held. The real messages of this address reach you as usual."),
+    "join_limit_hour": (
+        "Le robot a déjà envoyé {limit} demandes de confirmation d'adhésion dans l'heure à des adresses qui ne sont "
+        "pas encore membres : c'est la limite du réseau (quelqu'un qui écrit des adhésions au nom d'inconnus ferait "
+        "sinon écrire le robot à chacun d'eux). Ce message, joint, et les suivants de l'heure sont enregistrés comme "
+        "adhésions en attente, sans demande envoyée ; {waiting} personne(s) attendent ainsi. La demande part si la "
+        "personne écrit de nouveau plus tard, ou quand vous la faites partir avec « rers members ask M-… ». Les "
+        "adhésions non confirmées s'effacent d'elles-mêmes au bout du délai habituel.",
+        "The robot already sent {limit} requests to confirm joining within the hour to addresses that are not "
+        "members yet: this is the network's limit (someone writing joins in strangers' names would otherwise make "
+        "the robot write to each of them). This message, attached, and the next ones this hour are recorded as "
+        "pending joins, no request sent; {waiting} person(s) are waiting so. The request goes when the person "
+        "writes again later, or when you send it with “rers members ask M-…”. Joins not confirmed are erased by "
+        "themselves after the usual delay."),
+    "join_limit_day": (
+        "Le robot a déjà envoyé aujourd'hui {limit} demandes de confirmation d'adhésion à des adresses qui ne sont "
+        "pas encore membres : c'est la limite du réseau pour une journée (quelqu'un qui écrit des adhésions au nom "
+        "d'inconnus ferait sinon écrire le robot à chacun d'eux). Ce message, joint, et les suivants de la journée "
+        "sont enregistrés comme adhésions en attente, sans demande envoyée ; {waiting} personne(s) attendent ainsi. "
+        "La demande part si la personne écrit de nouveau un autre jour, ou quand vous la faites partir avec "
+        "« rers members ask M-… ». Les adhésions non confirmées s'effacent d'elles-mêmes au bout du délai habituel.",
+        "The robot already sent {limit} requests to confirm joining today to addresses that are not members yet: "
+        "this is the network's limit for one day (someone writing joins in strangers' names would otherwise make "
+        "the robot write to each of them). This message, attached, and the next ones today are recorded as pending "
+        "joins, no request sent; {waiting} person(s) are waiting so. The request goes when the person writes again "
+        "another day, or when you send it with “rers members ask M-…”. Joins not confirmed are erased by "
+        "themselves after the usual delay."),
+    "too_many_items": (
+        "Ce message de {member} portait trop de savoirs d'un coup : {dropped} n'ont pas été enregistrés (limite : "
+        "{per_message} par message, {open_limit} ouverts par membre). Seuls les premiers l'ont été ; la personne a "
+        "reçu la réponse « trop de savoirs d'un coup » si c'est un membre confirmé. S'il s'agit d'un vrai besoin, "
+        "enregistrez le reste à la main ; sinon, rien à faire.",
+        "This message of {member} carried too many skills at once: {dropped} were not recorded (limit: "
+        "{per_message} per message, {open_limit} open per member). Only the first ones were; the person got the "
+        "answer “too many skills at once” if they are a confirmed member. If it is a real need, record the rest "
+        "by hand; otherwise, nothing to do."),
     "not_understood": ("Le robot n'a pas compris ce message.", "The robot did not understand this message."),
     "unused_text": ("Le robot a traité ce message (voir plus bas ce qu'il en a compris), mais la personne a écrit "
                     "plus que ce qu'il en a retenu : une question, une histoire… Lisez-le.",
@@ -28,6 +84,13 @@ REASONS: dict[str, tuple[str, str]] = {
     "bounce": ("Un message du robot n'a pas pu être distribué.", "A message from the robot could not be delivered."),
     "bounce_marked": ("Un message du robot n'a pas pu être distribué (membre {members} marqué injoignable).",
                       "A message from the robot could not be delivered (member {members} marked unreachable)."),
+    "bounce_not_ours": (
+        "Un rapport de non-distribution nomme {members}, mais il ne se rapporte à aucun message que le robot leur a "
+        "envoyé (ni le message joint, ni ses références) : personne n'a été marqué injoignable. Si l'adresse ne "
+        "fonctionne vraiment plus, vérifiez avec la personne.",
+        "A delivery report names {members}, but it is not about any mail the robot sent them (neither the attached "
+        "message nor its references): nobody was marked unreachable. If the address really stopped working, check "
+        "with the person."),
     "parked": ("Le robot a échoué {count} fois sur ce message ({detail}). Il est rangé dans le dossier « {folder} ».",
                "The robot failed {count} times on this message ({detail}). It is kept in the folder “{folder}”."),
     "command_not_authenticated": (
@@ -76,6 +139,22 @@ REASONS: dict[str, tuple[str, str]] = {
         "{member} already changed their calendar invitations {limit} times today (each change sends a mail per "
         "event): this new change of the invitations was not made (the rest of the message, if any, was handled). "
         "The robot's answer tells them, if the day's answer limit allows; they may do it again tomorrow."),
+    "record_change_relay": (
+        "Ce message vient d'un formulaire ou d'un site (son adresse d'envoi n'est pas celle de {member}) et "
+        "demande à changer la fiche de {member} : {fields}. Le robot n'a rien changé : il demande à {member}, à "
+        "sa propre adresse, de confirmer par OUI ou NON. Le reste du message, s'il y en a, a été traité.",
+        "This message comes from a form or a website (its sending address is not {member}'s) and asks to change "
+        "{member}'s record: {fields}. The robot changed nothing: it asks {member}, at their own address, to "
+        "confirm with YES or NO. The rest of the message, if any, was handled."),
+    "record_change_not_authenticated": (
+        "Ce message, écrit au nom de {member}, demande à changer sa fiche : {fields}. Votre serveur de messagerie "
+        "ne confirme pas qu'il vient de son adresse (ni DKIM ni DMARC valides) : le robot n'a rien changé et "
+        "demande à {member}, à son adresse, de confirmer par OUI ou NON. Le reste du message, s'il y en a, a "
+        "été traité.",
+        "This message, written in the name of {member}, asks to change their record: {fields}. Your mail server "
+        "does not confirm that it comes from their address (no valid DKIM or DMARC): the robot changed nothing "
+        "and asks {member}, at their address, to confirm with YES or NO. The rest of the message, if any, was "
+        "handled."),
     "member_change": ("{member} demande à changer : {fields}. Le robot n'a rien changé : vérifiez avec la personne, "
                       "puis faites-le avec « rers members set {member} … ».",
                       "{member} asks to change: {fields}. The robot changed nothing: check with the person, then do "
@@ -105,6 +184,13 @@ REASONS: dict[str, tuple[str, str]] = {
         "Answer to the invitation “{title}” that does not say clearly whether the person is coming."),
     "invitation_reply_wrong_day": ("Réponse à l'invitation « {title} » qui parle d'un jour sans cet événement.",
                                    "Answer to the invitation “{title}” about a day without this event."),
+    "rsvp_not_attendee": (
+        "Réponse d'agenda au nom de {attendee}, mais envoyée depuis une autre adresse (une invitation transférée, "
+        "ou un message falsifié) : rien n'a été noté, seule la personne invitée peut répondre pour elle-même. Si "
+        "la réponse est bien la sienne, notez-la vous-même.",
+        "Calendar answer in the name of {attendee}, but sent from another address (a forwarded invitation, or a "
+        "forged message): nothing was recorded, only the invited person may answer for themselves. If the answer "
+        "is really theirs, record it yourselves."),
     "attendance_not_member": (
         "Réponse de {address} à l'invitation « {title} » : ce n'est l'adresse ni d'un membre ni d'un animateur, "
         "elle n'a pas été notée (seuls les membres et les animateurs sont comptés).",
@@ -112,6 +198,19 @@ REASONS: dict[str, tuple[str, str]] = {
         "it was not recorded (only members and animators are counted)."),
     "question_not_handled": ("Réponse à une question ({question}) que le robot ne sait pas encore traiter.",
                              "Answer to a question ({question}) that the robot cannot handle yet."),
+    "answer_remarks": (
+        "{member} a répondu {answer} à la question « {question} » ({subject}) et a écrit autre chose que "
+        "la réponse : « {words} ». Le robot a fait ce que la réponse demandait ; ces mots-là, il ne les lit "
+        "pas : ils sont pour vous.",
+        "{member} answered {answer} to the question “{question}” ({subject}) and wrote more than the answer: "
+        "“{words}”. The robot did what the answer asked; those words it does not read: they are for you."),
+    "answer_remarks_proxy": (
+        "Un animateur a répondu {answer} pour {member} à la question « {question} » ({subject}) et a écrit "
+        "autre chose que la réponse : « {words} ». Le robot a fait ce que la réponse demandait ; ces mots-là, "
+        "il ne les lit pas : ils sont pour l'équipe.",
+        "An animator answered {answer} for {member} to the question “{question}” ({subject}) and wrote more "
+        "than the answer: “{words}”. The robot did what the answer asked; those words it does not read: they "
+        "are for the team."),
     "unclear_twice": ("Réponse toujours pas claire après une question de précision.",
                       "Answer still unclear after a question asking to make it clear."),
     # A refused answer to a question: "refused:" + the refusal of workflows.steps.questions.Match.

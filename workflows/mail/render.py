@@ -33,7 +33,7 @@ from jinja2 import meta as jinja2meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from config.settings import Settings
-from workflows.mail.labels import MODALITY_LABELS, WEEKDAYS, label_of, readable_name
+from workflows.mail.labels import MODALITY_LABELS, WEEKDAYS, elided, greeting_name, label_of, readable_name
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 PARTS = ("subject", "txt", "html")
@@ -44,7 +44,7 @@ WRAP_WIDTH = 72
 """Where a longer line is cut when it is wrapped."""
 EXAMPLES = BUILTIN_TEMPLATES / "examples"
 """``<name>.json``: the example data a mail or a page is checked and previewed with."""
-BASE_VARIABLES = ("network", "now")
+BASE_VARIABLES = ("network", "now", "to_member")
 """What every template gets besides its own data (``workflows.shell.templating.base_context``)."""
 
 log = logging.getLogger(__name__)
@@ -374,12 +374,18 @@ class Renderer:
 
         remembered = _remembered(joined)
 
+        def elide(word: str, following) -> str:
+            """``{{ "de" | elide(title) }}«&nbsp;{{ title }}&nbsp;»``: ``d'`` before « Apprendre… »,
+            ``de `` before « Cours… » (see :func:`workflows.mail.labels.elided`)."""
+            return elided(str(word), None if following is None else str(following), locale)
+
         def label_filter(value, kind: str) -> str:
             """``{{ intent | label("intent") }}``: ``join`` → ``adhésion`` (see :data:`LABELS`)."""
             return label_of(value, kind, locale)
 
         return {
             "readable_name": readable_name,
+            "greeting_name": greeting_name,
             "label": label_filter,
             "long_date": _remembered(long_date),
             "date_time": _remembered(date_time),
@@ -388,6 +394,7 @@ class Renderer:
             "weekday_name": _remembered(weekday_name),
             "modality_label": modality_label,
             "join_list": join_list,
+            "elide": elide,
         }
 
     # Rendering ----------------------------------------------------------------------
@@ -664,6 +671,9 @@ def network_context(settings: Settings) -> dict:
     }
 
 
-def base_context(settings: Settings, now: datetime) -> dict:
-    """``{"network": …, "now": now}``: the variables of every template (``now`` aware)."""
-    return {"network": network_context(settings), "now": now}
+def base_context(settings: Settings, now: datetime, to_member: bool = True) -> dict:
+    """``{"network": …, "now": now, "to_member": …}``: the variables of every template
+    (``now`` aware). ``to_member``: the text is for a member (sent to them, or passed on
+    by the animators), so its footer says how to leave the network; False for a mail to
+    someone who is not a member (a newcomer, a stranger, a person who just left)."""
+    return {"network": network_context(settings), "now": now, "to_member": to_member}

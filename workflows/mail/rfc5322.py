@@ -8,6 +8,7 @@ or a subject). The words come from :mod:`workflows.mail.render`.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from datetime import datetime
 from email.charset import BASE64, Charset
@@ -20,16 +21,25 @@ from email.utils import format_datetime, formataddr, getaddresses
 from workflows.mail.decode import normal_address
 from workflows.mail.render import Rendered
 
-_ADDRESS_FIELDS = frozenset({"from", "to", "cc", "bcc", "reply-to", "sender"})
+_ADDRESS_FIELDS = frozenset({"from", "to", "cc", "bcc", "reply-to", "sender", "in-reply-to", "references"})
+"""Fields written as UTF-8 as they are in an RFC 6532 message (addresses, and the
+Message-IDs of threading, which RFC 6532 §3.2 lets hold UTF-8 too): never as encoded
+words, which would make them other addresses, other Message-IDs."""
 
 
-def message_id(domain: str, *parts: str) -> str:
+def message_id(domain: str, *parts: str, key: bytes = b"") -> str:
     """A deterministic Message-ID (RFC 5322 §3.6.4) for the mail caused by ``parts``.
 
     The same cause (e.g. the incoming Message-ID, the purpose and the recipient) always
     gives the same id, so a mail rebuilt after a crash is recognised as the same mail.
+    ``key`` (the store's own key): the id is a keyed hash (HMAC-SHA256), which nobody
+    without the store can compute — else anyone who makes the robot write to a member
+    (a forged AIDE under a Message-ID of their choice) could name that mail in a forged
+    delivery report. Without a key (a view of a store that has none yet, an example):
+    a plain SHA-256.
     """
-    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
+    data = "\x1f".join(parts).encode("utf-8")
+    digest = (hmac.new(key, data, hashlib.sha256) if key else hashlib.sha256(data)).hexdigest()[:24]
     return f"<rers.{digest}@{domain}>"
 
 
@@ -212,9 +222,13 @@ def build_message(
     msg["Subject"] = _text_header("Subject", rendered.subject)
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = _single_line(message_id)
-    if in_reply_to:
+    # A Message-ID with UTF-8 in it (a client of an internationalised domain) can only be
+    # written in an RFC 6532 message; elsewhere the thread goes without it.
+    thread = [mid for mid in [*references, *([in_reply_to] if in_reply_to else [])] if smtputf8 or mid.isascii()]
+    if in_reply_to and (smtputf8 or in_reply_to.isascii()):
         msg["In-Reply-To"] = _single_line(in_reply_to)
-        msg["References"] = _single_line(" ".join([*references, in_reply_to][-10:]))
+    if in_reply_to and thread:
+        msg["References"] = _single_line(" ".join(thread[-10:]))
     msg["Auto-Submitted"] = auto_submitted
     # Exchange/Outlook: do not answer this with an out-of-office (MS-OXCMAIL 2.2.3.2.14).
     msg["X-Auto-Response-Suppress"] = "All"

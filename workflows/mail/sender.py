@@ -39,6 +39,24 @@ def person_address(parsed: Parsed) -> str | None:
     return parsed.sender
 
 
+def mailbox_key(address: str | None) -> str | None:
+    """The one mailbox behind ``address``, for counting what the robot does for it (its
+    daily answers, its forwards to the animators): lower-cased, and a ``+tag`` dropped
+    from the local part (``Marie+x@Example.org`` → ``marie@example.org``), as the
+    providers people use deliver ``local+anything`` to ``local``. Dots are kept
+    (``m.arie`` and ``marie`` are one Gmail mailbox but two elsewhere). Never an identity:
+    only the key of a counter, so that writing from variants of one address does not
+    multiply what that mailbox receives. None stays None."""
+    if not address:
+        return address
+    lowered = address.lower()
+    local, at, domain = lowered.rpartition("@")
+    if not at:
+        return lowered
+    base = local.split("+", 1)[0]
+    return f"{base or local}@{domain}"
+
+
 def person_name(parsed: Parsed) -> str | None:
     """The display name of the From header, unless it is a web form relay's (then None)."""
     return None if is_relay(parsed.sender) else parsed.sender_name or None

@@ -32,8 +32,7 @@ marker that matching reads (:func:`holds`), always checked against the group its
 """
 from __future__ import annotations
 
-COLLECTIVE = ("group", "practice_exchange", "talking_group")
-"""Modalities of an offer that is matched as a group, never in pairs."""
+from workflows.model.items import is_collective
 
 BUSY = ("proposed", "lead", "open")
 """Statuses of a group still gathering people: its offer and its askers' demands wait on it."""
@@ -51,8 +50,9 @@ SIDE_OFFER = "offer"
 
 
 def collective(item: dict | None) -> bool:
-    """True for an open offer whose modality is collective (:data:`COLLECTIVE`)."""
-    return bool(item) and item.get("kind") == "offer" and item.get("modality") in COLLECTIVE
+    """True for an offer whose modality is collective
+    (:data:`workflows.model.items.COLLECTIVE`): it gathers a group, never a pair."""
+    return bool(item) and is_collective(item)
 
 
 def asker(group: dict, member_ref: str | None) -> dict | None:

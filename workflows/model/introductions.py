@@ -4,6 +4,8 @@ stored (:func:`bilan_record`). The life of an introduction is in
 """
 from __future__ import annotations
 
+import re
+
 from workflows.mail.fields import happened_in_text
 from workflows.mail.labels import label_of
 
@@ -16,13 +18,17 @@ ACTIVE = ("proposed", "consent", "introduced", "bilan")
 BILAN_VALID_DAYS = 30
 """Days a bilan question may be answered."""
 
+_BEHALF_RE = re.compile(r"\A\s*pour\s+m\s*-\s*\d+\s*[:,]?[ \t]*\n?", re.IGNORECASE)
+"""The ``POUR M-14 :`` an animator writes above a member's bilan: not the member's words."""
+
 
 def bilan_record(parsed, answer: str, at: str) -> dict:
     """A bilan answer as stored: the fields of the reply (``Échange réalisé``, ``Intérêt``,
     ``Freins``, ``Éléments facilitants``), and the reply's own text kept whole. Without
     an ``Échange réalisé`` line, ``happened`` is read from the text (« finalement on ne
     s'est pas vus »: :func:`workflows.mail.fields.happened_in_text`), else from a plain
-    OUI/NON."""
+    OUI/NON. The ``POUR M-14 :`` of an animator answering for the member is not kept in
+    the text: the text is the member's bilan."""
     fields = parsed.bilan
     happened = fields.happened if fields is not None and fields.happened else None
     if happened is None:
@@ -34,7 +40,7 @@ def bilan_record(parsed, answer: str, at: str) -> dict:
         "interest": fields.interest if fields else None,
         "obstacles": fields.obstacles if fields else None,
         "facilitators": fields.facilitators if fields else None,
-        "text": parsed.text,
+        "text": _BEHALF_RE.sub("", parsed.text or "", count=1).strip() or None,
         "at": at,
     }
 

@@ -16,6 +16,17 @@ from __future__ import annotations
 
 PREFIX = {"offer": "O", "demand": "D"}
 
+COLLECTIVE = ("group", "practice_exchange", "talking_group")
+"""The modalities of an offer that gathers several demands (protocol.md, "Groups"): « en
+collectif, en échange de pratiques, en groupe de parole »; ``one_to_one`` (or none said)
+pairs one offer with one demand."""
+
+
+def is_collective(item: dict) -> bool:
+    """True for an offer whose modality is collective (:data:`COLLECTIVE`): matching may
+    gather several demands around it (:func:`workflows.steps.matcher.best_demands`)."""
+    return item.get("kind") == "offer" and item.get("modality") in COLLECTIVE
+
 
 LIMITS = {"title": 150, "description": 2000, "availability": 500, "place": 300}
 """Characters kept of each text field: a title is read in subjects, lists and the public

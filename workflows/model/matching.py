@@ -35,8 +35,10 @@ for each stem the stems close to it, so that scoring one new item reads only the
 sharing a term with it — at most :data:`MAX_CANDIDATES`, those of its rarest words
 first: matching one item costs the same in a network of 100 items and of 20,000.
 
-Which pairs may be *proposed* (open items, two members, never twice the same pair, one
-proposal at a time per item) is decided by :func:`pair_refusal`, over plain documents.
+Which pairs may be *proposed* (open items, two members, never twice the same pair —
+except once, after ``repropose_days``, a pair whose proposal expired without an animator's
+answer —, one proposal at a time per item) is decided by :func:`pair_refusal`, over plain
+documents.
 """
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ import itertools
 import math
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Iterable, NamedTuple
 
@@ -585,6 +588,21 @@ class Score:
         return lines
 
 
+def matched_lines(why: Iterable[str]) -> list[str]:
+    """The lines of a :meth:`Score.why` (as stored in an introduction's ``why``) that say
+    which words met (« gérer » ≈ « gestion » (même famille)…): those that start with the
+    demand's word in quotation marks; the others say what met nothing, or the score."""
+    return [line for line in why if isinstance(line, str) and line.startswith("«")]
+
+
+def why_in_one_line(why: Iterable[str]) -> str:
+    """The words that met, in one line, as the animators' proposal says why a pair was
+    proposed: « « gérer » ≈ « gestion » (même famille) ; « temps » = « temps » (même
+    mot) ». Empty when nothing met (a pair proposed by an animator's command, or an
+    introduction whose explanation was erased with a member)."""
+    return " ; ".join(matched_lines(why))
+
+
 def _cover(analyzer: Analyzer, side: Analysis, other: Analysis) -> tuple[float, dict[str, tuple[str, float]]]:
     """Share of ``side``'s title terms found in ``other``, and for each found term its
     best partner key and value.
@@ -676,14 +694,35 @@ def item_busy(kind: str, introductions: Iterable[dict]) -> bool:
     return False
 
 
+def proposable_again(introductions: Iterable[dict], now: datetime | None) -> bool:
+    """True when the earlier introductions of one pair (``introductions``, at least one)
+    allow matching to propose it again at ``now``: every one of them expired while waiting
+    for the animators, with the promise that the robot would propose it again
+    (``again_after``, set at expiry: the first proposal of a pair left unanswered, see
+    :func:`workflows.steps.followups.followups`), and that time has come. A pair refused by
+    an animator, declined by a member, cancelled, or left unanswered twice is never
+    proposed again by matching (an animator's command still may)."""
+    earlier = list(introductions)
+    if now is None or not earlier:
+        return False
+    for intro in earlier:
+        again = intro.get("again_after")
+        if intro["status"] != "expired" or not again or datetime.fromisoformat(again) > now:
+            return False
+    return True
+
+
 def pair_refusal(offer: dict | None, demand: dict | None, introductions: Iterable[dict],
-                 offer_introductions: Iterable[dict] = (), demand_introductions: Iterable[dict] = ()) -> str | None:
+                 offer_introductions: Iterable[dict] = (), demand_introductions: Iterable[dict] = (), *,
+                 now: datetime | None = None) -> str | None:
     """Why ``offer`` and ``demand`` (item documents) must not be proposed, or None.
 
     ``introductions``: those already made of this very pair (any status);
     ``offer_introductions`` / ``demand_introductions``: every introduction of each item
-    (for :func:`item_busy`). Returns one of ``missing``, ``not an offer/demand``,
-    ``closed``, ``same member``, ``already proposed``, ``busy``.
+    (for :func:`item_busy`); ``now``: the time of the decision, for a pair whose
+    proposal expired unanswered (:func:`proposable_again`; without it, a pair already
+    proposed is never proposed again). Returns one of ``missing``, ``not an
+    offer/demand``, ``closed``, ``same member``, ``already proposed``, ``busy``.
     """
     if offer is None or demand is None:
         return "missing"
@@ -693,7 +732,8 @@ def pair_refusal(offer: dict | None, demand: dict | None, introductions: Iterabl
         return "closed"
     if offer["member"] == demand["member"]:
         return "same member"
-    if any(True for _ in introductions):
+    earlier = list(introductions)
+    if earlier and not proposable_again(earlier, now):
         return "already proposed"
     if item_busy("offer", offer_introductions) or item_busy("demand", demand_introductions):
         return "busy"

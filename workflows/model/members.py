@@ -60,6 +60,18 @@ def differing_fields(member: dict, fields: MemberFields) -> list[str]:
     return [k for k, v in written.items() if member.get(k) not in (None, "", v)]
 
 
+RECORD_FIELDS = ("name", "first_name", "phone", "contact", "invitations", "invitation_kinds", "digest")
+"""A member's own record as a message may write it (``MemberFields``): who they are and
+how to reach them, and their preferences."""
+
+
+def attempted_changes(member: dict, fields: MemberFields, keys: tuple[str, ...] = RECORD_FIELDS) -> dict:
+    """The fields among ``keys`` written in a message (``fields``) whose value is not the
+    recorded one: what the message would fill in or change, ``{field: value}``."""
+    written = {k: getattr(fields, k) for k in keys if getattr(fields, k) is not None}
+    return {k: v for k, v in written.items() if member.get(k) != v}
+
+
 def reachable(member: dict) -> bool:
     """True when mail to ``member`` can reach them: an address not marked undeliverable."""
     return bool(member.get("address")) and not member.get("undeliverable")

@@ -6,8 +6,8 @@ member or item document; they receive the views built here, and only these:
 
 * :class:`PublicMember` — a first name, nothing else, and never something that looks like
   an address or a number (a display name may be ``marie.dupont@example.org``);
-* :class:`PublicItem` — an item's reference, kind, title and availability with every
-  address and phone number masked (:func:`redact`), and its modality;
+* :class:`PublicItem` — an item's reference, kind, title, availability and place with
+  every address and phone number masked (:func:`redact`), and its modality;
 * :class:`Disclosure` — the other member's name and chosen contact detail, which only
   :func:`disclose` makes, and only for an introduction both members consented to.
 
@@ -347,6 +347,7 @@ class PublicItem:
     title: str
     modality: str | None
     availability: str | None
+    place: str | None = None
 
 
 def public_member(member: dict | None) -> PublicMember:
@@ -364,6 +365,7 @@ def public_item(item: dict) -> PublicItem:
         title=redact(item.get("title")) or "",
         modality=item.get("modality"),
         availability=redact(item.get("availability")),
+        place=redact(item.get("place")),
     )
 
 

@@ -205,3 +205,66 @@ def _mail_texts(msg: Message, depth: int = 0):
                 yield from _mail_texts(inner, depth + 1)
         except (LookupError, ValueError, TypeError, AttributeError):  # a part in an unknown charset
             yield str(part.get_payload())
+
+
+# --- a person's own messages, in a mailbox folder (the shell's cleaning after an erasure) ---
+
+PERSON_FIELDS = ("from", "sender", "reply-to", "to", "cc")
+"""The header fields that make a received message a person's own: written by them (From,
+Sender, Reply-To — a web form's relay puts them there), or to them (To, Cc)."""
+
+
+def _address_pattern(address: str) -> re.Pattern[str]:
+    """``address`` as a whole address in free text, case aside: never inside a longer one
+    (``al@x.fr`` is not in ``val@x.fr`` nor in ``al@x.fr.example``)."""
+    return re.compile(r"(?<![\w.%+'-])" + re.escape(address) + r"(?![\w-]|\.[\w-])", re.IGNORECASE)
+
+
+def mail_concerns(raw: bytes, addresses: frozenset[str], *, fields: tuple[str, ...] = PERSON_FIELDS,
+                  text: bool = False) -> bool:
+    """True when the message ``raw`` (bytes as a mailbox holds them) is one of these
+    people's: one of ``addresses`` (canonical form) is a mailbox of one of its header
+    ``fields`` once put in canonical form (:func:`workflows.mail.decode.normal_address`:
+    case, an A-label domain); with ``text``, also when one is written
+    anywhere in it — headers, text parts, attached messages (a forward to the animators
+    of the person's own message) — as a whole address, in the canonical or any other form
+    given in ``addresses``. Never raises: a message that cannot be read is not theirs."""
+    from email.parser import HeaderParser
+    from email.utils import getaddresses
+
+    from workflows.mail.decode import normal_address
+
+    decoded = raw.decode("utf-8", "replace")
+    try:
+        headers = HeaderParser().parsestr(decoded, headersonly=True)
+        found = getaddresses([str(value) for name in fields for value in headers.get_all(name, [])])
+    except (TypeError, ValueError, IndexError, AttributeError):
+        found = []
+    if any(normal_address(address) in addresses for _, address in found if address):
+        return True
+    if not text:
+        return False
+    patterns = [_address_pattern(address) for address in addresses]
+    if any(p.search(decoded) for p in patterns):
+        return True
+    try:
+        return any(p.search(part) for part in _mail_texts(message_from_string(decoded, policy=policy.default))
+                   for p in patterns)
+    except RecursionError:
+        return False
+
+
+_MESSAGE_ID = re.compile(r"<[^<>\s]{1,400}>")
+
+
+def message_id_of(raw: bytes) -> str | None:
+    """The Message-ID of the message ``raw`` as the parser reads it (the first ``<…>`` of
+    its Message-ID field), or None."""
+    from email.parser import HeaderParser
+
+    try:
+        value = HeaderParser().parsestr(raw.decode("utf-8", "replace"), headersonly=True).get("Message-ID")
+    except (TypeError, ValueError, IndexError, AttributeError):
+        return None
+    found = _MESSAGE_ID.search(str(value or ""))
+    return found.group(0) if found else None

@@ -26,8 +26,9 @@ from config.settings import Settings
 from store import Store
 from workflows.decision import Attachment, Mail, Plan, Resources
 from workflows.events.imip import add_calendar_parts
+from workflows.mail.labels import readable_name
 from workflows.mail.render import Renderer, base_context
-from workflows.mail.rfc5322 import attach_original, build_message
+from workflows.mail.rfc5322 import attach_original, build_message, needs_smtputf8
 from workflows.model.questions import TOKEN_ALPHABET, question_message_id
 from workflows.shell.outbox import queue_message
 from workflows.shell.resources import current_texts, matcher_for
@@ -99,21 +100,28 @@ def queue_mail(store: Store, settings: Settings, renderer: Renderer, now: dateti
     """Render, build and queue one mail (``now``: aware, its Date). Returns its
     Message-ID, or None when a mail with that Message-ID is already in the outbox."""
     network = settings.network
-    rendered = renderer.render(mail.template, {**base_context(settings, now), **mail.values})
+    # An address whose local part is UTF-8 (RFC 6531) can only be written as UTF-8 (RFC
+    # 6532): the message then needs SMTPUTF8 all the way, which the transport asks for
+    # (and, when the server lacks it, the mail fails and the animators are told).
+    smtputf8 = any(needs_smtputf8(address) for _, address in [*mail.to, *mail.cc])
+    rendered = renderer.render(mail.template, {**base_context(settings, now, to_member=mail.to_member), **mail.values})
     if mail.subject_tag:
         rendered = replace(rendered, subject=f"[{mail.subject_tag}] {rendered.subject}")
     msg = build_message(
         rendered=rendered,
         sender=(network.name, network.address),
-        to=list(mail.to),
-        cc=list(mail.cc),
+        # One way to write a name to people: the same as in the greeting (labels.readable_name).
+        to=[(readable_name(name), address) for name, address in mail.to],
+        cc=[(readable_name(name), address) for name, address in mail.cc],
         message_id=mail.message_id,
         date=now,
         in_reply_to=mail.in_reply_to,
         references=list(mail.references),
         auto_submitted=mail.auto_submitted,
         list_unsubscribe=f"mailto:{network.address}?subject=RETRAIT" if mail.to_member else None,
+        reply_to=mail.reply_to,
         language=network.language,
+        smtputf8=smtputf8,
     )
     for attachment in mail.attachments:
         _attach(msg, attachment)
@@ -140,13 +148,21 @@ def run(settings: Settings, store: Store, now: datetime, step: Callable[..., T],
     (aware), then :func:`apply`. Returns what the step returned. Raises what the step or
     :func:`apply` raise (nothing is then written), and :class:`store.StoreBusy` /
     :class:`store.StoreError` when the store cannot be written. The mails leave at the
-    next flush."""
+    next flush. A step that may erase someone goes through :func:`run_plan` instead, so
+    that its caller can finish the erasure (:mod:`workflows.shell.erasure`)."""
+    return run_plan(settings, store, now, step, *args, renderer=renderer, **kwargs)[0]
+
+
+def run_plan(settings: Settings, store: Store, now: datetime, step: Callable[..., T], *args,
+             renderer: Renderer | None = None, **kwargs) -> tuple[T, Plan]:
+    """:func:`run`, returning also the plan carried out (written when this returns): who
+    it erased (:attr:`Plan.erased`) is what the shell needs next."""
     with store.transaction():
         plan = Plan(settings, store, now, resources(settings, store))
         result = step(plan, *args, **kwargs)
         apply(plan, store, renderer or Renderer(settings.network.language, settings.network.templates_dir,
                                                  settings.network.timezone))
-    return result
+    return result, plan
 
 
 def view(settings: Settings, store: Store, now: datetime) -> Plan:

@@ -38,10 +38,10 @@ import schedule
 from filelock import FileLock, Timeout
 
 from config.settings import Settings
-from store import Store, StoreBusy
+from store import Store, StoreBusy, StoreError
 from workflows.mail.render import Renderer
 from workflows.shell.apply import run
-from workflows.shell.errors import UserError
+from workflows.shell.errors import UserError, os_problem
 from workflows.shell.housekeeping import housekeeping
 from workflows.shell.jobs import expire_pending_job, followups_job, monthly_report_job, reminders_job
 from workflows.shell.mailboxes.base import MailboxError
@@ -79,7 +79,11 @@ class InstanceLock:
         except OSError as error:
             raise UserError(f"cannot lock {self.path}: {error.strerror or error} (the store's folder must be "
                             "writable by the robot)") from None
-        self.path.with_suffix(".pid").write_text(f"{os.getpid()}\n")
+        try:
+            self.path.with_suffix(".pid").write_text(f"{os.getpid()}\n")
+        except OSError as error:
+            self._lock.release()
+            raise UserError(os_problem(error, "cannot write")) from None
         return self
 
     def __exit__(self, *exc) -> None:
@@ -187,10 +191,14 @@ class Daemon:
             try:
                 job()
                 self.state.job_failures.pop(name, None)
-            except Exception:
+            except Exception as error:
                 count = self.state.job_failures.get(name, 0) + 1
                 self.state.job_failures[name] = count
-                log.exception("job %r failed (%d time(s) in a row); the daemon goes on", name, count)
+                if isinstance(error, (OSError, StoreError)):  # a full disk: one line, no traceback
+                    log.error("job %r failed (%d time(s) in a row): %s; the daemon goes on", name, count,
+                              os_problem(error) if isinstance(error, OSError) else error)
+                else:
+                    log.exception("job %r failed (%d time(s) in a row); the daemon goes on", name, count)
 
         return run
 
@@ -247,6 +255,14 @@ class Daemon:
             self._close_watcher()
             if isinstance(error, MailboxError):
                 self._without_mailbox(error)
+            self.stop_event.wait(delay)
+            return False
+        except (StoreError, OSError) as error:  # a full disk, a folder not writable: one line
+            delay = self.backoff.next_delay()
+            text = os_problem(error) if isinstance(error, OSError) else str(error)
+            self.state.last_error = text
+            log.error("cycle failed (%s); next try in %.0f s", text, delay)
+            self._note_failure(text)
             self.stop_event.wait(delay)
             return False
         except Exception:

@@ -38,12 +38,15 @@ def check_store(settings: Settings) -> Iterator[Finding]:
     from store import Store, StoreError
 
     path = settings.store.path
+    if not path.exists() and not path.with_name(path.name + ".bak").exists():
+        # Never "will be created": only `rers init` creates a store (an unmounted disk
+        # must not become an empty store).
+        yield Finding("fail", "store", f"there is no store at {path} (nor its backup): if its disk is not mounted, "
+                      "mount it; for a new network, create it with `rers init --store`")
+        return
     problem = _writable(path.parent)
     if problem:
         yield Finding("fail", "store", f"cannot write in {path.parent}: {problem}")
-        return
-    if not path.exists():
-        yield Finding("ok", "store", f"{path} does not exist yet; it will be created by the first cycle")
         return
     try:
         store = Store.open(path, lock_timeout=5)

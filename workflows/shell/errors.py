@@ -1,6 +1,8 @@
 """Errors a user can fix, shown as one plain message without a traceback."""
 from __future__ import annotations
 
+import errno
+
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 
 
@@ -10,3 +12,18 @@ class UserError(Exception):
     def __init__(self, message: str, status: int = EXIT_FAILURE):
         super().__init__(message)
         self.status = status
+
+
+DISK_FULL_HINT = "the disk is full: free some space, then run the robot again (nothing was lost)"
+
+
+def os_problem(error: OSError, doing: str = "", *, with_file: bool = True) -> str:
+    """One line about an ``OSError`` for the operator, never a traceback: what was being
+    done (``doing``), the file (unless ``with_file`` is false: ``doing`` names it) and
+    the system's words; a full disk (ENOSPC, or a quota: EDQUOT) says so plainly."""
+    where = f" {error.filename}" if with_file and getattr(error, "filename", None) else ""
+    head = f"{doing}{where}" if doing else f"cannot write{where}" if where else "input/output error"
+    line = f"{head}: {error.strerror or error}"
+    if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        line += f" ({DISK_FULL_HINT})"
+    return line

@@ -1,4 +1,10 @@
-"""`rers init DIR`: a ready-to-run folder with a commented configuration."""
+"""`rers init DIR`: a ready-to-run folder with a commented configuration and an empty
+store; `rers init --store`: the empty store of an existing configuration.
+
+Creating a store is always this explicit step (or `rers demo`): the robot's other
+commands refuse to run without one (:class:`store.StoreMissing`), so that a store on a
+disk that is not mounted is never silently replaced by an empty one.
+"""
 from __future__ import annotations
 
 import mailbox
@@ -12,12 +18,15 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "example.toml"
 def init_folder(directory: Path, *, force: bool = False) -> Path:
     """Create ``directory`` with ``rers.toml`` (a copy of ``config/example.toml``, whose
     relative paths are read from the file's own folder, so they point inside
-    ``directory``) and the folders it names: ``mail/`` (a Maildir), ``outbox/``,
-    ``store/``, ``calendar/``. Returns the configuration's path.
+    ``directory``), the folders it names: ``mail/`` (a Maildir), ``outbox/``,
+    ``store/``, ``calendar/``, and the empty store (:func:`create_store`; an existing
+    one is kept as it is). Returns the configuration's path.
 
     Raises :class:`UserError` when ``rers.toml`` exists and ``force`` is
     false, or when the folder cannot be created.
     """
+    from config.settings import load
+
     config = directory / "rers.toml"
     if config.exists() and not force:
         raise UserError(f"{config} already exists (use --force to overwrite it)")
@@ -29,4 +38,20 @@ def init_folder(directory: Path, *, force: bool = False) -> Path:
             (directory / sub).mkdir(exist_ok=True)
     except OSError as error:
         raise UserError(f"cannot create {directory}: {error.strerror or error}") from None
+    path = load(config).store.path
+    if not (path.exists() or path.with_name(path.name + ".bak").exists()):
+        create_store(path)
     return config
+
+
+def create_store(path: Path) -> Path:
+    """Write a new, empty store at ``path`` (its folder created). Raises
+    :class:`UserError` when a store (or its backup) is already there, or when it cannot
+    be written."""
+    from store import Store, StoreError
+
+    try:
+        Store.create(path)
+    except StoreError as error:
+        raise UserError(str(error)) from None
+    return path

@@ -14,7 +14,8 @@ from datetime import datetime
 from config.settings import Settings
 from store import Store
 from workflows.mail.render import Renderer
-from workflows.shell.apply import run
+from workflows.shell.apply import run, run_plan
+from workflows.shell.erasure import after_erasure
 from workflows.steps.followups import FollowupReport, followups
 from workflows.steps.membership import expire_pending
 from workflows.steps.reminders import send_reminders
@@ -24,14 +25,20 @@ log = logging.getLogger(__name__)
 
 
 def expire_pending_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> list[str]:
-    """Erase the joins not confirmed within ``pending_days``; returns the refs erased."""
-    return run(settings, store, now, expire_pending, renderer=renderer)
+    """Erase the joins not confirmed within ``pending_days``, then take their mail out of
+    the mailbox and rewrite the public page and feeds
+    (:func:`workflows.shell.erasure.after_erasure`); returns the refs erased."""
+    from workflows.shell.runner import open_mailbox
+
+    erased, plan = run_plan(settings, store, now, expire_pending, renderer=renderer)
+    after_erasure(settings, store, now, plan.erased, mailbox_factory=lambda: open_mailbox(settings), renderer=renderer)
+    return erased
 
 
 def followups_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> FollowupReport:
     """The introductions' reminders, expiries, bilan questions and completions due now."""
     report = run(settings, store, now, followups, renderer=renderer)
-    if report.reminders or report.expired or report.bilans or report.completed:
+    if report.reminders or report.expired or report.bilans or report.completed or report.reoffered:
         log.info("introductions: %s", report)
     return report
 

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Callable
 
-from store import Store, message_key
+from store import Store, cause_key, message_key
 from workflows.mail.rfc5322 import recipients_of, serialize
 from workflows.shell.transports.base import Transport, TransportError
 
@@ -38,12 +38,27 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 240))
 
 
+def stored_raw(data: bytes) -> str:
+    """The text the outbox keeps for a message's bytes: ASCII, or UTF-8 for an RFC 6532
+    message (an address with a UTF-8 local part). The store's JSON holds any Unicode text
+    but no lone surrogate, so the bytes are decoded as what they are, never escaped.
+    Raises ``UnicodeDecodeError`` for bytes that are neither (the robot builds none)."""
+    return data.decode("utf-8")
+
+
+def raw_bytes(raw: str) -> bytes:
+    """The bytes of a message the outbox keeps (:func:`stored_raw`), as they were built."""
+    return raw.encode("utf-8", "surrogateescape")
+
+
 def queue_message(store: Store, sender: str, now: datetime, msg: EmailMessage, *, purpose: str, cause: str,
                   forget_after_send: bool = False) -> bool:
     """Queue a built message, to be sent from ``sender`` (the network's functional
     address) from ``now`` (aware) on. Returns False (and queues nothing) when a mail with
     the same Message-ID is already queued or sent: re-running a decision never doubles a
-    mail. Envelope recipients are the To and Cc addresses. In a transaction."""
+    mail. Envelope recipients are the To and Cc addresses. ``cause`` is kept as
+    :func:`store.cause_key` makes it: a Message-ID (the person's own message) only hashed,
+    so that nothing of it outlives their erasure. In a transaction."""
     mid = str(msg["Message-ID"])
     if store.outbox.find_one("message_id", mid) is not None:
         return False
@@ -54,13 +69,13 @@ def queue_message(store: Store, sender: str, now: datetime, msg: EmailMessage, *
             "message_id": mid,
             "sender": sender,
             "recipients": recipients,
-            "raw": serialize(msg).decode("ascii", "surrogateescape"),
+            "raw": stored_raw(serialize(msg)),
             "status": "queued",
             "attempts": 0,
             "next_attempt": stamp,
             "created": stamp,
             "purpose": purpose,
-            "cause": cause,
+            "cause": cause_key(cause),
             "error": None,
             "forget": forget_after_send,
         }
@@ -74,7 +89,7 @@ def queue_message(store: Store, sender: str, now: datetime, msg: EmailMessage, *
 
 def _forgotten(mail: dict) -> dict:
     # What a forget_after_send mail drops once its fate is known: every copy of the person,
-    # including the Message-ID of their message that caused it (it may name their domain).
+    # including its cause (a Message-ID is hashed from the start, any other cause now).
     if not mail.get("forget"):
         return {}
     cause = mail["cause"]  # hashed once: a failure and a retry both pass here
@@ -99,10 +114,19 @@ class FlushReport:
         self.error = other.error or self.error
 
 
+LONGEST_BACKOFF = max(backoff(attempts) for attempts in range(MAX_ATTEMPTS + 1))
+"""The furthest a retry is ever put off (:func:`backoff`)."""
+
+
 def due(store: Store, now: datetime) -> list[dict]:
-    """Queued mails whose next attempt time has come, oldest first."""
+    """Queued mails whose next attempt time has come, oldest first.
+
+    A mail whose next attempt lies further ahead than :data:`LONGEST_BACKOFF` was queued
+    or put off while the machine's clock ran ahead (set to a wrong year, then corrected):
+    no backoff sets such a time, so it is due now rather than held until that day comes."""
     stamp = now.isoformat(timespec="seconds")
-    return [m for m in store.outbox.find("status", "queued") if m["next_attempt"] <= stamp]
+    beyond = (now + LONGEST_BACKOFF).isoformat(timespec="seconds")
+    return [m for m in store.outbox.find("status", "queued") if m["next_attempt"] <= stamp or m["next_attempt"] > beyond]
 
 
 def flush(
@@ -139,7 +163,7 @@ def flush(
             transport = connect() if pending else None
             for mail in pending:
                 try:
-                    result = transport.send(mail["sender"], mail["recipients"], mail["raw"].encode("ascii", "surrogateescape"))
+                    result = transport.send(mail["sender"], mail["recipients"], raw_bytes(mail["raw"]))
                 except TransportError as error:
                     _record_failure(store, mail, error, now(), report, on_permanent_failure)
                     if error.code is None and error.temporary:

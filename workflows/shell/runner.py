@@ -2,10 +2,14 @@
 
 For each batch fetched from the mailbox, in one store transaction:
 
-1. a message whose Message-ID the ledger already holds is a repeat: nothing is done (the
-   ledger keeps a hash of each Message-ID, :func:`store.message_key`, never the
-   Message-ID, which may carry the sender's own domain); one the ledger says was parked
-   but that is still in the mailbox is parked again (see :meth:`Runner._parked_again`);
+1. a message whose Message-ID the ledger already holds, with the same content digest
+   (:attr:`Parsed.content_digest`), is a repeat: nothing is done (the ledger keeps a hash
+   of each Message-ID, :func:`store.message_key`, never the Message-ID, which may carry
+   the sender's own domain); one the ledger says was parked but that is still in the
+   mailbox is parked again (see :meth:`Runner._parked_again`). The same Message-ID with
+   another digest is another message (web forms reuse theirs): it is handled as one
+   without a Message-ID, under :func:`reused_id` of its digest. An entry written before
+   digests were kept stands for any message of its Message-ID;
 2. otherwise it is parsed and routed (:mod:`workflows.routes`) inside a savepoint; its
    records, its queued mails and its ledger entry are written together;
 3. a handler that raises leaves no trace but a failure count; at ``max_attempts``
@@ -13,26 +17,29 @@ For each batch fetched from the mailbox, in one store transaction:
    message attached as its bytes, never parsed; without it if even that fails).
 
 Only after the transaction is on disk are the messages marked done in the mailbox (so a
-crash repeats work, and the ledger makes the repeat a no-op). Then the outbox is flushed.
+crash repeats work, and the ledger makes the repeat a no-op). A batch that erased someone
+is then finished (:func:`workflows.shell.erasure.after_erasure`: their mail taken out of
+the folders, the public page and feeds rewritten). Then the outbox is flushed.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from config.settings import Settings
-from store import Store, message_key
-from workflows.decision import Incoming, Plan
+from store import Store, cause_key, message_key
+from workflows.decision import Erased, Incoming, Plan
 from workflows.mail.model import Parsed, ParseOptions
-from workflows.mail.parse import parse_message
+from workflows.mail.parse import fallback_message_id, parse_message
 from workflows.mail.render import Renderer
 from workflows.routes import route
 from workflows.shell.apply import apply, resources, run
+from workflows.shell.erasure import after_erasure
+from workflows.shell.errors import os_problem
 from workflows.shell.mailboxes.base import Mailbox, MailboxError, SourceMessage
-from workflows.shell.outbox import FlushReport, flush
+from workflows.shell.outbox import FlushReport, flush, raw_bytes
 from workflows.shell.publish import publish_if_changed
 from workflows.shell.transports.base import Transport
 from workflows.steps.speaking import forward_to_animators, tell_animators
@@ -134,6 +141,8 @@ class Runner:
         self._sent_copies_checked = False
         """Whether the whole outbox was looked at for sent mails still to copy (at the first
         flush, and again after a copy failed)."""
+        self.erased: list[Erased] = []
+        """Who the last batch erased (kept in memory only, until the batch is finished)."""
 
     # One cycle ------------------------------------------------------------------------
 
@@ -150,19 +159,27 @@ class Runner:
         with self.mailbox_factory() as mailbox, _Connection(self.transport_factory) as connection:
             for batch in mailbox.batches(self.settings.mailbox.batch_size):
                 handled = self.handle_batch(batch)
+                erased, self.erased = self.erased, []
                 report.handled.extend(handled)
                 done = [h.key for h in handled if h.outcome.startswith(("handled", "repeat"))]
                 parked = [h.key for h in handled if h.outcome == "parked"]
-                if done:
-                    mailbox.mark_done(done)
-                if parked:
-                    mailbox.park(parked)
+                try:
+                    if done:
+                        mailbox.mark_done(done)
+                    if parked:
+                        mailbox.park(parked)
+                finally:
+                    if erased:  # written: the person's mail out of the folders (their last one too), the page anew
+                        after_erasure(self.settings, self.store, self.clock(), erased, mailbox=mailbox,
+                                      renderer=self.renderer)
                 report.flush.extend(self._send(connection))
                 if self.should_stop():
                     break
             try:
                 # An animator's command may have changed the events: the files follow at once.
                 publish_if_changed(self.settings, self.store, self.clock(), self.renderer)
+            except OSError as error:  # a full disk: one line; the daily job publishes again
+                log.error("calendar not published: %s", os_problem(error, "cannot write the calendar"))
             except Exception:  # the feed is published again by the daily job; mail goes on
                 log.exception("calendar publication failed")
             report.flush.extend(self._send(connection))
@@ -175,27 +192,42 @@ class Runner:
         """Handle a batch in one transaction (one store write). Stops early, after the
         current message, when ``should_stop()`` becomes true (SIGTERM)."""
         results = []
-        with self.store.transaction():
-            self._resources = resources(self.settings, self.store)
-            for source in batch:
-                results.append(self.handle(source))
-                if self.should_stop():
-                    break
+        self.erased = []
+        try:
+            with self.store.transaction():
+                self._resources = resources(self.settings, self.store)
+                for source in batch:
+                    results.append(self.handle(source))
+                    if self.should_stop():
+                        break
+        except BaseException:
+            self.erased = []  # nothing of the batch was written
+            raise
         return results
 
     def handle(self, source: SourceMessage) -> Handled:
         """Handle one message inside the current transaction (see the module docstring)."""
         now = self.clock()
-        message_id = _fallback_id(source.raw)
+        message_id = fallback_message_id(source.raw)
         intent = "unknown"
+        digest = None
         try:
             with self.store.savepoint():
                 parsed = parse_message(source.raw, self.options, now=now)
                 if not parsed.message_id:
                     parsed.message_id = message_id
                 message_id = parsed.message_id
-                intent = parsed.intent
+                intent, digest = parsed.intent, parsed.content_digest
                 seen = self.store.ledger.find_one("message_id", message_key(message_id))
+                if _reused(seen, parsed.content_digest):
+                    # Another message under a Message-ID already handled (a web form, a
+                    # client that reuses them): handled like one without a Message-ID,
+                    # under an id made from its content, so that its answers get their
+                    # own Message-IDs and a repeat of it is still recognised.
+                    audit.info("%s: Message-ID reused by another message, handled as %s", message_id,
+                               reused_id(parsed.content_digest))
+                    parsed.message_id = message_id = reused_id(parsed.content_digest)
+                    seen = self.store.ledger.find_one("message_id", message_key(message_id))
                 if seen is not None and seen.get("outcome") == "parked":
                     return self._parked_again(now, source, message_id, intent)
                 if seen is not None:
@@ -204,27 +236,30 @@ class Runner:
                 plan = self.plan(now)
                 outcome = route(parsed.intent)(plan, Incoming(parsed, source.raw, source.key))
                 apply(plan, self.store, self.renderer)
-                self._ledger(now, message_id, source.key, intent, outcome)
+                self._ledger(now, message_id, source.key, intent, outcome, parsed.content_digest)
                 failure = self.store.failures.find_one("message_id", message_id)
                 if failure is not None:
                     self.store.failures.delete(failure["id"])
+            self.erased.extend(plan.erased)
             audit.info("%s: %s → %s", message_id, intent, outcome)
             return Handled(source.key, message_id, intent, f"handled: {outcome}")
         except Exception as error:  # a fault in our code or data: count it, keep the message
             log.exception("handling %s failed", message_id)
-            return self._failed(now, source, message_id, intent, error)
+            return self._failed(now, source, message_id, intent, error, digest)
 
     def plan(self, now: datetime) -> Plan:
         """A plan over the store at ``now``, with this batch's resources. In a batch."""
         return Plan(self.settings, self.store, now, self._resources)
 
-    def _ledger(self, now: datetime, message_id: str, key: str, intent: str, outcome: str) -> None:
+    def _ledger(self, now: datetime, message_id: str, key: str, intent: str, outcome: str,
+                digest: str | None = None) -> None:
         self.store.ledger.insert(
             {"message_id": message_key(message_id), "source_key": key, "received": _stamp(now), "intent": intent,
-             "outcome": outcome}
+             "outcome": outcome, "digest": digest or None}
         )
 
-    def _failed(self, now: datetime, source: SourceMessage, message_id: str, intent: str, error: Exception) -> Handled:
+    def _failed(self, now: datetime, source: SourceMessage, message_id: str, intent: str, error: Exception,
+                digest: str | None = None) -> Handled:
         failure = self.store.failures.find_one("message_id", message_id)
         count = 1 if failure is None else failure["count"] + 1
         detail = f"{type(error).__name__}: {error}"[:300]
@@ -239,7 +274,7 @@ class Runner:
         self._tell_parked(now, source, message_id, intent, count, detail)
         # Kept for `rers status` (why it was parked), marked so as not to be counted as to be retried.
         self.store.failures.update(failure_id, parked=_stamp(now))
-        self._ledger(now, message_id, source.key, intent, "parked")
+        self._ledger(now, message_id, source.key, intent, "parked", digest)
         audit.warning("%s: parked after %d failures", message_id, count)
         return Handled(source.key, message_id, intent, "parked")
 
@@ -248,7 +283,8 @@ class Runner:
         before this one recorded it parked without moving it): to the error folder too,
         never to the done folder; the animators are told if no notice about it was queued."""
         audit.warning("%s: parked before, still in the mailbox: parked again", message_id)
-        if not any(self.store.outbox.scan(lambda m: m.get("purpose") == "parked" and m.get("cause") == message_id)):
+        cause = cause_key(message_id)  # as the outbox keeps it
+        if not any(self.store.outbox.scan(lambda m: m.get("purpose") == "parked" and m.get("cause") == cause)):
             failure = self.store.failures.find_one("message_id", message_id)
             count = failure["count"] if failure else self.settings.mailbox.max_attempts
             detail = failure["error"] if failure else "?"
@@ -332,7 +368,7 @@ class Runner:
             with self.mailbox_factory() as mailbox:
                 for mail in waiting:
                     if mail["id"] not in late_ids:
-                        mailbox.append(folder, mail["raw"].encode("ascii", "surrogateescape"))
+                        mailbox.append(folder, raw_bytes(mail["raw"]))
                         copied.append(mail)
         except MailboxError as error:
             self._sent_copies_checked = False  # the next flush looks for them again
@@ -385,6 +421,17 @@ def _stamp(now: datetime) -> str:
     return now.isoformat(timespec="seconds")
 
 
-def _fallback_id(raw: bytes) -> str:
-    """A Message-ID for a message without one: the hash of its bytes."""
-    return f"<sha256-{hashlib.sha256(raw).hexdigest()[:32]}@rers.invalid>"
+def _reused(seen: dict | None, digest: str) -> bool:
+    """True when the ledger's entry ``seen`` for a Message-ID is another message's: both
+    digests known and different. An entry written before digests were kept (no
+    ``digest``) stands for any message of that Message-ID: a repeat, as it always was."""
+    return seen is not None and bool(seen.get("digest")) and bool(digest) and seen["digest"] != digest
+
+
+def reused_id(digest: str) -> str:
+    """The Message-ID given to a message that reuses another's: made from its content
+    digest (``sha256:<hex>``), in the form of a missing one (``@rers.invalid``, which
+    :func:`workflows.steps.speaking.reply_id` keeps out of In-Reply-To), so the same
+    message delivered again gets the same one."""
+    return f"<sha256-{digest.partition(':')[2][:32]}.reused@rers.invalid>"
+

@@ -20,6 +20,18 @@ def failures_by_state(store: Store) -> tuple[list[dict], list[dict], int]:
     return failures, parked, len(parked_keys)
 
 
+def held_today(settings: Settings, store: Store, now: datetime) -> dict[str, int]:
+    """What the flood limits hold back (docs/security.md, "Floods"): ``forwards``, the
+    messages not handed to the animators today (their sender's forwards used up);
+    ``joins``, the pending members whose confirmation request was never sent."""
+    today = now.astimezone(settings.network.zone).date().isoformat()
+    forwards = sum(d["count"] for d in store.replies.scan(
+        lambda d: d.get("day") == today and d["key"].startswith("forward_held:")))
+    asked = {q["member"] for q in store.questions.scan(lambda q: q["kind"] == "join")}
+    joins = sum(1 for m in store.members.find("status", "pending") if m["ref"] not in asked)
+    return {"forwards": forwards, "joins": joins}
+
+
 def status_text(settings: Settings, store: Store, now: datetime) -> str:
     """A few lines for an animator or an operator: last cycle, outbox, parked messages,
     messages that failed, members and items. ``now``: aware, for ages."""
@@ -42,6 +54,11 @@ def status_text(settings: Settings, store: Store, now: datetime) -> str:
         f"{store.members.count('status', 'pending')} pending. "
         f"Items: {store.items.count('status', 'open')} open, {store.items.count('status', 'held')} held.",
     ]
+    held = held_today(settings, store, now)
+    if any(held.values()):
+        lines.append(f"Held today by the flood limits ([limits]): {held['forwards']} message(s) not forwarded to the "
+                     f"animators (they are in the done folder), {held['joins']} person(s) waiting for their "
+                     "confirmation request (`rers members ask M-n` sends it).")
     send_error = store.get_state("last_send_error")
     if send_error:
         lines.append(f"Sending failed at the last cycle: {send_error}")

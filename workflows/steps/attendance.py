@@ -37,6 +37,7 @@ from workflows.decision import Incoming, Plan
 from workflows.events.model import EventSeries
 from workflows.events.rules import is_occurrence, occurrence_dates, public_holidays
 from workflows.events.views import occurrence_view, upcoming_days
+from workflows.lookup import find_member
 from workflows.mail.animator_commands import find_date
 from workflows.mail.answers import read_attendance
 from workflows.mail.sender import person_address
@@ -83,7 +84,7 @@ def record_answer(plan: Plan, *, uid: str, occurrence: date | None, address: str
     if partstat not in PARTSTATS:
         raise ValueError(f"unknown partstat {partstat!r}")
     address = address.lower()
-    member = plan.members.find_one("address", address)
+    member = find_member(plan, address)
     ref = member["ref"] if member else None
     day = occurrence.isoformat() if occurrence else None
     doc = {"uid": uid, "occurrence": day, "member": ref, "address": address, "partstat": partstat,
@@ -127,7 +128,7 @@ def may_answer(plan: Plan, address: str) -> bool:
     address = address.lower()
     if address in (a.lower() for a in plan.settings.network.animators):
         return True
-    member = plan.members.find_one("address", address)
+    member = find_member(plan, address)
     return member is not None and member.get("status") == "confirmed"
 
 
@@ -138,10 +139,12 @@ def on_rsvp(plan: Plan, incoming: Incoming) -> str:
     """``rsvp``: record the attendance that ``parsed.rsvp`` carries (``{"uid", "attendee",
     "partstat", "recurrence_id", "comment"}``, protocol.md) and never answer.
 
-    The person is the ATTENDEE (else the sender); the occurrence is the network-local day
-    of the RECURRENCE-ID (None: the whole event). An answer about an event the robot does
-    not know, without a readable PARTSTAT, or from someone who is neither a member nor an
-    animator (:func:`may_answer`), goes to the animators (nothing is dropped).
+    The person is the ATTENDEE (else the sender, From); the occurrence is the
+    network-local day of the RECURRENCE-ID (None: the whole event). An answer about an
+    event the robot does not know, without a readable PARTSTAT, or from someone who is
+    neither a member nor an animator (:func:`may_answer`), goes to the animators
+    (nothing is dropped). An answer whose ATTENDEE did not send it never gets here
+    (:data:`workflows.routes.ATTENDEE`).
     """
     parsed = incoming.parsed
     rsvp = parsed.rsvp or {}
@@ -154,7 +157,7 @@ def on_rsvp(plan: Plan, incoming: Incoming) -> str:
             forward_to_animators(plan, incoming, reason="rsvp_unknown_event_no_uid", purpose="rsvp_unknown")
         return "rsvp: unknown event, forwarded"
     partstat = (rsvp.get("partstat") or "").lower()
-    address = rsvp.get("attendee") or person_address(incoming.parsed)
+    address = rsvp.get("attendee") or parsed.sender
     if partstat not in PARTSTATS or not address:
         forward_to_animators(plan, incoming, reason="rsvp_unreadable", purpose="rsvp_unreadable")
         return "rsvp: unreadable, forwarded"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from workflows.decision import Incoming, Plan
+from workflows.lookup import find_member
 from workflows.mail.labels import label_of
 from workflows.steps.speaking import answer_sender, forward_to_animators
 
@@ -32,10 +33,11 @@ def on_ignore(plan: Plan, incoming: Incoming) -> str:
 
 def on_bounce(plan: Plan, incoming: Incoming) -> str:
     """``bounce``: mark the failed addresses undeliverable (the robot stops writing to them
-    until the person writes again) and tell the animators."""
+    until the person writes again) and tell the animators. Only addresses the report
+    proves the robot wrote to get here (:data:`workflows.routes.OUR_MAIL`)."""
     marked = []
     for address in incoming.parsed.bounced_addresses:
-        member = plan.members.find_one("address", address)
+        member = find_member(plan, address)
         if member is not None and not member.get("undeliverable"):
             plan.members.update(member["id"], undeliverable=True)
             marked.append(member["ref"])

@@ -29,12 +29,19 @@ def entries(plan: Plan) -> dict[str, list[dict]]:
 
 
 def on_catalogue(plan: Plan, incoming: Incoming) -> str:
-    """``catalogue``: a confirmed member gets the catalogue; anyone else is told it is
-    for members and how to join (or to confirm)."""
+    """``catalogue`` of a confirmed member (who may: :data:`workflows.routes.CONFIRMED_MEMBER`):
+    the open offers and demands, titles masked, no name."""
+    wrote_again(plan, person_address(incoming.parsed))
+    answer_sender(plan, incoming, template="catalogue", values={"allowed": True, "pending": False, **entries(plan)},
+                  purpose="catalogue")
+    return "catalogue sent"
+
+
+def not_for_you(plan: Plan, incoming: Incoming) -> str:
+    """Anyone but a confirmed member asking for the catalogue: told it is for members, and
+    how to join (or to confirm, for a pending member)."""
     address = person_address(incoming.parsed)
     member = wrote_again(plan, address) if address else None
-    allowed = member is not None and member["status"] == "confirmed"
-    context = {"allowed": allowed, "pending": member is not None and not allowed,
-               **(entries(plan) if allowed else {"offers": [], "demands": []})}
-    answer_sender(plan, incoming, template="catalogue", values=context, purpose="catalogue")
-    return "catalogue sent" if allowed else "catalogue: not a member"
+    answer_sender(plan, incoming, template="catalogue", purpose="catalogue",
+                  values={"allowed": False, "pending": member is not None, "offers": [], "demands": []})
+    return "catalogue: not a member"

@@ -31,9 +31,12 @@ join, and ``rers members forget``. In the caller's transaction, in this order:
    the request lapsed (``pending_days`` after it was made), not the day the job ran.
 
 Once the transaction is written, the backup of the previous version of the store file
-(``.bak``) is replaced by the new one, so that it keeps nothing of the person; the
-mailbox's folders (handled mail, sent copies) are the animators' to clean
-(see ``docs/adhesion-consentement-retrait.md``).
+(``.bak``) is replaced by the new one, so that it keeps nothing of the person; then the
+shell (:mod:`workflows.shell.erasure`) takes the person's messages out of the mailbox's
+folders — handled mail, parked mail, sent copies — and republishes the public catalogue
+page and the calendar feeds at once (see ``docs/adhesion-consentement-retrait.md``). The
+plan tells it whom (:meth:`workflows.decision.Plan.erased_person`); the audit log gets
+the ref only.
 """
 from __future__ import annotations
 
@@ -173,6 +176,6 @@ def erase_member(plan: Plan, member: dict, *, reason: str, by: str, animator: st
         "contact": member.get("contact"),
     }
     store.tombstones.insert(tombstone)
-    plan.forget_backup()
+    plan.erased_person(ref, traces.address)
     audit.info("%s erased (%s, by %s)", ref, reason, by)
     return tombstone

@@ -20,7 +20,7 @@ are the network's local days, times wall-clock in the network zone.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
 from typing import Iterable
@@ -36,7 +36,7 @@ from workflows.events.rules import (
     rule_dates,
     wall_clock_problem,
 )
-from workflows.events.state import one_off, one_off_uid, publication_period
+from workflows.events.state import legacy_uid, network_tag, one_off, one_off_uid, publication_period, short_uid
 from workflows.events.views import event_view, occurrence_view
 from workflows.mail.animator_commands import stated_weekday
 from workflows.mail.textutil import fold
@@ -182,7 +182,12 @@ def add_one_off(plan: Plan, kind: str, day: date | None, start: time | None, end
         return Outcome(kind, "refused", "no_time", day=day)
     network = plan.settings.network
     default_title = DEFAULT_TITLES.get(network.language, DEFAULT_TITLES["fr"])[kind].format(name=network.name)
-    before = planned.current.get(one_off_uid(kind, day, start, network.domain, group))
+    uid = one_off_uid(kind, day, start, network, group)
+    old = legacy_uid(uid)
+    if uid not in planned.current and old in planned.current and planned.current[old].organizer in (
+            None, network.address):
+        uid = old  # published by an older rers, before UIDs carried the network's tag: corrected in place
+    before = planned.current.get(uid)
     live = before if before is not None and not before.cancelled else None
     title = (title or "").strip() or None
     place = None if place is None else place.strip()
@@ -212,7 +217,8 @@ def add_one_off(plan: Plan, kind: str, day: date | None, start: time | None, end
             return Outcome(kind, "refused", "nonexistent_time", day=day, detail={"time": datetime.combine(day, at)})
         if problem == "ambiguous":
             warnings.append({"kind": "ambiguous_time", "time": datetime.combine(day, at)})
-    series = one_off(kind, title or default_title, day, start, end, place=place or "", network=network, group=group)
+    series = replace(one_off(kind, title or default_title, day, start, end, place=place or "", network=network,
+                             group=group), uid=uid)
     detail["warnings"] = warnings + _day_warnings(plan, planned.current.values(), series, day)
     if live is not None:
         detail["changes"] = [{"field": name, "before": _current(live, name)} for name in ("title", "place", "end")
@@ -257,9 +263,20 @@ def _current(series: EventSeries, name: str):
 
 
 def normalise_uid(plan: Plan, uid: str) -> str:
-    """``rencontre-20270114-1400`` → ``rencontre-20270114-1400@<network domain>``."""
+    """The stored UID an animator means: ``rencontre-20270114-1400`` (with or without the
+    network's tag, :func:`workflows.events.state.network_tag`) →
+    ``rencontre-20270114-1400-<tag>@<network domain>``, or the untagged UID of an event
+    published by an older rers; a UID with its ``@domain`` is taken as written. An
+    unknown one comes back as ``<uid>@<domain>``."""
     uid = uid.strip()
-    return uid if "@" in uid else f"{uid}@{plan.settings.network.domain}"
+    if "@" in uid:
+        return uid
+    network = plan.settings.network
+    plain = f"{uid}@{network.domain}"
+    tagged = f"{uid}-{network_tag(network.address)}@{network.domain}"
+    # This network's own event first: an untagged one of the same name may be an old,
+    # called-off series of an earlier address.
+    return next((candidate for candidate in (tagged, plain) if plan.events.find_one("uid", candidate)), plain)
 
 
 def cancel_event(plan: Plan, uid: str) -> Outcome:
@@ -310,9 +327,10 @@ def _cancel_by_mail(plan: Plan, kind: str, day: date | None) -> Outcome:
 
 
 def _events_of_day(current: Iterable[EventSeries], day: date, besides: str | None = None) -> list[dict]:
-    """The series (but ``besides``) that take place on ``day``, as ``{"uid": local part,
+    """The series (but ``besides``) that take place on ``day``, as ``{"uid": short name
+    (:func:`workflows.events.state.short_uid`),
     "title", "recurring"}``: what a refusal names for ``rers calendar cancel``."""
-    return [{"uid": series.uid.partition("@")[0], "title": series.title, "recurring": series.rule.recurring}
+    return [{"uid": short_uid(series.uid), "title": series.title, "recurring": series.rule.recurring}
             for series in current if series.uid != besides and occurrences(series, day, day)]
 
 

@@ -2,12 +2,19 @@
 ``reminder_days``, expiry after ``expiry_days``, the bilan question ``bilan_days`` after
 the introduction, its answer, and completion (protocol.md, "Introduction", steps 5–6);
 and the same for groups (:func:`workflows.steps.groups.followups`).
+
+A proposal that expires without an animator's answer is never buried (protocol.md, "The
+member's life": « A proposal that expires… »): the animators who could have approved it
+are told once, with the command that proposes it again (``MISE EN RELATION O-12 D-7``);
+the first time a pair expires so, matching may propose it again ``repropose_days`` later
+(the introduction's ``again_after``), and then its items are offered to matching again.
+A pair left unanswered a second time is proposed again only by the command.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from workflows.decision import Incoming, Plan
 from workflows.lookup import find_introduction, find_ref
@@ -20,6 +27,7 @@ from workflows.steps.introductions import (
     deciders,
     member_view,
     offer_again,
+    pair_introductions,
     party_addresses,
     stop_introduction,
     update_introduction,
@@ -76,10 +84,13 @@ class FollowupReport:
     expired: list[str] = field(default_factory=list)
     bilans: list[str] = field(default_factory=list)
     completed: list[str] = field(default_factory=list)
+    reoffered: list[str] = field(default_factory=list)
+    """Introductions expired unanswered whose items were offered to matching again."""
 
     def __str__(self) -> str:
         return (f"{len(self.reminders)} reminder(s), {len(self.expired)} expired, "
-                f"{len(self.bilans)} bilan question(s), {len(self.completed)} completed")
+                f"{len(self.bilans)} bilan question(s), {len(self.completed)} completed, "
+                f"{len(self.reoffered)} offered again")
 
 
 def _age_days(plan: Plan, since: str | None) -> float:
@@ -114,8 +125,36 @@ def _remind(plan: Plan, intro: dict, report: FollowupReport) -> None:
 
 
 def _expire(plan: Plan, intro: dict, report: FollowupReport) -> None:
-    stop_introduction(plan, intro, "expired", status="expired", close_reason="no answer")
+    """Close ``intro``, unanswered. A proposal no animator answered is told to those who
+    could have (once: it is closed now), with the command that proposes it again; the
+    first such expiry of a pair sets when matching may propose it again."""
+    unanswered = intro["status"] == "proposed"
+    fields = {}
+    if unanswered:
+        earlier = [i for i in pair_introductions(plan, intro) if i["ref"] != intro["ref"]]
+        if not earlier:
+            again = plan.now + timedelta(days=plan.settings.introductions.repropose_days)
+            fields["again_after"] = again.isoformat(timespec="seconds")
+    stop_introduction(plan, intro, "expired", status="expired", close_reason="no answer", **fields)
+    if unanswered:
+        tell_animators(plan, template="introduction_expired",
+                       values={**animator_view(plan, intro), "command": f"MISE EN RELATION {intro['offer']} {intro['demand']}",
+                               "again_after": fields.get("again_after")},
+                       purpose="introduction_expired", cause=f"{intro['ref']}:expired", only=deciders(plan, intro))
     report.expired.append(intro["ref"])
+
+
+def _offer_again_when_due(plan: Plan, report: FollowupReport) -> None:
+    """The pairs whose proposal expired unanswered and whose ``again_after`` has come: both
+    items offered to matching again, once (the demand first: it is the need), so that the
+    pair — or a better one found since — is proposed."""
+    for intro in plan.introductions.find("status", "expired"):
+        again = intro.get("again_after")
+        if not again or intro.get("reoffered") or datetime.fromisoformat(again) > plan.now:
+            continue
+        update_introduction(plan, intro, "offered to matching again", reoffered=plan.stamp())
+        offer_again(plan, intro, ("demand", "offer"))
+        report.reoffered.append(intro["ref"])
 
 
 def followups(plan: Plan) -> FollowupReport:
@@ -144,5 +183,6 @@ def followups(plan: Plan) -> FollowupReport:
         if not questions.open_about(plan, intro["ref"], "bilan"):
             update_introduction(plan, intro, "bilan closed", status="completed", closed=plan.stamp(), close_reason="bilan")
             report.completed.append(intro["ref"])
+    _offer_again_when_due(plan, report)
     groups.followups(plan, report)
     return report

@@ -7,7 +7,7 @@
                                                            └── `rers groups close`: bilan or cancelled
 
 1. **Proposed** by matching — an open offer whose modality is collective
-   (:data:`workflows.model.groups.COLLECTIVE`) once ``[groups] group_min`` open demands of
+   (:data:`workflows.model.items.COLLECTIVE`) once ``[groups] group_min`` open demands of
    other members match it (:func:`consider`, from :func:`on_items_opened` and
    :func:`regroup`); such an offer is never proposed in pairs — or by an animator,
    ``GROUPE O-12`` (``Places : 8``), approved at once (:func:`on_group_command`). The

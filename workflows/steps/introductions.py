@@ -19,7 +19,15 @@ The life of an introduction document (collection ``introductions``)::
      "bilans": {"offer": None | {"happened": "yes"|"no"|"ongoing"|None, "interest",
                 "obstacles", "facilitators", "text", "at": UTC ISO}, "demand": …},
      "not_happened": bool, "closed": UTC ISO | None, "close_reason": str | None,
+     "earlier": [{"ref": "MR-3", "status": str}] (the same pair's introductions before it),
+     "again_after": UTC ISO | None (expired unanswered: when matching may propose the
+                    pair again), "reoffered": UTC ISO | None (when it did offer it),
      "history": [{"at": UTC ISO, "event": str}]}
+
+A proposal that expires without an animator's answer is told to the animators, with the
+command that proposes it again (:mod:`workflows.steps.followups`); the first time for a
+pair, matching may propose it again ``repropose_days`` later
+(:func:`workflows.model.matching.proposable_again`). Refused or declined pairs never are.
 
 No member's name beyond a first name, address or phone number reaches another member
 before both consented: the mails are rendered from :mod:`workflows.model.privacy`
@@ -42,12 +50,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from workflows.decision import Incoming, Plan
-from workflows.events.rules import next_occurrence
 from workflows.lookup import find_introduction, find_item, find_ref, group_holding
 from workflows.mail.labels import label_of
 from workflows.model.groups import collective
 from workflows.model.introductions import ACTIVE, SIDES, erased
-from workflows.model.matching import OTHER, PENDING, Score, item_busy, pair_refusal
+from workflows.model.matching import OTHER, PENDING, Score, item_busy, matched_lines, pair_refusal, why_in_one_line
 from workflows.model.privacy import (
     choose_contact,
     disclose,
@@ -60,6 +67,7 @@ from workflows.model.privacy import (
 from workflows.steps import consents, questions
 from workflows.steps.calendar import draft
 from workflows.steps.matcher import intros_of, matcher, partner
+from workflows.steps.reminders import meeting_permanence
 from workflows.steps.speaking import answer_sender, forward_to_animators, tell_animators, tell_member
 
 log = logging.getLogger(__name__)
@@ -150,6 +158,11 @@ def rematch(plan: Plan, *, dry_run: bool = False) -> list[Proposal]:
 # --- the introduction document ----------------------------------------------------------
 
 
+def pair_introductions(plan: Plan, intro: dict) -> list[dict]:
+    """Every introduction of ``intro``'s pair (the same offer and demand), itself included."""
+    return [i for i in intros_of(plan, matcher(plan), intro["offer"]) if i["demand"] == intro["demand"]]
+
+
 def update_introduction(plan: Plan, intro: dict, event: str, **fields) -> dict:
     history = [*intro.get("history", []), {"at": plan.stamp(), "event": event}]
     updated = plan.introductions.update(intro["id"], history=history, **fields)
@@ -175,6 +188,9 @@ def propose(plan: Plan, offer: dict, demand: dict, score: Score, *, source: str 
     document."""
     number = plan.next_number("introduction")
     approved = source == "command" and approved_by is not None
+    m = matcher(plan, sync=False)
+    earlier = [{"ref": i["ref"], "status": i["status"]} for i in intros_of(plan, m, offer["ref"])
+               if i["demand"] == demand["ref"]]
     doc = {
         "ref": f"MR-{number}",
         "offer": offer["ref"],
@@ -196,10 +212,13 @@ def propose(plan: Plan, offer: dict, demand: dict, score: Score, *, source: str 
         "not_happened": False,
         "closed": None,
         "close_reason": None,
+        "earlier": earlier,
+        "again_after": None,
+        "reoffered": None,
         "history": [{"at": plan.stamp(), "event": f"proposed by {approved_by}" if approved else "proposed"}],
     }
     intro = plan.introductions.get(plan.introductions.insert(doc))
-    matcher(plan, sync=False).note(intro)
+    m.note(intro)
     if approved:
         for side in SIDES:
             ask_consent(plan, intro, side)
@@ -215,8 +234,14 @@ def propose(plan: Plan, offer: dict, demand: dict, score: Score, *, source: str 
 
 def animator_view(plan: Plan, intro: dict) -> dict:
     """The context of the animators' mails about ``intro``: titles, modalities,
-    availabilities, score and why, the members' refs and names (never an address)."""
-    view: dict = {"intro": {"ref": intro["ref"], "score": intro["score"], "why": intro["why"],
+    availabilities, score and why (``because``: the words that met, in one line;
+    ``unmatched``: the other lines), the same pair's earlier introductions, the members'
+    refs and names (never an address)."""
+    why = intro["why"]
+    view: dict = {"intro": {"ref": intro["ref"], "score": intro["score"], "why": why,
+                            "because": why_in_one_line(why),
+                            "unmatched": [line for line in why if line not in matched_lines(why)],
+                            "earlier": intro.get("earlier") or [],
                             "source": intro["source"], "status": intro["status"]}}
     for side in SIDES:
         item = find_item(plan, intro[side]) or {"ref": intro[side], "kind": side, "title": erased(plan.settings.network.language)}
@@ -290,6 +315,20 @@ def ask_approval(plan: Plan, intro: dict, *, reminder: bool = False, animators: 
                       data={"intro": intro["ref"], "reminder": reminder}, to_member=False)
 
 
+def refuse_a_party(plan: Plan, incoming: Incoming, question: dict) -> str | None:
+    """The conflict-of-interest rule of an approval (:data:`workflows.routes.NOT_A_PARTY`):
+    an animator who is one of the two members of ``MR-<n>`` does not decide it while
+    another animator can. None when they may; else their answer is not counted (see
+    :func:`_party_refused`) and the outcome is returned."""
+    intro = find_introduction(plan, question["data"].get("intro"))
+    if intro is None or intro["status"] != "proposed":
+        return None  # the step closes a question about what is gone
+    decided_by = question["address"]
+    if decided_by in party_addresses(plan, intro) and decided_by not in deciders(plan, intro):
+        return _party_refused(plan, incoming, question, intro, incoming.parsed.answer or "unclear")
+    return None
+
+
 def _party_refused(plan: Plan, incoming: Incoming, question: dict, intro: dict, answer: str) -> str:
     """The answer of an animator who is one of the two members, while another animator can
     decide: not acted on. Their question is closed; they are told that another animator
@@ -320,9 +359,7 @@ def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
         questions.close(plan, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
         return f"ignored: {question['subject_ref']} is no longer waiting for approval"
     decided_by = question["address"]
-    party = decided_by in party_addresses(plan, intro)
-    if party and decided_by not in deciders(plan, intro):
-        return _party_refused(plan, incoming, question, intro, answer)
+    party = decided_by in party_addresses(plan, intro)  # and no other animator: the guard let it through
     if answer == "unclear":
         return questions.clarify(plan, incoming, question, template="introduction_clarify",
                                values={**animator_view(plan, intro), "kind": "approve"})
@@ -380,7 +417,10 @@ def on_consent_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
         return questions.clarify(plan, incoming, question, template="introduction_clarify",
                                values={**member_view(plan, intro, side), "kind": "consent"})
     questions.settle(plan, question, answer=answer, message_id=incoming.parsed.message_id)
-    return _consent_given(plan, intro, side, answer, incoming=incoming)
+    outcome = _consent_given(plan, intro, side, answer, incoming=incoming)
+    # A decline's reason, a remark (« Oui, mais seulement le mardi »): for the animators.
+    questions.pass_on_remarks(plan, incoming, question, answer)
+    return outcome
 
 
 def on_consent_withdrawn(plan: Plan, incoming: Incoming, question: dict) -> str | None:
@@ -406,7 +446,9 @@ def on_consent_withdrawn(plan: Plan, incoming: Incoming, question: dict) -> str 
     audit.info("%s: consent of the %s member withdrawn by %s", intro["ref"], side, incoming.parsed.message_id)
     # « Nous attendons l'autre réponse », if still unsent, would come with « n'aura pas lieu ».
     plan.drop_queued(purpose="introduction_ack", cause=f"{intro['ref']}:ack:{side}")
-    return f"{_consent_given(plan, intro, side, 'no', incoming=incoming)}: consent withdrawn"
+    outcome = _consent_given(plan, intro, side, 'no', incoming=incoming)
+    questions.pass_on_remarks(plan, incoming, question, "no")
+    return f"{outcome}: consent withdrawn"
 
 
 def record_oral_consent(plan: Plan, ref: str, side: str, answer: str, animator: str) -> str:
@@ -518,23 +560,24 @@ def _introduce(plan: Plan, intro: dict, unavailable: dict[str, str] | None = Non
             "own_contact": effective_contact(me, intro["contacts"][side]),
             "unavailable": (unavailable or {}).get(side),
             "animators_copied": bool(cc),
+            # Where they meet, when either meets at the permanence: both read its date.
+            "permanence": permanence if "permanence" in intro["contacts"].values() else None,
         }
         tell_member(plan, me, template="introduction", values=context, purpose="introduction", cause=intro["ref"],
                     cc=cc)
 
 
 def next_permanence(plan: Plan) -> datetime | None:
-    """The start (aware, network zone) of the next permanence after ``plan.now``, with the
-    animators' cancellations, or None when none is planned within a year."""
+    """The start (aware) of the permanence where two members introduced now meet: the
+    first whose eve list to the animators is still to come
+    (:func:`workflows.steps.reminders.meeting_permanence`: never the same day, at least a
+    night ahead), with the animators' cancellations; None when none is planned within a
+    year."""
     series = draft(plan).permanence()
     if series is None:
         return None
-    today = plan.now.astimezone(plan.settings.network.zone).date()
-    for day in (today, today + timedelta(days=1)):
-        occurrence = next_occurrence(series, day)
-        if occurrence is not None and occurrence.start > plan.now:
-            return occurrence.start
-    return None
+    occurrence = meeting_permanence(series, plan.now, plan.settings.network.zone)
+    return occurrence.start if occurrence is not None else None
 
 
 def tell_cancelled(plan: Plan, intro: dict, sides, reason: str) -> None:
@@ -667,13 +710,14 @@ def on_item_closed(plan: Plan, item_ref: str) -> None:
 # --- follow-ups ---------------------------------------------------------------------------
 
 
-def stop_introduction(plan: Plan, intro: dict, event: str, *, status: str, close_reason: str) -> None:
+def stop_introduction(plan: Plan, intro: dict, event: str, *, status: str, close_reason: str, **fields) -> None:
     """End an introduction still being decided: its questions cancelled, both members told
     it will not go ahead if they were asked for consent (never why), both items offered to
-    matching again."""
+    matching again. ``fields``: more to record in the introduction as it closes."""
     asked_members = intro["status"] == "consent"
     close_questions(plan, intro)
-    update_introduction(plan, intro, event, status=status, closed=plan.stamp(), close_reason=close_reason)
+    update_introduction(plan, intro, event, status=status, closed=plan.stamp(), close_reason=close_reason,
+                        **fields)
     if asked_members:
         tell_cancelled(plan, intro, SIDES, status)
     offer_again(plan, intro, SIDES)

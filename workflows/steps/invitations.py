@@ -23,7 +23,8 @@ configuration gets the live series at the next publication (:func:`invite_new_an
 Every mail's DTSTAMP is the time it was made (RFC 5545 3.8.7.2).
 
 One mail per recipient per change, whose only ``ATTENDEE`` is that recipient (nobody sees
-who else is invited), ``ORGANIZER`` the functional address, the French (or English) text
+who else is invited), ``ORGANIZER`` the functional address the series was published under
+(:attr:`~workflows.events.model.EventSeries.organizer`), the French (or English) text
 and the calendar built by :mod:`workflows.events.imip`. Its Message-ID is deterministic —
 purpose, UID, SEQUENCE, occurrence, recipient and their member ref — so that announcing
 the same change twice (a crash, a repeated command) queues nothing more, while a person
@@ -55,6 +56,7 @@ from workflows.events import imip
 from workflows.events.model import EventSeries
 from workflows.events.state import Change
 from workflows.events.views import CalendarDraft, event_view, occurrence_view, upcoming_days
+from workflows.lookup import find_member
 from workflows.mail.rfc5322 import message_id
 from workflows.model.groups import asker
 from workflows.steps.calendar import commit, draft, find_series, load_series
@@ -96,6 +98,8 @@ class Invitee:
     member: str | None = None
     round: int = 0
     """How many times the member turned invitations off before (``invitations_round``)."""
+    first_name: str | None = None
+    """The first name the member gave as such, for the greeting (never a guessed one)."""
 
     @property
     def animator(self) -> bool:
@@ -119,7 +123,7 @@ def invitee_of(member: dict) -> Invitee | None:
     if not member.get("address") or member.get("undeliverable"):
         return None
     return Invitee(address=member["address"].lower(), name=member.get("name"), member=member["ref"],
-                   round=int(member.get("invitations_round") or 0))
+                   round=int(member.get("invitations_round") or 0), first_name=member.get("first_name"))
 
 
 def group_invitee(plan: Plan, group: dict, member_ref: str | None) -> Invitee | None:
@@ -133,7 +137,7 @@ def group_invitee(plan: Plan, group: dict, member_ref: str | None) -> Invitee | 
         return None
     entry = asker(group, member_ref)
     return Invitee(address=member["address"].lower(), name=member.get("name"), member=member["ref"],
-                   round=int(entry.get("round") or 0) if entry else 0)
+                   round=int(entry.get("round") or 0) if entry else 0, first_name=member.get("first_name"))
 
 
 def group_invitees(plan: Plan, group_ref: str | None) -> list[Invitee]:
@@ -188,7 +192,8 @@ def calendar_message_id(plan: Plan, purpose: str, uid: str, sequence: int | None
     received (mail clients show one message per Message-ID)."""
     parts = [purpose, uid, "" if sequence is None else str(sequence), occurrence.isoformat() if occurrence else "",
              address.lower()]
-    return message_id(plan.settings.network.domain, *parts, *([member] if member else []))
+    return message_id(plan.settings.network.domain, *parts, *([member] if member else []),
+                      key=plan.resources.token_key)
 
 
 def _live(series: EventSeries, today: date) -> bool:
@@ -213,10 +218,13 @@ def _queue(plan: Plan, series: EventSeries, kind: str, invitee: Invitee, occurre
     # member invited again after a withdrawal gets a REQUEST newer than the CANCEL.
     now = plan.now.astimezone(timezone.utc)
     stamped = replace(series, dtstamp=max(series.dtstamp or now, now))
+    # The ORGANIZER the series was published under, though the network's address changed
+    # since: an agenda takes a CANCEL or an update only from the event's own organizer.
+    organizer = series.organizer or network.address
     if kind in REQUEST_KINDS:
-        text = imip.request(stamped, network.address, [invitee.address], organizer_name=network.name, names=names)
+        text = imip.request(stamped, organizer, [invitee.address], organizer_name=network.name, names=names)
     else:
-        text = imip.cancel(stamped, network.address, [invitee.address], occurrence,
+        text = imip.cancel(stamped, organizer, [invitee.address], occurrence,
                            organizer_name=network.name, names=names)
     following = upcoming_days(series, occurrence + timedelta(days=1))[:1] if occurrence else []
     return tell_attendee(
@@ -227,7 +235,7 @@ def _queue(plan: Plan, series: EventSeries, kind: str, invitee: Invitee, occurre
             "change": kind,
             "occurrence": occurrence_view(series, occurrence) if occurrence else None,
             "following": occurrence_view(series, following[0]) if following else None,
-            "recipient": {"name": invitee.name, "animator": invitee.animator},
+            "recipient": {"name": invitee.name, "first_name": invitee.first_name, "animator": invitee.animator},
         },
         purpose=purpose,
         cause=mail_cause(series.uid, series.sequence, occurrence),
@@ -297,7 +305,7 @@ def invite_new_animators(plan: Plan) -> list[str]:
     events created or changed after. Returns the Message-IDs queued. In a transaction."""
     queued = []
     for address in plan.settings.network.animators:
-        member = plan.members.find_one("address", address)
+        member = find_member(plan, address)
         invitee = (invitee_of(member) if member else None) or Invitee(address=address)
         known = {uid for uid, _ in _mails_to(plan, INVITATION, address)}
         mine = _each_live_series(plan, "new", invitee, lambda series: series.uid not in known)

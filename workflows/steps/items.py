@@ -11,18 +11,16 @@ a join (:mod:`workflows.steps.membership`).
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, replace
+from dataclasses import asdict
 
 from workflows.decision import Incoming, Plan
 from workflows.lookup import find_ref, is_animator, items_of
-from workflows.mail.labels import label_of
 from workflows.mail.model import Item
 from workflows.model.items import LIMITS, PREFIX, _bounded
-from workflows.model.members import differing_fields, reachable
+from workflows.model.members import reachable
 from workflows.steps import groups, introductions, questions
-from workflows.steps.invitations import follow_preference
-from workflows.steps.people import ensure_member, who_wrote
-from workflows.steps.preferences import invitations_change_withheld
+from workflows.steps.people import who_wrote
+from workflows.steps.records import take_in
 from workflows.steps.questions import destructive, may_ask, settle_or_clarify
 from workflows.steps.speaking import answer_sender, forward_the_rest, forward_to_animators, reply_id
 
@@ -37,10 +35,18 @@ def record_items(plan: Plan, member: dict, items: list[Item], source: str) -> li
 
     Items of a pending member are ``held`` until the member confirms. ``source``: the
     Message-ID of the mail that carried them (or ``cli:…`` for the command line).
+
+    Bounded (``[limits]``): at most ``max_items_per_message`` items of one message, and
+    never more than ``max_open_items_per_member`` open or held for the member; the items
+    beyond are not recorded (the first ones written are kept). :func:`too_many` says how
+    many were left out, for the answer and the animators.
     """
+    limits = plan.settings.limits
+    holding = len(items_of(plan, member["ref"], "open", "held"))
+    room = max(0, min(limits.max_items_per_message, limits.max_open_items_per_member - holding))
     status = "open" if member["status"] == "confirmed" else "held"
     stored = []
-    for item in items:
+    for item in items[:room]:
         number = plan.next_number(item.kind)
         fields = asdict(item)
         fields.update({key: _bounded(fields.get(key), limit) for key, limit in LIMITS.items() if key in fields})
@@ -55,6 +61,31 @@ def record_items(plan: Plan, member: dict, items: list[Item], source: str) -> li
         }
         stored.append(plan.items.get(plan.items.insert(doc)))
     return stored
+
+
+def too_many(plan: Plan, member: dict, written: int, stored: list[dict]) -> dict | None:
+    """What :func:`record_items` left out of ``written`` items (``stored`` were kept), or
+    None when it kept them all: ``{"dropped", "per_message", "open_limit", "open_count",
+    "reason"}`` — ``reason`` ``open`` when the member's open items reached the bound, else
+    ``message``. The values of the answer « trop de savoirs d'un coup » (template
+    ``items_too_many``) and of the animators' notice."""
+    dropped = written - len(stored)
+    if dropped <= 0:
+        return None
+    limits = plan.settings.limits
+    holding = len(items_of(plan, member["ref"], "open", "held"))
+    return {"dropped": dropped, "per_message": limits.max_items_per_message,
+            "open_limit": limits.max_open_items_per_member, "open_count": holding,
+            "reason": "open" if holding >= limits.max_open_items_per_member else "message"}
+
+
+def tell_too_many(plan: Plan, incoming: Incoming, member: dict, info: dict) -> None:
+    """The animators see a message whose items were not all recorded (the message
+    attached: they may record the rest by hand)."""
+    forward_to_animators(plan, incoming, reason="too_many_items", purpose="too_many_items", member=member["ref"],
+                         dropped=info["dropped"], per_message=info["per_message"], open_limit=info["open_limit"])
+    audit.warning("%s: %s: %d item(s) not recorded (%s bound)", incoming.parsed.message_id, member["ref"],
+                  info["dropped"], info["reason"])
 
 
 def release_held(plan: Plan, member_ref: str) -> list[dict]:
@@ -78,7 +109,7 @@ def on_withdraw_item(plan: Plan, incoming: Incoming) -> str:
     item = plan.items.find_one("ref", parsed.item_ref) if parsed.item_ref else None
     animator = is_animator(plan, address)
     owned = item is not None and member is not None and item["member"] == member["ref"]
-    if item is None or not (owned or animator) or item["status"] == "closed":  # closed meanwhile
+    if item is None or item["status"] == "closed":  # who may: ITEM_HOLDER; closed meanwhile
         answer_sender(plan, incoming, template="withdraw_item_refused",
                       values={"ref": parsed.item_ref, "closed": owned and item["status"] == "closed"},
                       purpose="withdraw_item_refused")
@@ -115,6 +146,7 @@ def on_withdraw_item_answer(plan: Plan, incoming: Incoming, question: dict, answ
     answer_sender(plan, incoming, template="withdraw_item_done",
                   values={"item": item, "closed": answer == "yes", "proxy": bool(question["data"].get("proxy"))},
                   purpose="withdraw_item_done", must_reach=True)
+    questions.pass_on_remarks(plan, incoming, question, answer)
     return f"withdraw_item {item['ref']}: " + ("closed" if answer == "yes" else "kept")
 
 
@@ -137,6 +169,11 @@ def on_item(plan: Plan, incoming: Incoming) -> str:
         return "forwarded: no title"
     items, calendar = record_for_confirmed(plan, incoming, member)
     forward_the_rest(plan, incoming)
+    left_out = too_many(plan, member, len(parsed.items), items)
+    if left_out:
+        answer_sender(plan, incoming, template="items_too_many",
+                      values={"member": member, "items": items, **left_out}, purpose="items_too_many")
+        return "recorded" + refs(items) + f", {left_out['dropped']} not recorded (too many)"
     answer_sender(plan, incoming, template="items_ack",
                   values={"member": member, "items": items, "created": False, "calendar": calendar},
                   purpose="items_ack")
@@ -148,29 +185,24 @@ def refs(items: list[dict]) -> str:
 
 
 def record_for_confirmed(plan: Plan, incoming: Incoming, member: dict) -> tuple[list[dict], dict | None]:
-    """A confirmed member's message: fields completed (a change goes to the animators:
-    the From line proves nothing), items recorded open and handed to matching. Returns
-    the items and, when the message turned invitations on or off (or asked to, beyond the
-    day's limit: ``withheld``), ``{"invitations": bool, "withdrawn": number of events
-    withdrawn from their agenda, "withheld": bool}`` (else None)."""
+    """A confirmed member's message: their fields taken in (:func:`workflows.steps.records.take_in`:
+    completed, a change of name or phone to the animators), items recorded open and
+    handed to matching. Returns the items and, when the message turned invitations on or
+    off (or asked to, beyond the day's limit: ``withheld``), ``{"invitations": bool,
+    "withdrawn": number of events withdrawn from their agenda, "withheld": bool}`` (else
+    None). A message that may not change the member's record comes here without its
+    fields (:data:`workflows.routes.OWN_RECORD`)."""
     parsed = incoming.parsed
-    fields = parsed.member
-    withheld = invitations_change_withheld(plan, incoming, member, fields.invitations)
-    if withheld:
-        fields = replace(fields, invitations=None)
-    changed = differing_fields(member, fields)
-    updated, _ = ensure_member(plan, member["address"], fields)
-    # « Invitations : oui / non »: the live events sent or withdrawn
-    queued = follow_preference(plan, member, updated)
-    calendar = {"invitations": parsed.member.invitations, "withdrawn": 0, "withheld": True} if withheld else None
+    taken = take_in(plan, incoming, member, parsed.member)
+    updated = taken.after
+    calendar = {"invitations": parsed.member.invitations, "withdrawn": 0, "withheld": True} if taken.withheld else None
     if bool(updated.get("invitations")) != bool(member.get("invitations")):
         calendar = {"invitations": bool(updated.get("invitations")),
-                    "withdrawn": 0 if updated.get("invitations") else len(queued), "withheld": False}
-    if changed:
-        language = plan.settings.network.language
-        forward_to_animators(plan, incoming, reason="member_change", purpose="member_change", member=member["ref"],
-                             fields=", ".join(label_of(f, "field", language) for f in changed))
+                    "withdrawn": 0 if updated.get("invitations") else len(taken.queued), "withheld": False}
     items = record_items(plan, member, parsed.items, parsed.message_id)
+    left_out = too_many(plan, member, len(parsed.items), items)
+    if left_out:
+        tell_too_many(plan, incoming, member, left_out)
     if items:
         introductions.on_items_opened(plan, items)
         groups.on_items_opened(plan, items)

@@ -34,13 +34,13 @@ from workflows.lookup import find_ref, items_of
 from workflows.mail.model import CONTACTS, Item, MemberFields
 from workflows.mail.sender import person_name
 from workflows.mail.textutil import fold
+from workflows.model import charter
 from workflows.model.members import NAME_MAX
 from workflows.model.privacy import first_name
-from workflows.model import charter
 from workflows.steps import consents, groups, introductions, questions
 from workflows.steps.erasure import erase_member
 from workflows.steps.invitations import follow_preference, invite_member, invitee_of
-from workflows.steps.items import record_for_confirmed, record_items, refs, release_held
+from workflows.steps.items import record_for_confirmed, record_items, refs, release_held, tell_too_many, too_many
 from workflows.steps.people import ensure_member, new_member, who_wrote
 from workflows.steps.questions import destructive, may_ask, settle_or_clarify
 from workflows.steps.speaking import answer_sender, forward_the_rest, forward_to_animators, reply_id, tell_animators
@@ -78,8 +78,26 @@ def ask_to_join(plan: Plan, incoming: Incoming, address: str) -> str:
     member, created = ensure_member(plan, address, parsed.member, person_name(incoming.parsed))
     new_items = record_items(plan, member, parsed.items, parsed.message_id)
     outcome = f"join {member['ref']} {'new' if created else 'pending'}" + refs(new_items)
+    left_out = too_many(plan, member, len(parsed.items), new_items)
+    if left_out:
+        # The person is told nothing more than the confirmation request, which lists what
+        # was kept: an answer of its own would be one more mail to an address that may
+        # not be theirs.
+        tell_too_many(plan, incoming, member, left_out)
+        outcome += f", {left_out['dropped']} not recorded (too many)"
     if not may_ask(plan, incoming, address, JOIN):
         return outcome + " (question withheld)"
+    ask_join(plan, member, cause=parsed.message_id, in_reply_to=reply_id(parsed.message_id),
+             auto_submitted="auto-replied")
+    audit.info("%s: %s, confirmation asked", parsed.message_id, outcome)
+    return outcome + ", confirmation asked"
+
+
+def ask_join(plan: Plan, member: dict, *, cause: str, in_reply_to: str | None = None,
+             auto_submitted: str = "auto-generated") -> None:
+    """Ask the pending ``member`` the question ``join`` (``join_confirm``, with the texts
+    to agree to and their held items), valid ``pending_days``. Who may be asked, and how
+    often, is the caller's business (:func:`workflows.steps.questions.may_ask`)."""
     texts = plan.resources.texts
     pending_days = plan.settings.membership.pending_days
     questions.ask(
@@ -87,7 +105,7 @@ def ask_to_join(plan: Plan, incoming: Incoming, address: str) -> str:
         kind=JOIN,
         subject_ref=member["ref"],
         member=member["ref"],
-        address=address,
+        address=member["address"],
         to_name=member.get("name"),
         template="join_confirm",
         values={
@@ -100,14 +118,25 @@ def ask_to_join(plan: Plan, incoming: Incoming, address: str) -> str:
             "pending_days": pending_days,
             "deadline": datetime.fromisoformat(member["created"]) + timedelta(days=pending_days),
         },
-        cause=parsed.message_id,
+        cause=cause,
         valid_days=pending_days,
         data={"texts": charter.records(texts)},
-        in_reply_to=reply_id(parsed.message_id),
-        auto_submitted="auto-replied",
+        in_reply_to=in_reply_to,
+        auto_submitted=auto_submitted,
     )
-    audit.info("%s: %s, confirmation asked", parsed.message_id, outcome)
-    return outcome + ", confirmation asked"
+
+
+def ask_join_again(plan: Plan, member: dict, by: str) -> None:
+    """``rers members ask M-14``: an animator sends a pending member their confirmation
+    request now — one the network's bound on join questions held back, or one that was
+    lost. Outside that bound and the daily answer limit (an animator's act). Raises
+    ValueError, saying why, for a confirmed member or one without an address."""
+    if member["status"] == "confirmed":
+        raise ValueError(f"{member['ref']} is already a confirmed member")
+    if not member.get("address"):
+        raise ValueError(f"{member['ref']} has no e-mail address")
+    ask_join(plan, member, cause=f"members-ask:{member['ref']}:{plan.stamp()}")
+    audit.info("%s: confirmation request sent by an animator (%s)", member["ref"], by)
 
 
 def on_join_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
@@ -140,6 +169,7 @@ def on_join_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) 
     invite_member(plan, member)  # nothing unless they asked for invitations
     answer_sender(plan, incoming, template="join_done", values={"confirmed": True, "member": member, "items": released},
                   purpose="join_done")
+    questions.pass_on_remarks(plan, incoming, question, answer)
     audit.info("%s: %s confirmed%s", parsed.message_id, member["ref"], refs(released))
     return f"join confirmed: {member['ref']}" + refs(released)
 
@@ -153,18 +183,22 @@ def on_join_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) 
 # --- leaving ---------------------------------------------------------------------------
 
 
+def not_a_member(plan: Plan, incoming: Incoming) -> str:
+    """``RETRAIT`` from an address that is no member's: told the network holds nothing
+    about it (the answer keeps no copy once sent)."""
+    answer_sender(plan, incoming, template="not_member", values={"intent": "withdraw"}, purpose="not_member",
+                  forget_after_send=True)
+    return "withdraw: not a member"
+
+
 def on_withdraw(plan: Plan, incoming: Incoming) -> str:
-    """``withdraw`` (``RETRAIT``): a member (pending or confirmed) is asked to confirm;
-    an unknown address is told the network holds nothing about it."""
+    """``withdraw`` (``RETRAIT``) of a member, pending or confirmed (who may:
+    :data:`workflows.routes.MEMBER`): asked to confirm."""
     parsed = incoming.parsed
     address, member = who_wrote(plan, incoming)
     if not address:
         forward_to_animators(plan, incoming, reason="withdraw_no_address")
         return "forwarded: no address"
-    if member is None:
-        answer_sender(plan, incoming, template="not_member", values={"intent": "withdraw"}, purpose="not_member",
-                      forget_after_send=True)
-        return "withdraw: not a member"
     if not may_ask(plan, incoming, address, WITHDRAW):
         return f"withdraw {member['ref']}: question withheld"
     questions.ask_member(
@@ -201,8 +235,9 @@ def on_withdraw_answer(plan: Plan, incoming: Incoming, question: dict, answer: s
                   purpose="withdraw_done", forget_after_send=True, limited=False)
     # Not caused by the person's Message-ID, which may name their mail domain and would stay
     # in the outbox: by the ref, which is never given again.
-    tell_animators(plan, template="withdrawal_notice", values={"ref": ref}, purpose="withdrawal_notice",
-                   cause=f"withdrawal:{ref}")
+    tell_animators(plan, template="withdrawal_notice",
+                   values={"ref": ref, "erased_folder": plan.settings.mailbox.erased_folder},
+                   purpose="withdrawal_notice", cause=f"withdrawal:{ref}")
     return f"withdraw {ref}: erased"
 
 

@@ -104,6 +104,14 @@ def as_json(data: dict) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
+def nothing_stored(plan: Plan, incoming: Incoming) -> str:
+    """``my_data`` from an address that is no member's: told the network holds nothing
+    about it (the answer keeps no copy once sent)."""
+    answer_sender(plan, incoming, template="my_data", values={"found": False, "data": None}, purpose="my_data",
+                  forget_after_send=True)
+    return "my_data: nothing stored"
+
+
 def on_my_data(plan: Plan, incoming: Incoming) -> str:
     """``my_data`` (``MES DONNÉES``): everything stored about the sender's address, as
     text and a JSON attachment, to that address only (so a forged From gets nothing to
@@ -113,11 +121,7 @@ def on_my_data(plan: Plan, incoming: Incoming) -> str:
     if not address:
         forward_to_animators(plan, incoming, reason="my_data_no_address")
         return "forwarded: no address"
-    member = wrote_again(plan, address)
-    if member is None:
-        answer_sender(plan, incoming, template="my_data", values={"found": False, "data": None}, purpose="my_data",
-                      forget_after_send=True)
-        return "my_data: nothing stored"
+    member = wrote_again(plan, address)  # a member (pending or confirmed): MEMBER let it through
     data = export(plan, member)
 
     export_file = Attachment("file", as_json(data).encode("utf-8"), "application/json",

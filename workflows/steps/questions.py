@@ -44,12 +44,13 @@ from datetime import datetime, timedelta
 
 from workflows.decision import Incoming, Mail, Plan, Question
 from workflows.lookup import token_hash
-from workflows.mail.answers import plain_yes
+from workflows.mail.answers import has_remarks, plain_yes
+from workflows.mail.labels import label_of
 from workflows.mail.authentication import authenticated
 from workflows.mail.sender import person_address
 from workflows.model.members import reachable
 from workflows.model.questions import DEFAULT_VALID_DAYS, PROXY_TEMPLATE, answered_token, same_question
-from workflows.steps.speaking import forward_to_animators, limit_reached, take_allowance
+from workflows.steps.speaking import forward_to_animators, limit_reached, reply_id, take_allowance
 
 audit = logging.getLogger("rers.audit")
 
@@ -79,7 +80,9 @@ def ask(
     ``address`` is the only address whose answer counts. The mail goes to ``recipients``
     (default: ``[(to_name, address)]``), its subject tagged ``[token]``, its Message-ID
     :func:`question_message_id`; its ``values`` get ``token`` and ``expires`` (aware UTC).
-    With ``to_member``, addresses marked undeliverable get no mail (the question is kept).
+    With ``to_member``, addresses marked undeliverable get no mail (the question is kept),
+    and the mail is a member's (how to leave the network) when they are all confirmed
+    members' (:meth:`workflows.decision.Plan.members_only`): not the newcomer's join question.
     ``data`` is kept with the question for the step that reads the answer.
     ``auto_submitted``: ``auto-replied`` when the question answers the person's message
     (RFC 3834 §5). ``clarified``: this is the clarification of an unclear answer.
@@ -96,7 +99,8 @@ def ask(
     if to_member:
         to = [(name, each) for name, each in to if not plan.undeliverable(each)]
     mail = Mail(template=template, to=to, values=values, purpose=f"question:{kind}", cause=cause,
-                in_reply_to=in_reply_to, to_member=to_member, auto_submitted=auto_submitted) if to else None
+                in_reply_to=in_reply_to, to_member=to_member and plan.members_only(to),
+                auto_submitted=auto_submitted) if to else None
     question = plan.ask(
         document={
             "kind": kind,
@@ -175,7 +179,9 @@ def ask_member(
                       cause, kind, member["ref"])
     return [
         ask(plan, kind=kind, subject_ref=subject_ref, member=member["ref"], address=animator,
-            template=PROXY_TEMPLATE, values={**values, "question_template": template, "kind": kind},
+            template=PROXY_TEMPLATE,
+            # The question shown is the member's own: its footer says how to leave.
+            values={**values, "question_template": template, "kind": kind, "to_member": True},
             cause=cause, valid_days=valid_days, data={**(data or {}), "proxy": member["ref"]},
             to_member=False)
         for animator in animators
@@ -298,14 +304,87 @@ def may_ask(plan: Plan, incoming: Incoming, address: str, kind: str) -> bool:
     """Whether the question ``kind`` may be sent to ``address`` now (never to the robot
     itself; within the day's answers to that address). A question withheld by the limit
     goes to the animators (:func:`workflows.steps.speaking.limit_reached`): joining and
-    leaving are the person's right."""
+    leaving are the person's right.
+
+    A ``join`` question — asked only of an address that is not a confirmed member — also
+    counts against the network's hourly and daily bounds (:func:`_join_bound`): anyone can
+    write a join in a stranger's name, and without them a forged flood would make the robot
+    write to as many strangers. Beyond them the question is not sent (the caller keeps the
+    person pending) and the animators are told once per hour or day."""
     if address == plan.settings.network.address:
+        return False
+    bound = _join_bound(plan) if kind == JOIN_KIND else None
+    if bound is not None:
+        _join_withheld(plan, incoming, *bound)
         return False
     if not take_allowance(plan, address):
         audit.info("%s: question withheld, daily limit reached", incoming.parsed.message_id)
         limit_reached(plan, incoming, address, f"question:{kind}")
         return False
+    if kind == JOIN_KIND:
+        for period, stamp, _ in _join_periods(plan):
+            _count_network(plan, f"join_questions|{period}|{stamp}")
     return True
+
+
+JOIN_KIND = "join"
+"""The confirmation request of a join (:mod:`workflows.steps.membership`)."""
+
+
+def _join_periods(plan: Plan) -> tuple[tuple[str, str, int], ...]:
+    """``(period, its stamp, the bound)``: the network-local hour and day of ``plan.now``."""
+    limits = plan.settings.limits
+    hour = plan.now.astimezone(plan.settings.network.zone).strftime("%Y-%m-%dT%H")
+    return (("day", plan.today, limits.max_join_questions_per_day),
+            ("hour", hour, limits.max_join_questions_per_hour))
+
+
+def _network_count(plan: Plan, key: str) -> int:
+    doc = plan.replies.find_one("key", key)
+    return 0 if doc is None else doc["count"]
+
+
+def _count_network(plan: Plan, key: str, limit: int | None = None) -> bool:
+    """Count one in the network-wide counter ``key`` (kept with the daily counters, pruned
+    after two days); False, and nothing counted, when it already holds ``limit``."""
+    doc = plan.replies.find_one("key", key)
+    count = 0 if doc is None else doc["count"]
+    if limit is not None and count >= limit:
+        return False
+    if doc is None:
+        plan.replies.insert({"key": key, "count": 1, "day": plan.today})
+    else:
+        plan.replies.update(doc["id"], count=count + 1)
+    return True
+
+
+def _join_bound(plan: Plan) -> tuple[str, str, int] | None:
+    """The period whose bound on join questions is reached (the day's first), or None."""
+    for period, stamp, limit in _join_periods(plan):
+        if _network_count(plan, f"join_questions|{period}|{stamp}") >= limit:
+            return period, stamp, limit
+    return None
+
+
+def waiting_joins(plan: Plan) -> int:
+    """Pending members who were never sent their confirmation request."""
+    return sum(1 for member in plan.members.find("status", "pending")
+               if not any(q["kind"] == JOIN_KIND for q in plan.questions.find("subject_ref", member["ref"])))
+
+
+def _join_withheld(plan: Plan, incoming: Incoming, period: str, stamp: str, limit: int) -> None:
+    """The join question is not sent: the bound of ``period`` is reached. The animators
+    are told once per period (the message attached, how many wait), the rest is logged."""
+    parsed = incoming.parsed
+    if _count_network(plan, f"join_limit_told|{period}|{stamp}", limit=1):
+        forward_to_animators(plan, incoming, reason="join_limit_day" if period == "day" else "join_limit_hour",
+                             purpose="join_limit", limit=limit,
+                             waiting=waiting_joins(plan))
+        audit.warning("%s: confirmation request withheld, %d already sent this %s to non-members; animators told",
+                      parsed.message_id, limit, period)
+    else:
+        audit.warning("%s: confirmation request withheld, %d already sent this %s to non-members",
+                      parsed.message_id, limit, period)
 
 
 def settle_or_clarify(plan: Plan, incoming: Incoming, question: dict, answer: str, member: dict | None,
@@ -324,6 +403,33 @@ def settle_or_clarify(plan: Plan, incoming: Incoming, question: dict, answer: st
                        to_name=None if proxy else member.get("name"))
     settle(plan, question, answer=answer, message_id=incoming.parsed.message_id)
     return None
+
+
+REMARKS_SHOWN = 600
+"""How many characters of a reply's words the animators' notice quotes (the message is
+attached whole)."""
+
+
+def pass_on_remarks(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str | None:
+    """The animators get the words a reply holds besides its OUI or NON — a decline's
+    reason, a remark (« POUR M-14 : NON, elle n'a plus le temps », « Oui, mais seulement le
+    mardi ») — which the robot does not read (:func:`workflows.mail.answers.has_remarks`):
+    the message is handed to them, quoted, with what the answer was. Returns the
+    Message-ID, or None when there is nothing besides the answer (or it is unclear:
+    the clarification question follows)."""
+    text = incoming.parsed.text or ""
+    if answer not in ("yes", "no") or not has_remarks(text):
+        return None
+    language = plan.settings.network.language
+    proxy = bool(question.get("data", {}).get("proxy"))
+    words = " ".join(text.split())
+    if len(words) > REMARKS_SHOWN:
+        words = words[:REMARKS_SHOWN].rsplit(" ", 1)[0] + " …"
+    return forward_to_animators(plan, incoming, reason="answer_remarks_proxy" if proxy else "answer_remarks",
+                                purpose="answer_remarks", member=question.get("member") or "?",
+                                answer={"yes": ("OUI", "YES"), "no": ("NON", "NO")}[answer][language == "en"],
+                                question=label_of(question["kind"], "question", language),
+                                subject=question["subject_ref"], words=words)
 
 
 def destructive(incoming: Incoming, answer: str) -> str:
@@ -369,7 +475,7 @@ def clarify(plan: Plan, incoming: Incoming, question: dict, *, template: str, va
         cause=incoming.parsed.message_id,
         to_name=to_name,
         data={**question.get("data", {}), "clarification_of": question["id"]},
-        in_reply_to=incoming.parsed.message_id,
+        in_reply_to=reply_id(incoming.parsed.message_id),
         clarified=True,
     )
     plan.questions.update(question["id"], answer="unclear", answer_message_id=incoming.parsed.message_id)

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from workflows.decision import Plan
 from workflows.events.model import EventSeries
-from workflows.events.rules import occurrence_dates, occurrences
+from workflows.events.rules import Occurrence, occurrence_dates, occurrences
 from workflows.events.views import event_view, occurrence_view
 from workflows.lookup import find_item, find_ref
 from workflows.model.introductions import SIDES, erased
@@ -38,20 +38,21 @@ def _person(plan: Plan, answer: dict) -> dict:
     return {"name": None, "ref": None, "address": answer["address"], "comment": answer.get("comment")}
 
 
-def _reminder_recipient(plan: Plan, answer: dict, series: EventSeries | None = None) -> tuple[str | None, str] | None:
-    """``(name, address)`` to remind, or None: a member who may get invitations (for a
-    group's session: one of its invitees), or an animator; nobody else (an invitation
-    forwarded to a stranger gets no mail from us)."""
+def _reminder_recipient(plan: Plan, answer: dict,
+                        series: EventSeries | None = None) -> tuple[str | None, str, str | None] | None:
+    """``(name, address, first name given as such)`` to remind, or None: a member who may
+    get invitations (for a group's session: one of its invitees), or an animator; nobody
+    else (an invitation forwarded to a stranger gets no mail from us)."""
     if series is not None and series.group is not None:
         invitee = next((i for i in group_invitees(plan, series.group) if i.member and i.member == answer.get("member")),
                        None)
-        return (invitee.name, invitee.address) if invitee else None
+        return (invitee.name, invitee.address, invitee.first_name) if invitee else None
     if answer.get("member"):
         member = plan.members.find_one("ref", answer["member"])
         invitee = invitee_of(member) if member else None
-        return (invitee.name, invitee.address) if invitee else None
+        return (invitee.name, invitee.address, invitee.first_name) if invitee else None
     if answer["address"] in plan.settings.network.animators:
-        return None, answer["address"]
+        return None, answer["address"], None
     return None
 
 
@@ -87,8 +88,9 @@ def send_reminders(plan: Plan) -> list[str]:
                 if recipient is None:
                     continue
                 mid = tell_attendee(
-                    plan, *recipient, animator=recipient[1] in settings.network.animators,
-                    template="event_reminder", values={**values, "recipient": {"name": recipient[0]}},
+                    plan, recipient[0], recipient[1], animator=recipient[1] in settings.network.animators,
+                    template="event_reminder",
+                    values={**values, "recipient": {"name": recipient[0], "first_name": recipient[2]}},
                     purpose=REMINDER, cause=mail_cause(series.uid, series.sequence, tomorrow),
                     message_id=calendar_message_id(plan, REMINDER, series.uid, None, tomorrow, recipient[1],
                                                    answer.get("member")),
@@ -109,13 +111,39 @@ def send_reminders(plan: Plan) -> list[str]:
     return queued
 
 
+MEETING_HORIZON_DAYS = 400
+"""How far :func:`meeting_permanence` looks for a permanence."""
+
+
+def meeting_permanence(series: EventSeries, made: datetime, zone, until: date | None = None) -> Occurrence | None:
+    """The permanence of ``series`` where two members introduced at ``made`` (aware) are
+    presented to each other: the first one whose eve list to the animators is still to
+    come — the day before it, from :data:`REMINDERS_FROM` local time (``zone``). So the
+    animators' list names the pair, and the members learn the date at least a night
+    ahead: with a Monday 9 h permanence, an introduction made on Sunday before 17 h is
+    for the next morning; one made on Sunday evening, or on Monday at 1 h 27, is for the
+    Monday after (never « this morning »). A cancelled permanence is skipped. None when
+    there is none up to ``until`` (default: :data:`MEETING_HORIZON_DAYS` ahead).
+
+    One rule for both ends: the introduction mail gives this date
+    (:func:`workflows.steps.introductions.next_permanence`), and the eve list of this
+    date names the pair (:func:`pairs_to_present`)."""
+    first = made.astimezone(zone).date()
+    last = until or first + timedelta(days=MEETING_HORIZON_DAYS)
+    for occurrence in occurrences(series, first, last):
+        eve_list = datetime.combine(occurrence.day - timedelta(days=1), REMINDERS_FROM, tzinfo=zone)
+        if made < eve_list:
+            return occurrence
+    return None
+
+
 def pairs_to_present(plan: Plan, series: EventSeries, day: date) -> list[dict]:
     """The introductions whose members the animators are to present to each other at the
     permanence ``series`` holds on ``day``: made, either side meeting at the permanence,
-    and ``day`` the first occurrence after the introduction (a cancelled one moves the
-    meeting to the next). For the animators' list the eve of that permanence: the
-    introduction's ref, the first names and refs of both members and the titles, never an
-    address. Oldest first."""
+    and ``day`` their :func:`meeting_permanence` (a cancelled one moves the meeting to the
+    next). For the animators' list the eve of that permanence: the introduction's ref, the
+    first names and refs of both members and the titles, never an address. Oldest
+    first."""
     zone = plan.settings.network.zone
     pairs = []
     for status in ("introduced", "bilan"):
@@ -123,8 +151,8 @@ def pairs_to_present(plan: Plan, series: EventSeries, day: date) -> list[dict]:
             if "permanence" not in (intro.get("contacts") or {}).values() or not intro.get("introduced"):
                 continue
             made = datetime.fromisoformat(intro["introduced"])
-            first = next((o for o in occurrences(series, made.astimezone(zone).date(), day) if o.start > made), None)
-            if first is None or first.day != day:
+            meeting = meeting_permanence(series, made, zone, until=day)
+            if meeting is None or meeting.day != day:
                 continue
             pair: dict = {"ref": intro["ref"], "introduced": intro["introduced"]}
             for side in SIDES:

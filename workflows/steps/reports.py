@@ -16,7 +16,9 @@ What it holds (protocol.md, "Reports"), for a period of local days ``[start, end
   the period and their attendance, the groups ended without taking place;
 * the bilans received in the period (of introductions and groups), with their answers;
 * demands open for 30 days or more that no introduction ever answered (needs the
-  network does not meet: worth a word at the next meeting);
+  network does not meet: worth a word at the next meeting), each with its near misses:
+  the open offers closest to it, under the score that would propose them or busy
+  elsewhere (« la plus proche : O-12, 0.55 »: :func:`workflows.steps.matcher.near_misses`);
 * the events of the coming 31 days, and the attendance answers of the period's events.
 
 :func:`build_report` only reads the store (a pure view); :func:`queue_report` sends it;
@@ -34,6 +36,7 @@ from workflows.decision import Incoming, Plan
 from workflows.events.rules import occurrences
 from workflows.steps.attendance import answers_for
 from workflows.steps.calendar import draft_for
+from workflows.steps.matcher import matcher, near_misses
 from workflows.steps.speaking import answer_sender, tell_animators
 
 log = logging.getLogger(__name__)
@@ -62,7 +65,11 @@ def previous_month(today: date) -> tuple[date, date]:
 
 def build_report(settings: Settings, store: Plan, start: date, end: date, today: date) -> dict:
     """The report's data for the local days ``start``…``end`` (inclusive), as plain dicts
-    and lists (the template's context). ``today``: the network-local date now."""
+    and lists (the template's context). ``today``: the network-local date now.
+
+    ``store``: a :class:`Plan` (or a bare store, read the same way: then the unmet
+    demands' ``near`` is None, as their near misses need the plan's matcher; else a list,
+    best first, maybe empty)."""
     zone = settings.network.zone
 
     def within(stamp: str | None) -> bool:
@@ -107,11 +114,18 @@ def build_report(settings: Settings, store: Plan, start: date, end: date, today:
                                                 if a.get("demand")}
     unmet_before = (today - timedelta(days=UNMET_DAYS)).isoformat()
     unmet = [
-        {"ref": i["ref"], "title": i["title"], "since": _local_day(i["created"], zone)}
+        {"ref": i["ref"], "title": i["title"], "since": _local_day(i["created"], zone), "near": None}
         for i in items
         if i["kind"] == "demand" and i["status"] == "open" and i["ref"] not in answered
         and (_local_day(i["created"], zone) or today).isoformat() <= unmet_before
     ]
+    resources = getattr(store, "resources", None)
+    if unmet and resources is not None and resources.matcher is not None:
+        m = matcher(store)
+        by_ref = {i["ref"]: i for i in items}
+        for need in unmet:
+            need["near"] = [{"ref": offer["ref"], "title": offer["title"], "score": score}
+                            for offer, score in near_misses(store, m, by_ref[need["ref"]])]
     # As the calendar publishes them: the configured series count before the first
     # publication too (a robot installed today reports its permanences at once).
     series = [s for s in draft_for(settings, store, today).current.values() if not s.cancelled]
@@ -179,6 +193,7 @@ def build_report(settings: Settings, store: Plan, start: date, end: date, today:
         },
         "bilans": bilans,
         "unmet": sorted(unmet, key=lambda u: u["since"] or today),
+        "min_score": settings.matching.min_score,
         "upcoming": upcoming,
         "attendance": attendance,
     }

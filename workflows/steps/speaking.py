@@ -19,7 +19,7 @@ import logging
 from workflows.decision import Attachment, Incoming, Mail, Plan
 from workflows.mail.labels import label_of
 from workflows.mail.reasons import reason_text
-from workflows.mail.sender import person_address, person_name
+from workflows.mail.sender import mailbox_key, person_address, person_name
 from workflows.model.members import reachable
 from workflows.model.questions import answered_token, question_message_id
 from workflows.steps.people import wrote_again
@@ -30,7 +30,8 @@ audit = logging.getLogger("rers.audit")
 def _hash(plan: Plan, address: str) -> str:
     # Daily counters outlive erasure for a day: keyed, so that the store file alone does not
     # tell whether a given address wrote (a plain SHA-256 of an address can be checked).
-    return plan.keyed_hash("reply-counter|" + address)[:16]
+    # One counter per mailbox: case and +tag variants of an address share it.
+    return plan.keyed_hash("reply-counter|" + mailbox_key(address))[:16]
 
 
 ANIMATOR_ALLOWANCE_FACTOR = 10
@@ -43,7 +44,8 @@ def take_allowance(plan: Plan, address: str, kind: str = "reply", limit: int | N
     """Count one answer of ``kind`` to ``address`` today; False when the day's ``limit``
     is reached. The default limit is ``max_replies_per_day``, times
     :data:`ANIMATOR_ALLOWANCE_FACTOR` for an animator's address. Counters are per
-    network-local day."""
+    network-local day and per mailbox (:func:`workflows.mail.sender.mailbox_key`):
+    ``Marie+1@…``, ``MARIE+2@…`` and ``marie@…`` share one."""
     if limit is None:
         network = plan.settings.network
         limit = network.max_replies_per_day
@@ -127,7 +129,7 @@ def answer_sender(
         values=values,
         purpose=purpose,
         cause=parsed.message_id,
-        in_reply_to=parsed.message_id if parsed.message_id.startswith("<") else None,
+        in_reply_to=reply_id(parsed.message_id),
         references=parsed.references,
         auto_submitted="auto-replied",
         attachments=attachments,
@@ -146,7 +148,13 @@ def forward_to_animators(plan: Plan, incoming: Incoming, *, reason: str, purpose
     configured (logged with the key: the message stays in the done folder). The message
     is attached as it is, never parsed (:func:`workflows.mail.rfc5322.attach_original`); ``without_original``:
     not attached (the notice about a parked message when attaching it failed: the reason
-    says where it is kept).
+    says where it is kept). « Répondre » writes to the person (``Reply-To``,
+    :func:`reply_to_person`), not to the robot.
+
+    At most ``[limits] max_forwards_per_day`` messages of one sender a day are handed
+    over (:func:`_within_forward_limit`); then one notice, then nothing more that day
+    (None is returned, the audit log notes each one). The reasons of
+    :data:`UNCAPPED_FORWARDS` always reach the animators.
     """
     text = reason_text(reason, plan.settings.network.language, **values)
     animators = plan.settings.network.animators
@@ -154,6 +162,9 @@ def forward_to_animators(plan: Plan, incoming: Incoming, *, reason: str, purpose
     if not animators:
         audit.warning("%s: needs a human (%s) but no animator is configured", parsed.message_id, reason)
         return None
+    if reason not in UNCAPPED_FORWARDS and not _within_forward_limit(plan, incoming, reason):
+        return None
+    reply_to = reply_to_person(plan, parsed)
     return plan.forward(reason=reason, mail=Mail(
         template="forward_animators",
         to=[(None, a) for a in animators],
@@ -163,12 +174,79 @@ def forward_to_animators(plan: Plan, incoming: Incoming, *, reason: str, purpose
             "subject": parsed.subject,
             "intent": parsed.intent,
             "text": parsed.text,
+            "reply_to": reply_to,
         },
         purpose=purpose,
         cause=parsed.message_id,
         to_member=False,
         attachments=[] if without_original else [Attachment("original", incoming.raw)],
+        reply_to=reply_to,
     ))
+
+
+UNCAPPED_FORWARDS = frozenset({"parked", "reply_limit", "join_limit_hour", "join_limit_day", "forward_limit",
+                               "forward_limit_forged"})
+"""Forwards never held by the daily limit of a sender: the notice about a parked message
+(the robot's own failure; the message is in the error folder, not the done folder, and
+no sender is known), the request the person has a right to that the answer limit
+withheld (``reply_limit``: already once a day per address), the network's bound on
+confirmation requests (``join_limit_hour``, ``join_limit_day``: once per hour or day) and the limit's own notices.
+Everything else — what the robot did not understand, refused acts (forged animator
+commands and approvals, answers from the wrong address), forged mail in a member's
+name — counts: the first ones show the animators what is happening, the notice says the
+rest are held, and the messages stay in the done folder."""
+
+UNREADABLE_SENDER = "<unreadable sender>"
+"""The counter shared by every message whose sender cannot be read: an attacker cannot
+escape the limit by writing a From no one can read."""
+
+
+def _within_forward_limit(plan: Plan, incoming: Incoming, reason: str) -> bool:
+    """Count one forward of ``incoming``'s sender today; False when the day's
+    ``max_forwards_per_day`` is used up (times :data:`ANIMATOR_ALLOWANCE_FACTOR` for an
+    animator's address). The sender is the person's mailbox (:func:`mailbox_key`: case
+    and ``+tag`` variants are one sender). Mail the network's server calls forged in
+    someone's name (``member_forged``) has a counter of its own, so that a forged flood
+    does not use up the forwards of that person's real mail. The first forward held gets
+    the animators one notice (the message attached, ``forward_limit``); the next ones
+    that day only an audit line."""
+    parsed = incoming.parsed
+    sender = mailbox_key(person_address(parsed) or parsed.sender) or UNREADABLE_SENDER
+    network = plan.settings.network
+    limit = plan.settings.limits.max_forwards_per_day
+    if sender in network.animators:
+        limit *= ANIMATOR_ALLOWANCE_FACTOR
+    bucket = "forged" if reason == "member_forged" else "mail"
+    if take_allowance(plan, sender, f"forward:{bucket}", limit=limit):
+        return True
+    take_allowance(plan, sender, f"forward_held:{bucket}", limit=2 ** 62)  # counted, for `rers status`
+    mailbox = plan.settings.mailbox
+    folder = mailbox.done_folder or f"{mailbox.folder} ({mailbox.done_keyword})"
+    if take_allowance(plan, sender, f"forward_limit:{bucket}", limit=1):
+        forward_to_animators(plan, incoming, reason="forward_limit_forged" if bucket == "forged" else "forward_limit",
+                             purpose="forward_limit", limit=limit, folder=folder,
+                             sender=parsed.sender or label_of("unreadable_address", "field", network.language))
+        audit.warning("%s: %s's forwards to the animators for today are used up (%d): they were told, the next "
+                      "ones stay in %s", parsed.message_id, "a sender" if sender == UNREADABLE_SENDER else "the sender",
+                      limit, folder)
+    else:
+        audit.warning("%s: not forwarded to the animators (%s): the sender's %d forwards of today are used up; the "
+                      "message is in %s", parsed.message_id, reason, limit, folder)
+    return False
+
+
+def reply_to_person(plan: Plan, parsed) -> str | None:
+    """The address an animator's « Répondre » should reach for a message handed to them:
+    the person's, as the robot answers them (:func:`workflows.mail.sender.person_address`:
+    the From address, or a web form's Reply-To). None — « Répondre » then goes to the
+    robot, as before — when there is no readable address, for the robot's own mail, and
+    for a delivery report (its sender is a mail server, nobody reads it)."""
+    address = person_address(parsed)
+    if not address or parsed.own_mail or parsed.intent == "bounce":
+        return None
+    if address == plan.settings.network.address.lower():
+        return None
+    return address
 
 
 def reply_id(message_id: str) -> str | None:
@@ -186,16 +264,19 @@ def forward_the_rest(plan: Plan, incoming: Incoming) -> None:
 
 def tell_animators(plan: Plan, *, template: str, values: dict, purpose: str, cause: str,
                    only: list[str] | None = None, message_id: str | None = None,
-                   attachments: list[Attachment] = ()) -> str | None:
+                   attachments: list[Attachment] = (), forget_after_send: bool = False) -> str | None:
     """A notice to the animators (``only`` some of them), the message they are about not
     attached: a decision, a member's news, a report, a list, a notice carrying no personal
-    data. Returns the Message-ID, or None when nobody is to get it (no animator
-    configured) or it was already sent (``message_id``: see :class:`workflows.decision.Mail`)."""
+    data — or one that must carry the last trace of an erased person, kept nowhere once
+    sent (``forget_after_send``). Returns the Message-ID, or None when nobody is to get it
+    (no animator configured) or it was already sent (``message_id``: see
+    :class:`workflows.decision.Mail`)."""
     animators = list(plan.settings.network.animators) if only is None else only
     if not animators:
         return None
     return plan.mail(template=template, to=[(None, a) for a in animators], values=values, purpose=purpose,
-                     cause=cause, to_member=False, message_id=message_id, attachments=attachments)
+                     cause=cause, to_member=False, message_id=message_id, attachments=attachments,
+                     forget_after_send=forget_after_send)
 
 
 def tell_attendee(plan: Plan, name: str | None, address: str, *, animator: bool, template: str, values: dict,
@@ -224,8 +305,10 @@ def tell_member(plan: Plan, member: dict | None, *, template: str, values: dict,
         if token:
             references.insert(0, question_message_id(token, plan.settings.network.domain))
         return plan.mail(template=template, to=[(member.get("name"), member["address"])], cc=cc, values=values,
-                         purpose=purpose, cause=cause, in_reply_to=thread.message_id if thread else None,
+                         purpose=purpose, cause=cause, in_reply_to=reply_id(thread.message_id) if thread else None,
                          references=list(dict.fromkeys(references)), subject_tag=token)
+    # The text is the member's, passed on by the animators: its footer says how to leave.
     return tell_animators(plan, template=template,
-                          values={**values, "for_member": {"ref": member["ref"], "name": member.get("name")}},
+                          values={**values, "for_member": {"ref": member["ref"], "name": member.get("name")},
+                                  "to_member": True},
                           purpose=purpose, cause=cause)

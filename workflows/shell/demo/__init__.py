@@ -65,7 +65,7 @@ def run_demo(directory: Path, *, fresh: bool = False, out=print) -> int:
 
 
 def _run(directory: Path, config: Path, settings, out) -> int:
-    store = Store.open(settings.store.path)
+    store = Store.open(settings.store.path, create=True)  # a demo folder of an older rers has none yet
     outbox = Path(settings.transport.path)
     before = set(outbox.glob("*.eml"))
     runner = Runner(settings, store)

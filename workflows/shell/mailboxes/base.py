@@ -52,3 +52,9 @@ class Mailbox(Protocol):
     def park(self, keys: list[str]) -> None:
         """Move these messages to the error folder (handling failed too many times)."""
         ...
+
+    def remove_mail(self, folder: str, addresses: list[str], *, text: bool = False, keyword: str | None = None,
+                    move_to: str | None = None) -> list[str | None]:
+        """Take the messages of these people out of ``folder`` (after their erasure):
+        deleted, or moved to ``move_to``. Returns their Message-IDs (None for one without)."""
+        ...

@@ -332,6 +332,75 @@ class ImapMailbox:
         with self._faults(f"store a message in {folder!r}"):
             self._require().append(name, raw, flags=tuple(flags))
 
+    def remove_mail(self, folder: str, addresses: Sequence[str], *, text: bool = False, keyword: str | None = None,
+                    move_to: str | None = None) -> list[str | None]:
+        """Take out of ``folder`` the messages that are these people's (``addresses``, in
+        the store's canonical form): one of them in From, Sender, Reply-To, To or Cc, or,
+        with ``text``, written anywhere in the message (a Sent folder: a forward of their
+        message to the animators). ``keyword``: only the messages flagged with it (the
+        handled ones, when they stay in the source folder). The server's SEARCH finds the
+        candidates (a substring search), then each one's bytes are checked
+        (:func:`workflows.model.traces.mail_concerns`), so that ``al@x.fr`` never takes
+        ``val@x.fr``'s mail. Taken out: moved to ``move_to`` (created if missing), or
+        flagged ``\\Deleted`` and expunged (UID EXPUNGE, RFC 4315; without UIDPLUS a plain
+        EXPUNGE, which also removes what a human had already marked deleted there).
+        A folder that does not exist holds nothing. Returns the Message-IDs of the
+        messages taken out (None for one without). Raises :class:`MailboxError`."""
+        from workflows.mail.rfc5322 import transport_address
+
+        client = self._require()
+        name = self._server_name(folder)
+        with self._faults(f"look into the folder {folder!r}"):
+            if not client.folder_exists(name):
+                return []
+        forms = sorted({form for address in addresses for form in (address, transport_address(address))})
+        try:
+            return self._remove_from_selected(folder, name, forms, text, keyword, move_to)
+        finally:
+            # A cycle goes on reading the source folder (its next batch is fetched by UID
+            # from the folder selected): select it again, as it was.
+            self._select()
+
+    def _remove_from_selected(self, folder: str, name: str, forms: list[str], text: bool, keyword: str | None,
+                              move_to: str | None) -> list[str | None]:
+        from workflows.model.traces import PERSON_FIELDS, mail_concerns, message_id_of
+
+        client = self._require()
+        with self._faults(f"search the folder {folder!r}"):
+            client.select_folder(name)
+            found: set[int] = set()
+            for form in forms:
+                for criterion in ([["HEADER", field.upper(), form] for field in PERSON_FIELDS]
+                                  + ([["TEXT", form]] if text else [])):
+                    criteria = ["NOT", "DELETED", *(["KEYWORD", keyword] if keyword else []), *criterion]
+                    found.update(client.search(criteria, charset=None if form.isascii() else "UTF-8"))
+        if not found:
+            return []
+        wanted = frozenset(forms)
+        part = b"BODY[]" if text else b"BODY[HEADER]"
+        mine: dict[int, str | None] = {}
+        with self._faults(f"read messages of {folder!r}"):
+            for chunk in _chunks(sorted(found), _UIDS_PER_COMMAND):
+                data = client.fetch(chunk, [b"BODY.PEEK[]" if text else b"BODY.PEEK[HEADER]"])
+                for uid in chunk:
+                    raw = bytes(data.get(uid, {}).get(part) or b"")
+                    if raw and mail_concerns(raw, wanted, text=text):
+                        mine[uid] = message_id_of(raw)
+        if not mine:
+            return []
+        uids = sorted(mine)
+        if move_to is not None:
+            self._move(uids, move_to)
+            return [mine[uid] for uid in uids]
+        with self._faults(f"delete messages of {folder!r}"):
+            for chunk in _chunks(uids, _UIDS_PER_COMMAND):
+                client.add_flags(chunk, [_DELETED], silent=True)
+                if client.has_capability("UIDPLUS"):
+                    client.uid_expunge(chunk)
+                else:
+                    client.expunge()
+        return [mine[uid] for uid in uids]
+
     def supports_idle(self) -> bool:
         """True when the connected server offers IDLE (RFC 2177). Raises :class:`MailboxError`."""
         client = self._require()

@@ -132,6 +132,49 @@ class MaildirMailbox:
         self._move(keys, self.settings.error_folder)
 
 
+    def remove_mail(self, folder: str, addresses, *, text: bool = False, keyword: str | None = None,
+                    move_to: str | None = None) -> list[str | None]:
+        """Take out of the Maildir++ sub-folder ``folder`` the messages that are these
+        people's (see :meth:`ImapMailbox.remove_mail
+        <workflows.shell.mailboxes.imap.ImapMailbox.remove_mail>`; ``keyword`` does not
+        apply to a Maildir): moved as files to ``move_to``, or deleted. Returns their
+        Message-IDs (None for one without). Raises :class:`MailboxError`."""
+        from workflows.mail.rfc5322 import transport_address
+        from workflows.model.traces import mail_concerns, message_id_of
+
+        where = self.root / f".{folder}"
+        if not where.is_dir():
+            return []
+        wanted = frozenset(form for address in addresses for form in (address, transport_address(address)))
+        try:
+            target = None
+            if move_to is not None:
+                try:
+                    self.box.get_folder(move_to)
+                except mailbox.NoSuchMailboxError:
+                    self.box.add_folder(move_to)
+                target = self.root / f".{move_to}"
+            taken: list[str | None] = []
+            for sub in ("new", "cur"):
+                for entry in sorted(os.scandir(where / sub), key=lambda e: e.name):
+                    if entry.name.startswith(".") or not entry.is_file():
+                        continue
+                    try:
+                        data = Path(entry.path).read_bytes()
+                    except FileNotFoundError:
+                        continue
+                    if not mail_concerns(data, wanted, text=text):
+                        continue
+                    if target is None:
+                        Path(entry.path).unlink(missing_ok=True)
+                    else:
+                        _move_file(Path(entry.path), target / sub / entry.name, self.box.colon)
+                    taken.append(message_id_of(data))
+        except OSError as error:
+            raise MailboxError(f"cannot clean {where}: {error.strerror or error}") from None
+        return taken
+
+
 def _move_file(source: Path, target: Path, colon: str) -> None:
     """Rename ``source`` to ``target`` (the same name in another folder) without ever
     replacing a file already there: the name is then made unique. Raises OSError."""

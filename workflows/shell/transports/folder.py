@@ -15,6 +15,8 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 
 from config.settings import TransportSettings
+from workflows.mail.rfc5322 import transport_address
+from workflows.shell.errors import os_problem
 from workflows.shell.transports.base import SendResult, TransportError
 
 
@@ -61,11 +63,13 @@ class FolderTransport:
 
     def send(self, sender: str, recipients: list[str], message: bytes) -> SendResult:
         """Write ``message`` as ``<Message-ID>.eml``, prefixed with ``X-Envelope-From`` and
-        ``X-Envelope-To`` headers (the SMTP envelope a server would have seen), atomically."""
-        envelope = (
-            f"X-Envelope-From: <{sender}>\r\nX-Envelope-To: {', '.join(recipients)}\r\n".encode("ascii", "replace")
-        )
+        ``X-Envelope-To`` headers (the SMTP envelope a server would have seen: domains as
+        their A-label), atomically."""
+        to = ", ".join(transport_address(address) for address in recipients)
+        # UTF-8 only for an address whose local part is (then the message is RFC 6532 too).
+        envelope = f"X-Envelope-From: <{transport_address(sender)}>\r\nX-Envelope-To: {to}\r\n".encode("utf-8")
         target = self.folder / _file_name(message)
+        tmp = None
         try:
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
             with os.fdopen(fd, "wb") as handle:
@@ -74,5 +78,11 @@ class FolderTransport:
                 os.fsync(handle.fileno())
             os.replace(tmp, target)
         except OSError as error:
-            raise TransportError(f"cannot write {target}: {error.strerror}", temporary=True) from None
+            if tmp is not None:  # a half-written file would only take more of a full disk
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass  # a full disk too: the mail stays queued and is retried
+            raise TransportError(os_problem(error, f"cannot write {target}", with_file=False),
+                                 temporary=True) from None
         return SendResult()

@@ -20,6 +20,7 @@ import re
 import smtplib
 
 from config.settings import SecretMissing, TransportSettings
+from workflows.mail.rfc5322 import needs_smtputf8, transport_address
 from workflows.shell.network import ConnectProblem, describe, is_loopback, tls_context
 from workflows.shell.transports.base import SendResult, TransportError
 
@@ -44,6 +45,12 @@ def to_crlf(message: bytes) -> bytes:
 def _reply_text(reply: bytes | str) -> str:
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
     return " ".join(text.split())
+
+
+def _utf8_headers(data: bytes) -> bool:
+    """True when the header block of ``data`` holds 8-bit bytes (an RFC 6532 message)."""
+    end = data.find(b"\r\n\r\n")
+    return not data[: end if end >= 0 else len(data)].isascii()
 
 
 def _is_temporary(code: int) -> bool:
@@ -89,24 +96,35 @@ class SmtpTransport:
     def send(self, sender: str, recipients: list[str], message: bytes) -> SendResult:
         """Send ``message`` from envelope ``sender`` to ``recipients`` (RFC 5321 MAIL, RCPT, DATA).
 
-        Line ends are made CRLF; ``BODY=8BITMIME`` / ``SMTPUTF8`` are asked for when the
-        message or the addresses need them and the server offers them. Returns the
-        refused recipients (lower-cased) when some were accepted. Raises
+        Line ends are made CRLF. Addresses travel with their domain as its A-label
+        (IDNA, :func:`~workflows.mail.rfc5322.transport_address`: ``rose@réseau.example``
+        is ``RCPT TO:<rose@xn--rseau-bsa.example>``); ``BODY=8BITMIME`` is asked for an
+        8-bit message, and ``SMTPUTF8`` (RFC 6531) for an address whose local part is UTF-8
+        or a message with UTF-8 headers (RFC 6532). Such a mail through a server that does
+        not offer SMTPUTF8 is refused here, permanently, before anything is sent: the
+        outbox then marks it failed and tells the animators. Returns the refused
+        recipients (lower-cased, as given) when some were accepted. Raises
         :class:`TransportError` as the module docstring says.
         """
         if not recipients:
             raise ValueError("a message needs at least one recipient")
         smtp = self._connection()
         data = to_crlf(message)
+        wire = {transport_address(address): address for address in recipients}
+        envelope_sender = transport_address(sender)
         options = []
         if not data.isascii() and smtp.has_extn("8bitmime"):
             options.append("BODY=8BITMIME")
-        if not all(address.isascii() for address in [sender, *recipients]) and smtp.has_extn("smtputf8"):
+        if any(needs_smtputf8(address) for address in [envelope_sender, *wire]) or _utf8_headers(data):
+            if not smtp.has_extn("smtputf8"):
+                raise TransportError(
+                    f"{self._where} does not offer SMTPUTF8 (RFC 6531), which an address with letters beyond "
+                    "ASCII before its @ needs: write to this person another way", temporary=False)
             options.append("SMTPUTF8")
         try:
-            refused = smtp.sendmail(sender, recipients, data, mail_options=options)
+            refused = smtp.sendmail(envelope_sender, list(wire), data, mail_options=options)
         except smtplib.SMTPRecipientsRefused as error:
-            raise self._all_refused(error.recipients) from None
+            raise self._all_refused({wire.get(a, a): answer for a, answer in error.recipients.items()}) from None
         except smtplib.SMTPSenderRefused as error:
             raise self._refusal(f"refused the sender {sender}", error.smtp_code, error.smtp_error) from None
         except smtplib.SMTPDataError as error:
@@ -125,7 +143,7 @@ class SmtpTransport:
             self._forget()
             raise TransportError(self._network(error), temporary=True) from None
         return SendResult(
-            {address.lower(): (code, _reply_text(text)) for address, (code, text) in refused.items()}
+            {wire.get(address, address).lower(): (code, _reply_text(text)) for address, (code, text) in refused.items()}
         )
 
     # --- connection -------------------------------------------------------------------
