@@ -64,6 +64,7 @@ from workflows.steps import consents, event_commands, introductions, questions
 from workflows.steps.calendar import load_series
 from workflows.steps.event_commands import Outcome
 from workflows.steps.invitations import GROUP_INVITATION, invite_to_group, read_cause, withdraw_from_group
+from workflows.steps.matcher import best_demands as demands_for
 from workflows.steps.matcher import intros_of, matcher
 from workflows.steps.speaking import answer_sender, tell_animators, tell_member
 
@@ -194,36 +195,35 @@ def capacity_of(plan: Plan, offer: dict, given: int | None = None) -> int:
 
 def best_demands(plan: Plan, offer: dict, limit: int) -> list[tuple[dict, Score]]:
     """The ``limit`` open demands closest to ``offer`` that may be asked to join a group
-    around it, best first: scoring ``min_score`` at least, of other members (one demand a
-    member: their best), neither held by a group nor waiting on an introduction (nor
-    served by one), of no member who was already asked to join a group around this offer
-    and said no, left it, let it lapse, or took part."""
+    around it, best first: those :func:`workflows.steps.matcher.best_demands` gives (open,
+    of other members, scoring ``min_score``, neither waiting on a proposal nor served by
+    one), of one demand a member (their best), none held by a group, of no member who was
+    already asked to join a group around this offer and said no, left it, let it lapse,
+    or took part."""
+    if limit <= 0:
+        return []
     m = matcher(plan)
-    m.refresh(offer)
-    minimum = plan.settings.matching.min_score
-    found: list[tuple[dict, Score]] = []
     seen = {offer["member"], *(a["member"] for g in plan.groups.find("offer", offer["ref"])
                                for a in g.get("askers", ())
                                if a.get("member") and (a["state"] in ("declined", "left", "expired")
                                                        or (a["state"] == "member" and g["status"] in SERVING)))}
-    for candidate in m.index.candidates(offer["ref"], min_score=minimum):
-        if len(found) >= limit:
-            break
-        doc = plan.items.find_one("ref", candidate.ref)
-        if doc is None:
-            m.index.remove(candidate.ref)
-            continue
-        if doc["kind"] != "demand" or doc["status"] != "open" or doc["member"] in seen:
-            continue
-        if group_holding(plan, doc) is not None or item_busy("demand", intros_of(plan, m, doc["ref"])):
-            continue
-        m.refresh(doc)
-        score = m.index.explain(offer["ref"], doc["ref"])
-        if score.score < minimum:
-            continue
-        seen.add(doc["member"])
-        found.append((doc, score))
-    return found
+    asked = limit
+    while True:
+        candidates = demands_for(plan, m, offer, asked)
+        found: list[tuple[dict, Score]] = []
+        members_found = set(seen)
+        for doc, score in candidates:
+            # The matcher's list may hold several demands of one member, or demands a
+            # group holds: asked for more, until enough are left or none remain.
+            if doc["member"] in members_found or group_holding(plan, doc) is not None:
+                continue
+            members_found.add(doc["member"])
+            found.append((doc, score))
+            if len(found) == limit:
+                return found
+        if len(candidates) < asked:
+            return found
+        asked *= 2
 
 
 def deciders(plan: Plan, group: dict) -> list[str]:
