@@ -17,7 +17,10 @@ phone number or the surname of another person of that store — unless the mail 
 members, and the detail is the other's. A surname is each word of three letters or more
 of a member's recorded name that is not the first name the robot shows of them
 (:func:`workflows.model.privacy.public_member`), found as a whole word, as written or in
-capitals.
+capitals. And within a group (``G-<n>``): a mail about a group (purpose ``group_…`` or a
+calendar mail) to one of its askers never names another of its askers by their first
+name either — the askers never learn who else asked; only the offerer learns the first
+names of those who hold a place.
 
 Known limit: a member erased before the end of the session has left no phone number to
 look for (their address is still known from the mails sent to them).
@@ -31,6 +34,8 @@ from email import policy
 from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Iterable
+
+from workflows.model.privacy import public_member
 
 _EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _DIGITS_RE = re.compile(r"\+?\d(?:[\s.\-/()]{0,3}\d){8,}")
@@ -58,6 +63,10 @@ class StoreFacts:
     introductions: dict[str, dict] = field(default_factory=dict)
     surnames: dict[str, re.Pattern] = field(default_factory=dict)
     """Member ref → a pattern finding their surname's words."""
+    first_names: dict[str, str] = field(default_factory=dict)
+    """Member ref → the first name the robot shows of them."""
+    fellow_askers: dict[str, set[str]] = field(default_factory=dict)
+    """Member ref → the other askers of the groups they were asked to join."""
 
 
 _PARTICLES = {"de", "du", "des", "la", "le", "les", "van", "von", "der", "den", "da", "di", "dos", "del", "ben", "bin"}
@@ -66,8 +75,6 @@ _PARTICLES = {"de", "du", "des", "la", "le", "les", "van", "von", "der", "den", 
 def _surname_pattern(member: dict) -> re.Pattern | None:
     """The words of ``member``'s name other members must never read (see the module
     docstring), as one pattern, or None."""
-    from workflows.model.privacy import public_member
-
     name = member.get("name")
     if not isinstance(name, str) or not name.strip():
         return None
@@ -117,8 +124,22 @@ def _facts(path: Path) -> StoreFacts | None:
         pattern = _surname_pattern(member) if member.get("ref") else None
         if pattern is not None:
             facts.surnames[member["ref"]] = pattern
+        shown = public_member(member).first_name if member.get("ref") and member.get("name") else None
+        if isinstance(shown, str) and len(shown) >= 3:
+            facts.first_names[member["ref"]] = shown
     facts.introductions = {i["ref"]: i for i in store.introductions.all() if i.get("ref")}
+    for group in (store.groups.all() if hasattr(store, "groups") else ()):
+        askers = {a.get("member") for a in group.get("askers") or () if a.get("member")}
+        for ref in askers:
+            facts.fellow_askers.setdefault(ref, set()).update(askers - {ref, group.get("offer_member")})
     return facts
+
+
+def _group_mail(purpose: str) -> bool:
+    """A mail about a group: its questions, notices and sessions (a group session's
+    invitation is ``group_invitation``; reminders and cancellations may be too)."""
+    purpose = purpose.removeprefix("question:")
+    return purpose.startswith("group_") or purpose in ("invitation", "cancellation", "event_reminder")
 
 
 def stores_under(base: Path) -> dict[str, StoreFacts]:
@@ -195,6 +216,13 @@ def violations(archive: Iterable, base: Path) -> tuple[list[str], int]:
                 if found and not _allowed(facts, purpose, cause, reader, owner):
                     problems.append(f"{facts.path}: {mid} ({purpose}) to {reader_address} shows {owner}'s surname "
                                     f"({found.group()})")
+            mine = facts.first_names.get(reader.get("ref")) if reader is not None else None
+            for other in (facts.fellow_askers.get(reader.get("ref"), ()) if reader is not None and _group_mail(purpose)
+                          else ()):
+                name = facts.first_names.get(other)
+                if name and name != mine and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text):
+                    problems.append(f"{facts.path}: {mid} ({purpose}) to {reader_address} names {other}, "
+                                    f"another asker of their group ({name})")
             for key in found_phones:
                 owner = facts.phone_owner.get(key)
                 if owner is None or (reader is not None and owner == reader.get("ref")):
