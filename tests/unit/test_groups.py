@@ -454,3 +454,25 @@ def test_a_refused_group_is_not_proposed_again_and_a_no_is_never_asked_again(net
     net.step(__import__("workflows.steps.groups", fromlist=["close"]).close, "G-2")
     assert net.send(A1, "GROUPE O-1", "") == "G-3 created by command"
     assert "M-2" not in [a["member"] for a in group(net, "G-3")["askers"]]
+
+
+def test_a_demand_that_opens_after_the_group_was_led_is_asked_privately(net):
+    members = led(net, capacity=2, askers=(LINA, AWA))
+    zoe = people(net, ZOE)[ZOE]
+    demand = item(net, zoe, "demand", "apprendre le tricot")
+    assert demand["group"] == "G-1", "held by the group, never paired"
+    assert not net.store.introductions.all()
+    g = group(net)
+    assert [a["member"] for a in g["askers"]] == [members[LINA]["ref"], members[AWA]["ref"], zoe["ref"]]
+    (question,) = net.mails("question:group_join", ZOE)
+    assert not (addresses_in(question.everything()) & {LINA, AWA})
+    assert "Lina" not in question.text and "Awa" not in question.text
+    assert net.answer(ZOE, "question:group_join", "OUI") == "G-1: M-4 has a place (1/2)"
+
+
+def test_a_late_demand_of_someone_who_said_no_is_not_asked_again(net):
+    led(net, capacity=2)
+    assert net.answer(ZOE, "question:group_join", "NON").startswith("G-1")
+    zoe = net.store.members.find_one("address", ZOE)
+    item(net, zoe, "demand", "apprendre le tricot à deux aiguilles")
+    assert len(net.mails("question:group_join", ZOE)) == 1

@@ -193,6 +193,15 @@ def capacity_of(plan: Plan, offer: dict, given: int | None = None) -> int:
     return plan.settings.groups.capacity
 
 
+def not_asked_again(plan: Plan, offer: dict) -> set[str]:
+    """The members never asked (again) to join a group around ``offer``: its offerer, and
+    those who said no to one, left it, let it lapse, or took part."""
+    return {offer["member"], *(a["member"] for g in plan.groups.find("offer", offer["ref"])
+                               for a in g.get("askers", ())
+                               if a.get("member") and (a["state"] in ("declined", "left", "expired")
+                                                       or (a["state"] == "member" and g["status"] in SERVING)))}
+
+
 def best_demands(plan: Plan, offer: dict, limit: int) -> list[tuple[dict, Score]]:
     """The ``limit`` open demands closest to ``offer`` that may be asked to join a group
     around it, best first: those :func:`workflows.steps.matcher.best_demands` gives (open,
@@ -203,10 +212,7 @@ def best_demands(plan: Plan, offer: dict, limit: int) -> list[tuple[dict, Score]
     if limit <= 0:
         return []
     m = matcher(plan)
-    seen = {offer["member"], *(a["member"] for g in plan.groups.find("offer", offer["ref"])
-                               for a in g.get("askers", ())
-                               if a.get("member") and (a["state"] in ("declined", "left", "expired")
-                                                       or (a["state"] == "member" and g["status"] in SERVING)))}
+    seen = not_asked_again(plan, offer)
     asked = limit
     while True:
         candidates = demands_for(plan, m, offer, asked)
@@ -326,8 +332,43 @@ def on_items_opened(plan: Plan, items: list[dict]) -> None:
         m.refresh(item)
         for candidate in m.index.candidates(item["ref"], min_score=plan.settings.matching.min_score, limit=5):
             offer = find_item(plan, candidate.ref)
-            if collective(offer):
-                consider(plan, offer)
+            if collective(offer) and consider(plan, offer) is None:
+                join_late(plan, offer, find_item(plan, item["ref"]) or item)
+
+
+def join_late(plan: Plan, offer: dict, demand: dict) -> dict | None:
+    """A demand that opens while a group around ``offer`` is being led or is open (the
+    animators approved it) joins its askers: asked at once, privately, if the offerer
+    already said OUI, else with the others when they do. Not for a demand held or busy
+    elsewhere, of a member already asked or :func:`not_asked_again`, below ``min_score``,
+    nor beyond ``max_askers`` askers still in play. Returns the group, or None."""
+    group = group_holding(plan, offer)
+    if group is None or group["status"] not in ("lead", "open") or demand["status"] != "open":
+        return None
+    if demand["kind"] != "demand" or asker(group, demand["member"]) is not None:
+        return None
+    if demand["member"] in not_asked_again(plan, offer) or group_holding(plan, demand) is not None:
+        return None
+    m = matcher(plan)
+    if item_busy("demand", intros_of(plan, m, demand["ref"])):
+        return None
+    if sum(1 for a in group["askers"] if a["state"] in IN_PLAY) >= plan.settings.groups.max_askers:
+        return None
+    score = m.index.explain(offer["ref"], demand["ref"])
+    if score.score < plan.settings.matching.min_score:
+        return None
+    member = find_ref(plan, demand["member"])
+    if member is None:
+        return None
+    entry = {"member": demand["member"], "demand": demand["ref"], "score": score.score,
+             "why": [redact(line) for line in score.why()],
+             "state": "asked" if group["status"] == "open" else "invited", "since": plan.stamp(), "round": 0}
+    group = update_group(plan, group, f"{demand['ref']} joined the askers", askers=[*group["askers"], entry])
+    _mark(plan, demand["ref"], group["ref"])
+    audit.info("%s: %s joined the askers late", group["ref"], demand["ref"])
+    if group["status"] == "open":
+        ask_join(plan, group, entry, member)
+    return group
 
 
 @dataclass(frozen=True)
