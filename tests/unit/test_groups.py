@@ -476,3 +476,14 @@ def test_a_late_demand_of_someone_who_said_no_is_not_asked_again(net):
     zoe = net.store.members.find_one("address", ZOE)
     item(net, zoe, "demand", "apprendre le tricot à deux aiguilles")
     assert len(net.mails("question:group_join", ZOE)) == 1
+
+
+def test_the_words_beside_an_answer_reach_the_animators_never_the_group(net):
+    led(net, capacity=2)
+    assert net.answer(LINA, "question:group_join", "OUI").startswith("G-1")
+    assert not net.mails("answer_remarks"), "a plain answer bothers nobody"
+    net.answer(ZOE, "question:group_join", "Non, je ne suis pas libre le mercredi en ce moment.")
+    (told,) = net.mails("answer_remarks")
+    assert sorted(told.recipients) == sorted([A1, A2])
+    assert "pas libre le mercredi" in told.text
+    assert not any("pas libre" in m.text for m in net.mails(to=PACO)), "the offerer never reads it"

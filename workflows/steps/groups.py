@@ -538,6 +538,7 @@ def on_lead_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) 
                                  to_name=None if question["data"].get("proxy") else offerer.get("name"))
     questions.settle(plan, question, answer=answer, message_id=incoming.parsed.message_id)
     _record_consent(plan, incoming, question, offerer["ref"], answer)
+    questions.pass_on_remarks(plan, incoming, question, answer)
     if answer == "no":
         update_group(plan, group, "the offerer declined", status="declined", closed=plan.stamp(),
                      close_reason="declined")
@@ -591,6 +592,9 @@ def on_join_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) 
                                  to_name=None if question["data"].get("proxy") else member.get("name"))
     questions.settle(plan, question, answer=answer, message_id=incoming.parsed.message_id)
     _record_consent(plan, incoming, question, member_ref, answer)
+    # A decline's reason, a remark (« Oui, mais pas le samedi »): for the animators, who
+    # may pass on to the offerer what helps — the robot never does.
+    questions.pass_on_remarks(plan, incoming, question, answer)
     if answer == "yes":
         return _take_or_wait(plan, group, member_ref, answering=incoming)
     update_group(plan, group, f"{member_ref} declined", askers=_with_asker(group, member_ref, state="declined",
@@ -689,6 +693,7 @@ def on_join_withdrawn(plan: Plan, incoming: Incoming, question: dict) -> str | N
         return None
     _record_consent(plan, incoming, question, member_ref, "no")
     leave(plan, group, member_ref, "changed their mind", answering=incoming)
+    questions.pass_on_remarks(plan, incoming, question, "no")
     return f"{group['ref']}: {member_ref} left the group"
 
 
