@@ -487,3 +487,34 @@ def test_the_words_beside_an_answer_reach_the_animators_never_the_group(net):
     assert sorted(told.recipients) == sorted([A1, A2])
     assert "pas libre le mercredi" in told.text
     assert not any("pas libre" in m.text for m in net.mails(to=PACO)), "the offerer never reads it"
+
+
+def test_rers_groups_list_show_add_session_and_close(net, capsys, monkeypatch):
+    from workflows.cli import main
+
+    led(net, capacity=2)
+    net.answer(LINA, "question:group_join", "OUI")
+    net.answer(ZOE, "question:group_join", "OUI")
+    net.answer(AWA, "question:group_join", "OUI")
+    monkeypatch.setenv("RERS_NOW", net.now.isoformat())
+    config = ["--config", str(net.root / "rers.toml")]
+
+    def rers(*args) -> tuple[int, str]:
+        status = main(["groups", *args, *config])
+        net.store.refresh()
+        return status, capsys.readouterr().out
+
+    status, out = rers("list")
+    assert status == 0 and "G-1" in out and "O-1" in out
+    status, out = rers("show", "G-1")
+    assert status == 0 and "waiting" in out.lower() and "M-3" in out
+    status, out = rers("add-session", "G-1", "2026-12-09", "10:00-12:00", "--place", "Salle du Havre")
+    assert status == 0, out
+    (series,) = [s for s in load_series(net.ctx()).values() if s.group == "G-1"]
+    assert series.place == "Salle du Havre"
+    invited = {path.name for path in (net.root / "outbox").glob("*.eml")
+               if "Groupe : Tricot" in path.read_text(errors="replace")}
+    assert invited, "the session's invitations left"
+    status, out = rers("close", "G-1", "--animator", "Claire")
+    assert status == 0 and "G-1: cancelled" in out, "no session took place yet: it will not"
+    assert main(["groups", "show", "G-9", *config]) != 0
