@@ -24,8 +24,9 @@ question left, then ``member`` (a place), ``waiting`` (the waiting list), ``decl
 (NON), ``left`` (NON after OUI, their demand withdrawn), ``expired`` (no answer) or
 ``ended`` (the group ended before it took place, while they were in it). The
 asker's ``round`` counts the places they took: a member who leaves and gets a place
-again receives new invitations, not the ones already sent. An erased member leaves no
-entry at all.
+again receives new invitations, not the ones already sent. An erased member's entry stays,
+anonymous (``member``, ``demand`` and ``why`` emptied: the counts still hold), and their
+bilan keeps only whether the group happened.
 
 Items a group holds carry ``"group": "G-3"`` (the offer, and each asker's demand): a
 marker that matching reads (:func:`holds`), always checked against the group itself.
