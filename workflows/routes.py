@@ -51,6 +51,7 @@ from workflows.steps import (
     records,
     reports,
 )
+from workflows.steps.calendar import find_series
 from workflows.steps.invitations import sent_calendar_mail
 from workflows.steps.speaking import answer_sender, forward_the_rest, forward_to_animators
 
@@ -215,14 +216,58 @@ def _attendee_self(plan: Plan, incoming: Incoming) -> str | None:
     """An answer from a calendar client (``METHOD:REPLY``) counts for the ATTENDEE it
     names only when that attendee sent it (From): an invitation forwarded to someone
     else, or an answer forged in a member's name, records nothing, and the animators get
-    it. Without an ATTENDEE the sender answers for themselves."""
+    it. Without an ATTENDEE the sender answers for themselves. Each answer of the message
+    (``parsed.rsvps``) must be the sender's; a message the network's server calls forged
+    is refused first (:func:`_not_forged`)."""
+    refused = _not_forged(plan, incoming)
+    if refused is not None:
+        return refused
     parsed = incoming.parsed
-    attendee = (parsed.rsvp or {}).get("attendee")
-    if not attendee or (parsed.sender and (normal_address(attendee) or attendee.lower()) == parsed.sender):
-        return None
+    others = [a for a in (r.get("attendee") for r in (parsed.rsvps or [parsed.rsvp or {}]))
+              if a and not (parsed.sender and (normal_address(a) or a.lower()) == parsed.sender)]
+    if not others:
+        return _may_answer(plan, incoming)
+    attendee = others[0]
     forward_to_animators(plan, incoming, reason="rsvp_not_attendee", purpose="rsvp_not_attendee", attendee=attendee)
     audit.warning("%s: calendar answer for an attendee who did not send it: not recorded", parsed.message_id)
     return "rsvp: not sent by the attendee, forwarded"
+
+
+def _may_answer(plan: Plan, incoming: Incoming) -> str | None:
+    """Attendance counts from a confirmed member or an animator
+    (:func:`workflows.steps.attendance.may_answer`), as a calendar server ignores an
+    ATTENDEE it did not invite: anyone else's calendar answer about an event the robot
+    knows is not recorded and the animators get it (an answer about no known event goes
+    on: the step hands it over as such)."""
+    parsed = incoming.parsed
+    person = parsed.sender
+    if not person or attendance.may_answer(plan, person):
+        return None
+    series = next((s for s in (find_series(plan, r.get("uid")) for r in (parsed.rsvps or [parsed.rsvp or {}])) if s),
+                  None)
+    if series is None:
+        return None
+    forward_to_animators(plan, incoming, reason="attendance_not_member", purpose="rsvp_not_member",
+                         title=series.title, address=person)
+    return f"rsvp: {person} is neither a member nor an animator, forwarded"
+
+
+def _invitee(plan: Plan, incoming: Incoming) -> str | None:
+    """A plain-words answer to an invitation: not forged, and from a confirmed member or
+    an animator (:func:`_may_answer`); anyone else's goes to the animators and the sender
+    is told a person will read it."""
+    refused = _not_forged(plan, incoming)
+    if refused is not None:
+        return refused
+    parsed = incoming.parsed
+    person = person_address(parsed)
+    if attendance.may_answer(plan, person):
+        return None
+    found = sent_calendar_mail(plan, [*parsed.references, *parsed.in_reply_to])
+    forward_to_animators(plan, incoming, purpose="attendance_not_member", reason="attendance_not_member",
+                         title=found[1].title, address=person)
+    answer_sender(plan, incoming, template="unknown_ack", values={}, purpose="unknown_ack", daily_kind="unknown_ack")
+    return f"invitation reply: {person} is neither a member nor an animator, forwarded"
 
 
 def _about_our_mail(plan: Plan, incoming: Incoming) -> "str | Incoming | None":
@@ -344,14 +389,17 @@ def _preferences(plan: Plan, incoming: Incoming) -> str | None:
 
 CONFIRMED_MEMBER = Guard("confirmed member", "a confirmed member (anyone else: told how to join, or the message "
                          "goes on as unclaimed)", _confirmed_member)
-PREFERENCES = Guard("not forged, confirmed member, own preferences", "not called forged, from a confirmed member "
+PREFERENCES = Guard("not forged; confirmed; own record", "not called forged, from a confirmed member "
                     "(anyone else's goes on as an unclaimed message), changed only from the member's own address "
                     "(authenticated when authserv_id is set), else they are asked to confirm", _preferences)
 ANIMATOR_ANSWER = Guard("addressee, animator", "the question's addressee, an authenticated animator (a group's "
                         "approval is asked only of animators who are not its members)", _animator_answer)
 NOT_A_PARTY = Guard("addressee, animator, not a party", "the question's addressee, an authenticated animator, not "
                     "one of the two members while another animator can decide", _not_a_party)
-ATTENDEE = Guard("the attendee", "the ATTENDEE the answer names, writing from that address", _attendee_self)
+ATTENDEE = Guard("not forged; the attendee", "not called forged; the ATTENDEE each answer names, writing from "
+                 "that address, a confirmed member or an animator", _attendee_self)
+INVITEE = Guard("not forged; member or animator", "not called forged; from a confirmed member or an animator "
+                "(anyone else's answer goes to the animators)", _invitee)
 OUR_MAIL = Guard("about our mail", "a report about a mail the robot sent to the address it names",
                  _about_our_mail)
 OWN_RECORD = Guard("not forged; own record", "not called forged; a member's record changed only from their own "
@@ -427,7 +475,7 @@ def _answers_an_invitation(plan: Plan, incoming: Incoming) -> bool:
 UNCLAIMED: tuple[Route, ...] = (
     Route("preferences alone", OWN_PREFERENCES, preferences.on_preferences,
           "a confirmed member's preferences, whatever the subject", claims=_preferences_alone),
-    Route("answer to an invitation", ANYONE, attendance.on_invitation_reply,
+    Route("answer to an invitation", INVITEE, attendance.on_invitation_reply,
           "« je viendrai » in reply to an invitation: attendance", claims=_answers_an_invitation),
     Route("anything else", ANYONE, basics.on_unknown, "to the animators; one acknowledgment a day",
           claims=lambda plan, incoming: True),

@@ -58,7 +58,7 @@ def check_answers(mails: dict, store: Store) -> None:
     assert join[0]["In-Reply-To"] == "<join-1@client.example>"
     assert join[0]["Auto-Submitted"] == "auto-replied"
     assert join[0]["From"].addresses[0].addr_spec == NETWORK
-    assert join[0]["List-Unsubscribe"] == f"<mailto:{NETWORK}?subject=RETRAIT>"
+    assert join[0]["List-Unsubscribe"] is None, "asked to confirm: not a member yet, nothing to leave"
     assert join[0]["Message-ID"].endswith("@example.org>")
     assert "Élise Martin" in text_of(join[0])
     assert join[0].get_body(preferencelist=("html",)) is not None

@@ -40,7 +40,8 @@ def test_join_confirmed_by_a_real_reply_releases_the_offer_sent_before(net, styl
     assert net.cycle(mail(ELISE, "ADHÉSION", JOIN, name="Élise Martin")) == ["handled: join M-1 new, confirmation asked"]
     (question,) = net.to(ELISE)
     assert token_of(question) and question["Message-ID"] == f"<{token_of(question)}.1@example.org>"
-    assert question["List-Unsubscribe"] and question["Auto-Submitted"] == "auto-replied"
+    assert question["Auto-Submitted"] == "auto-replied"
+    assert question["List-Unsubscribe"] is None, "asked to confirm: not a member yet, nothing to leave"
     assert "LA CHARTE DU RÉSEAU" in text_of(question)
 
     net.now += timedelta(hours=1)
@@ -58,6 +59,7 @@ def test_join_confirmed_by_a_real_reply_releases_the_offer_sent_before(net, styl
     assert consent["how"] == "mail" and consent["message_id"] == parse(answer)["Message-ID"]
     welcome = net.to(ELISE)[-1]
     assert "Bienvenue" in str(welcome["Subject"]) and "O-1" in text_of(welcome)
+    assert welcome["List-Unsubscribe"] == "<mailto:rers.test@example.org?subject=RETRAIT>", "a member now"
     assert all(not net.forwarded(a) for a in ANIMATORS)
 
 

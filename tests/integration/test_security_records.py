@@ -36,7 +36,7 @@ def test_a_web_form_in_a_members_name_waits_for_her_own_yes(net):
     assert member["phone"] is None and member["contact"] == "email", "nothing of her record taken"
     assert store.items.find_one("ref", "O-1")["member"] == "M-1", "the offer itself goes on"
     question = [m for m in net.to(ELISE) if "Confirmez-vous ce changement" in str(m["Subject"])][-1]
-    assert "Téléphone : +33700000000" in text_of(question) and token_of(question)
+    assert "Téléphone : 07 00 00 00 00" in text_of(question) and token_of(question)
     assert [m for m in net.forwarded() if "formulaire ou d'un site" in " ".join(text_of(m).split())]
 
     net.now += timedelta(hours=1)
@@ -69,3 +69,29 @@ def test_only_a_report_about_the_robots_own_mail_marks_her(net):
     welcome = net.to(ELISE)[-1]["Message-ID"]
     assert net.cycle(dsn(ELISE, welcome)) == ["handled: bounce: M-1"]
     assert net.store().members.find_one("address", ELISE)["undeliverable"]
+
+
+def raw_from(from_field: str, subject: str, body: str, number: int) -> bytes:
+    """A message whose From field is written exactly as given (the email package would
+    rewrite a forger's forms)."""
+    return (f"From: {from_field}\r\nTo: rers.test@example.org\r\nSubject: {subject}\r\n"
+            f"Date: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <forged-{number}@evil.example>\r\n"
+            f"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n").encode()
+
+
+@pytest.mark.parametrize("from_field", [
+    f'"{ANIMATORS[0]}" <mallory@evil.example>',
+    f'"{ANIMATORS[0]}"@evil.example',
+    f"{ANIMATORS[0]} <mallory@evil.example>",
+    f"=?utf-8?q?{ANIMATORS[0].replace('@', '=40')}?= <mallory@evil.example>",
+])
+def test_an_animators_address_written_anywhere_but_the_mailbox_commands_nothing(net, from_field):
+    before = net.store().introductions.all()
+    forged = raw_from(from_field, "STATISTIQUES", "Merci", abs(hash(from_field)) % 10 ** 8)
+    (outcome,) = net.cycle(forged)
+    assert outcome.startswith("handled: refused") or outcome.startswith("handled: forwarded"), outcome
+    assert not [m for m in net.sink.received if "mallory@evil.example" in m.rcpt_tos
+                and "Bilan du" in str(m.data)], "no report to the forger"
+    assert not net.to("mallory@evil.example") or all("Bilan du" not in str(m["Subject"])
+                                                   for m in net.to("mallory@evil.example"))
+    assert net.store().introductions.all() == before

@@ -12,12 +12,16 @@ import pytest
 from calendar_support import NOW, PERMANENCE, UTC, in_transaction, incoming, robot, rsvp, text_of
 from support import ANIMATORS, NETWORK, member_mail
 from test_calendar_attendance import MARIE, bot, handle, invitation_id, routed  # bot: the fixture
-from workflows.steps.attendance import answers_for, on_invitation_reply, on_rsvp
+from workflows.routes import route
+from workflows.steps.attendance import answers_for
 from workflows.steps.event_commands import add_one_off, cancel_event, cancel_occurrence
 from workflows.shell.publish import publish_calendar
 from workflows.shell.jobs import reminders_job
 from workflows.mail.render import BUILTIN_TEMPLATES, Renderer
 from workflows.mail.model import Parsed
+
+# Through the route table, as the runner calls them: who may answer is the guards' part.
+on_rsvp, on_invitation_reply = route("rsvp"), route("unknown")
 
 ZOE = "zoe@example.com"
 WEDNESDAY = datetime(2026, 11, 25, 10, tzinfo=UTC)
@@ -204,7 +208,7 @@ def test_a_reply_from_someone_who_has_not_confirmed_their_joining_is_not_recorde
 
 def test_addresses_compare_without_case(bot):
     """Addresses compare without case: MARIE in capitals is Marie."""
-    assert handle(bot, on_rsvp, rsvp(PERMANENCE, MARIE.upper(), "accepted")).startswith("rsvp accepted")
+    assert handle(bot, on_rsvp, rsvp(PERMANENCE, MARIE.upper(), "accepted", sender=MARIE)).startswith("rsvp accepted")
     assert [(d["member"], d["address"]) for d in bot.store.attendance.all()] == [("M-1", MARIE)]
 
 
@@ -244,3 +248,45 @@ def test_plain_words_from_an_invited_address_that_is_no_member_any_more(bot):
         f"invitation reply: {MARIE} is neither a member nor an animator, forwarded"
     assert not bot.store.attendance.all()
     assert to_animators(bot) == ["attendance_not_member"] and to_marie(bot) == ["unknown_ack"]
+
+
+# --- 4. a calendar answer with several days ----------------------------------------------------
+
+
+def several(answers, *, sender=MARIE, comment=None):
+    """One calendar REPLY carrying one answer per VEVENT (``parsed.rsvps``)."""
+    rsvps = [{"uid": PERMANENCE, "attendee": attendee, "partstat": partstat, "recurrence_id": rid,
+              "comment": comment} for attendee, partstat, rid in answers]
+    return incoming(Parsed(intent="rsvp", sender=sender, message_id="<rsvp-many@client.example>",
+                           subject="Accepté", rsvp=rsvps[0], rsvps=rsvps, text=""))
+
+
+def test_every_answer_of_a_calendar_reply_is_recorded(bot):
+    outcome = handle(bot, on_rsvp, several([(MARIE, "accepted", "2026-12-07T08:00:00+00:00"),
+                                            (MARIE, "declined", "2026-12-14T08:00:00+00:00")]))
+    assert outcome == (f"rsvp accepted: {PERMANENCE} 2026-12-07; rsvp declined: {PERMANENCE} 2026-12-14")
+    assert sorted((d["occurrence"], d["partstat"]) for d in bot.store.attendance.all()) == [
+        ("2026-12-07", "accepted"), ("2026-12-14", "declined")]
+    assert to_marie(bot) == [] and to_animators(bot) == []
+
+
+def test_an_answered_day_without_the_event_is_told_and_the_others_recorded(bot):
+    in_transaction(bot.store, cancel_occurrence, bot.ctx(), date(2026, 11, 30))
+    outcome = handle(bot, on_rsvp, several([(MARIE, "accepted", "2026-11-30T08:00:00+00:00"),
+                                            (MARIE, "accepted", "2026-12-07T08:00:00+00:00")]))
+    assert outcome == (f"rsvp accepted: {PERMANENCE} 2026-11-30 has no event, told; "
+                       f"rsvp accepted: {PERMANENCE} 2026-12-07")
+    assert [(d["occurrence"], d["partstat"]) for d in bot.store.attendance.all()] == [("2026-12-07", "accepted")]
+    assert to_marie(bot) == ["attendance_no_event"]
+    (_doc, told), = bot.mails("attendance_no_event")
+    assert "n'aura pas lieu le lundi 30 novembre 2026 : cette date est annulée." in flat(told)
+
+
+def test_one_forward_for_a_reply_about_two_unknown_events(bot):
+    rsvps = [{"uid": f"unknown-{n}@elsewhere", "attendee": MARIE, "partstat": "accepted", "recurrence_id": None,
+              "comment": None} for n in (1, 2)]
+    message = incoming(Parsed(intent="rsvp", sender=MARIE, message_id="<rsvp-unknown@client.example>",
+                              subject="Accepté", rsvp=rsvps[0], rsvps=rsvps, text=""))
+    assert handle(bot, on_rsvp, message) == "rsvp: unknown event, forwarded; rsvp: unknown event, forwarded"
+    assert to_animators(bot) == ["rsvp_unknown"]
+    assert not bot.store.attendance.all()

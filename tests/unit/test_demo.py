@@ -32,3 +32,24 @@ def test_a_folder_not_made_by_the_demo_is_left_alone(tmp_path, capsys, fresh):
     assert "not a demo folder" in capsys.readouterr().err
     assert sorted(p.name for p in real.rglob("*")) == before
     assert (real / "keep.txt").read_text() == "precious"
+
+
+def test_a_demo_killed_while_filling_its_mailbox_is_finished_next_time(tmp_path, capsys):
+    """Killed after 5 of the sample mails were put in mail/new: the next run puts the
+    others, once each, and reads all of them."""
+    import mailbox
+
+    from workflows.shell.demo import SAMPLES, _FILLING
+    from workflows.shell.init import init_folder
+
+    demo = tmp_path / "demo"
+    init_folder(demo)
+    (demo / _FILLING).write_text("killed while filling\n", encoding="utf-8")
+    box = mailbox.Maildir(demo / "mail", create=True)
+    samples = sorted(SAMPLES.glob("*.eml"))
+    for sample in samples[:5]:
+        box.add(sample.read_bytes())
+    assert main(["demo", str(demo)]) == 0
+    out = capsys.readouterr().out
+    assert f"Messages read from {demo / 'mail'}: {len(samples)}" in out
+    assert not (demo / _FILLING).exists()

@@ -33,7 +33,7 @@ def test_mes_donnees_sends_everything_as_text_and_json_to_that_address_only(worl
     answer = world.last(ELISE)
     assert answer.purpose == "my_data" and answer.forget, "no copy of the export kept once sent"
     text = text_of(answer)
-    assert "Nom : Élise Martin" in text and "+33611223344" in text and "O-1 (offre, ouverte) : Rédiger un CV" in text
+    assert "Nom : Élise Martin" in text and "Téléphone : 06 11 22 33 44" in text and "+336" not in text and "O-1 (offre, ouverte) : Rédiger un CV" in text
     assert "lundi 23 novembre 2026 : adhésion, accord par e-mail" in " ".join(text.split()) and "charte-v1" in text
     assert "Paco" not in text
     (attachment,) = answer.iter_attachments()

@@ -393,7 +393,7 @@ def test_the_consent_request_shows_how_when_and_where_the_other_offers(net):
     net.item(lina, "demand", "Couture")
     assert net.answer(A1, "question:approve", "OUI").startswith("MR-1 approved")
     consent = net.mails("question:consent", to=LINA)[-1]
-    text, html_words = consent.text, html_of(consent)
+    text, html_words = consent.text.replace("\r\n", "\n"), html_of(consent)
     assert "  Forme : en groupe (atelier)\n" in text
     assert "  Disponibilités : le mardi après-midi, ou appelez le [coordonnées masquées]\n" in text
     assert "  Lieu : Médiathèque, [coordonnées masquées]\n" in text
@@ -411,3 +411,31 @@ def test_a_consent_request_without_those_details_says_nothing_of_them(net):
     net.answer(A1, "question:approve", "OUI")
     text = net.mails("question:consent", to=LINA)[-1].text
     assert "Forme :" not in text and "Disponibilités :" not in text and "Lieu :" not in text
+
+
+# --- 10. the catalogue no longer asks for a demand already served, MES DONNÉES writes phones --
+
+
+def test_the_catalogue_leaves_out_a_demand_already_introduced(net):
+    paco = net.member(PACO, "Paco Ruiz")
+    lina = net.member(LINA, "Lina Petit")
+    zoe = net.member("zoe@example.org", "Zoé Blanc")
+    net.item(paco, "offer", "Couture")
+    net.item(lina, "demand", "Couture")
+    net.item(zoe, "demand", "Tricot")
+    net.answer(A1, "question:approve", "OUI")
+    net.answer(PACO, "question:consent", "OUI")
+    net.answer(LINA, "question:consent", "OUI")
+    assert net.intro()["status"] == "introduced"
+    assert net.send(LINA, "CATALOGUE", "") == "catalogue sent"
+    text = net.mails("catalogue", to=LINA)[-1].text
+    assert "O-1 : Couture" in text, "an offer may serve many: it stays"
+    assert "D-2 : Tricot" in text
+    assert "D-1" not in text
+
+
+def test_my_data_writes_the_phone_as_people_write_it(net):
+    net.member(LINA, "Lina Petit", phone="+33671224890")
+    assert net.send(LINA, "MES DONNÉES", "").startswith("my_data: M-")
+    text = net.mails("my_data", to=LINA)[-1].text
+    assert "Téléphone : 06 71 22 48 90" in text and "+3367" not in text

@@ -41,6 +41,8 @@ def robot(tmp_path):
                             "created": "2026-11-05T10:00:00+00:00", "member": "M-3"})
         store.items.insert({"ref": "D-2", "kind": "demand", "title": "Apprendre le russe", "status": "open",
                             "created": "2026-10-01T10:00:00+00:00", "member": "M-3"})
+        store.items.insert({"ref": "O-2", "kind": "offer", "title": "Tricot", "status": "withdrawn",
+                            "created": "2026-11-14T10:00:00+00:00", "member": "M-1"})
         store.introductions.insert({
             "ref": "MR-1", "offer": "O-1", "demand": "D-1", "status": "bilan",
             "created": "2026-11-05T11:00:00+00:00", "approved": "2026-11-05T12:00:00+00:00",
@@ -64,7 +66,8 @@ def test_the_report_counts_the_period(robot):
     assert (start, end) == (date(2026, 11, 1), date(2026, 11, 30))
     report = build_report(settings, store, start, end, date(2026, 12, 1))
     assert report["members"] == {"new": 3, "confirmed": 1, "withdrawn": 1, "lapsed": 1, "total": 2, "pending": 1}
-    assert report["knowledge"] == {"offers_open": 1, "demands_open": 2, "offers_new": 1, "demands_new": 1}
+    assert report["knowledge"] == {"offers_open": 1, "demands_open": 2, "offers_new": 2, "demands_new": 1,
+                                   "offers_new_closed": 1, "demands_new_closed": 0}
     assert report["introductions"] == {"proposed": 1, "approved": 1, "introduced": 1, "refused": 0,
                                        "declined": 1, "expired": 0}
     assert [(b["ref"], b["side"], b["happened"]) for b in report["bilans"]] == [("MR-1", "demand", "yes")]
@@ -93,7 +96,13 @@ def test_the_monthly_report_goes_to_the_animators_once(robot):
     mail = store.outbox.find_one("message_id", mid)
     assert sorted(mail["recipients"]) == sorted(ANIMATORS) and mail["purpose"] == "report"
     body = email.message_from_string(mail["raw"], policy=policy.default).get_body(preferencelist=("plain",))
-    assert "Apprendre le russe" in body.get_content()
+    text = body.get_content()
+    assert "Apprendre le russe" in text
+    # More new offers than open ones says why; the past dates' answers say they are past.
+    words = " ".join(text.split())
+    assert "- Offres ouvertes : 1 ; nouvelles sur la période : 2, dont 1 déjà fermée (retirée ou expirée)" in words
+    assert "- Demandes ouvertes : 2 ; nouvelles sur la période : 1 " in words and "1, dont" not in words
+    assert "PARTICIPATION AUX DATES PASSÉES" in text
     assert monthly_report_job(settings, store, NOW) is None
     assert store.outbox.count("status", "queued") >= 1
 

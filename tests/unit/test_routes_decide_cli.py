@@ -2,6 +2,7 @@
 one message now, and changes nothing (the store file is the same, byte for byte)."""
 from __future__ import annotations
 
+import email
 import json
 
 import pytest
@@ -83,3 +84,17 @@ def test_rers_decide_names_every_row_taken_and_says_a_repeat_is_a_repeat(world, 
     assert decide(world, tmp_path, already, "--json") == 0
     result = json.loads(capsys.readouterr().out)
     assert result["outcome"].startswith("repeat") and result["writes"] == [] and result["mails"] == []
+
+
+def test_rers_decide_tells_a_reused_message_id_from_a_repeat_as_the_robot_does(world, tmp_path, capsys):
+    first = mail(LEA, "AIDE", "")
+    world.deliver(first)
+    reused = email.message_from_bytes(first)["Message-ID"]
+    other = mail("newcomer@example.org", "OFFRE : Couture", "Nom : Zoé Blanc\n")
+    own = email.message_from_bytes(other)["Message-ID"]
+    other = other.replace(own.encode(), reused.encode(), 1)
+    assert decide(world, tmp_path, other, "--json") == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["intent"] == "offer" and not result["outcome"].startswith("repeat"), result["outcome"]
+    assert decide(world, tmp_path, first, "--json") == 0
+    assert json.loads(capsys.readouterr().out)["outcome"].startswith("repeat")

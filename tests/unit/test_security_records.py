@@ -584,3 +584,38 @@ def test_through_the_runner_kinds_of_invitations_confirmed_turn_them_on_as_her_o
     assert robot.deliver(reply(question, MARIE, "OUI")).startswith("handled: confirm_change M-1: ")
     marie = robot.member(MARIE)
     assert marie["invitations"] is True and marie["invitation_kinds"] == ["ateliers"] and marie["digest"] is True
+
+
+def test_a_calendar_answer_the_server_calls_forged_records_nothing(tmp_path):
+    bot = calendar_robot(tmp_path, network=SERVER)
+    bot.add_member("M-1", MARIE, name="Marie Dupont", invitations=True)
+    publish_calendar(bot.settings, bot.store, CALENDAR_NOW)
+    raw = _calendar_reply(MARIE, MARIE, f"Authentication-Results: {FORGED}")
+    assert routed(bot, raw, CALENDAR_NOW) == "forwarded: forged"
+    assert bot.store.attendance.all() == []
+    (doc, _forward), = bot.mails("member_forged")
+    assert doc["recipients"] == list(ANIMATORS)
+
+
+def test_one_answer_of_a_calendar_reply_for_someone_else_records_none_of_it(calendar):
+    raw = _calendar_reply(MARIE, MARIE)
+    second = (f"BEGIN:VEVENT\r\nUID:{PERMANENCE}\r\nRECURRENCE-ID:20261214T080000Z\r\n"
+              f"ATTENDEE;PARTSTAT=ACCEPTED:mailto:{PACO}\r\nDTSTAMP:20261123T090000Z\r\nEND:VEVENT\r\n")
+    raw = raw.replace(b"END:VCALENDAR", second.encode() + b"END:VCALENDAR", 1)
+    assert routed(calendar, raw, CALENDAR_NOW) == "rsvp: not sent by the attendee, forwarded"
+    assert calendar.store.attendance.all() == []
+
+
+def test_a_plain_words_answer_to_an_invitation_the_server_calls_forged_records_nothing(tmp_path):
+    from support import member_mail
+    from test_calendar_attendance import invitation_id
+
+    bot = calendar_robot(tmp_path, network=SERVER)
+    bot.add_member("M-1", MARIE, name="Marie Dupont", invitations=True)
+    publish_calendar(bot.settings, bot.store, CALENDAR_NOW)
+    invitation = invitation_id(bot)
+    raw = member_mail(MARIE, "Re: Invitation : Permanence du RERS de Test", "Je viendrai lundi.\n",
+                      headers={"In-Reply-To": invitation, "References": invitation,
+                               "Authentication-Results": FORGED})
+    assert routed(bot, raw, CALENDAR_NOW) == "forwarded: forged"
+    assert bot.store.attendance.all() == []

@@ -21,6 +21,7 @@ from types import MappingProxyType
 
 from workflows.commands.common import clock_from_env, load_settings, open_store
 from workflows.events.state import short_uid
+from workflows.lookup import find_ref
 from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError
 
 REASON_TEXT = MappingProxyType({
@@ -240,7 +241,7 @@ def cmd_list(args) -> int:
 
 
 def _who(store, answer: dict) -> str:
-    member = store.members.find_one("ref", answer["member"]) if answer.get("member") else None
+    member = find_ref(store, answer["member"]) if answer.get("member") else None
     if member is None:
         return answer["address"]
     return f"{member.get('name') or member['ref']} ({member['ref']})"

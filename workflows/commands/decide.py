@@ -20,17 +20,28 @@ def decide(settings, store, now, raw: bytes) -> dict:
     as a JSON-ready dict (see the module docstring). Nothing is written: the plan is a
     view (:func:`workflows.shell.apply.view`) never carried out, and the audit log is
     quiet while it is made (it would tell of things that never happened). A message the
-    ledger holds is a repeat: the robot would do nothing, and says so."""
-    from store import message_key
-    from workflows import routes
-    from workflows.decision import Incoming
+    ledger holds is a repeat: the robot would do nothing, and says so; another message
+    reusing its Message-ID is not (:func:`workflows.shell.runner.seen_before`)."""
     from workflows.mail.parse import fallback_message_id, parse_message
-    from workflows.shell.apply import view
     from workflows.shell.runner import parse_options
 
     parsed = parse_message(raw, parse_options(settings), now=now)
     parsed.message_id = parsed.message_id or fallback_message_id(raw)
-    seen = store.ledger.find_one("message_id", message_key(parsed.message_id))
+    audit = logging.getLogger("rers.audit")
+    quiet, audit.disabled = audit.disabled, True
+    try:
+        return _decide(settings, store, now, raw, parsed)
+    finally:
+        audit.disabled = quiet
+
+
+def _decide(settings, store, now, raw: bytes, parsed) -> dict:
+    from workflows import routes
+    from workflows.decision import Incoming
+    from workflows.shell.apply import view
+    from workflows.shell.runner import seen_before
+
+    seen = seen_before(store, parsed)
     result = {"intent": parsed.intent, "route": [], "outcome": None, "mails": [], "questions": [], "forwards": [],
               "writes": [], "dropped": [], "already_sent": []}
     if seen is not None:
@@ -38,12 +49,7 @@ def decide(settings, store, now, raw: bytes) -> dict:
                              else "repeat: already handled, nothing would be done")
         return result
     plan = view(settings, store, now)
-    audit = logging.getLogger("rers.audit")
-    quiet, audit.disabled = audit.disabled, True
-    try:
-        result["outcome"] = routes.route(parsed.intent)(plan, Incoming(parsed, raw, "decide"))
-    finally:
-        audit.disabled = quiet
+    result["outcome"] = routes.route(parsed.intent)(plan, Incoming(parsed, raw, "decide"))
     result.update({
         "route": [{"table": table, "key": key, "guard": guard, "passed": passed}
                   for table, key, guard, passed in plan.routes_taken],

@@ -24,6 +24,7 @@ import json
 import sys
 
 from workflows.commands.common import clock_from_env, flush_outbox, load_settings, open_store
+from workflows.lookup import find_ref
 from workflows.shell.errors import EXIT_OK, UserError
 
 
@@ -56,7 +57,7 @@ def cmd_show(args) -> int:
     print(f"{intro['ref']}: {intro['status']}" + (f" ({reason})" if reason and reason != intro['status'] else ""))
     for side in ("offer", "demand"):
         item = store.items.find_one("ref", intro[side]) or {}
-        member = store.members.find_one("ref", intro[f"{side}_member"]) if intro[f"{side}_member"] else None
+        member = find_ref(store, intro[f"{side}_member"]) if intro[f"{side}_member"] else None
         who = f"{intro[f'{side}_member'] or '(erased)'}" + (f" {member['name']}" if member and member.get("name") else "")
         print(f"  {side:<6} {intro[side]} « {item.get('title', '(erased)')} » — {who}; "
               f"consent: {intro['consents'][side] or '-'}, contact: {intro['contacts'][side] or '-'}")

@@ -44,16 +44,18 @@ def cmd_routes(args) -> int:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return EXIT_OK
+    # Columns as wide as their longest entry, so that every row lines up.
+    widths = [max(len(r[column]) for r in rows) for column in ("key", "guard", "step")]
     guards = {}
     for title_key, title in TITLES.items():
         print(title)
         for r in (r for r in rows if r["table"] == title_key):
-            print(f"  {r['key']:<24} {r['guard']:<26} {r['step']:<34} {r['does']}")
+            print(f"  {r['key']:<{widths[0]}}  {r['guard']:<{widths[1]}}  {r['step']:<{widths[2]}}  {r['does']}")
             guards[r["guard"]] = r["guard_says"]
         print()
     print("Guards (who may):")
     for name, says in guards.items():
-        print(f"  {name:<26} {says}")
+        print(f"  {name:<{widths[1]}}  {says}")
     return EXIT_OK
 
 

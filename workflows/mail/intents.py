@@ -54,7 +54,7 @@ def is_reply_subject(subject: str) -> bool:
 
 
 # The subjects of the robot's own mail (templates/fr/*.subject.j2), by how they start once
-# "Re:" and tags are gone; tests/unit/test_parse_robot_mail.py checks each template.
+# "Re:" and tags are gone; tests/unit/test_parse_new_forms.py checks each template.
 _ROBOT_SUBJECT_RE = re.compile(
     r"^(?:annule|pas de seance|c'est note|les savoirs du|votre reponse|pour m-\d+|fait|rien a changer au calendrier"
     r"|commande non executee|rappel|\[a traiter\]|comment ecrire au|mise en relation|merci pour votre bilan"
@@ -64,7 +64,7 @@ _ROBOT_SUBJECT_RE = re.compile(
     r"|votre demande d'adhesion est annulee|le robot (?:lit|ne peut)|vos donnees|vos preferences|inscription faite"
     r"|adhesion pour : il manque|bilan du|quitter le|vous restez membre|retirer [odt]-\d+|(?:offre|demande) [od]-\d+ "
     r"(?:retiree|gardee)|retrait(?: [odt]-\d+)? : rien n'a ete fait|[odtm]-\d+ (?::|a quitte)|nouvelles du|quoi de neuf"
-    r"|et vous, qu'aimeriez-vous|trop de savoirs d'un coup"
+    r"|et vous, qu'aimeriez-vous|trop de savoirs d'un coup|confirmez-vous ce changement"
     r"|groupe g-\d+|animer un groupe|rejoindre le groupe|comment s'est passe le groupe|une personne a rejoint"
     r"|une place s'est liberee|vous avez quitte le groupe|le groupe n'aura pas lieu|liste d'attente du groupe"
     r"|bienvenue dans le groupe|merci : le groupe"

@@ -355,3 +355,19 @@ def elided(word: str, following: str | None, language: str = "fr") -> str:
     if short is None or not _starts_with_vowel_sound(following):
         return f"{word} "
     return short[0].upper() + short[1:] if word[:1].isupper() else short
+
+
+def readable_phone(phone: str | None) -> str | None:
+    """A stored (E.164) phone number as people write it: ``06 12 34 56 78`` for a French
+    number, the international form otherwise, as stored when it cannot be read."""
+    if not phone:
+        return phone
+    import phonenumbers  # loaded on first use: few mails show a phone number
+
+    try:
+        number = phonenumbers.parse(phone, "FR")
+    except phonenumbers.NumberParseException:
+        return phone
+    style = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 33
+             else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(number, style)

@@ -33,7 +33,8 @@ from jinja2 import meta as jinja2meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from config.settings import Settings
-from workflows.mail.labels import MODALITY_LABELS, WEEKDAYS, elided, greeting_name, label_of, readable_name
+from workflows.mail.labels import (MODALITY_LABELS, WEEKDAYS, elided, greeting_name, label_of, readable_name,
+                                   readable_phone)
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 PARTS = ("subject", "txt", "html")
@@ -386,6 +387,7 @@ class Renderer:
         return {
             "readable_name": readable_name,
             "greeting_name": greeting_name,
+            "phone": readable_phone,
             "label": label_filter,
             "long_date": _remembered(long_date),
             "date_time": _remembered(date_time),

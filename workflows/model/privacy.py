@@ -20,7 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from workflows.mail.labels import readable_name
+from workflows.mail.labels import readable_name, readable_phone
 
 MASK = "[coordonnées masquées]"
 
@@ -367,22 +367,6 @@ def public_item(item: dict) -> PublicItem:
         availability=redact(item.get("availability")),
         place=redact(item.get("place")),
     )
-
-
-def readable_phone(phone: str | None) -> str | None:
-    """A stored (E.164) phone number as people write it: ``06 12 34 56 78`` for a French
-    number, the international form otherwise, as stored when it cannot be read."""
-    if not phone:
-        return phone
-    import phonenumbers  # loaded on first use: few mails show a phone number
-
-    try:
-        number = phonenumbers.parse(phone, "FR")
-    except phonenumbers.NumberParseException:
-        return phone
-    style = (phonenumbers.PhoneNumberFormat.NATIONAL if number.country_code == 33
-             else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    return phonenumbers.format_number(number, style)
 
 
 @dataclass(frozen=True)

@@ -218,16 +218,8 @@ class Runner:
                     parsed.message_id = message_id
                 message_id = parsed.message_id
                 intent, digest = parsed.intent, parsed.content_digest
-                seen = self.store.ledger.find_one("message_id", message_key(message_id))
-                if _reused(seen, parsed.content_digest):
-                    # Another message under a Message-ID already handled (a web form, a
-                    # client that reuses them): handled like one without a Message-ID,
-                    # under an id made from its content, so that its answers get their
-                    # own Message-IDs and a repeat of it is still recognised.
-                    audit.info("%s: Message-ID reused by another message, handled as %s", message_id,
-                               reused_id(parsed.content_digest))
-                    parsed.message_id = message_id = reused_id(parsed.content_digest)
-                    seen = self.store.ledger.find_one("message_id", message_key(message_id))
+                seen = seen_before(self.store, parsed)
+                message_id = parsed.message_id
                 if seen is not None and seen.get("outcome") == "parked":
                     return self._parked_again(now, source, message_id, intent)
                 if seen is not None:
@@ -419,6 +411,21 @@ class _Connection:
 
 def _stamp(now: datetime) -> str:
     return now.isoformat(timespec="seconds")
+
+
+def seen_before(store: Store, parsed) -> dict | None:
+    """The ledger's entry for ``parsed`` (a message whose ``message_id`` is set), or None
+    when it was never handled. Another message under a Message-ID already handled (a web
+    form, a client that reuses them) is not a repeat: ``parsed.message_id`` becomes
+    :func:`reused_id` of its content, so that its answers get their own Message-IDs and a
+    repeat of it is still recognised. The runner and ``rers decide`` both ask this."""
+    seen = store.ledger.find_one("message_id", message_key(parsed.message_id))
+    if _reused(seen, parsed.content_digest):
+        audit.info("%s: Message-ID reused by another message, handled as %s", parsed.message_id,
+                   reused_id(parsed.content_digest))
+        parsed.message_id = reused_id(parsed.content_digest)
+        seen = store.ledger.find_one("message_id", message_key(parsed.message_id))
+    return seen
 
 
 def _reused(seen: dict | None, digest: str) -> bool:

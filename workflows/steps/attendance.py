@@ -22,10 +22,11 @@ A person has one answer per event and occurrence: a new one replaces it. For one
 series, the answer for that day wins over the answer for the whole series
 (:func:`answers_for`).
 
-Who may answer (:func:`may_answer`): an animator, or a confirmed member, whether or not
-they still get the invitations (they said they would come: the animators want to know).
-Anyone else's answer is not recorded, as a calendar server ignores an ATTENDEE it did not
-invite, and goes to the animators (reason ``attendance_not_member``).
+Who may answer (:func:`may_answer`, checked by the guards of :mod:`workflows.routes`,
+never here): an animator, or a confirmed member, whether or not they still get the
+invitations (they said they would come: the animators want to know). Anyone else's answer
+is not recorded, as a calendar server ignores an ATTENDEE it did not invite, and goes to
+the animators (reason ``attendance_not_member``).
 """
 from __future__ import annotations
 
@@ -136,41 +137,68 @@ def may_answer(plan: Plan, address: str) -> bool:
 
 
 def on_rsvp(plan: Plan, incoming: Incoming) -> str:
-    """``rsvp``: record the attendance that ``parsed.rsvp`` carries (``{"uid", "attendee",
-    "partstat", "recurrence_id", "comment"}``, protocol.md) and never answer.
+    """``rsvp``: record each answer a calendar client sent (``parsed.rsvps``, one per
+    VEVENT: ``{"uid", "attendee", "partstat", "recurrence_id", "comment"}``, protocol.md)
+    and answer only when one cannot count.
 
     The person is the ATTENDEE (else the sender, From); the occurrence is the
     network-local day of the RECURRENCE-ID (None: the whole event). An answer about an
-    event the robot does not know, without a readable PARTSTAT, or from someone who is
-    neither a member nor an animator (:func:`may_answer`), goes to the animators
-    (nothing is dropped). An answer whose ATTENDEE did not send it never gets here
-    (:data:`workflows.routes.ATTENDEE`).
+    event the robot does not know or without a readable PARTSTAT goes to the animators
+    (once for the message, with the first such problem; nothing is dropped). An answer for a
+    day the event does not happen (a holiday, a closure, a cancelled day, the event called
+    off) is not recorded and the person is told so, with the next day
+    (:func:`_tell_no_event`). An answer whose ATTENDEE did not send it, or from someone
+    who is neither a member nor an animator, never gets here
+    (:data:`workflows.routes.ATTENDEE`). Returns the outcomes joined by « ; ».
     """
     parsed = incoming.parsed
-    rsvp = parsed.rsvp or {}
+    outcomes: list[str] = []
+    forwarded = False
+    for rsvp in parsed.rsvps or [parsed.rsvp or {}]:
+        outcome, problem = _one_rsvp(plan, incoming, rsvp)
+        outcomes.append(outcome)
+        if problem is not None and not forwarded:
+            _forward_problem(plan, incoming, *problem)
+            forwarded = True
+    return "; ".join(outcomes)
+
+
+def _forward_problem(plan: Plan, incoming: Incoming, problem: str, value: str | None) -> None:
+    """Hand the animators a calendar answer that cannot count (``problem``, see
+    :func:`_one_rsvp`)."""
+    if problem == "unknown":
+        forward_to_animators(plan, incoming, reason="rsvp_unknown_event", purpose="rsvp_unknown", uid=value)
+    elif problem == "unknown_no_uid":
+        forward_to_animators(plan, incoming, reason="rsvp_unknown_event_no_uid", purpose="rsvp_unknown")
+    else:
+        forward_to_animators(plan, incoming, reason="rsvp_unreadable", purpose="rsvp_unreadable")
+
+
+def _one_rsvp(plan: Plan, incoming: Incoming, rsvp: dict) -> tuple[str, tuple[str, str | None] | None]:
+    """One answer of :func:`on_rsvp`: ``(outcome, problem)``, ``problem`` what the
+    animators must be told (:func:`_forward_problem`: ``(kind, value)``, kind ``unknown``,
+    ``unknown_no_uid`` or ``unreadable``), None when nothing."""
+    parsed = incoming.parsed
     uid = rsvp.get("uid")
     series = find_series(plan, uid)
     if series is None:
-        if uid:
-            forward_to_animators(plan, incoming, reason="rsvp_unknown_event", purpose="rsvp_unknown", uid=uid)
-        else:
-            forward_to_animators(plan, incoming, reason="rsvp_unknown_event_no_uid", purpose="rsvp_unknown")
-        return "rsvp: unknown event, forwarded"
+        return "rsvp: unknown event, forwarded", ("unknown" if uid else "unknown_no_uid", uid)
     partstat = (rsvp.get("partstat") or "").lower()
     address = rsvp.get("attendee") or parsed.sender
     if partstat not in PARTSTATS or not address:
-        forward_to_animators(plan, incoming, reason="rsvp_unreadable", purpose="rsvp_unreadable")
-        return "rsvp: unreadable, forwarded"
+        return "rsvp: unreadable, forwarded", ("unreadable", None)
     address = address.lower()
-    if not may_answer(plan, address):
-        forward_to_animators(plan, incoming, reason="attendance_not_member", purpose="rsvp_not_member",
-                             title=series.title, address=address)
-        return f"rsvp: {address} is neither a member nor an animator, forwarded"
-    day = occurrence_day(rsvp.get("recurrence_id"), plan.settings.network.zone)
+    zone = plan.settings.network.zone
+    day = occurrence_day(rsvp.get("recurrence_id"), zone)
+    why = _why_no_event(series, day) if day is not None else None
+    if why is not None:
+        _tell_no_event(plan, incoming, series, day, why, partstat, plan.local_date)
+        audit.info("%s: attendance %s %s: no event that day (%s), told", parsed.message_id, series.uid, day, why)
+        return f"rsvp {partstat}: {series.uid} {day} has no event, told", None
     record_answer(plan, uid=series.uid, occurrence=day, address=address, partstat=partstat,
                   comment=rsvp.get("comment"))
     audit.info("%s: attendance %s %s %s", parsed.message_id, series.uid, day or "whole event", partstat)
-    return f"rsvp {partstat}: {series.uid} {day or 'whole event'}"
+    return f"rsvp {partstat}: {series.uid} {day or 'whole event'}", None
 
 
 # --- answers in plain words -------------------------------------------------------------
@@ -247,9 +275,10 @@ def on_invitation_reply(plan: Plan, incoming: Incoming) -> str | None:
     "le 14 décembre"), else its next day. The person gets a short note of what was
     understood. When the event does not happen that day (cancelled, a holiday, a closure,
     or the whole event called off) nothing is recorded and the person is told so, with the
-    next day (:func:`_tell_no_event`). An unclear answer, a day that is not one of the
-    event's, or an address that is no member's nor animator's any more (:func:`may_answer`)
-    goes to the animators and the sender is told a person will read it. In a transaction.
+    next day (:func:`_tell_no_event`). An unclear answer or a day that is not one of the
+    event's goes to the animators and the sender is told a person will read it; an
+    address that is no member's nor animator's any more never gets here
+    (:data:`workflows.routes.INVITEE`). In a transaction.
     """
     parsed = incoming.parsed
     found = sent_calendar_mail(plan, [*parsed.references, *parsed.in_reply_to])
@@ -275,12 +304,6 @@ def on_invitation_reply(plan: Plan, incoming: Incoming) -> str | None:
         answer_sender(plan, incoming, template="unknown_ack", values={}, purpose="unknown_ack",
                       daily_kind="unknown_ack")
         return "invitation reply unclear: forwarded"
-    if not may_answer(plan, address):
-        forward_to_animators(plan, incoming, purpose="attendance_not_member", reason="attendance_not_member",
-                             title=series.title, address=address)
-        answer_sender(plan, incoming, template="unknown_ack", values={}, purpose="unknown_ack",
-                      daily_kind="unknown_ack")
-        return f"invitation reply: {address} is neither a member nor an animator, forwarded"
     why = _why_no_event(series, day)
     if why is not None:
         _tell_no_event(plan, incoming, series, day, why, partstat, reference.date())

@@ -18,11 +18,20 @@ def _number(item: dict) -> int:
     return int(item["ref"].split("-", 1)[1])
 
 
+SERVED = ("introduced", "bilan", "completed")
+"""The states of an introduction that served its demand: the demand's member was put in
+touch; the catalogue no longer asks for it (an offer may serve many: it stays)."""
+
+
 def entries(plan: Plan) -> dict[str, list[dict]]:
     """``{"offers": [...], "demands": [...]}``: each open item as ``{ref, title,
-    modality}``, by number, titles masked."""
+    modality}``, by number, titles masked; a demand already served by an introduction
+    (:data:`SERVED`) is left out."""
+    served = {intro["demand"] for intro in plan.introductions.scan(lambda d: d.get("status") in SERVED)}
     found: dict[str, list[dict]] = {"offers": [], "demands": []}
     for item in sorted(plan.items.find("status", "open"), key=_number):
+        if item["kind"] == "demand" and item["ref"] in served:
+            continue
         entry = {"ref": item["ref"], "title": redact(item["title"]), "modality": item.get("modality")}
         found["offers" if item["kind"] == "offer" else "demands"].append(entry)
     return found

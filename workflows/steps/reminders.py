@@ -31,7 +31,7 @@ every hour; before this time it does nothing."""
 def _person(plan: Plan, answer: dict) -> dict:
     """How the animators' list shows one answer: the member's name and ref, or, for
     someone who is not a member, the address (the list goes to animators only)."""
-    member = plan.members.find_one("ref", answer["member"]) if answer.get("member") else None
+    member = find_ref(plan, answer["member"]) if answer.get("member") else None
     if member is not None:
         return {"name": member.get("name") or member["ref"], "ref": member["ref"], "address": None,
                 "comment": answer.get("comment")}
@@ -48,7 +48,7 @@ def _reminder_recipient(plan: Plan, answer: dict,
                        None)
         return (invitee.name, invitee.address, invitee.first_name) if invitee else None
     if answer.get("member"):
-        member = plan.members.find_one("ref", answer["member"])
+        member = find_ref(plan, answer["member"])
         invitee = invitee_of(member) if member else None
         return (invitee.name, invitee.address, invitee.first_name) if invitee else None
     if answer["address"] in plan.settings.network.animators:

@@ -167,6 +167,12 @@ def build_report(settings: Settings, store: Plan, start: date, end: date, today:
             "demands_open": sum(1 for i in items if i["kind"] == "demand" and i["status"] == "open"),
             "offers_new": sum(1 for i in items if i["kind"] == "offer" and within(i.get("created"))),
             "demands_new": sum(1 for i in items if i["kind"] == "demand" and within(i.get("created"))),
+            # New in the period and closed since (withdrawn, expired, erased): why there
+            # may be more new ones than open ones.
+            "offers_new_closed": sum(1 for i in items if i["kind"] == "offer" and within(i.get("created"))
+                                     and i["status"] != "open"),
+            "demands_new_closed": sum(1 for i in items if i["kind"] == "demand" and within(i.get("created"))
+                                      and i["status"] != "open"),
         },
         "introductions": {
             "proposed": sum(1 for i in intros if within(i.get("created"))),
@@ -233,7 +239,7 @@ def monthly_report(plan: Plan) -> str | None:
 
 def on_report_command(plan: Plan, incoming: Incoming) -> str:
     """``STATISTIQUES`` from an animator: the report of the month so far, to them."""
-    today = plan.now.astimezone(plan.settings.network.zone).date()
+    today = plan.local_date
     report = build_report(plan.settings, plan, today.replace(day=1), today, today)
     answer_sender(plan, incoming, template="report", values={"report": report}, purpose="report")
     return f"report {today.replace(day=1)}…{today}"

@@ -21,11 +21,13 @@ from workflows.shell.runner import Runner, utc_now
 
 SAMPLES = Path(__file__).resolve().parent / "mail"
 _FILLED = ".demo-filled"
+_FILLING = ".demo-filling"
 
 
 def is_demo_folder(directory: Path) -> bool:
-    """True when ``directory`` was made by `rers demo` (it holds the demo's marker)."""
-    return (directory / _FILLED).is_file()
+    """True when ``directory`` was made by `rers demo` (it holds the demo's marker, or the
+    one it writes before filling the Maildir: a demo killed while filling is still one)."""
+    return (directory / _FILLED).is_file() or (directory / _FILLING).is_file()
 
 
 def prepare(directory: Path, *, fresh: bool = False) -> Path:
@@ -49,10 +51,16 @@ def prepare(directory: Path, *, fresh: bool = False) -> Path:
         init_folder(directory)
     marker = directory / _FILLED
     if not marker.exists():
+        (directory / _FILLING).write_text("the sample mail is being put in mail/new\n", encoding="utf-8")
         box = mailbox.Maildir(directory / "mail", create=True)
+        # A demo killed while filling left some samples: put only the others.
+        there = {message["Message-ID"] for message in box}
         for sample in sorted(SAMPLES.glob("*.eml")):
-            box.add(sample.read_bytes())
+            raw = sample.read_bytes()
+            if mailbox.MaildirMessage(raw)["Message-ID"] not in there:
+                box.add(raw)
         marker.write_text("the sample mail was put in mail/new once\n", encoding="utf-8")
+        (directory / _FILLING).unlink()
     return config
 
 
