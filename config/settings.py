@@ -233,6 +233,18 @@ class IntroductionSettings:
 
 
 @dataclass(frozen=True)
+class GroupSettings:
+    """Groups (``G-<n>``, docs/groupes.md): one collective offer and several askers."""
+
+    group_min: int = 2
+    """Matching proposes a group around a collective offer once this many open demands match it."""
+    capacity: int = 8
+    """Places of a group when neither the offer (``Places : 8``) nor the command says."""
+    max_askers: int = 12
+    """At most this many askers (the best matching demands) are invited to one group."""
+
+
+@dataclass(frozen=True)
 class MatchingSettings:
     min_score: float = 0.6
     """Pairs scoring below this (0.0–1.0) are not proposed."""
@@ -284,6 +296,7 @@ class Settings:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     membership: MembershipSettings = field(default_factory=MembershipSettings)
     introductions: IntroductionSettings = field(default_factory=IntroductionSettings)
+    groups: GroupSettings = field(default_factory=GroupSettings)
     matching: MatchingSettings = field(default_factory=MatchingSettings)
     catalogue: CatalogueSettings = field(default_factory=CatalogueSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
@@ -416,6 +429,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "expiry_days": Key(int, 21, minimum=1, maximum=365, unit=YEAR),
         "bilan_days": Key(int, 21, minimum=1, maximum=365, unit=YEAR),
         "repropose_days": Key(int, 30, minimum=1, maximum=365, unit=YEAR),
+    },
+    "groups": {
+        "group_min": Key(int, 2, minimum=2, maximum=100, unit="a group is two askers at least, a hundred at most"),
+        "capacity": Key(int, 8, minimum=1, maximum=500),
+        "max_askers": Key(int, 12, minimum=2, maximum=500),
     },
     "matching": {
         "min_score": Key(float, 0.6, minimum=0, maximum=1, unit="scores go from 0 to 1"),
@@ -681,6 +699,11 @@ def _cross_checks(values: dict[str, dict], at: Callable[[str, str], str]) -> lis
             and intros["reminder_days"] >= intros["expiry_days"]):
         problems.append(f"{at('introductions', 'reminder_days')}[introductions] reminder_days: must be less than "
                         f"expiry_days ({intros['expiry_days']}): no reminder would ever be sent")
+    groups = values["groups"]
+    if (groups.get("group_min") is not None and groups.get("max_askers") is not None
+            and groups["group_min"] > groups["max_askers"]):
+        problems.append(f"{at('groups', 'max_askers')}[groups] max_askers: must be at least group_min "
+                        f"({groups['group_min']}): no group could ever be proposed")
     limits = values["limits"]
     if (limits.get("max_join_questions_per_hour") is not None and limits.get("max_join_questions_per_day") is not None
             and limits["max_join_questions_per_hour"] > limits["max_join_questions_per_day"]):
@@ -815,6 +838,7 @@ def build(values: dict[str, dict], source: Path | None) -> Settings:
         schedule=ScheduleSettings(**values["schedule"]),
         membership=MembershipSettings(**values["membership"]),
         introductions=IntroductionSettings(**values["introductions"]),
+        groups=GroupSettings(**values["groups"]),
         matching=MatchingSettings(**values["matching"]),
         catalogue=CatalogueSettings(**values["catalogue"]),
         limits=LimitsSettings(**values["limits"]),

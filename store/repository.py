@@ -112,6 +112,7 @@ COLLECTIONS: tuple[CollectionSpec, ...] = (
     CollectionSpec("questions", unique=("token_hash",), multi=("address", "status", "subject_ref")),
     CollectionSpec("consents", multi=("member",)),
     CollectionSpec("introductions", unique=("ref",), multi=("status",)),
+    CollectionSpec("groups", unique=("ref",), multi=("status", "offer")),
     CollectionSpec("events", unique=("uid",)),
     CollectionSpec("attendance", multi=("uid",)),
     CollectionSpec("replies", unique=("key",)),

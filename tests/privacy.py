@@ -1,7 +1,9 @@
 """The privacy invariant, checked over every mail the SMTP sink received in a test session.
 
 protocol.md: "No member's address or phone number is ever sent to another member before
-both consented to that introduction." At the end of the session, ``tests/conftest.py``
+both consented to that introduction." Issue 17 widens it: no member's address, phone or
+surname in any mail to another member, ever — in a group too (a group's members learn
+first names at most). At the end of the session, ``tests/conftest.py``
 hands :func:`violations` every message aiosmtpd accepted (:attr:`SmtpSink.archive`) and
 the folder under which every test's robot kept its store. The facts come from the stores
 that sent the mails (found by Message-ID in their outbox): who is a member (address,
@@ -9,10 +11,16 @@ phone), who is an animator (the ``rers.toml`` beside the store), and which intro
 both members consented to.
 
 A mail breaks the invariant when one of its envelope recipients who is not an animator
-can read, anywhere in it (headers, every text part, calendar parts), the address or the
-phone number of another person of that store — unless the mail is the ``introduction``
-of an introduction both members consented to, sent to one of its two members, and the
-detail is the other's.
+can read, anywhere in it (headers, every text part, calendar parts), the address, the
+phone number or the surname of another person of that store — unless the mail is the
+``introduction`` of an introduction both members consented to, sent to one of its two
+members, and the detail is the other's. A surname is each word of three letters or more
+of a member's recorded name that is not the first name the robot shows of them
+(:func:`workflows.model.privacy.public_member`), found as a whole word, as written or in
+capitals. And within a group (``G-<n>``): a mail about a group (purpose ``group_…`` or a
+calendar mail) to one of its askers never names another of its askers by their first
+name either — the askers never learn who else asked; only the offerer learns the first
+names of those who hold a place.
 
 Known limit: a member erased before the end of the session has left no phone number to
 look for (their address is still known from the mails sent to them).
@@ -26,6 +34,8 @@ from email import policy
 from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Iterable
+
+from workflows.model.privacy import public_member
 
 _EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _DIGITS_RE = re.compile(r"\+?\d(?:[\s.\-/()]{0,3}\d){8,}")
@@ -51,6 +61,35 @@ class StoreFacts:
     persons: set[str] = field(default_factory=set)
     """Every address of a person the robot wrote to or recorded (not animators)."""
     introductions: dict[str, dict] = field(default_factory=dict)
+    surnames: dict[str, re.Pattern] = field(default_factory=dict)
+    """Member ref → a pattern finding their surname's words."""
+    first_names: dict[str, str] = field(default_factory=dict)
+    """Member ref → the first name the robot shows of them."""
+    fellow_askers: dict[str, set[str]] = field(default_factory=dict)
+    """Member ref → the other askers of the groups they were asked to join."""
+
+
+_PARTICLES = {"de", "du", "des", "la", "le", "les", "van", "von", "der", "den", "da", "di", "dos", "del", "ben", "bin"}
+
+
+def _surname_pattern(member: dict) -> re.Pattern | None:
+    """The words of ``member``'s name other members must never read (see the module
+    docstring), as one pattern, or None."""
+    name = member.get("name")
+    if not isinstance(name, str) or not name.strip():
+        return None
+    shown = (public_member(member).first_name or "").lower()
+    words = set()
+    for word in re.split(r"[\s,;]+", name):
+        word = word.strip("()[]\"'.")
+        letters = sum(ch.isalpha() for ch in word)
+        if letters < 3 or word.lower() == shown or word.lower() in _PARTICLES or "@" in word:
+            continue
+        words.update({word, word.upper()})
+    if not words:
+        return None
+    return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+                      + r")(?![\w])")
 
 
 def _facts(path: Path) -> StoreFacts | None:
@@ -82,8 +121,25 @@ def _facts(path: Path) -> StoreFacts | None:
             facts.persons.add(member["address"])
         if member.get("phone") and member.get("ref"):
             facts.phone_owner[_phone_key(member["phone"])] = member["ref"]
+        pattern = _surname_pattern(member) if member.get("ref") else None
+        if pattern is not None:
+            facts.surnames[member["ref"]] = pattern
+        shown = public_member(member).first_name if member.get("ref") and member.get("name") else None
+        if isinstance(shown, str) and len(shown) >= 3:
+            facts.first_names[member["ref"]] = shown
     facts.introductions = {i["ref"]: i for i in store.introductions.all() if i.get("ref")}
+    for group in (store.groups.all() if hasattr(store, "groups") else ()):
+        askers = {a.get("member") for a in group.get("askers") or () if a.get("member")}
+        for ref in askers:
+            facts.fellow_askers.setdefault(ref, set()).update(askers - {ref, group.get("offer_member")})
     return facts
+
+
+def _group_mail(purpose: str) -> bool:
+    """A mail about a group: its questions, notices and sessions (a group session's
+    invitation is ``group_invitation``; reminders and cancellations may be too)."""
+    purpose = purpose.removeprefix("question:")
+    return purpose.startswith("group_") or purpose in ("invitation", "cancellation", "event_reminder")
 
 
 def stores_under(base: Path) -> dict[str, StoreFacts]:
@@ -153,6 +209,20 @@ def violations(archive: Iterable, base: Path) -> tuple[list[str], int]:
                     continue
                 if not _allowed(facts, purpose, cause, reader, owner_of_address.get(address)):
                     problems.append(f"{facts.path}: {mid} ({purpose}) to {reader_address} shows {address}")
+            for owner, pattern in facts.surnames.items():
+                if reader is not None and owner == reader.get("ref"):
+                    continue
+                found = pattern.search(text)
+                if found and not _allowed(facts, purpose, cause, reader, owner):
+                    problems.append(f"{facts.path}: {mid} ({purpose}) to {reader_address} shows {owner}'s surname "
+                                    f"({found.group()})")
+            mine = facts.first_names.get(reader.get("ref")) if reader is not None else None
+            for other in (facts.fellow_askers.get(reader.get("ref"), ()) if reader is not None and _group_mail(purpose)
+                          else ()):
+                name = facts.first_names.get(other)
+                if name and name != mine and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text):
+                    problems.append(f"{facts.path}: {mid} ({purpose}) to {reader_address} names {other}, "
+                                    f"another asker of their group ({name})")
             for key in found_phones:
                 owner = facts.phone_owner.get(key)
                 if owner is None or (reader is not None and owner == reader.get("ref")):

@@ -19,6 +19,7 @@ from workflows.commands import (
     calendar as calendar_commands,
     catalogue as catalogue_commands,
     decide as decide_commands,
+    groups as groups_commands,
     introductions as introduction_commands,
     members as members_commands,
     parked as parked_commands,
@@ -30,7 +31,8 @@ from workflows.commands.common import clock_from_env, load_settings, open_store
 from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError, os_problem
 from workflows.shell.logs import protect
 
-COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands, report_commands, catalogue_commands,
+COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands, groups_commands, report_commands,
+                 catalogue_commands,
                  templates_commands, parked_commands, routes_commands, decide_commands)
 """Modules of :mod:`workflows.commands`, each adding its sub-commands with
 ``register(subparsers, common_options_parser)``."""

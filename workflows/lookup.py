@@ -1,11 +1,12 @@
 """Reading the store the one way: a member by address or ref, an item, an introduction,
-a member's items and consents, whether an address is an animator's, a token as the store
+a group (and the group that holds an item), a member's items and consents, whether an address is an animator's, a token as the store
 keeps it. Every function reads through a :class:`~workflows.decision.Plan` (or anything
 that reads like the store: a command that only looks passes the store itself).
 """
 from __future__ import annotations
 
 from workflows.decision import Plan
+from workflows.model.groups import holds
 from workflows.model.members import normalise_ref
 
 
@@ -62,3 +63,15 @@ def find_item(plan: Plan, ref: str | None) -> dict | None:
 def token_hash(plan: Plan, token: str) -> str:
     """The stored form of a token: the plan's keyed hash of it in capitals."""
     return plan.keyed_hash(token.upper())
+
+
+def find_group(plan: Plan, ref: str | None) -> dict | None:
+    """The group ``G-3`` (any case), or None."""
+    return plan.groups.find_one("ref", ref.strip().upper()) if ref else None
+
+
+def group_holding(plan: Plan, item: dict) -> dict | None:
+    """The group that holds ``item`` out of other matching (:func:`workflows.model.groups.holds`),
+    or None."""
+    group = find_group(plan, item.get("group")) if item.get("group") else None
+    return group if holds(group, item) else None

@@ -41,6 +41,7 @@ from workflows.steps import (
     event_commands,
     followups,
     freshness,
+    groups,
     interest,
     introductions,
     items,
@@ -428,6 +429,8 @@ CONFIRMED_MEMBER = Guard("not forged; confirmed member", "not called forged; a c
 PREFERENCES = Guard("not forged; confirmed; own record", "not called forged, from a confirmed member "
                     "(anyone else's goes on as an unclaimed message), changed only from the member's own address "
                     "(authenticated when authserv_id is set), else they are asked to confirm", _preferences)
+ANIMATOR_ANSWER = Guard("addressee, animator", "the question's addressee, an authenticated animator (a group's "
+                        "approval is asked only of animators who are not its members)", _animator_answer)
 NOT_A_PARTY = Guard("addressee, animator, not a party", "the question's addressee, an authenticated animator, not "
                     "one of the two members while another animator can decide", _not_a_party)
 ATTENDEE = Guard("not forged; the attendee", "not called forged; the ATTENDEE each answer names, writing from "
@@ -458,10 +461,13 @@ COMMANDS: dict[str, Route] = {route.key: route for route in (
     Route("introduce", ANIMATOR, introductions.on_introduce_command, "propose a pair, approved (MR-n)"),
     Route("register", ANIMATOR, membership.on_register, "register a member without e-mail (ADHÉSION POUR)"),
     Route("report", ANIMATOR, reports.on_report_command, "the report of the month so far (STATISTIQUES)"),
-    Route("group", ANIMATOR, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
+    Route("group", ANIMATOR, groups.on_group_command, "propose a group around an offer, approved (G-n; GROUPE O-12)"),
+    Route("group_session", ANIMATOR, groups.on_session_command,
+          "a session of a group, only its members invited (ATELIER G-3 … / ATELIER O-12 …)"),
 )}
-"""Animator commands (intent ``event_command``, ``parsed.command["name"]``); a command
-the robot does not carry out goes to the animators (:func:`basics.on_not_automated`)."""
+"""Animator commands (intent ``event_command``, by :func:`command_key`: the command's
+``name``, but ``group_session`` for a workshop naming a group or its offer); a command the
+robot does not carry out goes to the animators (:func:`basics.on_not_automated`)."""
 
 ANSWERS: dict[str, Route] = {route.key: route for route in (
     Route("join", ADDRESSEE, membership.on_join_answer, "OUI: confirmed member; NON: pending data erased"),
@@ -474,6 +480,10 @@ ANSWERS: dict[str, Route] = {route.key: route for route in (
           "OUI: the item kept (reopened if set aside); NON: the item withdrawn"),
     Route("confirm_change", ADDRESSEE, records.on_confirm_change_answer,
           "OUI: the change of their record applied as if they wrote it; NON: nothing"),
+    Route("group_approve", ANIMATOR_ANSWER, groups.on_approve_answer, "OUI: the offerer asked to lead it; NON: closed"),
+    Route("group_lead", ADDRESSEE, groups.on_lead_answer, "OUI: each asker asked, privately; NON: not held"),
+    Route("group_join", ADDRESSEE, groups.on_join_answer, "OUI: a place, or the waiting list; NON: noted"),
+    Route("group_bilan", ADDRESSEE, groups.on_bilan_answer, "the group's bilan recorded"),
 )}
 """The kind of the question a reply answers → ``step(plan, incoming, question, answer)``;
 ``answer`` is ``yes``, ``no`` or ``unclear``. Every one first passes :data:`ADDRESSEE`;
@@ -481,6 +491,7 @@ ANSWERS: dict[str, Route] = {route.key: route for route in (
 
 CHANGE_OF_MIND: dict[str, Callable[[Plan, Incoming, dict], "str | None"]] = {
     "consent": introductions.on_consent_withdrawn,
+    "group_join": groups.on_join_withdrawn,
 }
 """A NON from the question's own address to a question it already answered OUI → the step
 that withdraws what the OUI gave while it still can (None: it cannot, the reply is then
@@ -514,10 +525,19 @@ UNCLAIMED: tuple[Route, ...] = (
 """The chain tried on a message that no keyword claimed, in order."""
 
 
+def command_key(command: dict | None) -> str | None:
+    """The row of :data:`COMMANDS` a command goes to: its ``name``, but ``group_session``
+    for a workshop that names a group (``ATELIER G-3 …``) or an offer (``ATELIER O-12 …``)."""
+    command = command or {}
+    if command.get("name") == "workshop" and (command.get("group") or command.get("offer")):
+        return "group_session"
+    return command.get("name")
+
+
 def on_command(plan: Plan, incoming: Incoming) -> str:
-    """``event_command`` (past :data:`ANIMATOR`): the step of the command's name, or the
-    animators' hands."""
-    route = COMMANDS.get((incoming.parsed.command or {}).get("name"))
+    """``event_command`` (past :data:`ANIMATOR`): the step of the command's row
+    (:func:`command_key`), or the animators' hands."""
+    route = COMMANDS.get(command_key(incoming.parsed.command))
     plan.routes_taken.append(("command", route.key if route else "(not automated)", ANIMATOR.name, True))
     return (route.step if route else basics.on_not_automated)(plan, incoming)
 

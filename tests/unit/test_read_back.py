@@ -389,15 +389,16 @@ def test_the_consent_request_shows_how_when_and_where_the_other_offers(net):
     offer = net.item(paco, "offer", "Couture", availability="le mardi après-midi, ou appelez le 06 12 34 56 78",
                      opened=False)
     with net.store.transaction():
-        net.store.items.update(offer["id"], modality="group", place="Médiathèque, paco.ruiz@example.net")
+        # One to one: a collective offer gathers a group, never a pair (issue 17).
+        net.store.items.update(offer["id"], modality="one_to_one", place="Médiathèque, paco.ruiz@example.net")
     net.item(lina, "demand", "Couture")
     assert net.answer(A1, "question:approve", "OUI").startswith("MR-1 approved")
     consent = net.mails("question:consent", to=LINA)[-1]
     text, html_words = consent.text.replace("\r\n", "\n"), html_of(consent)
-    assert "  Forme : en groupe (atelier)\n" in text
+    assert "  Forme : de gré à gré (à deux)\n" in text
     assert "  Disponibilités : le mardi après-midi, ou appelez le [coordonnées masquées]\n" in text
     assert "  Lieu : Médiathèque, [coordonnées masquées]\n" in text
-    for shown in ("Forme : en groupe (atelier)", "Disponibilités : le mardi après-midi",
+    for shown in ("Forme : de gré à gré (à deux)", "Disponibilités : le mardi après-midi",
                   "Lieu : Médiathèque, [coordonnées masquées]"):
         assert shown in html_words
     assert "06 12" not in consent.everything() and PACO not in consent.everything()

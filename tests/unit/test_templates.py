@@ -20,10 +20,11 @@ ANIMATOR_MAILS = {"forward_animators", "send_failure", "proxy_question", "regist
                   "withdrawal_notice", "introduction_command", "introduction_decided", "introduction_not_happened",
                   "introduction_expired",
                   "introduction_proposal", "event_attendees", "event_command_done", "report", "mailbox_down",
-                  "erasure_cleanup"}
+                  "erasure_cleanup", "group_proposal", "group_decided", "group_command"}
 """Mails only the animators receive: signed by the robot, no footer for members."""
 QUESTIONS = {"join_confirm", "withdraw_confirm", "withdraw_item_confirm", "clarify", "introduction_consent", "confirm_change",
-             "introduction_clarify", "introduction_proposal", "proxy_question"}
+             "introduction_clarify", "introduction_proposal", "proxy_question", "group_proposal", "group_lead",
+             "group_join", "group_clarify"}
 ANSWERS = {"fr": ("OUI", "NON"), "en": ("YES", "NO")}
 LEAVE = {"fr": "« RETRAIT »", "en": '"UNSUBSCRIBE"'}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}

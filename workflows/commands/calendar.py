@@ -42,6 +42,8 @@ REASON_TEXT = MappingProxyType({
     "cancel_by_mail": "cancelling a meeting or workshop by mail is not possible yet",
     "weekday_mismatch": "{day} is not a {written_weekday}",
     "nonexistent_time": "{time:%H:%M} does not exist on {day} (the clocks skip an hour for summer time)",
+    "no_group": "no group going on for {asked} (see `rers groups list`)",
+    "group_not_open": "{ref} is not formed yet ({status}): its sessions are planned once its offerer said yes",
 })
 """English text of each :data:`workflows.steps.calendar.REASONS`."""
 
@@ -125,6 +127,7 @@ def describe(outcome) -> str:
         text = REASON_TEXT[outcome.reason].format_map(_Missing({
             "day": outcome.day, "title": title, "short": short_uid(outcome.detail.get("uid") or ""),
             "what": "permanence" if outcome.action == "cancel_permanence" else title, **outcome.detail,
+            **(outcome.detail.get("group") or {}),
             "others": "".join(f"; that day: {other['title']} — to cancel it: rers calendar cancel {other['uid']} "
                               f"{outcome.day}" for other in outcome.detail.get("others", ()))}))
         return f"nothing changed: {text}"

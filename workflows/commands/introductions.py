@@ -9,7 +9,8 @@
 - ``introductions consent MR-7 --side offer|demand --answer yes|no --animator NAME`` —
   record a member's consent given in person (oral, noted with the animator's name): it
   counts as their answer by mail;
-- ``match [--dry-run]`` — the full re-match: propose every pair due, then send the
+- ``match [--dry-run]`` — the full re-match: propose every pair due, and every group a
+  collective offer may gather (:func:`workflows.steps.groups.regroup`), then send the
   proposals (``--dry-run``: print them, change nothing);
 - ``match --score "OFFER TITLE" "DEMAND TITLE" [--json]`` — how close two titles are and
   why (the animators' "why didn't it match?"); ``--json`` prints
@@ -134,6 +135,7 @@ def cmd_consent(args) -> int:
 def cmd_match(args) -> int:
     from workflows.shell.apply import run, view
     from workflows.shell.resources import score_text
+    from workflows.steps.groups import regroup
     from workflows.steps.introductions import rematch
 
     settings = load_settings(args)
@@ -152,11 +154,14 @@ def cmd_match(args) -> int:
         return EXIT_OK
     store = open_store(settings)
     clock = clock_from_env()
+    def both(plan, dry_run=False):
+        return rematch(plan, dry_run=dry_run), regroup(plan, dry_run=dry_run)
+
     try:
         if args.dry_run:
-            proposals = rematch(view(settings, store, clock()), dry_run=True)
+            proposals, groups = both(view(settings, store, clock()), dry_run=True)
         else:
-            proposals = run(settings, store, clock(), rematch)
+            proposals, groups = run(settings, store, clock(), both)
     except (OSError, ValueError) as error:
         raise UserError(f"cannot read the synonyms: {error}") from None
     for p in proposals:
@@ -164,6 +169,10 @@ def cmd_match(args) -> int:
         for line in p.why:
             print(f"    {line}")
     print(f"{len(proposals)} pair(s) {'would be ' if args.dry_run else ''}proposed.")
+    for g in groups:
+        print(f"{g.ref or '(dry run)'}: a group around {g.offer} with {', '.join(g.demands)}")
+    if groups:
+        print(f"{len(groups)} group(s) {'would be ' if args.dry_run else ''}proposed.")
     if not args.dry_run:
         print(flush_outbox(settings, store, clock))
     return EXIT_OK

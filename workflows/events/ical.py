@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vRecur
 
-from workflows.events.model import ICAL_WEEKDAYS, EventSeries
+from workflows.events.model import ICAL_WEEKDAYS, PRIVATE_KINDS, EventSeries
 from workflows.events.rules import is_occurrence, local_datetime, occurrence_dates
 
 PRODID = "-//rers//Robot RERS//FR"
@@ -307,8 +307,10 @@ def calendar_files(series: Iterable[EventSeries], *, name: str, tzid: str,
                    feed_filename: str = FEED_FILENAME) -> dict[str, str]:
     """``{filename: iCalendar text}``: the feed under ``feed_filename`` and one
     ``event-<slug>.ics`` per published series (each a one-event calendar named
-    ``"<name> – <title>"``). Raises ``ValueError`` when two UIDs give the same file name."""
-    series = _ordered(series)
+    ``"<name> – <title>"``). A group's sessions (:data:`PRIVATE_KINDS`) are left out: only
+    the group's members have them, by invitation. Raises ``ValueError`` when two UIDs
+    give the same file name."""
+    series = _ordered(s for s in series if s.kind not in PRIVATE_KINDS)
     files = {feed_filename: feed(series, name=name, tzid=tzid)}
     for one in series:
         if one.cancelled or series_event(one) is None:

@@ -17,8 +17,13 @@ from datetime import date, datetime, time, timezone
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-KINDS = ("permanence", "monthly_meeting", "exchange_review", "meeting", "workshop")
-"""What an event is, for the robot's texts and for telling configured series from one-offs."""
+KINDS = ("permanence", "monthly_meeting", "exchange_review", "meeting", "workshop", "group_session")
+"""What an event is, for the robot's texts and for telling configured series from one-offs.
+A ``group_session`` is a session of a group (``G-<n>``): only the group's members are
+invited, and it is not in the public feed."""
+
+PRIVATE_KINDS = ("group_session",)
+"""Kinds never published in the network's feed: only their invitees have them."""
 
 CONFIGURED_KINDS = ("permanence", "monthly_meeting", "exchange_review")
 """Kinds that come from the configuration (``state.series_from_settings``)."""
@@ -142,6 +147,9 @@ class EventSeries:
       5546 §3.2.5). None for a series stored before rers kept it (the current address
       is then taken, and stored at the next reconciliation). Not part of
       :meth:`content`: keeping it never raises the SEQUENCE.
+    - ``group``: the group (``G-3``) whose session this is (kind ``group_session`` only),
+      else None; absent from the JSON dict when None, so that the series stored before
+      groups existed read and compare as they did.
 
     Raises ``ValueError`` on a field that cannot be published.
     """
@@ -162,6 +170,7 @@ class EventSeries:
     sequence: int = 0
     dtstamp: datetime | None = field(default=None)
     organizer: str | None = None
+    group: str | None = None
 
     def __post_init__(self) -> None:
         if not _UID.match(self.uid):
@@ -180,6 +189,8 @@ class EventSeries:
             raise ValueError(f"unknown time zone {self.tzid!r}") from None
         if self.sequence < 0:
             raise ValueError("sequence must not be negative")
+        if (self.kind == "group_session") != (self.group is not None):
+            raise ValueError("a group session, and only one, names its group")
         if self.dtstamp is not None and self.dtstamp.utcoffset() != timezone.utc.utcoffset(None):
             raise ValueError("dtstamp must be a UTC datetime")
         for name in ("holidays", "closures", "cancelled_dates"):
@@ -204,7 +215,7 @@ class EventSeries:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (see the module docstring); :meth:`from_dict` reverses it."""
-        return {
+        data = {
             "uid": self.uid,
             "kind": self.kind,
             "title": self.title,
@@ -222,6 +233,9 @@ class EventSeries:
             "dtstamp": self.dtstamp.isoformat() if self.dtstamp else None,
             "organizer": self.organizer,
         }
+        if self.group is not None:
+            data["group"] = self.group
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EventSeries:
@@ -247,6 +261,7 @@ class EventSeries:
             sequence=int(data.get("sequence", 0)),
             dtstamp=datetime.fromisoformat(data["dtstamp"]) if data.get("dtstamp") else None,
             organizer=data.get("organizer") or None,
+            group=data.get("group"),
         )
 
 

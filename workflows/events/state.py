@@ -312,27 +312,33 @@ def series_from_settings(calendar: CalendarSettings, network: NetworkSettings, *
     return out
 
 
-_ONE_OFF_PREFIXES = MappingProxyType({"meeting": "rencontre", "workshop": "atelier"})
+_ONE_OFF_PREFIXES = MappingProxyType({"meeting": "rencontre", "workshop": "atelier", "group_session": "groupe"})
 
 
-def one_off_uid(kind: str, day: date, start: time, network: NetworkSettings) -> str:
-    """``rencontre-20270114-1400-<tag>@<domain>`` (or ``atelier-…``; the tag is
-    :func:`network_tag`): the UID of the one-off ``kind`` starting on ``day`` at
-    ``start``. Raises ``ValueError`` on another kind."""
+def one_off_uid(kind: str, day: date, start: time, network: NetworkSettings, group: str | None = None) -> str:
+    """``rencontre-20270114-1400-<tag>@<domain>`` (or ``atelier-…``; a session of group
+    ``G-3``: ``groupe-3-20270120-1000-<tag>@<domain>``; the tag is :func:`network_tag`):
+    the UID of the one-off ``kind`` starting on ``day`` at ``start``. Raises
+    ``ValueError`` on another kind, or a group session without its group."""
     if kind not in _ONE_OFF_PREFIXES:
-        raise ValueError(f"a one-off event is a meeting or a workshop, not {kind!r}")
-    return f"{_ONE_OFF_PREFIXES[kind]}-{day:%Y%m%d}-{start:%H%M}-{network_tag(network.address)}@{network.domain}"
+        raise ValueError(f"a one-off event is a meeting, a workshop or a group session, not {kind!r}")
+    if (kind == "group_session") != (group is not None):
+        raise ValueError("a group session, and only one, names its group")
+    number = f"{group.partition('-')[2]}-" if group else ""
+    return (f"{_ONE_OFF_PREFIXES[kind]}-{number}{day:%Y%m%d}-{start:%H%M}-{network_tag(network.address)}"
+            f"@{network.domain}")
 
 
 def one_off(kind: str, title: str, day: date, start: time, end: time, *, place: str = "",
-            description: str = "", network: NetworkSettings) -> EventSeries:
+            description: str = "", network: NetworkSettings, group: str | None = None) -> EventSeries:
     """A one-off ``meeting`` or ``workshop`` (animator command ``RENCONTRE``/``ATELIER`` or
-    ``rers calendar add``) on ``day`` from ``start`` to ``end``, wall-clock in the network
-    zone. Its UID, :func:`one_off_uid`, depends on the kind, day and start only (and the
+    ``rers calendar add``), or a ``group_session`` of ``group`` (``ATELIER G-3 …``), on
+    ``day`` from ``start`` to ``end``, wall-clock in the network zone. Its UID,
+    :func:`one_off_uid`, depends on the kind (and group), day and start only (and the
     network), so that the same command sent again with a new place or title updates the
     event instead of doubling it. Raises ``ValueError`` on another kind or ``end <= start``."""
     return EventSeries(
-        uid=one_off_uid(kind, day, start, network),
+        uid=one_off_uid(kind, day, start, network, group),
         organizer=network.address,
         kind=kind,
         title=title,
@@ -342,4 +348,5 @@ def one_off(kind: str, title: str, day: date, start: time, end: time, *, place: 
         tzid=network.timezone,
         place=place,
         description=description,
+        group=group,
     )

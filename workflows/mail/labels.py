@@ -32,6 +32,10 @@ _QUESTIONS = {
     "approve": ("approuver une mise en relation", "approve an introduction"),
     "consent": ("accord pour une mise en relation", "consent to an introduction"),
     "bilan": ("bilan d'un échange", "how an exchange went"),
+    "group_approve": ("approuver un groupe", "approve a group"),
+    "group_lead": ("animer un groupe", "lead a group"),
+    "group_join": ("rejoindre un groupe", "join a group"),
+    "group_bilan": ("bilan d'un groupe", "how a group went"),
     "confirm_change": ("confirmer un changement de ses informations", "confirm a change of their details"),
     "still_current": ("savoir toujours d'actualité ?", "item still current?"),
 }
@@ -90,6 +94,12 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "introduction_not_happened": ("échange non réalisé", "exchange that did not happen"),
         "introduction_expired": ("proposition expirée sans réponse", "proposal expired without an answer"),
         "invitation": ("invitation du calendrier", "calendar invitation"),
+        "group_invitation": ("invitation à une séance de groupe", "invitation to a group session"),
+        "group_session_withdrawn": ("séance de groupe retirée de l'agenda (groupe quitté)",
+                                    "group session removed from the calendar (group left)"),
+        "group_notice": ("nouvelles d'un groupe", "news of a group"),
+        "group_decided": ("décision sur un groupe", "decision on a group"),
+        "group_command": ("commande GROUPE", "GROUP command"),
         "cancellation": ("annulation du calendrier", "calendar cancellation"),
         "invitation_withdrawn": ("retrait de l'agenda (invitations arrêtées)", "removal from the calendar (invitations off)"),
         "event_reminder": ("rappel de la veille", "reminder the day before"),
@@ -172,6 +182,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "consent_purpose": {
         "membership": ("adhésion", "joining"),
         "introduction": ("mise en relation", "introduction"),
+        "group": ("groupe", "group"),
     },
     "consent_how": {
         "mail": ("par e-mail", "by e-mail"),

@@ -49,15 +49,17 @@ DEFAULT_DURATION = timedelta(hours=2)
 """Length of a meeting or workshop given with a start time only."""
 
 DEFAULT_TITLES = MappingProxyType({
-    "fr": MappingProxyType({"meeting": "Rencontre du {name}", "workshop": "Atelier du {name}"}),
-    "en": MappingProxyType({"meeting": "{name} meeting", "workshop": "{name} workshop"}),
+    "fr": MappingProxyType({"meeting": "Rencontre du {name}", "workshop": "Atelier du {name}",
+                            "group_session": "Séance de groupe du {name}"}),
+    "en": MappingProxyType({"meeting": "{name} meeting", "workshop": "{name} workshop",
+                            "group_session": "{name} group session"}),
 })
 """Title of a one-off event given without one (it is the calendar entry's SUMMARY)."""
 
 REASONS = (
     "no_permanence", "no_date", "no_time", "bad_times", "past", "not_permanence_day", "beyond_calendar",
     "holiday", "closure", "already_cancelled", "unknown_event", "configured_event", "nonexistent_time",
-    "not_occurrence_day", "cancel_by_mail", "weekday_mismatch",
+    "not_occurrence_day", "cancel_by_mail", "weekday_mismatch", "no_group", "group_not_open",
 )
 """Why a command was refused (``refused``) or did nothing (``unchanged``)."""
 
@@ -65,7 +67,7 @@ REASONS = (
 _NO_DETAIL = MappingProxyType({"weekday": None, "holiday": None, "until": None, "uid": None, "others": [],
                                "nearest": None, "written_weekday": None,
                                "default_end": False, "updated": False, "restored": False, "kept": [],
-                               "changes": [], "warnings": [], "time": None})
+                               "changes": [], "warnings": [], "time": None, "group": None})
 
 
 @dataclass
@@ -156,9 +158,10 @@ def cancel_occurrence(plan: Plan, day: date | None, uid: str | None = None) -> O
 
 
 def add_one_off(plan: Plan, kind: str, day: date | None, start: time | None, end: time | None, *,
-                title: str | None = None, place: str | None = None) -> Outcome:
-    """Add (or correct) a one-off ``meeting`` or ``workshop`` on ``day`` from ``start`` to
-    ``end`` (wall-clock, network zone). Its UID depends on kind, day and start
+                title: str | None = None, place: str | None = None, group: str | None = None) -> Outcome:
+    """Add (or correct) a one-off ``meeting`` or ``workshop`` — or, with ``group``, a
+    ``group_session`` of that group (:mod:`workflows.steps.groups`: only its members are
+    invited) — on ``day`` from ``start`` to ``end`` (wall-clock, network zone). Its UID depends on kind, day and start
     (:func:`workflows.events.state.one_off_uid`): the same command again corrects the event
     (SEQUENCE + 1). A correction keeps what it leaves out — ``end``, ``title`` or ``place``
     None — from the event as it stands (``detail["kept"]``), and ``detail["changes"]`` says
@@ -168,8 +171,8 @@ def add_one_off(plan: Plan, kind: str, day: date | None, start: time | None, end
     beyond the published calendar, or a wall-clock time that daylight saving skips that day. Accepted with a warning
     (``detail["warnings"]``): a time that happens twice that day, another event at the
     same time (:func:`clashes`), a public holiday, a closure day. In a transaction."""
-    if kind not in ("meeting", "workshop"):
-        raise ValueError(f"a one-off event is a meeting or a workshop, not {kind!r}")
+    if kind not in ("meeting", "workshop", "group_session") or (kind == "group_session") != (group is not None):
+        raise ValueError(f"a one-off event is a meeting, a workshop or a group's session, not {kind!r}")
     planned = draft(plan)
     if day is None:
         return Outcome(kind, "refused", "no_date")
@@ -177,7 +180,7 @@ def add_one_off(plan: Plan, kind: str, day: date | None, start: time | None, end
         return Outcome(kind, "refused", "no_time", day=day)
     network = plan.settings.network
     default_title = DEFAULT_TITLES.get(network.language, DEFAULT_TITLES["fr"])[kind].format(name=network.name)
-    uid = one_off_uid(kind, day, start, network)
+    uid = one_off_uid(kind, day, start, network, group)
     old = legacy_uid(uid)
     if uid not in planned.current and old in planned.current and planned.current[old].organizer in (
             None, network.address):
@@ -212,8 +215,8 @@ def add_one_off(plan: Plan, kind: str, day: date | None, start: time | None, end
             return Outcome(kind, "refused", "nonexistent_time", day=day, detail={"time": datetime.combine(day, at)})
         if problem == "ambiguous":
             warnings.append({"kind": "ambiguous_time", "time": datetime.combine(day, at)})
-    series = replace(one_off(kind, title or default_title, day, start, end, place=place or "", network=network),
-                     uid=uid)
+    series = replace(one_off(kind, title or default_title, day, start, end, place=place or "", network=network,
+                             group=group), uid=uid)
     detail["warnings"] = warnings + _day_warnings(plan, planned.current.values(), series, day)
     if live is not None:
         detail["changes"] = [{"field": name, "before": _current(live, name)} for name in ("title", "place", "end")
@@ -296,7 +299,7 @@ def cancel_event(plan: Plan, uid: str) -> Outcome:
     return Outcome("cancel_event", "done", None, state[uid], day, len(queued))
 
 
-def _weekday_mismatch(incoming: Incoming, name: str | None, day: date | None) -> Outcome | None:
+def weekday_mismatch(incoming: Incoming, name: str | None, day: date | None) -> Outcome | None:
     """A refusal when the calendar command ``name`` wrote a weekday that is not the one of
     its date ``day`` (``PERMANENCE ANNULÉE lundi 8 décembre``, a Tuesday): which of the two
     was meant, the robot cannot tell. None when they agree or no weekday was written."""
@@ -329,14 +332,14 @@ def _events_of_day(current: Iterable[EventSeries], day: date, besides: str | Non
             for series in current if series.uid != besides and occurrences(series, day, day)]
 
 
-def _day(value) -> date | None:
+def command_day(value) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
     except (TypeError, ValueError):
         return None
 
 
-def _time(value) -> time | None:
+def command_time(value) -> time | None:
     try:
         return time.fromisoformat(value) if value else None
     except (TypeError, ValueError):
@@ -356,16 +359,16 @@ def on_event_command(plan: Plan, incoming: Incoming) -> str:
     """
     command = incoming.parsed.command or {}
     name = command.get("name")
-    mismatch = _weekday_mismatch(incoming, name, _day(command.get("date")))
+    mismatch = weekday_mismatch(incoming, name, command_day(command.get("date")))
     if mismatch is not None:
         outcome = mismatch
     elif name == "cancel_permanence":
-        outcome = cancel_occurrence(plan, _day(command.get("date")))
+        outcome = cancel_occurrence(plan, command_day(command.get("date")))
     elif name in ("meeting", "workshop") and _says_cancelled(command.get("title")):
-        outcome = _cancel_by_mail(plan, name, _day(command.get("date")))
+        outcome = _cancel_by_mail(plan, name, command_day(command.get("date")))
     elif name in ("meeting", "workshop"):
-        outcome = add_one_off(plan, name, _day(command.get("date")), _time(command.get("start")),
-                              _time(command.get("end")), title=command.get("title"), place=command.get("place"))
+        outcome = add_one_off(plan, name, command_day(command.get("date")), command_time(command.get("start")),
+                              command_time(command.get("end")), title=command.get("title"), place=command.get("place"))
     else:
         return basics.on_not_automated(plan, incoming)
     answer_sender(plan, incoming, template="event_command_done", values=outcome.view(plan.local_date),

@@ -1,6 +1,7 @@
 """What follows an introduction in time: a reminder to whoever has not answered after
 ``reminder_days``, expiry after ``expiry_days``, the bilan question ``bilan_days`` after
-the introduction, its answer, and completion (protocol.md, "Introduction", steps 5–6).
+the introduction, its answer, and completion (protocol.md, "Introduction", steps 5–6);
+and the same for groups (:func:`workflows.steps.groups.followups`).
 
 A proposal that expires without an animator's answer is never buried (protocol.md, "The
 member's life": « A proposal that expires… »): the animators who could have approved it
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 from workflows.decision import Incoming, Plan
 from workflows.lookup import find_introduction, find_ref
 from workflows.model.introductions import BILAN_VALID_DAYS, SIDES, bilan_record
-from workflows.steps import questions
+from workflows.steps import groups, questions
 from workflows.steps.introductions import (
     animator_view,
     ask_approval,
@@ -179,4 +180,5 @@ def followups(plan: Plan) -> FollowupReport:
             update_introduction(plan, intro, "bilan closed", status="completed", closed=plan.stamp(), close_reason="bilan")
             report.completed.append(intro["ref"])
     _offer_again_when_due(plan, report)
+    groups.followups(plan, report)
     return report

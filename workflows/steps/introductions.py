@@ -49,8 +49,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from workflows.decision import Incoming, Plan
-from workflows.lookup import find_introduction, find_item, find_ref
+from workflows.lookup import find_introduction, find_item, find_ref, group_holding
 from workflows.mail.labels import label_of
+from workflows.model.groups import collective
 from workflows.model.introductions import ACTIVE, SIDES, erased
 from workflows.model.matching import OTHER, PENDING, Score, item_busy, matched_lines, pair_refusal, why_in_one_line
 from workflows.model.privacy import (
@@ -72,11 +73,17 @@ from workflows.steps.speaking import answer_sender, forward_to_animators, tell_a
 # --- the matching index (kept in memory, checked against the store) ----------------------
 
 
+def _held(plan: Plan, item: dict) -> bool:
+    """A collective offer (matched as a group), or an item a group holds: no pair for it."""
+    return collective(item) or (bool(item.get("group")) and group_holding(plan, item) is not None)
+
+
 def match_item(plan: Plan, item: dict) -> dict | None:
     """Propose the best partner of one open item, if it may have one now; returns the new
-    introduction document or None."""
+    introduction document or None. A collective offer, or an item a group holds, gets none
+    (:mod:`workflows.steps.groups`)."""
     m = matcher(plan)
-    if item["status"] != "open" or item_busy(item["kind"], intros_of(plan, m, item["ref"])):
+    if item["status"] != "open" or item_busy(item["kind"], intros_of(plan, m, item["ref"])) or _held(plan, item):
         return None
     found = partner(plan, m, item)
     if found is None:
@@ -129,7 +136,7 @@ def rematch(plan: Plan, *, dry_run: bool = False) -> list[Proposal]:
             m.index.suspend(intro["offer"])
     try:
         for demand in plan.items.scan(lambda raw: raw["status"] == "open" and raw["kind"] == "demand"):
-            if item_busy("demand", intros_of(plan, m, demand["ref"])):
+            if item_busy("demand", intros_of(plan, m, demand["ref"])) or _held(plan, demand):
                 continue
             pair = partner(plan, m, demand)
             if pair is None:

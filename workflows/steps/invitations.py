@@ -33,6 +33,14 @@ and on again (their ``invitations_round`` is part of it). The outbox document ke
 ``cause = "<uid> <sequence> <occurrence or ->"``: :func:`sent_calendar_mail` reads it back
 when someone answers an invitation in plain words.
 
+A group's session (kind ``group_session``, :mod:`workflows.steps.groups`) reaches only
+that group: its offerer and the members holding a place (:func:`group_invitees`),
+whether or not they asked for the calendar's invitations; its invitations have their own
+purpose (``group_invitation``), so that turning the calendar's invitations off or on
+leaves them alone. A member who gets a place receives the group's sessions ahead
+(:func:`invite_to_group`); one who leaves gets a ``METHOD:CANCEL`` for each that reached
+them (:func:`withdraw_from_group`; purpose and template ``group_session_withdrawn``).
+
 Everything here queues mail through the context's outbox, inside the caller's transaction:
 a change and its invitations are written together.
 """
@@ -49,6 +57,7 @@ from workflows.events.state import Change
 from workflows.events.views import CalendarDraft, event_view, occurrence_view, upcoming_days
 from workflows.lookup import find_member
 from workflows.mail.rfc5322 import message_id
+from workflows.model.groups import asker
 from workflows.steps.calendar import commit, draft, find_series, load_series
 from workflows.steps.speaking import tell_attendee
 
@@ -56,7 +65,9 @@ from workflows.steps.speaking import tell_attendee
 INVITATION = "invitation"
 CANCELLATION = "cancellation"
 REMINDER = "event_reminder"
-ANSWERABLE = (INVITATION, REMINDER)
+GROUP_INVITATION = "group_invitation"
+"""Purpose of the invitations to a group's session (their template is ``invitation``)."""
+ANSWERABLE = (INVITATION, REMINDER, GROUP_INVITATION)
 """Purposes of the calendar mails whose plain-text answers are read as attendance."""
 REQUEST_KINDS = ("new", "changed", "extended", "restored")
 """Changes announced with a ``METHOD:REQUEST`` (the others with a ``METHOD:CANCEL``)."""
@@ -64,6 +75,13 @@ WITHDRAWN = "withdrawn"
 """The change of a ``METHOD:CANCEL`` sent to a member who turned invitations off."""
 WITHDRAWAL = "invitation_withdrawn"
 """Purpose and template of those mails (the event still takes place)."""
+LEFT_GROUP = "left_group"
+"""The change of a ``METHOD:CANCEL`` sent to a member who left a group, for its sessions."""
+GROUP_WITHDRAWAL = "group_session_withdrawn"
+"""Purpose and template of those mails (the session still takes place, without them)."""
+_TEMPLATES = {GROUP_INVITATION: INVITATION}
+"""A purpose whose mail is another's template."""
+GROUP_SESSION = "group_session"
 
 
 @dataclass(frozen=True)
@@ -102,6 +120,34 @@ def invitee_of(member: dict) -> Invitee | None:
         return None
     return Invitee(address=member["address"].lower(), name=member.get("name"), member=member["ref"],
                    round=int(member.get("invitations_round") or 0), first_name=member.get("first_name"))
+
+
+def group_invitee(plan: Plan, group: dict, member_ref: str | None) -> Invitee | None:
+    """The member ``member_ref`` of ``group`` (its offerer, or an asker) as a recipient of
+    the group's sessions, or None when they cannot get them by mail (not confirmed, no
+    address, ``undeliverable``). Their asker ``round`` is the invitee's."""
+    member = plan.members.find_one("ref", member_ref) if member_ref else None
+    if member is None or member.get("status") != "confirmed":
+        return None
+    if not member.get("address") or member.get("undeliverable"):
+        return None
+    entry = asker(group, member_ref)
+    return Invitee(address=member["address"].lower(), name=member.get("name"), member=member["ref"],
+                   round=int(entry.get("round") or 0) if entry else 0, first_name=member.get("first_name"))
+
+
+def group_invitees(plan: Plan, group_ref: str | None) -> list[Invitee]:
+    """Who gets the sessions of group ``group_ref``: its offerer and the members holding a
+    place, sorted by address; nobody once the group gathers nobody any more."""
+    group = plan.groups.find_one("ref", group_ref) if group_ref else None
+    if group is None or group["status"] not in ("open", "bilan"):
+        return []
+    found: dict[str, Invitee] = {}
+    for ref in [group.get("offer_member"), *group.get("places", ())]:
+        invitee = group_invitee(plan, group, ref)
+        if invitee is not None:
+            found[invitee.address] = invitee
+    return [found[a] for a in sorted(found)]
 
 
 def invitees(plan: Plan) -> list[Invitee]:
@@ -159,7 +205,10 @@ def _queue(plan: Plan, series: EventSeries, kind: str, invitee: Invitee, occurre
     names = {invitee.address: invitee.name} if invitee.name else None
     # A withdrawal is not the series' own cancellation: neither its Message-ID nor its
     # template (« n'aura pas lieu »).
-    purpose = INVITATION if kind in REQUEST_KINDS else WITHDRAWAL if kind == WITHDRAWN else CANCELLATION
+    if kind in REQUEST_KINDS:
+        purpose = GROUP_INVITATION if series.kind == GROUP_SESSION else INVITATION
+    else:
+        purpose = {WITHDRAWN: WITHDRAWAL, LEFT_GROUP: GROUP_WITHDRAWAL}.get(kind, CANCELLATION)
     # RFC 5545 3.8.7.2: in an object with a METHOD, DTSTAMP is when the object was made.
     # With the SEQUENCE, it orders the messages about one event (RFC 5546 2.1.5): a
     # member invited again after a withdrawal gets a REQUEST newer than the CANCEL.
@@ -176,7 +225,7 @@ def _queue(plan: Plan, series: EventSeries, kind: str, invitee: Invitee, occurre
     following = upcoming_days(series, occurrence + timedelta(days=1))[:1] if occurrence else []
     return tell_attendee(
         plan, invitee.name, invitee.address, animator=invitee.animator,
-        template=purpose,
+        template=_TEMPLATES.get(purpose, purpose),
         values={
             "event": event_view(replace(series, cancelled=False), today),
             "change": kind,
@@ -201,18 +250,22 @@ def _worth_sending(series: EventSeries, change: Change, today: date) -> bool:
 
 def announce(plan: Plan, state: dict[str, EventSeries], changes: Iterable[Change]) -> list[str]:
     """Queue the invitations and cancellations of ``changes`` (from
-    :func:`workflows.steps.calendar.commit`) to every :func:`invitees` person. ``state``
+    :func:`workflows.steps.calendar.commit`) to every :func:`invitees` person (a group's
+    session: to its :func:`group_invitees` only). ``state``
     holds the series after the change (their raised SEQUENCE is what the mails carry).
     Changes about the past are not announced. Returns the Message-IDs queued. In a
     transaction."""
     today = plan.local_date
-    people = None
+    everyone = None
     queued: list[str] = []
     for change in changes:
         series = state.get(change.uid)
         if series is None or not _worth_sending(series, change, today):
             continue
-        people = invitees(plan) if people is None else people
+        if series.kind == GROUP_SESSION:
+            people = group_invitees(plan, series.group)
+        else:
+            people = everyone = invitees(plan) if everyone is None else everyone
         for invitee in people:
             mid = _queue(plan, series, change.kind, invitee, change.occurrence)
             if mid:
@@ -294,17 +347,60 @@ def _mails_to(plan: Plan, purpose: str, address: str) -> list[tuple[str, dict]]:
     return found
 
 
-def _each_live_series(plan: Plan, kind: str, invitee: Invitee, wanted: Callable[[EventSeries], bool]) -> list[str]:
+def _each_live_series(plan: Plan, kind: str, invitee: Invitee, wanted: Callable[[EventSeries], bool],
+                      group: str | None = None) -> list[str]:
     """Queue a ``kind`` mail to ``invitee`` for every series that is not cancelled, still
-    has a day ahead and is ``wanted``; the Message-IDs queued (not those queued before)."""
+    has a day ahead and is ``wanted`` — the calendar's own series, or with ``group`` that
+    group's sessions only —; the Message-IDs queued (not those queued before)."""
     today = plan.local_date
     queued = []
     for series in load_series(plan).values():
+        if series.group != group:
+            continue
         if series.cancelled or not _live(series, today) or not wanted(series):
             continue
         mid = _queue(plan, series, kind, invitee, None)
         if mid:
             queued.append(mid)
+    return queued
+
+
+def invite_to_group(plan: Plan, group: dict, member_ref: str) -> list[str]:
+    """``member_ref`` took a place in ``group`` (a document as it stands now, their place
+    and round recorded): a ``METHOD:REQUEST`` for each of the group's sessions still
+    ahead. Returns the Message-IDs queued. In a transaction."""
+    invitee = group_invitee(plan, group, member_ref)
+    if invitee is None:
+        return []
+    queued = _each_live_series(plan, "new", invitee, lambda series: True, group=group["ref"])
+    if queued:
+        plan.audit.info("calendar: %s invited to %d session(s) of %s", member_ref, len(queued), group["ref"])
+    return queued
+
+
+def withdraw_from_group(plan: Plan, group: dict, member_ref: str) -> list[str]:
+    """``member_ref`` leaves ``group`` (the document before they left): their invitations
+    to its sessions still queued are dropped (never sent: nothing to withdraw), and each
+    session ahead whose invitation reached them gets a ``METHOD:CANCEL`` (purpose
+    ``group_session_withdrawn``: the session goes on without them). Returns the
+    Message-IDs queued. In a transaction."""
+    invitee = group_invitee(plan, group, member_ref)
+    if invitee is None:
+        return []
+    sessions = set(group.get("sessions", ()))
+    mails = [(uid, mail) for uid, mail in _mails_to(plan, GROUP_INVITATION, invitee.address) if uid in sessions]
+    for _uid, mail in mails:
+        if mail["status"] == "queued":
+            plan.drop_queued(purpose=GROUP_INVITATION, cause=mail["cause"], recipient=invitee.address)
+    for mail in list(plan.mails):
+        cause = read_cause(mail.cause) if mail.purpose == GROUP_INVITATION else None
+        if cause and cause[0] in sessions and mail.recipients() == [invitee.address]:
+            plan.drop_queued(purpose=GROUP_INVITATION, cause=mail.cause, recipient=invitee.address)
+    reached = {uid for uid, mail in mails if mail["status"] == "sent"}
+    queued = _each_live_series(plan, LEFT_GROUP, invitee, lambda series: series.uid in reached, group=group["ref"])
+    if queued:
+        plan.audit.info("calendar: %s left %s, %d session(s) withdrawn from their agenda", member_ref, group["ref"],
+                   len(queued))
     return queued
 
 

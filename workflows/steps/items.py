@@ -17,7 +17,7 @@ from workflows.lookup import find_ref, items_of
 from workflows.mail.model import Item
 from workflows.model.items import LIMITS, PREFIX, _bounded
 from workflows.model.members import reachable
-from workflows.steps import introductions, questions
+from workflows.steps import groups, introductions, questions
 from workflows.steps.people import who_wrote
 from workflows.steps.records import take_in
 from workflows.steps.questions import destructive, may_ask, settle_or_clarify
@@ -139,6 +139,7 @@ def on_withdraw_item_answer(plan: Plan, incoming: Incoming, question: dict, answ
     if closed:
         item = close_item(plan, item)
         introductions.on_item_closed(plan, item["ref"])
+        groups.on_item_closed(plan, item["ref"])
     answer_sender(plan, incoming, template="withdraw_item_done",
                   values={"item": item, "closed": answer == "yes", "proxy": bool(question["data"].get("proxy"))},
                   purpose="withdraw_item_done", must_reach=True)
@@ -201,5 +202,6 @@ def record_for_confirmed(plan: Plan, incoming: Incoming, member: dict) -> tuple[
         tell_too_many(plan, incoming, member, left_out)
     if items:
         introductions.on_items_opened(plan, items)
+        groups.on_items_opened(plan, items)
         plan.audit.info("%s: %s %s", parsed.message_id, member["ref"], ", ".join(i["ref"] for i in items))
     return items, calendar

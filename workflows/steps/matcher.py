@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from workflows.decision import Plan
+from workflows.lookup import group_holding
+from workflows.model.groups import collective
 from workflows.model.introductions import SIDES
 from workflows.model.items import PREFIX
 from workflows.model.matching import MatchIndex, Score, fingerprint, pair_refusal
@@ -105,7 +107,9 @@ def partner(plan: Plan, m: Matcher, item: dict) -> tuple[dict, Score] | None:
     """The best item to propose with ``item`` now, and the pair's score, or None.
 
     Candidates come best first from the index; the first whose stored document passes
-    :func:`workflows.model.matching.pair_refusal` and still scores ``min_score`` wins.
+    :func:`workflows.model.matching.pair_refusal` and still scores ``min_score`` wins. A
+    collective offer is never a partner (it gathers a group: :mod:`workflows.steps.groups`),
+    nor an item a group holds.
     """
     minimum = plan.settings.matching.min_score
     m.refresh(item)
@@ -117,6 +121,8 @@ def partner(plan: Plan, m: Matcher, item: dict) -> tuple[dict, Score] | None:
             if doc is None:
                 gone = True
                 continue
+            if collective(doc) or (doc.get("group") and group_holding(plan, doc) is not None):
+                continue  # a collective offer gathers a group; an item a group holds is taken
             theirs = intros_of(plan, m, doc["ref"])
             offer, demand = (item, doc) if item["kind"] == "offer" else (doc, item)
             offer_intros, demand_intros = (mine, theirs) if item["kind"] == "offer" else (theirs, mine)

@@ -18,6 +18,8 @@ The export (``format`` ``rers-member-export/1``)::
      "questions": [{kind, subject_ref, status, created, expires, answer, answered}],
      "introductions": [{ref, status, offer, demand, created, introduced, closed,
                         side: "offer"|"demand", consent, contact, bilan}]   (their own side only),
+     "groups": [{ref, status, offer, created, closed, role: "offer"|"asker", state, place,
+                 waiting, bilan}]   (their own part only: never who else is in the group),
      "attendance": [{uid, occurrence, partstat, updated}],
      "mails": [{created, purpose, status, sent}]}
 """
@@ -56,6 +58,20 @@ def _introduction(intro: dict, ref: str) -> dict:
             **{key: (intro.get(f"{key}s") or {}).get(side) for key in ("consent", "contact", "bilan")}}
 
 
+def _group(group: dict, ref: str) -> dict:
+    """The member's view of a group (:mod:`workflows.model.groups` shape): its facts and
+    their own part — leading it, or their answer, place or place on the waiting list, their
+    bilan —, never anyone else's."""
+    leader = group.get("offer_member") == ref
+    entry = next((a for a in group.get("askers", ()) if a.get("member") == ref), {})
+    bilan = next((b for b in group.get("bilans", ()) if b.get("member") == ref), None)
+    return {**_pick(group, ("ref", "status", "offer", "created", "closed")), "role": "offer" if leader else "asker",
+            "state": "leader" if leader else entry.get("state"),
+            "place": group["places"].index(ref) + 1 if ref in group.get("places", ()) else None,
+            "waiting": group["waiting"].index(ref) + 1 if ref in group.get("waiting", ()) else None,
+            "bilan": bilan}
+
+
 def export(plan: Plan, member: dict) -> dict:
     """Everything stored about ``member`` (a member document), as described in the module
     docstring. Times are UTC ISO-8601 as stored."""
@@ -72,6 +88,8 @@ def export(plan: Plan, member: dict) -> dict:
             lambda q: q.get("member") == ref and not q.get("data", {}).get("proxy"))],
         "introductions": [_introduction(i, ref) for i in store.introductions.scan(
             lambda i: ref in (i.get("offer_member"), i.get("demand_member")))],
+        "groups": [_group(g, ref) for g in store.groups.scan(
+            lambda g: g.get("offer_member") == ref or any(a.get("member") == ref for a in g.get("askers", ())))],
         "attendance": [_pick(a, _ATTENDANCE_KEYS) for a in store.attendance.scan(
             lambda a: a.get("member") == ref or (address is not None and a.get("address") == address))],
         "mails": [_pick(m, ("created", "purpose", "status", "sent")) for m in store.outbox.scan(

@@ -1,6 +1,6 @@
 """The day before an occurrence: a reminder to those who accepted, and, before a
-permanence, the list of who comes and of the pairs to present to each other, to the
-animators.
+permanence or a group's session, the list of who comes (and, for a permanence, of the
+pairs to present to each other), to the animators.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from workflows.model.introductions import SIDES, erased
 from workflows.model.privacy import public_item, public_member
 from workflows.steps.attendance import answers_for
 from workflows.steps.calendar import load_series
-from workflows.steps.invitations import REMINDER, calendar_message_id, invitee_of, mail_cause
+from workflows.steps.invitations import REMINDER, calendar_message_id, group_invitees, invitee_of, mail_cause
 from workflows.steps.speaking import tell_animators, tell_attendee
 
 
@@ -35,10 +35,15 @@ def _person(plan: Plan, answer: dict) -> dict:
     return {"name": None, "ref": None, "address": answer["address"], "comment": answer.get("comment")}
 
 
-def _reminder_recipient(plan: Plan, answer: dict) -> tuple[str | None, str, str | None] | None:
+def _reminder_recipient(plan: Plan, answer: dict,
+                        series: EventSeries | None = None) -> tuple[str | None, str, str | None] | None:
     """``(name, address, first name given as such)`` to remind, or None: a member who may
-    get invitations, or an animator; nobody else (an invitation forwarded to a stranger
-    gets no mail from us)."""
+    get invitations (for a group's session: one of its invitees), or an animator; nobody
+    else (an invitation forwarded to a stranger gets no mail from us)."""
+    if series is not None and series.group is not None:
+        invitee = next((i for i in group_invitees(plan, series.group) if i.member and i.member == answer.get("member")),
+                       None)
+        return (invitee.name, invitee.address, invitee.first_name) if invitee else None
     if answer.get("member"):
         member = find_ref(plan, answer["member"])
         invitee = invitee_of(member) if member else None
@@ -54,9 +59,9 @@ def send_reminders(plan: Plan) -> list[str]:
 
     - with ``[calendar] reminders = true``, an ``event_reminder`` mail to each person
       whose answer for that day is ``accepted`` (:func:`workflows.steps.attendance.answers_for`);
-    - before a permanence, an ``event_attendees`` mail to the animators: who accepted,
-      who may come, who declined, and the pairs of members to present to each other
-      that day (:func:`pairs_to_present`).
+    - before a permanence or a group's session, an ``event_attendees`` mail to the
+      animators: who accepted, who may come, who declined, and, before a permanence, the
+      pairs of members to present to each other that day (:func:`pairs_to_present`).
 
     Idempotent: each mail's Message-ID depends only on the event, the day and the
     recipient (and their member ref), so running it again the same day decides nothing
@@ -76,7 +81,7 @@ def send_reminders(plan: Plan) -> list[str]:
         values = {"event": event_view(series, today), "occurrence": occurrence_view(series, tomorrow)}
         if settings.calendar.reminders:
             for answer in answers:
-                recipient = _reminder_recipient(plan, answer) if answer["partstat"] == "accepted" else None
+                recipient = _reminder_recipient(plan, answer, series) if answer["partstat"] == "accepted" else None
                 if recipient is None:
                     continue
                 mid = tell_attendee(
@@ -88,10 +93,10 @@ def send_reminders(plan: Plan) -> list[str]:
                                                    answer.get("member")),
                 )
                 queued.extend([mid] if mid else [])
-        if series.kind == "permanence" and settings.network.animators:
+        if series.kind in ("permanence", "group_session") and settings.network.animators:
             people = {kind: [_person(plan, a) for a in answers if a["partstat"] == kind]
                       for kind in ("accepted", "tentative", "declined")}
-            pairs = pairs_to_present(plan, series, tomorrow)
+            pairs = pairs_to_present(plan, series, tomorrow) if series.kind == "permanence" else []
             mid = tell_animators(
                 plan, template="event_attendees", values={**values, **people, "pairs": pairs},
                 purpose="event_attendees", cause=mail_cause(series.uid, series.sequence, tomorrow),

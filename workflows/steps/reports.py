@@ -11,7 +11,10 @@ What it holds (protocol.md, "Reports"), for a period of local days ``[start, end
 * open offers and demands now, and the items recorded in the period;
 * introductions proposed, approved, introduced (both consented), refused, declined,
   expired in the period;
-* the bilans received in the period, with their answers;
+* groups: proposed, approved and led (the offerer said yes) in the period, those
+  gathering people now, the places taken and the waiting lists now, the sessions held in
+  the period and their attendance, the groups ended without taking place;
+* the bilans received in the period (of introductions and groups), with their answers;
 * demands open for 30 days or more that no introduction ever answered (needs the
   network does not meet: worth a word at the next meeting), each with its near misses:
   the open offers closest to it, under the score that would propose them or busy
@@ -99,7 +102,15 @@ def build_report(settings: Settings, store: Plan, start: date, end: date, today:
             if bilan and within(bilan.get("at")):
                 bilans.append({"ref": intro["ref"], "side": side, **{k: bilan.get(k) for k in
                                ("happened", "interest", "obstacles", "facilitators", "text")}})
-    answered = {i["demand"] for i in intros}
+    groups = store.groups.all()
+    for group in groups:
+        for bilan in group.get("bilans") or ():
+            if within(bilan.get("at")):
+                bilans.append({"ref": group["ref"], "side": "offer" if bilan.get("side") == "offer" else "demand",
+                               **{k: bilan.get(k) for k in ("happened", "interest", "obstacles", "facilitators",
+                                                            "text")}})
+    answered = {i["demand"] for i in intros} | {a["demand"] for g in groups for a in g.get("askers", ())
+                                                if a.get("demand")}
     unmet_before = (today - timedelta(days=UNMET_DAYS)).isoformat()
     unmet = [
         {"ref": i["ref"], "title": i["title"], "since": _local_day(i["created"], zone), "near": None}
@@ -129,6 +140,9 @@ def build_report(settings: Settings, store: Plan, start: date, end: date, today:
                     "title": one.title, "start": occurrence.start,
                     **{p: sum(1 for a in answers if a["partstat"] == p) for p in ("accepted", "tentative", "declined")},
                 })
+    sessions = [(one, o) for one in series if one.kind == "group_session"
+                for o in occurrences(one, start, min(end, today))]
+    running = [g for g in groups if g["status"] in ("open", "bilan")]
     upcoming.sort(key=lambda o: o["start"])
     attendance.sort(key=lambda o: o["start"])
     return {
@@ -168,6 +182,21 @@ def build_report(settings: Settings, store: Plan, start: date, end: date, today:
             "refused": closed_as("refused"),
             "declined": closed_as("declined"),
             "expired": closed_as("expired"),
+        },
+        "groups": {
+            "proposed": sum(1 for g in groups if within(g.get("created"))),
+            "approved": sum(1 for g in groups if within(g.get("approved"))),
+            "led": sum(1 for g in groups if within(g.get("led"))),
+            "active": sum(1 for g in groups if g["status"] in ("proposed", "lead", "open", "bilan")),
+            "places": sum(sum(1 for ref in g.get("places", ()) if ref) for g in running),
+            "capacity": sum(int(g.get("capacity") or 0) for g in running),
+            "waiting": sum(len(g.get("waiting", ())) for g in running),
+            "sessions": len(sessions),
+            "attendance": sum(1 for one, o in sessions for a in answers_for(store, one.uid, o.day)
+                              if a["partstat"] == "accepted"),
+            "bilans": sum(1 for g in groups for b in g.get("bilans") or () if within(b.get("at"))),
+            "not_held": sum(1 for g in groups if g["status"] in ("refused", "declined", "expired", "cancelled")
+                            and within(g.get("closed"))),
         },
         "bilans": bilans,
         "unmet": sorted(unmet, key=lambda u: u["since"] or today),

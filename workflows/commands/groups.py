@@ -1,0 +1,158 @@
+"""`rers groups …`: the groups (*échanges collectifs*, ``G-<n>``) seen and driven from the shell.
+
+- ``groups list [--status S]`` — one line per group;
+- ``groups show G-3`` — one group: its offer, offerer, askers and their answers, the places
+  and the waiting list, its sessions and who said they would come, its bilans, history;
+- ``groups add-session G-3 DATE START-END [--place P] [--title T]`` — a session of the
+  group (as ``ATELIER G-3 …`` by mail): only its members are invited; then publish and send;
+- ``groups close G-3 [--animator NAME]`` — end a group: before it took place, everyone asked
+  is told it will not; once a session took place, its bilan is asked; then send.
+
+The animators' view: names and refs are shown here (never to members). Times are the
+network's local time; ``RERS_NOW`` fixes the clock (tests).
+"""
+from __future__ import annotations
+
+from workflows.commands.calendar import _publish_and_send, day_argument, describe, times_argument
+from workflows.commands.common import clock_from_env, flush_outbox, load_settings, open_store
+from workflows.shell.errors import EXIT_OK, UserError
+
+
+def _local(settings, stamp: str | None) -> str:
+    from datetime import datetime
+
+    if not stamp:
+        return "-"
+    return datetime.fromisoformat(stamp).astimezone(settings.network.zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _group(store, ref: str) -> dict:
+    group = store.groups.find_one("ref", ref.strip().upper())
+    if group is None:
+        raise UserError(f"no group {ref} (see `rers groups list`)")
+    return group
+
+
+def cmd_list(args) -> int:
+    settings = load_settings(args)
+    store = open_store(settings)
+    groups = store.groups.find("status", args.status) if args.status else store.groups.all()
+    for group in groups:
+        places = sum(1 for ref in group["places"] if ref)
+        print(f"{group['ref']:<6} {group['status']:<10} {group['offer']:>6}  {places}/{group['capacity']} place(s), "
+              f"{len(group['waiting'])} waiting, {len(group['sessions'])} session(s)  {_local(settings, group['created'])}")
+    print(f"{len(groups)} group(s).")
+    return EXIT_OK
+
+
+def cmd_show(args) -> int:
+    from workflows.steps.attendance import answers_for
+    from workflows.steps.calendar import find_series
+
+    settings = load_settings(args)
+    store = open_store(settings)
+    group = _group(store, args.ref)
+    reason = group.get("close_reason")
+    print(f"{group['ref']}: {group['status']}" + (f" ({reason})" if reason and reason != group["status"] else ""))
+    offer = store.items.find_one("ref", group["offer"]) or {}
+    offerer = store.members.find_one("ref", group["offer_member"]) if group.get("offer_member") else None
+    print(f"  offer  {group['offer']} « {offer.get('title', '(erased)')} » — {group.get('offer_member') or '(erased)'}"
+          + (f" {offerer['name']}" if offerer and offerer.get("name") else ""))
+    print(f"  {group['capacity']} place(s), {group['source']}; created {_local(settings, group['created'])}, "
+          f"approved {_local(settings, group['approved'])}"
+          + (f" by {group['decided_by']}" if group.get("decided_by") else "")
+          + f", led {_local(settings, group.get('led'))}")
+    print("  askers:")
+    for entry in group["askers"]:
+        member = store.members.find_one("ref", entry["member"]) if entry.get("member") else None
+        demand = store.items.find_one("ref", entry["demand"]) if entry.get("demand") else None
+        where = ""
+        if entry["member"] in group["places"]:
+            where = f" (place {group['places'].index(entry['member']) + 1})"
+        elif entry["member"] in group["waiting"]:
+            where = f" (waiting {group['waiting'].index(entry['member']) + 1})"
+        print(f"    {entry.get('member') or '(erased)':<6} {entry['state']:<9}{where} {entry.get('demand') or '-'} "
+              f"« {(demand or {}).get('title', '(erased)')} »" + (f" — {member['name']}" if member and member.get("name")
+                                                                   else ""))
+    if group["sessions"]:
+        print("  sessions:")
+        for uid in group["sessions"]:
+            series = find_series(store, uid)
+            if series is None:
+                print(f"    {uid} (past, no longer kept)")
+                continue
+            answers = answers_for(store, uid, series.rule.starts)
+            said = {p: sum(1 for a in answers if a["partstat"] == p) for p in ("accepted", "tentative", "declined")}
+            print(f"    {series.rule.starts} {series.start_time:%H:%M}-{series.end_time:%H:%M} {series.place or ''}"
+                  f"{' (called off)' if series.cancelled else ''}: {said['accepted']} yes, {said['tentative']} maybe, "
+                  f"{said['declined']} no  [{uid.partition('@')[0]}]")
+    for bilan in group["bilans"]:
+        print(f"  bilan {bilan.get('member') or '(erased)'} ({bilan.get('side')}): happened {bilan.get('happened') or '?'}")
+        for key in ("interest", "obstacles", "facilitators", "text"):
+            if bilan.get(key):
+                print(f"    {key}: " + bilan[key].replace("\n", "\n      "))
+    print("  history:")
+    for event in group.get("history", []):
+        print(f"    {_local(settings, event['at'])}  {event['event']}")
+    return EXIT_OK
+
+
+def cmd_add_session(args) -> int:
+    from workflows.lookup import find_group
+    from workflows.shell.apply import run
+    from workflows.steps.groups import add_session
+
+    settings = load_settings(args)
+    store = open_store(settings)
+    _group(store, args.ref)
+    clock = clock_from_env()
+    start, end = args.times
+    outcome = run(settings, store, clock(), lambda plan: add_session(
+        plan, find_group(plan, args.ref), args.day, start, end, title=args.title, place=args.place,
+        asked=args.ref.upper()))
+    if outcome.status == "refused":
+        raise UserError(describe(outcome))
+    print(describe(outcome))
+    return _publish_and_send(settings, store, clock)
+
+
+def cmd_close(args) -> int:
+    from workflows.shell.apply import run
+    from workflows.steps.groups import close
+
+    settings = load_settings(args)
+    store = open_store(settings)
+    clock = clock_from_env()
+    animator = args.animator.strip() if args.animator else None
+    try:
+        group = run(settings, store, clock(), lambda plan: close(plan, args.ref.upper(), animator))
+    except LookupError as error:
+        raise UserError(f"{error.args[0]} (see `rers groups list`)") from None
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    print(f"{group['ref']}: {group['status']}")
+    print(flush_outbox(settings, store, clock))
+    return EXIT_OK
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("groups", parents=[common], help="the groups (échanges collectifs, G-n)")
+    actions = p.add_subparsers(dest="groups_command", required=True, metavar="ACTION")
+    q = actions.add_parser("list", parents=[common], help="one line per group")
+    q.add_argument("--status", help="only those in this state (proposed, lead, open, bilan, completed…)")
+    q.set_defaults(func=cmd_list)
+    q = actions.add_parser("show", parents=[common], help="one group in full")
+    q.add_argument("ref", help="G-3")
+    q.set_defaults(func=cmd_show)
+    q = actions.add_parser("add-session", parents=[common],
+                           help="a session of the group: only its members are invited (as ATELIER G-3 … by mail)")
+    q.add_argument("ref", help="G-3")
+    q.add_argument("day", type=day_argument, help="2027-01-20 or 20/01/2027")
+    q.add_argument("times", type=times_argument, help="10:00-12:00 (or a start only: two hours)")
+    q.add_argument("--place", help="where (the place of a correction is kept when left out)")
+    q.add_argument("--title", help="the calendar title (default: « Groupe : » and the offer's title)")
+    q.set_defaults(func=cmd_add_session)
+    q = actions.add_parser("close", parents=[common], help="end a group (its bilan is asked if a session took place)")
+    q.add_argument("ref", help="G-3")
+    q.add_argument("--animator", metavar="NAME", help="the animator who closes it (kept in its history)")
+    q.set_defaults(func=cmd_close)
