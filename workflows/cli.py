@@ -75,7 +75,7 @@ def cmd_parse(args) -> int:
 
 
 def cmd_init(args) -> int:
-    from workflows.shell.init import create_store, init_folder
+    from workflows.shell.init import create_signing_key, create_store, init_folder
 
     if args.store:
         if args.directory:
@@ -83,6 +83,9 @@ def cmd_init(args) -> int:
                             "give no folder")
         settings = load_settings(args)
         print(f"Empty store created: {create_store(settings.store.path)}")
+        made = create_signing_key(settings)
+        if made:
+            print(f"Signing key for linked networks created: {made}")
         return EXIT_OK
     if not args.directory:
         raise UserError("rers init DIR: give the folder to create (or --store, for the store of an existing "

@@ -16,7 +16,7 @@ from workflows.mail.textutil import fold, fold_with_map, squash_spaces
 
 _PREFIX_RE = re.compile(
     r"^\s*(?:(?P<word>re|r[ée]f|ref|tr|fw|fwd|rv|aw|wg|sv|vs|antw|rif|res|enc|odp|r)\s*(?:\[\d+\]|\(\d+\))?"
-    r"\s*[:：]|\[[^\]\n]{0,80}\]|\((?:ext|externe|external|spam)\)|\*{3}[^*\n]{0,30}\*{3})\s*",
+    r"\s*[:：]|\[(?!\s*rers-fed\s*\])[^\]\n]{0,80}\]|\((?:ext|externe|external|spam)\)|\*{3}[^*\n]{0,30}\*{3})\s*",
     re.IGNORECASE,
 )
 _FORWARD_WORDS = frozenset({"tr", "fw", "fwd", "rv", "wg", "enc", "odp"})
@@ -25,7 +25,8 @@ _FORWARD_WORDS = frozenset({"tr", "fw", "fwd", "rv", "wg", "enc", "odp"})
 def strip_subject(subject: str) -> tuple[str, bool]:
     """``(subject without prefixes and tags, forwarded)``: removes ``Re:``, ``RE :``,
     ``TR:``, ``Fwd:``, ``Réf :``, ``[RERS]``, ``[RERS-XXXXXXXX]`` and the like, in any
-    number; ``forwarded`` is True when the outermost prefix is a forward (``TR``/``Fwd``)."""
+    number — but not ``[RERS-FED]``, which names a linked network's robot message (the
+    robot's own subject, :data:`_ROBOT_SUBJECT_RE`); ``forwarded`` is True when the outermost prefix is a forward (``TR``/``Fwd``)."""
     text = squash_spaces(subject)
     forwarded: bool | None = None
     for _ in range(20):
@@ -64,7 +65,7 @@ _ROBOT_SUBJECT_RE = re.compile(
     r"|votre demande d'adhesion est annulee|le robot (?:lit|ne peut)|vos donnees|vos preferences|inscription faite"
     r"|adhesion pour : il manque|bilan du|quitter le|vous restez membre|retirer [odt]-\d+|(?:offre|demande) [od]-\d+ "
     r"(?:retiree|gardee)|retrait(?: [odt]-\d+)? : rien n'a ete fait|[odtm]-\d+ (?::|a quitte)|nouvelles du|quoi de neuf"
-    r"|et vous, qu'aimeriez-vous|trop de savoirs d'un coup|confirmez-vous ce changement"
+    r"|et vous, qu'aimeriez-vous|trop de savoirs d'un coup|confirmez-vous ce changement|\[rers-fed\]"
     r")(?:(?<=\W)|\b)"
     r"|^.{1,120} de demain \(.{1,60}\) : \d+ personnes? (?:a|ont) dit oui$"
 )
