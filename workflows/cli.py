@@ -19,6 +19,7 @@ from workflows.commands import (
     calendar as calendar_commands,
     catalogue as catalogue_commands,
     decide as decide_commands,
+    federation as federation_commands,
     introductions as introduction_commands,
     members as members_commands,
     parked as parked_commands,
@@ -31,7 +32,7 @@ from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError
 from workflows.shell.logs import protect
 
 COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands, report_commands, catalogue_commands,
-                 templates_commands, parked_commands, routes_commands, decide_commands)
+                 templates_commands, parked_commands, routes_commands, decide_commands, federation_commands)
 """Modules of :mod:`workflows.commands`, each adding its sub-commands with
 ``register(subparsers, common_options_parser)``."""
 

@@ -43,7 +43,7 @@ from workflows.mail.render import Renderer
 from workflows.shell.apply import run
 from workflows.shell.errors import UserError, os_problem
 from workflows.shell.housekeeping import housekeeping
-from workflows.shell.jobs import expire_pending_job, followups_job, monthly_report_job, reminders_job
+from workflows.shell.jobs import expire_pending_job, federation_job, followups_job, monthly_report_job, reminders_job
 from workflows.shell.mailboxes.base import MailboxError
 from workflows.shell.publish import publish_calendar, publish_page
 from workflows.shell.runner import Clock, Runner, utc_now
@@ -147,6 +147,9 @@ def default_jobs(settings: Settings, store: Store, clock: Clock, renderer: Rende
         Job("introduction follow-ups", lambda: followups_job(settings, store, clock(), renderer), "hour"),
         Job("calendar reminders", lambda: reminders_job(settings, store, clock(), renderer), "hour"),
         Job("monthly report", lambda: monthly_report_job(settings, store, clock(), renderer), "hour"),
+        # Only where peers are listed: a network without any writes nothing for them.
+        *([Job("linked networks", lambda: federation_job(settings, store, clock(), renderer), "hour")]
+          if settings.federation.peers else []),
     ]
 
 

@@ -16,6 +16,7 @@ from store import Store
 from workflows.mail.render import Renderer
 from workflows.shell.apply import run, run_plan
 from workflows.shell.erasure import after_erasure
+from workflows.steps.federation import share
 from workflows.steps.followups import FollowupReport, followups
 from workflows.steps.membership import expire_pending
 from workflows.steps.reminders import send_reminders
@@ -51,3 +52,14 @@ def reminders_job(settings: Settings, store: Store, now: datetime, renderer: Ren
 def monthly_report_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> str | None:
     """Last month's report, once."""
     return run(settings, store, now, monthly_report, renderer=renderer)
+
+
+def federation_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> list[str]:
+    """Linked networks (:func:`workflows.steps.federation.share`): a ``hello`` to each
+    peer not linked yet, the shared catalogue to each linked one when it changed (once a
+    day at most). Returns what was sent. Raises :class:`workflows.shell.errors.UserError`
+    when the signing key is missing (nothing is then written)."""
+    sent = run(settings, store, now, share, renderer=renderer)
+    if sent:
+        log.info("linked networks: %s", ", ".join(sent))
+    return sent
