@@ -51,6 +51,8 @@ class StoreFacts:
     persons: set[str] = field(default_factory=set)
     """Every address of a person the robot wrote to or recorded (not animators)."""
     introductions: dict[str, dict] = field(default_factory=dict)
+    linked: bool = False
+    """The configuration lists linked networks ([[federation.peers]])."""
 
 
 def _facts(path: Path) -> StoreFacts | None:
@@ -58,19 +60,20 @@ def _facts(path: Path) -> StoreFacts | None:
     from store import Store, StoreError
     from support import ANIMATORS, NETWORK
 
-    network, animators = NETWORK, frozenset(ANIMATORS)
+    network, animators, linked = NETWORK, frozenset(ANIMATORS), False
     config = path.parent.parent / "rers.toml"
     if config.exists():
         try:
             settings = load(config)
             network, animators = settings.network.address, frozenset(settings.network.animators)
+            linked = bool(settings.federation.peers)
         except Exception:  # a test's deliberately broken configuration: keep the defaults
             pass
     try:
         store = Store.open(path, lock_timeout=1)
     except (StoreError, OSError, ValueError):
         return None
-    facts = StoreFacts(path, network, animators)
+    facts = StoreFacts(path, network, animators, linked=linked)
     # Stores of other tests may hold hand-made documents: read every field with care.
     for mail in store.outbox.all():
         if mail.get("message_id"):
@@ -86,14 +89,18 @@ def _facts(path: Path) -> StoreFacts | None:
     return facts
 
 
-def stores_under(base: Path) -> dict[str, StoreFacts]:
-    """Message-ID → the facts of the store that queued it, for every store under ``base``."""
+def all_facts(base: Path) -> list[StoreFacts]:
+    """The facts of every store under ``base``."""
+    return [facts for facts in (_facts(path) for path in sorted(base.rglob("rers.json"))) if facts is not None]
+
+
+def stores_under(base: Path, found: list[StoreFacts] | None = None) -> dict[str, StoreFacts]:
+    """Message-ID → the facts of the store that queued it, for every store under ``base``
+    (``found``: :func:`all_facts` already read)."""
     by_message: dict[str, StoreFacts] = {}
-    for path in sorted(base.rglob("rers.json")):
-        facts = _facts(path)
-        if facts is not None:
-            for mid in facts.outbox:
-                by_message[mid] = facts
+    for facts in all_facts(base) if found is None else found:
+        for mid in facts.outbox:
+            by_message[mid] = facts
     return by_message
 
 
@@ -123,8 +130,19 @@ def _allowed(facts: StoreFacts, purpose: str, cause: str, reader: dict | None, o
 
 def violations(archive: Iterable, base: Path) -> tuple[list[str], int]:
     """``(problems, mails checked)`` for every received message (``servers.Received``) that
-    a robot of a store under ``base`` sent."""
-    stores = stores_under(base)
+    a robot of a store under ``base`` sent.
+
+    Across networks (linked networks, issue 19): a robot's mail of a linked network must
+    not show a person of another linked network's store under ``base`` either (an address or a phone of a member of a linked
+    network), to anyone but that person: no cross-network introduction is made yet, so
+    nothing of one network's members may reach another's mail."""
+    found = all_facts(base)
+    stores = stores_under(base, found)
+    everyone: dict[str, Path] = {}
+    phones: dict[str, Path] = {}
+    for facts in (f for f in found if f.linked):  # unlinked tests' stores share made-up addresses
+        everyone.update({address: facts.path for address in facts.member_by_address})
+        phones.update({key: facts.path for key in facts.phone_owner})
     problems, checked = [], 0
     for received in archive:
         try:
@@ -153,7 +171,15 @@ def violations(archive: Iterable, base: Path) -> tuple[list[str], int]:
                     continue
                 if not _allowed(facts, purpose, cause, reader, owner_of_address.get(address)):
                     problems.append(f"{facts.path}: {mid} ({purpose}) to {reader_address} shows {address}")
+            for address in found_addresses if facts.linked else ():
+                if address != reader_address and address not in facts.persons and everyone.get(address, facts.path) \
+                        != facts.path:
+                    problems.append(f"{facts.path}: {mid} ({purpose}) to {reader_address} shows {address}, a member "
+                                    f"of another network ({everyone[address]})")
             for key in found_phones:
+                if facts.linked and key not in facts.phone_owner and phones.get(key, facts.path) != facts.path:
+                    problems.append(f"{facts.path}: {mid} ({purpose}) to {reader_address} shows the phone of a member "
+                                    f"of another network ({phones[key]})")
                 owner = facts.phone_owner.get(key)
                 if owner is None or (reader is not None and owner == reader.get("ref")):
                     continue

@@ -238,3 +238,23 @@ def test_peers_toml_round_trips(nets):
     assert [p.name for p in havre.settings.federation.peers] == ["RERS de Rouen", "RERS de Dieppe"]
     assert havre.settings.federation.peer("RERS@ROUEN.EXAMPLE").key == rouen.key
     assert "[[federation.peers]]" in peers_toml(rouen)
+
+
+def test_the_disclosure_check_sees_a_member_of_another_network(nets, tmp_path):
+    """tests/privacy.py across networks: a robot mail showing a linked network's member is
+    a violation (what the session-wide check would report)."""
+    from privacy import violations
+    from servers import Received
+
+    havre, rouen, _ = nets
+    havre.member("marie@example.com", "Marie Dupont", phone="+33611223344")
+    rouen.member("lea@example.net", "Léa Petit")
+    offer(rouen, "lea@example.net", "DEMANDE : cuisine", "Réseaux voisins : oui\n")
+    (ack,) = [d for d in rouen.outbox(to="lea@example.net")]
+    from workflows.shell.outbox import raw_bytes
+    clean = Received(ROUEN, ("lea@example.net",), raw_bytes(ack["raw"]))
+    assert violations([clean], tmp_path) == ([], 1)
+    leaked = b"Comments: voir marie@example.com, 06 11 22 33 44\r\n" + raw_bytes(ack["raw"])
+    problems, _ = violations([Received(ROUEN, ("lea@example.net",), leaked)], tmp_path)
+    assert any("marie@example.com, a member of another network" in p for p in problems), problems
+    assert any("phone of a member of another network" in p for p in problems), problems
