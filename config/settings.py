@@ -24,6 +24,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
 
+from workflows.model.federation import FederationError, read_public_key
+
 
 def is_plausible_address(value: str) -> bool:
     """True when ``value`` is a syntactically valid address (RFC 5321/5322, via
@@ -285,6 +287,32 @@ class LimitsSettings:
 
 
 @dataclass(frozen=True)
+class Peer:
+    """A linked network (``[[federation.peers]]``): its ``name``, its robot's ``address``
+    (lower-case) and the ``key`` its robot signs with (``ed25519:<base64>``)."""
+
+    name: str
+    address: str
+    key: str
+
+
+@dataclass(frozen=True)
+class FederationSettings:
+    """Linked networks (docs/reseaux-voisins.md). ``key_file``: this network's private
+    signing key (PEM, mode 0600), the public one beside it as ``<key_file>.pub``; default
+    ``federation.key`` beside the store. ``peers``: the linked networks; the link works
+    only when the peer lists this network too."""
+
+    key_file: Path | None = None
+    peers: tuple[Peer, ...] = ()
+
+    def peer(self, address: str | None) -> Peer | None:
+        """The peer whose robot writes from ``address`` (any case), or None."""
+        address = (address or "").lower()
+        return next((p for p in self.peers if p.address == address), None)
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole configuration. ``source`` is the file it was read from (None: built in code)."""
 
@@ -300,6 +328,7 @@ class Settings:
     matching: MatchingSettings = field(default_factory=MatchingSettings)
     catalogue: CatalogueSettings = field(default_factory=CatalogueSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
+    federation: FederationSettings = field(default_factory=FederationSettings)
     source: Path | None = None
 
 
@@ -451,6 +480,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "max_items_per_message": Key(int, 10, minimum=1, maximum=1000, unit="a thousand at most"),
         "max_open_items_per_member": Key(int, 50, minimum=1, maximum=10000, unit="ten thousand at most"),
     },
+    "federation": {
+        "key_file": Key("path"),
+    },
 }
 """Every section and key; ``config/example.toml`` documents each one."""
 
@@ -581,6 +613,7 @@ def validate(data: dict, base: Path, text: str = "") -> tuple[dict[str, dict], l
         return f"line {line}: " if line else ""
 
     sections = _flatten(data)
+    peers = sections.get("federation", {}).pop("peers", [])
     values: dict[str, dict] = {}
     misspelt: set[str] = set()
     """Sections a misspelt one was surely meant to be: what their absence implies (a
@@ -640,7 +673,61 @@ def validate(data: dict, base: Path, text: str = "") -> tuple[dict[str, dict], l
         values[section] = out
     problems.extend(p for p in _cross_checks(values, at)
                     if not any(f"[{name}]" in p for name in misspelt))
+    values["federation.peers"], found = _peers(peers, values["network"].get("address"), text)
+    problems.extend(found)
     return values, problems
+
+
+_PEER_KEYS = ("name", "address", "key")
+
+
+def _peers(given: Any, own_address: str | None, text: str) -> tuple[list[Peer], list[str]]:
+    """The ``[[federation.peers]]`` tables checked: ``(peers, problems)``, every problem of
+    every peer at once (a missing or unknown key, an implausible or repeated address, this
+    network's own address, a name given twice, a key that is not an Ed25519 public key)."""
+    lines = [n for n, line in enumerate(text.splitlines(), start=1)
+             if re.match(r"^\s*\[\[\s*federation\s*\.\s*peers\s*\]\]", line)]
+    if not isinstance(given, list) or not all(isinstance(p, dict) for p in given):
+        return [], ["[federation] peers: write each linked network as a [[federation.peers]] table"]
+    peers, problems, names, addresses = [], [], set(), set()
+    for number, table in enumerate(given, start=1):
+        where = f"line {lines[number - 1]}: " if number <= len(lines) else ""
+        label = f"{where}[[federation.peers]] #{number}"
+        bad = len(problems)
+        for key in table:
+            if key not in _PEER_KEYS:
+                hint = difflib.get_close_matches(key, _PEER_KEYS, n=1)
+                problems.append(f"{label} {key}: unknown key" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+        values = {}
+        for key in _PEER_KEYS:
+            value = table.get(key)
+            if value is None:
+                problems.append(f"{label} {key}: this key is required")
+            elif not isinstance(value, str) or not value.strip():
+                problems.append(f"{label} {key}: must be a non-empty string")
+            else:
+                values[key] = value.strip()
+        name, address, key = values.get("name"), values.get("address", "").lower(), values.get("key")
+        if name is not None:
+            if name.lower() in names:
+                problems.append(f"{label} name: {name!r} is already the name of another peer")
+            names.add(name.lower())
+        if address:
+            if not is_plausible_address(address):
+                problems.append(f"{label} address: {address!r} is not a valid e-mail address")
+            elif own_address and address == own_address.lower():
+                problems.append(f"{label} address: {address!r} is this network's own address")
+            elif address in addresses:
+                problems.append(f"{label} address: {address!r} is already the address of another peer")
+            addresses.add(address)
+        if key is not None:
+            try:
+                read_public_key(key)
+            except FederationError as error:
+                problems.append(f"{label} key: {error}")
+        if len(problems) == bad:
+            peers.append(Peer(name=name, address=address, key=key))
+    return peers, problems
 
 
 def _loopback(host: str) -> bool:
@@ -842,6 +929,10 @@ def build(values: dict[str, dict], source: Path | None) -> Settings:
         matching=MatchingSettings(**values["matching"]),
         catalogue=CatalogueSettings(**values["catalogue"]),
         limits=LimitsSettings(**values["limits"]),
+        federation=FederationSettings(
+            key_file=values["federation"]["key_file"] or values["store"]["path"].parent / "federation.key",
+            peers=tuple(values.get("federation.peers", ())),
+        ),
         source=source,
     )
 

@@ -67,6 +67,8 @@ class StoreFacts:
     """Member ref → the first name the robot shows of them."""
     fellow_askers: dict[str, set[str]] = field(default_factory=dict)
     """Member ref → the other askers of the groups they were asked to join."""
+    linked: bool = False
+    """The configuration lists linked networks ([[federation.peers]])."""
 
 
 _PARTICLES = {"de", "du", "des", "la", "le", "les", "van", "von", "der", "den", "da", "di", "dos", "del", "ben", "bin"}
@@ -97,19 +99,20 @@ def _facts(path: Path) -> StoreFacts | None:
     from store import Store, StoreError
     from support import ANIMATORS, NETWORK
 
-    network, animators = NETWORK, frozenset(ANIMATORS)
+    network, animators, linked = NETWORK, frozenset(ANIMATORS), False
     config = path.parent.parent / "rers.toml"
     if config.exists():
         try:
             settings = load(config)
             network, animators = settings.network.address, frozenset(settings.network.animators)
+            linked = bool(settings.federation.peers)
         except Exception:  # a test's deliberately broken configuration: keep the defaults
             pass
     try:
         store = Store.open(path, lock_timeout=1)
     except (StoreError, OSError, ValueError):
         return None
-    facts = StoreFacts(path, network, animators)
+    facts = StoreFacts(path, network, animators, linked=linked)
     # Stores of other tests may hold hand-made documents: read every field with care.
     for mail in store.outbox.all():
         if mail.get("message_id"):
@@ -142,14 +145,18 @@ def _group_mail(purpose: str) -> bool:
     return purpose.startswith("group_") or purpose in ("invitation", "cancellation", "event_reminder")
 
 
-def stores_under(base: Path) -> dict[str, StoreFacts]:
-    """Message-ID → the facts of the store that queued it, for every store under ``base``."""
+def all_facts(base: Path) -> list[StoreFacts]:
+    """The facts of every store under ``base``."""
+    return [facts for facts in (_facts(path) for path in sorted(base.rglob("rers.json"))) if facts is not None]
+
+
+def stores_under(base: Path, found: list[StoreFacts] | None = None) -> dict[str, StoreFacts]:
+    """Message-ID → the facts of the store that queued it, for every store under ``base``
+    (``found``: :func:`all_facts` already read)."""
     by_message: dict[str, StoreFacts] = {}
-    for path in sorted(base.rglob("rers.json")):
-        facts = _facts(path)
-        if facts is not None:
-            for mid in facts.outbox:
-                by_message[mid] = facts
+    for facts in all_facts(base) if found is None else found:
+        for mid in facts.outbox:
+            by_message[mid] = facts
     return by_message
 
 
@@ -179,8 +186,19 @@ def _allowed(facts: StoreFacts, purpose: str, cause: str, reader: dict | None, o
 
 def violations(archive: Iterable, base: Path) -> tuple[list[str], int]:
     """``(problems, mails checked)`` for every received message (``servers.Received``) that
-    a robot of a store under ``base`` sent."""
-    stores = stores_under(base)
+    a robot of a store under ``base`` sent.
+
+    Across networks (linked networks, issue 19): a robot's mail of a linked network must
+    not show a person of another linked network's store under ``base`` either (an address or a phone of a member of a linked
+    network), to anyone but that person: no cross-network introduction is made yet, so
+    nothing of one network's members may reach another's mail."""
+    found = all_facts(base)
+    stores = stores_under(base, found)
+    everyone: dict[str, Path] = {}
+    phones: dict[str, Path] = {}
+    for facts in (f for f in found if f.linked):  # unlinked tests' stores share made-up addresses
+        everyone.update({address: facts.path for address in facts.member_by_address})
+        phones.update({key: facts.path for key in facts.phone_owner})
     problems, checked = [], 0
     for received in archive:
         try:
@@ -223,7 +241,15 @@ def violations(archive: Iterable, base: Path) -> tuple[list[str], int]:
                 if name and name != mine and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text):
                     problems.append(f"{facts.path}: {mid} ({purpose}) to {reader_address} names {other}, "
                                     f"another asker of their group ({name})")
+            for address in found_addresses if facts.linked else ():
+                if address != reader_address and address not in facts.persons and everyone.get(address, facts.path) \
+                        != facts.path:
+                    problems.append(f"{facts.path}: {mid} ({purpose}) to {reader_address} shows {address}, a member "
+                                    f"of another network ({everyone[address]})")
             for key in found_phones:
+                if facts.linked and key not in facts.phone_owner and phones.get(key, facts.path) != facts.path:
+                    problems.append(f"{facts.path}: {mid} ({purpose}) to {reader_address} shows the phone of a member "
+                                    f"of another network ({phones[key]})")
                 owner = facts.phone_owner.get(key)
                 if owner is None or (reader is not None and owner == reader.get("ref")):
                     continue

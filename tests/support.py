@@ -14,16 +14,18 @@ NETWORK = "rers.test@example.org"
 ANIMATORS = ("anim.one@example.org", "anim.two@example.org")
 
 
-def config_text(root: Path, *, mailbox: str = "", transport: str = "", network: str = "", extra: str = "") -> str:
+def config_text(root: Path, *, mailbox: str = "", transport: str = "", network: str = "", extra: str = "",
+                address: str = NETWORK, name: str = "RERS de Test") -> str:
     """A complete configuration whose folders live under ``root``. ``mailbox`` and
-    ``transport`` replace their sections' bodies (default: Maildir and outbox folder)."""
+    ``transport`` replace their sections' bodies (default: Maildir and outbox folder);
+    ``address`` and ``name``: the network's (another network's, for linked networks)."""
     mailbox = mailbox or 'kind = "maildir"\npath = "mail"'
     transport = transport or 'kind = "folder"\npath = "outbox"'
     animators = ", ".join(f'"{a}"' for a in ANIMATORS)
     return f"""
 [network]
-name = "RERS de Test"
-address = "{NETWORK}"
+name = "{name}"
+address = "{address}"
 animators = [{animators}]
 {network}
 

@@ -19,6 +19,7 @@ from workflows.commands import (
     calendar as calendar_commands,
     catalogue as catalogue_commands,
     decide as decide_commands,
+    federation as federation_commands,
     groups as groups_commands,
     introductions as introduction_commands,
     members as members_commands,
@@ -32,8 +33,8 @@ from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError
 from workflows.shell.logs import protect
 
 COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands, groups_commands, report_commands,
-                 catalogue_commands,
-                 templates_commands, parked_commands, routes_commands, decide_commands)
+                 catalogue_commands, templates_commands, parked_commands, routes_commands, decide_commands,
+                 federation_commands)
 """Modules of :mod:`workflows.commands`, each adding its sub-commands with
 ``register(subparsers, common_options_parser)``."""
 
@@ -77,7 +78,7 @@ def cmd_parse(args) -> int:
 
 
 def cmd_init(args) -> int:
-    from workflows.shell.init import create_store, init_folder
+    from workflows.shell.init import create_signing_key, create_store, init_folder
 
     if args.store:
         if args.directory:
@@ -85,6 +86,9 @@ def cmd_init(args) -> int:
                             "give no folder")
         settings = load_settings(args)
         print(f"Empty store created: {create_store(settings.store.path)}")
+        made = create_signing_key(settings)
+        if made:
+            print(f"Signing key for linked networks created: {made}")
         return EXIT_OK
     if not args.directory:
         raise UserError("rers init DIR: give the folder to create (or --store, for the store of an existing "

@@ -51,8 +51,11 @@ class Attachment:
 
     ``kind``: ``original`` (a received message, attached as it is, never parsed: its
     bytes in ``content``), ``calendar`` (an iMIP calendar, RFC 6047: the iCalendar text in
-    ``content``, inline and as ``invitation.ics``) or ``file`` (``content`` bytes of type
-    ``mime`` named ``filename``)."""
+    ``content``, inline and as ``invitation.ics``), ``signed`` (a robot-to-robot message
+    to a linked network: the JSON text in ``content``, as ``application/json`` named
+    ``filename``, and its detached signature by this network's key, made by the shell
+    when the mail is built: :mod:`workflows.model.federation`) or ``file`` (``content``
+    bytes of type ``mime`` named ``filename``)."""
 
     kind: str
     content: bytes | str

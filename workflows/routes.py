@@ -33,12 +33,14 @@ from workflows.mail.fields import only_preferences
 from workflows.mail.labels import label_of
 from workflows.mail.model import MemberFields, Parsed
 from workflows.mail.sender import person_address
+from workflows.model.federation import FederationError, read_envelope, signed_bytes, verify
 from workflows.model.members import attempted_changes
 from workflows.steps import (
     attendance,
     basics,
     catalogue,
     event_commands,
+    federation,
     followups,
     freshness,
     groups,
@@ -380,9 +382,49 @@ def _not_forged_and(check: Callable[[Plan, Incoming], object]) -> Callable[[Plan
         return refused if refused is not None else check(plan, incoming)
 
     return guarded
+def _robot_refused(plan: Plan, parsed: Parsed, why: str) -> str:
+    plan.audit.warning("%s: robot-to-robot message refused (%s)", parsed.message_id, why)
+    return f"refused: federation, {why}"
+
+
+def _peer(plan: Plan, incoming: Incoming) -> "str | tuple":
+    """A robot-to-robot message (``federation``) is acted on only when it comes from a
+    configured peer's robot address (From), carries a signature of its JSON part by that
+    peer's key, is written from that peer to this network, and bears a sequence number
+    above the last accepted from that peer (a replay or a reordering is refused). Anything
+    else is suspicious: the animators get it, nobody is answered. Let through: ``(peer,
+    received)`` (:class:`config.settings.Peer`, :class:`workflows.model.federation.Received`)."""
+    parsed = incoming.parsed
+    found = parsed.federation or {}
+    peer = plan.settings.federation.peer(parsed.sender)
+
+    if peer is None:
+        forward_to_animators(plan, incoming, reason="federation_unknown_peer", purpose="federation_refused")
+        return _robot_refused(plan, parsed, "not a linked network")
+    if not found.get("signature"):
+        forward_to_animators(plan, incoming, reason="federation_unsigned", purpose="federation_refused", peer=peer.name)
+        return _robot_refused(plan, parsed, f"unsigned, from {peer.name}")
+    if not verify(peer.key, signed_bytes(found.get("json") or ""), found["signature"]):
+        forward_to_animators(plan, incoming, reason="federation_bad_signature", purpose="federation_refused",
+                             peer=peer.name)
+        return _robot_refused(plan, parsed, f"bad signature, from {peer.name}")
+    try:
+        received = read_envelope(found["json"], peer=peer.address, us=plan.settings.network.address.lower())
+    except FederationError as error:
+        forward_to_animators(plan, incoming, reason="federation_bad_message", purpose="federation_refused",
+                             peer=peer.name, problem=str(error))
+        return _robot_refused(plan, parsed, f"{error}, from {peer.name}")
+    last = federation.last_received(plan, peer)
+    if received.seq <= last:
+        forward_to_animators(plan, incoming, reason="federation_replayed", purpose="federation_refused",
+                             peer=peer.name, seq=received.seq, last=last)
+        return _robot_refused(plan, parsed, f"number {received.seq} after {last}, from {peer.name}")
+    return peer, received
 
 
 ANYONE = Guard("anyone", "whoever writes", _anyone)
+PEER = Guard("signed by a peer", "a configured linked network's robot, its signature good, written to this network, "
+             "its sequence number new (anything else: to the animators as suspicious)", _peer)
 NOT_FORGED = Guard("not forged", "not called forged by the network's server (DMARC fail)", _not_forged)
 ANIMATOR = Guard("animator", "a configured animator, authenticated when authserv_id is set", _animator)
 ITEM_HOLDER = Guard("not forged; item's member or animator", "not called forged; the item's own member, or an "
@@ -605,7 +647,8 @@ ROUTES: dict[str, Route] = {route.key: route for route in (
     Route("resume", OWN_ADDRESS, pauses.on_resume, "the member's paused items open again, matched"),
     Route("testimony", NOT_FORGED, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
     Route("address_change", NOT_FORGED, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
-    Route("federation", ANYONE, basics.on_robot_message, "not automated yet: to the animators, never answered"),
+    Route("federation", PEER, federation.on_federation, "a linked network's catalogue or hello recorded, never "
+          "answered"),
     Route("unknown", ANYONE, on_unclaimed, "the chain of UNCLAIMED"),
 )}
 """Intent → guard and step. An intent missing from the table is ``unknown``'s."""

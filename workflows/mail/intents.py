@@ -16,7 +16,7 @@ from workflows.mail.textutil import fold, fold_with_map, squash_spaces
 
 _PREFIX_RE = re.compile(
     r"^\s*(?:(?P<word>re|r[ée]f|ref|tr|fw|fwd|rv|aw|wg|sv|vs|antw|rif|res|enc|odp|r)\s*(?:\[\d+\]|\(\d+\))?"
-    r"\s*[:：]|\[[^\]\n]{0,80}\]|\((?:ext|externe|external|spam)\)|\*{3}[^*\n]{0,30}\*{3})\s*",
+    r"\s*[:：]|\[(?!\s*rers-fed\s*\])[^\]\n]{0,80}\]|\((?:ext|externe|external|spam)\)|\*{3}[^*\n]{0,30}\*{3})\s*",
     re.IGNORECASE,
 )
 _FORWARD_WORDS = frozenset({"tr", "fw", "fwd", "rv", "wg", "enc", "odp"})
@@ -25,7 +25,8 @@ _FORWARD_WORDS = frozenset({"tr", "fw", "fwd", "rv", "wg", "enc", "odp"})
 def strip_subject(subject: str) -> tuple[str, bool]:
     """``(subject without prefixes and tags, forwarded)``: removes ``Re:``, ``RE :``,
     ``TR:``, ``Fwd:``, ``Réf :``, ``[RERS]``, ``[RERS-XXXXXXXX]`` and the like, in any
-    number; ``forwarded`` is True when the outermost prefix is a forward (``TR``/``Fwd``)."""
+    number — but not ``[RERS-FED]``, which names a linked network's robot message (the
+    robot's own subject, :data:`_ROBOT_SUBJECT_RE`); ``forwarded`` is True when the outermost prefix is a forward (``TR``/``Fwd``)."""
     text = squash_spaces(subject)
     forwarded: bool | None = None
     for _ in range(20):
@@ -68,7 +69,7 @@ _ROBOT_SUBJECT_RE = re.compile(
     r"|votre interet pour [od]-\d+ est note|[od]-\d+ : pas dans la liste des savoirs|confirmez-vous ce changement|toujours d'actualite"
     r"|groupe g-\d+|animer un groupe|rejoindre le groupe|comment s'est passe le groupe|une personne a rejoint"
     r"|une place s'est liberee|vous avez quitte le groupe|le groupe n'aura pas lieu|liste d'attente du groupe"
-    r"|bienvenue dans le groupe|merci : le groupe"
+    r"|bienvenue dans le groupe|merci : le groupe|\[rers-fed\]"
     r")(?:(?<=\W)|\b)"
     r"|^.{1,120} de demain \(.{1,60}\) : \d+ personnes? (?:a|ont) dit oui$"
 )

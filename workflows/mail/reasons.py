@@ -84,6 +84,33 @@ REASONS: dict[str, tuple[str, str]] = {
         "garantit pas) : le robot n'y a rien fait. Vérifiez avec la personne avant de le faire pour elle.",
         "A request of {member} ({intent}) that does not come from their recorded address (or that your server does "
         "not vouch for): the robot did nothing. Check with the person before doing it for them."),
+    "federation_unknown_peer": (
+        "Message marqué « entre robots de réseaux voisins », mais son expéditeur n'est pas un réseau voisin de la "
+        "configuration ([[federation.peers]]) : suspect, le robot n'en a rien fait. S'il s'agit d'un réseau qui "
+        "veut se relier au vôtre, voyez docs/reseaux-voisins.md.",
+        "Message marked « between robots of linked networks », but its sender is not a linked network of the "
+        "configuration ([[federation.peers]]): suspicious, the robot did nothing with it. If a network wants to "
+        "link with yours, see docs/reseaux-voisins.md."),
+    "federation_unsigned": (
+        "Message au nom du réseau voisin « {peer} », sans signature : suspect, le robot n'en a rien fait.",
+        "Message in the name of the linked network “{peer}”, without a signature: suspicious, the robot did "
+        "nothing with it."),
+    "federation_bad_signature": (
+        "Message au nom du réseau voisin « {peer} » dont la signature ne correspond pas à sa clé : falsifié ou "
+        "abîmé, le robot n'en a rien fait. Si ce réseau a changé de clé, mettez la nouvelle dans la configuration.",
+        "Message in the name of the linked network “{peer}” whose signature does not match its key: forged or "
+        "damaged, the robot did nothing with it. If that network changed its key, put the new one in the "
+        "configuration."),
+    "federation_bad_message": (
+        "Message signé du réseau voisin « {peer} », mais illisible ou adressé à un autre réseau ({problem}) : le "
+        "robot n'en a rien fait.",
+        "Signed message of the linked network “{peer}”, but unreadable or written to another network ({problem}): "
+        "the robot did nothing with it."),
+    "federation_replayed": (
+        "Message signé du réseau voisin « {peer} » déjà reçu ou arrivé dans le désordre (numéro {seq}, le dernier "
+        "accepté : {last}) : un rejeu possible, le robot n'en a rien fait.",
+        "Signed message of the linked network “{peer}” already received or out of order (number {seq}, the last "
+        "accepted: {last}): possibly a replay, the robot did nothing with it."),
     "not_automated": ("Message reconnu ({intent}) mais pas encore traité par le robot.",
                       "Message recognised ({intent}) but not handled by the robot yet."),
     "bounce": ("Un message du robot n'a pas pu être distribué.", "A message from the robot could not be delivered."),

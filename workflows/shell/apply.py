@@ -31,6 +31,7 @@ from workflows.mail.labels import readable_name
 from workflows.mail.render import Renderer, base_context
 from workflows.mail.rfc5322 import attach_original, build_message, needs_smtputf8
 from workflows.model.questions import TOKEN_ALPHABET, question_message_id
+from workflows.shell.federation import add_signed_parts, load_key
 from workflows.shell.outbox import queue_message
 from workflows.shell.resources import current_texts, matcher_for
 
@@ -127,18 +128,20 @@ def queue_mail(store: Store, settings: Settings, renderer: Renderer, now: dateti
         smtputf8=smtputf8,
     )
     for attachment in mail.attachments:
-        _attach(msg, attachment)
+        _attach(msg, attachment, settings)
     if not queue_message(store, network.address, now, msg, purpose=mail.purpose, cause=mail.cause,
                          forget_after_send=mail.forget_after_send):
         return None
     return mail.message_id
 
 
-def _attach(msg: EmailMessage, attachment: Attachment) -> None:
+def _attach(msg: EmailMessage, attachment: Attachment, settings: Settings) -> None:
     if attachment.kind == "original":
         attach_original(msg, attachment.content)
     elif attachment.kind == "calendar":
         add_calendar_parts(msg, attachment.content)
+    elif attachment.kind == "signed":
+        add_signed_parts(msg, attachment.content, attachment.filename or "message.json", load_key(settings))
     else:
         maintype, _, subtype = attachment.mime.partition("/")
         msg.add_attachment(attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename)

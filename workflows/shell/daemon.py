@@ -50,6 +50,7 @@ from workflows.shell.errors import UserError, os_problem
 from workflows.shell.housekeeping import housekeeping
 from workflows.shell.jobs import (
     expire_pending_job,
+    federation_job,
     followups_job,
     freshness_job,
     monthly_report_job,
@@ -170,6 +171,9 @@ def default_jobs(settings: Settings, store: Store, clock: Clock, renderer: Rende
         Job("news", lambda: news_job(settings, store, clock(), renderer), "hour"),
         Job("pauses", lambda: pauses_job(settings, store, clock(), renderer), "hour"),
         Job("monthly report", lambda: monthly_report_job(settings, store, clock(), renderer), "hour"),
+        # Only where peers are listed: a network without any writes nothing for them.
+        *([Job("linked networks", lambda: federation_job(settings, store, clock(), renderer), "hour")]
+          if settings.federation.peers else []),
     ]
 
 

@@ -38,10 +38,26 @@ def init_folder(directory: Path, *, force: bool = False) -> Path:
             (directory / sub).mkdir(exist_ok=True)
     except OSError as error:
         raise UserError(f"cannot create {directory}: {error.strerror or error}") from None
-    path = load(config).store.path
+    settings = load(config)
+    path = settings.store.path
     if not (path.exists() or path.with_name(path.name + ".bak").exists()):
         create_store(path)
+    create_signing_key(settings)
     return config
+
+
+def create_signing_key(settings) -> Path | None:
+    """The network's signing key pair for linked networks, beside the store
+    (:func:`workflows.shell.federation.create_key`); an existing one is kept. Returns
+    the private key's path when one was made. Raises :class:`UserError` when it cannot be
+    written."""
+    from workflows.shell.federation import create_key, key_path
+
+    path = key_path(settings)
+    try:
+        return path if create_key(path) else None
+    except OSError as error:
+        raise UserError(f"cannot create the signing key {path}: {error.strerror or error}") from None
 
 
 def create_store(path: Path) -> Path:

@@ -315,3 +315,14 @@ def tell_member(plan: Plan, member: dict | None, *, template: str, values: dict,
                           values={**values, "for_member": {"ref": member["ref"], "name": member.get("name")},
                                   "to_member": True},
                           purpose=purpose, cause=cause)
+
+
+def tell_peer(plan: Plan, peer, *, kind: str, text: str, cause: str) -> str | None:
+    """A robot-to-robot message to the linked network ``peer`` (a
+    :class:`config.settings.Peer`): subject ``[RERS-FED] <kind>``, ``Auto-Submitted:
+    auto-generated``, the JSON ``text`` as ``<kind>.json`` signed by the shell when the
+    mail is built (:class:`workflows.decision.Attachment` ``signed``). Returns the
+    Message-ID, or None when the same message was already decided."""
+    return plan.mail(template="federation", to=[(peer.name, peer.address)], values={"kind": kind, "peer": peer.name},
+                     purpose="federation", cause=cause, to_member=False,
+                     attachments=[Attachment("signed", text, mime="application/json", filename=f"{kind}.json")])

@@ -1,0 +1,97 @@
+"""Helpers for the linked networks' tests: several robots, each with its own folder,
+configuration, store and key, and the mail between them carried by the test."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+from store import Store
+from support import config_text
+from workflows.shell.apply import run
+from workflows.shell.federation import create_key, key_path, public_key
+from workflows.shell.mailboxes.base import SourceMessage
+from workflows.shell.outbox import raw_bytes
+from workflows.steps.federation import share
+
+UTC = timezone.utc
+START = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+
+def peers_toml(*peers: "Network") -> str:
+    return "[federation]\n" + "".join(
+        f'\n[[federation.peers]]\nname = "{p.name}"\naddress = "{p.address}"\nkey = "{p.key}"\n' for p in peers)
+
+
+class Network:
+    """One network's robot in ``root``: ``name``, ``address``, its own key; ``link(*peers)``
+    writes its configuration listing them (call it once every network has its key)."""
+
+    def __init__(self, root: Path, name: str, address: str, animator: str, *, now: datetime = START,
+                 mailbox: str = "", transport: str = ""):
+        self.root, self.name, self.address, self.animator = root, name, address, animator
+        self.now = now
+        self.mailbox, self.transport = mailbox, transport
+        self.numbers = iter(range(1, 10_000))
+        self.link()
+        create_key(key_path(self.settings))
+        self.key = public_key(self.settings)
+
+    def link(self, *peers: "Network", extra: str = "") -> None:
+        from config.settings import loads
+        from workflows.shell.runner import Runner
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        text = config_text(self.root, name=self.name, address=self.address, mailbox=self.mailbox,
+                           transport=self.transport, extra=(peers_toml(*peers) if peers else "") + extra)
+        text = re.sub(r"animators = \[[^\]]*\]", f'animators = ["{self.animator}"]', text)
+        (self.root / "rers.toml").write_text(text, encoding="utf-8")
+        self.settings = loads(text, base=self.root, source=self.root / "rers.toml")
+        path = self.settings.store.path
+        if not path.exists():
+            Store.create(path)
+        self.store = Store.open(path)
+        self.runner = Runner(self.settings, self.store, clock=lambda: self.now)
+
+    def later(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+    def member(self, address: str, name: str, phone: str | None = None) -> dict:
+        with self.store.transaction():
+            ref = f"M-{self.store.next_number('member')}"
+            self.store.members.insert({
+                "ref": ref, "address": address, "name": name, "first_name": name.split()[0], "phone": phone,
+                "contact": "email", "invitations": False, "status": "confirmed", "language": "fr",
+                "created": self.now.isoformat(), "confirmed": self.now.isoformat(), "undeliverable": False})
+        return self.store.members.find_one("ref", ref)
+
+    def deliver(self, raw: bytes) -> str:
+        (handled,) = self.runner.handle_batch([SourceMessage(f"test:{self.name}:{next(self.numbers)}", raw)])
+        return handled.outcome.removeprefix("handled: ")
+
+    def share(self) -> list[str]:
+        return run(self.settings, self.store, self.now, share)
+
+    def outbox(self, *, to: str | None = None, purpose: str | None = None) -> list[dict]:
+        return [d for d in self.store.outbox.all()
+                if (to is None or to in d["recipients"]) and (purpose is None or d["purpose"] == purpose)]
+
+    def robot_mail(self, to: "Network") -> list[bytes]:
+        """The robot-to-robot messages queued for ``to``, oldest first."""
+        return [raw_bytes(d["raw"]) for d in self.outbox(to=to.address, purpose="federation")]
+
+    def carry(self, to: "Network", *, already: int = 0) -> list[str]:
+        """Deliver to ``to`` the robot messages queued for it past the first ``already``."""
+        return [to.deliver(raw) for raw in self.robot_mail(to)[already:]]
+
+
+def parse(raw: bytes) -> EmailMessage:
+    return message_from_bytes(raw, policy=policy.default)
+
+
+def json_part(raw: bytes) -> str:
+    msg = parse(raw)
+    (part,) = [p for p in msg.walk() if p.get_content_type() == "application/json"]
+    return part.get_payload(decode=True).decode("utf-8")

@@ -1,0 +1,120 @@
+"""`rers federation …`: linked networks (docs/reseaux-voisins.md).
+
+- ``key`` — print this network's public key (``ed25519:…``) to give to a peer's
+  operator; ``--create`` makes the key pair first when there is none;
+- ``status`` — the peers (linked or not), the last message each way, the items shared
+  with them and theirs (``--json``: the same as JSON);
+- ``send`` — the linked networks' work now (a ``hello`` to a peer not linked yet, the
+  catalogue when it changed), then send it.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+from workflows.commands.common import clock_from_env, load_settings, open_store
+from workflows.shell.apply import view
+from workflows.shell.errors import EXIT_OK, UserError
+from workflows.shell.federation import public_key
+from workflows.steps.federation import peer_state, shared_items
+
+
+def cmd_key(args) -> int:
+    from workflows.shell.federation import create_key, key_path
+
+    settings = load_settings(args)
+    if args.create:
+        try:
+            if create_key(key_path(settings)):
+                print(f"Signing key created: {key_path(settings)}", file=sys.stderr)
+        except OSError as error:
+            raise UserError(f"cannot create the signing key {key_path(settings)}: {error.strerror or error}") from None
+    print(public_key(settings))
+    return EXIT_OK
+
+
+def _when(stamp: str | None) -> str:
+    return stamp.replace("T", " ")[:16] + " UTC" if stamp else "—"
+
+
+def _message(found: dict | None) -> str:
+    return f"{found['kind']} n°{found['seq']}, {_when(found['at'])}" if found else "none yet"
+
+
+def status(settings, store, now) -> dict:
+    """What `rers federation status` shows: ``{"key": public key or None, "shared":
+    [this network's shared entries], "peers": [{"name", "address", "linked", "in", "out",
+    "shared_sent", "catalogue": [their entries], "catalogue_at"}]}`` (see
+    :mod:`workflows.steps.federation` for ``in``/``out``). Reads only."""
+    plan = view(settings, store, now)
+    try:
+        key = public_key(settings)
+    except UserError:
+        key = None
+    peers = []
+    for peer in settings.federation.peers:
+        state = peer_state(plan, peer)
+        peers.append({"name": peer.name, "address": peer.address, "linked": bool(state.get("linked")),
+                      "in": state.get("in"), "out": state.get("out"), "shared_sent": state.get("shared_count"),
+                      "catalogue": state.get("catalogue") or [], "catalogue_at": state.get("catalogue_at")})
+    return {"key": key, "shared": shared_items(plan), "peers": peers}
+
+
+def cmd_status(args) -> int:
+    settings = load_settings(args)
+    found = status(settings, open_store(settings), clock_from_env()())
+    if args.json:
+        json.dump(found, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    print(f"This network's key: {found['key'] or 'none (rers federation key --create)'}")
+    shared = found["shared"]
+    print(f"Shared with linked networks: {len(shared)} item(s)")
+    for entry in shared:
+        print(f"  {entry['ref']:<7} {entry['title']}")
+    if not found["peers"]:
+        print("No linked network ([[federation.peers]] in the configuration).")
+    for peer in found["peers"]:
+        state = "linked" if peer["linked"] else "not linked yet (no signed message received from it)"
+        print(f"\n{peer['name']} <{peer['address']}>: {state}")
+        print(f"  last received: {_message(peer['in'])}")
+        print(f"  last sent:     {_message(peer['out'])}")
+        if peer["shared_sent"] is not None:
+            print(f"  our catalogue: {peer['shared_sent']} item(s) sent")
+        print(f"  their shared items: {len(peer['catalogue'])} (received {_when(peer['catalogue_at'])})")
+        for entry in peer["catalogue"]:
+            print(f"    {entry['ref']:<7} {entry.get('kind') or '':<7} {entry['title']}")
+    return EXIT_OK
+
+
+def cmd_send(args) -> int:
+    from workflows.shell.daemon import InstanceLock
+    from workflows.shell.jobs import federation_job
+    from workflows.shell.runner import Runner
+
+    settings = load_settings(args)
+    if not settings.federation.peers:
+        raise UserError("no linked network: list them as [[federation.peers]] in the configuration")
+    clock = clock_from_env()
+    with InstanceLock(settings.store.path):
+        store = open_store(settings)
+        sent = federation_job(settings, store, clock())
+        report = Runner(settings, store, clock=clock).flush()
+    for line in sent or ["nothing to send"]:
+        print(line)
+    if report.error:
+        raise UserError(f"queued, not sent yet: {report.error}")
+    return EXIT_OK
+
+
+def register(sub, common) -> None:
+    p = sub.add_parser("federation", parents=[common], help="linked networks: this network's key, the peers")
+    actions = p.add_subparsers(dest="federation_command", required=True, metavar="ACTION")
+    q = actions.add_parser("key", parents=[common], help="print this network's public key, to give to a peer")
+    q.add_argument("--create", action="store_true", help="make the key pair first when there is none")
+    q.set_defaults(func=cmd_key)
+    q = actions.add_parser("status", parents=[common], help="peers, last message each way, shared items")
+    q.add_argument("--json", action="store_true", help="as JSON")
+    q.set_defaults(func=cmd_status)
+    q = actions.add_parser("send", parents=[common], help="hello / the catalogue to the peers now, then send")
+    q.set_defaults(func=cmd_send)

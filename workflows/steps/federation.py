@@ -1,0 +1,143 @@
+"""Linked networks (protocol.md, « Linked networks »; docs/reseaux-voisins.md): what this
+robot tells its peers' robots and what it keeps of theirs.
+
+- A peer is *linked* once one of its signed messages was accepted here (the guard
+  :data:`workflows.routes.PEER` checked the sender, the signature, the addressee and the
+  sequence number): that proves it lists this network too. Before that, only a ``hello``
+  goes to it, once a day at most; nothing of the members leaves.
+- Once linked, the catalogue of the shared items (:func:`shared_items`) goes to it when it
+  changed, once a day at most (at once on the first link).
+- What a peer sent is kept per peer in the ``state`` collection (:func:`peer_state`),
+  never in ``members`` or ``items``: no record of one network belongs to another.
+
+Per peer, ``state["federation:<peer address>"]``::
+
+    {"linked": bool, "last_seq": int (the last sequence number accepted from it),
+     "in": {"kind", "seq", "at", "sent"} | None, "out": {"kind", "seq", "at"} | None,
+     "hello_day": "YYYY-MM-DD" | None, "catalogue": [shared entries] (theirs),
+     "catalogue_at": UTC ISO (theirs, received), "shared_digest": str, "shared_at": UTC ISO,
+     "shared_count": int (ours, sent)}
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from config.settings import Peer
+from workflows.decision import Incoming, Plan
+from workflows.mail.labels import label_of
+from workflows.model.federation import Received, encode, envelope, read_catalogue, shared_entry
+from workflows.model.privacy import redact
+from workflows.steps.catalogue import SERVED
+from workflows.steps.speaking import forward_to_animators, tell_peer
+
+CATALOGUE_EVERY = timedelta(days=1)
+"""A changed catalogue goes to a peer once a day at most (protocol.md)."""
+
+
+def _key(peer: Peer) -> str:
+    return f"federation:{peer.address}"
+
+
+def peer_state(plan: Plan, peer: Peer) -> dict:
+    """What this robot keeps about ``peer`` (see the module docstring); ``{}`` at first."""
+    return dict(plan.get_state(_key(peer)) or {})
+
+
+def _save(plan: Plan, peer: Peer, **changes) -> None:
+    plan.set_state(_key(peer), {**peer_state(plan, peer), **changes})
+
+
+def last_received(plan: Plan, peer: Peer) -> int:
+    """The sequence number of the last message accepted from ``peer`` (0: none yet)."""
+    return int(peer_state(plan, peer).get("last_seq") or 0)
+
+
+def shared_items(plan: Plan) -> list[dict]:
+    """The items linked networks may see: open, of a confirmed member, whose member wrote
+    ``Réseaux voisins : oui`` on it; a demand already served by an introduction left out.
+    Each as :func:`workflows.model.federation.shared_entry` (reference, kind, title,
+    modality, availability), texts masked (:func:`workflows.model.privacy.redact`: a
+    phone or an address written in a title never leaves), by reference."""
+    served = {intro["demand"] for intro in plan.introductions.scan(lambda d: d.get("status") in SERVED)}
+    confirmed = {m["ref"] for m in plan.members.find("status", "confirmed")}
+    found = []
+    for item in plan.items.find("status", "open"):
+        if item.get("shared") is not True or item.get("member") not in confirmed or item["ref"] in served:
+            continue
+        entry = shared_entry(item)
+        entry["title"] = redact(entry["title"] or "")
+        entry["availability"] = redact(entry["availability"]) if entry.get("availability") else None
+        found.append(entry)
+    return sorted(found, key=lambda e: (e["kind"], int(e["ref"].split("-", 1)[1])))
+
+
+def send(plan: Plan, peer: Peer, kind: str, body: dict) -> str | None:
+    """Decide one signed message of ``kind`` to ``peer``, with the next sequence number of
+    that peer. Returns its Message-ID (None when already decided)."""
+    seq = plan.next_number(f"federation-out:{peer.address}")
+    network = plan.settings.network
+    document = envelope(sender=network.address.lower(), network=network.name, to=peer.address, kind=kind, seq=seq,
+                        sent=plan.stamp(), body=body)
+    sent = tell_peer(plan, peer, kind=kind, text=encode(document), cause=f"federation:{peer.address}:{seq}")
+    _save(plan, peer, out={"kind": kind, "seq": seq, "at": plan.stamp()})
+    return sent
+
+
+def share_catalogue(plan: Plan, peer: Peer, *, at_once: bool = False) -> str | None:
+    """Send ``peer`` the shared items when they changed since the last catalogue it got,
+    and that one is a day old (``at_once``: whatever its age — the first link). Returns
+    the Message-ID, or None when nothing was to be sent."""
+    items = shared_items(plan)
+    digest = hashlib.sha256(encode({"items": items}).encode("ascii")).hexdigest()
+    state = peer_state(plan, peer)
+    if state.get("shared_digest") == digest:
+        return None
+    last = state.get("shared_at")
+    if last and not at_once and plan.now - datetime.fromisoformat(last) < CATALOGUE_EVERY:
+        return None
+    sent = send(plan, peer, "catalogue", {"items": items})
+    _save(plan, peer, shared_digest=digest, shared_at=plan.stamp(), shared_count=len(items))
+    return sent
+
+
+def share(plan: Plan) -> list[str]:
+    """The daily work of linked networks (a job): to each peer not linked yet, a ``hello``
+    (once a day at most); to each linked one, the catalogue when it changed
+    (:func:`share_catalogue`). Returns what was sent, ``"<kind> to <peer name>"``."""
+    done = []
+    for peer in plan.settings.federation.peers:
+        state = peer_state(plan, peer)
+        if not state.get("linked"):
+            if state.get("hello_day") != plan.today:
+                send(plan, peer, "hello", {})
+                _save(plan, peer, hello_day=plan.today)
+                done.append(f"hello to {peer.name}")
+        elif share_catalogue(plan, peer):
+            done.append(f"catalogue to {peer.name}")
+    return done
+
+
+def on_federation(plan: Plan, incoming: Incoming, peer: Peer, received: Received) -> str:
+    """``federation`` past :data:`workflows.routes.PEER` (signed by ``peer``, to this
+    network, a new sequence number): recorded, never answered in prose. A ``catalogue``
+    replaces what is kept of the peer's shared items; a ``hello`` only links; a kind this
+    robot does not handle yet goes to the animators. The first message of a peer links it:
+    this network's catalogue goes to it at once."""
+    first = not peer_state(plan, peer).get("linked")
+    _save(plan, peer, linked=True, last_seq=received.seq,
+          **{"in": {"kind": received.kind, "seq": received.seq, "at": plan.stamp(), "sent": received.sent}})
+    if received.kind == "catalogue":
+        items = read_catalogue(received.body)
+        _save(plan, peer, catalogue=items, catalogue_at=plan.stamp())
+        outcome = f"federation: catalogue of {peer.name} ({len(items)} item(s))"
+    elif received.kind == "hello":
+        outcome = f"federation: hello from {peer.name}"
+    else:
+        label = label_of("federation", "intent", plan.settings.network.language)
+        forward_to_animators(plan, incoming, reason="not_automated", intent=f"{label} : {received.kind}")
+        outcome = f"federation: {received.kind} of {peer.name} not automated, forwarded"
+    if first:
+        share_catalogue(plan, peer, at_once=True)
+        outcome += "; linked"
+    return outcome
