@@ -30,7 +30,8 @@ def fan_out(robot, imap_account, clock) -> Store:
     with store.transaction():
         for n in range(1, MEMBERS + 1):
             store.members.insert({
-                "ref": f"M-{n}", "address": f"membre{n:03d}@example.org", "name": f"Membre {n}", "phone": None,
+                "ref": f"M-{n}", "address": f"membre{n:03d}@example.org", "name": f"Camille Martin-{n:03d}", "first_name": "Camille",
+                "phone": None,
                 "contact": "email", "invitations": True, "status": "confirmed", "language": "fr",
                 "created": NOW.isoformat(), "confirmed": NOW.isoformat(), "undeliverable": False,
             })
