@@ -9,7 +9,9 @@ The order of the questions matters and follows the protocol:
 3. A linked network's robot (``[RERS-FED]`` and a JSON part) -> ``federation``; the
    robot's own mail -> ``auto_reply``.
 4. Calendar answer (``METHOD:REPLY``) -> ``rsvp``, one answer per VEVENT; a calendar
-   client's own request (REFRESH, ADD, DECLINECOUNTER) -> ``auto_reply``.
+   client's own request (REFRESH, ADD, DECLINECOUNTER) -> ``auto_reply``; a proposal of
+   another time (COUNTER) -> ``unknown`` flagged ``automatic = "calendar: counter"``, its
+   text never read for a keyword.
 5. Other automatic mail (RFC 3834 and friends) -> ``auto_reply``.
 6. A reference token (subject, body, quoted text, In-Reply-To, References) -> ``reply``.
 7. An animator command (subject, then first meaningful body line) -> ``event_command``.
@@ -225,7 +227,8 @@ def _delivery_report(parsed: Parsed, message, bodies: decode.Bodies, first: dict
 def _robot_or_calendar(parsed: Parsed, bodies: decode.Bodies, reason: str | None, options: ParseOptions) -> bool:
     """``federation`` for a linked network's robot; ``auto_reply`` for the robot's own mail
     coming back and for a calendar client's own request (REFRESH, ADD, DECLINECOUNTER);
-    ``rsvp`` for a calendar answer, one per VEVENT."""
+    ``rsvp`` for a calendar answer, one per VEVENT; ``unknown`` (``automatic`` =
+    ``calendar: counter``) for a COUNTER, for the animators."""
     federation = _federation(parsed.subject, bodies)
     if federation is not None and parsed.sender != (options.network_address or "").lower():
         # Robot to robot: read before the Auto-Submitted rule, which it also carries, and
@@ -243,6 +246,11 @@ def _robot_or_calendar(parsed: Parsed, bodies: decode.Bodies, reason: str | None
         elif method in _NOT_MEMBER_METHODS:
             # A program talking, whatever text the client put around it.
             parsed.intent, parsed.automatic = "auto_reply", f"calendar: {method}"
+        elif method == "counter":
+            # A proposal of another time made in a calendar client: protocol.md defines no
+            # handling, so a person decides. Its text goes with it, never read for keywords
+            # (« Je propose 10h plutôt » is no offer).
+            parsed.intent, parsed.automatic = "unknown", "calendar: counter"
         else:
             continue
         parsed.text = tidy(strip_signature(split_reply(_body_text(bodies)).own, _name_hint(parsed)))

@@ -1,0 +1,65 @@
+"""Issue 15, « Hear people as they write »: what a fresh tester found misread, each on a
+message written here in its client's shape (headers, MIME structure, quoting, footers)."""
+from __future__ import annotations
+
+from workflows.mail.model import ParseOptions
+from workflows.mail.parse import parse_message
+
+OPTIONS = ParseOptions(network_address="rers@example.org")
+ROBOT_ID = "<rers.0123456789abcdef0123@rers.example.org>"
+
+
+def plain(subject: str, body: str, *, sender: str = "Nadia Ferhat <nadia.ferhat@example.net>", extra: str = "",
+          mailer: str = "") -> bytes:
+    """A text/plain message as most clients send it (8bit UTF-8)."""
+    return (f"From: {sender}\nTo: RERS de Souday <rers@example.org>\nSubject: {subject}\n"
+            f"Date: Mon, 7 Dec 2026 10:00:00 +0100\nMessage-ID: <heard-{abs(hash(body))}@example.net>\n{extra}{mailer}"
+            "MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n"
+            + body).encode("utf-8")
+
+
+def parse(raw: bytes):
+    return parse_message(raw, OPTIONS)
+
+
+# 1. A calendar COUNTER is a program's proposal, never a member's offer ----------------------------
+
+def thunderbird_counter(body: str, method_in_type: bool = True) -> bytes:
+    """Thunderbird (Lightning) proposing another time: text/plain and text/calendar
+    METHOD:COUNTER side by side in a multipart/alternative, the .ics also attached."""
+    param = "; method=COUNTER" if method_in_type else ""
+    calendar = (
+        "BEGIN:VCALENDAR\r\nPRODID:-//Mozilla.org/NONSGML Mozilla Calendar V1.1//EN\r\nVERSION:2.0\r\n"
+        "METHOD:COUNTER\r\nBEGIN:VEVENT\r\nUID:atelier-20270120@rers.example.org\r\n"
+        "DTSTART;TZID=Europe/Paris:20270120T100000\r\nDTEND;TZID=Europe/Paris:20270120T120000\r\n"
+        "ORGANIZER:mailto:rers@example.org\r\n"
+        "ATTENDEE;PARTSTAT=TENTATIVE;CN=Nadia Ferhat:mailto:nadia.ferhat@example.net\r\n"
+        "COMMENT:Je propose 10h plutôt.\r\nDTSTAMP:20261207T090000Z\r\nSEQUENCE:0\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n")
+    return (
+        "From: Nadia Ferhat <nadia.ferhat@example.net>\r\nTo: rers@example.org\r\n"
+        "Subject: =?UTF-8?Q?Nouvelle_proposition_d'horaire_:_Atelier_couture?=\r\n"
+        "Date: Mon, 7 Dec 2026 10:00:00 +0100\r\nMessage-ID: <counter-1@example.net>\r\n"
+        "User-Agent: Mozilla/5.0 Thunderbird/115.6.0\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="mix"\r\n\r\n'
+        '--mix\r\nContent-Type: multipart/alternative; boundary="alt"\r\n\r\n'
+        '--alt\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'
+        f"{body}\r\n\r\n"
+        f'--alt\r\nContent-Type: text/calendar; charset=UTF-8{param}\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'
+        f"{calendar}\r\n--alt--\r\n\r\n"
+        '--mix\r\nContent-Type: application/ics; name="invite.ics"\r\n'
+        'Content-Disposition: attachment; filename="invite.ics"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'
+        f"{calendar}\r\n--mix--\r\n").encode("utf-8")
+
+
+def test_a_counter_is_never_an_offer():
+    parsed = parse(thunderbird_counter("Je propose 10h plutôt."))
+    assert parsed.intent == "unknown"
+    assert parsed.items == [] and parsed.item_ref is None
+    assert parsed.automatic == "calendar: counter"  # the flag: a calendar client's proposal, for the animators
+    assert "10h" in parsed.text  # the animators see what was proposed
+
+
+def test_a_counter_said_only_in_the_calendar_is_still_one():
+    parsed = parse(thunderbird_counter("OFFRE : cours de tricot", method_in_type=False))
+    assert (parsed.intent, parsed.automatic, parsed.items) == ("unknown", "calendar: counter", [])
