@@ -63,3 +63,24 @@ def test_a_counter_is_never_an_offer():
 def test_a_counter_said_only_in_the_calendar_is_still_one():
     parsed = parse(thunderbird_counter("OFFRE : cours de tricot", method_in_type=False))
     assert (parsed.intent, parsed.automatic, parsed.items) == ("unknown", "calendar: counter", [])
+
+
+# 2. Interest after a greeting on the same line ---------------------------------------------------
+
+def test_interest_after_a_greeting_on_the_same_line():
+    for line, ref in [("Bonjour, le O-3 m'intéresse.", "O-3"), ("Bonjour, O-3 m'intéresse.", "O-3"),
+                      ("Bonjour, l'offre O-3 m'intéresse beaucoup.", "O-3"),
+                      ("Bonsoir Madame, la demande D-12 m'intéresse", "D-12")]:
+        parsed = parse(plain("O-3", f"{line}\n\nNadia\n"))
+        assert (parsed.intent, parsed.item_ref) == ("interest", ref), line
+        parsed = parse(plain("Intérêt", f"{line}\nMerci\n"))
+        assert (parsed.intent, parsed.item_ref) == ("interest", ref), line
+
+
+def test_interest_after_a_greeting_in_reply_to_the_catalogue_and_the_news():
+    for subject in ("Re: Les savoirs du RERS de Souday", "RE: Nouvelles du RERS de Souday"):
+        body = ("Bonjour, l'offre O-3 m'intéresse beaucoup.\n\nNadia\n\n"
+                "Le lun. 7 déc. 2026 à 09:00, RERS de Souday <rers@example.org> a écrit :\n"
+                "> O-3 Couture : ourlets et boutons\n> D-4 Anglais pour voyager\n")
+        parsed = parse(plain(subject, body, extra=f"In-Reply-To: {ROBOT_ID}\nReferences: {ROBOT_ID}\n"))
+        assert (parsed.intent, parsed.item_ref) == ("interest", "O-3"), subject

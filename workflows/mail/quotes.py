@@ -99,8 +99,10 @@ lines follow it (a name, a job, a phone number, an address)."""
 _GREETING_RE = re.compile(
     r"^(?:bonjour|bonsoir|bjr|salut|coucou|hello|hi|madame|monsieur|mesdames|messieurs|cher|chere"
     r"|chers|cheres|a l'equipe|a toute l'equipe)\b"
-    # then at most four words that are not the start of a sentence ("Bonjour je voudrais…")
-    r"(?:[ ,]+(?!(?:je|j'|nous|vous|il|elle|on|voici|merci|suite|pouvez|pourriez|est)\b)[\w'-]+){0,4}"
+    # then at most four words that are not the start of a sentence ("Bonjour je voudrais…"),
+    # nor a reference or a verb's object pronoun: « Bonjour, le O-3 m'intéresse. » says
+    # something (a name has no digit, and no « m' »).
+    r"(?:[ ,]+(?!(?:je|j'|nous|vous|il|elle|on|voici|merci|suite|pouvez|pourriez|est)\b|[\w'-]*\d|m')[\w'-]+){0,4}"
     r"\s*[,!.:;]*\s*$"
 )
 _GREETING_PREFIX_RE = re.compile(
