@@ -84,3 +84,23 @@ def test_interest_after_a_greeting_in_reply_to_the_catalogue_and_the_news():
                 "> O-3 Couture : ourlets et boutons\n> D-4 Anglais pour voyager\n")
         parsed = parse(plain(subject, body, extra=f"In-Reply-To: {ROBOT_ID}\nReferences: {ROBOT_ID}\n"))
         assert (parsed.intent, parsed.item_ref) == ("interest", "O-3"), subject
+
+
+# 5. Footer variants ------------------------------------------------------------------------------
+
+def test_yahoo_android_footer_with_the_link_glued():
+    body = ("Je propose des cours de guitare pour débutants.\n\n"
+            "Envoyé de Yahoo Mail pour Android<https://go.onelink.me/107872968?pid=InProduct&c=Global_Internal_YGrowth"
+            "&af_sub2=Global_YGrowth&af_sub3=EmailSignature&af_sub4=Android&af_sub5=Fr_FR_Android_Mail_Signature>\n")
+    parsed = parse(plain("Offre : guitare", body))
+    assert parsed.intent == "offer"
+    assert "Yahoo" not in (parsed.items[0].description or "") and "Yahoo" not in parsed.text
+
+
+def test_avg_stamp_on_one_line():
+    body = ("Je cherche quelqu'un pour m'aider à remplir ma déclaration d'impôts.\n\n"
+            "<https://www.avg.com/email-signature?utm_medium=email&utm_source=link> Garanti sans virus. "
+            "www.avg.com <https://www.avg.com/email-signature?utm_medium=email&utm_source=link>\n")
+    parsed = parse(plain("Demande : impôts", body))
+    assert parsed.intent == "demand"
+    assert "avg" not in (parsed.items[0].description or "").lower() and "virus" not in parsed.text
