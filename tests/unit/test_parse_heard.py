@@ -104,3 +104,30 @@ def test_avg_stamp_on_one_line():
     parsed = parse(plain("Demande : impôts", body))
     assert parsed.intent == "demand"
     assert "avg" not in (parsed.items[0].description or "").lower() and "virus" not in parsed.text
+
+
+# 7. Outlook's « Rejected: » subject is no answer on its own --------------------------------------
+
+def test_a_rejected_subject_alone_is_not_a_no():
+    parsed = parse(plain("Rejected: [RERS-ABCDEFGH] Confirmez votre adhésion", "",
+                         mailer="X-Mailer: Microsoft Outlook 16.0\n"))
+    assert parsed.intent == "reply" and parsed.answer != "no"
+    parsed = parse(plain("Refusé : [RERS-ABCDEFGH] Une mise en relation vous est proposée", "Bonjour,\n"))
+    assert parsed.answer != "no"
+
+
+def test_the_subject_repeated_in_the_body_is_not_an_answer():
+    # Outlook's response to a meeting writes its subject again as the first line of the body.
+    for subject in ("Rejected: [RERS-ABCDEFGH] Confirmez votre adhésion",
+                    "Refusé : [RERS-ABCDEFGH] Confirmez votre adhésion", "Refusé: Confirmez votre adhésion"):
+        raw = (f"From: Nadia Ferhat <nadia.ferhat@example.net>\nTo: rers@example.org\nSubject: {subject}\n"
+               "In-Reply-To: <RERS-ABCDEFGH.1@rers.example.org>\nX-Mailer: Microsoft Outlook 16.0\n"
+               "MIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n"
+               f"<html><body><p>{subject}</p><p>&nbsp;</p></body></html>").encode("utf-8")
+        parsed = parse(raw)
+        assert parsed.intent == "reply" and parsed.answer != "no", subject
+
+
+def test_a_rejected_subject_with_a_no_in_the_body_is_a_no():
+    parsed = parse(plain("Rejected: [RERS-ABCDEFGH] Confirmez votre adhésion", "Non merci.\n"))
+    assert parsed.answer == "no"

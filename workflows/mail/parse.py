@@ -273,13 +273,29 @@ def _reply(parsed: Parsed, own: str, split: Split, full_text: str, bodies: decod
     if not parsed.token:
         return False
     parsed.intent = "reply"
-    parsed.answer = read_answer(own)
+    parsed.answer = read_answer(_without_subject_echo(own, parsed.subject))
     fields = read_fields(own, None)
     parsed.member = fields.member
     parsed.bilan = fields.bilan
     behalf = _BEHALF_RE.search(_first_meaningful(own) or "")
     parsed.on_behalf_of = f"M-{int(behalf.group(2))}" if behalf else None
     return True
+
+
+_RESPONSE_PREFIX_RE = re.compile(
+    r"^(?:rejected|declined|accepted|tentative|refuse|refusee|accepte|acceptee|provisoire|decline)\s*:")
+"""How a calendar client's response subject starts (Outlook: « Refusé : », « Rejected: »)."""
+
+
+def _without_subject_echo(own: str, subject: str) -> str:
+    """``own`` without the lines that only repeat the subject: Outlook's response to a
+    meeting writes « Refusé : [RERS-…] Confirmez… » again atop its body, and that is the
+    client's word, not the person's NO. Only a subject with a token or a response prefix
+    counts (a person who writes « Oui » as subject and body still answers)."""
+    key = " ".join(fold(subject).split())
+    if not key or not (find_token(subject) or _RESPONSE_PREFIX_RE.match(key)):
+        return own
+    return "\n".join(line for line in own.split("\n") if " ".join(fold(line).split()) != key)
 
 
 def _command(parsed: Parsed, subject: str, body_line: str, own: str, options: ParseOptions,
