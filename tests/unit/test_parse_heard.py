@@ -106,6 +106,31 @@ def test_avg_stamp_on_one_line():
     assert "avg" not in (parsed.items[0].description or "").lower() and "virus" not in parsed.text
 
 
+# 6. Fields and blank lines -----------------------------------------------------------------------
+
+def test_an_empty_phone_field_does_not_take_the_line_after_a_blank():
+    body = "Nom : Nadia Ferhat\nTéléphone :\n\n06 51 22 33 44\n"
+    parsed = parse(plain("Adhésion", body))
+    assert parsed.intent == "join"
+    assert parsed.member.phone is None
+    assert parsed.unused_text  # the number is the person's words: the animators see it
+
+
+def test_name_and_phone_after_a_blank_line_at_the_end_of_a_join_are_reported():
+    for body in ("Bonjour,\n\nJe voudrais adhérer au réseau.\n\nNadia Ferhat\n06 51 22 33 44\n",
+                 "Bonjour,\n\nJe voudrais adhérer au réseau.\n\nCordialement,\nNadia Ferhat\n06 51 22 33 44\n"):
+        for sender in ("<nf1987@example.net>", "Nadia Ferhat <nadia.ferhat@example.net>"):
+            parsed = parse(plain("Adhésion", body, sender=sender))
+            assert parsed.intent == "join"
+            # Taken as a signature (the robot invents no phone), but the animators see it.
+            assert parsed.member.phone is not None or parsed.unused_text, (body, sender)
+
+
+def test_a_signature_without_a_phone_under_a_join_is_not_reported():
+    parsed = parse(plain("Adhésion", "Bonjour,\n\nJe voudrais adhérer au réseau.\n\nCordialement,\nNadia\n"))
+    assert parsed.intent == "join" and not parsed.unused_text
+
+
 # 7. Outlook's « Rejected: » subject is no answer on its own --------------------------------------
 
 def test_a_rejected_subject_alone_is_not_a_no():

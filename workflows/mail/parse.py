@@ -350,7 +350,8 @@ def _request(parsed: Parsed, subject: str, body_line: str, own: str, pieces: lis
     if keyword.intent in ("offer", "demand", "join"):
         parsed.items, used = _items(keyword, found, fields, item_kind, body_line)
         parsed.unused_text = _unused(fields.free_text, used, keyword.intent) or (
-            found.scope is not None and _unused(read_fields(pieces[0], None).free_text, [], keyword.intent))
+            found.scope is not None and _unused(read_fields(pieces[0], None).free_text, [], keyword.intent)) or (
+            keyword.intent == "join" and parsed.member.phone is None and _phone_dropped(split, own))
     elif keyword.intent == "pause":
         parsed.pause_until = _pause_until(f"{keyword.rest}\n{own}", reference)
     elif keyword.intent == "address_change":
@@ -494,6 +495,16 @@ def _items(keyword: Keyword, found: _Found, fields: Fields, item_kind: str | Non
         items[0].description = fields.pending.get("description") or _description(fields.free_text, written[0].used) or None
         used.append(fields.free_text)
     return items, used
+
+
+_PHONE_RE = re.compile(r"(?:\+33\s?|(?<!\d)0)[1-9](?:[\s.-]?\d\d){4}(?!\d)")
+
+
+def _phone_dropped(split: Split, own: str) -> bool:
+    """True when the signature taken off a join held a phone number: « Nadia Ferhat /
+    06 51 22 33 44 » under « Je voudrais adhérer » may be the person's details, which
+    the robot does not guess but the animators must see."""
+    return any(_PHONE_RE.search(part) and not _PHONE_RE.search(own) for part in (split.parts or [split.own])[:1])
 
 
 def _apply_pending(item: Item, pending: dict) -> None:
