@@ -86,6 +86,37 @@ def test_interest_after_a_greeting_in_reply_to_the_catalogue_and_the_news():
         assert (parsed.intent, parsed.item_ref) == ("interest", "O-3"), subject
 
 
+# 3. Inline answers without blank lines -----------------------------------------------------------
+
+def test_an_inline_first_name_below_a_quote_line_is_kept():
+    body = ("> Confirmez-vous votre adhésion au RERS de Souday ?\n"
+            "> Répondez OUI ou NON.\n"
+            "OUI\n"
+            "> Si vous le souhaitez, donnez votre prénom.\n"
+            "Prénom : Nadia\n"
+            "> Merci,\n> Le robot du RERS\n")
+    parsed = parse(plain("Re: Confirmez votre adhésion au RERS de Souday [RERS-ABCDEFGH]", body))
+    assert parsed.intent == "reply" and parsed.answer == "yes"
+    assert parsed.member.first_name == "Nadia"
+
+
+def test_a_first_name_between_the_lines_of_the_robots_sentence_is_kept():
+    # Thunderbird, answered inline: the name written where the question asks for it,
+    # between two quoted lines of one sentence.
+    body = ("> Pour devenir membre, répondez simplement « OUI » à ce message.\n"
+            "> Pour tout effacer, répondez « NON ».\n"
+            "OUI\n"
+            "> Avant une mise en relation, les autres membres ne connaissent de vous\n"
+            "> que votre prénom. Comment souhaitez-vous être appelé·e ? Ajoutez une\n"
+            "> ligne à votre réponse, par exemple : « Prénom : Marie ». Sans elle, vous\n"
+            "Prénom : Nadia\n"
+            "> serez « un membre ».\n")
+    parsed = parse(plain("Re: Confirmez votre adhésion au RERS de Souday [RERS-ABCDEFGH]", body,
+                         mailer="User-Agent: Mozilla/5.0 Thunderbird/115.6.0\n"))
+    assert (parsed.answer, parsed.member.first_name) == ("yes", "Nadia")
+    assert parsed.text == "OUI\nPrénom : Nadia"
+
+
 # 5. Footer variants ------------------------------------------------------------------------------
 
 def test_yahoo_android_footer_with_the_link_glued():

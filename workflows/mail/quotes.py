@@ -79,6 +79,9 @@ _REWRAP_MIN = 60
 """A quoted line at least this long, cut without punctuation, may have been re-wrapped by
 the client, its end put on the next line without ``>``."""
 _SHORT_ANSWER_RE = re.compile(r"^(?:oui|non|ok|d'accord|yes|no)\b\W*(?:merci\W*)?$")
+_FIELD_ANSWER_RE = re.compile(r"^[a-z][\w'-]*(?: [\w'-]+){0,2}\s*:\s*\S")
+"""« Prénom : Nadia »: a field the person wrote between quoted lines, never the end of a
+re-wrapped quoted line (the robot's question asks for one in the middle of a sentence)."""
 _SIGNATURE_RE = re.compile(r"^(?:--|-- |—|__)$")
 _CLOSING_RE = re.compile(
     r"^(?:(?:bien |tres |tres bien |bien a vous,? )?cordialement|cdlt|cdt|slts"
@@ -202,8 +205,9 @@ def _header_block_end(lines: list[str], index: int) -> int:
 def _is_rewrapped(previous: str, line: str, following: str) -> bool:
     """True when ``line`` (not quoted) is the end of the quoted line ``previous``, moved
     to a line of its own without ``>`` when the client re-wrapped the quote: ``previous``
-    is long and unfinished, ``line`` is not a short answer and either goes on in lower
-    case or sits between two quoted lines (``following`` is quoted)."""
+    is long and unfinished, ``line`` is not a short answer nor a ``Key : value`` field and
+    either goes on in lower case or sits between two quoted lines (``following`` is
+    quoted)."""
     before = previous.lstrip(" \t>").rstrip()
     after = line.strip()
     return (
@@ -211,6 +215,7 @@ def _is_rewrapped(previous: str, line: str, following: str) -> bool:
         and not before.endswith((".", "!", "?", ":", ";"))
         and (after[:1].islower() or _is_quoted(following))
         and not _SHORT_ANSWER_RE.match(fold(after))
+        and not _FIELD_ANSWER_RE.match(fold(after))
     )
 
 
