@@ -187,3 +187,30 @@ def test_the_subject_repeated_in_the_body_is_not_an_answer():
 def test_a_rejected_subject_with_a_no_in_the_body_is_a_no():
     parsed = parse(plain("Rejected: [RERS-ABCDEFGH] Confirmez votre adhésion", "Non merci.\n"))
     assert parsed.answer == "no"
+
+
+# 8. The English attribution ----------------------------------------------------------------------
+
+def test_the_english_attribution_is_cut():
+    body = ("OUI\n\nOn Mon, Dec 7, 2026 at 9:00 AM RERS de Souday <rers@example.org> wrote:\n"
+            "> Confirmez-vous ? Répondez OUI ou NON.\n")
+    parsed = parse(plain("Re: [RERS-ABCDEFGH] Confirmez", body))
+    assert (parsed.answer, parsed.text) == ("yes", "OUI")
+    # Gmail wraps a long attribution over two lines.
+    body = ("Yes\n\nOn Mon, Dec 7, 2026 at 9:00 AM RERS de Souday <\nrers@example.org> wrote:\n\n"
+            "> Confirmez-vous ? Répondez OUI ou NON.\n")
+    parsed = parse(plain("Re: [RERS-ABCDEFGH] Confirmez", body))
+    assert (parsed.answer, parsed.text) == ("yes", "Yes")
+
+
+def test_a_french_line_starting_with_on_above_a_french_attribution_is_kept():
+    body = ("OUI\nOn se voit jeudi à la permanence.\n\n"
+            "Le lun. 7 déc. 2026 à 09:00, RERS de Souday <rers@example.org> a écrit :\n"
+            "> Confirmez-vous ? Répondez OUI ou NON.\n")
+    parsed = parse(plain("Re: [RERS-ABCDEFGH] Confirmez", body))
+    assert parsed.answer == "yes"
+    assert "On se voit jeudi à la permanence." in parsed.text
+    body = ("Oui !\nOn en reparle jeudi.\nLe lun. 7 déc. 2026 à 09:00, RERS de Souday <rers@example.org> a écrit :\n"
+            "> Confirmez-vous ? Répondez OUI ou NON.\n")
+    parsed = parse(plain("Re: [RERS-ABCDEFGH] Confirmez", body))
+    assert (parsed.answer, parsed.text) == ("yes", "Oui !\nOn en reparle jeudi.")
