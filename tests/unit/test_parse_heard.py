@@ -117,6 +117,45 @@ def test_a_first_name_between_the_lines_of_the_robots_sentence_is_kept():
     assert parsed.text == "OUI\nPrénom : Nadia"
 
 
+# 4. Prose ---------------------------------------------------------------------------------------
+
+def test_an_offer_and_a_demand_in_two_sentences():
+    body = ("Bonjour,\n\nJe sais coudre et je voudrais partager ça avec d'autres personnes. "
+            "Je serais aussi contente d'apprendre l'anglais.\n\nNadia\n")
+    parsed = parse(plain("Adhésion", body))
+    assert parsed.intent == "join"
+    got = [(item.kind, item.title) for item in parsed.items]
+    assert ("offer", "coudre") in got
+    assert [kind for kind, _ in got] == ["offer", "demand"], got
+    assert got[1][1] in ("l'anglais", "apprendre l'anglais", "anglais"), got
+
+
+def test_greetings_and_thanks_are_no_description():
+    body = "Bonjour, je cherche quelqu'un pour m'apprendre à utiliser un tableur. Merci\n"
+    parsed = parse(plain("Demande", body, mailer="X-Mailer: Microsoft Outlook 16.0\n"))
+    assert parsed.intent == "demand"
+    assert len(parsed.items) == 1
+    assert "tableur" in parsed.items[0].title
+    assert parsed.items[0].description is None
+
+
+def test_to_whoever_wants_is_not_the_title():
+    parsed = parse(plain("Offre", "Je peux apprendre à tricoter à qui veut, le jeudi après-midi.\n"))
+    assert parsed.intent == "offer"
+    [item] = parsed.items
+    assert item.title == "tricoter"
+    # protocol.md takes availability from a « Disponibilités : » field only: the day,
+    # written in the sentence, stays in the description for the animators.
+    assert "le jeudi après-midi" in (item.availability or item.description or "")
+
+
+def test_a_subject_sentence_that_goes_on_in_the_body():
+    parsed = parse(plain("Je souhaite apprendre", "à faire de la pâtisserie…\n\nBien à vous,\nNadia\n"))
+    assert parsed.intent == "demand"
+    [item] = parsed.items
+    assert item.title == "faire de la pâtisserie"
+
+
 # 5. Footer variants ------------------------------------------------------------------------------
 
 def test_yahoo_android_footer_with_the_link_glued():

@@ -47,7 +47,7 @@ from workflows.mail.intents import (
     strip_subject, title_from,
 )
 from workflows.mail.model import Item, Parsed, ParseOptions
-from workflows.mail.prose import clause_item, is_filler, prose_items, sentences
+from workflows.mail.prose import clause_item, is_courtesy, is_filler, prose_items, sentences
 from workflows.mail.quotes import Split, is_greeting, split_reply, strip_greeting, strip_signature, tidy
 from workflows.mail.rsvp import read_calendar
 from workflows.mail.textutil import clean, clean_line, fold
@@ -476,6 +476,10 @@ def _items(keyword: Keyword, found: _Found, fields: Fields, item_kind: str | Non
             inner = find_keyword(body_line)
             if inner is not None and inner.intent == keyword.intent:
                 title, used_line = _keyword_title(inner, _Found(inner, body_line, False))
+            elif body_line[:1].islower():
+                # « Je souhaite apprendre » then « à faire de la pâtisserie… »: the
+                # subject's sentence goes on in the body.
+                title, used_line = _continued_title(found.line, body_line, keyword.intent)
         if title:
             described = fields.pending.get("description")
             if described is None:
@@ -505,6 +509,16 @@ def _phone_dropped(split: Split, own: str) -> bool:
     06 51 22 33 44 » under « Je voudrais adhérer » may be the person's details, which
     the robot does not guess but the animators must see."""
     return any(_PHONE_RE.search(part) and not _PHONE_RE.search(own) for part in (split.parts or [split.own])[:1])
+
+
+def _continued_title(subject: str, body_line: str, kind: str) -> tuple[str, str]:
+    """``(title, the body's words it used)`` of a subject whose sentence the body's first
+    line finishes, or ``("", "")``."""
+    joined = f"{subject.rstrip(' .…:')} "
+    written = clause_item(joined + body_line)
+    if written is None or written.kind != kind or len(written.used) <= len(joined):
+        return "", ""
+    return written.title, written.used[len(joined):]
 
 
 def _apply_pending(item: Item, pending: dict) -> None:
@@ -537,7 +551,10 @@ def _description(free_text: str, used: str) -> str:
         if position >= 0:
             text = text[:position] + text[position + len(used):]
     lines = [line.strip(" \t").lstrip(",;:-–— ") for line in text.split("\n")]
-    return "\n".join(line for line in lines if line.strip(" .,;:!?"))
+    described = "\n".join(line for line in lines if line.strip(" .,;:!?"))
+    if all(is_greeting(part) or is_courtesy(part) for part in sentences(described.replace(",", "."))):
+        return ""  # « Bonjour, … Merci »: what is left around the title says nothing
+    return described
 
 
 def _unused(free_text: str, used: list[str], intent: str) -> bool:
