@@ -143,12 +143,19 @@ def read_entries(text: str) -> tuple[list[Entry], list[str]]:
     after a blank line that ended a value, and a web form's ``Message :``.
 
     A value runs on over the following lines until the next key or a blank line; only a
-    ``Description`` runs on over blank lines. A value written under its key, after a
-    blank line (``Nom :`` then ``Paul Henry``), is still that key's."""
+    ``Description`` runs on over blank lines. A value written under its empty key, after
+    a blank line, is still that key's only in a form's layout, where another key follows
+    it after a blank line too (``Nom :``, ``Paul Henry``, ``Téléphone : …``); otherwise
+    the blank line ended the field (``Téléphone :`` left empty, a number at the end of
+    the message: the person's own text, for the animators)."""
     entries: list[Entry] = []
     free: list[str] = []
     current: Entry | None = None
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if (current is not None and not line.strip() and current.key not in _RUNS_ON
+                and not any(item.strip() for item in current.lines) and not _form_layout(lines, index)):
+            current = None
         found = field_key(line)
         if found:
             key, value = found
@@ -168,6 +175,22 @@ def read_entries(text: str) -> tuple[list[Entry], list[str]]:
         else:
             free.append(line)
     return entries, free
+
+
+def _form_layout(lines: list[str], blank: int) -> bool:
+    """True when, after the blank line at ``blank`` under an empty key, one paragraph
+    comes and then, after a blank line, another key: a form laid out with blank lines
+    between its keys and values."""
+    index = blank
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    if index == len(lines) or field_key(lines[index]):
+        return False
+    while index < len(lines) and lines[index].strip():
+        index += 1
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    return index < len(lines) and field_key(lines[index]) is not None
 
 
 _MODALITIES = (

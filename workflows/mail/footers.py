@@ -46,6 +46,7 @@ _FOOTER_RE = re.compile(
     r"|\[image:\s*(?:avast|avg)\b"
     r")"
 )
+_GLUED_LINK_RE = re.compile(r"<(?:https?://|mailto:|www\.)[^<>\s]*>")
 _FOOTER_MAX = 160
 """A footer line is short: a longer line that starts like one is a sentence."""
 _ANTIVIRUS_RE = re.compile(r"\bvirus\b|\bantivirus\b|\banti-virus\b|\bvirus-free\b")
@@ -115,6 +116,9 @@ def is_footer_line(line: str, key: str | None = None) -> bool:
     its quote marks, when the caller has it."""
     if key is None:
         key = fold(line.lstrip(" >\t"))
+    # The links clients glue to a footer (« Android<https://go.onelink.me/…> », AVG's
+    # « <url> Garanti sans virus. www.avg.com <url> ») make it long, not a sentence.
+    key = _GLUED_LINK_RE.sub(" ", key).strip() if "<" in key else key
     if not key or len(key) > _FOOTER_MAX:
         return False
     if _FOOTER_RE.match(key):

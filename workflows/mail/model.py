@@ -178,7 +178,10 @@ class Parsed:
     automatic: str | None = None
     """For ``auto_reply``/``bounce``: why the message was judged automatic
     (``own mail``, ``auto-submitted: auto-replied``, ``precedence: bulk``, ``list-id``,
-    ``x-autoreply``, ``read receipt``, ``subject``, ``delivery report``)."""
+    ``x-autoreply``, ``read receipt``, ``subject``, ``delivery report``, ``calendar:
+    refresh``…). Also set on an ``unknown``: ``calendar: counter``, a calendar client's
+    proposal of another time, which protocol.md does not handle (for the animators, never
+    read as member mail)."""
     own_mail: bool = False
     """True when this is the robot's own mail coming back (From the functional address,
     a robot-built Message-ID, or an X-Loop naming it)."""

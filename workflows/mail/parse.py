@@ -9,7 +9,9 @@ The order of the questions matters and follows the protocol:
 3. A linked network's robot (``[RERS-FED]`` and a JSON part) -> ``federation``; the
    robot's own mail -> ``auto_reply``.
 4. Calendar answer (``METHOD:REPLY``) -> ``rsvp``, one answer per VEVENT; a calendar
-   client's own request (REFRESH, ADD, DECLINECOUNTER) -> ``auto_reply``.
+   client's own request (REFRESH, ADD, DECLINECOUNTER) -> ``auto_reply``; a proposal of
+   another time (COUNTER) -> ``unknown`` flagged ``automatic = "calendar: counter"``, its
+   text never read for a keyword.
 5. Other automatic mail (RFC 3834 and friends) -> ``auto_reply``.
 6. A reference token (subject, body, quoted text, In-Reply-To, References) -> ``reply``.
 7. An animator command (subject, then first meaningful body line) -> ``event_command``.
@@ -45,7 +47,7 @@ from workflows.mail.intents import (
     strip_subject, title_from,
 )
 from workflows.mail.model import Item, Parsed, ParseOptions
-from workflows.mail.prose import clause_item, is_filler, prose_items, sentences
+from workflows.mail.prose import clause_item, is_courtesy, is_filler, prose_items, sentences
 from workflows.mail.quotes import Split, is_greeting, split_reply, strip_greeting, strip_signature, tidy
 from workflows.mail.rsvp import read_calendar
 from workflows.mail.textutil import clean, clean_line, fold
@@ -225,7 +227,8 @@ def _delivery_report(parsed: Parsed, message, bodies: decode.Bodies, first: dict
 def _robot_or_calendar(parsed: Parsed, bodies: decode.Bodies, reason: str | None, options: ParseOptions) -> bool:
     """``federation`` for a linked network's robot; ``auto_reply`` for the robot's own mail
     coming back and for a calendar client's own request (REFRESH, ADD, DECLINECOUNTER);
-    ``rsvp`` for a calendar answer, one per VEVENT."""
+    ``rsvp`` for a calendar answer, one per VEVENT; ``unknown`` (``automatic`` =
+    ``calendar: counter``) for a COUNTER, for the animators."""
     federation = _federation(parsed.subject, bodies)
     if federation is not None and parsed.sender != (options.network_address or "").lower():
         # Robot to robot: read before the Auto-Submitted rule, which it also carries, and
@@ -243,6 +246,11 @@ def _robot_or_calendar(parsed: Parsed, bodies: decode.Bodies, reason: str | None
         elif method in _NOT_MEMBER_METHODS:
             # A program talking, whatever text the client put around it.
             parsed.intent, parsed.automatic = "auto_reply", f"calendar: {method}"
+        elif method == "counter":
+            # A proposal of another time made in a calendar client: protocol.md defines no
+            # handling, so a person decides. Its text goes with it, never read for keywords
+            # (« Je propose 10h plutôt » is no offer).
+            parsed.intent, parsed.automatic = "unknown", "calendar: counter"
         else:
             continue
         parsed.text = tidy(strip_signature(split_reply(_body_text(bodies)).own, _name_hint(parsed)))
@@ -265,13 +273,29 @@ def _reply(parsed: Parsed, own: str, split: Split, full_text: str, bodies: decod
     if not parsed.token:
         return False
     parsed.intent = "reply"
-    parsed.answer = read_answer(own)
+    parsed.answer = read_answer(_without_subject_echo(own, parsed.subject))
     fields = read_fields(own, None)
     parsed.member = fields.member
     parsed.bilan = fields.bilan
     behalf = _BEHALF_RE.search(_first_meaningful(own) or "")
     parsed.on_behalf_of = f"M-{int(behalf.group(2))}" if behalf else None
     return True
+
+
+_RESPONSE_PREFIX_RE = re.compile(
+    r"^(?:rejected|declined|accepted|tentative|refuse|refusee|accepte|acceptee|provisoire|decline)\s*:")
+"""How a calendar client's response subject starts (Outlook: « Refusé : », « Rejected: »)."""
+
+
+def _without_subject_echo(own: str, subject: str) -> str:
+    """``own`` without the lines that only repeat the subject: Outlook's response to a
+    meeting writes « Refusé : [RERS-…] Confirmez… » again atop its body, and that is the
+    client's word, not the person's NO. Only a subject with a token or a response prefix
+    counts (a person who writes « Oui » as subject and body still answers)."""
+    key = " ".join(fold(subject).split())
+    if not key or not (find_token(subject) or _RESPONSE_PREFIX_RE.match(key)):
+        return own
+    return "\n".join(line for line in own.split("\n") if " ".join(fold(line).split()) != key)
 
 
 def _command(parsed: Parsed, subject: str, body_line: str, own: str, options: ParseOptions,
@@ -326,7 +350,8 @@ def _request(parsed: Parsed, subject: str, body_line: str, own: str, pieces: lis
     if keyword.intent in ("offer", "demand", "join"):
         parsed.items, used = _items(keyword, found, fields, item_kind, body_line)
         parsed.unused_text = _unused(fields.free_text, used, keyword.intent) or (
-            found.scope is not None and _unused(read_fields(pieces[0], None).free_text, [], keyword.intent))
+            found.scope is not None and _unused(read_fields(pieces[0], None).free_text, [], keyword.intent)) or (
+            keyword.intent == "join" and parsed.member.phone is None and _phone_dropped(split, own))
     elif keyword.intent == "pause":
         parsed.pause_until = _pause_until(f"{keyword.rest}\n{own}", reference)
     elif keyword.intent == "address_change":
@@ -451,6 +476,10 @@ def _items(keyword: Keyword, found: _Found, fields: Fields, item_kind: str | Non
             inner = find_keyword(body_line)
             if inner is not None and inner.intent == keyword.intent:
                 title, used_line = _keyword_title(inner, _Found(inner, body_line, False))
+            elif body_line[:1].islower():
+                # « Je souhaite apprendre » then « à faire de la pâtisserie… »: the
+                # subject's sentence goes on in the body.
+                title, used_line = _continued_title(found.line, body_line, keyword.intent)
         if title:
             described = fields.pending.get("description")
             if described is None:
@@ -470,6 +499,26 @@ def _items(keyword: Keyword, found: _Found, fields: Fields, item_kind: str | Non
         items[0].description = fields.pending.get("description") or _description(fields.free_text, written[0].used) or None
         used.append(fields.free_text)
     return items, used
+
+
+_PHONE_RE = re.compile(r"(?:\+33\s?|(?<!\d)0)[1-9](?:[\s.-]?\d\d){4}(?!\d)")
+
+
+def _phone_dropped(split: Split, own: str) -> bool:
+    """True when the signature taken off a join held a phone number: « Nadia Ferhat /
+    06 51 22 33 44 » under « Je voudrais adhérer » may be the person's details, which
+    the robot does not guess but the animators must see."""
+    return any(_PHONE_RE.search(part) and not _PHONE_RE.search(own) for part in (split.parts or [split.own])[:1])
+
+
+def _continued_title(subject: str, body_line: str, kind: str) -> tuple[str, str]:
+    """``(title, the body's words it used)`` of a subject whose sentence the body's first
+    line finishes, or ``("", "")``."""
+    joined = f"{subject.rstrip(' .…:')} "
+    written = clause_item(joined + body_line)
+    if written is None or written.kind != kind or len(written.used) <= len(joined):
+        return "", ""
+    return written.title, written.used[len(joined):]
 
 
 def _apply_pending(item: Item, pending: dict) -> None:
@@ -502,7 +551,10 @@ def _description(free_text: str, used: str) -> str:
         if position >= 0:
             text = text[:position] + text[position + len(used):]
     lines = [line.strip(" \t").lstrip(",;:-–— ") for line in text.split("\n")]
-    return "\n".join(line for line in lines if line.strip(" .,;:!?"))
+    described = "\n".join(line for line in lines if line.strip(" .,;:!?"))
+    if all(is_greeting(part) or is_courtesy(part) for part in sentences(described.replace(",", "."))):
+        return ""  # « Bonjour, … Merci »: what is left around the title says nothing
+    return described
 
 
 def _unused(free_text: str, used: list[str], intent: str) -> bool:

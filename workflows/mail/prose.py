@@ -18,9 +18,13 @@ from workflows.mail.textutil import fold, fold_with_map
 
 _OPENING = r"(?:(?:et|aussi|moi|sinon|par contre|de plus|enfin|egalement|ensuite|donc|alors|mais)[ ,]+)*"
 _WANT = (r"(?:je|j') ?(?:voudrais|veux|souhaite|souhaiterais|aimerais|aimerai|desire|desirerais|voudrai"
-         r"|serais (?:ravie?|heureuse?|contente?|interessee?) (?:de|d'))(?: bien| beaucoup| vraiment| tellement)?")
+         r"|serais (?:aussi |tres |vraiment |si )?(?:ravie?|heureuse?|contente?|interessee?) (?:de|d'))"
+         r"(?: bien| beaucoup| vraiment| tellement)?")
 _ABLE = (r"(?:je|j') ?(?:peux|pourrais|sais|saurais|suis capable de|suis en mesure de|propose de|me propose de"
-         r"|veux bien|voudrais bien|serais (?:ravie?|heureuse?|contente?) de|ai envie de)(?: bien| volontiers| aussi)?")
+         r"|veux bien|voudrais bien|serais (?:aussi |tres |vraiment )?(?:ravie?|heureuse?|contente?) (?:de|d')"
+         r"|ai envie de)(?: bien| volontiers| aussi)?")
+_SPACE = r"(?:(?<=') ?| )"
+"""After a lead-in: a space, none after an elided « d' » (« contente d'apprendre »)."""
 _NEED = r"(?:j'ai|j'aurais|il me faudrait|il me faut) (?:besoin|envie) (?:d'|de )"
 _SOMEONE = r"(?:quelqu'un|une personne|des personnes|les gens|d'autres|aux autres|aux gens|a quelqu'un|a d'autres)"
 _TEACH = (r"(?:montrer|expliquer|apprendre|enseigner|transmettre|partager|donner|initier|faire decouvrir|accompagner"
@@ -28,14 +32,14 @@ _TEACH = (r"(?:montrer|expliquer|apprendre|enseigner|transmettre|partager|donner
 
 _DEMAND_RES = tuple(re.compile(pattern) for pattern in (
     # « j'aimerais apprendre à faire un CV », « je voudrais être aidée pour … »
-    rf"^{_OPENING}{_WANT} (?:(?:apprendre|reussir|arriver|m'initier|decouvrir|progresser|m'ameliorer"
+    rf"^{_OPENING}{_WANT}{_SPACE}(?:(?:apprendre|reussir|arriver|m'initier|decouvrir|progresser|m'ameliorer"
     r"|me perfectionner|me former)(?: (?:a|au|aux|en|comment))?|savoir (?=faire\b)|pouvoir (?=\w+(?:er|ir|re)\b)"
     r"|etre aidee? (?:pour|a|en|dans)|avoir de l'aide (?:pour|en|avec)|de l'aide (?:pour|en|avec)"
     r"|un coup de main (?:pour|en|avec)|qu'on m'(?:apprenne|aide|explique|montre) (?:a|comment)?"
     r"|que quelqu'un m'(?:apprenne|aide|explique|montre) (?:a|comment)?|trouver quelqu'un (?:pour|qui) m'(?:apprendre"
     r"|aider|expliquer|montrer|apprenne|aide|explique|montre)(?: (?:a|comment))?)\b ?",
     # « je voudrais m'inscrire pour apprendre l'anglais »
-    rf"^{_OPENING}{_WANT} (?:m'inscrire|adherer|rejoindre le reseau|participer|venir)(?: au reseau| a votre reseau)?"
+    rf"^{_OPENING}{_WANT}{_SPACE}(?:m'inscrire|adherer|rejoindre le reseau|participer|venir)(?: au reseau| a votre reseau)?"
     r" (?:pour|afin d') ?(?:apprendre|m'initier|progresser|me perfectionner)(?: (?:a|au|aux|en|comment))?\b ?",
     # « j'ai besoin d'aide pour mes démarches », « j'ai envie d'apprendre la guitare »
     rf"^{_OPENING}{_NEED}(?:apprendre(?: (?:a|comment))?|aide (?:pour|en|avec)|un coup de main (?:pour|en|avec)"
@@ -47,20 +51,23 @@ _DEMAND_RES = tuple(re.compile(pattern) for pattern in (
 ))
 _OFFER_RES = tuple(re.compile(pattern) for pattern in (
     # « je peux montrer comment réparer un vélo », « je sais faire du pain »
-    rf"^{_OPENING}{_ABLE} (?:{_TEACH}(?: {_SOMEONE})?(?: (?:a|au|aux|comment|pour|en|les bases de|les bases du))?"
+    rf"^{_OPENING}{_ABLE}{_SPACE}(?:{_TEACH}(?: {_SOMEONE})?(?: (?:a|au|aux|comment|pour|en|les bases de|les bases du))?"
     r"|faire decouvrir|donner un coup de main (?:pour|en|avec))\b ?",
     # « je sais faire du pain », « je sais coudre »: the verb is the title's first word
     r"^" + _OPENING + r"(?:je|j') ?(?:sais|saurais|peux|pourrais)(?: tres bien| bien| aussi)? (?=(?:faire|coudre|cuisiner"
     r"|tricoter|jardiner|bricoler|dessiner|peindre|chanter|danser|jouer|parler|reparer|utiliser|programmer|ecrire"
     r"|rediger|preparer|fabriquer|soigner|garder|conduire|tailler|installer|monter|organiser)\b)",
     # « j'aimerais partager ma passion pour la cuisine », « je voudrais apprendre aux autres à … »
-    rf"^{_OPENING}{_WANT} (?:(?:montrer|expliquer|enseigner|transmettre|partager|initier|faire decouvrir|donner"
+    rf"^{_OPENING}{_WANT}{_SPACE}(?:(?:montrer|expliquer|enseigner|transmettre|partager|initier|faire decouvrir|donner"
     rf"|aider)(?: {_SOMEONE})?(?: (?:a|au|aux|comment|pour|en))?|apprendre {_SOMEONE}(?: (?:a|comment))?)\b ?",
 ))
 # Where a title stops: what follows is a purpose, a time, a place or another clause.
 _TITLE_END_RE = re.compile(
     r"\s*(?:[,;:(]|\s-\s|\bcar\b|\bparce qu|\bafin de\b|\bpuisque\b|\bmais\b|\bsi\b|\bquand\b|\blorsque\b"
     r"|\bdes que\b|\bet (?:je|j'|j |on|nous|si|aussi|egalement)\b"
+    # to whom, not what: « (apprendre à tricoter) à qui veut », « à ceux qui le souhaitent »
+    r"|\ba (?:qui (?:veut|voudra|le veut|le souhaite|ca interesse)|ceux qui|celles? qui|toute personne)\b"
+    r"|\baux (?:personnes|gens) qui\b"
     r"|\bpour (?:(?:pouvoir|trouver|mon|ma|mes|aider|m'|me|mieux|etre|avoir|faire)\b)"
     r"|\b(?:le|les|tous les|chaque) (?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|week-end|matin|soir)s?\b"
     r"|\ben (?:visio|groupe|tete-a-tete|individuel)\b|\bde preference\b|\bsi possible\b|\bdans le cadre\b)"
@@ -71,6 +78,9 @@ _NOT_A_TITLE_RE = re.compile(
     r"^(?:(?:(?:le|votre|ce|ton|notre|du) )?reseau|(?:l'|votre |cette )?association|vos activites|les activites|le principe"
     r"|le fonctionnement|(?:de )?(?:nouvelles|des|plein de|beaucoup de|d'autres) (?:choses|trucs|gens|personnes)"
     r"|des gens|les gens|d'autres personnes|de nouvelles personnes|plus|davantage|encore|tout|rien|ca|cela)\b[\s.!?]*$"
+    # a pronoun names what was said before (« je sais coudre et je voudrais partager ça
+    # avec d'autres »): the savoir is the other clause's
+    r"|^(?:ca|cela|ceci|celui-ci|celle-ci)\b"
     r"|^(?:comment|si|s'il|ce que|ce qu|pourquoi|quand|ou|combien|qui|quel|quelle|quels|quelles|a quelle|le prix"
     r"|les horaires|la date|l'adresse)\b"
 )
@@ -182,4 +192,12 @@ def is_filler(sentence: str) -> bool:
     return bool(_FILLER_RE.match(folded))
 
 
-__all__ = ["ProseItem", "clause_item", "is_filler", "prose_items", "sentences"]
+def is_courtesy(sentence: str) -> bool:
+    """True for a sentence that only thanks or closes (« Merci », « Merci d'avance »,
+    « Bien à vous »): unlike :func:`is_filler`, a short sentence that says something
+    (« Le samedi. ») is not courtesy."""
+    folded = fold(sentence).strip(" .!?…:;,-")
+    return not folded or bool(_FILLER_RE.match(folded))
+
+
+__all__ = ["ProseItem", "clause_item", "is_courtesy", "is_filler", "prose_items", "sentences"]

@@ -79,6 +79,9 @@ _REWRAP_MIN = 60
 """A quoted line at least this long, cut without punctuation, may have been re-wrapped by
 the client, its end put on the next line without ``>``."""
 _SHORT_ANSWER_RE = re.compile(r"^(?:oui|non|ok|d'accord|yes|no)\b\W*(?:merci\W*)?$")
+_FIELD_ANSWER_RE = re.compile(r"^[a-z][\w'-]*(?: [\w'-]+){0,2}\s*:\s*\S")
+"""« Prénom : Nadia »: a field the person wrote between quoted lines, never the end of a
+re-wrapped quoted line (the robot's question asks for one in the middle of a sentence)."""
 _SIGNATURE_RE = re.compile(r"^(?:--|-- |—|__)$")
 _CLOSING_RE = re.compile(
     r"^(?:(?:bien |tres |tres bien |bien a vous,? )?cordialement|cdlt|cdt|slts"
@@ -99,8 +102,10 @@ lines follow it (a name, a job, a phone number, an address)."""
 _GREETING_RE = re.compile(
     r"^(?:bonjour|bonsoir|bjr|salut|coucou|hello|hi|madame|monsieur|mesdames|messieurs|cher|chere"
     r"|chers|cheres|a l'equipe|a toute l'equipe)\b"
-    # then at most four words that are not the start of a sentence ("Bonjour je voudrais…")
-    r"(?:[ ,]+(?!(?:je|j'|nous|vous|il|elle|on|voici|merci|suite|pouvez|pourriez|est)\b)[\w'-]+){0,4}"
+    # then at most four words that are not the start of a sentence ("Bonjour je voudrais…"),
+    # nor a reference or a verb's object pronoun: « Bonjour, le O-3 m'intéresse. » says
+    # something (a name has no digit, and no « m' »).
+    r"(?:[ ,]+(?!(?:je|j'|nous|vous|il|elle|on|voici|merci|suite|pouvez|pourriez|est)\b|[\w'-]*\d|m')[\w'-]+){0,4}"
     r"\s*[,!.:;]*\s*$"
 )
 _GREETING_PREFIX_RE = re.compile(
@@ -200,8 +205,9 @@ def _header_block_end(lines: list[str], index: int) -> int:
 def _is_rewrapped(previous: str, line: str, following: str) -> bool:
     """True when ``line`` (not quoted) is the end of the quoted line ``previous``, moved
     to a line of its own without ``>`` when the client re-wrapped the quote: ``previous``
-    is long and unfinished, ``line`` is not a short answer and either goes on in lower
-    case or sits between two quoted lines (``following`` is quoted)."""
+    is long and unfinished, ``line`` is not a short answer nor a ``Key : value`` field and
+    either goes on in lower case or sits between two quoted lines (``following`` is
+    quoted)."""
     before = previous.lstrip(" \t>").rstrip()
     after = line.strip()
     return (
@@ -209,6 +215,7 @@ def _is_rewrapped(previous: str, line: str, following: str) -> bool:
         and not before.endswith((".", "!", "?", ":", ";"))
         and (after[:1].islower() or _is_quoted(following))
         and not _SHORT_ANSWER_RE.match(fold(after))
+        and not _FIELD_ANSWER_RE.match(fold(after))
     )
 
 
