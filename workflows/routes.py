@@ -418,7 +418,7 @@ def _own_address(plan: Plan, incoming: Incoming) -> str | None:
         return None
     forward_to_animators(plan, incoming, reason="own_address_only", purpose="refused_request", member=member["ref"],
                          intent=label_of(parsed.intent, "intent", plan.settings.network.language))
-    audit.warning("%s: %s for %s not from their own address (%s): not acted on", parsed.message_id, parsed.intent,
+    plan.audit.warning("%s: %s for %s not from their own address (%s): not acted on", parsed.message_id, parsed.intent,
                   member["ref"], why)
     return f"refused: {parsed.intent} not from the member's own address ({why})"
 

@@ -15,7 +15,6 @@ An item's freshness fields::
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -29,7 +28,6 @@ from workflows.steps.pauses import BY_FRESHNESS, hide_item, reopen_item
 from workflows.steps.questions import settle_or_clarify
 from workflows.steps.speaking import tell_member
 
-audit = logging.getLogger("rers.audit")
 
 STILL_CURRENT = "still_current"
 """The question kind."""
@@ -84,7 +82,7 @@ def freshness(plan: Plan) -> FreshnessReport:
                              data={"item": item["ref"]})
         report.asked.append(item["ref"])
     if report.asked or report.paused:
-        audit.info("freshness: asked %s; paused %s", ", ".join(report.asked) or "none",
+        plan.audit.info("freshness: asked %s; paused %s", ", ".join(report.asked) or "none",
                    ", ".join(report.paused) or "none")
     return report
 

@@ -9,7 +9,6 @@ sender: the item's reference and title only (they are in the catalogue already).
 """
 from __future__ import annotations
 
-import logging
 
 from workflows.decision import Incoming, Plan
 from workflows.lookup import find_item, items_of
@@ -22,7 +21,6 @@ from workflows.steps.matcher import intros_of, matcher
 from workflows.steps.people import who_wrote
 from workflows.steps.speaking import answer_sender, forward_the_rest
 
-audit = logging.getLogger("rers.audit")
 
 OTHER_KIND = {"offer": "demand", "demand": "offer"}
 
@@ -80,7 +78,7 @@ def on_interest(plan: Plan, incoming: Incoming) -> str:
     answer_sender(plan, incoming, template="interest_done", purpose="interest_done",
                   values={"member": member, "ref": item["ref"], "problem": None, "about": public_item(item),
                           "mine": public_item(mine), "again": bool(earlier), "proposed": proposed is not None})
-    audit.info("%s: %s interested in %s: %s%s", parsed.message_id, member["ref"], item["ref"], mine["ref"],
+    plan.audit.info("%s: %s interested in %s: %s%s", parsed.message_id, member["ref"], item["ref"], mine["ref"],
                f", {proposed['ref']} proposed" if proposed else "")
     return (f"interest {item['ref']}: {mine['ref']}" + (" kept" if earlier else " recorded")
             + (f", {proposed['ref']} proposed" if proposed else ", no new proposal"))

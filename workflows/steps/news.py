@@ -13,7 +13,6 @@ last news covered up to).
 """
 from __future__ import annotations
 
-import logging
 from datetime import datetime, time, timedelta
 
 from workflows.decision import Plan
@@ -21,7 +20,6 @@ from workflows.model.members import reachable
 from workflows.model.privacy import redact
 from workflows.steps.speaking import tell_member
 
-audit = logging.getLogger("rers.audit")
 
 UNSUBSCRIBE = "Nouvelles : non"
 """The subject of the news' List-Unsubscribe mailto: a message of preferences that stops it."""
@@ -73,13 +71,13 @@ def news(plan: Plan) -> list[str]:
     plan.set_state(key, plan.stamp())
     plan.set_state("news:since", plan.stamp())
     if not items["offers"] and not items["demands"]:
-        audit.info("news of %s: no new item, nothing sent", f"{day:%Y-%m}")
+        plan.audit.info("news of %s: no new item, nothing sent", f"{day:%Y-%m}")
         return []
     sent = []
     for member in readers(plan):
         if tell_member(plan, member, template="news", purpose="news", cause=f"news:{day:%Y-%m}",
                        values={"member": member, "month": day.isoformat(), **items}, unsubscribe=UNSUBSCRIBE):
             sent.append(member["ref"])
-    audit.info("news of %s: %d offer(s), %d demand(s), to %d member(s)", f"{day:%Y-%m}", len(items["offers"]),
+    plan.audit.info("news of %s: %d offer(s), %d demand(s), to %d member(s)", f"{day:%Y-%m}", len(items["offers"]),
                len(items["demands"]), len(sent))
     return sent

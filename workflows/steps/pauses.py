@@ -15,7 +15,6 @@ no new proposal.
 """
 from __future__ import annotations
 
-import logging
 from datetime import date
 
 from workflows.decision import Incoming, Plan
@@ -24,7 +23,6 @@ from workflows.steps import introductions
 from workflows.steps.people import who_wrote
 from workflows.steps.speaking import answer_sender, tell_member
 
-audit = logging.getLogger("rers.audit")
 
 BY_MEMBER, BY_FRESHNESS = "member", "freshness"
 """Why an item is ``paused`` (its ``paused_by``)."""
@@ -71,7 +69,7 @@ def on_pause(plan: Plan, incoming: Incoming) -> str:
                           "date_ignored": bool(parsed.pause_until) and until is None,
                           "items": [i for i in items_of(plan, member["ref"], "paused")
                                     if i.get("paused_by") == BY_MEMBER]})
-    audit.info("%s: %s paused until %s, %d item(s) hidden", parsed.message_id, member["ref"], until or "REPRISE",
+    plan.audit.info("%s: %s paused until %s, %d item(s) hidden", parsed.message_id, member["ref"], until or "REPRISE",
                len(hidden))
     return f"pause {member['ref']} until {until or 'REPRISE'}: {len(hidden)} item(s) hidden"
 
@@ -99,7 +97,7 @@ def on_resume(plan: Plan, incoming: Incoming) -> str:
     member, back = come_back(plan, member)
     answer_sender(plan, incoming, template="pause_done", purpose="pause_done",
                   values={"member": member, "what": "resume", "until": None, "date_ignored": False, "items": back})
-    audit.info("%s: %s back from a pause, %d item(s) open again", incoming.parsed.message_id, member["ref"], len(back))
+    plan.audit.info("%s: %s back from a pause, %d item(s) open again", incoming.parsed.message_id, member["ref"], len(back))
     return f"resume {member['ref']}: {len(back)} item(s) open again"
 
 
@@ -118,7 +116,7 @@ def pauses_due(plan: Plan) -> list[str]:
                     values={"member": member, "what": "back", "until": until, "date_ignored": False, "items": back})
         ended.append(member["ref"])
     if ended:
-        audit.info("pauses ended: %s", ", ".join(ended))
+        plan.audit.info("pauses ended: %s", ", ".join(ended))
     return ended
 
 
