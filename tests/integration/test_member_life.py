@@ -73,7 +73,7 @@ def test_news_interest_and_a_pause_through_real_mail(people, imap_robot):
     assert people.cycle(mail(PACO, "PAUSE jusqu'au 4 janvier", "Je pars en formation.", name="Paco Ruiz",
                              date=people.now)) == ["handled: pause M-1 until 2027-01-04: 2 item(s) hidden"]
     assert people.store().items.find_one("ref", "O-1")["status"] == "paused"
-    assert "(en pause jusqu'au 2027-01-04)" in imap_robot.command("members", "list").stdout
+    assert "(en pause jusqu'au lundi 4 janvier 2027)" in imap_robot.command("members", "list").stdout
     imap_robot.command("jobs", now=datetime(2027, 1, 3, 9, 0, tzinfo=timezone.utc).isoformat())
     assert people.to(PACO, "de retour") == []
     imap_robot.command("jobs", now=datetime(2027, 1, 4, 9, 0, tzinfo=timezone.utc).isoformat())

@@ -103,7 +103,7 @@ def test_rers_members_list_shows_who_is_paused(net, capsys):
         status = None
 
     cmd_list(Args())
-    assert "(en pause jusqu'au 2027-03-15)" in capsys.readouterr().out
+    assert "(en pause jusqu'au lundi 15 mars 2027)" in capsys.readouterr().out
 
 
 # --- interest in a listed item ----------------------------------------------------------------

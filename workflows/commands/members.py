@@ -46,6 +46,22 @@ def _member(plan, ref: str) -> dict:
     return member
 
 
+def _day(iso: str, plan) -> str:
+    """``lundi 15 mars 2027`` (``lundi 1er mars 2027``) for an ISO date, in the network's
+    language; the ISO text itself when it is not one."""
+    from datetime import date
+
+    from babel.dates import format_date
+
+    try:
+        day = date.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return str(iso)
+    language = plan.settings.network.language
+    pattern = "EEEE d'er' MMMM y" if language.startswith("fr") and day.day == 1 else "EEEE d MMMM y"
+    return format_date(day, format=pattern, locale=language)
+
+
 def cmd_list(args) -> int:
     plan = _view(args)
     members = sorted(plan.members.all(), key=lambda m: int(m["ref"][2:]))
@@ -56,7 +72,7 @@ def cmd_list(args) -> int:
         flags = " (injoignable)" if m.get("undeliverable") else ""
         if m.get("pause"):
             until = m["pause"].get("until")
-            flags += f" (en pause jusqu'au {until})" if until else " (en pause jusqu'à REPRISE)"
+            flags += f" (en pause jusqu'au {_day(until, plan)})" if until else " (en pause jusqu'à REPRISE)"
         print(f"{m['ref']:<7} {m['status']:<10} {m.get('name') or '(sans nom)'} — {reach}{flags}")
     print(f"{len(members)} membre(s)")
     return EXIT_OK
