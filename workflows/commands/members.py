@@ -214,8 +214,10 @@ def cmd_set(args) -> int:
         changes["contact"] = args.contact
     if args.invitations is not None:
         changes["invitations"] = args.invitations == "yes"
+    if getattr(args, "address", None):
+        return _set_address(args)
     if not changes:
-        raise UserError("nothing to change: give --name, --phone, --contact or --invitations")
+        raise UserError("nothing to change: give --name, --phone, --contact, --invitations or --address")
     by = _animator(args.by)
     settings = load_settings(args)
     store = open_store(settings)
@@ -239,6 +241,34 @@ def cmd_set(args) -> int:
           + (f"; {len(queued)} calendar mail(s) queued" if queued else ""))
     if queued:
         print(flush_outbox(settings, store, clock))
+    return EXIT_OK
+
+
+def _set_address(args) -> int:
+    """``set M-14 --address …``: the new address is asked to confirm, as when the member
+    writes NOUVELLE ADRESSE (:func:`workflows.steps.addresses.ask_new_address`): an
+    animator's word is no proof that the address is the member's. The member moves on
+    its OUI."""
+    from workflows.shell.apply import run
+    from workflows.steps.addresses import ask_new_address
+
+    if any(getattr(args, k) is not None for k in ("name", "phone", "contact", "invitations")):
+        raise UserError("--address goes alone: the member moves once the new address answers OUI")
+    by = _animator(args.by)
+    settings = load_settings(args)
+    store = open_store(settings)
+    clock = clock_from_env()
+
+    def ask(plan):
+        member = _member(plan, args.ref)
+        return ask_new_address(plan, member, args.address, f"cli:address:{member['ref']}:{plan.stamp()}", by=by)
+
+    try:
+        run(settings, store, clock(), ask)
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    print(f"{args.ref}: a confirmation question was sent to the new address; the member moves when it answers OUI")
+    print(flush_outbox(settings, store, clock))
     return EXIT_OK
 
 
@@ -340,6 +370,7 @@ def register(sub, common) -> None:
     q.add_argument("--phone", help='phone number ("" to remove it)')
     q.add_argument("--contact", choices=["email", "phone", "permanence"], help="how to put them in touch")
     q.add_argument("--invitations", choices=["yes", "no"], help="calendar invitations by mail")
+    q.add_argument("--address", help="a new e-mail address: asked to confirm first (OUI from it moves the member)")
     q.add_argument("--by", required=True, metavar="ANIMATOR", help="the animator who does it (in the log)")
     q.set_defaults(func=cmd_set)
 

@@ -307,6 +307,23 @@ def uninvite_member(plan: Plan, member: dict) -> list[str]:
     return queued
 
 
+def move_invitations(plan: Plan, before: dict, after: dict) -> list[str]:
+    """A member moved from ``before``'s address to ``after``'s (the member documents): the
+    live series whose invitation reached the old address are withdrawn there
+    (:data:`WITHDRAWAL`, as for invitations turned off), what was still queued for it is
+    dropped, and the new address gets the invitations the member wants
+    (:func:`invite_member`; its Message-IDs are the new address's own). Returns the
+    Message-IDs queued. In a transaction."""
+    queued: list[str] = []
+    old = invitee_of(before)
+    if old is not None and old.address not in plan.settings.network.animators:
+        reached = {uid for uid, mail in _mails_to(plan, INVITATION, old.address) if mail["status"] == "sent"}
+        plan.drop_queued(purpose=INVITATION, recipient=old.address)
+        queued += _each_live_series(plan, WITHDRAWN, old, lambda series: series.uid in reached)
+    queued += invite_member(plan, after)
+    return queued
+
+
 def _mails_to(plan: Plan, purpose: str, address: str) -> list[tuple[str, dict]]:
     """``(UID, outbox document)`` of the calendar mails of ``purpose`` to ``address`` alone."""
     found = []
