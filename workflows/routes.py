@@ -36,6 +36,7 @@ from workflows.mail.sender import person_address
 from workflows.model.federation import FederationError, read_envelope, signed_bytes, verify
 from workflows.model.members import attempted_changes
 from workflows.steps import (
+    addresses,
     attendance,
     basics,
     catalogue,
@@ -520,6 +521,8 @@ ANSWERS: dict[str, Route] = {route.key: route for route in (
     Route("bilan", ADDRESSEE, followups.on_bilan_answer, "the bilan recorded"),
     Route("still_current", ADDRESSEE, freshness.on_still_current_answer,
           "OUI: the item kept (reopened if set aside); NON: the item withdrawn"),
+    Route("address_change", ADDRESSEE, addresses.on_address_change_answer,
+          "OUI from the new address: the member, questions, answers and invitations moved to it; NON: nothing"),
     Route("confirm_change", ADDRESSEE, records.on_confirm_change_answer,
           "OUI: the change of their record applied as if they wrote it; NON: nothing"),
     Route("group_approve", ANIMATOR_ANSWER, groups.on_approve_answer, "OUI: the offerer asked to lead it; NON: closed"),
@@ -646,7 +649,8 @@ ROUTES: dict[str, Route] = {route.key: route for route in (
     Route("pause", OWN_ADDRESS, pauses.on_pause, "the member's items hidden until the date or REPRISE"),
     Route("resume", OWN_ADDRESS, pauses.on_resume, "the member's paused items open again, matched"),
     Route("testimony", NOT_FORGED, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
-    Route("address_change", NOT_FORGED, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
+    Route("address_change", OWN_ADDRESS, addresses.on_address_change,
+          "a confirmation question to the new address (the member moves on its OUI)"),
     Route("federation", PEER, federation.on_federation, "a linked network's catalogue or hello recorded, never "
           "answered"),
     Route("unknown", ANYONE, on_unclaimed, "the chain of UNCLAIMED"),

@@ -73,10 +73,51 @@ def test_news_interest_and_a_pause_through_real_mail(people, imap_robot):
     assert people.cycle(mail(PACO, "PAUSE jusqu'au 4 janvier", "Je pars en formation.", name="Paco Ruiz",
                              date=people.now)) == ["handled: pause M-1 until 2027-01-04: 2 item(s) hidden"]
     assert people.store().items.find_one("ref", "O-1")["status"] == "paused"
-    assert "(en pause jusqu'au 2027-01-04)" in imap_robot.command("members", "list").stdout
+    assert "(en pause jusqu'au lundi 4 janvier 2027)" in imap_robot.command("members", "list").stdout
     imap_robot.command("jobs", now=datetime(2027, 1, 3, 9, 0, tzinfo=timezone.utc).isoformat())
     assert people.to(PACO, "de retour") == []
     imap_robot.command("jobs", now=datetime(2027, 1, 4, 9, 0, tzinfo=timezone.utc).isoformat())
     (back,) = people.to(PACO, "Vous êtes de retour")
     assert "Couture" in text_of(back)
     assert people.store().items.find_one("ref", "O-1")["status"] == "open"
+
+
+NEW = "paco.nouveau@example.com"
+
+
+def test_a_new_address_confirmed_from_it_moves_everything_and_the_old_one_gets_nothing_after(people, imap_robot):
+    imap_robot.command("calendar", "publish", now=people.now.isoformat())
+    people.join(PACO, "Paco Ruiz", "Nom : Paco Ruiz\nInvitations : oui\n")
+    assert people.cycle(mail(PACO, "OFFRE", "Savoir : Couture\n", name="Paco Ruiz", date=people.now)) == \
+        ["handled: recorded O-1"]
+    before = people.store()
+    consents = sorted((c["purpose"], c["subject_ref"], c["given"]) for c in before.consents.find("member", "M-1"))
+    assert consents and people.to(PACO, "Invitation")
+
+    assert people.cycle(mail(PACO, f"Nouvelle adresse : {NEW}", "Bonjour, j'ai changé d'adresse.",
+                             name="Paco Ruiz", date=people.now)) == \
+        ["handled: address_change M-1: confirmation asked at the new address"]
+    (question,) = people.to(NEW, "Confirmez-vous votre nouvelle adresse")
+    assert "Paco" not in everything(question) and PACO not in everything(question)
+    assert people.store().members.find_one("ref", "M-1")["address"] == PACO
+
+    assert people.cycle(reply(question, NEW, "OUI", date=people.now)) == \
+        ["handled: address_change M-1: moved to the new address"]
+    after = people.store()
+    assert after.members.find_one("ref", "M-1")["address"] == NEW
+    assert sorted((c["purpose"], c["subject_ref"], c["given"]) for c in after.consents.find("member", "M-1")) == \
+        consents, "every consent kept"
+    assert after.items.find_one("ref", "O-1")["member"] == "M-1"
+    assert people.to(PACO, "Retiré de votre agenda"), "the calendar withdrawn at the old address"
+    assert people.to(NEW, "Invitation"), "and sent to the new one"
+    assert people.to(PACO, "Votre adresse au") and people.to(NEW, "Votre adresse au")
+
+    # Afterwards, nothing more goes to the old address.
+    seen = len(people.to(PACO))
+    assert people.cycle(mail(NEW, "OFFRE", "Savoir : Cours de guitare\n", name="Paco Ruiz", date=people.now)) == \
+        ["handled: recorded O-2"]
+    imap_robot.command("calendar", "add", "workshop", "2027-01-21", "14:00-16:00", "--place", "Salle du Havre",
+                       now=people.now.isoformat())
+    imap_robot.command("jobs", now=people.now.isoformat())
+    assert len(people.to(PACO)) == seen
+    assert len(people.to(NEW, "Invitation")) >= 2

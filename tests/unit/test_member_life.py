@@ -103,7 +103,7 @@ def test_rers_members_list_shows_who_is_paused(net, capsys):
         status = None
 
     cmd_list(Args())
-    assert "(en pause jusqu'au 2027-03-15)" in capsys.readouterr().out
+    assert "(en pause jusqu'au lundi 15 mars 2027)" in capsys.readouterr().out
 
 
 # --- interest in a listed item ----------------------------------------------------------------
@@ -284,3 +284,109 @@ def test_nouvelles_oui_is_acknowledged_in_words(net):
     assert "Nouvelles du mois : oui" in net.mails("preferences_done", PACO)[-1].text
     net.send(PACO, "Nouvelles : non", "")
     assert "Nouvelles du mois : non" in net.mails("preferences_done", PACO)[-1].text
+
+
+# --- a new address ----------------------------------------------------------------------------
+
+NEW = "marie.dupont@nouveau.example"
+
+
+def test_a_new_address_is_asked_at_the_new_address_and_on_oui_everything_moves(net):
+    from workflows.steps import consents
+
+    marie = net.member(MARIE, "Marie Dupont")
+    offer = net.item(marie, "offer", "Cours d'espagnol")
+    net.step(lambda plan: consents.record(plan, member="M-1", purpose="membership", how="oral",
+                                          recorded_by="Claire"))
+    net.step(lambda plan: questions_ask(plan))
+    outcome = net.send(MARIE, f"NOUVELLE ADRESSE : {NEW}", "Bonjour, voici ma nouvelle adresse.")
+    assert outcome == "address_change M-1: confirmation asked at the new address"
+    question = net.mails("question:address_change", NEW)[-1]
+    assert "OUI" in question.text and "Marie" not in question.everything() and MARIE not in question.everything()
+    assert "question envoyée" not in question.subject
+    assert "nouvelle adresse" in flat(net.mails("address_change_done", MARIE)[-1].text)
+    assert net.store.members.find_one("ref", "M-1")["address"] == MARIE, "nothing moves before the OUI"
+    assert net.answer(NEW, "question:address_change", "OUI") == "address_change M-1: moved to the new address"
+    member = net.store.members.find_one("ref", "M-1")
+    assert member["address"] == NEW and net.store.members.find_one("address", MARIE) is None
+    assert net.store.items.find_one("ref", offer["ref"])["member"] == "M-1"
+    assert [c["purpose"] for c in net.store.consents.find("member", "M-1")] == ["membership"]
+    assert [q["address"] for q in net.store.questions.all() if q["kind"] == "still_current"] == [NEW]
+    assert "a changé" in net.mails("address_change_done", MARIE)[-1].text and NEW not in net.mails(to=MARIE)[-1].text
+    assert "C'est fait" in net.mails("address_change_done", NEW)[-1].text
+    # afterwards: the old address gets nothing
+    count = len(net.mails(to=MARIE))
+    net.send(NEW, "CATALOGUE", "")
+    net.send(MARIE, "CATALOGUE", "")
+    (last,) = net.mails(to=MARIE)[count:]
+    assert "Cours d'espagnol" not in last.text and "O-1" not in last.text, "a stranger now: told how to join"
+    assert net.mails("catalogue", NEW)
+
+
+def questions_ask(plan):
+    from workflows.steps import questions
+
+    member = plan.members.find_one("ref", "M-1")
+    questions.ask_member(plan, member, kind="still_current", subject_ref="O-1", template="still_current",
+                         values={"item": {"ref": "O-1", "kind": "offer", "title": "Cours d'espagnol"},
+                                 "wait_days": 21},
+                         cause="test", data={"item": "O-1"})
+
+
+def test_non_at_the_new_address_changes_nothing_and_another_address_cannot_answer(net):
+    net.member(MARIE, "Marie Dupont")
+    net.send(MARIE, f"Nouvelle adresse : {NEW}", "")
+    token = net.token(NEW, "question:address_change")
+    assert net.send(MARIE, f"RE: [{token}] la question", "OUI").startswith("refused")
+    assert net.store.members.find_one("ref", "M-1")["address"] == MARIE
+    assert net.answer(NEW, "question:address_change", "NON") == \
+        "address_change M-1: refused at the new address, nothing changed"
+    assert net.store.members.find_one("ref", "M-1")["address"] == MARIE
+    assert "ne change pas" in net.mails("address_change_done", MARIE)[-1].subject
+
+
+def test_an_address_already_known_is_not_asked_and_goes_to_the_animators(net):
+    net.member(MARIE, "Marie Dupont")
+    net.member(PACO, "Paco Ruiz")
+    assert net.send(MARIE, f"NOUVELLE ADRESSE : {PACO}", "") == "address_change M-1: not possible, forwarded"
+    assert not net.mails("question:address_change")
+    told = net.mails("address_change_done", MARIE)[-1]
+    assert "Paco" not in told.everything() and PACO not in told.text, "never whose the address is"
+    assert net.mails("address_change", ANIMATORS[0])
+
+
+def test_a_new_address_written_from_elsewhere_does_nothing(net):
+    net.member(MARIE, "Marie Dupont")
+    outcome = net.send("web@site.example", f"NOUVELLE ADRESSE : {NEW}", "", headers={"Reply-To": MARIE})
+    assert outcome in ("forwarded to the animators",) or outcome.startswith("refused")
+    assert not net.mails("question:address_change")
+    assert net.store.members.find_one("ref", "M-1")["address"] == MARIE
+
+
+def test_rers_members_set_address_asks_the_new_address_first(net, capsys):
+    from workflows.commands.members import cmd_set
+
+    net.member(MARIE, "Marie Dupont")
+
+    class Args:
+        config = net.settings.source
+        ref = "M-1"
+        name = phone = contact = invitations = None
+        address = NEW
+        by = "Claire"
+
+    import os
+    os.environ["RERS_NOW"] = net.now.isoformat()
+    try:
+        cmd_set(Args())
+    finally:
+        del os.environ["RERS_NOW"]
+    assert "OUI" in capsys.readouterr().out
+    assert net.store.members.find_one("ref", "M-1")["address"] == MARIE
+    from store import Store
+
+    net.store = Store.open(net.settings.store.path)  # what the command wrote
+    (question,) = [d for d in net.store.outbox.all() if d["purpose"] == "question:address_change"]
+    assert question["recipients"] == [NEW] and question["status"] == "sent"
+    token = net.store.questions.find("address", NEW)[0]
+    assert token["kind"] == "address_change" and token["data"]["by"] == "Claire"

@@ -46,6 +46,22 @@ def _member(plan, ref: str) -> dict:
     return member
 
 
+def _day(iso: str, plan) -> str:
+    """``lundi 15 mars 2027`` (``lundi 1er mars 2027``) for an ISO date, in the network's
+    language; the ISO text itself when it is not one."""
+    from datetime import date
+
+    from babel.dates import format_date
+
+    try:
+        day = date.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return str(iso)
+    language = plan.settings.network.language
+    pattern = "EEEE d'er' MMMM y" if language.startswith("fr") and day.day == 1 else "EEEE d MMMM y"
+    return format_date(day, format=pattern, locale=language)
+
+
 def cmd_list(args) -> int:
     plan = _view(args)
     members = sorted(plan.members.all(), key=lambda m: int(m["ref"][2:]))
@@ -56,7 +72,7 @@ def cmd_list(args) -> int:
         flags = " (injoignable)" if m.get("undeliverable") else ""
         if m.get("pause"):
             until = m["pause"].get("until")
-            flags += f" (en pause jusqu'au {until})" if until else " (en pause jusqu'à REPRISE)"
+            flags += f" (en pause jusqu'au {_day(until, plan)})" if until else " (en pause jusqu'à REPRISE)"
         print(f"{m['ref']:<7} {m['status']:<10} {m.get('name') or '(sans nom)'} — {reach}{flags}")
     print(f"{len(members)} membre(s)")
     return EXIT_OK
@@ -198,8 +214,10 @@ def cmd_set(args) -> int:
         changes["contact"] = args.contact
     if args.invitations is not None:
         changes["invitations"] = args.invitations == "yes"
+    if getattr(args, "address", None):
+        return _set_address(args)
     if not changes:
-        raise UserError("nothing to change: give --name, --phone, --contact or --invitations")
+        raise UserError("nothing to change: give --name, --phone, --contact, --invitations or --address")
     by = _animator(args.by)
     settings = load_settings(args)
     store = open_store(settings)
@@ -223,6 +241,34 @@ def cmd_set(args) -> int:
           + (f"; {len(queued)} calendar mail(s) queued" if queued else ""))
     if queued:
         print(flush_outbox(settings, store, clock))
+    return EXIT_OK
+
+
+def _set_address(args) -> int:
+    """``set M-14 --address …``: the new address is asked to confirm, as when the member
+    writes NOUVELLE ADRESSE (:func:`workflows.steps.addresses.ask_new_address`): an
+    animator's word is no proof that the address is the member's. The member moves on
+    its OUI."""
+    from workflows.shell.apply import run
+    from workflows.steps.addresses import ask_new_address
+
+    if any(getattr(args, k) is not None for k in ("name", "phone", "contact", "invitations")):
+        raise UserError("--address goes alone: the member moves once the new address answers OUI")
+    by = _animator(args.by)
+    settings = load_settings(args)
+    store = open_store(settings)
+    clock = clock_from_env()
+
+    def ask(plan):
+        member = _member(plan, args.ref)
+        return ask_new_address(plan, member, args.address, f"cli:address:{member['ref']}:{plan.stamp()}", by=by)
+
+    try:
+        run(settings, store, clock(), ask)
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    print(f"{args.ref}: a confirmation question was sent to the new address; the member moves when it answers OUI")
+    print(flush_outbox(settings, store, clock))
     return EXIT_OK
 
 
@@ -324,6 +370,7 @@ def register(sub, common) -> None:
     q.add_argument("--phone", help='phone number ("" to remove it)')
     q.add_argument("--contact", choices=["email", "phone", "permanence"], help="how to put them in touch")
     q.add_argument("--invitations", choices=["yes", "no"], help="calendar invitations by mail")
+    q.add_argument("--address", help="a new e-mail address: asked to confirm first (OUI from it moves the member)")
     q.add_argument("--by", required=True, metavar="ANIMATOR", help="the animator who does it (in the log)")
     q.set_defaults(func=cmd_set)
 

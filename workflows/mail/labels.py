@@ -38,6 +38,7 @@ _QUESTIONS = {
     "group_bilan": ("bilan d'un groupe", "how a group went"),
     "confirm_change": ("confirmer un changement de ses informations", "confirm a change of their details"),
     "still_current": ("savoir toujours d'actualité ?", "item still current?"),
+    "address_change": ("confirmer une nouvelle adresse", "confirm a new address"),
 }
 
 
@@ -142,6 +143,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "pause_done": ("pause ou retour noté", "pause or return noted"),
         "interest_done": ("intérêt pour un savoir noté", "interest in an item noted"),
         "news": ("nouvelles du mois", "monthly news"),
+        "address_change_done": ("changement d'adresse", "change of address"),
+        "address_change": ("changement d'adresse à vérifier", "change of address to check"),
         "still_current_done": ("réponse « toujours d'actualité ? » notée", "answer \"still current?\" noted"),
         "refused_request": ("demande venue d'une autre adresse (transmise)",
                             "request from another address (forwarded)"),

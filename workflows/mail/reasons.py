@@ -187,6 +187,11 @@ REASONS: dict[str, tuple[str, str]] = {
         "does not confirm that it comes from their address (no valid DKIM or DMARC): the robot changed nothing "
         "and asks {member}, at their address, to confirm with YES or NO. The rest of the message, if any, was "
         "handled."),
+    "address_change_not_possible": (
+        "{member} demande à changer d'adresse, mais le robot ne peut pas le faire seul (pas de nouvelle adresse "
+        "lisible, ou une adresse déjà connue du réseau, ou le membre n'est plus là) : vérifiez avec la personne.",
+        "{member} asks to change address, but the robot cannot do it alone (no readable new address, or an "
+        "address the network already knows, or the member is gone): check with the person."),
     "member_change": ("{member} demande à changer : {fields}. Le robot n'a rien changé : vérifiez avec la personne, "
                       "puis faites-le avec « rers members set {member} … ».",
                       "{member} asks to change: {fields}. The robot changed nothing: check with the person, then do "

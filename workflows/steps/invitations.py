@@ -82,6 +82,12 @@ GROUP_WITHDRAWAL = "group_session_withdrawn"
 _TEMPLATES = {GROUP_INVITATION: INVITATION}
 """A purpose whose mail is another's template."""
 GROUP_SESSION = "group_session"
+INVITATION_KIND_OF = {"permanence": "permanences", "monthly_meeting": "rencontres", "meeting": "rencontres",
+                      "exchange_review": "échanges", "workshop": "ateliers"}
+"""The kind of invitations (« Invitations : permanences, ateliers »,
+:data:`workflows.mail.model.INVITATION_KINDS`) an event of each kind
+(:data:`workflows.events.model.KINDS`) belongs to. « réseaux voisins » names no event
+the robot publishes yet."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,13 @@ class Invitee:
     """How many times the member turned invitations off before (``invitations_round``)."""
     first_name: str | None = None
     """The first name the member gave as such, for the greeting (never a guessed one)."""
+    kinds: tuple[str, ...] | None = None
+    """The kinds of invitations the member asked for (``invitation_kinds``); None: all."""
+
+    def wants(self, series: EventSeries) -> bool:
+        """True when this recipient gets ``series``' mails: an animator always, a member
+        when its kind is one they asked for (:func:`wanted_kind`)."""
+        return self.animator or self.kinds is None or wanted_kind(self.kinds, series.kind)
 
     @property
     def animator(self) -> bool:
@@ -111,6 +124,12 @@ class Invitee:
         return f"{self.member}/{self.round}"
 
 
+def wanted_kind(kinds: "Iterable[str] | None", event_kind: str) -> bool:
+    """True when an event of ``event_kind`` is one of the invitation ``kinds`` (None or
+    empty: every kind)."""
+    return not kinds or INVITATION_KIND_OF.get(event_kind) in kinds
+
+
 def invitee_of(member: dict) -> Invitee | None:
     """The member as a recipient, or None when they must not get invitations (not
     confirmed, ``invitations`` not true, no address, ``undeliverable``)."""
@@ -119,7 +138,8 @@ def invitee_of(member: dict) -> Invitee | None:
     if not member.get("address") or member.get("undeliverable"):
         return None
     return Invitee(address=member["address"].lower(), name=member.get("name"), member=member["ref"],
-                   round=int(member.get("invitations_round") or 0), first_name=member.get("first_name"))
+                   round=int(member.get("invitations_round") or 0), first_name=member.get("first_name"),
+                   kinds=tuple(member["invitation_kinds"]) if member.get("invitation_kinds") else None)
 
 
 def group_invitee(plan: Plan, group: dict, member_ref: str | None) -> Invitee | None:
@@ -159,7 +179,8 @@ def invitees(plan: Plan) -> list[Invitee]:
         if invitee is not None:
             found[invitee.address] = invitee
     for address in plan.settings.network.animators:
-        found.setdefault(address, Invitee(address=address))
+        # An animator who is also a member gets every kind, as an animator.
+        found[address] = replace(found[address], kinds=None) if address in found else Invitee(address=address)
     return [found[a] for a in sorted(found)]
 
 
@@ -267,6 +288,8 @@ def announce(plan: Plan, state: dict[str, EventSeries], changes: Iterable[Change
         else:
             people = everyone = invitees(plan) if everyone is None else everyone
         for invitee in people:
+            if not invitee.wants(series):
+                continue
             mid = _queue(plan, series, change.kind, invitee, change.occurrence)
             if mid:
                 queued.append(mid)
@@ -288,7 +311,7 @@ def invite_member(plan: Plan, member: dict, skip: frozenset[str] = frozenset()) 
     invitee = invitee_of(member)
     if invitee is None or invitee.address in plan.settings.network.animators:
         return []  # an animator has every invitation already, as one (see invite_new_animators)
-    queued = _each_live_series(plan, "new", invitee, lambda series: series.uid not in skip)
+    queued = _each_live_series(plan, "new", invitee, lambda series: series.uid not in skip and invitee.wants(series))
     if queued:
         plan.audit.info("calendar: %s invited to %d event(s)", invitee.member, len(queued))
     return queued
@@ -302,7 +325,7 @@ def invite_new_animators(plan: Plan) -> list[str]:
     queued = []
     for address in plan.settings.network.animators:
         member = find_member(plan, address)
-        invitee = (invitee_of(member) if member else None) or Invitee(address=address)
+        invitee = replace((invitee_of(member) if member else None) or Invitee(address=address), kinds=None)
         known = {uid for uid, _ in _mails_to(plan, INVITATION, address)}
         mine = _each_live_series(plan, "new", invitee, lambda series: series.uid not in known)
         if mine:
@@ -334,6 +357,23 @@ def uninvite_member(plan: Plan, member: dict) -> list[str]:
     if queued:
         plan.audit.info("calendar: %s no longer invited, %d event(s) withdrawn from their agenda", invitee.member,
                    len(queued))
+    return queued
+
+
+def move_invitations(plan: Plan, before: dict, after: dict) -> list[str]:
+    """A member moved from ``before``'s address to ``after``'s (the member documents): the
+    live series whose invitation reached the old address are withdrawn there
+    (:data:`WITHDRAWAL`, as for invitations turned off), what was still queued for it is
+    dropped, and the new address gets the invitations the member wants
+    (:func:`invite_member`; its Message-IDs are the new address's own). Returns the
+    Message-IDs queued. In a transaction."""
+    queued: list[str] = []
+    old = invitee_of(before)
+    if old is not None and old.address not in plan.settings.network.animators:
+        reached = {uid for uid, mail in _mails_to(plan, INVITATION, old.address) if mail["status"] == "sent"}
+        plan.drop_queued(purpose=INVITATION, recipient=old.address)
+        queued += _each_live_series(plan, WITHDRAWN, old, lambda series: series.uid in reached)
+    queued += invite_member(plan, after)
     return queued
 
 
@@ -405,19 +445,66 @@ def withdraw_from_group(plan: Plan, group: dict, member_ref: str) -> list[str]:
 
 
 def follow_preference(plan: Plan, before: dict, after: dict) -> list[str]:
-    """What a change of a member's ``invitations`` (``before`` → ``after``, the member
-    documents) sends: turned on, :func:`invite_member` — but a withdrawal still queued is
-    dropped instead (it never left: the member still has the invitation); turned off,
-    :func:`uninvite_member`; otherwise nothing. Returns the Message-IDs queued. In a
-    transaction."""
+    """What a change of a member's ``invitations`` or ``invitation_kinds`` (``before`` →
+    ``after``, the member documents) sends: turned on, :func:`invite_member` — but a
+    withdrawal still queued for a series they want is dropped instead (it never left:
+    the member still has the invitation); turned off, :func:`uninvite_member`; kinds
+    changed while on, :func:`follow_kinds`; otherwise nothing. Returns the Message-IDs
+    queued. In a transaction."""
     if after.get("invitations") is True and before.get("invitations") is not True:
         invitee = invitee_of(after)
-        dropped = plan.drop_queued(purpose=WITHDRAWAL, recipient=invitee.address) if invitee else []
-        kept = {cause[0] for cause in (read_cause(m.get("cause", "")) for m in dropped) if cause}
+        kept: set[str] = set()
+        if invitee is not None:
+            series = load_series(plan)
+            for doc in plan.outbox.find("status", "queued"):
+                cause = read_cause(doc.get("cause", "")) if doc.get("purpose") == WITHDRAWAL else None
+                if (cause and doc.get("recipients") == [invitee.address] and cause[0] in series
+                        and invitee.wants(series[cause[0]])):
+                    plan.drop_queued(purpose=WITHDRAWAL, cause=doc["cause"], recipient=invitee.address)
+                    kept.add(cause[0])
         return invite_member(plan, after, skip=frozenset(kept))
     if before.get("invitations") is True and after.get("invitations") is not True:
         return uninvite_member(plan, before)
+    if after.get("invitations") is True and (before.get("invitation_kinds") or None) != (
+            after.get("invitation_kinds") or None):
+        return follow_kinds(plan, before, after)
     return []
+
+
+def follow_kinds(plan: Plan, before: dict, after: dict) -> list[str]:
+    """A member who keeps invitations on but changes their kinds (``before`` → ``after``,
+    the member documents): the live series of a kind they no longer want are withdrawn
+    from their agenda as when invitations are turned off (:data:`WITHDRAWAL` for what
+    reached them, what is still queued dropped), and, when something was withdrawn, the
+    round counted (``invitations_round``: a series invited again later comes as a new
+    mail); the live series of a kind they now want and did not before are sent
+    (``METHOD:REQUEST``). Nothing for an animator, who gets every kind. Returns the
+    Message-IDs queued. In a transaction."""
+    old, new = invitee_of(before), invitee_of(after)
+    if old is None or new is None or new.address in plan.settings.network.animators:
+        return []
+    today = plan.local_date
+    live = [s for s in load_series(plan).values() if not s.cancelled and _live(s, today)]
+    leaving = {s.uid for s in live if old.wants(s) and not new.wants(s)}
+    coming = {s.uid for s in live if new.wants(s) and not old.wants(s)}
+    queued: list[str] = []
+    if leaving:
+        reached = set()
+        for uid, mail in _mails_to(plan, INVITATION, old.address):
+            if uid not in leaving:
+                continue
+            if mail["status"] == "queued":
+                plan.drop_queued(purpose=INVITATION, cause=mail["cause"], recipient=old.address)
+            elif mail["status"] == "sent":
+                reached.add(uid)
+        queued += _each_live_series(plan, WITHDRAWN, old, lambda series: series.uid in reached)
+        if reached:
+            plan.members.update(after["id"], invitations_round=old.round + 1)
+            new = replace(new, round=old.round + 1)
+    queued += _each_live_series(plan, "new", new, lambda series: series.uid in coming)
+    plan.audit.info("calendar: %s invitations by kind, %d event(s) withdrawn, %d sent", new.member, len(leaving),
+                    len(coming))
+    return queued
 
 
 def sent_calendar_mail(plan: Plan, message_ids: Iterable[str],

@@ -43,6 +43,7 @@ def on_preferences(plan: Plan, incoming: Incoming) -> str | None:
                   values={"member": updated, "invitations": wanted.get("invitations"),
                            "contact": wanted.get("contact"), "unavailable": unavailable,
                            "digest": wanted.get("digest"),
+                           "kinds": updated.get("invitation_kinds") if wanted.get("invitations") else None,
                            "withdrawn": len(taken.queued) if changed.get("invitations") is False else 0,
                            "animator": is_animator(plan, address),
                            "withheld": parsed.member.invitations if taken.withheld else None,

@@ -58,12 +58,16 @@ INVITATIONS_CHANGES_PER_DAY = 2
 a mail per event, and the From line proves nothing."""
 
 
-def invitations_change_withheld(plan: Plan, incoming: Incoming, member: dict, wanted: bool | None) -> bool:
-    """True when the message would turn ``member``'s invitations on or off (``wanted``)
-    but the day's :data:`INVITATIONS_CHANGES_PER_DAY` are used up: that change is not
-    made (the rest of the message is), the animators are told, and the caller tells the
-    member."""
-    if wanted is None or bool(member.get("invitations")) == wanted:
+def invitations_change_withheld(plan: Plan, incoming: Incoming, member: dict, wanted: bool | None,
+                                kinds: list[str] | None = None) -> bool:
+    """True when the message would turn ``member``'s invitations on or off (``wanted``),
+    or change their kinds while on (``kinds``; a plain « oui » is every kind), but the
+    day's :data:`INVITATIONS_CHANGES_PER_DAY` are used up: that change is not made (the
+    rest of the message is), the animators are told, and the caller tells the member."""
+    if wanted is None:
+        return False
+    if bool(member.get("invitations")) == wanted and (
+            not wanted or (kinds or None) == (member.get("invitation_kinds") or None)):
         return False
     if take_allowance(plan, member["address"], "invitations", limit=INVITATIONS_CHANGES_PER_DAY):
         return False
@@ -94,11 +98,13 @@ def take_in(plan: Plan, incoming: Incoming, member: dict, fields: MemberFields) 
     sent or withdrawn; preferences changed; name, first name and phone filled in where
     nothing is recorded, a different one handed to the animators (``member_change``:
     an animator changes it with ``rers members set`` after checking with the person)."""
-    withheld = invitations_change_withheld(plan, incoming, member, fields.invitations)
+    withheld = invitations_change_withheld(plan, incoming, member, fields.invitations, fields.invitation_kinds)
     if withheld:
-        fields = replace(fields, invitations=None)
+        fields = replace(fields, invitations=None, invitation_kinds=None)
     referred = differing_fields(member, fields)
     after = apply_fields(member, fields, keep_identity=True)
+    if fields.invitations is True and fields.invitation_kinds is None and after.get("invitation_kinds"):
+        after = {**after, "invitation_kinds": None}  # a plain « oui »: every kind again
     if after != member:
         plan.members.replace(member["id"], after)
         after = plan.members.get(member["id"])
@@ -172,6 +178,7 @@ def on_confirm_change_answer(plan: Plan, incoming: Incoming, question: dict, ans
                 values={"member": after, "invitations": None if taken.withheld else fields.invitations,
                         "contact": changes.get("contact"), "unavailable": unavailable,
                         "digest": changes.get("digest"),
+                        "kinds": after.get("invitation_kinds") if fields.invitations and not taken.withheld else None,
                         "withdrawn": len(taken.queued) if turned_off else 0,
                         "animator": is_animator(plan, after.get("address")),
                         "withheld": fields.invitations if taken.withheld else None})

@@ -288,6 +288,15 @@ def tell_attendee(plan: Plan, name: str | None, address: str, *, animator: bool,
                      message_id=message_id, to_member=not animator, attachments=attachments)
 
 
+def tell_former_address(plan: Plan, name: str | None, address: str, *, template: str, values: dict, purpose: str,
+                        cause: str) -> str | None:
+    """A last mail to an address a member just left (a new address confirmed): to that
+    address alone, not a member's any more (no way to leave in its footer). Returns the
+    Message-ID, or None."""
+    return plan.mail(template=template, to=[(name, address)], values=values, purpose=purpose, cause=cause,
+                     to_member=False)
+
+
 def tell_member(plan: Plan, member: dict | None, *, template: str, values: dict, purpose: str, cause: str,
                 answering: Incoming | None = None, cc: list[tuple[str | None, str]] = (),
                 unsubscribe: str = "RETRAIT") -> str | None:
