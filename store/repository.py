@@ -113,6 +113,7 @@ COLLECTIONS: tuple[CollectionSpec, ...] = (
     CollectionSpec("consents", multi=("member",)),
     CollectionSpec("introductions", unique=("ref",), multi=("status",)),
     CollectionSpec("groups", unique=("ref",), multi=("status", "offer")),
+    CollectionSpec("testimonies", unique=("ref",), multi=("status", "member")),
     CollectionSpec("events", unique=("uid",)),
     CollectionSpec("attendance", multi=("uid",)),
     CollectionSpec("replies", unique=("key",)),
