@@ -114,6 +114,8 @@ COLLECTIONS: tuple[CollectionSpec, ...] = (
     CollectionSpec("introductions", unique=("ref",), multi=("status",)),
     CollectionSpec("groups", unique=("ref",), multi=("status", "offer")),
     CollectionSpec("testimonies", unique=("ref",), multi=("status", "member")),
+    CollectionSpec("recueils", unique=("ref",), multi=("status",)),
+    CollectionSpec("voice_answers", multi=("collection", "member")),
     CollectionSpec("events", unique=("uid",)),
     CollectionSpec("attendance", multi=("uid",)),
     CollectionSpec("replies", unique=("key",)),

@@ -56,6 +56,7 @@ from workflows.steps import (
     records,
     reports,
     testimonies,
+    voice,
 )
 from workflows.steps.calendar import find_series
 from workflows.steps.invitations import sent_calendar_mail
@@ -534,6 +535,8 @@ ANSWERS: dict[str, Route] = {route.key: route for route in (
     Route("testimony_approve", ANIMATOR_ANSWER, testimonies.on_approve_answer,
           "OUI: the testimony published on the page; NON: not published (first answer wins, the others told)"),
     Route("testimony_withdraw", ADDRESSEE, testimonies.on_withdraw_answer, "OUI: the testimony unpublished"),
+    Route("collection", ADDRESSEE, voice.on_collection_answer, "the words, the quote allowed and the effects' "
+          "counts recorded (recueil); a plain NON: nothing, never asked again"),
 )}
 """The kind of the question a reply answers → ``step(plan, incoming, question, answer)``;
 ``answer`` is ``yes``, ``no`` or ``unclear``. Every one first passes :data:`ADDRESSEE`;

@@ -38,6 +38,7 @@ _QUESTIONS = {
     "group_bilan": ("bilan d'un groupe", "how a group went"),
     "testimony_approve": ("approuver un témoignage", "approve a testimony"),
     "testimony_withdraw": ("confirmer le retrait d'un témoignage", "confirm withdrawing a testimony"),
+    "collection": ("recueil des échanges sur les échanges", "collection before the exchange review"),
     "confirm_change": ("confirmer un changement de ses informations", "confirm a change of their details"),
     "still_current": ("savoir toujours d'actualité ?", "item still current?"),
 }
@@ -106,6 +107,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "group_decided": ("décision sur un groupe", "decision on a group"),
         "group_command": ("commande GROUPE", "GROUP command"),
         "testimony_received": ("témoignage reçu", "testimony received"),
+        "collection_thanks": ("réponse au recueil reçue", "collection answer received"),
+        "collection_synthesis": ("synthèse du recueil", "synthesis of the collection"),
         "testimony_decided": ("décision sur un témoignage", "decision on a testimony"),
         "testimony_outcome": ("témoignage publié ou non", "testimony published or not"),
         "testimony_withdraw_done": ("retrait d'un témoignage", "testimony withdrawn"),

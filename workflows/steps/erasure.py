@@ -47,7 +47,7 @@ from datetime import datetime, timedelta, timezone
 from workflows.decision import Mail, Plan
 from workflows.lookup import items_of
 from workflows.model.traces import Traces
-from workflows.steps import groups, introductions, testimonies
+from workflows.steps import groups, introductions, testimonies, voice
 from workflows.steps.attendance import forget_attendance
 
 
@@ -134,6 +134,7 @@ def erase_member(plan: Plan, member: dict, *, reason: str, by: str, animator: st
     introductions.forget_member(plan, ref)
     groups.forget_member(plan, ref)
     testimonies.forget_member(plan, ref)
+    voice.forget_member(plan, ref)
     for each in (traces, *former):
         _forget_words(plan, each, theirs, queued, pending)
     items = items_of(plan, ref)
