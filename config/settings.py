@@ -247,6 +247,20 @@ class GroupSettings:
 
 
 @dataclass(frozen=True)
+class VoiceSettings:
+    """The échanges sur les échanges by mail (*recueil*, docs/recueil-et-temoignages.md)."""
+
+    collection_days: int = 21
+    """The collection's questions leave this many days before each échanges sur les échanges."""
+    synthesis_days: int = 7
+    """The synthesis reaches the animators this many days before the meeting."""
+    collection_keep_days: int = 180
+    """Answers are deleted this many days after they were given (the counts stay)."""
+    questions_file: Path | None = None
+    """The animators' questions, one a line; None: the built-in ones."""
+
+
+@dataclass(frozen=True)
 class MatchingSettings:
     min_score: float = 0.6
     """Pairs scoring below this (0.0–1.0) are not proposed."""
@@ -325,6 +339,7 @@ class Settings:
     membership: MembershipSettings = field(default_factory=MembershipSettings)
     introductions: IntroductionSettings = field(default_factory=IntroductionSettings)
     groups: GroupSettings = field(default_factory=GroupSettings)
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
     matching: MatchingSettings = field(default_factory=MatchingSettings)
     catalogue: CatalogueSettings = field(default_factory=CatalogueSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
@@ -463,6 +478,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "group_min": Key(int, 2, minimum=2, maximum=100, unit="a group is two askers at least, a hundred at most"),
         "capacity": Key(int, 8, minimum=1, maximum=500),
         "max_askers": Key(int, 12, minimum=2, maximum=500),
+    },
+    "voice": {
+        "collection_days": Key(int, 21, minimum=2, maximum=120, unit="four months at most"),
+        "synthesis_days": Key(int, 7, minimum=1, maximum=60, unit="two months at most"),
+        "collection_keep_days": Key(int, 180, minimum=7, maximum=730, unit="two years at most"),
+        "questions_file": Key("path"),
     },
     "matching": {
         "min_score": Key(float, 0.6, minimum=0, maximum=1, unit="scores go from 0 to 1"),
@@ -786,6 +807,11 @@ def _cross_checks(values: dict[str, dict], at: Callable[[str, str], str]) -> lis
             and intros["reminder_days"] >= intros["expiry_days"]):
         problems.append(f"{at('introductions', 'reminder_days')}[introductions] reminder_days: must be less than "
                         f"expiry_days ({intros['expiry_days']}): no reminder would ever be sent")
+    voice = values["voice"]
+    if (voice.get("collection_days") is not None and voice.get("synthesis_days") is not None
+            and voice["synthesis_days"] >= voice["collection_days"]):
+        problems.append(f"{at('voice', 'synthesis_days')}[voice] synthesis_days: must be less than collection_days "
+                        f"({voice['collection_days']}): the synthesis would come before the questions")
     groups = values["groups"]
     if (groups.get("group_min") is not None and groups.get("max_askers") is not None
             and groups["group_min"] > groups["max_askers"]):
@@ -926,6 +952,7 @@ def build(values: dict[str, dict], source: Path | None) -> Settings:
         membership=MembershipSettings(**values["membership"]),
         introductions=IntroductionSettings(**values["introductions"]),
         groups=GroupSettings(**values["groups"]),
+        voice=VoiceSettings(**values["voice"]),
         matching=MatchingSettings(**values["matching"]),
         catalogue=CatalogueSettings(**values["catalogue"]),
         limits=LimitsSettings(**values["limits"]),

@@ -35,6 +35,7 @@ from workflows.mail.model import MemberFields, Parsed
 from workflows.mail.sender import person_address
 from workflows.model.federation import FederationError, read_envelope, signed_bytes, verify
 from workflows.model.members import attempted_changes
+from workflows.model.testimonies import is_testimony_ref
 from workflows.steps import (
     addresses,
     attendance,
@@ -55,6 +56,8 @@ from workflows.steps import (
     questions,
     records,
     reports,
+    testimonies,
+    voice,
 )
 from workflows.steps.calendar import find_series
 from workflows.steps.invitations import sent_calendar_mail
@@ -302,14 +305,17 @@ def _about_our_mail(plan: Plan, incoming: Incoming) -> "str | Incoming | None":
 
 
 def _item_holder_or_animator(plan: Plan, incoming: Incoming) -> str | None:
-    """``RETRAIT O-12`` comes from the item's member, or from an animator (for a member
-    without e-mail); anyone else is told that no such item of theirs is open — never whose
+    """``RETRAIT O-12`` (``RETRAIT T-4``: a testimony) comes from the item's member, or from
+    an animator (for a member without e-mail); anyone else is told that no such item of theirs is open — never whose
     it is."""
     parsed = incoming.parsed
     address = person_address(parsed)
     if not address:
         return None  # the step hands it to the animators
-    item = plan.items.find_one("ref", parsed.item_ref) if parsed.item_ref else None
+    item = None
+    if parsed.item_ref:
+        collection = plan.testimonies if is_testimony_ref(parsed.item_ref) else plan.items
+        item = collection.find_one("ref", parsed.item_ref.strip().upper())
     member = find_member(plan, address)
     if item is not None and member is not None and item["member"] == member["ref"]:
         return None
@@ -529,6 +535,11 @@ ANSWERS: dict[str, Route] = {route.key: route for route in (
     Route("group_lead", ADDRESSEE, groups.on_lead_answer, "OUI: each asker asked, privately; NON: not held"),
     Route("group_join", ADDRESSEE, groups.on_join_answer, "OUI: a place, or the waiting list; NON: noted"),
     Route("group_bilan", ADDRESSEE, groups.on_bilan_answer, "the group's bilan recorded"),
+    Route("testimony_approve", ANIMATOR_ANSWER, testimonies.on_approve_answer,
+          "OUI: the testimony published on the page; NON: not published (first answer wins, the others told)"),
+    Route("testimony_withdraw", ADDRESSEE, testimonies.on_withdraw_answer, "OUI: the testimony unpublished"),
+    Route("collection", ADDRESSEE, voice.on_collection_answer, "the words, the quote allowed and the effects' "
+          "counts recorded (recueil); a plain NON: nothing, never asked again"),
 )}
 """The kind of the question a reply answers → ``step(plan, incoming, question, answer)``;
 ``answer`` is ``yes``, ``no`` or ``unclear``. Every one first passes :data:`ADDRESSEE`;
@@ -616,6 +627,14 @@ def on_unclaimed(plan: Plan, incoming: Incoming) -> str:
     return basics.on_unknown(plan, incoming)
 
 
+def on_withdraw_item(plan: Plan, incoming: Incoming) -> str:
+    """``withdraw_item`` (past :data:`ITEM_HOLDER`): ``RETRAIT T-4`` is a testimony's
+    (:func:`testimonies.on_withdraw`), ``RETRAIT O-12`` an item's (:func:`items.on_withdraw_item`)."""
+    if is_testimony_ref(incoming.parsed.item_ref):
+        return testimonies.on_withdraw(plan, incoming)
+    return items.on_withdraw_item(plan, incoming)
+
+
 def on_offer_or_demand(plan: Plan, incoming: Incoming) -> str:
     """``offer`` / ``demand``: a confirmed member's is theirs to record
     (:func:`items.on_item`); anyone else's is a join with the items held until they
@@ -634,7 +653,7 @@ ROUTES: dict[str, Route] = {route.key: route for route in (
     Route("join", OWN_RECORD, membership.on_join, "pending member, the confirmation question (double opt-in)"),
     Route("offer", OWN_RECORD, on_offer_or_demand, "a member's offer recorded; a non-member's: a join, held"),
     Route("demand", OWN_RECORD, on_offer_or_demand, "a member's demand recorded; a non-member's: a join, held"),
-    Route("withdraw_item", ITEM_HOLDER, items.on_withdraw_item, "the item's member asked to confirm"),
+    Route("withdraw_item", ITEM_HOLDER, on_withdraw_item, "the item's (or testimony's) member asked to confirm"),
     Route("withdraw", MEMBER, membership.on_withdraw, "the member asked to confirm; OUI erases"),
     Route("reply", ADDRESSEE, on_reply, "the answer's step, by the question's kind (ANSWERS)"),
     Route("help", NOT_FORGED, basics.on_help, "the instructions (daily limit)"),
@@ -648,7 +667,8 @@ ROUTES: dict[str, Route] = {route.key: route for route in (
     Route("interest", OWN_ADDRESS, interest.on_interest, "the sender's item for it recorded, the pair proposed"),
     Route("pause", OWN_ADDRESS, pauses.on_pause, "the member's items hidden until the date or REPRISE"),
     Route("resume", OWN_ADDRESS, pauses.on_resume, "the member's paused items open again, matched"),
-    Route("testimony", NOT_FORGED, basics.on_not_automated, "not automated yet: to the animators, acknowledged"),
+    Route("testimony", OWN_ADDRESS, testimonies.on_testimony, "a member's testimony held (T-n), each animator asked "
+          "to approve it"),
     Route("address_change", OWN_ADDRESS, addresses.on_address_change,
           "a confirmation question to the new address (the member moves on its OUI)"),
     Route("federation", PEER, federation.on_federation, "a linked network's catalogue or hello recorded, never "

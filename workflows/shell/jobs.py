@@ -24,6 +24,7 @@ from workflows.steps.news import news
 from workflows.steps.pauses import pauses_due
 from workflows.steps.reminders import send_reminders
 from workflows.steps.reports import monthly_report
+from workflows.steps.voice import VoiceReport, collection_due
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,29 @@ def pauses_job(settings: Settings, store: Store, now: datetime, renderer: Render
     if ended:
         log.info("pauses ended: %d member(s)", len(ended))
     return ended
+
+
+def voice_questions(settings: Settings) -> list[str]:
+    """The collection's questions: ``[voice] questions_file`` (one a line, blank lines and
+    ``#`` lines left out), else the built-in ones in the network's language."""
+    from workflows.model.voice import DEFAULT_QUESTIONS
+
+    path = settings.voice.questions_file
+    if path is not None:
+        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+        found = [line for line in lines if line and not line.startswith("#")]
+        if found:
+            return found
+    return list(DEFAULT_QUESTIONS.get(settings.network.language, DEFAULT_QUESTIONS["fr"]))
+
+
+def voice_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> VoiceReport:
+    """The échanges sur les échanges by mail: the collection before each one, the synthesis
+    a week before, old answers deleted (:func:`workflows.steps.voice.collection_due`)."""
+    report = run(settings, store, now, collection_due, voice_questions(settings), renderer=renderer)
+    if report.started or report.synthesised or report.deleted:
+        log.info("recueil: %s", report)
+    return report
 
 
 def freshness_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> FreshnessReport:

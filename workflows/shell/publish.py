@@ -10,7 +10,9 @@
   like any other text): the open items by reference and title — the entries of the
   ``CATALOGUE`` mail (:func:`workflows.steps.catalogue.entries`: titles masked, no name,
   no address) —, the network's address and how to join, the charter's ideas in a few
-  lines, the permanence, and the link to the calendar feed. One file without any
+  lines, the permanence, the testimonies the animators approved (:func:`workflows.model.testimonies.published`:
+  « un membre » or the first name as each author chose, contact details masked), and the
+  link to the calendar feed. One file without any
   external resource, readable on a phone, that any web server can serve.
 
 Files are written atomically (:mod:`workflows.shell.files`).
@@ -29,6 +31,7 @@ from store import Store
 from workflows.events.ical import calendar_files
 from workflows.events.model import EventSeries
 from workflows.mail.render import Renderer, base_context
+from workflows.model.testimonies import published
 from workflows.shell.apply import run
 from workflows.shell.files import publish, write_atomically
 from workflows.shell.templating import renderer_for
@@ -105,7 +108,30 @@ def render_page(settings: Settings, store: Store, now: datetime) -> str:
     """The page's HTML (``now``: aware, the date the page shows). Raises
     :class:`workflows.mail.render.TemplateError` when the built-in template fails."""
     return renderer_for(settings).page(TEMPLATE, {**base_context(settings, now), **entries(store),
+                                                  "testimonies": published(store.testimonies.all()),
                                                   "feed": feed_link(settings)})
+
+
+TESTIMONIES_KEY = "page_testimonies"
+"""State key holding the fingerprint of the testimonies the page last showed."""
+
+
+def _testimonies_fingerprint(store: Store) -> str:
+    shown = published(store.testimonies.all())
+    return hashlib.sha256(json.dumps(shown, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def publish_page_if_testimonies_changed(settings: Settings, store: Store, now: datetime) -> Path | None:
+    """:func:`publish_page` when the published testimonies changed since the page last
+    showed them (one approved, one withdrawn, an author erased): after a cycle, so that a
+    ``RETRAIT T-4`` leaves the page at once rather than at the daily publication."""
+    store.refresh()
+    fingerprint = _testimonies_fingerprint(store)
+    if store.get_state(TESTIMONIES_KEY) in (None, fingerprint) and not published(store.testimonies.all()):
+        return None
+    if store.get_state(TESTIMONIES_KEY) == fingerprint:
+        return None
+    return publish_page(settings, store, now)
 
 
 def publish_page(settings: Settings, store: Store, now: datetime) -> Path | None:
@@ -115,10 +141,19 @@ def publish_page(settings: Settings, store: Store, now: datetime) -> Path | None
     path = page_path(settings)
     data = render_page(settings, store, now).encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
+    fingerprint = _testimonies_fingerprint(store)
     try:
         if path.read_bytes() == data:
+            _remember_testimonies(store, fingerprint)
             return None
     except FileNotFoundError:
         pass
     write_atomically(path, data)
+    _remember_testimonies(store, fingerprint)
     return path
+
+
+def _remember_testimonies(store: Store, fingerprint: str) -> None:
+    if store.get_state(TESTIMONIES_KEY) != fingerprint:
+        with store.transaction():
+            store.set_state(TESTIMONIES_KEY, fingerprint)

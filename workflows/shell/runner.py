@@ -40,7 +40,7 @@ from workflows.shell.erasure import after_erasure
 from workflows.shell.errors import os_problem
 from workflows.shell.mailboxes.base import Mailbox, MailboxError, SourceMessage
 from workflows.shell.outbox import FlushReport, flush, limits_of, raw_bytes
-from workflows.shell.publish import publish_if_changed
+from workflows.shell.publish import publish_if_changed, publish_page_if_testimonies_changed
 from workflows.shell.transports.base import Transport
 from workflows.steps.speaking import forward_to_animators, tell_animators
 
@@ -187,6 +187,13 @@ class Runner:
                 log.error("calendar not published: %s", os_problem(error, "cannot write the calendar"))
             except Exception:  # the feed is published again by the daily job; mail goes on
                 log.exception("calendar publication failed")
+            try:
+                # A testimony approved or withdrawn: the page follows at once.
+                publish_page_if_testimonies_changed(self.settings, self.store, self.clock())
+            except OSError as error:
+                log.error("catalogue page not published: %s", os_problem(error, "cannot write the page"))
+            except Exception:  # the daily job publishes the page again; mail goes on
+                log.exception("catalogue page publication failed")
             report.flush.extend(self._send(connection))
         with self.store.transaction():  # also merges the last sent marks into the file
             self.store.set_state("last_cycle", self.clock().isoformat(timespec="seconds"))

@@ -6,7 +6,9 @@ join, and ``rers members forget``. In the caller's transaction, in this order:
 1. :func:`workflows.steps.introductions.forget_member` closes the introductions involving the
    member (the other party is told only that it will not go ahead), and
    :func:`workflows.steps.groups.forget_member` takes them out of their groups (a group
-   they offer will not go on; their place goes to the next);
+   they offer will not go on; their place goes to the next), and
+   :func:`workflows.steps.testimonies.forget_member` deletes their testimonies (unpublished
+   at the page's next publication, which follows the erasure at once);
 2. in those introductions, what either member wrote (the bilans) and the words of the
    titles lose each word of the member's name of three letters or more, accents and
    case aside (« Paco n'a jamais répondu » -> « [effacé] n'a jamais répondu »), and so
@@ -45,7 +47,7 @@ from datetime import datetime, timedelta, timezone
 from workflows.decision import Mail, Plan
 from workflows.lookup import items_of
 from workflows.model.traces import Traces
-from workflows.steps import groups, introductions
+from workflows.steps import groups, introductions, testimonies, voice
 from workflows.steps.attendance import forget_attendance
 
 
@@ -131,6 +133,8 @@ def erase_member(plan: Plan, member: dict, *, reason: str, by: str, animator: st
     pending = list(plan.outgoing)
     introductions.forget_member(plan, ref)
     groups.forget_member(plan, ref)
+    testimonies.forget_member(plan, ref)
+    voice.forget_member(plan, ref)
     for each in (traces, *former):
         _forget_words(plan, each, theirs, queued, pending)
     items = items_of(plan, ref)

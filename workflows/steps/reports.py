@@ -14,6 +14,8 @@ What it holds (protocol.md, "Reports"), for a period of local days ``[start, end
 * groups: proposed, approved and led (the offerer said yes) in the period, those
   gathering people now, the places taken and the waiting lists now, the sessions held in
   the period and their attendance, the groups ended without taking place;
+* testimonies: received, published, not published and withdrawn in the period; shown on
+  the page and waiting for an animator now;
 * the bilans received in the period (of introductions and groups), with their answers;
 * demands open for 30 days or more that no introduction ever answered (needs the
   network does not meet: worth a word at the next meeting), each with its near misses:
@@ -103,6 +105,7 @@ def build_report(settings: Settings, store: Plan, start: date, end: date, today:
                 bilans.append({"ref": intro["ref"], "side": side, **{k: bilan.get(k) for k in
                                ("happened", "interest", "obstacles", "facilitators", "text")}})
     groups = store.groups.all()
+    testimonies = store.testimonies.all()
     for group in groups:
         for bilan in group.get("bilans") or ():
             if within(bilan.get("at")):
@@ -197,6 +200,14 @@ def build_report(settings: Settings, store: Plan, start: date, end: date, today:
             "bilans": sum(1 for g in groups for b in g.get("bilans") or () if within(b.get("at"))),
             "not_held": sum(1 for g in groups if g["status"] in ("refused", "declined", "expired", "cancelled")
                             and within(g.get("closed"))),
+        },
+        "testimonies": {
+            "received": sum(1 for t in testimonies if within(t.get("created"))),
+            "published": sum(1 for t in testimonies if within(t.get("published"))),
+            "refused": sum(1 for t in testimonies if t["status"] == "refused" and within(t.get("decided"))),
+            "withdrawn": sum(1 for t in testimonies if within(t.get("withdrawn"))),
+            "shown": sum(1 for t in testimonies if t["status"] == "published"),
+            "held": sum(1 for t in testimonies if t["status"] == "held"),
         },
         "bilans": bilans,
         "unmet": sorted(unmet, key=lambda u: u["since"] or today),
