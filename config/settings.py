@@ -3,7 +3,10 @@
 One file, parsed with :mod:`tomllib` (TOML 1.0), checked against ``SCHEMA`` below. Every
 problem is collected and reported at once, each with its ``[section] key`` and its line in
 the file; unknown keys are refused (with a suggestion when one is close). Secrets are never
-in the file: ``password_env`` names an environment variable read when the robot connects.
+in the file: ``password_env`` names an environment variable read when the robot connects;
+an OAuth 2.0 login (``auth = "xoauth2"`` or ``"oauthbearer"``, section ``[oauth2]``) names
+its client secret's variable or a root-only file (``client_secret_env``, ``client_secret_file``,
+``service_account_file``), or a command that prints the token (``token_command``).
 
 Relative paths in the file are resolved against the file's own folder, so that a folder
 made by ``rers init DIR`` can be moved as a whole.
@@ -14,6 +17,7 @@ import difflib
 import ipaddress
 import os
 import re
+import shlex
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -95,6 +99,9 @@ class ServerSettings:
     """``ssl`` (implicit TLS), ``starttls`` or ``none`` (loopback and tests only)."""
     username: str | None = None
     password_env: str | None = None
+    auth: str = "password"
+    """``password`` (LOGIN / AUTH PLAIN with the secret of ``password_env``), or an OAuth 2.0
+    bearer token from ``[oauth2]`` over SASL ``xoauth2`` or ``oauthbearer`` (RFC 7628)."""
     timeout_seconds: float = 60.0
     ca_file: Path | None = None
     """A CA bundle to trust instead of the system's (a self-signed server)."""
@@ -112,6 +119,38 @@ class ServerSettings:
                 f"the environment variable {self.password_env} (named by password_env) is not set"
             )
         return value
+
+
+@dataclass(frozen=True)
+class OAuth2Settings:
+    """Where the OAuth 2.0 access token of ``auth = "xoauth2"|"oauthbearer"`` comes from
+    (:mod:`workflows.shell.oauth2`); secrets are named here, never written."""
+
+    provider: str
+    """``command``, ``microsoft365`` or ``google``."""
+    token_command: tuple[str, ...] = ()
+    """``command``: the program and its arguments (run without a shell)."""
+    tenant_id: str | None = None
+    client_id: str | None = None
+    client_secret_env: str | None = None
+    client_secret_file: Path | None = None
+    service_account_file: Path | None = None
+    scope: str = ""
+    """The scope asked for (the provider's default when not written)."""
+    authority: str = "https://login.microsoftonline.com"
+    """``microsoft365``: the Entra ID host (another for a national cloud)."""
+    ca_file: Path | None = None
+    """A CA bundle to trust for the token endpoint instead of the system's."""
+    timeout_seconds: float = 30.0
+
+
+OAUTH2_SCOPES: Mapping[str, str] = MappingProxyType({
+    "command": "",
+    "microsoft365": "https://outlook.office365.com/.default",
+    "google": "https://mail.google.com/",
+})
+"""The scope each provider is asked for unless ``[oauth2] scope`` says otherwise: IMAP and
+SMTP both (Exchange Online's app-only scope; Gmail's full-mail scope)."""
 
 
 @dataclass(frozen=True)
@@ -344,6 +383,7 @@ class Settings:
     catalogue: CatalogueSettings = field(default_factory=CatalogueSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
     federation: FederationSettings = field(default_factory=FederationSettings)
+    oauth2: OAuth2Settings | None = None
     source: Path | None = None
 
 
@@ -356,7 +396,7 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 class Key:
     """One key of the schema: its TOML type, default and an extra check.
 
-    ``kind`` is one of str, int, float, bool, path, email, emails, zone, time, weekday,
+    ``kind`` is one of str, int, float, bool, path, email, emails, zone, time, weekday, command (argv),
     dates, or a tuple of allowed strings. ``required`` keys have no default. A number
     outside ``minimum``–``maximum`` is refused; ``unit`` says why in the problem line.
     """
@@ -397,6 +437,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "security": Key(("ssl", "starttls", "none"), "ssl"),
         "username": Key(str),
         "password_env": Key(str),
+        "auth": Key(("password", "xoauth2", "oauthbearer"), "password"),
         "timeout_seconds": Key(float, 60.0, minimum=1, maximum=600, unit="ten minutes at most"),
         "ca_file": Key("path"),
         "folder": Key(str, "INBOX"),
@@ -415,6 +456,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "security": Key(("ssl", "starttls", "none"), "starttls"),
         "username": Key(str),
         "password_env": Key(str),
+        "auth": Key(("password", "xoauth2", "oauthbearer"), "password"),
         "timeout_seconds": Key(float, 60.0, minimum=1, maximum=600, unit="ten minutes at most"),
         "ca_file": Key("path"),
         "path": Key("path"),
@@ -504,11 +546,31 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "federation": {
         "key_file": Key("path"),
     },
+    "oauth2": {
+        "provider": Key(("command", "microsoft365", "google")),
+        "token_command": Key("command"),
+        "tenant_id": Key(str),
+        "client_id": Key(str),
+        "client_secret_env": Key(str),
+        "client_secret_file": Key("path"),
+        "service_account_file": Key("path"),
+        "scope": Key(str),
+        "authority": Key(str, "https://login.microsoftonline.com"),
+        "ca_file": Key("path"),
+        "timeout_seconds": Key(float, 30.0, minimum=1, maximum=600, unit="ten minutes at most"),
+    },
 }
 """Every section and key; ``config/example.toml`` documents each one."""
 
 _REQUIRED_SECTIONS = ("network", "store", "calendar")
-_PASSWORD_KEYS = ("password", "pass", "secret", "passwd")
+_PASSWORD_KEYS = ("password", "pass", "secret", "passwd", "client_secret", "token", "access_token",
+                  "refresh_token", "private_key")
+_OAUTH2_ONLY = {
+    "command": ("token_command",),
+    "microsoft365": ("tenant_id", "client_id", "client_secret_env", "client_secret_file", "authority"),
+    "google": ("service_account_file",),
+}
+"""The ``[oauth2]`` keys that belong to one provider only."""
 
 
 def _line_index(text: str) -> dict[tuple[str, str], int]:
@@ -600,6 +662,17 @@ def _convert(kind: Any, value: Any, base: Path) -> tuple[Any, str | None]:
             else:
                 return None, f"{v!r} is not a date written YYYY-MM-DD"
         return tuple(sorted(out)), None
+    if kind == "command":
+        if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+            return tuple(value), None
+        if isinstance(value, str):
+            try:
+                argv = tuple(shlex.split(value))
+            except ValueError as error:
+                return None, f"cannot be split into a program and its arguments: {error}"
+            if argv:
+                return argv, None
+        return None, f"must be a command (a string, or a list of its words), not {value!r}"
     raise AssertionError(f"unknown schema kind {kind!r}")
 
 
@@ -658,9 +731,11 @@ def validate(data: dict, base: Path, text: str = "") -> tuple[dict[str, dict], l
         for key, value in given.items():
             if key not in keys:
                 if key.lower() in _PASSWORD_KEYS:
+                    named_in = ("client_secret_env (or keep it in a root-only file named by client_secret_file)"
+                             if section == "oauth2" else "password_env")
                     problems.append(
                         f"{at(section, key)}[{section}] {key}: never write a secret in this file; "
-                        "put it in an environment variable and name that variable in password_env"
+                        f"put it in an environment variable and name that variable in {named_in}"
                     )
                     continue
                 hint = difflib.get_close_matches(key, keys, n=1)
@@ -778,11 +853,20 @@ def _cross_checks(values: dict[str, dict], at: Callable[[str, str], str]) -> lis
     if transport.get("kind") == "folder" and not transport.get("path"):
         problems.append(f"{at('transport', 'kind')}[transport] path: required when kind = \"folder\"")
     for name, section in (("mailbox", mailbox), ("transport", transport)):
-        if section.get("username") and not section.get("password_env"):
-            problems.append(
-                f"{at(name, 'username')}[{name}] password_env: required with a username "
-                "(the name of the environment variable that holds the password)"
-            )
+        if section.get("auth", "password") == "password":
+            if section.get("username") and not section.get("password_env"):
+                problems.append(
+                    f"{at(name, 'username')}[{name}] password_env: required with a username "
+                    "(the name of the environment variable that holds the password)"
+                )
+        elif section.get("kind") in ("imap", "smtp"):
+            if not section.get("username"):
+                problems.append(f"{at(name, 'auth')}[{name}] username: required with auth = \"{section['auth']}\" "
+                                "(the mailbox's address, named in the login)")
+            if section.get("password_env"):
+                problems.append(f"{at(name, 'password_env')}[{name}] password_env: not used with auth = "
+                                f"\"{section['auth']}\" (the token comes from [oauth2]); remove it")
+    problems.extend(_oauth2_checks(values, at))
     if transport.get("sent_folder") and mailbox.get("kind") != "imap":
         problems.append(f"{at('transport', 'sent_folder')}[transport] sent_folder: needs [mailbox] kind = \"imap\"")
     erased = mailbox.get("erased_folder")
@@ -831,6 +915,51 @@ def _cross_checks(values: dict[str, dict], at: Callable[[str, str], str]) -> lis
         problems.append(
             f"{at('network', 'animators')}[network] animators: must not contain the functional address itself"
         )
+    return problems
+
+
+def _oauth2_checks(values: dict[str, dict], at: Callable[[str, str], str]) -> list[str]:
+    """``[oauth2]`` present when a login uses it, complete for its provider, without the
+    keys of another provider."""
+    problems = []
+    oauth = values.get("oauth2", {})
+    provider = oauth.get("provider")
+    users = [name for name in ("mailbox", "transport")
+             if values[name].get("auth", "password") != "password"
+             and values[name].get("kind") in ("imap", "smtp")]
+    if users and not provider:
+        for name in users:
+            problems.append(f"{at(name, 'auth')}[{name}] auth: \"{values[name]['auth']}\" needs an [oauth2] section "
+                            "with provider = \"microsoft365\", \"google\" or \"command\" (docs/installation.md)")
+        return problems
+    if not provider:
+        if any(v for k, v in oauth.items() if k in ("token_command", "tenant_id", "client_id", "client_secret_env",
+                                                     "client_secret_file", "service_account_file")):
+            problems.append(f"{at('oauth2', '')}[oauth2] provider: this key is required "
+                            "(\"microsoft365\", \"google\" or \"command\")")
+        return problems
+    required = {"command": ("token_command",), "microsoft365": ("tenant_id", "client_id"),
+                "google": ("service_account_file",)}[provider]
+    for key in required:
+        if not oauth.get(key):
+            problems.append(f"{at('oauth2', 'provider')}[oauth2] {key}: required with provider = \"{provider}\"")
+    if provider == "microsoft365":
+        given = [k for k in ("client_secret_env", "client_secret_file") if oauth.get(k)]
+        if not given:
+            problems.append(f"{at('oauth2', 'provider')}[oauth2] client_secret_env: required with provider = "
+                            "\"microsoft365\" (or client_secret_file, a file only the robot's user can read)")
+        elif len(given) == 2:
+            problems.append(f"{at('oauth2', 'client_secret_file')}[oauth2] client_secret_file: give "
+                            "client_secret_env or client_secret_file, not both")
+    for other, keys in _OAUTH2_ONLY.items():
+        if other == provider:
+            continue
+        for key in keys:
+            if key == "authority" and oauth.get(key) == SCHEMA["oauth2"]["authority"].default:
+                continue
+            if oauth.get(key):
+                problems.append(f"{at('oauth2', key)}[oauth2] {key}: only for provider = \"{other}\", "
+                                f"not \"{provider}\"")
     return problems
 
 
@@ -886,6 +1015,7 @@ def _server(kind: str, v: dict) -> ServerSettings:
         security=v["security"],
         username=v["username"],
         password_env=v["password_env"],
+        auth=v["auth"],
         timeout_seconds=v["timeout_seconds"],
         ca_file=v["ca_file"],
     )
@@ -910,6 +1040,18 @@ def _calendar(values: dict[str, dict]) -> CalendarSettings:
         monthly_meeting=_meeting(values["calendar.monthly_meeting"]),
         exchange_review=_meeting(r, tuple(sorted({MONTHS.index(r["first_month"]) + 1,
                                                   MONTHS.index(r["second_month"]) + 1}))),
+    )
+
+
+def _oauth2(v: dict) -> OAuth2Settings | None:
+    if not v.get("provider"):
+        return None
+    return OAuth2Settings(
+        provider=v["provider"], token_command=v["token_command"] or (), tenant_id=v["tenant_id"],
+        client_id=v["client_id"], client_secret_env=v["client_secret_env"],
+        client_secret_file=v["client_secret_file"], service_account_file=v["service_account_file"],
+        scope=v["scope"] or OAUTH2_SCOPES[v["provider"]], authority=v["authority"], ca_file=v["ca_file"],
+        timeout_seconds=v["timeout_seconds"],
     )
 
 
@@ -960,6 +1102,7 @@ def build(values: dict[str, dict], source: Path | None) -> Settings:
             key_file=values["federation"]["key_file"] or values["store"]["path"].parent / "federation.key",
             peers=tuple(values.get("federation.peers", ())),
         ),
+        oauth2=_oauth2(values["oauth2"]),
         source=source,
     )
 

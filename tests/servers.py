@@ -115,13 +115,13 @@ protocols = imap
 listen = 127.0.0.1
 {ssl}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{oauth2_mechanisms}
 auth_failure_delay = 0
 auth_verbose = yes
 mail_location = maildir:{dir}/mail/%u
 mail_fsync = never
 {identity}
-passdb {{
+{oauth2_passdb}passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {dir}/users/%u
 }}
@@ -174,9 +174,14 @@ class Dovecot:
 
     DEFAULT_USERS = {"rers": "rers-secret", "member": "member-secret", "animator": "animator-secret"}
 
-    def __init__(self, users: dict[str, str] | None = None, certificate: Certificate | None = None):
+    def __init__(self, users: dict[str, str] | None = None, certificate: Certificate | None = None,
+                 introspection_url: str | None = None):
+        """``introspection_url``: also offer SASL XOAUTH2 and OAUTHBEARER, checked by Dovecot's
+        ``oauth2`` passdb against this RFC 7662 endpoint (``POST token=…``, answering
+        ``{"active": true, "username": user}``); the users' passwords work as before."""
         self.users = dict(self.DEFAULT_USERS if users is None else users)
         self.certificate = certificate
+        self.introspection_url = introspection_url
         self.host = LOOPBACK
         self.port: int = 0
         self.ssl_port: int | None = None
@@ -311,6 +316,18 @@ class Dovecot:
             ssl_lines = f"ssl = yes\nssl_cert = <{self.certificate.cert}\nssl_key = <{self.certificate.key}"
         else:
             ssl_lines = "ssl = no"
+        oauth2_mechanisms = oauth2_passdb = ""
+        if self.introspection_url:
+            oauth2_mechanisms = " xoauth2 oauthbearer"
+            oauth2_file = self.directory / "dovecot-oauth2.conf.ext"
+            oauth2_file.write_text(
+                f"introspection_mode = post\nintrospection_url = {self.introspection_url}\n"
+                "force_introspection = yes\nusername_attribute = username\n"
+                "active_attribute = active\nactive_value = true\n"
+            )
+            oauth2_file.chmod(0o644)
+            oauth2_passdb = (f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n"
+                             f"  args = {oauth2_file}\n}}\n")
         self.config_path.write_text(
             _DOVECOT_CONF.format(
                 instance=f"rers-test-{self.port}",
@@ -321,6 +338,8 @@ class Dovecot:
                 anvil_chroot=anvil_chroot,
                 port=self.port,
                 ssl_port=self.ssl_port or 0,
+                oauth2_mechanisms=oauth2_mechanisms,
+                oauth2_passdb=oauth2_passdb,
             )
         )
 
@@ -482,9 +501,14 @@ class SmtpSink:
     DROP = "drop"
     STALL = "stall"
 
-    def __init__(self, certificate: Certificate | None = None, users: dict[str, str] | None = None):
+    def __init__(self, certificate: Certificate | None = None, users: dict[str, str] | None = None,
+                 introspect=None):
+        """``introspect``: a callable ``token -> user or None`` (an authorization server's);
+        with it, AUTH XOAUTH2 and OAUTHBEARER (RFC 7628) are offered too, a refused token
+        answered with the mechanism's JSON error challenge, then ``535 5.7.8``."""
         self.certificate = certificate
         self.users = dict(users or {})
+        self.introspect = introspect
         self.host = LOOPBACK
         self.port: int = 0
         self.ssl_port: int | None = None
@@ -500,7 +524,7 @@ class SmtpSink:
 
         common = dict(
             hostname=self.host,
-            authenticator=self._authenticate if self.users else None,
+            authenticator=self._authenticate if (self.users or self.introspect) else None,
             ready_timeout=5.0,
         )
         tls = self.certificate.server_context() if self.certificate else None
@@ -516,7 +540,8 @@ class SmtpSink:
         for _attempt in range(5):
             # aiosmtpd's port=0 does not work: its readiness check connects to port 0.
             port = free_port()
-            controller = controller_class(_Handler(self), port=port, **common, **tls)
+            handler = _OAuthHandler(self) if self.introspect else _Handler(self)
+            controller = controller_class(handler, port=port, **common, **tls)
             try:
                 controller.start()
             except Exception as error:  # a clash on the port: try another
@@ -673,3 +698,44 @@ class _Handler:
             )
         )
         return "250 2.0.0 OK queued"
+
+
+class _OAuthHandler(_Handler):
+    """The hooks of :class:`_Handler` plus AUTH XOAUTH2 and OAUTHBEARER (aiosmtpd calls a
+    handler's ``auth_<MECHANISM>`` methods), each token checked by the sink's ``introspect``."""
+
+    async def auth_XOAUTH2(self, server, args):
+        return await self._bearer(server, args, "XOAUTH2")
+
+    async def auth_OAUTHBEARER(self, server, args):
+        return await self._bearer(server, args, "OAUTHBEARER")
+
+    async def _bearer(self, server, args, mechanism: str):
+        import base64
+        import json
+
+        from aiosmtpd.smtp import MISSING, AuthResult
+
+        if len(args) > 1:
+            blob = base64.b64decode(args[1])
+        else:
+            blob = await server.challenge_auth("")
+            if blob is MISSING:
+                return AuthResult(success=False, handled=True)
+        fields = blob.decode(errors="replace").split("\x01")
+        user = token = None
+        for item in fields:
+            if item.startswith("user="):  # XOAUTH2
+                user = item[5:]
+            elif item.startswith("n,a="):  # OAUTHBEARER's GS2 header
+                user = item[4:].rstrip(",").replace("=2C", ",").replace("=3D", "=")
+            elif item.startswith("auth=Bearer "):
+                token = item[len("auth=Bearer "):]
+        owner = self.sink.introspect(token) if token else None
+        if user and owner == user:
+            return AuthResult(success=True, auth_data=user)
+        error = {"status": "invalid_token", "schemes": "bearer", "scope": "https://mail.google.com/"}
+        answer = await server.challenge_auth(json.dumps(error))
+        if answer is MISSING:
+            return AuthResult(success=False, handled=True)
+        return AuthResult(success=False, handled=False, message="535 5.7.8 Username and token not accepted")

@@ -170,6 +170,34 @@ def cmd_demo(args) -> int:
     return run_demo(Path(args.directory), fresh=args.fresh)
 
 
+def cmd_sandbox(args) -> int:
+    from workflows.shell.sandbox import make_sandbox
+
+    if args.demo and (args.config or os.environ.get("RERS_CONFIG")):
+        raise UserError("rers sandbox DIR --demo copies the demo; without --demo it copies the network of --config: "
+                        "not both")
+    source = None if args.demo else load_settings(args)
+    config = make_sandbox(Path(args.directory), source)
+    origin = "the demo" if source is None else str(source.source)
+    print(f"Sandbox made from {origin}: {config}")
+    print("Nothing leaves it: mail to members is written into its outbox/ folder as .eml files.")
+    print(f"Move its clock with `rers --now 2027-01-04 jobs --config {config}` (reminders, expiries, bilans, "
+          f"the monthly report), read mail dropped into {config.parent / 'mail' / 'new'} with "
+          f"`rers --now … poll --config {config}`; see docs/bac-a-sable.md.")
+    return EXIT_OK
+
+
+def apply_moved_clock(args) -> None:
+    """``--now WHEN``: the clock of every command of this process set to WHEN (through
+    ``RERS_NOW``, which :func:`clock_from_env` reads), on a sandbox only (raises
+    :class:`UserError` on a live network, :class:`config.settings.ConfigError` on a bad
+    configuration)."""
+    from workflows.shell.sandbox import moved_clock
+
+    instant = moved_clock(load_settings(args), args.now)
+    os.environ["RERS_NOW"] = instant.isoformat()
+
+
 def cmd_doctor(args) -> int:
     from config.settings import ConfigError
     from workflows.shell.doctor import report, run_checks
@@ -203,6 +231,8 @@ def _common(defaults: bool) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", metavar="FILE", default=None if defaults else argparse.SUPPRESS,
                         help="configuration file (default: $RERS_CONFIG, else ./rers.toml)")
+    common.add_argument("--now", metavar="WHEN", default=None if defaults else argparse.SUPPRESS,
+                        help="in a sandbox only (rers sandbox): run as on this date (2027-01-04) or date and time")
     common.add_argument("--log-level", default="warning" if defaults else argparse.SUPPRESS,
                         choices=["debug", "info", "warning", "error"], help="how much to log on stderr (default: warning)")
     return common
@@ -250,6 +280,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fresh", action="store_true", help="start again from an empty demo folder")
     p.set_defaults(func=cmd_demo)
 
+    p = sub.add_parser("sandbox", parents=[common],
+                       help="make a training copy of the network (--config) or of the demo (--demo), where "
+                            "nothing reaches real people and --now moves the clock")
+    p.add_argument("directory", help="the new folder of the sandbox")
+    p.add_argument("--demo", action="store_true", help="copy the demo instead of a network")
+    p.set_defaults(func=cmd_sandbox)
+
     p = sub.add_parser("doctor", parents=[common],
                        help="check the configuration, the store, the IMAP and SMTP logins and TLS, the templates")
     p.set_defaults(func=cmd_doctor)
@@ -268,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
     from workflows.shell.transports.base import TransportError
 
     try:
+        if args.now:
+            apply_moved_clock(args)
         return args.func(args)
     except ConfigError as error:
         print(str(error), file=sys.stderr)

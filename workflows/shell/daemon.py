@@ -454,7 +454,7 @@ class Daemon:
             return None
         from workflows.shell.runner import open_mailbox
 
-        mailbox = open_mailbox(self.settings)
+        mailbox = open_mailbox(self.settings, getattr(self.runner, "tokens", None))
         try:
             mailbox.__enter__()
         except MailboxError as error:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -73,6 +74,46 @@ def _unset_secret(server, said: str = "") -> str:
     return ""
 
 
+_PROVIDERS = {"command": "token_command", "microsoft365": "Microsoft Entra ID", "google": "Google"}
+_NO_TOKEN = "has no token to log in"
+
+
+def check_token(settings: Settings) -> Iterator[Finding]:
+    """The OAuth 2.0 access token (``auth = "xoauth2"|"oauthbearer"``): fetched once from its
+    source, with how long it lives; nothing when the logins use passwords. The token
+    itself is never shown."""
+    from workflows.shell.oauth2 import TokenError, tokens_for
+
+    tokens = tokens_for(settings)
+    if tokens is None:
+        return
+    provider = _PROVIDERS[settings.oauth2.provider]
+    try:
+        tokens.token()
+    except TokenError as error:
+        yield Finding("fail", "token", str(error))
+        return
+    expires = tokens.expires_at
+    if expires is None:
+        life = "its lifetime is not said: a new one is asked for at each login"
+    else:
+        minutes = int((expires - datetime.now(timezone.utc)).total_seconds() // 60)
+        life = f"valid for {minutes} more minute(s), asked for again 5 minutes before it expires"
+    yield Finding("ok", "token", f"an access token from {provider}; {life}")
+
+
+def _login_failure(error: Exception, server) -> str:
+    """A mailbox or transport failure said once: a missing token was said by `token` already."""
+    text = str(error)
+    if _NO_TOKEN in text:
+        return text.split(_NO_TOKEN)[0] + "cannot log in without a token (see token)"
+    return text + _unset_secret(server, text)
+
+
+def _auth(server) -> str:
+    return f" with {server.auth.upper()}" if server.auth != "password" else ""
+
+
 def check_mailbox(settings: Settings) -> Iterator[Finding]:
     from workflows.shell.mailboxes.base import MailboxError
     from workflows.shell.runner import open_mailbox
@@ -88,10 +129,11 @@ def check_mailbox(settings: Settings) -> Iterator[Finding]:
             count = len(mailbox.waiting())
             idle = mailbox.supports_idle()
     except MailboxError as error:
-        yield Finding("fail", "mailbox", str(error) + _unset_secret(server, str(error)))
+        yield Finding("fail", "mailbox", _login_failure(error, server))
         return
     tls = {"ssl": "TLS", "starttls": "STARTTLS", "none": "no encryption"}[server.security]
-    yield Finding("ok", "mailbox", f"logged in to {server.host}:{server.port} ({tls}) as {server.username}; "
+    yield Finding("ok", "mailbox", f"logged in to {server.host}:{server.port} ({tls}) as {server.username}"
+                  f"{_auth(server)}; "
                   f"{count} message(s) waiting in {box.folder!r}")
     if idle:
         yield Finding("ok", "mailbox", "the server offers IDLE: new mail is handled within seconds")
@@ -134,9 +176,9 @@ def check_transport(settings: Settings) -> Iterator[Finding]:
         with open_transport(settings):
             pass
     except TransportError as error:
-        yield Finding("fail", "transport", str(error) + _unset_secret(server, str(error)))
+        yield Finding("fail", "transport", _login_failure(error, server))
         return
-    login = f" as {server.username}" if server.username else " (no login)"
+    login = f" as {server.username}{_auth(server)}" if server.username else " (no login)"
     tls = {"ssl": "TLS", "starttls": "STARTTLS", "none": "no encryption"}[server.security]
     yield Finding("ok", "transport", f"connected to {server.host}:{server.port} ({tls}){login}")
 
@@ -229,7 +271,7 @@ def check_network(settings: Settings) -> Iterator[Finding]:
 
 
 CHECKS: tuple[Callable[[Settings], Iterator[Finding]], ...] = (
-    check_network, check_store, check_mailbox, check_transport, check_templates, check_calendar,
+    check_network, check_store, check_token, check_mailbox, check_transport, check_templates, check_calendar,
 )
 
 

@@ -39,6 +39,7 @@ from workflows.shell.apply import apply, resources, run
 from workflows.shell.erasure import after_erasure
 from workflows.shell.errors import os_problem
 from workflows.shell.mailboxes.base import Mailbox, MailboxError, SourceMessage
+from workflows.shell.oauth2 import Tokens, tokens_for
 from workflows.shell.outbox import FlushReport, flush, limits_of, raw_bytes
 from workflows.shell.publish import publish_if_changed, publish_page_if_testimonies_changed
 from workflows.shell.transports.base import Transport
@@ -59,24 +60,26 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def open_mailbox(settings: Settings) -> Mailbox:
-    """The configured mailbox (not yet connected: use it in a ``with`` block)."""
+def open_mailbox(settings: Settings, tokens: Tokens | None = None) -> Mailbox:
+    """The configured mailbox (not yet connected: use it in a ``with`` block). ``tokens``:
+    the OAuth 2.0 tokens to reuse (see :func:`tokens_for`); None: a fresh keeper."""
     # Imported here so that commands which never read mail do not pay for imapclient.
     if settings.mailbox.kind == "imap":
         from workflows.shell.mailboxes.imap import ImapMailbox
 
-        return ImapMailbox(settings.mailbox)
+        return ImapMailbox(settings.mailbox, tokens or tokens_for(settings))
     from workflows.shell.mailboxes.maildir import MaildirMailbox
 
     return MaildirMailbox(settings.mailbox)
 
 
-def open_transport(settings: Settings) -> Transport:
-    """The configured transport (not yet connected: use it in a ``with`` block)."""
+def open_transport(settings: Settings, tokens: Tokens | None = None) -> Transport:
+    """The configured transport (not yet connected: use it in a ``with`` block); ``tokens``
+    as for :func:`open_mailbox`."""
     if settings.transport.kind == "smtp":
         from workflows.shell.transports.smtp import SmtpTransport
 
-        return SmtpTransport(settings.transport)
+        return SmtpTransport(settings.transport, tokens or tokens_for(settings))
     from workflows.shell.transports.folder import FolderTransport
 
     return FolderTransport(settings.transport)
@@ -132,8 +135,11 @@ class Runner:
         self.settings = settings
         self.store = store
         self.clock = clock
-        self.mailbox_factory = mailbox_factory or (lambda: open_mailbox(settings))
-        self.transport_factory = transport_factory or (lambda: open_transport(settings))
+        self.tokens = tokens_for(settings)
+        """The OAuth 2.0 token shared by every IMAP and SMTP login of this runner (None:
+        password logins): fetched again only when it is about to expire."""
+        self.mailbox_factory = mailbox_factory or (lambda: open_mailbox(settings, self.tokens))
+        self.transport_factory = transport_factory or (lambda: open_transport(settings, self.tokens))
         self.renderer = renderer or Renderer(
             settings.network.language, settings.network.templates_dir, settings.network.timezone
         )

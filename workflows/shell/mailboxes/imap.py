@@ -9,8 +9,12 @@ Unicode with ``/`` as hierarchy separator; imapclient encodes them in modified U
 (RFC 3501 §5.1.3) and ``/`` is translated to the server's own separator.
 
 Every failure the operator can fix (refused connection, unknown host, TLS, wrong
-password, missing folder, unset password variable) is raised as one plain
-:class:`~workflows.shell.mailboxes.base.MailboxError` sentence.
+password, missing folder, unset password variable, no OAuth 2.0 token) is raised as one
+plain :class:`~workflows.shell.mailboxes.base.MailboxError` sentence.
+
+``[mailbox] auth = "xoauth2"`` or ``"oauthbearer"`` logs in with SASL AUTHENTICATE and an
+access token from :class:`~workflows.shell.oauth2.Tokens` (imapclient's ``oauth2_login`` and
+``oauthbearer_login``, RFC 7628) instead of LOGIN.
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ from imapclient.exceptions import CapabilityError, LoginError
 from config.settings import MailboxSettings, SecretMissing
 from workflows.shell.mailboxes.base import MailboxError, SourceMessage
 from workflows.shell.network import ConnectProblem, describe, is_loopback, tls_context
+from workflows.shell.oauth2 import TokenError, Tokens
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +84,13 @@ class ImapMailbox:
     ``settings.server`` says where (``host``, ``port``; default 993 for ``ssl``, else
     143), how (``security``: ``ssl`` implicit TLS, ``starttls``, ``none``; ``ca_file``
     to trust a private CA instead of the system's) and who (``username``, the password
-    read from the variable named by ``password_env`` when connecting).
+    read from the variable named by ``password_env`` when connecting, or an OAuth 2.0
+    access token from ``tokens`` when ``auth`` is ``xoauth2`` or ``oauthbearer``).
     """
 
-    def __init__(self, settings: MailboxSettings):
+    def __init__(self, settings: MailboxSettings, tokens: Tokens | None = None):
         self.settings = settings
+        self.tokens = tokens
         server = settings.server
         self.host = server.host
         self.port = server.port or (993 if server.security == "ssl" else 143)
@@ -108,7 +115,10 @@ class ImapMailbox:
         server = self.settings.server
         if not server.username:
             raise MailboxError("[mailbox] username is not set: an IMAP mailbox needs one")
-        if not server.password_env:
+        oauth = server.auth != "password"
+        if oauth and self.tokens is None:
+            raise MailboxError(f"[mailbox] auth = {server.auth!r} needs an [oauth2] section", fault="secret")
+        if not oauth and not server.password_env:
             raise MailboxError("[mailbox] password_env is not set: name the variable that holds the password")
         if server.security not in ("ssl", "starttls", "none"):
             raise MailboxError(f"[mailbox] security must be ssl, starttls or none, not {server.security!r}")
@@ -135,18 +145,52 @@ class ImapMailbox:
             if server.security == "starttls":
                 with self._faults("start TLS"):
                     self._client.starttls(context)
-            # Read only now: a wrong host or port is then reported before a missing secret.
-            try:
-                password = server.password()
-            except SecretMissing as error:
-                raise MailboxError(f"reached the IMAP server {self.host}:{self.port} but cannot log in: "
-                                   f"{error}", fault="secret") from None
-            with self._faults("log in"):
-                self._client.login(server.username, password)
+            if oauth:
+                self._token_login()
+            else:
+                # Read only now: a wrong host or port is then reported before a missing secret.
+                try:
+                    password = server.password()
+                except SecretMissing as error:
+                    raise MailboxError(f"reached the IMAP server {self.host}:{self.port} but cannot log in: "
+                                       f"{error}", fault="secret") from None
+                with self._faults("log in"):
+                    self._client.login(server.username, password)
         except MailboxError:
             self._drop()
             raise
         return self
+
+    def _token_login(self) -> None:
+        """SASL AUTHENTICATE XOAUTH2 or OAUTHBEARER with a token fetched now (after TLS:
+        a wrong host or port is reported before a token problem). A refused token is
+        forgotten, so that the next login asks for a new one."""
+        server = self.settings.server
+        try:
+            token = self.tokens.token()
+        except TokenError as error:
+            raise MailboxError(f"reached the IMAP server {self.host}:{self.port} but has no token to log in: "
+                               f"{error}", fault=error.fault) from None
+        mechanism = server.auth.upper()
+        capabilities = self._client.capabilities()
+        if f"AUTH={mechanism}".encode() not in capabilities:
+            offered = [c.decode()[5:] for c in capabilities if c.startswith(b"AUTH=")]
+            raise MailboxError(f"the IMAP server {self.host}:{self.port} does not offer {mechanism} "
+                               f"(it offers: {', '.join(offered) or 'no SASL mechanism'}); check [mailbox] auth",
+                               fault="login")
+        try:
+            with self._faults("log in"):
+                if mechanism == "XOAUTH2":
+                    self._client.oauth2_login(server.username, token)
+                else:
+                    self._client.oauthbearer_login(server.username, token)
+        except MailboxError as error:
+            if error.fault == "login":
+                self.tokens.forget()
+                raise MailboxError(str(error).replace("wrong username or password?",
+                                                      f"token refused for {server.username!r}?"),
+                                   fault="login") from None
+            raise
 
     def __exit__(self, *exc) -> None:
         client, self._client = self._client, None

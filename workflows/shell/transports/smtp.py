@@ -3,7 +3,8 @@
 ``security``: ``ssl`` (implicit TLS, RFC 8314, port 465 by default), ``starttls``
 (RFC 3207, port 587) or ``none`` (port 25; loopback and tests). AUTH (RFC 4954) when a
 ``username`` is set, with the password read from the variable named by ``password_env``
-when connecting.
+when connecting — or, with ``auth = "xoauth2"|"oauthbearer"``, SASL XOAUTH2 or OAUTHBEARER
+(RFC 7628) with an access token from :class:`~workflows.shell.oauth2.Tokens`.
 
 What the server says becomes a :class:`SendResult` or a :class:`TransportError`:
 
@@ -24,7 +25,9 @@ import smtplib
 from config.settings import SecretMissing, TransportSettings
 from workflows.mail.pacing import is_throttling
 from workflows.mail.rfc5322 import needs_smtputf8, transport_address
+from workflows.mail.sasl import abort_response, initial_response
 from workflows.shell.network import ConnectProblem, describe, is_loopback, tls_context
+from workflows.shell.oauth2 import TokenError, Tokens
 from workflows.shell.transports.base import SendResult, TransportError
 
 log = logging.getLogger(__name__)
@@ -68,8 +71,10 @@ class SmtpTransport:
     leaving says QUIT. Every method raises :class:`TransportError` with one plain sentence.
     """
 
-    def __init__(self, settings: TransportSettings):
+    def __init__(self, settings: TransportSettings, tokens: Tokens | None = None):
         self.settings = settings
+        self.tokens = tokens
+        """The OAuth 2.0 tokens for ``auth = "xoauth2"|"oauthbearer"`` (None: password login)."""
         server = settings.server
         self.host = server.host
         self.port = server.port or _DEFAULT_PORTS.get(server.security, 25)
@@ -209,7 +214,9 @@ class SmtpTransport:
                     raise TransportError(f"{self._where} does not offer STARTTLS", temporary=True)
                 smtp.starttls(context=context)
                 smtp.ehlo()
-            if username:
+            if username and self.settings.server.auth != "password":
+                self._token_login(smtp, username)
+            elif username:
                 try:
                     password = self.settings.server.password()
                 except SecretMissing as error:
@@ -217,6 +224,14 @@ class SmtpTransport:
                                          fault="secret") from None
                 smtp.login(username, password or "")
         except smtplib.SMTPAuthenticationError as error:
+            if self.settings.server.auth != "password":
+                if self.tokens is not None:
+                    self.tokens.forget()
+                raise TransportError(
+                    f"{self._where} refused the {self.settings.server.auth.upper()} token of {username!r}: "
+                    f"expired, or not allowed on this mailbox? (it said: {error.smtp_code} "
+                    f"{_reply_text(error.smtp_error)})", temporary=True, fault="login",
+                ) from None
             raise TransportError(
                 f"{self._where} refused the login of {username!r}: wrong username or password? "
                 f"(it said: {error.smtp_code} {_reply_text(error.smtp_error)})",
@@ -234,6 +249,33 @@ class SmtpTransport:
             ) from None
         except OSError as error:
             raise TransportError(self._network(error), temporary=True) from None
+
+    def _token_login(self, smtp: smtplib.SMTP, username: str) -> None:
+        """RFC 4954 AUTH with SASL XOAUTH2 or OAUTHBEARER (RFC 7628) and a token fetched now;
+        the server's error challenge is answered as each mechanism says, then its refusal
+        raises ``SMTPAuthenticationError``."""
+        mechanism = self.settings.server.auth
+        if self.tokens is None:
+            raise TransportError(f"[transport] auth = {mechanism!r} needs an [oauth2] section", temporary=True,
+                                 fault="secret")
+        if not smtp.has_extn("auth"):
+            raise smtplib.SMTPNotSupportedError("no AUTH")
+        offered = (smtp.esmtp_features.get("auth") or "").upper().split()
+        if mechanism.upper() not in offered:
+            raise TransportError(f"{self._where} does not offer {mechanism.upper()} (it offers: "
+                                 f"{', '.join(offered) or 'nothing'}); check [transport] auth",
+                                 temporary=True, fault="login")
+        try:
+            token = self.tokens.token()
+        except TokenError as error:
+            raise TransportError(f"reached {self._where} but has no token to log in: {error}", temporary=True,
+                                 fault=error.fault) from None
+        first = initial_response(mechanism, username, token, self.host, self.port)
+
+        def answer(challenge: bytes | None = None) -> str:
+            return first if challenge is None else abort_response(mechanism)
+
+        smtp.auth(mechanism.upper(), answer)
 
     # --- sentences --------------------------------------------------------------------
 

@@ -1,0 +1,99 @@
+"""`rers sandbox DIR`: a training copy where nothing reaches real people and `--now` moves
+the clock; `--now` is refused on a live network."""
+from __future__ import annotations
+
+import email
+from pathlib import Path
+
+import pytest
+
+from config.settings import load
+from support import config_text
+from workflows.cli import main
+from workflows.shell.sandbox import MARKER, is_sandbox, sandbox_config
+
+LIVE_MAILBOX = 'kind = "imap"\nhost = "imap.example.org"\nusername = "rers@example.org"\nauth = "xoauth2"'
+LIVE_TRANSPORT = ('kind = "smtp"\nhost = "smtp.example.org"\nusername = "rers@example.org"\nauth = "xoauth2"\n'
+                  'sent_folder = "Envoyés"\nsend_limits = "microsoft365"')
+OAUTH = '[oauth2]\nprovider = "command"\ntoken_command = "oama access rers@example.org"\n'
+
+
+@pytest.fixture(autouse=True)
+def clock_restored(monkeypatch):
+    """`--now` sets RERS_NOW for the process: monkeypatch puts it back after each test."""
+    monkeypatch.setenv("RERS_NOW", "")
+
+
+def live_network(root: Path) -> Path:
+    """A network on IMAP and SMTP with its own templates folder and a store."""
+    from store import Store
+
+    root.mkdir(parents=True)
+    (root / "textes").mkdir()
+    (root / "textes" / "README").write_text("the animators' texts")
+    text = config_text(root, mailbox=LIVE_MAILBOX, transport=LIVE_TRANSPORT, extra=OAUTH,
+                       network='templates_dir = "textes"')
+    (root / "rers.toml").write_text(text)
+    Store.create(root / "store" / "rers.json")
+    return root / "rers.toml"
+
+
+def test_the_copy_s_configuration_cannot_send(tmp_path):
+    text = config_text(tmp_path, mailbox=LIVE_MAILBOX, transport=LIVE_TRANSPORT, extra=OAUTH,
+                       network='templates_dir = "/srv/rers/textes"')
+    copy = sandbox_config(text, {("calendar", "output_dir"): "calendar", ("network", "templates_dir"): "textes"})
+    assert "imap.example.org" not in copy and "smtp.example.org" not in copy and "oama" not in copy
+    assert "[oauth2]" not in copy and "sent_folder" not in copy
+    assert 'kind = "maildir"\npath = "mail"' in copy and 'kind = "folder"\npath = "outbox"' in copy
+    assert 'templates_dir = "textes"' in copy and 'name = "RERS de Test"' in copy
+
+
+def test_a_network_is_copied_and_never_touched(tmp_path, capsys):
+    live = live_network(tmp_path / "live")
+    before = {p: p.read_bytes() for p in (tmp_path / "live").rglob("*") if p.is_file()}
+    sandbox = tmp_path / "sandbox"
+    assert main(["sandbox", str(sandbox), "--config", str(live)]) == 0
+    assert "nothing leaves it" in capsys.readouterr().out.lower()
+    settings = load(sandbox / "rers.toml")
+    assert is_sandbox(settings) and settings.oauth2 is None
+    assert settings.store.path == sandbox / "store" / "rers.json" and settings.store.path.is_file()
+    assert (sandbox / "templates" / "README").read_text() == "the animators' texts"
+    assert main(["--now", "2027-02-01", "jobs", "--config", str(sandbox / "rers.toml")]) == 0
+    after = {p: p.read_bytes() for p in (tmp_path / "live").rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_now_is_refused_on_a_live_network(tmp_path, capsys):
+    live = live_network(tmp_path / "live")
+    assert main(["--now", "2027-01-04", "status", "--config", str(live)]) == 2
+    said = capsys.readouterr().err
+    assert "sandbox only" in said and "live network" in said and "rers sandbox DIR" in said
+
+
+def test_a_folder_that_can_send_is_no_sandbox_even_with_the_marker(tmp_path, capsys):
+    live = live_network(tmp_path / "live")
+    (live.parent / MARKER).write_text("copied by hand")
+    assert main(["--now", "2027-01-04", "status", "--config", str(live)]) == 2
+    assert "sandbox only" in capsys.readouterr().err
+
+
+def test_a_sandbox_is_made_in_a_new_folder_only(tmp_path, capsys):
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "x").write_text("x")
+    assert main(["sandbox", str(tmp_path / "busy"), "--demo"]) == 1
+    assert "not empty" in capsys.readouterr().err
+
+
+def test_the_demo_sandbox_shows_a_month_in_minutes(tmp_path, capsys):
+    sandbox = tmp_path / "sandbox"
+    config = str(sandbox / "rers.toml")
+    assert main(["sandbox", str(sandbox), "--demo"]) == 0
+    assert main(["--now", "2027-01-04T10:00", "poll", "--config", config]) == 0
+    assert main(["--now", "2027-01-05", "jobs", "--config", config]) == 0
+    written = set((sandbox / "outbox").glob("*.eml"))
+    assert main(["--now", "2027-02-01", "jobs", "--config", config]) == 0
+    new = [email.message_from_bytes(p.read_bytes()) for p in set((sandbox / "outbox").glob("*.eml")) - written]
+    subjects = [str(email.header.make_header(email.header.decode_header(m["Subject"]))) for m in new]
+    assert any(s.startswith("Bilan du RERS") and "janvier 2027" in s for s in subjects), subjects
+    assert main(["--now", "not-a-date", "status", "--config", config]) == 2
+    assert "--now 'not-a-date'" in capsys.readouterr().err
