@@ -563,8 +563,12 @@ def _preferences_alone(plan: Plan, incoming: Incoming) -> bool:
 
 
 def _answers_an_invitation(plan: Plan, incoming: Incoming) -> bool:
-    """In-Reply-To or References name a calendar mail the robot sent to the sender's address."""
+    """In-Reply-To or References name a calendar mail the robot sent to the sender's address
+    — and the message is a person's words, not a calendar client's counter-proposal
+    (``automatic``: ``calendar: counter``, for the animators)."""
     parsed = incoming.parsed
+    if parsed.automatic:
+        return False
     found = sent_calendar_mail(plan, [*parsed.references, *parsed.in_reply_to])
     address = person_address(parsed)
     return found is not None and bool(address) and address in found[0].get("recipients", ())

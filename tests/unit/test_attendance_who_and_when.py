@@ -320,3 +320,14 @@ def test_yes_for_one_day_and_no_for_another_goes_to_a_person_as_unclear_not_as_a
     reply = words("Je viendrai lundi 14 mais pas le 21", in_reply_to=invitation_id(bot))
     assert handle(bot, on_invitation_reply, reply, WEDNESDAY) == "invitation reply unclear: forwarded"
     assert to_animators(bot) == ["attendance_unclear"]
+
+
+def test_a_calendar_counter_in_reply_to_an_invitation_goes_to_the_animators_never_as_attendance(bot):
+    invitation = invitation_id(bot)
+    raw = (gmail_reply(MARIE).replace(b"METHOD:REPLY", b"METHOD:COUNTER").replace(b"method=REPLY", b"method=COUNTER")
+           .replace(b"Accepted.", b"Je propose 10h plut\xc3\xb4t, je viendrai.")
+           .replace(b"Message-ID: <reply-zoe@mail.example.com>",
+                    f"Message-ID: <counter@mail.example.com>\r\nIn-Reply-To: {invitation}".encode()))
+    outcome = routed(bot, raw, NOW)
+    assert "invitation reply" not in outcome and not bot.store.attendance.all(), outcome
+    assert to_animators(bot), "the animators read it"
