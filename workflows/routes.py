@@ -54,6 +54,7 @@ from workflows.steps import (
     pauses,
     preferences,
     questions,
+    reciprocity,
     records,
     reports,
     testimonies,
@@ -573,6 +574,9 @@ def _answers_an_invitation(plan: Plan, incoming: Incoming) -> bool:
 UNCLAIMED: tuple[Route, ...] = (
     Route("preferences alone", OWN_PREFERENCES, preferences.on_preferences,
           "a confirmed member's preferences, whatever the subject", claims=_preferences_alone),
+    Route("no thanks to « et vous ? »", OWN_ADDRESS, reciprocity.on_no_thanks,
+          "NON MERCI in reply to « et vous, qu'aimeriez-vous transmettre ? »: never asked again",
+          claims=reciprocity.answers_invitation_with_no),
     Route("answer to an invitation", INVITEE, attendance.on_invitation_reply,
           "« je viendrai » in reply to an invitation: attendance", claims=_answers_an_invitation),
     Route("anything else", ANYONE, basics.on_unknown, "to the animators; one acknowledgment a day",

@@ -154,6 +154,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "news": ("nouvelles du mois", "monthly news"),
         "address_change_done": ("changement d'adresse", "change of address"),
         "address_change": ("changement d'adresse à vérifier", "change of address to check"),
+        "reciprocity": ("« et vous, qu'aimeriez-vous transmettre ? »", "\"and you, what would you like to pass on?\""),
+        "reciprocity_done": ("« non merci » à « et vous ? » noté", "\"no thanks\" to \"and you?\" noted"),
         "still_current_done": ("réponse « toujours d'actualité ? » notée", "answer \"still current?\" noted"),
         "refused_request": ("demande venue d'une autre adresse (transmise)",
                             "request from another address (forwarded)"),
