@@ -528,3 +528,85 @@ def test_the_monthly_report_shows_reciprocity_as_counts(net):
         plan, report, cause="test"))
     text = flat(net.mails("report")[-1].text)
     assert "Membres qui ont reçu sans rien offrir encore : 1" in text and "Léa" not in text
+
+
+# --- standing consent, scoped to an offer ----------------------------------------------------
+
+
+def standing_offer(net: Net, contact: str = "email") -> None:
+    """Paco (phone, contact by e-mail) writes his offer with « Accord permanent : oui »."""
+    net.member(PACO, "Paco Ruiz", phone="+33611223344", contact=contact)
+    outcome = net.send(PACO, "OFFRE : cours d'espagnol", "Accord permanent : oui\n")
+    assert outcome == "recorded O-1", outcome
+
+
+def test_a_standing_consent_puts_the_asker_in_touch_without_asking_the_offerer_who_is_told_first_name_only(net):
+    standing_offer(net)
+    offer = net.store.items.find_one("ref", "O-1")
+    assert offer["standing_consent"] is True
+    (grant,) = [c for c in net.store.consents.all() if c["purpose"] == "standing"]
+    assert (grant["member"], grant["subject_ref"], grant["given"], grant["how"]) == ("M-1", "O-1", True, "mail")
+    lea = net.member(LEA, "Léa Martin", phone="+33699887766")
+    net.item(lea, "demand", "Apprendre l'espagnol")
+    assert net.answer(ANIMATORS[0], "question:approve", "OUI").startswith("MR-1 approved")
+    assert [m.recipients for m in net.mails("question:consent")] == [[LEA]], "only the asker is asked"
+    intro = net.intro()
+    assert intro["consents"]["offer"] == "yes" and intro["standing"] == "O-1"
+    (used,) = [c for c in net.store.consents.find("member", "M-1") if c["purpose"] == "introduction"]
+    assert (used["how"], used["subject_ref"], used["message_id"]) == ("standing", "MR-1", grant["message_id"])
+    assert net.answer(LEA, "question:consent", "oui") == "MR-1 introduced"
+    (to_lea,) = net.mails("introduction", LEA)
+    assert "Paco" in to_lea.text and "paco@example.org" in to_lea.text
+    assert net.mails("introduction", PACO) == []
+    (notice,) = net.mails("standing_used", PACO)
+    assert notice.subject.startswith("O-1 :") and "Léa" in notice.text and "STOP" in notice.text
+    everything = notice.everything()
+    assert "Martin" not in everything and LEA not in everything and "06 99" not in everything
+
+
+def test_a_decline_by_the_asker_is_not_told_to_an_offerer_never_asked(net):
+    standing_offer(net)
+    net.item(net.member(LEA, "Léa Martin"), "demand", "Apprendre l'espagnol")
+    net.answer(ANIMATORS[0], "question:approve", "OUI")
+    assert net.answer(LEA, "question:consent", "non") == "MR-1 declined"
+    assert net.mails("introduction_cancelled", PACO) == []
+
+
+def test_never_for_a_member_met_at_the_permanence(net):
+    standing_offer(net, contact="permanence")
+    net.item(net.member(LEA, "Léa Martin"), "demand", "Apprendre l'espagnol")
+    net.answer(ANIMATORS[0], "question:approve", "OUI")
+    assert sorted(m.recipients[0] for m in net.mails("question:consent")) == [LEA, PACO]
+    assert not net.intro().get("standing")
+
+
+def test_stop_in_reply_to_the_notice_ends_it_and_the_next_asker_asks_the_offerer_again(net):
+    standing_offer(net)
+    lea = net.member(LEA, "Léa Martin")
+    net.item(lea, "demand", "Apprendre l'espagnol")
+    net.answer(ANIMATORS[0], "question:approve", "OUI")
+    net.answer(LEA, "question:consent", "oui")
+    (notice,) = net.mails("standing_used", PACO)
+    assert reply_to(notice, "STOP", net, PACO) == "standing M-1: stopped on O-1"
+    assert net.store.items.find_one("ref", "O-1")["standing_consent"] is False
+    assert [c["given"] for c in [c for c in net.store.consents.all() if c["purpose"] == "standing"]] == [True, False]
+    assert "plus de mise en relation sans votre accord" in flat(net.mails("standing_done", PACO)[-1].text)
+    # someone else's STOP to Paco's notice changes nothing
+    assert not reply_to(notice, "STOP", net, LEA).startswith("standing")
+    marie = net.member(MARIE, "Marie Dupont")
+    net.item(marie, "demand", "Cours d'espagnol pour débutants")
+    (intro,) = [i for i in net.store.introductions.all() if i["demand"] == "D-2"]
+    net.answer(ANIMATORS[0], "question:approve", "OUI")
+    intro = net.store.introductions.get(intro["id"])
+    assert not intro.get("standing") and intro["consents"]["offer"] is None
+    assert PACO in [m.recipients[0] for m in net.mails("question:consent")]
+
+
+def test_accord_permanent_non_alone_stops_every_offer_and_oui_with_a_ref_gives_it(net):
+    net.member(PACO, "Paco Ruiz")
+    net.send(PACO, "OFFRE : cours d'espagnol", "Accord permanent : oui")
+    net.send(PACO, "OFFRE : cours de guitare", "Accord permanent : oui")
+    assert net.send(PACO, "Accord permanent : non", "") == "standing M-1: stopped on O-1, O-2"
+    assert net.send(PACO, "Bonjour", "Accord permanent : oui\nO-2") == "standing M-1: given on O-2"
+    assert net.store.items.find_one("ref", "O-2")["standing_consent"] is True
+    assert net.store.items.find_one("ref", "O-1")["standing_consent"] is False

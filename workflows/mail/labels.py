@@ -156,6 +156,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "address_change": ("changement d'adresse à vérifier", "change of address to check"),
         "reciprocity": ("« et vous, qu'aimeriez-vous transmettre ? »", "\"and you, what would you like to pass on?\""),
         "reciprocity_done": ("« non merci » à « et vous ? » noté", "\"no thanks\" to \"and you?\" noted"),
+        "standing_used": ("mise en relation par accord permanent", "introduction by standing consent"),
+        "standing_done": ("accord permanent noté", "standing consent noted"),
         "still_current_done": ("réponse « toujours d'actualité ? » notée", "answer \"still current?\" noted"),
         "refused_request": ("demande venue d'une autre adresse (transmise)",
                             "request from another address (forwarded)"),
@@ -200,11 +202,13 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "membership": ("adhésion", "joining"),
         "introduction": ("mise en relation", "introduction"),
         "group": ("groupe", "group"),
+        "standing": ("accord permanent pour l'offre", "standing consent for the offer"),
     },
     "consent_how": {
         "mail": ("par e-mail", "by e-mail"),
         "oral": ("de vive voix", "in person"),
         "written": ("par écrit", "in writing"),
+        "standing": ("par votre accord permanent", "by your standing consent"),
     },
     "field": {
         "name": ("nom", "name"),
