@@ -54,8 +54,10 @@ from workflows.steps import (
     pauses,
     preferences,
     questions,
+    reciprocity,
     records,
     reports,
+    standing,
     testimonies,
     voice,
 )
@@ -577,6 +579,12 @@ def _answers_an_invitation(plan: Plan, incoming: Incoming) -> bool:
 UNCLAIMED: tuple[Route, ...] = (
     Route("preferences alone", OWN_PREFERENCES, preferences.on_preferences,
           "a confirmed member's preferences, whatever the subject", claims=_preferences_alone),
+    Route("no thanks to « et vous ? »", OWN_ADDRESS, reciprocity.on_no_thanks,
+          "NON MERCI in reply to « et vous, qu'aimeriez-vous transmettre ? »: never asked again",
+          claims=reciprocity.answers_invitation_with_no),
+    Route("standing consent", OWN_ADDRESS, standing.on_standing,
+          "« Accord permanent : oui/non » on their offers, or STOP in reply to the notice of its use",
+          claims=standing.changes_standing),
     Route("answer to an invitation", INVITEE, attendance.on_invitation_reply,
           "« je viendrai » in reply to an invitation: attendance", claims=_answers_an_invitation),
     Route("anything else", ANYONE, basics.on_unknown, "to the animators; one acknowledgment a day",

@@ -390,3 +390,223 @@ def test_rers_members_set_address_asks_the_new_address_first(net, capsys):
     assert question["recipients"] == [NEW] and question["status"] == "sent"
     token = net.store.questions.find("address", NEW)[0]
     assert token["kind"] == "address_change" and token["data"]["by"] == "Claire"
+
+
+# --- open reciprocity, without a currency -------------------------------------------------------
+
+
+def good_exchange(net: Net, *, demand_title: str = "Apprendre l'espagnol") -> tuple[dict, dict]:
+    """Paco offers, Léa asks: introduced, then Léa's bilan « Échange réalisé : oui »."""
+    paco = net.member(PACO, "Paco Ruiz", phone="+33611223344")
+    lea = net.member(LEA, "Léa Martin", phone="+33699887766")
+    net.item(paco, "offer", "Cours d'espagnol")
+    net.item(lea, "demand", demand_title)
+    assert net.answer(ANIMATORS[0], "question:approve", "OUI").startswith("MR-1 approved")
+    net.answer(PACO, "question:consent", "oui")
+    assert net.answer(LEA, "question:consent", "oui") == "MR-1 introduced"
+    assert net.later(21).bilans == ["MR-1"]
+    return paco, lea
+
+
+def etvous(net: Net) -> list:
+    return [m for m in net.mails("reciprocity") if m.purpose == "reciprocity"]
+
+
+def reply_to(mail, body: str, net: Net, sender: str, subject: str | None = None) -> str:
+    """A reply to one of the robot's mails, as a mail client writes it: Re: its subject,
+    In-Reply-To its Message-ID, no token anywhere."""
+    mid = str(mail.message["Message-ID"])
+    return net.send(sender, subject or f"Re: {mail.subject}", body, headers={"In-Reply-To": mid, "References": mid})
+
+
+def test_a_good_bilan_on_the_asking_side_brings_et_vous_once_a_semester_with_titles_and_no_names(net):
+    marie = net.member(MARIE, "Marie Dupont", phone="+33612345678")
+    net.item(marie, "demand", "Coudre un ourlet, appelez le 06 12 34 56 78")
+    good_exchange(net)
+    assert net.answer(PACO, "question:bilan", "Échange réalisé : oui") == "MR-1 bilan offer: yes"
+    assert etvous(net) == [], "the offering side is not asked"
+    assert net.answer(LEA, "question:bilan", "Échange réalisé : oui\nIntérêt : j'ose parler") == \
+        "MR-1 bilan demand: yes"
+    (mail,) = etvous(net)
+    assert mail.recipients == [LEA] and mail.subject.startswith("Et vous, qu'aimeriez-vous transmettre")
+    assert mail.token is None, "no question: a reply is read as any reply to the robot"
+    text = flat(mail.text)
+    assert "D-1 : Coudre un ourlet" in text and "OFFRE" in text and "NON MERCI" in text
+    everything = mail.everything()
+    assert "Marie" not in everything and "Dupont" not in everything and "06 12" not in everything
+    assert "Paco" not in everything, "never whose item it was"
+    assert net.store.members.find_one("address", LEA)["reciprocity"]["asked"]
+    assert "D-2" not in text, "not her own demand"
+    # another good exchange in the same semester: no second mail
+    from workflows.steps import reciprocity
+
+    intro = net.intro()
+    assert net.step(reciprocity.after_good_bilan, intro) is None
+    net.now += timedelta(days=reciprocity.SEMESTER_DAYS)
+    assert net.step(reciprocity.after_good_bilan, intro) is not None
+    assert len(etvous(net)) == 2
+
+
+def test_a_bilan_saying_no_or_ongoing_brings_no_et_vous(net):
+    good_exchange(net)
+    net.answer(LEA, "question:bilan", "Échange réalisé : en cours")
+    assert etvous(net) == []
+
+
+def test_an_offre_in_reply_to_et_vous_is_recorded_as_her_offer(net):
+    good_exchange(net)
+    net.answer(LEA, "question:bilan", "Échange réalisé : oui")
+    (mail,) = etvous(net)
+    outcome = reply_to(mail, "Bonjour,\n\nOFFRE : cours de tricot\n\nMerci !\n\n> Et vous, qu'aimeriez-vous", net, LEA)
+    assert outcome == "recorded O-2", outcome
+    offer = net.store.items.find_one("ref", "O-2")
+    assert (offer["member"], offer["kind"], offer["title"]) == ("M-2", "offer", "cours de tricot")
+
+
+def test_an_offer_in_prose_in_reply_to_et_vous_is_an_offer(net):
+    good_exchange(net)
+    net.answer(LEA, "question:bilan", "Échange réalisé : oui")
+    (mail,) = etvous(net)
+    outcome = reply_to(mail, "Je peux montrer comment réparer un vélo.", net, LEA)
+    offer = net.store.items.find_one("ref", "O-2")
+    assert offer is not None and offer["member"] == "M-2" and "vélo" in offer["title"], outcome
+
+
+def test_non_merci_to_et_vous_is_never_asked_again(net):
+    from workflows.steps import reciprocity
+
+    good_exchange(net)
+    net.answer(LEA, "question:bilan", "Échange réalisé : oui")
+    (mail,) = etvous(net)
+    assert reply_to(mail, "Non merci", net, LEA) == "reciprocity M-2: never asked again"
+    assert net.store.members.find_one("ref", "M-2")["reciprocity"]["declined"]
+    assert "ne vous demanderons plus" in flat(net.mails("reciprocity_done", LEA)[-1].text)
+    net.now += timedelta(days=400)
+    assert net.step(reciprocity.after_good_bilan, net.intro()) is None
+    assert len(etvous(net)) == 1
+    # someone else answering NON MERCI to Léa's mail: not hers to say
+    net.member(MARIE, "Marie Dupont")
+    assert reply_to(mail, "Non merci", net, MARIE) != "reciprocity M-3: never asked again"
+
+
+def test_my_data_shows_the_members_own_counts(net):
+    good_exchange(net)
+    from workflows.steps.my_data import export
+
+    lea = net.store.members.find_one("ref", "M-2")
+    assert export(net.ctx(), lea)["counts"] == {"transmitted": 0, "received": 1, "groups": 0}
+    paco = net.store.members.find_one("ref", "M-1")
+    assert export(net.ctx(), paco)["counts"] == {"transmitted": 1, "received": 0, "groups": 0}
+    net.send(LEA, "MES DONNÉES", "")
+    text = flat(net.mails("my_data", LEA)[-1].text)
+    assert "savoirs transmis : 0" in text and "savoirs reçus : 1" in text and "groupes : 0" in text
+
+
+def test_the_report_counts_receivers_without_offers_and_cycles_without_names():
+    from workflows.model.reciprocity import cycles, received_without_offering
+
+    def made(ref, giver, receiver):
+        return {"ref": ref, "status": "completed", "introduced": "2026-11-01T00:00:00+00:00",
+                "offer_member": giver, "demand_member": receiver}
+
+    intros = [made("MR-1", "M-1", "M-2"), made("MR-2", "M-2", "M-3"), made("MR-3", "M-3", "M-1"),
+              made("MR-4", "M-4", "M-5"), made("MR-5", "M-5", "M-4"),  # a direct exchange: no cycle
+              made("MR-6", "M-1", "M-6"), made("MR-7", "M-6", "M-7"), made("MR-8", "M-7", "M-8"),
+              made("MR-9", "M-8", "M-1"),
+              {**made("MR-10", "M-3", "M-9"), "status": "declined", "introduced": None}]
+    assert cycles(intros) == [3, 4]
+    members = [{"ref": f"M-{n}", "status": "confirmed"} for n in range(1, 10)]
+    items = [{"kind": "offer", "member": m} for m in ("M-1", "M-2", "M-3", "M-4", "M-5", "M-6", "M-7")]
+    assert received_without_offering(members, items, intros) == 1  # M-8; M-9's introduction was not made
+
+
+def test_the_monthly_report_shows_reciprocity_as_counts(net):
+    good_exchange(net)
+    report = build_report(net.settings, net.ctx(), net.now.date(), net.now.date(), net.now.date())
+    assert report["reciprocity"] == {"received_not_offering": 1, "cycles": 0, "lengths": []}
+    net.step(lambda plan: __import__("workflows.steps.reports", fromlist=["queue_report"]).queue_report(
+        plan, report, cause="test"))
+    text = flat(net.mails("report")[-1].text)
+    assert "Membres qui ont reçu sans rien offrir encore : 1" in text and "Léa" not in text
+
+
+# --- standing consent, scoped to an offer ----------------------------------------------------
+
+
+def standing_offer(net: Net, contact: str = "email") -> None:
+    """Paco (phone, contact by e-mail) writes his offer with « Accord permanent : oui »."""
+    net.member(PACO, "Paco Ruiz", phone="+33611223344", contact=contact)
+    outcome = net.send(PACO, "OFFRE : cours d'espagnol", "Accord permanent : oui\n")
+    assert outcome == "recorded O-1", outcome
+
+
+def test_a_standing_consent_puts_the_asker_in_touch_without_asking_the_offerer_who_is_told_first_name_only(net):
+    standing_offer(net)
+    offer = net.store.items.find_one("ref", "O-1")
+    assert offer["standing_consent"] is True
+    (grant,) = [c for c in net.store.consents.all() if c["purpose"] == "standing"]
+    assert (grant["member"], grant["subject_ref"], grant["given"], grant["how"]) == ("M-1", "O-1", True, "mail")
+    lea = net.member(LEA, "Léa Martin", phone="+33699887766")
+    net.item(lea, "demand", "Apprendre l'espagnol")
+    assert net.answer(ANIMATORS[0], "question:approve", "OUI").startswith("MR-1 approved")
+    assert [m.recipients for m in net.mails("question:consent")] == [[LEA]], "only the asker is asked"
+    intro = net.intro()
+    assert intro["consents"]["offer"] == "yes" and intro["standing"] == "O-1"
+    (used,) = [c for c in net.store.consents.find("member", "M-1") if c["purpose"] == "introduction"]
+    assert (used["how"], used["subject_ref"], used["message_id"]) == ("standing", "MR-1", grant["message_id"])
+    assert net.answer(LEA, "question:consent", "oui") == "MR-1 introduced"
+    (to_lea,) = net.mails("introduction", LEA)
+    assert "Paco" in to_lea.text and "paco@example.org" in to_lea.text
+    assert net.mails("introduction", PACO) == []
+    (notice,) = net.mails("standing_used", PACO)
+    assert notice.subject.startswith("O-1 :") and "Léa" in notice.text and "STOP" in notice.text
+    everything = notice.everything()
+    assert "Martin" not in everything and LEA not in everything and "06 99" not in everything
+
+
+def test_a_decline_by_the_asker_is_not_told_to_an_offerer_never_asked(net):
+    standing_offer(net)
+    net.item(net.member(LEA, "Léa Martin"), "demand", "Apprendre l'espagnol")
+    net.answer(ANIMATORS[0], "question:approve", "OUI")
+    assert net.answer(LEA, "question:consent", "non") == "MR-1 declined"
+    assert net.mails("introduction_cancelled", PACO) == []
+
+
+def test_never_for_a_member_met_at_the_permanence(net):
+    standing_offer(net, contact="permanence")
+    net.item(net.member(LEA, "Léa Martin"), "demand", "Apprendre l'espagnol")
+    net.answer(ANIMATORS[0], "question:approve", "OUI")
+    assert sorted(m.recipients[0] for m in net.mails("question:consent")) == [LEA, PACO]
+    assert not net.intro().get("standing")
+
+
+def test_stop_in_reply_to_the_notice_ends_it_and_the_next_asker_asks_the_offerer_again(net):
+    standing_offer(net)
+    lea = net.member(LEA, "Léa Martin")
+    net.item(lea, "demand", "Apprendre l'espagnol")
+    net.answer(ANIMATORS[0], "question:approve", "OUI")
+    net.answer(LEA, "question:consent", "oui")
+    (notice,) = net.mails("standing_used", PACO)
+    assert reply_to(notice, "STOP", net, PACO) == "standing M-1: stopped on O-1"
+    assert net.store.items.find_one("ref", "O-1")["standing_consent"] is False
+    assert [c["given"] for c in [c for c in net.store.consents.all() if c["purpose"] == "standing"]] == [True, False]
+    assert "plus de mise en relation sans votre accord" in flat(net.mails("standing_done", PACO)[-1].text)
+    # someone else's STOP to Paco's notice changes nothing
+    assert not reply_to(notice, "STOP", net, LEA).startswith("standing")
+    marie = net.member(MARIE, "Marie Dupont")
+    net.item(marie, "demand", "Cours d'espagnol pour débutants")
+    (intro,) = [i for i in net.store.introductions.all() if i["demand"] == "D-2"]
+    net.answer(ANIMATORS[0], "question:approve", "OUI")
+    intro = net.store.introductions.get(intro["id"])
+    assert not intro.get("standing") and intro["consents"]["offer"] is None
+    assert PACO in [m.recipients[0] for m in net.mails("question:consent")]
+
+
+def test_accord_permanent_non_alone_stops_every_offer_and_oui_with_a_ref_gives_it(net):
+    net.member(PACO, "Paco Ruiz")
+    net.send(PACO, "OFFRE : cours d'espagnol", "Accord permanent : oui")
+    net.send(PACO, "OFFRE : cours de guitare", "Accord permanent : oui")
+    assert net.send(PACO, "Accord permanent : non", "") == "standing M-1: stopped on O-1, O-2"
+    assert net.send(PACO, "Bonjour", "Accord permanent : oui\nO-2") == "standing M-1: given on O-2"
+    assert net.store.items.find_one("ref", "O-2")["standing_consent"] is True
+    assert net.store.items.find_one("ref", "O-1")["standing_consent"] is False

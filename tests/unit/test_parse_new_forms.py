@@ -9,7 +9,7 @@ import pytest
 
 from workflows.mail.animator_commands import read_command
 from workflows.mail.fields import invitation_choice, is_preferences, read_fields, signature_choice
-from support import make_settings
+from support import make_settings, member_mail
 from workflows.mail.intents import find_keyword, is_reply_subject, is_robot_subject, is_robot_tagged, strip_subject
 from workflows.mail.model import INTENTS, ParseOptions
 from workflows.mail.parse import parse_message
@@ -279,3 +279,18 @@ def test_a_token_still_makes_a_reply():
 def test_a_reference_alone_in_reply_to_the_catalogue_is_interest():
     parsed = parse("Re: Les savoirs du RERS de Souday", "D-7\n\nMarie")
     assert (parsed.intent, parsed.item_ref) == ("interest", "D-7")
+
+
+def test_a_reply_to_et_vous_offers_in_a_keyword_or_in_a_sentence():
+    """« Et vous, qu'aimeriez-vous transmettre ? » asks no question (no token): a reply's
+    body is read as any reply to the robot's mail, and a sentence offering something is
+    the offer it asked for; the same sentence elsewhere says nothing the robot acts on."""
+    subject = "Re: Et vous, qu'aimeriez-vous transmettre ?"
+    keyword = parse_message(member_mail("lea@example.org", subject, "Bonjour,\n\nOFFRE : cours de tricot\n"),
+                            ParseOptions())
+    assert (keyword.intent, [(i.kind, i.title) for i in keyword.items]) == ("offer", [("offer", "cours de tricot")])
+    prose = parse_message(member_mail("lea@example.org", subject, "Je peux montrer comment réparer un vélo.\nLéa"),
+                          ParseOptions())
+    assert (prose.intent, [(i.kind, i.title) for i in prose.items]) == ("offer", [("offer", "réparer un vélo")])
+    no = parse_message(member_mail("lea@example.org", subject, "Non merci"), ParseOptions())
+    assert no.intent == "unknown" and no.reply_to_robot

@@ -23,8 +23,8 @@ def test_rers_routes_lists_every_intent_command_and_answer_with_its_guard(capsys
     assert by_key[("intent", "event_command")]["guard"] == "animator"
     assert by_key[("command", "introduce")]["step"] == "introductions.on_introduce_command"
     assert by_key[("answer", "approve")]["guard"] == "addressee, animator, not a party"
-    assert [r["key"] for r in rows if r["table"] == "unclaimed"] == ["preferences alone", "answer to an invitation",
-                                                                    "anything else"]
+    assert [r["key"] for r in rows if r["table"] == "unclaimed"] == ["preferences alone", "no thanks to « et vous ? »",
+                                                                    "standing consent", "answer to an invitation", "anything else"]
     assert main(["routes"]) == 0
     text = capsys.readouterr().out
     assert "Guards (who may):" in text and "question's addressee" in text

@@ -92,6 +92,16 @@ def is_robot_tagged(subject: str) -> bool:
     return bool(_ROBOT_TAG_RE.search(fold(subject)))
 
 
+_RECIPROCITY_SUBJECT_RE = re.compile(r"^et vous, qu'aimeriez-vous")
+
+
+def is_reciprocity_subject(subject: str) -> bool:
+    """True for the subject of the robot's « Et vous, qu'aimeriez-vous transmettre ? »: a
+    reply to it that offers something in a sentence is an ``offer`` (protocol.md,
+    "Replies", « et vous ? »)."""
+    return bool(_RECIPROCITY_SUBJECT_RE.match(fold(subject)))
+
+
 def is_catalogue_subject(subject: str) -> bool:
     """True for the subject of the robot's catalogue or digest mail: a reply to it that
     names a reference is ``interest`` (protocol.md, "Intents")."""

@@ -43,8 +43,8 @@ from workflows.mail.bounces import failed_addresses, is_bounce, original_message
 from workflows.mail.fields import MEMBER_FIELDS, Fields, field_key, is_preferences, read_fields
 from workflows.mail.htmltext import html_to_text
 from workflows.mail.intents import (
-    Keyword, find_keyword, is_catalogue_subject, is_reply_subject, is_robot_subject, is_robot_tagged, item_ref_in,
-    strip_subject, title_from,
+    Keyword, find_keyword, is_catalogue_subject, is_reciprocity_subject, is_reply_subject, is_robot_subject,
+    is_robot_tagged, item_ref_in, strip_subject, title_from,
 )
 from workflows.mail.model import Item, Parsed, ParseOptions
 from workflows.mail.prose import clause_item, is_courtesy, is_filler, prose_items, sentences
@@ -330,6 +330,11 @@ def _request(parsed: Parsed, subject: str, body_line: str, own: str, pieces: lis
     if found is None and parsed.reply_to_robot and is_catalogue_subject(subject):
         ref = item_ref_in(body_line, "OoDd0")
         found = _Found(Keyword("interest", item_ref=ref), body_line, False) if ref else None
+    if found is None and parsed.reply_to_robot and is_reciprocity_subject(subject):
+        # « Et vous, qu'aimeriez-vous transmettre ? » answered in a sentence: « Je peux
+        # montrer comment réparer un vélo. » is the offer the mail asked for.
+        written = prose_items(read_fields(own, "offer").free_text, ("offer",))
+        found = _Found(Keyword("offer"), written[0].used, False) if written else None
     if found is not None and found.keyword.needs_ref:
         ref = item_ref_in(subject) or item_ref_in(own)
         found = _Found(Keyword("withdraw_item", item_ref=ref), found.line, found.from_subject) if ref else None

@@ -7,7 +7,9 @@ erased::
 
     {"member": "M-14", "purpose": "membership" | "introduction" | …,
      "subject_ref": "M-14" | "MR-7", "given": bool,
-     "how": "mail" | "oral" | "written",
+     "how": "mail" | "oral" | "written" | "standing"   (standing: an offerer's consent to an
+            introduction taken from their « Accord permanent : oui » on the offer, whose
+            message is ``message_id``),
      "texts": {"charte": {"version": "charte-v1", "sha256": "…"}, …},
      "message_id": "<…>" | None   (the answering mail, for "mail"),
      "recorded_by": "Claire (anim@…)" | None   (the animator, for "oral"/"written"),
@@ -19,7 +21,7 @@ from __future__ import annotations
 from workflows.decision import Plan
 from workflows.lookup import consent_in_force
 
-HOW = ("mail", "oral", "written")
+HOW = ("mail", "oral", "written", "standing")
 
 
 def record(
@@ -44,9 +46,9 @@ def record(
     """
     if how not in HOW:
         raise ValueError(f"consent how={how!r}: expected one of {HOW}")
-    if how == "mail" and not message_id:
-        raise ValueError("a consent given by mail needs the Message-ID of the answer")
-    if how != "mail" and not recorded_by:
+    if how in ("mail", "standing") and not message_id:
+        raise ValueError(f"a consent given {how} needs the Message-ID of the message that gave it")
+    if how in ("oral", "written") and not recorded_by:
         raise ValueError("a consent given in person needs the animator who recorded it")
     subject_ref = subject_ref or member
     previous = consent_in_force(plan, member, purpose, subject_ref)

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from workflows.decision import Incoming, Plan
 from workflows.lookup import find_introduction, find_ref
 from workflows.model.introductions import BILAN_VALID_DAYS, SIDES, bilan_record
-from workflows.steps import groups, questions
+from workflows.steps import groups, questions, reciprocity
 from workflows.steps.introductions import (
     animator_view,
     ask_approval,
@@ -47,7 +47,9 @@ def _ask_bilan(plan: Plan, intro: dict, side: str) -> None:
 
 def on_bilan_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
     """A member's bilan: recorded as it comes (structured or free text). An exchange that
-    did not happen is told to the animators, and the demand is offered to matching again."""
+    did not happen is told to the animators, and the demand is offered to matching again;
+    one that did, on the asking side, may bring « et vous, qu'aimeriez-vous transmettre ? »
+    (:func:`workflows.steps.reciprocity.after_good_bilan`)."""
     intro = find_introduction(plan, question["data"].get("intro"))
     side = question["data"].get("side")
     if intro is None or side not in SIDES:
@@ -71,6 +73,9 @@ def on_bilan_answer(plan: Plan, incoming: Incoming, question: dict, answer: str)
     tell_member(plan, find_ref(plan, intro[f"{side}_member"]), template="introduction_ack",
                 values={**member_view(plan, intro, side), "what": "bilan"}, purpose="introduction_ack",
                 cause=f"{intro['ref']}:bilan-ack:{side}")
+    if side == "demand" and record["happened"] == "yes":
+        # Open reciprocity: the member who received may like to pass something on.
+        reciprocity.after_good_bilan(plan, intro)
     return f"{intro['ref']} bilan {side}: {record['happened'] or 'free text'}"
 
 

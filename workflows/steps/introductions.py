@@ -63,7 +63,7 @@ from workflows.model.privacy import (
     readable_phone,
     redact,
 )
-from workflows.steps import consents, questions
+from workflows.steps import consents, questions, standing
 from workflows.steps.calendar import draft
 from workflows.steps.matcher import intros_of, matcher, partner
 from workflows.steps.reminders import meeting_permanence
@@ -214,8 +214,7 @@ def propose(plan: Plan, offer: dict, demand: dict, score: Score, *, source: str 
     intro = plan.introductions.get(plan.introductions.insert(doc))
     m.note(intro)
     if approved:
-        for side in SIDES:
-            ask_consent(plan, intro, side)
+        ask_consents(plan, intro)
     else:
         ask_approval(plan, intro)
     return intro
@@ -366,8 +365,7 @@ def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
     if answer == "yes":
         update_introduction(plan, intro, f"approved by {decided_by}{noted}", status="consent", approved=plan.stamp(),
                 decided_by=decided_by)
-        for side in SIDES:
-            ask_consent(plan, intro, side)
+        ask_consents(plan, intro)
         return f"{intro['ref']} approved by {decided_by}: consent asked"
     update_introduction(plan, intro, f"refused by {decided_by}{noted}", status="refused", decided_by=decided_by,
             closed=plan.stamp(), close_reason="refused")
@@ -376,6 +374,32 @@ def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
 
 
 # --- consent -----------------------------------------------------------------------------
+
+
+def ask_consents(plan: Plan, intro: dict) -> None:
+    """``intro`` approved: both members asked for their consent — but the offerer whose
+    offer carries a standing consent in force (:func:`workflows.steps.standing.in_force`),
+    whose consent is taken as given (:func:`_standing_consent`)."""
+    offer = find_item(plan, intro["offer"])
+    offerer = find_ref(plan, intro["offer_member"])
+    if standing.in_force(offerer, offer):
+        _standing_consent(plan, intro, offerer, offer)
+    for side in SIDES:
+        if intro["consents"][side] is None:
+            ask_consent(plan, intro, side)
+
+
+def _standing_consent(plan: Plan, intro: dict, offerer: dict, offer: dict) -> None:
+    """The offerer's consent to ``intro`` taken from their « Accord permanent : oui » on
+    ``offer``: recorded (how ``standing``, the message that gave it), their contact
+    choice noted; the asker alone is asked."""
+    source = standing.source_of(offer)
+    consents.record(plan, member=offerer["ref"], purpose="introduction", subject_ref=intro["ref"], given=True,
+                    how="standing", message_id=source, note=f"accord permanent {offer['ref']}")
+    update_introduction(plan, intro, f"consent offer: yes (standing consent on {offer['ref']})",
+                        consents={**intro["consents"], "offer": "yes"},
+                        contacts={**intro["contacts"], "offer": choose_contact(offerer).contact},
+                        standing=offer["ref"])
 
 
 def ask_consent(plan: Plan, intro: dict, side: str, *, reminder: bool = False) -> None:
@@ -545,6 +569,12 @@ def _introduce(plan: Plan, intro: dict, unavailable: dict[str, str] | None = Non
         them = find_ref(plan, intro[f"{other}_member"])
         if me is None or them is None:
             continue
+        if side == "offer" and intro.get("standing") and "permanence" not in intro["contacts"].values():
+            # Standing consent: the asker contacts them; they are told, first name only.
+            tell_member(plan, me, template=standing.USED, purpose=standing.USED,
+                        cause=f"{intro['ref']}:standing:{intro['offer']}",
+                        values={**member_view(plan, intro, side), "member": me})
+            continue
         context = {
             **member_view(plan, intro, side),
             "other": disclose(intro, other, them, permanence),
@@ -573,8 +603,11 @@ def next_permanence(plan: Plan) -> datetime | None:
 
 def tell_cancelled(plan: Plan, intro: dict, sides, reason: str) -> None:
     """Tell the members of ``sides`` that the introduction will not go ahead — the same
-    words to both, which never say who declined or did not answer."""
+    words to both, which never say who declined or did not answer. An offerer whose
+    standing consent stood for them was never asked: not told either."""
     for side in sides:
+        if side == "offer" and intro.get("standing"):
+            continue
         tell_member(plan, find_ref(plan, intro[f"{side}_member"]), template="introduction_cancelled",
                     values=member_view(plan, intro, side), purpose="introduction_cancelled",
                     cause=f"{intro['ref']}:{reason}:{side}")

@@ -17,7 +17,7 @@ from workflows.lookup import find_ref, items_of
 from workflows.mail.model import Item
 from workflows.model.items import LIMITS, PREFIX, _bounded
 from workflows.model.members import reachable
-from workflows.steps import groups, introductions, questions
+from workflows.steps import consents, groups, introductions, questions
 from workflows.steps.people import who_wrote
 from workflows.steps.records import take_in
 from workflows.steps.questions import destructive, may_ask, settle_or_clarify
@@ -58,6 +58,10 @@ def record_items(plan: Plan, member: dict, items: list[Item], source: str) -> li
             "source": source,
         }
         stored.append(plan.items.get(plan.items.insert(doc)))
+        if item.kind == "offer" and item.standing_consent is True and source.startswith("<"):
+            # « Accord permanent : oui » (workflows.steps.standing): kept as a consent record.
+            consents.record(plan, member=member["ref"], purpose="standing", subject_ref=doc["ref"], how="mail",
+                            message_id=source)
     return stored
 
 

@@ -21,7 +21,10 @@ The export (``format`` ``rers-member-export/1``)::
      "groups": [{ref, status, offer, created, closed, role: "offer"|"asker", state, place,
                  waiting, bilan}]   (their own part only: never who else is in the group),
      "attendance": [{uid, occurrence, partstat, updated}],
-     "mails": [{created, purpose, status, sent}]}
+     "mails": [{created, purpose, status, sent}],
+     "counts": {transmitted, received, groups}}   (open reciprocity: savoirs transmis —
+               introductions made on their offers —, reçus — on their demands —, groups
+               they took part in; :func:`workflows.model.reciprocity.own_counts`)
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ import json
 from workflows.decision import Attachment, Incoming, Plan
 from workflows.lookup import items_of
 from workflows.mail.sender import person_address
+from workflows.model.reciprocity import own_counts
 from workflows.steps.people import wrote_again
 from workflows.steps.speaking import answer_sender, forward_to_animators
 
@@ -77,6 +81,9 @@ def export(plan: Plan, member: dict) -> dict:
     docstring. Times are UTC ISO-8601 as stored."""
     ref, address = member["ref"], member.get("address")
     store = plan
+    introductions = list(store.introductions.scan(lambda i: ref in (i.get("offer_member"), i.get("demand_member"))))
+    groups = list(store.groups.scan(
+        lambda g: g.get("offer_member") == ref or any(a.get("member") == ref for a in g.get("askers", ()))))
     return {
         "format": FORMAT,
         "network": plan.settings.network.name,
@@ -86,14 +93,13 @@ def export(plan: Plan, member: dict) -> dict:
         "consents": [_pick(c, _CONSENT_KEYS) for c in store.consents.find("member", ref)],
         "questions": [_pick(q, _QUESTION_KEYS) for q in store.questions.scan(
             lambda q: q.get("member") == ref and not q.get("data", {}).get("proxy"))],
-        "introductions": [_introduction(i, ref) for i in store.introductions.scan(
-            lambda i: ref in (i.get("offer_member"), i.get("demand_member")))],
-        "groups": [_group(g, ref) for g in store.groups.scan(
-            lambda g: g.get("offer_member") == ref or any(a.get("member") == ref for a in g.get("askers", ())))],
+        "introductions": [_introduction(i, ref) for i in introductions],
+        "groups": [_group(g, ref) for g in groups],
         "attendance": [_pick(a, _ATTENDANCE_KEYS) for a in store.attendance.scan(
             lambda a: a.get("member") == ref or (address is not None and a.get("address") == address))],
         "mails": [_pick(m, ("created", "purpose", "status", "sent")) for m in store.outbox.scan(
             lambda m: address is not None and address in m.get("recipients", ()))],
+        "counts": own_counts(ref, introductions, groups),
     }
 
 

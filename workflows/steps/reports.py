@@ -21,6 +21,10 @@ What it holds (protocol.md, "Reports"), for a period of local days ``[start, end
   network does not meet: worth a word at the next meeting), each with its near misses:
   the open offers closest to it, under the score that would propose them or busy
   elsewhere (« la plus proche : O-12, 0.55 »: :func:`workflows.steps.matcher.near_misses`);
+* open reciprocity, counts only: the confirmed members who received (an introduction
+  made on their demand) without offering anything yet, and the cycles of open
+  reciprocity (A gave to B, B to C, C to A) in the introductions made so far, with their
+  lengths (:mod:`workflows.model.reciprocity`), never who;
 * the members on a pause now (ref, name, until when: :func:`workflows.steps.pauses.paused_members`);
 * the events of the coming 31 days, and the attendance answers of the period's events.
 
@@ -36,6 +40,7 @@ from zoneinfo import ZoneInfo
 from config.settings import Settings
 from workflows.decision import Incoming, Plan
 from workflows.events.rules import occurrences
+from workflows.model.reciprocity import cycles, received_without_offering
 from workflows.steps.attendance import answers_for
 from workflows.steps.calendar import draft_for
 from workflows.steps.matcher import matcher, near_misses
@@ -147,6 +152,7 @@ def build_report(settings: Settings, store: Plan, start: date, end: date, today:
                 for o in occurrences(one, start, min(end, today))]
     running = [g for g in groups if g["status"] in ("open", "bilan")]
     upcoming.sort(key=lambda o: o["start"])
+    found_cycles = cycles(intros)
     attendance.sort(key=lambda o: o["start"])
     return {
         "start": start,
@@ -164,6 +170,9 @@ def build_report(settings: Settings, store: Plan, start: date, end: date, today:
             "total": sum(1 for m in members if m["status"] == "confirmed"),
             "pending": sum(1 for m in members if m["status"] == "pending" and m["ref"] not in lapsed),
         },
+        # Open reciprocity, as counts: never who received, gave or closed a cycle.
+        "reciprocity": {"received_not_offering": received_without_offering(members, items, intros),
+                        "cycles": len(found_cycles), "lengths": sorted(set(found_cycles))},
         # Who is on a pause now (refs and dates: the animators' own report).
         "paused": paused_members(store),
         "knowledge": {
