@@ -85,3 +85,95 @@ def test_the_author_s_erasure_deletes_their_answers(net):
     net.step(erase_member, net.store.members.find_one("address", M), reason="forgotten", by="animator",
              animator=A1)
     assert net.store.voice_answers.all() == []
+
+
+# --- who is asked, the calendar's trigger, the bilans' effects (issue 17, voice-2) -------------
+
+PACO, LINA = "paco.ruiz@example.net", "lina.petit@example.org"
+REVIEW = "[calendar.exchange_review]\nenabled = true\n"
+"""The échanges sur les échanges on: second Thursday of March and October (11 March 2027)."""
+
+
+def introduced(net: Net) -> None:
+    """Paco (offer) and Lina (demand) put in touch: both said OUI."""
+    paco, lina = net.member(PACO, "Paco Ruiz"), net.member(LINA, "Lina Petit")
+    net.item(paco, "offer", "Cours d'espagnol")
+    net.item(lina, "demand", "Apprendre l'espagnol")
+    assert net.answer(A1, "question:approve", "OUI").startswith("MR-1 approved")
+    net.answer(LINA, "question:consent", "oui")
+    assert net.answer(PACO, "question:consent", "Oui bien sûr") == "MR-1 introduced"
+
+
+def test_the_calendar_starts_the_collection_for_those_who_took_part_in_an_exchange(tmp_path):
+    from datetime import datetime, timezone
+
+    from workflows.shell.jobs import voice_job
+    from workflows.shell.publish import publish_calendar
+
+    net = Net(tmp_path / "robot", extra=REVIEW)
+    net.member(Z, "Zoé Marchand")  # a member without any exchange since the last one
+    introduced(net)
+    publish_calendar(net.settings, net.store, net.now)
+    (review,) = [d for d in net.store.events.all() if d["series"]["kind"] == "exchange_review"]
+
+    net.now = datetime(2027, 2, 17, 9, 0, tzinfo=timezone.utc)  # 22 days before 11 March 2027
+    assert voice_job(net.settings, net.store, net.now).started == []
+    net.now = datetime(2027, 2, 18, 9, 0, tzinfo=timezone.utc)  # collection_days = 21 before
+    report = voice_job(net.settings, net.store, net.now)
+    assert (report.started, report.asked) == (["R-1"], 2)
+    collection = net.store.recueils.find_one("ref", "R-1")
+    assert (collection["meeting"], collection["source"], collection["uid"]) == ("2027-03-11", "calendar", review["uid"])
+    assert collection["since"] == "2026-10-09", "the day after the last échanges sur les échanges (8 October 2026)"
+    asked = net.mails("question:collection")
+    assert sorted(m.recipients[0] for m in asked) == [LINA, PACO], "Zoé took part in no exchange: not asked"
+    assert "Qu'est-ce que le réseau a changé pour vous ?" in asked[0].text
+    net.now += timedelta(hours=1)
+    assert voice_job(net.settings, net.store, net.now).started == [], "once per meeting"
+
+    assert net.answer(LINA, "question:collection", "J'ose parler espagnol.\nCitation : anonyme\nRéseau : plus") == \
+        "R-1: answer recorded (quote anonyme)"
+    net.now = datetime(2027, 3, 3, 9, 0, tzinfo=timezone.utc)
+    assert voice_job(net.settings, net.store, net.now).synthesised == []
+    net.now = datetime(2027, 3, 4, 9, 0, tzinfo=timezone.utc)  # synthesis_days = 7 before
+    assert voice_job(net.settings, net.store, net.now).synthesised == ["R-1"]
+    (mail,) = net.mails("collection_synthesis")
+    assert "J'ose parler espagnol." in mail.text and "Lina" not in mail.everything()
+    assert [q["status"] for q in net.store.questions.all() if q["kind"] == "collection" and q["address"] == PACO] \
+        == ["cancelled"], "Paco's question closed with the collection"
+
+
+def test_took_part_counts_introductions_that_went_through_and_groups_that_met(net):
+    from datetime import date
+
+    from workflows.steps.voice import took_part
+
+    with net.store.transaction():
+        net.store.introductions.insert({"ref": "MR-1", "offer_member": "M-1", "demand_member": "M-2",
+                                        "introduced": "2026-11-02T10:00:00+00:00"})
+        net.store.introductions.insert({"ref": "MR-2", "offer_member": "M-3", "demand_member": "M-4",
+                                        "introduced": None})
+        net.store.introductions.insert({"ref": "MR-3", "offer_member": "M-5", "demand_member": None,
+                                        "introduced": "2026-03-02T10:00:00+00:00"})
+        net.store.groups.insert({"ref": "G-1", "offer_member": "M-6", "places": ["M-7", "M-8"],
+                                 "first_session": "2026-12-01", "bilan_asked": None})
+        net.store.groups.insert({"ref": "G-2", "offer_member": "M-9", "places": ["M-10"],
+                                 "first_session": None, "bilan_asked": None})
+    found = net.step(took_part, date(2026, 10, 9), date(2027, 2, 18))
+    assert found == {"M-1", "M-2", "M-6", "M-7", "M-8"}
+
+
+def test_the_bilan_s_effects_are_counted_per_semester_never_kept_with_the_person(net):
+    import json
+
+    introduced(net)
+    net.later(21)
+    assert net.answer(LINA, "question:bilan", "Échange réalisé : oui\nFreins : nos horaires\nIsolement : moins\n"
+                      "Confiance : plus\nÉléments facilitants : la patience de Paco\n") == "MR-1 bilan demand: yes"
+    assert net.answer(PACO, "question:bilan", "Très bien.\nRéseau : plus") == "MR-1 bilan offer: free text"
+    bilans = net.store.introductions.find_one("ref", "MR-1")["bilans"]
+    assert bilans["demand"]["obstacles"] == "nos horaires" and bilans["demand"]["facilitators"] == "la patience de Paco"
+    assert bilans["offer"]["text"] == "Très bien."
+    kept = json.dumps([net.store.introductions.all(), net.store.members.all()], ensure_ascii=False).lower()
+    assert "isolement" not in kept and "confiance" not in kept and "réseau" not in kept
+    assert net.store.get_state("effects:2026-S2") == {"isolement": {"moins": 1}, "confiance": {"plus": 1},
+                                                      "reseau": {"plus": 1}}

@@ -95,6 +95,25 @@ def read_answer(text: str | None) -> dict:
     return {"words": "\n".join(words).strip(), "quote": quote, "effects": effects}
 
 
+def split_effects(text: str | None) -> tuple[str | None, dict]:
+    """A bilan's own text → ``(text without the effect lines, effects)``: the optional
+    ``Isolement``, ``Confiance``, ``Réseau`` lines (protocol.md, « Effects, without
+    surveillance ») are counted per semester only, never kept with the person, so they
+    are taken out of the text that is stored. A ``Citation :`` line is left as it is."""
+    kept, effects = [], {}
+    for line in (text or "").splitlines():
+        match = _FIELD_RE.match(fold(line))
+        if not match or match.group(1) == "citation":
+            kept.append(line)
+            continue
+        level = _level(line.split(":", 1)[1])
+        if level:
+            effects[match.group(1)] = level
+    if text is None:
+        return None, effects
+    return "\n".join(kept).strip() or None, effects
+
+
 def semester(day: date) -> str:
     """``2027-S1`` (January–June) or ``2027-S2``."""
     return f"{day.year}-S{1 if day.month <= 6 else 2}"
