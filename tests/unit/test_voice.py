@@ -4,7 +4,9 @@ and a synthesis to the animators that never shows a count under five. The store,
 real parser and the route table; the clock in hand."""
 from __future__ import annotations
 
+import email
 import re
+from email import policy
 from datetime import timedelta
 
 import pytest
@@ -177,3 +179,64 @@ def test_the_bilan_s_effects_are_counted_per_semester_never_kept_with_the_person
     assert "isolement" not in kept and "confiance" not in kept and "réseau" not in kept
     assert net.store.get_state("effects:2026-S2") == {"isolement": {"moins": 1}, "confiance": {"plus": 1},
                                                       "reseau": {"plus": 1}}
+
+
+def test_rers_collection_start_list_show_an_animators_questionnaire(net, tmp_path, monkeypatch, capsys):
+    from store import Store
+    from workflows.cli import main
+    from workflows.shell.jobs import voice_job
+
+    monkeypatch.setenv("RERS_NOW", "2026-11-23T09:00:00+00:00")
+    questions_file = tmp_path / "questions.txt"
+    questions_file.write_text("# Le questionnaire de l'équipe\nComment avez-vous connu le réseau ?\n\n"
+                              "Que faudrait-il changer ?\n", encoding="utf-8")
+    config = str(net.root / "rers.toml")
+    assert main(["collection", "start", "--questions", str(questions_file), "--config", config]) == 0
+    out = capsys.readouterr().out
+    assert "R-1: questionnaire of 2 question(s) until 2026-12-07, 4 member(s) asked" in out
+    assert "synthesis goes to the animators on 2026-12-08" in out and "4 mail(s) sent" in out
+    sent = sorted((net.root / "outbox").glob("*.eml"))
+    assert len(sent) == 4
+    net.store = Store.open(net.settings.store.path)
+    (collection,) = net.store.recueils.all()
+    assert (collection["source"], collection["meeting"], collection["since"]) == ("questionnaire", "2026-12-07", None)
+    assert collection["questions"] == ["Comment avez-vous connu le réseau ?", "Que faudrait-il changer ?"]
+
+    mails = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in sent]
+    (to_marie,) = [m for m in mails if M in str(m["To"])]
+    token = re.search(r"\[(RERS-[A-Z0-9]{8})\]", str(to_marie["Subject"])).group(1)
+    assert net.send(M, f"RE: [{token}] Échanges sur les échanges", "Par une amie.\nCitation : prénom\n"
+                    "Isolement : moins") == "R-1: answer recorded (quote prénom)"
+    assert main(["collection", "list", "--config", config]) == 0
+    out = capsys.readouterr().out
+    assert "R-1    open         questionnaire 2026-12-07  moins de 5 asked, moins de 5 answered" in out
+    assert main(["collection", "show", "r-1", "--config", config]) == 0
+    out = capsys.readouterr().out
+    assert "1. Comment avez-vous connu le réseau ?" in out and "« Par une amie. » — Marie" in out
+    assert "isolement  moins moins de 5, pareil moins de 5, plus moins de 5" in out
+    assert "Dupont" not in out and M not in out
+    assert main(["collection", "show", "R-9", "--config", config]) == 1
+    assert "no collection R-9" in capsys.readouterr().err
+
+    net.now = collection_day = net.now.replace(day=7, month=12)
+    assert voice_job(net.settings, net.store, collection_day).synthesised == []
+    net.now = net.now.replace(day=8)
+    assert voice_job(net.settings, net.store, net.now).synthesised == ["R-1"], "the day after its last day"
+
+
+def test_rers_collection_start_refuses_an_empty_file_or_a_past_day(net, tmp_path, monkeypatch, capsys):
+    from workflows.cli import main
+
+    monkeypatch.setenv("RERS_NOW", "2026-11-23T09:00:00+00:00")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# rien\n\n", encoding="utf-8")
+    config = str(net.root / "rers.toml")
+    assert main(["collection", "start", "--questions", str(empty), "--config", config]) == 1
+    assert "holds no question" in capsys.readouterr().err
+    full = tmp_path / "q.txt"
+    full.write_text("Une question ?\n", encoding="utf-8")
+    assert main(["collection", "start", "--questions", str(full), "--until", "2026-11-23", "--config", config]) == 1
+    assert "must be after today" in capsys.readouterr().err
+    assert main(["collection", "start", "--questions", str(tmp_path / "none.txt"), "--config", config]) == 1
+    assert "cannot read" in capsys.readouterr().err
+    assert net.store.recueils.all() == []

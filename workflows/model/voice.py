@@ -95,6 +95,12 @@ def read_answer(text: str | None) -> dict:
     return {"words": "\n".join(words).strip(), "quote": quote, "effects": effects}
 
 
+def questions_from_text(text: str) -> list[str]:
+    """The questions of an animators' file: one a line, blank lines and ``#`` lines left out."""
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
 def split_effects(text: str | None) -> tuple[str | None, dict]:
     """A bilan's own text → ``(text without the effect lines, effects)``: the optional
     ``Isolement``, ``Confiance``, ``Réseau`` lines (protocol.md, « Effects, without

@@ -6,7 +6,7 @@ the documents and the synthesis: :mod:`workflows.model.voice`).
   members who took part in at least one exchange since the last échanges sur les
   échanges (:func:`took_part`, :func:`since_last`); ``synthesis_days`` before the
   meeting, the synthesis goes to the animators (:func:`send_synthesis`); a
-  questionnaire's synthesis goes on its last day; answers older than
+  questionnaire's synthesis goes the day after its last day; answers older than
   ``collection_keep_days`` are deleted;
 * :func:`start_collection` — also ``rers collection start --questions FILE``: the same
   machinery for an animators' questionnaire (asked of every confirmed member who wants
@@ -192,10 +192,10 @@ def count_effects(plan: Plan, text: str | None) -> dict:
 
 def synthesis_day(plan: Plan, collection: dict) -> date:
     """When the synthesis of ``collection`` is due: ``synthesis_days`` before the
-    meeting, or a questionnaire's last day."""
+    meeting, or the day after a questionnaire's last day."""
     meeting = date.fromisoformat(collection["meeting"])
     if collection.get("source") == "questionnaire":
-        return meeting
+        return meeting + timedelta(days=1)
     return meeting - timedelta(days=plan.settings.voice.synthesis_days)
 
 
