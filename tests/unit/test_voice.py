@@ -240,3 +240,21 @@ def test_rers_collection_start_refuses_an_empty_file_or_a_past_day(net, tmp_path
     assert main(["collection", "start", "--questions", str(tmp_path / "none.txt"), "--config", config]) == 1
     assert "cannot read" in capsys.readouterr().err
     assert net.store.recueils.all() == []
+
+
+def test_mes_donnees_lists_the_member_s_testimonies_and_recueil_answers(net):
+    started(net)
+    net.answer(M, "question:collection", "Le réseau m'a redonné confiance.\nCitation : anonyme\nIsolement : moins")
+    assert net.send(M, "Témoignage", "Signature : prénom\n\nJ'ai appris à faire mon CV grâce au réseau.\n\nMarie",
+                    name="Marie Dupont").startswith("testimony T-1 held")
+    net.send(M, "MES DONNÉES", "Merci", name="Marie Dupont")
+    (mail,) = net.mails("my_data", to=M)
+    text = " ".join(mail.text.split())
+    assert "Témoignages : - T-1 (en attente, signé de votre prénom)" in text
+    assert "J'ai appris à faire mon CV grâce au réseau." in text
+    assert "Vos réponses aux échanges sur les échanges : - R-1" in text and "(citation : anonyme)" in text
+    assert "Le réseau m'a redonné confiance." in text
+    assert "Isolement" not in text, "the effects are never kept with the person"
+    attached = [p for p in mail.message.iter_attachments()][0].get_content()
+    attached = attached.decode() if isinstance(attached, bytes) else attached
+    assert '"recueil"' in attached and '"testimonies"' in attached
