@@ -9,7 +9,9 @@ A collection document (collection ``recueils``)::
      échanges sur les échanges, or the questionnaire's end), "uid": series UID | None,
      "questions": [str], "status": "open"|"synthesised", "started": UTC ISO,
      "asked": int, "answered": int, "synthesis": UTC ISO | None,
-     "semester": "2027-S1"}
+     "semester": "2027-S1", "since": "YYYY-MM-DD" | None (a calendar collection: the first
+     day of the period whose exchanges made a member asked; None for a questionnaire,
+     asked of every member)}
 
 An answer document (collection ``voice_answers``), kept ``collection_keep_days``::
 
