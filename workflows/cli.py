@@ -18,6 +18,7 @@ from pathlib import Path
 from workflows.commands import (
     calendar as calendar_commands,
     catalogue as catalogue_commands,
+    collection as collection_commands,
     decide as decide_commands,
     federation as federation_commands,
     groups as groups_commands,
@@ -34,7 +35,7 @@ from workflows.shell.logs import protect
 
 COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands, groups_commands, report_commands,
                  catalogue_commands, templates_commands, parked_commands, routes_commands, decide_commands,
-                 federation_commands)
+                 federation_commands, collection_commands)
 """Modules of :mod:`workflows.commands`, each adding its sub-commands with
 ``register(subparsers, common_options_parser)``."""
 

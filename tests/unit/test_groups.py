@@ -325,10 +325,12 @@ def test_after_the_last_session_the_members_and_the_offerer_get_the_bilan(net):
     assert "Échange réalisé" in asked[0].text
     net.answer(LINA, "question:group_bilan", "Échange réalisé : oui\nIntérêt : j'ai fini une écharpe\n"
                "Freins : l'horaire")
-    net.answer(PACO, "question:group_bilan", "Très bien, à refaire.")
+    net.answer(PACO, "question:group_bilan", "Très bien, à refaire.\nIsolement : moins\nRéseau : plus")
     g = group(net)
     assert [(b["member"], b["side"], b["happened"]) for b in g["bilans"]] == [("M-2", "asker", "yes"),
                                                                             ("M-1", "offer", None)]
+    assert g["bilans"][1]["text"] == "Très bien, à refaire.", "the effect lines are not kept with the person"
+    assert net.store.get_state("effects:2026-S2") == {"isolement": {"moins": 1}, "reseau": {"plus": 1}}
     assert "Merci pour votre bilan" in told(net, LINA)[-1].subject
     net.later(31)
     assert group(net)["status"] == "completed"

@@ -61,7 +61,10 @@ for _field, _names in {
     # Keys that are not in the contract but end the value above them (web forms).
     "other": ("email", "e-mail", "mail", "courriel", "adresse", "adresse mail", "adresse e-mail",
               "adresse email", "ville", "code postal", "commune", "date", "age", "objet",
-              "site", "site web", "votre email", "votre e-mail", "cc", "a", "de"),
+              "site", "site web", "votre email", "votre e-mail", "cc", "a", "de",
+              # The recueil's and the bilan's optional lines (protocol.md, « The network's
+              # voice »): read by workflows.model.voice, never a value of the field above.
+              "isolement", "confiance", "reseau", "citation"),
 }.items():
     for _name in _names:
         _KEYS[_name] = _field

@@ -8,6 +8,7 @@ import re
 
 from workflows.mail.fields import happened_in_text
 from workflows.mail.labels import label_of
+from workflows.model.voice import split_effects
 
 SIDES = ("offer", "demand")
 
@@ -28,7 +29,9 @@ def bilan_record(parsed, answer: str, at: str) -> dict:
     an ``Échange réalisé`` line, ``happened`` is read from the text (« finalement on ne
     s'est pas vus »: :func:`workflows.mail.fields.happened_in_text`), else from a plain
     OUI/NON. The ``POUR M-14 :`` of an animator answering for the member is not kept in
-    the text: the text is the member's bilan."""
+    the text: the text is the member's bilan. Nor are the optional ``Isolement``,
+    ``Confiance``, ``Réseau`` lines: only semester counts are kept of them
+    (:func:`workflows.steps.voice.count_effects`), never anything with the person."""
     fields = parsed.bilan
     happened = fields.happened if fields is not None and fields.happened else None
     if happened is None:
@@ -40,7 +43,7 @@ def bilan_record(parsed, answer: str, at: str) -> dict:
         "interest": fields.interest if fields else None,
         "obstacles": fields.obstacles if fields else None,
         "facilitators": fields.facilitators if fields else None,
-        "text": _BEHALF_RE.sub("", parsed.text or "", count=1).strip() or None,
+        "text": split_effects(_BEHALF_RE.sub("", parsed.text or "", count=1).strip() or None)[0],
         "at": at,
     }
 

@@ -9,7 +9,9 @@ A collection document (collection ``recueils``)::
      échanges sur les échanges, or the questionnaire's end), "uid": series UID | None,
      "questions": [str], "status": "open"|"synthesised", "started": UTC ISO,
      "asked": int, "answered": int, "synthesis": UTC ISO | None,
-     "semester": "2027-S1"}
+     "semester": "2027-S1", "since": "YYYY-MM-DD" | None (a calendar collection: the first
+     day of the period whose exchanges made a member asked; None for a questionnaire,
+     asked of every member)}
 
 An answer document (collection ``voice_answers``), kept ``collection_keep_days``::
 
@@ -93,6 +95,31 @@ def read_answer(text: str | None) -> dict:
             if level:
                 effects[key] = level
     return {"words": "\n".join(words).strip(), "quote": quote, "effects": effects}
+
+
+def questions_from_text(text: str) -> list[str]:
+    """The questions of an animators' file: one a line, blank lines and ``#`` lines left out."""
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def split_effects(text: str | None) -> tuple[str | None, dict]:
+    """A bilan's own text → ``(text without the effect lines, effects)``: the optional
+    ``Isolement``, ``Confiance``, ``Réseau`` lines (protocol.md, « Effects, without
+    surveillance ») are counted per semester only, never kept with the person, so they
+    are taken out of the text that is stored. A ``Citation :`` line is left as it is."""
+    kept, effects = [], {}
+    for line in (text or "").splitlines():
+        match = _FIELD_RE.match(fold(line))
+        if not match or match.group(1) == "citation":
+            kept.append(line)
+            continue
+        level = _level(line.split(":", 1)[1])
+        if level:
+            effects[match.group(1)] = level
+    if text is None:
+        return None, effects
+    return "\n".join(kept).strip() or None, effects
 
 
 def semester(day: date) -> str:

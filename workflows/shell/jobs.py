@@ -69,12 +69,11 @@ def pauses_job(settings: Settings, store: Store, now: datetime, renderer: Render
 def voice_questions(settings: Settings) -> list[str]:
     """The collection's questions: ``[voice] questions_file`` (one a line, blank lines and
     ``#`` lines left out), else the built-in ones in the network's language."""
-    from workflows.model.voice import DEFAULT_QUESTIONS
+    from workflows.model.voice import DEFAULT_QUESTIONS, questions_from_text
 
     path = settings.voice.questions_file
     if path is not None:
-        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
-        found = [line for line in lines if line and not line.startswith("#")]
+        found = questions_from_text(path.read_text(encoding="utf-8"))
         if found:
             return found
     return list(DEFAULT_QUESTIONS.get(settings.network.language, DEFAULT_QUESTIONS["fr"]))

@@ -19,6 +19,7 @@ from workflows.decision import Incoming, Plan
 from workflows.lookup import find_introduction, find_ref
 from workflows.model.introductions import BILAN_VALID_DAYS, SIDES, bilan_record
 from workflows.steps import groups, questions, reciprocity
+from workflows.steps.voice import count_effects
 from workflows.steps.introductions import (
     animator_view,
     ask_approval,
@@ -46,10 +47,11 @@ def _ask_bilan(plan: Plan, intro: dict, side: str) -> None:
 
 
 def on_bilan_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
-    """A member's bilan: recorded as it comes (structured or free text). An exchange that
-    did not happen is told to the animators, and the demand is offered to matching again;
-    one that did, on the asking side, may bring « et vous, qu'aimeriez-vous transmettre ? »
-    (:func:`workflows.steps.reciprocity.after_good_bilan`)."""
+    """A member's bilan: recorded as it comes (structured or free text); its optional
+    effect lines only counted for the semester (:func:`workflows.steps.voice.count_effects`).
+    An exchange that did not happen is told to the animators, and the demand is offered
+    to matching again; one that did, on the asking side, may bring « et vous,
+    qu'aimeriez-vous transmettre ? » (:func:`workflows.steps.reciprocity.after_good_bilan`)."""
     intro = find_introduction(plan, question["data"].get("intro"))
     side = question["data"].get("side")
     if intro is None or side not in SIDES:
@@ -57,6 +59,7 @@ def on_bilan_answer(plan: Plan, incoming: Incoming, question: dict, answer: str)
         return f"ignored: {question['subject_ref']} is gone"
     record = bilan_record(incoming.parsed, answer, plan.stamp())
     questions.settle(plan, question, answer=record["happened"] or "text", message_id=incoming.parsed.message_id)
+    count_effects(plan, incoming.parsed.text)
     bilans = {**intro["bilans"], side: record}
     fields = {"bilans": bilans}
     if all(bilans[s] is not None for s in SIDES) and intro["status"] == "bilan":

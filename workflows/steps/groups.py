@@ -66,6 +66,7 @@ from workflows.steps.invitations import GROUP_INVITATION, invite_to_group, read_
 from workflows.steps.matcher import best_demands as demands_for
 from workflows.steps.matcher import intros_of, matcher
 from workflows.steps.speaking import answer_sender, tell_animators, tell_member
+from workflows.steps.voice import count_effects
 
 
 SESSION_TITLES = {"fr": "Groupe : {title}", "en": "Group: {title}"}
@@ -830,7 +831,7 @@ def start_bilan(plan: Plan, group: dict, why: str) -> None:
 
 def on_bilan_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
     """A participant's bilan of ``G-<n>``: recorded as it comes (structured or free text),
-    and acknowledged."""
+    its optional effect lines only counted for the semester, and acknowledged."""
     group = find_group(plan, question["data"].get("group"))
     member_ref = question["data"].get("member")
     if group is None or not member_ref:
@@ -838,6 +839,7 @@ def on_bilan_answer(plan: Plan, incoming: Incoming, question: dict, answer: str)
         return f"ignored: {question['subject_ref']} is gone"
     record = bilan_record(incoming.parsed, answer, plan.stamp())
     questions.settle(plan, question, answer=record["happened"] or "text", message_id=incoming.parsed.message_id)
+    count_effects(plan, incoming.parsed.text)
     side = SIDE_OFFER if member_ref == group.get("offer_member") else "asker"
     bilans = [b for b in group["bilans"] if b.get("member") != member_ref]
     update_group(plan, group, f"bilan {member_ref}: {record['happened'] or 'text'}",

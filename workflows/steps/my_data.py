@@ -21,6 +21,10 @@ The export (``format`` ``rers-member-export/1``)::
      "groups": [{ref, status, offer, created, closed, role: "offer"|"asker", state, place,
                  waiting, bilan}]   (their own part only: never who else is in the group),
      "attendance": [{uid, occurrence, partstat, updated}],
+     "testimonies": [{ref, status, signature, text, created, published, withdrawn}],
+     "recueil": [{collection, words, quote, at}]   (their answers to the échanges sur les
+                 échanges' questions, while kept; the effect lines are never kept with
+                 the person, so they are not here),
      "mails": [{created, purpose, status, sent}],
      "counts": {transmitted, received, groups}}   (open reciprocity: savoirs transmis —
                introductions made on their offers —, reçus — on their demands —, groups
@@ -97,6 +101,9 @@ def export(plan: Plan, member: dict) -> dict:
         "groups": [_group(g, ref) for g in groups],
         "attendance": [_pick(a, _ATTENDANCE_KEYS) for a in store.attendance.scan(
             lambda a: a.get("member") == ref or (address is not None and a.get("address") == address))],
+        "testimonies": [_pick(t, ("ref", "status", "signature", "text", "created", "published", "withdrawn"))
+                        for t in store.testimonies.find("member", ref)],
+        "recueil": [_pick(a, ("collection", "words", "quote", "at")) for a in store.voice_answers.find("member", ref)],
         "mails": [_pick(m, ("created", "purpose", "status", "sent")) for m in store.outbox.scan(
             lambda m: address is not None and address in m.get("recipients", ()))],
         "counts": own_counts(ref, introductions, groups),

@@ -2,12 +2,17 @@
 the documents and the synthesis: :mod:`workflows.model.voice`).
 
 * :func:`collection_due` — the hourly job's step: ``collection_days`` before each
-  échanges sur les échanges of the calendar, a collection ``R-<n>`` starts (each
-  confirmed member who wants it asked, :func:`start_collection`); ``synthesis_days``
-  before the meeting, the synthesis goes to the animators (:func:`send_synthesis`);
-  answers older than ``collection_keep_days`` are deleted;
+  échanges sur les échanges of the calendar, a collection ``R-<n>`` starts, asked of the
+  members who took part in at least one exchange since the last échanges sur les
+  échanges (:func:`took_part`, :func:`since_last`); ``synthesis_days`` before the
+  meeting, the synthesis goes to the animators (:func:`send_synthesis`); a
+  questionnaire's synthesis goes the day after its last day; answers older than
+  ``collection_keep_days`` are deleted;
 * :func:`start_collection` — also ``rers collection start --questions FILE``: the same
-  machinery for an animators' questionnaire;
+  machinery for an animators' questionnaire (asked of every confirmed member who wants
+  it, as the seed's first survey was);
+* :func:`count_effects` — the optional effect lines of a bilan, added to the semester's
+  counts (nothing kept with the person);
 * :func:`on_collection_answer` — a member's reply: their words, the quote they allow
   (``Citation : non / anonyme / prénom``, default non) and the optional effects
   (``Isolement``, ``Confiance``, ``Réseau``: counts of the semester only). A plain NON
@@ -24,7 +29,7 @@ from workflows.lookup import find_ref
 from workflows.mail.answers import plain_yes
 from workflows.model.members import reachable
 from workflows.model.privacy import public_member
-from workflows.model.voice import add_effects, read_answer, semester, semester_bounds, synthesis
+from workflows.model.voice import add_effects, read_answer, semester, semester_bounds, split_effects, synthesis
 from workflows.steps import questions
 from workflows.steps.calendar import load_series
 from workflows.steps.speaking import answer_sender, tell_animators
@@ -52,18 +57,21 @@ def find_collection(plan: Plan, ref: str | None) -> dict | None:
 
 
 def start_collection(plan: Plan, *, questions_asked: list[str], meeting: date, source: str,
-                     uid: str | None = None) -> dict:
-    """A collection ``R-<n>`` before ``meeting``: each member who wants it gets the
-    questions (one question of kind ``collection`` each, valid until the meeting)."""
+                     uid: str | None = None, only: set[str] | None = None, since: date | None = None) -> dict:
+    """A collection ``R-<n>`` before ``meeting`` (a questionnaire's: its last day): each
+    member who wants it gets the questions (one question of kind ``collection`` each,
+    valid until the meeting); ``only``: just these member refs (those who took part in
+    an exchange ``since``)."""
     number = plan.next_number("recueil")
     collection = {"ref": f"R-{number}", "source": source, "meeting": meeting.isoformat(), "uid": uid,
                   "questions": list(questions_asked), "status": "open", "started": plan.stamp(), "asked": 0,
-                  "answered": 0, "synthesis": None, "semester": semester(meeting)}
+                  "answered": 0, "synthesis": None, "semester": semester(meeting),
+                  "since": since.isoformat() if since else None}
     collection["id"] = plan.recueils.insert(collection)
     valid = max(1, (meeting - plan.local_date).days)
     asked = 0
     for member in plan.members.find("status", "confirmed"):
-        if not wants_it(member):
+        if not wants_it(member) or (only is not None and member["ref"] not in only):
             continue
         questions.ask(plan, kind=KIND, subject_ref=collection["ref"], member=member["ref"],
                       address=member["address"], to_name=member.get("name"), template="collection_question",
@@ -137,6 +145,60 @@ def send_synthesis(plan: Plan, collection: dict) -> str | None:
     return mid
 
 
+def _local_day(plan: Plan, stamp: str | None) -> date | None:
+    return datetime.fromisoformat(stamp).astimezone(plan.settings.network.zone).date() if stamp else None
+
+
+def took_part(plan: Plan, since: date, until: date) -> set[str]:
+    """The refs of the members who took part in at least one exchange from ``since`` to
+    ``until`` (local days, inclusive): both sides of an introduction that went through
+    (both said OUI: ``introduced`` in the period), and the offerer and the members holding
+    a place in a group that met in the period (its first session, or its bilan asked).
+    Only the exchange counts, not how it went: a bilan is not needed."""
+    def within(day: date | None) -> bool:
+        return day is not None and since <= day <= until
+
+    found: set[str] = set()
+    for intro in plan.introductions.all():
+        if within(_local_day(plan, intro.get("introduced"))):
+            found.update(ref for ref in (intro.get("offer_member"), intro.get("demand_member")) if ref)
+    for group in plan.groups.all():
+        first = date.fromisoformat(group["first_session"]) if group.get("first_session") else None
+        if within(first) or within(_local_day(plan, group.get("bilan_asked"))):
+            found.update(ref for ref in (group.get("offer_member"), *group.get("places", ())) if ref)
+    return found
+
+
+def since_last(plan: Plan, series, meeting: date) -> date:
+    """The day after the last échanges sur les échanges before ``meeting``: the meeting
+    of the series' previous collection, else the series' previous occurrence, else six
+    months before (the first one the robot knows)."""
+    before = [date.fromisoformat(c["meeting"]) for c in plan.recueils.all()
+              if c.get("uid") == series.uid and c.get("meeting") and c["meeting"] < meeting.isoformat()]
+    before += [o.day for o in occurrences(series, meeting - timedelta(days=370), meeting - timedelta(days=1))]
+    return max(before) + timedelta(days=1) if before else meeting - timedelta(days=183)
+
+
+def count_effects(plan: Plan, text: str | None) -> dict:
+    """The optional ``Isolement``, ``Confiance``, ``Réseau`` lines of a bilan's ``text``
+    added to the counts of today's semester (:data:`EFFECTS_KEY`): nothing is kept with
+    the person. Returns the effects read."""
+    effects = split_effects(text)[1]
+    if effects:
+        key = EFFECTS_KEY.format(semester=semester(plan.local_date))
+        plan.set_state(key, add_effects(plan.get_state(key), effects))
+    return effects
+
+
+def synthesis_day(plan: Plan, collection: dict) -> date:
+    """When the synthesis of ``collection`` is due: ``synthesis_days`` before the
+    meeting, or the day after a questionnaire's last day."""
+    meeting = date.fromisoformat(collection["meeting"])
+    if collection.get("source") == "questionnaire":
+        return meeting + timedelta(days=1)
+    return meeting - timedelta(days=plan.settings.voice.synthesis_days)
+
+
 def collection_due(plan: Plan, default_questions: list[str]) -> VoiceReport:
     """The hourly job (see the module docstring)."""
     report = VoiceReport()
@@ -150,13 +212,14 @@ def collection_due(plan: Plan, default_questions: list[str]) -> VoiceReport:
                                       today + timedelta(days=settings.collection_days)):
             if f"{series.uid}:{occurrence.day.isoformat()}" in known:
                 continue
+            since = since_last(plan, series, occurrence.day)
             started = start_collection(plan, questions_asked=default_questions, meeting=occurrence.day,
-                                       source="calendar", uid=series.uid)
+                                       source="calendar", uid=series.uid, since=since,
+                                       only=took_part(plan, since, today))
             report.started.append(started["ref"])
             report.asked += started["asked"]
     for collection in plan.recueils.find("status", "open"):
-        due = date.fromisoformat(collection["meeting"]) - timedelta(days=settings.synthesis_days)
-        if today >= due:
+        if today >= synthesis_day(plan, collection):
             send_synthesis(plan, collection)
             questions.cancel_open(plan, subject_ref=collection["ref"], kind=KIND)
             report.synthesised.append(collection["ref"])
