@@ -99,6 +99,7 @@ def test_the_monthly_report_goes_to_the_animators_once(robot):
     text = body.get_content()
     assert "Apprendre le russe" in text
     # More new offers than open ones says why; the past dates' answers say they are past.
+    assert "expirée)\n- Demandes ouvertes" in text.replace("\r\n", "\n"), "one line each"
     words = " ".join(text.split())
     assert "- Offres ouvertes : 1 ; nouvelles sur la période : 2, dont 1 déjà fermée (retirée ou expirée)" in words
     assert "- Demandes ouvertes : 2 ; nouvelles sur la période : 1 " in words and "1, dont" not in words
