@@ -440,3 +440,29 @@ def test_my_data_writes_the_phone_as_people_write_it(net):
     assert net.send(LINA, "MES DONNÉES", "").startswith("my_data: M-")
     text = net.mails("my_data", to=LINA)[-1].text
     assert "Téléphone : 06 71 22 48 90" in text and "+3367" not in text
+
+
+def test_the_introduction_greets_each_member_by_the_first_name_they_gave(net):
+    paco = net.member(PACO, "Paco Ruiz")
+    lina = net.member(LINA, "Lina Petit")
+    net.item(paco, "offer", "Couture")
+    net.item(lina, "demand", "Couture")
+    net.answer(A1, "question:approve", "OUI")
+    net.answer(PACO, "question:consent", "OUI")
+    net.answer(LINA, "question:consent", "OUI")
+    assert net.mails("introduction", to=LINA)[-1].text.startswith("Bonjour Lina,")
+    assert net.mails("introduction", to=PACO)[-1].text.startswith("Bonjour Paco,")
+
+
+def test_the_catalogue_says_how_to_ask_for_a_listed_knowledge_by_its_number(net):
+    net.member(LINA, "Lina Petit")
+    net.send(LINA, "CATALOGUE", "")
+    assert "« Je m'intéresse à O-12 »" in flat(net.mails("catalogue", to=LINA)[-1].text)
+
+
+@pytest.mark.parametrize("said, remarks", [("On est d'accord, oui !", False), ("Oui, ça me va très bien", False),
+                                           ("Oui, on est d'accord mais pas le lundi", True)])
+def test_agreeing_words_are_not_remarks(said, remarks):
+    from workflows.mail.answers import has_remarks
+
+    assert has_remarks(said) is remarks

@@ -126,3 +126,15 @@ def test_rers_report_prints_and_refuses_a_bad_month(robot, capsys):
     for month in ("novembre", "2026-13", "2026-00"):
         assert main(["report", "--config", str(settings.source), "--month", month]) == 1
         assert "YYYY-MM" in capsys.readouterr().err
+
+
+def test_todays_permanence_is_either_past_or_to_come_never_both(tmp_path):
+    """At 6 a.m. on a Monday the permanence of 9 a.m. is to come; at noon it is past."""
+    settings = make_settings(tmp_path / "robot")
+    store = Store.open(settings.store.path)
+    monday = date(2026, 12, 7)
+    for hour, coming in ((5, True), (12, False)):
+        now = datetime(2026, 12, 7, hour, 0, tzinfo=timezone.utc)
+        report = build_report(settings, store, date(2026, 12, 1), monday, monday, now)
+        upcoming_today = [o for o in report["upcoming"] if o["start"].date() == monday]
+        assert bool(upcoming_today) is coming

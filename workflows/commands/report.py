@@ -35,7 +35,7 @@ def cmd_report(args) -> int:
     except (OSError, ValueError) as error:  # the synonyms file: the report comes without near misses
         print(f"near misses left out: cannot read the synonyms: {error}", file=sys.stderr)
         source = store
-    report = build_report(settings, source, start, end, today)
+    report = build_report(settings, source, start, end, today, now)
     if not args.send:
         print(renderer_for(settings).render("report", {"network": {"name": settings.network.name}, "now": now,
                                                        "report": report}).text)

@@ -170,6 +170,7 @@ def read_attendance(text: str) -> str | None:
 
 _FILLER_RE = re.compile(
     r"(?<![\w'])(?:je (?:ne )?suis|c'est|ce n'est|pour moi|pour|je donne|moi|non plus|vraiment"
+    r"|on est|nous sommes|ca me va|ca nous va|tres bien|bien"
     r"|desole(?:e|s|es)?|je veux bien"
     r"|(?:mon|ma|cette|la|le|l') ?(?:adhesion|inscription|demande|retrait|desinscription|choix|depart"
     r"|mise en relation|echange|participation|accord))(?![\w'])")

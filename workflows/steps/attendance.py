@@ -274,6 +274,7 @@ def _tell_no_event(plan: Plan, incoming: Incoming, series: EventSeries, day: dat
     # read as an answer to the invitation (workflows.routes, « answer to an invitation »).
     answer_sender(plan, incoming, template="attendance_no_event", purpose="attendance_no_event",
                   references=_invitation_ids(plan, series, person_address(incoming.parsed)), values={
+        "recipient": _recipient(plan, person_address(incoming.parsed)),
         "event": {"title": series.title, "place": series.place, "recurring": series.rule.recurring},
         "occurrence": occurrence_view(series, day if day is not None else series.rule.starts),
         "why": why,
@@ -281,6 +282,13 @@ def _tell_no_event(plan: Plan, incoming: Incoming, series: EventSeries, day: dat
         "following": occurrence_view(series, following) if following else None,
         "partstat": partstat,
     })
+
+
+def _recipient(plan: Plan, address: str | None) -> dict:
+    """Who a note is to, for its greeting: the member's name and given first name (empty
+    for anyone else)."""
+    member = find_member(plan, address) or {}
+    return {"name": member.get("name"), "first_name": member.get("first_name")}
 
 
 def _invitation_ids(plan: Plan, series: EventSeries, address: str | None) -> list[str]:

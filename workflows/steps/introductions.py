@@ -583,6 +583,7 @@ def _introduce(plan: Plan, intro: dict, unavailable: dict[str, str] | None = Non
             "animators_copied": bool(cc),
             # Where they meet, when either meets at the permanence: both read its date.
             "permanence": permanence if "permanence" in intro["contacts"].values() else None,
+            "recipient": {"name": me.get("name"), "first_name": me.get("first_name")},  # the greeting
         }
         tell_member(plan, me, template="introduction", values=context, purpose="introduction", cause=intro["ref"],
                     cc=cc)

@@ -69,9 +69,11 @@ def previous_month(today: date) -> tuple[date, date]:
     return end.replace(day=1), end
 
 
-def build_report(settings: Settings, store: Plan, start: date, end: date, today: date) -> dict:
+def build_report(settings: Settings, store: Plan, start: date, end: date, today: date,
+                 now: datetime | None = None) -> dict:
     """The report's data for the local days ``start``…``end`` (inclusive), as plain dicts
-    and lists (the template's context). ``today``: the network-local date now.
+    and lists (the template's context). ``today``: the network-local date now; ``now``
+    (aware), when given, tells today's events that have begun (past) from those to come.
 
     ``store``: a :class:`Plan` (or a bare store, read the same way: then the unmet
     demands' ``near`` is None, as their near misses need the plan's matcher; else a list,
@@ -139,9 +141,13 @@ def build_report(settings: Settings, store: Plan, start: date, end: date, today:
     upcoming, attendance = [], []
     for one in series:
         for occurrence in occurrences(one, today, today + timedelta(days=UPCOMING_DAYS)):
+            if now is not None and occurrence.start <= now:
+                continue  # begun already: it is past, counted below
             coming = [a for a in answers_for(store, one.uid, occurrence.day) if a["partstat"] == "accepted"]
             upcoming.append({"title": one.title, "start": occurrence.start, "accepted": len(coming)})
         for occurrence in occurrences(one, start, min(end, today)):
+            if now is not None and occurrence.start > now:
+                continue  # later today: still to come, counted above
             answers = answers_for(store, one.uid, occurrence.day)
             if answers:
                 attendance.append({
@@ -251,7 +257,7 @@ def monthly_report(plan: Plan) -> str | None:
         return None
     if date.fromisoformat(since) > end:
         return None
-    report = build_report(plan.settings, plan, start, end, today)
+    report = build_report(plan.settings, plan, start, end, today, plan.now)
     mid = queue_report(plan, report, cause=f"report:{start:%Y-%m}")
     plan.set_state(key, plan.stamp())
     plan.audit.info("monthly report for %s decided", start.strftime("%Y-%m"))
@@ -261,6 +267,6 @@ def monthly_report(plan: Plan) -> str | None:
 def on_report_command(plan: Plan, incoming: Incoming) -> str:
     """``STATISTIQUES`` from an animator: the report of the month so far, to them."""
     today = plan.local_date
-    report = build_report(plan.settings, plan, today.replace(day=1), today, today)
+    report = build_report(plan.settings, plan, today.replace(day=1), today, today, plan.now)
     answer_sender(plan, incoming, template="report", values={"report": report}, purpose="report")
     return f"report {today.replace(day=1)}…{today}"
