@@ -181,8 +181,9 @@ def test_the_pair_set_is_as_written():
 
 
 def test_meanings_find_more_pairs_without_more_traps(analyzer, lexicon):
-    """The figures of docs/mise-en-relation.md, as floors: precision at least 0.78 and
-    recall at least 0.35 on the whole set (words only: 0.74 and 0.23)."""
+    """The figures of docs/mise-en-relation.md, as floors: precision at least 0.80 and
+    recall at least 0.30 on the whole set, the tester's harder pairs included (words
+    only: 0.65 and 0.18)."""
     lexical = resources.analyzer(meaning=False)
     counts = {"words": [0, 0, 0], "meaning": [0, 0, 0]}
     for offer, demand, match, _kind, _split in read_pairs():
@@ -196,9 +197,45 @@ def test_meanings_find_more_pairs_without_more_traps(analyzer, lexicon):
                 counts[name][2] += 1
     tp, fp, fn = counts["meaning"]
     wtp, wfp, wfn = counts["words"]
-    assert tp / (tp + fp) >= 0.78 and tp / (tp + fn) >= 0.35, counts
+    assert tp / (tp + fp) >= 0.80 and tp / (tp + fn) >= 0.30, counts
     assert tp / (tp + fn) > wtp / (wtp + wfn)
     assert tp / (tp + fp) >= wtp / (wtp + wfp)
+
+
+@pytest.mark.parametrize("offer, demand", [
+    ("Excel", "Peindre des tableaux"),  # tableau/tableur: two words the vectors know, no typo
+    ("Tableur", "Tableaux de maître"),
+    ("Cartographie", "Cartes à jouer"),  # a shared start is no family: cart|e, cart|ographie
+    ("Informatique", "Information juridique"),
+    ("Photoshop", "Photographie argentique"),
+    ("Chant choral", "Visiter un chantier"),  # chantier is chant with letters added, no typo
+    ("Jardin japonais", "Apprendre le japonais"),  # a head met by an adjective
+    ("Cuisine italienne", "Apprendre l'italien"),
+    ("Cuisine japonaise", "Japonais"),
+    ("Retouche photo", "Couture et retouches"),  # « retouche » alone is no couture
+    ("Tricot", "Crochet"),  # siblings, not synonyms
+    ("Réparer son vélo", "Faire du vélo en ville"),
+])
+def test_the_testers_traps_are_not_proposed(analyzer, offer, demand):
+    assert not proposed(analyzer, offer, demand), score_titles(analyzer, offer, demand).why()
+
+
+def test_roles_of_the_words_of_a_title(analyzer):
+    assert analyzer.roles("Apprendre le japonais") == {"japonais": "head"}
+    assert analyzer.roles("Jardin japonais") == {"jardin": "head", "japonais": "adj"}
+    assert analyzer.roles("Déménager un piano") == {"demenager": "head", "piano": "obj"}
+    assert analyzer.roles("Machine à tricoter")["tricoter"] == "comp"
+    assert analyzer.roles("Couture et retouches") == {"couture": "head", "retouches": "head"}
+    assert analyzer.roles("Jouer du piano") == {"piano": "head"}
+
+
+def test_typos_and_families_still_found(analyzer):
+    assert score_titles(analyzer, "Cours d'espagniol", "Apprendre l'espagnol").score == 0.94
+    from workflows.model.matching import same_family
+    assert same_family("construire", "construction") and same_family("planter", "plantation")
+    assert same_family("dessiner", "dessin") and same_family("écrire", "écriture")
+    assert not same_family("informatique", "information") and not same_family("tableau", "tableur")
+    assert not same_family("carte", "cartographie")
 
 
 # --- the index ----------------------------------------------------------------------------

@@ -21,7 +21,9 @@ Times shown are the network's local time; ``RERS_NOW`` fixes the clock (tests).
 from __future__ import annotations
 
 import json
+import os
 import sys
+from pathlib import Path
 
 from workflows.commands.common import clock_from_env, flush_outbox, load_settings, open_store
 from workflows.lookup import find_ref
@@ -138,10 +140,12 @@ def cmd_match(args) -> int:
     from workflows.steps.groups import regroup
     from workflows.steps.introductions import rematch
 
-    settings = load_settings(args)
     if args.score:
+        # Scoring two titles needs no network: outside one (no --config, no $RERS_CONFIG,
+        # no ./rers.toml) the built-in defaults serve.
+        bare = not (getattr(args, "config", None) or os.environ.get("RERS_CONFIG")) and not Path("rers.toml").exists()
         try:
-            result = score_text(settings, *args.score)
+            result = score_text(None if bare else load_settings(args), *args.score)
         except (OSError, ValueError) as error:
             raise UserError(f"cannot read the synonyms: {error}") from None
         if args.json:
@@ -152,6 +156,7 @@ def cmd_match(args) -> int:
             for line in result["why"]:
                 print(f"  {line}")
         return EXIT_OK
+    settings = load_settings(args)
     store = open_store(settings)
     clock = clock_from_env()
     def both(plan, dry_run=False):

@@ -87,6 +87,27 @@ FAMILY_MIN_COSINE = 0.35
 much (``construire``/``construction`` 0.6; ``marin``/``marinade`` do not)."""
 FAMILY_PREFIX = 4
 """How many first letters two lemmas of one family share at least."""
+FAMILY_SUFFIXES = tuple(sorted(set("""
+er ir re ire oir uire ation iation ition tion ction uction sion ssion age ement ment ure ture
+ature eur euse ateur atrice rice ance ence erie ee ie iste isme ite e
+""".split()), key=len, reverse=True)) + ("",)
+"""Endings of French derivation (folded): two lemmas are one family when, these endings
+taken off, they leave the same root of at least :data:`FAMILY_PREFIX` letters
+(``plant|er``/``plant|ation``, ``constru|ire``/``constru|ction``, ``dessin|er``/``dessin``),
+not merely when they start alike (``informati|que``/``informati|on``, ``table|ur``/
+``table|au``, ``cart|e``/``cart|ographie`` are not families; issue 16, second pass)."""
+ROLE_FACTOR = 0.5
+"""What a word shared by two titles is worth when it is the knowledge itself in one (the
+head: « Apprendre le *japonais* ») and only qualifies another knowledge in the other (an
+adjective or a verb's object: « Jardin *japonais* », « Déménager un *piano* »), the two
+heads being unrelated: a shared word is not a shared meaning."""
+LIGHT_VERBS = frozenset("jouer faire pratiquer prendre".split())
+"""Verbs that say how a knowledge is practised, not what it is: « Jouer du *piano* »,
+« Faire de la *voile* », « Prendre des *photos* »: the word after them is the head."""
+DETERMINERS = frozenset("""le la les l un une son sa ses mon ma mes ton ta tes notre nos votre vos
+leur leurs ce cet cette ces""".split())
+"""Determiners (folded): a word after a verb and one of them is its object."""
+COORDINATIONS = frozenset(("et", "ou"))
 """Only the start of a description is read: it is meant to be short."""
 
 FRENCH_STOP_WORDS = frozenset("""
@@ -208,6 +229,12 @@ class Analysis:
 
     terms: dict[str, Term]
     title: tuple[str, ...]
+    heads: frozenset = frozenset()
+    """The title's keys that name the knowledge (its first term, and each one after
+    « et »/« ou »; see :meth:`Analyzer.roles`)."""
+    dependents: frozenset = frozenset()
+    """The title's keys that only qualify a head: an adjective after it (« jardin
+    *japonais* ») or a verb's object (« déménager un *piano* »)."""
 
     @property
     def empty(self) -> bool:
@@ -254,6 +281,8 @@ class Analyzer:
         self.entries: dict[str, list[str]] = {}
         """Concept key → its one-word entries as written, lower case (their vectors make
         the concept's)."""
+        self._entry_words: dict[str, str] = {}
+        """Stem of a one-word synonym entry → the entry as written, lower case."""
         self._build(synonyms)
         self.longest = max((len(p) for p in self.phrases), default=1)
         self.lexicon = lexicon
@@ -320,6 +349,7 @@ class Analyzer:
             if len(phrase) == 1:
                 self.surfaces.setdefault(key, []).append(phrase[0])
                 self.entries.setdefault(key, []).append(written[phrase])
+                self._entry_words.setdefault(phrase[0], written[phrase])
 
     def key_of(self, entry: str) -> str | None:
         """The term key of a word or an expression of a data file (``Gérer`` → its stem,
@@ -383,8 +413,23 @@ class Analyzer:
         for x in self.forms(a):
             for y in self.forms(b):
                 if x[0] == y[0]:  # typo_ratio's cheapest test, first: most pairs stop here
-                    best = max(best, typo_ratio(x, y))
+                    ratio = typo_ratio(x, y)
+                    if ratio and not self.distinct_words(x, y):
+                        best = max(best, ratio)
         return ("typo", best / 100.0) if best else (None, 0.0)
+
+    def distinct_words(self, a: str, b: str) -> bool:
+        """True when the vectors know the words of both stems (a text's, or a synonym
+        entry's), on different rows: two words of the language (``tableau``/``tableur``),
+        not one mistyped (``espagniol`` has no vector). False without the meaning layer."""
+        if not self.meaning:
+            return False
+        x = self._written.get(a) or self._entry_words.get(a)
+        y = self._written.get(b) or self._entry_words.get(b)
+        if x is None or y is None:
+            return False
+        one, two = self.lexicon.row(x), self.lexicon.row(y)
+        return one is not None and two is not None and one != two
 
     def sense(self, key: str) -> Sense | None:
         """The :class:`Sense` of a term key seen in a text or a data file, or None
@@ -475,19 +520,47 @@ class Analyzer:
                 i += 1
         return out
 
+    def roles(self, text: str) -> dict[str, str]:
+        """The role of each word (folded) of a title, by simple French syntax: ``head``
+        for the first word that is neither generic (« apprendre ») nor a light verb
+        (:data:`LIGHT_VERBS`), and for the first after « et »/« ou »; then ``adj`` for a
+        word right after another (« jardin japonais », « retouche photo »), ``obj`` for
+        a word after a determiner (« déménager un piano »), ``comp`` after a preposition
+        (« accords de guitare », « machine à tricoter »), which is left alone."""
+        out: dict[str, str] = {}
+        head_open, after = True, None
+        for written in _TOKEN_RE.findall(_AUDIENCE_RE.sub(" ", text or "").lower()):
+            for w in _WORD_RE.findall(fold(written)):
+                if w in COORDINATIONS:
+                    head_open, after = True, None
+                elif w in DETERMINERS:
+                    after = "prep" if after == "prep" else "det"
+                elif w in FRENCH_STOP_WORDS or len(w) < 2 or w.isdigit():
+                    after = "prep"
+                elif head_open and (w in LIGHT_VERBS or self.stem(w) in self.generic):
+                    after = None
+                else:
+                    role = "head" if head_open else {"word": "adj", "det": "obj"}.get(after, "comp")
+                    out.setdefault(w, role)
+                    head_open, after = False, "word"
+        return out
+
     def analyse(self, title: str, description: str | None = None) -> Analysis:
         """The terms of an item (see the module docstring)."""
         terms: dict[str, Term] = {}
         for term in self._terms(title, 1.0):
             terms.setdefault(term.key, term)
         title_keys = tuple(terms)
+        roles = self.roles(title)
+        heads = frozenset(k for k, t in terms.items() if roles.get(t.text.split(" ")[0]) == "head")
+        dependents = frozenset(k for k, t in terms.items() if roles.get(t.text.split(" ")[0]) == "adj")
         for term in self._terms(description or "", DESCRIPTION_WEIGHT, MAX_DESCRIPTION_WORDS):
             terms.setdefault(term.key, term)
         if not title_keys:
             # A title made only of generic words ("Cours") says nothing: its description speaks.
             terms = {k: Term(k, t.text, 1.0, t.written) for k, t in terms.items()}
             title_keys = tuple(terms)
-        return Analysis(terms=terms, title=title_keys)
+        return Analysis(terms=terms, title=title_keys, heads=heads, dependents=dependents)
 
     def label(self, term: Term) -> str:
         """How a term is shown to people: the words as written, and for a concept its group."""
@@ -506,20 +579,19 @@ _NONE: frozenset = frozenset()
 
 
 def same_family(a: str, b: str) -> bool:
-    """True when two lemmas look like one family: their folded forms share at least
-    :data:`FAMILY_PREFIX` first letters, and at least half the shorter one (single
-    words only)
-    (``construire``/``construction``, ``ecrire``/``ecriture``; not ``carte``/``cartable``
-    …whose vectors are far apart anyway)."""
+    """True when two lemmas look like one family: their folded forms, an ending of
+    :data:`FAMILY_SUFFIXES` taken off each, leave the same root of at least
+    :data:`FAMILY_PREFIX` letters (single words only): ``construire``/``construction``,
+    ``ecrire``/``ecriture``; not ``informatique``/``information``, ``tableau``/``tableur``."""
     x, y = fold(a), fold(b)
     if " " in x or " " in y:  # a concept's name of several words (« langue des signes »)
         return False
-    shared = 0
-    for p, q in zip(x, y):
-        if p != q:
-            break
-        shared += 1
-    return shared >= FAMILY_PREFIX and 2 * shared >= min(len(x), len(y))
+    return bool(_roots(x) & _roots(y))
+
+
+def _roots(word: str) -> set[str]:
+    return {word[:len(word) - len(end)] for end in FAMILY_SUFFIXES
+            if word.endswith(end) and len(word) - len(end) >= FAMILY_PREFIX}
 
 
 # --- scoring two items ------------------------------------------------------------------
@@ -533,9 +605,16 @@ def typo_ratio(a: str, b: str) -> float:
     """``rapidfuzz`` ratio (0–100) of two different stems taken for one mistyped word,
     else 0: both at least :data:`MIN_TYPO_LENGTH` long, same first letter, ratio at
     least :data:`TYPO_MIN_RATIO`."""
-    if a == b or len(a) < MIN_TYPO_LENGTH or len(b) < MIN_TYPO_LENGTH or a[0] != b[0]:
+    if a == b or len(a) < MIN_TYPO_LENGTH or len(b) < MIN_TYPO_LENGTH or a[0] != b[0] or extends(a, b):
         return 0.0
     return fuzz.ratio(a, b, score_cutoff=TYPO_MIN_RATIO)
+
+
+def extends(a: str, b: str) -> bool:
+    """True when one stem is the other with letters added at its end (``chant``/
+    ``chanti``, chant/chantier): another word of the language, maybe of its family
+    (which the meaning layer judges), not a typo of it."""
+    return a.startswith(b) or b.startswith(a)
 
 
 @dataclass(frozen=True)
@@ -614,14 +693,15 @@ def _cover(analyzer: Analyzer, side: Analysis, other: Analysis) -> tuple[float, 
     if not side.title:
         return 0.0, {}
     found: dict[str, tuple[str, float]] = {}
+    crossed = roles_cross(analyzer, side, other)
     for key in side.title:
         best, partner = 0.0, None
         same = other.terms.get(key)
         if same is not None:
-            best, partner = same.weight, key
+            best, partner = same.weight * crossed(key, key), key
         if best < 1.0:  # a typo in a title may beat the same word in a description
             for other_key, term in other.terms.items():
-                value = analyzer.lexical_relation(key, other_key)[1]
+                value = analyzer.lexical_relation(key, other_key)[1] * crossed(key, other_key)
                 if other_key not in side.terms:
                     value = max(value, analyzer.meaning_relation(key, other_key)[1])
                 value *= term.weight
@@ -630,6 +710,34 @@ def _cover(analyzer: Analyzer, side: Analysis, other: Analysis) -> tuple[float, 
         if partner is not None:
             found[key] = (partner, best)
     return sum(v for _, v in found.values()) / len(side.title), found
+
+
+def roles_cross(analyzer: Analyzer, side: Analysis, other: Analysis):
+    """A function ``(key of side, key of other) → factor`` of a word shared (same word,
+    synonym, typo) by two titles: :data:`ROLE_FACTOR` when it is a head in one and a
+    dependent in the other (see :meth:`Analyzer.roles`) while no head of one relates to a
+    head of the other, else 1. Meanings (families, near senses) are not discounted."""
+    if not analyzer.meaning or heads_meet(analyzer.similarity, side.heads, other.heads):
+        return _one
+
+    def factor(mine: str, theirs: str) -> float:
+        if (mine in side.heads and theirs in other.dependents) or (mine in side.dependents and theirs in other.heads):
+            return ROLE_FACTOR
+        return 1.0
+    return factor
+
+
+def _one(_a: str, _b: str) -> float:
+    return 1.0
+
+
+def heads_meet(similarity, mine: Iterable[str], theirs: Iterable[str]) -> bool:
+    """True when a head of one title relates to a head of the other (``similarity`` of
+    two keys > 0), or one title has no head."""
+    mine, theirs = list(mine), list(theirs)
+    if not mine or not theirs:
+        return True
+    return any(a == b or similarity(a, b) > 0.0 for a in mine for b in theirs)
 
 
 def score_pair(analyzer: Analyzer, offer: Analysis, demand: Analysis) -> Score:
@@ -757,6 +865,9 @@ class Entry:
     order: int
     title: tuple[str, ...]
     weights: dict[str, float]
+    heads: frozenset = frozenset()
+    dependents: frozenset = frozenset()
+    """See :class:`Analysis`: the role of a shared word (:func:`roles_cross`)."""
 
 
 class Candidate(NamedTuple):
@@ -864,7 +975,8 @@ class MatchIndex:
         analysis = self.analyzer.analyse(item.get("title") or "", item.get("description"))
         self._counter += 1
         entry = Entry(item["ref"], item["kind"], item["member"], fingerprint(item), self._counter,
-                      analysis.title, {key: term.weight for key, term in analysis.terms.items()})
+                      analysis.title, {key: term.weight for key, term in analysis.terms.items()},
+                      analysis.heads, analysis.dependents)
         self.entries[entry.ref] = entry
         for key in analysis.terms:
             self._postings(entry, key)[entry.ref] = entry.member
@@ -939,7 +1051,8 @@ class MatchIndex:
             for other_form, ratio, _ in process.extract(form, near, scorer=fuzz.ratio,
                                                         score_cutoff=TYPO_MIN_RATIO, limit=None):
                 other = self.form_keys[other_form]
-                if other == key or (is_concept(key) and is_concept(other)):
+                if other == key or (is_concept(key) and is_concept(other)) or extends(form, other_form) \
+                        or self.analyzer.distinct_words(form, other_form):
                     continue
                 value = ratio / 100.0
                 if value > self.neighbours[key].get(other, 0.0):
@@ -1035,17 +1148,27 @@ class MatchIndex:
         found = []
         for cand in chosen:
             entry = self.entries[cand]
-            mine_cover = self._cover(me.title, entry.weights, me.weights) / n_mine
+            crossed = self._crossed(me, entry)
+            mine_cover = self._cover(me.title, entry.weights, me.weights, crossed, me, entry) / n_mine
             if mine_cover < needed:
                 continue
-            score = round((mine_cover + self._cover(entry.title, me.weights, entry.weights)
+            score = round((mine_cover + self._cover(entry.title, me.weights, entry.weights, crossed, entry, me)
                            / (len(entry.title) or 1)) / 2, 2)
             if score >= min_score:
                 found.append(Candidate(cand, score, entry.order))
         found.sort(key=_best_first)
         return found if limit is None else found[:limit]
 
-    def _cover(self, title: tuple[str, ...], weights: dict[str, float], mine: dict[str, float]) -> float:
+    def _related(self, a: str, b: str) -> float:
+        return 1.0 if a == b else max(self.neighbours.get(a, {}).get(b, 0.0), self.senses.get(a, {}).get(b, 0.0))
+
+    def _crossed(self, one: Entry, two: Entry) -> bool:
+        """True when the roles of shared words count between two entries (see
+        :func:`roles_cross`): meanings on, and no head of one relates to one of the other."""
+        return self.analyzer.meaning and not heads_meet(self._related, one.heads, two.heads)
+
+    def _cover(self, title: tuple[str, ...], weights: dict[str, float], mine: dict[str, float],
+               crossed: bool = False, me: Entry | None = None, other: Entry | None = None) -> float:
         """The sum, over the ``title`` terms of one item (whose terms are ``mine``), of
         their best match among the terms (``weights``) of another: what
         :func:`score_pair` computes, by lookups in the typo and meaning neighbours
@@ -1054,12 +1177,16 @@ class MatchIndex:
         total = 0.0
         neighbours, senses = self.neighbours, self.senses
         for key in title:
-            best = weights.get(key, 0.0)
+            factor = _one
+            if crossed and (key in me.heads or key in me.dependents):
+                def factor(_mine, theirs, head=key in me.heads):
+                    return ROLE_FACTOR if theirs in (other.dependents if head else other.heads) else 1.0
+            best = weights.get(key, 0.0) * factor(key, key)
             if best < 1.0:
                 close = neighbours.get(key)
                 if close:
                     for other_key, similarity in close.items():
-                        value = similarity * weights.get(other_key, 0.0)
+                        value = similarity * weights.get(other_key, 0.0) * factor(key, other_key)
                         if value > best:
                             best = value
                 near = senses.get(key)
@@ -1067,7 +1194,7 @@ class MatchIndex:
                     for other_key, similarity in near.items():
                         if other_key in mine:
                             continue
-                        value = max(similarity, close.get(other_key, 0.0) if close else 0.0) \
+                        value = max(similarity, close.get(other_key, 0.0) * factor(key, other_key) if close else 0.0) \
                             * weights.get(other_key, 0.0)
                         if value > best:
                             best = value

@@ -10,7 +10,7 @@ from config.settings import Settings
 from store import Store
 from workflows.mail.render import BUILTIN_TEMPLATES
 from workflows.model.charter import _FILE_RE, NAMES, Text
-from workflows.model.matching import (BUILTIN_FAMILIES, BUILTIN_SIBLINGS, BUILTIN_SYNONYMS, Analyzer, MatchIndex,
+from workflows.model.matching import (DEFAULT_MIN_SCORE, BUILTIN_FAMILIES, BUILTIN_SIBLINGS, BUILTIN_SYNONYMS, Analyzer, MatchIndex,
                                       parse_synonyms, score_titles)
 from workflows.shell.lexicon import Lexicon
 from workflows.steps.matcher import Matcher
@@ -93,11 +93,12 @@ def matcher_for(settings: Settings, store: Store) -> Matcher:
     return store.derived(f"matching:{path}:{stamp}", lambda: Matcher(MatchIndex(analyzer_for(settings))))
 
 
-def score_text(settings: Settings, offer_title: str, demand_title: str) -> dict:
+def score_text(settings: Settings | None, offer_title: str, demand_title: str) -> dict:
     """``rers match --score``: ``{"score": 0.0-1.0, "proposed": bool, "why": [French lines]}``
     for two titles, against ``[matching] min_score`` (whether they would be proposed if
-    both were open items of two free members)."""
-    score = score_titles(analyzer_for(settings), offer_title, demand_title)
-    minimum = settings.matching.min_score
+    both were open items of two free members). ``settings`` None: the built-in defaults
+    (outside a network's folder)."""
+    score = score_titles(analyzer_for(settings) if settings is not None else analyzer(), offer_title, demand_title)
+    minimum = settings.matching.min_score if settings is not None else DEFAULT_MIN_SCORE
     return {"score": score.score, "proposed": score.score >= minimum and bool(score.matches),
             "why": score.why(minimum)}
