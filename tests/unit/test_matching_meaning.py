@@ -281,3 +281,52 @@ def test_candidates_limit_gives_the_n_best_demands_of_an_offer(analyzer):
     assert best == everyone[:3]
     assert [c.score for c in best] == sorted((c.score for c in best), reverse=True)
     assert "D-7" not in {c.ref for c in everyone}
+
+
+# --- domains (issue 16, third pass) ----------------------------------------------------
+
+
+@pytest.mark.parametrize("offer, demand", [
+    ("Initiation à l'œnologie", "Apprendre à déguster le vin"),
+    ("Mycologie", "Reconnaître les champignons"),
+    ("Ornithologie", "Observer les oiseaux"),
+    ("Utiliser Canva", "Graphisme pour débutants"),
+    ("Les tableaux croisés", "Excel avancé"),
+    ("Devenir aide-soignant", "Préparer le concours d'aide-soignante"),
+    ("Apiculture", "Élever des abeilles"),
+])
+def test_a_learned_word_meets_the_plain_words_of_its_domain(analyzer, offer, demand):
+    assert proposed(analyzer, offer, demand), score_titles(analyzer, offer, demand).why()
+
+
+def test_a_domain_match_says_so(analyzer):
+    why = score_titles(analyzer, "Initiation à l'œnologie", "Apprendre à déguster le vin").why()
+    assert "« vin » ≈ « œnologie » (même domaine)" in why
+    from workflows.model.matching import why_in_one_line
+    assert "(même domaine)" in why_in_one_line(why)
+
+
+@pytest.mark.parametrize("offer, demand", [
+    ("Jouer de la batterie", "Changer la batterie de sa voiture"),
+    ("Mots croisés", "Broderie au point de croix"),
+    ("Pâte à sel", "Pâtes fraîches maison"),
+    ("Marche nordique", "Vendre sur les marchés"),  # a plain word's stem is no domain
+    ("Cartographie", "Cartes à jouer"),
+    ("Photoshop", "Photographie argentique"),
+])
+def test_domains_keep_the_traps_out(analyzer, offer, demand):
+    assert not proposed(analyzer, offer, demand), score_titles(analyzer, offer, demand).why()
+
+
+def test_the_domain_file_parses_and_needs_its_colon():
+    from workflows.model.matching import parse_domains
+    assert parse_domains("# c\nœnologie, sommellerie : vin, déguster\n") == [
+        (("œnologie", "sommellerie"), ("vin", "déguster"))]
+    with pytest.raises(ValueError, match="d.txt, line 2"):
+        parse_domains("a : b\nseul, autre\n", "d.txt")
+    assert len(resources.read_domains()) >= 200
+
+
+def test_two_plain_words_of_a_domain_do_not_meet_by_it(analyzer):
+    assert not analyzer.same_domain(analyzer.key_of("vin"), analyzer.key_of("déguster"))
+    assert analyzer.same_domain(analyzer.key_of("œnologie"), analyzer.key_of("vin"))

@@ -62,6 +62,9 @@ the synonym file."""
 BUILTIN_SIBLINGS = Path(__file__).resolve().parents[1] / "data" / "voisins.txt"
 """Groups of sibling knowledge (languages, instruments, dances…): near in the vectors,
 never one for the other. Same format."""
+BUILTIN_DOMAINS = Path(__file__).resolve().parents[1] / "data" / "domaines.txt"
+"""Domains: a learned word, a tool or a part of a knowledge and the plain words of its
+field (« œnologie : vin, déguster »), one a line (see :func:`parse_domains`)."""
 
 DEFAULT_MIN_SCORE = 0.6
 """Below this score a pair is not proposed (``[matching] min_score``)."""
@@ -82,6 +85,10 @@ match is worth the cosine. Tuned on the ``dev`` half of ``tests/data/pairs_meani
 (see docs/mise-en-relation.md)."""
 FAMILY_VALUE = 0.9
 """What two words of one family are worth (``gérer``/``gestion``): near one, not one."""
+DOMAIN_VALUE = 0.8
+"""What a learned word and a plain word of its domain are worth (``œnologie``/``vin``, a
+line of :data:`BUILTIN_DOMAINS`): less than a family, the one names the field, the other
+a thing of it. Tuned on the ``dev`` half of ``tests/data/pairs_meaning.tsv``."""
 FAMILY_MIN_COSINE = 0.35
 """Lemmas sharing their first letters are one family only if their vectors agree this
 much (``construire``/``construction`` 0.6; ``marin``/``marinade`` do not)."""
@@ -206,6 +213,27 @@ def parse_synonyms(text: str, source: str = "synonyms") -> list[tuple[str, ...]]
     return groups
 
 
+def parse_domains(text: str, source: str = "domains") -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Domains of a domain file: one a line, « learned words : plain words », each side's
+    entries separated by commas, ``#`` starts a comment. Returns ``(learned, plain)``
+    pairs of stripped entries.
+
+    Raises ``ValueError`` naming ``source`` and the line for a line without « : » or with
+    an empty side."""
+    domains = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        learned, colon, plain = line.partition(":")
+        heads = tuple(e.strip() for e in learned.split(",") if e.strip())
+        words_ = tuple(e.strip() for e in plain.split(",") if e.strip())
+        if not colon or not heads or not words_:
+            raise ValueError(f"{source}, line {number}: a domain is « learned words : plain words »")
+        domains.append((heads, words_))
+    return domains
+
+
 # --- analysis ---------------------------------------------------------------------------
 
 
@@ -268,8 +296,14 @@ class Analyzer:
     """
 
     def __init__(self, synonyms: Iterable[Iterable[str]] = (), lexicon=None, *,
-                 families: Iterable[Iterable[str]] = (), siblings: Iterable[Iterable[str]] = ()):
+                 families: Iterable[Iterable[str]] = (), siblings: Iterable[Iterable[str]] = (),
+                 domains: Iterable[tuple[Iterable[str], Iterable[str]]] = ()):
         self._stemmer = snowballstemmer.stemmer("french")
+        domains = [(tuple(heads), tuple(plain)) for heads, plain in domains] if lexicon is not None else []
+        # An expression of a domain (« tableaux croisés ») is one term: a concept of its own,
+        # unless the synonyms already have it.
+        synonyms = list(synonyms) + [(entry,) for heads, plain in domains for entry in heads + plain
+                                     if len(words(entry)) > 1]
         self._stems: dict[str, str] = {}
         self.generic = frozenset(self.stem(w) for w in GENERIC_WORDS)
         self.phrases: dict[tuple[str, ...], str] = {}
@@ -297,6 +331,22 @@ class Analyzer:
         """Term key → the numbers of the sibling groups it is in."""
         for key, number in self._group_ids(siblings, multiple=True).items():
             self.siblings[key] = frozenset(number)
+        self.domain_heads: dict[str, frozenset[int]] = {}
+        """Term key → the numbers of the domains it names (``œnologie``)."""
+        self.domain_words: dict[str, frozenset[int]] = {}
+        """Term key → the numbers of the domains it is a plain word of (``vin``)."""
+        for which, side in ((self.domain_heads, 0), (self.domain_words, 1)):
+            for key, numbers in self._group_ids((d[side] for d in domains), multiple=True).items():
+                which[key] = frozenset(numbers)
+
+    def domains(self, key: str) -> frozenset[int]:
+        """The numbers of the domains ``key`` is in, as learned or plain word."""
+        return self.domain_heads.get(key, _NONE) | self.domain_words.get(key, _NONE)
+
+    def same_domain(self, a: str, b: str) -> bool:
+        """True when one key names a domain the other is a plain word of."""
+        return bool(self.domain_heads.get(a, _NONE) & self.domain_words.get(b, _NONE)
+                    or self.domain_heads.get(b, _NONE) & self.domain_words.get(a, _NONE))
 
     @property
     def meaning(self) -> bool:
@@ -478,7 +528,11 @@ class Analyzer:
         when the cosine ``c`` of their vectors (rounded to 2 places) is at least
         :data:`SENSE_MIN_COSINE`; else ``(None, 0.0)``. Siblings (a group of
         :data:`BUILTIN_SIBLINGS`: ``anglais``/``espagnol``) never match by meaning."""
-        if not self.meaning or (is_concept(a) and is_concept(b)):
+        if not self.meaning:
+            return None, 0.0
+        if a != b and self.same_domain(a, b):
+            return "domain", DOMAIN_VALUE
+        if is_concept(a) and is_concept(b):
             return None, 0.0
         if self.siblings.get(a, _NONE) & self.siblings.get(b, _NONE):
             return None, 0.0
@@ -651,6 +705,8 @@ class Score:
                 lines.append(f"« {m.demand} » = « {m.offer} » (synonymes)")
             elif m.kind == "family":
                 lines.append(f"« {m.demand} » ≈ « {m.offer} » (même famille)")
+            elif m.kind == "domain":
+                lines.append(f"« {m.demand} » ≈ « {m.offer} » (même domaine)")
             elif m.kind == "sense":
                 lines.append(f"« {m.demand} » ≈ « {m.offer} » (sens proche, {m.value:.2f})")
             else:
@@ -764,7 +820,7 @@ def _word_match(analyzer: Analyzer, d: Term, o: Term, value: float) -> WordMatch
         # The lexical relation when it gave the value, else the meaning (see _cover).
         lexical = analyzer.lexical_relation(d.key, o.key)[1] * min(d.weight, o.weight)
         kind = "typo" if lexical >= value - 1e-9 else analyzer.meaning_relation(d.key, o.key)[0] or "typo"
-        if kind in ("family", "sense"):
+        if kind in ("family", "sense", "domain"):
             return WordMatch(demand=analyzer.meaning_label(d), offer=analyzer.meaning_label(o),
                              kind=kind, value=round(value, 2))
     elif is_concept(d.key) and d.text != o.text:
@@ -1071,9 +1127,10 @@ class MatchIndex:
             return
         sense = analyzer.sense(key)
         family = analyzer.families.get(key)
-        if sense is None and family is None:
+        domains = analyzer.domains(key)
+        if sense is None and family is None and not domains:
             return
-        places = []
+        places = [f"%{number}" for number in domains]
         if family is not None:
             places.append(f"#{family}")
         if sense is not None:

@@ -10,8 +10,8 @@ from config.settings import Settings
 from store import Store
 from workflows.mail.render import BUILTIN_TEMPLATES
 from workflows.model.charter import _FILE_RE, NAMES, Text
-from workflows.model.matching import (DEFAULT_MIN_SCORE, BUILTIN_FAMILIES, BUILTIN_SIBLINGS, BUILTIN_SYNONYMS, Analyzer, MatchIndex,
-                                      parse_synonyms, score_titles)
+from workflows.model.matching import (DEFAULT_MIN_SCORE, BUILTIN_DOMAINS, BUILTIN_FAMILIES, BUILTIN_SIBLINGS, BUILTIN_SYNONYMS, Analyzer, MatchIndex,
+                                      parse_domains, parse_synonyms, score_titles)
 from workflows.shell.lexicon import Lexicon
 from workflows.steps.matcher import Matcher
 
@@ -58,6 +58,12 @@ def read_synonyms(extra: Path | None = None) -> list[tuple[str, ...]]:
     return groups
 
 
+def read_domains(path: Path = BUILTIN_DOMAINS) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The domains of a built-in domain file (see
+    :func:`workflows.model.matching.parse_domains`)."""
+    return parse_domains(path.read_text(encoding="utf-8"), path.name)
+
+
 def read_groups(path: Path) -> list[tuple[str, ...]]:
     """The groups of a built-in data file of the synonyms' format (see
     :func:`workflows.model.matching.parse_synonyms`)."""
@@ -72,7 +78,8 @@ def analyzer(extra: Path | None = None, *, meaning: bool = True, lexicon: Lexico
     if not meaning:
         return Analyzer(read_synonyms(extra))
     return Analyzer(read_synonyms(extra), lexicon if lexicon is not None else Lexicon(),
-                    families=read_groups(BUILTIN_FAMILIES), siblings=read_groups(BUILTIN_SIBLINGS))
+                    families=read_groups(BUILTIN_FAMILIES), siblings=read_groups(BUILTIN_SIBLINGS),
+                    domains=read_domains())
 
 
 def analyzer_for(settings: Settings) -> Analyzer:
