@@ -103,6 +103,14 @@ taken off, they leave the same root of at least :data:`FAMILY_PREFIX` letters
 (``plant|er``/``plant|ation``, ``constru|ire``/``constru|ction``, ``dessin|er``/``dessin``),
 not merely when they start alike (``informati|que``/``informati|on``, ``table|ur``/
 ``table|au``, ``cart|e``/``cart|ographie`` are not families; issue 16, second pass)."""
+LEFTOVER_MIN_COSINE = 0.5
+"""Partial credit for the title words left unmatched on both sides (issue 16, third
+pass): when the mean vectors of the two sides' leftovers have at least this cosine (the
+rest of the titles speak of the same thing: « filmer » / « vidéo »), each leftover word
+counts :data:`LEFTOVER_FACTOR` times that cosine. Below it (« changer … voiture » against
+nothing, « point … » / « mots »), nothing. Tuned on the ``dev`` half of the pairs."""
+LEFTOVER_FACTOR = 0.5
+"""See :data:`LEFTOVER_MIN_COSINE`: at most half a word."""
 ROLE_FACTOR = 0.5
 """What a word shared by two titles is worth when it is the knowledge itself in one (the
 head: « Apprendre le *japonais* ») and only qualifies another knowledge in the other (an
@@ -694,6 +702,9 @@ class Score:
     matches: tuple[WordMatch, ...] = ()
     unmatched_demand: tuple[str, ...] = ()
     unmatched_offer: tuple[str, ...] = ()
+    rest: tuple | None = None
+    """``(demand words, offer words, cosine)``: the words left unmatched on both sides
+    whose meanings are near as a whole (see :data:`LEFTOVER_MIN_COSINE`), or None."""
 
     def why(self, min_score: float | None = None) -> list[str]:
         """The explanation, in French, one line a fact (for animators and ``rers match --score``)."""
@@ -711,6 +722,9 @@ class Score:
                 lines.append(f"« {m.demand} » ≈ « {m.offer} » (sens proche, {m.value:.2f})")
             else:
                 lines.append(f"« {m.demand} » ≈ « {m.offer} » (faute de frappe, {round(m.value * 100)} %)")
+        if self.rest:
+            mine, theirs, cosine = self.rest
+            lines.append(f"« {' '.join(mine)} » ≈ « {' '.join(theirs)} » (le reste, sens voisin, {cosine:.2f})")
         if self.unmatched_demand:
             lines.append("demande, sans correspondance : " + ", ".join(f"« {w} »" for w in self.unmatched_demand))
         if self.unmatched_offer:
@@ -800,6 +814,12 @@ def score_pair(analyzer: Analyzer, offer: Analysis, demand: Analysis) -> Score:
     """The :class:`Score` of an offer against a demand (see the module docstring)."""
     cover_d, found_d = _cover(analyzer, demand, offer)
     cover_o, found_o = _cover(analyzer, offer, demand)
+    left_d = [k for k in demand.title if k not in found_d]
+    left_o = [k for k in offer.title if k not in found_o]
+    rest = leftover_cosine(analyzer, left_d, left_o) if found_d and found_o else 0.0
+    if rest:
+        cover_d += LEFTOVER_FACTOR * rest * len(left_d) / len(demand.title)
+        cover_o += LEFTOVER_FACTOR * rest * len(left_o) / len(offer.title)
     matches, seen = [], set()
     for d_key, (o_key, value) in found_d.items():
         seen.add((o_key, d_key))
@@ -810,9 +830,31 @@ def score_pair(analyzer: Analyzer, offer: Analysis, demand: Analysis) -> Score:
     return Score(
         score=round((cover_d + cover_o) / 2, 2),
         matches=tuple(matches),
+        rest=(tuple(analyzer.meaning_label(demand.terms[k]) for k in left_d),
+              tuple(analyzer.meaning_label(offer.terms[k]) for k in left_o), rest) if rest else None,
         unmatched_demand=tuple(analyzer.label(demand.terms[k]) for k in demand.title if k not in found_d),
         unmatched_offer=tuple(analyzer.label(offer.terms[k]) for k in offer.title if k not in found_o),
     )
+
+
+def leftover_cosine(analyzer: Analyzer, mine: Iterable[str], theirs: Iterable[str]) -> float:
+    """The cosine (2 places) of the mean vectors of two lists of term keys (the title
+    words left unmatched on each side) when at least :data:`LEFTOVER_MIN_COSINE`, else
+    0.0 (no meanings, a side without a known vector)."""
+    if not analyzer.meaning:
+        return 0.0
+    mine, theirs = list(mine), list(theirs)
+    if any(analyzer.siblings.get(a, _NONE) & analyzer.siblings.get(b, _NONE) for a in mine for b in theirs):
+        return 0.0  # « italien » / « portugais »: siblings, not the same thing
+    sums = []
+    for keys in (mine, theirs):
+        vectors = [v for v in (analyzer.vector(k) for k in keys) if v is not None]
+        if not vectors:
+            return 0.0
+        total = sum(vectors[1:], vectors[0])
+        sums.append(total / float((total @ total) ** 0.5 or 1.0))
+    cosine = round(float(sums[0] @ sums[1]), 2)
+    return cosine if cosine >= LEFTOVER_MIN_COSINE else 0.0
 
 
 def _word_match(analyzer: Analyzer, d: Term, o: Term, value: float) -> WordMatch:
@@ -1206,11 +1248,18 @@ class MatchIndex:
         for cand in chosen:
             entry = self.entries[cand]
             crossed = self._crossed(me, entry)
-            mine_cover = self._cover(me.title, entry.weights, me.weights, crossed, me, entry) / n_mine
-            if mine_cover < needed:
+            mine_left: list[str] = []
+            mine_cover = self._cover(me.title, entry.weights, me.weights, crossed, me, entry, mine_left) / n_mine
+            if mine_cover + LEFTOVER_FACTOR * len(mine_left) / n_mine < needed:
                 continue
-            score = round((mine_cover + self._cover(entry.title, me.weights, entry.weights, crossed, entry, me)
-                           / (len(entry.title) or 1)) / 2, 2)
+            their_left: list[str] = []
+            n_theirs = len(entry.title) or 1
+            their_cover = self._cover(entry.title, me.weights, entry.weights, crossed, entry, me, their_left) / n_theirs
+            if (mine_left or their_left) and len(mine_left) < n_mine and len(their_left) < len(entry.title):
+                rest = leftover_cosine(self.analyzer, mine_left, their_left)
+                mine_cover += LEFTOVER_FACTOR * rest * len(mine_left) / n_mine
+                their_cover += LEFTOVER_FACTOR * rest * len(their_left) / n_theirs
+            score = round((mine_cover + their_cover) / 2, 2)
             if score >= min_score:
                 found.append(Candidate(cand, score, entry.order))
         found.sort(key=_best_first)
@@ -1225,7 +1274,8 @@ class MatchIndex:
         return self.analyzer.meaning and not heads_meet(self._related, one.heads, two.heads)
 
     def _cover(self, title: tuple[str, ...], weights: dict[str, float], mine: dict[str, float],
-               crossed: bool = False, me: Entry | None = None, other: Entry | None = None) -> float:
+               crossed: bool = False, me: Entry | None = None, other: Entry | None = None,
+               left: list | None = None) -> float:
         """The sum, over the ``title`` terms of one item (whose terms are ``mine``), of
         their best match among the terms (``weights``) of another: what
         :func:`score_pair` computes, by lookups in the typo and meaning neighbours
@@ -1255,6 +1305,8 @@ class MatchIndex:
                             * weights.get(other_key, 0.0)
                         if value > best:
                             best = value
+            if left is not None and best <= 0.0:
+                left.append(key)
             total += best
         return total
 
