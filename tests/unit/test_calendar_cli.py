@@ -66,7 +66,7 @@ def test_cancel_a_permanence_then_a_meeting(bot, capsys):
     (("cancel", "2026-12-08"), "2026-12-08 is not a permanence day (the permanence is on monday)"),
     (("cancel", "2026-11-16"), "2026-11-16 is already past"),
     (("cancel", "nothing-here"), "no event nothing-here@example.org"),
-    (("cancel", "not a uid!"), "neither a date"),
+    (("cancel", "not a uid!"), "ni une date"),
     (("cancel", "2027-02-29"), "'2027-02-29' is a day that does not exist"),
     (("add", "meeting", "2027-01-14", "16:00-14:00"), "the end time must be after the start time"),
     (("add", "meeting", "2030-01-14", "14:00-16:00"),

@@ -150,7 +150,7 @@ def test_members_add_list_show_export_forget(world, capsys, tmp_path, monkeypatc
     assert tombstone["reason"] == "forgotten" and tombstone["by"] == "animator" and tombstone["animator"] == "Claire"
 
     status, _, err = rers(world, capsys, "members", "show", "M-1")
-    assert status == 1 and "no member M-1" in err
+    assert status == 1 and "pas de membre M-1" in err
 
 
 def test_members_export_writes_a_file_only_its_owner_can_read(world, capsys, tmp_path):
@@ -169,7 +169,7 @@ def test_members_export_writes_a_file_only_its_owner_can_read(world, capsys, tmp
 def test_members_add_refuses_what_is_not_a_phone_number(world, capsys, phone):
     status, _, err = rers(world, capsys, "members", "add", "--name", "X", "--phone", phone, "--consent", "oral",
                           "--by", "Claire")
-    assert status == 1 and "--phone" in err and "not a phone number" in err and "Traceback" not in err
+    assert status == 1 and "--phone" in err and "pas un numéro de téléphone" in err and "Traceback" not in err
     world.store.refresh()
     assert world.store.members.count() == 0
 
@@ -203,17 +203,17 @@ def test_members_set_applies_what_an_animator_checked_with_the_person(world, cap
     assert (elise["phone"], elise["contact"]) == ("+33698765432", "phone")
     assert rers(world, capsys, "calendar", "publish")[0] == 0
     status, out, _ = rers(world, capsys, "members", "set", "M-1", "--invitations", "yes", "--by", "Claire")
-    assert status == 0 and "calendar mail(s) queued" in out and "mail(s) sent" in out, "the invitations leave at once"
+    assert status == 0 and "calendar mail(s) queued" in out and "mail(s) envoyé(s)" in out, "the invitations leave at once"
     world.store.refresh()
     assert world.member("elise@example.com")["invitations"] is True
     status, _, err = rers(world, capsys, "members", "set", "M-1", "--phone", "", "--by", "Claire")
     assert status == 1 and "no phone number" in err, "her contact is the phone: it cannot go"
     status, _, err = rers(world, capsys, "members", "set", "M-1", "--by", "Claire")
-    assert status == 1 and "nothing to change" in err
+    assert status == 1 and "rien à changer" in err
     with pytest.raises(SystemExit):  # argparse: one of email, phone, permanence
         rers(world, capsys, "members", "set", "M-1", "--contact", "pas par mail, par téléphone", "--by", "Claire")
-    for option, value, why in (("--name", " ", "cannot be blank"), ("--name", "x" * 101, "at most 100"),
-                               ("--name", "Élise\u202eniraM", "U+202E"), ("--by", " ", "name the animator")):
+    for option, value, why in (("--name", " ", "ne peut pas être vide"), ("--name", "x" * 101, "100 caractères au plus"),
+                               ("--name", "Élise\u202eniraM", "U+202E"), ("--by", " ", "nommez l’animat")):
         args = ["--name", value, "--by", "Claire"] if option == "--name" else ["--name", "Élise", "--by", value]
         status, _, err = rers(world, capsys, "members", "set", "M-1", *args)
         assert status == 1 and why in err and "Traceback" not in err

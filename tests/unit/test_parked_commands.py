@@ -56,4 +56,4 @@ def test_a_parked_message_is_listed_and_handled_again_after_retry(parked, capsys
 
 def test_retry_of_an_unknown_message_says_so(parked, capsys):
     status, _, err = rers(parked, capsys, "parked", "retry", "<nothing@example.org>")
-    assert status == 1 and "no parked message <nothing@example.org>" in err
+    assert status == 1 and "pas de message mis de côté <nothing@example.org>" in err

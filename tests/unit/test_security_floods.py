@@ -303,7 +303,7 @@ def test_rers_status_says_how_many_wait_and_how_many_forwards_were_held(tmp_path
     for _ in range(4):
         robot.deliver(mail(EVE, "Bonjour", "Vous ouvrez quand ?"))
     text = status_text(robot.settings, robot.store, robot.now)
-    assert "3 message(s) not forwarded" in text and "1 person(s) waiting" in text
+    assert "3 message(s) non transmis" in text and "1 personne(s) attendant" in text
 
 
 # --- items -------------------------------------------------------------------------------

@@ -198,10 +198,11 @@ def cmd_cancel(args) -> int:
         day = None
     if day is not None:
         if args.date is not None:
-            raise UserError(f"give an event UID before the date {args.date} (see `rers calendar list`)")
+            raise UserError("give an event UID before the date {date} (see `rers calendar list`)", date=args.date)
         return _change(args, lambda plan: cancel_occurrence(plan, day))
     if not re.fullmatch(r"[A-Za-z0-9._\-]+(@[A-Za-z0-9.\-]+)?", args.target.strip()):
-        raise UserError(f"{args.target!r} is neither a date (2026-12-07) nor an event UID (see `rers calendar list`)")
+        raise UserError("{target!r} is neither a date (2026-12-07) nor an event UID (see `rers calendar list`)",
+                        target=args.target)
     if args.date is not None:
         return _change(args, lambda plan: cancel_occurrence(plan, args.date, args.target))
     return _change(args, lambda plan: cancel_event(plan, args.target))

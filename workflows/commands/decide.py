@@ -77,7 +77,7 @@ def cmd_decide(args) -> int:
     try:
         raw = sys.stdin.buffer.read() if args.message == "-" else path.read_bytes()
     except OSError as error:
-        raise UserError(f"cannot read {path}: {error.strerror}") from None
+        raise UserError("cannot read {path}: {reason}", path=path, reason=error.strerror) from None
     result = decide(settings, open_store(settings), clock_from_env()(), raw)
     if args.json:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2, default=str)

@@ -28,7 +28,8 @@ def cmd_key(args) -> int:
             if create_key(key_path(settings)):
                 print(f"Signing key created: {key_path(settings)}", file=sys.stderr)
         except OSError as error:
-            raise UserError(f"cannot create the signing key {key_path(settings)}: {error.strerror or error}") from None
+            raise UserError("cannot create the signing key {path}: {reason}", path=key_path(settings),
+                                reason=error.strerror or error) from None
     print(public_key(settings))
     return EXIT_OK
 
@@ -103,7 +104,7 @@ def cmd_send(args) -> int:
     for line in sent or ["nothing to send"]:
         print(line)
     if report.error:
-        raise UserError(f"queued, not sent yet: {report.error}")
+        raise UserError("queued, not sent yet: {error}", error=report.error)
     return EXIT_OK
 
 

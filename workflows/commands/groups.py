@@ -29,7 +29,7 @@ def _local(settings, stamp: str | None) -> str:
 def _group(store, ref: str) -> dict:
     group = store.groups.find_one("ref", ref.strip().upper())
     if group is None:
-        raise UserError(f"no group {ref} (see `rers groups list`)")
+        raise UserError("no group {ref} (see `rers groups list`)", ref=ref)
     return group
 
 
@@ -127,7 +127,7 @@ def cmd_close(args) -> int:
     try:
         group = run(settings, store, clock(), lambda plan: close(plan, args.ref.upper(), animator))
     except LookupError as error:
-        raise UserError(f"{error.args[0]} (see `rers groups list`)") from None
+        raise UserError("{error} (see `rers groups list`)", error=error.args[0]) from None
     except ValueError as error:
         raise UserError(str(error)) from None
     print(f"{group['ref']}: {group['status']}")

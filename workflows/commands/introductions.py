@@ -52,7 +52,7 @@ def cmd_show(args) -> int:
     store = open_store(settings)
     intro = store.introductions.find_one("ref", args.ref.upper())
     if intro is None:
-        raise UserError(f"no introduction {args.ref} (see `rers introductions list`)")
+        raise UserError("no introduction {ref} (see `rers introductions list`)", ref=args.ref)
     reason = intro.get("close_reason")
     print(f"{intro['ref']}: {intro['status']}" + (f" ({reason})" if reason and reason != intro['status'] else ""))
     for side in ("offer", "demand"):
@@ -111,7 +111,7 @@ def _act(args, act) -> int:
     try:
         print(run(settings, store, clock(), act))
     except LookupError as error:
-        raise UserError(f"{error.args[0]} (see `rers introductions list`)") from None
+        raise UserError("{error} (see `rers introductions list`)", error=error.args[0]) from None
     except ValueError as error:
         raise UserError(str(error)) from None
     print(flush_outbox(settings, store, clock))
@@ -143,7 +143,7 @@ def cmd_match(args) -> int:
         try:
             result = score_text(settings, *args.score)
         except (OSError, ValueError) as error:
-            raise UserError(f"cannot read the synonyms: {error}") from None
+            raise UserError("cannot read the synonyms: {error}", error=error) from None
         if args.json:
             json.dump(result, sys.stdout, ensure_ascii=False)
             sys.stdout.write("\n")
@@ -163,7 +163,7 @@ def cmd_match(args) -> int:
         else:
             proposals, groups = run(settings, store, clock(), both)
     except (OSError, ValueError) as error:
-        raise UserError(f"cannot read the synonyms: {error}") from None
+        raise UserError("cannot read the synonyms: {error}", error=error) from None
     for p in proposals:
         print(f"{p.ref or '(dry run)'}: {p.offer} → {p.demand} score {p.score:.2f}")
         for line in p.why:

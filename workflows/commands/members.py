@@ -42,7 +42,7 @@ def _member(plan, ref: str) -> dict:
 
     member = find_ref(plan, ref)
     if member is None:
-        raise UserError(f"no member {ref} (see `rers members list`)")
+        raise UserError("no member {ref} (see `rers members list`)", ref=ref)
     return member
 
 
@@ -100,7 +100,7 @@ def cmd_export(args) -> int:
         try:
             _write_private(Path(args.output), text)
         except OSError as error:
-            raise UserError(f"cannot write {args.output}: {error.strerror or error}") from None
+            raise UserError("cannot write {path}: {reason}", path=args.output, reason=error.strerror or error) from None
         print(f"written: {args.output}")
     else:
         sys.stdout.write(text)
@@ -132,7 +132,8 @@ def _phone(value: str) -> str:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
         shown = value if len(value) <= 40 else value[:40] + "…"
-        raise UserError(f"--phone {shown!r}: not a phone number (write it as 06 12 34 56 78 or +33 6 12 34 56 78)")
+        raise UserError("--phone {shown!r}: not a phone number (write it as 06 12 34 56 78 or +33 6 12 34 56 78)",
+                        shown=shown)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -143,8 +144,8 @@ def _one_line(option: str, value: str) -> str:
     mail that quotes it, and an escape code repaints the terminal of whoever lists it."""
     bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
     if bad is not None:
-        raise UserError(f"{option}: contains the control character U+{ord(bad):04X}; write it on one line, "
-                        "without line breaks, tabs, escape codes or invisible characters")
+        raise UserError("{option}: contains the control character U+{code:04X}; write it on one line, without "
+                        "line breaks, tabs, escape codes or invisible characters", option=option, code=ord(bad))
     return value.strip()
 
 
@@ -156,7 +157,7 @@ def _name(value: str) -> str:
     if not name:
         raise UserError("--name: give the name (it cannot be blank)")
     if len(name) > NAME_MAX:
-        raise UserError(f"--name: at most {NAME_MAX} characters (this one has {len(name)})")
+        raise UserError("--name: at most {most} characters (this one has {n})", most=NAME_MAX, n=len(name))
     return name
 
 
@@ -176,8 +177,8 @@ def cmd_add(args) -> int:
 
     contact = fields.contact(args.contact) if args.contact else None
     if args.contact and contact not in ("phone", "permanence"):
-        raise UserError(f"--contact {args.contact!r}: say phone or permanence (members with an e-mail address "
-                        "join by mail themselves)")
+        raise UserError("--contact {contact!r}: say phone or permanence (members with an e-mail address join by "
+                        "mail themselves)", contact=args.contact)
     member_fields = MemberFields(name=_name(args.name),
                                  phone=_phone(args.phone) if args.phone else None, contact=contact)
     items = [Item(kind="offer", title=_one_line("--offer", t)) for t in args.offer or ()] + [

@@ -37,7 +37,7 @@ def cmd_retry(args) -> int:
         wanted = f"<{wanted}>"
     entry = store.ledger.find_one("message_id", message_key(wanted))
     if entry is None or entry.get("outcome") != "parked":
-        raise UserError(f"no parked message {wanted} (see `rers parked list`)")
+        raise UserError("no parked message {ref} (see `rers parked list`)", ref=wanted)
     with store.transaction():
         store.ledger.delete(entry["id"])
         failure = store.failures.find_one("message_id", wanted)

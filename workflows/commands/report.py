@@ -13,7 +13,7 @@ def _period(month: str | None, today: date) -> tuple[date, date]:
     if not month:
         return today.replace(day=1), today
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
-        raise UserError(f"--month {month!r}: write the month as YYYY-MM, e.g. 2026-11")
+        raise UserError("--month {month!r}: write the month as YYYY-MM, e.g. 2026-11", month=month)
     start = date(int(month[:4]), int(month[5:]), 1)
     end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     return start, min(end, today)

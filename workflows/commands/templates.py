@@ -77,7 +77,8 @@ def cmd_show(args) -> int:
         print(source.text, end="" if source.text.endswith("\n") else "\n")
         shown += 1
     if not shown:
-        raise UserError(f"no template {args.name!r} in {renderer.language!r} (see `rers templates list`)")
+        raise UserError("no template {name!r} in {language!r} (see `rers templates list`)", name=args.name,
+                        language=renderer.language)
     return EXIT_OK
 
 
@@ -111,7 +112,7 @@ def cmd_render(args) -> int:
     language = args.lang or settings.network.language
     info = next((i for i in templates(settings) if i.name == args.name and i.kind in ("mail", "page")), None)
     if info is None:
-        raise UserError(f"no mail or page {args.name!r} (see `rers templates list`)")
+        raise UserError("no mail or page {name!r} (see `rers templates list`)", name=args.name)
     renderer = renderer_for(settings, language)
     try:
         context = example(args.name, settings, now, language)
@@ -137,7 +138,7 @@ def cmd_render(args) -> int:
             print(f"{key}: {_decoded(value)}")
     print()
     if args.html and rendered.html is None:
-        raise UserError(f"{args.name} has no HTML part in {language!r}")
+        raise UserError("{name} has no HTML part in {language!r}", name=args.name, language=language)
     print(rendered.html if args.html else rendered.text, end="")
     return EXIT_OK
 
