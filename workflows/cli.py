@@ -37,7 +37,7 @@ COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands, gro
                  catalogue_commands, templates_commands, parked_commands, routes_commands, decide_commands,
                  federation_commands)
 """Modules of :mod:`workflows.commands`, each adding its sub-commands with
-``register(subparsers, common_options_parser)``."""
+``register(subparsers, common_options_parser, say)``."""
 
 
 # --- shared plumbing -------------------------------------------------------------------
@@ -233,10 +233,32 @@ def cmd_status(args) -> int:
 # --- the parser ------------------------------------------------------------------------
 
 
+def _parser_class(say: Words) -> type[argparse.ArgumentParser]:
+    """An :class:`argparse.ArgumentParser` whose own words (« usage: », the section
+    titles, ``-h``'s help) are in ``say``'s language: argparse takes them from its own
+    gettext domain, which has no French catalogue. Nested sub-commands get the same
+    class (argparse makes them with ``type(parser)``)."""
+
+    class Formatter(argparse.HelpFormatter):
+        def add_usage(self, usage, actions, groups, prefix=None):
+            super().add_usage(usage, actions, groups, say("usage: ") if prefix is None else prefix)
+
+    class Parser(argparse.ArgumentParser):
+        def __init__(self, *args, add_help: bool = True, formatter_class=Formatter, **kwargs):
+            super().__init__(*args, add_help=False, formatter_class=formatter_class, **kwargs)
+            self._positionals.title = say("positional arguments")
+            self._optionals.title = say("options")
+            if add_help:
+                self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                                  help=say("show this help message and exit"))
+
+    return Parser
+
+
 def _common(defaults: bool, say: Words) -> argparse.ArgumentParser:
     # Sub-commands repeat the global options with SUPPRESSed defaults: otherwise argparse
     # lets a sub-command's default erase `rers --config X poll`'s X.
-    common = argparse.ArgumentParser(add_help=False)
+    common = _parser_class(say)(add_help=False)
     common.add_argument("--config", metavar="FILE", default=None if defaults else argparse.SUPPRESS,
                         help=say("configuration file (default: $RERS_CONFIG, else ./rers.toml)"))
     common.add_argument("--now", metavar="WHEN", default=None if defaults else argparse.SUPPRESS,
@@ -250,7 +272,7 @@ def _common(defaults: bool, say: Words) -> argparse.ArgumentParser:
 def build_parser(say: Words | None = None) -> argparse.ArgumentParser:
     """The command line, its help in ``say``'s language (French by default)."""
     say = say or Words()
-    parser = argparse.ArgumentParser(
+    parser = _parser_class(say)(
         prog="rers",
         description=say("The robot of a Réseau d'Échanges Réciproques de Savoirs: reads the network's mailbox, "
                         "answers members, keeps the store, publishes the calendar."),
@@ -287,7 +309,7 @@ def build_parser(say: Words | None = None) -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_parse)
 
     for area in COMMAND_AREAS:
-        area.register(sub, common)
+        area.register(sub, common, say)
 
     p = sub.add_parser("demo", parents=[common],
                        help=say("run the robot on sample mail in a local folder, no server needed"))

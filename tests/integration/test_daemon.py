@@ -70,7 +70,7 @@ def test_a_second_instance_is_refused_clearly(imap_robot):
     with InstanceLock(imap_robot.settings.store.path):
         result = imap_robot.command("poll", "--once", check=False)
     assert result.returncode == 1
-    assert "another rers is already running" in result.stderr
+    assert "un autre rers travaille déjà" in result.stderr
     assert "Traceback" not in result.stderr
 
 

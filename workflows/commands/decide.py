@@ -112,9 +112,10 @@ def readable(result: dict) -> str:
     return "\n".join(lines)
 
 
-def register(sub, common) -> None:
+def register(sub, common, say) -> None:
+    """The area's sub-commands, their help in ``say``'s language (a :class:`workflows.shell.language.Words`)."""
     p = sub.add_parser("decide", parents=[common],
-                       help="what the robot would do with one message now (route, mails, records), changing nothing")
-    p.add_argument("message", help="an .eml file (RFC 5322), or - for standard input")
-    p.add_argument("--json", action="store_true", help="as JSON")
+                       help=say("what the robot would do with one message now (route, mails, records), changing nothing"))
+    p.add_argument("message", help=say("an .eml file (RFC 5322), or - for standard input"))
+    p.add_argument("--json", action="store_true", help=say("as JSON"))
     p.set_defaults(func=cmd_decide)

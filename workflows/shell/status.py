@@ -117,7 +117,7 @@ def waiting_lines(settings: Settings, store: Store, now: datetime, say: Words) -
     if pause is not None and pause > now:
         said = (store.get_state("send_pause") or {}).get("error") or ""
         lines.append(say("Sending paused until {until} UTC (in {delay}): the server asked to send less ({said}).",
-                         until=f"{pause:%Y-%m-%d %H:%M}", delay=ago(pause - now, say), said=said))
+                         until=pause.strftime("%Y-%m-%d %H:%M"), delay=ago(pause - now, say), said=said))
     if not queue:
         return lines
     bulk = sum(1 for mail, _at in queue if priority_of(mail))
@@ -126,7 +126,7 @@ def waiting_lines(settings: Settings, store: Store, now: datetime, say: Words) -
     def when(at: datetime) -> str:
         if at <= now:
             return say("at the next flush")
-        return say("in {delay} ({at} UTC)", delay=ago(at - now, say), at=f"{at:%Y-%m-%d %H:%M}")
+        return say("in {delay} ({at} UTC)", delay=ago(at - now, say), at=at.strftime("%Y-%m-%d %H:%M"))
 
     lines.append(say("Waiting: {answers} answer(s) and notice(s) first, then {bulk} invitation(s) to many ({kinds}); "
                      "the next leaves {first}, the last {last}. Send limits ([transport]): {limits}.",
