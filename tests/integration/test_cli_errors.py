@@ -98,7 +98,7 @@ def test_a_maildir_that_lost_its_layout_is_completed(tmp_path):
     for sub in ("cur", "new", "tmp"):
         (mail / sub).rmdir()
     doctor = rers("doctor", "--config", str(tmp_path / "net" / "rers.toml"))
-    assert "lacks cur, new, tmp" in doctor.stdout
+    assert "il manque cur, new, tmp" in doctor.stdout
     result = rers("poll", "--once", "--config", str(tmp_path / "net" / "rers.toml"))
     assert result.returncode == 0 and all((mail / sub).is_dir() for sub in ("cur", "new", "tmp"))
 
@@ -111,4 +111,4 @@ def test_jobs_for_cron_users(tmp_path):
     assert "ok    calendar" in result.stdout and "ok    monthly report" in result.stdout
     assert (tmp_path / "net" / "calendar" / "calendrier.ics").exists()
     poll = rers("poll", "--once", "--config", config)
-    assert "waiting to be sent" in poll.stdout
+    assert "en attente d’envoi" in poll.stdout
