@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test unit integration corpus bench crash servers clean
+.PHONY: demo test unit integration corpus bench crash servers clean catalogues
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,15 @@ KILLS ?= 60
 crash: $(STAMP) servers
 	RERS_CRASH_SEED=$(SEED) RERS_CRASH_MESSAGES=$(MESSAGES) RERS_CRASH_KILLS=$(KILLS) \
 	  $(BIN)/pytest -q -s tests/integration/test_crash.py
+
+## The operator's messages (workflows/shell/language.py): extract them (babel.cfg), bring the
+# fr and en catalogues up to date, compile them. Translate the new fr entries in between
+# (run it again after: the compiled .mo files are committed).
+LOCALE := workflows/locale
+catalogues: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o $(LOCALE)/rers.pot workflows
+	$(BIN)/pybabel update -D rers -i $(LOCALE)/rers.pot -d $(LOCALE) --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -D rers -d $(LOCALE) --statistics
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache .hypothesis

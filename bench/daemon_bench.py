@@ -22,9 +22,11 @@ machines are noisy:
 from __future__ import annotations
 
 import argparse
+import cProfile
 import email
 import mailbox as stdlib_mailbox
 import os
+import pstats
 import random
 import shutil
 import smtplib
@@ -77,6 +79,17 @@ def messages(n: int, rng: random.Random, members: int) -> list[bytes]:
             subject, body = "Merci", "Merci beaucoup pour la permanence de lundi, c'était très bien.\n"
         out.append(member_mail(sender, subject, body, name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
                                message_id=f"<bench-{k}-{rng.getrandbits(32)}@client.example>"))
+    return out
+
+
+def joins(n: int, rng: random.Random) -> list[bytes]:
+    """Membership requests from n strangers (« ADHÉSION » with a first name and an offer)."""
+    out = []
+    for k in range(n):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        body = f"Bonjour,\nJe voudrais adhérer au réseau.\nPrénom : {first}\nJe propose : {title(rng)}\n\nMerci,\n{first}\n"
+        out.append(member_mail(f"nouveau{k}@example.net", "Adhésion", body, name=f"{first} {last}",
+                               message_id=f"<join-{k}-{rng.getrandbits(32)}@client.example>"))
     return out
 
 
@@ -141,15 +154,22 @@ def floor(dovecot: Dovecot, user: str, password: str, sink: SmtpSink, n: int, fo
 
 
 def backlog_robot(dovecot: Dovecot, sink: SmtpSink, work: Path, args, rng):
-    """The throughput run's robot: ``args.messages`` member messages delivered to Dovecot,
+    """The throughput run's robot: ``args.messages`` member messages (or, with
+    ``args.joins``, that many membership requests from strangers) delivered to Dovecot,
     a robot folder in ``work`` reading it (batches of 500) and sending to ``sink``, its
     store filled with ``args.members`` members and ``args.items`` items. Its settings."""
     os.environ["RERS_BENCH_IMAP"] = "rers-secret"
-    deliver(dovecot, "rers", messages(args.messages, rng, args.members))
+    raws = joins(args.joins, rng) if getattr(args, "joins", 0) else messages(args.messages, rng, args.members)
+    deliver(dovecot, "rers", raws)
     mailbox = (f'kind = "imap"\nhost = "{dovecot.host}"\nport = {dovecot.port}\nsecurity = "none"\n'
                f'username = "rers"\npassword_env = "RERS_BENCH_IMAP"\nbatch_size = 500')
     transport = f'kind = "smtp"\nhost = "{sink.host}"\nport = {sink.port}\nsecurity = "none"'
-    settings = make_settings(work / "robot", mailbox=mailbox, transport=transport, network="max_replies_per_day = 100")
+    # Joins: each stranger is asked to confirm; the flood limits' defaults (30 a day) would
+    # hold all but a few of those questions, so the run lifts them.
+    extra = ("[limits]\nmax_join_questions_per_hour = 10000\nmax_join_questions_per_day = 100000\n"
+             if getattr(args, "joins", 0) else "")
+    settings = make_settings(work / "robot", mailbox=mailbox, transport=transport, network="max_replies_per_day = 100",
+                             extra=extra)
     fill_store(settings.store.path, args.members, args.items, rng)
     return settings
 
@@ -160,6 +180,8 @@ def size_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--members", type=int, default=10000)
     parser.add_argument("--items", type=int, default=20000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--joins", type=int, default=0,
+                        help="instead of --messages: that many membership requests (use with --members 0 --items 0)")
 
 
 def bench_throughput(args, rng) -> dict:
@@ -170,8 +192,13 @@ def bench_throughput(args, rng) -> dict:
         from workflows.shell.runner import Runner
 
         store = Store.open(settings.store.path)
+        profiler = cProfile.Profile() if getattr(args, "profile", None) else None
         start, cpu = time.perf_counter(), time.process_time()
+        if profiler:
+            profiler.enable()
         report = Runner(settings, store).cycle()
+        if profiler:
+            profiler.disable()
         results["robot_s"] = time.perf_counter() - start
         # The robot's own processor time: what the other work on the machine shifts least.
         results["robot_cpu_s"] = time.process_time() - cpu
@@ -186,6 +213,11 @@ def bench_throughput(args, rng) -> dict:
         results["floor_same_mails_s"] = floor(dovecot, "rers", "rers-secret", sink, len(robot_mails),
                                               folder="Traités", mails=robot_mails)
     shutil.rmtree(work, ignore_errors=True)
+    if profiler:  # the robot's cycle only; the profiler slows it, so its times are not the figures above
+        profiler.dump_stats(args.profile)
+        stats = pstats.Stats(args.profile, stream=sys.stderr)
+        stats.sort_stats("tottime").print_stats(30)
+        stats.sort_stats("cumulative").print_stats(45)
     results["ratio"] = results["robot_s"] / results["floor_s"]
     results["ratio_same_mails"] = results["robot_s"] / results["floor_same_mails_s"]
     return results
@@ -260,6 +292,9 @@ def main() -> None:
     size_arguments(parser)
     parser.add_argument("--idle", type=int, default=50)
     parser.add_argument("--only", nargs="*", choices=sorted(BENCHES))
+    parser.add_argument("--profile", metavar="FILE",
+                        help="profile the robot's cycle of the throughput run (cProfile) into FILE, print a summary "
+                             "on stderr (the profiled run's times are slower: run without it for the figures)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     for name in args.only or BENCHES:

@@ -31,13 +31,14 @@ from workflows.commands import (
 )
 from workflows.commands.common import clock_from_env, load_settings, open_store
 from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError, os_problem
+from workflows.shell.language import Words, words_for
 from workflows.shell.logs import protect
 
 COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands, groups_commands, report_commands,
                  catalogue_commands, templates_commands, parked_commands, routes_commands, decide_commands,
                  federation_commands, collection_commands)
 """Modules of :mod:`workflows.commands`, each adding its sub-commands with
-``register(subparsers, common_options_parser)``."""
+``register(subparsers, common_options_parser, say)``."""
 
 
 # --- shared plumbing -------------------------------------------------------------------
@@ -71,7 +72,7 @@ def cmd_parse(args) -> int:
     try:
         raw = sys.stdin.buffer.read() if args.message == "-" else path.read_bytes()
     except OSError as error:
-        raise UserError(f"cannot read {path}: {error.strerror}") from None
+        raise UserError("cannot read {path}: {reason}", path=path, reason=error.strerror) from None
     parsed = parse_message(raw, options)
     json.dump(parsed.contract(), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
@@ -81,22 +82,23 @@ def cmd_parse(args) -> int:
 def cmd_init(args) -> int:
     from workflows.shell.init import create_signing_key, create_store, init_folder
 
+    say = args.say
     if args.store:
         if args.directory:
             raise UserError("rers init --store creates the store of an existing configuration (--config): "
                             "give no folder")
         settings = load_settings(args)
-        print(f"Empty store created: {create_store(settings.store.path)}")
+        print(say("Empty store created: {path}", path=create_store(settings.store.path)))
         made = create_signing_key(settings)
         if made:
-            print(f"Signing key for linked networks created: {made}")
+            print(say("Signing key for linked networks created: {path}", path=made))
         return EXIT_OK
     if not args.directory:
         raise UserError("rers init DIR: give the folder to create (or --store, for the store of an existing "
                         "configuration)")
     path = init_folder(Path(args.directory), force=args.force)
-    print(f"Configuration written: {path}")
-    print(f"Next: edit it, then `rers doctor --config {path}` and `rers poll --once --config {path}`.")
+    print(say("Configuration written: {path}", path=path))
+    print(say("Next: edit it, then `rers doctor --config {path}` and `rers poll --once --config {path}`.", path=path))
     return EXIT_OK
 
 
@@ -109,7 +111,7 @@ def cmd_poll(args) -> int:
         store = open_store(settings)
         report = Runner(settings, store, clock=clock_from_env()).cycle()
         waiting = store.outbox.count("status", "queued")
-    print(summary(report, waiting))
+    print(summary(report, waiting, words_for(settings)))
     # A server's « too many » is a pause, not a failure: the held mail leaves at the next poll.
     return EXIT_FAILURE if report.flush.error and not report.flush.throttled else EXIT_OK
 
@@ -129,7 +131,7 @@ def cmd_jobs(args) -> int:
         for job in default_jobs(settings, store, clock):
             try:
                 job.run()
-                print(f"ok    {job.name}")
+                print(f"ok    {job.name}")  # the job's name is the code's, as in the logs
             except (StoreError, OSError) as error:  # the disk (full?), said in one line
                 failed += 1
                 print(f"FAIL  {job.name}: {os_problem(error) if isinstance(error, OSError) else error}")
@@ -138,20 +140,24 @@ def cmd_jobs(args) -> int:
                 logging.getLogger(__name__).exception("job %s failed", job.name)
                 print(f"FAIL  {job.name}: {error}")
         report = Runner(settings, store, clock=clock).flush()
-    print(f"{len(report.sent)} mail(s) sent" + (f"; sending stopped: {report.error}" if report.error else "."))
+    say = words_for(settings)
+    print(say("{n} mail(s) sent; sending stopped: {error}", n=len(report.sent), error=report.error) if report.error
+          else say("{n} mail(s) sent.", n=len(report.sent)))
     return EXIT_FAILURE if failed or report.error else EXIT_OK
 
 
-def summary(report, waiting: int = 0) -> str:
-    """One short paragraph about a cycle, for people. ``waiting``: mails still queued."""
+def summary(report, waiting: int, say: Words) -> str:
+    """One short paragraph about a cycle, for people, in ``say``'s language. ``waiting``:
+    mails still queued."""
     lines = [
-        f"{len(report.handled)} message(s) read: {report.count('handled')} handled, "
-        f"{report.count('repeat')} already seen, {report.count('failed')} failed, {report.count('parked')} parked.",
-        f"{len(report.flush.sent)} mail(s) sent, {len(report.flush.failed)} given up, "
-        f"{waiting} waiting to be sent.",
+        say("{read} message(s) read: {handled} handled, {repeat} already seen, {failed} failed, {parked} parked.",
+            read=len(report.handled), handled=report.count("handled"), repeat=report.count("repeat"),
+            failed=report.count("failed"), parked=report.count("parked")),
+        say("{sent} mail(s) sent, {failed} given up, {waiting} waiting to be sent.", sent=len(report.flush.sent),
+            failed=len(report.flush.failed), waiting=waiting),
     ]
     if report.flush.error:
-        lines.append(f"Sending stopped: {report.flush.error}")
+        lines.append(say("Sending stopped: {error}", error=report.flush.error))
     return "\n".join(lines)
 
 
@@ -179,12 +185,13 @@ def cmd_sandbox(args) -> int:
                         "not both")
     source = None if args.demo else load_settings(args)
     config = make_sandbox(Path(args.directory), source)
-    origin = "the demo" if source is None else str(source.source)
-    print(f"Sandbox made from {origin}: {config}")
-    print("Nothing leaves it: mail to members is written into its outbox/ folder as .eml files.")
-    print(f"Move its clock with `rers --now 2027-01-04 jobs --config {config}` (reminders, expiries, bilans, "
-          f"the monthly report), read mail dropped into {config.parent / 'mail' / 'new'} with "
-          f"`rers --now … poll --config {config}`; see docs/bac-a-sable.md.")
+    say = args.say
+    origin = say("the demo") if source is None else str(source.source)
+    print(say("Sandbox made from {origin}: {config}", origin=origin, config=config))
+    print(say("Nothing leaves it: mail to members is written into its outbox/ folder as .eml files."))
+    print(say("Move its clock with `rers --now 2027-01-04 jobs --config {config}` (reminders, expiries, bilans, the "
+              "monthly report), read mail dropped into {new} with `rers --now … poll --config {config}`; see "
+              "docs/bac-a-sable.md.", config=config, new=config.parent / "mail" / "new"))
     return EXIT_OK
 
 
@@ -208,9 +215,10 @@ def cmd_doctor(args) -> int:
     except ConfigError as error:
         print(f"FAIL  config     {error}")
         return EXIT_CONFIG
-    print(f"ok    config     {settings.source} is valid")
+    say = words_for(settings)
+    print("ok    config     " + say("{path} is valid", path=settings.source))
     findings = run_checks(settings)
-    print(report(findings))
+    print(report(findings, say))
     return EXIT_FAILURE if any(f.level == "fail" for f in findings) else EXIT_OK
 
 
@@ -226,79 +234,126 @@ def cmd_status(args) -> int:
 # --- the parser ------------------------------------------------------------------------
 
 
-def _common(defaults: bool) -> argparse.ArgumentParser:
+def _parser_class(say: Words) -> type[argparse.ArgumentParser]:
+    """An :class:`argparse.ArgumentParser` whose own words (« usage: », the section
+    titles, ``-h``'s help) are in ``say``'s language: argparse takes them from its own
+    gettext domain, which has no French catalogue. Nested sub-commands get the same
+    class (argparse makes them with ``type(parser)``)."""
+
+    class Formatter(argparse.HelpFormatter):
+        def add_usage(self, usage, actions, groups, prefix=None):
+            super().add_usage(usage, actions, groups, say("usage: ") if prefix is None else prefix)
+
+    class Parser(argparse.ArgumentParser):
+        def __init__(self, *args, add_help: bool = True, formatter_class=Formatter, **kwargs):
+            super().__init__(*args, add_help=False, formatter_class=formatter_class, **kwargs)
+            self._positionals.title = say("positional arguments")
+            self._optionals.title = say("options")
+            if add_help:
+                self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                                  help=say("show this help message and exit"))
+
+    return Parser
+
+
+def _common(defaults: bool, say: Words) -> argparse.ArgumentParser:
     # Sub-commands repeat the global options with SUPPRESSed defaults: otherwise argparse
     # lets a sub-command's default erase `rers --config X poll`'s X.
-    common = argparse.ArgumentParser(add_help=False)
+    common = _parser_class(say)(add_help=False)
     common.add_argument("--config", metavar="FILE", default=None if defaults else argparse.SUPPRESS,
-                        help="configuration file (default: $RERS_CONFIG, else ./rers.toml)")
+                        help=say("configuration file (default: $RERS_CONFIG, else ./rers.toml)"))
     common.add_argument("--now", metavar="WHEN", default=None if defaults else argparse.SUPPRESS,
-                        help="in a sandbox only (rers sandbox): run as on this date (2027-01-04) or date and time")
+                        help=say("in a sandbox only (rers sandbox): run as on this date (2027-01-04) or date and time"))
     common.add_argument("--log-level", default="warning" if defaults else argparse.SUPPRESS,
-                        choices=["debug", "info", "warning", "error"], help="how much to log on stderr (default: warning)")
+                        choices=["debug", "info", "warning", "error"],
+                        help=say("how much to log on stderr (default: warning)"))
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser(say: Words | None = None) -> argparse.ArgumentParser:
+    """The command line, its help in ``say``'s language (French by default)."""
+    say = say or Words()
+    parser = _parser_class(say)(
         prog="rers",
-        description="The robot of a Réseau d'Échanges Réciproques de Savoirs: reads the network's mailbox, "
-        "answers members, keeps the store, publishes the calendar.",
-        parents=[_common(True)],
+        description=say("The robot of a Réseau d'Échanges Réciproques de Savoirs: reads the network's mailbox, "
+                        "answers members, keeps the store, publishes the calendar."),
+        parents=[_common(True, say)],
     )
-    common = _common(False)
+    common = _common(False, say)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("init", parents=[common],
-                       help="create a folder with a commented configuration and an empty store")
-    p.add_argument("directory", nargs="?", help="the folder to create (its rers.toml points inside it)")
-    p.add_argument("--force", action="store_true", help="overwrite an existing rers.toml (an existing store is kept)")
+                       help=say("create a folder with a commented configuration and an empty store"))
+    p.add_argument("directory", nargs="?", help=say("the folder to create (its rers.toml points inside it)"))
+    p.add_argument("--force", action="store_true",
+                   help=say("overwrite an existing rers.toml (an existing store is kept)"))
     p.add_argument("--store", action="store_true",
-                   help="only create the empty store named by the configuration (--config), for a new network "
-                        "configured by hand; refused when a store or its backup is there")
+                   help=say("only create the empty store named by the configuration (--config), for a new network "
+                            "configured by hand; refused when a store or its backup is there"))
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("poll", parents=[common], help="read the mailbox once, answer, send, then exit")
-    p.add_argument("--once", action="store_true", default=True, help="one cycle then exit (the default)")
+    p = sub.add_parser("poll", parents=[common], help=say("read the mailbox once, answer, send, then exit"))
+    p.add_argument("--once", action="store_true", default=True, help=say("one cycle then exit (the default)"))
     p.set_defaults(func=cmd_poll)
 
     p = sub.add_parser("jobs", parents=[common],
-                       help="run every scheduled job once (calendar, reminders, expiries, bilans, report), for cron")
+                       help=say("run every scheduled job once (calendar, reminders, expiries, bilans, report), "
+                                "for cron"))
     p.set_defaults(func=cmd_jobs)
 
-    p = sub.add_parser("run", parents=[common], help="run as a daemon: poll, send and publish on schedule")
+    p = sub.add_parser("run", parents=[common], help=say("run as a daemon: poll, send and publish on schedule"))
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("parse", parents=[common], help="print, as JSON, what the robot understands of one message")
-    p.add_argument("message", help="an .eml file (RFC 5322), or - for standard input")
+    p = sub.add_parser("parse", parents=[common],
+                       help=say("print, as JSON, what the robot understands of one message"))
+    p.add_argument("message", help=say("an .eml file (RFC 5322), or - for standard input"))
     p.set_defaults(func=cmd_parse)
 
     for area in COMMAND_AREAS:
-        area.register(sub, common)
+        area.register(sub, common, say)
 
-    p = sub.add_parser("demo", parents=[common], help="run the robot on sample mail in a local folder, no server needed")
-    p.add_argument("directory", nargs="?", default="demo", help="the demo folder (default: ./demo)")
-    p.add_argument("--fresh", action="store_true", help="start again from an empty demo folder")
+    p = sub.add_parser("demo", parents=[common],
+                       help=say("run the robot on sample mail in a local folder, no server needed"))
+    p.add_argument("directory", nargs="?", default="demo", help=say("the demo folder (default: ./demo)"))
+    p.add_argument("--fresh", action="store_true", help=say("start again from an empty demo folder"))
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("sandbox", parents=[common],
-                       help="make a training copy of the network (--config) or of the demo (--demo), where "
-                            "nothing reaches real people and --now moves the clock")
-    p.add_argument("directory", help="the new folder of the sandbox")
-    p.add_argument("--demo", action="store_true", help="copy the demo instead of a network")
+                       help=say("make a training copy of the network (--config) or of the demo (--demo), where "
+                                "nothing reaches real people and --now moves the clock"))
+    p.add_argument("directory", help=say("the new folder of the sandbox"))
+    p.add_argument("--demo", action="store_true", help=say("copy the demo instead of a network"))
     p.set_defaults(func=cmd_sandbox)
 
     p = sub.add_parser("doctor", parents=[common],
-                       help="check the configuration, the store, the IMAP and SMTP logins and TLS, the templates")
+                       help=say("check the configuration, the store, the IMAP and SMTP logins and TLS, the "
+                                "templates"))
     p.set_defaults(func=cmd_doctor)
 
-    p = sub.add_parser("status", parents=[common], help="last cycle, outbox, parked messages")
+    p = sub.add_parser("status", parents=[common], help=say("last cycle, outbox, parked messages"))
     p.set_defaults(func=cmd_status)
     return parser
 
 
+def words_of(argv: list[str] | None) -> Words:
+    """The language of the network that ``--config`` (or ``$RERS_CONFIG``, or
+    ``./rers.toml``) names, read before the command line is parsed (its ``--help`` speaks
+    it too); French when there is no readable configuration."""
+    from config.settings import ConfigError, SecretMissing
+
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--config", default=None)
+    known, _rest = early.parse_known_args(argv)
+    try:
+        return words_for(load_settings(known))
+    except (ConfigError, SecretMissing, OSError):  # the command itself says what is wrong, in French
+        return Words()
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    say = words_of(argv)
+    args = build_parser(say).parse_args(argv)
+    args.say = say
     configure_logging(args.log_level)
     from config.settings import ConfigError, SecretMissing
     from store import StoreError
@@ -313,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         print(str(error), file=sys.stderr)
         return EXIT_CONFIG
     except UserError as error:
-        print(f"rers: {error}", file=sys.stderr)
+        print(f"rers: {error.said(say)}", file=sys.stderr)
         return error.status
     except (StoreError, MailboxError, TransportError, SecretMissing) as error:
         print(f"rers: {error}", file=sys.stderr)

@@ -72,7 +72,7 @@ def published(tmp_path, monkeypatch, capsys) -> tuple[World, Path]:
     monkeypatch.setenv("RERS_NOW", "2026-11-23T09:00:00+00:00")
     assert cli.main(["catalogue", "publish", "--config", str(world.settings.source)]) == 0
     page = Path(world.settings.calendar.output_dir) / "catalogue.html"
-    assert capsys.readouterr().out.strip() == f"written: {page}"
+    assert capsys.readouterr().out.strip() == f"écrit : {page}"
     return world, page
 
 
@@ -109,4 +109,4 @@ def test_the_page_follows_the_catalogue(chromium, published, monkeypatch, capsys
     dom = browse(chromium, page, "--dump-dom").stdout
     assert "Utiliser un tableur" not in dom and "Aucun pour le moment." in dom and "mardi 24 novembre 2026" in dom
     assert cli.main(["catalogue", "publish", "--config", str(world.settings.source)]) == 0
-    assert capsys.readouterr().out.strip().endswith(f"unchanged: {page}")
+    assert capsys.readouterr().out.strip().endswith(f"inchangé : {page}")

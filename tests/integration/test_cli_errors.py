@@ -45,12 +45,12 @@ def test_invalid_configuration_lists_every_problem(tmp_path):
 def test_init_twice_is_refused(tmp_path):
     assert rers("init", str(tmp_path / "net")).returncode == 0
     result = rers("init", str(tmp_path / "net"))
-    assert result.returncode == 1 and "already exists" in result.stderr and "--force" in result.stderr
+    assert result.returncode == 1 and "existe déjà" in result.stderr and "--force" in result.stderr
 
 
 def test_parse_a_missing_file():
     result = rers("parse", "/nonexistent/message.eml")
-    assert result.returncode == 1 and "cannot read" in result.stderr
+    assert result.returncode == 1 and "impossible de lire" in result.stderr
 
 
 def test_wrong_password_and_refused_connection(robot_factory, imap_account):
@@ -89,7 +89,7 @@ def test_a_store_folder_that_cannot_be_written(tmp_path):
     config = tmp_path / "net" / "rers.toml"
     config.write_text(config.read_text().replace('path = "store/rers.json"', 'path = "/proc/rers-test/rers.json"'))
     result = rers("poll", "--once", "--config", str(config))
-    assert result.returncode == 1 and "cannot lock" in result.stderr
+    assert result.returncode == 1 and "impossible de verrouiller" in result.stderr
 
 
 def test_a_maildir_that_lost_its_layout_is_completed(tmp_path):
@@ -98,7 +98,7 @@ def test_a_maildir_that_lost_its_layout_is_completed(tmp_path):
     for sub in ("cur", "new", "tmp"):
         (mail / sub).rmdir()
     doctor = rers("doctor", "--config", str(tmp_path / "net" / "rers.toml"))
-    assert "lacks cur, new, tmp" in doctor.stdout
+    assert "il manque cur, new, tmp" in doctor.stdout
     result = rers("poll", "--once", "--config", str(tmp_path / "net" / "rers.toml"))
     assert result.returncode == 0 and all((mail / sub).is_dir() for sub in ("cur", "new", "tmp"))
 
@@ -111,4 +111,4 @@ def test_jobs_for_cron_users(tmp_path):
     assert "ok    calendar" in result.stdout and "ok    monthly report" in result.stdout
     assert (tmp_path / "net" / "calendar" / "calendrier.ics").exists()
     poll = rers("poll", "--once", "--config", config)
-    assert "waiting to be sent" in poll.stdout
+    assert "en attente d’envoi" in poll.stdout

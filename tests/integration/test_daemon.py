@@ -70,7 +70,7 @@ def test_a_second_instance_is_refused_clearly(imap_robot):
     with InstanceLock(imap_robot.settings.store.path):
         result = imap_robot.command("poll", "--once", check=False)
     assert result.returncode == 1
-    assert "another rers is already running" in result.stderr
+    assert "un autre rers travaille déjà" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -208,4 +208,4 @@ def test_status_says_when_sending_fails(robot_factory, imap_account, sink):
     result = robot.command("status", check=False)
     assert result.returncode == 1  # issue 20: the exit status tells the truth
     status = result.stdout
-    assert "Outbox: 1 queued" in status and "Sending failed at the last cycle" in status and "refused" in status
+    assert "Courrier sortant : 1 en attente" in status and "L’envoi a échoué au dernier cycle" in status and "refused" in status

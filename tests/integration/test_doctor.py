@@ -11,9 +11,9 @@ pytestmark = pytest.mark.integration
 def test_doctor_all_good(imap_robot):
     result = imap_robot.command("doctor")
     # The tests' configuration keeps example addresses (RFC 2606): warned about, not a problem.
-    assert result.stdout.rstrip().endswith("warning(s) to read.") and "No problem to fix" in result.stdout
-    assert "logged in to 127.0.0.1" in result.stdout
-    assert "offers IDLE" in result.stdout
+    assert result.stdout.rstrip().endswith("avertissement(s) à lire.") and "Aucun problème à corriger" in result.stdout
+    assert "connecté à 127.0.0.1" in result.stdout
+    assert "propose IDLE" in result.stdout
 
 
 def test_doctor_reports_a_wrong_password_and_a_closed_smtp_port(robot_factory, imap_account):
@@ -49,4 +49,4 @@ def test_doctor_without_the_password_still_reaches_the_server_first(robot_factor
     assert "FAIL  mailbox" in result.stdout and "refused" in result.stdout
     # The wrong port first, and the missing secret in the same finding: both at once.
     finding = " ".join(result.stdout.split("FAIL  mailbox")[1].split("FAIL")[0].split())
-    assert finding.index("refused") < finding.index(f"{unset} (the password) is not set")
+    assert finding.index("refused") < finding.index(f"{unset} (le mot de passe) n’est pas définie")

@@ -41,7 +41,7 @@ def test_add_a_meeting(bot, capsys):
     out = capsys.readouterr().out
     uid = "rencontre-20270114-1400-58a6ab90@example.org"
     assert f"done: added Rencontre du RERS de Test (2027-01-14, 14:00-16:00, uid {uid})" in out
-    assert "mail(s) sent" in out and "written: " in out
+    assert "mail(s) envoyé(s)" in out and "écrit : " in out
     store = Store.open(bot.settings.store.path)
     assert load_series(store)[uid].place == "Salle du Havre"
     subjects = sorted(str(m["Subject"]) for m in sent(bot))
@@ -66,7 +66,7 @@ def test_cancel_a_permanence_then_a_meeting(bot, capsys):
     (("cancel", "2026-12-08"), "2026-12-08 is not a permanence day (the permanence is on monday)"),
     (("cancel", "2026-11-16"), "2026-11-16 is already past"),
     (("cancel", "nothing-here"), "no event nothing-here@example.org"),
-    (("cancel", "not a uid!"), "neither a date"),
+    (("cancel", "not a uid!"), "ni une date"),
     (("cancel", "2027-02-29"), "'2027-02-29' is a day that does not exist"),
     (("add", "meeting", "2027-01-14", "16:00-14:00"), "the end time must be after the start time"),
     (("add", "meeting", "2030-01-14", "14:00-16:00"),
@@ -113,11 +113,11 @@ def test_publish_after_a_closure_added_to_the_config_sends_the_cancellation(bot,
                                                  'output_dir = "calendar"\nclosures = ["2026-12-07"]'))
     assert rers(bot, "publish") == 0
     out = capsys.readouterr().out
-    assert "written: " in out and "3 mail(s) sent" in out
+    assert "écrit : " in out and "3 mail(s) envoyé(s)" in out
     subjects = [str(m["Subject"]) for m in sent(bot)]
     assert subjects.count("Annulé : Permanence du RERS de Test – lundi 7 décembre 2026 à 9 h") == 3
     assert rers(bot, "publish") == 0
-    assert "unchanged: " in capsys.readouterr().out
+    assert "inchangé : " in capsys.readouterr().out
 
 
 def test_list_shows_cancelled_dates_and_closures_in_their_place(bot, capsys):

@@ -4,19 +4,21 @@ from __future__ import annotations
 import pytest
 
 from workflows.cli import main
+from workflows.shell.language import Words
 
 
 def test_demo_runs_and_fresh_starts_over(tmp_path, capsys):
     folder = tmp_path / "demo"
     assert main(["demo", str(folder)]) == 0
     out = capsys.readouterr().out
-    assert "Messages read" in out and "join" in out and "calendrier.ics" in out
+    # The demo speaks the network's language (French, the default): the catalogue's words.
+    assert "Messages lus" in out and "join" in out and "calendrier.ics" in out
     assert len(list((folder / "outbox").glob("*.eml"))) >= 10
     from store import Store
     assert Store.open(folder / "store" / "rers.json").outbox.count("status", "queued") == 0, \
         "the calendar's invitations are sent in the same run, and listed"
     assert main(["demo", str(folder)]) == 0  # again: nothing new to read
-    assert "Messages read from" in capsys.readouterr().out
+    assert "Messages lus dans" in capsys.readouterr().out
     (folder / "outbox" / "mine.txt").write_text("x")
     assert main(["demo", "--fresh", str(folder)]) == 0
     assert not (folder / "outbox" / "mine.txt").exists()
@@ -29,7 +31,7 @@ def test_a_folder_not_made_by_the_demo_is_left_alone(tmp_path, capsys, fresh):
     (real / "keep.txt").write_text("precious")
     before = sorted(p.name for p in real.rglob("*"))
     assert main(["demo", *(["--fresh"] if fresh else []), str(real)]) == 1
-    assert "not a demo folder" in capsys.readouterr().err
+    assert "n’est pas un dossier de démonstration" in capsys.readouterr().err
     assert sorted(p.name for p in real.rglob("*")) == before
     assert (real / "keep.txt").read_text() == "precious"
 
@@ -51,5 +53,5 @@ def test_a_demo_killed_while_filling_its_mailbox_is_finished_next_time(tmp_path,
         box.add(sample.read_bytes())
     assert main(["demo", str(demo)]) == 0
     out = capsys.readouterr().out
-    assert f"Messages read from {demo / 'mail'}: {len(samples)}" in out
+    assert Words("fr")("Messages read from {path}: {n}", path=demo / "mail", n=len(samples)) in out
     assert not (demo / _FILLING).exists()

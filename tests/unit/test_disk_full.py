@@ -91,7 +91,7 @@ def test_a_store_that_cannot_be_written_is_one_line_and_the_message_waits(robot,
     monkeypatch.undo()
     monkeypatch.setenv("RERS_NOW", "2026-11-23T09:05:00+00:00")
     status, out, _ = rers(robot, "poll", capsys=capsys)
-    assert status == 0 and "1 handled" in out and inbox(robot) == 0
+    assert status == 0 and "1 traité(s)" in out and inbox(robot) == 0
 
 
 def test_an_outbox_folder_that_cannot_be_written_keeps_the_mail_queued(robot, monkeypatch, capsys):
@@ -99,7 +99,7 @@ def test_an_outbox_folder_that_cannot_be_written_keeps_the_mail_queued(robot, mo
     disk_full_under(monkeypatch, robot.transport.path)
     status, out, err = rers(robot, "poll", capsys=capsys)
     assert status == 1 and "Traceback" not in err
-    stopped = [line for line in out.splitlines() if line.startswith("Sending stopped")]
+    stopped = [line for line in out.splitlines() if line.startswith("Envoi interrompu")]
     assert len(stopped) == 1 and FULL in stopped[0] and "the disk is full" in stopped[0]
     store = Store.open(robot.store.path)
     (queued,) = store.outbox.find("status", "queued")
@@ -108,7 +108,7 @@ def test_an_outbox_folder_that_cannot_be_written_keeps_the_mail_queued(robot, mo
     monkeypatch.undo()
     monkeypatch.setenv("RERS_NOW", "2026-11-23T10:00:00+00:00")
     status, out, _ = rers(robot, "poll", capsys=capsys)
-    assert status == 0 and "1 mail(s) sent" in out and len(list(Path(robot.transport.path).glob("*.eml"))) == 1
+    assert status == 0 and "1 mail(s) envoyé(s)" in out and len(list(Path(robot.transport.path).glob("*.eml"))) == 1
 
 
 def test_calendar_files_that_cannot_be_written_are_one_line(robot, monkeypatch, capsys):
@@ -141,7 +141,7 @@ def test_a_maildir_move_refused_is_one_line_and_the_repeat_is_a_no_op(robot, mon
     monkeypatch.undo()
     monkeypatch.setenv("RERS_NOW", "2026-11-23T09:05:00+00:00")
     status, out, _ = rers(robot, "poll", capsys=capsys)
-    assert status == 0 and "1 already seen" in out and inbox(robot) == 0
+    assert status == 0 and "1 déjà vu(s)" in out and inbox(robot) == 0
     assert len(Store.open(robot.store.path).outbox.all()) == 1, "answered once"
 
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from support import make_settings
 from workflows.shell.doctor import _unset_secret, check_network
+from workflows.shell.language import Words
 
 
 def real(settings, animators=("claire@rers-souday.fr",)):
@@ -16,7 +17,7 @@ def real(settings, animators=("claire@rers-souday.fr",)):
 def test_doctor_warns_that_animators_are_believed_on_their_address_without_authserv_id(tmp_path):
     findings = list(check_network(real(make_settings(tmp_path))))
     assert [f.level for f in findings] == ["ok", "warn"]
-    assert "authserv_id is not set" in findings[1].text and "forges an animator's address" in findings[1].text
+    assert "authserv_id n’est pas défini" in findings[1].text and "usurpe l’adresse d’un animateur" in findings[1].text
 
 
 def test_doctor_is_quiet_once_authserv_id_is_set(tmp_path):
@@ -26,7 +27,7 @@ def test_doctor_is_quiet_once_authserv_id_is_set(tmp_path):
 
 def test_doctor_says_nobody_is_told_without_animators(tmp_path):
     (finding,) = check_network(real(make_settings(tmp_path), animators=()))
-    assert finding.level == "warn" and "no animator is configured" in finding.text
+    assert finding.level == "warn" and "aucun animateur n’est configuré" in finding.text
 
 
 def test_doctor_warns_about_example_addresses_left_in_place(tmp_path):
@@ -41,9 +42,9 @@ def test_a_connection_failure_also_says_the_password_variable_is_unset(tmp_path,
     server = make_settings(tmp_path, mailbox='kind = "imap"\nhost = "127.0.0.1"\nsecurity = "none"\n'
                                              'username = "u"\npassword_env = "RERS_DOCTOR_TEST_UNSET"').mailbox.server
     monkeypatch.delenv("RERS_DOCTOR_TEST_UNSET", raising=False)
-    assert "RERS_DOCTOR_TEST_UNSET (the password) is not set" in _unset_secret(server)
+    assert "RERS_DOCTOR_TEST_UNSET (the password) is not set" in _unset_secret(server, Words("en"))
     monkeypatch.setenv("RERS_DOCTOR_TEST_UNSET", "x")
-    assert _unset_secret(server) == ""
+    assert _unset_secret(server, Words("en")) == ""
 
 
 def test_doctor_warns_about_the_example_networks_name_places_and_closures(tmp_path):

@@ -37,7 +37,7 @@ def test_members_add_refuses_control_characters(world, capsys, option, value):
     args = {"--name": "Jeanne Roux", "--consent": "oral", "--by": "Claire", option: value}
     status, out, err = rers(world, capsys, "members", "add", *[x for pair in args.items() for x in pair])
     assert status == 1 and "registered" not in out and "Traceback" not in err
-    assert option in err and "control character" in err
+    assert option in err and "caractère de contrôle" in err
     world.store.refresh()
     assert world.store.members.count() == 0
 
@@ -45,7 +45,7 @@ def test_members_add_refuses_control_characters(world, capsys, option, value):
 def test_members_add_still_takes_accents_and_apostrophes(world, capsys):
     status, out, _ = rers(world, capsys, "members", "add", "--name", "  Zoé N'Diaye-Éluard ", "--consent", "oral",
                           "--by", "Claire")
-    assert status == 0 and out.startswith("M-1 registered: Zoé N'Diaye-Éluard")
+    assert status == 0 and out.startswith("M-1 inscrit : Zoé N'Diaye-Éluard")
 
 
 @pytest.mark.parametrize("body", [

@@ -122,7 +122,7 @@ def test_members_add_list_show_export_forget(world, capsys, tmp_path, monkeypatc
     status, out, _ = rers(world, capsys, "members", "add", "--name", "Jeanne Roux", "--phone", "06 12 34 56 78",
                           "--consent", "oral, à la permanence du 7 décembre", "--by", "Claire", "--offer", "Tricot",
                           "--demand", "Lire un bail")
-    assert status == 0 and out.startswith("M-1 registered: Jeanne Roux, O-1 Tricot, D-1 Lire un bail")
+    assert status == 0 and out.startswith("M-1 inscrit : Jeanne Roux, O-1 Tricot, D-1 Lire un bail")
     world.store.refresh()
     jeanne = world.store.members.find_one("ref", "M-1")
     assert jeanne["phone"] == "+33612345678" and jeanne["contact"] == "phone" and jeanne["created"] == "2026-12-07T09:00:00+00:00"
@@ -143,14 +143,14 @@ def test_members_add_list_show_export_forget(world, capsys, tmp_path, monkeypatc
     status, _, err = rers(world, capsys, "members", "forget", "M-1", "--by", "Claire")
     assert status == 1 and "--yes" in err
     status, out, _ = rers(world, capsys, "members", "forget", "M-1", "--by", "Claire", "--yes")
-    assert status == 0 and "M-1 erased" in out
+    assert status == 0 and "M-1 effacé" in out
     world.store.refresh()
     assert world.store.members.count() == 0
     (tombstone,) = world.store.tombstones.all()
     assert tombstone["reason"] == "forgotten" and tombstone["by"] == "animator" and tombstone["animator"] == "Claire"
 
     status, _, err = rers(world, capsys, "members", "show", "M-1")
-    assert status == 1 and "no member M-1" in err
+    assert status == 1 and "pas de membre M-1" in err
 
 
 def test_members_export_writes_a_file_only_its_owner_can_read(world, capsys, tmp_path):
@@ -169,7 +169,7 @@ def test_members_export_writes_a_file_only_its_owner_can_read(world, capsys, tmp
 def test_members_add_refuses_what_is_not_a_phone_number(world, capsys, phone):
     status, _, err = rers(world, capsys, "members", "add", "--name", "X", "--phone", phone, "--consent", "oral",
                           "--by", "Claire")
-    assert status == 1 and "--phone" in err and "not a phone number" in err and "Traceback" not in err
+    assert status == 1 and "--phone" in err and "pas un numéro de téléphone" in err and "Traceback" not in err
     world.store.refresh()
     assert world.store.members.count() == 0
 
@@ -185,9 +185,9 @@ def test_members_add_refuses_an_email_contact_and_needs_a_consent(world, capsys)
 def test_members_expire(world, capsys, monkeypatch):
     world.deliver(mail("elise@example.com", "ADHÉSION", ""))
     monkeypatch.setenv("RERS_NOW", "2026-12-22T09:00:00+00:00")
-    assert rers(world, capsys, "members", "expire")[1] == "0 pending member(s) erased\n"
+    assert rers(world, capsys, "members", "expire")[1] == "0 membre(s) en attente effacé(s)\n"
     monkeypatch.setenv("RERS_NOW", "2026-12-23T09:00:00+00:00")
-    assert rers(world, capsys, "members", "expire")[1] == "1 pending member(s) erased: M-1\n"
+    assert rers(world, capsys, "members", "expire")[1] == "1 membre(s) en attente effacé(s) : M-1\n"
 
 
 def test_members_set_applies_what_an_animator_checked_with_the_person(world, capsys, monkeypatch):
@@ -197,28 +197,28 @@ def test_members_set_applies_what_an_animator_checked_with_the_person(world, cap
     # Her mail asking for another phone went to the animators; they call her, then:
     status, out, _ = rers(world, capsys, "members", "set", "m-1", "--phone", "06 98 76 54 32", "--contact", "phone",
                           "--by", "Claire")
-    assert status == 0 and out.startswith("M-1 updated: contact phone, phone +33698765432")
+    assert status == 0 and out.startswith("M-1 mis à jour : contact phone, phone +33698765432")
     world.store.refresh()
     elise = world.member("elise@example.com")
     assert (elise["phone"], elise["contact"]) == ("+33698765432", "phone")
     assert rers(world, capsys, "calendar", "publish")[0] == 0
     status, out, _ = rers(world, capsys, "members", "set", "M-1", "--invitations", "yes", "--by", "Claire")
-    assert status == 0 and "calendar mail(s) queued" in out and "mail(s) sent" in out, "the invitations leave at once"
+    assert status == 0 and "mail(s) de calendrier en attente" in out and "mail(s) envoyé(s)" in out, "the invitations leave at once"
     world.store.refresh()
     assert world.member("elise@example.com")["invitations"] is True
     status, _, err = rers(world, capsys, "members", "set", "M-1", "--phone", "", "--by", "Claire")
     assert status == 1 and "no phone number" in err, "her contact is the phone: it cannot go"
     status, _, err = rers(world, capsys, "members", "set", "M-1", "--by", "Claire")
-    assert status == 1 and "nothing to change" in err
+    assert status == 1 and "rien à changer" in err
     with pytest.raises(SystemExit):  # argparse: one of email, phone, permanence
         rers(world, capsys, "members", "set", "M-1", "--contact", "pas par mail, par téléphone", "--by", "Claire")
-    for option, value, why in (("--name", " ", "cannot be blank"), ("--name", "x" * 101, "at most 100"),
-                               ("--name", "Élise\u202eniraM", "U+202E"), ("--by", " ", "name the animator")):
+    for option, value, why in (("--name", " ", "ne peut pas être vide"), ("--name", "x" * 101, "100 caractères au plus"),
+                               ("--name", "Élise\u202eniraM", "U+202E"), ("--by", " ", "nommez l’animat")):
         args = ["--name", value, "--by", "Claire"] if option == "--name" else ["--name", "Élise", "--by", value]
         status, _, err = rers(world, capsys, "members", "set", "M-1", *args)
         assert status == 1 and why in err and "Traceback" not in err
     assert rers(world, capsys, "members", "set", "M-1", "--contact", "phone", "--by", "Claire")[1] == \
-        "M-1: nothing changed (already so)\n"
+        "M-1 : rien n’a changé (c’était déjà le cas)\n"
 
 
 def test_an_erasure_after_a_rename_also_finds_the_former_name_and_phone(world, capsys):

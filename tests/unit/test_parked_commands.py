@@ -36,7 +36,7 @@ def rers(settings, capsys, *args):
 def test_a_parked_message_is_listed_and_handled_again_after_retry(parked, capsys):
     settings = parked
     status, out, _ = rers(settings, capsys, "parked", "list")
-    assert status == 0 and "<broken@client.example>" in out and "3 failure(s)" in out and "1 message(s)" in out
+    assert status == 0 and "<broken@client.example>" in out and "3 échec(s)" in out and "1 message(s)" in out
 
     # Moved back without retry: parked again, as before.
     error_new = settings.mailbox.path / f".{settings.mailbox.error_folder}" / "new"
@@ -46,14 +46,14 @@ def test_a_parked_message_is_listed_and_handled_again_after_retry(parked, capsys
     assert [h.outcome for h in runner_module.Runner(settings, store).cycle().handled] == ["parked"]
 
     status, out, _ = rers(settings, capsys, "parked", "retry", "broken@client.example")
-    assert status == 0 and "will be handled again" in out
+    assert status == 0 and "sera traité de nouveau" in out
     (file,) = error_new.iterdir()
     shutil.move(str(file), settings.mailbox.path / "new" / file.name)
     store = Store.open(settings.store.path)
     assert [h.outcome for h in runner_module.Runner(settings, store).cycle().handled] == ["handled: help sent"]
-    assert rers(settings, capsys, "parked", "list")[1].strip().endswith("0 message(s) in the folder 'Erreurs'")
+    assert rers(settings, capsys, "parked", "list")[1].strip().endswith("0 message(s) dans le dossier 'Erreurs'")
 
 
 def test_retry_of_an_unknown_message_says_so(parked, capsys):
     status, _, err = rers(parked, capsys, "parked", "retry", "<nothing@example.org>")
-    assert status == 1 and "no parked message <nothing@example.org>" in err
+    assert status == 1 and "pas de message mis de côté <nothing@example.org>" in err

@@ -24,6 +24,15 @@ from workflows.mail.rfc5322 import attach_original
 from workflows.shell.runner import Runner, parse_options
 from workflows.shell.status import status_text
 from workflows.shell.transports.folder import FolderTransport
+from workflows.shell.language import Words
+
+
+def parked_line(n: int) -> str:  # the status line, as the catalogue says it
+    return Words("fr")("Parked messages (folder {folder!r}): {n}.", folder="Erreurs", n=n)
+
+
+def failing_line(n: int) -> str:
+    return Words("fr")("Messages failing, to be retried: {n}.", n=n)
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 HEAD = f"From: x@example.com\nTo: {NETWORK}\nSubject: hi\nMIME-Version: 1.0\n"
@@ -242,9 +251,9 @@ def test_a_poison_message_is_parked_the_animators_told_and_the_others_handled(tm
     assert list(box.iterkeys()) == []
 
     status = status_text(settings, store, NOW)
-    assert "Parked messages (folder 'Erreurs'): 1." in status
-    assert "Messages failing, to be retried: 0." in status
-    assert "failing message" not in status and "  parked message <sha256-" in status
+    assert parked_line(1) in status
+    assert failing_line(0) in status
+    assert "message en échec" not in status and "  message mis de côté <sha256-" in status
 
 
 def test_the_notice_goes_out_without_the_message_when_attaching_it_fails(tmp_path, monkeypatch):
@@ -290,7 +299,7 @@ def test_a_message_recorded_parked_but_left_in_the_maildir_is_parked_and_told_at
     assert list(box.iterkeys()) == [] and len(list(box.get_folder("Erreurs").iterkeys())) == 1
     (notice,) = store.outbox.scan(lambda m: m.get("purpose") == "parked")
     assert notice["status"] == "sent" and "RecursionError" in sent_files(settings)[notice["message_id"]].decode()
-    assert "Messages failing, to be retried: 0." in status_text(settings, store, NOW)
+    assert failing_line(0) in status_text(settings, store, NOW)
     # Put back in the inbox by hand: parked again, the animators are not told twice.
     box.add(raw)
     assert [h.outcome for h in runner.cycle().handled] == ["parked"]
@@ -310,8 +319,8 @@ def test_status_before_this_fix_parked_messages_kept_a_plain_failure_record(tmp_
         store.ledger.insert({"message_id": message_key("<old@x>"), "source_key": "k", "received": "x",
                              "intent": "unknown", "outcome": "parked"})
     status = status_text(settings, store, NOW)
-    assert "Parked messages (folder 'Erreurs'): 1." in status and "Messages failing, to be retried: 1." in status
-    assert "  failing message <now@x> (1×): F" in status and "  parked message <old@x> (3×): E" in status
+    assert parked_line(1) in status and failing_line(1) in status
+    assert "  message en échec <now@x> (1×) : F" in status and "  message mis de côté <old@x> (3×) : E" in status
 
 
 # --- Parsing ----------------------------------------------------------------------------------

@@ -125,7 +125,7 @@ def test_rers_report_prints_and_refuses_a_bad_month(robot, capsys):
     assert "MISES EN RELATION" in out and "Apprendre le russe" in out
     for month in ("novembre", "2026-13", "2026-00"):
         assert main(["report", "--config", str(settings.source), "--month", month]) == 1
-        assert "YYYY-MM" in capsys.readouterr().err
+        assert "AAAA-MM" in capsys.readouterr().err
 
 
 def test_todays_permanence_is_either_past_or_to_come_never_both(tmp_path):

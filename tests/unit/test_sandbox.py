@@ -53,7 +53,7 @@ def test_a_network_is_copied_and_never_touched(tmp_path, capsys):
     before = {p: p.read_bytes() for p in (tmp_path / "live").rglob("*") if p.is_file()}
     sandbox = tmp_path / "sandbox"
     assert main(["sandbox", str(sandbox), "--config", str(live)]) == 0
-    assert "nothing leaves it" in capsys.readouterr().out.lower()
+    assert "rien n’en sort" in capsys.readouterr().out.lower()
     settings = load(sandbox / "rers.toml")
     assert is_sandbox(settings) and settings.oauth2 is None
     assert settings.store.path == sandbox / "store" / "rers.json" and settings.store.path.is_file()
@@ -67,21 +67,21 @@ def test_now_is_refused_on_a_live_network(tmp_path, capsys):
     live = live_network(tmp_path / "live")
     assert main(["--now", "2027-01-04", "status", "--config", str(live)]) == 2
     said = capsys.readouterr().err
-    assert "sandbox only" in said and "live network" in said and "rers sandbox DIR" in said
+    assert "bac à sable" in said and "réseau réel" in said and "rers sandbox DOSSIER" in said
 
 
 def test_a_folder_that_can_send_is_no_sandbox_even_with_the_marker(tmp_path, capsys):
     live = live_network(tmp_path / "live")
     (live.parent / MARKER).write_text("copied by hand")
     assert main(["--now", "2027-01-04", "status", "--config", str(live)]) == 2
-    assert "sandbox only" in capsys.readouterr().err
+    assert "que d’un bac à sable" in capsys.readouterr().err
 
 
 def test_a_sandbox_is_made_in_a_new_folder_only(tmp_path, capsys):
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "x").write_text("x")
     assert main(["sandbox", str(tmp_path / "busy"), "--demo"]) == 1
-    assert "not empty" in capsys.readouterr().err
+    assert "n’est pas vide" in capsys.readouterr().err
 
 
 def test_the_demo_sandbox_shows_a_month_in_minutes(tmp_path, capsys):

@@ -277,7 +277,7 @@ def test_an_animator_sends_the_held_question_with_rers_members_ask(tmp_path, mon
     monkeypatch.setenv("RERS_NOW", START.isoformat())
     config = str(robot.settings.source)
     assert main(["members", "ask", ref, "--by", "Anne", "--config", config]) == 0
-    assert f"{ref}: confirmation request queued" in capsys.readouterr().out
+    assert f"{ref} : demande de confirmation en attente" in capsys.readouterr().out
     assert main(["members", "ask", "M-1", "--by", "Anne", "--config", config]) == 0
     robot.store.refresh()
     assert robot.store.questions.count("address", "anna@example.net") == 1
@@ -303,7 +303,7 @@ def test_rers_status_says_how_many_wait_and_how_many_forwards_were_held(tmp_path
     for _ in range(4):
         robot.deliver(mail(EVE, "Bonjour", "Vous ouvrez quand ?"))
     text = status_text(robot.settings, robot.store, robot.now)
-    assert "3 message(s) not forwarded" in text and "1 person(s) waiting" in text
+    assert "3 message(s) non transmis" in text and "1 personne(s) attendant" in text
 
 
 # --- items -------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ def test_doctor_says_so(network, capsys):
     _unmount(network)
     status, out, _ = rers(capsys, "doctor", "--config", str(network.source))
     assert status == 1
-    assert "FAIL  store" in out and "there is no store at" in out and "not mounted" in out
+    assert "FAIL  store" in out and "il n’y a pas de base à" in out and "n’est pas monté" in out
     assert not network.store.path.parent.exists(), "doctor creates nothing"
 
 

@@ -168,7 +168,7 @@ def test_doctor_names_each_broken_file(settings, folder):
 
 def test_doctor_is_content_with_the_built_in_texts(tmp_path):
     (finding,) = check_templates(make_settings(tmp_path))
-    assert finding.level == "ok" and "render in 'fr'" in finding.text
+    assert finding.level == "ok" and "se rendent en 'fr'" in finding.text
 
 
 def test_start_up_logs_each_broken_file(settings, folder, caplog, monkeypatch, capsys):
@@ -192,7 +192,7 @@ def test_templates_check_exits_1_and_names_what_is_broken(settings, folder, caps
     assert run(capsys, "templates", "check", "--config", str(settings.source))[0] == 0
     write(folder, "items_ack.txt.j2", BROKEN["sandbox"])
     status, out = run(capsys, "templates", "check", "--config", str(settings.source))
-    assert status == 1 and f"FAIL  {folder / 'fr' / 'items_ack.txt.j2'}: line 1:" in out and "1 problem(s)" in out
+    assert status == 1 and f"FAIL  {folder / 'fr' / 'items_ack.txt.j2'}: line 1:" in out and "1 problème(s)" in out
 
 
 def test_templates_list_shows_what_the_animators_changed(settings, folder, capsys):
@@ -219,7 +219,7 @@ def test_templates_show_gives_the_animators_file_first_and_the_built_in_on_deman
     assert "(built in: templates/fr/join_ack.txt.j2)" in out and "Vous êtes déjà membre du" in out
     assert "html" not in out
     status, out = run(capsys, "templates", "show", "nothing", "--config", str(settings.source))
-    assert status == 1 and "no template 'nothing'" in out
+    assert status == 1 and "pas de modèle 'nothing'" in out
 
 
 def test_templates_render_prints_the_mail_as_sent(settings, capsys):
@@ -245,7 +245,7 @@ def test_templates_render_a_page_and_refuse_the_unknown(settings, capsys):
     status, out = run(capsys, "templates", "render", "catalogue_page", "--example", "--config", str(settings.source))
     assert status == 0 and out.startswith("<!DOCTYPE html>") and "Rédiger un CV" in out
     status, out = run(capsys, "templates", "render", "_footer", "--example", "--config", str(settings.source))
-    assert status == 1 and "no mail or page '_footer'" in out
+    assert status == 1 and "pas de mail ni de page '_footer'" in out
 
 
 def test_a_text_added_or_removed_while_the_robot_runs_counts_from_the_next_mail(settings, folder):

@@ -23,6 +23,7 @@ from workflows.commands.common import clock_from_env, load_settings, open_store
 from workflows.events.state import short_uid
 from workflows.lookup import find_ref
 from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError
+from workflows.shell.language import words_for
 
 REASON_TEXT = MappingProxyType({
     "no_permanence": "no permanence is configured ([calendar.permanence])",
@@ -102,15 +103,17 @@ def _publish_and_send(settings, store, clock) -> int:
     from workflows.shell.publish import publish_calendar
     from workflows.shell.runner import Runner
 
+    say = words_for(settings)
     written = publish_calendar(settings, store, clock())
     for path in written:
-        print(f"written: {path}")
+        print(say("written: {path}", path=path))
     if not written:
-        print(f"unchanged: {settings.calendar.output_dir}")
+        print(say("unchanged: {path}", path=settings.calendar.output_dir))
     report = Runner(settings, store, clock=clock).flush()
-    print(f"{len(report.sent)} mail(s) sent, {len(report.retry)} to retry, {len(report.failed)} failed.")
+    print(say("{sent} mail(s) sent, {retry} to retry, {failed} failed.", sent=len(report.sent),
+              retry=len(report.retry), failed=len(report.failed)))
     if report.error:
-        print(f"Sending stopped: {report.error} (the mails stay queued for the next cycle)")
+        print(say("Sending stopped: {error} (the mails stay queued for the next cycle)", error=report.error))
         return EXIT_FAILURE
     return EXIT_OK
 
@@ -198,10 +201,11 @@ def cmd_cancel(args) -> int:
         day = None
     if day is not None:
         if args.date is not None:
-            raise UserError(f"give an event UID before the date {args.date} (see `rers calendar list`)")
+            raise UserError("give an event UID before the date {date} (see `rers calendar list`)", date=args.date)
         return _change(args, lambda plan: cancel_occurrence(plan, day))
     if not re.fullmatch(r"[A-Za-z0-9._\-]+(@[A-Za-z0-9.\-]+)?", args.target.strip()):
-        raise UserError(f"{args.target!r} is neither a date (2026-12-07) nor an event UID (see `rers calendar list`)")
+        raise UserError("{target!r} is neither a date (2026-12-07) nor an event UID (see `rers calendar list`)",
+                        target=args.target)
     if args.date is not None:
         return _change(args, lambda plan: cancel_occurrence(plan, args.date, args.target))
     return _change(args, lambda plan: cancel_event(plan, args.target))
@@ -242,7 +246,8 @@ def cmd_list(args) -> int:
     closures = [d for d in settings.calendar.closures if today <= d <= last
                 and not any(day == d for day, _why, _series in skipped)]
     if not found and not skipped and not closures:
-        print(f"No event from {today} to {last}.")
+        say = words_for(settings)
+        print(say("No event from {first} to {last}.", first=today, last=last))
         return EXIT_OK
     rows: list[tuple[tuple, list[str]]] = []  # (day, time, uid): its lines
     for day in closures:
@@ -280,30 +285,31 @@ def cmd_publish(args) -> int:
     return _publish_and_send(settings, open_store(settings), clock_from_env())
 
 
-def register(sub, common) -> None:
-    p = sub.add_parser("calendar", parents=[common], help="the network's calendar")
+def register(sub, common, say) -> None:
+    """The area's sub-commands, their help in ``say``'s language (a :class:`workflows.shell.language.Words`)."""
+    p = sub.add_parser("calendar", parents=[common], help=say("the network's calendar"))
     actions = p.add_subparsers(dest="calendar_command", required=True, metavar="ACTION")
 
-    q = actions.add_parser("publish", parents=[common], help="write the .ics files (only those that changed), send what a change caused")
+    q = actions.add_parser("publish", parents=[common], help=say("write the .ics files (only those that changed), send what a change caused"))
     q.set_defaults(func=cmd_publish)
 
-    q = actions.add_parser("add", parents=[common], help="add (or update) a one-off meeting or workshop, "
-                           "send the invitations, publish")
-    q.add_argument("kind", choices=["meeting", "workshop"], help="a meeting (rencontre) or a workshop (atelier)")
-    q.add_argument("day", type=day_argument, metavar="DATE", help="2027-01-14 or 14/01/2027 (network time zone)")
-    q.add_argument("times", type=times_argument, metavar="START-END", help="14:00-16:00 (a start only: 2 hours)")
-    q.add_argument("--title", help="the title people see (default: Rencontre/Atelier du <network name>)")
-    q.add_argument("--place", help="where it takes place (left out when correcting an event: kept; \"\" clears it)")
+    q = actions.add_parser("add", parents=[common], help=say("add (or update) a one-off meeting or workshop, "
+                           "send the invitations, publish"))
+    q.add_argument("kind", choices=["meeting", "workshop"], help=say("a meeting (rencontre) or a workshop (atelier)"))
+    q.add_argument("day", type=day_argument, metavar="DATE", help=say("2027-01-14 or 14/01/2027 (network time zone)"))
+    q.add_argument("times", type=times_argument, metavar="START-END", help=say("14:00-16:00 (a start only: 2 hours)"))
+    q.add_argument("--title", help=say("the title people see (default: Rencontre/Atelier du <network name>)"))
+    q.add_argument("--place", help=say("where it takes place (left out when correcting an event: kept; \"\" clears it)"))
     q.set_defaults(func=cmd_add)
 
-    q = actions.add_parser("cancel", parents=[common], help="cancel one permanence (DATE), one date of a series "
-                           "(UID DATE) or a one-off event (UID), send the cancellations, publish")
-    q.add_argument("target", metavar="DATE|UID", help="2026-12-07 (a permanence) or rencontre-mensuelle, "
-                   "rencontre-20270114-1400 (see list)")
+    q = actions.add_parser("cancel", parents=[common], help=say("cancel one permanence (DATE), one date of a series "
+                           "(UID DATE) or a one-off event (UID), send the cancellations, publish"))
+    q.add_argument("target", metavar="DATE|UID", help=say("2026-12-07 (a permanence) or rencontre-mensuelle, "
+                   "rencontre-20270114-1400 (see list)"))
     q.add_argument("date", nargs="?", type=day_argument, metavar="DATE",
-                   help="with a UID: cancel only that date of the series (rencontre-mensuelle 2027-01-14)")
+                   help=say("with a UID: cancel only that date of the series (rencontre-mensuelle 2027-01-14)"))
     q.set_defaults(func=cmd_cancel)
 
-    q = actions.add_parser("list", parents=[common], help="the coming occurrences and who said they would come")
-    q.add_argument("--days", type=int, default=30, help="how many days ahead (default: 30)")
+    q = actions.add_parser("list", parents=[common], help=say("the coming occurrences and who said they would come"))
+    q.add_argument("--days", type=int, default=30, help=say("how many days ahead (default: 30)"))
     q.set_defaults(func=cmd_list)

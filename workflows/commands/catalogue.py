@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from workflows.commands.common import clock_from_env, load_settings, open_store
 from workflows.shell.errors import EXIT_OK, UserError, os_problem
+from workflows.shell.language import words_for
 
 
 def cmd_publish(args) -> int:
@@ -17,12 +18,14 @@ def cmd_publish(args) -> int:
     except OSError as error:
         raise UserError(os_problem(error, f"cannot write the catalogue page {page_path(settings)}",
                                    with_file=False)) from None
-    print(f"written: {written}" if written else f"unchanged: {page_path(settings)}")
+    say = words_for(settings)
+    print(say("written: {path}", path=written) if written else say("unchanged: {path}", path=page_path(settings)))
     return EXIT_OK
 
 
-def register(sub, common) -> None:
-    p = sub.add_parser("catalogue", parents=[common], help="the public page of the open offers and demands")
+def register(sub, common, say) -> None:
+    """The area's sub-commands, their help in ``say``'s language (a :class:`workflows.shell.language.Words`)."""
+    p = sub.add_parser("catalogue", parents=[common], help=say("the public page of the open offers and demands"))
     actions = p.add_subparsers(dest="catalogue_command", required=True, metavar="ACTION")
-    q = actions.add_parser("publish", parents=[common], help="write the catalogue page now (only if it changed)")
+    q = actions.add_parser("publish", parents=[common], help=say("write the catalogue page now (only if it changed)"))
     q.set_defaults(func=cmd_publish)

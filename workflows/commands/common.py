@@ -30,7 +30,7 @@ def clock_from_env():
     try:
         value = datetime.fromisoformat(fixed)
     except ValueError:
-        raise UserError(f"RERS_NOW={fixed!r} is not an ISO-8601 date and time", EXIT_CONFIG) from None
+        raise UserError("RERS_NOW={value!r} is not an ISO-8601 date and time", EXIT_CONFIG, value=fixed) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return lambda: value.astimezone(timezone.utc)
@@ -49,7 +49,13 @@ def flush_outbox(settings, store, clock) -> str:
     """Send what the command queued now (one SMTP connection); one line saying how it went."""
     from workflows.shell.runner import Runner
 
+    from workflows.shell.language import words_for
+
+    say = words_for(settings)
     report = Runner(settings, store, clock=clock).flush()
-    line = f"{len(report.sent)} mail(s) sent, {len(report.retry)} to retry, {len(report.failed)} failed."
-    return line + (f"\nSending stopped: {report.error}\nWhat is still queued leaves at the robot's next cycle."
-                   if report.error else "")
+    line = say("{sent} mail(s) sent, {retry} to retry, {failed} failed.", sent=len(report.sent),
+               retry=len(report.retry), failed=len(report.failed))
+    if report.error:
+        line += "\n" + say("Sending stopped: {error}", error=report.error)
+        line += "\n" + say("What is still queued leaves at the robot's next cycle.")
+    return line

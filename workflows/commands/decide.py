@@ -77,7 +77,7 @@ def cmd_decide(args) -> int:
     try:
         raw = sys.stdin.buffer.read() if args.message == "-" else path.read_bytes()
     except OSError as error:
-        raise UserError(f"cannot read {path}: {error.strerror}") from None
+        raise UserError("cannot read {path}: {reason}", path=path, reason=error.strerror) from None
     result = decide(settings, open_store(settings), clock_from_env()(), raw)
     if args.json:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2, default=str)
@@ -112,9 +112,10 @@ def readable(result: dict) -> str:
     return "\n".join(lines)
 
 
-def register(sub, common) -> None:
+def register(sub, common, say) -> None:
+    """The area's sub-commands, their help in ``say``'s language (a :class:`workflows.shell.language.Words`)."""
     p = sub.add_parser("decide", parents=[common],
-                       help="what the robot would do with one message now (route, mails, records), changing nothing")
-    p.add_argument("message", help="an .eml file (RFC 5322), or - for standard input")
-    p.add_argument("--json", action="store_true", help="as JSON")
+                       help=say("what the robot would do with one message now (route, mails, records), changing nothing"))
+    p.add_argument("message", help=say("an .eml file (RFC 5322), or - for standard input"))
+    p.add_argument("--json", action="store_true", help=say("as JSON"))
     p.set_defaults(func=cmd_decide)

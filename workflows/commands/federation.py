@@ -15,6 +15,7 @@ import sys
 from workflows.commands.common import clock_from_env, load_settings, open_store
 from workflows.shell.apply import view
 from workflows.shell.errors import EXIT_OK, UserError
+from workflows.shell.language import words_for
 from workflows.shell.federation import public_key
 from workflows.steps.federation import peer_state, shared_items
 
@@ -28,7 +29,8 @@ def cmd_key(args) -> int:
             if create_key(key_path(settings)):
                 print(f"Signing key created: {key_path(settings)}", file=sys.stderr)
         except OSError as error:
-            raise UserError(f"cannot create the signing key {key_path(settings)}: {error.strerror or error}") from None
+            raise UserError("cannot create the signing key {path}: {reason}", path=key_path(settings),
+                                reason=error.strerror or error) from None
     print(public_key(settings))
     return EXIT_OK
 
@@ -37,8 +39,8 @@ def _when(stamp: str | None) -> str:
     return stamp.replace("T", " ")[:16] + " UTC" if stamp else "—"
 
 
-def _message(found: dict | None) -> str:
-    return f"{found['kind']} n°{found['seq']}, {_when(found['at'])}" if found else "none yet"
+def _message(found: dict | None, say) -> str:
+    return f"{found['kind']} n°{found['seq']}, {_when(found['at'])}" if found else say("none yet")
 
 
 def status(settings, store, now) -> dict:
@@ -67,21 +69,23 @@ def cmd_status(args) -> int:
         json.dump(found, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return EXIT_OK
-    print(f"This network's key: {found['key'] or 'none (rers federation key --create)'}")
+    say = words_for(settings)
+    print(say("This network's key: {key}", key=found["key"] or say("none (rers federation key --create)")))
     shared = found["shared"]
-    print(f"Shared with linked networks: {len(shared)} item(s)")
+    print(say("Shared with linked networks: {n} item(s)", n=len(shared)))
     for entry in shared:
         print(f"  {entry['ref']:<7} {entry['title']}")
     if not found["peers"]:
-        print("No linked network ([[federation.peers]] in the configuration).")
+        print(say("No linked network ([[federation.peers]] in the configuration)."))
     for peer in found["peers"]:
-        state = "linked" if peer["linked"] else "not linked yet (no signed message received from it)"
+        state = say("linked") if peer["linked"] else say("not linked yet (no signed message received from it)")
         print(f"\n{peer['name']} <{peer['address']}>: {state}")
-        print(f"  last received: {_message(peer['in'])}")
-        print(f"  last sent:     {_message(peer['out'])}")
+        print(say("  last received: {message}", message=_message(peer["in"], say)))
+        print(say("  last sent:     {message}", message=_message(peer["out"], say)))
         if peer["shared_sent"] is not None:
-            print(f"  our catalogue: {peer['shared_sent']} item(s) sent")
-        print(f"  their shared items: {len(peer['catalogue'])} (received {_when(peer['catalogue_at'])})")
+            print(say("  our catalogue: {n} item(s) sent", n=peer["shared_sent"]))
+        print(say("  their shared items: {n} (received {when})", n=len(peer["catalogue"]),
+                  when=_when(peer["catalogue_at"])))
         for entry in peer["catalogue"]:
             print(f"    {entry['ref']:<7} {entry.get('kind') or '':<7} {entry['title']}")
     return EXIT_OK
@@ -100,21 +104,23 @@ def cmd_send(args) -> int:
         store = open_store(settings)
         sent = federation_job(settings, store, clock())
         report = Runner(settings, store, clock=clock).flush()
-    for line in sent or ["nothing to send"]:
+    say = words_for(settings)
+    for line in sent or [say("nothing to send")]:
         print(line)
     if report.error:
-        raise UserError(f"queued, not sent yet: {report.error}")
+        raise UserError("queued, not sent yet: {error}", error=report.error)
     return EXIT_OK
 
 
-def register(sub, common) -> None:
-    p = sub.add_parser("federation", parents=[common], help="linked networks: this network's key, the peers")
+def register(sub, common, say) -> None:
+    """The area's sub-commands, their help in ``say``'s language (a :class:`workflows.shell.language.Words`)."""
+    p = sub.add_parser("federation", parents=[common], help=say("linked networks: this network's key, the peers"))
     actions = p.add_subparsers(dest="federation_command", required=True, metavar="ACTION")
-    q = actions.add_parser("key", parents=[common], help="print this network's public key, to give to a peer")
-    q.add_argument("--create", action="store_true", help="make the key pair first when there is none")
+    q = actions.add_parser("key", parents=[common], help=say("print this network's public key, to give to a peer"))
+    q.add_argument("--create", action="store_true", help=say("make the key pair first when there is none"))
     q.set_defaults(func=cmd_key)
-    q = actions.add_parser("status", parents=[common], help="peers, last message each way, shared items")
-    q.add_argument("--json", action="store_true", help="as JSON")
+    q = actions.add_parser("status", parents=[common], help=say("peers, last message each way, shared items"))
+    q.add_argument("--json", action="store_true", help=say("as JSON"))
     q.set_defaults(func=cmd_status)
-    q = actions.add_parser("send", parents=[common], help="hello / the catalogue to the peers now, then send")
+    q = actions.add_parser("send", parents=[common], help=say("hello / the catalogue to the peers now, then send"))
     q.set_defaults(func=cmd_send)

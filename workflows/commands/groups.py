@@ -16,6 +16,7 @@ from __future__ import annotations
 from workflows.commands.calendar import _publish_and_send, day_argument, describe, times_argument
 from workflows.commands.common import clock_from_env, flush_outbox, load_settings, open_store
 from workflows.shell.errors import EXIT_OK, UserError
+from workflows.shell.language import words_for
 
 
 def _local(settings, stamp: str | None) -> str:
@@ -29,19 +30,23 @@ def _local(settings, stamp: str | None) -> str:
 def _group(store, ref: str) -> dict:
     group = store.groups.find_one("ref", ref.strip().upper())
     if group is None:
-        raise UserError(f"no group {ref} (see `rers groups list`)")
+        raise UserError("no group {ref} (see `rers groups list`)", ref=ref)
     return group
 
 
 def cmd_list(args) -> int:
     settings = load_settings(args)
     store = open_store(settings)
+    say = words_for(settings)
     groups = store.groups.find("status", args.status) if args.status else store.groups.all()
     for group in groups:
         places = sum(1 for ref in group["places"] if ref)
-        print(f"{group['ref']:<6} {group['status']:<10} {group['offer']:>6}  {places}/{group['capacity']} place(s), "
-              f"{len(group['waiting'])} waiting, {len(group['sessions'])} session(s)  {_local(settings, group['created'])}")
-    print(f"{len(groups)} group(s).")
+        # The status is the store's word (as in --status and --json): shown as it is.
+        print(f"{group['ref']:<6} {group['status']:<10} {group['offer']:>6}  "
+              + say("{taken}/{capacity} place(s), {waiting} waiting, {sessions} session(s)", taken=places,
+                    capacity=group["capacity"], waiting=len(group["waiting"]), sessions=len(group["sessions"]))
+              + f"  {_local(settings, group['created'])}")
+    print(say("{n} group(s).", n=len(groups)))
     return EXIT_OK
 
 
@@ -127,7 +132,7 @@ def cmd_close(args) -> int:
     try:
         group = run(settings, store, clock(), lambda plan: close(plan, args.ref.upper(), animator))
     except LookupError as error:
-        raise UserError(f"{error.args[0]} (see `rers groups list`)") from None
+        raise UserError("{error} (see `rers groups list`)", error=error.args[0]) from None
     except ValueError as error:
         raise UserError(str(error)) from None
     print(f"{group['ref']}: {group['status']}")
@@ -135,24 +140,25 @@ def cmd_close(args) -> int:
     return EXIT_OK
 
 
-def register(sub, common) -> None:
-    p = sub.add_parser("groups", parents=[common], help="the groups (échanges collectifs, G-n)")
+def register(sub, common, say) -> None:
+    """The area's sub-commands, their help in ``say``'s language (a :class:`workflows.shell.language.Words`)."""
+    p = sub.add_parser("groups", parents=[common], help=say("the groups (échanges collectifs, G-n)"))
     actions = p.add_subparsers(dest="groups_command", required=True, metavar="ACTION")
-    q = actions.add_parser("list", parents=[common], help="one line per group")
-    q.add_argument("--status", help="only those in this state (proposed, lead, open, bilan, completed…)")
+    q = actions.add_parser("list", parents=[common], help=say("one line per group"))
+    q.add_argument("--status", help=say("only those in this state (proposed, lead, open, bilan, completed…)"))
     q.set_defaults(func=cmd_list)
-    q = actions.add_parser("show", parents=[common], help="one group in full")
-    q.add_argument("ref", help="G-3")
+    q = actions.add_parser("show", parents=[common], help=say("one group in full"))
+    q.add_argument("ref", help=say("G-3"))
     q.set_defaults(func=cmd_show)
     q = actions.add_parser("add-session", parents=[common],
-                           help="a session of the group: only its members are invited (as ATELIER G-3 … by mail)")
-    q.add_argument("ref", help="G-3")
-    q.add_argument("day", type=day_argument, help="2027-01-20 or 20/01/2027")
-    q.add_argument("times", type=times_argument, help="10:00-12:00 (or a start only: two hours)")
-    q.add_argument("--place", help="where (the place of a correction is kept when left out)")
-    q.add_argument("--title", help="the calendar title (default: « Groupe : » and the offer's title)")
+                           help=say("a session of the group: only its members are invited (as ATELIER G-3 … by mail)"))
+    q.add_argument("ref", help=say("G-3"))
+    q.add_argument("day", type=day_argument, help=say("2027-01-20 or 20/01/2027"))
+    q.add_argument("times", type=times_argument, help=say("10:00-12:00 (or a start only: two hours)"))
+    q.add_argument("--place", help=say("where (the place of a correction is kept when left out)"))
+    q.add_argument("--title", help=say("the calendar title (default: « Groupe : » and the offer's title)"))
     q.set_defaults(func=cmd_add_session)
-    q = actions.add_parser("close", parents=[common], help="end a group (its bilan is asked if a session took place)")
-    q.add_argument("ref", help="G-3")
-    q.add_argument("--animator", metavar="NAME", help="the animator who closes it (kept in its history)")
+    q = actions.add_parser("close", parents=[common], help=say("end a group (its bilan is asked if a session took place)"))
+    q.add_argument("ref", help=say("G-3"))
+    q.add_argument("--animator", metavar="NAME", help=say("the animator who closes it (kept in its history)"))
     q.set_defaults(func=cmd_close)

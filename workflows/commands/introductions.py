@@ -28,6 +28,7 @@ from pathlib import Path
 from workflows.commands.common import clock_from_env, flush_outbox, load_settings, open_store
 from workflows.lookup import find_ref
 from workflows.shell.errors import EXIT_OK, UserError
+from workflows.shell.language import words_for
 
 
 def _local(settings, stamp: str | None) -> str:
@@ -45,7 +46,8 @@ def cmd_list(args) -> int:
     for intro in intros:
         print(f"{intro['ref']:<7} {intro['status']:<10} {intro['offer']:>6} → {intro['demand']:<6} "
               f"{intro['score']:.2f}  {_local(settings, intro['created'])}")
-    print(f"{len(intros)} introduction(s).")
+    say = words_for(settings)
+    print(say("{n} introduction(s).", n=len(intros)))
     return EXIT_OK
 
 
@@ -54,7 +56,7 @@ def cmd_show(args) -> int:
     store = open_store(settings)
     intro = store.introductions.find_one("ref", args.ref.upper())
     if intro is None:
-        raise UserError(f"no introduction {args.ref} (see `rers introductions list`)")
+        raise UserError("no introduction {ref} (see `rers introductions list`)", ref=args.ref)
     reason = intro.get("close_reason")
     print(f"{intro['ref']}: {intro['status']}" + (f" ({reason})" if reason and reason != intro['status'] else ""))
     for side in ("offer", "demand"):
@@ -113,7 +115,7 @@ def _act(args, act) -> int:
     try:
         print(run(settings, store, clock(), act))
     except LookupError as error:
-        raise UserError(f"{error.args[0]} (see `rers introductions list`)") from None
+        raise UserError("{error} (see `rers introductions list`)", error=error.args[0]) from None
     except ValueError as error:
         raise UserError(str(error)) from None
     print(flush_outbox(settings, store, clock))
@@ -147,12 +149,14 @@ def cmd_match(args) -> int:
         try:
             result = score_text(None if bare else load_settings(args), *args.score)
         except (OSError, ValueError) as error:
-            raise UserError(f"cannot read the synonyms: {error}") from None
+            raise UserError("cannot read the synonyms: {error}", error=error) from None
         if args.json:
             json.dump(result, sys.stdout, ensure_ascii=False)
             sys.stdout.write("\n")
         else:
-            print(f"score {result['score']:.2f}: {'would be proposed' if result['proposed'] else 'not proposed'}")
+            say = words_for(settings)
+            print(f"score {result['score']:.2f}: "
+                  + (say("would be proposed") if result["proposed"] else say("not proposed")))
             for line in result["why"]:
                 print(f"  {line}")
         return EXIT_OK
@@ -168,48 +172,53 @@ def cmd_match(args) -> int:
         else:
             proposals, groups = run(settings, store, clock(), both)
     except (OSError, ValueError) as error:
-        raise UserError(f"cannot read the synonyms: {error}") from None
+        raise UserError("cannot read the synonyms: {error}", error=error) from None
+    say = words_for(settings)
     for p in proposals:
-        print(f"{p.ref or '(dry run)'}: {p.offer} → {p.demand} score {p.score:.2f}")
+        print(f"{p.ref or say('(dry run)')}: {p.offer} → {p.demand} score {p.score:.2f}")
         for line in p.why:
             print(f"    {line}")
-    print(f"{len(proposals)} pair(s) {'would be ' if args.dry_run else ''}proposed.")
+    print(say("{n} pair(s) would be proposed.", n=len(proposals)) if args.dry_run
+          else say("{n} pair(s) proposed.", n=len(proposals)))
     for g in groups:
-        print(f"{g.ref or '(dry run)'}: a group around {g.offer} with {', '.join(g.demands)}")
+        print(say("{ref}: a group around {offer} with {demands}", ref=g.ref or say("(dry run)"), offer=g.offer,
+                  demands=", ".join(g.demands)))
     if groups:
-        print(f"{len(groups)} group(s) {'would be ' if args.dry_run else ''}proposed.")
+        print(say("{n} group(s) would be proposed.", n=len(groups)) if args.dry_run
+              else say("{n} group(s) proposed.", n=len(groups)))
     if not args.dry_run:
         print(flush_outbox(settings, store, clock))
     return EXIT_OK
 
 
-def register(sub, common) -> None:
-    p = sub.add_parser("introductions", parents=[common], help="the introductions (mises en relation)")
+def register(sub, common, say) -> None:
+    """The area's sub-commands, their help in ``say``'s language (a :class:`workflows.shell.language.Words`)."""
+    p = sub.add_parser("introductions", parents=[common], help=say("the introductions (mises en relation)"))
     actions = p.add_subparsers(dest="introductions_command", required=True, metavar="ACTION")
-    q = actions.add_parser("list", parents=[common], help="one line per introduction")
-    q.add_argument("--status", help="only those in this state (proposed, consent, introduced, bilan, completed…)")
+    q = actions.add_parser("list", parents=[common], help=say("one line per introduction"))
+    q.add_argument("--status", help=say("only those in this state (proposed, consent, introduced, bilan, completed…)"))
     q.set_defaults(func=cmd_list)
-    q = actions.add_parser("show", parents=[common], help="one introduction in full")
-    q.add_argument("ref", help="MR-7")
+    q = actions.add_parser("show", parents=[common], help=say("one introduction in full"))
+    q.add_argument("ref", help=say("MR-7"))
     q.set_defaults(func=cmd_show)
-    q = actions.add_parser("follow-up", parents=[common], help="reminders, expiries and bilan questions due now, then send")
+    q = actions.add_parser("follow-up", parents=[common], help=say("reminders, expiries and bilan questions due now, then send"))
     q.set_defaults(func=cmd_followups)
-    q = actions.add_parser("cancel", parents=[common], help="end an introduction waiting for approval or consent")
-    q.add_argument("ref", help="MR-7")
-    q.add_argument("--animator", metavar="NAME", help="the animator who cancels it (kept in its history)")
+    q = actions.add_parser("cancel", parents=[common], help=say("end an introduction waiting for approval or consent"))
+    q.add_argument("ref", help=say("MR-7"))
+    q.add_argument("--animator", metavar="NAME", help=say("the animator who cancels it (kept in its history)"))
     q.set_defaults(func=cmd_cancel)
-    q = actions.add_parser("consent", parents=[common], help="record a member's yes or no given in person")
-    q.add_argument("ref", help="MR-7")
-    q.add_argument("--side", required=True, choices=["offer", "demand"], help="whose answer: the offer's member "
-                   "or the demand's")
-    q.add_argument("--answer", required=True, choices=["yes", "no"], help="what they said")
-    q.add_argument("--animator", required=True, metavar="NAME", help="the animator who heard it (kept with the "
-                   "consent)")
+    q = actions.add_parser("consent", parents=[common], help=say("record a member's yes or no given in person"))
+    q.add_argument("ref", help=say("MR-7"))
+    q.add_argument("--side", required=True, choices=["offer", "demand"], help=say("whose answer: the offer's member "
+                   "or the demand's"))
+    q.add_argument("--answer", required=True, choices=["yes", "no"], help=say("what they said"))
+    q.add_argument("--animator", required=True, metavar="NAME", help=say("the animator who heard it (kept with the "
+                   "consent)"))
     q.set_defaults(func=cmd_consent)
 
-    p = sub.add_parser("match", parents=[common], help="propose every pair due now, or score two titles (--score)")
-    p.add_argument("--dry-run", action="store_true", help="print the pairs that would be proposed, change nothing")
+    p = sub.add_parser("match", parents=[common], help=say("propose every pair due now, or score two titles (--score)"))
+    p.add_argument("--dry-run", action="store_true", help=say("print the pairs that would be proposed, change nothing"))
     p.add_argument("--score", nargs=2, metavar=("OFFER_TITLE", "DEMAND_TITLE"),
-                   help="how close two titles are, and why (nothing else is done)")
-    p.add_argument("--json", action="store_true", help="with --score: print JSON")
+                   help=say("how close two titles are, and why (nothing else is done)"))
+    p.add_argument("--json", action="store_true", help=say("with --score: print JSON"))
     p.set_defaults(func=cmd_match)

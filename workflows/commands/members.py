@@ -27,6 +27,7 @@ from pathlib import Path
 
 from workflows.commands.common import clock_from_env, flush_outbox, load_settings, open_store
 from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError
+from workflows.shell.language import words_for
 
 
 def _view(args):
@@ -42,7 +43,7 @@ def _member(plan, ref: str) -> dict:
 
     member = find_ref(plan, ref)
     if member is None:
-        raise UserError(f"no member {ref} (see `rers members list`)")
+        raise UserError("no member {ref} (see `rers members list`)", ref=ref)
     return member
 
 
@@ -100,8 +101,9 @@ def cmd_export(args) -> int:
         try:
             _write_private(Path(args.output), text)
         except OSError as error:
-            raise UserError(f"cannot write {args.output}: {error.strerror or error}") from None
-        print(f"written: {args.output}")
+            raise UserError("cannot write {path}: {reason}", path=args.output, reason=error.strerror or error) from None
+        say = words_for(plan.settings)
+        print(say("written: {path}", path=args.output))
     else:
         sys.stdout.write(text)
     return EXIT_OK
@@ -132,7 +134,8 @@ def _phone(value: str) -> str:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
         shown = value if len(value) <= 40 else value[:40] + "…"
-        raise UserError(f"--phone {shown!r}: not a phone number (write it as 06 12 34 56 78 or +33 6 12 34 56 78)")
+        raise UserError("--phone {shown!r}: not a phone number (write it as 06 12 34 56 78 or +33 6 12 34 56 78)",
+                        shown=shown)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -143,8 +146,8 @@ def _one_line(option: str, value: str) -> str:
     mail that quotes it, and an escape code repaints the terminal of whoever lists it."""
     bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
     if bad is not None:
-        raise UserError(f"{option}: contains the control character U+{ord(bad):04X}; write it on one line, "
-                        "without line breaks, tabs, escape codes or invisible characters")
+        raise UserError("{option}: contains the control character U+{code:04X}; write it on one line, without "
+                        "line breaks, tabs, escape codes or invisible characters", option=option, code=ord(bad))
     return value.strip()
 
 
@@ -156,7 +159,7 @@ def _name(value: str) -> str:
     if not name:
         raise UserError("--name: give the name (it cannot be blank)")
     if len(name) > NAME_MAX:
-        raise UserError(f"--name: at most {NAME_MAX} characters (this one has {len(name)})")
+        raise UserError("--name: at most {most} characters (this one has {n})", most=NAME_MAX, n=len(name))
     return name
 
 
@@ -176,8 +179,8 @@ def cmd_add(args) -> int:
 
     contact = fields.contact(args.contact) if args.contact else None
     if args.contact and contact not in ("phone", "permanence"):
-        raise UserError(f"--contact {args.contact!r}: say phone or permanence (members with an e-mail address "
-                        "join by mail themselves)")
+        raise UserError("--contact {contact!r}: say phone or permanence (members with an e-mail address join by "
+                        "mail themselves)", contact=args.contact)
     member_fields = MemberFields(name=_name(args.name),
                                  phone=_phone(args.phone) if args.phone else None, contact=contact)
     items = [Item(kind="offer", title=_one_line("--offer", t)) for t in args.offer or ()] + [
@@ -195,9 +198,11 @@ def cmd_add(args) -> int:
         member, stored, same = run(settings, store, clock_from_env()(), register)
     except ValueError as error:
         raise UserError(str(error)) from None
-    print(f"{member['ref']} registered: {member['name']}" + "".join(f", {i['ref']} {i['title']}" for i in stored))
+    say = words_for(settings)
+    print(say("{ref} registered: {name}", ref=member["ref"], name=member["name"])
+          + "".join(f", {i['ref']} {i['title']}" for i in stored))
     if same:
-        print(f"note: a member with the same name already exists: {', '.join(same)}")
+        print(say("note: a member with the same name already exists: {refs}", refs=", ".join(same)))
     return EXIT_OK
 
 
@@ -231,14 +236,16 @@ def cmd_set(args) -> int:
         before, member, queued = run(settings, store, clock(), change)
     except ValueError as error:
         raise UserError(str(error)) from None
+    say = words_for(settings)
     done = [key for key in sorted(changes) if before.get(key) != member.get(key)]
     if not done:
-        print(f"{member['ref']}: nothing changed (already so)")
+        print(say("{ref}: nothing changed (already so)", ref=member["ref"]))
         return EXIT_OK
-    shown = {True: "yes", False: "no", None: "(none)"}
-    print(f"{member['ref']} updated: " + ", ".join(f"{key} {shown.get(member.get(key), member.get(key))}"
-                                                  for key in done)
-          + (f"; {len(queued)} calendar mail(s) queued" if queued else ""))
+    # The keys are the options' names (--name, --phone…): shown as they are typed.
+    shown = {True: say("yes"), False: say("no"), None: say("(none)")}
+    print(say("{ref} updated: {changes}", ref=member["ref"],
+              changes=", ".join(f"{key} {shown.get(member.get(key), member.get(key))}" for key in done))
+          + (say("; {n} calendar mail(s) queued", n=len(queued)) if queued else ""))
     if queued:
         print(flush_outbox(settings, store, clock))
     return EXIT_OK
@@ -267,7 +274,9 @@ def _set_address(args) -> int:
         run(settings, store, clock(), ask)
     except ValueError as error:
         raise UserError(str(error)) from None
-    print(f"{args.ref}: a confirmation question was sent to the new address; the member moves when it answers OUI")
+    say = words_for(settings)
+    print(say("{ref}: a confirmation question was sent to the new address; the member moves when it "
+              "answers OUI", ref=args.ref))
     print(flush_outbox(settings, store, clock))
     return EXIT_OK
 
@@ -282,24 +291,27 @@ def cmd_forget(args) -> int:
     settings = load_settings(args)
     store = open_store(settings)
     member = _member(store, args.ref)
+    say = words_for(settings)
     if not args.yes:
         if not sys.stdin.isatty():
             raise UserError("erasing cannot be undone: add --yes to confirm")
-        answer = input(f"Erase everything about {member['ref']} ({member.get('name') or 'no name'})? Type the ref: ")
+        answer = input(say("Erase everything about {ref} ({name})? Type the ref: ", ref=member["ref"],
+                           name=member.get("name") or say("no name")))
         if answer.strip().upper() != member["ref"]:
-            print("nothing done")
+            print(say("nothing done"))
             return EXIT_FAILURE
     now = clock_from_env()()
     _, plan = run_plan(settings, store, now, lambda plan: erase_member(
         plan, _member(plan, args.ref), reason="forgotten", by="animator", animator=by))
     cleanup = after_erasure(settings, store, now, plan.erased, mailbox_factory=lambda: open_mailbox(settings))
-    print(f"{member['ref']} erased; an anonymous line is kept for the statistics")
+    print(say("{ref} erased; an anonymous line is kept for the statistics", ref=member["ref"]))
     if member.get("address"):
         where = settings.mailbox.erased_folder
-        print(f"{cleanup.total} message(s) of theirs taken out of the mailbox"
-              + (f" (moved to {where!r})" if where else " (deleted)"))
+        print(say("{n} message(s) of theirs taken out of the mailbox", n=cleanup.total)
+              + (say(" (moved to {folder!r})", folder=where) if where else say(" (deleted)")))
     for problem in cleanup.problems:
-        print(f"not done: {problem} (the animators are told; the notice leaves at the robot's next cycle)")
+        print(say("not done: {problem} (the animators are told; the notice leaves at the robot's next cycle)",
+                  problem=problem))
     return EXIT_OK
 
 
@@ -320,7 +332,9 @@ def cmd_ask(args) -> int:
         member = run(settings, store, clock(), send)
     except ValueError as error:
         raise UserError(str(error)) from None
-    print(f"{member['ref']}: confirmation request queued for {member['address']}")
+    say = words_for(settings)
+    print(say("{ref}: confirmation request queued for {address}", ref=member["ref"],
+              address=member["address"]))
     print(flush_outbox(settings, store, clock))
     return EXIT_OK
 
@@ -330,61 +344,64 @@ def cmd_expire(args) -> int:
 
     settings = load_settings(args)
     erased = expire_pending_job(settings, open_store(settings), clock_from_env()())
-    print(f"{len(erased)} pending member(s) erased" + (f": {', '.join(erased)}" if erased else ""))
+    say = words_for(settings)
+    print(say("{n} pending member(s) erased: {refs}", n=len(erased), refs=", ".join(erased)) if erased
+          else say("{n} pending member(s) erased", n=0))
     return EXIT_OK
 
 
-def register(sub, common) -> None:
+def register(sub, common, say) -> None:
+    """The area's sub-commands, their help in ``say``'s language (a :class:`workflows.shell.language.Words`)."""
     p = sub.add_parser("members", parents=[common],
-                       help="the members: list, show, add, set, export, forget, ask, expire")
+                       help=say("the members: list, show, add, set, export, forget, ask, expire"))
     actions = p.add_subparsers(dest="members_command", required=True, metavar="ACTION")
 
-    q = actions.add_parser("list", parents=[common], help="every member, one line each")
-    q.add_argument("--status", choices=["pending", "confirmed"], help="only these members")
+    q = actions.add_parser("list", parents=[common], help=say("every member, one line each"))
+    q.add_argument("--status", choices=["pending", "confirmed"], help=say("only these members"))
     q.set_defaults(func=cmd_list)
 
-    q = actions.add_parser("show", parents=[common], help="everything stored about one member, in French")
-    q.add_argument("ref", help="the member, e.g. M-14")
+    q = actions.add_parser("show", parents=[common], help=say("everything stored about one member, in French"))
+    q.add_argument("ref", help=say("the member, e.g. M-14"))
     q.set_defaults(func=cmd_show)
 
-    q = actions.add_parser("export", parents=[common], help="everything stored about one member, as JSON")
-    q.add_argument("ref", help="the member, e.g. M-14")
-    q.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    q = actions.add_parser("export", parents=[common], help=say("everything stored about one member, as JSON"))
+    q.add_argument("ref", help=say("the member, e.g. M-14"))
+    q.add_argument("--output", "-o", metavar="FILE", help=say("write to FILE instead of standard output"))
     q.set_defaults(func=cmd_export)
 
-    q = actions.add_parser("add", parents=[common], help="register a member met in person (no e-mail address)")
-    q.add_argument("--name", required=True, help="first and last name")
-    q.add_argument("--phone", help="phone number (optional)")
-    q.add_argument("--contact", help="how to put them in touch: phone or permanence (default: phone when "
-                   "a number is given, else permanence)")
-    q.add_argument("--consent", required=True, help='how consent was given, e.g. "oral, à la permanence du 2026-12-07"')
-    q.add_argument("--by", required=True, metavar="ANIMATOR", help="the animator who recorded the consent")
-    q.add_argument("--offer", action="append", metavar="TITLE", help="an offer (repeat for several)")
-    q.add_argument("--demand", action="append", metavar="TITLE", help="a demand (repeat for several)")
+    q = actions.add_parser("add", parents=[common], help=say("register a member met in person (no e-mail address)"))
+    q.add_argument("--name", required=True, help=say("first and last name"))
+    q.add_argument("--phone", help=say("phone number (optional)"))
+    q.add_argument("--contact", help=say("how to put them in touch: phone or permanence (default: phone when "
+                   "a number is given, else permanence)"))
+    q.add_argument("--consent", required=True, help=say('how consent was given, e.g. "oral, à la permanence du 2026-12-07"'))
+    q.add_argument("--by", required=True, metavar="ANIMATOR", help=say("the animator who recorded the consent"))
+    q.add_argument("--offer", action="append", metavar="TITLE", help=say("an offer (repeat for several)"))
+    q.add_argument("--demand", action="append", metavar="TITLE", help=say("a demand (repeat for several)"))
     q.set_defaults(func=cmd_add)
 
-    q = actions.add_parser("set", parents=[common], help="change a member's name, phone, contact or invitations "
-                           "(after checking with the person)")
-    q.add_argument("ref", help="the member, e.g. M-14")
-    q.add_argument("--name", help="first and last name")
-    q.add_argument("--phone", help='phone number ("" to remove it)')
-    q.add_argument("--contact", choices=["email", "phone", "permanence"], help="how to put them in touch")
-    q.add_argument("--invitations", choices=["yes", "no"], help="calendar invitations by mail")
-    q.add_argument("--address", help="a new e-mail address: asked to confirm first (OUI from it moves the member)")
-    q.add_argument("--by", required=True, metavar="ANIMATOR", help="the animator who does it (in the log)")
+    q = actions.add_parser("set", parents=[common], help=say("change a member's name, phone, contact or invitations "
+                           "(after checking with the person)"))
+    q.add_argument("ref", help=say("the member, e.g. M-14"))
+    q.add_argument("--name", help=say("first and last name"))
+    q.add_argument("--phone", help=say('phone number ("" to remove it)'))
+    q.add_argument("--contact", choices=["email", "phone", "permanence"], help=say("how to put them in touch"))
+    q.add_argument("--invitations", choices=["yes", "no"], help=say("calendar invitations by mail"))
+    q.add_argument("--address", help=say("a new e-mail address: asked to confirm first (OUI from it moves the member)"))
+    q.add_argument("--by", required=True, metavar="ANIMATOR", help=say("the animator who does it (in the log)"))
     q.set_defaults(func=cmd_set)
 
-    q = actions.add_parser("forget", parents=[common], help="erase a member (cannot be undone)")
-    q.add_argument("ref", help="the member, e.g. M-14")
-    q.add_argument("--by", required=True, metavar="ANIMATOR", help="the animator who does it (kept, anonymously)")
-    q.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    q = actions.add_parser("forget", parents=[common], help=say("erase a member (cannot be undone)"))
+    q.add_argument("ref", help=say("the member, e.g. M-14"))
+    q.add_argument("--by", required=True, metavar="ANIMATOR", help=say("the animator who does it (kept, anonymously)"))
+    q.add_argument("--yes", action="store_true", help=say("do not ask for confirmation"))
     q.set_defaults(func=cmd_forget)
 
-    q = actions.add_parser("ask", parents=[common], help="send a pending member their confirmation request now "
-                           "(one the network's limit held back)")
-    q.add_argument("ref", help="the member, e.g. M-14")
-    q.add_argument("--by", required=True, metavar="ANIMATOR", help="the animator who does it (in the log)")
+    q = actions.add_parser("ask", parents=[common], help=say("send a pending member their confirmation request now "
+                           "(one the network's limit held back)"))
+    q.add_argument("ref", help=say("the member, e.g. M-14"))
+    q.add_argument("--by", required=True, metavar="ANIMATOR", help=say("the animator who does it (in the log)"))
     q.set_defaults(func=cmd_ask)
 
-    q = actions.add_parser("expire", parents=[common], help="erase pending members past [membership] pending_days")
+    q = actions.add_parser("expire", parents=[common], help=say("erase pending members past [membership] pending_days"))
     q.set_defaults(func=cmd_expire)

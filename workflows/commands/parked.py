@@ -13,17 +13,20 @@ from __future__ import annotations
 
 from workflows.commands.common import load_settings, open_store
 from workflows.shell.errors import EXIT_OK, UserError
+from workflows.shell.language import words_for
 
 
 def cmd_list(args) -> int:
     from workflows.shell.status import failures_by_state
 
     settings = load_settings(args)
+    say = words_for(settings)
     parked = failures_by_state(open_store(settings))[1]
     for failure in parked:
         when = failure.get("parked") or failure.get("last") or "?"
-        print(f"{failure['message_id']}  parked {when} after {failure['count']} failure(s): {failure['error']}")
-    print(f"{len(parked)} message(s) in the folder {settings.mailbox.error_folder!r}")
+        print(say("{id}  parked {when} after {count} failure(s): {error}", id=failure["message_id"], when=when,
+                  count=failure["count"], error=failure["error"]))
+    print(say("{n} message(s) in the folder {folder!r}", n=len(parked), folder=settings.mailbox.error_folder))
     return EXIT_OK
 
 
@@ -37,22 +40,25 @@ def cmd_retry(args) -> int:
         wanted = f"<{wanted}>"
     entry = store.ledger.find_one("message_id", message_key(wanted))
     if entry is None or entry.get("outcome") != "parked":
-        raise UserError(f"no parked message {wanted} (see `rers parked list`)")
+        raise UserError("no parked message {ref} (see `rers parked list`)", ref=wanted)
     with store.transaction():
         store.ledger.delete(entry["id"])
         failure = store.failures.find_one("message_id", wanted)
         if failure is not None:
             store.failures.delete(failure["id"])
-    print(f"{wanted} will be handled again once it is back in {settings.mailbox.folder!r}: move it there from "
-          f"{settings.mailbox.error_folder!r} with your mail program")
+    say = words_for(settings)
+    print(say("{id} will be handled again once it is back in {folder!r}: move it there from "
+              "{parked!r} with your mail program", id=wanted, folder=settings.mailbox.folder,
+              parked=settings.mailbox.error_folder))
     return EXIT_OK
 
 
-def register(sub, common) -> None:
-    p = sub.add_parser("parked", parents=[common], help="messages set aside after failures, and retrying one")
+def register(sub, common, say) -> None:
+    """The area's sub-commands, their help in ``say``'s language (a :class:`workflows.shell.language.Words`)."""
+    p = sub.add_parser("parked", parents=[common], help=say("messages set aside after failures, and retrying one"))
     actions = p.add_subparsers(dest="parked_command", required=True, metavar="ACTION")
-    q = actions.add_parser("list", parents=[common], help="one line per parked message")
+    q = actions.add_parser("list", parents=[common], help=say("one line per parked message"))
     q.set_defaults(func=cmd_list)
-    q = actions.add_parser("retry", parents=[common], help="handle a parked message again once moved back to the inbox")
-    q.add_argument("message_id", metavar="MESSAGE-ID", help="as `rers parked list` prints it, e.g. <abc@example.org>")
+    q = actions.add_parser("retry", parents=[common], help=say("handle a parked message again once moved back to the inbox"))
+    q.add_argument("message_id", metavar="MESSAGE-ID", help=say("as `rers parked list` prints it, e.g. <abc@example.org>"))
     q.set_defaults(func=cmd_retry)

@@ -7,13 +7,14 @@ from datetime import date, timedelta
 
 from workflows.commands.common import clock_from_env, load_settings, open_store
 from workflows.shell.errors import EXIT_OK, UserError
+from workflows.shell.language import words_for
 
 
 def _period(month: str | None, today: date) -> tuple[date, date]:
     if not month:
         return today.replace(day=1), today
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
-        raise UserError(f"--month {month!r}: write the month as YYYY-MM, e.g. 2026-11")
+        raise UserError("--month {month!r}: write the month as YYYY-MM, e.g. 2026-11", month=month)
     start = date(int(month[:4]), int(month[5:]), 1)
     end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     return start, min(end, today)
@@ -33,7 +34,9 @@ def cmd_report(args) -> int:
     try:
         source = view(settings, store, now)
     except (OSError, ValueError) as error:  # the synonyms file: the report comes without near misses
-        print(f"near misses left out: cannot read the synonyms: {error}", file=sys.stderr)
+        say = words_for(settings)
+        print(say("near misses left out: cannot read the synonyms: {error}", error=error),
+              file=sys.stderr)
         source = store
     report = build_report(settings, source, start, end, today, now)
     if not args.send:
@@ -42,13 +45,15 @@ def cmd_report(args) -> int:
         return EXIT_OK
     run(settings, store, now, lambda plan: queue_report(plan, report, cause=f"report-command:{start}:{end}:{plan.stamp()}"))
     sent = Runner(settings, store, clock=lambda: now).flush()
-    print(f"report sent to {len(settings.network.animators)} animator(s)" if sent.sent else
-          f"report queued, not sent yet: {sent.error or 'see rers status'}")
+    say = words_for(settings)
+    print(say("report sent to {n} animator(s)", n=len(settings.network.animators)) if sent.sent else
+          say("report queued, not sent yet: {error}", error=sent.error or say("see rers status")))
     return EXIT_OK
 
 
-def register(sub, common) -> None:
-    p = sub.add_parser("report", parents=[common], help="the animators' report (this month so far, or --month)")
-    p.add_argument("--month", metavar="YYYY-MM", help="a whole past month instead of this month so far")
-    p.add_argument("--send", action="store_true", help="mail it to the animators instead of printing it")
+def register(sub, common, say) -> None:
+    """The area's sub-commands, their help in ``say``'s language (a :class:`workflows.shell.language.Words`)."""
+    p = sub.add_parser("report", parents=[common], help=say("the animators' report (this month so far, or --month)"))
+    p.add_argument("--month", metavar="YYYY-MM", help=say("a whole past month instead of this month so far"))
+    p.add_argument("--send", action="store_true", help=say("mail it to the animators instead of printing it"))
     p.set_defaults(func=cmd_report)

@@ -59,8 +59,9 @@ def cmd_routes(args) -> int:
     return EXIT_OK
 
 
-def register(sub, common) -> None:
+def register(sub, common, say) -> None:
+    """The area's sub-commands, their help in ``say``'s language (a :class:`workflows.shell.language.Words`)."""
     p = sub.add_parser("routes", parents=[common],
-                       help="print the route table: each intent, command and answer, who may send it, what happens")
-    p.add_argument("--json", action="store_true", help="as JSON")
+                       help=say("print the route table: each intent, command and answer, who may send it, what happens"))
+    p.add_argument("--json", action="store_true", help=say("as JSON"))
     p.set_defaults(func=cmd_routes)

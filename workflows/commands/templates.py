@@ -20,6 +20,7 @@ from email.header import decode_header, make_header
 
 from workflows.commands.common import clock_from_env, load_settings
 from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError
+from workflows.shell.language import words_for
 
 EXAMPLE_RECIPIENT = ("Marie Dupont", "marie.dupont@example.org")
 """The person a previewed mail is addressed to."""
@@ -77,7 +78,8 @@ def cmd_show(args) -> int:
         print(source.text, end="" if source.text.endswith("\n") else "\n")
         shown += 1
     if not shown:
-        raise UserError(f"no template {args.name!r} in {renderer.language!r} (see `rers templates list`)")
+        raise UserError("no template {name!r} in {language!r} (see `rers templates list`)", name=args.name,
+                        language=renderer.language)
     return EXIT_OK
 
 
@@ -88,12 +90,15 @@ def cmd_check(args) -> int:
     problems = check(settings, clock_from_env()(), LANGUAGES)
     for problem in problems:
         print(f"{'FAIL' if problem.level == 'fail' else 'warn'}  {problem}")
+    say = words_for(settings)
     fails = sum(problem.level == "fail" for problem in problems)
     count = sum(1 for info in templates(settings) if info.kind in ("mail", "page"))
     if fails:
-        print(f"{fails} problem(s) to fix. Meanwhile, the robot uses its built-in text instead of a broken file.")
+        print(say("{n} problem(s) to fix. Meanwhile, the robot uses its built-in text instead of a broken file.",
+                  n=fails))
         return EXIT_FAILURE
-    print(f"All {count} templates render in {' and '.join(LANGUAGES)} with their example data.")
+    print(say("All {n} templates render in {languages} with their example data.", n=count,
+              languages=say(" and ").join(LANGUAGES)))
     return EXIT_OK
 
 
@@ -111,7 +116,7 @@ def cmd_render(args) -> int:
     language = args.lang or settings.network.language
     info = next((i for i in templates(settings) if i.name == args.name and i.kind in ("mail", "page")), None)
     if info is None:
-        raise UserError(f"no mail or page {args.name!r} (see `rers templates list`)")
+        raise UserError("no mail or page {name!r} (see `rers templates list`)", name=args.name)
     renderer = renderer_for(settings, language)
     try:
         context = example(args.name, settings, now, language)
@@ -137,35 +142,36 @@ def cmd_render(args) -> int:
             print(f"{key}: {_decoded(value)}")
     print()
     if args.html and rendered.html is None:
-        raise UserError(f"{args.name} has no HTML part in {language!r}")
+        raise UserError("{name} has no HTML part in {language!r}", name=args.name, language=language)
     print(rendered.html if args.html else rendered.text, end="")
     return EXIT_OK
 
 
-def register(sub, common) -> None:
-    p = sub.add_parser("templates", parents=[common], help="the texts of the robot's mails: list, show, check, preview")
+def register(sub, common, say) -> None:
+    """The area's sub-commands, their help in ``say``'s language (a :class:`workflows.shell.language.Words`)."""
+    p = sub.add_parser("templates", parents=[common], help=say("the texts of the robot's mails: list, show, check, preview"))
     actions = p.add_subparsers(dest="templates_command", required=True, metavar="ACTION")
 
-    q = actions.add_parser("list", parents=[common], help="every template, its languages, what the animators changed")
+    q = actions.add_parser("list", parents=[common], help=say("every template, its languages, what the animators changed"))
     q.set_defaults(func=cmd_list)
 
-    q = actions.add_parser("show", parents=[common], help="the source the robot uses (the animators' file, "
-                           "unless it is broken: then the built-in one, and why)")
-    q.add_argument("name", help="a template (join_ack) or one of its files (join_ack.txt.j2, _footer.txt.j2)")
-    q.add_argument("--lang", choices=["fr", "en"], help="the language (default: the configured one)")
-    q.add_argument("--builtin", action="store_true", help="the built-in file, even when the animators changed it")
+    q = actions.add_parser("show", parents=[common], help=say("the source the robot uses (the animators' file, "
+                           "unless it is broken: then the built-in one, and why)"))
+    q.add_argument("name", help=say("a template (join_ack) or one of its files (join_ack.txt.j2, _footer.txt.j2)"))
+    q.add_argument("--lang", choices=["fr", "en"], help=say("the language (default: the configured one)"))
+    q.add_argument("--builtin", action="store_true", help=say("the built-in file, even when the animators changed it"))
     q.set_defaults(func=cmd_show)
 
-    q = actions.add_parser("check", parents=[common], help="render every template in every language with its "
-                           "example data; exit 1 and name what is broken")
+    q = actions.add_parser("check", parents=[common], help=say("render every template in every language with its "
+                           "example data; exit 1 and name what is broken"))
     q.set_defaults(func=cmd_check)
 
-    q = actions.add_parser("render", parents=[common], help="print a mail as it would be sent, with example data")
-    q.add_argument("name", help="a mail (join_confirm) or a web page (catalogue_page)")
+    q = actions.add_parser("render", parents=[common], help=say("print a mail as it would be sent, with example data"))
+    q.add_argument("name", help=say("a mail (join_confirm) or a web page (catalogue_page)"))
     q.add_argument("--example", action="store_true", required=True,
-                   help="use templates/examples/NAME.json (required: the only data a preview has)")
-    q.add_argument("--lang", choices=["fr", "en"], help="the language (default: the configured one)")
+                   help=say("use templates/examples/NAME.json (required: the only data a preview has)"))
+    q.add_argument("--lang", choices=["fr", "en"], help=say("the language (default: the configured one)"))
     shape = q.add_mutually_exclusive_group()
-    shape.add_argument("--html", action="store_true", help="print the HTML part instead of the text")
-    shape.add_argument("--raw", action="store_true", help="print the exact bytes sent (headers and parts encoded)")
+    shape.add_argument("--html", action="store_true", help=say("print the HTML part instead of the text"))
+    shape.add_argument("--raw", action="store_true", help=say("print the exact bytes sent (headers and parts encoded)"))
     q.set_defaults(func=cmd_render)

@@ -87,13 +87,11 @@ class InstanceLock:
         except Timeout:  # before OSError: filelock's Timeout is one
             holder = self.path.with_suffix(".pid")
             pid = holder.read_text().strip() if holder.exists() else "?"
-            raise UserError(
-                f"another rers is already running for this store (pid {pid}, lock {self.path}); "
-                "stop it first, or wait for it to finish"
-            ) from None
+            raise UserError("another rers is already running for this store (pid {pid}, lock {lock}); stop it first, "
+                            "or wait for it to finish", pid=pid, lock=self.path) from None
         except OSError as error:
-            raise UserError(f"cannot lock {self.path}: {error.strerror or error} (the store's folder must be "
-                            "writable by the robot)") from None
+            raise UserError("cannot lock {lock}: {reason} (the store's folder must be writable by the robot)",
+                            lock=self.path, reason=error.strerror or error) from None
         try:
             self.path.with_suffix(".pid").write_text(f"{os.getpid()}\n")
         except OSError as error:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from config.settings import Settings
+from workflows.shell.language import Words, words_for
 
 
 @dataclass(frozen=True)
@@ -38,16 +39,18 @@ def _writable(folder: Path) -> str | None:
 def check_store(settings: Settings) -> Iterator[Finding]:
     from store import Store, StoreError
 
+    say = words_for(settings)
     path = settings.store.path
     if not path.exists() and not path.with_name(path.name + ".bak").exists():
         # Never "will be created": only `rers init` creates a store (an unmounted disk
         # must not become an empty store).
-        yield Finding("fail", "store", f"there is no store at {path} (nor its backup): if its disk is not mounted, "
-                      "mount it; for a new network, create it with `rers init --store`")
+        yield Finding("fail", "store", say("there is no store at {path} (nor its backup): if its disk is not "
+                                           "mounted, mount it; for a new network, create it with `rers init --store`",
+                                           path=path))
         return
     problem = _writable(path.parent)
     if problem:
-        yield Finding("fail", "store", f"cannot write in {path.parent}: {problem}")
+        yield Finding("fail", "store", say("cannot write in {folder}: {problem}", folder=path.parent, problem=problem))
         return
     try:
         store = Store.open(path, lock_timeout=5)
@@ -56,21 +59,21 @@ def check_store(settings: Settings) -> Iterator[Finding]:
         return
     yield Finding(
         "ok", "store",
-        f"{path} is readable (schema {store.schema_version}, {store.members.count()} member(s), "
-        f"{store.outbox.count('status', 'queued')} mail(s) waiting)",
+        say("{path} is readable (schema {schema}, {members} member(s), {waiting} mail(s) waiting)", path=path,
+            schema=store.schema_version, members=store.members.count(), waiting=store.outbox.count("status", "queued")),
     )
     failed = store.outbox.count("status", "failed")
     if failed:
-        yield Finding("warn", "outbox", f"{failed} mail(s) could not be sent (see `rers status`)")
+        yield Finding("warn", "outbox", say("{n} mail(s) could not be sent (see `rers status`)", n=failed))
 
 
-def _unset_secret(server, said: str = "") -> str:
+def _unset_secret(server, say: Words, said: str = "") -> str:
     """A sentence to add to a connection failure when the password's environment variable
     is not set either: both problems are said at once, not one after the other — and
     once: nothing when the failure ``said`` it already (the server was reached, the
     login could not even be tried)."""
     if server.password_env and server.password_env not in os.environ and server.password_env not in said:
-        return f"; also, the environment variable {server.password_env} (the password) is not set"
+        return say("; also, the environment variable {name} (the password) is not set", name=server.password_env)
     return ""
 
 
@@ -87,6 +90,7 @@ def check_token(settings: Settings) -> Iterator[Finding]:
     tokens = tokens_for(settings)
     if tokens is None:
         return
+    say = words_for(settings)
     provider = _PROVIDERS[settings.oauth2.provider]
     try:
         tokens.token()
@@ -95,32 +99,37 @@ def check_token(settings: Settings) -> Iterator[Finding]:
         return
     expires = tokens.expires_at
     if expires is None:
-        life = "its lifetime is not said: a new one is asked for at each login"
+        life = say("its lifetime is not said: a new one is asked for at each login")
     else:
         minutes = int((expires - datetime.now(timezone.utc)).total_seconds() // 60)
-        life = f"valid for {minutes} more minute(s), asked for again 5 minutes before it expires"
-    yield Finding("ok", "token", f"an access token from {provider}; {life}")
+        life = say("valid for {minutes} more minute(s), asked for again 5 minutes before it expires", minutes=minutes)
+    yield Finding("ok", "token", say("an access token from {provider}; {life}", provider=provider, life=life))
 
 
-def _login_failure(error: Exception, server) -> str:
+def _login_failure(error: Exception, server, say: Words) -> str:
     """A mailbox or transport failure said once: a missing token was said by `token` already."""
     text = str(error)
     if _NO_TOKEN in text:
-        return text.split(_NO_TOKEN)[0] + "cannot log in without a token (see token)"
-    return text + _unset_secret(server, text)
+        return text.split(_NO_TOKEN)[0] + say("cannot log in without a token (see token)")
+    return text + _unset_secret(server, say, text)
 
 
-def _auth(server) -> str:
-    return f" with {server.auth.upper()}" if server.auth != "password" else ""
+def _auth(server, say: Words) -> str:
+    return say(" with {method}", method=server.auth.upper()) if server.auth != "password" else ""
+
+
+def _tls(server, say: Words) -> str:
+    return {"ssl": "TLS", "starttls": "STARTTLS"}.get(server.security) or say("no encryption")
 
 
 def check_mailbox(settings: Settings) -> Iterator[Finding]:
     from workflows.shell.mailboxes.base import MailboxError
     from workflows.shell.runner import open_mailbox
 
+    say = words_for(settings)
     box = settings.mailbox
     if box.kind == "maildir":
-        yield _check_maildir(box.path)
+        yield _check_maildir(box.path, say)
         return
     server = box.server
     try:
@@ -129,58 +138,63 @@ def check_mailbox(settings: Settings) -> Iterator[Finding]:
             count = len(mailbox.waiting())
             idle = mailbox.supports_idle()
     except MailboxError as error:
-        yield Finding("fail", "mailbox", _login_failure(error, server))
+        yield Finding("fail", "mailbox", _login_failure(error, server, say))
         return
-    tls = {"ssl": "TLS", "starttls": "STARTTLS", "none": "no encryption"}[server.security]
-    yield Finding("ok", "mailbox", f"logged in to {server.host}:{server.port} ({tls}) as {server.username}"
-                  f"{_auth(server)}; "
-                  f"{count} message(s) waiting in {box.folder!r}")
+    yield Finding("ok", "mailbox", say("logged in to {host}:{port} ({tls}) as {user}{auth}; {n} message(s) waiting "
+                                       "in {folder!r}", host=server.host, port=server.port, tls=_tls(server, say),
+                                       user=server.username, auth=_auth(server, say), n=count, folder=box.folder))
     if idle:
-        yield Finding("ok", "mailbox", "the server offers IDLE: new mail is handled within seconds")
+        yield Finding("ok", "mailbox", say("the server offers IDLE: new mail is handled within seconds"))
     else:
-        yield Finding("warn", "mailbox", f"the server does not offer IDLE: mail is read every "
-                      f"{settings.schedule.poll_seconds} s")
+        yield Finding("warn", "mailbox", say("the server does not offer IDLE: mail is read every {seconds} s",
+                                             seconds=settings.schedule.poll_seconds))
 
 
-def _check_maildir(path: Path) -> Finding:
+def _check_maildir(path: Path, say: Words) -> Finding:
     """A Maildir (RFC-less, D. J. Bernstein's layout: ``cur``, ``new``, ``tmp``) that
     exists and is writable, or a folder where one can be created. Creates nothing."""
     if not path.exists():
         parent = next((p for p in path.parents if p.exists()), None)
         if parent is None or not os.access(parent, os.W_OK):
-            return Finding("fail", "mailbox", f"the Maildir {path} does not exist and cannot be created")
-        return Finding("ok", "mailbox", f"the Maildir {path} does not exist yet; the first cycle creates it")
+            return Finding("fail", "mailbox", say("the Maildir {path} does not exist and cannot be created", path=path))
+        return Finding("ok", "mailbox", say("the Maildir {path} does not exist yet; the first cycle creates it",
+                                            path=path))
     missing = [sub for sub in ("cur", "new", "tmp") if not (path / sub).is_dir()]
     if missing:
-        return Finding("warn", "mailbox", f"{path} lacks {', '.join(missing)}: the first cycle creates them")
+        return Finding("warn", "mailbox", say("{path} lacks {missing}: the first cycle creates them", path=path,
+                                              missing=", ".join(missing)))
     unwritable = [sub for sub in ("cur", "new", "tmp") if not os.access(path / sub, os.W_OK)]
     if unwritable or not os.access(path, os.W_OK):
-        return Finding("fail", "mailbox", f"the Maildir {path} is not writable: handled mail cannot be moved")
-    return Finding("ok", "mailbox", f"Maildir {path} is usable")
+        return Finding("fail", "mailbox", say("the Maildir {path} is not writable: handled mail cannot be moved",
+                                              path=path))
+    return Finding("ok", "mailbox", say("Maildir {path} is usable", path=path))
 
 
 def check_transport(settings: Settings) -> Iterator[Finding]:
     from workflows.shell.runner import open_transport
     from workflows.shell.transports.base import TransportError
 
+    say = words_for(settings)
     transport = settings.transport
     if transport.kind == "folder":
         problem = _writable(transport.path)
         if problem:
-            yield Finding("fail", "transport", f"cannot write mail into {transport.path}: {problem}")
+            yield Finding("fail", "transport", say("cannot write mail into {path}: {problem}", path=transport.path,
+                                                   problem=problem))
         else:
-            yield Finding("ok", "transport", f"mail is written as .eml files into {transport.path}")
+            yield Finding("ok", "transport", say("mail is written as .eml files into {path}", path=transport.path))
         return
     server = transport.server
     try:
         with open_transport(settings):
             pass
     except TransportError as error:
-        yield Finding("fail", "transport", _login_failure(error, server))
+        yield Finding("fail", "transport", _login_failure(error, server, say))
         return
-    login = f" as {server.username}{_auth(server)}" if server.username else " (no login)"
-    tls = {"ssl": "TLS", "starttls": "STARTTLS", "none": "no encryption"}[server.security]
-    yield Finding("ok", "transport", f"connected to {server.host}:{server.port} ({tls}){login}")
+    login = (say(" as {user}{auth}", user=server.username, auth=_auth(server, say)) if server.username
+             else say(" (no login)"))
+    yield Finding("ok", "transport", say("connected to {host}:{port} ({tls}){login}", host=server.host,
+                                         port=server.port, tls=_tls(server, say), login=login))
 
 
 def check_templates(settings: Settings) -> Iterator[Finding]:
@@ -191,6 +205,7 @@ def check_templates(settings: Settings) -> Iterator[Finding]:
 
     from workflows.shell.templating import check, templates
 
+    say = words_for(settings)
     language = settings.network.language
     problems = check(settings, datetime.now(timezone.utc), (language,))
     for problem in problems:
@@ -198,20 +213,25 @@ def check_templates(settings: Settings) -> Iterator[Finding]:
     if not any(problem.level == "fail" for problem in problems):
         found = [info for info in templates(settings) if language in info.languages and info.kind in ("mail", "page")]
         changed = sum(1 for info in found if language in info.overridden)
-        yield Finding("ok", "templates", f"{len(found)} template(s) render in {language!r}"
-                      + (f", {changed} changed by the animators ({settings.network.templates_dir})" if changed else ""))
+        yield Finding("ok", "templates", say("{n} template(s) render in {language!r}", n=len(found), language=language)
+                      + (say(", {n} changed by the animators ({folder})", n=changed,
+                             folder=settings.network.templates_dir) if changed else ""))
 
 
 def check_calendar(settings: Settings) -> Iterator[Finding]:
-    problem = _writable(Path(settings.calendar.output_dir))
+    say = words_for(settings)
+    folder = settings.calendar.output_dir
+    problem = _writable(Path(folder))
     if problem:
-        yield Finding("fail", "calendar", f"cannot write the calendar into {settings.calendar.output_dir}: {problem}")
+        yield Finding("fail", "calendar", say("cannot write the calendar into {folder}: {problem}", folder=folder,
+                                              problem=problem))
     else:
-        yield Finding("ok", "calendar", f"the calendar is published in {settings.calendar.output_dir}")
+        yield Finding("ok", "calendar", say("the calendar is published in {folder}", folder=folder))
     left = _example_calendar(settings)
     if left:
-        yield Finding("warn", "calendar", f"still the example network's (config/example.toml, copied by rers init): "
-                      f"{'; '.join(left)}. Members would read them in every invitation: write your own")
+        yield Finding("warn", "calendar", say("still the example network's (config/example.toml, copied by rers init): "
+                                              "{settings}. Members would read them in every invitation: write your "
+                                              "own", settings="; ".join(left)))
 
 
 def _example() -> Settings:
@@ -248,26 +268,32 @@ def _is_example(address: str) -> bool:
 
 
 def check_network(settings: Settings) -> Iterator[Finding]:
+    say = words_for(settings)
     examples = [a for a in (settings.network.address, *settings.network.animators) if _is_example(a)]
     if examples:
-        yield Finding("warn", "network", f"{', '.join(examples)}: an example address (RFC 2606) reaches nobody; "
-                      "write the network's and the animators' real addresses in [network]")
+        yield Finding("warn", "network", say("{addresses}: an example address (RFC 2606) reaches nobody; write the "
+                                             "network's and the animators' real addresses in [network]",
+                                             addresses=", ".join(examples)))
     if settings.network.name == _example().network.name:
-        yield Finding("warn", "network", f'[network] name = "{settings.network.name}" is the example network\'s '
-                      "(config/example.toml, copied by rers init): members would read it in every mail")
+        yield Finding("warn", "network", say('[network] name = "{name}" is the example network\'s '
+                                             "(config/example.toml, copied by rers init): members would read it in "
+                                             "every mail", name=settings.network.name))
     if not settings.network.animators:
-        yield Finding("warn", "network", "no animator is configured: messages the robot does not understand "
-                      "stay in the done folder and nobody is told")
+        yield Finding("warn", "network", say("no animator is configured: messages the robot does not understand "
+                                             "stay in the done folder and nobody is told"))
     else:
-        yield Finding("ok", "network", f"{len(settings.network.animators)} animator(s) will be told what needs a human")
+        yield Finding("ok", "network", say("{n} animator(s) will be told what needs a human",
+                                           n=len(settings.network.animators)))
         if not settings.network.authserv_id:
             # A From line is easy to forge: without the server's verdict, an animator's
             # command or approval is believed on the address alone.
-            yield Finding("warn", "network", "authserv_id is not set: a message that forges an animator's address "
-                          "is believed for the animators' commands (ADHÉSION POUR, which registers a person with a "
-                          "consent given in person; MISE EN RELATION; the calendar commands), and a member's "
-                          "forged offer or preferences are believed too; set [network] "
-                          "authserv_id to your mail server's name in Authentication-Results (docs/installation.md)")
+            yield Finding("warn", "network", say("authserv_id is not set: a message that forges an animator's address "
+                                                 "is believed for the animators' commands (ADHÉSION POUR, which "
+                                                 "registers a person with a consent given in person; MISE EN "
+                                                 "RELATION; the calendar commands), and a member's forged offer or "
+                                                 "preferences are believed too; set [network] authserv_id to your "
+                                                 "mail server's name in Authentication-Results "
+                                                 "(docs/installation.md)"))
 
 
 CHECKS: tuple[Callable[[Settings], Iterator[Finding]], ...] = (
@@ -286,15 +312,17 @@ def run_checks(settings: Settings) -> list[Finding]:
     return findings
 
 
-def report(findings: list[Finding]) -> str:
+def report(findings: list[Finding], say: Words) -> str:
+    """The findings, one a line (``ok``, ``warn`` or ``FAIL``, the subject, the sentence),
+    then a conclusion in ``say``'s language."""
     marks = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}
     lines = [f"{marks[f.level]}  {f.subject:<10} {f.text}" for f in findings]
     fails = sum(f.level == "fail" for f in findings)
     warnings = sum(f.level == "warn" for f in findings)
     if fails:
-        lines.append(f"{fails} problem(s) to fix.")
+        lines.append(say("{n} problem(s) to fix.", n=fails))
     elif warnings:
-        lines.append(f"No problem to fix; {warnings} warning(s) to read.")
+        lines.append(say("No problem to fix; {n} warning(s) to read.", n=warnings))
     else:
-        lines.append("All good.")
+        lines.append(say("All good."))
     return "\n".join(lines)

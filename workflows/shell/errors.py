@@ -7,11 +7,18 @@ EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 
 
 class UserError(Exception):
-    """A problem the user can fix. ``status`` is the command's exit status."""
+    """A problem the user can fix. ``status`` is the command's exit status; ``message``
+    is English with ``{name}`` placeholders filled from ``values``, translated when it is
+    said (:meth:`said`): the network's language is known only then (``str()`` of the
+    error is the English text)."""
 
-    def __init__(self, message: str, status: int = EXIT_FAILURE):
-        super().__init__(message)
-        self.status = status
+    def __init__(self, message: str, status: int = EXIT_FAILURE, /, **values):
+        super().__init__(message.format(**values) if values else message)
+        self.message, self.values, self.status = message, values, status
+
+    def said(self, say) -> str:
+        """The message in the language of ``say`` (a :class:`workflows.shell.language.Words`)."""
+        return say(self.message, **self.values)
 
 
 DISK_FULL_HINT = "the disk is full: free some space, then run the robot again (nothing was lost)"

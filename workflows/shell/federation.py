@@ -58,12 +58,12 @@ def load_key(settings: Settings) -> Ed25519PrivateKey:
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except FileNotFoundError:
-        raise UserError(f"no signing key at {path}: make one with `rers federation key --create` "
-                        "(`rers init` makes it for a new network)") from None
+        raise UserError("no signing key at {path}: make one with `rers federation key --create` "
+                        "(`rers init` makes it for a new network)", path=path) from None
     except (OSError, ValueError) as error:
-        raise UserError(f"cannot read the signing key {path}: {error}") from None
+        raise UserError("cannot read the signing key {path}: {error}", path=path, error=error) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise UserError(f"{path} is not an Ed25519 private key")
+        raise UserError("{path} is not an Ed25519 private key", path=path)
     return key
 
 

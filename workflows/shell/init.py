@@ -29,7 +29,7 @@ def init_folder(directory: Path, *, force: bool = False) -> Path:
 
     config = directory / "rers.toml"
     if config.exists() and not force:
-        raise UserError(f"{config} already exists (use --force to overwrite it)")
+        raise UserError("{config} already exists (use --force to overwrite it)", config=config)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         config.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
@@ -37,7 +37,7 @@ def init_folder(directory: Path, *, force: bool = False) -> Path:
         for sub in ("outbox", "store", "calendar"):
             (directory / sub).mkdir(exist_ok=True)
     except OSError as error:
-        raise UserError(f"cannot create {directory}: {error.strerror or error}") from None
+        raise UserError("cannot create {folder}: {reason}", folder=directory, reason=error.strerror or error) from None
     settings = load(config)
     path = settings.store.path
     if not (path.exists() or path.with_name(path.name + ".bak").exists()):
@@ -57,7 +57,8 @@ def create_signing_key(settings) -> Path | None:
     try:
         return path if create_key(path) else None
     except OSError as error:
-        raise UserError(f"cannot create the signing key {path}: {error.strerror or error}") from None
+        raise UserError("cannot create the signing key {path}: {reason}", path=path,
+                        reason=error.strerror or error) from None
 
 
 def create_store(path: Path) -> Path:

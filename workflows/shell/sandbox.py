@@ -64,10 +64,9 @@ def moved_clock(settings: Settings, when: str) -> datetime:
     not a sandbox — and on a value that is not a date.
     """
     if not is_sandbox(settings):
-        raise UserError(
-            f"--now moves the clock of a sandbox only, and {settings.source} is a live network (its mails "
-            "would reach real people on the wrong day). Make a training copy with `rers sandbox DIR "
-            f"--config {settings.source}` and move the clock there.", EXIT_CONFIG)
+        raise UserError("--now moves the clock of a sandbox only, and {config} is a live network (its mails would "
+                        "reach real people on the wrong day). Make a training copy with `rers sandbox DIR --config "
+                        "{config}` and move the clock there.", EXIT_CONFIG, config=settings.source)
     try:
         if len(when) == 10:
             value = datetime.combine(date.fromisoformat(when), time(9, 0), settings.network.zone)
@@ -76,8 +75,8 @@ def moved_clock(settings: Settings, when: str) -> datetime:
             if value.tzinfo is None:
                 value = value.replace(tzinfo=settings.network.zone)
     except ValueError:
-        raise UserError(f"--now {when!r}: write a date (2027-01-04) or a date and time (2027-01-04T18:30)",
-                        EXIT_CONFIG) from None
+        raise UserError("--now {when!r}: write a date (2027-01-04) or a date and time (2027-01-04T18:30)",
+                        EXIT_CONFIG, when=when) from None
     return value.astimezone(timezone.utc)
 
 
@@ -123,8 +122,8 @@ def sandbox_config(text: str, copied: dict[tuple[str, str], str | None]) -> str:
 
 def _refuse_existing(directory: Path) -> None:
     if directory.exists() and any(directory.iterdir()):
-        raise UserError(f"{directory} exists and is not empty: a sandbox is made in a new folder "
-                        "(give another name, or remove the old sandbox first)")
+        raise UserError("{folder} exists and is not empty: a sandbox is made in a new folder (give another name, "
+                        "or remove the old sandbox first)", folder=directory)
 
 
 def make_sandbox(directory: Path, source: Settings | None) -> Path:
@@ -152,7 +151,7 @@ def make_sandbox(directory: Path, source: Settings | None) -> Path:
             (directory / sub).mkdir(exist_ok=True)
         store = source.store.path
         if not store.is_file():
-            raise UserError(f"the network's store {store} cannot be found: nothing to copy")
+            raise UserError("the network's store {store} cannot be found: nothing to copy", store=store)
         shutil.copyfile(store, directory / "store" / "rers.json")
         copied: dict[tuple[str, str], str | None] = {("calendar", "output_dir"): "calendar"}
         if source.catalogue.output_dir is not None:
@@ -168,6 +167,7 @@ def make_sandbox(directory: Path, source: Settings | None) -> Path:
         config.write_text(text, encoding="utf-8")
         (directory / MARKER).write_text(f"a sandbox copied from {origin}\n", encoding="utf-8")
     except OSError as error:
-        raise UserError(f"cannot make the sandbox {directory}: {error.strerror or error}") from None
+        raise UserError("cannot make the sandbox {folder}: {reason}", folder=directory,
+                        reason=error.strerror or error) from None
     load(config)  # the copy must be a valid configuration (raises ConfigError, every problem at once)
     return config

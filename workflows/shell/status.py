@@ -11,6 +11,7 @@ from babel.dates import format_timedelta
 
 from config.settings import Settings
 from store import Store, message_key
+from workflows.shell.language import Words, words_for
 from workflows.shell.outbox import BULK, limits_of, paused_until, priority_of, waiting
 
 
@@ -41,44 +42,51 @@ def held_today(settings: Settings, store: Store, now: datetime) -> dict[str, int
 
 def status_text(settings: Settings, store: Store, now: datetime) -> str:
     """A few lines for an animator or an operator: last cycle, outbox, parked messages,
-    messages that failed, members and items. ``now``: aware, for ages."""
+    messages that failed, members and items, in the network's language. ``now``: aware,
+    for ages."""
+    say = words_for(settings)
     last = store.get_state("last_cycle")
     if last:
-        last_line = f"Last successful cycle: {last} UTC ({ago(now - datetime.fromisoformat(last))} ago)."
+        last_line = say("Last successful cycle: {at} UTC ({ago} ago).", at=last,
+                        ago=ago(now - datetime.fromisoformat(last), say))
     else:
-        last_line = "No cycle has completed yet."
+        last_line = say("No cycle has completed yet.")
     failures, parked_failures, parked = failures_by_state(store)
     lines = [
         f"{settings.network.name} <{settings.network.address}>",
         last_line,
-        f"Outbox: {store.outbox.count('status', 'queued')} queued, {store.outbox.count('status', 'sent')} sent, "
-        f"{store.outbox.count('status', 'failed')} failed.",
-        *waiting_lines(settings, store, now),
-        f"Parked messages (folder {settings.mailbox.error_folder!r}): {parked}.",
-        f"Messages failing, to be retried: {len(failures)}.",
-        f"Members: {store.members.count('status', 'confirmed')} confirmed, "
-        f"{store.members.count('status', 'pending')} pending. "
-        f"Items: {store.items.count('status', 'open')} open, {store.items.count('status', 'held')} held.",
+        say("Outbox: {queued} queued, {sent} sent, {failed} failed.", queued=store.outbox.count("status", "queued"),
+            sent=store.outbox.count("status", "sent"), failed=store.outbox.count("status", "failed")),
+        *waiting_lines(settings, store, now, say),
+        say("Parked messages (folder {folder!r}): {n}.", folder=settings.mailbox.error_folder, n=parked),
+        say("Messages failing, to be retried: {n}.", n=len(failures)),
+        say("Members: {confirmed} confirmed, {pending} pending. Items: {open} open, {held} held.",
+            confirmed=store.members.count("status", "confirmed"), pending=store.members.count("status", "pending"),
+            open=store.items.count("status", "open"), held=store.items.count("status", "held")),
     ]
     held = held_today(settings, store, now)
     if any(held.values()):
-        lines.append(f"Held today by the flood limits ([limits]): {held['forwards']} message(s) not forwarded to the "
-                     f"animators (they are in the done folder), {held['joins']} person(s) waiting for their "
-                     "confirmation request (`rers members ask M-n` sends it).")
+        lines.append(say("Held today by the flood limits ([limits]): {forwards} message(s) not forwarded to the "
+                         "animators (they are in the done folder), {joins} person(s) waiting for their "
+                         "confirmation request (`rers members ask M-n` sends it).", **held))
     send_error = store.get_state("last_send_error")
     if send_error:
-        lines.append(f"Sending failed at the last cycle: {send_error}")
+        lines.append(say("Sending failed at the last cycle: {error}", error=send_error))
     cycle_error = store.get_state("last_cycle_error")
     if cycle_error and (not last or cycle_error["at"] > last):
-        since = ago(now - datetime.fromisoformat(cycle_error["at"]))
-        lines.append(f"The last cycle failed at {cycle_error['at']} UTC ({since} ago): {cycle_error['error']}")
-    lines.extend(sent_copy_lines(settings, store, now))
+        since = ago(now - datetime.fromisoformat(cycle_error["at"]), say)
+        lines.append(say("The last cycle failed at {at} UTC ({ago} ago): {error}", at=cycle_error["at"], ago=since,
+                         error=cycle_error["error"]))
+    lines.extend(sent_copy_lines(settings, store, now, say))
     for failed in store.outbox.find("status", "failed")[-5:]:
-        lines.append(f"  failed mail {failed['message_id']} ({failed['purpose']}): {failed['error']}")
+        lines.append(say("  failed mail {id} ({purpose}): {error}", id=failed["message_id"], purpose=failed["purpose"],
+                         error=failed["error"]))
     for failure in failures[-5:]:
-        lines.append(f"  failing message {failure['message_id']} ({failure['count']}×): {failure['error']}")
+        lines.append(say("  failing message {id} ({count}×): {error}", id=failure["message_id"],
+                         count=failure["count"], error=failure["error"]))
     for failure in parked_failures[-5:]:
-        lines.append(f"  parked message {failure['message_id']} ({failure['count']}×): {failure['error']}")
+        lines.append(say("  parked message {id} ({count}×): {error}", id=failure["message_id"],
+                         count=failure["count"], error=failure["error"]))
     return "\n".join(lines)
 
 
@@ -91,13 +99,14 @@ def last_cycle_failed(store: Store) -> bool:
     return failed or bool(store.get_state("last_send_error"))
 
 
-def ago(duration: timedelta) -> str:
-    """A duration in the unit that fits, for people: ``40 seconds``, ``12 minutes``,
-    ``5 hours``, ``3 days`` (Babel's CLDR wording; a negative one reads as its size)."""
-    return format_timedelta(abs(duration), threshold=1.5, locale="en")
+def ago(duration: timedelta, say: Words) -> str:
+    """A duration in the unit that fits, in ``say``'s language: ``40 seconds``, ``12
+    minutes``, ``5 hours``, ``3 jours`` (Babel's CLDR wording; a negative one reads as
+    its size)."""
+    return format_timedelta(abs(duration), threshold=1.5, locale=say.language)
 
 
-def waiting_lines(settings: Settings, store: Store, now: datetime) -> list[str]:
+def waiting_lines(settings: Settings, store: Store, now: datetime, say: Words) -> list[str]:
     """What waits in the outbox and when it will leave (``now``: aware UTC): the answers
     to people and the bulk mails (invitations) apart, the next and the last departure,
     the send limits, and a pause a server's « too many » asked for."""
@@ -107,23 +116,26 @@ def waiting_lines(settings: Settings, store: Store, now: datetime) -> list[str]:
     pause = paused_until(store)
     if pause is not None and pause > now:
         said = (store.get_state("send_pause") or {}).get("error") or ""
-        lines.append(f"Sending paused until {pause:%Y-%m-%d %H:%M} UTC (in {ago(pause - now)}): the server asked "
-                     f"to send less ({said}).")
+        lines.append(say("Sending paused until {until} UTC (in {delay}): the server asked to send less ({said}).",
+                         until=pause.strftime("%Y-%m-%d %H:%M"), delay=ago(pause - now, say), said=said))
     if not queue:
         return lines
     bulk = sum(1 for mail, _at in queue if priority_of(mail))
     first, last = queue[0][1], queue[-1][1]
 
     def when(at: datetime) -> str:
-        return "at the next flush" if at <= now else f"in {ago(at - now)} ({at:%Y-%m-%d %H:%M} UTC)"
+        if at <= now:
+            return say("at the next flush")
+        return say("in {delay} ({at} UTC)", delay=ago(at - now, say), at=at.strftime("%Y-%m-%d %H:%M"))
 
-    lines.append(f"Waiting: {len(queue) - bulk} answer(s) and notice(s) first, then {bulk} invitation(s) to many "
-                 f"({', '.join(sorted(BULK))}); the next leaves {when(first)}, the last {when(last)}. "
-                 f"Send limits ([transport]): {limits.describe()}.")
+    lines.append(say("Waiting: {answers} answer(s) and notice(s) first, then {bulk} invitation(s) to many ({kinds}); "
+                     "the next leaves {first}, the last {last}. Send limits ([transport]): {limits}.",
+                     answers=len(queue) - bulk, bulk=bulk, kinds=", ".join(sorted(BULK)), first=when(first),
+                     last=when(last), limits=limits.describe()))
     return lines
 
 
-def sent_copy_lines(settings: Settings, store: Store, now: datetime) -> list[str]:
+def sent_copy_lines(settings: Settings, store: Store, now: datetime, say: Words) -> list[str]:
     """The copies in ``[transport] sent_folder`` still to make (the mailbox could not take
     them yet: the running robot tries again at each sending) and those given up."""
     folder = settings.transport.sent_folder
@@ -133,10 +145,11 @@ def sent_copy_lines(settings: Settings, store: Store, now: datetime) -> list[str
     pending = list(store.outbox.scan(lambda m: m.get("status") == "sent" and m.get("raw")))
     if pending:
         oldest = min(datetime.fromisoformat(m["sent"]) for m in pending)
-        lines.append(f"{len(pending)} sent mail(s) wait for their copy in {folder!r} (the oldest sent "
-                     f"{ago(now - oldest)} ago; retried at each sending).")
+        lines.append(say("{n} sent mail(s) wait for their copy in {folder!r} (the oldest sent {ago} ago; retried at "
+                         "each sending).", n=len(pending), folder=folder, ago=ago(now - oldest, say)))
     lost = store.get_state("sent_copies_lost")
     if lost:
-        lines.append(f"{lost['count']} sent mail(s) never reached {lost.get('folder', folder)!r}: the mailbox did not "
-                     f"take their copy for a week (the last given up {lost['last']} UTC).")
+        lines.append(say("{n} sent mail(s) never reached {folder!r}: the mailbox did not take their copy for a week "
+                         "(the last given up {last} UTC).", n=lost["count"], folder=lost.get("folder", folder),
+                         last=lost["last"]))
     return lines

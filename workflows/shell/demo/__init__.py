@@ -16,6 +16,7 @@ from store import Store
 from workflows.shell.daemon import InstanceLock
 from workflows.shell.errors import UserError
 from workflows.shell.init import init_folder
+from workflows.shell.language import words_for
 from workflows.shell.publish import publish_calendar
 from workflows.shell.runner import Runner, utc_now
 
@@ -40,10 +41,8 @@ def prepare(directory: Path, *, fresh: bool = False) -> Path:
     """
     directory = directory.resolve()
     if directory.exists() and not is_demo_folder(directory) and any(directory.iterdir()):
-        raise UserError(
-            f"{directory} is not a demo folder (it was not made by `rers demo`): the demo "
-            "neither fills nor deletes it. Give a new folder name, e.g. `rers demo demo`."
-        )
+        raise UserError("{folder} is not a demo folder (it was not made by `rers demo`): the demo neither fills nor "
+                        "deletes it. Give a new folder name, e.g. `rers demo demo`.", folder=directory)
     if fresh and is_demo_folder(directory):
         shutil.rmtree(directory)
     config = directory / "rers.toml"
@@ -82,31 +81,35 @@ def _run(directory: Path, config: Path, settings, out) -> int:
     runner.flush()  # the invitations the publication queued, as the daemon sends them
     written = sorted(set(outbox.glob("*.eml")) - before)
 
-    out(f"Demo folder: {directory.resolve()}  (configuration: {config.name})")
+    # The intents, outcomes and statuses are the store's and the ledger's words: shown as they are.
+    say = words_for(settings)
+    out(say("Demo folder: {folder}  (configuration: {config})", folder=directory.resolve(), config=config.name))
     out("")
-    out(f"Messages read from {settings.mailbox.path}: {len(report.handled)}")
+    out(say("Messages read from {path}: {n}", path=settings.mailbox.path, n=len(report.handled)))
     for handled in report.handled:
         out(f"  {handled.intent:<12} {handled.outcome}")
     out("")
     members = store.members.all()
-    out(f"Members in the store ({settings.store.path}): {len(members)}")
+    out(say("Members in the store ({path}): {n}", path=settings.store.path, n=len(members)))
     for member in members:
-        out(f"  {member['ref']:<6} {member['status']:<9} {member.get('name') or '(no name)'} <{member['address']}>")
+        name = member.get("name") or say("(no name)")
+        out(f"  {member['ref']:<6} {member['status']:<9} {name} <{member['address']}>")
     items = store.items.all()
-    out(f"Offers and demands: {len(items)}")
+    out(say("Offers and demands: {n}", n=len(items)))
     for item in items:
         out(f"  {item['ref']:<6} {item['status']:<6} {item['title']}  ({item['member']})")
     out("")
-    out(f"Mails written to {outbox}: {len(written)}")
+    out(say("Mails written to {path}: {n}", path=outbox, n=len(written)))
     for path in written:
         out(f"  {path}")
     out("")
     feed = Path(settings.calendar.output_dir)
-    out(f"Calendar published in {feed}:" if calendar else f"Calendar unchanged in {feed}:")
+    out(say("Calendar published in {path}:", path=feed) if calendar
+        else say("Calendar unchanged in {path}:", path=feed))
     for path in sorted(feed.glob("*.ics")):
         out(f"  {path}")
     out("")
-    out("Open the .eml files with any mail program, and the .ics file with any calendar.")
-    out(f"Run `rers demo {directory}` again after adding mail to {settings.mailbox.path}/new, "
-        f"or `rers demo --fresh {directory}` to start over.")
+    out(say("Open the .eml files with any mail program, and the .ics file with any calendar."))
+    out(say("Run `rers demo {folder}` again after adding mail to {mail}/new, or `rers demo --fresh {folder}` to start "
+            "over.", folder=directory, mail=settings.mailbox.path))
     return 0

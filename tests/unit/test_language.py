@@ -1,0 +1,55 @@
+"""The operator's commands speak the network's language ([network] language, French by
+default, French without a configuration): checked through the catalogue itself, so that
+rewording a message changes no test."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from support import make_settings
+
+from store import Store
+from workflows.cli import main
+from workflows.shell.doctor import report, run_checks
+from workflows.shell.language import Words
+from workflows.shell.status import status_text
+
+NOW = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_status_and_doctor_speak_the_network_language(tmp_path, language):
+    settings = make_settings(tmp_path / "net", network=f'language = "{language}"')
+    say = Words(language)
+    text = status_text(settings, Store.open(settings.store.path), NOW)
+    assert say("No cycle has completed yet.") in text
+    assert say("Messages failing, to be retried: {n}.", n=0) in text
+    findings = run_checks(settings)
+    said = report(findings, say)
+    assert any(say("the calendar is published in {folder}", folder=settings.calendar.output_dir) == f.text
+               for f in findings)
+    fails, warnings = (sum(f.level == level for f in findings) for level in ("fail", "warn"))
+    assert said.splitlines()[-1] in {say("All good."), say("{n} problem(s) to fix.", n=fails),
+                                     say("No problem to fix; {n} warning(s) to read.", n=warnings)}
+
+
+def test_the_french_and_english_words_differ_where_they_should():
+    assert Words("fr")("No cycle has completed yet.") != Words("en")("No cycle has completed yet.")
+
+
+def test_without_a_configuration_errors_and_help_are_french(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("RERS_CONFIG", raising=False)
+    assert main(["parse", str(tmp_path / "missing.eml")]) == 1
+    assert Words("fr")("cannot read {path}: {reason}", path=tmp_path / "missing.eml",
+                       reason="No such file or directory") in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert Words("fr")("usage: ") in out and Words("fr")("show this help message and exit") in out
+
+
+def test_a_user_error_is_said_in_the_language_of_the_network(tmp_path, capsys):
+    settings = make_settings(tmp_path / "net", network='language = "en"')
+    assert main(["members", "show", "M-99", "--config", str(settings.source)]) == 1
+    assert Words("en")("no member {ref} (see `rers members list`)", ref="M-99") in capsys.readouterr().err
