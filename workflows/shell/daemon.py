@@ -339,6 +339,7 @@ class Daemon:
         elif fault != "secret":
             return False
         log.critical("rers stops, no retry can fix this: %s. Fix it, then start the robot again.", text)
+        self.state.last_error = text
         self._note_failure(text)
         self.exit_status = EXIT_UNFIXABLE
         self.stop_event.set()
