@@ -176,8 +176,11 @@ class Host:
         """The body of a network's thread: its daemon's run, whatever it raises kept in
         the network (never raised: the other threads go on)."""
         try:
-            # A broken animators' text is said now (the built-in one is used meanwhile).
-            log_problems(network.daemon.settings, self.clock())
+            # A broken animators' text is said now (the built-in one is used meanwhile); the
+            # built-in texts are the same for every network (tested, and `rers doctor`
+            # checks them): checking them again for each would cost 1.5 s of CPU a network.
+            if network.daemon.settings.network.templates_dir is not None:
+                log_problems(network.daemon.settings, self.clock())
             network.exit_status = network.daemon.run()
         except UserError as error:  # another rers holds this store, or its lock cannot be made
             network.exit_status = error.status
