@@ -37,6 +37,7 @@ from pathlib import Path
 
 from config.settings import ConfigError, load
 from store import Store, StoreError
+from workflows.mail.render import Renderer
 from workflows.shell.daemon import EXIT_UNFIXABLE, Daemon
 from workflows.shell.errors import UserError, os_problem
 from workflows.shell.runner import Clock, utc_now
@@ -112,6 +113,7 @@ class Host:
         self.networks = [Network(name, config) for name, config in find_networks(self.directory)]
         self.stop_requested = threading.Event()
         self._prepared = False
+        self._renderers: dict[tuple[str, str], Renderer] = {}
 
     def prepare(self) -> None:
         """Load each network's configuration and store and make its daemon; a network
@@ -130,8 +132,21 @@ class Host:
             except OSError as error:
                 self._cannot_start(network, os_problem(error))
                 continue
-            network.daemon = Daemon(settings, store, clock=self.clock)
+            network.daemon = Daemon(settings, store, clock=self.clock, renderer=self._renderer(settings))
         self._prepared = True
+
+    def _renderer(self, settings) -> Renderer | None:
+        """One renderer for all the networks that use the built-in texts in the same
+        language and time zone: their templates compiled once, not once per network (about
+        0.2 s of CPU each at start, and their memory). A network with texts of its own
+        (``templates_dir``) has its own (None: its runner makes it)."""
+        network = settings.network
+        if network.templates_dir is not None:
+            return None
+        key = (network.language, network.timezone)
+        if key not in self._renderers:
+            self._renderers[key] = Renderer(network.language, None, network.timezone)
+        return self._renderers[key]
 
     def _cannot_start(self, network: Network, reason: str) -> None:
         network.problem = reason
