@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from support import make_settings, member_mail
+from store import Store
+from support import fail_on, make_settings, member_mail
 from workflows.shell.daemon import EXIT_UNFIXABLE, Backoff
 from workflows.shell.host import Host
 
@@ -27,9 +28,9 @@ NAMES = ("centre", "nord", "sud")
 _numbers = itertools.count(1)
 
 
-def make_networks(directory: Path, dovecot, smtp_sink, monkeypatch) -> dict[str, dict]:
+def make_networks(directory: Path, dovecot, smtp_sink, monkeypatch, poll_seconds: int = 600) -> dict[str, dict]:
     """Three networks under ``directory``, each reading its own Dovecot user and sending to
-    the sink; polling every 10 minutes, so that only IDLE explains a quick answer."""
+    the sink; polling every 10 minutes by default, so that only IDLE explains a quick answer."""
     networks = {}
     for name in NAMES:
         number = next(_numbers)
@@ -42,7 +43,7 @@ def make_networks(directory: Path, dovecot, smtp_sink, monkeypatch) -> dict[str,
                      "timeout_seconds = 10\n")
         settings = make_settings(directory / name, mailbox=mailbox, transport=transport,
                                  address=f"rers.{name}@example.org", name=f"RERS {name}",
-                                 extra="[schedule]\npoll_seconds = 600\n")
+                                 extra=f"[schedule]\npoll_seconds = {poll_seconds}\n")
         networks[name] = {"user": user, "env": env, "settings": settings}
     return networks
 
@@ -169,3 +170,30 @@ def test_a_bad_password_stops_its_network_alone(tmp_path, dovecot, sink, monkeyp
     status = rers("status", "--networks", str(tmp_path / "networks"))
     assert status.returncode == 1
     assert "failing (sud)." in status.stdout
+
+
+def test_a_parked_message_stays_the_business_of_its_network(tmp_path, dovecot, sink, monkeypatch):
+    # Polling every second: the poison message fails at three cycles in a row, then is parked.
+    networks = make_networks(tmp_path / "networks", dovecot, sink, monkeypatch, poll_seconds=1)
+    fail_on(monkeypatch, b"POISON-19")
+    host = Host(tmp_path / "networks")
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(status=host.run()), daemon=True)
+    thread.start()
+    try:
+        poison = member_mail("someone@example.net", "AIDE", "POISON-19\n", to="rers.centre@example.org",
+                             message_id=f"<host-poison-{os.getpid()}@client.example>")
+        dovecot.append(networks["centre"]["user"], "INBOX", poison)
+        centre_store = networks["centre"]["settings"].store.path
+        assert wait_until(lambda: Store.open(centre_store).ledger.count() == 1, timeout=60)  # parked: in the ledger
+        assert dovecot.uids(networks["centre"]["user"], "Erreurs") != []
+        senders = {}
+        for name in NAMES:
+            senders[name], raw = help_mail(name, 4)
+            dovecot.append(networks[name]["user"], "INBOX", raw)
+        assert wait_until(lambda: all(answered(sink, s) for s in senders.values()))
+        assert sorted(host.running()) == list(NAMES)
+    finally:
+        host.request_stop()
+        thread.join(timeout=60)
+    assert result["status"] == 0
