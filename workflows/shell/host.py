@@ -156,6 +156,7 @@ class Host:
         """Ask every network to stop (a signal handler, or a test)."""
         log.info("stop requested (signal %s): each network finishes its current message", signum)
         self.stop_requested.set()
+        # Each daemon's event, not its request_stop: one line for the host, not one per network.
         for network in self.networks:
             if network.daemon is not None:
                 network.daemon.stop_event.set()
