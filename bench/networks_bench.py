@@ -196,6 +196,7 @@ def main() -> None:
         hosted = measure_host(work / "many", many, dovecot, sink, args, busy=True)
         n = args.networks
         report = {
+            "load_average_1min": round(os.getloadavg()[0], 1),  # a noisy machine says so
             "baseline_1": baseline,
             f"host_{n}": hosted,
             "marginal_mib_per_idle_network": round((hosted["rss_mib"] - baseline["rss_mib"]) / max(n - 1, 1), 2),
