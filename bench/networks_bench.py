@@ -12,6 +12,8 @@ host serving 1 network, then a host serving N. Figures:
   and run its start-up jobs, and ``settle`` seconds have passed; the marginal memory of an
   idle network is ``(RSS(N) - RSS(1)) / (N - 1)`` (goal ≤ 5 MiB; a process of its own
   costs RSS(1)).
+* **open files** — the host's file descriptors when idle (sockets, locks, logs): what
+  the process's limit must allow.
 * **idle CPU** — the host's CPU seconds (user + system) over ``settle`` seconds with
   nothing to do: what watching N mailboxes costs.
 * **latency** — APPEND of a help request into one network's mailbox → its answer accepted
@@ -128,6 +130,7 @@ def measure_host(directory: Path, users: dict[str, str], dovecot: Dovecot, sink:
         time.sleep(args.settle)
         idle_cpu = (cpu_seconds(host.pid) - cpu0) / (time.monotonic() - t0)
         rss = rss_mib(host.pid)
+        open_files = len(list(Path(f"/proc/{host.pid}/fd").iterdir()))
 
         latencies = []
         for k in range(args.samples):
@@ -136,7 +139,7 @@ def measure_host(directory: Path, users: dict[str, str], dovecot: Dovecot, sink:
             at = time.monotonic()
             dovecot.append(users[name], "INBOX", raw)
             latencies.append(wait_answer(sink, sender) - at)
-        result = {"networks": len(names), "start_s": round(start_seconds, 1), "rss_mib": round(rss, 1),
+        result = {"networks": len(names), "start_s": round(start_seconds, 1), "rss_mib": round(rss, 1), "open_files": open_files,
                   "idle_cpu_share": round(idle_cpu, 3),
                   "latency_median_s": round(statistics.median(latencies), 3),
                   "latency_max_s": round(max(latencies), 3)}
