@@ -1,11 +1,12 @@
 """Benchmark of issue 19: many networks served by one process (`rers run --networks DIR`).
 
-    .venv/bin/python bench/networks_bench.py [--networks 100] [--samples 15] [--backlog 200]
-                                             [--others 10] [--settle 15]
+    .venv/bin/python bench/networks_bench.py [--networks 100] [--members 100] [--items 150]
+                                             [--samples 15] [--backlog 200] [--others 10] [--settle 15]
 
 One real Dovecot with N mailboxes and one aiosmtpd; each network reads its own mailbox over
 IMAP (IDLE) and sends to the sink; polling every 10 minutes, so that only IDLE explains a
-quick answer. Two hosts are measured in the same run, one after the other: a **baseline**
+quick answer; each store holds ``members`` confirmed members and ``items`` open offers and
+demands (a RERS counts 50 to 150 members), as ``daemon_bench.py`` fills it. Two hosts are measured in the same run, one after the other: a **baseline**
 host serving 1 network, then a host serving N. Figures:
 
 * **memory** — RSS (``VmRSS``) of the host once every network has made its first cycle
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import os
 import signal
 import statistics
@@ -43,6 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from daemon_bench import fill_store  # noqa: E402
 from servers import Dovecot, SmtpSink  # noqa: E402
 from support import make_settings, member_mail  # noqa: E402
 
@@ -65,9 +68,11 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def make_networks(directory: Path, count: int, dovecot: Dovecot, sink: SmtpSink, prefix: str) -> dict[str, str]:
-    """``count`` networks under ``directory``; returns {network name: its Dovecot user}
-    (the passwords are put in this process's environment, which the host inherits)."""
+def make_networks(directory: Path, count: int, dovecot: Dovecot, sink: SmtpSink, prefix: str, args) -> dict[str, str]:
+    """``count`` networks under ``directory``, their stores filled (``args.members``,
+    ``args.items``); returns {network name: its Dovecot user} (the passwords are put in
+    this process's environment, which the host inherits)."""
+    rng = random.Random(19)
     users = {}
     for i in range(count):
         name, user, env = f"{prefix}{i:03d}", f"{prefix}{i:03d}", f"RERS_BENCH_PW_{prefix.upper()}{i:03d}"
@@ -79,6 +84,7 @@ def make_networks(directory: Path, count: int, dovecot: Dovecot, sink: SmtpSink,
                      "timeout_seconds = 30\n")
         make_settings(directory / name, mailbox=mailbox, transport=transport, address=f"rers.{name}@example.org",
                       name=f"RERS {name}", extra="[schedule]\npoll_seconds = 600\n")
+        fill_store(directory / name / "store" / "rers.json", args.members, args.items, rng)
         users[name] = user
     return users
 
@@ -178,6 +184,8 @@ def measure_host(directory: Path, users: dict[str, str], dovecot: Dovecot, sink:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--networks", type=int, default=100)
+    parser.add_argument("--members", type=int, default=100, help="confirmed members in each network's store")
+    parser.add_argument("--items", type=int, default=150, help="open offers and demands in each network's store")
     parser.add_argument("--samples", type=int, default=15)
     parser.add_argument("--backlog", type=int, default=200)
     parser.add_argument("--others", type=int, default=10)
@@ -192,14 +200,15 @@ def main() -> None:
     sink = SmtpSink().start()
     work = Path(tempfile.mkdtemp(prefix="rers-networks-bench-"))
     try:
-        one = make_networks(work / "one", 1, dovecot, sink, "solo")
-        many = make_networks(work / "many", args.networks, dovecot, sink, "net")
+        one = make_networks(work / "one", 1, dovecot, sink, "solo", args)
+        many = make_networks(work / "many", args.networks, dovecot, sink, "net", args)
         baseline = measure_host(work / "one", one, dovecot, sink, args, busy=False)
         sink.clear()
         hosted = measure_host(work / "many", many, dovecot, sink, args, busy=True)
         n = args.networks
         report = {
             "load_average_1min": round(os.getloadavg()[0], 1),  # a noisy machine says so
+            "store": {"members": args.members, "items": args.items},
             "baseline_1": baseline,
             f"host_{n}": hosted,
             "marginal_mib_per_idle_network": round((hosted["rss_mib"] - baseline["rss_mib"]) / max(n - 1, 1), 2),

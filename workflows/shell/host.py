@@ -40,6 +40,8 @@ from store import Store, StoreError
 from workflows.mail.render import Renderer
 from workflows.shell.daemon import EXIT_UNFIXABLE, Daemon
 from workflows.shell.errors import UserError, os_problem
+from workflows.shell.lexicon import Lexicon
+from workflows.shell.resources import LEXICON_KEY
 from workflows.shell.runner import Clock, utc_now
 from workflows.shell.templating import log_problems
 
@@ -114,6 +116,8 @@ class Host:
         self.stop_requested = threading.Event()
         self._prepared = False
         self._renderers: dict[tuple[str, str], Renderer] = {}
+        self.lexicon = Lexicon()
+        """The French lemmas and word vectors every network's matcher reads (opened on first use)."""
 
     def prepare(self) -> None:
         """Load each network's configuration and store and make its daemon; a network
@@ -132,6 +136,9 @@ class Host:
             except OSError as error:
                 self._cannot_start(network, os_problem(error))
                 continue
+            # One lexicon for all (8.6 MB of key indexes each otherwise): the store's
+            # matcher takes the one put there (see workflows.shell.resources.LEXICON_KEY).
+            store.derived(LEXICON_KEY, lambda: self.lexicon)
             network.daemon = Daemon(settings, store, clock=self.clock, renderer=self._renderer(settings))
         self._prepared = True
 
