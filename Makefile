@@ -52,10 +52,12 @@ integration: $(STAMP) servers
 	$(BIN)/pytest -q tests/integration
 
 ## Benchmarks (figures are ratios against a baseline of the same run; see docs/benchmarks.md).
+NETWORKS ?= 100
 bench: $(STAMP) servers
 	$(BIN)/python bench/parse_bench.py
 	$(BIN)/python bench/matching_bench.py
 	$(BIN)/python bench/daemon_bench.py
+	$(BIN)/python bench/networks_bench.py --networks $(NETWORKS)
 
 ## The crash-safety run, long: SIGKILL many times over a big backlog (SEED, MESSAGES, KILLS).
 SEED ?= 1

@@ -175,13 +175,16 @@ class Dovecot:
     DEFAULT_USERS = {"rers": "rers-secret", "member": "member-secret", "animator": "animator-secret"}
 
     def __init__(self, users: dict[str, str] | None = None, certificate: Certificate | None = None,
-                 introspection_url: str | None = None):
+                 introspection_url: str | None = None, extra_config: str = ""):
         """``introspection_url``: also offer SASL XOAUTH2 and OAUTHBEARER, checked by Dovecot's
         ``oauth2`` passdb against this RFC 7662 endpoint (``POST token=…``, answering
-        ``{"active": true, "username": user}``); the users' passwords work as before."""
+        ``{"active": true, "username": user}``); the users' passwords work as before.
+        ``extra_config``: lines added at the end of the configuration (the many-networks
+        benchmark raises ``default_process_limit``: one IMAP process per connection, 100 by default)."""
         self.users = dict(self.DEFAULT_USERS if users is None else users)
         self.certificate = certificate
         self.introspection_url = introspection_url
+        self.extra_config = extra_config
         self.host = LOOPBACK
         self.port: int = 0
         self.ssl_port: int | None = None
@@ -340,7 +343,7 @@ class Dovecot:
                 ssl_port=self.ssl_port or 0,
                 oauth2_mechanisms=oauth2_mechanisms,
                 oauth2_passdb=oauth2_passdb,
-            )
+            ) + self.extra_config
         )
 
     # users

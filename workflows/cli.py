@@ -44,16 +44,26 @@ COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands, gro
 # --- shared plumbing -------------------------------------------------------------------
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, networks: bool = False) -> None:
     """Logs go to stderr, one line each, without timestamps when journald adds its own;
-    Message-IDs and addresses hashed (:mod:`workflows.shell.logs`)."""
+    Message-IDs and addresses hashed (:mod:`workflows.shell.logs`). ``networks``: many
+    networks in this process (``--networks``): each line says which, ``[name]`` (its
+    folder's name) or ``[host]``."""
     fmt = "%(levelname)s %(name)s: %(message)s"
+    if networks:
+        fmt = "%(levelname)s [%(network)s] %(name)s: %(message)s"
     if not os.environ.get("JOURNAL_STREAM"):
         fmt = "%(asctime)s " + fmt
     root = logging.getLogger()
     before = list(root.handlers)
     logging.basicConfig(level=getattr(logging, level.upper()), format=fmt, stream=sys.stderr)
-    protect([handler for handler in root.handlers if handler not in before])
+    added = [handler for handler in root.handlers if handler not in before]
+    protect(added)
+    if networks:
+        from workflows.shell.host import NetworkLogFilter
+
+        for handler in added:
+            handler.addFilter(NetworkLogFilter())
 
 
 # --- commands --------------------------------------------------------------------------
@@ -161,10 +171,25 @@ def summary(report, waiting: int, say: Words) -> str:
     return "\n".join(lines)
 
 
+def networks_folder(args) -> Path | None:
+    """``--networks DIR``, or None; refused with ``--config`` (one or the other)."""
+    if not getattr(args, "networks", None):
+        return None
+    if args.config:  # $RERS_CONFIG is ignored: a shell may keep one exported
+        raise UserError("--networks DIR serves every network of DIR, each with its own rers.toml: give no --config",
+                        EXIT_CONFIG)
+    return Path(args.networks)
+
+
 def cmd_run(args) -> int:
     from workflows.shell.daemon import Daemon
     from workflows.shell.templating import log_problems
 
+    directory = networks_folder(args)
+    if directory is not None:
+        from workflows.shell.host import Host
+
+        return Host(directory, clock=clock_from_env()).run()
     settings = load_settings(args)
     clock = clock_from_env()
     log_problems(settings, clock())  # a broken animators' text is said now; the built-in one is used meanwhile
@@ -210,6 +235,13 @@ def cmd_doctor(args) -> int:
     from config.settings import ConfigError
     from workflows.shell.doctor import report, run_checks
 
+    directory = networks_folder(args)
+    if directory is not None:
+        from workflows.shell.host import doctor_all
+
+        text, failing = doctor_all(directory)
+        print(text)
+        return EXIT_FAILURE if failing else EXIT_OK
     try:
         settings = load_settings(args)
     except ConfigError as error:
@@ -225,6 +257,13 @@ def cmd_doctor(args) -> int:
 def cmd_status(args) -> int:
     from workflows.shell.status import last_cycle_failed, status_text
 
+    directory = networks_folder(args)
+    if directory is not None:
+        from workflows.shell.host import status_all
+
+        text, failing = status_all(directory, clock_from_env()())
+        print(text)
+        return EXIT_FAILURE if failing else EXIT_OK
     settings = load_settings(args)
     store = open_store(settings)
     print(status_text(settings, store, clock_from_env()()))
@@ -302,6 +341,8 @@ def build_parser(say: Words | None = None) -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_jobs)
 
     p = sub.add_parser("run", parents=[common], help=say("run as a daemon: poll, send and publish on schedule"))
+    p.add_argument("--networks", metavar="DIR",
+                   help="serve every network of DIR in this process (each sub-folder with its own rers.toml), instead of --config")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("parse", parents=[common],
@@ -328,9 +369,13 @@ def build_parser(say: Words | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("doctor", parents=[common],
                        help=say("check the configuration, the store, the IMAP and SMTP logins and TLS, the "
                                 "templates"))
+    p.add_argument("--networks", metavar="DIR",
+                   help="check every network of DIR (each sub-folder with its own rers.toml), instead of --config")
     p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("status", parents=[common], help=say("last cycle, outbox, parked messages"))
+    p.add_argument("--networks", metavar="DIR",
+                   help="the status of every network of DIR (each sub-folder with its own rers.toml), instead of --config")
     p.set_defaults(func=cmd_status)
     return parser
 
@@ -354,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     say = words_of(argv)
     args = build_parser(say).parse_args(argv)
     args.say = say
-    configure_logging(args.log_level)
+    configure_logging(args.log_level, networks=bool(getattr(args, "networks", None)))
     from config.settings import ConfigError, SecretMissing
     from store import StoreError
     from workflows.shell.mailboxes.base import MailboxError

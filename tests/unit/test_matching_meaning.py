@@ -347,3 +347,39 @@ def test_the_leftover_credit_has_a_floor(analyzer):
     assert leftover_cosine(analyzer, [k("changer"), k("voiture")], [k("jouer")]) == 0.0
     assert leftover_cosine(analyzer, [k("italien")], [k("portugais")]) == 0.0
     assert 0.0 <= LEFTOVER_MIN_COSINE < 1.0
+
+
+def test_one_lexicon_opened_by_many_threads_at_once_answers_as_alone():
+    # The networks of one host share a lexicon: none may find it half-opened.
+    import threading
+
+    shared, alone = Lexicon(), Lexicon()
+    words = ["tablette", "géré", "méditation", "peint", "xqzwv", "relaxation"]
+    expected = [(alone.lemma(w), alone.row(w)) for w in words]
+    start, results = threading.Barrier(8), []
+
+    def ask():
+        start.wait()
+        results.append([(shared.lemma(w), shared.row(w)) for w in words])
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [expected] * 8
+
+
+def test_a_store_s_matcher_uses_the_lexicon_put_in_the_store(tmp_path):
+    from store import Store
+    from support import make_settings
+
+    settings = make_settings(tmp_path)
+    shared = Lexicon()
+    first, second = Store.open(settings.store.path), Store.open(settings.store.path)
+    for store in (first, second):
+        store.derived(resources.LEXICON_KEY, lambda: shared)
+    assert resources.matcher_for(settings, first).index.analyzer.lexicon is shared
+    assert resources.matcher_for(settings, second).index.analyzer.lexicon is shared
+    alone = Store.open(settings.store.path)
+    assert resources.matcher_for(settings, alone).index.analyzer.lexicon is not shared

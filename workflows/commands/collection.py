@@ -110,7 +110,7 @@ def cmd_show(args) -> int:
     return EXIT_OK
 
 
-def register(sub, common) -> None:
+def register(sub, common, say) -> None:
     p = sub.add_parser("collection", parents=[common],
                        help="the recueil before the échanges sur les échanges, and the animators' questionnaires (R-n)")
     actions = p.add_subparsers(dest="collection_command", required=True, metavar="ACTION")

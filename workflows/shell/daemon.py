@@ -181,7 +181,10 @@ class Daemon:
     """Runs the cycles and jobs of one configuration until told to stop.
 
     ``clock`` returns aware UTC datetimes; ``jobs`` defaults to :func:`default_jobs`;
-    ``sleep`` is :meth:`threading.Event.wait`-like (tests may shorten waits).
+    ``sleep`` is :meth:`threading.Event.wait`-like (tests may shorten waits);
+    ``renderer``: the one its runner (built here when ``runner`` is None) and its jobs use,
+    else the runner makes its own (a host of many networks shares one between networks
+    that use the built-in texts only).
     """
 
     def __init__(
@@ -192,12 +195,14 @@ class Daemon:
         clock: Clock = utc_now,
         runner: Runner | None = None,
         jobs: list[Job] | None = None,
+        renderer: Renderer | None = None,
     ):
         self.settings = settings
         self.store = store
         self.clock = clock
         self.stop_event = threading.Event()
-        self.runner = runner or Runner(settings, store, clock=clock, should_stop=self.stop_event.is_set)
+        self.runner = runner or Runner(settings, store, clock=clock, renderer=renderer,
+                                       should_stop=self.stop_event.is_set)
         self.scheduler = schedule.Scheduler()
         self.jobs = default_jobs(settings, store, clock, self.runner.renderer) if jobs is None else jobs
         self.state = DaemonState()
@@ -337,6 +342,7 @@ class Daemon:
         elif fault != "secret":
             return False
         log.critical("rers stops, no retry can fix this: %s. Fix it, then start the robot again.", text)
+        self.state.last_error = text
         self._note_failure(text)
         self.exit_status = EXIT_UNFIXABLE
         self.stop_event.set()

@@ -31,6 +31,7 @@ import importlib.util
 import mmap
 import os
 import struct
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -172,6 +173,10 @@ class Lexicon:
     Words are looked up as given: lower-case, accents kept (``électricité``; the vectors
     know few unaccented spellings). Remembers every word asked (a network's vocabulary:
     a few thousand entries).
+
+    One object may serve several threads (the networks of one host share it: its key
+    indexes are 8.6 MB): opening the files is done once, under a lock; a word asked by two
+    threads at once is merely looked up twice.
     """
 
     dimensions = 300
@@ -185,18 +190,24 @@ class Lexicon:
         self._key2row = self._lookups = self._vector_file = None
         self._rows_count = 0
         self._lemma_index = self._row_index = None
+        self._opening = threading.Lock()
 
     @property
     def available(self) -> bool:
         return self.path is not None
 
     def _open(self) -> None:
-        """Map the files (reads nothing yet but the vectors' 128-byte header)."""
+        """Map the files (reads nothing yet but the vectors' 128-byte header), once."""
         if self._opened:
             return
-        self._opened = True
-        if self.path is None:
-            return
+        with self._opening:
+            # Marked open only once done: another thread must not find it half-indexed.
+            if not self._opened:
+                if self.path is not None:
+                    self._open_files()
+                self._opened = True
+
+    def _open_files(self) -> None:
         import numpy as np
 
         def mapped(path: Path):

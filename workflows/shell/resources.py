@@ -88,16 +88,24 @@ def analyzer_for(settings: Settings) -> Analyzer:
     return analyzer(settings.matching.synonyms_file)
 
 
+LEXICON_KEY = "lexicon"
+"""The :meth:`store.Store.derived` name of the :class:`Lexicon` a store's matcher uses: a
+new one for each store by default; a host of many networks puts its one shared lexicon
+there first (the lexicon is the package's read-only data, the same for every network)."""
+
+
 def matcher_for(settings: Settings, store: Store) -> Matcher:
     """The matcher of ``store``, kept in memory for the store object's life
     (:meth:`store.Store.derived`) and made again when the synonyms file changes (its
-    modification time is part of the key)."""
+    modification time is part of the key); its lexicon is the store's
+    :data:`LEXICON_KEY`."""
     path = settings.matching.synonyms_file
     try:
         stamp = path.stat().st_mtime_ns if path else 0
     except OSError:
         stamp = -1
-    return store.derived(f"matching:{path}:{stamp}", lambda: Matcher(MatchIndex(analyzer_for(settings))))
+    return store.derived(f"matching:{path}:{stamp}", lambda: Matcher(MatchIndex(
+        analyzer(path, lexicon=store.derived(LEXICON_KEY, Lexicon)))))
 
 
 def score_text(settings: Settings | None, offer_title: str, demand_title: str) -> dict:
