@@ -610,3 +610,11 @@ def test_accord_permanent_non_alone_stops_every_offer_and_oui_with_a_ref_gives_i
     assert net.send(PACO, "Bonjour", "Accord permanent : oui\nO-2") == "standing M-1: given on O-2"
     assert net.store.items.find_one("ref", "O-2")["standing_consent"] is True
     assert net.store.items.find_one("ref", "O-1")["standing_consent"] is False
+
+
+def test_the_robots_own_address_is_no_new_address(net):
+    from workflows.steps.addresses import ask_new_address
+
+    marie = net.member(MARIE, "Marie Dupont")
+    with pytest.raises(ValueError, match="someone else's"):
+        net.step(ask_new_address, marie, net.settings.network.address.upper(), "<cmd@x>", "anim")

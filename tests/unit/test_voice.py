@@ -194,7 +194,7 @@ def test_rers_collection_start_list_show_an_animators_questionnaire(net, tmp_pat
     assert main(["collection", "start", "--questions", str(questions_file), "--config", config]) == 0
     out = capsys.readouterr().out
     assert "R-1: questionnaire of 2 question(s) until 2026-12-07, 4 member(s) asked" in out
-    assert "synthesis goes to the animators on 2026-12-08" in out and "4 mail(s) sent" in out
+    assert "synthesis goes to the animators on 2026-12-08" in out and "4 mail(s) envoyé(s)" in out
     sent = sorted((net.root / "outbox").glob("*.eml"))
     assert len(sent) == 4
     net.store = Store.open(net.settings.store.path)

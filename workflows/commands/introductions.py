@@ -154,7 +154,7 @@ def cmd_match(args) -> int:
             json.dump(result, sys.stdout, ensure_ascii=False)
             sys.stdout.write("\n")
         else:
-            say = words_for(settings)
+            say = words_for(None if bare else load_settings(args))
             print(f"score {result['score']:.2f}: "
                   + (say("would be proposed") if result["proposed"] else say("not proposed")))
             for line in result["why"]:

@@ -33,8 +33,10 @@ NOTICE = "address_change_done"
 
 
 def _taken(plan: Plan, address: str) -> bool:
-    """True when ``address`` is already another person's: a member's, or an animator's."""
-    return find_member(plan, address) is not None or is_animator(plan, address)
+    """True when ``address`` is already another person's (a member's, an animator's) or the
+    robot's own (the network's functional address)."""
+    return (find_member(plan, address) is not None or is_animator(plan, address)
+            or address.lower() == plan.settings.network.address.lower())
 
 
 def ask_new_address(plan: Plan, member: dict, new: str, cause: str, by: str | None = None) -> str:

@@ -69,6 +69,10 @@ def previous_month(today: date) -> tuple[date, date]:
     return end.replace(day=1), end
 
 
+CLOSED_ITEMS = ("closed", "withdrawn", "expired")
+"""Item states that end it (a paused or held item is not closed: it may open again)."""
+
+
 def build_report(settings: Settings, store: Plan, start: date, end: date, today: date,
                  now: datetime | None = None) -> dict:
     """The report's data for the local days ``start``…``end`` (inclusive), as plain dicts
@@ -189,9 +193,9 @@ def build_report(settings: Settings, store: Plan, start: date, end: date, today:
             # New in the period and closed since (withdrawn, expired, erased): why there
             # may be more new ones than open ones.
             "offers_new_closed": sum(1 for i in items if i["kind"] == "offer" and within(i.get("created"))
-                                     and i["status"] != "open"),
+                                     and i["status"] in CLOSED_ITEMS),
             "demands_new_closed": sum(1 for i in items if i["kind"] == "demand" and within(i.get("created"))
-                                      and i["status"] != "open"),
+                                      and i["status"] in CLOSED_ITEMS),
         },
         "introductions": {
             "proposed": sum(1 for i in intros if within(i.get("created"))),
