@@ -618,3 +618,19 @@ def test_the_robots_own_address_is_no_new_address(net):
     marie = net.member(MARIE, "Marie Dupont")
     with pytest.raises(ValueError, match="someone else's"):
         net.step(ask_new_address, marie, net.settings.network.address.upper(), "<cmd@x>", "anim")
+
+
+def test_the_news_leaves_out_the_readers_own_items_and_demands_already_served(net):
+    from datetime import datetime, timezone
+
+    marie = net.member(MARIE, "Marie Dupont")
+    paco = net.member(PACO, "Paco Ruiz")
+    net.send(PACO, "Nouvelles : oui", "Bonjour,\n\nMerci")
+    net.item(paco, "offer", "Guitare")  # his own: not news to him
+    net.item(marie, "demand", "Cours de tricot")
+    served = net.item(marie, "demand", "Réparer un vélo")
+    with net.store.transaction():
+        net.store.introductions.insert({"ref": "MR-9", "offer": "O-9", "demand": served["ref"], "status": "introduced"})
+    assert news_at(net, datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)) == ["M-2"]
+    text = net.mails("news")[-1].text
+    assert "Cours de tricot" in text and "Guitare" not in text and "Réparer un vélo" not in text

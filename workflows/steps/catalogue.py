@@ -23,11 +23,17 @@ SERVED = ("introduced", "bilan", "completed")
 touch; the catalogue no longer asks for it (an offer may serve many: it stays)."""
 
 
+def served_demands(plan: Plan) -> set[str]:
+    """The refs of demands an introduction already served (:data:`SERVED`): no list
+    offered to members asks for them any more."""
+    return {intro["demand"] for intro in plan.introductions.scan(lambda d: d.get("status") in SERVED)}
+
+
 def entries(plan: Plan) -> dict[str, list[dict]]:
     """``{"offers": [...], "demands": [...]}``: each open item as ``{ref, title,
     modality}``, by number, titles masked; a demand already served by an introduction
     (:data:`SERVED`) is left out."""
-    served = {intro["demand"] for intro in plan.introductions.scan(lambda d: d.get("status") in SERVED)}
+    served = served_demands(plan)
     found: dict[str, list[dict]] = {"offers": [], "demands": []}
     for item in sorted(plan.items.find("status", "open"), key=_number):
         if item["kind"] == "demand" and item["ref"] in served:

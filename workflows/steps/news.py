@@ -18,6 +18,7 @@ from datetime import datetime, time, timedelta
 from workflows.decision import Plan
 from workflows.model.members import reachable
 from workflows.model.privacy import redact
+from workflows.steps.catalogue import served_demands
 from workflows.steps.speaking import tell_member
 
 
@@ -47,9 +48,12 @@ def new_items(plan: Plan, since: str) -> dict[str, list[dict]]:
     by number."""
     start = datetime.fromisoformat(since)
     found: dict[str, list[dict]] = {"offers": [], "demands": []}
-    fresh = [i for i in plan.items.find("status", "open") if datetime.fromisoformat(i["created"]) > start]
+    served = served_demands(plan)
+    fresh = [i for i in plan.items.find("status", "open") if datetime.fromisoformat(i["created"]) > start
+             and i["ref"] not in served]
     for item in sorted(fresh, key=lambda i: int(i["ref"].split("-", 1)[1])):
-        entry = {"ref": item["ref"], "title": redact(item["title"]), "modality": item.get("modality")}
+        entry = {"ref": item["ref"], "title": redact(item["title"]), "modality": item.get("modality"),
+                 "member": item.get("member")}
         found["offers" if item["kind"] == "offer" else "demands"].append(entry)
     return found
 
@@ -75,8 +79,13 @@ def news(plan: Plan) -> list[str]:
         return []
     sent = []
     for member in readers(plan):
+        # Each reader's news: the others' items (their own they know), never whose.
+        theirs = {kind: [{k: v for k, v in e.items() if k != "member"} for e in entries if e["member"] != member["ref"]]
+                  for kind, entries in items.items()}
+        if not theirs["offers"] and not theirs["demands"]:
+            continue
         if tell_member(plan, member, template="news", purpose="news", cause=f"news:{day:%Y-%m}",
-                       values={"member": member, "month": day.isoformat(), **items}, unsubscribe=UNSUBSCRIBE):
+                       values={"member": member, "month": day.isoformat(), **theirs}, unsubscribe=UNSUBSCRIBE):
             sent.append(member["ref"])
     plan.audit.info("news of %s: %d offer(s), %d demand(s), to %d member(s)", f"{day:%Y-%m}", len(items["offers"]),
                len(items["demands"]), len(sent))

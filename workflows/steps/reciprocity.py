@@ -26,6 +26,7 @@ from workflows.lookup import find_ref
 from workflows.mail.answers import read_answer
 from workflows.mail.sender import person_address
 from workflows.model.privacy import public_item
+from workflows.steps.catalogue import served_demands
 from workflows.steps.people import who_wrote
 from workflows.steps.speaking import answer_sender, tell_member
 
@@ -42,8 +43,10 @@ def _open_demands(plan: Plan, member_ref: str) -> list[dict]:
     """A few open demands of other confirmed members, newest first: reference and masked
     title only (:func:`public_item`), never whose."""
     confirmed = {m["ref"] for m in plan.members.find("status", "confirmed")}
+    served = served_demands(plan)
     demands = [i for i in plan.items.find("status", "open")
-               if i["kind"] == "demand" and i.get("member") != member_ref and i.get("member") in confirmed]
+               if i["kind"] == "demand" and i.get("member") != member_ref and i.get("member") in confirmed
+               and i["ref"] not in served]
     demands.sort(key=lambda i: i["created"], reverse=True)
     return [{"ref": d.ref, "title": d.title} for d in map(public_item, demands[:DEMANDS_SHOWN]) if d.title]
 
