@@ -142,3 +142,15 @@ def test_the_monthly_report_counts_testimonies(net):
     today = net.now.date()
     counts = build_report(net.settings, net.ctx(), today.replace(day=1), today, today)["testimonies"]
     assert counts == {"received": 2, "published": 1, "refused": 0, "withdrawn": 0, "shown": 1, "held": 1}
+
+
+def test_names_written_in_a_testimony_are_masked_and_the_chosen_first_name_stays():
+    from workflows.model.testimonies import public_testimony
+
+    testimony = {"ref": "T-1", "text": "Grâce à Zoé Martin et à LINA PETIT, j'ai repris confiance. Lina Petit",
+                 "signature": "prénom", "first_name": "Lina"}
+    text = public_testimony(testimony, ["Zoé Martin", "Lina Petit", None])["text"]
+    assert "Zoé" not in text and "Martin" not in text and "PETIT" not in text and "Petit" not in text
+    assert "Lina" in text and "j'ai repris confiance" in text
+    anonymous = public_testimony({**testimony, "signature": "anonyme"}, ["Zoé Martin", "Lina Petit"])["text"]
+    assert "Lina" not in anonymous and "LINA" not in anonymous

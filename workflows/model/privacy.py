@@ -16,6 +16,7 @@ Pure: plain documents in, frozen dataclasses out.
 from __future__ import annotations
 
 import re
+from typing import Iterable
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -449,3 +450,21 @@ def disclose(intro: dict, side: str, member: dict, next_permanence: datetime | N
         phone=readable_phone(member.get("phone")) if contact == "phone" else None,
         permanence=next_permanence if contact == "permanence" else None,
     )
+
+
+NAME_MASK = "…"
+
+
+def mask_names(text: str, names: "Iterable[str | None]", keep: "Iterable[str | None]" = ()) -> str:
+    """``text`` with every word of the members' ``names`` (three letters or more, not a
+    particle) replaced by :data:`NAME_MASK`, whole words, whatever their case — except
+    the words of ``keep`` (the first name an author chose to sign with). For words a
+    member wrote about people, published where anyone reads them (a testimony)."""
+    kept = {w.casefold() for name in keep if name for w in name.split()}
+    words = {w for name in names if name for w in re.split(r"[\s,;()]+", name)
+             if sum(ch.isalpha() for ch in w) >= 3 and w.casefold() not in _PARTICLES and w.casefold() not in kept}
+    if not words or not text:
+        return text
+    pattern = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+                         + r")(?![\w])", re.IGNORECASE)
+    return pattern.sub(NAME_MASK, text)

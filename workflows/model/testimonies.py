@@ -20,10 +20,12 @@ The author's erasure deletes their testimonies whole (:mod:`workflows.steps.eras
 """
 from __future__ import annotations
 
+from typing import Iterable
+
 import re
 
 from workflows.mail.fields import read_fields
-from workflows.model.privacy import redact
+from workflows.model.privacy import mask_names, redact
 
 STATUSES = ("held", "published", "refused", "withdrawn")
 
@@ -53,15 +55,20 @@ def shown_author(testimony: dict) -> str | None:
     return testimony.get("first_name") if testimony.get("signature") == "prénom" else None
 
 
-def public_testimony(testimony: dict) -> dict:
+def public_testimony(testimony: dict, names: "Iterable[str | None]" = ()) -> dict:
     """A testimony as the public page and the animators' notices show it: its reference,
-    its words with every contact detail masked, and the author as chosen."""
-    return {"ref": testimony["ref"], "text": redact(testimony.get("text")) or "",
+    its words with every contact detail masked and every word of the members' ``names``
+    (:func:`workflows.model.privacy.mask_names`; the first name the author signs with
+    stays), and the author as chosen."""
+    text = mask_names(redact(testimony.get("text")) or "", names, keep=[shown_author(testimony)])
+    return {"ref": testimony["ref"], "text": text,
             "author": shown_author(testimony), "signature": testimony.get("signature") or "anonyme"}
 
 
-def published(testimonies: list[dict]) -> list[dict]:
-    """The published ones, most recent first, as :func:`public_testimony`."""
+def published(testimonies: list[dict], names: "Iterable[str | None]" = ()) -> list[dict]:
+    """The published ones, most recent first, as :func:`public_testimony` (``names``: the
+    members' names, masked in the words)."""
     shown = [t for t in testimonies if t.get("status") == "published"]
     shown.sort(key=lambda t: t.get("published") or "", reverse=True)
-    return [public_testimony(t) for t in shown]
+    names = list(names)
+    return [public_testimony(t, names) for t in shown]

@@ -108,7 +108,7 @@ def render_page(settings: Settings, store: Store, now: datetime) -> str:
     """The page's HTML (``now``: aware, the date the page shows). Raises
     :class:`workflows.mail.render.TemplateError` when the built-in template fails."""
     return renderer_for(settings).page(TEMPLATE, {**base_context(settings, now), **entries(store),
-                                                  "testimonies": published(store.testimonies.all()),
+                                                  "testimonies": published(store.testimonies.all(), (m.get("name") for m in store.members.all())),
                                                   "feed": feed_link(settings)})
 
 
@@ -117,7 +117,7 @@ TESTIMONIES_KEY = "page_testimonies"
 
 
 def _testimonies_fingerprint(store: Store) -> str:
-    shown = published(store.testimonies.all())
+    shown = published(store.testimonies.all(), (m.get("name") for m in store.members.all()))
     return hashlib.sha256(json.dumps(shown, sort_keys=True).encode("utf-8")).hexdigest()
 
 
@@ -127,7 +127,7 @@ def publish_page_if_testimonies_changed(settings: Settings, store: Store, now: d
     ``RETRAIT T-4`` leaves the page at once rather than at the daily publication."""
     store.refresh()
     fingerprint = _testimonies_fingerprint(store)
-    if store.get_state(TESTIMONIES_KEY) in (None, fingerprint) and not published(store.testimonies.all()):
+    if store.get_state(TESTIMONIES_KEY) in (None, fingerprint) and not published(store.testimonies.all(), (m.get("name") for m in store.members.all())):
         return None
     if store.get_state(TESTIMONIES_KEY) == fingerprint:
         return None

@@ -15,6 +15,8 @@ voice »; the document: :mod:`workflows.model.testimonies`).
 """
 from __future__ import annotations
 
+from typing import Iterable
+
 from workflows.decision import Incoming, Plan
 from workflows.lookup import find_member, find_ref
 from workflows.mail.sender import person_address
@@ -37,10 +39,16 @@ def _update(plan: Plan, testimony: dict, **fields) -> dict:
     return plan.testimonies.update(testimony["id"], **fields)
 
 
-def animator_view(testimony: dict) -> dict:
+def member_names(plan: Plan) -> list[str | None]:
+    """Every member's name, to mask in a testimony's words."""
+    return [m.get("name") for m in plan.members.all()]
+
+
+def animator_view(testimony: dict, names: "Iterable[str | None]" = ()) -> dict:
     """What the animators read of a testimony: the words as the page would show them
-    (contact details masked), the author's reference, the signature chosen."""
-    return {"testimony": {**public_testimony(testimony), "member": testimony.get("member"),
+    (contact details and the members' ``names`` masked), the author's reference, the
+    signature chosen."""
+    return {"testimony": {**public_testimony(testimony, names), "member": testimony.get("member"),
                           "status": testimony.get("status")}}
 
 
@@ -67,7 +75,7 @@ def on_testimony(plan: Plan, incoming: Incoming) -> str:
     plan.audit.info("%s: testimony %s held from %s (%s)", parsed.message_id, testimony["ref"], member["ref"],
                     signature)
     answer_sender(plan, incoming, template="testimony_received",
-                  values={"empty": False, **animator_view(testimony)}, purpose="testimony_received")
+                  values={"empty": False, **animator_view(testimony, member_names(plan))}, purpose="testimony_received")
     ask_approval(plan, testimony)
     return f"testimony {testimony['ref']} held, the animators asked"
 
@@ -80,7 +88,7 @@ def ask_approval(plan: Plan, testimony: dict) -> None:
         return
     for animator in animators:
         questions.ask(plan, kind=APPROVE, subject_ref=testimony["ref"], address=animator,
-                      template="testimony_proposal", values=animator_view(testimony),
+                      template="testimony_proposal", values=animator_view(testimony, member_names(plan)),
                       cause=f"{testimony['ref']}:approve", valid_days=DEFAULT_VALID_DAYS,
                       data={"testimony": testimony["ref"]}, to_member=False)
 
@@ -105,12 +113,12 @@ def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
     else:
         testimony = _update(plan, testimony, status="refused", decided=plan.stamp(), decided_by=decided_by)
     tell_animators(plan, template="testimony_decided",
-                   values={**animator_view(testimony), "decision": answer, "decided_by": decided_by},
+                   values={**animator_view(testimony, member_names(plan)), "decision": answer, "decided_by": decided_by},
                    purpose="testimony_decided", cause=f"{testimony['ref']}:decided",
                    only=[a for a in plan.settings.network.animators if a != decided_by])
     author = find_ref(plan, testimony["member"])
     tell_member(plan, author, template="testimony_outcome",
-                values={**animator_view(testimony), "published": answer == "yes", "member": author},
+                values={**animator_view(testimony, member_names(plan)), "published": answer == "yes", "member": author},
                 purpose="testimony_outcome", cause=f"{testimony['ref']}:outcome")
     outcome = "published" if answer == "yes" else "not published"
     plan.audit.info("%s %s (decided by %s)", testimony["ref"], outcome, decided_by)
@@ -130,7 +138,7 @@ def on_withdraw(plan: Plan, incoming: Incoming) -> str:
         return f"withdraw {parsed.item_ref}: nothing to withdraw"
     own = person_address(parsed) == author.get("address")
     questions.ask_member(plan, author, kind=WITHDRAW, subject_ref=testimony["ref"],
-                         template="testimony_withdraw_confirm", values=animator_view(testimony),
+                         template="testimony_withdraw_confirm", values=animator_view(testimony, member_names(plan)),
                          cause=parsed.message_id, in_reply_to=reply_id(parsed.message_id) if own else None,
                          auto_submitted="auto-replied" if own else "auto-generated")
     return f"withdraw {testimony['ref']}: confirmation asked of {author['ref']}"
@@ -148,7 +156,7 @@ def on_withdraw_answer(plan: Plan, incoming: Incoming, question: dict, answer: s
         questions.cancel_open(plan, subject_ref=testimony["ref"], kind=APPROVE)
         testimony = _update(plan, testimony, status="withdrawn", withdrawn=plan.stamp())
     answer_sender(plan, incoming, template="testimony_withdraw_done",
-                  values={**animator_view(testimony), "withdrawn": answer == "yes"},
+                  values={**animator_view(testimony, member_names(plan)), "withdrawn": answer == "yes"},
                   purpose="testimony_withdraw_done", must_reach=True)
     questions.pass_on_remarks(plan, incoming, question, answer)
     return f"{testimony['ref']}: " + ("withdrawn" if answer == "yes" else "kept")
