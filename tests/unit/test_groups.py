@@ -520,3 +520,18 @@ def test_rers_groups_list_show_add_session_and_close(net, capsys, monkeypatch):
     status, out = rers("close", "G-1", "--animator", "Claire")
     assert status == 0 and "G-1: cancelled" in out, "no session took place yet: it will not"
     assert main(["groups", "show", "G-9", *config]) != 0
+
+
+def test_a_demand_that_opens_while_the_group_awaits_the_animators_joins_its_askers(net):
+    """The tester's case: G-1 proposed, not yet approved, when Zoé's demand arrives; once
+    approved and led, she is asked with the others, privately."""
+    members = knitting(net, askers=(LINA, AWA))
+    assert group(net)["status"] == "proposed"
+    zoe = people(net, ZOE)[ZOE]
+    demand = item(net, zoe, "demand", "apprendre le tricot")
+    assert demand["group"] == "G-1" and not net.store.introductions.all()
+    net.answer(A1, "question:group_approve", "OUI")
+    net.answer(PACO, "question:group_lead", "OUI")
+    assert [a["member"] for a in group(net)["askers"]] == [members[LINA]["ref"], members[AWA]["ref"], zoe["ref"]]
+    (question,) = net.mails("question:group_join", ZOE)
+    assert "Lina" not in question.text and "Awa" not in question.text

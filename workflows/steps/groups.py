@@ -336,13 +336,13 @@ def on_items_opened(plan: Plan, items: list[dict]) -> None:
 
 
 def join_late(plan: Plan, offer: dict, demand: dict) -> dict | None:
-    """A demand that opens while a group around ``offer`` is being led or is open (the
+    """A demand that opens while a group around ``offer`` is proposed, led or open (the
     animators approved it) joins its askers: asked at once, privately, if the offerer
     already said OUI, else with the others when they do. Not for a demand held or busy
     elsewhere, of a member already asked or :func:`not_asked_again`, below ``min_score``,
     nor beyond ``max_askers`` askers still in play. Returns the group, or None."""
     group = group_holding(plan, offer)
-    if group is None or group["status"] not in ("lead", "open") or demand["status"] != "open":
+    if group is None or group["status"] not in ("proposed", "lead", "open") or demand["status"] != "open":
         return None
     if demand["kind"] != "demand" or asker(group, demand["member"]) is not None:
         return None
