@@ -540,7 +540,7 @@ def standing_offer(net: Net, contact: str = "email") -> None:
     assert outcome == "recorded O-1", outcome
 
 
-def test_a_standing_consent_puts_the_asker_in_touch_without_asking_the_offerer_who_is_told_first_name_only(net):
+def test_a_standing_consent_puts_the_asker_in_touch_without_asking_the_offerer(net):
     standing_offer(net)
     offer = net.store.items.find_one("ref", "O-1")
     assert offer["standing_consent"] is True
@@ -557,7 +557,10 @@ def test_a_standing_consent_puts_the_asker_in_touch_without_asking_the_offerer_w
     assert net.answer(LEA, "question:consent", "oui") == "MR-1 introduced"
     (to_lea,) = net.mails("introduction", LEA)
     assert "Paco" in to_lea.text and "paco@example.org" in to_lea.text
-    assert net.mails("introduction", PACO) == []
+    # As the asker was told, the offerer gets her contact (both consented: she by her OUI,
+    # he once and for all), and a notice of the consent used, with how to stop it.
+    (to_paco,) = net.mails("introduction", PACO)
+    assert "Léa" in to_paco.text
     (notice,) = net.mails("standing_used", PACO)
     assert notice.subject.startswith("O-1 :") and "Léa" in notice.text and "STOP" in notice.text
     everything = notice.everything()

@@ -336,8 +336,8 @@ def on_items_opened(plan: Plan, items: list[dict]) -> None:
 
 
 def join_late(plan: Plan, offer: dict, demand: dict) -> dict | None:
-    """A demand that opens while a group around ``offer`` is proposed, led or open (the
-    animators approved it) joins its askers: asked at once, privately, if the offerer
+    """A demand that opens while a group around ``offer`` is proposed, led or open: it
+    joins its askers: asked at once, privately, if the offerer
     already said OUI, else with the others when they do. Not for a demand held or busy
     elsewhere, of a member already asked or :func:`not_asked_again`, below ``min_score``,
     nor beyond ``max_askers`` askers still in play. Returns the group, or None."""

@@ -570,11 +570,12 @@ def _introduce(plan: Plan, intro: dict, unavailable: dict[str, str] | None = Non
         if me is None or them is None:
             continue
         if side == "offer" and intro.get("standing") and "permanence" not in intro["contacts"].values():
-            # Standing consent: the asker contacts them; they are told, first name only.
+            # Standing consent: besides the introduction every member gets (the asker was
+            # told the offerer receives her contact), a notice of the consent used and how
+            # to stop it.
             tell_member(plan, me, template=standing.USED, purpose=standing.USED,
                         cause=f"{intro['ref']}:standing:{intro['offer']}",
                         values={**member_view(plan, intro, side), "member": me})
-            continue
         context = {
             **member_view(plan, intro, side),
             "other": disclose(intro, other, them, permanence),
