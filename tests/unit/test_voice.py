@@ -258,3 +258,12 @@ def test_mes_donnees_lists_the_member_s_testimonies_and_recueil_answers(net):
     attached = [p for p in mail.message.iter_attachments()][0].get_content()
     attached = attached.decode() if isinstance(attached, bytes) else attached
     assert '"recueil"' in attached and '"testimonies"' in attached
+
+
+def test_the_total_does_not_give_away_a_hidden_count_by_subtraction():
+    from workflows.model.voice import synthesis
+
+    answers = [{"words": f"mots {n}", "quote": "anonyme"} for n in range(4)] + [{"words": "à moi", "quote": "non"}]
+    found = synthesis({"ref": "R-2", "asked": 9}, answers, [], None)
+    assert len(found["quotes"]) == 4 and found["not_quoted"] is None
+    assert found["answered"] is None and found["answered_at_least"] is True

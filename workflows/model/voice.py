@@ -158,12 +158,17 @@ def synthesis(collection: dict, answers: list[dict], bilans: list[dict], effects
     obstacles = [redact(b["obstacles"]) for b in bilans if b.get("obstacles")]
     facilitators = [redact(b["facilitators"]) for b in bilans if b.get("facilitators")]
     table = {key: {level: shown((effects or {}).get(key, {}).get(level, 0)) for level in LEVELS} for key in EFFECTS}
+    not_quoted = sum(1 for a in answers if a.get("quote") not in ("anonyme", "prénom"))
+    # The quotes are listed: with the exact total beside them, a hidden count of answers
+    # not to quote would be a subtraction away. The total then says « au moins 5 ».
+    at_least = len(answers) >= MIN_SHOWN and shown(not_quoted) is None
     return {
         "collection": {k: collection.get(k) for k in ("ref", "source", "meeting", "semester")},
         "asked": shown(int(collection.get("asked") or 0)),
-        "answered": shown(len(answers)),
+        "answered": None if at_least else shown(len(answers)),
+        "answered_at_least": at_least,
         "quotes": quotes,
-        "not_quoted": shown(sum(1 for a in answers if a.get("quote") not in ("anonyme", "prénom"))),
+        "not_quoted": shown(not_quoted),
         "obstacles": obstacles,
         "facilitators": facilitators,
         "effects": table,
