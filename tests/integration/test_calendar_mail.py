@@ -221,7 +221,7 @@ def test_cancel_by_mail_with_the_real_command(imap_robot, imap_account, sink):
     dovecot.append(imap_account.user, "INBOX", gmail_reply())
 
     result = imap_robot.command("poll", "--once", now=NOW.isoformat())
-    assert "3 message(s) read: 3 handled" in result.stdout
+    assert "3 message(s) lu(s) : 3 traité(s)" in result.stdout
     sink.wait_for(5)
     check_cancellations(sink)
     check_attendance(store)

@@ -103,7 +103,7 @@ def test_imap_cycle_answers_and_a_second_cycle_does_nothing(how, imap_robot, ima
         assert report.count("handled") == len(MAILS)
     else:
         result = imap_robot.command("poll", "--once")
-        assert f"{len(MAILS)} message(s) read: {len(MAILS)} handled" in result.stdout
+        assert f"{len(MAILS)} message(s) lu(s) : {len(MAILS)} traité(s)" in result.stdout
 
     received = sink.wait_for(6)
     store = Store.open(imap_robot.settings.store.path)
@@ -118,7 +118,7 @@ def test_imap_cycle_answers_and_a_second_cycle_does_nothing(how, imap_robot, ima
         again = Runner(imap_robot.settings, Store.open(imap_robot.settings.store.path)).cycle()
         assert again.handled == [] and again.flush.sent == []
     else:
-        assert "0 message(s) read" in imap_robot.command("poll", "--once").stdout
+        assert "0 message(s) lu(s)" in imap_robot.command("poll", "--once").stdout
     assert len(sink.received) == count
     assert Store.open(imap_robot.settings.store.path).outbox.count("status", "queued") == 0
 

@@ -26,7 +26,7 @@ def test_a_missing_password_variable_stops_the_daemon_with_status_2(imap_robot):
     assert "Traceback" not in result.stderr
     status = imap_robot.command("status", check=False)
     assert status.returncode == 1
-    assert "The last cycle failed" in status.stdout
+    assert "Le dernier cycle a échoué" in status.stdout
 
 
 def test_an_smtp_password_variable_missing_stops_it_too(robot_factory, imap_account, sink):

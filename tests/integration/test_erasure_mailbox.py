@@ -120,11 +120,11 @@ def test_forget_and_expiry_through_the_real_commands(robot, imap_account, sink):
     net.cycle(mail(MARTIN, "ADHÉSION", JOIN.format(name="Paul Martin")))  # never confirmed
     assert ELISE.encode() in b"".join(_folders(net)["Traités"])
     out = robot.command("members", "forget", "M-1", "--by", "Claire", "--yes").stdout
-    assert "M-1 erased" in out and "taken out of the mailbox (deleted)" in out
+    assert "M-1 effacé" in out and "retiré(s) de la boîte (supprimés)" in out
     _nothing_of_elise(_folders(net))
     assert any(MARTIN in p for p in people(_folders(net)["Traités"])), "his join waits for his answer"
     expired = robot.command("members", "expire", now=(START + timedelta(days=31)).isoformat()).stdout
-    assert expired == "1 pending member(s) erased: M-2\n"
+    assert expired == "1 membre(s) en attente effacé(s) : M-2\n"
     for name, raws in _folders(net).items():
         assert not any(MARTIN in p.split() for p in people(raws)), name
 

@@ -98,7 +98,7 @@ def test_from_an_offer_and_a_demand_to_two_people_who_meet_and_their_bilan(peopl
     # 21 days later, the real command (clock from RERS_NOW): both asked for their bilan.
     later = people.now + timedelta(days=21)
     result = imap_robot.command("introductions", "follow-up", now=later.isoformat())
-    assert "1 bilan question(s)" in result.stdout and "2 mail(s) sent" in result.stdout
+    assert "1 bilan question(s)" in result.stdout and "2 mail(s) envoyé(s)" in result.stdout
     (bilan_paco,) = people.to(PACO, "Comment s'est passé l'échange")
     (bilan_lina,) = people.to(LINA, "Comment s'est passé l'échange")
     assert "Échange réalisé : oui / non / en cours" in text_of(bilan_lina)

@@ -114,7 +114,7 @@ def test_an_expired_token_through_the_real_command(net, victim):
     net.account.dovecot.append(net.account.user, "INBOX", reply(victim, ELISE, "OUI"))
     before = net.snapshot()
     result = net.robot.command("poll", "--once", now=(START + timedelta(days=31)).isoformat())
-    assert "1 handled" in result.stdout
+    assert "1 traité(s)" in result.stdout
     assert net.snapshot() == before
     assert net.store().ledger.all()[-1]["outcome"] == "refused: expired"
     assert "Votre réponse au" in str(net.to(ELISE)[-1]["Subject"])
@@ -174,11 +174,11 @@ def test_members_commands_and_pending_expiry_through_the_real_command(net):
     robot = net.robot
     out = robot.command("members", "add", "--name", "Jeanne Roux", "--consent", "oral, à la permanence",
                         "--by", "Claire", "--offer", "Tricot").stdout
-    assert out.startswith("M-1 registered: Jeanne Roux, O-1 Tricot")
+    assert out.startswith("M-1 inscrit : Jeanne Roux, O-1 Tricot")
     net.cycle(mail(ELISE, "ADHÉSION", JOIN))
     assert [m["status"] for m in net.store().members.all()] == ["confirmed", "pending"]
     expired = robot.command("members", "expire", now=(START + timedelta(days=30)).isoformat()).stdout
-    assert expired == "1 pending member(s) erased: M-2\n"
+    assert expired == "1 membre(s) en attente effacé(s) : M-2\n"
     assert robot.command("members", "forget", "M-1", "--by", "Claire", "--yes").returncode == 0
     assert net.store().members.count() == 0
     assert [t["reason"] for t in net.store().tombstones.all()] == ["pending_expired", "forgotten"]

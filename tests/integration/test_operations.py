@@ -67,7 +67,7 @@ def test_the_running_daemon_retries_a_missed_copy_and_a_lost_one_is_said(robot_f
     (sent,) = runner.flush().sent
     assert sent_copies(imap_account) == []
     assert store.outbox.find_one("message_id", sent)["raw"], "kept until copied"
-    assert "1 sent mail(s) wait for their copy" in status_text(robot.settings, store, clock.now)
+    assert "1 mail(s) envoyé(s) attendent leur copie" in status_text(robot.settings, store, clock.now)
 
     # The same runner's next flush, with nothing new to send, copies it.
     down["now"] = False
@@ -90,4 +90,4 @@ def test_the_running_daemon_retries_a_missed_copy_and_a_lost_one_is_said(robot_f
     runner.flush()
     assert late not in sent_copies(imap_account)
     text = status_text(robot.settings, store, clock.now)
-    assert "never reached 'Envoyés'" in text and "1 sent mail" in text
+    assert "n’ont jamais atteint 'Envoyés'" in text and "1 mail(s) envoyé(s)" in text

@@ -75,4 +75,4 @@ def test_a_deep_poison_message_is_parked_and_the_animators_told(imap_robot, imap
     assert [h.outcome for h in runner.cycle().handled] == ["handled: help sent"]
     assert Runner(imap_robot.settings, store).cycle().handled == []
     status = imap_robot.command("status").stdout
-    assert "Parked messages (folder 'Erreurs'): 1." in status and "Messages failing, to be retried: 0." in status
+    assert "Messages mis de côté (dossier 'Erreurs') : 1." in status and "Messages en échec, à réessayer : 0." in status

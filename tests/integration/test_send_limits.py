@@ -93,7 +93,7 @@ def test_a_fan_out_under_thirty_a_minute_drains_in_order_answers_first(robot_fac
 
     # `rers status` says what waits and when it leaves.
     text = status_text(robot.settings, store, clock.now)
-    assert "Waiting: 0 answer(s)" in text and "30 a minute" in text
+    assert "En attente : d’abord 0 réponse(s)" in text and "30" in text
     last = waiting(store, SendLimits(30, 10000), clock.now)[-1][1]
     assert last == clock.now + timedelta(minutes=(len(waiting(store, SendLimits(30, 10000), clock.now)) - 1) // 30 + 1)
 
@@ -116,7 +116,7 @@ def test_a_server_saying_too_many_pauses_sending_and_loses_nothing(robot_factory
     assert "Too many" in (report.flush.error or "")
     assert report.flush.next_departure == clock.now + timedelta(minutes=1)
     assert runner.flush().sent == []  # paused: nothing is even tried
-    assert "paused" in status_text(robot.settings, store, clock.now)
+    assert "Envoi suspendu" in status_text(robot.settings, store, clock.now)
 
     sizes = drain(runner, clock, report.flush)
     assert max(sizes) <= 30

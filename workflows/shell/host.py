@@ -40,6 +40,7 @@ from store import Store, StoreError
 from workflows.mail.render import Renderer
 from workflows.shell.daemon import EXIT_UNFIXABLE, Daemon
 from workflows.shell.errors import UserError, os_problem
+from workflows.shell.language import words_for
 from workflows.shell.lexicon import Lexicon
 from workflows.shell.resources import LEXICON_KEY
 from workflows.shell.runner import Clock, utc_now
@@ -267,7 +268,9 @@ def doctor_all(directory: Path) -> tuple[str, list[str]]:
             failing.append(name)
             continue
         findings = run_checks(settings)
-        parts.append(f"== {name} ==\nok    config     {settings.source} is valid\n{report(findings)}")
+        say = words_for(settings)
+        parts.append(f"== {name} ==\nok    config     " + say("{path} is valid", path=settings.source)
+                     + f"\n{report(findings, say)}")
         if any(f.level == "fail" for f in findings):
             failing.append(name)
     parts.append(summary_line(len(parts), failing))
