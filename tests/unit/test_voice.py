@@ -267,3 +267,17 @@ def test_the_total_does_not_give_away_a_hidden_count_by_subtraction():
     found = synthesis({"ref": "R-2", "asked": 9}, answers, [], None)
     assert len(found["quotes"]) == 4 and found["not_quoted"] is None
     assert found["answered"] is None and found["answered_at_least"] is True
+
+
+def test_the_plain_text_synthesis_keeps_the_last_quote_on_its_own_line():
+    from datetime import datetime, timezone
+
+    from workflows.mail.render import Renderer
+    from workflows.model.voice import synthesis
+
+    answers = [{"words": "J'ai repris confiance.", "quote": "anonyme"}] * 5 + [{"words": "x", "quote": "non"}]
+    values = synthesis({"ref": "R-1", "asked": 9}, answers, [], None)
+    text = Renderer("fr").render("collection_synthesis", {
+        "network": {"name": "RERS de Test", "address": "rers@example.org"},
+        "now": datetime(2026, 12, 7, tzinfo=timezone.utc), **values}).text
+    assert "» — un membre\n\nRéponses à ne pas citer" in text.replace("\r\n", "\n")
