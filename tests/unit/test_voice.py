@@ -281,3 +281,17 @@ def test_the_plain_text_synthesis_keeps_the_last_quote_on_its_own_line():
         "network": {"name": "RERS de Test", "address": "rers@example.org"},
         "now": datetime(2026, 12, 7, tzinfo=timezone.utc), **values}).text
     assert "» — un membre\n\nRéponses à ne pas citer" in text.replace("\r\n", "\n")
+
+
+def test_members_named_in_a_quote_are_masked_but_the_signing_author_keeps_her_first_name():
+    from workflows.model.voice import synthesis
+
+    answers = [{"words": "Grâce à Marie Dupont-Lefèvre et à Karim, j'ose parler. Nadia", "quote": "prénom",
+                "first_name": "Nadia"},
+               {"words": "Nadia m'a appris Excel.", "quote": "anonyme"}]
+    found = synthesis({"ref": "R-3", "asked": 9}, answers, [], None,
+                      names=["Marie Dupont-Lefèvre", "Karim Benali", "Nadia Haddad"])
+    signed, anonymous = found["quotes"]
+    assert "Marie" not in signed["text"] and "Karim" not in signed["text"] and "Dupont" not in signed["text"]
+    assert signed["text"].endswith("Nadia") and signed["author"] == "Nadia"
+    assert anonymous["text"] == "… m'a appris Excel." and anonymous["author"] is None

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Iterable
 
 from workflows.mail.textutil import fold
-from workflows.model.privacy import redact
+from workflows.model.privacy import mask_names, redact
 
 MIN_SHOWN = 5
 """A count under this is never shown anywhere: « moins de 5 »."""
@@ -147,14 +148,22 @@ def shown(count: int) -> int | None:
     return count if count >= MIN_SHOWN else None
 
 
-def synthesis(collection: dict, answers: list[dict], bilans: list[dict], effects: dict | None) -> dict:
+def synthesis(collection: dict, answers: list[dict], bilans: list[dict], effects: dict | None,
+              names: "Iterable[str | None]" = ()) -> dict:
     """What the animators read: how many answered (a count under five is « moins de 5 »),
-    the quotes their authors allowed (contact details masked; « un membre » or the first
-    name), the semester's bilans' freins and éléments facilitants (masked), and the
-    effects as counts of the semester, each under five hidden. Nothing in it is linked to
-    a member unless the author chose « prénom »."""
-    quotes = [{"text": redact(a["words"]), "author": a.get("first_name") if a.get("quote") == "prénom" else None}
-              for a in answers if a.get("quote") in ("anonyme", "prénom") and a.get("words")]
+    the quotes their authors allowed (contact details and the members' ``names`` masked,
+    the author's own first name kept when signed; « un membre » or the first name), the
+    semester's bilans' freins and éléments facilitants (masked), and the effects as counts
+    of the semester, each under five hidden. Nothing in it is linked to a member unless
+    the author chose « prénom »."""
+    names = list(names)
+    quotes = []
+    for a in answers:
+        if a.get("quote") in ("anonyme", "prénom") and a.get("words"):
+            author = a.get("first_name") if a.get("quote") == "prénom" else None
+            # The quotes are read out at the meeting: a member named in someone else's
+            # words did not choose to be (the testimonies' rule, model/testimonies.py).
+            quotes.append({"text": mask_names(redact(a["words"]), names, keep=[author]), "author": author})
     obstacles = [redact(b["obstacles"]) for b in bilans if b.get("obstacles")]
     facilitators = [redact(b["facilitators"]) for b in bilans if b.get("facilitators")]
     table = {key: {level: shown((effects or {}).get(key, {}).get(level, 0)) for level in LEVELS} for key in EFFECTS}

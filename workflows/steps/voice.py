@@ -137,7 +137,8 @@ def send_synthesis(plan: Plan, collection: dict) -> str | None:
     """The synthesis of ``collection`` to the animators (text and HTML), once."""
     answers = plan.voice_answers.find("collection", collection["ref"])
     effects = plan.get_state(EFFECTS_KEY.format(semester=collection["semester"]))
-    values = synthesis(collection, answers, semester_bilans(plan, collection["semester"]), effects)
+    values = synthesis(collection, answers, semester_bilans(plan, collection["semester"]), effects,
+                       names=(m.get("name") for m in plan.members.all()))
     mid = tell_animators(plan, template="collection_synthesis", values=values, purpose="collection_synthesis",
                          cause=f"{collection['ref']}:synthesis")
     plan.recueils.update(collection["id"], status="synthesised", synthesis=plan.stamp())
