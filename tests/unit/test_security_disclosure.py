@@ -188,6 +188,7 @@ def test_no_phone_can_be_read_back_after_redact(hidden, before, after):
     "06_12_34_56_78", "06.12.34.56.78", "06-12-34-56-78", "zéro six 12 34 56 78", "+33 6 12 34 56 78",
     "+33 (0)6 12 34 56 78", "06\u200b12\u200b34\u200b56\u200b78", "06 douze 34 cinquante-six 78",
     "m a r i e @ d o m a i n e . f r", "marie arobase domaine point fr", "+32 470 12 34 56", "06/12/34/56/78",
+    "marie.dupont chez gmail.com", "marie chez orange point fr", "marie CHEZ free (point) fr",
 ])
 def test_the_audits_spellings_are_masked(written):
     assert redact(f"Tricot {written} le soir") == f"Tricot {MASK} le soir"
@@ -213,6 +214,8 @@ ORDINARY_TITLES = [
     "Soutien scolaire CM1-CM2", "Tarot à 5", "Chorale 2026/2027", "Football à 7", "Aide aux devoirs 17h-18h30",
     "Français langue étrangère A1.1", "Cuisine : 3 entrées, 2 plats", "Boxe éducative 8-12 ans", "Piano 88 touches",
     "Comptabilité : plan 2024", "Recettes de grand-mère n° 3", "Visite du musée le 14 juillet", "Bricolage : vis de 4 x 40",
+    "Atelier chez Marie. Venez", "Stage chez Renault à Cléon", "Cuisine chez moi", "Instagram : les bases",
+    "Cours de FB : débuter", "Snapchat : filtres et stories", "Pseudo : comment choisir le sien",
 ]
 
 
@@ -242,3 +245,12 @@ def test_capitals_facing_small_letters_tell_no_first_name():
 
     assert read_first_name("BRUNO vasseur").value is None
     assert read_first_name("VASSEUR Bruno").value == "Bruno"
+
+
+@pytest.mark.parametrize("written, handle", [
+    ("insta : marie_dupont75", "marie_dupont75"), ("Snap: lea.b.76", "lea.b.76"),
+    ("mon pseudo : mariecuisine", "mariecuisine"), ("TikTok → la_cuisine_de_lea", "la_cuisine_de_lea"),
+])
+def test_a_handle_named_by_its_network_is_masked_without_its_at(written, handle):
+    masked = redact(f"Cuisine ({written}) le soir")
+    assert handle not in masked and MASK in masked and masked.startswith("Cuisine (")

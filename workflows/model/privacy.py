@@ -52,6 +52,17 @@ _EMAIL_RE = re.compile(rf"{_LOCAL}@{_LABEL}{_DOMAIN_MORE}*")
 _LOOSE_EMAIL_RE = re.compile(rf"{_LOCAL_SPACED}{_AT_LOOSE}{_LABEL}{_DOMAIN_MORE}+")
 # A handle on a social network or a messaging app: "@marie_d".
 _HANDLE_RE = re.compile(r"(?<![\w@])@[\w.]{3,}")
+# « marie.dupont chez gmail.com », « marie chez orange point fr »: French speakers say
+# « chez » for the "@"; only before a domain with a real or spelled dot, so that
+# « Atelier chez Marie. Venez » stays a title.
+_CHEZ_EMAIL_RE = re.compile(rf"{_LOCAL_SPACED}\s+(?i:chez)\s+{_LABEL}(?:\.{_LABEL}|{_DOT_WORDY}{_LABEL})+")
+# A handle named by its network, without "@": « insta : marie_dupont75 », « mon pseudo :
+# mariecuisine ». The handle alone is masked; after a network's name it must look like
+# one (a digit, "_" or ".") — « Instagram : les bases » is a title.
+_NAMED_HANDLE_RE = re.compile(
+    r"(?i:\b(?:(?P<network>insta(?:gram)?|snap(?:chat)?|facebook|fb|tik\s?tok|t[ée]l[ée]gram|discord|twitter"
+    r"|threads|bluesky|mastodon)|(?P<plain>mon\s+(?:pseudo|skype|identifiant)))\b)\s*(?::|=|->|→)\s*"
+    r"(?P<handle>\w[\w.-]{2,}\w)")
 # Letters written one by one ("m a r i e @ d o m a i n e . f r"): joined in a view.
 _SPACED_LETTERS_RE = re.compile(r"(?<!\S)\w(?: \w(?!\S))+")
 # Characters that show nothing (Unicode Cf: U+200B, U+2060, U+00AD, U+FEFF, bidi
@@ -190,8 +201,10 @@ def contact_spans(text: str) -> list[tuple[int, int]]:
     found: list[tuple[int, int]] = []
     joined = view.replaced(_SPACED_LETTERS_RE, lambda m: m.group(0).replace(" ", ""))
     for seen in (view, joined):
-        for pattern in (_EMAIL_RE, _LOOSE_EMAIL_RE, _HANDLE_RE):
+        for pattern in (_EMAIL_RE, _LOOSE_EMAIL_RE, _CHEZ_EMAIL_RE, _HANDLE_RE):
             found += [seen.source(m.start(), m.end()) for m in pattern.finditer(seen.text)]
+        found += [seen.source(m.start("handle"), m.end("handle")) for m in _NAMED_HANDLE_RE.finditer(seen.text)
+                  if m.group("plain") or re.search(r"[\d_.]", m.group("handle"))]
     found += [view.source(m.start(), m.end()) for m in _SPOKEN_PHONE_RE.finditer(view.text)]
     numeric = (view.replaced(re.compile("_"), lambda m: " ").replaced(_NUMBER_PHRASE_RE, _number_words_as_digits)
                .replaced(_GROUP_COMMA_RE, lambda m: " ")
@@ -228,8 +241,9 @@ def redact(text: str | None) -> str | None:
     - e-mail addresses, also spaced or split (``x @ domaine . fr``, ``x@domaine .fr``),
       bracketed (``x[@]domaine.fr``, ``x (at) domaine (dot) fr``, ``x (a) domaine.fr``),
       spelled (``x arobase domaine point fr``), letter by letter, with invisible
-      characters inside (U+200B, U+2060, U+00AD…), in full-width forms; handles
-      (``@marie_d``);
+      characters inside (U+200B, U+2060, U+00AD…), in full-width forms, with « chez »
+      for the at (``x chez orange.fr``); handles (``@marie_d``, ``insta : marie_d75``,
+      ``pseudo : mariecuisine``);
     - phone numbers in any form libphonenumber reads (``06.12.34.56.78``, ``06_12_…``,
       ``+33 (0)6 …``, ``0033 6 …``, foreign numbers), also with invisible characters or
       in French number words, alone or mixed with digits (« zéro six 12 34 56 78 »).
