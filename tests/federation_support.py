@@ -9,11 +9,12 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from store import Store
-from support import config_text
+from support import config_text, member_mail
 from workflows.shell.apply import run
 from workflows.shell.federation import create_key, key_path, public_key
 from workflows.shell.mailboxes.base import SourceMessage
 from workflows.shell.outbox import raw_bytes
+from workflows.steps.federated_introductions import linked_work
 from workflows.steps.federation import share
 
 UTC = timezone.utc
@@ -35,6 +36,7 @@ class Network:
         self.now = now
         self.mailbox, self.transport = mailbox, transport
         self.numbers = iter(range(1, 10_000))
+        self.carried: dict[str, int] = {}
         self.link()
         create_key(key_path(self.settings))
         self.key = public_key(self.settings)
@@ -73,6 +75,26 @@ class Network:
 
     def share(self) -> list[str]:
         return run(self.settings, self.store, self.now, share)
+
+    def pass_on(self, to: "Network") -> list[str]:
+        """Deliver to ``to`` the robot messages queued for it not passed on yet."""
+        done = self.carried.get(to.address, 0)
+        outcomes = self.carry(to, already=done)
+        self.carried[to.address] = done + len(outcomes)
+        return outcomes
+
+    def work(self) -> list[str]:
+        """The hourly job of linked networks (catalogue, expiry, matching across)."""
+        return run(self.settings, self.store, self.now, linked_work)
+
+    def mail_to(self, address: str, purpose: str) -> bytes:
+        """The last mail of ``purpose`` queued for ``address``."""
+        return raw_bytes(self.outbox(to=address, purpose=purpose)[-1]["raw"])
+
+    def answer(self, address: str, purpose: str, text: str) -> str:
+        """``address`` answers ``text`` to the last question mail of ``purpose`` it got."""
+        subject = str(parse(self.mail_to(address, purpose))["Subject"])
+        return self.deliver(member_mail(address, f"Re: {subject}", text, to=self.address))
 
     def outbox(self, *, to: str | None = None, purpose: str | None = None) -> list[dict]:
         return [d for d in self.store.outbox.all()

@@ -28,6 +28,7 @@ look for (their address is still known from the mails sent to them).
 from __future__ import annotations
 
 import email
+import json
 import re
 from dataclasses import dataclass, field
 from email import policy
@@ -69,6 +70,10 @@ class StoreFacts:
     """Member ref → the other askers of the groups they were asked to join."""
     linked: bool = False
     """The configuration lists linked networks ([[federation.peers]])."""
+    peers: frozenset[str] = frozenset()
+    """The linked networks' robot addresses."""
+    crossings: dict[str, dict] = field(default_factory=dict)
+    """Cross-network introductions (collection ``crossings``) by ref."""
 
 
 _PARTICLES = {"de", "du", "des", "la", "le", "les", "van", "von", "der", "den", "da", "di", "dos", "del", "ben", "bin"}
@@ -99,20 +104,21 @@ def _facts(path: Path) -> StoreFacts | None:
     from store import Store, StoreError
     from support import ANIMATORS, NETWORK
 
-    network, animators, linked = NETWORK, frozenset(ANIMATORS), False
+    network, animators, linked, peers = NETWORK, frozenset(ANIMATORS), False, frozenset()
     config = path.parent.parent / "rers.toml"
     if config.exists():
         try:
             settings = load(config)
             network, animators = settings.network.address, frozenset(settings.network.animators)
             linked = bool(settings.federation.peers)
+            peers = frozenset(p.address for p in settings.federation.peers)
         except Exception:  # a test's deliberately broken configuration: keep the defaults
             pass
     try:
         store = Store.open(path, lock_timeout=1)
     except (StoreError, OSError, ValueError):
         return None
-    facts = StoreFacts(path, network, animators, linked=linked)
+    facts = StoreFacts(path, network, animators, linked=linked, peers=peers)
     # Stores of other tests may hold hand-made documents: read every field with care.
     for mail in store.outbox.all():
         if mail.get("message_id"):
@@ -131,6 +137,7 @@ def _facts(path: Path) -> StoreFacts | None:
         if isinstance(shown, str) and len(shown) >= 3:
             facts.first_names[member["ref"]] = shown
     facts.introductions = {i["ref"]: i for i in store.introductions.all() if i.get("ref")}
+    facts.crossings = {c["ref"]: c for c in (store.crossings.all() if hasattr(store, "crossings") else ()) if c.get("ref")}
     for group in (store.groups.all() if hasattr(store, "groups") else ()):
         askers = {a.get("member") for a in group.get("askers") or () if a.get("member")}
         for ref in askers:
@@ -184,14 +191,38 @@ def _allowed(facts: StoreFacts, purpose: str, cause: str, reader: dict | None, o
     return reader is not None and reader.get("ref") in members and owner in members and owner != reader.get("ref")
 
 
+def _consented_across(facts: StoreFacts, purpose: str, cause: str, reader_address: str, reader: dict | None,
+                      message) -> bool:
+    """A cross-network introduction both members consented to, and the mail that carries
+    one member's first name and contact to the other: the ``introduced`` robot message to
+    the peer of the record (our member's), or the ``crossing_introduction`` mail to our
+    member (the peer's member's)."""
+    def both(record: dict | None) -> bool:
+        return record is not None and (record.get("consents") or {}) == {"ours": "yes", "theirs": "yes"}
+
+    if purpose == "crossing_introduction":
+        record = facts.crossings.get(cause)
+        return both(record) and (record.get("member") is None or (reader or {}).get("ref") == record.get("member"))
+    if purpose == "federation" and reader_address in facts.peers and message is not None:
+        for part in message.walk():
+            if part.get_content_type() == "application/json":
+                document = json.loads(part.get_payload(decode=True) or b"{}")
+                key = (document.get("body") or {}).get("id")
+                return document.get("kind") == "introduced" and any(
+                    both(r) and r.get("key") == key and r.get("peer") == reader_address for r in facts.crossings.values())
+    return False
+
+
 def violations(archive: Iterable, base: Path) -> tuple[list[str], int]:
     """``(problems, mails checked)`` for every received message (``servers.Received``) that
     a robot of a store under ``base`` sent.
 
     Across networks (linked networks, issue 19): a robot's mail of a linked network must
-    not show a person of another linked network's store under ``base`` either (an address or a phone of a member of a linked
-    network), to anyone but that person: no cross-network introduction is made yet, so
-    nothing of one network's members may reach another's mail."""
+    not show a person of another linked network's store under ``base`` either (an address
+    or a phone of a member of a linked network), to anyone but that person — but for a
+    cross-network introduction both members consented to: the ``introduced`` message to
+    the peer's robot, and the ``crossing_introduction`` mail to our member
+    (:func:`_consented_across`)."""
     found = all_facts(base)
     stores = stores_under(base, found)
     everyone: dict[str, Path] = {}
@@ -222,6 +253,8 @@ def violations(archive: Iterable, base: Path) -> tuple[list[str], int]:
             if reader_address in facts.animators or reader_address == facts.network:
                 continue
             reader = facts.member_by_address.get(reader_address)
+            if _consented_across(facts, purpose, cause, reader_address, reader, message):
+                continue
             for address in found_addresses:
                 if address == reader_address or address not in facts.persons:
                     continue

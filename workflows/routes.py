@@ -42,6 +42,7 @@ from workflows.steps import (
     basics,
     catalogue,
     event_commands,
+    federated_introductions,
     federation,
     followups,
     freshness,
@@ -526,6 +527,10 @@ ANSWERS: dict[str, Route] = {route.key: route for route in (
     Route("withdraw_item", ADDRESSEE, items.on_withdraw_item_answer, "OUI: the item closed"),
     Route("approve", NOT_A_PARTY, introductions.on_approve_answer, "OUI: both members asked; NON: closed"),
     Route("consent", ADDRESSEE, introductions.on_consent_answer, "both OUI: the introduction; a NON: not made"),
+    Route("crossing_approve", ANIMATOR_ANSWER, federated_introductions.on_approve_answer,
+          "OUI: the linked network told, our member asked once both teams approved; NON: ended, the peer told"),
+    Route("crossing_consent", ADDRESSEE, federated_introductions.on_consent_answer,
+          "OUI: the linked network told, contacts exchanged once both consented; NON: ended, the peer told"),
     Route("bilan", ADDRESSEE, followups.on_bilan_answer, "the bilan recorded"),
     Route("still_current", ADDRESSEE, freshness.on_still_current_answer,
           "OUI: the item kept (reopened if set aside); NON: the item withdrawn"),
@@ -683,8 +688,8 @@ ROUTES: dict[str, Route] = {route.key: route for route in (
           "to approve it"),
     Route("address_change", OWN_ADDRESS, addresses.on_address_change,
           "a confirmation question to the new address (the member moves on its OUI)"),
-    Route("federation", PEER, federation.on_federation, "a linked network's catalogue or hello recorded, never "
-          "answered"),
+    Route("federation", PEER, federated_introductions.on_federation, "a linked network's catalogue or hello "
+          "recorded, a cross-network introduction's state acted on; never answered"),
     Route("unknown", ANYONE, on_unclaimed, "the chain of UNCLAIMED"),
 )}
 """Intent → guard and step. An intent missing from the table is ``unknown``'s."""

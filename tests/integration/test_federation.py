@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from federation_support import Network, json_part
+from federation_support import Network, json_part, parse
 from support import member_mail
 
 pytestmark = pytest.mark.integration
@@ -93,3 +93,66 @@ def test_two_networks_link_and_exchange_their_catalogues_through_real_servers(tw
     for r in received:
         if {HAVRE, ROUEN} & {x.lower() for x in r.rcpt_tos}:
             assert b"[RERS-FED]" in r.data
+
+
+def test_an_introduction_across_two_networks_then_an_erasure_through_real_servers(two_networks, sink, dovecot):
+    """Both teams approve and both members consent, each through its own robot; each
+    member gets only the other's first name and chosen contact; then Paco leaves Rouen and
+    Le Havre drops what it held of him. The session's disclosure check reads every mail."""
+    havre, rouen = two_networks
+    havre.member("marie@example.com", "Marie Dupont")
+    rouen.member("paco@example.net", "Paco Ruiz", phone="+33611223344")
+    dovecot.append(havre.user, "INBOX", member_mail("marie@example.com", "DEMANDE : cours d'espagnol",
+                                                    "Réseaux voisins : oui\n", to=HAVRE))
+    dovecot.append(rouen.user, "INBOX", member_mail("paco@example.net", "OFFRE : cours d'espagnol",
+                                                    "Réseaux voisins : oui\n", to=ROUEN))
+    havre.runner.cycle()
+    rouen.runner.cycle()
+    seen: set = set()
+
+    def settle() -> None:
+        """Send what is queued, carry the robots' messages until none is left."""
+        while True:
+            havre.runner.flush()
+            rouen.runner.flush()
+            carried = carry(sink, dovecot, rouen, seen) + carry(sink, dovecot, havre, seen)
+            if not carried:
+                return
+            havre.runner.cycle()
+            rouen.runner.cycle()
+
+    def answer(net: Network, address: str, text: str) -> None:
+        """``address`` answers the last question the sink carried to it."""
+        net.runner.flush()
+        (last,) = [r for r in sink.received if address in r.rcpt_tos][-1:]
+        subject = str(parse(last.data)["Subject"])
+        dovecot.append(net.user, "INBOX", member_mail(address, f"Re: {subject}", text, to=net.address))
+        net.runner.cycle()
+
+    havre.work()
+    settle()
+    assert [r["status"] for r in rouen.store.crossings.all()] == ["proposed"]
+    answer(havre, "anim@havre.example", "OUI")
+    answer(rouen, "anim@rouen.example", "OUI")
+    settle()
+    answer(havre, "marie@example.com", "OUI")
+    settle()
+    answer(rouen, "paco@example.net", "OUI\nContact : téléphone")
+    settle()
+    to_marie = [r.data for r in sink.received if "marie@example.com" in r.rcpt_tos][-1]
+    to_paco = [r.data for r in sink.received if "paco@example.net" in r.rcpt_tos][-1]
+    marie_text = parse(to_marie).get_body(("plain",)).get_content()
+    paco_text = parse(to_paco).get_body(("plain",)).get_content()
+    assert "Paco" in marie_text and "06 11 22 33 44" in marie_text and "Ruiz" not in marie_text
+    assert "paco@example.net" not in marie_text
+    assert "Marie" in paco_text and "marie@example.com" in paco_text and "Dupont" not in paco_text
+    assert [r["status"] for r in havre.store.crossings.all()] == ["introduced"]
+
+    dovecot.append(rouen.user, "INBOX", member_mail("paco@example.net", "RETRAIT", "Je quitte le réseau.", to=ROUEN))
+    rouen.runner.cycle()
+    answer(rouen, "paco@example.net", "OUI")
+    settle()
+    (record,) = havre.store.crossings.all()
+    assert record["close_reason"] == "erased"
+    assert not havre.outbox(purpose="crossing_introduction"), "Paco's first name and number erased in Le Havre"
+    assert "06 11" not in json.dumps(havre.store.crossings.all()) + json.dumps(havre.store.outbox.all())

@@ -202,7 +202,8 @@ def test_the_route_table_names_every_intent_of_the_protocol():
     assert set(routes.ROUTES) == protocol
     assert set(routes.ANSWERS) == {"join", "withdraw", "withdraw_item", "approve", "consent", "bilan", "confirm_change",
                                    "still_current", "address_change", "group_approve", "group_lead", "group_join",
-                                   "group_bilan", "testimony_approve", "testimony_withdraw", "collection"}
+                                   "group_bilan", "testimony_approve", "testimony_withdraw", "collection",
+                                   "crossing_approve", "crossing_consent"}
     assert all(route.guard is routes.ANIMATOR for route in routes.COMMANDS.values()), "every animator act"
     assert routes.ANSWERS["approve"].guard is routes.NOT_A_PARTY
     assert routes.ANSWERS["group_approve"].guard is routes.ANIMATOR_ANSWER

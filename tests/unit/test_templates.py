@@ -21,13 +21,14 @@ ANIMATOR_MAILS = {"forward_animators", "send_failure", "proxy_question", "regist
                   "introduction_expired",
                   "introduction_proposal", "event_attendees", "event_command_done", "report", "mailbox_down",
                   "erasure_cleanup", "group_proposal", "group_decided", "group_command", "testimony_proposal",
-                  "testimony_decided", "collection_synthesis"}
+                  "testimony_decided", "collection_synthesis", "crossing_proposal", "crossing_closed"}
 """Mails only the animators receive: signed by the robot, no footer for members."""
 ROBOT_MAILS = {"federation"}
 """Mails only a linked network's robot receives (never a person): signed by the robot."""
 QUESTIONS = {"join_confirm", "withdraw_confirm", "withdraw_item_confirm", "clarify", "introduction_consent", "confirm_change",
              "introduction_clarify", "introduction_proposal", "proxy_question", "group_proposal", "group_lead",
-             "group_join", "group_clarify", "testimony_proposal", "testimony_withdraw_confirm"}
+             "group_join", "group_clarify", "testimony_proposal", "testimony_withdraw_confirm",
+             "crossing_proposal", "crossing_consent"}
 ANSWERS = {"fr": ("OUI", "NON"), "en": ("YES", "NO")}
 LEAVE = {"fr": "« RETRAIT »", "en": '"UNSUBSCRIBE"'}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}

@@ -17,6 +17,7 @@ from workflows.shell.apply import view
 from workflows.shell.errors import EXIT_OK, UserError
 from workflows.shell.language import words_for
 from workflows.shell.federation import public_key
+from workflows.steps.federated_introductions import in_progress
 from workflows.steps.federation import peer_state, shared_items
 
 
@@ -43,11 +44,18 @@ def _message(found: dict | None, say) -> str:
     return f"{found['kind']} n°{found['seq']}, {_when(found['at'])}" if found else say("none yet")
 
 
+def _pair(answers: dict) -> str:
+    """``ours/theirs`` (``yes/—``) of a record's approvals or consents."""
+    return f"{answers.get('ours') or '—'}/{answers.get('theirs') or '—'}"
+
+
 def status(settings, store, now) -> dict:
     """What `rers federation status` shows: ``{"key": public key or None, "shared":
     [this network's shared entries], "peers": [{"name", "address", "linked", "in", "out",
-    "shared_sent", "catalogue": [their entries], "catalogue_at"}]}`` (see
-    :mod:`workflows.steps.federation` for ``in``/``out``). Reads only."""
+    "shared_sent", "catalogue": [their entries], "catalogue_at", "crossings": [the
+    cross-network introductions in progress]}]}`` (see :mod:`workflows.steps.federation`
+    for ``in``/``out``, :func:`workflows.steps.federated_introductions.in_progress` for
+    ``crossings``). Reads only."""
     plan = view(settings, store, now)
     try:
         key = public_key(settings)
@@ -58,7 +66,8 @@ def status(settings, store, now) -> dict:
         state = peer_state(plan, peer)
         peers.append({"name": peer.name, "address": peer.address, "linked": bool(state.get("linked")),
                       "in": state.get("in"), "out": state.get("out"), "shared_sent": state.get("shared_count"),
-                      "catalogue": state.get("catalogue") or [], "catalogue_at": state.get("catalogue_at")})
+                      "catalogue": state.get("catalogue") or [], "catalogue_at": state.get("catalogue_at"),
+                      "crossings": in_progress(plan, peer)})
     return {"key": key, "shared": shared_items(plan), "peers": peers}
 
 
@@ -88,6 +97,11 @@ def cmd_status(args) -> int:
                   when=_when(peer["catalogue_at"])))
         for entry in peer["catalogue"]:
             print(f"    {entry['ref']:<7} {entry.get('kind') or '':<7} {entry['title']}")
+        print(say("  introductions in progress with them: {n}", n=len(peer["crossings"])))
+        for c in peer["crossings"]:
+            print(say("    {ref} {item} ↔ {theirs} « {title} »: {status} (teams: {approvals}; members: {consents})",
+                      ref=c["ref"], item=c["item"], theirs=c["theirs"].get("ref"), title=c["theirs"].get("title"),
+                      status=c["status"], approvals=_pair(c["approvals"]), consents=_pair(c["consents"])))
     return EXIT_OK
 
 

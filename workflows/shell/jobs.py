@@ -16,7 +16,7 @@ from store import Store
 from workflows.mail.render import Renderer
 from workflows.shell.apply import run, run_plan
 from workflows.shell.erasure import after_erasure
-from workflows.steps.federation import share
+from workflows.steps.federated_introductions import linked_work
 from workflows.steps.followups import FollowupReport, followups
 from workflows.steps.freshness import FreshnessReport, freshness
 from workflows.steps.membership import expire_pending
@@ -106,11 +106,11 @@ def news_job(settings: Settings, store: Store, now: datetime, renderer: Renderer
 
 
 def federation_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> list[str]:
-    """Linked networks (:func:`workflows.steps.federation.share`): a ``hello`` to each
-    peer not linked yet, the shared catalogue to each linked one when it changed (once a
-    day at most). Returns what was sent. Raises :class:`workflows.shell.errors.UserError`
+    """Linked networks (:func:`workflows.steps.federated_introductions.linked_work`): a
+    ``hello`` to each peer not linked yet, the shared catalogue to each linked one when it
+    changed (once a day at most), cross-network introductions expired and proposed. Returns what was sent. Raises :class:`workflows.shell.errors.UserError`
     when the signing key is missing (nothing is then written)."""
-    sent = run(settings, store, now, share, renderer=renderer)
+    sent = run(settings, store, now, linked_work, renderer=renderer)
     if sent:
         log.info("linked networks: %s", ", ".join(sent))
     return sent

@@ -4,7 +4,9 @@ Used by a confirmed withdrawal (``RETRAIT`` answered ``OUI``), a declined or exp
 join, and ``rers members forget``. In the caller's transaction, in this order:
 
 1. :func:`workflows.steps.introductions.forget_member` closes the introductions involving the
-   member (the other party is told only that it will not go ahead), and
+   member (the other party is told only that it will not go ahead),
+   :func:`workflows.steps.federated_introductions.forget_member` ends their cross-network
+   introductions (the linked network told to erase what it held of them), and
    :func:`workflows.steps.groups.forget_member` takes them out of their groups (a group
    they offer will not go on; their place goes to the next), and
    :func:`workflows.steps.testimonies.forget_member` deletes their testimonies (unpublished
@@ -47,7 +49,7 @@ from datetime import datetime, timedelta, timezone
 from workflows.decision import Mail, Plan
 from workflows.lookup import items_of
 from workflows.model.traces import Traces
-from workflows.steps import groups, introductions, testimonies, voice
+from workflows.steps import federated_introductions, groups, introductions, testimonies, voice
 from workflows.steps.attendance import forget_attendance
 
 
@@ -132,6 +134,7 @@ def erase_member(plan: Plan, member: dict, *, reason: str, by: str, animator: st
     queued = {m["id"] for m in store.outbox.find("status", "queued")}
     pending = list(plan.outgoing)
     introductions.forget_member(plan, ref)
+    federated_introductions.forget_member(plan, ref)
     groups.forget_member(plan, ref)
     testimonies.forget_member(plan, ref)
     voice.forget_member(plan, ref)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
+from typing import Callable
 
 from config.settings import Peer
 from workflows.decision import Incoming, Plan
@@ -118,11 +119,13 @@ def share(plan: Plan) -> list[str]:
     return done
 
 
-def on_federation(plan: Plan, incoming: Incoming, peer: Peer, received: Received) -> str:
+def on_federation(plan: Plan, incoming: Incoming, peer: Peer, received: Received, *,
+                  more: "Callable[[Plan, Incoming, Peer, Received], str | None] | None" = None) -> str:
     """``federation`` past :data:`workflows.routes.PEER` (signed by ``peer``, to this
     network, a new sequence number): recorded, never answered in prose. A ``catalogue``
-    replaces what is kept of the peer's shared items; a ``hello`` only links; a kind this
-    robot does not handle yet goes to the animators. The first message of a peer links it:
+    replaces what is kept of the peer's shared items; a ``hello`` only links; another kind
+    goes to ``more`` (the cross-network introductions'), and when it returns None (or there
+    is no ``more``), to the animators. The first message of a peer links it:
     this network's catalogue goes to it at once."""
     first = not peer_state(plan, peer).get("linked")
     _save(plan, peer, linked=True, last_seq=received.seq,
@@ -133,6 +136,8 @@ def on_federation(plan: Plan, incoming: Incoming, peer: Peer, received: Received
         outcome = f"federation: catalogue of {peer.name} ({len(items)} item(s))"
     elif received.kind == "hello":
         outcome = f"federation: hello from {peer.name}"
+    elif more is not None and (handled := more(plan, incoming, peer, received)) is not None:
+        outcome = handled
     else:
         label = label_of("federation", "intent", plan.settings.network.language)
         forward_to_animators(plan, incoming, reason="not_automated", intent=f"{label} : {received.kind}")

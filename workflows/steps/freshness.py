@@ -21,7 +21,7 @@ from datetime import datetime
 from workflows.decision import Incoming, Plan
 from workflows.lookup import find_item, find_ref
 from workflows.model.privacy import public_item
-from workflows.steps import introductions, questions
+from workflows.steps import federated_introductions, introductions, questions
 from workflows.steps.items import close_item
 from workflows.steps.matcher import intros_of, matcher
 from workflows.steps.pauses import BY_FRESHNESS, hide_item, reopen_item
@@ -103,6 +103,7 @@ def on_still_current_answer(plan: Plan, incoming: Incoming, question: dict, answ
     elif answer == "no":
         item = close_item(plan, item)
         introductions.on_item_closed(plan, item["ref"])
+        federated_introductions.on_item_closed(plan, item["ref"])
         outcome = "closed"
     elif item["status"] == "paused" and item.get("paused_by") == BY_FRESHNESS:
         item = reopen_item(plan, item)

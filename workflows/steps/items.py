@@ -17,7 +17,7 @@ from workflows.lookup import find_ref, items_of
 from workflows.mail.model import Item
 from workflows.model.items import LIMITS, PREFIX, _bounded
 from workflows.model.members import reachable
-from workflows.steps import consents, groups, introductions, questions
+from workflows.steps import consents, federated_introductions, groups, introductions, questions
 from workflows.steps.people import who_wrote
 from workflows.steps.records import take_in
 from workflows.steps.questions import destructive, may_ask, settle_or_clarify
@@ -143,6 +143,7 @@ def on_withdraw_item_answer(plan: Plan, incoming: Incoming, question: dict, answ
     if closed:
         item = close_item(plan, item)
         introductions.on_item_closed(plan, item["ref"])
+        federated_introductions.on_item_closed(plan, item["ref"])
         groups.on_item_closed(plan, item["ref"])
     answer_sender(plan, incoming, template="withdraw_item_done",
                   values={"item": item, "closed": answer == "yes", "proxy": bool(question["data"].get("proxy"))},

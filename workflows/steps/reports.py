@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo
 from config.settings import Settings
 from workflows.decision import Incoming, Plan
 from workflows.events.rules import occurrences
+from workflows.model.federated_introductions import counts as across
 from workflows.model.reciprocity import cycles, received_without_offering
 from workflows.steps.attendance import answers_for
 from workflows.steps.calendar import draft_for
@@ -205,6 +206,7 @@ def build_report(settings: Settings, store: Plan, start: date, end: date, today:
             "declined": closed_as("declined"),
             "expired": closed_as("expired"),
         },
+        "across": across(store.crossings.all(), within),
         "groups": {
             "proposed": sum(1 for g in groups if within(g.get("created"))),
             "approved": sum(1 for g in groups if within(g.get("approved"))),

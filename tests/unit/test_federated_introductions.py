@@ -1,0 +1,245 @@
+"""Cross-network introductions (issue 19): the pure logic on plain data, and two robots
+(Le Havre, Rouen) through the real parser and route table, the test carrying the mail
+between them (the same through the real servers: tests/integration/test_federation.py)."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from federation_support import Network, json_part, parse
+from support import member_mail
+from workflows.commands.federation import status
+from workflows.steps.reports import build_report
+from workflows.model.federated_introductions import (
+    best_offer,
+    counts,
+    due,
+    read_introduced,
+    read_proposal,
+    read_reason,
+)
+
+HAVRE, ROUEN = "rers@havre.example", "rers@rouen.example"
+A_H, A_R = "anim@havre.example", "anim@rouen.example"
+
+
+# --- pure logic ------------------------------------------------------------------------------
+
+
+def test_a_proposal_body_is_cut_to_the_shared_fields_and_refused_when_malformed():
+    body = {"id": "MRV-3", "offer": "O-4", "score": 0.8,
+            "demand": {"ref": "D-7", "title": "espagnol", "name": "Marie Dupont", "address": "m@x.org"}}
+    found = read_proposal(body)
+    assert found["demand"] == {"ref": "D-7", "kind": "demand", "title": "espagnol", "modality": None,
+                               "availability": None}
+    for broken in ({**body, "id": "MR-3"}, {**body, "offer": "D-4"}, {**body, "demand": "espagnol"},
+                   {k: v for k, v in body.items() if k != "offer"}):
+        assert read_proposal(broken) is None
+    assert read_proposal({**body, "score": 7})["score"] == 0.0
+
+
+def test_an_introduced_body_holds_one_contact_of_its_kind_or_nothing():
+    assert read_introduced({"first_name": "Paco", "contact": "email", "value": "paco@rouen.example"}) == {
+        "first_name": "Paco", "contact": "email", "value": "paco@rouen.example"}
+    assert read_introduced({"first_name": "Paco", "contact": "permanence", "value": "06 11 22 33 44"})["value"] is None
+    assert read_introduced({"first_name": "Paco", "contact": "email", "value": "06 11 22 33 44"}) is None
+    assert read_introduced({"first_name": "Paco", "contact": "phone", "value": "paco@rouen.example"}) is None
+    assert read_introduced({"contact": "address", "value": "1 rue de la Paix"}) is None
+    assert read_reason({"reason": "erased"}) == "erased" and read_reason({"reason": "?"}) == "withdrawn"
+
+
+def test_what_is_due_follows_both_approvals_then_both_consents():
+    record = {"status": "proposed", "approvals": {"ours": "yes", "theirs": None},
+              "consents": {"ours": None, "theirs": None}, "sent_introduced": False}
+    assert due(record) is None
+    record["approvals"]["theirs"] = "yes"
+    assert due(record) == "ask_consent"
+    record.update(status="consent", consents={"ours": "yes", "theirs": "yes"})
+    assert due(record) == "send_introduced"
+    record["sent_introduced"] = True
+    assert due(record) is None
+
+
+def test_the_best_offer_across_is_the_best_score_above_the_minimum_never_a_pair_tried():
+    offers = [("a", {"ref": "O-1", "kind": "offer", "title": "x"}), ("b", {"ref": "O-2", "kind": "offer", "title": "y"}),
+              ("b", {"ref": "D-3", "kind": "demand", "title": "y"})]
+    scores = {"x": 0.7, "y": 0.9}
+    assert best_offer("d", offers, lambda o, d: scores[o], 0.6, set())[:2] == ("b", offers[1][1])
+    assert best_offer("d", offers, lambda o, d: scores[o], 0.6, {("b", "O-2")})[0] == "a"
+    assert best_offer("d", offers, lambda o, d: scores[o], 0.95, set()) is None
+
+
+def test_the_report_counts_cross_network_introductions_of_the_period():
+    records = [
+        {"created": "2026-11-03T10:00:00+00:00", "status": "introduced", "closed": None,
+         "history": [{"at": "2026-11-20T10:00:00+00:00", "event": "introduced (…)"}]},
+        {"created": "2026-11-05T10:00:00+00:00", "status": "refused", "closed": "2026-11-06T10:00:00+00:00",
+         "history": []},
+        {"created": "2026-11-25T10:00:00+00:00", "status": "consent", "closed": None, "history": []},
+        {"created": "2026-10-01T10:00:00+00:00", "status": "proposed", "closed": None, "history": []},
+    ]
+    def november(stamp):
+        return bool(stamp) and stamp.startswith("2026-11")
+
+    assert counts(records, november) == {"proposed": 3, "introduced": 1, "ended": 1, "in_progress": 2}
+
+
+# --- two robots --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pair(tmp_path):
+    havre = Network(tmp_path / "havre", "RERS du Havre", HAVRE, A_H)
+    rouen = Network(tmp_path / "rouen", "RERS de Rouen", ROUEN, A_R)
+    havre.link(rouen)
+    rouen.link(havre)
+    havre.member("marie@example.com", "Marie Dupont")
+    rouen.member("paco@example.net", "Paco Ruiz", phone="+33611223344")
+    assert havre.deliver(member_mail("marie@example.com", "DEMANDE : cours d'espagnol", "Réseaux voisins : oui\n",
+                                     to=HAVRE)) == "recorded D-1"
+    assert rouen.deliver(member_mail("paco@example.net", "OFFRE : cours d'espagnol", "Réseaux voisins : oui\n",
+                                     to=ROUEN)) == "recorded O-1"
+    assert havre.work() == ["hello to RERS de Rouen"]
+    assert exchange(havre, rouen)[-1].endswith("proposal MRV-1 of RERS du Havre: MRV-1, approval asked")
+    return havre, rouen
+
+
+def exchange(havre: Network, rouen: Network) -> list[str]:
+    """Carry the robot mail both ways until none is left."""
+    outcomes: list[str] = []
+    while True:
+        step = havre.pass_on(rouen) + rouen.pass_on(havre)
+        if not step:
+            return outcomes
+        outcomes += step
+
+
+def test_an_introduction_across_two_networks_both_approvals_then_both_consents(pair):
+    havre, rouen = pair
+    (proposal,) = [r for r in havre.robot_mail(rouen) if json.loads(json_part(r))["kind"] == "proposal"]
+    assert "Marie" not in json_part(proposal) and "marie@" not in json_part(proposal)
+    ask = havre.mail_to(A_H, "question:crossing_approve").decode("utf-8", "replace")
+    assert "RERS de Rouen" in ask and "Paco" not in ask
+
+    assert havre.answer(A_H, "question:crossing_approve", "OUI") == "MRV-1 approved by anim@havre.example"
+    exchange(havre, rouen)
+    assert not havre.outbox(to="marie@example.com", purpose="question:crossing_consent"), "Rouen has not approved"
+    assert rouen.answer(A_R, "question:crossing_approve", "OUI") == "MRV-1 approved by anim@rouen.example"
+    exchange(havre, rouen)
+    for net, who in ((havre, "marie@example.com"), (rouen, "paco@example.net")):
+        consent = str(parse(net.mail_to(who, "question:crossing_consent"))["Subject"])
+        assert "réseau voisin" in consent
+
+    assert havre.answer("marie@example.com", "question:crossing_consent", "OUI").startswith("MRV-1 consent: yes")
+    exchange(havre, rouen)
+    assert not havre.outbox(purpose="crossing_introduction"), "nothing before both consents"
+    for raw in havre.robot_mail(rouen):
+        assert "marie@example.com" not in json_part(raw), "no contact crosses before both consents"
+    assert rouen.answer("paco@example.net", "question:crossing_consent", "OUI\nContact : téléphone") \
+        == "MRV-1 consent: yes, introduction sent"
+    exchange(havre, rouen)
+
+    to_marie = parse(havre.mail_to("marie@example.com", "crossing_introduction")).get_body(("plain",)).get_content()
+    to_paco = parse(rouen.mail_to("paco@example.net", "crossing_introduction")).get_body(("plain",)).get_content()
+    assert "Paco" in to_marie and "06 11 22 33 44" in to_marie and "Ruiz" not in to_marie
+    assert "paco@example.net" not in to_marie, "only the contact Paco chose"
+    assert "Marie" in to_paco and "marie@example.com" in to_paco and "Dupont" not in to_paco
+    for net in (havre, rouen):
+        (record,) = net.store.crossings.all()
+        assert record["status"] == "introduced"
+        kept = json.dumps(record)
+        assert "Paco" not in kept and "Marie" not in kept and "@example" not in kept and "06 11" not in kept
+    assert status(havre.settings, havre.store, havre.now)["peers"][0]["crossings"] == []
+    report = build_report(havre.settings, havre.store, date(2026, 12, 1), date(2026, 12, 31), date(2026, 12, 7))
+    assert report["across"] == {"proposed": 1, "introduced": 1, "ended": 0, "in_progress": 0}
+
+
+def test_a_refusal_on_one_side_withdraws_it_on_the_other(pair):
+    havre, rouen = pair
+    havre.answer(A_H, "question:crossing_approve", "OUI")
+    exchange(havre, rouen)
+    found = status(havre.settings, havre.store, havre.now)["peers"][0]["crossings"]
+    assert [(c["ref"], c["status"], c["approvals"]) for c in found] == [
+        ("MRV-1", "proposed", {"ours": "yes", "theirs": None})]
+    assert rouen.answer(A_R, "question:crossing_approve", "NON") == "MRV-1 refused by anim@rouen.example"
+    assert exchange(havre, rouen) == ["federation: MRV-1 refused by RERS de Rouen"]
+    assert havre.store.crossings.all()[0]["status"] == "refused"
+    told = havre.mail_to(A_H, "crossing_closed").decode("utf-8", "replace")
+    assert "MRV-1" in told
+    assert not havre.outbox(to="marie@example.com", purpose="question:crossing_consent")
+    assert havre.work() == [], "a pair refused is never proposed again"
+
+
+def test_a_member_who_declines_withdraws_it_and_the_other_member_is_told(pair):
+    havre, rouen = pair
+    havre.answer(A_H, "question:crossing_approve", "OUI")
+    rouen.answer(A_R, "question:crossing_approve", "OUI")
+    exchange(havre, rouen)
+    assert rouen.answer("paco@example.net", "question:crossing_consent", "NON") == "MRV-1 declined"
+    exchange(havre, rouen)
+    assert havre.store.crossings.all()[0]["status"] == "declined"
+    cancelled = havre.mail_to("marie@example.com", "introduction_cancelled").decode("utf-8", "replace")
+    assert "Paco" not in cancelled
+
+
+def test_an_erasure_on_one_side_erases_what_the_other_held(pair):
+    havre, rouen = pair
+    havre.answer(A_H, "question:crossing_approve", "OUI")
+    rouen.answer(A_R, "question:crossing_approve", "OUI")
+    exchange(havre, rouen)
+    havre.answer("marie@example.com", "question:crossing_consent", "OUI")
+    rouen.answer("paco@example.net", "question:crossing_consent", "OUI")
+    exchange(havre, rouen)
+    assert rouen.outbox(purpose="crossing_introduction"), "Paco got Marie's first name and address"
+
+    assert rouen.deliver(member_mail("paco@example.net", "RETRAIT", "Je quitte le réseau.", to=ROUEN))
+    assert rouen.answer("paco@example.net", "question:withdraw", "OUI")
+    (record,) = rouen.store.crossings.all()
+    assert record["member"] is None and record["close_reason"] == "erased"
+    assert not rouen.outbox(purpose="crossing_introduction"), "Marie's address left with the mail that held it"
+    assert exchange(havre, rouen) == ["federation: MRV-1 erased by RERS de Rouen"]
+    assert not havre.outbox(purpose="crossing_introduction"), "Paco's first name and number erased in Le Havre"
+    assert "erased" in havre.store.crossings.all()[0]["close_reason"]
+    closed = parse(havre.mail_to(A_H, "crossing_closed")).get_body(("plain",)).get_content()
+    assert "a quitté" in closed and "Paco" not in closed
+
+
+def forged(raw: bytes, **changes) -> bytes:
+    """``raw`` with its JSON part changed (``changes`` into the document) and its
+    signature kept: what an attacker without the key can do."""
+    msg = parse(raw)
+    document = {**json.loads(json_part(raw)), **changes}
+    for part in msg.walk():
+        if part.get_content_type() == "application/json":
+            part.set_content(json.dumps(document).encode("ascii"), maintype="application", subtype="json",
+                             filename=part.get_filename())
+    del msg["Message-ID"]
+    msg["Message-ID"] = f"<forged.{document['seq']}@attacker.example>"
+    return msg.as_bytes()
+
+
+def test_a_forged_or_replayed_proposal_or_consent_is_refused(pair):
+    havre, rouen = pair
+    (proposal,) = [r for r in havre.robot_mail(rouen) if json.loads(json_part(r))["kind"] == "proposal"]
+    replayed = proposal.replace(b"Message-ID: <", b"Message-ID: <again.", 1)
+    assert rouen.deliver(replayed).startswith("refused: federation, number")
+    body = json.loads(json_part(proposal))
+    assert rouen.deliver(forged(proposal, seq=body["seq"] + 1, body={**body["body"], "id": "MRV-9"})) \
+        == "refused: federation, bad signature, from RERS du Havre"
+    assert rouen.deliver(forged(proposal, seq=body["seq"] + 2, kind="consent", body={"id": "MRV-1"})) \
+        == "refused: federation, bad signature, from RERS du Havre"
+    assert [r["key"] for r in rouen.store.crossings.all()] == ["MRV-1"]
+    assert rouen.store.crossings.all()[0]["consents"]["theirs"] is None
+    assert len(rouen.outbox(to=A_R, purpose="federation_refused")) == 3
+
+    # A real consent, then the same again: the replay refused.
+    havre.answer(A_H, "question:crossing_approve", "OUI")
+    rouen.answer(A_R, "question:crossing_approve", "OUI")
+    exchange(havre, rouen)
+    havre.answer("marie@example.com", "question:crossing_consent", "OUI")
+    exchange(havre, rouen)
+    (consent,) = [r for r in havre.robot_mail(rouen) if json.loads(json_part(r))["kind"] == "consent"]
+    assert rouen.deliver(consent.replace(b"Message-ID: <", b"Message-ID: <again.", 1)).startswith(
+        "refused: federation, number")

@@ -1,0 +1,446 @@
+"""Cross-network introductions (protocol.md, « Linked networks »; docs/reseaux-voisins.md):
+a demand of this network that finds no local offer, matched against an offer a linked
+network shares, approved by both animator teams and consented to by both members, each
+team and each member through its own robot.
+
+::
+
+    proposed ──both teams OUI──► consent ──both members OUI──► introduced
+       │ a team NON: refused        │ a member NON: declined
+       └──── a withdrawal, an erasure, no answer in time: cancelled / expired
+
+The record (collection ``crossings``), one per network and introduction::
+
+    {"ref": "MRV-3", "key": "MRV-<n>" (the asking side's ref: the messages' id),
+     "peer": the peer robot's address, "peer_name": str, "side": "demand"|"offer" (ours),
+     "item": our item's ref, "member": our member's ref | None (None once erased),
+     "theirs": the peer's shared entry of the other item (never a name),
+     "score": 0.0-1.0, "status": "proposed"|"consent"|"introduced"|"refused"|"declined"|
+     "cancelled"|"expired", "approvals": {"ours": None|"yes", "theirs": None|"yes"},
+     "consents": {"ours": None|"yes", "theirs": None|"yes"}, "contact": our member's
+     chosen contact | None, "sent_introduced": bool, "created": UTC ISO,
+     "closed": UTC ISO | None, "close_reason": str | None,
+     "history": [{"at": UTC ISO, "event": str}]}
+
+Nothing of the other network's member is ever stored: their first name and chosen
+contact arrive in the peer's ``introduced`` message, once both consented, and go at once
+into the introduction mail to our member; a withdrawal or an erasure on either side then
+deletes that mail from the outbox. What crosses of a demand is what its member already
+chose to share (``Réseaux voisins : oui``: the shared entry); a demand not shared is never
+matched across.
+
+Entry points: :func:`on_federation` (the route of a peer's message), :func:`linked_work`
+(the hourly job of linked networks), the answer steps :func:`on_approve_answer` and
+:func:`on_consent_answer`, :func:`on_item_closed`, :func:`forget_member`,
+:func:`in_progress` (status).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from config.settings import Peer
+from workflows.decision import Incoming, Plan
+from workflows.lookup import find_item, find_ref
+from workflows.model.federated_introductions import (
+    CLOSED_BY,
+    KINDS,
+    PENDING,
+    best_offer,
+    due,
+    introduced_body,
+    read_id,
+    read_introduced,
+    read_proposal,
+    read_reason,
+)
+from workflows.model.federation import Received, shared_entry
+from workflows.model.matching import item_busy, score_titles
+from workflows.model.privacy import choose_contact, public_item, public_member, readable_phone, redact
+from workflows.steps import consents, federation, questions
+from workflows.steps.matcher import intros_of, matcher, partner
+from workflows.steps.speaking import forward_to_animators, tell_animators, tell_member
+
+APPROVE, CONSENT = "crossing_approve", "crossing_consent"
+"""The kinds of the questions asked of the animators and of the member."""
+
+
+# --- the record ---------------------------------------------------------------------------
+
+
+def _peer(plan: Plan, address: str) -> Peer | None:
+    return plan.settings.federation.peer(address)
+
+
+def _record(plan: Plan, peer: Peer, key: str) -> dict | None:
+    return next(iter(plan.crossings.scan(lambda d: d["peer"] == peer.address and d["key"] == key)), None)
+
+
+def _update(plan: Plan, record: dict, event: str, **fields) -> dict:
+    history = [*record.get("history", []), {"at": plan.stamp(), "event": event}]
+    updated = plan.crossings.update(record["id"], history=history, **fields)
+    record.clear()
+    record.update(updated)
+    return updated
+
+
+def _send(plan: Plan, record: dict, kind: str, **body) -> None:
+    peer = _peer(plan, record["peer"])
+    if peer is not None:  # a peer taken out of the configuration gets nothing more
+        federation.send(plan, peer, kind, {"id": record["key"], **body})
+
+
+def _create(plan: Plan, peer: Peer, *, key: str | None, side: str, item: dict, theirs: dict, score: float) -> dict:
+    ref = f"MRV-{plan.next_number('crossing')}"
+    doc = {"ref": ref, "key": key or ref, "peer": peer.address, "peer_name": peer.name, "side": side,
+           "item": item["ref"], "member": item["member"], "theirs": theirs, "score": score, "status": "proposed",
+           "approvals": {"ours": None, "theirs": None}, "consents": {"ours": None, "theirs": None},
+           "contact": None, "sent_introduced": False, "created": plan.stamp(), "closed": None,
+           "close_reason": None, "history": [{"at": plan.stamp(), "event": "proposed"}]}
+    record = plan.crossings.get(plan.crossings.insert(doc))
+    _ask_approval(plan, record)
+    return record
+
+
+# --- what the mails say --------------------------------------------------------------------
+
+
+def _view(plan: Plan, record: dict) -> dict:
+    """The context every mail about ``record`` shares: its ref, the peer's name, our side,
+    our item (public view) and theirs (their shared entry)."""
+    item = find_item(plan, record["item"]) or {"ref": record["item"], "kind": record["side"], "title": ""}
+    theirs = record["theirs"]
+    return {"crossing": {"ref": record["ref"], "score": record["score"], "status": record["status"]},
+            "intro": {"ref": record["ref"]}, "peer": record["peer_name"], "side": record["side"],
+            "own_item": public_item(item),
+            "other_item": {**{k: theirs.get(k) for k in ("ref", "kind", "title", "modality", "availability")},
+                           "place": None},
+            "other": {"first_name": None}}
+
+
+def _ask_approval(plan: Plan, record: dict) -> None:
+    member = find_ref(plan, record["member"]) or {}
+    values = {**_view(plan, record), "own_member": {"ref": record["member"], "name": redact(member.get("name"))}}
+    for animator in plan.settings.network.animators:
+        questions.ask(plan, kind=APPROVE, subject_ref=record["ref"], address=animator, template="crossing_proposal",
+                      values=values, cause=f"{record['ref']}:approve", to_member=False,
+                      valid_days=plan.settings.introductions.expiry_days, data={"crossing": record["ref"]})
+
+
+def _ask_consent(plan: Plan, record: dict) -> None:
+    member = find_ref(plan, record["member"])
+    if member is None:
+        return
+    shared = choose_contact(member)
+    value = {"email": member.get("address"), "phone": readable_phone(member.get("phone"))}.get(shared.contact)
+    questions.ask_member(plan, member, kind=CONSENT, subject_ref=record["ref"], template="crossing_consent",
+                         values={**_view(plan, record), "shared": {"contact": shared.contact, "value": value}},
+                         cause=f"{record['ref']}:consent", valid_days=plan.settings.introductions.expiry_days,
+                         data={"crossing": record["ref"]})
+
+
+def _advance(plan: Plan, record: dict) -> None:
+    """Do what ``record`` waits for (:func:`workflows.model.federated_introductions.due`)."""
+    step = due(record)
+    if step == "ask_consent":
+        _update(plan, record, "both teams approved", status="consent")
+        _ask_consent(plan, record)
+    elif step == "send_introduced":
+        member = find_ref(plan, record["member"])
+        if member is None:
+            return
+        contact = record["contact"] or choose_contact(member).contact
+        value = {"email": member.get("address"), "phone": readable_phone(member.get("phone"))}.get(contact)
+        _send(plan, record, "introduced", **introduced_body(record["key"], public_member(member).first_name,
+                                                            contact, value))
+        _update(plan, record, "our member's first name and contact sent", sent_introduced=True)
+
+
+def _close(plan: Plan, record: dict, reason: str, *, ours: bool, event: str) -> None:
+    """End ``record`` for ``reason`` (:data:`REASONS`): its questions cancelled; our member,
+    if already asked for consent, told it will not go ahead (never why nor by whom); when
+    the peer ended it (``ours`` false), our animators told; when we did, the peer told
+    (``withdrawn``). An introduction already made stays made, but the mail that carried the
+    other member's first name and contact leaves the outbox."""
+    asked = record["status"] == "consent"
+    questions.cancel_open(plan, subject_ref=record["ref"])
+    if record["status"] in PENDING:
+        _update(plan, record, event, status=CLOSED_BY[reason], closed=plan.stamp(), close_reason=reason)
+    else:
+        _update(plan, record, event, close_reason=reason)
+    _forget_theirs(plan, record)
+    if ours:
+        _send(plan, record, "withdrawn", reason=reason)
+    else:
+        tell_animators(plan, template="crossing_closed", values={**_view(plan, record), "reason": reason, "asked": asked},
+                       purpose="crossing_closed", cause=f"{record['ref']}:closed")
+    # Our member is told as for a local introduction: not when they withdrew the item or
+    # are being erased themselves.
+    if asked and (not ours or reason in ("declined", "expired")):
+        tell_member(plan, find_ref(plan, record["member"]), template="introduction_cancelled",
+                    values=_view(plan, record), purpose="introduction_cancelled",
+                    cause=f"{record['ref']}:cancelled")
+
+
+def _forget_theirs(plan: Plan, record: dict) -> None:
+    """The introduction mail holding the other member's first name and contact leaves the
+    outbox (queued or sent): this network keeps nothing of a member it does not have."""
+    plan.drop_queued(purpose="crossing_introduction", cause=record["ref"])
+    for mail in list(plan.outbox.scan(lambda m: m.get("purpose") == "crossing_introduction"
+                                      and m.get("cause") == record["ref"])):
+        plan.outbox.delete(mail["id"])
+
+
+# --- matching across -------------------------------------------------------------------------
+
+
+def _tried(plan: Plan) -> tuple[set[str], set[tuple[str, str]]]:
+    """The demands in a cross-network introduction still in progress or made, and every
+    ``(peer, offer ref)`` pair already proposed with each demand (never proposed again)."""
+    busy, tried = set(), set()
+    for record in plan.crossings.scan(lambda d: d["side"] == "demand"):
+        if record["status"] in (*PENDING, "introduced"):
+            busy.add(record["item"])
+        tried.add((record["item"], record["peer"], record["theirs"].get("ref")))
+    return busy, tried
+
+
+def propose_across(plan: Plan) -> list[str]:
+    """Each open demand shared with linked networks (``Réseaux voisins : oui``) of a
+    confirmed member, neither in a local introduction nor in one across, that finds no
+    local offer now (:func:`workflows.steps.matcher.partner`), is matched against the
+    offers the linked peers share (titles, :func:`workflows.model.matching.score_titles`,
+    ``[matching] min_score``); the best becomes ``MRV-<n>``: our animators asked to
+    approve, the peer sent the ``proposal``. A pair once proposed never is again. Returns
+    ``"MRV-<n> with <peer name>"`` for each."""
+    peers = [p for p in plan.settings.federation.peers if federation.peer_state(plan, p).get("linked")]
+    offers = [(p.address, entry) for p in peers for entry in federation.peer_state(plan, p).get("catalogue") or ()]
+    if not offers:
+        return []
+    m = matcher(plan)
+    confirmed = {member["ref"] for member in plan.members.find("status", "confirmed")}
+    busy, tried = _tried(plan)
+    done = []
+    for demand in plan.items.scan(lambda d: d["status"] == "open" and d["kind"] == "demand" and d.get("shared") is True):
+        if demand["member"] not in confirmed or demand["ref"] in busy \
+                or item_busy("demand", intros_of(plan, m, demand["ref"])) or partner(plan, m, demand) is not None:
+            continue
+        found = best_offer(demand["title"], offers, lambda o, d: score_titles(m.index.analyzer, o, d).score,
+                           plan.settings.matching.min_score,
+                           {(peer, ref) for item, peer, ref in tried if item == demand["ref"]})
+        if found is None:
+            continue
+        address, entry, score = found
+        peer = _peer(plan, address)
+        record = _create(plan, peer, key=None, side="demand", item=demand, theirs=entry, score=score)
+        mine = shared_entry(demand)
+        mine["title"], mine["availability"] = redact(mine["title"]), redact(mine.get("availability"))
+        _send(plan, record, "proposal", offer=entry["ref"], demand=mine, score=score)
+        plan.audit.info("%s proposed across: %s ↔ %s of %s (%.2f)", record["ref"], demand["ref"], entry["ref"],
+                        peer.name, score)
+        tried.add((demand["ref"], address, entry["ref"]))
+        done.append(f"{record['ref']} with {peer.name}")
+    return done
+
+
+def expire(plan: Plan) -> list[str]:
+    """Records still being decided ``[introductions] expiry_days`` after their last step
+    (twice that from their creation: both teams and both members answer in turn) end as
+    ``expired``, the peer told. Returns their refs."""
+    limit = timedelta(days=2 * plan.settings.introductions.expiry_days)
+    done = []
+    for status in PENDING:
+        for record in plan.crossings.find("status", status):
+            if plan.now - datetime.fromisoformat(record["created"]) >= limit:
+                _close(plan, record, "expired", ours=True, event="expired")
+                done.append(f"{record['ref']} expired")
+    return done
+
+
+def linked_work(plan: Plan) -> list[str]:
+    """The hourly job of linked networks: :func:`workflows.steps.federation.share`, then
+    the expiry of cross-network introductions left unanswered and the matching across
+    (:func:`propose_across`). Returns what was done."""
+    return [*federation.share(plan), *expire(plan), *propose_across(plan)]
+
+
+# --- a peer's messages -------------------------------------------------------------------------
+
+
+def on_federation(plan: Plan, incoming: Incoming, peer: Peer, received: Received) -> str:
+    """``federation`` past :data:`workflows.routes.PEER`: recorded by
+    :func:`workflows.steps.federation.on_federation`; the kinds of :data:`KINDS` acted on
+    here (:func:`on_message`); a new catalogue is matched across at once."""
+    outcome = federation.on_federation(plan, incoming, peer, received, more=on_message)
+    if received.kind == "catalogue":
+        outcome += "".join(f"; {line} proposed" for line in propose_across(plan))
+    return outcome
+
+
+def _suspicious(plan: Plan, incoming: Incoming, peer: Peer, problem: str) -> str:
+    forward_to_animators(plan, incoming, reason="federation_bad_message", purpose="federation_refused",
+                         peer=peer.name, problem=problem)
+    return f"federation: {problem}, from {peer.name}: forwarded"
+
+
+def on_message(plan: Plan, incoming: Incoming, peer: Peer, received: Received) -> str | None:
+    """A message of a cross-network introduction from ``peer`` (signature, addressee and
+    sequence number checked): ``proposal`` makes our record and asks our animators;
+    ``approval``/``consent`` record the peer's side and do what is then due; ``introduced``
+    gives our member the other's first name and contact; ``withdrawn`` ends it here. One
+    that names no record of ours, or comes out of turn, goes to the animators. None for a
+    kind not of :data:`KINDS`."""
+    if received.kind not in KINDS:
+        return None
+    if received.kind == "proposal":
+        return _on_proposal(plan, incoming, peer, received.body)
+    key = read_id(received.body)
+    record = _record(plan, peer, key) if key else None
+    if record is None:
+        return _suspicious(plan, incoming, peer, f"{received.kind} about no introduction of ours")
+    if received.kind == "withdrawn":
+        if record["status"] not in PENDING and record.get("close_reason"):
+            return f"federation: {record['ref']} already ended"
+        reason = read_reason(received.body)
+        _close(plan, record, reason, ours=False, event=f"{reason} by {peer.name}")
+        return f"federation: {record['ref']} {reason} by {peer.name}"
+    if received.kind == "approval" and record["status"] == "proposed":
+        _update(plan, record, f"approved by {peer.name}", approvals={**record["approvals"], "theirs": "yes"})
+    elif received.kind == "consent" and record["status"] == "consent":
+        _update(plan, record, "their member consented", consents={**record["consents"], "theirs": "yes"})
+    elif received.kind == "introduced" and record["status"] == "consent" and record["sent_introduced"]:
+        return _introduce(plan, incoming, peer, record, received.body)
+    else:
+        return _suspicious(plan, incoming, peer, f"{received.kind} out of turn for {record['ref']} ({record['status']})")
+    _advance(plan, record)
+    return f"federation: {received.kind} of {peer.name} for {record['ref']}"
+
+
+def _on_proposal(plan: Plan, incoming: Incoming, peer: Peer, body: dict) -> str:
+    found = read_proposal(body)
+    if found is None:
+        return _suspicious(plan, incoming, peer, "a proposal not of the expected form")
+    if _record(plan, peer, found["id"]) is not None:
+        return _suspicious(plan, incoming, peer, f"proposal {found['id']} received twice")
+    offer = find_item(plan, found["offer"])
+    member = find_ref(plan, offer["member"]) if offer else None
+    if offer is None or offer["kind"] != "offer" or offer["status"] != "open" or offer.get("shared") is not True \
+            or member is None or member["status"] != "confirmed":
+        federation.send(plan, peer, "withdrawn", {"id": found["id"], "reason": "unavailable"})
+        return f"federation: proposal {found['id']} of {peer.name}: {found['offer']} not available"
+    record = _create(plan, peer, key=found["id"], side="offer", item=offer, theirs=found["demand"],
+                     score=found["score"])
+    return f"federation: proposal {found['id']} of {peer.name}: {record['ref']}, approval asked"
+
+
+def _introduce(plan: Plan, incoming: Incoming, peer: Peer, record: dict, body: dict) -> str:
+    """The peer's member's first name and chosen contact, both having consented: into our
+    member's introduction mail at once, never into a record."""
+    other = read_introduced(body)
+    if other is None:
+        return _suspicious(plan, incoming, peer, f"an introduction of {record['ref']} not of the expected form")
+    member = find_ref(plan, record["member"])
+    _update(plan, record, f"introduced ({peer.name}'s member's first name and contact received)",
+            status="introduced", consents={**record["consents"], "theirs": "yes"})
+    tell_member(plan, member, template="crossing_introduction", purpose="crossing_introduction", cause=record["ref"],
+                values={**_view(plan, record), "other": other, "peer_address": peer.address,
+                        "own_contact": record["contact"],
+                        "recipient": {"name": (member or {}).get("name"),
+                                      "first_name": (member or {}).get("first_name")}})
+    return f"federation: {record['ref']} introduced"
+
+
+# --- our animators' and member's answers ----------------------------------------------------
+
+
+def _take_answer(plan: Plan, incoming: Incoming, question: dict, answer: str, status: str,
+                 kind: str) -> tuple[dict, str | None]:
+    """The record ``question`` is about, its answer settled (the same question asked of
+    the other animators cancelled); or, instead of the record, the outcome already
+    decided: the record no longer ``status`` (the question closed), an unclear answer (a
+    clarification asked, ``kind``: ``approve`` or ``consent``)."""
+    record = plan.crossings.find_one("ref", question["data"].get("crossing"))
+    if record is None or record["status"] != status:
+        questions.close(plan, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
+        return {}, f"ignored: {question['subject_ref']} is no longer waiting for {kind}"
+    if answer == "unclear":
+        return {}, questions.clarify(plan, incoming, question, template="introduction_clarify",
+                                     values=_clarify_values(plan, record, kind))
+    questions.settle(plan, question, answer=answer, message_id=incoming.parsed.message_id)
+    return record, None
+
+
+def _clarify_values(plan: Plan, record: dict, kind: str) -> dict:
+    view = _view(plan, record)
+    offer, demand = (view["own_item"], view["other_item"]) if record["side"] == "offer" \
+        else (view["other_item"], view["own_item"])
+    return {**view, "kind": kind, "offer": offer, "demand": demand}
+
+
+def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
+    """An animator's OUI/NON on ``MRV-<n>`` (the first answer wins, the others' questions
+    cancelled). OUI: the peer told (``approval``), our member asked once the peer's team
+    approved too; NON: ended, the peer told (``withdrawn``, ``refused``)."""
+    record, early = _take_answer(plan, incoming, question, answer, "proposed", "approve")
+    if early:
+        return early
+    if answer == "no":
+        _close(plan, record, "refused", ours=True, event=f"refused by {question['address']}")
+        return f"{record['ref']} refused by {question['address']}"
+    _update(plan, record, f"approved by {question['address']}", approvals={**record["approvals"], "ours": "yes"})
+    _send(plan, record, "approval")
+    _advance(plan, record)
+    return f"{record['ref']} approved by {question['address']}"
+
+
+def on_consent_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
+    """Our member's OUI/NON to ``MRV-<n>``. OUI: their contact choice kept (a ``Contact :``
+    line of the answer, else their preference), the peer told (``consent``), and once the
+    other member consented too, their first name and contact sent to the peer. NON: ended,
+    our member told it will not go ahead, the peer told (``withdrawn``, ``declined``)."""
+    record, early = _take_answer(plan, incoming, question, answer, "consent", "consent")
+    if early:
+        return early
+    member = find_ref(plan, record["member"]) or {}
+    if member:
+        consents.record(plan, member=member["ref"], purpose="introduction", subject_ref=record["ref"],
+                        given=answer == "yes", how="mail", message_id=incoming.parsed.message_id)
+    if answer == "no":
+        _close(plan, record, "declined", ours=True, event="our member declined")
+        return f"{record['ref']} declined"
+    contact = choose_contact(member, incoming.parsed.member.contact).contact
+    _update(plan, record, "our member consented", consents={**record["consents"], "ours": "yes"}, contact=contact)
+    _send(plan, record, "consent")
+    _advance(plan, record)
+    questions.pass_on_remarks(plan, incoming, question, answer)
+    return f"{record['ref']} consent: yes" + (", introduction sent" if record["sent_introduced"] else "")
+
+
+# --- withdrawal and erasure ----------------------------------------------------------------------
+
+
+def on_item_closed(plan: Plan, item_ref: str) -> None:
+    """Our item was withdrawn: each cross-network introduction about it ends (still being
+    decided: cancelled, our member told if asked; made: what we held goes), the peer told
+    (``withdrawn``)."""
+    for record in list(plan.crossings.scan(lambda d: d["item"] == item_ref and not d.get("close_reason"))):
+        _close(plan, record, "withdrawn", ours=True, event="our item withdrawn")
+
+
+def forget_member(plan: Plan, member_ref: str) -> None:
+    """Before ``member_ref`` is erased: each cross-network introduction of theirs ends
+    (the peer told ``withdrawn``, ``erased``: it erases what it held of them) and keeps
+    nothing of them (``member`` None)."""
+    for record in list(plan.crossings.scan(lambda d: d["member"] == member_ref)):
+        if not record.get("close_reason"):
+            _close(plan, record, "erased", ours=True, event="our member left")
+        _update(plan, record, "our member erased", member=None)
+
+
+# --- what animators see ----------------------------------------------------------------------------
+
+
+def in_progress(plan: Plan, peer: Peer) -> list[dict]:
+    """The cross-network introductions with ``peer`` still being decided:
+    ``{"ref", "side", "item", "theirs", "status", "approvals", "consents", "created"}``."""
+    return [{k: r[k] for k in ("ref", "side", "item", "theirs", "status", "approvals", "consents", "created")}
+            for r in plan.crossings.find("peer", peer.address) if r["status"] in PENDING]
