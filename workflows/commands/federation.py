@@ -18,6 +18,8 @@ from workflows.shell.errors import EXIT_OK, UserError
 from workflows.shell.language import words_for
 from workflows.shell.federation import public_key
 from workflows.steps.federation import peer_state, shared_items
+from workflows.steps.pooled import feed_state
+from workflows.steps.pooled_counts import counts_received
 
 
 def cmd_key(args) -> int:
@@ -58,8 +60,23 @@ def status(settings, store, now) -> dict:
         state = peer_state(plan, peer)
         peers.append({"name": peer.name, "address": peer.address, "linked": bool(state.get("linked")),
                       "in": state.get("in"), "out": state.get("out"), "shared_sent": state.get("shared_count"),
-                      "catalogue": state.get("catalogue") or [], "catalogue_at": state.get("catalogue_at")})
+                      "catalogue": state.get("catalogue") or [], "catalogue_at": state.get("catalogue_at"),
+                      **_pooled(settings, plan, peer)})
     return {"key": key, "shared": shared_items(plan), "peers": peers}
+
+
+def _pooled(settings, plan, peer) -> dict:
+    """The pooled events' part of a peer's status: ``"feed"`` (None when its calendar is
+    not pooled here, else ``{"where", "read_at", "events", "failing", "counts_at",
+    "counts_sent"}``) and ``"pooled_counts"`` (what it counted of this network's events:
+    :func:`workflows.steps.pooled_counts.counts_received`)."""
+    feed = next((f for f in settings.federation.feeds if f.address == peer.address), None)
+    found = None
+    if feed is not None:
+        state = feed_state(plan, peer.address)
+        found = {"where": feed.where, **{k: state.get(k) for k in ("read_at", "events", "failing", "counts_at",
+                                                                   "counts_sent")}}
+    return {"feed": found, "pooled_counts": counts_received(plan, peer)}
 
 
 def cmd_status(args) -> int:
@@ -88,7 +105,24 @@ def cmd_status(args) -> int:
                   when=_when(peer["catalogue_at"])))
         for entry in peer["catalogue"]:
             print(f"    {entry['ref']:<7} {entry.get('kind') or '':<7} {entry['title']}")
+        _print_pooled(peer, say)
     return EXIT_OK
+
+
+def _print_pooled(peer: dict, say) -> None:
+    feed, counts = peer["feed"], peer["pooled_counts"]
+    if feed is not None:
+        if feed["failing"]:
+            print(say("  their calendar ({where}): cannot be read: {error}", where=feed["where"], error=feed["failing"]))
+        else:
+            print(say("  their calendar ({where}): {n} event(s) pooled, read {when}", where=feed["where"],
+                      n=feed["events"] or 0, when=_when(feed["read_at"])))
+        if feed["counts_at"]:
+            print(say("  counts sent to them: {n}, {when}", n=feed["counts_sent"], when=_when(feed["counts_at"])))
+    if counts["at"]:
+        print(say("  yes counted by their members for our events (received {when}):", when=_when(counts["at"])))
+        for entry in counts["counts"]:
+            print(f"    {entry['title']} {entry['occurrence'] or ''}: {entry['yes']}")
 
 
 def cmd_send(args) -> int:
