@@ -216,3 +216,14 @@ def test_a_workshop_removed_from_the_feed_is_cancelled_and_an_unreadable_feed_to
     assert [c.split()[1] for c in pooled_job(havre.settings, havre.store, havre.now).changes] == ["cancelled"] * 2
     assert len(havre.outbox(to="marie@example.com", purpose="cancellation")) == 2
     assert len(havre.outbox(purpose="federation_notice")) == 2, "and once when it is read again"
+
+
+def test_doctor_reads_each_feed(linked):
+    from workflows.shell.doctor import check_feeds
+    havre, rouen = linked
+    publish_workshop(rouen)
+    (found,) = check_feeds(havre.settings)
+    assert found.level == "ok" and "RERS de Rouen" in found.text and "2" in found.text
+    (rouen.root / "calendar" / "calendrier.ics").unlink()
+    (found,) = check_feeds(havre.settings)
+    assert found.level == "warn" and "calendrier.ics" in found.text
