@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
 
+from config.feeds import Feed, check_feeds
 from workflows.model.federation import FederationError, read_public_key
 
 
@@ -358,6 +359,8 @@ class FederationSettings:
 
     key_file: Path | None = None
     peers: tuple[Peer, ...] = ()
+    feeds: tuple[Feed, ...] = ()
+    """The peers' published calendars whose events are pooled (:mod:`config.feeds`)."""
 
     def peer(self, address: str | None) -> Peer | None:
         """The peer whose robot writes from ``address`` (any case), or None."""
@@ -708,6 +711,7 @@ def validate(data: dict, base: Path, text: str = "") -> tuple[dict[str, dict], l
 
     sections = _flatten(data)
     peers = sections.get("federation", {}).pop("peers", [])
+    feeds = sections.get("federation", {}).pop("feeds", [])
     values: dict[str, dict] = {}
     misspelt: set[str] = set()
     """Sections a misspelt one was surely meant to be: what their absence implies (a
@@ -770,6 +774,8 @@ def validate(data: dict, base: Path, text: str = "") -> tuple[dict[str, dict], l
     problems.extend(p for p in _cross_checks(values, at)
                     if not any(f"[{name}]" in p for name in misspelt))
     values["federation.peers"], found = _peers(peers, values["network"].get("address"), text)
+    problems.extend(found)
+    values["federation.feeds"], found = check_feeds(feeds, values["federation.peers"], base, text)
     problems.extend(found)
     return values, problems
 
@@ -1101,6 +1107,7 @@ def build(values: dict[str, dict], source: Path | None) -> Settings:
         federation=FederationSettings(
             key_file=values["federation"]["key_file"] or values["store"]["path"].parent / "federation.key",
             peers=tuple(values.get("federation.peers", ())),
+            feeds=tuple(values.get("federation.feeds", ())),
         ),
         oauth2=_oauth2(values["oauth2"]),
         source=source,

@@ -33,7 +33,7 @@ from workflows.mail.fields import only_preferences
 from workflows.mail.labels import label_of
 from workflows.mail.model import MemberFields, Parsed
 from workflows.mail.sender import person_address
-from workflows.model.federation import FederationError, read_envelope, signed_bytes, verify
+from workflows.model.federation import FederationError, read_envelope, sequence_verdict, signed_bytes, verify
 from workflows.model.members import attempted_changes
 from workflows.model.testimonies import is_testimony_ref
 from workflows.steps import (
@@ -401,7 +401,9 @@ def _peer(plan: Plan, incoming: Incoming) -> "str | tuple":
     """A robot-to-robot message (``federation``) is acted on only when it comes from a
     configured peer's robot address (From), carries a signature of its JSON part by that
     peer's key, is written from that peer to this network, and bears a sequence number
-    above the last accepted from that peer (a replay or a reordering is refused). Anything
+    above the last accepted from that peer, or a newer epoch (the peer restarted from an
+    empty store: :func:`workflows.model.federation.sequence_verdict`); a replay, a
+    reordering or an older epoch is refused. Anything
     else is suspicious: the animators get it, nobody is answered. Let through: ``(peer,
     received)`` (:class:`config.settings.Peer`, :class:`workflows.model.federation.Received`)."""
     parsed = incoming.parsed
@@ -424,11 +426,12 @@ def _peer(plan: Plan, incoming: Incoming) -> "str | tuple":
         forward_to_animators(plan, incoming, reason="federation_bad_message", purpose="federation_refused",
                              peer=peer.name, problem=str(error))
         return _robot_refused(plan, parsed, f"{error}, from {peer.name}")
-    last = federation.last_received(plan, peer)
-    if received.seq <= last:
+    last_epoch, last = federation.last_received_epoch(plan, peer), federation.last_received(plan, peer)
+    if sequence_verdict(last_epoch, last, received.epoch, received.seq) is None:
         forward_to_animators(plan, incoming, reason="federation_replayed", purpose="federation_refused",
                              peer=peer.name, seq=received.seq, last=last)
-        return _robot_refused(plan, parsed, f"number {received.seq} after {last}, from {peer.name}")
+        older = f" of an older epoch ({received.epoch} < {last_epoch})" if received.epoch < last_epoch else ""
+        return _robot_refused(plan, parsed, f"number {received.seq} after {last}{older}, from {peer.name}")
     return peer, received
 
 

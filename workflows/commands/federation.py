@@ -19,6 +19,8 @@ from workflows.shell.language import words_for
 from workflows.shell.federation import public_key
 from workflows.steps.federated_introductions import in_progress
 from workflows.steps.federation import peer_state, shared_items
+from workflows.steps.pooled import feed_state
+from workflows.steps.pooled_counts import counts_received
 
 
 def cmd_key(args) -> int:
@@ -67,8 +69,22 @@ def status(settings, store, now) -> dict:
         peers.append({"name": peer.name, "address": peer.address, "linked": bool(state.get("linked")),
                       "in": state.get("in"), "out": state.get("out"), "shared_sent": state.get("shared_count"),
                       "catalogue": state.get("catalogue") or [], "catalogue_at": state.get("catalogue_at"),
-                      "crossings": in_progress(plan, peer)})
+                      "crossings": in_progress(plan, peer), **_pooled(settings, plan, peer)})
     return {"key": key, "shared": shared_items(plan), "peers": peers}
+
+
+def _pooled(settings, plan, peer) -> dict:
+    """The pooled events' part of a peer's status: ``"feed"`` (None when its calendar is
+    not pooled here, else ``{"where", "read_at", "events", "failing", "counts_at",
+    "counts_sent"}``) and ``"pooled_counts"`` (what it counted of this network's events:
+    :func:`workflows.steps.pooled_counts.counts_received`)."""
+    feed = next((f for f in settings.federation.feeds if f.address == peer.address), None)
+    found = None
+    if feed is not None:
+        state = feed_state(plan, peer.address)
+        found = {"where": feed.where, **{k: state.get(k) for k in ("read_at", "events", "failing", "counts_at",
+                                                                   "counts_sent")}}
+    return {"feed": found, "pooled_counts": counts_received(plan, peer)}
 
 
 def cmd_status(args) -> int:
@@ -102,7 +118,24 @@ def cmd_status(args) -> int:
             print(say("    {ref} {item} ↔ {theirs} « {title} »: {status} (teams: {approvals}; members: {consents})",
                       ref=c["ref"], item=c["item"], theirs=c["theirs"].get("ref"), title=c["theirs"].get("title"),
                       status=c["status"], approvals=_pair(c["approvals"]), consents=_pair(c["consents"])))
+        _print_pooled(peer, say)
     return EXIT_OK
+
+
+def _print_pooled(peer: dict, say) -> None:
+    feed, counts = peer["feed"], peer["pooled_counts"]
+    if feed is not None:
+        if feed["failing"]:
+            print(say("  their calendar ({where}): cannot be read: {error}", where=feed["where"], error=feed["failing"]))
+        else:
+            print(say("  their calendar ({where}): {n} event(s) pooled, read {when}", where=feed["where"],
+                      n=feed["events"] or 0, when=_when(feed["read_at"])))
+        if feed["counts_at"]:
+            print(say("  counts sent to them: {n}, {when}", n=feed["counts_sent"], when=_when(feed["counts_at"])))
+    if counts["at"]:
+        print(say("  yes counted by their members for our events (received {when}):", when=_when(counts["at"])))
+        for entry in counts["counts"]:
+            print(f"    {entry['title']} {entry['occurrence'] or ''}: {entry['yes']}")
 
 
 def cmd_send(args) -> int:

@@ -17,12 +17,15 @@ from datetime import date, datetime, time, timezone
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-KINDS = ("permanence", "monthly_meeting", "exchange_review", "meeting", "workshop", "group_session")
+KINDS = ("permanence", "monthly_meeting", "exchange_review", "meeting", "workshop", "group_session", "pooled")
 """What an event is, for the robot's texts and for telling configured series from one-offs.
 A ``group_session`` is a session of a group (``G-<n>``): only the group's members are
-invited, and it is not in the public feed."""
+invited, and it is not in the public feed. A ``pooled`` event is a linked network's,
+read from its published calendar (:mod:`workflows.events.feeds`): only the members who
+asked for « réseaux voisins » are invited, and it is not in this network's feed (it is
+the peer's to publish)."""
 
-PRIVATE_KINDS = ("group_session",)
+PRIVATE_KINDS = ("group_session", "pooled")
 """Kinds never published in the network's feed: only their invitees have them."""
 
 CONFIGURED_KINDS = ("permanence", "monthly_meeting", "exchange_review")
@@ -150,6 +153,9 @@ class EventSeries:
     - ``group``: the group (``G-3``) whose session this is (kind ``group_session`` only),
       else None; absent from the JSON dict when None, so that the series stored before
       groups existed read and compare as they did.
+    - ``peer`` and ``peer_uid`` (kind ``pooled`` only, else None and absent from the
+      JSON dict): the robot address of the linked network whose event this is, and the
+      UID it publishes it under (what its ``count`` messages name).
 
     Raises ``ValueError`` on a field that cannot be published.
     """
@@ -171,6 +177,8 @@ class EventSeries:
     dtstamp: datetime | None = field(default=None)
     organizer: str | None = None
     group: str | None = None
+    peer: str | None = None
+    peer_uid: str | None = None
 
     def __post_init__(self) -> None:
         if not _UID.match(self.uid):
@@ -191,6 +199,8 @@ class EventSeries:
             raise ValueError("sequence must not be negative")
         if (self.kind == "group_session") != (self.group is not None):
             raise ValueError("a group session, and only one, names its group")
+        if (self.kind == "pooled") != (self.peer is not None and self.peer_uid is not None):
+            raise ValueError("a pooled event, and only one, names its peer and the peer's UID")
         if self.dtstamp is not None and self.dtstamp.utcoffset() != timezone.utc.utcoffset(None):
             raise ValueError("dtstamp must be a UTC datetime")
         for name in ("holidays", "closures", "cancelled_dates"):
@@ -235,6 +245,8 @@ class EventSeries:
         }
         if self.group is not None:
             data["group"] = self.group
+        if self.peer is not None:
+            data["peer"], data["peer_uid"] = self.peer, self.peer_uid
         return data
 
     @classmethod
@@ -262,6 +274,8 @@ class EventSeries:
             dtstamp=datetime.fromisoformat(data["dtstamp"]) if data.get("dtstamp") else None,
             organizer=data.get("organizer") or None,
             group=data.get("group"),
+            peer=data.get("peer"),
+            peer_uid=data.get("peer_uid"),
         )
 
 

@@ -4,12 +4,19 @@ A message between two networks' robots carries one JSON object in an ``applicati
 part and, beside it, a detached Ed25519 signature (RFC 8032) over that part's bytes::
 
     {"rers_federation": 1, "from": "rers@havre.example", "to": "rers@rouen.example",
-     "network": "RERS du Havre", "kind": "catalogue", "seq": 7, "sent": UTC ISO-8601,
-     "body": {...}}
+     "network": "RERS du Havre", "kind": "catalogue", "seq": 7, "epoch": 1796634000,
+     "sent": UTC ISO-8601, "body": {...}}
 
 ``seq`` counts the messages of one robot to one peer (1 first): the receiver refuses any
 number not above the last it accepted (a replay or a reordering). ``to`` binds a message to
 its receiver: one sent to another peer cannot be replayed here.
+
+``epoch`` names the sender's store: the UTC second it first signed a message (0, or
+absent, for a store that signed messages before epochs existed). A robot that restarts
+from an empty store numbers its messages from 1 again, under a newer epoch: the receiver
+takes a newer epoch as a fresh start of the numbering (:func:`sequence_verdict`), and
+refuses any message of an older epoch. The epoch is inside the signed bytes: only the
+peer's key can open a new one, and a message once accepted can never be accepted again.
 
 The JSON is written ASCII-only, keys sorted, without spaces (:func:`encode`): what the
 parser hands over is the part's text as received, and these bytes survive any transfer
@@ -32,7 +39,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 VERSION = 1
 PREFIX = "ed25519:"
 
-KINDS = ("hello", "catalogue")
+KINDS = ("hello", "catalogue", "count")
 """The kinds this robot acts on; another kind from a peer goes to the animators."""
 
 ITEM_FIELDS = ("ref", "kind", "title", "modality", "availability")
@@ -95,28 +102,44 @@ def signed_bytes(text: str) -> bytes:
     return text.strip().encode("utf-8")
 
 
-def envelope(*, sender: str, network: str, to: str, kind: str, seq: int, sent: str, body: dict) -> dict:
+def envelope(*, sender: str, network: str, to: str, kind: str, seq: int, sent: str, body: dict,
+             epoch: int = 0) -> dict:
     """The document of one message (see the module docstring)."""
     return {"rers_federation": VERSION, "from": sender, "to": to, "network": network, "kind": kind, "seq": seq,
-            "sent": sent, "body": body}
+            "epoch": epoch, "sent": sent, "body": body}
+
+
+def sequence_verdict(last_epoch: int, last_seq: int, epoch: int, seq: int) -> str | None:
+    """Whether a message numbered ``seq`` of ``epoch`` may be accepted after the last one
+    accepted from that peer (``last_epoch``, ``last_seq``; 0, 0 when none): ``"next"``
+    (same epoch, a higher number), ``"restart"`` (a newer epoch: the peer started again
+    from an empty store, its numbering too), None (refused: an older epoch, or a number
+    not above the last — a replay or a reordering)."""
+    if epoch > last_epoch:
+        return "restart"
+    if epoch == last_epoch and seq > last_seq:
+        return "next"
+    return None
 
 
 @dataclass(frozen=True)
 class Received:
     """A peer's message once its signature was checked: who sent it (``peer``: its robot's
-    address), ``kind``, ``seq``, ``sent`` and ``body``."""
+    address), ``kind``, ``seq``, ``sent``, ``body`` and ``epoch`` (0 when absent)."""
 
     peer: str
     kind: str
     seq: int
     sent: str
     body: dict
+    epoch: int = 0
 
 
 def read_envelope(text: str, *, peer: str, us: str) -> Received:
     """The document of a signed message from the robot ``peer`` to ``us`` (addresses,
     lower-case). Raises :class:`FederationError` when it is not JSON, not of this
-    version, not from ``peer``, not to ``us``, or lacks a kind or a positive ``seq``."""
+    version, not from ``peer``, not to ``us``, or lacks a kind or a positive ``seq``, or
+    its ``epoch`` is not a whole number."""
     try:
         document = json.loads(text)
     except ValueError:
@@ -130,11 +153,14 @@ def read_envelope(text: str, *, peer: str, us: str) -> Received:
     seq = document.get("seq")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
         raise FederationError("no sequence number")
+    epoch = document.get("epoch", 0)
+    if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
+        raise FederationError("an epoch that is not a whole number")
     kind = document.get("kind")
     body = document.get("body")
     if not isinstance(kind, str) or not kind or not isinstance(body, dict):
         raise FederationError("no kind or no body")
-    return Received(peer=peer, kind=kind, seq=seq, sent=str(document.get("sent") or ""), body=body)
+    return Received(peer=peer, kind=kind, seq=seq, sent=str(document.get("sent") or ""), body=body, epoch=epoch)
 
 
 def shared_entry(item: dict) -> dict:

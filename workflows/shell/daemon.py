@@ -57,6 +57,7 @@ from workflows.shell.jobs import (
     monthly_report_job,
     news_job,
     pauses_job,
+    pooled_job,
     reminders_job,
 )
 from workflows.shell.mailboxes.base import MailboxError
@@ -174,6 +175,8 @@ def default_jobs(settings: Settings, store: Store, clock: Clock, renderer: Rende
         # Only where peers are listed: a network without any writes nothing for them.
         *([Job("linked networks", lambda: federation_job(settings, store, clock(), renderer), "hour")]
           if settings.federation.peers else []),
+        *([Job("pooled events", lambda: pooled_job(settings, store, clock(), renderer), "hour")]
+          if settings.federation.feeds else []),
     ]
 
 

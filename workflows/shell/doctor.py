@@ -234,6 +234,32 @@ def check_calendar(settings: Settings) -> Iterator[Finding]:
                                               "own", settings="; ".join(left)))
 
 
+def check_feeds(settings: Settings) -> Iterator[Finding]:
+    """Each ``[[federation.feeds]]`` read now and its events counted (a warning when it
+    cannot be: the robot runs without it, and tells the animators)."""
+    from workflows.events.feeds import FeedError, pooled_series
+    from workflows.shell.feeds import read_feed
+
+    say = words_for(settings)
+    network = settings.network
+    for feed in settings.federation.feeds:
+        fetched = read_feed(feed)
+        error = fetched.error
+        if error is None:
+            try:
+                read = pooled_series(fetched.text or "", peer=feed.address, address=network.address,
+                                     domain=network.domain, zone=network.timezone,
+                                     today=datetime.now(network.zone).date())
+            except FeedError as problem:
+                error = str(problem)
+        if error is not None:
+            yield Finding("warn", "feeds", say("the calendar of {peer} ({where}) cannot be read: {error}",
+                                               peer=feed.name, where=feed.where, error=error))
+        else:
+            yield Finding("ok", "feeds", say("the calendar of {peer} is read: {n} event(s) to pool, {skipped} left out",
+                                             peer=feed.name, n=len(read.series), skipped=len(read.skipped)))
+
+
 def _example() -> Settings:
     """``config/example.toml``, which `rers init` copies."""
     from config.settings import load
@@ -298,6 +324,7 @@ def check_network(settings: Settings) -> Iterator[Finding]:
 
 CHECKS: tuple[Callable[[Settings], Iterator[Finding]], ...] = (
     check_network, check_store, check_token, check_mailbox, check_transport, check_templates, check_calendar,
+    check_feeds,
 )
 
 

@@ -16,12 +16,14 @@ from store import Store
 from workflows.mail.render import Renderer
 from workflows.shell.apply import run, run_plan
 from workflows.shell.erasure import after_erasure
+from workflows.shell.feeds import read_feeds
 from workflows.steps.federated_introductions import linked_work
 from workflows.steps.followups import FollowupReport, followups
 from workflows.steps.freshness import FreshnessReport, freshness
 from workflows.steps.membership import expire_pending
 from workflows.steps.news import news
 from workflows.steps.pauses import pauses_due
+from workflows.steps.pooled import PoolReport, pool_feeds
 from workflows.steps.reminders import send_reminders
 from workflows.steps.reports import monthly_report
 from workflows.steps.voice import VoiceReport, collection_due
@@ -108,9 +110,24 @@ def news_job(settings: Settings, store: Store, now: datetime, renderer: Renderer
 def federation_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> list[str]:
     """Linked networks (:func:`workflows.steps.federated_introductions.linked_work`): a
     ``hello`` to each peer not linked yet, the shared catalogue to each linked one when it
-    changed (once a day at most), cross-network introductions expired and proposed. Returns what was sent. Raises :class:`workflows.shell.errors.UserError`
-    when the signing key is missing (nothing is then written)."""
+    changed (once a day at most), cross-network introductions expired and proposed.
+    Returns what was sent. Raises :class:`workflows.shell.errors.UserError` when the
+    signing key is missing (nothing is then written)."""
     sent = run(settings, store, now, linked_work, renderer=renderer)
     if sent:
         log.info("linked networks: %s", ", ".join(sent))
     return sent
+
+
+def pooled_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> PoolReport:
+    """Pooled events (:func:`workflows.steps.pooled.pool_feeds`): read each
+    ``[[federation.feeds]]`` (outside the store's lock: a slow server holds nothing up),
+    then bring their events into the calendar, invite or cancel, and send the counts.
+    Raises :class:`workflows.shell.errors.UserError` when the signing key is missing and
+    a count is to be sent (nothing is then written)."""
+    fetched = read_feeds(settings.federation.feeds)
+    report = run(settings, store, now, pool_feeds, fetched, renderer=renderer)
+    if report.changes or report.counts:
+        log.info("pooled events: %s; changes: %s; counts to: %s", ", ".join(report.lines),
+                 ", ".join(report.changes) or "none", ", ".join(report.counts) or "none")
+    return report

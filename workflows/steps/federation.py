@@ -13,10 +13,14 @@ robot tells its peers' robots and what it keeps of theirs.
 Per peer, ``state["federation:<peer address>"]``::
 
     {"linked": bool, "last_seq": int (the last sequence number accepted from it),
+     "epoch": int (the epoch of that message: a newer one restarts the numbering),
      "in": {"kind", "seq", "at", "sent"} | None, "out": {"kind", "seq", "at"} | None,
      "hello_day": "YYYY-MM-DD" | None, "catalogue": [shared entries] (theirs),
      "catalogue_at": UTC ISO (theirs, received), "shared_digest": str, "shared_at": UTC ISO,
      "shared_count": int (ours, sent)}
+
+This robot's own epoch (:mod:`workflows.model.federation`) is ``state["federation:epoch"]``,
+set when it first signs a message (:func:`own_epoch`).
 """
 from __future__ import annotations
 
@@ -30,6 +34,8 @@ from workflows.mail.labels import label_of
 from workflows.model.federation import Received, encode, envelope, read_catalogue, shared_entry
 from workflows.model.privacy import redact
 from workflows.steps.catalogue import SERVED
+from workflows.steps.federation_notices import tell_about_peer
+from workflows.steps.pooled_counts import record_counts
 from workflows.steps.speaking import forward_to_animators, tell_peer
 
 CATALOGUE_EVERY = timedelta(days=1)
@@ -52,6 +58,26 @@ def _save(plan: Plan, peer: Peer, **changes) -> None:
 def last_received(plan: Plan, peer: Peer) -> int:
     """The sequence number of the last message accepted from ``peer`` (0: none yet)."""
     return int(peer_state(plan, peer).get("last_seq") or 0)
+
+
+def last_received_epoch(plan: Plan, peer: Peer) -> int:
+    """The epoch of the last message accepted from ``peer`` (0: none, or a peer without epochs)."""
+    return int(peer_state(plan, peer).get("epoch") or 0)
+
+
+EPOCH_KEY = "federation:epoch"
+
+
+def own_epoch(plan: Plan) -> int:
+    """This store's epoch, set the first time it signs a message: the UTC second of that
+    moment — or 0 for a store that had already signed messages before epochs existed (its
+    peers hold its numbering under epoch 0: a new epoch would only alarm them)."""
+    found = plan.get_state(EPOCH_KEY)
+    if found is None:
+        before = any(peer_state(plan, peer).get("out") for peer in plan.settings.federation.peers)
+        found = 0 if before else int(plan.now.timestamp())
+        plan.set_state(EPOCH_KEY, found)
+    return int(found)
 
 
 def shared_items(plan: Plan) -> list[dict]:
@@ -79,7 +105,7 @@ def send(plan: Plan, peer: Peer, kind: str, body: dict) -> str | None:
     seq = plan.next_number(f"federation-out:{peer.address}")
     network = plan.settings.network
     document = envelope(sender=network.address.lower(), network=network.name, to=peer.address, kind=kind, seq=seq,
-                        sent=plan.stamp(), body=body)
+                        sent=plan.stamp(), body=body, epoch=own_epoch(plan))
     sent = tell_peer(plan, peer, kind=kind, text=encode(document), cause=f"federation:{peer.address}:{seq}")
     _save(plan, peer, out={"kind": kind, "seq": seq, "at": plan.stamp()})
     return sent
@@ -123,12 +149,24 @@ def on_federation(plan: Plan, incoming: Incoming, peer: Peer, received: Received
                   more: "Callable[[Plan, Incoming, Peer, Received], str | None] | None" = None) -> str:
     """``federation`` past :data:`workflows.routes.PEER` (signed by ``peer``, to this
     network, a new sequence number): recorded, never answered in prose. A ``catalogue``
-    replaces what is kept of the peer's shared items; a ``hello`` only links; another kind
-    goes to ``more`` (the cross-network introductions'), and when it returns None (or there
-    is no ``more``), to the animators. The first message of a peer links it:
-    this network's catalogue goes to it at once."""
-    first = not peer_state(plan, peer).get("linked")
-    _save(plan, peer, linked=True, last_seq=received.seq,
+    replaces what is kept of the peer's shared items; a ``hello`` only links; a ``count``
+    records how many of the peer's members said yes to this network's pooled events
+    (:func:`workflows.steps.pooled_counts.record_counts`); another kind goes to ``more``
+    (the cross-network introductions'), and when it returns None (or there is no
+    ``more``), to the animators. The first message of a peer links it: this network's
+    catalogue goes to it at once. A peer that restarted from an empty store (a newer
+    epoch after messages of an older one) is recorded under its new epoch and the
+    animators are told."""
+    before = peer_state(plan, peer)
+    first = not before.get("linked")
+    if received.epoch > int(before.get("epoch") or 0) and before.get("last_seq"):
+        # Its numbering starts again (the guard let a newer epoch through): the animators
+        # know why its messages are accepted again from number 1.
+        tell_about_peer(plan, "restart", peer, seq=received.seq, last=int(before["last_seq"]),
+                        cause=f"federation-restart:{peer.address}:{received.epoch}")
+        plan.audit.warning("federation: %s restarted from an empty store (epoch %d, number %d)", peer.name,
+                           received.epoch, received.seq)
+    _save(plan, peer, linked=True, last_seq=received.seq, epoch=received.epoch,
           **{"in": {"kind": received.kind, "seq": received.seq, "at": plan.stamp(), "sent": received.sent}})
     if received.kind == "catalogue":
         items = read_catalogue(received.body)
@@ -136,6 +174,8 @@ def on_federation(plan: Plan, incoming: Incoming, peer: Peer, received: Received
         outcome = f"federation: catalogue of {peer.name} ({len(items)} item(s))"
     elif received.kind == "hello":
         outcome = f"federation: hello from {peer.name}"
+    elif received.kind == "count":
+        outcome = f"federation: {record_counts(plan, peer, received.body)} count(s) of {peer.name}"
     elif more is not None and (handled := more(plan, incoming, peer, received)) is not None:
         outcome = handled
     else:

@@ -83,11 +83,14 @@ _TEMPLATES = {GROUP_INVITATION: INVITATION}
 """A purpose whose mail is another's template."""
 GROUP_SESSION = "group_session"
 INVITATION_KIND_OF = {"permanence": "permanences", "monthly_meeting": "rencontres", "meeting": "rencontres",
-                      "exchange_review": "échanges", "workshop": "ateliers"}
+                      "exchange_review": "échanges", "workshop": "ateliers", "pooled": "réseaux voisins"}
 """The kind of invitations (« Invitations : permanences, ateliers »,
 :data:`workflows.mail.model.INVITATION_KINDS`) an event of each kind
-(:data:`workflows.events.model.KINDS`) belongs to. « réseaux voisins » names no event
-the robot publishes yet."""
+(:data:`workflows.events.model.KINDS`) belongs to."""
+OPT_IN_KINDS = ("pooled",)
+"""Event kinds only a member who named their kind of invitations gets (« Invitations :
+réseaux voisins »): neither a plain « Invitations : oui » nor an animator as such. A
+linked network's events are not this network's, and must reach only those who chose them."""
 
 
 @dataclass(frozen=True)
@@ -106,8 +109,11 @@ class Invitee:
     """The kinds of invitations the member asked for (``invitation_kinds``); None: all."""
 
     def wants(self, series: EventSeries) -> bool:
-        """True when this recipient gets ``series``' mails: an animator always, a member
-        when its kind is one they asked for (:func:`wanted_kind`)."""
+        """True when this recipient gets ``series``' mails: an animator always (but a
+        linked network's event, :data:`OPT_IN_KINDS`), a member when its kind is one they
+        asked for (:func:`wanted_kind`)."""
+        if series.kind in OPT_IN_KINDS:
+            return wanted_kind(self.kinds, series.kind)
         return self.animator or self.kinds is None or wanted_kind(self.kinds, series.kind)
 
     @property
@@ -126,7 +132,9 @@ class Invitee:
 
 def wanted_kind(kinds: "Iterable[str] | None", event_kind: str) -> bool:
     """True when an event of ``event_kind`` is one of the invitation ``kinds`` (None or
-    empty: every kind)."""
+    empty: every kind but :data:`OPT_IN_KINDS`, which must be named)."""
+    if event_kind in OPT_IN_KINDS:
+        return bool(kinds) and INVITATION_KIND_OF[event_kind] in kinds
     return not kinds or INVITATION_KIND_OF.get(event_kind) in kinds
 
 
@@ -238,11 +246,18 @@ def _queue(plan: Plan, series: EventSeries, kind: str, invitee: Invitee, occurre
     # The ORGANIZER the series was published under, though the network's address changed
     # since: an agenda takes a CANCEL or an update only from the event's own organizer.
     organizer = series.organizer or network.address
+    # A linked network's event (kind "pooled") shows that network as its organizer by name
+    # only (CN): the calendar address stays this robot's. A client sends its REPLY to the
+    # ORGANIZER's address (RFC 5546 §3.2.3) — none routes it to a SENT-BY — and iMIP wants
+    # the mail's From to be that ORGANIZER (RFC 6047 §3), which this robot is. So the
+    # member's answer comes back here, and the peer learns only a count (workflows.steps.pooled).
+    pooled_from = pooled_organizer(plan, series)
+    organizer_name = pooled_from or network.name
     if kind in REQUEST_KINDS:
-        text = imip.request(stamped, organizer, [invitee.address], organizer_name=network.name, names=names)
+        text = imip.request(stamped, organizer, [invitee.address], organizer_name=organizer_name, names=names)
     else:
         text = imip.cancel(stamped, organizer, [invitee.address], occurrence,
-                           organizer_name=network.name, names=names)
+                           organizer_name=organizer_name, names=names)
     following = upcoming_days(series, occurrence + timedelta(days=1))[:1] if occurrence else []
     return tell_attendee(
         plan, invitee.name, invitee.address, animator=invitee.animator,
@@ -253,6 +268,7 @@ def _queue(plan: Plan, series: EventSeries, kind: str, invitee: Invitee, occurre
             "occurrence": occurrence_view(series, occurrence) if occurrence else None,
             "following": occurrence_view(series, following[0]) if following else None,
             "recipient": {"name": invitee.name, "first_name": invitee.first_name, "animator": invitee.animator},
+            "pooled_from": pooled_from,
         },
         purpose=purpose,
         cause=mail_cause(series.uid, series.sequence, occurrence),
@@ -260,6 +276,16 @@ def _queue(plan: Plan, series: EventSeries, kind: str, invitee: Invitee, occurre
                                        invitee.id_part),
         attachments=[Attachment("calendar", text)],
     )
+
+
+def pooled_organizer(plan: Plan, series: EventSeries) -> str | None:
+    """The name of the linked network whose event ``series`` is (kind ``pooled``: the
+    name of its ``[[federation.peers]]``, else its robot address), None for this
+    network's own events."""
+    if series.peer is None:
+        return None
+    peer = plan.settings.federation.peer(series.peer)
+    return peer.name if peer is not None else series.peer
 
 
 def _worth_sending(series: EventSeries, change: Change, today: date) -> bool:
@@ -327,7 +353,7 @@ def invite_new_animators(plan: Plan) -> list[str]:
         member = find_member(plan, address)
         invitee = replace((invitee_of(member) if member else None) or Invitee(address=address), kinds=None)
         known = {uid for uid, _ in _mails_to(plan, INVITATION, address)}
-        mine = _each_live_series(plan, "new", invitee, lambda series: series.uid not in known)
+        mine = _each_live_series(plan, "new", invitee, lambda series: series.uid not in known and invitee.wants(series))
         if mine:
             plan.audit.info("calendar: animator %s invited to %d event(s)", invitee.member or "(not a member)", len(mine))
         queued.extend(mine)

@@ -1,0 +1,83 @@
+"""``[[federation.feeds]]``: the published calendars of linked networks whose events this
+network's members may be invited to (docs/reseaux-voisins.md, « Événements partagés »)::
+
+    [[federation.feeds]]
+    peer = "RERS de Rouen"                       # a [[federation.peers]] name
+    url = "https://rers-rouen.example/calendrier.ics"   # or: path = "/srv/rouen/calendrier.ics"
+
+Checked with every problem at once, like the rest of the configuration
+(:func:`check_feeds`).
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+FEED_KEYS = ("peer", "path", "url")
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One pooled calendar: the robot ``address`` of the peer it belongs to (lower-case)
+    and its ``name``; where to read it: a file ``path`` (absolute) or an ``http(s)``
+    ``url`` — exactly one of them."""
+
+    name: str
+    address: str
+    path: Path | None = None
+    url: str | None = None
+
+    @property
+    def where(self) -> str:
+        """The path or URL, as shown to the operator."""
+        return str(self.path) if self.path is not None else str(self.url)
+
+
+def check_feeds(given: Any, peers: list, base: Path, text: str) -> tuple[list[Feed], list[str]]:
+    """The ``[[federation.feeds]]`` tables checked against the ``peers`` already read
+    (:class:`config.settings.Peer`): ``(feeds, problems)``, every problem at once (an
+    unknown or missing key, a peer not listed in ``[[federation.peers]]`` or given two
+    feeds, both or neither of ``path`` and ``url``, a URL that is not http(s))."""
+    lines = [n for n, line in enumerate(text.splitlines(), start=1)
+             if re.match(r"^\s*\[\[\s*federation\s*\.\s*feeds\s*\]\]", line)]
+    if not isinstance(given, list) or not all(isinstance(f, dict) for f in given):
+        return [], ["[federation] feeds: write each linked network's calendar as a [[federation.feeds]] table"]
+    by_name = {p.name.lower(): p for p in peers}
+    feeds, problems, seen = [], [], set()
+    for number, table in enumerate(given, start=1):
+        label = (f"line {lines[number - 1]}: " if number <= len(lines) else "") + f"[[federation.feeds]] #{number}"
+        bad = len(problems)
+        for key in table:
+            if key not in FEED_KEYS:
+                hint = difflib.get_close_matches(key, FEED_KEYS, n=1)
+                problems.append(f"{label} {key}: unknown key" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+        for key in FEED_KEYS:
+            if key in table and (not isinstance(table[key], str) or not table[key].strip()):
+                problems.append(f"{label} {key}: must be a non-empty string")
+        name = table.get("peer") if isinstance(table.get("peer"), str) else None
+        peer = by_name.get(name.strip().lower()) if name else None
+        if "peer" not in table:
+            problems.append(f"{label} peer: this key is required (the name of a [[federation.peers]])")
+        elif name and name.strip() and peer is None:
+            problems.append(f"{label} peer: {name!r} is not the name of a [[federation.peers]]")
+        elif peer is not None and peer.address in seen:
+            problems.append(f"{label} peer: {peer.name!r} already has a feed")
+        if ("path" in table) == ("url" in table):
+            problems.append(f"{label}: give either path (a file) or url (http or https), one of them")
+        url = table.get("url") if isinstance(table.get("url"), str) else None
+        if url and url.strip() and (urlsplit(url.strip()).scheme not in ("http", "https")
+                                    or not urlsplit(url.strip()).netloc):
+            problems.append(f"{label} url: {url!r} is not an http:// or https:// address")
+        if len(problems) == bad and peer is not None:
+            seen.add(peer.address)
+            path = None
+            if "path" in table:
+                path = Path(table["path"].strip()).expanduser()
+                path = path if path.is_absolute() else base / path
+            feeds.append(Feed(name=peer.name, address=peer.address, path=path,
+                              url=url.strip() if url else None))
+    return feeds, problems
