@@ -227,3 +227,33 @@ def test_doctor_reads_each_feed(linked):
     (rouen.root / "calendar" / "calendrier.ics").unlink()
     (found,) = check_feeds(havre.settings)
     assert found.level == "warn" and "calendrier.ics" in found.text
+
+
+def test_the_monthly_reports_count_pooled_events_both_ways(linked):
+    from workflows.mail.render import Renderer
+    from workflows.steps.reports import build_report
+
+    havre, rouen = linked
+    publish_workshop(rouen)
+    marie = havre.member("marie@example.com", "Marie Dupont")
+    choose_invitations(havre, marie, ["réseaux voisins"])
+    pooled_job(havre.settings, havre.store, havre.now)
+    invitation = next(d for d in havre.outbox(to="marie@example.com", purpose="invitation")
+                      if b"Cuisine du monde" in raw_bytes(d["raw"]))
+    havre.deliver(client_reply(raw_bytes(invitation["raw"]), "marie@example.com", when=havre.now)[1])
+    havre.later(hours=1)
+    pooled_job(havre.settings, havre.store, havre.now)
+    (count,) = [m for m in havre.robot_mail(rouen) if json.loads(json_part(m))["kind"] == "count"]
+    rouen.deliver(count)
+
+    month = (WORKSHOP_DAY.replace(day=1), WORKSHOP_DAY.replace(day=28))
+    theirs = build_report(havre.settings, havre.store, *month, today=month[1])["pooled"]
+    # Rouen's four Monday permanences of January and its workshop; Marie's one yes.
+    assert (theirs["dates"], theirs["yes"], theirs["counted"]) == (5, 1, [])
+    ours = build_report(rouen.settings, rouen.store, *month, today=month[1])
+    assert ours["pooled"]["counted"] == [{"peer": "RERS du Havre", "dates": 1, "yes": 1}]
+    text = Renderer("fr").render("report", {"network": {"name": "RERS de Rouen", "address": ROUEN},
+                                            "now": rouen.now, "report": ours}).text
+    assert "Nos dates comptées par RERS du Havre : 1 (1 « oui » de ses membres)" in text
+    before = build_report(rouen.settings, rouen.store, date(2026, 11, 1), date(2026, 11, 30), today=month[1])
+    assert before["pooled"]["counted"] == [], "a count is reported in the month of its date"

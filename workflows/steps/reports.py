@@ -46,6 +46,7 @@ from workflows.steps.attendance import answers_for
 from workflows.steps.calendar import draft_for
 from workflows.steps.matcher import matcher, near_misses
 from workflows.steps.pauses import paused_members
+from workflows.steps.pooled_counts import counts_received
 from workflows.steps.speaking import answer_sender, tell_animators
 
 
@@ -164,6 +165,23 @@ def build_report(settings: Settings, store: Plan, start: date, end: date, today:
     running = [g for g in groups if g["status"] in ("open", "bilan")]
     upcoming.sort(key=lambda o: o["start"])
     found_cycles = cycles(intros)
+    # Pooled events, both ways, as counts: the neighbours' dates our members were invited
+    # to and their yes; the yes the neighbours counted for our dates (what they sent).
+    pooled_dates = [(one, o) for one in series if one.kind == "pooled"
+                    for o in occurrences(one, start, min(end, today))]
+    pooled_out = []
+    ours = {one.uid: one for one in series}
+    for peer in settings.federation.peers:
+        entries = counts_received(store, peer)["counts"]
+        dated = {c["uid"] for c in entries if c["occurrence"] is not None}
+        # A count per day when the peer's members answered about days; else one for the
+        # whole event (a one-off), in the period when our event has a date in it.
+        counted = [c for c in entries
+                   if (c["occurrence"] is not None and start.isoformat() <= c["occurrence"] <= end.isoformat())
+                   or (c["occurrence"] is None and c["uid"] not in dated and c["uid"] in ours
+                       and any(True for _ in occurrences(ours[c["uid"]], start, end)))]
+        if counted:
+            pooled_out.append({"peer": peer.name, "dates": len(counted), "yes": sum(c["yes"] for c in counted)})
     attendance.sort(key=lambda o: o["start"])
     return {
         "start": start,
@@ -207,6 +225,12 @@ def build_report(settings: Settings, store: Plan, start: date, end: date, today:
             "expired": closed_as("expired"),
         },
         "across": across(store.crossings.all(), within),
+        "pooled": {
+            "dates": len(pooled_dates),
+            "yes": sum(1 for one, o in pooled_dates for a in answers_for(store, one.uid, o.day)
+                       if a["partstat"] == "accepted"),
+            "counted": pooled_out,
+        },
         "groups": {
             "proposed": sum(1 for g in groups if within(g.get("created"))),
             "approved": sum(1 for g in groups if within(g.get("approved"))),
