@@ -4,6 +4,7 @@ network's members may be invited to (docs/reseaux-voisins.md, « Événements pa
     [[federation.feeds]]
     peer = "RERS de Rouen"                       # a [[federation.peers]] name
     url = "https://rers-rouen.example/calendrier.ics"   # or: path = "/srv/rouen/calendrier.ics"
+    kinds = ["rencontres", "échanges", "ateliers"]       # the default; "permanences" too?
 
 Checked with every problem at once, like the rest of the configuration
 (:func:`check_feeds`).
@@ -17,7 +18,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-FEED_KEYS = ("peer", "path", "url")
+FEED_KEYS = ("peer", "path", "url", "kinds")
+FEED_KINDS = ("permanences", "rencontres", "échanges", "ateliers")
+"""The kinds of a linked network's events that may be pooled: the words members write in
+« Invitations : … » (:data:`workflows.mail.model.INVITATION_KINDS`, but « réseaux
+voisins », which these events are)."""
+DEFAULT_FEED_KINDS = ("rencontres", "échanges", "ateliers")
+"""A neighbour's weekly permanence is left out unless asked for: a drop-in an hour away
+every week would bury its workshops."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,8 @@ class Feed:
     address: str
     path: Path | None = None
     url: str | None = None
+    kinds: tuple[str, ...] = DEFAULT_FEED_KINDS
+    """Which of its events reach this network's members (:data:`FEED_KINDS` words)."""
 
     @property
     def where(self) -> str:
@@ -55,7 +65,7 @@ def check_feeds(given: Any, peers: list, base: Path, text: str) -> tuple[list[Fe
             if key not in FEED_KEYS:
                 hint = difflib.get_close_matches(key, FEED_KEYS, n=1)
                 problems.append(f"{label} {key}: unknown key" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
-        for key in FEED_KEYS:
+        for key in ("peer", "path", "url"):
             if key in table and (not isinstance(table[key], str) or not table[key].strip()):
                 problems.append(f"{label} {key}: must be a non-empty string")
         name = table.get("peer") if isinstance(table.get("peer"), str) else None
@@ -68,6 +78,15 @@ def check_feeds(given: Any, peers: list, base: Path, text: str) -> tuple[list[Fe
             problems.append(f"{label} peer: {peer.name!r} already has a feed")
         if ("path" in table) == ("url" in table):
             problems.append(f"{label}: give either path (a file) or url (http or https), one of them")
+        kinds = table.get("kinds", list(DEFAULT_FEED_KINDS))
+        if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+            problems.append(f"{label} kinds: a list of words among {', '.join(FEED_KINDS)}")
+            kinds = []
+        for kind in kinds:
+            if kind.strip().lower() not in FEED_KINDS:
+                hint = difflib.get_close_matches(kind.strip().lower(), FEED_KINDS, n=1)
+                problems.append(f"{label} kinds: {kind!r} is not one of {', '.join(FEED_KINDS)}"
+                                + (f" (did you mean {hint[0]!r}?)" if hint else ""))
         url = table.get("url") if isinstance(table.get("url"), str) else None
         if url and url.strip() and (urlsplit(url.strip()).scheme not in ("http", "https")
                                     or not urlsplit(url.strip()).netloc):
@@ -79,5 +98,6 @@ def check_feeds(given: Any, peers: list, base: Path, text: str) -> tuple[list[Fe
                 path = Path(table["path"].strip()).expanduser()
                 path = path if path.is_absolute() else base / path
             feeds.append(Feed(name=peer.name, address=peer.address, path=path,
-                              url=url.strip() if url else None))
+                              url=url.strip() if url else None,
+                              kinds=tuple(dict.fromkeys(k.strip().lower() for k in kinds))))
     return feeds, problems

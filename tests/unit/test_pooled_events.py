@@ -62,6 +62,11 @@ def test_a_feed_written_by_rers_reads_back_as_the_same_events(tmp_path):
     mine = sorted(str(e["DTSTART"].dt) for e in recurring_ical_events.of(
         __import__("icalendar").Calendar.from_ical(feed(ours.values(), name="x", tzid="Europe/Paris"))).between(*window))
     assert mine == theirs and len(mine) > 20
+    # The kind travels (X-RERS-KIND): a network may leave a neighbour's permanence out.
+    kept = pooled_series(text, peer=ROUEN, address=HAVRE, domain="havre.example", zone="Europe/Paris",
+                         today=date(2026, 12, 7), leave_out={"permanence"})
+    assert sorted(s.peer_uid for s in kept.series.values()) == sorted(
+        o.uid for o in made if o.kind != "permanence") and kept.skipped == []
 
 
 def test_events_outside_the_subset_are_left_out_and_said():
@@ -137,8 +142,8 @@ def test_a_pooled_workshop_reaches_only_those_who_chose_it_and_the_count_goes_ba
     choose_invitations(havre, lea, ["ateliers"])
 
     report = pooled_job(havre.settings, havre.store, havre.now)
-    # Its permanence and its workshop: both published in its feed.
-    assert report.lines == ["RERS de Rouen: 2 event(s)"] and report.counts == []
+    # Its workshop; its weekly permanence, published too, is left out (kinds' default).
+    assert report.lines == ["RERS de Rouen: 1 event(s)"] and report.counts == []
     pooled = [d for d in havre.store.outbox.all() if d["cause"].startswith("voisin-")]
     assert {tuple(d["recipients"]) for d in pooled} == {("marie@example.com",)}, \
         "not Paul (plain oui), Léa (ateliers), nor the animators"
@@ -190,7 +195,7 @@ def test_a_pooled_workshop_reaches_only_those_who_chose_it_and_the_count_goes_ba
     queued = run(havre.settings, havre.store, havre.now, lambda plan: (
         plan.members.update(before["id"], invitation_kinds=["ateliers"]), follow_preference(plan, before, after))[1])
     withdrawn = havre.outbox(to="marie@example.com", purpose="invitation_withdrawn")
-    assert len(queued) == len(withdrawn) == 2, "the permanence and the workshop"
+    assert len(queued) == len(withdrawn) == 1, "the workshop"
     assert {str(calendar_of(raw_bytes(d["raw"]))["METHOD"]) for d in withdrawn} == {"CANCEL"}
 
 
@@ -213,8 +218,8 @@ def test_a_workshop_removed_from_the_feed_is_cancelled_and_an_unreadable_feed_to
     cut = text[:text.index("BEGIN:VEVENT")] + "END:VCALENDAR\r\n"
     feed_file.write_text(cut, encoding="utf-8")
     havre.later(hours=1)
-    assert [c.split()[1] for c in pooled_job(havre.settings, havre.store, havre.now).changes] == ["cancelled"] * 2
-    assert len(havre.outbox(to="marie@example.com", purpose="cancellation")) == 2
+    assert [c.split()[1] for c in pooled_job(havre.settings, havre.store, havre.now).changes] == ["cancelled"]
+    assert len(havre.outbox(to="marie@example.com", purpose="cancellation")) == 1
     assert len(havre.outbox(purpose="federation_notice")) == 2, "and once when it is read again"
 
 
@@ -223,7 +228,7 @@ def test_doctor_reads_each_feed(linked):
     havre, rouen = linked
     publish_workshop(rouen)
     (found,) = check_feeds(havre.settings)
-    assert found.level == "ok" and "RERS de Rouen" in found.text and "2" in found.text
+    assert found.level == "ok" and "RERS de Rouen" in found.text and "1" in found.text
     (rouen.root / "calendar" / "calendrier.ics").unlink()
     (found,) = check_feeds(havre.settings)
     assert found.level == "warn" and "calendrier.ics" in found.text
@@ -248,8 +253,7 @@ def test_the_monthly_reports_count_pooled_events_both_ways(linked):
 
     month = (WORKSHOP_DAY.replace(day=1), WORKSHOP_DAY.replace(day=28))
     theirs = build_report(havre.settings, havre.store, *month, today=month[1])["pooled"]
-    # Rouen's four Monday permanences of January and its workshop; Marie's one yes.
-    assert (theirs["dates"], theirs["yes"], theirs["counted"]) == (5, 1, [])
+    assert (theirs["dates"], theirs["yes"], theirs["counted"]) == (1, 1, [])
     ours = build_report(rouen.settings, rouen.store, *month, today=month[1])
     assert ours["pooled"]["counted"] == [{"peer": "RERS du Havre", "dates": 1, "yes": 1}]
     text = Renderer("fr").render("report", {"network": {"name": "RERS de Rouen", "address": ROUEN},
@@ -257,3 +261,19 @@ def test_the_monthly_reports_count_pooled_events_both_ways(linked):
     assert "Nos dates comptées par RERS du Havre : 1 (1 « oui » de ses membres)" in text
     before = build_report(rouen.settings, rouen.store, date(2026, 11, 1), date(2026, 11, 30), today=month[1])
     assert before["pooled"]["counted"] == [], "a count is reported in the month of its date"
+
+
+def test_a_feed_may_ask_for_the_neighbours_permanences_and_bad_kinds_are_said(linked):
+    havre, rouen = linked
+    publish_workshop(rouen)
+    marie = havre.member("marie@example.com", "Marie Dupont")
+    choose_invitations(havre, marie, ["réseaux voisins"])
+    wider = feed_toml(rouen) + 'kinds = ["permanences", "ateliers"]\n'
+    havre.link(rouen, extra=wider)
+    assert havre.settings.federation.feeds[0].kinds == ("permanences", "ateliers")
+    assert pooled_job(havre.settings, havre.store, havre.now).lines == ["RERS de Rouen: 2 event(s)"]
+    bad = (havre.root / "rers.toml").read_text(encoding="utf-8").replace(
+        wider, feed_toml(rouen) + 'kinds = ["ateliers", "permanance"]\n')
+    with pytest.raises(ConfigError) as error:
+        loads(bad, base=havre.root)
+    assert "'permanance' is not one of" in str(error.value) and "did you mean 'permanences'" in str(error.value)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import Collection
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Calendar
@@ -153,11 +154,14 @@ def _series(event, *, peer: str, address: str, domain: str, fallback_zone: str) 
     )
 
 
-def pooled_series(text: str, *, peer: str, address: str, domain: str, zone: str, today: date) -> FeedRead:
+def pooled_series(text: str, *, peer: str, address: str, domain: str, zone: str, today: date,
+                  leave_out: "Collection[str]" = ()) -> FeedRead:
     """The events of the peer robot ``peer``'s feed ``text`` as pooled series of this
     network (``address``, ``domain``; ``zone`` the network's, for a floating time): those
-    not cancelled whose last day is not before ``today`` (local). Raises
-    :class:`FeedError` when ``text`` is not iCalendar text."""
+    not cancelled whose last day is not before ``today`` (local), and whose kind (the
+    ``X-RERS-KIND`` rers writes, :data:`workflows.events.model.KINDS`) is not in
+    ``leave_out`` (an event without it is kept). Raises :class:`FeedError` when ``text``
+    is not iCalendar text."""
     try:
         calendar = Calendar.from_ical(text)
     except (ValueError, IndexError, KeyError) as error:
@@ -166,6 +170,8 @@ def pooled_series(text: str, *, peer: str, address: str, domain: str, zone: str,
     for event in calendar.walk("VEVENT"):
         label = str(event.get("uid") or "(no UID)")
         if str(event.get("status") or "").upper() == "CANCELLED":
+            continue
+        if str(event.get("x-rers-kind") or "").strip().lower() in leave_out:
             continue
         try:
             series = _series(event, peer=peer, address=address, domain=domain, fallback_zone=zone)

@@ -198,6 +198,10 @@ def series_event(series: EventSeries) -> Event | None:
     event.add("dtstamp", series.dtstamp)
     event.add("sequence", series.sequence)
     event.add("summary", series.title)
+    # The kind, for a linked network that pools this calendar (workflows/events/feeds.py):
+    # its config chooses which kinds reach its members (a neighbour's weekly permanence
+    # seldom should). An x-prop (RFC 5545, 3.8.8.2): calendar clients ignore it.
+    event.add("x-rers-kind", series.kind)
     if series.place:
         event.add("location", series.place)
     if series.description:

@@ -237,8 +237,9 @@ def check_calendar(settings: Settings) -> Iterator[Finding]:
 def check_feeds(settings: Settings) -> Iterator[Finding]:
     """Each ``[[federation.feeds]]`` read now and its events counted (a warning when it
     cannot be: the robot runs without it, and tells the animators)."""
-    from workflows.events.feeds import FeedError, pooled_series
+    from workflows.events.feeds import FeedError
     from workflows.shell.feeds import read_feed
+    from workflows.steps.pooled import feed_events
 
     say = words_for(settings)
     network = settings.network
@@ -247,9 +248,7 @@ def check_feeds(settings: Settings) -> Iterator[Finding]:
         error = fetched.error
         if error is None:
             try:
-                read = pooled_series(fetched.text or "", peer=feed.address, address=network.address,
-                                     domain=network.domain, zone=network.timezone,
-                                     today=datetime.now(network.zone).date())
+                read = feed_events(feed, fetched.text or "", network, datetime.now(network.zone).date())
             except FeedError as problem:
                 error = str(problem)
         if error is not None:

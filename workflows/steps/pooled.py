@@ -31,15 +31,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from config.feeds import Feed
+from config.settings import NetworkSettings
 from workflows.decision import Plan
-from workflows.events.feeds import FeedError, pooled_series
+from workflows.events.feeds import FeedError, FeedRead, pooled_series
 from workflows.events.model import EventSeries
 from workflows.model.federation import encode
 from workflows.steps.attendance import answers_for
 from workflows.steps.calendar import draft, load_series
 from workflows.steps.federation import peer_state, send
 from workflows.steps.federation_notices import tell_about_peer
-from workflows.steps.invitations import update_calendar
+from workflows.steps.invitations import INVITATION_KIND_OF, OPT_IN_KINDS, update_calendar
 
 COUNTS_EVERY = timedelta(days=1)
 """Changed counts go to the organising peer once a day at most."""
@@ -80,6 +81,17 @@ def _save(plan: Plan, address: str, **changes) -> None:
     plan.set_state(_key(address), {**feed_state(plan, address), **changes})
 
 
+def feed_events(feed: Feed, text: str, network: NetworkSettings, today: date) -> FeedRead:
+    """The events of ``feed`` (its iCalendar ``text``) this ``network`` pools
+    (:func:`workflows.events.feeds.pooled_series`): those still to come on ``today``
+    (local), of the kinds the feed's ``kinds`` names. Raises
+    :class:`workflows.events.feeds.FeedError` when ``text`` is not iCalendar text."""
+    return pooled_series(text, peer=feed.address, address=network.address, domain=network.domain,
+                         zone=network.timezone, today=today,
+                         leave_out={kind for kind, word in INVITATION_KIND_OF.items()
+                                    if kind not in OPT_IN_KINDS and word not in feed.kinds})
+
+
 def _read(plan: Plan, fetched: Fetched) -> dict[str, EventSeries] | None:
     """The pooled series of one feed, or None when it cannot be read (the animators told
     the first time). Tells them too when it can be read again."""
@@ -89,8 +101,7 @@ def _read(plan: Plan, fetched: Fetched) -> dict[str, EventSeries] | None:
     read = None
     if error is None:
         try:
-            read = pooled_series(fetched.text or "", peer=feed.address, address=network.address,
-                                 domain=network.domain, zone=network.timezone, today=plan.local_date)
+            read = feed_events(feed, fetched.text or "", network, plan.local_date)
         except FeedError as problem:
             error = str(problem)
     if read is None:
