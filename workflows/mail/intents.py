@@ -112,6 +112,8 @@ _LEAD_IN = r"(?:je|j') ?(?:voudrais|veux|souhaite|souhaiterais|desire|desirerais
 _ITEM_REF = r"\b([odt0])\s*[-‐–]?\s*(\d{1,6})\b"
 _OFFER_OR_DEMAND_REF = r"\b([od0])\s*[-‐–]?\s*(\d{1,6})\b"
 _END = r"(?=\s*(?:$|[!.,:;(]))"
+_CIVILITY = r"(?:mme|madame|mr|m\.|monsieur|mlle|mademoiselle|mes?sieurs|la personne|ma (?:cliente|voisine|fille|mere|soeur|collegue)|mon (?:client|voisin|fils|pere|frere|collegue))(?!\w)"
+"""« Demande de Mme Diallo »: someone's request (an adviser forwarding it), not a DEMANDE."""
 """A keyword that must stand alone (« Reprise ! ») where a longer line means something else."""
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("withdraw_item", re.compile(
@@ -165,7 +167,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"^(?:offres?|je propose|j'offre|offer|proposition(?: de savoirs?)?|savoirs? proposes?)\b"
         r"|^" + _LEAD_IN + r" (?:proposer|offrir|partager|transmettre|enseigner)\b")),
     ("demand", re.compile(
-        r"^(?:demandes?|je cherche|je recherche|je souhaite apprendre|request|recherche|savoirs? recherches?)\b"
+        r"^(?:demandes?(?! (?:de|d'|du) ?" + _CIVILITY + r")|je cherche|je recherche|je souhaite apprendre|request"
+        r"|recherche|savoirs? recherches?)\b"
         r"|^" + _LEAD_IN + r" (?:apprendre|trouver quelqu'un|trouver une personne)\b")),
 )
 

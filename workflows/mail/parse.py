@@ -172,11 +172,10 @@ def _parse(raw: bytes, options: ParseOptions, now: datetime | None) -> Parsed:
 
     subject, forwarded = strip_subject(parsed.subject)
     full_text = _body_text(bodies, keep_quotes=forwarded)
-    if forwarded:
-        for attached in bodies.attached[:3]:
-            full_text += "\n\n" + _body_text(decode.collect_bodies(attached))
+    for attached in bodies.attached[:_ATTACHED_READ]:
+        full_text += "\n\n" + _forwarded_block(attached)
     split = split_reply(full_text, forwarded=forwarded)
-    parsed.forwarded = split.forwarded or (forwarded and bool(bodies.attached))
+    parsed.forwarded = split.forwarded
     parsed.forwarded_subject = split.forwarded_subject
     parsed.forwarded_from = split.forwarded_from
     own, pieces = _own_text(split, parsed)
@@ -192,6 +191,23 @@ def _parse(raw: bytes, options: ParseOptions, now: datetime | None) -> Parsed:
         return parsed
     _request(parsed, subject, body_line, own, pieces, split, options, reference)
     return parsed
+
+
+_ATTACHED_READ = 3
+"""Attached messages read as forwarded (a person forwards one, rarely more)."""
+
+
+def _forwarded_block(attached) -> str:
+    """An attached message (``message/rfc822``, or an ``.eml`` file) written as a
+    client writes an inline forward — separator, ``De :``/``Date :``/``Objet :``, its
+    text — so that :func:`split_reply` reads both shapes one way (its sender, its
+    subject, its own signature)."""
+    lines = ["-------- Message transféré --------"]
+    for label, name in (("De", "from"), ("Date", "date"), ("Objet", "subject")):
+        value = " ".join(decode.header(attached, name).split())
+        if value:
+            lines.append(f"{label} : {value}")
+    return "\n".join(lines) + "\n\n" + _body_text(decode.collect_bodies(attached))
 
 
 _AUTOMATIC_HEADERS = (
