@@ -70,7 +70,7 @@ _ROBOT_SUBJECT_RE = re.compile(
     r"|groupe g-\d+|animer un groupe|rejoindre le groupe|comment s'est passe le groupe|une personne a rejoint"
     r"|une place s'est liberee|vous avez quitte le groupe|le groupe n'aura pas lieu|liste d'attente du groupe"
     r"|bienvenue dans le groupe|merci : le groupe|\[rers-fed\]|temoignage|votre temoignage|echanges sur les echanges|merci pour votre reponse au recueil|synthese du recueil"
-    r"|confirmez-vous votre nouvelle adresse|votre adresse au|changement d'adresse au"
+    r"|confirmez-vous votre nouvelle adresse|votre adresse au|changement d'adresse au|votre transfert au"
     r")(?:(?<=\W)|\b)"
     r"|^.{1,120} de demain \(.{1,60}\) : \d+ personnes? (?:a|ont) dit oui$"
 )

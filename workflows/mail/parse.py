@@ -178,6 +178,7 @@ def _parse(raw: bytes, options: ParseOptions, now: datetime | None) -> Parsed:
     parsed.forwarded = split.forwarded
     parsed.forwarded_subject = split.forwarded_subject
     parsed.forwarded_from = split.forwarded_from
+    parsed.forwarded_name = split.forwarded_name
     own, pieces = _own_text(split, parsed)
     parsed.text = own
     if reason is not None:
@@ -700,7 +701,7 @@ def _cleaned(parsed: Parsed) -> Parsed:
     parsed.text = clean(parsed.text)
     for name in ("sender", "token", "answer", "item_ref", "subject", "sender_name", "reply_to", "message_id",
                  "automatic", "auto_submitted", "list_id", "on_behalf_of", "sender_field", "pause_until", "new_address",
-                 "signature", "forwarded_from", "forwarded_subject"):
+                 "signature", "forwarded_from", "forwarded_name", "forwarded_subject"):
         value = getattr(parsed, name)
         if value is not None:
             setattr(parsed, name, clean_line(value))
