@@ -352,6 +352,8 @@ def _request(parsed: Parsed, subject: str, body_line: str, own: str, pieces: lis
         # montrer comment réparer un vélo. » is the offer the mail asked for.
         written = prose_items(read_fields(own, "offer").free_text, ("offer",))
         found = _Found(Keyword("offer"), written[0].used, False) if written else None
+    if found is None:
+        found = _prose_found(body_line)
     if found is not None and found.keyword.needs_ref:
         ref = item_ref_in(subject) or item_ref_in(own)
         found = _Found(Keyword("withdraw_item", item_ref=ref), found.line, found.from_subject) if ref else None
@@ -476,6 +478,17 @@ def _keyword_places(subject: str, body_line: str, pieces: list[str], reply_to_ro
 
 _SENTENCES_READ = 3
 """Sentences of the first meaningful line looked at for a keyword."""
+
+
+def _prose_found(body_line: str) -> _Found | None:
+    """An offer or a demand written as a sentence without a keyword (protocol.md, "Fields":
+    « je peux montrer comment réparer un vélo » is an offer): the first of the first
+    meaningful line's sentences that carries an item (:func:`clause_item`)."""
+    for sentence in sentences(body_line[:_LINE_READ])[:_SENTENCES_READ]:
+        written = clause_item(sentence)
+        if written is not None:
+            return _Found(Keyword(written.kind), sentence, False)
+    return None
 _LINE_READ = 2000
 """Characters of a line looked at for a keyword: a keyword opens it, and its title ends
 well before (a pasted line of a hundred thousand characters costs no more)."""
