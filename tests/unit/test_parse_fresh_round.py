@@ -72,9 +72,6 @@ MESSAGES: dict[str, tuple[bytes, dict]] = {
               "Échange réalisé : oui\nFreins : les horaires du bus\n\n"
               "Envoyé avec la messagerie sécurisée Proton Mail.\n"),
         {"intent": "reply", "bilan": {"happened": "yes", "obstacles": "les horaires du bus"}}),
-    "galaxy-footer-no": (
-        reply("Non merci\n\n\n\nEnvoyé depuis mon appareil Galaxy\n"),
-        {"intent": "reply", "answer": "no", "text": "Non merci"}),
     "windows-mail-header-without-address": (
         reply(f"Oui, d'accord.\n\nEnvoyé à partir de Courrier pour Windows\n\nDe : RERS de Souday\n"
               f"Envoyé : lundi 7 décembre 2026 09:00\nÀ : Nadia Ferhat\nObjet : {QUESTION}\n\n{ASKED}\n"),
@@ -85,17 +82,6 @@ MESSAGES: dict[str, tuple[bytes, dict]] = {
               "https://www.avast.com/antivirus\n"),
         {"intent": "demand", "items": [("demand", "Utiliser un tableur")],
          "item0": {"description": "pour tenir mon budget"}, "text_lacks": ["Avast", "avast"]}),
-    "legal-notice-under-yes": (
-        reply("Oui\n\nCe message et toutes les pièces jointes sont confidentiels et établis à l'intention "
-              "exclusive de ses destinataires. Toute utilisation ou diffusion non autorisée est interdite.\n"),
-        {"intent": "reply", "answer": "yes", "text": "Oui"}),
-    "association-signature-block": (
-        reply("Oui avec plaisir\n\nMarc Lefèvre\nTrésorier bénévole\nAssociation Les Jardins Partagés\n"
-              "12 rue des Lilas, 76000 Rouen\nwww.jardins-partages.fr\n"),
-        {"intent": "reply", "answer": "yes", "text": "Oui avec plaisir"}),
-    "shop-signature-non-stop": (
-        reply("OK pour moi\n\nKarim\nÉpicerie solidaire – ouvert non-stop le samedi\n06 12 34 56 78\n"),
-        {"intent": "reply", "answer": "yes", "text": "OK pour moi"}),
     # --- quote and forward separators ------------------------------------------------------
     "zimbra-free-no": (
         reply("non, pas cette fois\n\n----- Mail original -----\nDe: \"RERS de Souday\" <rers@example.org>\n"
@@ -250,13 +236,6 @@ MESSAGES.update({
     "ipad-footer-join": (
         plain("Bonjour", "Bonjour je souhaiterais m'inscrire\n\nEnvoyé de mon iPad\n"),
         {"intent": "join", "text_lacks": ["iPad"]}),
-    "english-legal-notice-under-no": (
-        reply("Non\n\nThis e-mail and any attachments are confidential and intended solely for the addressee. "
-              "Any unauthorised use or dissemination is prohibited.\n"),
-        {"intent": "reply", "answer": "no", "text": "Non"}),
-    "orange-app-footer-yes": (
-        reply("Oui\n\n\nEnvoyé depuis l'application Mail Orange\n"),
-        {"intent": "reply", "answer": "yes", "text": "Oui"}),
     "bilan-starting-with-on": (
         plain(f"Re: [{TOKEN}] Comment s'est passé l'échange ?",
               "On s'est vus deux fois, c'était très bien.\n\nLe mar. 8 déc. 2026 à 09:00, RERS de Souday "
@@ -281,6 +260,26 @@ MESSAGES.update({
         plain("Mon offre", "Bonjour, merci de retirer mon offre O-3, j'ai trouvé un emploi.\n"),
         {"intent": "withdraw_item", "item_ref": "O-3"}),
 })
+
+
+# Answers under a footer, a notice or a signature: name -> (the reply's text, answer, own text).
+FOOTED_ANSWERS: dict[str, tuple[str, str, str]] = {
+    "galaxy-footer-no": ("Non merci\n\n\n\nEnvoyé depuis mon appareil Galaxy\n", "no", "Non merci"),
+    "legal-notice-under-yes": (
+        "Oui\n\nCe message et toutes les pièces jointes sont confidentiels et établis à l'intention exclusive de "
+        "ses destinataires. Toute utilisation ou diffusion non autorisée est interdite.\n", "yes", "Oui"),
+    "association-signature-block": (
+        "Oui avec plaisir\n\nMarc Lefèvre\nTrésorier bénévole\nAssociation Les Jardins Partagés\n"
+        "12 rue des Lilas, 76000 Rouen\nwww.jardins-partages.fr\n", "yes", "Oui avec plaisir"),
+    "shop-signature-non-stop": (
+        "OK pour moi\n\nKarim\nÉpicerie solidaire – ouvert non-stop le samedi\n06 12 34 56 78\n", "yes", "OK pour moi"),
+    "english-legal-notice-under-no": (
+        "Non\n\nThis e-mail and any attachments are confidential and intended solely for the addressee. "
+        "Any unauthorised use or dissemination is prohibited.\n", "no", "Non"),
+    "orange-app-footer-yes": ("Oui\n\n\nEnvoyé depuis l'application Mail Orange\n", "yes", "Oui"),
+}
+MESSAGES.update({name: (reply(body), {"intent": "reply", "answer": answer, "text": text})
+                 for name, (body, answer, text) in FOOTED_ANSWERS.items()})
 
 
 def check(parsed, want: dict) -> list[str]:
