@@ -100,16 +100,11 @@ def fail_on(monkeypatch, marker: bytes) -> None:
     messages whose raw bytes hold ``marker``; the others are handled as usual."""
     import workflows.shell.runner as runner_module
 
-    real_route = runner_module.route
+    real_dispatch = runner_module.dispatch
 
-    def route(intent):
-        handler = real_route(intent)
+    def dispatch(plan, incoming):
+        if marker in incoming.raw:
+            raise RuntimeError("a bug triggered by this message")
+        return real_dispatch(plan, incoming)
 
-        def guarded(ctx, incoming):
-            if marker in incoming.raw:
-                raise RuntimeError("a bug triggered by this message")
-            return handler(ctx, incoming)
-
-        return guarded
-
-    monkeypatch.setattr(runner_module, "route", route)
+    monkeypatch.setattr(runner_module, "dispatch", dispatch)

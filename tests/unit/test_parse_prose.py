@@ -148,8 +148,18 @@ def test_only_a_description_runs_on_over_blank_lines():
     assert fields.items[0].place == "agence"
 
 
-def test_a_value_written_under_its_key_after_a_blank_line():
-    fields = read_fields("Nom :\n\nPaul Henry\n\nTéléphone : 06 12 34 56 78", None)
+def test_a_value_written_under_its_key_after_a_blank_line_is_not_glued():
+    # protocol.md, "Fields": text after a blank line is the message's own text, never part
+    # of the field above it — an empty key too; the animators read the line.
+    for key, value in (("Nom", "Paul Henry"), ("Titre", "Couture"), ("Téléphone", "06 12 34 56 78")):
+        fields = read_fields(f"{key} :\n\n{value}\n\nLieu : agence", "offer")
+        assert (fields.member.name, fields.member.phone, fields.items) == (None, None, []), key
+        assert value in fields.free_text
+        assert fields.pending["place"] == "agence"
+
+
+def test_a_value_on_the_line_under_its_key_is_its_value():
+    fields = read_fields("Nom :\nPaul Henry\nTéléphone :\n06 12 34 56 78", None)
     assert fields.member.name == "Paul Henry" and fields.member.phone == "+33612345678"
 
 

@@ -199,7 +199,8 @@ def test_the_route_table_names_every_intent_of_the_protocol():
     protocol = {"join", "offer", "demand", "withdraw_item", "withdraw", "reply", "help", "catalogue", "my_data",
                 "event_command", "rsvp", "auto_reply", "bounce", "preferences", "interest", "pause", "resume",
                 "testimony", "address_change", "federation", "unknown"}
-    assert set(routes.ROUTES) == protocol
+    # « relayed »: a join, offer or demand forwarded from another person (routes.route_key).
+    assert set(routes.ROUTES) == protocol | {"relayed"}
     assert set(routes.ANSWERS) == {"join", "withdraw", "withdraw_item", "approve", "consent", "bilan", "confirm_change",
                                    "still_current", "address_change", "group_approve", "group_lead", "group_join",
                                    "group_bilan", "testimony_approve", "testimony_withdraw", "collection",

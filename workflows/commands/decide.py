@@ -49,7 +49,7 @@ def _decide(settings, store, now, raw: bytes, parsed) -> dict:
                              else "repeat: already handled, nothing would be done")
         return result
     plan = view(settings, store, now)
-    result["outcome"] = routes.route(parsed.intent)(plan, Incoming(parsed, raw, "decide"))
+    result["outcome"] = routes.dispatch(plan, Incoming(parsed, raw, "decide"))
     result.update({
         "route": [{"table": table, "key": key, "guard": guard, "passed": passed}
                   for table, key, guard, passed in plan.routes_taken],

@@ -632,6 +632,11 @@ def collect_bodies(message: Message) -> Bodies:
         if content_type.endswith("-signature") or content_type == "application/signature" or filename.endswith(".sig"):
             bodies.signatures.append(part_text(part).strip())
             continue
+        if _is_message_file(part, content_type, filename):
+            attached = _as_message(part)
+            if attached is not None:
+                bodies.attached.append(attached)
+                continue
         if is_attachment(part) or (filename and content_type not in ("text/plain", "text/html")):
             continue
         if content_type == "text/plain":
@@ -639,6 +644,48 @@ def collect_bodies(message: Message) -> Bodies:
         elif content_type == "text/html":
             bodies.html.append(part_text(part))
     return bodies
+
+
+_GENERIC_TYPES = frozenset({"application/octet-stream", "application/x-unknown", "application/unknown",
+                            "application/eml", "application/x-eml", "text/x-eml", "message/x-eml"})
+"""Types a client gives an attached original message when it does not say ``message/rfc822``."""
+_MESSAGE_HEAD_RE = re.compile(rb"\A(?:[\x21-\x39\x3b-\x7e]{1,76}[ \t]*:[^\n]*\n(?:[ \t][^\n]*\n)*){2,}?\r?\n",
+                              re.MULTILINE)
+_MAX_ATTACHED = 2_000_000
+"""Bytes of an attached file read as a message (a forwarded mail is far smaller)."""
+
+
+def _is_message_file(part: Message, content_type: str, filename: str) -> bool:
+    """True for an attached original message that is not typed ``message/rfc822``: an
+    ``.eml`` file of any type, or a generic type (``application/octet-stream``) whose
+    bytes start with a mail header block holding a ``From`` and a ``Date`` or
+    ``Subject`` (clients that attach the original mail as a file)."""
+    if filename.endswith(".eml"):
+        return True
+    return content_type in _GENERIC_TYPES and not filename[-4:] in (".pdf", ".doc", ".jpg", ".png", ".zip")
+
+
+def _as_message(part: Message) -> Message | None:
+    """The message an attached file holds, its 8-bit bodies kept as bytes (each part's
+    charset is read by :func:`part_text`), or None when its bytes do not start with a
+    mail header block naming a sender."""
+    try:
+        data = part.get_payload(decode=True)
+    except Exception:
+        return None
+    if not isinstance(data, bytes) or not data or len(data) > _MAX_ATTACHED:
+        return None
+    head = data.lstrip(b"\r\n\t \xef\xbb\xbf").replace(b"\r\n", b"\n")
+    block = _MESSAGE_HEAD_RE.match(head)
+    if block is None:
+        return None
+    names = {line.split(b":", 1)[0].strip().lower() for line in block.group(0).split(b"\n") if b":" in line[:78]}
+    if b"from" not in names or not names & {b"date", b"subject"}:
+        return None
+    try:
+        return email.message_from_bytes(head)
+    except Exception:
+        return None
 
 
 def _disposition(payload: object) -> str:

@@ -146,19 +146,15 @@ def read_entries(text: str) -> tuple[list[Entry], list[str]]:
     after a blank line that ended a value, and a web form's ``Message :``.
 
     A value runs on over the following lines until the next key or a blank line; only a
-    ``Description`` runs on over blank lines. A value written under its empty key, after
-    a blank line, is still that key's only in a form's layout, where another key follows
-    it after a blank line too (``Nom :``, ``Paul Henry``, ``Téléphone : …``); otherwise
-    the blank line ended the field (``Téléphone :`` left empty, a number at the end of
-    the message: the person's own text, for the animators)."""
+    ``Description`` runs on over blank lines. A key left empty ends at the blank line
+    under it too (protocol.md: « Text after a blank line is the message's own text, never
+    part of the field above it »): ``Nom :``, a blank line, ``Paul Henry`` leaves the name
+    unset and « Paul Henry » in the free text, for the animators to read — the robot does
+    not guess which lines a key meant."""
     entries: list[Entry] = []
     free: list[str] = []
     current: Entry | None = None
-    lines = text.split("\n")
-    for index, line in enumerate(lines):
-        if (current is not None and not line.strip() and current.key not in _RUNS_ON
-                and not any(item.strip() for item in current.lines) and not _form_layout(lines, index)):
-            current = None
+    for line in text.split("\n"):
         found = field_key(line)
         if found:
             key, value = found
@@ -170,7 +166,7 @@ def read_entries(text: str) -> tuple[list[Entry], list[str]]:
                 entries.append(current)
             continue
         if current is not None:
-            if not line.strip() and current.key not in _RUNS_ON and any(item.strip() for item in current.lines):
+            if not line.strip() and current.key not in _RUNS_ON:
                 current = None
                 free.append("")
                 continue
@@ -178,22 +174,6 @@ def read_entries(text: str) -> tuple[list[Entry], list[str]]:
         else:
             free.append(line)
     return entries, free
-
-
-def _form_layout(lines: list[str], blank: int) -> bool:
-    """True when, after the blank line at ``blank`` under an empty key, one paragraph
-    comes and then, after a blank line, another key: a form laid out with blank lines
-    between its keys and values."""
-    index = blank
-    while index < len(lines) and not lines[index].strip():
-        index += 1
-    if index == len(lines) or field_key(lines[index]):
-        return False
-    while index < len(lines) and lines[index].strip():
-        index += 1
-    while index < len(lines) and not lines[index].strip():
-        index += 1
-    return index < len(lines) and field_key(lines[index]) is not None
 
 
 _MODALITIES = (

@@ -70,7 +70,7 @@ _ROBOT_SUBJECT_RE = re.compile(
     r"|groupe g-\d+|animer un groupe|rejoindre le groupe|comment s'est passe le groupe|une personne a rejoint"
     r"|une place s'est liberee|vous avez quitte le groupe|le groupe n'aura pas lieu|liste d'attente du groupe"
     r"|bienvenue dans le groupe|merci : le groupe|\[rers-fed\]|temoignage|votre temoignage|echanges sur les echanges|merci pour votre reponse au recueil|synthese du recueil"
-    r"|confirmez-vous votre nouvelle adresse|votre adresse au|changement d'adresse au|reseau voisin"
+    r"|confirmez-vous votre nouvelle adresse|votre adresse au|changement d'adresse au|reseau voisin|votre transfert au"
     r")(?:(?<=\W)|\b)"
     r"|^.{1,120} de demain \(.{1,60}\) : \d+ personnes? (?:a|ont) dit oui$"
 )
@@ -111,14 +111,18 @@ def is_catalogue_subject(subject: str) -> bool:
 _LEAD_IN = r"(?:je|j') ?(?:voudrais|veux|souhaite|souhaiterais|desire|desirerais|aimerais|voudrai|peux|pourrais|vais)(?: bien| beaucoup)?"
 _ITEM_REF = r"\b([odt0])\s*[-‐–]?\s*(\d{1,6})\b"
 _OFFER_OR_DEMAND_REF = r"\b([od0])\s*[-‐–]?\s*(\d{1,6})\b"
+_PLEASE = r"(?:(?:merci de|pouvez-vous|pourriez-vous|vous pouvez|" + _LEAD_IN + r") )?"
+"""A polite lead-in before an act (« merci de retirer mon offre O-3 »)."""
 _END = r"(?=\s*(?:$|[!.,:;(]))"
+_CIVILITY = r"(?:mme|madame|mr|m\.|monsieur|mlle|mademoiselle|mes?sieurs|la personne|ma (?:cliente|voisine|fille|mere|soeur|collegue)|mon (?:client|voisin|fils|pere|frere|collegue))(?!\w)"
+"""« Demande de Mme Diallo »: someone's request (an adviser forwarding it), not a DEMANDE."""
 """A keyword that must stand alone (« Reprise ! ») where a longer line means something else."""
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("withdraw_item", re.compile(
-        r"^(?:demande de )?(?:retrait|retirer|retire|cloturer|cloture|clore|fermer|fermeture|supprimer"
+        r"^" + _PLEASE + r"(?:demande de )?(?:retrait|retirer|retire|cloturer|cloture|clore|fermer|fermeture|supprimer"
         r"|suppression|annuler|annulation|close|withdraw)\b[^\n]{0,40}?" + _ITEM_REF)),
     ("withdraw_item_no_ref", re.compile(
-        r"^(?:demande de )?(?:retrait|retirer|cloturer|cloture|clore|fermer|supprimer|suppression|annuler)"
+        r"^" + _PLEASE + r"(?:demande de )?(?:retrait|retirer|cloturer|cloture|clore|fermer|supprimer|suppression|annuler)"
         r"\b(?: de)?(?: mon| ma| mes| l'| la| le| les)? ?(?:offres?|demandes?|savoirs?|annonces?|temoignages?)\b")),
     ("address_change", re.compile(
         r"^(?:(?:ma )?nouvelle adresse(?: e-?mail| mail| courriel| electronique)?|changement d'adresse"
@@ -149,7 +153,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("withdraw", re.compile(
         r"^(?:(?:demande de )?(?:retrait|desinscription|desinscrire|se desinscrire|me desinscrire"
         r"|desabonnement|me desabonner|resiliation)|quitter|unsubscribe)\b"
-        r"|^" + _LEAD_IN + r" (?:me desinscrire|me desabonner|quitter|me retirer|partir|ne plus faire partie"
+        r"|^(?:" + _LEAD_IN + r"|merci de|pouvez-vous|pourriez-vous|vous pouvez) (?:me desinscrire|me desabonner|quitter|me retirer|partir|ne plus faire partie"
         r"|ne plus etre membre|etre desinscrite?|etre retiree?)\b")),
     ("join", re.compile(
         r"^(?:(?:demande d'|nouvelle |nouvel )?(?:adhesion|adherent|adherente|inscription)s?|adherer|join"
@@ -165,9 +169,13 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"^(?:offres?|je propose|j'offre|offer|proposition(?: de savoirs?)?|savoirs? proposes?)\b"
         r"|^" + _LEAD_IN + r" (?:proposer|offrir|partager|transmettre|enseigner)\b")),
     ("demand", re.compile(
-        r"^(?:demandes?|je cherche|je recherche|je souhaite apprendre|request|recherche|savoirs? recherches?)\b"
+        r"^(?:demandes?(?! (?:de|d'|du) ?" + _CIVILITY + r")|je cherche|je recherche|je souhaite apprendre|request"
+        r"|recherche|savoirs? recherches?)\b"
         r"|^" + _LEAD_IN + r" (?:apprendre|trouver quelqu'un|trouver une personne)\b")),
 )
+
+
+_LEAD_MARKS_RE = re.compile(r"[^\w?«»\"'(]*")
 
 
 @dataclass
@@ -186,9 +194,10 @@ def find_keyword(line: str) -> Keyword | None:
     """The intent keyword that ``line`` (a stripped subject or a body line, greeting
     already removed) starts with, or None."""
     folded, where = fold_with_map(line)
-    # fold_with_map keeps leading spaces; the rules are anchored at the start.
-    offset = len(folded) - len(folded.lstrip())
-    folded = folded.strip()
+    # The rules are anchored at the start: leading spaces, emoji and marks (« 🙏 Demande »,
+    # « ** OFFRE ** ») are skipped; a « ? » stays (HELP).
+    offset = len(_LEAD_MARKS_RE.match(folded).group(0))
+    folded = folded[offset:].strip()
     for intent, pattern in _RULES:
         match = pattern.match(folded)
         if not match:

@@ -86,6 +86,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
                        "requests to confirm joining held back (forwarded)"),
         "help": ("aide", "help"),
         "unknown_ack": ("accusé de réception", "acknowledgment"),
+        "relayed_ack": ("remerciement pour un transfert", "thanks for a forward"),
         "federation": ("message au robot d'un réseau voisin", "message to a linked network's robot"),
         "federation_refused": ("message de réseau voisin refusé (transmis)",
                                "linked network's message refused (forwarded)"),

@@ -193,6 +193,8 @@ class Parsed:
     forwarded_from: str | None = None
     """For a forward: the lower-cased address in the forwarded message's ``De :`` line
     (a member forwarding their own mail, or an agent forwarding a person's)."""
+    forwarded_name: str | None = None
+    """For a forward: the display name of the forwarded message's ``De :`` line."""
     forwarded_subject: str | None = None
     """For a forward: the forwarded message's ``Objet :`` as written."""
     reply_to_robot: bool = False

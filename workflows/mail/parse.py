@@ -172,13 +172,13 @@ def _parse(raw: bytes, options: ParseOptions, now: datetime | None) -> Parsed:
 
     subject, forwarded = strip_subject(parsed.subject)
     full_text = _body_text(bodies, keep_quotes=forwarded)
-    if forwarded:
-        for attached in bodies.attached[:3]:
-            full_text += "\n\n" + _body_text(decode.collect_bodies(attached))
+    for attached in bodies.attached[:_ATTACHED_READ]:
+        full_text += "\n\n" + _forwarded_block(attached)
     split = split_reply(full_text, forwarded=forwarded)
-    parsed.forwarded = split.forwarded or (forwarded and bool(bodies.attached))
+    parsed.forwarded = split.forwarded
     parsed.forwarded_subject = split.forwarded_subject
     parsed.forwarded_from = split.forwarded_from
+    parsed.forwarded_name = split.forwarded_name
     own, pieces = _own_text(split, parsed)
     parsed.text = own
     if reason is not None:
@@ -192,6 +192,23 @@ def _parse(raw: bytes, options: ParseOptions, now: datetime | None) -> Parsed:
         return parsed
     _request(parsed, subject, body_line, own, pieces, split, options, reference)
     return parsed
+
+
+_ATTACHED_READ = 3
+"""Attached messages read as forwarded (a person forwards one, rarely more)."""
+
+
+def _forwarded_block(attached) -> str:
+    """An attached message (``message/rfc822``, or an ``.eml`` file) written as a
+    client writes an inline forward — separator, ``De :``/``Date :``/``Objet :``, its
+    text — so that :func:`split_reply` reads both shapes one way (its sender, its
+    subject, its own signature)."""
+    lines = ["-------- Message transféré --------"]
+    for label, name in (("De", "from"), ("Date", "date"), ("Objet", "subject")):
+        value = " ".join(decode.header(attached, name).split())
+        if value:
+            lines.append(f"{label} : {value}")
+    return "\n".join(lines) + "\n\n" + _body_text(decode.collect_bodies(attached))
 
 
 _AUTOMATIC_HEADERS = (
@@ -335,6 +352,8 @@ def _request(parsed: Parsed, subject: str, body_line: str, own: str, pieces: lis
         # montrer comment réparer un vélo. » is the offer the mail asked for.
         written = prose_items(read_fields(own, "offer").free_text, ("offer",))
         found = _Found(Keyword("offer"), written[0].used, False) if written else None
+    if found is None:
+        found = _prose_found(body_line)
     if found is not None and found.keyword.needs_ref:
         ref = item_ref_in(subject) or item_ref_in(own)
         found = _Found(Keyword("withdraw_item", item_ref=ref), found.line, found.from_subject) if ref else None
@@ -459,6 +478,17 @@ def _keyword_places(subject: str, body_line: str, pieces: list[str], reply_to_ro
 
 _SENTENCES_READ = 3
 """Sentences of the first meaningful line looked at for a keyword."""
+
+
+def _prose_found(body_line: str) -> _Found | None:
+    """An offer or a demand written as a sentence without a keyword (protocol.md, "Fields":
+    « je peux montrer comment réparer un vélo » is an offer): the first of the first
+    meaningful line's sentences that carries an item (:func:`clause_item`)."""
+    for sentence in sentences(body_line[:_LINE_READ])[:_SENTENCES_READ]:
+        written = clause_item(sentence)
+        if written is not None:
+            return _Found(Keyword(written.kind), sentence, False)
+    return None
 _LINE_READ = 2000
 """Characters of a line looked at for a keyword: a keyword opens it, and its title ends
 well before (a pasted line of a hundred thousand characters costs no more)."""
@@ -684,7 +714,7 @@ def _cleaned(parsed: Parsed) -> Parsed:
     parsed.text = clean(parsed.text)
     for name in ("sender", "token", "answer", "item_ref", "subject", "sender_name", "reply_to", "message_id",
                  "automatic", "auto_submitted", "list_id", "on_behalf_of", "sender_field", "pause_until", "new_address",
-                 "signature", "forwarded_from", "forwarded_subject"):
+                 "signature", "forwarded_from", "forwarded_name", "forwarded_subject"):
         value = getattr(parsed, name)
         if value is not None:
             setattr(parsed, name, clean_line(value))

@@ -47,6 +47,14 @@ _ATTRIBUTION_RES = tuple(
     (start, re.compile(rf"^{start}.{{0,250}}?\b(?:{verbs})\s*:?$")) for start, verbs in _ATTRIBUTION_FORMS
 )
 _ATTRIBUTION_STARTS = tuple(start for start, _ in _ATTRIBUTION_FORMS)
+_ADDRESS_ATTRIBUTION_RE = re.compile(
+    # « marie@example.org a écrit : », « Marie <marie@example.org> wrote: » (Roundcube, mutt)
+    r"^[^\s>].{0,200}?@[\w-]+(?:\.[\w-]+)+>?\)?\s*(?:a ecrit|wrote)\s*:$"
+    # Gmail of old: « 2026-12-07 9:00 GMT+01:00 Marie <marie@example.org>: »
+    r"|^\d{4}-\d\d-\d\d \d{1,2}:\d\d(?: gmt[+-]\d\d:?\d\d)? .{0,200}?@[\w-]+(?:\.[\w-]+)+\s*>\s*:$"
+)
+"""Attributions that start with no fixed word: taken only above a quoted line."""
+_ISO_DATE_START_RE = re.compile(r"^\d{4}-\d\d-\d\d ")
 _HEADER_NAMES = (
     r"de|from|exp[ée]diteur|envoye par|envoye|envoye le|date|sent|objet|subject|sujet|a|to|cc|pour|copie a"
     r"|destinataire|destinataires|repondre a|reply-to|organisation|importance"
@@ -162,6 +170,28 @@ def _attribution_at(lines: list[str], index: int) -> int:
     return 0
 
 
+def _address_attribution_at(lines: list[str], index: int) -> int:
+    """Number of lines (1-3) of an attribution of :data:`_ADDRESS_ATTRIBUTION_RE` starting
+    at ``index`` and followed by a quoted line (its only proof: no word starts it), else 0.
+    Its first line holds the address or starts with the date: a sentence of the person's
+    just above an attribution is never its start."""
+    first = _key(lines[index])
+    if "@" not in first and not _ISO_DATE_START_RE.match(first):
+        return 0
+    joined = ""
+    for count in range(1, 4):
+        if index + count > len(lines):
+            break
+        key = _key(lines[index + count - 1])
+        if not key:
+            break
+        joined = f"{joined} {key}".strip()
+        if _ADDRESS_ATTRIBUTION_RE.match(joined):
+            following = next((item for item in lines[index + count:] if item.strip()), "")
+            return count if _is_quoted(following) else 0
+    return 0
+
+
 def _header_block_at(lines: list[str], index: int) -> bool:
     """True when the quoted header block of a message starts at ``index``: a ``De :``
     line followed, within 6 lines, by two other header lines (``Envoyé :``, ``À :``) or
@@ -249,7 +279,7 @@ def split_reply(text: str, *, forwarded: bool = False) -> Split:
             quoted.append(line)
             index += 1
             continue
-        attribution = _attribution_at(lines, index)
+        attribution = _attribution_at(lines, index) or _address_attribution_at(lines, index)
         if attribution:
             after = index + attribution
             following = next((item for item in lines[after:] if item.strip()), "")

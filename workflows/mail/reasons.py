@@ -138,6 +138,24 @@ REASONS: dict[str, tuple[str, str]] = {
         "Renvoyez-la depuis votre messagerie habituelle.",
         "Approval or command{about} without a valid DKIM/DMARC signature of your server: nothing was done. "
         "Send it again from your usual mailbox."),
+    "relayed_join": (
+        "{forwarder} a transféré le message d'une autre personne qui veut adhérer, ou propose ou demande un savoir. "
+        "Le robot n'inscrit personne sur la parole d'un tiers : il a enregistré la personne en attente et lui a "
+        "demandé de confirmer, à l'adresse du message transféré ; {forwarder} est seulement remercié, sans rien "
+        "apprendre de son dossier. Lisez ce qui a été écrit autour (un numéro, une situation) : la personne n'a "
+        "peut-être pas d'adresse qu'elle lit (ADHÉSION POUR, à la permanence).",
+        "{forwarder} forwarded the message of another person who wants to join, or offers or asks for a skill. The "
+        "robot registers nobody on a third party's word: it recorded the person as pending and asked them to "
+        "confirm, at the forwarded message's address; {forwarder} is only thanked, learning nothing of their file. "
+        "Read what was written around it (a number, a situation): the person may have no address they read "
+        "(ADHÉSION POUR, at the drop-in)."),
+    "relayed_for_member": (
+        "{forwarder} a transféré le message d'une autre personne, dont l'adresse est déjà celle du membre {member} : "
+        "le robot n'a rien enregistré (une offre ou une demande ne se publie que depuis l'adresse du membre). "
+        "Voyez avec {member} ; {forwarder} est seulement remercié, sans rien apprendre.",
+        "{forwarder} forwarded the message of another person whose address is already member {member}'s: the robot "
+        "recorded nothing (an offer or a request is published only from the member's own address). Check with "
+        "{member}; {forwarder} is only thanked, learning nothing."),
     "join_no_address": ("Demande d'adhésion sans adresse lisible.", "Request to join without a readable address."),
     "item_no_address": ("Offre ou demande sans adresse lisible.", "Offer or request without a readable address."),
     "item_no_title": ("Offre ou demande sans savoir lisible (pas de titre).",

@@ -39,6 +39,25 @@ def person_address(parsed: Parsed) -> str | None:
     return parsed.sender
 
 
+RELAYABLE = frozenset({"join", "offer", "demand"})
+"""Intents that, forwarded from another person, are that person's request to confirm."""
+
+
+def relayed_person(parsed: Parsed) -> str | None:
+    """The address of the person whose join, offer or demand someone else forwarded (an
+    adviser: « Je vous transfère la demande de Mme X », the original below or attached),
+    lower-cased; None when the message is no such forward — not a forward, no readable
+    original sender, or the sender forwarding their own earlier mail (still their own
+    request). Like a web form's Reply-To, an address claimed, never trusted: the person
+    confirms by answering a question sent to it."""
+    if parsed.intent not in RELAYABLE or not parsed.forwarded or not parsed.forwarded_from:
+        return None
+    original = parsed.forwarded_from.lower()
+    if original == (parsed.sender or "").lower() or is_relay(original) or "@" not in original:
+        return None
+    return original
+
+
 def mailbox_key(address: str | None) -> str | None:
     """The one mailbox behind ``address``, for counting what the robot does for it (its
     daily answers, its forwards to the animators): lower-cased, and a ``+tag`` dropped

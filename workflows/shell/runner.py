@@ -34,7 +34,7 @@ from workflows.decision import Erased, Incoming, Plan
 from workflows.mail.model import Parsed, ParseOptions
 from workflows.mail.parse import fallback_message_id, parse_message
 from workflows.mail.render import Renderer
-from workflows.routes import route
+from workflows.routes import dispatch
 from workflows.shell.apply import apply, resources, run
 from workflows.shell.erasure import after_erasure
 from workflows.shell.errors import os_problem
@@ -245,7 +245,7 @@ class Runner:
                     audit.info("%s: already handled, skipped", message_id)
                     return Handled(source.key, message_id, intent, "repeat")
                 plan = self.plan(now)
-                outcome = route(parsed.intent)(plan, Incoming(parsed, source.raw, source.key))
+                outcome = dispatch(plan, Incoming(parsed, source.raw, source.key))
                 apply(plan, self.store, self.renderer)
                 self._ledger(now, message_id, source.key, intent, outcome, parsed.content_digest)
                 failure = self.store.failures.find_one("message_id", message_id)
