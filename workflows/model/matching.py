@@ -150,12 +150,20 @@ echanger atelier ateliers groupe maitriser mieux petit petits simple simples fac
 preparer preparation rediger quelqu personne aimerais envie parler
 devenir obtenir reussir reussite examen examens concours diplome formation servir
 reconnaitre
+avance avancee avances avancees intermediaire intermediaires confirme confirmee confirmes expert
+experts bien beau belle beaux belles vite correctement
+fabriquer fabrication creer creation realiser realisation confectionner confection
+benevole benevoles
 """.split())
 """Words of learning and asking (folded): ``cours d'espagnol`` and ``apprendre
 l'espagnol`` are both about ``espagnol``. Compared by stem, so inflections count too.
 The words of a goal and its steps (``devenir``, ``obtenir``, ``réussir``, ``examen``,
 ``concours``…) count as such: « Devenir aide-soignant » and « Préparer le concours
-d'aide-soignante » are both about ``aide-soignant`` (issue 16)."""
+d'aide-soignante » are both about ``aide-soignant`` (issue 16). So do the words of a level
+(``avancé``, ``intermédiaire``, ``confirmé``) and of how well (``bien``, ``belles``,
+``vite``): « Excel niveau avancé » is about ``excel``, « Bien respirer » about
+``respirer``; and the verbs of making (``fabriquer``, ``créer``, ``réaliser``): « Fabriquer
+des boîtes en carton » is about the boxes (fourth pass)."""
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
 _AUDIENCE_RE = re.compile(
@@ -352,8 +360,10 @@ class Analyzer:
         return self.domain_heads.get(key, _NONE) | self.domain_words.get(key, _NONE)
 
     def same_domain(self, a: str, b: str) -> bool:
-        """True when one key names a domain the other is a plain word of."""
-        return bool(self.domain_heads.get(a, _NONE) & self.domain_words.get(b, _NONE)
+        """True when one key names a domain the other is a plain word of, or both name one
+        domain (the learned words of a line are its names: « poterie, potier »)."""
+        heads = self.domain_heads.get(a, _NONE)
+        return bool(heads & self.domain_words.get(b, _NONE) or heads & self.domain_heads.get(b, _NONE)
                     or self.domain_heads.get(b, _NONE) & self.domain_words.get(a, _NONE))
 
     @property
