@@ -240,6 +240,7 @@ def test_typos_and_families_still_found(analyzer):
     assert same_family("dessiner", "dessin") and same_family("écrire", "écriture")
     assert not same_family("informatique", "information") and not same_family("tableau", "tableur")
     assert not same_family("carte", "cartographie")
+    assert same_family("jardinier", "jardinage") and same_family("pâtissier", "pâtisserie")
 
 
 # --- the index ----------------------------------------------------------------------------
