@@ -96,13 +96,16 @@ FAMILY_PREFIX = 4
 """How many first letters two lemmas of one family share at least."""
 FAMILY_SUFFIXES = tuple(sorted(set("""
 er ir re ire oir uire ation iation ition tion ction uction sion ssion age ement ment ure ture
-ature eur euse ateur atrice rice ance ence erie ee ie iste isme ite e
+ature eur euse ateur atrice rice ance ence erie ee ie iste isme ite e ier iere ien ienne
 """.split()), key=len, reverse=True)) + ("",)
 """Endings of French derivation (folded): two lemmas are one family when, these endings
 taken off, they leave the same root of at least :data:`FAMILY_PREFIX` letters
 (``plant|er``/``plant|ation``, ``constru|ire``/``constru|ction``, ``dessin|er``/``dessin``),
 not merely when they start alike (``informati|que``/``informati|on``, ``table|ur``/
-``table|au``, ``cart|e``/``cart|ographie`` are not families; issue 16, second pass)."""
+``table|au``, ``cart|e``/``cart|ographie`` are not families; issue 16, second pass). A trade
+and its field are one family too (``jardin|ier``/``jardin|age``, ``pâtiss|ier``/
+``pâtiss|erie``: fourth pass); ``chant``/``chant|ier`` pass this test, but not the
+vectors' (:data:`FAMILY_MIN_COSINE`)."""
 LEFTOVER_MIN_COSINE = 0.5
 """Partial credit for the title words left unmatched on both sides (issue 16, third
 pass): when the mean vectors of the two sides' leftovers have at least this cosine (the
@@ -150,12 +153,20 @@ echanger atelier ateliers groupe maitriser mieux petit petits simple simples fac
 preparer preparation rediger quelqu personne aimerais envie parler
 devenir obtenir reussir reussite examen examens concours diplome formation servir
 reconnaitre
+avance avancee avances avancees intermediaire intermediaires confirme confirmee confirmes expert
+experts bien beau belle beaux belles vite correctement
+fabriquer fabrication creer creation realiser realisation confectionner confection
+benevole benevoles
 """.split())
 """Words of learning and asking (folded): ``cours d'espagnol`` and ``apprendre
 l'espagnol`` are both about ``espagnol``. Compared by stem, so inflections count too.
 The words of a goal and its steps (``devenir``, ``obtenir``, ``réussir``, ``examen``,
 ``concours``…) count as such: « Devenir aide-soignant » and « Préparer le concours
-d'aide-soignante » are both about ``aide-soignant`` (issue 16)."""
+d'aide-soignante » are both about ``aide-soignant`` (issue 16). So do the words of a level
+(``avancé``, ``intermédiaire``, ``confirmé``) and of how well (``bien``, ``belles``,
+``vite``): « Excel niveau avancé » is about ``excel``, « Bien respirer » about
+``respirer``; and the verbs of making (``fabriquer``, ``créer``, ``réaliser``): « Fabriquer
+des boîtes en carton » is about the boxes (fourth pass)."""
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
 _AUDIENCE_RE = re.compile(
@@ -352,8 +363,10 @@ class Analyzer:
         return self.domain_heads.get(key, _NONE) | self.domain_words.get(key, _NONE)
 
     def same_domain(self, a: str, b: str) -> bool:
-        """True when one key names a domain the other is a plain word of."""
-        return bool(self.domain_heads.get(a, _NONE) & self.domain_words.get(b, _NONE)
+        """True when one key names a domain the other is a plain word of, or both name one
+        domain (the learned words of a line are its names: « poterie, potier »)."""
+        heads = self.domain_heads.get(a, _NONE)
+        return bool(heads & self.domain_words.get(b, _NONE) or heads & self.domain_heads.get(b, _NONE)
                     or self.domain_heads.get(b, _NONE) & self.domain_words.get(a, _NONE))
 
     @property
