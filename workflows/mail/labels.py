@@ -115,6 +115,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "testimony_withdraw_done": ("retrait d'un témoignage", "testimony withdrawn"),
         "cancellation": ("annulation du calendrier", "calendar cancellation"),
         "invitation_withdrawn": ("retrait de l'agenda (invitations arrêtées)", "removal from the calendar (invitations off)"),
+        "invitation_moved": ("retrait de l'agenda de l'ancienne adresse (nouvelle adresse)",
+                             "removal from the old address's calendar (new address)"),
         "event_reminder": ("rappel de la veille", "reminder the day before"),
         "event_attendees": ("liste de la veille", "list the day before"),
         "event_command_done": ("commande du calendrier", "calendar command"),

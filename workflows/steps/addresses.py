@@ -20,7 +20,7 @@ from __future__ import annotations
 from workflows.decision import Incoming, Plan
 from workflows.lookup import find_member, find_ref, is_animator
 from workflows.steps import questions
-from workflows.steps.invitations import move_invitations
+from workflows.steps.invitations import WITHDRAWAL, move_invitations
 from workflows.steps.people import who_wrote
 from workflows.steps.speaking import answer_sender, forward_to_animators, tell_former_address, tell_member
 
@@ -84,13 +84,15 @@ def on_address_change(plan: Plan, incoming: Incoming) -> str:
 
 def move(plan: Plan, member: dict, new: str, cause: str) -> dict:
     """Move ``member`` to the address ``new``: mail still queued for the old address
-    dropped, the calendar withdrawn there and sent to the new one
+    dropped (but a calendar withdrawal), the calendar withdrawn there and sent to the new one
     (:func:`workflows.steps.invitations.move_invitations`), open questions and calendar
     answers moved, the record's address changed (``undeliverable`` cleared). Items and
     consents are the member's by ref: they stay theirs. Returns the member after."""
     old = member["address"]
     for doc in plan.outbox.find("status", "queued"):
-        if doc.get("recipients") == [old]:
+        # A withdrawal still queued (invitations by kind changed) takes its event out of
+        # the old address's agenda: the move withdraws only what is left there.
+        if doc.get("recipients") == [old] and doc["purpose"] != WITHDRAWAL:
             plan.drop_queued(purpose=doc["purpose"], cause=doc.get("cause"), recipient=old)
     after = plan.members.update(member["id"], address=new, undeliverable=False, address_changed=plan.stamp())
     for question in plan.questions.find("address", old):
