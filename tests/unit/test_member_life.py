@@ -62,19 +62,37 @@ def test_a_pause_hides_the_members_items_until_the_date_and_brings_them_back_wit
     assert pauses_job(net.settings, net.store, net.now) == []  # once
 
 
-def test_reprise_ends_a_pause_without_a_date_and_leaves_items_set_aside_for_freshness(net):
+def test_reprise_ends_a_pause_and_reopens_the_items_freshness_set_aside_but_not_a_closed_one(net):
     marie = net.member(MARIE, "Marie Dupont")
     offer = net.item(marie, "offer", "Cours d'espagnol")
     stale = net.item(marie, "demand", "Tricot")
+    closed = net.item(marie, "demand", "Réparer un vélo")
     with net.store.transaction():
-        net.store.items.update(stale["id"], status="paused", paused_by="freshness")
+        net.store.items.update(stale["id"], status="paused", paused_by="freshness", freshness_asked=net.now.isoformat())
+        net.store.items.update(closed["id"], status="closed")
     assert net.send(MARIE, "PAUSE", "").startswith("pause M-1 until REPRISE")
     assert "REPRISE" in net.mails("pause_done", MARIE)[-1].text
-    assert net.send(MARIE, "Reprise", "Bonjour, je suis de retour !") == "resume M-1: 1 item(s) open again"
-    assert status(net, offer["ref"]) == "open"
-    assert status(net, stale["ref"]) == "paused"  # only its own OUI brings it back
+    assert net.send(MARIE, "Reprise", "Bonjour, je suis de retour !") == "resume M-1: 2 item(s) open again"
+    assert status(net, offer["ref"]) == status(net, stale["ref"]) == "open", "she is back: what waited for her too"
+    assert status(net, closed["ref"]) == "closed", "what she closed stays closed"
+    assert net.store.items.find_one("ref", stale["ref"]).get("freshness_asked") is None
+    ack = flat(net.mails("pause_done", MARIE)[-1].text)
+    assert "mis de côté faute de réponse" in ack and "Tricot" in ack and f"RETRAIT {stale['ref']}" in ack
+    assert "Réparer un vélo" not in ack
     assert net.send(MARIE, "REPRISE", "") == "resume M-1: was not paused"
     assert "pas en pause" in net.mails("pause_done", MARIE)[-1].text
+    assert "mis de côté" not in net.mails("pause_done", MARIE)[-1].text
+
+
+def test_reprise_without_a_pause_reopens_what_freshness_set_aside(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    stale = net.item(marie, "offer", "Cours d'espagnol")
+    with net.store.transaction():
+        net.store.items.update(stale["id"], status="paused", paused_by="freshness")
+    assert net.send(MARIE, "REPRISE", "") == "resume M-1: was not paused, 1 set-aside item(s) open again"
+    assert status(net, stale["ref"]) == "open"
+    ack = flat(net.mails("pause_done", MARIE)[-1].text)
+    assert "pas en pause" in ack and "mis de côté faute de réponse" in ack and "Cours d'espagnol" in ack
 
 
 def test_a_pause_written_for_another_member_does_nothing_and_reaches_the_animators(tmp_path):
