@@ -410,6 +410,29 @@ def test_rers_members_set_address_asks_the_new_address_first(net, capsys):
     assert token["kind"] == "address_change" and token["data"]["by"] == "Claire"
 
 
+def test_rers_members_set_address_and_list_speak_french(net, capsys):
+    from workflows.cli import main
+
+    net.member(MARIE, "Marie Dupont")
+    net.member(PACO, "Paco Ruiz")
+    config = str(net.settings.source)
+
+    def refused(*args: str) -> str:
+        assert main(["members", "set", *args, "--by", "Claire", "--config", config]) == 1
+        return capsys.readouterr().err
+
+    said = refused("M-1", "--address", PACO)
+    assert "déjà connue du réseau" in said and "Paco" not in said
+    assert "M-1 a déjà cette adresse" in refused("M-1", "--address", MARIE)
+    assert "s’utilise seul" in refused("M-1", "--address", NEW, "--phone", "0611223344")
+    assert "M-1 n’aurait plus de numéro" in refused("M-1", "--contact", "phone")
+    with net.store.transaction():
+        net.store.members.update(net.store.members.find_one("ref", "M-2")["id"], undeliverable=True)
+    assert main(["members", "list", "--config", config]) == 0
+    listed = capsys.readouterr().out
+    assert "(injoignable)" in listed and "2 membre(s)" in listed
+
+
 # --- open reciprocity, without a currency -------------------------------------------------------
 
 
@@ -637,7 +660,7 @@ def test_the_robots_own_address_is_no_new_address(net):
     from workflows.steps.addresses import ask_new_address
 
     marie = net.member(MARIE, "Marie Dupont")
-    with pytest.raises(ValueError, match="someone else's"):
+    with pytest.raises(ValueError, match="already known to the network"):
         net.step(ask_new_address, marie, net.settings.network.address.upper(), "<cmd@x>", "anim")
 
 

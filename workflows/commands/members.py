@@ -26,7 +26,7 @@ import unicodedata
 from pathlib import Path
 
 from workflows.commands.common import clock_from_env, flush_outbox, load_settings, open_store
-from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError
+from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError, user_error
 from workflows.shell.language import words_for
 
 
@@ -68,14 +68,16 @@ def cmd_list(args) -> int:
     members = sorted(plan.members.all(), key=lambda m: int(m["ref"][2:]))
     if args.status:
         members = [m for m in members if m["status"] == args.status]
+    say = words_for(plan.settings)
     for m in members:
-        reach = m.get("address") or (f"tél. {m['phone']}" if m.get("phone") else "sans adresse")
-        flags = " (injoignable)" if m.get("undeliverable") else ""
+        reach = m.get("address") or (say("phone {phone}", phone=m["phone"]) if m.get("phone") else say("no address"))
+        flags = say(" (undeliverable)") if m.get("undeliverable") else ""
         if m.get("pause"):
             until = m["pause"].get("until")
-            flags += f" (en pause jusqu'au {_day(until, plan)})" if until else " (en pause jusqu'à REPRISE)"
-        print(f"{m['ref']:<7} {m['status']:<10} {m.get('name') or '(sans nom)'} — {reach}{flags}")
-    print(f"{len(members)} membre(s)")
+            flags += say(" (paused until {day})", day=_day(until, plan)) if until else say(" (paused until REPRISE)")
+        name = m.get("name") or say("(no name)")
+        print(f"{m['ref']:<7} {m['status']:<10} {name} — {reach}{flags}")
+    print(say("{n} member(s)", n=len(members)))
     return EXIT_OK
 
 
@@ -197,7 +199,7 @@ def cmd_add(args) -> int:
     try:
         member, stored, same = run(settings, store, clock_from_env()(), register)
     except ValueError as error:
-        raise UserError(str(error)) from None
+        raise user_error(error) from None
     say = words_for(settings)
     print(say("{ref} registered: {name}", ref=member["ref"], name=member["name"])
           + "".join(f", {i['ref']} {i['title']}" for i in stored))
@@ -235,7 +237,7 @@ def cmd_set(args) -> int:
     try:
         before, member, queued = run(settings, store, clock(), change)
     except ValueError as error:
-        raise UserError(str(error)) from None
+        raise user_error(error) from None
     say = words_for(settings)
     done = [key for key in sorted(changes) if before.get(key) != member.get(key)]
     if not done:
@@ -273,7 +275,7 @@ def _set_address(args) -> int:
     try:
         run(settings, store, clock(), ask)
     except ValueError as error:
-        raise UserError(str(error)) from None
+        raise user_error(error) from None
     say = words_for(settings)
     print(say("{ref}: a confirmation question was sent to the new address; the member moves when it "
               "answers OUI", ref=args.ref))
@@ -331,7 +333,7 @@ def cmd_ask(args) -> int:
     try:
         member = run(settings, store, clock(), send)
     except ValueError as error:
-        raise UserError(str(error)) from None
+        raise user_error(error) from None
     say = words_for(settings)
     print(say("{ref}: confirmation request queued for {address}", ref=member["ref"],
               address=member["address"]))
