@@ -25,7 +25,8 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from workflows.commands.common import clock_from_env, flush_outbox, load_settings, open_store
+from workflows.commands.common import flush_outbox, load_settings, open_store
+from workflows.shell.clock import clock_for
 from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError, user_error
 from workflows.shell.language import words_for
 
@@ -35,7 +36,7 @@ def _view(args):
     from workflows.shell.apply import view
 
     settings = load_settings(args)
-    return view(settings, open_store(settings), clock_from_env()())
+    return view(settings, open_store(settings), clock_for(settings, args)())
 
 
 def _member(plan, ref: str) -> dict:
@@ -197,7 +198,7 @@ def cmd_add(args) -> int:
         return member, stored, namesakes(plan, member)
 
     try:
-        member, stored, same = run(settings, store, clock_from_env()(), register)
+        member, stored, same = run(settings, store, clock_for(settings, args)(), register)
     except ValueError as error:
         raise user_error(error) from None
     say = words_for(settings)
@@ -228,7 +229,7 @@ def cmd_set(args) -> int:
     by = _animator(args.by)
     settings = load_settings(args)
     store = open_store(settings)
-    clock = clock_from_env()
+    clock = clock_for(settings, args)
 
     def change(plan):
         before = _member(plan, args.ref)
@@ -266,7 +267,7 @@ def _set_address(args) -> int:
     by = _animator(args.by)
     settings = load_settings(args)
     store = open_store(settings)
-    clock = clock_from_env()
+    clock = clock_for(settings, args)
 
     def ask(plan):
         member = _member(plan, args.ref)
@@ -302,7 +303,7 @@ def cmd_forget(args) -> int:
         if answer.strip().upper() != member["ref"]:
             print(say("nothing done"))
             return EXIT_FAILURE
-    now = clock_from_env()()
+    now = clock_for(settings, args)()
     _, plan = run_plan(settings, store, now, lambda plan: erase_member(
         plan, _member(plan, args.ref), reason="forgotten", by="animator", animator=by))
     cleanup = after_erasure(settings, store, now, plan.erased, mailbox_factory=lambda: open_mailbox(settings))
@@ -324,7 +325,7 @@ def cmd_ask(args) -> int:
     by = _animator(args.by)
     settings = load_settings(args)
     store = open_store(settings)
-    clock = clock_from_env()
+    clock = clock_for(settings, args)
     def send(plan):
         member = _member(plan, args.ref)
         ask_join_again(plan, member, by)
@@ -345,7 +346,7 @@ def cmd_expire(args) -> int:
     from workflows.shell.jobs import expire_pending_job
 
     settings = load_settings(args)
-    erased = expire_pending_job(settings, open_store(settings), clock_from_env()())
+    erased = expire_pending_job(settings, open_store(settings), clock_for(settings, args)())
     say = words_for(settings)
     print(say("{n} pending member(s) erased: {refs}", n=len(erased), refs=", ".join(erased)) if erased
           else say("{n} pending member(s) erased", n=0))
