@@ -133,3 +133,29 @@ def test_a_new_address_confirmed_from_it_moves_everything_and_the_old_one_gets_n
     assert len(people.to(PACO)) == seen
     assert people.to(NEW, "Invitation : Permanence")
     assert not people.to(NEW, "Atelier"), "his kinds of invitations moved with him: permanences only"
+
+
+def test_reprise_brings_back_what_freshness_set_aside_through_real_mail(people, imap_robot):
+    from datetime import timedelta
+
+    people.join(PACO, "Paco Ruiz", "Nom : Paco Ruiz\n")
+    assert people.cycle(mail(PACO, "OFFRE", "Savoir : Couture\n\nSavoir : Cours de guitare\n", name="Paco Ruiz",
+                             date=people.now)) == ["handled: recorded O-1, O-2"]
+    people.cycle(mail(PACO, "RETRAIT O-2", "Je ne peux plus.", name="Paco Ruiz", date=people.now))
+    people.cycle(reply(people.to(PACO)[-1], PACO, "OUI", name="Paco Ruiz", date=people.now))
+    assert people.store().items.find_one("ref", "O-2")["status"] == "closed"
+    # Three months without a proposal: « toujours d'actualité ? »; three weeks more, set aside.
+    asked = people.now + timedelta(days=91)
+    imap_robot.command("jobs", now=asked.isoformat())
+    assert people.to(PACO, "Toujours d'actualité")
+    imap_robot.command("jobs", now=(asked + timedelta(days=22)).isoformat())
+    assert people.store().items.find_one("ref", "O-1")["status"] == "paused"
+
+    people.now = asked + timedelta(days=23)
+    assert people.cycle(mail(PACO, "REPRISE", "Me revoilà !", name="Paco Ruiz", date=people.now)) == \
+        ["handled: resume M-1: was not paused, 1 set-aside item(s) open again"]
+    assert people.store().items.find_one("ref", "O-1")["status"] == "open"
+    assert people.store().items.find_one("ref", "O-2")["status"] == "closed", "what he closed stays closed"
+    (ack,) = people.to(PACO, "Fin de votre pause")
+    words = " ".join(text_of(ack).split())
+    assert "mis de côté faute de réponse" in words and "O-1" in words and "Cours de guitare" not in words
