@@ -49,10 +49,14 @@ def make_settings(root: Path, **parts: str) -> Settings:
     """Settings for a test folder ``root`` (see :func:`config_text`), and its empty store
     (as `rers init` makes it: the robot's commands never create one)."""
     from store import Store
+    from workflows.shell.sandbox import MARKER
 
     root.mkdir(parents=True, exist_ok=True)
     text = config_text(root, **parts)
     (root / "rers.toml").write_text(text, encoding="utf-8")
+    # A test folder is a sandbox (its clock may be moved: RERS_NOW) while it reads a Maildir
+    # and writes an outbox folder; one on the test servers is not (tests/rers_at.py).
+    (root / MARKER).write_text("a test folder\n", encoding="utf-8")
     settings = loads(text, base=root, source=root / "rers.toml")
     path = settings.store.path
     if not (path.exists() or path.with_name(path.name + ".bak").exists()):

@@ -29,7 +29,8 @@ from workflows.commands import (
     routes as routes_commands,
     templates as templates_commands,
 )
-from workflows.commands.common import clock_from_env, load_settings, open_store
+from workflows.commands.common import load_settings, open_store
+from workflows.shell.clock import Clock, clock_for
 from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError, os_problem
 from workflows.shell.language import Words, words_for
 from workflows.shell.logs import protect
@@ -119,7 +120,7 @@ def cmd_poll(args) -> int:
     settings = load_settings(args)
     with InstanceLock(settings.store.path):
         store = open_store(settings)
-        report = Runner(settings, store, clock=clock_from_env()).cycle()
+        report = Runner(settings, store, clock=clock_for(settings, args)).cycle()
         waiting = store.outbox.count("status", "queued")
     print(summary(report, waiting, words_for(settings)))
     # A server's « too many » is a pause, not a failure: the held mail leaves at the next poll.
@@ -134,7 +135,7 @@ def cmd_jobs(args) -> int:
     from workflows.shell.runner import Runner
 
     settings = load_settings(args)
-    clock = clock_from_env()
+    clock = clock_for(settings, args)
     failed = 0
     with InstanceLock(settings.store.path):
         store = open_store(settings)
@@ -189,9 +190,9 @@ def cmd_run(args) -> int:
     if directory is not None:
         from workflows.shell.host import Host
 
-        return Host(directory, clock=clock_from_env()).run()
+        return Host(directory, clock=clock_for(None, args)).run()
     settings = load_settings(args)
-    clock = clock_from_env()
+    clock = clock_for(settings, args)
     log_problems(settings, clock())  # a broken animators' text is said now; the built-in one is used meanwhile
     return Daemon(settings, open_store(settings), clock=clock).run()
 
@@ -218,17 +219,6 @@ def cmd_sandbox(args) -> int:
               "monthly report), read mail dropped into {new} with `rers --now … poll --config {config}`; see "
               "docs/bac-a-sable.md.", config=config, new=config.parent / "mail" / "new"))
     return EXIT_OK
-
-
-def apply_moved_clock(args) -> None:
-    """``--now WHEN``: the clock of every command of this process set to WHEN (through
-    ``RERS_NOW``, which :func:`clock_from_env` reads), on a sandbox only (raises
-    :class:`UserError` on a live network, :class:`config.settings.ConfigError` on a bad
-    configuration)."""
-    from workflows.shell.sandbox import moved_clock
-
-    instant = moved_clock(load_settings(args), args.now)
-    os.environ["RERS_NOW"] = instant.isoformat()
 
 
 def cmd_doctor(args) -> int:
@@ -261,12 +251,12 @@ def cmd_status(args) -> int:
     if directory is not None:
         from workflows.shell.host import status_all
 
-        text, failing = status_all(directory, clock_from_env()())
+        text, failing = status_all(directory, clock_for(None, args)())
         print(text)
         return EXIT_FAILURE if failing else EXIT_OK
     settings = load_settings(args)
     store = open_store(settings)
-    print(status_text(settings, store, clock_from_env()()))
+    print(status_text(settings, store, clock_for(settings, args)()))
     return EXIT_FAILURE if last_cycle_failed(store) else EXIT_OK
 
 
@@ -395,10 +385,14 @@ def words_of(argv: list[str] | None) -> Words:
         return Words()
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, clock: Clock | None = None) -> int:
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``); its exit status.
+    ``clock``: the clock of every command, for a Python caller (the tests, whose robots
+    read real test servers); the command line moves it with ``--now`` on a sandbox only
+    (:func:`workflows.shell.clock.clock_for`)."""
     say = words_of(argv)
     args = build_parser(say).parse_args(argv)
-    args.say = say
+    args.say, args.clock = say, clock
     configure_logging(args.log_level, networks=bool(getattr(args, "networks", None)))
     from config.settings import ConfigError, SecretMissing
     from store import StoreError
@@ -406,8 +400,9 @@ def main(argv: list[str] | None = None) -> int:
     from workflows.shell.transports.base import TransportError
 
     try:
-        if args.now:
-            apply_moved_clock(args)
+        if args.now and clock is None:
+            # Refused at once on a live network, whatever the command (one that reads no clock too).
+            clock_for(None if getattr(args, "networks", None) else load_settings(args), args)
         return args.func(args)
     except ConfigError as error:
         print(str(error), file=sys.stderr)

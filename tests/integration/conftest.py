@@ -28,12 +28,14 @@ class Robot:
         return self.root / "rers.toml"
 
     def command(self, *args: str, now: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
-        """Run the real `rers` command in a subprocess with this configuration."""
+        """Run the real `rers` command in a subprocess with this configuration; ``now``: as at
+        that instant (ISO-8601), through ``tests/rers_at.py`` (no sandbox: ``RERS_NOW`` is
+        refused on these robots)."""
         env = {**os.environ, **self.env}
-        if now:
-            env["RERS_NOW"] = now
+        env.pop("RERS_NOW", None)
+        launcher = [str(ROOT / "tests" / "rers_at.py"), now] if now else ["-m", "workflows.cli"]
         result = subprocess.run(
-            [sys.executable, "-m", "workflows.cli", *args, "--config", str(self.config)],
+            [sys.executable, *launcher, *args, "--config", str(self.config)],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
         )
         if check and result.returncode != 0:

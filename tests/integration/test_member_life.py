@@ -93,6 +93,12 @@ def test_a_new_address_confirmed_from_it_moves_everything_and_the_old_one_gets_n
     before = people.store()
     consents = sorted((c["purpose"], c["subject_ref"], c["given"]) for c in before.consents.find("member", "M-1"))
     assert consents and people.to(PACO, "Invitation")
+    # A workshop reaches him, then he keeps the permanences only: the workshop leaves his agenda.
+    imap_robot.command("calendar", "add", "workshop", "2027-01-14", "14:00-16:00", "--place", "Salle du Havre",
+                       now=people.now.isoformat())
+    assert people.to(PACO, "Invitation : Atelier")
+    people.cycle(mail(PACO, "Calendrier", "Invitations : permanences\n", name="Paco Ruiz", date=people.now))
+    (by_kind,) = people.to(PACO, "Retiré de votre agenda : Atelier")
 
     assert people.cycle(mail(PACO, f"Nouvelle adresse : {NEW}", "Bonjour, j'ai changé d'adresse.",
                              name="Paco Ruiz", date=people.now)) == \
@@ -108,7 +114,12 @@ def test_a_new_address_confirmed_from_it_moves_everything_and_the_old_one_gets_n
     assert sorted((c["purpose"], c["subject_ref"], c["given"]) for c in after.consents.find("member", "M-1")) == \
         consents, "every consent kept"
     assert after.items.find_one("ref", "O-1")["member"] == "M-1"
-    assert people.to(PACO, "Retiré de votre agenda"), "the calendar withdrawn at the old address"
+    withdrawn = people.to(PACO, "Retiré de votre agenda (nouvelle adresse)")
+    assert withdrawn, "the calendar withdrawn at the old address"
+    assert all("passent à la nouvelle adresse" in " ".join(text_of(m).split()) for m in withdrawn)
+    assert [str(m["Subject"]) for m in withdrawn] == ["Retiré de votre agenda (nouvelle adresse) : Permanence du RERS "
+                                                      "de Test"], "the workshop left his agenda before: not twice"
+    assert len(people.to(PACO, "Retiré de votre agenda : Atelier")) == 1 and by_kind
     assert people.to(NEW, "Invitation"), "and sent to the new one"
     assert people.to(PACO, "Votre adresse au") and people.to(NEW, "Votre adresse au")
 
@@ -120,4 +131,31 @@ def test_a_new_address_confirmed_from_it_moves_everything_and_the_old_one_gets_n
                        now=people.now.isoformat())
     imap_robot.command("jobs", now=people.now.isoformat())
     assert len(people.to(PACO)) == seen
-    assert len(people.to(NEW, "Invitation")) >= 2
+    assert people.to(NEW, "Invitation : Permanence")
+    assert not people.to(NEW, "Atelier"), "his kinds of invitations moved with him: permanences only"
+
+
+def test_reprise_brings_back_what_freshness_set_aside_through_real_mail(people, imap_robot):
+    from datetime import timedelta
+
+    people.join(PACO, "Paco Ruiz", "Nom : Paco Ruiz\n")
+    assert people.cycle(mail(PACO, "OFFRE", "Savoir : Couture\n\nSavoir : Cours de guitare\n", name="Paco Ruiz",
+                             date=people.now)) == ["handled: recorded O-1, O-2"]
+    people.cycle(mail(PACO, "RETRAIT O-2", "Je ne peux plus.", name="Paco Ruiz", date=people.now))
+    people.cycle(reply(people.to(PACO)[-1], PACO, "OUI", name="Paco Ruiz", date=people.now))
+    assert people.store().items.find_one("ref", "O-2")["status"] == "closed"
+    # Three months without a proposal: « toujours d'actualité ? »; three weeks more, set aside.
+    asked = people.now + timedelta(days=91)
+    imap_robot.command("jobs", now=asked.isoformat())
+    assert people.to(PACO, "Toujours d'actualité")
+    imap_robot.command("jobs", now=(asked + timedelta(days=22)).isoformat())
+    assert people.store().items.find_one("ref", "O-1")["status"] == "paused"
+
+    people.now = asked + timedelta(days=23)
+    assert people.cycle(mail(PACO, "REPRISE", "Me revoilà !", name="Paco Ruiz", date=people.now)) == \
+        ["handled: resume M-1: was not paused, 1 set-aside item(s) open again"]
+    assert people.store().items.find_one("ref", "O-1")["status"] == "open"
+    assert people.store().items.find_one("ref", "O-2")["status"] == "closed", "what he closed stays closed"
+    (ack,) = people.to(PACO, "Fin de votre pause")
+    words = " ".join(text_of(ack).split())
+    assert "mis de côté faute de réponse" in words and "O-1" in words and "Cours de guitare" not in words

@@ -119,3 +119,42 @@ def test_kind_changes_count_against_the_days_limit(bot):
     outcome = routed(bot, member_mail(MARIE, "Calendrier", "Invitations : rencontres\n"), now=NOW + timedelta(hours=1))
     assert outcome.endswith("invitations change withheld")
     assert marie(bot)["invitation_kinds"] == ["ateliers"]
+
+
+NEW = "marie@nouveau.example"
+
+
+def moved(bot, now=NOW) -> list[str]:
+    from workflows.steps.addresses import move
+
+    return in_transaction(bot.store, lambda plan: move(plan, marie(bot), NEW, "test")["address"], bot.ctx(now))
+
+
+def test_a_move_withdraws_each_event_once_at_the_old_address_saying_the_invitations_move(bot):
+    routed(bot, member_mail(MARIE, "Calendrier", "Invitations : permanences\n"))
+    assert uids(mine(bot, "invitation_withdrawn")) == [RENCONTRE]
+    sent(bot)
+    assert moved(bot, NOW + timedelta(hours=1)) == NEW
+    assert uids(mine(bot, "invitation_moved")) == [PERMANENCE], "the monthly meeting left her agenda already"
+    assert len(mine(bot, "invitation_withdrawn")) == 1, "no second CANCEL for it"
+    (_, msg), = [(d, m) for d, m in bot.mails("invitation_moved")]
+    words = flat(msg)
+    assert "passent à la nouvelle adresse" in words and "ne recevez plus les invitations" not in words
+    assert "Pour quitter le réseau" not in words, "the old address is no member's any more"
+    assert "nouvelle adresse" in str(msg["Subject"])
+    assert uids([d for d, _ in bot.mails("invitation") if d["recipients"] == [NEW]]) == [PERMANENCE]
+
+
+def test_a_withdrawal_still_queued_at_the_move_leaves_and_is_not_doubled(bot):
+    routed(bot, member_mail(MARIE, "Calendrier", "Invitations : permanences\n"))
+    moved(bot, NOW + timedelta(hours=1))
+    assert uids(mine(bot, "invitation_withdrawn")) == [RENCONTRE]
+    assert [d["status"] for d in mine(bot, "invitation_withdrawn")] == ["queued"], "decided before the move: it leaves"
+    assert uids(mine(bot, "invitation_moved")) == [PERMANENCE]
+
+
+def test_invitations_off_after_a_kind_change_withdraw_only_what_is_left(bot):
+    routed(bot, member_mail(MARIE, "Calendrier", "Invitations : permanences\n"))
+    sent(bot)
+    routed(bot, member_mail(MARIE, "Calendrier", "Invitations : non\n"), now=NOW + timedelta(hours=1))
+    assert sorted(uids(mine(bot, "invitation_withdrawn"))) == sorted([PERMANENCE, RENCONTRE]), "once each"

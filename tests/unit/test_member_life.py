@@ -62,19 +62,37 @@ def test_a_pause_hides_the_members_items_until_the_date_and_brings_them_back_wit
     assert pauses_job(net.settings, net.store, net.now) == []  # once
 
 
-def test_reprise_ends_a_pause_without_a_date_and_leaves_items_set_aside_for_freshness(net):
+def test_reprise_ends_a_pause_and_reopens_the_items_freshness_set_aside_but_not_a_closed_one(net):
     marie = net.member(MARIE, "Marie Dupont")
     offer = net.item(marie, "offer", "Cours d'espagnol")
     stale = net.item(marie, "demand", "Tricot")
+    closed = net.item(marie, "demand", "Réparer un vélo")
     with net.store.transaction():
-        net.store.items.update(stale["id"], status="paused", paused_by="freshness")
+        net.store.items.update(stale["id"], status="paused", paused_by="freshness", freshness_asked=net.now.isoformat())
+        net.store.items.update(closed["id"], status="closed")
     assert net.send(MARIE, "PAUSE", "").startswith("pause M-1 until REPRISE")
     assert "REPRISE" in net.mails("pause_done", MARIE)[-1].text
-    assert net.send(MARIE, "Reprise", "Bonjour, je suis de retour !") == "resume M-1: 1 item(s) open again"
-    assert status(net, offer["ref"]) == "open"
-    assert status(net, stale["ref"]) == "paused"  # only its own OUI brings it back
+    assert net.send(MARIE, "Reprise", "Bonjour, je suis de retour !") == "resume M-1: 2 item(s) open again"
+    assert status(net, offer["ref"]) == status(net, stale["ref"]) == "open", "she is back: what waited for her too"
+    assert status(net, closed["ref"]) == "closed", "what she closed stays closed"
+    assert net.store.items.find_one("ref", stale["ref"]).get("freshness_asked") is None
+    ack = flat(net.mails("pause_done", MARIE)[-1].text)
+    assert "mis de côté faute de réponse" in ack and "Tricot" in ack and f"RETRAIT {stale['ref']}" in ack
+    assert "Réparer un vélo" not in ack
     assert net.send(MARIE, "REPRISE", "") == "resume M-1: was not paused"
     assert "pas en pause" in net.mails("pause_done", MARIE)[-1].text
+    assert "mis de côté" not in net.mails("pause_done", MARIE)[-1].text
+
+
+def test_reprise_without_a_pause_reopens_what_freshness_set_aside(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    stale = net.item(marie, "offer", "Cours d'espagnol")
+    with net.store.transaction():
+        net.store.items.update(stale["id"], status="paused", paused_by="freshness")
+    assert net.send(MARIE, "REPRISE", "") == "resume M-1: was not paused, 1 set-aside item(s) open again"
+    assert status(net, stale["ref"]) == "open"
+    ack = flat(net.mails("pause_done", MARIE)[-1].text)
+    assert "pas en pause" in ack and "mis de côté faute de réponse" in ack and "Cours d'espagnol" in ack
 
 
 def test_a_pause_written_for_another_member_does_nothing_and_reaches_the_animators(tmp_path):
@@ -392,6 +410,29 @@ def test_rers_members_set_address_asks_the_new_address_first(net, capsys):
     assert token["kind"] == "address_change" and token["data"]["by"] == "Claire"
 
 
+def test_rers_members_set_address_and_list_speak_french(net, capsys):
+    from workflows.cli import main
+
+    net.member(MARIE, "Marie Dupont")
+    net.member(PACO, "Paco Ruiz")
+    config = str(net.settings.source)
+
+    def refused(*args: str) -> str:
+        assert main(["members", "set", *args, "--by", "Claire", "--config", config]) == 1
+        return capsys.readouterr().err
+
+    said = refused("M-1", "--address", PACO)
+    assert "déjà connue du réseau" in said and "Paco" not in said
+    assert "M-1 a déjà cette adresse" in refused("M-1", "--address", MARIE)
+    assert "s’utilise seul" in refused("M-1", "--address", NEW, "--phone", "0611223344")
+    assert "M-1 n’aurait plus de numéro" in refused("M-1", "--contact", "phone")
+    with net.store.transaction():
+        net.store.members.update(net.store.members.find_one("ref", "M-2")["id"], undeliverable=True)
+    assert main(["members", "list", "--config", config]) == 0
+    listed = capsys.readouterr().out
+    assert "(injoignable)" in listed and "2 membre(s)" in listed
+
+
 # --- open reciprocity, without a currency -------------------------------------------------------
 
 
@@ -619,7 +660,7 @@ def test_the_robots_own_address_is_no_new_address(net):
     from workflows.steps.addresses import ask_new_address
 
     marie = net.member(MARIE, "Marie Dupont")
-    with pytest.raises(ValueError, match="someone else's"):
+    with pytest.raises(ValueError, match="already known to the network"):
         net.step(ask_new_address, marie, net.settings.network.address.upper(), "<cmd@x>", "anim")
 
 

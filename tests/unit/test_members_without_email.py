@@ -179,7 +179,7 @@ def test_members_add_refuses_an_email_contact_and_needs_a_consent(world, capsys)
                           "--by", "Claire")
     assert status == 1 and "--contact" in err
     status, _, err = rers(world, capsys, "members", "add", "--name", "X", "--consent", " ", "--by", "Claire")
-    assert status == 1 and "consent" in err
+    assert status == 1 and "donné son accord" in err
 
 
 def test_members_expire(world, capsys, monkeypatch):
@@ -207,7 +207,7 @@ def test_members_set_applies_what_an_animator_checked_with_the_person(world, cap
     world.store.refresh()
     assert world.member("elise@example.com")["invitations"] is True
     status, _, err = rers(world, capsys, "members", "set", "M-1", "--phone", "", "--by", "Claire")
-    assert status == 1 and "no phone number" in err, "her contact is the phone: it cannot go"
+    assert status == 1 and "n’aurait plus de numéro" in err, "her contact is the phone: it cannot go"
     status, _, err = rers(world, capsys, "members", "set", "M-1", "--by", "Claire")
     assert status == 1 and "rien à changer" in err
     with pytest.raises(SystemExit):  # argparse: one of email, phone, permanence
@@ -238,19 +238,19 @@ def test_an_erasure_after_a_rename_also_finds_the_former_name_and_phone(world, c
 def test_members_set_refuses_invitations_for_a_member_without_address(world, capsys):
     rers(world, capsys, "members", "add", "--name", "Jeanne Roux", "--consent", "oral", "--by", "Claire")
     status, _, err = rers(world, capsys, "members", "set", "M-1", "--invitations", "yes", "--by", "Claire")
-    assert status == 1 and "invitations cannot reach them" in err
+    assert status == 1 and "les invitations ne peuvent pas lui parvenir" in err
     status, _, err = rers(world, capsys, "members", "set", "M-1", "--contact", "email", "--by", "Claire")
-    assert status == 1 and "no e-mail address" in err
+    assert status == 1 and "n’a pas d’adresse e-mail" in err
     status, _, err = rers(world, capsys, "members", "set", "M-1", "--invitations", "yes", "--by", "Claire")
-    assert status == 1 and "no e-mail address" in err
+    assert status == 1 and "n’a pas d’adresse e-mail" in err
 
 
 def test_members_set_says_why_invitations_cannot_start(world, capsys):
     world.deliver(mail("elise@example.com", "ADHÉSION", "Nom : Élise Martin\n", name="Élise Martin"))
     status, _, err = rers(world, capsys, "members", "set", "M-1", "--invitations", "yes", "--by", "Claire")
-    assert status == 1 and "has not confirmed their membership yet" in err
+    assert status == 1 and "pas encore confirmé son adhésion" in err
     world.deliver(reply(world.last("elise@example.com"), "elise@example.com", "OUI"))
     with world.store.transaction():
         world.store.members.update(world.member("elise@example.com")["id"], undeliverable=True)
     status, _, err = rers(world, capsys, "members", "set", "M-1", "--invitations", "yes", "--by", "Claire")
-    assert status == 1 and "marked undeliverable" in err
+    assert status == 1 and "marquée injoignable" in err

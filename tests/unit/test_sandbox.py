@@ -97,3 +97,28 @@ def test_the_demo_sandbox_shows_a_month_in_minutes(tmp_path, capsys):
     assert any(s.startswith("Bilan du RERS") and "janvier 2027" in s for s in subjects), subjects
     assert main(["--now", "not-a-date", "status", "--config", config]) == 2
     assert "--now 'not-a-date'" in capsys.readouterr().err
+
+
+def test_rers_now_is_refused_on_a_live_network_as_now_is(tmp_path, monkeypatch, capsys):
+    live = live_network(tmp_path / "live")
+    monkeypatch.setenv("RERS_NOW", "2027-01-04T09:00:00+00:00")
+    assert main(["status", "--config", str(live)]) == 2
+    said = capsys.readouterr().err
+    assert "RERS_NOW n’avance l’horloge que d’un bac à sable" in said and "réseau réel" in said
+    assert main(["members", "list", "--config", str(live)]) == 2, "every command, through the one clock"
+    assert main(["run", "--networks", str(tmp_path)]) == 2
+    assert "pas avec --networks" in capsys.readouterr().err
+
+
+def test_rers_now_moves_a_sandbox_s_clock(tmp_path, monkeypatch, capsys):
+    sandbox = tmp_path / "sandbox"
+    assert main(["sandbox", str(sandbox), "--demo"]) == 0
+    for day in ("2027-01-05", "2027-02-01"):
+        monkeypatch.setenv("RERS_NOW", day)
+        assert main(["jobs", "--config", str(sandbox / "rers.toml")]) == 0
+    subjects = [str(email.header.make_header(email.header.decode_header(
+        email.message_from_bytes(p.read_bytes())["Subject"]))) for p in (sandbox / "outbox").glob("*.eml")]
+    assert any(s.startswith("Bilan du RERS") and "janvier 2027" in s for s in subjects), subjects
+    monkeypatch.setenv("RERS_NOW", "soon")
+    assert main(["status", "--config", str(sandbox / "rers.toml")]) == 2
+    assert "RERS_NOW 'soon'" in capsys.readouterr().err

@@ -291,7 +291,7 @@ def test_rers_members_ask_refuses_a_confirmed_member(tmp_path, monkeypatch, caps
     robot.deliver(reply(robot.last("anna@example.net", "question:join"), "anna@example.net", "OUI"))
     ref = robot.member("anna@example.net")["ref"]
     assert main(["members", "ask", ref, "--by", "Anne", "--config", str(robot.settings.source)]) == 1
-    assert "already a confirmed member" in capsys.readouterr().err
+    assert "déjà membre confirmé" in capsys.readouterr().err
 
 
 def test_rers_status_says_how_many_wait_and_how_many_forwards_were_held(tmp_path):

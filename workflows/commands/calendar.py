@@ -19,7 +19,8 @@ import re
 from datetime import date, time, timedelta
 from types import MappingProxyType
 
-from workflows.commands.common import clock_from_env, load_settings, open_store
+from workflows.commands.common import load_settings, open_store
+from workflows.shell.clock import clock_for
 from workflows.events.state import short_uid
 from workflows.lookup import find_ref
 from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError
@@ -89,7 +90,7 @@ def _change(args, act) -> int:
 
     settings = load_settings(args)
     store = open_store(settings)
-    clock = clock_from_env()
+    clock = clock_for(settings, args)
     outcome = run(settings, store, clock(), act)
     if outcome.status == "refused":
         raise UserError(describe(outcome))
@@ -233,7 +234,7 @@ def cmd_list(args) -> int:
 
     settings = load_settings(args)
     store = open_store(settings)
-    today = clock_from_env()().astimezone(settings.network.zone).date()
+    today = clock_for(settings, args)().astimezone(settings.network.zone).date()
     last = today + timedelta(days=args.days)
     current = draft_for(settings, store, today).current.values()
     found = sorted(
@@ -282,7 +283,7 @@ def _who(store, answer: dict) -> str:
 
 def cmd_publish(args) -> int:
     settings = load_settings(args)
-    return _publish_and_send(settings, open_store(settings), clock_from_env())
+    return _publish_and_send(settings, open_store(settings), clock_for(settings, args))
 
 
 def register(sub, common, say) -> None:

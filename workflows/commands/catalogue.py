@@ -2,7 +2,8 @@
 (:func:`workflows.shell.publish.publish_page`; the daemon also writes it every day)."""
 from __future__ import annotations
 
-from workflows.commands.common import clock_from_env, load_settings, open_store
+from workflows.commands.common import load_settings, open_store
+from workflows.shell.clock import clock_for
 from workflows.shell.errors import EXIT_OK, UserError, os_problem
 from workflows.shell.language import words_for
 
@@ -12,7 +13,7 @@ def cmd_publish(args) -> int:
 
     settings = load_settings(args)
     try:
-        written = publish_page(settings, open_store(settings), clock_from_env()())
+        written = publish_page(settings, open_store(settings), clock_for(settings, args)())
     except ValueError as error:
         raise UserError(str(error)) from None
     except OSError as error:

@@ -22,7 +22,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from workflows.commands.calendar import day_argument
-from workflows.commands.common import clock_from_env, flush_outbox, load_settings, open_store
+from workflows.commands.common import flush_outbox, load_settings, open_store
+from workflows.shell.clock import clock_for
 from workflows.shell.errors import EXIT_OK, UserError
 
 
@@ -53,7 +54,7 @@ def cmd_start(args) -> int:
     if not asked:
         raise UserError(f"{path} holds no question (one a line; « # » lines are left out)")
     store = open_store(settings)
-    clock = clock_from_env()
+    clock = clock_for(settings, args)
     today = clock().astimezone(settings.network.zone).date()
     until = args.until or today + timedelta(days=max(1, settings.voice.collection_days - settings.voice.synthesis_days))
     if until <= today:

@@ -1,11 +1,9 @@
-"""Plumbing shared by the sub-commands: configuration, store, clock."""
+"""Plumbing shared by the sub-commands: configuration, store, sending (their clock:
+:func:`workflows.shell.clock.clock_for`)."""
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
 from pathlib import Path
-
-from workflows.shell.errors import EXIT_CONFIG, UserError
 
 
 def config_path(args) -> Path:
@@ -19,21 +17,6 @@ def load_settings(args):
     from config.settings import load
 
     return load(config_path(args))
-
-
-def clock_from_env():
-    """The clock: real UTC time, or ``$RERS_NOW`` (ISO-8601) frozen — a testing aid that
-    lets a test run the real command "21 days later" without waiting."""
-    fixed = os.environ.get("RERS_NOW")
-    if not fixed:
-        return lambda: datetime.now(timezone.utc)
-    try:
-        value = datetime.fromisoformat(fixed)
-    except ValueError:
-        raise UserError("RERS_NOW={value!r} is not an ISO-8601 date and time", EXIT_CONFIG, value=fixed) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return lambda: value.astimezone(timezone.utc)
 
 
 def open_store(settings):

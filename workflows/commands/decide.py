@@ -11,7 +11,8 @@ import logging
 import sys
 from pathlib import Path
 
-from workflows.commands.common import clock_from_env, load_settings, open_store
+from workflows.commands.common import load_settings, open_store
+from workflows.shell.clock import clock_for
 from workflows.shell.errors import EXIT_OK, UserError
 
 
@@ -78,7 +79,7 @@ def cmd_decide(args) -> int:
         raw = sys.stdin.buffer.read() if args.message == "-" else path.read_bytes()
     except OSError as error:
         raise UserError("cannot read {path}: {reason}", path=path, reason=error.strerror) from None
-    result = decide(settings, open_store(settings), clock_from_env()(), raw)
+    result = decide(settings, open_store(settings), clock_for(settings, args)(), raw)
     if args.json:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2, default=str)
         sys.stdout.write("\n")

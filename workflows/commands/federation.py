@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import sys
 
-from workflows.commands.common import clock_from_env, load_settings, open_store
+from workflows.commands.common import load_settings, open_store
+from workflows.shell.clock import clock_for
 from workflows.shell.apply import view
 from workflows.shell.errors import EXIT_OK, UserError
 from workflows.shell.language import words_for
@@ -89,7 +90,7 @@ def _pooled(settings, plan, peer) -> dict:
 
 def cmd_status(args) -> int:
     settings = load_settings(args)
-    found = status(settings, open_store(settings), clock_from_env()())
+    found = status(settings, open_store(settings), clock_for(settings, args)())
     if args.json:
         json.dump(found, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -146,7 +147,7 @@ def cmd_send(args) -> int:
     settings = load_settings(args)
     if not settings.federation.peers:
         raise UserError("no linked network: list them as [[federation.peers]] in the configuration")
-    clock = clock_from_env()
+    clock = clock_for(settings, args)
     with InstanceLock(settings.store.path):
         store = open_store(settings)
         sent = federation_job(settings, store, clock())

@@ -14,7 +14,8 @@ network's local time; ``RERS_NOW`` fixes the clock (tests).
 from __future__ import annotations
 
 from workflows.commands.calendar import _publish_and_send, day_argument, describe, times_argument
-from workflows.commands.common import clock_from_env, flush_outbox, load_settings, open_store
+from workflows.commands.common import flush_outbox, load_settings, open_store
+from workflows.shell.clock import clock_for
 from workflows.shell.errors import EXIT_OK, UserError
 from workflows.shell.language import words_for
 
@@ -110,7 +111,7 @@ def cmd_add_session(args) -> int:
     settings = load_settings(args)
     store = open_store(settings)
     _group(store, args.ref)
-    clock = clock_from_env()
+    clock = clock_for(settings, args)
     start, end = args.times
     outcome = run(settings, store, clock(), lambda plan: add_session(
         plan, find_group(plan, args.ref), args.day, start, end, title=args.title, place=args.place,
@@ -127,7 +128,7 @@ def cmd_close(args) -> int:
 
     settings = load_settings(args)
     store = open_store(settings)
-    clock = clock_from_env()
+    clock = clock_for(settings, args)
     animator = args.animator.strip() if args.animator else None
     try:
         group = run(settings, store, clock(), lambda plan: close(plan, args.ref.upper(), animator))

@@ -25,7 +25,8 @@ import os
 import sys
 from pathlib import Path
 
-from workflows.commands.common import clock_from_env, flush_outbox, load_settings, open_store
+from workflows.commands.common import flush_outbox, load_settings, open_store
+from workflows.shell.clock import clock_for
 from workflows.lookup import find_ref
 from workflows.shell.errors import EXIT_OK, UserError
 from workflows.shell.language import words_for
@@ -98,7 +99,7 @@ def cmd_followups(args) -> int:
 
     settings = load_settings(args)
     store = open_store(settings)
-    clock = clock_from_env()
+    clock = clock_for(settings, args)
     print(followups_job(settings, store, clock()))
     print(flush_outbox(settings, store, clock))
     return EXIT_OK
@@ -111,7 +112,7 @@ def _act(args, act) -> int:
 
     settings = load_settings(args)
     store = open_store(settings)
-    clock = clock_from_env()
+    clock = clock_for(settings, args)
     try:
         print(run(settings, store, clock(), act))
     except LookupError as error:
@@ -162,7 +163,7 @@ def cmd_match(args) -> int:
         return EXIT_OK
     settings = load_settings(args)
     store = open_store(settings)
-    clock = clock_from_env()
+    clock = clock_for(settings, args)
     def both(plan, dry_run=False):
         return rematch(plan, dry_run=dry_run), regroup(plan, dry_run=dry_run)
 

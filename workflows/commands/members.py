@@ -25,8 +25,9 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from workflows.commands.common import clock_from_env, flush_outbox, load_settings, open_store
-from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError
+from workflows.commands.common import flush_outbox, load_settings, open_store
+from workflows.shell.clock import clock_for
+from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError, user_error
 from workflows.shell.language import words_for
 
 
@@ -35,7 +36,7 @@ def _view(args):
     from workflows.shell.apply import view
 
     settings = load_settings(args)
-    return view(settings, open_store(settings), clock_from_env()())
+    return view(settings, open_store(settings), clock_for(settings, args)())
 
 
 def _member(plan, ref: str) -> dict:
@@ -68,14 +69,16 @@ def cmd_list(args) -> int:
     members = sorted(plan.members.all(), key=lambda m: int(m["ref"][2:]))
     if args.status:
         members = [m for m in members if m["status"] == args.status]
+    say = words_for(plan.settings)
     for m in members:
-        reach = m.get("address") or (f"tél. {m['phone']}" if m.get("phone") else "sans adresse")
-        flags = " (injoignable)" if m.get("undeliverable") else ""
+        reach = m.get("address") or (say("phone {phone}", phone=m["phone"]) if m.get("phone") else say("no address"))
+        flags = say(" (undeliverable)") if m.get("undeliverable") else ""
         if m.get("pause"):
             until = m["pause"].get("until")
-            flags += f" (en pause jusqu'au {_day(until, plan)})" if until else " (en pause jusqu'à REPRISE)"
-        print(f"{m['ref']:<7} {m['status']:<10} {m.get('name') or '(sans nom)'} — {reach}{flags}")
-    print(f"{len(members)} membre(s)")
+            flags += say(" (paused until {day})", day=_day(until, plan)) if until else say(" (paused until REPRISE)")
+        name = m.get("name") or say("(no name)")
+        print(f"{m['ref']:<7} {m['status']:<10} {name} — {reach}{flags}")
+    print(say("{n} member(s)", n=len(members)))
     return EXIT_OK
 
 
@@ -195,9 +198,9 @@ def cmd_add(args) -> int:
         return member, stored, namesakes(plan, member)
 
     try:
-        member, stored, same = run(settings, store, clock_from_env()(), register)
+        member, stored, same = run(settings, store, clock_for(settings, args)(), register)
     except ValueError as error:
-        raise UserError(str(error)) from None
+        raise user_error(error) from None
     say = words_for(settings)
     print(say("{ref} registered: {name}", ref=member["ref"], name=member["name"])
           + "".join(f", {i['ref']} {i['title']}" for i in stored))
@@ -226,7 +229,7 @@ def cmd_set(args) -> int:
     by = _animator(args.by)
     settings = load_settings(args)
     store = open_store(settings)
-    clock = clock_from_env()
+    clock = clock_for(settings, args)
 
     def change(plan):
         before = _member(plan, args.ref)
@@ -235,7 +238,7 @@ def cmd_set(args) -> int:
     try:
         before, member, queued = run(settings, store, clock(), change)
     except ValueError as error:
-        raise UserError(str(error)) from None
+        raise user_error(error) from None
     say = words_for(settings)
     done = [key for key in sorted(changes) if before.get(key) != member.get(key)]
     if not done:
@@ -264,7 +267,7 @@ def _set_address(args) -> int:
     by = _animator(args.by)
     settings = load_settings(args)
     store = open_store(settings)
-    clock = clock_from_env()
+    clock = clock_for(settings, args)
 
     def ask(plan):
         member = _member(plan, args.ref)
@@ -273,7 +276,7 @@ def _set_address(args) -> int:
     try:
         run(settings, store, clock(), ask)
     except ValueError as error:
-        raise UserError(str(error)) from None
+        raise user_error(error) from None
     say = words_for(settings)
     print(say("{ref}: a confirmation question was sent to the new address; the member moves when it "
               "answers OUI", ref=args.ref))
@@ -300,7 +303,7 @@ def cmd_forget(args) -> int:
         if answer.strip().upper() != member["ref"]:
             print(say("nothing done"))
             return EXIT_FAILURE
-    now = clock_from_env()()
+    now = clock_for(settings, args)()
     _, plan = run_plan(settings, store, now, lambda plan: erase_member(
         plan, _member(plan, args.ref), reason="forgotten", by="animator", animator=by))
     cleanup = after_erasure(settings, store, now, plan.erased, mailbox_factory=lambda: open_mailbox(settings))
@@ -322,7 +325,7 @@ def cmd_ask(args) -> int:
     by = _animator(args.by)
     settings = load_settings(args)
     store = open_store(settings)
-    clock = clock_from_env()
+    clock = clock_for(settings, args)
     def send(plan):
         member = _member(plan, args.ref)
         ask_join_again(plan, member, by)
@@ -331,7 +334,7 @@ def cmd_ask(args) -> int:
     try:
         member = run(settings, store, clock(), send)
     except ValueError as error:
-        raise UserError(str(error)) from None
+        raise user_error(error) from None
     say = words_for(settings)
     print(say("{ref}: confirmation request queued for {address}", ref=member["ref"],
               address=member["address"]))
@@ -343,7 +346,7 @@ def cmd_expire(args) -> int:
     from workflows.shell.jobs import expire_pending_job
 
     settings = load_settings(args)
-    erased = expire_pending_job(settings, open_store(settings), clock_from_env()())
+    erased = expire_pending_job(settings, open_store(settings), clock_for(settings, args)())
     say = words_for(settings)
     print(say("{n} pending member(s) erased: {refs}", n=len(erased), refs=", ".join(erased)) if erased
           else say("{n} pending member(s) erased", n=0))

@@ -5,7 +5,8 @@ import re
 import sys
 from datetime import date, timedelta
 
-from workflows.commands.common import clock_from_env, load_settings, open_store
+from workflows.commands.common import load_settings, open_store
+from workflows.shell.clock import clock_for
 from workflows.shell.errors import EXIT_OK, UserError
 from workflows.shell.language import words_for
 
@@ -28,7 +29,7 @@ def cmd_report(args) -> int:
 
     settings = load_settings(args)
     store = open_store(settings)
-    now = clock_from_env()()
+    now = clock_for(settings, args)()
     today = now.astimezone(settings.network.zone).date()
     start, end = _period(args.month, today)
     try:

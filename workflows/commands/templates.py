@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import replace
 from email.header import decode_header, make_header
 
-from workflows.commands.common import clock_from_env, load_settings
+from workflows.commands.common import load_settings
+from workflows.shell.clock import clock_for
 from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError
 from workflows.shell.language import words_for
 
@@ -62,7 +63,7 @@ def cmd_show(args) -> int:
 
     settings = load_settings(args)
     renderer = renderer_for(settings, args.lang)
-    now = clock_from_env()()
+    now = clock_for(settings, args)()
     shown = 0
     for file in _files_of(args.name):
         try:
@@ -87,7 +88,7 @@ def cmd_check(args) -> int:
     from workflows.shell.templating import LANGUAGES, check, templates
 
     settings = load_settings(args)
-    problems = check(settings, clock_from_env()(), LANGUAGES)
+    problems = check(settings, clock_for(settings, args)(), LANGUAGES)
     for problem in problems:
         print(f"{'FAIL' if problem.level == 'fail' else 'warn'}  {problem}")
     say = words_for(settings)
@@ -112,7 +113,7 @@ def cmd_render(args) -> int:
     from workflows.shell.templating import example, renderer_for, templates
 
     settings = load_settings(args)
-    now = clock_from_env()()
+    now = clock_for(settings, args)()
     language = args.lang or settings.network.language
     info = next((i for i in templates(settings) if i.name == args.name and i.kind in ("mail", "page")), None)
     if info is None:

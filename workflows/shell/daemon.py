@@ -62,7 +62,8 @@ from workflows.shell.jobs import (
 )
 from workflows.shell.mailboxes.base import MailboxError
 from workflows.shell.publish import publish_calendar, publish_page
-from workflows.shell.runner import Clock, Runner, utc_now
+from workflows.shell.clock import Clock, utc_now
+from workflows.shell.runner import Runner
 from workflows.shell.transports.base import TransportError
 from workflows.steps.speaking import tell_animators
 

@@ -21,6 +21,15 @@ class UserError(Exception):
         return say(self.message, **self.values)
 
 
+def user_error(error: ValueError) -> UserError:
+    """A step's ``ValueError`` as the command's error: a :class:`workflows.decision.Refused`
+    keeps its message and values (translated when said), any other its English text."""
+    message, values = getattr(error, "message", None), getattr(error, "values", None)
+    if isinstance(message, str) and isinstance(values, dict):
+        return UserError(message, **values)
+    return UserError(str(error))
+
+
 DISK_FULL_HINT = "the disk is full: free some space, then run the robot again (nothing was lost)"
 
 

@@ -43,7 +43,7 @@ from workflows.shell.errors import UserError, os_problem
 from workflows.shell.language import words_for
 from workflows.shell.lexicon import Lexicon
 from workflows.shell.resources import LEXICON_KEY
-from workflows.shell.runner import Clock, utc_now
+from workflows.shell.clock import Clock, utc_now
 from workflows.shell.templating import log_problems
 
 log = logging.getLogger(__name__)

@@ -43,7 +43,7 @@ MAX_ATTEMPTS = 8
 """Temporary failures tolerated before a mail is given up (about a day of backoff)."""
 
 
-BULK = frozenset({"invitation", "cancellation", "event_reminder", "invitation_withdrawn"})
+BULK = frozenset({"invitation", "cancellation", "event_reminder", "invitation_withdrawn", "invitation_moved"})
 """Purposes of the mails a fan-out queues by the hundred (a calendar event to every
 member): they leave after every other mail waiting (priority 1, the others 0)."""
 

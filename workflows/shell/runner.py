@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 
 from config.settings import Settings
@@ -37,6 +37,7 @@ from workflows.mail.render import Renderer
 from workflows.routes import dispatch
 from workflows.shell.apply import apply, resources, run
 from workflows.shell.erasure import after_erasure
+from workflows.shell.clock import Clock, utc_now
 from workflows.shell.errors import os_problem
 from workflows.shell.mailboxes.base import Mailbox, MailboxError, SourceMessage
 from workflows.shell.oauth2 import Tokens, tokens_for
@@ -52,13 +53,6 @@ SENT_COPY_DAYS = 7
 """How long a sent mail's bytes wait for their copy in ``[transport] sent_folder`` when the
 mailbox cannot be reached; past it the bytes are dropped, logged as an error and counted
 for `rers status` (state ``sent_copies_lost``)."""
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
 
 def open_mailbox(settings: Settings, tokens: Tokens | None = None) -> Mailbox:
     """The configured mailbox (not yet connected: use it in a ``with`` block). ``tokens``:

@@ -14,20 +14,19 @@ store and templates — or from the demo — in which:
   day's jobs (reminders, expiries, bilans, the monthly report) as on that day.
 
 A sandbox is recognised by its marker file :data:`MARKER` beside ``rers.toml`` *and* a
-configuration that cannot send (Maildir in, folder out): ``--now`` is refused anywhere else.
+configuration that cannot send (Maildir in, folder out): a moved clock (``--now``,
+``RERS_NOW``) is refused anywhere else (:func:`workflows.shell.clock.clock_for`).
 """
 from __future__ import annotations
 
 import mailbox
 import re
 import shutil
-from datetime import date, datetime, time, timezone
 from pathlib import Path
 
 from config.settings import Settings, load
-from workflows.shell.errors import EXIT_CONFIG, UserError
-
-MARKER = ".rers-sandbox"
+from workflows.shell.clock import MARKER, is_sandbox
+from workflows.shell.errors import UserError
 
 _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
 _KEY = re.compile(r'^\s*("?)([A-Za-z0-9_\-]+)\1\s*=')
@@ -45,39 +44,6 @@ _PATHS = {("calendar", "output_dir"): "calendar", ("catalogue", "output_dir"): "
           ("federation", "key_file"): None}
 """Path keys pointed inside the sandbox (None: at the copied file of the same name, or
 left out when there is none)."""
-
-
-def is_sandbox(settings: Settings) -> bool:
-    """True for a folder made by :func:`make_sandbox` whose configuration still cannot send
-    mail: Maildir in, ``.eml`` folder out."""
-    source = settings.source
-    return (source is not None and (Path(source).parent / MARKER).is_file()
-            and settings.mailbox.kind == "maildir" and settings.transport.kind == "folder")
-
-
-def moved_clock(settings: Settings, when: str) -> datetime:
-    """The instant ``--now WHEN`` names, in UTC: an ISO date (``2027-01-04``: 09:00 that day
-    in the network's time zone) or date and time (``2027-01-04T18:30``, the network's local
-    time unless an offset is written).
-
-    Raises :class:`UserError` (exit status 2) on a live network — a configuration that is
-    not a sandbox — and on a value that is not a date.
-    """
-    if not is_sandbox(settings):
-        raise UserError("--now moves the clock of a sandbox only, and {config} is a live network (its mails would "
-                        "reach real people on the wrong day). Make a training copy with `rers sandbox DIR --config "
-                        "{config}` and move the clock there.", EXIT_CONFIG, config=settings.source)
-    try:
-        if len(when) == 10:
-            value = datetime.combine(date.fromisoformat(when), time(9, 0), settings.network.zone)
-        else:
-            value = datetime.fromisoformat(when)
-            if value.tzinfo is None:
-                value = value.replace(tzinfo=settings.network.zone)
-    except ValueError:
-        raise UserError("--now {when!r}: write a date (2027-01-04) or a date and time (2027-01-04T18:30)",
-                        EXIT_CONFIG, when=when) from None
-    return value.astimezone(timezone.utc)
 
 
 def sandbox_config(text: str, copied: dict[tuple[str, str], str | None]) -> str:

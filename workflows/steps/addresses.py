@@ -17,10 +17,10 @@ new address learns nothing about anyone before answering.
 """
 from __future__ import annotations
 
-from workflows.decision import Incoming, Plan
+from workflows.decision import Incoming, Plan, Refused
 from workflows.lookup import find_member, find_ref, is_animator
 from workflows.steps import questions
-from workflows.steps.invitations import move_invitations
+from workflows.steps.invitations import WITHDRAWAL, move_invitations
 from workflows.steps.people import who_wrote
 from workflows.steps.speaking import answer_sender, forward_to_animators, tell_former_address, tell_member
 
@@ -43,16 +43,19 @@ def ask_new_address(plan: Plan, member: dict, new: str, cause: str, by: str | No
     """Ask ``new`` whether it is ``member``'s new address (question :data:`ADDRESS_CHANGE`,
     ``member``'s ref, the new address in its data); ``by``: the animator who asked
     (command line), else the member did. Returns the outcome. Raises ValueError when it
-    cannot be (no address given, the member's own, someone else's, a member not confirmed)."""
+    cannot be (no address given, the member's own, someone else's, a member not confirmed:
+    a :class:`workflows.decision.Refused`)."""
     new = (new or "").strip().lower()
     if "@" not in new:
-        raise ValueError("no new address")
+        raise Refused("no new address: give one (someone@example.org)")
     if new == (member.get("address") or "").lower():
-        raise ValueError(f"{member['ref']} already has this address")
+        raise Refused("{ref} already has this address", ref=member["ref"])
     if member.get("status") != "confirmed":
-        raise ValueError(f"{member['ref']} has not confirmed their membership")
+        raise Refused("{ref} has not confirmed their membership: the address of a pending member is not changed",
+                      ref=member["ref"])
     if _taken(plan, new):
-        raise ValueError("this address is already someone else's")
+        raise Refused("this address is already known to the network (a member's, an animator's or the robot's "
+                      "own): it cannot be this member's")
     questions.ask(plan, kind=ADDRESS_CHANGE, subject_ref=member["ref"], member=member["ref"], address=new,
                   template=ADDRESS_CHANGE, values={"by_animator": by is not None, "new": new}, cause=cause,
                   data={"new": new, "old": member.get("address"), "by": by})
@@ -69,13 +72,13 @@ def on_address_change(plan: Plan, incoming: Incoming) -> str:
     _, member = who_wrote(plan, incoming)
     try:
         outcome = ask_new_address(plan, member, parsed.new_address or "", parsed.message_id)
-    except ValueError as why:
+    except Refused:
         forward_to_animators(plan, incoming, reason="address_change_not_possible", purpose="address_change",
                              member=member["ref"])
         answer_sender(plan, incoming, template=NOTICE, values={"what": "not_possible", "member": member},
                       purpose=NOTICE)
         plan.audit.info("%s: address change of %s not possible (%s)", parsed.message_id, member["ref"],
-                        "no address" if "no new" in str(why) else "refused")
+                        "no address" if "@" not in (parsed.new_address or "") else "refused")
         return f"address_change {member['ref']}: not possible, forwarded"
     # The old address is never told the new one (it may be read by someone else now).
     answer_sender(plan, incoming, template=NOTICE, values={"what": "asked", "member": member}, purpose=NOTICE)
@@ -84,13 +87,15 @@ def on_address_change(plan: Plan, incoming: Incoming) -> str:
 
 def move(plan: Plan, member: dict, new: str, cause: str) -> dict:
     """Move ``member`` to the address ``new``: mail still queued for the old address
-    dropped, the calendar withdrawn there and sent to the new one
+    dropped (but a calendar withdrawal), the calendar withdrawn there and sent to the new one
     (:func:`workflows.steps.invitations.move_invitations`), open questions and calendar
     answers moved, the record's address changed (``undeliverable`` cleared). Items and
     consents are the member's by ref: they stay theirs. Returns the member after."""
     old = member["address"]
     for doc in plan.outbox.find("status", "queued"):
-        if doc.get("recipients") == [old]:
+        # A withdrawal still queued (invitations by kind changed) takes its event out of
+        # the old address's agenda: the move withdraws only what is left there.
+        if doc.get("recipients") == [old] and doc["purpose"] != WITHDRAWAL:
             plan.drop_queued(purpose=doc["purpose"], cause=doc.get("cause"), recipient=old)
     after = plan.members.update(member["id"], address=new, undeliverable=False, address_changed=plan.stamp())
     for question in plan.questions.find("address", old):

@@ -3,7 +3,8 @@ the question « toujours d'actualité ? » (kind ``still_current``, protocol.md 
 OUI keeps it (its freshness counted from then); NON withdraws it; no answer within
 ``[introductions] expiry_days`` sets it aside (status ``paused``, ``paused_by``
 ``freshness``: hidden from matching, the catalogue and the news), and a later OUI to the
-same question opens it again. The question stays answerable ``freshness_days``.
+same question, or the member's REPRISE (:func:`workflows.steps.pauses.on_resume`), opens
+it again. The question stays answerable ``freshness_days``.
 
 Many people find all their listings stale without knowing: asking keeps the catalogue
 true, and hiding what nobody confirms spares other members proposals that lead nowhere.

@@ -79,6 +79,10 @@ LEFT_GROUP = "left_group"
 """The change of a ``METHOD:CANCEL`` sent to a member who left a group, for its sessions."""
 GROUP_WITHDRAWAL = "group_session_withdrawn"
 """Purpose and template of those mails (the session still takes place, without them)."""
+MOVED = "moved"
+"""The change of a ``METHOD:CANCEL`` sent to the address a member left for a new one."""
+MOVED_AWAY = "invitation_moved"
+"""Purpose and template of those mails (the invitations go on, at the new address)."""
 _TEMPLATES = {GROUP_INVITATION: INVITATION}
 """A purpose whose mail is another's template."""
 GROUP_SESSION = "group_session"
@@ -237,7 +241,7 @@ def _queue(plan: Plan, series: EventSeries, kind: str, invitee: Invitee, occurre
     if kind in REQUEST_KINDS:
         purpose = GROUP_INVITATION if series.kind == GROUP_SESSION else INVITATION
     else:
-        purpose = {WITHDRAWN: WITHDRAWAL, LEFT_GROUP: GROUP_WITHDRAWAL}.get(kind, CANCELLATION)
+        purpose = {WITHDRAWN: WITHDRAWAL, LEFT_GROUP: GROUP_WITHDRAWAL, MOVED: MOVED_AWAY}.get(kind, CANCELLATION)
     # RFC 5545 3.8.7.2: in an object with a METHOD, DTSTAMP is when the object was made.
     # With the SEQUENCE, it orders the messages about one event (RFC 5546 2.1.5): a
     # member invited again after a withdrawal gets a REQUEST newer than the CANCEL.
@@ -259,8 +263,9 @@ def _queue(plan: Plan, series: EventSeries, kind: str, invitee: Invitee, occurre
         text = imip.cancel(stamped, organizer, [invitee.address], occurrence,
                            organizer_name=organizer_name, names=names)
     following = upcoming_days(series, occurrence + timedelta(days=1))[:1] if occurrence else []
+    # The address a member left is nobody's member address any more: no way to leave in its footer.
     return tell_attendee(
-        plan, invitee.name, invitee.address, animator=invitee.animator,
+        plan, invitee.name, invitee.address, animator=invitee.animator or kind == MOVED,
         template=_TEMPLATES.get(purpose, purpose),
         values={
             "event": event_view(replace(series, cancelled=False), today),
@@ -360,6 +365,15 @@ def invite_new_animators(plan: Plan) -> list[str]:
     return queued
 
 
+def _held(plan: Plan, invitee: Invitee) -> set[str]:
+    """The UIDs of the series in ``invitee``'s agenda: an invitation reached their address
+    and its kind is one they still want. A series of a kind they stopped wanting was
+    withdrawn then (:func:`follow_kinds`): withdrawing it again would be a second CANCEL."""
+    series = load_series(plan)
+    return {uid for uid, mail in _mails_to(plan, INVITATION, invitee.address)
+            if mail["status"] == "sent" and uid in series and invitee.wants(series[uid])}
+
+
 def uninvite_member(plan: Plan, member: dict) -> list[str]:
     """Send ``member`` (the member document *before* ``invitations`` became false) a
     ``METHOD:CANCEL`` for every series not cancelled, with a day ahead, whose invitation
@@ -376,7 +390,7 @@ def uninvite_member(plan: Plan, member: dict) -> list[str]:
     invitee = invitee_of(member)
     if invitee is None or invitee.address in plan.settings.network.animators:
         return []
-    reached = {uid for uid, mail in _mails_to(plan, INVITATION, invitee.address) if mail["status"] == "sent"}
+    reached = _held(plan, invitee)
     plan.drop_queued(purpose=INVITATION, recipient=invitee.address)
     queued = _each_live_series(plan, WITHDRAWN, invitee, lambda series: series.uid in reached)
     plan.members.update(member["id"], invitations_round=invitee.round + 1)
@@ -388,17 +402,18 @@ def uninvite_member(plan: Plan, member: dict) -> list[str]:
 
 def move_invitations(plan: Plan, before: dict, after: dict) -> list[str]:
     """A member moved from ``before``'s address to ``after``'s (the member documents): the
-    live series whose invitation reached the old address are withdrawn there
-    (:data:`WITHDRAWAL`, as for invitations turned off), what was still queued for it is
-    dropped, and the new address gets the invitations the member wants
-    (:func:`invite_member`; its Message-IDs are the new address's own). Returns the
-    Message-IDs queued. In a transaction."""
+    live series still in the old address's agenda (:func:`_held`) are withdrawn there,
+    once each (:data:`MOVED_AWAY`: the invitations go on at the new address), what was
+    still queued for it is dropped, and the new address gets the invitations the member
+    wants (:func:`invite_member`; its Message-IDs are the new address's own). A series
+    withdrawn before by kind is not withdrawn again. Returns the Message-IDs queued. In
+    a transaction."""
     queued: list[str] = []
     old = invitee_of(before)
     if old is not None and old.address not in plan.settings.network.animators:
-        reached = {uid for uid, mail in _mails_to(plan, INVITATION, old.address) if mail["status"] == "sent"}
+        reached = _held(plan, old)
         plan.drop_queued(purpose=INVITATION, recipient=old.address)
-        queued += _each_live_series(plan, WITHDRAWN, old, lambda series: series.uid in reached)
+        queued += _each_live_series(plan, MOVED, old, lambda series: series.uid in reached)
     queued += invite_member(plan, after)
     return queued
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from workflows.decision import Incoming, Plan
+from workflows.decision import Incoming, Plan, Refused
 from workflows.lookup import find_member, find_ref, items_of
 from workflows.mail.model import CONTACTS, Item, MemberFields
 from workflows.mail.sender import person_name, relayed_person
@@ -156,11 +156,12 @@ def ask_join_again(plan: Plan, member: dict, by: str) -> None:
     """``rers members ask M-14``: an animator sends a pending member their confirmation
     request now — one the network's bound on join questions held back, or one that was
     lost. Outside that bound and the daily answer limit (an animator's act). Raises
-    ValueError, saying why, for a confirmed member or one without an address."""
+    :class:`workflows.decision.Refused`, saying why, for a confirmed member or one without
+    an address."""
     if member["status"] == "confirmed":
-        raise ValueError(f"{member['ref']} is already a confirmed member")
+        raise Refused("{ref} is already a confirmed member", ref=member["ref"])
     if not member.get("address"):
-        raise ValueError(f"{member['ref']} has no e-mail address")
+        raise Refused("{ref} has no e-mail address", ref=member["ref"])
     ask_join(plan, member, cause=f"members-ask:{member['ref']}:{plan.stamp()}")
     plan.audit.info("%s: confirmation request sent by an animator (%s)", member["ref"], by)
 
@@ -276,10 +277,10 @@ def register_member(plan: Plan, *, fields: MemberFields, items: list[Item], cons
     email address"): consent given in person, as the animator noted it (``consent``, e.g.
     ``oral, à la permanence du 2026-12-07``; ``écrit``/``papier``/``signé`` in it make it
     ``written``), ``recorded_by`` naming the animator. ``items`` are recorded open and
-    handed to matching. Returns ``(member, items)``. Raises ValueError without a name or
-    a consent."""
+    handed to matching. Returns ``(member, items)``. Raises
+    :class:`workflows.decision.Refused` without a name or a consent."""
     if not fields.name or not consent or not consent.strip():
-        raise ValueError("a member registered by an animator needs a name and how consent was given")
+        raise Refused("a member registered by an animator needs a name and how consent was given")
     member = new_member(plan, address=None, fields=fields, status="confirmed", registered_by=recorded_by)
     folded = fold(consent)
     how = "written" if any(word in folded for word in ("ecrit", "papier", "signe")) else "oral"
@@ -305,30 +306,32 @@ def set_member_fields(plan: Plan, member: dict, changes: dict, by: str) -> tuple
     phone is kept in ``former`` until the member is erased, so that the erasure finds it
     in older texts too. Invitations turned on or off send or withdraw the live events, as
     the member's own mail would. Returns ``(member after, Message-IDs queued)``. Raises
-    ValueError, saying why, for an unknown field, a contact the member cannot be reached
-    by, or invitations for a member without an address, not confirmed or undeliverable.
+    :class:`workflows.decision.Refused`, saying why, for an unknown field, a contact the
+    member cannot be reached by, or invitations for a member without an address, not
+    confirmed or undeliverable.
     In a transaction; ``by`` (the animator) goes to the audit log with the names of the
     fields, never their values."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise ValueError(f"cannot change {', '.join(sorted(unknown))}: only {', '.join(EDITABLE)}")
+        raise Refused("cannot change {fields}: only {editable}", fields=", ".join(sorted(unknown)),
+                      editable=", ".join(EDITABLE))
     after = {**member, **changes}
     if after.get("contact") not in (*CONTACTS, None):
-        raise ValueError(f"contact {after['contact']!r}: one of {', '.join(CONTACTS)}")
+        raise Refused("contact {contact!r}: one of {contacts}", contact=after["contact"], contacts=", ".join(CONTACTS))
     if changes.get("contact") == "email" and not after.get("address"):
-        raise ValueError(f"{member['ref']} has no e-mail address: contact by email cannot be honoured")
+        raise Refused("{ref} has no e-mail address: contact by email cannot be honoured", ref=member["ref"])
     if after.get("contact") == "phone" and not after.get("phone") and {"contact", "phone"} & set(changes):
-        raise ValueError(f"{member['ref']} would have no phone number while their contact is the phone: "
-                         "give a phone, or another contact")
+        raise Refused("{ref} would have no phone number while their contact is the phone: give a phone, or another "
+                      "contact", ref=member["ref"])
     if changes.get("invitations"):
         if not after.get("address"):
-            raise ValueError(f"{member['ref']} has no e-mail address: invitations cannot reach them")
+            raise Refused("{ref} has no e-mail address: invitations cannot reach them", ref=member["ref"])
         if member["status"] != "confirmed":
-            raise ValueError(f"{member['ref']} has not confirmed their membership yet: invitations start once they do "
-                             "(their join mail may ask for them)")
+            raise Refused("{ref} has not confirmed their membership yet: invitations start once they do (their join "
+                          "mail may ask for them)", ref=member["ref"])
         if member.get("undeliverable"):
-            raise ValueError(f"{member['ref']}'s address is marked undeliverable (a bounce): invitations would not "
-                             "reach them; it clears when they write again")
+            raise Refused("{ref}'s address is marked undeliverable (a bounce): invitations would not reach them; it "
+                          "clears when they write again", ref=member["ref"])
     changed = {k: v for k, v in changes.items() if member.get(k) != v}
     if not changed:
         return member, []

@@ -4,7 +4,7 @@ item set aside because nobody said it was still current (:mod:`workflows.steps.f
 A paused item is hidden: its status is ``paused`` (matching, the catalogue and the news
 read only ``open`` items), and ``paused_by`` says why — ``member`` (the member's own
 pause: REPRISE or the date brings it back) or ``freshness`` (a « toujours d'actualité ? »
-left unanswered: only the member's OUI brings it back). A member's pause is on the
+left unanswered: the member's OUI to it, or their REPRISE, brings it back). A member's pause is on the
 member document::
 
     "pause": {"since": UTC ISO, "until": "YYYY-MM-DD" | None} | None (absent: not paused)
@@ -66,7 +66,7 @@ def on_pause(plan: Plan, incoming: Incoming) -> str:
     hidden = [hide_item(plan, item, BY_MEMBER) for item in items_of(plan, member["ref"], "open")]
     answer_sender(plan, incoming, template="pause_done", purpose="pause_done",
                   values={"member": member, "what": "pause", "until": until,
-                          "date_ignored": bool(parsed.pause_until) and until is None,
+                          "date_ignored": bool(parsed.pause_until) and until is None, "stale": [],
                           "items": [i for i in items_of(plan, member["ref"], "paused")
                                     if i.get("paused_by") == BY_MEMBER]})
     plan.audit.info("%s: %s paused until %s, %d item(s) hidden", parsed.message_id, member["ref"], until or "REPRISE",
@@ -74,31 +74,48 @@ def on_pause(plan: Plan, incoming: Incoming) -> str:
     return f"pause {member['ref']} until {until or 'REPRISE'}: {len(hidden)} item(s) hidden"
 
 
+def _reopen(plan: Plan, member: dict, why: str) -> list[dict]:
+    """``member``'s items set aside for ``why`` (:data:`BY_MEMBER`, :data:`BY_FRESHNESS`)
+    open again (:func:`reopen_item`); returns them. A closed item stays closed."""
+    return [reopen_item(plan, item) for item in items_of(plan, member["ref"], "paused") if item.get("paused_by") == why]
+
+
 def come_back(plan: Plan, member: dict) -> tuple[dict, list[dict]]:
     """End ``member``'s pause: the items their pause hid open again and offered to
     matching. Returns the member and those items."""
     member = plan.members.update(member["id"], pause=None)
-    back = [reopen_item(plan, item) for item in items_of(plan, member["ref"], "paused")
-            if item.get("paused_by") == BY_MEMBER]
+    back = _reopen(plan, member, BY_MEMBER)
     introductions.on_items_opened(plan, back)
     return member, back
 
 
 def on_resume(plan: Plan, incoming: Incoming) -> str:
     """``resume`` (REPRISE) of a confirmed member from their own address: their pause
-    ends (:func:`come_back`), acknowledged (``pause_done``, ``what`` ``resume``; ``not_paused``
-    when there was no pause — their items are open all the same)."""
+    ends (:func:`come_back`), and the items set aside because a « toujours d'actualité ? »
+    went unanswered open too — the member writing is back, which is what that question
+    waited for (:mod:`workflows.steps.freshness`). Acknowledged (``pause_done``, ``what``
+    ``resume``, or ``not_paused`` when there was no pause; ``stale``: the items reopened
+    that freshness had set aside, said apart)."""
     _, member = who_wrote(plan, incoming)
-    if not is_paused(member):
+    was_paused = is_paused(member)
+    if was_paused:
+        member, back = come_back(plan, member)
+    stale = _reopen(plan, member, BY_FRESHNESS)
+    introductions.on_items_opened(plan, stale)
+    reopened = {item["ref"] for item in stale}
+    if not was_paused:
         answer_sender(plan, incoming, template="pause_done", purpose="pause_done",
                       values={"member": member, "what": "not_paused", "until": None, "date_ignored": False,
-                              "items": items_of(plan, member["ref"], "open")})
-        return f"resume {member['ref']}: was not paused"
-    member, back = come_back(plan, member)
+                              "items": [i for i in items_of(plan, member["ref"], "open") if i["ref"] not in reopened],
+                              "stale": stale})
+        return f"resume {member['ref']}: was not paused" + (f", {len(stale)} set-aside item(s) open again"
+                                                            if stale else "")
     answer_sender(plan, incoming, template="pause_done", purpose="pause_done",
-                  values={"member": member, "what": "resume", "until": None, "date_ignored": False, "items": back})
-    plan.audit.info("%s: %s back from a pause, %d item(s) open again", incoming.parsed.message_id, member["ref"], len(back))
-    return f"resume {member['ref']}: {len(back)} item(s) open again"
+                  values={"member": member, "what": "resume", "until": None, "date_ignored": False, "items": back,
+                          "stale": stale})
+    plan.audit.info("%s: %s back from a pause, %d item(s) open again, %d set aside before", incoming.parsed.message_id,
+                    member["ref"], len(back), len(stale))
+    return f"resume {member['ref']}: {len(back) + len(stale)} item(s) open again"
 
 
 def pauses_due(plan: Plan) -> list[str]:
@@ -113,7 +130,8 @@ def pauses_due(plan: Plan) -> list[str]:
         until = member["pause"]["until"]
         member, back = come_back(plan, member)
         tell_member(plan, member, template="pause_done", purpose="pause_done", cause=f"{member['ref']}:back:{until}",
-                    values={"member": member, "what": "back", "until": until, "date_ignored": False, "items": back})
+                    values={"member": member, "what": "back", "until": until, "date_ignored": False, "items": back,
+                            "stale": []})
         ended.append(member["ref"])
     if ended:
         plan.audit.info("pauses ended: %s", ", ".join(ended))

@@ -18,7 +18,8 @@ from workflows.shell.errors import UserError
 from workflows.shell.init import init_folder
 from workflows.shell.language import words_for
 from workflows.shell.publish import publish_calendar
-from workflows.shell.runner import Runner, utc_now
+from workflows.shell.clock import utc_now
+from workflows.shell.runner import Runner
 
 SAMPLES = Path(__file__).resolve().parent / "mail"
 _FILLED = ".demo-filled"

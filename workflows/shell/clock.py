@@ -1,0 +1,91 @@
+"""The robot's clock: real UTC time, or — in a sandbox only — a moved one.
+
+Every command takes its clock from :func:`clock_for`, the one place that decides it:
+
+- a clock handed to :func:`workflows.cli.main` by a Python caller (the tests, whose robots
+  read real test servers) — never from the command line or the environment;
+- else ``--now WHEN``, else the environment variable :data:`MOVED` (``RERS_NOW=WHEN``):
+  the same instant for the whole command, accepted on a sandbox only
+  (:func:`is_sandbox`): on a live network mail would reach real
+  people on the wrong day, reminders and expiries would fire early, a bilan would be
+  asked of an exchange that has not happened;
+- else real UTC time (:func:`utc_now`).
+"""
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from typing import Callable
+
+from workflows.shell.errors import EXIT_CONFIG, UserError
+
+Clock = Callable[[], datetime]
+"""A clock: called, the time now, timezone-aware."""
+
+MOVED = "RERS_NOW"
+"""The environment variable that moves the clock, as ``--now`` does."""
+
+MARKER = ".rers-sandbox"
+"""The file beside a sandbox's ``rers.toml`` (:mod:`workflows.shell.sandbox` writes it)."""
+
+
+def utc_now() -> datetime:
+    """Real time, aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+def is_sandbox(settings) -> bool:
+    """True for ``settings`` (:class:`config.settings.Settings`) of a folder made by
+    :func:`workflows.shell.sandbox.make_sandbox` — its :data:`MARKER` beside ``rers.toml``
+    — whose configuration still cannot send mail: Maildir in, ``.eml`` folder out."""
+    source = settings.source
+    return (source is not None and (Path(source).parent / MARKER).is_file()
+            and settings.mailbox.kind == "maildir" and settings.transport.kind == "folder")
+
+
+def moved_instant(settings, when: str, option: str = "--now") -> datetime:
+    """The instant ``WHEN`` names, in UTC: an ISO date (``2027-01-04``: 09:00 that day in the
+    network's time zone) or date and time (``2027-01-04T18:30``, the network's local time
+    unless an offset is written). ``settings``: the network's
+    (:class:`config.settings.Settings`), None for several networks at once (``--networks``);
+    ``option``: how it was given (``--now`` or ``RERS_NOW``), for the messages.
+
+    Raises :class:`UserError` (exit status 2) unless ``settings`` is a sandbox's, and on a
+    value that is not a date."""
+    if settings is None:
+        raise UserError("{option} moves the clock of one sandbox only: not with --networks, which serves live "
+                        "networks", EXIT_CONFIG, option=option)
+    if not is_sandbox(settings):
+        raise UserError("{option} moves the clock of a sandbox only, and {config} is a live network (its mails would "
+                        "reach real people on the wrong day). Make a training copy with `rers sandbox DIR --config "
+                        "{config}` and move the clock there.", EXIT_CONFIG, option=option, config=settings.source)
+    try:
+        if len(when) == 10:
+            value = datetime.combine(date.fromisoformat(when), time(9, 0), settings.network.zone)
+        else:
+            value = datetime.fromisoformat(when)
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=settings.network.zone)
+    except ValueError:
+        raise UserError("{option} {when!r}: write a date (2027-01-04) or a date and time (2027-01-04T18:30)",
+                        EXIT_CONFIG, option=option, when=when) from None
+    return value.astimezone(timezone.utc)
+
+
+def clock_for(settings, args=None) -> Clock:
+    """The clock a command runs on (see the module's text): ``args.clock`` when a Python
+    caller handed one to :func:`workflows.cli.main`, else the instant of ``args.now`` or
+    of ``$RERS_NOW`` (:func:`moved_instant`: a sandbox only), else :func:`utc_now`.
+    ``settings``: the network's, None for ``--networks``. Raises :class:`UserError` for a
+    moved clock outside a sandbox or a value that is not a date."""
+    given = getattr(args, "clock", None)
+    if given is not None:
+        return given
+    when, option = getattr(args, "now", None), "--now"
+    if not when:
+        when, option = os.environ.get(MOVED), MOVED
+    if not when:
+        return utc_now
+    instant = moved_instant(settings, when, option)
+    return lambda: instant
