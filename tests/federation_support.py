@@ -31,8 +31,9 @@ class Network:
     writes its configuration listing them (call it once every network has its key)."""
 
     def __init__(self, root: Path, name: str, address: str, animator: str, *, now: datetime = START,
-                 mailbox: str = "", transport: str = ""):
+                 mailbox: str = "", transport: str = "", more_animators: tuple[str, ...] = ()):
         self.root, self.name, self.address, self.animator = root, name, address, animator
+        self.animators = (animator, *more_animators)
         self.now = now
         self.mailbox, self.transport = mailbox, transport
         self.numbers = iter(range(1, 10_000))
@@ -48,7 +49,7 @@ class Network:
         self.root.mkdir(parents=True, exist_ok=True)
         text = config_text(self.root, name=self.name, address=self.address, mailbox=self.mailbox,
                            transport=self.transport, extra=(peers_toml(*peers) if peers else "") + extra)
-        text = re.sub(r"animators = \[[^\]]*\]", f'animators = ["{self.animator}"]', text)
+        text = re.sub(r"animators = \[[^\]]*\]", "animators = [" + ", ".join(f'"{a}"' for a in self.animators) + "]", text)
         (self.root / "rers.toml").write_text(text, encoding="utf-8")
         self.settings = loads(text, base=self.root, source=self.root / "rers.toml")
         path = self.settings.store.path
