@@ -2,6 +2,7 @@
 configuration, store and key, and the mail between them carried by the test."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
@@ -118,3 +119,22 @@ def json_part(raw: bytes) -> str:
     msg = parse(raw)
     (part,) = [p for p in msg.walk() if p.get_content_type() == "application/json"]
     return part.get_payload(decode=True).decode("utf-8")
+
+
+def forged(raw: bytes, **changes) -> bytes:
+    """``raw`` with its JSON part changed (``changes`` into the document) and its
+    signature kept: what an attacker without the key can do."""
+    msg = parse(raw)
+    document = {**json.loads(json_part(raw)), **changes}
+    for part in msg.walk():
+        if part.get_content_type() == "application/json":
+            part.set_content(json.dumps(document).encode("ascii"), maintype="application", subtype="json",
+                             filename=part.get_filename())
+    del msg["Message-ID"]
+    msg["Message-ID"] = f"<forged.{document['seq']}@attacker.example>"
+    return msg.as_bytes()
+
+
+def replayed(raw: bytes) -> bytes:
+    """``raw`` sent again under a new Message-ID: what a replaying attacker can do."""
+    return re.sub(rb"Message-ID: <", b"Message-ID: <again.", raw, count=1, flags=re.IGNORECASE)

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from federation_support import Network, json_part, parse
+from federation_support import Network, forged, json_part, parse, replayed
 from support import member_mail
 from workflows.commands.federation import status
 from workflows.steps.reports import build_report
@@ -206,25 +206,10 @@ def test_an_erasure_on_one_side_erases_what_the_other_held(pair):
     assert "a quitté" in closed and "Paco" not in closed
 
 
-def forged(raw: bytes, **changes) -> bytes:
-    """``raw`` with its JSON part changed (``changes`` into the document) and its
-    signature kept: what an attacker without the key can do."""
-    msg = parse(raw)
-    document = {**json.loads(json_part(raw)), **changes}
-    for part in msg.walk():
-        if part.get_content_type() == "application/json":
-            part.set_content(json.dumps(document).encode("ascii"), maintype="application", subtype="json",
-                             filename=part.get_filename())
-    del msg["Message-ID"]
-    msg["Message-ID"] = f"<forged.{document['seq']}@attacker.example>"
-    return msg.as_bytes()
-
-
 def test_a_forged_or_replayed_proposal_or_consent_is_refused(pair):
     havre, rouen = pair
     (proposal,) = [r for r in havre.robot_mail(rouen) if json.loads(json_part(r))["kind"] == "proposal"]
-    replayed = proposal.replace(b"Message-ID: <", b"Message-ID: <again.", 1)
-    assert rouen.deliver(replayed).startswith("refused: federation, number")
+    assert rouen.deliver(replayed(proposal)).startswith("refused: federation, number")
     body = json.loads(json_part(proposal))
     assert rouen.deliver(forged(proposal, seq=body["seq"] + 1, body={**body["body"], "id": "MRV-9"})) \
         == "refused: federation, bad signature, from RERS du Havre"
@@ -241,7 +226,7 @@ def test_a_forged_or_replayed_proposal_or_consent_is_refused(pair):
     havre.answer("marie@example.com", "question:crossing_consent", "OUI")
     exchange(havre, rouen)
     (consent,) = [r for r in havre.robot_mail(rouen) if json.loads(json_part(r))["kind"] == "consent"]
-    assert rouen.deliver(consent.replace(b"Message-ID: <", b"Message-ID: <again.", 1)).startswith(
+    assert rouen.deliver(replayed(consent)).startswith(
         "refused: federation, number")
 
 
