@@ -112,7 +112,7 @@ COLLECTIONS: tuple[CollectionSpec, ...] = (
     CollectionSpec("questions", unique=("token_hash",), multi=("address", "status", "subject_ref")),
     CollectionSpec("consents", multi=("member",)),
     CollectionSpec("introductions", unique=("ref",), multi=("status",)),
-    CollectionSpec("crossings", unique=("ref",), multi=("status", "peer")),
+    CollectionSpec("crossings", unique=("ref",), multi=("status", "peer", "item")),
     CollectionSpec("groups", unique=("ref",), multi=("status", "offer")),
     CollectionSpec("testimonies", unique=("ref",), multi=("status", "member")),
     CollectionSpec("recueils", unique=("ref",), multi=("status",)),

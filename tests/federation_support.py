@@ -2,6 +2,7 @@
 configuration, store and key, and the mail between them carried by the test."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
@@ -31,8 +32,9 @@ class Network:
     writes its configuration listing them (call it once every network has its key)."""
 
     def __init__(self, root: Path, name: str, address: str, animator: str, *, now: datetime = START,
-                 mailbox: str = "", transport: str = ""):
+                 mailbox: str = "", transport: str = "", more_animators: tuple[str, ...] = ()):
         self.root, self.name, self.address, self.animator = root, name, address, animator
+        self.animators = (animator, *more_animators)
         self.now = now
         self.mailbox, self.transport = mailbox, transport
         self.numbers = iter(range(1, 10_000))
@@ -48,7 +50,7 @@ class Network:
         self.root.mkdir(parents=True, exist_ok=True)
         text = config_text(self.root, name=self.name, address=self.address, mailbox=self.mailbox,
                            transport=self.transport, extra=(peers_toml(*peers) if peers else "") + extra)
-        text = re.sub(r"animators = \[[^\]]*\]", f'animators = ["{self.animator}"]', text)
+        text = re.sub(r"animators = \[[^\]]*\]", "animators = [" + ", ".join(f'"{a}"' for a in self.animators) + "]", text)
         (self.root / "rers.toml").write_text(text, encoding="utf-8")
         self.settings = loads(text, base=self.root, source=self.root / "rers.toml")
         path = self.settings.store.path
@@ -117,3 +119,22 @@ def json_part(raw: bytes) -> str:
     msg = parse(raw)
     (part,) = [p for p in msg.walk() if p.get_content_type() == "application/json"]
     return part.get_payload(decode=True).decode("utf-8")
+
+
+def forged(raw: bytes, **changes) -> bytes:
+    """``raw`` with its JSON part changed (``changes`` into the document) and its
+    signature kept: what an attacker without the key can do."""
+    msg = parse(raw)
+    document = {**json.loads(json_part(raw)), **changes}
+    for part in msg.walk():
+        if part.get_content_type() == "application/json":
+            part.set_content(json.dumps(document).encode("ascii"), maintype="application", subtype="json",
+                             filename=part.get_filename())
+    del msg["Message-ID"]
+    msg["Message-ID"] = f"<forged.{document['seq']}@attacker.example>"
+    return msg.as_bytes()
+
+
+def replayed(raw: bytes) -> bytes:
+    """``raw`` sent again under a new Message-ID: what a replaying attacker can do."""
+    return re.sub(rb"Message-ID: <", b"Message-ID: <again.", raw, count=1, flags=re.IGNORECASE)

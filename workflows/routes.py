@@ -353,9 +353,14 @@ def _confirmed_member(plan: Plan, incoming: Incoming) -> str | None:
 
 def _not_a_party(plan: Plan, incoming: Incoming, question: dict) -> str | None:
     """An approval counts from an authenticated animator (:func:`_animator_answer`) who is
-    not one of the two members while another animator can decide."""
+    not one of the two members while another animator can decide (of a cross-network
+    introduction: not our member of it)."""
     refused = _animator_answer(plan, incoming, question)
-    return refused if refused is not None else introductions.refuse_a_party(plan, incoming, question)
+    if refused is not None:
+        return refused
+    party_rule = federated_introductions.refuse_a_party if question["kind"] == federated_introductions.APPROVE \
+        else introductions.refuse_a_party
+    return party_rule(plan, incoming, question)
 
 
 def _addressee(plan: Plan, incoming: Incoming) -> "str | tuple[dict, str]":
@@ -530,7 +535,7 @@ ANSWERS: dict[str, Route] = {route.key: route for route in (
     Route("withdraw_item", ADDRESSEE, items.on_withdraw_item_answer, "OUI: the item closed"),
     Route("approve", NOT_A_PARTY, introductions.on_approve_answer, "OUI: both members asked; NON: closed"),
     Route("consent", ADDRESSEE, introductions.on_consent_answer, "both OUI: the introduction; a NON: not made"),
-    Route("crossing_approve", ANIMATOR_ANSWER, federated_introductions.on_approve_answer,
+    Route("crossing_approve", NOT_A_PARTY, federated_introductions.on_approve_answer,
           "OUI: the linked network told, our member asked once both teams approved; NON: ended, the peer told"),
     Route("crossing_consent", ADDRESSEE, federated_introductions.on_consent_answer,
           "OUI: the linked network told, contacts exchanged once both consented; NON: ended, the peer told"),

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from federation_support import Network, json_part, parse
+from federation_support import Network, forged, json_part, parse, replayed
 from support import member_mail
 from workflows.commands.federation import status
 from workflows.steps.reports import build_report
@@ -206,25 +206,10 @@ def test_an_erasure_on_one_side_erases_what_the_other_held(pair):
     assert "a quitté" in closed and "Paco" not in closed
 
 
-def forged(raw: bytes, **changes) -> bytes:
-    """``raw`` with its JSON part changed (``changes`` into the document) and its
-    signature kept: what an attacker without the key can do."""
-    msg = parse(raw)
-    document = {**json.loads(json_part(raw)), **changes}
-    for part in msg.walk():
-        if part.get_content_type() == "application/json":
-            part.set_content(json.dumps(document).encode("ascii"), maintype="application", subtype="json",
-                             filename=part.get_filename())
-    del msg["Message-ID"]
-    msg["Message-ID"] = f"<forged.{document['seq']}@attacker.example>"
-    return msg.as_bytes()
-
-
 def test_a_forged_or_replayed_proposal_or_consent_is_refused(pair):
     havre, rouen = pair
     (proposal,) = [r for r in havre.robot_mail(rouen) if json.loads(json_part(r))["kind"] == "proposal"]
-    replayed = proposal.replace(b"Message-ID: <", b"Message-ID: <again.", 1)
-    assert rouen.deliver(replayed).startswith("refused: federation, number")
+    assert rouen.deliver(replayed(proposal)).startswith("refused: federation, number")
     body = json.loads(json_part(proposal))
     assert rouen.deliver(forged(proposal, seq=body["seq"] + 1, body={**body["body"], "id": "MRV-9"})) \
         == "refused: federation, bad signature, from RERS du Havre"
@@ -241,5 +226,99 @@ def test_a_forged_or_replayed_proposal_or_consent_is_refused(pair):
     havre.answer("marie@example.com", "question:crossing_consent", "OUI")
     exchange(havre, rouen)
     (consent,) = [r for r in havre.robot_mail(rouen) if json.loads(json_part(r))["kind"] == "consent"]
-    assert rouen.deliver(consent.replace(b"Message-ID: <", b"Message-ID: <again.", 1)).startswith(
+    assert rouen.deliver(replayed(consent)).startswith(
         "refused: federation, number")
+
+
+# --- one proposal at a time, here or across (the rule of workflows.steps.matcher.engaged) -------
+
+
+def test_a_demand_waiting_across_gets_no_local_proposal_until_that_one_ends(pair):
+    havre, rouen = pair
+    havre.member("lina@example.com", "Lina Petit")
+    assert havre.deliver(member_mail("lina@example.com", "OFFRE : cours d'espagnol", "", to=HAVRE)) == "recorded O-1"
+    assert havre.store.introductions.all() == [], "Marie's D-1 waits on MRV-1: no local proposal beside it"
+    rouen.answer(A_R, "question:crossing_approve", "NON")
+    assert exchange(havre, rouen) == ["federation: MRV-1 refused by RERS de Rouen"]
+    (intro,) = havre.store.introductions.all()
+    assert (intro["offer"], intro["demand"], intro["status"]) == ("O-1", "D-1", "proposed"), "D-1 free again"
+    havre.later(hours=1)
+    assert havre.work() == [], "a demand in a local proposal is not proposed across"
+
+
+def test_a_shared_demand_opening_is_matched_across_at_once_and_an_offer_may_be_in_several(pair):
+    havre, rouen = pair
+    havre.member("jean@example.com", "Jean Martin")
+    assert havre.deliver(member_mail("jean@example.com", "DEMANDE : cours d'espagnol", "Réseaux voisins : oui\n",
+                                     to=HAVRE)) == "recorded D-2"
+    assert [(r["ref"], r["item"]) for r in havre.store.crossings.all()] == [("MRV-1", "D-1"), ("MRV-2", "D-2")], \
+        "matched across in the same cycle, not at the next hourly run"
+    assert exchange(havre, rouen)[-1].endswith("proposal MRV-2 of RERS du Havre: MRV-2, approval asked")
+    assert [r["item"] for r in rouen.store.crossings.all()] == ["O-1", "O-1"], "one offer, two crossings"
+    # Rouen's own matching proposes O-1 to nobody while it waits on them.
+    rouen.member("ana@example.net", "Ana Lopez")
+    rouen.deliver(member_mail("ana@example.net", "DEMANDE : cours d'espagnol", "", to=ROUEN))
+    assert rouen.store.introductions.all() == []
+
+
+def test_a_pause_holds_nothing_a_crossing_under_way_goes_on_as_a_local_one(pair):
+    havre, rouen = pair
+    assert havre.deliver(member_mail("marie@example.com", "PAUSE", "", to=HAVRE)).startswith("pause M-1")
+    assert havre.store.items.find_one("ref", "D-1")["status"] == "paused"
+    havre.answer(A_H, "question:crossing_approve", "OUI")
+    rouen.answer(A_R, "question:crossing_approve", "OUI")
+    exchange(havre, rouen)
+    assert havre.store.crossings.all()[0]["status"] == "consent"
+    assert havre.outbox(to="marie@example.com", purpose="question:crossing_consent"), "asked, as for a local one"
+    # A peer's proposal for an offer set aside by a pause is answered « unavailable ».
+    assert rouen.deliver(member_mail("paco@example.net", "PAUSE", "", to=ROUEN)).startswith("pause M-1")
+    havre.member("jean@example.com", "Jean Martin")
+    havre.deliver(member_mail("jean@example.com", "DEMANDE : cours d'espagnol", "Réseaux voisins : oui\n", to=HAVRE))
+    assert exchange(havre, rouen)[:2] == ["federation: proposal MRV-2 of RERS du Havre: O-1 not available",
+                                          "federation: MRV-2 unavailable by RERS de Rouen"]
+
+
+# --- who approves our side --------------------------------------------------------------------
+
+
+def flat(raw: bytes) -> str:
+    """The text part of a mail, its lines joined."""
+    return " ".join(parse(raw).get_body(("plain",)).get_content().split())
+
+
+def proposed_across(tmp_path, *havre_animators: str) -> tuple[Network, Network]:
+    """Marie's demand in Le Havre (animated by ``havre_animators``) proposed to Paco's
+    offer in Rouen: MRV-1, both teams asked."""
+    havre = Network(tmp_path / "havre", "RERS du Havre", HAVRE, havre_animators[0], more_animators=havre_animators[1:])
+    rouen = Network(tmp_path / "rouen", "RERS de Rouen", ROUEN, A_R)
+    havre.link(rouen)
+    rouen.link(havre)
+    havre.member("marie@example.com", "Marie Dupont")
+    rouen.member("paco@example.net", "Paco Ruiz")
+    havre.deliver(member_mail("marie@example.com", "DEMANDE : cours d'espagnol", "Réseaux voisins : oui\n", to=HAVRE))
+    rouen.deliver(member_mail("paco@example.net", "OFFRE : cours d'espagnol", "Réseaux voisins : oui\n", to=ROUEN))
+    havre.work()
+    exchange(havre, rouen)
+    return havre, rouen
+
+
+def test_an_animator_who_is_our_member_does_not_approve_their_own_side(tmp_path):
+    havre, rouen = proposed_across(tmp_path, A_H, "marie@example.com")
+    assert havre.answer("marie@example.com", "question:crossing_approve", "OUI") == "refused: party (MRV-1)"
+    assert havre.store.crossings.all()[0]["approvals"]["ours"] is None
+    assert not [r for r in havre.robot_mail(rouen) if json.loads(json_part(r))["kind"] == "approval"]
+    to_marie, to_other = (flat(havre.mail_to(who, "introduction_decided")) for who in ("marie@example.com", A_H))
+    assert "un autre animateur doit décider" in to_marie and "C'est à vous de décider" in to_other
+
+    assert havre.answer(A_H, "question:crossing_approve", "OUI") == "MRV-1 approved by anim@havre.example"
+    told = flat(havre.mail_to("marie@example.com", "introduction_decided"))
+    assert "anim@havre.example a approuvé la mise en relation MRV-1 avec le RERS de Rouen" in told
+    assert "quand l'équipe du RERS de Rouen aura approuvé" in told
+
+
+def test_our_member_alone_as_animator_decides_and_it_is_noted(tmp_path):
+    havre, _ = proposed_across(tmp_path, "marie@example.com")
+    assert havre.answer("marie@example.com", "question:crossing_approve", "NON") \
+        == "MRV-1 refused by marie@example.com"
+    (record,) = havre.store.crossings.all()
+    assert record["status"] == "refused" and any("our member: no other animator" in h["event"] for h in record["history"])

@@ -40,7 +40,7 @@ from datetime import datetime, timedelta
 
 from config.settings import Peer
 from workflows.decision import Incoming, Plan
-from workflows.lookup import find_item, find_ref
+from workflows.lookup import find_item, find_ref, group_holding
 from workflows.model.federated_introductions import (
     CLOSED_BY,
     KINDS,
@@ -56,8 +56,8 @@ from workflows.model.federated_introductions import (
 from workflows.model.federation import Received, shared_entry
 from workflows.model.matching import item_busy, score_titles
 from workflows.model.privacy import choose_contact, public_item, public_member, readable_phone, redact
-from workflows.steps import consents, federation, questions
-from workflows.steps.matcher import intros_of, matcher, partner
+from workflows.steps import consents, federation, introductions, questions
+from workflows.steps.matcher import engaged, matcher, partner
 from workflows.steps.speaking import forward_to_animators, tell_animators, tell_member
 
 APPROVE, CONSENT = "crossing_approve", "crossing_consent"
@@ -161,9 +161,9 @@ def _close(plan: Plan, record: dict, reason: str, *, ours: bool, event: str) -> 
     the peer ended it (``ours`` false), our animators told; when we did, the peer told
     (``withdrawn``). An introduction already made stays made, but the mail that carried the
     other member's first name and contact leaves the outbox."""
-    asked = record["status"] == "consent"
+    asked, pending = record["status"] == "consent", record["status"] in PENDING
     questions.cancel_open(plan, subject_ref=record["ref"])
-    if record["status"] in PENDING:
+    if pending:
         _update(plan, record, event, status=CLOSED_BY[reason], closed=plan.stamp(), close_reason=reason)
     else:
         _update(plan, record, event, close_reason=reason)
@@ -179,6 +179,11 @@ def _close(plan: Plan, record: dict, reason: str, *, ours: bool, event: str) -> 
         tell_member(plan, find_ref(plan, record["member"]), template="introduction_cancelled",
                     values=_view(plan, record), purpose="introduction_cancelled",
                     cause=f"{record['ref']}:cancelled")
+    # Our item waited on this one (:func:`workflows.steps.matcher.engaged`): free again, it
+    # may meet someone here — unless it or its member is leaving.
+    item = find_item(plan, record["item"])
+    if pending and reason not in ("withdrawn", "erased") and item is not None:
+        introductions.match_item(plan, item)
 
 
 def _forget_theirs(plan: Plan, record: dict) -> None:
@@ -193,20 +198,17 @@ def _forget_theirs(plan: Plan, record: dict) -> None:
 # --- matching across -------------------------------------------------------------------------
 
 
-def _tried(plan: Plan) -> tuple[set[str], set[tuple[str, str]]]:
-    """The demands in a cross-network introduction still in progress or made, and every
-    ``(peer, offer ref)`` pair already proposed with each demand (never proposed again)."""
-    busy, tried = set(), set()
-    for record in plan.crossings.scan(lambda d: d["side"] == "demand"):
-        if record["status"] in (*PENDING, "introduced"):
-            busy.add(record["item"])
-        tried.add((record["item"], record["peer"], record["theirs"].get("ref")))
-    return busy, tried
+def _tried(plan: Plan) -> set[tuple[str, str, str]]:
+    """Every ``(demand ref, peer, offer ref)`` already proposed across (never proposed
+    again, whatever became of it)."""
+    return {(r["item"], r["peer"], r["theirs"].get("ref")) for r in plan.crossings.scan(lambda d: d["side"] == "demand")}
 
 
-def propose_across(plan: Plan) -> list[str]:
+def propose_across(plan: Plan, only: set[str] | None = None) -> list[str]:
     """Each open demand shared with linked networks (``Réseaux voisins : oui``) of a
-    confirmed member, neither in a local introduction nor in one across, that finds no
+    confirmed member (of ``only``, a set of refs, when given), engaged neither in a local
+    introduction nor in one across (:func:`workflows.steps.matcher.engaged`: one proposal at
+    a time, and one served is not matched again), that finds no
     local offer now (:func:`workflows.steps.matcher.partner`), is matched against the
     offers the linked peers share (titles, :func:`workflows.model.matching.score_titles`,
     ``[matching] min_score``); the best becomes ``MRV-<n>``: our animators asked to
@@ -218,11 +220,12 @@ def propose_across(plan: Plan) -> list[str]:
         return []
     m = matcher(plan)
     confirmed = {member["ref"] for member in plan.members.find("status", "confirmed")}
-    busy, tried = _tried(plan)
+    tried = _tried(plan)
     done = []
-    for demand in plan.items.scan(lambda d: d["status"] == "open" and d["kind"] == "demand" and d.get("shared") is True):
-        if demand["member"] not in confirmed or demand["ref"] in busy \
-                or item_busy("demand", intros_of(plan, m, demand["ref"])) or partner(plan, m, demand) is not None:
+    for demand in plan.items.scan(lambda d: d["status"] == "open" and d["kind"] == "demand" and d.get("shared") is True
+                                  and (only is None or d["ref"] in only)):
+        if demand["member"] not in confirmed or group_holding(plan, demand) is not None \
+                or item_busy("demand", engaged(plan, m, demand["ref"])) or partner(plan, m, demand) is not None:
             continue
         found = best_offer(demand["title"], offers, lambda o, d: score_titles(m.index.analyzer, o, d).score,
                            plan.settings.matching.min_score,
@@ -240,6 +243,15 @@ def propose_across(plan: Plan) -> list[str]:
         tried.add((demand["ref"], address, entry["ref"]))
         done.append(f"{record['ref']} with {peer.name}")
     return done
+
+
+def on_items_opened(plan: Plan, items: list[dict]) -> None:
+    """Items just opened (:func:`workflows.steps.items.to_matching`, after the matching here
+    and the groups'): a shared demand among them that found no partner here is matched
+    across in the same cycle (:func:`propose_across`), not at the next hourly run."""
+    refs = {item["ref"] for item in items if item["kind"] == "demand" and item.get("shared") is True}
+    if refs:
+        propose_across(plan, refs)
 
 
 def expire(plan: Plan) -> list[str]:
@@ -364,32 +376,70 @@ def _take_answer(plan: Plan, incoming: Incoming, question: dict, answer: str, st
         return {}, f"ignored: {question['subject_ref']} is no longer waiting for {kind}"
     if answer == "unclear":
         return {}, questions.clarify(plan, incoming, question, template="introduction_clarify",
-                                     values=_clarify_values(plan, record, kind))
+                                     values={**_pair_view(plan, record), "kind": kind})
     questions.settle(plan, question, answer=answer, message_id=incoming.parsed.message_id)
     return record, None
 
 
-def _clarify_values(plan: Plan, record: dict, kind: str) -> dict:
+def _pair_view(plan: Plan, record: dict) -> dict:
+    """:func:`_view` with its two items as ``offer`` and ``demand`` too (the mails shared
+    with local introductions: clarification, who decided)."""
     view = _view(plan, record)
     offer, demand = (view["own_item"], view["other_item"]) if record["side"] == "offer" \
         else (view["other_item"], view["own_item"])
-    return {**view, "kind": kind, "offer": offer, "demand": demand}
+    return {**view, "offer": offer, "demand": demand}
+
+
+def deciders(plan: Plan, record: dict) -> list[str]:
+    """The animators who may approve our side of ``record``: all but our member when they
+    are one of our animators (they do not decide about themselves); all of them when they
+    are the only one (their answer then counts, and is noted)."""
+    address = ((find_ref(plan, record["member"]) or {}).get("address") or "").lower()
+    animators = list(plan.settings.network.animators)
+    return [a for a in animators if a.lower() != address] or animators
+
+
+def refuse_a_party(plan: Plan, incoming: Incoming, question: dict) -> str | None:
+    """The conflict-of-interest rule of a crossing's approval
+    (:data:`workflows.routes.NOT_A_PARTY`), as for a local one: an animator who is our
+    member in ``MRV-<n>`` does not approve their own side while another animator can
+    (:func:`deciders`). None when they may; else their answer is not counted
+    (:func:`workflows.steps.introductions.party_not_counted`) and the outcome returned."""
+    record = plan.crossings.find_one("ref", question["data"].get("crossing"))
+    if record is None or record["status"] != "proposed" or question["address"] in deciders(plan, record):
+        return None  # the step closes a question about what is gone
+    return introductions.party_not_counted(
+        plan, incoming, question, incoming.parsed.answer or "unclear", ref=record["ref"],
+        context=_pair_view(plan, record), deciders=deciders(plan, record),
+        note=lambda event: _update(plan, record, event))
 
 
 def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
-    """An animator's OUI/NON on ``MRV-<n>`` (the first answer wins, the others' questions
-    cancelled). OUI: the peer told (``approval``), our member asked once the peer's team
-    approved too; NON: ended, the peer told (``withdrawn``, ``refused``)."""
+    """An animator's OUI/NON on ``MRV-<n>`` (the first answer wins: the others' questions
+    cancelled, and they are told who decided, as for a local introduction). OUI: the peer
+    told (``approval``), our member asked once the peer's team approved too; NON: ended,
+    the peer told (``withdrawn``, ``refused``). Our member, if an animator, decides only
+    when no other animator can (:func:`refuse_a_party`); it is noted."""
     record, early = _take_answer(plan, incoming, question, answer, "proposed", "approve")
     if early:
         return early
+    decided_by = question["address"]
+    tell_animators(plan, template="introduction_decided",
+                   values={**_pair_view(plan, record), "decision": answer, "decided_by": decided_by},
+                   purpose="introduction_decided", cause=f"{record['ref']}:decided",
+                   only=[a for a in plan.settings.network.animators if a != decided_by])
+    noted = ""
+    if decided_by.lower() == ((find_ref(plan, record["member"]) or {}).get("address") or "").lower():
+        plan.audit.warning("%s: %s, our member, decided %s: no other animator to decide", record["ref"], decided_by,
+                           answer)
+        noted = " (our member: no other animator)"
     if answer == "no":
-        _close(plan, record, "refused", ours=True, event=f"refused by {question['address']}")
-        return f"{record['ref']} refused by {question['address']}"
-    _update(plan, record, f"approved by {question['address']}", approvals={**record["approvals"], "ours": "yes"})
+        _close(plan, record, "refused", ours=True, event=f"refused by {decided_by}{noted}")
+        return f"{record['ref']} refused by {decided_by}"
+    _update(plan, record, f"approved by {decided_by}{noted}", approvals={**record["approvals"], "ours": "yes"})
     _send(plan, record, "approval")
     _advance(plan, record)
-    return f"{record['ref']} approved by {question['address']}"
+    return f"{record['ref']} approved by {decided_by}"
 
 
 def on_consent_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:

@@ -64,7 +64,7 @@ from workflows.steps.calendar import load_series
 from workflows.steps.event_commands import Outcome
 from workflows.steps.invitations import GROUP_INVITATION, invite_to_group, read_cause, withdraw_from_group
 from workflows.steps.matcher import best_demands as demands_for
-from workflows.steps.matcher import intros_of, matcher
+from workflows.steps.matcher import engaged, matcher
 from workflows.steps.speaking import answer_sender, tell_animators, tell_member
 from workflows.steps.voice import count_effects
 
@@ -298,7 +298,7 @@ def _may_gather(plan: Plan, offer: dict | None) -> bool:
         return False
     if any(g["status"] in NOT_HELD for g in plan.groups.find("offer", offer["ref"])):
         return False
-    return not item_busy("offer", intros_of(plan, matcher(plan), offer["ref"]))
+    return not item_busy("offer", engaged(plan, matcher(plan), offer["ref"]))
 
 
 def consider(plan: Plan, offer: dict | None) -> dict | None:
@@ -349,7 +349,7 @@ def join_late(plan: Plan, offer: dict, demand: dict) -> dict | None:
     if demand["member"] in not_asked_again(plan, offer) or group_holding(plan, demand) is not None:
         return None
     m = matcher(plan)
-    if item_busy("demand", intros_of(plan, m, demand["ref"])):
+    if item_busy("demand", engaged(plan, m, demand["ref"])):
         return None
     if sum(1 for a in group["askers"] if a["state"] in IN_PLAY) >= plan.settings.groups.max_askers:
         return None
@@ -475,7 +475,7 @@ def on_group_command(plan: Plan, incoming: Incoming) -> str:
         problem = "closed"
     elif group_holding(plan, offer) is not None:
         problem = "in a group"
-    elif item_busy("offer", intros_of(plan, matcher(plan), offer["ref"])):
+    elif item_busy("offer", engaged(plan, matcher(plan), offer["ref"])):
         problem = "busy"
     demands = [] if problem else best_demands(plan, offer, plan.settings.groups.max_askers)
     if problem is None and not demands:

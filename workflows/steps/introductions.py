@@ -47,6 +47,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 
 from workflows.decision import Incoming, Plan
 from workflows.lookup import find_introduction, find_item, find_ref, group_holding
@@ -65,7 +66,7 @@ from workflows.model.privacy import (
 )
 from workflows.steps import consents, questions, standing
 from workflows.steps.calendar import draft
-from workflows.steps.matcher import intros_of, matcher, partner
+from workflows.steps.matcher import engaged, intros_of, matcher, partner
 from workflows.steps.reminders import meeting_permanence
 from workflows.steps.speaking import answer_sender, forward_to_animators, tell_animators, tell_member
 
@@ -83,7 +84,7 @@ def match_item(plan: Plan, item: dict) -> dict | None:
     introduction document or None. A collective offer, or an item a group holds, gets none
     (:mod:`workflows.steps.groups`)."""
     m = matcher(plan)
-    if item["status"] != "open" or item_busy(item["kind"], intros_of(plan, m, item["ref"])) or _held(plan, item):
+    if item["status"] != "open" or item_busy(item["kind"], engaged(plan, m, item["ref"])) or _held(plan, item):
         return None
     found = partner(plan, m, item)
     if found is None:
@@ -136,7 +137,7 @@ def rematch(plan: Plan, *, dry_run: bool = False) -> list[Proposal]:
             m.index.suspend(intro["offer"])
     try:
         for demand in plan.items.scan(lambda raw: raw["status"] == "open" and raw["kind"] == "demand"):
-            if item_busy("demand", intros_of(plan, m, demand["ref"])) or _held(plan, demand):
+            if item_busy("demand", engaged(plan, m, demand["ref"])) or _held(plan, demand):
                 continue
             pair = partner(plan, m, demand)
             if pair is None:
@@ -322,21 +323,32 @@ def refuse_a_party(plan: Plan, incoming: Incoming, question: dict) -> str | None
 
 def _party_refused(plan: Plan, incoming: Incoming, question: dict, intro: dict, answer: str) -> str:
     """The answer of an animator who is one of the two members, while another animator can
-    decide: not acted on. Their question is closed; they are told that another animator
-    must decide, and the others that the decision is theirs (their own questions stay
-    open)."""
+    decide: not acted on (:func:`party_not_counted`)."""
+    return party_not_counted(plan, incoming, question, answer, ref=intro["ref"], context=animator_view(plan, intro),
+                             deciders=deciders(plan, intro),
+                             note=lambda event: update_introduction(plan, intro, event))
+
+
+def party_not_counted(plan: Plan, incoming: Incoming, question: dict, answer: str, *, ref: str, context: dict,
+                      deciders: list[str], note: Callable[[str], object]) -> str:
+    """An approval of ``ref`` (``MR-<n>``, or a cross-network ``MRV-<n>``) from an animator
+    who is a member concerned, while ``deciders`` (the other animators) can decide: not
+    acted on. Their question is closed, the record's history told (``note(event)``); they
+    are told that another animator must decide, and the others that the decision is
+    theirs (their own questions stay open), by ``introduction_decided`` with ``context``
+    (``intro``, ``offer``, ``demand``). Returns the outcome."""
     sender = question["address"]
     questions.close(plan, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
-    update_introduction(plan, intro, f"answer of {sender} not counted (a party: another animator decides)")
+    note(f"answer of {sender} not counted (a party: another animator decides)")
     plan.audit.warning("%s: %s answered %s on %s, of which they are a party (one of the two members): not counted",
-                  incoming.parsed.message_id, sender, answer, intro["ref"])
-    context = {**animator_view(plan, intro), "decision": "party", "decided_by": sender, "answer": answer}
+                       incoming.parsed.message_id, sender, answer, ref)
+    context = {**context, "decision": "party", "decided_by": sender, "answer": answer}
     tell_animators(plan, template="introduction_decided", values={**context, "to_party": True},
-                   purpose="introduction_decided", cause=f"{intro['ref']}:party:{sender}", only=[sender])
+                   purpose="introduction_decided", cause=f"{ref}:party:{sender}", only=[sender])
     tell_animators(plan, template="introduction_decided", values={**context, "to_party": False},
-                   purpose="introduction_decided", cause=f"{intro['ref']}:party:{sender}",
-                   only=[a for a in deciders(plan, intro) if a != sender])
-    return f"refused: party ({intro['ref']})"
+                   purpose="introduction_decided", cause=f"{ref}:party:{sender}",
+                   only=[a for a in deciders if a != sender])
+    return f"refused: party ({ref})"
 
 
 def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:

@@ -90,6 +90,17 @@ def tell_too_many(plan: Plan, incoming: Incoming, member: dict, info: dict) -> N
                   info["dropped"], info["reason"])
 
 
+def to_matching(plan: Plan, items: list[dict]) -> None:
+    """Items just opened go to every matching at once, in order: a pair here
+    (:func:`workflows.steps.introductions.on_items_opened`), a group
+    (:func:`workflows.steps.groups.on_items_opened`), then, for a shared demand that found
+    neither, an offer of a linked network
+    (:func:`workflows.steps.federated_introductions.on_items_opened`)."""
+    introductions.on_items_opened(plan, items)
+    groups.on_items_opened(plan, items)
+    federated_introductions.on_items_opened(plan, items)
+
+
 def release_held(plan: Plan, member_ref: str) -> list[dict]:
     """Open the member's held items (they just confirmed joining); returns them."""
     return [plan.items.update(i["id"], status="open") for i in items_of(plan, member_ref, "held")]
@@ -206,7 +217,6 @@ def record_for_confirmed(plan: Plan, incoming: Incoming, member: dict) -> tuple[
     if left_out:
         tell_too_many(plan, incoming, member, left_out)
     if items:
-        introductions.on_items_opened(plan, items)
-        groups.on_items_opened(plan, items)
+        to_matching(plan, items)
         plan.audit.info("%s: %s %s", parsed.message_id, member["ref"], ", ".join(i["ref"] for i in items))
     return items, calendar

@@ -103,6 +103,18 @@ def intros_of(plan: Plan, m: Matcher, item_ref: str) -> list[dict]:
     return found
 
 
+def engaged(plan: Plan, m: Matcher, item_ref: str) -> list[dict]:
+    """What our item ``item_ref`` is engaged in, for
+    :func:`workflows.model.matching.item_busy`: its introductions (:func:`intros_of`) and
+    its cross-network ones (collection ``crossings``, whose statuses are the same). So an
+    item waits on one proposal at a time, here or across, and a demand served across is
+    not matched here again (and the reverse: :mod:`workflows.steps.federated_introductions`).
+    A peer's proposal is never refused for that: it is the peer's matching, and refusing
+    would close that pair for good — an offer may be in several crossings at once, and
+    introduced to several askers, as here."""
+    return [*intros_of(plan, m, item_ref), *plan.crossings.find("item", item_ref)]
+
+
 def partner(plan: Plan, m: Matcher, item: dict) -> tuple[dict, Score] | None:
     """The best item to propose with ``item`` now, and the pair's score, or None.
 
@@ -114,6 +126,7 @@ def partner(plan: Plan, m: Matcher, item: dict) -> tuple[dict, Score] | None:
     minimum = plan.settings.matching.min_score
     m.refresh(item)
     mine = intros_of(plan, m, item["ref"])
+    mine_engaged = engaged(plan, m, item["ref"])
     while True:
         gone = False
         for candidate in m.index.candidates(item["ref"], min_score=minimum):
@@ -123,10 +136,10 @@ def partner(plan: Plan, m: Matcher, item: dict) -> tuple[dict, Score] | None:
                 continue
             if collective(doc) or (doc.get("group") and group_holding(plan, doc) is not None):
                 continue  # a collective offer gathers a group; an item a group holds is taken
-            theirs = intros_of(plan, m, doc["ref"])
+            theirs = engaged(plan, m, doc["ref"])
             offer, demand = (item, doc) if item["kind"] == "offer" else (doc, item)
-            offer_intros, demand_intros = (mine, theirs) if item["kind"] == "offer" else (theirs, mine)
-            same_pair = [i for i in offer_intros if i["demand"] == demand["ref"]]
+            offer_intros, demand_intros = (mine_engaged, theirs) if item["kind"] == "offer" else (theirs, mine_engaged)
+            same_pair = [i for i in (mine if item["kind"] == "offer" else theirs) if i.get("demand") == demand["ref"]]
             if pair_refusal(offer, demand, same_pair, offer_intros, demand_intros, now=plan.now) is not None:
                 continue
             score = m.index.explain(offer["ref"], demand["ref"])
@@ -166,7 +179,7 @@ def best_demands(plan: Plan, m: Matcher, offer: dict, limit: int) -> list[tuple[
                 gone = True
                 continue
             same_pair = [i for i in mine if i["demand"] == doc["ref"]]
-            if pair_refusal(offer, doc, same_pair, (), intros_of(plan, m, doc["ref"]), now=plan.now) is not None:
+            if pair_refusal(offer, doc, same_pair, (), engaged(plan, m, doc["ref"]), now=plan.now) is not None:
                 continue
             score = m.index.explain(offer["ref"], doc["ref"])
             if score.score >= minimum:

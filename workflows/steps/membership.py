@@ -36,10 +36,10 @@ from workflows.mail.textutil import fold
 from workflows.model import charter
 from workflows.model.members import NAME_MAX
 from workflows.model.privacy import first_name
-from workflows.steps import consents, groups, introductions, questions
+from workflows.steps import consents, questions
 from workflows.steps.erasure import erase_member
 from workflows.steps.invitations import follow_preference, invite_member, invitee_of
-from workflows.steps.items import record_for_confirmed, record_items, refs, release_held, tell_too_many, too_many
+from workflows.steps.items import record_for_confirmed, record_items, refs, release_held, tell_too_many, to_matching, too_many
 from workflows.steps.people import ensure_member, new_member, who_wrote
 from workflows.steps.questions import destructive, may_ask, settle_or_clarify
 from workflows.steps.speaking import answer_sender, forward_the_rest, forward_to_animators, reply_id, tell_animators
@@ -191,8 +191,7 @@ def on_join_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) 
                     texts=question["data"].get("texts"))
     released = release_held(plan, member["ref"])
     if released:
-        introductions.on_items_opened(plan, released)
-        groups.on_items_opened(plan, released)
+        to_matching(plan, released)
     invite_member(plan, member)  # nothing unless they asked for invitations
     answer_sender(plan, incoming, template="join_done", values={"confirmed": True, "member": member, "items": released},
                   purpose="join_done")
@@ -288,8 +287,7 @@ def register_member(plan: Plan, *, fields: MemberFields, items: list[Item], cons
                     note=consent.strip(), texts=charter.records(plan.resources.texts))
     stored = record_items(plan, member, items, source)
     if stored:
-        introductions.on_items_opened(plan, stored)
-        groups.on_items_opened(plan, stored)
+        to_matching(plan, stored)
     return member, stored
 
 

@@ -10,8 +10,9 @@ member document::
     "pause": {"since": UTC ISO, "until": "YYYY-MM-DD" | None} | None (absent: not paused)
 
 Invitations are unchanged (protocol.md, "Intents"): a pause is about exchanges, not about
-meeting the network. Introductions already under way go on; the paused items only take
-no new proposal.
+meeting the network. Introductions already under way go on, cross-network ones too
+(:mod:`workflows.steps.federated_introductions`); the paused items only take no new
+proposal (a peer's proposal for a paused offer is answered ``unavailable``).
 """
 from __future__ import annotations
 
