@@ -30,6 +30,7 @@ from workflows.commands import (
     templates as templates_commands,
 )
 from workflows.commands.common import clock_from_env, load_settings, open_store
+from workflows.shell.arguments import argparse_said
 from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError, os_problem
 from workflows.shell.language import Words, words_for
 from workflows.shell.logs import protect
@@ -275,9 +276,10 @@ def cmd_status(args) -> int:
 
 def _parser_class(say: Words) -> type[argparse.ArgumentParser]:
     """An :class:`argparse.ArgumentParser` whose own words (« usage: », the section
-    titles, ``-h``'s help) are in ``say``'s language: argparse takes them from its own
-    gettext domain, which has no French catalogue. Nested sub-commands get the same
-    class (argparse makes them with ``type(parser)``)."""
+    titles, ``-h``'s help, its error lines: :mod:`workflows.shell.arguments`) are in
+    ``say``'s language: argparse takes them from the process's gettext domain, which has
+    no French catalogue. Nested sub-commands get the same class (argparse makes them
+    with ``type(parser)``)."""
 
     class Formatter(argparse.HelpFormatter):
         def add_usage(self, usage, actions, groups, prefix=None):
@@ -291,6 +293,10 @@ def _parser_class(say: Words) -> type[argparse.ArgumentParser]:
             if add_help:
                 self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
                                   help=say("show this help message and exit"))
+
+        def error(self, message):
+            self.print_usage(sys.stderr)
+            self.exit(2, say("{prog}: error: {message}", prog=self.prog, message=argparse_said(message, say)) + "\n")
 
     return Parser
 
@@ -386,12 +392,12 @@ def words_of(argv: list[str] | None) -> Words:
     it too); French when there is no readable configuration."""
     from config.settings import ConfigError, SecretMissing
 
-    early = argparse.ArgumentParser(add_help=False)
+    early = argparse.ArgumentParser(add_help=False, exit_on_error=False)
     early.add_argument("--config", default=None)
-    known, _rest = early.parse_known_args(argv)
     try:
+        known, _rest = early.parse_known_args(argv)
         return words_for(load_settings(known))
-    except (ConfigError, SecretMissing, OSError):  # the command itself says what is wrong, in French
+    except (argparse.ArgumentError, ConfigError, SecretMissing, OSError):  # the command itself says what is wrong
         return Words()
 
 

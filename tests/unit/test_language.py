@@ -53,3 +53,33 @@ def test_a_user_error_is_said_in_the_language_of_the_network(tmp_path, capsys):
     settings = make_settings(tmp_path / "net", network='language = "en"')
     assert main(["members", "show", "M-99", "--config", str(settings.source)]) == 1
     assert Words("en")("no member {ref} (see `rers members list`)", ref="M-99") in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_argparse_error_lines_speak_the_network_language(tmp_path, capsys, language):
+    settings = make_settings(tmp_path / "net", network=f'language = "{language}"')
+    say = Words(language)
+    config = ["--config", str(settings.source)]
+    with pytest.raises(SystemExit) as exit_:
+        main(["members", "show", *config])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == say(
+        "{prog}: error: {message}", prog="rers members show",
+        message=say("the following arguments are required: {arguments}", arguments="ref"))
+    with pytest.raises(SystemExit):
+        main(["--log-level", "loud", *config])
+    wrapped = say("invalid choice: {value} (choose from {choices})", value="'loud'",
+                  choices="'debug', 'info', 'warning', 'error'")
+    assert say("argument {argument_name}: {message}", argument_name="--log-level", message=wrapped) \
+        in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["status", "--loud", *config])
+    assert say("unrecognized arguments: {arguments}", arguments="--loud") in capsys.readouterr().err
+
+
+def test_an_argparse_line_not_in_the_table_stays_as_argparse_wrote_it():
+    from workflows.shell.arguments import argparse_said
+
+    assert argparse_said("argument -x: something new", Words("fr")) == "argument -x : something new"
+    assert argparse_said("expected 2 arguments", Words("fr")) == "2 valeurs attendues"
+    assert argparse_said("a line of a later Python", Words("fr")) == "a line of a later Python"

@@ -45,6 +45,12 @@ class Words:
         return self._catalogue.ngettext(singular, plural, n).format(n=n, **values)
 
 
+def catalogued(message: str) -> str:
+    """``message`` itself: marks a message kept in a table and said later, so that
+    ``pybabel extract`` finds it (gettext's « noop »)."""
+    return message
+
+
 def words_for(settings=None) -> Words:
     """The words of a network's settings (:class:`config.settings.Settings`), French
     without settings."""
