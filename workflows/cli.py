@@ -32,7 +32,7 @@ from workflows.commands import (
 from workflows.commands.common import clock_from_env, load_settings, open_store
 from workflows.shell.arguments import argparse_said
 from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError, os_problem
-from workflows.shell.language import Words, words_for
+from workflows.shell.language import Words, words_for, words_for_error
 from workflows.shell.logs import protect
 
 COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands, groups_commands, report_commands,
@@ -246,7 +246,7 @@ def cmd_doctor(args) -> int:
     try:
         settings = load_settings(args)
     except ConfigError as error:
-        print(f"FAIL  config     {error}")
+        print("FAIL  config     " + error.said(args.say))
         return EXIT_CONFIG
     say = words_for(settings)
     print("ok    config     " + say("{path} is valid", path=settings.source))
@@ -397,7 +397,9 @@ def words_of(argv: list[str] | None) -> Words:
     try:
         known, _rest = early.parse_known_args(argv)
         return words_for(load_settings(known))
-    except (argparse.ArgumentError, ConfigError, SecretMissing, OSError):  # the command itself says what is wrong
+    except ConfigError as error:  # the command itself says what is wrong, in the file's language if it says one
+        return words_for_error(error)
+    except (argparse.ArgumentError, SecretMissing, OSError):
         return Words()
 
 
@@ -416,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
             apply_moved_clock(args)
         return args.func(args)
     except ConfigError as error:
-        print(str(error), file=sys.stderr)
+        print(error.said(say), file=sys.stderr)
         return EXIT_CONFIG
     except UserError as error:
         print(f"rers: {error.said(say)}", file=sys.stderr)

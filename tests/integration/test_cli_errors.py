@@ -23,7 +23,7 @@ def rers(*args: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess.Co
 
 def test_missing_configuration(tmp_path):
     result = rers("poll", "--once", "--config", str(tmp_path / "nope.toml"))
-    assert result.returncode == 2 and "file not found" in result.stderr and "rers init" in result.stderr
+    assert result.returncode == 2 and "fichier introuvable" in result.stderr and "rers init" in result.stderr
 
 
 def test_rers_config_variable_is_used(tmp_path):
@@ -39,7 +39,7 @@ def test_invalid_configuration_lists_every_problem(tmp_path):
     result = rers("poll", "--once", "--config", str(config))
     assert result.returncode == 2
     assert "[mailbox] kind" in result.stderr and "[schedule] poll_seconds" in result.stderr
-    assert "line " in result.stderr
+    assert "ligne " in result.stderr  # French: the network of `rers init` speaks French
 
 
 def test_init_twice_is_refused(tmp_path):

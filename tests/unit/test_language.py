@@ -83,3 +83,28 @@ def test_an_argparse_line_not_in_the_table_stays_as_argparse_wrote_it():
     assert argparse_said("argument -x: something new", Words("fr")) == "argument -x : something new"
     assert argparse_said("expected 2 arguments", Words("fr")) == "2 valeurs attendues"
     assert argparse_said("a line of a later Python", Words("fr")) == "a line of a later Python"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_configuration_problems_are_said_in_the_language_the_file_gives(tmp_path, capsys, language):
+    from config.settings import ConfigError, load
+
+    config = tmp_path / "rers.toml"
+    config.write_text(f'[network]\nlanguage = "{language}"\nzzz = 1\n', encoding="utf-8")
+    assert main(["status", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    say = Words(language)
+    assert say("{at}[{section}] {key}: {reason}", at=say("line {line}: ", line=3), section="network", key="zzz",
+               reason=say("unknown key")) in [line.strip() for line in err.splitlines()]
+    assert say("[{section}]: this section is required", section="store").strip() in err
+    with pytest.raises(ConfigError) as raised:
+        load(config)
+    assert raised.value.language == language
+    assert "line 3: [network] zzz: unknown key" in str(raised.value)  # str() stays English: logs, tests
+    assert main(["doctor", "--config", str(config)]) == 2
+    assert capsys.readouterr().out.startswith("FAIL  config     " + raised.value.said(say))
+
+
+def test_an_unreadable_configuration_is_said_in_french(tmp_path, capsys):
+    assert main(["status", "--config", str(tmp_path / "missing.toml")]) == 2
+    assert Words("fr")("file not found (create one with `rers init DIR`)") in capsys.readouterr().err

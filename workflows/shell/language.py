@@ -55,3 +55,9 @@ def words_for(settings=None) -> Words:
     """The words of a network's settings (:class:`config.settings.Settings`), French
     without settings."""
     return Words(settings.network.language if settings is not None else DEFAULT)
+
+
+def words_for_error(error) -> Words:
+    """The words to say a :class:`config.settings.ConfigError` in: the language its file
+    gives, French when it gives none that can be read."""
+    return Words(error.language or DEFAULT)
