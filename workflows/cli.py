@@ -135,6 +135,7 @@ def cmd_jobs(args) -> int:
     from workflows.shell.runner import Runner
 
     settings = load_settings(args)
+    say = words_for(settings)
     clock = clock_from_env()
     failed = 0
     with InstanceLock(settings.store.path):
@@ -142,16 +143,16 @@ def cmd_jobs(args) -> int:
         for job in default_jobs(settings, store, clock):
             try:
                 job.run()
-                print(f"ok    {job.name}")  # the job's name is the code's, as in the logs
+                print("ok    " + say(job.name))  # « ok » and « FAIL » as `rers doctor` says them
             except (StoreError, OSError) as error:  # the disk (full?), said in one line
                 failed += 1
-                print(f"FAIL  {job.name}: {os_problem(error) if isinstance(error, OSError) else error}")
+                print("FAIL  " + say("{job}: {error}", job=say(job.name),
+                                     error=os_problem(error) if isinstance(error, OSError) else error))
             except Exception as error:  # one failing job must not stop the others
                 failed += 1
                 logging.getLogger(__name__).exception("job %s failed", job.name)
-                print(f"FAIL  {job.name}: {error}")
+                print("FAIL  " + say("{job}: {error}", job=say(job.name), error=error))
         report = Runner(settings, store, clock=clock).flush()
-    say = words_for(settings)
     print(say("{n} mail(s) sent; sending stopped: {error}", n=len(report.sent), error=report.error) if report.error
           else say("{n} mail(s) sent.", n=len(report.sent)))
     return EXIT_FAILURE if failed or report.error else EXIT_OK
@@ -348,7 +349,8 @@ def build_parser(say: Words | None = None) -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", parents=[common], help=say("run as a daemon: poll, send and publish on schedule"))
     p.add_argument("--networks", metavar="DIR",
-                   help="serve every network of DIR in this process (each sub-folder with its own rers.toml), instead of --config")
+                   help=say("serve every network of DIR in this process (each sub-folder with its own rers.toml), "
+                            "instead of --config"))
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("parse", parents=[common],
@@ -376,12 +378,14 @@ def build_parser(say: Words | None = None) -> argparse.ArgumentParser:
                        help=say("check the configuration, the store, the IMAP and SMTP logins and TLS, the "
                                 "templates"))
     p.add_argument("--networks", metavar="DIR",
-                   help="check every network of DIR (each sub-folder with its own rers.toml), instead of --config")
+                   help=say("check every network of DIR (each sub-folder with its own rers.toml), "
+                            "instead of --config"))
     p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("status", parents=[common], help=say("last cycle, outbox, parked messages"))
     p.add_argument("--networks", metavar="DIR",
-                   help="the status of every network of DIR (each sub-folder with its own rers.toml), instead of --config")
+                   help=say("the status of every network of DIR (each sub-folder with its own rers.toml), "
+                            "instead of --config"))
     p.set_defaults(func=cmd_status)
     return parser
 

@@ -108,7 +108,7 @@ def test_jobs_for_cron_users(tmp_path):
     config = str(tmp_path / "net" / "rers.toml")
     result = rers("jobs", "--config", config)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "ok    calendar" in result.stdout and "ok    monthly report" in result.stdout
+    assert "ok    calendrier" in result.stdout and "ok    rapport mensuel" in result.stdout
     assert (tmp_path / "net" / "calendar" / "calendrier.ics").exists()
     poll = rers("poll", "--once", "--config", config)
     assert "en attente d’envoi" in poll.stdout

@@ -108,3 +108,20 @@ def test_configuration_problems_are_said_in_the_language_the_file_gives(tmp_path
 def test_an_unreadable_configuration_is_said_in_french(tmp_path, capsys):
     assert main(["status", "--config", str(tmp_path / "missing.toml")]) == 2
     assert Words("fr")("file not found (create one with `rers init DIR`)") in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_jobs_lines_and_the_help_of_collection_and_networks_speak_the_network_language(tmp_path, capsys,
+                                                                                        language):
+    settings = make_settings(tmp_path / "net", network=f'language = "{language}"')
+    say = Words(language)
+    config = ["--config", str(settings.source)]
+    assert main(["jobs", *config]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "ok    " + say("monthly report") in out and "ok    " + say("introduction follow-ups") in out
+    for command, message in ((["collection"], "one line per collection"),
+                             (["status"], "the status of every network of DIR (each sub-folder with its own "
+                                          "rers.toml), instead of --config")):
+        with pytest.raises(SystemExit):
+            main([*command, "--help", *config])
+        assert " ".join(say(message).split()[:4]) in " ".join(capsys.readouterr().out.split())
