@@ -125,3 +125,15 @@ def test_jobs_lines_and_the_help_of_collection_and_networks_speak_the_network_la
         with pytest.raises(SystemExit):
             main([*command, "--help", *config])
         assert " ".join(say(message).split()[:4]) in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_calendar_answers_and_date_errors_speak_the_network_language(tmp_path, capsys, language):
+    settings = make_settings(tmp_path / "net", network=f'language = "{language}"')
+    say = Words(language)
+    config = ["--config", str(settings.source)]
+    assert main(["calendar", "cancel", "nothing-here", *config]) == 1
+    assert say("nothing changed: {reason}", reason="").strip() in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["calendar", "add", "meeting", "14 janvier", "14:00-16:00", *config])
+    assert say("{text!r} is not a date (2027-01-14 or 14/01/2027)", text="14 janvier") in capsys.readouterr().err

@@ -133,7 +133,7 @@ def register(sub, common, say) -> None:
                            help=say("an animators' questionnaire: the questions of FILE asked of every member by mail"))
     q.add_argument("--questions", required=True, metavar="FILE",
                    help=say("one question a line (« # » lines left out)"))
-    q.add_argument("--until", type=day_argument, metavar="DATE",
+    q.add_argument("--until", type=day_argument(say), metavar="DATE",
                    help=say("last day for the answers; the synthesis goes to the animators the day after "
                             "(default: in collection_days - synthesis_days days)"))
     q.set_defaults(func=cmd_start)

@@ -115,9 +115,10 @@ def cmd_add_session(args) -> int:
     outcome = run(settings, store, clock(), lambda plan: add_session(
         plan, find_group(plan, args.ref), args.day, start, end, title=args.title, place=args.place,
         asked=args.ref.upper()))
+    said = describe(outcome, words_for(settings))
     if outcome.status == "refused":
-        raise UserError(describe(outcome))
-    print(describe(outcome))
+        raise UserError(said)
+    print(said)
     return _publish_and_send(settings, store, clock)
 
 
@@ -153,8 +154,8 @@ def register(sub, common, say) -> None:
     q = actions.add_parser("add-session", parents=[common],
                            help=say("a session of the group: only its members are invited (as ATELIER G-3 … by mail)"))
     q.add_argument("ref", help=say("G-3"))
-    q.add_argument("day", type=day_argument, help=say("2027-01-20 or 20/01/2027"))
-    q.add_argument("times", type=times_argument, help=say("10:00-12:00 (or a start only: two hours)"))
+    q.add_argument("day", type=day_argument(say), help=say("2027-01-20 or 20/01/2027"))
+    q.add_argument("times", type=times_argument(say), help=say("10:00-12:00 (or a start only: two hours)"))
     q.add_argument("--place", help=say("where (the place of a correction is kept when left out)"))
     q.add_argument("--title", help=say("the calendar title (default: « Groupe : » and the offer's title)"))
     q.set_defaults(func=cmd_add_session)
