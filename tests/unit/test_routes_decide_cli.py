@@ -27,7 +27,7 @@ def test_rers_routes_lists_every_intent_command_and_answer_with_its_guard(capsys
                                                                     "standing consent", "answer to an invitation", "anything else"]
     assert main(["routes"]) == 0
     text = capsys.readouterr().out
-    assert "Guards (who may):" in text and "question's addressee" in text
+    assert "Gardes (qui peut) :" in text and "le destinataire de la question" in text  # French: no --config
 
 
 @pytest.fixture
