@@ -137,3 +137,17 @@ def test_calendar_answers_and_date_errors_speak_the_network_language(tmp_path, c
     with pytest.raises(SystemExit):
         main(["calendar", "add", "meeting", "14 janvier", "14:00-16:00", *config])
     assert say("{text!r} is not a date (2027-01-14 or 14/01/2027)", text="14 janvier") in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_lists_and_the_route_table_speak_the_network_language(tmp_path, capsys, language):
+    settings = make_settings(tmp_path / "net", network=f'language = "{language}"')
+    say = Words(language)
+    config = ["--config", str(settings.source)]
+    assert main(["members", "list", *config]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == say("{n} member(s)", n=0)
+    assert main(["routes", *config]) == 0
+    out = capsys.readouterr().out
+    assert say("Guards (who may):") in out and say("whoever writes") in out
+    assert main(["routes", "--json", *config]) == 0
+    assert '"guard_says": "whoever writes"' in capsys.readouterr().out  # --json: the code's words

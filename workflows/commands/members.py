@@ -68,14 +68,16 @@ def cmd_list(args) -> int:
     members = sorted(plan.members.all(), key=lambda m: int(m["ref"][2:]))
     if args.status:
         members = [m for m in members if m["status"] == args.status]
+    say = words_for(plan.settings)
     for m in members:
-        reach = m.get("address") or (f"tél. {m['phone']}" if m.get("phone") else "sans adresse")
-        flags = " (injoignable)" if m.get("undeliverable") else ""
+        reach = m.get("address") or (say("phone {phone}", phone=m["phone"]) if m.get("phone") else say("no address"))
+        flags = " " + say("(undeliverable)") if m.get("undeliverable") else ""
         if m.get("pause"):
             until = m["pause"].get("until")
-            flags += f" (en pause jusqu'au {_day(until, plan)})" if until else " (en pause jusqu'à REPRISE)"
-        print(f"{m['ref']:<7} {m['status']:<10} {m.get('name') or '(sans nom)'} — {reach}{flags}")
-    print(f"{len(members)} membre(s)")
+            flags += " " + (say("(paused until {day})", day=_day(until, plan)) if until
+                            else say("(paused until REPRISE)"))
+        print(f"{m['ref']:<7} {m['status']:<10} {m.get('name') or say('(no name)')} — {reach}{flags}")
+    print(say("{n} member(s)", n=len(members)))
     return EXIT_OK
 
 
