@@ -184,7 +184,7 @@ def test_a_group_of_three_askers_for_two_places_through_real_mail(people, imap_r
     # The day after the session, the real follow-up command asks the bilan.
     later = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
     result = imap_robot.command("introductions", "follow-up", now=later.isoformat())
-    assert "1 bilan question(s)" in result.stdout
+    assert "1 question(s) de bilan" in result.stdout
     for address in (PACO, ZOE, AWA):
         assert people.to(address, "Comment s'est passé le groupe")
     assert not people.to(LINA, "Comment s'est passé le groupe")

@@ -127,7 +127,11 @@ def cmd_followups(args) -> int:
     settings = load_settings(args)
     store = open_store(settings)
     clock = clock_from_env()
-    print(followups_job(settings, store, clock()))
+    report = followups_job(settings, store, clock())
+    say = words_for(settings)
+    print(say("{reminders} reminder(s), {expired} expired, {bilans} bilan question(s), {completed} completed, "
+              "{reoffered} offered again", reminders=len(report.reminders), expired=len(report.expired),
+              bilans=len(report.bilans), completed=len(report.completed), reoffered=len(report.reoffered)))
     print(flush_outbox(settings, store, clock))
     return EXIT_OK
 
