@@ -147,7 +147,7 @@ def cmd_jobs(args) -> int:
             except (StoreError, OSError) as error:  # the disk (full?), said in one line
                 failed += 1
                 print("FAIL  " + say("{job}: {error}", job=say(job.name),
-                                     error=os_problem(error) if isinstance(error, OSError) else error))
+                                     error=os_problem(error).said(say) if isinstance(error, OSError) else error))
             except Exception as error:  # one failing job must not stop the others
                 failed += 1
                 logging.getLogger(__name__).exception("job %s failed", job.name)
@@ -439,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         # A file the robot writes (a calendar file, the catalogue page, a lock, an export)
         # and the disk is full or the folder not writable: one line, never a traceback.
-        print(f"rers: {os_problem(error)}", file=sys.stderr)
+        print("rers: " + os_problem(error).said(say), file=sys.stderr)
         return EXIT_FAILURE
 
 

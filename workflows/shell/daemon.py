@@ -45,6 +45,7 @@ from filelock import FileLock, Timeout
 from config.settings import Settings
 from store import Store, StoreBusy, StoreError
 from workflows.mail.render import Renderer
+from workflows.model.said import Said
 from workflows.shell.apply import run
 from workflows.shell.errors import UserError, os_problem
 from workflows.shell.housekeeping import housekeeping
@@ -97,7 +98,8 @@ class InstanceLock:
             self.path.with_suffix(".pid").write_text(f"{os.getpid()}\n")
         except OSError as error:
             self._lock.release()
-            raise UserError(os_problem(error, "cannot write")) from None
+            doing = Said("cannot write")
+            raise UserError(os_problem(error, doing)) from None
         return self
 
     def __exit__(self, *exc) -> None:
