@@ -30,6 +30,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from config.feeds import Feed, check_feeds
 from workflows.model.federation import FederationError, read_public_key
+from workflows.model.said import Said
 
 
 def is_plausible_address(value: str) -> bool:
@@ -43,16 +44,28 @@ def is_plausible_address(value: str) -> bool:
 
 
 class ConfigError(Exception):
-    """The configuration cannot be used. ``problems`` holds one line per problem."""
+    """The configuration cannot be used. ``problems`` holds one line per problem
+    (:class:`workflows.model.said.Said`: English, said in the operator's language by
+    :meth:`said`); ``language``: the file's ``[network] language`` when it could be
+    read (``fr``, ``en``), else None."""
 
-    def __init__(self, path: Path | str, problems: list[str]):
+    def __init__(self, path: Path | str, problems: list[Said], language: str | None = None):
         self.path = str(path)
         self.problems = problems
+        self.language = language
         super().__init__(self.__str__())
 
+    def _lines(self) -> list[Said]:
+        return [Said("{path}: {n} problem(s) in the configuration", path=self.path, n=len(self.problems)),
+                *self.problems]
+
     def __str__(self) -> str:
-        head = f"{self.path}: {len(self.problems)} problem(s) in the configuration"
-        return "\n".join([head, *("  " + p for p in self.problems)])
+        return "\n  ".join(self._lines())
+
+    def said(self, say: Callable[..., str]) -> str:
+        """Every problem, under one head line, in the language of ``say`` (a
+        ``workflows.shell.language.Words``)."""
+        return "\n  ".join(problem.said(say) for problem in self._lines())
 
 
 class SecretMissing(Exception):
@@ -441,7 +454,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "username": Key(str),
         "password_env": Key(str),
         "auth": Key(("password", "xoauth2", "oauthbearer"), "password"),
-        "timeout_seconds": Key(float, 60.0, minimum=1, maximum=600, unit="ten minutes at most"),
+        "timeout_seconds": Key(float, 60.0, minimum=1, maximum=600, unit=Said("ten minutes at most")),
         "ca_file": Key("path"),
         "folder": Key(str, "INBOX"),
         "done_folder": Key(str, "Traités"),
@@ -460,20 +473,20 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "username": Key(str),
         "password_env": Key(str),
         "auth": Key(("password", "xoauth2", "oauthbearer"), "password"),
-        "timeout_seconds": Key(float, 60.0, minimum=1, maximum=600, unit="ten minutes at most"),
+        "timeout_seconds": Key(float, 60.0, minimum=1, maximum=600, unit=Said("ten minutes at most")),
         "ca_file": Key("path"),
         "path": Key("path"),
         "sent_folder": Key(str),
         "send_limits": Key(tuple(SEND_LIMIT_PRESETS), "none"),
-        "max_per_minute": Key(int, minimum=1, maximum=100000, unit="a hundred thousand at most"),
-        "max_recipients_per_day": Key(int, minimum=1, maximum=10000000, unit="ten million at most"),
+        "max_per_minute": Key(int, minimum=1, maximum=100000, unit=Said("a hundred thousand at most")),
+        "max_recipients_per_day": Key(int, minimum=1, maximum=10000000, unit=Said("ten million at most")),
     },
     "store": {
         "path": Key("path", required=True),
     },
     "calendar": {
         "output_dir": Key("path", required=True),
-        "horizon_months": Key(int, 12, minimum=1, maximum=60, unit="five years ahead at most"),
+        "horizon_months": Key(int, 12, minimum=1, maximum=60, unit=Said("five years ahead at most")),
         "closures": Key("dates", []),
         "holidays_subdivision": Key(_holiday_subdivisions(), ""),
         "feed_file": Key(str, "calendrier.ics"),
@@ -507,7 +520,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "title": Key(str, ""),
     },
     "schedule": {
-        "poll_seconds": Key(int, 60, minimum=1, maximum=86400, unit="a day at most"),
+        "poll_seconds": Key(int, 60, minimum=1, maximum=86400, unit=Said("a day at most")),
         "publish_time": Key("time", "06:00"),
     },
     "membership": {
@@ -520,31 +533,34 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "repropose_days": Key(int, 30, minimum=1, maximum=365, unit=YEAR),
     },
     "groups": {
-        "group_min": Key(int, 2, minimum=2, maximum=100, unit="a group is two askers at least, a hundred at most"),
+        "group_min": Key(int, 2, minimum=2, maximum=100, 
+                          unit=Said("a group is two askers at least, a hundred at most")),
         "capacity": Key(int, 8, minimum=1, maximum=500),
         "max_askers": Key(int, 12, minimum=2, maximum=500),
     },
     "voice": {
-        "collection_days": Key(int, 21, minimum=2, maximum=120, unit="four months at most"),
-        "synthesis_days": Key(int, 7, minimum=1, maximum=60, unit="two months at most"),
-        "collection_keep_days": Key(int, 180, minimum=7, maximum=730, unit="two years at most"),
+        "collection_days": Key(int, 21, minimum=2, maximum=120, unit=Said("four months at most")),
+        "synthesis_days": Key(int, 7, minimum=1, maximum=60, unit=Said("two months at most")),
+        "collection_keep_days": Key(int, 180, minimum=7, maximum=730, unit=Said("two years at most")),
         "questions_file": Key("path"),
     },
     "matching": {
-        "min_score": Key(float, 0.6, minimum=0, maximum=1, unit="scores go from 0 to 1"),
+        "min_score": Key(float, 0.6, minimum=0, maximum=1, unit=Said("scores go from 0 to 1")),
         "synonyms_file": Key("path"),
-        "freshness_days": Key(int, 90, minimum=7, maximum=730, unit="two years at most"),
+        "freshness_days": Key(int, 90, minimum=7, maximum=730, unit=Said("two years at most")),
     },
     "catalogue": {
         "output_dir": Key("path"),
         "page_file": Key(str, "catalogue.html"),
     },
     "limits": {
-        "max_forwards_per_day": Key(int, 10, minimum=1, maximum=10000, unit="ten thousand at most"),
-        "max_join_questions_per_hour": Key(int, 10, minimum=1, maximum=10000, unit="ten thousand at most"),
-        "max_join_questions_per_day": Key(int, 30, minimum=1, maximum=100000, unit="a hundred thousand at most"),
-        "max_items_per_message": Key(int, 10, minimum=1, maximum=1000, unit="a thousand at most"),
-        "max_open_items_per_member": Key(int, 50, minimum=1, maximum=10000, unit="ten thousand at most"),
+        "max_forwards_per_day": Key(int, 10, minimum=1, maximum=10000, unit=Said("ten thousand at most")),
+        "max_join_questions_per_hour": Key(int, 10, minimum=1, maximum=10000,
+                                           unit=Said("ten thousand at most")),
+        "max_join_questions_per_day": Key(int, 30, minimum=1, maximum=100000,
+                                          unit=Said("a hundred thousand at most")),
+        "max_items_per_message": Key(int, 10, minimum=1, maximum=1000, unit=Said("a thousand at most")),
+        "max_open_items_per_member": Key(int, 50, minimum=1, maximum=10000, unit=Said("ten thousand at most")),
     },
     "federation": {
         "key_file": Key("path"),
@@ -560,7 +576,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "scope": Key(str),
         "authority": Key(str, "https://login.microsoftonline.com"),
         "ca_file": Key("path"),
-        "timeout_seconds": Key(float, 30.0, minimum=1, maximum=600, unit="ten minutes at most"),
+        "timeout_seconds": Key(float, 30.0, minimum=1, maximum=600, unit=Said("ten minutes at most")),
     },
 }
 """Every section and key; ``config/example.toml`` documents each one."""
@@ -600,59 +616,65 @@ def _line_index(text: str) -> dict[tuple[str, str], int]:
     return lines
 
 
-def _convert(kind: Any, value: Any, base: Path) -> tuple[Any, str | None]:
+def _convert(kind: Any, value: Any, base: Path) -> tuple[Any, Said | None]:
     """Return ``(converted value, None)`` or ``(None, reason)``."""
     if isinstance(kind, tuple):
         if isinstance(value, str) and value in kind:
             return value, None
-        return None, f"must be one of {', '.join(repr(k) for k in kind)}, not {value!r}"
+        return None, Said("must be one of {choices}, not {value!r}", choices=", ".join(repr(k) for k in kind),
+                             value=value)
     if kind is bool:
-        return (value, None) if isinstance(value, bool) else (None, f"must be true or false, not {value!r}")
+        if isinstance(value, bool):
+            return value, None
+        return None, Said("must be true or false, not {value!r}", value=value)
     if kind is int:
         if isinstance(value, int) and not isinstance(value, bool):
             return value, None
-        return None, f"must be a whole number, not {value!r}"
+        return None, Said("must be a whole number, not {value!r}", value=value)
     if kind is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value), None
-        return None, f"must be a number, not {value!r}"
+        return None, Said("must be a number, not {value!r}", value=value)
     if kind is str:
-        return (value, None) if isinstance(value, str) else (None, f"must be a string, not {value!r}")
+        if isinstance(value, str):
+            return value, None
+        return None, Said("must be a string, not {value!r}", value=value)
     if kind == "path":
         if not isinstance(value, str) or not value.strip():
-            return None, f"must be a path (a non-empty string), not {value!r}"
+            return None, Said("must be a path (a non-empty string), not {value!r}", value=value)
         path = Path(value).expanduser()
         return (path if path.is_absolute() else (base / path)), None
     if kind == "email":
         if isinstance(value, str) and is_plausible_address(value):
             return value.strip().lower(), None
-        return None, f"must be an email address, not {value!r}"
+        return None, Said("must be an email address, not {value!r}", value=value)
     if kind == "emails":
         if not isinstance(value, list):
-            return None, f"must be a list of email addresses, not {value!r}"
+            return None, Said("must be a list of email addresses, not {value!r}", value=value)
         bad = [v for v in value if not (isinstance(v, str) and is_plausible_address(v))]
         if bad:
-            return None, f"not email addresses: {', '.join(repr(b) for b in bad)}"
+            return None, Said("not email addresses: {bad}", bad=", ".join(repr(b) for b in bad))
         return tuple(v.strip().lower() for v in value), None
     if kind == "zone":
         try:
             ZoneInfo(str(value))
             return str(value), None
         except (ZoneInfoNotFoundError, ValueError):
-            return None, f"unknown time zone {value!r} (an IANA name such as 'Europe/Paris')"
+            return None, Said("unknown time zone {value!r} (an IANA name such as 'Europe/Paris')", value=value)
     if kind == "time":
         if isinstance(value, time):
             return value.replace(tzinfo=None), None
         if isinstance(value, str) and (m := _HHMM.match(value)):
             return time(int(m.group(1)), int(m.group(2))), None
-        return None, f"must be a time written HH:MM, not {value!r}"
+        return None, Said("must be a time written HH:MM, not {value!r}", value=value)
     if kind == "weekday":
         if isinstance(value, str) and value.lower() in WEEKDAYS:
             return value.lower(), None
-        return None, f"must be a weekday in English ({', '.join(WEEKDAYS)}), not {value!r}"
+        return None, Said("must be a weekday in English ({weekdays}), not {value!r}",
+                                   weekdays=", ".join(WEEKDAYS), value=value)
     if kind == "dates":
         if not isinstance(value, list):
-            return None, f"must be a list of dates (2026-12-28), not {value!r}"
+            return None, Said("must be a list of dates (2026-12-28), not {value!r}", value=value)
         out = []
         for v in value:
             if isinstance(v, date) and not hasattr(v, "hour"):
@@ -661,9 +683,9 @@ def _convert(kind: Any, value: Any, base: Path) -> tuple[Any, str | None]:
                 try:
                     out.append(date.fromisoformat(v))
                 except ValueError:
-                    return None, f"{v!r} is not a date written YYYY-MM-DD"
+                    return None, Said("{value!r} is not a date written YYYY-MM-DD", value=v)
             else:
-                return None, f"{v!r} is not a date written YYYY-MM-DD"
+                return None, Said("{value!r} is not a date written YYYY-MM-DD", value=v)
         return tuple(sorted(out)), None
     if kind == "command":
         if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
@@ -672,10 +694,10 @@ def _convert(kind: Any, value: Any, base: Path) -> tuple[Any, str | None]:
             try:
                 argv = tuple(shlex.split(value))
             except ValueError as error:
-                return None, f"cannot be split into a program and its arguments: {error}"
+                return None, Said("cannot be split into a program and its arguments: {error}", error=error)
             if argv:
                 return argv, None
-        return None, f"must be a command (a string, or a list of its words), not {value!r}"
+        return None, Said("must be a command (a string, or a list of its words), not {value!r}", value=value)
     raise AssertionError(f"unknown schema kind {kind!r}")
 
 
@@ -696,18 +718,31 @@ def _flatten(data: dict) -> dict[str, dict]:
     return sections
 
 
-def validate(data: dict, base: Path, text: str = "") -> tuple[dict[str, dict], list[str]]:
+_REQUIRED = Said("this key is required")
+
+
+def _keyed(at: Said | str, section: str, key: str, reason: Said | str) -> Said:
+    """``line N: [section] key: reason`` (``at``: the ``line N: `` or nothing)."""
+    return Said("{at}[{section}] {key}: {reason}", at=at, section=section, key=key, reason=reason)
+
+
+def _unknown_key(hint: list[str]) -> Said:
+    """An unknown key, with the known one it is close to (``hint``, from :mod:`difflib`)."""
+    return Said("unknown key (did you mean {hint!r}?)", hint=hint[0]) if hint else Said("unknown key")
+
+
+def validate(data: dict, base: Path, text: str = "") -> tuple[dict[str, dict], list[Said]]:
     """Check parsed TOML against ``SCHEMA``.
 
     Returns ``(values, problems)``: ``values`` maps each section to its converted values
     (defaults filled in), ``problems`` one line per problem, ``line N: [section] key: …``.
     """
     where = _line_index(text)
-    problems: list[str] = []
+    problems: list[Said] = []
 
-    def at(section: str, key: str = "") -> str:
+    def at(section: str, key: str = "") -> Said | str:
         line = where.get((section, key)) or where.get((section, ""))
-        return f"line {line}: " if line else ""
+        return Said("line {line}: ", line=line) if line else ""
 
     sections = _flatten(data)
     peers = sections.get("federation", {}).pop("peers", [])
@@ -720,43 +755,46 @@ def validate(data: dict, base: Path, text: str = "") -> tuple[dict[str, dict], l
         if section not in SCHEMA:
             if section == "":
                 for key in given:
-                    problems.append(f"{at('', key)}{key}: unknown key outside any [section]")
+                    problems.append(Said("{at}{key}: unknown key outside any [section]", at=at("", key),
+                                                  key=key))
                 continue
             hint = difflib.get_close_matches(section, SCHEMA, n=1)
-            suggestion = f" (did you mean [{hint[0]}]?)" if hint else ""
-            problems.append(f"{at(section)}[{section}]: unknown section{suggestion}")
+            suggestion = Said(" (did you mean [{hint}]?)", hint=hint[0]) if hint else ""
+            problems.append(Said("{at}[{section}]: unknown section{suggestion}", at=at(section),
+                                          section=section, suggestion=suggestion))
             if hint and hint[0] not in sections:
                 misspelt.add(hint[0])
     for section, keys in SCHEMA.items():
         given = sections.get(section, {})
         if section in _REQUIRED_SECTIONS and section not in sections and section not in misspelt:
-            problems.append(f"[{section}]: this section is required")
+            problems.append(Said("[{section}]: this section is required", section=section))
         out: dict[str, Any] = {}
         for key, value in given.items():
             if key not in keys:
                 if key.lower() in _PASSWORD_KEYS:
-                    named_in = ("client_secret_env (or keep it in a root-only file named by client_secret_file)"
-                             if section == "oauth2" else "password_env")
-                    problems.append(
-                        f"{at(section, key)}[{section}] {key}: never write a secret in this file; "
-                        f"put it in an environment variable and name that variable in {named_in}"
-                    )
+                    problems.append(_keyed(at(section, key), section, key, Said(
+                        "never write a secret in this file; put it in an environment variable and name that "
+                        "variable in client_secret_env (or keep it in a root-only file named by client_secret_file)")
+                        if section == "oauth2" else Said(
+                        "never write a secret in this file; put it in an environment variable and name that "
+                        "variable in password_env")))
                     continue
                 hint = difflib.get_close_matches(key, keys, n=1)
-                suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
-                problems.append(f"{at(section, key)}[{section}] {key}: unknown key{suggestion}")
+                problems.append(_keyed(at(section, key), section, key, _unknown_key(hint)))
                 continue
             converted, reason = _convert(keys[key].kind, value, base)
             if reason:
-                problems.append(f"{at(section, key)}[{section}] {key}: {reason}")
+                problems.append(_keyed(at(section, key), section, key, reason))
                 continue
             spec = keys[key]
-            unit = f" ({spec.unit})" if spec.unit else ""
+            unit = Said(" ({unit})", unit=spec.unit) if spec.unit else ""
             if spec.minimum is not None and converted < spec.minimum:
-                problems.append(f"{at(section, key)}[{section}] {key}: must be at least {spec.minimum:g}{unit}")
+                problems.append(_keyed(at(section, key), section, key, Said(
+                    "must be at least {minimum:g}{unit}", minimum=spec.minimum, unit=unit)))
                 continue
             if spec.maximum is not None and converted > spec.maximum:
-                problems.append(f"{at(section, key)}[{section}] {key}: must be at most {spec.maximum:g}{unit}")
+                problems.append(_keyed(at(section, key), section, key, Said(
+                    "must be at most {maximum:g}{unit}", maximum=spec.maximum, unit=unit)))
                 continue
             out[key] = converted
         for key, spec in keys.items():
@@ -764,7 +802,7 @@ def validate(data: dict, base: Path, text: str = "") -> tuple[dict[str, dict], l
                 continue
             if spec.required:
                 if section in sections or section not in _REQUIRED_SECTIONS:
-                    problems.append(f"{at(section)}[{section}] {key}: this key is required")
+                    problems.append(_keyed(at(section), section, key, _REQUIRED))
                 continue
             if spec.default is not None:
                 out[key], _ = _convert(spec.kind, spec.default, base)
@@ -783,50 +821,56 @@ def validate(data: dict, base: Path, text: str = "") -> tuple[dict[str, dict], l
 _PEER_KEYS = ("name", "address", "key")
 
 
-def _peers(given: Any, own_address: str | None, text: str) -> tuple[list[Peer], list[str]]:
+def _peers(given: Any, own_address: str | None, text: str) -> tuple[list[Peer], list[Said]]:
     """The ``[[federation.peers]]`` tables checked: ``(peers, problems)``, every problem of
     every peer at once (a missing or unknown key, an implausible or repeated address, this
     network's own address, a name given twice, a key that is not an Ed25519 public key)."""
     lines = [n for n, line in enumerate(text.splitlines(), start=1)
              if re.match(r"^\s*\[\[\s*federation\s*\.\s*peers\s*\]\]", line)]
     if not isinstance(given, list) or not all(isinstance(p, dict) for p in given):
-        return [], ["[federation] peers: write each linked network as a [[federation.peers]] table"]
+        return [], [Said("[federation] peers: write each linked network as a [[federation.peers]] table")]
     peers, problems, names, addresses = [], [], set(), set()
     for number, table in enumerate(given, start=1):
-        where = f"line {lines[number - 1]}: " if number <= len(lines) else ""
-        label = f"{where}[[federation.peers]] #{number}"
+        where = Said("line {line}: ", line=lines[number - 1]) if number <= len(lines) else ""
+
+        def label(key: str, reason: Said) -> Said:
+            return Said("{at}[[federation.peers]] #{number} {key}: {reason}", at=where, number=number, key=key,
+                           reason=reason)
         bad = len(problems)
         for key in table:
             if key not in _PEER_KEYS:
                 hint = difflib.get_close_matches(key, _PEER_KEYS, n=1)
-                problems.append(f"{label} {key}: unknown key" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+                problems.append(label(key, _unknown_key(hint)))
         values = {}
         for key in _PEER_KEYS:
             value = table.get(key)
             if value is None:
-                problems.append(f"{label} {key}: this key is required")
+                problems.append(label(key, _REQUIRED))
             elif not isinstance(value, str) or not value.strip():
-                problems.append(f"{label} {key}: must be a non-empty string")
+                problems.append(label(key, Said("must be a non-empty string")))
             else:
                 values[key] = value.strip()
         name, address, key = values.get("name"), values.get("address", "").lower(), values.get("key")
         if name is not None:
             if name.lower() in names:
-                problems.append(f"{label} name: {name!r} is already the name of another peer")
+                problems.append(label("name", Said("{name!r} is already the name of another peer", name=name)))
             names.add(name.lower())
         if address:
             if not is_plausible_address(address):
-                problems.append(f"{label} address: {address!r} is not a valid e-mail address")
+                problems.append(label("address", Said("{address!r} is not a valid e-mail address",
+                                                               address=address)))
             elif own_address and address == own_address.lower():
-                problems.append(f"{label} address: {address!r} is this network's own address")
+                problems.append(label("address", Said("{address!r} is this network's own address",
+                                                               address=address)))
             elif address in addresses:
-                problems.append(f"{label} address: {address!r} is already the address of another peer")
+                problems.append(label("address", Said("{address!r} is already the address of another peer",
+                                                         address=address)))
             addresses.add(address)
         if key is not None:
             try:
                 read_public_key(key)
             except FederationError as error:
-                problems.append(f"{label} key: {error}")
+                problems.append(label("key", str(error)))  # the key's own words: FederationError
         if len(problems) == bad:
             peers.append(Peer(name=name, address=address, key=key))
     return peers, problems
@@ -841,90 +885,94 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def _cross_checks(values: dict[str, dict], at: Callable[[str, str], str]) -> list[str]:
+def _cross_checks(values: dict[str, dict], at: Callable[[str, str], Said | str]) -> list[Said]:
     """Rules that involve several keys."""
     problems = []
     mailbox, transport = values["mailbox"], values["transport"]
     for name, section, kind in (("mailbox", mailbox, "imap"), ("transport", transport, "smtp")):
         if (section.get("kind") == kind and section.get("security") == "none" and section.get("username")
                 and not _loopback(section.get("host") or "")):
-            problems.append(
-                f"{at(name, 'security')}[{name}] security: \"none\" would send the password to "
-                f"{section.get('host')} in clear; use \"ssl\" or \"starttls\" (\"none\" is for a server on this machine)"
-            )
+            problems.append(_keyed(at(name, "security"), name, "security", Said(
+                "\"none\" would send the password to {host} in clear; use \"ssl\" or \"starttls\" (\"none\" is for "
+                "a server on this machine)", host=section.get("host"))))
     if mailbox.get("kind") == "maildir" and not mailbox.get("path"):
-        problems.append(f"{at('mailbox', 'kind')}[mailbox] path: required when kind = \"maildir\"")
+        problems.append(_keyed(at("mailbox", "kind"), "mailbox", "path",
+                               Said("required when kind = \"maildir\"")))
     if mailbox.get("kind") == "imap" and not mailbox.get("username"):
-        problems.append(f"{at('mailbox', 'kind')}[mailbox] username: required when kind = \"imap\"")
+        problems.append(_keyed(at("mailbox", "kind"), "mailbox", "username",
+                               Said("required when kind = \"imap\"")))
     if transport.get("kind") == "folder" and not transport.get("path"):
-        problems.append(f"{at('transport', 'kind')}[transport] path: required when kind = \"folder\"")
+        problems.append(_keyed(at("transport", "kind"), "transport", "path",
+                               Said("required when kind = \"folder\"")))
     for name, section in (("mailbox", mailbox), ("transport", transport)):
         if section.get("auth", "password") == "password":
             if section.get("username") and not section.get("password_env"):
-                problems.append(
-                    f"{at(name, 'username')}[{name}] password_env: required with a username "
-                    "(the name of the environment variable that holds the password)"
-                )
+                problems.append(_keyed(at(name, "username"), name, "password_env", Said(
+                    "required with a username (the name of the environment variable that holds the password)")))
         elif section.get("kind") in ("imap", "smtp"):
             if not section.get("username"):
-                problems.append(f"{at(name, 'auth')}[{name}] username: required with auth = \"{section['auth']}\" "
-                                "(the mailbox's address, named in the login)")
+                problems.append(_keyed(at(name, "auth"), name, "username", Said(
+                    "required with auth = \"{auth}\" (the mailbox's address, named in the login)",
+                    auth=section["auth"])))
             if section.get("password_env"):
-                problems.append(f"{at(name, 'password_env')}[{name}] password_env: not used with auth = "
-                                f"\"{section['auth']}\" (the token comes from [oauth2]); remove it")
+                problems.append(_keyed(at(name, "password_env"), name, "password_env", Said(
+                    "not used with auth = \"{auth}\" (the token comes from [oauth2]); remove it",
+                    auth=section["auth"])))
     problems.extend(_oauth2_checks(values, at))
     if transport.get("sent_folder") and mailbox.get("kind") != "imap":
-        problems.append(f"{at('transport', 'sent_folder')}[transport] sent_folder: needs [mailbox] kind = \"imap\"")
+        problems.append(_keyed(at("transport", "sent_folder"), "transport", "sent_folder",
+                               Said("needs [mailbox] kind = \"imap\"")))
     erased = mailbox.get("erased_folder")
     if erased and erased in (mailbox.get("folder") or "INBOX", mailbox.get("done_folder", "Traités"),
                              mailbox.get("error_folder") or "Erreurs", transport.get("sent_folder")):
-        problems.append(f"{at('mailbox', 'erased_folder')}[mailbox] erased_folder: must be a folder of its own, "
-                        "not the one read, nor the done, error or sent folder")
+        problems.append(_keyed(at("mailbox", "erased_folder"), "mailbox", "erased_folder", Said(
+            "must be a folder of its own, not the one read, nor the done, error or sent folder")))
     for name in ("calendar.permanence", "calendar.monthly_meeting", "calendar.exchange_review"):
         rule = values[name]
         if rule.get("start") and rule.get("end") and rule["start"] >= rule["end"]:
-            problems.append(f"{at(name, 'end')}[{name}] end: must be after start")
+            problems.append(_keyed(at(name, "end"), name, "end", Said("must be after start")))
     review = values["calendar.exchange_review"]
     if review.get("first_month") and review.get("first_month") == review.get("second_month"):
-        problems.append(f"{at('calendar.exchange_review', 'second_month')}[calendar.exchange_review] "
-                        "second_month: must differ from first_month")
+        problems.append(_keyed(at("calendar.exchange_review", "second_month"), "calendar.exchange_review",
+                               "second_month", Said("must differ from first_month")))
     feed_file = values["calendar"].get("feed_file")
     if feed_file is not None and (not re.fullmatch(r"[\w.\-]+\.ics", feed_file) or feed_file.startswith("event-")):
-        problems.append(f"{at('calendar', 'feed_file')}[calendar] feed_file: must be a plain file name "
-                        "ending in .ics and not starting with event- (the per-event files)")
+        problems.append(_keyed(at("calendar", "feed_file"), "calendar", "feed_file", Said(
+            "must be a plain file name ending in .ics and not starting with event- (the per-event files)")))
     intros = values["introductions"]
     if (intros.get("reminder_days") is not None and intros.get("expiry_days") is not None
             and intros["reminder_days"] >= intros["expiry_days"]):
-        problems.append(f"{at('introductions', 'reminder_days')}[introductions] reminder_days: must be less than "
-                        f"expiry_days ({intros['expiry_days']}): no reminder would ever be sent")
+        problems.append(_keyed(at("introductions", "reminder_days"), "introductions", "reminder_days", Said(
+            "must be less than expiry_days ({days}): no reminder would ever be sent", days=intros["expiry_days"])))
     voice = values["voice"]
     if (voice.get("collection_days") is not None and voice.get("synthesis_days") is not None
             and voice["synthesis_days"] >= voice["collection_days"]):
-        problems.append(f"{at('voice', 'synthesis_days')}[voice] synthesis_days: must be less than collection_days "
-                        f"({voice['collection_days']}): the synthesis would come before the questions")
+        problems.append(_keyed(at("voice", "synthesis_days"), "voice", "synthesis_days", Said(
+            "must be less than collection_days ({days}): the synthesis would come before the questions",
+            days=voice["collection_days"])))
     groups = values["groups"]
     if (groups.get("group_min") is not None and groups.get("max_askers") is not None
             and groups["group_min"] > groups["max_askers"]):
-        problems.append(f"{at('groups', 'max_askers')}[groups] max_askers: must be at least group_min "
-                        f"({groups['group_min']}): no group could ever be proposed")
+        problems.append(_keyed(at("groups", "max_askers"), "groups", "max_askers", Said(
+            "must be at least group_min ({n}): no group could ever be proposed", n=groups["group_min"])))
     limits = values["limits"]
     if (limits.get("max_join_questions_per_hour") is not None and limits.get("max_join_questions_per_day") is not None
             and limits["max_join_questions_per_hour"] > limits["max_join_questions_per_day"]):
-        problems.append(f"{at('limits', 'max_join_questions_per_hour')}[limits] max_join_questions_per_hour: must "
-                        f"not be more than max_join_questions_per_day ({limits['max_join_questions_per_day']})")
+        problems.append(_keyed(at("limits", "max_join_questions_per_hour"), "limits", "max_join_questions_per_hour",
+                               Said("must not be more than max_join_questions_per_day ({n})",
+                                       n=limits["max_join_questions_per_day"])))
     if (limits.get("max_items_per_message") is not None and limits.get("max_open_items_per_member") is not None
             and limits["max_items_per_message"] > limits["max_open_items_per_member"]):
-        problems.append(f"{at('limits', 'max_items_per_message')}[limits] max_items_per_message: must not be more "
-                        f"than max_open_items_per_member ({limits['max_open_items_per_member']})")
+        problems.append(_keyed(at("limits", "max_items_per_message"), "limits", "max_items_per_message", Said(
+            "must not be more than max_open_items_per_member ({n})", n=limits["max_open_items_per_member"])))
     problems.extend(_slot_collisions(values, at))
     if values["network"].get("address") in (values["network"].get("animators") or ()):
-        problems.append(
-            f"{at('network', 'animators')}[network] animators: must not contain the functional address itself"
-        )
+        problems.append(_keyed(at("network", "animators"), "network", "animators",
+                               Said("must not contain the functional address itself")))
     return problems
 
 
-def _oauth2_checks(values: dict[str, dict], at: Callable[[str, str], str]) -> list[str]:
+def _oauth2_checks(values: dict[str, dict], at: Callable[[str, str], Said | str]) -> list[Said]:
     """``[oauth2]`` present when a login uses it, complete for its provider, without the
     keys of another provider."""
     problems = []
@@ -935,28 +983,31 @@ def _oauth2_checks(values: dict[str, dict], at: Callable[[str, str], str]) -> li
              and values[name].get("kind") in ("imap", "smtp")]
     if users and not provider:
         for name in users:
-            problems.append(f"{at(name, 'auth')}[{name}] auth: \"{values[name]['auth']}\" needs an [oauth2] section "
-                            "with provider = \"microsoft365\", \"google\" or \"command\" (docs/installation.md)")
+            problems.append(_keyed(at(name, "auth"), name, "auth", Said(
+                "\"{auth}\" needs an [oauth2] section with provider = \"microsoft365\", \"google\" or \"command\" "
+                "(docs/installation.md)", auth=values[name]["auth"])))
         return problems
     if not provider:
         if any(v for k, v in oauth.items() if k in ("token_command", "tenant_id", "client_id", "client_secret_env",
                                                      "client_secret_file", "service_account_file")):
-            problems.append(f"{at('oauth2', '')}[oauth2] provider: this key is required "
-                            "(\"microsoft365\", \"google\" or \"command\")")
+            problems.append(_keyed(at("oauth2", ""), "oauth2", "provider", Said(
+                "this key is required (\"microsoft365\", \"google\" or \"command\")")))
         return problems
     required = {"command": ("token_command",), "microsoft365": ("tenant_id", "client_id"),
                 "google": ("service_account_file",)}[provider]
     for key in required:
         if not oauth.get(key):
-            problems.append(f"{at('oauth2', 'provider')}[oauth2] {key}: required with provider = \"{provider}\"")
+            problems.append(_keyed(at("oauth2", "provider"), "oauth2", key,
+                                   Said("required with provider = \"{provider}\"", provider=provider)))
     if provider == "microsoft365":
         given = [k for k in ("client_secret_env", "client_secret_file") if oauth.get(k)]
         if not given:
-            problems.append(f"{at('oauth2', 'provider')}[oauth2] client_secret_env: required with provider = "
-                            "\"microsoft365\" (or client_secret_file, a file only the robot's user can read)")
+            problems.append(_keyed(at("oauth2", "provider"), "oauth2", "client_secret_env", Said(
+                "required with provider = \"microsoft365\" (or client_secret_file, a file only the robot's user can "
+                "read)")))
         elif len(given) == 2:
-            problems.append(f"{at('oauth2', 'client_secret_file')}[oauth2] client_secret_file: give "
-                            "client_secret_env or client_secret_file, not both")
+            problems.append(_keyed(at("oauth2", "client_secret_file"), "oauth2", "client_secret_file",
+                                   Said("give client_secret_env or client_secret_file, not both")))
     for other, keys in _OAUTH2_ONLY.items():
         if other == provider:
             continue
@@ -964,16 +1015,16 @@ def _oauth2_checks(values: dict[str, dict], at: Callable[[str, str], str]) -> li
             if key == "authority" and oauth.get(key) == SCHEMA["oauth2"]["authority"].default:
                 continue
             if oauth.get(key):
-                problems.append(f"{at('oauth2', key)}[oauth2] {key}: only for provider = \"{other}\", "
-                                f"not \"{provider}\"")
+                problems.append(_keyed(at("oauth2", key), "oauth2", key, Said(
+                    "only for provider = \"{other}\", not \"{provider}\"", other=other, provider=provider)))
     return problems
 
 
-_SERIES_NAMES = {"calendar.permanence": "the permanence", "calendar.monthly_meeting": "the monthly meeting",
-                 "calendar.exchange_review": "the exchange review"}
+_SERIES_NAMES = MappingProxyType({"calendar.monthly_meeting": Said("the monthly meeting"),
+                                 "calendar.exchange_review": Said("the exchange review")})
 
 
-def _slot_collisions(values: dict[str, dict], at: Callable[[str, str], str]) -> list[str]:
+def _slot_collisions(values: dict[str, dict], at: Callable[[str, str], Said | str]) -> list[Said]:
     """Two configured series at the same time: the weekly permanence and an enabled
     meeting on its weekday, or both meetings on the same week of the month ("fourth" and
     "last" are the same week in a month with four such weekdays), with overlapping hours.
@@ -996,15 +1047,18 @@ def _slot_collisions(values: dict[str, dict], at: Callable[[str, str], str]) -> 
     for name in ("calendar.monthly_meeting", "calendar.exchange_review"):
         meeting = rule(name)
         if permanence and meeting and overlap(permanence, meeting):
-            problems.append(f"{at(name, 'weekday')}[{name}] weekday: {_SERIES_NAMES[name]} would fall during the "
-                            f"permanence ({permanence['weekday']} {hours(permanence)}); choose another day or time")
+            problems.append(_keyed(at(name, "weekday"), name, "weekday", Said(
+                "{series} would fall during the permanence ({weekday} {hours}); choose another day or time",
+                series=_SERIES_NAMES[name], weekday=permanence["weekday"], hours=hours(permanence))))
     meeting, review = rule("calendar.monthly_meeting"), rule("calendar.exchange_review")
     if meeting and review and overlap(meeting, review) and (
             meeting["week"] == review["week"] or {meeting["week"], review["week"]} == {"fourth", "last"}):
-        when = "" if meeting["week"] == review["week"] else f" in a month with four {review['weekday']}s"
-        problems.append(f"{at('calendar.exchange_review', 'week')}[calendar.exchange_review] week: the exchange "
-                        f"review would fall on the monthly meeting ({meeting['week']} {meeting['weekday']} "
-                        f"{hours(meeting)}){when}; choose another week, day or time")
+        when = ("" if meeting["week"] == review["week"]
+                else Said(" in a month with four {weekday}s", weekday=review["weekday"]))
+        problems.append(_keyed(at("calendar.exchange_review", "week"), "calendar.exchange_review", "week",
+                               Said(
+            "the exchange review would fall on the monthly meeting ({week} {weekday} {hours}){when}; choose another "
+            "week, day or time", week=meeting["week"], weekday=meeting["weekday"], hours=hours(meeting), when=when)))
     return problems
 
 
@@ -1121,10 +1175,11 @@ def loads(text: str, *, base: Path, source: Path | None = None) -> Settings:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         # tomllib stops at the first syntax error: nothing else can be checked before it is fixed.
-        raise ConfigError(label, [f"not valid TOML: {error}"]) from None
+        raise ConfigError(label, [Said("not valid TOML: {error}", error=error)]) from None
     values, problems = validate(data, base, text)
     if problems:
-        raise ConfigError(label, problems)
+        language = (data.get("network") or {}).get("language") if isinstance(data.get("network"), dict) else None
+        raise ConfigError(label, problems, language if language in SCHEMA["network"]["language"].kind else None)
     return build(values, source)
 
 
@@ -1138,7 +1193,7 @@ def load(path: Path | str) -> Settings:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(path, ["file not found (create one with `rers init DIR`)"]) from None
+        raise ConfigError(path, [Said("file not found (create one with `rers init DIR`)")]) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(path, [f"cannot read the file: {error}"]) from None
+        raise ConfigError(path, [Said("cannot read the file: {error}", error=error)]) from None
     return loads(text, base=path.resolve().parent, source=path.resolve())

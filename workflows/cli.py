@@ -30,9 +30,10 @@ from workflows.commands import (
     templates as templates_commands,
 )
 from workflows.commands.common import load_settings, open_store
+from workflows.shell.arguments import argparse_said
 from workflows.shell.clock import Clock, clock_for
 from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError, os_problem
-from workflows.shell.language import Words, words_for
+from workflows.shell.language import Words, words_for, words_for_error
 from workflows.shell.logs import protect
 
 COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands, groups_commands, report_commands,
@@ -135,6 +136,7 @@ def cmd_jobs(args) -> int:
     from workflows.shell.runner import Runner
 
     settings = load_settings(args)
+    say = words_for(settings)
     clock = clock_for(settings, args)
     failed = 0
     with InstanceLock(settings.store.path):
@@ -142,16 +144,16 @@ def cmd_jobs(args) -> int:
         for job in default_jobs(settings, store, clock):
             try:
                 job.run()
-                print(f"ok    {job.name}")  # the job's name is the code's, as in the logs
+                print("ok    " + say(job.name))  # « ok » and « FAIL » as `rers doctor` says them
             except (StoreError, OSError) as error:  # the disk (full?), said in one line
                 failed += 1
-                print(f"FAIL  {job.name}: {os_problem(error) if isinstance(error, OSError) else error}")
+                print("FAIL  " + say("{job}: {error}", job=say(job.name),
+                                     error=os_problem(error).said(say) if isinstance(error, OSError) else error))
             except Exception as error:  # one failing job must not stop the others
                 failed += 1
                 logging.getLogger(__name__).exception("job %s failed", job.name)
-                print(f"FAIL  {job.name}: {error}")
+                print("FAIL  " + say("{job}: {error}", job=say(job.name), error=error))
         report = Runner(settings, store, clock=clock).flush()
-    say = words_for(settings)
     print(say("{n} mail(s) sent; sending stopped: {error}", n=len(report.sent), error=report.error) if report.error
           else say("{n} mail(s) sent.", n=len(report.sent)))
     return EXIT_FAILURE if failed or report.error else EXIT_OK
@@ -235,7 +237,7 @@ def cmd_doctor(args) -> int:
     try:
         settings = load_settings(args)
     except ConfigError as error:
-        print(f"FAIL  config     {error}")
+        print("FAIL  config     " + error.said(args.say))
         return EXIT_CONFIG
     say = words_for(settings)
     print("ok    config     " + say("{path} is valid", path=settings.source))
@@ -265,9 +267,10 @@ def cmd_status(args) -> int:
 
 def _parser_class(say: Words) -> type[argparse.ArgumentParser]:
     """An :class:`argparse.ArgumentParser` whose own words (« usage: », the section
-    titles, ``-h``'s help) are in ``say``'s language: argparse takes them from its own
-    gettext domain, which has no French catalogue. Nested sub-commands get the same
-    class (argparse makes them with ``type(parser)``)."""
+    titles, ``-h``'s help, its error lines: :mod:`workflows.shell.arguments`) are in
+    ``say``'s language: argparse takes them from the process's gettext domain, which has
+    no French catalogue. Nested sub-commands get the same class (argparse makes them
+    with ``type(parser)``)."""
 
     class Formatter(argparse.HelpFormatter):
         def add_usage(self, usage, actions, groups, prefix=None):
@@ -281,6 +284,10 @@ def _parser_class(say: Words) -> type[argparse.ArgumentParser]:
             if add_help:
                 self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
                                   help=say("show this help message and exit"))
+
+        def error(self, message):
+            self.print_usage(sys.stderr)
+            self.exit(2, say("{prog}: error: {message}", prog=self.prog, message=argparse_said(message, say)) + "\n")
 
     return Parser
 
@@ -332,7 +339,8 @@ def build_parser(say: Words | None = None) -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", parents=[common], help=say("run as a daemon: poll, send and publish on schedule"))
     p.add_argument("--networks", metavar="DIR",
-                   help="serve every network of DIR in this process (each sub-folder with its own rers.toml), instead of --config")
+                   help=say("serve every network of DIR in this process (each sub-folder with its own rers.toml), "
+                            "instead of --config"))
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("parse", parents=[common],
@@ -360,12 +368,14 @@ def build_parser(say: Words | None = None) -> argparse.ArgumentParser:
                        help=say("check the configuration, the store, the IMAP and SMTP logins and TLS, the "
                                 "templates"))
     p.add_argument("--networks", metavar="DIR",
-                   help="check every network of DIR (each sub-folder with its own rers.toml), instead of --config")
+                   help=say("check every network of DIR (each sub-folder with its own rers.toml), "
+                            "instead of --config"))
     p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("status", parents=[common], help=say("last cycle, outbox, parked messages"))
     p.add_argument("--networks", metavar="DIR",
-                   help="the status of every network of DIR (each sub-folder with its own rers.toml), instead of --config")
+                   help=say("the status of every network of DIR (each sub-folder with its own rers.toml), "
+                            "instead of --config"))
     p.set_defaults(func=cmd_status)
     return parser
 
@@ -376,12 +386,14 @@ def words_of(argv: list[str] | None) -> Words:
     it too); French when there is no readable configuration."""
     from config.settings import ConfigError, SecretMissing
 
-    early = argparse.ArgumentParser(add_help=False)
+    early = argparse.ArgumentParser(add_help=False, exit_on_error=False)
     early.add_argument("--config", default=None)
-    known, _rest = early.parse_known_args(argv)
     try:
+        known, _rest = early.parse_known_args(argv)
         return words_for(load_settings(known))
-    except (ConfigError, SecretMissing, OSError):  # the command itself says what is wrong, in French
+    except ConfigError as error:  # the command itself says what is wrong, in the file's language if it says one
+        return words_for_error(error)
+    except (argparse.ArgumentError, SecretMissing, OSError):
         return Words()
 
 
@@ -405,7 +417,7 @@ def main(argv: list[str] | None = None, clock: Clock | None = None) -> int:
             clock_for(None if getattr(args, "networks", None) else load_settings(args), args)
         return args.func(args)
     except ConfigError as error:
-        print(str(error), file=sys.stderr)
+        print(error.said(say), file=sys.stderr)
         return EXIT_CONFIG
     except UserError as error:
         print(f"rers: {error.said(say)}", file=sys.stderr)
@@ -422,7 +434,7 @@ def main(argv: list[str] | None = None, clock: Clock | None = None) -> int:
     except OSError as error:
         # A file the robot writes (a calendar file, the catalogue page, a lock, an export)
         # and the disk is full or the folder not writable: one line, never a traceback.
-        print(f"rers: {os_problem(error)}", file=sys.stderr)
+        print("rers: " + os_problem(error).said(say), file=sys.stderr)
         return EXIT_FAILURE
 
 

@@ -23,7 +23,7 @@ def rers(*args: str, env: dict | None = None, cwd: Path = ROOT) -> subprocess.Co
 
 def test_missing_configuration(tmp_path):
     result = rers("poll", "--once", "--config", str(tmp_path / "nope.toml"))
-    assert result.returncode == 2 and "file not found" in result.stderr and "rers init" in result.stderr
+    assert result.returncode == 2 and "fichier introuvable" in result.stderr and "rers init" in result.stderr
 
 
 def test_rers_config_variable_is_used(tmp_path):
@@ -39,7 +39,7 @@ def test_invalid_configuration_lists_every_problem(tmp_path):
     result = rers("poll", "--once", "--config", str(config))
     assert result.returncode == 2
     assert "[mailbox] kind" in result.stderr and "[schedule] poll_seconds" in result.stderr
-    assert "line " in result.stderr
+    assert "ligne " in result.stderr  # French: the network of `rers init` speaks French
 
 
 def test_init_twice_is_refused(tmp_path):
@@ -108,7 +108,7 @@ def test_jobs_for_cron_users(tmp_path):
     config = str(tmp_path / "net" / "rers.toml")
     result = rers("jobs", "--config", config)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "ok    calendar" in result.stdout and "ok    monthly report" in result.stdout
+    assert "ok    calendrier" in result.stdout and "ok    rapport mensuel" in result.stdout
     assert (tmp_path / "net" / "calendar" / "calendrier.ics").exists()
     poll = rers("poll", "--once", "--config", config)
     assert "en attente d’envoi" in poll.stdout

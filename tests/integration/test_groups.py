@@ -184,7 +184,7 @@ def test_a_group_of_three_askers_for_two_places_through_real_mail(people, imap_r
     # The day after the session, the real follow-up command asks the bilan.
     later = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
     result = imap_robot.command("introductions", "follow-up", now=later.isoformat())
-    assert "1 bilan question(s)" in result.stdout
+    assert "1 question(s) de bilan" in result.stdout
     for address in (PACO, ZOE, AWA):
         assert people.to(address, "Comment s'est passé le groupe")
     assert not people.to(LINA, "Comment s'est passé le groupe")
@@ -192,5 +192,5 @@ def test_a_group_of_three_askers_for_two_places_through_real_mail(people, imap_r
     assert people.answer(ZOE, "Comment s'est passé le groupe", "Échange réalisé : oui\nIntérêt : une écharpe !") == \
         ["handled: G-1 bilan M-4: yes"]
     shown = imap_robot.command("groups", "show", "G-1").stdout
-    assert "G-1: bilan" in shown and "M-4" in shown and "bilan M-4 (asker): happened yes" in shown
+    assert "G-1: bilan" in shown and "M-4" in shown and "bilan M-4 (demandeur) : a eu lieu : yes" in shown
     assert "G-1" in imap_robot.command("groups", "list").stdout

@@ -98,12 +98,12 @@ def test_from_an_offer_and_a_demand_to_two_people_who_meet_and_their_bilan(peopl
     # 21 days later, the real command (clock from RERS_NOW): both asked for their bilan.
     later = people.now + timedelta(days=21)
     result = imap_robot.command("introductions", "follow-up", now=later.isoformat())
-    assert "1 bilan question(s)" in result.stdout and "2 mail(s) envoyé(s)" in result.stdout
+    assert "1 question(s) de bilan" in result.stdout and "2 mail(s) envoyé(s)" in result.stdout
     (bilan_paco,) = people.to(PACO, "Comment s'est passé l'échange")
     (bilan_lina,) = people.to(LINA, "Comment s'est passé l'échange")
     assert "Échange réalisé : oui / non / en cours" in text_of(bilan_lina)
     assert imap_robot.command("introductions", "follow-up", now=later.isoformat()).stdout.startswith(
-        "0 reminder(s), 0 expired, 0 bilan question(s)"), "idempotent"
+        "0 relance(s), 0 expirée(s), 0 question(s) de bilan"), "idempotent"
 
     people.now = later + timedelta(days=1)
     outcomes = people.cycle(
@@ -118,7 +118,7 @@ def test_from_an_offer_and_a_demand_to_two_people_who_meet_and_their_bilan(peopl
     assert intro["bilans"]["demand"]["obstacles"] == "le bruit du café"
     assert intro["bilans"]["offer"]["text"] == "Très bien, nous continuons tous les mardis."
     shown = imap_robot.command("introductions", "show", "MR-1").stdout
-    assert "MR-1: completed" in shown and "bilan demand: happened yes" in shown
+    assert "MR-1: completed" in shown and "bilan demande : a eu lieu : yes" in shown
 
 
 def test_approval_forgeries_through_real_mail(people, imap_robot):

@@ -51,7 +51,7 @@ def test_news_interest_and_a_pause_through_real_mail(people, imap_robot):
 
     # The first Monday of December, the real jobs: the news to Lina only, no name.
     monday = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
-    assert "ok    news" in imap_robot.command("jobs", now=monday.isoformat()).stdout
+    assert "ok    nouvelles" in imap_robot.command("jobs", now=monday.isoformat()).stdout
     (news,) = people.to(LINA, "Nouvelles du")
     assert people.to(PACO, "Nouvelles du") == []
     body = text_of(news)

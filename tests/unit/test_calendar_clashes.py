@@ -66,10 +66,10 @@ def test_command_line_warns_and_list_marks_the_overlap(bot, monkeypatch, capsys)
     config = ["--config", str(bot.root / "rers.toml")]
     assert main(["calendar", "add", "meeting", "2027-01-14", "14:00-16:00", *config]) == 0
     out = capsys.readouterr().out
-    assert "warning: Rencontre mensuelle du RERS de Test already takes place at this time (14:00-16:00)" in out
+    assert "attention : Rencontre mensuelle du RERS de Test a déjà lieu à cette heure-là (14:00-16:00)" in out
     assert main(["calendar", "list", "--days", "14", *config]) == 0
     out = capsys.readouterr().out
-    assert out.count("at the same time as") == 2
+    assert out.count("en même temps que") == 2
 
 
 def test_english_answer_warns_too(tmp_path):

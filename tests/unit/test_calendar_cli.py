@@ -40,7 +40,7 @@ def test_add_a_meeting(bot, capsys):
     assert rers(bot, "add", "meeting", "2027-01-14", "14:00-16:00", "--place", "Salle du Havre") == 0
     out = capsys.readouterr().out
     uid = "rencontre-20270114-1400-58a6ab90@example.org"
-    assert f"done: added Rencontre du RERS de Test (2027-01-14, 14:00-16:00, uid {uid})" in out
+    assert f"fait : ajouté : Rencontre du RERS de Test (2027-01-14, 14:00-16:00, uid {uid})" in out
     assert "mail(s) envoyé(s)" in out and "écrit : " in out
     store = Store.open(bot.settings.store.path)
     assert load_series(store)[uid].place == "Salle du Havre"
@@ -52,10 +52,10 @@ def test_add_a_meeting(bot, capsys):
 def test_cancel_a_permanence_then_a_meeting(bot, capsys):
     assert rers(bot, "add", "workshop", "20/01/2027", "10h-12h", "--title", "Tricot") == 0
     assert rers(bot, "cancel", "2026-12-07") == 0
-    assert "done: cancelled the permanence of 2026-12-07" in capsys.readouterr().out
+    assert "fait : permanence du 2026-12-07 annulée" in capsys.readouterr().out
     assert (PERMANENCE, date(2026, 12, 7)) not in feed_days(bot, date(2026, 12, 1), date(2026, 12, 31))
     assert rers(bot, "cancel", "atelier-20270120-1000") == 0
-    assert "done: cancelled Tricot (2027-01-20)" in capsys.readouterr().out
+    assert "fait : Tricot (2027-01-20) annulé" in capsys.readouterr().out
     subjects = [str(m["Subject"]) for m in sent(bot)]
     assert subjects.count("Annulé : Permanence du RERS de Test – lundi 7 décembre 2026 à 9 h") == 3
     assert subjects.count("Annulé : Tricot – mercredi 20 janvier 2027 à 10 h") == 3
@@ -63,14 +63,14 @@ def test_cancel_a_permanence_then_a_meeting(bot, capsys):
 
 
 @pytest.mark.parametrize("args, words", [
-    (("cancel", "2026-12-08"), "2026-12-08 is not a permanence day (the permanence is on monday)"),
-    (("cancel", "2026-11-16"), "2026-11-16 is already past"),
-    (("cancel", "nothing-here"), "no event nothing-here@example.org"),
+    (("cancel", "2026-12-08"), "2026-12-08 n’est pas un jour de permanence (la permanence a lieu le lundi)"),
+    (("cancel", "2026-11-16"), "2026-11-16 est déjà passé"),
+    (("cancel", "nothing-here"), "pas d’événement nothing-here@example.org"),
     (("cancel", "not a uid!"), "ni une date"),
-    (("cancel", "2027-02-29"), "'2027-02-29' is a day that does not exist"),
-    (("add", "meeting", "2027-01-14", "16:00-14:00"), "the end time must be after the start time"),
+    (("cancel", "2027-02-29"), "'2027-02-29' est un jour qui n’existe pas"),
+    (("add", "meeting", "2027-01-14", "16:00-14:00"), "l’heure de fin doit être après l’heure de début"),
     (("add", "meeting", "2030-01-14", "14:00-16:00"),
-     "2030-01-14 is after the end of the published calendar (2027-12-31)"),
+     "2030-01-14 est après la fin du calendrier publié (2027-12-31)"),
 ])
 def test_refusals_are_one_line_and_a_failure_status(bot, capsys, args, words):
     assert rers(bot, *args) == 1
@@ -94,9 +94,9 @@ def test_list_shows_who_comes(bot, capsys):
     capsys.readouterr()
     assert rers(bot, "list", "--days", "14") == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == f"2026-11-23 Mon 09:00-12:00  Permanence du RERS de Test  [{PERMANENCE}]"
-    assert lines[2] == f"2026-11-30 Mon 09:00-12:00  Permanence du RERS de Test  [{PERMANENCE}]"
-    assert lines[3] == "    yes (1): Marie Dupont (M-1); maybe: 0; no: 0"
+    assert lines[0] == f"2026-11-23 lun. 09:00-12:00  Permanence du RERS de Test  [{PERMANENCE}]"
+    assert lines[2] == f"2026-11-30 lun. 09:00-12:00  Permanence du RERS de Test  [{PERMANENCE}]"
+    assert lines[3] == "    oui (1) : Marie Dupont (M-1) ; peut-être : 0 ; non : 0"
     assert len(lines) == 6
 
 
@@ -129,8 +129,8 @@ def test_list_shows_cancelled_dates_and_closures_in_their_place(bot, capsys):
     assert rers(bot, "list", "--days", "28") == 0
     lines = capsys.readouterr().out.splitlines()
     days = [line for line in lines if not line.startswith(" ")]
-    assert days[:1] == [f"2026-11-23 Mon 09:00-12:00  Permanence du RERS de Test  [{PERMANENCE}]"]
-    assert f"2026-12-07 Mon 09:00  NOT HELD (cancelled)  Permanence du RERS de Test  [{PERMANENCE}]" in days
-    assert f"2026-12-14 Mon 09:00  NOT HELD (closure)  Permanence du RERS de Test  [{PERMANENCE}]" in days
-    assert "2026-12-16 Wed        closed ([calendar] closures)" in days  # a closure on no event's day
+    assert days[:1] == [f"2026-11-23 lun. 09:00-12:00  Permanence du RERS de Test  [{PERMANENCE}]"]
+    assert f"2026-12-07 lun. 09:00  N’A PAS LIEU (annulé)  Permanence du RERS de Test  [{PERMANENCE}]" in days
+    assert f"2026-12-14 lun. 09:00  N’A PAS LIEU (fermeture)  Permanence du RERS de Test  [{PERMANENCE}]" in days
+    assert "2026-12-16 mer.        fermé ([calendar] closures)" in days  # a closure on no event's day
     assert [line[:10] for line in days] == sorted(line[:10] for line in days)

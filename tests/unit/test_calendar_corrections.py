@@ -97,8 +97,8 @@ def test_command_line_correction_keeps_the_location_and_says_so(tmp_path, monkey
     assert main(["calendar", "add", "meeting", "2027-01-14", "14:00-16:00", "--place", "Salle du Havre", *config]) == 0
     assert main(["calendar", "add", "meeting", "2027-01-14", "14:00-17:00", *config]) == 0
     out = capsys.readouterr().out
-    assert "updated Rencontre du RERS de Test (2027-01-14, 14:00-17:00" in out
-    assert "end time was 16:00; kept as before: place" in out
+    assert "mis à jour : Rencontre du RERS de Test (2027-01-14, 14:00-17:00" in out
+    assert "heure de fin était 16:00 ; gardé comme avant : lieu" in out
     series = load_series(Store.open(bot.settings.store.path))[UID]
     assert (series.place, series.sequence) == ("Salle du Havre", 1)
     assert main(["calendar", "add", "meeting", "2027-01-14", "14:00-17:00", "--place", "", *config]) == 0
@@ -143,4 +143,4 @@ def test_command_line_says_scheduled_again(cancelled, monkeypatch, capsys):
     monkeypatch.setenv("RERS_NOW", NOW.isoformat())
     assert main(["calendar", "add", "meeting", "2027-01-14", "14:00-16:00",
                  "--config", str(bot.root / "rers.toml")]) == 0
-    assert "done: scheduled again Rencontre du RERS de Test" in capsys.readouterr().out
+    assert "fait : reprogrammé : Rencontre du RERS de Test" in capsys.readouterr().out

@@ -70,9 +70,9 @@ def test_command_line_refuses_a_time_that_does_not_exist(bot, monkeypatch, capsy
     config = ["--config", str(bot.root / "rers.toml")]
     assert main(["calendar", "add", "meeting", "2027-03-28", "02:30-03:30", *config]) != 0
     err = capsys.readouterr().err
-    assert "02:30 does not exist on 2027-03-28" in err
+    assert "02:30 n’existe pas le 2027-03-28" in err
     assert main(["calendar", "add", "meeting", "2027-10-31", "02:30-04:00", *config]) == 0
-    assert "warning: 02:30 happens twice on 2027-10-31" in capsys.readouterr().out
+    assert "attention : 02:30 arrive deux fois le 2027-10-31" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("language, refusal, warning", [

@@ -48,7 +48,7 @@ def test_cancel_one_date_of_the_monthly_meeting_exdate_and_method_cancel(bot, ca
     before = frozenset(sent(bot))
     assert rers(bot, "cancel", "rencontre-mensuelle", "14/01/2027") == 0
     out = capsys.readouterr().out
-    assert "done: cancelled Rencontre mensuelle du RERS de Test of 2027-01-14; 3 cancellation mail(s) queued" in out
+    assert "fait : Rencontre mensuelle du RERS de Test du 2027-01-14 annulé ; 3 mail(s) d’annulation en attente d’envoi" in out
     assert feed_days(bot, MONTHLY) == {date(2027, 2, 11)}
     series = load_series(Store.open(bot.settings.store.path))[MONTHLY]
     assert series.cancelled_dates == (date(2027, 1, 14),) and series.sequence == 1
@@ -65,12 +65,12 @@ def test_cancel_one_date_of_the_monthly_meeting_exdate_and_method_cancel(bot, ca
 
 
 @pytest.mark.parametrize("args, words", [
-    (("rencontre-mensuelle", "2027-01-15"), "2027-01-15 is not a date of Rencontre mensuelle du RERS de Test "
-                                            "(the nearest: 2027-01-14)"),
-    (("rencontre-mensuelle", "2026-11-12"), "already past"),
-    (("rencontre-mensuelle",), "to cancel one date: rers calendar cancel rencontre-mensuelle DATE"),
-    (("2027-01-14",), "2027-01-14 is not a permanence day (the permanence is on monday); that day: "
-                      "Rencontre mensuelle du RERS de Test — to cancel it: "
+    (("rencontre-mensuelle", "2027-01-15"), "2027-01-15 n’est pas une date de Rencontre mensuelle du RERS de Test "
+                                            "(la plus proche : 2027-01-14)"),
+    (("rencontre-mensuelle", "2026-11-12"), "déjà passé"),
+    (("rencontre-mensuelle",), "pour annuler une date : rers calendar cancel rencontre-mensuelle DATE"),
+    (("2027-01-14",), "2027-01-14 n’est pas un jour de permanence (la permanence a lieu le lundi) ; ce jour-là : "
+                      "Rencontre mensuelle du RERS de Test — pour l’annuler : "
                       "rers calendar cancel rencontre-mensuelle 2027-01-14"),
 ])
 def test_refusals_say_what_to_do(bot, capsys, args, words):
@@ -81,7 +81,7 @@ def test_refusals_say_what_to_do(bot, capsys, args, words):
 def test_twice_is_unchanged(bot, capsys):
     assert rers(bot, "cancel", "rencontre-mensuelle", "2027-01-14") == 0
     assert rers(bot, "cancel", "rencontre-mensuelle", "2027-01-14") == 0
-    assert "was already cancelled" in capsys.readouterr().out
+    assert "était déjà annulé" in capsys.readouterr().out
 
 
 def test_the_permanence_by_its_uid_is_the_same_path(bot):

@@ -70,10 +70,12 @@ def rers(settings, *args: str, capsys) -> tuple[int, str, str]:
     return status, out, err
 
 
-def one_clear_line(err: str) -> str:
+def one_clear_line(err: str, disk_full: str = "le disque est plein") -> str:
+    """The one line of ``err``, which says the disk is full (in French: the network's
+    language; the store's own errors are still English)."""
     lines = [line for line in err.splitlines() if line.strip()]
     assert "Traceback" not in err and len(lines) == 1, err
-    assert FULL in lines[0] and "the disk is full" in lines[0], lines[0]
+    assert FULL in lines[0] and disk_full in lines[0], lines[0]
     return lines[0]
 
 
@@ -85,7 +87,7 @@ def test_a_store_that_cannot_be_written_is_one_line_and_the_message_waits(robot,
     disk_full_under(monkeypatch, None)
     status, _, err = rers(robot, "poll", capsys=capsys)
     assert status == 1
-    assert one_clear_line(err).startswith(f"rers: cannot write the store {robot.store.path}")
+    assert one_clear_line(err, "the disk is full").startswith(f"rers: cannot write the store {robot.store.path}")
     assert robot.store.path.read_bytes() == before, "the previous file is whole"
     assert inbox(robot) == 1, "the message stays in the mailbox"
     monkeypatch.undo()
@@ -115,14 +117,14 @@ def test_calendar_files_that_cannot_be_written_are_one_line(robot, monkeypatch, 
     disk_full_under(monkeypatch, robot.calendar.output_dir)
     status, _, err = rers(robot, "calendar", "publish", capsys=capsys)
     assert status == 1
-    assert one_clear_line(err).startswith(f"rers: cannot write {Path(robot.calendar.output_dir).resolve()}")
+    assert one_clear_line(err).startswith(f"rers: impossible d’écrire {Path(robot.calendar.output_dir).resolve()}")
     assert not [p for p in Path(robot.calendar.output_dir).iterdir() if p.name.endswith(".tmp")]
 
 
 def test_a_catalogue_page_that_cannot_be_written_is_one_line(robot, monkeypatch, capsys):
     disk_full_under(monkeypatch, robot.calendar.output_dir)
     status, _, err = rers(robot, "catalogue", "publish", capsys=capsys)
-    assert status == 1 and one_clear_line(err).startswith("rers: cannot write the catalogue page")
+    assert status == 1 and one_clear_line(err).startswith("rers: impossible d’écrire la page du catalogue")
 
 
 def test_a_maildir_move_refused_is_one_line_and_the_repeat_is_a_no_op(robot, monkeypatch, capsys):
@@ -153,7 +155,7 @@ def test_the_instance_lock_that_cannot_be_written_is_one_line(robot, monkeypatch
 
     monkeypatch.setattr(daemon.Path, "write_text", write_text)
     status, _, err = rers(robot, "poll", capsys=capsys)
-    assert status == 1 and one_clear_line(err).startswith("rers: cannot write")
+    assert status == 1 and one_clear_line(err).startswith("rers: impossible d’écrire")
 
 
 def test_an_unforeseen_write_is_one_line_too(robot, monkeypatch, capsys):
@@ -165,8 +167,8 @@ def test_an_unforeseen_write_is_one_line_too(robot, monkeypatch, capsys):
     monkeypatch.setattr("workflows.shell.publish.publish_calendar", publish)
     status, _, err = rers(robot, "calendar", "publish", capsys=capsys)
     assert status == 1 and one_clear_line(err) == (
-        f"rers: cannot write /srv/rers/somewhere: {FULL} (the disk is full: free some space, then run the robot "
-        "again (nothing was lost))")
+        f"rers: impossible d’écrire /srv/rers/somewhere : {FULL} (le disque est plein : libérez de la place, puis "
+        "relancez le robot (rien n’est perdu))")
 
 
 def test_the_daemon_logs_one_line_for_a_full_disk(robot, caplog):

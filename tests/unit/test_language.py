@@ -53,3 +53,101 @@ def test_a_user_error_is_said_in_the_language_of_the_network(tmp_path, capsys):
     settings = make_settings(tmp_path / "net", network='language = "en"')
     assert main(["members", "show", "M-99", "--config", str(settings.source)]) == 1
     assert Words("en")("no member {ref} (see `rers members list`)", ref="M-99") in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_argparse_error_lines_speak_the_network_language(tmp_path, capsys, language):
+    settings = make_settings(tmp_path / "net", network=f'language = "{language}"')
+    say = Words(language)
+    config = ["--config", str(settings.source)]
+    with pytest.raises(SystemExit) as exit_:
+        main(["members", "show", *config])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == say(
+        "{prog}: error: {message}", prog="rers members show",
+        message=say("the following arguments are required: {arguments}", arguments="ref"))
+    with pytest.raises(SystemExit):
+        main(["--log-level", "loud", *config])
+    wrapped = say("invalid choice: {value} (choose from {choices})", value="'loud'",
+                  choices="'debug', 'info', 'warning', 'error'")
+    assert say("argument {argument_name}: {message}", argument_name="--log-level", message=wrapped) \
+        in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["status", "--loud", *config])
+    assert say("unrecognized arguments: {arguments}", arguments="--loud") in capsys.readouterr().err
+
+
+def test_an_argparse_line_not_in_the_table_stays_as_argparse_wrote_it():
+    from workflows.shell.arguments import argparse_said
+
+    assert argparse_said("argument -x: something new", Words("fr")) == "argument -x : something new"
+    assert argparse_said("expected 2 arguments", Words("fr")) == "2 valeurs attendues"
+    assert argparse_said("a line of a later Python", Words("fr")) == "a line of a later Python"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_configuration_problems_are_said_in_the_language_the_file_gives(tmp_path, capsys, language):
+    from config.settings import ConfigError, load
+
+    config = tmp_path / "rers.toml"
+    config.write_text(f'[network]\nlanguage = "{language}"\nzzz = 1\n', encoding="utf-8")
+    assert main(["status", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    say = Words(language)
+    assert say("{at}[{section}] {key}: {reason}", at=say("line {line}: ", line=3), section="network", key="zzz",
+               reason=say("unknown key")) in [line.strip() for line in err.splitlines()]
+    assert say("[{section}]: this section is required", section="store").strip() in err
+    with pytest.raises(ConfigError) as raised:
+        load(config)
+    assert raised.value.language == language
+    assert "line 3: [network] zzz: unknown key" in str(raised.value)  # str() stays English: logs, tests
+    assert main(["doctor", "--config", str(config)]) == 2
+    assert capsys.readouterr().out.startswith("FAIL  config     " + raised.value.said(say))
+
+
+def test_an_unreadable_configuration_is_said_in_french(tmp_path, capsys):
+    assert main(["status", "--config", str(tmp_path / "missing.toml")]) == 2
+    assert Words("fr")("file not found (create one with `rers init DIR`)") in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_jobs_lines_and_the_help_of_collection_and_networks_speak_the_network_language(tmp_path, capsys,
+                                                                                        language):
+    settings = make_settings(tmp_path / "net", network=f'language = "{language}"')
+    say = Words(language)
+    config = ["--config", str(settings.source)]
+    assert main(["jobs", *config]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "ok    " + say("monthly report") in out and "ok    " + say("introduction follow-ups") in out
+    for command, message in ((["collection"], "one line per collection"),
+                             (["status"], "the status of every network of DIR (each sub-folder with its own "
+                                          "rers.toml), instead of --config")):
+        with pytest.raises(SystemExit):
+            main([*command, "--help", *config])
+        assert " ".join(say(message).split()[:4]) in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_calendar_answers_and_date_errors_speak_the_network_language(tmp_path, capsys, language):
+    settings = make_settings(tmp_path / "net", network=f'language = "{language}"')
+    say = Words(language)
+    config = ["--config", str(settings.source)]
+    assert main(["calendar", "cancel", "nothing-here", *config]) == 1
+    assert say("nothing changed: {reason}", reason="").strip() in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["calendar", "add", "meeting", "14 janvier", "14:00-16:00", *config])
+    assert say("{text!r} is not a date (2027-01-14 or 14/01/2027)", text="14 janvier") in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_lists_and_the_route_table_speak_the_network_language(tmp_path, capsys, language):
+    settings = make_settings(tmp_path / "net", network=f'language = "{language}"')
+    say = Words(language)
+    config = ["--config", str(settings.source)]
+    assert main(["members", "list", *config]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == say("{n} member(s)", n=0)
+    assert main(["routes", *config]) == 0
+    out = capsys.readouterr().out
+    assert say("Guards (who may):") in out and say("whoever writes") in out
+    assert main(["routes", "--json", *config]) == 0
+    assert '"guard_says": "whoever writes"' in capsys.readouterr().out  # --json: the code's words

@@ -27,7 +27,7 @@ def test_rers_routes_lists_every_intent_command_and_answer_with_its_guard(capsys
                                                                     "standing consent", "answer to an invitation", "anything else"]
     assert main(["routes"]) == 0
     text = capsys.readouterr().out
-    assert "Guards (who may):" in text and "question's addressee" in text
+    assert "Gardes (qui peut) :" in text and "le destinataire de la question" in text  # French: no --config
 
 
 @pytest.fixture
@@ -59,8 +59,8 @@ def test_rers_decide_says_what_would_happen_and_changes_nothing(world, tmp_path,
     assert store_file.read_bytes() == before, "nothing written"
     assert decide(world, tmp_path, raw) == 0
     text = capsys.readouterr().out
-    assert "intent offer → intent offer (« not forged; own record » passed)" in text
-    assert "mail     items_ack to " + LEA in text and "nothing was changed" in text
+    assert "intent offer → intent offer (« not forged; own record » passé)" in text
+    assert "mail     items_ack à " + LEA in text and "rien n’a été changé" in text
 
 
 def test_rers_decide_shows_a_refusal_by_the_guard(world, tmp_path, capsys):

@@ -207,16 +207,16 @@ def test_templates_list_says_a_mistyped_file_is_never_used(settings, folder, cap
     write(folder, "jion_ack.txt.j2", GOOD_TEXT)
     status, out = run(capsys, "templates", "list", "--config", str(settings.source))
     (line,) = [l for l in out.splitlines() if l.startswith("jion_ack ")]
-    assert status == 0 and "unknown name: never used" in line
+    assert status == 0 and "nom inconnu : jamais utilisé" in line
 
 
 def test_templates_show_gives_the_animators_file_first_and_the_built_in_on_demand(settings, folder, capsys):
     write(folder, "join_ack.txt.j2", GOOD_TEXT)
     status, out = run(capsys, "templates", "show", "join_ack", "--config", str(settings.source))
-    assert status == 0 and f"=== fr/join_ack.txt.j2 (the animators' file {folder / 'fr' / 'join_ack.txt.j2'})" in out
-    assert GOOD_TEXT in out and "=== fr/join_ack.html.j2 (built in: templates/fr/join_ack.html.j2)" in out
+    assert status == 0 and f"=== fr/join_ack.txt.j2 (le fichier des animateurs {folder / 'fr' / 'join_ack.txt.j2'})" in out
+    assert GOOD_TEXT in out and "=== fr/join_ack.html.j2 (intégré : templates/fr/join_ack.html.j2)" in out
     status, out = run(capsys, "templates", "show", "join_ack.txt.j2", "--builtin", "--config", str(settings.source))
-    assert "(built in: templates/fr/join_ack.txt.j2)" in out and "Vous êtes déjà membre du" in out
+    assert "(intégré : templates/fr/join_ack.txt.j2)" in out and "Vous êtes déjà membre du" in out
     assert "html" not in out
     status, out = run(capsys, "templates", "show", "nothing", "--config", str(settings.source))
     assert status == 1 and "pas de modèle 'nothing'" in out

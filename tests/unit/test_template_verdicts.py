@@ -49,7 +49,7 @@ def test_a_folder_that_does_not_exist_is_said_everywhere(tmp_path, capsys, caplo
     status, out = run(capsys, "templates", "check", "--config", str(settings.source))
     assert status == 0 and f"warn  {missing}: the animators' folder does not exist" in out
     status, out = run(capsys, "templates", "list", "--config", str(settings.source))
-    assert status == 0 and f"The animators' folder: {missing}" in out and "does not exist" in out
+    assert status == 0 and f"Le dossier des animateurs : {missing}" in out and "does not exist" in out
     from workflows.shell import daemon
 
     monkeypatch.setattr(daemon.Daemon, "run", lambda self: 0)
@@ -161,7 +161,7 @@ def test_show_prints_the_built_in_text_in_place_of_a_broken_file_and_says_why(se
     status, out = run(capsys, "templates", "show", "join_ack", "--config", str(settings.source))
     assert status == 0 and "Vous êtes déjà membre du" in out and "membre.name" not in out
     (header,) = [line for line in out.splitlines() if line.startswith("=== fr/join_ack.txt.j2")]
-    assert "built in: templates/fr/join_ack.txt.j2" in header and str(path) in header
+    assert "intégré : templates/fr/join_ack.txt.j2" in header and str(path) in header
     assert "not used" in header and "'membre' is undefined" in header
     status, out = run(capsys, "templates", "show", "join_ack.txt.j2", "--config", str(settings.source))
     assert "Vous êtes déjà membre du" in out and "not used" in out
@@ -181,5 +181,5 @@ def test_show_names_the_broken_piece_that_keeps_a_good_file_out(settings, folder
 def test_show_prints_a_good_file_as_the_animators(settings, folder, capsys):
     path = write(folder, "unknown_ack.txt.j2", "Merci, nous transmettons.\n{% include \"_footer.txt.j2\" %}\n")
     status, out = run(capsys, "templates", "show", "unknown_ack", "--config", str(settings.source))
-    assert status == 0 and f"=== fr/unknown_ack.txt.j2 (the animators' file {path})" in out
+    assert status == 0 and f"=== fr/unknown_ack.txt.j2 (le fichier des animateurs {path})" in out
     assert "Merci, nous transmettons." in out and "not used" not in out

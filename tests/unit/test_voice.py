@@ -193,8 +193,8 @@ def test_rers_collection_start_list_show_an_animators_questionnaire(net, tmp_pat
     config = str(net.root / "rers.toml")
     assert main(["collection", "start", "--questions", str(questions_file), "--config", config]) == 0
     out = capsys.readouterr().out
-    assert "R-1: questionnaire of 2 question(s) until 2026-12-07, 4 member(s) asked" in out
-    assert "synthesis goes to the animators on 2026-12-08" in out and "4 mail(s) envoyé(s)" in out
+    assert "R-1 : questionnaire de 2 question(s) jusqu’au 2026-12-07, 4 membre(s) interrogé(s)" in out
+    assert "la synthèse part aux animateurs le 2026-12-08" in out and "4 mail(s) envoyé(s)" in out
     sent = sorted((net.root / "outbox").glob("*.eml"))
     assert len(sent) == 4
     net.store = Store.open(net.settings.store.path)
@@ -209,14 +209,14 @@ def test_rers_collection_start_list_show_an_animators_questionnaire(net, tmp_pat
                     "Isolement : moins") == "R-1: answer recorded (quote prénom)"
     assert main(["collection", "list", "--config", config]) == 0
     out = capsys.readouterr().out
-    assert "R-1    open         questionnaire 2026-12-07  moins de 5 asked, moins de 5 answered" in out
+    assert "R-1    open         questionnaire 2026-12-07  moins de 5 interrogé(s), moins de 5 réponse(s)" in out
     assert main(["collection", "show", "r-1", "--config", config]) == 0
     out = capsys.readouterr().out
     assert "1. Comment avez-vous connu le réseau ?" in out and "« Par une amie. » — Marie" in out
     assert "isolement  moins moins de 5, pareil moins de 5, plus moins de 5" in out
     assert "Dupont" not in out and M not in out
     assert main(["collection", "show", "R-9", "--config", config]) == 1
-    assert "no collection R-9" in capsys.readouterr().err
+    assert "pas de recueil R-9" in capsys.readouterr().err
 
     net.now = collection_day = net.now.replace(day=7, month=12)
     assert voice_job(net.settings, net.store, collection_day).synthesised == []
@@ -232,13 +232,13 @@ def test_rers_collection_start_refuses_an_empty_file_or_a_past_day(net, tmp_path
     empty.write_text("# rien\n\n", encoding="utf-8")
     config = str(net.root / "rers.toml")
     assert main(["collection", "start", "--questions", str(empty), "--config", config]) == 1
-    assert "holds no question" in capsys.readouterr().err
+    assert "ne contient aucune question" in capsys.readouterr().err
     full = tmp_path / "q.txt"
     full.write_text("Une question ?\n", encoding="utf-8")
     assert main(["collection", "start", "--questions", str(full), "--until", "2026-11-23", "--config", config]) == 1
-    assert "must be after today" in capsys.readouterr().err
+    assert "doit être après aujourd’hui" in capsys.readouterr().err
     assert main(["collection", "start", "--questions", str(tmp_path / "none.txt"), "--config", config]) == 1
-    assert "cannot read" in capsys.readouterr().err
+    assert "impossible de lire" in capsys.readouterr().err
     assert net.store.recueils.all() == []
 
 

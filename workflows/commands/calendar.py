@@ -18,36 +18,39 @@ import argparse
 import re
 from datetime import date, time, timedelta
 from types import MappingProxyType
+from typing import Callable
 
 from workflows.commands.common import load_settings, open_store
 from workflows.shell.clock import clock_for
 from workflows.events.state import short_uid
 from workflows.lookup import find_ref
 from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError
-from workflows.shell.language import words_for
+from workflows.shell.language import Words, catalogued, words_for
 
 REASON_TEXT = MappingProxyType({
-    "no_permanence": "no permanence is configured ([calendar.permanence])",
-    "no_date": "no date given",
-    "no_time": "no start time given",
-    "bad_times": "the end time must be after the start time",
-    "past": "{day} is already past",
-    "not_permanence_day": "{day} is not a permanence day (the permanence is on {weekday}){others}",
-    "not_occurrence_day": "{day} is not a date of {title} (the nearest: {nearest})",
-    "beyond_calendar": "{day} is after the end of the published calendar ({until})",
-    "holiday": "{day} is a public holiday ({holiday}): there is no {what} that day anyway",
-    "closure": "{day} is a closure day: there is no {what} that day anyway",
-    "already_cancelled": "already cancelled: nothing changed",
-    "unknown_event": "no event {uid} (see `rers calendar list`)",
-    "configured_event": "{uid} comes from the configuration file: to cancel one date: "
-                        "rers calendar cancel {short} DATE; to change or end it: the configuration file",
-    "cancel_by_mail": "cancelling a meeting or workshop by mail is not possible yet",
-    "weekday_mismatch": "{day} is not a {written_weekday}",
-    "nonexistent_time": "{time:%H:%M} does not exist on {day} (the clocks skip an hour for summer time)",
-    "no_group": "no group going on for {asked} (see `rers groups list`)",
-    "group_not_open": "{ref} is not formed yet ({status}): its sessions are planned once its offerer said yes",
+    "no_permanence": catalogued("no permanence is configured ([calendar.permanence])"),
+    "no_date": catalogued("no date given"),
+    "no_time": catalogued("no start time given"),
+    "bad_times": catalogued("the end time must be after the start time"),
+    "past": catalogued("{day} is already past"),
+    "not_permanence_day": catalogued("{day} is not a permanence day (the permanence is on {weekday}){others}"),
+    "not_occurrence_day": catalogued("{day} is not a date of {title} (the nearest: {nearest})"),
+    "beyond_calendar": catalogued("{day} is after the end of the published calendar ({until})"),
+    "holiday": catalogued("{day} is a public holiday ({holiday}): there is no {what} that day anyway"),
+    "closure": catalogued("{day} is a closure day: there is no {what} that day anyway"),
+    "already_cancelled": catalogued("already cancelled: nothing changed"),
+    "unknown_event": catalogued("no event {uid} (see `rers calendar list`)"),
+    "configured_event": catalogued("{uid} comes from the configuration file: to cancel one date: "
+                                   "rers calendar cancel {short} DATE; to change or end it: the configuration file"),
+    "cancel_by_mail": catalogued("cancelling a meeting or workshop by mail is not possible yet"),
+    "weekday_mismatch": catalogued("{day} is not a {written_weekday}"),
+    "nonexistent_time": catalogued("{time:%H:%M} does not exist on {day} (the clocks skip an hour for summer time)"),
+    "no_group": catalogued("no group going on for {asked} (see `rers groups list`)"),
+    "group_not_open": catalogued("{ref} is not formed yet ({status}): its sessions are planned once its offerer "
+                                 "said yes"),
 })
-"""English text of each :data:`workflows.steps.calendar.REASONS`."""
+"""English text of each :data:`workflows.steps.calendar.REASONS` (said through the
+catalogues: a placeholder the outcome lacks is « ? »)."""
 
 _TIMES = re.compile(r"^(\d{1,2})[:h](\d{2})?(?:\s*-\s*(\d{1,2})[:h](\d{2})?)?$")
 
@@ -55,31 +58,43 @@ _TIMES = re.compile(r"^(\d{1,2})[:h](\d{2})?(?:\s*-\s*(\d{1,2})[:h](\d{2})?)?$")
 _DATE_SHAPE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4}")
 
 
-def day_argument(text: str) -> date:
-    """``2027-01-14`` or ``14/01/2027``; raises ``argparse.ArgumentTypeError`` (saying so
-    when the text has the shape of a date that does not exist: 29 February 2027)."""
-    match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text.strip())
-    try:
-        if match:
-            return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
-        return date.fromisoformat(text.strip())
-    except ValueError as error:
-        if _DATE_SHAPE.fullmatch(text.strip()):
-            raise argparse.ArgumentTypeError(f"{text!r} is a day that does not exist ({error})") from None
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (2027-01-14 or 14/01/2027)") from None
+def day_argument(say: Words) -> Callable[[str], date]:
+    """The reader of a day, ``2027-01-14`` or ``14/01/2027`` (an argparse ``type``); it
+    raises ``argparse.ArgumentTypeError`` in ``say``'s language (saying so when the text
+    has the shape of a date that does not exist: 29 February 2027)."""
+
+    def day(text: str) -> date:
+        match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text.strip())
+        try:
+            if match:
+                return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+            return date.fromisoformat(text.strip())
+        except ValueError as error:
+            if _DATE_SHAPE.fullmatch(text.strip()):
+                raise argparse.ArgumentTypeError(say("{text!r} is a day that does not exist ({error})", text=text,
+                                                     error=error)) from None
+            raise argparse.ArgumentTypeError(say("{text!r} is not a date (2027-01-14 or 14/01/2027)",
+                                                 text=text)) from None
+
+    return day
 
 
-def times_argument(text: str) -> tuple[time, time | None]:
-    """``14:00-16:00`` (or ``14h-16h``, or a start only); raises ``argparse.ArgumentTypeError``."""
-    match = _TIMES.match(text.strip())
-    try:
-        if not match:
-            raise ValueError
-        start = time(int(match.group(1)), int(match.group(2) or 0))
-        end = time(int(match.group(3)), int(match.group(4) or 0)) if match.group(3) else None
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a time range (14:00-16:00)") from None
-    return start, end
+def times_argument(say: Words) -> Callable[[str], tuple[time, time | None]]:
+    """The reader of ``14:00-16:00`` (or ``14h-16h``, or a start only), an argparse
+    ``type``; it raises ``argparse.ArgumentTypeError`` in ``say``'s language."""
+
+    def times(text: str) -> tuple[time, time | None]:
+        match = _TIMES.match(text.strip())
+        try:
+            if not match:
+                raise ValueError
+            start = time(int(match.group(1)), int(match.group(2) or 0))
+            end = time(int(match.group(3)), int(match.group(4) or 0)) if match.group(3) else None
+        except ValueError:
+            raise argparse.ArgumentTypeError(say("{text!r} is not a time range (14:00-16:00)", text=text)) from None
+        return start, end
+
+    return times
 
 
 def _change(args, act) -> int:
@@ -92,9 +107,10 @@ def _change(args, act) -> int:
     store = open_store(settings)
     clock = clock_for(settings, args)
     outcome = run(settings, store, clock(), act)
+    said = describe(outcome, words_for(settings))
     if outcome.status == "refused":
-        raise UserError(describe(outcome))
-    print(describe(outcome))
+        raise UserError(said)
+    print(said)
     return _publish_and_send(settings, store, clock)
 
 
@@ -124,63 +140,72 @@ class _Missing(dict):
         return "?"
 
 
-def describe(outcome) -> str:
-    """One English line about a calendar command's :class:`Outcome`."""
+def describe(outcome, say: Words) -> str:
+    """One line about a calendar command's :class:`Outcome`, in ``say``'s language."""
     title = outcome.series.title if outcome.series else ""
     if outcome.status == "refused":
-        text = REASON_TEXT[outcome.reason].format_map(_Missing({
+        text = say(REASON_TEXT[outcome.reason]).format_map(_Missing({
             "day": outcome.day, "title": title, "short": short_uid(outcome.detail.get("uid") or ""),
-            "what": "permanence" if outcome.action == "cancel_permanence" else title, **outcome.detail,
+            "what": say("permanence") if outcome.action == "cancel_permanence" else title, **outcome.detail,
             **(outcome.detail.get("group") or {}),
-            "others": "".join(f"; that day: {other['title']} — to cancel it: rers calendar cancel {other['uid']} "
-                              f"{outcome.day}" for other in outcome.detail.get("others", ()))}))
-        return f"nothing changed: {text}"
+            **{key: say(_WEEKDAY_NAMES[outcome.detail[key]]) for key in ("weekday", "written_weekday")
+               if outcome.detail.get(key) in _WEEKDAY_NAMES},
+            "others": "".join(say("; that day: {title} — to cancel it: rers calendar cancel {uid} {day}",
+                                  title=other["title"], uid=other["uid"], day=outcome.day)
+                              for other in outcome.detail.get("others", ()))}))
+        return say("nothing changed: {reason}", reason=text)
     if outcome.status == "unchanged":
-        return (f"unchanged: {title} {outcome.day} was already {'cancelled' if outcome.reason else 'as given'}"
-                + _notes(outcome))
+        return (say("unchanged: {title} {day} was already cancelled", title=title, day=outcome.day) if outcome.reason
+                else say("unchanged: {title} {day} was already as given", title=title, day=outcome.day)
+                ) + _notes(outcome, say)
     if outcome.action == "cancel_permanence":
-        what = f"cancelled the permanence of {outcome.day}"
+        what = say("cancelled the permanence of {day}", day=outcome.day)
     elif outcome.action == "cancel_occurrence":
-        what = f"cancelled {title} of {outcome.day}"
+        what = say("cancelled {title} of {day}", title=title, day=outcome.day)
     elif outcome.action == "cancel_event":
-        what = f"cancelled {title} ({outcome.day})"
+        what = say("cancelled {title} ({day})", title=title, day=outcome.day)
     else:
-        verb = ("scheduled again" if outcome.detail.get("restored")
-                else "updated" if outcome.detail.get("updated") else "added")
-        what = (f"{verb} {title} ({outcome.day}, "
-                f"{outcome.series.start_time:%H:%M}-{outcome.series.end_time:%H:%M}, uid {outcome.series.uid})")
-    kind = "cancellation" if outcome.action.startswith("cancel") else "invitation"
-    return f"done: {what}; {outcome.invitations} {kind} mail(s) queued" + _notes(outcome)
+        verb = (say("scheduled again") if outcome.detail.get("restored")
+                else say("updated") if outcome.detail.get("updated") else say("added"))
+        what = say("{verb} {title} ({day}, {start:%H:%M}-{end:%H:%M}, uid {uid})", verb=verb, title=title,
+                   day=outcome.day, start=outcome.series.start_time, end=outcome.series.end_time,
+                   uid=outcome.series.uid)
+    if outcome.action.startswith("cancel"):
+        done = say("done: {what}; {n} cancellation mail(s) queued", what=what, n=outcome.invitations)
+    else:
+        done = say("done: {what}; {n} invitation mail(s) queued", what=what, n=outcome.invitations)
+    return done + _notes(outcome, say)
 
 
-_FIELDS = MappingProxyType({"title": "title", "place": "place", "end": "end time"})
+_FIELDS = MappingProxyType({"title": catalogued("title"), "place": catalogued("place"),
+                            "end": catalogued("end time")})
 
 
-def _notes(outcome) -> str:
+def _notes(outcome, say: Words) -> str:
     """What a correction changed and kept, as the end of :func:`describe`'s line."""
     notes = []
     for change in outcome.detail.get("changes", ()):
         before = change["before"]
-        before = f"{before:%H:%M}" if change["field"] == "end" else (before or "none")
-        notes.append(f"{_FIELDS[change['field']]} was {before}")
-    kept = [_FIELDS[name] for name in outcome.detail.get("kept", ())]
+        before = f"{before:%H:%M}" if change["field"] == "end" else (before or say("none"))
+        notes.append(say("{field} was {before}", field=say(_FIELDS[change["field"]]), before=before))
+    kept = [say(_FIELDS[name]) for name in outcome.detail.get("kept", ())]
     if kept:
-        notes.append(f"kept as before: {', '.join(kept)}")
-    return "".join(f"; {note}" for note in notes) + "".join(
-        f"\nwarning: {_warning(warning, outcome)}" for warning in outcome.detail.get("warnings", ()))
+        notes.append(say("kept as before: {fields}", fields=", ".join(kept)))
+    return "".join(say("; {note}", note=note) for note in notes) + "".join(
+        "\n" + say("warning: {warning}", warning=_warning(warning, outcome, say))
+        for warning in outcome.detail.get("warnings", ()))
 
 
-def _warning(warning: dict, outcome) -> str:
-    """One warning of an accepted command, in English."""
+def _warning(warning: dict, outcome, say: Words) -> str:
+    """One warning of an accepted command, in ``say``'s language."""
     if warning["kind"] == "ambiguous_time":
-        return (f"{warning['time']:%H:%M} happens twice on {outcome.day} (the clocks go back an hour): "
-                "the first one, still summer time, is meant")
+        return say("{time:%H:%M} happens twice on {day} (the clocks go back an hour): the first one, still summer "
+                   "time, is meant", time=warning["time"], day=outcome.day)
     if warning["kind"] == "overlap":
-        return (f"{warning['title']} already takes place at this time "
-                f"({warning['start']:%H:%M}-{warning['end']:%H:%M}) [{warning['uid']}]")
+        return say("{title} already takes place at this time ({start:%H:%M}-{end:%H:%M}) [{uid}]", **warning)
     if warning["kind"] == "holiday":
-        return f"{outcome.day} is a public holiday ({warning['name']})"
-    return f"{outcome.day} is a closure day ([calendar] closures)"
+        return say("{day} is a public holiday ({name})", day=outcome.day, name=warning["name"])
+    return say("{day} is a closure day ([calendar] closures)", day=outcome.day)
 
 
 def cmd_add(args) -> int:
@@ -195,7 +220,7 @@ def cmd_cancel(args) -> int:
     from workflows.steps.event_commands import cancel_event, cancel_occurrence
 
     try:
-        day = day_argument(args.target)
+        day = day_argument(args.say)(args.target)
     except argparse.ArgumentTypeError as error:
         if _DATE_SHAPE.fullmatch(args.target.strip()):
             raise UserError(str(error)) from None  # a date that does not exist, not an event's name
@@ -210,6 +235,12 @@ def cmd_cancel(args) -> int:
     if args.date is not None:
         return _change(args, lambda plan: cancel_occurrence(plan, args.date, args.target))
     return _change(args, lambda plan: cancel_event(plan, args.target))
+
+
+_WHY = MappingProxyType({"cancelled": catalogued("cancelled"), "closure": catalogued("closure"),
+                         "public holiday": catalogued("public holiday"),
+                         "series cancelled": catalogued("series cancelled")})
+"""The words of :func:`skipped_days`' reasons, for `rers calendar list`."""
 
 
 def skipped_days(series, first: date, last: date) -> list[tuple[date, str]]:
@@ -233,6 +264,7 @@ def cmd_list(args) -> int:
     from workflows.steps.event_commands import clashes
 
     settings = load_settings(args)
+    say = words_for(settings)
     store = open_store(settings)
     today = clock_for(settings, args)().astimezone(settings.network.zone).date()
     last = today + timedelta(days=args.days)
@@ -247,31 +279,46 @@ def cmd_list(args) -> int:
     closures = [d for d in settings.calendar.closures if today <= d <= last
                 and not any(day == d for day, _why, _series in skipped)]
     if not found and not skipped and not closures:
-        say = words_for(settings)
         print(say("No event from {first} to {last}.", first=today, last=last))
         return EXIT_OK
     rows: list[tuple[tuple, list[str]]] = []  # (day, time, uid): its lines
     for day in closures:
-        rows.append(((day, time.min, ""), [f"{day:%Y-%m-%d %a}        closed ([calendar] closures)"]))
+        rows.append(((day, time.min, ""), [f"{_day(day, say)}        " + say("closed ([calendar] closures)")]))
     for day, why, series in skipped:
         rows.append(((day, series.start_time, series.uid),
-                     [f"{day:%Y-%m-%d %a} {series.start_time:%H:%M}  NOT HELD ({why})  {series.title}  [{series.uid}]"]))
+                     [f"{_day(day, say)} {series.start_time:%H:%M}  " + say(
+                         "NOT HELD ({why})  {title}  [{uid}]", why=say(_WHY[why]), title=series.title,
+                         uid=series.uid)]))
     for occurrence, series in found:
         start = occurrence.start.astimezone(settings.network.zone)
         end = occurrence.end.astimezone(settings.network.zone)
         place = f", {series.place}" if series.place else ""
-        lines = [f"{start:%Y-%m-%d %a %H:%M}-{end:%H:%M}  {series.title}{place}  [{series.uid}]"]
+        lines = [f"{_day(start, say)} {start:%H:%M}-{end:%H:%M}  {series.title}{place}  [{series.uid}]"]
         for other, _ in clashes(current, series, occurrence.day):
-            lines.append(f"    ! at the same time as {other.title} [{other.uid}]")
+            lines.append("    ! " + say("at the same time as {title} [{uid}]", title=other.title, uid=other.uid))
         answers = answers_for(store, series.uid, occurrence.day)
         said = {kind: [a for a in answers if a["partstat"] == kind] for kind in ("accepted", "tentative", "declined")}
-        names = ", ".join(_who(store, a) for a in said["accepted"]) or "nobody yet"
-        lines.append(f"    yes ({len(said['accepted'])}): {names}; maybe: {len(said['tentative'])}; "
-                     f"no: {len(said['declined'])}")
+        names = ", ".join(_who(store, a) for a in said["accepted"]) or say("nobody yet")
+        lines.append("    " + say("yes ({yes}): {names}; maybe: {maybe}; no: {no}", yes=len(said["accepted"]),
+                                  names=names, maybe=len(said["tentative"]), no=len(said["declined"])))
         rows.append(((start.date(), start.time().replace(tzinfo=None), series.uid), lines))
     for _key, lines in sorted(rows, key=lambda row: row[0]):
         print("\n".join(lines))
     return EXIT_OK
+
+
+_WEEKDAY_NAMES = MappingProxyType({
+    "monday": catalogued("monday"), "tuesday": catalogued("tuesday"), "wednesday": catalogued("wednesday"),
+    "thursday": catalogued("thursday"), "friday": catalogued("friday"), "saturday": catalogued("saturday"),
+    "sunday": catalogued("sunday")})
+"""The weekdays as ``[calendar]`` writes them (config.settings.WEEKDAYS), to be said."""
+_WEEKDAYS = (catalogued("Mon"), catalogued("Tue"), catalogued("Wed"), catalogued("Thu"), catalogued("Fri"),
+             catalogued("Sat"), catalogued("Sun"))
+
+
+def _day(day: date, say: Words) -> str:
+    """``2026-12-07 Mon``, the weekday in ``say``'s language (``%a`` is the C locale's)."""
+    return f"{day:%Y-%m-%d} {say(_WEEKDAYS[day.weekday()])}"
 
 
 def _who(store, answer: dict) -> str:
@@ -297,8 +344,10 @@ def register(sub, common, say) -> None:
     q = actions.add_parser("add", parents=[common], help=say("add (or update) a one-off meeting or workshop, "
                            "send the invitations, publish"))
     q.add_argument("kind", choices=["meeting", "workshop"], help=say("a meeting (rencontre) or a workshop (atelier)"))
-    q.add_argument("day", type=day_argument, metavar="DATE", help=say("2027-01-14 or 14/01/2027 (network time zone)"))
-    q.add_argument("times", type=times_argument, metavar="START-END", help=say("14:00-16:00 (a start only: 2 hours)"))
+    q.add_argument("day", type=day_argument(say), metavar="DATE",
+                   help=say("2027-01-14 or 14/01/2027 (network time zone)"))
+    q.add_argument("times", type=times_argument(say), metavar="START-END",
+                   help=say("14:00-16:00 (a start only: 2 hours)"))
     q.add_argument("--title", help=say("the title people see (default: Rencontre/Atelier du <network name>)"))
     q.add_argument("--place", help=say("where it takes place (left out when correcting an event: kept; \"\" clears it)"))
     q.set_defaults(func=cmd_add)
@@ -307,7 +356,7 @@ def register(sub, common, say) -> None:
                            "(UID DATE) or a one-off event (UID), send the cancellations, publish"))
     q.add_argument("target", metavar="DATE|UID", help=say("2026-12-07 (a permanence) or rencontre-mensuelle, "
                    "rencontre-20270114-1400 (see list)"))
-    q.add_argument("date", nargs="?", type=day_argument, metavar="DATE",
+    q.add_argument("date", nargs="?", type=day_argument(say), metavar="DATE",
                    help=say("with a UID: cancel only that date of the series (rencontre-mensuelle 2027-01-14)"))
     q.set_defaults(func=cmd_cancel)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workflows.commands.common import load_settings, open_store
+from workflows.model.said import Said
 from workflows.shell.clock import clock_for
 from workflows.shell.errors import EXIT_OK, UserError, os_problem
 from workflows.shell.language import words_for
@@ -17,8 +18,8 @@ def cmd_publish(args) -> int:
     except ValueError as error:
         raise UserError(str(error)) from None
     except OSError as error:
-        raise UserError(os_problem(error, f"cannot write the catalogue page {page_path(settings)}",
-                                   with_file=False)) from None
+        doing = Said("cannot write the catalogue page {path}", path=page_path(settings))
+        raise UserError(os_problem(error, doing, with_file=False)) from None
     say = words_for(settings)
     print(say("written: {path}", path=written) if written else say("unchanged: {path}", path=page_path(settings)))
     return EXIT_OK

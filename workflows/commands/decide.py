@@ -14,6 +14,7 @@ from pathlib import Path
 from workflows.commands.common import load_settings, open_store
 from workflows.shell.clock import clock_for
 from workflows.shell.errors import EXIT_OK, UserError
+from workflows.shell.language import words_for
 
 
 def decide(settings, store, now, raw: bytes) -> dict:
@@ -84,32 +85,34 @@ def cmd_decide(args) -> int:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2, default=str)
         sys.stdout.write("\n")
         return EXIT_OK
-    print(readable(result))
+    print(readable(result, words_for(settings)))
     return EXIT_OK
 
 
-def readable(result: dict) -> str:
-    """The decision in a few lines for people."""
-    steps = " → ".join(f"{r['table']} {r['key']} (« {r['guard']} » {'passed' if r['passed'] else 'refused'})"
-                       for r in result["route"])
-    lines = [f"intent {result['intent']}" + (f" → {steps}" if steps else ""), f"outcome: {result['outcome']}"]
+def readable(result: dict, say) -> str:
+    """The decision in a few lines for people, in ``say``'s language (the intents, keys,
+    guards, templates, purposes and the outcome are the code's and the ledger's words)."""
+    steps = " → ".join(say("{table} {key} (« {guard} » passed)", **r) if r["passed"]
+                       else say("{table} {key} (« {guard} » refused)", **r) for r in result["route"])
+    lines = [say("intent {intent}", intent=result["intent"]) + (f" → {steps}" if steps else ""),
+             say("outcome: {outcome}", outcome=result["outcome"])]
     for mail in result["mails"]:
-        lines.append(f"mail     {mail['template']} to {', '.join(mail['to'] + mail['cc'])} ({mail['purpose']})")
+        lines.append("mail     " + say("{template} to {to} ({purpose})", template=mail["template"],
+                                       to=", ".join(mail["to"] + mail["cc"]), purpose=mail["purpose"]))
     for question in result["questions"]:
-        lines.append(f"question {question['kind']} about {question['about']} to {question['address']}"
-                     f" (until {question['expires']})")
+        lines.append("question " + say("{kind} about {about} to {address} (until {expires})", **question))
     for forward in result["forwards"]:
-        lines.append(f"to the animators ({forward['reason']}): {forward['says']}")
+        lines.append(say("to the animators ({reason}): {says}", reason=forward["reason"], says=forward["says"]))
     for write in result["writes"]:
         doc = write["document"] or {}
         what = doc.get("ref") or doc.get("key") or doc.get("kind") or ""
         lines.append(f"record   {write['op']} {write['collection']} #{write['id']} {what}".rstrip())
     for mail in result["already_sent"]:
-        lines.append(f"mail     {mail['template']} to {', '.join(mail['to'] + mail['cc'])}: already queued or sent, "
-                     "not again")
+        lines.append("mail     " + say("{template} to {to}: already queued or sent, not again",
+                                       template=mail["template"], to=", ".join(mail["to"] + mail["cc"])))
     if result["dropped"]:
-        lines.append(f"dropped  {len(result['dropped'])} queued mail(s)")
-    lines.append("(nothing was changed: rers decide only says what would be done)")
+        lines.append("dropped  " + say("{n} queued mail(s)", n=len(result["dropped"])))
+    lines.append(say("(nothing was changed: rers decide only says what would be done)"))
     return "\n".join(lines)
 
 

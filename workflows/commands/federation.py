@@ -31,7 +31,7 @@ def cmd_key(args) -> int:
     if args.create:
         try:
             if create_key(key_path(settings)):
-                print(f"Signing key created: {key_path(settings)}", file=sys.stderr)
+                print(words_for(settings)("Signing key created: {path}", path=key_path(settings)), file=sys.stderr)
         except OSError as error:
             raise UserError("cannot create the signing key {path}: {reason}", path=key_path(settings),
                                 reason=error.strerror or error) from None

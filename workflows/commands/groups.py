@@ -15,17 +15,10 @@ from __future__ import annotations
 
 from workflows.commands.calendar import _publish_and_send, day_argument, describe, times_argument
 from workflows.commands.common import flush_outbox, load_settings, open_store
+from workflows.commands.introductions import SIDES, local_stamp, print_bilan, print_history
 from workflows.shell.clock import clock_for
 from workflows.shell.errors import EXIT_OK, UserError
 from workflows.shell.language import words_for
-
-
-def _local(settings, stamp: str | None) -> str:
-    from datetime import datetime
-
-    if not stamp:
-        return "-"
-    return datetime.fromisoformat(stamp).astimezone(settings.network.zone).strftime("%Y-%m-%d %H:%M")
 
 
 def _group(store, ref: str) -> dict:
@@ -46,7 +39,7 @@ def cmd_list(args) -> int:
         print(f"{group['ref']:<6} {group['status']:<10} {group['offer']:>6}  "
               + say("{taken}/{capacity} place(s), {waiting} waiting, {sessions} session(s)", taken=places,
                     capacity=group["capacity"], waiting=len(group["waiting"]), sessions=len(group["sessions"]))
-              + f"  {_local(settings, group['created'])}")
+              + f"  {local_stamp(settings, group['created'])}")
     print(say("{n} group(s).", n=len(groups)))
     return EXIT_OK
 
@@ -58,48 +51,53 @@ def cmd_show(args) -> int:
     settings = load_settings(args)
     store = open_store(settings)
     group = _group(store, args.ref)
+    say = words_for(settings)
+    erased = say("(erased)")
+    # The statuses, states, sources, events and reasons are the store's words: shown as they are.
     reason = group.get("close_reason")
     print(f"{group['ref']}: {group['status']}" + (f" ({reason})" if reason and reason != group["status"] else ""))
     offer = store.items.find_one("ref", group["offer"]) or {}
     offerer = store.members.find_one("ref", group["offer_member"]) if group.get("offer_member") else None
-    print(f"  offer  {group['offer']} « {offer.get('title', '(erased)')} » — {group.get('offer_member') or '(erased)'}"
+    print(f"  {say(SIDES['offer']):<6} " + say("{ref} « {title} » — {who}", ref=group["offer"],
+                                               title=offer.get("title", erased),
+                                               who=group.get("offer_member") or erased)
           + (f" {offerer['name']}" if offerer and offerer.get("name") else ""))
-    print(f"  {group['capacity']} place(s), {group['source']}; created {_local(settings, group['created'])}, "
-          f"approved {_local(settings, group['approved'])}"
-          + (f" by {group['decided_by']}" if group.get("decided_by") else "")
-          + f", led {_local(settings, group.get('led'))}")
-    print("  askers:")
+    print("  " + say("{n} place(s), {source}; created {created}, approved {approved}{by}, led {led}",
+                     n=group["capacity"], source=group["source"], created=local_stamp(settings, group["created"]),
+                     approved=local_stamp(settings, group["approved"]),
+                     by=say(" by {animator}", animator=group["decided_by"]) if group.get("decided_by") else "",
+                     led=local_stamp(settings, group.get("led"))))
+    print("  " + say("askers:"))
     for entry in group["askers"]:
         member = store.members.find_one("ref", entry["member"]) if entry.get("member") else None
         demand = store.items.find_one("ref", entry["demand"]) if entry.get("demand") else None
         where = ""
         if entry["member"] in group["places"]:
-            where = f" (place {group['places'].index(entry['member']) + 1})"
+            where = " " + say("(place {n})", n=group["places"].index(entry["member"]) + 1)
         elif entry["member"] in group["waiting"]:
-            where = f" (waiting {group['waiting'].index(entry['member']) + 1})"
-        print(f"    {entry.get('member') or '(erased)':<6} {entry['state']:<9}{where} {entry.get('demand') or '-'} "
-              f"« {(demand or {}).get('title', '(erased)')} »" + (f" — {member['name']}" if member and member.get("name")
-                                                                   else ""))
+            where = " " + say("(waiting {n})", n=group["waiting"].index(entry["member"]) + 1)
+        print(f"    {entry.get('member') or erased:<6} {entry['state']:<9}{where} {entry.get('demand') or '-'} "
+              f"« {(demand or {}).get('title', erased)} »" + (f" — {member['name']}" if member and member.get("name")
+                                                             else ""))
     if group["sessions"]:
-        print("  sessions:")
+        print("  " + say("sessions:"))
         for uid in group["sessions"]:
             series = find_series(store, uid)
             if series is None:
-                print(f"    {uid} (past, no longer kept)")
+                print(f"    {uid} " + say("(past, no longer kept)"))
                 continue
             answers = answers_for(store, uid, series.rule.starts)
             said = {p: sum(1 for a in answers if a["partstat"] == p) for p in ("accepted", "tentative", "declined")}
             print(f"    {series.rule.starts} {series.start_time:%H:%M}-{series.end_time:%H:%M} {series.place or ''}"
-                  f"{' (called off)' if series.cancelled else ''}: {said['accepted']} yes, {said['tentative']} maybe, "
-                  f"{said['declined']} no  [{uid.partition('@')[0]}]")
+                  + (" " + say("(called off)") if series.cancelled else "")
+                  + say(": {yes} yes, {maybe} maybe, {no} no", yes=said["accepted"], maybe=said["tentative"],
+                        no=said["declined"]) + f"  [{uid.partition('@')[0]}]")
     for bilan in group["bilans"]:
-        print(f"  bilan {bilan.get('member') or '(erased)'} ({bilan.get('side')}): happened {bilan.get('happened') or '?'}")
-        for key in ("interest", "obstacles", "facilitators", "text"):
-            if bilan.get(key):
-                print(f"    {key}: " + bilan[key].replace("\n", "\n      "))
-    print("  history:")
-    for event in group.get("history", []):
-        print(f"    {_local(settings, event['at'])}  {event['event']}")
+        print("  " + say("bilan {member} ({side}): happened {happened}", member=bilan.get("member") or erased,
+                         side=say(SIDES[bilan["side"]]) if bilan.get("side") in SIDES else bilan.get("side"),
+                         happened=bilan.get("happened") or "?"))
+        print_bilan(bilan, say)
+    print_history(group.get("history", []), settings, say)
     return EXIT_OK
 
 
@@ -116,9 +114,10 @@ def cmd_add_session(args) -> int:
     outcome = run(settings, store, clock(), lambda plan: add_session(
         plan, find_group(plan, args.ref), args.day, start, end, title=args.title, place=args.place,
         asked=args.ref.upper()))
+    said = describe(outcome, words_for(settings))
     if outcome.status == "refused":
-        raise UserError(describe(outcome))
-    print(describe(outcome))
+        raise UserError(said)
+    print(said)
     return _publish_and_send(settings, store, clock)
 
 
@@ -154,8 +153,8 @@ def register(sub, common, say) -> None:
     q = actions.add_parser("add-session", parents=[common],
                            help=say("a session of the group: only its members are invited (as ATELIER G-3 … by mail)"))
     q.add_argument("ref", help=say("G-3"))
-    q.add_argument("day", type=day_argument, help=say("2027-01-20 or 20/01/2027"))
-    q.add_argument("times", type=times_argument, help=say("10:00-12:00 (or a start only: two hours)"))
+    q.add_argument("day", type=day_argument(say), help=say("2027-01-20 or 20/01/2027"))
+    q.add_argument("times", type=times_argument(say), help=say("10:00-12:00 (or a start only: two hours)"))
     q.add_argument("--place", help=say("where (the place of a correction is kept when left out)"))
     q.add_argument("--title", help=say("the calendar title (default: « Groupe : » and the offer's title)"))
     q.set_defaults(func=cmd_add_session)

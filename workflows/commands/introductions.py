@@ -24,15 +24,17 @@ import json
 import os
 import sys
 from pathlib import Path
+from types import MappingProxyType
 
 from workflows.commands.common import flush_outbox, load_settings, open_store
 from workflows.shell.clock import clock_for
 from workflows.lookup import find_ref
 from workflows.shell.errors import EXIT_OK, UserError
-from workflows.shell.language import words_for
+from workflows.shell.language import catalogued, words_for
 
 
-def _local(settings, stamp: str | None) -> str:
+def local_stamp(settings, stamp: str | None) -> str:
+    """A stored UTC stamp (ISO 8601) as ``2026-12-07 10:00`` in the network's time zone, ``-`` for none."""
     from datetime import datetime
 
     if not stamp:
@@ -46,51 +48,77 @@ def cmd_list(args) -> int:
     intros = store.introductions.find("status", args.status) if args.status else store.introductions.all()
     for intro in intros:
         print(f"{intro['ref']:<7} {intro['status']:<10} {intro['offer']:>6} → {intro['demand']:<6} "
-              f"{intro['score']:.2f}  {_local(settings, intro['created'])}")
+              f"{intro['score']:.2f}  {local_stamp(settings, intro['created'])}")
     say = words_for(settings)
     print(say("{n} introduction(s).", n=len(intros)))
     return EXIT_OK
 
 
+SIDES = MappingProxyType({"offer": catalogued("offer"), "demand": catalogued("demand"), "asker": catalogued("asker")})
+"""The sides of an introduction's or a group's record, as `show` says them."""
+BILAN_KEYS = MappingProxyType({"interest": catalogued("interest"), "obstacles": catalogued("obstacles"),
+                               "facilitators": catalogued("facilitators"), "text": catalogued("text")})
+"""The words of a bilan's answers, as `show` says them (the keys are the store's)."""
+
+
+def print_bilan(bilan: dict, say) -> None:
+    """A bilan's answers, one a line, under its head line (`introductions show`, `groups show`)."""
+    for key, word in BILAN_KEYS.items():
+        if bilan.get(key):
+            print(f"    {say(word)}: " + bilan[key].replace("\n", "\n      "))
+
+
+def print_history(entries: list[dict], settings, say) -> None:
+    """A record's history: when (network time) and what (the store's word for the event)."""
+    print("  " + say("history:"))
+    for event in entries:
+        print(f"    {local_stamp(settings, event['at'])}  {event['event']}")
+
+
 def cmd_show(args) -> int:
+    # The statuses, events and reasons are the store's words (as in --status): shown as they are.
     settings = load_settings(args)
+    say = words_for(settings)
     store = open_store(settings)
     intro = store.introductions.find_one("ref", args.ref.upper())
     if intro is None:
         raise UserError("no introduction {ref} (see `rers introductions list`)", ref=args.ref)
     reason = intro.get("close_reason")
     print(f"{intro['ref']}: {intro['status']}" + (f" ({reason})" if reason and reason != intro['status'] else ""))
+    erased = say("(erased)")
     for side in ("offer", "demand"):
         item = store.items.find_one("ref", intro[side]) or {}
         member = find_ref(store, intro[f"{side}_member"]) if intro[f"{side}_member"] else None
-        who = f"{intro[f'{side}_member'] or '(erased)'}" + (f" {member['name']}" if member and member.get("name") else "")
-        print(f"  {side:<6} {intro[side]} « {item.get('title', '(erased)')} » — {who}; "
-              f"consent: {intro['consents'][side] or '-'}, contact: {intro['contacts'][side] or '-'}")
-    print(f"  score {intro['score']:.2f} ({intro['source']}):")
+        who = f"{intro[f'{side}_member'] or erased}" + (f" {member['name']}" if member and member.get("name") else "")
+        print(f"  {say(SIDES[side]):<6} " + say("{ref} « {title} » — {who}; consent: {consent}, contact: {contact}",
+                                               ref=intro[side], title=item.get("title", erased), who=who,
+                                               consent=intro["consents"][side] or "-",
+                                               contact=intro["contacts"][side] or "-"))
+    print("  " + say("score {score:.2f} ({source}):", score=intro["score"], source=intro["source"]))
     for line in intro["why"]:
         print(f"    {line}")
-    print(f"  created {_local(settings, intro['created'])}, approved {_local(settings, intro['approved'])}"
-          f"{' by ' + intro['decided_by'] if intro.get('decided_by') else ''}, "
-          f"introduced {_local(settings, intro['introduced'])}")
+    print("  " + say("created {created}, approved {approved}{by}, introduced {introduced}",
+                     created=local_stamp(settings, intro["created"]), approved=local_stamp(settings, intro["approved"]),
+                     by=say(" by {animator}", animator=intro["decided_by"]) if intro.get("decided_by") else "",
+                     introduced=local_stamp(settings, intro["introduced"])))
     if intro.get("earlier"):
-        print("  the same pair before: " + ", ".join(f"{e['ref']} ({e['status']})" for e in intro["earlier"]))
+        print("  " + say("the same pair before: {earlier}",
+                         earlier=", ".join(f"{e['ref']} ({e['status']})" for e in intro["earlier"])))
     if intro["status"] == "expired" and not intro.get("approved"):
         if intro.get("again_after"):
-            print(f"  may be proposed again by matching from {_local(settings, intro['again_after'])}"
-                  + (f" (offered again {_local(settings, intro['reoffered'])})" if intro.get("reoffered") else ""))
+            print("  " + say("may be proposed again by matching from {when}", when=local_stamp(settings, intro["again_after"]))
+                  + (say(" (offered again {when})", when=local_stamp(settings, intro["reoffered"]))
+                     if intro.get("reoffered") else ""))
         else:
-            print("  not proposed again by matching: MISE EN RELATION "
-                  f"{intro['offer']} {intro['demand']} proposes it")
+            print("  " + say("not proposed again by matching: MISE EN RELATION {offer} {demand} proposes it",
+                             offer=intro["offer"], demand=intro["demand"]))
     for side in ("offer", "demand"):
         bilan = intro["bilans"].get(side)
         if bilan:
-            print(f"  bilan {side}: happened {bilan.get('happened') or '?'}")
-            for key in ("interest", "obstacles", "facilitators", "text"):
-                if bilan.get(key):
-                    print(f"    {key}: " + bilan[key].replace("\n", "\n      "))
-    print("  history:")
-    for event in intro.get("history", []):
-        print(f"    {_local(settings, event['at'])}  {event['event']}")
+            print("  " + say("bilan {side}: happened {happened}", side=say(SIDES[side]),
+                             happened=bilan.get("happened") or "?"))
+            print_bilan(bilan, say)
+    print_history(intro.get("history", []), settings, say)
     return EXIT_OK
 
 
@@ -100,7 +128,11 @@ def cmd_followups(args) -> int:
     settings = load_settings(args)
     store = open_store(settings)
     clock = clock_for(settings, args)
-    print(followups_job(settings, store, clock()))
+    report = followups_job(settings, store, clock())
+    say = words_for(settings)
+    print(say("{reminders} reminder(s), {expired} expired, {bilans} bilan question(s), {completed} completed, "
+              "{reoffered} offered again", reminders=len(report.reminders), expired=len(report.expired),
+              bilans=len(report.bilans), completed=len(report.completed), reoffered=len(report.reoffered)))
     print(flush_outbox(settings, store, clock))
     return EXIT_OK
 

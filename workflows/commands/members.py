@@ -72,12 +72,12 @@ def cmd_list(args) -> int:
     say = words_for(plan.settings)
     for m in members:
         reach = m.get("address") or (say("phone {phone}", phone=m["phone"]) if m.get("phone") else say("no address"))
-        flags = say(" (undeliverable)") if m.get("undeliverable") else ""
+        flags = " " + say("(undeliverable)") if m.get("undeliverable") else ""
         if m.get("pause"):
             until = m["pause"].get("until")
-            flags += say(" (paused until {day})", day=_day(until, plan)) if until else say(" (paused until REPRISE)")
-        name = m.get("name") or say("(no name)")
-        print(f"{m['ref']:<7} {m['status']:<10} {name} — {reach}{flags}")
+            flags += " " + (say("(paused until {day})", day=_day(until, plan)) if until
+                            else say("(paused until REPRISE)"))
+        print(f"{m['ref']:<7} {m['status']:<10} {m.get('name') or say('(no name)')} — {reach}{flags}")
     print(say("{n} member(s)", n=len(members)))
     return EXIT_OK
 

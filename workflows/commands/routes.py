@@ -7,6 +7,10 @@ import json
 import sys
 
 from workflows.shell.errors import EXIT_OK
+from workflows.shell.language import catalogued
+
+
+_CHANGE_OF_MIND = catalogued("a NON after an OUI withdraws what it gave, while it still can")
 
 
 def table() -> list[dict]:
@@ -23,39 +27,43 @@ def table() -> list[dict]:
     rows += [row("answer", r) for r in routes.ANSWERS.values()]
     rows += [{"table": "change of mind", "key": kind, "guard": routes.ADDRESSEE.name,
               "guard_says": routes.ADDRESSEE.says, "step": f"{step.__module__.rpartition('.')[2]}.{step.__name__}",
-              "does": "a NON after an OUI withdraws what it gave, while it still can"}
+              "does": _CHANGE_OF_MIND}
              for kind, step in routes.CHANGE_OF_MIND.items()]
     rows += [row("unclaimed", r) for r in routes.UNCLAIMED]
     return rows
 
 
 TITLES = {
-    "intent": "What the message is (its intent)",
-    "command": "The animators' commands (intent event_command)",
-    "answer": "Answers to the robot's questions (intent reply), by the question's kind",
-    "change of mind": "A NON to a question answered OUI before",
-    "unclaimed": "A message no keyword claimed (intent unknown): the first that claims it, in this order",
+    "intent": catalogued("What the message is (its intent)"),
+    "command": catalogued("The animators' commands (intent event_command)"),
+    "answer": catalogued("Answers to the robot's questions (intent reply), by the question's kind"),
+    "change of mind": catalogued("A NON to a question answered OUI before"),
+    "unclaimed": catalogued("A message no keyword claimed (intent unknown): the first that claims it, in this order"),
 }
 
 
 def cmd_routes(args) -> int:
+    """The table, in the network's language (a row's ``does`` and its guard's ``says``,
+    found by ``pybabel extract`` as arguments of ``Route`` and ``Guard``: babel.cfg); its
+    keys, guards' and steps' names are the code's; ``--json``: as the code writes it."""
     rows = table()
     if args.json:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return EXIT_OK
     # Columns as wide as their longest entry, so that every row lines up.
+    say = args.say  # the network's of --config when there is one, else French
     widths = [max(len(r[column]) for r in rows) for column in ("key", "guard", "step")]
     guards = {}
     for title_key, title in TITLES.items():
-        print(title)
+        print(say(title))
         for r in (r for r in rows if r["table"] == title_key):
-            print(f"  {r['key']:<{widths[0]}}  {r['guard']:<{widths[1]}}  {r['step']:<{widths[2]}}  {r['does']}")
+            print(f"  {r['key']:<{widths[0]}}  {r['guard']:<{widths[1]}}  {r['step']:<{widths[2]}}  {say(r['does'])}")
             guards[r["guard"]] = r["guard_says"]
         print()
-    print("Guards (who may):")
+    print(say("Guards (who may):"))
     for name, says in guards.items():
-        print(f"  {name:<{widths[1]}}  {says}")
+        print(f"  {name:<{widths[1]}}  {say(says)}")
     return EXIT_OK
 
 

@@ -21,33 +21,35 @@ from email.header import decode_header, make_header
 from workflows.commands.common import load_settings
 from workflows.shell.clock import clock_for
 from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError
-from workflows.shell.language import words_for
+from workflows.shell.language import catalogued, words_for
 
 EXAMPLE_RECIPIENT = ("Marie Dupont", "marie.dupont@example.org")
 """The person a previewed mail is addressed to."""
-KIND_WORDS = {"mail": "mail", "page": "web page", "piece": "shared piece", "text": "versioned text"}
+KIND_WORDS = {"mail": catalogued("mail"), "page": catalogued("web page"), "piece": catalogued("shared piece"),
+              "text": catalogued("versioned text")}
 
 
 def cmd_list(args) -> int:
     from workflows.shell.templating import builtin_names, folder_problem, templates
 
     settings = load_settings(args)
+    say = words_for(settings)
     known = builtin_names()
-    rows = [("NAME", "WHAT", "LANGUAGES", "CHANGED BY THE ANIMATORS")]
+    rows = [(say("NAME"), say("WHAT"), say("LANGUAGES"), say("CHANGED BY THE ANIMATORS"))]
     for info in templates(settings):
         changed = "; ".join(f"{lang}: {', '.join(parts)}" for lang, parts in sorted(info.overridden.items())) or "-"
         # A file of the animators that names no built-in text is never used (a typo, often).
-        what = KIND_WORDS[info.kind] if info.name in known else "unknown name: never used"
+        what = say(KIND_WORDS[info.kind]) if info.name in known else say("unknown name: never used")
         rows.append((info.name, what, " ".join(info.languages), changed))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
     where = settings.network.templates_dir
     problem = folder_problem(settings)
-    print(f"\nThe animators' folder: {where}" + (f"\nwarn  {problem}" if problem else "") if where
-          else "\nNo animators' folder ([network] templates_dir is not set).")
+    print("\n" + say("The animators' folder: {folder}", folder=where) + (f"\nwarn  {problem}" if problem else "")
+          if where else "\n" + say("No animators' folder ([network] templates_dir is not set)."))
     if where:
-        print("Whether each of your files is used, or why not: rers templates check")
+        print(say("Whether each of your files is used, or why not: rers templates check"))
     return EXIT_OK
 
 
@@ -62,6 +64,7 @@ def cmd_show(args) -> int:
     from workflows.shell.templating import in_use, renderer_for
 
     settings = load_settings(args)
+    say = words_for(settings)
     renderer = renderer_for(settings, args.lang)
     now = clock_for(settings, args)()
     shown = 0
@@ -72,9 +75,9 @@ def cmd_show(args) -> int:
         except TemplateError:
             continue
         if source.overridden:
-            origin = f"the animators' file {source.path}"
+            origin = say("the animators' file {path}", path=source.path)
         else:
-            origin = f"built in: {source.path.relative_to(BUILTIN_TEMPLATES.parent)}"
+            origin = say("built in: {path}", path=source.path.relative_to(BUILTIN_TEMPLATES.parent))
         print(f"=== {renderer.language}/{file} ({origin}{'; ' + why if why else ''})")
         print(source.text, end="" if source.text.endswith("\n") else "\n")
         shown += 1

@@ -45,6 +45,7 @@ from filelock import FileLock, Timeout
 from config.settings import Settings
 from store import Store, StoreBusy, StoreError
 from workflows.mail.render import Renderer
+from workflows.model.said import Said
 from workflows.shell.apply import run
 from workflows.shell.errors import UserError, os_problem
 from workflows.shell.housekeeping import housekeeping
@@ -60,6 +61,7 @@ from workflows.shell.jobs import (
     pooled_job,
     reminders_job,
 )
+from workflows.shell.language import catalogued
 from workflows.shell.mailboxes.base import MailboxError
 from workflows.shell.publish import publish_calendar, publish_page
 from workflows.shell.clock import Clock, utc_now
@@ -98,7 +100,8 @@ class InstanceLock:
             self.path.with_suffix(".pid").write_text(f"{os.getpid()}\n")
         except OSError as error:
             self._lock.release()
-            raise UserError(os_problem(error, "cannot write")) from None
+            doing = Said("cannot write")
+            raise UserError(os_problem(error, doing)) from None
         return self
 
     def __exit__(self, *exc) -> None:
@@ -159,22 +162,23 @@ class DaemonState:
 
 def default_jobs(settings: Settings, store: Store, clock: Clock, renderer: Renderer | None = None) -> list[Job]:
     """The daemon's scheduled work (see the module docstring); ``renderer``: the process's
-    one (templates compiled once), else each job makes its own."""
+    one (templates compiled once), else each job makes its own. A job's name is English
+    in the logs, and said in the network's language by `rers jobs`."""
     publish_at = settings.schedule.publish_time.strftime("%H:%M")
     return [
-        Job("calendar", lambda: publish_calendar(settings, store, clock(), renderer), "day", publish_at),
-        Job("catalogue page", lambda: publish_page(settings, store, clock()), "day", publish_at),
-        Job("housekeeping", lambda: housekeeping(settings, store, clock()), "day", "03:30"),
-        Job("pending members", lambda: expire_pending_job(settings, store, clock(), renderer), "hour"),
-        Job("introduction follow-ups", lambda: followups_job(settings, store, clock(), renderer), "hour"),
-        Job("calendar reminders", lambda: reminders_job(settings, store, clock(), renderer), "hour"),
-        Job("freshness", lambda: freshness_job(settings, store, clock(), renderer), "hour"),
-        Job("recueil", lambda: voice_job(settings, store, clock(), renderer), "hour"),
-        Job("news", lambda: news_job(settings, store, clock(), renderer), "hour"),
-        Job("pauses", lambda: pauses_job(settings, store, clock(), renderer), "hour"),
-        Job("monthly report", lambda: monthly_report_job(settings, store, clock(), renderer), "hour"),
+        Job(catalogued("calendar"), lambda: publish_calendar(settings, store, clock(), renderer), "day", publish_at),
+        Job(catalogued("catalogue page"), lambda: publish_page(settings, store, clock()), "day", publish_at),
+        Job(catalogued("housekeeping"), lambda: housekeeping(settings, store, clock()), "day", "03:30"),
+        Job(catalogued("pending members"), lambda: expire_pending_job(settings, store, clock(), renderer), "hour"),
+        Job(catalogued("introduction follow-ups"), lambda: followups_job(settings, store, clock(), renderer), "hour"),
+        Job(catalogued("calendar reminders"), lambda: reminders_job(settings, store, clock(), renderer), "hour"),
+        Job(catalogued("freshness"), lambda: freshness_job(settings, store, clock(), renderer), "hour"),
+        Job(catalogued("recueil"), lambda: voice_job(settings, store, clock(), renderer), "hour"),
+        Job(catalogued("news"), lambda: news_job(settings, store, clock(), renderer), "hour"),
+        Job(catalogued("pauses"), lambda: pauses_job(settings, store, clock(), renderer), "hour"),
+        Job(catalogued("monthly report"), lambda: monthly_report_job(settings, store, clock(), renderer), "hour"),
         # Only where peers are listed: a network without any writes nothing for them.
-        *([Job("linked networks", lambda: federation_job(settings, store, clock(), renderer), "hour")]
+        *([Job(catalogued("linked networks"), lambda: federation_job(settings, store, clock(), renderer), "hour")]
           if settings.federation.peers else []),
         *([Job("pooled events", lambda: pooled_job(settings, store, clock(), renderer), "hour")]
           if settings.federation.feeds else []),

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import errno
 
+from workflows.model.said import Said
+
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 
 
@@ -10,7 +12,8 @@ class UserError(Exception):
     """A problem the user can fix. ``status`` is the command's exit status; ``message``
     is English with ``{name}`` placeholders filled from ``values``, translated when it is
     said (:meth:`said`): the network's language is known only then (``str()`` of the
-    error is the English text)."""
+    error is the English text); a :class:`Said` message (:func:`os_problem`'s) is said
+    as it was made."""
 
     def __init__(self, message: str, status: int = EXIT_FAILURE, /, **values):
         super().__init__(message.format(**values) if values else message)
@@ -18,7 +21,7 @@ class UserError(Exception):
 
     def said(self, say) -> str:
         """The message in the language of ``say`` (a :class:`workflows.shell.language.Words`)."""
-        return say(self.message, **self.values)
+        return self.message.said(say) if isinstance(self.message, Said) else say(self.message, **self.values)
 
 
 def user_error(error: ValueError) -> UserError:
@@ -30,16 +33,19 @@ def user_error(error: ValueError) -> UserError:
     return UserError(str(error))
 
 
-DISK_FULL_HINT = "the disk is full: free some space, then run the robot again (nothing was lost)"
+DISK_FULL_HINT = Said("the disk is full: free some space, then run the robot again (nothing was lost)")
 
 
-def os_problem(error: OSError, doing: str = "", *, with_file: bool = True) -> str:
+def os_problem(error: OSError, doing: Said | str = "", *, with_file: bool = True) -> Said:
     """One line about an ``OSError`` for the operator, never a traceback: what was being
     done (``doing``), the file (unless ``with_file`` is false: ``doing`` names it) and
-    the system's words; a full disk (ENOSPC, or a quota: EDQUOT) says so plainly."""
+    the system's words; a full disk (ENOSPC, or a quota: EDQUOT) says so plainly. English
+    (logs), said in the network's language by :meth:`Said.said` (``doing`` too, when it is
+    a :class:`Said`), but for the system's words."""
     where = f" {error.filename}" if with_file and getattr(error, "filename", None) else ""
-    head = f"{doing}{where}" if doing else f"cannot write{where}" if where else "input/output error"
-    line = f"{head}: {error.strerror or error}"
-    if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
-        line += f" ({DISK_FULL_HINT})"
-    return line
+    if doing:
+        head = Said("{doing}{where}", doing=doing, where=where)
+    else:
+        head = Said("cannot write{where}", where=where) if where else Said("input/output error")
+    hint = Said(" ({hint})", hint=DISK_FULL_HINT) if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)) else ""
+    return Said("{head}: {reason}{hint}", head=head, reason=error.strerror or str(error), hint=hint)

@@ -40,7 +40,7 @@ from store import Store, StoreError
 from workflows.mail.render import Renderer
 from workflows.shell.daemon import EXIT_UNFIXABLE, Daemon
 from workflows.shell.errors import UserError, os_problem
-from workflows.shell.language import words_for
+from workflows.shell.language import words_for, words_for_error
 from workflows.shell.lexicon import Lexicon
 from workflows.shell.resources import LEXICON_KEY
 from workflows.shell.clock import Clock, utc_now
@@ -242,7 +242,9 @@ def status_all(directory: Path, now) -> tuple[str, list[str]]:
             store = Store.open(settings.store.path)
             text = status_text(settings, store, now)
             failed = last_cycle_failed(store)
-        except (ConfigError, StoreError) as error:
+        except ConfigError as error:
+            text, failed = "FAIL  " + error.said(words_for_error(error)), True
+        except StoreError as error:
             text, failed = f"FAIL  {error}", True
         except OSError as error:
             text, failed = f"FAIL  {os_problem(error)}", True
@@ -264,7 +266,7 @@ def doctor_all(directory: Path) -> tuple[str, list[str]]:
         try:
             settings = load(config)
         except ConfigError as error:
-            parts.append(f"== {name} ==\nFAIL  config     {error}")
+            parts.append(f"== {name} ==\nFAIL  config     " + error.said(words_for_error(error)))
             failing.append(name)
             continue
         findings = run_checks(settings)

@@ -45,7 +45,19 @@ class Words:
         return self._catalogue.ngettext(singular, plural, n).format(n=n, **values)
 
 
+def catalogued(message: str) -> str:
+    """``message`` itself: marks a message kept in a table and said later, so that
+    ``pybabel extract`` finds it (gettext's « noop »)."""
+    return message
+
+
 def words_for(settings=None) -> Words:
     """The words of a network's settings (:class:`config.settings.Settings`), French
     without settings."""
     return Words(settings.network.language if settings is not None else DEFAULT)
+
+
+def words_for_error(error) -> Words:
+    """The words to say a :class:`config.settings.ConfigError` in: the language its file
+    gives, French when it gives none that can be read."""
+    return Words(error.language or DEFAULT)
