@@ -242,3 +242,16 @@ def test_capitals_facing_small_letters_tell_no_first_name():
 
     assert read_first_name("BRUNO vasseur").value is None
     assert read_first_name("VASSEUR Bruno").value == "Bruno"
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+       | st.sampled_from(["Cours d'Excel 2016", "６ １２ ３４", "mar\u200bie@x.fr", "Tricot\u3164", "ﬁl à ﬁl", "e\u0301té"]))
+@settings(max_examples=300)
+def test_the_view_of_a_text_is_the_same_whatever_way_it_is_made(text):
+    # The quick way (a text already printable and in NFKC is its own view) must give the
+    # character by character view exactly.
+    from workflows.model.privacy import _compatible, _invisible, _View
+
+    slow = _View.of(text).without(_invisible).mapped(_compatible)
+    quick = _View.compatible(text)
+    assert (quick.text, quick.starts, quick.ends) == (slow.text, slow.starts, slow.ends)
