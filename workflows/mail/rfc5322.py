@@ -63,6 +63,10 @@ class _MailPolicy(Compat32):
         if isinstance(value, str) and len(name) + len(value) < 77 and value.isascii() \
                 and "\n" not in value and "\r" not in value:
             return f"{name}: {value}{self.linesep}"
+        if _folded(name, value):
+            # Encoded words already folded by email.header (a subject, a name): the lines
+            # are kept as they are, which is what folding them again gives.
+            return f"{name}: {value.replace(chr(10), self.linesep)}{self.linesep}"
         if _utf8_address_field(name, value):
             # RFC 6532: an address whose local part is UTF-8 is written as UTF-8 (an
             # encoded word would make it another, undeliverable address). The value
@@ -99,6 +103,17 @@ def serialize(msg: EmailMessage) -> bytes:
 def _single_line(value: str) -> str:
     # Header values are data: a CR or LF could start a new header (header injection).
     return " ".join(str(value).split())
+
+
+def _folded(name: str, value) -> bool:
+    """True for an ASCII value already folded into lines that fit (each continuation line
+    begins with a space), as :meth:`email.header.Header.encode` writes it."""
+    if not isinstance(value, str) or "\n" not in value or "\r" in value or "\t" in value or not value.isascii():
+        return False
+    first, *rest = value.split("\n")
+    return (len(name) + 2 + len(first) <= 78 and first.strip() != ""
+            and all(line == line.rstrip() for line in (first, *rest))
+            and all(line[:1] == " " and line.strip() and len(line) <= 78 for line in rest))
 
 
 def _utf8_address_field(name: str, value) -> bool:
