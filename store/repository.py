@@ -31,7 +31,7 @@ from typing import Any, Callable
 
 from filelock import FileLock, Timeout
 from tinydb import TinyDB
-from tinydb.table import Document, Table
+from tinydb.table import Table
 
 from store.storage import AtomicJSONStorage, MemoryStorage, StoreBusy, StoreCorrupt, StoreError, StoreMissing
 
@@ -307,7 +307,8 @@ class Collection:
         """Store a new document, under ``doc_id`` when given (what :meth:`next_id` said);
         returns its id. Raises StoreError on a unique clash or a used id."""
         self._store._require_transaction()
-        doc = {k: v for k, v in _copy(doc).items() if k != "id"}
+        doc = _copy(doc)
+        doc.pop("id", None)
         for f, index in self._unique.items():
             if doc.get(f) is not None and doc[f] in index:
                 raise StoreError(f"{self.name}: a document with {f}={doc[f]!r} already exists")
@@ -316,7 +317,11 @@ class Collection:
         elif str(doc_id) in self._raw():
             raise StoreError(f"{self.name}: a document {doc_id} already exists")
         self._issued = max(self._issued, doc_id)
-        self._table.insert(Document(doc, doc_id=doc_id))
+        # Straight into the stored table, as replace() does: TinyDB's insert would copy
+        # the document twice more (its Document, then a dict of it).
+        self._store._storage.data.setdefault(self.name, {})[str(doc_id)] = doc
+        self._store._storage.dirty = True
+        self._table.clear_cache()
         self._store._journal.append((self, doc_id, None))
         self._index(doc_id, doc)
         return doc_id
