@@ -168,11 +168,19 @@ class Write:
 # --- the read view ------------------------------------------------------------------------
 
 
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
 def _copy(value: Any) -> Any:
+    # As the store copies its documents (store.repository._copy; steps do not import the store).
     if isinstance(value, dict):
-        return {k: _copy(v) if isinstance(v, (dict, list)) else v for k, v in value.items()}
+        out = dict(value)
+        for key, item in out.items():
+            if type(item) not in _LEAVES:
+                out[key] = _copy(item)
+        return out
     if isinstance(value, list):
-        return [_copy(v) if isinstance(v, (dict, list)) else v for v in value]
+        return [item if type(item) in _LEAVES else _copy(item) for item in value]
     return value
 
 

@@ -254,3 +254,16 @@ def test_capitals_facing_small_letters_tell_no_first_name():
 def test_a_handle_named_by_its_network_is_masked_without_its_at(written, handle):
     masked = redact(f"Cuisine ({written}) le soir")
     assert handle not in masked and MASK in masked and masked.startswith("Cuisine (")
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+       | st.sampled_from(["Cours d'Excel 2016", "６ １２ ３４", "mar\u200bie@x.fr", "Tricot\u3164", "ﬁl à ﬁl", "e\u0301té"]))
+@settings(max_examples=300)
+def test_the_view_of_a_text_is_the_same_whatever_way_it_is_made(text):
+    # The quick way (a text already printable and in NFKC is its own view) must give the
+    # character by character view exactly.
+    from workflows.model.privacy import _compatible, _invisible, _View
+
+    slow = _View.of(text).without(_invisible).mapped(_compatible)
+    quick = _View.compatible(text)
+    assert (quick.text, quick.starts, quick.ends) == (slow.text, slow.starts, slow.ends)

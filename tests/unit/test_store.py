@@ -287,3 +287,16 @@ def test_a_store_emptied_under_a_running_robot_is_refused_at_every_access_and_ne
     with store.transaction():
         store.members.insert({"ref": "M-3", "address": "c@example.org"})
     assert [m["ref"] for m in Store.open(store.path).members.all()] == ["M-1", "M-3"]
+
+
+def test_a_document_read_is_a_deep_copy_of_any_depth():
+    # Copies are made value by value (only dicts and lists again): nothing read is shared
+    # with the store, however deep, and every kind of JSON value comes back the same.
+    from store.repository import _copy
+
+    doc = {"a": [1, {"b": [2.5, None, True, "x"]}], "c": {"d": {"e": []}}, "f": "g", "h": 3}
+    copied = _copy(doc)
+    assert copied == doc
+    copied["a"][1]["b"].append(9)
+    copied["c"]["d"]["e"].append(1)
+    assert doc == {"a": [1, {"b": [2.5, None, True, "x"]}], "c": {"d": {"e": []}}, "f": "g", "h": 3}

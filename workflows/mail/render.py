@@ -22,7 +22,7 @@ import os
 import re
 import textwrap
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -341,10 +341,15 @@ class Renderer:
             # French writes the first of the month "1er" (« lundi 1er mars »).
             return "EEEE d'er' MMMM y" if locale.startswith("fr") and value.day == 1 else "EEEE d MMMM y"
 
+        @_remembered
+        def day(value: date) -> str:
+            return format_date(value, format=day_pattern(value), locale=locale)
+
         def long_date(value):
             """``lundi 7 décembre 2026``, ``lundi 1er mars 2027``."""
             value = local(value)
-            return format_date(value, format=day_pattern(value), locale=locale)
+            # Remembered by the day: a question's expiry is a different second in every mail.
+            return day(value.date() if isinstance(value, datetime) else value)
 
         def date_time(value):
             """``lundi 7 décembre 2026 à 9 h``."""
@@ -389,7 +394,7 @@ class Renderer:
             "greeting_name": greeting_name,
             "phone": readable_phone,
             "label": label_filter,
-            "long_date": _remembered(long_date),
+            "long_date": long_date,
             "date_time": _remembered(date_time),
             "hour": _remembered(hour),
             "full_datetime": _remembered(full),

@@ -11,7 +11,8 @@ import hashlib
 import hmac
 import re
 from datetime import datetime
-from email.charset import BASE64, Charset
+from email.base64mime import header_encode as base64_header_encode
+from email.charset import BASE64, RFC2047_CHROME_LEN, Charset
 from email.contentmanager import raw_data_manager
 from email.header import Header
 from email.message import EmailMessage
@@ -62,6 +63,10 @@ class _MailPolicy(Compat32):
         if isinstance(value, str) and len(name) + len(value) < 77 and value.isascii() \
                 and "\n" not in value and "\r" not in value:
             return f"{name}: {value}{self.linesep}"
+        if _folded(name, value):
+            # Encoded words already folded by email.header (a subject, a name): the lines
+            # are kept as they are, which is what folding them again gives.
+            return f"{name}: {value.replace(chr(10), self.linesep)}{self.linesep}"
         if _utf8_address_field(name, value):
             # RFC 6532: an address whose local part is UTF-8 is written as UTF-8 (an
             # encoded word would make it another, undeliverable address). The value
@@ -98,6 +103,17 @@ def serialize(msg: EmailMessage) -> bytes:
 def _single_line(value: str) -> str:
     # Header values are data: a CR or LF could start a new header (header injection).
     return " ".join(str(value).split())
+
+
+def _folded(name: str, value) -> bool:
+    """True for an ASCII value already folded into lines that fit (each continuation line
+    begins with a space), as :meth:`email.header.Header.encode` writes it."""
+    if not isinstance(value, str) or "\n" not in value or "\r" in value or "\t" in value or not value.isascii():
+        return False
+    first, *rest = value.split("\n")
+    return (len(name) + 2 + len(first) <= 78 and first.strip() != ""
+            and all(line == line.rstrip() for line in (first, *rest))
+            and all(line[:1] == " " and line.strip() and len(line) <= 78 for line in rest))
 
 
 def _utf8_address_field(name: str, value) -> bool:
@@ -165,15 +181,48 @@ def format_address(name: str | None, address: str, *, smtputf8: bool = False) ->
     return written[: -len(f"<{placeholder}>")] + f"<{address}>" if written != placeholder else address
 
 
-def _utf8_base64() -> Charset:
-    # Python's "utf-8" header charset picks the shorter of Q and B for every header by
-    # measuring both, character by character: a millisecond a subject. B is always fine.
-    charset = Charset("utf-8")
-    charset.header_encoding = BASE64
-    return charset
+class _Utf8Base64(Charset):
+    """UTF-8 header words in base64 (RFC 2047 "B"). Python's "utf-8" header charset picks
+    the shorter of Q and B for every header by measuring both, character by character: a
+    millisecond a subject. B is always fine."""
+
+    def __init__(self):
+        super().__init__("utf-8")
+        self.header_encoding = BASE64
+
+    def header_encode_lines(self, string, maxlengths):
+        """The lines of :meth:`Charset.header_encode_lines`, the same ones, in one pass.
+
+        The standard splitter encodes and measures the whole line again for each
+        character it adds ("brute force it", says its comment): 0.2 to 0.4 ms a subject,
+        more than rendering it. A line's UTF-8 length grows by each character's own,
+        and its base64 length is 4 for each 3 bytes begun: the same cut, counted."""
+        string.encode("utf-8")  # what cannot be encoded raises here, as the standard one does
+        extra = len("utf-8") + RFC2047_CHROME_LEN
+        lines: list[str | None] = []
+        start, size = 0, 0
+        maxlen = next(maxlengths) - extra
+        for index, character in enumerate(string):
+            width = len(character.encode("utf-8"))
+            if base64_length(size + width) > maxlen:
+                if not lines and index == start:  # nothing fits on the first line
+                    lines.append(None)
+                else:
+                    lines.append(base64_header_encode(string[start:index].encode("utf-8"), "utf-8"))
+                start, size = index, width
+                maxlen = next(maxlengths) - extra
+            else:
+                size += width
+        lines.append(base64_header_encode(string[start:].encode("utf-8"), "utf-8"))
+        return lines
 
 
-_HEADER_CHARSET = _utf8_base64()
+def base64_length(size: int) -> int:
+    """The length of ``size`` bytes in base64 (:func:`email.base64mime.header_length`)."""
+    return 4 * -(-size // 3)
+
+
+_HEADER_CHARSET = _Utf8Base64()
 
 
 def _text_header(name: str, value: str) -> str:

@@ -50,12 +50,17 @@ _EMAIL_RE = re.compile(rf"{_LOCAL}@{_LABEL}{_DOMAIN_MORE}*")
 # "marie @ domaine . fr", "marie [at] domaine [dot] fr", "marie arobase domaine point fr":
 # a loose "at" needs a dot after it ("Photo @ la maison", "Cours at home" are titles).
 _LOOSE_EMAIL_RE = re.compile(rf"{_LOCAL_SPACED}{_AT_LOOSE}{_LABEL}{_DOMAIN_MORE}+")
+# Its "at" alone: a text without one holds no such address. The whole pattern backtracks
+# over every word of a text (about 0.1 ms a title, read twice a title, several titles a
+# mail), this one does not.
+_AT_LOOSE_RE = re.compile(_AT_LOOSE)
 # A handle on a social network or a messaging app: "@marie_d".
 _HANDLE_RE = re.compile(r"(?<![\w@])@[\w.]{3,}")
 # « marie.dupont chez gmail.com », « marie chez orange point fr »: French speakers say
 # « chez » for the "@"; only before a domain with a real or spelled dot, so that
 # « Atelier chez Marie. Venez » stays a title.
 _CHEZ_EMAIL_RE = re.compile(rf"{_LOCAL_SPACED}\s+(?i:chez)\s+{_LABEL}(?:\.{_LABEL}|{_DOT_WORDY}{_LABEL})+")
+_CHEZ_RE = re.compile(r"\s(?i:chez)\s")  # its gate, as for the loose "at"
 # A handle named by its network, without "@": « insta : marie_dupont75 », « mon pseudo :
 # mariecuisine ». The handle alone is masked; after a network's name it must look like
 # one (a digit, "_" or ".") — « Instagram : les bases » is a title.
@@ -104,6 +109,17 @@ class _View:
     @classmethod
     def of(cls, text: str) -> "_View":
         return cls(text, list(range(len(text))), list(range(1, len(text) + 1)))
+
+    @classmethod
+    def compatible(cls, text: str) -> "_View":
+        """``text`` without its invisible characters and with each character in its
+        compatibility form (NFKC), character by character so that spans stay exact."""
+        # Most texts have neither (printable: no Unicode Cf; NFKC already: no character
+        # that NFKC changes, since one it changes alone it changes in any string): then
+        # the view is the text itself, without looking at each character in Python.
+        if text.isprintable() and _BLANKS.isdisjoint(text) and unicodedata.is_normalized("NFKC", text):
+            return cls.of(text)
+        return cls.of(text).without(_invisible).mapped(_compatible)
 
     def without(self, drop) -> "_View":
         keep = [i for i, char in enumerate(self.text) if not drop(char)]
@@ -196,12 +212,17 @@ def contact_spans(text: str) -> list[tuple[int, int]]:
     import phonenumbers  # loaded on first use
 
     # Compatibility forms as their plain letters and digits (NFKC: a full-width ＠ or ６
-    # is the same contact detail), character by character so that spans stay exact.
-    view = _View.of(text).without(_invisible).mapped(_compatible)
+    # is the same contact detail).
+    view = _View.compatible(text)
     found: list[tuple[int, int]] = []
     joined = view.replaced(_SPACED_LETTERS_RE, lambda m: m.group(0).replace(" ", ""))
-    for seen in (view, joined):
-        for pattern in (_EMAIL_RE, _LOOSE_EMAIL_RE, _CHEZ_EMAIL_RE, _HANDLE_RE):
+    for seen in (view, joined) if joined.text != view.text else (view,):
+        patterns = [_EMAIL_RE, _HANDLE_RE]
+        if _AT_LOOSE_RE.search(seen.text):
+            patterns.append(_LOOSE_EMAIL_RE)
+        if _CHEZ_RE.search(seen.text):
+            patterns.append(_CHEZ_EMAIL_RE)
+        for pattern in patterns:
             found += [seen.source(m.start(), m.end()) for m in pattern.finditer(seen.text)]
         found += [seen.source(m.start("handle"), m.end("handle")) for m in _NAMED_HANDLE_RE.finditer(seen.text)
                   if m.group("plain") or re.search(r"[\d_.]", m.group("handle"))]
