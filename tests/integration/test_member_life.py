@@ -100,6 +100,9 @@ def test_a_new_address_confirmed_from_it_moves_everything_and_the_old_one_gets_n
     assert people.to(PACO, "Invitation : Atelier")
     people.cycle(mail(PACO, "Calendrier", "Invitations : permanences\n", name="Paco Ruiz", date=people.now))
     (by_kind,) = people.to(PACO, "Retiré de votre agenda : Atelier")
+    assert "ne fait plus partie des invitations que vous avez choisies : permanences" in \
+        " ".join(text_of(by_kind).split())
+    assert "« Invitations : permanences, ateliers »" in " ".join(text_of(by_kind).split())
 
     assert people.cycle(mail(PACO, f"Nouvelle adresse : {NEW}", "Bonjour, j'ai changé d'adresse.",
                              name="Paco Ruiz", date=people.now)) == \

@@ -77,6 +77,10 @@ WITHDRAWN = "withdrawn"
 """The change of a ``METHOD:CANCEL`` sent to a member who turned invitations off."""
 WITHDRAWAL = "invitation_withdrawn"
 """Purpose and template of those mails (the event still takes place)."""
+WITHDRAWN_BY_KIND = "withdrawn_by_kind"
+"""The change of a ``METHOD:CANCEL`` sent to a member whose kinds of invitations no longer
+take in the series' kind (:func:`follow_kinds`): purpose, template and Message-ID of
+:data:`WITHDRAWN`'s, its own words (the kinds chosen, how to get the event back)."""
 LEFT_GROUP = "left_group"
 """The change of a ``METHOD:CANCEL`` sent to a member who left a group, for its sessions."""
 GROUP_WITHDRAWAL = "group_session_withdrawn"
@@ -243,7 +247,8 @@ def _queue(plan: Plan, series: EventSeries, kind: str, invitee: Invitee, occurre
     if kind in REQUEST_KINDS:
         purpose = GROUP_INVITATION if series.kind == GROUP_SESSION else INVITATION
     else:
-        purpose = {WITHDRAWN: WITHDRAWAL, LEFT_GROUP: GROUP_WITHDRAWAL, MOVED: MOVED_AWAY}.get(kind, CANCELLATION)
+        purpose = {WITHDRAWN: WITHDRAWAL, WITHDRAWN_BY_KIND: WITHDRAWAL, LEFT_GROUP: GROUP_WITHDRAWAL,
+                   MOVED: MOVED_AWAY}.get(kind, CANCELLATION)
     # RFC 5545 3.8.7.2: in an object with a METHOD, DTSTAMP is when the object was made.
     # With the SEQUENCE, it orders the messages about one event (RFC 5546 2.1.5): a
     # member invited again after a withdrawal gets a REQUEST newer than the CANCEL.
@@ -276,6 +281,9 @@ def _queue(plan: Plan, series: EventSeries, kind: str, invitee: Invitee, occurre
             "following": occurrence_view(series, following[0]) if following else None,
             "recipient": {"name": invitee.name, "first_name": invitee.first_name, "animator": invitee.animator},
             "pooled_from": pooled_from,
+            # The kinds the recipient chose, and this event's (« Invitations : permanences »).
+            "kinds": list(invitee.kinds or ()),
+            "event_kind": INVITATION_KIND_OF.get(series.kind),
         },
         purpose=purpose,
         cause=mail_cause(series.uid, series.sequence, occurrence),
@@ -550,9 +558,9 @@ def follow_kinds(plan: Plan, before: dict, after: dict) -> list[str]:
     """A member who keeps invitations on but changes their kinds (``before`` → ``after``,
     the member documents): the live series of a kind they no longer want are withdrawn
     from their agenda as when invitations are turned off (:data:`WITHDRAWAL` for what
-    reached them, what is still queued dropped), and, when something was withdrawn, the
-    round counted (``invitations_round``: a series invited again later comes as a new
-    mail); the live series of a kind they now want and did not before are sent
+    reached them, in the words of :data:`WITHDRAWN_BY_KIND`; what is still queued
+    dropped), and, when something was withdrawn, the round counted (``invitations_round``:
+    a series invited again later comes as a new mail); the live series of a kind they now want and did not before are sent
     (``METHOD:REQUEST``). Nothing for an animator, who gets every kind. Returns the
     Message-IDs queued. In a transaction."""
     old, new = invitee_of(before), invitee_of(after)
@@ -572,7 +580,9 @@ def follow_kinds(plan: Plan, before: dict, after: dict) -> list[str]:
                 plan.drop_queued(purpose=INVITATION, cause=mail["cause"], recipient=old.address)
             elif mail["status"] == "sent":
                 reached.add(uid)
-        queued += _each_live_series(plan, WITHDRAWN, old, lambda series: series.uid in reached)
+        # Withdrawn as chosen now: its words name the kinds kept, and how to get it back.
+        queued += _each_live_series(plan, WITHDRAWN_BY_KIND, replace(old, kinds=new.kinds),
+                                    lambda series: series.uid in reached)
         if reached:
             plan.members.update(after["id"], invitations_round=old.round + 1)
             new = replace(new, round=old.round + 1)
