@@ -716,3 +716,20 @@ def test_a_later_oui_to_still_current_sends_the_item_back_to_every_matching(net)
     assert net.answer(knit.PACO, "question:still_current", "oui") == "still_current O-1: reopened"
     (group,) = net.store.groups.all()
     assert (group["offer"], group["status"]) == ("O-1", "proposed")
+
+
+def test_a_pair_whose_time_to_be_proposed_again_came_during_a_pause_is_proposed_at_the_return(net):
+    # Locally a pause ends no introduction (those under way go on): a pair left unanswered
+    # by the animators comes back after repropose_days, and the pause only delays it.
+    marie = net.member(MARIE, "Marie Dupont")
+    paco = net.member(PACO, "Paco Ruiz")
+    net.item(marie, "offer", "Cours d'espagnol")
+    net.item(paco, "demand", "Apprendre l'espagnol")
+    assert net.intro("MR-1")["status"] == "proposed"
+    assert net.later(net.settings.introductions.expiry_days + 1).expired == ["MR-1"]
+    assert net.send(MARIE, "PAUSE", "").startswith("pause M-1")
+    net.later(net.settings.introductions.repropose_days)
+    assert [i["ref"] for i in net.store.introductions.all()] == ["MR-1"], "not while her offer is hidden"
+    assert net.send(MARIE, "REPRISE", "") == "resume M-1: 1 item(s) open again"
+    assert [(i["ref"], i["offer"], i["demand"], i["status"]) for i in net.store.introductions.all()][-1] == \
+        ("MR-2", "O-1", "D-1", "proposed")

@@ -199,9 +199,26 @@ def _forget_theirs(plan: Plan, record: dict) -> None:
 
 
 def _tried(plan: Plan) -> set[tuple[str, str, str]]:
-    """Every ``(demand ref, peer, offer ref)`` already proposed across (never proposed
-    again, whatever became of it)."""
-    return {(r["item"], r["peer"], r["theirs"].get("ref")) for r in plan.crossings.scan(lambda d: d["side"] == "demand")}
+    """Every ``(demand ref, peer, offer ref)`` already proposed across: never proposed
+    again, whatever became of it — but for a proposal the peer answered ``unavailable``
+    (its offer was not on its list any more: paused, set aside, withdrawn), once a
+    catalogue of that peer received after that answer lists the offer again
+    (:func:`_back_on_the_list`): the pair ended for the offer's absence alone, not for
+    anyone's no."""
+    catalogue_at = {p.address: federation.peer_state(plan, p).get("catalogue_at")
+                    for p in plan.settings.federation.peers}
+    return {(r["item"], r["peer"], r["theirs"].get("ref"))
+            for r in plan.crossings.scan(lambda d: d["side"] == "demand")
+            if not _back_on_the_list(r, catalogue_at.get(r["peer"]))}
+
+
+def _back_on_the_list(record: dict, catalogue_at: str | None) -> bool:
+    """True when ``record`` ended only because the peer's offer was unavailable, and the
+    peer's catalogue was received after (``catalogue_at``, UTC ISO): whatever that
+    catalogue lists is available again. The catalogue held at the refusal still listed
+    the offer: proposing from it again would meet the same answer."""
+    return (record.get("close_reason") == "unavailable" and bool(record.get("closed")) and bool(catalogue_at)
+            and datetime.fromisoformat(catalogue_at) > datetime.fromisoformat(record["closed"]))
 
 
 def propose_across(plan: Plan, only: set[str] | None = None) -> list[str]:
@@ -212,7 +229,9 @@ def propose_across(plan: Plan, only: set[str] | None = None) -> list[str]:
     local offer now (:func:`workflows.steps.matcher.partner`), is matched against the
     offers the linked peers share (titles, :func:`workflows.model.matching.score_titles`,
     ``[matching] min_score``); the best becomes ``MRV-<n>``: our animators asked to
-    approve, the peer sent the ``proposal``. A pair once proposed never is again. Returns
+    approve, the peer sent the ``proposal``. A pair once proposed never is again, but
+    one the peer answered ``unavailable`` whose offer a later catalogue lists again
+    (:func:`_tried`). Returns
     ``"MRV-<n> with <peer name>"`` for each."""
     peers = [p for p in plan.settings.federation.peers if federation.peer_state(plan, p).get("linked")]
     offers = [(p.address, entry) for p in peers for entry in federation.peer_state(plan, p).get("catalogue") or ()]
@@ -338,6 +357,9 @@ def _on_proposal(plan: Plan, incoming: Incoming, peer: Peer, body: dict) -> str:
     if offer is None or offer["kind"] != "offer" or offer["status"] != "open" or offer.get("shared") is not True \
             or member is None or member["status"] != "confirmed":
         federation.send(plan, peer, "withdrawn", {"id": found["id"], "reason": "unavailable"})
+        # The peer's copy of our list named it: renewed at the next catalogue, which tells
+        # it when the offer is back (a pause ended) and may be proposed again.
+        federation.share_again(plan, peer)
         return f"federation: proposal {found['id']} of {peer.name}: {found['offer']} not available"
     record = _create(plan, peer, key=found["id"], side="offer", item=offer, theirs=found["demand"],
                      score=found["score"])

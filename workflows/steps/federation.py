@@ -128,6 +128,15 @@ def share_catalogue(plan: Plan, peer: Peer, *, at_once: bool = False) -> str | N
     return sent
 
 
+def share_again(plan: Plan, peer: Peer) -> None:
+    """``peer`` holds an out-of-date catalogue of ours (it proposed an offer no longer
+    listed: paused, withdrawn, no longer shared): the next catalogue goes to it even if
+    it is the same as the last one sent — once a day at most, as ever
+    (:func:`share_catalogue`) —, so that its copy is renewed, and an offer back on the
+    list meanwhile may be proposed again (:func:`workflows.steps.federated_introductions.propose_across`)."""
+    _save(plan, peer, shared_digest=None)
+
+
 def share(plan: Plan) -> list[str]:
     """The daily work of linked networks (a job): to each peer not linked yet, a ``hello``
     (once a day at most); to each linked one, the catalogue when it changed

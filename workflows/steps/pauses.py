@@ -12,7 +12,10 @@ member document::
 Invitations are unchanged (protocol.md, "Intents"): a pause is about exchanges, not about
 meeting the network. Introductions already under way go on, cross-network ones too
 (:mod:`workflows.steps.federated_introductions`); the paused items only take no new
-proposal (a peer's proposal for a paused offer is answered ``unavailable``).
+proposal — so no pair here ends because of a pause. A peer's proposal for a paused offer
+is answered ``unavailable``; the peer proposes that pair again once a catalogue of ours
+lists the offer again (:func:`workflows.steps.federated_introductions.propose_across`). Items
+back from a pause go to every matching (:func:`workflows.steps.items.to_matching`).
 """
 from __future__ import annotations
 
