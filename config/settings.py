@@ -30,7 +30,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from config.feeds import Feed, check_feeds
 from workflows.model.federation import FederationError, read_public_key
-from workflows.model.said import Said
+from workflows.model.said import Said, said
 
 
 def is_plausible_address(value: str) -> bool:
@@ -65,7 +65,7 @@ class ConfigError(Exception):
     def said(self, say: Callable[..., str]) -> str:
         """Every problem, under one head line, in the language of ``say`` (a
         ``workflows.shell.language.Words``)."""
-        return "\n  ".join(problem.said(say) for problem in self._lines())
+        return "\n  ".join(said(problem, say) for problem in self._lines())
 
 
 class SecretMissing(Exception):

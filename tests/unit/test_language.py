@@ -151,3 +151,26 @@ def test_lists_and_the_route_table_speak_the_network_language(tmp_path, capsys, 
     assert say("Guards (who may):") in out and say("whoever writes") in out
     assert main(["routes", "--json", *config]) == 0
     assert '"guard_says": "whoever writes"' in capsys.readouterr().out  # --json: the code's words
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_bad_linked_networks_calendar_is_said_not_a_traceback(tmp_path, capsys, language):
+    from federation_support import Network, peers_toml
+
+    rouen = Network(tmp_path / "rouen", "RERS de Rouen", "rers@rouen.example", "anim@rouen.example")
+    havre = Network(tmp_path / "havre", "RERS du Havre", "rers@havre.example", "anim@havre.example")
+    config = havre.root / "rers.toml"
+    text = config.read_text(encoding="utf-8").replace('language = "fr"', f'language = "{language}"')
+    if f'language = "{language}"' not in text:
+        text = text.replace("[network]\n", f'[network]\nlanguage = "{language}"\n', 1)
+    config.write_text(text + peers_toml(rouen) + '\n[[federation.feeds]]\npeer = "Inconnu"\npath = "/tmp/x.ics"\n'
+                      'kinds = ["pique-niques"]\n', encoding="utf-8")
+    say = Words(language)
+    for command in ("status", "doctor"):
+        assert main([command, "--config", str(config)]) == 2
+        said = capsys.readouterr()
+        shown = said.err + said.out
+        assert "Traceback" not in shown
+        assert say("{name!r} is not the name of a [[federation.peers]]", name="Inconnu") in shown
+        assert say("{kind!r} is not one of {kinds}", kind="pique-niques",
+                   kinds="permanences, rencontres, échanges, ateliers") in shown
