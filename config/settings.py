@@ -129,9 +129,8 @@ class ServerSettings:
             return None
         value = os.environ.get(self.password_env)
         if value is None:
-            raise SecretMissing(
-                f"the environment variable {self.password_env} (named by password_env) is not set"
-            )
+            raise SecretMissing(Said("the environment variable {name} (named by password_env) is not set",
+                                     name=self.password_env))
         return value
 
 

@@ -19,6 +19,7 @@ from store import Store
 from support import fail_on, make_settings, member_mail
 from workflows.shell.daemon import EXIT_UNFIXABLE, Backoff
 from workflows.shell.host import Host
+from workflows.shell.language import Words
 
 pytestmark = pytest.mark.integration
 
@@ -138,7 +139,9 @@ def test_a_corrupt_store_stops_its_network_alone(tmp_path, dovecot, sink, monkey
     assert "3 network(s): 2 ok, 1 failing (nord)." in status.stdout
     doctor = rers("doctor", "--networks", str(tmp_path / "networks"))
     assert doctor.returncode == 1, doctor.stdout
-    assert "failing (nord)." in doctor.stdout and "not valid JSON" in doctor.stdout
+    not_json = Words("fr")("the store {path} is not valid JSON ({error}). {advice}", path=store, error="",
+                           advice="").split(" (")[0]
+    assert "failing (nord)." in doctor.stdout and not_json in doctor.stdout
 
 
 def test_a_bad_password_stops_its_network_alone(tmp_path, dovecot, sink, monkeypatch):

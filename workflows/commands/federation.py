@@ -13,6 +13,7 @@ import json
 import sys
 
 from workflows.commands.common import load_settings, open_store
+from workflows.model.said import said
 from workflows.shell.clock import clock_for
 from workflows.shell.apply import view
 from workflows.shell.errors import EXIT_OK, UserError
@@ -154,7 +155,7 @@ def cmd_send(args) -> int:
         report = Runner(settings, store, clock=clock).flush()
     say = words_for(settings)
     for line in sent or [say("nothing to send")]:
-        print(line)
+        print(said(line, say))
     if report.error:
         raise UserError("queued, not sent yet: {error}", error=report.error)
     return EXIT_OK

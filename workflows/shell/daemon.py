@@ -45,7 +45,7 @@ from filelock import FileLock, Timeout
 from config.settings import Settings
 from store import Store, StoreBusy, StoreError
 from workflows.mail.render import Renderer
-from workflows.model.said import Said
+from workflows.model.said import Said, kept, said_of
 from workflows.shell.apply import run
 from workflows.shell.errors import UserError, os_problem
 from workflows.shell.housekeeping import housekeeping
@@ -297,12 +297,13 @@ class Daemon:
         try:
             report = self.runner.cycle()
         except (MailboxError, TransportError, StoreBusy) as error:
-            if self._unfixable(getattr(error, "fault", None), str(error)):
+            text = said_of(error)
+            if self._unfixable(getattr(error, "fault", None), text):
                 return False
             delay = self.backoff.next_delay()
-            self.state.last_error = str(error)
-            log.warning("cycle failed (%s); next try in %.0f s", error, delay)
-            self._note_failure(str(error))
+            self.state.last_error = text
+            log.warning("cycle failed (%s); next try in %.0f s", text, delay)
+            self._note_failure(text)
             self._close_watcher()
             if isinstance(error, MailboxError):
                 self._without_mailbox(error)
@@ -310,7 +311,7 @@ class Daemon:
             return False
         except (StoreError, OSError) as error:  # a full disk, a folder not writable: one line
             delay = self.backoff.next_delay()
-            text = os_problem(error) if isinstance(error, OSError) else str(error)
+            text = os_problem(error) if isinstance(error, OSError) else said_of(error)
             self.state.last_error = text
             log.error("cycle failed (%s); next try in %.0f s", text, delay)
             self._note_failure(text)
@@ -346,7 +347,7 @@ class Daemon:
                 log.warning("login refused (%d time(s) in a row; the daemon stops at %d): %s",
                             self._login_refusals, self.login_attempts, text)
                 return False
-            text = f"{text} ({self._login_refusals} times in a row)"
+            text = Said("{error} ({n} times in a row)", error=text, n=self._login_refusals)
         elif fault != "secret":
             return False
         log.critical("rers stops, no retry can fix this: %s. Fix it, then start the robot again.", text)
@@ -429,7 +430,7 @@ class Daemon:
         try:
             with self.store.transaction():
                 self.store.set_state("last_cycle_error", {"at": self.clock().isoformat(timespec="seconds"),
-                                                          "error": text})
+                                                          "error": kept(text)})
         except Exception:
             log.debug("could not record the failure in the store", exc_info=True)
 

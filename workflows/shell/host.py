@@ -38,6 +38,7 @@ from pathlib import Path
 from config.settings import ConfigError, load
 from store import Store, StoreError
 from workflows.mail.render import Renderer
+from workflows.model.said import said, said_of
 from workflows.shell.daemon import EXIT_UNFIXABLE, Daemon
 from workflows.shell.errors import UserError, os_problem
 from workflows.shell.language import words_for, words_for_error
@@ -237,6 +238,7 @@ def status_all(directory: Path, now) -> tuple[str, list[str]]:
 
     parts, failing = [], []
     for name, config in find_networks(directory):
+        settings = None
         try:
             settings = load(config)
             store = Store.open(settings.store.path)
@@ -245,9 +247,9 @@ def status_all(directory: Path, now) -> tuple[str, list[str]]:
         except ConfigError as error:
             text, failed = "FAIL  " + error.said(words_for_error(error)), True
         except StoreError as error:
-            text, failed = f"FAIL  {error}", True
+            text, failed = "FAIL  " + said(said_of(error), words_for(settings)), True
         except OSError as error:
-            text, failed = f"FAIL  {os_problem(error)}", True
+            text, failed = "FAIL  " + os_problem(error).said(words_for(settings)), True
         parts.append(f"== {name} ==\n{text}")
         if failed:
             failing.append(name)

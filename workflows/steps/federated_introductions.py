@@ -40,6 +40,7 @@ from datetime import datetime, timedelta
 
 from config.settings import Peer
 from workflows.decision import Incoming, Plan
+from workflows.model.said import Said
 from workflows.lookup import find_item, find_ref, group_holding
 from workflows.model.federated_introductions import (
     CLOSED_BY,
@@ -260,7 +261,7 @@ def propose_across(plan: Plan, only: set[str] | None = None) -> list[str]:
         plan.audit.info("%s proposed across: %s ↔ %s of %s (%.2f)", record["ref"], demand["ref"], entry["ref"],
                         peer.name, score)
         tried.add((demand["ref"], address, entry["ref"]))
-        done.append(f"{record['ref']} with {peer.name}")
+        done.append(Said("{ref} with {peer}", ref=record["ref"], peer=peer.name))
     return done
 
 
@@ -283,7 +284,7 @@ def expire(plan: Plan) -> list[str]:
         for record in plan.crossings.find("status", status):
             if plan.now - datetime.fromisoformat(record["created"]) >= limit:
                 _close(plan, record, "expired", ours=True, event="expired")
-                done.append(f"{record['ref']} expired")
+                done.append(Said("{ref} expired", ref=record["ref"]))
     return done
 
 

@@ -30,6 +30,7 @@ from typing import Callable
 
 from config.settings import Peer
 from workflows.decision import Incoming, Plan
+from workflows.model.said import Said
 from workflows.mail.labels import label_of
 from workflows.model.federation import Received, encode, envelope, read_catalogue, shared_entry
 from workflows.model.privacy import redact
@@ -148,9 +149,9 @@ def share(plan: Plan) -> list[str]:
             if state.get("hello_day") != plan.today:
                 send(plan, peer, "hello", {})
                 _save(plan, peer, hello_day=plan.today)
-                done.append(f"hello to {peer.name}")
+                done.append(Said("hello to {peer}", peer=peer.name))
         elif share_catalogue(plan, peer):
-            done.append(f"catalogue to {peer.name}")
+            done.append(Said("catalogue to {peer}", peer=peer.name))
     return done
 
 
