@@ -35,7 +35,7 @@ servers:
 
 ## The whole suite: unit tests, integration tests against real Dovecot and aiosmtpd, the corpus.
 test: $(STAMP) servers
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 	$(MAKE) --no-print-directory corpus
 
 ## The shared sample corpus through the real `rers parse` (when the corpus is beside the checkout).

@@ -176,6 +176,7 @@ def test_a_bad_linked_networks_calendar_is_said_not_a_traceback(tmp_path, capsys
                    kinds="permanences, rencontres, échanges, ateliers") in shown
 
 
+@pytest.mark.parametrize("language", ["fr", "en"])
 def test_store_errors_are_said_in_the_network_language_and_logged_in_english(tmp_path, capsys, language):
     import shutil
 
