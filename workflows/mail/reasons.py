@@ -174,6 +174,13 @@ REASONS: dict[str, tuple[str, str]] = {
         "nobody on a third party's word, and never the forwarder in place of the writer: nothing was recorded. "
         "{forwarder} only receives thanks. If the person wants to join, see with them (ADHÉSION POUR, at the "
         "drop-in); what was written around it (a number, a situation) is in the attached message."),
+    "relayed_no_item": (
+        "{forwarder} a transféré le message d'une autre personne ({name}), où le robot ne lit ni offre ni demande "
+        "(pas de savoir lisible) : il n'a rien enregistré ni rien demandé à la personne. {forwarder} reçoit "
+        "seulement un remerciement. Lisez le message joint et voyez avec la personne.",
+        "{forwarder} forwarded the message of another person ({name}), in which the robot reads no offer or "
+        "request (no readable skill): it recorded nothing and asked the person nothing. {forwarder} only receives "
+        "thanks. Read the attached message and see with the person."),
     "relayed_for_member": (
         "{forwarder} a transféré le message d'une autre personne, dont l'adresse est déjà celle du membre {member} : "
         "le robot n'a rien enregistré (une offre ou une demande ne se publie que depuis l'adresse du membre). "

@@ -25,7 +25,7 @@ def on_relayed(plan: Plan, incoming: Incoming) -> str:
     """Record the forwarded person pending with the items (held) and ask them the join
     question at their own address (:func:`workflows.steps.membership.ask_to_join`); an
     address that is a confirmed member's records nothing; without an address the person
-    reads, nothing is recorded. The animators get the message with what was done, the
+    reads, or an offer or a demand without a readable savoir, nothing is recorded. The animators get the message with what was done, the
     forwarder the thanks (``relayed_ack``). Returns the outcome (no address in it: it
     is logged)."""
     parsed = incoming.parsed
@@ -35,6 +35,10 @@ def on_relayed(plan: Plan, incoming: Incoming) -> str:
     if person is None:
         forward_to_animators(plan, incoming, reason="relayed_no_address", forwarder=parsed.sender, name=name)
         outcome = "relayed: no address of the person's, nothing recorded"
+    elif parsed.intent != "join" and not parsed.items:
+        # An offer or a demand with no readable savoir: nothing to ask the person about.
+        forward_to_animators(plan, incoming, reason="relayed_no_item", forwarder=parsed.sender, name=name)
+        outcome = "relayed: no readable offer or demand, nothing recorded"
     elif member is not None and member["status"] == "confirmed":
         forward_to_animators(plan, incoming, reason="relayed_for_member", forwarder=parsed.sender, member=member["ref"])
         outcome = f"relayed for {member['ref']}: already a member, nothing recorded"
