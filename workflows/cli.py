@@ -307,7 +307,7 @@ def _common(defaults: bool, say: Words) -> argparse.ArgumentParser:
                         help=say("configuration file (default: $RERS_CONFIG, else ./rers.toml)"))
     common.add_argument("--now", metavar="WHEN", default=None if defaults else argparse.SUPPRESS,
                         help=say("in a sandbox only (rers sandbox): run as on this date (2027-01-04) or date and time"))
-    common.add_argument("--log-level", default="warning" if defaults else argparse.SUPPRESS,
+    common.add_argument("--log-level", default="warning" if defaults else argparse.SUPPRESS, type=str.lower,
                         choices=["debug", "info", "warning", "error"],
                         help=say("how much to log on stderr (default: warning)"))
     return common
