@@ -210,7 +210,8 @@ class Host:
             network.exit_status = network.daemon.run()
         except UserError as error:  # another rers holds this store, or its lock cannot be made
             network.exit_status = error.status
-            network.problem = str(error)
+            self._cannot_start(network, str(error))
+            return
         except Exception as error:
             log.exception("network %s stopped unexpectedly; the others go on", network.name)
             network.exit_status = EXIT_UNFIXABLE
