@@ -159,3 +159,9 @@ def test_a_peer_restarting_ends_what_was_under_way_and_its_old_list_is_forgotten
     carried = exchange(havre, rouen)
     assert any(line.startswith("federation: proposal MRV-1 of RERS de Rouen: MRV-2, approval asked")
                for line in carried), carried
+
+
+def test_a_robot_message_names_the_peer_as_configured(tmp_path):
+    havre, rouen = linked(tmp_path, paco_first="Paco")
+    (first, *_) = havre.robot_mail(rouen)
+    assert str(parse(first)["To"]) == "RERS de Rouen <rers@rouen.example>", "not « Rers de Rouen »"

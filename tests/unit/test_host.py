@@ -16,6 +16,7 @@ from workflows.cli import main
 from workflows.shell.daemon import EXIT_UNFIXABLE, Daemon, InstanceLock
 from workflows.shell.errors import UserError
 from workflows.shell.host import THREAD_PREFIX, Host, NetworkLogFilter, find_networks, summary_line
+from workflows.shell.language import Words
 
 
 def maildir_network(directory: Path, name: str) -> Path:
@@ -178,9 +179,22 @@ def test_status_of_all_networks_exits_1_when_one_cannot_be_read(tmp_path, capsys
     assert main(["status", "--networks", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert "== a ==" in out and "Aucun cycle n’est encore allé à son terme." in out
-    assert "== b ==\nFAIL" in out and out.rstrip().endswith("2 network(s): 1 ok, 1 failing (b).")
+    assert "== b ==\nFAIL" in out and out.rstrip().endswith("2 réseau(x) : 1 en ordre, 1 en échec (b).")
+
+
+def test_doctor_of_all_networks_fails_two_networks_on_one_address(tmp_path, capsys):
+    maildir_network(tmp_path, "a")
+    twin = maildir_network(tmp_path, "b")
+    maildir_network(tmp_path, "c")
+    text = (twin / "rers.toml").read_text()
+    (twin / "rers.toml").write_text(text.replace("rers.b@example.org", "rers.a@example.org"))
+    assert main(["doctor", "--networks", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  address    rers.a@example.org est aussi l'adresse de a : les deux robots répondraient" in out
+    assert out.rstrip().endswith("en échec (b).")
 
 
 def test_summary_line():
-    assert summary_line(3, []) == "3 network(s): 3 ok, 0 failing."
-    assert summary_line(3, ["b", "c"]) == "3 network(s): 1 ok, 2 failing (b, c)."
+    assert summary_line(3, [], Words("en")) == "3 network(s): 3 ok, 0 failing."
+    assert summary_line(3, ["b", "c"], Words("en")) == "3 network(s): 1 ok, 2 failing (b, c)."
+    assert summary_line(3, ["b", "c"], Words("fr")) == "3 réseau(x) : 1 en ordre, 2 en échec (b, c)."

@@ -182,7 +182,7 @@ def default_jobs(settings: Settings, store: Store, clock: Clock, renderer: Rende
         # Only where peers are listed: a network without any writes nothing for them.
         *([Job(catalogued("linked networks"), lambda: federation_job(settings, store, clock(), renderer), "hour")]
           if settings.federation.peers else []),
-        *([Job("pooled events", lambda: pooled_job(settings, store, clock(), renderer), "hour")]
+        *([Job(catalogued("pooled events"), lambda: pooled_job(settings, store, clock(), renderer), "hour")]
           if settings.federation.feeds else []),
     ]
 
