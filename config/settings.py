@@ -869,7 +869,7 @@ def _peers(given: Any, own_address: str | None, text: str) -> tuple[list[Peer], 
             try:
                 read_public_key(key)
             except FederationError as error:
-                problems.append(label("key", str(error)))  # the key's own words: FederationError
+                problems.append(label("key", error.args[0]))  # the key's own words: a Said
         if len(problems) == bad:
             peers.append(Peer(name=name, address=address, key=key))
     return peers, problems

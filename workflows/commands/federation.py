@@ -32,7 +32,8 @@ def cmd_key(args) -> int:
     if args.create:
         try:
             if create_key(key_path(settings)):
-                print(words_for(settings)("Signing key created: {path}", path=key_path(settings)), file=sys.stderr)
+                say = words_for(settings)
+                print(say("Signing key created: {path}", path=key_path(settings)), file=sys.stderr)
         except OSError as error:
             raise UserError("cannot create the signing key {path}: {reason}", path=key_path(settings),
                                 reason=error.strerror or error) from None

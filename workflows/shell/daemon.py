@@ -20,8 +20,10 @@ again when the mailbox is read again.
 
 A fault no retry can fix stops the daemon with one clear line (CRITICAL) and exit status
 2, so that systemd shows it failed rather than a robot retrying forever: a password
-variable that is not set, or a login the IMAP or SMTP server refused
-:data:`LOGIN_ATTEMPTS` times in a row (one refusal may be the server's hiccup).
+variable that is not set (looked at first, before any connection: a server that refuses
+connections meanwhile must not hide it behind retries), or a login the IMAP or SMTP
+server refused :data:`LOGIN_ATTEMPTS` times in a row (one refusal may be the server's
+hiccup).
 
 SIGTERM and SIGINT ask the daemon to stop: the message being handled is finished and
 committed, then :meth:`Daemon.run` returns 0. Only one daemon (or `rers poll`) runs per
@@ -42,7 +44,7 @@ from typing import Callable
 import schedule
 from filelock import FileLock, Timeout
 
-from config.settings import Settings
+from config.settings import SecretMissing, Settings
 from store import Store, StoreBusy, StoreError
 from workflows.mail.render import Renderer
 from workflows.model.said import Said, kept, said_of
@@ -180,9 +182,25 @@ def default_jobs(settings: Settings, store: Store, clock: Clock, renderer: Rende
         # Only where peers are listed: a network without any writes nothing for them.
         *([Job(catalogued("linked networks"), lambda: federation_job(settings, store, clock(), renderer), "hour")]
           if settings.federation.peers else []),
-        *([Job("pooled events", lambda: pooled_job(settings, store, clock(), renderer), "hour")]
+        *([Job(catalogued("pooled events"), lambda: pooled_job(settings, store, clock(), renderer), "hour")]
           if settings.federation.feeds else []),
     ]
+
+
+def missing_password(settings: Settings) -> str | None:
+    """One sentence naming a password variable the IMAP mailbox or the SMTP transport
+    logs in with (``auth = "password"``, a ``password_env`` named) that is not set in the
+    environment, or None. Read at start: no retry fixes it."""
+    for section, kind, wanted in (("mailbox", settings.mailbox.kind, "imap"),
+                                  ("transport", settings.transport.kind, "smtp")):
+        server = getattr(settings, section).server
+        if kind != wanted or server.auth != "password" or not server.password_env or not server.username:
+            continue
+        try:
+            server.password()
+        except SecretMissing as error:
+            return f"[{section}] cannot log in: {error}"
+    return None
 
 
 class Daemon:
@@ -272,6 +290,11 @@ class Daemon:
                 signal.signal(signal.SIGTERM, self.request_stop)
                 signal.signal(signal.SIGINT, self.request_stop)
             log.info("rers started for %s", self.settings.network.address)
+            missing = missing_password(self.settings)
+            if missing is not None:
+                self._unfixable("secret", missing)
+                log.info("rers stopped")
+                return self.exit_status
             self.install_jobs()
             try:
                 while not self.stop_event.is_set():

@@ -156,7 +156,8 @@ def share(plan: Plan) -> list[str]:
 
 
 def on_federation(plan: Plan, incoming: Incoming, peer: Peer, received: Received, *,
-                  more: "Callable[[Plan, Incoming, Peer, Received], str | None] | None" = None) -> str:
+                  more: "Callable[[Plan, Incoming, Peer, Received], str | None] | None" = None,
+                  restarted: "Callable[[Plan, Peer], None] | None" = None) -> str:
     """``federation`` past :data:`workflows.routes.PEER` (signed by ``peer``, to this
     network, a new sequence number): recorded, never answered in prose. A ``catalogue``
     replaces what is kept of the peer's shared items; a ``hello`` only links; a ``count``
@@ -165,10 +166,13 @@ def on_federation(plan: Plan, incoming: Incoming, peer: Peer, received: Received
     (the cross-network introductions'), and when it returns None (or there is no
     ``more``), to the animators. The first message of a peer links it: this network's
     catalogue goes to it at once. A peer that restarted from an empty store (a newer
-    epoch after messages of an older one) is recorded under its new epoch and the
-    animators are told."""
+    epoch after messages of an older one) is recorded under its new epoch, the animators
+    told, and what was kept of it forgotten before its message is read: its catalogue
+    (its references now name other items), and through ``restarted`` what was under way
+    with it; it lost ours: this network's catalogue goes to it at once, as on a first
+    link."""
     before = peer_state(plan, peer)
-    first = not before.get("linked")
+    first, again = not before.get("linked"), False
     if received.epoch > int(before.get("epoch") or 0) and before.get("last_seq"):
         # Its numbering starts again (the guard let a newer epoch through): the animators
         # know why its messages are accepted again from number 1.
@@ -176,6 +180,10 @@ def on_federation(plan: Plan, incoming: Incoming, peer: Peer, received: Received
                         cause=f"federation-restart:{peer.address}:{received.epoch}")
         plan.audit.warning("federation: %s restarted from an empty store (epoch %d, number %d)", peer.name,
                            received.epoch, received.seq)
+        _save(plan, peer, catalogue=[], catalogue_at=None, shared_digest=None)
+        if restarted is not None:
+            restarted(plan, peer)
+        again = True
     _save(plan, peer, linked=True, last_seq=received.seq, epoch=received.epoch,
           **{"in": {"kind": received.kind, "seq": received.seq, "at": plan.stamp(), "sent": received.sent}})
     if received.kind == "catalogue":
@@ -192,7 +200,7 @@ def on_federation(plan: Plan, incoming: Incoming, peer: Peer, received: Received
         label = label_of("federation", "intent", plan.settings.network.language)
         forward_to_animators(plan, incoming, reason="not_automated", intent=f"{label} : {received.kind}")
         outcome = f"federation: {received.kind} of {peer.name} not automated, forwarded"
-    if first:
+    if first or again:
         share_catalogue(plan, peer, at_once=True)
-        outcome += "; linked"
+        outcome += "; linked" if first else "; restarted, what was kept of it forgotten"
     return outcome
