@@ -23,8 +23,8 @@ def test_doctor_reports_a_wrong_password_and_a_closed_smtp_port(robot_factory, i
     robot.config.write_text(text)
     result = robot.command("doctor", check=False)
     assert result.returncode == 1
-    assert "FAIL  mailbox" in result.stdout and "wrong username or password" in result.stdout
-    assert "FAIL  transport" in result.stdout and "refused" in result.stdout
+    assert "FAIL  mailbox" in result.stdout and "identifiant ou mot de passe erroné" in result.stdout
+    assert "FAIL  transport" in result.stdout and "a refusé la connexion" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
 
 
@@ -41,12 +41,12 @@ def test_doctor_without_the_password_still_reaches_the_server_first(robot_factor
     robot.config.write_text(robot.config.read_text().replace(f'"{imap_account.password_env}"', f'"{unset}"'))
     result = robot.command("doctor", check=False)
     assert "FAIL  mailbox" in result.stdout
-    assert "reached the IMAP server 127.0.0.1" in result.stdout and unset in result.stdout
+    assert "le serveur IMAP 127.0.0.1" in result.stdout and "est joint" in result.stdout and unset in result.stdout
     assert result.stdout.count(unset) == 1, result.stdout  # issue 20: each thing said once
     text = robot.config.read_text().replace(f"port = {robot.settings.mailbox.server.port}", f"port = {free_port()}")
     robot.config.write_text(text)
     result = robot.command("doctor", check=False)
-    assert "FAIL  mailbox" in result.stdout and "refused" in result.stdout
+    assert "FAIL  mailbox" in result.stdout and "a refusé la connexion" in result.stdout
     # The wrong port first, and the missing secret in the same finding: both at once.
     finding = " ".join(result.stdout.split("FAIL  mailbox")[1].split("FAIL")[0].split())
-    assert finding.index("refused") < finding.index(f"{unset} (le mot de passe) n’est pas définie")
+    assert finding.index("a refusé la connexion") < finding.index(f"{unset} (le mot de passe) n’est pas définie")
