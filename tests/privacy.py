@@ -64,6 +64,11 @@ class StoreFacts:
     introductions: dict[str, dict] = field(default_factory=dict)
     surnames: dict[str, re.Pattern] = field(default_factory=dict)
     """Member ref → a pattern finding their surname's words."""
+    surname_owners: dict[str, set[str]] = field(default_factory=dict)
+    """A surname's word (as matched: as written or in capitals) → the refs it belongs to."""
+    any_surname: re.Pattern | None = None
+    """One pattern for every word of :attr:`surname_owners`: a mail is searched once, not
+    once per member (a store of the crash test holds hundreds)."""
     first_names: dict[str, str] = field(default_factory=dict)
     """Member ref → the first name the robot shows of them."""
     fellow_askers: dict[str, set[str]] = field(default_factory=dict)
@@ -79,12 +84,12 @@ class StoreFacts:
 _PARTICLES = {"de", "du", "des", "la", "le", "les", "van", "von", "der", "den", "da", "di", "dos", "del", "ben", "bin"}
 
 
-def _surname_pattern(member: dict) -> re.Pattern | None:
+def _surname_words(member: dict) -> set[str]:
     """The words of ``member``'s name other members must never read (see the module
-    docstring), as one pattern, or None."""
+    docstring), as written and in capitals."""
     name = member.get("name")
     if not isinstance(name, str) or not name.strip():
-        return None
+        return set()
     shown = (public_member(member).first_name or "").lower()
     words = set()
     for word in re.split(r"[\s,;]+", name):
@@ -93,10 +98,13 @@ def _surname_pattern(member: dict) -> re.Pattern | None:
         if letters < 3 or word.lower() == shown or word.lower() in _PARTICLES or "@" in word:
             continue
         words.update({word, word.upper()})
-    if not words:
-        return None
+    return words
+
+
+def _words_pattern(words: Iterable[str]) -> re.Pattern:
     return re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
                       + r")(?![\w])")
+
 
 
 def _facts(path: Path) -> StoreFacts | None:
@@ -130,12 +138,16 @@ def _facts(path: Path) -> StoreFacts | None:
             facts.persons.add(member["address"])
         if member.get("phone") and member.get("ref"):
             facts.phone_owner[_phone_key(member["phone"])] = member["ref"]
-        pattern = _surname_pattern(member) if member.get("ref") else None
-        if pattern is not None:
-            facts.surnames[member["ref"]] = pattern
+        words = _surname_words(member) if member.get("ref") else set()
+        if words:
+            facts.surnames[member["ref"]] = _words_pattern(words)
+            for word in words:
+                facts.surname_owners.setdefault(word, set()).add(member["ref"])
         shown = public_member(member).first_name if member.get("ref") and member.get("name") else None
         if isinstance(shown, str) and len(shown) >= 3:
             facts.first_names[member["ref"]] = shown
+    if facts.surname_owners:
+        facts.any_surname = _words_pattern(facts.surname_owners)
     facts.introductions = {i["ref"]: i for i in store.introductions.all() if i.get("ref")}
     facts.crossings = {c["ref"]: c for c in (store.crossings.all() if hasattr(store, "crossings") else ()) if c.get("ref")}
     for group in (store.groups.all() if hasattr(store, "groups") else ()):
@@ -263,7 +275,10 @@ def violations(archive: Iterable, base: Path) -> tuple[list[str], int]:
             # A mail addressed by name to a person is theirs to read, whatever address the
             # store knows them by now (a member who moved, an address in A-labels).
             addressed_to = str(head.get("To", ""))
-            for owner, pattern in facts.surnames.items():
+            named = {owner for word in set(facts.any_surname.findall(text) if facts.any_surname else ())
+                     for owner in facts.surname_owners[word]}
+            for owner in sorted(named):
+                pattern = facts.surnames[owner]
                 if reader is not None and owner == reader.get("ref"):
                     continue
                 if reader is None and pattern.search(addressed_to):
