@@ -341,13 +341,16 @@ def _member(plan: Plan, incoming: Incoming) -> str | None:
 
 
 def _confirmed_member(plan: Plan, incoming: Incoming) -> str | None:
-    """What is for confirmed members: the catalogue (anyone else told how to join), a
-    message of preferences (anyone else's goes on as an unclaimed message)."""
+    """What is for confirmed members: the catalogue and an interest in a listed item
+    (anyone else told how to join, the animators told of an interest), a message of
+    preferences (anyone else's goes on as an unclaimed message)."""
     member = find_member(plan, person_address(incoming.parsed))
     if member is not None and member["status"] == "confirmed":
         return None
     if incoming.parsed.intent == "catalogue":
         return catalogue.not_for_you(plan, incoming)
+    if incoming.parsed.intent == "interest":
+        return interest.not_a_member(plan, incoming)
     return on_unclaimed(plan, incoming)
 
 

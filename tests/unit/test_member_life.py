@@ -177,6 +177,45 @@ def test_a_reply_to_the_catalogue_naming_a_reference_is_interest(net):
     assert net.send(PACO, "RE: Les savoirs du RERS de Test", "Le O-1 m'intéresse !").startswith("interest O-1: D-1")
 
 
+def test_interest_from_a_member_with_a_matching_open_demand_proposes_that_demand_and_records_no_other(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    paco = net.member(PACO, "Paco Ruiz")
+    lea = net.member(LEA, "Léa Martin")
+    net.item(marie, "offer", "Cours d'espagnol")                    # O-1
+    net.item(paco, "demand", "Cours d'espagnol")                    # D-1: the same title
+    net.item(lea, "demand", "Apprendre l'espagnol pour voyager")     # D-2: a matching one
+    assert [(i["offer"], i["demand"]) for i in net.store.introductions.all()] == [("O-1", "D-1")]  # matching's
+    assert net.send(PACO, "Je m'intéresse à O-1", "") == "interest O-1: D-1 reused, no new proposal"
+    assert net.send(LEA, "Le O-1 m'intéresse", "") == "interest O-1: D-2 reused, MR-2 proposed"
+    assert [i["ref"] for i in net.store.items.all() if i["kind"] == "demand"] == ["D-1", "D-2"]
+    assert [(i["offer"], i["demand"]) for i in net.store.introductions.all()] == [("O-1", "D-1"), ("O-1", "D-2")]
+    ack = flat(net.mails("interest_done", LEA)[-1].text)
+    assert "D-2 « Apprendre l'espagnol pour voyager » y correspond déjà" in ack and "sans en créer une autre" in ack
+
+
+def test_interest_in_a_demand_from_a_member_with_a_matching_open_offer_reuses_the_offer(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    paco = net.member(PACO, "Paco Ruiz")
+    net.item(marie, "demand", "Réparer un vélo")           # D-1
+    net.item(paco, "offer", "Réparation de vélos")        # O-1, maybe proposed with D-1 already
+    assert net.send(PACO, "Je m'intéresse à D-1", "").startswith("interest D-1: O-1 reused")
+    assert [i["ref"] for i in net.store.items.all() if i["member"] == "M-2"] == ["O-1"]
+    assert [(i["offer"], i["demand"]) for i in net.store.introductions.all()] == [("O-1", "D-1")]
+
+
+def test_interest_from_someone_not_a_member_tells_them_how_to_join_and_the_animators_why(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    net.item(marie, "offer", "Cours de tricot")
+    outcome = net.send("inconnu@example.org", "Je m'intéresse à O-1", "Bonjour !")
+    assert outcome == "interest O-1: not a member, told how to join"
+    ack = net.mails("interest_done", "inconnu@example.org")[-1]
+    assert "pour les membres" in ack.subject and "ADHÉSION" in ack.text and "Marie" not in ack.everything()
+    forward = net.mails("interest_not_member", ANIMATORS[0])[-1]
+    assert "pas membre du réseau s'intéresse à O-1" in flat(forward.text)
+    assert "n'a pas compris" not in forward.text
+    assert [i["ref"] for i in net.store.items.all()] == ["O-1"] and net.store.introductions.all() == []
+
+
 # --- freshness ----------------------------------------------------------------------------------
 
 
