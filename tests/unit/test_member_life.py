@@ -62,6 +62,34 @@ def test_a_pause_hides_the_members_items_until_the_date_and_brings_them_back_wit
     assert pauses_job(net.settings, net.store, net.now) == []  # once
 
 
+@pytest.mark.parametrize("written, until, unread", [
+    ("jusqu'au 31 février", None, "31 février"),
+    ("jusqu'au 30/02", None, "30/02"),
+    ("jusqu'au mois prochain", None, "mois prochain"),
+    ("jusqu'à fin mars", "2027-03-31", None),
+    ("jusqu'à la fin d'avril", "2027-04-30", None),
+    ("jusqu'à fin décembre", "2026-12-31", None),
+    ("jusqu'au 15 mars", "2027-03-15", None),
+    ("jusqu'à nouvel ordre", None, None),
+    ("jusqu'à ce que je finisse ma formation", None, None),
+])
+def test_a_pause_date_is_read_or_said_not_understood_never_replaced(written, until, unread):
+    from datetime import datetime, timezone
+
+    from workflows.mail.parse import _pause_until
+    assert _pause_until(written, datetime(2026, 12, 7, 10, tzinfo=timezone.utc)) == (until, unread)
+
+
+def test_a_pause_date_that_does_not_exist_is_said_not_understood_in_the_answer(net):
+    net.member(MARIE, "Marie Dupont")
+    assert net.send(MARIE, "PAUSE jusqu'au 31 février", "").startswith("pause M-1 until REPRISE")
+    ack = flat(net.mails("pause_done", MARIE)[-1].text)
+    assert "Nous n'avons pas compris la date « 31 février »" in ack and "PAUSE jusqu'au 15 mars" in ack
+    assert "février" not in ack.replace("« 31 février »", "")  # no other date made of it
+    assert net.send(MARIE, "PAUSE jusqu'à fin mars", "").startswith("pause M-1 until 2027-03-31")
+    assert "pas compris" not in net.mails("pause_done", MARIE)[-1].text
+
+
 def test_reprise_ends_a_pause_and_reopens_the_items_freshness_set_aside_but_not_a_closed_one(net):
     marie = net.member(MARIE, "Marie Dupont")
     offer = net.item(marie, "offer", "Cours d'espagnol")
