@@ -723,6 +723,18 @@ def test_accord_permanent_non_alone_stops_every_offer_and_oui_with_a_ref_gives_i
     assert net.store.items.find_one("ref", "O-1")["standing_consent"] is False
 
 
+def test_accord_permanent_in_the_subject_and_a_contact_in_the_body_are_both_applied_and_both_said(net):
+    paco = net.member(PACO, "Paco Ruiz", phone="+33611223344")
+    net.item(paco, "offer", "Cours d'espagnol")
+    outcome = net.send(PACO, "Accord permanent : oui O-1", "Contact : permanence")
+    assert outcome == "preferences M-1: contact permanence; standing M-1: given on O-1"
+    assert net.store.members.find_one("ref", "M-1")["contact"] == "permanence"
+    assert net.store.items.find_one("ref", "O-1")["standing_consent"] is True
+    assert "à la permanence" in flat(net.mails("preferences_done", PACO)[-1].text)
+    # said, and said not to apply while the contact is the permanence
+    assert "vous demandera tout de même votre accord" in flat(net.mails("standing_done", PACO)[-1].text)
+
+
 def test_the_robots_own_address_is_no_new_address(net):
     from workflows.steps.addresses import ask_new_address
 

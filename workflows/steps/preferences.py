@@ -10,6 +10,7 @@ from workflows.lookup import is_animator
 from workflows.mail.fields import PREFERENCE_FIELDS
 from workflows.mail.labels import label_of
 from workflows.model.members import IDENTITY_FIELDS
+from workflows.steps import standing
 from workflows.steps.people import who_wrote
 from workflows.steps.records import KEPT_FIELDS, contact_unavailable, implied, take_in
 from workflows.steps.speaking import answer_sender
@@ -26,7 +27,9 @@ def on_preferences(plan: Plan, incoming: Incoming) -> str | None:
     through the permanence meanwhile, and the animators told. What claims such a
     message, and who may send it, is :data:`workflows.routes.UNCLAIMED`'s first row (a
     message that may not change the record never gets here); None when the sender is no
-    confirmed member after all."""
+    confirmed member after all. ``Accord permanent : oui/non`` written with them (« Contact :
+    permanence » in the body, « Accord permanent : oui O-1 » in the subject) is applied
+    too, after them, with its own answer (:func:`workflows.steps.standing.on_standing`)."""
     parsed = incoming.parsed
     address, member = who_wrote(plan, incoming)
     if member is None or member["status"] != "confirmed":
@@ -51,5 +54,8 @@ def on_preferences(plan: Plan, incoming: Incoming) -> str | None:
                            "phone": updated.get("phone") if changed.get("phone") else None,
                            "referred": [label_of(f, "field", plan.settings.network.language) for f in taken.referred]})
     plan.audit.info("%s: %s preferences %s", parsed.message_id, member["ref"], changed or "unchanged")
-    return (f"preferences {member['ref']}: " + (", ".join(f"{k} {v}" for k, v in changed.items()) or "unchanged")
-            + ("; invitations change withheld" if taken.withheld else ""))
+    outcome = (f"preferences {member['ref']}: " + (", ".join(f"{k} {v}" for k, v in changed.items()) or "unchanged")
+               + ("; invitations change withheld" if taken.withheld else ""))
+    if standing.written_consent(incoming) is not None:
+        outcome += "; " + standing.on_standing(plan, incoming)
+    return outcome

@@ -75,7 +75,7 @@ def _notice(plan: Plan, incoming: Incoming) -> dict | None:
     return None
 
 
-def _written(incoming: Incoming) -> bool | None:
+def written_consent(incoming: Incoming) -> bool | None:
     """The ``Accord permanent : oui/non`` the message says (body, else subject), or a
     « STOP » (False) in reply to a notice; None when it says neither."""
     parsed = incoming.parsed
@@ -89,7 +89,7 @@ def changes_standing(plan: Plan, incoming: Incoming) -> bool:
     """The claim of the route « standing consent »: ``Accord permanent : oui/non`` in a
     message no keyword claimed, or a « STOP » / NON in reply to a ``standing_used``
     notice its sender got."""
-    if _written(incoming) is not None:
+    if written_consent(incoming) is not None:
         return True
     if _notice(plan, incoming) is None:
         return False
@@ -104,7 +104,7 @@ def on_standing(plan: Plan, incoming: Incoming) -> str:
     changed (:func:`record_grant`), acknowledged (``standing_done``)."""
     parsed = incoming.parsed
     _, member = who_wrote(plan, incoming)
-    said = _written(incoming)
+    said = written_consent(incoming)
     notice = _notice(plan, incoming)
     given = bool(said)
     ref = item_ref_in(f"{parsed.subject or ''}\n{parsed.text or ''}", "Oo0")
