@@ -370,7 +370,8 @@ def _addressee(plan: Plan, incoming: Incoming) -> "str | tuple[dict, str]":
     """Only the person a question was sent to may answer it, with a good token (or its
     mail's Message-ID), while it is open (:func:`workflows.steps.questions.match`).
     Refused: nothing changes and the animators get the message; the question's own
-    addressee answering a closed question also gets a short note, once a day at most.
+    addressee answering a closed question also gets a short note, once a day at most —
+    unless the member has moved to another address since (nothing more to the old one).
     Let through: ``(question, answer)``."""
     parsed = incoming.parsed
     address = questions.answerer(plan, incoming, None)
@@ -381,6 +382,13 @@ def _addressee(plan: Plan, incoming: Incoming) -> "str | tuple[dict, str]":
         if outcome:
             return outcome
     if not found.ok:
+        moved = questions.moved_away(plan, found.question)
+        if moved is not None:
+            # The old address of a member who moved gets nothing more (its reader may be
+            # someone else now): the animators only.
+            forward_to_animators(plan, incoming, reason="refused:moved", purpose="refused_reply", member=moved)
+            plan.audit.warning("%s: reply refused (%s, from a former address)", parsed.message_id, found.refusal)
+            return f"refused: {found.refusal} (former address)"
         forward_to_animators(plan, incoming, reason=f"refused:{found.refusal}", purpose="refused_reply")
         plan.audit.warning("%s: reply refused (%s)", parsed.message_id, found.refusal)
         if (found.refusal in questions.CLOSED and address and address.lower() == found.question["address"]

@@ -408,6 +408,28 @@ def test_a_new_address_is_asked_at_the_new_address_and_on_oui_everything_moves(n
     assert net.mails("catalogue", NEW)
 
 
+def test_a_late_answer_says_expired_and_the_old_address_of_a_member_who_moved_gets_nothing(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    paco = net.member(PACO, "Paco Ruiz")
+    net.item(paco, "offer", "Cours d'espagnol")
+    net.item(marie, "demand", "Cours d'espagnol")
+    assert net.answer(ANIMATORS[0], "question:approve", "OUI").startswith("MR-1 approved")
+    old_token = net.token(MARIE, "question:consent")
+    net.later(60)  # nobody answered: the introduction ended, its questions with it
+    assert {q["status"] for q in net.store.questions.all() if q["kind"] == "consent"} == {"cancelled"}
+    assert net.answer(PACO, "question:consent", "OUI") == "refused: expired"
+    closed = flat(net.mails("question_closed", PACO)[-1].text)
+    assert "le délai pour y répondre est passé" in closed and "annulée" not in closed
+    net.send(MARIE, f"NOUVELLE ADRESSE : {NEW}", "")
+    assert net.answer(NEW, "question:address_change", "OUI") == "address_change M-1: moved to the new address"
+    count = len(net.mails(to=MARIE))
+    outcome = net.send(MARIE, f"RE: [{old_token}] la question", "OUI")
+    assert outcome == "refused: expired (former address)"
+    assert net.mails(to=MARIE)[count:] == [], "nothing more to the old address"
+    forward = net.mails("refused_reply", ANIMATORS[0])[-1]
+    assert "ancienne adresse de M-1" in flat(forward.text)
+
+
 def questions_ask(plan):
     from workflows.steps import questions
 

@@ -291,6 +291,13 @@ REASONS: dict[str, tuple[str, str]] = {
                         "Answer to an expired question: nothing was done."),
     "refused:cancelled": ("Réponse à une question annulée : rien n'a été fait.",
                           "Answer to a cancelled question: nothing was done."),
+    "refused:moved": (
+        "Réponse venue de l'ancienne adresse de {member}, qui a changé d'adresse depuis : rien n'a été fait, et le "
+        "robot n'a rien répondu (il n'écrit plus à l'ancienne adresse). Si c'est bien la personne, écrivez-lui à "
+        "sa nouvelle adresse.",
+        "Answer from the former address of {member}, who has moved to another address since: nothing was done, "
+        "and the robot answered nothing (it no longer writes to the former address). If it is the person indeed, "
+        "write to them at their new address."),
     "refused:wrong member": ("Réponse « POUR » un autre membre que celui de la question : rien n'a été fait.",
                              "Answer “FOR” another member than the question's: nothing was done."),
     "refused:not authenticated": (
