@@ -186,6 +186,21 @@ def test_interest_in_a_demand_records_an_offer(net):
     assert net.store.items.find_one("ref", "O-1")["member"] == "M-2"
 
 
+def test_an_offer_made_for_a_demand_has_an_offerers_title_and_reads_well(net):
+    from workflows.steps.interest import offer_title
+
+    assert offer_title("apprendre le tricot") == "Le tricot"
+    assert offer_title("Apprendre à coudre") == "Coudre"
+    assert offer_title("Réparer un vélo") == "Réparer un vélo"
+    marie = net.member(MARIE, "Marie Dupont")
+    net.member(PACO, "Paco Ruiz")
+    net.item(marie, "demand", "apprendre le tricot")
+    assert net.send(PACO, "D-1 m'intéresse", "").startswith("interest D-1: O-1 recorded")
+    assert net.store.items.find_one("ref", "O-1")["title"] == "Le tricot"
+    ack = flat(net.mails("interest_done", PACO)[-1].text)
+    assert "une offre, O-1 « Le tricot »" in ack and "la offre" not in ack
+
+
 def test_interest_in_ones_own_a_paused_or_an_unknown_item_records_nothing(net):
     marie = net.member(MARIE, "Marie Dupont")
     net.member(PACO, "Paco Ruiz")
@@ -422,6 +437,9 @@ def test_a_late_answer_says_expired_and_the_old_address_of_a_member_who_moved_ge
     assert "le délai pour y répondre est passé" in closed and "annulée" not in closed
     net.send(MARIE, f"NOUVELLE ADRESSE : {NEW}", "")
     assert net.answer(NEW, "question:address_change", "OUI") == "address_change M-1: moved to the new address"
+    assert net.store.members.find_one("ref", "M-1").get("invitations") is not True
+    last_notice = flat(net.mails("address_change_done", MARIE)[-1].text)
+    assert "ne recevra plus rien" in last_notice and "un message pour chacun" not in last_notice, "no invitations"
     count = len(net.mails(to=MARIE))
     outcome = net.send(MARIE, f"RE: [{old_token}] la question", "OUI")
     assert outcome == "refused: expired (former address)"
@@ -695,6 +713,38 @@ def test_a_standing_consent_puts_the_asker_in_touch_without_asking_the_offerer(n
     assert notice.subject.startswith("O-1 :") and "Léa" in notice.text and "STOP" in notice.text
     everything = notice.everything()
     assert "Martin" not in everything and LEA not in everything and "06 99" not in everything
+
+
+def test_with_a_standing_consent_the_mails_never_say_the_offerer_is_asked(net):
+    standing_offer(net)
+    lea = net.member(LEA, "Léa Martin")
+    net.item(lea, "demand", "Apprendre l'espagnol")
+    net.answer(ANIMATORS[0], "question:approve", "OUI")
+    question = flat(net.mails("question:consent", LEA)[-1].text)
+    assert "Paco a déjà donné son accord pour ce savoir" in question and "dit oui aussi" not in question
+    net.answer(LEA, "question:consent", "oui")
+    to_paco = flat(net.mails("introduction", PACO)[-1].text)
+    assert "avec votre accord permanent, une personne a dit oui" in to_paco and "tous les deux" not in to_paco
+    to_lea = flat(net.mails("introduction", LEA)[-1].text)
+    assert "l'accord était déjà donné de l'autre côté" in to_lea and "tous les deux" not in to_lea
+    net.send(PACO, "MES DONNÉES", "")
+    my_data = flat(net.mails("my_data", PACO)[-1].text)
+    assert "accord donné d'avance (accord permanent O-1)" in my_data and "par votre accord permanent" not in my_data
+
+
+def test_the_welcome_says_an_offer_with_a_standing_consent_is_not_asked_first(net):
+    outcome = net.send(PACO, "OFFRE : cours d'espagnol", "Je m'appelle Paco Ruiz.\nAccord permanent : oui")
+    assert outcome.startswith("join M-1"), outcome
+    assert net.answer(PACO, "question:join", "OUI").startswith("join confirmed: M-1")
+    welcome = flat(net.mails("join_done", PACO)[-1].text)
+    assert "nous vous demanderons d'abord votre accord — sauf pour O-1" in welcome
+
+
+def test_preferences_say_how_to_change_ones_address(net):
+    net.member(PACO, "Paco Ruiz")
+    net.send(PACO, "Bonjour", "Contact : téléphone")
+    ack = flat(net.mails("preferences_done", PACO)[-1].text)
+    assert "NOUVELLE ADRESSE :" in ack and "votre adresse, parlez-en" not in ack
 
 
 def test_a_decline_by_the_asker_is_not_told_to_an_offerer_never_asked(net):

@@ -20,7 +20,7 @@ from __future__ import annotations
 from workflows.decision import Incoming, Plan, Refused
 from workflows.lookup import find_member, find_ref, is_animator
 from workflows.steps import questions
-from workflows.steps.invitations import WITHDRAWAL, move_invitations
+from workflows.steps.invitations import WITHDRAWAL, invitee_of, move_invitations
 from workflows.steps.people import who_wrote
 from workflows.steps.speaking import answer_sender, forward_to_animators, tell_former_address, tell_member
 
@@ -129,8 +129,11 @@ def on_address_change_answer(plan: Plan, incoming: Incoming, question: dict, ans
         forward_to_animators(plan, incoming, reason="address_change_not_possible", purpose="address_change",
                              member=ref)
         return f"address_change {ref}: no longer possible, forwarded"
+    # Said to the old address only when its agenda held the network's events.
+    invited = invitee_of(member) is not None
     after = move(plan, member, new, incoming.parsed.message_id)
-    tell_former_address(plan, member.get("name"), old, template=NOTICE, values={"what": "old", "member": after},
+    tell_former_address(plan, member.get("name"), old, template=NOTICE,
+                        values={"what": "old", "member": after, "invited": invited},
                         purpose=NOTICE, cause=f"{ref}:moved:{incoming.parsed.message_id}")
     tell_member(plan, after, template=NOTICE, purpose=NOTICE, cause=incoming.parsed.message_id, answering=incoming,
                 values={"what": "done", "new": new})

@@ -1,7 +1,8 @@
 """``JE M'INTÉRESSE À O-12`` (or « D-7 m'intéresse », or a reply to the catalogue or the
 news naming a reference): a confirmed member says a listed item is for them.
 
-For an offer, the sender gets a demand of the same title (for a demand, an offer), marked
+For an offer, the sender gets a demand of the same title (for a demand, an offer, its
+title without the learner's words: :func:`offer_title`), marked
 ``interest_in`` the item, and the animators a proposal of the pair (``MR-<n>``, source
 ``interest``), as if matching had found it: from there the introduction goes on as any
 other (approval, both consents, bilan). Nothing about the other member is said to the
@@ -13,10 +14,12 @@ that one: it is proposed with the item, and no second demand (or offer) is recor
 """
 from __future__ import annotations
 
+import re
 
 from workflows.decision import Incoming, Plan
 from workflows.lookup import find_item, items_of
 from workflows.mail.model import Item
+from workflows.mail.textutil import fold_with_map
 from workflows.model.groups import collective
 from workflows.model.matching import fold
 from workflows.model.introductions import ACTIVE
@@ -29,6 +32,23 @@ from workflows.steps.speaking import answer_sender, forward_the_rest, forward_to
 
 
 OTHER_KIND = {"offer": "demand", "demand": "offer"}
+
+_LEARNING_RE = re.compile(
+    r"\s*(?:(?:j'aimerais|je voudrais|je souhaite|je cherche a|envie d'|besoin d')\s*)?"
+    r"(?:apprendre|decouvrir|m'initier|s'initier|progresser|me perfectionner|se perfectionner)"
+    r"(?:\s+(?:a|au|aux|en|comment))?\s+")
+
+
+def offer_title(demand_title: str) -> str:
+    """The title of an offer made for a demand, as an offerer would write it: the demand's
+    title without its learner's words (« apprendre le tricot » -> « Le tricot »,
+    « Apprendre à coudre » -> « Coudre »); the title itself when nothing is left."""
+    folded, where = fold_with_map(demand_title)
+    match = _LEARNING_RE.match(folded)
+    if match is None or match.end() >= len(where):
+        return demand_title
+    rest = demand_title[where[match.end()]:].strip()
+    return rest[:1].upper() + rest[1:] if rest else demand_title
 
 
 def _refusal(item: dict | None, member: dict) -> str | None:
@@ -110,7 +130,8 @@ def on_interest(plan: Plan, incoming: Incoming) -> str:
     mine, again = _already_mine(plan, m, member, item)
     existing = mine is not None
     if mine is None:
-        stored = record_items(plan, member, [Item(kind=kind, title=item["title"], modality=item.get("modality"))],
+        title = offer_title(item["title"]) if kind == "offer" else item["title"]
+        stored = record_items(plan, member, [Item(kind=kind, title=title, modality=item.get("modality"))],
                               parsed.message_id)
         if not stored:
             left_out = too_many(plan, member, 1, stored)
