@@ -277,7 +277,8 @@ def test_an_item_untouched_for_freshness_days_is_asked_and_kept_by_oui(net):
     question = net.mails("question:still_current", MARIE)[-1]
     assert "Toujours d'actualité" in question.subject and "OUI" in question.text and "21 jours" in question.text
     assert fresh(net, 1).asked == []  # asked once
-    assert net.answer(MARIE, "question:still_current", "Oui") == "still_current O-1: kept"
+    assert net.answer(MARIE, "question:still_current", "Oui\n\ntoujours !") == "still_current O-1: kept"
+    assert net.mails("answer_remarks") == [], "a short exclamation after a clear OUI is no remark"
     assert status(net, offer["ref"]) == "open"
     assert "reste proposée" in flat(net.mails("still_current_done", MARIE)[-1].text)
     # counted again from the OUI
@@ -531,6 +532,8 @@ def test_rers_members_set_address_and_list_speak_french(net, capsys):
     said = refused("M-1", "--address", PACO)
     assert "déjà connue du réseau" in said and "Paco" not in said
     assert "M-1 a déjà cette adresse" in refused("M-1", "--address", MARIE)
+    said = refused("M-1", "--address", "pas une adresse")
+    assert "adresse invalide : pas une adresse" in said and "pas de nouvelle adresse" not in said
     assert "s’utilise seul" in refused("M-1", "--address", NEW, "--phone", "0611223344")
     assert "M-1 n’aurait plus de numéro" in refused("M-1", "--contact", "phone")
     with net.store.transaction():
@@ -648,6 +651,29 @@ def test_my_data_shows_the_members_own_counts(net):
     net.send(LEA, "MES DONNÉES", "")
     text = flat(net.mails("my_data", LEA)[-1].text)
     assert "savoirs transmis : 0" in text and "savoirs reçus : 1" in text and "groupes : 0" in text
+
+
+def test_my_data_after_a_good_bilan_says_it_was_received_and_the_demand_served(net):
+    good_exchange(net)
+    net.answer(LEA, "question:bilan", "Échange réalisé : oui")
+    net.send(LEA, "MES DONNÉES", "")
+    text = flat(net.mails("my_data", LEA)[-1].text)
+    assert "MR-1 : votre bilan est reçu, merci (échange réalisé)" in text and "bilan demandé" not in text
+    assert "D-1 (demande, satisfaite par MR-1)" in text and "ouverte" not in text
+
+
+def test_a_time_after_an_offers_title_in_a_sentence_is_its_availability():
+    from workflows.mail.parse import _only_when
+
+    assert _only_when("le dimanche.") and _only_when("le samedi matin") and _only_when("en semaine après 18 h")
+    assert not _only_when("pour les débutants") and not _only_when("le dimanche, avec mes outils")
+
+
+def test_an_offer_in_prose_keeps_le_dimanche_as_its_availability(net):
+    net.member(PACO, "Paco Ruiz")
+    assert net.send(PACO, "OFFRE", "Je peux montrer comment réparer un vélo, le dimanche.").startswith("recorded O-1")
+    offer = net.store.items.find_one("ref", "O-1")
+    assert (offer["title"], offer["availability"], offer["description"]) == ("réparer un vélo", "le dimanche", None)
 
 
 def test_the_report_counts_receivers_without_offers_and_cycles_without_names():

@@ -50,6 +50,7 @@ from workflows.mail.model import Item, Parsed, ParseOptions
 from workflows.mail.prose import clause_item, is_courtesy, is_filler, prose_items, sentences
 from workflows.mail.quotes import Split, is_greeting, split_reply, strip_greeting, strip_signature, tidy
 from workflows.mail.rsvp import read_calendar
+from workflows.mail.sender import MAIL_ADDRESS_RE
 from workflows.mail.textutil import clean, clean_line, fold, fold_with_map
 from workflows.mail.tokens import find_token, find_token_in_ids, is_robot_message_id
 
@@ -522,6 +523,7 @@ def _items(keyword: Keyword, found: _Found, fields: Fields, item_kind: str | Non
                 used.append(fields.free_text)
             item = Item(kind=item_kind, title=title, description=described or None)
             _apply_pending(item, fields.pending)
+            _when_is_availability(item)
             return [item], used
     kinds = (item_kind,) if item_kind else ("offer", "demand")
     written = prose_items(fields.free_text, kinds)
@@ -533,7 +535,33 @@ def _items(keyword: Keyword, found: _Found, fields: Fields, item_kind: str | Non
         # One offer (or demand) in a sentence: the rest of the text describes it.
         items[0].description = fields.pending.get("description") or _description(fields.free_text, written[0].used) or None
         used.append(fields.free_text)
+        _when_is_availability(items[0])
     return items, used
+
+
+def _when_is_availability(item: Item) -> None:
+    """A description that says only when (« Je peux montrer comment réparer un vélo, le
+    dimanche. ») is the item's availability, unless one is written."""
+    if item.availability is None and _only_when(item.description):
+        item.availability, item.description = (item.description or "").strip(" .!;,"), None
+
+
+_WHEN_WORDS = frozenset(
+    "le les la l tous toutes chaque en et ou de du des au aux a plutot surtout sauf entre partir vers midi "
+    "lundi lundis mardi mardis mercredi mercredis jeudi jeudis vendredi vendredis samedi samedis dimanche "
+    "dimanches week end ends weekend weekends semaine semaines soir soirs soiree soirees matin matins matinee "
+    "apres journee journees fin h heures".split())
+_WHEN_MARKS = frozenset(
+    "lundi lundis mardi mardis mercredi mercredis jeudi jeudis vendredi vendredis samedi samedis dimanche "
+    "dimanches week weekend weekends semaine soir soirs soiree soirees matin matins matinee apres journee".split())
+
+
+def _only_when(text: str | None) -> bool:
+    """True when ``text`` (what follows a title in its sentence) says only when (« le
+    dimanche », « le samedi matin », « en semaine après 18 h »): an availability."""
+    words = re.findall(r"[a-z]+|\d+", fold(text or ""))
+    return (bool(words) and len(words) <= 8 and any(w in _WHEN_MARKS for w in words)
+            and all(w in _WHEN_WORDS or w.isdigit() for w in words))
 
 
 _PHONE_RE = re.compile(r"(?:\+33\s?|(?<!\d)0)[1-9](?:[\s.-]?\d\d){4}(?!\d)")
@@ -654,7 +682,6 @@ def _pause_until(text: str, reference: datetime) -> tuple[str | None, str | None
     return None, None
 
 
-_ADDRESS_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _MAIL_WORD_RE = re.compile(r"e-?mail|\bmail\b|courriel|electronique|messagerie")
 
 
@@ -662,7 +689,7 @@ def _new_address(rest: str, own: str, sender: str | None, network: str | None) -
     """The new address of an address change: the first address after the keyword, else
     the first in the text that is neither the sender's nor the network's, lower-cased."""
     for text in (rest, own):
-        for match in _ADDRESS_RE.finditer(text):
+        for match in MAIL_ADDRESS_RE.finditer(text):
             address = match.group(0).strip(".").lower()
             if address not in ((sender or "").lower(), (network or "").lower()):
                 return address
