@@ -702,7 +702,8 @@ ROUTES: dict[str, Route] = {route.key: route for route in (
     Route("auto_reply", ANYONE, basics.on_ignore, "recorded, never answered"),
     Route("bounce", OUR_MAIL, basics.on_bounce, "the address marked undeliverable, the animators told"),
     Route("preferences", PREFERENCES, preferences.on_preferences, "a confirmed member's own fields applied, acknowledged"),
-    Route("interest", OWN_ADDRESS, interest.on_interest, "the sender's item for it recorded, the pair proposed"),
+    Route("interest", OWN_ADDRESS, interest.on_interest, "the sender's matching open item (else a new one) proposed "
+          "with it; a non-member told how to join, the animators told"),
     Route("pause", OWN_ADDRESS, pauses.on_pause, "the member's items hidden until the date or REPRISE"),
     Route("resume", OWN_ADDRESS, pauses.on_resume, "the member's paused items open again, matched"),
     Route("testimony", OWN_ADDRESS, testimonies.on_testimony, "a member's testimony held (T-n), each animator asked "
