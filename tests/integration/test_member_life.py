@@ -209,8 +209,8 @@ def test_the_testers_round_through_real_mail(people):
     assert "Nous n'avons pas compris la date « 31 février »" in flat(paused)
     people.cycle(mail(PACO, "REPRISE", "", name="Paco Ruiz", date=people.now))
 
-    # Standing consent in the subject, a contact in the body: both applied, both said (the
-    # next day: Paco had his five answers of the day).
+    # Standing consent in the subject, a contact in the body: both applied, both said in
+    # one answer (the next day: Paco had his five answers of the day).
     people.now += timedelta(days=1)
     (outcome,) = people.cycle(mail(PACO, "Accord permanent : oui O-1", "Contact : permanence", name="Paco Ruiz",
                                    date=people.now))
@@ -218,4 +218,5 @@ def test_the_testers_round_through_real_mail(people):
     store = people.store()
     assert store.items.find_one("ref", "O-1")["standing_consent"] is True
     assert store.members.find_one("ref", "M-1")["contact"] == "permanence"
-    assert "vous demandera tout de même votre accord" in flat(people.to(PACO, "ccord permanent")[-1])
+    said = flat(people.to(PACO)[-1])
+    assert "Mise en relation : à la permanence" in said and "vous demandera tout de même votre accord" in said

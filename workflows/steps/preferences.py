@@ -29,7 +29,7 @@ def on_preferences(plan: Plan, incoming: Incoming) -> str | None:
     message that may not change the record never gets here); None when the sender is no
     confirmed member after all. ``Accord permanent : oui/non`` written with them (« Contact :
     permanence » in the body, « Accord permanent : oui O-1 » in the subject) is applied
-    too, after them, with its own answer (:func:`workflows.steps.standing.on_standing`)."""
+    too, after them, and said in the same answer (:func:`workflows.steps.standing.apply`)."""
     parsed = incoming.parsed
     address, member = who_wrote(plan, incoming)
     if member is None or member["status"] != "confirmed":
@@ -42,6 +42,8 @@ def on_preferences(plan: Plan, incoming: Incoming) -> str | None:
     updated = taken.after
     changed = {k: updated.get(k) for k in dict.fromkeys([*wanted, *IDENTITY_FIELDS]) if updated.get(k) != member.get(k)}
     unavailable = contact_unavailable(plan, incoming, updated, wanted.get("contact"))
+    standing_said, standing_outcome = (standing.apply(plan, incoming, updated)
+                                       if standing.written_consent(incoming) is not None else (None, None))
     answer_sender(plan, incoming, template="preferences_done", purpose="preferences_done",
                   values={"member": updated, "invitations": wanted.get("invitations"),
                            "contact": wanted.get("contact"), "unavailable": unavailable,
@@ -52,10 +54,9 @@ def on_preferences(plan: Plan, incoming: Incoming) -> str | None:
                            "withheld": parsed.member.invitations if taken.withheld else None,
                            # Said back, so that « C'est noté » is never an empty list.
                            "phone": updated.get("phone") if changed.get("phone") else None,
-                           "referred": [label_of(f, "field", plan.settings.network.language) for f in taken.referred]})
+                           "referred": [label_of(f, "field", plan.settings.network.language) for f in taken.referred],
+                           "standing": standing_said})
     plan.audit.info("%s: %s preferences %s", parsed.message_id, member["ref"], changed or "unchanged")
     outcome = (f"preferences {member['ref']}: " + (", ".join(f"{k} {v}" for k, v in changed.items()) or "unchanged")
                + ("; invitations change withheld" if taken.withheld else ""))
-    if standing.written_consent(incoming) is not None:
-        outcome += "; " + standing.on_standing(plan, incoming)
-    return outcome
+    return outcome + (f"; {standing_outcome}" if standing_outcome else "")
