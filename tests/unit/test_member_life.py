@@ -234,6 +234,7 @@ def test_interest_from_a_member_with_a_matching_open_demand_proposes_that_demand
     assert [(i["offer"], i["demand"]) for i in net.store.introductions.all()] == [("O-1", "D-1"), ("O-1", "D-2")]
     ack = flat(net.mails("interest_done", LEA)[-1].text)
     assert "D-2 « Apprendre l'espagnol pour voyager » y correspond déjà" in ack and "sans en créer une autre" in ack
+    assert net.send(LEA, "Je m'intéresse à O-1", "") == "interest O-1: D-2 kept, no new proposal"
 
 
 def test_interest_in_a_demand_from_a_member_with_a_matching_open_offer_reuses_the_offer(net):

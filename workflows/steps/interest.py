@@ -129,6 +129,8 @@ def on_interest(plan: Plan, incoming: Incoming) -> str:
     m = matcher(plan)
     mine, again = _already_mine(plan, m, member, item)
     existing = mine is not None
+    if existing and not again and not mine.get("interest_in"):
+        mine = plan.items.update(mine["id"], interest_in=item["ref"])  # said again, it is « again »
     if mine is None:
         title = offer_title(item["title"]) if kind == "offer" else item["title"]
         stored = record_items(plan, member, [Item(kind=kind, title=title, modality=item.get("modality"))],
