@@ -35,7 +35,7 @@ servers:
 
 ## The whole suite: unit tests, integration tests against real Dovecot and aiosmtpd, the corpus.
 test: $(STAMP) servers
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 	$(MAKE) --no-print-directory corpus
 
 ## The shared sample corpus through the real `rers parse` (when the corpus is beside the checkout).
@@ -72,7 +72,7 @@ crash: $(STAMP) servers
 # (run it again after: the compiled .mo files are committed).
 LOCALE := workflows/locale
 catalogues: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o $(LOCALE)/rers.pot workflows config
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header -o $(LOCALE)/rers.pot workflows config store
 	$(BIN)/pybabel update -D rers -i $(LOCALE)/rers.pot -d $(LOCALE) --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -D rers -d $(LOCALE) --statistics
 

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from workflows.model.said import Said
+
 FEED_KEYS = ("peer", "path", "url", "kinds")
 FEED_KINDS = ("permanences", "rencontres", "échanges", "ateliers")
 """The kinds of a linked network's events that may be pooled: the words members write in
@@ -47,7 +49,7 @@ class Feed:
         return str(self.path) if self.path is not None else str(self.url)
 
 
-def check_feeds(given: Any, peers: list, base: Path, text: str) -> tuple[list[Feed], list[str]]:
+def check_feeds(given: Any, peers: list, base: Path, text: str) -> tuple[list[Feed], list[Said]]:
     """The ``[[federation.feeds]]`` tables checked against the ``peers`` already read
     (:class:`config.settings.Peer`): ``(feeds, problems)``, every problem at once (an
     unknown or missing key, a peer not listed in ``[[federation.peers]]`` or given two
@@ -55,42 +57,49 @@ def check_feeds(given: Any, peers: list, base: Path, text: str) -> tuple[list[Fe
     lines = [n for n, line in enumerate(text.splitlines(), start=1)
              if re.match(r"^\s*\[\[\s*federation\s*\.\s*feeds\s*\]\]", line)]
     if not isinstance(given, list) or not all(isinstance(f, dict) for f in given):
-        return [], ["[federation] feeds: write each linked network's calendar as a [[federation.feeds]] table"]
+        return [], [Said("[federation] feeds: write each linked network's calendar as a [[federation.feeds]] table")]
     by_name = {p.name.lower(): p for p in peers}
     feeds, problems, seen = [], [], set()
     for number, table in enumerate(given, start=1):
-        label = (f"line {lines[number - 1]}: " if number <= len(lines) else "") + f"[[federation.feeds]] #{number}"
+        where = Said("line {line}: ", line=lines[number - 1]) if number <= len(lines) else ""
+
+        def label(key: str, reason: Said) -> Said:
+            return Said("{at}[[federation.feeds]] #{number} {key}: {reason}", at=where, number=number, key=key,
+                        reason=reason)
         bad = len(problems)
         for key in table:
             if key not in FEED_KEYS:
                 hint = difflib.get_close_matches(key, FEED_KEYS, n=1)
-                problems.append(f"{label} {key}: unknown key" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+                problems.append(label(key, Said("unknown key (did you mean {hint!r}?)", hint=hint[0]) if hint
+                                      else Said("unknown key")))
         for key in ("peer", "path", "url"):
             if key in table and (not isinstance(table[key], str) or not table[key].strip()):
-                problems.append(f"{label} {key}: must be a non-empty string")
+                problems.append(label(key, Said("must be a non-empty string")))
         name = table.get("peer") if isinstance(table.get("peer"), str) else None
         peer = by_name.get(name.strip().lower()) if name else None
         if "peer" not in table:
-            problems.append(f"{label} peer: this key is required (the name of a [[federation.peers]])")
+            problems.append(label("peer", Said("this key is required (the name of a [[federation.peers]])")))
         elif name and name.strip() and peer is None:
-            problems.append(f"{label} peer: {name!r} is not the name of a [[federation.peers]]")
+            problems.append(label("peer", Said("{name!r} is not the name of a [[federation.peers]]", name=name)))
         elif peer is not None and peer.address in seen:
-            problems.append(f"{label} peer: {peer.name!r} already has a feed")
+            problems.append(label("peer", Said("{name!r} already has a feed", name=peer.name)))
         if ("path" in table) == ("url" in table):
-            problems.append(f"{label}: give either path (a file) or url (http or https), one of them")
+            problems.append(label("path", Said("give either path (a file) or url (http or https), one of them")))
         kinds = table.get("kinds", list(DEFAULT_FEED_KINDS))
         if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
-            problems.append(f"{label} kinds: a list of words among {', '.join(FEED_KINDS)}")
+            problems.append(label("kinds", Said("a list of words among {kinds}", kinds=", ".join(FEED_KINDS))))
             kinds = []
         for kind in kinds:
             if kind.strip().lower() not in FEED_KINDS:
                 hint = difflib.get_close_matches(kind.strip().lower(), FEED_KINDS, n=1)
-                problems.append(f"{label} kinds: {kind!r} is not one of {', '.join(FEED_KINDS)}"
-                                + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+                problems.append(label("kinds", Said("{kind!r} is not one of {kinds} (did you mean {hint!r}?)",
+                                                    kind=kind, kinds=", ".join(FEED_KINDS), hint=hint[0]) if hint
+                                      else Said("{kind!r} is not one of {kinds}", kind=kind,
+                                                kinds=", ".join(FEED_KINDS))))
         url = table.get("url") if isinstance(table.get("url"), str) else None
         if url and url.strip() and (urlsplit(url.strip()).scheme not in ("http", "https")
                                     or not urlsplit(url.strip()).netloc):
-            problems.append(f"{label} url: {url!r} is not an http:// or https:// address")
+            problems.append(label("url", Said("{url!r} is not an http:// or https:// address", url=url)))
         if len(problems) == bad and peer is not None:
             seen.add(peer.address)
             path = None

@@ -30,7 +30,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from config.feeds import Feed, check_feeds
 from workflows.model.federation import FederationError, read_public_key
-from workflows.model.said import Said
+from workflows.model.said import Said, said
 
 
 def is_plausible_address(value: str) -> bool:
@@ -65,7 +65,7 @@ class ConfigError(Exception):
     def said(self, say: Callable[..., str]) -> str:
         """Every problem, under one head line, in the language of ``say`` (a
         ``workflows.shell.language.Words``)."""
-        return "\n  ".join(problem.said(say) for problem in self._lines())
+        return "\n  ".join(said(problem, say) for problem in self._lines())
 
 
 class SecretMissing(Exception):
@@ -129,9 +129,8 @@ class ServerSettings:
             return None
         value = os.environ.get(self.password_env)
         if value is None:
-            raise SecretMissing(
-                f"the environment variable {self.password_env} (named by password_env) is not set"
-            )
+            raise SecretMissing(Said("the environment variable {name} (named by password_env) is not set",
+                                     name=self.password_env))
         return value
 
 
@@ -870,7 +869,7 @@ def _peers(given: Any, own_address: str | None, text: str) -> tuple[list[Peer], 
             try:
                 read_public_key(key)
             except FederationError as error:
-                problems.append(label("key", str(error)))  # the key's own words: FederationError
+                problems.append(label("key", error.args[0]))  # the key's own words: a Said
         if len(problems) == bad:
             peers.append(Peer(name=name, address=address, key=key))
     return peers, problems

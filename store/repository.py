@@ -33,6 +33,8 @@ from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.table import Table
 
+from workflows.model.said import Said
+
 from store.storage import AtomicJSONStorage, MemoryStorage, StoreBusy, StoreCorrupt, StoreError, StoreMissing
 
 SCHEMA_VERSION = 3
@@ -449,7 +451,7 @@ class Store:
         path = Path(path)
         for existing in (path, path.with_name(path.name + ".bak")):
             if existing.exists():
-                raise StoreError(f"a store already exists at {existing}; it was left as it is")
+                raise StoreError(Said("a store already exists at {path}; it was left as it is", path=existing))
         store = cls(path, create=True)
         with store.transaction():
             store._storage.dirty = True  # written even though no document is: the schema version
@@ -480,19 +482,18 @@ class Store:
                 # Every file rers writes names its schema: one without it (even "{}") was
                 # made or emptied by something else; treating it as new would renumber
                 # members from M-1 and, at the next write, push the real backup out.
-                raise StoreCorrupt(
-                    f"the store {self.path} has no schema version: it was not written by rers, or was "
-                    f"emptied by hand. It was left untouched; restore {self.path.name}.bak if needed"
-                )
+                raise StoreCorrupt(Said("the store {path} has no schema version: it was not written by rers, or was "
+                                        "emptied by hand. It was left untouched; restore {name}.bak if needed",
+                                        path=self.path, name=self.path.name))
             return
         version = meta.get("schema_version")
         if not isinstance(version, int):
-            raise StoreError(f"the store {self.path} has no readable schema version; it was left untouched")
+            raise StoreError(Said("the store {path} has no readable schema version; it was left untouched",
+                                  path=self.path))
         if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"the store {self.path} was written by a newer rers (schema {version}, this one "
-                f"knows {SCHEMA_VERSION}); upgrade rers, the store was left untouched"
-            )
+            raise StoreError(Said("the store {path} was written by a newer rers (schema {version}, this one knows "
+                                  "{known}); upgrade rers, the store was left untouched", path=self.path,
+                                  version=version, known=SCHEMA_VERSION))
 
     def _migrate(self) -> None:
         data = self._storage.data
@@ -543,11 +544,11 @@ class Store:
         try:
             self._lock.acquire()
         except Timeout:
-            raise StoreBusy(
-                f"another rers process has held the store {self.path} for too long; try again later"
-            ) from None
+            raise StoreBusy(Said("another rers process has held the store {path} for too long; try again later",
+                                 path=self.path)) from None
         except OSError as error:
-            raise StoreError(f"cannot lock the store {self.path}: {error.strerror or error}") from None
+            raise StoreError(Said("cannot lock the store {path}: {reason}", path=self.path,
+                                  reason=error.strerror or str(error))) from None
         self._lock_depth = 1
         try:
             if self._storage.changed_on_disk():

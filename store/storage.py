@@ -38,9 +38,13 @@ from typing import Any
 import orjson
 from tinydb.storages import Storage
 
+from workflows.model.said import Said
+
 
 class StoreError(Exception):
-    """The store cannot be used. The message is one plain sentence for the operator."""
+    """The store cannot be used. The message is one plain sentence for the operator: a
+    :class:`workflows.model.said.Said` (English in the logs, said in the network's
+    language by the command that shows it)."""
 
 
 class StoreCorrupt(StoreError):
@@ -56,10 +60,10 @@ class StoreBusy(StoreError):
     """Another process holds the store's lock for longer than we are willing to wait."""
 
 
-def _full(error: OSError) -> str:
+def _full(error: OSError) -> Said | str:
     """What to add to the message of a write that failed because the disk is full."""
     if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
-        return " (the disk is full: free some space; the previous file is intact, nothing was lost)"
+        return Said(" (the disk is full: free some space; the previous file is intact, nothing was lost)")
     return ""
 
 
@@ -76,12 +80,13 @@ def missing_store(path: Path, *, vanished: bool = False) -> StoreMissing:
     ``vanished`` when this process had the file open before."""
     backup = path.with_name(path.name + ".bak")
     if vanished:
-        return StoreMissing(
-            f"the store {path} and its backup {backup.name} disappeared while rers was using them (deleted, "
-            f"moved, or their disk unmounted); nothing was written: mount the disk or restore the file")
-    return StoreMissing(
-        f"there is no store at {path} (nor its backup {backup.name}): if its disk is not mounted, mount it; "
-        f"if it was moved, set [store] path; for a new network, create it with `rers init --store`")
+        return StoreMissing(Said(
+            "the store {path} and its backup {backup} disappeared while rers was using them (deleted, moved, or "
+            "their disk unmounted); nothing was written: mount the disk or restore the file", path=path,
+            backup=backup.name))
+    return StoreMissing(Said(
+        "there is no store at {path} (nor its backup {backup}): if its disk is not mounted, mount it; if it was "
+        "moved, set [store] path; for a new network, create it with `rers init --store`", path=path, backup=backup.name))
 
 
 def read_document(path: Path) -> dict[str, dict[str, Any]] | None:
@@ -99,27 +104,26 @@ def read_document(path: Path) -> dict[str, dict[str, Any]] | None:
         raw = path.read_bytes()
     except FileNotFoundError:
         if backup.exists():
-            raise StoreCorrupt(
-                f"the store {path} is missing but its backup {backup} exists: the file was deleted, moved "
-                f"or is not mounted. Nothing was written. Restore it (stop the robot, then "
-                f"cp {backup} {path}), or move the backup away to start an empty store."
-            ) from None
+            raise StoreCorrupt(Said(
+                "the store {path} is missing but its backup {backup} exists: the file was deleted, moved or is not "
+                "mounted. Nothing was written. Restore it (stop the robot, then cp {backup} {path}), or move the "
+                "backup away to start an empty store.", path=path, backup=backup)) from None
         return None
     except OSError as error:
-        raise StoreError(f"cannot read the store {path}: {error.strerror or error}") from None
-    advice = (
-        f"The file was left untouched. Look at it, or restore the previous version from {backup} "
-        "(stop the robot first)."
-    )
+        raise StoreError(Said("cannot read the store {path}: {reason}", path=path,
+                              reason=error.strerror or str(error))) from None
+    advice = Said("The file was left untouched. Look at it, or restore the previous version from {backup} (stop the "
+                  "robot first).", backup=backup)
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        raise StoreCorrupt(f"the store {path} is not valid JSON ({error}). {advice}") from None
+        raise StoreCorrupt(Said("the store {path} is not valid JSON ({error}). {advice}", path=path, error=str(error),
+                                advice=advice)) from None
     if not isinstance(data, dict) or not all(
         isinstance(table, dict) and all(isinstance(doc, dict) for doc in table.values())
         for table in data.values()
     ):
-        raise StoreCorrupt(f"the store {path} is JSON but not a rers store. {advice}")
+        raise StoreCorrupt(Said("the store {path} is JSON but not a rers store. {advice}", path=path, advice=advice))
     return data
 
 
@@ -211,8 +215,8 @@ class AtomicJSONStorage(Storage):
                 if sync:
                     os.fsync(handle.fileno())
         except OSError as error:
-            raise StoreError(f"cannot write the store journal {self.journal}: {error.strerror or error}"
-                             f"{_full(error)}") from None
+            raise StoreError(Said("cannot write the store journal {path}: {reason}{full}", path=self.journal,
+                                  reason=error.strerror or str(error), full=_full(error))) from None
         self.stamp = self.file_stamp()
         self.apply(entry)
 
@@ -247,7 +251,8 @@ class AtomicJSONStorage(Storage):
             staged.unlink(missing_ok=True)  # see flush(): rename(2) between two links of one file
             _fsync_dir(self.path.parent)
         except OSError as error:
-            raise StoreError(f"cannot replace the store backup {backup}: {error.strerror or error}") from None
+            raise StoreError(Said("cannot replace the store backup {path}: {reason}", path=backup,
+                                  reason=error.strerror or str(error))) from None
 
     def flush(self) -> None:
         """Write the in-memory document to disk atomically (see the module docstring).
@@ -288,7 +293,8 @@ class AtomicJSONStorage(Storage):
             # Everything the journal held is in the file now.
             self.journal.unlink(missing_ok=True)
         except OSError as error:
-            raise StoreError(f"cannot write the store {self.path}: {error.strerror or error}{_full(error)}") from None
+            raise StoreError(Said("cannot write the store {path}: {reason}{full}", path=self.path,
+                                  reason=error.strerror or str(error), full=_full(error))) from None
         self.stamp = self.file_stamp()
         self.dirty = False
         self.existed = True

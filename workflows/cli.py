@@ -30,9 +30,10 @@ from workflows.commands import (
     templates as templates_commands,
 )
 from workflows.commands.common import load_settings, open_store
+from workflows.model.said import said_of
 from workflows.shell.arguments import argparse_said
 from workflows.shell.clock import Clock, clock_for
-from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError, os_problem
+from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError, os_problem, user_error
 from workflows.shell.language import Words, words_for, words_for_error
 from workflows.shell.logs import protect
 
@@ -148,7 +149,7 @@ def cmd_jobs(args) -> int:
             except (StoreError, OSError) as error:  # the disk (full?), said in one line
                 failed += 1
                 print("FAIL  " + say("{job}: {error}", job=say(job.name),
-                                     error=os_problem(error).said(say) if isinstance(error, OSError) else error))
+                                     error=os_problem(error) if isinstance(error, OSError) else said_of(error)))
             except Exception as error:  # one failing job must not stop the others
                 failed += 1
                 logging.getLogger(__name__).exception("job %s failed", job.name)
@@ -185,7 +186,7 @@ def networks_folder(args) -> Path | None:
 
 
 def cmd_run(args) -> int:
-    from workflows.shell.daemon import Daemon
+    from workflows.shell.daemon import EXIT_UNFIXABLE, Daemon
     from workflows.shell.templating import log_problems
 
     directory = networks_folder(args)
@@ -196,7 +197,13 @@ def cmd_run(args) -> int:
     settings = load_settings(args)
     clock = clock_for(settings, args)
     log_problems(settings, clock())  # a broken animators' text is said now; the built-in one is used meanwhile
-    return Daemon(settings, open_store(settings), clock=clock).run()
+    daemon = Daemon(settings, open_store(settings), clock=clock)
+    status = daemon.run()
+    if status == EXIT_UNFIXABLE and daemon.state.last_error:  # the log's CRITICAL line stays English
+        say = words_for(settings)
+        print("rers: " + say("stopped, no retry can fix this: {error}. Fix it, then start the robot again.",
+                             error=daemon.state.last_error), file=sys.stderr)
+    return status
 
 
 def cmd_demo(args) -> int:
@@ -300,7 +307,7 @@ def _common(defaults: bool, say: Words) -> argparse.ArgumentParser:
                         help=say("configuration file (default: $RERS_CONFIG, else ./rers.toml)"))
     common.add_argument("--now", metavar="WHEN", default=None if defaults else argparse.SUPPRESS,
                         help=say("in a sandbox only (rers sandbox): run as on this date (2027-01-04) or date and time"))
-    common.add_argument("--log-level", default="warning" if defaults else argparse.SUPPRESS,
+    common.add_argument("--log-level", default="warning" if defaults else argparse.SUPPRESS, type=str.lower,
                         choices=["debug", "info", "warning", "error"],
                         help=say("how much to log on stderr (default: warning)"))
     return common
@@ -423,7 +430,7 @@ def main(argv: list[str] | None = None, clock: Clock | None = None) -> int:
         print(f"rers: {error.said(say)}", file=sys.stderr)
         return error.status
     except (StoreError, MailboxError, TransportError, SecretMissing) as error:
-        print(f"rers: {error}", file=sys.stderr)
+        print("rers: " + user_error(error).said(say), file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130

@@ -30,18 +30,18 @@ from typing import Any, Callable, Iterator
 from config.settings import Settings
 from workflows.mail.model import Parsed
 from workflows.mail.rfc5322 import message_id as make_message_id
+from workflows.model.said import Said
 
 
 class Refused(ValueError):
-    """What a step refuses to do for an operator's command, said to them: ``message`` is
-    English with ``{name}`` placeholders filled from ``values`` (``str()`` is that text),
-    translated by the command that shows it (:func:`workflows.shell.errors.user_error`):
-    a step does not know the operator's language. Extracted into the catalogues
-    (``babel.cfg``)."""
+    """What a step refuses to do for an operator's command, said to them: a ``ValueError``
+    whose message is a :class:`workflows.model.said.Said` made of ``message`` (English,
+    ``{name}`` placeholders filled from ``values``; ``str()`` is that text), translated by
+    the command that shows it (:func:`workflows.shell.errors.user_error`): a step does not
+    know the operator's language. Extracted into the catalogues (``babel.cfg``)."""
 
     def __init__(self, message: str, /, **values):
-        super().__init__(message.format(**values) if values else message)
-        self.message, self.values = message, values
+        super().__init__(Said(message, **values))
 
 
 @dataclass(frozen=True)

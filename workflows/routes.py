@@ -32,7 +32,7 @@ from workflows.mail.decode import normal_address
 from workflows.mail.fields import only_preferences
 from workflows.mail.labels import label_of
 from workflows.mail.model import MemberFields, Parsed
-from workflows.mail.sender import person_address, relayed_person
+from workflows.mail.sender import RELAYABLE, forwards_another, person_address
 from workflows.model.federation import FederationError, read_envelope, sequence_verdict, signed_bytes, verify
 from workflows.model.members import attempted_changes
 from workflows.model.testimonies import is_testimony_ref
@@ -57,6 +57,7 @@ from workflows.steps import (
     questions,
     reciprocity,
     records,
+    relayed,
     reports,
     standing,
     testimonies,
@@ -689,8 +690,8 @@ ROUTES: dict[str, Route] = {route.key: route for route in (
     Route("join", OWN_RECORD, membership.on_join, "pending member, the confirmation question (double opt-in)"),
     Route("offer", OWN_RECORD, on_offer_or_demand, "a member's offer recorded; a non-member's: a join, held"),
     Route("demand", OWN_RECORD, on_offer_or_demand, "a member's demand recorded; a non-member's: a join, held"),
-    Route("relayed", NOT_FORGED, membership.on_relayed, "another person's join forwarded: that person asked to "
-          "confirm at their address, the forwarder thanked only"),
+    Route("relayed", NOT_FORGED, relayed.on_relayed, "another person's join forwarded: that person asked to "
+          "confirm at their address (when one can be read), the forwarder thanked only"),
     Route("withdraw_item", ITEM_HOLDER, on_withdraw_item, "the item's (or testimony's) member asked to confirm"),
     Route("withdraw", MEMBER, membership.on_withdraw, "the member asked to confirm; OUI erases"),
     Route("reply", ADDRESSEE, on_reply, "the answer's step, by the question's kind (ANSWERS)"),
@@ -737,16 +738,17 @@ def route(intent: str) -> Step:
 
 def dispatch(plan: Plan, incoming: Incoming) -> str:
     """The route of the message's intent (:func:`route`); a join, offer or demand
-    forwarded from another person's address takes the row ``relayed``
+    written by another person and forwarded takes the row ``relayed``
     (:func:`route_key`)."""
-    return route(route_key(plan, incoming.parsed))(plan, incoming)
+    return route(route_key(incoming.parsed))(plan, incoming)
 
 
-def route_key(plan: Plan, parsed: Parsed) -> str:
-    """The row of :data:`ROUTES` for ``parsed``: its intent, but ``relayed`` for a person's
-    join, offer or demand that someone else forwarded (:func:`relayed_person`; never one
-    claiming the network's own address or an animator's)."""
-    person = relayed_person(parsed)
-    if person is None or person == plan.settings.network.address.lower() or is_animator(plan, person):
-        return parsed.intent
-    return "relayed"
+def route_key(parsed: Parsed) -> str:
+    """The row of :data:`ROUTES` for ``parsed``: its intent, but ``relayed`` for a join,
+    offer or demand in another person's words that someone forwarded
+    (:func:`workflows.mail.sender.forwards_another`) — whether or not that person's
+    address can be read: the forwarder is never made a member by them
+    (:func:`relayed.on_relayed` decides what can be asked)."""
+    if parsed.intent in RELAYABLE and forwards_another(parsed):
+        return "relayed"
+    return parsed.intent

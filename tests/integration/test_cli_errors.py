@@ -9,6 +9,14 @@ from pathlib import Path
 import pytest
 
 from servers import free_port
+from workflows.shell.language import Words
+
+FR = Words("fr")
+
+
+def not_json(store: Path) -> str:
+    """The head of the line that says the store ``store`` is not JSON, in French."""
+    return FR("the store {path} is not valid JSON ({error}). {advice}", path=store, error="", advice="").split(" (")[0]
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,14 +64,18 @@ def test_parse_a_missing_file():
 def test_wrong_password_and_refused_connection(robot_factory, imap_account):
     robot = robot_factory()
     wrong = rers("poll", "--once", "--config", str(robot.config), env={imap_account.password_env: "wrong"})
-    assert wrong.returncode == 1 and "wrong username or password" in wrong.stderr
+    assert wrong.returncode == 1 and FR("wrong username or password?") in wrong.stderr
     assert len(wrong.stderr.strip().splitlines()) == 1
     missing = rers("poll", "--once", "--config", str(robot.config), env={imap_account.password_env: ""})
     assert missing.returncode == 1
     text = robot.config.read_text().replace(f"port = {imap_account.dovecot.port}", f"port = {free_port()}")
     robot.config.write_text(text)
+    port = int(text.split("port = ", 1)[1].split()[0])
     refused = rers("poll", "--once", "--config", str(robot.config), env=robot.env)
-    assert refused.returncode == 1 and "refused" in refused.stderr
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == "rers: " + FR("{where} refused the connection (is it running, and is the port "
+                                                   "right?)", where=FR("the {service} server {host}:{port}",
+                                                                       service="IMAP", host="127.0.0.1", port=port))
 
 
 def test_unset_password_variable(robot_factory, imap_account):
@@ -80,7 +92,7 @@ def test_corrupt_store_is_reported_and_kept(tmp_path):
     store = tmp_path / "net" / "store" / "rers.json"
     store.write_text('{"members": {"1": ')
     result = rers("poll", "--once", "--config", str(tmp_path / "net" / "rers.toml"))
-    assert result.returncode == 1 and "not valid JSON" in result.stderr
+    assert result.returncode == 1 and not_json(store) in result.stderr
     assert store.read_text() == '{"members": {"1": '
 
 

@@ -200,12 +200,20 @@ def test_a_poison_message_is_parked_after_three_failures_and_the_others_go_on(im
 def test_status_says_when_sending_fails(robot_factory, imap_account, sink):
     from servers import free_port
 
+    from workflows.shell.language import Words
+
     robot = robot_factory()
-    text = robot.config.read_text().replace(f"port = {robot.settings.transport.server.port}", f"port = {free_port()}")
+    port = free_port()
+    text = robot.config.read_text().replace(f"port = {robot.settings.transport.server.port}", f"port = {port}")
     robot.config.write_text(text)
     imap_account.dovecot.append(imap_account.user, "INBOX", help_mail(40))
     assert robot.command("poll", "--once", check=False).returncode == 1
     result = robot.command("status", check=False)
     assert result.returncode == 1  # issue 20: the exit status tells the truth
     status = result.stdout
-    assert "Courrier sortant : 1 en attente" in status and "L’envoi a échoué au dernier cycle" in status and "refused" in status
+    say = Words("fr")
+    refused = say("{where} refused the connection (is it running, and is the port right?)",
+                  where=say("the {service} server {host}:{port}", service="SMTP",
+                            host=robot.settings.transport.server.host, port=port))
+    assert "Courrier sortant : 1 en attente" in status
+    assert say("Sending failed at the last cycle: {error}", error=refused) in status, status

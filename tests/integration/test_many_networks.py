@@ -19,6 +19,7 @@ from store import Store
 from support import fail_on, make_settings, member_mail
 from workflows.shell.daemon import EXIT_UNFIXABLE, Backoff
 from workflows.shell.host import Host
+from workflows.shell.language import Words
 
 pytestmark = pytest.mark.integration
 
@@ -108,7 +109,7 @@ def test_three_networks_in_one_process_each_answered_and_logs_say_which(tmp_path
 
     status = rers("status", "--networks", str(tmp_path / "networks"))
     assert status.returncode == 0, status.stdout + status.stderr
-    assert "3 network(s): 3 ok, 0 failing." in status.stdout
+    assert "3 réseau(x) : 3 en ordre, 0 en échec." in status.stdout
     assert all(f"== {name} ==" in status.stdout for name in NAMES)
 
 
@@ -135,10 +136,12 @@ def test_a_corrupt_store_stops_its_network_alone(tmp_path, dovecot, sink, monkey
 
     status = rers("status", "--networks", str(tmp_path / "networks"))
     assert status.returncode == 1
-    assert "3 network(s): 2 ok, 1 failing (nord)." in status.stdout
+    assert "3 réseau(x) : 2 en ordre, 1 en échec (nord)." in status.stdout
     doctor = rers("doctor", "--networks", str(tmp_path / "networks"))
     assert doctor.returncode == 1, doctor.stdout
-    assert "failing (nord)." in doctor.stdout and "not valid JSON" in doctor.stdout
+    not_json = Words("fr")("the store {path} is not valid JSON ({error}). {advice}", path=store, error="",
+                           advice="").split(" (")[0]
+    assert "en échec (nord)." in doctor.stdout and not_json in doctor.stdout
 
 
 def test_a_bad_password_stops_its_network_alone(tmp_path, dovecot, sink, monkeypatch):
@@ -169,7 +172,7 @@ def test_a_bad_password_stops_its_network_alone(tmp_path, dovecot, sink, monkeyp
 
     status = rers("status", "--networks", str(tmp_path / "networks"))
     assert status.returncode == 1
-    assert "failing (sud)." in status.stdout
+    assert "en échec (sud)." in status.stdout
 
 
 def test_a_parked_message_stays_the_business_of_its_network(tmp_path, dovecot, sink, monkeypatch):

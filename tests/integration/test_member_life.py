@@ -19,6 +19,7 @@ from support import ANIMATORS
 pytestmark = pytest.mark.integration
 
 PACO, LINA = "paco.ruiz@example.net", "lina.petit@example.org"
+ZOE, LINA_NEW = "zoe.marchand@example.org", "lina.petit@nouveau.example"
 A1 = ANIMATORS[0]
 
 
@@ -101,6 +102,9 @@ def test_a_new_address_confirmed_from_it_moves_everything_and_the_old_one_gets_n
     assert people.to(PACO, "Invitation : Atelier")
     people.cycle(mail(PACO, "Calendrier", "Invitations : permanences\n", name="Paco Ruiz", date=people.now))
     (by_kind,) = people.to(PACO, "Retiré de votre agenda : Atelier")
+    assert "ne fait plus partie des invitations que vous avez choisies : permanences" in \
+        " ".join(text_of(by_kind).split())
+    assert "« Invitations : permanences, ateliers »" in " ".join(text_of(by_kind).split())
 
     assert people.cycle(mail(PACO, f"Nouvelle adresse : {NEW}", "Bonjour, j'ai changé d'adresse.",
                              name="Paco Ruiz", date=people.now)) == \
@@ -220,3 +224,37 @@ def test_the_testers_round_through_real_mail(people):
     assert store.members.find_one("ref", "M-1")["contact"] == "permanence"
     said = flat(people.to(PACO)[-1])
     assert "Mise en relation : à la permanence" in said and "vous demandera tout de même votre accord" in said
+
+
+def test_a_member_who_moves_takes_the_sessions_of_her_group_along(people, imap_robot):
+    people.join(PACO, "Paco Ruiz", "Nom : Paco Ruiz\n")
+    people.join(LINA, "Lina Petit", "Nom : Lina Petit\n")
+    people.join(ZOE, "Zoé Marchand", "Nom : Zoé Marchand\n")
+    for address, name in ((LINA, "Lina Petit"), (ZOE, "Zoé Marchand")):
+        people.cycle(mail(address, "DEMANDE : apprendre le tricot", "", name=name, date=people.now))
+    people.cycle(mail(PACO, "OFFRE : atelier tricot", "Modalité : atelier\nPlaces : 2\n", name="Paco Ruiz",
+                      date=people.now))
+    people.cycle(reply(people.to(A1, "Groupe G-1 à approuver")[-1], A1, "OUI", date=people.now))
+    people.cycle(reply(people.to(PACO, "Animer un groupe")[-1], PACO, "Oui", name="Paco Ruiz", date=people.now))
+    assert people.cycle(reply(people.to(LINA, "Rejoindre le groupe")[-1], LINA, "OUI", name="Lina Petit",
+                              date=people.now)) == ["handled: G-1: M-2 has a place (1/2)"]
+    assert people.cycle(mail(A1, "ATELIER G-1 2026-12-16 10:00-12:00 Salle du Havre", "", date=people.now)) == \
+        ["handled: group session G-1: done"]
+    assert people.to(LINA, "Invitation : Groupe"), "Lina's place brought her the session"
+
+    people.cycle(mail(LINA, f"Nouvelle adresse : {LINA_NEW}", "Bonjour, nouvelle adresse.", name="Lina Petit",
+                      date=people.now))
+    assert people.cycle(reply(people.to(LINA_NEW, "Confirmez-vous votre nouvelle adresse")[-1], LINA_NEW, "OUI",
+                              date=people.now)) == ["handled: address_change M-2: moved to the new address"]
+    (gone,) = people.to(LINA, "Retiré de votre agenda (nouvelle adresse) : Groupe")
+    assert "passent à la nouvelle adresse" in " ".join(text_of(gone).split())
+    assert "METHOD:CANCEL" in everything(gone) and LINA in everything(gone).lower()
+    (invited,) = people.to(LINA_NEW, "Invitation : Groupe")
+    assert "METHOD:REQUEST" in everything(invited) and LINA_NEW in everything(invited).lower()
+    assert LINA not in everything(invited).lower(), "the new address's invitation names it alone"
+
+    # The session changes: only the new address hears of it.
+    seen = len(people.to(LINA))
+    people.cycle(mail(A1, "ATELIER G-1 2026-12-23 10:00-12:00 Salle du Havre", "", date=people.now))
+    assert len(people.to(LINA)) == seen
+    assert len(people.to(LINA_NEW, "Invitation : Groupe")) == 2

@@ -102,3 +102,75 @@ def test_a_member_forwarding_their_own_offer_still_offers(net):
     assert outcome.startswith("handled: offer") or "O-1" in outcome, outcome
     assert net.store().items.find_one("ref", "O-1")["member"] == "M-1"
     assert all("transféré le message d'une autre" not in text_of(m) for m in net.forwarded(ANIMATORS[0]))
+
+
+# --- a fresh tester's round: whose words, and what of them is kept --------------------------
+
+def name_only_forward() -> bytes:
+    """Outlook showing a known contact by name only: no address of the person anywhere."""
+    return mail(ADVISER, "TR: Demande", "Bonjour, ci-dessous la demande de Mme Lopez (06 55 44 33 22).\n\n"
+                "________________________________\nDe : Maria Lopez\nEnvoyé : vendredi 11 décembre 2026 17:00\n"
+                "À : Martin Sophie\nObjet : Demande\n\nJe voudrais apprendre à cuisiner des plats simples.\n",
+                name="Martin Sophie")
+
+
+def robot_mail_forward() -> bytes:
+    """The robot's own mail forwarded back « pour info »: nobody's request."""
+    return mail(ADVISER, "TR: Offre", "Bonjour, pour info.\n\n---------- Forwarded message ---------\n"
+                f"From: RERS de Test <{NETWORK}>\nDate: Sat, Dec 12, 2026 at 10:00 AM\nSubject: Offre\n"
+                f"To: <{ADVISER}>\n\nOffre : cours de guitare\n", name="Martin Sophie")
+
+
+@pytest.mark.parametrize("shape", [name_only_forward, robot_mail_forward])
+def test_no_address_of_the_person_makes_nobody_a_member(net, shape):
+    (outcome,) = net.cycle(shape())
+    assert outcome == "handled: relayed: no address of the person's, nothing recorded"
+    store = net.store()
+    assert store.members.all() == [] and store.items.all() == [], "the forwarder is never made a member"
+    (thanks,) = net.to(ADVISER)
+    assert "Votre transfert" in str(thanks["Subject"]) and "confirmez" not in text_of(thanks).lower()
+    (forward,) = net.forwarded()
+    told = " ".join(text_of(forward).split())
+    assert "sans adresse de cette personne que le robot puisse lire" in told
+    assert f"Pour répondre à Martin Sophie, qui a transféré ce message, utilisez « Répondre » : votre réponse ira à " \
+           f"{ADVISER}" in told
+    assert "reçoit seulement un remerciement" in told and "remercié" not in told
+
+
+def test_only_the_persons_words_are_kept_and_the_animators_are_told_what_was_done(net, caplog):
+    person = "aicha.diallo@gmail.example"
+    body = ("Bonjour,\n\nJe vous transfère la demande de Mme Diallo, que j'accompagne. Elle n'est pas très à l'aise "
+            "avec l'informatique, vous pouvez aussi la joindre au 06 71 22 48 90.\n\nBien cordialement,\n"
+            "Sophie Martin\nConseillère en insertion – CCAS de Souday\n\n---------- Forwarded message ---------\n"
+            f"De : Aïcha Diallo <{person}>\nDate: ven. 11 déc. 2026 à 18:12\nSubject: Demande\n"
+            f"To: Sophie Martin <{ADVISER}>\n\nBonjour madame,\n"
+            "Je voudrais apprendre à utiliser un tableur pour faire mon budget.\n\n"
+            "J'ai un vieil ordinateur portable.\n\nMerci\nAïcha\n")
+    with caplog.at_level("INFO", logger="rers.audit"):
+        (outcome,) = net.cycle(mail(ADVISER, "TR: Demande", body, name="Martin Sophie"))
+    assert outcome == "handled: relayed join M-1 new D-1, confirmation asked"
+    assert person not in caplog.text and "Diallo" not in caplog.text
+    (item,) = net.store().items.all()
+    assert item["description"] == "pour faire mon budget.\nJ'ai un vieil ordinateur portable."
+    (forward,) = net.forwarded()
+    told = " ".join(text_of(forward).split())
+    assert "en attente (M-1, D-1)" in told and f"a demandé à {person}, l'adresse du message transféré" in told
+
+    (question,) = net.to(person)
+    assert "accompagne" not in text_of(question) and "06 71" not in text_of(question)
+    net.cycle(reply(question, person, "Oui", name="Aïcha Diallo"))
+    net.cycle(mail(person, "MES DONNÉES", "", name="Aïcha Diallo"))
+    data = text_of(net.to(person)[-1]).replace("\r\n", "\n")
+    assert "  Description : pour faire mon budget.\n  J'ai un vieil ordinateur portable." in data
+    assert all(word not in data for word in ("accompagne", "informatique", "06 71", "Sophie", "Martin"))
+
+
+def test_yahoos_one_line_forward_asks_the_person(net):
+    person = "omar.bensaid@yahoo.example"
+    body = (f"Pour vous.\n\n----- Message transféré ----- De : Omar Bensaid <{person}>À : Sophie Martin <{ADVISER}>"
+            "Envoyé : vendredi 11 décembre 2026 à 18:00:00 UTC+1Objet : demande\n"
+            "Je cherche quelqu'un pour apprendre le français écrit.\n")
+    (outcome,) = net.cycle(mail(ADVISER, "Fwd: demande", body, name="Martin Sophie", cte="8bit"))
+    assert outcome == "handled: relayed join M-1 new D-1, confirmation asked"
+    (item,) = net.store().items.all()
+    assert item["title"] == "français écrit" and net.store().members.find_one("address", person)["name"] == "Omar Bensaid"

@@ -29,10 +29,10 @@ def _placeholders(text: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def extracted() -> set:
-    """What `pybabel extract -F babel.cfg workflows config` finds in the code now."""
+    """What `pybabel extract -F babel.cfg workflows config store` finds in the code now."""
     method_map, options_map = parse_mapping_cfg(io.StringIO((ROOT / "babel.cfg").read_text(encoding="utf-8")))
     found = set()
-    for folder in ("workflows", "config"):
+    for folder in ("workflows", "config", "store"):
         for _file, _line, message, _comments, _context in extract_from_dir(ROOT / folder, method_map, options_map):
             found.add(message)
     return found

@@ -34,6 +34,14 @@ def test_every_schema_key_is_documented_in_the_example():
             assert re.search(rf"^#? ?{key} = ", block, re.MULTILINE), f"[{section}] {key} is not documented"
 
 
+def test_the_example_documents_the_feeds_of_pooled_events():
+    from config.feeds import FEED_KEYS
+
+    block = EXAMPLE.read_text(encoding="utf-8").split("# [[federation.feeds]]", 1)[1].split("\n\n", 1)[0]
+    for key in FEED_KEYS:
+        assert re.search(rf"^# {key} = ", block, re.MULTILINE), f"[[federation.feeds]] {key} is not documented"
+
+
 def test_every_problem_is_reported_at_once_with_its_line():
     text = """[network]
 name = 1

@@ -18,6 +18,7 @@ from membership_support import mail
 from store import Store, StoreError
 from support import make_settings
 from workflows.cli import main
+from workflows.shell.language import Words
 
 FULL = os.strerror(errno.ENOSPC)
 
@@ -46,8 +47,10 @@ def disk_full_under(monkeypatch, folder: Path | None) -> None:
 
 
 @pytest.fixture
-def robot(tmp_path, monkeypatch):
-    settings = make_settings(tmp_path / "robot")
+def robot(tmp_path, monkeypatch, request):
+    """A network in French, or in the language a test gives (``indirect`` parameter)."""
+    language = getattr(request, "param", "fr")
+    settings = make_settings(tmp_path / "robot", network=f'language = "{language}"')
     monkeypatch.setenv("RERS_NOW", "2026-11-23T09:00:00+00:00")
     monkeypatch.delenv("JOURNAL_STREAM", raising=False)
     return settings
@@ -71,15 +74,17 @@ def rers(settings, *args: str, capsys) -> tuple[int, str, str]:
 
 
 def one_clear_line(err: str, disk_full: str = "le disque est plein") -> str:
-    """The one line of ``err``, which says the disk is full (in French: the network's
-    language; the store's own errors are still English)."""
+    """The one line of ``err``, which says the disk is full (in French unless told: the
+    network's language)."""
     lines = [line for line in err.splitlines() if line.strip()]
     assert "Traceback" not in err and len(lines) == 1, err
     assert FULL in lines[0] and disk_full in lines[0], lines[0]
     return lines[0]
 
 
+@pytest.mark.parametrize("robot", ["fr", "en"], indirect=True)
 def test_a_store_that_cannot_be_written_is_one_line_and_the_message_waits(robot, monkeypatch, capsys):
+    say = Words(robot.network.language)
     deliver(robot, mail("anna@example.net", "AIDE", "?"))
     assert rers(robot, "poll", capsys=capsys)[0] == 0
     before = robot.store.path.read_bytes()
@@ -87,22 +92,30 @@ def test_a_store_that_cannot_be_written_is_one_line_and_the_message_waits(robot,
     disk_full_under(monkeypatch, None)
     status, _, err = rers(robot, "poll", capsys=capsys)
     assert status == 1
-    assert one_clear_line(err, "the disk is full").startswith(f"rers: cannot write the store {robot.store.path}")
+    full_disk = say(" (the disk is full: free some space; the previous file is intact, nothing was lost)")
+    assert one_clear_line(err, full_disk) == "rers: " + say("cannot write the store {path}: {reason}{full}",
+                                                            path=robot.store.path, reason=FULL, full=full_disk)
     assert robot.store.path.read_bytes() == before, "the previous file is whole"
     assert inbox(robot) == 1, "the message stays in the mailbox"
     monkeypatch.undo()
     monkeypatch.setenv("RERS_NOW", "2026-11-23T09:05:00+00:00")
     status, out, _ = rers(robot, "poll", capsys=capsys)
-    assert status == 0 and "1 traité(s)" in out and inbox(robot) == 0
+    assert status == 0 and say("{read} message(s) read: {handled} handled, {repeat} already seen, {failed} failed, {parked} parked.",
+                                 read=1, handled=1, repeat=0, failed=0, parked=0) in out and inbox(robot) == 0
 
 
+@pytest.mark.parametrize("robot", ["fr", "en"], indirect=True)
 def test_an_outbox_folder_that_cannot_be_written_keeps_the_mail_queued(robot, monkeypatch, capsys):
     deliver(robot, mail("anna@example.net", "AIDE", "?"))
     disk_full_under(monkeypatch, robot.transport.path)
     status, out, err = rers(robot, "poll", capsys=capsys)
     assert status == 1 and "Traceback" not in err
-    stopped = [line for line in out.splitlines() if line.startswith("Envoi interrompu")]
-    assert len(stopped) == 1 and FULL in stopped[0] and "the disk is full" in stopped[0]
+    say = Words(robot.network.language)
+    head = say("Sending stopped: {error}", error=say("cannot write {path}", path=Path(robot.transport.path)))
+    stopped = [line for line in out.splitlines() if line.startswith(head)]
+    assert len(stopped) == 1 and FULL in stopped[0], out
+    assert stopped[0].endswith(say(" ({hint})", hint=say("the disk is full: free some space, then run the robot "
+                                                        "again (nothing was lost)"))), stopped[0]
     store = Store.open(robot.store.path)
     (queued,) = store.outbox.find("status", "queued")
     assert queued["attempts"] == 1 and inbox(robot) == 0, "handled, its answer waits"
@@ -110,7 +123,8 @@ def test_an_outbox_folder_that_cannot_be_written_keeps_the_mail_queued(robot, mo
     monkeypatch.undo()
     monkeypatch.setenv("RERS_NOW", "2026-11-23T10:00:00+00:00")
     status, out, _ = rers(robot, "poll", capsys=capsys)
-    assert status == 0 and "1 mail(s) envoyé(s)" in out and len(list(Path(robot.transport.path).glob("*.eml"))) == 1
+    assert status == 0 and say("{sent} mail(s) sent, {failed} given up, {waiting} waiting to be sent.", sent=1, failed=0,
+                                 waiting=0) in out and len(list(Path(robot.transport.path).glob("*.eml"))) == 1
 
 
 def test_calendar_files_that_cannot_be_written_are_one_line(robot, monkeypatch, capsys):
@@ -127,6 +141,7 @@ def test_a_catalogue_page_that_cannot_be_written_is_one_line(robot, monkeypatch,
     assert status == 1 and one_clear_line(err).startswith("rers: impossible d’écrire la page du catalogue")
 
 
+@pytest.mark.parametrize("robot", ["fr", "en"], indirect=True)
 def test_a_maildir_move_refused_is_one_line_and_the_repeat_is_a_no_op(robot, monkeypatch, capsys):
     import workflows.shell.mailboxes.maildir as maildir
 
@@ -138,12 +153,16 @@ def test_a_maildir_move_refused_is_one_line_and_the_repeat_is_a_no_op(robot, mon
     monkeypatch.setattr(maildir, "_move_file", move)
     status, _, err = rers(robot, "poll", capsys=capsys)
     assert status == 1 and "Traceback" not in err
-    assert [line for line in err.splitlines() if line.startswith("rers: cannot move handled mail")]
+    say = Words(robot.network.language)
+    moved = "rers: " + say("cannot move handled mail to {where}", where=Path(robot.mailbox.path))
+    assert [line for line in err.splitlines() if line.startswith(moved) and FULL in line], err
     assert inbox(robot) == 1
     monkeypatch.undo()
     monkeypatch.setenv("RERS_NOW", "2026-11-23T09:05:00+00:00")
     status, out, _ = rers(robot, "poll", capsys=capsys)
-    assert status == 0 and "1 déjà vu(s)" in out and inbox(robot) == 0
+    assert status == 0 and inbox(robot) == 0
+    assert say("{read} message(s) read: {handled} handled, {repeat} already seen, {failed} failed, {parked} parked.",
+               read=1, handled=0, repeat=1, failed=0, parked=0) in out
     assert len(Store.open(robot.store.path).outbox.all()) == 1, "answered once"
 
 

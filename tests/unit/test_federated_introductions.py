@@ -278,6 +278,34 @@ def test_a_pause_holds_nothing_a_crossing_under_way_goes_on_as_a_local_one(pair)
                                           "federation: MRV-2 unavailable by RERS de Rouen"]
 
 
+def test_a_proposal_answered_unavailable_during_a_pause_is_made_again_once_the_offer_is_back(pair):
+    havre, rouen = pair
+    assert rouen.deliver(member_mail("paco@example.net", "PAUSE", "", to=ROUEN)).startswith("pause M-1")
+    havre.member("jean@example.com", "Jean Martin")
+    havre.deliver(member_mail("jean@example.com", "DEMANDE : cours d'espagnol", "Réseaux voisins : oui\n", to=HAVRE))
+    assert exchange(havre, rouen)[:2] == ["federation: proposal MRV-2 of RERS du Havre: O-1 not available",
+                                          "federation: MRV-2 unavailable by RERS de Rouen"]
+    assert havre.work() == [], "the list Havre holds still names O-1: not proposed again from it"
+    # Paco is back the same day: Rouen's list is again the one Havre holds, yet it goes
+    # to Havre at the next catalogue (a day later), since Havre proposed from an old copy.
+    assert rouen.deliver(member_mail("paco@example.net", "REPRISE", "", to=ROUEN)) == "resume M-1: 1 item(s) open again"
+    assert rouen.work() == [] and havre.work() == []
+    havre.later(days=1)
+    rouen.later(days=1)
+    assert rouen.work() == ["catalogue to RERS du Havre"]
+    assert "; MRV-3 with RERS de Rouen proposed" in " ".join(exchange(havre, rouen))
+    again = havre.store.crossings.find_one("ref", "MRV-3")
+    assert (again["item"], again["theirs"]["ref"], again["status"]) == ("D-2", "O-1", "proposed")
+    # A pair refused by an animator is never proposed again, catalogue or not.
+    assert havre.answer(A_H, "question:crossing_approve", "NON").startswith("MRV-3 refused")
+    rouen.later(days=1)
+    havre.later(days=1)
+    rouen.deliver(member_mail("paco@example.net", "OFFRE : couture", "Réseaux voisins : oui\n", to=ROUEN))
+    assert rouen.work() == ["catalogue to RERS du Havre"]
+    carried = " ".join(exchange(havre, rouen))
+    assert "catalogue of RERS de Rouen (2 item(s))" in carried and "with RERS de Rouen proposed" not in carried
+
+
 # --- who approves our side --------------------------------------------------------------------
 
 

@@ -84,6 +84,23 @@ key = "rsa:xyz"
     assert re.search(r"line \d+: \[\[federation.peers\]\] #1", problems)
 
 
+def test_a_peer_key_problem_is_said_in_the_networks_language(tmp_path):
+    from workflows.shell.language import Words
+
+    text = config_text(tmp_path, address=HAVRE, extra="""
+[federation]
+
+[[federation.peers]]
+name = "RERS de Rouen"
+address = "rers@rouen.example"
+key = "ed25519:pas du base64 !"
+""")
+    with pytest.raises(ConfigError) as caught:
+        loads(text, base=tmp_path)
+    assert "key : la clé après ed25519: n'est pas en base64" in caught.value.said(Words("fr"))
+    assert "key: the key after ed25519: is not base64" in str(caught.value)
+
+
 def test_a_catalogue_crosses_only_between_networks_that_list_each_other(nets):
     havre, rouen, dieppe = nets
     marie = havre.member("marie@example.com", "Marie Dupont", phone="+33611223344")

@@ -59,7 +59,10 @@ def test_a_peer_restarting_from_an_empty_store_is_accepted_again_and_replays_sti
     fresh = json.loads(json_part(hello))
     assert fresh["seq"] == 1 and fresh["epoch"] > first_epoch
 
-    assert havre.deliver(hello) == "federation: hello from RERS de Rouen"
+    assert havre.deliver(hello) == "federation: hello from RERS de Rouen; restarted, what was kept of it forgotten"
+    kept = havre.store.get_state(f"federation:{ROUEN}")
+    assert kept["catalogue"] == [] and kept["catalogue_at"] is None, "its old list named items it no longer has"
+    assert json.loads(json_part(havre.robot_mail(rouen)[-1]))["kind"] == "catalogue", "it lost ours: sent again"
     (notice,) = havre.outbox(purpose="federation_notice")
     assert notice["recipients"] == ["anim@havre.example"]
     kept = havre.store.get_state(f"federation:{ROUEN}")

@@ -4,6 +4,7 @@ said whole while the others run, the network's name in every log line."""
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from pathlib import Path
@@ -12,9 +13,10 @@ import pytest
 
 from support import make_settings, member_mail
 from workflows.cli import main
-from workflows.shell.daemon import EXIT_UNFIXABLE
+from workflows.shell.daemon import EXIT_UNFIXABLE, Daemon, InstanceLock
 from workflows.shell.errors import UserError
 from workflows.shell.host import THREAD_PREFIX, Host, NetworkLogFilter, find_networks, summary_line
+from workflows.shell.language import Words
 
 
 def maildir_network(directory: Path, name: str) -> Path:
@@ -97,6 +99,64 @@ def test_every_network_stopped_on_request_exits_0(tmp_path):
     assert host.running() == []
 
 
+def closed_port() -> int:
+    """A port on 127.0.0.1 nobody listens on: a connection there is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_missing_password_variable_stops_at_once_even_with_a_server_refusing(tmp_path, caplog, monkeypatch):
+    """No retry fixes a variable not set: said first, not hidden behind « refused the
+    connection … next try » for ever; alone (`rers run`) and among others (`--networks`)."""
+    monkeypatch.delenv("RERS_TEST_UNSET_19", raising=False)
+    maildir_network(tmp_path, "good")
+    make_settings(tmp_path / "nopw", address="rers.nopw@example.org",
+                  mailbox=f'kind = "imap"\nhost = "127.0.0.1"\nport = {closed_port()}\nsecurity = "none"\n'
+                          'username = "robot"\npassword_env = "RERS_TEST_UNSET_19"\ntimeout_seconds = 2\n')
+    host = Host(tmp_path)
+    host.prepare()
+    (alone,) = [n for n in host.networks if n.name == "nopw"]
+    caplog.set_level(logging.INFO)
+    assert Daemon(alone.daemon.settings, alone.daemon.store, jobs=[]).run() == EXIT_UNFIXABLE
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(status=host.run()), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while alone.exit_status is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert alone.exit_status == EXIT_UNFIXABLE and "RERS_TEST_UNSET_19" in alone.problem
+        assert host.running() == ["good"]
+    finally:
+        host.request_stop()
+        thread.join(timeout=30)
+    lines = [r.getMessage() for r in caplog.records]
+    assert not [line for line in lines if "next try" in line or "refused the connection" in line], lines
+    assert sum("no retry can fix this: [mailbox] cannot log in: the environment variable RERS_TEST_UNSET_19" in line
+               for line in lines) == 2
+    assert any("network nopw stopped, the others go on" in line for line in lines)
+
+
+def test_a_folder_already_served_is_not_started_as_the_docs_say(tmp_path, caplog):
+    maildir_network(tmp_path, "held")
+    maildir_network(tmp_path, "other")
+    host = Host(tmp_path)
+    host.prepare()
+    (held,) = [n for n in host.networks if n.name == "held"]
+    with InstanceLock(held.daemon.settings.store.path):  # another robot serves it
+        thread = threading.Thread(target=host.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while held.problem is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        host.request_stop()
+        thread.join(timeout=30)
+    assert any(r.levelno == logging.CRITICAL and "network held not started, the others go on" in r.getMessage()
+               for r in caplog.records)
+    assert not any("network held stopped" in r.getMessage() for r in caplog.records)
+
+
 def test_a_log_line_names_its_network_by_its_thread():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello", None, None)
     record.threadName = THREAD_PREFIX + "nord"
@@ -119,9 +179,22 @@ def test_status_of_all_networks_exits_1_when_one_cannot_be_read(tmp_path, capsys
     assert main(["status", "--networks", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert "== a ==" in out and "Aucun cycle n’est encore allé à son terme." in out
-    assert "== b ==\nFAIL" in out and out.rstrip().endswith("2 network(s): 1 ok, 1 failing (b).")
+    assert "== b ==\nFAIL" in out and out.rstrip().endswith("2 réseau(x) : 1 en ordre, 1 en échec (b).")
+
+
+def test_doctor_of_all_networks_fails_two_networks_on_one_address(tmp_path, capsys):
+    maildir_network(tmp_path, "a")
+    twin = maildir_network(tmp_path, "b")
+    maildir_network(tmp_path, "c")
+    text = (twin / "rers.toml").read_text()
+    (twin / "rers.toml").write_text(text.replace("rers.b@example.org", "rers.a@example.org"))
+    assert main(["doctor", "--networks", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  address    rers.a@example.org est aussi l'adresse de a : les deux robots répondraient" in out
+    assert out.rstrip().endswith("en échec (b).")
 
 
 def test_summary_line():
-    assert summary_line(3, []) == "3 network(s): 3 ok, 0 failing."
-    assert summary_line(3, ["b", "c"]) == "3 network(s): 1 ok, 2 failing (b, c)."
+    assert summary_line(3, [], Words("en")) == "3 network(s): 3 ok, 0 failing."
+    assert summary_line(3, ["b", "c"], Words("en")) == "3 network(s): 1 ok, 2 failing (b, c)."
+    assert summary_line(3, ["b", "c"], Words("fr")) == "3 réseau(x) : 1 en ordre, 2 en échec (b, c)."

@@ -9,6 +9,9 @@ import pytest
 from intro_support import ANIMATORS, Net
 from test_unclear_answers import CLAIRE, PACO, commanded
 from workflows.cli import main
+from workflows.shell.language import Words
+
+FR = Words("fr")
 
 LINA = "lina.petit@example.org"
 A1, A2 = ANIMATORS
@@ -77,8 +80,9 @@ def test_cancel_of_a_proposal_tells_no_member(net, capsys):
 
 
 @pytest.mark.parametrize("args,message", [
-    (("cancel", "MR-9"), "no introduction MR-9"),
-    (("consent", "MR-9", "--side", "demand", "--answer", "yes", "--animator", "Claire"), "no introduction MR-9"),
+    (("cancel", "MR-9"), FR("no introduction {ref}", ref="MR-9")),
+    (("consent", "MR-9", "--side", "demand", "--answer", "yes", "--animator", "Claire"),
+     FR("no introduction {ref}", ref="MR-9")),
 ])
 def test_an_unknown_introduction_is_one_clear_line(net, capsys, args, message):
     status, _, err = rers(net, capsys, *args)
@@ -90,9 +94,11 @@ def test_an_introduction_already_made_cannot_be_cancelled_nor_consented(net, cap
     net.answer(CLAIRE, "question:consent", "oui")
     assert net.answer(PACO, "question:consent", "oui") == "MR-1 introduced"
     status, _, err = rers(net, capsys, "cancel", "MR-1")
-    assert status != 0 and "MR-1 is introduced" in err
+    assert status != 0 and err == "rers: " + FR("{ref} is {status}: only an introduction waiting for approval or "
+                                                "consent can be cancelled", ref="MR-1", status="introduced") + "\n"
     status, _, err = rers(net, capsys, "consent", "MR-1", "--side", "demand", "--answer", "no", "--animator", "C")
-    assert status != 0 and "MR-1 is introduced" in err
+    assert status != 0 and err == "rers: " + FR("{ref} is {status}: only an introduction waiting for consent takes "
+                                                "one", ref="MR-1", status="introduced") + "\n"
     assert net.intro()["status"] == "introduced"
 
 
@@ -120,7 +126,8 @@ def test_the_same_oral_answer_twice_is_refused(net, capsys):
     commanded(net)
     assert rers(net, capsys, "consent", "MR-1", "--side", "offer", "--answer", "yes", "--animator", "C")[0] == 0
     status, _, err = rers(net, capsys, "consent", "MR-1", "--side", "offer", "--answer", "yes", "--animator", "C")
-    assert status != 0 and "already" in err
+    assert status != 0 and err == "rers: " + FR("{ref}: the {side} member's {answer} is already recorded", ref="MR-1",
+                                                side="offer", answer="yes") + "\n"
 
 
 def test_an_oral_answer_for_a_member_without_address_closes_every_animator_s_copy(net, capsys):

@@ -158,3 +158,21 @@ def test_invitations_off_after_a_kind_change_withdraw_only_what_is_left(bot):
     sent(bot)
     routed(bot, member_mail(MARIE, "Calendrier", "Invitations : non\n"), now=NOW + timedelta(hours=1))
     assert sorted(uids(mine(bot, "invitation_withdrawn"))) == sorted([PERMANENCE, RENCONTRE]), "once each"
+
+
+def test_a_withdrawal_by_kind_says_the_kinds_chosen_and_how_to_get_the_event_back(bot):
+    routed(bot, member_mail(MARIE, "Calendrier", "Invitations : permanences, ateliers\n"))
+    (by_kind,) = [m for d, m in bot.mails("invitation_withdrawn") if d["recipients"] == [MARIE]]
+    words = flat(by_kind)
+    assert "ne fait plus partie des invitations que vous avez choisies : permanences, ateliers" in words
+    assert "Pour le recevoir de nouveau, répondez « Invitations : permanences, ateliers, rencontres »" in words
+    assert "vous ne recevez plus les invitations du calendrier" not in words
+    html = next(p for p in by_kind.walk() if p.get_content_type() == "text/html").get_content()
+    assert "ne fait plus partie des invitations que vous avez choisies" in html
+    assert "METHOD:CANCEL" in by_kind.as_string()
+    # Turning them off altogether keeps its own words.
+    sent(bot)
+    routed(bot, member_mail(MARIE, "Calendrier", "Invitations : non\n"), now=NOW + timedelta(hours=1))
+    _, off = [m for d, m in bot.mails("invitation_withdrawn") if d["recipients"] == [MARIE]]
+    assert "vous ne recevez plus les invitations du calendrier" in flat(off)
+    assert "« Invitations : oui »" in flat(off) and "ne fait plus partie" not in flat(off)

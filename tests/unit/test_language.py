@@ -12,7 +12,7 @@ from store import Store
 from workflows.cli import main
 from workflows.shell.doctor import report, run_checks
 from workflows.shell.language import Words
-from workflows.shell.status import status_text
+from workflows.shell.status import ago, status_text
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
 
@@ -151,3 +151,95 @@ def test_lists_and_the_route_table_speak_the_network_language(tmp_path, capsys, 
     assert say("Guards (who may):") in out and say("whoever writes") in out
     assert main(["routes", "--json", *config]) == 0
     assert '"guard_says": "whoever writes"' in capsys.readouterr().out  # --json: the code's words
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_bad_linked_networks_calendar_is_said_not_a_traceback(tmp_path, capsys, language):
+    from federation_support import Network, peers_toml
+
+    rouen = Network(tmp_path / "rouen", "RERS de Rouen", "rers@rouen.example", "anim@rouen.example")
+    havre = Network(tmp_path / "havre", "RERS du Havre", "rers@havre.example", "anim@havre.example")
+    config = havre.root / "rers.toml"
+    text = config.read_text(encoding="utf-8").replace('language = "fr"', f'language = "{language}"')
+    if f'language = "{language}"' not in text:
+        text = text.replace("[network]\n", f'[network]\nlanguage = "{language}"\n', 1)
+    config.write_text(text + peers_toml(rouen) + '\n[[federation.feeds]]\npeer = "Inconnu"\npath = "/tmp/x.ics"\n'
+                      'kinds = ["pique-niques"]\n', encoding="utf-8")
+    say = Words(language)
+    for command in ("status", "doctor"):
+        assert main([command, "--config", str(config)]) == 2
+        said = capsys.readouterr()
+        shown = said.err + said.out
+        assert "Traceback" not in shown
+        assert say("{name!r} is not the name of a [[federation.peers]]", name="Inconnu") in shown
+        assert say("{kind!r} is not one of {kinds}", kind="pique-niques",
+                   kinds="permanences, rencontres, échanges, ateliers") in shown
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_store_errors_are_said_in_the_network_language_and_logged_in_english(tmp_path, capsys, language):
+    import shutil
+
+    from workflows.shell.doctor import check_store
+
+    settings = make_settings(tmp_path / "net", network=f'language = "{language}"')
+    say = Words(language)
+    shutil.rmtree(settings.store.path.parent)  # its disk unmounted
+    assert main(["members", "list", "--config", str(settings.source)]) == 1
+    missing = ("there is no store at {path} (nor its backup {backup}): if its disk is not mounted, mount it; if it "
+               "was moved, set [store] path; for a new network, create it with `rers init --store`")
+    english = missing.format(path=settings.store.path, backup="rers.json.bak")
+    assert capsys.readouterr().err == "rers: " + say(missing, path=settings.store.path, backup="rers.json.bak") + "\n"
+    settings.store.path.parent.mkdir()
+    settings.store.path.write_text("{not json", encoding="utf-8")
+    (finding,) = check_store(settings)
+    assert finding.level == "fail" and finding.text.startswith(say("the store {path} is not valid JSON ({error}). "
+                                                                   "{advice}", path=settings.store.path, error="",
+                                                                   advice="").split(" (")[0])
+    assert english == Words("en")(missing, path=settings.store.path, backup="rers.json.bak")
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_failure_kept_in_the_store_is_said_by_status_in_the_network_language(tmp_path, language):
+    from workflows.model.said import Said, kept
+    from workflows.shell.network import server
+
+    settings = make_settings(tmp_path / "net", network=f'language = "{language}"')
+    say = Words(language)
+    refused = Said("{where} refused the connection (is it running, and is the port right?)",
+                   where=server("IMAP", "imap.example.org", 993))
+    store = Store.open(settings.store.path)
+    with store.transaction():
+        store.set_state("last_cycle_error", {"at": "2026-12-07T08:00:00+00:00", "error": kept(refused)})
+        store.set_state("last_send_error", kept(Said("{where} did not answer within {seconds:g} s",
+                                                     where=server("SMTP", "smtp.example.org", 587), seconds=30.0)))
+    text = status_text(settings, Store.open(settings.store.path), NOW)
+    assert say("The last cycle failed at {at} UTC ({ago} ago): {error}", at="2026-12-07T08:00:00+00:00",
+               ago=ago(NOW - datetime(2026, 12, 7, 8, 0, tzinfo=timezone.utc), say),
+               error=refused.said(say)) in text
+    assert say("Sending failed at the last cycle: {error}", error=say(
+        "{where} did not answer within {seconds:g} s", where=say("the {service} server {host}:{port}", service="SMTP",
+                                                                 host="smtp.example.org", port=587), seconds=30.0)) in text
+    assert str(refused) == ("the IMAP server imap.example.org:993 refused the connection (is it running, and is the "
+                            "port right?)"), "str() and the logs stay English"
+
+
+def test_one_mechanism_a_said_carried_by_refusals_and_user_errors():
+    from workflows.decision import Refused
+    from workflows.model.said import Said, kept, said_of, unkept
+    from workflows.shell.errors import UserError, user_error
+
+    refusal = Refused("{ref} is {status}: it has already ended", ref="G-1", status="closed")
+    assert isinstance(refusal, ValueError) and isinstance(said_of(refusal), Said)
+    assert str(refusal) == "G-1 is closed: it has already ended"
+    for language in ("fr", "en"):
+        say = Words(language)
+        assert user_error(refusal).said(say) == say("{ref} is {status}: it has already ended", ref="G-1",
+                                                    status="closed")
+        assert UserError("no group {ref}", ref="G-9").said(say) == say("no group {ref}", ref="G-9")
+    assert user_error(ValueError("a plain text")).said(Words("fr")) == "a plain text"
+    nested = Said("{error} ({n} times in a row)", error=Said("the {service} server {host}:{port}", service="IMAP",
+                                                              host="h", port=993), n=5)
+    again = unkept(kept(nested))
+    assert again == nested and again.said(Words("fr")) == nested.said(Words("fr")) != str(nested)
+    assert unkept(kept("a server's own words")) == "a server's own words" and unkept(None) is None

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+import group_support as knit
 from intro_support import ANIMATORS, Net
 from workflows.shell.apply import view
 from workflows.shell.jobs import pauses_job
@@ -857,3 +858,57 @@ def test_the_news_leaves_out_the_readers_own_items_and_demands_already_served(ne
     assert news_at(net, datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)) == ["M-2"]
     text = net.mails("news")[-1].text
     assert "Cours de tricot" in text and "Guitare" not in text and "Réparer un vélo" not in text
+
+
+# --- items back from a pause go to every matching --------------------------------------------
+
+
+ASKERS = (knit.LINA, knit.AWA, knit.ZOE)
+
+
+def _knitting_while_paco_is_away(net, away: str) -> None:
+    """Paco's collective offer « Tricot » is set aside (``away``: ``pause`` or
+    ``freshness``) before three members ask for knitting: no group can gather then."""
+    members = knit.people(net, knit.PACO, *ASKERS)
+    offer = knit.item(net, members[knit.PACO], "offer", "Tricot", modality="group", capacity=2)
+    if away == "pause":
+        assert net.send(knit.PACO, "PAUSE", "Je m'absente.").startswith("pause M-1")
+    else:
+        fresh(net, 90)
+        assert fresh(net, 21).paused == [offer["ref"]]
+    for address in ASKERS:
+        knit.item(net, members[address], "demand", "apprendre le tricot")
+    assert status(net, offer["ref"]) == "paused" and net.store.groups.all() == []
+
+
+def test_reprise_sends_the_items_back_to_every_matching_a_collective_offer_gathers_its_group(net):
+    _knitting_while_paco_is_away(net, "pause")
+    assert net.send(knit.PACO, "REPRISE", "Me revoilà.") == "resume M-1: 1 item(s) open again"
+    (group,) = net.store.groups.all()
+    assert (group["offer"], group["status"], group["source"]) == ("O-1", "proposed", "matching")
+    assert net.mails("question:group_approve"), "the animators asked, as for a new offer"
+
+
+def test_a_later_oui_to_still_current_sends_the_item_back_to_every_matching(net):
+    _knitting_while_paco_is_away(net, "freshness")
+    net.now += timedelta(days=3)
+    assert net.answer(knit.PACO, "question:still_current", "oui") == "still_current O-1: reopened"
+    (group,) = net.store.groups.all()
+    assert (group["offer"], group["status"]) == ("O-1", "proposed")
+
+
+def test_a_pair_whose_time_to_be_proposed_again_came_during_a_pause_is_proposed_at_the_return(net):
+    # Locally a pause ends no introduction (those under way go on): a pair left unanswered
+    # by the animators comes back after repropose_days, and the pause only delays it.
+    marie = net.member(MARIE, "Marie Dupont")
+    paco = net.member(PACO, "Paco Ruiz")
+    net.item(marie, "offer", "Cours d'espagnol")
+    net.item(paco, "demand", "Apprendre l'espagnol")
+    assert net.intro("MR-1")["status"] == "proposed"
+    assert net.later(net.settings.introductions.expiry_days + 1).expired == ["MR-1"]
+    assert net.send(MARIE, "PAUSE", "").startswith("pause M-1")
+    net.later(net.settings.introductions.repropose_days)
+    assert [i["ref"] for i in net.store.introductions.all()] == ["MR-1"], "not while her offer is hidden"
+    assert net.send(MARIE, "REPRISE", "") == "resume M-1: 1 item(s) open again"
+    assert [(i["ref"], i["offer"], i["demand"], i["status"]) for i in net.store.introductions.all()][-1] == \
+        ("MR-2", "O-1", "D-1", "proposed")

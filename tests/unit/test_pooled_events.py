@@ -97,7 +97,7 @@ def test_feeds_are_validated_with_every_problem_at_once(tmp_path):
     problems = "\n".join(caught.value.problems)
     for expected in ("#1 peer: 'RERS de Lille' is not the name of a [[federation.peers]]",
                      "#1 url: 'ftp://lille.example/cal.ics' is not an http",
-                     "#2: give either path (a file) or url", "#2 colour: unknown key", "#3 peer: this key is required"):
+                     "#2 path: give either path (a file) or url", "#2 colour: unknown key", "#3 peer: this key is required"):
         assert expected in problems, problems
     good = text.split("[[federation.feeds]]")[0] + '[[federation.feeds]]\npeer = "rers de rouen"\npath = "r.ics"\n'
     (one,) = loads(good, base=tmp_path).federation.feeds

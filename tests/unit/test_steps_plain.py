@@ -11,7 +11,7 @@ import pytest
 
 from config.settings import loads
 from store import Store
-from support import ANIMATORS, config_text
+from support import ANIMATORS, NETWORK, config_text
 from workflows import routes
 from workflows.decision import Incoming, Plan, Resources
 from workflows.mail.model import Item, MemberFields, Parsed
@@ -245,3 +245,27 @@ def test_more_text_than_the_robot_used_reaches_the_animators_too(world):
     assert [m.template for m in plan.mails] == ["items_ack"]
     plan, _ = World().decide(message("join", STRANGER, text="J'aimerais adhérer. Est-ce payant ?", unused_text=True))
     assert [f.reason for f in plan.forwards] == ["unused_text"] and plan.asked
+
+
+@pytest.mark.parametrize("forwarded", [
+    {"forwarded_name": "Maria Lopez"},  # Outlook's name only
+    {"forwarded_from": NETWORK, "forwarded_name": "RERS"},  # the robot's own mail forwarded back
+    {"forwarded_from": ANIMATORS[0]},
+    {"forwarded_from": "no-reply@site.example"},  # a web form's notification
+])
+def test_another_persons_words_without_their_address_make_nobody_a_member(world, forwarded):
+    parsed = message("demand", STRANGER, forwarded=True, items=[Item(kind="demand", title="cuisine")], **forwarded)
+    plan, outcome = world.decide(parsed)
+    assert outcome == "relayed: no address of the person's, nothing recorded"
+    assert not inserted(plan, "members") and not inserted(plan, "items") and plan.asked == []
+    (forward,) = plan.forwards
+    assert forward.reason == "relayed_no_address" and forward.mail.values["forwarded"] is True
+    (thanks,) = plan.mails[-1:]
+    assert thanks.purpose == "relayed_ack" and thanks.recipients() == [STRANGER]
+
+
+def test_a_relayed_offer_without_a_savoir_asks_the_person_nothing(world):
+    parsed = message("offer", STRANGER, forwarded=True, forwarded_from=PACO, forwarded_name="Paco Ruiz")
+    plan, outcome = world.decide(parsed)
+    assert outcome == "relayed: no readable offer or demand, nothing recorded"
+    assert not inserted(plan, "members") and plan.asked == [] and plan.forwards[0].reason == "relayed_no_item"

@@ -12,6 +12,7 @@ import pytest
 from store import Store
 from support import member_mail, make_settings
 from workflows.cli import main
+from workflows.shell.language import Words
 
 
 def rers(capsys, *args: str) -> tuple[int, str, str]:
@@ -45,7 +46,10 @@ def test_every_command_refuses_a_store_that_vanished_in_one_line(network, capsys
     status, out, err = rers(capsys, *command, "--config", str(network.source))
     assert status == 1
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and "there is no store at" in lines[0] and "rers init --store" in lines[0], err
+    assert lines == ["rers: " + Words("fr")(
+        "there is no store at {path} (nor its backup {backup}): if its disk is not mounted, mount it; if it was "
+        "moved, set [store] path; for a new network, create it with `rers init --store`", path=network.store.path,
+        backup="rers.json.bak")], err
     assert not network.store.path.exists() and not network.store.path.with_name("rers.json.bak").exists()
     assert list((network.mailbox.path / "new").iterdir()), "the mail waits for the store to come back"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from workflows.commands.common import load_settings, open_store
 from workflows.model.said import Said
 from workflows.shell.clock import clock_for
-from workflows.shell.errors import EXIT_OK, UserError, os_problem
+from workflows.shell.errors import EXIT_OK, UserError, os_problem, user_error
 from workflows.shell.language import words_for
 
 
@@ -16,7 +16,7 @@ def cmd_publish(args) -> int:
     try:
         written = publish_page(settings, open_store(settings), clock_for(settings, args)())
     except ValueError as error:
-        raise UserError(str(error)) from None
+        raise user_error(error) from None
     except OSError as error:
         doing = Said("cannot write the catalogue page {path}", path=page_path(settings))
         raise UserError(os_problem(error, doing, with_file=False)) from None

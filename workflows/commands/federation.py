@@ -13,6 +13,7 @@ import json
 import sys
 
 from workflows.commands.common import load_settings, open_store
+from workflows.model.said import said
 from workflows.shell.clock import clock_for
 from workflows.shell.apply import view
 from workflows.shell.errors import EXIT_OK, UserError
@@ -31,7 +32,8 @@ def cmd_key(args) -> int:
     if args.create:
         try:
             if create_key(key_path(settings)):
-                print(words_for(settings)("Signing key created: {path}", path=key_path(settings)), file=sys.stderr)
+                say = words_for(settings)
+                print(say("Signing key created: {path}", path=key_path(settings)), file=sys.stderr)
         except OSError as error:
             raise UserError("cannot create the signing key {path}: {reason}", path=key_path(settings),
                                 reason=error.strerror or error) from None
@@ -154,7 +156,7 @@ def cmd_send(args) -> int:
         report = Runner(settings, store, clock=clock).flush()
     say = words_for(settings)
     for line in sent or [say("nothing to send")]:
-        print(line)
+        print(said(line, say))
     if report.error:
         raise UserError("queued, not sent yet: {error}", error=report.error)
     return EXIT_OK

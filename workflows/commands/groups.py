@@ -17,7 +17,7 @@ from workflows.commands.calendar import _publish_and_send, day_argument, describ
 from workflows.commands.common import flush_outbox, load_settings, open_store
 from workflows.commands.introductions import SIDES, local_stamp, print_bilan, print_history
 from workflows.shell.clock import clock_for
-from workflows.shell.errors import EXIT_OK, UserError
+from workflows.shell.errors import EXIT_OK, UserError, user_error
 from workflows.shell.language import words_for
 
 
@@ -134,7 +134,7 @@ def cmd_close(args) -> int:
     except LookupError as error:
         raise UserError("{error} (see `rers groups list`)", error=error.args[0]) from None
     except ValueError as error:
-        raise UserError(str(error)) from None
+        raise user_error(error) from None
     print(f"{group['ref']}: {group['status']}")
     print(flush_outbox(settings, store, clock))
     return EXIT_OK

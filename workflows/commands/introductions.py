@@ -29,7 +29,7 @@ from types import MappingProxyType
 from workflows.commands.common import flush_outbox, load_settings, open_store
 from workflows.shell.clock import clock_for
 from workflows.lookup import find_ref
-from workflows.shell.errors import EXIT_OK, UserError
+from workflows.shell.errors import EXIT_OK, UserError, user_error
 from workflows.shell.language import catalogued, words_for
 
 
@@ -150,7 +150,7 @@ def _act(args, act) -> int:
     except LookupError as error:
         raise UserError("{error} (see `rers introductions list`)", error=error.args[0]) from None
     except ValueError as error:
-        raise UserError(str(error)) from None
+        raise user_error(error) from None
     print(flush_outbox(settings, store, clock))
     return EXIT_OK
 

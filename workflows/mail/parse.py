@@ -50,7 +50,7 @@ from workflows.mail.model import Item, Parsed, ParseOptions
 from workflows.mail.prose import clause_item, is_courtesy, is_filler, prose_items, sentences
 from workflows.mail.quotes import Split, is_greeting, split_reply, strip_greeting, strip_signature, tidy
 from workflows.mail.rsvp import read_calendar
-from workflows.mail.sender import MAIL_ADDRESS_RE
+from workflows.mail.sender import MAIL_ADDRESS_RE, RELAYABLE, forwards_another
 from workflows.mail.textutil import clean, clean_line, fold, fold_with_map
 from workflows.mail.tokens import find_token, find_token_in_ids, is_robot_message_id
 
@@ -180,7 +180,7 @@ def _parse(raw: bytes, options: ParseOptions, now: datetime | None) -> Parsed:
     parsed.forwarded_subject = split.forwarded_subject
     parsed.forwarded_from = split.forwarded_from
     parsed.forwarded_name = split.forwarded_name
-    own, pieces = _own_text(split, parsed)
+    own, pieces, mine, theirs = _own_text(split, parsed)
     parsed.text = own
     if reason is not None:
         parsed.intent, parsed.automatic = "auto_reply", reason
@@ -191,7 +191,7 @@ def _parse(raw: bytes, options: ParseOptions, now: datetime | None) -> Parsed:
     body_line = _first_meaningful(own)
     if _command(parsed, subject, body_line, own, options, reference):
         return parsed
-    _request(parsed, subject, body_line, own, pieces, split, options, reference)
+    _request(parsed, subject, body_line, own, (pieces, mine, theirs), split, options, reference)
     return parsed
 
 
@@ -339,10 +339,13 @@ def _command(parsed: Parsed, subject: str, body_line: str, own: str, options: Pa
     return False
 
 
-def _request(parsed: Parsed, subject: str, body_line: str, own: str, pieces: list[str], split: Split,
-             options: ParseOptions, reference: datetime) -> None:
+def _request(parsed: Parsed, subject: str, body_line: str, own: str, texts: tuple[list[str], str, str],
+             split: Split, options: ParseOptions, reference: datetime) -> None:
     """What a person asks (:func:`_find_keyword`), with what that intent carries; member
-    fields alone are ``preferences``; anything else ``unknown``."""
+    fields alone are ``preferences``; anything else ``unknown``. ``texts``: the pieces of
+    ``own``, the sender's words alone and the forwarded messages' alone
+    (:func:`_own_text`)."""
+    pieces, mine, theirs = texts
     parsed.reply_to_robot = _answers_robot(parsed, subject)
     found = _find_keyword(subject, body_line, pieces, parsed.reply_to_robot, split.forwarded_subject)
     if found is None and parsed.reply_to_robot and is_catalogue_subject(subject):
@@ -368,14 +371,21 @@ def _request(parsed: Parsed, subject: str, body_line: str, own: str, pieces: lis
     keyword = found.keyword
     parsed.intent = keyword.intent
     parsed.item_ref = keyword.item_ref
+    if theirs and keyword.intent in RELAYABLE and forwards_another(parsed):
+        # Another person's join, offer or demand, forwarded: what is recorded for them
+        # comes from their message alone; the forwarder's note (a situation, a phone
+        # number) is for the animators (unused_text), never in their items or fields.
+        found.scope, body_line = theirs, _first_meaningful(theirs)
     item_kind = keyword.intent if keyword.intent in ("offer", "demand") else None
     # A keyword found in a forwarded message: its fields are that message's.
     fields = read_fields(found.scope or own, item_kind)
     parsed.member = fields.member
     if keyword.intent in ("offer", "demand", "join"):
         parsed.items, used = _items(keyword, found, fields, item_kind, body_line)
-        parsed.unused_text = _unused(fields.free_text, used, keyword.intent) or (
-            found.scope is not None and _unused(read_fields(pieces[0], None).free_text, [], keyword.intent)) or (
+        # An offer or a demand whose wish gave no item: the sentence saying it was not used.
+        said = keyword.intent if parsed.items or not item_kind else ""
+        parsed.unused_text = _unused(fields.free_text, used, said) or (
+            found.scope is not None and _unused(read_fields(mine, None).free_text, [], keyword.intent)) or (
             keyword.intent == "join" and parsed.member.phone is None and _phone_dropped(split, own))
     elif keyword.intent == "pause":
         parsed.pause_until, parsed.pause_date_unread = _pause_until(f"{keyword.rest}\n{own}", reference)
@@ -407,20 +417,24 @@ def _federation(subject: str, bodies: decode.Bodies) -> dict | None:
     }
 
 
-def _own_text(split: Split, parsed: Parsed) -> tuple[str, list[str]]:
-    """The person's own text, and its pieces (their words, then each forwarded
-    message's), each without its signature: a footer above a forwarded message
-    (« Envoyé de mon iPhone ») ends the sender's words, not the forwarded ones."""
+def _own_text(split: Split, parsed: Parsed) -> tuple[str, list[str], str, str]:
+    """The person's own text, its pieces (their words, then each forwarded message's),
+    each without its signature: a footer above a forwarded message (« Envoyé de mon
+    iPhone ») ends the sender's words, not the forwarded ones; then the sender's words
+    alone and the forwarded messages' alone (each "" when there are none)."""
     forwarded_hint = " ".join(
         part for part in (split.forwarded_name, (split.forwarded_from or "").split("@")[0].replace(".", " ")) if part
     )
     pieces = []
+    mine = ""
     for index, part in enumerate(split.parts or [split.own]):
         hint = _name_hint(parsed) if index == 0 else (forwarded_hint or _name_hint(parsed))
         piece = tidy(strip_signature(part, hint))
+        mine = piece if index == 0 else mine
         if piece:
             pieces.append(piece)
-    return tidy("\n\n".join(pieces)), pieces
+    theirs = "\n\n".join(pieces[1:] if mine else pieces) if split.forwarded else ""
+    return tidy("\n\n".join(pieces)), pieces, mine, theirs
 
 
 def _answers_robot(parsed: Parsed, subject: str) -> bool:

@@ -44,10 +44,13 @@ _DEMAND_RES = tuple(re.compile(pattern) for pattern in (
     # « j'ai besoin d'aide pour mes démarches », « j'ai envie d'apprendre la guitare »
     rf"^{_OPENING}{_NEED}(?:apprendre(?: (?:a|comment))?|aide (?:pour|en|avec)|un coup de main (?:pour|en|avec)"
     r"|conseils (?:pour|en|sur)|cours (?:de|d'))\b ?",
-    # « je cherche quelqu'un pour m'apprendre à coudre », « je cherche des cours de guitare »
-    r"^" + _OPENING + r"(?:je|j') ?(?:cherche|recherche) (?:(?:quelqu'un|une personne) (?:pour|qui (?:pourrait|peut|saurait)"
-    r"|qui voudrait) m'(?:apprendre|aider|expliquer|montrer)(?: (?:a|comment|en|pour))?|de l'aide (?:pour|en|avec)"
-    r"|a apprendre(?: (?:a|comment))?)\b ?",
+    # « je cherche quelqu'un pour m'apprendre à coudre », « … quelqu'un pour apprendre le
+    # français écrit », « … quelqu'un qui sait réparer un vélo »: the savoir is what the
+    # someone is for; « je cherche de l'aide pour … »
+    r"^" + _OPENING + r"(?:je|j') ?(?:cherche|recherche) (?:(?:quelqu'un|une personne) (?:pour|avec qui|qui(?: (?:pourrait"
+    r"|peut|saurait|sait|sache|voudrait|puisse|accepterait de|aurait le temps de))?) (?:m'|me )?(?:(?:apprendre|aider"
+    r"|expliquer|montrer|enseigner|apprenne|aide|explique|montre|enseigne)\b(?: (?:a|comment|en|pour))?)?"
+    r"|de l'aide (?:pour|en|avec)|a apprendre(?: (?:a|comment))?)\b ?",
 ))
 _OFFER_RES = tuple(re.compile(pattern) for pattern in (
     # « je peux montrer comment réparer un vélo », « je sais faire du pain »

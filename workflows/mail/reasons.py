@@ -149,23 +149,55 @@ REASONS: dict[str, tuple[str, str]] = {
         "Approval or command{about} without a valid DKIM/DMARC signature of your server: nothing was done. "
         "Send it again from your usual mailbox."),
     "relayed_join": (
-        "{forwarder} a transféré le message d'une autre personne qui veut adhérer, ou propose ou demande un savoir. "
-        "Le robot n'inscrit personne sur la parole d'un tiers : il a enregistré la personne en attente et lui a "
-        "demandé de confirmer, à l'adresse du message transféré ; {forwarder} est seulement remercié, sans rien "
-        "apprendre de son dossier. Lisez ce qui a été écrit autour (un numéro, une situation) : la personne n'a "
-        "peut-être pas d'adresse qu'elle lit (ADHÉSION POUR, à la permanence).",
-        "{forwarder} forwarded the message of another person who wants to join, or offers or asks for a skill. The "
-        "robot registers nobody on a third party's word: it recorded the person as pending and asked them to "
-        "confirm, at the forwarded message's address; {forwarder} is only thanked, learning nothing of their file. "
-        "Read what was written around it (a number, a situation): the person may have no address they read "
-        "(ADHÉSION POUR, at the drop-in)."),
+        "{forwarder} a transféré le message d'une autre personne ({name}) qui veut adhérer, ou propose ou demande "
+        "un savoir. Le robot n'inscrit personne sur la parole d'un tiers : il a enregistré la personne en attente "
+        "({created}), avec ce que dit le message transféré seulement, et a demandé à {address}, l'adresse du "
+        "message transféré, de confirmer. {forwarder} reçoit seulement un remerciement, sans rien apprendre de son "
+        "dossier. Lisez ce qui a été écrit autour (un numéro, une situation) : le robot ne l'a pas recopié dans "
+        "sa fiche, et la personne n'a peut-être pas d'adresse qu'elle lit (ADHÉSION POUR, à la permanence).",
+        "{forwarder} forwarded the message of another person ({name}) who wants to join, or offers or asks for a "
+        "skill. The robot registers nobody on a third party's word: it recorded the person as pending ({created}), "
+        "with what the forwarded message says only, and asked {address}, the forwarded message's address, to "
+        "confirm. {forwarder} only receives thanks, learning nothing of their file. Read what was written around "
+        "it (a number, a situation): the robot did not copy it into their record, and the person may have no "
+        "address they read (ADHÉSION POUR, at the drop-in)."),
+    "relayed_join_held": (
+        "{forwarder} a transféré le message d'une autre personne ({name}) qui veut adhérer, ou propose ou demande "
+        "un savoir. Le robot n'inscrit personne sur la parole d'un tiers : il a enregistré la personne en attente "
+        "({created}), avec ce que dit le message transféré seulement, mais n'a pas encore demandé à {address} de "
+        "confirmer (trop de demandes de confirmation, voyez l'autre message). {forwarder} reçoit seulement un "
+        "remerciement, sans rien apprendre de son dossier.",
+        "{forwarder} forwarded the message of another person ({name}) who wants to join, or offers or asks for a "
+        "skill. The robot registers nobody on a third party's word: it recorded the person as pending ({created}), "
+        "with what the forwarded message says only, but has not yet asked {address} to confirm (too many "
+        "confirmation requests, see the other message). {forwarder} only receives thanks, learning nothing of "
+        "their file."),
+    "relayed_no_address": (
+        "{forwarder} a transféré le message d'une autre personne ({name}), sans adresse de cette personne que le "
+        "robot puisse lire (un nom seulement, ou l'adresse du réseau, d'un animateur ou d'un formulaire). Le robot "
+        "n'inscrit personne sur la parole d'un tiers, et jamais la personne qui transfère à la place de celle qui a "
+        "écrit : rien n'a été enregistré. {forwarder} reçoit seulement un remerciement. Si la personne veut "
+        "adhérer, voyez avec elle (ADHÉSION POUR, à la permanence) ; ce qui a été écrit autour (un numéro, une "
+        "situation) est dans le message joint.",
+        "{forwarder} forwarded the message of another person ({name}), with no address of that person the robot "
+        "can read (a name only, or the network's, an animator's or a web form's address). The robot registers "
+        "nobody on a third party's word, and never the forwarder in place of the writer: nothing was recorded. "
+        "{forwarder} only receives thanks. If the person wants to join, see with them (ADHÉSION POUR, at the "
+        "drop-in); what was written around it (a number, a situation) is in the attached message."),
+    "relayed_no_item": (
+        "{forwarder} a transféré le message d'une autre personne ({name}), où le robot ne lit ni offre ni demande "
+        "(pas de savoir lisible) : il n'a rien enregistré ni rien demandé à la personne. {forwarder} reçoit "
+        "seulement un remerciement. Lisez le message joint et voyez avec la personne.",
+        "{forwarder} forwarded the message of another person ({name}), in which the robot reads no offer or "
+        "request (no readable skill): it recorded nothing and asked the person nothing. {forwarder} only receives "
+        "thanks. Read the attached message and see with the person."),
     "relayed_for_member": (
         "{forwarder} a transféré le message d'une autre personne, dont l'adresse est déjà celle du membre {member} : "
         "le robot n'a rien enregistré (une offre ou une demande ne se publie que depuis l'adresse du membre). "
-        "Voyez avec {member} ; {forwarder} est seulement remercié, sans rien apprendre.",
+        "Voyez avec {member} ; {forwarder} reçoit seulement un remerciement, sans rien apprendre.",
         "{forwarder} forwarded the message of another person whose address is already member {member}'s: the robot "
         "recorded nothing (an offer or a request is published only from the member's own address). Check with "
-        "{member}; {forwarder} is only thanked, learning nothing."),
+        "{member}; {forwarder} only receives thanks, learning nothing."),
     "join_no_address": ("Demande d'adhésion sans adresse lisible.", "Request to join without a readable address."),
     "item_no_address": ("Offre ou demande sans adresse lisible.", "Offer or request without a readable address."),
     "item_no_title": ("Offre ou demande sans savoir lisible (pas de titre).",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from workflows.mail.model import Parsed
+from workflows.mail.textutil import fold
 
 MAIL_ADDRESS_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 """An e-mail address as people write it in a text (``local@domain.tld``)."""
@@ -52,17 +53,40 @@ RELAYABLE = frozenset({"join", "offer", "demand"})
 """Intents that, forwarded from another person, are that person's request to confirm."""
 
 
+def forwards_another(parsed: Parsed) -> bool:
+    """True when the message's words are another person's, forwarded: a forward
+    (``parsed.forwarded``) whose original names its sender (``De :``, an address or a
+    name only, as Outlook writes a known contact) and that sender is not the forwarder —
+    neither the From address nor, for a name alone, the From display name or the
+    address's local part (« De : Nadia Ferhat » above one's own mail). Whose words they
+    are decides, not whether an address can be read: a person is never made a member by
+    someone else's words, even when that someone has no address the robot can write to
+    (a name only, the robot's own address, a web form's)."""
+    if not parsed.forwarded or not (parsed.forwarded_from or parsed.forwarded_name):
+        return False
+    if parsed.forwarded_from:
+        return parsed.forwarded_from.lower() != (parsed.sender or "").lower()
+    written = _name_words(parsed.forwarded_name)
+    local = (parsed.sender or "").split("@", 1)[0]
+    return not written or written not in (_name_words(parsed.sender_name), _name_words(local))
+
+
+def _name_words(name: str | None) -> frozenset[str]:
+    """The words of a name, folded, in any order (Outlook writes « Martin Claire »)."""
+    return frozenset(re.findall(r"[a-z0-9]+", fold(name or "").replace("-", " ")))
+
+
 def relayed_person(parsed: Parsed) -> str | None:
     """The address of the person whose join, offer or demand someone else forwarded (an
     adviser: « Je vous transfère la demande de Mme X », the original below or attached),
-    lower-cased; None when the message is no such forward — not a forward, no readable
-    original sender, or the sender forwarding their own earlier mail (still their own
-    request). Like a web form's Reply-To, an address claimed, never trusted: the person
+    lower-cased; None when the message is no such forward (:func:`forwards_another`) or
+    when the original shows no address the person reads (a name only, a web form's
+    relay). Like a web form's Reply-To, an address claimed, never trusted: the person
     confirms by answering a question sent to it."""
-    if parsed.intent not in RELAYABLE or not parsed.forwarded or not parsed.forwarded_from:
+    if parsed.intent not in RELAYABLE or not forwards_another(parsed) or not parsed.forwarded_from:
         return None
     original = parsed.forwarded_from.lower()
-    if original == (parsed.sender or "").lower() or is_relay(original) or "@" not in original:
+    if is_relay(original) or "@" not in original:
         return None
     return original
 

@@ -43,8 +43,10 @@ PENDING = ("proposed", "consent")
 """Statuses still being decided."""
 
 CLOSED_BY = {"refused": "refused", "declined": "declined", "expired": "expired", "withdrawn": "cancelled",
-             "erased": "cancelled", "unavailable": "cancelled"}
-"""The status a record takes when a side ends it for ``reason``."""
+             "erased": "cancelled", "unavailable": "cancelled", "restarted": "expired"}
+"""The status a record takes when a side ends it for ``reason`` — or this side, for
+``restarted``: the peer restarted from an empty store and knows nothing of it any more
+(never sent: it ends as for an expiry)."""
 
 CONTACTS = ("email", "phone", "permanence")
 

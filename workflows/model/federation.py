@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from workflows.model.said import Said
+
 VERSION = 1
 PREFIX = "ed25519:"
 
@@ -57,16 +59,17 @@ def public_key_text(raw: bytes) -> str:
 
 def read_public_key(text: str) -> Ed25519PublicKey:
     """The public key written ``ed25519:<base64 of 32 bytes>``. Raises
-    :class:`FederationError` saying what is wrong."""
+    :class:`FederationError` saying what is wrong (its argument a
+    :class:`workflows.model.said.Said`: said in the network's language)."""
     text = (text or "").strip()
     if not text.lower().startswith(PREFIX):
-        raise FederationError(f"a key is written {PREFIX}… (as `rers federation key` prints it)")
+        raise FederationError(Said("a key is written {prefix}… (as `rers federation key` prints it)", prefix=PREFIX))
     try:
         raw = base64.b64decode(text[len(PREFIX):], validate=True)
     except (binascii.Error, ValueError):
-        raise FederationError("the key after ed25519: is not base64") from None
+        raise FederationError(Said("the key after ed25519: is not base64")) from None
     if len(raw) != 32:
-        raise FederationError(f"an Ed25519 key is 32 bytes, this one {len(raw)}")
+        raise FederationError(Said("an Ed25519 key is 32 bytes, this one {size}", size=len(raw)))
     return Ed25519PublicKey.from_public_bytes(raw)
 
 

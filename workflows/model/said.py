@@ -7,6 +7,13 @@ A :class:`Said` keeps the English message it was made of, with its ``{name}``
 placeholders and values, so that the command that shows it says it in the network's
 language (``workflows.shell.language``, whose catalogues ``pybabel extract`` fills from the
 ``Said("…")`` calls: babel.cfg).
+
+It is the one way an English text is carried to the operator: an exception said to them
+carries a :class:`Said` as its message (:func:`said_of`) — a step's refusal
+(``workflows.decision.Refused``), a command's ``UserError``, a server's or the store's
+error (``MailboxError``, ``TransportError``, ``StoreError``, ``SecretMissing``) — and a
+text kept in the store to be said later (the last cycle's failure, a mail given up: `rers
+status`) is kept as its data (:func:`kept`, :func:`unkept`).
 """
 from __future__ import annotations
 
@@ -32,8 +39,36 @@ class Said(str):
         values = {name: said(value, say) for name, value in self.values.items()}
         return say(self.message, **values)
 
+    def data(self) -> dict:
+        """The text as JSON data: ``{"said": message, "values": {...}}`` (a value that is
+        not a number, a :class:`Said` or None kept as its text)."""
+        return {"said": self.message, "values": {name: kept(value) for name, value in self.values.items()}}
+
 
 def said(text, say: Callable[..., str]):
     """``text`` in ``say``'s language when it is a :class:`Said`, else as it is (a text
     made elsewhere: a server's words, a path)."""
     return text.said(say) if isinstance(text, Said) else text
+
+
+def said_of(error: BaseException) -> str:
+    """The text of an exception: the :class:`Said` it carries as its message (said in the
+    operator's language when shown), else its English ``str()``."""
+    text = error.args[0] if len(error.args) == 1 else None
+    return text if isinstance(text, Said) else str(error)
+
+
+def kept(text):
+    """``text`` as data for the store (JSON): a :class:`Said`'s :meth:`Said.data`, a number
+    or None as it is, anything else as its text. :func:`unkept` makes it again."""
+    if isinstance(text, Said):
+        return text.data()
+    return text if text is None or isinstance(text, (int, float)) else str(text)
+
+
+def unkept(data):
+    """What :func:`kept` stored: a :class:`Said` again (said in the language of whoever
+    shows it), or the text, number or None as it was."""
+    if isinstance(data, dict) and "said" in data:
+        return Said(data["said"], **{name: unkept(value) for name, value in data.get("values", {}).items()})
+    return data

@@ -100,6 +100,15 @@ def apply(plan: Plan, store: Store, renderer: Renderer) -> list[str]:
     return queued
 
 
+def _written(name: str | None, settings: Settings) -> str | None:
+    """A recipient's name as the header shows it: a person's as in the greeting (one way to
+    write a name to people, :func:`workflows.mail.labels.readable_name`); a linked
+    network's as configured (« RERS de Rouen », not « Rers de Rouen »)."""
+    if name is not None and name in {peer.name for peer in settings.federation.peers}:
+        return name
+    return readable_name(name)
+
+
 def queue_mail(store: Store, settings: Settings, renderer: Renderer, now: datetime, mail: Mail) -> str | None:
     """Render, build and queue one mail (``now``: aware, its Date). Returns its
     Message-ID, or None when a mail with that Message-ID is already in the outbox."""
@@ -114,9 +123,8 @@ def queue_mail(store: Store, settings: Settings, renderer: Renderer, now: dateti
     msg = build_message(
         rendered=rendered,
         sender=(network.name, network.address),
-        # One way to write a name to people: the same as in the greeting (labels.readable_name).
-        to=[(readable_name(name), address) for name, address in mail.to],
-        cc=[(readable_name(name), address) for name, address in mail.cc],
+        to=[(_written(name, settings), address) for name, address in mail.to],
+        cc=[(_written(name, settings), address) for name, address in mail.cc],
         message_id=mail.message_id,
         date=now,
         in_reply_to=mail.in_reply_to,

@@ -20,8 +20,10 @@ again when the mailbox is read again.
 
 A fault no retry can fix stops the daemon with one clear line (CRITICAL) and exit status
 2, so that systemd shows it failed rather than a robot retrying forever: a password
-variable that is not set, or a login the IMAP or SMTP server refused
-:data:`LOGIN_ATTEMPTS` times in a row (one refusal may be the server's hiccup).
+variable that is not set (looked at first, before any connection: a server that refuses
+connections meanwhile must not hide it behind retries), or a login the IMAP or SMTP
+server refused :data:`LOGIN_ATTEMPTS` times in a row (one refusal may be the server's
+hiccup).
 
 SIGTERM and SIGINT ask the daemon to stop: the message being handled is finished and
 committed, then :meth:`Daemon.run` returns 0. Only one daemon (or `rers poll`) runs per
@@ -42,10 +44,10 @@ from typing import Callable
 import schedule
 from filelock import FileLock, Timeout
 
-from config.settings import Settings
+from config.settings import SecretMissing, Settings
 from store import Store, StoreBusy, StoreError
 from workflows.mail.render import Renderer
-from workflows.model.said import Said
+from workflows.model.said import Said, kept, said_of
 from workflows.shell.apply import run
 from workflows.shell.errors import UserError, os_problem
 from workflows.shell.housekeeping import housekeeping
@@ -180,9 +182,25 @@ def default_jobs(settings: Settings, store: Store, clock: Clock, renderer: Rende
         # Only where peers are listed: a network without any writes nothing for them.
         *([Job(catalogued("linked networks"), lambda: federation_job(settings, store, clock(), renderer), "hour")]
           if settings.federation.peers else []),
-        *([Job("pooled events", lambda: pooled_job(settings, store, clock(), renderer), "hour")]
+        *([Job(catalogued("pooled events"), lambda: pooled_job(settings, store, clock(), renderer), "hour")]
           if settings.federation.feeds else []),
     ]
+
+
+def missing_password(settings: Settings) -> str | None:
+    """One sentence naming a password variable the IMAP mailbox or the SMTP transport
+    logs in with (``auth = "password"``, a ``password_env`` named) that is not set in the
+    environment, or None. Read at start: no retry fixes it."""
+    for section, kind, wanted in (("mailbox", settings.mailbox.kind, "imap"),
+                                  ("transport", settings.transport.kind, "smtp")):
+        server = getattr(settings, section).server
+        if kind != wanted or server.auth != "password" or not server.password_env or not server.username:
+            continue
+        try:
+            server.password()
+        except SecretMissing as error:
+            return f"[{section}] cannot log in: {error}"
+    return None
 
 
 class Daemon:
@@ -272,6 +290,11 @@ class Daemon:
                 signal.signal(signal.SIGTERM, self.request_stop)
                 signal.signal(signal.SIGINT, self.request_stop)
             log.info("rers started for %s", self.settings.network.address)
+            missing = missing_password(self.settings)
+            if missing is not None:
+                self._unfixable("secret", missing)
+                log.info("rers stopped")
+                return self.exit_status
             self.install_jobs()
             try:
                 while not self.stop_event.is_set():
@@ -297,12 +320,13 @@ class Daemon:
         try:
             report = self.runner.cycle()
         except (MailboxError, TransportError, StoreBusy) as error:
-            if self._unfixable(getattr(error, "fault", None), str(error)):
+            text = said_of(error)
+            if self._unfixable(getattr(error, "fault", None), text):
                 return False
             delay = self.backoff.next_delay()
-            self.state.last_error = str(error)
-            log.warning("cycle failed (%s); next try in %.0f s", error, delay)
-            self._note_failure(str(error))
+            self.state.last_error = text
+            log.warning("cycle failed (%s); next try in %.0f s", text, delay)
+            self._note_failure(text)
             self._close_watcher()
             if isinstance(error, MailboxError):
                 self._without_mailbox(error)
@@ -310,7 +334,7 @@ class Daemon:
             return False
         except (StoreError, OSError) as error:  # a full disk, a folder not writable: one line
             delay = self.backoff.next_delay()
-            text = os_problem(error) if isinstance(error, OSError) else str(error)
+            text = os_problem(error) if isinstance(error, OSError) else said_of(error)
             self.state.last_error = text
             log.error("cycle failed (%s); next try in %.0f s", text, delay)
             self._note_failure(text)
@@ -346,7 +370,7 @@ class Daemon:
                 log.warning("login refused (%d time(s) in a row; the daemon stops at %d): %s",
                             self._login_refusals, self.login_attempts, text)
                 return False
-            text = f"{text} ({self._login_refusals} times in a row)"
+            text = Said("{error} ({n} times in a row)", error=text, n=self._login_refusals)
         elif fault != "secret":
             return False
         log.critical("rers stops, no retry can fix this: %s. Fix it, then start the robot again.", text)
@@ -429,7 +453,7 @@ class Daemon:
         try:
             with self.store.transaction():
                 self.store.set_state("last_cycle_error", {"at": self.clock().isoformat(timespec="seconds"),
-                                                          "error": text})
+                                                          "error": kept(text)})
         except Exception:
             log.debug("could not record the failure in the store", exc_info=True)
 

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from config.settings import Settings
+from workflows.model.said import Said, said, said_of
 from workflows.shell.language import Words, words_for
+from workflows.shell.network import NO_TOKEN
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ def check_store(settings: Settings) -> Iterator[Finding]:
     try:
         store = Store.open(path, lock_timeout=5)
     except StoreError as error:
-        yield Finding("fail", "store", str(error))
+        yield Finding("fail", "store", said(said_of(error), say))
         return
     yield Finding(
         "ok", "store",
@@ -67,18 +69,17 @@ def check_store(settings: Settings) -> Iterator[Finding]:
         yield Finding("warn", "outbox", say("{n} mail(s) could not be sent (see `rers status`)", n=failed))
 
 
-def _unset_secret(server, say: Words, said: str = "") -> str:
+def _unset_secret(server, say: Words, text: str = "") -> str:
     """A sentence to add to a connection failure when the password's environment variable
     is not set either: both problems are said at once, not one after the other — and
-    once: nothing when the failure ``said`` it already (the server was reached, the
+    once: nothing when the failure ``text`` said it already (the server was reached, the
     login could not even be tried)."""
-    if server.password_env and server.password_env not in os.environ and server.password_env not in said:
+    if server.password_env and server.password_env not in os.environ and server.password_env not in text:
         return say("; also, the environment variable {name} (the password) is not set", name=server.password_env)
     return ""
 
 
 _PROVIDERS = {"command": "token_command", "microsoft365": "Microsoft Entra ID", "google": "Google"}
-_NO_TOKEN = "has no token to log in"
 
 
 def check_token(settings: Settings) -> Iterator[Finding]:
@@ -95,7 +96,7 @@ def check_token(settings: Settings) -> Iterator[Finding]:
     try:
         tokens.token()
     except TokenError as error:
-        yield Finding("fail", "token", str(error))
+        yield Finding("fail", "token", said(said_of(error), say))
         return
     expires = tokens.expires_at
     if expires is None:
@@ -108,10 +109,10 @@ def check_token(settings: Settings) -> Iterator[Finding]:
 
 def _login_failure(error: Exception, server, say: Words) -> str:
     """A mailbox or transport failure said once: a missing token was said by `token` already."""
-    text = str(error)
-    if _NO_TOKEN in text:
-        return text.split(_NO_TOKEN)[0] + say("cannot log in without a token (see token)")
-    return text + _unset_secret(server, say, text)
+    text = said_of(error)
+    if isinstance(text, Said) and text.message == NO_TOKEN:
+        return say("reached {where} but cannot log in without a token (see token)", where=text.values["where"])
+    return said(text, say) + _unset_secret(server, say, text)
 
 
 def _auth(server, say: Words) -> str:

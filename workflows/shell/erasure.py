@@ -38,6 +38,7 @@ from config.settings import Settings
 from store import Store
 from workflows.decision import Erased
 from workflows.mail.render import Renderer
+from workflows.model.said import Said, said_of
 from workflows.shell.apply import run
 from workflows.shell.errors import os_problem
 from workflows.shell.mailboxes.base import Mailbox, MailboxError
@@ -93,7 +94,7 @@ def clean_mailbox(settings: Settings, mailbox: Mailbox, addresses: Iterable[str]
             cleanup.removed[folder] = mailbox.remove_mail(folder, addresses, text=text, keyword=keyword,
                                                           move_to=move_to)
         except MailboxError as error:
-            cleanup.problems.append(f"folder {folder!r}: {error}")
+            cleanup.problems.append(Said("folder {folder!r}: {error}", folder=folder, error=said_of(error)))
     return cleanup
 
 
@@ -101,15 +102,15 @@ def republish(settings: Settings, store: Store, now: datetime, renderer: Rendere
     """Rewrite the public page and the calendar feeds now; what failed, one sentence each
     (the daily publication tries again)."""
     problems = []
-    for what, publish in (("the public catalogue page", lambda: publish_page(settings, store, now)),
-                          ("the calendar feeds", lambda: publish_calendar(settings, store, now, renderer))):
+    for what, publish in ((Said("the public catalogue page"), lambda: publish_page(settings, store, now)),
+                          (Said("the calendar feeds"), lambda: publish_calendar(settings, store, now, renderer))):
         try:
             publish()
         except OSError as error:  # a full disk, a folder not writable: one line
-            problems.append(os_problem(error, f"{what}: cannot write"))
+            problems.append(os_problem(error, Said("{what}: cannot write", what=what)))
         except Exception as error:  # a broken template: said, never raised
             log.exception("after an erasure, %s could not be rewritten", what)
-            problems.append(f"{what}: {error}")
+            problems.append(Said("{what}: {error}", what=what, error=str(error)))
     return problems
 
 
@@ -147,7 +148,7 @@ def after_erasure(settings: Settings, store: Store, now: datetime, erased: Itera
                 found = clean_mailbox(settings, box, addresses)
             cleanup.removed, cleanup.problems = found.removed, found.problems
         except MailboxError as error:
-            cleanup.problems.append(f"the mailbox: {error}")
+            cleanup.problems.append(Said("the mailbox: {error}", error=said_of(error)))
         where = settings.mailbox.erased_folder
         audit.info("%s: %d message(s) taken out of the mailbox%s", refs, cleanup.total,
                    f" (moved to {where!r})" if where else "")

@@ -3,34 +3,33 @@ from __future__ import annotations
 
 import errno
 
-from workflows.model.said import Said
+from workflows.model.said import Said, said_of
 
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 
 
 class UserError(Exception):
     """A problem the user can fix. ``status`` is the command's exit status; ``message``
-    is English with ``{name}`` placeholders filled from ``values``, translated when it is
-    said (:meth:`said`): the network's language is known only then (``str()`` of the
-    error is the English text); a :class:`Said` message (:func:`os_problem`'s) is said
-    as it was made."""
+    is English with ``{name}`` placeholders filled from ``values`` — or a :class:`Said`
+    already made — kept as the :class:`Said` :attr:`text` (``str()`` of the error is the
+    English text) and translated when it is said (:meth:`said`): the network's language
+    is known only then."""
 
     def __init__(self, message: str, status: int = EXIT_FAILURE, /, **values):
-        super().__init__(message.format(**values) if values else message)
-        self.message, self.values, self.status = message, values, status
+        self.text = message if isinstance(message, Said) and not values else Said(message, **values)
+        super().__init__(self.text)
+        self.status = status
 
     def said(self, say) -> str:
         """The message in the language of ``say`` (a :class:`workflows.shell.language.Words`)."""
-        return self.message.said(say) if isinstance(self.message, Said) else say(self.message, **self.values)
+        return self.text.said(say)
 
 
-def user_error(error: ValueError) -> UserError:
-    """A step's ``ValueError`` as the command's error: a :class:`workflows.decision.Refused`
-    keeps its message and values (translated when said), any other its English text."""
-    message, values = getattr(error, "message", None), getattr(error, "values", None)
-    if isinstance(message, str) and isinstance(values, dict):
-        return UserError(message, **values)
-    return UserError(str(error))
+def user_error(error: Exception, status: int = EXIT_FAILURE) -> UserError:
+    """An error a command shows as its own (a step's :class:`workflows.decision.Refused`,
+    a server's or the store's error): its :class:`Said` kept (translated when said), any
+    other its English text."""
+    return UserError(said_of(error), status)
 
 
 DISK_FULL_HINT = Said("the disk is full: free some space, then run the robot again (nothing was lost)")

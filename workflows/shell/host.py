@@ -38,9 +38,10 @@ from pathlib import Path
 from config.settings import ConfigError, load
 from store import Store, StoreError
 from workflows.mail.render import Renderer
+from workflows.model.said import said, said_of
 from workflows.shell.daemon import EXIT_UNFIXABLE, Daemon
 from workflows.shell.errors import UserError, os_problem
-from workflows.shell.language import words_for, words_for_error
+from workflows.shell.language import Words, words_for, words_for_error
 from workflows.shell.lexicon import Lexicon
 from workflows.shell.resources import LEXICON_KEY
 from workflows.shell.clock import Clock, utc_now
@@ -209,7 +210,8 @@ class Host:
             network.exit_status = network.daemon.run()
         except UserError as error:  # another rers holds this store, or its lock cannot be made
             network.exit_status = error.status
-            network.problem = str(error)
+            self._cannot_start(network, str(error))
+            return
         except Exception as error:
             log.exception("network %s stopped unexpectedly; the others go on", network.name)
             network.exit_status = EXIT_UNFIXABLE
@@ -235,33 +237,37 @@ def status_all(directory: Path, now) -> tuple[str, list[str]]:
     failed or could not send). Raises :class:`UserError` when there is no network."""
     from workflows.shell.status import last_cycle_failed, status_text
 
-    parts, failing = [], []
+    parts, failing, languages = [], [], set()
     for name, config in find_networks(directory):
+        settings = None
         try:
             settings = load(config)
+            languages.add(settings.network.language)
             store = Store.open(settings.store.path)
             text = status_text(settings, store, now)
             failed = last_cycle_failed(store)
         except ConfigError as error:
             text, failed = "FAIL  " + error.said(words_for_error(error)), True
         except StoreError as error:
-            text, failed = f"FAIL  {error}", True
+            text, failed = "FAIL  " + said(said_of(error), words_for(settings)), True
         except OSError as error:
-            text, failed = f"FAIL  {os_problem(error)}", True
+            text, failed = "FAIL  " + os_problem(error).said(words_for(settings)), True
         parts.append(f"== {name} ==\n{text}")
         if failed:
             failing.append(name)
-    parts.append(summary_line(len(parts), failing))
+    parts.append(summary_line(len(parts), failing, _host_words(languages)))
     return "\n\n".join(parts), failing
 
 
 def doctor_all(directory: Path) -> tuple[str, list[str]]:
     """`rers doctor` of every network of ``directory`` (one after the other: each check
     may wait for a server's timeout), as :func:`status_all`: the text and the names of the
-    networks with a failed check. Raises :class:`UserError` when there is no network."""
+    networks with a failed check — a network whose ``[network] address`` an earlier one
+    already has fails too (both would answer the same mail). Raises :class:`UserError`
+    when there is no network."""
     from workflows.shell.doctor import report, run_checks
 
-    parts, failing = [], []
+    parts, failing, loaded, languages = [], [], [], set()
     for name, config in find_networks(directory):
         try:
             settings = load(config)
@@ -271,15 +277,30 @@ def doctor_all(directory: Path) -> tuple[str, list[str]]:
             continue
         findings = run_checks(settings)
         say = words_for(settings)
+        languages.add(settings.network.language)
+        shared = [other for other, address in loaded if address == settings.network.address]
         parts.append(f"== {name} ==\nok    config     " + say("{path} is valid", path=settings.source)
-                     + f"\n{report(findings, say)}")
-        if any(f.level == "fail" for f in findings):
+                     + f"\n{report(findings, say)}"
+                     + ("\nFAIL  address    " + say("{address} is also the address of {others}: both robots would "
+                                                  "answer the same mail; give each network its own mailbox",
+                                                  address=settings.network.address, others=", ".join(shared))
+                        if shared else ""))
+        loaded.append((name, settings.network.address))
+        if shared or any(f.level == "fail" for f in findings):
             failing.append(name)
-    parts.append(summary_line(len(parts), failing))
+    parts.append(summary_line(len(parts), failing, _host_words(languages)))
     return "\n\n".join(parts), failing
 
 
-def summary_line(count: int, failing: list[str]) -> str:
-    """``3 network(s): 2 ok, 1 failing (b).``"""
-    line = f"{count} network(s): {count - len(failing)} ok, {len(failing)} failing"
-    return line + (f" ({', '.join(failing)})." if failing else ".")
+def _host_words(languages: set[str]) -> Words:
+    """The words of the host's own lines: the networks' language when they all speak one,
+    else the default (French)."""
+    return Words(next(iter(languages))) if len(languages) == 1 else words_for()
+
+
+def summary_line(count: int, failing: list[str], say: Words) -> str:
+    """``3 network(s): 2 ok, 1 failing (b).`` in the language of ``say``."""
+    if failing:
+        return say("{count} network(s): {ok} ok, {failed} failing ({names}).", count=count, ok=count - len(failing),
+                   failed=len(failing), names=", ".join(failing))
+    return say("{count} network(s): {ok} ok, {failed} failing.", count=count, ok=count, failed=0)

@@ -18,6 +18,8 @@ from __future__ import annotations
 import gettext
 from pathlib import Path
 
+from workflows.model.said import said
+
 LOCALE = Path(__file__).resolve().parents[1] / "locale"
 """``workflows/locale/<language>/LC_MESSAGES/rers.mo``."""
 DOMAIN = "rers"
@@ -36,12 +38,14 @@ class Words:
         self._catalogue = gettext.translation(DOMAIN, LOCALE, languages=[language])
 
     def __call__(self, message: str, /, **values) -> str:
-        """``message`` translated, its ``{name}`` placeholders filled from ``values``."""
+        """``message`` translated, its ``{name}`` placeholders filled from ``values`` (a
+        :class:`workflows.model.said.Said` among them said in this language too)."""
         text = self._catalogue.gettext(message)
-        return text.format(**values) if values else text
+        return text.format(**{name: said(value, self) for name, value in values.items()}) if values else text
 
     def plural(self, singular: str, plural: str, n: int, /, **values) -> str:
         """The form of ``n`` (``{n}`` is filled too)."""
+        values = {name: said(value, self) for name, value in values.items()}
         return self._catalogue.ngettext(singular, plural, n).format(n=n, **values)
 
 

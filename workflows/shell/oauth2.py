@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from config.settings import OAuth2Settings, Settings
+from workflows.model.said import Said
 
 REFRESH_MARGIN = timedelta(minutes=5)
 """A token with less than this left is replaced before a login (servers refuse an expired
@@ -54,7 +55,7 @@ class TokenError(Exception):
     (the endpoint or the command failed for another reason: retried).
     """
 
-    def __init__(self, message: str, *, fault: str | None = None):
+    def __init__(self, message: Said, *, fault: str | None = None):
         super().__init__(message)
         self.fault = fault
 
@@ -83,23 +84,26 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def read_secret_file(path: Path, what: str) -> str:
+def read_secret_file(path: Path, what: Said) -> str:
     """The content of a secret file, which must belong to the user the robot runs as and be
     readable by nobody else (mode 0600 or 0400). Raises :class:`TokenError` (fault
     ``secret``) when it is missing, unreadable or open to others."""
     try:
         info = path.stat()
     except OSError as error:
-        raise TokenError(f"cannot read {what} {path}: {error.strerror or error}", fault="secret") from None
+        raise TokenError(Said("cannot read {what} {path}: {reason}", what=what, path=path,
+                              reason=error.strerror or str(error)), fault="secret") from None
     if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise TokenError(f"{what} {path} can be read by others (mode {stat.S_IMODE(info.st_mode):04o}): "
-                         f"run `chmod 600 {path}`", fault="secret")
+        raise TokenError(Said("{what} {path} can be read by others (mode {mode}): run `chmod 600 {path}`", what=what,
+                              path=path, mode=format(stat.S_IMODE(info.st_mode), "04o")), fault="secret")
     if info.st_uid != os.geteuid():
-        raise TokenError(f"{what} {path} does not belong to the user the robot runs as", fault="secret")
+        raise TokenError(Said("{what} {path} does not belong to the user the robot runs as", what=what, path=path),
+                         fault="secret")
     try:
         return path.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as error:
-        raise TokenError(f"cannot read {what} {path}: {error}", fault="secret") from None
+        raise TokenError(Said("cannot read {what} {path}: {reason}", what=what, path=path, reason=str(error)),
+                         fault="secret") from None
 
 
 def http_session(settings: OAuth2Settings):
@@ -140,28 +144,32 @@ class CommandSource:
         try:
             done = subprocess.run(self.argv, capture_output=True, timeout=self.timeout, stdin=subprocess.DEVNULL)
         except FileNotFoundError:
-            raise TokenError(f"token_command: {name} is not found", fault="secret") from None
+            raise TokenError(Said("token_command: {name} is not found", name=name), fault="secret") from None
         except PermissionError:
-            raise TokenError(f"token_command: {name} cannot be run (permission denied)", fault="secret") from None
+            raise TokenError(Said("token_command: {name} cannot be run (permission denied)", name=name),
+                             fault="secret") from None
         except subprocess.TimeoutExpired:
-            raise TokenError(f"token_command: {name} printed no token within {self.timeout:g} s") from None
+            raise TokenError(Said("token_command: {name} printed no token within {seconds:g} s", name=name,
+                                  seconds=self.timeout)) from None
         if done.returncode != 0:
             said = done.stderr.decode("utf-8", "replace").strip().splitlines()
             last = f" ({said[-1][:200]})" if said else ""
-            raise TokenError(f"token_command: {name} exited with status {done.returncode}{last}")
+            raise TokenError(Said("token_command: {name} exited with status {status}{last}", name=name,
+                                  status=done.returncode, last=last))
         text = done.stdout.decode("utf-8", "replace").strip()
         if text.startswith("{"):
             try:
                 data = json.loads(text)
             except ValueError:
-                raise TokenError(f"token_command: {name} printed a JSON object that cannot be read") from None
+                raise TokenError(Said("token_command: {name} printed a JSON object that cannot be read",
+                                      name=name)) from None
             token = data.get("access_token") if isinstance(data, dict) else None
             if not isinstance(token, str) or not token:
-                raise TokenError(f"token_command: {name} printed JSON without an access_token")
+                raise TokenError(Said("token_command: {name} printed JSON without an access_token", name=name))
             return AccessToken(token, _expiry(self.clock(), data.get("expires_in")))
         token = text.splitlines()[0].strip() if text else ""
         if not token:
-            raise TokenError(f"token_command: {name} printed no token")
+            raise TokenError(Said("token_command: {name} printed no token", name=name))
         return AccessToken(token)
 
 
@@ -171,12 +179,12 @@ def client_secret(settings: OAuth2Settings) -> str:
     if settings.client_secret_env:
         value = os.environ.get(settings.client_secret_env)
         if not value:
-            raise TokenError(f"the environment variable {settings.client_secret_env} "
-                             "(named by client_secret_env) is not set", fault="secret")
+            raise TokenError(Said("the environment variable {name} (named by client_secret_env) is not set",
+                                  name=settings.client_secret_env), fault="secret")
         return value
     if settings.client_secret_file:
-        return read_secret_file(settings.client_secret_file, "the client secret file")
-    raise TokenError("[oauth2] names no client secret (client_secret_env or client_secret_file)", fault="secret")
+        return read_secret_file(settings.client_secret_file, Said("the client secret file"))
+    raise TokenError(Said("[oauth2] names no client secret (client_secret_env or client_secret_file)"), fault="secret")
 
 
 class MicrosoftSource:
@@ -202,10 +210,10 @@ class MicrosoftSource:
                     http_client=http_session(s),
                 )
             except ValueError as error:
-                raise TokenError(f"Microsoft Entra ID: {error}", fault="login") from None
+                raise TokenError(Said("Microsoft Entra ID: {error}", error=str(error)), fault="login") from None
             except Exception as error:  # requests' network errors during the discovery
-                raise TokenError(f"Microsoft Entra ID at {s.authority} cannot be reached: "
-                                 f"{type(error).__name__}") from None
+                raise TokenError(Said("Microsoft Entra ID at {authority} cannot be reached: {error}",
+                                      authority=s.authority, error=type(error).__name__)) from None
         return self._app
 
     def fetch(self) -> AccessToken:
@@ -214,16 +222,17 @@ class MicrosoftSource:
         try:
             answer = app.acquire_token_for_client(scopes=[self.settings.scope])
         except Exception as error:  # requests' network errors
-            raise TokenError(f"Microsoft Entra ID at {self.settings.authority} cannot be reached: "
-                             f"{type(error).__name__}") from None
+            raise TokenError(Said("Microsoft Entra ID at {authority} cannot be reached: {error}",
+                                  authority=self.settings.authority, error=type(error).__name__)) from None
         token = answer.get("access_token")
         if not token:
             code = answer.get("error", "?")
             said = (answer.get("error_description") or "").splitlines()
             fault = "login" if code in ("invalid_client", "unauthorized_client", "invalid_request",
                                         "invalid_scope") else None
-            raise TokenError(f"Microsoft Entra ID refused a token to application {self.settings.client_id}: "
-                             f"{code}{' (' + said[0] + ')' if said else ''}", fault=fault)
+            raise TokenError(Said("Microsoft Entra ID refused a token to application {client}: {code}{said}",
+                                  client=self.settings.client_id, code=code,
+                                  said=" (" + said[0] + ")" if said else ""), fault=fault)
         return AccessToken(token, _expiry(now, answer.get("expires_in")))
 
 
@@ -243,23 +252,25 @@ class GoogleSource:
 
         s = self.settings
         if self._credentials is None:
-            text = read_secret_file(s.service_account_file, "the service account file")
+            text = read_secret_file(s.service_account_file, Said("the service account file"))
             try:
                 info = json.loads(text)
                 self._credentials = service_account.Credentials.from_service_account_info(
                     info, scopes=[s.scope], subject=self.user)
             except (ValueError, KeyError) as error:
-                raise TokenError(f"the service account file {s.service_account_file} is not a Google "
-                                 f"service account key (JSON): {error}", fault="secret") from None
+                raise TokenError(Said("the service account file {path} is not a Google service account key (JSON): "
+                                      "{error}", path=s.service_account_file, error=str(error)),
+                                 fault="secret") from None
         session = http_session(s)
         try:
             self._credentials.refresh(google.auth.transport.requests.Request(session))
         except google.auth.exceptions.RefreshError as error:
             said = str(error.args[0]) if error.args else "refused"
-            raise TokenError(f"Google refused a token to the service account for {self.user}: {said[:200]}",
-                             fault="login") from None
+            raise TokenError(Said("Google refused a token to the service account for {user}: {said}", user=self.user,
+                                  said=said[:200]), fault="login") from None
         except google.auth.exceptions.TransportError as error:
-            raise TokenError(f"Google's token endpoint cannot be reached: {type(error).__name__}") from None
+            raise TokenError(Said("Google's token endpoint cannot be reached: {error}",
+                                  error=type(error).__name__)) from None
         finally:
             session.close()
         expiry = self._credentials.expiry  # naive UTC in google-auth

@@ -34,6 +34,7 @@ from config.settings import TransportSettings
 from store import Store, cause_key, message_key
 from workflows.mail.pacing import DAY, SendLimits, departures, pause_after
 from workflows.mail.rfc5322 import recipients_of, serialize
+from workflows.model.said import kept, said_of
 from workflows.shell.transports.base import Transport, TransportError
 
 log = logging.getLogger(__name__)
@@ -245,7 +246,7 @@ def flush(
                     _record_failure(store, mail, error, now(), report, on_permanent_failure)
                     if error.code is None and error.temporary:
                         # The connection itself is gone: the rest waits for the next flush.
-                        report.error = str(error)
+                        report.error = said_of(error)
                         break
                     continue
                 # Recorded at once without rewriting the whole store for each mail: a
@@ -264,7 +265,7 @@ def flush(
         if error.throttled:
             _pause(store, error, now(), report, len(pending))
         else:
-            report.error = str(error)
+            report.error = said_of(error)
             report.fault = error.fault
             log.warning("cannot send mail now: %s", error)
     if report.sent and not report.throttled and store.get_state("send_pause"):
@@ -305,8 +306,8 @@ def _pause(store: Store, error: TransportError, now: datetime, report: FlushRepo
     until = now + pause_after(strikes)
     with store.transaction():
         store.set_state("send_pause", {"until": until.isoformat(timespec="seconds"), "strikes": strikes,
-                                       "error": str(error)})
-    report.error = str(error)
+                                       "error": kept(said_of(error))})
+    report.error = said_of(error)
     report.throttled = True
     report.held += left
     report.next_departure = until
@@ -319,13 +320,13 @@ def _record_failure(store, mail, error: TransportError, now: datetime, report: F
     with store.transaction():
         if error.temporary and attempts < MAX_ATTEMPTS:
             store.outbox.update(
-                mail["id"], attempts=attempts, error=str(error),
+                mail["id"], attempts=attempts, error=kept(said_of(error)),
                 next_attempt=(now + backoff(attempts)).isoformat(timespec="seconds"),
             )
             report.retry.append(mail["message_id"])
             log.warning("temporary failure sending %s (attempt %d): %s", mail["message_id"], attempts, error)
         else:
-            store.outbox.update(mail["id"], **{"attempts": attempts, "error": str(error), "status": "failed",
+            store.outbox.update(mail["id"], **{"attempts": attempts, "error": kept(said_of(error)), "status": "failed",
                                                **_forgotten(mail)})
             report.failed.append(mail["message_id"])
             if mail.get("forget"):

@@ -31,6 +31,7 @@ from store import Store
 from workflows.events.ical import calendar_files
 from workflows.events.model import EventSeries
 from workflows.mail.render import Renderer, base_context
+from workflows.model.said import Said
 from workflows.model.testimonies import published
 from workflows.shell.apply import run
 from workflows.shell.files import publish, write_atomically
@@ -93,7 +94,7 @@ def page_path(settings: Settings) -> Path:
     plain ``.html`` file name."""
     name = settings.catalogue.page_file
     if not _PLAIN_NAME.fullmatch(name):
-        raise ValueError(f"[catalogue] page_file {name!r} is not a plain file name ending in .html")
+        raise ValueError(Said("[catalogue] page_file {name!r} is not a plain file name ending in .html", name=name))
     return Path(settings.catalogue.output_dir or settings.calendar.output_dir) / name
 
 

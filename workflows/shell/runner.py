@@ -34,6 +34,7 @@ from workflows.decision import Erased, Incoming, Plan
 from workflows.mail.model import Parsed, ParseOptions
 from workflows.mail.parse import fallback_message_id, parse_message
 from workflows.mail.render import Renderer
+from workflows.model.said import Said, kept
 from workflows.routes import dispatch
 from workflows.shell.apply import apply, resources, run
 from workflows.shell.erasure import after_erasure
@@ -198,7 +199,7 @@ class Runner:
         with self.store.transaction():  # also merges the last sent marks into the file
             self.store.set_state("last_cycle", self.clock().isoformat(timespec="seconds"))
             # For `rers status` (and its exit status); a server's « too many » is no failure: the pause is said apart.
-            self.store.set_state("last_send_error", None if report.flush.throttled else report.flush.error)
+            self.store.set_state("last_send_error", None if report.flush.throttled else kept(report.flush.error))
         return report
 
     def handle_batch(self, batch: list[SourceMessage]) -> list[Handled]:

@@ -11,6 +11,7 @@ from babel.dates import format_timedelta
 
 from config.settings import Settings
 from store import Store, message_key
+from workflows.model.said import unkept
 from workflows.shell.language import Words, words_for
 from workflows.shell.outbox import BULK, limits_of, paused_until, priority_of, waiting
 
@@ -71,16 +72,16 @@ def status_text(settings: Settings, store: Store, now: datetime) -> str:
                          "confirmation request (`rers members ask M-n` sends it).", **held))
     send_error = store.get_state("last_send_error")
     if send_error:
-        lines.append(say("Sending failed at the last cycle: {error}", error=send_error))
+        lines.append(say("Sending failed at the last cycle: {error}", error=unkept(send_error)))
     cycle_error = store.get_state("last_cycle_error")
     if cycle_error and (not last or cycle_error["at"] > last):
         since = ago(now - datetime.fromisoformat(cycle_error["at"]), say)
         lines.append(say("The last cycle failed at {at} UTC ({ago} ago): {error}", at=cycle_error["at"], ago=since,
-                         error=cycle_error["error"]))
+                         error=unkept(cycle_error["error"])))
     lines.extend(sent_copy_lines(settings, store, now, say))
     for failed in store.outbox.find("status", "failed")[-5:]:
         lines.append(say("  failed mail {id} ({purpose}): {error}", id=failed["message_id"], purpose=failed["purpose"],
-                         error=failed["error"]))
+                         error=unkept(failed["error"])))
     for failure in failures[-5:]:
         lines.append(say("  failing message {id} ({count}×): {error}", id=failure["message_id"],
                          count=failure["count"], error=failure["error"]))
@@ -115,7 +116,7 @@ def waiting_lines(settings: Settings, store: Store, now: datetime, say: Words) -
     lines = []
     pause = paused_until(store)
     if pause is not None and pause > now:
-        said = (store.get_state("send_pause") or {}).get("error") or ""
+        said = unkept((store.get_state("send_pause") or {}).get("error")) or ""
         lines.append(say("Sending paused until {until} UTC (in {delay}): the server asked to send less ({said}).",
                          until=pause.strftime("%Y-%m-%d %H:%M"), delay=ago(pause - now, say), said=said))
     if not queue:

@@ -7,8 +7,8 @@ address it did. On OUI from the new address (:data:`workflows.routes.ADDRESSEE`)
 member moves to it (:func:`move`): their record, their open questions and their calendar
 answers follow; items and consents are the member's by ref and stay theirs; mail still
 queued for the old address is dropped; the calendar events that reached the old address
-are withdrawn there (``METHOD:CANCEL``) and sent to the new one; the old address gets a
-last notice. ``rers members set M-14 --address …`` starts the same question
+— the sessions of their groups too — are withdrawn there (``METHOD:CANCEL``) and sent
+to the new one; the old address gets a last notice. ``rers members set M-14 --address …`` starts the same question
 (:func:`ask_new_address`): an animator's word is not proof that the new address is the
 member's either.
 

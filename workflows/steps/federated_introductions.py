@@ -18,8 +18,11 @@ The record (collection ``crossings``), one per network and introduction::
      "score": 0.0-1.0, "status": "proposed"|"consent"|"introduced"|"refused"|"declined"|
      "cancelled"|"expired", "approvals": {"ours": None|"yes", "theirs": None|"yes"},
      "consents": {"ours": None|"yes", "theirs": None|"yes"}, "contact": our member's
-     chosen contact | None, "sent_introduced": bool, "created": UTC ISO,
+     chosen contact | None, "sent_introduced": bool, "named": bool (a first name of our
+     member went with it; absent before it was kept), "created": UTC ISO,
      "closed": UTC ISO | None, "close_reason": str | None,
+     "peer_restarted": UTC ISO, when the peer restarted from an empty store since (absent
+     otherwise): the record then no longer answers to its key nor counts as a pair tried,
      "history": [{"at": UTC ISO, "event": str}]}
 
 Nothing of the other network's member is ever stored: their first name and chosen
@@ -40,6 +43,7 @@ from datetime import datetime, timedelta
 
 from config.settings import Peer
 from workflows.decision import Incoming, Plan
+from workflows.model.said import Said
 from workflows.lookup import find_item, find_ref, group_holding
 from workflows.model.federated_introductions import (
     CLOSED_BY,
@@ -54,8 +58,9 @@ from workflows.model.federated_introductions import (
     read_reason,
 )
 from workflows.model.federation import Received, shared_entry
+from workflows.model.members import NAME_MAX
 from workflows.model.matching import item_busy, score_titles
-from workflows.model.privacy import choose_contact, public_item, public_member, readable_phone, redact
+from workflows.model.privacy import choose_contact, first_name, public_item, public_member, readable_phone, redact
 from workflows.steps import consents, federation, introductions, questions
 from workflows.steps.matcher import engaged, matcher, partner
 from workflows.steps.speaking import forward_to_animators, tell_animators, tell_member
@@ -72,7 +77,9 @@ def _peer(plan: Plan, address: str) -> Peer | None:
 
 
 def _record(plan: Plan, peer: Peer, key: str) -> dict | None:
-    return next(iter(plan.crossings.scan(lambda d: d["peer"] == peer.address and d["key"] == key)), None)
+    # A record from before the peer restarted does not answer: its numbering starts again.
+    return next(iter(plan.crossings.scan(lambda d: d["peer"] == peer.address and d["key"] == key
+                                         and not d.get("peer_restarted"))), None)
 
 
 def _update(plan: Plan, record: dict, event: str, **fields) -> dict:
@@ -127,13 +134,17 @@ def _ask_approval(plan: Plan, record: dict) -> None:
 
 
 def _ask_consent(plan: Plan, record: dict) -> None:
+    """Ask our member; the question says what would cross: the first name the robot can
+    tell (:func:`workflows.model.privacy.public_member`; none: it asks how they want to be
+    named, as the join confirmation does) and the chosen contact."""
     member = find_ref(plan, record["member"])
     if member is None:
         return
     shared = choose_contact(member)
     value = {"email": member.get("address"), "phone": readable_phone(member.get("phone"))}.get(shared.contact)
     questions.ask_member(plan, member, kind=CONSENT, subject_ref=record["ref"], template="crossing_consent",
-                         values={**_view(plan, record), "shared": {"contact": shared.contact, "value": value}},
+                         values={**_view(plan, record), "shared": {"contact": shared.contact, "value": value,
+                                                                   "first_name": public_member(member).first_name}},
                          cause=f"{record['ref']}:consent", valid_days=plan.settings.introductions.expiry_days,
                          data={"crossing": record["ref"]})
 
@@ -150,29 +161,34 @@ def _advance(plan: Plan, record: dict) -> None:
             return
         contact = record["contact"] or choose_contact(member).contact
         value = {"email": member.get("address"), "phone": readable_phone(member.get("phone"))}.get(contact)
-        _send(plan, record, "introduced", **introduced_body(record["key"], public_member(member).first_name,
-                                                            contact, value))
-        _update(plan, record, "our member's first name and contact sent", sent_introduced=True)
+        named = public_member(member).first_name
+        _send(plan, record, "introduced", **introduced_body(record["key"], named, contact, value))
+        _update(plan, record, "our member's first name and contact sent" if named else "our member's contact sent "
+                "(no first name known)", sent_introduced=True, named=named is not None)
 
 
 def _close(plan: Plan, record: dict, reason: str, *, ours: bool, event: str) -> None:
-    """End ``record`` for ``reason`` (:data:`REASONS`): its questions cancelled; our member,
-    if already asked for consent, told it will not go ahead (never why nor by whom); when
-    the peer ended it (``ours`` false), our animators told; when we did, the peer told
-    (``withdrawn``). An introduction already made stays made, but the mail that carried the
-    other member's first name and contact leaves the outbox."""
+    """End ``record`` for ``reason`` (:data:`REASONS`, or ``restarted``): its questions
+    cancelled; our member, if already asked for consent, told it will not go ahead (never
+    why nor by whom); when the peer ended it (``ours`` false), our animators told — an
+    introduction made « ended », one still being decided « will not take place », and
+    whether the mail that gave our member the other's first name and contact had already
+    left; when we did, the peer told (``withdrawn``; never for ``restarted``: it knows
+    nothing of it). An introduction already made stays made, but that mail leaves the
+    outbox."""
     asked, pending = record["status"] == "consent", record["status"] in PENDING
     questions.cancel_open(plan, subject_ref=record["ref"])
     if pending:
         _update(plan, record, event, status=CLOSED_BY[reason], closed=plan.stamp(), close_reason=reason)
     else:
         _update(plan, record, event, close_reason=reason)
-    _forget_theirs(plan, record)
+    delivered = _forget_theirs(plan, record)
     if ours:
         _send(plan, record, "withdrawn", reason=reason)
     else:
-        tell_animators(plan, template="crossing_closed", values={**_view(plan, record), "reason": reason, "asked": asked},
-                       purpose="crossing_closed", cause=f"{record['ref']}:closed")
+        tell_animators(plan, template="crossing_closed",
+                       values={**_view(plan, record), "reason": reason, "asked": asked, "made": not pending,
+                               "delivered": delivered}, purpose="crossing_closed", cause=f"{record['ref']}:closed")
     # Our member is told as for a local introduction: not when they withdrew the item or
     # are being erased themselves.
     if asked and (not ours or reason in ("declined", "expired")):
@@ -186,22 +202,45 @@ def _close(plan: Plan, record: dict, reason: str, *, ours: bool, event: str) -> 
         introductions.match_item(plan, item)
 
 
-def _forget_theirs(plan: Plan, record: dict) -> None:
+def _forget_theirs(plan: Plan, record: dict) -> bool:
     """The introduction mail holding the other member's first name and contact leaves the
-    outbox (queued or sent): this network keeps nothing of a member it does not have."""
+    outbox (queued: it never leaves; sent: the copy kept): this network keeps nothing of a
+    member it does not have. True when it had already left — our member has it, and so
+    may a copy outside the store (``[transport] sent_folder``, a folder transport's
+    file), which no step reaches."""
     plan.drop_queued(purpose="crossing_introduction", cause=record["ref"])
+    delivered = False
     for mail in list(plan.outbox.scan(lambda m: m.get("purpose") == "crossing_introduction"
                                       and m.get("cause") == record["ref"])):
+        delivered = delivered or mail.get("status") == "sent"
         plan.outbox.delete(mail["id"])
+    return delivered
 
 
 # --- matching across -------------------------------------------------------------------------
 
 
 def _tried(plan: Plan) -> set[tuple[str, str, str]]:
-    """Every ``(demand ref, peer, offer ref)`` already proposed across (never proposed
-    again, whatever became of it)."""
-    return {(r["item"], r["peer"], r["theirs"].get("ref")) for r in plan.crossings.scan(lambda d: d["side"] == "demand")}
+    """Every ``(demand ref, peer, offer ref)`` already proposed across: never proposed
+    again, whatever became of it — but for a proposal the peer answered ``unavailable``
+    (its offer was not on its list any more: paused, set aside, withdrawn), once a
+    catalogue of that peer received after that answer lists the offer again
+    (:func:`_back_on_the_list`): the pair ended for the offer's absence alone, not for
+    anyone's no."""
+    catalogue_at = {p.address: federation.peer_state(plan, p).get("catalogue_at")
+                    for p in plan.settings.federation.peers}
+    return {(r["item"], r["peer"], r["theirs"].get("ref"))
+            for r in plan.crossings.scan(lambda d: d["side"] == "demand" and not d.get("peer_restarted"))
+            if not _back_on_the_list(r, catalogue_at.get(r["peer"]))}
+
+
+def _back_on_the_list(record: dict, catalogue_at: str | None) -> bool:
+    """True when ``record`` ended only because the peer's offer was unavailable, and the
+    peer's catalogue was received after (``catalogue_at``, UTC ISO): whatever that
+    catalogue lists is available again. The catalogue held at the refusal still listed
+    the offer: proposing from it again would meet the same answer."""
+    return (record.get("close_reason") == "unavailable" and bool(record.get("closed")) and bool(catalogue_at)
+            and datetime.fromisoformat(catalogue_at) > datetime.fromisoformat(record["closed"]))
 
 
 def propose_across(plan: Plan, only: set[str] | None = None) -> list[str]:
@@ -212,7 +251,9 @@ def propose_across(plan: Plan, only: set[str] | None = None) -> list[str]:
     local offer now (:func:`workflows.steps.matcher.partner`), is matched against the
     offers the linked peers share (titles, :func:`workflows.model.matching.score_titles`,
     ``[matching] min_score``); the best becomes ``MRV-<n>``: our animators asked to
-    approve, the peer sent the ``proposal``. A pair once proposed never is again. Returns
+    approve, the peer sent the ``proposal``. A pair once proposed never is again, but
+    one the peer answered ``unavailable`` whose offer a later catalogue lists again
+    (:func:`_tried`). Returns
     ``"MRV-<n> with <peer name>"`` for each."""
     peers = [p for p in plan.settings.federation.peers if federation.peer_state(plan, p).get("linked")]
     offers = [(p.address, entry) for p in peers for entry in federation.peer_state(plan, p).get("catalogue") or ()]
@@ -241,7 +282,7 @@ def propose_across(plan: Plan, only: set[str] | None = None) -> list[str]:
         plan.audit.info("%s proposed across: %s ↔ %s of %s (%.2f)", record["ref"], demand["ref"], entry["ref"],
                         peer.name, score)
         tried.add((demand["ref"], address, entry["ref"]))
-        done.append(f"{record['ref']} with {peer.name}")
+        done.append(Said("{ref} with {peer}", ref=record["ref"], peer=peer.name))
     return done
 
 
@@ -264,7 +305,7 @@ def expire(plan: Plan) -> list[str]:
         for record in plan.crossings.find("status", status):
             if plan.now - datetime.fromisoformat(record["created"]) >= limit:
                 _close(plan, record, "expired", ours=True, event="expired")
-                done.append(f"{record['ref']} expired")
+                done.append(Said("{ref} expired", ref=record["ref"]))
     return done
 
 
@@ -281,8 +322,10 @@ def linked_work(plan: Plan) -> list[str]:
 def on_federation(plan: Plan, incoming: Incoming, peer: Peer, received: Received) -> str:
     """``federation`` past :data:`workflows.routes.PEER`: recorded by
     :func:`workflows.steps.federation.on_federation`; the kinds of :data:`KINDS` acted on
-    here (:func:`on_message`); a new catalogue is matched across at once."""
-    outcome = federation.on_federation(plan, incoming, peer, received, more=on_message)
+    here (:func:`on_message`); a new catalogue is matched across at once; a peer that
+    restarted from an empty store first ends what was under way with it
+    (:func:`forget_peer`)."""
+    outcome = federation.on_federation(plan, incoming, peer, received, more=on_message, restarted=forget_peer)
     if received.kind == "catalogue":
         outcome += "".join(f"; {line} proposed" for line in propose_across(plan))
     return outcome
@@ -338,6 +381,9 @@ def _on_proposal(plan: Plan, incoming: Incoming, peer: Peer, body: dict) -> str:
     if offer is None or offer["kind"] != "offer" or offer["status"] != "open" or offer.get("shared") is not True \
             or member is None or member["status"] != "confirmed":
         federation.send(plan, peer, "withdrawn", {"id": found["id"], "reason": "unavailable"})
+        # The peer's copy of our list named it: renewed at the next catalogue, which tells
+        # it when the offer is back (a pause ended) and may be proposed again.
+        federation.share_again(plan, peer)
         return f"federation: proposal {found['id']} of {peer.name}: {found['offer']} not available"
     record = _create(plan, peer, key=found["id"], side="offer", item=offer, theirs=found["demand"],
                      score=found["score"])
@@ -345,8 +391,10 @@ def _on_proposal(plan: Plan, incoming: Incoming, peer: Peer, body: dict) -> str:
 
 
 def _introduce(plan: Plan, incoming: Incoming, peer: Peer, record: dict, body: dict) -> str:
-    """The peer's member's first name and chosen contact, both having consented: into our
-    member's introduction mail at once, never into a record."""
+    """The peer's member's first name (when its robot knew one) and chosen contact, both
+    having consented: into our member's introduction mail at once, never into a record.
+    The mail says what crossed of our member: their first name, or none (then they
+    introduce themselves)."""
     other = read_introduced(body)
     if other is None:
         return _suspicious(plan, incoming, peer, f"an introduction of {record['ref']} not of the expected form")
@@ -356,6 +404,8 @@ def _introduce(plan: Plan, incoming: Incoming, peer: Peer, record: dict, body: d
     tell_member(plan, member, template="crossing_introduction", purpose="crossing_introduction", cause=record["ref"],
                 values={**_view(plan, record), "other": other, "peer_address": peer.address,
                         "own_contact": record["contact"],
+                        # What crossed of our member: a first name only when one was sent.
+                        "own_first_name": public_member(member).first_name if record.get("named", True) else None,
                         "recipient": {"name": (member or {}).get("name"),
                                       "first_name": (member or {}).get("first_name")}})
     return f"federation: {record['ref']} introduced"
@@ -444,9 +494,11 @@ def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
 
 def on_consent_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
     """Our member's OUI/NON to ``MRV-<n>``. OUI: their contact choice kept (a ``Contact :``
-    line of the answer, else their preference), the peer told (``consent``), and once the
-    other member consented too, their first name and contact sent to the peer. NON: ended,
-    our member told it will not go ahead, the peer told (``withdrawn``, ``declined``)."""
+    line of the answer, else their preference), how they want to be named (a ``Prénom :``
+    line: kept as their first name, as when answering the join confirmation), the peer
+    told (``consent``), and once the other member consented too, their first name (when
+    one is known) and contact sent to the peer. NON: ended, our member told it will not go
+    ahead, the peer told (``withdrawn``, ``declined``)."""
     record, early = _take_answer(plan, incoming, question, answer, "consent", "consent")
     if early:
         return early
@@ -458,6 +510,9 @@ def on_consent_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
         _close(plan, record, "declined", ours=True, event="our member declined")
         return f"{record['ref']} declined"
     contact = choose_contact(member, incoming.parsed.member.contact).contact
+    named = first_name(None, incoming.parsed.member.first_name)
+    if member and named and named != member.get("first_name"):
+        plan.members.update(member["id"], first_name=named[:NAME_MAX])
     _update(plan, record, "our member consented", consents={**record["consents"], "ours": "yes"}, contact=contact)
     _send(plan, record, "consent")
     _advance(plan, record)
@@ -484,6 +539,21 @@ def forget_member(plan: Plan, member_ref: str) -> None:
         if not record.get("close_reason"):
             _close(plan, record, "erased", ours=True, event="our member left")
         _update(plan, record, "our member erased", member=None)
+
+
+def forget_peer(plan: Plan, peer: Peer) -> None:
+    """``peer`` restarted from an empty store (a newer epoch): it knows nothing any more of
+    the introductions with it, and numbers its own from ``MRV-1`` again. Each not yet
+    ended ends here alone (nothing sent: it has nothing to end), as for an expiry: one
+    still being decided ``expired`` (our animators told, our member too if asked, our
+    item free again), one made keeps nothing of its member (the mail that gave our member
+    its first name and contact leaves the outbox: the peer can no longer tell us its
+    member left; our animators told). Every record with it then stops answering to its
+    key, and its pairs may be proposed again (its references now name other items)."""
+    for record in list(plan.crossings.scan(lambda d: d["peer"] == peer.address and not d.get("peer_restarted"))):
+        if not record.get("close_reason"):
+            _close(plan, record, "restarted", ours=False, event=f"{peer.name} restarted from an empty store")
+        _update(plan, record, "detached: the peer restarted", peer_restarted=plan.stamp())
 
 
 # --- what animators see ----------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from typing import Callable
 
 from config.settings import Peer
 from workflows.decision import Incoming, Plan
+from workflows.model.said import Said
 from workflows.mail.labels import label_of
 from workflows.model.federation import Received, encode, envelope, read_catalogue, shared_entry
 from workflows.model.privacy import redact
@@ -128,6 +129,15 @@ def share_catalogue(plan: Plan, peer: Peer, *, at_once: bool = False) -> str | N
     return sent
 
 
+def share_again(plan: Plan, peer: Peer) -> None:
+    """``peer`` holds an out-of-date catalogue of ours (it proposed an offer no longer
+    listed: paused, withdrawn, no longer shared): the next catalogue goes to it even if
+    it is the same as the last one sent — once a day at most, as ever
+    (:func:`share_catalogue`) —, so that its copy is renewed, and an offer back on the
+    list meanwhile may be proposed again (:func:`workflows.steps.federated_introductions.propose_across`)."""
+    _save(plan, peer, shared_digest=None)
+
+
 def share(plan: Plan) -> list[str]:
     """The daily work of linked networks (a job): to each peer not linked yet, a ``hello``
     (once a day at most); to each linked one, the catalogue when it changed
@@ -139,14 +149,15 @@ def share(plan: Plan) -> list[str]:
             if state.get("hello_day") != plan.today:
                 send(plan, peer, "hello", {})
                 _save(plan, peer, hello_day=plan.today)
-                done.append(f"hello to {peer.name}")
+                done.append(Said("hello to {peer}", peer=peer.name))
         elif share_catalogue(plan, peer):
-            done.append(f"catalogue to {peer.name}")
+            done.append(Said("catalogue to {peer}", peer=peer.name))
     return done
 
 
 def on_federation(plan: Plan, incoming: Incoming, peer: Peer, received: Received, *,
-                  more: "Callable[[Plan, Incoming, Peer, Received], str | None] | None" = None) -> str:
+                  more: "Callable[[Plan, Incoming, Peer, Received], str | None] | None" = None,
+                  restarted: "Callable[[Plan, Peer], None] | None" = None) -> str:
     """``federation`` past :data:`workflows.routes.PEER` (signed by ``peer``, to this
     network, a new sequence number): recorded, never answered in prose. A ``catalogue``
     replaces what is kept of the peer's shared items; a ``hello`` only links; a ``count``
@@ -155,10 +166,13 @@ def on_federation(plan: Plan, incoming: Incoming, peer: Peer, received: Received
     (the cross-network introductions'), and when it returns None (or there is no
     ``more``), to the animators. The first message of a peer links it: this network's
     catalogue goes to it at once. A peer that restarted from an empty store (a newer
-    epoch after messages of an older one) is recorded under its new epoch and the
-    animators are told."""
+    epoch after messages of an older one) is recorded under its new epoch, the animators
+    told, and what was kept of it forgotten before its message is read: its catalogue
+    (its references now name other items), and through ``restarted`` what was under way
+    with it; it lost ours: this network's catalogue goes to it at once, as on a first
+    link."""
     before = peer_state(plan, peer)
-    first = not before.get("linked")
+    first, again = not before.get("linked"), False
     if received.epoch > int(before.get("epoch") or 0) and before.get("last_seq"):
         # Its numbering starts again (the guard let a newer epoch through): the animators
         # know why its messages are accepted again from number 1.
@@ -166,6 +180,10 @@ def on_federation(plan: Plan, incoming: Incoming, peer: Peer, received: Received
                         cause=f"federation-restart:{peer.address}:{received.epoch}")
         plan.audit.warning("federation: %s restarted from an empty store (epoch %d, number %d)", peer.name,
                            received.epoch, received.seq)
+        _save(plan, peer, catalogue=[], catalogue_at=None, shared_digest=None)
+        if restarted is not None:
+            restarted(plan, peer)
+        again = True
     _save(plan, peer, linked=True, last_seq=received.seq, epoch=received.epoch,
           **{"in": {"kind": received.kind, "seq": received.seq, "at": plan.stamp(), "sent": received.sent}})
     if received.kind == "catalogue":
@@ -182,7 +200,7 @@ def on_federation(plan: Plan, incoming: Incoming, peer: Peer, received: Received
         label = label_of("federation", "intent", plan.settings.network.language)
         forward_to_animators(plan, incoming, reason="not_automated", intent=f"{label} : {received.kind}")
         outcome = f"federation: {received.kind} of {peer.name} not automated, forwarded"
-    if first:
+    if first or again:
         share_catalogue(plan, peer, at_once=True)
-        outcome += "; linked"
+        outcome += "; linked" if first else "; restarted, what was kept of it forgotten"
     return outcome

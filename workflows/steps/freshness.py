@@ -23,7 +23,7 @@ from workflows.decision import Incoming, Plan
 from workflows.lookup import find_item, find_ref
 from workflows.model.privacy import public_item
 from workflows.steps import federated_introductions, introductions, questions
-from workflows.steps.items import close_item
+from workflows.steps.items import close_item, to_matching
 from workflows.steps.matcher import intros_of, matcher
 from workflows.steps.pauses import BY_FRESHNESS, hide_item, reopen_item
 from workflows.steps.questions import settle_or_clarify
@@ -90,7 +90,8 @@ def freshness(plan: Plan) -> FreshnessReport:
 
 def on_still_current_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
     """Answer to ``still_current``: ``yes`` keeps the item (reopened and offered to
-    matching when unanswered time had set it aside), ``no`` withdraws it, ``unclear``
+    every matching, as a new item is, when unanswered time had set it aside:
+    :func:`workflows.steps.items.to_matching`), ``no`` withdraws it, ``unclear``
     asks once more. An item closed meanwhile stays closed. Acknowledged
     (``still_current_done``)."""
     item = find_item(plan, question["subject_ref"])
@@ -108,7 +109,7 @@ def on_still_current_answer(plan: Plan, incoming: Incoming, question: dict, answ
         outcome = "closed"
     elif item["status"] == "paused" and item.get("paused_by") == BY_FRESHNESS:
         item = reopen_item(plan, item)
-        introductions.on_items_opened(plan, [item])
+        to_matching(plan, [item])
         reopened, outcome = True, "reopened"
     else:
         item = plan.items.update(item["id"], freshness_asked=None, fresh_since=plan.stamp())

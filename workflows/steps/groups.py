@@ -42,7 +42,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from workflows.decision import Incoming, Plan
+from workflows.decision import Incoming, Plan, Refused
+from workflows.model.said import Said
 from workflows.lookup import find_group, find_item, find_ref, group_holding
 from workflows.model.groups import (
     BUSY,
@@ -878,10 +879,10 @@ def close(plan: Plan, ref: str, animator: str | None = None) -> dict:
     (already ended). In a transaction."""
     group = find_group(plan, ref)
     if group is None:
-        raise LookupError(f"no group {ref}")
+        raise LookupError(Said("no group {ref}", ref=ref))
     by = f" by {animator}" if animator else ""
     if group["status"] in ENDED:
-        raise ValueError(f"{group['ref']} is {group['status']}: it has already ended")
+        raise Refused("{ref} is {status}: it has already ended", ref=group["ref"], status=group["status"])
     if group["status"] == "bilan":
         _call_off_sessions(plan, group)
         update_group(plan, group, f"closed{by}", status="completed", closed=plan.stamp(), close_reason="closed")

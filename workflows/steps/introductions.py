@@ -49,7 +49,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from workflows.decision import Incoming, Plan
+from workflows.decision import Incoming, Plan, Refused
+from workflows.model.said import Said
 from workflows.lookup import find_introduction, find_item, find_ref, group_holding
 from workflows.mail.labels import label_of
 from workflows.model.groups import collective
@@ -491,13 +492,14 @@ def record_oral_consent(plan: Plan, ref: str, side: str, answer: str, animator: 
     recorded). In a transaction."""
     intro = find_introduction(plan, ref)
     if intro is None:
-        raise LookupError(f"no introduction {ref}")
+        raise LookupError(Said("no introduction {ref}", ref=ref))
     if intro["status"] != "consent":
-        raise ValueError(f"{ref} is {intro['status']}: only an introduction waiting for consent takes one")
+        raise Refused("{ref} is {status}: only an introduction waiting for consent takes one", ref=ref,
+                      status=intro["status"])
     if not intro[f"{side}_member"]:
-        raise ValueError(f"{ref}: the {side} member was erased")
+        raise Refused("{ref}: the {side} member was erased", ref=ref, side=side)
     if intro["consents"][side] == answer:
-        raise ValueError(f"{ref}: the {side} member's {answer} is already recorded")
+        raise Refused("{ref}: the {side} member's {answer} is already recorded", ref=ref, side=side, answer=answer)
     mine = [q for q in questions.open_about(plan, ref, "consent") if q["data"].get("side") == side]
     if mine:  # settles its siblings too: the copies sent to each animator for a member without address
         questions.settle(plan, mine[0], answer=answer, message_id=None)
@@ -770,10 +772,10 @@ def cancel(plan: Plan, ref: str, animator: str | None = None) -> dict:
     cannot be unmade). In a transaction."""
     intro = find_introduction(plan, ref)
     if intro is None:
-        raise LookupError(f"no introduction {ref}")
+        raise LookupError(Said("no introduction {ref}", ref=ref))
     if intro["status"] not in PENDING:
-        raise ValueError(f"{ref} is {intro['status']}: only an introduction waiting for approval or consent "
-                         "can be cancelled")
+        raise Refused("{ref} is {status}: only an introduction waiting for approval or consent can be cancelled",
+                      ref=ref, status=intro["status"])
     stop_introduction(plan, intro, f"cancelled by {animator}" if animator else "cancelled", status="cancelled",
           close_reason="cancelled by an animator")
     return intro

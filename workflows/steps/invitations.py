@@ -40,6 +40,8 @@ purpose (``group_invitation``), so that turning the calendar's invitations off o
 leaves them alone. A member who gets a place receives the group's sessions ahead
 (:func:`invite_to_group`); one who leaves gets a ``METHOD:CANCEL`` for each that reached
 them (:func:`withdraw_from_group`; purpose and template ``group_session_withdrawn``).
+A member who moves to a new address takes them along, as the calendar's
+(:func:`move_invitations`).
 
 Everything here queues mail through the context's outbox, inside the caller's transaction:
 a change and its invitations are written together.
@@ -75,6 +77,10 @@ WITHDRAWN = "withdrawn"
 """The change of a ``METHOD:CANCEL`` sent to a member who turned invitations off."""
 WITHDRAWAL = "invitation_withdrawn"
 """Purpose and template of those mails (the event still takes place)."""
+WITHDRAWN_BY_KIND = "withdrawn_by_kind"
+"""The change of a ``METHOD:CANCEL`` sent to a member whose kinds of invitations no longer
+take in the series' kind (:func:`follow_kinds`): purpose, template and Message-ID of
+:data:`WITHDRAWN`'s, its own words (the kinds chosen, how to get the event back)."""
 LEFT_GROUP = "left_group"
 """The change of a ``METHOD:CANCEL`` sent to a member who left a group, for its sessions."""
 GROUP_WITHDRAWAL = "group_session_withdrawn"
@@ -241,7 +247,8 @@ def _queue(plan: Plan, series: EventSeries, kind: str, invitee: Invitee, occurre
     if kind in REQUEST_KINDS:
         purpose = GROUP_INVITATION if series.kind == GROUP_SESSION else INVITATION
     else:
-        purpose = {WITHDRAWN: WITHDRAWAL, LEFT_GROUP: GROUP_WITHDRAWAL, MOVED: MOVED_AWAY}.get(kind, CANCELLATION)
+        purpose = {WITHDRAWN: WITHDRAWAL, WITHDRAWN_BY_KIND: WITHDRAWAL, LEFT_GROUP: GROUP_WITHDRAWAL,
+                   MOVED: MOVED_AWAY}.get(kind, CANCELLATION)
     # RFC 5545 3.8.7.2: in an object with a METHOD, DTSTAMP is when the object was made.
     # With the SEQUENCE, it orders the messages about one event (RFC 5546 2.1.5): a
     # member invited again after a withdrawal gets a REQUEST newer than the CANCEL.
@@ -274,6 +281,9 @@ def _queue(plan: Plan, series: EventSeries, kind: str, invitee: Invitee, occurre
             "following": occurrence_view(series, following[0]) if following else None,
             "recipient": {"name": invitee.name, "first_name": invitee.first_name, "animator": invitee.animator},
             "pooled_from": pooled_from,
+            # The kinds the recipient chose, and this event's (« Invitations : permanences »).
+            "kinds": list(invitee.kinds or ()),
+            "event_kind": INVITATION_KIND_OF.get(series.kind),
         },
         purpose=purpose,
         cause=mail_cause(series.uid, series.sequence, occurrence),
@@ -406,8 +416,9 @@ def move_invitations(plan: Plan, before: dict, after: dict) -> list[str]:
     once each (:data:`MOVED_AWAY`: the invitations go on at the new address), what was
     still queued for it is dropped, and the new address gets the invitations the member
     wants (:func:`invite_member`; its Message-IDs are the new address's own). A series
-    withdrawn before by kind is not withdrawn again. Returns the Message-IDs queued. In
-    a transaction."""
+    withdrawn before by kind is not withdrawn again. The sessions of the groups they are
+    in move the same way (:func:`_move_group_sessions`). Returns the Message-IDs queued.
+    In a transaction."""
     queued: list[str] = []
     old = invitee_of(before)
     if old is not None and old.address not in plan.settings.network.animators:
@@ -415,6 +426,30 @@ def move_invitations(plan: Plan, before: dict, after: dict) -> list[str]:
         plan.drop_queued(purpose=INVITATION, recipient=old.address)
         queued += _each_live_series(plan, MOVED, old, lambda series: series.uid in reached)
     queued += invite_member(plan, after)
+    return queued + _move_group_sessions(plan, before, after)
+
+
+def _move_group_sessions(plan: Plan, before: dict, after: dict) -> list[str]:
+    """The sessions of each group ``after`` (the member document, moved) is in — its
+    offerer or holding a place, while it meets — follow them to their new address: those
+    whose invitation reached ``before``'s address withdrawn there (:data:`MOVED_AWAY`),
+    those still queued for it dropped, and each session ahead sent to the new one
+    (:func:`invite_to_group`). Returns the Message-IDs queued. In a transaction."""
+    ref, old = after["ref"], (before.get("address") or "").lower()
+    mine = list(plan.groups.scan(lambda g: g["status"] in ("open", "bilan")
+                            and (g.get("offer_member") == ref or ref in g.get("places", ()))))
+    queued: list[str] = []
+    for group in mine:
+        invitee = group_invitee(plan, group, ref)
+        if invitee is None or not old:
+            continue
+        reached = _group_sessions_reached(plan, group, old)
+        if not before.get("undeliverable"):
+            gone = replace(invitee, address=old)
+            queued += _each_live_series(plan, MOVED, gone, lambda series: series.uid in reached, group=group["ref"])
+        queued += invite_to_group(plan, group, ref)
+    if queued:
+        plan.audit.info("calendar: %s moved, the sessions of their group(s) follow (%d mail(s))", ref, len(queued))
     return queued
 
 
@@ -459,6 +494,22 @@ def invite_to_group(plan: Plan, group: dict, member_ref: str) -> list[str]:
     return queued
 
 
+def _group_sessions_reached(plan: Plan, group: dict, address: str) -> set[str]:
+    """The UIDs of ``group``'s sessions whose invitation reached ``address`` (sent); its
+    invitations to them not sent yet — queued, or decided in this plan — are dropped
+    (never sent: nothing to withdraw)."""
+    sessions = set(group.get("sessions", ()))
+    mails = [(uid, mail) for uid, mail in _mails_to(plan, GROUP_INVITATION, address) if uid in sessions]
+    for _uid, mail in mails:
+        if mail["status"] == "queued":
+            plan.drop_queued(purpose=GROUP_INVITATION, cause=mail["cause"], recipient=address)
+    for mail in list(plan.mails):
+        cause = read_cause(mail.cause) if mail.purpose == GROUP_INVITATION else None
+        if cause and cause[0] in sessions and mail.recipients() == [address]:
+            plan.drop_queued(purpose=GROUP_INVITATION, cause=mail.cause, recipient=address)
+    return {uid for uid, mail in mails if mail["status"] == "sent"}
+
+
 def withdraw_from_group(plan: Plan, group: dict, member_ref: str) -> list[str]:
     """``member_ref`` leaves ``group`` (the document before they left): their invitations
     to its sessions still queued are dropped (never sent: nothing to withdraw), and each
@@ -468,16 +519,7 @@ def withdraw_from_group(plan: Plan, group: dict, member_ref: str) -> list[str]:
     invitee = group_invitee(plan, group, member_ref)
     if invitee is None:
         return []
-    sessions = set(group.get("sessions", ()))
-    mails = [(uid, mail) for uid, mail in _mails_to(plan, GROUP_INVITATION, invitee.address) if uid in sessions]
-    for _uid, mail in mails:
-        if mail["status"] == "queued":
-            plan.drop_queued(purpose=GROUP_INVITATION, cause=mail["cause"], recipient=invitee.address)
-    for mail in list(plan.mails):
-        cause = read_cause(mail.cause) if mail.purpose == GROUP_INVITATION else None
-        if cause and cause[0] in sessions and mail.recipients() == [invitee.address]:
-            plan.drop_queued(purpose=GROUP_INVITATION, cause=mail.cause, recipient=invitee.address)
-    reached = {uid for uid, mail in mails if mail["status"] == "sent"}
+    reached = _group_sessions_reached(plan, group, invitee.address)
     queued = _each_live_series(plan, LEFT_GROUP, invitee, lambda series: series.uid in reached, group=group["ref"])
     if queued:
         plan.audit.info("calendar: %s left %s, %d session(s) withdrawn from their agenda", member_ref, group["ref"],
@@ -516,9 +558,9 @@ def follow_kinds(plan: Plan, before: dict, after: dict) -> list[str]:
     """A member who keeps invitations on but changes their kinds (``before`` → ``after``,
     the member documents): the live series of a kind they no longer want are withdrawn
     from their agenda as when invitations are turned off (:data:`WITHDRAWAL` for what
-    reached them, what is still queued dropped), and, when something was withdrawn, the
-    round counted (``invitations_round``: a series invited again later comes as a new
-    mail); the live series of a kind they now want and did not before are sent
+    reached them, in the words of :data:`WITHDRAWN_BY_KIND`; what is still queued
+    dropped), and, when something was withdrawn, the round counted (``invitations_round``:
+    a series invited again later comes as a new mail); the live series of a kind they now want and did not before are sent
     (``METHOD:REQUEST``). Nothing for an animator, who gets every kind. Returns the
     Message-IDs queued. In a transaction."""
     old, new = invitee_of(before), invitee_of(after)
@@ -538,7 +580,9 @@ def follow_kinds(plan: Plan, before: dict, after: dict) -> list[str]:
                 plan.drop_queued(purpose=INVITATION, cause=mail["cause"], recipient=old.address)
             elif mail["status"] == "sent":
                 reached.add(uid)
-        queued += _each_live_series(plan, WITHDRAWN, old, lambda series: series.uid in reached)
+        # Withdrawn as chosen now: its words name the kinds kept, and how to get it back.
+        queued += _each_live_series(plan, WITHDRAWN_BY_KIND, replace(old, kinds=new.kinds),
+                                    lambda series: series.uid in reached)
         if reached:
             plan.members.update(after["id"], invitations_round=old.round + 1)
             new = replace(new, round=old.round + 1)

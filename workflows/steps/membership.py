@@ -29,9 +29,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from workflows.decision import Incoming, Plan, Refused
-from workflows.lookup import find_member, find_ref, items_of
+from workflows.lookup import find_ref, items_of
 from workflows.mail.model import CONTACTS, Item, MemberFields
-from workflows.mail.sender import person_name, relayed_person
+from workflows.mail.sender import person_name
 from workflows.mail.textutil import fold
 from workflows.model import charter
 from workflows.model.members import NAME_MAX
@@ -72,7 +72,8 @@ def on_join(plan: Plan, incoming: Incoming) -> str:
 def ask_to_join(plan: Plan, incoming: Incoming, address: str, *, relayed: bool = False) -> str:
     """Record the pending member and held items, then ask the join question: a join, and
     a non-member's offer or demand (:data:`workflows.routes.ROUTES`). ``relayed``: the
-    request of the person at ``address`` forwarded by someone else (:func:`on_relayed`):
+    request of the person at ``address`` forwarded by someone else
+    (:func:`workflows.steps.relayed.on_relayed`):
     named as the forwarded message names them, asked outside the forwarder's thread."""
     parsed = incoming.parsed
     display_name = parsed.forwarded_name if relayed else person_name(incoming.parsed)
@@ -95,28 +96,6 @@ def ask_to_join(plan: Plan, incoming: Incoming, address: str, *, relayed: bool =
                  auto_submitted="auto-replied")
     plan.audit.info("%s: %s, confirmation asked", parsed.message_id, outcome)
     return outcome + ", confirmation asked"
-
-
-def on_relayed(plan: Plan, incoming: Incoming) -> str:
-    """A join, offer or demand that someone else forwarded (an adviser, a neighbour:
-    :func:`workflows.mail.sender.relayed_person`), treated as a web form's relay: the
-    person at the forwarded address is recorded pending with the items, held, and asked
-    the join question there — they confirm, nobody in their place; the forwarder is not
-    made a member. An address that is already a confirmed member's records nothing (the
-    animators check with them). The animators get the message (the forwarder's note);
-    the forwarder gets the same thanks whatever happened, learning nothing of the
-    person's file."""
-    parsed = incoming.parsed
-    person = relayed_person(parsed)
-    member = find_member(plan, person)
-    if member is not None and member["status"] == "confirmed":
-        forward_to_animators(plan, incoming, reason="relayed_for_member", forwarder=parsed.sender, member=member["ref"])
-        outcome = f"relayed for {member['ref']}: already a member, nothing recorded"
-    else:
-        outcome = "relayed " + ask_to_join(plan, incoming, person, relayed=True)
-        forward_to_animators(plan, incoming, reason="relayed_join", forwarder=parsed.sender)
-    answer_sender(plan, incoming, template="relayed_ack", values={}, purpose="relayed_ack")
-    return outcome
 
 
 def ask_join(plan: Plan, member: dict, *, cause: str, in_reply_to: str | None = None,

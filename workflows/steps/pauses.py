@@ -12,7 +12,10 @@ member document::
 Invitations are unchanged (protocol.md, "Intents"): a pause is about exchanges, not about
 meeting the network. Introductions already under way go on, cross-network ones too
 (:mod:`workflows.steps.federated_introductions`); the paused items only take no new
-proposal (a peer's proposal for a paused offer is answered ``unavailable``).
+proposal — so no pair here ends because of a pause. A peer's proposal for a paused offer
+is answered ``unavailable``; the peer proposes that pair again once a catalogue of ours
+lists the offer again (:func:`workflows.steps.federated_introductions.propose_across`). Items
+back from a pause go to every matching (:func:`workflows.steps.items.to_matching`).
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from datetime import date
 
 from workflows.decision import Incoming, Plan
 from workflows.lookup import items_of
-from workflows.steps import introductions
+from workflows.steps.items import to_matching
 from workflows.steps.people import who_wrote
 from workflows.steps.speaking import answer_sender, tell_member
 
@@ -86,10 +89,11 @@ def _reopen(plan: Plan, member: dict, why: str) -> list[dict]:
 
 def come_back(plan: Plan, member: dict) -> tuple[dict, list[dict]]:
     """End ``member``'s pause: the items their pause hid open again and offered to
-    matching. Returns the member and those items."""
+    every matching, as a new item is (:func:`workflows.steps.items.to_matching`: a pair
+    here, a group, a linked network's offer). Returns the member and those items."""
     member = plan.members.update(member["id"], pause=None)
     back = _reopen(plan, member, BY_MEMBER)
-    introductions.on_items_opened(plan, back)
+    to_matching(plan, back)
     return member, back
 
 
@@ -97,7 +101,7 @@ def on_resume(plan: Plan, incoming: Incoming) -> str:
     """``resume`` (REPRISE) of a confirmed member from their own address: their pause
     ends (:func:`come_back`), and the items set aside because a « toujours d'actualité ? »
     went unanswered open too — the member writing is back, which is what that question
-    waited for (:mod:`workflows.steps.freshness`). Acknowledged (``pause_done``, ``what``
+    waited for (:mod:`workflows.steps.freshness`) — and go to every matching. Acknowledged (``pause_done``, ``what``
     ``resume``, or ``not_paused`` when there was no pause; ``stale``: the items reopened
     that freshness had set aside, said apart)."""
     _, member = who_wrote(plan, incoming)
@@ -105,7 +109,7 @@ def on_resume(plan: Plan, incoming: Incoming) -> str:
     if was_paused:
         member, back = come_back(plan, member)
     stale = _reopen(plan, member, BY_FRESHNESS)
-    introductions.on_items_opened(plan, stale)
+    to_matching(plan, stale)
     reopened = {item["ref"] for item in stale}
     if not was_paused:
         answer_sender(plan, incoming, template="pause_done", purpose="pause_done",

@@ -18,7 +18,7 @@ from __future__ import annotations
 from workflows.decision import Attachment, Incoming, Mail, Plan
 from workflows.mail.labels import label_of
 from workflows.mail.reasons import reason_text
-from workflows.mail.sender import mailbox_key, person_address, person_name
+from workflows.mail.sender import forwards_another, mailbox_key, person_address, person_name
 from workflows.model.members import reachable
 from workflows.model.questions import answered_token, question_message_id
 from workflows.steps.people import wrote_again
@@ -175,6 +175,9 @@ def forward_to_animators(plan: Plan, incoming: Incoming, *, reason: str, purpose
             "intent": parsed.intent,
             "text": parsed.text,
             "reply_to": reply_to,
+            # « Répondre » reaches the forwarder, not the person whose words these are: say whom.
+            "reply_name": person_name(parsed),
+            "forwarded": forwards_another(parsed),
         },
         purpose=purpose,
         cause=parsed.message_id,

@@ -29,8 +29,10 @@ from imapclient import IMAPClient
 from imapclient.exceptions import CapabilityError, LoginError
 
 from config.settings import MailboxSettings, SecretMissing
+from workflows.model.said import Said, said_of
 from workflows.shell.mailboxes.base import MailboxError, SourceMessage
-from workflows.shell.network import ConnectProblem, describe, is_loopback, tls_context
+from workflows.shell.network import NO_TOKEN, ConnectProblem, describe, is_loopback, tls_context
+from workflows.shell.network import server as server_said
 from workflows.shell.oauth2 import TokenError, Tokens
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,7 @@ class ImapMailbox:
         server = settings.server
         self.host = server.host
         self.port = server.port or (993 if server.security == "ssl" else 143)
+        self._where = server_said("IMAP", self.host, self.port)
         self.prefix = f"imap://{server.username}@{server.host}/{settings.folder}"
         self._client: IMAPClient | None = None
         self._forget_session()
@@ -114,23 +117,24 @@ class ImapMailbox:
         self._forget_session()
         server = self.settings.server
         if not server.username:
-            raise MailboxError("[mailbox] username is not set: an IMAP mailbox needs one")
+            raise MailboxError(Said("[mailbox] username is not set: an IMAP mailbox needs one"))
         oauth = server.auth != "password"
         if oauth and self.tokens is None:
-            raise MailboxError(f"[mailbox] auth = {server.auth!r} needs an [oauth2] section", fault="secret")
+            raise MailboxError(Said("[mailbox] auth = {auth!r} needs an [oauth2] section", auth=server.auth), fault="secret")
         if not oauth and not server.password_env:
-            raise MailboxError("[mailbox] password_env is not set: name the variable that holds the password")
+            raise MailboxError(Said("[mailbox] password_env is not set: name the variable that holds the password"))
         if server.security not in ("ssl", "starttls", "none"):
-            raise MailboxError(f"[mailbox] security must be ssl, starttls or none, not {server.security!r}")
+            raise MailboxError(Said("[mailbox] security must be ssl, starttls or none, not {security!r}",
+                                    security=server.security))
         context = None
         if server.security != "none":
             try:
                 context = tls_context(server.ca_file)
             except ConnectProblem as error:
-                raise MailboxError(str(error)) from None
+                raise MailboxError(said_of(error)) from None
         elif not is_loopback(self.host):
             log.warning("security = none: the IMAP password to %s crosses the network in clear", self.host)
-        with self._faults("accept a connection"):
+        with self._faults(Said("accept a connection")):
             self._client = IMAPClient(
                 self.host,
                 self.port,
@@ -143,7 +147,7 @@ class ImapMailbox:
         self._client._imap.debug = 0
         try:
             if server.security == "starttls":
-                with self._faults("start TLS"):
+                with self._faults(Said("start TLS")):
                     self._client.starttls(context)
             if oauth:
                 self._token_login()
@@ -152,9 +156,9 @@ class ImapMailbox:
                 try:
                     password = server.password()
                 except SecretMissing as error:
-                    raise MailboxError(f"reached the IMAP server {self.host}:{self.port} but cannot log in: "
-                                       f"{error}", fault="secret") from None
-                with self._faults("log in"):
+                    raise MailboxError(Said("reached {where} but cannot log in: {reason}", where=self._where,
+                                            reason=said_of(error)), fault="secret") from None
+                with self._faults(Said("log in")):
                     self._client.login(server.username, password)
         except MailboxError:
             self._drop()
@@ -169,17 +173,16 @@ class ImapMailbox:
         try:
             token = self.tokens.token()
         except TokenError as error:
-            raise MailboxError(f"reached the IMAP server {self.host}:{self.port} but has no token to log in: "
-                               f"{error}", fault=error.fault) from None
+            raise MailboxError(Said(NO_TOKEN, where=self._where, reason=said_of(error)), fault=error.fault) from None
         mechanism = server.auth.upper()
         capabilities = self._client.capabilities()
         if f"AUTH={mechanism}".encode() not in capabilities:
             offered = [c.decode()[5:] for c in capabilities if c.startswith(b"AUTH=")]
-            raise MailboxError(f"the IMAP server {self.host}:{self.port} does not offer {mechanism} "
-                               f"(it offers: {', '.join(offered) or 'no SASL mechanism'}); check [mailbox] auth",
-                               fault="login")
+            raise MailboxError(Said("{where} does not offer {mechanism} (it offers: {offered}); check [mailbox] auth",
+                                    where=self._where, mechanism=mechanism,
+                                    offered=", ".join(offered) or Said("no SASL mechanism")), fault="login")
         try:
-            with self._faults("log in"):
+            with self._faults(Said("log in"), Said("token refused for {user!r}?", user=server.username)):
                 if mechanism == "XOAUTH2":
                     self._client.oauth2_login(server.username, token)
                 else:
@@ -187,9 +190,6 @@ class ImapMailbox:
         except MailboxError as error:
             if error.fault == "login":
                 self.tokens.forget()
-                raise MailboxError(str(error).replace("wrong username or password?",
-                                                      f"token refused for {server.username!r}?"),
-                                   fault="login") from None
             raise
 
     def __exit__(self, *exc) -> None:
@@ -215,39 +215,43 @@ class ImapMailbox:
 
     def _require(self) -> IMAPClient:
         if self._client is None:
-            raise MailboxError(f"not connected to the IMAP server {self.host}:{self.port} (use the mailbox in a `with` block)")
+            raise MailboxError(Said("not connected to {where} (use the mailbox in a `with` block)", where=self._where))
         return self._client
 
     @contextmanager
-    def _faults(self, doing: str) -> Iterator[None]:
-        """Turn what imapclient, imaplib, ssl and socket raise into one-line MailboxErrors."""
-        where = f"the IMAP server {self.host}:{self.port}"
+    def _faults(self, doing: Said, hint: Said | None = None) -> Iterator[None]:
+        """Turn what imapclient, imaplib, ssl and socket raise into one-line MailboxErrors
+        (``doing``: what was tried, « log in »; ``hint``: what a refused login may mean,
+        « wrong username or password? » unless given)."""
+        where = self._where
         try:
             yield
         except MailboxError:
             raise
         except LoginError as error:
-            raise MailboxError(
-                f"{where} refused the login of {self.settings.server.username!r}: "
-                f"wrong username or password? (it said: {_server_text(error)})", fault="login"
-            ) from error
+            raise MailboxError(Said("{where} refused the login of {user!r}: {hint} (it said: {said})", where=where,
+                                    user=self.settings.server.username, hint=hint or Said("wrong username or password?"),
+                                    said=_server_text(error)), fault="login") from error
         except CapabilityError as error:
-            raise MailboxError(f"{where} cannot {doing}: {_server_text(error)}") from error
+            raise MailboxError(Said("{where} cannot {doing}: {said}", where=where, doing=doing,
+                                    said=_server_text(error))) from error
         except imaplib.IMAP4.abort as error:
             self._drop()
-            raise MailboxError(f"lost the connection to {where} trying to {doing}: {_server_text(error)}") from error
+            raise MailboxError(Said("lost the connection to {where} trying to {doing}: {said}", where=where, doing=doing,
+                                    said=_server_text(error))) from error
         except imaplib.IMAP4.error as error:
-            raise MailboxError(f"{where} refused to {doing}: {_server_text(error)}") from error
+            raise MailboxError(Said("{where} refused to {doing}: {said}", where=where, doing=doing,
+                                    said=_server_text(error))) from error
         except (OSError, EOFError) as error:
             self._drop()
             sentence = describe(error, "IMAP", self.host, self.port, self.settings.server.timeout_seconds)
-            raise MailboxError(sentence or f"{where}: {error}") from error
+            raise MailboxError(sentence or Said("{where}: {error}", where=where, error=str(error))) from error
 
     # --- folders ----------------------------------------------------------------------
 
     def _server_name(self, folder: str) -> str:
         if self._delimiter is None:
-            with self._faults("list its folders"):
+            with self._faults(Said("list its folders")):
                 listing = self._require().list_folders("", "")
             delimiter = listing[0][1] if listing else None
             self._delimiter = delimiter.decode() if isinstance(delimiter, bytes) else (delimiter or "/")
@@ -259,7 +263,7 @@ class ImapMailbox:
         if name in self._known_folders:
             return name
         client = self._require()
-        with self._faults(f"create the folder {folder!r}"):
+        with self._faults(Said("create the folder {folder!r}", folder=folder)):
             if not client.folder_exists(name):
                 try:
                     client.create_folder(name)
@@ -279,14 +283,13 @@ class ImapMailbox:
         """SELECT the source folder (RFC 3501 §6.3.1); remember UIDVALIDITY and UIDNEXT."""
         folder = self.settings.folder
         name = self._server_name(folder)
-        with self._faults(f"open the folder {folder!r}"):
+        with self._faults(Said("open the folder {folder!r}", folder=folder)):
             try:
                 info = self._require().select_folder(name)
             except imaplib.IMAP4.error as error:
                 if "NONEXISTENT" in str(error) or "doesn't exist" in str(error).lower():
-                    raise MailboxError(
-                        f"the folder {folder!r} does not exist on the IMAP server {self.host}:{self.port}"
-                    ) from error
+                    raise MailboxError(Said("the folder {folder!r} does not exist on {where}", folder=folder,
+                                            where=self._where)) from error
                 raise
         self._uidvalidity = int(info[b"UIDVALIDITY"])
         self._uidnext = int(info[b"UIDNEXT"]) if b"UIDNEXT" in info else None
@@ -295,10 +298,9 @@ class ImapMailbox:
             permanent = {bytes(f) for f in info.get(b"PERMANENTFLAGS", ())}
             keyword = self.settings.done_keyword.encode()
             if b"\\*" not in permanent and keyword not in permanent:
-                raise MailboxError(
-                    f"the folder {folder!r} on {self.host} does not keep the keyword "
-                    f"{self.settings.done_keyword!r}: set [mailbox] done_folder instead"
-                )
+                raise MailboxError(Said("the folder {folder!r} on {host} does not keep the keyword {keyword!r}: set "
+                                        "[mailbox] done_folder instead", folder=folder, host=self.host,
+                                        keyword=self.settings.done_keyword))
 
     # --- the Mailbox protocol ---------------------------------------------------------
 
@@ -313,7 +315,7 @@ class ImapMailbox:
         criteria: list[str] = ["NOT", "DELETED"]
         if self.settings.done_folder is None:
             criteria += ["UNKEYWORD", self.settings.done_keyword]
-        with self._faults(f"search the folder {self.settings.folder!r}"):
+        with self._faults(Said("search the folder {folder!r}", folder=self.settings.folder)):
             return sorted(client.search(criteria))
 
     def batches(self, size: int) -> Iterator[list[SourceMessage]]:
@@ -334,7 +336,7 @@ class ImapMailbox:
         # An empty poll at INFO would be a journal line every poll_seconds for a year.
         log.log(logging.INFO if uids else logging.DEBUG, "%d message(s) to read in %s", len(uids), self.prefix)
         for chunk in _chunks(uids, size):
-            with self._faults("fetch messages"):
+            with self._faults(Said("fetch messages")):
                 data = client.fetch(chunk, [b"BODY.PEEK[]"])
             batch = [
                 SourceMessage(self.key(uidvalidity, uid), bytes(data[uid][b"BODY[]"]))
@@ -356,7 +358,7 @@ class ImapMailbox:
             self._move(uids, self.settings.done_folder)
             return
         client = self._require()
-        with self._faults(f"flag messages with {self.settings.done_keyword!r}"):
+        with self._faults(Said("flag messages with {keyword!r}", keyword=self.settings.done_keyword)):
             for chunk in _chunks(uids, _UIDS_PER_COMMAND):
                 client.add_flags(chunk, [self.settings.done_keyword], silent=True)
 
@@ -373,7 +375,7 @@ class ImapMailbox:
         Raises :class:`MailboxError`.
         """
         name = self._ensure_folder(folder)
-        with self._faults(f"store a message in {folder!r}"):
+        with self._faults(Said("store a message in {folder!r}", folder=folder)):
             self._require().append(name, raw, flags=tuple(flags))
 
     def remove_mail(self, folder: str, addresses: Sequence[str], *, text: bool = False, keyword: str | None = None,
@@ -394,7 +396,7 @@ class ImapMailbox:
 
         client = self._require()
         name = self._server_name(folder)
-        with self._faults(f"look into the folder {folder!r}"):
+        with self._faults(Said("look into the folder {folder!r}", folder=folder)):
             if not client.folder_exists(name):
                 return []
         forms = sorted({form for address in addresses for form in (address, transport_address(address))})
@@ -410,7 +412,7 @@ class ImapMailbox:
         from workflows.model.traces import PERSON_FIELDS, mail_concerns, message_id_of
 
         client = self._require()
-        with self._faults(f"search the folder {folder!r}"):
+        with self._faults(Said("search the folder {folder!r}", folder=folder)):
             client.select_folder(name)
             found: set[int] = set()
             for form in forms:
@@ -423,7 +425,7 @@ class ImapMailbox:
         wanted = frozenset(forms)
         part = b"BODY[]" if text else b"BODY[HEADER]"
         mine: dict[int, str | None] = {}
-        with self._faults(f"read messages of {folder!r}"):
+        with self._faults(Said("read messages of {folder!r}", folder=folder)):
             for chunk in _chunks(sorted(found), _UIDS_PER_COMMAND):
                 data = client.fetch(chunk, [b"BODY.PEEK[]" if text else b"BODY.PEEK[HEADER]"])
                 for uid in chunk:
@@ -436,7 +438,7 @@ class ImapMailbox:
         if move_to is not None:
             self._move(uids, move_to)
             return [mine[uid] for uid in uids]
-        with self._faults(f"delete messages of {folder!r}"):
+        with self._faults(Said("delete messages of {folder!r}", folder=folder)):
             for chunk in _chunks(uids, _UIDS_PER_COMMAND):
                 client.add_flags(chunk, [_DELETED], silent=True)
                 if client.has_capability("UIDPLUS"):
@@ -448,7 +450,7 @@ class ImapMailbox:
     def supports_idle(self) -> bool:
         """True when the connected server offers IDLE (RFC 2177). Raises :class:`MailboxError`."""
         client = self._require()
-        with self._faults("list its capabilities"):
+        with self._faults(Said("list its capabilities")):
             return bool(client.has_capability("IDLE"))
 
     @property
@@ -477,7 +479,7 @@ class ImapMailbox:
         ):
             return True  # arrived between the last search and now: IDLE would not say
         deadline = time.monotonic() + timeout_seconds
-        with self._faults("wait for new mail (IDLE)"):
+        with self._faults(Said("wait for new mail (IDLE)")):
             while True:
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -518,7 +520,7 @@ class ImapMailbox:
         """
         name = self._ensure_folder(folder)
         client = self._require()
-        with self._faults(f"move messages to {folder!r}"):
+        with self._faults(Said("move messages to {folder!r}", folder=folder)):
             for chunk in _chunks(uids, _UIDS_PER_COMMAND):
                 if client.has_capability("MOVE"):
                     client.move(chunk, name)

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Iterator
 
 from config.settings import MailboxSettings
+from workflows.model.said import Said
+from workflows.shell.errors import os_problem
 from workflows.shell.mailboxes.base import MailboxError, SourceMessage
 
 log = logging.getLogger(__name__)
@@ -27,7 +29,7 @@ class MaildirMailbox:
 
     def __init__(self, settings: MailboxSettings):
         if settings.path is None:
-            raise MailboxError("[mailbox] path is not set: a Maildir needs a folder")
+            raise MailboxError(Said("[mailbox] path is not set: a Maildir needs a folder"))
         self.settings = settings
         self.root = Path(settings.path)
         self._box: mailbox.Maildir | None = None
@@ -39,7 +41,8 @@ class MaildirMailbox:
             for sub in ("cur", "new", "tmp"):
                 (self.root / sub).mkdir(exist_ok=True)
         except OSError as error:
-            raise MailboxError(f"cannot open the Maildir {self.root}: {error.strerror or error}") from None
+            raise MailboxError(os_problem(error, Said("cannot open the Maildir {path}", path=self.root),
+                                          with_file=False)) from None
         return self
 
     def __exit__(self, *exc) -> None:
@@ -48,7 +51,7 @@ class MaildirMailbox:
     @property
     def box(self) -> mailbox.Maildir:
         if self._box is None:
-            raise MailboxError("the Maildir is not open (use it in a `with` block)")
+            raise MailboxError(Said("the Maildir is not open (use it in a `with` block)"))
         return self._box
 
     def _sorted_keys(self) -> list[str]:
@@ -96,7 +99,8 @@ class MaildirMailbox:
             target = self.root / f".{folder_name}"
             files = self._files()
         except OSError as error:
-            raise MailboxError(f"cannot move handled mail to {where}: {error.strerror or error}") from None
+            raise MailboxError(os_problem(error, Said("cannot move handled mail to {where}", where=where),
+                                          with_file=False)) from None
         tried, problems = 0, []
         for own in own_keys:
             relative = files.get(own)
@@ -112,7 +116,8 @@ class MaildirMailbox:
                 problems.append(error)
         if problems and len(problems) == tried:
             error = problems[0]
-            raise MailboxError(f"cannot move handled mail to {where}: {error.strerror or error}")
+            raise MailboxError(os_problem(error, Said("cannot move handled mail to {where}", where=where),
+                                          with_file=False))
 
     def _files(self) -> dict[str, str]:
         """Each message's key and its file's path under the root (``new/…`` or ``cur/…``)."""
@@ -171,7 +176,7 @@ class MaildirMailbox:
                         _move_file(Path(entry.path), target / sub / entry.name, self.box.colon)
                     taken.append(message_id_of(data))
         except OSError as error:
-            raise MailboxError(f"cannot clean {where}: {error.strerror or error}") from None
+            raise MailboxError(os_problem(error, Said("cannot clean {where}", where=where), with_file=False)) from None
         return taken
 
 

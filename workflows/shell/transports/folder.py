@@ -16,6 +16,7 @@ from pathlib import Path
 
 from config.settings import TransportSettings
 from workflows.mail.rfc5322 import transport_address
+from workflows.model.said import Said
 from workflows.shell.errors import os_problem
 from workflows.shell.transports.base import SendResult, TransportError
 
@@ -52,14 +53,16 @@ class FolderTransport:
 
     def __init__(self, settings: TransportSettings):
         if settings.path is None:
-            raise TransportError("[transport] path is not set: the folder transport needs a folder", temporary=False)
+            raise TransportError(Said("[transport] path is not set: the folder transport needs a folder"),
+                                 temporary=False)
         self.folder = Path(settings.path)
 
     def __enter__(self) -> "FolderTransport":
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise TransportError(f"cannot create the outbox {self.folder}: {error.strerror}", temporary=True) from None
+            raise TransportError(os_problem(error, Said("cannot create the outbox {path}", path=self.folder),
+                                            with_file=False), temporary=True) from None
         self._remove_leftovers()
         return self
 
@@ -102,6 +105,6 @@ class FolderTransport:
                     os.unlink(tmp)
                 except OSError:
                     pass  # a full disk too: the mail stays queued and is retried
-            raise TransportError(os_problem(error, f"cannot write {target}", with_file=False),
+            raise TransportError(os_problem(error, Said("cannot write {path}", path=target), with_file=False),
                                  temporary=True) from None
         return SendResult()

@@ -26,7 +26,8 @@ from config.settings import SecretMissing, TransportSettings
 from workflows.mail.pacing import is_throttling
 from workflows.mail.rfc5322 import needs_smtputf8, transport_address
 from workflows.mail.sasl import abort_response, initial_response
-from workflows.shell.network import ConnectProblem, describe, is_loopback, tls_context
+from workflows.model.said import Said, said_of
+from workflows.shell.network import NO_TOKEN, ConnectProblem, describe, is_loopback, server, tls_context
 from workflows.shell.oauth2 import TokenError, Tokens
 from workflows.shell.transports.base import SendResult, TransportError
 
@@ -81,8 +82,8 @@ class SmtpTransport:
         self._smtp: smtplib.SMTP | None = None
 
     @property
-    def _where(self) -> str:
-        return f"the SMTP server {self.host}:{self.port}"
+    def _where(self) -> Said:
+        return server("SMTP", self.host, self.port)
 
     def __enter__(self) -> "SmtpTransport":
         self._connection()
@@ -125,28 +126,27 @@ class SmtpTransport:
             options.append("BODY=8BITMIME")
         if any(needs_smtputf8(address) for address in [envelope_sender, *wire]) or _utf8_headers(data):
             if not smtp.has_extn("smtputf8"):
-                raise TransportError(
-                    f"{self._where} does not offer SMTPUTF8 (RFC 6531), which an address with letters beyond "
-                    "ASCII before its @ needs: write to this person another way", temporary=False)
+                raise TransportError(Said("{where} does not offer SMTPUTF8 (RFC 6531), which an address with letters "
+                                          "beyond ASCII before its @ needs: write to this person another way",
+                                          where=self._where), temporary=False)
             options.append("SMTPUTF8")
         try:
             refused = smtp.sendmail(envelope_sender, list(wire), data, mail_options=options)
         except smtplib.SMTPRecipientsRefused as error:
             raise self._all_refused({wire.get(a, a): answer for a, answer in error.recipients.items()}) from None
         except smtplib.SMTPSenderRefused as error:
-            raise self._refusal(f"refused the sender {sender}", error.smtp_code, error.smtp_error) from None
+            raise self._refusal(Said("refused the sender {sender}", sender=sender), error.smtp_code,
+                                error.smtp_error) from None
         except smtplib.SMTPDataError as error:
-            raise self._refusal("refused the message", error.smtp_code, error.smtp_error) from None
+            raise self._refusal(Said("refused the message"), error.smtp_code, error.smtp_error) from None
         except smtplib.SMTPServerDisconnected as error:
             self._forget()
-            raise TransportError(self._disconnected(error, "while sending"), temporary=True) from None
+            raise TransportError(self._disconnected(error, Said(" while sending")), temporary=True) from None
         except smtplib.SMTPResponseException as error:
-            raise self._refusal("answered", error.smtp_code, error.smtp_error) from None
+            raise self._refusal(Said("answered"), error.smtp_code, error.smtp_error) from None
         except UnicodeEncodeError:
-            raise TransportError(
-                f"{self._where} does not offer SMTPUTF8, needed for a non-ASCII address",
-                temporary=False,
-            ) from None
+            raise TransportError(Said("{where} does not offer SMTPUTF8, needed for a non-ASCII address",
+                                      where=self._where), temporary=False) from None
         except OSError as error:
             self._forget()
             raise TransportError(self._network(error), temporary=True) from None
@@ -172,15 +172,14 @@ class SmtpTransport:
     def _connect(self) -> smtplib.SMTP:
         server = self.settings.server
         if server.security not in _DEFAULT_PORTS:
-            raise TransportError(
-                f"[transport] security must be ssl, starttls or none, not {server.security!r}", temporary=True
-            )
+            raise TransportError(Said("[transport] security must be ssl, starttls or none, not {security!r}",
+                                      security=server.security), temporary=True)
         context = None
         if server.security != "none":
             try:
                 context = tls_context(server.ca_file)
             except ConnectProblem as error:
-                raise TransportError(str(error), temporary=True) from None
+                raise TransportError(said_of(error), temporary=True) from None
         elif server.username and not is_loopback(self.host):
             log.warning("security = none: the SMTP password to %s crosses the network in clear", self.host)
         try:
@@ -190,10 +189,11 @@ class SmtpTransport:
                 smtp = smtplib.SMTP(self.host, self.port, timeout=server.timeout_seconds)
         except smtplib.SMTPConnectError as error:
             text = _reply_text(error.smtp_error)
-            raise TransportError(f"{self._where} refused the session: {error.smtp_code} {text}", temporary=True,
+            raise TransportError(Said("{where} refused the session: {code} {said}", where=self._where,
+                                      code=error.smtp_code, said=text), temporary=True,
                                  throttled=is_throttling(error.smtp_code, text)) from None
         except smtplib.SMTPServerDisconnected as error:
-            raise TransportError(self._disconnected(error, "at once"), temporary=True) from None
+            raise TransportError(self._disconnected(error, Said(" at once")), temporary=True) from None
         except OSError as error:
             raise TransportError(self._network(error), temporary=True) from None
         try:
@@ -211,7 +211,7 @@ class SmtpTransport:
             smtp.ehlo_or_helo_if_needed()
             if self.settings.server.security == "starttls":
                 if not smtp.has_extn("starttls"):
-                    raise TransportError(f"{self._where} does not offer STARTTLS", temporary=True)
+                    raise TransportError(Said("{where} does not offer STARTTLS", where=self._where), temporary=True)
                 smtp.starttls(context=context)
                 smtp.ehlo()
             if username and self.settings.server.auth != "password":
@@ -220,33 +220,33 @@ class SmtpTransport:
                 try:
                     password = self.settings.server.password()
                 except SecretMissing as error:
-                    raise TransportError(f"reached {self._where} but cannot log in: {error}", temporary=True,
-                                         fault="secret") from None
+                    raise TransportError(Said("reached {where} but cannot log in: {reason}", where=self._where,
+                                              reason=said_of(error)), temporary=True, fault="secret") from None
                 smtp.login(username, password or "")
         except smtplib.SMTPAuthenticationError as error:
             if self.settings.server.auth != "password":
                 if self.tokens is not None:
                     self.tokens.forget()
-                raise TransportError(
-                    f"{self._where} refused the {self.settings.server.auth.upper()} token of {username!r}: "
-                    f"expired, or not allowed on this mailbox? (it said: {error.smtp_code} "
-                    f"{_reply_text(error.smtp_error)})", temporary=True, fault="login",
-                ) from None
-            raise TransportError(
-                f"{self._where} refused the login of {username!r}: wrong username or password? "
-                f"(it said: {error.smtp_code} {_reply_text(error.smtp_error)})",
-                temporary=True, fault="login",
-            ) from None
+                raise TransportError(Said("{where} refused the {mechanism} token of {user!r}: expired, or not allowed "
+                                          "on this mailbox? (it said: {code} {said})", where=self._where,
+                                          mechanism=self.settings.server.auth.upper(), user=username,
+                                          code=error.smtp_code, said=_reply_text(error.smtp_error)),
+                                     temporary=True, fault="login") from None
+            raise TransportError(Said("{where} refused the login of {user!r}: {hint} (it said: {said})", where=self._where,
+                                      user=username, hint=Said("wrong username or password?"),
+                                      said=f"{error.smtp_code} {_reply_text(error.smtp_error)}"),
+                                 temporary=True, fault="login") from None
         except smtplib.SMTPNotSupportedError:
-            hint = " (it may offer it only after STARTTLS: check security)" if self.settings.server.security == "none" else ""
-            raise TransportError(f"{self._where} offers no AUTH for the login{hint}", temporary=True) from None
+            hint = (Said(" (it may offer it only after STARTTLS: check security)")
+                    if self.settings.server.security == "none" else "")
+            raise TransportError(Said("{where} offers no AUTH for the login{hint}", where=self._where, hint=hint),
+                                 temporary=True) from None
         except smtplib.SMTPServerDisconnected as error:
-            raise TransportError(self._disconnected(error, "while opening the session"), temporary=True) from None
+            raise TransportError(self._disconnected(error, Said(" while opening the session")),
+                                 temporary=True) from None
         except smtplib.SMTPResponseException as error:
-            raise TransportError(
-                f"{self._where} refused to open the session: {error.smtp_code} {_reply_text(error.smtp_error)}",
-                temporary=True,
-            ) from None
+            raise TransportError(Said("{where} refused to open the session: {code} {said}", where=self._where,
+                                      code=error.smtp_code, said=_reply_text(error.smtp_error)), temporary=True) from None
         except OSError as error:
             raise TransportError(self._network(error), temporary=True) from None
 
@@ -256,19 +256,20 @@ class SmtpTransport:
         raises ``SMTPAuthenticationError``."""
         mechanism = self.settings.server.auth
         if self.tokens is None:
-            raise TransportError(f"[transport] auth = {mechanism!r} needs an [oauth2] section", temporary=True,
-                                 fault="secret")
+            raise TransportError(Said("[transport] auth = {auth!r} needs an [oauth2] section", auth=mechanism),
+                                 temporary=True, fault="secret")
         if not smtp.has_extn("auth"):
             raise smtplib.SMTPNotSupportedError("no AUTH")
         offered = (smtp.esmtp_features.get("auth") or "").upper().split()
         if mechanism.upper() not in offered:
-            raise TransportError(f"{self._where} does not offer {mechanism.upper()} (it offers: "
-                                 f"{', '.join(offered) or 'nothing'}); check [transport] auth",
+            raise TransportError(Said("{where} does not offer {mechanism} (it offers: {offered}); check [transport] auth",
+                                      where=self._where, mechanism=mechanism.upper(),
+                                      offered=", ".join(offered) or Said("no SASL mechanism")),
                                  temporary=True, fault="login")
         try:
             token = self.tokens.token()
         except TokenError as error:
-            raise TransportError(f"reached {self._where} but has no token to log in: {error}", temporary=True,
+            raise TransportError(Said(NO_TOKEN, where=self._where, reason=said_of(error)), temporary=True,
                                  fault=error.fault) from None
         first = initial_response(mechanism, username, token, self.host, self.port)
 
@@ -279,19 +280,20 @@ class SmtpTransport:
 
     # --- sentences --------------------------------------------------------------------
 
-    def _network(self, error: OSError) -> str:
+    def _network(self, error: OSError) -> Said:
         sentence = describe(error, "SMTP", self.host, self.port, self.settings.server.timeout_seconds)
-        return sentence or f"{self._where}: {error}"
+        return sentence or Said("{where}: {error}", where=self._where, error=str(error))
 
-    def _disconnected(self, error: smtplib.SMTPServerDisconnected, when: str) -> str:
+    def _disconnected(self, error: smtplib.SMTPServerDisconnected, when: Said) -> Said:
         if "timed out" in str(error):
-            return f"{self._where} did not answer within {self.settings.server.timeout_seconds:g} s"
-        return f"{self._where} closed the connection {when}"
+            return Said("{where} did not answer within {seconds:g} s", where=self._where,
+                        seconds=self.settings.server.timeout_seconds)
+        return Said("{where} closed the connection{when}", where=self._where, when=when)
 
-    def _refusal(self, what: str, code: int, reply: bytes | str) -> TransportError:
+    def _refusal(self, what: Said, code: int, reply: bytes | str) -> TransportError:
         text = _reply_text(reply)
-        return TransportError(f"{self._where} {what}: {code} {text}", temporary=_is_temporary(code), code=code,
-                              throttled=is_throttling(code, text))
+        return TransportError(Said("{where} {what}: {code} {said}", where=self._where, what=what, code=code, said=text),
+                              temporary=_is_temporary(code), code=code, throttled=is_throttling(code, text))
 
     def _all_refused(self, answers: dict[str, tuple[int, bytes]]) -> TransportError:
         """Every recipient refused: temporary only if every refusal was (RFC 5321 §4.2.1)."""
@@ -299,4 +301,5 @@ class SmtpTransport:
         temporary = all(_is_temporary(code) for code in codes)
         code = codes[0] if temporary else next(c for c in codes if not _is_temporary(c))
         detail = "; ".join(f"{address}: {c} {_reply_text(r)}" for address, (c, r) in answers.items())
-        return TransportError(f"{self._where} refused every recipient ({detail})", temporary=temporary, code=code)
+        return TransportError(Said("{where} refused every recipient ({detail})", where=self._where, detail=detail),
+                              temporary=temporary, code=code)
