@@ -342,13 +342,16 @@ def _member(plan: Plan, incoming: Incoming) -> str | None:
 
 
 def _confirmed_member(plan: Plan, incoming: Incoming) -> str | None:
-    """What is for confirmed members: the catalogue (anyone else told how to join), a
-    message of preferences (anyone else's goes on as an unclaimed message)."""
+    """What is for confirmed members: the catalogue and an interest in a listed item
+    (anyone else told how to join, the animators told of an interest), a message of
+    preferences (anyone else's goes on as an unclaimed message)."""
     member = find_member(plan, person_address(incoming.parsed))
     if member is not None and member["status"] == "confirmed":
         return None
     if incoming.parsed.intent == "catalogue":
         return catalogue.not_for_you(plan, incoming)
+    if incoming.parsed.intent == "interest":
+        return interest.not_a_member(plan, incoming)
     return on_unclaimed(plan, incoming)
 
 
@@ -368,7 +371,8 @@ def _addressee(plan: Plan, incoming: Incoming) -> "str | tuple[dict, str]":
     """Only the person a question was sent to may answer it, with a good token (or its
     mail's Message-ID), while it is open (:func:`workflows.steps.questions.match`).
     Refused: nothing changes and the animators get the message; the question's own
-    addressee answering a closed question also gets a short note, once a day at most.
+    addressee answering a closed question also gets a short note, once a day at most —
+    unless the member has moved to another address since (nothing more to the old one).
     Let through: ``(question, answer)``."""
     parsed = incoming.parsed
     address = questions.answerer(plan, incoming, None)
@@ -379,6 +383,13 @@ def _addressee(plan: Plan, incoming: Incoming) -> "str | tuple[dict, str]":
         if outcome:
             return outcome
     if not found.ok:
+        moved = questions.moved_away(plan, found.question)
+        if moved is not None:
+            # The old address of a member who moved gets nothing more (its reader may be
+            # someone else now): the animators only.
+            forward_to_animators(plan, incoming, reason="refused:moved", purpose="refused_reply", member=moved)
+            plan.audit.warning("%s: reply refused (%s, from a former address)", parsed.message_id, found.refusal)
+            return f"refused: {found.refusal} (former address)"
         forward_to_animators(plan, incoming, reason=f"refused:{found.refusal}", purpose="refused_reply")
         plan.audit.warning("%s: reply refused (%s)", parsed.message_id, found.refusal)
         if (found.refusal in questions.CLOSED and address and address.lower() == found.question["address"]
@@ -692,7 +703,8 @@ ROUTES: dict[str, Route] = {route.key: route for route in (
     Route("auto_reply", ANYONE, basics.on_ignore, "recorded, never answered"),
     Route("bounce", OUR_MAIL, basics.on_bounce, "the address marked undeliverable, the animators told"),
     Route("preferences", PREFERENCES, preferences.on_preferences, "a confirmed member's own fields applied, acknowledged"),
-    Route("interest", OWN_ADDRESS, interest.on_interest, "the sender's item for it recorded, the pair proposed"),
+    Route("interest", OWN_ADDRESS, interest.on_interest, "the sender's matching open item (else a new one) proposed "
+          "with it; a non-member told how to join, the animators told"),
     Route("pause", OWN_ADDRESS, pauses.on_pause, "the member's items hidden until the date or REPRISE"),
     Route("resume", OWN_ADDRESS, pauses.on_resume, "the member's paused items open again, matched"),
     Route("testimony", OWN_ADDRESS, testimonies.on_testimony, "a member's testimony held (T-n), each animator asked "

@@ -2,12 +2,14 @@
 Monday of the month (the clock moved, no sleeping: the real `rers jobs` with ``RERS_NOW``)
 with titles and references and no name, answers it « le O-2 m'intéresse » and the
 animators get the proposal; the offerer takes a pause until a date and is back on that
-day with a short notice. Mail goes in through Dovecot and out through aiosmtpd; every mail
-of this file is also checked by the session-wide privacy check (tests/privacy.py).
+day with a short notice; the fresh tester's round (interest reusing an open demand, a
+stranger's interest, a date that does not exist, standing consent beside preferences).
+Mail goes in through Dovecot and out through aiosmtpd; every mail of this file is also
+checked by the session-wide privacy check (tests/privacy.py).
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -163,6 +165,65 @@ def test_reprise_brings_back_what_freshness_set_aside_through_real_mail(people, 
     (ack,) = people.to(PACO, "Fin de votre pause")
     words = " ".join(text_of(ack).split())
     assert "mis de côté faute de réponse" in words and "O-1" in words and "Cours de guitare" not in words
+
+
+# --- the fresh tester's round: interest, a pause date, standing consent beside preferences ---------
+
+NINA = "nina.inconnue@example.com"
+
+
+def flat(msg) -> str:
+    return " ".join(text_of(msg).split())
+
+
+def test_the_testers_round_through_real_mail(people):
+    """An interest from a member whose open demand matches reuses it; a stranger's interest is
+    answered with how to join, the animators told why; a pause date that does not exist is
+    said not understood; « Accord permanent » in the subject with « Contact : permanence »
+    in the body applies both."""
+    people.join(PACO, "Paco Ruiz", "Nom : Paco Ruiz\nTéléphone : 06 11 22 33 44\n")
+    people.join(LINA, "Lina Petit", "Nom : Lina Petit\n")
+    assert people.cycle(mail(PACO, "OFFRE : Cours d'espagnol", "", name="Paco Ruiz", date=people.now)) == \
+        ["handled: recorded O-1"]
+    assert people.cycle(mail(LINA, "DEMANDE : Apprendre l'espagnol pour voyager", "", name="Lina Petit",
+                             date=people.now))[0].startswith("handled: recorded D-1")
+    assert [(i["offer"], i["demand"]) for i in people.store().introductions.all()] == [("O-1", "D-1")]
+
+    # Her open demand matches O-1: it is the one proposed, no second demand.
+    (outcome,) = people.cycle(mail(LINA, "Je m'intéresse à O-1", "Bonjour !", name="Lina Petit", date=people.now))
+    assert outcome == "handled: interest O-1: D-1 reused, no new proposal"
+    store = people.store()
+    assert [i["ref"] for i in store.items.all() if i["kind"] == "demand"] == ["D-1"]
+    assert [(i["offer"], i["demand"]) for i in store.introductions.all()] == [("O-1", "D-1")], "none more"
+    assert "y correspond déjà" in flat(people.to(LINA, "Votre intérêt pour O-1")[-1])
+
+    # Someone who is not a member: how to join, and the animators told why.
+    assert people.cycle(mail(NINA, "Je m'intéresse à O-1", "Bonjour", date=people.now)) == \
+        ["handled: interest O-1: not a member, told how to join"]
+    (answer,) = people.to(NINA)
+    assert "ADHÉSION" in text_of(answer) and "Paco" not in text_of(answer)
+    forwarded = [m for m in people.to(A1) if NINA in str(m.get("Reply-To", ""))]
+    assert forwarded and "pas membre du réseau s'intéresse à O-1" in flat(forwarded[-1])
+    assert "n'a pas compris" not in flat(forwarded[-1])
+
+    # A date that does not exist is said, never replaced.
+    assert people.cycle(mail(PACO, "PAUSE jusqu'au 31 février", "", name="Paco Ruiz", date=people.now)) == \
+        ["handled: pause M-1 until REPRISE: 1 item(s) hidden"]
+    (paused,) = people.to(PACO, "pause")
+    assert "Nous n'avons pas compris la date « 31 février »" in flat(paused)
+    people.cycle(mail(PACO, "REPRISE", "", name="Paco Ruiz", date=people.now))
+
+    # Standing consent in the subject, a contact in the body: both applied, both said in
+    # one answer (the next day: Paco had his five answers of the day).
+    people.now += timedelta(days=1)
+    (outcome,) = people.cycle(mail(PACO, "Accord permanent : oui O-1", "Contact : permanence", name="Paco Ruiz",
+                                   date=people.now))
+    assert outcome == "handled: preferences M-1: contact permanence; standing M-1: given on O-1"
+    store = people.store()
+    assert store.items.find_one("ref", "O-1")["standing_consent"] is True
+    assert store.members.find_one("ref", "M-1")["contact"] == "permanence"
+    said = flat(people.to(PACO)[-1])
+    assert "Mise en relation : à la permanence" in said and "vous demandera tout de même votre accord" in said
 
 
 def test_a_member_who_moves_takes_the_sessions_of_her_group_along(people, imap_robot):

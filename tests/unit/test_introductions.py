@@ -333,7 +333,7 @@ def test_reminders_once_then_expiry_then_the_items_are_free_again(net):
     assert net.later(7).expired == ["MR-1"]
     assert net.intro()["status"] == "expired"
     assert not net.mails(to=PACO) and not net.mails(to=LINA), "proposal phase: members never knew"
-    assert net.answer(A1, "question:approve", "OUI") == "refused: cancelled"
+    assert net.answer(A1, "question:approve", "OUI") == "refused: expired"  # its time had passed: said so
 
 
 def test_in_the_consent_phase_the_silent_member_is_reminded_and_both_told_at_expiry(net):

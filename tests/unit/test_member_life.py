@@ -63,6 +63,34 @@ def test_a_pause_hides_the_members_items_until_the_date_and_brings_them_back_wit
     assert pauses_job(net.settings, net.store, net.now) == []  # once
 
 
+@pytest.mark.parametrize("written, until, unread", [
+    ("jusqu'au 31 février", None, "31 février"),
+    ("jusqu'au 30/02", None, "30/02"),
+    ("jusqu'au mois prochain", None, "mois prochain"),
+    ("jusqu'à fin mars", "2027-03-31", None),
+    ("jusqu'à la fin d'avril", "2027-04-30", None),
+    ("jusqu'à fin décembre", "2026-12-31", None),
+    ("jusqu'au 15 mars", "2027-03-15", None),
+    ("jusqu'à nouvel ordre", None, None),
+    ("jusqu'à ce que je finisse ma formation", None, None),
+])
+def test_a_pause_date_is_read_or_said_not_understood_never_replaced(written, until, unread):
+    from datetime import datetime, timezone
+
+    from workflows.mail.parse import _pause_until
+    assert _pause_until(written, datetime(2026, 12, 7, 10, tzinfo=timezone.utc)) == (until, unread)
+
+
+def test_a_pause_date_that_does_not_exist_is_said_not_understood_in_the_answer(net):
+    net.member(MARIE, "Marie Dupont")
+    assert net.send(MARIE, "PAUSE jusqu'au 31 février", "").startswith("pause M-1 until REPRISE")
+    ack = flat(net.mails("pause_done", MARIE)[-1].text)
+    assert "Nous n'avons pas compris la date « 31 février »" in ack and "PAUSE jusqu'au 15 mars" in ack
+    assert "février" not in ack.replace("« 31 février »", "")  # no other date made of it
+    assert net.send(MARIE, "PAUSE jusqu'à fin mars", "").startswith("pause M-1 until 2027-03-31")
+    assert "pas compris" not in net.mails("pause_done", MARIE)[-1].text
+
+
 def test_reprise_ends_a_pause_and_reopens_the_items_freshness_set_aside_but_not_a_closed_one(net):
     marie = net.member(MARIE, "Marie Dupont")
     offer = net.item(marie, "offer", "Cours d'espagnol")
@@ -159,6 +187,21 @@ def test_interest_in_a_demand_records_an_offer(net):
     assert net.store.items.find_one("ref", "O-1")["member"] == "M-2"
 
 
+def test_an_offer_made_for_a_demand_has_an_offerers_title_and_reads_well(net):
+    from workflows.steps.interest import offer_title
+
+    assert offer_title("apprendre le tricot") == "Le tricot"
+    assert offer_title("Apprendre à coudre") == "Coudre"
+    assert offer_title("Réparer un vélo") == "Réparer un vélo"
+    marie = net.member(MARIE, "Marie Dupont")
+    net.member(PACO, "Paco Ruiz")
+    net.item(marie, "demand", "apprendre le tricot")
+    assert net.send(PACO, "D-1 m'intéresse", "").startswith("interest D-1: O-1 recorded")
+    assert net.store.items.find_one("ref", "O-1")["title"] == "Le tricot"
+    ack = flat(net.mails("interest_done", PACO)[-1].text)
+    assert "une offre, O-1 « Le tricot »" in ack and "la offre" not in ack
+
+
 def test_interest_in_ones_own_a_paused_or_an_unknown_item_records_nothing(net):
     marie = net.member(MARIE, "Marie Dupont")
     net.member(PACO, "Paco Ruiz")
@@ -176,6 +219,46 @@ def test_a_reply_to_the_catalogue_naming_a_reference_is_interest(net):
     net.member(PACO, "Paco Ruiz")
     net.item(marie, "offer", "Cours de tricot")
     assert net.send(PACO, "RE: Les savoirs du RERS de Test", "Le O-1 m'intéresse !").startswith("interest O-1: D-1")
+
+
+def test_interest_from_a_member_with_a_matching_open_demand_proposes_that_demand_and_records_no_other(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    paco = net.member(PACO, "Paco Ruiz")
+    lea = net.member(LEA, "Léa Martin")
+    net.item(marie, "offer", "Cours d'espagnol")                    # O-1
+    net.item(paco, "demand", "Cours d'espagnol")                    # D-1: the same title
+    net.item(lea, "demand", "Apprendre l'espagnol pour voyager")     # D-2: a matching one
+    assert [(i["offer"], i["demand"]) for i in net.store.introductions.all()] == [("O-1", "D-1")]  # matching's
+    assert net.send(PACO, "Je m'intéresse à O-1", "") == "interest O-1: D-1 reused, no new proposal"
+    assert net.send(LEA, "Le O-1 m'intéresse", "") == "interest O-1: D-2 reused, MR-2 proposed"
+    assert [i["ref"] for i in net.store.items.all() if i["kind"] == "demand"] == ["D-1", "D-2"]
+    assert [(i["offer"], i["demand"]) for i in net.store.introductions.all()] == [("O-1", "D-1"), ("O-1", "D-2")]
+    ack = flat(net.mails("interest_done", LEA)[-1].text)
+    assert "D-2 « Apprendre l'espagnol pour voyager » y correspond déjà" in ack and "sans en créer une autre" in ack
+    assert net.send(LEA, "Je m'intéresse à O-1", "") == "interest O-1: D-2 kept, no new proposal"
+
+
+def test_interest_in_a_demand_from_a_member_with_a_matching_open_offer_reuses_the_offer(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    paco = net.member(PACO, "Paco Ruiz")
+    net.item(marie, "demand", "Réparer un vélo")           # D-1
+    net.item(paco, "offer", "Réparation de vélos")        # O-1, maybe proposed with D-1 already
+    assert net.send(PACO, "Je m'intéresse à D-1", "").startswith("interest D-1: O-1 reused")
+    assert [i["ref"] for i in net.store.items.all() if i["member"] == "M-2"] == ["O-1"]
+    assert [(i["offer"], i["demand"]) for i in net.store.introductions.all()] == [("O-1", "D-1")]
+
+
+def test_interest_from_someone_not_a_member_tells_them_how_to_join_and_the_animators_why(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    net.item(marie, "offer", "Cours de tricot")
+    outcome = net.send("inconnu@example.org", "Je m'intéresse à O-1", "Bonjour !")
+    assert outcome == "interest O-1: not a member, told how to join"
+    ack = net.mails("interest_done", "inconnu@example.org")[-1]
+    assert "pour les membres" in ack.subject and "ADHÉSION" in ack.text and "Marie" not in ack.everything()
+    forward = net.mails("interest_not_member", ANIMATORS[0])[-1]
+    assert "pas membre du réseau s'intéresse à O-1" in flat(forward.text)
+    assert "n'a pas compris" not in forward.text
+    assert [i["ref"] for i in net.store.items.all()] == ["O-1"] and net.store.introductions.all() == []
 
 
 # --- freshness ----------------------------------------------------------------------------------
@@ -196,7 +279,8 @@ def test_an_item_untouched_for_freshness_days_is_asked_and_kept_by_oui(net):
     question = net.mails("question:still_current", MARIE)[-1]
     assert "Toujours d'actualité" in question.subject and "OUI" in question.text and "21 jours" in question.text
     assert fresh(net, 1).asked == []  # asked once
-    assert net.answer(MARIE, "question:still_current", "Oui") == "still_current O-1: kept"
+    assert net.answer(MARIE, "question:still_current", "Oui\n\ntoujours !") == "still_current O-1: kept"
+    assert net.mails("answer_remarks") == [], "a short exclamation after a clear OUI is no remark"
     assert status(net, offer["ref"]) == "open"
     assert "reste proposée" in flat(net.mails("still_current_done", MARIE)[-1].text)
     # counted again from the OUI
@@ -342,6 +426,31 @@ def test_a_new_address_is_asked_at_the_new_address_and_on_oui_everything_moves(n
     assert net.mails("catalogue", NEW)
 
 
+def test_a_late_answer_says_expired_and_the_old_address_of_a_member_who_moved_gets_nothing(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    paco = net.member(PACO, "Paco Ruiz")
+    net.item(paco, "offer", "Cours d'espagnol")
+    net.item(marie, "demand", "Cours d'espagnol")
+    assert net.answer(ANIMATORS[0], "question:approve", "OUI").startswith("MR-1 approved")
+    old_token = net.token(MARIE, "question:consent")
+    net.later(60)  # nobody answered: the introduction ended, its questions with it
+    assert {q["status"] for q in net.store.questions.all() if q["kind"] == "consent"} == {"cancelled"}
+    assert net.answer(PACO, "question:consent", "OUI") == "refused: expired"
+    closed = flat(net.mails("question_closed", PACO)[-1].text)
+    assert "le délai pour y répondre est passé" in closed and "annulée" not in closed
+    net.send(MARIE, f"NOUVELLE ADRESSE : {NEW}", "")
+    assert net.answer(NEW, "question:address_change", "OUI") == "address_change M-1: moved to the new address"
+    assert net.store.members.find_one("ref", "M-1").get("invitations") is not True
+    last_notice = flat(net.mails("address_change_done", MARIE)[-1].text)
+    assert "ne recevra plus rien" in last_notice and "un message pour chacun" not in last_notice, "no invitations"
+    count = len(net.mails(to=MARIE))
+    outcome = net.send(MARIE, f"RE: [{old_token}] la question", "OUI")
+    assert outcome == "refused: expired (former address)"
+    assert net.mails(to=MARIE)[count:] == [], "nothing more to the old address"
+    forward = net.mails("refused_reply", ANIMATORS[0])[-1]
+    assert "ancienne adresse de M-1" in flat(forward.text)
+
+
 def questions_ask(plan):
     from workflows.steps import questions
 
@@ -425,6 +534,8 @@ def test_rers_members_set_address_and_list_speak_french(net, capsys):
     said = refused("M-1", "--address", PACO)
     assert "déjà connue du réseau" in said and "Paco" not in said
     assert "M-1 a déjà cette adresse" in refused("M-1", "--address", MARIE)
+    said = refused("M-1", "--address", "pas une adresse")
+    assert "adresse invalide : pas une adresse" in said and "pas de nouvelle adresse" not in said
     assert "s’utilise seul" in refused("M-1", "--address", NEW, "--phone", "0611223344")
     assert "M-1 n’aurait plus de numéro" in refused("M-1", "--contact", "phone")
     with net.store.transaction():
@@ -544,6 +655,29 @@ def test_my_data_shows_the_members_own_counts(net):
     assert "savoirs transmis : 0" in text and "savoirs reçus : 1" in text and "groupes : 0" in text
 
 
+def test_my_data_after_a_good_bilan_says_it_was_received_and_the_demand_served(net):
+    good_exchange(net)
+    net.answer(LEA, "question:bilan", "Échange réalisé : oui")
+    net.send(LEA, "MES DONNÉES", "")
+    text = flat(net.mails("my_data", LEA)[-1].text)
+    assert "MR-1 : votre bilan est reçu, merci (échange réalisé)" in text and "bilan demandé" not in text
+    assert "D-1 (demande, satisfaite par MR-1)" in text and "ouverte" not in text
+
+
+def test_a_time_after_an_offers_title_in_a_sentence_is_its_availability():
+    from workflows.mail.parse import _only_when
+
+    assert _only_when("le dimanche.") and _only_when("le samedi matin") and _only_when("en semaine après 18 h")
+    assert not _only_when("pour les débutants") and not _only_when("le dimanche, avec mes outils")
+
+
+def test_an_offer_in_prose_keeps_le_dimanche_as_its_availability(net):
+    net.member(PACO, "Paco Ruiz")
+    assert net.send(PACO, "OFFRE", "Je peux montrer comment réparer un vélo, le dimanche.").startswith("recorded O-1")
+    offer = net.store.items.find_one("ref", "O-1")
+    assert (offer["title"], offer["availability"], offer["description"]) == ("réparer un vélo", "le dimanche", None)
+
+
 def test_the_report_counts_receivers_without_offers_and_cycles_without_names():
     from workflows.model.reciprocity import cycles, received_without_offering
 
@@ -609,6 +743,38 @@ def test_a_standing_consent_puts_the_asker_in_touch_without_asking_the_offerer(n
     assert "Martin" not in everything and LEA not in everything and "06 99" not in everything
 
 
+def test_with_a_standing_consent_the_mails_never_say_the_offerer_is_asked(net):
+    standing_offer(net)
+    lea = net.member(LEA, "Léa Martin")
+    net.item(lea, "demand", "Apprendre l'espagnol")
+    net.answer(ANIMATORS[0], "question:approve", "OUI")
+    question = flat(net.mails("question:consent", LEA)[-1].text)
+    assert "Paco a déjà donné son accord pour ce savoir" in question and "dit oui aussi" not in question
+    net.answer(LEA, "question:consent", "oui")
+    to_paco = flat(net.mails("introduction", PACO)[-1].text)
+    assert "avec votre accord permanent, une personne a dit oui" in to_paco and "tous les deux" not in to_paco
+    to_lea = flat(net.mails("introduction", LEA)[-1].text)
+    assert "l'accord était déjà donné de l'autre côté" in to_lea and "tous les deux" not in to_lea
+    net.send(PACO, "MES DONNÉES", "")
+    my_data = flat(net.mails("my_data", PACO)[-1].text)
+    assert "accord donné d'avance (accord permanent O-1)" in my_data and "par votre accord permanent" not in my_data
+
+
+def test_the_welcome_says_an_offer_with_a_standing_consent_is_not_asked_first(net):
+    outcome = net.send(PACO, "OFFRE : cours d'espagnol", "Je m'appelle Paco Ruiz.\nAccord permanent : oui")
+    assert outcome.startswith("join M-1"), outcome
+    assert net.answer(PACO, "question:join", "OUI").startswith("join confirmed: M-1")
+    welcome = flat(net.mails("join_done", PACO)[-1].text)
+    assert "nous vous demanderons d'abord votre accord — sauf pour O-1" in welcome
+
+
+def test_preferences_say_how_to_change_ones_address(net):
+    net.member(PACO, "Paco Ruiz")
+    net.send(PACO, "Bonjour", "Contact : téléphone")
+    ack = flat(net.mails("preferences_done", PACO)[-1].text)
+    assert "NOUVELLE ADRESSE :" in ack and "votre adresse, parlez-en" not in ack
+
+
 def test_a_decline_by_the_asker_is_not_told_to_an_offerer_never_asked(net):
     standing_offer(net)
     net.item(net.member(LEA, "Léa Martin"), "demand", "Apprendre l'espagnol")
@@ -655,6 +821,19 @@ def test_accord_permanent_non_alone_stops_every_offer_and_oui_with_a_ref_gives_i
     assert net.send(PACO, "Bonjour", "Accord permanent : oui\nO-2") == "standing M-1: given on O-2"
     assert net.store.items.find_one("ref", "O-2")["standing_consent"] is True
     assert net.store.items.find_one("ref", "O-1")["standing_consent"] is False
+
+
+def test_accord_permanent_in_the_subject_and_a_contact_in_the_body_are_both_applied_and_both_said(net):
+    paco = net.member(PACO, "Paco Ruiz", phone="+33611223344")
+    net.item(paco, "offer", "Cours d'espagnol")
+    outcome = net.send(PACO, "Accord permanent : oui O-1", "Contact : permanence")
+    assert outcome == "preferences M-1: contact permanence; standing M-1: given on O-1"
+    assert net.store.members.find_one("ref", "M-1")["contact"] == "permanence"
+    assert net.store.items.find_one("ref", "O-1")["standing_consent"] is True
+    (ack,) = net.mails("preferences_done", PACO)
+    assert net.mails("standing_done", PACO) == [], "one answer says both"
+    # both said, and the standing consent said not to apply while the contact is the permanence
+    assert "à la permanence" in flat(ack.text) and "vous demandera tout de même votre accord" in flat(ack.text)
 
 
 def test_the_robots_own_address_is_no_new_address(net):

@@ -20,6 +20,7 @@ network's time zone).
 """
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date, datetime
 
@@ -154,9 +155,33 @@ def _times(match: re.Match[str]) -> tuple[str | None, str | None]:
     return hhmm(match.group("oh"), match.group("om")), None
 
 
-def find_date(folded: str, reference: datetime) -> tuple[date, int, int] | None:
+_MONTH_END_RE = re.compile(r"\s*(?:la\s+)?fin\s+(?:de\s+|d')?(?:(?:du\s+)?mois\s+(?:de\s+|d'))?(?P<m>"
+                           + _MONTH_NAMES + r")\b\.?(?:\s+(?P<y>\d{4}))?")
+
+
+def month_end(folded: str, reference: datetime) -> date | None:
+    """The last day of the month of « fin mars », « la fin d'avril », « fin du mois de
+    mai 2027 » at the start of folded text ``folded``: that month's next end on or after
+    the reference's day (the year written, when one is); None for any other text."""
+    match = _MONTH_END_RE.match(folded)
+    if match is None:
+        return None
+    month = _MONTHS[match.group("m")]
+    today = reference.date()
+    years = [int(match.group("y"))] if match.group("y") else [today.year, today.year + 1]
+    for year in years:
+        last = date(year, month, calendar.monthrange(year, month)[1])
+        if match.group("y") or last >= today:
+            return last
+    return None
+
+
+def find_date(folded: str, reference: datetime, *, strict: bool = False) -> tuple[date, int, int] | None:
     """``(date, start, end)`` of the first date in folded text ``folded`` (positions in
-    it), or None. See the module docstring for the forms and the missing-year rule."""
+    it), or None. See the module docstring for the forms and the missing-year rule.
+    ``strict``: a date written in one of the forms read here that does not exist
+    (« 31 février », « 30/02 ») ends the search with None, rather than with whatever
+    :mod:`dateparser` would make of its pieces (« 31 février » read as 7 February)."""
     today = reference.date()
     for match in _DATE_RE.finditer(folded):
         if match.group("iso"):
@@ -169,6 +194,8 @@ def find_date(folded: str, reference: datetime) -> tuple[date, int, int] | None:
             day = _with_year(number, _MONTHS[match.group("tm")], match.group("ty"), today)
         if day is not None:
             return day, match.start(), match.end()
+        if strict:
+            return None
     return _dateparser_date(folded, reference)
 
 

@@ -172,9 +172,13 @@ _FILLER_RE = re.compile(
     r"(?<![\w'])(?:je (?:ne )?suis|c'est|ce n'est|pour moi|pour|je donne|moi|non plus|vraiment"
     r"|on est|nous sommes|ca me va|ca nous va|tres bien|bien"
     r"|desole(?:e|s|es)?|je veux bien"
+    # A short exclamation after a clear answer (« OUI » then « toujours ! »).
+    r"|toujours(?: d'actualite)?|plus que jamais|absolument|bien sur|bien entendu|evidemment|carrement|parfait"
+    r"|super|genial"
     r"|(?:mon|ma|cette|la|le|l') ?(?:adhesion|inscription|demande|retrait|desinscription|choix|depart"
     r"|mise en relation|echange|participation|accord))(?![\w'])")
-"""Words that only dress an answer up (« je confirme mon adhésion », « non, désolée »)."""
+"""Words that only dress an answer up (« je confirme mon adhésion », « non, désolée », « oui,
+toujours ! »)."""
 
 
 def has_remarks(own_text: str) -> bool:

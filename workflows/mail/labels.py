@@ -218,7 +218,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "mail": ("par e-mail", "by e-mail"),
         "oral": ("de vive voix", "in person"),
         "written": ("par écrit", "in writing"),
-        "standing": ("par votre accord permanent", "by your standing consent"),
+        "standing": ("donné d'avance", "given in advance"),
     },
     "field": {
         "name": ("nom", "name"),

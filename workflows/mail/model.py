@@ -114,6 +114,9 @@ class Parsed:
     item_ref: str | None = None
     pause_until: str | None = None
     """For ``pause``: the date written (``YYYY-MM-DD``), None for « until REPRISE »."""
+    pause_date_unread: str | None = None
+    """For ``pause``: the words after « jusqu'au » that try to say a date the robot cannot
+    read or that does not exist (« 31 février »), as written; None otherwise."""
     new_address: str | None = None
     """For ``address_change``: the new address, lower-cased (None when none is written)."""
     signature: str | None = None

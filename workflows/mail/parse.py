@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from workflows.mail import decode
-from workflows.mail.animator_commands import find_date, read_command
+from workflows.mail.animator_commands import find_date, month_end, read_command
 from workflows.mail.answers import read_answer
 from workflows.mail.automatic import automatic_reason
 from workflows.mail.bounces import failed_addresses, is_bounce, original_message_ids
@@ -50,8 +50,8 @@ from workflows.mail.model import Item, Parsed, ParseOptions
 from workflows.mail.prose import clause_item, is_courtesy, is_filler, prose_items, sentences
 from workflows.mail.quotes import Split, is_greeting, split_reply, strip_greeting, strip_signature, tidy
 from workflows.mail.rsvp import read_calendar
-from workflows.mail.sender import RELAYABLE, forwards_another
-from workflows.mail.textutil import clean, clean_line, fold
+from workflows.mail.sender import MAIL_ADDRESS_RE, RELAYABLE, forwards_another
+from workflows.mail.textutil import clean, clean_line, fold, fold_with_map
 from workflows.mail.tokens import find_token, find_token_in_ids, is_robot_message_id
 
 _HEADER_LINE_RE = re.compile(rb"^[\x21-\x39\x3b-\x7e]{1,76}[ \t]*:")
@@ -388,7 +388,7 @@ def _request(parsed: Parsed, subject: str, body_line: str, own: str, texts: tupl
             found.scope is not None and _unused(read_fields(mine, None).free_text, [], keyword.intent)) or (
             keyword.intent == "join" and parsed.member.phone is None and _phone_dropped(split, own))
     elif keyword.intent == "pause":
-        parsed.pause_until = _pause_until(f"{keyword.rest}\n{own}", reference)
+        parsed.pause_until, parsed.pause_date_unread = _pause_until(f"{keyword.rest}\n{own}", reference)
     elif keyword.intent == "address_change":
         parsed.new_address = _new_address(keyword.rest, own, parsed.sender, options.network_address)
         if parsed.new_address is None and not _MAIL_WORD_RE.search(fold(found.line)):
@@ -537,6 +537,7 @@ def _items(keyword: Keyword, found: _Found, fields: Fields, item_kind: str | Non
                 used.append(fields.free_text)
             item = Item(kind=item_kind, title=title, description=described or None)
             _apply_pending(item, fields.pending)
+            _when_is_availability(item)
             return [item], used
     kinds = (item_kind,) if item_kind else ("offer", "demand")
     written = prose_items(fields.free_text, kinds)
@@ -548,7 +549,33 @@ def _items(keyword: Keyword, found: _Found, fields: Fields, item_kind: str | Non
         # One offer (or demand) in a sentence: the rest of the text describes it.
         items[0].description = fields.pending.get("description") or _description(fields.free_text, written[0].used) or None
         used.append(fields.free_text)
+        _when_is_availability(items[0])
     return items, used
+
+
+def _when_is_availability(item: Item) -> None:
+    """A description that says only when (« Je peux montrer comment réparer un vélo, le
+    dimanche. ») is the item's availability, unless one is written."""
+    if item.availability is None and _only_when(item.description):
+        item.availability, item.description = (item.description or "").strip(" .!;,"), None
+
+
+_WHEN_WORDS = frozenset(
+    "le les la l tous toutes chaque en et ou de du des au aux a plutot surtout sauf entre partir vers midi "
+    "lundi lundis mardi mardis mercredi mercredis jeudi jeudis vendredi vendredis samedi samedis dimanche "
+    "dimanches week end ends weekend weekends semaine semaines soir soirs soiree soirees matin matins matinee "
+    "apres journee journees fin h heures".split())
+_WHEN_MARKS = frozenset(
+    "lundi lundis mardi mardis mercredi mercredis jeudi jeudis vendredi vendredis samedi samedis dimanche "
+    "dimanches week weekend weekends semaine soir soirs soiree soirees matin matins matinee apres journee".split())
+
+
+def _only_when(text: str | None) -> bool:
+    """True when ``text`` (what follows a title in its sentence) says only when (« le
+    dimanche », « le samedi matin », « en semaine après 18 h »): an availability."""
+    words = re.findall(r"[a-z]+|\d+", fold(text or ""))
+    return (bool(words) and len(words) <= 8 and any(w in _WHEN_MARKS for w in words)
+            and all(w in _WHEN_WORDS or w.isdigit() for w in words))
 
 
 _PHONE_RE = re.compile(r"(?:\+33\s?|(?<!\d)0)[1-9](?:[\s.-]?\d\d){4}(?!\d)")
@@ -634,24 +661,41 @@ def _sentence_key(text: str) -> str:
 
 
 _UNTIL_RE = re.compile(r"\b(?:jusqu'?(?:au|a|en|a la fin de|a fin)|until|avant le|retour le|reprise le)\b")
+_DATE_ATTEMPT_RE = re.compile(
+    r"\d|\b(?:janv(?:ier)?|fevr?(?:ier)?|mars|avr(?:il)?|mai|juin|juil(?:let)?|aout|sept(?:embre)?|oct(?:obre)?"
+    r"|nov(?:embre)?|dec(?:embre)?|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|demain|fin|debut|mi-\w+"
+    r"|mois|semaines?|ans?|annee|ete|hiver|printemps|automne|rentree|vacances|noel|paques|toussaint)\b")
+"""Words after « jusqu'au » that try to say a date (« la fin du mois », « 31 février »):
+when no date is read from them, the person is told so. « jusqu'à nouvel ordre » is no date."""
+_UNREAD_CHARS = 40
 
 
-def _pause_until(text: str, reference: datetime) -> str | None:
-    """The date a pause ends (« PAUSE JUSQU'AU 15 MARS » -> the next 15 March), from the
-    keyword's line then the text, as ``YYYY-MM-DD``; None when no date follows
+def _pause_until(text: str, reference: datetime) -> tuple[str | None, str | None]:
+    """``(date, unread)``: the date a pause ends (« PAUSE JUSQU'AU 15 MARS » -> the next 15
+    March, « jusqu'à fin mars » -> the next 31 March), from the keyword's line then the
+    text, as ``YYYY-MM-DD``; else ``(None, what was written)`` when the words after
+    « jusqu'au » try to say a date that cannot be read or does not exist (« 31 février »,
+    « 30/02 »: at most 40 characters, as written); ``(None, None)`` when no date follows
     « jusqu'au »."""
     for line in text.split("\n")[:_FIRST_LINES]:
-        folded = fold(line)
+        folded, where = fold_with_map(line)
         until = _UNTIL_RE.search(folded)
         if until is None:
             continue
-        found = find_date(folded[until.end():], reference)
+        rest = folded[until.end():]
+        last = month_end(rest, reference)
+        if last is not None:
+            return last.isoformat(), None
+        found = find_date(rest, reference, strict=True)
         if found is not None:
-            return found[0].isoformat()
-    return None
+            return found[0].isoformat(), None
+        if _DATE_ATTEMPT_RE.search(rest):
+            start = where[until.end()] if until.end() < len(where) else len(line)
+            written = " ".join(line[start:].split()).strip(" .,;:!")
+            return None, written[:_UNREAD_CHARS] or None
+    return None, None
 
 
-_ADDRESS_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _MAIL_WORD_RE = re.compile(r"e-?mail|\bmail\b|courriel|electronique|messagerie")
 
 
@@ -659,7 +703,7 @@ def _new_address(rest: str, own: str, sender: str | None, network: str | None) -
     """The new address of an address change: the first address after the keyword, else
     the first in the text that is neither the sender's nor the network's, lower-cased."""
     for text in (rest, own):
-        for match in _ADDRESS_RE.finditer(text):
+        for match in MAIL_ADDRESS_RE.finditer(text):
             address = match.group(0).strip(".").lower()
             if address not in ((sender or "").lower(), (network or "").lower()):
                 return address
@@ -728,7 +772,8 @@ def _cleaned(parsed: Parsed) -> Parsed:
     """Every string of ``parsed`` without control characters (the contract's promise)."""
     parsed.text = clean(parsed.text)
     for name in ("sender", "token", "answer", "item_ref", "subject", "sender_name", "reply_to", "message_id",
-                 "automatic", "auto_submitted", "list_id", "on_behalf_of", "sender_field", "pause_until", "new_address",
+                 "automatic", "auto_submitted", "list_id", "on_behalf_of", "sender_field", "pause_until",
+                 "pause_date_unread", "new_address",
                  "signature", "forwarded_from", "forwarded_name", "forwarded_subject"):
         value = getattr(parsed, name)
         if value is not None:

@@ -79,6 +79,16 @@ REASONS: dict[str, tuple[str, str]] = {
                     "plus que ce qu'il en a retenu : une question, une histoire… Lisez-le.",
                     "The robot handled this message (see below what it understood), but the person wrote more "
                     "than it used: a question, a story… Please read it."),
+    "interest_not_member": (
+        "Quelqu'un qui n'est pas membre du réseau s'intéresse à {ref} : le robot lui a répondu comment adhérer "
+        "(puis redire son intérêt), et n'a rien enregistré. Vous pouvez l'accueillir vous-même.",
+        "Someone who is not a member of the network is interested in {ref}: the robot told them how to join (then "
+        "say their interest again), and recorded nothing. You may welcome them yourselves."),
+    "interest_pending": (
+        "Quelqu'un dont l'adhésion attend sa confirmation s'intéresse à {ref} : le robot lui a rappelé de confirmer "
+        "(puis de redire son intérêt), et n'a rien enregistré.",
+        "Someone whose membership awaits confirmation is interested in {ref}: the robot reminded them to confirm "
+        "(then to say their interest again), and recorded nothing."),
     "own_address_only": (
         "Demande de {member} ({intent}) qui ne vient pas de son adresse enregistrée (ou que votre serveur ne "
         "garantit pas) : le robot n'y a rien fait. Vérifiez avec la personne avant de le faire pour elle.",
@@ -313,6 +323,13 @@ REASONS: dict[str, tuple[str, str]] = {
                         "Answer to an expired question: nothing was done."),
     "refused:cancelled": ("Réponse à une question annulée : rien n'a été fait.",
                           "Answer to a cancelled question: nothing was done."),
+    "refused:moved": (
+        "Réponse venue de l'ancienne adresse de {member}, qui a changé d'adresse depuis : rien n'a été fait, et le "
+        "robot n'a rien répondu (il n'écrit plus à l'ancienne adresse). Si c'est bien la personne, écrivez-lui à "
+        "sa nouvelle adresse.",
+        "Answer from the former address of {member}, who has moved to another address since: nothing was done, "
+        "and the robot answered nothing (it no longer writes to the former address). If it is the person indeed, "
+        "write to them at their new address."),
     "refused:wrong member": ("Réponse « POUR » un autre membre que celui de la question : rien n'a été fait.",
                              "Answer “FOR” another member than the question's: nothing was done."),
     "refused:not authenticated": (

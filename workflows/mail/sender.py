@@ -10,6 +10,15 @@ import re
 from workflows.mail.model import Parsed
 from workflows.mail.textutil import fold
 
+MAIL_ADDRESS_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+"""An e-mail address as people write it in a text (``local@domain.tld``)."""
+
+
+def is_mail_address(text: str | None) -> bool:
+    """True when ``text`` (stripped) is one e-mail address and nothing else."""
+    return bool(text) and MAIL_ADDRESS_RE.fullmatch(text.strip()) is not None
+
+
 _RELAY = re.compile(
     r"^(no-?reply|ne-?pas-?r[eé]pondre|do-?not-?reply|noreply|wordpress|www-data|apache|nobody|"
     r"formulaire|form|contact-?form|webmaster|site|mailer)([+._-].*)?@",

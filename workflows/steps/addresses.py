@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from workflows.decision import Incoming, Plan, Refused
 from workflows.lookup import find_member, find_ref, is_animator
+from workflows.mail.sender import is_mail_address
 from workflows.steps import questions
-from workflows.steps.invitations import WITHDRAWAL, move_invitations
+from workflows.steps.invitations import WITHDRAWAL, invitee_of, move_invitations
 from workflows.steps.people import who_wrote
 from workflows.steps.speaking import answer_sender, forward_to_animators, tell_former_address, tell_member
 
@@ -43,11 +44,13 @@ def ask_new_address(plan: Plan, member: dict, new: str, cause: str, by: str | No
     """Ask ``new`` whether it is ``member``'s new address (question :data:`ADDRESS_CHANGE`,
     ``member``'s ref, the new address in its data); ``by``: the animator who asked
     (command line), else the member did. Returns the outcome. Raises ValueError when it
-    cannot be (no address given, the member's own, someone else's, a member not confirmed:
-    a :class:`workflows.decision.Refused`)."""
+    cannot be (no address given, not an e-mail address, the member's own, someone else's,
+    a member not confirmed: a :class:`workflows.decision.Refused`)."""
     new = (new or "").strip().lower()
-    if "@" not in new:
+    if not new:
         raise Refused("no new address: give one (someone@example.org)")
+    if not is_mail_address(new):
+        raise Refused("not a valid e-mail address: {address} (write it as someone@example.org)", address=new)
     if new == (member.get("address") or "").lower():
         raise Refused("{ref} already has this address", ref=member["ref"])
     if member.get("status") != "confirmed":
@@ -129,8 +132,11 @@ def on_address_change_answer(plan: Plan, incoming: Incoming, question: dict, ans
         forward_to_animators(plan, incoming, reason="address_change_not_possible", purpose="address_change",
                              member=ref)
         return f"address_change {ref}: no longer possible, forwarded"
+    # Said to the old address only when its agenda held the network's events.
+    invited = invitee_of(member) is not None
     after = move(plan, member, new, incoming.parsed.message_id)
-    tell_former_address(plan, member.get("name"), old, template=NOTICE, values={"what": "old", "member": after},
+    tell_former_address(plan, member.get("name"), old, template=NOTICE,
+                        values={"what": "old", "member": after, "invited": invited},
                         purpose=NOTICE, cause=f"{ref}:moved:{incoming.parsed.message_id}")
     tell_member(plan, after, template=NOTICE, purpose=NOTICE, cause=incoming.parsed.message_id, answering=incoming,
                 values={"what": "done", "new": new})

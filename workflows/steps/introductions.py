@@ -247,7 +247,8 @@ def animator_view(plan: Plan, intro: dict) -> dict:
 
 def member_view(plan: Plan, intro: dict, side: str) -> dict:
     """The context of a consent-stage mail to the member of ``side``: their item, the
-    other's first name and title (public views only)."""
+    other's first name and title (public views only), and ``standing``: the offerer's
+    consent was their standing consent."""
     other = OTHER[side]
     own_item = find_item(plan, intro[side]) or {"ref": intro[side], "kind": side, "title": ""}
     other_item = find_item(plan, intro[other]) or {"ref": intro[other], "kind": other, "title": ""}
@@ -257,6 +258,9 @@ def member_view(plan: Plan, intro: dict, side: str) -> dict:
         "own_item": public_item(own_item),
         "other_item": public_item(other_item),
         "other": public_member(find_ref(plan, intro[f"{other}_member"])),
+        # The offerer's consent given once for all (« Accord permanent »): not asked, and
+        # the mails say so rather than « if they say yes too ».
+        "standing": bool(intro.get("standing")),
     }
 
 

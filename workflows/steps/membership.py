@@ -36,7 +36,7 @@ from workflows.mail.textutil import fold
 from workflows.model import charter
 from workflows.model.members import NAME_MAX
 from workflows.model.privacy import first_name
-from workflows.steps import consents, questions
+from workflows.steps import consents, questions, standing
 from workflows.steps.erasure import erase_member
 from workflows.steps.invitations import follow_preference, invite_member, invitee_of
 from workflows.steps.items import record_for_confirmed, record_items, refs, release_held, tell_too_many, to_matching, too_many
@@ -158,7 +158,7 @@ def on_join_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) 
         if member["status"] == "confirmed":  # a stale copy of the question: nothing to undo
             return f"join answer no: {member['ref']} already confirmed"
         erase_member(plan, member, reason="join_declined", by="member")
-        answer_sender(plan, incoming, template="join_done", values={"confirmed": False, "member": None, "items": []},
+        answer_sender(plan, incoming, template="join_done", values={"confirmed": False, "member": None, "items": [], "standing": []},
                       purpose="join_done", forget_after_send=True)
         return f"join declined: {member['ref']} erased"
     if member["status"] != "confirmed":
@@ -172,8 +172,10 @@ def on_join_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) 
     if released:
         to_matching(plan, released)
     invite_member(plan, member)  # nothing unless they asked for invitations
-    answer_sender(plan, incoming, template="join_done", values={"confirmed": True, "member": member, "items": released},
-                  purpose="join_done")
+    answer_sender(plan, incoming, template="join_done", purpose="join_done",
+                  values={"confirmed": True, "member": member, "items": released,
+                          # « we will ask you first » is not true of these: said apart.
+                          "standing": [i["ref"] for i in released if standing.in_force(member, i)]})
     questions.pass_on_remarks(plan, incoming, question, answer)
     plan.audit.info("%s: %s confirmed%s", parsed.message_id, member["ref"], refs(released))
     return f"join confirmed: {member['ref']}" + refs(released)

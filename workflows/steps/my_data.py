@@ -12,7 +12,8 @@ The export (``format`` ``rers-member-export/1``)::
      "member": {ref, name, address, phone, contact, invitations, status, language,
                 created, confirmed, undeliverable, registered_by, invitations_round, former},
      "items": [{ref, kind, title, description, modality, availability, place, status,
-                created, closed}],
+                created, closed, served_by}]   (served_by: for a demand, the introduction
+                that served it — made, its exchange not said not to have happened — or None),
      "consents": [{purpose, subject_ref, given, how, texts, message_id, recorded_by, note,
                    at, superseded}],
      "questions": [{kind, subject_ref, status, created, expires, answer, answered}],
@@ -37,6 +38,7 @@ import json
 from workflows.decision import Attachment, Incoming, Plan
 from workflows.lookup import items_of
 from workflows.mail.sender import person_address
+from workflows.model.matching import SERVING
 from workflows.model.reciprocity import own_counts
 from workflows.steps.people import wrote_again
 from workflows.steps.speaking import answer_sender, forward_to_animators
@@ -80,6 +82,18 @@ def _group(group: dict, ref: str) -> dict:
             "bilan": bilan}
 
 
+def _served_by(item: dict, introductions: list[dict]) -> str | None:
+    """The ref of the introduction that served the demand ``item`` (one made —
+    :data:`workflows.model.matching.SERVING` — whose exchange was not said not to have
+    happened), or None: such a demand stays open but is not matched again."""
+    if item["kind"] != "demand":
+        return None
+    for intro in introductions:
+        if intro.get("demand") == item["ref"] and intro["status"] in SERVING and not intro.get("not_happened"):
+            return intro["ref"]
+    return None
+
+
 def export(plan: Plan, member: dict) -> dict:
     """Everything stored about ``member`` (a member document), as described in the module
     docstring. Times are UTC ISO-8601 as stored."""
@@ -93,7 +107,8 @@ def export(plan: Plan, member: dict) -> dict:
         "network": plan.settings.network.name,
         "generated": plan.stamp(),
         "member": _pick(member, _MEMBER_KEYS),
-        "items": [_pick(i, _ITEM_KEYS) for i in items_of(plan, ref)],
+        "items": [{**_pick(i, _ITEM_KEYS), "served_by": _served_by(i, introductions)}
+                  for i in items_of(plan, ref)],
         "consents": [_pick(c, _CONSENT_KEYS) for c in store.consents.find("member", ref)],
         "questions": [_pick(q, _QUESTION_KEYS) for q in store.questions.scan(
             lambda q: q.get("member") == ref and not q.get("data", {}).get("proxy"))],

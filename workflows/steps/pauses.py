@@ -61,7 +61,9 @@ def on_pause(plan: Plan, incoming: Incoming) -> str:
     """``pause`` of a confirmed member from their own address (who may:
     :data:`workflows.routes.OWN_ADDRESS`): their open items hidden, the pause recorded
     until the date written (``parsed.pause_until``) or REPRISE, acknowledged
-    (``pause_done``). A second PAUSE changes the date; the items paused stay so."""
+    (``pause_done``; a date past, or one not understood — ``parsed.pause_date_unread`` —
+    is said, with how to write one). A second PAUSE changes the date; the items paused
+    stay so."""
     parsed = incoming.parsed
     _, member = who_wrote(plan, incoming)
     until = _until(plan, parsed.pause_until)
@@ -70,7 +72,8 @@ def on_pause(plan: Plan, incoming: Incoming) -> str:
     hidden = [hide_item(plan, item, BY_MEMBER) for item in items_of(plan, member["ref"], "open")]
     answer_sender(plan, incoming, template="pause_done", purpose="pause_done",
                   values={"member": member, "what": "pause", "until": until,
-                          "date_ignored": bool(parsed.pause_until) and until is None, "stale": [],
+                          "date_ignored": bool(parsed.pause_until) and until is None,
+                          "date_unread": parsed.pause_date_unread, "stale": [],
                           "items": [i for i in items_of(plan, member["ref"], "paused")
                                     if i.get("paused_by") == BY_MEMBER]})
     plan.audit.info("%s: %s paused until %s, %d item(s) hidden", parsed.message_id, member["ref"], until or "REPRISE",
@@ -110,13 +113,15 @@ def on_resume(plan: Plan, incoming: Incoming) -> str:
     reopened = {item["ref"] for item in stale}
     if not was_paused:
         answer_sender(plan, incoming, template="pause_done", purpose="pause_done",
-                      values={"member": member, "what": "not_paused", "until": None, "date_ignored": False,
+                      values={"member": member, "what": "not_paused", "until": None,
+                              "date_ignored": False, "date_unread": None,
                               "items": [i for i in items_of(plan, member["ref"], "open") if i["ref"] not in reopened],
                               "stale": stale})
         return f"resume {member['ref']}: was not paused" + (f", {len(stale)} set-aside item(s) open again"
                                                             if stale else "")
     answer_sender(plan, incoming, template="pause_done", purpose="pause_done",
-                  values={"member": member, "what": "resume", "until": None, "date_ignored": False, "items": back,
+                  values={"member": member, "what": "resume", "until": None, "date_ignored": False,
+                          "date_unread": None, "items": back,
                           "stale": stale})
     plan.audit.info("%s: %s back from a pause, %d item(s) open again, %d set aside before", incoming.parsed.message_id,
                     member["ref"], len(back), len(stale))
@@ -135,7 +140,8 @@ def pauses_due(plan: Plan) -> list[str]:
         until = member["pause"]["until"]
         member, back = come_back(plan, member)
         tell_member(plan, member, template="pause_done", purpose="pause_done", cause=f"{member['ref']}:back:{until}",
-                    values={"member": member, "what": "back", "until": until, "date_ignored": False, "items": back,
+                    values={"member": member, "what": "back", "until": until, "date_ignored": False,
+                            "date_unread": None, "items": back,
                             "stale": []})
         ended.append(member["ref"])
     if ended:

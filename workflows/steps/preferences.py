@@ -10,6 +10,7 @@ from workflows.lookup import is_animator
 from workflows.mail.fields import PREFERENCE_FIELDS
 from workflows.mail.labels import label_of
 from workflows.model.members import IDENTITY_FIELDS
+from workflows.steps import standing
 from workflows.steps.people import who_wrote
 from workflows.steps.records import KEPT_FIELDS, contact_unavailable, implied, take_in
 from workflows.steps.speaking import answer_sender
@@ -26,7 +27,9 @@ def on_preferences(plan: Plan, incoming: Incoming) -> str | None:
     through the permanence meanwhile, and the animators told. What claims such a
     message, and who may send it, is :data:`workflows.routes.UNCLAIMED`'s first row (a
     message that may not change the record never gets here); None when the sender is no
-    confirmed member after all."""
+    confirmed member after all. ``Accord permanent : oui/non`` written with them (« Contact :
+    permanence » in the body, « Accord permanent : oui O-1 » in the subject) is applied
+    too, after them, and said in the same answer (:func:`workflows.steps.standing.apply`)."""
     parsed = incoming.parsed
     address, member = who_wrote(plan, incoming)
     if member is None or member["status"] != "confirmed":
@@ -39,6 +42,8 @@ def on_preferences(plan: Plan, incoming: Incoming) -> str | None:
     updated = taken.after
     changed = {k: updated.get(k) for k in dict.fromkeys([*wanted, *IDENTITY_FIELDS]) if updated.get(k) != member.get(k)}
     unavailable = contact_unavailable(plan, incoming, updated, wanted.get("contact"))
+    standing_said, standing_outcome = (standing.apply(plan, incoming, updated)
+                                       if standing.written_consent(incoming) is not None else (None, None))
     answer_sender(plan, incoming, template="preferences_done", purpose="preferences_done",
                   values={"member": updated, "invitations": wanted.get("invitations"),
                            "contact": wanted.get("contact"), "unavailable": unavailable,
@@ -49,7 +54,9 @@ def on_preferences(plan: Plan, incoming: Incoming) -> str | None:
                            "withheld": parsed.member.invitations if taken.withheld else None,
                            # Said back, so that « C'est noté » is never an empty list.
                            "phone": updated.get("phone") if changed.get("phone") else None,
-                           "referred": [label_of(f, "field", plan.settings.network.language) for f in taken.referred]})
+                           "referred": [label_of(f, "field", plan.settings.network.language) for f in taken.referred],
+                           "standing": standing_said})
     plan.audit.info("%s: %s preferences %s", parsed.message_id, member["ref"], changed or "unchanged")
-    return (f"preferences {member['ref']}: " + (", ".join(f"{k} {v}" for k, v in changed.items()) or "unchanged")
-            + ("; invitations change withheld" if taken.withheld else ""))
+    outcome = (f"preferences {member['ref']}: " + (", ".join(f"{k} {v}" for k, v in changed.items()) or "unchanged")
+               + ("; invitations change withheld" if taken.withheld else ""))
+    return outcome + (f"; {standing_outcome}" if standing_outcome else "")

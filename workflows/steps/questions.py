@@ -230,11 +230,32 @@ def match(plan: Plan, incoming: Incoming, address: str | None) -> Match:
         return Match(question, token, refusal)
     if question["status"] == "answered":
         return Match(question, token, "already answered")
-    if question["status"] == "cancelled":
+    if question["status"] == "cancelled" and not _closed_after_expiry(question):
         return Match(question, token, "cancelled")
     if question["status"] == "expired" or question["expires"] <= plan.stamp():
         return Match(question, token, "expired")
     return Match(question, token, None)
+
+
+def _closed_after_expiry(question: dict) -> bool:
+    """True when ``question`` was closed (``answered``: UTC ISO) once its time had passed
+    (``expires``): its introduction's end cancelled a question that had expired already,
+    and « expired » is what its addressee is told."""
+    return bool(question.get("answered")) and question["expires"] <= question["answered"]
+
+
+def moved_away(plan: Plan, question: dict | None) -> str | None:
+    """The ref of the member ``question`` was asked of, when it was sent to their address
+    of the time and they moved since (``address_changed``, :mod:`workflows.steps.addresses`);
+    else None. The question asked at a new address before the move is not one."""
+    if question is None or not question.get("member") or question.get("data", {}).get("proxy"):
+        return None
+    member = plan.members.find_one("ref", question["member"])
+    moved = (member or {}).get("address_changed")
+    if (not moved or question.get("created", "") >= moved or not member.get("address")
+            or member["address"].lower() == question["address"]):
+        return None
+    return member["ref"]
 
 
 def answerer_refusal(plan: Plan, incoming: Incoming, question: dict, address: str | None) -> str | None:

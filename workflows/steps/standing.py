@@ -75,7 +75,7 @@ def _notice(plan: Plan, incoming: Incoming) -> dict | None:
     return None
 
 
-def _written(incoming: Incoming) -> bool | None:
+def written_consent(incoming: Incoming) -> bool | None:
     """The ``Accord permanent : oui/non`` the message says (body, else subject), or a
     « STOP » (False) in reply to a notice; None when it says neither."""
     parsed = incoming.parsed
@@ -89,7 +89,7 @@ def changes_standing(plan: Plan, incoming: Incoming) -> bool:
     """The claim of the route « standing consent »: ``Accord permanent : oui/non`` in a
     message no keyword claimed, or a « STOP » / NON in reply to a ``standing_used``
     notice its sender got."""
-    if _written(incoming) is not None:
+    if written_consent(incoming) is not None:
         return True
     if _notice(plan, incoming) is None:
         return False
@@ -99,12 +99,22 @@ def changes_standing(plan: Plan, incoming: Incoming) -> bool:
 
 def on_standing(plan: Plan, incoming: Incoming) -> str:
     """``Accord permanent : oui/non`` or « STOP » (past :data:`workflows.routes.OWN_ADDRESS`):
+    applied (:func:`apply`), acknowledged (``standing_done``)."""
+    _, member = who_wrote(plan, incoming)
+    said, outcome = apply(plan, incoming, member)
+    answer_sender(plan, incoming, template="standing_done", purpose="standing_done", values={"member": member, **said})
+    return outcome
+
+
+def apply(plan: Plan, incoming: Incoming, member: dict) -> tuple[dict, str]:
+    """The standing consent ``incoming`` says, for the confirmed ``member`` who wrote it:
     the offers it names — the reference written, else the offer of the notice answered,
     else (for non) every offer of theirs that has it, (for oui) their only open offer —
-    changed (:func:`record_grant`), acknowledged (``standing_done``)."""
+    changed (:func:`record_grant`). Returns what to say (the values of
+    ``_standing_said.txt.j2``: ``given``, ``items``, ``ref``, ``permanence``) and the
+    outcome."""
     parsed = incoming.parsed
-    _, member = who_wrote(plan, incoming)
-    said = _written(incoming)
+    said = written_consent(incoming)
     notice = _notice(plan, incoming)
     given = bool(said)
     ref = item_ref_in(f"{parsed.subject or ''}\n{parsed.text or ''}", "Oo0")
@@ -119,9 +129,9 @@ def on_standing(plan: Plan, incoming: Incoming) -> str:
     else:
         targets = [i for i in mine if i.get("standing_consent")]
     changed = [record_grant(plan, item, given, parsed.message_id) for item in targets]
-    answer_sender(plan, incoming, template="standing_done", purpose="standing_done",
-                  values={"member": member, "given": given, "items": [public_item(i) for i in changed],
-                          "ref": ref, "permanence": member.get("contact") == "permanence"})
     plan.audit.info("%s: %s standing consent %s on %s", parsed.message_id, member["ref"], "given" if given else "stopped",
                     ", ".join(i["ref"] for i in changed) or "nothing")
-    return f"standing {member['ref']}: {'given' if given else 'stopped'} on {', '.join(i['ref'] for i in changed) or 'nothing'}"
+    return ({"given": given, "items": [public_item(i) for i in changed], "ref": ref,
+             "permanence": member.get("contact") == "permanence"},
+            f"standing {member['ref']}: {'given' if given else 'stopped'} on "
+            f"{', '.join(i['ref'] for i in changed) or 'nothing'}")

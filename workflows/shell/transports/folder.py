@@ -31,6 +31,23 @@ def _file_name(message: bytes) -> str:
     return f"{stem}.eml"
 
 
+_TMP_RE = re.compile(r"\.(\d+)-[^/]*\.tmp")
+"""A temporary file's name: the id of the process writing it, then mkstemp's letters."""
+
+
+def _gone(pid: int) -> bool:
+    """True when no process ``pid`` runs (one of another user's counts as running)."""
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # not ours to signal: it runs
+        return False
+    return False
+
+
 class FolderTransport:
     """``settings.path``: the outbox folder (created if missing)."""
 
@@ -51,12 +68,14 @@ class FolderTransport:
 
     def _remove_leftovers(self) -> None:
         """Delete the temporary files a killed process left half-written (never read: the
-        mail stays queued and is written again). Only those older than an hour, so that
-        a file another process is writing right now is left alone."""
+        mail stays queued and is written again): at once when the process that wrote it
+        (its id is in the name, :data:`_TMP_RE`) is no longer running, else once older
+        than an hour, so that a file another process is writing right now is left alone."""
         limit = time.time() - 3600
         for leftover in self.folder.glob(".*.tmp"):
             try:
-                if leftover.stat().st_mtime < limit:
+                match = _TMP_RE.fullmatch(leftover.name)
+                if (match and _gone(int(match.group(1)))) or leftover.stat().st_mtime < limit:
                     leftover.unlink()
             except OSError:  # gone meanwhile, or not ours to delete: harmless either way
                 continue
@@ -74,7 +93,7 @@ class FolderTransport:
         target = self.folder / _file_name(message)
         tmp = None
         try:
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{os.getpid()}-", suffix=".tmp")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(envelope + message)
                 handle.flush()
