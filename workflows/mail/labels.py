@@ -161,6 +161,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "preferences_done": ("préférences notées", "preferences noted"),
         "pause_done": ("pause ou retour noté", "pause or return noted"),
         "interest_done": ("intérêt pour un savoir noté", "interest in an item noted"),
+        "interest_not_member": ("intérêt d'une personne qui n'est pas membre", "interest from someone not a member"),
         "news": ("nouvelles du mois", "monthly news"),
         "address_change_done": ("changement d'adresse", "change of address"),
         "address_change": ("changement d'adresse à vérifier", "change of address to check"),
