@@ -1,0 +1,60 @@
+"""What a re-tester of issue 18 found misread or said oddly (« Offre O-1 » becoming an
+offer titled « O-1 », a message from a former address answered there, wordings), each
+through the real parser, the route table and the renderer (:class:`intro_support.Net`)."""
+from __future__ import annotations
+
+import pytest
+
+from intro_support import ANIMATORS, Net
+from workflows.mail.intents import is_bare_reference, named_reference
+
+MARIE, PACO = "marie@example.org", "paco@example.org"
+
+
+@pytest.fixture
+def net(tmp_path) -> Net:
+    return Net(tmp_path)
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --- a reference after OFFRE / DEMANDE names a listed item, it is no title ----------------------
+
+
+@pytest.mark.parametrize("subject", ["Offre O-1", "Re: offre O-1", "OFFRE : O-1", "Demande O-1"])
+def test_a_keyword_and_a_reference_with_interest_in_the_body_is_interest(net, subject):
+    marie = net.member(MARIE, "Marie Dupont")
+    net.member(PACO, "Paco Ruiz")
+    net.item(marie, "offer", "Cours de vélo")
+    outcome = net.send(PACO, subject, "Bonjour, l'offre O-1 m'intéresse beaucoup.")
+    assert outcome == "interest O-1: D-1 recorded, MR-1 proposed"
+    assert [(i["ref"], i["title"]) for i in net.store.items.all()] == [("O-1", "Cours de vélo"), ("D-1", "Cours de vélo")]
+
+
+def test_interest_without_a_reference_in_the_body_takes_the_subjects(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    net.member(PACO, "Paco Ruiz")
+    net.item(marie, "demand", "Réparer un vélo")
+    assert net.send(PACO, "Demande D-1", "Bonjour,\n\nJe suis intéressé.\n\nPaco").startswith("interest D-1: O-1")
+
+
+@pytest.mark.parametrize("subject, body", [
+    ("offre O-1 vélo", "Bonjour"), ("Demande D-2", ""), ("Offre O-1", "Bonjour,\n\nMerci\n\nPaco"),
+    ("Demande G-2", "bonjour"), ("Offre T-1", "Je suis intéressé"), ("OFFRE", "Savoir : O-1"),
+])
+def test_a_keyword_and_a_reference_alone_never_records_an_item_titled_by_it(net, subject, body):
+    marie = net.member(MARIE, "Marie Dupont")
+    net.member(PACO, "Paco Ruiz")
+    net.item(marie, "offer", "Cours de vélo")
+    net.send(PACO, subject, body)
+    assert [i["ref"] for i in net.store.items.all()] == ["O-1"]
+    assert net.mails(to=ANIMATORS[0]) or net.mails(to=PACO), "someone reads it"
+
+
+def test_a_reference_is_never_a_title_but_a_title_after_one_stays_one():
+    assert named_reference(" : O-12 vélo") == "O-12" and named_reference("l'offre 0-3") == "O-3"
+    assert named_reference("G-2") == "G-2" and named_reference("MR-4") == "MR-4"
+    assert named_reference("cours de vélo") is None and named_reference("T-shirts en tricot") is None
+    assert is_bare_reference("O-1") and is_bare_reference("la demande D-2.") and not is_bare_reference("O-1 vélo")
