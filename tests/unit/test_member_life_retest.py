@@ -58,3 +58,55 @@ def test_a_reference_is_never_a_title_but_a_title_after_one_stays_one():
     assert named_reference("G-2") == "G-2" and named_reference("MR-4") == "MR-4"
     assert named_reference("cours de vélo") is None and named_reference("T-shirts en tricot") is None
     assert is_bare_reference("O-1") and is_bare_reference("la demande D-2.") and not is_bare_reference("O-1 vélo")
+
+
+# --- a former address gets nothing more, whatever it writes -------------------------------------
+
+NEW = "marie.nouvelle@example.net"
+
+
+def moved(net: Net) -> None:
+    """Marie (M-1, an offer O-1) moves to :data:`NEW`."""
+    marie = net.member(MARIE, "Marie Dupont")
+    net.item(marie, "offer", "Cours d'espagnol")
+    net.send(MARIE, f"NOUVELLE ADRESSE : {NEW}", "")
+    assert net.answer(NEW, "question:address_change", "OUI") == "address_change M-1: moved to the new address"
+
+
+@pytest.mark.parametrize("subject, body, intent", [
+    ("Nouvelles : oui", "", "preferences"), ("Bonjour", "Une question sur les permanences ?", "unknown"),
+    ("CATALOGUE", "", "catalogue"), ("MES DONNÉES", "", "my_data"), ("OFFRE : cours de guitare", "", "offer"),
+    ("Je m'intéresse à O-1", "", "interest"), ("PAUSE", "", "pause"), ("RETRAIT O-1", "", "withdraw_item"),
+    ("ADHÉSION", "Je m'appelle Marie Dupont.", "join"),
+])
+def test_a_message_from_a_former_address_reaches_the_animators_only_told_whose_it_was(net, subject, body, intent):
+    moved(net)
+    count = len(net.mails(to=MARIE))
+    outcome = net.send(MARIE, subject, body)
+    assert outcome == f"refused: {intent} from the former address of M-1"
+    assert net.mails(to=MARIE)[count:] == [], "nothing more to the old address"
+    forward = net.mails("former_address", ANIMATORS[0])[-1]
+    text = flat(forward.text)
+    assert "ancienne adresse de M-1" in text and "n'a pas compris" not in text
+    assert NEW not in forward.everything(), "the new address is not handed out"
+    assert [i["ref"] for i in net.store.items.all()] == ["O-1"] and net.store.members.find_one("ref", "M-1")[
+        "address"] == NEW
+
+
+def test_a_reply_from_the_former_address_to_a_question_moved_away_names_the_member(net):
+    moved(net)
+    paco = net.member(PACO, "Paco Ruiz")
+    net.item(paco, "demand", "Cours d'espagnol")
+    assert net.answer(ANIMATORS[0], "question:approve", "OUI").startswith("MR-1 approved")
+    token = net.token(NEW, "question:consent")
+    count = len(net.mails(to=MARIE))
+    assert net.send(MARIE, f"RE: [{token}] la question", "OUI").endswith("(former address)")
+    assert net.mails(to=MARIE)[count:] == []
+    assert "ancienne adresse de M-1" in flat(net.mails("refused_reply", ANIMATORS[0])[-1].text)
+
+
+def test_the_address_is_back_in_use_once_a_member_has_it_again(net):
+    moved(net)
+    net.send(NEW, f"NOUVELLE ADRESSE : {MARIE}", "")
+    assert net.answer(MARIE, "question:address_change", "OUI") == "address_change M-1: moved to the new address"
+    assert net.send(MARIE, "CATALOGUE", "").startswith("catalogue")
