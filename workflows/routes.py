@@ -213,7 +213,7 @@ def _own_record_or_the_rest(plan: Plan, incoming: Incoming) -> "str | Incoming |
     found = _own_record(plan, incoming)
     if not isinstance(found, _Asked):
         return found
-    return Incoming(replace(incoming.parsed, member=MemberFields()), incoming.raw, incoming.source_key)
+    return replace(incoming, parsed=replace(incoming.parsed, member=MemberFields()))
 
 
 def _own_preferences(plan: Plan, incoming: Incoming) -> str | None:
@@ -305,7 +305,7 @@ def _about_our_mail(plan: Plan, incoming: Incoming) -> "str | Incoming | None":
     if len(unproven) == len(to_mark):
         return f"bounce: not about a mail sent to {refs}, nothing marked"
     proven = [a for a in parsed.bounced_addresses if a not in unproven]
-    return Incoming(replace(parsed, bounced_addresses=proven), incoming.raw, incoming.source_key)
+    return replace(incoming, parsed=replace(parsed, bounced_addresses=proven))
 
 
 def _item_holder_or_animator(plan: Plan, incoming: Incoming) -> str | None:
@@ -654,11 +654,13 @@ def on_unclaimed(plan: Plan, incoming: Incoming) -> str:
     """``unknown``: the first route of :data:`UNCLAIMED` that claims the message."""
     for route in UNCLAIMED:
         if route.claims(plan, incoming):
-            passed = route.guard.check(plan, incoming)
+            # Told to the animators as what the robot understood (« STOP » to a notice).
+            claimed = replace(incoming, claimed=route.key) if route is not UNCLAIMED[-1] else incoming
+            passed = route.guard.check(plan, claimed)
             plan.routes_taken.append(("unclaimed", route.key, route.guard.name, not isinstance(passed, str)))
             if isinstance(passed, str):
                 return passed
-            outcome = route.step(plan, passed if isinstance(passed, Incoming) else incoming)
+            outcome = route.step(plan, passed if isinstance(passed, Incoming) else claimed)
             if outcome is not None:
                 return outcome
     return basics.on_unknown(plan, incoming)

@@ -110,3 +110,50 @@ def test_the_address_is_back_in_use_once_a_member_has_it_again(net):
     net.send(NEW, f"NOUVELLE ADRESSE : {MARIE}", "")
     assert net.answer(MARIE, "question:address_change", "OUI") == "address_change M-1: moved to the new address"
     assert net.send(MARIE, "CATALOGUE", "").startswith("catalogue")
+
+
+# --- wordings -----------------------------------------------------------------------------------
+
+
+def test_interest_in_ones_own_item_says_so_in_the_subject_too(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    net.item(marie, "offer", "Cours de tricot")
+    assert net.send(MARIE, "Je m'intéresse à O-1", "") == "interest O-1: own"
+    ack = net.mails("interest_done", MARIE)[-1]
+    assert ack.subject == "O-1 : un de vos propres savoirs" and "l'un de vos propres savoirs" in ack.text
+    assert net.send(MARIE, "Je m'intéresse à O-9", "") == "interest O-9: unknown"
+    assert net.mails("interest_done", MARIE)[-1].subject == "O-9 : pas dans la liste des savoirs"
+
+
+def test_accord_permanent_beside_preferences_says_noted_once(net):
+    paco = net.member(PACO, "Paco Ruiz")
+    net.item(paco, "offer", "Cours d'espagnol")
+    net.send(PACO, "Accord permanent : oui O-1", "Contact : téléphone")
+    text = flat(net.mails("preferences_done", PACO)[-1].text)
+    assert text.count("C'est noté") == 1 and "L'équipe pourra vous mettre en relation" in text
+    net.send(PACO, "Accord permanent : non", "Contact : e-mail")
+    text = flat(net.mails("preferences_done", PACO)[-1].text)
+    assert text.count("C'est noté") == 1 and "Plus de mise en relation sans votre accord" in text
+    # alone, the standing consent's own answer still says it
+    net.send(PACO, "Accord permanent : oui O-1", "")
+    assert "C'est noté : l'équipe pourra" in flat(net.mails("standing_done", PACO)[-1].text)
+
+
+def test_a_forged_stop_to_the_standing_notice_is_told_to_the_animators_as_what_it_was(tmp_path):
+    net = Net(tmp_path, network='authserv_id = "mx.example.org"')
+    net.member(PACO, "Paco Ruiz")
+    net.send(PACO, "OFFRE : cours d'espagnol", "Accord permanent : oui")
+    lea = net.member("lea@example.org", "Léa Martin")
+    net.item(lea, "demand", "Apprendre l'espagnol")
+    passed = {"Authentication-Results": "mx.example.org; dmarc=pass header.from=example.org"}
+    net.answer(ANIMATORS[0], "question:approve", "OUI", headers=passed)
+    net.answer("lea@example.org", "question:consent", "oui")
+    (notice,) = net.mails("standing_used", PACO)
+    mid = str(notice.message["Message-ID"])
+    forged = "mx.example.org; dmarc=fail (p=reject) header.from=example.org"
+    outcome = net.send(PACO, f"Re: {notice.subject}", "STOP",
+                       headers={"In-Reply-To": mid, "References": mid, "Authentication-Results": forged})
+    assert outcome == "forwarded: forged"
+    assert net.store.items.find_one("ref", "O-1")["standing_consent"] is True
+    forward = flat(net.mails("member_forged", ANIMATORS[0])[-1].text)
+    assert "accord permanent" in forward and "message non reconnu" not in forward

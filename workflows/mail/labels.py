@@ -72,6 +72,13 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "address_change": ("changement d'adresse", "change of address"),
         "federation": ("message d'un réseau voisin", "message from a linked network"),
         "unknown": ("rien (message non reconnu)", "nothing (message not recognised)"),
+        # What a message of no keyword was taken for (workflows.routes.UNCLAIMED's keys).
+        "preferences alone": ("préférences", "preferences"),
+        "no thanks to « et vous ? »": ("« non merci » à « et vous, qu'aimeriez-vous transmettre ? »",
+                                        "\"no thanks\" to \"and you, what would you like to pass on?\""),
+        "standing consent": ("accord permanent (« Accord permanent : oui/non », ou STOP en réponse à son avis)",
+                             "standing consent (\"Accord permanent : oui/non\", or STOP in reply to its notice)"),
+        "answer to an invitation": ("réponse à une invitation du calendrier", "answer to a calendar invitation"),
     },
     "purpose": {
         "join_ack": ("réponse à une adhésion", "answer to a joining"),
