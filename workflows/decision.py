@@ -47,11 +47,14 @@ class Refused(ValueError):
 @dataclass(frozen=True)
 class Incoming:
     """One received message: what the parser understood, and the bytes as received
-    (kept to forward them to the animators untouched)."""
+    (kept to forward them to the animators untouched); ``claimed``: the row of
+    :data:`workflows.routes.UNCLAIMED` that took a message of no keyword (« STOP » in
+    reply to a notice), what the animators are told the robot understood."""
 
     parsed: Parsed
     raw: bytes
     source_key: str
+    claimed: str | None = None
 
 
 # --- what a step decides ----------------------------------------------------------------

@@ -17,6 +17,16 @@ def find_member(plan: Plan, address: str | None) -> dict | None:
     return plan.members.find_one("address", address.lower())
 
 
+def moved_from(plan: Plan, address: str | None) -> dict | None:
+    """The member who moved away from ``address`` (one of their ``former`` addresses,
+    recorded by :func:`workflows.steps.addresses.move`), or None — None too when a member
+    has that address now (it is theirs, or the member moved back)."""
+    if not address or find_member(plan, address) is not None:
+        return None
+    lowered = address.lower()
+    return next(plan.members.scan(lambda m: any(f.get("address") == lowered for f in m.get("former") or ())), None)
+
+
 def find_ref(plan: Plan, ref: str | None) -> dict | None:
     """The member ``M-14`` (any case, spaces tolerated), or None."""
     if not ref:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from workflows.decision import Incoming, Plan
-from workflows.lookup import find_member, is_animator
+from workflows.lookup import find_member, is_animator, moved_from
 from workflows.mail.authentication import Verdict, verdict
 from workflows.mail.decode import normal_address
 from workflows.mail.fields import only_preferences
@@ -213,7 +213,7 @@ def _own_record_or_the_rest(plan: Plan, incoming: Incoming) -> "str | Incoming |
     found = _own_record(plan, incoming)
     if not isinstance(found, _Asked):
         return found
-    return Incoming(replace(incoming.parsed, member=MemberFields()), incoming.raw, incoming.source_key)
+    return replace(incoming, parsed=replace(incoming.parsed, member=MemberFields()))
 
 
 def _own_preferences(plan: Plan, incoming: Incoming) -> str | None:
@@ -305,7 +305,7 @@ def _about_our_mail(plan: Plan, incoming: Incoming) -> "str | Incoming | None":
     if len(unproven) == len(to_mark):
         return f"bounce: not about a mail sent to {refs}, nothing marked"
     proven = [a for a in parsed.bounced_addresses if a not in unproven]
-    return Incoming(replace(parsed, bounced_addresses=proven), incoming.raw, incoming.source_key)
+    return replace(incoming, parsed=replace(parsed, bounced_addresses=proven))
 
 
 def _item_holder_or_animator(plan: Plan, incoming: Incoming) -> str | None:
@@ -383,7 +383,7 @@ def _addressee(plan: Plan, incoming: Incoming) -> "str | tuple[dict, str]":
         if outcome:
             return outcome
     if not found.ok:
-        moved = questions.moved_away(plan, found.question)
+        moved = questions.moved_away(plan, found.question) or (moved_from(plan, address) or {}).get("ref")
         if moved is not None:
             # The old address of a member who moved gets nothing more (its reader may be
             # someone else now): the animators only.
@@ -654,11 +654,13 @@ def on_unclaimed(plan: Plan, incoming: Incoming) -> str:
     """``unknown``: the first route of :data:`UNCLAIMED` that claims the message."""
     for route in UNCLAIMED:
         if route.claims(plan, incoming):
-            passed = route.guard.check(plan, incoming)
+            # Told to the animators as what the robot understood (« STOP » to a notice).
+            claimed = replace(incoming, claimed=route.key) if route is not UNCLAIMED[-1] else incoming
+            passed = route.guard.check(plan, claimed)
             plan.routes_taken.append(("unclaimed", route.key, route.guard.name, not isinstance(passed, str)))
             if isinstance(passed, str):
                 return passed
-            outcome = route.step(plan, passed if isinstance(passed, Incoming) else incoming)
+            outcome = route.step(plan, passed if isinstance(passed, Incoming) else claimed)
             if outcome is not None:
                 return outcome
     return basics.on_unknown(plan, incoming)
@@ -718,6 +720,27 @@ ROUTES: dict[str, Route] = {route.key: route for route in (
 """Intent → guard and step. An intent missing from the table is ``unknown``'s."""
 
 
+_NOT_A_PERSONS_REQUEST = frozenset({"reply", "event_command", "rsvp", "auto_reply", "bounce", "federation"})
+"""Rows :func:`_former_address` does not look at: an answer has its own check of who may
+give it (:func:`_addressee`, which knows a former address too), the rest are an
+animator's commands or mail written by programs."""
+
+
+def _former_address(plan: Plan, incoming: Incoming) -> str | None:
+    """A person's request from an address a member moved away from
+    (:func:`workflows.lookup.moved_from`; not an animator's): nothing is done and nothing is
+    sent there any more (its reader may be someone else now); the animators get the message,
+    told whose former address it is. None: not such an address."""
+    address = person_address(incoming.parsed)
+    member = moved_from(plan, address) if address and not is_animator(plan, address) else None
+    if member is None:
+        return None
+    forward_to_animators(plan, incoming, reason="from_former_address", purpose="former_address", member=member["ref"])
+    plan.audit.warning("%s: %s from the former address of %s: not acted on, not answered", incoming.parsed.message_id,
+                       incoming.parsed.intent, member["ref"])
+    return f"refused: {incoming.parsed.intent} from the former address of {member['ref']}"
+
+
 def route(intent: str) -> Step:
     """What handles a message of ``intent``: its row's guard, then its step. A guard lets
     the message through (None, or what it found — the question answered — for the step),
@@ -725,6 +748,11 @@ def route(intent: str) -> Step:
     row = ROUTES.get(intent, ROUTES["unknown"])
 
     def guarded(plan: Plan, incoming: Incoming) -> str:
+        if row.key not in _NOT_A_PERSONS_REQUEST:
+            refused = _former_address(plan, incoming)
+            if refused is not None:
+                plan.routes_taken.append(("intent", row.key, "not a former address", False))
+                return refused
         passed = row.guard.check(plan, incoming)
         plan.routes_taken.append(("intent", row.key, row.guard.name, not isinstance(passed, str)))
         if isinstance(passed, str):

@@ -220,6 +220,42 @@ def _ref(letter: str, number: str) -> str:
     return f"{ {'d': 'D', 't': 'T'}.get(letter.lower(), 'O') }-{int(number)}"
 
 
+_NAMED_REF_RE = re.compile(
+    r"^[\s:;,.\-–—>]*(?:(?:l'offre|la demande|l'annonce|le savoir|le groupe|le|la|l')\s*)?(?:n[°o]\s*)?"
+    r"(mr|[odtgm0])\s?[-‐–]\s?(\d{1,6})\b")
+
+
+def named_reference(rest: str) -> str | None:
+    """The reference (``O-1``, ``D-2``, ``G-3``, ``T-4``, ``M-5``, ``MR-6``) that the text
+    after an offer/demand keyword starts with (« Offre O-1 », « Demande : D-2 vélo »): the
+    keyword names a listed item there, it does not give a title; None otherwise."""
+    match = _NAMED_REF_RE.match(fold(rest))
+    if match is None:
+        return None
+    letter = match.group(1)
+    if letter in ("mr", "g", "m"):
+        return f"{letter.upper()}-{int(match.group(2))}"
+    return _ref(letter, match.group(2))
+
+
+def is_bare_reference(title: str) -> bool:
+    """True when ``title`` is nothing but a reference (« O-1 », « l'offre D-2. »): never an
+    item's title."""
+    match = _NAMED_REF_RE.match(fold(title))
+    return match is not None and not fold(title)[match.end():].strip(" .,;:!?()")
+
+
+_INTEREST_WORDS_RE = re.compile(
+    r"\b(?:m'interesse(?:rait|nt)?|interesse(?:e|s|es)? (?:par|pour)|(?:je suis|je serais) (?:tres |vraiment )?"
+    r"interesse(?:e|s|es)?\b|je m'interesse|ca me (?:plait|tente)|me (?:plait|tente) beaucoup)")
+
+
+def says_interest(line: str) -> bool:
+    """True when ``line`` (a body line) says the writer is interested, with or without a
+    reference (« Je suis intéressée. », « Cette offre m'intéresse beaucoup »)."""
+    return bool(_INTEREST_WORDS_RE.search(fold(line)))
+
+
 def item_ref_in(text: str, letters: str = "OoDd0Tt") -> str | None:
     """The first ``O-12``/``D-7``/``T-4`` reference in ``text`` (``0-12`` read as
     ``O-12``), of the letters ``letters`` only."""

@@ -43,8 +43,8 @@ from workflows.mail.bounces import failed_addresses, is_bounce, original_message
 from workflows.mail.fields import MEMBER_FIELDS, Fields, field_key, is_preferences, read_fields
 from workflows.mail.htmltext import html_to_text
 from workflows.mail.intents import (
-    Keyword, find_keyword, is_catalogue_subject, is_reciprocity_subject, is_reply_subject, is_robot_subject,
-    is_robot_tagged, item_ref_in, strip_subject, title_from,
+    Keyword, find_keyword, is_bare_reference, is_catalogue_subject, is_reciprocity_subject, is_reply_subject,
+    is_robot_subject, is_robot_tagged, item_ref_in, named_reference, says_interest, strip_subject, title_from,
 )
 from workflows.mail.model import Item, Parsed, ParseOptions
 from workflows.mail.prose import clause_item, is_courtesy, is_filler, prose_items, sentences
@@ -348,6 +348,15 @@ def _request(parsed: Parsed, subject: str, body_line: str, own: str, texts: tupl
     pieces, mine, theirs = texts
     parsed.reply_to_robot = _answers_robot(parsed, subject)
     found = _find_keyword(subject, body_line, pieces, parsed.reply_to_robot, split.forwarded_subject)
+    named = _named_item(found)
+    if named is not None:
+        # « Offre O-1 » names a listed item, it gives no title: the body says what the
+        # sender wants of it (« l'offre O-1 m'intéresse »), else the animators read it.
+        found = _find_keyword("", body_line, pieces, True, split.forwarded_subject) if found.from_subject else None
+        if _named_item(found) is not None:
+            found = None
+        if found is None and named[0] in "OD" and says_interest(body_line):
+            found = _Found(Keyword("interest", item_ref=named), body_line, False)
     if found is None and parsed.reply_to_robot and is_catalogue_subject(subject):
         ref = item_ref_in(body_line, "OoDd0")
         found = _Found(Keyword("interest", item_ref=ref), body_line, False) if ref else None
@@ -381,7 +390,8 @@ def _request(parsed: Parsed, subject: str, body_line: str, own: str, texts: tupl
     fields = read_fields(found.scope or own, item_kind)
     parsed.member = fields.member
     if keyword.intent in ("offer", "demand", "join"):
-        parsed.items, used = _items(keyword, found, fields, item_kind, body_line)
+        items, used = _items(keyword, found, fields, item_kind, body_line)
+        parsed.items = [item for item in items if not is_bare_reference(item.title)]
         # An offer or a demand whose wish gave no item: the sentence saying it was not used.
         said = keyword.intent if parsed.items or not item_kind else ""
         parsed.unused_text = _unused(fields.free_text, used, said) or (
@@ -454,6 +464,14 @@ class _Found:
 
     def __init__(self, keyword: Keyword, line: str, from_subject: bool, scope: str | None = None) -> None:
         self.keyword, self.line, self.from_subject, self.scope = keyword, line, from_subject, scope
+
+
+def _named_item(found: _Found | None) -> str | None:
+    """The reference an offer or demand keyword is followed by (« Offre O-1 »,
+    :func:`named_reference`), or None."""
+    if found is None or found.keyword.intent not in ("offer", "demand"):
+        return None
+    return named_reference(found.keyword.rest)
 
 
 def _find_keyword(subject: str, body_line: str, pieces: list[str], reply_to_robot: bool,

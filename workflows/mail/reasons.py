@@ -330,6 +330,13 @@ REASONS: dict[str, tuple[str, str]] = {
         "Answer from the former address of {member}, who has moved to another address since: nothing was done, "
         "and the robot answered nothing (it no longer writes to the former address). If it is the person indeed, "
         "write to them at their new address."),
+    "from_former_address": (
+        "Message venu de l'ancienne adresse de {member}, qui a changé d'adresse depuis : rien n'a été fait, et le "
+        "robot n'a rien répondu (il n'écrit plus à l'ancienne adresse). Si c'est bien la personne, écrivez-lui à "
+        "sa nouvelle adresse.",
+        "Message from the former address of {member}, who has moved to another address since: nothing was done, "
+        "and the robot answered nothing (it no longer writes to the former address). If it is the person indeed, "
+        "write to them at their new address."),
     "refused:wrong member": ("Réponse « POUR » un autre membre que celui de la question : rien n'a été fait.",
                              "Answer “FOR” another member than the question's: nothing was done."),
     "refused:not authenticated": (

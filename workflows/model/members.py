@@ -8,14 +8,15 @@ A member document (collection ``members``)::
      "invitations": bool, "status": "pending"|"confirmed", "language": "fr",
      "created": UTC ISO, "confirmed": UTC ISO | None, "undeliverable": bool,
      "registered_by": str | None, "invitations_round": int (absent: 0),
-     "former": [{"name": str, "phone": str}] (absent: none)}
+     "former": [{"name": str, "phone": str, "address": str}] (absent: none)}
 
 ``address`` is lower-cased; members registered by an animator may have none
 (``registered_by`` then names the animator). ``undeliverable``: a hard bounce came back
 for the address; nothing is sent to it until the person writes again.
 ``invitations_round``: how many times the member turned invitations off (part of the
 calendar mails' Message-IDs, see :mod:`workflows.steps.invitations`). ``former``: the names and
-phones an animator replaced (``[{"name"?, "phone"?}]``), for the erasure.
+phones an animator replaced (``[{"name"?, "phone"?}]``), for the erasure, and the addresses the
+member moved away from (``[{"address"}]``, lower-cased: nothing more is sent there).
 """
 from __future__ import annotations
 

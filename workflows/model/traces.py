@@ -107,10 +107,10 @@ class Traces:
     @classmethod
     def all_of(cls, member: dict) -> list["Traces"]:
         """The member's traces now, then those of each name and phone an animator replaced
-        (``former``, see :func:`workflows.steps.membership.set_member_fields`): older texts may
-        still hold them."""
-        return [cls.of(member), *(cls(None, (f.get("name") or "").strip() or None, f.get("phone") or None)
-                                  for f in member.get("former") or ())]
+        (``former``, see :func:`workflows.steps.membership.set_member_fields`) and of each
+        address they moved away from: older texts may still hold them."""
+        return [cls.of(member), *(cls(f.get("address") or None, (f.get("name") or "").strip() or None,
+                                      f.get("phone") or None) for f in member.get("former") or ())]
 
     @cached_property
     def _patterns(self) -> list[re.Pattern[str]]:

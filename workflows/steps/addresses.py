@@ -100,7 +100,10 @@ def move(plan: Plan, member: dict, new: str, cause: str) -> dict:
         # the old address's agenda: the move withdraws only what is left there.
         if doc.get("recipients") == [old] and doc["purpose"] != WITHDRAWAL:
             plan.drop_queued(purpose=doc["purpose"], cause=doc.get("cause"), recipient=old)
-    after = plan.members.update(member["id"], address=new, undeliverable=False, address_changed=plan.stamp())
+    # The old address is kept (``former``): a message from it later reaches the animators
+    # only, named as this member's former address (:func:`workflows.routes.route`).
+    after = plan.members.update(member["id"], address=new, undeliverable=False, address_changed=plan.stamp(),
+                                former=[*(member.get("former") or []), {"address": old}])
     for question in plan.questions.find("address", old):
         if question["status"] == "open":
             plan.questions.update(question["id"], address=new)

@@ -172,7 +172,7 @@ def forward_to_animators(plan: Plan, incoming: Incoming, *, reason: str, purpose
             "reason": text,
             "sender": parsed.sender or label_of("unreadable_address", "field", plan.settings.network.language),
             "subject": parsed.subject,
-            "intent": parsed.intent,
+            "intent": incoming.claimed or parsed.intent,
             "text": parsed.text,
             "reply_to": reply_to,
             # « Répondre » reaches the forwarder, not the person whose words these are: say whom.
