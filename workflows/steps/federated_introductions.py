@@ -309,11 +309,11 @@ def expire(plan: Plan) -> list[str]:
     return done
 
 
-def linked_work(plan: Plan) -> list[str]:
-    """The hourly job of linked networks: :func:`workflows.steps.federation.share`, then
-    the expiry of cross-network introductions left unanswered and the matching across
-    (:func:`propose_across`). Returns what was done."""
-    return [*federation.share(plan), *expire(plan), *propose_across(plan)]
+def linked_work(plan: Plan, asked: bool = False) -> list[str]:
+    """The hourly job of linked networks: :func:`workflows.steps.federation.share`
+    (``asked``: by an operator, now), then the expiry of cross-network introductions left
+    unanswered and the matching across (:func:`propose_across`). Returns what was done."""
+    return [*federation.share(plan, asked=asked), *expire(plan), *propose_across(plan)]
 
 
 # --- a peer's messages -------------------------------------------------------------------------
