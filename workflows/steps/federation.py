@@ -129,6 +129,19 @@ def share_catalogue(plan: Plan, peer: Peer, *, at_once: bool = False) -> str | N
     return sent
 
 
+def drop_entry(plan: Plan, peer: Peer, ref: str | None) -> bool:
+    """``peer`` said its item ``ref`` is off its list (a ``withdrawn`` naming it as
+    withdrawn, erased or unavailable): dropped from the catalogue kept of ``peer``, so
+    that no other demand is proposed to it — until a catalogue received later lists it
+    again (that one replaces the whole list). True when it was there."""
+    kept = peer_state(plan, peer).get("catalogue") or []
+    left = [entry for entry in kept if entry.get("ref") != ref]
+    if len(left) == len(kept):
+        return False
+    _save(plan, peer, catalogue=left)
+    return True
+
+
 def share_again(plan: Plan, peer: Peer) -> None:
     """``peer`` holds an out-of-date catalogue of ours (it proposed an offer no longer
     listed: paused, withdrawn, no longer shared): the next catalogue goes to it even if
