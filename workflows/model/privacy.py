@@ -372,6 +372,30 @@ def first_name(name: str | None, explicit: str | None = None) -> str | None:
     return read_first_name(name, explicit).value
 
 
+def greeting_name(person) -> str | None:
+    """The name to greet a person with (« Bonjour Lina, »), made readable: the first name
+    the robot can tell (:func:`read_first_name`: the one they gave as such, a member's
+    ``first_name``, else one their name shows — « BERNARD Léa » → Léa), else their whole
+    name (:func:`workflows.mail.labels.readable_name`); None when there is none.
+    ``person``: a mapping with ``name`` and maybe ``first_name`` (a member, a
+    recipient), a name, or None. The robot never greets with a guessed first name: in
+    « Dupont Marie » either word may be the surname, and the whole name is used."""
+    if person is None:
+        return None
+    if isinstance(person, str):
+        name, given = person, None
+    elif callable(getattr(person, "get", None)):
+        name, given = person.get("name"), person.get("first_name")
+    else:
+        return None
+    if isinstance(given, str) and given.strip():
+        return readable_name(" ".join(given.split()))
+    if not isinstance(name, str) or not name.strip():
+        return None
+    name = " ".join(name.split())
+    return read_first_name(name).value or readable_name(name)
+
+
 @dataclass(frozen=True)
 class PublicMember:
     """What one member may learn of another before both consented: a first name, or None
