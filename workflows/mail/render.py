@@ -33,9 +33,9 @@ from jinja2 import meta as jinja2meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from config.settings import Settings
+from workflows.mail.first_names import greeting_name
 from workflows.mail.labels import (MODALITY_LABELS, WEEKDAYS, elided, label_of, readable_name,
                                    readable_phone)
-from workflows.model.privacy import greeting_name
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 PARTS = ("subject", "txt", "html")
