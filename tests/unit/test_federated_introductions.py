@@ -285,7 +285,7 @@ def test_a_proposal_answered_unavailable_during_a_pause_is_made_again_once_the_o
     havre.deliver(member_mail("jean@example.com", "DEMANDE : cours d'espagnol", "Réseaux voisins : oui\n", to=HAVRE))
     assert exchange(havre, rouen)[:2] == ["federation: proposal MRV-2 of RERS du Havre: O-1 not available",
                                           "federation: MRV-2 unavailable by RERS de Rouen"]
-    assert havre.work() == [], "the list Havre holds still names O-1: not proposed again from it"
+    assert havre.work() == [], "O-1 is off the list Havre holds (Rouen said so): not proposed again"
     # Paco is back the same day: Rouen's list is again the one Havre holds, yet it goes
     # to Havre at the next catalogue (a day later), since Havre proposed from an old copy.
     assert rouen.deliver(member_mail("paco@example.net", "REPRISE", "", to=ROUEN)) == "resume M-1: 1 item(s) open again"
@@ -350,3 +350,26 @@ def test_our_member_alone_as_animator_decides_and_it_is_noted(tmp_path):
         == "MRV-1 refused by marie@example.com"
     (record,) = havre.store.crossings.all()
     assert record["status"] == "refused" and any("our member: no other animator" in h["event"] for h in record["history"])
+
+
+def test_an_offer_the_peer_withdrew_is_dropped_from_its_catalogue_kept_here_until_listed_again(pair):
+    havre, rouen = pair
+    rouen.deliver(member_mail("paco@example.net", "RETRAIT O-1", "", to=ROUEN))
+    assert rouen.answer("paco@example.net", "question:withdraw_item", "OUI").startswith("withdraw")
+    assert exchange(havre, rouen)[-1] == "federation: MRV-1 withdrawn by RERS de Rouen"
+    assert federation_state(havre, rouen)["catalogue"] == [], "O-1 is off Rouen's list"
+    havre.member("jean@example.com", "Jean Martin")
+    assert havre.deliver(member_mail("jean@example.com", "DEMANDE : cours d'espagnol", "Réseaux voisins : oui\n",
+                                     to=HAVRE)) == "recorded D-2"
+    assert [r["item"] for r in havre.store.crossings.all()] == ["D-1"], "D-2 is not proposed to a withdrawn offer"
+    # Paco offers it again: Rouen's next catalogue lists it, and D-2 may meet it.
+    assert rouen.deliver(member_mail("paco@example.net", "OFFRE : cours d'espagnol",
+                                     "Réseaux voisins : oui\nDisponibilités : le soir\n", to=ROUEN)) == "recorded O-2"
+    rouen.later(days=1)
+    havre.later(days=1)
+    assert rouen.work() == ["catalogue to RERS du Havre"]
+    assert "; MRV-2 with RERS de Rouen proposed" in " ".join(exchange(havre, rouen))
+
+
+def federation_state(net: Network, peer: Network) -> dict:
+    return net.store.get_state(f"federation:{peer.address}")

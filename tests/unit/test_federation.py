@@ -277,3 +277,29 @@ def test_the_disclosure_check_sees_a_member_of_another_network(nets, tmp_path):
     problems, _ = violations([Received(ROUEN, ("lea@example.net",), leaked)], tmp_path)
     assert any("marie@example.com, a member of another network" in p for p in problems), problems
     assert any("phone of a member of another network" in p for p in problems), problems
+
+
+def test_federation_send_works_beside_a_running_robot_and_pushes_a_changed_catalogue_now(nets, capsys):
+    """`rers federation send` is what the docs offer after a restart, while the robot runs:
+    no instance lock; an operator's send skips the job's once-a-day limits (a hello again,
+    a changed catalogue at once), and an unchanged catalogue is « nothing to send »."""
+    from workflows.cli import main
+    from workflows.shell.daemon import InstanceLock
+
+    havre, rouen, dieppe = nets
+    havre.member("paul@example.com", "Paul Martin")
+    havre, rouen = _linked(nets)
+    config = ["--config", str(havre.root / "rers.toml")]
+    with InstanceLock(havre.settings.store.path):  # the robot runs
+        assert main(["federation", "send", *config], clock=lambda: havre.now) == 0
+        assert capsys.readouterr().out == "présentation à RERS de Dieppe\n", "the day's hello again, when asked"
+        assert offer(havre, "paul@example.com", "OFFRE : couture", "Réseaux voisins : oui\n") == "recorded O-1"
+        assert havre.share() == [], "the job: once a day at most"
+        assert main(["federation", "send", *config], clock=lambda: havre.now) == 0
+        out = capsys.readouterr().out
+        assert out == "catalogue à RERS de Rouen\nprésentation à RERS de Dieppe\n"
+        assert main(["federation", "send", "--config", str(rouen.root / "rers.toml")], clock=lambda: rouen.now) == 0
+        assert capsys.readouterr().out == "rien à envoyer\n", "unchanged: nothing, even when asked"
+    from store import Store
+    assert Store.open(havre.settings.store.path).get_state(f"federation:{ROUEN}")["shared_count"] == 1, "the catalogue with « couture »"
+    assert {d["status"] for d in havre.outbox(purpose="federation")} == {"sent"}

@@ -182,16 +182,32 @@ def test_status_of_all_networks_exits_1_when_one_cannot_be_read(tmp_path, capsys
     assert "== b ==\nFAIL" in out and out.rstrip().endswith("2 réseau(x) : 1 en ordre, 1 en échec (b).")
 
 
-def test_doctor_of_all_networks_fails_two_networks_on_one_address(tmp_path, capsys):
+def twins(tmp_path) -> None:
+    """Networks a, b, c, where b has a's address (in capitals: the same mailbox)."""
     maildir_network(tmp_path, "a")
     twin = maildir_network(tmp_path, "b")
     maildir_network(tmp_path, "c")
     text = (twin / "rers.toml").read_text()
-    (twin / "rers.toml").write_text(text.replace("rers.b@example.org", "rers.a@example.org"))
+    (twin / "rers.toml").write_text(text.replace("rers.b@example.org", "RERS.A@example.org"))
+
+
+def test_doctor_of_all_networks_fails_both_networks_on_one_address(tmp_path, capsys):
+    twins(tmp_path)
     assert main(["doctor", "--networks", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert "FAIL  address    rers.a@example.org est aussi l'adresse de a : les deux robots répondraient" in out
-    assert out.rstrip().endswith("en échec (b).")
+    assert "FAIL  address    rers.a@example.org est aussi l'adresse de b : les deux robots répondraient" in out
+    assert out.rstrip().endswith("3 réseau(x) : 1 en ordre, 2 en échec (a, b).")
+
+
+def test_the_host_does_not_start_a_second_network_on_an_address_already_served(tmp_path, caplog):
+    twins(tmp_path)
+    host = Host(tmp_path)
+    host.prepare()
+    assert [n.name for n in host.networks if n.daemon is not None] == ["a", "c"]
+    (critical,) = [r.getMessage() for r in caplog.records if r.levelno == logging.CRITICAL]
+    assert critical.startswith("network b not started, the others go on: its address rers.a@example.org is also "
+                               "the address of network a, served here")
 
 
 def test_summary_line():

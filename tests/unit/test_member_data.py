@@ -174,3 +174,16 @@ def test_a_phone_sent_alone_is_said_back_and_a_name_change_is_said_to_go_to_the_
     world.deliver(mail(ELISE, "Mon nom", "Nom : Élise Durand\n"))
     text = " ".join(text_of(world.last(ELISE)).split())
     assert "- Nom : c'est un changement de ce que le réseau connaît de vous" in text
+
+
+def test_mes_donnees_says_which_items_are_shared_with_neighbouring_networks(world):
+    confirmed(world, ELISE, "Nom : Élise Martin\nOffre : Rédiger un CV\n")
+    world.deliver(mail(ELISE, "OFFRE : Couture", "Réseaux voisins : oui\n"))
+    world.deliver(mail(ELISE, "Mes données", ""))
+    answer = world.last(ELISE)
+    text = " ".join(text_of(answer).split())
+    assert "O-2 (offre, ouverte) : Couture Partagé avec les réseaux voisins" in text
+    assert text.count("Partagé avec les réseaux voisins") == 1, "O-1 is not shared"
+    (attachment,) = answer.iter_attachments()
+    assert [(i["ref"], i["shared"]) for i in json.loads(attachment.get_content())["items"]] == [("O-1", None),
+                                                                                                ("O-2", True)]

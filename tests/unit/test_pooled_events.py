@@ -5,6 +5,7 @@ Robots without servers (the integration test does it through Dovecot and aiosmtp
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date, time
 
 import pytest
@@ -277,3 +278,15 @@ def test_a_feed_may_ask_for_the_neighbours_permanences_and_bad_kinds_are_said(li
     with pytest.raises(ConfigError) as error:
         loads(bad, base=havre.root)
     assert "'permanance' is not one of" in str(error.value) and "did you mean 'permanences'" in str(error.value)
+
+
+def test_a_pooled_event_nobody_chose_is_logged_as_announced_to_nobody(linked, caplog):
+    havre, rouen = linked
+    publish_workshop(rouen)
+    choose_invitations(havre, havre.member("paul@example.com", "Paul Martin"), None)
+    choose_invitations(havre, havre.member("lea@example.com", "Léa Petit"), ["ateliers"])
+    caplog.set_level(logging.INFO, logger="rers.audit")
+    pooled_job(havre.settings, havre.store, havre.now)
+    announced = [r.getMessage() for r in caplog.records if "voisin-" in r.getMessage() and "announced" in r.getMessage()]
+    assert announced and all(line.endswith("announced to 0 people") for line in announced), announced
+    assert not [d for d in havre.store.outbox.all() if d["cause"].startswith("voisin-")]

@@ -1,7 +1,8 @@
 """One rule for names written to people (issue 15): each word written all in capitals or
 all in small letters gets a capital initial, accents kept; a word with a case of its own
-is written as typed. A member is greeted by the first name they gave as such, else by
-their whole name, in every mail. What is stored does not change."""
+is written as typed. A member is greeted by the first name they gave as such, else by the
+one their name tells (« BERNARD Léa »: read_first_name), else by their whole name, in every
+mail. What is stored does not change."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -72,6 +73,8 @@ GREETED = ["join_ack", "join_confirm", "items_ack", "withdraw_confirm", "withdra
     ("aïcha diallo", None, "Aïcha Diallo"),
     ("Dupont Marie", None, "Dupont Marie"),  # never a guessed first name: either word may be the surname
     ("LINA PETIT", "LINA", "Lina"),  # the first name she gave as such
+    ("BERNARD Léa", None, "Léa"),  # the capitals tell the surname, as read_first_name reads them
+    ("Dupont, Marie", None, "Marie"),  # so does a comma
 ])
 def test_every_greeting_follows_one_rule(settings, language, hello, name, written, given, greeted):
     context = example(name, settings, NOW, language)

@@ -9,7 +9,8 @@ import unicodedata
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from workflows.model.privacy import _PARTICLES, MASK, first_name, public_member, read_first_name, redact
+from workflows.mail.first_names import PARTICLES
+from workflows.model.privacy import MASK, first_name, public_member, read_first_name, redact
 
 # --- only a first name ------------------------------------------------------------------
 
@@ -52,7 +53,7 @@ _given = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéèï", min_size=2, max_si
 # A surname is not one of the particles a name may hold (« da », « van »…): those are
 # skipped wherever they stand, as in « Jean-Luc de LA FONTAINE ».
 _family = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéèï", min_size=2, max_size=11).filter(
-    lambda word: word not in _PARTICLES)
+    lambda word: word not in PARTICLES)
 
 
 @settings(max_examples=300)

@@ -199,6 +199,22 @@ def test_french_punctuation_and_hours_stay_with_their_words():
             assert not re.match(r"(h\b|[:;!?»]|30\b)", l) and not re.search(r"(«|\d)$", l), wrapped
 
 
+def test_an_email_address_and_a_phone_number_stay_one_phrase():
+    for thing in ("adresse e-mail", "numéro de téléphone"):
+        for cut in range(0, 30):
+            line = f"- nous transmettrons au RERS de {'R' * cut}, pour elle, votre {thing} : marie.dupont@example.com"
+            wrapped = wrap_text(line).split("\n")
+            assert any(thing in l for l in wrapped), wrapped
+
+
+def test_the_crossing_consent_question_keeps_adresse_e_mail_on_one_line(settings):
+    context = example("crossing_consent", settings, NOW, "fr")
+    for contact, thing in (("email", "adresse e-mail"), ("phone", "numéro de téléphone")):
+        context["shared"] = {**context["shared"], "contact": contact}
+        text = Renderer("fr").render("crossing_consent", context).text
+        assert any(thing in line for line in text.split("\n")), text
+
+
 def test_an_address_longer_than_a_line_is_never_cut():
     address = "tres.longue.adresse." + "x" * 70 + "@example.org"
     wrapped = wrap_text(f"Écrivez à {address} pour parler à une personne de l'équipe d'animation du réseau.")

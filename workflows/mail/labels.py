@@ -329,26 +329,6 @@ def readable_name(name: str | None) -> str | None:
     return _LETTERS_RE.sub(word, name)
 
 
-def greeting_name(person) -> str | None:
-    """The name to greet a person with (« Bonjour Lina, »): the first name they gave as
-    such (a member's ``first_name``), else their whole name, made readable
-    (:func:`readable_name`); None when there is none. ``person``: a mapping with ``name``
-    and maybe ``first_name`` (a member, a recipient), a name, or None. The robot never
-    greets with a guessed first name: in « Dupont Marie » either word may be the surname."""
-    if person is None:
-        return None
-    if isinstance(person, str):
-        return readable_name(person.strip()) or None
-    getter = getattr(person, "get", None)
-    if getter is None:
-        return None
-    for key in ("first_name", "name"):
-        value = getter(key)
-        if isinstance(value, str) and value.strip():
-            return readable_name(" ".join(value.split()))
-    return None
-
-
 # --- French elision ----------------------------------------------------------------------
 
 _ELIDED = {"de": "d'", "le": "l'", "la": "l'", "que": "qu'", "ne": "n'", "je": "j'", "me": "m'", "te": "t'",

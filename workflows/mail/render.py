@@ -33,7 +33,8 @@ from jinja2 import meta as jinja2meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from config.settings import Settings
-from workflows.mail.labels import (MODALITY_LABELS, WEEKDAYS, elided, greeting_name, label_of, readable_name,
+from workflows.mail.first_names import greeting_name
+from workflows.mail.labels import (MODALITY_LABELS, WEEKDAYS, elided, label_of, readable_name,
                                    readable_phone)
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -94,10 +95,12 @@ def _french_time(value: datetime, locale: str) -> str:
 
 
 # Spaces a line must not be cut at: French puts one after « and before : ; ! ? », writes
-# hours "12 h", "14 h 30", and keeps a day with its month ("7 décembre", "1er mars").
+# hours "12 h", "14 h 30", keeps a day with its month ("7 décembre", "1er mars"), and
+# what a member gives as one thing ("adresse e-mail", "numéro de téléphone").
 _MONTHS = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
 _GLUED = re.compile(rf"(?<=«) | (?=[:;!?»])|(?<=\d) (?=h\b)|(?<=\d h) (?=\d)|(?<=\b\d) (?=(?:{_MONTHS})\b)"
-                    rf"|(?<=\b\d\d) (?=(?:{_MONTHS})\b)|(?<=\b1er) (?=(?:{_MONTHS})\b)")
+                    rf"|(?<=\b\d\d) (?=(?:{_MONTHS})\b)|(?<=\b1er) (?=(?:{_MONTHS})\b)"
+                    r"|(?<=\badresse) (?=e-mail\b)|(?<=\bnuméro) (?=de téléphone\b)|(?<=\bnuméro de) (?=téléphone\b)")
 _GLUE = "\x1f"
 
 

@@ -21,6 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
+from workflows.mail.first_names import PARTICLES, first_name, read_first_name
 from workflows.mail.labels import readable_name, readable_phone
 
 MASK = "[coordonnées masquées]"
@@ -94,7 +95,6 @@ _GROUP_COMMA_RE = re.compile(r"(?<=\d)\s*,\s*(?=\d)")
 # « 06/12/34/56/78 »: libphonenumber reads slashes as a date's; four groups or more are
 # no date (d/m/y has three), so their slashes separate like spaces.
 _SLASHED_GROUPS_RE = re.compile(r"(?<![\d/])\+?\d+(?:\s*/\s*\d+){3,}")
-_NAME_WORD_RE = re.compile(r"^[^\W\d_]+(?:['’-][^\W\d_]+)*$")
 
 
 class _View:
@@ -285,93 +285,6 @@ def redact(text: str | None) -> str | None:
     return "".join(out)
 
 
-# --- first names -----------------------------------------------------------------------
-
-_PARTICLES = frozenset({"de", "du", "des", "d", "le", "la", "les", "van", "von", "der", "den", "da", "di",
-                        "do", "dos", "das", "del", "della", "ben", "bin", "ibn", "bint", "el", "al", "ter",
-                        "ten", "y"})
-_WORD_EDGES = ",;:.()[]\"«»“”"
-
-
-@dataclass(frozen=True)
-class FirstName:
-    """What :func:`read_first_name` could tell: ``value``, the first name to show, or
-    None when the robot cannot tell one (callers then say « un membre »); ``rule``, the
-    rule that decided (for tests and logs): ``explicit``, ``comma``, ``capitals``,
-    ``not a name``, ``single word``, ``no case signal``."""
-
-    value: str | None
-    rule: str
-
-
-def read_first_name(name: str | None, explicit: str | None = None) -> FirstName:
-    """The first name in a member's ``name``, only when the robot can tell it; a word
-    that may be a surname is never given. The rule, in order:
-
-    1. ``explicit`` (a first name the person gave as such: a ``Prénom :`` field, the
-       answer to « comment souhaitez-vous être appelé·e ? ») wins when it reads as a
-       name: its first word.
-    2. Not a name (an address, digits, symbols, nothing): None.
-    3. ``Nom, Prénom``: a comma puts the given names after it (``Dupont, Marie`` ->
-       Marie).
-    4. Capitals: when some words are in capitals and others not, the words in capitals
-       are the surname, as French offices write it (``VASSEUR Bruno`` -> Bruno, ``Lina
-       PETIT`` -> Lina): the first word not in capitals (particles skipped), when the
-       others are written as names (``BRUNO vasseur`` tells nothing).
-    5. Otherwise the robot cannot tell: a single word may be a bare surname (``Nom :
-       Haddouche``, ``DUPONT``), and two words in one style may be in either order
-       (« Dupont Marie », « Marie Dupont », ``LINA PETIT``): None.
-
-    This is a heuristic on purpose, without a list of first names: none of the maintained
-    packages of the index ships a usable one (see docs/security.md), and a list would
-    not settle « Martin Thomas » anyway. Unknown is the safe answer: the person is asked
-    how they want to be named. Words in capitals come back readable (``BRUNO`` ->
-    ``Bruno``).
-    """
-    if explicit:
-        word = _first_name_word(explicit.split()[0].strip(_WORD_EDGES) if explicit.split() else "")
-        if word:
-            return FirstName(word, "explicit")
-    if not name or not name.strip():
-        return FirstName(None, "not a name")
-    before, comma, after = name.partition(",")
-    words = [w.strip(_WORD_EDGES) for w in (before + " " + after).split()]
-    words = [w for w in words if w]
-    if not words or any(not _NAME_WORD_RE.match(w) for w in words):
-        return FirstName(None, "not a name")
-    if comma:
-        given = [w.strip(_WORD_EDGES) for w in after.split() if w.strip(_WORD_EDGES)]
-        given = [w for w in given if w.lower() not in _PARTICLES and _letters(w) >= 2]
-        if given:
-            return FirstName(_first_name_word(given[0]), "comma")
-    named = [w for w in words if w.lower() not in _PARTICLES]
-    capitals = [w for w in named if _letters(w) >= 2 and w == w.upper()]
-    others = [w for w in named if w not in capitals and _letters(w) >= 2]
-    # Only a word written as a name (« Bruno ») faces the capitals: one all in small
-    # letters (« BRUNO vasseur ») says nothing of which is which.
-    if capitals and others and all(w[0].isupper() for w in others):
-        return FirstName(others[0], "capitals")
-    if len(named) <= 1:
-        return FirstName(None, "single word")
-    return FirstName(None, "no case signal")
-
-
-def _letters(word: str) -> int:
-    return sum(char.isalpha() for char in word)
-
-
-def _first_name_word(word: str) -> str | None:
-    if not word or not _NAME_WORD_RE.match(word) or _letters(word) < 2:
-        return None
-    return readable_name(word)
-
-
-def first_name(name: str | None, explicit: str | None = None) -> str | None:
-    """:attr:`FirstName.value` of :func:`read_first_name`: the first name to show, or
-    None when the robot cannot tell one (« un membre »)."""
-    return read_first_name(name, explicit).value
-
-
 @dataclass(frozen=True)
 class PublicMember:
     """What one member may learn of another before both consented: a first name, or None
@@ -497,7 +410,7 @@ def mask_names(text: str, names: "Iterable[str | None]", keep: "Iterable[str | N
     member wrote about people, published where anyone reads them (a testimony)."""
     kept = {w.casefold() for name in keep if name for w in name.split()}
     words = {w for name in names if name for w in re.split(r"[\s,;()]+", name)
-             if sum(ch.isalpha() for ch in w) >= 3 and w.casefold() not in _PARTICLES and w.casefold() not in kept}
+             if sum(ch.isalpha() for ch in w) >= 3 and w.casefold() not in PARTICLES and w.casefold() not in kept}
     if not words or not text:
         return text
     pattern = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))

@@ -12,7 +12,8 @@ lock, no renderer.
 One network's fault never stops the others:
 
 - a configuration that does not load, a store that cannot be opened (missing, corrupt,
-  written by a newer rers), a store another process holds: that network is not started,
+  written by a newer rers), a store another process holds, a ``[network] address`` a
+  network served before it (by folder name) already has: that network is not started,
   the reason is logged (CRITICAL, every configuration problem at once) and kept in
   :attr:`Network.problem`;
 - a fault no retry fixes while it runs (a password variable not set, a login refused
@@ -57,6 +58,12 @@ THREAD_PREFIX = "network:"
 
 JOIN_SLICE_SECONDS = 1.0
 """How often the host looks at its threads while it waits (a signal is handled between two looks)."""
+
+
+def same_address(one, other) -> bool:
+    """True when the settings ``one`` and ``other`` have the same ``[network] address``
+    (case aside): their two robots would answer the same mail."""
+    return one.network.address.lower() == other.network.address.lower()
 
 
 def find_networks(directory: Path) -> list[tuple[str, Path]]:
@@ -130,6 +137,15 @@ class Host:
                 settings = load(network.config)
             except ConfigError as error:  # every problem at once, as `rers run` alone says them
                 self._cannot_start(network, str(error))
+                continue
+            served = [n.name for n in self.networks
+                      if n.daemon is not None and same_address(n.daemon.settings, settings)]
+            if served:
+                # Both robots would answer the same mail: the first keeps its place, as a
+                # folder already served does (doctor --networks fails both).
+                self._cannot_start(network, f"its address {settings.network.address} is also the address of network "
+                                            f"{served[0]}, served here: both robots would answer the same mail; "
+                                            "give each network its own mailbox")
                 continue
             try:
                 store = Store.open(settings.store.path)
@@ -262,30 +278,33 @@ def status_all(directory: Path, now) -> tuple[str, list[str]]:
 def doctor_all(directory: Path) -> tuple[str, list[str]]:
     """`rers doctor` of every network of ``directory`` (one after the other: each check
     may wait for a server's timeout), as :func:`status_all`: the text and the names of the
-    networks with a failed check — a network whose ``[network] address`` an earlier one
-    already has fails too (both would answer the same mail). Raises :class:`UserError`
+    networks with a failed check — networks that share one ``[network] address`` all fail
+    (their robots would answer the same mail; `rers run --networks` starts the first only). Raises :class:`UserError`
     when there is no network."""
     from workflows.shell.doctor import report, run_checks
 
     parts, failing, loaded, languages = [], [], [], set()
     for name, config in find_networks(directory):
         try:
-            settings = load(config)
+            loaded.append((name, load(config)))
         except ConfigError as error:
-            parts.append(f"== {name} ==\nFAIL  config     " + error.said(words_for_error(error)))
+            loaded.append((name, error))
+    for name, settings in loaded:
+        if isinstance(settings, ConfigError):
+            parts.append(f"== {name} ==\nFAIL  config     " + settings.said(words_for_error(settings)))
             failing.append(name)
             continue
         findings = run_checks(settings)
         say = words_for(settings)
         languages.add(settings.network.language)
-        shared = [other for other, address in loaded if address == settings.network.address]
+        shared = [other for other, found in loaded
+                  if other != name and not isinstance(found, ConfigError) and same_address(found, settings)]
         parts.append(f"== {name} ==\nok    config     " + say("{path} is valid", path=settings.source)
                      + f"\n{report(findings, say)}"
                      + ("\nFAIL  address    " + say("{address} is also the address of {others}: both robots would "
                                                   "answer the same mail; give each network its own mailbox",
                                                   address=settings.network.address, others=", ".join(shared))
                         if shared else ""))
-        loaded.append((name, settings.network.address))
         if shared or any(f.level == "fail" for f in findings):
             failing.append(name)
     parts.append(summary_line(len(parts), failing, _host_words(languages)))

@@ -107,13 +107,15 @@ def news_job(settings: Settings, store: Store, now: datetime, renderer: Renderer
     return sent
 
 
-def federation_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None) -> list[str]:
+def federation_job(settings: Settings, store: Store, now: datetime, renderer: Renderer | None = None, *,
+                   asked: bool = False) -> list[str]:
     """Linked networks (:func:`workflows.steps.federated_introductions.linked_work`): a
     ``hello`` to each peer not linked yet, the shared catalogue to each linked one when it
-    changed (once a day at most), cross-network introductions expired and proposed.
-    Returns what was sent. Raises :class:`workflows.shell.errors.UserError` when the
-    signing key is missing (nothing is then written)."""
-    sent = run(settings, store, now, linked_work, renderer=renderer)
+    changed (once a day at most, unless ``asked``: `rers federation send`),
+    cross-network introductions expired and proposed. Returns what was sent. Raises
+    :class:`workflows.shell.errors.UserError` when the signing key is missing (nothing is
+    then written)."""
+    sent = run(settings, store, now, linked_work, asked, renderer=renderer)
     if sent:
         log.info("linked networks: %s", ", ".join(sent))
     return sent

@@ -68,6 +68,10 @@ from workflows.steps.speaking import forward_to_animators, tell_animators, tell_
 APPROVE, CONSENT = "crossing_approve", "crossing_consent"
 """The kinds of the questions asked of the animators and of the member."""
 
+OFF_THE_LIST = ("withdrawn", "erased", "unavailable")
+"""The reasons of a peer's ``withdrawn`` that say its item left its list: the item
+withdrawn, its member gone, or not open any more (paused, set aside)."""
+
 
 # --- the record ---------------------------------------------------------------------------
 
@@ -309,11 +313,11 @@ def expire(plan: Plan) -> list[str]:
     return done
 
 
-def linked_work(plan: Plan) -> list[str]:
-    """The hourly job of linked networks: :func:`workflows.steps.federation.share`, then
-    the expiry of cross-network introductions left unanswered and the matching across
-    (:func:`propose_across`). Returns what was done."""
-    return [*federation.share(plan), *expire(plan), *propose_across(plan)]
+def linked_work(plan: Plan, asked: bool = False) -> list[str]:
+    """The hourly job of linked networks: :func:`workflows.steps.federation.share`
+    (``asked``: by an operator, now), then the expiry of cross-network introductions left
+    unanswered and the matching across (:func:`propose_across`). Returns what was done."""
+    return [*federation.share(plan, asked=asked), *expire(plan), *propose_across(plan)]
 
 
 # --- a peer's messages -------------------------------------------------------------------------
@@ -353,9 +357,12 @@ def on_message(plan: Plan, incoming: Incoming, peer: Peer, received: Received) -
     if record is None:
         return _suspicious(plan, incoming, peer, f"{received.kind} about no introduction of ours")
     if received.kind == "withdrawn":
+        reason = read_reason(received.body)
+        if reason in OFF_THE_LIST and federation.drop_entry(plan, peer, record["theirs"].get("ref")):
+            plan.audit.info("federation: %s of %s dropped from its catalogue kept here (%s)",
+                            record["theirs"].get("ref"), peer.name, reason)
         if record["status"] not in PENDING and record.get("close_reason"):
             return f"federation: {record['ref']} already ended"
-        reason = read_reason(received.body)
         _close(plan, record, reason, ours=False, event=f"{reason} by {peer.name}")
         return f"federation: {record['ref']} {reason} by {peer.name}"
     if received.kind == "approval" and record["status"] == "proposed":

@@ -6,7 +6,7 @@ robot tells its peers' robots and what it keeps of theirs.
   sequence number): that proves it lists this network too. Before that, only a ``hello``
   goes to it, once a day at most; nothing of the members leaves.
 - Once linked, the catalogue of the shared items (:func:`shared_items`) goes to it when it
-  changed, once a day at most (at once on the first link).
+  changed, once a day at most (at once on the first link, and when an operator asks).
 - What a peer sent is kept per peer in the ``state`` collection (:func:`peer_state`),
   never in ``members`` or ``items``: no record of one network belongs to another.
 
@@ -129,6 +129,19 @@ def share_catalogue(plan: Plan, peer: Peer, *, at_once: bool = False) -> str | N
     return sent
 
 
+def drop_entry(plan: Plan, peer: Peer, ref: str | None) -> bool:
+    """``peer`` said its item ``ref`` is off its list (a ``withdrawn`` naming it as
+    withdrawn, erased or unavailable): dropped from the catalogue kept of ``peer``, so
+    that no other demand is proposed to it — until a catalogue received later lists it
+    again (that one replaces the whole list). True when it was there."""
+    kept = peer_state(plan, peer).get("catalogue") or []
+    left = [entry for entry in kept if entry.get("ref") != ref]
+    if len(left) == len(kept):
+        return False
+    _save(plan, peer, catalogue=left)
+    return True
+
+
 def share_again(plan: Plan, peer: Peer) -> None:
     """``peer`` holds an out-of-date catalogue of ours (it proposed an offer no longer
     listed: paused, withdrawn, no longer shared): the next catalogue goes to it even if
@@ -138,19 +151,22 @@ def share_again(plan: Plan, peer: Peer) -> None:
     _save(plan, peer, shared_digest=None)
 
 
-def share(plan: Plan) -> list[str]:
-    """The daily work of linked networks (a job): to each peer not linked yet, a ``hello``
-    (once a day at most); to each linked one, the catalogue when it changed
-    (:func:`share_catalogue`). Returns what was sent, ``"<kind> to <peer name>"``."""
+def share(plan: Plan, *, asked: bool = False) -> list[str]:
+    """The work of linked networks (an hourly job, also run at the robot's start): to each
+    peer not linked yet, a ``hello`` (once a day at most); to each linked one, the
+    catalogue when it changed (:func:`share_catalogue`, once a day at most). ``asked``:
+    an operator asked for it now (`rers federation send`) — the daily limits, meant for
+    the job, do not apply; an unchanged catalogue still stays. Returns what was sent,
+    ``"<kind> to <peer name>"``."""
     done = []
     for peer in plan.settings.federation.peers:
         state = peer_state(plan, peer)
         if not state.get("linked"):
-            if state.get("hello_day") != plan.today:
+            if asked or state.get("hello_day") != plan.today:
                 send(plan, peer, "hello", {})
                 _save(plan, peer, hello_day=plan.today)
                 done.append(Said("hello to {peer}", peer=peer.name))
-        elif share_catalogue(plan, peer):
+        elif share_catalogue(plan, peer, at_once=asked):
             done.append(Said("catalogue to {peer}", peer=peer.name))
     return done
 

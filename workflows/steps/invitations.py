@@ -328,14 +328,18 @@ def announce(plan: Plan, state: dict[str, EventSeries], changes: Iterable[Change
             people = group_invitees(plan, series.group)
         else:
             people = everyone = invitees(plan) if everyone is None else everyone
+        told = 0
         for invitee in people:
             if not invitee.wants(series):
                 continue
             mid = _queue(plan, series, change.kind, invitee, change.occurrence)
             if mid:
                 queued.append(mid)
+                told += 1
+        # The people a mail went to, not those who could have had one: a pooled event
+        # nobody opted in to is « announced to 0 people ».
         plan.audit.info("calendar: %s %s%s announced to %d people", change.uid, change.kind,
-                   f" {change.occurrence}" if change.occurrence else "", len(people))
+                        f" {change.occurrence}" if change.occurrence else "", told)
     return queued
 
 

@@ -12,7 +12,9 @@ The export (``format`` ``rers-member-export/1``)::
      "member": {ref, name, address, phone, contact, invitations, status, language,
                 created, confirmed, undeliverable, registered_by, invitations_round, former},
      "items": [{ref, kind, title, description, modality, availability, place, status,
-                created, closed, served_by}]   (served_by: for a demand, the introduction
+                created, closed, shared, served_by}]   (shared: true when the member
+                wrote « Réseaux voisins : oui » on it — its title, form and availability
+                go to the linked networks —, else false or None)   (served_by: for a demand, the introduction
                 that served it — made, its exchange not said not to have happened — or None),
      "consents": [{purpose, subject_ref, given, how, texts, message_id, recorded_by, note,
                    at, superseded}],
@@ -48,7 +50,7 @@ FORMAT = "rers-member-export/1"
 _MEMBER_KEYS = ("ref", "name", "address", "phone", "contact", "invitations", "status", "language", "created",
                 "confirmed", "undeliverable", "registered_by", "invitations_round", "former")
 _ITEM_KEYS = ("ref", "kind", "title", "description", "modality", "availability", "place", "status", "created",
-              "closed")
+              "closed", "shared")
 _CONSENT_KEYS = ("purpose", "subject_ref", "given", "how", "texts", "message_id", "recorded_by", "note", "at",
                  "superseded")
 _QUESTION_KEYS = ("kind", "subject_ref", "status", "created", "expires", "answer", "answered")
