@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 import pytest
 
 from support import make_settings
-from workflows.model.privacy import first_name
+from workflows.mail.first_names import first_name
 from workflows.mail.render import Renderer
 from workflows.mail.labels import readable_name
 from workflows.shell.templating import example

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from workflows.mail.first_names import PARTICLES
-from workflows.model.privacy import MASK, first_name, public_member, read_first_name, redact
+from workflows.mail.first_names import first_name, read_first_name
+from workflows.model.privacy import MASK, public_member, redact
 
 # --- only a first name ------------------------------------------------------------------
 
@@ -242,7 +243,6 @@ def test_an_address_in_spaced_pieces_leaves_no_piece_visible(title):
 
 
 def test_capitals_facing_small_letters_tell_no_first_name():
-    from workflows.model.privacy import read_first_name
 
     assert read_first_name("BRUNO vasseur").value is None
     assert read_first_name("VASSEUR Bruno").value == "Bruno"

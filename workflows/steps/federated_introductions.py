@@ -43,6 +43,7 @@ from datetime import datetime, timedelta
 
 from config.settings import Peer
 from workflows.decision import Incoming, Plan
+from workflows.mail.first_names import first_name
 from workflows.model.said import Said
 from workflows.lookup import find_item, find_ref, group_holding
 from workflows.model.federated_introductions import (
@@ -60,7 +61,7 @@ from workflows.model.federated_introductions import (
 from workflows.model.federation import Received, shared_entry
 from workflows.model.members import NAME_MAX
 from workflows.model.matching import item_busy, score_titles
-from workflows.model.privacy import choose_contact, first_name, public_item, public_member, readable_phone, redact
+from workflows.model.privacy import choose_contact, public_item, public_member, readable_phone, redact
 from workflows.steps import consents, federation, introductions, questions
 from workflows.steps.matcher import engaged, matcher, partner
 from workflows.steps.speaking import forward_to_animators, tell_animators, tell_member

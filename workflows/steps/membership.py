@@ -30,12 +30,12 @@ from datetime import datetime, timedelta
 
 from workflows.decision import Incoming, Plan, Refused
 from workflows.lookup import find_ref, items_of
+from workflows.mail.first_names import first_name
 from workflows.mail.model import CONTACTS, Item, MemberFields
 from workflows.mail.sender import person_name
 from workflows.mail.textutil import fold
 from workflows.model import charter
 from workflows.model.members import NAME_MAX
-from workflows.model.privacy import first_name
 from workflows.steps import consents, questions, standing
 from workflows.steps.erasure import erase_member
 from workflows.steps.invitations import follow_preference, invite_member, invitee_of
