@@ -36,8 +36,8 @@ def offer(n: int) -> bytes:
 
 
 def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(robot_factory, imap_account, sink, record_property):
-    size = int(os.environ.get("RERS_CRASH_MESSAGES", "300"))
-    max_kills = int(os.environ.get("RERS_CRASH_KILLS", "15"))
+    size = int(os.environ.get("RERS_CRASH_MESSAGES", "200"))
+    max_kills = int(os.environ.get("RERS_CRASH_KILLS", "10"))
     rng = random.Random(int(os.environ.get("RERS_CRASH_SEED", "20261129")))
     # 300 newcomers at once is what the network's bound on confirmation requests holds back
     # (docs/security.md, "Floods"): lifted here, where every one must be answered.

@@ -354,7 +354,7 @@ FIELD_VALUES = st.fixed_dictionaries({}, optional={
 })
 
 
-@hypothesis_settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(fields=FIELD_VALUES, intent=st.sampled_from(["offer", "demand", "join", "preferences", "unknown"]),
        how=st.sampled_from(["relay", "unauthenticated", "spf only", "forged"]))
 def test_whatever_a_message_not_from_the_member_writes_the_record_stays(fields, intent, how):
