@@ -12,12 +12,12 @@ Checked with every problem at once, like the rest of the configuration
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from config.tables import table_label, table_lines, unknown_key
 from workflows.model.said import Said
 
 FEED_KEYS = ("peer", "path", "url", "kinds")
@@ -54,24 +54,18 @@ def check_feeds(given: Any, peers: list, base: Path, text: str) -> tuple[list[Fe
     (:class:`config.settings.Peer`): ``(feeds, problems)``, every problem at once (an
     unknown or missing key, a peer not listed in ``[[federation.peers]]`` or given two
     feeds, both or neither of ``path`` and ``url``, a URL that is not http(s))."""
-    lines = [n for n, line in enumerate(text.splitlines(), start=1)
-             if re.match(r"^\s*\[\[\s*federation\s*\.\s*feeds\s*\]\]", line)]
+    lines = table_lines(text, "federation.feeds")
     if not isinstance(given, list) or not all(isinstance(f, dict) for f in given):
         return [], [Said("[federation] feeds: write each linked network's calendar as a [[federation.feeds]] table")]
     by_name = {p.name.lower(): p for p in peers}
     feeds, problems, seen = [], [], set()
     for number, table in enumerate(given, start=1):
-        where = Said("line {line}: ", line=lines[number - 1]) if number <= len(lines) else ""
-
-        def label(key: str, reason: Said) -> Said:
-            return Said("{at}[[federation.feeds]] #{number} {key}: {reason}", at=where, number=number, key=key,
-                        reason=reason)
+        label = table_label("federation.feeds", number, lines)
         bad = len(problems)
         for key in table:
             if key not in FEED_KEYS:
                 hint = difflib.get_close_matches(key, FEED_KEYS, n=1)
-                problems.append(label(key, Said("unknown key (did you mean {hint!r}?)", hint=hint[0]) if hint
-                                      else Said("unknown key")))
+                problems.append(label(key, unknown_key(hint)))
         for key in ("peer", "path", "url"):
             if key in table and (not isinstance(table[key], str) or not table[key].strip()):
                 problems.append(label(key, Said("must be a non-empty string")))

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from email_validator import EmailNotValidError, validate_email
 
 from config.feeds import Feed, check_feeds
+from config.tables import table_label, table_lines, unknown_key
 from workflows.model.federation import FederationError, read_public_key
 from workflows.model.said import Said, said
 
@@ -725,9 +726,6 @@ def _keyed(at: Said | str, section: str, key: str, reason: Said | str) -> Said:
     return Said("{at}[{section}] {key}: {reason}", at=at, section=section, key=key, reason=reason)
 
 
-def _unknown_key(hint: list[str]) -> Said:
-    """An unknown key, with the known one it is close to (``hint``, from :mod:`difflib`)."""
-    return Said("unknown key (did you mean {hint!r}?)", hint=hint[0]) if hint else Said("unknown key")
 
 
 def validate(data: dict, base: Path, text: str = "") -> tuple[dict[str, dict], list[Said]]:
@@ -779,7 +777,7 @@ def validate(data: dict, base: Path, text: str = "") -> tuple[dict[str, dict], l
                         "variable in password_env")))
                     continue
                 hint = difflib.get_close_matches(key, keys, n=1)
-                problems.append(_keyed(at(section, key), section, key, _unknown_key(hint)))
+                problems.append(_keyed(at(section, key), section, key, unknown_key(hint)))
                 continue
             converted, reason = _convert(keys[key].kind, value, base)
             if reason:
@@ -824,22 +822,17 @@ def _peers(given: Any, own_address: str | None, text: str) -> tuple[list[Peer], 
     """The ``[[federation.peers]]`` tables checked: ``(peers, problems)``, every problem of
     every peer at once (a missing or unknown key, an implausible or repeated address, this
     network's own address, a name given twice, a key that is not an Ed25519 public key)."""
-    lines = [n for n, line in enumerate(text.splitlines(), start=1)
-             if re.match(r"^\s*\[\[\s*federation\s*\.\s*peers\s*\]\]", line)]
+    lines = table_lines(text, "federation.peers")
     if not isinstance(given, list) or not all(isinstance(p, dict) for p in given):
         return [], [Said("[federation] peers: write each linked network as a [[federation.peers]] table")]
     peers, problems, names, addresses = [], [], set(), set()
     for number, table in enumerate(given, start=1):
-        where = Said("line {line}: ", line=lines[number - 1]) if number <= len(lines) else ""
-
-        def label(key: str, reason: Said) -> Said:
-            return Said("{at}[[federation.peers]] #{number} {key}: {reason}", at=where, number=number, key=key,
-                           reason=reason)
+        label = table_label("federation.peers", number, lines)
         bad = len(problems)
         for key in table:
             if key not in _PEER_KEYS:
                 hint = difflib.get_close_matches(key, _PEER_KEYS, n=1)
-                problems.append(label(key, _unknown_key(hint)))
+                problems.append(label(key, unknown_key(hint)))
         values = {}
         for key in _PEER_KEYS:
             value = table.get(key)
