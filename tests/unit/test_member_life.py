@@ -911,3 +911,16 @@ def test_a_pair_whose_time_to_be_proposed_again_came_during_a_pause_is_proposed_
     assert net.send(MARIE, "REPRISE", "") == "resume M-1: 1 item(s) open again"
     assert [(i["ref"], i["offer"], i["demand"], i["status"]) for i in net.store.introductions.all()][-1] == \
         ("MR-2", "O-1", "D-1", "proposed")
+
+
+def test_non_to_still_current_ends_the_group_gathering_around_the_offer_as_retrait_does(net):
+    members = knit.people(net, knit.PACO, *ASKERS)
+    offer = knit.item(net, members[knit.PACO], "offer", "Tricot", modality="group", capacity=2)
+    for address in ASKERS:
+        knit.item(net, members[address], "demand", "apprendre le tricot")
+    (group,) = net.store.groups.all()
+    assert (group["offer"], group["status"]) == (offer["ref"], "proposed")
+    fresh(net, 180)
+    assert net.answer(knit.PACO, "question:still_current", "Non merci") == "still_current O-1: closed"
+    (group,) = net.store.groups.all()
+    assert (group["status"], group["close_reason"]) == ("cancelled", "offer withdrawn")

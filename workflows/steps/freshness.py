@@ -22,7 +22,7 @@ from datetime import datetime
 from workflows.decision import Incoming, Plan
 from workflows.lookup import find_item, find_ref
 from workflows.model.privacy import public_item
-from workflows.steps import federated_introductions, introductions, questions
+from workflows.steps import questions
 from workflows.steps.items import close_item, to_matching
 from workflows.steps.matcher import intros_of, matcher
 from workflows.steps.pauses import BY_FRESHNESS, hide_item, reopen_item
@@ -104,8 +104,6 @@ def on_still_current_answer(plan: Plan, incoming: Incoming, question: dict, answ
         outcome = "already closed"
     elif answer == "no":
         item = close_item(plan, item)
-        introductions.on_item_closed(plan, item["ref"])
-        federated_introductions.on_item_closed(plan, item["ref"])
         outcome = "closed"
     elif item["status"] == "paused" and item.get("paused_by") == BY_FRESHNESS:
         item = reopen_item(plan, item)

@@ -107,8 +107,15 @@ def release_held(plan: Plan, member_ref: str) -> list[dict]:
 
 
 def close_item(plan: Plan, item: dict) -> dict:
-    """Close an item (withdrawn by its member); returns it."""
-    return plan.items.update(item["id"], status="closed", closed=plan.stamp())
+    """Close an item (withdrawn by its member: ``RETRAIT``, or NON to « toujours
+    d'actualité ? »); returns it. What it was part of learns it here, whichever way it
+    was withdrawn: its proposals and introductions (here and across networks) and its
+    group (:func:`workflows.steps.groups.on_item_closed`)."""
+    closed = plan.items.update(item["id"], status="closed", closed=plan.stamp())
+    introductions.on_item_closed(plan, closed["ref"])
+    federated_introductions.on_item_closed(plan, closed["ref"])
+    groups.on_item_closed(plan, closed["ref"])
+    return closed
 
 
 def on_withdraw_item(plan: Plan, incoming: Incoming) -> str:
@@ -153,9 +160,6 @@ def on_withdraw_item_answer(plan: Plan, incoming: Incoming, question: dict, answ
     closed = answer == "yes" and item["status"] != "closed"
     if closed:
         item = close_item(plan, item)
-        introductions.on_item_closed(plan, item["ref"])
-        federated_introductions.on_item_closed(plan, item["ref"])
-        groups.on_item_closed(plan, item["ref"])
     answer_sender(plan, incoming, template="withdraw_item_done",
                   values={"item": item, "closed": answer == "yes", "proxy": bool(question["data"].get("proxy"))},
                   purpose="withdraw_item_done", must_reach=True)
