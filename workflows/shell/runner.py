@@ -34,12 +34,13 @@ from workflows.decision import Erased, Incoming, Plan
 from workflows.mail.model import Parsed, ParseOptions
 from workflows.mail.parse import fallback_message_id, parse_message
 from workflows.mail.render import Renderer
-from workflows.model.said import Said, kept, said_of, unkept
+from workflows.model.said import Said, kept, said, said_of, unkept
 from workflows.routes import dispatch
 from workflows.shell.apply import apply, resources, run
 from workflows.shell.erasure import after_erasure
 from workflows.shell.clock import Clock, utc_now
 from workflows.shell.errors import os_problem
+from workflows.shell.language import words_for
 from workflows.shell.mailboxes.base import Mailbox, MailboxError, SourceMessage
 from workflows.shell.oauth2 import Tokens, tokens_for
 from workflows.shell.outbox import FlushReport, flush, limits_of, raw_bytes
@@ -319,7 +320,7 @@ class Runner:
                         purpose="parked",
                         without_original=without_original,
                         count=count,
-                        detail=detail,
+                        detail=said(detail, words_for(self.settings)),  # the mail's language
                         folder=self.settings.mailbox.error_folder,
                     )
                     apply(plan, self.store, self.renderer)
