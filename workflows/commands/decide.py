@@ -108,12 +108,13 @@ def readable(result: dict, say) -> str:
     for write in result["writes"]:
         doc = write["document"] or {}
         what = doc.get("ref") or doc.get("key") or doc.get("kind") or ""
-        lines.append(f"record   {write['op']} {write['collection']} #{write['id']} {what}".rstrip())
+        lines.append(say("record   {op} {collection} #{id} {what}", op=write["op"], collection=write["collection"],
+                         id=write["id"], what=what).rstrip())
     for mail in result["already_sent"]:
         lines.append("mail     " + say("{template} to {to}: already queued or sent, not again",
                                        template=mail["template"], to=", ".join(mail["to"] + mail["cc"])))
     if result["dropped"]:
-        lines.append("dropped  " + say("{n} queued mail(s)", n=len(result["dropped"])))
+        lines.append(say("dropped  {n} queued mail(s)", n=len(result["dropped"])))
     lines.append(say("(nothing was changed: rers decide only says what would be done)"))
     return "\n".join(lines)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import mailbox
 import shutil
 from pathlib import Path
-from types import MappingProxyType
 
 from config.settings import load
 from workflows.mail.labels import label_of
@@ -19,17 +18,13 @@ from store import Store
 from workflows.shell.daemon import InstanceLock
 from workflows.shell.errors import UserError
 from workflows.shell.init import init_folder
-from workflows.shell.language import catalogued, words_for
+from workflows.shell.language import ITEM_STATUS, MEMBER_STATUS, words_for
 from workflows.shell.publish import publish_calendar
 from workflows.shell.clock import utc_now
 from workflows.shell.runner import Runner
 
 SAMPLES = Path(__file__).resolve().parent / "mail"
-MEMBER_STATUS = MappingProxyType({"confirmed": catalogued("confirmed"), "pending": catalogued("pending")})
-"""A member's status as the operator reads it (the store keeps the code word)."""
-ITEM_STATUS = MappingProxyType({"open": catalogued("open"), "held": catalogued("held"),
-                                "paused": catalogued("paused"), "closed": catalogued("closed")})
-"""An offer's or a demand's status as the operator reads it."""
+
 _FILLED = ".demo-filled"
 _FILLING = ".demo-filling"
 
