@@ -193,7 +193,11 @@ def cmd_run(args) -> int:
     if directory is not None:
         from workflows.shell.host import Host
 
-        return Host(directory, clock=clock_for(None, args)).run()
+        host = Host(directory, clock=clock_for(None, args))
+        status = host.run()
+        for line in host.said_lines():  # the log's CRITICAL lines stay English
+            print("rers: " + line, file=sys.stderr)
+        return status
     settings = load_settings(args)
     clock = clock_for(settings, args)
     log_problems(settings, clock())  # a broken animators' text is said now; the built-in one is used meanwhile

@@ -66,6 +66,7 @@ from workflows.steps import (
 from workflows.steps.calendar import find_series
 from workflows.steps.invitations import sent_calendar_mail
 from workflows.steps.speaking import answer_sender, forward_the_rest, forward_to_animators
+from workflows.model.said import Said
 
 
 Step = Callable[[Plan, Incoming], str]
@@ -131,7 +132,7 @@ def _not_forged(plan: Plan, incoming: Incoming, server: Verdict | None = None) -
                          member=member["ref"] if member else address)
     plan.audit.warning("%s: in %s's name, DMARC fail: not acted on", incoming.parsed.message_id,
                   member["ref"] if member else "a non-member")
-    return "forwarded: forged"
+    return Said("forwarded: forged")
 
 
 def _animator(plan: Plan, incoming: Incoming) -> str | None:
@@ -141,10 +142,10 @@ def _animator(plan: Plan, incoming: Incoming) -> str | None:
     parsed = incoming.parsed
     if not is_animator(plan, parsed.sender):
         forward_to_animators(plan, incoming, reason="act_not_from_animator", purpose="refused_command", about="")
-        return "refused: not an animator"
+        return Said("refused: not an animator")
     if not server_verdict(plan, parsed).authenticated:
         forward_to_animators(plan, incoming, reason="command_not_authenticated", purpose="refused_command")
-        return "refused: not authenticated"
+        return Said("refused: not authenticated")
     return None
 
 
@@ -155,14 +156,14 @@ def _animator_answer(plan: Plan, incoming: Incoming, question: dict) -> str | No
     refusal = None
     if not is_animator(plan, parsed.sender):
         forward_to_animators(plan, incoming, reason="act_not_from_animator", purpose="refused_reply", about=about)
-        refusal = "not an animator"
+        refusal = Said("not an animator")
     elif not server_verdict(plan, parsed).authenticated:
         forward_to_animators(plan, incoming, reason="act_not_authenticated", purpose="refused_reply", about=about)
-        refusal = "not authenticated"
+        refusal = Said("not authenticated")
     if refusal is None:
         return None
     plan.audit.warning("%s: approval of %s refused (%s)", parsed.message_id, question["subject_ref"], refusal)
-    return f"refused: {refusal}"
+    return Said("refused: {refusal}", refusal=refusal)
 
 
 def record_change_refusal(parsed: Parsed, member: dict, server: Verdict) -> str | None:
@@ -241,7 +242,7 @@ def _attendee_self(plan: Plan, incoming: Incoming) -> str | None:
     attendee = others[0]
     forward_to_animators(plan, incoming, reason="rsvp_not_attendee", purpose="rsvp_not_attendee", attendee=attendee)
     plan.audit.warning("%s: calendar answer for an attendee who did not send it: not recorded", parsed.message_id)
-    return "rsvp: not sent by the attendee, forwarded"
+    return Said("rsvp: not sent by the attendee, forwarded")
 
 
 def _may_answer(plan: Plan, incoming: Incoming) -> str | None:
@@ -260,7 +261,7 @@ def _may_answer(plan: Plan, incoming: Incoming) -> str | None:
         return None
     forward_to_animators(plan, incoming, reason="attendance_not_member", purpose="rsvp_not_member",
                          title=series.title, address=person)
-    return f"rsvp: {person} is neither a member nor an animator, forwarded"
+    return Said("rsvp: neither a member nor an animator, forwarded")
 
 
 def _invitee(plan: Plan, incoming: Incoming) -> str | None:
@@ -278,7 +279,7 @@ def _invitee(plan: Plan, incoming: Incoming) -> str | None:
     forward_to_animators(plan, incoming, purpose="attendance_not_member", reason="attendance_not_member",
                          title=found[1].title, address=person)
     answer_sender(plan, incoming, template="unknown_ack", values={}, purpose="unknown_ack", daily_kind="unknown_ack")
-    return f"invitation reply: {person} is neither a member nor an animator, forwarded"
+    return Said("invitation reply: neither a member nor an animator, forwarded")
 
 
 def _about_our_mail(plan: Plan, incoming: Incoming) -> "str | Incoming | None":
@@ -303,7 +304,7 @@ def _about_our_mail(plan: Plan, incoming: Incoming) -> "str | Incoming | None":
     forward_to_animators(plan, incoming, reason="bounce_not_ours", purpose="bounce_not_ours", members=refs)
     plan.audit.warning("%s: a delivery report for %s about no mail sent to them: nobody marked", parsed.message_id, refs)
     if len(unproven) == len(to_mark):
-        return f"bounce: not about a mail sent to {refs}, nothing marked"
+        return Said("bounce: not about a mail sent to {refs}, nothing marked", refs=refs)
     proven = [a for a in parsed.bounced_addresses if a not in unproven]
     return replace(incoming, parsed=replace(parsed, bounced_addresses=proven))
 
@@ -327,7 +328,7 @@ def _item_holder_or_animator(plan: Plan, incoming: Incoming) -> str | None:
         return _animator(plan, incoming)  # for a member without e-mail: authenticated, as any animator's act
     answer_sender(plan, incoming, template="withdraw_item_refused", values={"ref": parsed.item_ref, "closed": False},
                   purpose="withdraw_item_refused")
-    return f"withdraw_item {parsed.item_ref}: not found for the sender"
+    return Said("withdraw_item {item_ref}: not found for the sender", item_ref=parsed.item_ref)
 
 
 def _member(plan: Plan, incoming: Incoming) -> str | None:
@@ -389,14 +390,14 @@ def _addressee(plan: Plan, incoming: Incoming) -> "str | tuple[dict, str]":
             # someone else now): the animators only.
             forward_to_animators(plan, incoming, reason="refused:moved", purpose="refused_reply", member=moved)
             plan.audit.warning("%s: reply refused (%s, from a former address)", parsed.message_id, found.refusal)
-            return f"refused: {found.refusal} (former address)"
+            return Said("refused: {refusal} (former address)", refusal=found.refusal)
         forward_to_animators(plan, incoming, reason=f"refused:{found.refusal}", purpose="refused_reply")
         plan.audit.warning("%s: reply refused (%s)", parsed.message_id, found.refusal)
         if (found.refusal in questions.CLOSED and address and address.lower() == found.question["address"]
                 and address.lower() not in plan.settings.network.animators):
             answer_sender(plan, incoming, template="question_closed", values={"why": found.refusal},
                           purpose="question_closed", daily_kind="question_closed")
-        return f"refused: {found.refusal}"
+        return Said("refused: {refusal}", refusal=found.refusal)
     return found.question, parsed.answer or "unclear"
 
 
@@ -411,7 +412,7 @@ def _not_forged_and(check: Callable[[Plan, Incoming], object]) -> Callable[[Plan
     return guarded
 def _robot_refused(plan: Plan, parsed: Parsed, why: str) -> str:
     plan.audit.warning("%s: robot-to-robot message refused (%s)", parsed.message_id, why)
-    return f"refused: federation, {why}"
+    return Said("refused: federation, {why}", why=why)
 
 
 def _peer(plan: Plan, incoming: Incoming) -> "str | tuple":
@@ -493,7 +494,7 @@ def _own_address(plan: Plan, incoming: Incoming) -> str | None:
                          intent=label_of(parsed.intent, "intent", plan.settings.network.language))
     plan.audit.warning("%s: %s for %s not from their own address (%s): not acted on", parsed.message_id, parsed.intent,
                   member["ref"], why)
-    return f"refused: {parsed.intent} not from the member's own address ({why})"
+    return Said("refused: {intent} not from the member's own address ({why})", intent=parsed.intent, why=why)
 
 
 CONFIRMED_MEMBER = Guard("not forged; confirmed member", "not called forged; a confirmed member (anyone else: "
@@ -642,7 +643,7 @@ def on_reply(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str
     if route is None:
         forward_to_animators(plan, incoming, reason="question_not_handled",
                              question=label_of(question["kind"], "question", plan.settings.network.language))
-        return f"forwarded: no handler for {question['kind']}"
+        return Said("forwarded: no handler for {kind}", kind=question['kind'])
     refused = route.guard.check(plan, incoming, question) if route.guard is not ADDRESSEE else None
     plan.routes_taken.append(("answer", route.key, route.guard.name, refused is None))
     if refused is not None:
@@ -738,7 +739,7 @@ def _former_address(plan: Plan, incoming: Incoming) -> str | None:
     forward_to_animators(plan, incoming, reason="from_former_address", purpose="former_address", member=member["ref"])
     plan.audit.warning("%s: %s from the former address of %s: not acted on, not answered", incoming.parsed.message_id,
                        incoming.parsed.intent, member["ref"])
-    return f"refused: {incoming.parsed.intent} from the former address of {member['ref']}"
+    return Said("refused: {intent} from the former address of {member}", intent=incoming.parsed.intent, member=member['ref'])
 
 
 def route(intent: str) -> Step:

@@ -102,7 +102,7 @@ def test_a_group_of_three_askers_for_two_places_through_real_mail(people, imap_r
 
     # An animator approves from Outlook; the other is told.
     assert people.cycle(reply(proposal, A1, "OUI", name="Anim One", style="outlook", date=people.now)) == \
-        ["handled: G-1 approved by anim.one@example.org: the offerer asked"]
+        ["handled: G-1 approved by an animator: the offerer asked"]
     assert people.to(A2, "Groupe G-1 approuvé par anim.one@example.org")
 
     # Paco is asked how many, never who.

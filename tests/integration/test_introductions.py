@@ -73,7 +73,7 @@ def test_from_an_offer_and_a_demand_to_two_people_who_meet_and_their_bilan(peopl
     # An animator approves from Outlook (the question below a French De : / Envoyé : block).
     approval = reply(proposal, A1, "OUI", name="Anim One", style="outlook", date=people.now)
     assert "Envoyé : " in text_of(parse(approval)) and "Objet : " in text_of(parse(approval))
-    assert people.cycle(approval) == ["handled: MR-1 approved by anim.one@example.org: consent asked"]
+    assert people.cycle(approval) == ["handled: MR-1 approved by an animator: consent asked"]
     (told,) = people.to(A2, "approuvée par anim.one@example.org")
 
     # Both consent; before the second yes, neither has any contact detail of the other.
@@ -149,5 +149,5 @@ def test_an_animator_address_without_dkim_or_dmarc_pass_cannot_approve(robot_fac
     assert people.store().introductions.find_one("ref", "MR-1")["status"] == "proposed"
     signed = reply(proposal, A1, "OUI", name="Anim One", style="outlook", date=people.now,
                    headers={"Authentication-Results": "mx.test; dkim=pass header.d=example.org"})
-    assert people.cycle(signed) == ["handled: MR-1 approved by anim.one@example.org: consent asked"]
+    assert people.cycle(signed) == ["handled: MR-1 approved by an animator: consent asked"]
     assert re.search(r"Une mise en relation vous est proposée", str(people.to(PACO)[-1]["Subject"]))

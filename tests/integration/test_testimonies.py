@@ -57,7 +57,7 @@ def test_a_testimony_approved_then_withdrawn_through_real_mail(people, imap_robo
 
     (question,) = people.to(A1, "Témoignage T-1 à approuver")
     assert people.cycle(reply(question, A1, "OUI", name="Anim One", style="outlook", date=people.now)) == \
-        [f"handled: T-1 published by {A1}"]
+        ["handled: T-1 published by an animator"]
     assert people.to(A2, f"Témoignage T-1 publié par {A1}")
     assert people.to(MARIE, "Votre témoignage T-1 est publié")
     shown = path.read_text(encoding="utf-8")

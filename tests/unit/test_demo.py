@@ -11,8 +11,17 @@ def test_demo_runs_and_fresh_starts_over(tmp_path, capsys):
     folder = tmp_path / "demo"
     assert main(["demo", str(folder)]) == 0
     out = capsys.readouterr().out
-    # The demo speaks the network's language (French, the default): the catalogue's words.
-    assert "Messages lus" in out and "join" in out and "calendrier.ics" in out
+    # The demo speaks the network's language (French, the default): the catalogue's words,
+    # each message's outcome and the store's code words (intents, statuses) too.
+    assert "Messages lus" in out and "calendrier.ics" in out
+    read = out.split("Messages lus", 1)[1].split("Membres dans la base", 1)[0]
+    assert "adhésion — traité : nouvelle adhésion M-1, confirmation demandée" in read
+    assert "demande d'aide — traité : aide envoyée" in read
+    assert "réponse automatique — traité : ignoré : mail automatique" in read
+    english = ("handled", "join", "confirmation asked", "forwarded", "ignored", "automatic", "help sent", "new",
+               "pending", "held", "confirmed")
+    assert not [word for word in english if word in read], read
+    assert "  M-1    en attente " in out and "  O-1    retenue " in out and " pending " not in out
     assert len(list((folder / "outbox").glob("*.eml"))) >= 10
     from store import Store
     assert Store.open(folder / "store" / "rers.json").outbox.count("status", "queued") == 0, \

@@ -173,6 +173,8 @@ def test_a_mailbox_that_cannot_be_cleaned_is_said_to_the_animators_then_forgotte
     assert outcome in ("handled: withdraw M-1: erased", "handled: withdraw M-2: erased")
     (notice,) = [raw for raw in _outbox(settings, ANIMATORS[0]) if ELISE.encode() in raw]
     assert b"disk unplugged" in notice
+    # The problems are said in the network's language (French), as the rest of the mail.
+    assert b"- dossier 'Trait" in notice and b": cannot clean Trait" in notice and b"- folder" not in notice
     store = Store.open(settings.store.path)
     (doc,) = [m for m in store.outbox.all() if m["purpose"] == "erasure_cleanup"]
     assert doc["status"] == "sent" and doc["forget"] and not doc["recipients"] and not doc["raw"]

@@ -123,10 +123,10 @@ def test_an_introduction_across_two_networks_both_approvals_then_both_consents(p
     ask = havre.mail_to(A_H, "question:crossing_approve").decode("utf-8", "replace")
     assert "RERS de Rouen" in ask and "Paco" not in ask
 
-    assert havre.answer(A_H, "question:crossing_approve", "OUI") == "MRV-1 approved by anim@havre.example"
+    assert havre.answer(A_H, "question:crossing_approve", "OUI") == "MRV-1 approved by an animator"
     exchange(havre, rouen)
     assert not havre.outbox(to="marie@example.com", purpose="question:crossing_consent"), "Rouen has not approved"
-    assert rouen.answer(A_R, "question:crossing_approve", "OUI") == "MRV-1 approved by anim@rouen.example"
+    assert rouen.answer(A_R, "question:crossing_approve", "OUI") == "MRV-1 approved by an animator"
     exchange(havre, rouen)
     for net, who in ((havre, "marie@example.com"), (rouen, "paco@example.net")):
         consent = str(parse(net.mail_to(who, "question:crossing_consent"))["Subject"])
@@ -163,7 +163,7 @@ def test_a_refusal_on_one_side_withdraws_it_on_the_other(pair):
     found = status(havre.settings, havre.store, havre.now)["peers"][0]["crossings"]
     assert [(c["ref"], c["status"], c["approvals"]) for c in found] == [
         ("MRV-1", "proposed", {"ours": "yes", "theirs": None})]
-    assert rouen.answer(A_R, "question:crossing_approve", "NON") == "MRV-1 refused by anim@rouen.example"
+    assert rouen.answer(A_R, "question:crossing_approve", "NON") == "MRV-1 refused by an animator"
     assert exchange(havre, rouen) == ["federation: MRV-1 refused by RERS de Rouen"]
     assert havre.store.crossings.all()[0]["status"] == "refused"
     told = havre.mail_to(A_H, "crossing_closed").decode("utf-8", "replace")
@@ -338,7 +338,7 @@ def test_an_animator_who_is_our_member_does_not_approve_their_own_side(tmp_path)
     to_marie, to_other = (flat(havre.mail_to(who, "introduction_decided")) for who in ("marie@example.com", A_H))
     assert "un autre animateur doit décider" in to_marie and "C'est à vous de décider" in to_other
 
-    assert havre.answer(A_H, "question:crossing_approve", "OUI") == "MRV-1 approved by anim@havre.example"
+    assert havre.answer(A_H, "question:crossing_approve", "OUI") == "MRV-1 approved by an animator"
     told = flat(havre.mail_to("marie@example.com", "introduction_decided"))
     assert "anim@havre.example a approuvé la mise en relation MRV-1 avec le RERS de Rouen" in told
     assert "quand l'équipe du RERS de Rouen aura approuvé" in told
@@ -347,7 +347,7 @@ def test_an_animator_who_is_our_member_does_not_approve_their_own_side(tmp_path)
 def test_our_member_alone_as_animator_decides_and_it_is_noted(tmp_path):
     havre, _ = proposed_across(tmp_path, "marie@example.com")
     assert havre.answer("marie@example.com", "question:crossing_approve", "NON") \
-        == "MRV-1 refused by marie@example.com"
+        == "MRV-1 refused by an animator"
     (record,) = havre.store.crossings.all()
     assert record["status"] == "refused" and any("our member: no other animator" in h["event"] for h in record["history"])
 

@@ -74,7 +74,7 @@ def test_below_group_min_a_collective_offer_waits_and_is_not_paired(net):
 
 def test_the_offerer_is_asked_how_many_never_who(net):
     knitting(net)
-    assert net.answer(A1, "question:group_approve", "OUI") == "G-1 approved by anim.one@example.org: the offerer asked"
+    assert net.answer(A1, "question:group_approve", "OUI") == "G-1 approved by an animator: the offerer asked"
     (decided,) = net.mails("group_decided")
     assert decided.recipients == [A2] and "approuvé par anim.one@example.org" in decided.subject
     (ask,) = net.mails("question:group_lead", PACO)
@@ -88,7 +88,7 @@ def test_the_offerer_is_asked_how_many_never_who(net):
 def test_a_refused_group_frees_its_demands_for_pairs(net):
     members = knitting(net)
     item(net, members[PACO], "offer", "cours de tricot", modality="one_to_one", opened=False)
-    assert net.answer(A1, "question:group_approve", "NON") == "G-1 refused by anim.one@example.org"
+    assert net.answer(A1, "question:group_approve", "NON") == "G-1 refused by an animator"
     assert group(net)["status"] == "refused"
     assert not net.mails("question:group_lead")
     assert all(net.store.items.find_one("ref", r).get("group") is None for r in ("O-1", "D-1", "D-2", "D-3"))

@@ -76,6 +76,9 @@ def test_a_bad_configuration_is_said_whole_and_the_others_run(tmp_path, caplog):
         thread.join(timeout=30)
     assert result["status"] == EXIT_UNFIXABLE  # one network never ran: systemd shows it
     assert any(r.levelno == logging.CRITICAL and "network bad not started" in r.getMessage() for r in caplog.records)
+    # What `rers run --networks` prints once stopped: in the network's language (the log stays English).
+    (line,) = host.said_lines()
+    assert line.startswith("le réseau bad s’est arrêté ou n’a pas démarré : ") and "2 problème(s)" in line, line
 
 
 def test_every_network_stopped_on_request_exits_0(tmp_path):
@@ -208,6 +211,9 @@ def test_the_host_does_not_start_a_second_network_on_an_address_already_served(t
     (critical,) = [r.getMessage() for r in caplog.records if r.levelno == logging.CRITICAL]
     assert critical.startswith("network b not started, the others go on: its address rers.a@example.org is also "
                                "the address of network a, served here")
+    assert host.said_lines() == ["le réseau b s’est arrêté ou n’a pas démarré : son adresse rers.a@example.org est "
+                                 "aussi celle du réseau a, servi ici : les deux robots répondraient au même courrier ; "
+                                 "donnez à chaque réseau sa propre boîte"]
 
 
 def test_summary_line():

@@ -59,7 +59,7 @@ def test_a_new_item_is_proposed_to_every_animator(net):
 def test_the_first_animator_answer_wins_and_the_others_are_told(net):
     pair(net)
     late = net.token(A2, "question:approve")
-    assert net.answer(A1, "question:approve", "OUI") == "MR-1 approved by anim.one@example.org: consent asked"
+    assert net.answer(A1, "question:approve", "OUI") == "MR-1 approved by an animator: consent asked"
     told = net.mails("introduction_decided")
     assert [m.recipients for m in told] == [[A2]]
     assert "anim.one@example.org a approuvé" in told[0].text
@@ -71,7 +71,7 @@ def test_the_first_animator_answer_wins_and_the_others_are_told(net):
 
 def test_a_refusal_closes_the_pair_for_good_and_frees_the_items(net):
     offer, demand = pair(net)
-    assert net.answer(A2, "question:approve", "Non merci") == "MR-1 refused by anim.two@example.org"
+    assert net.answer(A2, "question:approve", "Non merci") == "MR-1 refused by an animator"
     assert net.intro()["status"] == "refused"
     assert not net.mails(to=PACO) and not net.mails(to=LINA), "refused: nobody else told"
     assert net.step(introductions.rematch) == [], "never the same pair again"
@@ -94,8 +94,8 @@ def test_a_member_answering_with_a_leaked_token_changes_nothing(net):
     ("mx.test; dkim=fail header.d=example.org", "refused: not authenticated"),
     ("mx.test; dkim=pass header.d=forger.example", "refused: not authenticated"),
     ("mx.forger.example; dkim=pass header.d=example.org", "refused: not authenticated"),
-    ("mx.test; dkim=pass header.d=example.org", "MR-1 approved by anim.one@example.org: consent asked"),
-    ("mx.test; spf=fail; dmarc=pass header.from=example.org", "MR-1 approved by anim.one@example.org: consent asked"),
+    ("mx.test; dkim=pass header.d=example.org", "MR-1 approved by an animator: consent asked"),
+    ("mx.test; spf=fail; dmarc=pass header.from=example.org", "MR-1 approved by an animator: consent asked"),
 ])
 def test_with_an_authserv_id_an_approval_needs_dkim_or_dmarc_pass(tmp_path, results, outcome):
     net = Net(tmp_path / "robot", network='authserv_id = "mx.test"')

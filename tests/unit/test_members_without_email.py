@@ -129,7 +129,7 @@ def test_members_add_list_show_export_forget(world, capsys, tmp_path, monkeypatc
     assert world.store.consents.all()[0]["recorded_by"] == "Claire"
 
     status, out, _ = rers(world, capsys, "members", "list")
-    assert status == 0 and "M-1     confirmed  Jeanne Roux — tél. +33612345678" in out
+    assert status == 0 and "M-1     confirmé     Jeanne Roux — tél. +33612345678" in out
 
     status, out, _ = rers(world, capsys, "members", "show", "m-1")
     flat = " ".join(out.split())

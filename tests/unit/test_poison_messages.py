@@ -342,3 +342,23 @@ def test_a_parser_that_overflows_the_stack_is_one_failure_of_that_message(tmp_pa
     runner = Runner(settings, Store.open(settings.store.path), clock=lambda: NOW)
     (handled,) = runner.handle_batch([SourceMessage("t:1", b"Subject: x\n\nx\n")])
     assert handled.outcome == "failed (1)"
+
+
+def test_a_step_crash_is_kept_as_its_text_and_said_in_the_networks_language(tmp_path, monkeypatch):
+    """The failure's error is kept as data (workflows.model.said.kept): `rers status` says
+    it in French, an exception carrying a Said (a store's, a server's) in French too."""
+    from workflows.model.said import Said
+
+    def crash(raw, options, now=None):
+        raise ValueError(Said("the public catalogue page"))
+
+    monkeypatch.setattr(runner_module, "parse_message", crash)
+    settings = make_settings(tmp_path / "robot")
+    store = Store.open(settings.store.path)
+    runner = Runner(settings, store, clock=lambda: NOW)
+    (handled,) = runner.handle_batch([SourceMessage("t:1", b"Message-ID: <crash@x>\nSubject: x\n\nx\n")])
+    assert handled.outcome == "failed (1)"
+    (failure,) = store.failures.all()
+    assert failure["error"]["said"] == "{kind}: {error}"
+    status = status_text(settings, store, NOW)
+    assert "ValueError : la page publique du catalogue" in status and "catalogue page" not in status, status

@@ -192,7 +192,7 @@ def test_templates_check_exits_1_and_names_what_is_broken(settings, folder, caps
     assert run(capsys, "templates", "check", "--config", str(settings.source))[0] == 0
     write(folder, "items_ack.txt.j2", BROKEN["sandbox"])
     status, out = run(capsys, "templates", "check", "--config", str(settings.source))
-    assert status == 1 and f"FAIL  {folder / 'fr' / 'items_ack.txt.j2'}: line 1:" in out and "1 problème(s)" in out
+    assert status == 1 and f"FAIL  {folder / 'fr' / 'items_ack.txt.j2'} : ligne 1 :" in out and "1 problème(s)" in out
 
 
 def test_templates_list_shows_what_the_animators_changed(settings, folder, capsys):

@@ -45,11 +45,13 @@ def test_a_folder_that_does_not_exist_is_said_everywhere(tmp_path, capsys, caplo
     assert problem.level == "warn" and problem.where == str(missing) and "does not exist" in problem.text
     assert "ignored" in problem.text
     findings = list(check_templates(settings))
-    assert any(f.level == "warn" and str(missing) in f.text and "does not exist" in f.text for f in findings)
+    # Said in the network's language (French) by doctor and the commands, in English in the log.
+    assert any(f.level == "warn" and str(missing) in f.text and "n’existe pas" in f.text for f in findings)
     status, out = run(capsys, "templates", "check", "--config", str(settings.source))
-    assert status == 0 and f"warn  {missing}: the animators' folder does not exist" in out
+    assert status == 0 and f"warn  {missing} : le dossier des animateurs n’existe pas : leurs textes sont ignorés" in out
     status, out = run(capsys, "templates", "list", "--config", str(settings.source))
-    assert status == 0 and f"Le dossier des animateurs : {missing}" in out and "does not exist" in out
+    assert status == 0 and f"Le dossier des animateurs : {missing}" in out and "n’existe pas" in out
+    assert "does not exist" not in out
     from workflows.shell import daemon
 
     monkeypatch.setattr(daemon.Daemon, "run", lambda self: 0)
@@ -162,9 +164,10 @@ def test_show_prints_the_built_in_text_in_place_of_a_broken_file_and_says_why(se
     assert status == 0 and "Vous êtes déjà membre du" in out and "membre.name" not in out
     (header,) = [line for line in out.splitlines() if line.startswith("=== fr/join_ack.txt.j2")]
     assert "intégré : templates/fr/join_ack.txt.j2" in header and str(path) in header
-    assert "not used" in header and "'membre' is undefined" in header
+    assert f"le fichier des animateurs {path} n’est pas utilisé : ligne 1 : 'membre' is undefined" in header
+    assert "not used" not in header
     status, out = run(capsys, "templates", "show", "join_ack.txt.j2", "--config", str(settings.source))
-    assert "Vous êtes déjà membre du" in out and "not used" in out
+    assert "Vous êtes déjà membre du" in out and "n’est pas utilisé" in out
 
 
 def test_show_names_the_broken_piece_that_keeps_a_good_file_out(settings, folder, capsys):
@@ -173,13 +176,13 @@ def test_show_names_the_broken_piece_that_keeps_a_good_file_out(settings, folder
     status, out = run(capsys, "templates", "show", "join_ack", "--config", str(settings.source))
     assert status == 0 and "Vous êtes déjà membre du" in out
     (header,) = [line for line in out.splitlines() if line.startswith("=== fr/join_ack.txt.j2")]
-    assert "not used" in header and str(piece) in header and "equipe" in header
+    assert f"n’est pas utilisé tant que {piece} est cassé" in header and "equipe" in header
     status, out = run(capsys, "templates", "show", "_footer.txt.j2", "--config", str(settings.source))
-    assert "ZZ" not in out.split("\n", 1)[1] and "not used" in out and "equipe" in out
+    assert "ZZ" not in out.split("\n", 1)[1] and "n’est pas utilisé" in out and "equipe" in out
 
 
 def test_show_prints_a_good_file_as_the_animators(settings, folder, capsys):
     path = write(folder, "unknown_ack.txt.j2", "Merci, nous transmettons.\n{% include \"_footer.txt.j2\" %}\n")
     status, out = run(capsys, "templates", "show", "unknown_ack", "--config", str(settings.source))
     assert status == 0 and f"=== fr/unknown_ack.txt.j2 (le fichier des animateurs {path})" in out
-    assert "Merci, nous transmettons." in out and "not used" not in out
+    assert "Merci, nous transmettons." in out and "n’est pas utilisé" not in out

@@ -54,7 +54,7 @@ def test_a_testimony_is_held_then_published_with_the_first_name_and_no_contact_d
     assert sorted(m.recipients[0] for m in questions) == sorted([A1, A2])
     assert "T-1" not in page(net) and "appris à faire mon CV" not in page(net)
 
-    assert net.answer(A2, "question:testimony_approve", "OUI") == f"T-1 published by {A2}"
+    assert net.answer(A2, "question:testimony_approve", "OUI") == "T-1 published by an animator"
     assert testimony(net)["status"] == "published"
     shown = page(net)
     assert "appris à faire mon CV" in shown and "Marie" in shown
@@ -71,7 +71,7 @@ def test_a_testimony_is_held_then_published_with_the_first_name_and_no_contact_d
 def test_anonymous_by_default_and_a_no_is_told_kindly(net):
     net.send(PAUL, "TÉMOIGNAGE", "Le réseau m'a sorti de chez moi. Merci à tous !")
     assert testimony(net)["signature"] == "anonyme" and testimony(net)["first_name"] is None
-    assert net.answer(A1, "question:testimony_approve", "NON") == f"T-1 not published by {A1}"
+    assert net.answer(A1, "question:testimony_approve", "NON") == "T-1 not published by an animator"
     assert testimony(net)["status"] == "refused"
     assert "sorti de chez moi" not in page(net)
     (kind,) = net.mails("testimony_outcome", PAUL)

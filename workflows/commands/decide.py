@@ -41,14 +41,16 @@ def _decide(settings, store, now, raw: bytes, parsed) -> dict:
     from workflows import routes
     from workflows.decision import Incoming
     from workflows.shell.apply import view
+    from workflows.model.said import Said
     from workflows.shell.runner import seen_before
+    from workflows.shell.status import was_parked
 
     seen = seen_before(store, parsed)
     result = {"intent": parsed.intent, "route": [], "outcome": None, "mails": [], "questions": [], "forwards": [],
               "writes": [], "dropped": [], "already_sent": []}
     if seen is not None:
-        result["outcome"] = ("parked before: it would be set aside again" if seen.get("outcome") == "parked"
-                             else "repeat: already handled, nothing would be done")
+        result["outcome"] = (Said("parked before: it would be set aside again") if was_parked(seen)
+                             else Said("repeat: already handled, nothing would be done"))
         return result
     plan = view(settings, store, now)
     result["outcome"] = routes.dispatch(plan, Incoming(parsed, raw, "decide"))
@@ -91,7 +93,7 @@ def cmd_decide(args) -> int:
 
 def readable(result: dict, say) -> str:
     """The decision in a few lines for people, in ``say``'s language (the intents, keys,
-    guards, templates, purposes and the outcome are the code's and the ledger's words)."""
+    guards, templates and purposes are the code's words; the outcome is said)."""
     steps = " → ".join(say("{table} {key} (« {guard} » passed)", **r) if r["passed"]
                        else say("{table} {key} (« {guard} » refused)", **r) for r in result["route"])
     lines = [say("intent {intent}", intent=result["intent"]) + (f" → {steps}" if steps else ""),
@@ -106,12 +108,13 @@ def readable(result: dict, say) -> str:
     for write in result["writes"]:
         doc = write["document"] or {}
         what = doc.get("ref") or doc.get("key") or doc.get("kind") or ""
-        lines.append(f"record   {write['op']} {write['collection']} #{write['id']} {what}".rstrip())
+        lines.append(say("record   {op} {collection} #{id} {what}", op=write["op"], collection=write["collection"],
+                         id=write["id"], what=what).rstrip())
     for mail in result["already_sent"]:
         lines.append("mail     " + say("{template} to {to}: already queued or sent, not again",
                                        template=mail["template"], to=", ".join(mail["to"] + mail["cc"])))
     if result["dropped"]:
-        lines.append("dropped  " + say("{n} queued mail(s)", n=len(result["dropped"])))
+        lines.append(say("dropped  {n} queued mail(s)", n=len(result["dropped"])))
     lines.append(say("(nothing was changed: rers decide only says what would be done)"))
     return "\n".join(lines)
 

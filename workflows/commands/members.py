@@ -28,7 +28,7 @@ from pathlib import Path
 from workflows.commands.common import flush_outbox, load_settings, open_store
 from workflows.shell.clock import clock_for
 from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError, user_error
-from workflows.shell.language import words_for
+from workflows.shell.language import MEMBER_STATUS, words_for
 
 
 def _view(args):
@@ -77,7 +77,8 @@ def cmd_list(args) -> int:
             until = m["pause"].get("until")
             flags += " " + (say("(paused until {day})", day=_day(until, plan)) if until
                             else say("(paused until REPRISE)"))
-        print(f"{m['ref']:<7} {m['status']:<10} {m.get('name') or say('(no name)')} — {reach}{flags}")
+        status = say(MEMBER_STATUS.get(m["status"], m["status"]))
+        print(f"{m['ref']:<7} {status:<12} {m.get('name') or say('(no name)')} — {reach}{flags}")
     print(say("{n} member(s)", n=len(members)))
     return EXIT_OK
 

@@ -17,6 +17,7 @@ from workflows.shell.language import words_for
 
 
 def cmd_list(args) -> int:
+    from workflows.model.said import unkept
     from workflows.shell.status import failures_by_state
 
     settings = load_settings(args)
@@ -25,13 +26,14 @@ def cmd_list(args) -> int:
     for failure in parked:
         when = failure.get("parked") or failure.get("last") or "?"
         print(say("{id}  parked {when} after {count} failure(s): {error}", id=failure["message_id"], when=when,
-                  count=failure["count"], error=failure["error"]))
+                  count=failure["count"], error=unkept(failure["error"])))
     print(say("{n} message(s) in the folder {folder!r}", n=len(parked), folder=settings.mailbox.error_folder))
     return EXIT_OK
 
 
 def cmd_retry(args) -> int:
     from store import message_key
+    from workflows.shell.status import was_parked
 
     settings = load_settings(args)
     store = open_store(settings)
@@ -39,7 +41,7 @@ def cmd_retry(args) -> int:
     if not wanted.startswith("<"):
         wanted = f"<{wanted}>"
     entry = store.ledger.find_one("message_id", message_key(wanted))
-    if entry is None or entry.get("outcome") != "parked":
+    if entry is None or not was_parked(entry):
         raise UserError("no parked message {ref} (see `rers parked list`)", ref=wanted)
     with store.transaction():
         store.ledger.delete(entry["id"])

@@ -19,6 +19,7 @@ from dataclasses import replace
 from email.header import decode_header, make_header
 
 from workflows.commands.common import load_settings
+from workflows.model.said import said
 from workflows.shell.clock import clock_for
 from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError
 from workflows.shell.language import catalogued, words_for
@@ -46,7 +47,8 @@ def cmd_list(args) -> int:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
     where = settings.network.templates_dir
     problem = folder_problem(settings)
-    print("\n" + say("The animators' folder: {folder}", folder=where) + (f"\nwarn  {problem}" if problem else "")
+    warning = f"\nwarn  {said(problem, say)}" if problem else ""
+    print("\n" + say("The animators' folder: {folder}", folder=where) + warning
           if where else "\n" + say("No animators' folder ([network] templates_dir is not set)."))
     if where:
         print(say("Whether each of your files is used, or why not: rers templates check"))
@@ -78,7 +80,7 @@ def cmd_show(args) -> int:
             origin = say("the animators' file {path}", path=source.path)
         else:
             origin = say("built in: {path}", path=source.path.relative_to(BUILTIN_TEMPLATES.parent))
-        print(f"=== {renderer.language}/{file} ({origin}{'; ' + why if why else ''})")
+        print(f"=== {renderer.language}/{file} ({origin}{'; ' + said(why, say) if why else ''})")
         print(source.text, end="" if source.text.endswith("\n") else "\n")
         shown += 1
     if not shown:
@@ -92,9 +94,9 @@ def cmd_check(args) -> int:
 
     settings = load_settings(args)
     problems = check(settings, clock_for(settings, args)(), LANGUAGES)
-    for problem in problems:
-        print(f"{'FAIL' if problem.level == 'fail' else 'warn'}  {problem}")
     say = words_for(settings)
+    for problem in problems:
+        print(f"{'FAIL' if problem.level == 'fail' else 'warn'}  {problem.said(say)}")
     fails = sum(problem.level == "fail" for problem in problems)
     count = sum(1 for info in templates(settings) if info.kind in ("mail", "page"))
     if fails:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from workflows.mail.fields import happened_in_text
+from workflows.model.said import Said
 from workflows.mail.labels import label_of
 from workflows.model.voice import split_effects
 
@@ -21,6 +22,15 @@ BILAN_VALID_DAYS = 30
 
 _BEHALF_RE = re.compile(r"\A\s*pour\s+m\s*-\s*\d+\s*[:,]?[ \t]*\n?", re.IGNORECASE)
 """The ``POUR M-14 :`` an animator writes above a member's bilan: not the member's words."""
+
+
+_HAPPENED_SAID = {"yes": Said("yes"), "no": Said("no"), "ongoing": Said("ongoing")}
+
+
+def happened_said(record: dict) -> Said:
+    """A bilan's ``happened`` (:func:`bilan_record`) as an outcome says it (in the
+    operator's language where shown): « free text » when the bilan did not say."""
+    return _HAPPENED_SAID.get(record.get("happened"), Said("free text"))
 
 
 def bilan_record(parsed, answer: str, at: str) -> dict:

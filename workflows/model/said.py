@@ -45,6 +45,15 @@ class Said(str):
         return {"said": self.message, "values": {name: kept(value) for name, value in self.values.items()}}
 
 
+def joined(texts: list[str]) -> str:
+    """``texts`` (at least one; :class:`Said` or not) joined by « ; » as one text, each
+    said in the language of whoever shows it: several outcomes of one message."""
+    whole = texts[0]
+    for text in texts[1:]:
+        whole = Said("{before}; {after}", before=whole, after=text)
+    return whole
+
+
 def said(text, say: Callable[..., str]):
     """``text`` in ``say``'s language when it is a :class:`Said`, else as it is (a text
     made elsewhere: a server's words, a path)."""

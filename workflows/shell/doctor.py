@@ -210,7 +210,7 @@ def check_templates(settings: Settings) -> Iterator[Finding]:
     language = settings.network.language
     problems = check(settings, datetime.now(timezone.utc), (language,))
     for problem in problems:
-        yield Finding(problem.level, "templates", str(problem))
+        yield Finding(problem.level, "templates", problem.said(say))
     if not any(problem.level == "fail" for problem in problems):
         found = [info for info in templates(settings) if language in info.languages and info.kind in ("mail", "page")]
         changed = sum(1 for info in found if language in info.overridden)

@@ -38,9 +38,10 @@ from config.settings import Settings
 from store import Store
 from workflows.decision import Erased
 from workflows.mail.render import Renderer
-from workflows.model.said import Said, said_of
+from workflows.model.said import Said, said, said_of
 from workflows.shell.apply import run
 from workflows.shell.errors import os_problem
+from workflows.shell.language import words_for
 from workflows.shell.mailboxes.base import Mailbox, MailboxError
 from workflows.shell.publish import publish_calendar, publish_page
 from workflows.steps.speaking import tell_animators
@@ -159,7 +160,9 @@ def after_erasure(settings: Settings, store: Store, now: datetime, erased: Itera
         log.warning("after erasing %s: %s", refs, "; ".join(cleanup.problems))
         run(settings, store, now, tell_animators, template="erasure_cleanup",
             values={"refs": [e.ref for e in erased], "addresses": addresses if mailbox_problems else [],
-                    "folders": [folder for folder, _, _ in folders(settings)], "problems": cleanup.problems,
+                    "folders": [folder for folder, _, _ in folders(settings)],
+                    # Said in the network's language, the mail's (the log line above stays English).
+                    "problems": [said(problem, words_for(settings)) for problem in cleanup.problems],
                     "erased_folder": settings.mailbox.erased_folder},
             purpose="erasure_cleanup", cause=f"erasure-cleanup:{now.isoformat(timespec='seconds')}:{refs}",
             forget_after_send=True, renderer=renderer)

@@ -39,7 +39,7 @@ from pathlib import Path
 from config.settings import ConfigError, load
 from store import Store, StoreError
 from workflows.mail.render import Renderer
-from workflows.model.said import said, said_of
+from workflows.model.said import Said, said, said_of
 from workflows.shell.daemon import EXIT_UNFIXABLE, Daemon
 from workflows.shell.errors import UserError, os_problem
 from workflows.shell.language import Words, words_for, words_for_error
@@ -105,9 +105,27 @@ class Network:
     daemon: Daemon | None = None
     thread: threading.Thread | None = None
     problem: str | None = None
-    """Why the network is not served (it could not start, or it stopped alone), for people."""
+    """Why the network is not served (it could not start, or it stopped alone), for people:
+    English as a ``str`` (the log), said in the network's language by :meth:`said_problem`
+    (a :class:`workflows.model.said.Said`, or its configuration's :attr:`config_error`)."""
+    language: str | None = None
+    """Its ``[network] language`` once its configuration was read."""
+    config_error: ConfigError | None = None
+    """Its configuration's problems, when it could not be read."""
     exit_status: int | None = None
     """Its daemon's exit status once its thread ended (None: running, or never started)."""
+
+    def words(self) -> Words:
+        """The network's words: its language, the one its broken configuration names, else French."""
+        if self.language is None and self.config_error is not None:
+            return words_for_error(self.config_error)
+        return Words(self.language) if self.language else words_for()
+
+    def said_problem(self) -> str:
+        """:attr:`problem` in the network's language (:meth:`words`)."""
+        if self.config_error is not None:
+            return self.config_error.said(self.words())
+        return said(self.problem, self.words())
 
 
 class Host:
@@ -136,21 +154,24 @@ class Host:
             try:
                 settings = load(network.config)
             except ConfigError as error:  # every problem at once, as `rers run` alone says them
+                network.config_error = error
                 self._cannot_start(network, str(error))
                 continue
+            network.language = settings.network.language
             served = [n.name for n in self.networks
                       if n.daemon is not None and same_address(n.daemon.settings, settings)]
             if served:
                 # Both robots would answer the same mail: the first keeps its place, as a
                 # folder already served does (doctor --networks fails both).
-                self._cannot_start(network, f"its address {settings.network.address} is also the address of network "
-                                            f"{served[0]}, served here: both robots would answer the same mail; "
-                                            "give each network its own mailbox")
+                self._cannot_start(network, Said(
+                    "its address {address} is also the address of network {other}, served here: both robots would "
+                    "answer the same mail; give each network its own mailbox", address=settings.network.address,
+                    other=served[0]))
                 continue
             try:
                 store = Store.open(settings.store.path)
             except StoreError as error:
-                self._cannot_start(network, str(error))
+                self._cannot_start(network, said_of(error))
                 continue
             except OSError as error:
                 self._cannot_start(network, os_problem(error))
@@ -226,17 +247,29 @@ class Host:
             network.exit_status = network.daemon.run()
         except UserError as error:  # another rers holds this store, or its lock cannot be made
             network.exit_status = error.status
-            self._cannot_start(network, str(error))
+            self._cannot_start(network, said_of(error))
             return
         except Exception as error:
             log.exception("network %s stopped unexpectedly; the others go on", network.name)
             network.exit_status = EXIT_UNFIXABLE
-            network.problem = f"stopped unexpectedly: {error}"
+            network.problem = Said("stopped unexpectedly: {error}", error=str(error))
             return
         if network.exit_status and network.problem is None:
-            network.problem = network.daemon.state.last_error or "stopped: a fault no retry fixes (see the log)"
+            network.problem = (network.daemon.state.last_error
+                               or Said("stopped: a fault no retry fixes (see the log)"))
         if network.problem is not None:
             log.critical("network %s stopped, the others go on: %s", network.name, network.problem)
+
+    def said_lines(self) -> list[str]:
+        """What `rers run --networks` prints once the host stopped: each network not
+        served and why, each in its network's language (the log said it in English)."""
+        lines = []
+        for network in self.networks:
+            if network.problem is not None:
+                say = network.words()
+                lines.append(say("network {name} stopped or never started: {problem}", name=network.name,
+                                 problem=network.said_problem()))
+        return lines
 
     def running(self) -> list[str]:
         """The names of the networks whose thread is alive."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gettext
 from pathlib import Path
+from types import MappingProxyType
 
 from workflows.model.said import said
 
@@ -53,6 +54,13 @@ def catalogued(message: str) -> str:
     """``message`` itself: marks a message kept in a table and said later, so that
     ``pybabel extract`` finds it (gettext's « noop »)."""
     return message
+
+
+MEMBER_STATUS = MappingProxyType({"confirmed": catalogued("confirmed"), "pending": catalogued("pending")})
+"""A member's status as the operator reads it, through :class:`Words` (the store keeps the code word)."""
+ITEM_STATUS = MappingProxyType({"open": catalogued("open"), "held": catalogued("held"),
+                                "paused": catalogued("paused"), "closed": catalogued("closed")})
+"""An offer's or a demand's status as the operator reads it."""
 
 
 def words_for(settings=None) -> Words:

@@ -34,15 +34,17 @@ from workflows.decision import Erased, Incoming, Plan
 from workflows.mail.model import Parsed, ParseOptions
 from workflows.mail.parse import fallback_message_id, parse_message
 from workflows.mail.render import Renderer
-from workflows.model.said import Said, kept
+from workflows.model.said import Said, kept, said, said_of, unkept
 from workflows.routes import dispatch
 from workflows.shell.apply import apply, resources, run
 from workflows.shell.erasure import after_erasure
 from workflows.shell.clock import Clock, utc_now
 from workflows.shell.errors import os_problem
+from workflows.shell.language import words_for
 from workflows.shell.mailboxes.base import Mailbox, MailboxError, SourceMessage
 from workflows.shell.oauth2 import Tokens, tokens_for
 from workflows.shell.outbox import FlushReport, flush, limits_of, raw_bytes
+from workflows.shell.status import PARKED, was_parked
 from workflows.shell.publish import publish_if_changed, publish_page_if_testimonies_changed
 from workflows.shell.transports.base import Transport
 from workflows.steps.speaking import forward_to_animators, tell_animators
@@ -96,8 +98,10 @@ class Handled:
     key: str
     message_id: str
     intent: str
-    outcome: str
-    """``handled: …``, ``repeat``, ``failed (n)``, ``parked``."""
+    outcome: Said
+    """``handled: …`` (the step's outcome), ``repeat``, ``failed (n)``, ``parked``: English
+    as a ``str`` (the audit log, these checks), said in the operator's language where
+    shown (:func:`workflows.model.said.said`: the demo)."""
 
 
 @dataclass
@@ -167,7 +171,7 @@ class Runner:
                 erased, self.erased = self.erased, []
                 report.handled.extend(handled)
                 done = [h.key for h in handled if h.outcome.startswith(("handled", "repeat"))]
-                parked = [h.key for h in handled if h.outcome == "parked"]
+                parked = [h.key for h in handled if h.outcome == PARKED]
                 try:
                     if done:
                         mailbox.mark_done(done)
@@ -234,11 +238,11 @@ class Runner:
                 intent, digest = parsed.intent, parsed.content_digest
                 seen = seen_before(self.store, parsed)
                 message_id = parsed.message_id
-                if seen is not None and seen.get("outcome") == "parked":
+                if seen is not None and was_parked(seen):
                     return self._parked_again(now, source, message_id, intent)
                 if seen is not None:
                     audit.info("%s: already handled, skipped", message_id)
-                    return Handled(source.key, message_id, intent, "repeat")
+                    return Handled(source.key, message_id, intent, Said("repeat"))
                 plan = self.plan(now)
                 outcome = dispatch(plan, Incoming(parsed, source.raw, source.key))
                 apply(plan, self.store, self.renderer)
@@ -248,7 +252,7 @@ class Runner:
                     self.store.failures.delete(failure["id"])
             self.erased.extend(plan.erased)
             audit.info("%s: %s → %s", message_id, intent, outcome)
-            return Handled(source.key, message_id, intent, f"handled: {outcome}")
+            return Handled(source.key, message_id, intent, Said("handled: {outcome}", outcome=outcome))
         except Exception as error:  # a fault in our code or data: count it, keep the message
             log.exception("handling %s failed", message_id)
             return self._failed(now, source, message_id, intent, error, digest)
@@ -261,28 +265,28 @@ class Runner:
                 digest: str | None = None) -> None:
         self.store.ledger.insert(
             {"message_id": message_key(message_id), "source_key": key, "received": _stamp(now), "intent": intent,
-             "outcome": outcome, "digest": digest or None}
+             "outcome": kept(outcome), "digest": digest or None}
         )
 
     def _failed(self, now: datetime, source: SourceMessage, message_id: str, intent: str, error: Exception,
                 digest: str | None = None) -> Handled:
         failure = self.store.failures.find_one("message_id", message_id)
         count = 1 if failure is None else failure["count"] + 1
-        detail = f"{type(error).__name__}: {error}"[:300]
+        detail = Said("{kind}: {error}", kind=type(error).__name__, error=_shortened(said_of(error)))
         if failure is None:
             failure_id = self.store.failures.insert(
-                {"message_id": message_id, "count": 1, "last": _stamp(now), "error": detail})
+                {"message_id": message_id, "count": 1, "last": _stamp(now), "error": kept(detail)})
         else:
             failure_id = failure["id"]
-            self.store.failures.update(failure_id, count=count, last=_stamp(now), error=detail)
+            self.store.failures.update(failure_id, count=count, last=_stamp(now), error=kept(detail))
         if count < self.settings.mailbox.max_attempts:
-            return Handled(source.key, message_id, intent, f"failed ({count})")
+            return Handled(source.key, message_id, intent, Said("failed ({count})", count=count))
         self._tell_parked(now, source, message_id, intent, count, detail)
         # Kept for `rers status` (why it was parked), marked so as not to be counted as to be retried.
         self.store.failures.update(failure_id, parked=_stamp(now))
-        self._ledger(now, message_id, source.key, intent, "parked", digest)
+        self._ledger(now, message_id, source.key, intent, PARKED, digest)
         audit.warning("%s: parked after %d failures", message_id, count)
-        return Handled(source.key, message_id, intent, "parked")
+        return Handled(source.key, message_id, intent, PARKED)
 
     def _parked_again(self, now: datetime, source: SourceMessage, message_id: str, intent: str) -> Handled:
         """A message parked before but still in the mailbox (its move failed, or a robot
@@ -293,11 +297,11 @@ class Runner:
         if not any(self.store.outbox.scan(lambda m: m.get("purpose") == "parked" and m.get("cause") == cause)):
             failure = self.store.failures.find_one("message_id", message_id)
             count = failure["count"] if failure else self.settings.mailbox.max_attempts
-            detail = failure["error"] if failure else "?"
+            detail = unkept(failure["error"]) if failure else "?"
             self._tell_parked(now, source, message_id, intent, count, detail)
             if failure is not None:
                 self.store.failures.update(failure["id"], parked=_stamp(now))
-        return Handled(source.key, message_id, intent, "parked")
+        return Handled(source.key, message_id, intent, PARKED)
 
     def _tell_parked(self, now: datetime, source: SourceMessage, message_id: str, intent: str, count: int,
                      detail: str) -> None:
@@ -316,7 +320,7 @@ class Runner:
                         purpose="parked",
                         without_original=without_original,
                         count=count,
-                        detail=detail,
+                        detail=said(detail, words_for(self.settings)),  # the mail's language
                         folder=self.settings.mailbox.error_folder,
                     )
                     apply(plan, self.store, self.renderer)
@@ -427,6 +431,12 @@ class _Connection:
                 transport.__exit__(None, None, None)
             except Exception:  # closing a dead connection: nothing left to save
                 log.debug("closing the transport failed", exc_info=True)
+
+
+def _shortened(text: str, limit: int = 300) -> str:
+    """An exception's text cut at ``limit`` characters (a :class:`Said` kept whole when
+    short enough to be said again): a step's crash in the store."""
+    return text if len(text) <= limit else str(text)[:limit]
 
 
 def _stamp(now: datetime) -> str:

@@ -11,9 +11,20 @@ from babel.dates import format_timedelta
 
 from config.settings import Settings
 from store import Store, message_key
-from workflows.model.said import unkept
+from workflows.model.said import Said, unkept
 from workflows.shell.language import Words, words_for
 from workflows.shell.outbox import BULK, limits_of, paused_until, priority_of, waiting
+
+
+PARKED = Said("parked")
+"""The outcome of a message set aside in the error folder, and its ledger entry's
+(:class:`workflows.shell.runner.Handled`)."""
+
+
+def was_parked(entry: dict) -> bool:
+    """True when the ledger's ``entry`` says its message was parked (its outcome kept as
+    data, :func:`workflows.model.said.kept`, or as text by a robot before)."""
+    return unkept(entry.get("outcome")) == PARKED
 
 
 def failures_by_state(store: Store) -> tuple[list[dict], list[dict], int]:
@@ -21,7 +32,7 @@ def failures_by_state(store: Store) -> tuple[list[dict], list[dict], int]:
     how many messages the ledger says were parked (a parked message's failure record stays,
     it says why, but is not retried: marked ``parked`` since then, recognised by the
     ledger for a store written before)."""
-    parked_keys = {d["message_id"] for d in store.ledger.scan(lambda d: d.get("outcome") == "parked")}
+    parked_keys = {d["message_id"] for d in store.ledger.scan(was_parked)}
     failures, parked = [], []
     for failure in store.failures.all():
         is_parked = failure.get("parked") or message_key(failure["message_id"]) in parked_keys
@@ -84,10 +95,10 @@ def status_text(settings: Settings, store: Store, now: datetime) -> str:
                          error=unkept(failed["error"])))
     for failure in failures[-5:]:
         lines.append(say("  failing message {id} ({count}×): {error}", id=failure["message_id"],
-                         count=failure["count"], error=failure["error"]))
+                         count=failure["count"], error=unkept(failure["error"])))
     for failure in parked_failures[-5:]:
         lines.append(say("  parked message {id} ({count}×): {error}", id=failure["message_id"],
-                         count=failure["count"], error=failure["error"]))
+                         count=failure["count"], error=unkept(failure["error"])))
     return "\n".join(lines)
 
 

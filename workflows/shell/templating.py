@@ -21,7 +21,7 @@ the animators' files in ``[network] templates_dir`` (``<dir>/<lang>/`` then ``<d
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,8 @@ from typing import Any
 from jinja2 import meta as jinja2meta
 
 from config.settings import Settings
+from workflows.model.said import Said
+from workflows.shell.language import Words
 from workflows.mail.render import (
     BUILTIN_TEMPLATES,
     PARTS,
@@ -46,8 +48,6 @@ log = logging.getLogger(__name__)
 LANGUAGES = ("fr", "en")
 _SUFFIXES = tuple((part, f".{part}.j2") for part in PARTS)
 _LEFTOVERS = ("{{", "{%", "}}", "%}")
-_MEANWHILE = "; the built-in text is used meanwhile"
-"""The end of the sentence of a broken animators' file."""
 _MISNAMED = (".txt", ".html", ".htm")
 """How a template file ends when an editor added an extension or one was dropped."""
 
@@ -58,15 +58,17 @@ def renderer_for(settings: Settings, language: str | None = None) -> Renderer:
     return Renderer(language or network.language, network.templates_dir, network.timezone)
 
 
-def folder_problem(settings: Settings) -> str | None:
+def folder_problem(settings: Settings) -> Said | None:
     """What is wrong with the animators' folder itself (``[network] templates_dir``): it
     does not exist, or is not a folder; None when it is fine or not configured."""
     folder = settings.network.templates_dir
     if folder is None or folder.is_dir():
         return None
-    what = "is not a folder" if folder.exists() else "does not exist"
-    return (f"the animators' folder {what}: their texts are ignored and the robot sends its own "
-            "(create it, or correct [network] templates_dir in rers.toml)")
+    if folder.exists():
+        return Said("the animators' folder is not a folder: their texts are ignored and the robot sends its own "
+                    "(create it, or correct [network] templates_dir in rers.toml)")
+    return Said("the animators' folder does not exist: their texts are ignored and the robot sends its own "
+                "(create it, or correct [network] templates_dir in rers.toml)")
 
 
 def _files(folder: Path, pattern: str = "*.j2") -> list[str]:
@@ -165,14 +167,21 @@ def example(name: str, settings: Settings, now: datetime, language: str | None =
 class Problem:
     """``level``: ``fail`` (the file cannot be used: the built-in one is used meanwhile,
     or, for a built-in file, the mail cannot be sent) or ``warn``; ``where``: the file
-    (or ``language/name``); ``text``: one sentence."""
+    (or ``language/name``); ``text``: one sentence (English as a ``str``, for the log; said
+    in the operator's language by :meth:`said`); ``reason``: of a broken animators' file,
+    what is wrong in it (``text`` adds that the built-in text is used meanwhile)."""
 
     level: str
     where: str
-    text: str
+    text: Said
+    reason: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"{self.where}: {self.text}"
+
+    def said(self, say: Words) -> str:
+        """« where: text » in ``say``'s language."""
+        return say("{where}: {text}", where=self.where, text=self.text)
 
 
 def check(settings: Settings, now: datetime, languages: tuple[str, ...] = LANGUAGES) -> list[Problem]:
@@ -211,11 +220,12 @@ def _render_problems(renderer: Renderer, language: str, info: TemplateInfo, cont
     try:
         errors = renderer.problems(info.name, context, page)
     except TemplateError as builtin_error:
-        return {Problem("fail", where, f"the built-in template cannot be rendered: {builtin_error}")}
+        return {_not_rendered(where, builtin_error)}
     if errors:
         return {_broken(error, where) for error in errors}
     if example_data(info.name) is None:
-        return {Problem("warn", where, f"no example data for {info.name} (templates/examples/{info.name}.json)")}
+        return {Problem("warn", where, Said("no example data for {name} (templates/examples/{name}.json)",
+                                            name=info.name))}
     problems = set()
     data = example_context(info.name, context)
     try:
@@ -225,25 +235,33 @@ def _render_problems(renderer: Renderer, language: str, info: TemplateInfo, cont
             rendered = renderer.render(info.name, data)
             words = [rendered.subject, rendered.text, rendered.html or ""]
     except TemplateError as builtin_error:
-        return {Problem("fail", where, f"the built-in template cannot be rendered: {builtin_error}")}
+        return {_not_rendered(where, builtin_error)}
     if any(mark in text for text in words for mark in _LEFTOVERS):
-        problems.add(Problem("warn", where, "the result still holds {{, {%, }} or %}: a tag is probably mistyped"))
+        problems.add(Problem("warn", where, Said("the result still holds {marks}: a tag is probably mistyped",
+                                                 marks=", ".join(_LEFTOVERS))))
     parts = info.overridden.get(language, ())
     if "txt" in parts and "html" not in parts:
-        problems.add(Problem("warn", where, f"{info.name}.txt.j2 is changed but not {info.name}.html.j2: "
-                                            "the mail goes without its HTML part until both say the same"))
+        problems.add(Problem("warn", where, Said("{name}.txt.j2 is changed but not {name}.html.j2: the mail goes "
+                                                 "without its HTML part until both say the same", name=info.name)))
     return problems
 
 
+def _not_rendered(where: str, error: TemplateError) -> Problem:
+    return Problem("fail", where, Said("the built-in template cannot be rendered: {error}", error=str(error)))
+
+
 def _reason(error: TemplateError) -> str:
-    """What is wrong and where in the file: Problem.where names the file itself."""
-    return f"line {error.line}: {error.reason}" if error.line else error.reason
+    """What is wrong and where in the file (Problem.where names the file itself); jinja2's
+    own words stay as it says them."""
+    return Said("line {line}: {reason}", line=error.line, reason=error.reason) if error.line else error.reason
 
 
 def _broken(error: TemplateError, where: str) -> Problem:
     """The ``fail`` of an animators' file the renderer leaves out (``where``: the mail,
     when the error names no file)."""
-    return Problem("fail", error.path or where, _reason(error) + _MEANWHILE)
+    reason = _reason(error)
+    return Problem("fail", error.path or where, Said("{reason}; the built-in text is used meanwhile", reason=reason),
+                   reason)
 
 
 def _file_problems(renderer: Renderer, language: str) -> set[Problem]:
@@ -269,11 +287,11 @@ def _file_problems(renderer: Renderer, language: str) -> set[Problem]:
         builtin = (BUILTIN_TEMPLATES / language / file).exists()
         new_text = file.startswith("textes/")
         if split is None:
-            problems.add(Problem("warn", str(path), "not a template file (its name must end in .subject.j2, "
-                                                    ".txt.j2 or .html.j2): the robot never reads it"))
+            problems.add(Problem("warn", str(path), Said("not a template file (its name must end in .subject.j2, "
+                                                         ".txt.j2 or .html.j2): the robot never reads it")))
         elif not builtin and not new_text and file not in referenced:
-            problems.add(Problem("warn", str(path), "no built-in template has this name and no other file "
-                                                    "includes it: the robot never uses it (a typing mistake?)"))
+            problems.add(Problem("warn", str(path), Said("no built-in template has this name and no other file "
+                                                         "includes it: the robot never uses it (a typing mistake?)")))
     return problems | _misnamed(renderer, language)
 
 
@@ -285,13 +303,13 @@ def _misnamed(renderer: Renderer, language: str) -> set[Problem]:
     for folder in renderer.override_folders():
         for file in _files(folder, "*"):
             if file.endswith(_MISNAMED) and Path(file).name.split(".", 1)[0] in names:
-                problems.add(Problem("warn", str(folder / file), "the robot never reads this file: only names "
-                                     "ending in .subject.j2, .txt.j2 or .html.j2 count (did the editor add or "
-                                     "drop an extension?)"))
+                problems.add(Problem("warn", str(folder / file), Said(
+                    "the robot never reads this file: only names ending in .subject.j2, .txt.j2 or .html.j2 count "
+                    "(did the editor add or drop an extension?)")))
     return problems
 
 
-def in_use(settings: Settings, renderer: Renderer, file: str, now: datetime) -> tuple[Source, str | None]:
+def in_use(settings: Settings, renderer: Renderer, file: str, now: datetime) -> tuple[Source, Said | None]:
     """The file ``file`` (``join_ack.txt.j2``) the robot really uses in ``renderer``'s
     language and, when the built-in one replaces the animators', why (naming their
     broken file). The verdict is the renderer's for a part of a mail or a page
@@ -311,13 +329,15 @@ def in_use(settings: Settings, renderer: Renderer, file: str, now: datetime) -> 
                     if p.level == "fail" and p.where == str(source.path)]
     if not problems:
         return source, None
-    where, reason = problems[0].where, problems[0].text.removesuffix(_MEANWHILE)
-    why = f"the animators' file {source.path} is not used" + ("" if where == str(source.path) else
-                                                             f" while {where} is broken") + f": {reason}"
+    where, reason = problems[0].where, problems[0].reason or problems[0].text
+    why = (Said("the animators' file {path} is not used: {reason}", path=source.path, reason=reason)
+           if where == str(source.path) else
+           Said("the animators' file {path} is not used while {where} is broken: {reason}", path=source.path,
+                where=where, reason=reason))
     try:
         return renderer.source(file, builtin=True), why
     except TemplateError:  # no built-in file of this name: nothing replaces it
-        return source, f"{why}; there is no built-in text to replace it"
+        return source, Said("{why}; there is no built-in text to replace it", why=why)
 
 
 def log_problems(settings: Settings, now: datetime) -> list[Problem]:

@@ -24,6 +24,7 @@ from workflows.steps import questions
 from workflows.steps.invitations import WITHDRAWAL, invitee_of, move_invitations
 from workflows.steps.people import who_wrote
 from workflows.steps.speaking import answer_sender, forward_to_animators, tell_former_address, tell_member
+from workflows.model.said import Said
 
 
 ADDRESS_CHANGE = "address_change"
@@ -63,7 +64,7 @@ def ask_new_address(plan: Plan, member: dict, new: str, cause: str, by: str | No
                   template=ADDRESS_CHANGE, values={"by_animator": by is not None, "new": new}, cause=cause,
                   data={"new": new, "old": member.get("address"), "by": by})
     plan.audit.info("%s: %s asked to confirm a new address%s", cause, member["ref"], " (animator)" if by else "")
-    return f"address_change {member['ref']}: confirmation asked at the new address"
+    return Said("address_change {member}: confirmation asked at the new address", member=member['ref'])
 
 
 def on_address_change(plan: Plan, incoming: Incoming) -> str:
@@ -82,7 +83,7 @@ def on_address_change(plan: Plan, incoming: Incoming) -> str:
                       purpose=NOTICE)
         plan.audit.info("%s: address change of %s not possible (%s)", parsed.message_id, member["ref"],
                         "no address" if "@" not in (parsed.new_address or "") else "refused")
-        return f"address_change {member['ref']}: not possible, forwarded"
+        return Said("address_change {member}: not possible, forwarded", member=member['ref'])
     # The old address is never told the new one (it may be read by someone else now).
     answer_sender(plan, incoming, template=NOTICE, values={"what": "asked", "member": member}, purpose=NOTICE)
     return outcome
@@ -130,11 +131,11 @@ def on_address_change_answer(plan: Plan, incoming: Incoming, question: dict, ans
         tell_member(plan, member, template=NOTICE, purpose=NOTICE, cause=incoming.parsed.message_id,
                     values={"what": "no"})
         plan.audit.info("%s: the new address of %s said NON", incoming.parsed.message_id, ref)
-        return f"address_change {ref}: refused at the new address, nothing changed"
+        return Said("address_change {ref}: refused at the new address, nothing changed", ref=ref)
     if member["status"] != "confirmed" or _taken(plan, new) or not old:
         forward_to_animators(plan, incoming, reason="address_change_not_possible", purpose="address_change",
                              member=ref)
-        return f"address_change {ref}: no longer possible, forwarded"
+        return Said("address_change {ref}: no longer possible, forwarded", ref=ref)
     # Said to the old address only when its agenda held the network's events.
     invited = invitee_of(member) is not None
     after = move(plan, member, new, incoming.parsed.message_id)
@@ -143,4 +144,4 @@ def on_address_change_answer(plan: Plan, incoming: Incoming, question: dict, ans
                         purpose=NOTICE, cause=f"{ref}:moved:{incoming.parsed.message_id}")
     tell_member(plan, after, template=NOTICE, purpose=NOTICE, cause=incoming.parsed.message_id, answering=incoming,
                 values={"what": "done", "new": new})
-    return f"address_change {ref}: moved to the new address"
+    return Said("address_change {ref}: moved to the new address", ref=ref)

@@ -45,9 +45,12 @@ from workflows.mail.textutil import fold
 from workflows.steps.calendar import find_series
 from workflows.steps.invitations import ANSWERABLE, read_cause, sent_calendar_mail
 from workflows.steps.speaking import answer_sender, forward_to_animators
+from workflows.model.said import Said, joined
 
 
 PARTSTATS = ("accepted", "declined", "tentative")
+_PARTSTAT_SAID = {"accepted": Said("accepted"), "declined": Said("declined"), "tentative": Said("tentative")}
+"""A PARTSTAT as the outcome says it (in the operator's language where shown)."""
 """RFC 5545 3.2.12 PARTSTAT values an answer may carry, lower-cased."""
 
 
@@ -158,7 +161,7 @@ def on_rsvp(plan: Plan, incoming: Incoming) -> str:
         if problem is not None and not forwarded:
             _forward_problem(plan, incoming, *problem)
             forwarded = True
-    return "; ".join(outcomes)
+    return joined(outcomes)
 
 
 def _forward_problem(plan: Plan, incoming: Incoming, problem: str, value: str | None) -> None:
@@ -180,11 +183,11 @@ def _one_rsvp(plan: Plan, incoming: Incoming, rsvp: dict) -> tuple[str, tuple[st
     uid = rsvp.get("uid")
     series = find_series(plan, uid)
     if series is None:
-        return "rsvp: unknown event, forwarded", ("unknown" if uid else "unknown_no_uid", uid)
+        return Said("rsvp: unknown event, forwarded"), ("unknown" if uid else "unknown_no_uid", uid)
     partstat = (rsvp.get("partstat") or "").lower()
     address = rsvp.get("attendee") or parsed.sender
     if partstat not in PARTSTATS or not address:
-        return "rsvp: unreadable, forwarded", ("unreadable", None)
+        return Said("rsvp: unreadable, forwarded"), ("unreadable", None)
     address = address.lower()
     zone = plan.settings.network.zone
     day = occurrence_day(rsvp.get("recurrence_id"), zone)
@@ -192,11 +195,20 @@ def _one_rsvp(plan: Plan, incoming: Incoming, rsvp: dict) -> tuple[str, tuple[st
     if why is not None:
         _tell_no_event(plan, incoming, series, day, why, partstat, plan.local_date)
         plan.audit.info("%s: attendance %s %s: no event that day (%s), told", parsed.message_id, series.uid, day, why)
-        return f"rsvp {partstat}: {series.uid} {day} has no event, told", None
+        return Said("rsvp {partstat}: {uid} {day} has no event, told", partstat=_PARTSTAT_SAID[partstat],
+                    uid=series.uid, day=day), None
     record_answer(plan, uid=series.uid, occurrence=day, address=address, partstat=partstat,
                   comment=rsvp.get("comment"))
     plan.audit.info("%s: attendance %s %s %s", parsed.message_id, series.uid, day or "whole event", partstat)
-    return f"rsvp {partstat}: {series.uid} {day or 'whole event'}", None
+    values = _answered(partstat, series)
+    return (Said("rsvp {partstat}: {uid} {day}", day=day, **values) if day
+            else Said("rsvp {partstat}: {uid} whole event", **values)), None
+
+
+def _answered(partstat: str, series) -> dict:
+    """The values of an answer's outcome: ``partstat`` said (in the operator's language
+    where shown), ``uid``."""
+    return {"partstat": _PARTSTAT_SAID.get(partstat, partstat), "uid": series.uid}
 
 
 # --- answers in plain words -------------------------------------------------------------
@@ -344,13 +356,15 @@ def on_invitation_reply(plan: Plan, incoming: Incoming) -> str | None:
                              reason="invitation_reply_unclear" if partstat is None else "invitation_reply_wrong_day")
         answer_sender(plan, incoming, template="unknown_ack", values={}, purpose="unknown_ack",
                       daily_kind="unknown_ack")
-        return "invitation reply unclear: forwarded"
+        return Said("invitation reply unclear: forwarded")
     why = _why_no_event(series, day)
     if why is not None:
         _tell_no_event(plan, incoming, series, day, why, partstat, reference.date())
         plan.audit.info("%s: attendance in words for %s %s, no event (%s)", parsed.message_id, series.uid,
                    day or "whole event", why)
-        return f"invitation reply {partstat}: {series.uid} {day or 'whole event'} has no event, told"
+        values = _answered(partstat, series)
+        return (Said("invitation reply {partstat}: {uid} {day} has no event, told", day=day, **values) if day
+                else Said("invitation reply {partstat}: {uid} whole event has no event, told", **values))
     record_answer(plan, uid=series.uid, occurrence=day, address=address, partstat=partstat,
                   comment=parsed.text[:500] or None, source="text")
     answer_sender(plan, incoming, template="attendance_noted", purpose="attendance_noted", values={
@@ -359,4 +373,6 @@ def on_invitation_reply(plan: Plan, incoming: Incoming) -> str | None:
         "partstat": partstat,
     })
     plan.audit.info("%s: attendance in words %s %s %s", parsed.message_id, series.uid, day or "whole event", partstat)
-    return f"invitation reply {partstat}: {series.uid} {day or 'whole event'}"
+    values = _answered(partstat, series)
+    return (Said("invitation reply {partstat}: {uid} {day}", day=day, **values) if day
+            else Said("invitation reply {partstat}: {uid} whole event", **values))

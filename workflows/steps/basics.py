@@ -6,12 +6,13 @@ from workflows.decision import Incoming, Plan
 from workflows.lookup import find_member
 from workflows.mail.labels import label_of
 from workflows.steps.speaking import answer_sender, forward_to_animators
+from workflows.model.said import Said
 
 
 def on_help(plan: Plan, incoming: Incoming) -> str:
     """``help``: send the instructions back (within the daily answer limit)."""
     sent = answer_sender(plan, incoming, template="help", values={}, purpose="help")
-    return "help sent" if sent else "help withheld (daily limit)"
+    return Said("help sent") if sent else Said("help withheld (daily limit)")
 
 
 def on_unknown(plan: Plan, incoming: Incoming) -> str:
@@ -20,12 +21,12 @@ def on_unknown(plan: Plan, incoming: Incoming) -> str:
     :data:`workflows.routes.UNCLAIMED`'s chain)."""
     forward_to_animators(plan, incoming, reason="not_understood")
     answer_sender(plan, incoming, template="unknown_ack", values={}, purpose="unknown_ack", daily_kind="unknown_ack")
-    return "forwarded to the animators"
+    return Said("forwarded to the animators")
 
 
 def on_ignore(plan: Plan, incoming: Incoming) -> str:
     """``auto_reply`` (and the robot's own mail coming back): recorded, never answered."""
-    return "ignored: automatic mail"
+    return Said("ignored: automatic mail")
 
 
 def on_bounce(plan: Plan, incoming: Incoming) -> str:
@@ -42,7 +43,7 @@ def on_bounce(plan: Plan, incoming: Incoming) -> str:
         forward_to_animators(plan, incoming, reason="bounce_marked", purpose="bounce", members=", ".join(marked))
     else:
         forward_to_animators(plan, incoming, reason="bounce", purpose="bounce")
-    return "bounce: " + (", ".join(marked) or "no member")
+    return Said("bounce: {members}", members=", ".join(marked)) if marked else Said("bounce: no member")
 
 
 def on_not_automated(plan: Plan, incoming: Incoming) -> str:
@@ -61,4 +62,4 @@ def on_robot_message(plan: Plan, incoming: Incoming) -> str:
     handle it; a robot is never answered in prose."""
     forward_to_animators(plan, incoming, reason="not_automated",
                          intent=label_of(incoming.parsed.intent, "intent", plan.settings.network.language))
-    return f"forwarded: {incoming.parsed.intent} not automated"
+    return Said("forwarded: {intent} not automated", intent=incoming.parsed.intent)

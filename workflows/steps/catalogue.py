@@ -12,6 +12,7 @@ from workflows.mail.sender import person_address
 from workflows.model.privacy import redact
 from workflows.steps.people import wrote_again
 from workflows.steps.speaking import answer_sender
+from workflows.model.said import Said
 
 
 def _number(item: dict) -> int:
@@ -49,7 +50,7 @@ def on_catalogue(plan: Plan, incoming: Incoming) -> str:
     wrote_again(plan, person_address(incoming.parsed))
     answer_sender(plan, incoming, template="catalogue", values={"allowed": True, "pending": False, **entries(plan)},
                   purpose="catalogue")
-    return "catalogue sent"
+    return Said("catalogue sent")
 
 
 def not_for_you(plan: Plan, incoming: Incoming) -> str:
@@ -59,4 +60,4 @@ def not_for_you(plan: Plan, incoming: Incoming) -> str:
     member = wrote_again(plan, address) if address else None
     answer_sender(plan, incoming, template="catalogue", purpose="catalogue",
                   values={"allowed": False, "pending": member is not None, "offers": [], "demands": []})
-    return "catalogue: not a member"
+    return Said("catalogue: not a member")

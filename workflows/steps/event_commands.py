@@ -39,6 +39,7 @@ from workflows.events.state import legacy_uid, network_tag, one_off, one_off_uid
 from workflows.events.views import event_view, occurrence_view
 from workflows.mail.animator_commands import stated_weekday
 from workflows.mail.textutil import fold
+from workflows.model.said import Said
 from workflows.steps import basics
 from workflows.steps.calendar import draft
 from workflows.steps.invitations import update_calendar
@@ -104,6 +105,15 @@ class Outcome:
             "invitations": self.invitations,
             "detail": {**_NO_DETAIL, **self.detail},
         }
+
+    def said(self) -> Said:
+        """The status for an outcome (``done``, ``refused (past)``…), said in the
+        operator's language where shown; the reason stays its key (:data:`REASONS`)."""
+        status = _STATUS_SAID.get(self.status, self.status)
+        return Said("{status} ({reason})", status=status, reason=self.reason) if self.reason else status
+
+
+_STATUS_SAID = {"done": Said("done"), "refused": Said("refused"), "unchanged": Said("unchanged")}
 
 
 def cancel_occurrence(plan: Plan, day: date | None, uid: str | None = None) -> Outcome:
@@ -375,4 +385,4 @@ def on_event_command(plan: Plan, incoming: Incoming) -> str:
                   purpose="event_command_done")
     plan.audit.info("%s: calendar command %s %s%s, %d invitation(s)", incoming.parsed.message_id, name, outcome.status,
                f" ({outcome.reason})" if outcome.reason else "", outcome.invitations)
-    return f"event_command {name}: {outcome.status}" + (f" ({outcome.reason})" if outcome.reason else "")
+    return Said("event_command {name}: {status}", name=name, status=outcome.said())

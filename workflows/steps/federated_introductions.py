@@ -44,7 +44,7 @@ from datetime import datetime, timedelta
 from config.settings import Peer
 from workflows.decision import Incoming, Plan
 from workflows.mail.first_names import first_name
-from workflows.model.said import Said
+from workflows.model.said import Said, joined
 from workflows.lookup import find_item, find_ref, group_holding
 from workflows.model.federated_introductions import (
     CLOSED_BY,
@@ -332,14 +332,14 @@ def on_federation(plan: Plan, incoming: Incoming, peer: Peer, received: Received
     (:func:`forget_peer`)."""
     outcome = federation.on_federation(plan, incoming, peer, received, more=on_message, restarted=forget_peer)
     if received.kind == "catalogue":
-        outcome += "".join(f"; {line} proposed" for line in propose_across(plan))
+        outcome = joined([outcome, *(Said("{line} proposed", line=line) for line in propose_across(plan))])
     return outcome
 
 
 def _suspicious(plan: Plan, incoming: Incoming, peer: Peer, problem: str) -> str:
     forward_to_animators(plan, incoming, reason="federation_bad_message", purpose="federation_refused",
                          peer=peer.name, problem=problem)
-    return f"federation: {problem}, from {peer.name}: forwarded"
+    return Said("federation: {problem}, from {name}: forwarded", problem=problem, name=peer.name)
 
 
 def on_message(plan: Plan, incoming: Incoming, peer: Peer, received: Received) -> str | None:
@@ -363,9 +363,9 @@ def on_message(plan: Plan, incoming: Incoming, peer: Peer, received: Received) -
             plan.audit.info("federation: %s of %s dropped from its catalogue kept here (%s)",
                             record["theirs"].get("ref"), peer.name, reason)
         if record["status"] not in PENDING and record.get("close_reason"):
-            return f"federation: {record['ref']} already ended"
+            return Said("federation: {record} already ended", record=record['ref'])
         _close(plan, record, reason, ours=False, event=f"{reason} by {peer.name}")
-        return f"federation: {record['ref']} {reason} by {peer.name}"
+        return Said("federation: {record} {reason} by {name}", record=record['ref'], reason=reason, name=peer.name)
     if received.kind == "approval" and record["status"] == "proposed":
         _update(plan, record, f"approved by {peer.name}", approvals={**record["approvals"], "theirs": "yes"})
     elif received.kind == "consent" and record["status"] == "consent":
@@ -375,7 +375,7 @@ def on_message(plan: Plan, incoming: Incoming, peer: Peer, received: Received) -
     else:
         return _suspicious(plan, incoming, peer, f"{received.kind} out of turn for {record['ref']} ({record['status']})")
     _advance(plan, record)
-    return f"federation: {received.kind} of {peer.name} for {record['ref']}"
+    return Said("federation: {kind} of {name} for {record}", kind=received.kind, name=peer.name, record=record['ref'])
 
 
 def _on_proposal(plan: Plan, incoming: Incoming, peer: Peer, body: dict) -> str:
@@ -392,10 +392,10 @@ def _on_proposal(plan: Plan, incoming: Incoming, peer: Peer, body: dict) -> str:
         # The peer's copy of our list named it: renewed at the next catalogue, which tells
         # it when the offer is back (a pause ended) and may be proposed again.
         federation.share_again(plan, peer)
-        return f"federation: proposal {found['id']} of {peer.name}: {found['offer']} not available"
+        return Said("federation: proposal {id} of {name}: {offer} not available", id=found['id'], name=peer.name, offer=found['offer'])
     record = _create(plan, peer, key=found["id"], side="offer", item=offer, theirs=found["demand"],
                      score=found["score"])
-    return f"federation: proposal {found['id']} of {peer.name}: {record['ref']}, approval asked"
+    return Said("federation: proposal {id} of {name}: {record}, approval asked", id=found['id'], name=peer.name, record=record['ref'])
 
 
 def _introduce(plan: Plan, incoming: Incoming, peer: Peer, record: dict, body: dict) -> str:
@@ -416,7 +416,7 @@ def _introduce(plan: Plan, incoming: Incoming, peer: Peer, record: dict, body: d
                         "own_first_name": public_member(member).first_name if record.get("named", True) else None,
                         "recipient": {"name": (member or {}).get("name"),
                                       "first_name": (member or {}).get("first_name")}})
-    return f"federation: {record['ref']} introduced"
+    return Said("federation: {record} introduced", record=record['ref'])
 
 
 # --- our animators' and member's answers ----------------------------------------------------
@@ -431,7 +431,7 @@ def _take_answer(plan: Plan, incoming: Incoming, question: dict, answer: str, st
     record = plan.crossings.find_one("ref", question["data"].get("crossing"))
     if record is None or record["status"] != status:
         questions.close(plan, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
-        return {}, f"ignored: {question['subject_ref']} is no longer waiting for {kind}"
+        return {}, Said("ignored: {ref} is no longer waiting for {kind}", ref=question["subject_ref"], kind=kind)
     if answer == "unclear":
         return {}, questions.clarify(plan, incoming, question, template="introduction_clarify",
                                      values={**_pair_view(plan, record), "kind": kind})
@@ -493,11 +493,11 @@ def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
         noted = " (our member: no other animator)"
     if answer == "no":
         _close(plan, record, "refused", ours=True, event=f"refused by {decided_by}{noted}")
-        return f"{record['ref']} refused by {decided_by}"
+        return Said("{record} refused by an animator", record=record['ref'])
     _update(plan, record, f"approved by {decided_by}{noted}", approvals={**record["approvals"], "ours": "yes"})
     _send(plan, record, "approval")
     _advance(plan, record)
-    return f"{record['ref']} approved by {decided_by}"
+    return Said("{record} approved by an animator", record=record['ref'])
 
 
 def on_consent_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
@@ -516,7 +516,7 @@ def on_consent_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
                         given=answer == "yes", how="mail", message_id=incoming.parsed.message_id)
     if answer == "no":
         _close(plan, record, "declined", ours=True, event="our member declined")
-        return f"{record['ref']} declined"
+        return Said("{record} declined", record=record['ref'])
     contact = choose_contact(member, incoming.parsed.member.contact).contact
     named = first_name(None, incoming.parsed.member.first_name)
     if member and named and named != member.get("first_name"):
@@ -525,7 +525,9 @@ def on_consent_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
     _send(plan, record, "consent")
     _advance(plan, record)
     questions.pass_on_remarks(plan, incoming, question, answer)
-    return f"{record['ref']} consent: yes" + (", introduction sent" if record["sent_introduced"] else "")
+    if record["sent_introduced"]:
+        return Said("{record} consent: yes, introduction sent", record=record["ref"])
+    return Said("{record} consent: yes", record=record["ref"])
 
 
 # --- withdrawal and erasure ----------------------------------------------------------------------

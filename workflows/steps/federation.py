@@ -30,7 +30,7 @@ from typing import Callable
 
 from config.settings import Peer
 from workflows.decision import Incoming, Plan
-from workflows.model.said import Said
+from workflows.model.said import Said, joined
 from workflows.mail.labels import label_of
 from workflows.model.federation import Received, encode, envelope, read_catalogue, shared_entry
 from workflows.model.privacy import redact
@@ -205,18 +205,18 @@ def on_federation(plan: Plan, incoming: Incoming, peer: Peer, received: Received
     if received.kind == "catalogue":
         items = read_catalogue(received.body)
         _save(plan, peer, catalogue=items, catalogue_at=plan.stamp())
-        outcome = f"federation: catalogue of {peer.name} ({len(items)} item(s))"
+        outcome = Said("federation: catalogue of {name} ({n} item(s))", name=peer.name, n=len(items))
     elif received.kind == "hello":
-        outcome = f"federation: hello from {peer.name}"
+        outcome = Said("federation: hello from {name}", name=peer.name)
     elif received.kind == "count":
-        outcome = f"federation: {record_counts(plan, peer, received.body)} count(s) of {peer.name}"
+        outcome = Said("federation: {n} count(s) of {name}", n=record_counts(plan, peer, received.body), name=peer.name)
     elif more is not None and (handled := more(plan, incoming, peer, received)) is not None:
         outcome = handled
     else:
         label = label_of("federation", "intent", plan.settings.network.language)
         forward_to_animators(plan, incoming, reason="not_automated", intent=f"{label} : {received.kind}")
-        outcome = f"federation: {received.kind} of {peer.name} not automated, forwarded"
+        outcome = Said("federation: {kind} of {name} not automated, forwarded", kind=received.kind, name=peer.name)
     if first or again:
         share_catalogue(plan, peer, at_once=True)
-        outcome += "; linked" if first else "; restarted, what was kept of it forgotten"
+        outcome = joined([outcome, Said("linked") if first else Said("restarted, what was kept of it forgotten")])
     return outcome

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from workflows.decision import Incoming, Plan
 from workflows.lookup import find_introduction, find_ref
-from workflows.model.introductions import BILAN_VALID_DAYS, SIDES, bilan_record
+from workflows.model.introductions import BILAN_VALID_DAYS, SIDES, bilan_record, happened_said
 from workflows.steps import groups, questions, reciprocity
 from workflows.steps.voice import count_effects
 from workflows.steps.introductions import (
@@ -33,6 +33,7 @@ from workflows.steps.introductions import (
     update_introduction,
 )
 from workflows.steps.speaking import tell_animators, tell_member
+from workflows.model.said import Said
 
 
 def _ask_bilan(plan: Plan, intro: dict, side: str) -> None:
@@ -56,7 +57,7 @@ def on_bilan_answer(plan: Plan, incoming: Incoming, question: dict, answer: str)
     side = question["data"].get("side")
     if intro is None or side not in SIDES:
         questions.close(plan, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
-        return f"ignored: {question['subject_ref']} is gone"
+        return Said("ignored: {ref} is gone", ref=question['subject_ref'])
     record = bilan_record(incoming.parsed, answer, plan.stamp())
     questions.settle(plan, question, answer=record["happened"] or "text", message_id=incoming.parsed.message_id)
     count_effects(plan, incoming.parsed.text)
@@ -79,7 +80,7 @@ def on_bilan_answer(plan: Plan, incoming: Incoming, question: dict, answer: str)
     if side == "demand" and record["happened"] == "yes":
         # Open reciprocity: the member who received may like to pass something on.
         reciprocity.after_good_bilan(plan, intro)
-    return f"{intro['ref']} bilan {side}: {record['happened'] or 'free text'}"
+    return Said("{intro} bilan {side}: {happened}", intro=intro["ref"], side=side, happened=happened_said(record))
 
 
 @dataclass

@@ -28,6 +28,7 @@ from workflows.steps.matcher import intros_of, matcher
 from workflows.steps.pauses import BY_FRESHNESS, hide_item, reopen_item
 from workflows.steps.questions import settle_or_clarify
 from workflows.steps.speaking import tell_member
+from workflows.model.said import Said
 
 
 STILL_CURRENT = "still_current"
@@ -101,21 +102,21 @@ def on_still_current_answer(plan: Plan, incoming: Incoming, question: dict, answ
         return early
     reopened = False
     if item["status"] == "closed":
-        outcome = "already closed"
+        outcome = Said("already closed")
     elif answer == "no":
         item = close_item(plan, item)
-        outcome = "closed"
+        outcome = Said("closed")
     elif item["status"] == "paused" and item.get("paused_by") == BY_FRESHNESS:
         item = reopen_item(plan, item)
         to_matching(plan, [item])
-        reopened, outcome = True, "reopened"
+        reopened, outcome = True, Said("reopened")
     else:
         item = plan.items.update(item["id"], freshness_asked=None, fresh_since=plan.stamp())
-        outcome = "kept"
+        outcome = Said("kept")
     tell_member(plan, member, template="still_current_done", purpose="still_current_done",
                 cause=incoming.parsed.message_id, answering=incoming,
                 values={"member": member, "item": public_item(item), "answer": answer, "reopened": reopened,
                         "closed_before": outcome == "already closed",
                         "proxy": bool(question["data"].get("proxy"))})
     questions.pass_on_remarks(plan, incoming, question, answer)
-    return f"still_current {item['ref']}: {outcome}"
+    return Said("still_current {item}: {outcome}", item=item['ref'], outcome=outcome)

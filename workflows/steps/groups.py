@@ -57,7 +57,7 @@ from workflows.model.groups import (
     members,
     participants,
 )
-from workflows.model.introductions import BILAN_VALID_DAYS, bilan_record, erased
+from workflows.model.introductions import BILAN_VALID_DAYS, bilan_record, erased, happened_said
 from workflows.model.matching import Score, item_busy
 from workflows.model.privacy import public_item, public_member, redact
 from workflows.steps import consents, event_commands, introductions, questions
@@ -436,7 +436,7 @@ def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
     group = find_group(plan, question["data"].get("group"))
     if group is None or group["status"] != "proposed":
         questions.close(plan, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
-        return f"ignored: {question['subject_ref']} is no longer waiting for approval"
+        return Said("ignored: {ref} is no longer waiting for approval", ref=question['subject_ref'])
     if answer == "unclear":
         return questions.clarify(plan, incoming, question, template="group_clarify",
                                  values={**animator_view(plan, group), "kind": "group_approve"})
@@ -450,11 +450,11 @@ def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
         update_group(plan, group, f"approved by {decided_by}", status="lead", approved=plan.stamp(),
                      decided_by=decided_by)
         ask_lead(plan, group)
-        return f"{group['ref']} approved by {decided_by}: the offerer asked"
+        return Said("{group} approved by an animator: the offerer asked", group=group['ref'])
     update_group(plan, group, f"refused by {decided_by}", status="refused", decided_by=decided_by,
                  closed=plan.stamp(), close_reason="refused")
     _release(plan, group)
-    return f"{group['ref']} refused by {decided_by}"
+    return Said("{group} refused by an animator", group=group['ref'])
 
 
 def on_group_command(plan: Plan, incoming: Incoming) -> str:
@@ -493,8 +493,10 @@ def on_group_command(plan: Plan, incoming: Incoming) -> str:
                           "group": animator_view(plan, group) if group else None},
                   purpose="group_command")
     if group is None:
-        return f"refused: {problem}"
-    return f"{group['ref']} created by command" + (": approval asked" if group["status"] == "proposed" else "")
+        return Said("refused: {problem}", problem=problem)
+    if group["status"] == "proposed":
+        return Said("{group} created by command: approval asked", group=group["ref"])
+    return Said("{group} created by command", group=group["ref"])
 
 
 # --- the offerer --------------------------------------------------------------------------
@@ -531,7 +533,7 @@ def on_lead_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) 
     offerer = find_ref(plan, (group or {}).get("offer_member"))
     if group is None or group["status"] != "lead" or offerer is None:
         questions.close(plan, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
-        return f"ignored: {question['subject_ref']} is no longer waiting for its offerer"
+        return Said("ignored: {ref} is no longer waiting for its offerer", ref=question['subject_ref'])
     if answer == "unclear":
         return questions.clarify(plan, incoming, question, template="group_clarify",
                                  values={**member_view(plan, group), "kind": "group_lead"},
@@ -546,7 +548,7 @@ def on_lead_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) 
                        values={**animator_view(plan, group), "decision": "declined", "decided_by": None},
                        purpose="group_decided", cause=f"{group['ref']}:declined")
         _release(plan, group)
-        return f"{group['ref']} declined by its offerer"
+        return Said("{group} declined by its offerer", group=group['ref'])
     update_group(plan, group, "the offerer leads it", status="open", led=plan.stamp())
     askers = list(group["askers"])
     for entry in askers:
@@ -558,7 +560,7 @@ def on_lead_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) 
     update_group(plan, group, "askers asked", askers=[
         {**a, "state": "asked", "since": plan.stamp()} if a["state"] == "invited" else a for a in group["askers"]])
     _tell(plan, group, offerer["ref"], "asked", answering=incoming)
-    return f"{group['ref']} led by its offerer: {len(askers)} asker(s) asked"
+    return Said("{group} led by its offerer: {n} asker(s) asked", group=group['ref'], n=len(askers))
 
 
 # --- the askers ----------------------------------------------------------------------------
@@ -585,7 +587,7 @@ def on_join_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) 
     if group is None or group["status"] not in ("open", "bilan") or entry is None or member is None \
             or entry["state"] != "asked":
         questions.close(plan, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
-        return f"ignored: {question['subject_ref']} is no longer waiting for this answer"
+        return Said("ignored: {ref} is no longer waiting for this answer", ref=question['subject_ref'])
     if answer == "unclear":
         return questions.clarify(plan, incoming, question, template="group_clarify",
                                  values={**member_view(plan, group), "kind": "group_join"},
@@ -602,7 +604,7 @@ def on_join_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) 
     _tell(plan, group, member_ref, "declined", answering=incoming)
     _free_demand(plan, entry)
     _check_empty(plan, group)
-    return f"{group['ref']}: {member_ref} declined"
+    return Said("{group}: {member_ref} declined", group=group['ref'], member_ref=member_ref)
 
 
 def _free_demand(plan: Plan, entry: dict) -> None:
@@ -618,12 +620,12 @@ def _free_demand(plan: Plan, entry: dict) -> None:
 def _take_or_wait(plan: Plan, group: dict, member_ref: str, *, answering: Incoming | None = None) -> str:
     if free_places(group) > 0:
         _take_place(plan, group, member_ref, "member", answering=answering)
-        return f"{group['ref']}: {member_ref} has a place ({len(members(group))}/{group['capacity']})"
+        return Said("{group}: {member_ref} has a place ({n}/{capacity})", group=group['ref'], member_ref=member_ref, n=len(members(group)), capacity=group['capacity'])
     update_group(plan, group, f"{member_ref} on the waiting list",
                  waiting=[*group["waiting"], member_ref],
                  askers=_with_asker(group, member_ref, state="waiting", since=plan.stamp()))
     _tell(plan, group, member_ref, "waiting", answering=answering, position=len(group["waiting"]))
-    return f"{group['ref']}: {member_ref} on the waiting list ({len(group['waiting'])})"
+    return Said("{group}: {member_ref} on the waiting list ({n})", group=group['ref'], member_ref=member_ref, n=len(group['waiting']))
 
 
 def _take_place(plan: Plan, group: dict, member_ref: str, what: str, *, answering: Incoming | None = None) -> None:
@@ -694,7 +696,7 @@ def on_join_withdrawn(plan: Plan, incoming: Incoming, question: dict) -> str | N
     _record_consent(plan, incoming, question, member_ref, "no")
     leave(plan, group, member_ref, "changed their mind", answering=incoming)
     questions.pass_on_remarks(plan, incoming, question, "no")
-    return f"{group['ref']}: {member_ref} left the group"
+    return Said("{group}: {member_ref} left the group", group=group['ref'], member_ref=member_ref)
 
 
 def _check_empty(plan: Plan, group: dict) -> None:
@@ -807,7 +809,7 @@ def on_session_command(plan: Plan, incoming: Incoming) -> str:
                   purpose="event_command_done")
     plan.audit.info("%s: group session %s %s%s, %d invitation(s)", incoming.parsed.message_id, asked, outcome.status,
                f" ({outcome.reason})" if outcome.reason else "", outcome.invitations)
-    return f"group session {asked}: {outcome.status}" + (f" ({outcome.reason})" if outcome.reason else "")
+    return Said("group session {asked}: {status}", asked=asked, status=outcome.said())
 
 
 # --- bilan -------------------------------------------------------------------------------------
@@ -837,7 +839,7 @@ def on_bilan_answer(plan: Plan, incoming: Incoming, question: dict, answer: str)
     member_ref = question["data"].get("member")
     if group is None or not member_ref:
         questions.close(plan, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
-        return f"ignored: {question['subject_ref']} is gone"
+        return Said("ignored: {ref} is gone", ref=question['subject_ref'])
     record = bilan_record(incoming.parsed, answer, plan.stamp())
     questions.settle(plan, question, answer=record["happened"] or "text", message_id=incoming.parsed.message_id)
     count_effects(plan, incoming.parsed.text)
@@ -846,7 +848,8 @@ def on_bilan_answer(plan: Plan, incoming: Incoming, question: dict, answer: str)
     update_group(plan, group, f"bilan {member_ref}: {record['happened'] or 'text'}",
                  bilans=[*bilans, {"member": member_ref, "side": side, **record}])
     _tell(plan, group, member_ref, "bilan", answering=incoming)
-    return f"{group['ref']} bilan {member_ref}: {record['happened'] or 'free text'}"
+    return Said("{group} bilan {member_ref}: {happened}", group=group["ref"], member_ref=member_ref,
+                happened=happened_said(record))
 
 
 # --- ending ------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from workflows.steps.items import record_items, too_many
 from workflows.steps.matcher import Matcher, intros_of, matcher
 from workflows.steps.people import who_wrote
 from workflows.steps.speaking import answer_sender, forward_the_rest, forward_to_animators
+from workflows.model.said import Said
 
 
 OTHER_KIND = {"offer": "demand", "demand": "offer"}
@@ -103,7 +104,7 @@ def not_a_member(plan: Plan, incoming: Incoming) -> str:
         answer_sender(plan, incoming, template="interest_done", purpose="interest_done",
                       values={"member": member, "ref": parsed.item_ref, "problem": "pending" if pending else "not_member",
                               "about": None, "mine": None, "again": False, "reused": False, "proposed": False})
-    return f"interest {parsed.item_ref}: not a member, told how to join"
+    return Said("interest {item_ref}: not a member, told how to join", item_ref=parsed.item_ref)
 
 
 def on_interest(plan: Plan, incoming: Incoming) -> str:
@@ -124,7 +125,7 @@ def on_interest(plan: Plan, incoming: Incoming) -> str:
         answer_sender(plan, incoming, template="interest_done", purpose="interest_done",
                       values={"member": member, "ref": parsed.item_ref, "problem": problem, "about": None,
                               "mine": None, "again": False, "reused": False, "proposed": False})
-        return f"interest {parsed.item_ref}: {problem}"
+        return Said("interest {item_ref}: {problem}", item_ref=parsed.item_ref, problem=problem)
     kind = OTHER_KIND[item["kind"]]
     m = matcher(plan)
     mine, again = _already_mine(plan, m, member, item)
@@ -139,7 +140,7 @@ def on_interest(plan: Plan, incoming: Incoming) -> str:
             left_out = too_many(plan, member, 1, stored)
             answer_sender(plan, incoming, template="items_too_many", purpose="items_too_many",
                           values={"member": member, "items": [], **left_out})
-            return f"interest {item['ref']}: not recorded (too many items)"
+            return Said("interest {item}: not recorded (too many items)", item=item['ref'])
         mine = plan.items.update(stored[0]["id"], interest_in=item["ref"])
     offer, demand = (item, mine) if item["kind"] == "offer" else (mine, item)
     under_way = any(i["demand"] == demand["ref"] and i["status"] in ACTIVE for i in intros_of(plan, m, offer["ref"]))
@@ -154,5 +155,9 @@ def on_interest(plan: Plan, incoming: Incoming) -> str:
                               "proposed": proposed is not None})
     plan.audit.info("%s: %s interested in %s: %s%s", parsed.message_id, member["ref"], item["ref"], mine["ref"],
                f", {proposed['ref']} proposed" if proposed else "")
-    return (f"interest {item['ref']}: {mine['ref']}" + (" kept" if again else " reused" if existing else " recorded")
-            + (f", {proposed['ref']} proposed" if proposed else ", no new proposal"))
+    mine_said = (Said("{mine} kept", mine=mine["ref"]) if again else Said("{mine} reused", mine=mine["ref"]) if existing
+                 else Said("{mine} recorded", mine=mine["ref"]))
+    if proposed:
+        return Said("interest {item}: {mine}, {proposed} proposed", item=item["ref"], mine=mine_said,
+                    proposed=proposed["ref"])
+    return Said("interest {item}: {mine}, no new proposal", item=item["ref"], mine=mine_said)

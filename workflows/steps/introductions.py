@@ -353,7 +353,7 @@ def party_not_counted(plan: Plan, incoming: Incoming, question: dict, answer: st
     tell_animators(plan, template="introduction_decided", values={**context, "to_party": False},
                    purpose="introduction_decided", cause=f"{ref}:party:{sender}",
                    only=[a for a in deciders if a != sender])
-    return f"refused: party ({ref})"
+    return Said("refused: party ({ref})", ref=ref)
 
 
 def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
@@ -364,7 +364,7 @@ def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
     intro = find_introduction(plan, question["data"].get("intro"))
     if intro is None or intro["status"] != "proposed":
         questions.close(plan, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
-        return f"ignored: {question['subject_ref']} is no longer waiting for approval"
+        return Said("ignored: {ref} is no longer waiting for approval", ref=question['subject_ref'])
     decided_by = question["address"]
     party = decided_by in party_addresses(plan, intro)  # and no other animator: the guard let it through
     if answer == "unclear":
@@ -383,11 +383,11 @@ def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
         update_introduction(plan, intro, f"approved by {decided_by}{noted}", status="consent", approved=plan.stamp(),
                 decided_by=decided_by)
         ask_consents(plan, intro)
-        return f"{intro['ref']} approved by {decided_by}: consent asked"
+        return Said("{intro} approved by an animator: consent asked", intro=intro['ref'])
     update_introduction(plan, intro, f"refused by {decided_by}{noted}", status="refused", decided_by=decided_by,
             closed=plan.stamp(), close_reason="refused")
     offer_again(plan, intro, SIDES)
-    return f"{intro['ref']} refused by {decided_by}"
+    return Said("{intro} refused by an animator", intro=intro['ref'])
 
 
 # --- consent -----------------------------------------------------------------------------
@@ -444,7 +444,7 @@ def on_consent_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
     side = question["data"].get("side")
     if intro is None or intro["status"] != "consent" or side not in SIDES:
         questions.close(plan, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
-        return f"ignored: {question['subject_ref']} is no longer waiting for consent"
+        return Said("ignored: {ref} is no longer waiting for consent", ref=question['subject_ref'])
     if answer == "unclear":
         return questions.clarify(plan, incoming, question, template="introduction_clarify",
                                values={**member_view(plan, intro, side), "kind": "consent"})
@@ -472,7 +472,7 @@ def on_consent_withdrawn(plan: Plan, incoming: Incoming, question: dict) -> str 
         forward_to_animators(plan, incoming, reason="consent_withdrawn_late", purpose="refused_reply", intro=intro["ref"])
         answer_sender(plan, incoming, template="question_closed", values={"why": "introduced"},
                       purpose="question_closed", daily_kind="question_closed")
-        return f"refused: {intro['ref']} already introduced"
+        return Said("refused: {intro} already introduced", intro=intro['ref'])
     if intro["status"] != "consent":
         return None
     plan.audit.info("%s: consent of the %s member withdrawn by %s", intro["ref"], side, incoming.parsed.message_id)
@@ -480,7 +480,7 @@ def on_consent_withdrawn(plan: Plan, incoming: Incoming, question: dict) -> str 
     plan.drop_queued(purpose="introduction_ack", cause=f"{intro['ref']}:ack:{side}")
     outcome = _consent_given(plan, intro, side, 'no', incoming=incoming)
     questions.pass_on_remarks(plan, incoming, question, "no")
-    return f"{outcome}: consent withdrawn"
+    return Said("{outcome}: consent withdrawn", outcome=outcome)
 
 
 def record_oral_consent(plan: Plan, ref: str, side: str, answer: str, animator: str) -> str:
@@ -519,7 +519,7 @@ def _consent_given(plan: Plan, intro: dict, side: str, answer: str, *, incoming:
         close_questions(plan, intro)
         tell_cancelled(plan, intro, SIDES, "declined")
         offer_again(plan, intro, SIDES)
-        return f"{intro['ref']} declined"
+        return Said("{intro} declined", intro=intro['ref'])
     member = find_ref(plan, intro[f"{side}_member"]) or {}
     choice = choose_contact(member, incoming.parsed.member.contact if incoming else None)
     unavailable = {} if choice.honoured else {side: choice.wanted}
@@ -533,11 +533,11 @@ def _consent_given(plan: Plan, intro: dict, side: str, answer: str, *, incoming:
         # one cycle), would arrive with the introduction itself: dropped.
         plan.drop_queued(purpose="introduction_ack", cause=f"{intro['ref']}:ack:{OTHER[side]}")
         _introduce(plan, intro, unavailable)
-        return f"{intro['ref']} introduced"
+        return Said("{intro} introduced", intro=intro['ref'])
     tell_member(plan, member, template="introduction_ack",
                 values={**member_view(plan, intro, side), "what": "consent", "unavailable": unavailable.get(side)},
                 purpose="introduction_ack", cause=f"{intro['ref']}:ack:{side}", answering=incoming)
-    return f"{intro['ref']} consent {side}: yes, waiting for the other"
+    return Said("{intro} consent {side}: yes, waiting for the other", intro=intro['ref'], side=side)
 
 
 def _tell_contact_unavailable(plan: Plan, incoming: Incoming, intro: dict, member: dict, wanted: str) -> None:
@@ -688,8 +688,10 @@ def on_introduce_command(plan: Plan, incoming: Incoming) -> str:
                            "intro": intro and animator_view(plan, intro), "you_are_party": bool(party)},
                   purpose="introduction_command")
     if intro is None:
-        return f"refused: {problem}"
-    return f"{intro['ref']} created by command" + (": approval asked (party)" if intro["status"] == "proposed" else "")
+        return Said("refused: {problem}", problem=problem)
+    if intro["status"] == "proposed":
+        return Said("{intro} created by command: approval asked (party)", intro=intro["ref"])
+    return Said("{intro} created by command", intro=intro["ref"])
 
 
 # --- erasure -----------------------------------------------------------------------------

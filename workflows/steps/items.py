@@ -22,6 +22,7 @@ from workflows.steps.people import who_wrote
 from workflows.steps.records import take_in
 from workflows.steps.questions import destructive, may_ask, settle_or_clarify
 from workflows.steps.speaking import answer_sender, forward_the_rest, forward_to_animators, reply_id
+from workflows.model.said import Said
 
 
 WITHDRAW_ITEM = "withdraw_item"
@@ -125,17 +126,17 @@ def on_withdraw_item(plan: Plan, incoming: Incoming) -> str:
     address, member = who_wrote(plan, incoming)
     if not address:
         forward_to_animators(plan, incoming, reason="withdraw_item_no_address")
-        return "forwarded: no address"
+        return Said("forwarded: no address")
     item = plan.items.find_one("ref", parsed.item_ref) if parsed.item_ref else None
     owned = item is not None and member is not None and item["member"] == member["ref"]
     if item is None or item["status"] == "closed":  # who may: ITEM_HOLDER; closed meanwhile
         answer_sender(plan, incoming, template="withdraw_item_refused",
                       values={"ref": parsed.item_ref, "closed": owned and item["status"] == "closed"},
                       purpose="withdraw_item_refused")
-        return f"withdraw_item {parsed.item_ref}: not found for the sender"
+        return Said("withdraw_item {item_ref}: not found for the sender", item_ref=parsed.item_ref)
     owner = member if owned else find_ref(plan, item["member"])
     if not may_ask(plan, incoming, address, WITHDRAW_ITEM):
-        return f"withdraw_item {item['ref']}: question withheld"
+        return Said("withdraw_item {item}: question withheld", item=item['ref'])
     questions.ask_member(
         plan, owner, kind=WITHDRAW_ITEM, subject_ref=item["ref"], template="withdraw_item_confirm",
         values={"item": item}, cause=parsed.message_id,
@@ -145,7 +146,7 @@ def on_withdraw_item(plan: Plan, incoming: Incoming) -> str:
     if not owned and reachable(owner):
         answer_sender(plan, incoming, template="withdraw_item_asked", values={"item": item, "member": owner},
                       purpose="withdraw_item_asked")
-    return f"withdraw_item {item['ref']}: confirmation asked of {owner['ref']}"
+    return Said("withdraw_item {item}: confirmation asked of {owner}", item=item['ref'], owner=owner['ref'])
 
 
 def on_withdraw_item_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
@@ -164,7 +165,9 @@ def on_withdraw_item_answer(plan: Plan, incoming: Incoming, question: dict, answ
                   values={"item": item, "closed": answer == "yes", "proxy": bool(question["data"].get("proxy"))},
                   purpose="withdraw_item_done", must_reach=True)
     questions.pass_on_remarks(plan, incoming, question, answer)
-    return f"withdraw_item {item['ref']}: " + ("closed" if answer == "yes" else "kept")
+    if answer == "yes":
+        return Said("withdraw_item {item}: closed", item=item["ref"])
+    return Said("withdraw_item {item}: kept", item=item["ref"])
 
 
 def on_item(plan: Plan, incoming: Incoming) -> str:
@@ -179,22 +182,22 @@ def on_item(plan: Plan, incoming: Incoming) -> str:
     address, member = who_wrote(plan, incoming)
     if not address:
         forward_to_animators(plan, incoming, reason="item_no_address")
-        return "forwarded: no address"
+        return Said("forwarded: no address")
     if not parsed.items:
         forward_to_animators(plan, incoming, reason="item_no_title")
         answer_sender(plan, incoming, template="item_unclear", values={"intent": parsed.intent}, purpose="item_unclear")
-        return "forwarded: no title"
+        return Said("forwarded: no title")
     items, calendar = record_for_confirmed(plan, incoming, member)
     forward_the_rest(plan, incoming)
     left_out = too_many(plan, member, len(parsed.items), items)
     if left_out:
         answer_sender(plan, incoming, template="items_too_many",
                       values={"member": member, "items": items, **left_out}, purpose="items_too_many")
-        return "recorded" + refs(items) + f", {left_out['dropped']} not recorded (too many)"
+        return Said("recorded{refs}, {dropped} not recorded (too many)", refs=refs(items), dropped=left_out["dropped"])
     answer_sender(plan, incoming, template="items_ack",
                   values={"member": member, "items": items, "created": False, "calendar": calendar},
                   purpose="items_ack")
-    return "recorded" + refs(items)
+    return Said("recorded{refs}", refs=refs(items))
 
 
 def refs(items: list[dict]) -> str:

@@ -43,6 +43,7 @@ from workflows.steps.items import record_for_confirmed, record_items, refs, rele
 from workflows.steps.people import ensure_member, new_member, who_wrote
 from workflows.steps.questions import destructive, may_ask, settle_or_clarify
 from workflows.steps.speaking import answer_sender, forward_the_rest, forward_to_animators, reply_id, tell_animators
+from workflows.model.said import Said
 
 
 JOIN, WITHDRAW = "join", "withdraw"
@@ -59,13 +60,13 @@ def on_join(plan: Plan, incoming: Incoming) -> str:
     address, member = who_wrote(plan, incoming)
     if not address:
         forward_to_animators(plan, incoming, reason="join_no_address")
-        return "forwarded: no address"
+        return Said("forwarded: no address")
     forward_the_rest(plan, incoming)
     if member is not None and member["status"] == "confirmed":
         items, _ = record_for_confirmed(plan, incoming, member)
         answer_sender(plan, incoming, template="join_ack", values={"member": member, "items": items},
                       purpose="join_ack")
-        return f"join: {member['ref']} already a member" + refs(items)
+        return Said("join: {member} already a member{refs}", member=member["ref"], refs=refs(items))
     return ask_to_join(plan, incoming, address)
 
 
@@ -79,23 +80,24 @@ def ask_to_join(plan: Plan, incoming: Incoming, address: str, *, relayed: bool =
     display_name = parsed.forwarded_name if relayed else person_name(incoming.parsed)
     member, created = ensure_member(plan, address, parsed.member, display_name)
     new_items = record_items(plan, member, parsed.items, parsed.message_id)
-    outcome = f"join {member['ref']} {'new' if created else 'pending'}" + refs(new_items)
+    outcome = (Said("join {member} new{refs}", member=member["ref"], refs=refs(new_items)) if created
+               else Said("join {member} pending{refs}", member=member["ref"], refs=refs(new_items)))
     left_out = too_many(plan, member, len(parsed.items), new_items)
     if left_out:
         # The person is told nothing more than the confirmation request, which lists what
         # was kept: an answer of its own would be one more mail to an address that may
         # not be theirs.
         tell_too_many(plan, incoming, member, left_out)
-        outcome += f", {left_out['dropped']} not recorded (too many)"
+        outcome = Said("{outcome}, {dropped} not recorded (too many)", outcome=outcome, dropped=left_out["dropped"])
     if not may_ask(plan, incoming, address, JOIN):
-        return outcome + " (question withheld)"
+        return Said("{outcome} (question withheld)", outcome=outcome)
     if relayed:  # the forwarder's Message-ID stays theirs: the person's question starts its own thread
         ask_join(plan, member, cause=parsed.message_id)
     else:
         ask_join(plan, member, cause=parsed.message_id, in_reply_to=reply_id(parsed.message_id),
                  auto_submitted="auto-replied")
     plan.audit.info("%s: %s, confirmation asked", parsed.message_id, outcome)
-    return outcome + ", confirmation asked"
+    return Said("{outcome}, confirmation asked", outcome=outcome)
 
 
 def ask_join(plan: Plan, member: dict, *, cause: str, in_reply_to: str | None = None,
@@ -156,11 +158,11 @@ def on_join_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) 
         return early
     if answer == "no":
         if member["status"] == "confirmed":  # a stale copy of the question: nothing to undo
-            return f"join answer no: {member['ref']} already confirmed"
+            return Said("join answer no: {member} already confirmed", member=member['ref'])
         erase_member(plan, member, reason="join_declined", by="member")
         answer_sender(plan, incoming, template="join_done", values={"confirmed": False, "member": None, "items": [], "standing": []},
                       purpose="join_done", forget_after_send=True)
-        return f"join declined: {member['ref']} erased"
+        return Said("join declined: {member} erased", member=member['ref'])
     if member["status"] != "confirmed":
         member = plan.members.update(member["id"], status="confirmed", confirmed=plan.stamp())
     named = parsed.member.first_name
@@ -178,7 +180,7 @@ def on_join_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) 
                           "standing": [i["ref"] for i in released if standing.in_force(member, i)]})
     questions.pass_on_remarks(plan, incoming, question, answer)
     plan.audit.info("%s: %s confirmed%s", parsed.message_id, member["ref"], refs(released))
-    return f"join confirmed: {member['ref']}" + refs(released)
+    return Said("join confirmed: {member}{refs}", member=member["ref"], refs=refs(released))
 
 
 # --- preferences ---------------------------------------------------------------------------
@@ -195,7 +197,7 @@ def not_a_member(plan: Plan, incoming: Incoming) -> str:
     about it (the answer keeps no copy once sent)."""
     answer_sender(plan, incoming, template="not_member", values={"intent": "withdraw"}, purpose="not_member",
                   forget_after_send=True)
-    return "withdraw: not a member"
+    return Said("withdraw: not a member")
 
 
 def on_withdraw(plan: Plan, incoming: Incoming) -> str:
@@ -205,15 +207,15 @@ def on_withdraw(plan: Plan, incoming: Incoming) -> str:
     address, member = who_wrote(plan, incoming)
     if not address:
         forward_to_animators(plan, incoming, reason="withdraw_no_address")
-        return "forwarded: no address"
+        return Said("forwarded: no address")
     if not may_ask(plan, incoming, address, WITHDRAW):
-        return f"withdraw {member['ref']}: question withheld"
+        return Said("withdraw {member}: question withheld", member=member['ref'])
     questions.ask_member(
         plan, member, kind=WITHDRAW, subject_ref=member["ref"], template="withdraw_confirm",
         values={"items": items_of(plan, member["ref"], "open", "held")}, cause=parsed.message_id,
         in_reply_to=reply_id(parsed.message_id), auto_submitted="auto-replied",
     )
-    return f"withdraw {member['ref']}: confirmation asked"
+    return Said("withdraw {member}: confirmation asked", member=member['ref'])
 
 
 def on_withdraw_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
@@ -230,7 +232,7 @@ def on_withdraw_answer(plan: Plan, incoming: Incoming, question: dict, answer: s
     if answer == "no":
         answer_sender(plan, incoming, template="withdraw_done", values={"withdrawn": False, "ref": member["ref"],
                       "proxy": proxy}, purpose="withdraw_done")
-        return f"withdraw {member['ref']}: kept"
+        return Said("withdraw {member}: kept", member=member['ref'])
     ref = member["ref"]
     # The goodbye is the last mail (no METHOD:CANCEL follows it): it says that the events
     # once sent stay in the agenda, no longer updated.
@@ -245,7 +247,7 @@ def on_withdraw_answer(plan: Plan, incoming: Incoming, question: dict, answer: s
     tell_animators(plan, template="withdrawal_notice",
                    values={"ref": ref, "erased_folder": plan.settings.mailbox.erased_folder},
                    purpose="withdrawal_notice", cause=f"withdrawal:{ref}")
-    return f"withdraw {ref}: erased"
+    return Said("withdraw {ref}: erased", ref=ref)
 
 
 # --- members without an e-mail address ---------------------------------------------------
@@ -345,12 +347,12 @@ def on_register(plan: Plan, incoming: Incoming) -> str:
     except ValueError:
         missing = [label for label, value in (("Nom", parsed.member.name), ("Consentement", consent)) if not value]
         answer_sender(plan, incoming, template="register_done", values={"missing": missing}, purpose="register_done")
-        return "register refused: missing " + ", ".join(missing)
+        return Said("register refused: missing {missing}", missing=", ".join(missing))
     answer_sender(plan, incoming, template="register_done",
                   values={"missing": [], "member": member, "items": items, "namesakes": namesakes(plan, member)},
                   purpose="register_done")
     plan.audit.info("%s: %s registered by an animator%s", parsed.message_id, member["ref"], refs(items))
-    return f"registered {member['ref']}" + refs(items)
+    return Said("registered {member}{refs}", member=member["ref"], refs=refs(items))
 
 
 # --- a scheduled step ----------------------------------------------------------------------

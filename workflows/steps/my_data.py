@@ -44,6 +44,7 @@ from workflows.model.matching import SERVING
 from workflows.model.reciprocity import own_counts
 from workflows.steps.people import wrote_again
 from workflows.steps.speaking import answer_sender, forward_to_animators
+from workflows.model.said import Said
 
 
 FORMAT = "rers-member-export/1"
@@ -137,7 +138,7 @@ def nothing_stored(plan: Plan, incoming: Incoming) -> str:
     about it (the answer keeps no copy once sent)."""
     answer_sender(plan, incoming, template="my_data", values={"found": False, "data": None}, purpose="my_data",
                   forget_after_send=True)
-    return "my_data: nothing stored"
+    return Said("my_data: nothing stored")
 
 
 def on_my_data(plan: Plan, incoming: Incoming) -> str:
@@ -148,7 +149,7 @@ def on_my_data(plan: Plan, incoming: Incoming) -> str:
     address = person_address(incoming.parsed)
     if not address:
         forward_to_animators(plan, incoming, reason="my_data_no_address")
-        return "forwarded: no address"
+        return Said("forwarded: no address")
     member = wrote_again(plan, address)  # a member (pending or confirmed): MEMBER let it through
     data = export(plan, member)
 
@@ -156,4 +157,6 @@ def on_my_data(plan: Plan, incoming: Incoming) -> str:
                              f"mes-donnees-{member['ref']}.json")
     sent = answer_sender(plan, incoming, template="my_data", values={"found": True, "data": data, "ref": member["ref"]},
                          purpose="my_data", attachments=[export_file], forget_after_send=True, must_reach=True)
-    return f"my_data: {member['ref']}" + ("" if sent else " (withheld by the daily limit)")
+    if sent:
+        return Said("my_data: {member}", member=member["ref"])
+    return Said("my_data: {member} (withheld by the daily limit)", member=member["ref"])

@@ -26,6 +26,7 @@ from workflows.lookup import items_of
 from workflows.steps.items import to_matching
 from workflows.steps.people import who_wrote
 from workflows.steps.speaking import answer_sender, tell_member
+from workflows.model.said import Said
 
 
 BY_MEMBER, BY_FRESHNESS = "member", "freshness"
@@ -78,7 +79,9 @@ def on_pause(plan: Plan, incoming: Incoming) -> str:
                                     if i.get("paused_by") == BY_MEMBER]})
     plan.audit.info("%s: %s paused until %s, %d item(s) hidden", parsed.message_id, member["ref"], until or "REPRISE",
                len(hidden))
-    return f"pause {member['ref']} until {until or 'REPRISE'}: {len(hidden)} item(s) hidden"
+    if until:
+        return Said("pause {member} until {until}: {n} item(s) hidden", member=member["ref"], until=until, n=len(hidden))
+    return Said("pause {member} until REPRISE: {n} item(s) hidden", member=member["ref"], n=len(hidden))
 
 
 def _reopen(plan: Plan, member: dict, why: str) -> list[dict]:
@@ -117,15 +120,17 @@ def on_resume(plan: Plan, incoming: Incoming) -> str:
                               "date_ignored": False, "date_unread": None,
                               "items": [i for i in items_of(plan, member["ref"], "open") if i["ref"] not in reopened],
                               "stale": stale})
-        return f"resume {member['ref']}: was not paused" + (f", {len(stale)} set-aside item(s) open again"
-                                                            if stale else "")
+        if stale:
+            return Said("resume {member}: was not paused, {n} set-aside item(s) open again", member=member["ref"],
+                        n=len(stale))
+        return Said("resume {member}: was not paused", member=member["ref"])
     answer_sender(plan, incoming, template="pause_done", purpose="pause_done",
                   values={"member": member, "what": "resume", "until": None, "date_ignored": False,
                           "date_unread": None, "items": back,
                           "stale": stale})
     plan.audit.info("%s: %s back from a pause, %d item(s) open again, %d set aside before", incoming.parsed.message_id,
                     member["ref"], len(back), len(stale))
-    return f"resume {member['ref']}: {len(back) + len(stale)} item(s) open again"
+    return Said("resume {member}: {n} item(s) open again", member=member["ref"], n=len(back) + len(stale))
 
 
 def pauses_due(plan: Plan) -> list[str]:

@@ -14,6 +14,7 @@ from workflows.steps import standing
 from workflows.steps.people import who_wrote
 from workflows.steps.records import KEPT_FIELDS, contact_unavailable, implied, take_in
 from workflows.steps.speaking import answer_sender
+from workflows.model.said import Said, joined
 
 
 def on_preferences(plan: Plan, incoming: Incoming) -> str | None:
@@ -57,6 +58,8 @@ def on_preferences(plan: Plan, incoming: Incoming) -> str | None:
                            "referred": [label_of(f, "field", plan.settings.network.language) for f in taken.referred],
                            "standing": standing_said})
     plan.audit.info("%s: %s preferences %s", parsed.message_id, member["ref"], changed or "unchanged")
-    outcome = (f"preferences {member['ref']}: " + (", ".join(f"{k} {v}" for k, v in changed.items()) or "unchanged")
-               + ("; invitations change withheld" if taken.withheld else ""))
-    return outcome + (f"; {standing_outcome}" if standing_outcome else "")
+    outcome = (Said("preferences {member}: {changed}", member=member["ref"],
+                    changed=", ".join(f"{k} {v}" for k, v in changed.items())) if changed
+               else Said("preferences {member}: unchanged", member=member["ref"]))
+    withheld = [Said("invitations change withheld")] if taken.withheld else []
+    return joined([outcome, *withheld, *([standing_outcome] if standing_outcome else [])])

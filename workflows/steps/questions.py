@@ -50,6 +50,7 @@ from workflows.mail.sender import person_address
 from workflows.model.members import reachable
 from workflows.model.questions import DEFAULT_VALID_DAYS, PROXY_TEMPLATE, answered_token, same_question
 from workflows.steps.speaking import forward_to_animators, limit_reached, reply_id, take_allowance
+from workflows.model.said import Said
 
 
 def ask(
@@ -218,10 +219,10 @@ def match(plan: Plan, incoming: Incoming, address: str | None) -> Match:
     parsed = incoming.parsed
     token = answered_token(parsed)
     if token is None:
-        return Match(None, None, "no token")
+        return Match(None, None, Said("no token"))
     question = plan.questions.find_one("token_hash", token_hash(plan, token))
     if question is None:
-        return Match(None, token, "unknown token")
+        return Match(None, token, Said("unknown token"))
     question = current(plan, question)
     # Who answers first: a closed question answered by someone else is their business,
     # and the animators must see it as such (a forgery, maybe), not as a late answer.
@@ -229,11 +230,11 @@ def match(plan: Plan, incoming: Incoming, address: str | None) -> Match:
     if refusal:
         return Match(question, token, refusal)
     if question["status"] == "answered":
-        return Match(question, token, "already answered")
+        return Match(question, token, Said("already answered"))
     if question["status"] == "cancelled" and not _closed_after_expiry(question):
-        return Match(question, token, "cancelled")
+        return Match(question, token, Said("cancelled"))
     if question["status"] == "expired" or question["expires"] <= plan.stamp():
-        return Match(question, token, "expired")
+        return Match(question, token, Said("expired"))
     return Match(question, token, None)
 
 
@@ -263,11 +264,11 @@ def answerer_refusal(plan: Plan, incoming: Incoming, question: dict, address: st
     ``not authenticated``: see :class:`Match`), or None when it may."""
     parsed = incoming.parsed
     if not address or address.lower() != question["address"]:
-        return "wrong address"
+        return Said("wrong address")
     if parsed.on_behalf_of and parsed.on_behalf_of != question["member"]:
-        return "wrong member"
+        return Said("wrong member")
     if question.get("data", {}).get("proxy") and not authenticated(plan.settings, parsed):
-        return "not authenticated"
+        return Said("not authenticated")
     return None
 
 
@@ -413,7 +414,7 @@ def settle_or_clarify(plan: Plan, incoming: Incoming, question: dict, answer: st
     settled and None returned: the caller acts on ``yes``/``no``."""
     if member is None or (needs_item and item is None):
         settle(plan, question, answer=answer, message_id=incoming.parsed.message_id)
-        return f"{question['kind']} answer: {question['subject_ref']} is gone"
+        return Said("{kind} answer: {ref} is gone", kind=question['kind'], ref=question['subject_ref'])
     if answer == "unclear":
         proxy = bool(question["data"].get("proxy"))
         return clarify(plan, incoming, question, template="clarify",
@@ -481,7 +482,7 @@ def clarify(plan: Plan, incoming: Incoming, question: dict, *, template: str, va
     """
     if question.get("clarified"):
         forward_to_animators(plan, incoming, reason="unclear_twice", purpose="unclear")
-        return "unclear twice: forwarded"
+        return Said("unclear twice: forwarded")
     ask(
         plan,
         kind=question["kind"],
@@ -497,4 +498,4 @@ def clarify(plan: Plan, incoming: Incoming, question: dict, *, template: str, va
         clarified=True,
     )
     plan.questions.update(question["id"], answer="unclear", answer_message_id=incoming.parsed.message_id)
-    return "unclear: clarification asked"
+    return Said("unclear: clarification asked")

@@ -29,6 +29,7 @@ from workflows.model.privacy import public_item
 from workflows.steps.catalogue import served_demands
 from workflows.steps.people import who_wrote
 from workflows.steps.speaking import answer_sender, tell_member
+from workflows.model.said import Said
 
 
 PURPOSE = "reciprocity"
@@ -114,4 +115,4 @@ def on_no_thanks(plan: Plan, incoming: Incoming) -> str:
     member = plan.members.update(member["id"], reciprocity=record)
     answer_sender(plan, incoming, template="reciprocity_done", purpose="reciprocity_done", values={"member": member})
     plan.audit.info("%s: %s said NON MERCI to « et vous ? »", incoming.parsed.message_id, member["ref"])
-    return f"reciprocity {member['ref']}: never asked again"
+    return Said("reciprocity {member}: never asked again", member=member['ref'])

@@ -30,12 +30,13 @@ from workflows.steps import questions
 from workflows.steps.invitations import follow_preference
 from workflows.steps.questions import settle_or_clarify
 from workflows.steps.speaking import forward_to_animators, take_allowance, tell_member
+from workflows.model.said import Said, joined
 
 
 CONFIRM_CHANGE = "confirm_change"
 """The question kind asked of a member before a change their own address did not make."""
 
-RELAY, NOT_AUTHENTICATED = "relay", "not authenticated"
+RELAY, NOT_AUTHENTICATED = Said("relay"), Said("not authenticated")
 """Why a message may not change a member's record (:func:`workflows.routes.record_change_refusal`):
 it does not come from the member's own address (a web form's relay, whose Reply-To names
 them), or the network's server does not vouch for it (``authserv_id``)."""
@@ -147,11 +148,11 @@ def ask_to_confirm(plan: Plan, incoming: Incoming, member: dict, changes: dict, 
                   parsed.message_id, ref, ", ".join(changes), why)
     if reachable(member) and not take_allowance(plan, member["address"]):
         plan.audit.info("%s: confirm_change for %s withheld, daily limit reached", parsed.message_id, ref)
-        return f"record change of {ref} ({why}): not made, question withheld (daily limit)"
+        return Said("record change of {ref} ({why}): not made, question withheld (daily limit)", ref=ref, why=why)
     questions.ask_member(plan, member, kind=CONFIRM_CHANGE, subject_ref=ref, template=CONFIRM_CHANGE,
                          values={"changes": changes, "why": why}, cause=parsed.message_id,
                          data={"changes": changes, "why": why})
-    return f"record change of {ref} ({why}): not made, confirmation asked"
+    return Said("record change of {ref} ({why}): not made, confirmation asked", ref=ref, why=why)
 
 
 def on_confirm_change_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
@@ -166,7 +167,7 @@ def on_confirm_change_answer(plan: Plan, incoming: Incoming, question: dict, ans
     ref = member["ref"]
     if answer == "no":
         plan.audit.info("%s: %s refused the change of their record", incoming.parsed.message_id, ref)
-        return f"confirm_change {ref}: refused, nothing changed"
+        return Said("confirm_change {ref}: refused, nothing changed", ref=ref)
     changes = {k: v for k, v in question["data"].get("changes", {}).items() if k in RECORD_FIELDS}
     fields = implied(MemberFields(**changes))
     taken = take_in(plan, incoming, member, fields)
@@ -185,5 +186,8 @@ def on_confirm_change_answer(plan: Plan, incoming: Incoming, question: dict, ans
     made = sorted(k for k in changes if after.get(k) != taken.before.get(k))
     plan.audit.info("%s: %s confirmed the change of their record: %s", incoming.parsed.message_id, ref,
                ", ".join(made) or "nothing to change")
-    return f"confirm_change {ref}: " + (", ".join(made) or "unchanged") + (
-        "; referred to the animators: " + ", ".join(taken.referred) if taken.referred else "")
+    outcome = (Said("confirm_change {ref}: {made}", ref=ref, made=", ".join(made)) if made
+               else Said("confirm_change {ref}: unchanged", ref=ref))
+    if taken.referred:
+        return joined([outcome, Said("referred to the animators: {fields}", fields=", ".join(taken.referred))])
+    return outcome

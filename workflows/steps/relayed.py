@@ -17,6 +17,7 @@ from workflows.lookup import find_member, is_animator, items_of
 from workflows.mail.sender import relayed_person
 from workflows.steps.membership import ask_to_join
 from workflows.steps.speaking import answer_sender, forward_to_animators
+from workflows.model.said import Said
 
 _ASKED = ", confirmation asked"
 
@@ -34,16 +35,16 @@ def on_relayed(plan: Plan, incoming: Incoming) -> str:
     member = find_member(plan, person) if person else None
     if person is None:
         forward_to_animators(plan, incoming, reason="relayed_no_address", forwarder=parsed.sender, name=name)
-        outcome = "relayed: no address of the person's, nothing recorded"
+        outcome = Said("relayed: no address of the person's, nothing recorded")
     elif parsed.intent != "join" and not parsed.items:
         # An offer or a demand with no readable savoir: nothing to ask the person about.
         forward_to_animators(plan, incoming, reason="relayed_no_item", forwarder=parsed.sender, name=name)
-        outcome = "relayed: no readable offer or demand, nothing recorded"
+        outcome = Said("relayed: no readable offer or demand, nothing recorded")
     elif member is not None and member["status"] == "confirmed":
         forward_to_animators(plan, incoming, reason="relayed_for_member", forwarder=parsed.sender, member=member["ref"])
-        outcome = f"relayed for {member['ref']}: already a member, nothing recorded"
+        outcome = Said("relayed for {member}: already a member, nothing recorded", member=member["ref"])
     else:
-        outcome = "relayed " + ask_to_join(plan, incoming, person, relayed=True)
+        outcome = Said("relayed {outcome}", outcome=ask_to_join(plan, incoming, person, relayed=True))
         member = find_member(plan, person)
         held = [item["ref"] for item in items_of(plan, member["ref"]) if item.get("source") == parsed.message_id]
         forward_to_animators(plan, incoming, reason="relayed_join" if outcome.endswith(_ASKED) else "relayed_join_held",

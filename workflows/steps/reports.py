@@ -48,6 +48,7 @@ from workflows.steps.matcher import matcher, near_misses
 from workflows.steps.pauses import paused_members
 from workflows.steps.pooled_counts import counts_received
 from workflows.steps.speaking import answer_sender, tell_animators
+from workflows.model.said import Said
 
 
 UNMET_DAYS = 30
@@ -299,4 +300,4 @@ def on_report_command(plan: Plan, incoming: Incoming) -> str:
     today = plan.local_date
     report = build_report(plan.settings, plan, today.replace(day=1), today, today, plan.now)
     answer_sender(plan, incoming, template="report", values={"report": report}, purpose="report")
-    return f"report {today.replace(day=1)}…{today}"
+    return Said("report {start}…{end}", start=today.replace(day=1), end=today)

@@ -32,6 +32,7 @@ from workflows.model.privacy import public_item
 from workflows.steps import consents
 from workflows.steps.people import who_wrote
 from workflows.steps.speaking import answer_sender
+from workflows.model.said import Said
 
 
 USED = "standing_used"
@@ -133,5 +134,13 @@ def apply(plan: Plan, incoming: Incoming, member: dict) -> tuple[dict, str]:
                     ", ".join(i["ref"] for i in changed) or "nothing")
     return ({"given": given, "items": [public_item(i) for i in changed], "ref": ref,
              "permanence": member.get("contact") == "permanence"},
-            f"standing {member['ref']}: {'given' if given else 'stopped'} on "
-            f"{', '.join(i['ref'] for i in changed) or 'nothing'}")
+            _standing_outcome(member, given, changed))
+
+
+def _standing_outcome(member: dict, given: bool, changed: list[dict]) -> Said:
+    refs = ", ".join(i["ref"] for i in changed)
+    if given:
+        return (Said("standing {member}: given on {refs}", member=member["ref"], refs=refs) if refs
+                else Said("standing {member}: given on nothing", member=member["ref"]))
+    return (Said("standing {member}: stopped on {refs}", member=member["ref"], refs=refs) if refs
+            else Said("standing {member}: stopped on nothing", member=member["ref"]))

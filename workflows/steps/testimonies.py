@@ -26,6 +26,7 @@ from workflows.model.testimonies import public_testimony, testimony_text
 from workflows.steps import questions
 from workflows.steps.questions import destructive, settle_or_clarify
 from workflows.steps.speaking import answer_sender, reply_id, tell_animators, tell_member
+from workflows.model.said import Said
 
 APPROVE = "testimony_approve"
 WITHDRAW = "testimony_withdraw"
@@ -63,7 +64,7 @@ def on_testimony(plan: Plan, incoming: Incoming) -> str:
     if not text:
         answer_sender(plan, incoming, template="testimony_received", values={"empty": True, "testimony": None},
                       purpose="testimony_received")
-        return "testimony: no words, the author told how to write one"
+        return Said("testimony: no words, the author told how to write one")
     number = plan.next_number("testimony")
     testimony = {
         "ref": f"T-{number}", "member": member["ref"], "signature": signature,
@@ -77,7 +78,7 @@ def on_testimony(plan: Plan, incoming: Incoming) -> str:
     answer_sender(plan, incoming, template="testimony_received",
                   values={"empty": False, **animator_view(testimony, member_names(plan))}, purpose="testimony_received")
     ask_approval(plan, testimony)
-    return f"testimony {testimony['ref']} held, the animators asked"
+    return Said("testimony {testimony} held, the animators asked", testimony=testimony['ref'])
 
 
 def ask_approval(plan: Plan, testimony: dict) -> None:
@@ -100,7 +101,7 @@ def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
     testimony = find_testimony(plan, question["data"].get("testimony"))
     if testimony is None or testimony["status"] != "held":
         questions.close(plan, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
-        return f"ignored: {question['subject_ref']} is no longer waiting for approval"
+        return Said("ignored: {ref} is no longer waiting for approval", ref=question['subject_ref'])
     if answer == "unclear":
         return questions.clarify(plan, incoming, question, template="clarify",
                                  values={"kind": APPROVE, "member": {"ref": testimony["member"]}, "item": None,
@@ -120,9 +121,9 @@ def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
     tell_member(plan, author, template="testimony_outcome",
                 values={**animator_view(testimony, member_names(plan)), "published": answer == "yes", "member": author},
                 purpose="testimony_outcome", cause=f"{testimony['ref']}:outcome")
-    outcome = "published" if answer == "yes" else "not published"
+    outcome = Said("published") if answer == "yes" else Said("not published")
     plan.audit.info("%s %s (decided by %s)", testimony["ref"], outcome, decided_by)
-    return f"{testimony['ref']} {outcome} by {decided_by}"
+    return Said("{testimony} {outcome} by an animator", testimony=testimony['ref'], outcome=outcome)
 
 
 def on_withdraw(plan: Plan, incoming: Incoming) -> str:
@@ -135,13 +136,13 @@ def on_withdraw(plan: Plan, incoming: Incoming) -> str:
         answer_sender(plan, incoming, template="withdraw_item_refused",
                       values={"ref": parsed.item_ref, "closed": testimony is not None and author is not None},
                       purpose="withdraw_item_refused")
-        return f"withdraw {parsed.item_ref}: nothing to withdraw"
+        return Said("withdraw {item_ref}: nothing to withdraw", item_ref=parsed.item_ref)
     own = person_address(parsed) == author.get("address")
     questions.ask_member(plan, author, kind=WITHDRAW, subject_ref=testimony["ref"],
                          template="testimony_withdraw_confirm", values=animator_view(testimony, member_names(plan)),
                          cause=parsed.message_id, in_reply_to=reply_id(parsed.message_id) if own else None,
                          auto_submitted="auto-replied" if own else "auto-generated")
-    return f"withdraw {testimony['ref']}: confirmation asked of {author['ref']}"
+    return Said("withdraw {testimony}: confirmation asked of {author}", testimony=testimony['ref'], author=author['ref'])
 
 
 def on_withdraw_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
@@ -159,7 +160,9 @@ def on_withdraw_answer(plan: Plan, incoming: Incoming, question: dict, answer: s
                   values={**animator_view(testimony, member_names(plan)), "withdrawn": answer == "yes"},
                   purpose="testimony_withdraw_done", must_reach=True)
     questions.pass_on_remarks(plan, incoming, question, answer)
-    return f"{testimony['ref']}: " + ("withdrawn" if answer == "yes" else "kept")
+    if answer == "yes":
+        return Said("{testimony}: withdrawn", testimony=testimony["ref"])
+    return Said("{testimony}: kept", testimony=testimony["ref"])
 
 
 def forget_member(plan: Plan, member_ref: str) -> int:

@@ -34,6 +34,7 @@ from workflows.steps import questions
 from workflows.steps.calendar import load_series
 from workflows.steps.speaking import answer_sender, tell_animators
 from workflows.events.rules import occurrences
+from workflows.model.said import Said
 
 KIND = "collection"
 EFFECTS_KEY = "effects:{semester}"
@@ -92,12 +93,12 @@ def on_collection_answer(plan: Plan, incoming: Incoming, question: dict, answer:
     member = find_ref(plan, question["member"])
     if collection is None or member is None:
         questions.close(plan, question, status="cancelled", answer=answer, message_id=incoming.parsed.message_id)
-        return f"ignored: {question['subject_ref']} is over"
+        return Said("ignored: {ref} is over", ref=question['subject_ref'])
     read = read_answer(incoming.parsed.text)
     if answer == "no" and not read["effects"] and len(read["words"]) < 40:
         questions.settle(plan, question, answer="no", message_id=incoming.parsed.message_id)
         plan.members.update(member["id"], voice=False)
-        return f"{collection['ref']}: {member['ref']} said no, nothing recorded"
+        return Said("{collection}: {member} said no, nothing recorded", collection=collection['ref'], member=member['ref'])
     if not read["words"] and not read["effects"] or (answer == "yes" and plain_yes(read["words"])
                                                       and len(read["words"]) < 12):
         return questions.clarify(plan, incoming, question, template="collection_question",
@@ -114,7 +115,7 @@ def on_collection_answer(plan: Plan, incoming: Incoming, question: dict, answer:
                   purpose="collection_thanks")
     plan.audit.info("%s: an answer recorded (quote: %s, %d effect line(s))", collection["ref"], read["quote"],
                     len(read["effects"]))
-    return f"{collection['ref']}: answer recorded (quote {read['quote']})"
+    return Said("{collection}: answer recorded (quote {quote})", collection=collection['ref'], quote=read['quote'])
 
 
 def semester_bilans(plan: Plan, name: str) -> list[dict]:

@@ -12,16 +12,19 @@ import shutil
 from pathlib import Path
 
 from config.settings import load
+from workflows.mail.labels import label_of
+from workflows.model.said import said
 from store import Store
 from workflows.shell.daemon import InstanceLock
 from workflows.shell.errors import UserError
 from workflows.shell.init import init_folder
-from workflows.shell.language import words_for
+from workflows.shell.language import ITEM_STATUS, MEMBER_STATUS, words_for
 from workflows.shell.publish import publish_calendar
 from workflows.shell.clock import utc_now
 from workflows.shell.runner import Runner
 
 SAMPLES = Path(__file__).resolve().parent / "mail"
+
 _FILLED = ".demo-filled"
 _FILLING = ".demo-filling"
 
@@ -82,23 +85,26 @@ def _run(directory: Path, config: Path, settings, out) -> int:
     runner.flush()  # the invitations the publication queued, as the daemon sends them
     written = sorted(set(outbox.glob("*.eml")) - before)
 
-    # The intents, outcomes and statuses are the store's and the ledger's words: shown as they are.
+    # The store keeps code words (intents, statuses) and the outcomes in English: said in the network's language.
     say = words_for(settings)
+    language = settings.network.language
     out(say("Demo folder: {folder}  (configuration: {config})", folder=directory.resolve(), config=config.name))
     out("")
     out(say("Messages read from {path}: {n}", path=settings.mailbox.path, n=len(report.handled)))
     for handled in report.handled:
-        out(f"  {handled.intent:<12} {handled.outcome}")
+        out(f"  {label_of(handled.intent, 'intent', language)} — {said(handled.outcome, say)}")
     out("")
     members = store.members.all()
     out(say("Members in the store ({path}): {n}", path=settings.store.path, n=len(members)))
     for member in members:
         name = member.get("name") or say("(no name)")
-        out(f"  {member['ref']:<6} {member['status']:<9} {name} <{member['address']}>")
+        status = say(MEMBER_STATUS.get(member["status"], member["status"]))
+        out(f"  {member['ref']:<6} {status:<12} {name} <{member['address']}>")
     items = store.items.all()
     out(say("Offers and demands: {n}", n=len(items)))
     for item in items:
-        out(f"  {item['ref']:<6} {item['status']:<6} {item['title']}  ({item['member']})")
+        status = say(ITEM_STATUS.get(item["status"], item["status"]))
+        out(f"  {item['ref']:<6} {status:<10} {item['title']}  ({item['member']})")
     out("")
     out(say("Mails written to {path}: {n}", path=outbox, n=len(written)))
     for path in written:
