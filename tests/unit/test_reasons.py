@@ -53,17 +53,25 @@ def test_an_unknown_key_is_an_error():
 
 
 def _refusals() -> set[str]:
-    """The refusals :func:`workflows.steps.questions.match` can give (``Match(q, t, "...")``,
-    and the strings :func:`workflows.steps.questions.answerer_refusal` returns)."""
+    """The refusals :func:`workflows.steps.questions.match` can give (``Match(q, t,
+    Said("..."))``, and the texts :func:`workflows.steps.questions.answerer_refusal` returns,
+    each a ``Said`` of a constant English message)."""
     tree = ast.parse((WORKFLOWS / "steps" / "questions.py").read_text(encoding="utf-8"))
-    found = {call.args[2].value for call in ast.walk(tree)
+    found = {_said_text(call.args[2]) for call in ast.walk(tree)
              if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "Match" and len(call.args) == 3
-             and isinstance(call.args[2], ast.Constant) and isinstance(call.args[2].value, str)}
+             and _said_text(call.args[2])}
     (answerer,) = [f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) and f.name == "answerer_refusal"]
-    returned = {node.value.value for node in ast.walk(answerer) if isinstance(node, ast.Return)
-                and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)}
+    returned = {_said_text(node.value) for node in ast.walk(answerer)
+                if isinstance(node, ast.Return) and node.value is not None and _said_text(node.value)}
     assert returned == {"wrong address", "wrong member", "not authenticated"}
     return found | returned
+
+
+def _said_text(node: ast.expr) -> str | None:
+    """The English message of ``Said("...")`` (or of a bare string constant), else None."""
+    if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Said" and node.args:
+        node = node.args[0]
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
 def _keys(node: ast.expr) -> set[str]:
