@@ -72,3 +72,24 @@ def test_a_header_is_folded_as_compat32_folds_it(text, name):
     standard = Compat32(linesep="\r\n")
     assert MAIL_POLICY.fold_binary(name, value) == standard.fold_binary(name, value)
     assert MAIL_POLICY.fold(name, value) == standard.fold(name, value)
+
+
+_MONTHS = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
+_FORMER_GLUED = __import__("re").compile(
+    rf"(?<=«) | (?=[:;!?»])|(?<=\d) (?=h\b)|(?<=\d h) (?=\d)|(?<=\b\d) (?=(?:{_MONTHS})\b)"
+    rf"|(?<=\b\d\d) (?=(?:{_MONTHS})\b)|(?<=\b1er) (?=(?:{_MONTHS})\b)"
+    r"|(?<=\badresse) (?=e-mail\b)|(?<=\bnuméro) (?=de téléphone\b)|(?<=\bnuméro de) (?=téléphone\b)")
+"""The spaces wrapping keeps, as the pattern was written before it looked for the space
+first: the reference the quicker one is compared with."""
+
+
+@given(st.lists(st.sampled_from(["«", "»", ":", "?", "!", ";", "h", "1", "12", "1er", "7", "mars", "décembre",
+                                 "adresse", "e-mail", "numéro", "de", "téléphone", "hx", "a", "é", "2h"]),
+                max_size=25),
+       st.lists(st.sampled_from([" ", "", "  "]), min_size=25, max_size=25))
+@hsettings(max_examples=1000)
+def test_wrapping_keeps_together_the_spaces_it_kept(words, spaces):
+    from workflows.mail.render import _GLUED
+
+    line = "".join(word + space for word, space in zip(words, spaces))
+    assert _GLUED.sub("|", line) == _FORMER_GLUED.sub("|", line)
