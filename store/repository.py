@@ -235,7 +235,11 @@ class Collection:
     def get(self, doc_id: int) -> dict | None:
         """The document with this id (a copy, with its id under ``"id"``), or None."""
         raw = self._raw().get(str(doc_id))
-        return None if raw is None else {**_copy(raw), "id": int(doc_id)}
+        if raw is None:
+            return None
+        doc = _copy(raw)  # a new dict already: the id goes into it, not into a third copy
+        doc["id"] = int(doc_id)
+        return doc
 
     def find_one(self, field: str, value: Any) -> dict | None:
         """The document whose indexed ``field`` equals ``value`` (first one for a

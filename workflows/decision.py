@@ -207,7 +207,9 @@ class PlannedCollection:
     # Reading ------------------------------------------------------------------------
 
     def _doc(self, doc_id: int, raw: dict) -> dict:
-        return {**_copy(raw), "id": doc_id}
+        doc = _copy(raw)  # a new dict already: the id goes into it, not into a third copy
+        doc["id"] = doc_id
+        return doc
 
     def get(self, doc_id: int) -> dict | None:
         if doc_id in self._touched:

@@ -300,3 +300,16 @@ def test_a_document_read_is_a_deep_copy_of_any_depth():
     copied["a"][1]["b"].append(9)
     copied["c"]["d"]["e"].append(1)
     assert doc == {"a": [1, {"b": [2.5, None, True, "x"]}], "c": {"d": {"e": []}}, "f": "g", "h": 3}
+
+
+def test_a_read_is_a_copy_with_its_fields_in_order_then_its_id(store):
+    # A read copies the document once and puts its id last (as {**copy, "id": id} did):
+    # the same keys in the same order, and changing what was read changes nothing stored.
+    doc = {"ref": "O-1", "member": "M-1", "status": "open", "tags": ["a", {"b": [1]}], "when": {"at": "x"}}
+    with store.transaction():
+        doc_id = store.items.insert(dict(doc))
+    read = store.items.get(doc_id)
+    assert list(read.items()) == list({**doc, "id": doc_id}.items())
+    read["tags"][1]["b"].append(2)
+    read["when"]["at"] = "y"
+    assert store.items.get(doc_id) == {**doc, "id": doc_id}

@@ -48,7 +48,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, NamedTuple
+from typing import Callable, Iterable, NamedTuple
 
 import snowballstemmer
 from rapidfuzz import fuzz, process
@@ -191,15 +191,22 @@ def fold(text: str) -> str:
     return unidecode(text or "").lower()
 
 
-def tokens(text: str) -> list[tuple[str, str]]:
+def pieces(written: str) -> list[str]:
+    """The folded words of one word as written (``électricité`` → ``["electricite"]``,
+    ``œuvre`` → ``["oeuvre"]``)."""
+    return _WORD_RE.findall(fold(written))
+
+
+def tokens(text: str, folded: Callable[[str], list[str]] = pieces) -> list[tuple[str, str]]:
     """``(folded, as written in lower case)`` for each word of ``text`` that
-    :func:`words` keeps (``L'Électricité`` → ``[("electricite", "électricité")]``)."""
+    :func:`words` keeps (``L'Électricité`` → ``[("electricite", "électricité")]``).
+    ``folded``: :func:`pieces`, or a function giving the same (a cache of it)."""
     out = []
     for written in _TOKEN_RE.findall((text or "").lower()):
-        pieces = _WORD_RE.findall(fold(written))
-        for piece in pieces:
+        found = folded(written)
+        for piece in found:
             if len(piece) > 1 and not piece.isdigit() and piece not in FRENCH_STOP_WORDS:
-                out.append((piece, written if len(pieces) == 1 else piece))
+                out.append((piece, written if len(found) == 1 else piece))
     return out
 
 
@@ -324,6 +331,9 @@ class Analyzer:
         synonyms = list(synonyms) + [(entry,) for heads, plain in domains for entry in heads + plain
                                      if len(words(entry)) > 1]
         self._stems: dict[str, str] = {}
+        self._pieces: dict[str, list[str]] = {}
+        """A word as written → its folded words (:func:`pieces`): unidecode costs most of
+        an item's analysis, and titles repeat the same words."""
         self.generic = frozenset(self.stem(w) for w in GENERIC_WORDS)
         self.phrases: dict[tuple[str, ...], str] = {}
         """Stem sequence → concept key."""
@@ -373,6 +383,13 @@ class Analyzer:
     def meaning(self) -> bool:
         """True when meanings are compared (a lexicon whose package is installed)."""
         return self.lexicon is not None and self.lexicon.available
+
+    def pieces(self, written: str) -> list[str]:
+        """:func:`pieces` of ``written``, remembered (the list is shared: do not change it)."""
+        found = self._pieces.get(written)
+        if found is None:
+            found = self._pieces[written] = pieces(written)
+        return found
 
     def stem(self, word: str) -> str:
         """The Snowball French stem of a folded word."""
@@ -576,7 +593,8 @@ class Analyzer:
 
     def _terms(self, text: str, weight: float, limit: int | None = None) -> list[Term]:
         text = _AUDIENCE_RE.sub(" ", text or "")
-        pairs = tokens(text)[:limit] if limit else tokens(text)
+        pairs = tokens(text, self.pieces)
+        pairs = pairs[:limit] if limit else pairs
         folded = [f for f, _ in pairs]
         stems = [self.stem(w) for w in folded]
         out: list[Term] = []
@@ -605,7 +623,7 @@ class Analyzer:
         out: dict[str, str] = {}
         head_open, after = True, None
         for written in _TOKEN_RE.findall(_AUDIENCE_RE.sub(" ", text or "").lower()):
-            for w in _WORD_RE.findall(fold(written)):
+            for w in self.pieces(written):
                 if w in COORDINATIONS:
                     head_open, after = True, None
                 elif w in DETERMINERS:
