@@ -20,6 +20,8 @@ from workflows.steps.federation import share
 
 UTC = timezone.utc
 START = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+HAVRE, ROUEN = "rers@havre.example", "rers@rouen.example"
+A_H, A_R = "anim@havre.example", "anim@rouen.example"
 
 
 def peers_toml(*peers: "Network") -> str:
@@ -138,3 +140,31 @@ def forged(raw: bytes, **changes) -> bytes:
 def replayed(raw: bytes) -> bytes:
     """``raw`` sent again under a new Message-ID: what a replaying attacker can do."""
     return re.sub(rb"Message-ID: <", b"Message-ID: <again.", raw, count=1, flags=re.IGNORECASE)
+
+
+def exchange(havre: Network, rouen: Network) -> list[str]:
+    """Carry the robot mail both ways until none is left."""
+    outcomes: list[str] = []
+    while True:
+        step = havre.pass_on(rouen) + rouen.pass_on(havre)
+        if not step:
+            return outcomes
+        outcomes += step
+
+
+def proposed_pair(root: Path) -> tuple[Network, Network]:
+    """Le Havre and Rouen linked under ``root``: Marie's shared demand in Le Havre proposed
+    to Paco's shared offer in Rouen (MRV-1), both teams asked."""
+    havre = Network(root / "havre", "RERS du Havre", HAVRE, A_H)
+    rouen = Network(root / "rouen", "RERS de Rouen", ROUEN, A_R)
+    havre.link(rouen)
+    rouen.link(havre)
+    havre.member("marie@example.com", "Marie Dupont")
+    rouen.member("paco@example.net", "Paco Ruiz", phone="+33611223344")
+    assert havre.deliver(member_mail("marie@example.com", "DEMANDE : cours d'espagnol", "Réseaux voisins : oui\n",
+                                     to=HAVRE)) == "recorded D-1"
+    assert rouen.deliver(member_mail("paco@example.net", "OFFRE : cours d'espagnol", "Réseaux voisins : oui\n",
+                                     to=ROUEN)) == "recorded O-1"
+    assert havre.work() == ["hello to RERS de Rouen"]
+    assert exchange(havre, rouen)[-1].endswith("proposal MRV-1 of RERS du Havre: MRV-1, approval asked")
+    return havre, rouen

@@ -8,7 +8,19 @@ from datetime import date
 
 import pytest
 
-from federation_support import Network, forged, json_part, parse, replayed
+from federation_support import (
+    A_H,
+    A_R,
+    HAVRE,
+    ROUEN,
+    Network,
+    exchange,
+    forged,
+    json_part,
+    parse,
+    proposed_pair,
+    replayed,
+)
 from support import member_mail
 from workflows.commands.federation import status
 from workflows.steps.reports import build_report
@@ -20,9 +32,6 @@ from workflows.model.federated_introductions import (
     read_proposal,
     read_reason,
 )
-
-HAVRE, ROUEN = "rers@havre.example", "rers@rouen.example"
-A_H, A_R = "anim@havre.example", "anim@rouen.example"
 
 
 # --- pure logic ------------------------------------------------------------------------------
@@ -91,29 +100,7 @@ def test_the_report_counts_cross_network_introductions_of_the_period():
 
 @pytest.fixture
 def pair(tmp_path):
-    havre = Network(tmp_path / "havre", "RERS du Havre", HAVRE, A_H)
-    rouen = Network(tmp_path / "rouen", "RERS de Rouen", ROUEN, A_R)
-    havre.link(rouen)
-    rouen.link(havre)
-    havre.member("marie@example.com", "Marie Dupont")
-    rouen.member("paco@example.net", "Paco Ruiz", phone="+33611223344")
-    assert havre.deliver(member_mail("marie@example.com", "DEMANDE : cours d'espagnol", "Réseaux voisins : oui\n",
-                                     to=HAVRE)) == "recorded D-1"
-    assert rouen.deliver(member_mail("paco@example.net", "OFFRE : cours d'espagnol", "Réseaux voisins : oui\n",
-                                     to=ROUEN)) == "recorded O-1"
-    assert havre.work() == ["hello to RERS de Rouen"]
-    assert exchange(havre, rouen)[-1].endswith("proposal MRV-1 of RERS du Havre: MRV-1, approval asked")
-    return havre, rouen
-
-
-def exchange(havre: Network, rouen: Network) -> list[str]:
-    """Carry the robot mail both ways until none is left."""
-    outcomes: list[str] = []
-    while True:
-        step = havre.pass_on(rouen) + rouen.pass_on(havre)
-        if not step:
-            return outcomes
-        outcomes += step
+    return proposed_pair(tmp_path)
 
 
 def test_an_introduction_across_two_networks_both_approvals_then_both_consents(pair):

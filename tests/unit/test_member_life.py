@@ -593,9 +593,9 @@ def test_a_good_bilan_on_the_asking_side_brings_et_vous_once_a_semester_with_tit
     from workflows.steps import reciprocity
 
     intro = net.intro()
-    assert net.step(reciprocity.after_good_bilan, intro) is None
+    assert net.step(reciprocity.after_good_bilan, intro["ref"], intro["demand_member"]) is None
     net.now += timedelta(days=reciprocity.SEMESTER_DAYS)
-    assert net.step(reciprocity.after_good_bilan, intro) is not None
+    assert net.step(reciprocity.after_good_bilan, intro["ref"], intro["demand_member"]) is not None
     assert len(etvous(net)) == 2
 
 
@@ -634,7 +634,7 @@ def test_non_merci_to_et_vous_is_never_asked_again(net):
     assert net.store.members.find_one("ref", "M-2")["reciprocity"]["declined"]
     assert "ne vous demanderons plus" in flat(net.mails("reciprocity_done", LEA)[-1].text)
     net.now += timedelta(days=400)
-    assert net.step(reciprocity.after_good_bilan, net.intro()) is None
+    assert net.step(reciprocity.after_good_bilan, net.intro()["ref"], net.intro()["demand_member"]) is None
     assert len(etvous(net)) == 1
     # someone else answering NON MERCI to Léa's mail: not hers to say
     net.member(MARIE, "Marie Dupont")

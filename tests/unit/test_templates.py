@@ -22,7 +22,7 @@ ANIMATOR_MAILS = {"forward_animators", "send_failure", "proxy_question", "regist
                   "introduction_proposal", "event_attendees", "event_command_done", "report", "mailbox_down",
                   "erasure_cleanup", "group_proposal", "group_decided", "group_command", "testimony_proposal",
                   "testimony_decided", "collection_synthesis", "crossing_proposal", "crossing_closed",
-                  "federation_notice"}
+                  "crossing_not_happened", "federation_notice"}
 """Mails only the animators receive: signed by the robot, no footer for members."""
 ROBOT_MAILS = {"federation"}
 """Mails only a linked network's robot receives (never a person): signed by the robot."""

@@ -114,6 +114,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "introduction_expired": ("proposition expirée sans réponse", "proposal expired without an answer"),
         "crossing_introduction": ("mise en relation avec un réseau voisin", "introduction with a linked network"),
         "crossing_closed": ("mise en relation avec un réseau voisin terminée", "introduction with a linked network ended"),
+        "crossing_not_happened": ("échange non réalisé avec un réseau voisin",
+                                  "exchange with a linked network that did not happen"),
         "federation_notice": ("nouvelle d'un réseau voisin", "news of a linked network"),
         "invitation": ("invitation du calendrier", "calendar invitation"),
         "group_invitation": ("invitation à une séance de groupe", "invitation to a group session"),

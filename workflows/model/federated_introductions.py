@@ -138,16 +138,27 @@ def best_offer(demand_title: str, offers: Iterable[tuple[str, dict]], score: Cal
     return best
 
 
+def introduced_at(record: dict) -> str | None:
+    """When ``record`` was made on this side (UTC ISO: the history's « introduced »
+    event, when the peer's member's contact arrived), or None."""
+    return next((h["at"] for h in record.get("history", []) if h["event"].startswith("introduced")), None)
+
+
+def bilan_wanted(record: dict) -> bool:
+    """True when our member's bilan of ``record`` is still to be asked (once
+    ``bilan_days`` after :func:`introduced_at`): made, our member still here, not asked
+    yet, and — if it ended since — the mail that gave our member the other's contact had
+    left (``delivered``): an introduction our member never received has no bilan."""
+    return (record["status"] == "introduced" and record.get("member") is not None and not record.get("bilan_asked")
+            and introduced_at(record) is not None and (not record.get("close_reason") or bool(record.get("delivered"))))
+
+
 def counts(records: list[dict], within: Callable[[str | None], bool]) -> dict:
     """The report's counts of cross-network introductions (records of ``crossings``):
     ``proposed`` (created ``within`` the period: a predicate on a UTC ISO stamp),
-    ``introduced`` (made within it: the history's « introduced » event), ``ended``
-    (refused, declined, cancelled or expired within it), ``in_progress`` (still being
-    decided now)."""
-    def made(record: dict) -> str | None:
-        return next((h["at"] for h in record.get("history", []) if h["event"].startswith("introduced")), None)
-
+    ``introduced`` (made within it: :func:`introduced_at`), ``ended`` (refused, declined,
+    cancelled or expired within it), ``in_progress`` (still being decided now)."""
     return {"proposed": sum(1 for r in records if within(r.get("created"))),
-            "introduced": sum(1 for r in records if within(made(r))),
+            "introduced": sum(1 for r in records if within(introduced_at(r))),
             "ended": sum(1 for r in records if within(r.get("closed"))),
             "in_progress": sum(1 for r in records if r["status"] in PENDING)}

@@ -32,10 +32,16 @@ deletes that mail from the outbox. What crosses of a demand is what its member a
 chose to share (``Réseaux voisins : oui``: the shared entry); a demand not shared is never
 matched across.
 
+What follows one in time on our side — one reminder to our animators or our member,
+our member's bilan ``bilan_days`` after it was made — is :mod:`workflows.steps.followups`,
+as for a local introduction; no reminder nor bilan ever crosses the link: each robot
+asks its own people, and the other network learns nothing of our member's bilan.
+
 Entry points: :func:`on_federation` (the route of a peer's message), :func:`linked_work`
 (the hourly job of linked networks), the answer steps :func:`on_approve_answer` and
-:func:`on_consent_answer`, :func:`on_item_closed`, :func:`forget_member`,
-:func:`in_progress` (status).
+:func:`on_consent_answer`, :func:`ask_approval` and :func:`ask_consent` (again, as
+reminders), :func:`update_crossing`, :func:`crossing_view`, :func:`on_item_closed`,
+:func:`forget_member`, :func:`in_progress` (status).
 """
 from __future__ import annotations
 
@@ -87,7 +93,9 @@ def _record(plan: Plan, peer: Peer, key: str) -> dict | None:
                                          and not d.get("peer_restarted"))), None)
 
 
-def _update(plan: Plan, record: dict, event: str, **fields) -> dict:
+def update_crossing(plan: Plan, record: dict, event: str, **fields) -> dict:
+    """Store ``fields`` into ``record`` (updated in place, and returned) with ``event``
+    added to its history."""
     history = [*record.get("history", []), {"at": plan.stamp(), "event": event}]
     updated = plan.crossings.update(record["id"], history=history, **fields)
     record.clear()
@@ -109,14 +117,14 @@ def _create(plan: Plan, peer: Peer, *, key: str | None, side: str, item: dict, t
            "contact": None, "sent_introduced": False, "created": plan.stamp(), "closed": None,
            "close_reason": None, "history": [{"at": plan.stamp(), "event": "proposed"}]}
     record = plan.crossings.get(plan.crossings.insert(doc))
-    _ask_approval(plan, record)
+    ask_approval(plan, record)
     return record
 
 
 # --- what the mails say --------------------------------------------------------------------
 
 
-def _view(plan: Plan, record: dict) -> dict:
+def crossing_view(plan: Plan, record: dict) -> dict:
     """The context every mail about ``record`` shares: its ref, the peer's name, our side,
     our item (public view) and theirs (their shared entry)."""
     item = find_item(plan, record["item"]) or {"ref": record["item"], "kind": record["side"], "title": ""}
@@ -129,18 +137,27 @@ def _view(plan: Plan, record: dict) -> dict:
             "other": {"first_name": None}}
 
 
-def _ask_approval(plan: Plan, record: dict) -> None:
+def ask_approval(plan: Plan, record: dict, *, reminder: bool = False, animators: list[str] | None = None,
+                 valid_days: int | None = None) -> None:
+    """Ask our animators (``animators``: these only — a reminder goes to who has not
+    answered, :func:`workflows.steps.followups.followups`) to approve our side of
+    ``record``, within ``valid_days`` (default ``[introductions] expiry_days``; a reminder
+    keeps the first question's); never the peer's team, which its own robot asks."""
     member = find_ref(plan, record["member"]) or {}
-    values = {**_view(plan, record), "own_member": {"ref": record["member"], "name": redact(member.get("name"))}}
-    for animator in plan.settings.network.animators:
+    values = {**crossing_view(plan, record), "own_member": {"ref": record["member"], "name": redact(member.get("name"))},
+              "reminder": reminder}
+    for animator in plan.settings.network.animators if animators is None else animators:
         questions.ask(plan, kind=APPROVE, subject_ref=record["ref"], address=animator, template="crossing_proposal",
                       values=values, cause=f"{record['ref']}:approve", to_member=False,
-                      valid_days=plan.settings.introductions.expiry_days, data={"crossing": record["ref"]})
+                      valid_days=valid_days or plan.settings.introductions.expiry_days,
+                      data={"crossing": record["ref"], "reminder": reminder})
 
 
-def _ask_consent(plan: Plan, record: dict) -> None:
-    """Ask our member; the question says what would cross: the first name the robot can
-    tell (:func:`workflows.model.privacy.public_member`; none: it asks how they want to be
+def ask_consent(plan: Plan, record: dict, *, reminder: bool = False, valid_days: int | None = None) -> None:
+    """Ask our member within ``valid_days`` (as :func:`ask_approval`; again when
+    ``reminder``: never the peer's member, whom its own robot reminds); the question
+    says what would cross: the first name the robot can tell
+    (:func:`workflows.model.privacy.public_member`; none: it asks how they want to be
     named, as the join confirmation does) and the chosen contact."""
     member = find_ref(plan, record["member"])
     if member is None:
@@ -148,18 +165,20 @@ def _ask_consent(plan: Plan, record: dict) -> None:
     shared = choose_contact(member)
     value = {"email": member.get("address"), "phone": readable_phone(member.get("phone"))}.get(shared.contact)
     questions.ask_member(plan, member, kind=CONSENT, subject_ref=record["ref"], template="crossing_consent",
-                         values={**_view(plan, record), "shared": {"contact": shared.contact, "value": value,
-                                                                   "first_name": public_member(member).first_name}},
-                         cause=f"{record['ref']}:consent", valid_days=plan.settings.introductions.expiry_days,
-                         data={"crossing": record["ref"]})
+                         values={**crossing_view(plan, record), "reminder": reminder,
+                                 "shared": {"contact": shared.contact, "value": value,
+                                            "first_name": public_member(member).first_name}},
+                         cause=f"{record['ref']}:consent",
+                         valid_days=valid_days or plan.settings.introductions.expiry_days,
+                         data={"crossing": record["ref"], "reminder": reminder})
 
 
 def _advance(plan: Plan, record: dict) -> None:
     """Do what ``record`` waits for (:func:`workflows.model.federated_introductions.due`)."""
     step = due(record)
     if step == "ask_consent":
-        _update(plan, record, "both teams approved", status="consent")
-        _ask_consent(plan, record)
+        update_crossing(plan, record, "both teams approved", status="consent")
+        ask_consent(plan, record)
     elif step == "send_introduced":
         member = find_ref(plan, record["member"])
         if member is None:
@@ -168,7 +187,7 @@ def _advance(plan: Plan, record: dict) -> None:
         value = {"email": member.get("address"), "phone": readable_phone(member.get("phone"))}.get(contact)
         named = public_member(member).first_name
         _send(plan, record, "introduced", **introduced_body(record["key"], named, contact, value))
-        _update(plan, record, "our member's first name and contact sent" if named else "our member's contact sent "
+        update_crossing(plan, record, "our member's first name and contact sent" if named else "our member's contact sent "
                 "(no first name known)", sent_introduced=True, named=named is not None)
 
 
@@ -183,22 +202,23 @@ def _close(plan: Plan, record: dict, reason: str, *, ours: bool, event: str) -> 
     outbox."""
     asked, pending = record["status"] == "consent", record["status"] in PENDING
     questions.cancel_open(plan, subject_ref=record["ref"])
-    if pending:
-        _update(plan, record, event, status=CLOSED_BY[reason], closed=plan.stamp(), close_reason=reason)
-    else:
-        _update(plan, record, event, close_reason=reason)
     delivered = _forget_theirs(plan, record)
+    if pending:
+        update_crossing(plan, record, event, status=CLOSED_BY[reason], closed=plan.stamp(), close_reason=reason)
+    else:
+        # Made: whether our member got the other's contact decides if a bilan is asked.
+        update_crossing(plan, record, event, close_reason=reason, delivered=delivered)
     if ours:
         _send(plan, record, "withdrawn", reason=reason)
     else:
         tell_animators(plan, template="crossing_closed",
-                       values={**_view(plan, record), "reason": reason, "asked": asked, "made": not pending,
+                       values={**crossing_view(plan, record), "reason": reason, "asked": asked, "made": not pending,
                                "delivered": delivered}, purpose="crossing_closed", cause=f"{record['ref']}:closed")
     # Our member is told as for a local introduction: not when they withdrew the item or
     # are being erased themselves.
     if asked and (not ours or reason in ("declined", "expired")):
         tell_member(plan, find_ref(plan, record["member"]), template="introduction_cancelled",
-                    values=_view(plan, record), purpose="introduction_cancelled",
+                    values=crossing_view(plan, record), purpose="introduction_cancelled",
                     cause=f"{record['ref']}:cancelled")
     # Our item waited on this one (:func:`workflows.steps.matcher.engaged`): free again, it
     # may meet someone here — unless it or its member is leaving.
@@ -367,9 +387,9 @@ def on_message(plan: Plan, incoming: Incoming, peer: Peer, received: Received) -
         _close(plan, record, reason, ours=False, event=f"{reason} by {peer.name}")
         return Said("federation: {record} {reason} by {name}", record=record['ref'], reason=reason, name=peer.name)
     if received.kind == "approval" and record["status"] == "proposed":
-        _update(plan, record, f"approved by {peer.name}", approvals={**record["approvals"], "theirs": "yes"})
+        update_crossing(plan, record, f"approved by {peer.name}", approvals={**record["approvals"], "theirs": "yes"})
     elif received.kind == "consent" and record["status"] == "consent":
-        _update(plan, record, "their member consented", consents={**record["consents"], "theirs": "yes"})
+        update_crossing(plan, record, "their member consented", consents={**record["consents"], "theirs": "yes"})
     elif received.kind == "introduced" and record["status"] == "consent" and record["sent_introduced"]:
         return _introduce(plan, incoming, peer, record, received.body)
     else:
@@ -407,10 +427,10 @@ def _introduce(plan: Plan, incoming: Incoming, peer: Peer, record: dict, body: d
     if other is None:
         return _suspicious(plan, incoming, peer, f"an introduction of {record['ref']} not of the expected form")
     member = find_ref(plan, record["member"])
-    _update(plan, record, f"introduced ({peer.name}'s member's first name and contact received)",
+    update_crossing(plan, record, f"introduced ({peer.name}'s member's first name and contact received)",
             status="introduced", consents={**record["consents"], "theirs": "yes"})
     tell_member(plan, member, template="crossing_introduction", purpose="crossing_introduction", cause=record["ref"],
-                values={**_view(plan, record), "other": other, "peer_address": peer.address,
+                values={**crossing_view(plan, record), "other": other, "peer_address": peer.address,
                         "own_contact": record["contact"],
                         # What crossed of our member: a first name only when one was sent.
                         "own_first_name": public_member(member).first_name if record.get("named", True) else None,
@@ -442,7 +462,7 @@ def _take_answer(plan: Plan, incoming: Incoming, question: dict, answer: str, st
 def _pair_view(plan: Plan, record: dict) -> dict:
     """:func:`_view` with its two items as ``offer`` and ``demand`` too (the mails shared
     with local introductions: clarification, who decided)."""
-    view = _view(plan, record)
+    view = crossing_view(plan, record)
     offer, demand = (view["own_item"], view["other_item"]) if record["side"] == "offer" \
         else (view["other_item"], view["own_item"])
     return {**view, "offer": offer, "demand": demand}
@@ -469,7 +489,7 @@ def refuse_a_party(plan: Plan, incoming: Incoming, question: dict) -> str | None
     return introductions.party_not_counted(
         plan, incoming, question, incoming.parsed.answer or "unclear", ref=record["ref"],
         context=_pair_view(plan, record), deciders=deciders(plan, record),
-        note=lambda event: _update(plan, record, event))
+        note=lambda event: update_crossing(plan, record, event))
 
 
 def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: str) -> str:
@@ -494,7 +514,7 @@ def on_approve_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
     if answer == "no":
         _close(plan, record, "refused", ours=True, event=f"refused by {decided_by}{noted}")
         return Said("{record} refused by an animator", record=record['ref'])
-    _update(plan, record, f"approved by {decided_by}{noted}", approvals={**record["approvals"], "ours": "yes"})
+    update_crossing(plan, record, f"approved by {decided_by}{noted}", approvals={**record["approvals"], "ours": "yes"})
     _send(plan, record, "approval")
     _advance(plan, record)
     return Said("{record} approved by an animator", record=record['ref'])
@@ -521,7 +541,7 @@ def on_consent_answer(plan: Plan, incoming: Incoming, question: dict, answer: st
     named = first_name(None, incoming.parsed.member.first_name)
     if member and named and named != member.get("first_name"):
         plan.members.update(member["id"], first_name=named[:NAME_MAX])
-    _update(plan, record, "our member consented", consents={**record["consents"], "ours": "yes"}, contact=contact)
+    update_crossing(plan, record, "our member consented", consents={**record["consents"], "ours": "yes"}, contact=contact)
     _send(plan, record, "consent")
     _advance(plan, record)
     questions.pass_on_remarks(plan, incoming, question, answer)
@@ -544,11 +564,15 @@ def on_item_closed(plan: Plan, item_ref: str) -> None:
 def forget_member(plan: Plan, member_ref: str) -> None:
     """Before ``member_ref`` is erased: each cross-network introduction of theirs ends
     (the peer told ``withdrawn``, ``erased``: it erases what it held of them) and keeps
-    nothing of them (``member`` None)."""
+    nothing of them (``member`` None): their bilan keeps only whether the exchange took
+    place and when, as a local introduction's (their bilan question is deleted with
+    their questions)."""
     for record in list(plan.crossings.scan(lambda d: d["member"] == member_ref)):
         if not record.get("close_reason"):
             _close(plan, record, "erased", ours=True, event="our member left")
-        _update(plan, record, "our member erased", member=None)
+        bilan = record.get("bilan")
+        kept = {"bilan": {"happened": bilan.get("happened"), "at": bilan.get("at")}} if bilan else {}
+        update_crossing(plan, record, "our member erased", member=None, **kept)
 
 
 def forget_peer(plan: Plan, peer: Peer) -> None:
@@ -563,7 +587,7 @@ def forget_peer(plan: Plan, peer: Peer) -> None:
     for record in list(plan.crossings.scan(lambda d: d["peer"] == peer.address and not d.get("peer_restarted"))):
         if not record.get("close_reason"):
             _close(plan, record, "restarted", ours=False, event=f"{peer.name} restarted from an empty store")
-        _update(plan, record, "detached: the peer restarted", peer_restarted=plan.stamp())
+        update_crossing(plan, record, "detached: the peer restarted", peer_restarted=plan.stamp())
 
 
 # --- what animators see ----------------------------------------------------------------------------

@@ -69,20 +69,20 @@ def may_invite(plan: Plan, member: dict | None) -> str | None:
     return None
 
 
-def after_good_bilan(plan: Plan, intro: dict) -> str | None:
-    """The member who asked in ``intro`` said the exchange took place: « et vous,
-    qu'aimeriez-vous transmettre ? », if they may get it (:func:`may_invite`). Returns
-    the Message-ID, or None."""
-    member = find_ref(plan, intro.get("demand_member"))
+def after_good_bilan(plan: Plan, ref: str, member_ref: str | None) -> str | None:
+    """``member_ref``, who asked in introduction ``ref`` (``MR-7``, or ``MRV-3`` across
+    networks), said the exchange took place: « et vous, qu'aimeriez-vous transmettre ? »,
+    if they may get it (:func:`may_invite`). Returns the Message-ID, or None."""
+    member = find_ref(plan, member_ref)
     why_not = may_invite(plan, member)
     if why_not is not None:
-        plan.audit.info("%s: no « et vous ? » to %s (%s)", intro["ref"], intro.get("demand_member"), why_not)
+        plan.audit.info("%s: no « et vous ? » to %s (%s)", ref, member_ref, why_not)
         return None
     record = {**(member.get("reciprocity") or {}), "asked": plan.stamp(), "declined": None}
     member = plan.members.update(member["id"], reciprocity=record)
-    sent = tell_member(plan, member, template="reciprocity", purpose=PURPOSE, cause=f"{intro['ref']}:reciprocity:{plan.today}",
+    sent = tell_member(plan, member, template="reciprocity", purpose=PURPOSE, cause=f"{ref}:reciprocity:{plan.today}",
                        values={"member": member, "demands": _open_demands(plan, member["ref"])})
-    plan.audit.info("%s: « et vous ? » to %s", intro["ref"], member["ref"])
+    plan.audit.info("%s: « et vous ? » to %s", ref, member["ref"])
     return sent
 
 

@@ -16,7 +16,8 @@ What it holds (protocol.md, "Reports"), for a period of local days ``[start, end
   the period and their attendance, the groups ended without taking place;
 * testimonies: received, published, not published and withdrawn in the period; shown on
   the page and waiting for an animator now;
-* the bilans received in the period (of introductions and groups), with their answers;
+* the bilans received in the period (of introductions, our side of those across linked
+  networks, and groups), with their answers;
 * demands open for 30 days or more that no introduction ever answered (needs the
   network does not meet: worth a word at the next meeting), each with its near misses:
   the open offers closest to it, under the score that would propose them or busy
@@ -53,6 +54,8 @@ from workflows.model.said import Said
 
 UNMET_DAYS = 30
 UPCOMING_DAYS = 31
+_BILAN_FIELDS = ("happened", "interest", "obstacles", "facilitators", "text")
+"""What the report shows of each bilan."""
 _SENT_KEY = "report_sent:{month}"
 _SINCE_KEY = "reports_since"
 """The local day the robot first ran its monthly job: months before it get no report."""
@@ -112,20 +115,16 @@ def build_report(settings: Settings, store: Plan, start: date, end: date, today:
     def closed_as(status: str) -> int:
         return sum(1 for i in intros if i["status"] == status and within(i.get("closed")))
 
-    bilans = []
-    for intro in intros:
-        for side, bilan in (intro.get("bilans") or {}).items():
-            if bilan and within(bilan.get("at")):
-                bilans.append({"ref": intro["ref"], "side": side, **{k: bilan.get(k) for k in
-                               ("happened", "interest", "obstacles", "facilitators", "text")}})
     groups = store.groups.all()
     testimonies = store.testimonies.all()
-    for group in groups:
-        for bilan in group.get("bilans") or ():
-            if within(bilan.get("at")):
-                bilans.append({"ref": group["ref"], "side": "offer" if bilan.get("side") == "offer" else "demand",
-                               **{k: bilan.get(k) for k in ("happened", "interest", "obstacles", "facilitators",
-                                                            "text")}})
+    crossings = store.crossings.all()
+    # Our member's side only of a crossing: the other network's bilan stays there.
+    given = [*((intro["ref"], side, bilan) for intro in intros for side, bilan in (intro.get("bilans") or {}).items()),
+             *((c["ref"], c["side"], c.get("bilan")) for c in crossings),
+             *((g["ref"], "offer" if b.get("side") == "offer" else "demand", b) for g in groups
+               for b in g.get("bilans") or ())]
+    bilans = [{"ref": ref, "side": side, **{k: bilan.get(k) for k in _BILAN_FIELDS}}
+              for ref, side, bilan in given if bilan and within(bilan.get("at"))]
     answered = {i["demand"] for i in intros} | {a["demand"] for g in groups for a in g.get("askers", ())
                                                 if a.get("demand")}
     unmet_before = (today - timedelta(days=UNMET_DAYS)).isoformat()
@@ -225,7 +224,7 @@ def build_report(settings: Settings, store: Plan, start: date, end: date, today:
             "declined": closed_as("declined"),
             "expired": closed_as("expired"),
         },
-        "across": across(store.crossings.all(), within),
+        "across": across(crossings, within),
         "pooled": {
             "dates": len(pooled_dates),
             "yes": sum(1 for one, o in pooled_dates for a in answers_for(store, one.uid, o.day)

@@ -119,7 +119,8 @@ def on_collection_answer(plan: Plan, incoming: Incoming, question: dict, answer:
 
 
 def semester_bilans(plan: Plan, name: str) -> list[dict]:
-    """The bilans of introductions and groups given in semester ``name`` (local days)."""
+    """The bilans of introductions (our side of those across networks too) and groups
+    given in semester ``name`` (local days)."""
     first, last = semester_bounds(name)
     zone = plan.settings.network.zone
 
@@ -131,6 +132,7 @@ def semester_bilans(plan: Plan, name: str) -> list[dict]:
 
     found = [b for i in plan.introductions.all() for b in (i.get("bilans") or {}).values() if b and within(b.get("at"))]
     found += [b for g in plan.groups.all() for b in (g.get("bilans") or ()) if b and within(b.get("at"))]
+    found += [c["bilan"] for c in plan.crossings.all() if c.get("bilan") and within(c["bilan"].get("at"))]
     return found
 
 
