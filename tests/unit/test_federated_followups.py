@@ -5,6 +5,7 @@ and nothing of it crosses the link. Two robots (Le Havre, Rouen) through the rea
 and route table, with a clock the test moves; the rules on plain data first."""
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -52,6 +53,15 @@ def made(havre, rouen) -> None:
     rouen.answer(PACO, "question:crossing_consent", "OUI")
     exchange(havre, rouen)
     assert havre.store.crossings.all()[0]["status"] == rouen.store.crossings.all()[0]["status"] == "introduced"
+
+
+def answered(havre, rouen, bilan: str) -> str:
+    """MRV-1 made, then 21 days later Marie asked her bilan and answering ``bilan``: the
+    outcome."""
+    made(havre, rouen)
+    later(havre, rouen, days=21)
+    follow(havre)
+    return havre.answer(MARIE, "question:bilan", bilan)
 
 
 @pytest.fixture
@@ -142,10 +152,7 @@ def test_a_bilan_saying_no_tells_our_animators_and_our_demand_may_meet_someone_h
 
 def test_our_member_erased_keeps_only_whether_the_exchange_took_place(pair):
     havre, rouen = pair
-    made(havre, rouen)
-    later(havre, rouen, days=21)
-    follow(havre)
-    havre.answer(MARIE, "question:bilan", "Échange réalisé : oui\nIntérêt : Marie Dupont a appris l'espagnol")
+    answered(havre, rouen, "Échange réalisé : oui\nIntérêt : Marie Dupont a appris l'espagnol")
     assert havre.deliver(member_mail(MARIE, "RETRAIT", "Je quitte le réseau.", to=HAVRE))
     assert havre.answer(MARIE, "question:withdraw", "OUI")
     (record,) = havre.store.crossings.all()
@@ -167,3 +174,17 @@ def test_no_bilan_of_an_introduction_our_member_never_received(pair):
     later(havre, rouen, days=21)
     assert "0 bilan question(s)" in follow(havre)
     assert not havre.outbox(to=MARIE, purpose="question:bilan")
+
+
+def test_mes_donnees_shows_our_member_their_side_of_it_and_their_bilan(pair):
+    havre, rouen = pair
+    answered(havre, rouen, "Échange réalisé : oui")
+    assert havre.deliver(member_mail(MARIE, "MES DONNÉES", "", to=HAVRE)) == "my_data: M-1"
+    mail = parse(havre.mail_to(MARIE, "my_data"))
+    said = " ".join(mail.get_body(("plain",)).get_content().split())
+    assert "MRV-1 (RERS de Rouen) : votre bilan est reçu, merci (échange réalisé)" in said
+    (attached,) = [p for p in mail.iter_attachments() if p.get_content_type() == "application/json"]
+    (crossing,) = json.loads(attached.get_content())["crossings"]
+    assert (crossing["ref"], crossing["side"], crossing["consent"], crossing["bilan"]["happened"]) == (
+        "MRV-1", "demand", "yes", "yes")
+    assert "Paco" not in said and "Paco" not in json.dumps(crossing)

@@ -23,6 +23,9 @@ The export (``format`` ``rers-member-export/1``)::
                         side: "offer"|"demand", consent, contact, bilan}]   (their own side only),
      "groups": [{ref, status, offer, created, closed, role: "offer"|"asker", state, place,
                  waiting, bilan}]   (their own part only: never who else is in the group),
+     "crossings": [{ref, status, peer, item, side: "offer"|"demand", created, introduced,
+                    closed, consent, contact, bilan}]   (introductions with a linked network:
+                 their own side only, never the other network's member),
      "attendance": [{uid, occurrence, partstat, updated}],
      "testimonies": [{ref, status, signature, text, created, published, withdrawn}],
      "recueil": [{collection, words, quote, at}]   (their answers to the échanges sur les
@@ -40,6 +43,7 @@ import json
 from workflows.decision import Attachment, Incoming, Plan
 from workflows.lookup import items_of
 from workflows.mail.sender import person_address
+from workflows.model.federated_introductions import introduced_at
 from workflows.model.matching import SERVING
 from workflows.model.reciprocity import own_counts
 from workflows.steps.people import wrote_again
@@ -69,6 +73,15 @@ def _introduction(intro: dict, ref: str) -> dict:
     side = "offer" if intro.get("offer_member") == ref else "demand"
     return {**_pick(intro, _INTRODUCTION_KEYS), "side": side,
             **{key: (intro.get(f"{key}s") or {}).get(side) for key in ("consent", "contact", "bilan")}}
+
+
+def _crossing(record: dict) -> dict:
+    """The member's view of a cross-network introduction
+    (:mod:`workflows.steps.federated_introductions` shape): our side only — their consent,
+    contact choice and bilan; of the other network, its name."""
+    return {**_pick(record, ("ref", "status", "item", "side", "created", "closed", "contact", "bilan")),
+            "peer": record.get("peer_name"), "introduced": introduced_at(record),
+            "consent": (record.get("consents") or {}).get("ours")}
 
 
 def _group(group: dict, ref: str) -> dict:
@@ -117,6 +130,7 @@ def export(plan: Plan, member: dict) -> dict:
             lambda q: q.get("member") == ref and not q.get("data", {}).get("proxy"))],
         "introductions": [_introduction(i, ref) for i in introductions],
         "groups": [_group(g, ref) for g in groups],
+        "crossings": [_crossing(c) for c in store.crossings.scan(lambda c: c.get("member") == ref)],
         "attendance": [_pick(a, _ATTENDANCE_KEYS) for a in store.attendance.scan(
             lambda a: a.get("member") == ref or (address is not None and a.get("address") == address))],
         "testimonies": [_pick(t, ("ref", "status", "signature", "text", "created", "published", "withdrawn"))
