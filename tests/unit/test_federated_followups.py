@@ -56,7 +56,7 @@ def made(havre, rouen) -> None:
 
 
 def answered(havre, rouen, bilan: str) -> str:
-    """MRV-1 made, then 21 days later Marie asked her bilan and answering ``bilan``: the
+    """MRV-1 made; 21 days later Marie is asked her bilan and answers ``bilan``: the
     outcome."""
     made(havre, rouen)
     later(havre, rouen, days=21)
