@@ -9,7 +9,6 @@ import json
 
 from federation_support import Network, json_part, parse
 from support import member_mail
-from workflows.shell.federation import create_key, key_path
 
 HAVRE, ROUEN = "rers@havre.example", "rers@rouen.example"
 A_H, A_R = "anim@havre.example", "anim@rouen.example"
@@ -116,21 +115,10 @@ def test_a_crossing_ended_before_it_was_made_will_not_take_place(tmp_path):
     assert "n'aura pas lieu : le membre du réseau voisin a retiré son savoir" in body and "effacé" not in body
 
 
-def restart(net: Network, *peers: Network) -> None:
-    """``net`` loses its store (the same key), a day later."""
-    for leftover in net.settings.store.path.parent.glob(net.settings.store.path.name + "*"):
-        leftover.unlink()
-    net.later(days=1)
-    net.link(*peers)
-    net.carried.clear()
-    if not key_path(net.settings).exists():
-        create_key(key_path(net.settings))
-
-
 def test_a_peer_restarting_ends_what_was_under_way_and_its_old_list_is_forgotten(tmp_path):
     havre, rouen = linked(tmp_path, paco_first="Paco")
     assert havre.store.crossings.all()[0]["status"] == "consent"
-    restart(rouen, havre)
+    rouen.restart(havre)
     havre.later(days=1)
     # Rouen's new O-1 is another item altogether.
     rouen.member("ana@example.net", "Ana Lopez")
