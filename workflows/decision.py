@@ -410,7 +410,7 @@ class Plan:
         self.erases = False
         """The step erased someone: the store's backup file must not keep them."""
         self.erased: list[Erased] = []
-        """Who the step erased (see :meth:`erased_person`)."""
+        """Who the step erased (see :meth:`erased_person`, :meth:`erased_copies`)."""
         self.notes: list[Note] = []
         """What the step logged, written once the plan is carried out."""
         self.audit = Journal(self.notes, "rers.audit")

@@ -2,7 +2,8 @@
 person's mail taken out of the mailbox, the public page and the calendar feeds rewritten.
 
 The step erases the person from the store and names them in the plan
-(:attr:`workflows.decision.Plan.erased`: ref and address, never stored). Once the store
+(:attr:`workflows.decision.Plan.erased`: ref and address — or, for a linked network's
+member, the Message-IDs of our mails that held their contact —, never stored). Once the store
 holds the erasure — the runner's batch written and its messages marked done, a job's or a
 command's transaction written — :func:`after_erasure`:
 
