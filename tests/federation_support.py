@@ -64,6 +64,17 @@ class Network:
     def later(self, **delta) -> None:
         self.now += timedelta(**delta)
 
+    def restart(self, *peers: "Network", **delta) -> None:
+        """This robot loses its store (the same key), ``delta`` later (a day by default),
+        and starts again listing ``peers``."""
+        for leftover in self.settings.store.path.parent.glob(self.settings.store.path.name + "*"):
+            leftover.unlink()
+        self.later(**(delta or {"days": 1}))
+        self.link(*peers)
+        self.carried.clear()
+        if not key_path(self.settings).exists():
+            create_key(key_path(self.settings))
+
     def member(self, address: str, name: str, phone: str | None = None) -> dict:
         with self.store.transaction():
             ref = f"M-{self.store.next_number('member')}"

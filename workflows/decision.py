@@ -149,12 +149,17 @@ class Forward:
 @dataclass(frozen=True)
 class Erased:
     """A person a step erased: their member ``ref`` and their ``address`` (None for a
-    member without one). Held by the plan only, never stored: the shell needs the
-    address once the erasure is written, to take the person's mail out of the mailbox's
-    folders (:mod:`workflows.shell.erasure`), and then forgets it."""
+    member without one); or the member of a linked network whose first name and contact
+    this network no longer keeps (``ref``: the cross-network introduction ``MRV-<n>``,
+    ``address`` None, ``message_ids``: the Message-IDs, ``<…>``, of the mails that gave
+    them to our member). Held by the plan only, never stored: the shell needs them once
+    the erasure is written, to take the person's mail — or those mails' copies — out of
+    the mailbox's folders and the outbox folder (:mod:`workflows.shell.erasure`), and
+    then forgets them."""
 
     ref: str
     address: str | None
+    message_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -405,7 +410,7 @@ class Plan:
         self.erases = False
         """The step erased someone: the store's backup file must not keep them."""
         self.erased: list[Erased] = []
-        """Who the step erased (see :meth:`erased_person`)."""
+        """Who the step erased (see :meth:`erased_person`, :meth:`erased_copies`)."""
         self.notes: list[Note] = []
         """What the step logged, written once the plan is carried out."""
         self.audit = Journal(self.notes, "rers.audit")
@@ -584,3 +589,12 @@ class Plan:
         folders and republishes the public page and the calendar feeds."""
         self.forget_backup()
         self.erased.append(Erased(ref, address))
+
+    def erased_copies(self, ref: str, message_ids: list[str]) -> None:
+        """The step dropped from the outbox the mails ``message_ids`` (sent already), that
+        gave our member a linked network's member's first name and contact, in the
+        cross-network introduction ``ref``: once the plan is applied and written, the
+        store's backup keeps nothing of them (:meth:`forget_backup`), and the shell takes
+        their copies out of ``[transport] sent_folder`` and the outbox folder."""
+        self.forget_backup()
+        self.erased.append(Erased(ref, None, tuple(message_ids)))

@@ -13,7 +13,9 @@ import pytest
 
 from membership_support import START, Network, mail, reply
 from support import ANIMATORS, fail_on
-from workflows.model.traces import mail_concerns
+from workflows.model.traces import mail_concerns, message_id_of
+from workflows.shell.erasure import clean_mailbox
+from workflows.shell.runner import open_mailbox
 
 pytestmark = pytest.mark.integration
 
@@ -99,6 +101,15 @@ def test_a_withdrawal_takes_her_mail_out_of_every_folder_and_leaves_the_others(r
     _nothing_of_elise(_folders(net))
     notice = [m for m in net.to(ANIMATORS[0]) if "a quitté le réseau" in str(m["Subject"])]
     assert notice and "supprimés" in notice[-1].get_body(("plain",)).get_content()
+
+    # A linked network's member left (no address kept here): the robot's mail with their
+    # contact is taken out of the Sent folder by its Message-ID, and only it.
+    sent = _folders(net)["Envoyés"]
+    one = next(message_id_of(raw) for raw in sent if MARTIN.encode() in raw)
+    with open_mailbox(robot.settings) as box:
+        assert clean_mailbox(robot.settings, box, [], [one]).removed == {"Envoyés": [one]}
+    assert [message_id_of(raw) for raw in _folders(net)["Envoyés"]] == [message_id_of(raw) for raw in sent
+                                                                      if message_id_of(raw) != one]
 
 
 def test_with_an_erased_folder_her_mail_is_moved_there(robot_factory, imap_account, sink, monkeypatch):

@@ -15,6 +15,7 @@ import pytest
 
 from federation_support import Network, forged, json_part, parse, replayed
 from support import member_mail
+from workflows.model.traces import message_id_of
 
 pytestmark = pytest.mark.integration
 
@@ -127,8 +128,9 @@ def three(tmp_path_factory, dovecot, smtp_sink, _account_numbers):
     catalogues)."""
     patch = pytest.MonkeyPatch()
     root = tmp_path_factory.mktemp("three")
+    # A Sent folder: the copies of the introduction mail go with the member who leaves.
     transport = (f'kind = "smtp"\nhost = "{smtp_sink.host}"\nport = {smtp_sink.port}\nsecurity = "none"\n'
-                 "timeout_seconds = 10\n")
+                 'timeout_seconds = 10\nsent_folder = "Envoyés"\n')
     nets = []
     for name, address in (("RERS du Havre", HAVRE), ("RERS de Rouen", ROUEN), ("RERS de Caen", CAEN)):
         number = next(_account_numbers)
@@ -223,6 +225,13 @@ def test_an_introduction_across_two_networks_the_third_learning_nothing_then_an_
     assert (len(caen.store.crossings.all()), len(caen.store.outbox.all())) == caen_before
     assert "Paco" not in json.dumps(caen.store.get_state(f"federation:{ROUEN}"))
 
+    introduction = crossing(havre, mine["item"])["introduction_id"]
+
+    def sent_ids() -> list[str | None]:
+        return [message_id_of(raw) for raw in three.dovecot.fetch_all(havre.user, "Envoyés")]
+
+    assert introduction in sent_ids()
+
     three.write(rouen, "paco@example.net", "RETRAIT", "Je quitte le réseau.")
     three.answer(rouen, "paco@example.net", "question:withdraw", "OUI")
     assert kinds(three.settle(), havre) == ["withdrawn"]
@@ -230,6 +239,7 @@ def test_an_introduction_across_two_networks_the_third_learning_nothing_then_an_
     assert not havre.outbox(purpose="crossing_introduction", to="lea@example.com"), \
         "Paco's first name and number erased in Le Havre"
     assert "06 22" not in json.dumps(havre.store.crossings.all()) + json.dumps(havre.store.outbox.all())
+    assert sent_ids() and introduction not in sent_ids(), "and its copy in Le Havre's Sent folder"
 
 
 def test_a_team_refusing_on_one_side_withdraws_it_on_the_other(three):

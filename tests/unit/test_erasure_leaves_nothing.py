@@ -12,6 +12,8 @@ folder out; the same through Dovecot in tests/integration/test_erasure_mailbox.p
 """
 from __future__ import annotations
 
+import email
+import email.policy
 import logging
 import mailbox as mailboxes
 
@@ -180,6 +182,30 @@ def test_a_mailbox_that_cannot_be_cleaned_is_said_to_the_animators_then_forgotte
     assert doc["status"] == "sent" and doc["forget"] and not doc["recipients"] and not doc["raw"]
     path = settings.store.path
     assert traces_in(b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*") if p.is_file()), ELISE) == []
+
+
+def test_copies_of_a_linked_members_contact_that_cannot_be_deleted_are_said_by_message_id(tmp_path):
+    """A linked network's member left (:meth:`workflows.decision.Plan.erased_copies`) and
+    the outbox folder cannot be cleaned: the animators get the Message-IDs to delete by
+    hand, and where — never a page to check (nothing of theirs is published here)."""
+    from datetime import datetime, timezone
+
+    from workflows.decision import Erased
+    from workflows.shell.erasure import after_erasure
+
+    settings = _robot(tmp_path)
+    settings.transport.path.parent.mkdir(parents=True, exist_ok=True)
+    settings.transport.path.write_text("not a folder")
+    store = Store.open(settings.store.path) if settings.store.path.exists() else Store.create(settings.store.path)
+    now = datetime(2026, 12, 7, 9, tzinfo=timezone.utc)
+    cleanup = after_erasure(settings, store, now, [Erased("MRV-3", None, ("<rers.abc@test.example>",))],
+                            mailbox_factory=lambda: pytest.fail("no Sent folder: the mailbox is not opened"))
+    assert cleanup.problems and "outbox" in cleanup.problems[0]
+    (doc,) = [m for m in store.outbox.all() if m["purpose"] == "erasure_cleanup"]
+    notice = email.message_from_string(doc["raw"], policy=email.policy.default)
+    text = notice.get_body(("plain",)).get_content()
+    assert "Effacement de MRV-3" in str(notice["Subject"]) and "- <rers.abc@test.example>" in text
+    assert f"dans {settings.transport.path}." in " ".join(text.split()) and "La page publique" not in text
 
 
 @pytest.mark.parametrize("folder", ["INBOX", "Traités", "Erreurs"])

@@ -6,10 +6,10 @@ carrying the mail between them."""
 from __future__ import annotations
 
 import json
+import mailbox
 
 from federation_support import Network, json_part, parse
 from support import member_mail
-from workflows.shell.federation import create_key, key_path
 
 HAVRE, ROUEN = "rers@havre.example", "rers@rouen.example"
 A_H, A_R = "anim@havre.example", "anim@rouen.example"
@@ -102,7 +102,37 @@ def test_an_introduction_made_then_left_is_ended_not_will_not_take_place(tmp_pat
     assert subject.endswith(": terminée") and "n'aura pas lieu" not in subject
     body = text(raw)
     assert "est terminée : le membre du réseau voisin l'a quitté" in body
-    assert "déjà envoyé, reste chez notre membre" in body, "the copy it erased is not the mail already sent"
+    assert "Déjà envoyé, ce message reste chez notre membre" in body, "the copy it erased is not the mail already sent"
+    assert "dossier d'envoi" in body and "[À traiter] Effacement de MRV-1" in body
+
+
+def test_the_files_of_a_made_introduction_leave_the_outbox_folder_when_the_other_member_leaves(tmp_path):
+    """The folder transport (the sandbox's, the demo's): the introduction mail written as
+    a file holds Paco's contact; once Rouen says Paco left, Le Havre's cycle deletes it —
+    found by its Message-ID, which the crossing kept, since his address is kept nowhere."""
+    havre, rouen = linked(tmp_path, paco_first="Paco")
+    havre.answer("marie@example.com", "question:crossing_consent", "OUI")
+    rouen.answer("paco@example.net", "question:crossing_consent", "OUI")
+    exchange(havre, rouen)
+    (introduction,) = havre.outbox(purpose="crossing_introduction")
+    assert havre.store.crossings.find_one("ref", "MRV-1")["introduction_id"] == introduction["message_id"]
+    havre.runner.flush()
+
+    def holding_paco() -> list[str]:
+        return [p.name for p in (havre.root / "outbox").glob("*.eml") if b"paco@example.net" in p.read_bytes()]
+
+    assert len(holding_paco()) == 1
+    rouen.deliver(member_mail("paco@example.net", "RETRAIT", "Je quitte le réseau.", to=ROUEN))
+    rouen.answer("paco@example.net", "question:withdraw", "OUI")
+    (withdrawn,) = rouen.robot_mail(havre)[rouen.carried[HAVRE]:]
+    mailbox.Maildir(havre.root / "mail").add(withdrawn)
+    (handled,) = havre.runner.cycle().handled
+    assert handled.outcome == "handled: federation: MRV-1 erased by RERS de Rouen"
+    assert holding_paco() == [], "no copy of his contact left here"
+    assert not havre.outbox(purpose="crossing_introduction") and not havre.outbox(purpose="erasure_cleanup")
+    assert havre.store.crossings.find_one("ref", "MRV-1")["introduction_id"] is None
+    assert [p for p in (havre.root / "outbox").glob("*.eml") if b"Marie" in p.read_bytes()], \
+        "the other files stay (the mails to Marie before)"
 
 
 def test_a_crossing_ended_before_it_was_made_will_not_take_place(tmp_path):
@@ -116,21 +146,10 @@ def test_a_crossing_ended_before_it_was_made_will_not_take_place(tmp_path):
     assert "n'aura pas lieu : le membre du réseau voisin a retiré son savoir" in body and "effacé" not in body
 
 
-def restart(net: Network, *peers: Network) -> None:
-    """``net`` loses its store (the same key), a day later."""
-    for leftover in net.settings.store.path.parent.glob(net.settings.store.path.name + "*"):
-        leftover.unlink()
-    net.later(days=1)
-    net.link(*peers)
-    net.carried.clear()
-    if not key_path(net.settings).exists():
-        create_key(key_path(net.settings))
-
-
 def test_a_peer_restarting_ends_what_was_under_way_and_its_old_list_is_forgotten(tmp_path):
     havre, rouen = linked(tmp_path, paco_first="Paco")
     assert havre.store.crossings.all()[0]["status"] == "consent"
-    restart(rouen, havre)
+    rouen.restart(havre)
     havre.later(days=1)
     # Rouen's new O-1 is another item altogether.
     rouen.member("ana@example.net", "Ana Lopez")

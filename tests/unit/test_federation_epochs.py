@@ -50,10 +50,7 @@ def test_a_peer_restarting_from_an_empty_store_is_accepted_again_and_replays_sti
     assert not havre.outbox(purpose="federation_notice"), "no alarm on the first contact"
 
     # Rouen loses its store: a new one, the same key, two days later.
-    for leftover in rouen.settings.store.path.parent.glob(rouen.settings.store.path.name + "*"):
-        leftover.unlink()
-    rouen.later(days=2)
-    rouen.link(havre)
+    rouen.restart(havre, days=2)
     assert rouen.share() == ["hello to RERS du Havre"]
     (hello,) = rouen.robot_mail(havre)
     fresh = json.loads(json_part(hello))

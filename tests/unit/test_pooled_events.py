@@ -235,11 +235,9 @@ def test_doctor_reads_each_feed(linked):
     assert found.level == "warn" and "calendrier.ics" in found.text
 
 
-def test_the_monthly_reports_count_pooled_events_both_ways(linked):
-    from workflows.mail.render import Renderer
-    from workflows.steps.reports import build_report
-
-    havre, rouen = linked
+def _marie_says_yes(havre: Network, rouen: Network) -> list[str]:
+    """Rouen's workshop pooled in Le Havre, Marie (who chose linked networks) says yes in
+    her calendar; an hour later the job: the peers a count went to."""
     publish_workshop(rouen)
     marie = havre.member("marie@example.com", "Marie Dupont")
     choose_invitations(havre, marie, ["réseaux voisins"])
@@ -248,8 +246,20 @@ def test_the_monthly_reports_count_pooled_events_both_ways(linked):
                       if b"Cuisine du monde" in raw_bytes(d["raw"]))
     havre.deliver(client_reply(raw_bytes(invitation["raw"]), "marie@example.com", when=havre.now)[1])
     havre.later(hours=1)
-    pooled_job(havre.settings, havre.store, havre.now)
-    (count,) = [m for m in havre.robot_mail(rouen) if json.loads(json_part(m))["kind"] == "count"]
+    return pooled_job(havre.settings, havre.store, havre.now).counts
+
+
+def _counts(havre: Network, rouen: Network) -> list[bytes]:
+    return [m for m in havre.robot_mail(rouen) if json.loads(json_part(m))["kind"] == "count"]
+
+
+def test_the_monthly_reports_count_pooled_events_both_ways(linked):
+    from workflows.mail.render import Renderer
+    from workflows.steps.reports import build_report
+
+    havre, rouen = linked
+    assert _marie_says_yes(havre, rouen) == ["RERS de Rouen"]
+    (count,) = _counts(havre, rouen)
     rouen.deliver(count)
 
     month = (WORKSHOP_DAY.replace(day=1), WORKSHOP_DAY.replace(day=28))
@@ -290,3 +300,24 @@ def test_a_pooled_event_nobody_chose_is_logged_as_announced_to_nobody(linked, ca
     announced = [r.getMessage() for r in caplog.records if "voisin-" in r.getMessage() and "announced" in r.getMessage()]
     assert announced and all(line.endswith("announced to 0 people") for line in announced), announced
     assert not [d for d in havre.store.outbox.all() if d["cause"].startswith("voisin-")]
+
+
+def test_counts_go_again_to_a_peer_that_restarted_from_an_empty_store(linked):
+    havre, rouen = linked
+    assert _marie_says_yes(havre, rouen) == ["RERS de Rouen"]
+    havre.later(hours=1)
+    assert pooled_job(havre.settings, havre.store, havre.now).counts == [], "unchanged numbers: nothing"
+
+    # Rouen loses its store (a new one, the same key): its hello under a newer epoch.
+    rouen.restart(havre)
+    assert rouen.share() == ["hello to RERS du Havre"]
+    (hello,) = rouen.robot_mail(havre)
+    assert havre.deliver(hello).endswith("restarted, what was kept of it forgotten")
+    havre.later(hours=1)
+    # The same numbers, within the day: sent again all the same, the peer lost them.
+    assert pooled_job(havre.settings, havre.store, havre.now).counts == ["RERS de Rouen"]
+    counts = [json.loads(json_part(m)) for m in _counts(havre, rouen)]
+    assert len(counts) == 2 and counts[0]["body"] == counts[1]["body"]
+    assert counts[1]["body"]["counts"][0]["yes"] == 1
+    havre.later(hours=1)
+    assert pooled_job(havre.settings, havre.store, havre.now).counts == [], "once for that epoch"

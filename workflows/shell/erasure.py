@@ -2,7 +2,8 @@
 person's mail taken out of the mailbox, the public page and the calendar feeds rewritten.
 
 The step erases the person from the store and names them in the plan
-(:attr:`workflows.decision.Plan.erased`: ref and address, never stored). Once the store
+(:attr:`workflows.decision.Plan.erased`: ref and address — or, for a linked network's
+member, the Message-IDs of our mails that held their contact —, never stored). Once the store
 holds the erasure — the runner's batch written and its messages marked done, a job's or a
 command's transaction written — :func:`after_erasure`:
 
@@ -13,7 +14,11 @@ command's transaction written — :func:`after_erasure`:
    what the robot sent them, and of what it sent the animators about them (a forward of
    their message): any mail in which the address is written. They are deleted, or moved
    to ``[mailbox] erased_folder`` when it is set (see
-   ``docs/adhesion-consentement-retrait.md``);
+   ``docs/adhesion-consentement-retrait.md``). For the member of a linked network
+   (:meth:`workflows.decision.Plan.erased_copies`: no address, the Message-IDs of the
+   mails that gave our member their first name and contact), the copies of those mails:
+   in ``sent_folder`` the same way, and in the outbox folder of the folder transport
+   (deleted: :func:`workflows.shell.transports.folder.remove_sent`);
 2. rewrites the public catalogue page and the calendar feeds at once
    (:func:`workflows.shell.publish.publish_page`, ``publish_calendar``): the person's
    offers and demands leave the page now, not at the next daily publication;
@@ -44,6 +49,7 @@ from workflows.shell.errors import os_problem
 from workflows.shell.language import words_for
 from workflows.shell.mailboxes.base import Mailbox, MailboxError
 from workflows.shell.publish import publish_calendar, publish_page
+from workflows.shell.transports.folder import remove_sent
 from workflows.steps.speaking import tell_animators
 
 log = logging.getLogger(__name__)
@@ -82,20 +88,39 @@ def folders(settings: Settings) -> list[tuple[str, bool, str | None]]:
     return found
 
 
-def clean_mailbox(settings: Settings, mailbox: Mailbox, addresses: Iterable[str]) -> Cleanup:
+def clean_mailbox(settings: Settings, mailbox: Mailbox, addresses: Iterable[str],
+                  message_ids: Iterable[str] = ()) -> Cleanup:
     """Take the mail of ``addresses`` (canonical forms) out of :func:`folders` of the open
-    ``mailbox``; a folder that fails is said in ``problems`` and the others still done."""
-    addresses = sorted(set(addresses))
+    ``mailbox``, and the copies of the robot's mails ``message_ids`` (``<…>``) out of
+    those searched as text (the Sent folder: only the robot's own mail has its
+    Message-IDs); a folder that fails is said in ``problems`` and the others still done."""
+    addresses, message_ids = sorted(set(addresses)), sorted(set(message_ids))
     cleanup = Cleanup()
-    if not addresses:
-        return cleanup
     move_to = settings.mailbox.erased_folder
     for folder, text, keyword in folders(settings):
+        ids = message_ids if text else []
+        if not addresses and not ids:
+            continue
         try:
             cleanup.removed[folder] = mailbox.remove_mail(folder, addresses, text=text, keyword=keyword,
-                                                          move_to=move_to)
+                                                          move_to=move_to, message_ids=ids)
         except MailboxError as error:
             cleanup.problems.append(Said("folder {folder!r}: {error}", folder=folder, error=said_of(error)))
+    return cleanup
+
+
+def clean_outbox_folder(settings: Settings, message_ids: Iterable[str]) -> Cleanup:
+    """Delete the files of the robot's mails ``message_ids`` from the outbox folder of the
+    folder transport (``[transport] path``; nothing for another transport); a failure is
+    said in ``problems``."""
+    cleanup = Cleanup()
+    path = settings.transport.path
+    if settings.transport.kind != "folder" or path is None or not message_ids:
+        return cleanup
+    try:
+        cleanup.removed[str(path)] = remove_sent(path, sorted(set(message_ids)))
+    except OSError as error:
+        cleanup.problems.append(os_problem(error, Said("the outbox folder: cannot delete")))
     return cleanup
 
 
@@ -143,24 +168,35 @@ def after_erasure(settings: Settings, store: Store, now: datetime, erased: Itera
         return cleanup
     refs = ", ".join(e.ref for e in erased)
     addresses = sorted({e.address for e in erased if e.address})
-    if addresses:
+    message_ids = sorted({mid for e in erased for mid in e.message_ids})
+    if addresses or (message_ids and any(text for _, text, _ in folders(settings))):
         try:
             with (nullcontext(mailbox) if mailbox is not None else mailbox_factory()) as box:
-                found = clean_mailbox(settings, box, addresses)
+                found = clean_mailbox(settings, box, addresses, message_ids)
             cleanup.removed, cleanup.problems = found.removed, found.problems
         except MailboxError as error:
             cleanup.problems.append(Said("the mailbox: {error}", error=said_of(error)))
+    outbox = clean_outbox_folder(settings, message_ids)
+    cleanup.removed.update(outbox.removed)
+    cleanup.problems.extend(outbox.problems)
+    if addresses or message_ids:
         where = settings.mailbox.erased_folder
         audit.info("%s: %d message(s) taken out of the mailbox%s", refs, cleanup.total,
                    f" (moved to {where!r})" if where else "")
         _forget_failures(store, cleanup)
     mailbox_problems = list(cleanup.problems)
-    cleanup.problems.extend(republish(settings, store, now, renderer))
+    # A member of ours: their items leave the public page now (a linked network's has none here).
+    unpublished = republish(settings, store, now, renderer) if any(not e.message_ids for e in erased) else []
+    cleanup.problems.extend(unpublished)
     if cleanup.problems:
         log.warning("after erasing %s: %s", refs, "; ".join(cleanup.problems))
         run(settings, store, now, tell_animators, template="erasure_cleanup",
             values={"refs": [e.ref for e in erased], "addresses": addresses if mailbox_problems else [],
+                    "message_ids": message_ids if mailbox_problems else [],
                     "folders": [folder for folder, _, _ in folders(settings)],
+                    "copies_in": [folder for folder, text, _ in folders(settings) if text]
+                    + ([str(settings.transport.path)] if settings.transport.kind == "folder" else []),
+                    "unpublished": bool(unpublished),
                     # Said in the network's language, the mail's (the log line above stays English).
                     "problems": [said(problem, words_for(settings)) for problem in cleanup.problems],
                     "erased_folder": settings.mailbox.erased_folder},

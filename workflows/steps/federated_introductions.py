@@ -23,12 +23,15 @@ The record (collection ``crossings``), one per network and introduction::
      "closed": UTC ISO | None, "close_reason": str | None,
      "peer_restarted": UTC ISO, when the peer restarted from an empty store since (absent
      otherwise): the record then no longer answers to its key nor counts as a pair tried,
+     "introduction_id": the Message-ID of the mail that gave our member the other's first
+     name and contact (absent before it was kept; None once that mail was erased),
      "history": [{"at": UTC ISO, "event": str}]}
 
 Nothing of the other network's member is ever stored: their first name and chosen
 contact arrive in the peer's ``introduced`` message, once both consented, and go at once
 into the introduction mail to our member; a withdrawal or an erasure on either side then
-deletes that mail from the outbox. What crosses of a demand is what its member already
+deletes that mail from the outbox, and its copies from ``[transport] sent_folder`` and
+the outbox folder (by its Message-ID). What crosses of a demand is what its member already
 chose to share (``Réseaux voisins : oui``: the shared entry); a demand not shared is never
 matched across.
 
@@ -230,16 +233,27 @@ def _close(plan: Plan, record: dict, reason: str, *, ours: bool, event: str) -> 
 def _forget_theirs(plan: Plan, record: dict) -> bool:
     """The introduction mail holding the other member's first name and contact leaves the
     outbox (queued: it never leaves; sent: the copy kept): this network keeps nothing of a
-    member it does not have. True when it had already left — our member has it, and so
-    may a copy outside the store (``[transport] sent_folder``, a folder transport's
-    file), which no step reaches."""
-    plan.drop_queued(purpose="crossing_introduction", cause=record["ref"])
-    delivered = False
-    for mail in list(plan.outbox.scan(lambda m: m.get("purpose") == "crossing_introduction"
-                                      and m.get("cause") == record["ref"])):
-        delivered = delivered or mail.get("status") == "sent"
+    member it does not have. True when it had already left — our member has it; its
+    copies outside the store (``[transport] sent_folder``, a folder transport's file) are
+    then taken out by the shell once the plan is written
+    (:meth:`workflows.decision.Plan.erased_copies`), found by Message-ID: the contact
+    itself is kept nowhere to look for. The Message-ID comes from the outbox, or from
+    the record (``introduction_id``) once the outbox pruned the mail (after
+    :data:`workflows.shell.housekeeping.KEEP_DAYS`); the record then forgets it."""
+    dropped = plan.drop_queued(purpose="crossing_introduction", cause=record["ref"])
+    kept = list(plan.outbox.scan(lambda m: m.get("purpose") == "crossing_introduction"
+                                 and m.get("cause") == record["ref"]))
+    left = [mail["message_id"] for mail in kept if mail.get("status") == "sent"]
+    for mail in kept:
         plan.outbox.delete(mail["id"])
-    return delivered
+    recorded = record.get("introduction_id")
+    if recorded and not dropped and not kept:  # pruned from the outbox: it had left
+        left.append(recorded)
+    if recorded:
+        plan.crossings.update(record["id"], introduction_id=None)
+    if left:
+        plan.erased_copies(record["ref"], sorted(set(left)))
+    return bool(left)
 
 
 # --- matching across -------------------------------------------------------------------------
@@ -429,13 +443,17 @@ def _introduce(plan: Plan, incoming: Incoming, peer: Peer, record: dict, body: d
     member = find_ref(plan, record["member"])
     update_crossing(plan, record, f"introduced ({peer.name}'s member's first name and contact received)",
             status="introduced", consents={**record["consents"], "theirs": "yes"})
-    tell_member(plan, member, template="crossing_introduction", purpose="crossing_introduction", cause=record["ref"],
-                values={**crossing_view(plan, record), "other": other, "peer_address": peer.address,
-                        "own_contact": record["contact"],
-                        # What crossed of our member: a first name only when one was sent.
-                        "own_first_name": public_member(member).first_name if record.get("named", True) else None,
-                        "recipient": {"name": (member or {}).get("name"),
-                                      "first_name": (member or {}).get("first_name")}})
+    sent = tell_member(plan, member, template="crossing_introduction", purpose="crossing_introduction",
+                       cause=record["ref"],
+                       values={**crossing_view(plan, record), "other": other, "peer_address": peer.address,
+                               "own_contact": record["contact"],
+                               # What crossed of our member: a first name only when one was sent.
+                               "own_first_name": public_member(member).first_name if record.get("named", True)
+                               else None,
+                               "recipient": {"name": (member or {}).get("name"),
+                                             "first_name": (member or {}).get("first_name")}})
+    if sent:  # its copies are found by it once the other member leaves (:func:`_forget_theirs`)
+        plan.crossings.update(record["id"], introduction_id=sent)
     return Said("federation: {record} introduced", record=record['ref'])
 
 

@@ -16,13 +16,19 @@ who chose « Invitations : réseaux voisins », and the peer learns only how man
 - :func:`send_counts`: the answers are recorded like any attendance
   (:mod:`workflows.steps.attendance`); the organising peer gets a signed ``count``
   message — per event (and per day of a series someone answered for) the number of
-  yes, nothing else — when the numbers changed, once a day at most.
+  yes, nothing else — when the numbers changed, once a day at most; and at once when
+  the peer restarted from an empty store since the last one (it lost what it held): the
+  feed's state keeps the peer's epoch the counts were sent under, and a newer one
+  received (:func:`workflows.steps.federation.on_federation`) differs from it. The
+  send decides from that data, so that no restart hook reaches here from
+  :mod:`workflows.steps.federation` (which this module imports).
 
 Per feed, ``state["feed:<peer address>"]``::
 
     {"read_at": UTC ISO | None (last read), "events": int (read then), "skipped": [str],
      "failing": str | None (the error while it cannot be read), "failing_since": UTC ISO,
-     "counts_digest": str, "counts_at": UTC ISO, "counts_sent": int}
+     "counts_digest": str, "counts_at": UTC ISO, "counts_sent": int,
+     "counts_epoch": int (the peer's epoch when they were sent; absent before it was kept)}
 """
 from __future__ import annotations
 
@@ -171,22 +177,31 @@ def counts_for(plan: Plan, address: str) -> list[dict]:
 def send_counts(plan: Plan, *, at_once: bool = False) -> list[str]:
     """To each linked peer whose events are pooled here, a signed ``count`` message when
     its numbers changed since the last one, and that one is a day old (``at_once``:
-    whatever its age). Nothing before anyone answered. Returns the peers' names."""
+    whatever its age); and, whatever the numbers and the age, when the peer's epoch is not
+    the one the last count was sent under (it restarted from an empty store and lost our
+    counts; a state from before the epoch was kept counts as such, once). Nothing before
+    anyone answered, nor an empty list to a restarted peer. Returns the peers' names."""
     sent = []
     for feed in plan.settings.federation.feeds:
         peer = plan.settings.federation.peer(feed.address)
-        if peer is None or not peer_state(plan, peer).get("linked"):
+        linked = peer_state(plan, peer) if peer is not None else {}
+        if not linked.get("linked"):
             continue
         counts = counts_for(plan, feed.address)
         state = feed_state(plan, feed.address)
+        epoch = int(linked.get("epoch") or 0)
         digest = hashlib.sha256(encode({"counts": counts}).encode("ascii")).hexdigest()
-        if state.get("counts_digest") == digest or (not counts and not state.get("counts_digest")):
-            continue
-        last = state.get("counts_at")
-        if last and not at_once and plan.now - datetime.fromisoformat(last) < COUNTS_EVERY:
-            continue
+        lost = bool(counts) and bool(state.get("counts_digest")) and state.get("counts_epoch") != epoch
+        if not lost:
+            if state.get("counts_digest") == digest or (not counts and not state.get("counts_digest")):
+                continue
+            last = state.get("counts_at")
+            if last and not at_once and plan.now - datetime.fromisoformat(last) < COUNTS_EVERY:
+                continue
         send(plan, peer, "count", {"counts": counts})
-        _save(plan, feed.address, counts_digest=digest, counts_at=plan.stamp(), counts_sent=len(counts))
-        plan.audit.info("pooled events: %d count(s) sent to %s", len(counts), peer.name)
+        _save(plan, feed.address, counts_digest=digest, counts_at=plan.stamp(), counts_sent=len(counts),
+              counts_epoch=epoch)
+        plan.audit.info("pooled events: %d count(s) sent to %s%s", len(counts), peer.name,
+                        " (it restarted from an empty store)" if lost else "")
         sent.append(peer.name)
     return sent

@@ -7,7 +7,7 @@ a message means: that is the parser's and the workflows' job.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Protocol
+from typing import Iterator, Protocol, Sequence
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,8 @@ class Mailbox(Protocol):
         ...
 
     def remove_mail(self, folder: str, addresses: list[str], *, text: bool = False, keyword: str | None = None,
-                    move_to: str | None = None) -> list[str | None]:
-        """Take the messages of these people out of ``folder`` (after their erasure):
-        deleted, or moved to ``move_to``. Returns their Message-IDs (None for one without)."""
+                    move_to: str | None = None, message_ids: Sequence[str] = ()) -> list[str | None]:
+        """Take the messages of these people out of ``folder`` (after their erasure), and
+        those whose Message-ID (``<…>``) is one of ``message_ids``: deleted, or moved to
+        ``move_to``. Returns their Message-IDs (None for one without)."""
         ...

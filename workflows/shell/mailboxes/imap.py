@@ -379,19 +379,22 @@ class ImapMailbox:
             self._require().append(name, raw, flags=tuple(flags))
 
     def remove_mail(self, folder: str, addresses: Sequence[str], *, text: bool = False, keyword: str | None = None,
-                    move_to: str | None = None) -> list[str | None]:
+                    move_to: str | None = None, message_ids: Sequence[str] = ()) -> list[str | None]:
         """Take out of ``folder`` the messages that are these people's (``addresses``, in
         the store's canonical form): one of them in From, Sender, Reply-To, To or Cc, or,
         with ``text``, written anywhere in the message (a Sent folder: a forward of their
-        message to the animators). ``keyword``: only the messages flagged with it (the
-        handled ones, when they stay in the source folder). The server's SEARCH finds the
-        candidates (a substring search), then each one's bytes are checked
-        (:func:`workflows.model.traces.mail_concerns`), so that ``al@x.fr`` never takes
-        ``val@x.fr``'s mail. Taken out: moved to ``move_to`` (created if missing), or
-        flagged ``\\Deleted`` and expunged (UID EXPUNGE, RFC 4315; without UIDPLUS a plain
-        EXPUNGE, which also removes what a human had already marked deleted there).
-        A folder that does not exist holds nothing. Returns the Message-IDs of the
-        messages taken out (None for one without). Raises :class:`MailboxError`."""
+        message to the animators); and the messages whose Message-ID is one of
+        ``message_ids`` (``<…>``: copies of a mail the robot sent that holds what it no
+        longer keeps, such as a linked network's member's contact). ``keyword``: only the
+        messages flagged with it (the handled ones, when they stay in the source folder).
+        The server's SEARCH finds the candidates (a substring search), then each one's
+        bytes are checked (:func:`workflows.model.traces.mail_concerns`, the whole
+        Message-ID), so that ``al@x.fr`` never takes ``val@x.fr``'s mail. Taken out: moved
+        to ``move_to`` (created if missing), or flagged ``\\Deleted`` and expunged (UID
+        EXPUNGE, RFC 4315; without UIDPLUS a plain EXPUNGE, which also removes what a
+        human had already marked deleted there). A folder that does not exist holds
+        nothing. Returns the Message-IDs of the messages taken out (None for one
+        without). Raises :class:`MailboxError`."""
         from workflows.mail.rfc5322 import transport_address
 
         client = self._require()
@@ -401,25 +404,27 @@ class ImapMailbox:
                 return []
         forms = sorted({form for address in addresses for form in (address, transport_address(address))})
         try:
-            return self._remove_from_selected(folder, name, forms, text, keyword, move_to)
+            return self._remove_from_selected(folder, name, forms, text, keyword, move_to, frozenset(message_ids))
         finally:
             # A cycle goes on reading the source folder (its next batch is fetched by UID
             # from the folder selected): select it again, as it was.
             self._select()
 
     def _remove_from_selected(self, folder: str, name: str, forms: list[str], text: bool, keyword: str | None,
-                              move_to: str | None) -> list[str | None]:
+                              move_to: str | None, ids: frozenset[str]) -> list[str | None]:
         from workflows.model.traces import PERSON_FIELDS, mail_concerns, message_id_of
 
         client = self._require()
         with self._faults(Said("search the folder {folder!r}", folder=folder)):
             client.select_folder(name)
             found: set[int] = set()
-            for form in forms:
-                for criterion in ([["HEADER", field.upper(), form] for field in PERSON_FIELDS]
-                                  + ([["TEXT", form]] if text else [])):
-                    criteria = ["NOT", "DELETED", *(["KEYWORD", keyword] if keyword else []), *criterion]
-                    found.update(client.search(criteria, charset=None if form.isascii() else "UTF-8"))
+            criteria_of = [(form, [["HEADER", field.upper(), form] for field in PERSON_FIELDS]
+                            + ([["TEXT", form]] if text else [])) for form in forms]
+            criteria_of += [(mid, [["HEADER", "MESSAGE-ID", mid.strip("<>")]]) for mid in sorted(ids)]
+            for form, criteria in criteria_of:
+                for criterion in criteria:
+                    search = ["NOT", "DELETED", *(["KEYWORD", keyword] if keyword else []), *criterion]
+                    found.update(client.search(search, charset=None if form.isascii() else "UTF-8"))
         if not found:
             return []
         wanted = frozenset(forms)
@@ -430,7 +435,7 @@ class ImapMailbox:
                 data = client.fetch(chunk, [b"BODY.PEEK[]" if text else b"BODY.PEEK[HEADER]"])
                 for uid in chunk:
                     raw = bytes(data.get(uid, {}).get(part) or b"")
-                    if raw and mail_concerns(raw, wanted, text=text):
+                    if raw and (message_id_of(raw) in ids or mail_concerns(raw, wanted, text=text)):
                         mine[uid] = message_id_of(raw)
         if not mine:
             return []

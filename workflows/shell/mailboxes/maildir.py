@@ -138,9 +138,9 @@ class MaildirMailbox:
 
 
     def remove_mail(self, folder: str, addresses, *, text: bool = False, keyword: str | None = None,
-                    move_to: str | None = None) -> list[str | None]:
+                    move_to: str | None = None, message_ids=()) -> list[str | None]:
         """Take out of the Maildir++ sub-folder ``folder`` the messages that are these
-        people's (see :meth:`ImapMailbox.remove_mail
+        people's, and those whose Message-ID is one of ``message_ids`` (see :meth:`ImapMailbox.remove_mail
         <workflows.shell.mailboxes.imap.ImapMailbox.remove_mail>`; ``keyword`` does not
         apply to a Maildir): moved as files to ``move_to``, or deleted. Returns their
         Message-IDs (None for one without). Raises :class:`MailboxError`."""
@@ -151,6 +151,7 @@ class MaildirMailbox:
         if not where.is_dir():
             return []
         wanted = frozenset(form for address in addresses for form in (address, transport_address(address)))
+        ids = frozenset(message_ids)
         try:
             target = None
             if move_to is not None:
@@ -168,7 +169,7 @@ class MaildirMailbox:
                         data = Path(entry.path).read_bytes()
                     except FileNotFoundError:
                         continue
-                    if not mail_concerns(data, wanted, text=text):
+                    if message_id_of(data) not in ids and not mail_concerns(data, wanted, text=text):
                         continue
                     if target is None:
                         Path(entry.path).unlink(missing_ok=True)

@@ -13,6 +13,7 @@ import time
 from email import policy
 from email.parser import BytesHeaderParser
 from pathlib import Path
+from typing import Iterable
 
 from config.settings import TransportSettings
 from workflows.mail.rfc5322 import transport_address
@@ -24,11 +25,34 @@ from workflows.shell.transports.base import SendResult, TransportError
 def _file_name(message: bytes) -> str:
     # Only the headers: the body may hold a message nested too deep for the email package.
     parsed = BytesHeaderParser(policy=policy.compat32).parsebytes(message)
-    message_id = str(parsed.get("Message-ID", "")).strip("<> \r\n")
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", message_id)[:120]
-    if not stem:
-        stem = hashlib.sha256(message).hexdigest()[:32]
-    return f"{stem}.eml"
+    return _file_name_of(str(parsed.get("Message-ID", ""))) or f"{hashlib.sha256(message).hexdigest()[:32]}.eml"
+
+
+def _file_name_of(message_id: str) -> str | None:
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", message_id.strip("<> \r\n"))[:120]
+    return f"{stem}.eml" if stem else None
+
+
+def remove_sent(folder: Path, message_ids: Iterable[str]) -> list[str]:
+    """Delete from the outbox ``folder`` the files of the mails ``message_ids`` (``<…>``,
+    as the robot made them): each file named after its Message-ID, and taken only when
+    the Message-ID in it is that one (two Message-IDs may give one name). Returns those
+    deleted; a folder or a file missing holds nothing. Raises ``OSError`` (a file that
+    cannot be read or deleted)."""
+    from workflows.model.traces import message_id_of
+
+    removed = []
+    for message_id in message_ids:
+        name = _file_name_of(message_id)
+        path = folder / name if name else None
+        try:
+            if path is None or message_id_of(path.read_bytes()) != message_id:
+                continue
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(message_id)
+    return removed
 
 
 _TMP_RE = re.compile(r"\.(\d+)-[^/]*\.tmp")
