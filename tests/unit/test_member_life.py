@@ -312,6 +312,20 @@ def test_interest_while_ones_offer_waits_is_proposed_once_the_other_introduction
     assert (intro["offer"], intro["demand"], intro["source"]) == ("O-1", "D-2", "interest")
 
 
+def test_interest_does_not_reuse_a_demand_already_served(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    paco = net.member(PACO, "Paco Ruiz")
+    lea = net.member(LEA, "Léa Martin")
+    net.item(marie, "offer", "Cours d'espagnol")                     # O-1
+    net.item(paco, "demand", "Cours d'espagnol")                     # D-1: MR-1 with O-1
+    assert net.answer(ANIMATORS[0], "question:approve", "OUI").startswith("MR-1 approved")
+    net.answer(MARIE, "question:consent", "oui")
+    assert net.answer(PACO, "question:consent", "oui") == "MR-1 introduced"
+    net.item(lea, "offer", "Cours d'espagnol")                       # O-2: D-1 is served, no proposal
+    assert net.send(PACO, "Je m'intéresse à O-2", "") == "interest O-2: D-2 recorded, MR-2 proposed"
+    assert (net.intro("MR-2")["offer"], net.intro("MR-2")["demand"]) == ("O-2", "D-2")
+
+
 def test_rers_match_proposes_the_pair_a_free_item_asked_for_first(net):
     from workflows.steps.introductions import rematch
 
