@@ -12,11 +12,11 @@ A sender who already has an open item of the other kind for it — marked for th
 the same title, or one matching would pair with it (``[matching] min_score``) — keeps
 that one: it is proposed with the item, and no second demand (or offer) is recorded.
 
-An item waits on one proposal at a time (:func:`workflows.model.matching.item_busy`): when
-the sender's item already waits on an answer to another, nothing is proposed now; it stays marked
-``interest_in`` the item, the sender is told the pair will be proposed after, and it is,
-before any other partner, when the item is free again
-(:func:`workflows.steps.introductions.match_item`). The listed item's own proposals do not
+An item waits on one proposal at a time (:func:`workflows.model.matching.item_busy`):
+when the sender's item already waits on an answer to another, nothing is proposed now;
+it stays marked ``interest_in`` the item, the sender is told the pair will be proposed
+after, and it is, before any other partner, when the item is free again
+(:func:`workflows.steps.introductions.match_item`, :func:`~workflows.steps.introductions.asked_again`). The listed item's own proposals do not
 hold the pair back: the sender named it (an offer may be proposed to several askers).
 """
 from __future__ import annotations
@@ -124,8 +124,10 @@ def on_interest(plan: Plan, incoming: Incoming) -> str:
     (``interest_done``, ``problem``). The sender's own item for it is recorded (or the
     one they already have for it is kept: ``again``; or their open item that matches it:
     ``reused``, see :func:`_already_mine`), and, unless the pair is already
-    under way, proposed to the animators (:func:`workflows.steps.introductions.propose`,
-    source ``interest``). Acknowledged with ``interest_done``."""
+    under way or the sender's item waits on an answer to another proposal (``waiting``:
+    it is proposed when the item is free), proposed to the animators
+    (:func:`workflows.steps.introductions.propose`, source ``interest``). Acknowledged
+    with ``interest_done``."""
     parsed = incoming.parsed
     _, member = who_wrote(plan, incoming)
     item = find_item(plan, parsed.item_ref)
