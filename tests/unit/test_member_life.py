@@ -248,6 +248,99 @@ def test_interest_in_a_demand_from_a_member_with_a_matching_open_offer_reuses_th
     assert [(i["offer"], i["demand"]) for i in net.store.introductions.all()] == [("O-1", "D-1")]
 
 
+def spanish_while_waiting(net: Net) -> dict:
+    """Paco's demand D-1 waits on MR-1 (with Marie's O-1) when he says O-2 (Léa's)
+    interests him; Léa's O-3 scores best with D-1. Returns Marie."""
+    marie = net.member(MARIE, "Marie Dupont")
+    paco = net.member(PACO, "Paco Ruiz")
+    lea = net.member(LEA, "Léa Martin")
+    net.item(marie, "offer", "Cours d'espagnol")                     # O-1
+    net.item(paco, "demand", "Cours d'espagnol")                     # D-1: MR-1 with O-1
+    net.item(lea, "offer", "Espagnol pour voyager")                  # O-2: D-1 waits, no proposal
+    net.item(lea, "offer", "Cours d'espagnol")                       # O-3: the best score for D-1
+    assert [(i["offer"], i["demand"]) for i in net.store.introductions.all()] == [("O-1", "D-1")]
+    assert net.send(PACO, "Je m'intéresse à O-2", "") == "interest O-2: D-1 reused, waits on another proposal"
+    return marie
+
+
+def test_interest_while_ones_demand_waits_on_another_proposal_is_kept_and_proposed_first_when_it_is_free(net):
+    spanish_while_waiting(net)
+    assert [i["ref"] for i in net.store.introductions.all()] == ["MR-1"], "one proposal at a time"
+    assert net.store.items.find_one("ref", "D-1")["interest_in"] == "O-2"
+    ack = flat(net.mails("interest_done", PACO)[-1].text)
+    assert "nous la proposerons avec O-2" in ack
+    assert "Votre demande D-1 attend déjà une réponse pour une autre mise en relation" in ack
+    assert "si l'autre ne se fait pas, nous proposerons ensuite votre demande avec O-2" in ack
+    assert "Vous n'avez rien à refaire" in ack and "va regarder cette mise en relation" not in ack
+    html = net.mails("interest_done", PACO)[-1].message.get_body(preferencelist=("html",)).get_content()
+    assert "attend déjà une réponse" in html
+    # said again while it waits: still kept, still nothing proposed
+    assert net.send(PACO, "Je m'intéresse à O-2", "") == "interest O-2: D-1 kept, waits on another proposal"
+    # MR-1 refused: D-1 is free, and the pair Paco asked for comes before O-3's better score
+    assert net.answer(ANIMATORS[0], "question:approve", "NON").startswith("MR-1 refused")
+    intro = net.intro("MR-2")
+    assert (intro["offer"], intro["demand"], intro["source"], intro["status"]) == ("O-2", "D-1", "interest", "proposed")
+    assert "je m'intéresse à" in net.mails("question:approve", ANIMATORS[0])[-1].text
+
+
+def test_a_kept_interest_is_not_proposed_when_its_pair_is_no_longer_allowed(net):
+    marie = spanish_while_waiting(net)
+    assert net.send(LEA, "PAUSE", "").startswith("pause M-3")       # O-2 (and O-3) no longer listed
+    net.item(marie, "offer", "Cours d'espagnol débutants")           # O-4
+    assert net.answer(ANIMATORS[0], "question:approve", "NON").startswith("MR-1 refused")
+    assert [(i["offer"], i["demand"], i["source"]) for i in net.store.introductions.all()][1:] == [
+        ("O-4", "D-1", "matching")], "the asked pair is gone: matching's best partner"
+
+
+def test_interest_while_ones_offer_waits_is_proposed_once_the_other_introduction_is_made(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    paco = net.member(PACO, "Paco Ruiz")
+    lea = net.member(LEA, "Léa Martin")
+    net.item(paco, "offer", "Réparation de vélos")                   # O-1
+    net.item(marie, "demand", "Réparer un vélo")                     # D-1: MR-1 with O-1
+    net.item(lea, "demand", "Apprendre à réparer un vélo")           # D-2: O-1 waits
+    assert [(i["offer"], i["demand"]) for i in net.store.introductions.all()] == [("O-1", "D-1")]
+    assert net.send(PACO, "Je m'intéresse à D-2", "") == "interest D-2: O-1 reused, waits on another proposal"
+    ack = flat(net.mails("interest_done", PACO)[-1].text)
+    assert "Votre offre O-1 attend déjà une réponse" in ack
+    assert "dès que l'autre sera terminée, nous proposerons ensuite votre offre avec D-2" in ack
+    assert len(net.store.introductions.all()) == 1
+    assert net.answer(ANIMATORS[0], "question:approve", "OUI").startswith("MR-1 approved")
+    net.answer(MARIE, "question:consent", "oui")
+    assert net.answer(PACO, "question:consent", "oui") == "MR-1 introduced"
+    intro = net.intro("MR-2")
+    assert (intro["offer"], intro["demand"], intro["source"]) == ("O-1", "D-2", "interest")
+
+
+def test_interest_does_not_reuse_a_demand_already_served(net):
+    marie = net.member(MARIE, "Marie Dupont")
+    paco = net.member(PACO, "Paco Ruiz")
+    lea = net.member(LEA, "Léa Martin")
+    net.item(marie, "offer", "Cours d'espagnol")                     # O-1
+    net.item(paco, "demand", "Cours d'espagnol")                     # D-1: MR-1 with O-1
+    assert net.answer(ANIMATORS[0], "question:approve", "OUI").startswith("MR-1 approved")
+    net.answer(MARIE, "question:consent", "oui")
+    assert net.answer(PACO, "question:consent", "oui") == "MR-1 introduced"
+    net.item(lea, "offer", "Cours d'espagnol")                       # O-2: D-1 is served, no proposal
+    assert net.send(PACO, "Je m'intéresse à O-2", "") == "interest O-2: D-2 recorded, MR-2 proposed"
+    assert (net.intro("MR-2")["offer"], net.intro("MR-2")["demand"]) == ("O-2", "D-2")
+
+
+def test_rers_match_proposes_the_pair_a_free_item_asked_for_first(net):
+    from workflows.steps.introductions import rematch
+
+    marie = net.member(MARIE, "Marie Dupont")
+    paco = net.member(PACO, "Paco Ruiz")
+    net.item(marie, "offer", "Cours d'espagnol", opened=False)       # O-1: the best score
+    net.item(marie, "offer", "Espagnol pour voyager", opened=False)  # O-2
+    demand = net.item(paco, "demand", "Cours d'espagnol", opened=False)
+    assert [(p.offer, p.demand) for p in net.step(rematch, dry_run=True)] == [("O-1", "D-1")], "matching's best"
+    with net.store.transaction():
+        net.store.items.update(demand["id"], interest_in="O-2")
+    assert [(p.offer, p.demand) for p in net.step(rematch)] == [("O-2", "D-1")]
+    assert net.intro("MR-1")["source"] == "interest"
+
+
 def test_interest_from_someone_not_a_member_tells_them_how_to_join_and_the_animators_why(net):
     marie = net.member(MARIE, "Marie Dupont")
     net.item(marie, "offer", "Cours de tricot")

@@ -5,6 +5,8 @@ robot's own mail, Thunderbird's « Pour suite à donner. », an attached Latin-1
 Yahoo's one-line forward header."""
 from __future__ import annotations
 
+import pytest
+
 from workflows.mail.model import ParseOptions
 from workflows.mail.parse import parse_message
 from workflows.mail.sender import forwards_another, relayed_person
@@ -128,3 +130,56 @@ def test_the_route_is_decided_by_whose_words_they_are():
 
     assert route_key(parse_message(outlook_name_only(), OPTIONS)) == "relayed", "a name only: never the adviser's join"
     assert route_key(parse_message(outlook_name_only(name="Claire Martin"), OPTIONS)) == "demand", "her own mail"
+
+
+# An adviser who types the keyword herself above the forward (« OFFRE : couture ») says
+# what the message is; what the person offers is in the person's own message (« tricot »).
+ABOVE = "OFFRE : couture\n\nBonjour, je vous transfère le message de Mme Diallo.\nClaire Martin\n\n"
+GMAIL = ("---------- Message transféré ---------\nDe : Aïcha Diallo <aicha.diallo@gmail.example>\n"
+         "Date : ven. 11 déc. 2026 à 18:12\nObjet : {subject}\nÀ : Claire Martin <claire.martin@francetravail.example>"
+         "\n\n{body}")
+OUTLOOK = ("________________________________\nDe : Aïcha Diallo <aicha.diallo@gmail.example>\n"
+           "Envoyé : vendredi 11 décembre 2026 17:00\nÀ : Claire Martin\nObjet : {subject}\n\n{body}")
+THUNDERBIRD = ("-------- Message transféré --------\nSujet : \t{subject}\nDate : \tFri, 11 Dec 2026 09:00:00 +0100\n"
+               "De : \tAïcha Diallo <aicha.diallo@gmail.example>\nPour : \tclaire.martin@francetravail.example\n\n\n{body}")
+GMAIL_EN = ("---------- Forwarded message ---------\nFrom: Aïcha Diallo <aicha.diallo@gmail.example>\n"
+            "Date: Fri, Dec 11, 2026 at 6:12 PM\nSubject: {subject}\nTo: <claire.martin@francetravail.example>\n\n{body}")
+
+
+SHAPES = {"gmail": GMAIL, "outlook": OUTLOOK, "thunderbird": THUNDERBIRD, "gmail-en": GMAIL_EN}
+CASES = {  # the outer subject, the person's subject, their words, the title they give
+    "neutral-subject": ("TR: message de Mme Diallo", "Bonjour", "Bonjour,\nJe peux montrer comment tricoter.\nAïcha\n",
+                        "tricoter"),
+    "no-keyword-inside": ("TR: mon offre", "mon offre", "Bonjour madame,\n\nJe propose le tricot.\n\nMerci\nAïcha\n",
+                          "le tricot"),
+    "subject-retyped": ("OFFRE : couture", "Offre", "Je sais tricoter des écharpes.\nAïcha Diallo\n",
+                        "tricoter des écharpes"),
+    "their-subject": ("Fwd: Offre : tricot", "Offre : tricot", "Bonjour,\nJe peux montrer à tricoter.\nAïcha\n", "tricot"),
+    "their-keyword": ("TR: pour vous", "Offre", "Offre : tricot\nDisponibilités : le samedi\n", "tricot"),
+}
+
+
+@pytest.mark.parametrize("shape, case", [
+    (shape, case) for shape in SHAPES for case in CASES
+    # Outlook's forward header is its reply header: without « TR: » it is a quote.
+    if not (shape == "outlook" and case == "subject-retyped")])
+def test_the_forwarders_own_keyword_line_never_titles_the_persons_item(shape, case):
+    subject, inner_subject, body, title = CASES[case]
+    parsed = parse_message(plain(subject, ABOVE + SHAPES[shape].format(subject=inner_subject, body=body)), OPTIONS)
+    assert forwards_another(parsed) and relayed_person(parsed) == "aicha.diallo@gmail.example"
+    assert parsed.intent == "offer"
+    assert [(item.kind, item.title) for item in parsed.items] == [("offer", title)]
+    assert "couture" not in " ".join(f"{item.description} {item.availability}" for item in parsed.items)
+
+
+def test_a_forwarders_keyword_over_a_person_who_wrote_no_savoir_records_no_item():
+    body = ABOVE + GMAIL.format(subject="Bonjour", body="Bonjour,\nPouvez-vous me rappeler ?\nAïcha\n")
+    parsed = parse_message(plain("TR: message", body), OPTIONS)
+    assert parsed.intent == "offer" and parsed.items == [], "the adviser's « couture » is not the person's offer"
+
+
+def test_a_forwarders_demand_keyword_does_not_title_the_persons_demand():
+    body = ("DEMANDE : informatique\n\nPour Mme Diallo, que j'accompagne.\n\n"
+            + GMAIL.format(subject="Bonjour", body="Bonjour,\nJe voudrais apprendre à utiliser un tableur.\nAïcha\n"))
+    parsed = parse_message(plain("TR: Bonjour", body), OPTIONS)
+    assert [(item.kind, item.title) for item in parsed.items] == [("demand", "utiliser un tableur")]

@@ -377,14 +377,16 @@ def _request(parsed: Parsed, subject: str, body_line: str, own: str, texts: tupl
         if parsed.intent == "preferences" and not parsed.reply_to_robot and field_key(subject):
             parsed.member = read_fields(f"{subject}\n\n{own}", None).member
         return
-    keyword = found.keyword
-    parsed.intent = keyword.intent
-    parsed.item_ref = keyword.item_ref
-    if theirs and keyword.intent in RELAYABLE and forwards_another(parsed):
+    if theirs and found.keyword.intent in RELAYABLE and forwards_another(parsed):
         # Another person's join, offer or demand, forwarded: what is recorded for them
         # comes from their message alone; the forwarder's note (a situation, a phone
         # number) is for the animators (unused_text), never in their items or fields.
-        found.scope, body_line = theirs, _first_meaningful(theirs)
+        body_line = _first_meaningful(theirs)
+        found = _theirs(found, pieces, split.forwarded_subject, body_line)
+        found.scope = theirs
+    keyword = found.keyword
+    parsed.intent = keyword.intent
+    parsed.item_ref = keyword.item_ref
     item_kind = keyword.intent if keyword.intent in ("offer", "demand") else None
     # A keyword found in a forwarded message: its fields are that message's.
     fields = read_fields(found.scope or own, item_kind)
@@ -507,6 +509,21 @@ def _keyword_places(subject: str, body_line: str, pieces: list[str], reply_to_ro
             yield inner_subject, True, forwarded
     for piece in pieces[1:]:
         yield _first_meaningful(piece), False, forwarded
+
+
+def _theirs(found: _Found, pieces: list[str], forwarded_subject: str | None, body_line: str) -> _Found:
+    """The offer or demand keyword of a forwarded person's message when ``found`` was the
+    forwarder's (in her subject or her own lines: scope None): her « OFFRE : couture »
+    above the forward says what the message is, never what the person offers. The
+    person's own keyword (their subject or first line) when it is an offer's or a
+    demand's, else ``found``'s intent without its words, read at the person's first
+    meaningful line (``body_line``): the title comes from their sentences."""
+    if found.scope is not None or found.keyword.intent not in ("offer", "demand"):
+        return found
+    inner = _find_keyword("", "", pieces, True, forwarded_subject)
+    if inner is not None and inner.keyword.intent in ("offer", "demand"):
+        return inner
+    return _Found(Keyword(found.keyword.intent), body_line, False)
 
 
 _SENTENCES_READ = 3

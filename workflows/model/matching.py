@@ -923,12 +923,22 @@ def item_busy(kind: str, introductions: Iterable[dict]) -> bool:
     """True when an item may not get a new proposal now, given the introduction documents
     it is part of: an item waits for the answers on one proposal at a time, and a demand
     already served by an introduction (which did not fail) is not matched again."""
-    for intro in introductions:
-        if intro["status"] in PENDING:
-            return True
-        if kind == "demand" and intro["status"] in SERVING and not intro.get("not_happened"):
-            return True
-    return False
+    introductions = list(introductions)
+    return waiting(introductions) or served(kind, introductions)
+
+
+def waiting(introductions: Iterable[dict]) -> bool:
+    """True when an item waits for someone's answer on one of ``introductions`` (its
+    introduction documents): a proposal the animators or a member have not answered yet."""
+    return any(intro["status"] in PENDING for intro in introductions)
+
+
+def served(kind: str, introductions: Iterable[dict]) -> bool:
+    """True when a demand (``kind``) is served by one of ``introductions`` (its
+    introduction documents): one took place and its bilan did not say it did not happen.
+    An offer is never served: it may teach others."""
+    return kind == "demand" and any(intro["status"] in SERVING and not intro.get("not_happened")
+                                    for intro in introductions)
 
 
 def proposable_again(introductions: Iterable[dict], now: datetime | None) -> bool:

@@ -11,6 +11,13 @@ sender: the item's reference and title only (they are in the catalogue already).
 A sender who already has an open item of the other kind for it — marked for that item, of
 the same title, or one matching would pair with it (``[matching] min_score``) — keeps
 that one: it is proposed with the item, and no second demand (or offer) is recorded.
+
+An item waits on one proposal at a time (:func:`workflows.model.matching.item_busy`):
+when the sender's item already waits on an answer to another, nothing is proposed now;
+it stays marked ``interest_in`` the item, the sender is told the pair will be proposed
+after, and it is, before any other partner, when the item is free again
+(:func:`workflows.steps.introductions.match_item`, :func:`~workflows.steps.introductions.asked_again`). The listed item's own proposals do not
+hold the pair back: the sender named it (an offer may be proposed to several askers).
 """
 from __future__ import annotations
 
@@ -21,12 +28,12 @@ from workflows.lookup import find_item, items_of
 from workflows.mail.model import Item
 from workflows.mail.textutil import fold_with_map
 from workflows.model.groups import collective
-from workflows.model.matching import fold
+from workflows.model.matching import fold, served, waiting
 from workflows.model.introductions import ACTIVE
 from workflows.model.privacy import public_item
 from workflows.steps.introductions import propose
 from workflows.steps.items import record_items, too_many
-from workflows.steps.matcher import Matcher, intros_of, matcher
+from workflows.steps.matcher import Matcher, engaged, intros_of, matcher
 from workflows.steps.people import who_wrote
 from workflows.steps.speaking import answer_sender, forward_the_rest, forward_to_animators
 from workflows.model.said import Said
@@ -67,12 +74,14 @@ def _already_mine(plan: Plan, m: Matcher, member: dict, item: dict) -> tuple[dic
     marked ``interest_in`` it (open, held or paused), else an open one of the other kind of
     the same title (folded), else the open one matching scores best with it, at least
     ``min_score``; ``(None, False)`` when none. A collective offer is left out (it gathers
-    a group, it is not proposed in a pair)."""
+    a group, it is not proposed in a pair), and so is a demand already served by an
+    introduction (:func:`workflows.model.matching.served`: it gets no other proposal)."""
     kind = OTHER_KIND[item["kind"]]
     marked = [i for i in items_of(plan, member["ref"], "open", "held", "paused") if i.get("interest_in") == item["ref"]]
     if marked:
         return marked[0], True
-    mine = [i for i in items_of(plan, member["ref"], "open") if i["kind"] == kind and not collective(i)]
+    mine = [i for i in items_of(plan, member["ref"], "open")
+            if i["kind"] == kind and not collective(i) and not served(kind, engaged(plan, m, i["ref"]))]
     title = fold(item["title"])
     same = [i for i in mine if fold(i["title"]) == title]
     if same:
@@ -103,7 +112,8 @@ def not_a_member(plan: Plan, incoming: Incoming) -> str:
     if address:
         answer_sender(plan, incoming, template="interest_done", purpose="interest_done",
                       values={"member": member, "ref": parsed.item_ref, "problem": "pending" if pending else "not_member",
-                              "about": None, "mine": None, "again": False, "reused": False, "proposed": False})
+                              "about": None, "mine": None, "again": False, "reused": False, "proposed": False,
+                              "waiting": False})
     return Said("interest {item_ref}: not a member, told how to join", item_ref=parsed.item_ref)
 
 
@@ -114,8 +124,10 @@ def on_interest(plan: Plan, incoming: Incoming) -> str:
     (``interest_done``, ``problem``). The sender's own item for it is recorded (or the
     one they already have for it is kept: ``again``; or their open item that matches it:
     ``reused``, see :func:`_already_mine`), and, unless the pair is already
-    under way, proposed to the animators (:func:`workflows.steps.introductions.propose`,
-    source ``interest``). Acknowledged with ``interest_done``."""
+    under way or the sender's item waits on an answer to another proposal (``waiting``:
+    it is proposed when the item is free), proposed to the animators
+    (:func:`workflows.steps.introductions.propose`, source ``interest``). Acknowledged
+    with ``interest_done``."""
     parsed = incoming.parsed
     _, member = who_wrote(plan, incoming)
     item = find_item(plan, parsed.item_ref)
@@ -124,14 +136,17 @@ def on_interest(plan: Plan, incoming: Incoming) -> str:
     if problem is not None:
         answer_sender(plan, incoming, template="interest_done", purpose="interest_done",
                       values={"member": member, "ref": parsed.item_ref, "problem": problem, "about": None,
-                              "mine": None, "again": False, "reused": False, "proposed": False})
+                              "mine": None, "again": False, "reused": False, "proposed": False, "waiting": False})
         return Said("interest {item_ref}: {problem}", item_ref=parsed.item_ref, problem=problem)
     kind = OTHER_KIND[item["kind"]]
     m = matcher(plan)
     mine, again = _already_mine(plan, m, member, item)
     existing = mine is not None
-    if existing and not again and not mine.get("interest_in"):
-        mine = plan.items.update(mine["id"], interest_in=item["ref"])  # said again, it is « again »
+    waits = existing and waiting(engaged(plan, m, mine["ref"]))
+    if existing and not again and (waits or not mine.get("interest_in")):
+        # Said again, it is « again »; and the item that waits proposes this pair next
+        # (:func:`workflows.steps.matcher.asked`): the latest wish, one at a time.
+        mine = plan.items.update(mine["id"], interest_in=item["ref"])
     if mine is None:
         title = offer_title(item["title"]) if kind == "offer" else item["title"]
         stored = record_items(plan, member, [Item(kind=kind, title=title, modality=item.get("modality"))],
@@ -144,15 +159,16 @@ def on_interest(plan: Plan, incoming: Incoming) -> str:
         mine = plan.items.update(stored[0]["id"], interest_in=item["ref"])
     offer, demand = (item, mine) if item["kind"] == "offer" else (mine, item)
     under_way = any(i["demand"] == demand["ref"] and i["status"] in ACTIVE for i in intros_of(plan, m, offer["ref"]))
+    waits = waits and not under_way
     proposed = None
-    if not under_way and mine["status"] == "open":
+    if not under_way and not waits and mine["status"] == "open":
         m.refresh(offer)
         m.refresh(demand)
         proposed = propose(plan, offer, demand, m.index.explain(offer["ref"], demand["ref"]), source="interest")
     answer_sender(plan, incoming, template="interest_done", purpose="interest_done",
                   values={"member": member, "ref": item["ref"], "problem": None, "about": public_item(item),
                           "mine": public_item(mine), "again": again, "reused": existing and not again,
-                              "proposed": proposed is not None})
+                          "proposed": proposed is not None, "waiting": waits})
     plan.audit.info("%s: %s interested in %s: %s%s", parsed.message_id, member["ref"], item["ref"], mine["ref"],
                f", {proposed['ref']} proposed" if proposed else "")
     mine_said = (Said("{mine} kept", mine=mine["ref"]) if again else Said("{mine} reused", mine=mine["ref"]) if existing
@@ -160,4 +176,6 @@ def on_interest(plan: Plan, incoming: Incoming) -> str:
     if proposed:
         return Said("interest {item}: {mine}, {proposed} proposed", item=item["ref"], mine=mine_said,
                     proposed=proposed["ref"])
+    if waits:
+        return Said("interest {item}: {mine}, waits on another proposal", item=item["ref"], mine=mine_said)
     return Said("interest {item}: {mine}, no new proposal", item=item["ref"], mine=mine_said)

@@ -67,7 +67,7 @@ from workflows.model.privacy import (
 )
 from workflows.steps import consents, questions, standing
 from workflows.steps.calendar import draft
-from workflows.steps.matcher import engaged, intros_of, matcher, partner
+from workflows.steps.matcher import asked, engaged, intros_of, matcher, partner
 from workflows.steps.reminders import meeting_permanence
 from workflows.steps.speaking import answer_sender, forward_to_animators, tell_animators, tell_member
 
@@ -82,17 +82,39 @@ def _held(plan: Plan, item: dict) -> bool:
 
 def match_item(plan: Plan, item: dict) -> dict | None:
     """Propose the best partner of one open item, if it may have one now; returns the new
-    introduction document or None. A collective offer, or an item a group holds, gets none
-    (:mod:`workflows.steps.groups`)."""
+    introduction document or None. The item its member asked for (an interest kept while
+    the item waited on another proposal: :func:`workflows.steps.matcher.asked`) comes
+    before the best-scored partner. A collective offer, or an item a group holds, gets
+    none (:mod:`workflows.steps.groups`)."""
     m = matcher(plan)
     if item["status"] != "open" or item_busy(item["kind"], engaged(plan, m, item["ref"])) or _held(plan, item):
         return None
-    found = partner(plan, m, item)
+    return propose_asked(plan, item) or _propose_found(plan, item, partner(plan, m, item))
+
+
+def propose_asked(plan: Plan, item: dict) -> dict | None:
+    """Propose the pair ``item``'s member asked for (:func:`workflows.steps.matcher.asked`,
+    source ``interest``) if it may be proposed now; returns the introduction or None."""
+    return _propose_found(plan, item, asked(plan, matcher(plan), item), source="interest")
+
+
+def asked_again(plan: Plan, intro: dict, sides) -> None:
+    """``intro`` was made: the items of ``sides`` wait on it no more, and each proposes
+    now the pair its member asked for while it waited, if any (:func:`propose_asked`).
+    No other matching: an introduced offer waits for its next asker (an introduction
+    that ends without taking place offers its items to matching: :func:`offer_again`)."""
+    for side in sides:
+        item = find_item(plan, intro[side])
+        if item is not None and item.get("interest_in") and item["status"] == "open":
+            propose_asked(plan, item)
+
+
+def _propose_found(plan: Plan, item: dict, found: tuple[dict, Score] | None, source: str = "matching") -> dict | None:
     if found is None:
         return None
     other, score = found
     offer, demand = (item, other) if item["kind"] == "offer" else (other, item)
-    return propose(plan, offer, demand, score)
+    return propose(plan, offer, demand, score, source=source)
 
 
 def on_items_opened(plan: Plan, items: list[dict]) -> None:
@@ -117,7 +139,8 @@ class Proposal:
 
 def rematch(plan: Plan, *, dry_run: bool = False) -> list[Proposal]:
     """The full re-match (``rers match``): every open demand not waiting on a proposal,
-    oldest first, gets its best free offer; each item gets one proposal at most. With
+    oldest first, gets the offer its member asked for (:func:`workflows.steps.matcher.asked`)
+    or else its best free offer; each item gets one proposal at most. With
     ``dry_run`` nothing is written. In a transaction (unless ``dry_run``)."""
     m = matcher(plan)
     found = []
@@ -140,12 +163,14 @@ def rematch(plan: Plan, *, dry_run: bool = False) -> list[Proposal]:
         for demand in plan.items.scan(lambda raw: raw["status"] == "open" and raw["kind"] == "demand"):
             if item_busy("demand", engaged(plan, m, demand["ref"])) or _held(plan, demand):
                 continue
-            pair = partner(plan, m, demand)
+            pair, source = asked(plan, m, demand), "interest"
+            if pair is None:
+                pair, source = partner(plan, m, demand), "matching"
             if pair is None:
                 continue
             offer, score = pair
             m.index.suspend(offer["ref"])
-            ref = None if dry_run else propose(plan, offer, demand, score)["ref"]
+            ref = None if dry_run else propose(plan, offer, demand, score, source=source)["ref"]
             found.append(Proposal(offer["ref"], demand["ref"], score.score, score.why(), ref))
     finally:
         m.index.resume_all()
@@ -581,6 +606,9 @@ def _introduce(plan: Plan, intro: dict, unavailable: dict[str, str] | None = Non
     copy = plan.settings.network.copy_animators_on_introductions or "permanence" in intro["contacts"].values()
     cc = [(None, a) for a in plan.settings.network.animators] if copy else []
     update_introduction(plan, intro, "introduced", status="introduced", introduced=plan.stamp())
+    # The offer waits on no answer any more (a demand is served: its interest waits for a
+    # bilan saying the exchange did not happen, which offers it again).
+    asked_again(plan, intro, ("offer",))
     for side in SIDES:
         other = OTHER[side]
         me = find_ref(plan, intro[f"{side}_member"])

@@ -1,5 +1,6 @@
 """The matcher: the in-memory index of the open items (:class:`workflows.model.matching.MatchIndex`)
-kept in step with the store, the best partner of an item now (:func:`partner`), the N best
+kept in step with the store, the best partner of an item now (:func:`partner`), the item its
+member asked for with an interest (:func:`asked`), the N best
 demands a collective offer may gather (:func:`best_demands`), and the offers nearest to a
 demand that found none (:func:`near_misses`, for the animators' report).
 
@@ -149,6 +150,31 @@ def partner(plan: Plan, m: Matcher, item: dict) -> tuple[dict, Score] | None:
             return None
         # Items that can no longer be proposed left the index: the places they took in
         # the candidate lists may go to others (each round removes at least one).
+
+
+def asked(plan: Plan, m: Matcher, item: dict) -> tuple[dict, Score] | None:
+    """The item ``item``'s member asked for (``interest_in``, set by
+    :mod:`workflows.steps.interest`), with the pair's score, when that pair may be
+    proposed now; else None. The pair passes
+    :func:`workflows.model.matching.pair_refusal` as any other — open, never proposed
+    (or proposable again), ``item`` not waiting on a proposal nor a demand already served
+    — except that the proposals the asked item waits on do not count, nor does the score:
+    the member named it, as when the interest was first said. A collective offer or an
+    item a group holds is no pair's."""
+    ref = item.get("interest_in")
+    doc = stored_open(plan, m, ref) if ref else None
+    if doc is None or doc["kind"] == item["kind"]:
+        return None
+    if any(collective(i) or (i.get("group") and group_holding(plan, i) is not None) for i in (item, doc)):
+        return None
+    offer, demand = (item, doc) if item["kind"] == "offer" else (doc, item)
+    mine = engaged(plan, m, item["ref"])
+    same_pair = [i for i in intros_of(plan, m, offer["ref"]) if i.get("demand") == demand["ref"]]
+    offer_intros, demand_intros = (mine, ()) if item["kind"] == "offer" else ((), mine)
+    if pair_refusal(offer, demand, same_pair, offer_intros, demand_intros, now=plan.now) is not None:
+        return None
+    m.refresh(item)
+    return doc, m.index.explain(offer["ref"], demand["ref"])
 
 
 def best_demands(plan: Plan, m: Matcher, offer: dict, limit: int) -> list[tuple[dict, Score]]:
