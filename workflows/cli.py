@@ -118,10 +118,11 @@ def cmd_init(args) -> int:
 def cmd_poll(args) -> int:
     from workflows.shell.daemon import InstanceLock
     from workflows.shell.runner import Runner
+    from workflows.shell.soundness import sound
 
     settings = load_settings(args)
     with InstanceLock(settings.store.path):
-        store = open_store(settings)
+        store = sound(open_store(settings))
         report = Runner(settings, store, clock=clock_for(settings, args)).cycle()
         waiting = store.outbox.count("status", "queued")
     print(summary(report, waiting, words_for(settings)))
@@ -201,7 +202,9 @@ def cmd_run(args) -> int:
     settings = load_settings(args)
     clock = clock_for(settings, args)
     log_problems(settings, clock())  # a broken animators' text is said now; the built-in one is used meanwhile
-    daemon = Daemon(settings, open_store(settings), clock=clock)
+    from workflows.shell.soundness import sound
+
+    daemon = Daemon(settings, sound(open_store(settings)), clock=clock)
     status = daemon.run()
     if status == EXIT_UNFIXABLE and daemon.state.last_error:  # the log's CRITICAL line stays English
         say = words_for(settings)

@@ -362,3 +362,74 @@ def test_a_step_crash_is_kept_as_its_text_and_said_in_the_networks_language(tmp_
     assert failure["error"]["said"] == "{kind}: {error}"
     status = status_text(settings, store, NOW)
     assert "ValueError : la page publique du catalogue" in status and "catalogue page" not in status, status
+
+
+# --- The animators' notice names the sender and the subject -----------------------------------
+
+
+PAUL = member_mail("paul.martin@example.com", "AIDE", "aide\n", name="Paul Martin",
+                   message_id="<paul@client.example>")
+
+
+def parked_notice(settings, store) -> email.message.EmailMessage:
+    (notice,) = store.outbox.scan(lambda m: m.get("purpose") == "parked")
+    return email.message_from_string(notice["raw"], policy=policy.default)
+
+
+def park(tmp_path, raw: bytes):
+    settings = make_settings(tmp_path / "robot")
+    store = Store.open(settings.store.path)
+    runner = Runner(settings, store, clock=lambda: NOW)
+    for _ in range(3):
+        (handled,) = runner.handle_batch([SourceMessage("t:1", raw)])
+    assert handled.outcome == "parked"
+    return parked_notice(settings, store)
+
+
+def says_paul(notice) -> None:
+    assert notice["Subject"] == "[À traiter] AIDE — paul.martin@example.com"
+    text = notice.get_body(preferencelist=("plain",)).get_content()
+    assert "Expéditeur : paul.martin@example.com" in text and "Objet : AIDE" in text, text
+    assert "illisible" not in text and "(sans objet)" not in text
+
+
+def test_the_parked_notice_names_the_sender_and_subject_read_before_a_step_crashed(tmp_path, monkeypatch):
+    fail_on(monkeypatch, b"Subject: AIDE")
+    notice = park(tmp_path, PAUL)
+    says_paul(notice)
+    # « Répondre » reaches Paul, as for any message handed to the animators.
+    assert notice["Reply-To"].addresses[0].addr_spec == "paul.martin@example.com"
+
+
+def test_the_parked_notice_reads_the_headers_when_reading_the_message_was_the_fault(tmp_path, monkeypatch):
+    def crash(raw, options, now=None):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(runner_module, "parse_message", crash)
+    says_paul(park(tmp_path, PAUL))
+
+
+def test_the_parked_notice_falls_back_on_the_standard_library_when_the_header_reader_fails(tmp_path, monkeypatch):
+    import workflows.mail.parse as parse_module
+
+    def crash(raw, options, now=None):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    def broken(message, options):
+        raise ValueError("a bug in the header reader")
+
+    monkeypatch.setattr(runner_module, "parse_message", crash)
+    monkeypatch.setattr(parse_module, "_read_headers", broken)
+    raw = (b"From: =?utf-8?q?Paul_Martin?= <Paul.Martin@example.com>\r\nSubject: =?utf-8?q?AIDE?=\r\n"
+           b"Message-ID: <paul@client.example>\r\n\r\naide\r\n")
+    says_paul(park(tmp_path, raw))
+
+
+def test_headers_read_leniently_never_raise(tmp_path, monkeypatch):
+    import workflows.mail.parse as parse_module
+
+    monkeypatch.setattr(parse_module, "_read_headers", lambda message, options: 1 / 0)
+    options = parse_options(make_settings(tmp_path / "robot"))
+    odd = parse_module.read_headers(b"From: x <a@b.example>\nSubject: =?x-unknown?b?QUlERQ==?=\n\n", options)
+    assert (odd.sender, odd.subject) == ("a@b.example", "AIDE")
+    assert parse_module.read_headers(b"\xff\x00garbage", options).sender is None

@@ -29,7 +29,10 @@ Pure: no I/O, no clock but for a message without a readable Date and no ``now``.
 """
 from __future__ import annotations
 
+import email.header
 import email.parser
+import email.policy
+import email.utils
 import hashlib
 import re
 from collections.abc import Iterator
@@ -81,7 +84,7 @@ def parse_message(raw: bytes, options: ParseOptions, *, now: datetime | None = N
     try:
         parsed = _parse(raw, options, now)
     except Exception as error:  # last resort: the contract is an answer, never a crash
-        parsed = _headers_only(raw, options)
+        parsed = read_headers(raw, options)
         parsed.intent = "unknown"
         parsed.text = _NOT_MAIL.format(reason=f"erreur de lecture ({type(error).__name__})")
     if not parsed.message_id:
@@ -144,15 +147,50 @@ def _one_mailbox(values: list[str]) -> decode.MailboxRead:
     return decode.read_mailbox(values[0] if values else None)
 
 
-def _headers_only(raw: bytes, options: ParseOptions) -> Parsed:
-    """The headers of a message whose body cannot be read (a MIME tree nested too deep for
-    :mod:`email`, say): read without parsing the body, so that the animators still see who
-    wrote and about what. An empty :class:`Parsed` when even that fails."""
+def read_headers(raw: bytes, options: ParseOptions) -> Parsed:
+    """Who wrote and about what, from the header block alone (the body never parsed):
+    a message whose body cannot be read (a MIME tree nested too deep for :mod:`email`),
+    and the animators' notice about a message the robot failed on
+    (:meth:`workflows.shell.runner.Runner._tell_parked`), which must say its sender and
+    subject whatever broke. Read as :func:`parse_message` reads them; if even that
+    raises, leniently by the standard library (:func:`email.utils.parseaddr` of the first
+    From, the Subject's encoded words decoded, unknown charsets replaced). ``sender`` is
+    the address lower-cased (None when none can be read), ``subject`` one clean line.
+    Never raises: an empty :class:`Parsed` when nothing can be read."""
     try:
         message = email.parser.BytesHeaderParser().parsebytes(raw)
         return _read_headers(message, options)[0]
     except Exception:
-        return Parsed()
+        return _lenient_headers(raw)
+
+
+def _lenient_headers(raw: bytes) -> Parsed:
+    """The stdlib's last resort of :func:`read_headers` (compat32: nothing is validated)."""
+    parsed = Parsed()
+    try:
+        message = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+        name, address = email.utils.parseaddr(_decoded(message.get("From", "")))
+        if "@" in address:
+            parsed.sender = clean_line(address).lower()
+            parsed.sender_name = clean_line(name) or None
+        parsed.subject = clean_line(_decoded(message.get("Subject", "")))
+        parsed.message_id = clean_line(str(message.get("Message-ID", "")))
+    except Exception:
+        pass  # nothing readable: the notice says so
+    return parsed
+
+
+def _decoded(value) -> str:
+    """A header value's encoded words decoded, an unknown charset's bytes replaced."""
+    text = []
+    for chunk, charset in email.header.decode_header(str(value)):
+        if isinstance(chunk, bytes):
+            try:
+                chunk = chunk.decode(charset or "ascii", "replace")
+            except LookupError:
+                chunk = chunk.decode("utf-8", "replace")
+        text.append(chunk)
+    return "".join(text)
 
 
 def _parse(raw: bytes, options: ParseOptions, now: datetime | None) -> Parsed:

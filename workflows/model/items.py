@@ -14,6 +14,8 @@ join).
 """
 from __future__ import annotations
 
+from workflows.mail.textutil import fold
+
 PREFIX = {"offer": "O", "demand": "D"}
 
 COLLECTIVE = ("group", "practice_exchange", "talking_group")
@@ -43,3 +45,29 @@ def _bounded(text: str | None, limit: int) -> str | None:
     if space > limit * 0.7:
         cut = cut[:space]
     return cut.rstrip() + "…"
+
+
+def same_key(kind: str, title: str | None) -> tuple[str, str]:
+    """What makes two items of one member the same: their kind and their title as stored
+    (:data:`LIMITS`), folded (case, accents, spaces: :func:`workflows.mail.textutil.fold`)."""
+    return kind, fold(_bounded(title or "", LIMITS["title"]))
+
+
+def without_repeats(written: list, held: list[dict]) -> tuple[list, list[dict]]:
+    """The items ``written`` in one message (:class:`workflows.mail.model.Item`), each kept
+    once, without those the member already has (``held``: their open, held or paused item
+    documents). Returns ``(to record, in order; the documents of ``held`` written again)``:
+    an item the same (:func:`same_key`) as one before it in the message is dropped (a
+    forged mail of 20,000 « DEMANDE : truc » lines is one demand), one the same as a held
+    document is not recorded again, that document returned once to say so (« vous l'avez
+    déjà proposé : O-3 »)."""
+    known = {same_key(doc["kind"], doc.get("title")): doc for doc in held}
+    fresh, seen, again = [], set(), {}
+    for item in written:
+        key = same_key(item.kind, item.title)
+        if key in known:
+            again.setdefault(known[key]["ref"], known[key])
+        elif key not in seen:
+            seen.add(key)
+            fresh.append(item)
+    return fresh, list(again.values())

@@ -64,6 +64,10 @@ def check_store(settings: Settings) -> Iterator[Finding]:
         say("{path} is readable (schema {schema}, {members} member(s), {waiting} mail(s) waiting)", path=path,
             schema=store.schema_version, members=store.members.count(), waiting=store.outbox.count("status", "queued")),
     )
+    from workflows.shell.soundness import damage
+
+    for problem in damage(store):  # every one: the operator mends them all in one go
+        yield Finding("fail", "store", said(problem, say))
     failed = store.outbox.count("status", "failed")
     if failed:
         yield Finding("warn", "outbox", say("{n} mail(s) could not be sent (see `rers status`)", n=failed))

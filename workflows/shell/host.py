@@ -38,6 +38,7 @@ from pathlib import Path
 
 from config.settings import ConfigError, load
 from store import Store, StoreError
+from workflows.shell.soundness import sound
 from workflows.mail.render import Renderer
 from workflows.model.said import Said, said, said_of
 from workflows.shell.daemon import EXIT_UNFIXABLE, Daemon
@@ -169,7 +170,7 @@ class Host:
                     other=served[0]))
                 continue
             try:
-                store = Store.open(settings.store.path)
+                store = sound(Store.open(settings.store.path))
             except StoreError as error:
                 self._cannot_start(network, said_of(error))
                 continue

@@ -24,7 +24,7 @@ the folders, the public page and feeds rewritten). Then the outbox is flushed.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Callable
 
@@ -32,7 +32,7 @@ from config.settings import Settings
 from store import Store, cause_key, message_key
 from workflows.decision import Erased, Incoming, Plan
 from workflows.mail.model import Parsed, ParseOptions
-from workflows.mail.parse import fallback_message_id, parse_message
+from workflows.mail.parse import fallback_message_id, parse_message, read_headers
 from workflows.mail.render import Renderer
 from workflows.model.said import Said, kept, said, said_of, unkept
 from workflows.routes import dispatch
@@ -229,6 +229,7 @@ class Runner:
         message_id = fallback_message_id(source.raw)
         intent = "unknown"
         digest = None
+        parsed: Parsed | None = None
         try:
             with self.store.savepoint():
                 parsed = parse_message(source.raw, self.options, now=now)
@@ -239,7 +240,7 @@ class Runner:
                 seen = seen_before(self.store, parsed)
                 message_id = parsed.message_id
                 if seen is not None and was_parked(seen):
-                    return self._parked_again(now, source, message_id, intent)
+                    return self._parked_again(now, source, parsed)
                 if seen is not None:
                     audit.info("%s: already handled, skipped", message_id)
                     return Handled(source.key, message_id, intent, Said("repeat"))
@@ -255,7 +256,7 @@ class Runner:
             return Handled(source.key, message_id, intent, Said("handled: {outcome}", outcome=outcome))
         except Exception as error:  # a fault in our code or data: count it, keep the message
             log.exception("handling %s failed", message_id)
-            return self._failed(now, source, message_id, intent, error, digest)
+            return self._failed(now, source, message_id, intent, error, digest, parsed)
 
     def plan(self, now: datetime) -> Plan:
         """A plan over the store at ``now``, with this batch's resources. In a batch."""
@@ -269,7 +270,10 @@ class Runner:
         )
 
     def _failed(self, now: datetime, source: SourceMessage, message_id: str, intent: str, error: Exception,
-                digest: str | None = None) -> Handled:
+                digest: str | None = None, parsed: Parsed | None = None) -> Handled:
+        """Count a failure of the message; at ``max_attempts`` park it and tell the
+        animators. ``parsed``: the message as read before the fault (None when reading it
+        was the fault)."""
         failure = self.store.failures.find_one("message_id", message_id)
         count = 1 if failure is None else failure["count"] + 1
         detail = Said("{kind}: {error}", kind=type(error).__name__, error=_shortened(said_of(error)))
@@ -281,34 +285,40 @@ class Runner:
             self.store.failures.update(failure_id, count=count, last=_stamp(now), error=kept(detail))
         if count < self.settings.mailbox.max_attempts:
             return Handled(source.key, message_id, intent, Said("failed ({count})", count=count))
-        self._tell_parked(now, source, message_id, intent, count, detail)
+        self._tell_parked(now, source, message_id, intent, count, detail, parsed)
         # Kept for `rers status` (why it was parked), marked so as not to be counted as to be retried.
         self.store.failures.update(failure_id, parked=_stamp(now))
         self._ledger(now, message_id, source.key, intent, PARKED, digest)
         audit.warning("%s: parked after %d failures", message_id, count)
         return Handled(source.key, message_id, intent, PARKED)
 
-    def _parked_again(self, now: datetime, source: SourceMessage, message_id: str, intent: str) -> Handled:
+    def _parked_again(self, now: datetime, source: SourceMessage, parsed: Parsed) -> Handled:
         """A message parked before but still in the mailbox (its move failed, or a robot
         before this one recorded it parked without moving it): to the error folder too,
         never to the done folder; the animators are told if no notice about it was queued."""
+        message_id, intent = parsed.message_id, parsed.intent
         audit.warning("%s: parked before, still in the mailbox: parked again", message_id)
         cause = cause_key(message_id)  # as the outbox keeps it
         if not any(self.store.outbox.scan(lambda m: m.get("purpose") == "parked" and m.get("cause") == cause)):
             failure = self.store.failures.find_one("message_id", message_id)
             count = failure["count"] if failure else self.settings.mailbox.max_attempts
             detail = unkept(failure["error"]) if failure else "?"
-            self._tell_parked(now, source, message_id, intent, count, detail)
+            self._tell_parked(now, source, message_id, intent, count, detail, parsed)
             if failure is not None:
                 self.store.failures.update(failure["id"], parked=_stamp(now))
         return Handled(source.key, message_id, intent, PARKED)
 
     def _tell_parked(self, now: datetime, source: SourceMessage, message_id: str, intent: str, count: int,
-                     detail: str) -> None:
+                     detail: str, parsed: Parsed | None = None) -> None:
         """Queue the notice about a parked message: the message attached as it is (never
         parsed, see :func:`workflows.mail.rfc5322.attach_original`), else, if that fails,
-        the notice alone, which names the folder where the message is kept."""
-        parsed = Parsed(intent=intent, message_id=message_id, subject="", text="")
+        the notice alone, which names the folder where the message is kept. Its sender and
+        subject are the message's (the animators' own mailbox may show them): as read
+        before the fault (``parsed``), else from its header block alone
+        (:func:`workflows.mail.parse.read_headers`, lenient)."""
+        if parsed is None:
+            parsed = read_headers(source.raw, self.options)
+        parsed = replace(parsed, intent=intent, message_id=message_id, text="")
         for without_original in (False, True):
             try:
                 with self.store.savepoint():

@@ -10,12 +10,12 @@ a join (:mod:`workflows.steps.membership`).
 """
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 from workflows.decision import Incoming, Plan
 from workflows.lookup import find_ref, items_of
 from workflows.mail.model import Item
-from workflows.model.items import LIMITS, PREFIX, _bounded
+from workflows.model.items import LIMITS, PREFIX, _bounded, without_repeats
 from workflows.model.members import reachable
 from workflows.steps import consents, federated_introductions, groups, introductions, questions
 from workflows.steps.people import who_wrote
@@ -187,31 +187,55 @@ def on_item(plan: Plan, incoming: Incoming) -> str:
         forward_to_animators(plan, incoming, reason="item_no_title")
         answer_sender(plan, incoming, template="item_unclear", values={"intent": parsed.intent}, purpose="item_unclear")
         return Said("forwarded: no title")
-    items, calendar = record_for_confirmed(plan, incoming, member)
+    recorded = record_for_confirmed(plan, incoming, member)
+    items, left_out = recorded.items, recorded.left_out
     forward_the_rest(plan, incoming)
-    left_out = too_many(plan, member, len(parsed.items), items)
     if left_out:
         answer_sender(plan, incoming, template="items_too_many",
                       values={"member": member, "items": items, **left_out}, purpose="items_too_many")
         return Said("recorded{refs}, {dropped} not recorded (too many)", refs=refs(items), dropped=left_out["dropped"])
     answer_sender(plan, incoming, template="items_ack",
-                  values={"member": member, "items": items, "created": False, "calendar": calendar},
+                  values={"member": member, "items": items, "created": False, "calendar": recorded.calendar,
+                          "again": recorded.again},
                   purpose="items_ack")
-    return Said("recorded{refs}", refs=refs(items))
+    if not items:
+        return Said("already recorded{refs}", refs=refs(recorded.again))
+    return Said("recorded{refs}", refs=refs(items)) if not recorded.again else Said(
+        "recorded{refs}, already recorded{again}", refs=refs(items), again=refs(recorded.again))
 
 
 def refs(items: list[dict]) -> str:
     return (" " + ", ".join(i["ref"] for i in items)) if items else ""
 
 
-def record_for_confirmed(plan: Plan, incoming: Incoming, member: dict) -> tuple[list[dict], dict | None]:
+@dataclass(frozen=True)
+class Recorded:
+    """What :func:`record_for_confirmed` did: ``items`` recorded; ``calendar`` (see
+    there); ``again``: the member's open, held or paused items the message wrote again,
+    not recorded twice; ``left_out``: :func:`too_many`'s answer (None: all kept)."""
+
+    items: list[dict]
+    calendar: dict | None
+    again: list[dict]
+    left_out: dict | None
+
+
+def new_items(plan: Plan, member: dict, written: list[Item]) -> tuple[list[Item], list[dict]]:
+    """The items ``written`` in one message that ``member`` does not have yet, each once,
+    and the member's open, held or paused items written again
+    (:func:`workflows.model.items.without_repeats`)."""
+    return without_repeats(written, items_of(plan, member["ref"], "open", "held", "paused"))
+
+
+def record_for_confirmed(plan: Plan, incoming: Incoming, member: dict) -> Recorded:
     """A confirmed member's message: their fields taken in (:func:`workflows.steps.records.take_in`:
     completed, a change of name or phone to the animators), items recorded open and
     handed to matching. Returns the items and, when the message turned invitations on or
     off (or asked to, beyond the day's limit: ``withheld``), ``{"invitations": bool,
     "withdrawn": number of events withdrawn from their agenda, "withheld": bool}`` (else
     None). A message that may not change the member's record comes here without its
-    fields (:data:`workflows.routes.OWN_RECORD`)."""
+    fields (:data:`workflows.routes.OWN_RECORD`). An item written twice, or one the member
+    has already, is recorded once (:func:`new_items`)."""
     parsed = incoming.parsed
     taken = take_in(plan, incoming, member, parsed.member)
     updated = taken.after
@@ -219,11 +243,12 @@ def record_for_confirmed(plan: Plan, incoming: Incoming, member: dict) -> tuple[
     if bool(updated.get("invitations")) != bool(member.get("invitations")):
         calendar = {"invitations": bool(updated.get("invitations")),
                     "withdrawn": 0 if updated.get("invitations") else len(taken.queued), "withheld": False}
-    items = record_items(plan, member, parsed.items, parsed.message_id)
-    left_out = too_many(plan, member, len(parsed.items), items)
+    fresh, again = new_items(plan, member, parsed.items)
+    items = record_items(plan, member, fresh, parsed.message_id)
+    left_out = too_many(plan, member, len(fresh), items)
     if left_out:
         tell_too_many(plan, incoming, member, left_out)
     if items:
         to_matching(plan, items)
         plan.audit.info("%s: %s %s", parsed.message_id, member["ref"], ", ".join(i["ref"] for i in items))
-    return items, calendar
+    return Recorded(items, calendar, again, left_out)

@@ -39,7 +39,7 @@ from workflows.model.members import NAME_MAX
 from workflows.steps import consents, questions, standing
 from workflows.steps.erasure import erase_member
 from workflows.steps.invitations import follow_preference, invite_member, invitee_of
-from workflows.steps.items import record_for_confirmed, record_items, refs, release_held, tell_too_many, to_matching, too_many
+from workflows.steps.items import new_items, record_for_confirmed, record_items, refs, release_held, tell_too_many, to_matching, too_many
 from workflows.steps.people import ensure_member, new_member, who_wrote
 from workflows.steps.questions import destructive, may_ask, settle_or_clarify
 from workflows.steps.speaking import answer_sender, forward_the_rest, forward_to_animators, reply_id, tell_animators
@@ -63,7 +63,7 @@ def on_join(plan: Plan, incoming: Incoming) -> str:
         return Said("forwarded: no address")
     forward_the_rest(plan, incoming)
     if member is not None and member["status"] == "confirmed":
-        items, _ = record_for_confirmed(plan, incoming, member)
+        items = record_for_confirmed(plan, incoming, member).items
         answer_sender(plan, incoming, template="join_ack", values={"member": member, "items": items},
                       purpose="join_ack")
         return Said("join: {member} already a member{refs}", member=member["ref"], refs=refs(items))
@@ -79,10 +79,11 @@ def ask_to_join(plan: Plan, incoming: Incoming, address: str, *, relayed: bool =
     parsed = incoming.parsed
     display_name = parsed.forwarded_name if relayed else person_name(incoming.parsed)
     member, created = ensure_member(plan, address, parsed.member, display_name)
-    new_items = record_items(plan, member, parsed.items, parsed.message_id)
-    outcome = (Said("join {member} new{refs}", member=member["ref"], refs=refs(new_items)) if created
-               else Said("join {member} pending{refs}", member=member["ref"], refs=refs(new_items)))
-    left_out = too_many(plan, member, len(parsed.items), new_items)
+    fresh = new_items(plan, member, parsed.items)[0]  # held already: listed again in the question
+    stored = record_items(plan, member, fresh, parsed.message_id)
+    outcome = (Said("join {member} new{refs}", member=member["ref"], refs=refs(stored)) if created
+               else Said("join {member} pending{refs}", member=member["ref"], refs=refs(stored)))
+    left_out = too_many(plan, member, len(fresh), stored)
     if left_out:
         # The person is told nothing more than the confirmation request, which lists what
         # was kept: an answer of its own would be one more mail to an address that may

@@ -191,7 +191,7 @@ UNCAPPED_FORWARDS = frozenset({"parked", "reply_limit", "join_limit_hour", "join
                                "forward_limit_forged"})
 """Forwards never held by the daily limit of a sender: the notice about a parked message
 (the robot's own failure; the message is in the error folder, not the done folder, and
-no sender is known), the request the person has a right to that the answer limit
+its sender may not even be readable), the request the person has a right to that the answer limit
 withheld (``reply_limit``: already once a day per address), the network's bound on
 confirmation requests (``join_limit_hour``, ``join_limit_day``: once per hour or day) and the limit's own notices.
 Everything else — what the robot did not understand, refused acts (forged animator

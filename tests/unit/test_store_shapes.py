@@ -1,0 +1,87 @@
+"""A store damaged by hand but still valid JSON (a member's address set to null, an item's
+status « frobbed », an introduction's status 12) is not worked on: `rers doctor` lists
+every problem at once, `rers poll` and `rers run` refuse to start with one line pointing
+to the doctor, and the store is left as it was."""
+from __future__ import annotations
+
+import json
+
+from support import make_settings
+from store import Store
+from workflows.cli import main
+from workflows.model.shapes import problems
+from workflows.shell.doctor import check_store
+from workflows.shell.host import Host
+from workflows.shell.language import Words
+
+SOUND = {
+    "members": [{"ref": "M-1", "address": "a@example.org", "status": "confirmed", "name": "Léa"},
+                {"ref": "M-2", "address": None, "registered_by": "anim@example.org", "status": "confirmed"},
+                {"ref": "M-3", "address": "c@example.org", "status": "pending"}],
+    "items": [{"ref": "O-1", "kind": "offer", "member": "M-1", "title": "Tricot", "status": "open"},
+              {"ref": "O-2", "kind": "offer", "member": "M-1", "title": "Couture", "status": "paused"}],
+    "introductions": [{"ref": "MR-1", "offer": "O-1", "demand": "D-1", "status": "proposed"}],
+}
+
+
+def damaged() -> dict:
+    data = json.loads(json.dumps(SOUND))
+    data["members"][2]["address"] = None
+    data["items"][1]["status"] = "frobbed"
+    data["introductions"][0]["status"] = 12
+    return data
+
+
+def test_a_sound_store_has_no_problem():
+    assert problems(SOUND) == []
+
+
+def test_every_problem_is_listed_in_the_networks_language():
+    found = problems(damaged())
+    assert found == ["member M-3: address missing", 'item O-2: unknown status "frobbed"',
+                     'introduction MR-1: unknown status "12"']
+    say = Words("fr")
+    assert [problem.said(say) for problem in found] == [
+        "membre M-3 : champ « adresse » manquant", "savoir O-2 : statut inconnu « frobbed »",
+        "mise en relation MR-1 : statut inconnu « 12 »"]
+
+
+def test_a_key_missing_or_of_another_type():
+    found = problems({"items": [{"ref": "O-4", "kind": "offer", "member": "M-1", "status": "open"}],
+                      "members": [{"ref": "M-5", "address": ["x"], "status": "confirmed", "invitations": "oui"}]})
+    assert found == ["item O-4: title missing", "member M-5: address is not readable: ['x']",
+                     "member M-5: invitations is not readable: 'oui'"]
+
+
+def damage_store(settings) -> bytes:
+    store = Store.open(settings.store.path)
+    with store.transaction():
+        for name, documents in damaged().items():
+            for document in documents:
+                getattr(store, name).insert(document)
+    return settings.store.path.read_bytes()
+
+
+def test_doctor_lists_them_all_and_poll_refuses_leaving_the_store_as_it_is(tmp_path, capsys):
+    settings = make_settings(tmp_path / "robot")
+    before = damage_store(settings)
+    texts = [f.text for f in check_store(settings) if f.level == "fail"]
+    assert texts == ["membre M-3 : champ « adresse » manquant", "savoir O-2 : statut inconnu « frobbed »",
+                     "mise en relation MR-1 : statut inconnu « 12 »"]
+    config = str(settings.source)
+    assert main(["poll", "--config", config]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "rers doctor" in err and "3 document(s)" in err and "membre M-3" in err, err
+    assert main(["run", "--config", config]) == 1
+    assert "rers doctor" in capsys.readouterr().err
+    assert settings.store.path.read_bytes() == before
+
+
+def test_a_network_served_with_others_is_not_started_on_a_damaged_store(tmp_path):
+    make_settings(tmp_path / "sound")
+    damage_store(make_settings(tmp_path / "broken"))
+    host = Host(tmp_path)
+    host.prepare()
+    started = {n.name: n.daemon is not None for n in host.networks}
+    assert started == {"sound": True, "broken": False}
+    assert any("rers doctor" in line for line in host.said_lines())
