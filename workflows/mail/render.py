@@ -36,6 +36,7 @@ from config.settings import Settings
 from workflows.mail.first_names import greeting_name
 from workflows.mail.labels import (MODALITY_LABELS, WEEKDAYS, elided, label_of, readable_name,
                                    readable_phone)
+from workflows.model.said import Said
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 PARTS = ("subject", "txt", "html")
@@ -200,8 +201,13 @@ class _Loader(jinja2.FileSystemLoader):
     is used from the next mail on (jinja2 would keep the cached built-in one)."""
 
     def get_source(self, environment, template):
-        source, filename, uptodate = super().get_source(environment, template)
         pieces = jinja2.loaders.split_template_path(template)
+        try:
+            source, filename, uptodate = super().get_source(environment, template)
+        except UnicodeDecodeError:  # which file: jinja2 does not say
+            read_template(next(path for folder in self.searchpath
+                               if os.path.isfile(path := os.path.join(folder, *pieces))))
+            raise
         earlier = []
         for folder in self.searchpath:
             path = os.path.normpath(os.path.join(folder, *pieces))
@@ -209,6 +215,22 @@ class _Loader(jinja2.FileSystemLoader):
                 break
             earlier.append(path)
         return source, filename, lambda: uptodate() and not any(os.path.isfile(path) for path in earlier)
+
+
+def read_template(path: str | Path) -> str:
+    """The text of the template file at ``path``. Raises :class:`TemplateError` when it
+    is not UTF-8 (an editor saved it in Latin-1 or Windows-1252: its reason says the
+    first byte that is not, its line and its position in the line), :class:`OSError`
+    when it cannot be read."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        start = data.rfind(b"\n", 0, error.start) + 1
+        reason = Said("not saved in UTF-8 (byte {byte} on line {line}, position {position}); save it in UTF-8",
+                      byte=f"0x{data[error.start]:02X}", line=data.count(b"\n", 0, error.start) + 1,
+                      position=error.start - start + 1)
+        raise TemplateError(f"template {path}: {reason}", str(path), reason=reason) from None
 
 
 def split_file(file: str) -> tuple[str, str] | None:
@@ -513,6 +535,10 @@ class Renderer:
                 text, path, _ = env.loader.get_source(env, file)
             except jinja2.TemplateNotFound:
                 continue
+            except TemplateError as error:  # not UTF-8: file_problem says it, it includes nothing we can read
+                if self.is_override(error.path):
+                    found.append((Path(error.path), file))
+                continue
             if self.is_override(path):
                 found.append((Path(path), file))
             if path not in self._referenced:
@@ -614,6 +640,8 @@ class Renderer:
                                 error.message) from error
         try:
             return template.render(**context), template.filename
+        except TemplateError:  # an included file not saved in UTF-8: it names itself
+            raise
         except Exception as error:  # an animators' file must never stop the robot: see the class docstring
             path, line = _where(error)
             path = path or template.filename
@@ -649,6 +677,8 @@ class Renderer:
             text, path, _ = envs[0].loader.get_source(envs[0], file)
         except jinja2.TemplateNotFound as error:
             raise TemplateError(f"template {self.language}/{file} not found") from error
+        except TemplateError as error:  # not UTF-8: problems() keeps it out; shown as far as it reads
+            path, text = error.path, Path(error.path).read_bytes().decode("utf-8", "replace")
         if builtin and self.is_override(path):
             raise TemplateError(f"template {self.language}/{file} is not a built-in one")
         return Source(file=file, path=Path(path), text=text, overridden=self.is_override(path))
@@ -657,11 +687,11 @@ class Renderer:
         """The syntax tree of the template file at ``path`` (for :mod:`jinja2.meta`).
         Raises :class:`TemplateError` naming the file and line."""
         try:
-            return self._preferred[0].parse(path.read_text(encoding="utf-8"), filename=str(path))
+            return self._preferred[0].parse(read_template(path), filename=str(path))
         except jinja2.TemplateSyntaxError as error:
             raise TemplateError(f"template {path}, line {error.lineno}: {error.message}", str(path),
                                 error.lineno, error.message) from error
-        except (OSError, UnicodeDecodeError) as error:
+        except OSError as error:
             raise TemplateError(f"template {path}: cannot be read ({error})", str(path),
                                 reason=f"cannot be read ({error})") from error
 
