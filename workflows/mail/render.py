@@ -227,8 +227,9 @@ def read_template(path: str | Path) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         start = data.rfind(b"\n", 0, error.start) + 1
+        byte = "0x" + format(data[error.start], "02X")
         reason = Said("not saved in UTF-8 (byte {byte} on line {line}, position {position}); save it in UTF-8",
-                      byte=f"0x{data[error.start]:02X}", line=data.count(b"\n", 0, error.start) + 1,
+                      byte=byte, line=data.count(b"\n", 0, error.start) + 1,
                       position=error.start - start + 1)
         raise TemplateError(f"template {path}: {reason}", str(path), reason=reason) from None
 

@@ -5,16 +5,18 @@ or could not send, 0 otherwise; durations are said in the unit that fits (minute
 days: :func:`ago`)."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from babel.dates import format_timedelta
 
 from config.settings import Settings
 from store import Store, message_key
-from workflows.model.said import Said, unkept
+from workflows.model.said import Said, kept, unkept
 from workflows.shell.language import Words, words_for
 from workflows.shell.outbox import BULK, limits_of, paused_until, priority_of, waiting
 
+log = logging.getLogger(__name__)
 
 PARKED = Said("parked")
 """The outcome of a message set aside in the error folder, and its ledger entry's
@@ -100,6 +102,18 @@ def status_text(settings: Settings, store: Store, now: datetime) -> str:
         lines.append(say("  parked message {id} ({count}×): {error}", id=failure["message_id"],
                          count=failure["count"], error=unkept(failure["error"])))
     return "\n".join(lines)
+
+
+def note_cycle_failure(store: Store, at: datetime, text: str) -> None:
+    """Keep a cycle's failure (``text``: English, a :class:`Said` said later in the
+    network's language) at ``at`` (aware) for :func:`status_text` and
+    :func:`last_cycle_failed`, until a later cycle succeeds (the runner clears it). Best
+    effort: the store itself may be what fails."""
+    try:
+        with store.transaction():
+            store.set_state("last_cycle_error", {"at": at.isoformat(timespec="seconds"), "error": kept(text)})
+    except Exception:
+        log.debug("could not record the failure in the store", exc_info=True)
 
 
 def last_cycle_failed(store: Store) -> bool:
