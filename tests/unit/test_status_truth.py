@@ -52,3 +52,20 @@ def test_a_password_not_set_is_said_in_french_and_replaced_by_the_current_reason
     assert rers(capsys, "poll", "--config", config)[0] == 1  # the server is not there either
     status, out = rers(capsys, "status", "--config", config)
     assert status == 1 and SECRET not in out and "127.0.0.1" in out, "the current reason, not the stale one"
+
+
+def test_status_says_its_times_in_the_network_s_zone_and_never_ago_for_the_future(tmp_path, monkeypatch):
+    from datetime import datetime, timezone
+
+    from store import Store
+    from workflows.shell.status import status_text
+
+    settings = make_settings(tmp_path)
+    store = Store.open(settings.store.path)
+    with store.transaction():
+        store.set_state("last_cycle", "2027-01-04T08:00:00+00:00")
+    past = status_text(settings, store, datetime(2027, 1, 7, 8, 0, tzinfo=timezone.utc))
+    assert "Dernier cycle réussi : lundi 4 janvier 2027 à 09:00 (Europe/Paris) (il y a 3 jours)." in past, past
+    assert "UTC" not in past.splitlines()[1]
+    future = status_text(settings, store, datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc))
+    assert "(dans 4 mois)" in future and "il y a" not in future, future

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from babel.dates import format_timedelta
+from babel.dates import format_date, format_timedelta
 
 from config.settings import Settings
 from store import Store, message_key
@@ -61,8 +61,9 @@ def status_text(settings: Settings, store: Store, now: datetime) -> str:
     say = words_for(settings)
     last = store.get_state("last_cycle")
     if last:
-        last_line = say("Last successful cycle: {at} UTC ({ago} ago).", at=last,
-                        ago=ago(now - datetime.fromisoformat(last), say))
+        at = datetime.fromisoformat(last)
+        last_line = say("Last successful cycle: {at} ({when}).", at=moment(at, settings, say),
+                        when=relative(at, now, say))
     else:
         last_line = say("No cycle has completed yet.")
     failures, parked_failures, parked = failures_by_state(store)
@@ -88,9 +89,9 @@ def status_text(settings: Settings, store: Store, now: datetime) -> str:
         lines.append(say("Sending failed at the last cycle: {error}", error=unkept(send_error)))
     cycle_error = store.get_state("last_cycle_error")
     if cycle_error and (not last or cycle_error["at"] > last):
-        since = ago(now - datetime.fromisoformat(cycle_error["at"]), say)
-        lines.append(say("The last cycle failed at {at} UTC ({ago} ago): {error}", at=cycle_error["at"], ago=since,
-                         error=unkept(cycle_error["error"])))
+        at = datetime.fromisoformat(cycle_error["at"])
+        lines.append(say("The last cycle failed on {at} ({when}): {error}", at=moment(at, settings, say),
+                         when=relative(at, now, say), error=unkept(cycle_error["error"])))
     lines.extend(sent_copy_lines(settings, store, now, say))
     for failed in store.outbox.find("status", "failed")[-5:]:
         lines.append(say("  failed mail {id} ({purpose}): {error}", id=failed["message_id"], purpose=failed["purpose"],
@@ -130,6 +131,21 @@ def ago(duration: timedelta, say: Words) -> str:
     minutes``, ``5 hours``, ``3 jours`` (Babel's CLDR wording; a negative one reads as
     its size)."""
     return format_timedelta(abs(duration), threshold=1.5, locale=say.language)
+
+
+def moment(at: datetime, settings: Settings, say: Words) -> str:
+    """``at`` (aware) as a date and time in the network's time zone, in ``say``'s language
+    (Babel's full date): « lundi 4 janvier 2027 à 09:00 (Europe/Paris) »."""
+    local = at.astimezone(settings.network.zone)
+    return say("{date} at {time} ({zone})", date=format_date(local, "full", locale=say.language),
+               time=local.strftime("%H:%M"), zone=settings.network.timezone)
+
+
+def relative(at: datetime, now: datetime, say: Words) -> str:
+    """How far ``at`` is from ``now`` (both aware), in the unit that fits and in ``say``'s
+    language: « il y a 3 jours », or « dans 4 mois » for a time after ``now`` (a sandbox's
+    moved clock, read later without ``--now``)."""
+    return format_timedelta(at - now, threshold=1.5, add_direction=True, locale=say.language)
 
 
 def waiting_lines(settings: Settings, store: Store, now: datetime, say: Words) -> list[str]:
