@@ -36,7 +36,6 @@ from config.settings import Settings
 from workflows.mail.first_names import greeting_name
 from workflows.mail.labels import (MODALITY_LABELS, WEEKDAYS, elided, label_of, readable_name,
                                    readable_phone)
-from workflows.model.said import Said
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 PARTS = ("subject", "txt", "html")
@@ -57,15 +56,19 @@ class TemplateError(Exception):
     """A template is missing or cannot be rendered; the message names the file.
 
     ``path``: the file where the problem is (an included piece when the error is in it),
-    ``line`` its line, when known, and ``reason`` what is wrong.
+    ``line`` its line, when known, and ``reason`` what is wrong; ``undecoded``, of a file
+    not saved in UTF-8: ``(byte, line, position in the line)`` of its first byte that is
+    not (for the commands to say it in the network's language).
     """
 
-    def __init__(self, message: str, path: str | None = None, line: int | None = None, reason: str | None = None):
+    def __init__(self, message: str, path: str | None = None, line: int | None = None, reason: str | None = None,
+                 undecoded: tuple[int, int, int] | None = None):
         super().__init__(message)
         self.path = path
         self.line = line
         self.reason = reason or message
         """What is wrong, without the file's name: ``'membre' is undefined``."""
+        self.undecoded = undecoded
 
 
 @dataclass(frozen=True)
@@ -227,11 +230,9 @@ def read_template(path: str | Path) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         start = data.rfind(b"\n", 0, error.start) + 1
-        byte = "0x" + format(data[error.start], "02X")
-        reason = Said("not saved in UTF-8 (byte {byte} on line {line}, position {position}); save it in UTF-8",
-                      byte=byte, line=data.count(b"\n", 0, error.start) + 1,
-                      position=error.start - start + 1)
-        raise TemplateError(f"template {path}: {reason}", str(path), reason=reason) from None
+        undecoded = (data[error.start], data.count(b"\n", 0, error.start) + 1, error.start - start + 1)
+        reason = "not saved in UTF-8 (byte 0x{:02X} on line {}, position {}); save it in UTF-8".format(*undecoded)
+        raise TemplateError(f"template {path}: {reason}", str(path), reason=reason, undecoded=undecoded) from None
 
 
 def split_file(file: str) -> tuple[str, str] | None:
