@@ -116,14 +116,25 @@ def cmd_init(args) -> int:
 
 
 def cmd_poll(args) -> int:
+    from config.settings import SecretMissing
+    from workflows.model.said import said_of
     from workflows.shell.daemon import InstanceLock
+    from workflows.shell.mailboxes.base import MailboxError
     from workflows.shell.runner import Runner
     from workflows.shell.soundness import sound
+    from workflows.shell.status import note_cycle_failure
+    from workflows.shell.transports.base import TransportError
 
     settings = load_settings(args)
+    clock = clock_for(settings, args)
     with InstanceLock(settings.store.path):
         store = sound(open_store(settings))
-        report = Runner(settings, store, clock=clock_for(settings, args)).cycle()
+        try:
+            report = Runner(settings, store, clock=clock).cycle()
+        except (MailboxError, TransportError, SecretMissing, OSError) as error:
+            # Kept as `rers run` keeps it: `rers status` (a cron's probe) says it and exits 1.
+            note_cycle_failure(store, clock(), os_problem(error) if isinstance(error, OSError) else said_of(error))
+            raise
         waiting = store.outbox.count("status", "queued")
     print(summary(report, waiting, words_for(settings)))
     # A server's « too many » is a pause, not a failure: the held mail leaves at the next poll.

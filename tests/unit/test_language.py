@@ -12,7 +12,7 @@ from store import Store
 from workflows.cli import main
 from workflows.shell.doctor import report, run_checks
 from workflows.shell.language import Words
-from workflows.shell.status import ago, status_text
+from workflows.shell.status import moment, relative, status_text
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
 
@@ -214,9 +214,9 @@ def test_a_failure_kept_in_the_store_is_said_by_status_in_the_network_language(t
         store.set_state("last_send_error", kept(Said("{where} did not answer within {seconds:g} s",
                                                      where=server("SMTP", "smtp.example.org", 587), seconds=30.0)))
     text = status_text(settings, Store.open(settings.store.path), NOW)
-    assert say("The last cycle failed at {at} UTC ({ago} ago): {error}", at="2026-12-07T08:00:00+00:00",
-               ago=ago(NOW - datetime(2026, 12, 7, 8, 0, tzinfo=timezone.utc), say),
-               error=refused.said(say)) in text
+    at = datetime(2026, 12, 7, 8, 0, tzinfo=timezone.utc)
+    assert say("The last cycle failed on {at} ({when}): {error}", at=moment(at, settings, say),
+               when=relative(at, NOW, say), error=refused.said(say)) in text
     assert say("Sending failed at the last cycle: {error}", error=say(
         "{where} did not answer within {seconds:g} s", where=say("the {service} server {host}:{port}", service="SMTP",
                                                                  host="smtp.example.org", port=587), seconds=30.0)) in text

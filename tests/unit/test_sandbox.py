@@ -122,3 +122,22 @@ def test_rers_now_moves_a_sandbox_s_clock(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("RERS_NOW", "soon")
     assert main(["status", "--config", str(sandbox / "rers.toml")]) == 2
     assert "RERS_NOW 'soon'" in capsys.readouterr().err
+
+
+def test_a_sandbox_s_clock_does_not_go_back(tmp_path, monkeypatch, capsys):
+    sandbox = tmp_path / "sandbox"
+    config = str(sandbox / "rers.toml")
+    assert main(["sandbox", str(sandbox), "--demo"]) == 0
+    assert main(["--now", "2027-04-01", "jobs", "--config", config]) == 0
+    written = set((sandbox / "outbox").glob("*.eml"))
+    capsys.readouterr()
+    assert main(["--now", "2027-01-01", "jobs", "--config", config]) == 2
+    said = capsys.readouterr().err
+    assert "--now 2027-01-01" in said and "2027-04-01T09:00" in said and "ne remonte pas le temps" in said, said
+    assert set((sandbox / "outbox").glob("*.eml")) == written, "nothing was done on the earlier day"
+    monkeypatch.setenv("RERS_NOW", "2027-03-31")
+    assert main(["status", "--config", config]) == 2
+    monkeypatch.setenv("RERS_NOW", "")
+    assert main(["--now", "2027-04-01", "status", "--config", config]) == 0, "the same day again"
+    assert main(["--now", "2027-04-02", "jobs", "--config", config]) == 0
+    assert main(["--now", "2027-04-01", "status", "--config", config]) == 2, "the furthest moved on"

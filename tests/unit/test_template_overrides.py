@@ -256,3 +256,17 @@ def test_a_text_added_or_removed_while_the_robot_runs_counts_from_the_next_mail(
     assert renderer.render("join_ack", context).text.startswith("Bonjour Marie Dupont, vous êtes déjà membre")
     path.unlink()
     assert renderer.render("join_ack", context).text.startswith("Bonjour Marie Dupont,\n\nVous êtes")
+
+
+
+def test_the_help_names_the_actions_templates_accepts(capsys):
+    def helped(*argv: str) -> str:
+        with pytest.raises(SystemExit):
+            cli.main([*argv, "--help"])
+        return " ".join(capsys.readouterr().out.split())
+
+    said = helped().split("les textes des mails du robot :", 1)[1]
+    named = [action.strip() for action in said.split(" parked ", 1)[0].split(",")]
+    assert named == ["list", "show", "check", "render"], said
+    for action in named:
+        assert f"rers templates {action}" in helped("templates", action), action

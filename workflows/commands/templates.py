@@ -155,7 +155,7 @@ def cmd_render(args) -> int:
 
 def register(sub, common, say) -> None:
     """The area's sub-commands, their help in ``say``'s language (a :class:`workflows.shell.language.Words`)."""
-    p = sub.add_parser("templates", parents=[common], help=say("the texts of the robot's mails: list, show, check, preview"))
+    p = sub.add_parser("templates", parents=[common], help=say("the texts of the robot's mails: list, show, check, render"))
     actions = p.add_subparsers(dest="templates_command", required=True, metavar="ACTION")
 
     q = actions.add_parser("list", parents=[common], help=say("every template, its languages, what the animators changed"))

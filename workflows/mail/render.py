@@ -56,15 +56,19 @@ class TemplateError(Exception):
     """A template is missing or cannot be rendered; the message names the file.
 
     ``path``: the file where the problem is (an included piece when the error is in it),
-    ``line`` its line, when known, and ``reason`` what is wrong.
+    ``line`` its line, when known, and ``reason`` what is wrong; ``undecoded``, of a file
+    not saved in UTF-8: ``(byte, line, position in the line)`` of its first byte that is
+    not (for the commands to say it in the network's language).
     """
 
-    def __init__(self, message: str, path: str | None = None, line: int | None = None, reason: str | None = None):
+    def __init__(self, message: str, path: str | None = None, line: int | None = None, reason: str | None = None,
+                 undecoded: tuple[int, int, int] | None = None):
         super().__init__(message)
         self.path = path
         self.line = line
         self.reason = reason or message
         """What is wrong, without the file's name: ``'membre' is undefined``."""
+        self.undecoded = undecoded
 
 
 @dataclass(frozen=True)
@@ -200,8 +204,13 @@ class _Loader(jinja2.FileSystemLoader):
     is used from the next mail on (jinja2 would keep the cached built-in one)."""
 
     def get_source(self, environment, template):
-        source, filename, uptodate = super().get_source(environment, template)
         pieces = jinja2.loaders.split_template_path(template)
+        try:
+            source, filename, uptodate = super().get_source(environment, template)
+        except UnicodeDecodeError:  # which file: jinja2 does not say
+            read_template(next(path for folder in self.searchpath
+                               if os.path.isfile(path := os.path.join(folder, *pieces))))
+            raise
         earlier = []
         for folder in self.searchpath:
             path = os.path.normpath(os.path.join(folder, *pieces))
@@ -209,6 +218,21 @@ class _Loader(jinja2.FileSystemLoader):
                 break
             earlier.append(path)
         return source, filename, lambda: uptodate() and not any(os.path.isfile(path) for path in earlier)
+
+
+def read_template(path: str | Path) -> str:
+    """The text of the template file at ``path``. Raises :class:`TemplateError` when it
+    is not UTF-8 (an editor saved it in Latin-1 or Windows-1252: its reason says the
+    first byte that is not, its line and its position in the line), :class:`OSError`
+    when it cannot be read."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        start = data.rfind(b"\n", 0, error.start) + 1
+        undecoded = (data[error.start], data.count(b"\n", 0, error.start) + 1, error.start - start + 1)
+        reason = "not saved in UTF-8 (byte 0x{:02X} on line {}, position {}); save it in UTF-8".format(*undecoded)
+        raise TemplateError(f"template {path}: {reason}", str(path), reason=reason, undecoded=undecoded) from None
 
 
 def split_file(file: str) -> tuple[str, str] | None:
@@ -513,6 +537,10 @@ class Renderer:
                 text, path, _ = env.loader.get_source(env, file)
             except jinja2.TemplateNotFound:
                 continue
+            except TemplateError as error:  # not UTF-8: file_problem says it, it includes nothing we can read
+                if self.is_override(error.path):
+                    found.append((Path(error.path), file))
+                continue
             if self.is_override(path):
                 found.append((Path(path), file))
             if path not in self._referenced:
@@ -614,6 +642,8 @@ class Renderer:
                                 error.message) from error
         try:
             return template.render(**context), template.filename
+        except TemplateError:  # an included file not saved in UTF-8: it names itself
+            raise
         except Exception as error:  # an animators' file must never stop the robot: see the class docstring
             path, line = _where(error)
             path = path or template.filename
@@ -649,6 +679,8 @@ class Renderer:
             text, path, _ = envs[0].loader.get_source(envs[0], file)
         except jinja2.TemplateNotFound as error:
             raise TemplateError(f"template {self.language}/{file} not found") from error
+        except TemplateError as error:  # not UTF-8: problems() keeps it out; shown as far as it reads
+            path, text = error.path, Path(error.path).read_bytes().decode("utf-8", "replace")
         if builtin and self.is_override(path):
             raise TemplateError(f"template {self.language}/{file} is not a built-in one")
         return Source(file=file, path=Path(path), text=text, overridden=self.is_override(path))
@@ -657,11 +689,11 @@ class Renderer:
         """The syntax tree of the template file at ``path`` (for :mod:`jinja2.meta`).
         Raises :class:`TemplateError` naming the file and line."""
         try:
-            return self._preferred[0].parse(path.read_text(encoding="utf-8"), filename=str(path))
+            return self._preferred[0].parse(read_template(path), filename=str(path))
         except jinja2.TemplateSyntaxError as error:
             raise TemplateError(f"template {path}, line {error.lineno}: {error.message}", str(path),
                                 error.lineno, error.message) from error
-        except (OSError, UnicodeDecodeError) as error:
+        except OSError as error:
             raise TemplateError(f"template {path}: cannot be read ({error})", str(path),
                                 reason=f"cannot be read ({error})") from error
 

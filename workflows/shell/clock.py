@@ -8,7 +8,8 @@ Every command takes its clock from :func:`clock_for`, the one place that decides
   the same instant for the whole command, accepted on a sandbox only
   (:func:`is_sandbox`): on a live network mail would reach real
   people on the wrong day, reminders and expiries would fire early, a bilan would be
-  asked of an exchange that has not happened;
+  asked of an exchange that has not happened; and never before the sandbox's furthest
+  moved instant (:data:`FURTHEST`): time does not go back;
 - else real UTC time (:func:`utc_now`).
 """
 from __future__ import annotations
@@ -28,6 +29,10 @@ MOVED = "RERS_NOW"
 
 MARKER = ".rers-sandbox"
 """The file beside a sandbox's ``rers.toml`` (:mod:`workflows.shell.sandbox` writes it)."""
+
+FURTHEST = ".rers-sandbox-clock"
+"""The file beside a sandbox's ``rers.toml`` holding the furthest instant its clock was
+moved to (ISO, UTC): :func:`clock_for` refuses an earlier one."""
 
 
 def utc_now() -> datetime:
@@ -88,4 +93,24 @@ def clock_for(settings, args=None) -> Clock:
     if not when:
         return utc_now
     instant = moved_instant(settings, when, option)
+    _forward_only(settings, instant, option, when)
     return lambda: instant
+
+
+def _forward_only(settings, instant: datetime, option: str, when: str) -> None:
+    """Keep ``instant`` as the sandbox's furthest (:data:`FURTHEST`), or refuse it when the
+    clock was moved further already: mail sent on a later day stays sent, and reminders,
+    expiries and bilans run again on a day before them would misbehave. Raises
+    :class:`UserError` (exit status 2)."""
+    path = Path(settings.source).parent / FURTHEST
+    try:
+        furthest = datetime.fromisoformat(path.read_text(encoding="utf-8").strip())
+    except (FileNotFoundError, ValueError):
+        furthest = None
+    if furthest is not None and instant < furthest:
+        local = furthest.astimezone(settings.network.zone).strftime("%Y-%m-%dT%H:%M")
+        raise UserError("{option} {when}: this sandbox's clock was already moved to {furthest} and does not go "
+                        "back in time (a mail sent stays sent). Give {furthest} or later, or make a new sandbox "
+                        "to start over.", EXIT_CONFIG, option=option, when=when, furthest=local)
+    if furthest is None or instant > furthest:
+        path.write_text(instant.isoformat(timespec="seconds") + "\n", encoding="utf-8")

@@ -47,7 +47,7 @@ from filelock import FileLock, Timeout
 from config.settings import SecretMissing, Settings
 from store import Store, StoreBusy, StoreError
 from workflows.mail.render import Renderer
-from workflows.model.said import Said, kept, said_of
+from workflows.model.said import Said, said_of
 from workflows.shell.apply import run
 from workflows.shell.errors import UserError, os_problem
 from workflows.shell.housekeeping import housekeeping
@@ -68,6 +68,7 @@ from workflows.shell.mailboxes.base import MailboxError
 from workflows.shell.publish import publish_calendar, publish_page
 from workflows.shell.clock import Clock, utc_now
 from workflows.shell.runner import Runner
+from workflows.shell.status import note_cycle_failure
 from workflows.shell.transports.base import TransportError
 from workflows.steps.speaking import tell_animators
 
@@ -199,7 +200,7 @@ def missing_password(settings: Settings) -> str | None:
         try:
             server.password()
         except SecretMissing as error:
-            return f"[{section}] cannot log in: {error}"
+            return Said("[{section}] cannot log in: {error}", section=section, error=said_of(error))
     return None
 
 
@@ -448,14 +449,8 @@ class Daemon:
         return True
 
     def _note_failure(self, text: str) -> None:
-        """Keep the last cycle failure for `rers status` (best effort: the store itself may
-        be what fails)."""
-        try:
-            with self.store.transaction():
-                self.store.set_state("last_cycle_error", {"at": self.clock().isoformat(timespec="seconds"),
-                                                          "error": kept(text)})
-        except Exception:
-            log.debug("could not record the failure in the store", exc_info=True)
+        """Keep the last cycle failure for `rers status`."""
+        note_cycle_failure(self.store, self.clock(), text)
 
     def _wait(self) -> None:
         """Wait until the next poll or job, or until the server announces new mail."""

@@ -202,6 +202,7 @@ class Runner:
             report.flush.extend(self._send(connection))
         with self.store.transaction():  # also merges the last sent marks into the file
             self.store.set_state("last_cycle", self.clock().isoformat(timespec="seconds"))
+            self.store.set_state("last_cycle_error", None)  # a failure before is over: `rers status` says the current one
             # For `rers status` (and its exit status); a server's « too many » is no failure: the pause is said apart.
             self.store.set_state("last_send_error", None if report.flush.throttled else kept(report.flush.error))
         return report

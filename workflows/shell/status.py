@@ -5,16 +5,18 @@ or could not send, 0 otherwise; durations are said in the unit that fits (minute
 days: :func:`ago`)."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
-from babel.dates import format_timedelta
+from babel.dates import format_date, format_timedelta
 
 from config.settings import Settings
 from store import Store, message_key
-from workflows.model.said import Said, unkept
+from workflows.model.said import Said, kept, unkept
 from workflows.shell.language import Words, words_for
 from workflows.shell.outbox import BULK, limits_of, paused_until, priority_of, waiting
 
+log = logging.getLogger(__name__)
 
 PARKED = Said("parked")
 """The outcome of a message set aside in the error folder, and its ledger entry's
@@ -59,8 +61,9 @@ def status_text(settings: Settings, store: Store, now: datetime) -> str:
     say = words_for(settings)
     last = store.get_state("last_cycle")
     if last:
-        last_line = say("Last successful cycle: {at} UTC ({ago} ago).", at=last,
-                        ago=ago(now - datetime.fromisoformat(last), say))
+        at = datetime.fromisoformat(last)
+        last_line = say("Last successful cycle: {at} ({when}).", at=moment(at, settings, say),
+                        when=relative(at, now, say))
     else:
         last_line = say("No cycle has completed yet.")
     failures, parked_failures, parked = failures_by_state(store)
@@ -86,9 +89,9 @@ def status_text(settings: Settings, store: Store, now: datetime) -> str:
         lines.append(say("Sending failed at the last cycle: {error}", error=unkept(send_error)))
     cycle_error = store.get_state("last_cycle_error")
     if cycle_error and (not last or cycle_error["at"] > last):
-        since = ago(now - datetime.fromisoformat(cycle_error["at"]), say)
-        lines.append(say("The last cycle failed at {at} UTC ({ago} ago): {error}", at=cycle_error["at"], ago=since,
-                         error=unkept(cycle_error["error"])))
+        at = datetime.fromisoformat(cycle_error["at"])
+        lines.append(say("The last cycle failed on {at} ({when}): {error}", at=moment(at, settings, say),
+                         when=relative(at, now, say), error=unkept(cycle_error["error"])))
     lines.extend(sent_copy_lines(settings, store, now, say))
     for failed in store.outbox.find("status", "failed")[-5:]:
         lines.append(say("  failed mail {id} ({purpose}): {error}", id=failed["message_id"], purpose=failed["purpose"],
@@ -100,6 +103,18 @@ def status_text(settings: Settings, store: Store, now: datetime) -> str:
         lines.append(say("  parked message {id} ({count}×): {error}", id=failure["message_id"],
                          count=failure["count"], error=unkept(failure["error"])))
     return "\n".join(lines)
+
+
+def note_cycle_failure(store: Store, at: datetime, text: str) -> None:
+    """Keep a cycle's failure (``text``: English, a :class:`Said` said later in the
+    network's language) at ``at`` (aware) for :func:`status_text` and
+    :func:`last_cycle_failed`, until a later cycle succeeds (the runner clears it). Best
+    effort: the store itself may be what fails."""
+    try:
+        with store.transaction():
+            store.set_state("last_cycle_error", {"at": at.isoformat(timespec="seconds"), "error": kept(text)})
+    except Exception:
+        log.debug("could not record the failure in the store", exc_info=True)
 
 
 def last_cycle_failed(store: Store) -> bool:
@@ -116,6 +131,21 @@ def ago(duration: timedelta, say: Words) -> str:
     minutes``, ``5 hours``, ``3 jours`` (Babel's CLDR wording; a negative one reads as
     its size)."""
     return format_timedelta(abs(duration), threshold=1.5, locale=say.language)
+
+
+def moment(at: datetime, settings: Settings, say: Words) -> str:
+    """``at`` (aware) as a date and time in the network's time zone, in ``say``'s language
+    (Babel's full date): « lundi 4 janvier 2027 à 09:00 (Europe/Paris) »."""
+    local = at.astimezone(settings.network.zone)
+    return say("{date} at {time} ({zone})", date=format_date(local, "full", locale=say.language),
+               time=local.strftime("%H:%M"), zone=settings.network.timezone)
+
+
+def relative(at: datetime, now: datetime, say: Words) -> str:
+    """How far ``at`` is from ``now`` (both aware), in the unit that fits and in ``say``'s
+    language: « il y a 3 jours », or « dans 4 mois » for a time after ``now`` (a sandbox's
+    moved clock, read later without ``--now``)."""
+    return format_timedelta(at - now, threshold=1.5, add_direction=True, locale=say.language)
 
 
 def waiting_lines(settings: Settings, store: Store, now: datetime, say: Words) -> list[str]:

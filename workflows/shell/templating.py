@@ -253,6 +253,10 @@ def _not_rendered(where: str, error: TemplateError) -> Problem:
 def _reason(error: TemplateError) -> str:
     """What is wrong and where in the file (Problem.where names the file itself); jinja2's
     own words stay as it says them."""
+    if error.undecoded:
+        byte, line, position = error.undecoded
+        return Said("not saved in UTF-8 (byte {byte} on line {line}, position {position}); save it in UTF-8",
+                    byte="0x" + format(byte, "02X"), line=line, position=position)
     return Said("line {line}: {reason}", line=error.line, reason=error.reason) if error.line else error.reason
 
 
