@@ -126,7 +126,13 @@ DETERMINERS = frozenset("""le la les l un une son sa ses mon ma mes ton ta tes n
 leur leurs ce cet cette ces""".split())
 """Determiners (folded): a word after a verb and one of them is its object."""
 COORDINATIONS = frozenset(("et", "ou"))
-"""Only the start of a description is read: it is meant to be short."""
+COMPOUND_LINKS = frozenset("de d a au aux en".split())
+"""Prepositions (folded) that make one expression of a noun and the noun after them
+(« entretien *de* sa chaudière », « permis *de* construire », « pompe *à* chaleur »);
+not « des »/« du », which are as often articles (« lire des partitions »)."""
+AMBIGUOUS_MARK = "~"
+"""Appended to the stem of an ambiguous word read inside another expression (see
+:meth:`Analyzer.ambiguous`): a term of its own, which meets only itself."""
 
 FRENCH_STOP_WORDS = frozenset("""
 a ai aie aient aies ait alors as au aucun aucune aupres aura aurai auraient aurais aurait
@@ -346,7 +352,19 @@ class Analyzer:
         the concept's)."""
         self._entry_words: dict[str, str] = {}
         """Stem of a one-word synonym entry → the entry as written, lower case."""
+        self._coordinated: set[tuple[str, ...]] = set()
+        """Entries of two things joined by « et »/« ou » (« lire et écrire »): no
+        expression of their first word."""
         self._build(synonyms)
+        self.ambiguous: frozenset[str] = self._ambiguous()
+        """Stems that are a whole entry of a synonym group and also the first word of a
+        longer entry of the same group (« entretien » / « entretien d'embauche »,
+        « permis » / « permis de conduire »): alone, they
+        stand for it; followed by a complement of their own (:data:`COMPOUND_LINKS` and a
+        word that is not generic: « entretien de sa chaudière », « courses en ligne »),
+        they are another expression, and their term is the stem and
+        :data:`AMBIGUOUS_MARK` (issue 16, sixth pass: a shared word is not a shared
+        meaning)."""
         self.longest = max((len(p) for p in self.phrases), default=1)
         self.lexicon = lexicon
         self._written: dict[str, str] = {}
@@ -367,6 +385,44 @@ class Analyzer:
         for which, side in ((self.domain_heads, 0), (self.domain_words, 1)):
             for key, numbers in self._group_ids((d[side] for d in domains), multiple=True).items():
                 which[key] = frozenset(numbers)
+
+    def split_from(self, a: str, b: str) -> bool:
+        """True when ``a`` is an ambiguous word read as another expression (see
+        :attr:`ambiguous`) and ``b`` the concept it stands for alone: « entretien » of
+        « entretien de sa chaudière » is no near meaning of « entretien d'embauche »."""
+        return a.endswith(AMBIGUOUS_MARK) and is_concept(b) and a[:-1] in self.surfaces.get(b, ())
+
+    def _ambiguous(self) -> frozenset[str]:
+        # Not the domains' lines: « calcul mental : calcul » does not say that « calcul »
+        # alone is mental arithmetic (« Calculer de tête » must still meet it).
+        groups: dict[str, list[tuple[str, ...]]] = {}
+        for phrase, key in self.phrases.items():
+            groups.setdefault(key, []).append(phrase)
+        found: set[str] = set()
+        for group in groups.values():
+            ones = {p[0] for p in group if len(p) == 1}
+            found |= ones & {p[0] for p in group if len(p) > 1 and p not in self._coordinated}
+        return frozenset(found)
+
+    def compounded(self, text: str) -> set[str]:
+        """The folded words of ``text`` followed by a complement of their own: one of
+        :data:`COMPOUND_LINKS`, maybe a determiner, then a word that is not generic
+        (« entretien de sa chaudière » → ``{"entretien"}``)."""
+        out: set[str] = set()
+        last, linked = None, False
+        for written in _TOKEN_RE.findall(_AUDIENCE_RE.sub(" ", text or "").lower()):
+            for w in self.pieces(written):
+                if w in COMPOUND_LINKS and last is not None:
+                    linked = True
+                elif w in DETERMINERS and linked:
+                    continue
+                elif w in FRENCH_STOP_WORDS or len(w) < 2 or w.isdigit():
+                    last, linked = None, False
+                else:
+                    if linked and self.stem(w) not in self.generic:
+                        out.add(last)
+                    last, linked = w, False
+        return out
 
     def domains(self, key: str) -> frozenset[int]:
         """The numbers of the domains ``key`` is in, as learned or plain word."""
@@ -422,6 +478,8 @@ class Analyzer:
             for entry, phrase in zip(group, stems):
                 if not phrase:
                     continue
+                if COORDINATIONS & set(_WORD_RE.findall(fold(entry))):
+                    self._coordinated.add(phrase)
                 if len(phrase) == 1:
                     written.setdefault(phrase, entry.strip().lower())
                 if phrase in owner:
@@ -568,6 +626,8 @@ class Analyzer:
         :data:`BUILTIN_SIBLINGS`: ``anglais``/``espagnol``) never match by meaning."""
         if not self.meaning:
             return None, 0.0
+        if self.split_from(a, b) or self.split_from(b, a):
+            return None, 0.0
         if a != b and self.same_domain(a, b):
             return "domain", DOMAIN_VALUE
         if is_concept(a) and is_concept(b):
@@ -597,11 +657,18 @@ class Analyzer:
         pairs = pairs[:limit] if limit else pairs
         folded = [f for f, _ in pairs]
         stems = [self.stem(w) for w in folded]
+        compounded = self.compounded(text) if self.ambiguous else ()
         out: list[Term] = []
         i = 0
         while i < len(stems):
             for size in range(min(self.longest, len(stems) - i), 0, -1):
                 concept = self.phrases.get(tuple(stems[i:i + size]))
+                if size == 1 and stems[i] in self.ambiguous and folded[i] in compounded:
+                    key = stems[i] + AMBIGUOUS_MARK
+                    out.append(Term(key, folded[i], weight, pairs[i][1]))
+                    self._written.setdefault(key, pairs[i][1])
+                    i += 1
+                    break
                 if concept is not None:
                     out.append(Term(concept, " ".join(folded[i:i + size]), weight))
                     i += size
