@@ -77,3 +77,20 @@ def test_the_context_pairs_are_as_written():
             if line.strip() and not line.startswith("#") and not line.startswith("offer\t")]
     assert len(rows) >= 60 and all(len(r) == 5 and r[2] in "01" and r[4] == "dev" for r in rows)
     assert {r[3] for r in rows} == {"homonyme", "contexte"}
+
+
+def test_words_the_stemmer_confuses_keep_their_own_group(analyzer):
+    # Snowball cuts « compter » (calcul) and « comptes » (budget) to one stem: counting is
+    # not keeping one's accounts, and the two groups stay apart.
+    assert not proposed(analyzer, "Apprendre à compter", "Gérer ses comptes")
+    assert not proposed(analyzer, "Calcul mental", "Tenir son budget")
+    assert proposed(analyzer, "Apprendre à compter", "Maths niveau collège")
+    assert score_titles(analyzer, "Gérer ses comptes", "Gestion du budget").matches
+
+
+def test_a_plural_of_the_same_word_in_two_groups_still_joins_them():
+    from workflows.model.matching import Analyzer
+    joined = Analyzer([("potager", "jardin"), ("jardins", "horticulture")])
+    assert joined.phrases[(joined.stem("potager"),)] == joined.phrases[(joined.stem("horticulture"),)]
+    apart = Analyzer([("calcul", "compter"), ("budget", "comptes")])
+    assert apart.phrases[(apart.stem("calcul"),)] != apart.phrases[(apart.stem("budget"),)]

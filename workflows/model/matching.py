@@ -216,6 +216,16 @@ def tokens(text: str, folded: Callable[[str], list[str]] = pieces) -> list[tuple
     return out
 
 
+OWN_WORD_MARK = "="
+"""Ends the key of a word the stemmer would confuse with another group's word
+(:meth:`Analyzer._overstemmed`)."""
+
+
+def _singular(word: str) -> str:
+    """``word`` without a final plural ``s`` or ``x`` (folded French)."""
+    return word[:-1] if len(word) > 3 and word[-1] in "sx" else word
+
+
 def words(text: str) -> list[str]:
     """The folded words of ``text`` without stop words, one-letter words and numbers
     (a number is never the knowledge itself, and is often a phone number), in order."""
@@ -454,9 +464,30 @@ class Analyzer:
             stem = self._stems[word] = self._stemmer.stemWord(word)
         return stem
 
+    def _overstemmed(self, groups: list[list[str]]) -> None:
+        """Give a word of its own key (its folded form and :data:`OWN_WORD_MARK`) when the
+        stemmer cuts it to the stem of another word of another synonym group: Snowball
+        makes « compter » (calcul) and « comptes » (budget) both ``compt``, which would
+        join counting and one's budget. A plural of the same word (« jardin » /
+        « jardins ») is the same word: those groups still join."""
+        seen: dict[str, tuple[str, int]] = {}
+        for number, group in enumerate(groups):
+            for entry in group:
+                folded = words(entry)
+                if len(folded) != 1:
+                    continue
+                word = folded[0]
+                stem = self.stem(word)
+                other = seen.setdefault(stem, (word, number))
+                if other[1] != number and _singular(other[0]) != _singular(word):
+                    for own in (word, other[0]):
+                        self._stems[own] = own + OWN_WORD_MARK
+
     def _build(self, synonyms: Iterable[Iterable[str]]) -> None:
         # Union-find over concept keys: a later group sharing an entry joins the earlier one.
         parent: dict[str, str] = {}
+        synonyms = [list(group) for group in synonyms]
+        self._overstemmed(synonyms)
 
         def root(key: str) -> str:
             while parent[key] != key:
