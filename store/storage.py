@@ -38,6 +38,7 @@ from typing import Any
 import orjson
 from tinydb.storages import Storage
 
+from workflows.model.decoding import problem_at
 from workflows.model.said import Said
 
 
@@ -117,7 +118,8 @@ def read_document(path: Path) -> dict[str, dict[str, Any]] | None:
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        raise StoreCorrupt(Said("the store {path} is not valid JSON ({error}). {advice}", path=path, error=str(error),
+        raise StoreCorrupt(Said("the store {path} is not valid JSON: {error}. {advice}", path=path,
+                                error=problem_at(error.msg, error.lineno, error.colno),
                                 advice=advice)) from None
     if not isinstance(data, dict) or not all(
         isinstance(table, dict) and all(isinstance(doc, dict) for doc in table.values())

@@ -33,7 +33,7 @@ from workflows.commands.common import load_settings, open_store
 from workflows.model.said import said_of
 from workflows.shell.arguments import argparse_said
 from workflows.shell.clock import Clock, clock_for
-from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError, os_problem, user_error
+from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError, os_problem, system_reason, user_error
 from workflows.shell.language import Words, words_for, words_for_error
 from workflows.shell.logs import protect
 
@@ -85,7 +85,7 @@ def cmd_parse(args) -> int:
     try:
         raw = sys.stdin.buffer.read() if args.message == "-" else path.read_bytes()
     except OSError as error:
-        raise UserError("cannot read {path}: {reason}", path=path, reason=error.strerror) from None
+        raise UserError("cannot read {path}: {reason}", path=path, reason=system_reason(error)) from None
     parsed = parse_message(raw, options)
     json.dump(parsed.contract(), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")

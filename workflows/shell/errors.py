@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import errno
+import socket
+from types import MappingProxyType
 
 from workflows.model.said import Said, said_of
 
@@ -32,6 +34,43 @@ def user_error(error: Exception, status: int = EXIT_FAILURE) -> UserError:
     return UserError(said_of(error), status)
 
 
+SYSTEM_REASONS = MappingProxyType({
+    errno.ENOENT: Said("no such file or folder"),
+    errno.EISDIR: Said("it is a folder, not a file"),
+    errno.ENOTDIR: Said("not a folder"),
+    errno.EACCES: Said("permission denied"),
+    errno.EPERM: Said("operation not permitted"),
+    errno.EEXIST: Said("it already exists"),
+    errno.ENOSPC: Said("no space left on the disk"),
+    getattr(errno, "EDQUOT", -1): Said("disk quota exceeded"),
+    errno.EROFS: Said("the file system is read-only"),
+    errno.ECONNREFUSED: Said("connection refused"),
+    errno.ECONNRESET: Said("connection reset by the other side"),
+    errno.ETIMEDOUT: Said("no answer in time"),
+    errno.EHOSTUNREACH: Said("no route to the host"),
+    errno.ENETUNREACH: Said("the network cannot be reached"),
+})
+"""The system's reasons an operator meets most, by ``errno``, said in their language."""
+NAME_REASONS = MappingProxyType({
+    socket.EAI_NONAME: Said("no such name (check the server's name)"),
+    socket.EAI_AGAIN: Said("the name could not be looked up for now (is the network up?)"),
+})
+"""Why a name lookup failed (``socket.gaierror``'s codes, which are not ``errno``'s)."""
+
+
+def system_reason(error: OSError | UnicodeDecodeError) -> Said | str:
+    """The system's reason for ``error`` (a file's, a socket's, a name lookup's, or a file
+    that is not UTF-8 text): one of :data:`SYSTEM_REASONS` or :data:`NAME_REASONS`
+    (English, said in the operator's language), else the system's own English words
+    (``strerror``, or the error's text)."""
+    if isinstance(error, UnicodeDecodeError):
+        return Said("not UTF-8 text (byte {n} cannot be read)", n=error.start + 1)
+    table = NAME_REASONS if isinstance(error, socket.gaierror) else SYSTEM_REASONS
+    if isinstance(error, TimeoutError) and error.errno is None:
+        return SYSTEM_REASONS[errno.ETIMEDOUT]
+    return table.get(error.errno) or error.strerror or str(error)
+
+
 DISK_FULL_HINT = Said("the disk is full: free some space, then run the robot again (nothing was lost)")
 
 
@@ -40,11 +79,11 @@ def os_problem(error: OSError, doing: Said | str = "", *, with_file: bool = True
     done (``doing``), the file (unless ``with_file`` is false: ``doing`` names it) and
     the system's words; a full disk (ENOSPC, or a quota: EDQUOT) says so plainly. English
     (logs), said in the network's language by :meth:`Said.said` (``doing`` too, when it is
-    a :class:`Said`), but for the system's words."""
+    a :class:`Said`), the system's words too when :func:`system_reason` knows them."""
     where = f" {error.filename}" if with_file and getattr(error, "filename", None) else ""
     if doing:
         head = Said("{doing}{where}", doing=doing, where=where)
     else:
         head = Said("cannot write{where}", where=where) if where else Said("input/output error")
     hint = Said(" ({hint})", hint=DISK_FULL_HINT) if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)) else ""
-    return Said("{head}: {reason}{hint}", head=head, reason=error.strerror or str(error), hint=hint)
+    return Said("{head}: {reason}{hint}", head=head, reason=system_reason(error), hint=hint)
