@@ -18,6 +18,7 @@ from membership_support import mail
 from store import Store, StoreError
 from support import make_settings
 from workflows.cli import main
+from workflows.model.system import SYSTEM_REASONS
 from workflows.shell.language import Words
 
 FULL = os.strerror(errno.ENOSPC)
@@ -100,7 +101,8 @@ def test_a_store_that_cannot_be_written_is_one_line_and_the_message_waits(robot,
     assert status == 1
     full_disk = say(" (the disk is full: free some space; the previous file is intact, nothing was lost)")
     assert one_clear_line(err, full_disk) == "rers: " + say("cannot write the store {path}: {reason}{full}",
-                                                            path=robot.store.path, reason=FULL, full=full_disk)
+                                                            path=robot.store.path, reason=SYSTEM_REASONS[errno.ENOSPC],
+                                                            full=full_disk)
     assert robot.store.path.read_bytes() == before, "the previous file is whole"
     assert inbox(robot) == 1, "the message stays in the mailbox"
     monkeypatch.undo()

@@ -6,6 +6,7 @@ import socket
 from types import MappingProxyType
 
 from workflows.model.said import Said, said_of
+from workflows.model.system import errno_reason
 
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 
@@ -34,23 +35,6 @@ def user_error(error: Exception, status: int = EXIT_FAILURE) -> UserError:
     return UserError(said_of(error), status)
 
 
-SYSTEM_REASONS = MappingProxyType({
-    errno.ENOENT: Said("no such file or folder"),
-    errno.EISDIR: Said("it is a folder, not a file"),
-    errno.ENOTDIR: Said("not a folder"),
-    errno.EACCES: Said("permission denied"),
-    errno.EPERM: Said("operation not permitted"),
-    errno.EEXIST: Said("it already exists"),
-    errno.ENOSPC: Said("no space left on the disk"),
-    getattr(errno, "EDQUOT", -1): Said("disk quota exceeded"),
-    errno.EROFS: Said("the file system is read-only"),
-    errno.ECONNREFUSED: Said("connection refused"),
-    errno.ECONNRESET: Said("connection reset by the other side"),
-    errno.ETIMEDOUT: Said("no answer in time"),
-    errno.EHOSTUNREACH: Said("no route to the host"),
-    errno.ENETUNREACH: Said("the network cannot be reached"),
-})
-"""The system's reasons an operator meets most, by ``errno``, said in their language."""
 NAME_REASONS = MappingProxyType({
     socket.EAI_NONAME: Said("no such name (check the server's name)"),
     socket.EAI_AGAIN: Said("the name could not be looked up for now (is the network up?)"),
@@ -60,15 +44,14 @@ NAME_REASONS = MappingProxyType({
 
 def system_reason(error: OSError | UnicodeDecodeError) -> Said | str:
     """The system's reason for ``error`` (a file's, a socket's, a name lookup's, or a file
-    that is not UTF-8 text): one of :data:`SYSTEM_REASONS` or :data:`NAME_REASONS`
-    (English, said in the operator's language), else the system's own English words
-    (``strerror``, or the error's text)."""
+    that is not UTF-8 text): :func:`workflows.model.system.errno_reason`, or one of
+    :data:`NAME_REASONS` (English, said in the operator's language), else the system's
+    own English words (``strerror``, or the error's text)."""
     if isinstance(error, UnicodeDecodeError):
         return Said("not UTF-8 text (byte {n} cannot be read)", n=error.start + 1)
-    table = NAME_REASONS if isinstance(error, socket.gaierror) else SYSTEM_REASONS
-    if isinstance(error, TimeoutError) and error.errno is None:
-        return SYSTEM_REASONS[errno.ETIMEDOUT]
-    return table.get(error.errno) or error.strerror or str(error)
+    if isinstance(error, socket.gaierror):
+        return NAME_REASONS.get(error.errno) or error.strerror or str(error)
+    return errno_reason(error)
 
 
 DISK_FULL_HINT = Said("the disk is full: free some space, then run the robot again (nothing was lost)")
