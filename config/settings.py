@@ -30,6 +30,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from config.feeds import Feed, check_feeds
 from config.tables import table_label, table_lines, unknown_key
+from workflows.model.decoding import toml_problem
 from workflows.model.federation import FederationError, read_public_key
 from workflows.model.said import Said, said
 
@@ -1167,7 +1168,7 @@ def loads(text: str, *, base: Path, source: Path | None = None) -> Settings:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         # tomllib stops at the first syntax error: nothing else can be checked before it is fixed.
-        raise ConfigError(label, [Said("not valid TOML: {error}", error=error)]) from None
+        raise ConfigError(label, [Said("not valid TOML: {error}", error=toml_problem(error))]) from None
     values, problems = validate(data, base, text)
     if problems:
         language = (data.get("network") or {}).get("language") if isinstance(data.get("network"), dict) else None

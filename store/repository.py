@@ -34,6 +34,7 @@ from tinydb import TinyDB
 from tinydb.table import Table
 
 from workflows.model.said import Said
+from workflows.model.system import errno_reason
 
 from store.storage import AtomicJSONStorage, MemoryStorage, StoreBusy, StoreCorrupt, StoreError, StoreMissing
 
@@ -552,7 +553,7 @@ class Store:
                                  path=self.path)) from None
         except OSError as error:
             raise StoreError(Said("cannot lock the store {path}: {reason}", path=self.path,
-                                  reason=error.strerror or str(error))) from None
+                                  reason=errno_reason(error))) from None
         self._lock_depth = 1
         try:
             if self._storage.changed_on_disk():

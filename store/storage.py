@@ -38,7 +38,9 @@ from typing import Any
 import orjson
 from tinydb.storages import Storage
 
+from workflows.model.decoding import problem_at
 from workflows.model.said import Said
+from workflows.model.system import errno_reason
 
 
 class StoreError(Exception):
@@ -111,13 +113,14 @@ def read_document(path: Path) -> dict[str, dict[str, Any]] | None:
         return None
     except OSError as error:
         raise StoreError(Said("cannot read the store {path}: {reason}", path=path,
-                              reason=error.strerror or str(error))) from None
+                              reason=errno_reason(error))) from None
     advice = Said("The file was left untouched. Look at it, or restore the previous version from {backup} (stop the "
                   "robot first).", backup=backup)
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        raise StoreCorrupt(Said("the store {path} is not valid JSON ({error}). {advice}", path=path, error=str(error),
+        raise StoreCorrupt(Said("the store {path} is not valid JSON: {error}. {advice}", path=path,
+                                error=problem_at(error.msg, error.lineno, error.colno),
                                 advice=advice)) from None
     if not isinstance(data, dict) or not all(
         isinstance(table, dict) and all(isinstance(doc, dict) for doc in table.values())
@@ -216,7 +219,7 @@ class AtomicJSONStorage(Storage):
                     os.fsync(handle.fileno())
         except OSError as error:
             raise StoreError(Said("cannot write the store journal {path}: {reason}{full}", path=self.journal,
-                                  reason=error.strerror or str(error), full=_full(error))) from None
+                                  reason=errno_reason(error), full=_full(error))) from None
         self.stamp = self.file_stamp()
         self.apply(entry)
 
@@ -252,7 +255,7 @@ class AtomicJSONStorage(Storage):
             _fsync_dir(self.path.parent)
         except OSError as error:
             raise StoreError(Said("cannot replace the store backup {path}: {reason}", path=backup,
-                                  reason=error.strerror or str(error))) from None
+                                  reason=errno_reason(error))) from None
 
     def flush(self) -> None:
         """Write the in-memory document to disk atomically (see the module docstring).
@@ -294,7 +297,7 @@ class AtomicJSONStorage(Storage):
             self.journal.unlink(missing_ok=True)
         except OSError as error:
             raise StoreError(Said("cannot write the store {path}: {reason}{full}", path=self.path,
-                                  reason=error.strerror or str(error), full=_full(error))) from None
+                                  reason=errno_reason(error), full=_full(error))) from None
         self.stamp = self.file_stamp()
         self.dirty = False
         self.existed = True

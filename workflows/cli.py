@@ -33,9 +33,9 @@ from workflows.commands.common import load_settings, open_store
 from workflows.model.said import said_of
 from workflows.shell.arguments import argparse_said
 from workflows.shell.clock import Clock, clock_for
-from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError, os_problem, user_error
+from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError, os_problem, system_reason, user_error
 from workflows.shell.language import Words, words_for, words_for_error
-from workflows.shell.logs import protect
+from workflows.shell.logs import AuditQuiet, protect
 
 COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands, groups_commands, report_commands,
                  catalogue_commands, templates_commands, parked_commands, routes_commands, decide_commands,
@@ -47,11 +47,12 @@ COMMAND_AREAS = (calendar_commands, members_commands, introduction_commands, gro
 # --- shared plumbing -------------------------------------------------------------------
 
 
-def configure_logging(level: str, networks: bool = False) -> None:
+def configure_logging(level: str, networks: bool = False, audit_shown: bool = True) -> None:
     """Logs go to stderr, one line each, without timestamps when journald adds its own;
     Message-IDs and addresses hashed (:mod:`workflows.shell.logs`). ``networks``: many
     networks in this process (``--networks``): each line says which, ``[name]`` (its
-    folder's name) or ``[host]``."""
+    folder's name) or ``[host]``. ``audit_shown`` false: the audit trail's warnings
+    (``rers.audit``, English) are left out (:class:`workflows.shell.logs.AuditQuiet`)."""
     fmt = "%(levelname)s %(name)s: %(message)s"
     if networks:
         fmt = "%(levelname)s [%(network)s] %(name)s: %(message)s"
@@ -62,6 +63,9 @@ def configure_logging(level: str, networks: bool = False) -> None:
     logging.basicConfig(level=getattr(logging, level.upper()), format=fmt, stream=sys.stderr)
     added = [handler for handler in root.handlers if handler not in before]
     protect(added)
+    if not audit_shown:
+        for handler in added:
+            handler.addFilter(AuditQuiet())
     if networks:
         from workflows.shell.host import NetworkLogFilter
 
@@ -85,7 +89,7 @@ def cmd_parse(args) -> int:
     try:
         raw = sys.stdin.buffer.read() if args.message == "-" else path.read_bytes()
     except OSError as error:
-        raise UserError("cannot read {path}: {reason}", path=path, reason=error.strerror) from None
+        raise UserError("cannot read {path}: {reason}", path=path, reason=system_reason(error)) from None
     parsed = parse_message(raw, options)
     json.dump(parsed.contract(), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
@@ -430,7 +434,11 @@ def main(argv: list[str] | None = None, clock: Clock | None = None) -> int:
     say = words_of(argv)
     args = build_parser(say).parse_args(argv)
     args.say, args.clock = say, clock
-    configure_logging(args.log_level, networks=bool(getattr(args, "networks", None)))
+    # A command at a terminal says each message's outcome itself, in the network's language:
+    # the audit trail's English warnings would repeat it in another (`rers run`, whose
+    # stderr is the journal, and --log-level info or debug keep them).
+    configure_logging(args.log_level, networks=bool(getattr(args, "networks", None)),
+                      audit_shown=args.command == "run" or args.log_level in ("info", "debug"))
     from config.settings import ConfigError, SecretMissing
     from store import StoreError
     from workflows.shell.mailboxes.base import MailboxError

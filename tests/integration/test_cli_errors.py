@@ -16,7 +16,7 @@ FR = Words("fr")
 
 def not_json(store: Path) -> str:
     """The head of the line that says the store ``store`` is not JSON, in French."""
-    return FR("the store {path} is not valid JSON ({error}). {advice}", path=store, error="", advice="").split(" (")[0]
+    return FR("the store {path} is not valid JSON: {error}. {advice}", path=store, error="", advice="").split(" :")[0]
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]

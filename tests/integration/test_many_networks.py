@@ -139,8 +139,8 @@ def test_a_corrupt_store_stops_its_network_alone(tmp_path, dovecot, sink, monkey
     assert "3 réseau(x) : 2 en ordre, 1 en échec (nord)." in status.stdout
     doctor = rers("doctor", "--networks", str(tmp_path / "networks"))
     assert doctor.returncode == 1, doctor.stdout
-    not_json = Words("fr")("the store {path} is not valid JSON ({error}). {advice}", path=store, error="",
-                           advice="").split(" (")[0]
+    not_json = Words("fr")("the store {path} is not valid JSON: {error}. {advice}", path=store, error="",
+                           advice="").split(" :")[0]
     assert "en échec (nord)." in doctor.stdout and not_json in doctor.stdout
 
 

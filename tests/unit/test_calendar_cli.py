@@ -67,7 +67,7 @@ def test_cancel_a_permanence_then_a_meeting(bot, capsys):
     (("cancel", "2026-11-16"), "2026-11-16 est déjà passé"),
     (("cancel", "nothing-here"), "pas d’événement nothing-here@example.org"),
     (("cancel", "not a uid!"), "ni une date"),
-    (("cancel", "2027-02-29"), "'2027-02-29' est un jour qui n’existe pas"),
+    (("cancel", "2027-02-29"), "le 29 février 2027 n’existe pas"),
     (("add", "meeting", "2027-01-14", "16:00-14:00"), "l’heure de fin doit être après l’heure de début"),
     (("add", "meeting", "2030-01-14", "14:00-16:00"),
      "2030-01-14 est après la fin du calendrier publié (2027-12-31)"),

@@ -518,7 +518,7 @@ def test_rers_groups_list_show_add_session_and_close(net, capsys, monkeypatch):
                if "Groupe : Tricot" in path.read_text(errors="replace")}
     assert invited, "the session's invitations left"
     status, out = rers("close", "G-1", "--animator", "Claire")
-    assert status == 0 and "G-1: cancelled" in out, "no session took place yet: it will not"
+    assert status == 0 and "G-1: annulé (clos par un animateur)" in out, "no session took place yet: it will not"
     assert main(["groups", "show", "G-9", *config]) != 0
 
 

@@ -9,6 +9,7 @@ import pytest
 from intro_support import ANIMATORS, Net
 from test_unclear_answers import CLAIRE, PACO, commanded
 from workflows.cli import main
+from workflows.model.introductions import STATUS
 from workflows.shell.language import Words
 
 FR = Words("fr")
@@ -56,7 +57,7 @@ def open_questions(net: Net) -> list[dict]:
 def test_cancel_closes_the_introduction_tells_both_and_frees_the_pair(net, capsys):
     stuck(net)
     status, out, _ = rers(net, capsys, "cancel", "MR-1", "--animator", "Claire Animatrice")
-    assert status == 0 and out.startswith("MR-1 cancelled")
+    assert status == 0 and out.startswith("MR-1 annulée")
     intro = net.intro()
     assert intro["status"] == "cancelled" and intro["closed"]
     assert intro["history"][-1]["event"] == "cancelled by Claire Animatrice"
@@ -95,10 +96,10 @@ def test_an_introduction_already_made_cannot_be_cancelled_nor_consented(net, cap
     assert net.answer(PACO, "question:consent", "oui") == "MR-1 introduced"
     status, _, err = rers(net, capsys, "cancel", "MR-1")
     assert status != 0 and err == "rers: " + FR("{ref} is {status}: only an introduction waiting for approval or "
-                                                "consent can be cancelled", ref="MR-1", status="introduced") + "\n"
+                                                "consent can be cancelled", ref="MR-1", status=STATUS["introduced"]) + "\n"
     status, _, err = rers(net, capsys, "consent", "MR-1", "--side", "demand", "--answer", "no", "--animator", "C")
     assert status != 0 and err == "rers: " + FR("{ref} is {status}: only an introduction waiting for consent takes "
-                                                "one", ref="MR-1", status="introduced") + "\n"
+                                                "one", ref="MR-1", status=STATUS["introduced"]) + "\n"
     assert net.intro()["status"] == "introduced"
 
 
@@ -107,7 +108,7 @@ def test_an_oral_yes_is_recorded_and_counts_as_the_member_s_answer(net, capsys):
     paco = net.token(PACO, "question:consent")  # before the command sends (and drops) the mails
     status, out, _ = rers(net, capsys, "consent", "MR-1", "--side", "demand", "--answer", "yes",
                           "--animator", "Claire Animatrice")
-    assert status == 0 and out.startswith("MR-1 consent demand: yes")
+    assert status == 0 and out.startswith("MR-1 accord (demand) : oui")
     assert net.intro()["consents"] == {"offer": None, "demand": "yes"}
     consent = [c for c in net.store.consents.find("member", "M-2") if c["subject_ref"] == "MR-1"][-1]
     assert (consent["how"], consent["given"], consent["recorded_by"]) == ("oral", True, "Claire Animatrice")
@@ -140,3 +141,29 @@ def test_an_oral_answer_for_a_member_without_address_closes_every_animator_s_cop
     assert rers(net, capsys, "consent", "MR-1", "--side", "demand", "--answer", "yes", "--animator", "Claire")[0] == 0
     assert [q["member"] for q in open_questions(net)] == ["M-1"]
     assert net.intro()["consents"]["demand"] == "yes"
+
+
+@pytest.mark.parametrize("language, status, source, same", [
+    ("fr", "proposée", "(rapprochement)", "(même mot)"),
+    ("en", "proposed", "(matching)", "(same word)"),
+])
+def test_list_and_show_say_the_status_source_and_why_in_the_network_language(tmp_path, monkeypatch, capsys,
+                                                                            language, status, source, same):
+    net = Net(tmp_path / "robot", network=f'language = "{language}"')
+    monkeypatch.setenv("RERS_NOW", net.now.isoformat())
+    paco, lina = net.member(PACO, "Paco Ruiz"), net.member(LINA, "Lina Petit")
+    net.item(paco, "offer", "Cours d'espagnol")
+    net.item(lina, "demand", "Apprendre l'espagnol")
+    listed = rers(net, capsys, "list")[1]
+    assert listed.startswith(f"MR-1    {status} ")
+    shown = rers(net, capsys, "show", "MR-1")[1]
+    assert shown.startswith(f"MR-1: {status}\n") and source in shown and same in shown
+    assert ("(même mot)" in shown) == (language == "fr"), "the explanation follows the operator's language"
+
+
+def test_a_closed_introduction_says_why_in_french(net, capsys):
+    stuck(net)
+    rers(net, capsys, "cancel", "MR-1", "--animator", "Claire")
+    assert rers(net, capsys, "show", "MR-1")[1].startswith("MR-1: annulée (annulée par un animateur)\n")
+    status, _, err = rers(net, capsys, "cancel", "MR-1")
+    assert status != 0 and err.startswith("rers: MR-1 est annulée : ")

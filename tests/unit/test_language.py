@@ -42,7 +42,7 @@ def test_without_a_configuration_errors_and_help_are_french(tmp_path, capsys, mo
     monkeypatch.delenv("RERS_CONFIG", raising=False)
     assert main(["parse", str(tmp_path / "missing.eml")]) == 1
     assert Words("fr")("cannot read {path}: {reason}", path=tmp_path / "missing.eml",
-                       reason="No such file or directory") in capsys.readouterr().err
+                       reason="fichier ou dossier introuvable") in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["--help"])
     out = capsys.readouterr().out
@@ -193,9 +193,9 @@ def test_store_errors_are_said_in_the_network_language_and_logged_in_english(tmp
     settings.store.path.parent.mkdir()
     settings.store.path.write_text("{not json", encoding="utf-8")
     (finding,) = check_store(settings)
-    assert finding.level == "fail" and finding.text.startswith(say("the store {path} is not valid JSON ({error}). "
+    assert finding.level == "fail" and finding.text.startswith(say("the store {path} is not valid JSON: {error}. "
                                                                    "{advice}", path=settings.store.path, error="",
-                                                                   advice="").split(" (")[0])
+                                                                   advice="").split(":")[0])
     assert english == Words("en")(missing, path=settings.store.path, backup="rers.json.bak")
 
 

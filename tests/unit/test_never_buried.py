@@ -451,7 +451,7 @@ def test_rers_introductions_show_says_when_an_expired_pair_may_come_back(net, ca
     monkeypatch.setenv("RERS_NOW", net.now.isoformat())
     assert main(["introductions", "show", "MR-1", "--config", str(net.root / "rers.toml")]) == 0
     out = capsys.readouterr().out
-    assert "MR-1: expired (no answer)" in out
+    assert "MR-1: expirée (sans réponse)" in out
     assert "peut être reproposée par le rapprochement à partir du 2027-01-13" in out
     assert "« gérer » ≈ « gestion » (même famille)" in out
 

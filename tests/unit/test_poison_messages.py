@@ -127,7 +127,7 @@ def test_a_maildir_that_cannot_be_written_is_one_mailbox_error(tmp_path, monkeyp
     with box:
         keys = ["maildir:" + box.box.add(b"Subject: x\n\nx\n") for _ in range(2)]
         monkeypatch.setattr(maildir_module, "_move_file", refuse)
-        with pytest.raises(MailboxError, match="cannot move handled mail to .*Permission denied"):
+        with pytest.raises(MailboxError, match="cannot move handled mail to .*permission denied"):
             box.mark_done(keys)
 
 
@@ -359,9 +359,9 @@ def test_a_step_crash_is_kept_as_its_text_and_said_in_the_networks_language(tmp_
     (handled,) = runner.handle_batch([SourceMessage("t:1", b"Message-ID: <crash@x>\nSubject: x\n\nx\n")])
     assert handled.outcome == "failed (1)"
     (failure,) = store.failures.all()
-    assert failure["error"]["said"] == "{kind}: {error}"
+    assert failure["error"]["said"] == "a fault in the robot's code, to report ({kind}: {error})"
     status = status_text(settings, store, NOW)
-    assert "ValueError : la page publique du catalogue" in status and "catalogue page" not in status, status
+    assert "une erreur du code du robot, à signaler (ValueError : la page publique du catalogue)" in status and "catalogue page" not in status, status
 
 
 # --- The animators' notice names the sender and the subject -----------------------------------

@@ -104,3 +104,44 @@ def test_a_wrong_preset_and_a_zero_limit_are_both_said(tmp_path):
     text = str(error.value)
     assert "send_limits" in text and "microsoft365" in text
     assert "max_per_minute: must be at least 1" in text
+
+
+@pytest.mark.parametrize("limits, said", [
+    (SendLimits(5), "5 par minute"), (SendLimits(30, 12), "30 par minute, 12 destinataires par jour"),
+    (SendLimits(None, 12), "12 destinataires par jour"), (SendLimits(), "aucune limite"),
+])
+def test_the_limits_are_said_in_french_and_logged_in_english(limits, said):
+    from workflows.shell.language import Words
+    from workflows.shell.outbox import limits_said
+
+    assert limits_said(limits).said(Words("fr")) == said
+    assert "par" not in str(limits_said(limits)) and "aucune" not in str(limits_said(limits))
+
+
+def test_status_says_what_waits_with_the_mails_labels_and_no_empty_bracket(tmp_path):
+    from email.message import EmailMessage
+
+    from store import Store
+    from workflows.shell.language import Words
+    from workflows.shell.outbox import queue_message
+    from workflows.shell.status import waiting_lines
+
+    settings = settings_with("max_per_minute = 5\n", tmp_path)
+    store = Store.open(settings.store.path)
+
+    def queue(n: int, purpose: str) -> None:
+        with store.transaction():
+            for i in range(n):
+                msg = EmailMessage()
+                msg["To"], msg["Subject"], msg["Message-ID"] = f"m{i}@example.org", "[RERS] x", f"<{purpose}{i}@rers>"
+                msg.set_content("x")
+                queue_message(store, "rers@example.org", T0, msg, purpose=purpose, cause="<c@x>")
+
+    queue(7, "join_confirmation")
+    text = " ".join(waiting_lines(settings, store, T0, Words("fr")))
+    assert "En attente : 7 réponse(s) et avis ; le prochain" in text and "groupée" not in text
+    assert text.endswith("Limites d’envoi ([transport]) : 5 par minute.")
+    queue(3, "invitation")
+    text = " ".join(waiting_lines(settings, store, T0, Words("fr")))
+    assert "puis 3 invitation(s) groupée(s) (invitation du calendrier) ;" in text
+    assert "event_reminder" not in text

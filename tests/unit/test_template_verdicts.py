@@ -109,7 +109,7 @@ def test_a_broken_branch_not_taken_does_not_let_the_file_through(settings, folde
     path = write(folder, "unknown_ack.txt.j2", UNTAKEN_BRANCH)
     write(folder, "unknown_ack.html.j2", "<p>ZZ</p>")
     (problem,) = [p for p in check(settings, NOW, ("fr",)) if p.level == "fail"]
-    assert problem.where == str(path) and "line 1: unknown variable(s) oops" in problem.text
+    assert problem.where == str(path) and "line 1: the template stops here (unknown variable(s) oops)" in problem.text
     with caplog.at_level(logging.WARNING, logger="workflows.mail.render"):
         rendered = renderer(settings).render("unknown_ack", example("unknown_ack", settings, NOW, "fr"))
     assert rendered.text.startswith("Bonjour,\n\nMerci pour votre message") and "ZZ" not in rendered.text
@@ -164,7 +164,7 @@ def test_show_prints_the_built_in_text_in_place_of_a_broken_file_and_says_why(se
     assert status == 0 and "Vous êtes déjà membre du" in out and "membre.name" not in out
     (header,) = [line for line in out.splitlines() if line.startswith("=== fr/join_ack.txt.j2")]
     assert "intégré : templates/fr/join_ack.txt.j2" in header and str(path) in header
-    assert f"le fichier des animateurs {path} n’est pas utilisé : ligne 1 : 'membre' is undefined" in header
+    assert f"le fichier des animateurs {path} n’est pas utilisé : ligne 1 : le modèle s’arrête ici ('membre' is undefined)" in header
     assert "not used" not in header
     status, out = run(capsys, "templates", "show", "join_ack.txt.j2", "--config", str(settings.source))
     assert "Vous êtes déjà membre du" in out and "n’est pas utilisé" in out

@@ -55,7 +55,22 @@ catalogues: a placeholder the outcome lacks is « ? »)."""
 _TIMES = re.compile(r"^(\d{1,2})[:h](\d{2})?(?:\s*-\s*(\d{1,2})[:h](\d{2})?)?$")
 
 
-_DATE_SHAPE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4}")
+_DATE_SHAPE = re.compile(r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"
+                         r"|(?P<day2>\d{1,2})/(?P<month2>\d{1,2})/(?P<year2>\d{4})")
+
+
+def _no_such_day(numbers: re.Match, say: Words) -> str:
+    """Why a day of :data:`_DATE_SHAPE` does not exist, in ``say``'s language: « le 30
+    février 2027 n'existe pas », « il n'y a pas de mois 13 »."""
+    from babel.dates import get_month_names
+
+    year = int(numbers["year"] or numbers["year2"])
+    month = int(numbers["month"] or numbers["month2"])
+    day = int(numbers["day"] or numbers["day2"])
+    if not 1 <= month <= 12:
+        return say("there is no month {month} (months go from 1 to 12)", month=month)
+    return say("{day} {month} {year} does not exist", day=day, month=get_month_names("wide", locale=say.language)[month],
+               year=year)
 
 
 def day_argument(say: Words) -> Callable[[str], date]:
@@ -70,9 +85,9 @@ def day_argument(say: Words) -> Callable[[str], date]:
                 return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
             return date.fromisoformat(text.strip())
         except ValueError as error:
-            if _DATE_SHAPE.fullmatch(text.strip()):
-                raise argparse.ArgumentTypeError(say("{text!r} is a day that does not exist ({error})", text=text,
-                                                     error=error)) from None
+            numbers = _DATE_SHAPE.fullmatch(text.strip())
+            if numbers:
+                raise argparse.ArgumentTypeError(_no_such_day(numbers, say)) from None
             raise argparse.ArgumentTypeError(say("{text!r} is not a date (2027-01-14 or 14/01/2027)",
                                                  text=text)) from None
 

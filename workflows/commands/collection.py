@@ -24,7 +24,7 @@ from pathlib import Path
 from workflows.commands.calendar import day_argument
 from workflows.commands.common import flush_outbox, load_settings, open_store
 from workflows.shell.clock import clock_for
-from workflows.shell.errors import EXIT_OK, UserError
+from workflows.shell.errors import EXIT_OK, UserError, system_reason
 from workflows.shell.language import words_for
 
 
@@ -52,7 +52,7 @@ def cmd_start(args) -> int:
         asked = questions_from_text(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         raise UserError("cannot read {path}: {reason}", path=path,
-                        reason=getattr(error, "strerror", None) or error) from None
+                        reason=system_reason(error)) from None
     if not asked:
         raise UserError("{path} holds no question (one a line; « # » lines are left out)", path=path)
     store = open_store(settings)

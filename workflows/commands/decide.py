@@ -13,7 +13,7 @@ from pathlib import Path
 
 from workflows.commands.common import load_settings, open_store
 from workflows.shell.clock import clock_for
-from workflows.shell.errors import EXIT_OK, UserError
+from workflows.shell.errors import EXIT_OK, UserError, system_reason
 from workflows.shell.language import words_for
 
 
@@ -81,7 +81,7 @@ def cmd_decide(args) -> int:
     try:
         raw = sys.stdin.buffer.read() if args.message == "-" else path.read_bytes()
     except OSError as error:
-        raise UserError("cannot read {path}: {reason}", path=path, reason=error.strerror) from None
+        raise UserError("cannot read {path}: {reason}", path=path, reason=system_reason(error)) from None
     result = decide(settings, open_store(settings), clock_for(settings, args)(), raw)
     if args.json:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2, default=str)

@@ -17,7 +17,7 @@ from workflows.commands.common import load_settings, open_store
 from workflows.model.said import said
 from workflows.shell.clock import clock_for
 from workflows.shell.apply import view
-from workflows.shell.errors import EXIT_OK, UserError
+from workflows.shell.errors import EXIT_OK, UserError, system_reason
 from workflows.shell.language import words_for
 from workflows.shell.federation import public_key
 from workflows.steps.federated_introductions import in_progress
@@ -37,7 +37,7 @@ def cmd_key(args) -> int:
                 print(say("Signing key created: {path}", path=key_path(settings)), file=sys.stderr)
         except OSError as error:
             raise UserError("cannot create the signing key {path}: {reason}", path=key_path(settings),
-                                reason=error.strerror or error) from None
+                                reason=system_reason(error)) from None
     print(public_key(settings))
     return EXIT_OK
 

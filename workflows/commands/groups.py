@@ -15,7 +15,10 @@ from __future__ import annotations
 
 from workflows.commands.calendar import _publish_and_send, day_argument, describe, times_argument
 from workflows.commands.common import flush_outbox, load_settings, open_store
-from workflows.commands.introductions import SIDES, local_stamp, print_bilan, print_history
+from workflows.commands.introductions import SIDES, local_stamp, print_bilan, print_history, print_status
+from workflows.model.groups import ASKER_STATE, STATUS
+from workflows.model.introductions import SOURCE
+from workflows.model.said import labelled, said
 from workflows.shell.clock import clock_for
 from workflows.shell.errors import EXIT_OK, UserError, user_error
 from workflows.shell.language import words_for
@@ -35,8 +38,7 @@ def cmd_list(args) -> int:
     groups = store.groups.find("status", args.status) if args.status else store.groups.all()
     for group in groups:
         places = sum(1 for ref in group["places"] if ref)
-        # The status is the store's word (as in --status and --json): shown as it is.
-        print(f"{group['ref']:<6} {group['status']:<10} {group['offer']:>6}  "
+        print(f"{group['ref']:<6} {said(labelled(STATUS, group['status']), say):<10} {group['offer']:>6}  "
               + say("{taken}/{capacity} place(s), {waiting} waiting, {sessions} session(s)", taken=places,
                     capacity=group["capacity"], waiting=len(group["waiting"]), sessions=len(group["sessions"]))
               + f"  {local_stamp(settings, group['created'])}")
@@ -53,9 +55,8 @@ def cmd_show(args) -> int:
     group = _group(store, args.ref)
     say = words_for(settings)
     erased = say("(erased)")
-    # The statuses, states, sources, events and reasons are the store's words: shown as they are.
-    reason = group.get("close_reason")
-    print(f"{group['ref']}: {group['status']}" + (f" ({reason})" if reason and reason != group["status"] else ""))
+    # The events of the history are the store's words: shown as they are.
+    print_status(group, STATUS, say)
     offer = store.items.find_one("ref", group["offer"]) or {}
     offerer = store.members.find_one("ref", group["offer_member"]) if group.get("offer_member") else None
     print(f"  {say(SIDES['offer']):<6} " + say("{ref} « {title} » — {who}", ref=group["offer"],
@@ -63,7 +64,7 @@ def cmd_show(args) -> int:
                                                who=group.get("offer_member") or erased)
           + (f" {offerer['name']}" if offerer and offerer.get("name") else ""))
     print("  " + say("{n} place(s), {source}; created {created}, approved {approved}{by}, led {led}",
-                     n=group["capacity"], source=group["source"], created=local_stamp(settings, group["created"]),
+                     n=group["capacity"], source=labelled(SOURCE, group["source"]), created=local_stamp(settings, group["created"]),
                      approved=local_stamp(settings, group["approved"]),
                      by=say(" by {animator}", animator=group["decided_by"]) if group.get("decided_by") else "",
                      led=local_stamp(settings, group.get("led"))))
@@ -76,7 +77,7 @@ def cmd_show(args) -> int:
             where = " " + say("(place {n})", n=group["places"].index(entry["member"]) + 1)
         elif entry["member"] in group["waiting"]:
             where = " " + say("(waiting {n})", n=group["waiting"].index(entry["member"]) + 1)
-        print(f"    {entry.get('member') or erased:<6} {entry['state']:<9}{where} {entry.get('demand') or '-'} "
+        print(f"    {entry.get('member') or erased:<6} {said(labelled(ASKER_STATE, entry['state']), say):<9}{where} {entry.get('demand') or '-'} "
               f"« {(demand or {}).get('title', erased)} »" + (f" — {member['name']}" if member and member.get("name")
                                                              else ""))
     if group["sessions"]:
@@ -87,11 +88,11 @@ def cmd_show(args) -> int:
                 print(f"    {uid} " + say("(past, no longer kept)"))
                 continue
             answers = answers_for(store, uid, series.rule.starts)
-            said = {p: sum(1 for a in answers if a["partstat"] == p) for p in ("accepted", "tentative", "declined")}
+            counts = {p: sum(1 for a in answers if a["partstat"] == p) for p in ("accepted", "tentative", "declined")}
             print(f"    {series.rule.starts} {series.start_time:%H:%M}-{series.end_time:%H:%M} {series.place or ''}"
                   + (" " + say("(called off)") if series.cancelled else "")
-                  + say(": {yes} yes, {maybe} maybe, {no} no", yes=said["accepted"], maybe=said["tentative"],
-                        no=said["declined"]) + f"  [{uid.partition('@')[0]}]")
+                  + say(": {yes} yes, {maybe} maybe, {no} no", yes=counts["accepted"], maybe=counts["tentative"],
+                        no=counts["declined"]) + f"  [{uid.partition('@')[0]}]")
     for bilan in group["bilans"]:
         print("  " + say("bilan {member} ({side}): happened {happened}", member=bilan.get("member") or erased,
                          side=say(SIDES[bilan["side"]]) if bilan.get("side") in SIDES else bilan.get("side"),
@@ -135,7 +136,7 @@ def cmd_close(args) -> int:
         raise UserError("{error} (see `rers groups list`)", error=error.args[0]) from None
     except ValueError as error:
         raise user_error(error) from None
-    print(f"{group['ref']}: {group['status']}")
+    print_status(group, STATUS, words_for(settings))
     print(flush_outbox(settings, store, clock))
     return EXIT_OK
 

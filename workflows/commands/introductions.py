@@ -30,6 +30,9 @@ from workflows.commands.common import flush_outbox, load_settings, open_store
 from workflows.shell.clock import clock_for
 from workflows.lookup import find_ref
 from workflows.shell.errors import EXIT_OK, UserError, user_error
+from workflows.model import explained
+from workflows.model.introductions import CLOSE_REASON, SOURCE, STATUS
+from workflows.model.said import Said, labelled, said
 from workflows.shell.language import catalogued, words_for
 
 
@@ -46,10 +49,10 @@ def cmd_list(args) -> int:
     settings = load_settings(args)
     store = open_store(settings)
     intros = store.introductions.find("status", args.status) if args.status else store.introductions.all()
-    for intro in intros:
-        print(f"{intro['ref']:<7} {intro['status']:<10} {intro['offer']:>6} → {intro['demand']:<6} "
-              f"{intro['score']:.2f}  {local_stamp(settings, intro['created'])}")
     say = words_for(settings)
+    for intro in intros:
+        print(f"{intro['ref']:<7} {said(labelled(STATUS, intro['status']), say):<10} {intro['offer']:>6} → "
+              f"{intro['demand']:<6} {intro['score']:.2f}  {local_stamp(settings, intro['created'])}")
     print(say("{n} introduction(s).", n=len(intros)))
     return EXIT_OK
 
@@ -68,6 +71,21 @@ def print_bilan(bilan: dict, say) -> None:
             print(f"    {say(word)}: " + bilan[key].replace("\n", "\n      "))
 
 
+def print_status(record: dict, statuses, say) -> None:
+    """A record's head line: its ref, its status and why it ended (when that says more),
+    in ``say``'s language (``statuses``: the record's :class:`workflows.model.said.Label`
+    table)."""
+    reason = record.get("close_reason")
+    print(f"{record['ref']}: {said(labelled(statuses, record['status']), say)}"
+          + (f" ({said(labelled(CLOSE_REASON, reason), say)})" if reason and reason != record["status"] else ""))
+
+
+def print_why(lines, say, indent: str) -> None:
+    """The stored lines of why two items met, in ``say``'s language."""
+    for line in lines:
+        print(indent + said(explained.read(line), say))
+
+
 def print_history(entries: list[dict], settings, say) -> None:
     """A record's history: when (network time) and what (the store's word for the event)."""
     print("  " + say("history:"))
@@ -76,15 +94,14 @@ def print_history(entries: list[dict], settings, say) -> None:
 
 
 def cmd_show(args) -> int:
-    # The statuses, events and reasons are the store's words (as in --status): shown as they are.
+    # The events of the history are the store's words: shown as they are.
     settings = load_settings(args)
     say = words_for(settings)
     store = open_store(settings)
     intro = store.introductions.find_one("ref", args.ref.upper())
     if intro is None:
         raise UserError("no introduction {ref} (see `rers introductions list`)", ref=args.ref)
-    reason = intro.get("close_reason")
-    print(f"{intro['ref']}: {intro['status']}" + (f" ({reason})" if reason and reason != intro['status'] else ""))
+    print_status(intro, STATUS, say)
     erased = say("(erased)")
     for side in ("offer", "demand"):
         item = store.items.find_one("ref", intro[side]) or {}
@@ -94,16 +111,16 @@ def cmd_show(args) -> int:
                                                ref=intro[side], title=item.get("title", erased), who=who,
                                                consent=intro["consents"][side] or "-",
                                                contact=intro["contacts"][side] or "-"))
-    print("  " + say("score {score:.2f} ({source}):", score=intro["score"], source=intro["source"]))
-    for line in intro["why"]:
-        print(f"    {line}")
+    print("  " + say("score {score:.2f} ({source}):", score=intro["score"], source=labelled(SOURCE, intro["source"])))
+    print_why(intro["why"], say, "    ")
     print("  " + say("created {created}, approved {approved}{by}, introduced {introduced}",
                      created=local_stamp(settings, intro["created"]), approved=local_stamp(settings, intro["approved"]),
                      by=say(" by {animator}", animator=intro["decided_by"]) if intro.get("decided_by") else "",
                      introduced=local_stamp(settings, intro["introduced"])))
     if intro.get("earlier"):
         print("  " + say("the same pair before: {earlier}",
-                         earlier=", ".join(f"{e['ref']} ({e['status']})" for e in intro["earlier"])))
+                         earlier=", ".join(f"{e['ref']} ({said(labelled(STATUS, e['status']), say)})"
+                                           for e in intro["earlier"])))
     if intro["status"] == "expired" and not intro.get("approved"):
         if intro.get("again_after"):
             print("  " + say("may be proposed again by matching from {when}", when=local_stamp(settings, intro["again_after"]))
@@ -138,15 +155,15 @@ def cmd_followups(args) -> int:
 
 
 def _act(args, act) -> int:
-    """Carry out ``act(plan)`` (:func:`workflows.shell.apply.run`), print what it returns,
-    then send the mail."""
+    """Carry out ``act(plan)`` (:func:`workflows.shell.apply.run`), print what it returns
+    (a :class:`workflows.model.said.Said`, in the network's language), then send the mail."""
     from workflows.shell.apply import run
 
     settings = load_settings(args)
     store = open_store(settings)
     clock = clock_for(settings, args)
     try:
-        print(run(settings, store, clock(), act))
+        print(said(run(settings, store, clock(), act), words_for(settings)))
     except LookupError as error:
         raise UserError("{error} (see `rers introductions list`)", error=error.args[0]) from None
     except ValueError as error:
@@ -159,7 +176,7 @@ def cmd_cancel(args) -> int:
     from workflows.steps.introductions import cancel
 
     animator = args.animator.strip() if args.animator else None
-    return _act(args, lambda plan: f"{cancel(plan, args.ref.upper(), animator)['ref']} cancelled")
+    return _act(args, lambda plan: Said("{ref} cancelled", ref=cancel(plan, args.ref.upper(), animator)["ref"]))
 
 
 def cmd_consent(args) -> int:
@@ -190,8 +207,7 @@ def cmd_match(args) -> int:
             say = words_for(None if bare else load_settings(args))
             print(f"score {result['score']:.2f}: "
                   + (say("would be proposed") if result["proposed"] else say("not proposed")))
-            for line in result["why"]:
-                print(f"  {line}")
+            print_why(result["why"], say, "  ")
         return EXIT_OK
     settings = load_settings(args)
     store = open_store(settings)
@@ -209,8 +225,7 @@ def cmd_match(args) -> int:
     say = words_for(settings)
     for p in proposals:
         print(f"{p.ref or say('(dry run)')}: {p.offer} → {p.demand} score {p.score:.2f}")
-        for line in p.why:
-            print(f"    {line}")
+        print_why(p.why, say, "    ")
     print(say("{n} pair(s) would be proposed.", n=len(proposals)) if args.dry_run
           else say("{n} pair(s) proposed.", n=len(proposals)))
     for g in groups:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from workflows.commands.common import flush_outbox, load_settings, open_store
 from workflows.shell.clock import clock_for
-from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError, user_error
+from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError, system_reason, user_error
 from workflows.shell.language import MEMBER_STATUS, words_for
 
 
@@ -105,7 +105,7 @@ def cmd_export(args) -> int:
         try:
             _write_private(Path(args.output), text)
         except OSError as error:
-            raise UserError("cannot write {path}: {reason}", path=args.output, reason=error.strerror or error) from None
+            raise UserError("cannot write {path}: {reason}", path=args.output, reason=system_reason(error)) from None
         say = words_for(plan.settings)
         print(say("written: {path}", path=args.output))
     else:

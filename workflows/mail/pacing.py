@@ -41,15 +41,6 @@ class SendLimits:
     def any(self) -> bool:
         return self.per_minute is not None or self.recipients_per_day is not None
 
-    def describe(self) -> str:
-        """``30 a minute, 10000 recipients a day`` (or ``none``), for people."""
-        parts = []
-        if self.per_minute is not None:
-            parts.append(f"{self.per_minute} a minute")
-        if self.recipients_per_day is not None:
-            parts.append(f"{self.recipients_per_day} recipients a day")
-        return ", ".join(parts) or "none"
-
 
 def departures(waiting: Sequence[int], history: Iterable[tuple[datetime, int]], limits: SendLimits,
                now: datetime, not_before: datetime | None = None) -> list[datetime]:

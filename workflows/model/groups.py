@@ -33,7 +33,22 @@ marker that matching reads (:func:`holds`), always checked against the group its
 """
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from workflows.model.items import is_collective
+from workflows.model.said import Label
+
+STATUS = MappingProxyType({
+    "proposed": Label("group", "proposed"), "lead": Label("group", "lead"), "open": Label("group", "open"),
+    "bilan": Label("group", "bilan"), "completed": Label("group", "completed"), "refused": Label("group", "refused"),
+    "declined": Label("group", "declined"), "expired": Label("group", "expired"),
+    "cancelled": Label("group", "cancelled")})
+"""A group's status (the store's word) as the operator reads it (``rers groups``, a refused command)."""
+ASKER_STATE = MappingProxyType({
+    "invited": Label("asker", "invited"), "asked": Label("asker", "asked"), "member": Label("asker", "member"),
+    "waiting": Label("asker", "waiting"), "declined": Label("asker", "declined"), "left": Label("asker", "left"),
+    "expired": Label("asker", "expired"), "ended": Label("asker", "ended")})
+"""An asker's state in a group, as the operator reads it."""
 
 BUSY = ("proposed", "lead", "open")
 """Statuses of a group still gathering people: its offer and its askers' demands wait on it."""

@@ -5,9 +5,10 @@ stored (:func:`bilan_record`). The life of an introduction is in
 from __future__ import annotations
 
 import re
+from types import MappingProxyType
 
 from workflows.mail.fields import happened_in_text
-from workflows.model.said import Said
+from workflows.model.said import Label, Said
 from workflows.mail.labels import label_of
 from workflows.model.voice import split_effects
 
@@ -15,6 +16,27 @@ SIDES = ("offer", "demand")
 
 
 ACTIVE = ("proposed", "consent", "introduced", "bilan")
+
+STATUS = MappingProxyType({
+    "proposed": Label("introduction", "proposed"), "consent": Label("introduction", "consent"),
+    "introduced": Label("introduction", "introduced"), "bilan": Label("introduction", "bilan"),
+    "completed": Label("introduction", "completed"), "refused": Label("introduction", "refused"),
+    "declined": Label("introduction", "declined"), "expired": Label("introduction", "expired"),
+    "cancelled": Label("introduction", "cancelled")})
+"""An introduction's status (the store's word) as the operator reads it (said in the
+network's language by ``rers introductions``, a refused command)."""
+CLOSE_REASON = MappingProxyType({
+    "no answer": Label("closed because", "no answer"), "refused": Label("closed because", "refused"),
+    "declined": Label("closed because", "declined"),
+    "cancelled by an animator": Label("closed because", "cancelled by an animator"),
+    "closed by an animator": Label("closed because", "closed by an animator"),
+    "member left": Label("closed because", "member left"), "item withdrawn": Label("closed because", "item withdrawn"),
+    "offer withdrawn": Label("closed because", "offer withdrawn"),
+    "nobody joined": Label("closed because", "nobody joined"), "closed": Label("closed because", "closed"),
+    "bilan": Label("closed because", "bilan")})
+"""Why an introduction or a group ended (its ``close_reason``), as the operator reads it."""
+SOURCE = MappingProxyType({"matching": Label("proposed by", "matching"), "command": Label("proposed by", "command")})
+"""Who proposed an introduction or a group (its ``source``): matching, or an animator's command."""
 
 
 BILAN_VALID_DAYS = 30

@@ -54,6 +54,8 @@ import snowballstemmer
 from rapidfuzz import fuzz, process
 from unidecode import unidecode
 
+from workflows.model import explained
+
 
 BUILTIN_SYNONYMS = Path(__file__).resolve().parents[1] / "data" / "synonymes.txt"
 BUILTIN_FAMILIES = Path(__file__).resolve().parents[1] / "data" / "familles.txt"
@@ -836,33 +838,28 @@ class Score:
     whose meanings are near as a whole (see :data:`LEFTOVER_MIN_COSINE`), or None."""
 
     def why(self, min_score: float | None = None) -> list[str]:
-        """The explanation, in French, one line a fact (for animators and ``rers match --score``)."""
+        """The explanation, in French, one line a fact (for animators and ``rers match --score``;
+        :mod:`workflows.model.explained` reads a line back to say it in the operator's language)."""
         lines = []
         for m in self.matches:
-            if m.kind == "same":
-                lines.append(f"« {m.demand} » = « {m.offer} » (même mot)")
-            elif m.kind == "synonym":
-                lines.append(f"« {m.demand} » = « {m.offer} » (synonymes)")
-            elif m.kind == "family":
-                lines.append(f"« {m.demand} » ≈ « {m.offer} » (même famille)")
-            elif m.kind == "domain":
-                lines.append(f"« {m.demand} » ≈ « {m.offer} » (même domaine)")
+            if m.kind in ("same", "synonym", "family", "domain"):
+                lines.append(explained.line(m.kind, demand=m.demand, offer=m.offer))
             elif m.kind == "sense":
-                lines.append(f"« {m.demand} » ≈ « {m.offer} » (sens proche, {m.value:.2f})")
+                lines.append(explained.line("sense", demand=m.demand, offer=m.offer, value=f"{m.value:.2f}"))
             else:
-                lines.append(f"« {m.demand} » ≈ « {m.offer} » (faute de frappe, {round(m.value * 100)} %)")
+                lines.append(explained.line("typo", demand=m.demand, offer=m.offer, percent=str(round(m.value * 100))))
         if self.rest:
             mine, theirs, cosine = self.rest
-            lines.append(f"« {' '.join(mine)} » ≈ « {' '.join(theirs)} » (le reste, sens voisin, {cosine:.2f})")
+            lines.append(explained.line("rest", demand=" ".join(mine), offer=" ".join(theirs), value=f"{cosine:.2f}"))
         if self.unmatched_demand:
-            lines.append("demande, sans correspondance : " + ", ".join(f"« {w} »" for w in self.unmatched_demand))
+            lines.append(explained.line("demand unmatched", words=", ".join(f"« {w} »" for w in self.unmatched_demand)))
         if self.unmatched_offer:
-            lines.append("offre, sans correspondance : " + ", ".join(f"« {w} »" for w in self.unmatched_offer))
+            lines.append(explained.line("offer unmatched", words=", ".join(f"« {w} »" for w in self.unmatched_offer)))
         if not self.matches:
-            lines.append("aucun mot en commun (ni synonyme, ni faute de frappe proche)")
+            lines.append(explained.line("nothing"))
         if min_score is not None:
-            verdict = "au-dessus" if self.score >= min_score else "en dessous"
-            lines.append(f"score {self.score:.2f}, {verdict} du minimum {min_score:.2f}")
+            lines.append(explained.line("above" if self.score >= min_score else "below", score=f"{self.score:.2f}",
+                                        minimum=f"{min_score:.2f}"))
         return lines
 
 

@@ -45,6 +45,35 @@ class Said(str):
         return {"said": self.message, "values": {name: kept(value) for name, value in self.values.items()}}
 
 
+class Label(Said):
+    """One word of a table (a status, a source, a reason kept in the store), said in its
+    ``context`` (« introduction », « group »…: gettext's ``msgctxt``): the same English
+    word reads differently by what it qualifies (an introduction « expirée », a group
+    « expiré »)."""
+
+    context: str
+
+    def __new__(cls, context: str, message: str, /) -> Label:
+        self = super().__new__(cls, message)
+        self.context = context
+        return self
+
+    def said(self, say) -> str:
+        """The word in the language of ``say`` (a ``workflows.shell.language.Words``)."""
+        return say.label(self.context, self.message)
+
+    def data(self) -> dict:
+        """As :meth:`Said.data`, with its ``context``."""
+        return {"said": self.message, "context": self.context, "values": {}}
+
+
+def labelled(table, code):
+    """``code`` (a store's word: a status, a reason) as its :class:`Label` of ``table``
+    (a mapping of codes to labels), or the code itself when the table has none (a word
+    written by an older version)."""
+    return table.get(code, code) if code is not None else code
+
+
 def joined(texts: list[str]) -> str:
     """``texts`` (at least one; :class:`Said` or not) joined by « ; » as one text, each
     said in the language of whoever shows it: several outcomes of one message."""
@@ -78,6 +107,8 @@ def kept(text):
 def unkept(data):
     """What :func:`kept` stored: a :class:`Said` again (said in the language of whoever
     shows it), or the text, number or None as it was."""
+    if isinstance(data, dict) and "context" in data:
+        return Label(data["context"], data["said"])
     if isinstance(data, dict) and "said" in data:
         return Said(data["said"], **{name: unkept(value) for name, value in data.get("values", {}).items()})
     return data

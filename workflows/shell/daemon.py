@@ -49,7 +49,7 @@ from store import Store, StoreBusy, StoreError
 from workflows.mail.render import Renderer
 from workflows.model.said import Said, said_of
 from workflows.shell.apply import run
-from workflows.shell.errors import UserError, os_problem
+from workflows.shell.errors import UserError, os_problem, system_reason
 from workflows.shell.housekeeping import housekeeping
 from workflows.shell.jobs import (
     expire_pending_job,
@@ -98,7 +98,7 @@ class InstanceLock:
                             "or wait for it to finish", pid=pid, lock=self.path) from None
         except OSError as error:
             raise UserError("cannot lock {lock}: {reason} (the store's folder must be writable by the robot)",
-                            lock=self.path, reason=error.strerror or error) from None
+                            lock=self.path, reason=system_reason(error)) from None
         try:
             self.path.with_suffix(".pid").write_text(f"{os.getpid()}\n")
         except OSError as error:

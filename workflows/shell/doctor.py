@@ -17,6 +17,7 @@ from config.settings import Settings
 from workflows.model.said import Said, said, said_of
 from workflows.shell.language import Words, words_for
 from workflows.shell.network import NO_TOKEN
+from workflows.shell.errors import system_reason
 
 
 @dataclass(frozen=True)
@@ -27,14 +28,14 @@ class Finding:
     text: str
 
 
-def _writable(folder: Path) -> str | None:
+def _writable(folder: Path) -> Said | str | None:
     """None when files can be created in ``folder`` (created if missing), else why not."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".rers-doctor-"):
             pass
     except OSError as error:
-        return error.strerror or str(error)
+        return system_reason(error)
     return None
 
 

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import errno
+import socket
+from types import MappingProxyType
 
 from workflows.model.said import Said, said_of
+from workflows.model.system import errno_reason
 
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 
@@ -32,6 +35,25 @@ def user_error(error: Exception, status: int = EXIT_FAILURE) -> UserError:
     return UserError(said_of(error), status)
 
 
+NAME_REASONS = MappingProxyType({
+    socket.EAI_NONAME: Said("no such name (check the server's name)"),
+    socket.EAI_AGAIN: Said("the name could not be looked up for now (is the network up?)"),
+})
+"""Why a name lookup failed (``socket.gaierror``'s codes, which are not ``errno``'s)."""
+
+
+def system_reason(error: OSError | UnicodeDecodeError) -> Said | str:
+    """The system's reason for ``error`` (a file's, a socket's, a name lookup's, or a file
+    that is not UTF-8 text): :func:`workflows.model.system.errno_reason`, or one of
+    :data:`NAME_REASONS` (English, said in the operator's language), else the system's
+    own English words (``strerror``, or the error's text)."""
+    if isinstance(error, UnicodeDecodeError):
+        return Said("not UTF-8 text (byte {n} cannot be read)", n=error.start + 1)
+    if isinstance(error, socket.gaierror):
+        return NAME_REASONS.get(error.errno) or error.strerror or str(error)
+    return errno_reason(error)
+
+
 DISK_FULL_HINT = Said("the disk is full: free some space, then run the robot again (nothing was lost)")
 
 
@@ -40,11 +62,11 @@ def os_problem(error: OSError, doing: Said | str = "", *, with_file: bool = True
     done (``doing``), the file (unless ``with_file`` is false: ``doing`` names it) and
     the system's words; a full disk (ENOSPC, or a quota: EDQUOT) says so plainly. English
     (logs), said in the network's language by :meth:`Said.said` (``doing`` too, when it is
-    a :class:`Said`), but for the system's words."""
+    a :class:`Said`), the system's words too when :func:`system_reason` knows them."""
     where = f" {error.filename}" if with_file and getattr(error, "filename", None) else ""
     if doing:
         head = Said("{doing}{where}", doing=doing, where=where)
     else:
         head = Said("cannot write{where}", where=where) if where else Said("input/output error")
     hint = Said(" ({hint})", hint=DISK_FULL_HINT) if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)) else ""
-    return Said("{head}: {reason}{hint}", head=head, reason=error.strerror or str(error), hint=hint)
+    return Said("{head}: {reason}{hint}", head=head, reason=system_reason(error), hint=hint)

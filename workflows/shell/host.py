@@ -42,7 +42,7 @@ from workflows.shell.soundness import sound
 from workflows.mail.render import Renderer
 from workflows.model.said import Said, said, said_of
 from workflows.shell.daemon import EXIT_UNFIXABLE, Daemon
-from workflows.shell.errors import UserError, os_problem
+from workflows.shell.errors import UserError, os_problem, system_reason
 from workflows.shell.language import Words, words_for, words_for_error
 from workflows.shell.lexicon import Lexicon
 from workflows.shell.resources import LEXICON_KEY
@@ -76,7 +76,7 @@ def find_networks(directory: Path) -> list[tuple[str, Path]]:
         folders = sorted(p for p in directory.iterdir() if p.is_dir() and not p.name.startswith("."))
     except OSError as error:
         raise UserError("cannot read the networks' folder {directory}: {why}", directory=directory,
-                        why=error.strerror or error) from None
+                        why=system_reason(error)) from None
     found = [(folder.name, folder / CONFIG_NAME) for folder in folders if (folder / CONFIG_NAME).is_file()]
     if not found:
         raise UserError("no network in {directory}: each network is a sub-folder holding its own {name} "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import mailbox
 from pathlib import Path
 
-from workflows.shell.errors import UserError
+from workflows.shell.errors import UserError, system_reason
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "example.toml"
 
@@ -37,7 +37,7 @@ def init_folder(directory: Path, *, force: bool = False) -> Path:
         for sub in ("outbox", "store", "calendar"):
             (directory / sub).mkdir(exist_ok=True)
     except OSError as error:
-        raise UserError("cannot create {folder}: {reason}", folder=directory, reason=error.strerror or error) from None
+        raise UserError("cannot create {folder}: {reason}", folder=directory, reason=system_reason(error)) from None
     settings = load(config)
     path = settings.store.path
     if not (path.exists() or path.with_name(path.name + ".bak").exists()):
@@ -58,7 +58,7 @@ def create_signing_key(settings) -> Path | None:
         return path if create_key(path) else None
     except OSError as error:
         raise UserError("cannot create the signing key {path}: {reason}", path=path,
-                        reason=error.strerror or error) from None
+                        reason=system_reason(error)) from None
 
 
 def create_store(path: Path) -> Path:

@@ -44,6 +44,11 @@ class Words:
         text = self._catalogue.gettext(message)
         return text.format(**{name: said(value, self) for name, value in values.items()}) if values else text
 
+    def label(self, context: str, message: str, /) -> str:
+        """``message`` translated in ``context`` (gettext's ``pgettext``: a
+        :class:`workflows.model.said.Label`)."""
+        return self._catalogue.pgettext(context, message)
+
     def plural(self, singular: str, plural: str, n: int, /, **values) -> str:
         """The form of ``n`` (``{n}`` is filled too)."""
         values = {name: said(value, self) for name, value in values.items()}

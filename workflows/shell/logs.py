@@ -71,3 +71,13 @@ def protect(handlers) -> None:
     for handler in handlers:
         if not any(isinstance(f, PersonalDataFilter) for f in handler.filters):
             handler.addFilter(PersonalDataFilter())
+
+
+class AuditQuiet(logging.Filter):
+    """Drops the audit trail's records (logger ``rers.audit``: what was decided for each
+    message, in English) under ERROR: a command run at a terminal (`rers poll`, `rers
+    demo`, `rers decide`…) says each message's outcome itself in the network's language
+    (README, « The logs »). Errors, and every other logger's warnings, still show."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR or not (record.name == "rers.audit" or record.name.startswith("rers.audit."))

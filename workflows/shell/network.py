@@ -19,6 +19,7 @@ from pathlib import Path
 
 from workflows.model.said import Said
 from workflows.shell.language import catalogued
+from workflows.shell.errors import system_reason
 
 NO_TOKEN = catalogued("reached {where} but has no token to log in: {reason}")
 """A login the OAuth 2.0 token's source kept from being tried (``where``: :func:`server`;
@@ -81,7 +82,7 @@ def describe(error: BaseException, service: str, host: str, port: int, timeout: 
                     hint=hint)
     if isinstance(error, socket.gaierror):
         return Said("cannot find the {service} server {host!r}: {reason}", service=service, host=host,
-                    reason=error.strerror or str(error))
+                    reason=system_reason(error))
     if isinstance(error, ConnectionRefusedError):
         return Said("{where} refused the connection (is it running, and is the port right?)", where=where)
     if isinstance(error, TimeoutError):
@@ -89,5 +90,5 @@ def describe(error: BaseException, service: str, host: str, port: int, timeout: 
     if isinstance(error, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError, EOFError)):
         return Said("{where} closed the connection", where=where)
     if isinstance(error, OSError):
-        return Said("cannot reach {where}: {reason}", where=where, reason=error.strerror or str(error))
+        return Said("cannot reach {where}: {reason}", where=where, reason=system_reason(error))
     return None

@@ -35,6 +35,7 @@ from typing import Callable, Protocol
 
 from config.settings import OAuth2Settings, Settings
 from workflows.model.said import Said
+from workflows.shell.errors import system_reason
 
 REFRESH_MARGIN = timedelta(minutes=5)
 """A token with less than this left is replaced before a login (servers refuse an expired
@@ -92,7 +93,7 @@ def read_secret_file(path: Path, what: Said) -> str:
         info = path.stat()
     except OSError as error:
         raise TokenError(Said("cannot read {what} {path}: {reason}", what=what, path=path,
-                              reason=error.strerror or str(error)), fault="secret") from None
+                              reason=system_reason(error)), fault="secret") from None
     if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise TokenError(Said("{what} {path} can be read by others (mode {mode}): run `chmod 600 {path}`", what=what,
                               path=path, mode=format(stat.S_IMODE(info.st_mode), "04o")), fault="secret")

@@ -34,7 +34,7 @@ from config.settings import TransportSettings
 from store import Store, cause_key, message_key
 from workflows.mail.pacing import DAY, SendLimits, departures, pause_after
 from workflows.mail.rfc5322 import recipients_of, serialize
-from workflows.model.said import kept, said_of
+from workflows.model.said import Said, kept, said_of
 from workflows.shell.transports.base import Transport, TransportError
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,19 @@ def priority_of(mail: dict) -> int:
 def limits_of(transport: TransportSettings) -> SendLimits:
     """The caps ``[transport]`` sets (its preset, or its own figures)."""
     return SendLimits(transport.max_per_minute, transport.max_recipients_per_day)
+
+
+def limits_said(limits: SendLimits) -> Said:
+    """``30 a minute, 10000 recipients a day`` (or ``no limit``), for people: English (the
+    log), said in the operator's language where shown (``rers status``)."""
+    if limits.per_minute is not None and limits.recipients_per_day is not None:
+        return Said("{minute} a minute, {day} recipients a day", minute=limits.per_minute,
+                    day=limits.recipients_per_day)
+    if limits.per_minute is not None:
+        return Said("{minute} a minute", minute=limits.per_minute)
+    if limits.recipients_per_day is not None:
+        return Said("{day} recipients a day", day=limits.recipients_per_day)
+    return Said("no limit")
 
 
 def backoff(attempts: int) -> timedelta:
@@ -291,7 +304,7 @@ def _allowed(store: Store, pending: list[dict], limits: SendLimits, now: datetim
     if len(allowed) < len(pending):
         report.held = len(pending) - len(allowed)
         report.next_departure = times[len(allowed)]
-        log.info("send limits (%s): %d mail(s) wait, the next at %s", limits.describe(), report.held,
+        log.info("send limits (%s): %d mail(s) wait, the next at %s", limits_said(limits), report.held,
                  report.next_departure.isoformat(timespec="seconds"))
     return allowed
 

@@ -277,7 +277,9 @@ class Runner:
         was the fault)."""
         failure = self.store.failures.find_one("message_id", message_id)
         count = 1 if failure is None else failure["count"] + 1
-        detail = Said("{kind}: {error}", kind=type(error).__name__, error=_shortened(said_of(error)))
+        # The exception is for whoever maintains the code: a sentence in the operator's language first.
+        detail = Said("a fault in the robot's code, to report ({kind}: {error})", kind=type(error).__name__,
+                      error=_shortened(said_of(error)))
         if failure is None:
             failure_id = self.store.failures.insert(
                 {"message_id": message_id, "count": 1, "last": _stamp(now), "error": kept(detail)})

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from config.settings import Settings, load
 from workflows.shell.clock import MARKER, is_sandbox
-from workflows.shell.errors import UserError
+from workflows.shell.errors import UserError, system_reason
 
 _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
 _KEY = re.compile(r'^\s*("?)([A-Za-z0-9_\-]+)\1\s*=')
@@ -134,6 +134,6 @@ def make_sandbox(directory: Path, source: Settings | None) -> Path:
         (directory / MARKER).write_text(f"a sandbox copied from {origin}\n", encoding="utf-8")
     except OSError as error:
         raise UserError("cannot make the sandbox {folder}: {reason}", folder=directory,
-                        reason=error.strerror or error) from None
+                        reason=system_reason(error)) from None
     load(config)  # the copy must be a valid configuration (raises ConfigError, every problem at once)
     return config

@@ -12,9 +12,10 @@ from babel.dates import format_date, format_timedelta
 
 from config.settings import Settings
 from store import Store, message_key
+from workflows.mail.labels import label_of
 from workflows.model.said import Said, kept, unkept
 from workflows.shell.language import Words, words_for
-from workflows.shell.outbox import BULK, limits_of, paused_until, priority_of, waiting
+from workflows.shell.outbox import limits_of, limits_said, paused_until, priority_of, waiting
 
 log = logging.getLogger(__name__)
 
@@ -170,10 +171,15 @@ def waiting_lines(settings: Settings, store: Store, now: datetime, say: Words) -
             return say("at the next flush")
         return say("in {delay} ({at} UTC)", delay=ago(at - now, say), at=at.strftime("%Y-%m-%d %H:%M"))
 
-    lines.append(say("Waiting: {answers} answer(s) and notice(s) first, then {bulk} invitation(s) to many ({kinds}); "
-                     "the next leaves {first}, the last {last}. Send limits ([transport]): {limits}.",
-                     answers=len(queue) - bulk, bulk=bulk, kinds=", ".join(sorted(BULK)), first=when(first),
-                     last=when(last), limits=limits.describe()))
+    if bulk:
+        kinds = sorted({label_of(mail.get("purpose"), "purpose", say.language) for mail, _at in queue if priority_of(mail)})
+        waits = say("Waiting: {answers} answer(s) and notice(s) first, then {bulk} invitation(s) to many ({kinds}); "
+                    "the next leaves {first}, the last {last}.", answers=len(queue) - bulk, bulk=bulk,
+                    kinds=", ".join(kinds), first=when(first), last=when(last))
+    else:
+        waits = say("Waiting: {answers} answer(s) and notice(s); the next leaves {first}, the last {last}.",
+                    answers=len(queue), first=when(first), last=when(last))
+    lines.append(waits + " " + say("Send limits ([transport]): {limits}.", limits=limits_said(limits)))
     return lines
 
 

@@ -250,14 +250,18 @@ def _not_rendered(where: str, error: TemplateError) -> Problem:
     return Problem("fail", where, Said("the built-in template cannot be rendered: {error}", error=str(error)))
 
 
-def _reason(error: TemplateError) -> str:
-    """What is wrong and where in the file (Problem.where names the file itself); jinja2's
-    own words stay as it says them."""
+def _reason(error: TemplateError) -> Said:
+    """What is wrong and where in the file (Problem.where names the file itself): a
+    sentence in the operator's language first, then jinja2's own words as it says them
+    (for whoever mends the file: the names of its tags are English); a file not saved in
+    UTF-8 says which byte and where."""
     if error.undecoded:
         byte, line, position = error.undecoded
         return Said("not saved in UTF-8 (byte {byte} on line {line}, position {position}); save it in UTF-8",
                     byte="0x" + format(byte, "02X"), line=line, position=position)
-    return Said("line {line}: {reason}", line=error.line, reason=error.reason) if error.line else error.reason
+    if error.line:
+        return Said("line {line}: the template stops here ({reason})", line=error.line, reason=error.reason)
+    return Said("the template cannot be used ({reason})", reason=error.reason)
 
 
 def _broken(error: TemplateError, where: str) -> Problem:

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from workflows.decision import Incoming, Plan, Refused
-from workflows.model.said import Said
+from workflows.model.said import Said, labelled
 from workflows.lookup import find_group, find_item, find_ref, group_holding
 from workflows.model.groups import (
     BUSY,
@@ -51,6 +51,7 @@ from workflows.model.groups import (
     IN_PLAY,
     SERVING,
     SIDE_OFFER,
+    STATUS,
     asker,
     collective,
     free_places,
@@ -885,7 +886,8 @@ def close(plan: Plan, ref: str, animator: str | None = None) -> dict:
         raise LookupError(Said("no group {ref}", ref=ref))
     by = f" by {animator}" if animator else ""
     if group["status"] in ENDED:
-        raise Refused("{ref} is {status}: it has already ended", ref=group["ref"], status=group["status"])
+        raise Refused("{ref} is {status}: it has already ended", ref=group["ref"],
+                      status=labelled(STATUS, group["status"]))
     if group["status"] == "bilan":
         _call_off_sessions(plan, group)
         update_group(plan, group, f"closed{by}", status="completed", closed=plan.stamp(), close_reason="closed")

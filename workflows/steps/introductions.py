@@ -50,11 +50,11 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from workflows.decision import Incoming, Plan, Refused
-from workflows.model.said import Said
+from workflows.model.said import Said, labelled
 from workflows.lookup import find_introduction, find_item, find_ref, group_holding
 from workflows.mail.labels import label_of
 from workflows.model.groups import collective
-from workflows.model.introductions import ACTIVE, SIDES, erased
+from workflows.model.introductions import ACTIVE, SIDES, STATUS, erased
 from workflows.model.matching import OTHER, PENDING, Score, item_busy, matched_lines, pair_refusal, why_in_one_line
 from workflows.model.privacy import (
     choose_contact,
@@ -520,7 +520,7 @@ def record_oral_consent(plan: Plan, ref: str, side: str, answer: str, animator: 
         raise LookupError(Said("no introduction {ref}", ref=ref))
     if intro["status"] != "consent":
         raise Refused("{ref} is {status}: only an introduction waiting for consent takes one", ref=ref,
-                      status=intro["status"])
+                      status=labelled(STATUS, intro["status"]))
     if not intro[f"{side}_member"]:
         raise Refused("{ref}: the {side} member was erased", ref=ref, side=side)
     if intro["consents"][side] == answer:
@@ -805,7 +805,7 @@ def cancel(plan: Plan, ref: str, animator: str | None = None) -> dict:
         raise LookupError(Said("no introduction {ref}", ref=ref))
     if intro["status"] not in PENDING:
         raise Refused("{ref} is {status}: only an introduction waiting for approval or consent can be cancelled",
-                      ref=ref, status=intro["status"])
+                      ref=ref, status=labelled(STATUS, intro["status"]))
     stop_introduction(plan, intro, f"cancelled by {animator}" if animator else "cancelled", status="cancelled",
           close_reason="cancelled by an animator")
     return intro
