@@ -435,10 +435,13 @@ def main(argv: list[str] | None = None, clock: Clock | None = None) -> int:
     args = build_parser(say).parse_args(argv)
     args.say, args.clock = say, clock
     # A command at a terminal says each message's outcome itself, in the network's language:
-    # the audit trail's English warnings would repeat it in another (`rers run`, whose
-    # stderr is the journal, and --log-level info or debug keep them).
+    # the audit trail's English warnings would repeat it in another. Where no one reads a
+    # terminal — `rers run`'s journal, `rers poll` from cron, whose stderr is mailed or
+    # kept — they are the only log, and stay (so do --log-level info or debug); the demo,
+    # a showcase, never mixes them in.
+    at_terminal = sys.stderr.isatty() or args.command == "demo"
     configure_logging(args.log_level, networks=bool(getattr(args, "networks", None)),
-                      audit_shown=args.command == "run" or args.log_level in ("info", "debug"))
+                      audit_shown=args.command == "run" or not at_terminal or args.log_level in ("info", "debug"))
     from config.settings import ConfigError, SecretMissing
     from store import StoreError
     from workflows.shell.mailboxes.base import MailboxError

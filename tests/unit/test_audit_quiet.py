@@ -23,11 +23,15 @@ def test_the_audit_trail_s_warnings_are_left_out_its_errors_and_other_warnings_k
     assert quiet.filter(record("workflows.shell.runner", logging.WARNING))
 
 
-@pytest.mark.parametrize("argv, shown", [
-    (["poll"], False), (["demo", "x"], False), (["run"], True), (["poll", "--log-level", "info"], True),
+@pytest.mark.parametrize("argv, terminal, shown", [
+    (["poll"], True, False), (["demo", "x"], True, False), (["run"], True, True),
+    (["poll", "--log-level", "info"], True, True),
+    # From cron (stderr mailed or kept, no terminal) the audit trail is the only log.
+    (["poll"], False, True), (["demo", "x"], False, False),
 ])
-def test_which_commands_show_the_audit_trail(monkeypatch, tmp_path, argv, shown):
+def test_which_commands_show_the_audit_trail(monkeypatch, tmp_path, argv, terminal, shown):
     seen = {}
+    monkeypatch.setattr(cli.sys.stderr, "isatty", lambda: terminal, raising=False)
 
     def configure(level, networks=False, audit_shown=True):
         seen["shown"] = audit_shown
