@@ -192,5 +192,5 @@ def test_a_group_of_three_askers_for_two_places_through_real_mail(people, imap_r
     assert people.answer(ZOE, "Comment s'est passé le groupe", "Échange réalisé : oui\nIntérêt : une écharpe !") == \
         ["handled: G-1 bilan M-4: yes"]
     shown = imap_robot.command("groups", "show", "G-1").stdout
-    assert "G-1: bilan" in shown and "M-4" in shown and "bilan M-4 (demandeur) : a eu lieu : yes" in shown
+    assert "G-1: bilan" in shown and "M-4" in shown and "bilan M-4 (demandeur) : a eu lieu : oui" in shown
     assert "G-1" in imap_robot.command("groups", "list").stdout

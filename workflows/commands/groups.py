@@ -17,7 +17,7 @@ from workflows.commands.calendar import _publish_and_send, day_argument, describ
 from workflows.commands.common import flush_outbox, load_settings, open_store
 from workflows.commands.introductions import SIDES, local_stamp, print_bilan, print_history, print_status
 from workflows.model.groups import ASKER_STATE, STATUS
-from workflows.model.introductions import SOURCE
+from workflows.model.introductions import SOURCE, answer_said
 from workflows.model.said import labelled, said
 from workflows.shell.clock import clock_for
 from workflows.shell.errors import EXIT_OK, UserError, user_error
@@ -96,7 +96,7 @@ def cmd_show(args) -> int:
     for bilan in group["bilans"]:
         print("  " + say("bilan {member} ({side}): happened {happened}", member=bilan.get("member") or erased,
                          side=say(SIDES[bilan["side"]]) if bilan.get("side") in SIDES else bilan.get("side"),
-                         happened=bilan.get("happened") or "?"))
+                         happened=said(answer_said(bilan.get("happened")), say) or "?"))
         print_bilan(bilan, say)
     print_history(group.get("history", []), settings, say)
     return EXIT_OK

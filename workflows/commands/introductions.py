@@ -31,7 +31,7 @@ from workflows.shell.clock import clock_for
 from workflows.lookup import find_ref
 from workflows.shell.errors import EXIT_OK, UserError, user_error
 from workflows.model import explained
-from workflows.model.introductions import CLOSE_REASON, SOURCE, STATUS
+from workflows.model.introductions import CLOSE_REASON, SOURCE, STATUS, answer_said
 from workflows.model.said import Said, labelled, said
 from workflows.shell.language import catalogued, words_for
 
@@ -109,7 +109,7 @@ def cmd_show(args) -> int:
         who = f"{intro[f'{side}_member'] or erased}" + (f" {member['name']}" if member and member.get("name") else "")
         print(f"  {say(SIDES[side]):<6} " + say("{ref} « {title} » — {who}; consent: {consent}, contact: {contact}",
                                                ref=intro[side], title=item.get("title", erased), who=who,
-                                               consent=intro["consents"][side] or "-",
+                                               consent=said(answer_said(intro["consents"][side]), say) or "-",
                                                contact=intro["contacts"][side] or "-"))
     print("  " + say("score {score:.2f} ({source}):", score=intro["score"], source=labelled(SOURCE, intro["source"])))
     print_why(intro["why"], say, "    ")
@@ -133,7 +133,7 @@ def cmd_show(args) -> int:
         bilan = intro["bilans"].get(side)
         if bilan:
             print("  " + say("bilan {side}: happened {happened}", side=say(SIDES[side]),
-                             happened=bilan.get("happened") or "?"))
+                             happened=said(answer_said(bilan.get("happened")), say) or "?"))
             print_bilan(bilan, say)
     print_history(intro.get("history", []), settings, say)
     return EXIT_OK

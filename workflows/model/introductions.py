@@ -46,13 +46,20 @@ _BEHALF_RE = re.compile(r"\A\s*pour\s+m\s*-\s*\d+\s*[:,]?[ \t]*\n?", re.IGNORECA
 """The ``POUR M-14 :`` an animator writes above a member's bilan: not the member's words."""
 
 
-_HAPPENED_SAID = {"yes": Said("yes"), "no": Said("no"), "ongoing": Said("ongoing")}
+_ANSWER_SAID = {"yes": Said("yes"), "no": Said("no"), "ongoing": Said("ongoing")}
+
+
+def answer_said(value):
+    """A stored answer — a consent, a bilan's ``happened`` — ``yes``, ``no`` or
+    ``ongoing`` as a :class:`Said` (said in the operator's language where shown); any
+    other value as it is."""
+    return _ANSWER_SAID.get(value, value)
 
 
 def happened_said(record: dict) -> Said:
     """A bilan's ``happened`` (:func:`bilan_record`) as an outcome says it (in the
     operator's language where shown): « free text » when the bilan did not say."""
-    return _HAPPENED_SAID.get(record.get("happened"), Said("free text"))
+    return _ANSWER_SAID.get(record.get("happened"), Said("free text"))
 
 
 def bilan_record(parsed, answer: str, at: str) -> dict:
