@@ -34,8 +34,11 @@ servers:
 	fi
 
 ## The whole suite: unit tests, integration tests against real Dovecot and aiosmtpd, the corpus.
+## Two workers (pytest-xdist): each starts its own servers on free ports and checks the
+## privacy invariant over its own mails; TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 test: $(STAMP) servers
-	$(BIN)/pytest -q --durations=15
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --durations=15
 	$(MAKE) --no-print-directory corpus
 
 ## The shared sample corpus through the real `rers parse` (when the corpus is beside the checkout).
