@@ -167,3 +167,18 @@ def test_a_closed_introduction_says_why_in_french(net, capsys):
     assert rers(net, capsys, "show", "MR-1")[1].startswith("MR-1: annulée (annulée par un animateur)\n")
     status, _, err = rers(net, capsys, "cancel", "MR-1")
     assert status != 0 and err.startswith("rers: MR-1 est annulée : ")
+
+
+@pytest.mark.parametrize("written", ["cancelled", "annulée", "ANNULEE"])
+def test_list_status_takes_the_word_the_list_shows_or_the_store_s(net, capsys, written):
+    commanded(net)
+    rers(net, capsys, "cancel", "MR-1", "--animator", "Claire Animatrice")
+    status, out, _ = rers(net, capsys, "list", "--status", written)
+    assert status == 0 and out.startswith("MR-1") and "annulée" in out
+    status, out, _ = rers(net, capsys, "list", "--status", "proposée")
+    assert status == 0 and "MR-1" not in out
+
+
+def test_an_unknown_status_names_the_words_it_knows(net, capsys):
+    status, _, err = rers(net, capsys, "list", "--status", "frobbed")
+    assert status != 0 and "frobbed" in err and "annulée" in err and "Traceback" not in err

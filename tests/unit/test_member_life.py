@@ -153,6 +153,15 @@ def test_rers_members_list_shows_who_is_paused(net, capsys):
     assert "(en pause jusqu'au lundi 15 mars 2027)" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("written, shown", [("confirmed", True), ("Confirmé", True), ("en attente", False)])
+def test_rers_members_list_status_takes_the_word_the_list_shows(net, capsys, written, shown):
+    from workflows.cli import main
+
+    net.member(MARIE, "Marie Dupont")
+    assert main(["members", "list", "--status", written, "--config", str(net.settings.source)]) == 0
+    assert ("Marie Dupont" in capsys.readouterr().out) is shown
+
+
 # --- interest in a listed item ----------------------------------------------------------------
 
 

@@ -42,3 +42,24 @@ def flush_outbox(settings, store, clock) -> str:
         line += "\n" + say("Sending stopped: {error}", error=report.error)
         line += "\n" + say("What is still queued leaves at the robot's next cycle.")
     return line
+
+
+def status_code(written: str, table, say) -> str:
+    """The store's status word that ``written`` names, for a ``--status`` filter: the code
+    itself (``expired``) or its word in the operator's language as the lists show it
+    (« expirée », « en attente »), case and accents ignored. ``table``: code → its word
+    (a :class:`workflows.model.said.Label`, or a catalogued English word said by ``say``).
+    Raises :class:`workflows.shell.errors.UserError` naming the words it knows."""
+    from workflows.mail.textutil import fold
+    from workflows.model.said import Said, said
+    from workflows.shell.errors import UserError
+
+    def shown(label) -> str:
+        return said(label, say) if isinstance(label, Said) else say(label)
+
+    wanted = fold(written)
+    for code, label in table.items():
+        if wanted in (fold(code), fold(shown(label))):
+            return code
+    raise UserError("unknown status {status} (one of: {choices})", status=written,
+                    choices=", ".join(shown(label) for label in table.values()))

@@ -14,7 +14,7 @@ network's local time; ``RERS_NOW`` fixes the clock (tests).
 from __future__ import annotations
 
 from workflows.commands.calendar import _publish_and_send, day_argument, describe, times_argument
-from workflows.commands.common import flush_outbox, load_settings, open_store
+from workflows.commands.common import flush_outbox, load_settings, open_store, status_code
 from workflows.commands.introductions import SIDES, local_stamp, print_bilan, print_history, print_status
 from workflows.model.groups import ASKER_STATE, STATUS
 from workflows.model.introductions import SOURCE, answer_said
@@ -35,7 +35,7 @@ def cmd_list(args) -> int:
     settings = load_settings(args)
     store = open_store(settings)
     say = words_for(settings)
-    groups = store.groups.find("status", args.status) if args.status else store.groups.all()
+    groups = store.groups.find("status", status_code(args.status, STATUS, say)) if args.status else store.groups.all()
     for group in groups:
         places = sum(1 for ref in group["places"] if ref)
         print(f"{group['ref']:<6} {said(labelled(STATUS, group['status']), say):<10} {group['offer']:>6}  "

@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 from types import MappingProxyType
 
-from workflows.commands.common import flush_outbox, load_settings, open_store
+from workflows.commands.common import flush_outbox, load_settings, open_store, status_code
 from workflows.shell.clock import clock_for
 from workflows.lookup import find_ref
 from workflows.shell.errors import EXIT_OK, UserError, user_error
@@ -48,8 +48,9 @@ def local_stamp(settings, stamp: str | None) -> str:
 def cmd_list(args) -> int:
     settings = load_settings(args)
     store = open_store(settings)
-    intros = store.introductions.find("status", args.status) if args.status else store.introductions.all()
     say = words_for(settings)
+    intros = (store.introductions.find("status", status_code(args.status, STATUS, say)) if args.status
+              else store.introductions.all())
     for intro in intros:
         print(f"{intro['ref']:<7} {said(labelled(STATUS, intro['status']), say):<10} {intro['offer']:>6} → "
               f"{intro['demand']:<6} {intro['score']:.2f}  {local_stamp(settings, intro['created'])}")

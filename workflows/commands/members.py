@@ -25,7 +25,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from workflows.commands.common import flush_outbox, load_settings, open_store
+from workflows.commands.common import flush_outbox, load_settings, open_store, status_code
 from workflows.shell.clock import clock_for
 from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError, system_reason, user_error
 from workflows.shell.language import MEMBER_STATUS, words_for
@@ -67,9 +67,10 @@ def _day(iso: str, plan) -> str:
 def cmd_list(args) -> int:
     plan = _view(args)
     members = sorted(plan.members.all(), key=lambda m: int(m["ref"][2:]))
-    if args.status:
-        members = [m for m in members if m["status"] == args.status]
     say = words_for(plan.settings)
+    if args.status:
+        wanted = status_code(args.status, MEMBER_STATUS, say)
+        members = [m for m in members if m["status"] == wanted]
     for m in members:
         reach = m.get("address") or (say("phone {phone}", phone=m["phone"]) if m.get("phone") else say("no address"))
         flags = " " + say("(undeliverable)") if m.get("undeliverable") else ""
@@ -361,7 +362,7 @@ def register(sub, common, say) -> None:
     actions = p.add_subparsers(dest="members_command", required=True, metavar="ACTION")
 
     q = actions.add_parser("list", parents=[common], help=say("every member, one line each"))
-    q.add_argument("--status", choices=["pending", "confirmed"], help=say("only these members"))
+    q.add_argument("--status", help=say("only these members (pending, confirmed)"))
     q.set_defaults(func=cmd_list)
 
     q = actions.add_parser("show", parents=[common], help=say("everything stored about one member, in French"))
