@@ -69,3 +69,17 @@ def test_status_says_its_times_in_the_network_s_zone_and_never_ago_for_the_futur
     assert "UTC" not in past.splitlines()[1]
     future = status_text(settings, store, datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc))
     assert "(dans 4 mois)" in future and "il y a" not in future, future
+
+
+def test_departures_are_said_in_the_network_s_local_time_not_utc(tmp_path):
+    from datetime import datetime, timezone
+
+    from workflows.shell.language import Words
+    from workflows.shell.status import clock_time
+
+    settings = make_settings(tmp_path)  # Europe/Paris: UTC+1 in January
+    now = datetime(2027, 1, 4, 8, 0, tzinfo=timezone.utc)
+    say = Words("fr")
+    assert clock_time(datetime(2027, 1, 4, 8, 5, tzinfo=timezone.utc), now, settings, say) == "09:05"
+    later = clock_time(datetime(2027, 1, 5, 8, 5, tzinfo=timezone.utc), now, settings, say)
+    assert "05/01/2027" in later and "09:05" in later and "UTC" not in later

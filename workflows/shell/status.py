@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from babel.dates import format_date, format_timedelta
+from babel.dates import format_date, format_datetime, format_timedelta
 
 from config.settings import Settings
 from store import Store, message_key
@@ -142,6 +142,16 @@ def moment(at: datetime, settings: Settings, say: Words) -> str:
                time=local.strftime("%H:%M"), zone=settings.network.timezone)
 
 
+def clock_time(at: datetime, now: datetime, settings: Settings, say: Words) -> str:
+    """``at`` (aware) as the network's local time: the hour alone on ``now``'s local day
+    (« 09:05 »), else a short date and hour in ``say``'s language (« 05/01/2027 09:05 »):
+    for departures that come within minutes or hours."""
+    local, today = at.astimezone(settings.network.zone), now.astimezone(settings.network.zone)
+    if local.date() == today.date():
+        return local.strftime("%H:%M")
+    return format_datetime(local, "short", locale=say.language)
+
+
 def relative(at: datetime, now: datetime, say: Words) -> str:
     """How far ``at`` is from ``now`` (both aware), in the unit that fits and in ``say``'s
     language: « il y a 3 jours », or « dans 4 mois » for a time after ``now`` (a sandbox's
@@ -159,8 +169,8 @@ def waiting_lines(settings: Settings, store: Store, now: datetime, say: Words) -
     pause = paused_until(store)
     if pause is not None and pause > now:
         said = unkept((store.get_state("send_pause") or {}).get("error")) or ""
-        lines.append(say("Sending paused until {until} UTC (in {delay}): the server asked to send less ({said}).",
-                         until=pause.strftime("%Y-%m-%d %H:%M"), delay=ago(pause - now, say), said=said))
+        lines.append(say("Sending paused until {until} (in {delay}): the server asked to send less ({said}).",
+                         until=clock_time(pause, now, settings, say), delay=ago(pause - now, say), said=said))
     if not queue:
         return lines
     bulk = sum(1 for mail, _at in queue if priority_of(mail))
@@ -169,7 +179,7 @@ def waiting_lines(settings: Settings, store: Store, now: datetime, say: Words) -
     def when(at: datetime) -> str:
         if at <= now:
             return say("at the next flush")
-        return say("in {delay} ({at} UTC)", delay=ago(at - now, say), at=at.strftime("%Y-%m-%d %H:%M"))
+        return say("in {delay} ({at})", delay=ago(at - now, say), at=clock_time(at, now, settings, say))
 
     if bulk:
         kinds = sorted({label_of(mail.get("purpose"), "purpose", say.language) for mail, _at in queue if priority_of(mail)})
@@ -181,6 +191,15 @@ def waiting_lines(settings: Settings, store: Store, now: datetime, say: Words) -
                     answers=len(queue), first=when(first), last=when(last))
     lines.append(waits + " " + say("Send limits ([transport]): {limits}.", limits=limits_said(limits)))
     return lines
+
+
+def _stamp(stamp: str, settings: Settings, say: Words) -> str:
+    """A stored ISO 8601 time as :func:`moment` says it; the text as it is when it is not one."""
+    try:
+        at = datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return str(stamp)
+    return moment(at if at.tzinfo else at.replace(tzinfo=settings.network.zone), settings, say)
 
 
 def sent_copy_lines(settings: Settings, store: Store, now: datetime, say: Words) -> list[str]:
@@ -198,6 +217,6 @@ def sent_copy_lines(settings: Settings, store: Store, now: datetime, say: Words)
     lost = store.get_state("sent_copies_lost")
     if lost:
         lines.append(say("{n} sent mail(s) never reached {folder!r}: the mailbox did not take their copy for a week "
-                         "(the last given up {last} UTC).", n=lost["count"], folder=lost.get("folder", folder),
-                         last=lost["last"]))
+                         "(the last given up {last}).", n=lost["count"], folder=lost.get("folder", folder),
+                         last=_stamp(lost["last"], settings, say)))
     return lines
