@@ -37,6 +37,7 @@ def test_a_parked_message_is_listed_and_handled_again_after_retry(parked, capsys
     settings = parked
     status, out, _ = rers(settings, capsys, "parked", "list")
     assert status == 0 and "<broken@client.example>" in out and "3 échec(s)" in out and "1 message(s)" in out
+    assert "(Europe/Paris)" in out and "+00:00" not in out  # the network's time, not a stored stamp
 
     # Moved back without retry: parked again, as before.
     error_new = settings.mailbox.path / f".{settings.mailbox.error_folder}" / "new"

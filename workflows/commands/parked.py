@@ -18,13 +18,14 @@ from workflows.shell.language import words_for
 
 def cmd_list(args) -> int:
     from workflows.model.said import unkept
-    from workflows.shell.status import failures_by_state
+    from workflows.shell.status import failures_by_state, stamp_said
 
     settings = load_settings(args)
     say = words_for(settings)
     parked = failures_by_state(open_store(settings))[1]
     for failure in parked:
-        when = failure.get("parked") or failure.get("last") or "?"
+        when = failure.get("parked") or failure.get("last")
+        when = stamp_said(when, settings, say) if when else "?"
         print(say("{id}  parked {when} after {count} failure(s): {error}", id=failure["message_id"], when=when,
                   count=failure["count"], error=unkept(failure["error"])))
     print(say("{n} message(s) in the folder {folder!r}", n=len(parked), folder=settings.mailbox.error_folder))

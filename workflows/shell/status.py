@@ -193,7 +193,7 @@ def waiting_lines(settings: Settings, store: Store, now: datetime, say: Words) -
     return lines
 
 
-def _stamp(stamp: str, settings: Settings, say: Words) -> str:
+def stamp_said(stamp: str, settings: Settings, say: Words) -> str:
     """A stored ISO 8601 time as :func:`moment` says it; the text as it is when it is not one."""
     try:
         at = datetime.fromisoformat(stamp)
@@ -218,5 +218,5 @@ def sent_copy_lines(settings: Settings, store: Store, now: datetime, say: Words)
     if lost:
         lines.append(say("{n} sent mail(s) never reached {folder!r}: the mailbox did not take their copy for a week "
                          "(the last given up {last}).", n=lost["count"], folder=lost.get("folder", folder),
-                         last=_stamp(lost["last"], settings, say)))
+                         last=stamp_said(lost["last"], settings, say)))
     return lines
