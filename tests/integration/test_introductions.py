@@ -119,7 +119,7 @@ def test_from_an_offer_and_a_demand_to_two_people_who_meet_and_their_bilan(peopl
     assert intro["bilans"]["offer"]["text"] == "Très bien, nous continuons tous les mardis."
     shown = imap_robot.command("introductions", "show", "MR-1").stdout
     assert "MR-1: terminée" in shown and "bilan demande : a eu lieu : oui" in shown
-    assert "accord : oui" in shown and "accord : yes" not in shown
+    assert "accord : oui" in shown and "accord : yes" not in shown and "contact : courriel" in shown
 
 
 def test_approval_forgeries_through_real_mail(people, imap_robot):

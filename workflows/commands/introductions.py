@@ -31,7 +31,7 @@ from workflows.shell.clock import clock_for
 from workflows.lookup import find_ref
 from workflows.shell.errors import EXIT_OK, UserError, user_error
 from workflows.model import explained
-from workflows.model.introductions import CLOSE_REASON, SOURCE, STATUS, answer_said
+from workflows.model.introductions import CLOSE_REASON, CONTACT, SOURCE, STATUS, answer_said
 from workflows.model.said import Said, labelled, said
 from workflows.shell.language import catalogued, words_for
 
@@ -111,7 +111,8 @@ def cmd_show(args) -> int:
         print(f"  {say(SIDES[side]):<6} " + say("{ref} « {title} » — {who}; consent: {consent}, contact: {contact}",
                                                ref=intro[side], title=item.get("title", erased), who=who,
                                                consent=said(answer_said(intro["consents"][side]), say) or "-",
-                                               contact=intro["contacts"][side] or "-"))
+                                               contact=said(labelled(CONTACT, intro["contacts"][side]), say) if intro["contacts"][side]
+                                               else "-"))
     print("  " + say("score {score:.2f} ({source}):", score=intro["score"], source=labelled(SOURCE, intro["source"])))
     print_why(intro["why"], say, "    ")
     print("  " + say("created {created}, approved {approved}{by}, introduced {introduced}",

@@ -37,6 +37,9 @@ CLOSE_REASON = MappingProxyType({
 """Why an introduction or a group ended (its ``close_reason``), as the operator reads it."""
 SOURCE = MappingProxyType({"matching": Label("proposed by", "matching"), "command": Label("proposed by", "command")})
 """Who proposed an introduction or a group (its ``source``): matching, or an animator's command."""
+CONTACT = MappingProxyType({"email": Label("contact", "email"), "phone": Label("contact", "phone"),
+                            "permanence": Label("contact", "permanence")})
+"""How a member chose to be reached (a consent's ``contact``), as the operator reads it."""
 
 
 BILAN_VALID_DAYS = 30
