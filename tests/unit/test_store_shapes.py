@@ -113,3 +113,24 @@ def test_status_says_the_damage_and_fails_alone_or_with_other_networks(tmp_path,
     assert main(["status", "--networks", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert out.splitlines()[-1] == "2 réseau(x) : 1 en ordre, 1 en échec (broken).", out
+
+
+def test_time_stamps_and_a_members_language_are_checked_as_the_steps_read_them():
+    stamped = {"members": [{**SOUND["members"][0], "created": "2026-12-01T09:00:00+00:00", "confirmed": None,
+                            "language": "fr"}],
+               "introductions": [{**SOUND["introductions"][0], "created": "2026-12-01T09:00:00+00:00",
+                                  "again_after": None}]}
+    assert problems(stamped) == []
+    stamped["members"][0].update(created="hier", language=12)
+    stamped["introductions"][0].update(closed="2026-12-01T09:00:00", approved=20261201)  # no offset; a number
+    found = problems(stamped)
+    assert found == ['member M-1: unknown language "12"',
+                     "member M-1: created is not a date and time with its offset (ISO 8601, as "
+                     "2026-12-07T09:00:00+00:00): 'hier'",
+                     "introduction MR-1: approved is not readable: 20261201",
+                     "introduction MR-1: closed is not a date and time with its offset (ISO 8601, as "
+                     "2026-12-07T09:00:00+00:00): '2026-12-01T09:00:00'"]
+    assert [problem.said(Words("fr")) for problem in found[:2]] == [
+        "membre M-1 : code de langue inconnu « 12 »",
+        "membre M-1 : champ « created » : pas une date et heure avec son décalage (ISO 8601, comme "
+        "2026-12-07T09:00:00+00:00) : 'hier'"]
