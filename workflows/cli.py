@@ -217,9 +217,14 @@ def cmd_run(args) -> int:
     settings = load_settings(args)
     clock = clock_for(settings, args)
     log_problems(settings, clock())  # a broken animators' text is said now; the built-in one is used meanwhile
+    from store import StoreCorrupt
     from workflows.shell.soundness import sound
 
-    daemon = Daemon(settings, sound(open_store(settings)), clock=clock)
+    try:
+        store = sound(open_store(settings))
+    except StoreCorrupt as error:  # no restart mends it: systemd's RestartPreventExitStatus stops the loop
+        raise user_error(error, EXIT_UNFIXABLE) from None
+    daemon = Daemon(settings, store, clock=clock)
     status = daemon.run()
     if status == EXIT_UNFIXABLE and daemon.state.last_error:  # the log's CRITICAL line stays English
         say = words_for(settings)
@@ -276,7 +281,7 @@ def cmd_doctor(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from workflows.shell.status import last_cycle_failed, status_text
+    from workflows.shell.status import status_failed, status_text
 
     directory = networks_folder(args)
     if directory is not None:
@@ -288,7 +293,7 @@ def cmd_status(args) -> int:
     settings = load_settings(args)
     store = open_store(settings)
     print(status_text(settings, store, clock_for(settings, args)()))
-    return EXIT_FAILURE if last_cycle_failed(store) else EXIT_OK
+    return EXIT_FAILURE if status_failed(store) else EXIT_OK
 
 
 # --- the parser ------------------------------------------------------------------------

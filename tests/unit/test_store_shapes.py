@@ -72,7 +72,7 @@ def test_doctor_lists_them_all_and_poll_refuses_leaving_the_store_as_it_is(tmp_p
     assert main(["poll", "--config", config]) == 1
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "rers doctor" in err and "3 document(s)" in err and "membre M-3" in err, err
-    assert main(["run", "--config", config]) == 1
+    assert main(["run", "--config", config]) == 2  # systemd's RestartPreventExitStatus=2: not restarted forever
     assert "rers doctor" in capsys.readouterr().err
     assert settings.store.path.read_bytes() == before
 
@@ -85,3 +85,52 @@ def test_a_network_served_with_others_is_not_started_on_a_damaged_store(tmp_path
     started = {n.name: n.daemon is not None for n in host.networks}
     assert started == {"sound": True, "broken": False}
     assert any("rers doctor" in line for line in host.said_lines())
+
+
+def test_run_on_a_store_cut_short_exits_2_so_systemd_does_not_restart_it(tmp_path, capsys):
+    settings = make_settings(tmp_path / "robot")
+    damage_store(settings)
+    cut = settings.store.path.read_bytes()[:300]  # `head -c 300 rers.json > rers.json`, near enough
+    settings.store.path.write_bytes(cut)
+    assert main(["run", "--config", str(settings.source)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "JSON" in err and "rers.json.bak" in err, err
+    assert settings.store.path.read_bytes() == cut
+
+
+def test_status_says_the_damage_and_fails_alone_or_with_other_networks(tmp_path, capsys):
+    sound_one = make_settings(tmp_path / "sound")
+    main(["poll", "--config", str(sound_one.source)])  # a successful cycle: « Dernier cycle réussi »
+    broken = make_settings(tmp_path / "broken")
+    main(["poll", "--config", str(broken.source)])
+    damage_store(broken)
+    assert main(["poll", "--config", str(broken.source)]) == 1
+    capsys.readouterr()
+    assert main(["status", "--config", str(broken.source)]) == 1
+    out = capsys.readouterr().out
+    damage_lines = [line for line in out.splitlines() if "rers doctor" in line]
+    assert len(damage_lines) == 1 and "3 document(s)" in damage_lines[0] and "membre M-3" in damage_lines[0], out
+    assert main(["status", "--networks", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == "2 réseau(x) : 1 en ordre, 1 en échec (broken).", out
+
+
+def test_time_stamps_and_a_members_language_are_checked_as_the_steps_read_them():
+    stamped = {"members": [{**SOUND["members"][0], "created": "2026-12-01T09:00:00+00:00", "confirmed": None,
+                            "language": "fr"}],
+               "introductions": [{**SOUND["introductions"][0], "created": "2026-12-01T09:00:00+00:00",
+                                  "again_after": None}]}
+    assert problems(stamped) == []
+    stamped["members"][0].update(created="hier", language=12)
+    stamped["introductions"][0].update(closed="2026-12-01T09:00:00", approved=20261201)  # no offset; a number
+    found = problems(stamped)
+    assert found == ['member M-1: unknown language "12"',
+                     "member M-1: created is not a date and time with its offset (ISO 8601, as "
+                     "2026-12-07T09:00:00+00:00): 'hier'",
+                     "introduction MR-1: approved is not readable: 20261201",
+                     "introduction MR-1: closed is not a date and time with its offset (ISO 8601, as "
+                     "2026-12-07T09:00:00+00:00): '2026-12-01T09:00:00'"]
+    assert [problem.said(Words("fr")) for problem in found[:2]] == [
+        "membre M-1 : code de langue inconnu « 12 »",
+        "membre M-1 : champ « created » : pas une date et heure avec son décalage (ISO 8601, comme "
+        "2026-12-07T09:00:00+00:00) : 'hier'"]

@@ -6,7 +6,10 @@ read by every step as if it were sound: counted, matched, listed, mailed.
 
 :data:`SHAPES` is the one table: for each collection, the word that names its documents,
 and for each key the types it may hold, whether it must be there, and the values it may
-take (a status). The documents' own descriptions are in :mod:`workflows.model.members`,
+take (a status), or that it is a time stamp (``stamp``: UTC ISO 8601 text as
+:meth:`workflows.decision.Plan.stamp` writes it, read back by ``datetime.fromisoformat``
+and compared with aware times: a stamp « hier » or without its offset would crash the
+member's MES DONNÉES or a reminder later, message after message). The documents' own descriptions are in :mod:`workflows.model.members`,
 :mod:`workflows.model.items`, :mod:`workflows.steps.introductions`,
 :mod:`workflows.model.groups`, :mod:`workflows.model.testimonies`. Pure: documents in,
 problems out.
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from workflows.model.said import Said
 
@@ -23,14 +27,17 @@ from workflows.model.said import Said
 class Key:
     """One key of a document: ``types`` it may hold (``type(None)`` among them when it may
     be null); ``required``: it must be there; ``values``: the only ones allowed (empty: any
-    of its types); ``null_if``: another key whose truthy value lets this one be null."""
+    of its types); ``null_if``: another key whose truthy value lets this one be null;
+    ``stamp``: a time stamp (see the module docstring). ``word``: what names the key for
+    the operator, the JSON key itself for a stamp."""
 
     name: str
-    word: Said
+    word: Said | str
     types: tuple[type, ...] = (str,)
     required: bool = True
     values: tuple[str, ...] = ()
     null_if: str | None = None
+    stamp: bool = False
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,15 @@ class Shape:
 _REF = Key("ref", Said("reference"))
 _MEMBER_REF = Key("member", Said("member"))
 _NULLABLE = (str, type(None))
+LANGUAGES = ("fr", "en")
+"""A member's language: those of the built-in texts (``[network] language``'s values)."""
+
+
+def _stamps(*names: str) -> tuple[Key, ...]:
+    """The time stamps a collection's steps write (null until the thing happens; absent
+    in documents written before the key was)."""
+    return tuple(Key(name, name, _NULLABLE, required=False, stamp=True) for name in names)
+
 
 INTRODUCTION_STATUSES = ("proposed", "consent", "introduced", "bilan", "completed", "refused", "declined", "expired",
                          "cancelled")
@@ -55,6 +71,8 @@ SHAPES: dict[str, Shape] = {
         Key("name", Said("name"), _NULLABLE, required=False),
         Key("phone", Said("phone"), _NULLABLE, required=False),
         Key("invitations", Said("invitations"), (bool,), required=False),
+        Key("language", Said("language"), _NULLABLE, required=False, values=LANGUAGES),
+        *_stamps("created", "confirmed"),
     )),
     "items": Shape(Said("item"), (
         _REF,
@@ -62,22 +80,26 @@ SHAPES: dict[str, Shape] = {
         _MEMBER_REF,
         Key("title", Said("title")),
         Key("status", Said("status"), values=("held", "open", "paused", "closed")),
+        *_stamps("created", "closed", "paused", "fresh_since", "freshness_asked"),
     )),
     "introductions": Shape(Said("introduction"), (
         _REF,
         Key("offer", Said("offer")),
         Key("demand", Said("demand")),
         Key("status", Said("status"), values=INTRODUCTION_STATUSES),
+        *_stamps("created", "approved", "introduced", "bilan_asked", "closed", "again_after", "reoffered"),
     )),
     "groups": Shape(Said("group"), (
         _REF,
         Key("offer", Said("offer")),
         Key("status", Said("status"), values=("proposed", "lead", "open", *INTRODUCTION_STATUSES[3:])),
         Key("askers", Said("askers"), (list,)),
+        *_stamps("created", "approved", "led", "bilan_asked", "closed"),
     )),
     "testimonies": Shape(Said("testimony"), (
         _REF,
         Key("status", Said("status"), values=("held", "published", "refused", "withdrawn")),
+        *_stamps("created", "decided", "published", "withdrawn"),
     )),
 }
 """Collection → the shape of its documents (see the module docstring)."""
@@ -116,4 +138,16 @@ def _problems_of(shape: Shape, document) -> list[Said]:
         elif not isinstance(value, key.types):
             found.append(Said("{document} {ref}: {key} is not readable: {value}", document=shape.word, ref=ref,
                               key=key.word, value=repr(value)[:60]))
+        elif key.stamp and not _is_stamp(value):
+            found.append(Said("{document} {ref}: {key} is not a date and time with its offset (ISO 8601, as "
+                              "2026-12-07T09:00:00+00:00): {value}", document=shape.word, ref=ref, key=key.word,
+                              value=repr(value)[:60]))
     return found
+
+
+def _is_stamp(value: str) -> bool:
+    """True when ``value`` reads as an aware ISO 8601 date and time."""
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False

@@ -285,7 +285,7 @@ def status_all(directory: Path, now) -> tuple[str, list[str]]:
     lines under its folder name, then one summary line. Returns the text and the names of
     the failing networks (a configuration or store that cannot be read, a last cycle that
     failed or could not send). Raises :class:`UserError` when there is no network."""
-    from workflows.shell.status import last_cycle_failed, status_text
+    from workflows.shell.status import status_failed, status_text
 
     parts, failing, languages = [], [], set()
     for name, config in find_networks(directory):
@@ -295,7 +295,7 @@ def status_all(directory: Path, now) -> tuple[str, list[str]]:
             languages.add(settings.network.language)
             store = Store.open(settings.store.path)
             text = status_text(settings, store, now)
-            failed = last_cycle_failed(store)
+            failed = status_failed(store)
         except ConfigError as error:
             text, failed = "FAIL  " + error.said(words_for_error(error)), True
         except StoreError as error:

@@ -18,13 +18,21 @@ def damage(store: Store) -> list[Said]:
     return problems({name: store.collections[name].all() for name in SHAPES if name in store.collections})
 
 
+def damage_said(store: Store) -> Said | None:
+    """One line for the operator when ``store``'s documents do not have their shapes (how
+    many, the first, `rers doctor`); None when the store is sound."""
+    found = damage(store)
+    if not found:
+        return None
+    return Said("the store {path} holds {n} damaged document(s) ({first}); it was left untouched: "
+                "`rers doctor` lists them all; mend them by hand or restore the backup",
+                path=store.path, n=len(found), first=found[0])
+
+
 def sound(store: Store) -> Store:
     """``store`` itself when its documents have their shapes. Raises
-    :class:`store.StoreCorrupt` (one line: how many, the first, `rers doctor`) otherwise;
-    nothing is written."""
-    found = damage(store)
-    if found:
-        raise StoreCorrupt(Said("the store {path} holds {n} damaged document(s) ({first}); it was left untouched: "
-                                "`rers doctor` lists them all; mend them by hand or restore the backup",
-                                path=store.path, n=len(found), first=found[0]))
+    :class:`store.StoreCorrupt` (:func:`damage_said`'s line) otherwise; nothing is written."""
+    said = damage_said(store)
+    if said is not None:
+        raise StoreCorrupt(said)
     return store

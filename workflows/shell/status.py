@@ -1,7 +1,7 @@
 """`rers status`: what the robot did last and what waits for it, in plain words.
 
-Its exit status tells the truth (:func:`last_cycle_failed`): 1 when the last cycle failed
-or could not send, 0 otherwise; durations are said in the unit that fits (minutes, hours,
+Its exit status tells the truth (:func:`status_failed`): 1 when the last cycle failed
+or could not send, or the store is damaged (the robot refuses to work on it), 0 otherwise; durations are said in the unit that fits (minutes, hours,
 days: :func:`ago`)."""
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from workflows.mail.labels import label_of
 from workflows.model.said import Said, kept, unkept
 from workflows.shell.language import Words, words_for
 from workflows.shell.outbox import limits_of, limits_said, paused_until, priority_of, waiting
+from workflows.shell.soundness import damage_said
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +69,11 @@ def status_text(settings: Settings, store: Store, now: datetime) -> str:
     else:
         last_line = say("No cycle has completed yet.")
     failures, parked_failures, parked = failures_by_state(store)
+    damaged = damage_said(store)  # `rers run` and `rers poll` refuse it: said before the rest
     lines = [
         f"{settings.network.name} <{settings.network.address}>",
         last_line,
+        *([damaged.said(say)] if damaged is not None else []),
         say("Outbox: {queued} queued, {sent} sent, {failed} failed.", queued=store.outbox.count("status", "queued"),
             sent=store.outbox.count("status", "sent"), failed=store.outbox.count("status", "failed")),
         *waiting_lines(settings, store, now, say),
@@ -109,7 +112,7 @@ def status_text(settings: Settings, store: Store, now: datetime) -> str:
 def note_cycle_failure(store: Store, at: datetime, text: str) -> None:
     """Keep a cycle's failure (``text``: English, a :class:`Said` said later in the
     network's language) at ``at`` (aware) for :func:`status_text` and
-    :func:`last_cycle_failed`, until a later cycle succeeds (the runner clears it). Best
+    :func:`status_failed`, until a later cycle succeeds (the runner clears it). Best
     effort: the store itself may be what fails."""
     try:
         with store.transaction():
@@ -118,13 +121,14 @@ def note_cycle_failure(store: Store, at: datetime, text: str) -> None:
         log.debug("could not record the failure in the store", exc_info=True)
 
 
-def last_cycle_failed(store: Store) -> bool:
+def status_failed(store: Store) -> bool:
     """True when the last cycle failed (after the last successful one) or could not send
-    its mail: `rers status` then exits 1, for a monitoring probe."""
+    its mail, or when the store is damaged (:func:`workflows.shell.soundness.damage_said`:
+    no cycle runs until it is mended): `rers status` then exits 1, for a monitoring probe."""
     last = store.get_state("last_cycle")
     cycle_error = store.get_state("last_cycle_error")
     failed = bool(cycle_error) and (not last or cycle_error["at"] > last)
-    return failed or bool(store.get_state("last_send_error"))
+    return failed or bool(store.get_state("last_send_error")) or damage_said(store) is not None
 
 
 def ago(duration: timedelta, say: Words) -> str:
