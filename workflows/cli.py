@@ -122,7 +122,7 @@ def cmd_init(args) -> int:
 def cmd_poll(args) -> int:
     from config.settings import SecretMissing
     from workflows.model.said import said_of
-    from workflows.shell.daemon import InstanceLock
+    from workflows.shell.daemon import EXIT_UNFIXABLE, InstanceLock, missing_password
     from workflows.shell.mailboxes.base import MailboxError
     from workflows.shell.runner import Runner
     from workflows.shell.soundness import sound
@@ -133,6 +133,12 @@ def cmd_poll(args) -> int:
     clock = clock_for(settings, args)
     with InstanceLock(settings.store.path):
         store = sound(open_store(settings))
+        # As `rers run` does, before any connection: no retry fixes an unset variable, and
+        # an unreachable server would otherwise hide it.
+        missing = missing_password(settings)
+        if missing is not None:
+            note_cycle_failure(store, clock(), missing)
+            raise UserError(missing, EXIT_UNFIXABLE)
         try:
             report = Runner(settings, store, clock=clock).cycle()
         except (MailboxError, TransportError, SecretMissing, OSError) as error:
