@@ -33,6 +33,7 @@ from config.tables import table_label, table_lines, unknown_key
 from workflows.model.decoding import toml_problem
 from workflows.model.federation import FederationError, read_public_key
 from workflows.model.said import Said, said
+from workflows.model.system import reading_reason
 
 
 def is_plausible_address(value: str) -> bool:
@@ -1188,5 +1189,5 @@ def load(path: Path | str) -> Settings:
     except FileNotFoundError:
         raise ConfigError(path, [Said("file not found (create one with `rers init DIR`)")]) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(path, [Said("cannot read the file: {error}", error=error)]) from None
+        raise ConfigError(path, [Said("cannot read the file: {error}", error=reading_reason(error))]) from None
     return loads(text, base=path.resolve().parent, source=path.resolve())

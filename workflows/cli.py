@@ -32,7 +32,7 @@ from workflows.commands import (
 from workflows.commands.common import load_settings, open_store
 from workflows.model.said import said_of
 from workflows.shell.arguments import argparse_said
-from workflows.shell.clock import Clock, clock_for
+from workflows.shell.clock import Clock, clock_for, looks_only
 from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError, os_problem, system_reason, user_error
 from workflows.shell.language import Words, words_for, words_for_error
 from workflows.shell.logs import AuditQuiet, protect
@@ -122,7 +122,7 @@ def cmd_init(args) -> int:
 def cmd_poll(args) -> int:
     from config.settings import SecretMissing
     from workflows.model.said import said_of
-    from workflows.shell.daemon import InstanceLock
+    from workflows.shell.daemon import EXIT_UNFIXABLE, InstanceLock, missing_password
     from workflows.shell.mailboxes.base import MailboxError
     from workflows.shell.runner import Runner
     from workflows.shell.soundness import sound
@@ -133,6 +133,12 @@ def cmd_poll(args) -> int:
     clock = clock_for(settings, args)
     with InstanceLock(settings.store.path):
         store = sound(open_store(settings))
+        # As `rers run` does, before any connection: no retry fixes an unset variable, and
+        # an unreachable server would otherwise hide it.
+        missing = missing_password(settings)
+        if missing is not None:
+            note_cycle_failure(store, clock(), missing)
+            raise UserError(missing, EXIT_UNFIXABLE)
         try:
             report = Runner(settings, store, clock=clock).cycle()
         except (MailboxError, TransportError, SecretMissing, OSError) as error:
@@ -381,6 +387,7 @@ def build_parser(say: Words | None = None) -> argparse.ArgumentParser:
                        help=say("print, as JSON, what the robot understands of one message"))
     p.add_argument("message", help=say("an .eml file (RFC 5322), or - for standard input"))
     p.set_defaults(func=cmd_parse)
+    looks_only(p)
 
     for area in COMMAND_AREAS:
         area.register(sub, common, say)
@@ -405,12 +412,14 @@ def build_parser(say: Words | None = None) -> argparse.ArgumentParser:
                    help=say("check every network of DIR (each sub-folder with its own rers.toml), "
                             "instead of --config"))
     p.set_defaults(func=cmd_doctor)
+    looks_only(p)
 
     p = sub.add_parser("status", parents=[common], help=say("last cycle, outbox, parked messages"))
     p.add_argument("--networks", metavar="DIR",
                    help=say("the status of every network of DIR (each sub-folder with its own rers.toml), "
                             "instead of --config"))
     p.set_defaults(func=cmd_status)
+    looks_only(p)
     return parser
 
 
@@ -453,7 +462,7 @@ def main(argv: list[str] | None = None, clock: Clock | None = None) -> int:
     from workflows.shell.transports.base import TransportError
 
     try:
-        if args.now and clock is None:
+        if args.now is not None and clock is None:
             # Refused at once on a live network, whatever the command (one that reads no clock too).
             clock_for(None if getattr(args, "networks", None) else load_settings(args), args)
         return args.func(args)

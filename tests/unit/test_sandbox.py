@@ -10,6 +10,7 @@ import pytest
 from config.settings import load
 from support import config_text
 from workflows.cli import main
+from workflows.shell.clock import FURTHEST
 from workflows.shell.sandbox import MARKER, is_sandbox, sandbox_config
 
 LIVE_MAILBOX = 'kind = "imap"\nhost = "imap.example.org"\nusername = "rers@example.org"\nauth = "xoauth2"'
@@ -141,3 +142,30 @@ def test_a_sandbox_s_clock_does_not_go_back(tmp_path, monkeypatch, capsys):
     assert main(["--now", "2027-04-01", "status", "--config", config]) == 0, "the same day again"
     assert main(["--now", "2027-04-02", "jobs", "--config", config]) == 0
     assert main(["--now", "2027-04-01", "status", "--config", config]) == 2, "the furthest moved on"
+
+
+def test_a_command_that_only_looks_does_not_move_the_sandbox_s_clock(tmp_path, capsys):
+    sandbox = tmp_path / "sandbox"
+    config = str(sandbox / "rers.toml")
+    assert main(["sandbox", str(sandbox), "--demo"]) == 0
+    for looking in (["status"], ["members", "list"], ["calendar", "list"], ["doctor"]):
+        assert main(["--now", "2027-06-01", *looking, "--config", config]) in (0, 1), looking
+    assert not (sandbox / FURTHEST).exists(), "only looked: the clock stays where it was"
+    assert main(["--now", "2027-05-01", "jobs", "--config", config]) == 0, "an earlier day is still allowed"
+    assert "2027-05-01" in (sandbox / FURTHEST).read_text(encoding="utf-8"), "jobs acted: the clock moved"
+
+
+def test_an_absurd_or_impossible_now_is_refused_in_french(tmp_path, capsys):
+    sandbox = tmp_path / "sandbox"
+    config = str(sandbox / "rers.toml")
+    assert main(["sandbox", str(sandbox), "--demo"]) == 0
+    capsys.readouterr()
+    assert main(["--now", "9999-12-31", "jobs", "--config", config]) == 2
+    assert "--now 9999-12-31 : trop loin d’aujourd’hui" in capsys.readouterr().err
+    assert main(["--now", "1970-01-01", "status", "--config", config]) == 2
+    assert "trop loin" in capsys.readouterr().err
+    assert not (sandbox / FURTHEST).exists(), "a refused date moves nothing"
+    assert main(["--now", "2027-02-30", "status", "--config", config]) == 2
+    assert "--now 2027-02-30 : le 30 février 2027 n’existe pas" in capsys.readouterr().err
+    assert main(["--now", "", "status", "--config", config]) == 2
+    assert "--now est vide" in capsys.readouterr().err

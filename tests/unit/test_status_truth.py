@@ -54,6 +54,17 @@ def test_a_password_not_set_is_said_in_french_and_replaced_by_the_current_reason
     assert status == 1 and SECRET not in out and "127.0.0.1" in out, "the current reason, not the stale one"
 
 
+def test_poll_says_a_password_not_set_before_trying_an_unreachable_server(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv(SECRET, raising=False)
+    config = str(make_settings(tmp_path, mailbox=imap(closed_port())).source)
+    status, out = rers(capsys, "poll", "--once", "--config", config)
+    assert status == 2, "as `rers run`: no retry fixes it"
+    assert f"[mailbox] ne peut pas se connecter : la variable d’environnement {SECRET}" in out, out
+    assert "127.0.0.1" not in out, "no connection was tried"
+    status, out = rers(capsys, "status", "--config", config)
+    assert status == 1 and SECRET in out, "kept for the cron's probe"
+
+
 def test_status_says_its_times_in_the_network_s_zone_and_never_ago_for_the_future(tmp_path, monkeypatch):
     from datetime import datetime, timezone
 

@@ -57,6 +57,18 @@ def test_the_commands_say_a_missing_file_and_a_file_for_a_folder_in_french(tmp_p
     assert "ce n’est pas un dossier" in err and "Not a directory" not in err
 
 
+def test_a_config_that_is_a_folder_or_under_a_file_is_said_in_french(tmp_path, capsys):
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "rers.toml").write_text("x")
+    (tmp_path / "latin1.toml").write_bytes(b"name = \"caf\xe9\"\n")
+    for config, french in ((tmp_path / "adir", "c’est un dossier, pas un fichier"),
+                           (tmp_path / "rers.toml" / "x", "ce n’est pas un dossier"),
+                           (tmp_path / "latin1.toml", "ce n’est pas du texte UTF-8 (l’octet 12 ne se lit pas)")):
+        assert main(["status", "--config", str(config)]) == 2
+        err = capsys.readouterr().err
+        assert f"impossible de lire le fichier : {french}" in err and "Errno" not in err, err
+
+
 @pytest.mark.parametrize("text, french", [
     ("2027-02-30", "le 30 février 2027 n’existe pas"), ("31/04/2027", "le 31 avril 2027 n’existe pas"),
     ("2027-13-01", "il n’y a pas de mois 13 (les mois vont de 1 à 12)"),

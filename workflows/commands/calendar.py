@@ -21,7 +21,8 @@ from types import MappingProxyType
 from typing import Callable
 
 from workflows.commands.common import load_settings, open_store
-from workflows.shell.clock import clock_for
+from workflows.shell.clock import clock_for, looks_only
+from workflows.shell.days import DATE_SHAPE, no_such_day
 from workflows.events.state import short_uid
 from workflows.lookup import find_ref
 from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError
@@ -55,24 +56,6 @@ catalogues: a placeholder the outcome lacks is « ? »)."""
 _TIMES = re.compile(r"^(\d{1,2})[:h](\d{2})?(?:\s*-\s*(\d{1,2})[:h](\d{2})?)?$")
 
 
-_DATE_SHAPE = re.compile(r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"
-                         r"|(?P<day2>\d{1,2})/(?P<month2>\d{1,2})/(?P<year2>\d{4})")
-
-
-def _no_such_day(numbers: re.Match, say: Words) -> str:
-    """Why a day of :data:`_DATE_SHAPE` does not exist, in ``say``'s language: « le 30
-    février 2027 n'existe pas », « il n'y a pas de mois 13 »."""
-    from babel.dates import get_month_names
-
-    year = int(numbers["year"] or numbers["year2"])
-    month = int(numbers["month"] or numbers["month2"])
-    day = int(numbers["day"] or numbers["day2"])
-    if not 1 <= month <= 12:
-        return say("there is no month {month} (months go from 1 to 12)", month=month)
-    return say("{day} {month} {year} does not exist", day=day, month=get_month_names("wide", locale=say.language)[month],
-               year=year)
-
-
 def day_argument(say: Words) -> Callable[[str], date]:
     """The reader of a day, ``2027-01-14`` or ``14/01/2027`` (an argparse ``type``); it
     raises ``argparse.ArgumentTypeError`` in ``say``'s language (saying so when the text
@@ -84,10 +67,10 @@ def day_argument(say: Words) -> Callable[[str], date]:
             if match:
                 return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
             return date.fromisoformat(text.strip())
-        except ValueError as error:
-            numbers = _DATE_SHAPE.fullmatch(text.strip())
-            if numbers:
-                raise argparse.ArgumentTypeError(_no_such_day(numbers, say)) from None
+        except ValueError:
+            why = no_such_day(text)
+            if why:
+                raise argparse.ArgumentTypeError(why.said(say)) from None
             raise argparse.ArgumentTypeError(say("{text!r} is not a date (2027-01-14 or 14/01/2027)",
                                                  text=text)) from None
 
@@ -237,7 +220,7 @@ def cmd_cancel(args) -> int:
     try:
         day = day_argument(args.say)(args.target)
     except argparse.ArgumentTypeError as error:
-        if _DATE_SHAPE.fullmatch(args.target.strip()):
+        if DATE_SHAPE.fullmatch(args.target.strip()):
             raise UserError(str(error)) from None  # a date that does not exist, not an event's name
         day = None
     if day is not None:
@@ -378,3 +361,4 @@ def register(sub, common, say) -> None:
     q = actions.add_parser("list", parents=[common], help=say("the coming occurrences and who said they would come"))
     q.add_argument("--days", type=int, default=30, help=say("how many days ahead (default: 30)"))
     q.set_defaults(func=cmd_list)
+    looks_only(q)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from workflows.commands.calendar import day_argument
 from workflows.commands.common import flush_outbox, load_settings, open_store
-from workflows.shell.clock import clock_for
+from workflows.shell.clock import clock_for, looks_only
 from workflows.shell.errors import EXIT_OK, UserError, system_reason
 from workflows.shell.language import words_for
 
@@ -140,6 +140,8 @@ def register(sub, common, say) -> None:
     q.set_defaults(func=cmd_start)
     q = actions.add_parser("list", parents=[common], help=say("one line per collection"))
     q.set_defaults(func=cmd_list)
+    looks_only(q)
     q = actions.add_parser("show", parents=[common], help=say("one collection: questions, counts, allowed quotes"))
     q.add_argument("ref", help=say("R-2"))
     q.set_defaults(func=cmd_show)
+    looks_only(q)

@@ -15,7 +15,7 @@ import sys
 
 from workflows.commands.common import load_settings, open_store
 from workflows.model.said import said
-from workflows.shell.clock import clock_for
+from workflows.shell.clock import clock_for, looks_only
 from workflows.shell.apply import view
 from workflows.shell.errors import EXIT_OK, UserError, system_reason
 from workflows.shell.language import words_for
@@ -170,8 +170,10 @@ def register(sub, common, say) -> None:
     q = actions.add_parser("key", parents=[common], help=say("print this network's public key, to give to a peer"))
     q.add_argument("--create", action="store_true", help=say("make the key pair first when there is none"))
     q.set_defaults(func=cmd_key)
+    looks_only(q)
     q = actions.add_parser("status", parents=[common], help=say("peers, last message each way, shared items"))
     q.add_argument("--json", action="store_true", help=say("as JSON"))
     q.set_defaults(func=cmd_status)
+    looks_only(q)
     q = actions.add_parser("send", parents=[common], help=say("hello / the catalogue to the peers now, then send"))
     q.set_defaults(func=cmd_send)

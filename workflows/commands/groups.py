@@ -19,7 +19,7 @@ from workflows.commands.introductions import SIDES, local_stamp, print_bilan, pr
 from workflows.model.groups import ASKER_STATE, STATUS
 from workflows.model.introductions import SOURCE, answer_said
 from workflows.model.said import labelled, said
-from workflows.shell.clock import clock_for
+from workflows.shell.clock import clock_for, looks_only
 from workflows.shell.errors import EXIT_OK, UserError, user_error
 from workflows.shell.language import words_for
 
@@ -148,9 +148,11 @@ def register(sub, common, say) -> None:
     q = actions.add_parser("list", parents=[common], help=say("one line per group"))
     q.add_argument("--status", help=say("only those in this state (proposed, lead, open, bilan, completed…)"))
     q.set_defaults(func=cmd_list)
+    looks_only(q)
     q = actions.add_parser("show", parents=[common], help=say("one group in full"))
     q.add_argument("ref", help=say("G-3"))
     q.set_defaults(func=cmd_show)
+    looks_only(q)
     q = actions.add_parser("add-session", parents=[common],
                            help=say("a session of the group: only its members are invited (as ATELIER G-3 … by mail)"))
     q.add_argument("ref", help=say("G-3"))

@@ -27,7 +27,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from workflows.commands.common import flush_outbox, load_settings, open_store, status_code
-from workflows.shell.clock import clock_for
+from workflows.shell.clock import clock_for, looks_only
 from workflows.lookup import find_ref
 from workflows.shell.errors import EXIT_OK, UserError, user_error
 from workflows.model import explained
@@ -248,9 +248,11 @@ def register(sub, common, say) -> None:
     q = actions.add_parser("list", parents=[common], help=say("one line per introduction"))
     q.add_argument("--status", help=say("only those in this state (proposed, consent, introduced, bilan, completed…)"))
     q.set_defaults(func=cmd_list)
+    looks_only(q)
     q = actions.add_parser("show", parents=[common], help=say("one introduction in full"))
     q.add_argument("ref", help=say("MR-7"))
     q.set_defaults(func=cmd_show)
+    looks_only(q)
     q = actions.add_parser("follow-up", parents=[common], help=say("reminders, expiries and bilan questions due now, then send"))
     q.set_defaults(func=cmd_followups)
     q = actions.add_parser("cancel", parents=[common], help=say("end an introduction waiting for approval or consent"))

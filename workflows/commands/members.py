@@ -26,7 +26,7 @@ import unicodedata
 from pathlib import Path
 
 from workflows.commands.common import flush_outbox, load_settings, open_store, status_code
-from workflows.shell.clock import clock_for
+from workflows.shell.clock import clock_for, looks_only
 from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError, system_reason, user_error
 from workflows.shell.language import MEMBER_STATUS, words_for
 
@@ -364,15 +364,18 @@ def register(sub, common, say) -> None:
     q = actions.add_parser("list", parents=[common], help=say("every member, one line each"))
     q.add_argument("--status", help=say("only these members (pending, confirmed)"))
     q.set_defaults(func=cmd_list)
+    looks_only(q)
 
     q = actions.add_parser("show", parents=[common], help=say("everything stored about one member, in French"))
     q.add_argument("ref", help=say("the member, e.g. M-14"))
     q.set_defaults(func=cmd_show)
+    looks_only(q)
 
     q = actions.add_parser("export", parents=[common], help=say("everything stored about one member, as JSON"))
     q.add_argument("ref", help=say("the member, e.g. M-14"))
     q.add_argument("--output", "-o", metavar="FILE", help=say("write to FILE instead of standard output"))
     q.set_defaults(func=cmd_export)
+    looks_only(q)
 
     q = actions.add_parser("add", parents=[common], help=say("register a member met in person (no e-mail address)"))
     q.add_argument("--name", required=True, help=say("first and last name"))

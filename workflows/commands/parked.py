@@ -12,6 +12,7 @@ commands and for `rers status`; the ledger keeps only a hash of the Message-ID.
 from __future__ import annotations
 
 from workflows.commands.common import load_settings, open_store
+from workflows.shell.clock import looks_only
 from workflows.shell.errors import EXIT_OK, UserError
 from workflows.shell.language import words_for
 
@@ -62,6 +63,7 @@ def register(sub, common, say) -> None:
     actions = p.add_subparsers(dest="parked_command", required=True, metavar="ACTION")
     q = actions.add_parser("list", parents=[common], help=say("one line per parked message"))
     q.set_defaults(func=cmd_list)
+    looks_only(q)
     q = actions.add_parser("retry", parents=[common], help=say("handle a parked message again once moved back to the inbox"))
     q.add_argument("message_id", metavar="MESSAGE-ID", help=say("as `rers parked list` prints it, e.g. <abc@example.org>"))
     q.set_defaults(func=cmd_retry)

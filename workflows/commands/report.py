@@ -6,7 +6,7 @@ import sys
 from datetime import date, timedelta
 
 from workflows.commands.common import load_settings, open_store
-from workflows.shell.clock import clock_for
+from workflows.shell.clock import clock_for, looks_only
 from workflows.shell.errors import EXIT_OK, UserError
 from workflows.shell.language import words_for
 
@@ -58,3 +58,4 @@ def register(sub, common, say) -> None:
     p.add_argument("--month", metavar="YYYY-MM", help=say("a whole past month instead of this month so far"))
     p.add_argument("--send", action="store_true", help=say("mail it to the animators instead of printing it"))
     p.set_defaults(func=cmd_report)
+    looks_only(p)

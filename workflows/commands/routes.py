@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 
+from workflows.shell.clock import looks_only
 from workflows.shell.errors import EXIT_OK
 from workflows.shell.language import catalogued
 
@@ -73,3 +74,4 @@ def register(sub, common, say) -> None:
                        help=say("print the route table: each intent, command and answer, who may send it, what happens"))
     p.add_argument("--json", action="store_true", help=say("as JSON"))
     p.set_defaults(func=cmd_routes)
+    looks_only(p)

@@ -20,7 +20,7 @@ from email.header import decode_header, make_header
 
 from workflows.commands.common import load_settings
 from workflows.model.said import said
-from workflows.shell.clock import clock_for
+from workflows.shell.clock import clock_for, looks_only
 from workflows.shell.errors import EXIT_FAILURE, EXIT_OK, UserError
 from workflows.shell.language import catalogued, words_for
 
@@ -160,6 +160,7 @@ def register(sub, common, say) -> None:
 
     q = actions.add_parser("list", parents=[common], help=say("every template, its languages, what the animators changed"))
     q.set_defaults(func=cmd_list)
+    looks_only(q)
 
     q = actions.add_parser("show", parents=[common], help=say("the source the robot uses (the animators' file, "
                            "unless it is broken: then the built-in one, and why)"))
@@ -167,10 +168,12 @@ def register(sub, common, say) -> None:
     q.add_argument("--lang", choices=["fr", "en"], help=say("the language (default: the configured one)"))
     q.add_argument("--builtin", action="store_true", help=say("the built-in file, even when the animators changed it"))
     q.set_defaults(func=cmd_show)
+    looks_only(q)
 
     q = actions.add_parser("check", parents=[common], help=say("render every template in every language with its "
                            "example data; exit 1 and name what is broken"))
     q.set_defaults(func=cmd_check)
+    looks_only(q)
 
     q = actions.add_parser("render", parents=[common], help=say("print a mail as it would be sent, with example data"))
     q.add_argument("name", help=say("a mail (join_confirm) or a web page (catalogue_page)"))
@@ -181,3 +184,4 @@ def register(sub, common, say) -> None:
     shape.add_argument("--html", action="store_true", help=say("print the HTML part instead of the text"))
     shape.add_argument("--raw", action="store_true", help=say("print the exact bytes sent (headers and parts encoded)"))
     q.set_defaults(func=cmd_render)
+    looks_only(q)

@@ -29,6 +29,14 @@ SYSTEM_REASONS = MappingProxyType({
 """The system's reasons an operator meets most, by ``errno``, said in their language."""
 
 
+def reading_reason(error: OSError | UnicodeDecodeError) -> Said | str:
+    """Why a file could not be read: not UTF-8 text (the first byte that cannot be read,
+    counted from 1), else :func:`errno_reason`."""
+    if isinstance(error, UnicodeDecodeError):
+        return Said("not UTF-8 text (byte {n} cannot be read)", n=error.start + 1)
+    return errno_reason(error)
+
+
 def errno_reason(error: OSError) -> Said | str:
     """``error``'s reason from :data:`SYSTEM_REASONS` (a timeout without an errno reads as
     ETIMEDOUT), else the system's own English words (``strerror``, or the error's text)."""

@@ -6,7 +6,7 @@ import socket
 from types import MappingProxyType
 
 from workflows.model.said import Said, said_of
-from workflows.model.system import errno_reason
+from workflows.model.system import reading_reason
 
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 
@@ -44,14 +44,12 @@ NAME_REASONS = MappingProxyType({
 
 def system_reason(error: OSError | UnicodeDecodeError) -> Said | str:
     """The system's reason for ``error`` (a file's, a socket's, a name lookup's, or a file
-    that is not UTF-8 text): :func:`workflows.model.system.errno_reason`, or one of
+    that is not UTF-8 text): :func:`workflows.model.system.reading_reason`, or one of
     :data:`NAME_REASONS` (English, said in the operator's language), else the system's
     own English words (``strerror``, or the error's text)."""
-    if isinstance(error, UnicodeDecodeError):
-        return Said("not UTF-8 text (byte {n} cannot be read)", n=error.start + 1)
     if isinstance(error, socket.gaierror):
         return NAME_REASONS.get(error.errno) or error.strerror or str(error)
-    return errno_reason(error)
+    return reading_reason(error)
 
 
 DISK_FULL_HINT = Said("the disk is full: free some space, then run the robot again (nothing was lost)")
