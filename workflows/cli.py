@@ -151,6 +151,7 @@ def cmd_jobs(args) -> int:
     from store import StoreError
     from workflows.shell.daemon import InstanceLock, default_jobs
     from workflows.shell.runner import Runner
+    from workflows.shell.status import note_job_outcome
 
     settings = load_settings(args)
     say = words_for(settings)
@@ -159,17 +160,20 @@ def cmd_jobs(args) -> int:
     with InstanceLock(settings.store.path):
         store = open_store(settings)
         for job in default_jobs(settings, store, clock):
+            problem = None
             try:
                 job.run()
                 print("ok    " + say(job.name))  # « ok » and « FAIL » as `rers doctor` says them
             except (StoreError, OSError) as error:  # the disk (full?), said in one line
-                failed += 1
-                print("FAIL  " + say("{job}: {error}", job=say(job.name),
-                                     error=os_problem(error) if isinstance(error, OSError) else said_of(error)))
+                problem = os_problem(error) if isinstance(error, OSError) else said_of(error)
             except Exception as error:  # one failing job must not stop the others
-                failed += 1
                 logging.getLogger(__name__).exception("job %s failed", job.name)
-                print("FAIL  " + say("{job}: {error}", job=say(job.name), error=error))
+                problem = str(error)
+            if problem is not None:
+                failed += 1
+                print("FAIL  " + say("{job}: {error}", job=say(job.name), error=problem))
+            # `rers status` says a failed job, and exits 1, until that job succeeds again.
+            note_job_outcome(store, job.name, clock(), problem)
         report = Runner(settings, store, clock=clock).flush()
     print(say("{n} mail(s) sent; sending stopped: {error}", n=len(report.sent), error=report.error) if report.error
           else say("{n} mail(s) sent.", n=len(report.sent)))
