@@ -126,7 +126,7 @@ def cmd_poll(args) -> int:
     from workflows.shell.mailboxes.base import MailboxError
     from workflows.shell.runner import Runner
     from workflows.shell.soundness import sound
-    from workflows.shell.status import note_cycle_failure
+    from workflows.shell.status import held_today, note_cycle_failure
     from workflows.shell.transports.base import TransportError
 
     settings = load_settings(args)
@@ -139,6 +139,7 @@ def cmd_poll(args) -> int:
         if missing is not None:
             note_cycle_failure(store, clock(), missing)
             raise UserError(missing, EXIT_UNFIXABLE)
+        held_before = held_today(settings, store, clock())
         try:
             report = Runner(settings, store, clock=clock).cycle()
         except (MailboxError, TransportError, SecretMissing, OSError) as error:
@@ -146,7 +147,10 @@ def cmd_poll(args) -> int:
             note_cycle_failure(store, clock(), os_problem(error) if isinstance(error, OSError) else said_of(error))
             raise
         waiting = store.outbox.count("status", "queued")
-    print(summary(report, waiting, words_for(settings)))
+        held_after = held_today(settings, store, clock())
+    # What the flood limits held back at this cycle (the audit's warnings are not shown at a terminal).
+    held = {what: max(0, held_after[what] - held_before.get(what, 0)) for what in held_after}
+    print(summary(report, waiting, words_for(settings), held))
     # A server's « too many » is a pause, not a failure: the held mail leaves at the next poll.
     return EXIT_FAILURE if report.flush.error and not report.flush.throttled else EXIT_OK
 
@@ -157,6 +161,7 @@ def cmd_jobs(args) -> int:
     from store import StoreError
     from workflows.shell.daemon import InstanceLock, default_jobs
     from workflows.shell.runner import Runner
+    from workflows.shell.status import note_job_outcome
 
     settings = load_settings(args)
     say = words_for(settings)
@@ -165,26 +170,30 @@ def cmd_jobs(args) -> int:
     with InstanceLock(settings.store.path):
         store = open_store(settings)
         for job in default_jobs(settings, store, clock):
+            problem = None
             try:
                 job.run()
                 print("ok    " + say(job.name))  # « ok » and « FAIL » as `rers doctor` says them
             except (StoreError, OSError) as error:  # the disk (full?), said in one line
-                failed += 1
-                print("FAIL  " + say("{job}: {error}", job=say(job.name),
-                                     error=os_problem(error) if isinstance(error, OSError) else said_of(error)))
+                problem = os_problem(error) if isinstance(error, OSError) else said_of(error)
             except Exception as error:  # one failing job must not stop the others
-                failed += 1
                 logging.getLogger(__name__).exception("job %s failed", job.name)
-                print("FAIL  " + say("{job}: {error}", job=say(job.name), error=error))
+                problem = str(error)
+            if problem is not None:
+                failed += 1
+                print("FAIL  " + say("{job}: {error}", job=say(job.name), error=problem))
+            # `rers status` says a failed job, and exits 1, until that job succeeds again.
+            note_job_outcome(store, job.name, clock(), problem)
         report = Runner(settings, store, clock=clock).flush()
     print(say("{n} mail(s) sent; sending stopped: {error}", n=len(report.sent), error=report.error) if report.error
           else say("{n} mail(s) sent.", n=len(report.sent)))
     return EXIT_FAILURE if failed or report.error else EXIT_OK
 
 
-def summary(report, waiting: int, say: Words) -> str:
+def summary(report, waiting: int, say: Words, held: dict[str, int] | None = None) -> str:
     """One short paragraph about a cycle, for people, in ``say``'s language. ``waiting``:
-    mails still queued."""
+    mails still queued; ``held``: what the flood limits held back at this cycle, as
+    :func:`workflows.shell.status.held_today` counts it (``forwards``, ``joins``)."""
     lines = [
         say("{read} message(s) read: {handled} handled, {repeat} already seen, {failed} failed, {parked} parked.",
             read=len(report.handled), handled=report.count("handled"), repeat=report.count("repeat"),
@@ -192,6 +201,11 @@ def summary(report, waiting: int, say: Words) -> str:
         say("{sent} mail(s) sent, {failed} given up, {waiting} waiting to be sent.", sent=len(report.flush.sent),
             failed=len(report.flush.failed), waiting=waiting),
     ]
+    if held and any(held.values()):
+        lines.append(say("Held back by the flood limits ([limits]): {forwards} message(s) not forwarded to the "
+                         "animators (their sender's forwards of today are used up), {joins} confirmation request(s) "
+                         "not sent (too many to non-members this hour or day; `rers members ask M-n` sends one).",
+                         forwards=held.get("forwards", 0), joins=held.get("joins", 0)))
     if report.flush.error:
         lines.append(say("Sending stopped: {error}", error=report.flush.error))
     return "\n".join(lines)

@@ -94,3 +94,17 @@ def test_departures_are_said_in_the_network_s_local_time_not_utc(tmp_path):
     assert clock_time(datetime(2027, 1, 4, 8, 5, tzinfo=timezone.utc), now, settings, say) == "09:05"
     later = clock_time(datetime(2027, 1, 5, 8, 5, tzinfo=timezone.utc), now, settings, say)
     assert "05/01/2027" in later and "09:05" in later and "UTC" not in later
+
+
+def test_a_failed_job_is_said_by_status_until_that_job_succeeds(tmp_path, capsys):
+    settings = make_settings(tmp_path)
+    config = str(settings.source)
+    (tmp_path / "calendar").write_text("not a folder\n")  # output_dir is a file: publishing fails
+    status, out = rers(capsys, "jobs", "--config", config)
+    assert status == 1 and "FAIL  calendrier" in out, out
+    status, out = rers(capsys, "status", "--config", config)
+    assert status == 1 and "La tâche calendrier a échoué" in out, out
+    (tmp_path / "calendar").unlink()
+    assert rers(capsys, "jobs", "--config", config)[0] == 0
+    status, out = rers(capsys, "status", "--config", config)
+    assert status == 0 and "a échoué" not in out, out

@@ -65,7 +65,10 @@ def damage_store(settings) -> bytes:
 def test_doctor_lists_them_all_and_poll_refuses_leaving_the_store_as_it_is(tmp_path, capsys):
     settings = make_settings(tmp_path / "robot")
     before = damage_store(settings)
-    texts = [f.text for f in check_store(settings) if f.level == "fail"]
+    findings = list(check_store(settings))
+    assert not any(f.level == "ok" for f in findings), "never « ok » above its own FAIL lines"
+    assert any("est lisible, mais 3 document(s) abîmé(s)" in f.text for f in findings if f.level == "warn")
+    texts = [f.text for f in findings if f.level == "fail"]
     assert texts == ["membre M-3 : champ « adresse » manquant", "savoir O-2 : statut inconnu « frobbed »",
                      "mise en relation MR-1 : statut inconnu « 12 »"]
     config = str(settings.source)

@@ -57,3 +57,10 @@ def test_a_byte_0xff_in_a_shared_piece_is_said_by_every_command(settings, folder
     findings = [f for f in check_templates(settings) if f.level == "fail"]
     assert findings and all("UnicodeDecodeError" not in f.text for f in findings)
     assert any(str(path) in f.text and "n’est pas enregistré en UTF-8" in f.text for f in findings), findings
+
+
+def test_templates_list_marks_a_broken_file_as_not_used(settings, folder, capsys):
+    latin_1(folder, "help.txt.j2")
+    status, out = run(capsys, "templates", "list", "--config", str(settings.source))
+    (line,) = [line for line in out.splitlines() if line.startswith("help ")]
+    assert status == 0 and "fr: txt (cassé : texte d’origine utilisé)" in line, out

@@ -38,7 +38,8 @@ def cmd_list(args) -> int:
     known = builtin_names()
     rows = [(say("NAME"), say("WHAT"), say("LANGUAGES"), say("CHANGED BY THE ANIMATORS"))]
     for info in templates(settings):
-        changed = "; ".join(f"{lang}: {', '.join(parts)}" for lang, parts in sorted(info.overridden.items())) or "-"
+        changed = "; ".join(f"{lang}: {', '.join(_part(part, part in info.broken.get(lang, ()), say) for part in parts)}"
+                            for lang, parts in sorted(info.overridden.items())) or "-"
         # A file of the animators that names no built-in text is never used (a typo, often).
         what = say(KIND_WORDS[info.kind]) if info.name in known else say("unknown name: never used")
         rows.append((info.name, what, " ".join(info.languages), changed))
@@ -53,6 +54,12 @@ def cmd_list(args) -> int:
     if where:
         print(say("Whether each of your files is used, or why not: rers templates check"))
     return EXIT_OK
+
+
+def _part(part: str, broken: bool, say) -> str:
+    """``txt``, or ``txt`` marked broken: the animators' file unread, the built-in text used
+    (as `rers templates check` says it)."""
+    return say("{part} (broken: built-in text used)", part=part) if broken else part
 
 
 def _files_of(name: str) -> list[str]:

@@ -68,7 +68,7 @@ from workflows.shell.mailboxes.base import MailboxError
 from workflows.shell.publish import publish_calendar, publish_page
 from workflows.shell.clock import Clock, utc_now
 from workflows.shell.runner import Runner
-from workflows.shell.status import note_cycle_failure
+from workflows.shell.status import note_cycle_failure, note_job_outcome
 from workflows.shell.transports.base import TransportError
 from workflows.steps.speaking import tell_animators
 
@@ -256,14 +256,17 @@ class Daemon:
             try:
                 job()
                 self.state.job_failures.pop(name, None)
+                note_job_outcome(self.store, name, self.clock(), None)
             except Exception as error:
                 count = self.state.job_failures.get(name, 0) + 1
                 self.state.job_failures[name] = count
+                problem = os_problem(error) if isinstance(error, OSError) else str(error)
                 if isinstance(error, (OSError, StoreError)):  # a full disk: one line, no traceback
-                    log.error("job %r failed (%d time(s) in a row): %s; the daemon goes on", name, count,
-                              os_problem(error) if isinstance(error, OSError) else error)
+                    log.error("job %r failed (%d time(s) in a row): %s; the daemon goes on", name, count, problem)
                 else:
                     log.exception("job %r failed (%d time(s) in a row); the daemon goes on", name, count)
+                # `rers status` says it, and exits 1, until the job succeeds again.
+                note_job_outcome(self.store, name, self.clock(), problem)
 
         return run
 

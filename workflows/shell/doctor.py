@@ -60,14 +60,18 @@ def check_store(settings: Settings) -> Iterator[Finding]:
     except StoreError as error:
         yield Finding("fail", "store", said(said_of(error), say))
         return
-    yield Finding(
-        "ok", "store",
-        say("{path} is readable (schema {schema}, {members} member(s), {waiting} mail(s) waiting)", path=path,
-            schema=store.schema_version, members=store.members.count(), waiting=store.outbox.count("status", "queued")),
-    )
     from workflows.shell.soundness import damage
 
-    for problem in damage(store):  # every one: the operator mends them all in one go
+    damaged = damage(store)
+    figures = dict(path=path, schema=store.schema_version, members=store.members.count(),
+                   waiting=store.outbox.count("status", "queued"))
+    if damaged:  # never « ok » above the FAIL lines of the same store
+        yield Finding("warn", "store", say("{path} is readable, but {n} document(s) are damaged (schema {schema}, "
+                                           "{members} member(s), {waiting} mail(s) waiting)", n=len(damaged), **figures))
+    else:
+        yield Finding("ok", "store", say("{path} is readable (schema {schema}, {members} member(s), {waiting} mail(s) "
+                                         "waiting)", **figures))
+    for problem in damaged:  # every one: the operator mends them all in one go
         yield Finding("fail", "store", said(problem, say))
     failed = store.outbox.count("status", "failed")
     if failed:

@@ -96,6 +96,10 @@ def status_text(settings: Settings, store: Store, now: datetime) -> str:
         at = datetime.fromisoformat(cycle_error["at"])
         lines.append(say("The last cycle failed on {at} ({when}): {error}", at=moment(at, settings, say),
                          when=relative(at, now, say), error=unkept(cycle_error["error"])))
+    for name, job_error in sorted((store.get_state("job_errors") or {}).items()):
+        at = datetime.fromisoformat(job_error["at"])
+        lines.append(say("The job {job} failed on {at} ({when}): {error}", job=say(name), at=moment(at, settings, say),
+                         when=relative(at, now, say), error=unkept(job_error["error"])))
     lines.extend(sent_copy_lines(settings, store, now, say))
     for failed in store.outbox.find("status", "failed")[-5:]:
         lines.append(say("  failed mail {id} ({purpose}): {error}", id=failed["message_id"], purpose=failed["purpose"],
@@ -121,14 +125,36 @@ def note_cycle_failure(store: Store, at: datetime, text: str) -> None:
         log.debug("could not record the failure in the store", exc_info=True)
 
 
+def note_job_outcome(store: Store, name: str, at: datetime, error: Said | str | None) -> None:
+    """Keep the failure of the scheduled job ``name`` (English, as
+    :class:`workflows.shell.daemon.Job` names it) at ``at`` (aware), or forget it when
+    ``error`` is None (the job succeeded), for :func:`status_text` and
+    :func:`status_failed`; state ``job_errors``: ``{name: {"at": ISO, "error": kept}}``.
+    Best effort, as :func:`note_cycle_failure`; writes nothing when nothing changes."""
+    try:
+        errors = dict(store.get_state("job_errors") or {})
+        if error is None and name not in errors:
+            return
+        if error is None:
+            del errors[name]
+        else:
+            errors[name] = {"at": at.isoformat(timespec="seconds"), "error": kept(error)}
+        with store.transaction():
+            store.set_state("job_errors", errors or None)
+    except Exception:
+        log.debug("could not record the job's outcome in the store", exc_info=True)
+
+
 def status_failed(store: Store) -> bool:
     """True when the last cycle failed (after the last successful one) or could not send
-    its mail, or when the store is damaged (:func:`workflows.shell.soundness.damage_said`:
-    no cycle runs until it is mended): `rers status` then exits 1, for a monitoring probe."""
+    its mail, a scheduled job failed at its last run, or the store is damaged
+    (:func:`workflows.shell.soundness.damage_said`: no cycle runs until it is mended):
+    `rers status` then exits 1, for a monitoring probe."""
     last = store.get_state("last_cycle")
     cycle_error = store.get_state("last_cycle_error")
     failed = bool(cycle_error) and (not last or cycle_error["at"] > last)
-    return failed or bool(store.get_state("last_send_error")) or damage_said(store) is not None
+    return (failed or bool(store.get_state("last_send_error")) or bool(store.get_state("job_errors"))
+            or damage_said(store) is not None)
 
 
 def ago(duration: timedelta, say: Words) -> str:

@@ -92,13 +92,16 @@ def _files(folder: Path, pattern: str = "*.j2") -> list[str]:
 class TemplateInfo:
     """One template: ``name`` (``join_ack``, ``_footer``, ``textes/charte-v1``,
     ``catalogue_page``), ``kind`` (``mail``, ``page``, ``piece``, ``text``),
-    ``languages`` it exists in (built in or the animators'), and ``overridden``:
-    ``{language: parts that are the animators' files}``."""
+    ``languages`` it exists in (built in or the animators'), ``overridden``:
+    ``{language: parts that are the animators' files}``, and ``broken``: those of them
+    that cannot be read whatever the data (not UTF-8, a syntax error, an unknown
+    variable: :meth:`Renderer.file_problem`), replaced by the built-in text."""
 
     name: str
     kind: str
     languages: tuple[str, ...]
     overridden: dict[str, tuple[str, ...]]
+    broken: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _kind(name: str, parts: set[str]) -> str:
@@ -121,6 +124,7 @@ def templates(settings: Settings) -> list[TemplateInfo]:
     parts: dict[str, set[str]] = {}
     languages: dict[str, set[str]] = {}
     overridden: dict[str, dict[str, list[str]]] = {}
+    broken: dict[str, dict[str, list[str]]] = {}
     for language in LANGUAGES:
         renderer = renderer_for(settings, language)
         for folder in [*renderer.override_folders(), BUILTIN_TEMPLATES / language]:
@@ -135,9 +139,15 @@ def templates(settings: Settings) -> list[TemplateInfo]:
                     found = overridden.setdefault(name, {}).setdefault(language, [])
                     if part not in found:
                         found.append(part)
+                        if renderer.file_problem(folder / file, file) is not None:
+                            broken.setdefault(name, {}).setdefault(language, []).append(part)
+
+    def in_order(by_language: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
+        return {lang: tuple(p for p in PARTS if p in found) for lang, found in by_language.items()}
+
     return [
         TemplateInfo(name, _kind(name, parts[name]), tuple(l for l in LANGUAGES if l in languages[name]),
-                     {lang: tuple(p for p in PARTS if p in found) for lang, found in overridden.get(name, {}).items()})
+                     in_order(overridden.get(name, {})), in_order(broken.get(name, {})))
         for name in sorted(parts)
     ]
 

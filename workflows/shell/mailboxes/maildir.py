@@ -7,9 +7,11 @@ are moved as files (renamed), never parsed.
 """
 from __future__ import annotations
 
+import errno
 import logging
 import mailbox
 import os
+import stat
 import uuid
 from pathlib import Path
 from typing import Iterator
@@ -54,17 +56,17 @@ class MaildirMailbox:
             raise MailboxError(Said("the Maildir is not open (use it in a `with` block)"))
         return self._box
 
-    def _sorted_keys(self) -> list[str]:
-        # Maildir keys begin with the delivery time in seconds: their order is arrival order.
-        return sorted(self.box.iterkeys())
-
     def batches(self, size: int) -> Iterator[list[SourceMessage]]:
-        """Messages of the Maildir's top folder, oldest first, ``size`` at a time."""
+        """Messages of the Maildir's top folder, oldest first, ``size`` at a time.
+
+        Only regular files are read: a symbolic link (``ln -s /etc/passwd new/x``) or any
+        other kind of entry is never followed nor read; it is left in place and logged as a
+        WARNING by its name under the root (no content)."""
         batch: list[SourceMessage] = []
-        for key in self._sorted_keys():
-            try:
-                raw = self.box.get_bytes(key)
-            except KeyError:  # moved away by another process meanwhile
+        # Maildir keys begin with the delivery time in seconds: their order is arrival order.
+        for key, relative in sorted(self._files(warn=True).items()):
+            raw = _read_regular(self.root / relative)
+            if raw is None:  # moved away by another process meanwhile, or not a plain file
                 continue
             batch.append(SourceMessage(key=_PREFIX + key, raw=raw))
             if len(batch) >= size:
@@ -119,13 +121,19 @@ class MaildirMailbox:
             raise MailboxError(os_problem(error, Said("cannot move handled mail to {where}", where=where),
                                           with_file=False))
 
-    def _files(self) -> dict[str, str]:
-        """Each message's key and its file's path under the root (``new/…`` or ``cur/…``)."""
+    def _files(self, *, warn: bool = False) -> dict[str, str]:
+        """Each message's key and its file's path under the root (``new/…`` or ``cur/…``);
+        regular files only (``warn``: log each other entry, by name, as a WARNING)."""
         files = {}
         for sub in ("new", "cur"):
             for entry in os.scandir(self.root / sub):
-                if not entry.name.startswith(".") and entry.is_file():
-                    files[entry.name.split(self.box.colon)[0]] = f"{sub}/{entry.name}"
+                if entry.name.startswith("."):
+                    continue
+                if not entry.is_file(follow_symlinks=False):
+                    if warn:
+                        log.warning("not a regular file in the Maildir, left alone: %s/%s", sub, entry.name)
+                    continue
+                files[entry.name.split(self.box.colon)[0]] = f"{sub}/{entry.name}"
         return files
 
     def mark_done(self, keys: list[str]) -> None:
@@ -163,7 +171,7 @@ class MaildirMailbox:
             taken: list[str | None] = []
             for sub in ("new", "cur"):
                 for entry in sorted(os.scandir(where / sub), key=lambda e: e.name):
-                    if entry.name.startswith(".") or not entry.is_file():
+                    if entry.name.startswith(".") or not entry.is_file(follow_symlinks=False):
                         continue
                     try:
                         data = Path(entry.path).read_bytes()
@@ -179,6 +187,27 @@ class MaildirMailbox:
         except OSError as error:
             raise MailboxError(os_problem(error, Said("cannot clean {where}", where=where), with_file=False)) from None
         return taken
+
+
+def _read_regular(path: Path) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file, opened without following a symbolic
+    link (O_NOFOLLOW, then checked with fstat, so a file swapped for a link after the
+    listing is not followed either); None when it is gone or is not a regular file.
+    Raises OSError on another failure to read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        if error.errno == errno.ELOOP:  # a symbolic link
+            log.warning("not a regular file in the Maildir, left alone: %s", path.name)
+            return None
+        raise
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            log.warning("not a regular file in the Maildir, left alone: %s", path.name)
+            return None
+        return file.read()
 
 
 def _move_file(source: Path, target: Path, colon: str) -> None:
