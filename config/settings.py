@@ -32,7 +32,7 @@ from config.feeds import Feed, check_feeds
 from config.tables import table_label, table_lines, unknown_key
 from workflows.model.decoding import toml_problem
 from workflows.model.federation import FederationError, read_public_key
-from workflows.model.said import Said, said
+from workflows.model.said import LANGUAGES, Said, said
 from workflows.model.system import reading_reason
 
 
@@ -440,7 +440,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "network": {
         "name": Key(str, required=True),
         "address": Key("email", required=True),
-        "language": Key(("fr", "en"), "fr"),
+        "language": Key(LANGUAGES, "fr"),
         "timezone": Key("zone", "Europe/Paris"),
         "animators": Key("emails", []),
         "max_replies_per_day": Key(int, 5, minimum=1),

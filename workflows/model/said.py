@@ -19,6 +19,10 @@ from __future__ import annotations
 
 from typing import Callable
 
+LANGUAGES = ("fr", "en")
+"""The languages the robot speaks (its catalogues and templates): a network's
+``[network] language``, a member's ``language``."""
+
 
 class Said(str):
     """The English text (a ``str``: compared, joined, searched and logged as any text),

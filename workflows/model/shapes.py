@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from workflows.model.said import Said
+from workflows.model.said import LANGUAGES, Said
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,6 @@ class Shape:
 _REF = Key("ref", Said("reference"))
 _MEMBER_REF = Key("member", Said("member"))
 _NULLABLE = (str, type(None))
-LANGUAGES = ("fr", "en")
-"""A member's language: those of the built-in texts (``[network] language``'s values)."""
 
 
 def _stamps(*names: str) -> tuple[Key, ...]:

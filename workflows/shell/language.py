@@ -19,13 +19,12 @@ import gettext
 from pathlib import Path
 from types import MappingProxyType
 
-from workflows.model.said import said
+from workflows.model.said import LANGUAGES, said
 
 LOCALE = Path(__file__).resolve().parents[1] / "locale"
 """``workflows/locale/<language>/LC_MESSAGES/rers.mo``."""
 DOMAIN = "rers"
 DEFAULT = "fr"
-LANGUAGES = ("fr", "en")
 
 
 class Words:
