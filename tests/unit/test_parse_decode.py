@@ -64,3 +64,12 @@ def test_unflow():
     assert unflow("un \ndeux\n> cité \n> suite\n-- \nsig") == "un deux\n> cité suite\n-- \nsig"
     assert unflow("mot- \ncoupé", delsp=True) == "mot-coupé"
     assert unflow(" >pas une citation") == ">pas une citation"
+
+
+def test_a_line_break_hidden_in_an_encoded_word_ends_the_value():
+    import base64
+
+    hidden = base64.b64encode("OFFRE : tricot\r\nBcc: victim@example.com".encode()).decode()
+    assert header_text(f"=?utf-8?b?{hidden}?=") == "OFFRE : tricot"
+    # A folded value (its line breaks before white space) stays whole.
+    assert header_text("=?utf-8?q?OFFRE_=3A?=\r\n =?utf-8?q?_tricot?=") == "OFFRE : tricot"

@@ -113,6 +113,9 @@ def _cp1252(data: bytes) -> str:
     return data.decode("cp1252", errors="ignore")
 
 
+_LINE_BREAK_RE = re.compile(r"[\r\n]")
+
+
 def header_text(value: str | None) -> str:
     """Decode one raw header value as :mod:`email` (compat32) hands it over: unfolded,
     raw 8-bit bytes (kept as surrogates) read as UTF-8 or windows-1252, RFC 2047 encoded
@@ -129,7 +132,9 @@ def header_text(value: str | None) -> str:
         # Raw 8-bit header (RFC 6532 says UTF-8; old clients send their local charset).
         value = _utf8_with_fallback(value.encode("utf-8", errors="surrogateescape"))
     if "=?" in value:
-        value = _decode_words(value)
+        # Unfolded, a value has no line break left but one an encoded word hid: what
+        # follows it would read as another header (« tricot\r\nBcc: … »), not this one's.
+        value = _LINE_BREAK_RE.split(_decode_words(value), maxsplit=1)[0]
     return clean_line(value)
 
 
