@@ -70,6 +70,6 @@ def test_a_line_break_hidden_in_an_encoded_word_ends_the_value():
     import base64
 
     hidden = base64.b64encode("OFFRE : tricot\r\nBcc: victim@example.com".encode()).decode()
-    assert header_text(f"=?utf-8?b?{hidden}?=") == "OFFRE : tricot"
+    assert header_text(f"=?utf-8?b?{hidden}?=", first_line=True) == "OFFRE : tricot"
     # A folded value (its line breaks before white space) stays whole.
-    assert header_text("=?utf-8?q?OFFRE_=3A?=\r\n =?utf-8?q?_tricot?=") == "OFFRE : tricot"
+    assert header_text("=?utf-8?q?OFFRE_=3A?=\r\n =?utf-8?q?_tricot?=", first_line=True) == "OFFRE : tricot"

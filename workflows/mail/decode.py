@@ -116,12 +116,14 @@ def _cp1252(data: bytes) -> str:
 _LINE_BREAK_RE = re.compile(r"[\r\n]")
 
 
-def header_text(value: str | None) -> str:
+def header_text(value: str | None, *, first_line: bool = False) -> str:
     """Decode one raw header value as :mod:`email` (compat32) hands it over: unfolded,
     raw 8-bit bytes (kept as surrogates) read as UTF-8 or windows-1252, RFC 2047 encoded
     words decoded, adjacent words of one charset joined *before* decoding (a character
     may be split across two words), bad base64 repaired or left as written.
-    Returns a single-line ``str`` without control characters.
+    Returns a single-line ``str`` without control characters; ``first_line``: only what
+    comes before a line break an encoded word hid (for the Subject: « tricot\r\nBcc: … »
+    reads « tricot »; a display name with one is refused whole by its own reader).
     """
     if not value:
         return ""
@@ -132,9 +134,11 @@ def header_text(value: str | None) -> str:
         # Raw 8-bit header (RFC 6532 says UTF-8; old clients send their local charset).
         value = _utf8_with_fallback(value.encode("utf-8", errors="surrogateescape"))
     if "=?" in value:
-        # Unfolded, a value has no line break left but one an encoded word hid: what
-        # follows it would read as another header (« tricot\r\nBcc: … »), not this one's.
-        value = _LINE_BREAK_RE.split(_decode_words(value), maxsplit=1)[0]
+        value = _decode_words(value)
+        if first_line:
+            # Unfolded, a value has no line break left but one an encoded word hid: what
+            # follows it would read as another header, not this one's.
+            value = _LINE_BREAK_RE.split(value, maxsplit=1)[0]
     return clean_line(value)
 
 

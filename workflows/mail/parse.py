@@ -126,7 +126,7 @@ def _read_headers(message, options: ParseOptions) -> tuple[Parsed, dict[str, str
     parsed.reply_to, parsed.reply_to_problem = answer_to.address, answer_to.problem
     agent = _one_mailbox(addresses["sender"])
     parsed.sender_field, parsed.sender_field_problem = agent.address, agent.problem
-    parsed.subject = get("subject")
+    parsed.subject = decode.header_text(first.get("subject"), first_line=True)
     parsed.date = decode.parse_date(get("date"), options.timezone)
     message_ids = _MESSAGE_ID_RE.findall(get("message-id"))
     parsed.message_id = message_ids[0] if message_ids else ""
