@@ -64,9 +64,10 @@ the synonym file."""
 BUILTIN_SIBLINGS = Path(__file__).resolve().parents[1] / "data" / "voisins.txt"
 """Groups of sibling knowledge (languages, instruments, dances…): near in the vectors,
 never one for the other. Same format."""
-BUILTIN_DOMAINS = Path(__file__).resolve().parents[1] / "data" / "domaines.txt"
-"""Domains: a learned word, a tool or a part of a knowledge and the plain words of its
-field (« œnologie : vin, déguster »), one a line (see :func:`parse_domains`)."""
+BUILTIN_DOMAINS = Path(__file__).resolve().parents[1] / "data" / "domaines"
+"""A folder of domain files (``*.txt``, read in name order, one file a field of knowledge):
+a learned word, a tool or a part of a knowledge and the plain words of its field
+(« œnologie : vin, déguster »), one a line (see :func:`parse_domains`)."""
 
 DEFAULT_MIN_SCORE = 0.6
 """Below this score a pair is not proposed (``[matching] min_score``)."""

@@ -58,10 +58,12 @@ def read_synonyms(extra: Path | None = None) -> list[tuple[str, ...]]:
     return groups
 
 
-def read_domains(path: Path = BUILTIN_DOMAINS) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-    """The domains of a built-in domain file (see
-    :func:`workflows.model.matching.parse_domains`)."""
-    return parse_domains(path.read_text(encoding="utf-8"), path.name)
+def read_domains(folder: Path = BUILTIN_DOMAINS) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The domains of the built-in domain files, every ``*.txt`` of ``folder`` in name
+    order (see :func:`workflows.model.matching.parse_domains`). Raises ``ValueError``
+    naming the file and line of a malformed one."""
+    return [domain for path in sorted(folder.glob("*.txt"))
+            for domain in parse_domains(path.read_text(encoding="utf-8"), f"domaines/{path.name}")]
 
 
 def read_groups(path: Path) -> list[tuple[str, ...]]:
