@@ -86,6 +86,18 @@ def test_words_the_stemmer_confuses_keep_their_own_group(analyzer):
     assert not proposed(analyzer, "Calcul mental", "Tenir son budget")
     assert proposed(analyzer, "Apprendre à compter", "Maths niveau collège")
     assert score_titles(analyzer, "Gérer ses comptes", "Gestion du budget").matches
+    # « navigateur » (internet, a synonym) and « navigation » (sailing, a domain's line):
+    # one stem, two fields.
+    assert not proposed(analyzer, "Navigateur internet", "Navigation à voile")
+    assert proposed(analyzer, "Navigateur internet", "Surfer sur le web")
+    assert proposed(analyzer, "Navigation à voile", "Les bases de la navigation")
+
+
+def test_a_short_word_that_is_its_own_stem_meets_only_itself(analyzer):
+    # Snowball cuts « café » to « caf », the CAF's acronym.
+    assert not proposed(analyzer, "Aide pour la CAF", "Torréfier son café")
+    assert proposed(analyzer, "Dossier CAF", "Remplir mon dossier de la caf")
+    assert proposed(analyzer, "Faire son CV", "Rédiger des CVs")
 
 
 def test_a_plural_of_the_same_word_in_two_groups_still_joins_them():

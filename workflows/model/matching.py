@@ -222,6 +222,20 @@ def tokens(text: str, folded: Callable[[str], list[str]] = pieces) -> list[tuple
 OWN_WORD_MARK = "="
 """Ends the key of a word the stemmer would confuse with another group's word
 (:meth:`Analyzer._overstemmed`)."""
+SHORT_WORD = 4
+"""A word of the data files this short that is its own stem (« caf », « cv ») meets only
+itself and its plural (:meth:`Analyzer._overstemmed`)."""
+
+
+def _clusters(groups_of: dict[str, set[int]]) -> list[list[str]]:
+    """Words (in order) that share a group, together: ``{"navigateur": {3}, "navigation":
+    {7}, "naviguer": {7}}`` → ``[["navigateur"], ["navigation", "naviguer"]]``."""
+    clusters: list[tuple[list[str], set[int]]] = []
+    for word, numbers in groups_of.items():
+        joined = [c for c in clusters if c[1] & numbers]
+        merged = ([w for c in joined for w in c[0]] + [word], set(numbers).union(*(c[1] for c in joined)))
+        clusters = [c for c in clusters if not c[1] & numbers] + [merged]
+    return [words_ for words_, _ in clusters]
 
 
 def _singular(word: str) -> str:
@@ -368,6 +382,7 @@ class Analyzer:
         self._coordinated: set[tuple[str, ...]] = set()
         """Entries of two things joined by « et »/« ou » (« lire et écrire »): no
         expression of their first word."""
+        self._overstemmed(synonyms + [heads + plain for heads, plain in domains])
         self._build(synonyms)
         self.ambiguous: frozenset[str] = self._ambiguous()
         """Stems that are a whole entry of a synonym group and also the first word of a
@@ -468,12 +483,19 @@ class Analyzer:
         return stem
 
     def _overstemmed(self, groups: list[list[str]]) -> None:
-        """Give a word of its own key (its folded form and :data:`OWN_WORD_MARK`) when the
-        stemmer cuts it to the stem of another word of another synonym group: Snowball
-        makes « compter » (calcul) and « comptes » (budget) both ``compt``, which would
-        join counting and one's budget. A plural of the same word (« jardin » /
-        « jardins ») is the same word: those groups still join."""
-        seen: dict[str, tuple[str, int]] = {}
+        """Give a word of the data files its own key (its folded form and
+        :data:`OWN_WORD_MARK`, its plural too) when the stemmer would confuse it with other
+        words:
+
+        - when it cuts it to the stem of another word of another group (a synonym group or
+          a domain's line): Snowball makes « compter » (calcul) and « comptes » (budget)
+          both ``compt``, « navigateur » (internet) and « navigation » (voile) both
+          ``navig``. A plural of the same word (« jardin » / « jardins ») is the same word:
+          those groups still join;
+        - when it is a short word that is its own stem (at most :data:`SHORT_WORD` letters:
+          an acronym or a clipped word, « caf », « cv », « pc »): any longer word cut to it
+          is another word (« café » is not the CAF)."""
+        by_stem: dict[str, dict[str, set[int]]] = {}
         for number, group in enumerate(groups):
             for entry in group:
                 folded = words(entry)
@@ -481,16 +503,26 @@ class Analyzer:
                     continue
                 word = folded[0]
                 stem = self.stem(word)
-                other = seen.setdefault(stem, (word, number))
-                if other[1] != number and _singular(other[0]) != _singular(word):
-                    for own in (word, other[0]):
-                        self._stems[own] = own + OWN_WORD_MARK
+                by_stem.setdefault(stem, {}).setdefault(_singular(word), set()).add(number)
+                if len(word) <= SHORT_WORD and stem == word:
+                    self._own_key(word, word)
+        for found in by_stem.values():
+            clusters = _clusters(found)
+            if len(clusters) > 1:
+                for cluster in clusters:
+                    for word in cluster:
+                        self._own_key(word, cluster[0])
+
+    def _own_key(self, word: str, name: str) -> None:
+        """Key ``word`` (folded) and its plural by ``name`` (see :meth:`_overstemmed`)."""
+        singular = _singular(word)
+        for form in (singular, singular + "s", singular + "x"):
+            self._stems[form] = _singular(name) + OWN_WORD_MARK
 
     def _build(self, synonyms: Iterable[Iterable[str]]) -> None:
         # Union-find over concept keys: a later group sharing an entry joins the earlier one.
         parent: dict[str, str] = {}
         synonyms = [list(group) for group in synonyms]
-        self._overstemmed(synonyms)
 
         def root(key: str) -> str:
             while parent[key] != key:
