@@ -43,6 +43,8 @@ INVITATION_KINDS = ("permanences", "rencontres", "échanges", "ateliers", "rése
 SIGNATURES = ("anonyme", "prénom")
 MODALITIES = ("one_to_one", "group", "practice_exchange", "talking_group")
 CONTACTS = ("email", "phone", "permanence")
+"""How a member wants to be put in touch (protocol.md, "Fields", Contact): the only
+list of these choices (the membership step, the disclosure and the crossings read it)."""
 ANSWERS = ("yes", "no", "unclear")
 
 

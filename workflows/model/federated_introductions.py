@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterable
 
+from workflows.mail.model import CONTACTS
 from workflows.model.federation import ITEM_FIELDS
 
 KINDS = ("proposal", "approval", "consent", "introduced", "withdrawn")
@@ -47,8 +48,6 @@ CLOSED_BY = {"refused": "refused", "declined": "declined", "expired": "expired",
 """The status a record takes when a side ends it for ``reason`` — or this side, for
 ``restarted``: the peer restarted from an empty store and knows nothing of it any more
 (never sent: it ends as for an expiry)."""
-
-CONTACTS = ("email", "phone", "permanence")
 
 _ID_RE = re.compile(r"\AMRV-\d{1,9}\Z")
 _ITEM_REF_RE = re.compile(r"\A[OD]-\d{1,9}\Z")

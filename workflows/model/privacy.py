@@ -23,6 +23,7 @@ from datetime import datetime
 
 from workflows.mail.first_names import PARTICLES, first_name, read_first_name
 from workflows.mail.labels import readable_name, readable_phone
+from workflows.mail.model import CONTACTS
 
 MASK = "[coordonnées masquées]"
 
@@ -248,8 +249,6 @@ def contact_spans(text: str) -> list[tuple[int, int]]:
             merged.append((start, end))
     return merged
 
-
-CONTACTS = ("email", "phone", "permanence")
 
 
 class PrivacyError(Exception):
