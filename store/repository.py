@@ -438,6 +438,7 @@ class Store:
         self._lock_depth = 0
         self._forget_backup = False
         self._derived: dict[str, Any] = {}
+        self._recheck: Callable[["Store"], None] | None = None
         self._check_schema()
         self.collections = {spec.name: Collection(self, spec) for spec in COLLECTIONS}
 
@@ -535,6 +536,19 @@ class Store:
         self._db = _TinyDB(storage=lambda: self._storage)
         for collection in self.collections.values():
             collection.rebuild_indexes()
+        if self._recheck is not None:
+            try:
+                self._recheck(self)
+            except StoreError:
+                self._storage.stamp = ("unreadable",)  # as above: refused again at every access
+                raise
+
+    def recheck_on_reload(self, check: Callable[["Store"], None]) -> None:
+        """Call ``check`` on the documents each time they are read again because another
+        process wrote the file (a command, or a hand edit while the daemon runs). ``check``
+        raises :class:`StoreError` (:class:`StoreCorrupt`) to refuse what it finds: that
+        access and every later one raise it, and nothing is written over the file."""
+        self._recheck = check
 
     @contextmanager
     def _locked(self):

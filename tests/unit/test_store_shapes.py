@@ -137,3 +137,37 @@ def test_time_stamps_and_a_members_language_are_checked_as_the_steps_read_them()
         "membre M-1 : code de langue inconnu « 12 »",
         "membre M-1 : champ « created » : pas une date et heure avec son décalage (ISO 8601, comme "
         "2026-12-07T09:00:00+00:00) : 'hier'"]
+
+
+def test_a_store_damaged_by_hand_while_the_daemon_runs_stops_it_with_2(tmp_path, caplog):
+    """Checked at start, and again whenever the file is read again after another process
+    wrote it: the daemon stops (exit 2: systemd does not restart it for ever) rather than
+    work on a member whose address was set to null, and writes nothing over the file."""
+    import logging
+    import threading
+    import time
+
+    from workflows.shell.daemon import EXIT_UNFIXABLE, Daemon
+    from workflows.shell.soundness import sound
+
+    settings = make_settings(tmp_path / "robot", extra="[schedule]\npoll_seconds = 1\n")
+    daemon = Daemon(settings, sound(Store.open(settings.store.path)), jobs=[])
+    caplog.set_level(logging.INFO)
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(status=daemon.run()), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while daemon.state.cycles < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert daemon.state.cycles >= 1
+        damaged_bytes = damage_store(settings)  # as another process (an editor) would
+        thread.join(timeout=30)
+    finally:
+        daemon.stop_event.set()
+        thread.join(timeout=30)
+    assert result["status"] == EXIT_UNFIXABLE
+    assert settings.store.path.read_bytes() == damaged_bytes
+    stops = [r.getMessage() for r in caplog.records if r.levelno == logging.CRITICAL]
+    assert len(stops) == 1 and "rers doctor" in stops[0] and "3 damaged document(s)" in stops[0], stops
+    assert not [r for r in caplog.records if r.exc_info], "a damaged store is no error of the code"

@@ -45,7 +45,7 @@ import schedule
 from filelock import FileLock, Timeout
 
 from config.settings import SecretMissing, Settings
-from store import Store, StoreBusy, StoreError
+from store import Store, StoreBusy, StoreCorrupt, StoreError
 from workflows.mail.render import Renderer
 from workflows.model.said import Said, said_of
 from workflows.shell.apply import run
@@ -337,8 +337,10 @@ class Daemon:
             self.stop_event.wait(delay)
             return False
         except (StoreError, OSError) as error:  # a full disk, a folder not writable: one line
-            delay = self.backoff.next_delay()
             text = os_problem(error) if isinstance(error, OSError) else said_of(error)
+            if isinstance(error, StoreCorrupt) and self._unfixable("store", text):
+                return False
+            delay = self.backoff.next_delay()
             self.state.last_error = text
             log.error("cycle failed (%s); next try in %.0f s", text, delay)
             self._note_failure(text)
@@ -366,8 +368,9 @@ class Daemon:
 
     def _unfixable(self, fault: str | None, text: str) -> bool:
         """Stop the daemon (exit :data:`EXIT_UNFIXABLE`) on a fault no retry fixes: a
-        missing password variable at once, a refused login at the
-        :data:`LOGIN_ATTEMPTS`-th in a row. True when it stops."""
+        missing password variable or a store damaged while it ran (``store``: a hand edit
+        read again, see :func:`workflows.shell.soundness.sound`) at once, a refused login at
+        the :data:`LOGIN_ATTEMPTS`-th in a row. True when it stops."""
         if fault == "login":
             self._login_refusals += 1
             if self._login_refusals < self.login_attempts:
@@ -375,7 +378,7 @@ class Daemon:
                             self._login_refusals, self.login_attempts, text)
                 return False
             text = Said("{error} ({n} times in a row)", error=text, n=self._login_refusals)
-        elif fault != "secret":
+        elif fault not in ("secret", "store"):
             return False
         log.critical("rers stops, no retry can fix this: %s. Fix it, then start the robot again.", text)
         self.state.last_error = text

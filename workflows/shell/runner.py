@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from config.settings import Settings
-from store import Store, cause_key, message_key
+from store import Store, StoreError, cause_key, message_key
 from workflows.decision import Erased, Incoming, Plan
 from workflows.mail.model import Parsed, ParseOptions
 from workflows.mail.parse import fallback_message_id, parse_message, read_headers
@@ -190,6 +190,8 @@ class Runner:
                 publish_if_changed(self.settings, self.store, self.clock(), self.renderer)
             except OSError as error:  # a full disk: one line; the daily job publishes again
                 log.error("calendar not published: %s", os_problem(error, "cannot write the calendar"))
+            except StoreError:  # a store damaged meanwhile is no publication's problem: the cycle stops
+                raise
             except Exception:  # the feed is published again by the daily job; mail goes on
                 log.exception("calendar publication failed")
             try:
@@ -197,6 +199,8 @@ class Runner:
                 publish_page_if_testimonies_changed(self.settings, self.store, self.clock())
             except OSError as error:
                 log.error("catalogue page not published: %s", os_problem(error, "cannot write the page"))
+            except StoreError:
+                raise
             except Exception:  # the daily job publishes the page again; mail goes on
                 log.exception("catalogue page publication failed")
             report.flush.extend(self._send(connection))

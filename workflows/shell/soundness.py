@@ -30,9 +30,16 @@ def damage_said(store: Store) -> Said | None:
 
 
 def sound(store: Store) -> Store:
-    """``store`` itself when its documents have their shapes. Raises
-    :class:`store.StoreCorrupt` (:func:`damage_said`'s line) otherwise; nothing is written."""
+    """``store`` itself when its documents have their shapes, checked again each time they
+    are read again after another process wrote them (a hand edit while `rers run` runs:
+    :meth:`store.Store.recheck_on_reload`). Raises :class:`store.StoreCorrupt`
+    (:func:`damage_said`'s line) otherwise, now or at that later read; nothing is written."""
+    _refuse_damage(store)
+    store.recheck_on_reload(_refuse_damage)
+    return store
+
+
+def _refuse_damage(store: Store) -> None:
     said = damage_said(store)
     if said is not None:
         raise StoreCorrupt(said)
-    return store
