@@ -429,3 +429,13 @@ def test_the_names_of_one_domain_meet(analyzer):
     assert "« poterie » ≈ « tour potier (tour de potier) » (même domaine)" in why, why
     assert proposed(analyzer, "Tour de potier", "Poterie")
 
+
+
+def test_the_stemmer_is_snowball_s_c_build():
+    """PyStemmer (a dependency) gives the same stems a thousand times faster; snowballstemmer
+    falls back to pure Python without it, silently: the data files would then take
+    seconds to read."""
+    import snowballstemmer
+    from Stemmer import Stemmer
+
+    assert isinstance(snowballstemmer.stemmer("french"), Stemmer)

@@ -358,12 +358,13 @@ class Analyzer:
                  families: Iterable[Iterable[str]] = (), siblings: Iterable[Iterable[str]] = (),
                  domains: Iterable[tuple[Iterable[str], Iterable[str]]] = ()):
         self._stemmer = snowballstemmer.stemmer("french")
+        self._stems: dict[str, str] = {}
+        self._words: dict[str, list[str]] = {}
         domains = [(tuple(heads), tuple(plain)) for heads, plain in domains] if lexicon is not None else []
         # An expression of a domain (« tableaux croisés ») is one term: a concept of its own,
         # unless the synonyms already have it.
         synonyms = list(synonyms) + [(entry,) for heads, plain in domains for entry in heads + plain
-                                     if len(words(entry)) > 1]
-        self._stems: dict[str, str] = {}
+                                     if len(self.words(entry)) > 1]
         self._pieces: dict[str, list[str]] = {}
         """A word as written → its folded words (:func:`pieces`): unidecode costs most of
         an item's analysis, and titles repeat the same words."""
@@ -475,6 +476,15 @@ class Analyzer:
             found = self._pieces[written] = pieces(written)
         return found
 
+    def words(self, entry: str) -> list[str]:
+        """:func:`words` of an entry of the data files, remembered (the list is shared: do
+        not change it): the files name the same entries several times, and folding is
+        most of reading them."""
+        found = self._words.get(entry)
+        if found is None:
+            found = self._words[entry] = words(entry)
+        return found
+
     def stem(self, word: str) -> str:
         """The Snowball French stem of a folded word."""
         stem = self._stems.get(word)
@@ -498,7 +508,7 @@ class Analyzer:
         by_stem: dict[str, dict[str, set[int]]] = {}
         for number, group in enumerate(groups):
             for entry in group:
-                folded = words(entry)
+                folded = self.words(entry)
                 if len(folded) != 1:
                     continue
                 word = folded[0]
@@ -534,7 +544,7 @@ class Analyzer:
         written: dict[tuple[str, ...], str] = {}
         for group in synonyms:
             group = list(group)
-            stems = [tuple(self.stem(w) for w in words(entry)) for entry in group]
+            stems = [tuple(self.stem(w) for w in self.words(entry)) for entry in group]
             key = _CONCEPT + "_".join(stems[0]) if stems[0] else None
             if key is None:
                 continue
@@ -566,7 +576,7 @@ class Analyzer:
     def key_of(self, entry: str) -> str | None:
         """The term key of a word or an expression of a data file (``Gérer`` → its stem,
         ``curriculum vitae`` → ``=cv``), or None when it makes no single term."""
-        stems = tuple(self.stem(w) for w in words(entry))
+        stems = tuple(self.stem(w) for w in self.words(entry))
         if not stems:
             return None
         concept = self.phrases.get(stems)
