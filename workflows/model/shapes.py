@@ -29,7 +29,7 @@ in, problems out.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from workflows.mail.model import CONTACTS
@@ -61,6 +61,11 @@ class Key:
     entry: Shape | Key | None = None
     refers: str | None = None
     erased_with: str | None = None
+    plain: bool = field(init=False, repr=False)
+
+    def __post_init__(self):
+        # Only its type to look at: the check's fast path (55,000 documents in a big store).
+        object.__setattr__(self, "plain", not (self.values or self.form or self.entry or self.refers))
 
 
 @dataclass(frozen=True)
@@ -221,25 +226,29 @@ def problems(collections: Mapping[str, Iterable[dict]]) -> list[Said]:
 
 
 def _problems_of(shape: Shape, document: dict, word: Said, ref, refs: dict[str, set]) -> list[Said]:
-    """The problems of ``document`` (a dict) against ``shape``, said of ``word`` ``ref``."""
+    """The problems of ``document`` (a dict) against ``shape``, said of ``word`` ``ref``
+    (a text, or where an entry is: see :func:`_where`). Types are compared exactly: JSON
+    gives no subclasses, and ``true`` is no count."""
     found = []
     for key in shape.keys:
         value = document.get(key.name)
+        if key.plain and type(value) in key.types:
+            continue  # most keys: nothing more to look at (null or absent when they may be)
         if value is None:
-            null_ok = type(None) in key.types or bool(key.null_if and document.get(key.null_if))
-            if not null_ok and (key.name in document or key.required):
-                found.append(Said("{document} {ref}: {key} missing", document=word, ref=ref, key=key.word))
+            if (key.required or key.name in document) and type(None) not in key.types and not (
+                    key.null_if and document.get(key.null_if)):
+                found.append(Said("{document} {ref}: {key} missing", document=word, ref=_where(ref), key=key.word))
             continue
         problem = _value_problem(key, value, word, ref)
         if problem is not None:
             found.append(problem)
         elif key.refers in refs and value not in refs[key.refers] and not (
                 key.erased_with in document and document[key.erased_with] is None):
-            found.append(Said("{document} {ref}: {key} names {value}, which does not exist", document=word, ref=ref,
-                              key=key.word, value=str(value)[:60]))
-        elif isinstance(key.entry, Shape) and isinstance(value, dict):
-            found.extend(_problems_of(key.entry, value, word, Said("{ref}, {key}", ref=ref, key=key.word), refs))
-        elif key.entry is not None and isinstance(value, list):
+            found.append(Said("{document} {ref}: {key} names {value}, which does not exist", document=word,
+                              ref=_where(ref), key=key.word, value=str(value)[:60]))
+        elif type(key.entry) is Shape and type(value) is dict:
+            found.extend(_problems_of(key.entry, value, word, (ref, key.word, None), refs))
+        elif key.entry is not None and type(value) is list:
             found.extend(_entries_problems(key.entry, value, word, ref, refs))
     return found
 
@@ -249,33 +258,43 @@ def _entries_problems(entry: Shape | Key, values: list, word: Said, ref, refs: d
     its rank, from 1), or each a plain value of the key ``entry``."""
     found = []
     for n, value in enumerate(values, 1):
-        if isinstance(entry, Key):
+        if type(entry) is Key:
             found.extend(_problems_of(Shape(word, (entry,)), {entry.name: value}, word, ref, refs))
-        elif isinstance(value, dict):
-            found.extend(_problems_of(entry, value, word, Said("{ref}, {key} no. {n}", ref=ref, key=entry.word, n=n),
-                                      refs))
+        elif type(value) is dict:
+            found.extend(_problems_of(entry, value, word, (ref, entry.word, n), refs))
         else:
             found.append(Said("{document} {ref}: {key} is not readable: {value}", document=word,
-                              ref=Said("{ref}, {key} no. {n}", ref=ref, key=entry.word, n=n), key=entry.word,
-                              value=repr(value)[:60]))
+                              ref=_where((ref, entry.word, n)), key=entry.word, value=repr(value)[:60]))
     return found
+
+
+def _where(ref) -> Said | str:
+    """Where a problem is: a document's ref, or ``(where, key, rank)`` for an entry of one
+    (« G-3, askers no. 2 »; rank None: a dict's keys, « MR-1, bilans »), made into a text
+    only when a problem is said — most entries have none."""
+    if not isinstance(ref, tuple):
+        return ref
+    outer, key, n = ref
+    if n is None:
+        return Said("{ref}, {key}", ref=_where(outer), key=key)
+    return Said("{ref}, {key} no. {n}", ref=_where(outer), key=key, n=n)
 
 
 def _value_problem(key: Key, value, word: Said, ref) -> Said | None:
     """What is wrong with the non-null ``value`` of ``key``, or None."""
     if key.values and value not in key.values:
-        return Said("{document} {ref}: unknown {key} \"{value}\"", document=word, ref=ref, key=key.word,
+        return Said("{document} {ref}: unknown {key} \"{value}\"", document=word, ref=_where(ref), key=key.word,
                     value=str(value)[:60])
-    if not isinstance(value, key.types) or (isinstance(value, bool) and bool not in key.types):
-        return Said("{document} {ref}: {key} is not readable: {value}", document=word, ref=ref, key=key.word,
+    if type(value) not in key.types:
+        return Said("{document} {ref}: {key} is not readable: {value}", document=word, ref=_where(ref), key=key.word,
                     value=repr(value)[:60])
     if key.form == "stamp" and not _is_stamp(value):
         return Said("{document} {ref}: {key} is not a date and time with its offset (ISO 8601, as "
-                    "2026-12-07T09:00:00+00:00): {value}", document=word, ref=ref, key=key.word,
+                    "2026-12-07T09:00:00+00:00): {value}", document=word, ref=_where(ref), key=key.word,
                     value=repr(value)[:60])
     if key.form == "day" and not _is_day(value):
-        return Said("{document} {ref}: {key} is not a date (as 2026-12-07): {value}", document=word, ref=ref,
-                    key=key.word, value=repr(value)[:60])
+        return Said("{document} {ref}: {key} is not a date (as 2026-12-07): {value}", document=word,
+                    ref=_where(ref), key=key.word, value=repr(value)[:60])
     return None
 
 
