@@ -239,6 +239,15 @@ def test_nested_entries_and_other_collections_are_checked_and_said_in_french():
         "groupe G-1, demandeurs n° 1 : champ « since » manquant"]
 
 
+def test_a_reference_of_another_type_is_said_not_crashed_on():
+    store = json.loads(json.dumps(SOUND))
+    store["members"][0]["ref"] = ["M-1"]
+    store["items"][0]["member"] = {"ref": "M-3"}
+    assert problems(store) == ["member #?: reference is not readable: ['M-1']",
+                               "item O-1: member is not readable: {'ref': 'M-3'}",
+                               "item O-2: member names M-1, which does not exist"]
+
+
 def test_references_to_what_an_erasure_deleted_are_no_problem():
     """An erased member's items are deleted; their introductions keep the refs, the
     member's side emptied (``offer_member``: null), and so do their groups."""

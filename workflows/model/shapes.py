@@ -208,7 +208,8 @@ def problems(collections: Mapping[str, Iterable[dict]]) -> list[Said]:
     « item O-4: member names M-9, which does not exist » (a reference is looked for only
     when its collection is among ``collections``). Empty when all are sound."""
     collections = {name: list(documents) for name, documents in collections.items()}
-    refs = {name: {d.get("ref") for d in documents if isinstance(d, dict)} for name, documents in collections.items()}
+    refs = {name: {d["ref"] for d in documents if isinstance(d, dict) and isinstance(d.get("ref"), str)}
+            for name, documents in collections.items()}
     found = []
     for name, documents in collections.items():
         shape = SHAPES.get(name)
