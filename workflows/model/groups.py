@@ -15,7 +15,7 @@ A group document (collection ``groups``)::
                  "since": UTC ISO, "round": int}],
      "places": ["M-5", …], "waiting": ["M-9", …],   (member refs, in the order they said OUI)
      "sessions": [UID, …], "first_session": "YYYY-MM-DD" | None,
-     "bilan_asked": UTC ISO | None, "bilans": [{"member": "M-5" | None (erased), "side": "offer"|"demand", bilan record…}],
+     "bilan_asked": UTC ISO | None, "bilans": [{"member": "M-5" | None (erased), "side": "offer"|"asker", bilan record…}],
      "closed": UTC ISO | None, "close_reason": str | None,
      "history": [{"at": UTC ISO, "event": str}]}
 
