@@ -129,11 +129,11 @@ DETERMINERS = frozenset("""le la les l un une son sa ses mon ma mes ton ta tes n
 leur leurs ce cet cette ces""".split())
 """Determiners (folded): a word after a verb and one of them is its object."""
 COORDINATIONS = frozenset(("et", "ou"))
-COMPOUND_LINKS = frozenset("de d du des a au aux en".split())
+COMPOUND_LINKS = frozenset("de d du a au aux en".split())
 """Prepositions (folded) that make one expression of an ambiguous noun and the noun after
 them (« entretien *de* sa chaudière », « entretien *du* jardin », « permis *de*
-construire », « pompe *à* chaleur »): only after a word of :attr:`Analyzer.ambiguous`, where
-« du »/« des » are as often a preposition as an article."""
+construire », « pompe *à* chaleur »); not « des », as often an article (« lire des
+partitions » is still reading)."""
 AMBIGUOUS_MARK = "~"
 """Appended to the stem of an ambiguous word read inside another expression (see
 :meth:`Analyzer.ambiguous`): a term of its own, which meets only itself."""
