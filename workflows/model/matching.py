@@ -700,16 +700,18 @@ class Analyzer:
         :data:`FAMILY_MIN_COSINE`: ``construire``/``construction``); ``("sense", c)``
         when the cosine ``c`` of their vectors (rounded to 2 places) is at least
         :data:`SENSE_MIN_COSINE`; else ``(None, 0.0)``. Siblings (a group of
-        :data:`BUILTIN_SIBLINGS`: ``anglais``/``espagnol``) never match by meaning."""
+        :data:`BUILTIN_SIBLINGS`: ``anglais``/``espagnol``) match only as one word family:
+        not by the vectors, nor as two names of one domain."""
         if not self.meaning:
             return None, 0.0
         if self.split_from(a, b) or self.split_from(b, a):
             return None, 0.0
-        if a != b and self.same_domain(a, b):
+        # Siblings meet as one word family only (« broder » / « broderie »), not even as
+        # two names of one domain (« bridge, tarot : cartes »).
+        siblings = bool(self.siblings.get(a, _NONE) & self.siblings.get(b, _NONE))
+        if not siblings and a != b and self.same_domain(a, b):
             return "domain", DOMAIN_VALUE
         if is_concept(a) and is_concept(b):
-            return None, 0.0
-        if self.siblings.get(a, _NONE) & self.siblings.get(b, _NONE):
             return None, 0.0
         family = self.families.get(a)
         if family is not None and family == self.families.get(b):
@@ -724,7 +726,7 @@ class Analyzer:
         cosine = round(float(one.vector @ two.vector), 2)
         if cosine >= FAMILY_MIN_COSINE and same_family(one.word, two.word):
             return "family", FAMILY_VALUE
-        if cosine >= SENSE_MIN_COSINE:
+        if cosine >= SENSE_MIN_COSINE and not siblings:
             return "sense", min(cosine, 1.0)
         return None, 0.0
 
