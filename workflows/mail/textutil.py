@@ -68,8 +68,10 @@ def _folded_char(char: str) -> str:
 
 # The letters, signs and punctuation of Western European text (Latin-1, Latin Extended-A
 # and -B, General Punctuation), folded once at import: :func:`fold` translates them in one
-# pass instead of calling unidecode for each accented letter (issue 20). Read-only.
-_FOLDED = MappingProxyType({code: _folded_char(chr(code)) for code in (*range(0x80, 0x250), *range(0x2000, 0x2070))})
+# pass instead of calling unidecode for each accented letter (issue 20). ASCII maps to
+# itself: a character the table lacks costs `str.translate` a KeyError. Read-only.
+_FOLDED = MappingProxyType({**{code: code for code in range(0x80)},
+                            **{code: _folded_char(chr(code)) for code in (*range(0x80, 0x250), *range(0x2000, 0x2070))}})
 
 
 def fold_with_map(text: str) -> tuple[str, list[int]]:
