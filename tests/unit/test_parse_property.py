@@ -97,3 +97,31 @@ def test_any_bytes(raw):
 def test_any_header_and_body_text(text):
     check(("From: a@example.org\r\nSubject: " + text.replace("\n", " ")[:80] + "\r\n\r\n" + text)
           .encode("utf-8", "surrogatepass"))
+
+
+def _fold_one_by_one(text: str) -> str:
+    # `textutil.fold` before its table (issue 20): unidecode called for each character.
+    from unidecode import unidecode
+
+    from workflows.mail.textutil import _APOSTROPHES, squash_spaces
+    text = squash_spaces(text.translate(_APOSTROPHES)).strip()
+    out = []
+    for char in text:
+        folded = char if ord(char) < 128 else unidecode(char)
+        out.append(folded if ord(char) < 128 or folded.strip() or char.isspace() else char)
+    return "".join(out).lower()
+
+
+def test_folding_with_the_table_is_folding_each_character():
+    from workflows.mail.textutil import _FOLDED, fold
+
+    every = "".join(map(chr, _FOLDED))
+    assert fold(every) == _fold_one_by_one(every)
+    assert fold("Élodie\u00a0LEFÈVRE : ÇA marche 👍 ½ œuvre ß ﬁn ΑΘ") == _fold_one_by_one("Élodie\u00a0LEFÈVRE : ÇA marche 👍 ½ œuvre ß ﬁn ΑΘ")
+
+    @given(st.text(max_size=40) | st.text(alphabet=every + "aeAE 👍ΑΘ\u3000", max_size=40))
+    @settings(max_examples=500, deadline=None)
+    def same(text):
+        assert fold(text) == _fold_one_by_one(text)
+
+    same()

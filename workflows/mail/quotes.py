@@ -148,11 +148,12 @@ def _is_quoted(line: str) -> bool:
     return line.lstrip(" \t").startswith(">")
 
 
-def _attribution_at(lines: list[str], index: int) -> int:
+def _attribution_at(keys: list[str], index: int) -> int:
     """Number of lines (1-3) of an attribution starting at ``index``, else 0. An
     attribution wrapped by the client has no blank line inside, and a line just above an
-    attribution is not part of it (« On se voit jeudi. » above « Le … a écrit : »)."""
-    first = _key(lines[index])
+    attribution is not part of it (« On se voit jeudi. » above « Le … a écrit : »).
+    ``keys``: the lines folded by :func:`_key`."""
+    first = keys[index]
     if not first.startswith(_ATTRIBUTION_STARTS):
         return 0
     pattern = next(regex for start, regex in _ATTRIBUTION_RES if first.startswith(start))
@@ -161,28 +162,28 @@ def _attribution_at(lines: list[str], index: int) -> int:
         if pattern.match(joined):
             return count
         following = index + count
-        if following >= len(lines):
+        if following >= len(keys):
             break
-        key = _key(lines[following])
-        if not key or (key.startswith(_ATTRIBUTION_STARTS) and _attribution_at(lines, following)):
+        key = keys[following]
+        if not key or (key.startswith(_ATTRIBUTION_STARTS) and _attribution_at(keys, following)):
             break
         joined = f"{joined} {key}"
     return 0
 
 
-def _address_attribution_at(lines: list[str], index: int) -> int:
+def _address_attribution_at(lines: list[str], keys: list[str], index: int) -> int:
     """Number of lines (1-3) of an attribution of :data:`_ADDRESS_ATTRIBUTION_RE` starting
     at ``index`` and followed by a quoted line (its only proof: no word starts it), else 0.
     Its first line holds the address or starts with the date: a sentence of the person's
-    just above an attribution is never its start."""
-    first = _key(lines[index])
+    just above an attribution is never its start. ``keys``: the lines folded by :func:`_key`."""
+    first = keys[index]
     if "@" not in first and not _ISO_DATE_START_RE.match(first):
         return 0
     joined = ""
     for count in range(1, 4):
         if index + count > len(lines):
             break
-        key = _key(lines[index + count - 1])
+        key = keys[index + count - 1]
         if not key:
             break
         joined = f"{joined} {key}".strip()
@@ -192,16 +193,16 @@ def _address_attribution_at(lines: list[str], index: int) -> int:
     return 0
 
 
-def _header_block_at(lines: list[str], index: int) -> bool:
+def _header_block_at(lines: list[str], keys: list[str], index: int) -> bool:
     """True when the quoted header block of a message starts at ``index``: a ``De :``
     line followed, within 6 lines, by two other header lines (``Envoyé :``, ``À :``) or
     an ``Objet :``; or a block that starts with ``Objet :``/``Sujet :``/``Date :``
-    (Thunderbird) and holds a ``De :`` line with an address."""
-    key = _key(lines[index])
+    (Thunderbird) and holds a ``De :`` line with an address. ``keys``: the lines folded
+    by :func:`_key`."""
+    key = keys[index]
     if _HEADER_FROM_RE.match(key):
         seen = 0
-        for line in lines[index + 1 : index + 8]:
-            other = _key(line)
+        for other in keys[index + 1 : index + 8]:
             if not other:
                 continue
             if _HEADER_OTHER_RE.match(other):
@@ -211,18 +212,19 @@ def _header_block_at(lines: list[str], index: int) -> bool:
         return False
     if not _HEADER_OTHER_RE.match(key):
         return False
-    end = _header_block_end(lines, index)
-    block = [_key(line) for line in lines[index:end]]
+    end = _header_block_end(lines, keys, index)
+    block = keys[index:end]
     return len(block) >= 3 and any(_HEADER_FROM_RE.match(item) and "@" in item for item in block)
 
 
-def _header_block_end(lines: list[str], index: int) -> int:
+def _header_block_end(lines: list[str], keys: list[str], index: int) -> int:
     """Index just past a header block (``De :``, ``Objet :``, ``À :``… in any order, with
-    the continuation lines of a long ``À :``) starting at ``index``."""
+    the continuation lines of a long ``À :``) starting at ``index``. ``keys``: the lines
+    folded by :func:`_key`."""
     end = index
     for position in range(index, min(len(lines), index + 14)):
         line = lines[position]
-        key = _key(line)
+        key = keys[position]
         if _HEADER_LINE_RE.match(key):
             end = position + 1
         elif key and position > index and line[:1] in " \t" and end == position:
@@ -256,20 +258,21 @@ def split_reply(text: str, *, forwarded: bool = False) -> Split:
     (its header block removed, one level of ``>`` taken off), followed by its own
     quotes removed."""
     lines = text.split("\n")
+    keys = [_key(line) for line in lines]  # each line folded once for all the rules
     own: list[str] = []
     quoted: list[str] = []
     index = 0
     count = len(lines)
     while index < count:
         line = lines[index]
-        key = _key(line)
+        key = keys[index]
         if _is_quoted(line):
             # A ">" block; a forward quoted with ">" is still a forward.
             start = index
             while index < count and (_is_quoted(lines[index]) or not lines[index].strip()):
                 index += 1
             block = lines[start:index]
-            first = next((_key(item) for item in block if _key(item)), "")
+            first = next((item for item in keys[start:index] if item), "")
             if forwarded or _FORWARD_SEPARATOR_RE.search(first) and _SEPARATOR_RE.match(first):
                 return _finish(own, quoted, [_unquote(item) for item in block] + lines[index:], True)
             quoted.extend(block)
@@ -279,7 +282,7 @@ def split_reply(text: str, *, forwarded: bool = False) -> Split:
             quoted.append(line)
             index += 1
             continue
-        attribution = _attribution_at(lines, index) or _address_attribution_at(lines, index)
+        attribution = _attribution_at(keys, index) or _address_attribution_at(lines, keys, index)
         if attribution:
             after = index + attribution
             following = next((item for item in lines[after:] if item.strip()), "")
@@ -288,7 +291,7 @@ def split_reply(text: str, *, forwarded: bool = False) -> Split:
                 index = after
                 continue
             return _finish(own, quoted, lines[index:], forwarded)
-        if _SEPARATOR_RE.match(key) or _header_block_at(lines, index):
+        if _SEPARATOR_RE.match(key) or _header_block_at(lines, keys, index):
             is_forward = forwarded or bool(_FORWARD_SEPARATOR_RE.search(key))
             return _finish(own, quoted, lines[index:], is_forward)
         own.append(line)
@@ -339,9 +342,10 @@ def _forward_header(lines: list[str]) -> tuple[list[str], str | None, str | None
         while end < len(lines) and (_is_quoted(lines[end]) or not lines[end].strip()):
             end += 1
         lines = lines[:index] + [_unquote(item) for item in lines[index:end]] + lines[end:]
-    end = _header_block_end(lines, index)
-    for line in lines[index:end]:
-        match = _HEADER_LINE_RE.match(_key(line))
+    keys = [_key(line) for line in lines]
+    end = _header_block_end(lines, keys, index)
+    for line, key in zip(lines[index:end], keys[index:end]):
+        match = _HEADER_LINE_RE.match(key)
         if not match:
             continue
         value = _written_value(line)

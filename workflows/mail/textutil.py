@@ -8,6 +8,7 @@ therefore JSON-serialisable as is.
 from __future__ import annotations
 
 import re
+from types import MappingProxyType
 
 from unidecode import unidecode
 
@@ -51,15 +52,26 @@ def fold(text: str) -> str:
     text = squash_spaces(text.translate(_APOSTROPHES)).strip()
     if text.isascii():
         return text.lower()
-    out = []
-    for char in text:
-        if ord(char) < 128:
-            out.append(char)
-            continue
-        folded = unidecode(char)
-        # Keep symbols unidecode has no letter for (emoji: an answer may be a thumbs-up).
-        out.append(folded if folded.strip() or char.isspace() else char)
-    return "".join(out).lower()
+    text = text.translate(_FOLDED)
+    if not text.isascii():  # a character of no Western European text (a folded one folds to itself)
+        text = "".join(char if ord(char) < 128 else _folded_char(char) for char in text)
+    return text.lower()
+
+
+def _folded_char(char: str) -> str:
+    """One non-ASCII character folded: its transliteration, or the character itself
+    when unidecode has no letter for it (emoji: an answer may be a thumbs-up) unless
+    it is a space."""
+    folded = unidecode(char)
+    return folded if folded.strip() or char.isspace() else char
+
+
+# The letters, signs and punctuation of Western European text (Latin-1, Latin Extended-A
+# and -B, General Punctuation), folded once at import: :func:`fold` translates them in one
+# pass instead of calling unidecode for each accented letter (issue 20). ASCII maps to
+# itself: a character the table lacks costs `str.translate` a KeyError. Read-only.
+_FOLDED = MappingProxyType({**{code: code for code in range(0x80)},
+                            **{code: _folded_char(chr(code)) for code in (*range(0x80, 0x250), *range(0x2000, 0x2070))}})
 
 
 def fold_with_map(text: str) -> tuple[str, list[int]]:

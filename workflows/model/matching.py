@@ -211,9 +211,13 @@ def tokens(text: str, folded: Callable[[str], list[str]] = pieces) -> list[tuple
     """``(folded, as written in lower case)`` for each word of ``text`` that
     :func:`words` keeps (``L'Électricité`` → ``[("electricite", "électricité")]``).
     ``folded``: :func:`pieces`, or a function giving the same (a cache of it)."""
+    return _kept((written, folded(written)) for written in _TOKEN_RE.findall((text or "").lower()))
+
+
+def _kept(words: Iterable[tuple[str, list[str]]]) -> list[tuple[str, str]]:
+    """:func:`tokens` of ``(word as written in lower case, its folded pieces)`` pairs."""
     out = []
-    for written in _TOKEN_RE.findall((text or "").lower()):
-        found = folded(written)
+    for written, found in words:
         for piece in found:
             if len(piece) > 1 and not piece.isdigit() and piece not in FRENCH_STOP_WORDS:
                 out.append((piece, written if len(found) == 1 else piece))
@@ -360,7 +364,7 @@ class Analyzer:
                  domains: Iterable[tuple[Iterable[str], Iterable[str]]] = ()):
         self._stemmer = snowballstemmer.stemmer("french")
         self._stems: dict[str, str] = {}
-        self._words: dict[str, list[str]] = {}
+        self._entries_folded: dict[str, list[str]] = {}
         domains = [(tuple(heads), tuple(plain)) for heads, plain in domains] if lexicon is not None else []
         # An expression of a domain (« tableaux croisés ») is one term: a concept of its own,
         # unless the synonyms already have it.
@@ -438,10 +442,13 @@ class Analyzer:
         """The folded words of ``text`` followed by a complement of their own: one of
         :data:`COMPOUND_LINKS`, maybe a determiner, then a word that is not generic
         (« entretien de sa chaudière » → ``{"entretien"}``)."""
+        return self._compounded(self._words(text))
+
+    def _compounded(self, words: list[tuple[str, list[str]]]) -> set[str]:
         out: set[str] = set()
         last, linked = None, False
-        for written in _TOKEN_RE.findall(_AUDIENCE_RE.sub(" ", text or "").lower()):
-            for w in self.pieces(written):
+        for _, found in words:
+            for w in found:
                 if w in COMPOUND_LINKS and last is not None:
                     linked = True
                 elif w in DETERMINERS and linked:
@@ -481,9 +488,9 @@ class Analyzer:
         """:func:`words` of an entry of the data files, remembered (the list is shared: do
         not change it): the files name the same entries several times, and folding is
         most of reading them."""
-        found = self._words.get(entry)
+        found = self._entries_folded.get(entry)
         if found is None:
-            found = self._words[entry] = words(entry)
+            found = self._entries_folded[entry] = words(entry)
         return found
 
     def stem(self, word: str) -> str:
@@ -730,13 +737,18 @@ class Analyzer:
             return "sense", min(cosine, 1.0)
         return None, 0.0
 
-    def _terms(self, text: str, weight: float, limit: int | None = None) -> list[Term]:
-        text = _AUDIENCE_RE.sub(" ", text or "")
-        pairs = tokens(text, self.pieces)
+    def _words(self, text: str | None) -> list[tuple[str, list[str]]]:
+        """Each word of ``text`` as written (lower case, the audience words taken out)
+        with its folded pieces: what :meth:`_terms`, :meth:`compounded` and :meth:`roles`
+        read, cut once for the three of them."""
+        return [(written, self.pieces(written)) for written in _TOKEN_RE.findall(_AUDIENCE_RE.sub(" ", text or "").lower())]
+
+    def _terms(self, words: list[tuple[str, list[str]]], weight: float, limit: int | None = None) -> list[Term]:
+        pairs = _kept(words)
         pairs = pairs[:limit] if limit else pairs
         folded = [f for f, _ in pairs]
         stems = [self.stem(w) for w in folded]
-        compounded = self.compounded(text) if self.ambiguous else ()
+        compounded = self._compounded(words) if self.ambiguous else ()
         out: list[Term] = []
         i = 0
         while i < len(stems):
@@ -766,10 +778,13 @@ class Analyzer:
         word right after another (« jardin japonais », « retouche photo »), ``obj`` for
         a word after a determiner (« déménager un piano »), ``comp`` after a preposition
         (« accords de guitare », « machine à tricoter »), which is left alone."""
+        return self._roles(self._words(text))
+
+    def _roles(self, words: list[tuple[str, list[str]]]) -> dict[str, str]:
         out: dict[str, str] = {}
         head_open, after = True, None
-        for written in _TOKEN_RE.findall(_AUDIENCE_RE.sub(" ", text or "").lower()):
-            for w in self.pieces(written):
+        for _, found in words:
+            for w in found:
                 if w in COORDINATIONS:
                     head_open, after = True, None
                 elif w in DETERMINERS:
@@ -787,13 +802,15 @@ class Analyzer:
     def analyse(self, title: str, description: str | None = None) -> Analysis:
         """The terms of an item (see the module docstring)."""
         terms: dict[str, Term] = {}
-        for term in self._terms(title, 1.0):
+        words = self._words(title)
+        for term in self._terms(words, 1.0):
             terms.setdefault(term.key, term)
         title_keys = tuple(terms)
-        roles = self.roles(title)
+        roles = self._roles(words)
         heads = frozenset(k for k, t in terms.items() if roles.get(t.text.split(" ")[0]) == "head")
         dependents = frozenset(k for k, t in terms.items() if roles.get(t.text.split(" ")[0]) == "adj")
-        for term in self._terms(description or "", DESCRIPTION_WEIGHT, MAX_DESCRIPTION_WORDS):
+        for term in self._terms(self._words(description) if description else [], DESCRIPTION_WEIGHT,
+                                MAX_DESCRIPTION_WORDS):
             terms.setdefault(term.key, term)
         if not title_keys:
             # A title made only of generic words ("Cours") says nothing: its description speaks.
