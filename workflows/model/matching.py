@@ -388,7 +388,8 @@ class Analyzer:
         self._coordinated: set[tuple[str, ...]] = set()
         """Entries of two things joined by « et »/« ou » (« lire et écrire »): no
         expression of their first word."""
-        self._overstemmed(synonyms + [heads + plain for heads, plain in domains])
+        families = [tuple(group) for group in families] if lexicon is not None else []
+        self._overstemmed(synonyms + [heads + plain for heads, plain in domains] + families)
         self._build(synonyms)
         self.ambiguous: frozenset[str] = self._ambiguous()
         """Stems that are a whole entry of a synonym group and also the first word of a
@@ -505,8 +506,8 @@ class Analyzer:
         :data:`OWN_WORD_MARK`, its plural too) when the stemmer would confuse it with other
         words:
 
-        - when it cuts it to the stem of another word of another group (a synonym group or
-          a domain's line): Snowball makes « compter » (calcul) and « comptes » (budget)
+        - when it cuts it to the stem of another word of another group (a synonym group,
+          a domain's line or a word family): Snowball makes « compter » (calcul) and « comptes » (budget)
           both ``compt``, « navigateur » (internet) and « navigation » (voile) both
           ``navig``. A plural of the same word (« jardin » / « jardins ») is the same word:
           those groups still join;
