@@ -33,7 +33,8 @@ from workflows.commands.common import load_settings, open_store
 from workflows.model.said import said_of
 from workflows.shell.arguments import argparse_said
 from workflows.shell.clock import Clock, clock_for, looks_only
-from workflows.shell.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError, os_problem, system_reason, user_error
+from workflows.shell.errors import (EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, UserError, os_problem, system_reason,
+                                    unexpected_problem, user_error)
 from workflows.shell.language import Words, words_for, words_for_error
 from workflows.shell.logs import AuditQuiet, protect
 
@@ -145,6 +146,9 @@ def cmd_poll(args) -> int:
         except (MailboxError, TransportError, SecretMissing, OSError) as error:
             # Kept as `rers run` keeps it: `rers status` (a cron's probe) says it and exits 1.
             note_cycle_failure(store, clock(), os_problem(error) if isinstance(error, OSError) else said_of(error))
+            raise
+        except Exception as error:  # a bug: the traceback follows, `rers status` says it and exits 1
+            note_cycle_failure(store, clock(), unexpected_problem(error))
             raise
         waiting = store.outbox.count("status", "queued")
         held_after = held_today(settings, store, clock())

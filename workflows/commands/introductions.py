@@ -191,6 +191,7 @@ def cmd_consent(args) -> int:
 def cmd_match(args) -> int:
     from workflows.shell.apply import run, view
     from workflows.shell.resources import score_text
+    from workflows.shell.synonyms import read_animators
     from workflows.steps.groups import regroup
     from workflows.steps.introductions import rematch
 
@@ -198,15 +199,16 @@ def cmd_match(args) -> int:
         # Scoring two titles needs no network: outside one (no --config, no $RERS_CONFIG,
         # no ./rers.toml) the built-in defaults serve.
         bare = not (getattr(args, "config", None) or os.environ.get("RERS_CONFIG")) and not Path("rers.toml").exists()
-        try:
-            result = score_text(None if bare else load_settings(args), *args.score)
-        except (OSError, ValueError) as error:
-            raise UserError("cannot read the synonyms: {error}", error=error) from None
+        settings = None if bare else load_settings(args)
+        say = words_for(settings)
+        # What the animators' synonyms file leaves out (the score goes without it).
+        for problem in read_animators(settings.matching.synonyms_file if settings else None).problems:
+            print("rers: " + problem.said(say), file=sys.stderr)
+        result = score_text(settings, *args.score)
         if args.json:
             json.dump(result, sys.stdout, ensure_ascii=False)
             sys.stdout.write("\n")
         else:
-            say = words_for(None if bare else load_settings(args))
             print(f"score {result['score']:.2f}: "
                   + (say("would be proposed") if result["proposed"] else say("not proposed")))
             print_why(result["why"], say, "  ")
@@ -217,13 +219,11 @@ def cmd_match(args) -> int:
     def both(plan, dry_run=False):
         return rematch(plan, dry_run=dry_run), regroup(plan, dry_run=dry_run)
 
-    try:
-        if args.dry_run:
-            proposals, groups = both(view(settings, store, clock()), dry_run=True)
-        else:
-            proposals, groups = run(settings, store, clock(), both)
-    except (OSError, ValueError) as error:
-        raise UserError("cannot read the synonyms: {error}", error=error) from None
+    # The synonyms file's problems are logged when its matcher is made (a warning).
+    if args.dry_run:
+        proposals, groups = both(view(settings, store, clock()), dry_run=True)
+    else:
+        proposals, groups = run(settings, store, clock(), both)
     say = words_for(settings)
     for p in proposals:
         print(f"{p.ref or say('(dry run)')}: {p.offer} → {p.demand} score {p.score:.2f}")

@@ -1,7 +1,7 @@
 """Offer ↔ demand matching: how close two knowledge items are, and why.
 
-Pure: plain strings and dicts in, plain data out; no store, no clock, no I/O except
-:func:`read_synonyms` (which reads the synonym files once, for the shell).
+Pure: plain strings and dicts in, plain data out; no store, no clock, no I/O (the shell
+reads the data files: :mod:`workflows.shell.resources`, :mod:`workflows.shell.synonyms`).
 
 How two titles are compared (protocol.md, "Introduction", step 1):
 
@@ -55,6 +55,7 @@ from rapidfuzz import fuzz, process
 from unidecode import unidecode
 
 from workflows.model import explained
+from workflows.model.said import Said
 
 
 BUILTIN_SYNONYMS = Path(__file__).resolve().parents[1] / "data" / "synonymes.txt"
@@ -259,22 +260,46 @@ def words(text: str) -> list[str]:
 
 
 def parse_synonyms(text: str, source: str = "synonyms") -> list[tuple[str, ...]]:
-    """Groups of a synonym file: one group a line, entries separated by commas, ``#``
-    starts a comment. Returns the groups with at least two entries, entries stripped.
+    """Groups of a built-in synonym file (see :func:`synonym_lines`), every line sound.
 
-    Raises ``ValueError`` naming ``source`` and the line for a line with one entry only
-    (most likely a forgotten comma).
+    Raises ``ValueError`` naming ``source`` and the line of the first line
+    :func:`synonym_lines` leaves out (for a built-in file, a broken installation).
     """
-    groups = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    groups, problems = synonym_lines(text.encode("utf-8"))
+    if problems:
+        raise ValueError(f"{source}, {problems[0]}")
+    return groups
+
+
+def synonym_lines(data: bytes) -> tuple[list[tuple[str, ...]], list[Said]]:
+    """Groups of a synonym file's bytes: one group a line, entries separated by commas,
+    ``#`` starts a comment; a UTF-8 byte order mark (Windows' Notepad) is ignored.
+
+    Returns the groups (at least two entries each, stripped) and, for each line left out,
+    one :class:`Said` naming the line (counted from 1): a line that is not UTF-8 text
+    (the first byte that is not, in hexadecimal, and its position in the line from 1), a
+    line with fewer than two entries (a forgotten comma, ``,,,``). The other lines count:
+    one bad line never takes the file's good ones with it.
+    """
+    groups: list[tuple[str, ...]] = []
+    problems: list[Said] = []
+    for number, raw in enumerate(data.removeprefix(b"\xef\xbb\xbf").splitlines(), start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            problems.append(Said("line {line}: not saved in UTF-8 (byte {byte}, position {position}); save the file in "
+                                 "UTF-8", line=number, byte="0x" + format(raw[error.start], "02X"),
+                                 position=error.start + 1))
+            continue
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
         entries = tuple(e.strip() for e in line.split(",") if e.strip())
         if len(entries) < 2:
-            raise ValueError(f"{source}, line {number}: a group needs at least two entries separated by commas")
+            problems.append(Said("line {line}: a group needs at least two entries separated by commas", line=number))
+            continue
         groups.append(entries)
-    return groups
+    return groups, problems
 
 
 def parse_domains(text: str, source: str = "domains") -> list[tuple[tuple[str, ...], tuple[str, ...]]]:

@@ -49,7 +49,7 @@ from store import Store, StoreBusy, StoreCorrupt, StoreError
 from workflows.mail.render import Renderer
 from workflows.model.said import Said, said_of
 from workflows.shell.apply import run
-from workflows.shell.errors import UserError, os_problem, system_reason
+from workflows.shell.errors import UserError, os_problem, system_reason, unexpected_problem
 from workflows.shell.housekeeping import housekeeping
 from workflows.shell.jobs import (
     expire_pending_job,
@@ -346,9 +346,12 @@ class Daemon:
             self._note_failure(text)
             self.stop_event.wait(delay)
             return False
-        except Exception:
+        except Exception as error:
             delay = self.backoff.next_delay()
             log.exception("cycle failed unexpectedly; next try in %.0f s", delay)
+            # `rers status` says it and exits 1 as for any failed cycle, until one succeeds.
+            self.state.last_error = unexpected_problem(error)
+            self._note_failure(self.state.last_error)
             self.stop_event.wait(delay)
             return False
         if self._unfixable(report.flush.fault, report.flush.error or ""):

@@ -228,6 +228,25 @@ def check_templates(settings: Settings) -> Iterator[Finding]:
                              folder=settings.network.templates_dir) if changed else ""))
 
 
+def check_matching(settings: Settings) -> Iterator[Finding]:
+    """The animators' synonyms file (``[matching] synonyms_file``), when there is one: a
+    warning for each thing its reading leaves out (the robot goes on with the built-in
+    synonyms and the file's sound lines: :mod:`workflows.shell.synonyms`), else how many
+    groups it adds."""
+    from workflows.shell.synonyms import read_animators
+
+    path = settings.matching.synonyms_file
+    if path is None:
+        return
+    say = words_for(settings)
+    read = read_animators(path)
+    for problem in read.problems:
+        yield Finding("warn", "matching", said(problem, say))
+    if read.groups or not read.problems:
+        yield Finding("ok", "matching", say("the synonyms file {path} adds {n} group(s)", path=path,
+                                            n=len(read.groups)))
+
+
 def check_calendar(settings: Settings) -> Iterator[Finding]:
     say = words_for(settings)
     folder = settings.calendar.output_dir
@@ -332,8 +351,8 @@ def check_network(settings: Settings) -> Iterator[Finding]:
 
 
 CHECKS: tuple[Callable[[Settings], Iterator[Finding]], ...] = (
-    check_network, check_store, check_token, check_mailbox, check_transport, check_templates, check_calendar,
-    check_feeds,
+    check_network, check_store, check_token, check_mailbox, check_transport, check_templates, check_matching,
+    check_calendar, check_feeds,
 )
 
 

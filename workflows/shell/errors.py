@@ -68,3 +68,10 @@ def os_problem(error: OSError, doing: Said | str = "", *, with_file: bool = True
         head = Said("cannot write{where}", where=where) if where else Said("input/output error")
     hint = Said(" ({hint})", hint=DISK_FULL_HINT) if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)) else ""
     return Said("{head}: {reason}{hint}", head=head, reason=system_reason(error), hint=hint)
+
+
+def unexpected_problem(error: Exception) -> Said:
+    """One line about an exception nobody foresaw (a bug), for `rers status`: its kind and
+    words, the traceback being in the log. English, said in the network's language."""
+    return Said("unexpected error ({kind}: {error}); the traceback is in the log", kind=type(error).__name__,
+                error=str(error))

@@ -4,6 +4,7 @@ and the privacy notice (with their SHA-256), and the synonyms file of matching.
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 
 from config.settings import Settings
@@ -13,7 +14,10 @@ from workflows.model.charter import _FILE_RE, NAMES, Text
 from workflows.model.matching import (DEFAULT_MIN_SCORE, BUILTIN_DOMAINS, BUILTIN_FAMILIES, BUILTIN_SIBLINGS, BUILTIN_SYNONYMS, Analyzer, MatchIndex,
                                       parse_domains, parse_synonyms, score_titles)
 from workflows.shell.lexicon import Lexicon
+from workflows.shell.synonyms import read_animators
 from workflows.steps.matcher import Matcher
+
+log = logging.getLogger(__name__)
 
 
 def _folders(settings: Settings) -> list[Path]:
@@ -47,15 +51,14 @@ def current_texts(settings: Settings) -> dict[str, Text]:
 
 
 def read_synonyms(extra: Path | None = None) -> list[tuple[str, ...]]:
-    """The built-in groups, then those of ``extra`` (the animators' file) when given.
+    """The built-in groups, then those of the sound lines of ``extra`` (the animators'
+    file) when given: a file that cannot be read, or its bad lines, are left out
+    (:func:`workflows.shell.synonyms.read_animators` says what).
 
-    Raises ``OSError`` when a file cannot be read and ``ValueError`` (see
-    :func:`parse_synonyms`) when it is malformed.
+    Raises ``OSError``/``ValueError`` only when the built-in file is unreadable or
+    malformed (a broken installation).
     """
-    groups = parse_synonyms(BUILTIN_SYNONYMS.read_text(encoding="utf-8"), str(BUILTIN_SYNONYMS.name))
-    if extra is not None:
-        groups += parse_synonyms(Path(extra).read_text(encoding="utf-8"), str(extra))
-    return groups
+    return read_groups(BUILTIN_SYNONYMS) + list(read_animators(extra).groups)
 
 
 def read_domains(folder: Path = BUILTIN_DOMAINS) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
@@ -76,7 +79,8 @@ def analyzer(extra: Path | None = None, *, meaning: bool = True, lexicon: Lexico
     """The matching analyzer: the built-in synonyms and ``extra`` (the animators' file),
     and — with ``meaning`` — the lexicon (``lexicon``, default a new lazy one over the
     installed package) with the word families and sibling topics of ``workflows/data``.
-    Raises ``OSError``/``ValueError`` when a file is unreadable or malformed."""
+    ``extra``'s problems leave its bad lines out (:func:`read_synonyms`); raises
+    ``OSError``/``ValueError`` when a built-in file is unreadable or malformed."""
     if not meaning:
         return Analyzer(read_synonyms(extra))
     return Analyzer(read_synonyms(extra), lexicon if lexicon is not None else Lexicon(),
@@ -85,8 +89,8 @@ def analyzer(extra: Path | None = None, *, meaning: bool = True, lexicon: Lexico
 
 
 def analyzer_for(settings: Settings) -> Analyzer:
-    """The analyzer of the configuration (built-in synonyms + ``[matching] synonyms_file``,
-    meanings). Raises ``OSError``/``ValueError`` when a file is unreadable or malformed."""
+    """The analyzer of the configuration (built-in synonyms + the sound lines of
+    ``[matching] synonyms_file``, meanings). Raises as :func:`analyzer`."""
     return analyzer(settings.matching.synonyms_file)
 
 
@@ -100,14 +104,20 @@ def matcher_for(settings: Settings, store: Store) -> Matcher:
     """The matcher of ``store``, kept in memory for the store object's life
     (:meth:`store.Store.derived`) and made again when the synonyms file changes (its
     modification time is part of the key); its lexicon is the store's
-    :data:`LEXICON_KEY`."""
+    :data:`LEXICON_KEY`. What the synonyms file's reading leaves out is logged (a
+    warning) when the matcher is made: once for each version of the file."""
     path = settings.matching.synonyms_file
     try:
         stamp = path.stat().st_mtime_ns if path else 0
     except OSError:
         stamp = -1
-    return store.derived(f"matching:{path}:{stamp}", lambda: Matcher(MatchIndex(
-        analyzer(path, lexicon=store.derived(LEXICON_KEY, Lexicon)))))
+
+    def made() -> Matcher:
+        for problem in read_animators(path).problems:
+            log.warning("matching: %s", problem)
+        return Matcher(MatchIndex(analyzer(path, lexicon=store.derived(LEXICON_KEY, Lexicon))))
+
+    return store.derived(f"matching:{path}:{stamp}", made)
 
 
 def score_text(settings: Settings | None, offer_title: str, demand_title: str) -> dict:

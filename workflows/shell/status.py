@@ -17,6 +17,7 @@ from workflows.model.said import Said, kept, unkept
 from workflows.shell.language import Words, words_for
 from workflows.shell.outbox import limits_of, limits_said, paused_until, priority_of, waiting
 from workflows.shell.soundness import damage_said
+from workflows.shell.synonyms import read_animators
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,8 @@ def held_today(settings: Settings, store: Store, now: datetime) -> dict[str, int
 
 def status_text(settings: Settings, store: Store, now: datetime) -> str:
     """A few lines for an animator or an operator: last cycle, outbox, parked messages,
-    messages that failed, members and items, in the network's language. ``now``: aware,
+    messages that failed, members and items, what the animators' synonyms file leaves
+    out (read now: :mod:`workflows.shell.synonyms`), in the network's language. ``now``: aware,
     for ages."""
     say = words_for(settings)
     last = store.get_state("last_cycle")
@@ -101,6 +103,8 @@ def status_text(settings: Settings, store: Store, now: datetime) -> str:
         lines.append(say("The job {job} failed on {at} ({when}): {error}", job=say(name), at=moment(at, settings, say),
                          when=relative(at, now, say), error=unkept(job_error["error"])))
     lines.extend(sent_copy_lines(settings, store, now, say))
+    # A warning, not a failure: mail is handled all the same (with the built-in synonyms).
+    lines.extend(problem.said(say) for problem in read_animators(settings.matching.synonyms_file).problems)
     for failed in store.outbox.find("status", "failed")[-5:]:
         lines.append(say("  failed mail {id} ({purpose}): {error}", id=failed["message_id"], purpose=failed["purpose"],
                          error=unkept(failed["error"])))
