@@ -366,6 +366,81 @@ def test_the_report_counts_places_and_waiting_lists(net):
     assert (counts["active"], counts["places"], counts["capacity"], counts["waiting"], counts["led"]) == (1, 1, 1, 1, 1)
 
 
+# --- never buried (issue 16) ----------------------------------------------------------------------
+
+
+def test_the_group_proposal_says_why_each_demand_was_gathered_in_one_line(net):
+    knitting(net)
+    text = " ".join(net.mails("question:group_approve", A1)[0].text.split())
+    assert text.count("Pourquoi : « tricot » = « tricot » (même mot)") == 3, text
+    assert "déjà expiré" not in text
+
+
+def test_a_group_no_animator_answered_is_told_once_and_gathered_again_once(net):
+    from workflows.steps.groups import regroup
+
+    knitting(net)
+    assert net.later(21).expired == ["G-1"]
+    g = group(net)
+    assert (g["status"], g["close_reason"]) == ("expired", "no answer")
+    again = (net.now + timedelta(days=30)).isoformat(timespec="seconds")
+    assert g["again_after"] == again
+    (told,) = net.mails("group_expired")
+    assert sorted(told.recipients) == sorted([A1, A2])
+    text = " ".join(told.text.split())
+    assert "expiré sans réponse" in told.subject and "GROUPE O-1" in text
+    assert text.count("Pourquoi : « tricot » = « tricot » (même mot)") == 3
+    assert "à partir du" in text
+    assert not [m for m in net.mails("group_notice")], "nobody but the team ever knew of it"
+    assert not net.later(0).expired and len(net.mails("group_expired")) == 1, "told once"
+    # Not gathered again before repropose_days, by matching nor by its dry run.
+    net.later(29)
+    assert len(net.store.groups.all()) == 1 and not net.step(regroup, dry_run=True)
+    net.now += timedelta(days=1)
+    assert [p.demands for p in net.step(regroup, dry_run=True)] == [["D-1", "D-2", "D-3"]]
+    assert net.later(0).reoffered == ["G-1"]
+    g2 = group(net, "G-2")
+    assert (g2["status"], g2["earlier"], [a["demand"] for a in g2["askers"]]) == ("proposed", ["G-1"],
+                                                                                   ["D-1", "D-2", "D-3"])
+    proposal = " ".join(net.mails("question:group_approve", A1)[-1].text.split())
+    assert "déjà expiré sans réponse de l'équipe : G-1" in proposal
+    assert not net.later(0).reoffered, "once"
+    # Left unanswered a second time: told, and only the command proposes it again.
+    assert net.later(21).expired == ["G-2"]
+    assert "again_after" not in group(net, "G-2")
+    second = " ".join(net.mails("group_expired", A1)[-1].text.split())
+    assert "avait déjà été proposé (G-1) : le robot ne le proposera plus de lui-même" in second
+    net.later(60)
+    assert len(net.store.groups.all()) == 2 and not net.step(regroup, dry_run=True)
+    assert net.send(A1, "GROUPE O-1", "") == "G-3 created by command"
+
+
+def test_a_group_the_offerer_let_expire_is_no_unanswered_proposal(net):
+    knitting(net)
+    net.answer(A1, "question:group_approve", "OUI")
+    assert net.later(21).expired == ["G-1"]
+    assert not net.mails("group_expired") and "again_after" not in group(net)
+    net.later(60)
+    assert len(net.store.groups.all()) == 1, "the team said yes: not proposed again by matching"
+
+
+def test_the_report_lists_the_demands_an_expired_group_left_alone_with_their_near_misses(net):
+    from workflows.steps.reports import build_report
+
+    knitting(net)
+
+    def unmet():
+        today = net.now.date()
+        return {u["ref"]: u for u in build_report(net.settings, net.ctx(), today.replace(day=1), today, today)["unmet"]}
+
+    net.later(20)
+    assert not unmet(), "gathered in a group that waits for the team"
+    net.later(15)  # expired, and the demands have waited 35 days
+    found = unmet()
+    assert sorted(found) == ["D-1", "D-2", "D-3"]
+    assert [n["ref"] for n in found["D-1"]["near"]] == ["O-1"]
+
+
 # --- endings -------------------------------------------------------------------------------------
 
 

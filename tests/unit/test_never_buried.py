@@ -359,6 +359,24 @@ def test_a_lonely_demand_shows_its_near_misses_in_the_report(world):
     assert all(u["near"] is None for u in bare["unmet"]), "a bare store has no matcher"
 
 
+def test_a_demand_an_expired_proposal_left_alone_is_still_unmet_in_the_report(world):
+    old = NOW - timedelta(days=40)
+    world.member("M-1", PACO)
+    world.member("M-2", LINA)
+    world.item("O-1", "M-1", "Cours d'espagnol", created=old)
+    for ref in ("D-1", "D-2", "D-3"):
+        world.item(ref, "M-2", "Apprendre l'espagnol", created=old)
+    world.intro("MR-1", "O-1", "D-1", "expired", close_reason="no answer")
+    world.intro("MR-2", "O-1", "D-2", "refused", close_reason="refused")
+    world.intro("MR-3", "O-1", "D-3", "expired", close_reason="no answer")
+    world.intro("MR-4", "O-1", "D-3", "proposed")  # proposed again: answered, for now
+    plan = world.plan()
+    today = NOW.date()
+    unmet = {u["ref"]: u for u in build_report(world.settings, plan, today.replace(day=1), today, today)["unmet"]}
+    assert set(unmet) == {"D-1"}
+    assert [n["ref"] for n in unmet["D-1"]["near"]] == ["O-1"]
+
+
 def test_the_monthly_report_says_the_nearest_offer(net):
     assert monthly_report_job(net.settings, net.store, net.now) is None, "the first run only notes the day"
     paco = net.member(PACO, "Paco Ruiz")

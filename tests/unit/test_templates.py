@@ -18,7 +18,7 @@ from workflows.shell.templating import LANGUAGES, example, templates
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 ANIMATOR_MAILS = {"forward_animators", "send_failure", "proxy_question", "register_done", "withdraw_item_asked",
                   "withdrawal_notice", "introduction_command", "introduction_decided", "introduction_not_happened",
-                  "introduction_expired",
+                  "introduction_expired", "group_expired",
                   "introduction_proposal", "event_attendees", "event_command_done", "report", "mailbox_down",
                   "erasure_cleanup", "group_proposal", "group_decided", "group_command", "testimony_proposal",
                   "testimony_decided", "collection_synthesis", "crossing_proposal", "crossing_closed",

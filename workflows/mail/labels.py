@@ -112,6 +112,7 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "introduction_decided": ("décision sur une mise en relation", "decision on an introduction"),
         "introduction_not_happened": ("échange non réalisé", "exchange that did not happen"),
         "introduction_expired": ("proposition expirée sans réponse", "proposal expired without an answer"),
+        "group_expired": ("groupe expiré sans réponse", "group expired without an answer"),
         "crossing_introduction": ("mise en relation avec un réseau voisin", "introduction with a linked network"),
         "crossing_closed": ("mise en relation avec un réseau voisin terminée", "introduction with a linked network ended"),
         "crossing_not_happened": ("échange non réalisé avec un réseau voisin",

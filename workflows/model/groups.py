@@ -17,6 +17,10 @@ A group document (collection ``groups``)::
      "sessions": [UID, …], "first_session": "YYYY-MM-DD" | None,
      "bilan_asked": UTC ISO | None, "bilans": [{"member": "M-5" | None (erased), "side": "offer"|"asker", bilan record…}],
      "closed": UTC ISO | None, "close_reason": str | None,
+     "earlier": ["G-1", …] (the groups around this offer that expired before it without
+                the team's answer), "again_after": UTC ISO (only on the first group around
+                an offer that expired so: when matching may gather one again),
+     "reoffered": UTC ISO (when it did),
      "history": [{"at": UTC ISO, "event": str}]}
 
 An asker is ``invited`` while the animators and the offerer decide, ``asked`` once their

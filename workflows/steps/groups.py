@@ -59,7 +59,7 @@ from workflows.model.groups import (
     participants,
 )
 from workflows.model.introductions import BILAN_VALID_DAYS, bilan_record, erased, happened_said
-from workflows.model.matching import Score, item_busy
+from workflows.model.matching import Score, item_busy, why_in_one_line
 from workflows.model.privacy import public_item, public_member, redact
 from workflows.steps import consents, event_commands, introductions, questions
 from workflows.steps.calendar import load_series
@@ -123,7 +123,10 @@ def _offer_of(plan: Plan, group: dict) -> dict:
 
 def animator_view(plan: Plan, group: dict) -> dict:
     """The context of the animators' mails about ``group``: the offer and every asker with
-    their demand, ref and name (never an address), the places and the waiting list."""
+    their demand, ref and name (never an address), score and why (``because``: the words
+    that met, in one line, as an introduction's), the places and the waiting list, the
+    groups around this offer that expired before it without the team's answer
+    (``earlier``, refs)."""
     language = plan.settings.network.language
     offerer = find_ref(plan, group.get("offer_member")) or {}
     askers = []
@@ -133,10 +136,11 @@ def animator_view(plan: Plan, group: dict) -> dict:
                                                            "title": erased(language)}
         askers.append({"ref": entry.get("member") or erased(language), "name": redact(member.get("name")),
                        "demand": public_item(demand), "score": entry.get("score"), "why": entry.get("why") or [],
-                       "state": entry["state"]})
+                       "because": why_in_one_line(entry.get("why") or []), "state": entry["state"]})
     return {
         "group": {"ref": group["ref"], "status": group["status"], "capacity": group["capacity"],
-                  "source": group["source"], "places": len(members(group)), "waiting": len(group["waiting"])},
+                  "source": group["source"], "places": len(members(group)), "waiting": len(group["waiting"]),
+                  "earlier": group.get("earlier") or []},
         "offer": public_item(_offer_of(plan, group)),
         "offer_member": {"ref": group.get("offer_member") or erased(language), "name": redact(offerer.get("name"))},
         "askers": askers,
@@ -275,6 +279,7 @@ def propose(plan: Plan, offer: dict, demands: list[tuple[dict, Score]], *, capac
         "bilans": [],
         "closed": None,
         "close_reason": None,
+        "earlier": [g["ref"] for g in _unanswered(plan, offer["ref"])],
         "history": [{"at": plan.stamp(), "event": f"proposed by {approved_by}" if approved else "proposed"}],
     }
     group = plan.groups.get(plan.groups.insert(doc))
@@ -294,11 +299,19 @@ NOT_HELD = ("refused", "declined", "expired", "cancelled")
 """How a group ends without taking place."""
 
 
+def _unanswered(plan: Plan, offer_ref: str) -> list[dict]:
+    """The groups around ``offer_ref`` that expired the first time the team left one
+    unanswered (they carry ``again_after``)."""
+    return [g for g in plan.groups.find("offer", offer_ref) if g["status"] == "expired" and g.get("again_after")]
+
+
 def _may_gather(plan: Plan, offer: dict | None) -> bool:
     """:func:`consider`'s conditions on the offer itself."""
     if not collective(offer) or offer["status"] != "open" or group_holding(plan, offer) is not None:
         return False
-    if any(g["status"] in NOT_HELD for g in plan.groups.find("offer", offer["ref"])):
+    # A group the team left unanswered does not stop matching once its again_after has come.
+    if any(g["status"] in NOT_HELD and not (g.get("again_after") and datetime.fromisoformat(g["again_after"]) <= plan.now)
+           for g in plan.groups.find("offer", offer["ref"])):
         return False
     return not item_busy("offer", engaged(plan, matcher(plan), offer["ref"]))
 
@@ -308,7 +321,8 @@ def consider(plan: Plan, offer: dict | None) -> dict | None:
     not already gathering a group nor waiting on an introduction, that ``group_min`` open
     demands match. A group around it that ended without taking place (refused, declined,
     expired, cancelled) is not proposed again by matching: the animators may, with
-    ``GROUPE O-12``. Returns the new group, or None."""
+    ``GROUPE O-12`` — except once, ``repropose_days`` after the first group around it
+    expired without the team's answer (:func:`followups`). Returns the new group, or None."""
     if not _may_gather(plan, offer):
         return None
     settings = plan.settings.groups
@@ -856,15 +870,15 @@ def on_bilan_answer(plan: Plan, incoming: Incoming, question: dict, answer: str)
 # --- ending ------------------------------------------------------------------------------------
 
 
-def _stop(plan: Plan, group: dict, event: str, *, status: str, reason: str, tell: bool = True) -> None:
+def _stop(plan: Plan, group: dict, event: str, *, status: str, reason: str, tell: bool = True, **fields) -> None:
     """End a group before it took place: its questions cancelled, its sessions ahead
     called off, everyone asked or holding a place told it will not go on (never why), its
-    items no longer held."""
+    items no longer held; ``fields`` stored with its end."""
     told = [a["member"] for a in group["askers"] if a["state"] in ("asked", "member", "waiting")]
     leader_asked = group["status"] in ("lead", "open", "bilan")
     _call_off_sessions(plan, group)
     questions.cancel_open(plan, subject_ref=group["ref"])
-    update_group(plan, group, event, status=status, closed=plan.stamp(), close_reason=reason,
+    update_group(plan, group, event, status=status, closed=plan.stamp(), close_reason=reason, **fields,
                  askers=[{**a, "state": "ended"} if a["state"] in IN_PLAY else a for a in group["askers"]])
     if tell:
         for ref in told:
@@ -980,15 +994,46 @@ def _remind(plan: Plan, group: dict, kind: str, report) -> None:
         report.reminders.append(f"{group['ref']}:{who}")
 
 
+def _expire_unanswered(plan: Plan, group: dict, report) -> None:
+    """Close ``group``, which no animator answered: never buried (as an introduction,
+    :mod:`workflows.steps.followups`). The animators who could have approved it are told
+    once (``group_expired``), with the command that proposes it again (``GROUPE O-12``);
+    the first time a group around its offer expires so, matching may gather one again
+    ``repropose_days`` later (``again_after``). Nobody else ever knew of it."""
+    first = not [g for g in plan.groups.find("offer", group["offer"])
+                 if g["ref"] != group["ref"] and g["status"] in NOT_HELD]
+    fields = {}
+    if first:
+        again = plan.now + timedelta(days=plan.settings.introductions.repropose_days)
+        fields["again_after"] = again.isoformat(timespec="seconds")
+    _stop(plan, group, "expired", status="expired", reason="no answer", **fields)
+    tell_animators(plan, template="group_expired",
+                   values={**animator_view(plan, group), "command": f"GROUPE {group['offer']}",
+                           "again_after": fields.get("again_after")},
+                   purpose="group_expired", cause=f"{group['ref']}:expired", only=deciders(plan, group))
+    report.expired.append(group["ref"])
+
+
+def _gather_again_when_due(plan: Plan, report) -> None:
+    """The groups left unanswered whose ``again_after`` has come: their offer gathers a
+    group again, once (:func:`consider`: the demands closest to it now)."""
+    for group in plan.groups.find("status", "expired"):
+        again = group.get("again_after")
+        if not again or group.get("reoffered") or datetime.fromisoformat(again) > plan.now:
+            continue
+        update_group(plan, group, "offered to matching again", reoffered=plan.stamp())
+        consider(plan, find_item(plan, group["offer"]))
+        report.reoffered.append(group["ref"])
+
+
 def followups(plan: Plan, report) -> None:
     """The groups' reminders, expiries, bilan questions and completions due at
-    ``plan.now``, added to ``report`` (a :class:`workflows.steps.followups.FollowupReport`).
-    Idempotent."""
+    ``plan.now``, added to ``report`` (a :class:`workflows.steps.followups.FollowupReport`);
+    the groups left unanswered gathered again when due. Idempotent."""
     settings = plan.settings.introductions
     for group in plan.groups.find("status", "proposed"):
         if _age_days(plan, group["created"]) >= settings.expiry_days:
-            _stop(plan, group, "expired", status="expired", reason="no answer")
-            report.expired.append(group["ref"])
+            _expire_unanswered(plan, group, report)
         else:
             _remind(plan, group, "group_approve", report)
     for group in plan.groups.find("status", "lead"):
@@ -1021,3 +1066,4 @@ def followups(plan: Plan, report) -> None:
         if not questions.open_about(plan, group["ref"], "group_bilan") and not _session_days(plan, group)[1]:
             update_group(plan, group, "bilan closed", status="completed", closed=plan.stamp(), close_reason="bilan")
             report.completed.append(group["ref"])
+    _gather_again_when_due(plan, report)

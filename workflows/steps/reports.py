@@ -18,8 +18,10 @@ What it holds (protocol.md, "Reports"), for a period of local days ``[start, end
   the page and waiting for an animator now;
 * the bilans received in the period (of introductions, our side of those across linked
   networks, and groups), with their answers;
-* demands open for 30 days or more that no introduction ever answered (needs the
-  network does not meet: worth a word at the next meeting), each with its near misses:
+* demands open for 30 days or more that no introduction or group ever answered (needs
+  the network does not meet: worth a word at the next meeting; a proposal or a group
+  that expired, or an asker's invitation that lapsed, answered nothing), each with its
+  near misses:
   the open offers closest to it, under the score that would propose them or busy
   elsewhere (« la plus proche : O-12, 0.55 »: :func:`workflows.steps.matcher.near_misses`);
 * open reciprocity, counts only: the confirmed members who received (an introduction
@@ -125,8 +127,10 @@ def build_report(settings: Settings, store: Plan, start: date, end: date, today:
                for b in g.get("bilans") or ())]
     bilans = [{"ref": ref, "side": side, **{k: bilan.get(k) for k in _BILAN_FIELDS}}
               for ref, side, bilan in given if bilan and within(bilan.get("at"))]
-    answered = {i["demand"] for i in intros} | {a["demand"] for g in groups for a in g.get("askers", ())
-                                                if a.get("demand")}
+    # A proposal or group that expired left its demand alone: still a need unmet.
+    answered = {i["demand"] for i in intros if i["status"] != "expired"} | {
+        a["demand"] for g in groups if g["status"] != "expired" for a in g.get("askers", ())
+        if a.get("demand") and a["state"] != "expired"}
     unmet_before = (today - timedelta(days=UNMET_DAYS)).isoformat()
     unmet = [
         {"ref": i["ref"], "title": i["title"], "since": _local_day(i["created"], zone), "near": None}
