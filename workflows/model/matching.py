@@ -398,7 +398,6 @@ class Analyzer:
         self._pieces: dict[str, list[str]] = {}
         """A word as written → its folded words (:func:`pieces`): unidecode costs most of
         an item's analysis, and titles repeat the same words."""
-        self.generic = frozenset(self.stem(w) for w in GENERIC_WORDS)
         self.phrases: dict[tuple[str, ...], str] = {}
         """Stem sequence → concept key."""
         self.labels: dict[str, str] = {}
@@ -414,7 +413,10 @@ class Analyzer:
         """Entries of two things joined by « et »/« ou » (« lire et écrire »): no
         expression of their first word."""
         families = [tuple(group) for group in families] if lexicon is not None else []
-        self._overstemmed(synonyms + [heads + plain for heads, plain in domains] + families)
+        # The generic words are one more group: « courir » (a family) is not « cours ».
+        self._overstemmed(synonyms + [heads + plain for heads, plain in domains] + families
+                          + [tuple(sorted(GENERIC_WORDS))])
+        self.generic = frozenset(self.stem(w) for w in GENERIC_WORDS)
         self._build(synonyms)
         self.ambiguous: frozenset[str] = self._ambiguous()
         """Stems that are a whole entry of a synonym group and also the first word of a
