@@ -394,7 +394,7 @@ class Analyzer:
         # An expression of a domain (« tableaux croisés ») is one term: a concept of its own,
         # unless the synonyms already have it.
         synonyms = list(synonyms) + [(entry,) for heads, plain in domains for entry in heads + plain
-                                     if len(self.entry_words(entry)) > 1]
+                                     if len(self.folded_entry(entry)) > 1]
         self._pieces: dict[str, list[str]] = {}
         """A word as written → its folded words (:func:`pieces`): unidecode costs most of
         an item's analysis, and titles repeat the same words."""
@@ -512,7 +512,7 @@ class Analyzer:
             found = self._pieces[written] = pieces(written)
         return found
 
-    def entry_words(self, entry: str) -> list[str]:
+    def folded_entry(self, entry: str) -> list[str]:
         """:func:`words` of an entry of the data files, remembered (the list is shared: do
         not change it): the files name the same entries several times, and folding is
         most of reading them."""
@@ -544,7 +544,7 @@ class Analyzer:
         by_stem: dict[str, dict[str, set[int]]] = {}
         for number, group in enumerate(groups):
             for entry in group:
-                folded = self.entry_words(entry)
+                folded = self.folded_entry(entry)
                 if len(folded) != 1:
                     continue
                 word = folded[0]
@@ -580,7 +580,7 @@ class Analyzer:
         written: dict[tuple[str, ...], str] = {}
         for group in synonyms:
             group = list(group)
-            stems = [tuple(self.stem(w) for w in self.entry_words(entry)) for entry in group]
+            stems = [tuple(self.stem(w) for w in self.folded_entry(entry)) for entry in group]
             key = _CONCEPT + "_".join(stems[0]) if stems[0] else None
             if key is None:
                 continue
@@ -612,7 +612,7 @@ class Analyzer:
     def key_of(self, entry: str) -> str | None:
         """The term key of a word or an expression of a data file (``Gérer`` → its stem,
         ``curriculum vitae`` → ``=cv``), or None when it makes no single term."""
-        stems = tuple(self.stem(w) for w in self.entry_words(entry))
+        stems = tuple(self.stem(w) for w in self.folded_entry(entry))
         if not stems:
             return None
         concept = self.phrases.get(stems)
