@@ -162,7 +162,7 @@ utilisation besoin souhaite souhaiterais voudrais veux cherche propose proposer 
 demande montrer expliquer explication explications partager partage echange echanges
 echanger atelier ateliers groupe maitriser mieux petit petits simple simples facile
 preparer preparation rediger quelqu personne aimerais envie parler
-devenir obtenir reussir reussite examen examens concours diplome formation servir passer cap bts cqp
+devenir obtenir reussir reussite examen examens concours diplome formation servir passer cap bts cqp jouer
 reconnaitre
 avance avancee avances avancees intermediaire intermediaires confirme confirmee confirmes expert
 experts bien beau belle beaux belles vite correctement
