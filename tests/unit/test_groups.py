@@ -610,3 +610,20 @@ def test_a_demand_that_opens_while_the_group_awaits_the_animators_joins_its_aske
     assert [a["member"] for a in group(net)["askers"]] == [members[LINA]["ref"], members[AWA]["ref"], zoe["ref"]]
     (question,) = net.mails("question:group_join", ZOE)
     assert "Lina" not in question.text and "Awa" not in question.text
+
+
+def test_a_group_proposal_counts_as_freshness_for_its_offer_and_demands(net):
+    # The demands wait 60 days for a collective offer; the group gathered then is their
+    # latest proposal: « toujours d'actualité ? » counts from it, as from an introduction.
+    from workflows.shell.jobs import freshness_job
+
+    members = people(net, PACO, LINA, AWA, ZOE)
+    for address in (LINA, AWA, ZOE):
+        item(net, members[address], "demand", "apprendre le tricot")
+    net.now += timedelta(days=60)
+    item(net, members[PACO], "offer", "Tricot", modality="group", capacity=2)
+    assert group(net)["status"] == "proposed"
+    net.now += timedelta(days=30)  # 90 days after the demands, 30 after the group
+    assert freshness_job(net.settings, net.store, net.now).asked == []
+    net.now += timedelta(days=60)
+    assert sorted(freshness_job(net.settings, net.store, net.now).asked) == ["D-1", "D-2", "D-3", "O-1"]

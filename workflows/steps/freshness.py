@@ -50,9 +50,15 @@ def _days_since(plan: Plan, stamp: str) -> float:
 
 def last_touched(plan: Plan, item: dict) -> str:
     """When ``item`` was last known current: its creation, its member's last OUI (or its
-    reopening: ``fresh_since``), or its latest proposal — the latest of them (UTC ISO)."""
+    reopening: ``fresh_since``), or its latest proposal, one to one or in a group (the
+    groups around an offer, the group a demand was gathered into) — the latest of them
+    (UTC ISO)."""
     stamps = [item["created"], item.get("fresh_since") or item["created"]]
     stamps += [intro["created"] for intro in intros_of(plan, matcher(plan, sync=False), item["ref"])]
+    stamps += [group["created"] for group in plan.groups.find("offer", item["ref"])]
+    gathered = plan.groups.find_one("ref", item["group"]) if item.get("group") else None
+    if gathered is not None:
+        stamps.append(gathered["created"])
     return max(stamps, key=datetime.fromisoformat)
 
 
