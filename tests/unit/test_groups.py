@@ -415,6 +415,24 @@ def test_a_group_no_animator_answered_is_told_once_and_gathered_again_once(net):
     assert net.send(A1, "GROUPE O-1", "") == "G-3 created by command"
 
 
+def test_rers_groups_show_says_when_an_unanswered_group_may_come_back(net, capsys, monkeypatch):
+    from workflows.cli import main
+
+    knitting(net)
+    net.later(21)
+    monkeypatch.setenv("RERS_NOW", net.now.isoformat())
+    config = ["--config", str(net.root / "rers.toml")]
+    assert main(["groups", "show", "G-1", *config]) == 0
+    out = capsys.readouterr().out
+    assert "peut être proposé de nouveau par le rapprochement à partir du" in out, out
+    net.later(30)
+    net.later(21)  # G-2, gathered again, left unanswered too
+    monkeypatch.setenv("RERS_NOW", net.now.isoformat())
+    assert main(["groups", "show", "G-2", *config]) == 0
+    out = capsys.readouterr().out
+    assert "G-1" in out and "GROUPE O-1" in out, out
+
+
 def test_a_group_the_offerer_let_expire_is_no_unanswered_proposal(net):
     knitting(net)
     net.answer(A1, "question:group_approve", "OUI")

@@ -68,6 +68,16 @@ def cmd_show(args) -> int:
                      approved=local_stamp(settings, group["approved"]),
                      by=say(" by {animator}", animator=group["decided_by"]) if group.get("decided_by") else "",
                      led=local_stamp(settings, group.get("led"))))
+    if group.get("earlier"):
+        print("  " + say("groups around this offer before, left unanswered: {earlier}",
+                         earlier=", ".join(group["earlier"])))
+    if group["status"] == "expired" and not group.get("approved"):
+        if group.get("again_after"):
+            print("  " + say("may be gathered again by matching from {when}", when=local_stamp(settings, group["again_after"]))
+                  + (say(" (offered again {when})", when=local_stamp(settings, group["reoffered"]))
+                     if group.get("reoffered") else ""))
+        else:
+            print("  " + say("not gathered again by matching: GROUPE {offer} proposes it", offer=group["offer"]))
     print("  " + say("askers:"))
     for entry in group["askers"]:
         member = store.members.find_one("ref", entry["member"]) if entry.get("member") else None
