@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from workflows.commands.calendar import _publish_and_send, day_argument, describe, times_argument
 from workflows.commands.common import flush_outbox, load_settings, open_store, status_code
-from workflows.commands.introductions import SIDES, local_stamp, print_bilan, print_history, print_status
+from workflows.commands.introductions import SIDES, local_stamp, print_bilan, print_coming_back, print_history, print_status
 from workflows.model.groups import ASKER_STATE, STATUS
 from workflows.model.introductions import SOURCE, answer_said
 from workflows.model.said import labelled, said
@@ -71,13 +71,9 @@ def cmd_show(args) -> int:
     if group.get("earlier"):
         print("  " + say("groups around this offer before, left unanswered: {earlier}",
                          earlier=", ".join(group["earlier"])))
-    if group["status"] == "expired" and not group.get("approved"):
-        if group.get("again_after"):
-            print("  " + say("may be gathered again by matching from {when}", when=local_stamp(settings, group["again_after"]))
-                  + (say(" (offered again {when})", when=local_stamp(settings, group["reoffered"]))
-                     if group.get("reoffered") else ""))
-        else:
-            print("  " + say("not gathered again by matching: GROUPE {offer} proposes it", offer=group["offer"]))
+    print_coming_back(settings, say, group,
+                      say("may be gathered again by matching from {when}", when=local_stamp(settings, group.get("again_after"))),
+                      say("not gathered again by matching: GROUPE {offer} proposes it", offer=group["offer"]))
     print("  " + say("askers:"))
     for entry in group["askers"]:
         member = store.members.find_one("ref", entry["member"]) if entry.get("member") else None

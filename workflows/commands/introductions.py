@@ -36,6 +36,19 @@ from workflows.model.said import Said, labelled, said
 from workflows.shell.language import catalogued, words_for
 
 
+def print_coming_back(settings, say, record: dict, again: str, never: str) -> None:
+    """For an introduction or a group that expired with no animator's answer: ``again``
+    (when matching may propose it again, said) and when it was, or ``never`` (only the
+    animators' command brings it back)."""
+    if record["status"] != "expired" or record.get("approved"):
+        return
+    if record.get("again_after"):
+        print("  " + again + (say(" (offered again {when})", when=local_stamp(settings, record["reoffered"]))
+                              if record.get("reoffered") else ""))
+    else:
+        print("  " + never)
+
+
 def local_stamp(settings, stamp: str | None) -> str:
     """A stored UTC stamp (ISO 8601) as ``2026-12-07 10:00`` in the network's time zone, ``-`` for none."""
     from datetime import datetime
@@ -123,14 +136,10 @@ def cmd_show(args) -> int:
         print("  " + say("the same pair before: {earlier}",
                          earlier=", ".join(f"{e['ref']} ({said(labelled(STATUS, e['status']), say)})"
                                            for e in intro["earlier"])))
-    if intro["status"] == "expired" and not intro.get("approved"):
-        if intro.get("again_after"):
-            print("  " + say("may be proposed again by matching from {when}", when=local_stamp(settings, intro["again_after"]))
-                  + (say(" (offered again {when})", when=local_stamp(settings, intro["reoffered"]))
-                     if intro.get("reoffered") else ""))
-        else:
-            print("  " + say("not proposed again by matching: MISE EN RELATION {offer} {demand} proposes it",
-                             offer=intro["offer"], demand=intro["demand"]))
+    print_coming_back(settings, say, intro,
+                      say("may be proposed again by matching from {when}", when=local_stamp(settings, intro.get("again_after"))),
+                      say("not proposed again by matching: MISE EN RELATION {offer} {demand} proposes it",
+                          offer=intro["offer"], demand=intro["demand"]))
     for side in ("offer", "demand"):
         bilan = intro["bilans"].get(side)
         if bilan:
