@@ -207,6 +207,17 @@ def test_an_email_address_and_a_phone_number_stay_one_phrase():
             assert any(thing in l for l in wrapped), wrapped
 
 
+def test_a_pair_that_met_stays_on_one_line_in_the_proposal_s_why():
+    # A tester's proposal: « "temps" = / "temps" », the pair cut in the middle.
+    for cut in range(0, 40):
+        line = (f"Pourquoi : « gérer » ≈ « gestion » (même famille) ; « {'t' * cut}emps » = « {'t' * cut}emps » "
+                "(même mot) ; « broderie » ≈ « broderie machine » (même mot, dans une expression plus longue)")
+        wrapped = wrap_text(line).split("\n")
+        assert len(wrapped) > 1
+        for l in wrapped:
+            assert not re.search(r"[=≈]$", l) and not re.match(r"[=≈]", l.strip()), wrapped
+
+
 def test_the_crossing_consent_question_keeps_adresse_e_mail_on_one_line(settings):
     context = example("crossing_consent", settings, NOW, "fr")
     for contact, thing in (("email", "adresse e-mail"), ("phone", "numéro de téléphone")):
