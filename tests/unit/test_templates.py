@@ -262,3 +262,21 @@ def test_a_sentence_going_on_after_a_colon_is_refilled_too():
     wrapped = wrap_text(text).split("\n")
     assert len(wrapped) == 2 and all(len(l) <= 72 for l in wrapped)
     assert " ".join(wrapped) == " ".join(text.split())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_my_data_says_what_is_true_of_a_group_the_member_offers_at_each_status(settings, language):
+    # A tester's offerer read « G-1 : vous l'animez » while the group was only proposed to
+    # the animators and she had not been asked.
+    context = example("my_data", settings, NOW, language)
+    statuses = ("proposed", "lead", "open", "bilan", "completed", "refused", "declined", "expired", "cancelled")
+    context["data"] = {**context["data"], "groups": [
+        {"ref": f"G-{n}", "status": status, "offer": "O-1", "role": "offer", "state": "leader"}
+        for n, status in enumerate(statuses, 1)]}
+    text = " ".join(Renderer(language).render("my_data", context).text.split())
+    said_ = {status: re.search(rf"G-{n} \([^)]*\) ?: (.*?)(?= - G-\d|$)", text).group(1)
+             for n, status in enumerate(statuses, 1)}
+    leads = {"fr": "vous l'animez", "en": "you lead it"}[language]
+    assert said_["open"].startswith(leads), said_
+    assert not any(leads in said_[status] for status in statuses if status != "open" and status != "lead"), said_
+    assert len(set(said_.values())) == len(statuses), said_
