@@ -491,6 +491,9 @@ def test_words_are_shown_as_the_member_wrote_them_accents_kept(analyzer):
     assert score_titles(analyzer, "Téléphone mobile", "Smartphone").why() == [
         "« smartphone » = « téléphone mobile (smartphone) » (synonymes)"]
     assert "demande, sans correspondance : « échecs »" in score_titles(analyzer, "Bridge", "Les échecs").why()
+    # an expression as the data file writes it, little words kept (not « chant oiseaux »)
+    assert "demande, sans correspondance : « chants d'oiseaux »" in score_titles(
+        analyzer, "Apprendre le chant", "Reconnaître le chant des oiseaux").why()
 
 
 def test_a_word_and_the_expression_holding_it_are_said_plainly(analyzer):

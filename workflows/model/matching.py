@@ -376,6 +376,9 @@ class Analyzer:
         self.generic = frozenset(self.stem(w) for w in GENERIC_WORDS)
         self.phrases: dict[tuple[str, ...], str] = {}
         """Stem sequence → concept key."""
+        self.expressions: dict[tuple[str, ...], str] = {}
+        """Stem sequence of several words → its entry as written, lower case, with its
+        little words (« permis de conduire »): how explanations show it."""
         self.labels: dict[str, str] = {}
         """Concept key → the group's first entry, as written in the file."""
         self.surfaces: dict[str, list[str]] = {}
@@ -564,8 +567,7 @@ class Analyzer:
                     continue
                 if COORDINATIONS & set(_WORD_RE.findall(fold(entry))):
                     self._coordinated.add(phrase)
-                if len(phrase) == 1:
-                    written.setdefault(phrase, entry.strip().lower())
+                written.setdefault(phrase, entry.strip().lower())
                 if phrase in owner:
                     a, b = root(owner[phrase]), root(key)
                     if a != b:
@@ -573,6 +575,7 @@ class Analyzer:
                 else:
                     owner[phrase] = key
         self.phrases = {phrase: root(key) for phrase, key in owner.items()}
+        self.expressions = {phrase: entry for phrase, entry in written.items() if len(phrase) > 1}
         self.labels = {key: label for key, label in self.labels.items() if root(key) == key}
         self.surfaces = {}
         for phrase, key in self.phrases.items():
@@ -838,17 +841,17 @@ class Analyzer:
 
     def label(self, term: Term) -> str:
         """How a term is shown to people: its words as the member wrote them, in lower case,
-        accents kept (« solfège », « téléphone mobile »), and for a concept whose group is
-        named otherwise, the group's name (« cévé (cv) »); the group's name alone when
-        the member wrote its words (« jeu d'échecs »)."""
+        accents kept (« solfège »); an expression of several words as the data file
+        writes it, little words kept (« jeu d'échecs », « téléphone mobile »); for a
+        concept whose group is named otherwise, the group's name too (« cévé (cv) »)."""
         shown = term.written or term.text
         if term.key.startswith(_CONCEPT):
+            if " " in term.text:
+                # An expression as the file writes it, with its little words (« jeu
+                # d'échecs », not the member's words without them: « jeu échecs »).
+                shown = self.expressions.get(tuple(self.stem(w) for w in term.text.split(" ")), shown)
             name = self.labels.get(term.key, term.key[1:])
-            if self.words(name) == term.text.split(" "):
-                # The group's own words: as the file writes them, with their little
-                # words (« jeu d'échecs », not « jeu échecs »).
-                return shown if fold(name) == term.text else name.lower()
-            return f"{shown} ({name})"
+            return shown if fold(name) == fold(shown) else f"{shown} ({name})"
         return shown
 
 
@@ -1065,12 +1068,12 @@ def score_pair(analyzer: Analyzer, offer: Analysis, demand: Analysis) -> Score:
 
 def _inside(analyzer: Analyzer, demand: list[Term], offer: list[Term]) -> tuple[tuple[str, str, str], ...]:
     """:attr:`Score.inside` of two titles' unmatched terms: for each expression of one
-    side (a concept: « jardin japonais ») that holds the stem of an unmatched word of the other,
+    side (a concept of several words: « jardin japonais ») that holds the stem of an unmatched word of the other,
     ``(its side, that word as written there, the expression)``, once an expression."""
     out = []
     for side, mine, theirs in (("offer", offer, demand), ("demand", demand, offer)):
         for term in mine:
-            if not is_concept(term.key):
+            if not is_concept(term.key) or " " not in term.text:  # one word: the same word, not another expression
                 continue
             stems = [analyzer.stem(w) for w in term.text.split(" ")]
             shown = (term.written or term.text).split(" ")
