@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workflows.model import explained
-from workflows.model.matching import Score, WordMatch
+from workflows.model.matching import Score, WordMatch, why_in_one_line
 from workflows.model.said import Label, Said, kept, said, unkept
 from workflows.shell.language import Words
 
@@ -51,3 +51,20 @@ def test_a_label_is_said_in_its_context_and_kept_with_it():
     again = unkept(kept(expired))
     assert isinstance(again, Label) and said(again, FR) == "expirée"
     assert said(Said("{ref} is {status}", ref="MR-1", status=expired), FR).startswith("MR-1 ")
+
+
+def test_the_lines_of_a_shared_word_that_is_not_a_shared_meaning_read_back():
+    score = Score(0.38, matches=(WordMatch("japonais", "japonaise", "qualifies in offer", 0.5, head="cuisine"),
+                                 WordMatch("broderie machine", "broderie", "within", 0.8)),
+                  inside=(("offer", "yoga", "yoga du rire"),))
+    lines = score.why()
+    assert lines == [
+        "« japonais » ≈ « japonaise » (mot partagé, mais dans l'offre il qualifie seulement « cuisine », compté 0.50)",
+        "« broderie machine » ≈ « broderie » (même mot, dans une expression plus longue)",
+        "mot en commun « yoga », mais dans l'offre il fait partie d'une autre expression : « yoga du rire »",
+    ]
+    assert [said(explained.read(line), FR) for line in lines] == lines
+    assert said(explained.read(lines[2]), EN) == \
+        "word in common « yoga », but in the offer it is part of another expression: « yoga du rire »"
+    # the one-line « Pourquoi » of a proposal keeps the words that met, not the others
+    assert why_in_one_line(lines) == " ; ".join(lines[:2])

@@ -255,6 +255,15 @@ def test_the_proposal_says_why_in_one_line_with_the_meanings(net):
     assert net.intro()["why"] == ["« gérer » ≈ « gestion » (même famille)", "« temps » = « temps » (même mot)"]
 
 
+def test_the_proposal_s_why_keeps_the_members_accents_and_each_pair_on_one_line(net):
+    # A tester's proposal read « "solfege" = "solfege" » and cut « "temps" = / "temps" ».
+    meet(net, offer="Solfège et lecture des partitions de piano", demand="Apprendre le solfège pour le piano")
+    (proposal, *_) = net.mails("question:approve")
+    assert "« solfège » = « solfège » (même mot)" in flat(proposal.text)
+    for line in proposal.text.split("\n"):
+        assert not line.rstrip().endswith(("=", "≈")) and not line.lstrip().startswith(("=", "≈")), proposal.text
+
+
 def test_an_expired_pair_is_told_then_proposed_once_more_then_left_to_the_animators(net):
     meet(net)
     net.later(7)   # the reminders

@@ -183,6 +183,7 @@ def test_the_logs_name_no_message_id_no_address_and_no_body(robot, logged):
     assert robot.deliver(raw) == "repeat"
     text = logged.getvalue()
     assert "rers.audit" in text and "join M-1" in text
+    assert text.count("join M-1 new") == 1, "the join said once (the runner's line), not by the step too"
     for secret in ("paco-ruiz", "paco@", PACO, "Paco", "0611223344", "06 11", "tricote", "RERS-"):
         assert secret not in text, secret
     assert text.count(mark_message_id("<1.join@mail.paco-ruiz.fr>")) >= 2, "one mark per message, line after line"

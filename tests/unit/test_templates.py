@@ -207,6 +207,17 @@ def test_an_email_address_and_a_phone_number_stay_one_phrase():
             assert any(thing in l for l in wrapped), wrapped
 
 
+def test_a_pair_that_met_stays_on_one_line_in_the_proposal_s_why():
+    # A tester's proposal: « "temps" = / "temps" », the pair cut in the middle.
+    for cut in range(0, 40):
+        line = (f"Pourquoi : « gérer » ≈ « gestion » (même famille) ; « {'t' * cut}emps » = « {'t' * cut}emps » "
+                "(même mot) ; « broderie » ≈ « broderie machine » (même mot, dans une expression plus longue)")
+        wrapped = wrap_text(line).split("\n")
+        assert len(wrapped) > 1
+        for l in wrapped:
+            assert not re.search(r"[=≈]$", l) and not re.match(r"[=≈]", l.strip()), wrapped
+
+
 def test_the_crossing_consent_question_keeps_adresse_e_mail_on_one_line(settings):
     context = example("crossing_consent", settings, NOW, "fr")
     for contact, thing in (("email", "adresse e-mail"), ("phone", "numéro de téléphone")):
@@ -251,3 +262,21 @@ def test_a_sentence_going_on_after_a_colon_is_refilled_too():
     wrapped = wrap_text(text).split("\n")
     assert len(wrapped) == 2 and all(len(l) <= 72 for l in wrapped)
     assert " ".join(wrapped) == " ".join(text.split())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_my_data_says_what_is_true_of_a_group_the_member_offers_at_each_status(settings, language):
+    # A tester's offerer read « G-1 : vous l'animez » while the group was only proposed to
+    # the animators and she had not been asked.
+    context = example("my_data", settings, NOW, language)
+    statuses = ("proposed", "lead", "open", "bilan", "completed", "refused", "declined", "expired", "cancelled")
+    context["data"] = {**context["data"], "groups": [
+        {"ref": f"G-{n}", "status": status, "offer": "O-1", "role": "offer", "state": "leader"}
+        for n, status in enumerate(statuses, 1)]}
+    text = " ".join(Renderer(language).render("my_data", context).text.split())
+    said_ = {status: re.search(rf"G-{n} \([^)]*\) ?: (.*?)(?= - G-\d|$)", text).group(1)
+             for n, status in enumerate(statuses, 1)}
+    leads = {"fr": "vous l'animez", "en": "you lead it"}[language]
+    assert said_["open"].startswith(leads), said_
+    assert not any(leads in said_[status] for status in statuses if status != "open" and status != "lead"), said_
+    assert len(set(said_.values())) == len(statuses), said_

@@ -100,14 +100,16 @@ def _french_time(value: datetime, locale: str) -> str:
 
 # Spaces a line must not be cut at: French puts one after « and before : ; ! ? », writes
 # hours "12 h", "14 h 30", keeps a day with its month ("7 décembre", "1er mars"), and
-# what a member gives as one thing ("adresse e-mail", "numéro de téléphone").
+# what a member gives as one thing ("adresse e-mail", "numéro de téléphone"), and the two
+# words of a pair that met (« « temps » = « temps » », a proposal's « Pourquoi »).
 _MONTHS = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
 # The space comes first, then what must surround it (the look-behinds include it): the
 # pattern then starts with a literal the engine looks for, instead of trying ten
 # look-behinds at every character of the line (five times quicker, the same spaces).
 _GLUED = re.compile(rf" (?:(?<=« )|(?=[:;!?»])|(?<=\d )(?=h\b)|(?<=\d h )(?=\d)|(?<=\b\d )(?=(?:{_MONTHS})\b)"
                     rf"|(?<=\b\d\d )(?=(?:{_MONTHS})\b)|(?<=\b1er )(?=(?:{_MONTHS})\b)"
-                    r"|(?<=\badresse )(?=e-mail\b)|(?<=\bnuméro )(?=de téléphone\b)|(?<=\bnuméro de )(?=téléphone\b))")
+                    r"|(?<=\badresse )(?=e-mail\b)|(?<=\bnuméro )(?=de téléphone\b)|(?<=\bnuméro de )(?=téléphone\b)"
+                    r"|(?<=» )(?=[=≈] «)|(?<=» [=≈] )(?=«))")
 _GLUE = "\x1f"
 
 

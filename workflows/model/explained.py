@@ -24,10 +24,27 @@ FORMS = MappingProxyType({
               Said("« {demand} » ≈ « {offer} » (near meaning, {value})")),
     "typo": ("« {demand} » ≈ « {offer} » (faute de frappe, {percent} %)",
              Said("« {demand} » ≈ « {offer} » (typing mistake, {percent} %)")),
+    "within": ("« {demand} » ≈ « {offer} » (même mot, dans une expression plus longue)",
+               Said("« {demand} » ≈ « {offer} » (same word, inside a longer expression)")),
+    "qualifies in offer": ("« {demand} » ≈ « {offer} » (mot partagé, mais dans l'offre il qualifie seulement "
+                           "« {head} », compté {value})",
+                           Said("« {demand} » ≈ « {offer} » (shared word, but in the offer it only qualifies "
+                                "« {head} », counted {value})")),
+    "qualifies in demand": ("« {demand} » ≈ « {offer} » (mot partagé, mais dans la demande il qualifie seulement "
+                            "« {head} », compté {value})",
+                            Said("« {demand} » ≈ « {offer} » (shared word, but in the demand it only qualifies "
+                                 "« {head} », counted {value})")),
     "rest": ("« {demand} » ≈ « {offer} » (le reste, sens voisin, {value})",
              Said("« {demand} » ≈ « {offer} » (the rest, near meaning, {value})")),
     "demand unmatched": ("demande, sans correspondance : {words}", Said("demand, unmatched: {words}")),
     "offer unmatched": ("offre, sans correspondance : {words}", Said("offer, unmatched: {words}")),
+    "inside offer": ("mot en commun « {word} », mais dans l'offre il fait partie d'une autre expression : « {expression} »",
+                     Said("word in common « {word} », but in the offer it is part of another expression: "
+                          "« {expression} »")),
+    "inside demand": ("mot en commun « {word} », mais dans la demande il fait partie d'une autre expression : "
+                      "« {expression} »",
+                      Said("word in common « {word} », but in the demand it is part of another expression: "
+                           "« {expression} »")),
     "nothing": ("aucun mot en commun (ni synonyme, ni faute de frappe proche)",
                 Said("no word in common (neither a synonym nor a near typing mistake)")),
     "above": ("score {score}, au-dessus du minimum {minimum}", Said("score {score}, above the minimum {minimum}")),

@@ -330,8 +330,8 @@ class Term(NamedTuple):
     """One term of an item: ``key`` is a stem (``espagnol``) or a concept (``=cv``);
     ``text`` the words as written (folded) that gave it; ``weight`` 1.0 for a title term,
     :data:`DESCRIPTION_WEIGHT` for a description-only one. A tuple: an index holds one
-    per word of every item. ``written``: for a one-word term, the word as written in
-    lower case, accents kept (« gérer »), which explanations of meanings show."""
+    per word of every item. ``written``: the words as written in lower case, accents kept
+    (« gérer », « téléphone mobile »), which explanations show (:meth:`Analyzer.label`)."""
 
     key: str
     text: str
@@ -400,6 +400,9 @@ class Analyzer:
         an item's analysis, and titles repeat the same words."""
         self.phrases: dict[tuple[str, ...], str] = {}
         """Stem sequence → concept key."""
+        self.expressions: dict[tuple[str, ...], str] = {}
+        """Stem sequence of several words → its entry as written, lower case, with its
+        little words (« permis de conduire »): how explanations show it."""
         self.labels: dict[str, str] = {}
         """Concept key → the group's first entry, as written in the file."""
         self.surfaces: dict[str, list[str]] = {}
@@ -592,8 +595,7 @@ class Analyzer:
                     continue
                 if COORDINATIONS & set(_WORD_RE.findall(fold(entry))):
                     self._coordinated.add(phrase)
-                if len(phrase) == 1:
-                    written.setdefault(phrase, entry.strip().lower())
+                written.setdefault(phrase, entry.strip().lower())
                 if phrase in owner:
                     a, b = root(owner[phrase]), root(key)
                     if a != b:
@@ -601,6 +603,7 @@ class Analyzer:
                 else:
                     owner[phrase] = key
         self.phrases = {phrase: root(key) for phrase, key in owner.items()}
+        self.expressions = {phrase: entry for phrase, entry in written.items() if len(phrase) > 1}
         self.labels = {key: label for key, label in self.labels.items() if root(key) == key}
         self.surfaces = {}
         for phrase, key in self.phrases.items():
@@ -675,6 +678,23 @@ class Analyzer:
                     if ratio and not self.distinct_words(x, y):
                         best = max(best, ratio)
         return ("typo", best / 100.0) if best else (None, 0.0)
+
+    def mistyped(self, a: Term, b: Term) -> bool:
+        """True when two one-word terms are one word mistyped: their folded words are a
+        typo of each other (:func:`typo_ratio`) and the vectors do not know both as two
+        words (one unknown, or both on one row: « guitarre » takes « guitare »'s)."""
+        if " " in a.text or " " in b.text or not typo_ratio(a.text, b.text):
+            return False
+        if not self.meaning:
+            return True
+        one, two = self.lexicon.row(a.written or a.text), self.lexicon.row(b.written or b.text)
+        return one is None or two is None or one == two
+
+    def holds(self, a: Term, b: Term) -> bool:
+        """True when one term's words are some of the other's, the other having more
+        (« broderie » / « broderie machine »): a word and an expression holding it."""
+        one, two = ({self.stem(w) for w in t.text.split(" ")} for t in (a, b))
+        return one < two or two < one
 
     def distinct_words(self, a: str, b: str) -> bool:
         """True when the vectors know the words of both stems (a text's, or a synonym
@@ -789,7 +809,8 @@ class Analyzer:
                     i += 1
                     break
                 if concept is not None:
-                    out.append(Term(concept, " ".join(folded[i:i + size]), weight))
+                    out.append(Term(concept, " ".join(folded[i:i + size]), weight,
+                                    " ".join(written for _, written in pairs[i:i + size])))
                     i += size
                     break
             else:
@@ -847,16 +868,19 @@ class Analyzer:
         return Analysis(terms=terms, title=title_keys, heads=heads, dependents=dependents)
 
     def label(self, term: Term) -> str:
-        """How a term is shown to people: the words as written, and for a concept its group."""
+        """How a term is shown to people: its words as the member wrote them, in lower case,
+        accents kept (« solfège »); an expression of several words as the data file
+        writes it, little words kept (« jeu d'échecs », « téléphone mobile »); for a
+        concept whose group is named otherwise, the group's name too (« cévé (cv) »)."""
+        shown = term.written or term.text
         if term.key.startswith(_CONCEPT):
+            if " " in term.text:
+                # An expression as the file writes it, with its little words (« jeu
+                # d'échecs », not the member's words without them: « jeu échecs »).
+                shown = self.expressions.get(tuple(self.stem(w) for w in term.text.split(" ")), shown)
             name = self.labels.get(term.key, term.key[1:])
-            return term.text if fold(name) == term.text else f"{term.text} ({name})"
-        return term.text
-
-    def meaning_label(self, term: Term) -> str:
-        """How a term met by meaning is shown: the word as written, accents kept
-        (« gérer », « randonnée »), or a concept's :meth:`label`."""
-        return term.written or self.label(term)
+            return shown if fold(name) == fold(shown) else f"{shown} ({name})"
+        return shown
 
 
 _NONE: frozenset = frozenset()
@@ -904,15 +928,20 @@ def extends(a: str, b: str) -> bool:
 @dataclass(frozen=True)
 class WordMatch:
     """One matched pair of terms: ``kind`` is ``same`` (same stem), ``synonym`` (same
-    concept), ``typo``, ``family`` (one word family) or ``sense`` (near meanings);
-    ``value`` 0.0–1.0 (a typo's ratio, a family's :data:`FAMILY_VALUE`, the cosine of
-    near meanings; times a description term's weight). For ``family`` and ``sense`` the
-    words shown are as written, accents kept (« gérer »), else the folded words."""
+    concept), ``typo`` (a mistyped word, whether the typo or the meaning layer found it),
+    ``family`` (one word family), ``domain``, ``sense`` (near meanings), ``within`` (a
+    word and a longer expression holding it: « broderie » / « broderie machine »), or
+    ``qualifies in offer``/``qualifies in demand`` (a shared word that only qualifies
+    ``head`` on that side: « japonais » of « cuisine japonaise », see
+    :data:`ROLE_FACTOR`); ``value`` 0.0–1.0 (a typo's ratio, a family's
+    :data:`FAMILY_VALUE`, the cosine of near meanings; times a description term's weight
+    or the role's factor). The words are shown as written, accents kept (« gérer »)."""
 
     demand: str
     offer: str
     kind: str
     value: float
+    head: str = ""
 
 
 @dataclass(frozen=True)
@@ -927,14 +956,21 @@ class Score:
     rest: tuple | None = None
     """``(demand words, offer words, cosine)``: the words left unmatched on both sides
     whose meanings are near as a whole (see :data:`LEFTOVER_MIN_COSINE`), or None."""
+    inside: tuple[tuple[str, str, str], ...] = ()
+    """``(side, word, expression)``: a word left unmatched that the other title has, but
+    only inside an expression of another knowledge (``("offer", "japonais", "jardin
+    japonais")``); ``side`` (``offer`` or ``demand``) is the expression's."""
 
     def why(self, min_score: float | None = None) -> list[str]:
         """The explanation, in French, one line a fact (for animators and ``rers match --score``;
         :mod:`workflows.model.explained` reads a line back to say it in the operator's language)."""
         lines = []
         for m in self.matches:
-            if m.kind in ("same", "synonym", "family", "domain"):
+            if m.kind in ("same", "synonym", "family", "domain", "within"):
                 lines.append(explained.line(m.kind, demand=m.demand, offer=m.offer))
+            elif m.kind in ("qualifies in offer", "qualifies in demand"):
+                lines.append(explained.line(m.kind, demand=m.demand, offer=m.offer, head=m.head,
+                                            value=f"{m.value:.2f}"))
             elif m.kind == "sense":
                 lines.append(explained.line("sense", demand=m.demand, offer=m.offer, value=f"{m.value:.2f}"))
             else:
@@ -946,7 +982,9 @@ class Score:
             lines.append(explained.line("demand unmatched", words=", ".join(f"« {w} »" for w in self.unmatched_demand)))
         if self.unmatched_offer:
             lines.append(explained.line("offer unmatched", words=", ".join(f"« {w} »" for w in self.unmatched_offer)))
-        if not self.matches:
+        for side, word, expression in self.inside:
+            lines.append(explained.line(f"inside {side}", word=word, expression=expression))
+        if not self.matches and not self.inside:
             lines.append(explained.line("nothing"))
         if min_score is not None:
             lines.append(explained.line("above" if self.score >= min_score else "below", score=f"{self.score:.2f}",
@@ -1038,20 +1076,43 @@ def score_pair(analyzer: Analyzer, offer: Analysis, demand: Analysis) -> Score:
         cover_d += LEFTOVER_FACTOR * rest * len(left_d) / len(demand.title)
         cover_o += LEFTOVER_FACTOR * rest * len(left_o) / len(offer.title)
     matches, seen = [], set()
+    crossed = roles_cross(analyzer, demand, offer)
     for d_key, (o_key, value) in found_d.items():
         seen.add((o_key, d_key))
-        matches.append(_word_match(analyzer, demand.terms[d_key], offer.terms[o_key], value))
+        matches.append(_word_match(analyzer, demand, offer, d_key, o_key, value, crossed))
     for o_key, (d_key, value) in found_o.items():
         if (o_key, d_key) not in seen:
-            matches.append(_word_match(analyzer, demand.terms[d_key], offer.terms[o_key], value))
+            matches.append(_word_match(analyzer, demand, offer, d_key, o_key, value, crossed))
     return Score(
         score=round((cover_d + cover_o) / 2, 2),
         matches=tuple(matches),
-        rest=(tuple(analyzer.meaning_label(demand.terms[k]) for k in left_d),
-              tuple(analyzer.meaning_label(offer.terms[k]) for k in left_o), rest) if rest else None,
+        rest=(tuple(analyzer.label(demand.terms[k]) for k in left_d),
+              tuple(analyzer.label(offer.terms[k]) for k in left_o), rest) if rest else None,
         unmatched_demand=tuple(analyzer.label(demand.terms[k]) for k in demand.title if k not in found_d),
         unmatched_offer=tuple(analyzer.label(offer.terms[k]) for k in offer.title if k not in found_o),
+        inside=_inside(analyzer, [demand.terms[k] for k in left_d], [offer.terms[k] for k in left_o]),
     )
+
+
+def _inside(analyzer: Analyzer, demand: list[Term], offer: list[Term]) -> tuple[tuple[str, str, str], ...]:
+    """:attr:`Score.inside` of two titles' unmatched terms: for each expression of one
+    side (a concept of several words: « jardin japonais ») that holds the stem of an unmatched word of the other,
+    ``(its side, that word as written there, the expression)``, once an expression."""
+    out = []
+    for side, mine, theirs in (("offer", offer, demand), ("demand", demand, offer)):
+        for term in mine:
+            if not is_concept(term.key) or " " not in term.text:  # one word: the same word, not another expression
+                continue
+            stems = [analyzer.stem(w) for w in term.text.split(" ")]
+            shown = (term.written or term.text).split(" ")
+            for other in theirs:
+                shared = [i for i, stem in enumerate(stems)
+                          if stem not in analyzer.generic and stem in {analyzer.stem(w) for w in other.text.split(" ")}]
+                if shared and other.key != term.key:
+                    word = shown[shared[0]] if len(shown) == len(stems) else term.text.split(" ")[shared[0]]
+                    out.append((side, word, analyzer.label(term)))
+                    break
+    return tuple(out)
 
 
 def leftover_cosine(analyzer: Analyzer, mine: Iterable[str], theirs: Iterable[str]) -> float:
@@ -1074,19 +1135,29 @@ def leftover_cosine(analyzer: Analyzer, mine: Iterable[str], theirs: Iterable[st
     return cosine if cosine >= LEFTOVER_MIN_COSINE else 0.0
 
 
-def _word_match(analyzer: Analyzer, d: Term, o: Term, value: float) -> WordMatch:
+def _word_match(analyzer: Analyzer, demand: Analysis, offer: Analysis, d_key: str, o_key: str, value: float,
+                crossed) -> WordMatch:
+    """The :class:`WordMatch` of a demand's and an offer's keys met at ``value``;
+    ``crossed``: :func:`roles_cross` of the demand and the offer."""
+    d, o = demand.terms[d_key], offer.terms[o_key]
     if d.key != o.key:
         # The lexical relation when it gave the value, else the meaning (see _cover).
-        lexical = analyzer.lexical_relation(d.key, o.key)[1] * min(d.weight, o.weight)
+        lexical = analyzer.lexical_relation(d.key, o.key)[1] * min(d.weight, o.weight) * crossed(d.key, o.key)
         kind = "typo" if lexical >= value - 1e-9 else analyzer.meaning_relation(d.key, o.key)[0] or "typo"
-        if kind in ("family", "sense", "domain"):
-            return WordMatch(demand=analyzer.meaning_label(d), offer=analyzer.meaning_label(o),
-                             kind=kind, value=round(value, 2))
+        if kind == "family" and analyzer.mistyped(d, o):
+            kind = "typo"  # « guitarre »: the vectors know it as « guitare », not as a word of its family
+        elif kind != "typo" and analyzer.holds(d, o):
+            kind = "within"
     elif is_concept(d.key) and d.text != o.text:
         kind = "synonym"
     else:
         kind = "same"
-    return WordMatch(demand=analyzer.label(d), offer=analyzer.label(o), kind=kind, value=round(value, 2))
+    head = ""
+    if kind in ("same", "synonym", "typo") and crossed(d.key, o.key) < 1.0:
+        side = offer if d.key in demand.heads else demand
+        kind = "qualifies in offer" if side is offer else "qualifies in demand"
+        head = next((analyzer.label(side.terms[k]) for k in side.title if k in side.heads), "")
+    return WordMatch(demand=analyzer.label(d), offer=analyzer.label(o), kind=kind, value=round(value, 2), head=head)
 
 
 def score_titles(analyzer: Analyzer, offer_title: str, demand_title: str,

@@ -97,7 +97,8 @@ def ask_to_join(plan: Plan, incoming: Incoming, address: str, *, relayed: bool =
     else:
         ask_join(plan, member, cause=parsed.message_id, in_reply_to=reply_id(parsed.message_id),
                  auto_submitted="auto-replied")
-    plan.audit.info("%s: %s, confirmation asked", parsed.message_id, outcome)
+    # No audit line of its own: the runner logs the outcome returned (« join → join M-21
+    # new O-309, confirmation asked »); one here said it twice.
     return Said("{outcome}, confirmation asked", outcome=outcome)
 
 
