@@ -48,7 +48,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple
+from typing import Iterable, NamedTuple
 
 import snowballstemmer
 from rapidfuzz import fuzz, process
@@ -208,15 +208,10 @@ def pieces(written: str) -> list[str]:
     return _WORD_RE.findall(fold(written))
 
 
-def tokens(text: str, folded: Callable[[str], list[str]] = pieces) -> list[tuple[str, str]]:
-    """``(folded, as written in lower case)`` for each word of ``text`` that
-    :func:`words` keeps (``L'Électricité`` → ``[("electricite", "électricité")]``).
-    ``folded``: :func:`pieces`, or a function giving the same (a cache of it)."""
-    return _kept((written, folded(written)) for written in _TOKEN_RE.findall((text or "").lower()))
-
-
 def _kept(words: Iterable[tuple[str, list[str]]]) -> list[tuple[str, str]]:
-    """:func:`tokens` of ``(word as written in lower case, its folded pieces)`` pairs."""
+    """``(folded, as written in lower case)`` for each folded piece that :func:`words`
+    keeps, from ``(word as written in lower case, its folded pieces)`` pairs
+    (``l'électricité`` → ``[("electricite", "électricité")]``)."""
     out = []
     for written, found in words:
         for piece in found:
