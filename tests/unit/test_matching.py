@@ -241,3 +241,19 @@ def test_an_analysis_is_what_it_was_before_the_words_were_cut_once(analyzer):
         assert [list(term) for term in analysis.terms.values()] == case["terms"], case["title"]
         assert list(analysis.title) == case["title_keys"]
         assert sorted(analysis.heads) == case["heads"] and sorted(analysis.dependents) == case["dependents"]
+
+
+@pytest.mark.parametrize("title, main, details", [
+    ("Cuisson des légumes (vapeur, four, poêle)", "Cuisson des légumes", "vapeur, four, poêle"),
+    ("Prise de vue : cadrage et lumière", "Prise de vue", "cadrage et lumière"),
+    ("Dessin : perspective, proportions (modèle vivant ou objets)", "Dessin", "perspective, proportions, modèle vivant ou objets"),
+    ("Plantes d'intérieur : les orchidées", "Plantes d'intérieur : les orchidées", ""),
+    ("Voile (bateau)", "Voile (bateau)", ""),
+    (": et, ou", ": et, ou", ""),
+    ("", "", ""),
+])
+def test_the_details_of_a_title(title, main, details):
+    """A list in parentheses or after a colon is the title's details; one word in
+    parentheses, or one thing after a colon, is the knowledge itself."""
+    from workflows.model.matching import title_details
+    assert title_details(title) == (main, details)

@@ -502,3 +502,43 @@ def test_a_word_and_the_expression_holding_it_are_said_plainly(analyzer):
         "« broderie machine » ≈ « broderie » (même mot, dans une expression plus longue)"]
     assert "« échecs » ≈ « jeu d'échecs » (même mot, dans une expression plus longue)" in score_titles(
         analyzer, "Jeu d'échecs", "Jouer aux échecs").why()
+
+
+# --- eighth pass: a member's sentence, a title's details ---------------------------------
+
+
+def title_words(analyzer: Analyzer, title: str) -> list[str]:
+    analysis = analyzer.analyse(title)
+    return [analysis.terms[key].text for key in analysis.title]
+
+
+@pytest.mark.parametrize("title, words", [
+    ("Je peux vous apprendre à coudre à la machine", ["coudre", "machine"]),
+    ("aprendre à nager à 40 ans", ["nager"]),
+    ("Je vous montre LinkedIn", ["linkedin"]),
+    ("Partage d'expérience : la reconversion", ["reconversion"]),
+    ("Je connais bien les plantes", ["plantes"]),
+])
+def test_a_members_sentence_about_themselves_is_not_the_knowledge(analyzer, title, words):
+    """Conjugated generic verbs count by their lemma (« peux » → « pouvoir »), a generic
+    word mistyped is still generic (« aprendre »), and so are age and experience."""
+    assert title_words(analyzer, title) == words
+
+
+def test_a_mistyped_word_of_the_language_stays_a_word(analyzer):
+    """« conaissance » is on a row of its own in the vectors: not taken for a generic word
+    (« connaissance »); « montre » without « je » is a watch."""
+    assert analyzer.generic_word("aprendre", "aprendre") and not analyzer.generic_word("conaissance", "conaissance")
+    assert not analyzer.generic_word("montre", "montre")
+    assert title_words(analyzer, "Une montre ancienne") == ["montre", "ancienne"]
+
+
+def test_the_details_of_a_title_weigh_a_third(analyzer):
+    offer = analyzer.analyse("Cuisson des légumes (vapeur, four, poêle)")
+    weights = {offer.terms[key].text: offer.terms[key].weight for key in offer.title}
+    assert weights["legumes"] == 1.0 and weights["vapeur"] == pytest.approx(1 / 3)
+    assert proposed(analyzer, "Cuisson des légumes (vapeur, four, poêle)", "Bien cuire les légumes sans qu'ils soient fades")
+    assert proposed(analyzer, "Bases de la menuiserie : mesurer, scier, assembler", "Construire une cabane en bois")
+    # One word in parentheses says which sense: it stays in the title.
+    assert not proposed(analyzer, "Voile (bateau)", "Coudre un voile de mariée")
+    assert not proposed(analyzer, "Taper plus vite au clavier", "Clavier (piano) débutant")

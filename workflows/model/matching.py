@@ -73,6 +73,9 @@ a learned word, a tool or a part of a knowledge and the plain words of its field
 DEFAULT_MIN_SCORE = 0.6
 """Below this score a pair is not proposed (``[matching] min_score``)."""
 DESCRIPTION_WEIGHT = 0.5
+DETAIL_WEIGHT = 1 / 3
+"""What a detail of a title weighs (see :func:`title_details`), found or not: « Cuisson des
+légumes (vapeur, four, poêle) » is about the vegetables' cooking first."""
 """What a term found only in a description is worth, against 1 in a title."""
 TYPO_MIN_RATIO = 85.0
 """Two stems at least this close (``rapidfuzz.fuzz.ratio``, 0–100) are the same word
@@ -168,6 +171,8 @@ avance avancee avances avancees intermediaire intermediaires confirme confirmee 
 experts bien beau belle beaux belles vite correctement
 fabriquer fabrication creer creation realiser realisation confectionner confection
 benevole benevoles
+pouvoir vouloir avoir etre an ans annee annees mois semaine semaines technique techniques
+experience experiences projet
 """.split())
 """Words of learning and asking (folded): ``cours d'espagnol`` and ``apprendre
 l'espagnol`` are both about ``espagnol``. Compared by stem, so inflections count too.
@@ -177,7 +182,13 @@ d'aide-soignante » are both about ``aide-soignant`` (issue 16). So do the words
 (``avancé``, ``intermédiaire``, ``confirmé``) and of how well (``bien``, ``belles``,
 ``vite``): « Excel niveau avancé » is about ``excel``, « Bien respirer » about
 ``respirer``; and the verbs of making (``fabriquer``, ``créer``, ``réaliser``): « Fabriquer
-des boîtes en carton » is about the boxes (fourth pass)."""
+des boîtes en carton » is about the boxes (fourth pass). Eighth pass: the words of a
+member's sentence about themselves (``pouvoir``, ``vouloir``, ``avoir``, ``être``: « Je peux
+vous apprendre… », « j'ai été… »), of their age or experience (``ans``, ``mois``,
+``expérience``: « à 40 ans », « 15 ans cariste »), and ``technique(s)``, ``projet`` (a
+knowledge named with them is an expression of the data files: « techniques de
+mémorisation », « gestion de projet »). A conjugated form counts by its lemma when the
+meaning layer is on (« apprends », « peux », « connais »: :meth:`Analyzer.generic_word`)."""
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
 _AUDIENCE_RE = re.compile(
@@ -188,6 +199,9 @@ _AUDIENCE_RE = re.compile(
 (issue 16). Dropped from titles before the words are read: « Informatique pour
 seniors » is about ``informatique``. Only after ``pour``: « Éducation des enfants » is
 about children."""
+_FRAME_RE = re.compile(r"\bje\s+(?:vous\s+|te\s+|t['’]\s*)?montre\b", re.IGNORECASE)
+"""« Je (vous) montre … »: how a member offers, not what (« montre » alone is a watch, and
+the lemma table takes it so: :meth:`Analyzer.generic_word` cannot see the verb)."""
 _TOKEN_RE = re.compile(r"[^\W_]+")
 """A word as written (letters of any alphabet, digits): folded afterwards, so that the
 lemmas and vectors, which know accents, get the word as written."""
@@ -384,6 +398,8 @@ class Analyzer:
                  domains: Iterable[tuple[Iterable[str], Iterable[str]]] = ()):
         self._stemmer = snowballstemmer.stemmer("french")
         self._stems: dict[str, str] = {}
+        self._generic_forms: dict[str, bool] = {}
+        """A word as written → whether its lemma is generic (:meth:`generic_word`)."""
         self._entries_folded: dict[str, list[str]] = {}
         domains = [(tuple(heads), tuple(plain)) for heads, plain in domains] if lexicon is not None else []
         # An expression of a domain (« tableaux croisés ») is one term: a concept of its own,
@@ -517,6 +533,32 @@ class Analyzer:
         found = self._entries_folded.get(entry)
         if found is None:
             found = self._entries_folded[entry] = words(entry)
+        return found
+
+    def generic_word(self, folded: str, written: str | None = None) -> bool:
+        """True when a word says nothing of the knowledge: its stem is one of
+        :data:`GENERIC_WORDS`, or, the meaning layer on, its lemma's is (« apprends » →
+        « apprendre », « peux » → « pouvoir »; Snowball leaves conjugations apart).
+        ``folded``: the word folded; ``written``: as written, lower case (the lemma table
+        knows accents). A word the vectors do not know that is a typo of a generic word
+        (:func:`typo_ratio`: « aprendre ») is generic too."""
+        if self.stem(folded) in self.generic:
+            return True
+        if written is None or not self.meaning:
+            return False
+        found = self._generic_forms.get(written)
+        if found is None:
+            lemma = self.lexicon.lemma(written)
+            parts = self.pieces(lemma) if lemma and lemma != written else []
+            found = len(parts) == 1 and self.stem(parts[0]) in self.generic
+            if not found:
+                # A generic word mistyped (« aprendre », « initation »): close to one, and
+                # unknown to the vectors or on its row (not another word: « conaissance »
+                # is known apart, and stays a word of its own).
+                row = self.lexicon.row(written)
+                found = any(typo_ratio(folded, g) and row in (None, self.lexicon.row(g))
+                            for g in GENERIC_WORDS if g[:1] == folded[:1])
+            self._generic_forms[written] = found
         return found
 
     def stem(self, word: str) -> str:
@@ -784,7 +826,7 @@ class Analyzer:
         """Each word of ``text`` as written (lower case, the audience words taken out)
         with its folded pieces: what :meth:`_terms`, :meth:`compounded` and :meth:`roles`
         read, cut once for the three of them."""
-        return [(written, self.pieces(written)) for written in _TOKEN_RE.findall(_AUDIENCE_RE.sub(" ", text or "").lower())]
+        return [(written, self.pieces(written)) for written in _TOKEN_RE.findall(_FRAME_RE.sub(" ", _AUDIENCE_RE.sub(" ", text or "")).lower())]
 
     def _terms(self, words: list[tuple[str, list[str]]], weight: float, limit: int | None = None) -> list[Term]:
         pairs = _kept(words)
@@ -809,7 +851,7 @@ class Analyzer:
                     i += size
                     break
             else:
-                if stems[i] not in self.generic:
+                if not self.generic_word(folded[i], pairs[i][1]):
                     out.append(Term(stems[i], folded[i], weight, pairs[i][1]))
                     self._written.setdefault(stems[i], pairs[i][1])
                 i += 1
@@ -827,7 +869,7 @@ class Analyzer:
     def _roles(self, words: list[tuple[str, list[str]]]) -> dict[str, str]:
         out: dict[str, str] = {}
         head_open, after = True, None
-        for _, found in words:
+        for written, found in words:
             for w in found:
                 if w in COORDINATIONS:
                     head_open, after = True, None
@@ -835,7 +877,7 @@ class Analyzer:
                     after = "prep" if after == "prep" else "det"
                 elif w in FRENCH_STOP_WORDS or len(w) < 2 or w.isdigit():
                     after = "prep"
-                elif head_open and (w in LIGHT_VERBS or self.stem(w) in self.generic):
+                elif head_open and (w in LIGHT_VERBS or self.generic_word(w, written if len(found) == 1 else w)):
                     after = None
                 else:
                     role = "head" if head_open else {"word": "adj", "det": "obj"}.get(after, "comp")
@@ -844,10 +886,18 @@ class Analyzer:
         return out
 
     def analyse(self, title: str, description: str | None = None) -> Analysis:
-        """The terms of an item (see the module docstring)."""
+        """The terms of an item (see the module docstring). The details of a title (see
+        :func:`title_details`) weigh as its description, unless nothing else is left."""
         terms: dict[str, Term] = {}
-        words = self._words(title)
+        main, details = title_details(title)
+        words = self._words(main)
         for term in self._terms(words, 1.0):
+            terms.setdefault(term.key, term)
+        if details and not terms:
+            words, details = self._words(title), ""
+            for term in self._terms(words, 1.0):
+                terms.setdefault(term.key, term)
+        for term in self._terms(self._words(details), DETAIL_WEIGHT) if details else ():
             terms.setdefault(term.key, term)
         title_keys = tuple(terms)
         roles = self._roles(words)
@@ -879,6 +929,24 @@ class Analyzer:
 
 
 _NONE: frozenset = frozenset()
+
+_PARENTHESES_RE = re.compile(r"\(([^()]*)\)")
+_LIST_RE = re.compile(r",|\b(?:et|ou)\b", re.IGNORECASE)
+
+
+def title_details(title: str) -> tuple[str, str]:
+    """``(main part, details)`` of a title: the details are what stands in parentheses
+    (« Cuisson des légumes (vapeur, four, poêle) ») and a list after a colon (« Dessin
+    académique : perspective, proportions, modèle vivant », « Prise de vue : cadrage et
+    lumière »): the examples or steps a member gives of the knowledge, which a person
+    reading the title sets aside (issue 16, eighth pass). A single thing after a colon is
+    the knowledge itself (« Plantes d'intérieur : les orchidées »): not a detail."""
+    details = [found.strip() for found in _PARENTHESES_RE.findall(title or "") if _LIST_RE.search(found)]
+    main = _PARENTHESES_RE.sub(lambda found: " " if _LIST_RE.search(found.group(1)) else found.group(0), title or "")
+    head, colon, rest = main.partition(":")
+    if colon and head.strip() and _LIST_RE.search(rest):
+        main, details = head, [rest.strip()] + details
+    return main.strip(), ", ".join(d for d in details if d)
 
 
 def same_family(a: str, b: str) -> bool:
@@ -1029,7 +1097,7 @@ def _cover(analyzer: Analyzer, side: Analysis, other: Analysis) -> tuple[float, 
                     best, partner = value, other_key
         if partner is not None:
             found[key] = (partner, best)
-    return sum(v for _, v in found.values()) / len(side.title), found
+    return sum(v * side.terms[key].weight for key, (_, v) in found.items()) / sum(side.terms[k].weight for k in side.title), found
 
 
 def roles_cross(analyzer: Analyzer, side: Analysis, other: Analysis):
@@ -1068,8 +1136,8 @@ def score_pair(analyzer: Analyzer, offer: Analysis, demand: Analysis) -> Score:
     left_o = [k for k in offer.title if k not in found_o]
     rest = leftover_cosine(analyzer, left_d, left_o) if found_d and found_o else 0.0
     if rest:
-        cover_d += LEFTOVER_FACTOR * rest * len(left_d) / len(demand.title)
-        cover_o += LEFTOVER_FACTOR * rest * len(left_o) / len(offer.title)
+        cover_d += LEFTOVER_FACTOR * rest * _share(demand, left_d)
+        cover_o += LEFTOVER_FACTOR * rest * _share(offer, left_o)
     matches, seen = [], set()
     crossed = roles_cross(analyzer, demand, offer)
     for d_key, (o_key, value) in found_d.items():
@@ -1087,6 +1155,12 @@ def score_pair(analyzer: Analyzer, offer: Analysis, demand: Analysis) -> Score:
         unmatched_offer=tuple(analyzer.label(offer.terms[k]) for k in offer.title if k not in found_o),
         inside=_inside(analyzer, [demand.terms[k] for k in left_d], [offer.terms[k] for k in left_o]),
     )
+
+
+def _share(side: Analysis, keys: Iterable[str]) -> float:
+    """The share of ``side``'s title that ``keys`` (some of its title keys) weigh."""
+    weight = side.terms.__getitem__
+    return sum(weight(k).weight for k in keys) / sum(weight(k).weight for k in side.title)
 
 
 def _inside(analyzer: Analyzer, demand: list[Term], offer: list[Term]) -> tuple[tuple[str, str, str], ...]:
