@@ -172,7 +172,7 @@ experts bien beau belle beaux belles vite correctement
 fabriquer fabrication creer creation realiser realisation confectionner confection
 benevole benevoles
 pouvoir vouloir avoir etre an ans annee annees mois semaine semaines technique techniques
-experience experiences projet
+experience experiences projet bon bonne bons bonnes retrouver reprendre
 """.split())
 """Words of learning and asking (folded): ``cours d'espagnol`` and ``apprendre
 l'espagnol`` are both about ``espagnol``. Compared by stem, so inflections count too.
