@@ -39,7 +39,7 @@ someone who had not read the data files), with ``tests/data/pairs_context.tsv`` 
 ``pairs_tester.tsv`` (seventh pass) in ``dev``, by kind of pair, words only and with meanings (``--without-held-out``: the
 tuning sets only):
 
-    .venv/bin/python bench/matching_bench.py --pairs [--without-held-out]
+    .venv/bin/python bench/matching_bench.py --pairs [--without-held-out] [--min-score 0.5]
 """
 from __future__ import annotations
 
@@ -307,24 +307,27 @@ def kind_key(kind: str, split: str) -> str:
     return f"{split} {kind}" if split.startswith("heldout") else kind
 
 
-def print_pairs(held_out: bool = True) -> None:
+def print_pairs(held_out: bool = True, min_score: float | None = None) -> None:
     """The precision/recall table of ``--pairs`` (Markdown); without ``held_out``, the
-    tuning sets only (what one who writes data files may look at)."""
+    tuning sets only (what one who writes data files may look at); a pair is proposed from
+    ``min_score`` (default :data:`~workflows.model.matching.DEFAULT_MIN_SCORE`)."""
     from workflows.model.matching import DEFAULT_MIN_SCORE
     from workflows.shell.resources import analyzer
+
+    threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
 
     pairs = read_pairs() + read_pairs(CONTEXT) + read_pairs(TESTER)
     if held_out:
         pairs += [pair for path in HELD_OUT for pair in read_pairs(path)]
-    lexical = pair_figures(analyzer(meaning=False), pairs, DEFAULT_MIN_SCORE)
+    lexical = pair_figures(analyzer(meaning=False), pairs, threshold)
     start = time.perf_counter()
-    meaning = pair_figures(analyzer(), pairs, DEFAULT_MIN_SCORE)
+    meaning = pair_figures(analyzer(), pairs, threshold)
     elapsed = time.perf_counter() - start
 
     def ratio(a: int, b: int) -> str:
         return f"{a / b:.2f}" if b else "–"
 
-    print(f"{len(pairs)} pairs, min_score {DEFAULT_MIN_SCORE}; with meanings: {elapsed:.2f} s "
+    print(f"{len(pairs)} pairs, min_score {threshold}; with meanings: {elapsed:.2f} s "
           f"(the lexicon's loading included)\n")
     print("| pairs | words only: precision | recall | with meanings: precision | recall |")
     print("|---|---|---|---|---|")
@@ -374,11 +377,13 @@ def main() -> int:
     parser.add_argument("--pairs", action="store_true", help="precision and recall on tests/data/pairs_*.tsv")
     parser.add_argument("--without-held-out", action="store_true",
                         help="with --pairs: the tuning sets only (dev, test, context)")
+    parser.add_argument("--min-score", type=float, metavar="SCORE",
+                        help="with --pairs: propose from this score (default: [matching] min_score's, 0.6)")
     parser.add_argument("--daemon", type=int, metavar="SIZE",
                         help="peak memory of a daemon-shaped process: one store of SIZE items, its index, 200 new items")
     args = parser.parse_args()
     if args.pairs:
-        print_pairs(held_out=not args.without_held_out)
+        print_pairs(held_out=not args.without_held_out, min_score=args.min_score)
         return 0
     if args.daemon:
         if args.lexical:
