@@ -143,7 +143,7 @@ AMBIGUOUS_MARK = "~"
 :meth:`Analyzer.ambiguous`): a term of its own, which meets only itself."""
 
 FRENCH_STOP_WORDS = frozenset("""
-a ai aie aient aies ait alors as au aucun aucune aupres aura aurai auraient aurais aurait
+a ai aie aient aies ait alors apres as au aucun aucune aupres aura aurai auraient aurais aurait
 aussi autre autres aux avaient avais avait avant avec avez aviez avions avoir avons ayant
 c ca car ce ceci cela celle celles celui ces cet cette ceux chaque chez ci comme d dans de
 des deja donc dont du elle elles en encore entre es est et etaient etais etait etant ete
