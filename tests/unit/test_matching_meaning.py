@@ -542,3 +542,19 @@ def test_the_details_of_a_title_weigh_a_third(analyzer):
     # One word in parentheses says which sense: it stays in the title.
     assert not proposed(analyzer, "Voile (bateau)", "Coudre un voile de mariée")
     assert not proposed(analyzer, "Taper plus vite au clavier", "Clavier (piano) débutant")
+
+
+def test_no_domain_line_joins_two_siblings(analyzer):
+    """A domain line says a learned word meets its plain words; a sibling group says two
+    knowledges never stand for each other (« djembé » / « percussions » were both): the
+    siblings win, so such an entry is dead and misleads whoever reads the file. A word and
+    its own family (« broderie » / « broder ») may be both."""
+    dead = []
+    for heads, plain in resources.read_domains():
+        for head in heads:
+            for word in plain:
+                one, two = analyzer.key_of(head), analyzer.key_of(word)
+                if (one and two and one != two and analyzer.siblings.get(one, frozenset()) & analyzer.siblings.get(two, frozenset())
+                        and analyzer.relation(one, two)[0] != "family"):
+                    dead.append(f"{head} : {word}")
+    assert dead == []
