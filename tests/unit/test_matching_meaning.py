@@ -518,10 +518,14 @@ def title_words(analyzer: Analyzer, title: str) -> list[str]:
     ("Je vous montre LinkedIn", ["linkedin"]),
     ("Partage d'expérience : la reconversion", ["reconversion"]),
     ("Je connais bien les plantes", ["plantes"]),
+    ("Suivre mon hypertension à la maison", ["hypertension"]),
+    ("Jeux de société entre amis, en famille", ["jeux societe"]),
+    ("Courir mon premier semi-marathon", ["courir", "semi marathon"]),
 ])
 def test_a_members_sentence_about_themselves_is_not_the_knowledge(analyzer, title, words):
     """Conjugated generic verbs count by their lemma (« peux » → « pouvoir »), a generic
-    word mistyped is still generic (« aprendre »), and so are age and experience."""
+    word mistyped is still generic (« aprendre »), and so are age and experience, and the
+    circumstances of a practice (« à la maison », « entre amis »)."""
     assert title_words(analyzer, title) == words
 
 

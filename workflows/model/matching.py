@@ -172,7 +172,8 @@ experts bien beau belle beaux belles vite correctement
 fabriquer fabrication creer creation realiser realisation confectionner confection
 benevole benevoles
 pouvoir vouloir avoir etre an ans annee annees mois semaine semaines technique techniques
-experience experiences projet bon bonne bons bonnes retrouver reprendre
+experience experiences projet bon bonne bons bonnes retrouver reprendre suivre participer
+premier premiere premiers premieres
 """.split())
 """Words of learning and asking (folded): ``cours d'espagnol`` and ``apprendre
 l'espagnol`` are both about ``espagnol``. Compared by stem, so inflections count too.
@@ -192,13 +193,21 @@ meaning layer is on (« apprends », « peux », « connais »: :meth:`Analyzer.
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
 _AUDIENCE_RE = re.compile(
-    r"\bpour\s+(?:les\s+|des\s+|de\s+|nos\s+|mes\s+)?(?:tout\s+petits|petits|grands|adultes?|seniors?|"
-    r"s[ée]niors?|personnes\s+[âa]g[ée]es|retrait[ée]e?s?|ados?|adolescente?s?|jeunes|enfants?|"
-    r"d[ée]butante?s?|tou(?:te)?s|femmes|hommes|parents|familles?)\b", re.IGNORECASE)
+    r"\bpour\s+(?:les\s+|des\s+|de\s+|nos\s+|mes\s+|mon\s+|ma\s+)?(?:tout\s+petits|petits|grands|adultes?|"
+    r"seniors?|s[ée]niors?|personnes\s+[âa]g[ée]es|retrait[ée]e?s?|ados?|adolescente?s?|jeunes|enfants?|"
+    r"petits[-\s]enfants|fils|filles?|amis|amies|"
+    r"d[ée]butante?s?|tou(?:te)?s|femmes|hommes|parents|familles?)\b"
+    r"|\bavec\s+(?:les\s+|des\s+|nos\s+|mes\s+|mon\s+|ma\s+)?(?:enfants?|ados?|fils|filles?|amis|amies|copains|copines)\b"
+    r"|\b(?:en\s+famille|entre\s+amis|entre\s+amies|(?:à|a)\s+la\s+maison|chez\s+(?:moi|soi|vous|nous)|"
+    r"au\s+quotidien|en\s+douceur|sans\s+complexes?|pour\s+de\s+bon)\b", re.IGNORECASE)
 """« … pour les enfants », « … pour seniors »: who the knowledge is for, not what it is
 (issue 16). Dropped from titles before the words are read: « Informatique pour
 seniors » is about ``informatique``. Only after ``pour``: « Éducation des enfants » is
-about children."""
+about children. Eighth pass: « avec mes enfants » (not « avec ma famille »: « garder le
+contact avec sa famille » is a knowledge), « pour mon fils », and the
+circumstances of a practice (« en famille », « entre amis », « à la maison », « chez
+moi », « au quotidien », « en douceur », « sans complexe », « pour de bon »): where and how,
+not what."""
 _FRAME_RE = re.compile(r"\bje\s+(?:vous\s+|te\s+|t['’]\s*)?montre\b", re.IGNORECASE)
 """« Je (vous) montre … »: how a member offers, not what (« montre » alone is a watch, and
 the lemma table takes it so: :meth:`Analyzer.generic_word` cannot see the verb)."""
