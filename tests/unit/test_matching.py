@@ -230,7 +230,8 @@ def test_an_analysis_is_what_it_was_before_the_words_were_cut_once(analyzer):
     # in the same order, the same heads and dependents. Written again after the data
     # files' second pass (issue 16: keys of words the stemmer confuses end in « = »): a
     # change of the data files or of the analysis that changes these is made on purpose
-    # (an expression's words as written, accents kept, added for the explanations).
+    # (an expression's words as written, accents kept, added for the explanations; the
+    # eighth pass's circumstances: « au quotidien » is no term any more).
     import json
     from pathlib import Path
 
