@@ -15,7 +15,10 @@ How two titles are compared (protocol.md, "Introduction", step 1):
    becomes that group's *concept* (``curriculum vitae`` → ``=cv``), the longest entry
    first.
 3. **Generic words** that say nothing about the knowledge itself (``cours``,
-   ``apprendre``, ``initiation``, ``débutant``…) are then dropped, unless part of an entry.
+   ``apprendre``, ``initiation``, ``débutant``…) are then dropped, unless part of an entry;
+   so are their conjugated and mistyped forms (``apprends``, ``aprendre``:
+   :meth:`Analyzer.generic_word`), and, before the words are read, who the knowledge is
+   for and the circumstances of its practice (``pour les enfants``, ``à la maison``).
 4. **Terms.** What remains are the item's terms: those of the title weigh 1, those only in
    the description :data:`DESCRIPTION_WEIGHT`.
 
@@ -27,7 +30,8 @@ the same initial keeps the typo search small.
 
 The **score** (0.0–1.0) is the mean of two coverages: the share of the demand's title
 terms found in the offer (title or description), and the share of the offer's title
-terms found in the demand. ``cours d'espagnol`` / ``apprendre l'espagnol`` is 1.0;
+terms found in the demand (a title's details — a list in parentheses or after a colon —
+weigh :data:`DETAIL_WEIGHT`: :func:`title_details`). ``cours d'espagnol`` / ``apprendre l'espagnol`` is 1.0;
 ``Rédiger un CV`` / ``CV et lettre de motivation`` is 0.75 (the letter is not offered).
 
 :class:`MatchIndex` keeps every item's terms in an inverted index (term → items), and
@@ -73,10 +77,11 @@ a learned word, a tool or a part of a knowledge and the plain words of its field
 DEFAULT_MIN_SCORE = 0.6
 """Below this score a pair is not proposed (``[matching] min_score``)."""
 DESCRIPTION_WEIGHT = 0.5
-DETAIL_WEIGHT = 1 / 3
-"""What a detail of a title weighs (see :func:`title_details`), found or not: « Cuisson des
-légumes (vapeur, four, poêle) » is about the vegetables' cooking first."""
 """What a term found only in a description is worth, against 1 in a title."""
+DETAIL_WEIGHT = 1 / 3
+"""What a detail of a title weighs (see :func:`title_details`), found or not, against 1 for
+the rest of the title: « Cuisson des légumes (vapeur, four, poêle) » is about cooking
+vegetables first (issue 16, eighth pass)."""
 TYPO_MIN_RATIO = 85.0
 """Two stems at least this close (``rapidfuzz.fuzz.ratio``, 0–100) are the same word
 mistyped: ``espagniol``/``espagnol`` is 94, ``coutur``/``coiffur`` (couture/coiffure) 62."""
@@ -347,7 +352,8 @@ def parse_domains(text: str, source: str = "domains") -> list[tuple[tuple[str, .
 class Term(NamedTuple):
     """One term of an item: ``key`` is a stem (``espagnol``) or a concept (``=cv``);
     ``text`` the words as written (folded) that gave it; ``weight`` 1.0 for a title term,
-    :data:`DESCRIPTION_WEIGHT` for a description-only one. A tuple: an index holds one
+    :data:`DETAIL_WEIGHT` for a title's detail, :data:`DESCRIPTION_WEIGHT` for a
+    description-only one. A tuple: an index holds one
     per word of every item. ``written``: the words as written in lower case, accents kept
     (« gérer », « téléphone mobile »), which explanations show (:meth:`Analyzer.label`)."""
 
@@ -832,7 +838,8 @@ class Analyzer:
         return None, 0.0
 
     def _words(self, text: str | None) -> list[tuple[str, list[str]]]:
-        """Each word of ``text`` as written (lower case, the audience words taken out)
+        """Each word of ``text`` as written (lower case, the audience and circumstance words
+        and « je (vous) montre » taken out)
         with its folded pieces: what :meth:`_terms`, :meth:`compounded` and :meth:`roles`
         read, cut once for the three of them."""
         return [(written, self.pieces(written)) for written in _TOKEN_RE.findall(_FRAME_RE.sub(" ", _AUDIENCE_RE.sub(" ", text or "")).lower())]
@@ -896,7 +903,8 @@ class Analyzer:
 
     def analyse(self, title: str, description: str | None = None) -> Analysis:
         """The terms of an item (see the module docstring). The details of a title (see
-        :func:`title_details`) weigh as its description, unless nothing else is left."""
+        :func:`title_details`) are title terms of weight :data:`DETAIL_WEIGHT`, unless the
+        rest of the title says nothing (then the whole title weighs 1)."""
         terms: dict[str, Term] = {}
         main, details = title_details(title)
         words = self._words(main)
@@ -1106,7 +1114,7 @@ def _cover(analyzer: Analyzer, side: Analysis, other: Analysis) -> tuple[float, 
                     best, partner = value, other_key
         if partner is not None:
             found[key] = (partner, best)
-    return sum(v * side.terms[key].weight for key, (_, v) in found.items()) / sum(side.terms[k].weight for k in side.title), found
+    return sum(v * side.terms[key].weight for key, (_, v) in found.items()) / _weight(side, side.title), found
 
 
 def roles_cross(analyzer: Analyzer, side: Analysis, other: Analysis):
@@ -1166,10 +1174,15 @@ def score_pair(analyzer: Analyzer, offer: Analysis, demand: Analysis) -> Score:
     )
 
 
+def _weight(side: Analysis, keys: Iterable[str]) -> float:
+    """What some of ``side``'s terms weigh together (a title's detail weighs
+    :data:`DETAIL_WEIGHT`, the rest of a title 1)."""
+    return sum(side.terms[key].weight for key in keys)
+
+
 def _share(side: Analysis, keys: Iterable[str]) -> float:
     """The share of ``side``'s title that ``keys`` (some of its title keys) weigh."""
-    weight = side.terms.__getitem__
-    return sum(weight(k).weight for k in keys) / sum(weight(k).weight for k in side.title)
+    return _weight(side, keys) / _weight(side, side.title)
 
 
 def _inside(analyzer: Analyzer, demand: list[Term], offer: list[Term]) -> tuple[tuple[str, str, str], ...]:
