@@ -265,8 +265,9 @@ def peak_mib() -> float:
 PAIRS = ROOT / "tests" / "data" / "pairs_meaning.tsv"
 CONTEXT = ROOT / "tests" / "data" / "pairs_context.tsv"
 """A shared word in two senses, or in one (issue 16, sixth pass): more ``dev`` pairs."""
-TESTER = ROOT / "tests" / "data" / "pairs_tester.tsv"
-"""A fresh tester's pairs (issue 16, seventh pass), read to tune: more ``dev`` pairs."""
+TESTERS = sorted((ROOT / "tests" / "data").glob("pairs_tester*.tsv"))
+"""Fresh testers' pairs (issue 16, seventh and eighth passes), read to tune: more ``dev``
+pairs."""
 HELD_OUT = sorted((ROOT / "tests" / "data").glob("pairs_heldout*.tsv"))
 """Pairs kept out of the data writers' tuning (issue 16, fourth pass, and later sets written
 by someone who had not seen the data files). Their split column names the set
@@ -316,7 +317,7 @@ def print_pairs(held_out: bool = True, min_score: float | None = None) -> None:
 
     threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
 
-    pairs = read_pairs() + read_pairs(CONTEXT) + read_pairs(TESTER)
+    pairs = read_pairs() + read_pairs(CONTEXT) + [pair for path in TESTERS for pair in read_pairs(path)]
     if held_out:
         pairs += [pair for path in HELD_OUT for pair in read_pairs(path)]
     lexical = pair_figures(analyzer(meaning=False), pairs, threshold)

@@ -178,7 +178,7 @@ fabriquer fabrication creer creation realiser realisation confectionner confecti
 benevole benevoles
 pouvoir vouloir avoir etre an ans annee annees mois semaine semaines technique techniques
 experience experiences projet bon bonne bons bonnes retrouver reprendre suivre participer
-premier premiere premiers premieres
+premier premiere premiers premieres arriver
 """.split())
 """Words of learning and asking (folded): ``cours d'espagnol`` and ``apprendre
 l'espagnol`` are both about ``espagnol``. Compared by stem, so inflections count too.
