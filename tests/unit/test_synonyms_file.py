@@ -155,3 +155,31 @@ def test_the_daemon_keeps_an_unexpected_cycle_failure_for_status(robot, capsys):
     assert daemon._cycle() is False
     assert daemon.state.last_error.startswith("unexpected error (KeyError")
     assert status_failed(store)
+
+
+def test_a_group_of_words_that_only_say_how_one_learns_is_left_out(tmp_path):
+    """« apprendre, cours, atelier » would make « Atelier de couture » and « Cours d'anglais »
+    one knowledge: such entries are left out of the animators' groups, and said."""
+    path = tmp_path / "syn.txt"
+    path.write_text("apprendre, cours, atelier\ntricot, tricotage, cours\ncuisine, popote\n", encoding="utf-8")
+    read = read_animators(path)
+    assert read.groups == (("tricot", "tricotage"), ("cuisine", "popote"))
+    assert [p.said(Words("fr")) for p in read.problems] == [
+        f"le fichier de synonymes {path}, le groupe « apprendre », « cours », « atelier » : des mots qui disent comment "
+        "on apprend, pas quoi (ils rapprocheraient des savoirs sans rapport) : laissé de côté ; ses autres groupes servent",
+        f"le fichier de synonymes {path}, le groupe de « tricot » : « cours » disent comment on apprend, pas quoi : "
+        "retirés du groupe ; ses autres groupes servent",
+    ]
+    from workflows.model.matching import score_titles
+    analyzer = resources.analyzer(path)
+    assert score_titles(analyzer, "Atelier de couture", "Cours d'anglais").score == 0.0
+
+
+def test_a_file_that_is_no_text_is_said_once(tmp_path):
+    path = tmp_path / "syn.txt"
+    path.write_bytes(b"\xff\xd8\xff\xe0 a, b\n" * 20 + "cuisine, popote\n".encode())
+    read = read_animators(path)
+    assert read.groups == (("cuisine", "popote"),)
+    assert [p.said(Words("fr")) for p in read.problems] == [
+        f"le fichier de synonymes {path} : 20 lignes ne sont pas enregistrées en UTF-8, la première ligne 1 ; est-ce "
+        "bien un fichier texte ? Elles sont ignorées ; enregistrez le fichier en UTF-8"]

@@ -325,6 +325,32 @@ def synonym_lines(data: bytes) -> tuple[list[tuple[str, ...]], list[Said]]:
     return groups, problems
 
 
+
+def knowledge_groups(groups: Iterable[tuple[str, ...]]) -> tuple[list[tuple[str, ...]], list[Said]]:
+    """The animators' synonym groups without their entries made only of :data:`GENERIC_WORDS`
+    (« apprendre, cours, atelier » would make « Atelier de couture » and « Cours
+    d'anglais » one knowledge): such an entry is left out, and a group left with fewer than
+    two entries too; each is said (:class:`Said`, naming the entries). The built-in files
+    are not read so (« courir » is its own key there)."""
+    kept: list[tuple[str, ...]] = []
+    problems: list[Said] = []
+    for group in groups:
+        empty = [e for e in group if all(w in GENERIC_WORDS for w in words(e)) and words(e)]
+        if not empty:
+            kept.append(group)
+            continue
+        rest = tuple(e for e in group if e not in empty)
+        shown = ", ".join(f"« {e} »" for e in empty)
+        if len(rest) >= 2:
+            kept.append(rest)
+            problems.append(Said("the group of « {first} »: {entries} only say how one learns, not what: left out of "
+                                 "the group", first=rest[0], entries=shown))
+        else:
+            problems.append(Said("the group {entries}: words that only say how one learns, not what (they would bring "
+                                 "unrelated knowledge together): left out", entries=", ".join(f"« {e} »" for e in group)))
+    return kept, problems
+
+
 def parse_domains(text: str, source: str = "domains") -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     """Domains of a domain file: one a line, « learned words : plain words », each side's
     entries separated by commas, ``#`` starts a comment. Returns ``(learned, plain)``
