@@ -178,7 +178,7 @@ fabriquer fabrication creer creation realiser realisation confectionner confecti
 benevole benevoles
 pouvoir vouloir avoir etre an ans annee annees mois semaine semaines technique techniques
 experience experiences projet bon bonne bons bonnes retrouver reprendre suivre participer
-premier premiere premiers premieres arriver
+premier premiere premiers premieres arriver nouveau nouveaux nouvel
 """.split())
 """Words of learning and asking (folded): ``cours d'espagnol`` and ``apprendre
 l'espagnol`` are both about ``espagnol``. Compared by stem, so inflections count too.
@@ -193,7 +193,8 @@ member's sentence about themselves (``pouvoir``, ``vouloir``, ``avoir``, ``être
 vous apprendre… », « j'ai été… »), of their age or experience (``ans``, ``mois``,
 ``expérience``: « à 40 ans », « 15 ans cariste »), and ``technique(s)``, ``projet`` (a
 knowledge named with them is an expression of the data files: « techniques de
-mémorisation », « gestion de projet »). A conjugated form counts by its lemma when the
+mémorisation », « gestion de projet »); « nouveau » says when (« mon nouveau téléphone »),
+not « nouvelle » (a short story). A conjugated form counts by its lemma when the
 meaning layer is on (« apprends », « peux », « connais »: :meth:`Analyzer.generic_word`)."""
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
