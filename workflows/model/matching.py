@@ -148,7 +148,7 @@ AMBIGUOUS_MARK = "~"
 :meth:`Analyzer.ambiguous`): a term of its own, which meets only itself."""
 
 FRENCH_STOP_WORDS = frozenset("""
-a ai aie aient aies ait alors apres as au aucun aucune aupres aura aurai auraient aurais aurait
+a ai aie aient aies ait alors as au aucun aucune aupres aura aurai auraient aurais aurait
 aussi autre autres aux avaient avais avait avant avec avez aviez avions avoir avons ayant
 c ca car ce ceci cela celle celles celui ces cet cette ceux chaque chez ci comme d dans de
 des deja donc dont du elle elles en encore entre es est et etaient etais etait etant ete
@@ -178,7 +178,7 @@ fabriquer fabrication creer creation realiser realisation confectionner confecti
 benevole benevoles
 pouvoir vouloir avoir etre an ans annee annees mois semaine semaines technique techniques
 experience experiences projet bon bonne bons bonnes retrouver reprendre suivre participer
-premier premiere premiers premieres arriver nouveau nouveaux nouvel
+premier premiere premiers premieres arriver nouveau nouveaux nouvel apres
 """.split())
 """Words of learning and asking (folded): ``cours d'espagnol`` and ``apprendre
 l'espagnol`` are both about ``espagnol``. Compared by stem, so inflections count too.
@@ -204,7 +204,8 @@ _AUDIENCE_RE = re.compile(
     r"petits[-\s]enfants|fils|filles?|amis|amies|"
     r"d[ée]butante?s?|tou(?:te)?s|femmes|hommes|parents|familles?)\b"
     r"|\bavec\s+(?:les\s+|des\s+|nos\s+|mes\s+|mon\s+|ma\s+)?(?:enfants?|ados?|fils|filles?|amis|amies|copains|copines)\b"
-    r"|\b(?:en\s+famille|entre\s+amis|entre\s+amies|(?:à|a)\s+la\s+maison|chez\s+(?:moi|soi|vous|nous)|"
+    r"|(?<!instruction )(?<!cole )\b(?:en\s+famille|(?:à|a)\s+la\s+maison)\b"
+    r"|\b(?:entre\s+amis|entre\s+amies|chez\s+(?:moi|soi|vous|nous)|"
     r"au\s+quotidien|en\s+douceur|sans\s+complexes?|pour\s+de\s+bon)\b", re.IGNORECASE)
 """« … pour les enfants », « … pour seniors »: who the knowledge is for, not what it is
 (issue 16). Dropped from titles before the words are read: « Informatique pour
@@ -213,7 +214,7 @@ about children. Eighth pass: « avec mes enfants » (not « avec ma famille »: 
 contact avec sa famille » is a knowledge), « pour mon fils », and the
 circumstances of a practice (« en famille », « entre amis », « à la maison », « chez
 moi », « au quotidien », « en douceur », « sans complexe », « pour de bon »): where and how,
-not what."""
+not what — except « instruction en famille », « école à la maison » (home schooling)."""
 _FRAME_RE = re.compile(r"\bje\s+(?:vous\s+|te\s+|t['’]\s*)?montre\b", re.IGNORECASE)
 """« Je (vous) montre … »: how a member offers, not what (« montre » alone is a watch, and
 the lemma table takes it so: :meth:`Analyzer.generic_word` cannot see the verb)."""
@@ -574,7 +575,9 @@ class Analyzer:
         most of reading them."""
         found = self._entries_folded.get(entry)
         if found is None:
-            found = self._entries_folded[entry] = words(entry)
+            # Read as a title is (:meth:`_words`): « petits travaux à la maison » must be
+            # the expression that the title « Petits travaux à la maison » spells.
+            found = self._entries_folded[entry] = words(_FRAME_RE.sub(" ", _AUDIENCE_RE.sub(" ", entry)))
         return found
 
     def generic_word(self, folded: str, written: str | None = None) -> bool:
