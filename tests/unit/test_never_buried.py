@@ -368,6 +368,28 @@ def test_a_lonely_demand_shows_its_near_misses_in_the_report(world):
     assert all(u["near"] is None for u in bare["unmet"]), "a bare store has no matcher"
 
 
+def test_a_near_group_offer_says_it_waits_for_enough_demands(world):
+    """A collective offer is never proposed as a pair: a near miss of 0.75 on it would
+    puzzle the animators unless the report says it waits for ``group_min`` demands (a
+    tester's finding)."""
+    old = NOW - timedelta(days=40)
+    world.member("M-1", PACO)
+    world.member("M-2", LINA)
+    world.item("O-1", "M-1", "Atelier couture", modality="group", created=old)
+    world.item("D-1", "M-2", "Couture", created=old)
+    plan = world.plan()
+    today = NOW.date()
+    report = build_report(world.settings, plan, today.replace(day=1), today, today)
+    (need,) = report["unmet"]
+    assert [(n["ref"], n["group_min"]) for n in need["near"]] == [("O-1", 2)]
+    from workflows.mail.render import base_context
+    from workflows.shell.templating import renderer_for
+    rendered = renderer_for(world.settings, "fr").render("report", {**base_context(world.settings, NOW, False),
+                                                                     "report": report})
+    assert "(« Atelier couture »), offre en groupe : proposée quand 2 demandes s'en approchent" \
+        in " ".join(rendered.text.split())
+
+
 def test_a_demand_an_expired_proposal_left_alone_is_still_unmet_in_the_report(world):
     old = NOW - timedelta(days=40)
     world.member("M-1", PACO)

@@ -44,6 +44,7 @@ from config.settings import Settings
 from workflows.decision import Incoming, Plan
 from workflows.events.rules import occurrences
 from workflows.model.federated_introductions import counts as across
+from workflows.model.groups import collective
 from workflows.model.reciprocity import cycles, received_without_offering
 from workflows.steps.attendance import answers_for
 from workflows.steps.calendar import draft_for
@@ -143,7 +144,9 @@ def build_report(settings: Settings, store: Plan, start: date, end: date, today:
         m = matcher(store)
         by_ref = {i["ref"]: i for i in items}
         for need in unmet:
-            need["near"] = [{"ref": offer["ref"], "title": offer["title"], "score": score}
+            # A collective offer is never a pair: it waits for enough demands (« group_min »).
+            need["near"] = [{"ref": offer["ref"], "title": offer["title"], "score": score,
+                             "group_min": settings.groups.group_min if collective(offer) else None}
                             for offer, score in near_misses(store, m, by_ref[need["ref"]])]
     # As the calendar publishes them: the configured series count before the first
     # publication too (a robot installed today reports its permanences at once).
