@@ -177,7 +177,7 @@ def test_a_group_of_words_that_only_say_how_one_learns_is_left_out(tmp_path):
 
 def test_a_file_that_is_no_text_is_said_once(tmp_path):
     path = tmp_path / "syn.txt"
-    path.write_bytes(b"\xff\xd8\xff\xe0 a, b\n" * 20 + "cuisine, popote\n".encode())
+    path.write_bytes(b"\xff\xd8\xff\xe0 a, b\n" * 20 + b"JFIF\n" + "cuisine, popote\n".encode())
     read = read_animators(path)
     assert read.groups == (("cuisine", "popote"),)
     assert [p.said(Words("fr")) for p in read.problems] == [

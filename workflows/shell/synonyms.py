@@ -34,7 +34,7 @@ def read_animators(path: Path | None) -> Synonyms:
     """The animators' synonyms file at ``path`` (None: not configured: nothing). Never
     raises: a file that cannot be read is one problem (« cannot read », with the
     system's reason) and no group; each bad line is one problem and is left out (more than
-    :data:`MAX_LINES_SAID` lines that are not UTF-8 text: one problem for them all), each
+    :data:`MAX_LINES_SAID` lines that are not UTF-8 text: one problem for the whole file), each
     group of generic words too (:func:`workflows.model.matching.knowledge_groups`)."""
     if path is None:
         return Synonyms()
@@ -48,8 +48,9 @@ def read_animators(path: Path | None) -> Synonyms:
     said: tuple[Said, ...] = ()
     not_text = [line for line in lines if "byte" in line.values]  # not UTF-8 text: the byte is named
     if len(not_text) > MAX_LINES_SAID:
-        # Another kind of file (a picture, a spreadsheet): said once, not once a line.
-        lines = [line for line in lines if "byte" not in line.values]
+        # Another kind of file (a picture, a spreadsheet): said once, not once a line, nor
+        # its other lines' faults (random bytes that happen to be UTF-8 have no comma).
+        lines = []
         said = (Said("the synonyms file {path}: {count} lines are not saved in UTF-8, the first line {line}; is it a "
                      "text file? They are left out; save the file in UTF-8", path=str(path), count=len(not_text),
                      line=not_text[0].values["line"]),)
