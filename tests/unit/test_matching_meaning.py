@@ -590,3 +590,11 @@ def test_no_domain_line_joins_two_siblings(analyzer):
                         and analyzer.relation(one, two)[0] != "family"):
                     dead.append(f"{head} : {word}")
     assert dead == []
+
+
+def test_words_near_as_a_whole_are_not_also_said_unmatched(analyzer):
+    """« couramment ≈ conversation (le reste…) » then « sans correspondance : couramment »
+    contradicted itself (a tester's finding): the rest line says them once."""
+    why = score_titles(analyzer, "Anglais : conversation", "Je voudrais parler anglais couramment").why()
+    assert any("(le reste, sens voisin" in line for line in why), why
+    assert not any("sans correspondance" in line for line in why), why

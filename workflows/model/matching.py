@@ -1088,10 +1088,14 @@ class Score:
         if self.rest:
             mine, theirs, cosine = self.rest
             lines.append(explained.line("rest", demand=" ".join(mine), offer=" ".join(theirs), value=f"{cosine:.2f}"))
-        if self.unmatched_demand:
-            lines.append(explained.line("demand unmatched", words=", ".join(f"« {w} »" for w in self.unmatched_demand)))
-        if self.unmatched_offer:
-            lines.append(explained.line("offer unmatched", words=", ".join(f"« {w} »" for w in self.unmatched_offer)))
+        # The words the rest line names met nothing alone, but are near as a whole: said once.
+        rest_demand, rest_offer = (self.rest[0], self.rest[1]) if self.rest else ((), ())
+        unmatched_demand = [w for w in self.unmatched_demand if w not in rest_demand]
+        unmatched_offer = [w for w in self.unmatched_offer if w not in rest_offer]
+        if unmatched_demand:
+            lines.append(explained.line("demand unmatched", words=", ".join(f"« {w} »" for w in unmatched_demand)))
+        if unmatched_offer:
+            lines.append(explained.line("offer unmatched", words=", ".join(f"« {w} »" for w in unmatched_offer)))
         for side, word, expression in self.inside:
             lines.append(explained.line(f"inside {side}", word=word, expression=expression))
         if not self.matches and not self.inside:
