@@ -17,6 +17,12 @@
 
 A missing Dovecot makes the fixtures fail, with the command that installs it: the
 integration tests are never skipped silently.
+
+- ``built_analyzers`` (session, automatic): the matching data files are read once a
+  session for each synonyms file's content, and every analyzer the code asks
+  :func:`workflows.shell.resources.analyzer` for is a fresh one over them
+  (:meth:`workflows.model.matching.Analyzer.fresh`: as if just built; building one reads
+  the files for 0.4 s, and most tests make a network).
 """
 from __future__ import annotations
 
@@ -36,6 +42,31 @@ from privacy import violations
 SMTP_USER = "rers"
 SMTP_PASSWORD = "smtp-secret"
 SMTP_PASSWORD_ENV = "RERS_TEST_SMTP_PASSWORD"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def built_analyzers() -> Iterator[None]:
+    from workflows.shell import resources
+    from workflows.shell.lexicon import Lexicon
+
+    build = resources.analyzer
+    made: dict = {}
+
+    def analyzer(extra=None, *, meaning=True, lexicon=None):
+        try:
+            content = Path(extra).read_bytes() if extra is not None else b""
+        except OSError:  # a missing or unreadable file is what the test is about
+            return build(extra, meaning=meaning, lexicon=lexicon)
+        key = (str(extra), content, meaning)
+        if key not in made:
+            made[key] = build(extra, meaning=meaning, lexicon=lexicon)
+        # A lexicon of its own unless given, as a built one has: it reads nothing until a
+        # meaning is asked (a test says so).
+        return made[key].fresh(lexicon if lexicon is not None or not meaning else Lexicon())
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(resources, "analyzer", analyzer)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -598,3 +598,25 @@ def test_words_near_as_a_whole_are_not_also_said_unmatched(analyzer):
     why = score_titles(analyzer, "Anglais : conversation", "Je voudrais parler anglais couramment").why()
     assert any("(le reste, sens voisin" in line for line in why), why
     assert not any("sans correspondance" in line for line in why), why
+
+
+def test_a_fresh_analyzer_is_one_just_built():
+    """:meth:`Analyzer.fresh` shares the tables built from the files and starts again what
+    an analyzer learns from titles (a stem's meaning is that of the first word read with
+    it): a fresh one analyses and scores as one just built, whatever another read."""
+    from workflows.model.matching import BUILTIN_FAMILIES, BUILTIN_SIBLINGS
+    from workflows.shell.lexicon import Lexicon
+
+    def built() -> Analyzer:
+        return Analyzer(resources.read_synonyms(), Lexicon(), families=resources.read_groups(BUILTIN_FAMILIES),
+                        siblings=resources.read_groups(BUILTIN_SIBLINGS), domains=resources.read_domains())
+
+    template = built()
+    used = template.fresh()
+    for title in ("Les coutures invisibles", "Photographier ses enfants", "Exceller au tennis"):
+        used.analyse(title)
+    fresh, new = template.fresh(), built()
+    assert fresh._written == new._written and fresh._written != used._written
+    for offer, demand in (("Cours de couture", "Apprendre à coudre"), ("Initiation à l'œnologie", "Déguster le vin"),
+                          ("Je peux vous apprendre à coudre à la machine", "Couture débutante : ourlets et boutons")):
+        assert score_titles(fresh, offer, demand) == score_titles(new, offer, demand)
