@@ -80,6 +80,10 @@ def test_status_says_its_times_in_the_network_s_zone_and_never_ago_for_the_futur
     assert "UTC" not in past.splitlines()[1]
     future = status_text(settings, store, datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc))
     assert "(dans 4 mois)" in future and "il y a" not in future, future
+    with store.transaction():
+        store.set_state("last_cycle", "2027-03-01T08:00:00+00:00")
+    first = status_text(settings, store, datetime(2027, 3, 2, 8, 0, tzinfo=timezone.utc))
+    assert "lundi 1er mars 2027 à 09:00" in first, "French writes the first of the month « 1er », as the mails do"
 
 
 def test_departures_are_said_in_the_network_s_local_time_not_utc(tmp_path):

@@ -370,8 +370,7 @@ class Renderer:
             return value
 
         def day_pattern(value) -> str:
-            # French writes the first of the month "1er" (« lundi 1er mars »).
-            return "EEEE d'er' MMMM y" if locale.startswith("fr") and value.day == 1 else "EEEE d MMMM y"
+            return long_day_pattern(value, locale)
 
         @_remembered
         def day(value: date) -> str:
@@ -716,6 +715,12 @@ def network_context(settings: Settings) -> dict:
         "animators": list(network.animators),
         "permanence": {"weekday": rule.weekday, "start": rule.start, "end": rule.end, "place": rule.place},
     }
+
+
+def long_day_pattern(day: date, language: str, other: str = "EEEE d MMMM y") -> str:
+    """The Babel pattern of a long date: French writes the first of the month « 1er »
+    (« lundi 1er mars 2027 »); ``other`` for any other day or language."""
+    return "EEEE d'er' MMMM y" if language.startswith("fr") and day.day == 1 else other
 
 
 def base_context(settings: Settings, now: datetime, to_member: bool = True) -> dict:

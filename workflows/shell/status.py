@@ -13,6 +13,7 @@ from babel.dates import format_date, format_datetime, format_timedelta
 from config.settings import Settings
 from store import Store, message_key
 from workflows.mail.labels import label_of
+from workflows.mail.render import long_day_pattern
 from workflows.model.said import Said, kept, unkept
 from workflows.shell.language import Words, words_for
 from workflows.shell.outbox import limits_of, limits_said, paused_until, priority_of, waiting
@@ -172,7 +173,8 @@ def moment(at: datetime, settings: Settings, say: Words) -> str:
     """``at`` (aware) as a date and time in the network's time zone, in ``say``'s language
     (Babel's full date): « lundi 4 janvier 2027 à 09:00 (Europe/Paris) »."""
     local = at.astimezone(settings.network.zone)
-    return say("{date} at {time} ({zone})", date=format_date(local, "full", locale=say.language),
+    return say("{date} at {time} ({zone})", date=format_date(local, long_day_pattern(local, say.language, "full"),
+                                                             locale=say.language),
                time=local.strftime("%H:%M"), zone=settings.network.timezone)
 
 
